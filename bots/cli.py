@@ -1,0 +1,105 @@
+"""The ``playgenie`` command line: one entry point, one module per command.
+
+Usage:
+    playgenie build                                  # catalog, embeddings, index, models
+    playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json]
+    playgenie chat [--thread ID --user ID --json "message"]
+    playgenie eval text2playlist|continuation|dialogue [--json]
+    playgenie train vae|cf
+    playgenie bench [--json]
+    playgenie serve | telegram | slack
+
+Each command's module defines ``add_arguments(parser)`` and ``run(args, settings) -> int``.
+Settings are read here, once, and passed in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("tools.build", "Build the catalog, embeddings, Qdrant index and models."),
+    "playlist": ("bots.terminal_playlist", "Answer one request (or a batch file) with a playlist."),
+    "chat": ("bots.terminal_chat", "Talk to PlayGenie in the terminal, or run one turn with --json."),
+    "bench": ("evals.bench", "Measure latency of every stage and whole requests."),
+    "serve": ("bots.http_api", "Run the HTTP API."),
+    "telegram": ("bots.telegram_bot", "Run the Telegram bot."),
+    "slack": ("bots.slack_bot", "Run the Slack bot."),
+}
+EVALS: dict[str, tuple[str, str]] = {
+    "text2playlist": ("evals.text2playlist", "Text-to-playlist on held-out playlists, against baselines."),
+    "continuation": ("evals.continuation", "Playlist continuation: PlayGenie VAE against baselines."),
+    "dialogue": ("evals.dialogue", "Scripted multi-turn dialogues with checks on every turn."),
+}
+TRAINERS: dict[str, tuple[str, str]] = {
+    "vae": ("tools.continuation.train", "Train the PlayGenie continuation VAE."),
+    "cf": ("tools.cf", "Train the surprise CF model and graph embeddings."),
+}
+
+
+def _add_group(sub: argparse._SubParsersAction, table: dict[str, tuple[str, str]]) -> None:
+    for name, (module, help_text) in table.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        # Import lazily per command would hide its flags from --help; import cheaply here instead.
+        try:
+            importlib.import_module(module).add_arguments(p)
+        except ModuleNotFoundError as exc:  # a front end whose optional dependency is missing
+            p.set_defaults(_missing=str(exc))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playgenie", description="Playlists from plain language, reshaped by talking.")
+    parser.add_argument("--data", type=Path, help="spotify_songs.csv (default: $PLAYGENIE_DATA or ../shared/data).")
+    parser.add_argument("--home", type=Path, help="Folder for built artifacts (default: $PLAYGENIE_HOME or ~/.playgenie).")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Log progress and decisions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_group(sub, COMMANDS)
+    ev = sub.add_parser("eval", help="Evaluations that print numbers.").add_subparsers(dest="eval_task", required=True)
+    _add_group(ev, EVALS)
+    tr = sub.add_parser("train", help="Train a model.").add_subparsers(dest="model", required=True)
+    _add_group(tr, TRAINERS)
+    return parser
+
+
+def settings_from(args: argparse.Namespace):
+    """Explicit flags beat the environment, which beats the defaults."""
+    from tools.settings import Settings
+
+    overrides = {k: v for k, v in {"data": args.data, "home": args.home}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if getattr(args, "_missing", None):
+        print(f"playgenie: this command needs a package that is not installed: {args._missing}", file=sys.stderr)
+        return 2
+    from pydantic import ValidationError
+
+    from tools.catalog import CatalogUnavailable
+
+    try:
+        settings = settings_from(args)
+        return int(importlib.import_module(args._module).run(args, settings) or 0)
+    except CatalogUnavailable as exc:
+        print(f"playgenie: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        print(f"playgenie: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

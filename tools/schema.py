@@ -1,0 +1,183 @@
+"""Typed inputs and outputs shared by the pipeline stages: the query, and the playlist.
+
+Units: energy, valence, danceability, acousticness, instrumentalness and speechiness are 0-1;
+tempo is BPM; popularity is 0-100. These field names are a stable interface (CLI ``--json``,
+HTTP API, bots).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Feature = Literal["energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness", "speechiness", "popularity"]
+FEATURE_RANGE: dict[str, tuple[float, float]] = {
+    "energy": (0.0, 1.0),
+    "valence": (0.0, 1.0),
+    "danceability": (0.0, 1.0),
+    "acousticness": (0.0, 1.0),
+    "instrumentalness": (0.0, 1.0),
+    "speechiness": (0.0, 1.0),
+    "tempo": (40.0, 220.0),
+    "popularity": (0.0, 100.0),
+}
+MAX_LENGTH = 200  # longest playlist PlayGenie makes in one answer
+
+
+class Tag(BaseModel):
+    """One extracted tag: its value, whether it was said or inferred, and how sure we are."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    explicit: bool = True
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: str | None = Field(default=None, description="The words it came from.")
+
+
+class YearRange(BaseModel):
+    """Inclusive range of release years; either end may be open."""
+
+    start: int | None = Field(default=None, ge=1900, le=2100)
+    end: int | None = Field(default=None, ge=1900, le=2100)
+    explicit: bool = True
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "YearRange":
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError(f"year range {self.start}-{self.end} ends before it starts")
+        return self
+
+    def contains(self, year: int | None) -> bool:
+        if year is None:
+            return False
+        return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
+
+    def label(self) -> str:
+        if self.start and self.end:
+            if self.end - self.start == 9 and self.start % 10 == 0:
+                return f"{self.start}s"
+            return f"{self.start}-{self.end}"
+        if self.start:
+            return f"from {self.start}"
+        if self.end:
+            return f"up to {self.end}"
+        return "any year"
+
+
+class FeatureBound(BaseModel):
+    """A target and/or hard bounds on one audio feature ("not too fast" -> tempo max)."""
+
+    feature: Feature
+    target: float | None = None
+    min: float | None = None
+    max: float | None = None
+    explicit: bool = True
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> "FeatureBound":
+        lo, hi = FEATURE_RANGE[self.feature]
+        for name in ("target", "min", "max"):
+            v = getattr(self, name)
+            if v is not None and not lo <= v <= hi:
+                raise ValueError(f"{self.feature} {name}={v} is outside {lo}-{hi}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.feature} min {self.min} is above max {self.max}")
+        return self
+
+
+class PlaylistQuery(BaseModel):
+    """What a request asks for, typed. Hard constraints filter; soft ones score."""
+
+    text: str = Field(default="", description="The request as written.")
+    genres: list[Tag] = Field(default_factory=list)
+    subgenres: list[Tag] = Field(default_factory=list)
+    moods: list[Tag] = Field(default_factory=list)
+    activities: list[Tag] = Field(default_factory=list, description="workout, study, party, sleep, driving...")
+    years: YearRange | None = None
+    artists: list[Tag] = Field(default_factory=list, description="Artists to include (catalog names).")
+    exclude_genres: list[Tag] = Field(default_factory=list)
+    exclude_subgenres: list[Tag] = Field(default_factory=list)
+    exclude_artists: list[Tag] = Field(default_factory=list)
+    exclude_moods: list[Tag] = Field(default_factory=list)
+    features: list[FeatureBound] = Field(default_factory=list, description="Energy/tempo/valence targets and bounds.")
+    popularity: Literal["popular", "obscure"] | None = None
+    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
+    duration_min: float | None = Field(default=None, gt=0, le=24 * 60, description="Length as listening time.")
+    free_text: str = Field(default="", description="Words no tag took; used for similarity search.")
+    unsupported: list[str] = Field(default_factory=list, description="Asked-for things the data cannot honour.")
+
+    @field_validator("text", "free_text")
+    @classmethod
+    def _bounded(cls, v: str) -> str:
+        return v[:2000]
+
+    def is_empty(self) -> bool:
+        """True when nothing at all was understood."""
+        return not (
+            self.genres or self.subgenres or self.moods or self.activities or self.years or self.artists
+            or self.exclude_genres or self.exclude_subgenres or self.exclude_artists or self.exclude_moods
+            or self.features or self.popularity or self.free_text.strip()
+        )  # fmt: skip
+
+    def feature(self, name: str) -> FeatureBound | None:
+        return next((f for f in self.features if f.feature == name), None)
+
+    def describe(self) -> str:
+        """A short human-readable summary ("rap, 1990s, workout; not Eminem; 20 tracks")."""
+        parts: list[str] = []
+        parts += [t.value for t in self.genres + self.subgenres + self.moods + self.activities]
+        if self.years:
+            parts.append(self.years.label())
+        parts += [f"by {t.value}" for t in self.artists]
+        for f in self.features:
+            if f.target is not None:
+                parts.append(f"{f.feature}~{f.target:g}")
+            if f.min is not None:
+                parts.append(f"{f.feature}>={f.min:g}")
+            if f.max is not None:
+                parts.append(f"{f.feature}<={f.max:g}")
+        if self.popularity:
+            parts.append(self.popularity)
+        excl = [t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods]
+        out = ", ".join(parts) or "anything"
+        if excl:
+            out += "; not " + ", ".join(excl)
+        if self.length:
+            out += f"; {self.length} tracks"
+        elif self.duration_min:
+            out += f"; {self.duration_min:g} min"
+        return out
+
+
+class PlaylistItem(BaseModel):
+    """One track of an answered playlist, with why it is there."""
+
+    track_id: str
+    title: str
+    artist: str
+    year: int | None
+    genres: list[str]
+    moods: list[str]
+    energy: float
+    valence: float
+    danceability: float
+    tempo: float
+    popularity: int
+    duration_ms: int
+    reason: str = ""
+    score: float = 0.0
+
+
+class PlaylistResult(BaseModel):
+    """The answer to one request: the typed query, the playlist, and notes on what was relaxed."""
+
+    query: PlaylistQuery
+    playlist: list[PlaylistItem]
+    notes: list[str] = Field(default_factory=list, description="Relaxed filters, fallbacks, cold start.")
+    cold_start: bool = False

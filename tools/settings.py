@@ -1,0 +1,83 @@
+"""PlayGenie settings: read once at the edge (CLI, bot, server) and passed in.
+
+An explicit value beats the environment, and the environment beats the default.
+Every field names its environment variable (prefix ``PLAYGENIE_``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data() -> Path:
+    # The repository sits beside ../shared/data on a developer's machine and in CI.
+    here = Path(__file__).resolve().parents[1]
+    return here.parent / "shared" / "data" / "spotify_songs.csv"
+
+
+class Settings(BaseSettings):
+    """Everything PlayGenie can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="PLAYGENIE_", extra="ignore", frozen=True)
+
+    data: Path = Field(default_factory=_default_data, description="spotify_songs.csv (PLAYGENIE_DATA).")
+    home: Path = Field(
+        default_factory=lambda: Path.home() / ".playgenie",
+        description="Folder for built artifacts: catalog cache, embeddings, index, models (PLAYGENIE_HOME).",
+    )
+    data_url: str = Field(
+        default="https://raw.githubusercontent.com/rfordatascience/tidytuesday/master/data/2020/2020-01-21/spotify_songs.csv",
+        description="Public copy downloaded when no local file exists (PLAYGENIE_DATA_URL).",
+    )
+
+    # Qdrant: embedded engine by default, a server when a URL is set.
+    qdrant_url: str | None = Field(default=None, description="Qdrant server URL (PLAYGENIE_QDRANT_URL).")
+    qdrant_api_key: str | None = Field(default=None, description="Qdrant API key (PLAYGENIE_QDRANT_API_KEY).")
+    qdrant_path: Path | None = Field(
+        default=None, description="Folder of the embedded Qdrant shard; default <home>/qdrant (PLAYGENIE_QDRANT_PATH)."
+    )
+    collection: str = Field(default="tracks", description="Qdrant collection name (PLAYGENIE_COLLECTION).")
+
+    # LLM: any OpenAI-compatible endpoint; none means the offline path.
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible base URL (PLAYGENIE_LLM_BASE_URL).")
+    llm_api_key: str | None = Field(default=None, description="API key for the LLM endpoint (PLAYGENIE_LLM_API_KEY).")
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name at the endpoint (PLAYGENIE_LLM_MODEL).")
+    llm_timeout_s: float = Field(default=20.0, gt=0, description="Per-call LLM timeout in seconds (PLAYGENIE_LLM_TIMEOUT_S).")
+
+    # Pipeline knobs.
+    candidates: int = Field(default=300, ge=20, le=5000, description="Over-fetched candidates per request (PLAYGENIE_CANDIDATES).")
+    default_length: int = Field(default=20, ge=1, le=200, description="Playlist length when none is asked (PLAYGENIE_DEFAULT_LENGTH).")
+    cf_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Blend of CF affinity vs retrieval score in the rerank (PLAYGENIE_CF_WEIGHT)."
+    )
+    max_per_artist: int = Field(default=2, ge=1, description="Artist cap per playlist (PLAYGENIE_MAX_PER_ARTIST).")
+    vae_beta: float = Field(default=0.2, ge=0.0, description="Weight of the KL term in the VAE's ELBO (PLAYGENIE_VAE_BETA).")
+
+    # Storage for conversations.
+    postgres_url: str | None = Field(default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL).")
+
+    # Front ends.
+    telegram_token: str | None = Field(default=None, description="Telegram bot token (PLAYGENIE_TELEGRAM_TOKEN).", repr=False)
+    slack_bot_token: str | None = Field(default=None, description="Slack bot token (PLAYGENIE_SLACK_BOT_TOKEN).", repr=False)
+    slack_signing_secret: str | None = Field(
+        default=None, description="Slack signing secret (PLAYGENIE_SLACK_SIGNING_SECRET).", repr=False
+    )
+    api_key: str | None = Field(default=None, description="Key required by the HTTP API when set (PLAYGENIE_API_KEY).", repr=False)
+
+    @model_validator(mode="after")
+    def _no_contradictions(self) -> "Settings":
+        if self.qdrant_url and self.qdrant_path:
+            raise ValueError("Set either PLAYGENIE_QDRANT_URL (a server) or PLAYGENIE_QDRANT_PATH (embedded), not both.")
+        return self
+
+    @property
+    def shard_path(self) -> Path:
+        """Where the embedded Qdrant shard lives."""
+        return self.qdrant_path or self.home / "qdrant"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url)
