@@ -1,0 +1,140 @@
+"""The evaluation harness: exact metric values, the seeded split, the leak check, the eval's JSON."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pytest
+
+from evals import metrics
+from evals.split import load_test_ids, save_test_ids, split_hash, split_playlists
+
+
+@dataclass
+class T:
+    """A track-like record with only what the metrics read."""
+
+    title: str = "Song"
+    artist: str = "A"
+    genres: list[str] = field(default_factory=list)
+    year: int | None = None
+    energy: float = 0.5
+    valence: float = 0.5
+    danceability: float = 0.5
+    tempo: float = 100.0
+
+
+# --- ranking metrics -------------------------------------------------------------------------
+
+
+def test_precision_counts_hits_over_k():
+    assert metrics.precision_at_k(["a", "x", "b", "y"], {"a", "b", "c"}, k=4) == 0.5
+    # a short answer is not rewarded: 2 hits over k=10
+    assert metrics.precision_at_k(["a", "b"], {"a", "b"}, k=10) == 0.2
+    # a repeated hit counts once
+    assert metrics.precision_at_k(["a", "a", "a", "a"], {"a"}, k=4) == 0.25
+
+
+def test_ndcg_exact_values():
+    # hits at ranks 1 and 3, truth of 3 tracks, k=3:
+    # DCG = 1 + 1/log2(4) = 1.5; IDCG = 1 + 1/log2(3) + 1/2
+    expected = 1.5 / (1 + 1 / math.log2(3) + 0.5)
+    assert metrics.ndcg_at_k(["a", "x", "b"], ["a", "b", "c"], k=3) == pytest.approx(expected)
+    # perfect order gives 1; ideal DCG uses min(k, |truth|) positions
+    assert metrics.ndcg_at_k(["a", "b", "x", "y"], ["a", "b"], k=4) == pytest.approx(1.0)
+    # one hit at rank 2 over a single-track truth: 1/log2(3)
+    assert metrics.ndcg_at_k(["x", "a"], ["a"], k=20) == pytest.approx(1 / math.log2(3))
+    assert metrics.ndcg_at_k(["x", "y"], ["a"], k=2) == 0.0
+    assert metrics.ndcg_at_k(["a"], [], k=2) == 0.0
+    # repeats of a hit do not add gain
+    assert metrics.ndcg_at_k(["a", "a"], ["a", "b"], k=2) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+
+
+def test_r_precision():
+    assert metrics.r_precision(["a", "x", "b", "c"], ["a", "b", "c"]) == pytest.approx(2 / 3)
+    assert metrics.r_precision(["x"], ["a", "b"]) == 0.0
+
+
+# --- descriptive metrics -----------------------------------------------------------------------
+
+
+def test_genre_agreement_share_of_answered_tracks():
+    tracks = [T(genres=["rap"]), T(genres=["pop", "rap"]), T(genres=["rock"]), T(genres=[])]
+    assert metrics.genre_agreement(tracks, "rap") == 0.5
+    assert metrics.genre_agreement(tracks, {"rock", "pop"}) == 0.5
+    assert metrics.genre_agreement([], "rap") == 0.0
+
+
+def test_decade_agreement_uses_the_set_of_true_decades():
+    truth = [T(year=1994), T(year=1999), T(year=2003), T(year=None)]  # decades {1990, 2000}
+    answer = [T(year=1991), T(year=2009), T(year=1985), T(year=None), T(year=2010)]
+    assert metrics.decade_agreement(answer, truth) == pytest.approx(2 / 5)
+    assert metrics.decade_agreement([], truth) == 0.0
+
+
+def test_feature_distance_is_euclidean_between_means():
+    a = [T(energy=0.2, valence=0.4, danceability=0.6, tempo=100), T(energy=0.4, valence=0.4, danceability=0.6, tempo=140)]
+    b = [T(energy=0.3, valence=0.0, danceability=0.6, tempo=120)]
+    # means: a = (0.3, 0.4, 0.6, 0.6), b = (0.3, 0.0, 0.6, 0.6) -> distance 0.4
+    assert metrics.feature_distance(a, b) == pytest.approx(0.4)
+    assert metrics.feature_distance(a, a) == 0.0
+    assert math.isnan(metrics.feature_distance([], b))
+
+
+def test_hygiene_metrics():
+    tracks = [
+        T(title="Halo", artist="Beyoncé"),
+        T(title="Halo - Remix", artist="beyonce"),
+        T(title="Crazy in Love (feat. Jay-Z)", artist="Beyoncé"),
+        T(title="Lose Yourself", artist="Eminem"),
+    ]
+    assert metrics.artist_diversity(tracks) == 0.5  # accents and case folded: 2 artists / 4 tracks
+    assert metrics.duplicate_rate(tracks) == 0.25  # the remix repeats "Halo"
+    assert metrics.max_per_artist(tracks) == 3
+    assert metrics.max_per_artist([]) == 0
+
+
+def test_mean_ignores_nan():
+    assert metrics.mean([1.0, float("nan"), 3.0]) == 2.0
+    assert math.isnan(metrics.mean([]))
+
+
+# --- the split ---------------------------------------------------------------------------------
+
+
+def _frame(n_per_genre: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for genre, n in n_per_genre.items():
+        for i in range(n):
+            for k in range(3):
+                rows.append({"playlist_id": f"{genre}-{i}", "playlist_genre": genre, "track_id": f"{genre}{i}{k}"})
+    return pd.DataFrame(rows)
+
+
+def test_split_is_seeded_stratified_and_disjoint():
+    frame = _frame({"pop": 20, "rap": 20, "rock": 40, "edm": 1})
+    train, test = split_playlists(frame, fraction=0.15, seed=0)
+    assert set(train).isdisjoint(test)
+    assert set(train) | set(test) == set(frame["playlist_id"])
+    genre = dict(zip(frame["playlist_id"], frame["playlist_genre"]))
+    per_genre = pd.Series([genre[p] for p in test]).value_counts().to_dict()
+    assert per_genre == {"pop": 3, "rap": 3, "rock": 6}  # 15% of each; a single-playlist genre stays in training
+    # same seed, same split, whatever the row order; another seed, another split
+    assert split_playlists(frame.sample(frac=1.0, random_state=3), 0.15, 0) == (train, test)
+    assert split_playlists(frame, 0.15, seed=1)[1] != test
+
+
+def test_split_of_catalog_matches_split_of_frame(tiny_csv, tiny_catalog):
+    from tools.catalog import read_csv
+
+    assert split_playlists(tiny_catalog, 0.3, 0) == split_playlists(read_csv(tiny_csv), 0.3, 0)
+
+
+def test_split_hash_and_ids_file(tmp_path):
+    assert split_hash(["b", "a"]) == split_hash(["a", "b", "a"])
+    assert split_hash(["a"]) != split_hash(["a", "b"])
+    path = save_test_ids(tmp_path / "ids.txt", ["p1", "p2"])
+    path.write_text(path.read_text() + "\n# a comment\np1\n  p3  \n")
+    assert load_test_ids(path) == ["p1", "p2", "p3"]
