@@ -1,0 +1,333 @@
+"""Stage 4, deterministic: turn ranked candidates into a playlist someone would keep.
+
+The rules, in the order they apply:
+1. Alignment: every hard constraint of the typed query is checked again (exclusions, explicit
+   years, artists and feature bounds). A violating track is never emitted, even if too few remain.
+2. One version per song (:func:`tools.catalog.song_key`): remixes, live, remastered and "feat."
+   variants count as one, unless the request asks for remixes or live versions.
+3. Artist diversity: at most ``max_per_artist`` tracks per artist (raised when the request names
+   the artists), and no two consecutive tracks by one artist where the set allows it.
+4. A quality floor: near-zero popularity, very short or spoken-word tracks are used only when
+   too few others remain.
+5. Length: a count, or a listening time (sum of ``duration_ms`` closest to ``duration_min``).
+6. Flow: smooth steps in energy and tempo (greedy nearest-neighbour chain from a good opener
+   among the top-scored), or a warm-up / peak / cool-down arc.
+
+Each item carries a short reason: the tags it matched, the personal affinity, its place in the flow.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from tools.catalog import Catalog, Track, fold, song_key
+from tools.schema import MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery
+
+DEFAULT_LENGTH = 20
+MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-uploads
+MIN_DURATION_MS = 75_000  # intros, skits and interludes
+MAX_SPEECHINESS = 0.66  # above this Spotify calls a track spoken word
+AFFINITY_SHOWN = 0.3  # cosine above which the reason mentions the user's taste
+_VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic versions?|remaster(ed|s)?)\b")
+
+
+def violations(track: Track, query: PlaylistQuery) -> list[str]:
+    """The hard constraints of ``query`` that ``track`` breaks (empty when it may be played).
+
+    Exclusions are always hard; years, artists and feature bounds are hard when they were said
+    (``explicit``), soft when inferred from context.
+    """
+    out: list[str] = []
+    genres = set(track.genres)
+    if any(t.value in genres for t in query.exclude_genres):
+        out.append("excluded genre")
+    subgenres = set(track.subgenres)
+    if any(t.value in subgenres for t in query.exclude_subgenres):
+        out.append("excluded subgenre")
+    artist = fold(track.artist)
+    if any(fold(t.value) == artist for t in query.exclude_artists):
+        out.append("excluded artist")
+    moods = set(track.moods)
+    if any(t.value in moods for t in query.exclude_moods):
+        out.append("excluded mood")
+    if query.years is not None and query.years.explicit and not query.years.contains(track.year):
+        out.append("outside the years")
+    wanted = [fold(t.value) for t in query.artists if t.explicit]
+    if wanted and artist not in wanted:
+        out.append("not one of the artists asked for")
+    for b in query.features:
+        if not b.explicit:
+            continue
+        v = float(getattr(track, b.feature))
+        if (b.min is not None and v < b.min) or (b.max is not None and v > b.max):
+            out.append(f"{b.feature} out of bounds")
+    return out
+
+
+def allowed(track: Track, query: PlaylistQuery) -> bool:
+    """True when ``track`` breaks none of the query's hard constraints."""
+    return not violations(track, query)
+
+
+def wants_versions(query: PlaylistQuery) -> bool:
+    """True when the request asks for remixes, live or other versions explicitly."""
+    return bool(_VERSIONS_ASKED.search(fold(f"{query.text} {query.free_text}")))
+
+
+def version_key(track: Track, query: PlaylistQuery) -> str:
+    """The key under which two tracks count as the same song for this request."""
+    if wants_versions(query):
+        # Versions were asked for: only the very same title by the same artist is a duplicate.
+        return f"{fold(track.title)}|{fold(track.artist)}"
+    return song_key(track.title, track.artist)
+
+
+def low_quality(track: Track, query: PlaylistQuery) -> bool:
+    """Below the quality floor: used only when too few other tracks remain."""
+    if query.popularity != "obscure" and track.popularity < MIN_POPULARITY:
+        return True
+    return track.duration_ms < MIN_DURATION_MS or track.speechiness > MAX_SPEECHINESS
+
+
+def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
+    """Tracks allowed per artist: the cap, or enough to fill the list when artists were named."""
+    named = [t for t in query.artists if t.explicit]
+    if named:
+        return max(max_per_artist, math.ceil(length / len(named)))
+    return max_per_artist
+
+
+def score_of(c: Candidate) -> float:
+    """The score the refiner orders by: the blended ``final`` when set, else retrieval's."""
+    return c.final if c.final else c.score
+
+
+def item_from(track: Track, reason: str = "", score: float = 0.0) -> PlaylistItem:
+    """A playlist entry for ``track``."""
+    return PlaylistItem(
+        track_id=track.track_id,
+        title=track.title,
+        artist=track.artist,
+        year=track.year,
+        genres=list(track.genres),
+        moods=list(track.moods),
+        energy=track.energy,
+        valence=track.valence,
+        danceability=track.danceability,
+        tempo=track.tempo,
+        popularity=track.popularity,
+        duration_ms=track.duration_ms,
+        reason=reason,
+        score=round(float(score), 4),
+    )
+
+
+@dataclass(slots=True)
+class _Pick:
+    cand: Candidate
+    track: Track
+    kept: bool = False
+
+
+def _target_ms(query: PlaylistQuery, duration_min: float | None) -> float | None:
+    minutes = duration_min if duration_min is not None else (None if query.length else query.duration_min)
+    return None if minutes is None else minutes * 60_000.0
+
+
+def select(
+    candidates: Sequence[Candidate],
+    query: PlaylistQuery,
+    catalog: Catalog,
+    n: int | None = None,
+    *,
+    duration_min: float | None = None,
+    max_per_artist: int = 2,
+    keep: Sequence[str] = (),
+) -> list[_Pick]:
+    """The tracks of the playlist, by score, under rules 1-5; unordered for flow."""
+    target_ms = _target_ms(query, duration_min)
+    length = n or query.length or DEFAULT_LENGTH
+    if target_ms is not None:
+        length = MAX_LENGTH  # the listening time decides; the count only bounds the loop
+    cap = artist_cap(query, length if target_ms is None else int(target_ms // 200_000) + 1, max_per_artist)
+
+    pool: list[_Pick] = []
+    seen_ids: set[str] = set()
+    by_id = {c.track_id: c for c in candidates}
+    for tid in keep:  # tracks the user asked to keep come first, still subject to the query
+        track = catalog.get(tid)
+        if track is not None and tid not in seen_ids:
+            seen_ids.add(tid)
+            pool.append(_Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
+    for c in sorted(candidates, key=score_of, reverse=True):
+        track = catalog.get(c.track_id)
+        if track is not None and c.track_id not in seen_ids:
+            seen_ids.add(c.track_id)
+            pool.append(_Pick(c, track))
+    pool = [p for p in pool if allowed(p.track, query)]
+
+    chosen: list[_Pick] = []
+    chosen_ids: set[str] = set()
+    songs: set[str] = set()
+    per_artist: dict[str, int] = {}
+    total_ms = 0.0
+
+    def full() -> bool:
+        if target_ms is not None:
+            return total_ms >= target_ms or len(chosen) >= length
+        return len(chosen) >= length
+
+    # Pass 0: kept tracks; pass 1: above the quality floor; pass 2: the rest, if still short.
+    for pass_no in (0, 1, 2):
+        for p in pool:
+            if full():
+                break
+            if (pass_no == 0) != p.kept or (pass_no == 1 and low_quality(p.track, query)):
+                continue
+            key, artist = version_key(p.track, query), fold(p.track.artist)
+            if key in songs or p.track.track_id in chosen_ids:
+                continue
+            if per_artist.get(artist, 0) >= cap and not p.kept:
+                continue
+            chosen.append(p)
+            chosen_ids.add(p.track.track_id)
+            songs.add(key)
+            per_artist[artist] = per_artist.get(artist, 0) + 1
+            total_ms += p.track.duration_ms
+
+    if target_ms is not None and len(chosen) > 1:
+        # Stop at the length closest to the asked time: drop the last track if that is nearer.
+        last = chosen[-1].track.duration_ms
+        if not chosen[-1].kept and abs(total_ms - last - target_ms) < abs(total_ms - target_ms):
+            chosen.pop()
+    return chosen
+
+
+def _flow_vectors(picks: Sequence[_Pick]) -> np.ndarray:
+    # Energy and tempo dominate how a transition feels; valence and danceability a little.
+    return np.array(
+        [[p.track.energy, p.track.tempo / 100.0, 0.5 * p.track.valence, 0.5 * p.track.danceability] for p in picks],
+        dtype=np.float64,
+    ).reshape(len(picks), 4)
+
+
+def _chain(picks: list[_Pick]) -> list[_Pick]:
+    """Greedy nearest-neighbour order from a good opener among the five best-scored."""
+    if len(picks) <= 2:
+        return list(picks)
+    vec = _flow_vectors(picks)
+    energy = vec[:, 0]
+    # Open at moderate energy: the top-5 track nearest the set's 40th energy percentile.
+    top = sorted(range(len(picks)), key=lambda i: score_of(picks[i].cand), reverse=True)[:5]
+    mid = float(np.quantile(energy, 0.4))
+    start = min(top, key=lambda i: abs(energy[i] - mid))
+    order, left = [start], set(range(len(picks))) - {start}
+    while left:
+        cur = order[-1]
+        artist = fold(picks[cur].track.artist)
+        idx = np.fromiter(left, dtype=np.int64)
+        dist = np.linalg.norm(vec[idx] - vec[cur], axis=1)
+        same = np.array([fold(picks[i].track.artist) == artist for i in idx])
+        nxt = int(idx[np.argmin(dist + 10.0 * same)])
+        order.append(nxt)
+        left.remove(nxt)
+    return [picks[i] for i in order]
+
+
+def _arc(picks: list[_Pick]) -> list[_Pick]:
+    """Warm-up, peak about two-thirds in, cool-down: energy rises then falls."""
+    ordered = sorted(picks, key=lambda p: (p.track.energy, p.track.tempo))
+    rise, fall = [], []
+    for i, p in enumerate(ordered):  # two of every three go up the slope, one down
+        (fall if i % 3 == 1 else rise).append(p)
+    return rise + fall[::-1]
+
+
+def _separate_artists(picks: list[_Pick]) -> list[_Pick]:
+    """Swap tracks so that no two neighbours share an artist, where some swap allows it."""
+    out = list(picks)
+    a = [fold(p.track.artist) for p in out]
+
+    def ok(i: int) -> bool:
+        return (i == 0 or a[i] != a[i - 1]) and (i == len(out) - 1 or a[i] != a[i + 1])
+
+    for i in range(1, len(out)):
+        if a[i] != a[i - 1]:
+            continue
+        for j in sorted(range(len(out)), key=lambda j: abs(j - i)):
+            if j in (i, i - 1) or a[j] == a[i]:
+                continue
+            out[i], out[j], a[i], a[j] = out[j], out[i], a[j], a[i]
+            if ok(i) and ok(j):
+                break
+            out[i], out[j], a[i], a[j] = out[j], out[i], a[j], a[i]
+    return out
+
+
+def _roles(picks: Sequence[_Pick], arc: bool) -> list[str]:
+    n = len(picks)
+    roles = [""] * n
+    if n == 0:
+        return roles
+    if n >= 3:
+        energies = [p.track.energy for p in picks]
+        peak = int(np.argmax(energies))
+        if arc:
+            for i in range(n):
+                if i < peak:
+                    roles[i] = "warm-up"
+                elif i > peak:
+                    roles[i] = "cool-down"
+        roles[peak] = "peak"
+        if not arc:
+            roles[-1] = roles[-1] or "closer"
+    roles[0] = "opener"
+    return roles
+
+
+def _reason(p: _Pick, role: str, max_affinity: float) -> str:
+    parts: list[str] = []
+    if p.kept:
+        parts.append("kept from before")
+    if p.cand.matched:
+        parts.append("matches " + ", ".join(dict.fromkeys(p.cand.matched)))
+    if p.cand.affinity is not None and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity) and max_affinity > 0:
+        parts.append(f"close to your taste ({p.cand.affinity:.2f})")
+    if p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS:
+        parts.append("filler: few better matches")
+    if role:
+        parts.append(role)
+    return "; ".join(parts) or "similar to the request"
+
+
+def refine(
+    candidates: list[Candidate],
+    query: PlaylistQuery,
+    catalog: Catalog,
+    n: int | None = None,
+    *,
+    duration_min: float | None = None,
+    max_per_artist: int = 2,
+    arc: bool = False,
+    keep: Sequence[str] = (),
+) -> list[PlaylistItem]:
+    """The playlist: valid tracks under the rules above, in flow order, each with a reason.
+
+    ``n`` (else ``query.length``, else 20) sets the count; ``duration_min`` (else
+    ``query.duration_min`` when no length was asked) sets a listening time instead, and wins. ``keep``
+    are track ids the user wants to keep; they stay unless the query now excludes them.
+    Too few valid candidates give a shorter playlist, never a padded one.
+    """
+    picks = select(
+        candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep
+    )
+    ordered = _separate_artists(_arc(picks) if arc else _chain(picks))
+    roles = _roles(ordered, arc)
+    affinities = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
+    top_aff = max(affinities) if affinities else 0.0
+    return [item_from(p.track, _reason(p, r, top_aff), score_of(p.cand)) for p, r in zip(ordered, roles)]
