@@ -138,3 +138,48 @@ def test_split_hash_and_ids_file(tmp_path):
     path = save_test_ids(tmp_path / "ids.txt", ["p1", "p2"])
     path.write_text(path.read_text() + "\n# a comment\np1\n  p3  \n")
     assert load_test_ids(path) == ["p1", "p2", "p3"]
+
+
+# --- baselines ---------------------------------------------------------------------------------
+
+
+def test_tokenize_folds_and_drops_function_words():
+    from evals.baselines import tokenize
+
+    assert tokenize("The Best of Beyoncé & R&B in the 1990s") == ["best", "beyonce", "r&b", "1990s", "90s"]
+    assert tokenize("🔥🔥") == []
+
+
+def test_bm25_finds_the_named_artist_and_honours_exclude(tiny_catalog):
+    from evals.baselines import BM25Baseline
+
+    bm25 = BM25Baseline().fit(tiny_catalog)
+    answer = bm25.recommend("Eminem", n=5)
+    assert len(answer) == 5 and all(tiny_catalog[t].artist == "Eminem" for t in answer)
+    rest = bm25.recommend("Eminem", n=5, exclude=answer[:2])
+    assert not set(rest) & set(answer[:2])
+    # nothing matches: ties are broken by popularity, so the answer is still a full list
+    fallback = bm25.recommend("🔥", n=3)
+    assert [tiny_catalog[t].popularity for t in fallback] == sorted(tiny_catalog.popularity, reverse=True)[:3]
+
+
+def test_popularity_ignores_the_text(tiny_catalog):
+    from evals.baselines import PopularityBaseline
+
+    pop = PopularityBaseline().fit(tiny_catalog)
+    assert pop.recommend("rap", n=4) == pop.recommend("sleepy acoustic", n=4)
+    assert [tiny_catalog[t].popularity for t in pop.recommend("x", n=4)] == sorted(tiny_catalog.popularity, reverse=True)[:4]
+
+
+def test_dense_ranks_by_cosine_to_the_query(tiny_catalog, tmp_path):
+    import numpy as np
+
+    from evals.baselines import DenseBaseline
+    from tools.embed import EmbeddingCache, get_encoder
+
+    dense = DenseBaseline(cache=EmbeddingCache(tmp_path / "emb")).fit(tiny_catalog)
+    answer = dense.recommend("Ólafur Arnalds", n=3)
+    assert all(tiny_catalog[t].artist == "Ólafur Arnalds" for t in answer)
+    q = get_encoder().encode_one("hard rock")
+    sims = dense.vectors @ q
+    assert dense.recommend("hard rock", n=1) == [tiny_catalog.tracks[int(np.argmax(sims))].track_id]

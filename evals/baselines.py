@@ -1,0 +1,136 @@
+"""Baselines for text-to-playlist: what PlayGenie must beat to be worth its stages.
+
+- :class:`BM25Baseline`: Okapi BM25 (``rank-bm25``) over each track's document text.
+- :class:`DenseBaseline`: the query's MiniLM embedding against every track's, brute force.
+- :class:`PopularityBaseline`: the most popular tracks, whatever was asked.
+
+Each is built with ``fit(catalog, vectors=None)`` from the split's leak-free catalog and answers
+``recommend(text, n=20, exclude=()) -> list[track_id]``. They are meant to be honest and strong:
+same documents and encoder as PlayGenie's index, ties broken by popularity.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+
+from tools.catalog import fold
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog
+    from tools.embed import EmbeddingCache, Encoder
+
+# Function words that carry no musical meaning; dropping them keeps BM25 from matching "the" or "for".
+STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is it its me my of on or our so the this to up with your you "
+    "i we some songs song music playlist tracks track".split()
+)
+_TOKEN = re.compile(r"[\w&']+", re.UNICODE)
+_DECADE = re.compile(r"^(1[89]|20)(\d)0s$")
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded word tokens without stopwords; "1990s" also yields "90s" (how people write decades)."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(fold(text)):
+        tok = tok.strip("'&")
+        if not tok or tok in STOPWORDS:
+            continue
+        out.append(tok)
+        m = _DECADE.match(tok)
+        if m:
+            out.append(f"{m.group(2)}0s")
+    return out
+
+
+def _top(scores: np.ndarray, popularity: np.ndarray, ids: Sequence[str], n: int, exclude: Iterable[str]) -> list[str]:
+    """The ``n`` best ids by score, ties broken by popularity, excluded ids skipped."""
+    skip = set(exclude)
+    order = np.lexsort((-popularity, -scores))  # last key is primary
+    out: list[str] = []
+    for i in order:
+        tid = ids[i]
+        if tid not in skip:
+            out.append(tid)
+            if len(out) == n:
+                break
+    return out
+
+
+class BM25Baseline:
+    """Okapi BM25 over ``Track.document()`` (title, artist, album, decade, genres, moods, buckets)."""
+
+    name = "bm25"
+
+    def fit(self, catalog: "Catalog", vectors: np.ndarray | None = None) -> "BM25Baseline":
+        from rank_bm25 import BM25Okapi
+
+        self.ids = [t.track_id for t in catalog.tracks]
+        self.popularity = catalog.popularity.astype(np.float64)
+        corpus = [tokenize(t.document()) or ["_"] for t in catalog.tracks]
+        self.bm25 = BM25Okapi(corpus)
+        return self
+
+    def scores(self, text: str) -> np.ndarray:
+        tokens = list(dict.fromkeys(tokenize(text)))
+        if not tokens:
+            return np.zeros(len(self.ids))
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
+
+    def recommend(self, text: str, n: int = 20, exclude: Iterable[str] = ()) -> list[str]:
+        return _top(self.scores(text), self.popularity, self.ids, n, exclude)
+
+
+class DenseBaseline:
+    """Cosine similarity of the query's embedding to each track document's embedding (no filters, no tags)."""
+
+    name = "dense"
+
+    def __init__(self, encoder: "Encoder | None" = None, cache: "EmbeddingCache | None" = None):
+        self._encoder = encoder
+        self._cache = cache
+
+    @property
+    def encoder(self) -> "Encoder":
+        if self._encoder is None:
+            from tools.embed import get_encoder
+
+            self._encoder = get_encoder()
+        return self._encoder
+
+    def fit(self, catalog: "Catalog", vectors: np.ndarray | None = None) -> "DenseBaseline":
+        """``vectors``: the catalog's document vectors, row i for ``catalog.tracks[i]``; computed
+        (through the embedding cache when one was given) when absent."""
+        docs = [t.document() for t in catalog.tracks]
+        if vectors is None:
+            if self._cache is not None:
+                vectors = self._cache.embed(docs, self.encoder, progress=False)
+            else:
+                vectors = self.encoder.encode(docs)
+        if len(vectors) != len(catalog):
+            raise ValueError(f"{len(vectors)} vectors for {len(catalog)} tracks")
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.ids = [t.track_id for t in catalog.tracks]
+        self.popularity = catalog.popularity.astype(np.float64)
+        return self
+
+    def recommend(self, text: str, n: int = 20, exclude: Iterable[str] = ()) -> list[str]:
+        q = self.encoder.encode_one(text)
+        scores = (self.vectors @ q).astype(np.float64)
+        return _top(scores, self.popularity, self.ids, n, exclude)
+
+
+class PopularityBaseline:
+    """The catalog's most popular tracks; the text is ignored."""
+
+    name = "popularity"
+
+    def fit(self, catalog: "Catalog", vectors: np.ndarray | None = None) -> "PopularityBaseline":
+        self.ids = [t.track_id for t in catalog.tracks]
+        self.popularity = catalog.popularity.astype(np.float64)
+        return self
+
+    def recommend(self, text: str, n: int = 20, exclude: Iterable[str] = ()) -> list[str]:
+        return _top(self.popularity, np.zeros_like(self.popularity), self.ids, n, exclude)

@@ -1,0 +1,235 @@
+"""``playgenie eval text2playlist``: PlayGenie against baselines on held-out real playlists.
+
+Usage:
+    playgenie eval text2playlist [--data CSV] [--test-playlists IDS.txt] [--json]
+    playgenie eval text2playlist --queries evals/queries/examples.jsonl [--json]
+    playgenie eval text2playlist --personalized [--json]
+
+Query = a held-out playlist's name; truth = its tracks; every system answers ``--n`` (20) tracks.
+Everything evaluated is built from the data minus the test playlists (``Catalog.from_frame(...,
+exclude_playlists=test_ids)``): a test playlist's name, membership and genre labels never reach the
+index, the tags or any model. The split's artifacts live under ``home/splits/<split hash>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog, Playlist
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SYSTEMS = ("playgenie", "bm25", "dense", "popularity")
+Recommender = Callable[[str, int], list[str]]  # (text, n) -> track ids
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
+                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
+    parser.add_argument("--fraction", type=float, default=0.15, help="Share of playlists held out by the default split.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
+    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated subset of {', '.join(SYSTEMS)}.")
+    parser.add_argument("--queries", type=Path, metavar="FILE",
+                        help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip
+    parser.add_argument("--personalized", action="store_true", help="Run the personalized evaluation (CF rerank).")
+    parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+
+
+@dataclass
+class Split:
+    """One evaluation split: the leak-free catalog and the held-out playlists with their full truth."""
+
+    test_ids: list[str]
+    catalog: "Catalog"  # built without the test playlists' rows
+    truth: dict[str, "Playlist"]  # test playlist id -> the playlist as in the full data
+    home: Path  # where this split's artifacts live
+    genres: dict[str, set[str]]  # test playlist id -> every genre label its rows carry (a few carry two)
+
+
+def prepare_split(
+    settings: "Settings", data: Path, test_ids: Sequence[str] | None = None, fraction: float = 0.15, seed: int = 0
+) -> Split:
+    """Read the data, choose (or check) the test playlists, and build the catalog without them."""
+    from evals.split import split_home, split_playlists
+    from tools.catalog import Catalog, CatalogUnavailable, playlists_of, read_csv
+
+    frame = read_csv(data)
+    everything = playlists_of(frame)
+    if test_ids is None:
+        _, test_ids = split_playlists(frame, fraction=fraction, seed=seed)
+    unknown = [pid for pid in test_ids if pid not in everything]
+    if unknown:
+        raise CatalogUnavailable(f"{len(unknown)} test playlist id(s) are not in {data}: {', '.join(unknown[:5])}")
+    if not test_ids:
+        raise CatalogUnavailable("no test playlists: the split is empty")
+    test_ids = sorted(set(test_ids))
+    catalog = Catalog.from_frame(frame, exclude_playlists=test_ids)
+    held = frame[frame["playlist_id"].isin(test_ids)]
+    genres = {str(pid): set(map(str, g)) for pid, g in held.groupby("playlist_id")["playlist_genre"]}
+    truth = {pid: everything[pid] for pid in test_ids}
+    return Split(test_ids, catalog, truth, split_home(settings.home, test_ids), genres)
+
+
+def build_pipeline(settings: "Settings", split: Split):
+    """PlayGenie's pipeline built from the split's catalog into the split's own home."""
+    from tools.pipeline import Pipeline
+
+    return Pipeline.from_catalog(settings, split.catalog, home=split.home)
+
+
+def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYSTEMS, pipeline=None) -> dict[str, Recommender]:
+    """One recommender per system name, each fitted on the split's catalog only."""
+    from evals.baselines import BM25Baseline, DenseBaseline, PopularityBaseline
+
+    systems: dict[str, Recommender] = {}
+    for name in names:
+        t0 = time.perf_counter()
+        if name == "playgenie":
+            pipe = pipeline if pipeline is not None else build_pipeline(settings, split)
+            systems[name] = lambda text, n, pipe=pipe: [item.track_id for item in pipe.run(text, n=n).playlist]
+        elif name == "bm25":
+            systems[name] = BM25Baseline().fit(split.catalog).recommend
+        elif name == "dense":
+            from tools.embed import EmbeddingCache
+
+            # Content-keyed: a vector is looked up by the hash of the split catalog's own document text.
+            cache = EmbeddingCache(settings.home / "embeddings")
+            systems[name] = DenseBaseline(cache=cache).fit(split.catalog).recommend
+        elif name == "popularity":
+            systems[name] = PopularityBaseline().fit(split.catalog).recommend
+        else:
+            raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+        log.info("%s ready in %.1f s", name, time.perf_counter() - t0)
+    return systems
+
+
+def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20) -> dict:
+    """Every system answers every held-out playlist's name; metrics averaged over the queries."""
+    from evals import metrics as m
+
+    catalog = split.catalog
+    per_system: dict[str, dict[str, list[float]]] = {name: {} for name in systems}
+    failures: dict[str, int] = {name: 0 for name in systems}
+    for pid in split.test_ids:
+        playlist = split.truth[pid]
+        truth_ids = playlist.track_ids
+        truth_tracks = [catalog[t] for t in truth_ids if t in catalog.index]
+        genres = split.genres[pid]
+        for name, recommend in systems.items():
+            try:
+                answer = recommend(playlist.name, n)
+            except Exception:  # one failing query scores zero; the run goes on and says so
+                log.exception("%s failed on %r", name, playlist.name)
+                failures[name] += 1
+                answer = []
+            tracks = [catalog[t] for t in answer if t in catalog.index]
+            scores = {
+                f"precision@{n}": m.precision_at_k(answer, truth_ids, n),
+                f"ndcg@{n}": m.ndcg_at_k(answer, truth_ids, n),
+                "genre_agreement": m.genre_agreement(tracks, genres),
+                "decade_agreement": m.decade_agreement(tracks, truth_tracks),
+                "feature_distance": m.feature_distance(tracks, truth_tracks),
+            }
+            for key, value in scores.items():
+                per_system[name].setdefault(key, []).append(value)
+    for name, count in failures.items():
+        if count:
+            log.error("%s failed on %d of %d queries (scored as empty answers)", name, count, len(split.test_ids))
+    return {
+        "task": "text2playlist",
+        "n_queries": len(split.test_ids),
+        "systems": {name: {k: round(m.mean(v), 4) for k, v in vals.items()} for name, vals in per_system.items()},
+    }
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    from evals.split import load_test_ids
+    from tools.catalog import ensure_data
+
+    data = ensure_data(settings.data, settings.home, settings.data_url)
+    test_ids = load_test_ids(args.test_playlists) if args.test_playlists else None
+    if args.queries:
+        return _report_queries(args, settings, data, test_ids)
+    if args.personalized:
+        return _personalized(args, settings, data, test_ids)
+
+    names = [s.strip() for s in args.systems.split(",") if s.strip()]
+    bad = [s for s in names if s not in SYSTEMS]
+    if bad or not names:
+        print(f"playgenie: unknown system(s) {', '.join(bad) or '(none)'}; choose from {', '.join(SYSTEMS)}", file=sys.stderr)
+        return 2
+    if args.n < 1:
+        print("playgenie: --n must be at least 1", file=sys.stderr)
+        return 2
+    split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
+    log.info("split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog))
+    result = evaluate(split, build_systems(settings, split, names), n=args.n)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_table(result))
+        print(f"\nsplit {split.home.name}: {len(split.test_ids)} held-out playlists; artifacts in {split.home}")
+    return 0
+
+
+def format_table(result: dict) -> str:
+    """The systems side by side, one row each."""
+    systems = result["systems"]
+    keys = list(next(iter(systems.values())).keys()) if systems else []
+    lines = [f"text2playlist on {result['n_queries']} held-out playlists (feature_distance: lower is better)", ""]
+    lines.append(f"{'system':<12}" + "".join(f"{k:>18}" for k in keys))
+    for name, vals in systems.items():
+        lines.append(f"{name:<12}" + "".join(f"{vals[k]:>18.4f}" for k in keys))
+    return "\n".join(lines)
+
+
+def _report_queries(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: list[str] | None) -> int:
+    """The typed query the pipeline extracts for each line's ``text`` (one JSON object a line with --json)."""
+    lines = [line for line in args.queries.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts: list[str] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            texts.append(str(json.loads(line)["text"]))
+        except (ValueError, KeyError, TypeError):
+            print(f"playgenie: {args.queries}:{number}: not a JSON object with a \"text\" field", file=sys.stderr)
+            return 2
+    split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
+    pipeline = build_pipeline(settings, split)
+    for text in texts:
+        query = pipeline.extract(text)
+        if args.json:
+            print(json.dumps({"text": text, "query": query.model_dump(mode="json")}, ensure_ascii=False))
+        else:
+            print(f"{text}\n  -> {query.describe()}")
+            if query.free_text:
+                print(f"     free text: {query.free_text!r}")
+            if query.unsupported:
+                print(f"     unsupported: {', '.join(query.unsupported)}")
+    return 0
+
+
+def _personalized(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: list[str] | None) -> int:
+    """Engineer D's personalized evaluation on the same split (CF-reranked vs not)."""
+    try:
+        from evals.personalized import run_personalized
+    except ImportError as exc:
+        print(f"playgenie: personalized evaluation not available: {exc}", file=sys.stderr)
+        return 2
+    if test_ids is None:
+        from evals.split import split_playlists
+        from tools.catalog import read_csv
+
+        _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
+    result = run_personalized(settings, data, test_ids, n=args.n)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
