@@ -1,0 +1,735 @@
+"""Stage 1, offline: free text -> a typed :class:`PlaylistQuery`.
+
+Explicit tags come from the vocabulary (:mod:`tools.vocab`), regular expressions for years,
+lengths and tempo, and the catalog's artist names. Implicit moods and activities come from the
+similarity between the request's sentence embedding and a few context descriptions per label,
+with a threshold so that nothing is inferred from nothing. Negation ("no rap", "without Drake",
+"anything but rock", "not too fast") turns a tag into an exclusion or flips a direction.
+
+Usage::
+
+    extractor = TagExtractor(catalog, encoder)
+    query = extractor.extract("chill 90s hip hop for a rainy afternoon, no Eminem")
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from tools import vocab
+from tools.catalog import Catalog, fold
+from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
+
+if TYPE_CHECKING:
+    from tools.embed import Encoder
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+IMPLICIT_THRESHOLD = 0.45  # cosine similarity to a context description needed to infer a label
+IMPLICIT_MAX_MOODS = 2
+IMPLICIT_MAX_ACTIVITIES = 1
+MAX_NGRAM = 6
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s)?|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–]")
+_DIGITS = re.compile(r"^\d+$")
+
+
+@dataclass(slots=True)
+class _Tok:
+    text: str  # folded, normalised
+    orig: str  # as written
+    used: bool = False
+
+
+@dataclass(slots=True)
+class _Match:
+    kind: str  # genre, mood, activity, artist, feature, popularity, years, content
+    value: object
+    start: int  # token span [start, end)
+    end: int
+    explicit: bool = True
+    confidence: float = 1.0
+    negated: bool = False
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def _norm(token: str) -> str:
+    t = fold(token).replace("’", "'")
+    if re.fullmatch(r"\d+\.\d+", t):
+        return t
+    t = t.replace("'", "").replace(".", "")
+    return "-" if t == "–" else t
+
+
+def tokenize(text: str) -> list[_Tok]:
+    """Tokens of ``text``; hyphens between words are dropped ("hip-hop" == "hip hop"), kept between numbers."""
+    raw = [m.group(0) for m in _TOKEN.finditer(text)]
+    out: list[_Tok] = []
+    for i, tok in enumerate(raw):
+        if tok in "-–":
+            prev = raw[i - 1] if i else ""
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            if not (prev[:1].isdigit() and nxt[:1].isdigit()):
+                continue
+        norm = _norm(tok)
+        if norm:
+            out.append(_Tok(norm, tok))
+    return out
+
+
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in tokenize(text))
+
+
+def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
+    """Every vocabulary phrase, tokenised, with what it means (one phrase may mean several things)."""
+    table: dict[tuple[str, ...], list[tuple[str, object]]] = {}
+
+    def add(phrase: str, kind: str, value: object) -> None:
+        table.setdefault(_key(phrase), []).append((kind, value))
+
+    for p, gs in vocab.GENRE_PHRASES.items():
+        add(p, "genre", gs)
+    for p, m in vocab.MOOD_PHRASES.items():
+        add(p, "mood", m)
+    for p, a in vocab.ACTIVITY_PHRASES.items():
+        add(p, "activity", a)
+    for p in vocab.POPULAR_PHRASES:
+        add(p, "popularity", "popular")
+    for p in vocab.OBSCURE_PHRASES:
+        add(p, "popularity", "obscure")
+    for p in vocab.RECENT_PHRASES:
+        add(p, "relative_years", "recent")
+    for p in vocab.OLD_PHRASES:
+        add(p, "relative_years", "old")
+    for p in vocab.OLDIES_PHRASES:
+        add(p, "relative_years", "oldies")
+    for p in vocab.EXPLICIT_CONTENT:
+        add(p, "content", p)
+    directions = {
+        ("tempo", "high"): ("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "rapido",
+                            "rapida", "rapidas", "rapidos"),
+        ("tempo", "low"): ("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lentas",
+                           "slow songs", "slow jams"),
+        ("energy", "high"): ("high energy", "intense", "loud", "hard hitting", "powerful", "aggressive", "pumping"),
+        ("energy", "low"): ("low energy", "low key", "lowkey", "mellow", "calm", "soft", "gentle", "quiet",
+                            "soothing", "peaceful", "tranquil"),
+        ("valence", "high"): ("upbeat", "cheerful", "bright"),
+        ("valence", "low"): ("dark", "moody", "somber", "sombre"),
+        ("danceability", "high"): ("danceable",),
+    }  # fmt: skip
+    for (feat, way), words in directions.items():
+        for w in words:
+            add(w, "feature", (feat, way))
+            for neg in ("not too", "not so", "not very", "not that", "not overly", "not super", "nothing too"):
+                add(f"{neg} {w}", "feature", (feat, "not_" + way))
+    return table
+
+
+_PHRASES = _phrase_table()
+_NEGATION = {_key(c) for c in vocab.NEGATION_CUES}
+_NUMBER_WORDS = {_key(k): v for k, v in vocab.NUMBER_WORDS.items()}
+
+
+@lru_cache(maxsize=4)
+def _prototype_matrix(encoder_id: int, encoder: "Encoder") -> tuple[list[str], np.ndarray]:
+    """Labels and the (n_prototypes, 384) matrix of their context descriptions: one batch encode, cached."""
+    labels, texts = [], []
+    for label, phrases in vocab.PROTOTYPES.items():
+        for p in phrases:
+            labels.append(label)
+            texts.append(p)
+    return labels, encoder.encode(texts)
+
+
+class TagExtractor:
+    """Offline extraction of a :class:`PlaylistQuery` from text, against one catalog's vocabulary."""
+
+    def __init__(self, catalog: Catalog, encoder: "Encoder | None" = None, residual_embedding: bool = True):
+        self.catalog = catalog
+        self.encoder = encoder
+        self.residual_embedding = residual_embedding
+        self.genres = set(catalog.genres)
+        self.subgenres = set(catalog.subgenres)
+        years = catalog.years[catalog.years > 0]
+        self.max_year = int(years.max()) if len(years) else 2020
+        self.min_year = int(years.min()) if len(years) else 1950
+        self.thresholds = catalog.thresholds
+        self._build_artists()
+        self._dictionary = vocab.dictionary_words()
+        self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
+        self._labels: list[str] = []
+        self._protos: np.ndarray | None = None
+        if encoder is not None:
+            self._labels, self._protos = _prototype_matrix(id(encoder), encoder)
+
+    # ----- artists -------------------------------------------------------------------------------
+    def _build_artists(self) -> None:
+        """Artist names by token key: exact keys, "the"-less and squashed aliases, and a fuzzy list by length."""
+        self.artist_keys: dict[tuple[str, ...], tuple[str, int]] = {}
+        spelling: dict[str, str] = {}
+        for t in self.catalog.tracks:
+            spelling.setdefault(fold(t.artist), t.artist)
+
+        def put(key: tuple[str, ...], name: str, count: int) -> None:
+            if key and len(key) <= MAX_NGRAM and (key not in self.artist_keys or self.artist_keys[key][1] < count):
+                self.artist_keys[key] = (name, count)
+
+        for folded, rows in self.catalog.by_artist.items():
+            if not folded:
+                continue
+            name, count = spelling.get(folded, folded), len(rows)
+            key = _key(name)
+            put(key, name, count)
+            if len(key) >= 2 and key[0] == "the":
+                put(key[1:], name, count)
+            squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
+            if len(key) >= 2 and len(squashed) >= 4:
+                put((squashed,), name, count)
+        self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
+        for key, (name, count) in self.artist_keys.items():
+            s = " ".join(key)
+            if len(s) >= 4:
+                self._fuzzy.setdefault(len(s), {})[s] = (name, count)
+
+    def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
+        """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
+        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
+            return 0.0
+        prev = toks[i - 1].text if i > 0 else ""
+        prev2 = toks[i - 2].text if i > 1 else ""
+        strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
+        weak = prev in vocab.ARTIST_CUES
+        common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
+        everyday = any(k in vocab.COMMON_WORDS for k in key)
+        capitalised = all(t.orig[:1].isupper() for t in toks[i:j]) and not titled
+        if strong:
+            return 0.95
+        if len(key) >= 2:
+            if not all(common):
+                return 0.95
+            if capitalised:
+                return 0.9
+            if key[0] not in vocab.STOPWORDS and count >= 5 and (weak or not everyday):
+                return 0.75
+            return 0.0
+        word = key[0]
+        if len(word) < 3 and not (capitalised or weak):
+            return 0.0
+        if not common[0]:
+            return 0.9
+        if word in vocab.COMMON_WORDS:
+            return 0.0
+        if capitalised:
+            return 0.85
+        if weak and count >= 3:
+            return 0.7
+        return 0.0
+
+    def _fuzzy_artist(self, text: str) -> tuple[str, int, float] | None:
+        """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first."""
+        n = len(text)
+        if n < 5:
+            return None
+        max_d = 1 if n < 8 else 2
+        best: tuple[int, int, str] | None = None
+        for length in range(n - max_d, n + max_d + 1):
+            choices = self._fuzzy.get(length)
+            if not choices:
+                continue
+            for cand, d, _ in process.extract(text, list(choices), scorer=Levenshtein.distance,
+                                               score_cutoff=max_d, limit=3):  # fmt: skip
+                name, count = choices[cand]
+                if best is None or (d, -count) < (best[0], -best[1]):
+                    best = (int(d), count, name)
+        if best is None:
+            return None
+        return best[2], best[1], 0.8 if best[0] == 1 else 0.7
+
+    # ----- the pass --------------------------------------------------------------------------------
+    def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
+        """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
+        text = (text or "")[:2000]
+        toks = tokenize(text)
+        words = [t for t in toks if t.orig[:1].isalpha()]
+        titled = len(words) >= 3 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
+        unsupported: list[str] = []
+        matches: list[_Match] = []
+
+        self._numbers(toks, matches, unsupported)
+        self._phrases_and_artists(toks, matches, titled)
+        self._fuzzy_pass(toks, matches)
+        self._negate(toks, matches)
+        query = self._assemble(text, toks, matches, unsupported)
+        if self._protos is not None and query.free_text:
+            self._implicit(query, text, query_vector)
+        return query
+
+    def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
+        """Years, decades, lengths, durations and BPM: the forms regular expressions read best."""
+        texts = [t.text for t in toks]
+        n = len(toks)
+
+        def num(i: int) -> float | None:
+            if i >= n:
+                return None
+            t = texts[i]
+            if re.fullmatch(r"\d+(\.\d+)?", t):
+                return float(t)
+            for k in (2, 1):
+                v = _NUMBER_WORDS.get(tuple(texts[i : i + k]))
+                if v is not None and i + k <= n:
+                    return float(v)
+            return None
+
+        def num_len(i: int) -> int:
+            if i < n and re.fullmatch(r"\d+(\.\d+)?", texts[i]):
+                return 1
+            return 2 if tuple(texts[i : i + 2]) in _NUMBER_WORDS else 1
+
+        def mark(i: int, j: int) -> None:
+            for k in range(i, j):
+                toks[k].used = True
+
+        i = 0
+        while i < n:
+            t = texts[i]
+            if toks[i].used:
+                i += 1
+                continue
+            # "2015-2018", "2015 to 2018", "between 2015 and 2018", "2015-18"
+            y = _year(t)
+            if y is not None and i + 2 < n and texts[i + 1] in ("-", "to", "through", "till", "until", "and"):
+                y2 = _year(texts[i + 2]) or (_two_digit(texts[i + 2], y) if texts[i + 1] == "-" else None)
+                if y2 is not None:
+                    lo, hi = sorted((y, y2))
+                    start = i - 1 if i and texts[i - 1] in ("between", "from") else i
+                    out.append(_Match("years", (lo, hi), start, i + 3))
+                    mark(start, i + 3)
+                    i += 3
+                    continue
+            # decades, with early/mid/late
+            dec = _decade(t) if t not in vocab.DECADE_WORDS else vocab.DECADE_WORDS[t]
+            if dec is None and tuple(texts[i : i + 2]) in {("two", "thousands"), ("twenty", "tens")}:
+                dec = vocab.DECADE_WORDS[" ".join(texts[i : i + 2])]
+                mark(i + 1, i + 2)
+            if dec is not None:
+                lo, hi, start = dec, dec + 9, i
+                prev = texts[i - 1] if i else ""
+                if prev in ("early", "mid", "late") and not toks[i - 1].used:
+                    lo, hi = {"early": (dec, dec + 3), "mid": (dec + 3, dec + 6), "late": (dec + 6, dec + 9)}[prev]
+                    start = i - 1
+                mode = texts[start - 1] if start else ""
+                if mode in ("after", "since", "post") and not toks[start - 1].used:
+                    lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
+                elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
+                    lo, hi, start = None, lo - 1, start - 1
+                out.append(_Match("years", (lo, hi), start, i + 1))
+                mark(start, i + 1)
+                i += 1
+                continue
+            # "after 2010", "before 2000", "since 2015", single years
+            if y is not None and not _followed_by_track_noun(texts, i + 1):
+                prev = texts[i - 1] if i else ""
+                prev2 = " ".join(texts[max(0, i - 2) : i])
+                start = i
+                if prev in ("after", "post") or prev2 in ("newer than", "later than"):
+                    rng, start = (y + 1, None), i - (2 if prev2 in ("newer than", "later than") else 1)
+                elif prev == "since":
+                    rng, start = (y, None), i - 1
+                elif prev in ("before", "pre") or prev2 in ("older than", "earlier than"):
+                    rng, start = (None, y - 1), i - (2 if prev2 in ("older than", "earlier than") else 1)
+                elif prev in ("until", "till", "through") or prev2 == "up to":
+                    rng, start = (None, y), i - (2 if prev2 == "up to" else 1)
+                else:
+                    rng = (y, y)
+                out.append(_Match("years", rng, start, i + 1))
+                mark(start, i + 1)
+                i += 1
+                continue
+            # durations: "90 minutes", "2 hours", "an hour", "half an hour", "an hour and a half", "2h"
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", t)
+            if m:
+                minutes = float(m.group(1)) * (60 if m.group(2).startswith("h") else 1)
+                out.append(_Match("duration", minutes, i, i + 1))
+                mark(i, i + 1)
+                i += 1
+                continue
+            if tuple(texts[i : i + 3]) == ("half", "an", "hour"):
+                out.append(_Match("duration", 30.0, i, i + 3))
+                mark(i, i + 3)
+                i += 3
+                continue
+            v = num(i)
+            if v is not None:
+                k = i + num_len(i)
+                if k < n and texts[k] == "of":  # "a couple of hours"
+                    k += 1
+                unit = texts[k] if k < n else ""
+                if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
+                    end = k + 1
+                    if tuple(texts[end : end + 3]) == ("and", "a", "half"):
+                        v, end = v + 0.5, end + 3
+                    out.append(_Match("duration", v * 60, i, end))
+                    mark(i, end)
+                    i = end
+                    continue
+                if unit in ("minute", "minutes", "min", "mins", "minutos"):
+                    out.append(_Match("duration", v, i, k + 1))
+                    mark(i, k + 1)
+                    i = k + 1
+                    continue
+                if unit == "bpm" and _DIGITS.match(texts[i]):
+                    out.append(_Match("feature", ("tempo", v), i, k + 1))
+                    mark(i, k + 1)
+                    i = k + 1
+                    continue
+                noun = _followed_by_track_noun(texts, k)
+                if noun is not None and texts[i] not in ("a", "an", "one") and not toks[i].used:
+                    if v < 1 or v != int(v):
+                        unsupported.append(f"a playlist of {texts[i]} tracks")
+                    else:
+                        out.append(_Match("length", int(v), i, k))
+                        mark(i, k)
+                        if texts[noun] in ("songs", "tracks", "song", "track", "tunes", "canciones", "temas"):
+                            mark(noun, noun + 1)
+                    i = k
+                    continue
+            i += 1
+
+    def _phrases_and_artists(self, toks: list[_Tok], out: list[_Match], titled: bool) -> None:
+        """Vocabulary phrases and artist names, longest first; vocabulary wins ties ("Chill" the word)."""
+        cands: list[tuple[int, int, int, list[_Match]]] = []  # (-length, priority, start, matches)
+        n = len(toks)
+        for i in range(n):
+            if toks[i].used:
+                continue
+            for j in range(min(n, i + MAX_NGRAM), i, -1):
+                if any(t.used for t in toks[i:j]):
+                    continue
+                key = tuple(t.text for t in toks[i:j])
+                meanings = _PHRASES.get(key)
+                if meanings:
+                    cands.append((-(j - i), 0, i, [_Match(k, v, i, j) for k, v in meanings]))
+                hit = self.artist_keys.get(key)
+                if hit:
+                    conf = self._artist_signal(toks, i, j, key, hit[1], titled)
+                    if conf > 0:
+                        cands.append((-(j - i), 1, i, [_Match("artist", hit[0], i, j, confidence=conf)]))
+        taken = [False] * n
+        for _, _, _, ms in sorted(cands, key=lambda c: (c[0], c[1], c[2])):
+            s, e = ms[0].start, ms[0].end
+            if any(taken[s:e]):
+                continue
+            for k in range(s, e):
+                taken[k] = True
+                toks[k].used = True
+            out.extend(ms)
+
+    def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
+        for i, tok in enumerate(toks):
+            w = tok.text
+            if tok.used or len(w) < 5 or not w.isalpha() or w in self._dictionary or w in vocab.STOPWORDS:
+                continue
+            near = process.extractOne(w, list(self._vocab_words), scorer=Levenshtein.distance, score_cutoff=1)
+            if near:
+                for kind, value in _PHRASES[self._vocab_words[near[0]]]:
+                    out.append(_Match(kind, value, i, i + 1, confidence=0.8))
+                tok.used = True
+                continue
+            # two-word names first ("dua lipaa"), then one word
+            if i + 1 < len(toks) and not toks[i + 1].used and toks[i + 1].text.isalpha():
+                hit = self._fuzzy_artist(f"{w} {toks[i + 1].text}")
+                if hit:
+                    out.append(_Match("artist", hit[0], i, i + 2, confidence=hit[2]))
+                    tok.used = toks[i + 1].used = True
+                    continue
+            if i > 0 and not toks[i - 1].used and toks[i - 1].text.isalpha():
+                hit = self._fuzzy_artist(f"{toks[i - 1].text} {w}")
+                if hit:
+                    out.append(_Match("artist", hit[0], i - 1, i + 1, confidence=hit[2]))
+                    tok.used = toks[i - 1].used = True
+                    continue
+            hit = self._fuzzy_artist(w)
+            if hit:
+                out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
+                tok.used = True
+
+    def _negate(self, toks: list[_Tok], matches: list[_Match]) -> None:
+        """Mark the matches a negation governs: the first after the cue, and those listed after it with or/and/,."""
+        by_start: dict[int, list[_Match]] = {}
+        for m in matches:
+            by_start.setdefault(m.start, []).append(m)
+        n = len(toks)
+        i = 0
+        while i < n:
+            cue = 0
+            for k in (2, 1):
+                if not any(t.used for t in toks[i : i + k]) and tuple(t.text for t in toks[i : i + k]) in _NEGATION:
+                    cue = k
+                    break
+            if not cue:
+                i += 1
+                continue
+            j = i + cue
+            while j < n and j not in by_start and toks[j].text in vocab.NEGATION_FILLER | {"want", "like", "need"}:
+                j += 1
+            if j in by_start:
+                kinds = {m.kind for m in by_start[j]}
+                while True:
+                    for m in by_start[j]:
+                        m.negated = True
+                    j = max(m.end for m in by_start[j])
+                    if j < n and toks[j].text in ("or", "nor", "/", "&", "and") and j + 1 in by_start:
+                        if {m.kind for m in by_start[j + 1]} & kinds:
+                            j += 1
+                            continue
+                    break
+            i = max(j, i + 1)
+
+    # ----- assembling the query ------------------------------------------------------------------
+    def _assemble(self, text: str, toks: list[_Tok], matches: list[_Match], unsupported: list[str]) -> PlaylistQuery:
+        q: dict[str, list[Tag]] = {k: [] for k in ("genres", "subgenres", "moods", "activities", "artists",
+                                                    "exclude_genres", "exclude_subgenres", "exclude_artists",
+                                                    "exclude_moods")}  # fmt: skip
+        years: list[tuple[int | None, int | None, bool, float, str]] = []
+        features: dict[str, FeatureBound] = {}
+        popularity: str | None = None
+        length: int | None = None
+        duration: float | None = None
+
+        def src(m: _Match) -> str:
+            return " ".join(t.orig for t in toks[m.start : m.end])[:200]
+
+        def add(field_: str, value: str, m: _Match, explicit: bool = True, conf: float | None = None) -> None:
+            if any(t.value == value for t in q[field_]):
+                return
+            q[field_].append(Tag(value=value, explicit=explicit and m.explicit,
+                                 confidence=round(conf if conf is not None else m.confidence, 3), source=src(m)))  # fmt: skip
+
+        for m in sorted(matches, key=lambda m: m.start):
+            if m.kind == "genre":
+                genre, sub = m.value  # type: ignore[misc]
+                if sub in self.subgenres:
+                    add("exclude_subgenres" if m.negated else "subgenres", sub, m)
+                elif genre in self.genres:
+                    add("exclude_genres" if m.negated else "genres", genre, m)
+            elif m.kind == "mood":
+                add("exclude_moods" if m.negated else "moods", str(m.value), m)
+            elif m.kind == "activity":
+                if m.negated:
+                    mood = vocab.ACTIVITY_MOODS.get(str(m.value))
+                    if mood:
+                        add("exclude_moods", mood, m)
+                    continue
+                add("activities", str(m.value), m)
+                mood = vocab.ACTIVITY_MOODS.get(str(m.value))
+                if mood:
+                    add("moods", mood, m, explicit=False, conf=0.8 * m.confidence)
+            elif m.kind == "artist":
+                add("exclude_artists" if m.negated else "artists", str(m.value), m)
+            elif m.kind == "feature":
+                fb = self._feature(m)
+                if fb is not None and fb.feature not in features:
+                    features[fb.feature] = fb
+            elif m.kind == "popularity":
+                value = str(m.value)
+                if m.negated:
+                    value = "obscure" if value == "popular" else "popular"
+                popularity = popularity or value
+            elif m.kind == "relative_years":
+                if not m.negated:
+                    lo, hi = {"recent": (self.max_year - 2, None), "old": (None, self.max_year - 10),
+                              "oldies": (None, self.max_year - 30)}[str(m.value)]  # fmt: skip
+                    years.append((lo, hi, False, 0.6, src(m)))
+            elif m.kind == "years":
+                lo, hi = m.value  # type: ignore[misc]
+                if m.negated and lo is not None and hi is not None:
+                    unsupported.append(f"excluding years ({src(m)})")
+                    continue
+                years.append((lo, hi, True, 1.0, src(m)))
+            elif m.kind == "length":
+                v = int(m.value)  # type: ignore[arg-type]
+                if v > MAX_LENGTH:
+                    unsupported.append(f"{v} tracks: a playlist has at most {MAX_LENGTH}, made {MAX_LENGTH}")
+                    v = MAX_LENGTH
+                length = length or v
+            elif m.kind == "duration":
+                v = float(m.value)  # type: ignore[arg-type]
+                if v <= 0 or v > 24 * 60:
+                    unsupported.append(f"a listening time of {src(m)} (at most 24 hours)")
+                else:
+                    duration = duration or v
+            elif m.kind == "content":
+                unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
+
+        # An artist both asked for and excluded: the exclusion wins, and the user is told.
+        for inc, exc in (("artists", "exclude_artists"), ("genres", "exclude_genres"),
+                         ("subgenres", "exclude_subgenres"), ("moods", "exclude_moods")):  # fmt: skip
+            clash = {t.value for t in q[inc]} & {t.value for t in q[exc]}
+            if clash:
+                q[inc] = [t for t in q[inc] if t.value not in clash]
+                unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
+
+        year_range = self._years(years, unsupported)
+        free = [t.orig for t in toks if not t.used and t.text not in vocab.STOPWORDS and t.text not in _NEG_WORDS
+                and any(c.isalnum() for c in t.text)]  # fmt: skip
+        return PlaylistQuery(
+            text=text,
+            **q,
+            years=year_range,
+            features=list(features.values()),
+            popularity=popularity,  # type: ignore[arg-type]
+            length=length,
+            duration_min=duration if length is None else None,
+            free_text=" ".join(free),
+            unsupported=list(dict.fromkeys(unsupported)),
+        )
+
+    def _feature(self, m: _Match) -> FeatureBound | None:
+        feat, way = m.value  # type: ignore[misc]
+        if isinstance(way, float):  # "128 bpm"
+            bpm = min(220.0, max(40.0, way))
+            return FeatureBound(feature="tempo", target=bpm, min=max(40.0, bpm - 8), max=min(220.0, bpm + 8), source=None)
+        if m.negated:
+            way = {"high": "not_high", "low": "not_low", "not_high": "high", "not_low": "low"}[way]
+        if feat == "tempo":
+            bounds = {"high": dict(min=120.0, target=130.0), "low": dict(max=100.0, target=85.0),
+                      "not_high": dict(max=120.0), "not_low": dict(min=90.0)}[way]  # fmt: skip
+        else:
+            q = self.thresholds.q.get(feat) if feat in self.thresholds.q else None
+            hi_q = q[0.67] if q else 0.67
+            lo_q = q[0.33] if q else 0.33
+            bounds = {"high": dict(min=round(hi_q, 3)), "low": dict(max=round(lo_q, 3)),
+                      "not_high": dict(max=round(hi_q, 3)), "not_low": dict(min=round(lo_q, 3))}[way]  # fmt: skip
+        return FeatureBound(feature=feat, explicit=True, confidence=m.confidence, **bounds)
+
+    def _years(self, spans: list[tuple[int | None, int | None, bool, float, str]], unsupported: list[str]) -> YearRange | None:
+        """One year range: explicit beats inferred; adjacent ranges join; far-apart ones are a contradiction."""
+        explicit = [s for s in spans if s[2]] or spans
+        if not explicit:
+            return None
+        valid = []
+        for lo, hi, exp, conf, src in explicit:
+            if (lo is not None and not 1900 <= lo <= 2100) or (hi is not None and not 1900 <= hi <= 2100):
+                unsupported.append(f"years outside 1900-2100 ({src})")
+                continue
+            valid.append((lo, hi, exp, conf, src))
+        if not valid:
+            return None
+        lo, hi, exp, conf, src = valid[0]
+        for lo2, hi2, _, _, src2 in valid[1:]:
+            a_lo, a_hi = lo if lo is not None else -10**6, hi if hi is not None else 10**6
+            b_lo, b_hi = lo2 if lo2 is not None else -10**6, hi2 if hi2 is not None else 10**6
+            if b_lo <= a_hi + 1 and a_lo <= b_hi + 1:
+                lo = None if lo is None or lo2 is None else min(lo, lo2)
+                hi = None if hi is None or hi2 is None else max(hi, hi2)
+                src = f"{src}, {src2}"
+            else:
+                unsupported.append(f"conflicting years: '{src}' and '{src2}' (kept '{src}')")
+        if lo is not None and hi is not None and lo > hi:
+            unsupported.append(f"an empty year range ({src})")
+            return None
+        if (lo is not None and lo > self.max_year) or (hi is not None and hi < self.min_year):
+            unsupported.append(f"years the catalog does not have ({src}; it spans {self.min_year}-{self.max_year})")
+        return YearRange(start=lo, end=hi, explicit=exp, confidence=conf, source=src[:200])
+
+    def _implicit(self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None) -> None:
+        """Moods and activities inferred from context, by similarity to the prototype descriptions."""
+        assert self._protos is not None and self.encoder is not None
+        residual = query.free_text
+        if not any(len(w) >= 3 and w.isalpha() for w in fold(residual).split()):
+            return  # nothing left to infer from ("hello" is a stopword; "asdfgh" is handled by the threshold)
+        vec = query_vector if query_vector is not None else self.encoder.encode_one(text)
+        sims = self._protos @ np.asarray(vec, dtype=np.float32).reshape(-1)
+        if self.residual_embedding and fold(residual) != fold(text).strip():
+            sims = np.maximum(sims, self._protos @ self.encoder.encode_one(residual))
+        best: dict[str, float] = {}
+        for label, s in zip(self._labels, sims.tolist()):
+            best[label] = max(best.get(label, -1.0), s)
+        have_moods = {t.value for t in query.moods + query.exclude_moods}
+        have_acts = {t.value for t in query.activities}
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        n_moods = n_acts = 0
+        for label, s in ranked:
+            if s < IMPLICIT_THRESHOLD:
+                break
+            kind, value = label.split(":", 1)
+            conf = round(min(0.95, float(s)), 3)
+            tag = Tag(value=value, explicit=False, confidence=conf, source=residual[:200])
+            if kind == "mood" and value not in have_moods and n_moods < IMPLICIT_MAX_MOODS:
+                query.moods.append(tag)
+                have_moods.add(value)
+                n_moods += 1
+            elif kind == "activity" and value not in have_acts and n_acts < IMPLICIT_MAX_ACTIVITIES:
+                query.activities.append(tag)
+                have_acts.add(value)
+                n_acts += 1
+                mood = vocab.ACTIVITY_MOODS.get(value)
+                if mood and mood not in have_moods:
+                    query.moods.append(Tag(value=mood, explicit=False, confidence=round(conf * 0.9, 3), source=residual[:200]))
+                    have_moods.add(mood)
+
+
+_NEG_WORDS = {w for k in _NEGATION for w in k}
+
+
+def _year(t: str) -> int | None:
+    if re.fullmatch(r"(19|20)\d\d", t):
+        return int(t)
+    return None
+
+
+def _two_digit(t: str, first: int) -> int | None:
+    if re.fullmatch(r"\d\d", t):
+        y = first // 100 * 100 + int(t)
+        return y if y >= first else None
+    return None
+
+
+def _decade(t: str) -> int | None:
+    m = re.fullmatch(r"((?:19|20)?)(\d)0s", t)
+    if not m:
+        return None
+    century, d = m.group(1), int(m.group(2))
+    if century:
+        return int(century) * 100 + d * 10
+    return (2000 if d <= 2 else 1900) + d * 10
+
+
+_TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
+                          "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip
+
+
+def _followed_by_track_noun(texts: list[str], i: int) -> int | None:
+    """Index of a track noun within the next three tokens ("20 chill rap songs"), else None."""
+    for k in range(i, min(len(texts), i + 3)):
+        if texts[k] in _TRACK_NOUNS:
+            return k
+        if not texts[k].isalpha():
+            return None
+    return None
+
+
+def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | None" = None):
+    """The LLM-backed extractor when an endpoint is configured, else the offline one."""
+    offline = TagExtractor(catalog, encoder)
+    if not settings.llm_base_url:
+        return offline
+    from tools.extract_llm import LLMTagExtractor
+    from tools.llm import LLMClient
+
+    return LLMTagExtractor(LLMClient(settings), offline, catalog)
