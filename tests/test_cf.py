@@ -1,0 +1,106 @@
+"""CF: fold-in recovers a user's taste, cold start is flagged, the weight matters, files are checked."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tools.catalog import Catalog, Playlist, Track
+from tools.cf import CFModel, ModelMismatch
+from tools.schema import Candidate
+
+CLUSTERS, PER_CLUSTER = 3, 40
+
+
+def _synthetic(tiny_catalog) -> Catalog:
+    """Three taste clusters of 40 tracks; 36 playlists, each 15 tracks of one cluster."""
+    rng = random.Random(0)
+    tracks = []
+    for c in range(CLUSTERS):
+        for k in range(PER_CLUSTER):
+            tracks.append(
+                Track(track_id=f"c{c}t{k}", title=f"Song {c}-{k}", artist=f"Artist {c}-{k}", album="A", album_id="a",
+                      release_date="2010", year=2010, decade=2010, popularity=rng.randint(30, 80),
+                      duration_ms=200_000, danceability=0.5, energy=0.5, speechiness=0.05, acousticness=0.2,
+                      instrumentalness=0.0, liveness=0.1, valence=0.5, loudness=-6.0, tempo=110.0, key=1, mode=1)
+            )  # fmt: skip
+    playlists = {}
+    for j in range(36):
+        c = j % CLUSTERS
+        ids = rng.sample([f"c{c}t{k}" for k in range(PER_CLUSTER)], 15)
+        playlists[f"p{j}"] = Playlist(f"p{j}", f"list {j}", "pop", "dance pop", ids)
+    return Catalog(tracks, playlists, tiny_catalog.thresholds)
+
+
+@pytest.fixture(scope="module")
+def synth(tiny_catalog):
+    cat = _synthetic(tiny_catalog)
+    return cat, CFModel.train(cat, seed=0, n_factors=8, n_epochs=60, graph_layers=2)
+
+
+@pytest.mark.parametrize("space", ["mf", "graph"])
+def test_fold_in_recovers_a_known_taste(synth, space):
+    cat, model = synth
+    for c in range(CLUSTERS):
+        history = [f"c{c}t{k}" for k in range(10)]
+        user = model.fold_in(history, space=space)
+        assert not user.cold_start and user.n_history == 10
+        aff = model.affinity(user, np.arange(len(cat)))
+        own = [cat.index[f"c{c}t{k}"] for k in range(10, PER_CLUSTER)]
+        other = [i for i, t in enumerate(cat.tracks) if not t.track_id.startswith(f"c{c}")]
+        # Tracks of the same taste the user never played rank above every other taste's, on average by far.
+        assert aff[own].mean() > aff[other].mean() + 0.3
+        top = np.argsort(-aff)[:20]
+        assert sum(cat.tracks[i].track_id.startswith(f"c{c}") for i in top) >= 18
+
+
+def test_cold_start_is_flagged_and_uses_the_prior(synth):
+    cat, model = synth
+    for history in ([], ["not-a-track"]):
+        user = model.fold_in(history)
+        assert user.cold_start and user.n_history == 0
+    aff = model.affinity(model.fold_in([]), np.arange(len(cat)))
+    order = np.argsort(-aff)
+    assert cat.tracks[order[0]].popularity == max(t.popularity for t in cat.tracks)
+
+
+def test_weight_changes_the_order(synth):
+    cat, model = synth
+    user = model.fold_in([f"c1t{k}" for k in range(10)])
+    # Retrieval prefers cluster 0; the user likes cluster 1.
+    ids = [f"c0t{k}" for k in range(20, 30)] + [f"c1t{k}" for k in range(20, 30)]
+
+    def cands():
+        return [Candidate(t, cat.index[t], score=1.0 - i / 40) for i, t in enumerate(ids)]
+
+    none = model.rerank(cands(), user, weight=0.0)
+    assert [c.track_id for c in none] == ids
+    full = model.rerank(cands(), user, weight=1.0)
+    assert sum(c.track_id.startswith("c1") for c in full[:10]) >= 8  # was 0 by retrieval alone
+    half = [c.track_id for c in model.rerank(cands(), user, weight=0.5)]
+    assert half != ids and half != [c.track_id for c in full]
+    assert all(c.affinity is not None for c in full)
+    cold = model.rerank(cands(), model.fold_in([]), weight=0.5)
+    assert all(c.affinity is None for c in cold)
+
+
+def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
+    cat, model = synth
+    model.save(tmp_path / "cf")
+    loaded = CFModel.load(tmp_path / "cf", cat)
+    hist = [f"c2t{k}" for k in range(10)]
+    assert np.allclose(loaded.fold_in(hist).factors, model.fold_in(hist).factors)
+    # Another catalog (one playlist fewer): refused.
+    other = Catalog(cat.tracks, dict(list(cat.playlists.items())[1:]), cat.thresholds)
+    with pytest.raises(ModelMismatch, match="another catalog"):
+        CFModel.load(tmp_path / "cf", other)
+    # A pickle changed after it was written: refused before unpickling.
+    pkl = tmp_path / "cf" / "cf.pkl"
+    data = bytearray(pkl.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pkl.write_bytes(bytes(data))
+    with pytest.raises(ModelMismatch, match="SHA-256"):
+        CFModel.load(tmp_path / "cf", cat)
+
