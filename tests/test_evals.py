@@ -183,3 +183,60 @@ def test_dense_ranks_by_cosine_to_the_query(tiny_catalog, tmp_path):
     q = get_encoder().encode_one("hard rock")
     sims = dense.vectors @ q
     assert dense.recommend("hard rock", n=1) == [tiny_catalog.tracks[int(np.argmax(sims))].track_id]
+
+
+# --- the leak check ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def marked_csv(tiny_csv, tmp_path):
+    """The tiny data with two test playlists relabelled: a unique name, genre and subgenre each, so any
+    leak of them into what is evaluated can be seen."""
+    frame = pd.read_csv(tiny_csv, dtype=str)
+    test_ids = ["pl0", "pl5"]
+    held = frame["playlist_id"].isin(test_ids)
+    frame.loc[held, "playlist_name"] = "Secret Held Out " + frame.loc[held, "playlist_id"]
+    frame.loc[held, "playlist_genre"] = "polka"
+    frame.loc[held, "playlist_subgenre"] = "oompah"
+    path = tmp_path / "marked.csv"
+    frame.to_csv(path, index=False)
+    return path, test_ids
+
+
+def test_split_catalog_holds_nothing_of_the_test_playlists(marked_csv, settings):
+    from evals.text2playlist import prepare_split
+    from tools.catalog import fold, read_csv
+
+    path, test_ids = marked_csv
+    split = prepare_split(settings, path, test_ids)
+    catalog = split.catalog
+    assert split.home == settings.home / "splits" / split_hash(test_ids)
+    # names and membership: no test playlist is in the catalog's playlists
+    assert not set(catalog.playlists) & set(test_ids)
+    assert not any("Secret" in p.name for p in catalog.playlists.values())
+    # genre labels: the test playlists' labels reach no track, no document
+    assert "polka" not in catalog.genres and "oompah" not in catalog.subgenres
+    assert not any("polka" in t.document() or "oompah" in t.document() or "Secret" in t.document() for t in catalog.tracks)
+    # every track stays in the catalog (metadata and audio features are not labels)
+    frame = read_csv(path)
+    assert len(catalog) == frame["track_id"].nunique()
+    # a track held only by test playlists takes its genres from the artist's training rows, or has none
+    train = frame[~frame["playlist_id"].isin(test_ids)]
+    only_test = set(frame.loc[frame["playlist_id"].isin(test_ids), "track_id"]) - set(train["track_id"])
+    assert only_test, "the fixture should have tracks held only by test playlists"
+    for tid in only_test:
+        track = catalog[tid]
+        artist_genres = set(train.loc[train["track_artist"].map(fold) == fold(track.artist), "playlist_genre"])
+        assert set(track.genres) <= artist_genres
+        assert track.genres_inferred == bool(track.genres)
+    # the truth is the full playlist as in the data
+    assert split.truth["pl0"].track_ids == list(dict.fromkeys(frame.loc[frame["playlist_id"] == "pl0", "track_id"]))
+    assert split.genres["pl0"] == {"polka"}
+
+
+def test_unknown_test_playlist_is_refused(tiny_csv, settings):
+    from evals.text2playlist import prepare_split
+    from tools.catalog import CatalogUnavailable
+
+    with pytest.raises(CatalogUnavailable, match="not-a-playlist"):
+        prepare_split(settings, tiny_csv, ["pl0", "not-a-playlist"])
