@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPLICIT_THRESHOLD = 0.45  # cosine similarity to a context description needed to infer a label
+IMPLICIT_THRESHOLD = 0.5  # cosine similarity to a context description needed to infer a label
+IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night drive" is driving, not party
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
@@ -663,9 +664,10 @@ class TagExtractor:
         have_moods = {t.value for t in query.moods + query.exclude_moods}
         have_acts = {t.value for t in query.activities}
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        floor = max(IMPLICIT_THRESHOLD, ranked[0][1] - IMPLICIT_MARGIN)
         n_moods = n_acts = 0
         for label, s in ranked:
-            if s < IMPLICIT_THRESHOLD:
+            if s < floor:
                 break
             kind, value = label.split(":", 1)
             conf = round(min(0.95, float(s)), 3)

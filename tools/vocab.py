@@ -109,11 +109,11 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
-    "mood:chill": ("rainy afternoon", "lazy sunday morning", "relaxing on the couch", "sunset on the beach",
+    "mood:chill": ("rainy afternoon", "rainy day indoors", "lazy sunday morning", "relaxing on the couch", "sunset on the beach",
                    "coffee shop vibes", "winding down after a long day", "calm evening at home"),
     "mood:sad": ("breakup", "heartbreak", "missing someone", "crying alone", "feeling lonely",
                  "getting over my ex", "a gloomy grey day"),
-    "mood:happy": ("sunny day", "good mood", "feel good morning", "summer vibes", "celebrating good news",
+    "mood:happy": ("sunshine and blue skies", "good mood", "feel good morning", "summer vibes", "celebrating good news",
                    "walking in the sunshine", "happy weekend"),
     "mood:energetic": ("pump me up", "adrenaline rush", "getting hyped before the game", "maximum intensity",
                        "power and aggression"),
