@@ -37,7 +37,7 @@ def _synthetic(tiny_catalog) -> Catalog:
 @pytest.fixture(scope="module")
 def synth(tiny_catalog):
     cat = _synthetic(tiny_catalog)
-    return cat, CFModel.train(cat, seed=0, n_factors=8, n_epochs=60, graph_layers=2)
+    return cat, CFModel.train(cat, seed=0, n_factors=8, n_epochs=100, lr=0.02, graph_layers=2)
 
 
 @pytest.mark.parametrize("space", ["mf", "graph"])
