@@ -124,6 +124,18 @@ def settings(tiny_csv, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def tiny_pipeline(tiny_csv, tiny_catalog, tmp_path_factory):
+    """One Pipeline over the tiny catalog for the whole session: building it loads the encoder (slow)."""
+    from tools.pipeline import Pipeline
+    from tools.settings import Settings
+
+    home = tmp_path_factory.mktemp("tiny_pipeline")
+    pipeline = Pipeline.from_catalog(Settings(data=tiny_csv, home=home), tiny_catalog, home / "idx")
+    yield pipeline
+    pipeline.close()
+
+
+@pytest.fixture(scope="session")
 def real_data() -> Path:
     """The real dataset for tests marked slow; CI points PLAYGENIE_DATA at it."""
     path = Path(os.environ.get("PLAYGENIE_DATA", REPO.parent / "shared" / "data" / "spotify_songs.csv"))
