@@ -1,0 +1,43 @@
+"""What the model reads (system prompt) and what the user sees (the reply around the playlist)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+SYSTEM = """You are PlayGenie, a music playlist assistant. The user talks about their playlist; you change it
+only by calling tools. Positions are 1-based track numbers in the current playlist shown below.
+- A new request ("chill 90s r&b") -> new_playlist. "more upbeat" -> adjust energy up and valence up.
+- "no X" -> exclude; "only 90s" -> narrow(year_start=1990, year_end=1999); "also some rock" -> widen.
+- "drop track 3" -> remove([3]); "add 10 more" -> more(10); "why track 4" -> explain(4); "undo" -> undo.
+- "never play X" -> block. "I love track 2" -> feedback([2], liked=true).
+Call tools; do not answer in prose. If the message is unclear, call no tool.
+
+Current query: {query}
+Current playlist:
+{playlist}"""
+
+
+def render_playlist(items: Sequence[dict[str, Any]], limit: int | None = None) -> str:
+    """The playlist as numbered lines: ``3. Title — Artist (1996)``."""
+    shown = items if limit is None else items[:limit]
+    lines = [f"{i}. {p['title']} — {p['artist']}" + (f" ({p['year']})" if p.get("year") else "") for i, p in enumerate(shown, 1)]
+    if limit is not None and len(items) > limit:
+        lines.append(f"... and {len(items) - limit} more")
+    return "\n".join(lines)
+
+
+def reply(changed: str, playlist: Sequence[dict[str, Any]], *, question: str | None = None, info: Sequence[str] = ()) -> str:
+    """One turn's answer: what changed (or the question), any explanation, then the playlist."""
+    parts: list[str] = []
+    if question:
+        parts.append(question)
+    if info:
+        parts.append("\n".join(info))
+    if changed:
+        parts.append(changed[0].upper() + changed[1:] + ".")
+    elif not question and not info:
+        parts.append("Nothing changed.")
+    if playlist:
+        head = "Your playlist is unchanged:" if question else f"Your playlist ({len(playlist)} tracks):"
+        parts.append(head + "\n" + render_playlist(playlist))
+    return "\n\n".join(parts)

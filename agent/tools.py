@@ -1,0 +1,729 @@
+"""The agent's tools: pipeline stages and playlist edits, with typed arguments.
+
+Each tool is a function ``(work, **args) -> note`` over a :class:`Work` (the playlist and query
+being edited this turn, plus injected clients). Its docstring is what a model reads; its pydantic
+argument model validates whatever a brain proposes. The user id, the store and the pipeline are
+injected through ``Work``/``Deps``, never arguments a model fills in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.intents import Vocabulary
+from memory.store import UserMemory, UserMemoryStore
+from tools.catalog import Catalog, Track, fold, song_key
+from tools.refine import item_from, violations
+from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
+
+log = logging.getLogger(__name__)
+
+FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")
+
+
+class ToolError(ValueError):
+    """A tool call that cannot apply to this playlist; the message is shown to the user as is."""
+
+
+@dataclass
+class Deps:
+    """Clients the tools use, created once by the service and shared by all threads."""
+
+    pipeline: Any
+    catalog: Catalog
+    memory: UserMemoryStore
+    continuer: Any = None  # tools.continuation Continuer when its model is built
+    llm: Any = None  # agent.llm_brain.LLMBrain when an LLM is configured
+    vocab: Vocabulary = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.vocab = Vocabulary(self.catalog)
+
+
+@dataclass
+class Work:
+    """The state one turn edits: the playlist (dicts), the query, and this user's long-term memory."""
+
+    deps: Deps
+    user_id: str
+    playlist: list[dict[str, Any]]
+    query: PlaylistQuery
+    memory: UserMemory
+    thread_id: str = ""
+    focus: int | None = None
+    data: list[Any] = field(default_factory=list)  # read-only tool results (extract_tags, search)
+    pending: dict[str, tuple[int, float]] = field(default_factory=dict)  # relative changes to apply: feature -> (sign, mean)
+    relative_step: float = 0.12
+    tempo_step: float = 12.0
+    default_length: int = 20
+
+    # --- helpers ------------------------------------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        return self.deps.catalog
+
+    def track(self, item: dict[str, Any]) -> Track:
+        return self.catalog[item["track_id"]]
+
+    def effective_query(self, query: PlaylistQuery | None = None) -> PlaylistQuery:
+        """The query plus this user's long-term blocklist, which applies in every thread."""
+        q = (query or self.query).model_copy(deep=True)
+        have_a = {fold(t.value) for t in q.exclude_artists}
+        q.exclude_artists += [Tag(value=a, source="blocklist") for a in self.memory.blocked_artists if fold(a) not in have_a]
+        have_g = {t.value for t in q.exclude_genres + q.exclude_subgenres}
+        for g in self.memory.blocked_genres:
+            if g in have_g:
+                continue
+            (q.exclude_subgenres if g in self.catalog.subgenres and g not in self.catalog.genres else q.exclude_genres).append(
+                Tag(value=g, source="blocklist")
+            )
+        return q
+
+    def allowed(self, track: Track, query: PlaylistQuery | None = None) -> bool:
+        """Every hard constraint: the refiner's check, the blocklist, skipped tracks, and 'only' genres/moods."""
+        q = self.effective_query(query)
+        if violations(track, q):
+            return False
+        if track.track_id in self.memory.blocked_tracks or track.track_id in self.memory.skipped:
+            return False
+        only_g = [t.value for t in q.genres + q.subgenres if (t.source or "").startswith("only")]
+        if only_g and not set(only_g) & set(track.genres + track.subgenres):
+            return False
+        only_m = [t.value for t in q.moods if (t.source or "").startswith("only")]
+        if only_m and not set(only_m) & set(track.moods):
+            return False
+        return True
+
+    def fetch(self, k: int, query: PlaylistQuery | None = None, keep: list[dict] | None = None,
+              good: Callable[[Track], bool] | None = None) -> list[dict[str, Any]]:
+        """Up to ``k`` new tracks for ``query`` that break no constraint (nor ``good``) and repeat no song of ``keep``."""
+        if k <= 0:
+            return []
+        q = self.effective_query(query)
+        keep = self.playlist if keep is None else keep
+        seen_ids = {p["track_id"] for p in keep}
+        seen_songs = {song_key(p["title"], p["artist"]) for p in keep}
+        exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
+        out: list[dict[str, Any]] = []
+        for attempt in range(2):
+            want = k - len(out)
+            if want <= 0:
+                break
+            over = (3 if good else 2) + attempt * 3
+            result = self.deps.pipeline.run(q, n=min(MAX_LENGTH, want * over), history=self.memory.history(),
+                                            exclude_ids=exclude)  # fmt: skip
+            for item in result.playlist:
+                tr = self.catalog.get(item.track_id)
+                key = song_key(item.title, item.artist)
+                if tr is None or item.track_id in seen_ids or key in seen_songs or not self.allowed(tr, query):
+                    continue
+                if good is not None and not good(tr):
+                    continue
+                out.append(item.model_dump())
+                seen_ids.add(item.track_id)
+                seen_songs.add(key)
+                if len(out) >= k:
+                    break
+            exclude = list(seen_ids | set(exclude))
+        return out
+
+    def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
+        items = self.playlist if items is None else items
+        vals = [float(getattr(self.track(p), feature)) for p in items]
+        return sum(vals) / len(vals) if vals else None
+
+    def rebuild(self, reason: str) -> None:
+        """Keep the tracks that still satisfy the query, in order; fill back to the same length."""
+        n = len(self.playlist) or self.query.length or self.default_length
+        kept = [p for p in self.playlist if self.allowed(self.track(p))]
+        new = self.fetch(n - len(kept), keep=kept)
+        for p in new:
+            p["reason"] = f"{reason}; {p['reason']}" if p.get("reason") else reason
+        if not kept + new:
+            raise ToolError(f"Nothing in the catalog fits {self.effective_query().describe()}.")
+        self.playlist = kept + new
+
+    def reshape(self) -> str:
+        """Apply this turn's relative changes at once: keep tracks already past the old mean in the asked
+        direction, add new ones past it, and top up with the best of the old ones so the length holds."""
+        moves = self.pending
+        self.pending = {}
+        n = len(self.playlist)
+
+        def gain(tr: Track) -> float:
+            return sum(sign * (float(getattr(tr, f)) - cur) / (200.0 if f == "tempo" else 1.0) for f, (sign, cur) in moves.items())
+
+        def good(tr: Track) -> bool:
+            return all(sign * (float(getattr(tr, f)) - cur) >= 0 for f, (sign, cur) in moves.items())
+
+        kept = [p for p in self.playlist if good(self.track(p)) and self.allowed(self.track(p))]
+        new = self.fetch(n - len(kept), keep=kept, good=good)
+        if not new:  # no track moves every feature: accept ones that move them on balance
+            new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
+        if not new:
+            words = ", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items())
+            raise ToolError(f"I can't find tracks that move {words} and still fit the request; it's as far as it goes.")
+        for p in new:
+            p["reason"] = "; ".join(filter(None, [", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items()),
+                                                  p.get("reason", "")]))  # fmt: skip
+        chosen = {p["track_id"] for p in kept + new}
+        rest = sorted((p for p in self.playlist if p["track_id"] not in chosen and self.allowed(self.track(p))),
+                      key=lambda p: -gain(self.track(p)))  # fmt: skip
+        before = self.playlist
+        self.playlist = kept + new + rest[: max(0, n - len(kept) - len(new))]
+        stay = len({p["track_id"] for p in before} & {p["track_id"] for p in self.playlist})
+        parts = []
+        for f, (sign, cur) in moves.items():
+            fmt = "{:.0f}" if f == "tempo" else "{:.2f}"
+            parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
+        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay})"
+
+    def _pos(self, positions: list[int]) -> list[int]:
+        n = len(self.playlist)
+        bad = [p for p in positions if not 1 <= p <= n]
+        if bad:
+            raise ToolError(f"There is no track {', '.join(map(str, bad))}: the playlist has {n} tracks (1-{n}).")
+        return sorted(set(positions))
+
+    def _need(self) -> None:
+        if not self.playlist:
+            raise ToolError("There is no playlist yet. Tell me what you'd like to hear first.")
+
+
+# --- argument models ---------------------------------------------------------------------------
+class NewPlaylist(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="The request in the user's words.")
+    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks, if said.")
+
+
+class Positions(BaseModel):
+    positions: list[int] = Field(min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist.")
+
+
+class Position(BaseModel):
+    position: int = Field(ge=1, le=MAX_LENGTH, description="1-based track number in the playlist.")
+
+
+class Move(Position):
+    to: int = Field(ge=1, le=MAX_LENGTH, description="1-based position to move it to.")
+
+
+class Names(BaseModel):
+    artists: list[str] = Field(default_factory=list, description="Artist names as in the catalog.")
+    genres: list[str] = Field(default_factory=list, description="Genres: edm, rap, pop, r&b, latin, rock.")
+    subgenres: list[str] = Field(default_factory=list, description="Subgenres, e.g. 'hip hop', 'neo soul'.")
+    moods: list[str] = Field(default_factory=list, description="Moods: chill, happy, sad, energetic, party, focus, ...")
+
+
+class Narrow(Names):
+    year_start: int | None = Field(default=None, ge=1900, le=2100, description="First release year allowed.")
+    year_end: int | None = Field(default=None, ge=1900, le=2100, description="Last release year allowed.")
+
+
+class Adjust(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness"]
+    direction: Literal["up", "down"]
+    amount: Literal["bit", "normal", "lot"] = "normal"
+
+
+class Resize(BaseModel):
+    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
+    minutes: float | None = Field(default=None, gt=0, le=24 * 60, description="Listening time in minutes.")
+    factor: float | None = Field(default=None, gt=0, le=4, description="Scale the current length (0.66 = shorter).")
+
+
+class More(BaseModel):
+    count: int = Field(default=10, ge=1, le=100, description="How many tracks to add.")
+
+
+class Block(BaseModel):
+    artists: list[str] = Field(default_factory=list, description="Artists never to play again for this user.")
+    genres: list[str] = Field(default_factory=list, description="Genres or subgenres never to play again.")
+    positions: list[int] = Field(default_factory=list, description="Tracks of the playlist never to play again.")
+
+
+class Feedback(Positions):
+    liked: bool = Field(description="True: the user loves it; False: skip it (removed and replaced).")
+
+
+class Export(BaseModel):
+    fmt: Literal["m3u", "csv", "json"] = "m3u"
+
+
+class Search(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="What to look for.")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class Text(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="The request in the user's words.")
+
+
+class Empty(BaseModel):
+    pass
+
+
+# --- tools ---------------------------------------------------------------------------------------
+def new_playlist(w: Work, text: str, length: int | None = None) -> str:
+    """Make a new playlist from a request in plain language (extract tags, search, CF rerank, refine).
+    Replaces the current playlist and query."""
+    q = w.deps.pipeline.extract(text)
+    if length:
+        q.length = length
+    if q.is_empty():
+        raise ToolError("I couldn't find anything to go on in that. Name a genre, mood, era, artist or activity.")
+    w.query = q
+    w.playlist = []
+    w.playlist = w.fetch(q.length or (w.default_length if not q.duration_min else MAX_LENGTH), keep=[])
+    if q.duration_min and w.playlist:
+        w.playlist = _fit_minutes(w.playlist, q.duration_min)
+    if not w.playlist:
+        raise ToolError(f"Nothing in the catalog fits \"{q.describe()}\" with your blocklist. Try something broader.")
+    return f"new playlist for {q.describe()}"
+
+
+def extract_tags(w: Work, text: str) -> str:
+    """Read a request into the typed query (genres, moods, years, exclusions, features) without changing anything."""
+    q = w.deps.pipeline.extract(text)
+    w.data.append(q.model_dump(exclude_defaults=True))
+    return ""
+
+
+def search(w: Work, text: str, limit: int = 10) -> str:
+    """Look up tracks for a request without changing the playlist; returns ids, titles and artists."""
+    q = w.deps.pipeline.extract(text)
+    cands, _notes = w.deps.pipeline.retrieve(w.effective_query(q), limit=limit, exclude_ids=[])
+    w.data.append([{"track_id": c.track_id, "title": w.catalog[c.track_id].title, "artist": w.catalog[c.track_id].artist}
+                   for c in cands[:limit]])  # fmt: skip
+    return ""
+
+
+def personalize(w: Work) -> str:
+    """Re-order the current playlist by this user's taste (CF rerank with their liked and kept tracks)."""
+    w._need()
+    from tools.schema import Candidate
+
+    cands = [Candidate(track_id=p["track_id"], idx=w.catalog.index[p["track_id"]], score=float(p.get("score") or 0.0))
+             for p in w.playlist]  # fmt: skip
+    ranked = w.deps.pipeline.rerank(cands, history=w.memory.history())
+    by_id = {p["track_id"]: p for p in w.playlist}
+    w.playlist = [by_id[c.track_id] for c in ranked if c.track_id in by_id]
+    return "re-ordered by your taste" if w.memory.history() else "no taste history yet, so the order stays"
+
+
+def refine(w: Work) -> str:
+    """Re-run refinement on the current playlist: one version per song, artist spacing, smooth flow."""
+    w._need()
+    from tools.schema import Candidate
+
+    cands = [Candidate(track_id=p["track_id"], idx=w.catalog.index[p["track_id"]], score=float(p.get("score") or 0.0))
+             for p in w.playlist]  # fmt: skip
+    items = w.deps.pipeline.refine(cands, w.effective_query(), len(cands))
+    reasons = {p["track_id"]: p.get("reason", "") for p in w.playlist}
+    w.playlist = [dict(i.model_dump(), reason=reasons.get(i.track_id) or i.reason) for i in items]
+    return "re-ordered for flow"
+
+
+def remove(w: Work, positions: list[int]) -> str:
+    """Remove tracks by their 1-based numbers in the playlist (nothing is added back)."""
+    w._need()
+    pos = w._pos(positions)
+    gone = [w.playlist[p - 1] for p in pos]
+    w.playlist = [p for i, p in enumerate(w.playlist, 1) if i not in pos]
+    return "removed " + _titles(gone)
+
+
+def replace(w: Work, positions: list[int]) -> str:
+    """Swap tracks (1-based numbers) for new ones that fit the same request."""
+    w._need()
+    pos = w._pos(positions)
+    gone = [w.playlist[p - 1] for p in pos]
+    new = w.fetch(len(pos), keep=w.playlist)
+    if not new:
+        raise ToolError("I found nothing new that fits the request to swap in.")
+    for p, item in zip(pos, new):
+        item["reason"] = f"swapped in; {item.get('reason', '')}".strip("; ")
+        w.playlist[p - 1] = item
+    return f"replaced {_titles(gone[: len(new)])} with {_titles(new)}"
+
+
+def move(w: Work, position: int, to: int) -> str:
+    """Move one track (1-based) to another position (1 = top)."""
+    w._need()
+    (p,) = w._pos([position])
+    (t,) = w._pos([to])
+    item = w.playlist.pop(p - 1)
+    w.playlist.insert(t - 1, item)
+    w.focus = t
+    return f"moved {_titles([item])} from {p} to {t}"
+
+
+def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
+    """Exclude artists, genres, subgenres or moods from this playlist; offending tracks are replaced."""
+    w._need()
+    q = w.query.model_copy(deep=True)
+    artists = [_artist(w, a) for a in artists]
+    genres, subgenres = _genres(w, genres, subgenres)
+    only = {t.value for t in q.genres + q.subgenres + q.moods if (t.source or "").startswith("only")}
+    clash = only & set(genres + subgenres + moods)
+    if clash:
+        raise ToolError(f"The playlist is only {', '.join(sorted(clash))}; excluding it would leave nothing. "
+                        "Tell me what to play instead.")  # fmt: skip
+    def add(lst: list[Tag], values: list[str]) -> None:
+        have = {fold(t.value) for t in lst}
+        lst += [Tag(value=v, source=f"no {v}") for v in values if fold(v) not in have]
+
+    add(q.exclude_artists, artists)
+    add(q.exclude_genres, genres)
+    add(q.exclude_subgenres, subgenres)
+    add(q.exclude_moods, moods)
+    gone = {fold(a) for a in artists}
+    q.artists = [t for t in q.artists if fold(t.value) not in gone]
+    q.genres = [t for t in q.genres if t.value not in genres]
+    q.subgenres = [t for t in q.subgenres if t.value not in subgenres]
+    q.moods = [t for t in q.moods if t.value not in moods]
+    w.query = q
+    before = list(w.playlist)
+    w.rebuild("fits without " + ", ".join(artists + genres + subgenres + moods))
+    removed = [p for p in before if p["track_id"] not in {x["track_id"] for x in w.playlist}]
+    return _removed_by(removed, artists + genres + subgenres + moods)
+
+
+def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
+           year_start: int | None = None, year_end: int | None = None) -> str:  # fmt: skip
+    """Keep only some years, genres, moods or artists ("only 90s", "only rock"); others are replaced."""
+    w._need()
+    q = w.query.model_copy(deep=True)
+    said: list[str] = []
+    if year_start is not None or year_end is not None:
+        try:
+            q.years = YearRange(start=year_start, end=year_end, explicit=True, source="only")
+        except ValidationError as exc:
+            raise ToolError(f"Those years contradict each other ({year_start}-{year_end}).") from exc
+        said.append(q.years.label())
+    genres, subgenres = _genres(w, genres, subgenres)
+    excluded = {t.value for t in q.exclude_genres + q.exclude_subgenres + q.exclude_moods}
+    clash = excluded & set(genres + subgenres + moods)
+    if clash:
+        raise ToolError(f"You excluded {', '.join(sorted(clash))} earlier; should I bring it back? Say \"also some "
+                        f"{sorted(clash)[0]}\".")  # fmt: skip
+    if genres or subgenres:
+        q.genres = [Tag(value=g, source=f"only {g}") for g in genres]
+        q.subgenres = [Tag(value=s, source=f"only {s}") for s in subgenres]
+        said += genres + subgenres
+    if moods:
+        q.moods = [Tag(value=m, source=f"only {m}") for m in moods]
+        said += moods
+    if artists:
+        names = [_artist(w, a) for a in artists]
+        blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
+        if any(fold(a) in blocked for a in names):
+            raise ToolError(f"{', '.join(a for a in names if fold(a) in blocked)} is excluded or blocked; I won't play them.")
+        q.artists = [Tag(value=a, source=f"only {a}") for a in names]
+        said += names
+    if not said:
+        raise ToolError("Only what? Name years, a genre, a mood or an artist.")
+    w.query = q
+    before = list(w.playlist)
+    w.rebuild("fits only " + ", ".join(said))
+    kept = len([p for p in before if p["track_id"] in {x["track_id"] for x in w.playlist}])
+    return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
+
+
+def widen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
+    """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
+    w._need()
+    artists = [_artist(w, a) for a in artists]
+    genres, subgenres = _genres(w, genres, subgenres)
+    blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
+    if any(fold(a) in blocked for a in artists):
+        raise ToolError(f"{', '.join(a for a in artists if fold(a) in blocked)} is excluded or blocked; say so if you "
+                        "want them back in this playlist with \"only\".")  # fmt: skip
+    q = w.query.model_copy(deep=True)
+    names = artists + genres + subgenres + moods
+    # Widening lifts "only" on the same dimension and any exclusion of what is now asked for.
+    if genres or subgenres:
+        q.genres = [t.model_copy(update={"source": None}) for t in q.genres]
+        q.subgenres = [t.model_copy(update={"source": None}) for t in q.subgenres]
+    if moods:
+        q.moods = [t.model_copy(update={"source": None}) for t in q.moods]
+    if artists and q.artists:
+        q.artists = [t.model_copy(update={"explicit": False}) for t in q.artists]
+    q.exclude_genres = [t for t in q.exclude_genres if t.value not in genres]
+    q.exclude_subgenres = [t for t in q.exclude_subgenres if t.value not in subgenres]
+    q.exclude_moods = [t for t in q.exclude_moods if t.value not in moods]
+    q.exclude_artists = [t for t in q.exclude_artists if fold(t.value) not in {fold(a) for a in artists}]
+    q.genres += [Tag(value=g, source=f"also {g}") for g in genres if g not in {t.value for t in q.genres}]
+    q.subgenres += [Tag(value=s, source=f"also {s}") for s in subgenres if s not in {t.value for t in q.subgenres}]
+    q.moods += [Tag(value=m, source=f"also {m}") for m in moods if m not in {t.value for t in q.moods}]
+    q.artists += [Tag(value=a, explicit=False, source=f"also {a}") for a in artists]
+    w.query = q
+    # The new part: the same constraints, aimed at only what was added.
+    part = q.model_copy(deep=True, update={
+        "genres": [Tag(value=g, source=f"only {g}") for g in genres], "subgenres": [Tag(value=s, source=f"only {s}") for s in subgenres],
+        "moods": [Tag(value=m) for m in moods], "artists": [Tag(value=a) for a in artists], "free_text": " ".join(names),
+    })  # fmt: skip
+    k = max(1, round(len(w.playlist) / 3))
+    keep = w.playlist[: len(w.playlist) - k]
+    new = w.fetch(k, query=part, keep=keep)
+    if not new:
+        raise ToolError(f"I found nothing with {', '.join(names)} that fits the rest of the request.")
+    for p in new:
+        p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
+    dropped = w.playlist[len(keep): len(keep) + len(new)]
+    w.playlist = w.playlist[: len(w.playlist) - len(new)] + new
+    return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)}"
+
+
+def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str:
+    """Shift one audio feature from where the playlist is now ("more upbeat": energy and valence up)."""
+    w._need()
+    cur = w.mean(feature)
+    assert cur is not None
+    scale = {"bit": 0.5, "normal": 1.0, "lot": 2.0}[amount]
+    sign = 1 if direction == "up" else -1
+    if feature == "tempo":
+        target = min(210.0, max(50.0, cur + sign * w.tempo_step * scale))
+    else:
+        target = min(1.0, max(0.0, cur + sign * w.relative_step * scale))
+    if (sign > 0 and cur >= 0.97 * (210.0 if feature == "tempo" else 1.0)) or (sign < 0 and target <= (50.0 if feature == "tempo" else 0.0) + 1e-6):
+        raise ToolError(f"The {feature} is already as {'high' if sign > 0 else 'low'} as it goes.")
+    # A soft bound: retrieval aims at the target, but later edits never drop a track for missing it.
+    bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source=f"{direction} from {cur:.2f}",
+                         **({"min": round(cur, 3)} if sign > 0 else {"max": round(cur, 3)}))  # fmt: skip
+    q = w.query.model_copy(deep=True)
+    q.features = [b for b in q.features if b.feature != feature] + [bound]
+    w.query = q
+    w.pending[feature] = (sign, cur)
+    return ""
+
+
+def resize(w: Work, length: int | None = None, minutes: float | None = None, factor: float | None = None) -> str:
+    """Change the playlist's length: a number of tracks, a listening time in minutes, or a factor."""
+    w._need()
+    n = len(w.playlist)
+    if minutes:
+        per = sum(p["duration_ms"] for p in w.playlist) / n
+        length = max(1, min(MAX_LENGTH, round(minutes * 60_000 / per)))
+    elif factor:
+        length = max(1, min(MAX_LENGTH, round(n * factor)))
+    if not length:
+        raise ToolError("How long should it be? Say \"make it 30 tracks\" or \"make it an hour\".")
+    q = w.query.model_copy(update={"length": length, "duration_min": minutes})
+    w.query = q
+    if length < n:
+        w.playlist = w.playlist[:length]
+        return f"cut to {length} tracks" + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+    if length > n:
+        note = more(w, length - n)
+        return note + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+    return f"already {length} tracks"
+
+
+def more(w: Work, count: int = 10) -> str:
+    """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint."""
+    w._need()
+    count = min(count, MAX_LENGTH - len(w.playlist))
+    if count <= 0:
+        raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
+    new: list[dict[str, Any]] = []
+    how = "search"
+    if w.deps.continuer is not None:
+        try:
+            ids = _continue(w, count * 3)
+            seen_ids = {p["track_id"] for p in w.playlist}
+            seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
+            for tid in ids:
+                tr = w.catalog.get(tid)
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not w.allowed(tr):
+                    continue
+                new.append(item_from(tr, reason="continues the playlist (VAE)").model_dump())
+                seen_ids.add(tid)
+                seen_songs.add(tr.song_key)
+                if len(new) >= count:
+                    break
+            how = "continuation"
+        except Exception:  # the continuation model is an improvement, never a reason to fail a turn
+            log.exception("continuation failed; falling back to search")
+    if len(new) < count:
+        new += w.fetch(count - len(new), keep=w.playlist + new)
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
+    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}"
+
+
+def explain(w: Work, position: int) -> str:
+    """Say why one track (1-based) is in the playlist: its reason, and how it fits the request."""
+    w._need()
+    (p,) = w._pos([position])
+    item = w.playlist[p - 1]
+    tr = w.track(item)
+    bits = [item.get("reason") or "it fits the request"]
+    for b in w.query.features:
+        v = float(getattr(tr, b.feature))
+        bits.append(f"{b.feature} {v:.0f}" if b.feature == "tempo" else f"{b.feature} {v:.2f}")
+    if not w.query.features:
+        bits.append(f"energy {tr.energy:.2f}, valence {tr.valence:.2f}, {tr.tempo:.0f} BPM")
+    if tr.genres:
+        bits.append("/".join(tr.genres))
+    if tr.moods:
+        bits.append(", ".join(tr.moods[:3]))
+    w.focus = p
+    w.data.append(f"#{p} \"{tr.title}\" by {tr.artist} ({tr.year or 'year unknown'}): " + "; ".join(bits))
+    return ""
+
+
+def undo(w: Work) -> str:
+    """Go back to the playlist and query before the last change."""
+    raise RuntimeError("undo is handled by the graph")  # the graph owns the thread history
+
+
+def start_over(w: Work) -> str:
+    """Forget this thread's playlist and query (long-term memory stays)."""
+    raise RuntimeError("start_over is handled by the graph")
+
+
+def block(w: Work, artists: list[str] = [], genres: list[str] = [], positions: list[int] = []) -> str:  # noqa: B006
+    """Never play these artists, genres or tracks again for this user, in any conversation."""
+    names = [_artist(w, a) for a in artists]
+    g, s = _genres(w, genres, [])
+    tids = [w.playlist[p - 1]["track_id"] for p in w._pos(positions)] if positions else []
+    if not (names or g or s or tids):
+        raise ToolError("Who or what should I never play?")
+    w.memory = w.deps.memory.update(w.user_id, blocked_artists=names, blocked_genres=g + s, blocked_tracks=tids)
+    said = names + g + s + [_titles([w.playlist[p - 1]]) for p in positions]
+    if w.playlist:
+        before = list(w.playlist)
+        w.rebuild("replaces a blocked track")
+        removed = [p for p in before if p["track_id"] not in {x["track_id"] for x in w.playlist}]
+        return f"blocked {', '.join(said)} for good; " + _removed_by(removed, said)
+    return f"blocked {', '.join(said)} for good"
+
+
+def feedback(w: Work, positions: list[int], liked: bool) -> str:
+    """Record that the user loves (liked=True) or wants to skip (liked=False) tracks; skipped ones are replaced."""
+    w._need()
+    pos = w._pos(positions)
+    items = [w.playlist[p - 1] for p in pos]
+    ids = [p["track_id"] for p in items]
+    if liked:
+        w.memory = w.deps.memory.update(w.user_id, liked=ids)
+        w.focus = pos[-1]
+        return f"noted that you love {_titles(items)}; it shapes your next playlists"
+    w.memory = w.deps.memory.update(w.user_id, skipped=ids)
+    new = w.fetch(len(pos), keep=w.playlist)
+    for p, item in zip(sorted(pos, reverse=True), [None] * len(pos)):
+        w.playlist.pop(p - 1)
+    for p, item in zip(pos, new):
+        w.playlist.insert(min(p - 1, len(w.playlist)), item)
+    return f"skipped {_titles(items)}" + (f"; added {_titles(new)}" if new else "")
+
+
+def keep_playlist(w: Work) -> str:
+    """The user keeps this playlist: its tracks join their taste history."""
+    w._need()
+    w.memory = w.deps.memory.update(w.user_id, kept=[p["track_id"] for p in w.playlist])
+    return f"saved these {len(w.playlist)} tracks to your taste"
+
+
+def export(w: Work, fmt: str = "m3u") -> str:
+    """Export the playlist as M3U, CSV or JSON (the front end delivers the file)."""
+    w._need()
+    w.data.append({"export": fmt})
+    return ""
+
+
+# name -> (function, argument model); the registry both brains plan against.
+TOOLS: dict[str, tuple[Callable[..., str], type[BaseModel]]] = {
+    "new_playlist": (new_playlist, NewPlaylist), "extract_tags": (extract_tags, Text), "search": (search, Search),
+    "personalize": (personalize, Empty), "refine": (refine, Empty), "remove": (remove, Positions),
+    "replace": (replace, Positions), "move": (move, Move), "exclude": (exclude, Names), "narrow": (narrow, Narrow),
+    "widen": (widen, Names), "adjust": (adjust, Adjust), "resize": (resize, Resize), "more": (more, More),
+    "explain": (explain, Position), "undo": (undo, Empty), "start_over": (start_over, Empty), "block": (block, Block),
+    "feedback": (feedback, Feedback), "keep_playlist": (keep_playlist, Empty), "export": (export, Export),
+}  # fmt: skip
+READ_ONLY = {"extract_tags", "search", "explain", "export"}
+
+
+def validate(action: dict[str, Any]) -> dict[str, Any]:
+    """A planned call with its arguments checked against the tool's model; raises ValueError on junk."""
+    name = action.get("name")
+    if name not in TOOLS:
+        raise ValueError(f"unknown tool {name!r}")
+    args = action.get("args") or {}
+    if not isinstance(args, dict):
+        raise ValueError(f"arguments of {name} are not an object")
+    parsed = TOOLS[name][1].model_validate(args)
+    return {"name": name, "args": parsed.model_dump()}
+
+
+def run_tool(w: Work, action: dict[str, Any]) -> str:
+    fn, _model = TOOLS[action["name"]]
+    return fn(w, **action["args"])
+
+
+# --- small helpers ---------------------------------------------------------------------------
+def _artist(w: Work, name: str) -> str:
+    hit = w.deps.vocab.artist(name)
+    if not hit:
+        raise ToolError(f"I don't know an artist called \"{name}\" in the catalog.")
+    return hit
+
+
+def _genres(w: Work, genres: list[str], subgenres: list[str]) -> tuple[list[str], list[str]]:
+    g_out: list[str] = []
+    s_out: list[str] = list(subgenres)
+    for g in genres:
+        hit = w.deps.vocab.term(g)
+        if hit and "genre" in hit:
+            g_out.append(hit["genre"])
+        elif hit and "subgenre" in hit:
+            s_out.append(hit["subgenre"])
+        else:
+            raise ToolError(f"I don't know the genre \"{g}\"; the catalog has {', '.join(w.catalog.genres)}.")
+    bad = [s for s in s_out if s not in w.catalog.subgenres]
+    if bad:
+        raise ToolError(f"I don't know the subgenre \"{bad[0]}\".")
+    return g_out, s_out
+
+
+def _titles(items: list[dict[str, Any]]) -> str:
+    if len(items) > 3:
+        return f"{len(items)} tracks"
+    return ", ".join(f"\"{p['title']}\" by {p['artist']}" for p in items)
+
+
+def _removed_by(removed: list[dict[str, Any]], names: list[str]) -> str:
+    if not removed:
+        return f"nothing by {', '.join(names)} was in the playlist"
+    return f"removed {len(removed)} track{'s' * (len(removed) != 1)} ({', '.join(names)})"
+
+
+def _minutes(items: list[dict[str, Any]]) -> int:
+    return round(sum(p["duration_ms"] for p in items) / 60_000)
+
+
+def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+    out, total = [], 0.0
+    for p in items:
+        if total >= minutes * 60_000:
+            break
+        out.append(p)
+        total += p["duration_ms"]
+    return out
+
+
+def _continue(w: Work, k: int) -> list[str]:
+    """Track ids from the continuation VAE, with the user's taste as its history."""
+    res = w.deps.continuer.continue_playlist([p["track_id"] for p in w.playlist], k, history=w.memory.history(),
+                                             constraints=w.effective_query())  # fmt: skip
+    return list(res.track_ids)

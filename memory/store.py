@@ -1,0 +1,111 @@
+"""Long-term memory per user, in a LangGraph store: blocklist, liked, skipped and kept tracks.
+
+Everything lives under the namespace ``("users", <user id>)`` so nothing of one user reaches
+another. The store is SQLite in the home folder by default (it survives restarts) and Postgres
+when a URL is configured. Writes are read-modify-write of small documents, serialised per user.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from langgraph.store.base import BaseStore
+
+from memory.checkpoint import sqlite_connection
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 2000  # per list: long-term memory must stay small enough to read on every turn
+
+
+@dataclass
+class UserMemory:
+    """What PlayGenie remembers about one user across all their threads."""
+
+    blocked_artists: list[str] = field(default_factory=list)  # display names, matched case/accent-folded
+    blocked_genres: list[str] = field(default_factory=list)
+    blocked_tracks: list[str] = field(default_factory=list)
+    liked: list[str] = field(default_factory=list)  # track ids
+    skipped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # tracks of playlists the user kept
+
+    def history(self) -> list[str]:
+        """Tracks that describe the user's taste, for the CF fold-in and the VAE: liked, then kept."""
+        bad = set(self.skipped) | set(self.blocked_tracks)
+        return [t for t in dict.fromkeys(self.liked + self.kept) if t not in bad]
+
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+
+def _ns(user_id: str) -> tuple[str, ...]:
+    return ("users", user_id)
+
+
+class UserMemoryStore:
+    """Typed access to the user documents of a LangGraph ``BaseStore``."""
+
+    KEY = "memory"
+
+    def __init__(self, store: BaseStore):
+        self.store = store
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    def _lock(self, user_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[user_id]
+
+    def get(self, user_id: str) -> UserMemory:
+        item = self.store.get(_ns(user_id), self.KEY)
+        if item is None:
+            return UserMemory()
+        known = UserMemory.__dataclass_fields__
+        return UserMemory(**{k: list(v) for k, v in item.value.items() if k in known})
+
+    def update(self, user_id: str, **add: list[str]) -> UserMemory:
+        """Append values to lists (deduplicated, newest last); ``liked`` and ``skipped`` exclude each other."""
+        with self._lock(user_id):
+            mem = self.get(user_id)
+            for name, values in add.items():
+                cur = getattr(mem, name)
+                for v in values:
+                    if v in cur:
+                        cur.remove(v)
+                    cur.append(v)
+                    if name == "liked" and v in mem.skipped:
+                        mem.skipped.remove(v)
+                    if name == "skipped" and v in mem.liked:
+                        mem.liked.remove(v)
+                del cur[:-MAX_ITEMS]
+            self.store.put(_ns(user_id), self.KEY, asdict(mem))
+            return mem
+
+    def forget(self, user_id: str) -> None:
+        with self._lock(user_id):
+            self.store.delete(_ns(user_id), self.KEY)
+
+
+def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, object]:
+    """(store, resource to close): Postgres when a URL is given, else ``<home>/memory.sqlite``."""
+    if postgres_url:
+        from langgraph.store.postgres import PostgresStore
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        pool = ConnectionPool(
+            postgres_url, min_size=1, max_size=4, kwargs={"autocommit": True, "row_factory": dict_row}, open=True
+        )
+        store = PostgresStore(pool)
+        store.setup()
+        return store, pool
+    from langgraph.store.sqlite import SqliteStore
+
+    conn = sqlite_connection(Path(home) / "memory.sqlite")
+    store = SqliteStore(conn)
+    store.setup()
+    return store, conn
