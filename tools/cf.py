@@ -350,6 +350,23 @@ def quality_prior(catalog: Catalog) -> np.ndarray:
     return np.where(weak, 0.5 * pop, pop).astype(np.float32)
 
 
+def ensure_cf(catalog: Catalog, folder: Path, *, seed: int = 0, **params) -> CFModel:
+    """The CF model in ``folder`` when it matches ``catalog`` (and ``algo``), else trained and saved."""
+    folder = Path(folder)
+    algo = params.get("algo", "svd")
+    try:
+        model = CFModel.load(folder, catalog)
+        if model.algo_name == algo:
+            return model
+    except FileNotFoundError:
+        pass
+    except ModelMismatch as exc:
+        log.warning("cf: %s; retraining", exc)
+    model = CFModel.train(catalog, seed=seed, **params)
+    model.save(folder)
+    return model
+
+
 def cf_home(settings: "Settings") -> Path:
     """Where the product's CF model lives."""
     return Path(settings.home) / "cf"
