@@ -1,0 +1,157 @@
+"""``playgenie build``: the data, catalog, document embeddings and Qdrant index, built once.
+
+Usage:
+    playgenie build [--data CSV] [--home DIR] [--force]
+
+The build is an ordered list of named steps (:data:`STEPS`); each step is a function that takes
+the :class:`BuildContext` and fills in what later steps need. A later stage adds its own step with
+one line (``STEPS.append(("cf", build_cf))``, or an insert before a step it must precede). Every
+artifact is cached under ``settings.home``: running the build again reopens what is up to date.
+
+The artifact helpers (:func:`load_catalog`, :func:`document_vectors`, :func:`open_index`) are what
+:class:`tools.pipeline.Pipeline` uses too, so a first request builds whatever is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tools.catalog import Catalog
+    from tools.embed import Encoder
+    from tools.index import TrackIndex
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+# --- artifact helpers (shared with the pipeline) -------------------------------------------------
+
+
+def load_catalog(settings: "Settings") -> "Catalog":
+    """The product catalog from ``settings.data`` (downloaded into the home when absent)."""
+    from tools.catalog import Catalog, ensure_data
+
+    path = ensure_data(settings.data, settings.home, settings.data_url)
+    return Catalog.from_csv(path)
+
+
+def embeddings_folder(settings: "Settings") -> Path:
+    """One embedding cache for the product and every evaluation split (keyed by document text)."""
+    return settings.home / "embeddings"
+
+
+def document_vectors(
+    settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None, progress: bool = True
+) -> "np.ndarray":
+    """(len(catalog), 384) vectors of every track's document; only new documents are embedded."""
+    from tools.embed import EmbeddingCache
+
+    cache = EmbeddingCache(embeddings_folder(settings))
+    return cache.embed([t.document() for t in catalog.tracks], encoder, progress=progress)
+
+
+def open_index(
+    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True
+) -> "TrackIndex":
+    """The Qdrant index of ``catalog``: reopened when up to date, else built (under ``home``)."""
+    from tools.index import TrackIndex
+
+    index = TrackIndex.for_settings(settings, home)
+    index.ensure(catalog, vectors, progress=progress)
+    return index
+
+
+# --- the build's steps ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildContext:
+    """What the steps share: settings in, artifacts and timings out."""
+
+    settings: "Settings"
+    progress: bool = True
+    force: bool = False
+    catalog: "Catalog | None" = None
+    vectors: "np.ndarray | None" = None
+    index: "TrackIndex | None" = None
+    report: dict[str, str] = field(default_factory=dict)  # step -> what it built, printed at the end
+    timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
+
+
+def step_catalog(ctx: BuildContext) -> str:
+    ctx.catalog = c = load_catalog(ctx.settings)
+    return f"catalog: {len(c)} tracks, {len(c.playlists)} playlists, {len(c.artists)} artists"
+
+
+def step_embeddings(ctx: BuildContext) -> str:
+    assert ctx.catalog is not None
+    if ctx.force:
+        import shutil
+
+        shutil.rmtree(embeddings_folder(ctx.settings), ignore_errors=True)
+    ctx.vectors = document_vectors(ctx.settings, ctx.catalog, progress=ctx.progress)
+    return f"embeddings: {ctx.vectors.shape[0]} x {ctx.vectors.shape[1]} in {embeddings_folder(ctx.settings)}"
+
+
+def step_index(ctx: BuildContext) -> str:
+    from tools.index import TrackIndex
+
+    assert ctx.catalog is not None and ctx.vectors is not None
+    index = TrackIndex.for_settings(ctx.settings)
+    if ctx.force:
+        index.build(ctx.catalog, ctx.vectors, progress=ctx.progress)
+        built = True
+    else:
+        built = index.ensure(ctx.catalog, ctx.vectors, progress=ctx.progress)
+    where = ctx.settings.qdrant_url or str(ctx.settings.shard_path)
+    ctx.index = index
+    return f"qdrant index: {index.count()} tracks at {where} ({'built' if built else 'up to date'})"
+
+
+Step = Callable[[BuildContext], "str | None"]  # returns a one-line summary of what it built
+STEPS: list[tuple[str, Step]] = [
+    ("catalog", step_catalog),
+    ("embeddings", step_embeddings),
+    ("index", step_index),
+]
+
+
+def build(settings: "Settings", progress: bool = True, force: bool = False, only: set[str] | None = None) -> BuildContext:
+    """Run every step in order (stopping once every step in ``only`` has run)."""
+    ctx = BuildContext(settings=settings, progress=progress, force=force)
+    for name, step in STEPS:
+        t0 = time.perf_counter()
+        ctx.report[name] = step(ctx) or name
+        ctx.timings[name] = time.perf_counter() - t0
+        log.info("build step %s: %.1fs", name, ctx.timings[name])
+        if only is not None and only <= set(ctx.timings):
+            break
+    return ctx
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="Rebuild the embeddings and the index even when cached.")
+    parser.add_argument("--quiet", action="store_true", help="No progress bars.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    t0 = time.perf_counter()
+    print(f"building PlayGenie artifacts in {settings.home}")
+    ctx = build(settings, progress=not args.quiet, force=args.force)
+    if ctx.index is not None:
+        ctx.index.close()
+    for name, secs in ctx.timings.items():
+        print(f"  {ctx.report[name]}  [{secs:.1f}s]")
+    print(f"done in {time.perf_counter() - t0:.1f}s")
+    return 0

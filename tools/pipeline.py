@@ -1,0 +1,213 @@
+"""One request through stages 1-4: text -> typed query -> Qdrant candidates -> rerank -> playlist.
+
+Usage:
+    pipe = Pipeline.load(settings)                  # the product: catalog and artifacts in settings.home
+    result = pipe.run("90s hip hop for the gym, no Eminem", n=20)
+
+``Pipeline.from_catalog(settings, catalog, home)`` builds the same pipeline over another catalog
+(an evaluation split), with its own index under ``home`` and the shared embedding cache.
+
+Every stage is a method that can be called alone (``embed``, ``extract``, ``retrieve``, ``rerank``,
+``refine``). The request text is embedded once and the vector shared by extraction and retrieval.
+A pipeline is safe to share between threads: stages keep no per-request state on the instance,
+and the per-request stage timings (``last_timings``) are kept per thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import numpy as np
+
+from tools.schema import Candidate, PlaylistItem, PlaylistQuery, PlaylistResult
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog
+    from tools.embed import Encoder
+    from tools.index import TrackIndex
+    from tools.retrieve import Retrieval
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # characters of a request that are read (PlaylistQuery.text keeps as many)
+STAGES = ("embed", "extract", "retrieve", "rerank", "refine")  # keys of last_timings, plus "request"
+
+
+class Pipeline:
+    """Stages 1-4 over one catalog and its Qdrant index."""
+
+    def __init__(
+        self,
+        settings: "Settings",
+        catalog: "Catalog",
+        encoder: "Encoder",
+        index: "TrackIndex",
+        extractor=None,
+        home: Path | None = None,
+    ):
+        from tools.retrieve import Retriever
+
+        self.settings = settings
+        self.catalog = catalog
+        self.encoder = encoder
+        self.index = index
+        self.home = Path(home or settings.home)
+        if extractor is None:
+            from tools.extract import build_extractor
+
+            extractor = build_extractor(settings, catalog, encoder)
+        self.extractor = extractor
+        self.retriever = Retriever(catalog, index, encoder, settings.candidates, settings.max_per_artist)
+        mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
+        self.mean_duration_ms = mean_ms or 210_000.0
+        self._local = threading.local()
+
+    # --- construction --------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, settings: "Settings", progress: bool = False) -> "Pipeline":
+        """The product pipeline: catalog from ``settings.data``, artifacts in ``settings.home`` (built if missing)."""
+        from tools.build import load_catalog
+
+        return cls.from_catalog(settings, load_catalog(settings), settings.home, progress=progress)
+
+    @classmethod
+    def from_catalog(cls, settings: "Settings", catalog: "Catalog", home: Path, progress: bool = False) -> "Pipeline":
+        """A pipeline over ``catalog`` whose index lives under ``home``; embeddings come from the shared cache."""
+        from tools.build import document_vectors, open_index
+        from tools.embed import get_encoder
+
+        t0 = time.perf_counter()
+        encoder = get_encoder()
+        vectors = document_vectors(settings, catalog, encoder, progress=progress)
+        index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
+        log.info("pipeline ready over %d tracks in %.1fs", len(catalog), time.perf_counter() - t0)
+        return cls(settings, catalog, encoder, index, home=home)
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- stage timings -------------------------------------------------------------------------
+
+    @property
+    def last_timings(self) -> dict[str, float]:
+        """Milliseconds per stage of this thread's last request ("embed", ..., "request")."""
+        return dict(getattr(self._local, "timings", {}))
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            timings = getattr(self._local, "timings", None)
+            if timings is None:
+                timings = self._local.timings = {}
+            timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0
+
+    # --- the stages ----------------------------------------------------------------------------
+
+    def embed(self, text: str) -> np.ndarray:
+        """The request's vector (384 floats, normalised); repeated texts come from a cache."""
+        with self._timed("embed"):
+            return self.encoder.encode_one((text or "").strip() or "music")
+
+    def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
+        """Stage 1: the typed query for ``text``."""
+        if query_vector is None:
+            query_vector = self.embed(text)
+        with self._timed("extract"):
+            return self.extractor.extract(text, query_vector=query_vector)
+
+    def retrieve_full(
+        self,
+        query: PlaylistQuery,
+        n: int | None = None,
+        exclude_ids: Sequence[str] = (),
+        query_vector: np.ndarray | None = None,
+        limit: int | None = None,
+    ) -> "Retrieval":
+        """Stage 2 with everything it found out: candidates, notes, and the query as relaxed."""
+        if query_vector is None:
+            query_vector = self.embed(query.text or query.free_text)
+        with self._timed("retrieve"):
+            return self.retriever.run(query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector,
+                                      need=self.length_of(query, n))  # fmt: skip
+
+    def retrieve(
+        self,
+        query: PlaylistQuery,
+        n: int | None = None,
+        exclude_ids: Sequence[str] = (),
+        query_vector: np.ndarray | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[Candidate], list[str]]:
+        """Stage 2: over-fetched candidates (best first) and notes on relaxed filters and fallbacks."""
+        r = self.retrieve_full(query, n, exclude_ids, query_vector, limit)
+        return r.candidates, r.notes
+
+    def rerank(self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None) -> list[Candidate]:
+        """Stage 3: personal rerank. Without a CF model the retrieval order stands (``final`` = score)."""
+        with self._timed("rerank"):
+            for c in candidates:
+                c.final = c.score
+            return candidates
+
+    def refine(
+        self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
+    ) -> list[PlaylistItem]:
+        """Stage 4: diversity, one version per song, length, flow, and a reason per track."""
+        from tools.refine import refine
+
+        with self._timed("refine"):
+            return refine(candidates, query, self.catalog, n or query.length,
+                          max_per_artist=self.settings.max_per_artist, keep=keep)  # fmt: skip
+
+    # --- one request ---------------------------------------------------------------------------
+
+    def length_of(self, query: PlaylistQuery, n: int | None = None) -> int:
+        """Tracks to answer: ``n``, else the query's count, else its listening time, else the default."""
+        if n:
+            return int(n)
+        if query.length:
+            return int(query.length)
+        if query.duration_min:
+            return max(1, round(query.duration_min * 60_000 / self.mean_duration_ms))
+        return self.settings.default_length
+
+    def run(
+        self,
+        text_or_query: str | PlaylistQuery,
+        n: int | None = None,
+        history: Sequence[str] = (),
+        exclude_ids: Sequence[str] = (),
+        user_vector=None,
+    ) -> PlaylistResult:
+        """One request, stages 1-4: the typed query, the playlist and notes."""
+        self._local.timings = {}
+        t0 = time.perf_counter()
+        if isinstance(text_or_query, PlaylistQuery):
+            query = text_or_query
+            vector = self.embed(query.text or query.free_text)
+        else:
+            vector = self.embed(text_or_query)
+            query = self.extract(text_or_query, query_vector=vector)
+        found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
+        ranked = self.rerank(found.candidates, history=history, user_vector=user_vector)
+        # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
+        playlist = self.refine(ranked, found.query, n)
+        notes = list(found.notes)
+        notes += [f"Can't honour: {u}" for u in query.unsupported]
+        if isinstance(text_or_query, str) and len(text_or_query) > MAX_TEXT:
+            notes.append(f"Only the first {MAX_TEXT} characters of the request were read.")
+        want = self.length_of(query, n)
+        if found.candidates and len(playlist) < want and not query.duration_min:
+            notes.append(f"Only {len(playlist)} of {want} tracks could be chosen without breaking the request's rules.")
+        self._local.timings["request"] = (time.perf_counter() - t0) * 1000.0
+        return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)))

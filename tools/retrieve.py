@@ -1,0 +1,432 @@
+"""Stage 2: a typed query -> hundreds of scored candidates from Qdrant, filters relaxed step by step.
+
+Hard constraints become Qdrant filters: explicit genres or subgenres, explicit years, explicit
+artists, explicit moods, explicit feature bounds, and every exclusion. Soft preferences become
+scores on the fetched candidates: similarity of the request's embedding to the track's document,
+closeness to each wanted mood's feature target (:data:`tools.tags.MOOD_TARGETS`, for moods said or
+inferred from context and for activities), feature targets, inferred genres and years, and a
+small popularity prior.
+
+When the filters leave fewer tracks than the playlist needs, they are relaxed one step at a time,
+in this order (each step runs only if it applies, and each adds a note saying what it did):
+
+1. ``moods``: explicit moods stop filtering and only score.
+2. ``features``: feature bounds ("not too fast") stop filtering and only score.
+3. ``subgenre``: subgenres widen to their parent genres.
+4. ``years``: the year range widens by 2, then 5 years each side, then is dropped (still scoring).
+5. ``genre``: genres stop filtering and only score.
+6. ``artists``: named artists stop filtering; their tracks still come first.
+
+Exclusions (genres, subgenres, artists, moods, track ids) are never relaxed. Candidates that pass
+a stricter level always rank above those admitted by a later step. Nothing is returned without a
+note saying why (for instance when every track is excluded).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+
+from tools.catalog import fold
+from tools.index import Constraints, TrackIndex
+from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
+from tools.tags import MOOD_TARGETS
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog
+    from tools.embed import Encoder
+
+log = logging.getLogger(__name__)
+
+FILTER_CONFIDENCE = 0.5  # explicit tags below this confidence score instead of filtering
+TIER = 10.0  # score gap between relaxation levels: a stricter match always ranks first
+# Weights of the soft score; similarity of embeddings is in [-1, 1], the others in [0, 1].
+W_SIM = 1.0
+W_MOOD = 0.6  # closeness to the wanted moods' feature targets (mean over moods)
+W_MOOD_TAG = 0.15  # the track carries the wanted mood tag
+W_FEATURE = 0.5  # closeness to an asked feature target
+W_GENRE = 0.3  # soft genre or subgenre match (inferred, or relaxed)
+W_YEAR = 0.25  # soft year match (inferred, or relaxed), decaying by 10 years
+W_ARTIST = 0.6  # a named artist whose filter was relaxed
+W_POP = 0.15  # popularity prior; tripled for "popular", negated for "obscure"
+SIMILAR_SHOWN = 0.35  # similarity above which the reason says "similar to ..."
+NOTHING_CLOSE = 0.2  # best similarity below this, with no tags understood: fall back on popularity
+FALLBACK_POPULARITY_Q = 0.8  # the fallback draws from the most popular 20% of the catalog
+_MOOD_FEATURES = sorted({f for t in MOOD_TARGETS.values() for f in t})
+
+
+def activity_moods() -> dict[str, str | None]:
+    """Activity -> the mood it implies (from stage 1's vocabulary when it is there)."""
+    try:
+        from tools.vocab import ACTIVITY_MOODS
+
+        return dict(ACTIVITY_MOODS)
+    except ImportError:  # stage 1 not installed: an activity named like a mood implies it
+        return {m: m for m in MOOD_TARGETS}
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found: candidates (best first), notes, and the query as finally applied.
+
+    ``query`` is the request with every relaxed constraint marked soft (``explicit=False``), so the
+    refiner checks exactly the constraints the candidates were filtered by.
+    """
+
+    candidates: list[Candidate]
+    notes: list[str]
+    query: PlaylistQuery
+    relaxed: list[str] = field(default_factory=list)  # names of the relaxation steps applied
+    matching: int = 0  # tracks that pass the final filter
+
+
+def _hard(tags: Iterable[Tag]) -> list[Tag]:
+    return [t for t in tags if t.explicit and t.confidence >= FILTER_CONFIDENCE]
+
+
+def _soft(tags: Iterable[Tag]) -> list[Tag]:
+    return [t for t in tags if not (t.explicit and t.confidence >= FILTER_CONFIDENCE)]
+
+
+def _soften(tags: Sequence[Tag], values: set[str] | None = None) -> list[Tag]:
+    return [t.model_copy(update={"explicit": False}) if values is None or t.value in values else t for t in tags]
+
+
+def _label(tags: Sequence[Tag]) -> str:
+    return ", ".join(dict.fromkeys(t.value for t in tags))
+
+
+class Retriever:
+    """PlaylistQuery -> candidates, over a catalog indexed in Qdrant."""
+
+    def __init__(
+        self, catalog: "Catalog", index: TrackIndex, encoder: "Encoder", candidates: int = 300, max_per_artist: int = 2
+    ):
+        self.catalog = catalog
+        self.max_per_artist = max_per_artist
+        self.index = index
+        self.encoder = encoder
+        self.default_limit = candidates
+        tracks = catalog.tracks
+        feats = set(_MOOD_FEATURES) | set(FEATURE_RANGE)
+        self.features = {f: np.array([float(getattr(t, f)) for t in tracks], dtype=np.float32) for f in feats}
+        self.scaled = {f: (v / 200.0 if f == "tempo" else v) for f, v in self.features.items()}  # as in MOOD_TARGETS
+        self.mood_sets = [frozenset(t.moods) for t in tracks]
+        self.genre_sets = [frozenset(t.genres) for t in tracks]
+        self.subgenre_sets = [frozenset(t.subgenres) for t in tracks]
+        self.artists = [fold(t.artist) for t in tracks]
+        self.years = catalog.years.astype(np.float32)  # 0 where unknown
+        self.popularity = catalog.popularity / 100.0
+        self.parent = self._subgenre_parents(catalog)
+        self.activity_mood = activity_moods()
+        self.popular_floor = float(np.quantile(catalog.popularity, FALLBACK_POPULARITY_Q)) if len(catalog) else 0.0
+
+    @staticmethod
+    def _subgenre_parents(catalog: "Catalog") -> dict[str, str]:
+        """Each subgenre's genre, as the playlists label them (the most common pairing)."""
+        counts: dict[str, dict[str, int]] = {}
+        for p in catalog.playlists.values():
+            counts.setdefault(p.subgenre, {}).setdefault(p.genre, 0)
+            counts[p.subgenre][p.genre] += 1
+        return {s: max(g, key=g.get) for s, g in counts.items()}
+
+    # --- the public entry points --------------------------------------------------------------
+
+    def retrieve(
+        self,
+        query: PlaylistQuery,
+        limit: int | None = None,
+        exclude_ids: Iterable[str] = (),
+        query_vector: np.ndarray | None = None,
+        need: int = 20,
+    ) -> tuple[list[Candidate], list[str]]:
+        """Candidates (best first) and notes on what was relaxed or fallen back on."""
+        r = self.run(query, limit, exclude_ids, query_vector, need)
+        return r.candidates, r.notes
+
+    def run(
+        self,
+        query: PlaylistQuery,
+        limit: int | None = None,
+        exclude_ids: Iterable[str] = (),
+        query_vector: np.ndarray | None = None,
+        need: int = 20,
+    ) -> Retrieval:
+        """Like :meth:`retrieve`, with the query as finally applied (see :class:`Retrieval`).
+
+        ``need`` is how many tracks the playlist needs: filters are relaxed while fewer pass them, or
+        while the artist cap (``max_per_artist``) would leave fewer.
+        """
+        limit = limit or self.default_limit
+        need = max(1, min(need, limit))
+        vector = query_vector if query_vector is not None else self._embed(query)
+        base = self._exclusions(query, exclude_ids)
+        notes: list[str] = []
+        allowed = self.index.count(base)
+        if allowed == 0:
+            what = base.describe() if not base.is_empty() else "nothing"
+            return Retrieval([], [f"No track is left: every track in the catalog is excluded ({what})."], query)
+
+        if self._understood_nothing(query, vector):
+            return self._popular_fallback(query, vector, base, limit, notes)
+
+        levels = self._levels(query, base)
+        wanted = self._wanted_moods(query)
+        tried: list[tuple[Constraints, PlaylistQuery, int]] = []
+        relaxed: list[str] = []
+        step_notes: dict[str, str] = {}  # one note per step: a later widening replaces an earlier one
+        pool: dict[int, tuple[int, float]] = {}  # row -> (level, similarity)
+        for level, (step, flt, q, note) in enumerate(levels):
+            n = self.index.count(flt)
+            if step:
+                relaxed.append(step)
+                step_notes[step] = note
+            tried.append((flt, q, n))
+            if n:
+                for row, sim in self._search(vector, flt, n, limit, wanted):
+                    pool.setdefault(row, (level, sim))
+            if n >= need and self._capacity(pool, q) >= need:
+                break
+        final_q, matching = tried[-1][1], tried[-1][2]
+        notes += list(step_notes.values())
+        if matching < need:
+            notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
+        cands = self._score(pool, final_q, query, len(tried), limit)
+        return Retrieval(cands, notes, final_q, relaxed, matching)
+
+    # --- pieces -------------------------------------------------------------------------------
+
+    def _search(self, vector: np.ndarray, flt: Constraints, n: int, limit: int, wanted: dict[str, float]):
+        hits = self.index.search_rows(vector, flt, limit)
+        if wanted and n > limit:
+            # Make sure tracks tagged with a wanted mood are in the pool, however their text reads.
+            mood_flt = flt.copy()
+            mood_flt.any_of["mood"] = sorted(set(mood_flt.any_of.get("mood", ())) | set(wanted))
+            hits += self.index.search_rows(vector, mood_flt, limit // 2)
+        return hits
+
+    def _capacity(self, pool: dict[int, tuple[int, float]], q: PlaylistQuery) -> int:
+        """How many tracks a playlist could take from the pool under the artist cap."""
+        if _hard(q.artists):  # the refiner lifts the cap for named artists
+            return len(pool)
+        per: dict[str, int] = {}
+        for row in pool:
+            per[self.artists[row]] = per.get(self.artists[row], 0) + 1
+        return sum(min(self.max_per_artist, c) for c in per.values())
+
+    def _embed(self, query: PlaylistQuery) -> np.ndarray:
+        text = (query.text or query.free_text).strip()
+        return self.encoder.encode_one(text or "music")
+
+    def _understood_nothing(self, query: PlaylistQuery, vector: np.ndarray) -> bool:
+        if not query.is_empty() and not self._only_free_text(query):
+            return False
+        if not (query.text or query.free_text).strip():
+            return True
+        # Free text only: fall back when nothing in the catalog reads like it.
+        best = self.index.search_rows(vector, None, 1)
+        return not best or best[0][1] < NOTHING_CLOSE
+
+    @staticmethod
+    def _only_free_text(query: PlaylistQuery) -> bool:
+        return query.model_copy(update={"free_text": ""}).is_empty()
+
+    def _exclusions(self, query: PlaylistQuery, exclude_ids: Iterable[str]) -> Constraints:
+        c = Constraints()
+        for name, tags in (("genre", query.exclude_genres), ("subgenre", query.exclude_subgenres),
+                           ("mood", query.exclude_moods)):  # fmt: skip
+            if tags:
+                c.none_of[name] = sorted({t.value for t in tags})
+        if query.exclude_artists:
+            c.none_of["artist"] = sorted({fold(t.value) for t in query.exclude_artists})
+        c.exclude_rows = sorted({i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None})
+        return c
+
+    def _levels(self, query: PlaylistQuery, base: Constraints) -> list[tuple[str, Constraints, PlaylistQuery, str]]:
+        """The strict filter, then one (step, filter, query, note) per relaxation that applies."""
+        q = query
+        out: list[tuple[str, Constraints, PlaylistQuery, str]] = [("", self._filter(q, base), q, "")]
+
+        def add(step: str, new_q: PlaylistQuery, note: str) -> None:
+            nonlocal q
+            q = new_q
+            out.append((step, self._filter(q, base), q, note))
+
+        if _hard(q.moods):
+            moods = _label(_hard(q.moods))
+            add("moods", q.model_copy(update={"moods": _soften(q.moods)}),
+                f"Too few tracks are tagged {moods} under the other filters; {moods} now only guides the order.")  # fmt: skip
+        hard_bounds = [b for b in q.features if b.explicit and (b.min is not None or b.max is not None)]
+        if hard_bounds:
+            names = ", ".join(dict.fromkeys(b.feature for b in hard_bounds))
+            soft = [b.model_copy(update={"explicit": False}) if b in hard_bounds else b for b in q.features]
+            add("features", q.model_copy(update={"features": soft}),
+                f"Relaxed the {names} limit to find enough tracks; it now only guides the order.")  # fmt: skip
+        subs = _hard(q.subgenres)
+        if subs:
+            parents = sorted({self.parent.get(t.value, "") for t in subs} - {""})
+            genres = list(q.genres) + [Tag(value=g, source="parent of " + _label(subs)) for g in parents
+                                       if g not in {t.value for t in q.genres}]  # fmt: skip
+            add("subgenre", q.model_copy(update={"subgenres": _soften(q.subgenres), "genres": genres}),
+                f"Few tracks in {_label(subs)}; widened to {', '.join(parents) or 'any genre'}.")  # fmt: skip
+        y = q.years
+        if y is not None and y.explicit and (y.start or y.end):
+            for pad in (2, 5):
+                wide = YearRange(start=max(1900, y.start - pad) if y.start else None,
+                                 end=min(2100, y.end + pad) if y.end else None, source=y.source)  # fmt: skip
+                add("years", q.model_copy(update={"years": wide}),
+                    f"Few tracks from {y.label()}; widened to {wide.label()}.")  # fmt: skip
+            add("years", q.model_copy(update={"years": y.model_copy(update={"explicit": False})}),
+                f"Too few tracks from {y.label()}; other years added, nearest first.")  # fmt: skip
+        if _hard(q.genres):
+            g = _label(_hard(q.genres) + _hard(q.subgenres))
+            add("genre", q.model_copy(update={"genres": _soften(q.genres), "subgenres": _soften(q.subgenres)}),
+                f"Too few {g} tracks under the other filters; other genres added after them.")  # fmt: skip
+        if _hard(q.artists):
+            a = _label(_hard(q.artists))
+            add("artists", q.model_copy(update={"artists": _soften(q.artists)}),
+                f"Only a few tracks by {a} fit the request; similar tracks fill the rest.")  # fmt: skip
+        return out
+
+    def _filter(self, q: PlaylistQuery, base: Constraints) -> Constraints:
+        c = base.copy()
+        subs = _hard(q.subgenres)
+        genres = _hard(q.genres)
+        sub_parents = {self.parent.get(t.value) for t in subs}
+        if subs and all(t.value in sub_parents for t in genres):
+            c.any_of["subgenre"] = sorted({t.value for t in subs})
+        elif genres:  # a genre with no subgenre asked for it: filter on genres, subgenres only score
+            c.any_of["genre"] = sorted({t.value for t in genres})
+        if _hard(q.moods):
+            c.any_of["mood"] = sorted({t.value for t in _hard(q.moods)})
+        if _hard(q.artists):
+            c.any_of["artist"] = sorted({fold(t.value) for t in _hard(q.artists)})
+        if q.years is not None and q.years.explicit and (q.years.start or q.years.end):
+            c.ranges["year"] = (q.years.start, q.years.end)
+        for b in q.features:
+            if b.explicit and (b.min is not None or b.max is not None):
+                lo, hi = c.ranges.get(b.feature, (None, None))
+                lo = b.min if lo is None else max(lo, b.min if b.min is not None else lo)
+                hi = b.max if hi is None else min(hi, b.max if b.max is not None else hi)
+                c.ranges[b.feature] = (lo, hi)
+        return c
+
+    def _wanted_moods(self, query: PlaylistQuery) -> dict[str, float]:
+        """Mood -> weight, from moods (said or inferred) and the moods activities imply."""
+        out: dict[str, float] = {}
+        for t in query.moods:
+            if t.value in MOOD_TARGETS:
+                out[t.value] = max(out.get(t.value, 0.0), t.confidence)
+        for t in query.activities:
+            m = self.activity_mood.get(t.value, t.value if t.value in MOOD_TARGETS else None)
+            if m in MOOD_TARGETS:
+                out[m] = max(out.get(m, 0.0), t.confidence)
+        return out
+
+    def _score(
+        self, pool: dict[int, tuple[int, float]], q: PlaylistQuery, asked: PlaylistQuery, n_levels: int, limit: int
+    ) -> list[Candidate]:
+        if not pool:
+            return []
+        rows = np.fromiter(pool, dtype=np.int64)
+        level = np.array([pool[r][0] for r in rows], dtype=np.float32)
+        sim = np.array([pool[r][1] for r in rows], dtype=np.float32)
+        score = W_SIM * sim + TIER * (n_levels - 1 - level)
+
+        moods = self._wanted_moods(q)
+        if moods:
+            total = sum(moods.values())
+            closeness = np.zeros(len(rows), dtype=np.float32)
+            tagged = np.zeros(len(rows), dtype=np.float32)
+            for m, w in moods.items():
+                target = MOOD_TARGETS[m]
+                dist = np.mean([np.abs(self.scaled[f][rows] - v) for f, v in target.items()], axis=0)
+                closeness += w * np.clip(1.0 - 2.0 * dist, 0.0, 1.0)
+                tagged += w * np.array([m in self.mood_sets[r] for r in rows], dtype=np.float32)
+            score += (W_MOOD * closeness + W_MOOD_TAG * tagged) / total
+
+        for b in q.features:
+            lo, hi = FEATURE_RANGE[b.feature]
+            v = self.features[b.feature][rows]
+            if b.target is not None:
+                score += W_FEATURE * b.confidence * np.clip(1.0 - 2.0 * np.abs(v - b.target) / (hi - lo), 0.0, 1.0)
+            if not b.explicit:  # a soft bound: penalise the distance outside it
+                out = np.maximum(0.0, (b.min if b.min is not None else lo) - v) + np.maximum(0.0, v - (b.max if b.max is not None else hi))
+                score -= W_FEATURE * b.confidence * np.clip(4.0 * out / (hi - lo), 0.0, 1.0)
+
+        soft_genres = {t.value: t.confidence for t in _soft(q.genres)}
+        soft_subs = {t.value: t.confidence for t in _soft(q.subgenres)}
+        if soft_genres or soft_subs:
+            g = np.array([max([soft_genres.get(x, 0.0) for x in self.genre_sets[r]]
+                              + [soft_subs.get(x, 0.0) for x in self.subgenre_sets[r]] + [0.0]) for r in rows],
+                         dtype=np.float32)  # fmt: skip
+            score += W_GENRE * g
+
+        y = q.years
+        if y is not None and not y.explicit and (y.start or y.end):
+            years = self.years[rows]
+            gap = np.maximum(0.0, (y.start or 0) - years) + np.maximum(0.0, years - (y.end or 9999))
+            gap = np.where(years > 0, gap, 30.0)
+            score += W_YEAR * y.confidence * np.clip(1.0 - gap / 10.0, 0.0, 1.0)
+
+        soft_artists = {fold(t.value) for t in _soft(q.artists)}
+        if soft_artists:
+            score += W_ARTIST * np.array([self.artists[r] in soft_artists for r in rows], dtype=np.float32)
+
+        pop = self.popularity[rows]
+        w_pop = {"popular": 3 * W_POP, "obscure": -3 * W_POP}.get(q.popularity or "", W_POP)
+        score += w_pop * pop
+
+        order = np.argsort(-score, kind="stable")[:limit]
+        return [
+            Candidate(self.catalog.tracks[int(rows[i])].track_id, int(rows[i]), float(score[i]),
+                      self._matched(int(rows[i]), float(sim[i]), q, asked, moods))  # fmt: skip
+            for i in order
+        ]
+
+    def _matched(self, row: int, sim: float, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]) -> list[str]:
+        """The tags this track matched, for the reason shown next to it."""
+        t = self.catalog.tracks[row]
+        out: list[str] = []
+        out += [g.value for g in q.subgenres if g.value in self.subgenre_sets[row]]
+        subs_parent = {self.parent.get(g.value) for g in q.subgenres if g.value in self.subgenre_sets[row]}
+        out += [g.value for g in q.genres if g.value in self.genre_sets[row] and g.value not in subs_parent]
+        if q.years is not None and (q.years.start or q.years.end) and asked.years and asked.years.contains(t.year):
+            out.append(asked.years.label())
+        out += [a.value for a in q.artists if fold(a.value) == self.artists[row]]
+        out += [f"{m} mood" for m in moods if m in self.mood_sets[row]]
+        for b in q.features:
+            v = float(getattr(t, b.feature))
+            if b.target is not None and abs(v - b.target) <= 0.1 * (FEATURE_RANGE[b.feature][1] - FEATURE_RANGE[b.feature][0]):
+                out.append(f"{b.feature} ~{b.target:g}")
+        free = (q.free_text or "").strip()
+        if free and sim >= SIMILAR_SHOWN:
+            out.append(f"similar to '{free[:40]}'")
+        if q.popularity == "popular" and t.popularity >= self.popular_floor:
+            out.append("popular")
+        return out
+
+    def _popular_fallback(
+        self, query: PlaylistQuery, vector: np.ndarray, base: Constraints, limit: int, notes: list[str]
+    ) -> Retrieval:
+        """Nothing was understood: popular tracks, nearest to whatever was said, with a note."""
+        if (query.text or query.free_text).strip():
+            notes.append("Nothing in the request matched a genre, mood, era or artist; here are popular tracks instead.")
+        else:
+            notes.append("The request was empty; here are popular tracks.")
+        flt = base.copy()
+        flt.ranges["popularity"] = (self.popular_floor, None)
+        hits = self.index.search_rows(vector, flt, limit)
+        if len(hits) < limit:
+            seen = {r for r, _ in hits}
+            hits += [h for h in self.index.search_rows(vector, base, limit) if h[0] not in seen]
+        cands = [
+            Candidate(self.catalog.tracks[r].track_id, r, float(self.popularity[r] + 0.1 * s), ["popular"])
+            for r, s in hits
+        ]
+        cands.sort(key=lambda c: -c.score)
+        return Retrieval(cands[:limit], notes, query, [], len(hits))
+
