@@ -40,7 +40,7 @@ IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s)?|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–]")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s)?(?![^\W_])|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–]")
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -214,24 +214,27 @@ class TagExtractor:
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
         weak = prev in vocab.ARTIST_CUES
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
-        everyday = any(k in vocab.COMMON_WORDS for k in key)
+        everyday = [k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key]
         capitalised = all(t.orig[:1].isupper() for t in toks[i:j]) and not titled
         if strong:
             return 0.95
         if len(key) >= 2:
+            # "Norah Jones" and "bad bunny" are names; "nothing more" and "all time low" are phrases first
+            if all(everyday):
+                return 0.9 if capitalised else 0.0
             if not all(common):
                 return 0.95
             if capitalised:
                 return 0.9
-            if key[0] not in vocab.STOPWORDS and count >= 5 and (weak or not everyday):
-                return 0.75
-            return 0.0
+            if key[0] not in vocab.STOPWORDS and count >= 3:
+                return 0.8
+            return 0.7 if weak else 0.0
         word = key[0]
         if len(word) < 3 and not (capitalised or weak):
             return 0.0
-        if not common[0]:
-            return 0.9
-        if word in vocab.COMMON_WORDS:
+        if not common[0] and (count >= 3 or capitalised or weak):
+            return 0.9  # a rare word: "avicii"; an artist with one track needs more than that ("Trap Rewind")
+        if everyday[0]:
             return 0.0
         if capitalised:
             return 0.85
@@ -242,17 +245,20 @@ class TagExtractor:
     def _fuzzy_artist(self, text: str) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first."""
         n = len(text)
-        if n < 5:
+        if n < 6:
             return None
-        max_d = 1 if n < 8 else 2
+        max_d = 1 if n < 9 else 2
         best: tuple[int, int, str] | None = None
         for length in range(n - max_d, n + max_d + 1):
             choices = self._fuzzy.get(length)
             if not choices:
                 continue
             for cand, d, _ in process.extract(text, list(choices), scorer=Levenshtein.distance,
-                                               score_cutoff=max_d, limit=3):  # fmt: skip
+                                               score_cutoff=max_d, limit=5):  # fmt: skip
                 name, count = choices[cand]
+                # typos keep the first letter, and people mistype artists they know: ones with a few tracks
+                if cand[0] != text[0] or count < 3:
+                    continue
                 if best is None or (d, -count) < (best[0], -best[1]):
                     best = (int(d), count, name)
         if best is None:
@@ -265,7 +271,7 @@ class TagExtractor:
         text = (text or "")[:2000]
         toks = tokenize(text)
         words = [t for t in toks if t.orig[:1].isalpha()]
-        titled = len(words) >= 3 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
+        titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
         unsupported: list[str] = []
         matches: list[_Match] = []
 
@@ -687,6 +693,7 @@ class TagExtractor:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 
 
 def _year(t: str) -> int | None:

@@ -203,7 +203,8 @@ COMMON_WORDS = frozenset(
     work study sleep focus relax coffee tea wine beer drinks dinner lunch breakfast kitchen school office
     gym workout training yoga vibes mood feelings memories nostalgia paradise heaven angel angels ghost
     river mountain forest island desert space future past young free peace war game games fun crazy sweet
-    bitter happy lonely alone together rise fall""".split()
+    bitter happy lonely alone together rise fall tempo beat beats bass rhythm melody noise band various
+    artists radio station""".split()
 )  # fmt: skip
 
 
