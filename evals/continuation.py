@@ -1,0 +1,232 @@
+"""``playgenie eval continuation``: the PlayGenie VAE against baselines on held-out playlists.
+
+Usage:
+    playgenie eval continuation [--data CSV] [--test-playlists IDS.txt] [--json] [--out FILE]
+
+Protocol. Test playlists come from IDS.txt, or else a seeded 15% of playlists stratified by genre
+(``evals.split``). Everything is built without them: the catalog (leak-free genres, and so the
+documents that are embedded), the graph, the VAE and every baseline. For each test playlist with at
+least ``n + 5`` distinct tracks, the first ``n`` (n = 5, 10, 25) are the seed and the rest is the
+truth; every system ranks the catalog (seed tracks removed) and the first 500 are scored.
+Baseline hyper-parameters are tuned on a validation tenth of the training playlists (n = 10) and
+then refit on all training playlists; the VAE early-stops on the same validation playlists.
+
+Metrics (binary relevance, truth = the held-out rest, averaged over test playlists):
+- ``r_precision``: hits among the first R = |truth| recommendations, over R (RecSys Challenge 2018,
+  without its artist partial credit).
+- ``ndcg``: DCG over the 500 recommendations, over the ideal DCG of min(R, 500) hits at the top.
+- ``clicks``: the number of 10-track pages a listener skips before the first relevant track,
+  floor((rank of first hit - 1) / 10); 51 when none is in the 500.
+- ``recall@50``: share of the truth among the first 50.
+- ``engagement_minutes``: the summed duration, in minutes, of the truth's tracks that appear among
+  the first 10 recommendations: the listening the continuation would have earned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SEED_LENGTHS = (5, 10, 25)
+MIN_REST = 5  # a test playlist needs at least this many tracks after the seed
+TOP = 500  # recommendations scored per playlist, as in the RecSys Challenge 2018
+ABLATIONS: dict[str, dict] = {
+    "beta0": {"beta": 0.0},
+    "no_user_latent": {"use_latent": False},
+    "no_graph": {"use_graph": False},
+    "no_content": {"use_content": False},
+}
+METRICS = ("r_precision", "ndcg", "clicks", "recall@50", "engagement_minutes")
+
+
+def top_n(scores: np.ndarray, seed: np.ndarray, n: int = TOP) -> np.ndarray:
+    """Indices of the ``n`` best-scored tracks, best first, seed tracks excluded."""
+    row = scores.astype(np.float64, copy=True)
+    row[seed] = -np.inf
+    n = min(n, len(row) - len(set(seed.tolist())))
+    top = np.argpartition(-row, n - 1)[:n] if n < len(row) else np.arange(len(row))
+    return top[np.argsort(-row[top], kind="stable")]
+
+
+def clicks(answer: Sequence[str], truth: set[str], page: int = 10, worst: int = 51) -> int:
+    """Pages of ``page`` tracks before the first relevant one; ``worst`` when none is listed."""
+    for rank, t in enumerate(answer):
+        if t in truth:
+            return rank // page
+    return worst
+
+
+def engagement_minutes(answer: Sequence[str], truth: set[str], minutes: dict[str, float], k: int = 10) -> float:
+    """Summed minutes of the true next tracks found among the first ``k`` recommended."""
+    return float(sum(minutes[t] for t in dict.fromkeys(answer[:k]) if t in truth))
+
+
+def evaluate_rankings(rankings: Sequence[list[str]], truths: Sequence[set[str]], minutes: dict[str, float]) -> dict:
+    """Mean of every metric over playlists."""
+    from evals.metrics import ndcg_at_k, r_precision
+
+    rows = []
+    for answer, truth in zip(rankings, truths):
+        rows.append({
+            "r_precision": r_precision(answer, truth),
+            "ndcg": ndcg_at_k(answer, truth, k=TOP),
+            "clicks": clicks(answer, truth),
+            "recall@50": len(set(answer[:50]) & truth) / len(truth),
+            "engagement_minutes": engagement_minutes(answer, truth, minutes),
+        })  # fmt: skip
+    return {m: round(float(np.mean([r[m] for r in rows])), 4) if rows else float("nan") for m in METRICS}
+
+
+def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_items: int) -> tuple:
+    """The grid value with the best validation R-precision + NDCG (n = 10)."""
+    from tools.continuation.train import rank_metrics
+
+    best, best_v = -1.0, grid[0]
+    for v in grid:
+        model = make(v).fit(fit_seqs, n_items)
+        m = rank_metrics(model.score(val_prefix), val_prefix, val_rest)
+        log.info("tune %s=%s: %s", type(model).__name__, v, m)
+        if m["r_precision"] + m["ndcg"] > best:
+            best, best_v = m["r_precision"] + m["ndcg"], v
+    return best_v, best
+
+
+def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 40, ablation_epochs: int = 15,
+             ablations: bool = True, progress: bool = True) -> tuple[dict, dict]:  # fmt: skip
+    """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values)."""
+    import torch
+
+    from evals import rec_baselines as rb
+    from evals.split import split_home
+    from tools.catalog import Catalog, playlists_of, read_csv
+    from tools.continuation import data as cdata
+    from tools.continuation.train import TrainConfig, score_prefixes, split_train_val, train_on_catalog
+    from tools.embed import EmbeddingCache
+
+    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    say = print if progress else log.info
+    frame = read_csv(data)
+    every = playlists_of(frame)
+    test_ids = [t for t in test_ids if t in every]
+    catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=test_ids)
+    train_ids = sorted(catalog.playlists)
+    assert not set(train_ids) & set(test_ids)
+    out_dir = split_home(settings.home, test_ids) / "continuation"
+    V = len(catalog)
+    minutes = {t.track_id: t.duration_ms / 60000 for t in catalog.tracks}
+    tests = [np.array(list(dict.fromkeys(catalog.index[t] for t in every[p].track_ids)), dtype=np.int64) for p in test_ids]
+    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "tracks": V, "seconds": {}}
+    say(f"continuation eval: {len(train_ids)} training playlists, {len(test_ids)} test playlists, {V} tracks")
+
+    # ---- the VAE and its ablations --------------------------------------------------------
+    systems: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {}
+    variants = {"playgenie_vae": ({"beta": settings.vae_beta}, epochs)}
+    if ablations:
+        variants |= {name: (over, ablation_epochs) for name, over in ABLATIONS.items()}
+    for name, (over, ep) in variants.items():
+        t0 = time.perf_counter()
+        say(f"training {name} ({ep} epochs at most) ...")
+        res = train_on_catalog(catalog, settings.home, train_ids, TrainConfig(epochs=ep, progress=progress),
+                               out_dir / f"{name}.pt", **over)  # fmt: skip
+        meta["seconds"][name] = round(time.perf_counter() - t0, 1)
+        meta[f"{name}_best_epoch"] = res.best_epoch
+        systems[name] = lambda pre, m=res.model: score_prefixes(m, pre)
+
+    # ---- baselines, tuned on validation playlists then refit ---------------------------------
+    fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
+    fit_seqs, val_seqs = cdata.sequences(catalog, fit_ids), cdata.sequences(catalog, val_ids)
+    val_seqs = [s for s in val_seqs if len(s) > 10 + MIN_REST]
+    val_prefix, val_rest = [s[:10] for s in val_seqs], [s[10:] for s in val_seqs]
+    all_seqs = cdata.sequences(catalog, train_ids)
+    pop = catalog.popularity
+    grids: dict[str, tuple[Callable, Sequence]] = {
+        "popularity": (lambda v: rb.Popularity(pop), [None]),
+        "itemknn": (lambda v: rb.ItemKNN(alpha=v, tiebreak=pop), [0.2, 0.35, 0.5, 0.65, 0.8]),
+        "ease": (lambda v: rb.EASE(lam=v, tiebreak=pop), [1.0, 5.0, 20.0, 50.0, 100.0, 300.0]),
+        "svd": (lambda v: rb.FoldInSVD(factors=v[0], reg=v[1], tiebreak=pop), [(32, 0.02), (64, 0.05), (64, 0.1)]),
+        "mult_vae": (lambda v: rb.MultVAE(epochs=v, tiebreak=pop), [30, 80]),
+    }
+    text = EmbeddingCache(settings.home / "embeddings").embed([t.document() for t in catalog.tracks], progress=progress)
+    for name, (make, grid) in grids.items():
+        t0 = time.perf_counter()
+        value, val_score = _tune(make, grid, fit_seqs, val_prefix, val_rest, V) if len(grid) > 1 else (grid[0], None)
+        model = make(value).fit(all_seqs, V)
+        meta["seconds"][name] = round(time.perf_counter() - t0, 1)
+        meta[f"{name}_tuned"] = value
+        say(f"{name}: tuned {value} (validation R-prec + NDCG {val_score if val_score is None else round(val_score, 4)})")
+        systems[name] = model.score
+    systems["content_knn"] = rb.ContentKNN(text).score
+
+    # ---- scoring ------------------------------------------------------------------------
+    results: dict[str, dict] = {}
+    for n in SEED_LENGTHS:
+        cases = [s for s in tests if len(s) >= n + MIN_REST]
+        prefixes = [s[:n] for s in cases]
+        truths = [{catalog.tracks[i].track_id for i in s[n:]} for s in cases]
+        meta[f"playlists_n{n}"] = len(cases)
+        results[str(n)] = {}
+        for name, score in systems.items():
+            scores = score(prefixes)
+            rankings = [[catalog.tracks[i].track_id for i in top_n(row, seed)] for row, seed in zip(scores, prefixes)]
+            results[str(n)][name] = evaluate_rankings(rankings, truths, minutes)
+    meta["ablation_epochs_cap"] = ablation_epochs
+    meta["vae_epochs_cap"] = epochs
+    return {"task": "continuation", "results": results}, meta
+
+
+def table(report: dict, meta: dict | None = None) -> str:
+    """The results as a readable text table, one block per seed length."""
+    lines = []
+    for n, systems in report["results"].items():
+        lines.append(f"\nseed n = {n}" + (f"  ({meta.get(f'playlists_n{n}')} playlists)" if meta else ""))
+        lines.append(f"{'system':<16}" + "".join(f"{m:>20}" for m in METRICS))
+        for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
+            lines.append(f"{name:<16}" + "".join(f"{m[k]:>20.4f}" for k in METRICS))
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", dest="eval_data", type=Path, default=None, help="spotify_songs.csv (default: settings).")
+    parser.add_argument("--test-playlists", type=Path, default=None, help="Held-out playlist ids, one a line.")
+    parser.add_argument("--json", action="store_true", help="Print the stable JSON only.")
+    parser.add_argument("--out", type=Path, default=None, help="Also write the JSON here (default: <home>/evals/continuation.json).")
+    parser.add_argument("--epochs", type=int, default=40, help="Most epochs for the VAE.")
+    parser.add_argument("--ablation-epochs", type=int, default=15, help="Most epochs for each ablation (shorter).")
+    parser.add_argument("--no-ablations", action="store_true", help="Skip the four ablations.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    from evals.split import load_test_ids, split_playlists
+    from tools.catalog import ensure_data, read_csv
+
+    data = args.eval_data or ensure_data(settings.data, settings.home, settings.data_url)
+    if args.test_playlists:
+        test_ids = load_test_ids(args.test_playlists)
+    else:
+        _, test_ids = split_playlists(read_csv(data))
+    report, meta = run_eval(settings, Path(data), test_ids, epochs=args.epochs, ablation_epochs=args.ablation_epochs,
+                            ablations=not args.no_ablations, progress=not args.json)  # fmt: skip
+    out = args.out or settings.home / "evals" / "continuation.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    out.with_name(out.stem + "_meta.json").write_text(json.dumps(meta, indent=2, default=str))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(table(report, meta))
+        print(f"\ntimes (s): {meta['seconds']}")
+        print(f"written to {out}")
+    return 0 if all(not math.isnan(v) for s in report["results"].values() for m in s.values() for v in m.values()) else 1

@@ -1,0 +1,190 @@
+"""The PlayGenie continuation VAE: shapes, loss, masks, checkpoints, edge cases, baselines, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from evals.continuation import clicks, engagement_minutes, top_n
+from evals.rec_baselines import EASE, ItemKNN
+from tools.continuation import data as cdata
+from tools.continuation.generate import Continuer, bench_generation
+from tools.continuation.model import from_inputs
+from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
+from tools.schema import PlaylistQuery, Tag, YearRange
+
+TINY = {"dim": 16, "latent": 8, "max_context": 16}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def inputs(tiny_catalog, home):
+    return cdata.build_inputs(tiny_catalog, list(tiny_catalog.playlists), home, progress=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_catalog, home):
+    out = home / "models" / "vae.pt"
+    train_on_catalog(tiny_catalog, home, None, TrainConfig(epochs=3, progress=False), out, **TINY)
+    return out
+
+
+@pytest.fixture(scope="module")
+def continuer(trained, tiny_catalog):
+    return Continuer.from_file(trained, tiny_catalog)
+
+
+def _batch(inputs, tiny_catalog, model):
+    seqs = cdata.sequences(tiny_catalog, list(tiny_catalog.playlists))[:4]
+    return make_batch(seqs, [[0]] * len(seqs), model.cfg, TrainConfig(), np.random.default_rng(0))
+
+
+def test_shapes_and_padding(inputs, tiny_catalog):
+    torch.manual_seed(0)
+    model = from_inputs(inputs, **TINY)
+    V = len(tiny_catalog)
+    b = _batch(inputs, tiny_catalog, model)
+    logits, loss = model(b["x"], b["targets"], seen=b["seen"], tags=b["tags"], weights=b["weights"])
+    assert logits.shape == ((b["targets"] >= 0).sum().item(), V) and loss.ndim == 0
+    assert set(model.last_terms) >= {"recon", "kl"}
+    model.eval()
+    seq = cdata.sequences(tiny_catalog, list(tiny_catalog.playlists))[0][:5]
+    alone = score_prefixes(model, [seq])
+    padded = score_prefixes(model, [seq, cdata.sequences(tiny_catalog, list(tiny_catalog.playlists))[1][:12]])
+    assert alone.shape == (1, V)
+    np.testing.assert_allclose(alone[0], padded[0], rtol=1e-4, atol=1e-4)  # padding changes nothing
+
+
+def test_loss_falls_on_a_small_batch(inputs, tiny_catalog):
+    torch.manual_seed(0)
+    model = from_inputs(inputs, **TINY, dropout=0.0, cold_id_p=0.0, cold_artist_p=0.0)
+    b = _batch(inputs, tiny_catalog, model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(25):
+        _, loss = model(b["x"], b["targets"], seen=b["seen"], weights=b["weights"])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.6 * losses[0]
+
+
+def test_kl_term_is_zero_at_beta_zero(inputs, tiny_catalog):
+    torch.manual_seed(0)
+    model = from_inputs(inputs, **TINY, beta=0.0)
+    b = _batch(inputs, tiny_catalog, model)
+    model(b["x"], b["targets"], seen=b["seen"], weights=b["weights"])
+    assert model.last_terms["kl"] == 0.0 and model.last_terms["kl_raw"] > 0.0
+    model.kl_weight = 0.2
+    model(b["x"], b["targets"], seen=b["seen"], weights=b["weights"])
+    assert model.last_terms["kl"] > 0.0
+
+
+def test_generation_obeys_masks_and_never_repeats(continuer, tiny_catalog):
+    seed = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Drake", "Nas")][:6]
+    query = PlaylistQuery(exclude_artists=[Tag(value="eminem")], exclude_genres=[Tag(value="rock")],
+                          years=YearRange(start=1990, end=2015))  # fmt: skip
+    seed_songs = {tiny_catalog[t].song_key for t in seed}
+    for method in ("beam", "topk"):
+        res = continuer.continue_playlist(seed, k=8, constraints=query, method=method, seed=3)
+        assert len(res.track_ids) == 8 and len(set(res.track_ids)) == 8
+        assert len(res.scores) == 8
+        for tid in res.track_ids:
+            t = tiny_catalog[tid]
+            assert tid not in seed and t.song_key not in seed_songs
+            assert t.artist != "Eminem" and "rock" not in t.genres and 1990 <= t.year <= 2015
+
+
+def test_history_and_included_genres(continuer, tiny_catalog):
+    seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Queen"][:3]
+    history = [t.track_id for t in tiny_catalog.tracks if t.artist == "AC/DC"]
+    res = continuer.continue_playlist(seed, k=5, history=history, constraints=PlaylistQuery(genres=[Tag(value="rock")]),
+                                      context={"hour": 22, "tags": ["energetic"]})  # fmt: skip
+    assert len(res.track_ids) == 5
+    assert all("rock" in tiny_catalog[t].genres and t not in history for t in res.track_ids)
+
+
+def test_checkpoint_round_trips(trained, tiny_catalog, continuer):
+    again = Continuer.from_file(trained, tiny_catalog)
+    seq = [np.array([tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[0].track_ids[:6]])]
+    np.testing.assert_array_equal(score_prefixes(continuer.model, seq), score_prefixes(again.model, seq))
+    ids = list(tiny_catalog.playlists.values())[0].track_ids[:6]
+    assert again.continue_playlist(ids, k=5).track_ids == continuer.continue_playlist(ids, k=5).track_ids
+
+
+def test_load_without_checkpoint_is_none(settings, tiny_catalog):
+    assert Continuer.load(settings, tiny_catalog) is None
+
+
+def test_one_track_unknown_tracks_and_500_tracks(continuer, tiny_catalog):
+    one = continuer.continue_playlist([tiny_catalog.tracks[0].track_id], k=5)
+    assert len(one.track_ids) == 5 and not one.notes
+
+    unknown = continuer.continue_playlist(["nope1", "nope2"], k=5)
+    assert len(unknown.track_ids) == 5
+    assert any("does not know" in n for n in unknown.notes) and any("popular" in n for n in unknown.notes)
+
+    empty = continuer.continue_playlist([], k=3)
+    assert len(empty.track_ids) == 3 and empty.notes
+
+    known = [t.track_id for t in tiny_catalog.tracks[:60]]
+    big = known + [f"x{i}" for i in range(440)]
+    res = continuer.continue_playlist(big, k=10)
+    assert len(res.track_ids) == 10 and not set(res.track_ids) & set(known)
+    assert any("read the last" in n for n in res.notes) and any("440" in n for n in res.notes)
+
+
+def test_impossible_constraints_give_a_clear_empty_answer(continuer, tiny_catalog):
+    res = continuer.continue_playlist([tiny_catalog.tracks[0].track_id], k=5,
+                                      constraints=PlaylistQuery(years=YearRange(start=1900, end=1901)))  # fmt: skip
+    assert res.track_ids == [] and "satisfy" in res.notes[0]
+
+
+def test_bench_generation_reports_percentiles(continuer, tiny_catalog):
+    out = bench_generation(continuer, tiny_catalog, n_runs=5)
+    assert 0 < out["p50_ms"] <= out["p95_ms"]
+
+
+def test_ease_and_knn_recover_an_obvious_co_occurrence():
+    # items 0 and 1 always together; 2 and 3 together; 4 alone
+    seqs = [np.array(s) for s in ([0, 1], [0, 1, 4], [2, 3], [2, 3], [0, 1], [2, 3, 4])]
+    for model in (EASE(lam=1.0), ItemKNN(alpha=0.5)):
+        model.fit(seqs, 5)
+        s = model.score([np.array([0]), np.array([3])])
+        assert top_n(s[0], np.array([0]))[0] == 1
+        assert top_n(s[1], np.array([3]))[0] == 2
+
+
+def test_clicks_and_engagement_minutes():
+    answer = [f"t{i}" for i in range(30)]
+    assert clicks(answer, {"t23"}) == 2 and clicks(answer, {"t0"}) == 0 and clicks(answer, {"zz"}) == 51
+    assert engagement_minutes(answer, {"t1", "t5", "t12"}, {"t1": 3.0, "t5": 4.5, "t12": 9.0}) == 7.5
+
+
+def test_train_command_writes_checkpoint_and_curve(tiny_csv, tmp_path, capsys):
+    from bots.cli import main
+
+    home = tmp_path / "h"
+    assert main(["--data", str(tiny_csv), "--home", str(home), "train", "vae", "--epochs", "2", "--dim", "16", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert (home / "models" / "vae.pt").exists() and (home / "models" / "vae.png").exists()
+    assert "training time" in out and "peak memory" in out
+
+
+@pytest.mark.slow
+def test_trains_briefly_on_the_real_data(real_settings, real_data):
+    from tools.catalog import Catalog
+
+    catalog = Catalog.from_csv(real_data)
+    res = train_on_catalog(catalog, real_settings.home, None, TrainConfig(epochs=1, progress=False), None)
+    cont = Continuer(res.model, [t.track_id for t in catalog.tracks], cdata.tag_vocabulary(catalog), catalog)
+    pl = max(catalog.playlists.values(), key=lambda p: len(p.track_ids))
+    out = cont.continue_playlist(pl.track_ids[:10], k=10)
+    assert len(set(out.track_ids)) == 10 and not set(out.track_ids) & set(pl.track_ids[:10])
+    assert res.history[0]["r_precision"] > 0.0

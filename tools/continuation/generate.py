@@ -1,0 +1,322 @@
+"""Continue a playlist with the PlayGenie VAE: beam search or top-k sampling under hard masks.
+
+A continuation never repeats a track, never returns a track (or another version of a song) that is
+already in the playlist or the user's history, and never breaks the request's hard constraints
+(excluded artists, genres, subgenres and moods; year range; included genres; feature bounds).
+
+Usage:
+    cont = Continuer.load(settings, catalog)          # None until `playgenie train vae` has run
+    res = cont.continue_playlist(ids, k=10, context={"hour": 21, "tags": ["chill"]}, constraints=query)
+    res.track_ids, res.scores, res.notes
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from tools.catalog import fold
+
+if TYPE_CHECKING:
+    import torch
+
+    from tools.catalog import Catalog
+    from tools.continuation.model import PlayGenieVAE
+    from tools.schema import PlaylistQuery
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SessionContext:
+    """Session context the encoder conditions on: hour of day (0-23) and the request's tags."""
+
+    hour: int | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def coerce(cls, value: "SessionContext | Mapping | None") -> "SessionContext":
+        if value is None:
+            return cls()
+        if isinstance(value, SessionContext):
+            return value
+        hour = value.get("hour")
+        return cls(hour=int(hour) if hour is not None else None, tags=[str(t) for t in value.get("tags", ())])
+
+
+@dataclass(slots=True)
+class ContinuationResult:
+    """The next tracks in order, their log-probabilities under the model, and notes for the user."""
+
+    track_ids: list[str]
+    scores: list[float]
+    notes: list[str] = field(default_factory=list)
+
+
+class Continuer:
+    """The trained model, its vocabulary, and per-track arrays for fast constraint masks."""
+
+    def __init__(self, model: "PlayGenieVAE", track_ids: list[str], tags: list[str], catalog: "Catalog"):
+        self.model = model.eval()
+        self.track_ids = track_ids
+        self.row = {t: i for i, t in enumerate(track_ids)}
+        self.tags = tags
+        self.tag_index = {t: i for i, t in enumerate(tags)}
+        self.catalog = catalog
+        V = len(track_ids)
+        tracks = [catalog.get(t) for t in track_ids]
+        self.in_catalog = np.array([t is not None for t in tracks])
+        self.artist = np.array([fold(t.artist) if t else "" for t in tracks], dtype=object)
+        self.year = np.array([(t.year or 0) if t else 0 for t in tracks], dtype=np.int32)
+        self.song = np.array([t.song_key if t else "" for t in tracks], dtype=object)
+        self.song_rows: dict[str, list[int]] = {}
+        for i, k in enumerate(self.song):
+            self.song_rows.setdefault(k, []).append(i)
+        self.label_rows: dict[tuple[str, str], np.ndarray] = {}
+        for kind in ("genres", "subgenres", "moods"):
+            acc: dict[str, list[int]] = {}
+            for i, t in enumerate(tracks):
+                for g in getattr(t, kind) if t else ():
+                    acc.setdefault(g.lower(), []).append(i)
+            self.label_rows |= {(kind, g): np.array(r) for g, r in acc.items()}
+        self.artist_rows: dict[str, list[int]] = {}
+        for i, a in enumerate(self.artist):
+            self.artist_rows.setdefault(a, []).append(i)
+        self.feature = {f: np.array([getattr(t, f) if t else np.nan for t in tracks], dtype=np.float32)
+                        for f in ("energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness",
+                                  "speechiness", "popularity")}  # fmt: skip
+        self.V = V
+
+    # ----- loading -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, settings: "Settings", catalog: "Catalog", path: Path | None = None) -> "Continuer | None":
+        """The product's continuer, or None when no checkpoint has been trained yet."""
+        from tools.continuation.train import checkpoint_path
+
+        path = path or checkpoint_path(settings.home)
+        if not Path(path).exists():
+            log.info("no continuation checkpoint at %s (run `playgenie train vae`)", path)
+            return None
+        return cls.from_file(path, catalog)
+
+    @classmethod
+    def from_file(cls, path: Path, catalog: "Catalog") -> "Continuer":
+        import torch
+
+        from tools.continuation.model import PlayGenieVAE
+
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        return cls(PlayGenieVAE.from_checkpoint(ckpt), ckpt["track_ids"], ckpt["tags"], catalog)
+
+    # ----- masks ---------------------------------------------------------------------------
+    def allowed(self, constraints: "PlaylistQuery | None") -> np.ndarray:
+        """(V,) bool: the tracks a continuation may use under the request's hard constraints."""
+        ok = self.in_catalog.copy()
+        if constraints is None:
+            return ok
+        q = constraints
+        for kind, tags in (("genres", q.exclude_genres), ("subgenres", q.exclude_subgenres), ("moods", q.exclude_moods)):
+            for t in tags:
+                rows = self.label_rows.get((kind, t.value.lower()))
+                if rows is not None:
+                    ok[rows] = False
+        for t in q.exclude_artists:
+            ok[self.artist_rows.get(fold(t.value), [])] = False
+        if q.years is not None and (q.years.start is not None or q.years.end is not None):
+            lo, hi = q.years.start or 0, q.years.end or 9999
+            ok &= (self.year >= lo) & (self.year <= hi) & (self.year > 0)
+        if q.genres:
+            keep = np.zeros(self.V, dtype=bool)
+            for t in q.genres:
+                rows = self.label_rows.get(("genres", t.value.lower()))
+                if rows is not None:
+                    keep[rows] = True
+            ok &= keep
+        for f in q.features:
+            col = self.feature.get(f.feature)
+            if col is None:
+                continue
+            if f.min is not None:
+                ok &= col >= f.min
+            if f.max is not None:
+                ok &= col <= f.max
+        return ok
+
+    def _tag_vector(self, context: SessionContext, constraints: "PlaylistQuery | None") -> "torch.Tensor | None":
+        import torch
+
+        names = [t.lower() for t in context.tags]
+        if constraints is not None:
+            names += [t.value.lower() for t in constraints.genres + constraints.subgenres + constraints.moods]
+        ids = [self.tag_index[n] for n in names if n in self.tag_index]
+        if not ids:
+            return None
+        vec = torch.zeros(1, len(self.tags))
+        vec[0, ids] = 1.0
+        return vec
+
+    # ----- generation ----------------------------------------------------------------------
+    def continue_playlist(self, track_ids: Sequence[str], k: int = 10, history: Iterable[str] = (),
+                          context: "SessionContext | Mapping | None" = None,
+                          constraints: "PlaylistQuery | None" = None,
+                          method: Literal["beam", "topk"] = "beam", seed: int | None = None) -> ContinuationResult:  # fmt: skip
+        """The next ``k`` tracks for a playlist; notes say what was ignored, truncated or relaxed."""
+        import torch
+
+        notes: list[str] = []
+        model, cfg = self.model, self.model.cfg
+        seeds = [self.row[t] for t in dict.fromkeys(track_ids) if t in self.row]
+        unknown = [t for t in dict.fromkeys(track_ids) if t not in self.row]
+        if unknown:
+            shown = ", ".join(unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+            notes.append(f"ignored {len(unknown)} track id(s) the model does not know: {shown}")
+        hist = [self.row[t] for t in dict.fromkeys(history) if t in self.row]
+        ctx = SessionContext.coerce(context)
+        k = max(0, int(k))
+
+        banned = np.zeros(self.V, dtype=bool)
+        for r in seeds + hist:
+            banned[self.song_rows.get(self.song[r], [r])] = True  # the track and its other versions
+            banned[r] = True
+        allowed = self.allowed(constraints) & ~banned
+        if allowed.sum() < k:
+            notes.append(f"only {int(allowed.sum())} track(s) satisfy the request's constraints")
+        if k == 0 or not allowed.any():
+            return ContinuationResult([], [], notes)
+
+        if len(seeds) > cfg.max_context:
+            notes.append(f"the playlist has {len(seeds)} tracks; the model read the last {cfg.max_context}")
+        tags = self._tag_vector(ctx, constraints)
+        from tools.continuation.data import time_bucket
+
+        tb = time_bucket(ctx.hour)
+        with torch.inference_mode():
+            if not seeds:
+                notes.append("no known tracks to continue from: the most popular tracks"
+                             + (" for the request's tags" if tags is not None else "") + " instead")  # fmt: skip
+                return self._prior(k, allowed, tags, notes)
+            reps = model.track_vectors()  # (V + 1, d)
+            x = torch.tensor([seeds[-cfg.max_context :]])  # (1, T)
+            hist_t = torch.tensor([hist[-cfg.max_context :]]) if hist else None
+            time_t = torch.tensor([tb]) if tb < cfg.n_time - 1 else None
+            if cfg.use_latent:
+                u, _ = model.encode(reps, x, hist_t, tags, time_t)  # (1, latent), the posterior mean
+            else:
+                u = reps.new_zeros(1, cfg.latent)
+            out, h = model.decode(reps, x, u)  # (1, T, d), (1, 1, d)
+            first = out[:, -1] @ reps[:-1].T  # (1, V)
+            if method == "topk":
+                picks = self._sample(first, h, u, reps, k, allowed, seed)
+            else:
+                picks = self._beam(first, h, u, reps, k, allowed)
+        ids = [self.track_ids[r] for r, _ in picks]
+        return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
+
+    def generate(self, track_ids: Sequence[str], k: int = 10, history: Iterable[str] = (), context=None,
+                 constraints: "PlaylistQuery | None" = None, method: Literal["beam", "topk"] = "beam") -> list[tuple[str, float]]:  # fmt: skip
+        """``continue_playlist`` as (track_id, log-probability) pairs; notes go to the log."""
+        res = self.continue_playlist(track_ids, k, history, context, constraints, method)
+        for n in res.notes:
+            log.info("continuation: %s", n)
+        return list(zip(res.track_ids, res.scores))
+
+    def _prior(self, k: int, allowed: np.ndarray, tags, notes: list[str]) -> ContinuationResult:
+        import torch
+
+        prior = self.model.prior.clone()  # (V,) log popularity in the training playlists
+        if tags is not None:  # tracks carrying the request's tags first
+            hit = torch.zeros(self.V)
+            for i in tags[0].nonzero().flatten().tolist():
+                name = self.tags[i]
+                for kind in ("genres", "subgenres", "moods"):
+                    rows = self.label_rows.get((kind, name))
+                    if rows is not None:
+                        hit[rows] += 1
+            prior = prior + 10 * hit
+        prior[torch.from_numpy(~allowed)] = -float("inf")
+        top = torch.topk(prior, min(k, int(allowed.sum()))).indices.tolist()
+        logp = torch.log_softmax(prior, 0)
+        return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
+
+    def _step(self, reps, row: "torch.Tensor", h, u):
+        """Logits (B, V) for the track after ``row`` (B,), and the new hidden state."""
+        out, h = self.model.decode(reps, row[:, None], u.expand(row.shape[0], -1), h)
+        return out[:, -1] @ reps[:-1].T, h
+
+    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, width: int = 4) -> list[tuple[int, float]]:
+        """Beam search over k steps; each beam masks its own picks and their other versions."""
+        import torch
+
+        mask = torch.from_numpy(~allowed)
+        beams: list[tuple[list[int], list[float], float]] = [([], [], 0.0)]
+        logits, hs = first, h  # (B, V), (1, B, d)
+        for step in range(k):
+            logp = torch.log_softmax(logits.masked_fill(mask, -float("inf")), 1)  # (B, V)
+            cands = []
+            for b, (seq, scores, total) in enumerate(beams):
+                row = logp[b].clone()
+                for r in seq:
+                    row[self.song_rows.get(self.song[r], [r])] = -float("inf")
+                top = torch.topk(row, width)
+                for s, r in zip(top.values.tolist(), top.indices.tolist()):
+                    if s > -float("inf"):
+                        cands.append((total + s, b, r, s))
+            if not cands:
+                break
+            cands.sort(key=lambda c: -c[0])
+            chosen = cands[:width]
+            beams = [(beams[b][0] + [r], beams[b][1] + [s], total) for total, b, r, s in chosen]
+            if step == k - 1:
+                break
+            rows = torch.tensor([r for _, _, r, _ in chosen])
+            prev = torch.tensor([b for _, b, _, _ in chosen])
+            logits, hs = self._step(reps, rows, hs[:, prev], u)
+        seq, scores, _ = beams[0]
+        return list(zip(seq, scores))
+
+    def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None,
+                top: int = 20, temperature: float = 1.0) -> list[tuple[int, float]]:  # fmt: skip
+        """Top-k sampling: each step draws from the ``top`` best allowed tracks."""
+        import torch
+
+        gen = torch.Generator().manual_seed(seed if seed is not None else int(time.time_ns() % 2**31))
+        mask = torch.from_numpy(~allowed)
+        picks: list[tuple[int, float]] = []
+        logits = first
+        for step in range(k):
+            logp = torch.log_softmax(logits[0].masked_fill(mask, -float("inf")) / temperature, 0)
+            best = torch.topk(logp, min(top, int((~mask).sum())))
+            if best.values.numel() == 0 or best.values[0] == -float("inf"):
+                break
+            probs = torch.softmax(best.values, 0)
+            j = int(torch.multinomial(probs, 1, generator=gen))
+            r = int(best.indices[j])
+            picks.append((r, float(best.values[j])))
+            mask = mask.clone()
+            mask[self.song_rows.get(self.song[r], [r])] = True
+            mask[r] = True
+            if step < k - 1:
+                logits, h = self._step(reps, torch.tensor([r]), h, u)
+        return picks
+
+
+def bench_generation(continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10) -> dict:
+    """Latency of continuing a playlist by ``k`` tracks (beam search), over ``n_runs`` seeded playlists."""
+    rng = np.random.default_rng(0)
+    pls = [p for p in catalog.playlists.values() if len(p.track_ids) >= seed_len] or list(catalog.playlists.values())
+    times = []
+    continuer.continue_playlist(pls[0].track_ids[:seed_len], k=k)  # warm the cached track vectors
+    for _ in range(n_runs):
+        p = pls[int(rng.integers(len(pls)))]
+        t0 = time.perf_counter()
+        continuer.continue_playlist(p.track_ids[:seed_len], k=k)
+        times.append((time.perf_counter() - t0) * 1000)
+    arr = np.array(times)
+    return {"p50_ms": float(np.percentile(arr, 50)), "p95_ms": float(np.percentile(arr, 95)),
+            "mean_ms": float(arr.mean()), "n_runs": n_runs, "k": k, "seed_tracks": seed_len}  # fmt: skip

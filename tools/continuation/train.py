@@ -1,0 +1,320 @@
+"""``playgenie train vae``: train the PlayGenie continuation VAE on the catalog's playlists.
+
+Usage:
+    playgenie train vae [--epochs 40] [--beta 0.2] [--out DIR]
+
+Every prefix of every training playlist is an example: each step cuts each playlist at a random
+n, the encoder reads the first n tracks and the decoder predicts every next track. A tenth of the
+playlists (seeded) is held out for validation each epoch (R-precision and NDCG at n = 10), which
+drives early stopping; the best epoch's weights are kept. The KL weight rises linearly from 0 to
+beta over the first epochs. Prints training time and peak memory; saves the curve as a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import random
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+    from tools.catalog import Catalog
+    from tools.continuation.data import ModelInputs
+    from tools.continuation.model import PlayGenieVAE
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "vae.pt"
+
+
+def checkpoint_path(home: Path) -> Path:
+    """Where the product's VAE checkpoint lives."""
+    return Path(home) / "models" / CHECKPOINT
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 40  # upper bound; early stopping usually ends sooner
+    patience: int = 4  # epochs without validation gain before stopping
+    batch_size: int = 32  # playlists per step
+    positions: int = 32  # scored positions per playlist per step (sampled), to bound the softmax cost
+    passes: int = 2  # random cuts of every playlist per epoch
+    lr: float = 3e-3
+    weight_decay: float = 1e-5
+    anneal_epochs: int = 5  # KL weight goes 0 -> beta over these epochs
+    tag_dropout: float = 0.5  # share of sequences trained without request tags
+    val_fraction: float = 0.1
+    val_n: int = 10  # seed length for validation
+    seed: int = 0
+    progress: bool = True
+
+
+@dataclass
+class TrainResult:
+    model: "PlayGenieVAE"
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+
+
+def _pad(rows: Sequence[np.ndarray], pad: int, length: int | None = None) -> np.ndarray:
+    length = length or max((len(r) for r in rows), default=1) or 1
+    out = np.full((len(rows), length), pad, dtype=np.int64)
+    for i, r in enumerate(rows):
+        r = r[-length:]
+        out[i, : len(r)] = r
+    return out
+
+
+def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg, tcfg: TrainConfig,
+               rng: np.random.Generator, n_fixed: int | None = None) -> dict:  # fmt: skip
+    """Tensors for one step: a random cut n per playlist, sampled target positions and weights."""
+    import torch
+
+    pad, ctx = cfg.n_tracks, cfg.max_context
+    xs, ts, ws, seen = [], [], [], []
+    for s in seqs:
+        if len(s) > ctx + 1:  # a random window of the long playlist
+            start = int(rng.integers(0, len(s) - ctx))
+            s = s[start : start + ctx + 1]
+        n = n_fixed if n_fixed is not None else int(rng.integers(1, len(s)))
+        n = min(max(n, 1), len(s) - 1)
+        x, t = s[:-1], s[1:].copy()
+        w = np.where(np.arange(1, len(s)) >= n, 1.0, cfg.prefix_weight).astype(np.float32)
+        if len(t) > tcfg.positions:
+            drop = rng.choice(len(t), len(t) - tcfg.positions, replace=False)
+            t[drop] = -1
+        if n_fixed is not None:
+            t[: n - 1] = -1  # validation scores the continuation only
+        xs.append(x), ts.append(t), ws.append(w), seen.append(s[:n])
+    T = max(len(x) for x in xs)
+    targets = np.full((len(xs), T), -1, dtype=np.int64)
+    weights = np.zeros((len(xs), T), dtype=np.float32)
+    for i, (t, w) in enumerate(zip(ts, ws)):
+        targets[i, : len(t)], weights[i, : len(w)] = t, w
+    tags = np.zeros((len(xs), cfg.n_tags), dtype=np.float32)
+    for i, ids in enumerate(tag_ids):
+        if ids and rng.random() >= tcfg.tag_dropout:
+            tags[i, list(ids)] = 1.0
+    return {"x": torch.from_numpy(_pad(xs, pad, T)), "targets": torch.from_numpy(targets),
+            "weights": torch.from_numpy(weights), "seen": torch.from_numpy(_pad(seen, pad)),
+            "tags": torch.from_numpy(tags)}  # fmt: skip
+
+
+def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], history: Sequence[np.ndarray] | None = None,
+                   tags: "torch.Tensor | None" = None, batch_size: int = 64) -> np.ndarray:  # fmt: skip
+    """(B, V) next-track logits for each prefix (rows); the model's ranking of the catalog."""
+    import torch
+
+    pad, ctx = model.cfg.n_tracks, model.cfg.max_context
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(prefixes), batch_size):
+            chunk = [np.asarray(p[-ctx:]) for p in prefixes[i : i + batch_size]]
+            x = torch.from_numpy(_pad(chunk, pad))
+            hist = None
+            if history is not None:
+                hist = torch.from_numpy(_pad([np.asarray(h[-ctx:]) for h in history[i : i + batch_size]], pad))
+            t = tags[i : i + batch_size] if tags is not None else None
+            logits, _ = model(x, history=hist, tags=t)
+            out.append(logits.numpy())
+    model.train(was_training)
+    return np.concatenate(out) if out else np.zeros((0, model.cfg.n_tracks), dtype=np.float32)
+
+
+def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequence[np.ndarray]) -> dict[str, float]:
+    """Mean R-precision and NDCG@500 of score rows against the held-out rests (seeds masked)."""
+    rp, nd = [], []
+    for row, seed, rest in zip(scores, prefixes, rests):
+        row = row.copy()
+        row[seed] = -np.inf
+        top = np.argpartition(-row, 500)[:500] if len(row) > 500 else np.arange(len(row))
+        top = top[np.argsort(-row[top])]
+        truth = set(rest.tolist())
+        hits = np.array([t in truth for t in top])
+        R = len(truth)
+        rp.append(hits[:R].sum() / R)
+        dcg = (hits / np.log2(np.arange(2, len(hits) + 2))).sum()
+        nd.append(dcg / (1 / np.log2(np.arange(2, min(R, 500) + 2))).sum())
+    return {"r_precision": float(np.mean(rp)), "ndcg": float(np.mean(nd))}
+
+
+def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_tags: Sequence[Sequence[int]],
+                val_seqs: Sequence[np.ndarray], tcfg: TrainConfig | None = None, curve: Path | None = None,
+                **model_overrides) -> TrainResult:  # fmt: skip
+    """Train a fresh model on ``train_seqs`` (catalog rows), early-stopped on ``val_seqs``."""
+    import torch
+    from tqdm import tqdm
+
+    from tools.continuation.model import from_inputs
+
+    tcfg = tcfg or TrainConfig()
+    random.seed(tcfg.seed), np.random.seed(tcfg.seed), torch.manual_seed(tcfg.seed)
+    rng = np.random.default_rng(tcfg.seed)
+    model = from_inputs(inputs, **model_overrides)
+    cfg = model.cfg
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+    usable = [(s, t) for s, t in zip(train_seqs, train_tags) if len(s) >= 2]
+    val = [s for s in val_seqs if len(s) > tcfg.val_n + 1]
+    val_prefix = [s[: tcfg.val_n] for s in val]
+    val_rest = [s[tcfg.val_n :] for s in val]
+    steps_per_epoch = max(1, math.ceil(len(usable) * tcfg.passes / tcfg.batch_size))
+    anneal = max(1, tcfg.anneal_epochs * steps_per_epoch)
+    history: list[dict] = []
+    best, best_state, best_epoch, bad = -1.0, None, 0, 0
+    t0, step = time.perf_counter(), 0
+    for epoch in range(1, tcfg.epochs + 1):
+        model.train()
+        order = np.concatenate([rng.permutation(len(usable)) for _ in range(tcfg.passes)])
+        terms = {"loss": 0.0, "recon": 0.0, "kl": 0.0, "ce": 0.0}
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", disable=not tcfg.progress, leave=False)
+        for b in bar:
+            idx = order[b * tcfg.batch_size : (b + 1) * tcfg.batch_size]
+            if len(idx) == 0:
+                continue
+            batch = make_batch([usable[i][0] for i in idx], [usable[i][1] for i in idx], cfg, tcfg, rng)
+            model.kl_weight = cfg.beta * min(1.0, step / anneal)
+            _, loss = model(batch["x"], batch["targets"], seen=batch["seen"], tags=batch["tags"],
+                            weights=batch["weights"])  # fmt: skip
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            terms["loss"] += loss.item() / steps_per_epoch
+            for k in ("recon", "kl", "ce"):
+                terms[k] += model.last_terms[k] / steps_per_epoch
+            bar.set_postfix(ce=f"{model.last_terms['ce']:.2f}", kl=f"{model.last_terms['kl_raw']:.1f}")
+        row = {"epoch": epoch, **terms, "beta": model.kl_weight}
+        if val:
+            row |= rank_metrics(score_prefixes(model, val_prefix), val_prefix, val_rest)
+            vb = make_batch(val, [[]] * len(val), cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng,
+                            n_fixed=tcfg.val_n)  # fmt: skip
+            model.eval()
+            with torch.no_grad():
+                model(vb["x"], vb["targets"], seen=vb["seen"])
+            row["val_ce"] = model.last_terms["ce"]
+        history.append(row)
+        log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
+        if tcfg.progress:
+            print(f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
+                  + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else ""))  # fmt: skip
+        score = row.get("r_precision", 0.0) + row.get("ndcg", 0.0) if val else -row["loss"]
+        # Keep the best epoch after annealing has begun, so a beta > 0 model is a real VAE.
+        if score > best:
+            best, best_epoch, bad = score, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            bad += 1
+            if bad >= tcfg.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.kl_weight = cfg.beta
+    model.eval()
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if curve is not None:
+        save_curve(history, curve)
+    return TrainResult(model, history, best_epoch, seconds, peak_mb)
+
+
+def save_curve(history: list[dict], path: Path) -> None:
+    """Training CE, validation CE and validation R-precision per epoch, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ep = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(ep, [h["ce"] for h in history], label="train CE per track")
+    if "val_ce" in history[0]:
+        ax[0].plot(ep, [h["val_ce"] for h in history], label="validation CE (n=10)")
+    ax[0].plot(ep, [h["kl"] for h in history], label="weighted KL")
+    ax[0].set_xlabel("epoch"), ax[0].legend()
+    if "r_precision" in history[0]:
+        ax[1].plot(ep, [h["r_precision"] for h in history], label="val R-precision")
+        ax[1].plot(ep, [h["ndcg"] for h in history], label="val NDCG")
+        ax[1].set_xlabel("epoch"), ax[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def split_train_val(playlist_ids: Sequence[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """A seeded validation share of the training playlists."""
+    ids = sorted(playlist_ids)
+    random.Random(seed).shuffle(ids)
+    k = int(round(fraction * len(ids))) if len(ids) >= 5 else 0
+    return sorted(ids[k:]), sorted(ids[:k])
+
+
+def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str] | None = None,
+                     tcfg: TrainConfig | None = None, out: Path | None = None, **model_overrides) -> TrainResult:  # fmt: skip
+    """Build inputs from ``catalog`` (interactions: ``playlist_ids``, default all), train, save to ``out``."""
+    import torch
+
+    from tools.continuation import data
+
+    tcfg = tcfg or TrainConfig()
+    ids = list(playlist_ids if playlist_ids is not None else catalog.playlists)
+    train_ids, val_ids = split_train_val(ids, tcfg.val_fraction, tcfg.seed)
+    inputs = data.build_inputs(catalog, train_ids, home, progress=tcfg.progress)
+    train_tags = [data.playlist_tags(catalog, p, inputs.tags) for p in train_ids if p in catalog.playlists]
+    train_seqs = data.sequences(catalog, train_ids)
+    val_seqs = data.sequences(catalog, val_ids)
+    curve = out.with_suffix(".png") if out is not None else None
+    result = train_model(inputs, train_seqs, train_tags, val_seqs, tcfg, curve=curve, **model_overrides)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        extra = {"history": result.history, "best_epoch": result.best_epoch, "seconds": result.seconds,
+                 "train_playlists": len(train_ids), "val_playlists": len(val_ids)}  # fmt: skip
+        tmp = out.with_suffix(".tmp")
+        torch.save(result.model.checkpoint(inputs.track_ids, inputs.tags, extra), tmp)
+        tmp.replace(out)
+    return result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs, help="Most epochs (early stopping ends sooner).")
+    parser.add_argument("--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta).")
+    parser.add_argument("--dim", type=int, default=96, help="Width of track vectors and the GRU.")
+    parser.add_argument("--seed", type=int, default=0, help="Random seed.")
+    parser.add_argument("--out", type=Path, default=None, help="Checkpoint path (default: <home>/models/vae.pt).")
+    parser.add_argument("--quiet", action="store_true", help="No progress bar or per-epoch lines.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    import torch
+
+    from tools.catalog import Catalog, ensure_data
+
+    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    path = ensure_data(settings.data, settings.home, settings.data_url)
+    catalog = Catalog.from_csv(path)
+    out = args.out or checkpoint_path(settings.home)
+    beta = settings.vae_beta if args.beta is None else args.beta
+    tcfg = TrainConfig(epochs=args.epochs, seed=args.seed, progress=not args.quiet)
+    print(f"training the PlayGenie VAE on {len(catalog.playlists)} playlists, {len(catalog)} tracks (beta={beta})")
+    result = train_on_catalog(catalog, settings.home, None, tcfg, out, beta=beta, dim=args.dim)
+    best = result.history[result.best_epoch - 1] if result.history else {}
+    print(f"best epoch {result.best_epoch}: val R-precision {best.get('r_precision', float('nan')):.4f}, "
+          f"NDCG {best.get('ndcg', float('nan')):.4f}")  # fmt: skip
+    print(f"training time {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB")
+    print(f"checkpoint {out}\ncurve {out.with_suffix('.png')}")
+    return 0
