@@ -104,3 +104,13 @@ def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
     with pytest.raises(ModelMismatch, match="SHA-256"):
         CFModel.load(tmp_path / "cf", cat)
 
+
+
+def test_pipeline_flags_cold_start_and_personalizes(tiny_pipeline, tiny_catalog):
+    cold = tiny_pipeline.run("chill music", n=8)
+    assert cold.cold_start and any("cold start" in note for note in cold.notes)
+    history = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Sade", "Norah Jones")]
+    warm = tiny_pipeline.run("chill music", n=8, history=history)
+    assert not warm.cold_start and not any("cold start" in note for note in warm.notes)
+    assert any("close to your taste" in item.reason for item in warm.playlist)
+    assert [i.track_id for i in warm.playlist] != [i.track_id for i in cold.playlist]

@@ -121,6 +121,7 @@ STEPS: list[tuple[str, Step]] = [
     ("catalog", step_catalog),
     ("embeddings", step_embeddings),
     ("index", step_index),
+    ("cf", lambda ctx: __import__("tools.cf", fromlist=["build_step"]).build_step(ctx)),  # lazy: surprise, torch
 ]
 
 

@@ -372,6 +372,18 @@ def cf_home(settings: "Settings") -> Path:
     return Path(settings.home) / "cf"
 
 
+def build_step(ctx) -> str:
+    """``playgenie build`` step "cf": the product's CF model, trained unless up to date."""
+    assert ctx.catalog is not None
+    folder = cf_home(ctx.settings)
+    if ctx.force:
+        (folder / SIDECAR).unlink(missing_ok=True)
+    model = ensure_cf(ctx.catalog, folder)
+    ctx.cf = model  # for later steps
+    return (f"cf: {model.algo_name}, {model.n_users} playlists, {int(model.trained.sum())} tracks with factors "
+            f"({int(model.known.sum())} with artist back-off) in {folder}")  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------ CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--algo", choices=("svd", "svdpp"), default="svd", help="surprise algorithm (default svd).")

@@ -67,6 +67,8 @@ class Pipeline:
         mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
         self.mean_duration_ms = mean_ms or 210_000.0
         self._local = threading.local()
+        self._cf = None  # tools.cf.CFModel, loaded (or trained) on first use by cf_model()
+        self._cf_lock = threading.Lock()
 
     # --- construction --------------------------------------------------------------------------
 
@@ -152,12 +154,37 @@ class Pipeline:
         r = self.retrieve_full(query, n, exclude_ids, query_vector, limit)
         return r.candidates, r.notes
 
-    def rerank(self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None) -> list[Candidate]:
-        """Stage 3: personal rerank. Without a CF model the retrieval order stands (``final`` = score)."""
+    def cf_model(self):
+        """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""
+        with self._cf_lock:
+            if self._cf is None:
+                from tools.cf import ensure_cf
+
+                try:
+                    self._cf = ensure_cf(self.catalog, self.home / "cf")
+                except Exception:  # noqa: BLE001 - the rerank is an improvement, never a requirement
+                    log.exception("no CF model; the retrieval order stands")
+                    self._cf = False
+            return self._cf or None
+
+    def user_vector(self, history: Sequence[str] = ()):
+        """The user's CF vector folded in from ``history`` (cold start when none is usable); None without CF."""
         with self._timed("rerank"):
-            for c in candidates:
-                c.final = c.score
-            return candidates
+            cf = self.cf_model()
+            return None if cf is None else cf.fold_in(history)
+
+    def rerank(self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None) -> list[Candidate]:
+        """Stage 3: blend retrieval score and CF affinity (``settings.cf_weight``). Without a CF model
+        the retrieval order stands (``final`` = score)."""
+        if user_vector is None:
+            user_vector = self.user_vector(history)
+        with self._timed("rerank"):
+            cf = self.cf_model()
+            if cf is None or user_vector is None:
+                for c in candidates:
+                    c.final = c.score
+                return candidates
+            return cf.rerank(candidates, user_vector, self.settings.cf_weight)
 
     def refine(
         self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
@@ -166,6 +193,12 @@ class Pipeline:
         from tools.refine import refine
 
         with self._timed("refine"):
+            if self.settings.llm_enabled:
+                from tools.llm import LLMClient
+                from tools.refine_llm import LLMRefiner
+
+                return LLMRefiner(LLMClient(self.settings), self.catalog).refine(
+                    candidates, query, n or query.length, max_per_artist=self.settings.max_per_artist, keep=keep)
             return refine(candidates, query, self.catalog, n or query.length,
                           max_per_artist=self.settings.max_per_artist, keep=keep)  # fmt: skip
 
@@ -199,7 +232,8 @@ class Pipeline:
             vector = self.embed(text_or_query)
             query = self.extract(text_or_query, query_vector=vector)
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
-        ranked = self.rerank(found.candidates, history=history, user_vector=user_vector)
+        user = self.user_vector(history) if user_vector is None else user_vector
+        ranked = self.rerank(found.candidates, history=history, user_vector=user)
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
         playlist = self.refine(ranked, found.query, n)
         notes = list(found.notes)
@@ -209,5 +243,8 @@ class Pipeline:
         want = self.length_of(query, n)
         if found.candidates and len(playlist) < want and not query.duration_min:
             notes.append(f"Only {len(playlist)} of {want} tracks could be chosen without breaking the request's rules.")
+        cold = bool(getattr(user, "cold_start", False))
+        if cold:
+            notes.append("No listening history yet: personal ranking used a popularity-and-quality prior (cold start).")
         self._local.timings["request"] = (time.perf_counter() - t0) * 1000.0
-        return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)))
+        return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
