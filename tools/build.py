@@ -122,6 +122,7 @@ STEPS: list[tuple[str, Step]] = [
     ("embeddings", step_embeddings),
     ("index", step_index),
     ("cf", lambda ctx: __import__("tools.cf", fromlist=["build_step"]).build_step(ctx)),  # lazy: surprise, torch
+    ("vae", lambda ctx: __import__("tools.continuation.train", fromlist=["build_step"]).build_step(ctx)),  # lazy: torch
 ]
 
 

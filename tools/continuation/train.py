@@ -316,5 +316,43 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     print(f"best epoch {result.best_epoch}: val R-precision {best.get('r_precision', float('nan')):.4f}, "
           f"NDCG {best.get('ndcg', float('nan')):.4f}")  # fmt: skip
     print(f"training time {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB")
+    _stamp(out, catalog_fingerprint(catalog))
     print(f"checkpoint {out}\ncurve {out.with_suffix('.png')}")
     return 0
+
+
+def catalog_fingerprint(catalog: "Catalog") -> str:
+    """A hash of the tracks and playlists a model was trained on: a changed catalog means retrain."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for t in catalog.tracks:
+        h.update(t.track_id.encode())
+    for pid in sorted(catalog.playlists):
+        h.update(pid.encode())
+    return h.hexdigest()[:16]
+
+
+def build_step(ctx) -> str:
+    """``playgenie build`` step: train the VAE unless an up-to-date checkpoint exists."""
+    import torch
+
+    assert ctx.catalog is not None
+    out = checkpoint_path(ctx.settings.home)
+    fp = catalog_fingerprint(ctx.catalog)
+    if out.exists() and not ctx.force:
+        extra = torch.load(out, map_location="cpu", weights_only=True).get("extra", {})
+        if extra.get("catalog") == fp:
+            return f"vae: up to date at {out}"
+    res = train_on_catalog(ctx.catalog, ctx.settings.home, None, TrainConfig(progress=ctx.progress), out,
+                           beta=ctx.settings.vae_beta)  # fmt: skip
+    _stamp(out, fp)
+    return f"vae: trained in {res.seconds:.0f}s (best epoch {res.best_epoch}) -> {out}"
+
+
+def _stamp(out: Path, fingerprint: str) -> None:
+    import torch
+
+    ckpt = torch.load(out, map_location="cpu", weights_only=True)
+    ckpt["extra"]["catalog"] = fingerprint
+    torch.save(ckpt, out)
