@@ -170,6 +170,7 @@ class TagExtractor:
         self.thresholds = catalog.thresholds
         self._build_artists()
         self._dictionary = vocab.dictionary_words()
+        self._known = vocab.known_words()
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
         self._labels: list[str] = []
         self._protos: np.ndarray | None = None
@@ -247,7 +248,7 @@ class TagExtractor:
         n = len(text)
         if n < 6:
             return None
-        max_d = 1 if n < 9 else 2
+        max_d = 1 if n < 10 else 2
         best: tuple[int, int, str] | None = None
         for length in range(n - max_d, n + max_d + 1):
             choices = self._fuzzy.get(length)
@@ -338,6 +339,8 @@ class TagExtractor:
                 if prev in ("early", "mid", "late") and not toks[i - 1].used:
                     lo, hi = {"early": (dec, dec + 3), "mid": (dec + 3, dec + 6), "late": (dec + 6, dec + 9)}[prev]
                     start = i - 1
+                if start and texts[start - 1] == "the" and not toks[start - 1].used:
+                    start -= 1  # "after the 90s"
                 mode = texts[start - 1] if start else ""
                 if mode in ("after", "since", "post") and not toks[start - 1].used:
                     lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
@@ -449,7 +452,7 @@ class TagExtractor:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
         for i, tok in enumerate(toks):
             w = tok.text
-            if tok.used or len(w) < 5 or not w.isalpha() or w in self._dictionary or w in vocab.STOPWORDS:
+            if tok.used or len(w) < 5 or not w.isalpha() or w in self._known:
                 continue
             near = process.extractOne(w, list(self._vocab_words), scorer=Levenshtein.distance, score_cutoff=1)
             if near:
@@ -724,11 +727,11 @@ _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "
 
 
 def _followed_by_track_noun(texts: list[str], i: int) -> int | None:
-    """Index of a track noun within the next three tokens ("20 chill rap songs"), else None."""
-    for k in range(i, min(len(texts), i + 3)):
+    """Index of a track noun within the next few tokens ("20 chill r&b songs"), else None."""
+    for k in range(i, min(len(texts), i + 5)):
         if texts[k] in _TRACK_NOUNS:
             return k
-        if not texts[k].isalpha():
+        if not texts[k].isalpha() and texts[k] != "&":
             return None
     return None
 

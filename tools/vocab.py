@@ -219,11 +219,30 @@ def model_vocab_path() -> Path | None:
         return None
 
 
+# The vocabulary is ordered roughly by frequency: past this line it is mostly names ("beyonce", "khalid").
+DICTIONARY_RANK = 15000
+
+
+@lru_cache(maxsize=1)
+def _ranked_words() -> tuple[str, ...]:
+    path = model_vocab_path()
+    if path is None:
+        return tuple(sorted(COMMON_WORDS | STOPWORDS))
+    lines = (x.strip() for x in path.read_text(encoding="utf-8").splitlines())
+    return tuple(w for w in lines if w.isalpha() and not w.startswith("##") and len(w) > 1)
+
+
 @lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
-    """Whole words of the encoder's vocabulary; a typo or a rare name is usually not one of them."""
+    """The frequent whole words of the encoder's vocabulary: a rare name ("beyonce") is not one of them."""
     path = model_vocab_path()
     if path is None:
         return frozenset(COMMON_WORDS | STOPWORDS)
-    words = (w.strip() for w in path.read_text(encoding="utf-8").splitlines())
-    return frozenset(w for w in words if w.isalpha() and not w.startswith("##") and len(w) > 1)
+    lines = path.read_text(encoding="utf-8").splitlines()[:DICTIONARY_RANK]
+    return frozenset(w for w in (x.strip() for x in lines) if w.isalpha() and not w.startswith("##") and len(w) > 1)
+
+
+@lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """Every whole word of the encoder's vocabulary: a typo ("eminen") is not one of them."""
+    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS

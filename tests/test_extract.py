@@ -1,0 +1,339 @@
+"""Stage 1: text -> typed query. Explicit forms, negation, implicit context, bad input, real artist names."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import ValidationError
+
+from tools.extract import TagExtractor, build_extractor
+from tools.schema import PlaylistQuery, YearRange
+
+
+@pytest.fixture(scope="module")
+def ex(tiny_catalog) -> TagExtractor:
+    """The offline extractor without an encoder: explicit tags only."""
+    return TagExtractor(tiny_catalog)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from tools.embed import get_encoder
+
+    return get_encoder()
+
+
+@pytest.fixture(scope="module")
+def ex_implicit(tiny_catalog, encoder) -> TagExtractor:
+    return TagExtractor(tiny_catalog, encoder)
+
+
+def values(tags) -> list[str]:
+    return [t.value for t in tags]
+
+
+def years(q: PlaylistQuery) -> tuple[int | None, int | None] | None:
+    return (q.years.start, q.years.end) if q.years else None
+
+
+# ----- genres and subgenres ---------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["hip-hop", "hiphop", "hip hop", "rap", "Hip Hop please", "RAP"])
+def test_rap_spellings_are_one_genre(ex, text):
+    q = ex.extract(text)
+    assert values(q.genres) == ["rap"]
+    assert q.genres[0].explicit and q.genres[0].confidence == 1.0
+
+
+@pytest.mark.parametrize("text", ["r&b", "rnb", "r and b", "R&B", "R'n'B", "rhythm and blues"])
+def test_rnb_spellings(ex, text):
+    assert values(ex.extract(text).genres) == ["r&b"]
+
+
+@pytest.mark.parametrize("text,genre", [("edm", "edm"), ("electronic", "edm"), ("house music", "edm"),
+                                        ("techno", "edm"), ("latino", "latin"), ("pop", "pop"), ("rock", "rock")])  # fmt: skip
+def test_genre_synonyms(ex, text, genre):
+    assert values(ex.extract(text).genres) == [genre]
+
+
+@pytest.mark.parametrize("text,sub", [("classic rock", "classic rock"), ("reggaeton", "reggaeton"),
+                                      ("reggaetón", "reggaeton"), ("gangsta rap", "gangster rap"),
+                                      ("indie", "indie poptimism"), ("neo-soul", "neo soul"), ("dance pop", "dance pop")])  # fmt: skip
+def test_subgenres_win_over_their_words(ex, text, sub):
+    q = ex.extract(text)
+    assert values(q.subgenres) == [sub]
+    assert q.genres == []  # "classic rock" is not also the genre rock, nor "dance pop" the mood dance
+    assert "dance" not in values(q.moods)
+
+
+def test_a_subgenre_the_catalog_lacks_falls_back_to_its_genre(ex, tiny_catalog):
+    assert "trap" not in tiny_catalog.subgenres
+    q = ex.extract("trap")
+    assert values(q.genres) == ["rap"] and q.subgenres == []
+
+
+# ----- years ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("90s", (1990, 1999)), ("nineties", (1990, 1999)), ("'90s", (1990, 1999)), ("90's", (1990, 1999)),
+    ("1990s", (1990, 1999)), ("the 80s", (1980, 1989)), ("2000s", (2000, 2009)), ("early 2000s", (2000, 2003)),
+    ("late 80s", (1986, 1989)), ("mid 90s", (1993, 1996)), ("2015-2018", (2015, 2018)), ("2015 to 2018", (2015, 2018)),
+    ("between 2001 and 2004", (2001, 2004)), ("2015-18", (2015, 2018)), ("after 2010", (2011, None)),
+    ("since 2010", (2010, None)), ("before 2000", (None, 1999)), ("songs from 2019", (2019, 2019)),
+    ("80s and 90s", (1980, 1999)), ("after the 90s", (2000, None)),
+])  # fmt: skip
+def test_explicit_years(ex, text, expected):
+    q = ex.extract(text)
+    assert years(q) == expected
+    assert q.years.explicit
+
+
+def test_relative_years_are_inferred(ex):
+    recent = ex.extract("something recent")
+    assert recent.years.start == ex.max_year - 2 and recent.years.end is None
+    assert not recent.years.explicit and recent.years.confidence < 1
+    old = ex.extract("old school throwback")
+    assert old.years.start is None and old.years.end < ex.max_year
+    assert not old.years.explicit
+    spanish = ex.extract("música latina viejitos")
+    assert values(spanish.genres) == ["latin"] and spanish.years.end is not None
+
+
+def test_explicit_decade_beats_relative_words(ex):
+    assert years(ex.extract("90s classics")) == (1990, 1999)
+
+
+def test_contradicting_years_are_reported_not_crashed(ex):
+    q = ex.extract("90s music from 2015")
+    assert years(q) == (1990, 1999)
+    assert any("conflicting years" in u and "2015" in u for u in q.unsupported)
+
+
+# ----- length -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,length", [("20 songs", 20), ("30 tracks of rock", 30), ("give me 15 chill rap songs", 15),
+                                         ("twenty songs", 20), ("a dozen tracks", 12)])  # fmt: skip
+def test_length_as_a_count(ex, text, length):
+    q = ex.extract(text)
+    assert q.length == length and q.duration_min is None
+
+
+@pytest.mark.parametrize("text,minutes", [("an hour", 60), ("90 minutes", 90), ("2 hours", 120), ("half an hour", 30),
+                                          ("an hour and a half of rock", 90), ("45 min", 45), ("1.5 hours", 90)])  # fmt: skip
+def test_length_as_listening_time(ex, text, minutes):
+    q = ex.extract(text)
+    assert q.duration_min == minutes and q.length is None
+
+
+def test_too_long_is_capped_and_said(ex):
+    q = ex.extract("1000 songs of pop")
+    assert q.length == 200 and any("at most 200" in u for u in q.unsupported)
+
+
+def test_a_year_is_not_a_length(ex):
+    q = ex.extract("pop from 2016")
+    assert q.length is None and years(q) == (2016, 2016)
+
+
+# ----- moods, activities, directions, popularity ------------------------------------------------
+@pytest.mark.parametrize("text,mood", [("chill", "chill"), ("happy", "happy"), ("upbeat", "happy"), ("sad", "sad"),
+                                       ("energetic", "energetic"), ("party", "party"), ("focus", "focus"),
+                                       ("romantic", "romantic"), ("sleep", "sleep"), ("dance", "dance"),
+                                       ("melancholic", "sad"), ("no vocals", "instrumental")])  # fmt: skip
+def test_explicit_moods(ex, text, mood):
+    q = ex.extract(text)
+    assert mood in values(q.moods)
+    assert next(t for t in q.moods if t.value == mood).explicit
+    assert q.exclude_moods == []
+
+
+@pytest.mark.parametrize("text,activity,mood", [("gym", "workout", "workout"), ("workout", "workout", "workout"),
+                                                ("study", "study", "focus"), ("road trip", "driving", None)])  # fmt: skip
+def test_activities_carry_their_mood_as_inferred(ex, text, activity, mood):
+    q = ex.extract(text)
+    assert values(q.activities) == [activity]
+    if mood:
+        tag = next(t for t in q.moods if t.value == mood)
+        assert tag.explicit is (mood == text)  # "workout" said as a mood too; "gym" only implies it
+
+
+def test_tempo_and_energy_directions(ex):
+    fast = ex.extract("fast songs").feature("tempo")
+    slow = ex.extract("slow songs").feature("tempo")
+    assert fast.min >= 110 and slow.max <= 110
+    assert ex.extract("not too fast").feature("tempo").max == 120
+    assert ex.extract("not too fast").feature("tempo").min is None
+    high = ex.extract("high energy").feature("energy")
+    mellow = ex.extract("mellow").feature("energy")
+    assert high.min > mellow.max
+    assert ex.extract("128 bpm").feature("tempo").target == 128
+
+
+def test_popularity(ex):
+    assert ex.extract("popular rap hits").popularity == "popular"
+    assert ex.extract("underground techno").popularity == "obscure"
+    assert ex.extract("deep cuts").popularity == "obscure"
+    assert ex.extract("rap").popularity is None
+
+
+# ----- negation ---------------------------------------------------------------------------------
+def test_negation_turns_tags_into_exclusions(ex):
+    q = ex.extract("no rap")
+    assert values(q.exclude_genres) == ["rap"] and q.genres == []
+    q = ex.extract("anything but rock")
+    assert values(q.exclude_genres) == ["rock"] and q.genres == []
+    q = ex.extract("except pop")
+    assert values(q.exclude_genres) == ["pop"]
+    q = ex.extract("songs like Drake without Nas")
+    assert values(q.artists) == ["Drake"] and values(q.exclude_artists) == ["Nas"]
+    q = ex.extract("no Eminem")
+    assert values(q.exclude_artists) == ["Eminem"] and q.artists == []
+    q = ex.extract("not sad")
+    assert values(q.exclude_moods) == ["sad"] and q.moods == []
+
+
+def test_negation_scope_stops_where_it_should(ex):
+    q = ex.extract("no rap or rock, just pop")
+    assert values(q.exclude_genres) == ["rap", "rock"] and values(q.genres) == ["pop"]
+    q = ex.extract("not sad, happy")
+    assert values(q.exclude_moods) == ["sad"] and values(q.moods) == ["happy"]
+    q = ex.extract("rock but not classic rock")
+    assert values(q.genres) == ["rock"] and values(q.exclude_subgenres) == ["classic rock"]
+    q = ex.extract("without Drake and Eminem")
+    assert values(q.exclude_artists) == ["Drake", "Eminem"]
+
+
+def test_no_slow_songs_flips_the_direction(ex):
+    tempo = ex.extract("no slow songs").feature("tempo")
+    assert tempo.min is not None and tempo.max is None
+
+
+def test_no_explicit_is_reported_as_unsupported(ex):
+    q = ex.extract("rap, no explicit lyrics")
+    assert values(q.genres) == ["rap"]
+    assert any("explicit" in u and "no explicit flag" in u for u in q.unsupported)
+
+
+# ----- artists ----------------------------------------------------------------------------------
+def test_artists_are_matched_folded_and_fuzzy(ex):
+    assert values(ex.extract("songs by beyonce").artists) == ["Beyoncé"]
+    assert values(ex.extract("BEYONCÉ").artists) == ["Beyoncé"]
+    assert values(ex.extract("Eminen").artists) == ["Eminem"]  # typo
+    assert values(ex.extract("norah jones for a quiet night").artists) == ["Norah Jones"]
+    assert values(ex.extract("olafur arnalds").artists) == ["Ólafur Arnalds"]
+    assert values(ex.extract("acdc").artists) == ["AC/DC"]
+
+
+def test_common_words_are_not_artists(tiny_catalog):
+    # a catalog with artists called "Chill" and "Rain" must still read "chill vibes on a rain day" as a mood
+    ex = TagExtractor(tiny_catalog)
+    ex.artist_keys[("chill",)] = ("Chill", 40)
+    ex.artist_keys[("rain",)] = ("Rain", 40)
+    q = ex.extract("chill vibes on a rain day")
+    assert q.artists == [] and values(q.moods) == ["chill"]
+    assert values(ex.extract("songs by Rain").artists) == ["Rain"]  # a strong cue still finds them
+
+
+def test_unknown_artist_is_free_text_not_a_crash(ex):
+    q = ex.extract("songs by Zzyzx Quartermain")
+    assert q.artists == []
+    assert "Zzyzx" in q.free_text
+
+
+# ----- bad input --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "   ", "🔥🔥🔥", "😀 🎶", "\u200b\u202e\x00", "ｈｉｐ－ｈｏｐ", "?!?!", "-", "ñ"])
+def test_odd_input_never_crashes(ex, text):
+    q = ex.extract(text)
+    assert isinstance(q, PlaylistQuery)
+    assert q.moods == [] and q.activities == []
+
+
+def test_fullwidth_letters_fold_to_ascii(ex):
+    assert values(ex.extract("ｈｉｐ－ｈｏｐ").genres) == ["rap"]
+
+
+def test_ten_thousand_characters(ex):
+    text = ("chill 90s rap for a rainy afternoon without Drake " * 250)[:10_000]
+    started = time.perf_counter()
+    q = ex.extract(text)
+    assert time.perf_counter() - started < 5
+    assert len(q.text) <= 2000 and values(q.genres) == ["rap"] and values(q.exclude_artists) == ["Drake"]
+
+
+# ----- implicit ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,label", [("songs for a rainy afternoon", "chill"), ("breakup", "sad"),
+                                        ("friday night", "party"), ("getting over my ex", "sad")])  # fmt: skip
+def test_context_implies_a_mood(ex_implicit, text, label):
+    q = ex_implicit.extract(text)
+    tag = next(t for t in q.moods if t.value == label)
+    assert not tag.explicit and 0.5 <= tag.confidence < 1
+
+
+@pytest.mark.parametrize("text,activity", [("late night drive", "driving"), ("music for work", "work"),
+                                           ("in the library before exams", "study")])  # fmt: skip
+def test_context_implies_an_activity(ex_implicit, text, activity):
+    assert activity in values(ex_implicit.extract(text).activities)
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "hello", "🔥🔥", "the quick brown fox", "tax return forms", "90s hip hop"])
+def test_nothing_is_inferred_from_nothing(ex_implicit, text):
+    q = ex_implicit.extract(text)
+    assert [t for t in q.moods + q.activities if not t.explicit] == []
+
+
+def test_precomputed_vector_gives_the_same_query(ex_implicit, encoder):
+    text = "sunday morning coffee"
+    assert ex_implicit.extract(text, query_vector=encoder.encode_one(text)) == ex_implicit.extract(text)
+
+
+def test_explicit_tags_are_not_duplicated_by_inference(ex_implicit):
+    q = ex_implicit.extract("sad songs for a breakup")
+    assert values(q.moods).count("sad") == 1
+    assert next(t for t in q.moods if t.value == "sad").explicit
+
+
+# ----- the typed query --------------------------------------------------------------------------
+def test_typed_query_rejects_bad_values():
+    with pytest.raises(ValidationError):
+        PlaylistQuery(length=-3)
+    with pytest.raises(ValidationError):
+        PlaylistQuery(length=0)
+    with pytest.raises(ValidationError):
+        YearRange(start=2010, end=1990)
+    with pytest.raises(ValidationError):
+        YearRange(start=1200)
+    with pytest.raises(ValidationError):
+        PlaylistQuery(duration_min=-5)
+
+
+def test_extracted_query_round_trips_as_json(ex):
+    q = ex.extract("20 chill r&b songs from the 90s, no Drake, not too fast")
+    again = PlaylistQuery.model_validate_json(q.model_dump_json())
+    assert again == q
+    assert q.describe() == "r&b, chill, 1990s, tempo<=120; not Drake; 20 tracks"
+
+
+def test_build_extractor_is_offline_without_an_endpoint(settings, tiny_catalog):
+    assert isinstance(build_extractor(settings, tiny_catalog), TagExtractor)
+
+
+# ----- the real catalog -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_ex(real_data):
+    from tools.catalog import Catalog
+
+    return TagExtractor(Catalog.from_csv(real_data))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,artist", [("Beyoncé", "Beyoncé"), ("beyonce songs", "Beyoncé"), ("Eminen", "Eminem"),
+                                         ("bad bunny reggaeton", "Bad Bunny"), ("the weeknd", "The Weeknd"),
+                                         ("martin garix festival", "Martin Garrix"), ("Queen", "Queen"),
+                                         ("guns n roses", "Guns N' Roses"), ("songs like drake", "Drake")])  # fmt: skip
+def test_real_artist_names(real_ex, text, artist):
+    assert artist in values(real_ex.extract(text).artists)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["chill vibes on a rainy day", "dancing queen", "heart of gold", "fire and rain",
+                                  "getting hyped before the game", "summer love songs", "all time low energy"])  # fmt: skip
+def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
+    assert real_ex.extract(text).artists == []
