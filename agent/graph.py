@@ -116,6 +116,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             return {"question": f"{exc} Nothing changed.", "changed": ""}
     before_ids = [p["track_id"] for p in state.get("playlist") or []]
     before_q = state.get("query") or {}
+    if w.focus == state.get("focus") and before_ids != [p["track_id"] for p in w.playlist]:
+        w.focus = None  # "this one" no longer points where it did
     new_q = w.query.model_dump(mode="json")
     history = extra["history"]
     changed_anything = before_ids != [p["track_id"] for p in w.playlist] or before_q != new_q

@@ -139,6 +139,7 @@ class Vocabulary:
         parts = [span] if whole else [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|\bnor\b|&|/|\+)\s*", span) if p.strip()]
         unknown: list[str] = []
         for p in parts:
+            p = re.sub(r"^\s*(no more|no|not|without|nor|also|some|only|just)\s+", "", p)
             hit = self.term(p)
             if not hit:
                 unknown.append(p.strip())

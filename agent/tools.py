@@ -139,15 +139,18 @@ class Work:
         return sum(vals) / len(vals) if vals else None
 
     def rebuild(self, reason: str) -> None:
-        """Keep the tracks that still satisfy the query, in order; fill back to the same length."""
+        """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
         n = len(self.playlist) or self.query.length or self.default_length
-        kept = [p for p in self.playlist if self.allowed(self.track(p))]
+        slots: list[dict[str, Any] | None] = [p if self.allowed(self.track(p)) else None for p in self.playlist]
+        kept = [p for p in slots if p is not None]
         new = self.fetch(n - len(kept), keep=kept)
         for p in new:
             p["reason"] = f"{reason}; {p['reason']}" if p.get("reason") else reason
         if not kept + new:
             raise ToolError(f"Nothing in the catalog fits {self.effective_query().describe()}.")
-        self.playlist = kept + new
+        fill = iter(new)
+        out = [p if p is not None else next(fill, None) for p in slots]
+        self.playlist = [p for p in out if p is not None] + list(fill)
 
     def reshape(self) -> str:
         """Apply this turn's relative changes at once: keep tracks already past the old mean in the asked
@@ -172,11 +175,14 @@ class Work:
         for p in new:
             p["reason"] = "; ".join(filter(None, [", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items()),
                                                   p.get("reason", "")]))  # fmt: skip
-        chosen = {p["track_id"] for p in kept + new}
-        rest = sorted((p for p in self.playlist if p["track_id"] not in chosen and self.allowed(self.track(p))),
+        kept_ids = {p["track_id"] for p in kept}
+        rest = sorted((p for p in self.playlist if p["track_id"] not in kept_ids and self.allowed(self.track(p))),
                       key=lambda p: -gain(self.track(p)))  # fmt: skip
+        # New tracks first, then the old ones that move least the wrong way, into the freed places.
+        fill = iter(new + rest[: max(0, n - len(kept) - len(new))])
         before = self.playlist
-        self.playlist = kept + new + rest[: max(0, n - len(kept) - len(new))]
+        out = [p if p["track_id"] in kept_ids else next(fill, None) for p in self.playlist]
+        self.playlist = [p for p in out if p is not None] + list(fill)
         stay = len({p["track_id"] for p in before} & {p["track_id"] for p in self.playlist})
         parts = []
         for f, (sign, cur) in moves.items():

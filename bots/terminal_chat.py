@@ -1,0 +1,120 @@
+"""`playgenie chat`: talk to PlayGenie in the terminal, or run one scripted turn with --json.
+
+Usage:
+    playgenie chat                                   # interactive; the playlist shows as a table
+    playgenie chat --thread mix1 --user ana          # pick the conversation and the user
+    playgenie chat --thread mix1 --user ana --json "chill 90s r&b"
+    playgenie chat --thread mix1 --user ana --json "no Sade"      # continues the same conversation
+
+One-turn mode (--json MESSAGE) is the stable interface for scripts: it prints one JSON object
+    {"reply": str, "changed": str, "thread_id": str,
+     "playlist": [{"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence",
+                   "tempo", "reason"}, ...],
+     "query": {...}}            # the active typed query (PlaylistQuery fields that are set)
+and exits 0. Conversations persist in <home>/chat.sqlite (or Postgres when PLAYGENIE_POSTGRES_URL
+is set), so consecutive calls with the same --thread continue where the last one stopped, and a
+user's blocklist and likes (<home>/memory.sqlite) apply in all their threads.
+
+Interactive commands: /export [m3u|csv|json], /new (start over), /forget (erase my memory), /quit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+FIELDS = ("track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "tempo", "reason")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--thread", default=None, help="Conversation id (default: terminal-<user>).")
+    parser.add_argument("--user", default=None, help="User id for long-term memory (default: your login name).")
+    parser.add_argument("--json", metavar="MESSAGE", default=None, help="Run one turn with MESSAGE and print JSON.")
+
+
+def as_json(result: Any) -> dict[str, Any]:
+    """The one-turn JSON document for a TurnResult."""
+    return {
+        "reply": result.reply,
+        "changed": result.changed,
+        "thread_id": result.thread_id,
+        "playlist": [{k: getattr(p, k) for k in FIELDS} for p in result.playlist],
+        "query": {k: v for k, v in result.query.items() if v not in (None, [], "", {})},
+    }
+
+
+def _table(result: Any):
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.playlist)} tracks", show_lines=False, header_style="bold")
+    for col, kw in (("#", {"justify": "right"}), ("Title", {}), ("Artist", {}), ("Year", {"justify": "right"}),
+                    ("Energy", {"justify": "right"}), ("Valence", {"justify": "right"}), ("BPM", {"justify": "right"}),
+                    ("Why", {"overflow": "fold", "max_width": 40})):  # fmt: skip
+        table.add_column(col, **kw)
+    for i, p in enumerate(result.playlist, 1):
+        table.add_row(str(i), p.title, p.artist, str(p.year or ""), f"{p.energy:.2f}", f"{p.valence:.2f}",
+                      f"{p.tempo:.0f}", p.reason)  # fmt: skip
+    return table
+
+
+def _interactive(service: Any, thread: str, user: str) -> int:
+    from rich.console import Console
+
+    console = Console()
+    console.print("[bold]PlayGenie[/bold]: tell me what you'd like to hear. "
+                  "Then reshape it: \"more upbeat\", \"no Drake\", \"drop track 3\", \"undo\"... (/quit to leave)")  # fmt: skip
+    cur = service.current(thread)
+    if cur and cur.playlist:
+        console.print(_table(cur))
+    while True:
+        try:
+            text = console.input("[bold cyan]you>[/bold cyan] ")
+        except EOFError:
+            return 0
+        cmd = text.strip().split()
+        if cmd and cmd[0] in ("/quit", "/exit"):
+            return 0
+        if cmd and cmd[0] == "/new":
+            service.reset(thread, user)
+            console.print("Started over.")
+            continue
+        if cmd and cmd[0] == "/forget":
+            service.forget(user)
+            console.print("Forgot your blocklist, likes and kept playlists.")
+            continue
+        if cmd and cmd[0] == "/export":
+            fmt = cmd[1] if len(cmd) > 1 and cmd[1] in ("m3u", "csv", "json") else "m3u"
+            try:
+                name, data = service.export(thread, fmt)
+            except LookupError as exc:
+                console.print(str(exc))
+                continue
+            with open(name, "wb") as fh:
+                fh.write(data)
+            console.print(f"Saved {name}")
+            continue
+        result = service.turn(thread, user, text)
+        head = result.reply.split("\n\nYour playlist")[0]
+        console.print(f"[bold magenta]playgenie>[/bold magenta] {head}", highlight=False)
+        if result.playlist:
+            console.print(_table(result))
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    from agent.service import ChatService
+
+    user = args.user or getpass.getuser() or "me"
+    thread = args.thread or f"terminal-{user}"
+    service = ChatService(settings)
+    try:
+        if args.json is not None:
+            result = service.turn(thread, user, args.json)
+            json.dump(as_json(result), sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+            return 0
+        return _interactive(service, thread, user)
+    finally:
+        service.close()

@@ -1,0 +1,280 @@
+"""`playgenie eval dialogue`: scripted multi-turn dialogues, with checks computed from every playlist.
+
+Usage:
+    playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME]
+
+Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "turns": [{"say", "thread"?,
+"checks": [...]}]}``. A turn runs through :class:`agent.service.ChatService` (offline brain,
+SQLite checkpointer in a scratch folder, the product pipeline). Checks read the returned playlist:
+
+    nonempty | no_duplicates | unchanged | same_length
+    {"length": N} {"min_length": N} {"grew": N}                 sizes (grew: N more than before)
+    {"no_artist": X} {"no_genre": G} {"all_genre": G} {"some_genre": G}
+    {"years": [lo, hi]}                                        every year in range (null = open)
+    {"rise": [features]} {"fall": [features]}                  playlist means vs the turn before
+    {"removed": [positions]} {"replaced": [positions]}        exactly those tracks gone / swapped (-1 = last)
+    empty | {"minutes": [lo, hi]}                              no playlist / total listening time
+    {"moved": [from, to]} {"same_as_turn": k}                 playlist equals the one after turn k
+    {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N
+
+A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
+A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
+The report gives the share of checks that pass and lists each failure.
+
+``bench_chat(settings, ...)`` measures chat turns for ``playgenie bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tools.catalog import fold, song_key
+
+log = logging.getLogger(__name__)
+
+DIALOGUES = Path(__file__).resolve().parent / "dialogues"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument("--dir", type=Path, default=DIALOGUES, help="Folder of dialogue files.")
+    parser.add_argument("--only", default=None, help="Run only dialogues whose name contains this.")
+
+
+def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(Path(folder).glob("*.json")):
+        d = json.loads(path.read_text(encoding="utf-8"))
+        d.setdefault("name", path.stem)
+        out.append(d)
+    return out
+
+
+def _mean(items: list[Any], feature: str) -> float:
+    return statistics.fmean(float(getattr(p, feature)) for p in items) if items else 0.0
+
+
+def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: list[list[Any]], catalog: Any) -> str | None:
+    """None when the check passes, else what went wrong."""
+    name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
+    ids = [p.track_id for p in after]
+    if name == "nonempty":
+        return None if after else "the playlist is empty"
+    if name == "no_duplicates":
+        keys = [song_key(p.title, p.artist) for p in after]
+        return None if len(set(ids)) == len(ids) and len(set(keys)) == len(keys) else "duplicate tracks or songs"
+    if name == "unchanged":
+        return None if ids == [p.track_id for p in before] else "the playlist changed"
+    if name == "same_length":
+        return None if len(after) == len(before) else f"length {len(before)} -> {len(after)}"
+    if name == "length":
+        return None if len(after) == arg else f"length {len(after)}, expected {arg}"
+    if name == "min_length":
+        return None if len(after) >= arg else f"length {len(after)} < {arg}"
+    if name == "grew":
+        old = {p.track_id for p in before}
+        kept = ids[: len(before)] == [p.track_id for p in before]
+        ok = len(after) == len(before) + arg and kept and len(set(ids)) == len(ids) and old <= set(ids)
+        return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg}, old tracks kept, no duplicates)"
+    if name == "no_artist":
+        bad = [p.title for p in after if fold(p.artist) == fold(arg)]
+        return None if not bad else f"{len(bad)} track(s) by {arg}: {bad[:3]}"
+    if name in ("no_genre", "all_genre", "some_genre"):
+        has = [arg in catalog[p.track_id].genres + catalog[p.track_id].subgenres for p in after]
+        if name == "no_genre":
+            return None if not any(has) else f"{sum(has)} {arg} track(s)"
+        if name == "all_genre":
+            return None if after and all(has) else f"{len(has) - sum(has)} track(s) not {arg}"
+        return None if any(has) else f"no {arg} track"
+    if name == "years":
+        lo, hi = arg
+        bad = [p.year for p in after if p.year is None or (lo is not None and p.year < lo) or (hi is not None and p.year > hi)]
+        return None if after and not bad else f"years outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+    if name in ("rise", "fall"):
+        out = []
+        for f in arg:
+            a, b = _mean(before, f), _mean(after, f)
+            if (name == "rise" and not b > a) or (name == "fall" and not b < a):
+                out.append(f"mean {f} {a:.3f} -> {b:.3f}")
+        return "; ".join(out) or None
+    if name == "empty":
+        return None if not after else f"{len(after)} tracks left"
+    if name == "minutes":
+        total = sum(p.duration_ms for p in after) / 60_000
+        return None if arg[0] <= total <= arg[1] else f"{total:.0f} minutes, expected {arg[0]}-{arg[1]}"
+    if name == "replaced":
+        pos = {k if k > 0 else len(before) + k + 1 for k in arg}
+        old = [p.track_id for p in before]
+        ok = len(ids) == len(old) and all((a == b) != (i in pos) for i, (a, b) in enumerate(zip(old, ids), 1))
+        return None if ok and not ({ids[k - 1] for k in pos} & set(old)) else f"expected exactly tracks {sorted(pos)} replaced"
+    if name == "removed":
+        gone = {before[(k if k > 0 else len(before) + k + 1) - 1].track_id for k in arg}
+        expect = [p.track_id for p in before if p.track_id not in gone]
+        return None if ids == expect else f"expected exactly tracks {arg} removed"
+    if name == "moved":
+        src, dst = arg
+        expect = [p.track_id for p in before]
+        expect.insert(dst - 1, expect.pop(src - 1))
+        return None if ids == expect else f"track {src} is not at {dst} with the rest in order"
+    if name == "same_as_turn":
+        want = [p.track_id for p in turns[arg]]
+        return None if ids == want else f"playlist differs from the one after turn {arg}"
+    if name == "reply_has":
+        return None if fold(arg) in fold(reply) else f"reply lacks {arg!r}"
+    if name == "reply_title":
+        title = before[arg - 1].title if before else ""
+        return None if title and fold(title) in fold(reply) else f"reply does not name track {arg}"
+    return f"unknown check {name!r}"
+
+
+def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
+    """Play every dialogue through ``service``; the report counts checks and lists failures."""
+    catalog = service.deps.catalog
+    total = passed = 0
+    failures: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    run = uuid.uuid4().hex[:8]  # fresh users and threads: earlier runs' memory never leaks in
+    for d in dialogues:
+        user = f"{d['name']}-{run}"
+        threads: dict[str, list[Any]] = {}
+        turns: list[list[Any]] = []
+        for i, turn in enumerate(d["turns"]):
+            tkey = turn.get("thread", "main")
+            before = threads.get(tkey, [])
+            say = turn["say"] * turn.get("repeat", 1)
+            say = re.sub(r"\{title:(\d+)\}", lambda m: before[int(m.group(1)) - 1].title if len(before) >= int(m.group(1)) else "?", say)
+            t0 = time.perf_counter()
+            r = service.turn(f"{user}:{tkey}", user, say)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            threads[tkey] = r.playlist
+            turns.append(r.playlist)
+            for spec in turn.get("checks", []):
+                total += 1
+                problem = check(spec, r.playlist, before, r.reply, turns, catalog)
+                if problem is None:
+                    passed += 1
+                else:
+                    failures.append({"dialogue": d["name"], "turn": i, "say": turn["say"], "check": spec, "problem": problem,
+                                     "reply": r.reply.split("\n\nYour playlist")[0][:300]})  # fmt: skip
+    latencies.sort()
+    return {
+        "dialogues": len(dialogues), "turns": len(latencies), "checks": total, "passed": passed,
+        "share": round(passed / total, 4) if total else 0.0,
+        "turn_ms_p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
+        "turn_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1) if latencies else None,
+        "failures": failures,
+    }  # fmt: skip
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    from agent.service import ChatService
+    from tools.pipeline import Pipeline
+
+    dialogues = [d for d in load_dialogues(args.dir) if not args.only or args.only in d["name"]]
+    pipeline = Pipeline.load(settings)
+    offline = settings.model_copy(update={"llm_base_url": None})  # the eval measures the offline floor
+    with tempfile.TemporaryDirectory() as tmp:
+        from memory.checkpoint import open_checkpointer
+        from memory.store import open_store
+
+        saver, c1 = open_checkpointer(Path(tmp))
+        store, c2 = open_store(Path(tmp))
+        service = ChatService(offline, pipeline=pipeline, checkpointer=saver, store=store)
+        try:
+            report = run_dialogues(service, dialogues)
+        finally:
+            service.close()
+            c1.close()
+            c2.close()
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(f"{report['passed']}/{report['checks']} checks pass ({report['share']:.1%}) over "
+              f"{report['dialogues']} dialogues, {report['turns']} turns; turn p50 {report['turn_ms_p50']} ms, "
+              f"p95 {report['turn_ms_p95']} ms")  # fmt: skip
+        for f in report["failures"]:
+            print(f"  FAIL {f['dialogue']} turn {f['turn']} {f['say']!r}: {f['check']} -> {f['problem']}")
+    return 0
+
+
+# --- speed -----------------------------------------------------------------------------------------
+BENCH_SCRIPT = (
+    "upbeat 2010s pop for a party", "more upbeat", "no Drake", "drop track 3", "why track 2", "only after 2012",
+    "a bit calmer", "add 5 more", "move track 4 to the top", "undo", "replace track 1", "make it 15 tracks",
+)  # fmt: skip
+
+
+def bench_chat(settings: Any, *, pipeline: Any = None, turns: int = 120, concurrency: int = 20, seconds: float = 60.0,
+               script: tuple[str, ...] = BENCH_SCRIPT) -> dict[str, Any]:  # fmt: skip
+    """Offline chat turns through the graph with the SQLite checkpointer, in a scratch folder.
+
+    ``single``: ``turns`` sequential turns of one script (first turn of each round included).
+    ``concurrent``: ``concurrency`` conversations at once for ``seconds``: turns, errors, p50/p95 ms.
+    """
+    import threading
+
+    from agent.service import ChatService
+
+    if pipeline is None:
+        from tools.pipeline import Pipeline
+
+        pipeline = Pipeline.load(settings)
+    offline = settings.model_copy(update={"llm_base_url": None})
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        service = ChatService(offline.model_copy(update={"home": Path(tmp)}), pipeline=pipeline)
+        try:
+            service.turn("warm", "warm", script[0])  # load caches once, as a running server has them
+            lat: list[float] = []
+            for i in range(turns):
+                t0 = time.perf_counter()
+                service.turn(f"single-{i // len(script)}", "bench", script[i % len(script)])
+                lat.append((time.perf_counter() - t0) * 1000)
+            out["single"] = _summary(lat)
+            if concurrency and seconds:
+                clat: list[float] = []
+                errors: list[str] = []
+                stop = time.perf_counter() + seconds
+                lock = threading.Lock()
+
+                def worker(k: int) -> None:
+                    i = 0
+                    while time.perf_counter() < stop:
+                        t0 = time.perf_counter()
+                        try:
+                            service.turn(f"conc-{k}-{i // len(script)}", f"user-{k}", script[i % len(script)])
+                        except Exception as exc:  # counted and reported: the bench must see every failure
+                            with lock:
+                                errors.append(repr(exc))
+                        with lock:
+                            clat.append((time.perf_counter() - t0) * 1000)
+                        i += 1
+
+                threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                out["concurrent"] = {**_summary(clat), "conversations": concurrency, "seconds": seconds,
+                                     "errors": len(errors), "error_samples": errors[:3],
+                                     "turns_per_s": round(len(clat) / seconds, 1)}  # fmt: skip
+        finally:
+            service.close()
+    return out
+
+
+def _summary(lat: list[float]) -> dict[str, Any]:
+    s = sorted(lat)
+    if not s:
+        return {"n": 0}
+    return {"n": len(s), "p50_ms": round(s[len(s) // 2], 1), "p95_ms": round(s[min(len(s) - 1, int(len(s) * 0.95))], 1),
+            "max_ms": round(s[-1], 1)}  # fmt: skip

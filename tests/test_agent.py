@@ -1,0 +1,291 @@
+"""The conversation agent on the tiny catalog: every intent changes the playlist as a user would notice.
+
+Each test compiles the graph with in-memory persistence (MemorySaver + InMemoryStore).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.memory import MemorySaver
+from langgraph.store.memory import InMemoryStore
+
+from agent.intents import Vocabulary, parse
+from agent.service import ChatService
+
+
+@pytest.fixture
+def chat(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    yield svc
+    svc.close()
+
+
+def ids(r):
+    return [p.track_id for p in r.playlist]
+
+
+def mean(r, f):
+    return statistics.fmean(getattr(p, f) for p in r.playlist)
+
+
+# --- the offline brain alone -----------------------------------------------------------------------
+PLAYLIST = [{"title": t, "artist": a} for t, a in [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"),
+                                                     ("Wild Heart", "Sade"), ("River Dream", "AC/DC")]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("drop track 3", [("remove", {"positions": [3]})]),
+        ("remove the third one", [("remove", {"positions": [3]})]),
+        ("remove the last two", [("remove", {"positions": [4, 5]})]),
+        ("delete tracks 1 and 4", [("remove", {"positions": [1, 4]})]),
+        ("drop City Light", [("remove", {"positions": [3]})]),
+        ("no more Drake", [("exclude", {"artists": ["Drake"]})]),
+        ("no rap or edm", [("exclude", {"genres": ["rap", "edm"]})]),
+        ("only 90s", [("narrow", {"year_start": 1990, "year_end": 1999})]),
+        ("only after 2000", [("narrow", {"year_start": 2001, "year_end": None})]),
+        ("also some rock", [("widen", {"genres": ["rock"]})]),
+        ("add 10 more", [("more", {"count": 10})]),
+        ("5 more like these", [("more", {"count": 5})]),
+        ("more upbeat", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"}),
+                         ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
+        ("a bit slower", [("adjust", {"feature": "tempo", "direction": "down", "amount": "bit"})]),
+        ("why track 4?", [("explain", {"position": 4})]),
+        ("undo", [("undo", {})]),
+        ("start over", [("start_over", {})]),
+        ("never play Nickelback", [("block", {"artists": ["Nickelback"], "genres": []})]),
+        ("I love track 2", [("feedback", {"positions": [2], "liked": True})]),
+        ("make it an hour", [("resize", {"minutes": 60.0})]),
+        ("move track 5 to the top", [("move", {"position": 5, "to": 1})]),
+        ("replace the second one", [("replace", {"positions": [2]})]),
+    ],
+)
+def test_the_offline_brain_reads_follow_ups(tiny_catalog, text, expected):
+    plan = parse(text, PLAYLIST, Vocabulary(tiny_catalog))
+    assert plan.question is None, plan.question
+    assert [(a["name"], a["args"]) for a in plan.actions] == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🎵🔥🔥", "x" * 10_000, "track 99", "why this one?", "hmm", "no Zzyzx Qwerty"])
+def test_unclear_or_bad_messages_get_a_question_not_a_guess(tiny_catalog, text):
+    plan = parse(text, PLAYLIST, Vocabulary(tiny_catalog))
+    assert plan.question and not plan.actions
+
+
+# --- the whole graph -------------------------------------------------------------------------------
+def test_a_request_then_no_artist_removes_them_and_keeps_the_length(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    artist = r.playlist[0].artist
+    n = len(r.playlist)
+    r2 = chat.turn("t", "u", f"no more {artist}")
+    assert r2.playlist and not any(p.artist == artist for p in r2.playlist)
+    assert len(r2.playlist) == n
+    assert artist in r2.reply and "1. " in r2.reply  # says what changed and shows the playlist
+    r3 = chat.turn("t", "u", "add 3 more")
+    assert len(r3.playlist) == n + 3 and not any(p.artist == artist for p in r3.playlist)
+    assert len(set(ids(r3))) == len(ids(r3))
+
+
+def test_only_90s_narrows_every_track(chat):
+    chat.turn("t", "u", "rap")
+    r = chat.turn("t", "u", "only 90s")
+    assert r.playlist and all(1990 <= p.year <= 1999 for p in r.playlist)
+    assert r.query["years"]["start"] == 1990
+
+
+def test_more_upbeat_raises_energy_and_valence_from_where_they_are(chat):
+    before = chat.turn("t", "u", "chill pop for a rainy afternoon")
+    after = chat.turn("t", "u", "more upbeat")
+    assert mean(after, "energy") > mean(before, "energy")
+    assert mean(after, "valence") > mean(before, "valence")
+    assert len(after.playlist) == len(before.playlist)
+    calmer = chat.turn("t", "u", "calmer")
+    assert mean(calmer, "energy") < mean(after, "energy")
+
+
+def test_drop_track_n_removes_exactly_that_track(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "drop track 3")
+    assert ids(r2) == ids(r)[:2] + ids(r)[3:]
+    r3 = chat.turn("t", "u", "remove the last two")
+    assert ids(r3) == ids(r2)[:-2]
+
+
+def test_undo_restores_the_previous_playlist_and_query(chat):
+    r1 = chat.turn("t", "u", "rock")
+    r2 = chat.turn("t", "u", "only 80s")
+    assert ids(r2) != ids(r1)
+    r3 = chat.turn("t", "u", "undo")
+    assert ids(r3) == ids(r1) and r3.query == r1.query
+    r4 = chat.turn("t", "u", "undo")
+    assert not r4.playlist or "nothing to undo" in r4.reply.lower()
+
+
+def test_explain_names_the_track_and_changes_nothing(chat):
+    r = chat.turn("t", "u", "energetic rock")
+    r2 = chat.turn("t", "u", "why track 2?")
+    assert ids(r2) == ids(r) and r.playlist[1].title in r2.reply
+    r3 = chat.turn("t", "u", "why this one?")
+    assert r.playlist[1].title in r3.reply
+
+
+def test_move_replace_and_resize(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "move track 4 to the top")
+    assert ids(r2)[0] == ids(r)[3] and sorted(ids(r2)) == sorted(ids(r))
+    r3 = chat.turn("t", "u", "replace track 2")
+    assert ids(r3)[1] not in ids(r2) and ids(r3)[:1] + ids(r3)[2:] == ids(r2)[:1] + ids(r2)[2:]
+    r4 = chat.turn("t", "u", "make it 5 tracks")
+    assert ids(r4) == ids(r3)[:5]
+
+
+def test_start_over_forgets_the_thread_but_not_the_blocklist(chat):
+    chat.turn("t", "u", "rock")
+    chat.turn("t", "u", "never play Queen")
+    r = chat.turn("t", "u", "start over")
+    assert r.playlist == [] and r.query.get("genres") in (None, [])
+    r2 = chat.turn("t", "u", "rock songs")
+    assert r2.playlist and not any(p.artist == "Queen" for p in r2.playlist)
+
+
+@pytest.mark.parametrize("text", ["", "x" * 10_000, "🎵🔥🔥", "track 99", "only 90s songs from after 2010", "remove track 99"])
+def test_bad_input_gets_a_clear_reply_and_the_playlist_is_unchanged(chat, text):
+    r = chat.turn("t", "u", "songs for a party")
+    assert len(r.playlist) == 20
+    r2 = chat.turn("t", "u", text)
+    assert ids(r2) == ids(r) and r2.query == r.query
+    assert r2.reply.strip() and "unchanged" in r2.reply
+    if "99" in text:
+        assert "no track 99" in r2.reply
+
+
+def test_two_interleaved_users_are_isolated(chat):
+    chat.turn("a1", "alice", "rap")
+    chat.turn("b1", "bob", "rap")
+    chat.turn("a1", "alice", "never play Drake")
+    rb = chat.turn("b2", "bob", "hip hop from 2016 to 2018")
+    ra = chat.turn("a2", "alice", "hip hop from 2016 to 2018")
+    assert any(p.artist == "Drake" for p in rb.playlist)
+    assert ra.playlist and not any(p.artist == "Drake" for p in ra.playlist)
+    assert chat.memory.get("bob").blocked_artists == [] and chat.memory.get("alice").blocked_artists == ["Drake"]
+    assert chat.current("a1").thread_id == "a1" and ids(chat.current("b1")) != []
+
+
+def test_history_is_bounded_and_tool_calls_keep_their_results(chat):
+    chat.turn("t", "u", "songs for a party")
+    for i in range(20):
+        chat.turn("t", "u", "move track 2 to the top" if i % 2 else "why track 1")
+    msgs = chat.graph.get_state({"configurable": {"thread_id": "t"}}).values["messages"]
+    assert sum(isinstance(m, HumanMessage) for m in msgs) == chat.context.keep_turns
+    answered = {m.tool_call_id for m in msgs if isinstance(m, ToolMessage)}
+    calls = [c["id"] for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert calls and set(calls) == answered
+
+
+def test_the_same_thread_from_two_threads_is_serialised(chat):
+    chat.turn("t", "u", "songs for a party")
+    errors = []
+
+    def work():
+        try:
+            for _ in range(4):
+                chat.turn("t", "u", "drop track 1")
+        except Exception as exc:  # the assertion below reports it
+            errors.append(exc)
+
+    ts = [threading.Thread(target=work) for _ in range(2)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    assert not errors and len(chat.current("t").playlist) == 12
+
+
+def test_export_formats(chat):
+    chat.turn("t", "u", "rock")
+    name, data = chat.export("t", "m3u")
+    assert name.endswith(".m3u") and data.startswith(b"#EXTM3U") and data.count(b"spotify:track:") == 20
+    name, data = chat.export("t", "json")
+    assert len(json.loads(data)["playlist"]) == 20
+    with pytest.raises(LookupError):
+        chat.export("never-seen", "csv")
+
+
+# --- the LLM brain falls back ------------------------------------------------------------------------
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _llm_chat(settings, tiny_pipeline, url, timeout=5.0):
+    s = settings.model_copy(update={"llm_base_url": url, "llm_timeout_s": timeout})
+    return ChatService(s, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+
+
+def _brain(svc, thread):
+    return svc.graph.get_state({"configurable": {"thread_id": thread}}).values["brain"]
+
+
+def test_model_server_down_falls_back_to_the_offline_brain(settings, tiny_pipeline):
+    svc = _llm_chat(settings, tiny_pipeline, f"http://127.0.0.1:{_closed_port()}/v1")
+    r = svc.turn("t", "u", "rap")
+    assert r.playlist and _brain(svc, "t") == "llm->offline"
+    r2 = svc.turn("t", "u", "drop track 3")
+    assert ids(r2) == ids(r)[:2] + ids(r)[3:]
+
+
+class _Junk(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint gone wrong: tool calls with invalid arguments, or no JSON at all."""
+
+    mode = "bad-args"
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.mode == "not-json":
+            body = b"<html>502 bad gateway</html>"
+        else:
+            call = {"id": "c1", "type": "function", "function": {"name": "remove", "arguments": json.dumps({"positions": [-7, "x"]})}}
+            body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "junk", "choices": [
+                {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [call]}}]}).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.mark.parametrize("mode", ["bad-args", "not-json"])
+def test_junk_from_the_model_falls_back_to_the_offline_brain(settings, tiny_pipeline, mode):
+    handler = type("H", (_Junk,), {"mode": mode})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        svc = _llm_chat(settings, tiny_pipeline, f"http://127.0.0.1:{server.server_address[1]}/v1")
+        r = svc.turn("t", "u", "rap")
+        r2 = svc.turn("t", "u", "drop track 3")
+        assert ids(r2) == ids(r)[:2] + ids(r)[3:] and _brain(svc, "t") == "llm->offline"
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.llm
+def test_a_real_small_model_never_breaks_a_turn(settings, tiny_pipeline, llm_server):
+    svc = _llm_chat(settings, tiny_pipeline, llm_server, timeout=60.0)
+    r = svc.turn("t", "u", "rap")
+    assert r.reply and r.playlist
+    r2 = svc.turn("t", "u", "track 99")
+    assert ids(r2) == ids(r) and "no track 99" in r2.reply
+    r3 = svc.turn("t", "u", "drop track 3")
+    assert r3.reply and len(r3.playlist) <= len(r.playlist)
