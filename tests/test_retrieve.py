@@ -1,0 +1,134 @@
+"""Retrieval: hard filters, soft scores, relaxation with notes, exclusions that never give way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tools.catalog import fold
+from tools.index import EdgeBackend, TrackIndex
+from tools.retrieve import Retriever
+from tools.schema import FeatureBound, PlaylistQuery, Tag, YearRange
+
+
+@pytest.fixture(scope="module")
+def retriever(tiny_catalog, tmp_path_factory):
+    from tools.embed import EmbeddingCache, get_encoder
+
+    encoder = get_encoder()
+    cache = EmbeddingCache(tmp_path_factory.getbasetemp() / "tiny-embeddings")
+    vectors = cache.embed([t.document() for t in tiny_catalog.tracks], encoder, progress=False)
+    index = TrackIndex(EdgeBackend(tmp_path_factory.mktemp("retrieve") / "qdrant"))
+    index.ensure(tiny_catalog, vectors, progress=False)
+    yield Retriever(tiny_catalog, index, encoder, candidates=300, max_per_artist=2)
+    index.close()
+
+
+def tracks_of(retriever, cands):
+    return [retriever.catalog.tracks[c.idx] for c in cands]
+
+
+def q(text: str = "", **kw) -> PlaylistQuery:
+    return PlaylistQuery(text=text, free_text=kw.pop("free_text", ""), **kw)
+
+
+def test_hard_filters_hold_when_enough_tracks_pass(retriever):
+    query = q("90s rap", genres=[Tag(value="rap")], years=YearRange(start=1990, end=1999))
+    r = retriever.run(query, need=4)
+    assert r.notes == [] and r.relaxed == []
+    tracks = tracks_of(retriever, r.candidates)
+    assert tracks and all("rap" in t.genres and 1990 <= t.year <= 1999 for t in tracks)
+    assert {t.artist for t in tracks} == {"Nas", "2Pac"}
+    assert all({"rap", "1990s"} <= set(c.matched) for c in r.candidates)
+
+
+def test_years_relax_step_by_step_and_say_so(retriever):
+    # No rap in the 1980s: the years widen, then give way, nearest years first.
+    query = q("80s rap", genres=[Tag(value="rap")], years=YearRange(start=1980, end=1989))
+    r = retriever.run(query, need=6)
+    assert "years" in r.relaxed and any("1980s" in n for n in r.notes)
+    tracks = tracks_of(retriever, r.candidates)
+    assert all("rap" in t.genres for t in tracks[:6]), "the genre held; only the years gave way"
+    assert tracks[0].year < 2000, "the nearest years come first"
+    assert r.query.years is not None and not r.query.years.explicit  # the refiner won't re-impose them
+
+
+def test_subgenre_widens_to_its_genre(retriever):
+    query = q("gangsta rap", subgenres=[Tag(value="gangster rap")])
+    strict = retriever.run(query, need=4)
+    assert strict.relaxed == [] and all("gangster rap" in t.subgenres for t in tracks_of(retriever, strict.candidates))
+    wide = retriever.run(query, need=8)  # two gangster rap artists x cap 2 < 8; four rap artists x 2 = 8
+    assert wide.relaxed[0] == "subgenre" and "widened to rap" in wide.notes[0]
+    tracks = tracks_of(retriever, wide.candidates)
+    assert all("rap" in t.genres for t in tracks)
+    n_gangster = sum("gangster rap" in t.subgenres for t in tracks)
+    assert all("gangster rap" in t.subgenres for t in tracks[:n_gangster]), "stricter matches rank first"
+
+
+def test_explicit_mood_filters_then_only_scores(retriever):
+    query = q("sad rap", genres=[Tag(value="rap")], moods=[Tag(value="sad")])
+    r = retriever.run(query, need=20)
+    assert r.relaxed[0] == "moods" and "sad" in r.notes[0]
+    tracks = tracks_of(retriever, r.candidates)
+    assert all("rap" in t.genres for t in tracks[:20])
+
+
+def test_exclusions_are_never_relaxed(retriever):
+    query = q("rap without eminem from 2002", genres=[Tag(value="rap")], years=YearRange(start=2002, end=2002),
+              exclude_artists=[Tag(value="Eminem")], exclude_genres=[Tag(value="rock")])  # fmt: skip
+    r = retriever.run(query, limit=300, need=40)
+    assert r.relaxed, "so few tracks pass that every relaxation runs"
+    tracks = tracks_of(retriever, r.candidates)
+    assert tracks
+    assert all(fold(t.artist) != "eminem" and "rock" not in t.genres for t in tracks)
+
+
+def test_excluded_ids_never_come_back(retriever, tiny_catalog):
+    query = q("rap", genres=[Tag(value="rap")])
+    first = retriever.run(query, need=5).candidates
+    drop = [c.track_id for c in first[:5]]
+    again = retriever.run(query, need=5, exclude_ids=drop).candidates
+    assert again and not set(drop) & {c.track_id for c in again}
+
+
+def test_everything_excluded_says_why(retriever, tiny_catalog):
+    everything = [Tag(value=g) for g in tiny_catalog.genres]
+    cands, notes = retriever.retrieve(q("nothing at all", exclude_genres=everything))
+    assert cands == []
+    assert len(notes) == 1 and "excluded" in notes[0]
+
+
+def test_empty_query_falls_back_on_popular_tracks(retriever, tiny_catalog):
+    cands, notes = retriever.retrieve(q(""))
+    assert notes == ["The request was empty; here are popular tracks."]
+    pops = [tiny_catalog.tracks[c.idx].popularity for c in cands]
+    assert np.mean(pops[:10]) > np.mean([t.popularity for t in tiny_catalog.tracks])
+
+
+def test_inferred_mood_scores_without_filtering(retriever, tiny_catalog):
+    calm = q("rainy afternoon", moods=[Tag(value="chill", explicit=False, confidence=0.7)], free_text="rainy afternoon")
+    r = retriever.run(calm, need=10)
+    assert r.relaxed == [] and len(r.candidates) == len(tiny_catalog), "an inferred mood filters nothing"
+    top = tracks_of(retriever, r.candidates[:10])
+    mean_energy = np.mean([t.energy for t in tiny_catalog.tracks])
+    assert np.mean([t.energy for t in top]) < mean_energy - 0.15
+
+
+def test_feature_bounds_filter_and_relax(retriever):
+    slow = q("not too fast", features=[FeatureBound(feature="tempo", max=100.0)])
+    r = retriever.run(slow, need=10)
+    assert r.relaxed == [] and all(t.tempo <= 100.0 for t in tracks_of(retriever, r.candidates))
+    narrow = q("very slow rock", genres=[Tag(value="rock")], features=[FeatureBound(feature="tempo", max=100.0)])
+    r = retriever.run(narrow, need=10)
+    assert "features" in r.relaxed and any("tempo" in n for n in r.notes)
+    assert all("rock" in t.genres for t in tracks_of(retriever, r.candidates[:10]))
+
+
+def test_named_artist_comes_first_then_similar(retriever, tiny_catalog):
+    query = q("songs by Nas", artists=[Tag(value="Nas")])
+    r = retriever.run(query, need=10)
+    assert r.relaxed == ["artists"] and "Nas" in r.notes[0]
+    tracks = tracks_of(retriever, r.candidates)
+    n_nas = sum(t.artist == "Nas" for t in tracks)
+    assert n_nas == len(tiny_catalog.by_artist["nas"]) < 10
+    assert all(t.artist == "Nas" for t in tracks[:n_nas])
