@@ -136,10 +136,9 @@ class LLMTagExtractor:
     def _genre(self, value: str) -> tuple[str, str] | None:
         """("genres" | "subgenres", name) for a catalog genre or a vocabulary synonym of one."""
         f = fold(value)
-        if f in self.fallback.subgenres:
-            return "subgenres", f
         if f in self.fallback.genres:
             return "genres", f
+        # the vocabulary first, so a model's "hip hop" reads as the offline extractor reads it: rap
         for kind, meaning in _PHRASES.get(_key(value), []):
             if kind == "genre":
                 genre, sub = meaning  # type: ignore[misc]
@@ -147,6 +146,8 @@ class LLMTagExtractor:
                     return "subgenres", sub
                 if genre in self.fallback.genres:
                     return "genres", genre
+        if f in self.fallback.subgenres:
+            return "subgenres", f
         return None
 
     def _mood(self, value: str) -> str | None:
