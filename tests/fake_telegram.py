@@ -73,6 +73,8 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field -> (filename, content)
+    status: int = 0  # the HTTP status the server answered with
+    result: Any = None  # what the server returned (a Message for sends)
 
 
 class FakeTelegram:
@@ -238,6 +240,12 @@ class FakeTelegram:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):  # the bot hung up a long poll at shutdown
+                    pass
+
             def do_POST(self) -> None:
                 prefix = f"/bot{server.token}/"
                 if not self.path.startswith(prefix):
@@ -250,6 +258,7 @@ class FakeTelegram:
                     if method != "getUpdates":
                         server.calls.append(call)
                     status, payload = server._answer(call)
+                    call.status, call.result = status, payload.get("result")
                     if status == 400:
                         server.rejected.append((method, payload["description"]))
                     server._cond.notify_all()
