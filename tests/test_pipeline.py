@@ -1,0 +1,99 @@
+"""The pipeline: one request through stages 1-4, result shapes and lengths, threads, the real catalog."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tools.catalog import fold
+from tools.schema import PlaylistQuery, PlaylistResult, Tag
+
+
+@pytest.fixture(scope="module")
+def pipe(tiny_csv, tmp_path_factory):
+    from tools.pipeline import Pipeline
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path_factory.mktemp("pipeline-home"))
+    p = Pipeline.load(settings)
+    yield p
+    p.close()
+
+
+def test_a_request_gives_a_playlist_of_the_asked_length_with_reasons(pipe):
+    result = pipe.run("upbeat pop for a party", n=6)
+    assert isinstance(result, PlaylistResult)
+    assert len(result.playlist) == 6
+    assert len({i.track_id for i in result.playlist}) == 6
+    assert all(i.reason for i in result.playlist)
+    assert set(pipe.last_timings) >= {"embed", "extract", "retrieve", "rerank", "refine", "request"}
+
+
+def test_length_comes_from_the_query_then_the_default(pipe):
+    assert len(pipe.run(PlaylistQuery(text="rap", genres=[Tag(value="rap")], length=5)).playlist) == 5
+    default = pipe.settings.default_length
+    result = pipe.run(PlaylistQuery(text="anything goes", free_text="anything goes"))
+    assert len(result.playlist) == min(default, len(pipe.catalog))
+
+
+def test_listening_time_sets_the_length(pipe):
+    result = pipe.run(PlaylistQuery(text="half an hour of music", duration_min=30, free_text="music"))
+    minutes = sum(i.duration_ms for i in result.playlist) / 60_000
+    assert 25 <= minutes <= 35
+
+
+def test_no_eminem_and_the_nineties_or_a_note(pipe):
+    result = pipe.run("90s hip hop for the gym, no Eminem", n=8)
+    assert result.playlist
+    assert all(fold(i.artist) != "eminem" for i in result.playlist)
+    in_90s = all(i.year and 1990 <= i.year <= 1999 for i in result.playlist)
+    assert in_90s or any("1990s" in n for n in result.notes)
+    assert result.playlist[0].genres == ["rap"] or any("rap" in n for n in result.notes)
+
+
+def test_excluded_ids_stay_out(pipe):
+    first = pipe.run("rap", n=5)
+    again = pipe.run("rap", n=5, exclude_ids=[i.track_id for i in first.playlist])
+    assert not {i.track_id for i in first.playlist} & {i.track_id for i in again.playlist}
+
+
+def test_everything_excluded_gives_no_tracks_and_says_why(pipe):
+    q = PlaylistQuery(text="nothing", exclude_genres=[Tag(value=g) for g in pipe.catalog.genres])
+    result = pipe.run(q)
+    assert result.playlist == [] and result.notes and "excluded" in result.notes[0]
+
+
+def test_concurrent_requests_match_sequential_ones(pipe):
+    texts = ["chill r&b", "classic rock road trip", "reggaeton fiesta", "sad piano", "edm bangers", "90s rap"] * 2
+    expected = {t: [i.track_id for i in pipe.run(t, n=5).playlist] for t in set(texts)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda t: (t, [i.track_id for i in pipe.run(t, n=5).playlist]), texts))
+    assert all(ids == expected[t] for t, ids in got)
+
+
+@pytest.mark.slow
+def test_real_catalog_build_and_requests(real_settings):
+    from tools.pipeline import Pipeline
+
+    pipe = Pipeline.load(real_settings)
+    try:
+        assert len(pipe.catalog) > 20_000 and pipe.index.count() == len(pipe.catalog)
+
+        gym = pipe.run("90s hip hop for the gym, no Eminem")
+        assert len(gym.playlist) == 20
+        assert all(fold(i.artist) != "eminem" for i in gym.playlist)
+        assert all(1990 <= (i.year or 0) <= 1999 for i in gym.playlist) or any("1990s" in n for n in gym.notes)
+        assert sum("rap" in i.genres for i in gym.playlist) >= 18
+
+        rainy = pipe.run("chill vibes on a rainy afternoon", n=15)
+        assert len(rainy.playlist) == 15
+        mean_energy = sum(i.energy for i in rainy.playlist) / 15
+        assert mean_energy < 0.55, "a rainy afternoon is calmer than the catalog's average (~0.7)"
+
+        rock = pipe.run("classic rock from the 70s", n=10)
+        assert all(1970 <= (i.year or 0) <= 1979 for i in rock.playlist) or rock.notes
+        assert sum("rock" in i.genres for i in rock.playlist) >= 9
+        assert len({fold(i.artist) for i in rock.playlist}) >= 5
+    finally:
+        pipe.close()
