@@ -1,0 +1,176 @@
+"""The Slack bot (slack-bolt): a thin adapter from Slack events to the conversation service.
+
+Usage:
+    PLAYGENIE_SLACK_BOT_TOKEN=xoxb-... PLAYGENIE_SLACK_SIGNING_SECRET=... \\
+        playgenie slack --host 0.0.0.0 --port 3000      # Request URL: https://<host>/slack/events
+
+It answers direct messages and @mentions. A Slack thread is one conversation
+(``slack:<channel>:<thread ts>``); top-level direct messages share one conversation per DM.
+Bolt acknowledges every event at once and runs the turn afterwards in its worker threads, so
+Slack always gets its answer within 3 seconds; an event Slack redelivers (same ``event_id``) is
+handled once; requests with a bad or stale signature are refused with 401.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
+    parser.add_argument("--port", type=int, default=3000, help="Port to listen on (default 3000).")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    import uvicorn
+
+    from agent.service import ChatService
+
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        print("playgenie slack: set PLAYGENIE_SLACK_BOT_TOKEN and PLAYGENIE_SLACK_SIGNING_SECRET.")
+        return 2
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    service = ChatService(settings)
+    try:
+        uvicorn.run(asgi_app(build_app(settings, service)), host=args.host, port=args.port, log_level="warning")
+    finally:
+        service.close()
+    return 0
+
+
+class SeenEvents:
+    """The last ``size`` event ids, thread-safe: Slack redelivers an event it thinks timed out."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = None
+            if len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+            return True
+
+
+def thread_of(event: dict[str, Any]) -> tuple[str, str | None]:
+    """(conversation id, ts to reply under). A Slack thread is a conversation; a DM's top level is one too."""
+    channel = event["channel"]
+    if event.get("thread_ts"):
+        return f"slack:{channel}:{event['thread_ts']}", event["thread_ts"]
+    if event.get("channel_type") == "im" and event.get("type") == "message":
+        return f"slack:{channel}:dm", None
+    return f"slack:{channel}:{event['ts']}", event["ts"]  # a mention starts a thread under itself
+
+
+def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" = None) -> "App":
+    """The Bolt app with its listeners wired to ``service``. ``client`` points the Web API elsewhere (tests)."""
+    from slack_bolt import App, BoltResponse
+    from slack_sdk import WebClient
+
+    from bots.render import slack_blocks
+
+    if not settings.slack_signing_secret:
+        raise ValueError("PLAYGENIE_SLACK_SIGNING_SECRET is not set")
+    client = client or WebClient(token=settings.slack_bot_token)
+    app = App(client=client, signing_secret=settings.slack_signing_secret, process_before_response=False)
+    seen = SeenEvents()
+
+    @app.middleware
+    def once_per_event(body: dict, next: Any) -> Any:  # noqa: A002 - bolt names it so
+        # Runs after bolt verified the signature; a redelivered event is acknowledged and dropped.
+        event_id = body.get("event_id")
+        if event_id and not seen.first_time(event_id):
+            log.info("event %s redelivered; already handled", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def answer(event: dict[str, Any], say: Any) -> None:
+        thread_id, reply_ts = thread_of(event)
+        user_id = f"slack:{event.get('user', 'unknown')}"
+        text = _MENTION.sub("", event.get("text") or "").strip()
+        if not text:
+            say(text="Tell me what you'd like to hear, e.g. “chill 90s r&b for a rainy evening”.", thread_ts=reply_ts)
+            return
+        result = service.turn(thread_id, user_id, text)
+        blocks = slack_blocks(result.reply, result.playlist, feedback_value=thread_id)
+        say(text=result.reply[:3000], blocks=blocks, thread_ts=reply_ts)  # text: notifications and old clients
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], say: Any) -> None:
+        answer(event, say)
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], say: Any) -> None:
+        # Only direct messages from people; edits, joins and bots' own messages carry a subtype or bot_id.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        answer(event, say)
+
+    def on_feedback(liked: bool) -> Any:
+        def handler(ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
+            ack()
+            thread_id = action.get("value") or ""
+            user_id = f"slack:{body['user']['id']}"
+            message = service.feedback(user_id, thread_id, None, liked)
+            channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+            thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=message, thread_ts=thread_ts)
+
+        return handler
+
+    app.action("fb_up")(on_feedback(True))
+    app.action("fb_down")(on_feedback(False))
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        event = body.get("event") or {}
+        log.error("error handling Slack %s (event %s, channel %s, user %s)", body.get("type"), body.get("event_id"),
+                  event.get("channel"), event.get("user"), exc_info=error)  # fmt: skip
+        if event.get("channel"):
+            try:
+                _, reply_ts = thread_of(event)
+                client.chat_postMessage(channel=event["channel"], thread_ts=reply_ts,
+                                        text="Sorry, something went wrong on my side. Please try again.")  # fmt: skip
+            except Exception:  # telling the user failed too; the log above has the cause
+                log.warning("could not tell the user about the error", exc_info=True)
+
+    return app
+
+
+def asgi_app(app: "App") -> Any:
+    """Starlette app serving Slack's Request URL at ``/slack/events``, plus ``/healthz``."""
+    from slack_bolt.adapter.starlette import SlackRequestHandler
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    handler = SlackRequestHandler(app)
+
+    async def events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
