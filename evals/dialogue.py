@@ -63,6 +63,13 @@ def _mean(items: list[Any], feature: str) -> float:
     return statistics.fmean(float(getattr(p, feature)) for p in items) if items else 0.0
 
 
+KNOWN_CHECKS = {
+    "nonempty", "no_duplicates", "unchanged", "same_length", "length", "min_length", "grew", "no_artist", "no_genre",
+    "all_genre", "some_genre", "years", "rise", "fall", "removed", "replaced", "moved", "same_as_turn", "reply_has",
+    "reply_title", "empty", "minutes",
+}  # fmt: skip
+
+
 def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: list[list[Any]], catalog: Any) -> str | None:
     """None when the check passes, else what went wrong."""
     name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))

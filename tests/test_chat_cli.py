@@ -1,0 +1,25 @@
+"""`playgenie chat --json`: one turn per call, consecutive calls continue the conversation."""
+
+from __future__ import annotations
+
+import json
+
+from bots.cli import main
+
+FIELDS = {"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "tempo", "reason"}
+
+
+def test_consecutive_json_turns_continue_one_conversation(tiny_csv, tmp_path, capsys):
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "mix", "--user", "ana"]
+    assert main(base + ["--json", "songs for a party"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert set(first) >= {"reply", "playlist", "query"}
+    assert len(first["playlist"]) == 20 and set(first["playlist"][0]) == FIELDS
+    assert main(base + ["--json", "drop track 2"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    ids = [p["track_id"] for p in first["playlist"]]
+    assert [p["track_id"] for p in second["playlist"]] == ids[:1] + ids[2:]
+    assert "removed" in second["reply"].lower()
+    assert main(base + ["--json", "track 99"]) == 0
+    third = json.loads(capsys.readouterr().out)
+    assert "no track 99" in third["reply"] and len(third["playlist"]) == 19

@@ -1,0 +1,70 @@
+"""The dialogue evaluation: scripted dialogues are well formed, checks catch what they claim to,
+and the whole set passes with the offline brain on the real catalog (slow)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langgraph.checkpoint.memory import MemorySaver
+from langgraph.store.memory import InMemoryStore
+
+from agent.service import ChatService
+from evals.dialogue import KNOWN_CHECKS, check, load_dialogues, run_dialogues
+
+
+def test_at_least_30_dialogues_with_known_checks():
+    dialogues = load_dialogues()
+    assert len(dialogues) >= 30
+    for d in dialogues:
+        assert d["turns"], d["name"]
+        for t in d["turns"]:
+            for spec in t.get("checks", []):
+                name = spec if isinstance(spec, str) else next(iter(spec))
+                assert name in KNOWN_CHECKS, (d["name"], spec)
+
+
+TINY = [
+    {"name": "tiny-exclude", "turns": [
+        {"say": "songs for a party", "checks": ["nonempty", {"length": 20}, "no_duplicates"]},
+        {"say": "no Dua Lipa", "checks": [{"no_artist": "Dua Lipa"}, "same_length"]},
+        {"say": "drop track 3", "checks": [{"removed": [3]}]},
+        {"say": "undo", "checks": [{"same_as_turn": 1}]},
+        {"say": "add 2 more", "checks": [{"grew": 2}, {"no_artist": "Dua Lipa"}]},
+        {"say": "track 99", "checks": ["unchanged", {"reply_has": "no track 99"}]}]},
+    {"name": "tiny-block", "turns": [
+        {"say": "never play Queen", "checks": ["empty"]},
+        {"say": "rock songs", "thread": "b", "checks": ["nonempty", {"no_artist": "Queen"}]}]},
+]  # fmt: skip
+
+
+def test_the_runner_counts_checks_and_reports_failures(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    report = run_dialogues(svc, TINY)
+    assert report["checks"] == 14 and report["share"] == 1.0, report["failures"]
+    wrong = [{"name": "wrong", "turns": [{"say": "songs for a party", "checks": [{"length": 7}, {"no_genre": "pop"}]}]}]
+    bad = run_dialogues(svc, wrong)
+    assert bad["passed"] == 0 and [f["check"] for f in bad["failures"]] == [{"length": 7}, {"no_genre": "pop"}]
+
+
+def test_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
+    from tools.refine import item_from
+
+    tr = [t for t in tiny_catalog.tracks if t.artist == "Drake"][:4]  # released 2016-2018
+    a = [item_from(t) for t in tr]
+    assert check({"removed": [2]}, a[:1] + a[2:], a, "", [], tiny_catalog) is None
+    assert check({"removed": [2]}, a[:2] + a[3:], a, "", [], tiny_catalog) is not None
+    assert check({"years": [2010, 2030]}, a, a, "", [], tiny_catalog) is None
+    assert check({"years": [1990, 1999]}, a, a, "", [], tiny_catalog) is not None
+    assert check({"no_artist": tr[0].artist}, a, a, "", [], tiny_catalog) is not None
+    assert check({"grew": 1}, a, a[:3], "", [], tiny_catalog) is None
+    assert check({"grew": 1}, a[:3] + a[2:3], a[:3], "", [], tiny_catalog) is not None  # a duplicate is not growth
+
+
+@pytest.mark.slow
+def test_every_dialogue_passes_on_the_real_catalog(real_settings):
+    from tools.pipeline import Pipeline
+
+    svc = ChatService(real_settings, pipeline=Pipeline.load(real_settings), checkpointer=MemorySaver(), store=InMemoryStore())
+    report = run_dialogues(svc, load_dialogues())
+    assert report["share"] == 1.0, json.dumps(report["failures"], indent=1)

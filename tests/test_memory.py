@@ -1,0 +1,92 @@
+"""Memory: threads survive a restart (SQLite in the home folder), long-term memory is per user."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from langgraph.store.memory import InMemoryStore
+
+from agent.service import ChatService
+from memory.store import UserMemoryStore
+
+
+def _ids(r):
+    return [p.track_id for p in r.playlist]
+
+
+def test_a_restart_continues_the_thread_and_remembers_the_blocklist(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline)  # SQLite checkpoints and store in settings.home
+    r1 = svc.turn("t", "ana", "songs for a party")
+    blocked = r1.playlist[0].artist
+    r2 = svc.turn("t", "ana", f"never play {blocked}")
+    svc.close()
+
+    again = ChatService(settings, pipeline=tiny_pipeline)
+    try:
+        cur = again.current("t")
+        assert cur is not None and _ids(cur) == _ids(r2) and cur.query == r2.query
+        r3 = again.turn("t", "ana", "drop track 1")
+        assert _ids(r3) == _ids(r2)[1:]
+        r4 = again.turn("t", "ana", "undo")  # the undo history survived too
+        assert _ids(r4) == _ids(r2)
+        other = again.turn("t2", "ana", "songs for a party")
+        assert other.playlist and not any(p.artist == blocked for p in other.playlist)
+        assert again.memory.get("ana").blocked_artists == [blocked]
+    finally:
+        again.close()
+    assert (settings.home / "chat.sqlite").exists() and (settings.home / "memory.sqlite").exists()
+    mode = sqlite3.connect(settings.home / "chat.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_forget_erases_one_user_only(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, store=InMemoryStore())
+    try:
+        svc.turn("a", "ana", "rock")
+        svc.turn("a", "ana", "never play Queen")
+        svc.turn("b", "ben", "rock")
+        svc.turn("b", "ben", "never play AC/DC")
+        svc.forget("ana")
+        assert svc.memory.get("ana").is_empty()
+        assert svc.memory.get("ben").blocked_artists == ["AC/DC"]
+    finally:
+        svc.close()
+
+
+def test_feedback_feeds_the_taste_history(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, store=InMemoryStore())
+    try:
+        r = svc.turn("t", "ana", "songs for a party")
+        first, second = r.playlist[0].track_id, r.playlist[1].track_id
+        assert "love" in svc.feedback("ana", "t", first, True)
+        svc.feedback("ana", "t", second, False)
+        mem = svc.memory.get("ana")
+        assert mem.liked == [first] and mem.skipped == [second]
+        assert "Saved" in svc.feedback("ana", "t", None, True)
+        mem = svc.memory.get("ana")
+        assert set(mem.history()) == set(_ids(r)) - {second}  # skipped tracks never count as taste
+        svc.feedback("ana", "t", None, False)
+        assert svc.memory.get("ana").kept == [] and svc.memory.get("ana").liked == [first]
+        r2 = svc.turn("t2", "ana", "songs for a party")
+        assert second not in _ids(r2)  # a skipped track does not come back
+    finally:
+        svc.close()
+
+
+def test_reset_starts_the_thread_over(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, store=InMemoryStore())
+    try:
+        svc.turn("t", "ana", "rock")
+        svc.reset("t", "ana")
+        assert svc.current("t").playlist == []
+        assert "nothing to undo" in svc.turn("t", "ana", "undo").reply.lower()
+    finally:
+        svc.close()
+
+
+def test_user_memory_is_namespaced_per_user():
+    mem = UserMemoryStore(InMemoryStore())
+    mem.update("a", liked=["x", "y"], blocked_artists=["Drake"])
+    mem.update("a", skipped=["x"])  # skipping a liked track un-likes it
+    assert mem.get("a").liked == ["y"] and mem.get("a").skipped == ["x"]
+    assert mem.get("b").is_empty()
