@@ -100,11 +100,12 @@ def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYS
         elif name == "bm25":
             systems[name] = BM25Baseline().fit(split.catalog).recommend
         elif name == "dense":
-            from tools.embed import EmbeddingCache
+            from tools.build import document_vectors
 
-            # Content-keyed: a vector is looked up by the hash of the split catalog's own document text.
-            cache = EmbeddingCache(settings.home / "embeddings")
-            systems[name] = DenseBaseline(cache=cache).fit(split.catalog).recommend
+            # The same document vectors as PlayGenie's index: the shared cache is keyed by the split
+            # catalog's own document text, so nothing of the test playlists comes with them.
+            vectors = document_vectors(settings, split.catalog, progress=False)
+            systems[name] = DenseBaseline().fit(split.catalog, vectors).recommend
         elif name == "popularity":
             systems[name] = PopularityBaseline().fit(split.catalog).recommend
         else:

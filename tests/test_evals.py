@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -240,3 +241,56 @@ def test_unknown_test_playlist_is_refused(tiny_csv, settings):
 
     with pytest.raises(CatalogUnavailable, match="not-a-playlist"):
         prepare_split(settings, tiny_csv, ["pl0", "not-a-playlist"])
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def _cli(capsys, settings, *argv: str) -> tuple[int, str]:
+    from bots.cli import main
+
+    capsys.readouterr()
+    code = main(["--data", str(settings.data), "--home", str(settings.home), *argv])
+    return code, capsys.readouterr().out
+
+
+def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
+    ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
+    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["task"] == "text2playlist" and result["n_queries"] == 2
+    assert set(result["systems"]) == {"playgenie", "bm25", "dense", "popularity"}
+    for name, scores in result["systems"].items():
+        assert set(scores) == {"precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "feature_distance"}
+        for key in ("precision@20", "ndcg@20", "genre_agreement", "decade_agreement"):
+            assert 0.0 <= scores[key] <= 1.0, (name, key)
+        assert scores["feature_distance"] >= 0.0
+    # the split's artifacts live in their own folder, never in the product's
+    split_dir = settings.home / "splits" / split_hash(["pl0", "pl5"])
+    assert split_dir.is_dir() and any(split_dir.iterdir())
+    assert not (settings.home / "qdrant").exists()
+
+
+def test_eval_queries_reports_the_extracted_query(capsys, settings, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"text": "90s hip hop for the gym"}\n{"text": "no rap please"}\n')
+    ids = save_test_ids(tmp_path / "ids.txt", ["pl0"])
+    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--queries", str(queries), "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["text"] for r in rows] == ["90s hip hop for the gym", "no rap please"]
+    first, second = rows[0]["query"], rows[1]["query"]
+    assert "rap" in {g["value"] for g in first["genres"]}
+    assert (first["years"]["start"], first["years"]["end"]) == (1990, 1999)
+    assert "rap" in {g["value"] for g in second["exclude_genres"]}
+
+
+def test_eval_refuses_bad_input(capsys, settings, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    code, _ = _cli(capsys, settings, "eval", "text2playlist", "--queries", str(bad))
+    assert code == 2
+    ids = save_test_ids(tmp_path / "ids.txt", ["no-such-playlist"])
+    code, _ = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json")
+    assert code == 2
