@@ -41,36 +41,30 @@ BASELINES = ("bm25", "dense", "popularity")
 
 @dataclass
 class Stages:
-    """The offline stages built for one catalog: extraction, retrieval, CF."""
+    """The offline pipeline built for one catalog, and its CF model."""
 
     catalog: "Catalog"
-    extractor: object
-    retriever: object
+    pipeline: object  # tools.pipeline.Pipeline (None when only the CF is compared)
     cf: "CFModel"
     build_s: dict
 
 
-def build_stages(settings: "Settings", catalog: "Catalog", home: Path, *, seed: int = 0, algo: str = "svd") -> Stages:
-    """Index, extractor, retriever and CF model for ``catalog``, with artifacts under ``home``."""
-    from tools.build import document_vectors, open_index
-    from tools.cf import ensure_cf
-    from tools.embed import get_encoder
-    from tools.extract import TagExtractor
-    from tools.retrieve import Retriever
+def build_stages(settings: "Settings", catalog: "Catalog", home: Path, *, seed: int = 0) -> Stages:
+    """The offline pipeline over ``catalog`` (index and CF under ``home``); no LLM, so runs repeat."""
+    from tools.pipeline import Pipeline
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    encoder = get_encoder()
-    vectors = document_vectors(settings, catalog, encoder, progress=False)
-    index = open_index(settings, catalog, vectors, home=home, progress=False)
+    offline = settings.model_copy(update={"llm_base_url": None})
+    pipe = Pipeline.from_catalog(offline, catalog, home)
     t["index_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cf = ensure_cf(catalog, home / ("cf" if algo == "svd" else f"cf-{algo}"), seed=seed, algo=algo)
+    cf = pipe.cf_model()
+    if cf is None:
+        raise RuntimeError("the CF model could not be built; see the log")
     t["cf_s"] = time.perf_counter() - t0
     t["cf_train_s"] = cf.train_seconds
-    extractor = TagExtractor(catalog, encoder)
-    retriever = Retriever(catalog, index, encoder, candidates=settings.candidates)
-    return Stages(catalog, extractor, retriever, cf, t)
+    return Stages(catalog, pipe, cf, t)
 
 
 @dataclass
@@ -110,9 +104,11 @@ class Prepared:
 
 def prepare(stages: Stages, cases: Sequence[Case], n: int) -> list[Prepared]:
     out = []
+    pipe = stages.pipeline
     for case in cases:
-        q = stages.extractor.extract(case.name)
-        r = stages.retriever.run(q, exclude_ids=case.history, need=n)
+        vector = pipe.embed(case.name)
+        q = pipe.extract(case.name, query_vector=vector)
+        r = pipe.retrieve_full(q, n, exclude_ids=case.history, query_vector=vector)
         users = {s: stages.cf.fold_in(case.history, space=s) for s in SPACES}
         out.append(Prepared(case, r.query, r.candidates, users))
     return out
@@ -181,7 +177,15 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
             vals = [m.ndcg_at_k(answer(stages, p, "full", n, w, space, max_per_artist), p.case.truth, n) for p in prepared]
             grid[space][f"{w:.1f}"] = round(m.mean(vals), 4)
     space, w = max(((s, w) for s in SPACES for w in grid[s]), key=lambda sw: (grid[sw[0]][sw[1]], -float(sw[1])))
-    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w]}
+    # The same requests without any history: does the cold-start prior help or hurt?
+    cold: dict[str, float] = {}
+    for cw in WEIGHTS:
+        vals = []
+        for p in prepared:
+            cold_p = Prepared(p.case, p.query, p.candidates, {s: stages.cf.cold_start(s) for s in SPACES})
+            vals.append(m.ndcg_at_k(answer(stages, cold_p, "full", n, cw, "mf", max_per_artist), p.case.truth, n))
+        cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
+    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold}
 
 
 def run_personalized(
@@ -212,6 +216,7 @@ def run_personalized(
     val_stages = build_stages(settings, val_catalog, val_home, seed=seed)
     val_cases = cases_of([everything[v] for v in val_ids], val_catalog)
     val_prepared = prepare(val_stages, val_cases, n)
+    val_stages.pipeline.close()  # retrieval is done; one Qdrant shard open at a time
     chosen = choose_weight(val_stages, val_prepared, n, settings.max_per_artist)
     chosen["n_queries"] = len(val_cases)
     chosen["algo"] = "svd"
@@ -224,6 +229,7 @@ def run_personalized(
     t0 = time.perf_counter()
     prepared = prepare(stages, cases, n)
     prep_s = time.perf_counter() - t0
+    stages.pipeline.close()
 
     names = ["retrieval", "retrieval+refine", "retrieval+cf", "retrieval+cf+graph", "full", "surprise_only"]
     rows: dict[str, list[dict[str, float]]] = {s: [] for s in names}
@@ -285,7 +291,7 @@ def _compare_svdpp(settings, catalog, home, prepared, chosen, n, seed) -> dict:
     t0 = time.perf_counter()
     model = ensure_cf(catalog, home / "cf-svdpp", seed=seed, algo="svdpp")
     secs = time.perf_counter() - t0
-    stages = Stages(catalog, None, None, model, {})
+    stages = Stages(catalog, None, model, {})
     vals = []
     for p in prepared:
         p2 = Prepared(p.case, p.query, p.candidates, {s: model.fold_in(p.case.history, space=s) for s in SPACES})

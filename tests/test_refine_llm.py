@@ -99,8 +99,8 @@ def test_real_model_with_an_injection_title(catalog, tiny_csv, tmp_path, llm_ser
     query = PlaylistQuery(text="a pop playlist", exclude_artists=[Tag(value="Queen")])
     cands = _cands(catalog)
     refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, llm_server, llm_timeout_s=60.0)), catalog)
-    items = refiner.refine(cands, query, 12)
-    _assert_valid(items, catalog, query, cands, 12)
+    items = refiner.refine(cands, query, 8)
+    _assert_valid(items, catalog, query, cands, 8)
 
 
 @pytest.mark.llm

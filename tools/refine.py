@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -33,6 +34,9 @@ MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-upload
 MIN_DURATION_MS = 75_000  # intros, skits and interludes
 MAX_SPEECHINESS = 0.66  # above this Spotify calls a track spoken word
 AFFINITY_SHOWN = 0.3  # cosine above which the reason mentions the user's taste
+# Folding and song keys are the refiner's hot path (hundreds of candidates per request): cache them.
+_fold = lru_cache(maxsize=1 << 16)(fold)
+_song_key = lru_cache(maxsize=1 << 16)(song_key)
 _VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic versions?|remaster(ed|s)?)\b")
 
 
@@ -49,15 +53,15 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     subgenres = set(track.subgenres)
     if any(t.value in subgenres for t in query.exclude_subgenres):
         out.append("excluded subgenre")
-    artist = fold(track.artist)
-    if any(fold(t.value) == artist for t in query.exclude_artists):
+    artist = _fold(track.artist) if (query.exclude_artists or query.artists) else ""
+    if any(_fold(t.value) == artist for t in query.exclude_artists):
         out.append("excluded artist")
     moods = set(track.moods)
     if any(t.value in moods for t in query.exclude_moods):
         out.append("excluded mood")
     if query.years is not None and query.years.explicit and not query.years.contains(track.year):
         out.append("outside the years")
-    wanted = [fold(t.value) for t in query.artists if t.explicit]
+    wanted = [_fold(t.value) for t in query.artists if t.explicit]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
     for b in query.features:
@@ -83,8 +87,8 @@ def version_key(track: Track, query: PlaylistQuery) -> str:
     """The key under which two tracks count as the same song for this request."""
     if wants_versions(query):
         # Versions were asked for: only the very same title by the same artist is a duplicate.
-        return f"{fold(track.title)}|{fold(track.artist)}"
-    return song_key(track.title, track.artist)
+        return f"{_fold(track.title)}|{_fold(track.artist)}"
+    return _song_key(track.title, track.artist)
 
 
 def low_quality(track: Track, query: PlaylistQuery) -> bool:
@@ -169,7 +173,13 @@ def select(
         if track is not None and c.track_id not in seen_ids:
             seen_ids.add(c.track_id)
             pool.append(_Pick(c, track))
-    pool = [p for p in pool if allowed(p.track, query)]
+    verdict: dict[str, bool] = {}  # hard constraints, checked lazily: most candidates are never reached
+
+    def ok(p: _Pick) -> bool:
+        v = verdict.get(p.track.track_id)
+        if v is None:
+            v = verdict[p.track.track_id] = allowed(p.track, query)
+        return v
 
     chosen: list[_Pick] = []
     chosen_ids: set[str] = set()
@@ -189,10 +199,10 @@ def select(
                 break
             if (pass_no == 0) != p.kept or (pass_no == 1 and low_quality(p.track, query)):
                 continue
-            key, artist = version_key(p.track, query), fold(p.track.artist)
-            if key in songs or p.track.track_id in chosen_ids:
+            if p.track.track_id in chosen_ids:
                 continue
-            if per_artist.get(artist, 0) >= cap and not p.kept:
+            key, artist = version_key(p.track, query), _fold(p.track.artist)
+            if key in songs or (per_artist.get(artist, 0) >= cap and not p.kept) or not ok(p):
                 continue
             chosen.append(p)
             chosen_ids.add(p.track.track_id)
@@ -222,17 +232,17 @@ def _chain(picks: list[_Pick]) -> list[_Pick]:
         return list(picks)
     vec = _flow_vectors(picks)
     energy = vec[:, 0]
+    artists = np.array([_fold(p.track.artist) for p in picks], dtype=object)
     # Open at moderate energy: the top-5 track nearest the set's 40th energy percentile.
     top = sorted(range(len(picks)), key=lambda i: score_of(picks[i].cand), reverse=True)[:5]
-    mid = float(np.quantile(energy, 0.4))
+    mid = float(np.sort(energy)[int(0.4 * (len(energy) - 1))])
     start = min(top, key=lambda i: abs(energy[i] - mid))
     order, left = [start], set(range(len(picks))) - {start}
     while left:
         cur = order[-1]
-        artist = fold(picks[cur].track.artist)
         idx = np.fromiter(left, dtype=np.int64)
         dist = np.linalg.norm(vec[idx] - vec[cur], axis=1)
-        same = np.array([fold(picks[i].track.artist) == artist for i in idx])
+        same = artists[idx] == artists[cur]
         nxt = int(idx[np.argmin(dist + 10.0 * same)])
         order.append(nxt)
         left.remove(nxt)
@@ -251,7 +261,7 @@ def _arc(picks: list[_Pick]) -> list[_Pick]:
 def _separate_artists(picks: list[_Pick]) -> list[_Pick]:
     """Swap tracks so that no two neighbours share an artist, where some swap allows it."""
     out = list(picks)
-    a = [fold(p.track.artist) for p in out]
+    a = [_fold(p.track.artist) for p in out]
 
     def ok(i: int) -> bool:
         return (i == 0 or a[i] != a[i - 1]) and (i == len(out) - 1 or a[i] != a[i + 1])

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_SHOWN = 40  # candidates shown to the model: the best valid ones, one version per song
+MAX_SHOWN = 40  # candidates shown to the model (at most twice the length): the best valid, one version per song
 
 SYSTEM = """You arrange music playlists. You receive a JSON object with the listener's request, the
 playlist length, and candidate tracks, each with an id. Choose tracks and put them in a good order.
@@ -66,8 +66,9 @@ class LLMRefiner:
         self.timeout = timeout
         self.last_fallback: str | None = None  # why the last call did not use the model's answer fully
 
-    def _shown(self, candidates: Sequence[Candidate], query: PlaylistQuery) -> list[Candidate]:
+    def _shown(self, candidates: Sequence[Candidate], query: PlaylistQuery, length: int = MAX_SHOWN) -> list[Candidate]:
         shown, songs = [], set()
+        limit = min(MAX_SHOWN, 2 * length)
         for c in sorted(candidates, key=score_of, reverse=True):
             track = self.catalog.get(c.track_id)
             if track is None or not allowed(track, query):
@@ -77,7 +78,7 @@ class LLMRefiner:
                 continue
             songs.add(key)
             shown.append(c)
-            if len(shown) == MAX_SHOWN:
+            if len(shown) == limit:
                 break
         return shown
 
@@ -87,7 +88,7 @@ class LLMRefiner:
         for k, c in enumerate(shown, 1):
             t = self.catalog.tracks[c.idx]
             rows.append({
-                "id": f"t{k}", "title": t.title, "artist": t.artist, "year": t.year, "genres": t.genres,
+                "id": f"t{k}", "title": t.title, "artist": t.artist, "year": t.year, "genre": "/".join(t.genres[:2]),
                 "energy": round(t.energy, 2), "tempo": round(t.tempo), "score": round(score_of(c), 3),
             })  # fmt: skip
         return json.dumps({"request": query.text or query.describe(), "length": n, "candidates": rows}, ensure_ascii=False)
@@ -115,12 +116,13 @@ class LLMRefiner:
         if not candidates or keep or arc or duration_min is not None or (query.duration_min and not query.length):
             # Kept tracks, arcs and listening times are the deterministic refiner's job.
             return fallback("not a task for the model")
-        shown = self._shown(candidates, query)
+        shown = self._shown(candidates, query, length)
         if not shown:
             return fallback("no valid candidates")
         cap = artist_cap(query, length, max_per_artist)
+        # About 6 tokens per id: a short budget keeps a rambling model from eating the timeout.
         answer = self.llm.complete_json(SYSTEM.format(cap=cap), self.prompt(shown, query, length), LLMPicks,
-                                        timeout=self.timeout)  # fmt: skip
+                                        timeout=self.timeout, max_tokens=8 * length + 32)  # fmt: skip
         if answer is None:
             return fallback(getattr(self.llm, "last_error", None) or "no answer")
 
@@ -138,7 +140,7 @@ class LLMRefiner:
     ) -> list[PlaylistItem]:
         """The playlist from a model's answer ``refs`` (short ids of ``shown``), validated and filled."""
         length = n or query.length or DEFAULT_LENGTH
-        shown = self._shown(candidates, query) if shown is None else shown
+        shown = self._shown(candidates, query, length) if shown is None else shown
         cap = artist_cap(query, length, max_per_artist)
         by_ref = {f"t{k}": c for k, c in enumerate(shown, 1)}
         picks: list[_Pick] = []
