@@ -39,6 +39,7 @@ IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night dr
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
+MAX_FUZZY_WORDS = 8  # typo look-ups per request, so a pasted essay stays fast
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s)?(?![^\W_])|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–]")
 _DIGITS = re.compile(r"^\d+$")
@@ -158,10 +159,9 @@ def _prototype_matrix(encoder_id: int, encoder: "Encoder") -> tuple[list[str], n
 class TagExtractor:
     """Offline extraction of a :class:`PlaylistQuery` from text, against one catalog's vocabulary."""
 
-    def __init__(self, catalog: Catalog, encoder: "Encoder | None" = None, residual_embedding: bool = True):
+    def __init__(self, catalog: Catalog, encoder: "Encoder | None" = None):
         self.catalog = catalog
         self.encoder = encoder
-        self.residual_embedding = residual_embedding
         self.genres = set(catalog.genres)
         self.subgenres = set(catalog.subgenres)
         years = catalog.years[catalog.years > 0]
@@ -172,6 +172,7 @@ class TagExtractor:
         self._dictionary = vocab.dictionary_words()
         self._known = vocab.known_words()
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
+        self._vocab_list = list(self._vocab_words)
         self._labels: list[str] = []
         self._protos: np.ndarray | None = None
         if encoder is not None:
@@ -200,11 +201,13 @@ class TagExtractor:
             squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
             if len(key) >= 2 and len(squashed) >= 4:
                 put((squashed,), name, count)
+        # by length, only artists with a few tracks: people mistype the artists they know
         self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
         for key, (name, count) in self.artist_keys.items():
             s = " ".join(key)
-            if len(s) >= 4:
+            if len(s) >= 5 and count >= 3:
                 self._fuzzy.setdefault(len(s), {})[s] = (name, count)
+        self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
 
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
@@ -254,11 +257,10 @@ class TagExtractor:
             choices = self._fuzzy.get(length)
             if not choices:
                 continue
-            for cand, d, _ in process.extract(text, list(choices), scorer=Levenshtein.distance,
+            for cand, d, _ in process.extract(text, self._fuzzy_lists[length], scorer=Levenshtein.distance,
                                                score_cutoff=max_d, limit=5):  # fmt: skip
                 name, count = choices[cand]
-                # typos keep the first letter, and people mistype artists they know: ones with a few tracks
-                if cand[0] != text[0] or count < 3:
+                if cand[0] != text[0]:  # typos keep the first letter
                     continue
                 if best is None or (d, -count) < (best[0], -best[1]):
                     best = (int(d), count, name)
@@ -450,11 +452,15 @@ class TagExtractor:
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
+        tries = 0
         for i, tok in enumerate(toks):
             w = tok.text
             if tok.used or len(w) < 5 or not w.isalpha() or w in self._known:
                 continue
-            near = process.extractOne(w, list(self._vocab_words), scorer=Levenshtein.distance, score_cutoff=1)
+            tries += 1
+            if tries > MAX_FUZZY_WORDS:
+                break
+            near = process.extractOne(w, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=1)
             if near:
                 for kind, value in _PHRASES[self._vocab_words[near[0]]]:
                     out.append(_Match(kind, value, i, i + 1, confidence=0.8))
@@ -665,8 +671,6 @@ class TagExtractor:
             return  # nothing left to infer from ("hello" is a stopword; "asdfgh" is handled by the threshold)
         vec = query_vector if query_vector is not None else self.encoder.encode_one(text)
         sims = self._protos @ np.asarray(vec, dtype=np.float32).reshape(-1)
-        if self.residual_embedding and fold(residual) != fold(text).strip():
-            sims = np.maximum(sims, self._protos @ self.encoder.encode_one(residual))
         best: dict[str, float] = {}
         for label, s in zip(self._labels, sims.tolist()):
             best[label] = max(best.get(label, -1.0), s)
