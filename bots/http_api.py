@@ -87,13 +87,15 @@ class Message(BaseModel):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8080, help="Port to listen on (default 8080).")
+    parser.add_argument("--workers", type=int, default=4, help="Turns computed at once; more queue (default 4).")
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
     import uvicorn
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    level = "info" if args.verbose else "warning"
+    uvicorn.run(create_app(settings, workers=args.workers), host=args.host, port=args.port, log_level=level)
     return 0
 
 
@@ -149,7 +151,7 @@ async def _plain(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def create_app(settings: "Settings", service: Any = None) -> "FastAPI":
+def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -> "FastAPI":
     """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
     so ``/healthz`` answers at once and ``/readyz`` says when the catalog and index are loaded."""
     from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
@@ -173,6 +175,10 @@ def create_app(settings: "Settings", service: Any = None) -> "FastAPI":
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        import anyio.to_thread
+
+        # Turns are CPU-bound (encoder, retrieval): a few at a time beat forty fighting over the cores.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = workers
         loader = None
         if state["service"] is None:
             loader = threading.Thread(target=_load, name="playgenie-load", daemon=True)
@@ -214,12 +220,12 @@ def create_app(settings: "Settings", service: Any = None) -> "FastAPI":
     guarded = [Depends(require_key)]
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "Still loading, or loading failed."}})
-    def readyz(response: Response) -> dict[str, str]:
+    async def readyz(response: Response) -> dict[str, str]:
         """Readiness: the catalog and index are loaded and turns can be served."""
         if state["service"] is None:
             response.status_code = 503
@@ -231,7 +237,9 @@ def create_app(settings: "Settings", service: Any = None) -> "FastAPI":
         """One turn of a conversation: the reply, the playlist and the typed query."""
         return as_json(svc().turn(req.thread_id, req.user_id, req.text))
 
-    @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, dependencies=guarded, responses={404: {}, 401: {}})
+    @app.get(
+        "/v1/threads/{thread_id}", response_model=ThreadResponse, dependencies=guarded, responses={404: {}, 401: {}}
+    )
     def thread(thread_id: str = Path(max_length=200, pattern=ID_PATTERN)) -> dict[str, Any]:
         """The thread's current playlist; 404 when the thread has none."""
         result = svc().current(thread_id)

@@ -112,7 +112,9 @@ def item_json(item: PlaylistItem) -> dict[str, Any]:
     return item.model_dump(mode="json")
 
 
-def slack_blocks(reply: str, items: Sequence[PlaylistItem], *, feedback_value: str | None = None) -> list[dict[str, Any]]:
+def slack_blocks(
+    reply: str, items: Sequence[PlaylistItem], *, feedback_value: str | None = None
+) -> list[dict[str, Any]]:
     """The reply and the playlist as Block Kit: sections of numbered tracks, then thumbs buttons whose
     value (``feedback_value``, the conversation id) tells the action handler which thread they rate."""
 
@@ -138,8 +140,18 @@ def slack_blocks(reply: str, items: Sequence[PlaylistItem], *, feedback_value: s
                     "type": "actions",
                     "block_id": "playlist_feedback",
                     "elements": [
-                        {"type": "button", "action_id": "fb_up", "value": feedback_value, "text": {"type": "plain_text", "text": "👍 Like"}},
-                        {"type": "button", "action_id": "fb_down", "value": feedback_value, "text": {"type": "plain_text", "text": "👎 Not for me"}},
+                        {
+                            "type": "button",
+                            "action_id": "fb_up",
+                            "value": feedback_value,
+                            "text": {"type": "plain_text", "text": "👍 Like"},
+                        },
+                        {
+                            "type": "button",
+                            "action_id": "fb_down",
+                            "value": feedback_value,
+                            "text": {"type": "plain_text", "text": "👎 Not for me"},
+                        },
                     ],
                 }
             )

@@ -54,7 +54,9 @@ SORRY = "Sorry, something went wrong on my side and I couldn't answer that. Plea
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--webhook-url", help="Public HTTPS URL Telegram posts updates to (webhook mode). Without it: polling.")
+    parser.add_argument(
+        "--webhook-url", help="Public HTTPS URL Telegram posts updates to (webhook mode). Without it: polling."
+    )
     parser.add_argument("--listen", default="0.0.0.0", help="Interface the webhook server listens on.")
     parser.add_argument("--port", type=int, default=8443, help="Port the webhook server listens on.")
     parser.add_argument("--url-path", default="telegram", help="Path of the webhook on this server.")
@@ -150,7 +152,12 @@ def keyboard(items: Sequence["PlaylistItem"]) -> "InlineKeyboardMarkup | None":
 
     if not items:
         return None
-    rows = [[InlineKeyboardButton("👍 playlist", callback_data="fb:u:*"), InlineKeyboardButton("👎 playlist", callback_data="fb:d:*")]]
+    rows = [
+        [
+            InlineKeyboardButton("👍 playlist", callback_data="fb:u:*"),
+            InlineKeyboardButton("👎 playlist", callback_data="fb:d:*"),
+        ]
+    ]
     row: list[Any] = []
     for n, item in enumerate(items[:MAX_TRACK_BUTTONS], 1):
         row += [InlineKeyboardButton(f"{n} 👍", callback_data=f"fb:u:{item.track_id}"),
@@ -216,7 +223,9 @@ def build_application(
 
         return wrapped
 
-    async def send(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str, items: Sequence[Any] = ()) -> None:
+    async def send(
+        update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str, items: Sequence[Any] = ()
+    ) -> None:
         chunks = split_html(telegram_html(text, items)) or ["…"]
         markup = keyboard(items)
         for i, chunk in enumerate(chunks):
@@ -279,7 +288,9 @@ def build_application(
     async def on_forget(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
         _, user_id = ids(update)
         await asyncio.to_thread(service.forget, user_id)
-        await send(update, context, "Done: I've forgotten your likes and dislikes. This chat's playlist stays until /new.")
+        await send(
+            update, context, "Done: I've forgotten your likes and dislikes. This chat's playlist stays until /new."
+        )
 
     async def on_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
         query = update.callback_query
@@ -297,7 +308,9 @@ def build_application(
         if current is not None and query.message and shown and [t.track_id for t in current.playlist] != shown:
             chunks = split_html(telegram_html(message, current.playlist))
             if len(chunks) == 1:
-                await query.edit_message_text(chunks[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(current.playlist))
+                await query.edit_message_text(
+                    chunks[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(current.playlist)
+                )
             else:
                 await send(update, context, message, current.playlist)
 

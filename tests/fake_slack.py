@@ -76,7 +76,12 @@ class FakeSlack:
             ts = f"{self._ts:.6f}"
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
-            return {"ok": True, "channel": params["channel"], "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+            return {
+                "ok": True,
+                "channel": params["channel"],
+                "ts": ts,
+                "message": {"text": params.get("text"), "ts": ts},
+            }
         return {"ok": False, "error": "unknown_method"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -31,7 +31,23 @@ def utf16_len(text: str) -> int:
 class _HTMLCheck(html.parser.HTMLParser):
     """Parses Telegram HTML the strict way: only known tags, properly nested; collects the text."""
 
-    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "blockquote", "span"}
+    ALLOWED = {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "blockquote",
+        "span",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -41,12 +57,12 @@ class _HTMLCheck(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag not in self.ALLOWED:
-            self.error = self.error or f"Unsupported start tag \"{tag}\""
+            self.error = self.error or f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"Can't find end tag corresponding to start tag \"{tag}\""
+            self.error = self.error or f'Can\'t find end tag corresponding to start tag "{tag}"'
         else:
             self.stack.pop()
 
@@ -62,7 +78,7 @@ def parsed_text(text: str, parse_mode: str | None) -> tuple[str, str | None]:
     checker.feed(text)
     checker.close()
     if checker.stack and not checker.error:
-        checker.error = f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+        checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
     return "".join(checker.text), checker.error
 
 
@@ -177,8 +193,15 @@ class FakeTelegram:
         return self._next_message
 
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "PlayGenie", "username": "playgenie_test_bot",
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "PlayGenie",
+            "username": "playgenie_test_bot",
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
@@ -209,12 +232,23 @@ class FakeTelegram:
             return 200, {"ok": True, "result": list(self.updates)}
         if m == "getMe":
             return 200, {"ok": True, "result": self._bot_user()}
-        if m in {"deleteWebhook", "setWebhook", "setMyCommands", "deleteMyCommands", "answerCallbackQuery", "sendChatAction"}:
+        if m in {
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "deleteMyCommands",
+            "answerCallbackQuery",
+            "sendChatAction",
+        }:
             return 200, {"ok": True, "result": True}
         if m in {"sendMessage", "editMessageText"}:
             text, error = parsed_text(str(p.get("text", "")), p.get("parse_mode"))
             if error:
-                return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: can't parse entities: {error}"}
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": f"Bad Request: can't parse entities: {error}",
+                }
             if not text.strip():
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
             if utf16_len(text) > LIMIT:
@@ -226,7 +260,11 @@ class FakeTelegram:
             return 200, {"ok": True, "result": msg}
         if m == "sendDocument":
             if "document" not in call.files:
-                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: there is no document in the request"}
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: there is no document in the request",
+                }
             name, content = call.files["document"]
             doc = {"file_id": f"doc{len(self.calls)}", "file_unique_id": f"u{len(self.calls)}", "file_name": name,
                    "file_size": len(content)}  # fmt: skip
@@ -250,7 +288,7 @@ class FakeTelegram:
                 prefix = f"/bot{server.token}/"
                 if not self.path.startswith(prefix):
                     return self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                method = self.path[len(prefix):]
+                method = self.path[len(prefix) :]
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 params, files = _decode(self.headers.get("Content-Type", ""), body)
                 call = Call(method, params, files)

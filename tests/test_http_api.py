@@ -77,12 +77,21 @@ def test_a_dialogue_over_http(client):
 def test_feedback_and_export(client):
     first = chat(client, "fb-1", "classic rock road trip")
     track = first["playlist"][1]
-    r = client.post("/v1/feedback", json={"thread_id": "fb-1", "user_id": "alice", "track_id": track["track_id"], "liked": False})
+    r = client.post(
+        "/v1/feedback", json={"thread_id": "fb-1", "user_id": "alice", "track_id": track["track_id"], "liked": False}
+    )
     assert r.status_code == 200 and track["title"] in r.json()["message"]
     r = client.post("/v1/feedback", json={"thread_id": "fb-1", "user_id": "alice", "liked": True})
     assert r.status_code == 200 and "playlist" in r.json()["message"]
-    assert client.post("/v1/feedback", json={"thread_id": "fb-1", "user_id": "alice", "track_id": "nope", "liked": True}).status_code == 404
-    assert client.post("/v1/feedback", json={"thread_id": "fb-none", "user_id": "alice", "liked": True}).status_code == 404
+    assert (
+        client.post(
+            "/v1/feedback", json={"thread_id": "fb-1", "user_id": "alice", "track_id": "nope", "liked": True}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post("/v1/feedback", json={"thread_id": "fb-none", "user_id": "alice", "liked": True}).status_code == 404
+    )
 
     m3u = client.get("/v1/threads/fb-1/export", params={"fmt": "m3u"})
     assert m3u.status_code == 200 and m3u.text.startswith("#EXTM3U")
@@ -137,7 +146,9 @@ def test_api_key_required_when_configured(tiny_csv, tiny_pipeline, tmp_path):
 
 def test_not_ready_when_the_catalog_cannot_load(tmp_path):
     # No data file and an unreachable download URL: alive, not ready, and turns get 503, not 500.
-    settings = Settings(data=tmp_path / "missing.csv", home=tmp_path / "home", data_url="http://127.0.0.1:9/spotify_songs.csv")
+    settings = Settings(
+        data=tmp_path / "missing.csv", home=tmp_path / "home", data_url="http://127.0.0.1:9/spotify_songs.csv"
+    )
     with BackgroundServer(create_app(settings)) as server, httpx.Client(base_url=server.url, timeout=30) as c:
         assert c.get("/healthz").status_code == 200
         for _ in range(200):  # the loader runs in the background; wait for it to give up

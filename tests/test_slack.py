@@ -44,7 +44,12 @@ def post(url: str, payload: dict, *, ts: int | None = None, secret: str = SECRET
     body = urlencode({"payload": json.dumps(payload)}) if form else json.dumps(payload)
     ts = int(time.time()) if ts is None else ts
     ctype = "application/x-www-form-urlencoded" if form else "application/json"
-    hdrs = {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sign(body, ts, secret), "Content-Type": ctype, **headers}
+    hdrs = {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": sign(body, ts, secret),
+        "Content-Type": ctype,
+        **headers,
+    }
     started = time.monotonic()
     r = httpx.post(url, content=body, headers=hdrs, timeout=10)
     return r, time.monotonic() - started
@@ -76,7 +81,9 @@ def test_signatures_are_verified(slack):
 
 def test_direct_messages_are_a_conversation_acked_at_once(slack):
     url, fake, service = slack
-    dm = event("Ev1", type="message", channel_type="im", channel="D1", user="U1", text="90s hip hop for the gym", ts="100.1")
+    dm = event(
+        "Ev1", type="message", channel_type="im", channel="D1", user="U1", text="90s hip hop for the gym", ts="100.1"
+    )
     r, took = post(url, dm)
     acked_at = time.monotonic()
     assert r.status_code == 200 and took < 3.0
@@ -102,7 +109,10 @@ def test_direct_messages_are_a_conversation_acked_at_once(slack):
     assert len(service.current("slack:D1:dm").playlist) > len(playlist)
 
     # The bot's own messages and edits are not turns.
-    post(url, event("Ev3", type="message", channel_type="im", channel="D1", bot_id="B1", text="Your playlist", ts="100.3"))
+    post(
+        url,
+        event("Ev3", type="message", channel_type="im", channel="D1", bot_id="B1", text="Your playlist", ts="100.3"),
+    )
     post(url, event("Ev4", type="message", subtype="message_changed", channel_type="im", channel="D1", ts="100.4"))
     time.sleep(0.5)
     assert len(fake.of("chat.postMessage")) == 2
@@ -117,7 +127,18 @@ def test_a_slack_thread_is_a_conversation(slack):
     assert {t.artist for t in service.current("slack:C1:200.1").playlist} == {"Queen"}
 
     # A follow-up in the same Slack thread changes that conversation; another thread is another one.
-    post(url, event("EvM2", type="app_mention", channel="C1", user="U2", text="<@UBOT> also AC/DC", ts="200.5", thread_ts="200.1"))
+    post(
+        url,
+        event(
+            "EvM2",
+            type="app_mention",
+            channel="C1",
+            user="U2",
+            text="<@UBOT> also AC/DC",
+            ts="200.5",
+            thread_ts="200.1",
+        ),
+    )
     post(url, event("EvM3", type="app_mention", channel="C1", user="U3", text="<@UBOT> Drake", ts="300.1"))
     fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 3)
     artists = {t.artist for t in service.current("slack:C1:200.1").playlist}

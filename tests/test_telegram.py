@@ -15,10 +15,10 @@ import threading
 
 import httpx
 import pytest
+from fake_telegram import LIMIT, FakeTelegram, parsed_text
 
 from bots.render import split_html, utf16_len, visible
 from bots.telegram_bot import build_application
-from fake_telegram import LIMIT, FakeTelegram, parsed_text
 from tools.settings import Settings
 
 TOKEN = "123456789:AAH-test-token-never-logged"
@@ -73,7 +73,11 @@ def bot_settings(settings: Settings) -> Settings:
 
 def texts(fake: FakeTelegram, since: int = 0) -> list[str]:
     """Texts the bot delivered (parsed, as the user sees them), oldest first."""
-    return [parsed_text(c.params["text"], c.params.get("parse_mode"))[0] for c in fake.of("sendMessage")[since:] if c.status == 200]
+    return [
+        parsed_text(c.params["text"], c.params.get("parse_mode"))[0]
+        for c in fake.of("sendMessage")[since:]
+        if c.status == 200
+    ]
 
 
 def delivered(fake: FakeTelegram, method: str = "sendMessage"):
@@ -231,12 +235,24 @@ def test_webhook_mode_checks_the_secret_token(settings, service):
         port = s.getsockname()[1]
     with FakeTelegram(TOKEN) as fake:
         app = build_application(bot_settings(settings), service, base_url=fake.base_url, per_chat_per_second=20)
-        hook = dict(listen="127.0.0.1", port=port, url_path="tg", webhook_url="https://bot.example.com/tg", secret_token="s3cr3t")
+        hook = dict(
+            listen="127.0.0.1",
+            port=port,
+            url_path="tg",
+            webhook_url="https://bot.example.com/tg",
+            secret_token="s3cr3t",
+        )
         with RunningBot(app, **hook):
             set_hook = fake.wait_count("setWebhook", 1)[0]
-            assert set_hook.params["url"] == "https://bot.example.com/tg" and set_hook.params["secret_token"] == "s3cr3t"
-            update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "AC/DC",
-                      "chat": {"id": CHAT, "type": "private"}, "from": {"id": USER, "is_bot": False, "first_name": "A"}}}  # fmt: skip
+            assert (
+                set_hook.params["url"] == "https://bot.example.com/tg" and set_hook.params["secret_token"] == "s3cr3t"
+            )
+            chat = {"id": CHAT, "type": "private"}
+            sender = {"id": USER, "is_bot": False, "first_name": "A"}
+            update = {
+                "update_id": 1,
+                "message": {"message_id": 1, "date": 0, "text": "AC/DC", "chat": chat, "from": sender},
+            }
             url = f"http://127.0.0.1:{port}/tg"
             for _ in range(100):
                 try:
