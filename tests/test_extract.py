@@ -79,7 +79,8 @@ def test_a_subgenre_the_catalog_lacks_falls_back_to_its_genre(ex, tiny_catalog):
     ("late 80s", (1986, 1989)), ("mid 90s", (1993, 1996)), ("2015-2018", (2015, 2018)), ("2015 to 2018", (2015, 2018)),
     ("between 2001 and 2004", (2001, 2004)), ("2015-18", (2015, 2018)), ("after 2010", (2011, None)),
     ("since 2010", (2010, None)), ("before 2000", (None, 1999)), ("songs from 2019", (2019, 2019)),
-    ("80s and 90s", (1980, 1999)), ("after the 90s", (2000, None)),
+    ("80s and 90s", (1980, 1999)), ("after the 90s", (2000, None)), ("early 90s to mid 2000s", (1990, 2006)),
+    ("70s/90s", (1970, 1999)),
 ])  # fmt: skip
 def test_explicit_years(ex, text, expected):
     q = ex.extract(text)

@@ -146,7 +146,7 @@ _NUMBER_WORDS = {_key(k): v for k, v in vocab.NUMBER_WORDS.items()}
 
 
 @lru_cache(maxsize=4)
-def _prototype_matrix(encoder_id: int, encoder: "Encoder") -> tuple[list[str], np.ndarray]:
+def _prototype_matrix(encoder: "Encoder") -> tuple[list[str], np.ndarray]:
     """Labels and the (n_prototypes, 384) matrix of their context descriptions: one batch encode, cached."""
     labels, texts = [], []
     for label, phrases in vocab.PROTOTYPES.items():
@@ -176,7 +176,7 @@ class TagExtractor:
         self._labels: list[str] = []
         self._protos: np.ndarray | None = None
         if encoder is not None:
-            self._labels, self._protos = _prototype_matrix(id(encoder), encoder)
+            self._labels, self._protos = _prototype_matrix(encoder)
 
     # ----- artists -------------------------------------------------------------------------------
     def _build_artists(self) -> None:
@@ -285,6 +285,7 @@ class TagExtractor:
         query = self._assemble(text, toks, matches, unsupported)
         if self._protos is not None and query.free_text:
             self._implicit(query, text, query_vector)
+        log.debug("extracted %r -> %s", text[:80], query.describe())
         return query
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
@@ -521,7 +522,8 @@ class TagExtractor:
         q: dict[str, list[Tag]] = {k: [] for k in ("genres", "subgenres", "moods", "activities", "artists",
                                                     "exclude_genres", "exclude_subgenres", "exclude_artists",
                                                     "exclude_moods")}  # fmt: skip
-        years: list[tuple[int | None, int | None, bool, float, str]] = []
+        years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
+        last_years_end = -1
         features: dict[str, FeatureBound] = {}
         popularity: str | None = None
         length: int | None = None
@@ -570,13 +572,16 @@ class TagExtractor:
                 if not m.negated:
                     lo, hi = {"recent": (self.max_year - 2, None), "old": (None, self.max_year - 10),
                               "oldies": (None, self.max_year - 30)}[str(m.value)]  # fmt: skip
-                    years.append((lo, hi, False, 0.6, src(m)))
+                    years.append((lo, hi, False, 0.6, src(m), False))
             elif m.kind == "years":
                 lo, hi = m.value  # type: ignore[misc]
                 if m.negated and lo is not None and hi is not None:
                     unsupported.append(f"excluding years ({src(m)})")
                     continue
-                years.append((lo, hi, True, 1.0, src(m)))
+                # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
+                gap = {t.text for t in toks[last_years_end : m.start]} if last_years_end >= 0 else {"?"}
+                years.append((lo, hi, True, 1.0, src(m), gap <= _YEAR_JOINERS))
+                last_years_end = m.end
             elif m.kind == "length":
                 v = int(m.value)  # type: ignore[arg-type]
                 if v > MAX_LENGTH:
@@ -633,24 +638,25 @@ class TagExtractor:
                       "not_high": dict(max=round(hi_q, 3)), "not_low": dict(min=round(lo_q, 3))}[way]  # fmt: skip
         return FeatureBound(feature=feat, explicit=True, confidence=m.confidence, **bounds)
 
-    def _years(self, spans: list[tuple[int | None, int | None, bool, float, str]], unsupported: list[str]) -> YearRange | None:
-        """One year range: explicit beats inferred; adjacent ranges join; far-apart ones are a contradiction."""
+    def _years(self, spans: list[tuple[int | None, int | None, bool, float, str, bool]],
+               unsupported: list[str]) -> YearRange | None:  # fmt: skip
+        """One year range: explicit beats inferred; adjacent or joined ranges merge; far-apart ones contradict."""
         explicit = [s for s in spans if s[2]] or spans
         if not explicit:
             return None
         valid = []
-        for lo, hi, exp, conf, src in explicit:
+        for lo, hi, exp, conf, src, joined in explicit:
             if (lo is not None and not 1900 <= lo <= 2100) or (hi is not None and not 1900 <= hi <= 2100):
                 unsupported.append(f"years outside 1900-2100 ({src})")
                 continue
-            valid.append((lo, hi, exp, conf, src))
+            valid.append((lo, hi, exp, conf, src, joined))
         if not valid:
             return None
-        lo, hi, exp, conf, src = valid[0]
-        for lo2, hi2, _, _, src2 in valid[1:]:
+        lo, hi, exp, conf, src, _ = valid[0]
+        for lo2, hi2, _, _, src2, joined in valid[1:]:
             a_lo, a_hi = lo if lo is not None else -10**6, hi if hi is not None else 10**6
             b_lo, b_hi = lo2 if lo2 is not None else -10**6, hi2 if hi2 is not None else 10**6
-            if b_lo <= a_hi + 1 and a_lo <= b_hi + 1:
+            if joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1):
                 lo = None if lo is None or lo2 is None else min(lo, lo2)
                 hi = None if hi is None or hi2 is None else max(hi, hi2)
                 src = f"{src}, {src2}"
@@ -700,6 +706,7 @@ class TagExtractor:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 
 
