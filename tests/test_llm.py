@@ -83,6 +83,24 @@ def test_dead_endpoint_extractor_falls_back_to_offline(tiny_csv, tmp_path, tiny_
     assert "127.0.0.1" not in ex.last_note  # notes carry no endpoint details
 
 
+def test_a_web_server_that_is_no_llm_gives_none(tiny_csv, tmp_path, tiny_catalog, offline):
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)  # answers POST with 501
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        s = Settings(data=tiny_csv, home=tmp_path, llm_base_url=f"http://127.0.0.1:{server.server_port}/v1")
+        client = LLMClient(s)
+        assert client.complete_json("sys", "user", LLMQuery) is None
+        assert "HTTP 501" in client.last_error
+        ex = build_extractor(s, tiny_catalog)
+        assert ex.extract("no rap") == offline.extract("no rap")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # ----- merging a model's answer -----------------------------------------------------------------
 @pytest.fixture
 def llm_ex(tiny_csv, tmp_path, tiny_catalog, offline) -> LLMTagExtractor:

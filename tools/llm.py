@@ -93,8 +93,11 @@ class LLMClient:
                 else:
                     raise
         except Exception as exc:  # noqa: BLE001 - never raise out of the client
-            self.last_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            # the error's type and status only: a provider's message may echo part of the key
+            status = getattr(exc, "status_code", None)
+            self.last_error = type(exc).__name__ + (f" (HTTP {status})" if status else "")
             log.warning("LLM call failed after %.2fs: %s", time.perf_counter() - started, self.last_error)
+            log.debug("LLM error detail: %s", str(exc)[:300])
             return None
         try:
             content = resp.choices[0].message.content or ""
