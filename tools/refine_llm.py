@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from tools.catalog import Catalog, fold
 from tools.refine import (
@@ -52,9 +52,28 @@ Answer with JSON only, in this form: {{"track_ids": ["t3", "t1", "t7"]}}"""
 
 
 class LLMPicks(BaseModel):
-    """The model's answer: candidate ids in playlist order."""
+    """The model's answer: candidate ids in playlist order.
+
+    Small models write ids loosely (``3``, ``"3"``, ``{"id": "t3"}``); those are read as ``t3``.
+    Anything else becomes an id that matches no candidate, and is dropped later.
+    """
 
     track_ids: list[str] = Field(default_factory=list, max_length=4 * MAX_LENGTH)
+
+    @field_validator("track_ids", mode="before")
+    @classmethod
+    def _loose_ids(cls, v: Any) -> list[str]:
+        if not isinstance(v, list):
+            raise ValueError("track_ids must be a list")
+        out = []
+        for x in v:
+            if isinstance(x, dict):
+                x = x.get("id", "")
+            if isinstance(x, bool):
+                x = ""
+            x = str(x).strip()
+            out.append(f"t{x}" if x.isdigit() else x)
+        return out
 
 
 class LLMRefiner:
@@ -91,7 +110,8 @@ class LLMRefiner:
                 "id": f"t{k}", "title": t.title, "artist": t.artist, "year": t.year, "genre": "/".join(t.genres[:2]),
                 "energy": round(t.energy, 2), "tempo": round(t.tempo), "score": round(score_of(c), 3),
             })  # fmt: skip
-        return json.dumps({"request": query.text or query.describe(), "length": n, "candidates": rows}, ensure_ascii=False)
+        payload = {"request": query.text or query.describe(), "length": n, "candidates": rows}
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))  # compact: fewer tokens
 
     def refine(
         self,
