@@ -74,6 +74,13 @@ _BIT = re.compile(r"\b(a (little )?bit|a little|slightly|a touch|somewhat|little
 _LOT = re.compile(r"\b(much|way|a lot|lots|really|far|very|super)\b")
 
 
+_FILLER = set(
+    "a bit little lot make it the playlist please can you slightly much way more less and but still even some somewhat "
+    "touch very really be should could i want something go get mix songs tracks music too so just now kinda lets let's "
+    "vibe vibes turn up down far super tad".split()
+)
+
+
 @dataclass
 class Plan:
     """What the brain decided: tool calls to run, or a question/reply that changes nothing."""
@@ -158,6 +165,10 @@ def positions(text: str, titles: Sequence[str], artists: Sequence[str] = ()) -> 
     a title or an artist in the playlist); None when it names none. Positions may be out of range."""
     t = fold(text)
     n = len(titles)
+    # An exact title wins over ordinals inside it ("The Last Time", "First Class").
+    exact = [(len(k), i) for i, k in enumerate(fold(x) for x in titles) if len(k) >= 4 and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t)]
+    if exact:
+        return [max(exact)[1] + 1]
     m = re.search(r"\b(?:the )?last " + _NUM + r"\b", t)
     if m:
         k = _num(m.group(1))
@@ -236,7 +247,8 @@ def _intersect(ranges: list[tuple[int | None, int | None]]) -> tuple[int | None,
 
 
 def _strip_filler(span: str) -> str:
-    span = re.sub(r"\b(please|pls|thanks|thank you|anymore|any more|in there|in it|at all|from now on|ever again|again|songs?|tracks?|music|stuff)\b", " ", span)
+    span = re.sub(r"\b(please|pls|thanks|thank you|anymore|any more|either|too|as well|in there|in it|at all|from now on|"
+                  r"ever again|again|songs?|tracks?|music|stuff)\b", " ", span)
     span = re.sub(r"^\s*(more|any|the|some)\s+", " ", span)
     return " ".join(span.split()).strip(" .,!?")
 
@@ -403,19 +415,23 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
     # --- relative audio changes --------------------------------------------------------------
     rel = _RELATIVE_RE.findall(t)
     neg = re.search(r"\bless (upbeat|energetic|energy|intense|danceable|acoustic|fast|happy|sad)\b", t)
-    if rel or neg:
-        if not has:
-            pass  # before any playlist, "upbeat rock" is a new request
-        else:
-            amount = _amount(t)
-            adj: dict[str, int] = {}
-            for phrase in rel:
-                for feature, direction in RELATIVE[phrase]:
-                    adj[feature] = direction
-            if neg and neg.group(1) in ("happy", "sad"):
-                adj["valence"] = -1 if neg.group(1) == "happy" else 1
-            acts = [call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in adj.items()]
-            return Plan(acts)
+    stripped = _RELATIVE_RE.sub(" ", t)
+    if neg:
+        stripped = stripped.replace(neg.group(0), " ")
+    # Relative only when nothing else is said: "upbeat latin pop from the 2010s" is a new request.
+    only_relative = not [x for x in re.findall(r"[a-z0-9&']+", stripped) if x not in _FILLER]
+    if (rel or neg) and has and only_relative:
+        amount = _amount(t)
+        adj: dict[str, int] = {}
+        for phrase in rel:
+            for feature, direction in RELATIVE[phrase]:
+                adj[feature] = direction
+        if neg:
+            feature, direction = {"happy": ("valence", -1), "sad": ("valence", 1), "fast": ("tempo", -1),
+                                  "danceable": ("danceability", -1), "acoustic": ("acousticness", -1)}.get(
+                neg.group(1), ("energy", -1))  # fmt: skip
+            adj[feature] = direction
+        return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in adj.items()])
 
     # --- grow ------------------------------------------------------------------------------
     if has and re.search(r"\b(\d+|" + "|".join(_NUMBERS) + r")\s+more\b|\bmore like (these|this|that|them)\b|\badd (some )?more\b|"

@@ -85,20 +85,24 @@ class Work:
             )
         return q
 
-    def allowed(self, track: Track, query: PlaylistQuery | None = None) -> bool:
-        """Every hard constraint: the refiner's check, the blocklist, skipped tracks, and 'only' genres/moods."""
+    def checker(self, query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
+        """A test of every hard constraint: the refiner's check, the blocklist, skipped tracks, 'only' genres/moods."""
         q = self.effective_query(query)
-        if violations(track, q):
-            return False
-        if track.track_id in self.memory.blocked_tracks or track.track_id in self.memory.skipped:
-            return False
-        only_g = [t.value for t in q.genres + q.subgenres if (t.source or "").startswith("only")]
-        if only_g and not set(only_g) & set(track.genres + track.subgenres):
-            return False
-        only_m = [t.value for t in q.moods if (t.source or "").startswith("only")]
-        if only_m and not set(only_m) & set(track.moods):
-            return False
-        return True
+        banned = set(self.memory.blocked_tracks) | set(self.memory.skipped)
+        only_g = {t.value for t in q.genres + q.subgenres if (t.source or "").startswith("only")}
+        only_m = {t.value for t in q.moods if (t.source or "").startswith("only")}
+
+        def ok(track: Track) -> bool:
+            if track.track_id in banned or violations(track, q):
+                return False
+            if only_g and not only_g & set(track.genres + track.subgenres):
+                return False
+            return not (only_m and not only_m & set(track.moods))
+
+        return ok
+
+    def allowed(self, track: Track, query: PlaylistQuery | None = None) -> bool:
+        return self.checker(query)(track)
 
     def fetch(self, k: int, query: PlaylistQuery | None = None, keep: list[dict] | None = None,
               good: Callable[[Track], bool] | None = None) -> list[dict[str, Any]]:
@@ -106,6 +110,7 @@ class Work:
         if k <= 0:
             return []
         q = self.effective_query(query)
+        ok = self.checker(query)
         keep = self.playlist if keep is None else keep
         seen_ids = {p["track_id"] for p in keep}
         seen_songs = {song_key(p["title"], p["artist"]) for p in keep}
@@ -121,7 +126,7 @@ class Work:
             for item in result.playlist:
                 tr = self.catalog.get(item.track_id)
                 key = song_key(item.title, item.artist)
-                if tr is None or item.track_id in seen_ids or key in seen_songs or not self.allowed(tr, query):
+                if tr is None or item.track_id in seen_ids or key in seen_songs or not ok(tr):
                     continue
                 if good is not None and not good(tr):
                     continue
@@ -141,7 +146,8 @@ class Work:
     def rebuild(self, reason: str) -> None:
         """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
         n = len(self.playlist) or self.query.length or self.default_length
-        slots: list[dict[str, Any] | None] = [p if self.allowed(self.track(p)) else None for p in self.playlist]
+        ok = self.checker()
+        slots: list[dict[str, Any] | None] = [p if ok(self.track(p)) else None for p in self.playlist]
         kept = [p for p in slots if p is not None]
         new = self.fetch(n - len(kept), keep=kept)
         for p in new:
@@ -165,7 +171,8 @@ class Work:
         def good(tr: Track) -> bool:
             return all(sign * (float(getattr(tr, f)) - cur) >= 0 for f, (sign, cur) in moves.items())
 
-        kept = [p for p in self.playlist if good(self.track(p)) and self.allowed(self.track(p))]
+        ok = self.checker()
+        kept = [p for p in self.playlist if good(self.track(p)) and ok(self.track(p))]
         new = self.fetch(n - len(kept), keep=kept, good=good)
         if not new:  # no track moves every feature: accept ones that move them on balance
             new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
@@ -176,7 +183,7 @@ class Work:
             p["reason"] = "; ".join(filter(None, [", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items()),
                                                   p.get("reason", "")]))  # fmt: skip
         kept_ids = {p["track_id"] for p in kept}
-        rest = sorted((p for p in self.playlist if p["track_id"] not in kept_ids and self.allowed(self.track(p))),
+        rest = sorted((p for p in self.playlist if p["track_id"] not in kept_ids and ok(self.track(p))),
                       key=lambda p: -gain(self.track(p)))  # fmt: skip
         # New tracks first, then the old ones that move least the wrong way, into the freed places.
         fill = iter(new + rest[: max(0, n - len(kept) - len(new))])
@@ -284,6 +291,9 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
         q.length = length
     if q.is_empty():
         raise ToolError("I couldn't find anything to go on in that. Name a genre, mood, era, artist or activity.")
+    blocked = {fold(t.value) for t in w.effective_query(q).exclude_artists}
+    skipped = [t.value for t in q.artists if fold(t.value) in blocked]
+    q.artists = [t for t in q.artists if fold(t.value) not in blocked]  # "like Drake" from someone who blocked Drake
     w.query = q
     w.playlist = []
     w.playlist = w.fetch(q.length or (w.default_length if not q.duration_min else MAX_LENGTH), keep=[])
@@ -291,7 +301,8 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
         w.playlist = _fit_minutes(w.playlist, q.duration_min)
     if not w.playlist:
         raise ToolError(f"Nothing in the catalog fits \"{q.describe()}\" with your blocklist. Try something broader.")
-    return f"new playlist for {q.describe()}"
+    note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
+    return f"new playlist for {q.describe()}{note}"
 
 
 def extract_tags(w: Work, text: str) -> str:
@@ -545,9 +556,10 @@ def more(w: Work, count: int = 10) -> str:
             ids = _continue(w, count * 3)
             seen_ids = {p["track_id"] for p in w.playlist}
             seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
+            ok = w.checker()
             for tid in ids:
                 tr = w.catalog.get(tid)
-                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not w.allowed(tr):
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr):
                     continue
                 new.append(item_from(tr, reason="continues the playlist (VAE)").model_dump())
                 seen_ids.add(tid)
