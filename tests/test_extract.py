@@ -132,6 +132,16 @@ def test_too_long_is_capped_and_said(ex):
 def test_a_year_is_not_a_length(ex):
     q = ex.extract("pop from 2016")
     assert q.length is None and years(q) == (2016, 2016)
+    q = ex.extract("2020 hits")
+    assert q.length is None and years(q) == (2020, 2020) and q.popularity == "popular"
+    q = ex.extract("Pop Latino 2019 - Mix Canciones")
+    assert q.length is None and years(q) == (2019, 2019)
+
+
+@pytest.mark.parametrize("text,genre", [("reggeaton", "reggaeton"), ("electrohouse", "edm"), ("classicrock", "classic rock")])
+def test_genre_typos_and_squashed_spellings(ex, text, genre):
+    q = ex.extract(text)
+    assert genre in values(q.genres) + values(q.subgenres)
 
 
 # ----- moods, activities, directions, popularity ------------------------------------------------

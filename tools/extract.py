@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA  # edit distance where a swap of two letters counts once
 
 from tools import vocab
 from tools.catalog import Catalog, fold
@@ -104,6 +104,9 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
 
     for p, gs in vocab.GENRE_PHRASES.items():
         add(p, "genre", gs)
+        squashed = "".join(_key(p))
+        if len(_key(p)) > 1 and squashed.isalpha() and (squashed,) not in table:
+            add(squashed, "genre", gs)  # "electrohouse", "deephouse", "classicrock"
     for p, m in vocab.MOOD_PHRASES.items():
         add(p, "mood", m)
     for p, a in vocab.ACTIVITY_PHRASES.items():
@@ -257,7 +260,7 @@ class TagExtractor:
             choices = self._fuzzy.get(length)
             if not choices:
                 continue
-            for cand, d, _ in process.extract(text, self._fuzzy_lists[length], scorer=Levenshtein.distance,
+            for cand, d, _ in process.extract(text, self._fuzzy_lists[length], scorer=OSA.distance,
                                                score_cutoff=max_d, limit=5):  # fmt: skip
                 name, count = choices[cand]
                 if cand[0] != text[0]:  # typos keep the first letter
@@ -354,7 +357,7 @@ class TagExtractor:
                 i += 1
                 continue
             # "after 2010", "before 2000", "since 2015", single years
-            if y is not None and not _followed_by_track_noun(texts, i + 1):
+            if y is not None and not (i + 1 < n and texts[i + 1] in _COUNT_NOUNS):
                 prev = texts[i - 1] if i else ""
                 prev2 = " ".join(texts[max(0, i - 2) : i])
                 start = i
@@ -416,7 +419,7 @@ class TagExtractor:
                     else:
                         out.append(_Match("length", int(v), i, k))
                         mark(i, k)
-                        if texts[noun] in ("songs", "tracks", "song", "track", "tunes", "canciones", "temas"):
+                        if texts[noun] in _COUNT_NOUNS:
                             mark(noun, noun + 1)
                     i = k
                     continue
@@ -461,7 +464,7 @@ class TagExtractor:
             tries += 1
             if tries > MAX_FUZZY_WORDS:
                 break
-            near = process.extractOne(w, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=1)
+            near = process.extractOne(w, self._vocab_list, scorer=OSA.distance, score_cutoff=1 if len(w) < 8 else 2)
             if near:
                 for kind, value in _PHRASES[self._vocab_words[near[0]]]:
                     out.append(_Match(kind, value, i, i + 1, confidence=0.8))
@@ -733,6 +736,7 @@ def _decade(t: str) -> int | None:
     return (2000 if d <= 2 else 1900) + d * 10
 
 
+_COUNT_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas"})
 _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
                           "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip
 
