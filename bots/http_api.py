@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.schema import PlaylistItem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -49,12 +48,27 @@ class ChatRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the user said.")
 
 
+class Track(BaseModel):
+    """One track of a playlist, with why it is there (the fields of ``playgenie chat --json``)."""
+
+    track_id: str
+    title: str
+    artist: str
+    year: int | None
+    genres: list[str]
+    moods: list[str]
+    energy: float
+    valence: float
+    tempo: float
+    reason: str
+
+
 class ChatResponse(BaseModel):
     """The turn's answer: same fields as `playgenie chat --json`."""
 
     thread_id: str
     reply: str
-    playlist: list[PlaylistItem]
+    playlist: list[Track]
     query: dict[str, Any]
     changed: str = ""
 
@@ -64,7 +78,7 @@ class ThreadResponse(BaseModel):
 
     thread_id: str
     reply: str
-    playlist: list[PlaylistItem]
+    playlist: list[Track]
     query: dict[str, Any]
 
 
@@ -158,7 +172,7 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
     from fastapi.responses import JSONResponse
     from fastapi.security import APIKeyHeader
 
-    from bots.render import item_json
+    from bots.terminal_chat import as_json  # one JSON shape for the CLI's one-turn mode and the API
 
     state: dict[str, Any] = {"service": service, "error": None, "owned": service is None}
 
@@ -207,15 +221,6 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         if state["service"] is None:
             raise HTTPException(status_code=503, detail=state["error"] or "still loading the catalog and index")
         return state["service"]
-
-    def as_json(result: Any) -> dict[str, Any]:
-        return {
-            "thread_id": result.thread_id,
-            "reply": result.reply,
-            "playlist": [item_json(t) for t in result.playlist],
-            "query": result.query or {},
-            "changed": getattr(result, "changed", "") or "",
-        }
 
     guarded = [Depends(require_key)]
 

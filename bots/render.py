@@ -107,11 +107,6 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [c for c in chunks if visible(c).strip()]
 
 
-def item_json(item: PlaylistItem) -> dict[str, Any]:
-    """A playlist item as the JSON the CLI and the HTTP API return."""
-    return item.model_dump(mode="json")
-
-
 def slack_blocks(
     reply: str, items: Sequence[PlaylistItem], *, feedback_value: str | None = None
 ) -> list[dict[str, Any]]:

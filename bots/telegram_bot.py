@@ -70,7 +70,6 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     from agent.service import ChatService
 
     if not settings.telegram_token:
-        log.error("PLAYGENIE_TELEGRAM_TOKEN is not set")
         print("playgenie telegram: set PLAYGENIE_TELEGRAM_TOKEN to the bot's token from @BotFather.")
         return 2
     service = ChatService(settings)

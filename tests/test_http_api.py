@@ -53,7 +53,7 @@ def test_a_dialogue_over_http(client):
     assert first["thread_id"] == "dlg-1" and first["playlist"], first["reply"]
     assert all("rap" in t["genres"] for t in first["playlist"])
     keys = {"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "tempo", "reason"}
-    assert keys <= set(first["playlist"][0])
+    assert set(first["playlist"][0]) == keys  # exactly the fields of `playgenie chat --json`
     assert first["query"]["genres"], first["query"]
 
     artist = first["playlist"][0]["artist"]
