@@ -294,3 +294,17 @@ def test_eval_refuses_bad_input(capsys, settings, tmp_path):
     ids = save_test_ids(tmp_path / "ids.txt", ["no-such-playlist"])
     code, _ = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json")
     assert code == 2
+
+
+@pytest.mark.slow
+def test_default_split_of_the_real_data_is_stratified_and_leak_free(real_settings):
+    from evals.text2playlist import prepare_split
+
+    split = prepare_split(real_settings, real_settings.data)
+    genres = pd.Series([split.truth[p].genre for p in split.test_ids]).value_counts()
+    assert len(genres) == 6 and genres.min() >= 9 and genres.max() <= 11  # ~15% of ~67 playlists per genre
+    assert not set(split.catalog.playlists) & set(split.test_ids)
+    test_tracks = {t for p in split.truth.values() for t in p.track_ids}
+    train_tracks = {t for p in split.catalog.playlists.values() for t in p.track_ids}
+    only_test = test_tracks - train_tracks
+    assert only_test and all(split.catalog[t].genres_inferred or not split.catalog[t].genres for t in only_test if t in split.catalog.index)
