@@ -133,7 +133,8 @@ def make_rate_limiter(per_chat_per_second: float = 1.0, max_retries: int = 5):
                 chat = int(chat_id) if chat_id is not None else None
             except (TypeError, ValueError):
                 chat = None
-            if chat is None or chat < 0 or not per_chat_per_second:  # groups are paced by the parent
+            paced = endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint != "sendChatAction"
+            if chat is None or chat < 0 or not paced or not per_chat_per_second:  # groups: the parent paces them
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             if len(self._chats) > 4096:
                 self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(v.max_rate)}
@@ -167,17 +168,6 @@ def keyboard(items: Sequence["PlaylistItem"]) -> "InlineKeyboardMarkup | None":
     if row:
         rows.append(row)
     return InlineKeyboardMarkup(rows)
-
-
-def _shown_ids(markup: Any) -> list[str]:
-    """Track ids a message's keyboard carries, in order: what that message shows."""
-    ids: list[str] = []
-    for row in getattr(markup, "inline_keyboard", ()) or ():
-        for button in row:
-            data = button.callback_data or ""
-            if data.startswith("fb:u:") and data != "fb:u:*":
-                ids.append(data[5:])
-    return ids
 
 
 # ---- the application -------------------------------------------------------------------------
@@ -300,18 +290,7 @@ def build_application(
         thread_id, user_id = ids(update)
         liked, track = parts[1] == "u", (None if parts[2] == "*" else parts[2])
         message = await asyncio.to_thread(service.feedback, user_id, thread_id, track, liked)
-        await query.answer(message[:200])
-        # Feedback may reshape the playlist (a thumbs-down drops the track); show the new one in place.
-        current = await asyncio.to_thread(service.current, thread_id)
-        shown = _shown_ids(query.message.reply_markup if query.message else None)
-        if current is not None and query.message and shown and [t.track_id for t in current.playlist] != shown:
-            chunks = split_html(telegram_html(message, current.playlist))
-            if len(chunks) == 1:
-                await query.edit_message_text(
-                    chunks[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(current.playlist)
-                )
-            else:
-                await send(update, context, message, current.playlist)
+        await query.answer(message[:200])  # a toast for the presser; the playlist message stays as it is
 
     async def on_error(update: object, context: "ContextTypes.DEFAULT_TYPE") -> None:
         from telegram import Update as TgUpdate

@@ -91,6 +91,7 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field -> (filename, content)
     status: int = 0  # the HTTP status the server answered with
     result: Any = None  # what the server returned (a Message for sends)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class FakeTelegram:

@@ -178,6 +178,21 @@ def test_two_chats_never_mix(settings, service):
         assert len(by_chat[1]) == 2 and "more" in by_chat[1][1].lower()  # in order within the chat
 
 
+def test_sends_are_paced_per_chat(settings, service):
+    """About one message a second per chat (Telegram's limit); other chats do not wait behind it."""
+    with FakeTelegram(TOKEN) as fake:
+        app = build_application(bot_settings(settings), service, base_url=fake.base_url)  # default pace: 1/s
+        with RunningBot(app):
+            for _ in range(3):
+                fake.send_text(1, 11, "/help")
+            fake.send_text(2, 22, "/help")
+            fake.wait_for(lambda: len(delivered(fake)) >= 4)
+        times = {chat: [c.at for c in delivered(fake) if int(c.params["chat_id"]) == chat] for chat in (1, 2)}
+        gaps = [b - a for a, b in zip(times[1], times[1][1:])]
+        assert len(times[1]) == 3 and all(g >= 0.8 for g in gaps), gaps
+        assert times[2][0] - times[1][0] < 0.8  # chat 2 was not queued behind chat 1
+
+
 def test_errors_are_logged_and_told_plainly(settings, tiny_pipeline, caplog):
     from agent.service import ChatService
 
