@@ -176,6 +176,9 @@ def test_tempo_and_energy_directions(ex):
     mellow = ex.extract("mellow").feature("energy")
     assert high.min > mellow.max
     assert ex.extract("128 bpm").feature("tempo").target == 128
+    floor = ex.extract("at least 130 bpm")
+    assert floor.feature("tempo").min == 130 and floor.feature("tempo").max is None and floor.free_text == ""
+    assert ex.extract("under 100 bpm").feature("tempo").max == 100
 
 
 def test_popularity(ex):
@@ -210,6 +213,18 @@ def test_negation_scope_stops_where_it_should(ex):
     assert values(q.genres) == ["rock"] and values(q.exclude_subgenres) == ["classic rock"]
     q = ex.extract("without Drake and Eminem")
     assert values(q.exclude_artists) == ["Drake", "Eminem"]
+
+
+def test_contractions_negate(ex):
+    q = ex.extract("songs from the 2000s that aren't rap")
+    assert values(q.exclude_genres) == ["rap"] and q.genres == []
+    assert values(ex.extract("I don't want rock").exclude_genres) == ["rock"]
+
+
+def test_genres_the_catalog_lacks_are_reported(ex):
+    q = ex.extract("jazz for dinner")
+    assert any(u.startswith("jazz: not a genre of this catalog") for u in q.unsupported)
+    assert ex.extract("no country, no rap").unsupported == []  # excluding what is absent needs no note
 
 
 def test_no_slow_songs_flips_the_direction(ex):

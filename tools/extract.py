@@ -123,6 +123,8 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         add(p, "relative_years", "oldies")
     for p in vocab.EXPLICIT_CONTENT:
         add(p, "content", p)
+    for p in vocab.OTHER_GENRES:
+        add(p, "other_genre", p)
     directions = {
         ("tempo", "high"): ("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "rapido",
                             "rapida", "rapidas", "rapidos"),
@@ -408,8 +410,12 @@ class TagExtractor:
                     i = k + 1
                     continue
                 if unit == "bpm" and _DIGITS.match(texts[i]):
-                    out.append(_Match("feature", ("tempo", v), i, k + 1))
-                    mark(i, k + 1)
+                    # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
+                    before = " ".join(texts[max(0, i - 2) : i])
+                    cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
+                    start = i - len(cue[0].split()) if cue else i
+                    out.append(_Match("feature", ("tempo", (cue[1] if cue else "target", v)), start, k + 1))
+                    mark(start, k + 1)
                     i = k + 1
                     continue
                 noun = _followed_by_track_noun(texts, k)
@@ -597,6 +603,8 @@ class TagExtractor:
                     unsupported.append(f"a listening time of {src(m)} (at most 24 hours)")
                 else:
                     duration = duration or v
+            elif m.kind == "other_genre" and not m.negated:
+                unsupported.append(f"{src(m)}: not a genre of this catalog ({', '.join(sorted(self.genres))})")
             elif m.kind == "content":
                 unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
 
@@ -625,9 +633,13 @@ class TagExtractor:
 
     def _feature(self, m: _Match) -> FeatureBound | None:
         feat, way = m.value  # type: ignore[misc]
-        if isinstance(way, float):  # "128 bpm"
-            bpm = min(220.0, max(40.0, way))
-            return FeatureBound(feature="tempo", target=bpm, min=max(40.0, bpm - 8), max=min(220.0, bpm + 8), source=None)
+        if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
+            bound, bpm = way[0], min(220.0, max(40.0, way[1]))
+            if bound == "min":
+                return FeatureBound(feature="tempo", min=bpm)
+            if bound == "max":
+                return FeatureBound(feature="tempo", max=bpm)
+            return FeatureBound(feature="tempo", target=bpm, min=max(40.0, bpm - 8), max=min(220.0, bpm + 8))
         if m.negated:
             way = {"high": "not_high", "low": "not_low", "not_high": "high", "not_low": "low"}[way]
         if feat == "tempo":
@@ -736,6 +748,8 @@ def _decade(t: str) -> int | None:
     return (2000 if d <= 2 else 1900) + d * 10
 
 
+_BPM_BOUNDS = ((("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),
+               (("at most", "under", "below", "less than", "max", "maximum", "slower than", "up to"), "max"))
 _COUNT_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas"})
 _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
                           "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip

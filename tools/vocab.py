@@ -60,12 +60,16 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "metal": ("rock", "hard rock"), "heavy metal": ("rock", "hard rock"), "glam metal": ("rock", "hard rock"),
 }  # fmt: skip
 
+# Genres people ask for that this catalog does not have: said so, and left to similarity search.
+OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
+                "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
     "chillin": "chill", "relax": "chill", "relaxing": "chill", "relaxed": "chill", "laid back": "chill",
     "lofi": "chill", "lo fi": "chill", "easy listening": "chill", "tranquilo": "chill", "tranquila": "chill",
     "happy": "happy", "upbeat": "happy", "feel good": "happy", "feelgood": "happy", "cheerful": "happy",
-    "joyful": "happy", "positive": "happy", "good vibes": "happy", "uplifting": "happy", "feliz": "happy",
+    "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy", "feliz": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
     "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "ballads": "romantic", "power ballads": "romantic",
@@ -96,7 +100,7 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "party": "party", "parties": "party", "partying": "party", "fiesta": "party", "pregame": "party",
     "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
     "driving": "driving", "drive": "driving", "road trip": "driving", "roadtrip": "driving", "car": "driving",
-    "dinner": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
+    "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "commute": "commute", "commuting": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel",
@@ -146,7 +150,7 @@ OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less 
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
 
 # Relative time words: inferred, not explicit, since they name no year.
-RECENT_PHRASES = ("recent", "new", "newest", "latest", "current", "fresh", "modern", "this year", "nowadays",
+RECENT_PHRASES = ("recent", "new", "newer", "newest", "latest", "current", "fresh", "modern", "this year", "nowadays",
                   "todays", "today's", "brand new", "nuevo", "nuevos", "nuevas", "actual", "actuales")  # fmt: skip
 OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old", "older", "classics", "classic",
                "antiguo", "antiguos", "antiguas", "viejo", "viejos", "viejas", "viejito", "viejitos", "viejitas",
@@ -168,7 +172,8 @@ NUMBER_WORDS: dict[str, int] = {
 # Words that open an exclusion, and words that close one.
 NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "but no",
                  "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't", "hate", "nor",
-                 "other than", "apart from", "instead of", "no more", "less")  # fmt: skip
+                 "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt", "werent",
+                 "not into", "cant stand", "doesnt", "dont want", "no need for")  # fmt: skip
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
                           "then", "also", "plus", "for", "to", "that", "which"})  # fmt: skip
 # Words between a negation and what it negates ("no more rap", "without any Drake").
