@@ -5,7 +5,9 @@ Usage:
         playgenie slack --host 0.0.0.0 --port 3000      # Request URL: https://<host>/slack/events
 
 It answers direct messages and @mentions. A Slack thread is one conversation
-(``slack:<channel>:<thread ts>``); top-level direct messages share one conversation per DM.
+(``slack:<channel>:<thread ts>``): once PlayGenie answers in a thread, replies there need no
+mention (with the ``message.channels`` event subscribed). Top-level direct messages share one
+conversation per DM.
 Bolt acknowledges every event at once and runs the turn afterwards in its worker threads, so
 Slack always gets its answer within 3 seconds; an event Slack redelivers (same ``event_id``) is
 handled once; requests with a bad or stale signature are refused with 401.
@@ -120,10 +122,16 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
         answer(event, say)
 
     @app.event("message")
-    def on_message(event: dict[str, Any], say: Any) -> None:
-        # Only direct messages from people; edits, joins and bots' own messages carry a subtype or bot_id.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    def on_message(event: dict[str, Any], say: Any, context: Any) -> None:
+        # Only people's messages: edits, joins and bots' own messages carry a subtype or bot_id.
+        if event.get("subtype") or event.get("bot_id"):
             return
+        if event.get("channel_type") != "im":
+            # In a channel, a reply in a thread PlayGenie is already talking in continues that conversation
+            # without a mention; a message that mentions it arrives as app_mention too and is answered there.
+            mentioned = f"<@{context.bot_user_id}>" in (event.get("text") or "")
+            if not event.get("thread_ts") or mentioned or service.current(thread_of(event)[0]) is None:
+                return
         answer(event, say)
 
     def on_feedback(liked: bool) -> Any:

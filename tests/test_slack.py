@@ -147,6 +147,18 @@ def test_a_slack_thread_is_a_conversation(slack):
     replies = {c.params["thread_ts"]: c for c in fake.of("chat.postMessage")[1:]}
     assert set(replies) == {"200.1", "300.1"} and "Drake" in blocks_text(replies["300.1"])
 
+    # In a thread PlayGenie is part of, a plain reply (no mention) continues the conversation...
+    before = len(service.current("slack:C1:200.1").playlist)
+    plain = dict(type="message", channel_type="channel", channel="C1", user="U2", ts="200.7", thread_ts="200.1")
+    post(url, event("EvP1", **plain, text="add 2 more"))
+    fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 4)
+    assert len(service.current("slack:C1:200.1").playlist) > before
+    # ...while chatter in other threads and mentions (answered as app_mention) are not turns here.
+    post(url, event("EvP2", **{**plain, "thread_ts": "999.1", "ts": "999.2"}, text="lunch?"))
+    post(url, event("EvP3", **{**plain, "ts": "200.8"}, text="<@UBOT> add 2 more"))
+    time.sleep(0.5)
+    assert len(fake.of("chat.postMessage")) == 4
+
     # The thumbs buttons under a playlist feed long-term memory and answer the presser only.
     actions = next(b for b in json.loads(json.dumps(first.params["blocks"])) if b["type"] == "actions")
     down = next(e for e in actions["elements"] if e["action_id"] == "fb_down")
