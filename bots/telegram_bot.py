@@ -325,8 +325,9 @@ def build_application(
     app = builder.build()
     for name, callback in (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
                            ("undo", on_undo), ("export", on_export), ("forget", on_forget)):  # fmt: skip
-        app.add_handler(CommandHandler(name, per_chat(callback)))
+        app.add_handler(CommandHandler(name, per_chat(callback), filters=filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(per_chat(on_button), pattern=r"^fb:"))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, per_chat(on_text)))
+    # New messages only: an edited message is not a new turn.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, per_chat(on_text)))
     app.add_error_handler(on_error)
     return app

@@ -152,6 +152,18 @@ class FakeTelegram:
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": msg})
 
+    def edit_text(self, chat_id: int, user_id: int, message_id: int, text: str) -> int:
+        """The user edits an earlier message of theirs."""
+        msg = {
+            "message_id": message_id,
+            "date": int(time.time()) - 60,
+            "edit_date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": f"User{user_id}"},
+            "from": self._user(user_id),
+            "text": text,
+        }
+        return self._push({"edited_message": msg})
+
     def press(self, chat_id: int, user_id: int, message: dict[str, Any], data: str) -> int:
         """The user presses an inline button whose callback data is ``data`` on ``message``."""
         return self._push(

@@ -169,13 +169,17 @@ def test_two_chats_never_mix(settings, service):
             fake.send_text(1, 11, "Bad Bunny")
             fake.send_text(2, 22, "AC/DC")
             fake.send_text(1, 11, "add 2 more")
+            fake.edit_text(2, 22, 1, "Drake")  # an edit is not a new turn
             fake.wait_for(lambda: len(delivered(fake)) >= 3)
+            fake.wait_for(fake.consumed)
+            threading.Event().wait(0.5)
         by_chat: dict[int, list[str]] = {}
         for c in delivered(fake):
             by_chat.setdefault(int(c.params["chat_id"]), []).append(parsed_text(c.params["text"], "HTML")[0])
         assert "Bad Bunny" in by_chat[1][0] and "AC/DC" not in by_chat[1][0]
         assert "AC/DC" in by_chat[2][0] and "Bad Bunny" not in by_chat[2][0]
         assert len(by_chat[1]) == 2 and "more" in by_chat[1][1].lower()  # in order within the chat
+        assert len(by_chat[2]) == 1
 
 
 def test_sends_are_paced_per_chat(settings, service):
