@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
