@@ -172,3 +172,26 @@ def test_a_slack_thread_is_a_conversation(slack):
     fake.wait_for(lambda: len(fake.of("chat.postEphemeral")) >= 1)
     note = fake.of("chat.postEphemeral")[0].params
     assert note["user"] == "U2" and note["channel"] == "C1" and "won't shape" in note["text"]
+
+
+def test_block_kit_stays_within_slack_limits(tiny_catalog):
+    """A 200-track playlist with long titles: sections under 3000 characters, under 50 blocks, buttons kept."""
+    from agent.prompts import reply as service_reply
+    from bots.render import slack_blocks
+    from tools.schema import PlaylistItem
+
+    items = []
+    for i in range(200):
+        t = tiny_catalog.tracks[i % len(tiny_catalog.tracks)]
+        items.append(PlaylistItem(track_id=f"{t.track_id}-{i}", title=t.title + " & <the> " + "long " * 12,
+                                  artist=t.artist, year=t.year, genres=t.genres, moods=[], energy=t.energy,
+                                  valence=t.valence, danceability=t.danceability, tempo=t.tempo,
+                                  popularity=t.popularity, duration_ms=t.duration_ms))  # fmt: skip
+    text = service_reply("new playlist for everything", [p.model_dump() for p in items])
+    blocks = slack_blocks(text, items, feedback_value="slack:C1:1.2")
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(blocks) <= 50 and all(len(s) <= 3000 for s in sections)
+    assert blocks[-1]["type"] == "actions" and blocks[-1]["elements"][0]["value"] == "slack:C1:1.2"
+    shown = "\n".join(sections)
+    assert "&amp; &lt;the&gt;" in shown and "<the>" not in shown  # escaped for mrkdwn
+    assert all(f"{n}. *" in shown for n in (1, 100, 200)) and shown.count("Your playlist (200 tracks)") == 1
