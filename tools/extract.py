@@ -290,7 +290,8 @@ class TagExtractor:
         query = self._assemble(text, toks, matches, unsupported)
         if self._protos is not None and query.free_text:
             self._implicit(query, text, query_vector)
-        log.debug("extracted %r -> %s", text[:80], query.describe())
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("extracted %r -> %s", text[:80], query.describe())
         return query
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
@@ -495,7 +496,7 @@ class TagExtractor:
                 tok.used = True
 
     def _negate(self, toks: list[_Tok], matches: list[_Match]) -> None:
-        """Mark the matches a negation governs: the first after the cue, and those listed after it with or/and/,."""
+        """Mark the matches a negation governs: the first after the cue, and same-kind ones joined by or/and/"/"."""
         by_start: dict[int, list[_Match]] = {}
         for m in matches:
             by_start.setdefault(m.start, []).append(m)
@@ -511,7 +512,7 @@ class TagExtractor:
                 i += 1
                 continue
             j = i + cue
-            while j < n and j not in by_start and toks[j].text in vocab.NEGATION_FILLER | {"want", "like", "need"}:
+            while j < n and j not in by_start and toks[j].text in _FILLER:
                 j += 1
             if j in by_start:
                 kinds = {m.kind for m in by_start[j]}
@@ -721,6 +722,7 @@ class TagExtractor:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 
