@@ -17,7 +17,7 @@ from langgraph.runtime import Runtime
 from agent import intents, prompts
 from agent.context import Context
 from agent.state import InputState, State
-from agent.tools import READ_ONLY, ToolError, Work, run_tool, validate
+from agent.tools import ToolError, Work, run_tool, validate
 from tools.schema import PlaylistQuery
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
     return intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"))
 
 
+_FRESH = {"changed": "", "info": [], "export": None}  # per-turn fields the previous turn may have left
+
+
 def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Read the user's message into tool calls: the LLM when configured (validated), else/then offline."""
     ctx = runtime.context
@@ -42,14 +45,14 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         try:
             actions = [validate(a) for a in ctx.deps.llm.plan(text, state)]
             if actions:
-                return {"actions": actions, "question": None, "brain": "llm"}
+                return {**_FRESH, "actions": actions, "question": None, "brain": "llm"}
             log.info("LLM proposed no tool call; using the offline brain")
         except Exception as exc:  # any error, timeout or junk: the offline brain answers
             log.warning("LLM brain failed (%s); using the offline brain", exc)
         p = _offline(text, state, ctx)
-        return {"actions": p.actions, "question": p.question, "brain": "llm->offline"}
+        return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline"}
     p = _offline(text, state, ctx)
-    return {"actions": p.actions, "question": p.question, "brain": "offline"}
+    return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline"}
 
 
 def route(state: State) -> Literal["act", "respond"]:
@@ -162,20 +165,13 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
-def begin(state: State) -> dict[str, Any]:
-    """Clear the per-turn fields left by the previous turn."""
-    return {"actions": [], "question": None, "changed": "", "info": [], "export": None, "brain": "offline"}
-
-
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("begin", begin)
 builder.add_node("plan", plan)
 builder.add_node("act", act)
 builder.add_node("respond", respond)
-builder.add_edge(START, "begin")
-builder.add_edge("begin", "plan")
+builder.add_edge(START, "plan")
 builder.add_conditional_edges("plan", route)
 builder.add_edge("act", "respond")
 builder.add_edge("respond", END)
 
-__all__ = ["builder", "READ_ONLY"]
+__all__ = ["builder"]

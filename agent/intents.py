@@ -310,7 +310,7 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
     m = re.search(r"\b(?:never (?:play|again|want)|block|ban|blocklist|i (?:hate|can'?t stand|despise))\s+(?:to hear\s+)?(.+)$", t)
     if m:
         span = _strip_filler(m.group(1))
-        pos = positions(span, titles) if has and re.search(r"\b(track|song|number|#|\d|one)\b", span) else None
+        pos = positions(m.group(1), titles) if has and re.search(r"\b(track|song|number|#|\d|one)\b", m.group(1)) else None
         if pos:
             return _positional("block", pos, len(playlist), positions_key="positions")
         if re.fullmatch(r"(this|that|it|this one|that one)", span) and focus:
@@ -446,7 +446,8 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
     if has and (only or excl or also or ranges) and not re.search(r"\bplaylist (of|for|with)\b", t):
         acts: list[dict[str, Any]] = []
         if ranges and not excl:
-            if only or len(rest.split()) <= 4:
+            # Years alone narrow ("from the 90s"); years with other words are a new request.
+            if only or not [x for x in re.findall(r"[a-z0-9&']+", rest) if x not in _FILLER | {"from", "in", "of", "only", "just", "stuff"}]:
                 years = _intersect(ranges)
                 if years is None:
                     return Plan.ask("Those years contradict each other; which do you want?")
@@ -474,6 +475,10 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
                 return Plan.ask(f"Add what? I don't know \"{span}\" as an artist, genre or mood in the catalog.")
             acts.append(call("widen", **_nonempty(found)))
         if acts:
+            narrows = [a for a in acts if a["name"] == "narrow"]
+            if len(narrows) > 1:  # "only 90s rap": one narrowing, one refill
+                merged = call("narrow", **{k: v for a in narrows for k, v in a["args"].items()})
+                acts = [merged] + [a for a in acts if a["name"] != "narrow"]
             return Plan(acts)
 
     # --- a bare reference to a track: out of range is refused, in range asks what to do --------

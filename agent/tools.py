@@ -9,7 +9,6 @@ injected through ``Work``/``Deps``, never arguments a model fills in.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
@@ -19,7 +18,7 @@ from agent.intents import Vocabulary
 from memory.store import UserMemory, UserMemoryStore
 from tools.catalog import Catalog, Track, fold, song_key
 from tools.refine import item_from, violations
-from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
+from tools.schema import MAX_LENGTH, Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,6 @@ class Deps:
     continuer: Any = None  # tools.continuation Continuer when its model is built
     llm: Any = None  # agent.llm_brain.LLMBrain when an LLM is configured
     vocab: Vocabulary = field(init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.vocab = Vocabulary(self.catalog)
@@ -324,8 +322,6 @@ def search(w: Work, text: str, limit: int = 10) -> str:
 def personalize(w: Work) -> str:
     """Re-order the current playlist by this user's taste (CF rerank with their liked and kept tracks)."""
     w._need()
-    from tools.schema import Candidate
-
     cands = [Candidate(track_id=p["track_id"], idx=w.catalog.index[p["track_id"]], score=float(p.get("score") or 0.0))
              for p in w.playlist]  # fmt: skip
     ranked = w.deps.pipeline.rerank(cands, history=w.memory.history())
@@ -337,8 +333,6 @@ def personalize(w: Work) -> str:
 def refine(w: Work) -> str:
     """Re-run refinement on the current playlist: one version per song, artist spacing, smooth flow."""
     w._need()
-    from tools.schema import Candidate
-
     cands = [Candidate(track_id=p["track_id"], idx=w.catalog.index[p["track_id"]], score=float(p.get("score") or 0.0))
              for p in w.playlist]  # fmt: skip
     items = w.deps.pipeline.refine(cands, w.effective_query(), len(cands))
@@ -669,7 +663,6 @@ TOOLS: dict[str, tuple[Callable[..., str], type[BaseModel]]] = {
     "explain": (explain, Position), "undo": (undo, Empty), "start_over": (start_over, Empty), "block": (block, Block),
     "feedback": (feedback, Feedback), "keep_playlist": (keep_playlist, Empty), "export": (export, Export),
 }  # fmt: skip
-READ_ONLY = {"extract_tags", "search", "explain", "export"}
 
 
 def validate(action: dict[str, Any]) -> dict[str, Any]:

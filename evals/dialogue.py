@@ -221,11 +221,12 @@ BENCH_SCRIPT = (
 
 
 def bench_chat(settings: Any, *, pipeline: Any = None, turns: int = 120, concurrency: int = 20, seconds: float = 60.0,
-               script: tuple[str, ...] = BENCH_SCRIPT) -> dict[str, Any]:  # fmt: skip
+               think_s: float = 1.0, script: tuple[str, ...] = BENCH_SCRIPT) -> dict[str, Any]:  # fmt: skip
     """Offline chat turns through the graph with the SQLite checkpointer, in a scratch folder.
 
     ``single``: ``turns`` sequential turns of one script (first turn of each round included).
-    ``concurrent``: ``concurrency`` conversations at once for ``seconds``: turns, errors, p50/p95 ms.
+    ``concurrent``: ``concurrency`` conversations at once for ``seconds``, each waiting ``think_s``
+    after a reply before its next message (a person reading; 0 = flood): turns, errors, p50/p95 ms.
     """
     import threading
 
@@ -265,13 +266,15 @@ def bench_chat(settings: Any, *, pipeline: Any = None, turns: int = 120, concurr
                         with lock:
                             clat.append((time.perf_counter() - t0) * 1000)
                         i += 1
+                        if think_s:
+                            time.sleep(think_s)
 
                 threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
                 for t in threads:
                     t.start()
                 for t in threads:
                     t.join()
-                out["concurrent"] = {**_summary(clat), "conversations": concurrency, "seconds": seconds,
+                out["concurrent"] = {**_summary(clat), "conversations": concurrency, "seconds": seconds, "think_s": think_s,
                                      "errors": len(errors), "error_samples": errors[:3],
                                      "turns_per_s": round(len(clat) / seconds, 1)}  # fmt: skip
         finally:
