@@ -8,8 +8,9 @@
   playlist's factors are folded in by ridge regression on its seed tracks.
 - :class:`MultVAE`: Liang et al. (2018), the non-sequential VAE with a multinomial likelihood,
   [items -> 600 -> 200] encoder, input dropout 0.5, KL annealed to 0.2.
-- :class:`ContentKNN`: cosine between the mean MiniLM vector of the seeds and every track's; not in
-  the brief's list, but the honest reference for a model that reads content.
+- :class:`ContentKNN`: cosine between the mean content vector of the seeds and every track's (the
+  VAE's own content features: PCA of MiniLM document vectors + audio); not in the brief's list, but
+  the honest reference for a model that reads content.
 
 Interface: ``fit(train_seqs, n_items)`` with playlists as arrays of catalog rows, then
 ``score(prefixes) -> (B, n_items)`` float array (higher is better). Collaborative baselines cannot

@@ -210,11 +210,13 @@ class Continuer:
             else:
                 u = reps.new_zeros(1, cfg.latent)
             out, h = model.decode(reps, x, u)  # (1, T, d), (1, 1, d)
-            first = out[:, -1] @ reps[:-1].T  # (1, V)
+            unit = model.unit_content()  # (V + 1, C)
+            csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
+            first = out[:, -1] @ reps[:-1].T + model.content_logits(csum / x.shape[1])  # (1, V)
             if method == "topk":
-                picks = self._sample(first, h, u, reps, k, allowed, seed)
+                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x.shape[1], unit))
             else:
-                picks = self._beam(first, h, u, reps, k, allowed)
+                picks = self._beam(first, h, u, reps, k, allowed, (csum, x.shape[1], unit))
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
@@ -244,12 +246,12 @@ class Continuer:
         logp = torch.log_softmax(prior, 0)
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
-    def _step(self, reps, row: "torch.Tensor", h, u):
-        """Logits (B, V) for the track after ``row`` (B,), and the new hidden state."""
+    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor"):
+        """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C); new state."""
         out, h = self.model.decode(reps, row[:, None], u.expand(row.shape[0], -1), h)
-        return out[:, -1] @ reps[:-1].T, h
+        return out[:, -1] @ reps[:-1].T + self.model.content_logits(content), h
 
-    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, width: int = 4) -> list[tuple[int, float]]:
+    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
         """Beam search over k steps; each beam masks its own picks and their other versions."""
         import torch
 
@@ -276,11 +278,13 @@ class Continuer:
                 break
             rows = torch.tensor([r for _, _, r, _ in chosen])
             prev = torch.tensor([b for _, b, _, _ in chosen])
-            logits, hs = self._step(reps, rows, hs[:, prev], u)
+            csum, n, unit = cstate
+            content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
+            logits, hs = self._step(reps, rows, hs[:, prev], u, content)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
 
-    def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None,
+    def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None, cstate,
                 top: int = 20, temperature: float = 1.0) -> list[tuple[int, float]]:  # fmt: skip
         """Top-k sampling: each step draws from the ``top`` best allowed tracks."""
         import torch
@@ -302,7 +306,9 @@ class Continuer:
             mask[self.song_rows.get(self.song[r], [r])] = True
             mask[r] = True
             if step < k - 1:
-                logits, h = self._step(reps, torch.tensor([r]), h, u)
+                csum, n, unit = cstate
+                content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (n + len(picks))
+                logits, h = self._step(reps, torch.tensor([r]), h, u, content)
         return picks
 
 

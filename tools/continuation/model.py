@@ -27,7 +27,7 @@ class VAEConfig:
     n_artists: int = 0  # artist vocabulary size
     n_tags: int = 0  # request tags (genres, subgenres, moods)
     content_dim: int = 0  # width of the content / graph feature vectors
-    dim: int = 96  # width of track vectors and of the GRU
+    dim: int = 64  # width of track vectors and of the GRU
     latent: int = 32  # size of the user vector u
     n_time: int = 5  # time-of-day buckets, the last one meaning unknown
     dropout: float = 0.2  # on the encoder's input and the decoder's output
@@ -76,6 +76,9 @@ class PlayGenieVAE(nn.Module):
         self.gru = nn.GRU(d, d, batch_first=True)
         self.head = nn.Sequential(nn.Linear(d + cfg.latent, d), nn.GELU(), nn.Linear(d, d))
         self.drop = nn.Dropout(cfg.dropout)
+        # A content-similarity path in the output: the cosine between a track's content and the running
+        # mean content of the playlist so far, scaled by a learned weight. The GRU learns what to add to it.
+        self.content_scale = nn.Parameter(torch.tensor(5.0))
         self.kl_weight = cfg.beta  # the training loop anneals this from 0 to cfg.beta
         self.last_terms: dict[str, float] = {}
         self._reps: torch.Tensor | None = None  # cached track vectors in eval mode
@@ -110,6 +113,23 @@ class PlayGenieVAE(nn.Module):
         self._reps = None
         return super().train(mode)
 
+    def unit_content(self) -> torch.Tensor:
+        """(V + 1, C) content rows scaled to unit length, padding row zero."""
+        c = F.normalize(self.content, dim=1)
+        return torch.cat([c, c.new_zeros(1, c.shape[1])])
+
+    def running_content(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) the mean unit content of x[:, :t+1] at each position t (causal)."""
+        c = self.unit_content()[x]  # (B, T, C)
+        count = (x != self.cfg.n_tracks).cumsum(1).clamp(min=1)[..., None]  # (B, T, 1)
+        return c.cumsum(1) / count
+
+    def content_logits(self, mean_content: torch.Tensor) -> torch.Tensor:
+        """(N, V) the content-similarity term for N running means (N, C)."""
+        if not self.cfg.use_content:
+            return mean_content.new_zeros(mean_content.shape[0], self.cfg.n_tracks)
+        return self.content_scale * (mean_content @ self.unit_content()[:-1].T)
+
     # ----- encoder q(u | prefix, history, context) -----------------------------------------
     def encode(self, reps: torch.Tensor, seen: torch.Tensor, history: torch.Tensor | None,
                tags: torch.Tensor | None, time: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
@@ -117,16 +137,21 @@ class PlayGenieVAE(nn.Module):
         cfg, B = self.cfg, seen.shape[0]
         pad = cfg.n_tracks
 
-        def pool(idx: torch.Tensor | None) -> torch.Tensor:
-            if idx is None or idx.numel() == 0:
-                return reps.new_zeros(B, cfg.dim)
-            mask = (idx != pad).float()[..., None]  # (B, L, 1)
-            return (reps[idx] * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, d)
+        def pool(idx: torch.Tensor, weight: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+            mask = (idx != pad).float()[..., None] * weight  # (B, L, 1)
+            return (reps[idx] * mask).sum(1), mask.sum(1)  # (B, d), (B, 1)
 
+        total, count = pool(seen)
+        if history is not None and history.numel():
+            # the user's history counts, at half the weight of the playlist at hand
+            h_total, h_count = pool(history, 0.5)
+            total, count = total + h_total, count + h_count
+        recent, r_count = pool(last_n(seen, pad, 5))
         tag_vec = self.tag_proj(tags) if tags is not None else reps.new_zeros(B, cfg.dim)
         if time is None:
             time = torch.full((B,), cfg.n_time - 1, dtype=torch.long, device=reps.device)
-        h = torch.cat([pool(seen), pool(history), tag_vec, self.time_emb(time)], 1)  # (B, 4d)
+        h = torch.cat([total / count.clamp(min=1e-6), recent / r_count.clamp(min=1e-6), tag_vec,
+                       self.time_emb(time)], 1)  # (B, 4d)  # fmt: skip
         mu, logvar = self.encoder(self.drop(h)).chunk(2, dim=1)  # (B, latent) each
         return mu, logvar.clamp(-8, 8)
 
@@ -159,11 +184,13 @@ class PlayGenieVAE(nn.Module):
             mu = logvar = u = reps.new_zeros(x.shape[0], cfg.latent)
         out, _ = self.decode(reps, x, u)  # (B, T, d)
         table = reps[:-1]  # (V, d) the tied output layer
+        run = self.running_content(x)  # (B, T, C)
         if targets is None:
             last = (x != cfg.n_tracks).sum(1).clamp(min=1) - 1  # (B,)
-            return out[torch.arange(x.shape[0]), last] @ table.T, None  # (B, V)
+            b = torch.arange(x.shape[0])
+            return out[b, last] @ table.T + self.content_logits(run[b, last]), None  # (B, V)
         pos = targets >= 0  # (B, T)
-        logits = out[pos] @ table.T  # (N, V)
+        logits = out[pos] @ table.T + self.content_logits(run[pos])  # (N, V)
         ce = F.cross_entropy(logits, targets[pos], reduction="none")  # (N,)
         w = weights[pos] if weights is not None else torch.ones_like(ce)
         recon = (ce * w).sum() / x.shape[0]  # per sequence
@@ -184,6 +211,14 @@ class PlayGenieVAE(nn.Module):
         model = cls(VAEConfig(**ckpt["config"]))
         model.load_state_dict(ckpt["state"])
         return model.eval()
+
+
+def last_n(idx: torch.Tensor, pad: int, n: int) -> torch.Tensor:
+    """(B, n) the last ``n`` real entries of right-padded rows ``idx`` (B, L), padded with ``pad``."""
+    length = (idx != pad).sum(1, keepdim=True)  # (B, 1)
+    pos = length - n + torch.arange(n, device=idx.device)[None]  # (B, n)
+    valid = pos >= 0
+    return torch.where(valid, idx.gather(1, pos.clamp(min=0)), torch.full_like(pos, pad))
 
 
 def from_inputs(inputs, **overrides) -> PlayGenieVAE:

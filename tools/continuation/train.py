@@ -47,8 +47,8 @@ class TrainConfig:
     epochs: int = 40  # upper bound; early stopping usually ends sooner
     patience: int = 4  # epochs without validation gain before stopping
     batch_size: int = 32  # playlists per step
-    positions: int = 32  # scored positions per playlist per step (sampled), to bound the softmax cost
-    passes: int = 2  # random cuts of every playlist per epoch
+    positions: int = 16  # scored positions per playlist per step (sampled), to bound the softmax cost
+    passes: int = 1  # random cuts of every playlist per epoch
     lr: float = 3e-3
     weight_decay: float = 1e-5
     anneal_epochs: int = 5  # KL weight goes 0 -> beta over these epochs
@@ -293,7 +293,7 @@ def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs, help="Most epochs (early stopping ends sooner).")
     parser.add_argument("--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta).")
-    parser.add_argument("--dim", type=int, default=96, help="Width of track vectors and the GRU.")
+    parser.add_argument("--dim", type=int, default=64, help="Width of track vectors and the GRU.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed.")
     parser.add_argument("--out", type=Path, default=None, help="Checkpoint path (default: <home>/models/vae.pt).")
     parser.add_argument("--quiet", action="store_true", help="No progress bar or per-epoch lines.")
