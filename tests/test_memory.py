@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from langgraph.store.memory import InMemoryStore
 
 from agent.service import ChatService
@@ -90,3 +91,45 @@ def test_user_memory_is_namespaced_per_user():
     mem.update("a", skipped=["x"])  # skipping a liked track un-likes it
     assert mem.get("a").liked == ["y"] and mem.get("a").skipped == ["x"]
     assert mem.get("b").is_empty()
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A real throwaway Postgres server (initdb + pg_ctl as the postgres user); skipped where there is none."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    if not (shutil.which("initdb") and shutil.which("pg_ctl") and shutil.which("runuser")) or os.geteuid() != 0:
+        pytest.skip("no local Postgres binaries (or not allowed to run them as the postgres user)")
+    root = Path(tempfile.mkdtemp(prefix="playgenie-pg-"))  # pytest's tmp folders are closed to other users
+    shutil.chown(root, "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    as_pg = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(as_pg + ["initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(as_pg + ["pg_ctl", "-D", str(root / "data"), "-o", f"-p {port} -k {root} -h 127.0.0.1",
+                            "-l", str(root / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+    yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    subprocess.run(as_pg + ["pg_ctl", "-D", str(root / "data"), "-m", "fast", "stop"], capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_keeps_threads_and_memory_across_a_restart(settings, tiny_pipeline, postgres_url):
+    pg = settings.model_copy(update={"postgres_url": postgres_url})
+    svc = ChatService(pg, pipeline=tiny_pipeline)
+    r = svc.turn("pg-t", "pg-ana", "songs for a party")
+    blocked = r.playlist[0].artist
+    r2 = svc.turn("pg-t", "pg-ana", f"never play {blocked}")
+    svc.close()
+    again = ChatService(pg, pipeline=tiny_pipeline)
+    try:
+        assert _ids(again.current("pg-t")) == _ids(r2)
+        assert again.memory.get("pg-ana").blocked_artists == [blocked]
+        assert not (settings.home / "chat.sqlite").exists()  # nothing went to SQLite
+    finally:
+        again.close()
