@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip
     parser.add_argument("--personalized", action="store_true", help="Run the personalized evaluation (CF rerank).")
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+    parser.add_argument("--details", type=Path, metavar="FILE",
+                        help="Also write one JSON line per held-out playlist: each system's answer and scores.")  # fmt: skip
 
 
 @dataclass
@@ -114,8 +117,11 @@ def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYS
     return systems
 
 
-def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20) -> dict:
-    """Every system answers every held-out playlist's name; metrics averaged over the queries."""
+def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20, details: list[dict] | None = None) -> dict:
+    """Every system answers every held-out playlist's name; metrics averaged over the queries.
+
+    ``details``, when given, receives one record per query (answers and scores per system).
+    """
     from evals import metrics as m
 
     catalog = split.catalog
@@ -126,6 +132,7 @@ def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20) -> dict
         truth_ids = playlist.track_ids
         truth_tracks = [catalog[t] for t in truth_ids if t in catalog.index]
         genres = split.genres[pid]
+        record: dict = {"playlist_id": pid, "name": playlist.name, "genres": sorted(genres), "systems": {}}
         for name, recommend in systems.items():
             try:
                 answer = recommend(playlist.name, n)
@@ -143,14 +150,22 @@ def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20) -> dict
             }
             for key, value in scores.items():
                 per_system[name].setdefault(key, []).append(value)
+            record["systems"][name] = {"answer": answer, **{k: _number(v) for k, v in scores.items()}}
+        if details is not None:
+            details.append(record)
     for name, count in failures.items():
         if count:
             log.error("%s failed on %d of %d queries (scored as empty answers)", name, count, len(split.test_ids))
     return {
         "task": "text2playlist",
         "n_queries": len(split.test_ids),
-        "systems": {name: {k: round(m.mean(v), 4) for k, v in vals.items()} for name, vals in per_system.items()},
+        "systems": {name: {k: _number(m.mean(v)) for k, v in vals.items()} for name, vals in per_system.items()},
     }
+
+
+def _number(value: float) -> float | None:
+    """Rounded for reading; ``None`` (JSON null) where there was nothing to average."""
+    return None if math.isnan(value) else round(value, 4)
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -174,7 +189,12 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         return 2
     split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
     log.info("split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog))
-    result = evaluate(split, build_systems(settings, split, names), n=args.n)
+    details: list[dict] | None = [] if args.details else None
+    result = evaluate(split, build_systems(settings, split, names), n=args.n, details=details)
+    if args.details:
+        args.details.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.details, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in details or [])
     if args.json:
         print(json.dumps(result))
     else:
@@ -190,7 +210,7 @@ def format_table(result: dict) -> str:
     lines = [f"text2playlist on {result['n_queries']} held-out playlists (feature_distance: lower is better)", ""]
     lines.append(f"{'system':<12}" + "".join(f"{k:>18}" for k in keys))
     for name, vals in systems.items():
-        lines.append(f"{name:<12}" + "".join(f"{vals[k]:>18.4f}" for k in keys))
+        lines.append(f"{name:<12}" + "".join(f"{vals[k]:>18.4f}" if vals[k] is not None else f"{'-':>18}" for k in keys))
     return "\n".join(lines)
 
 

@@ -256,9 +256,14 @@ def _cli(capsys, settings, *argv: str) -> tuple[int, str]:
 
 def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
-    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json")
+    details = tmp_path / "details.jsonl"
+    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json",
+                     "--details", str(details))  # fmt: skip
     assert code == 0
     result = json.loads(out)
+    records = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [r["playlist_id"] for r in records] == ["pl0", "pl5"]
+    assert all(len(r["systems"][s]["answer"]) == 20 for r in records for s in ("bm25", "dense", "popularity"))
     assert result["task"] == "text2playlist" and result["n_queries"] == 2
     assert set(result["systems"]) == {"playgenie", "bm25", "dense", "popularity"}
     for name, scores in result["systems"].items():
