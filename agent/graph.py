@@ -18,6 +18,7 @@ from agent import intents, prompts
 from agent.context import Context
 from agent.state import InputState, State
 from agent.tools import ToolError, Work, run_tool, validate
+from tools.refine import item_from
 from tools.schema import PlaylistQuery
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,15 @@ def route(state: State) -> Literal["act", "respond"]:
     return "respond" if state.get("question") or not state.get("actions") else "act"
 
 
+def _snapshot(playlist: list[dict[str, Any]], query: dict[str, Any]) -> dict[str, Any]:
+    """A compact undo entry: ids, reasons and scores (the rest comes back from the catalog)."""
+    return {"playlist": [[p["track_id"], p.get("reason", ""), p.get("score", 0.0)] for p in playlist], "query": query}
+
+
+def _restore(entries: list[list[Any]], catalog: Any) -> list[dict[str, Any]]:
+    return [item_from(catalog[tid], reason=reason, score=score).model_dump() for tid, reason, score in entries if tid in catalog.index]
+
+
 def _execute(state: State, ctx: Context, actions: list[dict[str, Any]], user_id: str) -> tuple[Work, list[str], dict[str, Any]]:
     """Run actions on a copy of the thread's playlist; undo/start_over act on the thread history."""
     deps = ctx.deps
@@ -75,13 +85,13 @@ def _execute(state: State, ctx: Context, actions: list[dict[str, Any]], user_id:
             if not history:
                 raise ToolError("There is nothing to undo yet.")
             prev = history.pop()
-            w.playlist, w.query = prev["playlist"], PlaylistQuery.model_validate(prev["query"])
+            w.playlist, w.query = _restore(prev["playlist"], deps.catalog), PlaylistQuery.model_validate(prev["query"])
             notes.append("undid the last change")
             extra["undone"] = True
             continue
         if a["name"] == "start_over":
             if w.playlist or w.query.model_dump(exclude_defaults=True):
-                history.append({"playlist": w.playlist, "query": w.query.model_dump(mode="json")})
+                history.append(_snapshot(w.playlist, w.query.model_dump(mode="json")))
             w.playlist, w.query = [], PlaylistQuery()
             notes.append("started over (your blocklist and likes stay)")
             continue
@@ -126,7 +136,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     changed_anything = before_ids != [p["track_id"] for p in w.playlist] or before_q != new_q
     if changed_anything and not extra.get("undone") and not any(a["name"] == "start_over" for a in actions):
         if before_ids or before_q:
-            history.append({"playlist": list(state.get("playlist") or []), "query": before_q})
+            history.append(_snapshot(state.get("playlist") or [], before_q))
     history = history[-ctx.undo_depth:]
     # The transcript records the calls and their results in pairs, so trimming keeps them whole.
     calls = [{"name": a["name"], "args": a["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for a in actions]

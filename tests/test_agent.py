@@ -289,3 +289,13 @@ def test_a_real_small_model_never_breaks_a_turn(settings, tiny_pipeline, llm_ser
     assert ids(r2) == ids(r) and "no track 99" in r2.reply
     r3 = svc.turn("t", "u", "drop track 3")
     assert r3.reply and len(r3.playlist) <= len(r.playlist)
+
+
+# --- configuration order -------------------------------------------------------------------------------
+def test_context_default_then_settings_then_explicit(settings):
+    from agent.context import Context
+
+    assert Context().default_length == 20 and Context().use_llm is False
+    from_settings = Context.from_settings(settings.model_copy(update={"default_length": 7, "llm_base_url": "http://x/v1"}))
+    assert from_settings.default_length == 7 and from_settings.use_llm is True
+    assert Context.from_settings(settings.model_copy(update={"default_length": 7}), default_length=3).default_length == 3
