@@ -151,12 +151,7 @@ class ChatService:
             if liked:
                 self.memory.update(user_id, kept=ids)
                 return f"Saved: the {len(ids)} tracks of this playlist now shape your next ones."
-            mem = self.memory.get(user_id)
-            dropped = [t for t in mem.kept if t not in set(ids)]
-            self.memory.forget(user_id)
-            self.memory.update(user_id, **{k: v for k, v in {
-                "blocked_artists": mem.blocked_artists, "blocked_genres": mem.blocked_genres,
-                "blocked_tracks": mem.blocked_tracks, "liked": mem.liked, "skipped": mem.skipped, "kept": dropped}.items()})  # fmt: skip
+            self.memory.remove(user_id, kept=ids)  # tracks loved one by one stay loved
             return "Noted: this playlist won't shape your next ones. Tell me what to change."
         track = self.deps.catalog.get(track_id)
         if track is None:

@@ -85,6 +85,16 @@ class UserMemoryStore:
             self.store.put(_ns(user_id), self.KEY, asdict(mem))
             return mem
 
+    def remove(self, user_id: str, **drop: list[str]) -> UserMemory:
+        """Take values out of lists (a thumbs-down on a playlist un-keeps its tracks)."""
+        with self._lock(user_id):
+            mem = self.get(user_id)
+            for name, values in drop.items():
+                gone = set(values)
+                setattr(mem, name, [v for v in getattr(mem, name) if v not in gone])
+            self.store.put(_ns(user_id), self.KEY, asdict(mem))
+            return mem
+
     def forget(self, user_id: str) -> None:
         with self._lock(user_id):
             self.store.delete(_ns(user_id), self.KEY)
