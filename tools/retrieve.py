@@ -82,7 +82,7 @@ class Retrieval:
     notes: list[str]
     query: PlaylistQuery
     relaxed: list[str] = field(default_factory=list)  # names of the relaxation steps applied
-    matching: int = 0  # tracks that pass the final filter
+    matching: int = 0  # tracks that pass the final filter (counted up to the fetch limit)
 
 
 def _hard(tags: Iterable[Tag]) -> list[Tag]:
@@ -168,48 +168,48 @@ class Retriever:
         vector = query_vector if query_vector is not None else self._embed(query)
         base = self._exclusions(query, exclude_ids)
         notes: list[str] = []
-        allowed = self.index.count(base)
-        if allowed == 0:
-            what = base.describe() if not base.is_empty() else "nothing"
-            return Retrieval([], [f"No track is left: every track in the catalog is excluded ({what})."], query)
-
         if self._understood_nothing(query, vector):
-            return self._popular_fallback(query, vector, base, limit, notes)
+            found = self._popular_fallback(query, vector, base, limit, notes)
+            return found if found.candidates else self._all_excluded(query, base)
 
+        # No separate counts: a search returns every match when fewer than ``limit`` pass a filter.
         levels = self._levels(query, base)
         wanted = self._wanted_moods(query)
-        tried: list[tuple[Constraints, PlaylistQuery, int]] = []
+        tried: list[tuple[PlaylistQuery, int]] = []
         relaxed: list[str] = []
         step_notes: dict[str, str] = {}  # one note per step: a later widening replaces an earlier one
         pool: dict[int, tuple[int, float]] = {}  # row -> (level, similarity)
         for level, (step, flt, q, note) in enumerate(levels):
-            n = self.index.count(flt)
             if step:
                 relaxed.append(step)
                 step_notes[step] = note
-            tried.append((flt, q, n))
-            if n:
-                for row, sim in self._search(vector, flt, n, limit, wanted):
-                    pool.setdefault(row, (level, sim))
+            hits = self.index.search_rows(vector, flt, limit)
+            n = len(hits)  # exact below ``limit``; at ``limit`` there are at least that many
+            if wanted and n == limit:
+                # Make sure tracks tagged with a wanted mood are in the pool, however their text reads.
+                mood_flt = flt.copy()
+                mood_flt.any_of["mood"] = sorted(set(mood_flt.any_of.get("mood", ())) | set(wanted))
+                hits += self.index.search_rows(vector, mood_flt, limit // 2)
+            for row, sim in hits:
+                pool.setdefault(row, (level, sim))
+            tried.append((q, n))
             if n >= need and self._capacity(pool, q) >= need:
                 break
-        final_q, matching = tried[-1][1], tried[-1][2]
+        if not pool:  # the last level keeps only the exclusions
+            return self._all_excluded(query, base)
+        final_q, matching = tried[-1]
         notes += list(step_notes.values())
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
         cands = self._score(pool, final_q, query, len(tried), limit)
         return Retrieval(cands, notes, final_q, relaxed, matching)
 
-    # --- pieces -------------------------------------------------------------------------------
+    @staticmethod
+    def _all_excluded(query: PlaylistQuery, base: Constraints) -> Retrieval:
+        what = base.describe() if not base.is_empty() else "the catalog is empty"
+        return Retrieval([], [f"No track is left: every track in the catalog is excluded ({what})."], query)
 
-    def _search(self, vector: np.ndarray, flt: Constraints, n: int, limit: int, wanted: dict[str, float]):
-        hits = self.index.search_rows(vector, flt, limit)
-        if wanted and n > limit:
-            # Make sure tracks tagged with a wanted mood are in the pool, however their text reads.
-            mood_flt = flt.copy()
-            mood_flt.any_of["mood"] = sorted(set(mood_flt.any_of.get("mood", ())) | set(wanted))
-            hits += self.index.search_rows(vector, mood_flt, limit // 2)
-        return hits
+    # --- pieces -------------------------------------------------------------------------------
 
     def _capacity(self, pool: dict[int, tuple[int, float]], q: PlaylistQuery) -> int:
         """How many tracks a playlist could take from the pool under the artist cap."""
@@ -385,33 +385,54 @@ class Retriever:
         score += w_pop * pop
 
         order = np.argsort(-score, kind="stable")[:limit]
-        return [
-            Candidate(self.catalog.tracks[int(rows[i])].track_id, int(rows[i]), float(score[i]),
-                      self._matched(int(rows[i]), float(sim[i]), q, asked, moods))  # fmt: skip
-            for i in order
-        ]
-
-    def _matched(self, row: int, sim: float, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]) -> list[str]:
-        """The tags this track matched, for the reason shown next to it."""
-        t = self.catalog.tracks[row]
-        out: list[str] = []
-        out += [g.value for g in q.subgenres if g.value in self.subgenre_sets[row]]
-        subs_parent = {self.parent.get(g.value) for g in q.subgenres if g.value in self.subgenre_sets[row]}
-        out += [g.value for g in q.genres if g.value in self.genre_sets[row] and g.value not in subs_parent]
-        if q.years is not None and (q.years.start or q.years.end) and asked.years and asked.years.contains(t.year):
-            out.append(asked.years.label())
-        out += [a.value for a in q.artists if fold(a.value) == self.artists[row]]
-        out += [f"{m} mood" for m in moods if m in self.mood_sets[row]]
-        for b in q.features:
-            v = float(getattr(t, b.feature))
-            if b.target is not None and abs(v - b.target) <= 0.1 * (FEATURE_RANGE[b.feature][1] - FEATURE_RANGE[b.feature][0]):
-                out.append(f"{b.feature} ~{b.target:g}")
-        free = (q.free_text or "").strip()
-        if free and sim >= SIMILAR_SHOWN:
-            out.append(f"similar to '{free[:40]}'")
-        if q.popularity == "popular" and t.popularity >= self.popular_floor:
-            out.append("popular")
+        matched = self._matcher(q, asked, moods)
+        tracks = self.catalog.tracks
+        out = []
+        for i in order.tolist():
+            row = int(rows[i])
+            out.append(Candidate(tracks[row].track_id, row, float(score[i]), matched(row, float(sim[i]))))
         return out
+
+    def _matcher(self, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]):
+        """A function (row, similarity) -> the tags that track matched, for its reason.
+
+        Everything that depends only on the query is worked out once here, not per candidate.
+        """
+        subs = [(g.value, self.parent.get(g.value)) for g in q.subgenres]
+        genres = [g.value for g in q.genres]
+        years = asked.years if q.years is not None and asked.years and (asked.years.start or asked.years.end) else None
+        year_label = years.label() if years else ""
+        artists = {fold(a.value): a.value for a in q.artists}
+        mood_labels = [(m, f"{m} mood") for m in moods]
+        targets = [(self.features[b.feature], b.target, 0.1 * (FEATURE_RANGE[b.feature][1] - FEATURE_RANGE[b.feature][0]),
+                    f"{b.feature} ~{b.target:g}") for b in q.features if b.target is not None]  # fmt: skip
+        free = (q.free_text or "").strip()
+        similar = f"similar to '{free[:40]}'" if free else ""
+        popular = q.popularity == "popular"
+        tracks = self.catalog.tracks
+
+        def matched(row: int, sim: float) -> list[str]:
+            out: list[str] = []
+            sub_set = self.subgenre_sets[row]
+            parents = set()
+            for value, parent in subs:
+                if value in sub_set:
+                    out.append(value)
+                    parents.add(parent)
+            out += [g for g in genres if g in self.genre_sets[row] and g not in parents]
+            if years is not None and years.contains(tracks[row].year):
+                out.append(year_label)
+            if self.artists[row] in artists:
+                out.append(artists[self.artists[row]])
+            out += [label for m, label in mood_labels if m in self.mood_sets[row]]
+            out += [label for values, target, tol, label in targets if abs(values[row] - target) <= tol]
+            if similar and sim >= SIMILAR_SHOWN:
+                out.append(similar)
+            if popular and tracks[row].popularity >= self.popular_floor:
+                out.append("popular")
+            return out
+
+        return matched
 
     def _popular_fallback(
         self, query: PlaylistQuery, vector: np.ndarray, base: Constraints, limit: int, notes: list[str]
