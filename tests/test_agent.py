@@ -299,3 +299,13 @@ def test_context_default_then_settings_then_explicit(settings):
     from_settings = Context.from_settings(settings.model_copy(update={"default_length": 7, "llm_base_url": "http://x/v1"}))
     assert from_settings.default_length == 7 and from_settings.use_llm is True
     assert Context.from_settings(settings.model_copy(update={"default_length": 7}), default_length=3).default_length == 3
+
+
+def test_aturn_serves_several_conversations_at_once(chat):
+    import asyncio
+
+    async def main():
+        return await asyncio.gather(*(chat.aturn(f"t{i}", f"u{i}", "songs for a party") for i in range(3)))
+
+    results = asyncio.run(main())
+    assert [r.thread_id for r in results] == ["t0", "t1", "t2"] and all(len(r.playlist) == 20 for r in results)
