@@ -402,8 +402,7 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
     w.query = q
     before = list(w.playlist)
     w.rebuild("fits without " + ", ".join(artists + genres + subgenres + moods))
-    removed = [p for p in before if p["track_id"] not in {x["track_id"] for x in w.playlist}]
-    return _removed_by(removed, artists + genres + subgenres + moods)
+    return _removed_by(before, w.playlist, artists + genres + subgenres + moods)
 
 
 def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
@@ -616,8 +615,7 @@ def block(w: Work, artists: list[str] = [], genres: list[str] = [], positions: l
     if w.playlist:
         before = list(w.playlist)
         w.rebuild("replaces a blocked track")
-        removed = [p for p in before if p["track_id"] not in {x["track_id"] for x in w.playlist}]
-        return f"blocked {', '.join(said)} for good; " + _removed_by(removed, said)
+        return f"blocked {', '.join(said)} for good; " + _removed_by(before, w.playlist, said)
     return f"blocked {', '.join(said)} for good"
 
 
@@ -713,10 +711,20 @@ def _titles(items: list[dict[str, Any]]) -> str:
     return ", ".join(f"\"{p['title']}\" by {p['artist']}" for p in items)
 
 
-def _removed_by(removed: list[dict[str, Any]], names: list[str]) -> str:
+def _removed_by(before: list[dict[str, Any]], after: list[dict[str, Any]], names: list[str]) -> str:
+    """ "removed 4 tracks (Drake); added 4 new ones" """
+    now = {p["track_id"] for p in after}
+    was = {p["track_id"] for p in before}
+    removed = [p for p in before if p["track_id"] not in now]
+    added = [p for p in after if p["track_id"] not in was]
     if not removed:
-        return f"nothing by {', '.join(names)} was in the playlist"
-    return f"removed {len(removed)} track{'s' * (len(removed) != 1)} ({', '.join(names)})"
+        return f"nothing in the playlist was {', '.join(names)}"
+    out = f"removed {len(removed)} track{'s' * (len(removed) != 1)} ({', '.join(names)})"
+    if added:
+        out += f"; added {len(added)} new one{'s' * (len(added) != 1)}"
+    elif len(after) < len(before):
+        out += f"; nothing else fits, so the playlist is {len(after)} tracks"
+    return out
 
 
 def _minutes(items: list[dict[str, Any]]) -> int:
