@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # bytes; a chat message is at most 10,000 characters
 MAX_TEXT = 10_000
+# Longer than uvicorn's 5 s: a client reusing a connection the server is closing gets a ReadError.
+KEEP_ALIVE_S = 65
 ID_PATTERN = r"^[A-Za-z0-9_.:@\-]{1,200}$"
 # No dots in user ids: they key the LangGraph store, whose namespace labels cannot contain '.'.
 USER_PATTERN = r"^[A-Za-z0-9_:@\-]{1,200}$"
@@ -108,7 +110,13 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     level = "info" if args.verbose else "warning"
-    uvicorn.run(create_app(settings, workers=args.workers), host=args.host, port=args.port, log_level=level)
+    uvicorn.run(
+        create_app(settings, workers=args.workers),
+        host=args.host,
+        port=args.port,
+        log_level=level,
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
     return 0
 
 
@@ -303,7 +311,9 @@ class BackgroundServer:
         self.sock.bind((host, port))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, timeout_keep_alive=KEEP_ALIVE_S
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
