@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from tools.cf import NEIGHBOUR_POOL
+
 if TYPE_CHECKING:
     from tools.catalog import Catalog, Playlist
     from tools.cf import CFModel
@@ -132,7 +134,7 @@ def answer(
         ids = stages.cf.track_ids
         return [ids[i] for i in order[: n + len(hist)] if ids[i] not in hist][:n]
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
-    ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight)
+    ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
     if system == "full":
         items = refine(ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist)
         return [i.track_id for i in items]

@@ -48,6 +48,7 @@ PICKLE, SIDECAR = "cf.pkl", "cf.json"
 FORMAT_VERSION = 1
 FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the history's centroid
 COLD_START_DAMPING = 0.5  # a prior is weaker evidence than a history: half the weight
+NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (chosen on validation)
 
 
 class ModelMismatch(RuntimeError):
@@ -265,11 +266,40 @@ class CFModel:
             return self.prior[idxs]
         return self._units(user.space)[idxs] @ user.unit
 
-    def rerank(self, candidates: Sequence[Candidate], user: UserVector, weight: float) -> list[Candidate]:
+    def neighbours(self, user: UserVector, k: int, exclude: Iterable[str] = ()) -> list[Candidate]:
+        """The ``k`` tracks nearest the user in factor space (none for a cold-start user)."""
+        if user.cold_start or k <= 0:
+            return []
+        aff = self._units(user.space) @ user.unit
+        skip = {self._index[t] for t in exclude if t in self._index}
+        top = np.argpartition(-aff, min(k + len(skip), len(aff) - 1))[: k + len(skip)]
+        top = [int(i) for i in top[np.argsort(-aff[top])] if int(i) not in skip][:k]
+        return [Candidate(self.track_ids[i], i, 0.0, ["your taste"]) for i in top]
+
+    def rerank(
+        self,
+        candidates: Sequence[Candidate],
+        user: UserVector,
+        weight: float,
+        *,
+        pool: int = 0,
+        exclude: Iterable[str] = (),
+    ) -> list[Candidate]:
         """Candidates sorted by ``(1 - weight) * score + weight * affinity``, both min-max normalized
         over the candidates; ``affinity`` is set on each (None for a cold-start user, whose prior
-        counts at half the weight)."""
+        counts at half the weight).
+
+        ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
+        retrieval did not find, at the lowest retrieval score: tracks the words missed but the
+        history points to. The refiner still checks them against the query's hard constraints.
+        """
         cands = list(candidates)
+        if pool and cands and not user.cold_start:
+            have = {c.track_id for c in cands} | set(exclude)
+            floor = min(c.score for c in cands)
+            for c in self.neighbours(user, pool, have):
+                c.score = floor
+                cands.append(c)
         if not cands:
             return cands
         idxs = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))

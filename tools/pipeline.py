@@ -178,9 +178,11 @@ class Pipeline:
             cf = self.cf_model()
             return None if cf is None else cf.fold_in(history)
 
-    def rerank(self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None) -> list[Candidate]:
-        """Stage 3: blend retrieval score and CF affinity (``settings.cf_weight``). Without a CF model
-        the retrieval order stands (``final`` = score)."""
+    def rerank(
+        self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None, exclude_ids: Sequence[str] = ()
+    ) -> list[Candidate]:
+        """Stage 3: add the history's nearest tracks, blend retrieval score and CF affinity
+        (``settings.cf_weight``). Without a CF model the retrieval order stands (``final`` = score)."""
         if user_vector is None:
             user_vector = self.user_vector(history)
         with self._timed("rerank"):
@@ -189,7 +191,10 @@ class Pipeline:
                 for c in candidates:
                     c.final = c.score
                 return candidates
-            return cf.rerank(candidates, user_vector, self.settings.cf_weight)
+            from tools.cf import NEIGHBOUR_POOL
+
+            return cf.rerank(candidates, user_vector, self.settings.cf_weight, pool=NEIGHBOUR_POOL,
+                             exclude=[*history, *exclude_ids])  # fmt: skip
 
     def refine(
         self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
@@ -238,7 +243,7 @@ class Pipeline:
             query = self.extract(text_or_query, query_vector=vector)
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
         user = self.user_vector(history) if user_vector is None else user_vector
-        ranked = self.rerank(found.candidates, history=history, user_vector=user)
+        ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids)
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
         playlist = self.refine(ranked, found.query, n)
         notes = list(found.notes)

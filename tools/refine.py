@@ -27,27 +27,43 @@ from typing import Sequence
 import numpy as np
 
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.schema import MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery
+from tools.schema import MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery, Tag
 
 DEFAULT_LENGTH = 20
+FILTER_CONFIDENCE = 0.5  # as tools.retrieve: an explicit tag this sure is a filter, not a preference
 MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-uploads
 MIN_DURATION_MS = 75_000  # intros, skits and interludes
 MAX_SPEECHINESS = 0.66  # above this Spotify calls a track spoken word
 AFFINITY_SHOWN = 0.3  # cosine above which the reason mentions the user's taste
+# Flow vs rank: each step of the chain pays this times the next track's score rank (0 best, 1 worst),
+# so the strongest matches come early while steps stay smooth. Chosen on the validation split.
+FLOW_RANK_WEIGHT = 2.0
 # Folding and song keys are the refiner's hot path (hundreds of candidates per request): cache them.
 _fold = lru_cache(maxsize=1 << 16)(fold)
 _song_key = lru_cache(maxsize=1 << 16)(song_key)
 _VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic versions?|remaster(ed|s)?)\b")
 
 
+def _hard(tag: Tag) -> bool:
+    return tag.explicit and tag.confidence >= FILTER_CONFIDENCE
+
+
 def violations(track: Track, query: PlaylistQuery) -> list[str]:
     """The hard constraints of ``query`` that ``track`` breaks (empty when it may be played).
 
-    Exclusions are always hard; years, artists and feature bounds are hard when they were said
-    (``explicit``), soft when inferred from context.
+    Exclusions are always hard; genres, moods, years, artists and feature bounds are hard when
+    they were said (``explicit``; tags also confident), soft when inferred or relaxed by retrieval.
     """
     out: list[str] = []
     genres = set(track.genres)
+    # Asked-for genres, subgenres and moods filter as in retrieval (explicit and confident); a
+    # relaxed one comes back soft (explicit=False) and no longer filters.
+    want_g = {t.value for t in query.genres + query.subgenres if _hard(t)}
+    if want_g and not want_g & (genres | set(track.subgenres)):
+        out.append("not the genre asked for")
+    want_m = {t.value for t in query.moods if _hard(t)}
+    if want_m and not want_m & set(track.moods):
+        out.append("not the mood asked for")
     if any(t.value in genres for t in query.exclude_genres):
         out.append("excluded genre")
     subgenres = set(track.subgenres)
@@ -61,7 +77,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("excluded mood")
     if query.years is not None and query.years.explicit and not query.years.contains(track.year):
         out.append("outside the years")
-    wanted = [_fold(t.value) for t in query.artists if t.explicit]
+    wanted = [_fold(t.value) for t in query.artists if _hard(t)]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
     for b in query.features:
@@ -100,7 +116,7 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
 
 def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
     """Tracks allowed per artist: the cap, or enough to fill the list when artists were named."""
-    named = [t for t in query.artists if t.explicit]
+    named = [t for t in query.artists if _hard(t)]
     if named:
         return max(max_per_artist, math.ceil(length / len(named)))
     return max_per_artist
@@ -226,15 +242,20 @@ def _flow_vectors(picks: Sequence[_Pick]) -> np.ndarray:
     ).reshape(len(picks), 4)
 
 
-def _chain(picks: list[_Pick]) -> list[_Pick]:
-    """Greedy nearest-neighbour order from a good opener among the five best-scored."""
+def _chain(picks: list[_Pick], rank_weight: float | None = None) -> list[_Pick]:
+    """Greedy nearest-neighbour order from a good opener among the five best-scored; each step
+    weighs closeness in energy and tempo against the next track's score rank."""
     if len(picks) <= 2:
         return list(picks)
+    rank_weight = FLOW_RANK_WEIGHT if rank_weight is None else rank_weight
+    by_score = sorted(range(len(picks)), key=lambda i: score_of(picks[i].cand), reverse=True)
+    rank = np.empty(len(picks))
+    rank[by_score] = np.arange(len(picks)) / (len(picks) - 1)  # 0 for the best, 1 for the worst
     vec = _flow_vectors(picks)
     energy = vec[:, 0]
     artists = np.array([_fold(p.track.artist) for p in picks], dtype=object)
     # Open at moderate energy: the top-5 track nearest the set's 40th energy percentile.
-    top = sorted(range(len(picks)), key=lambda i: score_of(picks[i].cand), reverse=True)[:5]
+    top = by_score[:5]
     mid = float(np.sort(energy)[int(0.4 * (len(energy) - 1))])
     start = min(top, key=lambda i: abs(energy[i] - mid))
     order, left = [start], set(range(len(picks))) - {start}
@@ -243,7 +264,7 @@ def _chain(picks: list[_Pick]) -> list[_Pick]:
         idx = np.fromiter(left, dtype=np.int64)
         dist = np.linalg.norm(vec[idx] - vec[cur], axis=1)
         same = artists[idx] == artists[cur]
-        nxt = int(idx[np.argmin(dist + 10.0 * same)])
+        nxt = int(idx[np.argmin(dist + 10.0 * same + rank_weight * rank[idx])])
         order.append(nxt)
         left.remove(nxt)
     return [picks[i] for i in order]
