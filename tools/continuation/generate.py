@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CANDIDATES = 500  # steps after the first choose among the first step's best tracks
+
 
 @dataclass(slots=True)
 class SessionContext:
@@ -92,6 +94,7 @@ class Continuer:
                         for f in ("energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness",
                                   "speechiness", "popularity")}  # fmt: skip
         self.V = V
+        self._table: "torch.Tensor | None" = None  # output layer, built on first use
 
     # ----- loading -------------------------------------------------------------------------
     @classmethod
@@ -212,7 +215,7 @@ class Continuer:
             out, h = model.decode(reps, x, u)  # (1, T, d), (1, 1, d)
             unit = model.unit_content()  # (V + 1, C)
             csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
-            first = out[:, -1] @ reps[:-1].T + model.content_logits(csum / x.shape[1])  # (1, V)
+            first = self._logits(out[:, -1], csum / x.shape[1])  # (1, V)
             if method == "topk":
                 picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x.shape[1], unit))
             else:
@@ -246,16 +249,47 @@ class Continuer:
         logp = torch.log_softmax(prior, 0)
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
-    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor"):
+    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", cols: tuple | None = None):
         """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C); new state."""
         out, h = self.model.decode(reps, row[:, None], u.expand(row.shape[0], -1), h)
-        return out[:, -1] @ reps[:-1].T + self.model.content_logits(content), h
+        return self._logits(out[:, -1], content, cols), h
+
+    def _candidates(self, first: "torch.Tensor", mask: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
+        """The CANDIDATES best allowed tracks of the first step, the pool of later steps."""
+        import torch
+
+        allowed_logits = first[0].masked_fill(mask, -float("inf"))
+        idx = torch.topk(allowed_logits, min(CANDIDATES, int((~mask).sum()))).indices
+        return idx, self._table[:, idx].contiguous()  # (M,), (d + C, M)
+
+    def _logits(self, out: "torch.Tensor", content: "torch.Tensor", cols: tuple | None = None) -> "torch.Tensor":
+        """(B, V) the model's output layer as one matmul against a cached (d + C, V) table.
+
+        With ``cols`` (indices, their table columns) only those tracks are scored (the rest get -inf): after the first step a
+        continuation stays among the first step's best candidates, which keeps generation fast.
+        """
+        import torch
+
+        model = self.model
+        if self._table is None:
+            reps = model.track_vectors()[:-1]  # (V, d)
+            if model.cfg.use_content:
+                reps = torch.cat([reps, model.content_scale.detach() * model.unit_content()[:-1]], 1)  # (V, d + C)
+            self._table = reps.T.contiguous()
+        if model.cfg.use_content:
+            out = torch.cat([out, content], 1)  # (B, d + C)
+        if cols is None:
+            return out @ self._table
+        full = out.new_full((out.shape[0], self.V), -float("inf"))
+        full[:, cols[0]] = out @ cols[1]  # (B, M)
+        return full
 
     def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
         """Beam search over k steps; each beam masks its own picks and their other versions."""
         import torch
 
         mask = torch.from_numpy(~allowed)
+        cols = self._candidates(first, mask)
         beams: list[tuple[list[int], list[float], float]] = [([], [], 0.0)]
         logits, hs = first, h  # (B, V), (1, B, d)
         for step in range(k):
@@ -280,7 +314,7 @@ class Continuer:
             prev = torch.tensor([b for _, b, _, _ in chosen])
             csum, n, unit = cstate
             content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
-            logits, hs = self._step(reps, rows, hs[:, prev], u, content)
+            logits, hs = self._step(reps, rows, hs[:, prev], u, content, cols)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
 
@@ -291,6 +325,7 @@ class Continuer:
 
         gen = torch.Generator().manual_seed(seed if seed is not None else int(time.time_ns() % 2**31))
         mask = torch.from_numpy(~allowed)
+        cols = self._candidates(first, mask)
         picks: list[tuple[int, float]] = []
         logits = first
         for step in range(k):
@@ -308,7 +343,7 @@ class Continuer:
             if step < k - 1:
                 csum, n, unit = cstate
                 content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (n + len(picks))
-                logits, h = self._step(reps, torch.tensor([r]), h, u, content)
+                logits, h = self._step(reps, torch.tensor([r]), h, u, content, cols)
         return picks
 
 

@@ -84,6 +84,7 @@ class PlayGenieVAE(nn.Module):
         self.kl_weight = cfg.beta  # the training loop anneals this from 0 to cfg.beta
         self.last_terms: dict[str, float] = {}
         self._reps: torch.Tensor | None = None  # cached track vectors in eval mode
+        self._unit: torch.Tensor | None = None  # cached unit content rows in eval mode
 
     # ----- track vectors -------------------------------------------------------------------
     def track_vectors(self) -> torch.Tensor:
@@ -112,13 +113,18 @@ class PlayGenieVAE(nn.Module):
         return r
 
     def train(self, mode: bool = True) -> "PlayGenieVAE":
-        self._reps = None
+        self._reps = self._unit = None
         return super().train(mode)
 
     def unit_content(self) -> torch.Tensor:
         """(V + 1, C) content rows scaled to unit length, padding row zero."""
+        if not self.training and self._unit is not None:
+            return self._unit
         c = F.normalize(self.content, dim=1)
-        return torch.cat([c, c.new_zeros(1, c.shape[1])])
+        c = torch.cat([c, c.new_zeros(1, c.shape[1])])
+        if not self.training:
+            self._unit = c.detach()
+        return c
 
     def running_content(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C) the mean unit content of x[:, :t+1] at each position t (causal)."""
@@ -130,7 +136,7 @@ class PlayGenieVAE(nn.Module):
         """(N, V) the content-similarity term for N running means (N, C)."""
         if not self.cfg.use_content:
             return mean_content.new_zeros(mean_content.shape[0], self.cfg.n_tracks)
-        return self.content_scale * (mean_content @ self.unit_content()[:-1].T)
+        return self.content_scale * (mean_content @ self.unit_content()[:-1].T)  # (N, V)
 
     # ----- encoder q(u | prefix, history, context) -----------------------------------------
     def encode(self, reps: torch.Tensor, seen: torch.Tensor, history: torch.Tensor | None,
