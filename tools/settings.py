@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     candidates: int = Field(default=300, ge=20, le=5000, description="Over-fetched candidates per request (PLAYGENIE_CANDIDATES).")
     default_length: int = Field(default=20, ge=1, le=200, description="Playlist length when none is asked (PLAYGENIE_DEFAULT_LENGTH).")
     cf_weight: float = Field(
-        default=0.7, ge=0.0, le=1.0,
+        default=0.8, ge=0.0, le=1.0,
         description="Blend of CF affinity vs retrieval score in the rerank, chosen on a validation split (PLAYGENIE_CF_WEIGHT).",
     )
     max_per_artist: int = Field(default=2, ge=1, description="Artist cap per playlist (PLAYGENIE_MAX_PER_ARTIST).")
