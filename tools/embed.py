@@ -70,21 +70,38 @@ def _key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Document vectors on disk, keyed by text hash: ``keys.npy`` + ``vectors.npy`` in one folder."""
+    """Document vectors on disk, keyed by text hash, in one ``cache.npz`` per folder.
+
+    Safe across processes: saving takes a file lock, merges with what is on disk, and replaces
+    the file atomically, so two builders never erase each other's vectors.
+    """
+
+    FILE = "cache.npz"
 
     def __init__(self, folder: Path):
         self.folder = folder
         self._vectors: dict[str, np.ndarray] = {}
-        keys, vecs = folder / "keys.npy", folder / "vectors.npy"
-        if keys.exists() and vecs.exists():
-            k = np.load(keys, allow_pickle=False)
-            v = np.load(vecs, allow_pickle=False)
-            if len(k) == len(v) and (len(v) == 0 or v.shape[1] == DIM):
-                self._vectors = dict(zip(k.tolist(), v))
+        self._vectors.update(self._read())
+
+    def _read(self) -> dict[str, np.ndarray]:
+        path = self.folder / self.FILE
+        if not path.exists():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                k, v = z["keys"], z["vectors"]
+        except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt, not fatal
+            log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
+            return {}
+        if len(k) != len(v) or (len(v) and v.shape[1] != DIM):
+            return {}
+        return dict(zip(k.tolist(), v))
 
     def embed(self, texts: Sequence[str], encoder: Encoder | None = None, progress: bool = True) -> np.ndarray:
         """Vectors for ``texts``, computing (with a progress bar) and saving only the missing ones."""
         keys = [_key(t) for t in texts]
+        if any(k not in self._vectors for k in keys):
+            self._vectors.update(self._read())  # another process may have added them meanwhile
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
         if missing:
             encoder = encoder or get_encoder()
@@ -97,11 +114,16 @@ class EmbeddingCache:
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False)
 
     def _save(self) -> None:
+        import fcntl
+
         self.folder.mkdir(parents=True, exist_ok=True)
-        keys = np.array(list(self._vectors), dtype="U24")
-        vecs = np.stack(list(self._vectors.values())).astype(np.float32)
-        # write then rename, so a crash never leaves a half-written cache
-        for name, arr in (("keys.npy", keys), ("vectors.npy", vecs)):
-            tmp = self.folder / f".{name}.tmp.npy"
-            np.save(tmp, arr, allow_pickle=False)
-            tmp.replace(self.folder / name)
+        with open(self.folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            merged = self._read()
+            merged.update(self._vectors)
+            self._vectors = merged
+            keys = np.array(list(merged), dtype="U24")
+            vecs = np.stack(list(merged.values())).astype(np.float32)
+            tmp = self.folder / f".{self.FILE}.{os.getpid()}.tmp.npz"
+            np.savez(tmp, keys=keys, vectors=vecs)
+            tmp.replace(self.folder / self.FILE)
