@@ -7,9 +7,11 @@ propagation are chosen on a *validation* split carved out of the training playli
 the validation playlists either), never on the test split.
 
 Systems: ``retrieval`` (tags and retrieval only), ``retrieval+refine``, ``retrieval+cf`` (MF
-affinity), ``retrieval+cf+graph`` (LightGCN-propagated affinity), ``full`` (the chosen CF space,
-then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no text), and the
-non-personal baselines of :mod:`evals.text2playlist` (bm25, dense, popularity).
+affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
+``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
+on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
+text), and the non-personal baselines of :mod:`evals.text2playlist` (bm25, dense, popularity).
+The pipeline is run offline (no LLM), so runs repeat exactly.
 
 Entry point: :func:`run_personalized` (called by ``playgenie eval text2playlist --personalized``).
 """
