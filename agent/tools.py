@@ -86,12 +86,15 @@ class Work:
     def checker(self, query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
         """A test of every hard constraint: the refiner's check, the blocklist, skipped tracks, 'only' genres/moods."""
         q = self.effective_query(query)
+        # Moods, genres and activities are the pipeline's to relax when few tracks carry them; the agent
+        # enforces what a conversation makes hard: exclusions, years, named artists, bounds, and "only".
+        hard = q.model_copy(update={"moods": [], "genres": [], "subgenres": [], "activities": []})
         banned = set(self.memory.blocked_tracks) | set(self.memory.skipped)
         only_g = {t.value for t in q.genres + q.subgenres if (t.source or "").startswith("only")}
         only_m = {t.value for t in q.moods if (t.source or "").startswith("only")}
 
         def ok(track: Track) -> bool:
-            if track.track_id in banned or violations(track, q):
+            if track.track_id in banned or violations(track, hard):
                 return False
             if only_g and not only_g & set(track.genres + track.subgenres):
                 return False

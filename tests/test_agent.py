@@ -309,3 +309,20 @@ def test_aturn_serves_several_conversations_at_once(chat):
 
     results = asyncio.run(main())
     assert [r.thread_id for r in results] == ["t0", "t1", "t2"] and all(len(r.playlist) == 20 for r in results)
+
+
+def test_add_more_uses_the_continuation_model_and_keeps_every_constraint(settings, tiny_catalog, tiny_pipeline):
+    from tools.continuation.train import TrainConfig, checkpoint_path, train_on_catalog
+
+    train_on_catalog(tiny_catalog, settings.home, None, TrainConfig(epochs=3, progress=False),
+                     checkpoint_path(settings.home), dim=16, latent=8, max_context=16)  # fmt: skip
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    assert svc.deps.continuer is not None
+    r = svc.turn("t", "u", "songs for a party")
+    assert len(r.playlist) == 20, r.reply
+    gone = r.playlist[0].artist
+    r2 = svc.turn("t", "u", f"no {gone}")
+    r3 = svc.turn("t", "u", "add 4 more")
+    assert "continuation" in r3.changed
+    assert ids(r3)[: len(r2.playlist)] == ids(r2) and len(r3.playlist) == len(r2.playlist) + 4
+    assert len(set(ids(r3))) == len(ids(r3)) and not any(p.artist == gone for p in r3.playlist)
