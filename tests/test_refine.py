@@ -64,6 +64,23 @@ def test_named_artist_lifts_the_cap(tiny_catalog):
     assert len(out) == len(drake) and {i.artist for i in out} == {"Drake"}
 
 
+def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny_catalog):
+    # Retrieval relaxed the artist (explicit=False: others may join), but the user named them:
+    # their tracks are not cut to two, and the other artists keep the diversity cap.
+    rng = random.Random(4)
+    tracks = [_track(f"m{i}", f"Ballad {i}", "Michael Learns To Rock", rng) for i in range(12)]
+    tracks += [_track(f"d{i}", f"Drake Song {i}", "Drake", rng) for i in range(6)]
+    tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(10)]
+    cat = _catalog(tracks, tiny_catalog)
+    query = PlaylistQuery(text="Michael Learns To Rock album",
+                          artists=[Tag(value="Michael Learns To Rock", explicit=False, confidence=0.9)])
+    ids = [f"d{i}" for i in range(6)] + [f"m{i}" for i in range(12)] + [f"o{i}" for i in range(10)]
+    out = refine(_cands(cat, ids), query, cat, n=20)
+    assert len(out) == 20
+    assert sum(i.artist == "Michael Learns To Rock" for i in out) == 12
+    assert sum(i.artist == "Drake" for i in out) == 2
+
+
 def test_ten_remixes_count_as_one_song(tiny_catalog):
     rng = random.Random(3)
     suffixes = [" - Remix", " (Live)", " - Remastered 2011", " (feat. Rihanna)", " - Radio Edit", " [Club Mix]",

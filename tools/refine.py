@@ -5,8 +5,9 @@ The rules, in the order they apply:
    years, artists and feature bounds). A violating track is never emitted, even if too few remain.
 2. One version per song (:func:`tools.catalog.song_key`): remixes, live, remastered and "feat."
    variants count as one, unless the request asks for remixes or live versions.
-3. Artist diversity: at most ``max_per_artist`` tracks per artist (raised when the request names
-   the artists), and no two consecutive tracks by one artist where the set allows it.
+3. Artist diversity: at most ``max_per_artist`` tracks per artist (raised for the artists the
+   request names, even once retrieval relaxed them), and no two consecutive tracks by one artist
+   where the set allows it.
 4. A quality floor: near-zero popularity, very short or spoken-word tracks are used only when
    too few others remain.
 5. Length: a count, or a listening time (sum of ``duration_ms`` closest to ``duration_min``).
@@ -114,9 +115,18 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
     return track.duration_ms < MIN_DURATION_MS or track.speechiness > MAX_SPEECHINESS
 
 
+def named_artists(query: PlaylistQuery) -> set[str]:
+    """The folded artists the request names, whether they still filter or retrieval relaxed them.
+
+    A relaxed artist ("Michael Learns To Rock album" with too few of their tracks matching the
+    rest) is still what the user asked for: it keeps the lifted cap, it just stops excluding others.
+    """
+    return {_fold(t.value) for t in query.artists if t.confidence >= FILTER_CONFIDENCE}
+
+
 def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
-    """Tracks allowed per artist: the cap, or enough to fill the list when artists were named."""
-    named = [t for t in query.artists if _hard(t)]
+    """Tracks allowed per named artist: enough to fill the list between them (the cap if none is named)."""
+    named = named_artists(query)
     if named:
         return max(max_per_artist, math.ceil(length / len(named)))
     return max_per_artist
@@ -174,7 +184,11 @@ def select(
     length = n or query.length or DEFAULT_LENGTH
     if target_ms is not None:
         length = MAX_LENGTH  # the listening time decides; the count only bounds the loop
-    cap = artist_cap(query, length if target_ms is None else int(target_ms // 200_000) + 1, max_per_artist)
+    named_cap = artist_cap(query, length if target_ms is None else int(target_ms // 200_000) + 1, max_per_artist)
+    named = named_artists(query)
+
+    def cap(artist: str) -> int:  # named artists may fill the list; the others keep the diversity cap
+        return named_cap if artist in named else max_per_artist
 
     pool: list[_Pick] = []
     seen_ids: set[str] = set()
@@ -218,7 +232,7 @@ def select(
             if p.track.track_id in chosen_ids:
                 continue
             key, artist = version_key(p.track, query), _fold(p.track.artist)
-            if key in songs or (per_artist.get(artist, 0) >= cap and not p.kept) or not ok(p):
+            if key in songs or (per_artist.get(artist, 0) >= cap(artist) and not p.kept) or not ok(p):
                 continue
             chosen.append(p)
             chosen_ids.add(p.track.track_id)
