@@ -72,3 +72,10 @@ def test_real_catalog(real_data):
     assert len(c) > 20000 and len(c.playlists) > 300
     assert c.genres == ["edm", "latin", "pop", "r&b", "rap", "rock"]
     assert all(t.genres for t in c.tracks)
+
+
+def test_query_summary_names_a_mood_that_is_also_an_activity_once():
+    from tools.schema import PlaylistQuery, Tag
+
+    q = PlaylistQuery(moods=[Tag(value="workout")], activities=[Tag(value="workout")], genres=[Tag(value="rock")])
+    assert q.describe() == "rock, workout"

@@ -133,7 +133,8 @@ class PlaylistQuery(BaseModel):
     def describe(self) -> str:
         """A short human-readable summary ("rap, 1990s, workout; not Eminem; 20 tracks")."""
         parts: list[str] = []
-        parts += [t.value for t in self.genres + self.subgenres + self.moods + self.activities]
+        # a word can be both a mood and an activity ("party", "workout"): say it once
+        parts += list(dict.fromkeys(t.value for t in self.genres + self.subgenres + self.moods + self.activities))
         if self.years:
             parts.append(self.years.label())
         parts += [f"by {t.value}" for t in self.artists]
