@@ -58,6 +58,11 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "permanent wave": ("rock", "permanent wave"), "classic rock": ("rock", "classic rock"),
     "album rock": ("rock", "album rock"), "arena rock": ("rock", "album rock"), "hard rock": ("rock", "hard rock"),
     "metal": ("rock", "hard rock"), "heavy metal": ("rock", "hard rock"), "glam metal": ("rock", "hard rock"),
+    "southern rock": ("rock", "classic rock"), "alternative metal": ("rock", "hard rock"),
+    # "alternative" before another genre qualifies it: alternative hip hop is rap, not permanent wave
+    "alternative hip hop": ("rap", None), "alt hip hop": ("rap", None), "alternative rap": ("rap", None),
+    "alt rap": ("rap", None), "alternative r&b": ("r&b", None), "alt r&b": ("r&b", None),
+    "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
 }  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, and left to similarity search.
@@ -113,12 +118,13 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 }  # fmt: skip
 
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
+# No filler words ("vibes", "music") in them: a request's filler would pull in their label.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
     "mood:chill": ("rainy afternoon", "rainy day indoors", "lazy sunday morning", "relaxing on the couch", "sunset on the beach",
-                   "coffee shop vibes", "winding down after a long day", "calm evening at home"),
+                   "coffee shop", "winding down after a long day", "calm evening at home"),
     "mood:sad": ("breakup", "heartbreak", "missing someone", "crying alone", "feeling lonely",
                  "getting over my ex", "a gloomy grey day"),
-    "mood:happy": ("sunshine and blue skies", "good mood", "feel good morning", "summer vibes", "celebrating good news",
+    "mood:happy": ("sunshine and blue skies", "good mood", "feel good morning", "summer days", "celebrating good news",
                    "walking in the sunshine", "happy weekend"),
     "mood:energetic": ("pump me up", "adrenaline rush", "getting hyped before the game", "maximum intensity",
                        "power and aggression"),
