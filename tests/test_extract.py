@@ -124,6 +124,22 @@ def test_length_as_listening_time(ex, text, minutes):
     assert q.duration_min == minutes and q.length is None
 
 
+@pytest.mark.parametrize("text,explicit", [("Reggaeton 2020", False), ("Hits 2020", False), ("2019 pop hits", False),
+                                           ("songs from 2015", True), ("pop in 2016", True), ("2015-2018", True),
+                                           ("after 2010", True)])  # fmt: skip
+def test_a_bare_year_in_a_title_is_a_preference_a_cued_one_a_filter(ex, text, explicit):
+    # "Reggaeton 2020" is a title: tracks of 2019 belong in it, so the year must not filter them out.
+    q = ex.extract(text)
+    assert q.years is not None and q.years.explicit is explicit
+
+
+@pytest.mark.parametrize("text,genre,sub", [("Alternative Hip Hop", "rap", None), ("alt rap", "rap", None),
+                                            ("southern rock", "rock", "classic rock")])  # fmt: skip
+def test_alternative_qualifies_the_genre_after_it(ex, text, genre, sub):
+    q = ex.extract(text)
+    assert values(q.genres + q.subgenres) == ([sub] if sub else [genre])
+
+
 def test_too_long_is_capped_and_said(ex):
     q = ex.extract("1000 songs of pop")
     assert q.length == 200 and any("at most 200" in u for u in q.unsupported)
@@ -293,6 +309,13 @@ def test_context_implies_a_mood(ex_implicit, text, label):
     assert not tag.explicit and 0.5 <= tag.confidence < 1
 
 
+def test_a_named_mood_with_context_gets_no_unrelated_mood(ex_implicit):
+    # "vibes" is filler: it must not pull in "happy" next to the chill the user asked for.
+    q = ex_implicit.extract("chill vibes for a rainy afternoon")
+    assert values(q.moods) == ["chill"]
+    assert "happy" in values(ex_implicit.extract("summer vibes").moods)
+
+
 @pytest.mark.parametrize("text,activity", [("late night drive", "driving"), ("music for work", "work"),
                                            ("in the library before exams", "study")])  # fmt: skip
 def test_context_implies_an_activity(ex_implicit, text, activity):
@@ -356,6 +379,13 @@ def real_ex(real_data):
                                          ("guns n roses", "Guns N' Roses"), ("songs like drake", "Drake")])  # fmt: skip
 def test_real_artist_names(real_ex, text, artist):
     assert artist in values(real_ex.extract(text).artists)
+
+
+@pytest.mark.slow
+def test_real_catalog_a_word_is_not_a_typo_of_a_one_word_artist(real_ex):
+    q = real_ex.extract("Chicano Rap")  # one letter from the band Chicago, but a word of its own
+    assert q.artists == [] and values(q.genres) == ["rap"]
+    assert "Eminem" in values(real_ex.extract("Eminen").artists)  # typos of names still match
 
 
 @pytest.mark.slow

@@ -267,6 +267,8 @@ class TagExtractor:
                 name, count = choices[cand]
                 if cand[0] != text[0]:  # typos keep the first letter
                     continue
+                if cand in self._dictionary:  # "chicano" is a word of its own, not a typo of "Chicago"
+                    continue
                 if best is None or (d, -count) < (best[0], -best[1]):
                     best = (int(d), count, name)
         if best is None:
@@ -374,7 +376,11 @@ class TagExtractor:
                     rng, start = (None, y), i - (2 if prev2 == "up to" else 1)
                 else:
                     rng = (y, y)
-                out.append(_Match("years", rng, start, i + 1))
+                # A bare year is how playlists are titled ("Reggaeton 2020", "2019 hits"): the songs
+                # of that season, many released the year before. Said with a cue ("from 2015", "in
+                # 2015") it is a filter; bare it is a preference that retrieval scores, nearest first.
+                cued = start < i or prev in _YEAR_CUES
+                out.append(_Match("years", rng, start, i + 1, explicit=cued, confidence=1.0 if cued else 0.7))
                 mark(start, i + 1)
                 i += 1
                 continue
@@ -590,7 +596,7 @@ class TagExtractor:
                     continue
                 # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
                 gap = {t.text for t in toks[last_years_end : m.start]} if last_years_end >= 0 else {"?"}
-                years.append((lo, hi, True, 1.0, src(m), gap <= _YEAR_JOINERS))
+                years.append((lo, hi, m.explicit, m.confidence, src(m), gap <= _YEAR_JOINERS))
                 last_years_end = m.end
             elif m.kind == "length":
                 v = int(m.value)  # type: ignore[arg-type]
@@ -723,6 +729,7 @@ class TagExtractor:
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
 _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
+_YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 
