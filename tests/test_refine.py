@@ -81,6 +81,15 @@ def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny
     assert sum(i.artist == "Drake" for i in out) == 2
 
 
+def test_a_track_without_genre_labels_passes_a_genre_filter_a_wrong_genre_does_not(tiny_catalog):
+    rng = random.Random(5)
+    unknown = _track("u", "Unlabelled", "New Artist", rng, genres=[], subgenres=[])
+    rock = _track("r", "Riff", "Rock Band", rng, genres=["rock"], subgenres=["hard rock"])
+    query = PlaylistQuery(text="pop", genres=[Tag(value="pop")])
+    assert violations(unknown, query) == []
+    assert violations(rock, query) == ["not the genre asked for"]
+
+
 def test_ten_remixes_count_as_one_song(tiny_catalog):
     rng = random.Random(3)
     suffixes = [" - Remix", " (Live)", " - Remastered 2011", " (feat. Rihanna)", " - Radio Edit", " [Club Mix]",

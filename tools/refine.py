@@ -54,13 +54,17 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
 
     Exclusions are always hard; genres, moods, years, artists and feature bounds are hard when
     they were said (``explicit``; tags also confident), soft when inferred or relaxed by retrieval.
+    A track without any genre label passes a genre filter (its genre is unknown, not another one).
     """
     out: list[str] = []
     genres = set(track.genres)
     # Asked-for genres, subgenres and moods filter as in retrieval (explicit and confident); a
     # relaxed one comes back soft (explicit=False) and no longer filters.
     want_g = {t.value for t in query.genres + query.subgenres if _hard(t)}
-    if want_g and not want_g & (genres | set(track.subgenres)):
+    known = genres | set(track.subgenres)
+    # A track with no genre label at all is unknown, not wrong: retrieval admits it below the
+    # labelled ones (many real tracks are only in playlists the catalog never saw).
+    if want_g and known and not want_g & known:
         out.append("not the genre asked for")
     want_m = {t.value for t in query.moods if _hard(t)}
     if want_m and not want_m & set(track.moods):
