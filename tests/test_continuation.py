@@ -188,3 +188,9 @@ def test_trains_briefly_on_the_real_data(real_settings, real_data):
     out = cont.continue_playlist(pl.track_ids[:10], k=10)
     assert len(set(out.track_ids)) == 10 and not set(out.track_ids) & set(pl.track_ids[:10])
     assert res.history[0]["r_precision"] > 0.0
+
+
+def test_training_stops_when_its_time_budget_is_spent(tiny_catalog, tmp_path):
+    res = train_on_catalog(tiny_catalog, tmp_path, None,
+                           TrainConfig(epochs=50, patience=50, progress=False, max_minutes=1e-6), None, **TINY)  # fmt: skip
+    assert len(res.history) == 1  # one epoch, then the budget says stop

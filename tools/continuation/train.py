@@ -57,6 +57,7 @@ class TrainConfig:
     val_n: int = 10  # seed length for validation
     seed: int = 0
     progress: bool = True
+    max_minutes: float | None = 14.0  # wall-clock budget: no epoch starts that would end past it; best kept
 
 
 @dataclass
@@ -221,6 +222,10 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
             bad += 1
             if bad >= tcfg.patience:
                 break
+        elapsed = time.perf_counter() - t0
+        if tcfg.max_minutes is not None and elapsed + elapsed / epoch > tcfg.max_minutes * 60:  # next epoch won't fit
+            log.warning("training stopped at epoch %d: the %.0f-minute budget is spent", epoch, tcfg.max_minutes)
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.kl_weight = cfg.beta
@@ -292,6 +297,8 @@ def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs, help="Most epochs (early stopping ends sooner).")
+    parser.add_argument("--max-minutes", type=float, default=TrainConfig.max_minutes,
+                        help="Wall-clock budget; the best epoch so far is kept when it is spent.")
     parser.add_argument("--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta).")
     parser.add_argument("--dim", type=int, default=64, help="Width of track vectors and the GRU.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed.")
@@ -309,7 +316,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     catalog = Catalog.from_csv(path)
     out = args.out or checkpoint_path(settings.home)
     beta = settings.vae_beta if args.beta is None else args.beta
-    tcfg = TrainConfig(epochs=args.epochs, seed=args.seed, progress=not args.quiet)
+    tcfg = TrainConfig(epochs=args.epochs, seed=args.seed, progress=not args.quiet, max_minutes=args.max_minutes)
     print(f"training the PlayGenie VAE on {len(catalog.playlists)} playlists, {len(catalog)} tracks (beta={beta})")
     result = train_on_catalog(catalog, settings.home, None, tcfg, out, beta=beta, dim=args.dim)
     best = result.history[result.best_epoch - 1] if result.history else {}
