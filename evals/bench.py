@@ -19,7 +19,8 @@ Keys (``--json``), by section:
 - ``fold_in``: ``fold_in_ms`` of a 50-track history into the CF model.
 - ``generation``: ``generation_ms`` of the VAE continuing a playlist by 10 tracks.
 - ``chat_turn``: ``chat_turn_ms`` of one offline turn through the agent graph (SQLite checkpoints).
-- ``chat_concurrent``: ``--users`` conversations for ``--seconds`` in one process.
+- ``chat_concurrent``: ``--users`` conversations for ``--seconds`` in one process, each person pausing
+  ``--think`` seconds between a reply and their next message (0 measures saturation instead).
 - ``http``: ``POST /v1/chat`` through a real uvicorn server on localhost.
 
 Plus ``targets`` {key: {limit, value, ok}} and ``not_built`` {section: reason}. Timings are
@@ -63,6 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sections", help=f"Comma-separated subset of: {', '.join(n for n, _ in SECTIONS)}.")
     parser.add_argument("--seconds", type=float, default=60.0, help="Length of the concurrent-conversations run (default 60).")
     parser.add_argument("--users", type=int, default=20, help="Concurrent conversations (default 20).")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="Seconds each simulated person waits between a reply and the next message "
+                             "(default 1; 0 saturates the CPU).")
     parser.add_argument("--from-scratch", action="store_true",
                         help="Also time a whole build with an empty embedding cache (minutes on a small CPU).")  # fmt: skip
 
@@ -119,6 +123,7 @@ class BenchContext:
     n: int = 200
     seconds: float = 60.0
     users: int = 20
+    think: float = 1.0  # seconds a person takes to read a reply and type the next message
     from_scratch: bool = False
     report: dict[str, Any] = field(default_factory=dict)
     _pipeline: Any = None
@@ -224,10 +229,19 @@ def bench_index_build(ctx: BenchContext) -> dict[str, Any]:
     encoder = ctx.pipeline.encoder if ctx._pipeline is not None else _module("tools.embed").get_encoder()
     docs = [t.document() for t in catalog.tracks]
     sample = random.Random(0).sample(docs, min(len(docs), 512))
-    encoder.encode(sample[:16])
-    t0 = time.perf_counter()
-    encoder.encode(sample)
-    rate = len(sample) / (time.perf_counter() - t0)
+    import os
+
+    import torch
+
+    serving_threads = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)  # what `playgenie build` uses; serving caps it lower
+    try:
+        encoder.encode(sample[:16])
+        t0 = time.perf_counter()
+        encoder.encode(sample)
+        rate = len(sample) / (time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(serving_threads)
     out["embedding"] = {
         "docs": len(docs),
         "cached_load_s": round(vectors_s, 2),
@@ -364,6 +378,7 @@ def bench_chat_concurrent(ctx: BenchContext) -> dict[str, Any]:
                     samples.append(dt)
                     if err:
                         errors.append(err)
+                time.sleep(ctx.think)
             k += 1
 
     t0 = time.perf_counter()
@@ -375,7 +390,7 @@ def bench_chat_concurrent(ctx: BenchContext) -> dict[str, Any]:
     elapsed = time.perf_counter() - t0
     p = percentiles(samples) if samples else {"p50": float("nan"), "p95": float("nan")}
     return {"chat_concurrent": {
-        "users": ctx.users, "seconds": round(elapsed, 1), "turns": len(samples), "errors": len(errors),
+        "users": ctx.users, "think_s": ctx.think, "seconds": round(elapsed, 1), "turns": len(samples), "errors": len(errors),
         "first_errors": sorted(set(errors))[:3], "turns_per_s": round(len(samples) / elapsed, 2),
         "p50_ms": p["p50"], "p95_ms": p["p95"],
     }}  # fmt: skip
@@ -525,6 +540,6 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.n < 1:
         print("playgenie: --n must be at least 1", file=sys.stderr)
         return 2
-    report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, from_scratch=args.from_scratch)
+    report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, think=args.think, from_scratch=args.from_scratch)
     print(json.dumps(report) if args.json else format_report(report))
     return 0

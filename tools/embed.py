@@ -35,7 +35,7 @@ class Encoder:
         self._lock = threading.Lock()
         self._cached = lru_cache(maxsize=4096)(self._encode_one)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """(len(texts), 384) normalised float32 matrix."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
