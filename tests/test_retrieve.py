@@ -132,3 +132,27 @@ def test_named_artist_comes_first_then_similar(retriever, tiny_catalog):
     n_nas = sum(t.artist == "Nas" for t in tracks)
     assert n_nas == len(tiny_catalog.by_artist["nas"]) < 10
     assert all(t.artist == "Nas" for t in tracks[:n_nas])
+
+
+def test_a_track_without_genre_labels_is_admitted_under_a_genre_filter_below_labelled_ones(tiny_catalog, tmp_path):
+    # In a leak-free catalog many real tracks carry no genre label: unknown is not wrong, so a
+    # genre request still reaches them, after the tracks labelled with that genre.
+    import dataclasses
+
+    from tools.catalog import Catalog
+    from tools.embed import get_encoder
+
+    encoder = get_encoder()
+    nas = next(t for t in tiny_catalog.tracks if t.artist == "Nas")
+    rock = {t.track_id for t in tiny_catalog.tracks if "rock" in t.genres and "rap" not in t.genres}
+    unlabelled = dataclasses.replace(nas, track_id="unlabelled", genres=[], subgenres=[])
+    cat = Catalog(list(tiny_catalog.tracks) + [unlabelled], {}, tiny_catalog.thresholds)
+    index = TrackIndex(EdgeBackend(tmp_path / "qdrant"))
+    index.ensure(cat, encoder.encode([t.document() for t in cat.tracks]), progress=False)
+    try:
+        r = Retriever(cat, index, encoder, candidates=300).run(q("rap", genres=[Tag(value="rap")]), need=4)
+    finally:
+        index.close()
+    ids = [c.track_id for c in r.candidates]
+    assert r.relaxed == [] and "unlabelled" in ids and not rock & set(ids)
+    assert ids.index(nas.track_id) < ids.index("unlabelled"), "the same song with its label ranks first"

@@ -17,6 +17,10 @@ in this order (each step runs only if it applies, and each adds a note saying wh
 5. ``genre``: genres stop filtering and only score.
 6. ``artists``: named artists stop filtering; their tracks still come first.
 
+A track with no genre label at all (in a leak-free catalog, tracks only in held-out playlists
+whose artist has no other rows) is unknown, not wrong: under a genre or subgenre filter it is
+fetched too, a little below the labelled tracks (``W_UNKNOWN_GENRE``).
+
 Exclusions (genres, subgenres, artists, moods, track ids) are never relaxed. Candidates that pass
 a stricter level always rank above those admitted by a later step. Nothing is returned without a
 note saying why (for instance when every track is excluded).
@@ -51,6 +55,11 @@ W_FEATURE = 0.5  # closeness to an asked feature target
 W_GENRE = 0.3  # soft genre or subgenre match (inferred, or relaxed)
 W_YEAR = 0.25  # soft year match (inferred, or relaxed), decaying by 10 years
 W_ARTIST = 0.6  # a named artist whose filter was relaxed
+# A track with no genre label admitted under a genre filter scores this much less. Chosen on the
+# validation split among penalties >= 0 (a bonus would reward missing labels, which in a split
+# marks the held-out playlists' own tracks): 0 scored best, 0.03 within 2% of it with better genre
+# agreement, and labelled tracks should win ties.
+W_UNKNOWN_GENRE = 0.03
 W_POP = 0.15  # popularity prior; tripled for "popular", negated for "obscure"
 SIMILAR_SHOWN = 0.35  # similarity above which the reason says "similar to ..."
 # Free text alone whose best similarity is below this reads like nothing in the catalog (measured on
@@ -120,6 +129,7 @@ class Retriever:
         self.mood_tagged = {m: np.array([m in t.moods for t in tracks], dtype=np.float32) for m in MOOD_TARGETS}
         self.genre_sets = [frozenset(t.genres) for t in tracks]
         self.subgenre_sets = [frozenset(t.subgenres) for t in tracks]
+        self.all_genres = sorted(frozenset().union(*self.genre_sets))
         self.artists = [fold(t.artist) for t in tracks]
         self.years = catalog.years.astype(np.float32)  # 0 where unknown
         self.popularity = catalog.popularity / 100.0
@@ -179,6 +189,7 @@ class Retriever:
         relaxed: list[str] = []
         step_notes: dict[str, str] = {}  # one note per step: a later widening replaces an earlier one
         pool: dict[int, tuple[int, float]] = {}  # row -> (level, similarity)
+        unknown: set[int] = set()  # rows admitted with no genre label under a genre filter
         for level, (step, flt, q, note) in enumerate(levels):
             if step:
                 relaxed.append(step)
@@ -192,6 +203,12 @@ class Retriever:
                 hits += self.index.search_rows(vector, mood_flt, limit // 2)
             for row, sim in hits:
                 pool.setdefault(row, (level, sim))
+            unlabelled = self._unknown_genre(flt)
+            if unlabelled is not None:
+                for row, sim in self.index.search_rows(vector, unlabelled, limit // 2):
+                    if row not in pool:
+                        pool[row] = (level, sim)
+                        unknown.add(row)
             tried.append((q, n))
             if n >= need and self._capacity(pool, q) >= need:
                 break
@@ -201,7 +218,7 @@ class Retriever:
         notes += list(step_notes.values())
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
-        cands = self._score(pool, final_q, query, len(tried), limit)
+        cands = self._score(pool, final_q, query, len(tried), limit, unknown)
         return Retrieval(cands, notes, final_q, relaxed, matching)
 
     @staticmethod
@@ -219,6 +236,17 @@ class Retriever:
         for row in pool:
             per[self.artists[row]] = per.get(self.artists[row], 0) + 1
         return sum(min(self.max_per_artist, c) for c in per.values())
+
+    def _unknown_genre(self, flt: Constraints) -> Constraints | None:
+        """``flt`` for the tracks with no genre label in place of its genre/subgenre part, else None."""
+        if "genre" not in flt.any_of and "subgenre" not in flt.any_of:
+            return None
+        c = flt.copy()
+        c.any_of.pop("genre", None)
+        c.any_of.pop("subgenre", None)
+        # "none of every genre" is "no genre label": the backends share no is-empty condition
+        c.none_of["genre"] = sorted(set(c.none_of.get("genre", [])) | set(self.all_genres))
+        return c
 
     def _embed(self, query: PlaylistQuery) -> np.ndarray:
         text = (query.text or query.free_text).strip()
@@ -331,7 +359,13 @@ class Retriever:
         return out
 
     def _score(
-        self, pool: dict[int, tuple[int, float]], q: PlaylistQuery, asked: PlaylistQuery, n_levels: int, limit: int
+        self,
+        pool: dict[int, tuple[int, float]],
+        q: PlaylistQuery,
+        asked: PlaylistQuery,
+        n_levels: int,
+        limit: int,
+        unknown: set[int] | frozenset[int] = frozenset(),
     ) -> list[Candidate]:
         if not pool:
             return []
@@ -379,6 +413,9 @@ class Retriever:
         soft_artists = {fold(t.value) for t in _soft(q.artists)}
         if soft_artists:
             score += W_ARTIST * np.array([self.artists[r] in soft_artists for r in rows], dtype=np.float32)
+
+        if unknown:
+            score -= W_UNKNOWN_GENRE * np.fromiter((r in unknown for r in rows.tolist()), dtype=np.float32, count=len(rows))
 
         pop = self.popularity[rows]
         w_pop = {"popular": 3 * W_POP, "obscure": -3 * W_POP}.get(q.popularity or "", W_POP)
