@@ -415,7 +415,8 @@ class Retriever:
             score += W_ARTIST * np.array([self.artists[r] in soft_artists for r in rows], dtype=np.float32)
 
         if unknown:
-            score -= W_UNKNOWN_GENRE * np.fromiter((r in unknown for r in rows.tolist()), dtype=np.float32, count=len(rows))
+            unlabelled = np.fromiter((r in unknown for r in rows.tolist()), dtype=np.float32, count=len(rows))
+            score -= W_UNKNOWN_GENRE * unlabelled
 
         pop = self.popularity[rows]
         w_pop = {"popular": 3 * W_POP, "obscure": -3 * W_POP}.get(q.popularity or "", W_POP)
