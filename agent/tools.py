@@ -303,6 +303,8 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     if not w.playlist:
         raise ToolError(f"Nothing in the catalog fits \"{q.describe()}\" with your blocklist. Try something broader.")
     note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
+    if q.unsupported:  # asked-for things the catalog can't honour: say so rather than ignore them
+        note += ". Note: " + "; ".join(q.unsupported)
     return f"new playlist for {q.describe()}{note}"
 
 

@@ -326,3 +326,9 @@ def test_add_more_uses_the_continuation_model_and_keeps_every_constraint(setting
     assert "continuation" in r3.changed
     assert ids(r3)[: len(r2.playlist)] == ids(r2) and len(r3.playlist) == len(r2.playlist) + 4
     assert len(set(ids(r3))) == len(ids(r3)) and not any(p.artist == gone for p in r3.playlist)
+
+
+def test_a_contradictory_request_is_answered_and_the_conflict_said(chat):
+    r = chat.turn("t-conflict", "u-conflict", "90s music from 2015")
+    assert r.playlist and all(1990 <= p.year <= 1999 for p in r.playlist)
+    assert "conflicting years" in r.reply
