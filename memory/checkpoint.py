@@ -25,16 +25,20 @@ def sqlite_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def postgres_pool(url: str, max_size: int):
+    """A psycopg pool in the mode LangGraph's Postgres saver and store expect (autocommit, dict rows)."""
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool(url, min_size=1, max_size=max_size, kwargs={"autocommit": True, "row_factory": dict_row}, open=True)
+
+
 def open_checkpointer(home: Path, postgres_url: str | None = None) -> tuple[BaseCheckpointSaver, object]:
     """(checkpointer, resource to close): Postgres when a URL is given, else ``<home>/chat.sqlite``."""
     if postgres_url:
         from langgraph.checkpoint.postgres import PostgresSaver
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
 
-        pool = ConnectionPool(
-            postgres_url, min_size=1, max_size=8, kwargs={"autocommit": True, "row_factory": dict_row}, open=True
-        )
+        pool = postgres_pool(postgres_url, max_size=8)
         saver = PostgresSaver(pool)
         saver.setup()
         log.info("checkpoints in Postgres")

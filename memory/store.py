@@ -15,7 +15,7 @@ from pathlib import Path
 
 from langgraph.store.base import BaseStore
 
-from memory.checkpoint import sqlite_connection
+from memory.checkpoint import postgres_pool, sqlite_connection
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,8 @@ def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, 
     """(store, resource to close): Postgres when a URL is given, else ``<home>/memory.sqlite``."""
     if postgres_url:
         from langgraph.store.postgres import PostgresStore
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
 
-        pool = ConnectionPool(
-            postgres_url, min_size=1, max_size=4, kwargs={"autocommit": True, "row_factory": dict_row}, open=True
-        )
+        pool = postgres_pool(postgres_url, max_size=4)
         store = PostgresStore(pool)
         store.setup()
         return store, pool

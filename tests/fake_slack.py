@@ -11,8 +11,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
+
+from fake_recorder import CallRecorder
 
 BOT_USER = "UBOT"
 
@@ -24,7 +26,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeSlack:
+class FakeSlack(CallRecorder):
     """The Web API. Use as a context manager; ``api_url`` goes to ``WebClient(base_url=...)``."""
 
     def __init__(self, token: str) -> None:
@@ -44,19 +46,6 @@ class FakeSlack:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-    def of(self, method: str) -> list[Call]:
-        with self._cond:
-            return [c for c in self.calls if c.method == method]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the bot did not do what was expected in time")
-                self._cond.wait(min(left, 0.2))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -17,8 +17,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
+
+from fake_recorder import CallRecorder
 
 BOT_ID = 4242
 LIMIT = 4096
@@ -94,7 +96,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
-class FakeTelegram:
+class FakeTelegram(CallRecorder):
     """The server. Use as a context manager; ``base_url``/``base_file_url`` go to ApplicationBuilder."""
 
     def __init__(self, token: str) -> None:
@@ -179,19 +181,6 @@ class FakeTelegram:
         )
 
     # ---- inspecting the bot's side -------------------------------------------------------
-    def of(self, method: str) -> list[Call]:
-        with self._cond:
-            return [c for c in self.calls if c.method == method]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the bot did not do what was expected in time")
-                self._cond.wait(min(left, 0.2))
-
     def wait_count(self, method: str, n: int, timeout: float = 30.0) -> list[Call]:
         self.wait_for(lambda: sum(c.method == method for c in self.calls) >= n, timeout)
         return self.of(method)
