@@ -4,8 +4,9 @@
 - :class:`ItemKNN`: item co-occurrence kNN with asymmetric cosine, alpha tuned.
 - :class:`EASE`: Steck (2019), closed form B = I - P diag(1/diag P), P = (X'X + lambda I)^-1, computed
   exactly through the Woodbury identity in playlist space (X has few rows), so it covers every item.
-- :class:`FoldInSVD`: surprise's SVD on positive and sampled negative (playlist, track) pairs; a new
-  playlist's factors are folded in by ridge regression on its seed tracks.
+- :class:`FoldInSVD`: surprise's SVD on positive and uniformly sampled negative (playlist, track)
+  pairs (10 per positive, no biases: better on validation); a new playlist's factors are folded in,
+  in closed form, under the same objective.
 - :class:`MultVAE`: Liang et al. (2018), the non-sequential VAE with a multinomial likelihood,
   [items -> 600 -> 200] encoder, input dropout 0.5, KL annealed to 0.2.
 - :class:`ContentKNN`: cosine between the mean content vector of the seeds and every track's (the
@@ -111,53 +112,95 @@ class EASE(_CF):
 
 
 class FoldInSVD(_CF):
-    """surprise SVD on implicit feedback (1 = in the playlist, 0 = sampled negative), folded in."""
+    """surprise's SVD on implicit feedback (1 = in the playlist, 0 = sampled negative), a new playlist folded in.
+
+    Training: every playlist's tracks are rated 1 and ``negatives`` times as many tracks, drawn uniformly
+    from the tracks the training playlists hold (popularity-sampled negatives would make the item biases
+    anti-popular), are rated 0; rows are shuffled within a playlist, since surprise's SGD walks them in
+    order. surprise regularises per rating, so ``reg`` acts on a playlist's factors ~(1 + negatives) x its
+    length times per epoch: with 10 negatives reg >~ 0.1 shrinks every factor to 0, and the default
+    learning rate (0.005) with 20 epochs barely moves the factors at all; lr 0.05 for 100 epochs converges.
+    ``biased=False`` (surprise's own switch) was better on validation folds than item/user biases.
+
+    Fold-in: the new playlist's factors (and user bias when biased) minimise the same objective the
+    training playlists did, taken in expectation over its sampled negatives, in closed form: seeds target 1,
+    every other known track target 0 with weight negatives * |seeds| / (known tracks - |seeds|), ridge
+    ``fold_reg`` (default ``reg``) per rating. Seeds no training playlist holds have no factors and are
+    ignored. Tracks no training playlist holds rank after all the others, by popularity (the shared tail).
+    """
 
     name = "svd"
 
-    def __init__(self, factors: int = 64, epochs: int = 30, reg: float = 0.05, negatives: int = 1,
-                 fold_reg: float = 0.1, seed: int = 0, tiebreak: np.ndarray | None = None):  # fmt: skip
-        self.factors, self.epochs, self.reg, self.negatives = factors, epochs, reg, negatives
-        self.fold_reg, self.seed, self.tiebreak = fold_reg, seed, tiebreak
+    def __init__(self, factors: int = 64, epochs: int = 100, reg: float = 0.05, lr: float = 0.05,
+                 negatives: int = 10, biased: bool = False, init_std: float = 0.1, fold_reg: float | None = None,
+                 seed: int = 0, tiebreak: np.ndarray | None = None):  # fmt: skip
+        self.factors, self.epochs, self.reg, self.lr, self.negatives = factors, epochs, reg, lr, negatives
+        self.biased, self.init_std, self.fold_reg = biased, init_std, fold_reg
+        self.seed, self.tiebreak = seed, tiebreak
 
-    def fit(self, seqs: Sequence[np.ndarray], n_items: int) -> "FoldInSVD":
+    def fit(self, seqs: Sequence[np.ndarray], n_items: int) -> FoldInSVD:
         import pandas as pd
         from surprise import SVD, Dataset, Reader
 
         rng = np.random.default_rng(self.seed)
-        pos = np.concatenate(seqs)
-        rows = []
+        seqs = [np.unique(np.asarray(s, dtype=np.int64)) for s in seqs]
+        known = np.unique(np.concatenate(seqs)) if seqs else np.zeros(0, dtype=np.int64)
+        us, its, rs = [], [], []
         for p, s in enumerate(seqs):
-            rows += [(p, int(i), 1.0) for i in s]
-            neg = pos[rng.integers(0, len(pos), self.negatives * len(s))]  # popularity-sampled negatives
-            rows += [(p, int(i), 0.0) for i in set(neg.tolist()) - set(s.tolist())]
-        frame = pd.DataFrame(rows, columns=["u", "i", "r"])
-        data = Dataset.load_from_df(frame, Reader(rating_scale=(0, 1)))
-        trainset = data.build_full_trainset()
-        algo = SVD(n_factors=self.factors, n_epochs=self.epochs, reg_all=self.reg, random_state=self.seed)
-        algo.fit(trainset)
-        self.Q = np.zeros((n_items, self.factors), dtype=np.float64)
-        self.bi = np.full(n_items, -1.0)  # items with no rating: ranked after every known one
-        for inner in range(trainset.n_items):
-            raw = trainset.to_raw_iid(inner)
-            self.Q[raw] = algo.qi[inner]
-            self.bi[raw] = algo.bi[inner]
-        self.mu = trainset.global_mean
-        self.neg_pool = pos
+            neg = known[rng.integers(0, len(known), self.negatives * len(s))]  # uniform over known tracks
+            neg = neg[~np.isin(neg, s)]
+            items = np.concatenate([s, neg])
+            order = rng.permutation(len(items))
+            us.append(np.full(len(items), p))
+            its.append(items[order])
+            rs.append(np.concatenate([np.ones(len(s)), np.zeros(len(neg))])[order])
+        k = self.factors
+        self.Q = np.zeros((n_items, k))
+        self.bi = np.zeros(n_items)
+        self.seen = np.zeros(n_items, dtype=bool)
+        self.mu = 0.0
+        if us and len(known):
+            frame = pd.DataFrame({"u": np.concatenate(us), "i": np.concatenate(its), "r": np.concatenate(rs)})
+            trainset = Dataset.load_from_df(frame, Reader(rating_scale=(0, 1))).build_full_trainset()
+            algo = SVD(n_factors=k, n_epochs=self.epochs, biased=self.biased, lr_all=self.lr, reg_all=self.reg,
+                       init_std_dev=self.init_std, random_state=self.seed)  # fmt: skip
+            algo.fit(trainset)
+            raw = np.array([trainset.to_raw_iid(inner) for inner in range(trainset.n_items)], dtype=np.int64)
+            self.Q[raw] = algo.qi
+            self.seen[raw] = True
+            if self.biased:
+                self.bi[raw] = algo.bi
+                self.mu = trainset.global_mean
+        # fold-in design over the known tracks: factors, plus a constant column for the user bias
+        self.F = np.hstack([self.Q, self.seen[:, None].astype(float)]) if self.biased else self.Q
+        self.base = np.where(self.seen, self.mu + self.bi, 0.0)  # prediction without the user's terms
+        self.G = self.F.T @ self.F
+        self.Fb = self.F.T @ self.base
+        self.n_known = int(self.seen.sum())
         self._fit_pop(seqs, n_items, self.tiebreak)
         return self
 
+    def fold_in(self, prefix: np.ndarray) -> np.ndarray:
+        """The user vector (factors, then bias when biased) of a playlist holding ``prefix``."""
+        s = np.unique(np.asarray(prefix, dtype=np.int64))
+        s = s[self.seen[s]]
+        d, n = self.F.shape[1], len(s)
+        if n == 0:
+            return np.zeros(d)
+        lam = self.reg if self.fold_reg is None else self.fold_reg
+        w = self.negatives * n / max(1, self.n_known - n)  # expected weight of each non-seed known track
+        Fs, bs = self.F[s], self.base[s]
+        A = w * (self.G - Fs.T @ Fs) + Fs.T @ Fs + lam * (1 + self.negatives) * n * np.eye(d)
+        rhs = Fs.T @ (1.0 - bs) - w * (self.Fb - Fs.T @ bs)
+        return np.linalg.solve(A, rhs)
+
     def score(self, prefixes: Sequence[np.ndarray]) -> np.ndarray:
-        rng = np.random.default_rng(self.seed)
-        out = np.empty((len(prefixes), len(self.bi)), dtype=np.float32)
-        for b, s in enumerate(prefixes):
-            neg = self.neg_pool[rng.integers(0, len(self.neg_pool), self.negatives * len(s))]
-            items = np.concatenate([s, neg])
-            y = np.concatenate([np.ones(len(s)), np.zeros(len(neg))]) - self.mu - self.bi[items]
-            Q = self.Q[items]
-            p = np.linalg.solve(Q.T @ Q + self.fold_reg * np.eye(self.factors), Q.T @ y)  # ridge fold-in
-            out[b] = self.bi + self.Q @ p + self.pop
-        return out
+        P = np.stack([self.fold_in(s) for s in prefixes]) if len(prefixes) else np.zeros((0, self.F.shape[1]))
+        s = P[:, : self.factors] @ self.Q.T + self.bi  # (B, V); mu and the user bias shift a row uniformly
+        if self.n_known:  # known tracks above every unknown one, which keeps only the popularity tail (<= 1e-6);
+            # the offset is small so that float32 still resolves that tail where the model ties (no known seed)
+            s = np.where(self.seen, s - s[:, self.seen].min(1, keepdims=True) + 1e-5, 0.0)
+        return (s + self.pop).astype(np.float32)
 
 
 class MultVAE(_CF):
