@@ -48,6 +48,7 @@ ABLATIONS: dict[str, dict] = {
     "no_user_latent": {"use_latent": False},
     "no_graph": {"use_graph": False},
     "no_content": {"use_content": False},
+    "no_copy": {"use_copy": False},
 }
 METRICS = ("r_precision", "ndcg", "clicks", "recall@50", "engagement_minutes")
 
@@ -104,7 +105,7 @@ def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_item
     return best_v, best
 
 
-def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, ablation_epochs: int = 4,
+def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, ablation_epochs: int | None = None,
              ablations: bool = True, progress: bool = True) -> tuple[dict, dict]:  # fmt: skip
     """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values)."""
     import torch
@@ -133,8 +134,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     # ---- the VAE (its ablations run after the baselines, being the least important) -------------
     systems: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {}
     variants = {"playgenie_vae": ({"beta": settings.vae_beta}, epochs)}
-    if ablations:
-        variants |= {name: (over, ablation_epochs) for name, over in ABLATIONS.items()}
+    if ablations:  # the same budget as the model itself unless asked otherwise
+        variants |= {name: ({"beta": settings.vae_beta} | over, ablation_epochs or epochs) for name, over in ABLATIONS.items()}
 
     def train_variant(name: str) -> None:
         over, ep = variants[name]
@@ -159,7 +160,7 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         "popularity": (lambda v: rb.Popularity(pop), [None]),
         "itemknn": (lambda v: rb.ItemKNN(alpha=v, tiebreak=pop), [0.2, 0.35, 0.5, 0.65, 0.8]),
         "ease": (lambda v: rb.EASE(lam=v, tiebreak=pop), [1.0, 5.0, 20.0, 50.0, 100.0, 300.0]),
-        "svd": (lambda v: rb.FoldInSVD(factors=v[0], reg=v[1], tiebreak=pop), [(32, 0.02), (64, 0.05), (64, 0.1)]),
+        "svd": (lambda v: rb.FoldInSVD(factors=v[0], reg=v[1], tiebreak=pop), [(32, 0.02), (64, 0.02), (64, 0.05), (128, 0.02)]),
         "mult_vae": (lambda v: rb.MultVAE(epochs=v, tiebreak=pop), [30]),  # untuned: CPU time
     }
     content = cdata.content_features(catalog, settings.home, progress=progress)  # the VAE's own content features
@@ -188,7 +189,7 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
             scores = score(prefixes)
             rankings = [[catalog.tracks[i].track_id for i in top_n(row, seed)] for row, seed in zip(scores, prefixes)]
             results[str(n)][name] = evaluate_rankings(rankings, truths, minutes)
-    meta["ablation_epochs_cap"] = ablation_epochs
+    meta["ablation_epochs_cap"] = ablation_epochs or epochs
     meta["vae_epochs_cap"] = epochs
     return {"task": "continuation", "results": results}, meta
 
@@ -210,7 +211,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print the stable JSON only.")
     parser.add_argument("--out", type=Path, default=None, help="Also write the JSON here (default: <home>/evals/continuation.json).")
     parser.add_argument("--epochs", type=int, default=10, help="Most epochs for the VAE.")
-    parser.add_argument("--ablation-epochs", type=int, default=4, help="Most epochs for each ablation (shorter).")
+    parser.add_argument("--ablation-epochs", type=int, default=None, help="Most epochs for each ablation (default: --epochs).")
     parser.add_argument("--no-ablations", action="store_true", help="Skip the four ablations.")
 
 

@@ -194,3 +194,63 @@ def test_training_stops_when_its_time_budget_is_spent(tiny_catalog, tmp_path):
     res = train_on_catalog(tiny_catalog, tmp_path, None,
                            TrainConfig(epochs=50, patience=50, progress=False, max_minutes=1e-6), None, **TINY)  # fmt: skip
     assert len(res.history) == 1  # one epoch, then the budget says stop
+
+
+def test_copy_path_lifts_the_seed_artists_and_albums(inputs, tiny_catalog):
+    torch.manual_seed(0)
+    model = from_inputs(inputs, **TINY).eval()
+    seeds = [i for i, t in enumerate(tiny_catalog.tracks) if t.artist == "Drake"][:2]
+    x = torch.tensor([seeds])
+    artists, albums = model.prefix_counts(x, torch.tensor([[0, len(seeds) - 1]]))
+    assert artists.sum() == len(seeds) and albums.sum() == len(seeds)
+    out = torch.zeros(1, model.cfg.dim)
+    copy = model.copy_logits(out, torch.zeros(1, model.cfg.latent), artists, albums)[0]  # (V,)
+    drake = [i for i, t in enumerate(tiny_catalog.tracks) if t.artist == "Drake"]
+    others = [i for i in range(len(tiny_catalog)) if i not in drake]
+    assert copy[drake].min() > copy[others].max()  # the seed's artist first, whatever the other tracks
+    no_copy = from_inputs(inputs, **TINY, use_copy=False).eval()
+    assert not no_copy.copying and model.copying
+
+
+def test_graph_signals_leave_out_the_training_playlist_at_hand(inputs, tiny_catalog):
+    model = from_inputs(inputs, **TINY).eval()
+    seqs = cdata.sequences(tiny_catalog, list(tiny_catalog.playlists))
+    messages = cdata.playlist_messages(inputs.content, seqs)
+    p, seq = next((p, s) for p, s in enumerate(seqs) if (inputs.degree[s] == 1).any())
+    only_here = int(seq[inputs.degree[seq] == 1][0])  # a track no other playlist holds
+    x = torch.tensor([[only_here]])
+    kept = model.graph_vectors(x)[0, 0]
+    left_out = model.graph_vectors(x, torch.from_numpy(messages[p : p + 1]))[0, 0]
+    torch.testing.assert_close(kept, torch.from_numpy(messages[p]))  # its one playlist's message
+    torch.testing.assert_close(left_out, model.unit_content()[only_here])  # as for a new playlist: its own content
+    # artist co-listings: without its own playlist, a playlist's artists are only co-listed where others list them
+    counts = torch.zeros(1, model.cfg.n_artists)
+    counts[0, inputs.artist_of[seq[0]]] = 1.0
+    own = torch.zeros(1, model.cfg.n_artists)
+    own[0, np.unique(inputs.artist_of[seq])] = 1.0
+    full = model.artist_neighbours(counts)
+    loo = model.artist_neighbours(counts, own)
+    assert (loo <= full + 1e-6).all() and (full > 0).any()
+    assert full[0, inputs.artist_of[seq[0]]] == 0  # the artist itself is the copy term's job
+
+
+def test_generation_scores_tracks_as_training_does(continuer, tiny_catalog):
+    model = continuer.model
+    seeds = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[0].track_ids[:5]]
+    x = torch.tensor([seeds])
+    with torch.no_grad():
+        reps = model.track_vectors()
+        u, _ = model.encode(reps, x, None, None, None)
+        out, _ = model.decode(reps, x, u)
+        mean = model.unit_content()[x[0]].mean(0, keepdim=True)
+        first = continuer._logits(out[:, -1], mean, u, x)
+    np.testing.assert_allclose(first.numpy()[0], score_prefixes(model, [np.array(seeds)])[0], rtol=1e-4, atol=1e-4)
+
+
+def test_a_checkpoint_from_an_older_model_is_refused_clearly(trained, tiny_catalog, settings, tmp_path, caplog):
+    ckpt = torch.load(trained, map_location="cpu", weights_only=True)
+    del ckpt["state"]["graph_sum"]  # as a checkpoint saved before the graph messages moved
+    old = tmp_path / "old.pt"
+    torch.save(ckpt, old)
+    assert Continuer.load(settings, tiny_catalog, old) is None
+    assert "playgenie train vae" in caplog.text

@@ -99,14 +99,19 @@ class Continuer:
     # ----- loading -------------------------------------------------------------------------
     @classmethod
     def load(cls, settings: "Settings", catalog: "Catalog", path: Path | None = None) -> "Continuer | None":
-        """The product's continuer, or None when no checkpoint has been trained yet."""
+        """The product's continuer, or None when no checkpoint has been trained yet (or it is outdated)."""
         from tools.continuation.train import checkpoint_path
 
         path = path or checkpoint_path(settings.home)
         if not Path(path).exists():
             log.info("no continuation checkpoint at %s (run `playgenie train vae`)", path)
             return None
-        return cls.from_file(path, catalog)
+        try:
+            return cls.from_file(path, catalog)
+        except (RuntimeError, KeyError, TypeError) as exc:  # made by another version of the model
+            log.warning("the continuation checkpoint at %s does not fit this version (%s): run `playgenie train vae`",
+                        path, str(exc).splitlines()[0])  # fmt: skip
+            return None
 
     @classmethod
     def from_file(cls, path: Path, catalog: "Catalog") -> "Continuer":
@@ -215,11 +220,11 @@ class Continuer:
             out, h = model.decode(reps, x, u)  # (1, T, d), (1, 1, d)
             unit = model.unit_content()  # (V + 1, C)
             csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
-            first = self._logits(out[:, -1], csum / x.shape[1])  # (1, V)
+            first = self._logits(out[:, -1], csum / x.shape[1], u, x)  # (1, V)
             if method == "topk":
-                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x.shape[1], unit))
+                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit))
             else:
-                picks = self._beam(first, h, u, reps, k, allowed, (csum, x.shape[1], unit))
+                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit))
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
@@ -249,10 +254,12 @@ class Continuer:
         logp = torch.log_softmax(prior, 0)
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
-    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", cols: tuple | None = None):
-        """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C); new state."""
-        out, h = self.model.decode(reps, row[:, None], u.expand(row.shape[0], -1), h)
-        return self._logits(out[:, -1], content, cols), h
+    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", x: "torch.Tensor", cols: tuple | None = None):  # fmt: skip
+        """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C) and
+        the playlists so far ``x`` (B, T); new state."""
+        u = u.expand(row.shape[0], -1)
+        out, h = self.model.decode(reps, row[:, None], u, h)
+        return self._logits(out[:, -1], content, u, x, cols), h
 
     def _candidates(self, first: "torch.Tensor", mask: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
         """The CANDIDATES best allowed tracks of the first step, the pool of later steps."""
@@ -262,8 +269,10 @@ class Continuer:
         idx = torch.topk(allowed_logits, min(CANDIDATES, int((~mask).sum()))).indices
         return idx, self._table[:, idx].contiguous()  # (M,), (d + C, M)
 
-    def _logits(self, out: "torch.Tensor", content: "torch.Tensor", cols: tuple | None = None) -> "torch.Tensor":
-        """(B, V) the model's output layer as one matmul against a cached (d + C, V) table.
+    def _logits(self, out: "torch.Tensor", content: "torch.Tensor", u: "torch.Tensor", x: "torch.Tensor",
+                cols: tuple | None = None) -> "torch.Tensor":  # fmt: skip
+        """(B, V) the model's output layer as one matmul against a cached (d + C, V) table, plus the
+        copy term for the playlists so far ``x`` (B, T).
 
         With ``cols`` (indices, their table columns) only those tracks are scored (the rest get -inf): after the first step a
         continuation stays among the first step's best candidates, which keeps generation fast.
@@ -276,12 +285,18 @@ class Continuer:
             if model.cfg.use_content:
                 reps = torch.cat([reps, model.content_scale.detach() * model.unit_content()[:-1]], 1)  # (V, d + C)
             self._table = reps.T.contiguous()
+        copy = None
+        if model.copying:
+            B = x.shape[0]
+            last = (x != model.cfg.n_tracks).sum(1).clamp(min=1) - 1
+            counts = model.prefix_counts(x, torch.stack([torch.arange(B), last], 1))
+            copy = model.copy_logits(out, u.expand(B, -1), *counts, None if cols is None else cols[0])
         if model.cfg.use_content:
             out = torch.cat([out, content], 1)  # (B, d + C)
         if cols is None:
-            return out @ self._table
+            return out @ self._table + (copy if copy is not None else 0)
         full = out.new_full((out.shape[0], self.V), -float("inf"))
-        full[:, cols[0]] = out @ cols[1]  # (B, M)
+        full[:, cols[0]] = out @ cols[1] + (copy if copy is not None else 0)  # (B, M)
         return full
 
     def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
@@ -312,9 +327,11 @@ class Continuer:
                 break
             rows = torch.tensor([r for _, _, r, _ in chosen])
             prev = torch.tensor([b for _, b, _, _ in chosen])
-            csum, n, unit = cstate
+            csum, x, unit = cstate
+            n = x.shape[1]
             content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
-            logits, hs = self._step(reps, rows, hs[:, prev], u, content, cols)
+            xs = torch.cat([x.expand(len(beams), -1), torch.tensor([seq for seq, _, _ in beams])], 1)  # (B, T + step + 1)
+            logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
 
@@ -341,9 +358,10 @@ class Continuer:
             mask[self.song_rows.get(self.song[r], [r])] = True
             mask[r] = True
             if step < k - 1:
-                csum, n, unit = cstate
-                content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (n + len(picks))
-                logits, h = self._step(reps, torch.tensor([r]), h, u, content, cols)
+                csum, x, unit = cstate
+                content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (x.shape[1] + len(picks))
+                xs = torch.cat([x, torch.tensor([[p for p, _ in picks]])], 1)  # (1, T + steps)
+                logits, h = self._step(reps, torch.tensor([r]), h, u, content, xs, cols)
         return picks
 
 

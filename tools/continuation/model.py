@@ -1,17 +1,29 @@
 """The PlayGenie continuation model: a conditional VAE over playlists.
 
-    u ~ q(u | playlist[<=n], history D, context)     encoder: pooled track vectors + tags + time of day
+    u ~ q(u | playlist[<=n], history D, context)     encoder: pooled track and graph vectors + tags + time of day
     s[t+1] ~ P(. | s[<=t], u)                         decoder: a GRU conditioned on u
     ELBO = sum_t log P(s[t+1] | s[<=t], u)  -  beta * KL(q(u|.) || N(0, I))
 
-A track's vector combines a learned id embedding, a learned artist embedding, projected content
-(text embedding + audio features) and graph-propagated content. The same vectors are the decoder's
+A track's vector combines a learned id embedding, a learned artist embedding and projected content
+(text embedding + audio features). The same vectors are the decoder's
 inputs and its output layer (tied): a track's logit is a dot product with its vector, so a track
 that no training playlist holds is still scored through its content. In training, ids and artists
 are hidden for a random share of the tracks at each step (as in DropoutNet, Volkovs et al. 2017),
 so the model learns to score cold tracks. The shares hidden match what a new playlist looks like: on
 validation playlists only 15% of the true next tracks sit in a training playlist, and 59% have an
 artist seen in training, while in training every target is such a track.
+
+The graph signal also reaches u: the encoder pools, over the seed tracks, the mean message of the
+training playlists that hold each one (one round of message passing over the playlist-track
+graph, ``data.message_sums``). In training the playlist at hand is left out of its own tracks'
+messages, as a new playlist is in no training playlist.
+
+A copy path (as in pointer and repeat-aware session models, e.g. RepeatNet, Ren et al. 2019) adds
+w_artist * log(1 + tracks so far by j's artist) + w_album * log(1 + tracks so far from j's album) to
+track j's logit, the weights read from the decoder state and u. It needs no learned artist vector,
+so it works for artists no training playlist holds; u decides how much a playlist stacks its
+artists. A third weight scores j's artist by how often training playlists list it next to the
+artists so far (messages over the artist-playlist graph), which reaches new tracks of known artists.
 """
 
 from __future__ import annotations
@@ -27,19 +39,21 @@ import torch.nn.functional as F
 class VAEConfig:
     n_tracks: int = 0  # vocabulary size (rows of the content matrix); index n_tracks is padding
     n_artists: int = 0  # artist vocabulary size
+    n_albums: int = 0  # album vocabulary size (the copy path)
     n_tags: int = 0  # request tags (genres, subgenres, moods)
     content_dim: int = 0  # width of the content / graph feature vectors
-    dim: int = 64  # width of track vectors and of the GRU
+    dim: int = 32  # width of track vectors and of the GRU
     latent: int = 32  # size of the user vector u
     n_time: int = 5  # time-of-day buckets, the last one meaning unknown
-    dropout: float = 0.2  # on the encoder's input and the decoder's output
+    dropout: float = 0.5  # on the encoder's input and the decoder's output
     beta: float = 0.2  # KL weight reached at the end of annealing
     prefix_weight: float = 0.5  # weight of predictions inside the part the encoder saw
     cold_id_p: float = 0.85  # share of tracks whose id embedding is hidden per step (~ the cold share of held-out targets)
     cold_artist_p: float = 0.4  # share of tracks whose artist embedding is hidden per step (~ the unknown-artist share)
     use_latent: bool = True  # ablation "no_user_latent": u = 0, the GRU alone
-    use_graph: bool = True  # ablation "no_graph": no propagated features
+    use_graph: bool = True  # ablation "no_graph": no graph messages, in the encoder or the copy path
     use_content: bool = True  # ablation "no_content": no text, audio, artist or graph features: ids only
+    use_copy: bool = True  # ablation "no_copy": no artist / album copy path
     max_context: int = 100  # the encoder and decoder read at most the last N tracks
 
     def to_dict(self) -> dict:
@@ -55,8 +69,11 @@ class PlayGenieVAE(nn.Module):
         V, A, C, d = cfg.n_tracks, cfg.n_artists, cfg.content_dim, cfg.dim
         # Catalog side, filled from data.ModelInputs (buffers, so the checkpoint carries them).
         self.register_buffer("content", torch.zeros(V, C))
-        self.register_buffer("graph", torch.zeros(V, C))
+        self.register_buffer("graph_sum", torch.zeros(V, C))  # summed messages of the playlists holding a track
+        self.register_buffer("degree", torch.zeros(V))  # how many training playlists hold it
         self.register_buffer("artist_of", torch.zeros(V, dtype=torch.long))
+        self.register_buffer("album_of", torch.zeros(V, dtype=torch.long))
+        self.register_buffer("artist_playlists", torch.zeros(2, 0, dtype=torch.long))  # (playlist, artist) pairs
         self.register_buffer("artist_known", torch.zeros(A, dtype=torch.bool))
         self.register_buffer("warm", torch.zeros(V, dtype=torch.bool))
         self.register_buffer("prior", torch.zeros(V))  # log popularity, the fallback for empty input
@@ -72,7 +89,7 @@ class PlayGenieVAE(nn.Module):
         self.tag_proj = nn.Linear(cfg.n_tags, d, bias=False)
         self.time_emb = nn.Embedding(cfg.n_time, d)
         nn.init.zeros_(self.time_emb.weight)  # the data has no timestamps: a no-op until trained on some
-        self.encoder = nn.Sequential(nn.Linear(4 * d, 2 * d), nn.GELU(), nn.Linear(2 * d, 2 * cfg.latent))
+        self.encoder = nn.Sequential(nn.Linear(5 * d, 2 * d), nn.GELU(), nn.Linear(2 * d, 2 * cfg.latent))
 
         self.h0 = nn.Linear(cfg.latent, d)
         self.gru = nn.GRU(d, d, batch_first=True)
@@ -81,6 +98,11 @@ class PlayGenieVAE(nn.Module):
         # A content-similarity path in the output: the cosine between a track's content and the running
         # mean content of the playlist so far, scaled by a learned weight. The GRU learns what to add to it.
         self.content_scale = nn.Parameter(torch.tensor(10.0))
+        self.copy_gate = nn.Linear(d + cfg.latent, 3)  # -> softplus weights: artist, album, artist neighbours
+        nn.init.zeros_(self.copy_gate.weight)
+        with torch.no_grad():
+            self.copy_gate.bias.copy_(torch.tensor([2.0, 2.0, 0.0]))
+        self._artist_graph: torch.Tensor | None = None  # sparse (P, A), built on first use
         self.kl_weight = cfg.beta  # the training loop anneals this from 0 to cfg.beta
         self.last_terms: dict[str, float] = {}
         self._reps: torch.Tensor | None = None  # cached track vectors in eval mode
@@ -102,10 +124,6 @@ class PlayGenieVAE(nn.Module):
         if cfg.use_content:
             r = r + self.artist_emb(self.artist_of) * art_on[:, None]
             r = r + self.content_proj(self.content)
-            if cfg.use_graph:
-                # a cold track's graph vector is its own content, as for a track in no playlist
-                g = torch.where(id_on[:, None], self.graph, self.content)
-                r = r + self.graph_proj(g)
         r = self.track_norm(r)
         r = torch.cat([r, r.new_zeros(1, r.shape[1])])  # (V + 1, d), padding row
         if not self.training:
@@ -113,7 +131,7 @@ class PlayGenieVAE(nn.Module):
         return r
 
     def train(self, mode: bool = True) -> "PlayGenieVAE":
-        self._reps = self._unit = None
+        self._reps = self._unit = self._artist_graph = None
         return super().train(mode)
 
     def unit_content(self) -> torch.Tensor:
@@ -138,10 +156,72 @@ class PlayGenieVAE(nn.Module):
             return mean_content.new_zeros(mean_content.shape[0], self.cfg.n_tracks)
         return self.content_scale * (mean_content @ self.unit_content()[:-1].T)  # (N, V)
 
+    @property
+    def copying(self) -> bool:
+        return self.cfg.use_copy and self.cfg.use_content and self.cfg.n_albums > 0
+
+    def prefix_counts(self, x: torch.Tensor, upto: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Artist (N, A) and album (N, Al) counts of ``x[b, :t+1]`` for N (b, t) pairs ``upto`` (N, 2)."""
+        cfg = self.cfg
+        rows = x[upto[:, 0]]  # (N, T)
+        live = (torch.arange(x.shape[1], device=x.device)[None] <= upto[:, 1:]) & (rows != cfg.n_tracks)  # (N, T)
+        safe = rows.clamp(max=cfg.n_tracks - 1)
+        a = rows.new_zeros(len(rows), cfg.n_artists, dtype=torch.float).scatter_add_(1, self.artist_of[safe], live.float())
+        b = rows.new_zeros(len(rows), cfg.n_albums, dtype=torch.float).scatter_add_(1, self.album_of[safe], live.float())
+        return a, b  # (N, A), (N, Al)
+
+    def artist_graph(self) -> torch.Tensor:
+        """Sparse (P, A) artist-playlist incidence of the training playlists."""
+        if self._artist_graph is None:
+            idx = self.artist_playlists
+            P = int(idx[0].max()) + 1 if idx.numel() else 1
+            vals = torch.ones(idx.shape[1], device=idx.device)
+            self._artist_graph = torch.sparse_coo_tensor(idx, vals, (P, self.cfg.n_artists), check_invariants=True).coalesce()
+        return self._artist_graph
+
+    def artist_neighbours(self, artists: torch.Tensor, leave_out: torch.Tensor | None = None) -> torch.Tensor:
+        """(N, A) log(1 + co-listings) of every artist with the tracks so far (N, A artist counts), per
+        track so far and over sqrt(playlists listing it); the artists so far get 0 (the copy term has them).
+        ``leave_out`` (N, A): the artists of the training playlist at hand, whose own listing is removed."""
+        M = self.artist_graph()  # (P, A)
+        co = torch.sparse.mm(M.t(), torch.sparse.mm(M, artists.T)).T  # (N, A)
+        listed = torch.sparse.sum(M, 0).to_dense()[None].expand_as(co)  # (N, A)
+        if leave_out is not None:
+            co = co - artists.sum(1, keepdim=True) * leave_out  # every track so far is in that playlist
+            listed = listed - leave_out
+        so_far = artists.sum(1, keepdim=True).clamp(min=1)  # a mean over the tracks so far, whatever their number
+        co = (co / listed.clamp(min=1).sqrt() / so_far).clamp(min=0).masked_fill(artists > 0, 0.0)
+        return torch.log1p(co)
+
+    def copy_logits(self, out: torch.Tensor, u: torch.Tensor, artists: torch.Tensor, albums: torch.Tensor,
+                    cols: torch.Tensor | None = None, leave_out: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        """(N, V) the copy term for decoder outputs (N, d), latents (N, latent) and prefix counts;
+        (N, M) for the tracks ``cols`` (M,) only. ``leave_out``: see ``artist_neighbours``."""
+        w = F.softplus(self.copy_gate(torch.cat([out, u], 1)))  # (N, 3)
+        art, alb = (self.artist_of, self.album_of) if cols is None else (self.artist_of[cols], self.album_of[cols])
+        logits = w[:, :1] * torch.log1p(artists)[:, art] + w[:, 1:2] * torch.log1p(albums)[:, alb]
+        if self.cfg.use_graph and self.artist_playlists.numel():
+            logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out)[:, art]
+        return logits
+
+    def graph_vectors(self, idx: torch.Tensor, leave_out: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, L, C) mean message of the playlists holding each track of ``idx`` (B, L); with
+        ``leave_out`` (B, C), that playlist's own message is removed. No playlist: own content."""
+        safe = idx.clamp(max=self.cfg.n_tracks - 1)
+        total, deg = self.graph_sum[safe], self.degree[safe]  # (B, L, C), (B, L)
+        if leave_out is not None:
+            total, deg = total - leave_out[:, None], deg - 1
+        own = self.unit_content()[safe]
+        return torch.where(deg[..., None] > 0.5, total / deg.clamp(min=1)[..., None], own)
+
     # ----- encoder q(u | prefix, history, context) -----------------------------------------
     def encode(self, reps: torch.Tensor, seen: torch.Tensor, history: torch.Tensor | None,
-               tags: torch.Tensor | None, time: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
-        """(mu, logvar), each (B, latent). ``seen``/``history``: (B, L) rows, padding = n_tracks."""
+               tags: torch.Tensor | None, time: torch.Tensor | None,
+               leave_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        """(mu, logvar), each (B, latent). ``seen``/``history``: (B, L) rows, padding = n_tracks.
+
+        ``leave_out`` (B, C): in training, the message of the playlist ``seen`` comes from.
+        """
         cfg, B = self.cfg, seen.shape[0]
         pad = cfg.n_tracks
 
@@ -158,8 +238,13 @@ class PlayGenieVAE(nn.Module):
         tag_vec = self.tag_proj(tags) if tags is not None else reps.new_zeros(B, cfg.dim)
         if time is None:
             time = torch.full((B,), cfg.n_time - 1, dtype=torch.long, device=reps.device)
+        graph = reps.new_zeros(B, cfg.dim)
+        if cfg.use_graph:
+            live = (seen != pad).float()[..., None]  # (B, L, 1)
+            g = (self.graph_vectors(seen, leave_out) * live).sum(1) / live.sum(1).clamp(min=1)  # (B, C)
+            graph = self.graph_proj(g)  # (B, d)
         h = torch.cat([total / count.clamp(min=1e-6), recent / r_count.clamp(min=1e-6), tag_vec,
-                       self.time_emb(time)], 1)  # (B, 4d)  # fmt: skip
+                       self.time_emb(time), graph], 1)  # (B, 5d)  # fmt: skip
         mu, logvar = self.encoder(self.drop(h)).chunk(2, dim=1)  # (B, latent) each
         return mu, logvar.clamp(-8, 8)
 
@@ -175,10 +260,13 @@ class PlayGenieVAE(nn.Module):
 
     def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None, *, seen: torch.Tensor | None = None,
                 history: torch.Tensor | None = None, tags: torch.Tensor | None = None, time: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+                weights: torch.Tensor | None = None, leave_out: torch.Tensor | None = None,
+                leave_out_artists: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
         """x: (B, T) track rows, right-padded with ``n_tracks``; targets: (B, T) next rows, -1 = no loss.
 
-        ``seen`` (B, L) is what the encoder reads (default: x). Without targets the logits are
+        ``seen`` (B, L) is what the encoder reads (default: x); ``leave_out`` (B, C) and
+        ``leave_out_artists`` (B, A) the training playlists' own graph messages and artists, kept out
+        of the graph signals (see ``graph_vectors``, ``artist_neighbours``). Without targets the logits are
         (B, V) for the next track after each sequence's last real position; with targets they are
         (N, V) for the N scored positions, and the loss is the negative ELBO per sequence.
         """
@@ -186,7 +274,7 @@ class PlayGenieVAE(nn.Module):
         reps = self.track_vectors()  # (V + 1, d)
         seen = x if seen is None else seen
         if cfg.use_latent:
-            mu, logvar = self.encode(reps, seen, history, tags, time)  # (B, latent)
+            mu, logvar = self.encode(reps, seen, history, tags, time, leave_out)  # (B, latent)
             u = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu
         else:
             mu = logvar = u = reps.new_zeros(x.shape[0], cfg.latent)
@@ -196,9 +284,16 @@ class PlayGenieVAE(nn.Module):
         if targets is None:
             last = (x != cfg.n_tracks).sum(1).clamp(min=1) - 1  # (B,)
             b = torch.arange(x.shape[0])
-            return out[b, last] @ table.T + self.content_logits(run[b, last]), None  # (B, V)
+            logits = out[b, last] @ table.T + self.content_logits(run[b, last])  # (B, V)
+            if self.copying:
+                logits = logits + self.copy_logits(out[b, last], u, *self.prefix_counts(x, torch.stack([b, last], 1)))
+            return logits, None
         pos = targets >= 0  # (B, T)
         logits = out[pos] @ table.T + self.content_logits(run[pos])  # (N, V)
+        if self.copying:
+            where = pos.nonzero()  # (N, 2) (b, t) pairs, in the order of out[pos]
+            own = leave_out_artists[where[:, 0]] if leave_out_artists is not None else None
+            logits = logits + self.copy_logits(out[pos], u[where[:, 0]], *self.prefix_counts(x, where), leave_out=own)
         ce = F.cross_entropy(logits, targets[pos], reduction="none")  # (N,)
         w = weights[pos] if weights is not None else torch.ones_like(ce)
         recon = (ce * w).sum() / x.shape[0]  # per sequence
@@ -217,6 +312,7 @@ class PlayGenieVAE(nn.Module):
     @classmethod
     def from_checkpoint(cls, ckpt: dict) -> "PlayGenieVAE":
         model = cls(VAEConfig(**ckpt["config"]))
+        model.artist_playlists = torch.zeros_like(ckpt["state"]["artist_playlists"])  # sized by the data
         model.load_state_dict(ckpt["state"])
         return model.eval()
 
@@ -234,11 +330,14 @@ def from_inputs(inputs, **overrides) -> PlayGenieVAE:
     import numpy as np
 
     cfg = VAEConfig(n_tracks=len(inputs.track_ids), n_artists=len(inputs.artist_known), n_tags=len(inputs.tags),
-                    content_dim=inputs.content.shape[1], **overrides)  # fmt: skip
+                    n_albums=int(inputs.album_of.max()) + 1, content_dim=inputs.content.shape[1], **overrides)  # fmt: skip
     model = PlayGenieVAE(cfg)
     model.content.copy_(torch.from_numpy(inputs.content))
-    model.graph.copy_(torch.from_numpy(inputs.graph))
+    model.graph_sum.copy_(torch.from_numpy(inputs.graph_sum))
+    model.degree.copy_(torch.from_numpy(inputs.degree))
     model.artist_of.copy_(torch.from_numpy(inputs.artist_of))
+    model.album_of.copy_(torch.from_numpy(inputs.album_of))
+    model.artist_playlists = torch.from_numpy(inputs.artist_playlists)
     model.artist_known.copy_(torch.from_numpy(inputs.artist_known))
     model.warm.copy_(torch.from_numpy(inputs.warm))
     model.prior.copy_(torch.from_numpy(np.log1p(inputs.popularity).astype("float32")))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "vae.pt"
+MODEL_FORMAT = 2  # bump when the model's layers or buffers change: older checkpoints are retrained
 
 
 def checkpoint_path(home: Path) -> Path:
@@ -45,11 +46,11 @@ def checkpoint_path(home: Path) -> Path:
 @dataclass
 class TrainConfig:
     epochs: int = 40  # upper bound; early stopping usually ends sooner
-    patience: int = 4  # epochs without validation gain before stopping
+    patience: int = 3  # epochs without validation gain before stopping
     batch_size: int = 32  # playlists per step
     positions: int = 16  # scored positions per playlist per step (sampled), to bound the softmax cost
     passes: int = 1  # random cuts of every playlist per epoch
-    lr: float = 3e-3
+    lr: float = 1e-3
     weight_decay: float = 1e-5
     anneal_epochs: int = 5  # KL weight goes 0 -> beta over these epochs
     tag_dropout: float = 0.5  # share of sequences trained without request tags
@@ -79,8 +80,13 @@ def _pad(rows: Sequence[np.ndarray], pad: int, length: int | None = None) -> np.
 
 
 def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg, tcfg: TrainConfig,
-               rng: np.random.Generator, n_fixed: int | None = None) -> dict:  # fmt: skip
-    """Tensors for one step: a random cut n per playlist, sampled target positions and weights."""
+               rng: np.random.Generator, n_fixed: int | None = None, messages: np.ndarray | None = None,
+               artists: Sequence[np.ndarray] | None = None) -> dict:  # fmt: skip
+    """Tensors for one step: a random cut n per playlist, sampled target positions and weights.
+
+    ``messages`` (B, C) and ``artists`` (their artist rows): the playlists' own graph messages and
+    artists, left out of the graph signals.
+    """
     import torch
 
     pad, ctx = cfg.n_tracks, cfg.max_context
@@ -110,7 +116,19 @@ def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg
             tags[i, list(ids)] = 1.0
     return {"x": torch.from_numpy(_pad(xs, pad, T)), "targets": torch.from_numpy(targets),
             "weights": torch.from_numpy(weights), "seen": torch.from_numpy(_pad(seen, pad)),
-            "tags": torch.from_numpy(tags)}  # fmt: skip
+            "tags": torch.from_numpy(tags),
+            "leave_out": torch.from_numpy(messages) if messages is not None else None,
+            "leave_out_artists": torch.from_numpy(own) if (own := _own_artists(artists, cfg.n_artists)) is not None else None}  # fmt: skip
+
+
+def _own_artists(artists: Sequence[np.ndarray] | None, n_artists: int) -> np.ndarray | None:
+    """(B, A) 0/1 rows: the artists of each playlist."""
+    if artists is None:
+        return None
+    out = np.zeros((len(artists), n_artists), dtype=np.float32)
+    for i, a in enumerate(artists):
+        out[i, a] = 1.0
+    return out
 
 
 def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], history: Sequence[np.ndarray] | None = None,
@@ -160,6 +178,7 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
     import torch
     from tqdm import tqdm
 
+    from tools.continuation.data import playlist_messages
     from tools.continuation.model import from_inputs
 
     tcfg = tcfg or TrainConfig()
@@ -169,6 +188,8 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
     cfg = model.cfg
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
     usable = [(s, t) for s, t in zip(train_seqs, train_tags) if len(s) >= 2]
+    messages = playlist_messages(inputs.content, [s for s, _ in usable])  # (P, C), as in data.message_sums
+    artists = [np.unique(inputs.artist_of[s]) for s, _ in usable]
     val = [s for s in val_seqs if len(s) > tcfg.val_n + 1]
     val_prefix = [s[: tcfg.val_n] for s in val]
     val_rest = [s[tcfg.val_n :] for s in val]
@@ -186,10 +207,12 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
             idx = order[b * tcfg.batch_size : (b + 1) * tcfg.batch_size]
             if len(idx) == 0:
                 continue
-            batch = make_batch([usable[i][0] for i in idx], [usable[i][1] for i in idx], cfg, tcfg, rng)
+            batch = make_batch([usable[i][0] for i in idx], [usable[i][1] for i in idx], cfg, tcfg, rng,
+                               messages=messages[idx], artists=[artists[i] for i in idx])  # fmt: skip
             model.kl_weight = cfg.beta * min(1.0, step / anneal)
             _, loss = model(batch["x"], batch["targets"], seen=batch["seen"], tags=batch["tags"],
-                            weights=batch["weights"])  # fmt: skip
+                            weights=batch["weights"], leave_out=batch["leave_out"],
+                            leave_out_artists=batch["leave_out_artists"])  # fmt: skip
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -300,7 +323,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-minutes", type=float, default=TrainConfig.max_minutes,
                         help="Wall-clock budget; the best epoch so far is kept when it is spent.")
     parser.add_argument("--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta).")
-    parser.add_argument("--dim", type=int, default=64, help="Width of track vectors and the GRU.")
+    parser.add_argument("--dim", type=int, default=32, help="Width of track vectors and the GRU.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed.")
     parser.add_argument("--out", type=Path, default=None, help="Checkpoint path (default: <home>/models/vae.pt).")
     parser.add_argument("--quiet", action="store_true", help="No progress bar or per-epoch lines.")
@@ -349,7 +372,7 @@ def build_step(ctx) -> str:
     fp = catalog_fingerprint(ctx.catalog)
     if out.exists() and not ctx.force:
         extra = torch.load(out, map_location="cpu", weights_only=True).get("extra", {})
-        if extra.get("catalog") == fp:
+        if extra.get("catalog") == fp and extra.get("format") == MODEL_FORMAT:
             return f"vae: up to date at {out}"
     res = train_on_catalog(ctx.catalog, ctx.settings.home, None, TrainConfig(progress=ctx.progress), out,
                            beta=ctx.settings.vae_beta)  # fmt: skip
@@ -362,4 +385,5 @@ def _stamp(out: Path, fingerprint: str) -> None:
 
     ckpt = torch.load(out, map_location="cpu", weights_only=True)
     ckpt["extra"]["catalog"] = fingerprint
+    ckpt["extra"]["format"] = MODEL_FORMAT
     torch.save(ckpt, out)
