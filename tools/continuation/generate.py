@@ -95,6 +95,7 @@ class Continuer:
                                   "speechiness", "popularity")}  # fmt: skip
         self.V = V
         self._table: "torch.Tensor | None" = None  # output layer, built on first use
+        self._artist_rows: dict[int, "torch.Tensor"] = {}  # artist -> its co-listing row, built on use
 
     # ----- loading -------------------------------------------------------------------------
     @classmethod
@@ -220,11 +221,12 @@ class Continuer:
             out, h = model.decode(reps, x, u)  # (1, T, d), (1, 1, d)
             unit = model.unit_content()  # (V + 1, C)
             csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
-            first = self._logits(out[:, -1], csum / x.shape[1], u, x)  # (1, V)
+            seeded = self._seed_colistings(x)
+            first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded)  # (1, V)
             if method == "topk":
-                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit))
+                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit, seeded))
             else:
-                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit))
+                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit, seeded))
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
@@ -254,12 +256,13 @@ class Continuer:
         logp = torch.log_softmax(prior, 0)
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
-    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", x: "torch.Tensor", cols: tuple | None = None):  # fmt: skip
+    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", x: "torch.Tensor", cols: tuple | None = None,
+              seeded=None):  # fmt: skip
         """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C) and
         the playlists so far ``x`` (B, T); new state."""
         u = u.expand(row.shape[0], -1)
         out, h = self.model.decode(reps, row[:, None], u, h)
-        return self._logits(out[:, -1], content, u, x, cols), h
+        return self._logits(out[:, -1], content, u, x, cols, seeded), h
 
     def _candidates(self, first: "torch.Tensor", mask: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
         """The CANDIDATES best allowed tracks of the first step, the pool of later steps."""
@@ -270,11 +273,12 @@ class Continuer:
         return idx, self._table[:, idx].contiguous()  # (M,), (d + C, M)
 
     def _logits(self, out: "torch.Tensor", content: "torch.Tensor", u: "torch.Tensor", x: "torch.Tensor",
-                cols: tuple | None = None) -> "torch.Tensor":  # fmt: skip
+                cols: tuple | None = None, seeded: "tuple[int, torch.Tensor] | None" = None) -> "torch.Tensor":  # fmt: skip
         """(B, V) the model's output layer as one matmul against a cached (d + C, V) table, plus the
-        copy term for the playlists so far ``x`` (B, T).
+        copy term for the playlists so far ``x`` (B, T); ``seeded`` (from ``_seed_colistings``) saves
+        recomputing the seeds' artist co-listings at every step.
 
-        With ``cols`` (indices, their table columns) only those tracks are scored (the rest get -inf): after the first step a
+        With ``cols`` (indices, their table columns) only those M tracks are scored, (B, M): after the first step a
         continuation stays among the first step's best candidates, which keeps generation fast.
         """
         import torch
@@ -290,34 +294,64 @@ class Continuer:
             B = x.shape[0]
             last = (x != model.cfg.n_tracks).sum(1).clamp(min=1) - 1
             counts = model.prefix_counts(x, torch.stack([torch.arange(B), last], 1))
-            copy = model.copy_logits(out, u.expand(B, -1), *counts, None if cols is None else cols[0])
+            colisted = self._colisted(x, seeded) if seeded is not None else None
+            copy = model.copy_logits(out, u.expand(B, -1), *counts, None if cols is None else cols[0], colisted=colisted)
         if model.cfg.use_content:
             out = torch.cat([out, content], 1)  # (B, d + C)
-        if cols is None:
-            return out @ self._table + (copy if copy is not None else 0)
-        full = out.new_full((out.shape[0], self.V), -float("inf"))
-        full[:, cols[0]] = out @ cols[1] + (copy if copy is not None else 0)  # (B, M)
-        return full
+        table = self._table if cols is None else cols[1]
+        return out @ table + (copy if copy is not None else 0)  # (B, V), or (B, M) for the tracks cols[0]
 
-    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
-        """Beam search over k steps; each beam masks its own picks and their other versions."""
+    def _seed_colistings(self, x: "torch.Tensor") -> "tuple[int, torch.Tensor] | None":
+        """(seed length, (1, A) ``model.colistings`` of the seeds ``x`` (1, T)), or None without the graph."""
         import torch
 
-        mask = torch.from_numpy(~allowed)
-        cols = self._candidates(first, mask)
+        model = self.model
+        if not (model.copying and model.cfg.use_graph):
+            return None
+        counts = torch.zeros(1, model.cfg.n_artists)
+        counts[0].index_add_(0, model.artist_of[x[0]], torch.ones(x.shape[1]))
+        return x.shape[1], model.colistings(counts)
+
+    def _colisted(self, x: "torch.Tensor", seeded: "tuple[int, torch.Tensor]") -> "torch.Tensor":
+        """(B, A) ``model.colistings`` of each row of ``x`` (B, T): the seeds' part from ``seeded``, plus
+        one cached row per added track (co-listings are linear in the tracks)."""
+        import torch
+
+        model = self.model
+        n, out = seeded[0], seeded[1].repeat(x.shape[0], 1)  # (B, A)
+        for b, row in enumerate(x[:, n:].tolist()):
+            for r in row:
+                a = int(model.artist_of[r])
+                if a not in self._artist_rows:
+                    one = torch.zeros(1, model.cfg.n_artists)
+                    one[0, a] = 1.0
+                    self._artist_rows[a] = model.colistings(one)[0]
+                out[b] += self._artist_rows[a]
+        return out
+
+    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
+        """Beam search over k steps; each beam masks its own picks and their other versions.
+
+        The first step ranks the allowed catalog; later steps rank its CANDIDATES best tracks only."""
+        import torch
+
+        cols = self._candidates(first, torch.from_numpy(~allowed))
+        space = cols[0].tolist()  # candidate position -> catalog row
+        where = {r: j for j, r in enumerate(space)}
         beams: list[tuple[list[int], list[float], float]] = [([], [], 0.0)]
-        logits, hs = first, h  # (B, V), (1, B, d)
+        logits, hs = first.masked_fill(torch.from_numpy(~allowed), -float("inf")), h  # (1, V), then (B, M)
         for step in range(k):
-            logp = torch.log_softmax(logits.masked_fill(mask, -float("inf")), 1)  # (B, V)
+            logp = torch.log_softmax(logits, 1)
             cands = []
-            for b, (seq, scores, total) in enumerate(beams):
-                row = logp[b].clone()
-                for r in seq:
-                    row[self.song_rows.get(self.song[r], [r])] = -float("inf")
-                top = torch.topk(row, width)
-                for s, r in zip(top.values.tolist(), top.indices.tolist()):
+            for b, (seq, _, total) in enumerate(beams):
+                row = logp[b]
+                if seq:  # later steps: positions among the candidates
+                    row = row.clone()
+                    row[self._banned(seq, where)] = -float("inf")
+                top = torch.topk(row, min(width, row.numel()))
+                for s, j in zip(top.values.tolist(), top.indices.tolist()):
                     if s > -float("inf"):
-                        cands.append((total + s, b, r, s))
+                        cands.append((total + s, b, j if step == 0 else space[j], s))
             if not cands:
                 break
             cands.sort(key=lambda c: -c[0])
@@ -327,41 +361,50 @@ class Continuer:
                 break
             rows = torch.tensor([r for _, _, r, _ in chosen])
             prev = torch.tensor([b for _, b, _, _ in chosen])
-            csum, x, unit = cstate
+            csum, x, unit, seeded = cstate
             n = x.shape[1]
             content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
             xs = torch.cat([x.expand(len(beams), -1), torch.tensor([seq for seq, _, _ in beams])], 1)  # (B, T + step + 1)
-            logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols)
+            logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols, seeded)  # (B, M)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
 
+    def _banned(self, seq: Sequence[int], where: dict[int, int]) -> list[int]:
+        """Candidate positions of the tracks in ``seq`` and of their other versions."""
+        return [where[r] for p in seq for r in self.song_rows.get(self.song[p], [p]) if r in where]
+
     def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None, cstate,
                 top: int = 20, temperature: float = 1.0) -> list[tuple[int, float]]:  # fmt: skip
-        """Top-k sampling: each step draws from the ``top`` best allowed tracks."""
+        """Top-k sampling: each step draws from the ``top`` best allowed tracks (later steps: among the
+        first step's CANDIDATES best)."""
         import torch
 
         gen = torch.Generator().manual_seed(seed if seed is not None else int(time.time_ns() % 2**31))
         mask = torch.from_numpy(~allowed)
         cols = self._candidates(first, mask)
+        space = cols[0].tolist()
+        where = {r: j for j, r in enumerate(space)}
         picks: list[tuple[int, float]] = []
-        logits = first
+        logits = first[0].masked_fill(mask, -float("inf"))  # (V,), then (M,)
         for step in range(k):
-            logp = torch.log_softmax(logits[0].masked_fill(mask, -float("inf")) / temperature, 0)
-            best = torch.topk(logp, min(top, int((~mask).sum())))
-            if best.values.numel() == 0 or best.values[0] == -float("inf"):
+            if picks:
+                logits = logits.index_fill(0, torch.tensor(self._banned([p for p, _ in picks], where), dtype=torch.long),
+                                           -float("inf"))  # fmt: skip
+            logp = torch.log_softmax(logits / temperature, 0)
+            best = torch.topk(logp, min(top, logp.numel()))
+            keep = best.values > -float("inf")
+            if not keep.any():
                 break
-            probs = torch.softmax(best.values, 0)
-            j = int(torch.multinomial(probs, 1, generator=gen))
-            r = int(best.indices[j])
-            picks.append((r, float(best.values[j])))
-            mask = mask.clone()
-            mask[self.song_rows.get(self.song[r], [r])] = True
-            mask[r] = True
+            values, indices = best.values[keep], best.indices[keep]
+            j = int(torch.multinomial(torch.softmax(values, 0), 1, generator=gen))
+            r = int(indices[j]) if step == 0 else space[int(indices[j])]
+            picks.append((r, float(values[j])))
             if step < k - 1:
-                csum, x, unit = cstate
+                csum, x, unit, seeded = cstate
                 content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (x.shape[1] + len(picks))
                 xs = torch.cat([x, torch.tensor([[p for p, _ in picks]])], 1)  # (1, T + steps)
-                logits, h = self._step(reps, torch.tensor([r]), h, u, content, xs, cols)
+                logits, h = self._step(reps, torch.tensor([r]), h, u, content, xs, cols, seeded)
+                logits = logits[0]  # (M,)
         return picks
 
 

@@ -102,7 +102,7 @@ class PlayGenieVAE(nn.Module):
         nn.init.zeros_(self.copy_gate.weight)
         with torch.no_grad():
             self.copy_gate.bias.copy_(torch.tensor([2.0, 2.0, 0.0]))
-        self._artist_graph: torch.Tensor | None = None  # sparse (P, A), built on first use
+        self._artist_graph: tuple[torch.Tensor, torch.Tensor] | None = None  # built on first use
         self.kl_weight = cfg.beta  # the training loop anneals this from 0 to cfg.beta
         self.last_terms: dict[str, float] = {}
         self._reps: torch.Tensor | None = None  # cached track vectors in eval mode
@@ -170,38 +170,54 @@ class PlayGenieVAE(nn.Module):
         b = rows.new_zeros(len(rows), cfg.n_albums, dtype=torch.float).scatter_add_(1, self.album_of[safe], live.float())
         return a, b  # (N, A), (N, Al)
 
-    def artist_graph(self) -> torch.Tensor:
-        """Sparse (P, A) artist-playlist incidence of the training playlists."""
+    def artist_graph(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sparse (P, A) artist-playlist incidence of the training playlists; (A,) playlists per artist."""
         if self._artist_graph is None:
             idx = self.artist_playlists
             P = int(idx[0].max()) + 1 if idx.numel() else 1
             vals = torch.ones(idx.shape[1], device=idx.device)
-            self._artist_graph = torch.sparse_coo_tensor(idx, vals, (P, self.cfg.n_artists), check_invariants=True).coalesce()
+            M = torch.sparse_coo_tensor(idx, vals, (P, self.cfg.n_artists), check_invariants=True).coalesce()
+            self._artist_graph = (M, torch.sparse.sum(M, 0).to_dense())
         return self._artist_graph
 
-    def artist_neighbours(self, artists: torch.Tensor, leave_out: torch.Tensor | None = None) -> torch.Tensor:
+    def colistings(self, artists: torch.Tensor) -> torch.Tensor:
+        """(N, A) how often training playlists list each artist with the tracks so far (N, A counts).
+
+        Linear in ``artists``, so generation adds one track's row at a time."""
+        M, _ = self.artist_graph()  # (P, A)
+        return torch.sparse.mm(M.t(), torch.sparse.mm(M, artists.T)).T  # (N, A)
+
+    def artist_neighbours(self, artists: torch.Tensor, leave_out: torch.Tensor | None = None,
+                          colisted: torch.Tensor | None = None, cols: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
         """(N, A) log(1 + co-listings) of every artist with the tracks so far (N, A artist counts), per
         track so far and over sqrt(playlists listing it); the artists so far get 0 (the copy term has them).
-        ``leave_out`` (N, A): the artists of the training playlist at hand, whose own listing is removed."""
-        M = self.artist_graph()  # (P, A)
-        co = torch.sparse.mm(M.t(), torch.sparse.mm(M, artists.T)).T  # (N, A)
-        listed = torch.sparse.sum(M, 0).to_dense()[None].expand_as(co)  # (N, A)
+        ``leave_out`` (N, A): the artists of the training playlist at hand, whose own listing is removed.
+        ``colisted``: ``colistings(artists)`` when the caller keeps it up to date. ``cols`` (M,): only
+        these artists, (N, M)."""
+        co = self.colistings(artists) if colisted is None else colisted  # (N, A)
+        listed = self.artist_graph()[1][None]  # (1, A)
+        so_far = artists.sum(1, keepdim=True).clamp(min=1)  # a mean over the tracks so far, whatever their number
         if leave_out is not None:
             co = co - artists.sum(1, keepdim=True) * leave_out  # every track so far is in that playlist
             listed = listed - leave_out
-        so_far = artists.sum(1, keepdim=True).clamp(min=1)  # a mean over the tracks so far, whatever their number
+        if cols is not None:
+            co, listed, artists = co[:, cols], listed[:, cols], artists[:, cols]
         co = (co / listed.clamp(min=1).sqrt() / so_far).clamp(min=0).masked_fill(artists > 0, 0.0)
         return torch.log1p(co)
 
     def copy_logits(self, out: torch.Tensor, u: torch.Tensor, artists: torch.Tensor, albums: torch.Tensor,
-                    cols: torch.Tensor | None = None, leave_out: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+                    cols: torch.Tensor | None = None, leave_out: torch.Tensor | None = None,
+                    colisted: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
         """(N, V) the copy term for decoder outputs (N, d), latents (N, latent) and prefix counts;
-        (N, M) for the tracks ``cols`` (M,) only. ``leave_out``: see ``artist_neighbours``."""
+        (N, M) for the tracks ``cols`` (M,) only. ``leave_out``, ``colisted``: see ``artist_neighbours``."""
         w = F.softplus(self.copy_gate(torch.cat([out, u], 1)))  # (N, 3)
         art, alb = (self.artist_of, self.album_of) if cols is None else (self.artist_of[cols], self.album_of[cols])
-        logits = w[:, :1] * torch.log1p(artists)[:, art] + w[:, 1:2] * torch.log1p(albums)[:, alb]
+        logits = w[:, :1] * torch.log1p(artists[:, art]) + w[:, 1:2] * torch.log1p(albums[:, alb])
         if self.cfg.use_graph and self.artist_playlists.numel():
-            logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out)[:, art]
+            if cols is None:
+                logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out, colisted)[:, art]
+            else:  # only the artists of the M tracks
+                logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out, colisted, art)
         return logits
 
     def graph_vectors(self, idx: torch.Tensor, leave_out: torch.Tensor | None = None) -> torch.Tensor:
