@@ -75,11 +75,12 @@ def engagement_minutes(answer: Sequence[str], truth: set[str], minutes: dict[str
     return float(sum(minutes[t] for t in dict.fromkeys(answer[:k]) if t in truth))
 
 
-def evaluate_rankings(rankings: Sequence[list[str]], truths: Sequence[set[str]], minutes: dict[str, float]) -> dict:
-    """Mean of every metric over playlists."""
+def evaluate_rankings(rankings: Sequence[list[str]], truths: Sequence[set[str]], minutes: dict[str, float],
+                      per_playlist: list[dict] | None = None) -> dict:  # fmt: skip
+    """Mean of every metric over playlists; ``per_playlist``, when given, receives each playlist's row."""
     from evals.metrics import ndcg_at_k, r_precision
 
-    rows = []
+    rows = per_playlist if per_playlist is not None else []
     for answer, truth in zip(rankings, truths):
         rows.append({
             "r_precision": r_precision(answer, truth),
@@ -89,6 +90,15 @@ def evaluate_rankings(rankings: Sequence[list[str]], truths: Sequence[set[str]],
             "engagement_minutes": engagement_minutes(answer, truth, minutes),
         })  # fmt: skip
     return {m: round(float(np.mean([r[m] for r in rows])), 4) if rows else float("nan") for m in METRICS}
+
+
+def paired_gap(ours: Sequence[dict], theirs: Sequence[dict], metric: str, draws: int = 2000, seed: int = 0) -> dict:
+    """Mean per-playlist difference ours - theirs and its 95% paired-bootstrap interval."""
+    d = np.array([a[metric] - b[metric] for a, b in zip(ours, theirs)])
+    if len(d) == 0:
+        return {"diff": float("nan"), "ci95": [float("nan"), float("nan")]}
+    boot = np.random.default_rng(seed).choice(d, (draws, len(d))).mean(1)
+    return {"diff": round(float(d.mean()), 4), "ci95": [round(float(q), 4) for q in np.percentile(boot, [2.5, 97.5])]}
 
 
 def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_items: int) -> tuple:
@@ -185,23 +195,32 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         truths = [{catalog.tracks[i].track_id for i in s[n:]} for s in cases]
         meta[f"playlists_n{n}"] = len(cases)
         results[str(n)] = {}
+        rows: dict[str, list[dict]] = {}
         for name, score in systems.items():
             scores = score(prefixes)
             rankings = [[catalog.tracks[i].track_id for i in top_n(row, seed)] for row, seed in zip(scores, prefixes)]
-            results[str(n)][name] = evaluate_rankings(rankings, truths, minutes)
+            rows[name] = []
+            results[str(n)][name] = evaluate_rankings(rankings, truths, minutes, rows[name])
+        # is the VAE's lead over each other system more than the noise of a few dozen playlists?
+        meta[f"vae_minus_n{n}"] = {name: {m: paired_gap(rows["playgenie_vae"], r, m) for m in ("r_precision", "ndcg")}
+                                   for name, r in rows.items() if name != "playgenie_vae"}  # fmt: skip
     meta["ablation_epochs_cap"] = ablation_epochs or epochs
     meta["vae_epochs_cap"] = epochs
     return {"task": "continuation", "results": results}, meta
 
 
 def table(report: dict, meta: dict | None = None) -> str:
-    """The results as a readable text table, one block per seed length."""
+    """The results as a readable text table, one block per seed length; with ``meta``, the VAE's
+    paired R-precision gap to each system and its 95% bootstrap interval."""
     lines = []
     for n, systems in report["results"].items():
         lines.append(f"\nseed n = {n}" + (f"  ({meta.get(f'playlists_n{n}')} playlists)" if meta else ""))
-        lines.append(f"{'system':<16}" + "".join(f"{m:>20}" for m in METRICS))
+        lines.append(f"{'system':<16}" + "".join(f"{m:>20}" for m in METRICS) + ("   VAE - system R-prec [95% CI]" if meta else ""))
+        gaps = (meta or {}).get(f"vae_minus_n{n}", {})
         for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
-            lines.append(f"{name:<16}" + "".join(f"{m[k]:>20.4f}" for k in METRICS))
+            g = gaps.get(name, {}).get("r_precision")
+            gap = f"   {g['diff']:+.4f} [{g['ci95'][0]:+.4f}, {g['ci95'][1]:+.4f}]" if g else ""
+            lines.append(f"{name:<16}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
     return "\n".join(lines)
 
 

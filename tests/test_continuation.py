@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from evals.continuation import clicks, engagement_minutes, top_n
+from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.continuation import data as cdata
 from tools.continuation.generate import Continuer, bench_generation
@@ -165,6 +165,15 @@ def test_clicks_and_engagement_minutes():
     answer = [f"t{i}" for i in range(30)]
     assert clicks(answer, {"t23"}) == 2 and clicks(answer, {"t0"}) == 0 and clicks(answer, {"zz"}) == 51
     assert engagement_minutes(answer, {"t1", "t5", "t12"}, {"t1": 3.0, "t5": 4.5, "t12": 9.0}) == 7.5
+
+
+def test_paired_gap_tells_a_steady_lead_from_noise():
+    ours = [{"ndcg": 0.3 + 0.01 * (i % 3)} for i in range(40)]
+    steady = paired_gap(ours, [{"ndcg": r["ndcg"] - 0.1} for r in ours], "ndcg")
+    assert steady["diff"] == 0.1 and steady["ci95"][0] > 0.09
+    coin = [{"ndcg": 0.2 if i % 2 else 0.4} for i in range(40)]
+    noisy = paired_gap(coin, list(reversed(coin)), "ndcg")
+    assert noisy["ci95"][0] < 0 < noisy["ci95"][1]
 
 
 def test_train_command_writes_checkpoint_and_curve(tiny_csv, tmp_path, capsys):
