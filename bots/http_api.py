@@ -36,8 +36,7 @@ MAX_TEXT = 10_000
 # Longer than uvicorn's 5 s: a client reusing a connection the server is closing gets a ReadError.
 KEEP_ALIVE_S = 65
 ID_PATTERN = r"^[A-Za-z0-9_.:@\-]{1,200}$"
-# No dots in user ids: they key the LangGraph store, whose namespace labels cannot contain '.'.
-USER_PATTERN = r"^[A-Za-z0-9_:@\-]{1,200}$"
+USER_PATTERN = ID_PATTERN  # e.g. "ana.lopez@example.com"; the store escapes what its namespaces can't hold
 
 
 class ChatRequest(BaseModel):

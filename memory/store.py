@@ -43,7 +43,8 @@ class UserMemory:
 
 
 def _ns(user_id: str) -> tuple[str, ...]:
-    return ("users", user_id)
+    # LangGraph namespace labels cannot hold '.', so it is percent-escaped (and '%' too, to stay one-to-one)
+    return ("users", user_id.replace("%", "%25").replace(".", "%2E"))
 
 
 class UserMemoryStore:

@@ -91,6 +91,8 @@ def test_user_memory_is_namespaced_per_user():
     mem.update("a", skipped=["x"])  # skipping a liked track un-likes it
     assert mem.get("a").liked == ["y"] and mem.get("a").skipped == ["x"]
     assert mem.get("b").is_empty()
+    mem.update("ana.lopez@example.com", liked=["z"])  # '.' is escaped in the namespace, one-to-one
+    assert mem.get("ana.lopez@example.com").liked == ["z"] and mem.get("ana%2Elopez@example.com").is_empty()
 
 
 @pytest.fixture(scope="module")
