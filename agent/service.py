@@ -20,8 +20,6 @@ import csv
 import io
 import json
 import logging
-import threading
-from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +29,7 @@ from pydantic import BaseModel
 from agent.context import Context
 from agent.graph import builder
 from agent.tools import Deps
+from memory.locks import KeyedLocks
 from memory.store import UserMemoryStore
 from tools.schema import PlaylistItem
 
@@ -73,14 +72,9 @@ class ChatService:
                          continuer=_load_continuer(settings, pipeline), llm=_load_llm(settings))  # fmt: skip
         self.context = Context.from_settings(settings, deps=self.deps)
         self.graph = builder.compile(checkpointer=checkpointer, store=store)
-        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
+        self._locks = KeyedLocks()
 
     # --- conversation -------------------------------------------------------------------------
-    def _lock(self, thread_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[thread_id]
-
     @staticmethod
     def _config(thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}}
@@ -90,7 +84,7 @@ class ChatService:
         if not thread_id or not user_id:
             raise ValueError("thread_id and user_id must be non-empty")
         text = text if isinstance(text, str) else str(text or "")
-        with self._lock(thread_id):
+        with self._locks.hold(thread_id):
             state = self.graph.invoke(
                 {"messages": [HumanMessage(content=text)], "user_id": user_id},
                 self._config(thread_id),
@@ -132,7 +126,7 @@ class ChatService:
 
     def reset(self, thread_id: str, user_id: str) -> None:
         """Start the thread over: no playlist, no query, no undo history (long-term memory stays)."""
-        with self._lock(thread_id):
+        with self._locks.hold(thread_id):
             self.graph.update_state(
                 self._config(thread_id),
                 {"playlist": [], "query": {}, "history": [], "focus": None, "user_id": user_id, "changed": "started over"},

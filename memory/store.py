@@ -8,14 +8,13 @@ when a URL is configured. Writes are read-modify-write of small documents, seria
 from __future__ import annotations
 
 import logging
-import threading
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from langgraph.store.base import BaseStore
 
 from memory.checkpoint import postgres_pool, sqlite_connection
+from memory.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +53,7 @@ class UserMemoryStore:
 
     def __init__(self, store: BaseStore):
         self.store = store
-        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
-
-    def _lock(self, user_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[user_id]
+        self._locks = KeyedLocks()
 
     def get(self, user_id: str) -> UserMemory:
         item = self.store.get(_ns(user_id), self.KEY)
@@ -70,7 +64,7 @@ class UserMemoryStore:
 
     def update(self, user_id: str, **add: list[str]) -> UserMemory:
         """Append values to lists (deduplicated, newest last); ``liked`` and ``skipped`` exclude each other."""
-        with self._lock(user_id):
+        with self._locks.hold(user_id):
             mem = self.get(user_id)
             for name, values in add.items():
                 cur = getattr(mem, name)
@@ -88,7 +82,7 @@ class UserMemoryStore:
 
     def remove(self, user_id: str, **drop: list[str]) -> UserMemory:
         """Take values out of lists (a thumbs-down on a playlist un-keeps its tracks)."""
-        with self._lock(user_id):
+        with self._locks.hold(user_id):
             mem = self.get(user_id)
             for name, values in drop.items():
                 gone = set(values)
@@ -97,7 +91,7 @@ class UserMemoryStore:
             return mem
 
     def forget(self, user_id: str) -> None:
-        with self._lock(user_id):
+        with self._locks.hold(user_id):
             self.store.delete(_ns(user_id), self.KEY)
 
 

@@ -135,3 +135,37 @@ def test_postgres_keeps_threads_and_memory_across_a_restart(settings, tiny_pipel
         assert not (settings.home / "chat.sqlite").exists()  # nothing went to SQLite
     finally:
         again.close()
+
+
+def test_per_key_locks_serialise_one_key_and_are_dropped_after_use():
+    import threading
+
+    from memory.locks import KeyedLocks
+
+    locks = KeyedLocks()
+    for i in range(1000):  # a thousand conversations come and go
+        with locks.hold(f"thread-{i}"):
+            pass
+    assert len(locks) == 0
+
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first():
+        with locks.hold("t"):
+            inside.set()
+            release.wait(5)
+            order.append("first")
+
+    def second():
+        inside.wait(5)
+        with locks.hold("t"):
+            order.append("second")
+
+    a, b = threading.Thread(target=first), threading.Thread(target=second)
+    a.start(), b.start()
+    inside.wait(5)
+    with locks.hold("other"):  # another key is never blocked by "t"
+        order.append("other")
+    release.set()
+    a.join(5), b.join(5)
+    assert order == ["other", "first", "second"] and len(locks) == 0
