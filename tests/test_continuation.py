@@ -263,3 +263,14 @@ def test_a_checkpoint_from_an_older_model_is_refused_clearly(trained, tiny_catal
     torch.save(ckpt, old)
     assert Continuer.load(settings, tiny_catalog, old) is None
     assert "playgenie train vae" in caplog.text
+
+
+def test_generation_keeps_artist_co_listings_exact_as_tracks_are_added(continuer, tiny_catalog):
+    model = continuer.model
+    rows = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[1].track_ids[:7]]
+    seeds = torch.tensor([rows[:4]])
+    seeded = continuer._seed_colistings(seeds)
+    for x in (torch.tensor(rows), torch.tensor(rows[:6]), torch.tensor(rows[:4])):  # 3, 2 and 0 tracks added
+        counts = torch.zeros(1, model.cfg.n_artists)
+        counts[0].index_add_(0, model.artist_of[x], torch.ones(len(x)))
+        torch.testing.assert_close(continuer._colisted(x[None], seeded), model.colistings(counts))

@@ -95,7 +95,7 @@ class Continuer:
                                   "speechiness", "popularity")}  # fmt: skip
         self.V = V
         self._table: "torch.Tensor | None" = None  # output layer, built on first use
-        self._artist_rows: dict[int, "torch.Tensor"] = {}  # artist -> its co-listing row, built on use
+        self._artist_rows: dict[int, tuple] = {}  # artist -> its co-listing row (indices, values), built on use
 
     # ----- loading -------------------------------------------------------------------------
     @classmethod
@@ -322,11 +322,13 @@ class Continuer:
         for b, row in enumerate(x[:, n:].tolist()):
             for r in row:
                 a = int(model.artist_of[r])
-                if a not in self._artist_rows:
+                if a not in self._artist_rows:  # kept sparse: an artist is co-listed with a few others
                     one = torch.zeros(1, model.cfg.n_artists)
                     one[0, a] = 1.0
-                    self._artist_rows[a] = model.colistings(one)[0]
-                out[b] += self._artist_rows[a]
+                    row = model.colistings(one)[0]
+                    nz = row.nonzero().squeeze(1)
+                    self._artist_rows[a] = (nz, row[nz])
+                out[b].index_add_(0, *self._artist_rows[a])
         return out
 
     def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
