@@ -15,12 +15,17 @@ def _ids(r):
     return [p.track_id for p in r.playlist]
 
 
-def test_a_restart_continues_the_thread_and_remembers_the_blocklist(settings, tiny_pipeline):
-    svc = ChatService(settings, pipeline=tiny_pipeline)  # SQLite checkpoints and store in settings.home
-    r1 = svc.turn("t", "ana", "songs for a party")
-    blocked = r1.playlist[0].artist
-    r2 = svc.turn("t", "ana", f"never play {blocked}")
+def _party_then_block(svc, thread: str, user: str):
+    """A party playlist, then "never play" its first artist; the service is closed after. (last turn, artist)"""
+    first = svc.turn(thread, user, "songs for a party")
+    blocked = first.playlist[0].artist
+    last = svc.turn(thread, user, f"never play {blocked}")
     svc.close()
+    return last, blocked
+
+
+def test_a_restart_continues_the_thread_and_remembers_the_blocklist(settings, tiny_pipeline):
+    r2, blocked = _party_then_block(ChatService(settings, pipeline=tiny_pipeline), "t", "ana")  # SQLite in home
 
     again = ChatService(settings, pipeline=tiny_pipeline)
     try:
@@ -123,11 +128,7 @@ def postgres_url():
 
 def test_postgres_keeps_threads_and_memory_across_a_restart(settings, tiny_pipeline, postgres_url):
     pg = settings.model_copy(update={"postgres_url": postgres_url})
-    svc = ChatService(pg, pipeline=tiny_pipeline)
-    r = svc.turn("pg-t", "pg-ana", "songs for a party")
-    blocked = r.playlist[0].artist
-    r2 = svc.turn("pg-t", "pg-ana", f"never play {blocked}")
-    svc.close()
+    r2, blocked = _party_then_block(ChatService(pg, pipeline=tiny_pipeline), "pg-t", "pg-ana")
     again = ChatService(pg, pipeline=tiny_pipeline)
     try:
         assert _ids(again.current("pg-t")) == _ids(r2)

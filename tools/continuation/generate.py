@@ -308,9 +308,8 @@ class Continuer:
         model = self.model
         if not (model.copying and model.cfg.use_graph):
             return None
-        counts = torch.zeros(1, model.cfg.n_artists)
-        counts[0].index_add_(0, model.artist_of[x[0]], torch.ones(x.shape[1]))
-        return x.shape[1], model.colistings(counts)
+        artists, _ = model.prefix_counts(x, torch.tensor([[0, x.shape[1] - 1]]))  # (1, A)
+        return x.shape[1], model.colistings(artists)
 
     def _colisted(self, x: "torch.Tensor", seeded: "tuple[int, torch.Tensor]") -> "torch.Tensor":
         """(B, A) ``model.colistings`` of each row of ``x`` (B, T): the seeds' part from ``seeded``, plus
