@@ -6,7 +6,17 @@ PY := $(VENV)/bin/python
 PLAYGENIE_DATA ?= $(abspath ../shared/data/spotify_songs.csv)
 export PLAYGENIE_DATA
 
-.PHONY: setup setup-test run test
+# llama.cpp is compiled for instruction sets every x86-64 machine of this kind runs (AVX2, FMA, F16C),
+# never for the build machine's own ("native" once picked AVX-512/AMX that another machine could not run).
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF \
+	-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF
+# The wheel is kept per version and flags, so a rebuild happens only when either changes.
+LLAMA_WHEELS := $(HOME)/.cache/playgenie/wheels/llama-cpp-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
+
+.PHONY: setup setup-test run test lint
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -16,9 +26,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	# the [llm] extra compiles llama-cpp-python once (several minutes); pip caches the wheel.
-	$(PY) -m pip install --quiet -e '.[test,llm]'
+$(LLAMA_WHEELS)/.built:
+	# the [llm] extra's llama-cpp-python, compiled once (several minutes) with portable flags.
+	mkdir -p $(LLAMA_WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" FORCE_CMAKE=1 $(PY) -m pip wheel --quiet --no-deps --no-cache-dir \
+		--wheel-dir $(LLAMA_WHEELS) 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed $(LLAMA_WHEELS)/.built
+	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) 'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
+	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[test,llm]'
 	touch $@
 
 setup: $(VENV)/.installed
