@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("bots.terminal_chat", "Talk to PlayGenie in the terminal, or run one turn with --json."),
     "export": ("bots.terminal_export", "Write a conversation's playlist as M3U, XSPF, JSPF, CSV or JSON."),
     "bench": ("evals.bench", "Measure latency of every stage and whole requests."),
-    "serve": ("bots.http_api", "Run the HTTP API."),
+    "serve": ("bots.http_api", "Run the HTTP API: the web page, /v1/chat, OpenAI-compatible /v1/chat/completions."),
     "telegram": ("bots.telegram_bot", "Run the Telegram bot."),
     "slack": ("bots.slack_bot", "Run the Slack bot."),
 }

@@ -17,7 +17,8 @@ How a request maps onto a PlayGenie conversation:
   chat UI that re-sends the whole history keeps talking to one thread, and a new chat starts a new
   one. Two chats that open with the same words continue one thread: send the header to keep them apart.
 - The answer is the chat's reply, with the playlist as a Markdown table. ``stream: true`` sends it as
-  server-sent events, one ``chat.completion.chunk`` per line, then ``data: [DONE]``.
+  server-sent events, one ``chat.completion.chunk`` per line, then ``data: [DONE]``. The response's
+  ``X-PlayGenie-Thread-Id`` header names the thread, for ``/v1/threads/{id}`` and its export.
 
 Auth: the same key as the rest of the API (``X-API-Key``); clients that can only send
 ``Authorization: Bearer <key>`` are accepted too.
@@ -26,6 +27,7 @@ Auth: the same key as the rest of the API (``X-API-Key``); clients that can only
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +40,7 @@ MAX_MESSAGES = 500
 MAX_CONTENT = 10_000  # characters of the turn's message, as /v1/chat
 CONVERSATION_HEADERS = ("x-conversation-id", "x-openwebui-chat-id")
 PATHS = ("/v1/chat/completions", "/v1/models")
+USER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,200}")  # the API's user ids (bots/http_api.py USER_PATTERN)
 SHIM_MAX_BODY = 4 * 1024 * 1024  # bytes of a whole re-sent history, before it is cut to two messages
 
 
@@ -67,7 +70,9 @@ class CompletionRequest(BaseModel):
     model: str = Field(default=MODEL_ID, max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
-    user: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]{1,200}$")
+    user: str | dict[str, Any] | None = Field(
+        default=None, description="Who is talking (long-term memory). A UI's user object is read by its 'id'."
+    )
 
 
 def _esc(cell: Any) -> str:
@@ -93,9 +98,22 @@ def answer_text(reply: str, items: Sequence[Any]) -> str:
     return f"{message}\n\n{markdown_table(items)}" if message else markdown_table(items)
 
 
+def user_id(value: Any) -> str:
+    """The request's ``user`` as a PlayGenie user id: as sent when it is a plain id (``ana``, an email address),
+    else a stable digest of it, so no client's way of naming users is refused."""
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("email") or value.get("name")
+    if not value:
+        return "openai"
+    value = str(value)
+    if USER_ID.fullmatch(value):
+        return value
+    return "openai-" + hashlib.sha256(value.encode()).hexdigest()[:20]
+
+
 def conversation_of(req: CompletionRequest, headers: dict[str, str]) -> tuple[str, str, str]:
     """(thread id, user id, the turn's text) for a request; see the module docstring."""
-    user = req.user or "openai"
+    user = user_id(req.user)
     given = next((headers[h] for h in CONVERSATION_HEADERS if headers.get(h)), None)
     if given is None:
         first = next((m.text() for m in req.messages if m.role == "user"), "")

@@ -69,6 +69,12 @@ def test_a_conversation_through_chat_completions(client, server):
     # Another user opening with the same words is another conversation.
     other = client.chat.completions.with_raw_response.create(model="playgenie", user="bob", messages=[first_msg])
     assert other.headers["x-playgenie-thread-id"] != tid
+    # A chat UI's user object, or a name with spaces, is a user too (its id, or a digest), never a 422.
+    for user in ({"id": "ana", "name": "Ana"}, "Ana López"):
+        body = {"model": "playgenie", "user": user, "messages": [first_msg]}
+        r = httpx.post(f"{server.url}/v1/chat/completions", json=body, headers={"X-API-Key": "s3cret"}, timeout=60)
+        assert r.status_code == 200
+        assert (r.headers["x-playgenie-thread-id"] == tid) == isinstance(user, dict)
 
 
 def test_streaming_sends_the_same_answer_chunk_by_chunk(client):
