@@ -16,13 +16,17 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND
 # The wheel is kept per version and flags, so a rebuild happens only when either changes.
 LLAMA_WHEELS := $(HOME)/.cache/playgenie/wheels/llama-cpp-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
 
-.PHONY: setup setup-test run test lint
+# torch's own index for its CPU-only wheel (the Dockerfile sets it); empty: pip's default index.
+TORCH_INDEX_URL ?=
+TORCH_INDEX := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL),)
+
+.PHONY: setup setup-test run test lint serve browser
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: a looser requirement would pull a CUDA build of several GB.
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
@@ -44,5 +48,16 @@ run: setup
 	$(VENV)/bin/playgenie build
 	$(VENV)/bin/playgenie chat
 
-test: $(VENV)/.installed-test
+serve: setup
+	$(VENV)/bin/playgenie build
+	$(VENV)/bin/playgenie serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8080)
+
+# The web page's test drives Debian's chromium (Playwright cannot download its own browser here), with
+# fonts for its text and emoji; skipped where chromium is already installed.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+browser:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		$(SUDO) apt-get install -y -qq chromium fonts-liberation fonts-noto-color-emoji; }
+
+test: $(VENV)/.installed-test browser
 	$(VENV)/bin/pytest -m "" -q

@@ -301,7 +301,7 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
             acts.append(call("new_playlist", text=raw[len(raw) - len(rest):] if rest else rest))
         return Plan(acts)
     if re.search(r"\b(export|download|save)\b", t) and not re.search(r"\bsave (it )?for later\b", t):
-        fmt = next((f for f in ("csv", "json", "m3u") if f in t), "m3u")
+        fmt = next((f for f in ("xspf", "jspf", "csv", "json", "m3u") if f in t), "m3u")
         return Plan([call("export", fmt=fmt)]) if has else need_playlist()
     if re.fullmatch(r"(hi|hello|hey|yo|hiya|help|what can you do\??|\?+|thanks|thank you|ok|okay|cool|nice|great)[.! ]*", t):
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")

@@ -16,12 +16,9 @@ Usage:
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
@@ -44,18 +41,22 @@ class TurnResult(BaseModel):
     query: dict
     changed: str
     thread_id: str
+    brain: str = ""  # which brain planned the turn: "offline", "llm", "llm->offline" (metrics)
 
 
 class ChatService:
     """Conversations with memory over one pipeline; safe to share between threads and async tasks."""
 
-    def __init__(self, settings: Any, *, pipeline: Any = None, checkpointer: Any = None, store: Any = None):
+    def __init__(
+        self, settings: Any, *, pipeline: Any = None, checkpointer: Any = None, store: Any = None, progress: bool = False
+    ):
+        """``progress`` shows what a fresh home builds (download, embeddings, index) instead of a silent wait."""
         self.settings = settings
         self._closers: list[Any] = []
         if pipeline is None:
             from tools.pipeline import Pipeline
 
-            pipeline = Pipeline.load(settings)
+            pipeline = Pipeline.load(settings, progress=progress)
         if checkpointer is None:
             from memory.checkpoint import open_checkpointer
 
@@ -68,8 +69,10 @@ class ChatService:
             self._closers.append(res)
         self.pipeline = pipeline
         self.memory = UserMemoryStore(store)
+        continuer = _load_continuer(settings, pipeline)
         self.deps = Deps(pipeline=pipeline, catalog=pipeline.catalog, memory=self.memory,
-                         continuer=_load_continuer(settings, pipeline), llm=_load_llm(settings))  # fmt: skip
+                         continuer=continuer, llm=_load_llm(settings))  # fmt: skip
+        self.notices = _model_notices(settings, continuer)  # front ends say these once, at start
         self.context = Context.from_settings(settings, deps=self.deps)
         self.graph = builder.compile(checkpointer=checkpointer, store=store)
         self._locks = KeyedLocks()
@@ -115,6 +118,7 @@ class ChatService:
             query=state.get("query") or {},
             changed=state.get("changed") or "",
             thread_id=thread_id,
+            brain=state.get("brain") or "",
         )
 
     def current(self, thread_id: str) -> TurnResult | None:
@@ -161,31 +165,20 @@ class ChatService:
         self.memory.forget(user_id)
 
     # --- export ------------------------------------------------------------------------------------
-    def export(self, thread_id: str, fmt: Literal["m3u", "csv", "json"]) -> tuple[str, bytes]:
-        """(filename, content) of the thread's playlist; raises LookupError when there is none."""
+    def export(self, thread_id: str, fmt: str) -> tuple[str, bytes]:
+        """(filename, content) of the thread's playlist as M3U, XSPF, JSPF, CSV or JSON (``agent.exports``);
+        raises LookupError when there is none."""
+        from agent.exports import render
+        from tools.schema import PlaylistQuery
+
         cur = self.current(thread_id)
         if cur is None or not cur.playlist:
             raise LookupError("There is no playlist in this conversation yet.")
-        items = cur.playlist
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in thread_id)[:60] or "playlist"
-        if fmt == "m3u":
-            lines = ["#EXTM3U", "#PLAYLIST:PlayGenie"]
-            for p in items:
-                lines += [f"#EXTINF:{p.duration_ms // 1000},{p.artist} - {p.title}", f"spotify:track:{p.track_id}"]
-            return f"playgenie-{safe}.m3u", ("\n".join(lines) + "\n").encode()
-        if fmt == "csv":
-            buf = io.StringIO()
-            cols = ["position", "track_id", "title", "artist", "year", "genres", "energy", "valence", "tempo", "reason"]
-            wr = csv.writer(buf)
-            wr.writerow(cols)
-            for i, p in enumerate(items, 1):
-                wr.writerow([i, p.track_id, p.title, p.artist, p.year or "", "/".join(p.genres), f"{p.energy:.3f}",
-                             f"{p.valence:.3f}", f"{p.tempo:.1f}", p.reason])  # fmt: skip
-            return f"playgenie-{safe}.csv", buf.getvalue().encode()
-        if fmt == "json":
-            data = {"query": cur.query, "playlist": [p.model_dump() for p in items]}
-            return f"playgenie-{safe}.json", json.dumps(data, ensure_ascii=False, indent=2).encode()
-        raise ValueError(f"unknown export format {fmt!r}; use m3u, csv or json")
+        title = PlaylistQuery.model_validate(cur.query or {}).describe()
+        catalog = self.deps.catalog
+        return render(fmt, cur.playlist, title=title, stem=f"playgenie-{safe}", query=cur.query,
+                      album=lambda tid: getattr(catalog.get(tid), "album", ""))  # fmt: skip
 
     def close(self) -> None:
         for res in self._closers:
@@ -207,6 +200,21 @@ def _load_continuer(settings: Any, pipeline: Any) -> Any:
     except Exception as exc:  # not built yet, or built for another catalog
         log.info("continuation model unavailable (%s); 'add more' uses search", exc)
         return None
+
+
+def _model_notices(settings: Any, continuer: Any) -> list[str]:
+    """Plain sentences about a model that is missing, with the command that fixes it (an outdated one is
+    already reported by ``Continuer.load``, with its command)."""
+    if continuer is not None:
+        return []
+    try:
+        from tools.continuation.train import checkpoint_path
+    except ImportError:
+        return []
+    if checkpoint_path(settings.home).exists():
+        return []
+    return [("The continuation model is not trained yet, so \"add more\" searches the catalog instead. "
+             "Train it once with `playgenie build` (or `playgenie train vae`, about 15 minutes).")]  # fmt: skip
 
 
 def _load_llm(settings: Any) -> Any:

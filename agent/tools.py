@@ -267,7 +267,7 @@ class Feedback(Positions):
 
 
 class Export(BaseModel):
-    fmt: Literal["m3u", "csv", "json"] = "m3u"
+    fmt: Literal["m3u", "xspf", "jspf", "csv", "json"] = "m3u"
 
 
 class Search(BaseModel):
@@ -651,7 +651,7 @@ def keep_playlist(w: Work) -> str:
 
 
 def export(w: Work, fmt: str = "m3u") -> str:
-    """Export the playlist as M3U, CSV or JSON (the front end delivers the file)."""
+    """Export the playlist as M3U, XSPF, JSPF, CSV or JSON (the front end delivers the file)."""
     w._need()
     w.data.append({"export": fmt})
     return ""

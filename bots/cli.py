@@ -2,8 +2,9 @@
 
 Usage:
     playgenie build                                  # catalog, embeddings, index, models
-    playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json]
+    playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json] [--chart arc.png]
     playgenie chat [--thread ID --user ID --json "message"]
+    playgenie export --thread ID --format m3u|xspf|jspf|csv|json [-o FILE]
     playgenie eval text2playlist|continuation|dialogue [--json]
     playgenie train vae|cf
     playgenie bench [--json]
@@ -25,8 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("tools.build", "Build the catalog, embeddings, Qdrant index and models."),
     "playlist": ("bots.terminal_playlist", "Answer one request (or a batch file) with a playlist."),
     "chat": ("bots.terminal_chat", "Talk to PlayGenie in the terminal, or run one turn with --json."),
+    "export": ("bots.terminal_export", "Write a conversation's playlist as M3U, XSPF, JSPF, CSV or JSON."),
     "bench": ("evals.bench", "Measure latency of every stage and whole requests."),
-    "serve": ("bots.http_api", "Run the HTTP API."),
+    "serve": ("bots.http_api", "Run the HTTP API: the web page, /v1/chat, OpenAI-compatible /v1/chat/completions."),
     "telegram": ("bots.telegram_bot", "Run the Telegram bot."),
     "slack": ("bots.slack_bot", "Run the Slack bot."),
 }
@@ -67,11 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace):
-    """Explicit flags beat the environment, which beats the defaults."""
+    """Explicit flags beat the environment, which beats ``./.env``, which beats the defaults."""
     from tools.settings import Settings
 
     overrides = {k: v for k, v in {"data": args.data, "home": args.home}.items() if v is not None}
-    return Settings(**overrides)
+    return Settings(_env_file=".env", **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:

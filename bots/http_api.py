@@ -5,7 +5,9 @@ Usage:
     curl -s localhost:8080/v1/chat -H 'content-type: application/json' \\
         -d '{"thread_id": "t1", "user_id": "u1", "text": "90s hip hop for the gym"}'
 
-Endpoints: ``POST /v1/chat`` (one turn; same JSON as ``playgenie chat --json``),
+Endpoints: the web page at ``/`` (``bots/web``), ``POST /v1/chat/completions`` and ``GET /v1/models``
+(OpenAI-compatible, ``bots/openai_api.py``), ``GET /metrics`` (Prometheus, ``bots/metrics.py``),
+``POST /v1/chat`` (one turn; same JSON as ``playgenie chat --json``),
 ``GET /v1/threads/{id}`` (the current playlist), ``GET /v1/threads/{id}/export``,
 ``POST /v1/feedback``, ``DELETE /v1/users/{id}`` (forget), ``GET /healthz`` (alive),
 ``GET /readyz`` (catalog and index loaded). ``X-API-Key`` is required when
@@ -187,8 +189,10 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
             from agent.service import ChatService
 
             started = time.perf_counter()
-            state["service"] = ChatService(settings)
+            state["service"] = ChatService(settings, progress=True)  # a fresh home's build shows in the log
             log.info("service ready in %.1fs", time.perf_counter() - started)
+            for notice in state["service"].notices:  # a missing model, said once with the command that fixes it
+                log.warning(notice)
         except Exception as exc:  # reported by /readyz; the process stays up for the operator to see why
             log.error("could not load the conversation service", exc_info=exc)
             state["error"] = f"{type(exc).__name__}: {exc}"
@@ -223,10 +227,14 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         if settings.api_key and not (key and secrets.compare_digest(key.encode(), settings.api_key.encode())):
             raise HTTPException(status_code=401, detail="missing or wrong X-API-Key")
 
+    from bots.metrics import Metered, Metrics
+
+    metrics = Metrics()
+
     def svc() -> Any:
         if state["service"] is None:
             raise HTTPException(status_code=503, detail=state["error"] or "still loading the catalog and index")
-        return state["service"]
+        return Metered(state["service"], metrics)  # turns counted for /metrics
 
     guarded = [Depends(require_key)]
 
@@ -263,14 +271,16 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
     @app.get("/v1/threads/{thread_id}/export", dependencies=guarded, responses={404: {}, 401: {}})
     def export(
         thread_id: str = Path(max_length=200, pattern=ID_PATTERN),
-        fmt: Literal["m3u", "csv", "json"] = Query(default="m3u"),
+        fmt: Literal["m3u", "xspf", "jspf", "csv", "json"] = Query(default="m3u"),
     ) -> Response:
-        """The current playlist as a file (M3U, CSV or JSON, with track ids)."""
+        """The current playlist as a file (M3U, XSPF, JSPF, CSV or JSON, with Spotify links and track ids)."""
         try:
             filename, data = svc().export(thread_id, fmt)
         except LookupError as exc:  # no thread, or no playlist in it yet
             raise HTTPException(status_code=404, detail=str(exc)) from exc
-        media = {"m3u": "audio/x-mpegurl", "csv": "text/csv", "json": "application/json"}[fmt]
+        from agent.exports import MEDIA_TYPES
+
+        media = MEDIA_TYPES[fmt]
         return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @app.post("/v1/feedback", response_model=Message, dependencies=guarded, responses={404: {}, 401: {}})
@@ -289,6 +299,13 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         """Erase everything remembered about this user."""
         svc().forget(user_id)
         return {"message": f"forgot everything about {user_id}"}
+
+    # The web page at /, the OpenAI-compatible routes and /metrics (bots/web, bots/openai_api, bots/metrics).
+    from bots import openai_api, web
+
+    web.mount(app, svc, guarded, ID_PATTERN)
+    openai_api.mount(app, svc, guarded)
+    metrics.mount(app)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -110,8 +110,8 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 def slack_blocks(
     reply: str, items: Sequence[PlaylistItem], *, feedback_value: str | None = None
 ) -> list[dict[str, Any]]:
-    """The reply and the playlist as Block Kit: sections of numbered tracks, then thumbs buttons whose
-    value (``feedback_value``, the conversation id) tells the action handler which thread they rate."""
+    """The reply and the playlist as Block Kit: sections of numbered tracks, then thumbs and chart buttons
+    whose value (``feedback_value``, the conversation id) tells the action handler which thread they act on."""
 
     def esc(s: str) -> str:  # Slack mrkdwn needs only &, < and > escaped
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -146,6 +146,12 @@ def slack_blocks(
                             "action_id": "fb_down",
                             "value": feedback_value,
                             "text": {"type": "plain_text", "text": "👎 Not for me"},
+                        },
+                        {
+                            "type": "button",
+                            "action_id": "chart",
+                            "value": feedback_value,
+                            "text": {"type": "plain_text", "text": "📈 Chart"},
                         },
                     ],
                 }

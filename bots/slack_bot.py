@@ -1,8 +1,10 @@
 """The Slack bot (slack-bolt): a thin adapter from Slack events to the conversation service.
 
 Usage:
+    PLAYGENIE_SLACK_BOT_TOKEN=xoxb-... PLAYGENIE_SLACK_APP_TOKEN=xapp-... playgenie slack
+        # Socket Mode: the bot dials out to Slack over a websocket; no public URL needed
     PLAYGENIE_SLACK_BOT_TOKEN=xoxb-... PLAYGENIE_SLACK_SIGNING_SECRET=... \\
-        playgenie slack --host 0.0.0.0 --port 3000      # Request URL: https://<host>/slack/events
+        playgenie slack --host 0.0.0.0 --port 3000      # HTTP: Request URL https://<host>/slack/events
 
 It answers direct messages and @mentions. A Slack thread is one conversation
 (``slack:<channel>:<thread ts>``): once PlayGenie answers in a thread, replies there need no
@@ -10,7 +12,8 @@ mention (with the ``message.channels`` event subscribed). Top-level direct messa
 conversation per DM.
 Bolt acknowledges every event at once and runs the turn afterwards in its worker threads, so
 Slack always gets its answer within 3 seconds; an event Slack redelivers (same ``event_id``) is
-handled once; requests with a bad or stale signature are refused with 401.
+handled once; requests with a bad or stale signature are refused with 401. The "📈 Chart" button
+under a playlist posts its energy/valence/BPM arc (tools.chart) into the thread as an image.
 """
 
 from __future__ import annotations
@@ -44,16 +47,29 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     from agent.service import ChatService
 
-    if not (settings.slack_bot_token and settings.slack_signing_secret):
-        print("playgenie slack: set PLAYGENIE_SLACK_BOT_TOKEN and PLAYGENIE_SLACK_SIGNING_SECRET.")
+    if not (settings.slack_bot_token and (settings.slack_app_token or settings.slack_signing_secret)):
+        print("playgenie slack: set PLAYGENIE_SLACK_BOT_TOKEN, and PLAYGENIE_SLACK_APP_TOKEN (Socket Mode) "
+              "or PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events).")  # fmt: skip
         return 2
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = ChatService(settings)
     try:
-        uvicorn.run(asgi_app(build_app(settings, service)), host=args.host, port=args.port, log_level="warning")
+        app = build_app(settings, service)
+        if settings.slack_app_token:
+            socket_mode_handler(app, settings.slack_app_token).start()  # blocks; reconnects on its own
+        else:
+            uvicorn.run(asgi_app(app), host=args.host, port=args.port, log_level="warning")
     finally:
         service.close()
     return 0
+
+
+def socket_mode_handler(app: "App", app_token: str) -> Any:
+    """Bolt's Socket Mode handler: events arrive over a websocket the bot opens (``apps.connections.open``
+    with the app-level token, through ``app.client``), so the bot needs no public URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token, web_client=app.client)
 
 
 class SeenEvents:
@@ -91,10 +107,12 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
 
     from bots.render import slack_blocks
 
-    if not settings.slack_signing_secret:
-        raise ValueError("PLAYGENIE_SLACK_SIGNING_SECRET is not set")
+    if not (settings.slack_signing_secret or settings.slack_app_token):
+        raise ValueError("set PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events) or PLAYGENIE_SLACK_APP_TOKEN (Socket Mode)")
     client = client or WebClient(token=settings.slack_bot_token)
-    app = App(client=client, signing_secret=settings.slack_signing_secret, process_before_response=False)
+    # Socket Mode alone needs no signing secret: events arrive over the bot's own authenticated websocket.
+    app = App(client=client, signing_secret=settings.slack_signing_secret or "", process_before_response=False,
+              request_verification_enabled=bool(settings.slack_signing_secret))  # fmt: skip
     seen = SeenEvents()
 
     @app.middleware
@@ -149,6 +167,15 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
     app.action("fb_up")(on_feedback(True))
     app.action("fb_down")(on_feedback(False))
 
+    @app.action("chart")
+    def on_chart(ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
+        ack()
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+        thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+        if not post_chart(client, service, action.get("value") or "", channel, thread_ts):
+            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], thread_ts=thread_ts,
+                                      text="There's no playlist to chart in this conversation yet.")  # fmt: skip
+
     @app.error
     def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
         event = body.get("event") or {}
@@ -163,6 +190,21 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
                 log.warning("could not tell the user about the error", exc_info=True)
 
     return app
+
+
+def post_chart(client: "WebClient", service: Any, thread_id: str, channel: str, thread_ts: str | None) -> bool:
+    """Upload the conversation's energy/valence/BPM arc (tools.chart) into its thread; False when it has no playlist."""
+    from tools.chart import arc_png
+    from tools.schema import PlaylistQuery
+
+    current = service.current(thread_id) if thread_id else None
+    if current is None or not current.playlist:
+        return False
+    title = PlaylistQuery.model_validate(current.query or {}).describe()
+    client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=arc_png(current.playlist, title),
+                           filename="playgenie-arc.png", title=f"Playlist arc: {title}",
+                           alt_txt="Energy and valence (0-1) and BPM of each track, in playlist order")  # fmt: skip
+    return True
 
 
 def asgi_app(app: "App") -> Any:

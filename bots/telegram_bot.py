@@ -7,8 +7,8 @@ Usage:
 
 One chat is one conversation thread (``tg:<chat id>``); one Telegram user is one user
 (``tg:<user id>``) for long-term memory. Plain text is a turn; /new, /more, /why N, /undo,
-/export, /forget, /help and /start are commands; inline buttons give thumbs up/down on the
-playlist and on each track. Sends are paced (about one message a second per chat) and retried
+/export, /chart, /forget, /help and /start are commands; inline buttons give thumbs up/down on the
+playlist and on each track, and send the playlist's energy/valence/BPM arc as a picture. Sends are paced (about one message a second per chat) and retried
 on RetryAfter, so no reply is dropped. The token is never logged.
 """
 
@@ -37,6 +37,7 @@ COMMANDS = [
     ("why", "Why a track is there: /why 3"),
     ("undo", "Go back to the previous playlist"),
     ("export", "Get the playlist as M3U and CSV files"),
+    ("chart", "See the playlist's energy, mood and BPM arc"),
     ("forget", "Erase what I remember about you"),
     ("help", "How to talk to me"),
 ]
@@ -47,7 +48,7 @@ HELP = (
     "• upbeat rock for a road trip, 15 songs\n"
     "• then: more upbeat · no Drake · only 90s · drop track 3 · add 10 more · why track 4?\n\n"
     "Commands: /new start over · /more more like these · /why N explain track N · /undo go back · "
-    "/export get the playlist as files · /forget erase what I know about you · /help this message.\n"
+    "/export get the playlist as files · /chart its energy and mood arc · /forget erase what I know about you · /help this message.\n"
     "Tap 👍/👎 under a playlist to tell me what you like; I remember it for next time."
 )
 SORRY = "Sorry, something went wrong on my side and I couldn't answer that. Please try again, or /new to start over."
@@ -156,6 +157,7 @@ def keyboard(items: Sequence["PlaylistItem"]) -> "InlineKeyboardMarkup | None":
         [
             InlineKeyboardButton("👍 playlist", callback_data="fb:u:*"),
             InlineKeyboardButton("👎 playlist", callback_data="fb:d:*"),
+            InlineKeyboardButton("📈 chart", callback_data="chart"),
         ]
     ]
     row: list[Any] = []
@@ -168,6 +170,21 @@ def keyboard(items: Sequence["PlaylistItem"]) -> "InlineKeyboardMarkup | None":
     if row:
         rows.append(row)
     return InlineKeyboardMarkup(rows)
+
+
+async def send_chart(bot: Any, chat_id: int, service: Any, thread_id: str) -> bool:
+    """The playlist's energy/valence/BPM arc (tools.chart) as a photo; False when the chat has no playlist."""
+    from tools.chart import arc_png
+    from tools.schema import PlaylistQuery
+
+    current = await asyncio.to_thread(service.current, thread_id)
+    if current is None or not current.playlist:
+        return False
+    title = PlaylistQuery.model_validate(current.query or {}).describe()
+    png = await asyncio.to_thread(arc_png, current.playlist, title)
+    caption = f"Energy and mood (valence) track by track, with BPM: {len(current.playlist)} tracks"
+    await bot.send_photo(chat_id, photo=png, caption=caption, filename="playgenie-arc.png")
+    return True
 
 
 # ---- the application -------------------------------------------------------------------------
@@ -281,6 +298,14 @@ def build_application(
             filename, data = await asyncio.to_thread(service.export, thread_id, fmt)
             await context.bot.send_document(update.effective_chat.id, document=data, filename=filename, caption=caption)
 
+    async def on_chart(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+        if not await send_chart(context.bot, update.effective_chat.id, service, ids(update)[0]):
+            await send(update, context, "There's no playlist to chart yet. Tell me what you'd like to hear first.")
+
+    async def on_chart_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+        await update.callback_query.answer()
+        await on_chart(update, context)
+
     async def on_forget(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
         _, user_id = ids(update)
         await asyncio.to_thread(service.forget, user_id)
@@ -331,9 +356,10 @@ def build_application(
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     app = builder.build()
     for name, callback in (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
-                           ("undo", on_undo), ("export", on_export), ("forget", on_forget)):  # fmt: skip
+                           ("undo", on_undo), ("export", on_export), ("chart", on_chart), ("forget", on_forget)):  # fmt: skip
         app.add_handler(CommandHandler(name, per_chat(callback), filters=filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(per_chat(on_button), pattern=r"^fb:"))
+    app.add_handler(CallbackQueryHandler(per_chat(on_chart_button), pattern=r"^chart$"))
     # New messages only: an edited message is not a new turn.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, per_chat(on_text)))
     app.add_error_handler(on_error)

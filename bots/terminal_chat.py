@@ -108,8 +108,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
 
     user = args.user or getpass.getuser() or "me"
     thread = args.thread or f"terminal-{user}"
-    service = ChatService(settings)
+    service = ChatService(settings, progress=True)  # a fresh home shows what it builds, on stderr
     try:
+        for notice in service.notices:  # a missing model, said once with the command that fixes it
+            print(f"playgenie: {notice}", file=sys.stderr)
         if args.json is not None:
             result = service.turn(thread, user, args.json)
             json.dump(as_json(result), sys.stdout, ensure_ascii=False)

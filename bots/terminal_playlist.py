@@ -4,6 +4,7 @@ Usage:
     playgenie playlist "chill vibes on a rainy afternoon" -n 20
     playgenie playlist "90s hip hop for the gym, no Eminem" --json
     playgenie playlist --batch requests.txt --json          # one request a line, one JSON object a line
+    playgenie playlist "road trip rock" --chart arc.png      # also the energy/valence/BPM arc as a PNG
 
 ``--json`` prints one object per request, a stable interface for scripts::
 
@@ -54,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Number of tracks (default: what the request says, else 20).")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="Print JSON (field names are a stable interface).")
     parser.add_argument("--batch", type=Path, metavar="FILE", help="Answer every line of FILE, one request a line.")
+    parser.add_argument("--chart", type=Path, metavar="FILE",
+                        help="Also draw the playlist's energy/valence/BPM arc as a PNG (a batch numbers them: FILE-1.png...).")  # fmt: skip
 
 
 def result_json(result: "PlaylistResult") -> dict[str, Any]:
@@ -96,6 +99,14 @@ def print_table(result: "PlaylistResult", out=None) -> None:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 
 
+def write_chart(result: "PlaylistResult", path: Path) -> None:
+    """The playlist's arc (tools.chart) as a PNG at ``path``."""
+    from tools.chart import arc_png
+
+    path.write_bytes(arc_png(result.playlist, result.query.describe()))
+    log.info("chart written to %s", path)
+
+
 def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.batch is None and (args.text is None or not args.text.strip()):
         print(f"playgenie: {EMPTY}", file=sys.stderr)
@@ -114,7 +125,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     pipe = Pipeline.load(settings, progress=not args.json)
     failed = 0
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         text = line.strip()
         if not text:
             result = failed_result("", EMPTY)
@@ -129,6 +140,8 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
         else:
             print_table(result)
+        if args.chart is not None and result.playlist:
+            write_chart(result, args.chart if args.batch is None else args.chart.with_stem(f"{args.chart.stem}-{number}"))
     if failed:
         print(f"playgenie: {failed} request(s) could not be answered", file=sys.stderr)
     return 1 if failed and args.batch is None else 0

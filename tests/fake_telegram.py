@@ -271,6 +271,14 @@ class FakeTelegram(CallRecorder):
             doc = {"file_id": f"doc{len(self.calls)}", "file_unique_id": f"u{len(self.calls)}", "file_name": name,
                    "file_size": len(content)}  # fmt: skip
             return 200, {"ok": True, "result": self._message(p, document=doc, caption=p.get("caption"))}
+        if m == "sendPhoto":
+            name, content = call.files.get("photo", ("", b""))
+            if content[:8] != b"\x89PNG\r\n\x1a\n":  # what Telegram says of bytes it cannot read as a picture
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: IMAGE_PROCESS_FAILED"}
+            width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+            photo = [{"file_id": f"ph{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}", "width": width,
+                      "height": height, "file_size": len(content)}]  # fmt: skip
+            return 200, {"ok": True, "result": self._message(p, photo=photo, caption=p.get("caption"))}
         return 404, {"ok": False, "error_code": 404, "description": f"Not Found: method {m} is not served here"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

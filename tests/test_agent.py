@@ -210,7 +210,7 @@ def test_the_same_thread_from_two_threads_is_serialised(chat):
 def test_export_formats(chat):
     chat.turn("t", "u", "rock")
     name, data = chat.export("t", "m3u")
-    assert name.endswith(".m3u") and data.startswith(b"#EXTM3U") and data.count(b"spotify:track:") == 20
+    assert name.endswith(".m3u") and data.startswith(b"#EXTM3U") and data.count(b"https://open.spotify.com/track/") == 20
     name, data = chat.export("t", "json")
     assert len(json.loads(data)["playlist"]) == 20
     with pytest.raises(LookupError):

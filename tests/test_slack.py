@@ -195,3 +195,67 @@ def test_block_kit_stays_within_slack_limits(tiny_catalog):
     shown = "\n".join(sections)
     assert "&amp; &lt;the&gt;" in shown and "<the>" not in shown  # escaped for mrkdwn
     assert all(f"{n}. *" in shown for n in (1, 100, 200)) and shown.count("Your playlist (200 tracks)") == 1
+
+
+def test_the_chart_button_uploads_the_arc_into_the_thread(slack):
+    from tools.chart import arc_png
+    from tools.schema import PlaylistQuery
+
+    url, fake, service = slack
+    mention = event("EvC1", type="app_mention", channel="C9", user="U2", text="<@UBOT> classic rock", ts="500.1")
+    post(url, mention)
+    fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 1)
+    actions = next(b for b in fake.of("chat.postMessage")[0].params["blocks"] if b["type"] == "actions")
+    chart = next(e for e in actions["elements"] if e["action_id"] == "chart")
+    press = {"type": "block_actions", "user": {"id": "U2"}, "channel": {"id": "C9"}, "team": {"id": "T1"},
+             "container": {"type": "message", "channel_id": "C9", "message_ts": "500.2", "thread_ts": "500.1"},
+             "message": {"ts": "500.2", "thread_ts": "500.1"}, "trigger_id": "1.3", "api_app_id": "A1",
+             "actions": [{"action_id": "chart", "block_id": actions["block_id"], "value": chart["value"],
+                          "type": "button", "action_ts": "1"}]}  # fmt: skip
+    r, took = post(url, press, form=True)
+    assert r.status_code == 200 and took < 3.0
+    fake.wait_for(lambda: len(fake.of("files.completeUploadExternal")) >= 1)
+    done = fake.of("files.completeUploadExternal")[0].params
+    assert done["channel_id"] == "C9" and done["thread_ts"] == "500.1"
+    (file_id,) = [f["id"] for f in json.loads(done["files"])]
+    current = service.current("slack:C9:500.1")
+    assert fake.uploads[file_id] == arc_png(current.playlist, PlaylistQuery.model_validate(current.query).describe())
+
+
+def test_socket_mode_needs_no_public_url(settings, tiny_pipeline):
+    """Bolt's Socket Mode handler dials the (local) websocket Slack hands out; events come down it, acks go up."""
+    from slack_sdk import WebClient
+
+    from agent.service import ChatService
+    from bots.slack_bot import socket_mode_handler
+
+    app_token = "xapp-1-test"
+    settings = settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_app_token": app_token})
+    assert settings.slack_signing_secret is None  # Socket Mode alone needs none
+    service = ChatService(settings, pipeline=tiny_pipeline)
+    with FakeSlack(BOT_TOKEN, app_token=app_token) as fake:
+        app = build_app(settings, service, client=WebClient(token=BOT_TOKEN, base_url=fake.api_url))
+        handler = socket_mode_handler(app, app_token)
+        handler.connect()
+        try:
+            fake.wait_for(fake.connected)
+            assert fake.of("apps.connections.open")
+            dm = event("EvS1", type="message", channel_type="im", channel="D7", user="U7", text="Bad Bunny", ts="1.1")
+            envelope = fake.push("events_api", dm)
+            fake.wait_for(lambda: any(a.get("envelope_id") == envelope for a in fake.acks))
+            fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 1)
+            playlist = service.current("slack:D7:dm").playlist
+            assert playlist and {t.artist for t in playlist} == {"Bad Bunny"}
+            assert f"1. *{playlist[0].title}*" in blocks_text(fake.of("chat.postMessage")[0])
+            # A button press arrives as an "interactive" envelope.
+            press = {"type": "block_actions", "user": {"id": "U7"}, "channel": {"id": "D7"}, "team": {"id": "T1"},
+                     "container": {"type": "message", "channel_id": "D7", "message_ts": "1.2"},
+                     "message": {"ts": "1.2"}, "trigger_id": "1.4", "api_app_id": "A1",
+                     "actions": [{"action_id": "fb_up", "block_id": "playlist_feedback", "value": "slack:D7:dm",
+                                  "type": "button", "action_ts": "1"}]}  # fmt: skip
+            fake.push("interactive", press)
+            fake.wait_for(lambda: len(fake.of("chat.postEphemeral")) >= 1)
+            assert "shape your next" in fake.of("chat.postEphemeral")[0].params["text"]
+        finally:
+            handler.close()
+    service.close()

@@ -301,3 +301,31 @@ def test_split_counts_utf16_and_keeps_markup_whole():
     monster = "🎵" * 3000  # 6000 UTF-16 units
     parts = split_html(monster)
     assert [utf16_len(visible(p)) for p in parts] == [4096, 1904] and "".join(visible(p) for p in parts) == monster
+
+
+def test_the_chart_button_sends_the_playlist_arc(settings, service):
+    from tools.chart import arc_png
+
+    with FakeTelegram(TOKEN) as fake:
+        app = build_application(bot_settings(settings), service, base_url=fake.base_url, per_chat_per_second=20)
+        with RunningBot(app):
+            fake.send_text(CHAT, USER, "/chart")  # no playlist yet: said plainly, no picture
+            fake.wait_for(lambda: len(delivered(fake)) >= 1)
+            assert "no playlist to chart" in parsed_text(delivered(fake)[-1].params["text"], "HTML")[0]
+            fake.send_text(CHAT, USER, "classic rock road trip")
+            fake.wait_for(lambda: len(delivered(fake)) >= 2)
+            shown = delivered(fake)[-1]
+            buttons = [b["callback_data"] for row in shown.params["reply_markup"]["inline_keyboard"] for b in row]
+            assert "chart" in buttons
+            fake.press(CHAT, USER, shown.result, "chart")
+            photo = fake.wait_count("sendPhoto", 1)[0]
+            fake.send_text(CHAT, USER, "/chart")
+            again = fake.wait_count("sendPhoto", 2)[1]
+        assert not fake.rejected, fake.rejected
+    playlist = service.current(f"tg:{CHAT}").playlist
+    name, png = photo.files["photo"]
+    assert name.endswith(".png") and photo.status == 200 and photo.result["photo"][0]["width"] == 800
+    from tools.schema import PlaylistQuery
+
+    assert png == arc_png(playlist, PlaylistQuery.model_validate(service.current(f"tg:{CHAT}").query).describe())
+    assert f"{len(playlist)} tracks" in photo.params["caption"] and again.files["photo"][1] == png

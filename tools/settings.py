@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(
         default=None, description="Slack signing secret (PLAYGENIE_SLACK_SIGNING_SECRET).", repr=False
     )
+    slack_app_token: str | None = Field(
+        default=None, description="Slack app-level token (xapp-...) for Socket Mode: no public URL (PLAYGENIE_SLACK_APP_TOKEN).",
+        repr=False,
+    )
     api_key: str | None = Field(default=None, description="Key required by the HTTP API when set (PLAYGENIE_API_KEY).", repr=False)
 
     @model_validator(mode="after")
