@@ -8,11 +8,11 @@ import torch
 
 from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
 from evals.rec_baselines import EASE, ItemKNN
+from tools.catalog import Playlist
 from tools.continuation import data as cdata
 from tools.continuation.generate import Continuer, bench_generation
 from tools.continuation.model import from_inputs
 from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
-from tools.catalog import Playlist
 from tools.schema import PlaylistQuery, Tag, YearRange
 
 TINY = {"dim": 16, "latent": 8, "max_context": 16}
@@ -283,8 +283,6 @@ def _listener_catalog(tiny_catalog):
     subgenre), and pairs of artists that share a song with two of those."""
     import copy
 
-    from tools.catalog import Playlist
-
     cat = copy.copy(tiny_catalog)
     by_artist: dict[str, list] = {}
     for t in tiny_catalog.tracks:
@@ -293,7 +291,7 @@ def _listener_catalog(tiny_catalog):
     playlists, names = {}, sorted(by_artist)
     for a, name in enumerate(names):
         ts = by_artist[name]
-        genre, sub = sorted(ts[0].genres)[0], sorted(ts[0].subgenres)[0]
+        genre, sub = min(ts[0].genres), min(ts[0].subgenres)
         cut = (len(ts) + 1) // 2
         for half, part in enumerate((ts[:cut], ts[cut:])):
             if part:

@@ -121,6 +121,7 @@ class PlayGenieVAE(nn.Module):
         self.last_terms: dict[str, float] = {}
         self._reps: torch.Tensor | None = None  # cached track vectors in eval mode
         self._unit: torch.Tensor | None = None  # cached unit content rows in eval mode
+        self._unit_cols: torch.Tensor | None = None  # the same as contiguous (C, V) columns, in eval mode
 
     # ----- track vectors -------------------------------------------------------------------
     def track_vectors(self) -> torch.Tensor:
@@ -145,7 +146,7 @@ class PlayGenieVAE(nn.Module):
         return r
 
     def train(self, mode: bool = True) -> "PlayGenieVAE":
-        self._reps = self._unit = self._artist_graph = None
+        self._reps = self._unit = self._unit_cols = self._artist_graph = None
         return super().train(mode)
 
     def unit_content(self) -> torch.Tensor:
@@ -168,7 +169,11 @@ class PlayGenieVAE(nn.Module):
         """(N, V) the content-similarity term for N running means (N, C)."""
         if not self.cfg.use_content:
             return mean_content.new_zeros(mean_content.shape[0], self.cfg.n_tracks)
-        return self.content_scale * (mean_content @ self.unit_content()[:-1].T)  # (N, V)
+        if self.training:
+            return self.content_scale * (mean_content @ self.unit_content()[:-1].T)  # (N, V)
+        if self._unit_cols is None:  # a row times contiguous columns is ~6x faster than times a transposed view
+            self._unit_cols = self.unit_content()[:-1].T.contiguous()
+        return self.content_scale * (mean_content @ self._unit_cols)  # (N, V)
 
     @property
     def copying(self) -> bool:
@@ -192,6 +197,8 @@ class PlayGenieVAE(nn.Module):
             vals = torch.ones(idx.shape[1], device=idx.device)
             M = torch.sparse_coo_tensor(idx, vals, (P, self.cfg.n_artists), check_invariants=True).coalesce()
             self._artist_graph = (M, torch.sparse.sum(M, 0).to_dense())
+            # kept transposed too: transposing a sparse tensor made outside inference mode fails inside it
+            self._artist_graph_t = M.t().coalesce()
         return self._artist_graph
 
     def colistings(self, artists: torch.Tensor) -> torch.Tensor:
@@ -199,7 +206,7 @@ class PlayGenieVAE(nn.Module):
 
         Linear in ``artists``, so generation adds one track's row at a time."""
         M, _ = self.artist_graph()  # (P, A)
-        return torch.sparse.mm(M.t(), torch.sparse.mm(M, artists.T)).T  # (N, A)
+        return torch.sparse.mm(self._artist_graph_t, torch.sparse.mm(M, artists.T)).T  # (N, A)
 
     def artist_neighbours(self, artists: torch.Tensor, leave_out: torch.Tensor | None = None,
                           colisted: torch.Tensor | None = None, cols: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
