@@ -209,6 +209,154 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     return {"task": "continuation", "results": results}, meta
 
 
+# ----- users with histories (--histories) -----------------------------------------------------------
+HISTORY_SEED_LENGTHS = (1, 5, 10)
+HISTORY_HEADLINE = "mixed"  # the rule whose figures are the report's "results"; every rule is in "by_rule"
+HISTORY_METRICS = ("r_precision", "ndcg", "engagement_minutes")  # with a paired interval of the gap
+HISTORY_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)  # content_knn's weight of D's mean, tuned on validation listeners
+
+
+def listener_histories(pool, targets: Sequence, rule: str, seed: int = 0) -> list[np.ndarray]:
+    """One synthetic listener's history D per target playlist (``data.ListenerPool``), seeded per rule."""
+    from tools.continuation.data import LISTENER_RULES
+
+    rng = np.random.default_rng([seed, LISTENER_RULES.index(rule)])
+    return [pool.history(t, rule, rng) for t in targets]
+
+
+def _tune_history_weight(content: np.ndarray, pool, val_members: Sequence, n: int) -> float:
+    """content_knn's weight of D's mean with the best validation R-precision + NDCG at seed length n (every rule)."""
+    from evals import rec_baselines as rb
+    from tools.continuation.data import LISTENER_RULES
+    from tools.continuation.train import rank_metrics
+
+    cases = [m for m in val_members if len(m.rows) >= n + MIN_REST]
+    if not cases:
+        return HISTORY_WEIGHTS[0]
+    prefixes, rests = [m.rows[:n] for m in cases], [m.rows[n:] for m in cases]
+    best, best_w = -1.0, HISTORY_WEIGHTS[0]
+    for w in HISTORY_WEIGHTS:
+        knn, total = rb.ContentKNN(content, history_weight=w), 0.0
+        for rule in LISTENER_RULES:
+            hist = listener_histories(pool, cases, rule)
+            m = rank_metrics(knn.score(prefixes, hist), prefixes, rests, hist)
+            total += m["r_precision"] + m["ndcg"]
+        if total > best:
+            best, best_w = total, w
+    return best_w
+
+
+def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, validation: bool = False,
+                  progress: bool = True, train_overrides: dict | None = None, **model_overrides) -> tuple[dict, dict]:  # fmt: skip
+    """Held-out playlists of synthetic listeners, continued with and without the listener's history D.
+
+    Each test playlist is one listener's; D is drawn from the training playlists by each rule of
+    ``data.ListenerPool`` (never a playlist sharing a track or song with it). Every system ranks the
+    catalog with the seeds and D removed (generation never returns a history track). ``validation``:
+    the test playlists are instead a fifth of the training playlists (seeded), held out in the same way,
+    for choosing settings without the test split. ``train_overrides`` (``TrainConfig`` fields) and
+    ``model_overrides`` (``VAEConfig`` fields): settings under study. Returns (the stable JSON, meta)."""
+    import torch
+
+    from evals import rec_baselines as rb
+    from evals.split import split_home
+    from tools.catalog import Catalog, playlists_of, read_csv
+    from tools.continuation import data as cdata
+    from tools.continuation.train import TrainConfig, score_prefixes, split_train_val, train_on_catalog
+
+    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    say = print if progress else log.info
+    frame = read_csv(data)
+    every = playlists_of(frame)
+    test_ids = [t for t in test_ids if t in every]
+    held_out = list(test_ids)
+    if validation:  # the carved playlists are scored; the real test playlists stay out of everything as well
+        test_ids = split_train_val(sorted(set(every) - set(held_out)), 0.2, 0)[1]
+        held_out += test_ids
+    catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=held_out)
+    train_ids = sorted(catalog.playlists)
+    assert not set(train_ids) & set(held_out)
+    out_dir = split_home(settings.home, held_out) / "continuation"
+    minutes = {t.track_id: t.duration_ms / 60000 for t in catalog.tracks}
+    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "validation": validation,
+                  "history_playlists": cdata.HISTORY_PLAYLISTS, "history_cap": cdata.HISTORY_CAP, "seconds": {}}  # fmt: skip
+    say(f"continuation eval with histories: {len(train_ids)} training playlists, {len(test_ids)} "
+        f"{'validation' if validation else 'test'} playlists")  # fmt: skip
+
+    t0 = time.perf_counter()
+    tcfg = TrainConfig(epochs=epochs, progress=progress, **(train_overrides or {}))
+    name = "playgenie_vae" + "".join(f"-{k}={v}" for k, v in sorted({**(train_overrides or {}), **model_overrides}.items()))
+    res = train_on_catalog(catalog, settings.home, train_ids, tcfg, out_dir / f"{name}.pt",
+                           **({"beta": settings.vae_beta} | model_overrides))  # fmt: skip
+    meta["seconds"]["playgenie_vae"] = round(time.perf_counter() - t0, 1)
+    meta["playgenie_vae_best_epoch"] = res.best_epoch
+    model = res.model
+    artist_of = model.artist_of.numpy()
+    pool = cdata.ListenerPool(catalog, train_ids, artist_of)
+    targets = [pool.describe(p, every[p]) for p in test_ids]
+    targets = [t for t in targets if t is not None]
+    content = cdata.content_features(catalog, settings.home, progress=progress)
+    fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
+    fit_pool = cdata.ListenerPool(catalog, fit_ids, artist_of)
+    val_members = [m for p in val_ids if (m := fit_pool.describe(p)) is not None]
+
+    report: dict = {"task": "continuation", "histories": HISTORY_HEADLINE, "results": {}, "by_rule": {}}
+    for rule in cdata.LISTENER_RULES:
+        hists = listener_histories(pool, targets, rule)
+        meta[f"history_tracks_{rule}"] = round(float(np.mean([len(h) for h in hists])), 1)
+        report["by_rule"][rule] = {}
+        for n in HISTORY_SEED_LENGTHS:
+            keep = [i for i, t in enumerate(targets) if len(t.rows) >= n + MIN_REST]
+            prefixes = [targets[i].rows[:n] for i in keep]
+            hist = [hists[i] for i in keep]
+            if not keep:
+                continue
+            truths = [{catalog.tracks[r].track_id for r in targets[i].rows[n:]} for i in keep]
+            if rule == cdata.LISTENER_RULES[0]:
+                meta[f"playlists_n{n}"] = len(keep)
+            if f"content_knn_weight_n{n}" not in meta:
+                meta[f"content_knn_weight_n{n}"] = _tune_history_weight(content, fit_pool, val_members, n)
+            knn = rb.ContentKNN(content, history_weight=meta[f"content_knn_weight_n{n}"])
+            scores = {
+                "playgenie_vae": score_prefixes(model, prefixes),
+                "playgenie_vae_with_history": score_prefixes(model, prefixes, hist),
+                "content_knn": knn.score(prefixes),
+                "content_knn_with_history": knn.score(prefixes, hist),
+                "history_mean": rb.HistoryMean(content).score(prefixes, hist),
+            }  # fmt: skip
+            results, rows = {}, {}
+            for name, sc in scores.items():
+                masked = [np.concatenate([p, h]) for p, h in zip(prefixes, hist)]  # every system: seeds and D out
+                rankings = [[catalog.tracks[i].track_id for i in top_n(row, m)] for row, m in zip(sc, masked)]
+                rows[name] = []
+                results[name] = evaluate_rankings(rankings, truths, minutes, rows[name])
+            report["by_rule"][rule][str(n)] = results
+            meta.setdefault("with_history_minus", {}).setdefault(rule, {})[str(n)] = {
+                name: {m: paired_gap(rows["playgenie_vae_with_history"], r, m) for m in HISTORY_METRICS}
+                for name, r in rows.items() if name != "playgenie_vae_with_history"}  # fmt: skip
+    report["results"] = report["by_rule"][HISTORY_HEADLINE]
+    meta["vae_epochs_cap"] = epochs
+    return report, meta
+
+
+def history_table(report: dict, meta: dict) -> str:
+    """Per rule and seed length: every system's metrics, and the paired gap of the VAE with D to it."""
+    lines = []
+    for rule, by_n in report["by_rule"].items():
+        lines.append(f"\n== listeners by rule '{rule}' (history of {meta.get(f'history_tracks_{rule}')} tracks on average)")
+        for n, systems in by_n.items():
+            lines.append(f"seed n = {n}  ({meta.get(f'playlists_n{n}')} playlists)")
+            lines.append(f"{'system':<28}" + "".join(f"{m:>20}" for m in METRICS)
+                         + "   with D - system: R-prec / NDCG / minutes [95% CI]")  # fmt: skip
+            gaps = meta["with_history_minus"][rule][n]
+            for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
+                g = gaps.get(name)
+                gap = ("   " + " / ".join(f"{g[k]['diff']:+.4f} [{g[k]['ci95'][0]:+.4f}, {g[k]['ci95'][1]:+.4f}]"
+                                          for k in HISTORY_METRICS)) if g else ""  # fmt: skip
+                lines.append(f"{name:<28}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
+    return "\n".join(lines)
+
+
 def table(report: dict, meta: dict | None = None) -> str:
     """The results as a readable text table, one block per seed length; with ``meta``, the VAE's
     paired R-precision gap to each system and its 95% bootstrap interval."""
@@ -232,6 +380,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=10, help="Most epochs for the VAE.")
     parser.add_argument("--ablation-epochs", type=int, default=None, help="Most epochs for each ablation (default: --epochs).")
     parser.add_argument("--no-ablations", action="store_true", help="Skip the four ablations.")
+    parser.add_argument("--histories", action="store_true",
+                        help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
+                             "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).")
+    parser.add_argument("--validation", action="store_true",
+                        help="With --histories: score validation listeners carved from the training playlists instead.")  # fmt: skip
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -243,6 +396,8 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         test_ids = load_test_ids(args.test_playlists)
     else:
         _, test_ids = split_playlists(read_csv(data))
+    if args.histories:
+        return _run_histories(args, settings, Path(data), test_ids)
     report, meta = run_eval(settings, Path(data), test_ids, epochs=args.epochs, ablation_epochs=args.ablation_epochs,
                             ablations=not args.no_ablations, progress=not args.json)  # fmt: skip
     out = args.out or settings.home / "evals" / "continuation.json"
@@ -256,3 +411,16 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         print(f"\ntimes (s): {meta['seconds']}")
         print(f"written to {out}")
     return 0 if all(not math.isnan(v) for s in report["results"].values() for m in s.values() for v in m.values()) else 1
+
+
+def _run_histories(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: Sequence[str]) -> int:
+    report, meta = run_histories(settings, data, test_ids, epochs=args.epochs, validation=args.validation,
+                                 progress=not args.json)  # fmt: skip
+    name = "continuation_histories" + ("_validation" if args.validation else "")
+    out = args.out or settings.home / "evals" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    out.with_name(out.stem + "_meta.json").write_text(json.dumps(meta, indent=2, default=str))
+    print(json.dumps(report) if args.json else f"{history_table(report, meta)}\n\ntimes (s): {meta['seconds']}\nwritten to {out}")
+    return 0 if all(not math.isnan(v) for r in report["by_rule"].values() for s in r.values() for m in s.values()
+                    for v in m.values()) else 1  # fmt: skip

@@ -11,7 +11,9 @@
   [items -> 600 -> 200] encoder, input dropout 0.5, KL annealed to 0.2.
 - :class:`ContentKNN`: cosine between the mean content vector of the seeds and every track's (the
   VAE's own content features: PCA of MiniLM document vectors + audio); not in the brief's list, but
-  the honest reference for a model that reads content.
+  the honest reference for a model that reads content. Given a listener's history D, the history's
+  mean joins the seeds' at a weight tuned on validation listeners.
+- :class:`HistoryMean`: cosine to the mean content vector of the history D alone.
 
 Interface: ``fit(train_seqs, n_items)`` with playlists as arrays of catalog rows, then
 ``score(prefixes) -> (B, n_items)`` float array (higher is better). Collaborative baselines cannot
@@ -266,16 +268,34 @@ class MultVAE(_CF):
 
 
 class ContentKNN:
-    """Cosine of each track's (normalised) content vector to the mean of the seeds'."""
+    """Cosine of each track's (normalised) content vector to the mean of the seeds'; given listeners'
+    histories, to the seeds' mean plus ``history_weight`` times the history's mean."""
 
     name = "content_knn"
 
-    def __init__(self, vectors: np.ndarray):
+    def __init__(self, vectors: np.ndarray, history_weight: float = 0.0):
         self.vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+        self.history_weight = history_weight
 
     def fit(self, seqs: Sequence[np.ndarray], n_items: int) -> "ContentKNN":
         return self
 
-    def score(self, prefixes: Sequence[np.ndarray]) -> np.ndarray:
-        q = np.stack([self.vectors[s].mean(0) for s in prefixes])  # (B, D)
+    def _mean(self, rows: np.ndarray) -> np.ndarray:
+        return self.vectors[rows].mean(0) if len(rows) else np.zeros(self.vectors.shape[1], dtype=self.vectors.dtype)
+
+    def score(self, prefixes: Sequence[np.ndarray], histories: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        q = np.stack([self._mean(s) for s in prefixes])  # (B, D)
+        if histories is not None and self.history_weight:
+            q = q + self.history_weight * np.stack([self._mean(h) for h in histories])
         return q @ self.vectors.T  # (B, V)
+
+
+class HistoryMean(ContentKNN):
+    """Cosine of each track's content vector to the mean of the listener's history D (the seeds' when D
+    is empty): what a history alone says, the simplest use of it."""
+
+    name = "history_mean"
+
+    def score(self, prefixes: Sequence[np.ndarray], histories: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        rows = [h if histories is not None and len(h) else s for s, h in zip(prefixes, histories or prefixes)]
+        return np.stack([self._mean(r) for r in rows]) @ self.vectors.T  # (B, V)

@@ -8,6 +8,7 @@ import torch
 
 from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
 from evals.rec_baselines import EASE, ItemKNN
+from tools.catalog import Playlist
 from tools.continuation import data as cdata
 from tools.continuation.generate import Continuer, bench_generation
 from tools.continuation.model import from_inputs
@@ -274,3 +275,127 @@ def test_generation_keeps_artist_co_listings_exact_as_tracks_are_added(continuer
         counts = torch.zeros(1, model.cfg.n_artists)
         counts[0].index_add_(0, model.artist_of[x], torch.ones(len(x)))
         torch.testing.assert_close(continuer._colisted(x[None], seeded), model.colistings(counts))
+
+
+# ----- listeners with histories ----------------------------------------------------------------------
+def _listener_catalog(tiny_catalog):
+    """The tiny catalog with other playlists: two disjoint halves of each artist's tracks (its genre and
+    subgenre), and pairs of artists that share a song with two of those."""
+    import copy
+
+    cat = copy.copy(tiny_catalog)
+    by_artist: dict[str, list] = {}
+    for t in tiny_catalog.tracks:
+        if t.track_id.startswith("t"):  # not the extra versions
+            by_artist.setdefault(t.artist, []).append(t)
+    playlists, names = {}, sorted(by_artist)
+    for a, name in enumerate(names):
+        ts = by_artist[name]
+        genre, sub = min(ts[0].genres), min(ts[0].subgenres)
+        cut = (len(ts) + 1) // 2
+        for half, part in enumerate((ts[:cut], ts[cut:])):
+            if part:
+                playlists[f"{a}-{half}"] = Playlist(f"{a}-{half}", name, genre, sub, [t.track_id for t in part])
+        other = by_artist[names[(a + 1) % len(names)]]
+        playlists[f"{a}-mix"] = Playlist(f"{a}-mix", name, genre, sub, [ts[0].track_id, other[-1].track_id])
+    cat.playlists = playlists
+    return cat
+
+
+def test_a_listener_history_never_holds_a_track_or_song_of_the_held_out_playlist(tiny_catalog, inputs):
+    cat = _listener_catalog(tiny_catalog)
+    songs = {p: {cat[t].song_key for t in pl.track_ids} for p, pl in cat.playlists.items()}
+    sizes = []
+    for held in cat.playlists:
+        pool = cdata.ListenerPool(cat, [p for p in cat.playlists if p != held], inputs.artist_of)
+        target = pool.describe(held, cat.playlists[held])
+        for rule in cdata.LISTENER_RULES:
+            for seed in range(3):
+                picked = pool.draw(target, rule, np.random.default_rng(seed))
+                hist = pool.history(target, rule, np.random.default_rng(seed))
+                assert held not in {m.playlist_id for m in picked}
+                assert not {cat.tracks[r].song_key for r in hist} & songs[held]  # no track, no other version of one
+                assert 1 <= len(picked) <= cdata.HISTORY_PLAYLISTS  # fewer where the genre has few playlists
+                sizes.append(len(hist))
+    assert min(sizes) > 0
+
+
+def test_listener_rules_draw_the_taste_they_say(tiny_catalog, inputs):
+    cat = _listener_catalog(tiny_catalog)
+    pool = cdata.ListenerPool(cat, list(cat.playlists), inputs.artist_of)
+    drake = [t.track_id for t in cat.tracks if t.artist == "Drake" and t.track_id.startswith("t")]
+    target = pool.describe("new", Playlist("new", "mine", "rap", "hip hop", drake[:2]))
+    rng = np.random.default_rng(0)
+    # hip hop is Drake's and Nas's subgenre: their halves that share no song with the new playlist
+    assert {m.subgenre for m in pool.draw(target, "subgenre", rng)} == {"hip hop"}
+    # the one playlist free of its songs that lists Drake comes first, then the nearest taste
+    assert "Drake" in {cat.tracks[r].artist for m in pool.draw(target, "artists", rng)[:1] for r in m.rows}
+    mixed = pool.draw(target, "mixed", rng)
+    assert len({m.playlist_id for m in mixed}) == 3 and "hip hop" in {m.subgenre for m in mixed}
+    assert any(m.artists & target.artists for m in mixed)
+    with pytest.raises(ValueError):
+        pool.draw(target, "nonsense", rng)
+
+
+def test_history_co_listings_leave_out_the_training_playlist_exactly(tiny_catalog, inputs, home):
+    """In training, a history's co-listed artists are counted as if the playlist at hand were in no graph."""
+    ids = list(tiny_catalog.playlists)
+    seqs = cdata.sequences(tiny_catalog, ids)
+    p = 3
+    without = cdata.build_inputs(tiny_catalog, ids[:p] + ids[p + 1 :], home, progress=False)
+    full, loo = from_inputs(inputs, **TINY).eval(), from_inputs(without, **TINY).eval()
+    counts = torch.zeros(1, full.cfg.n_artists)  # a history: two tracks of each of the first five artists
+    counts[0, :5] = 2.0
+    own = torch.zeros(1, full.cfg.n_artists)
+    own[0, np.unique(inputs.artist_of[seqs[p]])] = 1.0
+    torch.testing.assert_close(full.artist_neighbours(counts, own), loo.artist_neighbours(counts))
+
+
+def test_a_history_moves_the_continuation_and_is_never_repeated(continuer, tiny_catalog):
+    seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Queen"][:1]
+    rock = [t.track_id for t in tiny_catalog.tracks if t.artist in ("AC/DC", "Nickelback")]
+    quiet = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Norah Jones", "Ólafur Arnalds")]
+    plain = continuer.continue_playlist(seed, k=8)
+    loud = continuer.continue_playlist(seed, k=8, history=rock)
+    calm = continuer.continue_playlist(seed, k=8, history=quiet)
+    assert not set(loud.track_ids) & set(rock) and not set(calm.track_ids) & set(quiet)
+    with torch.no_grad():  # D reaches u: the encoder's posterior mean moves with the history
+        model = continuer.model
+        reps, x = model.track_vectors(), torch.tensor([[continuer.row[t] for t in seed]])
+        mus = [model.encode(reps, x, h, None, None)[0] for h in
+               (None, torch.tensor([[continuer.row[t] for t in rock]]), torch.tensor([[continuer.row[t] for t in quiet]]))]
+    assert not torch.allclose(mus[0], mus[1]) and not torch.allclose(mus[1], mus[2])
+    assert len({tuple(plain.track_ids), tuple(loud.track_ids), tuple(calm.track_ids)}) > 1
+
+
+def test_scoring_with_a_history_matches_generation(continuer, tiny_catalog):
+    model = continuer.model
+    seeds = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[0].track_ids[:4]]
+    hist = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[5].track_ids[:9] if
+            tiny_catalog.index[t] not in seeds]  # fmt: skip
+    scores = score_prefixes(model, [np.array(seeds)], [np.array(hist)])[0]
+    assert np.isneginf(scores[hist]).all() and np.isfinite(np.delete(scores, hist)).all()
+    x, h = torch.tensor([seeds]), torch.tensor([hist])
+    with torch.no_grad():
+        reps = model.track_vectors()
+        u, _ = model.encode(reps, x, h, None, None)
+        out, _ = model.decode(reps, x, u)
+        mean = model.unit_content()[x[0]].mean(0, keepdim=True)
+        first = continuer._logits(out[:, -1], mean, u, x, past=model.history_logits(h, u, torch.tensor([len(seeds)])))[0].numpy()
+    keep = np.setdiff1d(np.arange(len(scores)), hist)
+    np.testing.assert_allclose(first[keep], scores[keep], rtol=1e-4, atol=1e-4)
+
+
+def test_history_eval_reports_every_rule_and_seed_length(tiny_csv, tmp_path):
+    from evals.continuation import HISTORY_SEED_LENGTHS, run_histories
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    report, meta = run_histories(settings, tiny_csv, ["pl0", "pl5"], epochs=1, progress=False)
+    # the tiny playlists hold 14 tracks: too short for n = 10 and 5 tracks to find
+    assert report["task"] == "continuation" and set(report["results"]) == {str(n) for n in HISTORY_SEED_LENGTHS[:2]}
+    assert set(report["by_rule"]) == set(cdata.LISTENER_RULES)
+    for systems in report["results"].values():
+        assert {"playgenie_vae", "playgenie_vae_with_history", "content_knn_with_history", "history_mean"} <= set(systems)
+    gap = meta["with_history_minus"]["mixed"]["1"]["playgenie_vae"]["r_precision"]
+    assert set(gap) == {"diff", "ci95"}

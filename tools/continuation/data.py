@@ -159,3 +159,83 @@ def playlist_tags(catalog: Catalog, playlist_id: str, tags: list[str]) -> list[i
         if tracks and sum(m in t.moods for t in tracks) >= 0.4 * len(tracks):
             found.add(m)
     return sorted(index[t] for t in found if t in index)
+
+
+# ----- synthetic listeners: a history D for a playlist -------------------------------------------
+# The data has no users, so a listener is made of a playlist and a few other training playlists that a
+# person with the same taste could have made. Each rule is reported on its own, so that no result
+# hangs on one choice. A history never holds a track or a song (any version) of the playlist at hand:
+# playlists that share one with it are never drawn.
+LISTENER_RULES = ("subgenre", "artists", "mixed")
+HISTORY_PLAYLISTS = 3  # playlists in a synthetic listener's history
+HISTORY_CAP = 200  # tracks of a history the model reads (the most recent)
+
+
+@dataclass(slots=True)
+class ListenerPlaylist:
+    """What the listener rules read about one playlist."""
+
+    playlist_id: str
+    rows: np.ndarray  # catalog rows, in order
+    genre: str
+    subgenre: str
+    artists: frozenset[int]
+    songs: frozenset[str]
+
+
+class ListenerPool:
+    """Training playlists that synthetic listeners' histories are drawn from.
+
+    ``history(target, rule, rng)`` draws ``HISTORY_PLAYLISTS`` of them for a playlist ``target``:
+    - ``subgenre``: playlists of the target's subgenre (its genre when too few);
+    - ``artists``: among the playlists sharing the most artists with the target, drawn from the best
+      2k (its subgenre's when too few share any);
+    - ``mixed``: one of each kind: same subgenre, shared artists, and the same genre but another subgenre.
+    """
+
+    def __init__(self, catalog: Catalog, playlist_ids: Iterable[str], artist_of: np.ndarray):
+        self.catalog, self.artist_of = catalog, artist_of
+        self.members = [m for p in playlist_ids if (m := self.describe(p)) is not None]
+
+    def describe(self, playlist_id: str, playlist=None) -> ListenerPlaylist | None:
+        """A playlist's rows, labels, artists and songs (``playlist``: one outside the catalog, e.g. held out)."""
+        p = playlist if playlist is not None else self.catalog.playlists.get(playlist_id)
+        if p is None:
+            return None
+        rows = np.array([self.catalog.index[t] for t in p.track_ids if t in self.catalog.index], dtype=np.int64)
+        if not len(rows):
+            return None
+        songs = frozenset(self.catalog.tracks[r].song_key for r in rows)
+        return ListenerPlaylist(p.playlist_id, rows, p.genre, p.subgenre, frozenset(self.artist_of[rows].tolist()), songs)
+
+    def draw(self, target: ListenerPlaylist, rule: str, rng: np.random.Generator, k: int = HISTORY_PLAYLISTS) -> list[ListenerPlaylist]:
+        """The playlists of a synthetic listener's history for ``target``, by ``rule``."""
+        if rule not in LISTENER_RULES:
+            raise ValueError(f"unknown listener rule {rule!r}; one of {LISTENER_RULES}")
+        free = [m for m in self.members if m.playlist_id != target.playlist_id and not m.songs & target.songs]
+        same_sub = [m for m in free if m.subgenre == target.subgenre]
+        same_genre = [m for m in free if m.genre == target.genre and m.subgenre != target.subgenre]
+        shared = sorted((m for m in free if m.artists & target.artists), key=lambda m: -len(m.artists & target.artists))
+
+        def pick(pool: list[ListenerPlaylist], n: int, taken: list[ListenerPlaylist]) -> list[ListenerPlaylist]:
+            pool = [m for m in pool if m not in taken]
+            return [pool[i] for i in sorted(rng.choice(len(pool), min(n, len(pool)), replace=False))] if pool else []
+
+        if rule == "subgenre":
+            out = pick(same_sub, k, [])
+        elif rule == "artists":
+            out = pick(shared[: 2 * k], k, [])
+        else:
+            out = pick(same_sub, 1, [])
+            out += pick(shared[: 2 * k], 1, out)
+            out += pick(same_genre, 1, out)
+        out += pick(same_sub, k - len(out), out)  # too few of a kind: the nearest taste fills in
+        return out + pick(same_genre, k - len(out), out)
+
+    def history(self, target: ListenerPlaylist, rule: str, rng: np.random.Generator,
+                cap: int = HISTORY_CAP) -> np.ndarray:  # fmt: skip
+        """(<= cap,) catalog rows of a synthetic listener's history for ``target``: the drawn playlists'
+        tracks, distinct, the last ``cap``."""
+        drawn = self.draw(target, rule, rng)
+        rows = list(dict.fromkeys(r for m in drawn for r in m.rows.tolist()))
+        return np.array(rows[-cap:], dtype=np.int64)

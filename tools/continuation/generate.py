@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
 import numpy as np
 
 from tools.catalog import fold
+from tools.continuation.data import HISTORY_CAP
 
 if TYPE_CHECKING:
     import torch
@@ -212,7 +213,7 @@ class Continuer:
                 return self._prior(k, allowed, tags, notes)
             reps = model.track_vectors()  # (V + 1, d)
             x = torch.tensor([seeds[-cfg.max_context :]])  # (1, T)
-            hist_t = torch.tensor([hist[-cfg.max_context :]]) if hist else None
+            hist_t = torch.tensor([hist[-HISTORY_CAP:]]) if hist else None
             time_t = torch.tensor([tb]) if tb < cfg.n_time - 1 else None
             if cfg.use_latent:
                 u, _ = model.encode(reps, x, hist_t, tags, time_t)  # (1, latent), the posterior mean
@@ -222,11 +223,13 @@ class Continuer:
             unit = model.unit_content()  # (V + 1, C)
             csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
             seeded = self._seed_colistings(x)
-            first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded)  # (1, V)
+            # the history's terms are the same at every step: computed once (its own tracks are banned anyway)
+            past = model.history_logits(hist_t, u, torch.tensor([x.shape[1]])).clamp(min=-1e4) if hist_t is not None else None
+            first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded, past=past)  # (1, V)
             if method == "topk":
-                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit, seeded))
+                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit, seeded, past))
             else:
-                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit, seeded))
+                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit, seeded, past))
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
@@ -257,12 +260,12 @@ class Continuer:
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
     def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", x: "torch.Tensor", cols: tuple | None = None,
-              seeded=None):  # fmt: skip
+              seeded=None, past=None):  # fmt: skip
         """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C) and
         the playlists so far ``x`` (B, T); new state."""
         u = u.expand(row.shape[0], -1)
         out, h = self.model.decode(reps, row[:, None], u, h)
-        return self._logits(out[:, -1], content, u, x, cols, seeded), h
+        return self._logits(out[:, -1], content, u, x, cols, seeded, past), h
 
     def _candidates(self, first: "torch.Tensor", mask: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
         """The CANDIDATES best allowed tracks of the first step, the pool of later steps."""
@@ -273,10 +276,12 @@ class Continuer:
         return idx, self._table[:, idx].contiguous()  # (M,), (d + C, M)
 
     def _logits(self, out: "torch.Tensor", content: "torch.Tensor", u: "torch.Tensor", x: "torch.Tensor",
-                cols: tuple | None = None, seeded: "tuple[int, torch.Tensor] | None" = None) -> "torch.Tensor":  # fmt: skip
+                cols: tuple | None = None, seeded: "tuple[int, torch.Tensor] | None" = None,
+                past: "torch.Tensor | None" = None) -> "torch.Tensor":  # fmt: skip
         """(B, V) the model's output layer as one matmul against a cached (d + C, V) table, plus the
         copy term for the playlists so far ``x`` (B, T); ``seeded`` (from ``_seed_colistings``) saves
-        recomputing the seeds' artist co-listings at every step.
+        recomputing the seeds' artist co-listings at every step; ``past`` (1, V) is the history's terms
+        (``model.history_logits``), the same at every step.
 
         With ``cols`` (indices, their table columns) only those M tracks are scored, (B, M): after the first step a
         continuation stays among the first step's best candidates, which keeps generation fast.
@@ -299,6 +304,8 @@ class Continuer:
         if model.cfg.use_content:
             out = torch.cat([out, content], 1)  # (B, d + C)
         table = self._table if cols is None else cols[1]
+        if past is not None:  # the history's terms, (1, V) or (1, M)
+            copy = (past if cols is None else past[:, cols[0]]) + (copy if copy is not None else 0)
         return out @ table + (copy if copy is not None else 0)  # (B, V), or (B, M) for the tracks cols[0]
 
     def _seed_colistings(self, x: "torch.Tensor") -> "tuple[int, torch.Tensor] | None":
@@ -362,11 +369,11 @@ class Continuer:
                 break
             rows = torch.tensor([r for _, _, r, _ in chosen])
             prev = torch.tensor([b for _, b, _, _ in chosen])
-            csum, x, unit, seeded = cstate
+            csum, x, unit, seeded, past = cstate
             n = x.shape[1]
             content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
             xs = torch.cat([x.expand(len(beams), -1), torch.tensor([seq for seq, _, _ in beams])], 1)  # (B, T + step + 1)
-            logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols, seeded)  # (B, M)
+            logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols, seeded, past)  # (B, M)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
 
@@ -401,10 +408,10 @@ class Continuer:
             r = int(indices[j]) if step == 0 else space[int(indices[j])]
             picks.append((r, float(values[j])))
             if step < k - 1:
-                csum, x, unit, seeded = cstate
+                csum, x, unit, seeded, past = cstate
                 content = (csum + unit[[p for p, _ in picks]].sum(0, keepdim=True)) / (x.shape[1] + len(picks))
                 xs = torch.cat([x, torch.tensor([[p for p, _ in picks]])], 1)  # (1, T + steps)
-                logits, h = self._step(reps, torch.tensor([r]), h, u, content, xs, cols, seeded)
+                logits, h = self._step(reps, torch.tensor([r]), h, u, content, xs, cols, seeded, past)
                 logits = logits[0]  # (M,)
         return picks
 
@@ -423,3 +430,27 @@ def bench_generation(continuer: Continuer, catalog: "Catalog", n_runs: int = 100
     arr = np.array(times)
     return {"p50_ms": float(np.percentile(arr, 50)), "p95_ms": float(np.percentile(arr, 95)),
             "mean_ms": float(arr.mean()), "n_runs": n_runs, "k": k, "seed_tracks": seed_len}  # fmt: skip
+
+
+def bench_history_cost(continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10,
+                       history_len: int = 200) -> dict:  # fmt: skip
+    """What a listener's history D of ``history_len`` tracks adds to continuing a playlist by ``k`` tracks:
+    each run times the same playlist with and without a D drawn from the catalog, in alternating order."""
+    rng = np.random.default_rng(1)
+    pls = [p for p in catalog.playlists.values() if len(p.track_ids) >= seed_len] or list(catalog.playlists.values())
+    ids = [t.track_id for t in catalog.tracks]
+    draw = min(history_len, len(ids))
+    continuer.continue_playlist(pls[0].track_ids[:seed_len], k=k, history=ids[:draw])  # warm caches
+    with_d, without, added = [], [], []
+    for i in range(n_runs):
+        p = pls[int(rng.integers(len(pls)))]
+        hist = [ids[j] for j in rng.choice(len(ids), draw, replace=False)]
+        times = {}
+        for use in ((True, False) if i % 2 else (False, True)):
+            t0 = time.perf_counter()
+            continuer.continue_playlist(p.track_ids[:seed_len], k=k, history=hist if use else ())
+            times[use] = (time.perf_counter() - t0) * 1000
+        with_d.append(times[True]), without.append(times[False]), added.append(times[True] - times[False])
+    return {"with_history_p50_ms": float(np.percentile(with_d, 50)), "with_history_p95_ms": float(np.percentile(with_d, 95)),
+            "without_p50_ms": float(np.percentile(without, 50)), "added_p50_ms": float(np.percentile(added, 50)),
+            "history_tracks": draw, "n_runs": n_runs}  # fmt: skip

@@ -24,18 +24,20 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from tools.continuation.data import LISTENER_RULES
+
 if TYPE_CHECKING:
     import torch
 
     from tools.catalog import Catalog
-    from tools.continuation.data import ModelInputs
+    from tools.continuation.data import ListenerPlaylist, ListenerPool, ModelInputs
     from tools.continuation.model import PlayGenieVAE
     from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "vae.pt"
-MODEL_FORMAT = 2  # bump when the model's layers or buffers change: older checkpoints are retrained
+MODEL_FORMAT = 3  # bump when the model's layers or buffers change: older checkpoints are retrained
 
 
 def checkpoint_path(home: Path) -> Path:
@@ -59,6 +61,7 @@ class TrainConfig:
     seed: int = 0
     progress: bool = True
     max_minutes: float | None = 14.0  # wall-clock budget: no epoch starts that would end past it; best kept
+    history_p: float = 0.5  # share of training sequences given a synthetic listener's history D (the rest none)
 
 
 @dataclass
@@ -81,11 +84,13 @@ def _pad(rows: Sequence[np.ndarray], pad: int, length: int | None = None) -> np.
 
 def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg, tcfg: TrainConfig,
                rng: np.random.Generator, n_fixed: int | None = None, messages: np.ndarray | None = None,
-               artists: Sequence[np.ndarray] | None = None) -> dict:  # fmt: skip
+               artists: Sequence[np.ndarray] | None = None,
+               histories: Sequence[np.ndarray] | None = None) -> dict:  # fmt: skip
     """Tensors for one step: a random cut n per playlist, sampled target positions and weights.
 
     ``messages`` (B, C) and ``artists`` (their artist rows): the playlists' own graph messages and
-    artists, left out of the graph signals.
+    artists, left out of the graph signals. ``histories``: each playlist's listener history D (rows,
+    maybe empty), ``"history"`` (B, H) in the batch.
     """
     import torch
 
@@ -117,6 +122,7 @@ def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg
     return {"x": torch.from_numpy(_pad(xs, pad, T)), "targets": torch.from_numpy(targets),
             "weights": torch.from_numpy(weights), "seen": torch.from_numpy(_pad(seen, pad)),
             "tags": torch.from_numpy(tags),
+            "history": torch.from_numpy(_pad(list(histories), pad)) if histories is not None else None,
             "leave_out": torch.from_numpy(messages) if messages is not None else None,
             "leave_out_artists": torch.from_numpy(own) if (own := _own_artists(artists, cfg.n_artists)) is not None else None}  # fmt: skip
 
@@ -146,7 +152,7 @@ def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], histor
             x = torch.from_numpy(_pad(chunk, pad))
             hist = None
             if history is not None:
-                hist = torch.from_numpy(_pad([np.asarray(h[-ctx:]) for h in history[i : i + batch_size]], pad))
+                hist = torch.from_numpy(_pad([np.asarray(h) for h in history[i : i + batch_size]], pad))
             t = tags[i : i + batch_size] if tags is not None else None
             logits, _ = model(x, history=hist, tags=t)
             out.append(logits.numpy())
@@ -154,12 +160,15 @@ def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], histor
     return np.concatenate(out) if out else np.zeros((0, model.cfg.n_tracks), dtype=np.float32)
 
 
-def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequence[np.ndarray]) -> dict[str, float]:
-    """Mean R-precision and NDCG@500 of score rows against the held-out rests (seeds masked)."""
+def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequence[np.ndarray],
+                 histories: Sequence[np.ndarray] | None = None) -> dict[str, float]:  # fmt: skip
+    """Mean R-precision and NDCG@500 of score rows against the held-out rests (seeds and histories masked)."""
     rp, nd = [], []
-    for row, seed, rest in zip(scores, prefixes, rests):
+    for i, (row, seed, rest) in enumerate(zip(scores, prefixes, rests)):
         row = row.copy()
         row[seed] = -np.inf
+        if histories is not None:
+            row[histories[i]] = -np.inf
         top = np.argpartition(-row, 500)[:500] if len(row) > 500 else np.arange(len(row))
         top = top[np.argsort(-row[top])]
         truth = set(rest.tolist())
@@ -173,8 +182,15 @@ def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequ
 
 def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_tags: Sequence[Sequence[int]],
                 val_seqs: Sequence[np.ndarray], tcfg: TrainConfig | None = None, curve: Path | None = None,
+                listeners: "tuple[ListenerPool, list[ListenerPlaylist]] | None" = None,
                 **model_overrides) -> TrainResult:  # fmt: skip
-    """Train a fresh model on ``train_seqs`` (catalog rows), early-stopped on ``val_seqs``."""
+    """Train a fresh model on ``train_seqs`` (catalog rows), early-stopped on ``val_seqs``.
+
+    ``listeners``: the pool of ``train_seqs`` (its members, in order) and the validation playlists as
+    listener playlists (in the order of ``val_seqs``). A ``tcfg.history_p`` share of the training
+    sequences then get a synthetic listener's history D at each step (a random rule), and validation
+    scores each playlist with and without a history ("mixed" rule).
+    """
     import torch
     from tqdm import tqdm
 
@@ -187,12 +203,23 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
     model = from_inputs(inputs, **model_overrides)
     cfg = model.cfg
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-    usable = [(s, t) for s, t in zip(train_seqs, train_tags) if len(s) >= 2]
+    keep = [i for i, s in enumerate(train_seqs) if len(s) >= 2]
+    usable = [(train_seqs[i], train_tags[i]) for i in keep]
     messages = playlist_messages(inputs.content, [s for s, _ in usable])  # (P, C), as in data.message_sums
     artists = [np.unique(inputs.artist_of[s]) for s, _ in usable]
-    val = [s for s in val_seqs if len(s) > tcfg.val_n + 1]
+    pool = listeners[0] if listeners is not None else None
+    if pool is not None:
+        assert len(pool.members) == len(train_seqs), "the listener pool must describe train_seqs, in order"
+        members = [pool.members[i] for i in keep]
+    val_keep = [i for i, s in enumerate(val_seqs) if len(s) > tcfg.val_n + 1]
+    val = [val_seqs[i] for i in val_keep]
     val_prefix = [s[: tcfg.val_n] for s in val]
     val_rest = [s[tcfg.val_n :] for s in val]
+    val_hist = None
+    if pool is not None and listeners[1]:
+        hist_rng = np.random.default_rng(tcfg.seed + 1)
+        val_hist = [pool.history(listeners[1][i], "mixed", hist_rng) for i in val_keep]
+    empty = np.zeros(0, dtype=np.int64)
     steps_per_epoch = max(1, math.ceil(len(usable) * tcfg.passes / tcfg.batch_size))
     anneal = max(1, tcfg.anneal_epochs * steps_per_epoch)
     history: list[dict] = []
@@ -207,11 +234,15 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
             idx = order[b * tcfg.batch_size : (b + 1) * tcfg.batch_size]
             if len(idx) == 0:
                 continue
+            hists = None
+            if pool is not None and tcfg.history_p > 0:
+                hists = [pool.history(members[i], LISTENER_RULES[int(rng.integers(len(LISTENER_RULES)))], rng)
+                         if rng.random() < tcfg.history_p else empty for i in idx]  # fmt: skip
             batch = make_batch([usable[i][0] for i in idx], [usable[i][1] for i in idx], cfg, tcfg, rng,
-                               messages=messages[idx], artists=[artists[i] for i in idx])  # fmt: skip
+                               messages=messages[idx], artists=[artists[i] for i in idx], histories=hists)  # fmt: skip
             model.kl_weight = cfg.beta * min(1.0, step / anneal)
             _, loss = model(batch["x"], batch["targets"], seen=batch["seen"], tags=batch["tags"],
-                            weights=batch["weights"], leave_out=batch["leave_out"],
+                            history=batch["history"], weights=batch["weights"], leave_out=batch["leave_out"],
                             leave_out_artists=batch["leave_out_artists"])  # fmt: skip
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -225,6 +256,9 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
         row = {"epoch": epoch, **terms, "beta": model.kl_weight}
         if val:
             row |= rank_metrics(score_prefixes(model, val_prefix), val_prefix, val_rest)
+            if val_hist is not None:
+                with_d = rank_metrics(score_prefixes(model, val_prefix, val_hist), val_prefix, val_rest, val_hist)
+                row |= {f"{k}_with_history": v for k, v in with_d.items()}
             vb = make_batch(val, [[]] * len(val), cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng,
                             n_fixed=tcfg.val_n)  # fmt: skip
             model.eval()
@@ -235,8 +269,10 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
         log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
         if tcfg.progress:
             print(f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
-                  + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else ""))  # fmt: skip
-        score = row.get("r_precision", 0.0) + row.get("ndcg", 0.0) if val else -row["loss"]
+                  + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else "")
+                  + (f"  with D {row['r_precision_with_history']:.4f} / {row['ndcg_with_history']:.4f}" if val_hist else ""))  # fmt: skip
+        score = sum(row.get(k, 0.0) for k in ("r_precision", "ndcg", "r_precision_with_history", "ndcg_with_history"))
+        score = score if val else -row["loss"]
         # Keep the best epoch after annealing has begun, so a beta > 0 model is a real VAE.
         if score > best:
             best, best_epoch, bad = score, epoch, 0
@@ -306,8 +342,11 @@ def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str]
     train_tags = [data.playlist_tags(catalog, p, inputs.tags) for p in train_ids if p in catalog.playlists]
     train_seqs = data.sequences(catalog, train_ids)
     val_seqs = data.sequences(catalog, val_ids)
+    pool = data.ListenerPool(catalog, train_ids, inputs.artist_of)
+    val_members = [m for p in val_ids if (m := pool.describe(p)) is not None]
     curve = out.with_suffix(".png") if out is not None else None
-    result = train_model(inputs, train_seqs, train_tags, val_seqs, tcfg, curve=curve, **model_overrides)
+    result = train_model(inputs, train_seqs, train_tags, val_seqs, tcfg, curve=curve, listeners=(pool, val_members),
+                         **model_overrides)  # fmt: skip
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         extra = {"history": result.history, "best_epoch": result.best_epoch, "seconds": result.seconds,
