@@ -602,7 +602,9 @@ class TagExtractor:
                 else:
                     duration = duration or v
             elif m.kind == "other_genre" and not m.negated:
-                unsupported.append(f"{src(m)}: not a genre of this catalog ({', '.join(sorted(self.genres))})")
+                near = vocab.NEAREST_GENRE.get(str(m.value))
+                hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in self.genres else ""
+                unsupported.append(f"{src(m)}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
             elif m.kind == "content":
                 unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
 

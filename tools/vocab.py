@@ -36,6 +36,8 @@ class Token:
     text: str
     orig: str
     used: bool = False
+    start: int = 0  # where it stands in the text: a part of a message is cut out of it as written
+    end: int = 0
 
 
 def norm(token: str) -> str:
@@ -51,7 +53,8 @@ def norm(token: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Tokens of ``text``; hyphens between words are dropped ("hip-hop" == "hip hop"), kept between numbers."""
-    raw = [m.group(0) for m in _TOKEN.finditer(text)]
+    found = list(_TOKEN.finditer(text))
+    raw = [m.group(0) for m in found]
     out: list[Token] = []
     for i, tok in enumerate(raw):
         if tok in "-–":
@@ -61,7 +64,7 @@ def tokenize(text: str) -> list[Token]:
                 continue
         t = norm(tok)
         if t:
-            out.append(Token(t, tok))
+            out.append(Token(t, tok, False, found[i].start(), found[i].end()))
     return out
 
 
@@ -123,9 +126,13 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
 }  # fmt: skip
 
-# Genres people ask for that this catalog does not have: said so, and left to similarity search.
+# Genres people ask for that this catalog does not have: said so, left to similarity search, and the
+# nearest genre it has suggested (by how these genres sound and who listens to both).
 OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
+                 "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop", "soundtrack": "pop",
+                 "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
@@ -403,7 +410,7 @@ BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "
 EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", "whats with", "what is with",
                    "por que", "porque", "explica")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
-                "me encanta", "me gusta", "keep")  # fmt: skip
+                "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
 MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon")
 MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio")
