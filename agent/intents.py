@@ -547,6 +547,9 @@ def rule_length(c: Clause) -> Plan | None:
     return None
 
 
+_TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"})
+
+
 def _said_length(words: list[str]) -> int | None:
     """A length said without a track noun: "make it 30", "cut it to 12", "10 is enough", "only 15"."""
     for i in range(len(words)):
@@ -555,6 +558,8 @@ def _said_length(words: list[str]) -> int | None:
             continue
         before = tuple(words[max(0, i - 3) : i])
         after = tuple(words[i + num[1] : i + num[1] + 2])
+        if after[:1] and after[0] in _TIME_UNITS:
+            continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
         if before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to")) or \
                 before[-1:] in (("to",),) and ("cut" in before or "trim" in before or "make" in before) or \
                 after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty")) or \

@@ -628,7 +628,7 @@ def more(w: Work, count: int = 10) -> str:
     how = "search"
     if w.deps.continuer is not None:
         try:
-            res = _continue(w, count * 3)
+            res = _continue(w, min(count * 2, count + 20))  # a few spare for the checks; beam steps cost time
             seen_ids = {p["track_id"] for p in w.playlist}
             seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
             ok = w.checker()
@@ -672,12 +672,13 @@ def explain(w: Work, position: int) -> str:
     (p,) = w._pos([position])
     item = w.playlist[p - 1]
     tr = w.track(item)
-    bits = [item.get("reason") or "it fits the request"]
-    for b in w.query.features:
-        v = float(getattr(tr, b.feature))
-        bits.append(f"{b.feature} {v:.0f}" if b.feature == "tempo" else f"{b.feature} {v:.2f}")
-    if not w.query.features:
-        bits.append(f"energy {tr.energy:.2f}, valence {tr.valence:.2f}, {tr.tempo:.0f} BPM")
+    reason = item.get("reason") or reasons.for_track(tr, w.query)
+    bits = [reason]
+    sound_said = reasons.sound(tr) in reason  # energy and tempo are in the reason already
+    for f in dict.fromkeys([b.feature for b in w.query.features] + ["energy", "valence", "danceability"]):
+        if not (sound_said and f in ("energy", "tempo")):
+            v = float(getattr(tr, f))
+            bits.append(f"{v:.0f} BPM" if f == "tempo" else f"{f} {v:.2f}")
     if tr.genres:
         bits.append("/".join(tr.genres))
     if tr.moods:

@@ -338,12 +338,14 @@ class TagExtractor:
                     start = i - 1 if prev in ("from", "de", "del") else i
                 else:
                     rng = (y, y)
-                # A bare year is how playlists are titled ("Reggaeton 2020", "2019 hits"): the songs
-                # of that season. Said with a cue ("from 2015", "in 2015") it is a filter; bare it is
-                # still honoured first (retrieval widens it by a year or two when the catalog has too
-                # few, and says so), but with a lower confidence.
+                # A bare year is how playlists are titled ("2016 summer hits"): the songs of that year.
+                # Said with a cue ("from 2015", "in 2015") it is a filter; bare it is one too (retrieval
+                # widens it by a year or two when the catalog has too few, and says so), less surely. The
+                # catalog's last year is partial (the data ends in it): "Reggaeton 2020" means the songs of
+                # now, many from the year before, so there a bare year is a preference, nearest first.
                 cued = start < i or end > i + 1 or prev in _YEAR_CUES
-                out.append(_Match("years", rng, start, end, explicit=True, confidence=1.0 if cued else 0.7))
+                firm = cued or y < self.max_year
+                out.append(_Match("years", rng, start, end, explicit=firm, confidence=1.0 if cued else 0.7))
                 mark(start, end)
                 i = end
                 continue

@@ -104,4 +104,6 @@ def moved(track: "Track", feature: str, sign: int, before: float) -> str:
     way = "up" if sign > 0 else "down"
     if feature == "tempo":
         return f"{float(v):.0f} BPM ({way} from {before:.0f})"
+    if feature == "year":
+        return f"{'newer' if sign > 0 else 'older'} than the playlist's {before:.0f}"
     return f"{feature} {fmt.format(float(v))} ({way} from {fmt.format(before)})"

@@ -60,6 +60,8 @@ class YearRange(BaseModel):
 
     def label(self) -> str:
         if self.start and self.end:
+            if self.start == self.end:
+                return str(self.start)
             if self.end - self.start == 9 and self.start % 10 == 0:
                 return f"{self.start}s"
             return f"{self.start}-{self.end}"
