@@ -624,20 +624,37 @@ def more(w: Work, count: int = 10) -> str:
         raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
     capped = f" (a playlist holds at most {MAX_LENGTH} tracks)" if count > room_left else ""
     count = min(count, room_left)
+    new, how = _more_tracks(w, count)
+    lifted = ""
+    if not new:  # every track that fits is by an artist the playlist already holds enough of: say so, then add
+        cap, w.max_per_artist = w.max_per_artist, MAX_LENGTH
+        new, how = _more_tracks(w, count)
+        w.max_per_artist = cap
+        lifted = f"; only artists already in it have more that fit, so they pass {cap} tracks each" if new else ""
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
+    said = "".join(f"; {n}" for n in dict.fromkeys(w.notes) if n.startswith("no more tracks by"))
+    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
+
+
+def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
+    """Up to ``count`` tracks to add (continuation first, then search) and which way they came."""
     new: list[dict[str, Any]] = []
     how = "search"
     if w.deps.continuer is not None:
         try:
             res = _continue(w, min(count * 2, count + 20))  # a few spare for the checks; beam steps cost time
-            seen_ids = {p["track_id"] for p in w.playlist}
+            seen_ids = {p["track_id"] for p in w.playlist} | w.removed
             seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
             ok = w.checker()
             room = w.artist_room(w.playlist)
             q = w.effective_query()
             for tid, score in zip(res.track_ids, res.scores):
                 tr = w.catalog.get(tid)
-                if tr is None or tid in seen_ids or tid in w.removed or tr.song_key in seen_songs or not ok(tr) \
-                        or not room(tr):  # fmt: skip
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr) or not room(tr):
                     continue
                 reason = reasons.for_track(tr, q, channel="continuation", seeds=w.playlist)
                 new.append(item_from(tr, reason=reason, score=score).model_dump())
@@ -657,13 +674,7 @@ def more(w: Work, count: int = 10) -> str:
         if extra:
             new += extra
             w.notes.append(f"no more tracks by {', '.join(t.value for t in named)} fit, so similar ones fill the rest")
-    if not new:
-        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
-    w.playlist = w.playlist + new
-    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
-    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
-    said = "".join(f"; {n}" for n in w.notes if n.startswith("no more tracks by"))
-    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}"
+    return new, how
 
 
 def explain(w: Work, position: int) -> str:
