@@ -112,7 +112,9 @@ _NUMBERS = {V.key(k): v for k, v in V.NUMBER_WORDS.items() if k not in ("a", "an
 _AMOUNTS = {V.key(k): v for k, v in V.AMOUNT_WORDS.items()}
 _ORDINALS = {k: v for k, v in V.ORDINALS.items()}
 _AMOUNT_WORDS = frozenset(w for k in _AMOUNTS for w in k)
-_LIKE_THESE = _keys(("like these", "like this", "like that", "like them", "like those", "como estas", "como esas"))
+_SAVE_LATER, _NO_MORE = _keys(V.SAVE_LATER_PHRASES), _keys(("no more",))
+_HALF, _DOUBLE = _keys(V.HALF_PHRASES), _keys(V.DOUBLE_PHRASES)
+_GOING, _LIKE_THESE = _keys(V.GOING_PHRASES), _keys(V.LIKE_THESE_PHRASES)
 # A one-word title that is also an everyday word ("Love", "More") is not read as that track.
 _PLAIN_WORDS = V.COMMON_WORDS | V.STOPWORDS | V.CHAT_FILLER
 _CONTENT_KINDS = frozenset({"genre", "mood", "activity", "artist", "years", "other_genre", "popularity"})
@@ -382,7 +384,7 @@ def rule_start_over(c: Clause) -> Plan | None:
 
 def rule_export(c: Clause) -> Plan | None:
     """ "export it as csv", "download the playlist"."""
-    if not any(w in V.EXPORT_WORDS for w in c.words) or find(c.words, _keys(("save for later", "save it for later"))):
+    if not any(w in V.EXPORT_WORDS for w in c.words) or find(c.words, _SAVE_LATER):
         return None
     fmt = next((f for f in ("csv", "json", "m3u") if f in c.words), "m3u")
     return Plan([call("export", fmt=fmt)]) if c.has else _need_playlist()
@@ -406,7 +408,7 @@ def rule_block(c: Clause) -> Plan | None:
         pos = _refer(c, start)
         if pos:
             return _positional("block", pos, c.n)
-    found, unknown = names_in(c.reading, c.vocab, start=hit[0])
+    found, _ = names_in(c.reading, c.vocab, start=hit[0])
     if not (found["artists"] or found["genres"] or found["subgenres"]):
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
         return Plan.ask(f"Who should I never play? I don't know \"{what}\" as an artist or genre in the catalog.")
@@ -516,7 +518,7 @@ def rule_length(c: Clause) -> Plan | None:
     if not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
         return None
     words = c.words
-    grow = find(words, _MORE_COUNT) and not find(words, _keys(("no more",)))
+    grow = find(words, _MORE_COUNT) and not find(words, _NO_MORE)
     durations = c.matches("duration")
     if durations and not grow:
         return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
@@ -524,9 +526,9 @@ def rule_length(c: Clause) -> Plan | None:
     said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
     if said is not None and not grow:
         return Plan([call("resize", length=said)])
-    if find(words, _keys(("half as long", "half the length", "half of it", "la mitad"))):
+    if find(words, _HALF):
         return Plan([call("resize", factor=0.5)])
-    if find(words, _keys(("twice as long", "double it", "double the length", "el doble"))):
+    if find(words, _DOUBLE):
         return Plan([call("resize", factor=2.0)])
     if find(words, _SHORTER):
         return Plan([call("resize", factor=0.8 if find(words, _BIT) else 0.66)])
@@ -547,9 +549,6 @@ def rule_length(c: Clause) -> Plan | None:
     return None
 
 
-_TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"})
-
-
 def _said_length(words: list[str]) -> int | None:
     """A length said without a track noun: "make it 30", "cut it to 12", "10 is enough", "only 15"."""
     for i in range(len(words)):
@@ -558,7 +557,7 @@ def _said_length(words: list[str]) -> int | None:
             continue
         before = tuple(words[max(0, i - 3) : i])
         after = tuple(words[i + num[1] : i + num[1] + 2])
-        if after[:1] and after[0] in _TIME_UNITS:
+        if after[:1] and after[0] in V.TIME_UNITS:
             continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
         if before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to")) or \
                 before[-1:] in (("to",),) and ("cut" in before or "trim" in before or "make" in before) or \
@@ -580,7 +579,7 @@ def rule_remove(c: Clause) -> Plan | None:
     pos = _refer(c, start, verb=True)
     if pos:
         return _positional("remove", pos, c.n)
-    found, unknown = names_in(c.reading, c.vocab, start=start)
+    found, _ = names_in(c.reading, c.vocab, start=start)
     if any(found.values()):
         return Plan([call("exclude", **_nonempty(found))])
     return Plan.ask(f"Which tracks should I remove? Say a number (1-{c.n}), \"the last two\", a title or an artist.")
@@ -593,7 +592,7 @@ def rule_grow(c: Clause) -> Plan | None:
     grow = find(words, _GROW)
     if more and find(words, _NEGATION) and find(words, _NEGATION)[0] < more[0]:  # "no more Drake"
         return None
-    going = find(words, _keys(("keep going", "keep it going", "more of the same", "sigue")))
+    going = find(words, _GOING)
     if not (more or grow or going):
         return None
     like = find(words, _LIKE_THESE)

@@ -9,6 +9,7 @@ injected through ``Work``/``Deps``, never arguments a model fills in.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal
 
@@ -173,7 +174,7 @@ class Work:
 
     def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
         items = self.playlist if items is None else items
-        vals = [v for v in (_value(self.track(p), feature) for p in items) if v == v]
+        vals = [v for v in (_value(self.track(p), feature) for p in items) if not math.isnan(v)]
         return sum(vals) / len(vals) if vals else None
 
     def rebuild(self, reason: str) -> None:
@@ -202,7 +203,7 @@ class Work:
 
         def gain(tr: Track) -> float:
             total = sum(sign * (_value(tr, f) - cur) / scale.get(f, 1.0) for f, (sign, cur) in moves.items())
-            return total if total == total else -1.0  # a track without a year moves nothing
+            return -1.0 if math.isnan(total) else total  # a track without a year moves nothing
 
         def good(tr: Track) -> bool:
             return all(sign * (_value(tr, f) - cur) >= 0 for f, (sign, cur) in moves.items())
@@ -808,7 +809,7 @@ def _bounded(model: type[BaseModel], args: dict[str, Any]) -> tuple[dict[str, An
             elif lo is not None and v < lo and name != "factor":
                 out[name] = lo if isinstance(v, int) else float(lo)
         elif isinstance(v, list):
-            limit = next((getattr(m, "max_length") for m in info.metadata if getattr(m, "max_length", None)), None)
+            limit = next((m.max_length for m in info.metadata if getattr(m, "max_length", None)), None)
             if limit and len(v) > limit:
                 out[name] = v[:limit]
             if v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):

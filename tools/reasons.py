@@ -50,7 +50,7 @@ def tags_of(track: "Track", query: "PlaylistQuery | None", matched: Iterable[str
             continue  # the year itself says it better
         if m.startswith(("energy", "tempo", "valence", "danceability", "acousticness")):
             continue  # the sound part says the track's own values
-        out.append(m[: -len(" mood")] if m.endswith(" mood") else m)
+        out.append(m.removesuffix(" mood"))
     return list(dict.fromkeys(out))
 
 

@@ -422,6 +422,12 @@ GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon",
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
+HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad")
+DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble")
+GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
+LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
+SAVE_LATER_PHRASES = ("save for later", "save it for later")
+TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"})
 LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
