@@ -10,6 +10,8 @@ least ``n + 5`` distinct tracks, the first ``n`` (n = 5, 10, 25) are the seed an
 truth; every system ranks the catalog (seed tracks removed) and the first 500 are scored.
 Baseline hyper-parameters are tuned on a validation tenth of the training playlists (n = 10) and
 then refit on all training playlists; the VAE early-stops on the same validation playlists.
+``playgenie_vae_capped`` is the VAE as the product adds tracks: the same scores, no song twice and at
+most ``max_per_artist`` tracks per artist, the seed's own tracks counted.
 
 Metrics (binary relevance, truth = the held-out rest, averaged over test playlists):
 - ``r_precision``: hits among the first R = |truth| recommendations, over R (RecSys Challenge 2018,
