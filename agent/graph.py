@@ -32,7 +32,14 @@ def _last_text(state: State) -> str:
 
 
 def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
-    return intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"))
+    """The offline brain's plan, each action validated and bounded as the LLM's are."""
+    p = intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"))
+    try:
+        p.actions = [validate(a) for a in p.actions]
+    except ValueError as exc:  # a reading the tools cannot take: ask rather than act on it
+        log.warning("offline plan failed validation: %s", exc)
+        return intents.Plan.ask(f"I couldn't act on that ({str(exc).splitlines()[0][:200]}). Nothing changed.")
+    return p
 
 
 _FRESH = {"changed": "", "info": [], "export": None}  # per-turn fields the previous turn may have left
@@ -74,13 +81,18 @@ def _execute(state: State, ctx: Context, actions: list[dict[str, Any]], user_id:
     """Run actions on a copy of the thread's playlist; undo/start_over act on the thread history."""
     deps = ctx.deps
     query = PlaylistQuery.model_validate(state.get("query") or {})
+    settings = getattr(deps.pipeline, "settings", None)
     w = Work(deps=deps, user_id=user_id, playlist=[dict(p) for p in state.get("playlist") or []], query=query,
              memory=deps.memory.get(user_id), focus=state.get("focus"), relative_step=ctx.relative_step,
-             tempo_step=ctx.tempo_step, default_length=ctx.default_length)  # fmt: skip
+             tempo_step=ctx.tempo_step, default_length=ctx.default_length,
+             max_per_artist=getattr(settings, "max_per_artist", 2))  # fmt: skip
     history = list(state.get("history") or [])
     notes: list[str] = []
     extra: dict[str, Any] = {}
+    seen = [p["track_id"] for p in w.playlist]  # positions in this turn's calls mean the playlist the user saw
     for a in actions:
+        if a["name"] not in ("undo", "start_over"):
+            a = _as_seen(a, seen, w.playlist)
         if a["name"] == "undo":
             if not history:
                 raise ToolError("There is nothing to undo yet.")
@@ -94,16 +106,43 @@ def _execute(state: State, ctx: Context, actions: list[dict[str, Any]], user_id:
                 history.append(_snapshot(w.playlist, w.query.model_dump(mode="json")))
             w.playlist, w.query = [], PlaylistQuery()
             notes.append("started over (your blocklist and likes stay)")
+            seen = []
             continue
         if w.pending and a["name"] != "adjust":
             notes.append(w.reshape())
         note = run_tool(w, a)
-        if note:
-            notes.append(note)
+        notes += [x for x in (note, str(a.get("note") or "")) if x]  # what the tool did, then what was capped
+        if a["name"] == "new_playlist":
+            seen = [p["track_id"] for p in w.playlist]
     if w.pending:
         notes.append(w.reshape())
     extra["history"] = history
     return w, notes, extra
+
+
+def _as_seen(action: dict[str, Any], seen: list[str], now: list[dict[str, Any]]) -> dict[str, Any]:
+    """``action`` with its positions (as the user saw the playlist at the start of the turn) moved to where
+    those tracks are now, after the turn's earlier edits: "put track 5 first and remove track 2"."""
+    args = action["args"]
+    if not seen or not any(k in args for k in ("positions", "position")):
+        return action
+    where = {p["track_id"]: i for i, p in enumerate(now, 1)}
+    if [p["track_id"] for p in now] == seen:
+        return action
+
+    def moved(p: int) -> int:
+        if not 1 <= p <= len(seen):
+            return p
+        if seen[p - 1] not in where:
+            raise ToolError(f"Track {p} is already gone from the playlist.")
+        return where[seen[p - 1]]
+
+    args = dict(args)
+    if "positions" in args:
+        args["positions"] = [moved(p) for p in args["positions"]]
+    if "position" in args:
+        args["position"] = moved(args["position"])
+    return {**action, "args": args}
 
 
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -1,84 +1,36 @@
-"""The offline brain: turn one chat message into tool calls on the current playlist, or a question.
+"""The offline brain: one chat message -> tool calls on the current playlist, or a question.
 
-It reads the message against the current playlist (ordinals, titles, artists in it) and the
-catalog's vocabulary (genres, subgenres, moods, artist names). Relative changes ("more upbeat",
-"a bit slower") become feature adjustments from where the playlist is; "only", "no", "also"
-narrow, exclude or widen; anything it cannot read with confidence becomes a clarifying question,
-never a guess. The output is the same action list the LLM brain produces, so both share one graph.
+A message is read by the one language layer (:mod:`tools.vocab` and the extractor's reading:
+tokens, vocabulary matches with their negation, years, amounts, artists) and then by an ordered
+table of small rules (:data:`RULES`), each a function ``(Clause) -> Plan | None`` that a test can
+call alone; the first rule that answers wins. A message with several asks ("drop track 2 and make
+it calmer", "only 90s and no eminem") is split into clauses where a joiner starts a new ask, and
+each clause gives its actions, applied in order. Positions always mean the playlist the user saw
+(the graph maps them through the turn's earlier edits). Anything not read with confidence becomes
+a clarifying question, never a guess. Both brains produce the same action list.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
+from tools import vocab as V
 from tools.catalog import Catalog, fold
-from tools.tags import MOODS
+from tools.schema import MAX_LENGTH
+
+if TYPE_CHECKING:
+    from tools.extract import Match, Reading, TagExtractor
 
 MAX_MESSAGE = 2000  # characters; longer messages are refused with a clear reply
 EXAMPLES = (
     '"chill 90s r&b for a rainy evening", then "more upbeat", "no Drake", "only 90s", '
     '"drop track 3", "add 10 more", "why track 4?", "undo", "start over"'
 )
-
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
-}  # fmt: skip
-_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "a couple": 2, "a few": 3, "couple": 2,
-}  # fmt: skip
-_NUM = r"(\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + ")"
-
-GENRE_SYNONYMS = {
-    "hip hop": "rap", "hip-hop": "rap", "hiphop": "rap", "rap": "rap", "rnb": "r&b", "r and b": "r&b", "r&b": "r&b",
-    "rhythm and blues": "r&b", "electronic": "edm", "electro": "edm", "edm": "edm", "house": "edm", "techno": "edm",
-    "rock": "rock", "pop": "pop", "latin": "latin", "reggaeton": "latin",
-}  # fmt: skip
-MOOD_SYNONYMS = {
-    "chill": "chill", "chilled": "chill", "relaxing": "chill", "mellow": "chill", "happy": "happy", "sad": "sad",
-    "energetic": "energetic", "party": "party", "focus": "focus", "study": "focus", "romantic": "romantic",
-    "workout": "workout", "gym": "workout", "sleep": "sleep", "acoustic": "acoustic", "instrumental": "instrumental",
-    "dance": "dance", "danceable": "dance", "upbeat": "happy", "melancholic": "sad",
-}  # fmt: skip
-assert set(MOOD_SYNONYMS.values()) <= set(MOODS)
-
-# Relative changes: phrase -> [(feature, direction)], checked longest first.
-RELATIVE: dict[str, list[tuple[str, int]]] = {
-    "more upbeat": [("energy", 1), ("valence", 1)], "upbeat": [("energy", 1), ("valence", 1)],
-    "less upbeat": [("energy", -1), ("valence", -1)], "more energy": [("energy", 1)],
-    "more energetic": [("energy", 1)], "higher energy": [("energy", 1)], "less energy": [("energy", -1)],
-    "less energetic": [("energy", -1)], "lower energy": [("energy", -1)], "more intense": [("energy", 1)],
-    "calmer": [("energy", -1), ("tempo", -1)], "more calm": [("energy", -1), ("tempo", -1)],
-    "chiller": [("energy", -1)], "more chill": [("energy", -1)], "mellower": [("energy", -1)],
-    "more mellow": [("energy", -1)], "softer": [("energy", -1)], "quieter": [("energy", -1)],
-    "harder": [("energy", 1)], "louder": [("energy", 1)], "livelier": [("energy", 1), ("valence", 1)],
-    "more lively": [("energy", 1), ("valence", 1)], "faster": [("tempo", 1)], "quicker": [("tempo", 1)],
-    "slower": [("tempo", -1)], "less fast": [("tempo", -1)], "happier": [("valence", 1)],
-    "more happy": [("valence", 1)], "more cheerful": [("valence", 1)], "more positive": [("valence", 1)],
-    "brighter": [("valence", 1)], "sadder": [("valence", -1)], "more sad": [("valence", -1)],
-    "darker": [("valence", -1)], "moodier": [("valence", -1)], "more melancholic": [("valence", -1)],
-    "more danceable": [("danceability", 1)], "more dancey": [("danceability", 1)], "less danceable": [("danceability", -1)],
-    "more acoustic": [("acousticness", 1)], "less acoustic": [("acousticness", -1)],
-    "less intense": [("energy", -1)], "more relaxed": [("energy", -1), ("tempo", -1)], "more relaxing": [("energy", -1)],
-    "pick up the pace": [("tempo", 1), ("energy", 1)], "slow it down": [("tempo", -1), ("energy", -1)],
-    "tone it down": [("energy", -1)], "turn it up": [("energy", 1)], "more hype": [("energy", 1), ("danceability", 1)],
-}  # fmt: skip
-_RELATIVE_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(RELATIVE, key=len, reverse=True)) + r")\b")
-_BIT = re.compile(r"\b(a (little )?bit|a little|slightly|a touch|somewhat|little)\b")
-_LOT = re.compile(r"\b(much|way|a lot|lots|really|far|very|super)\b")
-
-
-_FILLER = set(
-    "a bit little lot make it the playlist please can you slightly much way more less and but still even some somewhat "
-    "touch very really be should could i want something go get mix songs tracks music too so just now kinda lets let's "
-    "vibe vibes turn up down far super tad".split()
-)
+MORE_DEFAULT = 10  # "add more" without a count
 
 
 @dataclass
@@ -98,174 +50,786 @@ def call(name: str, **args: Any) -> dict[str, Any]:
 
 
 class Vocabulary:
-    """Names the parser resolves words against, built once per catalog."""
+    """The catalog's names and the language layer's reader, built once per catalog."""
 
-    def __init__(self, catalog: Catalog):
-        self.genres = {fold(g): g for g in catalog.genres}
-        self.subgenres = {fold(s): s for s in catalog.subgenres}
+    def __init__(self, catalog: Catalog, reader: "TagExtractor | None" = None):
+        from tools.extract import TagExtractor
+
+        self.catalog = catalog
+        self.reader = reader if reader is not None else TagExtractor(catalog)
+        self.genres = set(catalog.genres)
+        self.subgenres = set(catalog.subgenres)
         self.artists = {fold(a): a for a in catalog.artists}
         self._artist_keys = list(self.artists)
 
-    def artist(self, span: str) -> str | None:
-        """The catalog artist a span names: exact (folded) match, else a close fuzzy match."""
-        key = fold(span).strip(" .!?'\"")
-        key = re.sub(r"^(the songs? by|songs? by|tracks? by|anything by|any|the|more)\s+", "", key)
-        key = re.sub(r"\s+(songs?|tracks?|stuff|music)$", "", key)
-        if not key or len(key) < 2:
-            return None
+    def read(self, text: str) -> "Reading":
+        """The explicit reading of ``text`` (tokens, matches with negation, the typed query)."""
+        return self.reader.read(text)
+
+    def artist(self, name: str) -> str | None:
+        """The catalog artist a name means: exact (folded), as the reader finds it, else a close fuzzy match."""
+        key = fold(name).strip(" .!?'\"")
         if key in self.artists:
             return self.artists[key]
+        if len(key) < 2:
+            return None
+        found = [str(m.value) for m in self.read(f"by {name}").matches if m.kind == "artist"]
+        if len(found) == 1:
+            return found[0]
         if len(key) < 4:
             return None
         hit = process.extractOne(key, self._artist_keys, scorer=fuzz.ratio, score_cutoff=90)
         return self.artists[hit[0]] if hit else None
 
     def term(self, span: str) -> dict[str, str] | None:
-        """Resolve one span to {"genre"|"subgenre"|"mood"|"artist": name}, or None."""
+        """One name resolved to {"genre"|"subgenre"|"mood"|"artist": name}, or None."""
         key = fold(span).strip(" .!?'\"")
-        key = re.sub(r"^(any|some|the|more|of|anything|any more)\s+", "", key)
-        key = re.sub(r"\s+(songs?|tracks?|stuff|music|vibes?|tunes)$", "", key).strip()
-        if not key:
-            return None
-        if key in self.subgenres and key not in GENRE_SYNONYMS:
-            return {"subgenre": self.subgenres[key]}
-        g = GENRE_SYNONYMS.get(key) or self.genres.get(key)
-        if g and g in self.genres.values():
-            return {"genre": g}
-        if key in self.subgenres:
-            return {"subgenre": self.subgenres[key]}
-        if key in MOOD_SYNONYMS:
-            return {"mood": MOOD_SYNONYMS[key]}
-        a = self.artist(key)
-        return {"artist": a} if a else None
-
-    def terms(self, span: str) -> tuple[dict[str, list[str]], list[str]]:
-        """Resolve a list ("Drake and Eminem", "rap or edm") to grouped names, plus the parts not understood."""
-        out: dict[str, list[str]] = {"genres": [], "subgenres": [], "moods": [], "artists": []}
-        whole = self.term(span)
-        parts = [span] if whole else [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|\bnor\b|&|/|\+)\s*", span) if p.strip()]
-        unknown: list[str] = []
-        for p in parts:
-            p = re.sub(r"^\s*(no more|no|not|without|nor|also|some|only|just)\s+", "", p)
-            hit = self.term(p)
-            if not hit:
-                unknown.append(p.strip())
-                continue
-            kind, name = next(iter(hit.items()))
-            out[kind + "s"].append(name)
-        return out, unknown
+        if key in self.subgenres and key not in self.genres:
+            return {"subgenre": key}
+        if key in self.genres:
+            return {"genre": key}
+        found, unknown = names_in(self.read(span), self)
+        for kind in ("genres", "subgenres", "moods", "artists"):
+            if len(found[kind]) == 1 and not unknown and sum(map(len, found.values())) == 1:
+                return {kind[:-1]: found[kind][0]}
+        return None
 
 
-def _num(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBERS[word]
+# ----- reading helpers ------------------------------------------------------------------------------
+def _keys(phrases: Sequence[str]) -> list[tuple[str, ...]]:
+    return sorted({V.key(p) for p in phrases}, key=len, reverse=True)
 
 
-def positions(text: str, titles: Sequence[str], artists: Sequence[str] = ()) -> list[int] | None:
-    """1-based positions a message refers to ("track 3", "the third one", "the last two", "3 and 5",
-    a title or an artist in the playlist); None when it names none. Positions may be out of range."""
-    t = fold(text)
-    n = len(titles)
-    # An exact title wins over ordinals inside it ("The Last Time", "First Class").
-    exact = [(len(k), i) for i, k in enumerate(fold(x) for x in titles) if len(k) >= 4 and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t)]
-    if exact:
-        return [max(exact)[1] + 1]
-    m = re.search(r"\b(?:the )?last " + _NUM + r"\b", t)
-    if m:
-        k = _num(m.group(1))
-        return list(range(max(1, n - k + 1), n + 1))
-    m = re.search(r"\b(?:the )?first " + _NUM + r"\b(?! more)", t)
-    if m and not re.search(r"\bfirst (one|track|song)\b", t):
-        return list(range(1, _num(m.group(1)) + 1))
-    m = re.search(r"\b(?:tracks?|songs?|numbers?|nos?\.?|#)\s*#?\s*(\d+)\s*(?:-|to|through)\s*(\d+)\b", t)
-    if m:
-        a, b = int(m.group(1)), int(m.group(2))
-        return list(range(min(a, b), max(a, b) + 1))
-    m = re.search(r"\b(?:tracks?|songs?|numbers?|nos?\.?|#)\s*#?\s*(\d+(?:\s*(?:,|and|&)\s*#?\d+)*)", t)
-    if m:
-        return [int(x) for x in re.findall(r"\d+", m.group(1))]
-    found: list[int] = []
-    for word, k in _ORDINALS.items():
-        for _ in re.finditer(rf"\b{word}\b", t):
-            found.append(k)
-    for m in re.finditer(r"\b(\d+)(?:st|nd|rd|th)\b", t):
-        found.append(int(m.group(1)))
-    if re.search(r"\b(the )?last (one|track|song)\b|\bthe last\b", t):
-        found.append(n)
-    if found:
-        return sorted(set(found))
-    # A bare number after a verb: "remove 3", "drop 3 and 7".
-    m = re.match(r"^\s*(?:remove|drop|delete|cut|skip|lose|ditch|kill|replace|swap|explain|why)\s+(\d+(?:\s*(?:,|and|&)\s*\d+)*)\s*$", t)
-    if m:
-        return [int(x) for x in re.findall(r"\d+", m.group(1))]
-    # A title in the playlist.
-    keys = [fold(x) for x in titles]
-    best, best_score = None, 0.0
-    for i, k in enumerate(keys):
-        if len(k) >= 3 and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t):
-            score = 100 + len(k)
-        else:
-            score = fuzz.partial_ratio(k, t) if len(k) >= 6 else 0
-        if score > best_score:
-            best, best_score = i, score
-    if best is not None and best_score >= 90:
-        return [best + 1]
+_UNDO, _START, _BLOCK = _keys(V.UNDO_PHRASES), _keys(V.START_OVER_PHRASES), _keys(V.BLOCK_PHRASES)
+_EXPLAIN, _LOVE, _MOVE = _keys(V.EXPLAIN_PHRASES), _keys(V.LOVE_PHRASES), _keys(V.MOVE_VERBS)
+_REPLACE, _REMOVE, _GROW = _keys(V.REPLACE_VERBS), _keys(V.REMOVE_VERBS), _keys(V.GROW_VERBS)
+_SHORTER, _LONGER, _ONLY = _keys(V.SHORTER_PHRASES), _keys(V.LONGER_PHRASES), _keys(V.ONLY_WORDS)
+_ALSO, _MORE_COUNT, _NEGATION = _keys(V.ALSO_WORDS), _keys(V.MORE_WORDS_COUNT), _keys(V.NEGATION_CUES)
+_MORE, _LESS = _keys(tuple(V.MORE_WORDS)), _keys(tuple(V.LESS_WORDS))
+_BIT, _LOT = _keys(V.BIT_WORDS), _keys(V.LOT_WORDS)
+_GREETINGS = {V.key(g) for g in V.GREETINGS}
+_NUMBERS = {V.key(k): v for k, v in V.NUMBER_WORDS.items() if k not in ("a", "an", "half") and float(v).is_integer()}
+_AMOUNTS = {V.key(k): v for k, v in V.AMOUNT_WORDS.items()}
+_ORDINALS = {k: v for k, v in V.ORDINALS.items()}
+_AMOUNT_WORDS = frozenset(w for k in _AMOUNTS for w in k)
+_SAVE_LATER, _NO_MORE = _keys(V.SAVE_LATER_PHRASES), _keys(("no more",))
+_HALF, _DOUBLE = _keys(V.HALF_PHRASES), _keys(V.DOUBLE_PHRASES)
+_GOING, _LIKE_THESE = _keys(V.GOING_PHRASES), _keys(V.LIKE_THESE_PHRASES)
+# A one-word title that is also an everyday word ("Love", "More") is not read as that track.
+_PLAIN_WORDS = V.COMMON_WORDS | V.STOPWORDS | V.CHAT_FILLER
+_CONTENT_KINDS = frozenset({"genre", "mood", "activity", "artist", "years", "other_genre", "popularity"})
+
+
+def find(words: Sequence[str], phrases: list[tuple[str, ...]], start: int = 0) -> tuple[int, int] | None:
+    """(index, length) of the earliest of ``phrases`` in ``words`` from ``start``; longest wins a tie."""
+    for i in range(start, len(words)):
+        for p in phrases:
+            if tuple(words[i : i + len(p)]) == p:
+                return i, len(p)
     return None
 
 
-_YEARS = [
-    (re.compile(r"\b(?:the )?(?:19)?([2-9])0'?s\b"), lambda m: (1900 + int(m.group(1)) * 10, 1909 + int(m.group(1)) * 10)),
-    (re.compile(r"\b(?:the )?20([0-2])0'?s\b"), lambda m: (2000 + int(m.group(1)) * 10, 2009 + int(m.group(1)) * 10)),
-    (re.compile(r"\b(?:the )?(?:two thousands|noughties|aughts)\b"), lambda m: (2000, 2009)),
-    (re.compile(r"\b(?:the )?(eighties|nineties|seventies|sixties)\b"),
-     lambda m: {"sixties": (1960, 1969), "seventies": (1970, 1979), "eighties": (1980, 1989), "nineties": (1990, 1999)}[m.group(1)]),
-    (re.compile(r"\b(?:after|since|from|post)\s+((?:19|20)\d\d)(?:\s+on(?:wards?)?)?\b"),
-     lambda m: (int(m.group(1)) + (1 if m.group(0).startswith(("after", "post")) else 0), None)),
-    (re.compile(r"\b(?:before|until|up to|pre)\s+((?:19|20)\d\d)\b"),
-     lambda m: (None, int(m.group(1)) - (1 if m.group(0).startswith(("before", "pre")) else 0))),
-    (re.compile(r"\b((?:19|20)\d\d)\s*(?:-|to|through|until)\s*((?:19|20)\d\d)\b"), lambda m: (int(m.group(1)), int(m.group(2)))),
-    (re.compile(r"\b(?:from |in )?((?:19|20)\d\d)\b"), lambda m: (int(m.group(1)), int(m.group(1)))),
-]  # fmt: skip
-
-
-def years_in(text: str) -> tuple[list[tuple[int | None, int | None]], str]:
-    """Year ranges a message names, and the message with them removed."""
-    t = fold(text)
-    found: list[tuple[int | None, int | None]] = []
-    for pattern, make in _YEARS:
-        for m in pattern.finditer(t):
-            found.append(make(m))
-        t = pattern.sub(" ", t)
-    return found, " ".join(t.split())
-
-
-def _intersect(ranges: list[tuple[int | None, int | None]]) -> tuple[int | None, int | None] | None:
-    lo = max((a for a, _ in ranges if a is not None), default=None)
-    hi = min((b for _, b in ranges if b is not None), default=None)
-    if lo is not None and hi is not None and lo > hi:
+def number_at(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """(value, tokens) of a whole number written at ``words[i]``: digits or number words ("twelve")."""
+    if i >= len(words):
         return None
-    return lo, hi
+    if words[i].isdigit():
+        return int(words[i][:40]), 1  # a number past 40 digits is bounded later all the same
+    for k in (2, 1):
+        v = _NUMBERS.get(tuple(words[i : i + k]))
+        if v is not None:
+            return int(v), k
+    return None
 
 
-def _strip_filler(span: str) -> str:
-    span = re.sub(r"\b(please|pls|thanks|thank you|anymore|any more|either|too|as well|in there|in it|at all|from now on|"
-                  r"ever again|again|songs?|tracks?|music|stuff)\b", " ", span)
-    span = re.sub(r"^\s*(more|any|the|some)\s+", " ", span)
-    return " ".join(span.split()).strip(" .,!?")
+def amount_in(words: Sequence[str]) -> int | None:
+    """A count said as a number or a vague amount ("a handful" -> 5), else None."""
+    for i in range(len(words)):
+        n = number_at(words, i)
+        if n is not None:
+            return n[0]
+        for k in (3, 2, 1):
+            v = _AMOUNTS.get(tuple(words[i : i + k]))
+            if v is not None:
+                return v
+    return None
 
 
-def _count(t: str, default: int) -> int:
-    m = re.search(_NUM + r"\s+(?:more|extra|additional|new|others?)\b", t) or re.search(
-        r"\b(?:add|another|plus)\s+" + _NUM + r"\b", t
-    )
-    return _num(m.group(1)) if m else default
+def _is_track_noun(w: str) -> bool:
+    if w in V.TRACK_NOUNS:
+        return True
+    return len(w) >= 4 and w.isalpha() and any(OSA.distance(w, n) <= 1 and w[0] == n[0] for n in V.TRACK_NOUN_SPELLINGS)
 
 
-def _amount(t: str) -> str:
-    if _BIT.search(t):
+def _amount_word(words: Sequence[str]) -> str:
+    if find(words, _BIT):
         return "bit"
-    if _LOT.search(t):
+    if find(words, _LOT):
         return "lot"
     return "normal"
+
+
+def _content(words: Sequence[str], drop: Sequence[Sequence[str]] = ()) -> list[str]:
+    """The words left once filler, stopwords, numbers and the given phrases are taken out."""
+    gone = {w for p in drop for w in p}
+    return [w for w in words if w not in gone and w not in V.CHAT_FILLER and w not in V.STOPWORDS
+            and any(ch.isalnum() for ch in w) and not w.isdigit() and (w,) not in _NUMBERS]  # fmt: skip
+
+
+# ----- the clause a rule reads -------------------------------------------------------------------------
+@dataclass
+class Clause:
+    """One ask of a message, read: its words (folded tokens), the extractor's reading, the playlist."""
+
+    raw: str
+    reading: "Reading"
+    playlist: Sequence[dict[str, Any]]
+    vocab: Vocabulary
+    focus: int | None = None
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.reading.tokens]
+
+    @property
+    def n(self) -> int:
+        return len(self.playlist)
+
+    @property
+    def has(self) -> bool:
+        return bool(self.playlist)
+
+    def matches(self, *kinds: str, negated: bool | None = None) -> list["Match"]:
+        return [m for m in self.reading.matches if (not kinds or m.kind in kinds) and (negated is None or m.negated == negated)]
+
+    def pronoun(self, start: int = 0) -> bool:
+        """Whether the clause points at a track with "it", "that one", "this song"."""
+        return any(w in V.PRONOUNS for w in self.words[start:])
+
+
+def make_clause(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None) -> Clause:
+    return Clause(text, vocab.read(text), playlist, vocab, focus)
+
+
+def names_in(reading: "Reading", vocab: Vocabulary | None = None, negated: bool | None = None,
+             start: int = 0) -> tuple[dict[str, list[str]], list[str]]:  # fmt: skip
+    """Genres, subgenres, moods and artists a reading names (from token ``start``), and the words it did not read."""
+    out: dict[str, list[str]] = {"genres": [], "subgenres": [], "moods": [], "artists": []}
+    genres = vocab.genres if vocab else set()
+    subgenres = vocab.subgenres if vocab else set()
+
+    def put(kind: str, value: str) -> None:
+        if value not in out[kind]:
+            out[kind].append(value)
+
+    for m in reading.matches:
+        if m.start < start or (negated is not None and m.negated != negated):
+            continue
+        if m.kind == "genre":
+            g, sub = m.value  # type: ignore[misc]
+            if sub and (sub in subgenres or not vocab):
+                put("subgenres", sub)
+            elif g in genres or not vocab:
+                put("genres", g)
+        elif m.kind == "mood":
+            put("moods", str(m.value))
+        elif m.kind == "activity" and V.ACTIVITY_MOODS.get(str(m.value)):
+            put("moods", str(V.ACTIVITY_MOODS[str(m.value)]))
+        elif m.kind == "artist":
+            put("artists", str(m.value))
+    used = {k for m in reading.matches for k in range(m.start, m.end)}
+    toks = reading.tokens
+    unknown = [t.orig for i, t in enumerate(toks) if i >= start and i not in used and not t.used]
+    unknown = _content([fold(u) for u in unknown], (("by", "of", "from", "like", "everything", "anything", "all", "any"),))
+    return out, unknown
+
+
+def _nonempty(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: v for k, v in found.items() if v}
+
+
+# ----- positions ----------------------------------------------------------------------------------------
+def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -> list[int] | None:
+    """1-based positions that ``words`` (folded tokens) point at: a title, "the last two", "track 3",
+    "tracks 2-5", "3 and 5" (after a verb), "the third one". Ranges are clipped to the playlist;
+    single positions may lie outside it (the caller says so). None when nothing points at a track."""
+    n = len(titles)
+    words = list(words)
+    for i, w in enumerate(words):
+        if not _is_track_noun(w) or w == "no" and not (i + 1 < len(words) and words[i + 1].isdigit()):
+            continue
+        j = i + 1 + (1 if i + 1 < len(words) and words[i + 1] == "#" else 0)
+        listed = _number_list(words, j, n)
+        if listed:
+            return listed
+    text = " " + " ".join(words) + " "
+    exact = [(len(k), i) for i, k in enumerate(" ".join(V.key(t)) for t in titles)
+             if len(k) >= 4 and f" {k} " in text and k not in _PLAIN_WORDS]  # fmt: skip
+    if exact:  # an exact title wins over ordinals inside it ("The Last Time")
+        return [max(exact)[1] + 1]
+    for i, w in enumerate(words):
+        if w in ("last", "ultima", "ultimo", "ultimas", "ultimos", "first", "primera", "primero", "primeras", "primeros"):
+            first = w.startswith(("first", "prim"))
+            num = number_at(words, i + 1)
+            if num and not (first and i + 1 + num[1] < len(words) and words[i + 1 + num[1]] in ("more", "mas")):
+                k = min(num[0], n)
+                return list(range(1, k + 1)) if first else list(range(max(1, n - k + 1), n + 1))
+            return [1] if first else [n]
+    found = sorted({_ORDINALS[w] for w in words if w in _ORDINALS})
+    found += [int(w[:-2]) for w in words if len(w) > 2 and w[:-2].isdigit() and w[-2:] in ("st", "nd", "rd", "th")]
+    if found:
+        return sorted(set(found))
+    if verb:
+        rest = [w for w in words if w not in V.CHAT_FILLER]
+        listed = _number_list(rest, 0, n)
+        if listed and len(rest) == _list_width(rest):
+            return listed
+    return None
+
+
+class Picked(list):
+    """Positions, with a note when a range was clipped to the playlist ("tracks 1-99999999")."""
+
+    note: str = ""
+
+
+def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int] | None:
+    """Numbers from ``words[j]``: "3", "3 and 5", "2, 4 & 6", "2-5", "2 to 5"; a range past the playlist's
+    ``n`` tracks is clipped to it (and says so), one that starts past it stays out of range."""
+    if j >= len(words) or not words[j].isdigit():
+        return None
+    a = int(words[j][:12])
+    if j + 2 < len(words) and words[j + 1] in ("-", "to", "through", "thru", "hasta", "a") and words[j + 2].isdigit():
+        b = int(words[j + 2][:12])
+        lo, hi = max(1, min(a, b)), max(a, b)
+        if lo > n:
+            return [lo]
+        out = Picked(range(lo, min(hi, n) + 1))
+        if hi > n:
+            out.note = f"tracks {lo}-{_short(hi)}: the playlist has {n}, so {lo}-{n}"
+        return out
+    out = [a]
+    k = j + 1
+    while k + 1 < len(words) and words[k] in (",", "and", "&", "y") and words[k + 1].lstrip("#").isdigit():
+        out.append(int(words[k + 1].lstrip("#")[:12]))
+        k += 2
+    return out
+
+
+def _list_width(words: Sequence[str]) -> int:
+    k = 1 if words and words[0].isdigit() else 0
+    while k + 1 < len(words) and words[k] in (",", "and", "&", "y", "-", "to", "through") and words[k + 1].isdigit():
+        k += 2
+    return k
+
+
+def _short(v: int) -> str:
+    s = str(v)
+    return s if len(s) <= 12 else f"{s[:6]}… ({len(s)} digits)"
+
+
+def _refer(c: Clause, start: int = 0, verb: bool = False) -> list[int] | None:
+    """Positions the clause points at from ``start``, or the track in focus for "it" / "that one"."""
+    titles = [p["title"] for p in c.playlist]
+    pos = positions(c.words[start:], titles, verb=verb)
+    if pos is None and c.pronoun(start) and c.focus:
+        pos = [c.focus]
+    return pos
+
+
+def _positional(name: str, pos: list[int], n: int, **extra: Any) -> Plan:
+    """A tool call on positions, or a clear refusal when one is out of range."""
+    bad = sorted({p for p in pos if not 1 <= p <= n})
+    if bad:
+        which = ", ".join(str(b) for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        return Plan.ask(f"There is no track {which}: the playlist has {n} tracks (1-{n}). Nothing changed.")
+    if name == "explain":
+        return Plan([call("explain", position=p) for p in pos[:5]])
+    if name == "move":
+        if len(pos) != 1:
+            return Plan.ask("Which single track should move? Say \"move track 5 to the top\".")
+        return Plan([call("move", position=pos[0], **extra)])
+    action = call(name, positions=list(pos), **extra)
+    if getattr(pos, "note", ""):
+        action["note"] = pos.note  # type: ignore[attr-defined]
+    return Plan([action])
+
+
+def _need_playlist() -> Plan:
+    return Plan.ask("There is no playlist yet. Tell me what you'd like to hear first, for example \"upbeat 80s rock\".")
+
+
+# ----- the rules, in order ------------------------------------------------------------------------------
+def rule_undo(c: Clause) -> Plan | None:
+    """ "undo", "nope, undo that", "go back": the previous playlist."""
+    hit = find(c.words, _UNDO)
+    if hit and not _content(c.words, (c.words[hit[0] : hit[0] + hit[1]], ("nope", "no", "that", "it", "to"))):
+        return Plan([call("undo")])
+    return None
+
+
+def rule_start_over(c: Clause) -> Plan | None:
+    """ "start over", "scrap that", "start again with chill latin": a fresh thread, maybe a new request."""
+    hit = find(c.words, _START)
+    if not hit or any(w not in V.CHAT_FILLER and w != "," for w in c.words[: hit[0]]):
+        return None
+    rest = c.reading.tokens[hit[0] + hit[1] :]
+    while rest and rest[0].text in ("with", "and", ",", ":", "-", "now", "instead", "please", "con"):
+        rest = rest[1:]
+    acts = [call("start_over")]
+    if _content([t.text for t in rest]):
+        acts.append(call("new_playlist", text=c.raw[rest[0].start :].strip()))
+    return Plan(acts)
+
+
+def rule_export(c: Clause) -> Plan | None:
+    """ "export it as csv", "download the playlist"."""
+    if not any(w in V.EXPORT_WORDS for w in c.words) or find(c.words, _SAVE_LATER):
+        return None
+    fmt = next((f for f in ("xspf", "jspf", "csv", "json", "m3u") if f in c.words), "m3u")
+    return Plan([call("export", fmt=fmt)]) if c.has else _need_playlist()
+
+
+def rule_greeting(c: Clause) -> Plan | None:
+    """ "hi", "help", "thanks": how to use it."""
+    words = tuple(w for w in c.words if w not in ("?", "!", ","))
+    if words in _GREETINGS or not words and "?" in c.words:
+        return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
+    return None
+
+
+def rule_block(c: Clause) -> Plan | None:
+    """ "never play Nickelback", "block Pitbull forever", "i can't stand maroon 5", "never play that one again"."""
+    hit = find(c.words, _BLOCK)
+    if not hit:
+        return None
+    start = hit[0] + hit[1]
+    if c.has:
+        pos = _refer(c, start)
+        if pos:
+            return _positional("block", pos, c.n)
+    found, _ = names_in(c.reading, c.vocab, start=hit[0])
+    if not (found["artists"] or found["genres"] or found["subgenres"]):
+        what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
+        return Plan.ask(f"Who should I never play? I don't know \"{what}\" as an artist or genre in the catalog.")
+    return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
+
+
+def rule_explain(c: Clause) -> Plan | None:
+    """ "why track 4?", "explain the first song", "what about the last one, why that?", "tell me about #2"."""
+    hit = find(c.words, _EXPLAIN)
+    if not hit:
+        return None
+    strong = c.words[hit[0]] in ("why", "explain", "how", "por", "porque", "explica")
+    if not c.has:
+        return _need_playlist() if strong else None
+    pos = _refer(c)
+    if pos is None:
+        if not strong:
+            return None
+        return Plan.ask(f"Which track do you mean? Say \"why track 4?\" (1-{c.n}).")
+    return _positional("explain", pos, c.n)
+
+
+def rule_love(c: Clause) -> Plan | None:
+    """ "I love track 2", "love it" (the track in focus), "I love this playlist"."""
+    hit = find(c.words, _LOVE)
+    if not hit or not c.has or find(c.words, _MORE_COUNT) or find(c.words, _GROW):
+        return None
+    if c.words[hit[0]] == "keep":
+        return Plan([call("keep_playlist")])
+    pos = positions(c.words[hit[0] + hit[1] :], [p["title"] for p in c.playlist])
+    if pos:
+        return _positional("feedback", pos, c.n, liked=True)
+    playlist_words = {"playlist", "all", "everything", "mix", "list"} & set(c.words)
+    if c.pronoun() and c.focus and not playlist_words:
+        return Plan([call("feedback", positions=[c.focus], liked=True)])
+    if c.pronoun() or playlist_words:
+        return Plan([call("keep_playlist")])
+    return None
+
+
+def rule_skip(c: Clause) -> Plan | None:
+    """ "skip track 3", "skip this one": recorded, removed and replaced."""
+    if "skip" not in c.words or not c.has:
+        return None
+    pos = _refer(c)
+    if pos is None and c.pronoun():
+        return Plan.ask("Which one should I skip? Say \"skip track 3\".")
+    return _positional("feedback", pos, c.n, liked=False) if pos else None
+
+
+def rule_move(c: Clause) -> Plan | None:
+    """ "move track 5 to the top", "put song 6 first", "bump track 3 to the end", "move it to position 2"."""
+    hit = find(c.words, _MOVE)
+    if not hit or not c.has:
+        return None
+    words = c.words
+    dest = _destination(words, hit[0] + hit[1], c.n)
+    if dest is None:
+        return None
+    to, cut = dest
+    pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist])
+    if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
+        pos = [c.focus]
+    if not pos or len(pos) != 1:
+        return Plan.ask("Which track should move where? Say \"move track 5 to the top\".")
+    if not 1 <= to <= c.n:
+        return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
+    return _positional("move", pos, c.n, to=to)
+
+
+def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
+    """(position, index where the destination phrase begins) of "to the top", "first", "to 3", "to the end",
+    "to the third place"; the destination is the end of the clause."""
+    end = len(words)
+    while end > start and words[end - 1] in ("?", "!", ",", "please", "pls", "place", "spot", "position", "one"):
+        end -= 1
+    if end <= start:
+        return None
+    w = words[end - 1]
+    lead = end - 1
+    while lead - 1 >= start and words[lead - 1] in ("to", "the", "at", "on", "al", "a", "el", "position", "spot", "number", "#"):
+        lead -= 1
+    led = lead < end - 1
+    if w in V.MOVE_TOP and (led or w in ("first", "top")):
+        return 1, lead
+    if w in V.MOVE_END and (led or w in ("last", "end")):
+        return n, lead
+    if w.isdigit() and led:
+        return int(w[:12]), lead
+    if w in _ORDINALS and led:
+        return _ORDINALS[w], lead
+    return None
+
+
+def rule_replace(c: Clause) -> Plan | None:
+    """ "replace track 1", "swap #2", "swap it out", "replace that"."""
+    hit = find(c.words, _REPLACE)
+    if not hit or not c.has or c.matches("feature", "genre", "mood", "artist", "years", "relative_years"):
+        return None
+    pos = _refer(c, hit[0] + hit[1], verb=True)
+    return _positional("replace", pos, c.n) if pos else None
+
+
+def rule_length(c: Clause) -> Plan | None:
+    """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
+    "lose a few tracks", "longer", "make it longer, like 30 songs"."""
+    if not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
+        return None
+    words = c.words
+    grow = find(words, _MORE_COUNT) and not find(words, _NO_MORE)
+    durations = c.matches("duration")
+    if durations and not grow:
+        return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
+    remove = find(words, _REMOVE)
+    said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
+    if said is not None and not grow:
+        return Plan([call("resize", length=said)])
+    if find(words, _HALF):
+        return Plan([call("resize", factor=0.5)])
+    if find(words, _DOUBLE):
+        return Plan([call("resize", factor=2.0)])
+    if find(words, _SHORTER):
+        return Plan([call("resize", factor=0.8 if find(words, _BIT) else 0.66)])
+    if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
+        end = remove[0] + remove[1]
+        rest = words[end:]
+        pointed = positions(rest, [p["title"] for p in c.playlist], verb=True) is not None or c.pronoun(end) \
+            or any(w in rest for w in ("the", "these", "those", "#"))  # fmt: skip
+        k = amount_in(rest) if not pointed else None
+        if k is not None and not [w for w in _content(rest) if w not in _AMOUNT_WORDS]:
+            return Plan([call("resize", length=max(1, c.n - k))])
+        return None
+    lengths = c.matches("length")
+    if lengths and not grow:
+        return Plan([call("resize", length=int(lengths[0].value))])  # type: ignore[arg-type]
+    if find(words, _LONGER):
+        return Plan([call("more", count=max(5, round(c.n * (0.25 if find(words, _BIT) else 0.5))))])
+    return None
+
+
+def _said_length(words: list[str]) -> int | None:
+    """A length said without a track noun: "make it 30", "cut it to 12", "10 is enough", "only 15"."""
+    for i in range(len(words)):
+        num = number_at(words, i)
+        if not num or not words[i].isdigit() and words[i] in ("one",):
+            continue
+        before = tuple(words[max(0, i - 3) : i])
+        after = tuple(words[i + num[1] : i + num[1] + 2])
+        if after[:1] and after[0] in V.TIME_UNITS:
+            continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
+        if before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to")) or \
+                before[-1:] in (("to",),) and ("cut" in before or "trim" in before or "make" in before) or \
+                after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty")) or \
+                after[:1] in (("tracks",), ("songs",), ("canciones",)) or before[-1:] in (("only",), ("just",)):  # fmt: skip
+            return num[0]
+    return None
+
+
+def rule_remove(c: Clause) -> Plan | None:
+    """ "drop track 3", "remove 4 and 7", "kill the last 3", "remove it", "quita la canción 3";
+    "drop Martin Garrix", "get rid of everything by Queen" exclude them."""
+    hit = find(c.words, _REMOVE)
+    if not hit:
+        return None
+    if not c.has:
+        return _need_playlist()
+    start = hit[0] + hit[1]
+    pos = _refer(c, start, verb=True)
+    if pos:
+        return _positional("remove", pos, c.n)
+    found, _ = names_in(c.reading, c.vocab, start=start)
+    if any(found.values()):
+        return Plan([call("exclude", **_nonempty(found))])
+    return Plan.ask(f"Which tracks should I remove? Say a number (1-{c.n}), \"the last two\", a title or an artist.")
+
+
+def rule_grow(c: Clause) -> Plan | None:
+    """ "add 10 more", "5 more like these", "a few more songs please", "another 6", "add 5", "agrega 5 más"."""
+    words = c.words
+    more = find(words, _MORE_COUNT)
+    grow = find(words, _GROW)
+    if more and find(words, _NEGATION) and find(words, _NEGATION)[0] < more[0]:  # "no more Drake"
+        return None
+    going = find(words, _GOING)
+    if not (more or grow or going):
+        return None
+    like = find(words, _LIKE_THESE)
+    drop = [p for p in (more, grow, like, going) if p]
+    rest = _content(words, [words[i : i + k] for i, k in drop] + [("keep", "going", "give", "me", "throw", "in")])
+    rest = [w for w in rest if w not in _AMOUNT_WORDS]
+    if rest or c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre"):
+        return None
+    count = amount_in(words)
+    if count is None and not more and not going and grow and not like:
+        return None  # "add" alone: add what?
+    if not c.has:
+        return _need_playlist()
+    return Plan([call("more", count=count if count is not None else MORE_DEFAULT)])
+
+
+def rule_relative(c: Clause) -> Plan | None:
+    """ "more upbeat", "a bit slower", "calmer", "less sad", "newer stuff", "algo más tranquilo",
+    "too many slow ones, pick up the pace": features moved from where the playlist is."""
+    if not c.has or c.matches("genre", "artist", "years", "activity", "length", "duration", "other_genre", negated=False):
+        return None
+    words = c.words
+    moves: dict[str, int] = {}
+    spans = [(m.start, m.end) for m in c.matches("feature")]
+    for m in c.reading.matches:
+        sign = _relative_sign(m, words, spans)
+        if sign is None:
+            continue
+        for feature, way in _directions(m):
+            moves.setdefault(feature, sign * (1 if way == "high" else -1))
+    if not moves:
+        return None
+    amount = _amount_word(words)
+    return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()])
+
+
+def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
+    if m.kind == "feature" and isinstance(m.value[1], str):  # type: ignore[index]
+        feat, way = m.value  # type: ignore[misc]
+        return ((feat, "high" if way in ("high", "not_low") else "low"),)
+    if m.kind == "mood":
+        return V.MOOD_DIRECTIONS.get(str(m.value), ())
+    if m.kind == "relative_years" and m.value in ("recent", "old", "oldies"):
+        return (("year", "high" if m.value == "recent" else "low"),)
+    return ()
+
+
+def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, int]]) -> int | None:
+    """+1 to move the way the phrase says, -1 the other way ("less sad", "too many slow ones"), None if not relative."""
+    before = words[max(0, m.start - 3) : m.start]
+    less = bool(find(before, _LESS))
+    more = bool(find(before, _MORE))
+    if m.kind == "mood":
+        if any(s <= m.start < e for s, e in feature_spans):  # "upbeat" is read as its features
+            return None
+        if m.negated and m.cue not in ("less", "menos"):
+            return None  # "no more sad songs" is an exclusion
+        if not (more or less or m.negated):
+            return None
+        return -1 if less or m.negated else 1
+    if m.kind == "feature":
+        if not isinstance(m.value[1], str):  # type: ignore[index]
+            return None  # a BPM bound is a new constraint, not a move
+        flip = m.negated or less
+        return -1 if flip else 1
+    if m.kind == "relative_years":
+        return -1 if m.negated or less else 1
+    return None
+
+
+def rule_exclude(c: Clause) -> Plan | None:
+    """ "no Drake", "no rap or edm", "sin reggaeton", "anything but the 70s", "nothing from the nineties",
+    "no songs from before 2000" (open years said negatively narrow instead)."""
+    if not c.has:
+        return None
+    negated = c.matches(negated=True)
+    if not negated:
+        cue = find(c.words, _NEGATION)
+        if cue and all(w in V.CHAT_FILLER or w == "," for w in c.words[: cue[0]]) and c.words[cue[0]] != "less":
+            rest = " ".join(t.orig for t in c.reading.tokens[cue[0] + cue[1] :]).strip()
+            if rest and not c.matches("feature", "relative_years"):
+                return Plan.ask(f"I don't know \"{rest}\" as an artist, genre, mood or years in the catalog; "
+                                "who or what should go?")  # fmt: skip
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=True)
+    years = [m.value for m in negated if m.kind == "years"]
+    closed = [{"start": lo, "end": hi} for lo, hi in years if lo is not None and hi is not None]  # type: ignore[misc]
+    acts: list[dict[str, Any]] = []
+    if any(found.values()) or closed:
+        acts.append(call("exclude", **_nonempty(found), **({"years": closed} if closed else {})))
+    q = c.reading.query
+    if q.years is not None and any(lo is None or hi is None for lo, hi in years):  # type: ignore[misc]
+        acts.append(call("narrow", year_start=q.years.start, year_end=q.years.end))
+    other = [m for m in negated if m.kind == "other_genre"]
+    if not acts and other:
+        said = " ".join(t.orig for t in c.reading.tokens[other[0].start : other[0].end])
+        return Plan.ask(f"There is no {said} in this catalog, so none will play. Nothing changed.")
+    if not acts:
+        what = " ".join(t.orig for t in c.reading.tokens if not t.used and t.text not in V.STOPWORDS).strip()
+        return Plan.ask(f"I don't know \"{what or c.raw}\" as an artist, genre, mood or years in the catalog; "
+                        "who or what should go?")  # fmt: skip
+    return Plan(acts)
+
+
+def rule_narrow(c: Clause) -> Plan | None:
+    """ "only 90s", "only rock", "just stuff from before 2000", "from 2012 on", "hmm actually the 2000s",
+    "solo de los 2000": keep only these; years alone narrow too."""
+    if not c.has:
+        return None
+    words = c.words
+    only = find(words, _ONLY)
+    years = [m for m in c.matches("years", negated=False)]
+    found, unknown = names_in(c.reading, c.vocab, negated=False)
+    if not only and (not years or any(found.values()) or c.matches("feature", "activity", "popularity")):
+        return None
+    acts: list[dict[str, Any]] = []
+    q = c.reading.query
+    clash = [u for u in q.unsupported if u.startswith(("conflicting years", "an empty year range"))]
+    if clash:
+        return Plan.ask(f"Those years contradict each other ({clash[0]}); which do you want? Nothing changed.")
+    if years and q.years is not None:
+        acts.append(call("narrow", year_start=q.years.start, year_end=q.years.end))
+    if any(found.values()):
+        if acts:
+            acts[0]["args"].update(_nonempty(found))
+        else:
+            acts.append(call("narrow", **_nonempty(found)))
+    unknown = [w for w in unknown if w not in ("old", "new", "ones", "later", "earlier", "stuff")]
+    if unknown and not acts:
+        return Plan.ask(f"Only what? I don't know \"{' '.join(unknown)}\" as an artist, genre, mood or years in the catalog.")
+    return Plan(acts) if acts else None
+
+
+def rule_widen(c: Clause) -> Plan | None:
+    """ "also some rock", "add some Drake", "throw in some latin"; a genre the catalog lacks gets a clear answer."""
+    if not c.has or not find(c.words, _ALSO):
+        return None
+    other = c.matches("other_genre", negated=False)
+    found, unknown = names_in(c.reading, c.vocab, negated=False)
+    if other and not any(found.values()):
+        said = " ".join(t.orig for t in c.reading.tokens[other[0].start : other[0].end])
+        return Plan.ask(f"This catalog has no {said}: its genres are {', '.join(sorted(c.vocab.genres))}. "
+                        f"Try \"add some {sorted(c.vocab.genres)[0]}\". Nothing changed.")  # fmt: skip
+    if not any(found.values()):
+        if unknown:
+            return Plan.ask(f"Add what? I don't know \"{' '.join(unknown)}\" as an artist, genre or mood in the catalog.")
+        return None
+    return Plan([call("widen", **_nonempty(found))])
+
+
+def rule_track_reference(c: Clause) -> Plan | None:
+    """A bare "track 5": out of range is refused, in range asks what to do with it."""
+    if not c.has:
+        return None
+    for i, w in enumerate(c.words):
+        if _is_track_noun(w) and w != "no" and i + 1 < len(c.words) and c.words[i + 1].lstrip("#").isdigit():
+            k = int(c.words[i + 1].lstrip("#")[:12])
+            if not 1 <= k <= c.n:
+                return Plan.ask(f"There is no track {k}: the playlist has {c.n} tracks (1-{c.n}). Nothing changed.")
+            return Plan.ask(f"What should I do with track {k}? You can say \"drop track {k}\", \"replace track {k}\", "
+                            f"\"why track {k}?\" or \"I love track {k}\".")  # fmt: skip
+    return None
+
+
+def rule_new_request(c: Clause) -> Plan | None:
+    """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
+    q = c.reading.query
+    named = c.matches(*_CONTENT_KINDS, "feature", "length", "duration")
+    if named or len(_content(c.words)) >= 2 or (not c.has and _content(c.words)):
+        if q.is_empty() and not c.matches("other_genre") and len(_content(c.words)) < (2 if c.has else 1):
+            return None
+        return Plan([call("new_playlist", text=c.raw.strip())])
+    return None
+
+
+Rule = Callable[[Clause], "Plan | None"]
+# The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
+# direction, exclusions, narrowing and widening, and a new request last.
+RULES: tuple[Rule, ...] = (
+    rule_undo, rule_start_over, rule_export, rule_greeting, rule_block, rule_explain, rule_love, rule_skip,
+    rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_exclude, rule_narrow,
+    rule_widen, rule_track_reference, rule_new_request,
+)  # fmt: skip
+
+
+def read_clause(c: Clause) -> Plan:
+    """The first rule's answer for one clause, or a question."""
+    for rule in RULES:
+        plan = rule(c)
+        if plan is not None:
+            return plan
+    if c.has:
+        return Plan.ask(f"I'm not sure what to change. You can say things like {EXAMPLES}.")
+    return Plan.ask(f"Tell me a bit more about what you'd like to hear, for example {EXAMPLES}.")
+
+
+# ----- several asks in one message -------------------------------------------------------------------------
+_STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS + V.ONLY_WORDS + V.BLOCK_PHRASES
+                  + V.UNDO_PHRASES + V.SHORTER_PHRASES + V.LONGER_PHRASES + V.ALSO_WORDS
+                  + ("make", "no", "not", "without", "sin", "nothing", "never", "except", "minus", "why", "explain",
+                     "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
+                     "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another", "export"))  # fmt: skip
+_DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
+_SKIP_AFTER_JOINER = frozenset({"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"})
+
+
+def split_clauses(text: str) -> list[str]:
+    """The asks of one message: split at a joiner ("and", "but", ",", "then", "y") that a new ask follows."""
+    toks = V.tokenize(text)
+    words = [t.text for t in toks]
+    cuts: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
+            j = i + 1
+            while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
+                j += 1
+            if j < len(words) and (_starts(words, j)) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
+                cuts.append((i, j))
+                i = j
+                continue
+        i += 1
+    if not cuts:
+        return [text]
+    out, prev = [], 0
+    for a, b in cuts + [(len(toks), len(toks))]:
+        if prev < a:
+            out.append(text[toks[prev].start : toks[a - 1].end])
+        prev = b
+    return [c for c in out if c.strip()]
+
+
+def _starts(words: list[str], j: int) -> bool:
+    hit = find(words[j : j + 4], _STARTERS)
+    if hit and hit[0] == 0:
+        return True
+    return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
 def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None) -> Plan:
@@ -278,241 +842,21 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    if not re.search(r"[A-Za-z0-9À-ɏ]", raw):
+    if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    t = fold(raw).strip()
-    t = re.sub(r"\s+", " ", t)
-    has = bool(playlist)
-    titles = [p["title"] for p in playlist]
-    artists = [p["artist"] for p in playlist]
-
-    def need_playlist() -> Plan:
-        return Plan.ask("There is no playlist yet. Tell me what you'd like to hear first, for example \"upbeat 80s rock\".")
-
-    # --- whole-thread commands -------------------------------------------------------------
-    if re.fullmatch(r"(undo|undo that|go back|back|revert( that)?|previous( one| playlist| version)?|"
-                    r"(go )?back to the (previous|last) (one|playlist|version)|that was better|put it back)[.! ]*", t):
-        return Plan([call("undo")])
-    m = re.match(r"^(start over|start again|reset|clear( it| everything)?|from scratch|new playlist)\b[ ,.:!-]*(with |:)?(.*)$", t)
-    if m:
-        rest = m.group(4).strip()
-        acts = [call("start_over")]
-        if len(re.findall(r"\w+", rest)) >= 1:
-            acts.append(call("new_playlist", text=raw[len(raw) - len(rest):] if rest else rest))
-        return Plan(acts)
-    if re.search(r"\b(export|download|save)\b", t) and not re.search(r"\bsave (it )?for later\b", t):
-        fmt = next((f for f in ("xspf", "jspf", "csv", "json", "m3u") if f in t), "m3u")
-        return Plan([call("export", fmt=fmt)]) if has else need_playlist()
-    if re.fullmatch(r"(hi|hello|hey|yo|hiya|help|what can you do\??|\?+|thanks|thank you|ok|okay|cool|nice|great)[.! ]*", t):
-        return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
-
-    # --- long-term memory ------------------------------------------------------------------
-    m = re.search(r"\b(?:never (?:play|again|want)|block|ban|blocklist|i (?:hate|can'?t stand|despise))\s+(?:to hear\s+)?(.+)$", t)
-    if m:
-        span = _strip_filler(m.group(1))
-        pos = positions(m.group(1), titles) if has and re.search(r"\b(track|song|number|#|\d|one)\b", m.group(1)) else None
-        if pos:
-            return _positional("block", pos, len(playlist), positions_key="positions")
-        if re.fullmatch(r"(this|that|it|this one|that one)", span) and focus:
-            return Plan([call("block", positions=[focus])])
-        found, unknown = vocab.terms(span)
-        if unknown or not (found["artists"] or found["genres"] or found["subgenres"]):
-            return Plan.ask(f"Who should I never play? I don't know \"{span}\" as an artist or genre in the catalog.")
-        return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
-    m = re.search(r"\b(i (?:really )?(?:love|like|dig|adore)|love|great pick|keep)\b", t)
-    if m and has and not re.search(r"\b(more|also|add|songs like|tracks like)\b", t):
-        pos = positions(t, titles)
-        if pos is None and re.search(r"\b(this|that|it)\b", t) and focus:
-            pos = [focus]
-        if pos is None and re.search(r"\b(this|the|it|playlist|all)\b", t) and re.search(r"\bplaylist\b|\b(love|like) (it|this)\b", t):
-            return Plan([call("keep_playlist")])
-        if pos:
-            return _positional("feedback", pos, len(playlist), liked=True)
-    if re.search(r"\bskip\b", t) and has:
-        pos = positions(t, titles)
-        if pos is None and re.search(r"\b(this|that|it)\b", t):
-            if not focus:
-                return Plan.ask("Which one should I skip? Say \"skip track 3\".")
-            pos = [focus]
-        if pos:
-            return _positional("feedback", pos, len(playlist), liked=False)
-
-    # --- explain ---------------------------------------------------------------------------
-    if re.search(r"\bwhy\b|\bexplain\b|\bhow come\b", t):
-        if not has:
-            return need_playlist()
-        pos = positions(t, titles)
-        if pos is None and re.search(r"\b(this|that|it)\b", t) and focus:
-            pos = [focus]
-        if pos is None:
-            return Plan.ask(f"Which track do you mean? Say \"why track 4?\" (1-{len(playlist)}).")
-        return _positional("explain", pos, len(playlist))
-
-    # --- moving and replacing ----------------------------------------------------------------
-    m = re.search(r"\bmove\b(.+?)\b(?:to|at)\s+(?:the\s+)?(top|start|beginning|front|end|bottom|position\s*\d+|#?\d+|\w+ place)\b", t)
-    if m and has:
-        pos = positions(m.group(1), titles)
-        dest = m.group(2)
-        to = 1 if dest in ("top", "start", "beginning", "front") else len(playlist) if dest in ("end", "bottom") else None
-        if to is None:
-            dm = re.search(r"\d+", dest)
-            to = int(dm.group(0)) if dm else _ORDINALS.get(dest.split()[0])
-        if not pos or len(pos) != 1 or to is None:
-            return Plan.ask("Which track should move where? Say \"move track 5 to the top\".")
-        if not 1 <= to <= len(playlist):
-            return Plan.ask(f"The playlist has {len(playlist)} tracks, so there is no position {to}.")
-        return _positional("move", pos, len(playlist), to=to)
-    if re.search(r"\b(replace|swap( out)?|change|switch( out)?)\b", t) and has and not _RELATIVE_RE.search(t):
-        pos = positions(t, titles)
-        if pos is None and re.search(r"\b(this|that|it)\b", t) and focus:
-            pos = [focus]
-        if pos:
-            return _positional("replace", pos, len(playlist))
-
-    # --- removal ---------------------------------------------------------------------------
-    rm = re.search(r"\b(remove|drop|delete|cut|lose|ditch|get rid of|take out|kill|kick out|throw out)\b(.*)$", t)
-    if rm:
-        if not has:
-            return need_playlist()
-        rest = rm.group(2)
-        pos = positions(rest, titles)
-        if pos is None and re.search(r"\b(this|that|it)( one)?\b", rest) and focus:
-            pos = [focus]
-        if pos:
-            return _positional("remove", pos, len(playlist))
-        span = _strip_filler(re.sub(r"\b(all|every|the|songs? by|tracks? by|anything by)\b", " ", rest))
-        found, unknown = vocab.terms(span) if span else ({}, [span])
-        if span and not unknown and any(found.values()):
-            return Plan([call("exclude", **_nonempty(found))])
-        return Plan.ask(f"Which tracks should I remove? Say a number (1-{len(playlist)}), \"the last two\", a title or an artist.")
-
-    # --- length ----------------------------------------------------------------------------
-    m = re.search(r"\b(?:an?|one) hour\b|\b(\d+(?:\.\d+)?)\s*(?:hours?|hrs?|h)\b|\b(\d+)\s*(?:minutes?|mins?)\b|\bhalf an hour\b|\bhour and a half\b", t)
-    if m and (has or re.search(r"\b(make it|make the playlist|long|length)\b", t)) and re.search(r"\b(make|it|long|length|playlist|only|just|about|around)\b", t):
-        if "half an hour" in t:
-            minutes = 30.0
-        elif "hour and a half" in t:
-            minutes = 90.0
-        elif m.group(1):
-            minutes = float(m.group(1)) * 60
-        elif m.group(2):
-            minutes = float(m.group(2))
-        else:
-            minutes = 60.0
-        if has:
-            return Plan([call("resize", minutes=minutes)])
-    m = re.search(r"\b(?:make it|only|just|cut it to|trim it to|keep|i want|give me)\s+(?:the\s+)?(?:top\s+)?" + _NUM + r"\s*(?:tracks?|songs?)\b", t)
-    if m and has and not re.search(r"\bmore\b", t):
-        return Plan([call("resize", length=_num(m.group(1)))])
-    m = re.search(r"\bmake it (\d+)\b$", t)
-    if m and has:
-        return Plan([call("resize", length=int(m.group(1)))])
-    if has and re.search(r"\b(shorter|too long|trim it|cut it down|fewer (tracks|songs))\b", t):
-        return Plan([call("resize", factor=0.66 if not _BIT.search(t) else 0.8)])
-    if has and re.search(r"\b(longer|too short|extend it|make it bigger)\b", t):
-        return Plan([call("more", count=max(5, round(len(playlist) * (0.25 if _BIT.search(t) else 0.5))))])
-
-    # --- relative audio changes --------------------------------------------------------------
-    rel = _RELATIVE_RE.findall(t)
-    neg = re.search(r"\bless (upbeat|energetic|energy|intense|danceable|acoustic|fast|happy|sad)\b", t)
-    stripped = _RELATIVE_RE.sub(" ", t)
-    if neg:
-        stripped = stripped.replace(neg.group(0), " ")
-    # Relative only when nothing else is said: "upbeat latin pop from the 2010s" is a new request.
-    only_relative = not [x for x in re.findall(r"[a-z0-9&']+", stripped) if x not in _FILLER]
-    if (rel or neg) and has and only_relative:
-        amount = _amount(t)
-        adj: dict[str, int] = {}
-        for phrase in rel:
-            for feature, direction in RELATIVE[phrase]:
-                adj[feature] = direction
-        if neg:
-            feature, direction = {"happy": ("valence", -1), "sad": ("valence", 1), "fast": ("tempo", -1),
-                                  "danceable": ("danceability", -1), "acoustic": ("acousticness", -1)}.get(
-                neg.group(1), ("energy", -1))  # fmt: skip
-            adj[feature] = direction
-        return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in adj.items()])
-
-    # --- grow ------------------------------------------------------------------------------
-    if has and re.search(r"\b(\d+|" + "|".join(_NUMBERS) + r")\s+more\b|\bmore like (these|this|that|them)\b|\badd (some )?more\b|"
-                         r"\bkeep (it )?going\b|\bgive me more\b|\bmore (songs|tracks) like\b|\banother \d+\b|^more[.!]*$", t):
-        return Plan([call("more", count=_count(t, 10))])
-
-    # --- narrow, exclude, widen --------------------------------------------------------------
-    ranges, rest = years_in(t)
-    only = re.search(r"\b(only|just|nothing but|exclusively|stick to|keep it to)\b", t)
-    excl = re.search(r"\b(?:no more|no|not|without|none of|nothing by|nothing from|less|fewer|stop playing|enough)\b\s+(.+)$", t)
-    also = re.search(r"\b(?:also|add|throw in|mix in|include|plus|some more|more|with)\b\s+(.+)$", t)
-    if has and (only or excl or also or ranges) and not re.search(r"\bplaylist (of|for|with)\b", t):
+    parts = split_clauses(raw) if playlist else [raw]
+    if len(parts) > 1:
         acts: list[dict[str, Any]] = []
-        if ranges and not excl:
-            # Years alone narrow ("from the 90s"); years with other words are a new request.
-            if only or not [x for x in re.findall(r"[a-z0-9&']+", rest) if x not in _FILLER | {"from", "in", "of", "only", "just", "stuff"}]:
-                years = _intersect(ranges)
-                if years is None:
-                    return Plan.ask("Those years contradict each other; which do you want?")
-                acts.append(call("narrow", year_start=years[0], year_end=years[1]))
-        if excl:
-            span = _strip_filler(excl.group(1))
-            found, unknown = vocab.terms(span) if span else ({}, [span])
-            if unknown or not any(found.values()):
-                return Plan.ask(f"I don't know \"{span}\" as an artist, genre or mood in the catalog; who or what should go?")
-            acts.append(call("exclude", **_nonempty(found)))
-        elif only:
-            span = _strip_filler(re.sub(r"^.*?\b(only|just|nothing but|exclusively|stick to|keep it to)\b", " ", rest))
-            span = re.sub(r"\b(from|by|the|songs?|tracks?|music|stuff|in|old|new|ones?)\b", " ", span).strip()
-            span = " ".join(span.split())
-            if span:
-                found, unknown = vocab.terms(span)
-                if unknown and not acts:
-                    return Plan.ask(f"Only what? I don't know \"{span}\" as an artist, genre or mood in the catalog.")
-                if any(found.values()):
-                    acts.append(call("narrow", **_nonempty(found)))
-        elif also and not acts:
-            span = _strip_filler(also.group(1))
-            found, unknown = vocab.terms(span) if span else ({}, [span])
-            if unknown or not any(found.values()):
-                return Plan.ask(f"Add what? I don't know \"{span}\" as an artist, genre or mood in the catalog.")
-            acts.append(call("widen", **_nonempty(found)))
-        if acts:
-            narrows = [a for a in acts if a["name"] == "narrow"]
-            if len(narrows) > 1:  # "only 90s rap": one narrowing, one refill
-                merged = call("narrow", **{k: v for a in narrows for k, v in a["args"].items()})
-                acts = [merged] + [a for a in acts if a["name"] != "narrow"]
+        current: Sequence[dict[str, Any]] = playlist
+        ok = True
+        for part in parts:
+            plan = read_clause(make_clause(part, current, vocab, focus))
+            if plan.question or not plan.actions:
+                ok = False
+                break
+            acts += plan.actions
+            if any(a["name"] == "start_over" for a in plan.actions):
+                current = []  # what follows "scrap that" is a new request
+        if ok:
             return Plan(acts)
-
-    # --- a bare reference to a track: out of range is refused, in range asks what to do --------
-    m = re.search(r"\b(?:track|song|number|no\.?|#)\s*#?(\d+)\b", t)
-    if has and m:
-        k = int(m.group(1))
-        if not 1 <= k <= len(playlist):
-            return Plan.ask(f"There is no track {k}: the playlist has {len(playlist)} tracks (1-{len(playlist)}). Nothing changed.")
-        return Plan.ask(f"What should I do with track {k}? You can say \"drop track {k}\", \"replace track {k}\", "
-                        f"\"why track {k}?\" or \"I love track {k}\".")
-
-    # --- a new request, or a question --------------------------------------------------------
-    words = re.findall(r"[a-z0-9&']+", t)
-    if len(words) >= 2 or vocab.term(t) or ranges:
-        return Plan([call("new_playlist", text=raw.strip())])
-    if has:
-        return Plan.ask(f"I'm not sure what to change. You can say things like {EXAMPLES}.")
-    return Plan.ask(f"Tell me a bit more about what you'd like to hear, for example {EXAMPLES}.")
-
-
-def _nonempty(found: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {k: v for k, v in found.items() if v}
-
-
-def _positional(name: str, pos: list[int], n: int, positions_key: str = "positions", **extra: Any) -> Plan:
-    """A tool call on positions, or a clear refusal when one is out of range."""
-    bad = [p for p in pos if not 1 <= p <= n]
-    if bad:
-        which = ", ".join(str(b) for b in bad)
-        return Plan.ask(f"There is no track {which}: the playlist has {n} tracks (1-{n}). Nothing changed.")
-    if name in ("explain", "move"):
-        if len(pos) != 1 and name == "move":
-            return Plan.ask("Which single track should move? Say \"move track 5 to the top\".")
-        return Plan([call(name, position=pos[0], **extra)] if name == "move" else [call("explain", position=p) for p in pos])
-    if name == "replace":
-        return Plan([call("replace", positions=pos)])
-    return Plan([call(name, **{positions_key: pos}, **extra)])
+    return read_clause(make_clause(raw, playlist, vocab, focus))

@@ -9,20 +9,23 @@ injected through ``Work``/``Deps``, never arguments a model fills in.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.intents import Vocabulary
 from memory.store import UserMemory, UserMemoryStore
+from tools import reasons, vocab
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import item_from, violations
+from tools.refine import item_from, named_artists, violations
 from tools.schema import MAX_LENGTH, Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 log = logging.getLogger(__name__)
 
 FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")
+YEAR_STEP = 20.0  # a relative move in release years counts like one of 1/20 on a 0-1 feature
 
 
 class ToolError(ValueError):
@@ -41,7 +44,10 @@ class Deps:
     vocab: Vocabulary = field(init=False)
 
     def __post_init__(self) -> None:
-        self.vocab = Vocabulary(self.catalog)
+        # The pipeline's offline extractor is the language layer's reader: one set of artist keys in memory.
+        ex = getattr(self.pipeline, "extractor", None)
+        reader = getattr(ex, "fallback", ex)
+        self.vocab = Vocabulary(self.catalog, reader if hasattr(reader, "read") else None)
 
 
 @dataclass
@@ -60,7 +66,9 @@ class Work:
     relative_step: float = 0.12
     tempo_step: float = 12.0
     default_length: int = 20
-
+    max_per_artist: int = 2
+    notes: list[str] = field(default_factory=list)  # what retrieval relaxed while filling this turn
+    removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
     # --- helpers ------------------------------------------------------------------------------
     @property
     def catalog(self) -> Catalog:
@@ -105,16 +113,36 @@ class Work:
     def allowed(self, track: Track, query: PlaylistQuery | None = None) -> bool:
         return self.checker(query)(track)
 
+    def artist_room(self, keep: list[dict[str, Any]], query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
+        """A test that a track's artist is still under the per-artist cap, counting ``keep`` and every track it
+        accepts; artists the request names get room enough to fill the list between them."""
+        named = named_artists(query or self.query)  # the user asked for them: no cap
+        counts: dict[str, int] = {}
+        for p in keep:
+            counts[fold(p["artist"])] = counts.get(fold(p["artist"]), 0) + 1
+
+        def room(track: Track) -> bool:
+            a = fold(track.artist)
+            if a not in named and counts.get(a, 0) >= self.max_per_artist:
+                return False
+            counts[a] = counts.get(a, 0) + 1
+            return True
+
+        return room
+
     def fetch(self, k: int, query: PlaylistQuery | None = None, keep: list[dict] | None = None,
-              good: Callable[[Track], bool] | None = None) -> list[dict[str, Any]]:
-        """Up to ``k`` new tracks for ``query`` that break no constraint (nor ``good``) and repeat no song of ``keep``."""
+              good: Callable[[Track], bool] | None = None, avoid: list[dict] = ()) -> list[dict[str, Any]]:  # fmt: skip
+        """Up to ``k`` new tracks for ``query`` that break no constraint (nor ``good``), repeat no song of ``keep``
+        or ``avoid`` (tracks on their way out) and keep every artist of ``keep`` under the cap; what retrieval
+        relaxed goes to ``notes``."""
         if k <= 0:
             return []
         q = self.effective_query(query)
         ok = self.checker(query)
         keep = self.playlist if keep is None else keep
-        seen_ids = {p["track_id"] for p in keep}
-        seen_songs = {song_key(p["title"], p["artist"]) for p in keep}
+        room = self.artist_room(keep, q)
+        seen_ids = {p["track_id"] for p in [*keep, *avoid]} | self.removed
+        seen_songs = {song_key(p["title"], p["artist"]) for p in [*keep, *avoid]}
         exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
         out: list[dict[str, Any]] = []
         for attempt in range(2):
@@ -122,14 +150,19 @@ class Work:
             if want <= 0:
                 break
             over = (3 if good else 2) + attempt * 3
-            result = self.deps.pipeline.run(q, n=min(MAX_LENGTH, want * over), history=self.memory.history(),
+            # a few more than asked, even for one: the per-artist cap and the checks turn some away
+            n = min(MAX_LENGTH, max(want * over, 10 + 20 * attempt))
+            result = self.deps.pipeline.run(q, n=n, history=self.memory.history(),
                                             exclude_ids=exclude)  # fmt: skip
+            self.notes += [n for n in result.notes if n not in self.notes and not n.startswith("Only ")]
             for item in result.playlist:
                 tr = self.catalog.get(item.track_id)
                 key = song_key(item.title, item.artist)
                 if tr is None or item.track_id in seen_ids or key in seen_songs or not ok(tr):
                     continue
                 if good is not None and not good(tr):
+                    continue
+                if not room(tr):
                     continue
                 out.append(item.model_dump())
                 seen_ids.add(item.track_id)
@@ -141,7 +174,7 @@ class Work:
 
     def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
         items = self.playlist if items is None else items
-        vals = [float(getattr(self.track(p), feature)) for p in items]
+        vals = [v for v in (_value(self.track(p), feature) for p in items) if not math.isnan(v)]
         return sum(vals) / len(vals) if vals else None
 
     def rebuild(self, reason: str) -> None:
@@ -166,11 +199,14 @@ class Work:
         self.pending = {}
         n = len(self.playlist)
 
+        scale = {"tempo": 200.0, "year": YEAR_STEP}
+
         def gain(tr: Track) -> float:
-            return sum(sign * (float(getattr(tr, f)) - cur) / (200.0 if f == "tempo" else 1.0) for f, (sign, cur) in moves.items())
+            total = sum(sign * (_value(tr, f) - cur) / scale.get(f, 1.0) for f, (sign, cur) in moves.items())
+            return -1.0 if math.isnan(total) else total  # a track without a year moves nothing
 
         def good(tr: Track) -> bool:
-            return all(sign * (float(getattr(tr, f)) - cur) >= 0 for f, (sign, cur) in moves.items())
+            return all(sign * (_value(tr, f) - cur) >= 0 for f, (sign, cur) in moves.items())
 
         ok = self.checker()
         kept = [p for p in self.playlist if good(self.track(p)) and ok(self.track(p))]
@@ -181,8 +217,9 @@ class Work:
             words = ", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items())
             raise ToolError(f"I can't find tracks that move {words} and still fit the request; it's as far as it goes.")
         for p in new:
-            p["reason"] = "; ".join(filter(None, [", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items()),
-                                                  p.get("reason", "")]))  # fmt: skip
+            tr = self.track(p)
+            moved = [reasons.moved(tr, f, s, cur) for f, (s, cur) in moves.items()]
+            p["reason"] = "; ".join(filter(None, [", ".join(moved), p.get("reason", "")]))
         kept_ids = {p["track_id"] for p in kept}
         rest = sorted((p for p in self.playlist if p["track_id"] not in kept_ids and ok(self.track(p))),
                       key=lambda p: -gain(self.track(p)))  # fmt: skip
@@ -194,7 +231,7 @@ class Work:
         stay = len({p["track_id"] for p in before} & {p["track_id"] for p in self.playlist})
         parts = []
         for f, (sign, cur) in moves.items():
-            fmt = "{:.0f}" if f == "tempo" else "{:.2f}"
+            fmt = "{:.0f}" if f in ("tempo", "year") else "{:.2f}"
             parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
         return f"{', '.join(parts)} (kept {stay}, replaced {n - stay})"
 
@@ -216,8 +253,11 @@ class NewPlaylist(BaseModel):
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks, if said.")
 
 
+Pos = Annotated[int, Field(ge=1, le=MAX_LENGTH)]
+
+
 class Positions(BaseModel):
-    positions: list[int] = Field(min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist.")
+    positions: list[Pos] = Field(min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist.")
 
 
 class Position(BaseModel):
@@ -235,13 +275,23 @@ class Names(BaseModel):
     moods: list[str] = Field(default_factory=list, description="Moods: chill, happy, sad, energetic, party, focus, ...")
 
 
+class YearSpan(BaseModel):
+    start: int = Field(ge=1900, le=2100, description="First release year left out.")
+    end: int = Field(ge=1900, le=2100, description="Last release year left out.")
+
+
+class Exclude(Names):
+    years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years to leave out ('no 80s').")
+
+
 class Narrow(Names):
     year_start: int | None = Field(default=None, ge=1900, le=2100, description="First release year allowed.")
     year_end: int | None = Field(default=None, ge=1900, le=2100, description="Last release year allowed.")
 
 
 class Adjust(BaseModel):
-    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness"]
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "year"] = Field(
+        description="The audio feature to move, or 'year' for newer/older songs.")
     direction: Literal["up", "down"]
     amount: Literal["bit", "normal", "lot"] = "normal"
 
@@ -253,13 +303,13 @@ class Resize(BaseModel):
 
 
 class More(BaseModel):
-    count: int = Field(default=10, ge=1, le=100, description="How many tracks to add.")
+    count: int = Field(default=10, ge=1, le=MAX_LENGTH, description="How many tracks to add.")
 
 
 class Block(BaseModel):
     artists: list[str] = Field(default_factory=list, description="Artists never to play again for this user.")
     genres: list[str] = Field(default_factory=list, description="Genres or subgenres never to play again.")
-    positions: list[int] = Field(default_factory=list, description="Tracks of the playlist never to play again.")
+    positions: list[Pos] = Field(default_factory=list, max_length=MAX_LENGTH, description="Tracks of the playlist never to play again.")
 
 
 class Feedback(Positions):
@@ -297,14 +347,17 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     q.artists = [t for t in q.artists if fold(t.value) not in blocked]  # "like Drake" from someone who blocked Drake
     w.query = q
     w.playlist = []
-    w.playlist = w.fetch(q.length or (w.default_length if not q.duration_min else MAX_LENGTH), keep=[])
+    words = _words_not_names(w, text, q)  # "my little prince's party": the word, not the artist Prince
+    good = (lambda tr: fold(tr.artist) not in words) if words else None
+    w.playlist = w.fetch(q.length or (w.default_length if not q.duration_min else MAX_LENGTH), keep=[], good=good)
     if q.duration_min and w.playlist:
         w.playlist = _fit_minutes(w.playlist, q.duration_min)
     if not w.playlist:
         raise ToolError(f"Nothing in the catalog fits \"{q.describe()}\" with your blocklist. Try something broader.")
     note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
-    if q.unsupported:  # asked-for things the catalog can't honour: say so rather than ignore them
-        note += ". Note: " + "; ".join(q.unsupported)
+    said = list(q.unsupported) + [n.rstrip(".") for n in w.notes if not n.startswith("Can't honour") and "cold start" not in n]
+    if said:  # asked-for things the catalog can't honour, or had too few of: say so rather than ignore them
+        note += ". Note: " + "; ".join(said)
     return f"new playlist for {q.describe()}{note}"
 
 
@@ -352,6 +405,7 @@ def remove(w: Work, positions: list[int]) -> str:
     pos = w._pos(positions)
     gone = [w.playlist[p - 1] for p in pos]
     w.playlist = [p for i, p in enumerate(w.playlist, 1) if i not in pos]
+    w.removed |= {p["track_id"] for p in gone}
     return "removed " + _titles(gone)
 
 
@@ -360,7 +414,8 @@ def replace(w: Work, positions: list[int]) -> str:
     w._need()
     pos = w._pos(positions)
     gone = [w.playlist[p - 1] for p in pos]
-    new = w.fetch(len(pos), keep=w.playlist)
+    stay = [x for i, x in enumerate(w.playlist, 1) if i not in pos]
+    new = w.fetch(len(pos), keep=stay, avoid=gone)
     if not new:
         raise ToolError("I found nothing new that fits the request to swap in.")
     for p, item in zip(pos, new):
@@ -380,8 +435,10 @@ def move(w: Work, position: int, to: int) -> str:
     return f"moved {_titles([item])} from {p} to {t}"
 
 
-def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
-    """Exclude artists, genres, subgenres or moods from this playlist; offending tracks are replaced."""
+def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
+            years: list[dict[str, int]] = []) -> str:  # noqa: B006
+    """Exclude artists, genres, subgenres, moods or release years ("no 80s") from this playlist; offending
+    tracks are replaced."""
     w._need()
     q = w.query.model_copy(deep=True)
     artists = [_artist(w, a) for a in artists]
@@ -399,15 +456,22 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
     add(q.exclude_genres, genres)
     add(q.exclude_subgenres, subgenres)
     add(q.exclude_moods, moods)
+    spans = [YearRange(start=y["start"], end=y["end"], source="no") for y in years if y["start"] <= y["end"]]
+    q.exclude_years += [y for y in spans if (y.start, y.end) not in {(x.start, x.end) for x in q.exclude_years}]
     gone = {fold(a) for a in artists}
     q.artists = [t for t in q.artists if fold(t.value) not in gone]
     q.genres = [t for t in q.genres if t.value not in genres]
     q.subgenres = [t for t in q.subgenres if t.value not in subgenres]
     q.moods = [t for t in q.moods if t.value not in moods]
+    if q.years is not None and q.years.explicit and any(y.start <= (q.years.start or 0) and (q.years.end or 9999) <= y.end
+                                                        for y in spans):  # fmt: skip
+        raise ToolError(f"The playlist is only {q.years.label()}; leaving that out would leave nothing. "
+                        "Tell me which years instead.")  # fmt: skip
     w.query = q
     before = list(w.playlist)
-    w.rebuild("fits without " + ", ".join(artists + genres + subgenres + moods))
-    return _removed_by(before, w.playlist, artists + genres + subgenres + moods)
+    said = artists + genres + subgenres + moods + [y.label() for y in spans]
+    w.rebuild("fits without " + ", ".join(said))
+    return _removed_by(before, w.playlist, said)
 
 
 def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
@@ -500,9 +564,20 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
     """Shift one audio feature from where the playlist is now ("more upbeat": energy and valence up)."""
     w._need()
     cur = w.mean(feature)
-    assert cur is not None
+    if cur is None:
+        raise ToolError(f"I can't tell the {feature} of these tracks.")
     scale = {"bit": 0.5, "normal": 1.0, "lot": 2.0}[amount]
     sign = 1 if direction == "up" else -1
+    if feature == "year":  # "newer stuff": the years move past where the playlist is, as a preference
+        if (sign > 0 and cur >= getattr(w.deps.vocab.reader, "max_year", 2020) - 0.5) or (sign < 0 and cur <= 1950):
+            raise ToolError(f"The songs are already as {'new' if sign > 0 else 'old'} as the catalog goes.")
+        q = w.query.model_copy(deep=True)
+        edge = round(cur)
+        q.years = YearRange(start=edge, explicit=False, source="newer") if sign > 0 else \
+            YearRange(end=edge, explicit=False, source="older")  # fmt: skip
+        w.query = q
+        w.pending[feature] = (sign, cur)
+        return ""
     if feature == "tempo":
         target = min(210.0, max(50.0, cur + sign * w.tempo_step * scale))
     else:
@@ -542,24 +617,48 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
 
 
 def more(w: Work, count: int = 10) -> str:
-    """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint."""
+    """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
+    exclusions, years, bounds, the per-artist cap and no repeated song."""
     w._need()
-    count = min(count, MAX_LENGTH - len(w.playlist))
-    if count <= 0:
+    room_left = MAX_LENGTH - len(w.playlist)
+    if room_left <= 0:
         raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
+    capped = f" (a playlist holds at most {MAX_LENGTH} tracks)" if count > room_left else ""
+    count = min(count, room_left)
+    new, how = _more_tracks(w, count)
+    lifted = ""
+    if not new:  # every track that fits is by an artist the playlist already holds enough of: say so, then add
+        cap, w.max_per_artist = w.max_per_artist, MAX_LENGTH
+        new, how = _more_tracks(w, count)
+        w.max_per_artist = cap
+        lifted = f"; only artists already in it have more that fit, so they pass {cap} tracks each" if new else ""
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
+    said = "".join(f"; {n}" for n in dict.fromkeys(w.notes) if n.startswith("no more tracks by"))
+    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
+
+
+def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
+    """Up to ``count`` tracks to add (continuation first, then search) and which way they came."""
     new: list[dict[str, Any]] = []
     how = "search"
     if w.deps.continuer is not None:
         try:
-            ids = _continue(w, count * 3)
-            seen_ids = {p["track_id"] for p in w.playlist}
+            res = _continue(w, min(count * 2, count + 20))  # a few spare for the checks; beam steps cost time
+            seen_ids = {p["track_id"] for p in w.playlist} | w.removed
             seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
             ok = w.checker()
-            for tid in ids:
+            room = w.artist_room(w.playlist)
+            q = w.effective_query()
+            for tid, score in zip(res.track_ids, res.scores):
                 tr = w.catalog.get(tid)
-                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr):
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr) or not room(tr):
                     continue
-                new.append(item_from(tr, reason="continues the playlist (VAE)").model_dump())
+                reason = reasons.for_track(tr, q, channel="continuation", seeds=w.playlist)
+                new.append(item_from(tr, reason=reason, score=score).model_dump())
                 seen_ids.add(tid)
                 seen_songs.add(tr.song_key)
                 if len(new) >= count:
@@ -569,12 +668,14 @@ def more(w: Work, count: int = 10) -> str:
             log.exception("continuation failed; falling back to search")
     if len(new) < count:
         new += w.fetch(count - len(new), keep=w.playlist + new)
-    if not new:
-        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
-    w.playlist = w.playlist + new
-    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
-    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
-    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}"
+    named = [t for t in w.query.artists if t.explicit]
+    if len(new) < count and named:  # the artists asked for ran out: similar tracks fill the rest, and the reply says so
+        loose = w.query.model_copy(update={"artists": [t.model_copy(update={"explicit": False}) for t in w.query.artists]})
+        extra = w.fetch(count - len(new), query=loose, keep=w.playlist + new)
+        if extra:
+            new += extra
+            w.notes.append(f"no more tracks by {', '.join(t.value for t in named)} fit, so similar ones fill the rest")
+    return new, how
 
 
 def explain(w: Work, position: int) -> str:
@@ -583,12 +684,13 @@ def explain(w: Work, position: int) -> str:
     (p,) = w._pos([position])
     item = w.playlist[p - 1]
     tr = w.track(item)
-    bits = [item.get("reason") or "it fits the request"]
-    for b in w.query.features:
-        v = float(getattr(tr, b.feature))
-        bits.append(f"{b.feature} {v:.0f}" if b.feature == "tempo" else f"{b.feature} {v:.2f}")
-    if not w.query.features:
-        bits.append(f"energy {tr.energy:.2f}, valence {tr.valence:.2f}, {tr.tempo:.0f} BPM")
+    reason = item.get("reason") or reasons.for_track(tr, w.query)
+    bits = [reason]
+    sound_said = reasons.sound(tr) in reason  # energy and tempo are in the reason already
+    for f in dict.fromkeys([b.feature for b in w.query.features] + ["energy", "valence", "danceability"]):
+        if not (sound_said and f in ("energy", "tempo")):
+            v = float(getattr(tr, f))
+            bits.append(f"{v:.0f} BPM" if f == "tempo" else f"{f} {v:.2f}")
     if tr.genres:
         bits.append("/".join(tr.genres))
     if tr.moods:
@@ -635,7 +737,7 @@ def feedback(w: Work, positions: list[int], liked: bool) -> str:
         w.focus = pos[-1]
         return f"noted that you love {_titles(items)}; it shapes your next playlists"
     w.memory = w.deps.memory.update(w.user_id, skipped=ids)
-    new = w.fetch(len(pos), keep=w.playlist)
+    new = w.fetch(len(pos), keep=[x for i, x in enumerate(w.playlist, 1) if i not in pos], avoid=items)
     for p, item in zip(sorted(pos, reverse=True), [None] * len(pos)):
         w.playlist.pop(p - 1)
     for p, item in zip(pos, new):
@@ -661,7 +763,7 @@ def export(w: Work, fmt: str = "m3u") -> str:
 TOOLS: dict[str, tuple[Callable[..., str], type[BaseModel]]] = {
     "new_playlist": (new_playlist, NewPlaylist), "extract_tags": (extract_tags, Text), "search": (search, Search),
     "personalize": (personalize, Empty), "refine": (refine, Empty), "remove": (remove, Positions),
-    "replace": (replace, Positions), "move": (move, Move), "exclude": (exclude, Names), "narrow": (narrow, Narrow),
+    "replace": (replace, Positions), "move": (move, Move), "exclude": (exclude, Exclude), "narrow": (narrow, Narrow),
     "widen": (widen, Names), "adjust": (adjust, Adjust), "resize": (resize, Resize), "more": (more, More),
     "explain": (explain, Position), "undo": (undo, Empty), "start_over": (start_over, Empty), "block": (block, Block),
     "feedback": (feedback, Feedback), "keep_playlist": (keep_playlist, Empty), "export": (export, Export),
@@ -669,15 +771,55 @@ TOOLS: dict[str, tuple[Callable[..., str], type[BaseModel]]] = {
 
 
 def validate(action: dict[str, Any]) -> dict[str, Any]:
-    """A planned call with its arguments checked against the tool's model; raises ValueError on junk."""
+    """A planned call from either brain, its counts bounded and its arguments checked against the tool's model;
+    raises ValueError on junk. What was capped is said in the call's ``note`` ("add 99999 more" adds at most 200)."""
     name = action.get("name")
     if name not in TOOLS:
         raise ValueError(f"unknown tool {name!r}")
     args = action.get("args") or {}
     if not isinstance(args, dict):
         raise ValueError(f"arguments of {name} are not an object")
-    parsed = TOOLS[name][1].model_validate(args)
-    return {"name": name, "args": parsed.model_dump()}
+    model = TOOLS[name][1]
+    args, capped = _bounded(model, args)
+    parsed = model.model_validate(args)
+    out: dict[str, Any] = {"name": name, "args": parsed.model_dump()}
+    note = "; ".join(filter(None, [str(action.get("note") or "")[:300], *capped]))
+    if note:
+        out["note"] = note
+    return out
+
+
+_COUNT_WORDS = {"count": "tracks to add", "length": "tracks", "minutes": "minutes", "factor": "times the length",
+                "limit": "results"}  # fmt: skip
+
+
+def _bounded(model: type[BaseModel], args: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``args`` with numbers past a field's bounds clamped to them (said in the notes), so a huge count never
+    allocates, fails or reaches storage; lists longer than allowed are cut."""
+    out = dict(args)
+    notes: list[str] = []
+    for name, info in model.model_fields.items():
+        v = out.get(name)
+        lo = next((x for m in info.metadata for x in (getattr(m, "ge", None), getattr(m, "gt", None)) if x is not None), None)
+        hi = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and name in _COUNT_WORDS:
+            if hi is not None and v > hi:
+                notes.append(f"{_short(v)} {_COUNT_WORDS[name]} is more than I do at once, so {hi:g}")
+                out[name] = type(v)(hi) if isinstance(v, int) else float(hi)
+            elif lo is not None and v < lo and name != "factor":
+                out[name] = lo if isinstance(v, int) else float(lo)
+        elif isinstance(v, list):
+            limit = next((m.max_length for m in info.metadata if getattr(m, "max_length", None)), None)
+            if limit and len(v) > limit:
+                out[name] = v[:limit]
+            if v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+                out[name] = list(dict.fromkeys(out[name]))  # "drop 3, 3 and 3" is one track
+    return out, notes
+
+
+def _short(v: float) -> str:
+    s = f"{v:g}" if isinstance(v, float) else str(v)
+    return s if len(s) <= 12 else s[:6] + "…" + f" ({len(s)} digits)"
 
 
 def run_tool(w: Work, action: dict[str, Any]) -> str:
@@ -746,8 +888,36 @@ def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, 
     return out
 
 
-def _continue(w: Work, k: int) -> list[str]:
-    """Track ids from the continuation VAE, with the user's taste as its history."""
-    res = w.deps.continuer.continue_playlist([p["track_id"] for p in w.playlist], k, history=w.memory.history(),
-                                             constraints=w.effective_query())  # fmt: skip
-    return list(res.track_ids)
+def _continue(w: Work, k: int) -> Any:
+    """The continuation VAE's next tracks, with the user's taste as its history and the playlist's rules
+    (constraints, the per-artist cap except for artists the request names) as masks."""
+    q = w.effective_query()
+    return w.deps.continuer.continue_playlist([p["track_id"] for p in w.playlist], k, history=w.memory.history(),
+                                              constraints=q, max_per_artist=w.max_per_artist,
+                                              uncapped=named_artists(q))  # fmt: skip
+
+
+def _words_not_names(w: Work, text: str, q: PlaylistQuery) -> set[str]:
+    """Folded artists whose name is a word or phrase of the request that was not read as a name: their tracks
+    would come only from the word's similarity ("music for my little prince's party" is not Prince)."""
+    keys = getattr(w.deps.vocab.reader, "artist_keys", {})
+    words = []
+    for t in vocab.tokenize(text[:500]):
+        base = fold(t.orig).replace("’", "'")
+        words.append(base[:-2] if base.endswith("'s") else t.text)  # "prince's" -> "prince"
+    asked = {fold(t.value) for t in q.artists + q.exclude_artists}
+    out: set[str] = set()
+    for i in range(len(words)):
+        for k in (1, 2, 3):
+            hit = keys.get(tuple(words[i : i + k])) if i + k <= len(words) else None
+            if hit and fold(hit[0]) not in asked:
+                out.add(fold(hit[0]))
+    return out
+
+
+def _value(track: Track, feature: str) -> float:
+    """A track's value of a feature (or its year); NaN when unknown."""
+    v = getattr(track, feature)
+    if v is None or (feature == "year" and not v):
+        return float("nan")
+    return float(v)

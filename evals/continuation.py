@@ -10,6 +10,8 @@ least ``n + 5`` distinct tracks, the first ``n`` (n = 5, 10, 25) are the seed an
 truth; every system ranks the catalog (seed tracks removed) and the first 500 are scored.
 Baseline hyper-parameters are tuned on a validation tenth of the training playlists (n = 10) and
 then refit on all training playlists; the VAE early-stops on the same validation playlists.
+``playgenie_vae_capped`` is the VAE as the product adds tracks: the same scores, no song twice and at
+most ``max_per_artist`` tracks per artist, the seed's own tracks counted.
 
 Metrics (binary relevance, truth = the held-out rest, averaged over test playlists):
 - ``r_precision``: hits among the first R = |truth| recommendations, over R (RecSys Challenge 2018,
@@ -158,6 +160,10 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         systems[name] = lambda pre, m=res.model: score_prefixes(m, pre)
 
     train_variant("playgenie_vae")
+    # The VAE as the product runs it: the same scores, no song twice and the per-artist cap (the seed counted).
+    artist_code, song_code = _codes(catalog)
+    systems["playgenie_vae_capped"] = lambda pre, base=systems["playgenie_vae"]: capped_scores(
+        base(pre), pre, artist_code, song_code, settings.max_per_artist)
 
     # ---- baselines, tuned on validation playlists then refit ---------------------------------
     fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
@@ -355,6 +361,29 @@ def history_table(report: dict, meta: dict) -> str:
                                           for k in HISTORY_METRICS)) if g else ""  # fmt: skip
                 lines.append(f"{name:<28}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
     return "\n".join(lines)
+
+
+def _codes(catalog: "Catalog") -> tuple[np.ndarray, np.ndarray]:
+    """(V,) artist and song codes of the catalog's rows (folded artist; one code for all versions of a song)."""
+    from tools.catalog import fold
+
+    artists: dict[str, int] = {}
+    songs: dict[str, int] = {}
+    a = np.array([artists.setdefault(fold(t.artist), len(artists)) for t in catalog.tracks], dtype=np.int64)
+    s = np.array([songs.setdefault(t.song_key, len(songs)) for t in catalog.tracks], dtype=np.int64)
+    return a, s
+
+
+def capped_scores(scores: np.ndarray, prefixes: Sequence[np.ndarray], artist_code: np.ndarray, song_code: np.ndarray,
+                  cap: int) -> np.ndarray:  # fmt: skip
+    """Score rows whose top ``TOP`` is each playlist's capped continuation (``capped_order``), the rest -inf."""
+    from tools.continuation.generate import capped_order
+
+    out = np.full(scores.shape, -np.inf, dtype=np.float64)
+    for row, base, seed in zip(out, scores, prefixes):
+        order = capped_order(base, seed, artist_code, song_code, cap, TOP)
+        row[order] = np.arange(len(order), 0, -1, dtype=np.float64)
+    return out
 
 
 def table(report: dict, meta: dict | None = None) -> str:

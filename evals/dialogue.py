@@ -3,8 +3,9 @@
 Usage:
     playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME]
 
-Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "turns": [{"say", "thread"?,
-"checks": [...]}]}``. A turn runs through :class:`agent.service.ChatService` (offline brain,
+Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
+"checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
+the parser; "as_typed" were written the way people type, before the parser was changed to read them). A turn runs through :class:`agent.service.ChatService` (offline brain,
 SQLite checkpointer in a scratch folder, the product pipeline). Checks read the returned playlist:
 
     nonempty | no_duplicates | unchanged | same_length
@@ -15,7 +16,16 @@ SQLite checkpointer in a scratch folder, the product pipeline). Checks read the 
     {"removed": [positions]} {"replaced": [positions]}        exactly those tracks gone / swapped (-1 = last)
     empty | {"minutes": [lo, hi]}                              no playlist / total listening time
     {"moved": [from, to]} {"same_as_turn": k}                 playlist equals the one after turn k
-    {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N
+    {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N (-1 = last)
+    {"max_per_artist": N} {"some_artist": X}                   no artist more than N times / X is in it
+    {"no_years": [lo, hi]}                                     no track released in the range
+    {"share": {"genre"|"mood"|"artist"|"years": v, "min"|"max": x}}   share of tracks with it
+    {"mean_min": [f, v]} {"mean_max": [f, v]} {"all_feature": [f, lo, hi]}   audio features
+    {"max_length": N} {"length_between": [lo, hi]} {"length_change": N}      sizes
+    {"grew_between": [lo, hi]} {"shrank": [lo, hi]}           tracks added (old kept) / taken away
+    {"gone": [positions]} {"first_is": k}                     those tracks left / track k now opens it
+    {"reply_any": [texts]} {"reply_lacks": "text"} {"reply_year": N}   the reply's words; track N's year
+    {"distinct_reasons": x} {"reasons_lack": "text"}          per-track reasons vary / never say it
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -60,13 +70,34 @@ def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
 
 
 def _mean(items: list[Any], feature: str) -> float:
-    return statistics.fmean(float(getattr(p, feature)) for p in items) if items else 0.0
+    vals = [float(v) for v in (getattr(p, feature) for p in items) if v is not None]
+    return statistics.fmean(vals) if vals else 0.0
+
+
+def _has(p: Any, kind: str, value: Any, catalog: Any) -> bool:
+    """Whether track ``p`` has ``value`` of ``kind`` (genre or subgenre, mood, artist, years [lo, hi])."""
+    tr = catalog[p.track_id]
+    if kind == "genre":
+        return value in tr.genres + tr.subgenres
+    if kind == "mood":
+        return value in tr.moods
+    if kind == "artist":
+        return fold(tr.artist) == fold(value)
+    lo, hi = value
+    return tr.year is not None and (lo is None or tr.year >= lo) and (hi is None or tr.year <= hi)
+
+
+def _at(k: int, n: int) -> int:
+    """A 1-based position, -1 being the last of ``n``."""
+    return k if k > 0 else n + k + 1
 
 
 KNOWN_CHECKS = {
     "nonempty", "no_duplicates", "unchanged", "same_length", "length", "min_length", "grew", "no_artist", "no_genre",
     "all_genre", "some_genre", "years", "rise", "fall", "removed", "replaced", "moved", "same_as_turn", "reply_has",
-    "reply_title", "empty", "minutes",
+    "reply_title", "empty", "minutes", "max_per_artist", "some_artist", "no_years", "share", "mean_min", "mean_max",
+    "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
+    "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack",
 }  # fmt: skip
 
 
@@ -128,7 +159,7 @@ def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: lis
         expect = [p.track_id for p in before if p.track_id not in gone]
         return None if ids == expect else f"expected exactly tracks {arg} removed"
     if name == "moved":
-        src, dst = arg
+        src, dst = (_at(k, len(before)) for k in arg)
         expect = [p.track_id for p in before]
         expect.insert(dst - 1, expect.pop(src - 1))
         return None if ids == expect else f"track {src} is not at {dst} with the rest in order"
@@ -138,8 +169,72 @@ def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: lis
     if name == "reply_has":
         return None if fold(arg) in fold(reply) else f"reply lacks {arg!r}"
     if name == "reply_title":
-        title = before[arg - 1].title if before else ""
+        title = before[_at(arg, len(before)) - 1].title if before else ""
         return None if title and fold(title) in fold(reply) else f"reply does not name track {arg}"
+    if name == "max_per_artist":
+        counts: dict[str, int] = {}
+        for p in after:
+            counts[fold(p.artist)] = counts.get(fold(p.artist), 0) + 1
+        worst = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+        return None if worst[1] <= arg else f"{worst[1]} tracks by {worst[0]}"
+    if name == "some_artist":
+        return None if any(fold(p.artist) == fold(arg) for p in after) else f"no track by {arg}"
+    if name == "no_years":
+        lo, hi = arg
+        bad = [p.year for p in after if p.year is not None and (lo is None or p.year >= lo) and (hi is None or p.year <= hi)]
+        return None if after and not bad else f"{len(bad)} track(s) from {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+    if name == "share":
+        kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
+        share = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
+        if "min" in arg and not (after and share >= arg["min"]):
+            return f"{share:.0%} {kind} {arg[kind]}, expected at least {arg['min']:.0%}"
+        if "max" in arg and share > arg["max"]:
+            return f"{share:.0%} {kind} {arg[kind]}, expected at most {arg['max']:.0%}"
+        return None
+    if name in ("mean_min", "mean_max"):
+        f, v = arg
+        m = _mean(after, f)
+        ok = after and (m >= v if name == "mean_min" else m <= v)
+        return None if ok else f"mean {f} {m:.3f}, expected {'>=' if name == 'mean_min' else '<='} {v}"
+    if name == "all_feature":
+        f, lo, hi = arg
+        bad = [round(float(getattr(p, f)), 2) for p in after if (lo is not None and getattr(p, f) < lo) or (hi is not None and getattr(p, f) > hi)]
+        return None if after and not bad else f"{f} outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+    if name == "max_length":
+        return None if len(after) <= arg else f"length {len(after)} > {arg}"
+    if name == "length_between":
+        return None if arg[0] <= len(after) <= arg[1] else f"length {len(after)}, expected {arg[0]}-{arg[1]}"
+    if name == "length_change":
+        return None if len(after) - len(before) == arg else f"length {len(before)} -> {len(after)}, expected {arg:+d}"
+    if name == "grew_between":
+        old = [p.track_id for p in before]
+        n_new = len(after) - len(before)
+        ok = arg[0] <= n_new <= arg[1] and ids[: len(old)] == old and len(set(ids)) == len(ids)
+        return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg[0]}..{arg[1]}, old tracks kept)"
+    if name == "shrank":
+        n_gone = len(before) - len(after)
+        ok = arg[0] <= n_gone <= arg[1] and set(ids) <= {p.track_id for p in before}
+        return None if ok else f"length {len(before)} -> {len(after)} (expected -{arg[0]}..{arg[1]}, nothing new)"
+    if name == "gone":
+        left = [k for k in arg if before and before[_at(k, len(before)) - 1].track_id in ids]
+        return None if before and not left else f"track(s) {left} still there"
+    if name == "first_is":
+        ok = before and after and after[0].track_id == before[_at(arg, len(before)) - 1].track_id
+        return None if ok else f"track {arg} does not open the playlist"
+    if name == "reply_any":
+        return None if any(fold(a) in fold(reply) for a in arg) else f"reply names none of {arg}"
+    if name == "reply_lacks":
+        return None if fold(arg) not in fold(reply) else f"reply says {arg!r}"
+    if name == "reply_year":
+        year = before[_at(arg, len(before)) - 1].year if before else None
+        return None if year and str(year) in reply else f"reply does not give track {arg}'s year ({year})"
+    if name == "distinct_reasons":
+        reasons = [p.reason for p in after]
+        share = len(set(reasons)) / len(reasons) if reasons else 0.0
+        return None if share >= arg else f"{len(set(reasons))} distinct reasons over {len(reasons)} tracks"
+    if name == "reasons_lack":
+        bad = [p.reason for p in after if fold(arg) in fold(p.reason or "")]
+        return None if not bad else f"{len(bad)} reason(s) say {arg!r}: {bad[0][:80]!r}"
     return f"unknown check {name!r}"
 
 
@@ -150,7 +245,9 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
     failures: list[dict[str, Any]] = []
     latencies: list[float] = []
     run = uuid.uuid4().hex[:8]  # fresh users and threads: earlier runs' memory never leaks in
+    by_set: dict[str, list[int]] = {}  # a dialogue's "set" (default "scripted") -> [passed, checks]
     for d in dialogues:
+        tally = by_set.setdefault(d.get("set", "scripted"), [0, 0])
         user = f"{d['name']}-{run}"
         threads: dict[str, list[Any]] = {}
         turns: list[list[Any]] = []
@@ -166,9 +263,11 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
             turns.append(r.playlist)
             for spec in turn.get("checks", []):
                 total += 1
+                tally[1] += 1
                 problem = check(spec, r.playlist, before, r.reply, turns, catalog)
                 if problem is None:
                     passed += 1
+                    tally[0] += 1
                 else:
                     failures.append({"dialogue": d["name"], "turn": i, "say": turn["say"], "check": spec, "problem": problem,
                                      "reply": r.reply.split("\n\nYour playlist")[0][:300]})  # fmt: skip
@@ -176,6 +275,7 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
     return {
         "dialogues": len(dialogues), "turns": len(latencies), "checks": total, "passed": passed,
         "share": round(passed / total, 4) if total else 0.0,
+        "sets": {k: {"checks": t, "passed": p, "share": round(p / t, 4) if t else 0.0} for k, (p, t) in by_set.items()},
         "turn_ms_p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
         "turn_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1) if latencies else None,
         "failures": failures,
@@ -208,6 +308,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(f"{report['passed']}/{report['checks']} checks pass ({report['share']:.1%}) over "
               f"{report['dialogues']} dialogues, {report['turns']} turns; turn p50 {report['turn_ms_p50']} ms, "
               f"p95 {report['turn_ms_p95']} ms")  # fmt: skip
+        for k, v in report["sets"].items():
+            print(f"  {k}: {v['passed']}/{v['checks']} ({v['share']:.1%})")
         for f in report["failures"]:
             print(f"  FAIL {f['dialogue']} turn {f['turn']} {f['say']!r}: {f['check']} -> {f['problem']}")
     return 0

@@ -68,3 +68,24 @@ def test_every_dialogue_passes_on_the_real_catalog(real_settings):
     svc = ChatService(real_settings, pipeline=Pipeline.load(real_settings), checkpointer=MemorySaver(), store=InMemoryStore())
     report = run_dialogues(svc, load_dialogues())
     assert report["share"] == 1.0, json.dumps(report["failures"], indent=1)
+
+
+def test_the_as_typed_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
+    from tools.refine import item_from
+
+    drake = [item_from(t, reason=f"r{i}") for i, t in enumerate(t for t in tiny_catalog.tracks if t.artist == "Drake")][:3]
+    nas = [item_from(t, reason="same") for t in tiny_catalog.tracks if t.artist == "Nas"][:2]
+    mix = drake + nas
+    assert check({"max_per_artist": 3}, mix, mix, "", [], tiny_catalog) is None
+    assert check({"max_per_artist": 2}, mix, mix, "", [], tiny_catalog) is not None
+    assert check({"no_years": [1990, 1999]}, drake, drake, "", [], tiny_catalog) is None
+    assert check({"no_years": [1990, 1999]}, mix, mix, "", [], tiny_catalog) is not None
+    assert check({"share": {"artist": "Drake", "min": 0.6}}, mix, mix, "", [], tiny_catalog) is None
+    assert check({"share": {"artist": "Drake", "max": 0.5}}, mix, mix, "", [], tiny_catalog) is not None
+    assert check({"gone": [1]}, mix[1:], mix, "", [], tiny_catalog) is None
+    assert check({"gone": [1]}, mix, mix, "", [], tiny_catalog) is not None
+    assert check({"first_is": 4}, [mix[3]] + mix[:3] + mix[4:], mix, "", [], tiny_catalog) is None
+    assert check({"distinct_reasons": 0.8}, mix, mix, "", [], tiny_catalog) is None  # 4 distinct of 5
+    assert check({"distinct_reasons": 0.9}, mix, mix, "", [], tiny_catalog) is not None
+    assert check({"reply_year": 1}, mix, mix, f"it is from {mix[0].year}", [], tiny_catalog) is None
+    assert check({"reasons_lack": "same"}, mix, mix, "", [], tiny_catalog) is not None

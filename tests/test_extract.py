@@ -124,13 +124,21 @@ def test_length_as_listening_time(ex, text, minutes):
     assert q.duration_min == minutes and q.length is None
 
 
-@pytest.mark.parametrize("text,explicit", [("Reggaeton 2020", False), ("Hits 2020", False), ("2019 pop hits", False),
-                                           ("songs from 2015", True), ("pop in 2016", True), ("2015-2018", True),
-                                           ("after 2010", True)])  # fmt: skip
-def test_a_bare_year_in_a_title_is_a_preference_a_cued_one_a_filter(ex, text, explicit):
-    # "Reggaeton 2020" is a title: tracks of 2019 belong in it, so the year must not filter them out.
+@pytest.mark.parametrize("text,confidence", [("Reggaeton 2018", 0.7), ("Hits 2019", 0.7), ("2016 pop hits", 0.7),
+                                             ("songs from 2015", 1.0), ("pop in 2016", 1.0), ("2015-2018", 1.0),
+                                             ("after 2010", 1.0), ("2017 or later", 1.0)])  # fmt: skip
+def test_a_year_people_write_is_honoured_a_bare_one_less_surely(ex, text, confidence):
+    # "2016 summer hits" means songs of 2016: a filter that retrieval widens (and says so) when too few fit
     q = ex.extract(text)
-    assert q.years is not None and q.years.explicit is explicit
+    assert q.years is not None and q.years.explicit and q.years.confidence == confidence
+
+
+def test_a_bare_year_at_the_catalogs_end_is_a_preference(ex):
+    # the data ends in its last year: "Reggaeton <that year>" holds the songs of the season, many from the year before
+    last = ex.max_year
+    q = ex.extract(f"Reggaeton {last}")
+    assert (q.years.start, q.years.end) == (last, last) and not q.years.explicit
+    assert ex.extract(f"songs from {last}").years.explicit
 
 
 @pytest.mark.parametrize("text,genre,sub", [("Alternative Hip Hop", "rap", None), ("alt rap", "rap", None),

@@ -41,111 +41,44 @@ IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
 MAX_FUZZY_WORDS = 8  # typo look-ups per request, so a pasted essay stays fast
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s)?(?![^\W_])|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–]")
 _DIGITS = re.compile(r"^\d+$")
+_Tok = vocab.Token
+tokenize = vocab.tokenize
+_key = vocab.key
 
 
 @dataclass(slots=True)
-class _Tok:
-    text: str  # folded, normalised
-    orig: str  # as written
-    used: bool = False
+class Match:
+    """One thing the text names: its kind, its value, the token span and whether a negation governs it."""
 
-
-@dataclass(slots=True)
-class _Match:
-    kind: str  # genre, mood, activity, artist, feature, popularity, years, content
+    kind: str  # genre, mood, activity, artist, feature, popularity, relative_years, years, length, duration, ...
     value: object
     start: int  # token span [start, end)
     end: int
     explicit: bool = True
     confidence: float = 1.0
     negated: bool = False
+    cue: str = ""  # the negation cue that governs it ("no", "less", "without"), when negated
 
     @property
     def length(self) -> int:
         return self.end - self.start
 
 
-def _norm(token: str) -> str:
-    t = fold(token).replace("’", "'")
-    if re.fullmatch(r"\d+\.\d+", t):
-        return t
-    t = t.replace("'", "").replace(".", "")
-    return "-" if t == "–" else t
+_Match = Match
 
 
-def tokenize(text: str) -> list[_Tok]:
-    """Tokens of ``text``; hyphens between words are dropped ("hip-hop" == "hip hop"), kept between numbers."""
-    raw = [m.group(0) for m in _TOKEN.finditer(text)]
-    out: list[_Tok] = []
-    for i, tok in enumerate(raw):
-        if tok in "-–":
-            prev = raw[i - 1] if i else ""
-            nxt = raw[i + 1] if i + 1 < len(raw) else ""
-            if not (prev[:1].isdigit() and nxt[:1].isdigit()):
-                continue
-        norm = _norm(tok)
-        if norm:
-            out.append(_Tok(norm, tok))
-    return out
+@dataclass(slots=True)
+class Reading:
+    """A text as the language layer reads it: its tokens, what they name, and the typed query."""
+
+    text: str
+    tokens: list[vocab.Token]
+    matches: list[Match]
+    query: PlaylistQuery
 
 
-def _key(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokenize(text))
-
-
-def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
-    """Every vocabulary phrase, tokenised, with what it means (one phrase may mean several things)."""
-    table: dict[tuple[str, ...], list[tuple[str, object]]] = {}
-
-    def add(phrase: str, kind: str, value: object) -> None:
-        table.setdefault(_key(phrase), []).append((kind, value))
-
-    for p, gs in vocab.GENRE_PHRASES.items():
-        add(p, "genre", gs)
-        squashed = "".join(_key(p))
-        if len(_key(p)) > 1 and squashed.isalpha() and (squashed,) not in table:
-            add(squashed, "genre", gs)  # "electrohouse", "deephouse", "classicrock"
-    for p, m in vocab.MOOD_PHRASES.items():
-        add(p, "mood", m)
-    for p, a in vocab.ACTIVITY_PHRASES.items():
-        add(p, "activity", a)
-    for p in vocab.POPULAR_PHRASES:
-        add(p, "popularity", "popular")
-    for p in vocab.OBSCURE_PHRASES:
-        add(p, "popularity", "obscure")
-    for p in vocab.RECENT_PHRASES:
-        add(p, "relative_years", "recent")
-    for p in vocab.OLD_PHRASES:
-        add(p, "relative_years", "old")
-    for p in vocab.OLDIES_PHRASES:
-        add(p, "relative_years", "oldies")
-    for p in vocab.EXPLICIT_CONTENT:
-        add(p, "content", p)
-    for p in vocab.OTHER_GENRES:
-        add(p, "other_genre", p)
-    directions = {
-        ("tempo", "high"): ("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "rapido",
-                            "rapida", "rapidas", "rapidos"),
-        ("tempo", "low"): ("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lentas",
-                           "slow songs", "slow jams"),
-        ("energy", "high"): ("high energy", "intense", "loud", "hard hitting", "powerful", "aggressive", "pumping"),
-        ("energy", "low"): ("low energy", "low key", "lowkey", "mellow", "calm", "soft", "gentle", "quiet",
-                            "soothing", "peaceful", "tranquil"),
-        ("valence", "high"): ("upbeat", "cheerful", "bright"),
-        ("valence", "low"): ("dark", "moody", "somber", "sombre"),
-        ("danceability", "high"): ("danceable",),
-    }  # fmt: skip
-    for (feat, way), words in directions.items():
-        for w in words:
-            add(w, "feature", (feat, way))
-            for neg in ("not too", "not so", "not very", "not that", "not overly", "not super", "nothing too"):
-                add(f"{neg} {w}", "feature", (feat, "not_" + way))
-    return table
-
-
-_PHRASES = _phrase_table()
+_PHRASES = vocab.PHRASES
 _NEGATION = {_key(c) for c in vocab.NEGATION_CUES}
 _NUMBER_WORDS = {_key(k): v for k, v in vocab.NUMBER_WORDS.items()}
 
@@ -206,11 +139,24 @@ class TagExtractor:
             squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
             if len(key) >= 2 and len(squashed) >= 4:
                 put((squashed,), name, count)
+        # A rare first word that starts one artist's name only ("anuel" for Anuel AA) names them when cued
+        # or capitalised: people shorten the names they know.
+        dictionary = vocab.dictionary_words()
+        firsts: dict[str, list[tuple[str, int]]] = {}
+        for key, (name, count) in list(self.artist_keys.items()):
+            w = key[0]
+            if len(key) >= 2 and len(w) >= 4 and w.isalpha() and w not in dictionary and w not in vocab.COMMON_WORDS:
+                firsts.setdefault(w, []).append((name, count))
+        self._alias_keys = set()
+        for w, names in firsts.items():
+            if len({n for n, _ in names}) == 1 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
+                self.artist_keys[(w,)] = names[0]
+                self._alias_keys.add((w,))
         # by length, only artists with a few tracks: people mistype the artists they know
         self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
         for key, (name, count) in self.artist_keys.items():
             s = " ".join(key)
-            if len(s) >= 5 and count >= 3:
+            if len(s) >= 5 and count >= 3 and key not in self._alias_keys:
                 self._fuzzy.setdefault(len(s), {})[s] = (name, count)
         self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
 
@@ -218,6 +164,9 @@ class TagExtractor:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
             return 0.0
+        if key in self._alias_keys:  # a shortened name needs a cue or a capital
+            prev = toks[i - 1].text if i > 0 else ""
+            return 0.8 if prev in vocab.ARTIST_CUES or (toks[i].orig[:1].isupper() and not titled) else 0.0
         prev = toks[i - 1].text if i > 0 else ""
         prev2 = toks[i - 2].text if i > 1 else ""
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
@@ -244,7 +193,9 @@ class TagExtractor:
         if not common[0] and (count >= 3 or capitalised or weak):
             return 0.9  # a rare word: "avicii"; an artist with one track needs more than that ("Trap Rewind")
         if everyday[0]:
-            return 0.0
+            # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
+            listed = prev in ("or", "nor", "and", "&", ",", "y", "ni") and i > 1 and toks[i - 2].orig[:1].isupper()
+            return 0.8 if capitalised and listed else 0.0
         if capitalised:
             return 0.85
         if weak and count >= 3:
@@ -278,23 +229,28 @@ class TagExtractor:
     # ----- the pass --------------------------------------------------------------------------------
     def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
         """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
+        query = self.read(text).query
+        if self._protos is not None and query.free_text:
+            self._implicit(query, query.text, query_vector)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("extracted %r -> %s", query.text[:80], query.describe())
+        return query
+
+    def read(self, text: str) -> Reading:
+        """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
+        nothing inferred. The conversation's intent rules read follow-ups through this too."""
         text = (text or "")[:2000]
         toks = tokenize(text)
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
         unsupported: list[str] = []
-        matches: list[_Match] = []
-
+        matches: list[Match] = []
         self._numbers(toks, matches, unsupported)
         self._phrases_and_artists(toks, matches, titled)
         self._fuzzy_pass(toks, matches)
         self._negate(toks, matches)
         query = self._assemble(text, toks, matches, unsupported)
-        if self._protos is not None and query.free_text:
-            self._implicit(query, text, query_vector)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("extracted %r -> %s", text[:80], query.describe())
-        return query
+        return Reading(text, toks, matches, query)
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
         """Years, decades, lengths, durations and BPM: the forms regular expressions read best."""
@@ -339,50 +295,59 @@ class TagExtractor:
                     mark(start, i + 3)
                     i += 3
                     continue
-            # decades, with early/mid/late
-            dec = _decade(t) if t not in vocab.DECADE_WORDS else vocab.DECADE_WORDS[t]
-            if dec is None and tuple(texts[i : i + 2]) in {("two", "thousands"), ("twenty", "tens")}:
-                dec = vocab.DECADE_WORDS[" ".join(texts[i : i + 2])]
-                mark(i + 1, i + 2)
+            # decades, written every way, with early/mid/late
+            dec, width = self._decade_at(texts, i)
             if dec is not None:
+                end = i + width
                 lo, hi, start = dec, dec + 9, i
                 prev = texts[i - 1] if i else ""
                 if prev in ("early", "mid", "late") and not toks[i - 1].used:
                     lo, hi = {"early": (dec, dec + 3), "mid": (dec + 3, dec + 6), "late": (dec + 6, dec + 9)}[prev]
                     start = i - 1
-                if start and texts[start - 1] == "the" and not toks[start - 1].used:
-                    start -= 1  # "after the 90s"
+                while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
+                    start -= 1  # "after the 90s", "de los 90"
                 mode = texts[start - 1] if start else ""
                 if mode in ("after", "since", "post") and not toks[start - 1].used:
                     lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
                 elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
                     lo, hi, start = None, lo - 1, start - 1
-                out.append(_Match("years", (lo, hi), start, i + 1))
-                mark(start, i + 1)
-                i += 1
+                out.append(_Match("years", (lo, hi), start, end))
+                mark(start, end)
+                i = end
                 continue
-            # "after 2010", "before 2000", "since 2015", single years
+            # "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years
             if y is not None and not (i + 1 < n and texts[i + 1] in _COUNT_NOUNS):
                 prev = texts[i - 1] if i else ""
                 prev2 = " ".join(texts[max(0, i - 2) : i])
-                start = i
-                if prev in ("after", "post") or prev2 in ("newer than", "later than"):
-                    rng, start = (y + 1, None), i - (2 if prev2 in ("newer than", "later than") else 1)
-                elif prev == "since":
-                    rng, start = (y, None), i - 1
-                elif prev in ("before", "pre") or prev2 in ("older than", "earlier than"):
-                    rng, start = (None, y - 1), i - (2 if prev2 in ("older than", "earlier than") else 1)
-                elif prev in ("until", "till", "through") or prev2 == "up to":
+                start, end = i, i + 1
+                onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
+                until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
+                if prev in ("after", "post") or prev2 in ("newer than", "later than", "mas nuevas que"):
+                    rng, start = (y + 1, None), i - (1 if prev in ("after", "post") else 2)
+                elif prev == "since" or prev2 == "desde el" or prev == "desde":
+                    rng, start = (y, None), i - (2 if prev2 == "desde el" else 1)
+                elif prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de"):
+                    rng, start = (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2)
+                elif prev in ("until", "till", "through", "hasta") or prev2 == "up to":
                     rng, start = (None, y), i - (2 if prev2 == "up to" else 1)
+                elif onwards:
+                    rng, end = (y, None), i + 1 + onwards
+                    start = i - 1 if prev in ("from", "de", "del") else i
+                elif until:
+                    rng, end = (None, y), i + 1 + until
+                    start = i - 1 if prev in ("from", "de", "del") else i
                 else:
                     rng = (y, y)
-                # A bare year is how playlists are titled ("Reggaeton 2020", "2019 hits"): the songs
-                # of that season, many released the year before. Said with a cue ("from 2015", "in
-                # 2015") it is a filter; bare it is a preference that retrieval scores, nearest first.
-                cued = start < i or prev in _YEAR_CUES
-                out.append(_Match("years", rng, start, i + 1, explicit=cued, confidence=1.0 if cued else 0.7))
-                mark(start, i + 1)
-                i += 1
+                # A bare year is how playlists are titled ("2016 summer hits"): the songs of that year.
+                # Said with a cue ("from 2015", "in 2015") it is a filter; bare it is one too (retrieval
+                # widens it by a year or two when the catalog has too few, and says so), less surely. The
+                # catalog's last year is partial (the data ends in it): "Reggaeton 2020" means the songs of
+                # now, many from the year before, so there a bare year is a preference, nearest first.
+                cued = start < i or end > i + 1 or prev in _YEAR_CUES
+                firm = cued or y < self.max_year
+                out.append(_Match("years", rng, start, end, explicit=firm, confidence=1.0 if cued else 0.7))
+                mark(start, end)
+                i = end
                 continue
             # durations: "90 minutes", "2 hours", "an hour", "half an hour", "an hour and a half", "2h"
             m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", t)
@@ -437,6 +402,28 @@ class TagExtractor:
                     i = k
                     continue
             i += 1
+
+    @staticmethod
+    def _decade_at(texts: list[str], i: int) -> tuple[int | None, int]:
+        """(decade, tokens it spans) for a decade written at ``texts[i]``: "90s", "nineties", "ninetys",
+        "nineteen nineties", "twenty tens", or after an article "los 90", "los ochenta", "los 2000"."""
+        for width in (3, 2):
+            words = " ".join(texts[i : i + width])
+            if len(texts) >= i + width and words in vocab.DECADE_WORDS:
+                if words not in vocab.SPANISH_DECADES or (i and texts[i - 1] in vocab.DECADE_ARTICLES):
+                    return vocab.DECADE_WORDS[words], width
+        t = texts[i]
+        dec = vocab.decade_of(t)
+        if dec is not None:
+            return dec, 1
+        after_article = i > 0 and texts[i - 1] in ("los", "anos", "decada")
+        if after_article and t in vocab.SPANISH_DECADES:
+            return vocab.DECADE_WORDS[t], 1
+        if after_article and re.fullmatch(r"[0-9]0", t):  # "los 90", "los 80"
+            return (2000 if t in ("00", "10", "20") else 1900) + int(t), 1
+        if after_article and re.fullmatch(r"(19|20)[0-9]0", t):  # "los 2000", "los 1990"
+            return int(t), 1
+        return None, 1
 
     def _phrases_and_artists(self, toks: list[_Tok], out: list[_Match], titled: bool) -> None:
         """Vocabulary phrases and artist names, longest first; vocabulary wins ties ("Chill" the word)."""
@@ -522,9 +509,11 @@ class TagExtractor:
                 j += 1
             if j in by_start:
                 kinds = {m.kind for m in by_start[j]}
+                said = " ".join(t.text for t in toks[i : i + cue])
                 while True:
                     for m in by_start[j]:
                         m.negated = True
+                        m.cue = said
                     j = max(m.end for m in by_start[j])
                     if j < n and toks[j].text in ("or", "nor", "/", "&", "and") and j + 1 in by_start:
                         if {m.kind for m in by_start[j + 1]} & kinds:
@@ -539,6 +528,7 @@ class TagExtractor:
                                                     "exclude_genres", "exclude_subgenres", "exclude_artists",
                                                     "exclude_moods")}  # fmt: skip
         years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
+        exclude_years: list[YearRange] = []
         last_years_end = -1
         features: dict[str, FeatureBound] = {}
         popularity: str | None = None
@@ -591,9 +581,12 @@ class TagExtractor:
                     years.append((lo, hi, False, 0.6, src(m), False))
             elif m.kind == "years":
                 lo, hi = m.value  # type: ignore[misc]
-                if m.negated and lo is not None and hi is not None:
-                    unsupported.append(f"excluding years ({src(m)})")
+                if m.negated and lo is not None and hi is not None:  # "anything but the 70s"
+                    if 1900 <= lo <= hi <= 2100:
+                        exclude_years.append(YearRange(start=lo, end=hi, source=src(m)))
                     continue
+                if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
+                    lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
                 # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
                 gap = {t.text for t in toks[last_years_end : m.start]} if last_years_end >= 0 else {"?"}
                 years.append((lo, hi, m.explicit, m.confidence, src(m), gap <= _YEAR_JOINERS))
@@ -611,7 +604,9 @@ class TagExtractor:
                 else:
                     duration = duration or v
             elif m.kind == "other_genre" and not m.negated:
-                unsupported.append(f"{src(m)}: not a genre of this catalog ({', '.join(sorted(self.genres))})")
+                near = vocab.NEAREST_GENRE.get(str(m.value))
+                hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in self.genres else ""
+                unsupported.append(f"{src(m)}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
             elif m.kind == "content":
                 unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
 
@@ -630,6 +625,7 @@ class TagExtractor:
             text=text,
             **q,
             years=year_range,
+            exclude_years=exclude_years,
             features=list(features.values()),
             popularity=popularity,  # type: ignore[arg-type]
             length=length,
@@ -735,9 +731,7 @@ _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 
 
 def _year(t: str) -> int | None:
-    if re.fullmatch(r"(19|20)\d\d", t):
-        return int(t)
-    return None
+    return vocab.year_of(t)
 
 
 def _two_digit(t: str, first: int) -> int | None:
@@ -747,14 +741,13 @@ def _two_digit(t: str, first: int) -> int | None:
     return None
 
 
-def _decade(t: str) -> int | None:
-    m = re.fullmatch(r"((?:19|20)?)(\d)0s", t)
-    if not m:
-        return None
-    century, d = m.group(1), int(m.group(2))
-    if century:
-        return int(century) * 100 + d * 10
-    return (2000 if d <= 2 else 1900) + d * 10
+def _phrase_after(texts: list[str], i: int, phrases: tuple[str, ...]) -> int:
+    """The length in tokens of the phrase among ``phrases`` that starts at ``texts[i]``, else 0."""
+    for p in sorted(phrases, key=lambda x: -len(x.split())):
+        words = p.split()
+        if tuple(texts[i : i + len(words)]) == tuple(words):
+            return len(words)
+    return 0
 
 
 _BPM_BOUNDS = ((("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),

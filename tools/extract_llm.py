@@ -18,7 +18,11 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from tools import vocab
 from tools.catalog import Catalog, fold
-from tools.extract import TagExtractor, _key, _Match, _PHRASES, tokenize
+from tools.extract import Match as _Match
+from tools.extract import TagExtractor
+from tools.vocab import PHRASES as _PHRASES
+from tools.vocab import key as _key
+from tools.vocab import tokenize
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag, YearRange
 from tools.tags import MOODS
 

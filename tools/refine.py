@@ -27,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
 from tools.schema import MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery, Tag
 
@@ -82,6 +83,8 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("excluded mood")
     if query.years is not None and query.years.explicit and not query.years.contains(track.year):
         out.append("outside the years")
+    if any(y.contains(track.year) for y in query.exclude_years):
+        out.append("excluded years")
     wanted = [_fold(t.value) for t in query.artists if _hard(t)]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
@@ -339,19 +342,13 @@ def _roles(picks: Sequence[_Pick], arc: bool) -> list[str]:
     return roles
 
 
-def _reason(p: _Pick, role: str, max_affinity: float) -> str:
-    parts: list[str] = []
-    if p.kept:
-        parts.append("kept from before")
-    if p.cand.matched:
-        parts.append("matches " + ", ".join(dict.fromkeys(p.cand.matched)))
-    if p.cand.affinity is not None and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity) and max_affinity > 0:
-        parts.append(f"close to your taste ({p.cand.affinity:.2f})")
-    if p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS:
-        parts.append("filler: few better matches")
-    if role:
-        parts.append(role)
-    return "; ".join(parts) or "similar to the request"
+def _reason(p: _Pick, role: str, max_affinity: float, query: PlaylistQuery | None = None) -> str:
+    """This track's own story (tools.reasons): its year, the tags it matched, its sound, how it was chosen."""
+    shown = p.cand.affinity is not None and max_affinity > 0 and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity)
+    filler = p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS
+    return reasons.for_track(p.track, query, matched=p.cand.matched, affinity=p.cand.affinity if shown else None,
+                             channel=getattr(p.cand, "channel", None), ranker=getattr(p.cand, "ranker", None),
+                             role=role, kept=p.kept, filler=filler)  # fmt: skip
 
 
 def refine(
@@ -379,4 +376,4 @@ def refine(
     roles = _roles(ordered, arc)
     affinities = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
     top_aff = max(affinities) if affinities else 0.0
-    return [item_from(p.track, _reason(p, r, top_aff), score_of(p.cand)) for p, r in zip(ordered, roles)]
+    return [item_from(p.track, _reason(p, r, top_aff, query), score_of(p.cand)) for p, r in zip(ordered, roles)]

@@ -274,6 +274,9 @@ class Retriever:
                 c.none_of[name] = sorted({t.value for t in tags})
         if query.exclude_artists:
             c.none_of["artist"] = sorted({fold(t.value) for t in query.exclude_artists})
+        if query.exclude_years:  # "no 80s": the years themselves, as a payload match
+            c.none_of["year"] = sorted({y for r in query.exclude_years
+                                        for y in range(max(1900, r.start or 1900), min(2100, r.end or 2100) + 1)})  # fmt: skip
         c.exclude_rows = sorted({i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None})
         return c
 

@@ -60,6 +60,8 @@ class YearRange(BaseModel):
 
     def label(self) -> str:
         if self.start and self.end:
+            if self.start == self.end:
+                return str(self.start)
             if self.end - self.start == 9 and self.start % 10 == 0:
                 return f"{self.start}s"
             return f"{self.start}-{self.end}"
@@ -107,6 +109,7 @@ class PlaylistQuery(BaseModel):
     exclude_subgenres: list[Tag] = Field(default_factory=list)
     exclude_artists: list[Tag] = Field(default_factory=list)
     exclude_moods: list[Tag] = Field(default_factory=list)
+    exclude_years: list[YearRange] = Field(default_factory=list, description="Years to leave out ('no 80s').")
     features: list[FeatureBound] = Field(default_factory=list, description="Energy/tempo/valence targets and bounds.")
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
@@ -124,7 +127,7 @@ class PlaylistQuery(BaseModel):
         return not (
             self.genres or self.subgenres or self.moods or self.activities or self.years or self.artists
             or self.exclude_genres or self.exclude_subgenres or self.exclude_artists or self.exclude_moods
-            or self.features or self.popularity or self.free_text.strip()
+            or self.exclude_years or self.features or self.popularity or self.free_text.strip()
         )  # fmt: skip
 
     def feature(self, name: str) -> FeatureBound | None:
@@ -148,6 +151,7 @@ class PlaylistQuery(BaseModel):
         if self.popularity:
             parts.append(self.popularity)
         excl = [t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods]
+        excl += [y.label() for y in self.exclude_years]
         out = ", ".join(parts) or "anything"
         if excl:
             out += "; not " + ", ".join(excl)

@@ -1,15 +1,76 @@
-"""The words stage 1 understands: genre synonyms, moods, activities, directions, cues and contexts.
+"""The one language layer: how a message is tokenised, and every word PlayGenie understands.
+
+Both readers use it: the request extractor (:mod:`tools.extract`) and the reading of a conversation
+turn (:mod:`agent.intents`). Genres, subgenres, moods, activities, audio-feature directions ("fast",
+"calmer"), number and amount words ("a handful"), ordinals, decades written every way ("90s",
+"'90s", "nineties", "ninetys", "los 90"), relative time ("newer", "older"), negation and artist
+cues live here and nowhere else; the year and decade reader is :func:`decade_of` / :func:`year_of`
+plus the extractor's pass that uses them.
 
 Everything here is general music vocabulary, not tuned to any playlist of the data. Phrases are
-written folded (lower case, no accents, hyphens as spaces) because that is how the extractor
-normalises the request before matching. Which genre or subgenre a phrase lands on is checked
-against the catalog at run time, so a catalog without a subgenre falls back to its genre.
+written folded (lower case, no accents, hyphens as spaces) because that is how the tokenizer
+normalises text before matching. Which genre or subgenre a phrase lands on is checked against the
+catalog at run time, so a catalog without a subgenre falls back to its genre.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA  # edit distance where a swap of two letters counts once
+
+from tools.catalog import fold
+
+# ----- tokens ------------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:['’]?s|ies)?(?![^\W_])|[^\W_]+(?:[.'’][^\W_]+)*|[&/,;:!?+\-–#]")
+
+
+@dataclass(slots=True)
+class Token:
+    """One token: ``text`` folded and normalised (what vocabulary keys use), ``orig`` as written."""
+
+    text: str
+    orig: str
+    used: bool = False
+    start: int = 0  # where it stands in the text: a part of a message is cut out of it as written
+    end: int = 0
+
+
+def norm(token: str) -> str:
+    """A token folded: lower case, no accents, no apostrophes or dots ("80's" -> "80s", "R.E.M" -> "rem")."""
+    t = fold(token).replace("’", "'")
+    if re.fullmatch(r"\d+\.\d+", t):
+        return t
+    if re.fullmatch(r"\d0ies", t):  # "90ies"
+        t = t[:2] + "s"
+    t = t.replace("'", "").replace(".", "")
+    return "-" if t == "–" else t
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of ``text``; hyphens between words are dropped ("hip-hop" == "hip hop"), kept between numbers."""
+    found = list(_TOKEN.finditer(text))
+    raw = [m.group(0) for m in found]
+    out: list[Token] = []
+    for i, tok in enumerate(raw):
+        if tok in "-–":
+            prev = raw[i - 1] if i else ""
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            if not (prev[:1].isdigit() and nxt[:1].isdigit()):
+                continue
+        t = norm(tok)
+        if t:
+            out.append(Token(t, tok, False, found[i].start(), found[i].end()))
+    return out
+
+
+def key(text: str) -> tuple[str, ...]:
+    """The token key of a phrase, as the vocabulary tables are looked up."""
+    return tuple(t.text for t in tokenize(text))
 
 # phrase -> (genre, subgenre or None). A subgenre's genre is its parent.
 GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
@@ -65,16 +126,22 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
 }  # fmt: skip
 
-# Genres people ask for that this catalog does not have: said so, and left to similarity search.
+# Genres people ask for that this catalog does not have: said so, left to similarity search, and the
+# nearest genre it has suggested (by how these genres sound and who listens to both).
 OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
+                 "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop", "soundtrack": "pop",
+                 "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
     "chillin": "chill", "relax": "chill", "relaxing": "chill", "relaxed": "chill", "laid back": "chill",
     "lofi": "chill", "lo fi": "chill", "easy listening": "chill", "tranquilo": "chill", "tranquila": "chill",
+    "tranquilas": "chill", "tranquilos": "chill", "relajante": "chill", "relajado": "chill", "suave": "chill",
+    "suaves": "chill", "alegre": "happy", "alegres": "happy", "feliz": "happy", "felices": "happy",
     "happy": "happy", "upbeat": "happy", "feel good": "happy", "feelgood": "happy", "cheerful": "happy",
-    "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy", "feliz": "happy",
+    "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
     "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "ballads": "romantic", "power ballads": "romantic",
@@ -85,6 +152,7 @@ MOOD_PHRASES: dict[str, str] = {
     "focus": "focus", "focused": "focus", "concentration": "focus", "concentrate": "focus",
     "romantic": "romantic", "romance": "romantic", "love songs": "romantic", "love song": "romantic",
     "sexy": "romantic", "sensual": "romantic", "romantica": "romantic", "romanticas": "romantic",
+    "romantico": "romantic", "romanticos": "romantic", "de amor": "romantic",
     "sleep": "sleep", "sleeping": "sleep", "sleepy": "sleep", "bedtime": "sleep", "lullaby": "sleep",
     "acoustic": "acoustic", "unplugged": "acoustic",
     "instrumental": "instrumental", "instrumentals": "instrumental", "no vocals": "instrumental",
@@ -109,6 +177,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "commute": "commute", "commuting": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel",
+    "cocinar": "cooking", "gimnasio": "workout", "estudiar": "study", "dormir": "sleep", "correr": "running",
+    "manejar": "driving", "conducir": "driving", "trabajar": "work", "limpiar": "cleaning", "viaje": "travel",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -157,33 +227,133 @@ OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less 
 
 # Relative time words: inferred, not explicit, since they name no year.
 RECENT_PHRASES = ("recent", "new", "newer", "newest", "latest", "current", "fresh", "modern", "this year", "nowadays",
-                  "todays", "today's", "brand new", "nuevo", "nuevos", "nuevas", "actual", "actuales")  # fmt: skip
+                  "todays", "today's", "brand new", "nuevo", "nuevos", "nuevas", "actual", "actuales",
+                  "more recent", "newer ones", "newer songs", "newer stuff", "later ones", "later songs", "later stuff",
+                  "recientes", "mas nuevas", "mas nuevos")  # fmt: skip
 OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old", "older", "classics", "classic",
                "antiguo", "antiguos", "antiguas", "viejo", "viejos", "viejas", "viejito", "viejitos", "viejitas",
-               "clasicos", "clasicas", "classico", "classicos")  # fmt: skip
+               "clasicos", "clasicas", "classico", "classicos",
+               "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
+               "mas antiguas")  # fmt: skip
 OLDIES_PHRASES = ("oldies", "golden oldies", "retro", "vintage")
 
 DECADE_WORDS: dict[str, int] = {
     "fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
     "noughties": 2000, "aughts": 2000, "two thousands": 2000, "twenty tens": 2010, "tens": 2010,
+    "twenty twenties": 2020, "twenties": 2020, "two thousand tens": 2010,
+    "nineteen fifties": 1950, "nineteen sixties": 1960, "nineteen seventies": 1970, "nineteen eighties": 1980,
+    "nineteen nineties": 1990,
+    # Spanish: "los ochenta", "los noventa", "los dos mil"
+    "cincuenta": 1950, "sesenta": 1960, "setenta": 1970, "ochenta": 1980, "noventa": 1990, "dos mil": 2000,
+    "anos 2000": 2000,
 }  # fmt: skip
+# Spanish decade words ("ochenta") and bare tens ("los 90") are decades only after these words.
+DECADE_ARTICLES = frozenset({"los", "anos", "decada", "the", "de"})
+SPANISH_DECADES = frozenset({"cincuenta", "sesenta", "setenta", "ochenta", "noventa", "dos mil"})
+_SPELLED_DECADES = tuple(w for w in DECADE_WORDS if " " not in w and len(w) >= 7 and w not in SPANISH_DECADES)
+
+
+def decade_of(word: str) -> int | None:
+    """The decade a single folded token names: "90s", "1990s", "00s", "nineties", or a misspelling of
+    a spelled-out decade ("ninetys", "ninties", "eightys"); None otherwise."""
+    m = re.fullmatch(r"((?:19|20)?)(\d)0s", word)
+    if m:
+        century, d = m.group(1), int(m.group(2))
+        return int(century) * 100 + d * 10 if century else (2000 if d <= 2 else 1900) + d * 10
+    if word in DECADE_WORDS and word not in SPANISH_DECADES:
+        return DECADE_WORDS[word]
+    if len(word) >= 6 and word.isalpha() and word.endswith(("s", "es")):
+        hit = process.extractOne(word, _SPELLED_DECADES, scorer=OSA.distance, score_cutoff=2)
+        if hit and hit[0][:3] == word[:3] and hit[0] != "tens":
+            return DECADE_WORDS[hit[0]]
+    return None
+
+
+def year_of(word: str) -> int | None:
+    """A four-digit release year (1900-2099) written as a token."""
+    return int(word) if re.fullmatch(r"(19|20)\d\d", word) else None
+
+
+# A year followed by these is open-ended: "2017 or later", "2010 onwards", "from 2012 on".
+YEAR_ONWARDS = ("onwards", "onward", "on", "and up", "or later", "and later", "or newer", "and newer", "or after",
+                "and after", "plus", "+", "en adelante", "o mas", "y despues", "o despues", "o posterior")  # fmt: skip
+YEAR_UNTIL = ("or earlier", "and earlier", "or older", "and older", "or before", "and before", "o antes", "y antes")
 
 NUMBER_WORDS: dict[str, int] = {
     "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "hundred": 100, "a dozen": 12, "dozen": 12, "a couple": 2, "couple": 2,
-    "a few": 3, "few": 3, "half": 0.5,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty five": 25,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "a hundred": 100, "a dozen": 12,
+    "dozen": 12, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "half": 0.5,
+    "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+    "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30,
 }  # fmt: skip
+# Vague amounts, for "add a handful more": how many tracks people usually mean.
+AMOUNT_WORDS: dict[str, int] = {
+    "a handful": 5, "handful": 5, "a handful of": 5, "some": 5, "a few": 3, "few": 3, "a couple": 2,
+    "couple": 2, "a couple of": 2, "several": 5, "a bunch": 8, "bunch": 8, "a bunch of": 8, "loads": 10,
+    "lots": 10, "a lot": 10, "plenty": 10, "many": 10, "a ton": 10, "tons": 10, "heaps": 10,
+    "unas cuantas": 4, "unos cuantos": 4, "algunas": 5, "algunos": 5, "varias": 5, "varios": 5, "un par": 2,
+    "un par de": 2, "muchas": 10, "muchos": 10,
+}  # fmt: skip
+ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "primera": 1, "primero": 1, "segunda": 2, "segundo": 2, "tercera": 3, "tercero": 3, "cuarta": 4, "cuarto": 4,
+    "quinta": 5, "quinto": 5,
+}  # fmt: skip
+
+# Audio-feature words, for requests ("fast hip hop": a tempo floor) and changes ("faster": tempo up):
+# phrase -> ((feature, "high" | "low"), ...). Comparatives mean the same direction as their adjective.
+DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
+                     "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
+                    (("tempo", "high"),)),
+    **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
+                     "lentas", "lentos", "slow songs", "slow jams"), (("tempo", "low"),)),
+    **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
+                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"), (("energy", "high"),)),
+    **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
+                     "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
+                     "tone it down", "chiller"), (("energy", "low"),)),
+    **dict.fromkeys(("upbeat",), (("energy", "high"), ("valence", "high"))),
+    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas"), (("energy", "high"), ("valence", "high"))),
+    **dict.fromkeys(("cheerful", "bright", "brighter", "happier"), (("valence", "high"),)),
+    **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier"),
+                    (("valence", "low"),)),
+    **dict.fromkeys(("danceable", "dancier", "dancey", "more danceable", "bailable", "bailables"),
+                    (("danceability", "high"),)),
+    "pick up the pace": (("tempo", "high"), ("energy", "high")),
+    "speed it up": (("tempo", "high"), ("energy", "high")),
+    "slow it down": (("tempo", "low"), ("energy", "low")),
+}  # fmt: skip
+# Request words with a mood that also change features relatively ("more chill": energy down).
+MOOD_DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "chill": (("energy", "low"),), "happy": (("valence", "high"),), "sad": (("valence", "low"),),
+    "energetic": (("energy", "high"),), "party": (("energy", "high"), ("danceability", "high")),
+    "dance": (("danceability", "high"),), "acoustic": (("acousticness", "high"),), "workout": (("energy", "high"),),
+    "sleep": (("energy", "low"),), "romantic": (("energy", "low"),), "focus": (("energy", "low"),),
+}  # fmt: skip
+# Words that make a direction a change from where the playlist is ("more upbeat", "less sad", "too many slow ones").
+MORE_WORDS = frozenset({"more", "mas", "even more", "a bit more", "bit more", "little more", "way more", "much more"})
+LESS_WORDS = frozenset({"less", "menos", "too many", "too much", "fewer", "not so", "not as", "too"})
+BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
+             "algo", "kinda", "kind of")  # fmt: skip
+LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
 
 # Words that open an exclusion, and words that close one.
 NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "but no",
                  "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't", "hate", "nor",
                  "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt", "werent",
-                 "not into", "cant stand", "doesnt", "dont want", "no need for")  # fmt: skip
+                 "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto", "menos",
+                 "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the")  # fmt: skip
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
                           "then", "also", "plus", "for", "to", "that", "which"})  # fmt: skip
 # Words between a negation and what it negates ("no more rap", "without any Drake").
 NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", "songs", "tracks", "music",
+                             "really", "into", "big", "on", "fan", "stuff", "la", "el", "los", "las", "de", "mas",
+                             "canciones", "musica", "anything", "everything", "ones",
                              "by", "from", "a", "so", "very", "really", "overly"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin", "de"})  # fmt: skip
@@ -217,6 +387,57 @@ COMMON_WORDS = frozenset(
     river mountain forest island desert space future past young free peace war game games fun crazy sweet
     bitter happy lonely alone together rise fall tempo beat beats bass rhythm melody noise band various
     artists radio station""".split()
+)  # fmt: skip
+
+
+# ----- the conversation's words --------------------------------------------------------------------
+# What the intent rules (agent/intents.py) look for in a follow-up, as folded phrases. The things a
+# follow-up names (genres, moods, directions, years, amounts, artists) come from the tables above.
+TRACK_NOUNS = frozenset({"track", "tracks", "song", "songs", "number", "numbers", "no", "num", "#", "tune", "tunes",
+                         "cancion", "canciones", "tema", "temas", "numero", "pista"})  # fmt: skip
+TRACK_NOUN_SPELLINGS = ("track", "tracks", "song", "songs", "number")  # typos of these ("trak") are track nouns too
+PRONOUNS = frozenset({"it", "this", "that", "esa", "esta", "ese", "este", "eso", "esto"})
+UNDO_PHRASES = ("undo", "undo that", "go back", "revert", "revert that", "previous", "previous one", "put it back",
+                "that was better", "back to the previous one", "back to the last one", "deshacer", "deshaz", "back")  # fmt: skip
+START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
+                      "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
+                      "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
+EXPORT_WORDS = ("export", "download", "save")
+GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
+             "nice", "great", "hola", "gracias")  # fmt: skip
+BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
+                 "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio")  # fmt: skip
+EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", "whats with", "what is with",
+                   "por que", "porque", "explica")  # fmt: skip
+LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
+                "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
+SKIP_WORDS = ("skip",)
+MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon")
+MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio")
+MOVE_END = ("end", "bottom", "last", "final")
+REPLACE_VERBS = ("replace", "swap", "swap out", "switch", "switch out", "change", "cambia", "reemplaza", "sustituye")
+REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
+                "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca", "sacar")  # fmt: skip
+GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon", "ponme", "mete", "keep going")
+MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
+SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
+                   "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
+HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad")
+DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble")
+GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
+LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
+SAVE_LATER_PHRASES = ("save for later", "save it for later")
+TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"})
+LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
+ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
+ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
+# Words that may join two asks in one message ("drop track 2 and make it calmer").
+CLAUSE_JOINERS = frozenset({"and", "but", "then", "also", "plus", "y", "pero", "luego", "despues", ",", ";"})
+# Filler of a chat message: "ok", "hmm actually", "please".
+CHAT_FILLER = frozenset(
+    """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
+    gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
+    too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some""".split()
 )  # fmt: skip
 
 
@@ -258,3 +479,52 @@ def dictionary_words() -> frozenset[str]:
 def known_words() -> frozenset[str]:
     """Every whole word of the encoder's vocabulary: a typo ("eminen") is not one of them."""
     return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS
+
+
+# ----- the phrase table ----------------------------------------------------------------------------
+NOT_SO = ("not too", "not so", "not very", "not that", "not overly", "not super", "nothing too")
+
+
+def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
+    """Every vocabulary phrase, tokenised, with what it means (one phrase may mean several things):
+    ("genre", (genre, subgenre)), ("mood", m), ("activity", a), ("popularity", p), ("relative_years", r),
+    ("content", phrase), ("other_genre", name), ("feature", (feature, "high" | "low" | "not_high" | "not_low"))."""
+    table: dict[tuple[str, ...], list[tuple[str, object]]] = {}
+
+    def add(phrase: str, kind: str, value: object) -> None:
+        meanings = table.setdefault(key(phrase), [])
+        if (kind, value) not in meanings:
+            meanings.append((kind, value))
+
+    for p, gs in GENRE_PHRASES.items():
+        add(p, "genre", gs)
+        squashed = "".join(key(p))
+        if len(key(p)) > 1 and squashed.isalpha() and (squashed,) not in table:
+            add(squashed, "genre", gs)  # "electrohouse", "deephouse", "classicrock"
+    for p, m in MOOD_PHRASES.items():
+        add(p, "mood", m)
+    for p, a in ACTIVITY_PHRASES.items():
+        add(p, "activity", a)
+    for p in POPULAR_PHRASES:
+        add(p, "popularity", "popular")
+    for p in OBSCURE_PHRASES:
+        add(p, "popularity", "obscure")
+    for p in RECENT_PHRASES:
+        add(p, "relative_years", "recent")
+    for p in OLD_PHRASES:
+        add(p, "relative_years", "old")
+    for p in OLDIES_PHRASES:
+        add(p, "relative_years", "oldies")
+    for p in EXPLICIT_CONTENT:
+        add(p, "content", p)
+    for p in OTHER_GENRES:
+        add(p, "other_genre", p)
+    for p, ways in DIRECTIONS.items():
+        for feat, way in ways:
+            add(p, "feature", (feat, way))
+            for neg in NOT_SO:
+                add(f"{neg} {p}", "feature", (feat, "not_" + way))
+    return table
+
+
+PHRASES = phrase_table()

@@ -1,12 +1,15 @@
 """Continue a playlist with the PlayGenie VAE: beam search or top-k sampling under hard masks.
 
 A continuation never repeats a track, never returns a track (or another version of a song) that is
-already in the playlist or the user's history, and never breaks the request's hard constraints
-(excluded artists, genres, subgenres and moods; year range; included genres; feature bounds).
+already in the playlist or the user's history, never breaks the request's hard constraints
+(excluded artists, genres, subgenres, moods and years; year range; included genres; feature
+bounds), and keeps every artist under the per-artist cap (``max_per_artist``, counting the
+playlist; artists the request names are ``uncapped``). All of these are masks on the scores: a
+beam whose picks fill an artist's cap masks that artist's other tracks for its next steps.
 
 Usage:
     cont = Continuer.load(settings, catalog)          # None until `playgenie train vae` has run
-    res = cont.continue_playlist(ids, k=10, context={"hour": 21, "tags": ["chill"]}, constraints=query)
+    res = cont.continue_playlist(ids, k=10, context={"hour": 21, "tags": ["chill"]}, constraints=query, max_per_artist=2)
     res.track_ids, res.scores, res.notes
 """
 
@@ -91,6 +94,9 @@ class Continuer:
         self.artist_rows: dict[str, list[int]] = {}
         for i, a in enumerate(self.artist):
             self.artist_rows.setdefault(a, []).append(i)
+        codes = {a: j for j, a in enumerate(self.artist_rows)}
+        self.artist_code = np.array([codes[a] for a in self.artist], dtype=np.int64)  # (V,) for the cap
+        self.code_rows = [np.array(r) for r in self.artist_rows.values()]
         self.feature = {f: np.array([getattr(t, f) if t else np.nan for t in tracks], dtype=np.float32)
                         for f in ("energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness",
                                   "speechiness", "popularity")}  # fmt: skip
@@ -138,6 +144,8 @@ class Continuer:
                     ok[rows] = False
         for t in q.exclude_artists:
             ok[self.artist_rows.get(fold(t.value), [])] = False
+        for y in q.exclude_years:
+            ok &= ~((self.year >= (y.start or 0)) & (self.year <= (y.end or 9999)) & (self.year > 0))
         if q.years is not None and (q.years.start is not None or q.years.end is not None):
             lo, hi = q.years.start or 0, q.years.end or 9999
             ok &= (self.year >= lo) & (self.year <= hi) & (self.year > 0)
@@ -175,8 +183,12 @@ class Continuer:
     def continue_playlist(self, track_ids: Sequence[str], k: int = 10, history: Iterable[str] = (),
                           context: "SessionContext | Mapping | None" = None,
                           constraints: "PlaylistQuery | None" = None,
-                          method: Literal["beam", "topk"] = "beam", seed: int | None = None) -> ContinuationResult:  # fmt: skip
-        """The next ``k`` tracks for a playlist; notes say what was ignored, truncated or relaxed."""
+                          method: Literal["beam", "topk"] = "beam", seed: int | None = None,
+                          max_per_artist: int | None = None, uncapped: Iterable[str] = ()) -> ContinuationResult:  # fmt: skip
+        """The next ``k`` tracks for a playlist; notes say what was ignored, truncated or relaxed.
+
+        With ``max_per_artist`` no artist (but the ``uncapped`` ones, folded names) passes that many tracks
+        in the playlist and its continuation together."""
         import torch
 
         notes: list[str] = []
@@ -195,6 +207,9 @@ class Continuer:
             banned[self.song_rows.get(self.song[r], [r])] = True  # the track and its other versions
             banned[r] = True
         allowed = self.allowed(constraints) & ~banned
+        cap = self._cap_state(seeds, max_per_artist, uncapped)
+        if cap is not None:
+            allowed &= ~self._full(cap, [])
         if allowed.sum() < k:
             notes.append(f"only {int(allowed.sum())} track(s) satisfy the request's constraints")
         if k == 0 or not allowed.any():
@@ -227,9 +242,9 @@ class Continuer:
             past = model.history_logits(hist_t, u, torch.tensor([x.shape[1]])).clamp(min=-1e4) if hist_t is not None else None
             first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded, past=past)  # (1, V)
             if method == "topk":
-                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit, seeded, past))
+                picks = self._sample(first, h, u, reps, k, allowed, seed, (csum, x, unit, seeded, past), cap=cap)
             else:
-                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit, seeded, past))
+                picks = self._beam(first, h, u, reps, k, allowed, (csum, x, unit, seeded, past), cap=cap)
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
@@ -337,7 +352,48 @@ class Continuer:
                 out[b].index_add_(0, *self._artist_rows[a])
         return out
 
-    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4) -> list[tuple[int, float]]:
+    # ----- the per-artist cap ----------------------------------------------------------------------
+    def _cap_state(self, seeds: Sequence[int], cap: int | None, uncapped: Iterable[str]) -> "tuple | None":
+        """(cap, seed counts per artist code, codes never capped), or None without a cap."""
+        if not cap:
+            return None
+        counts: dict[int, int] = {}
+        for r in seeds:
+            c = int(self.artist_code[r])
+            counts[c] = counts.get(c, 0) + 1
+        free = {int(self.artist_code[rows[0]]) for a in uncapped if (rows := self.artist_rows.get(fold(a)))}
+        return cap, counts, free
+
+    def _full(self, cap_state: tuple, picks: Sequence[int]) -> np.ndarray:
+        """(V,) bool: the tracks of artists whose cap the playlist plus ``picks`` already fills."""
+        cap, counts, free = cap_state
+        now = dict(counts)
+        for r in picks:
+            c = int(self.artist_code[r])
+            now[c] = now.get(c, 0) + 1
+        full = np.zeros(self.V, dtype=bool)
+        for c, n in now.items():
+            if n >= cap and c not in free:
+                full[self.code_rows[c]] = True
+        return full
+
+    def _capped(self, cap_state: "tuple | None", seq: Sequence[int], where: dict[int, int]) -> list[int]:
+        """Candidate positions of the artists ``seq`` brought to their cap (with the playlist's own tracks)."""
+        if cap_state is None or not seq:
+            return []
+        cap, counts, free = cap_state
+        out: list[int] = []
+        mine: dict[int, int] = {}
+        for r in seq:
+            c = int(self.artist_code[r])
+            mine[c] = mine.get(c, 0) + 1
+        for c, n in mine.items():
+            if counts.get(c, 0) + n >= cap and c not in free:
+                out += [where[r] for r in self.code_rows[c].tolist() if r in where]
+        return out
+
+    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4,
+              cap: "tuple | None" = None) -> list[tuple[int, float]]:  # fmt: skip
         """Beam search over k steps; each beam masks its own picks and their other versions.
 
         The first step ranks the allowed catalog; later steps rank its CANDIDATES best tracks only."""
@@ -355,7 +411,7 @@ class Continuer:
                 row = logp[b]
                 if seq:  # later steps: positions among the candidates
                     row = row.clone()
-                    row[self._banned(seq, where)] = -float("inf")
+                    row[self._banned(seq, where) + self._capped(cap, seq, where)] = -float("inf")
                 top = torch.topk(row, min(width, row.numel()))
                 for s, j in zip(top.values.tolist(), top.indices.tolist()):
                     if s > -float("inf"):
@@ -382,7 +438,7 @@ class Continuer:
         return [where[r] for p in seq for r in self.song_rows.get(self.song[p], [p]) if r in where]
 
     def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None, cstate,
-                top: int = 20, temperature: float = 1.0) -> list[tuple[int, float]]:  # fmt: skip
+                top: int = 20, temperature: float = 1.0, cap: "tuple | None" = None) -> list[tuple[int, float]]:  # fmt: skip
         """Top-k sampling: each step draws from the ``top`` best allowed tracks (later steps: among the
         first step's CANDIDATES best)."""
         import torch
@@ -396,8 +452,9 @@ class Continuer:
         logits = first[0].masked_fill(mask, -float("inf"))  # (V,), then (M,)
         for step in range(k):
             if picks:
-                logits = logits.index_fill(0, torch.tensor(self._banned([p for p, _ in picks], where), dtype=torch.long),
-                                           -float("inf"))  # fmt: skip
+                done = [p for p, _ in picks]
+                logits = logits.index_fill(0, torch.tensor(self._banned(done, where) + self._capped(cap, done, where),
+                                                           dtype=torch.long), -float("inf"))  # fmt: skip
             logp = torch.log_softmax(logits / temperature, 0)
             best = torch.topk(logp, min(top, logp.numel()))
             keep = best.values > -float("inf")
@@ -454,3 +511,26 @@ def bench_history_cost(continuer: Continuer, catalog: "Catalog", n_runs: int = 1
     return {"with_history_p50_ms": float(np.percentile(with_d, 50)), "with_history_p95_ms": float(np.percentile(with_d, 95)),
             "without_p50_ms": float(np.percentile(without, 50)), "added_p50_ms": float(np.percentile(added, 50)),
             "history_tracks": draw, "n_runs": n_runs}  # fmt: skip
+
+
+def capped_order(scores: np.ndarray, seed: Sequence[int], artist_code: np.ndarray, song_code: np.ndarray, cap: int,
+                 n: int = 500, uncapped: Iterable[int] = ()) -> np.ndarray:  # fmt: skip
+    """The best ``n`` rows of ``scores`` (V,) as the product adds them to a playlist ``seed``: no seed track or
+    other version of a seed song, no song twice, and at most ``cap`` tracks per artist counting the seed's
+    (artists in ``uncapped`` excepted). ``artist_code``/``song_code`` (V,) give each row's artist and song."""
+    free = set(uncapped)
+    counts: dict[int, int] = {}
+    for r in seed:
+        counts[int(artist_code[r])] = counts.get(int(artist_code[r]), 0) + 1
+    songs = {int(song_code[r]) for r in seed}
+    out: list[int] = []
+    for r in np.argsort(-scores, kind="stable").tolist():
+        a, s = int(artist_code[r]), int(song_code[r])
+        if s in songs or (counts.get(a, 0) >= cap and a not in free):
+            continue
+        out.append(r)
+        songs.add(s)
+        counts[a] = counts.get(a, 0) + 1
+        if len(out) >= n:
+            break
+    return np.array(out, dtype=np.int64)

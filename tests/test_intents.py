@@ -1,0 +1,286 @@
+"""The offline brain's language: each intent rule alone on its phrases, several asks in one message,
+negation with its scope, common words that are not artists, and bounded numbers.
+
+Rules are called alone on a :class:`agent.intents.Clause` read from the tiny catalog; the last tests run
+messages through the real graph and check what a user would see.
+"""
+
+from __future__ import annotations
+
+import pytest
+from langgraph.checkpoint.memory import MemorySaver
+from langgraph.store.memory import InMemoryStore
+
+from agent import intents as I
+from agent.intents import Vocabulary, make_clause, parse, split_clauses
+from agent.service import ChatService
+from agent.tools import validate
+from tools.catalog import Catalog, read_csv
+from tools.extract import TagExtractor
+
+PLAYLIST = [{"title": t, "artist": a} for t, a in [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"),
+                                                     ("Wild Heart", "Sade"), ("River Dream", "AC/DC"), ("Love", "Avicii")]]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def vocab(tiny_catalog) -> Vocabulary:
+    return Vocabulary(tiny_catalog)
+
+
+def plan_of(rule, text, vocab, playlist=PLAYLIST, focus=None):
+    p = rule(make_clause(text, playlist, vocab, focus))
+    return None if p is None else ([(a["name"], a["args"]) for a in p.actions], p.question)
+
+
+def acts(text, vocab, playlist=PLAYLIST, focus=None):
+    p = parse(text, playlist, vocab, focus)
+    assert p.question is None, p.question
+    return [(a["name"], a["args"]) for a in p.actions]
+
+
+# ----- each rule alone ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "rule, text, expected",
+    [
+        (I.rule_undo, "undo", [("undo", {})]),
+        (I.rule_undo, "nope, undo that", [("undo", {})]),
+        (I.rule_undo, "go back to the 90s", None),
+        (I.rule_start_over, "scrap that", [("start_over", {})]),
+        (I.rule_start_over, "start again with chill latin", [("start_over", {}), ("new_playlist", {"text": "chill latin"})]),
+        (I.rule_start_over, "something clear and bright", None),
+        (I.rule_export, "export it as csv", [("export", {"fmt": "csv"})]),
+        (I.rule_block, "block Queen forever", [("block", {"artists": ["Queen"], "genres": []})]),
+        (I.rule_block, "i can't stand nickelback", [("block", {"artists": ["Nickelback"], "genres": []})]),
+        (I.rule_block, "never play that one again", [("block", {"positions": [4]})]),
+        (I.rule_explain, "why #3?", [("explain", {"position": 3})]),
+        (I.rule_explain, "what about the last one, why that?", [("explain", {"position": 6})]),
+        (I.rule_explain, "tell me about track 2", [("explain", {"position": 2})]),
+        (I.rule_love, "I love it", [("feedback", {"positions": [4], "liked": True})]),
+        (I.rule_love, "I love this playlist", [("keep_playlist", {})]),
+        (I.rule_love, "I love track 2", [("feedback", {"positions": [2], "liked": True})]),
+        (I.rule_move, "put song 6 first", [("move", {"position": 6, "to": 1})]),
+        (I.rule_move, "bump track 3 to the end", [("move", {"position": 3, "to": 6})]),
+        (I.rule_move, "move it to the top", [("move", {"position": 4, "to": 1})]),
+        (I.rule_move, "move the last one to position 2", [("move", {"position": 6, "to": 2})]),
+        (I.rule_replace, "swap #2", [("replace", {"positions": [2]})]),
+        (I.rule_replace, "swap it out", [("replace", {"positions": [4]})]),
+        (I.rule_length, "cut it to 4", [("resize", {"length": 4})]),
+        (I.rule_length, "too long, 3 is enough", [("resize", {"length": 3})]),
+        (I.rule_length, "make it around 45 minutes", [("resize", {"minutes": 45.0})]),
+        (I.rule_length, "half as long please", [("resize", {"factor": 0.5})]),
+        (I.rule_length, "lose a few tracks", [("resize", {"length": 3})]),
+        (I.rule_length, "cut it down a bit", [("resize", {"factor": 0.8})]),
+        (I.rule_length, "drop that one", None),
+        (I.rule_remove, "remove 4 and 6", [("remove", {"positions": [4, 6]})]),
+        (I.rule_remove, "drop trak 2", [("remove", {"positions": [2]})]),
+        (I.rule_remove, "quita la canción 3", [("remove", {"positions": [3]})]),
+        (I.rule_remove, "kill the last 2", [("remove", {"positions": [5, 6]})]),
+        (I.rule_remove, "get rid of it", [("remove", {"positions": [4]})]),
+        (I.rule_remove, "get rid of everything by Queen", [("exclude", {"artists": ["Queen"]})]),
+        (I.rule_grow, "add a handful more", [("more", {"count": 5})]),
+        (I.rule_grow, "throw in a couple more", [("more", {"count": 2})]),
+        (I.rule_grow, "agrega 5 más", [("more", {"count": 5})]),
+        (I.rule_grow, "another 6 please", [("more", {"count": 6})]),
+        (I.rule_grow, "add some rock", None),
+        (I.rule_grow, "no more Drake", None),
+        (I.rule_relative, "slowr", [("adjust", {"feature": "tempo", "direction": "down", "amount": "normal"})]),
+        (I.rule_relative, "happyer", [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
+        (I.rule_relative, "algo más tranquilo", [("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})]),
+        (I.rule_relative, "less sad", [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
+        (I.rule_relative, "newer stuff please", [("adjust", {"feature": "year", "direction": "up", "amount": "normal"})]),
+        (I.rule_relative, "too many slow ones", [("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
+        (I.rule_relative, "upbeat latin pop", None),
+        (I.rule_exclude, "sin reggaeton por favor", [("exclude", {"subgenres": ["reggaeton"]})]),
+        (I.rule_exclude, "im not really into edm", [("exclude", {"genres": ["edm"]})]),
+        (I.rule_exclude, "anything but the 70s", [("exclude", {"years": [{"start": 1970, "end": 1979}]})]),
+        (I.rule_exclude, "no songs from before 2000", [("narrow", {"year_start": 2000, "year_end": None})]),
+        (I.rule_exclude, "nothing newer than 2010", [("narrow", {"year_start": None, "year_end": 2010})]),
+        (I.rule_narrow, "only songs from 2017 or later", [("narrow", {"year_start": 2017, "year_end": None})]),
+        (I.rule_narrow, "solo de los 2000", [("narrow", {"year_start": 2000, "year_end": 2009})]),
+        (I.rule_narrow, "hmm actually the 2000s", [("narrow", {"year_start": 2000, "year_end": 2009})]),
+        (I.rule_narrow, "only rock", [("narrow", {"genres": ["rock"]})]),
+        (I.rule_widen, "also some rock", [("widen", {"genres": ["rock"]})]),
+        (I.rule_new_request, "upbeat latin pop from the 2010s", [("new_playlist", {"text": "upbeat latin pop from the 2010s"})]),
+    ],
+)
+def test_each_rule_alone(vocab, rule, text, expected):
+    got = plan_of(rule, text, vocab, focus=4)
+    if expected is None:
+        assert got is None
+    else:
+        assert got == (expected, None)
+
+
+def test_a_genre_the_catalog_lacks_is_said_not_added(vocab):
+    actions, question = plan_of(I.rule_widen, "add some bluegrass", vocab)
+    assert not actions and "bluegrass" in question and "rock" in question
+
+
+def test_rules_are_one_ordered_table():
+    assert I.RULES[0] is I.rule_undo and I.RULES[-1] is I.rule_new_request
+    assert all(callable(r) and r.__doc__ for r in I.RULES)
+
+
+# ----- several asks in one message ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("drop track 2 and make it calmer", [("remove", {"positions": [2]}),
+                                             ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]),
+        ("fewer songs and only after 2005", [("resize", {"factor": 0.66}), ("narrow", {"year_start": 2006, "year_end": None})]),
+        ("remove 4 and 6", [("remove", {"positions": [4, 6]})]),
+        ("only 90s and no eminem", [("narrow", {"year_start": 1990, "year_end": 1999}), ("exclude", {"artists": ["Eminem"]})]),
+        ("no drake, and add 5 more", [("exclude", {"artists": ["Drake"]}), ("more", {"count": 5})]),
+        ("drop the first two and add three more", [("remove", {"positions": [1, 2]}), ("more", {"count": 3})]),
+        ("put track 5 first and remove track 2", [("move", {"position": 5, "to": 1}), ("remove", {"positions": [2]})]),
+        ("no rap but add some rock", [("exclude", {"genres": ["rap"]}), ("widen", {"genres": ["rock"]})]),
+        ("remove 3 and 5, then make it faster", [("remove", {"positions": [3, 5]}),
+                                                 ("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
+        ("scrap that, give me 2000s r&b instead", [("start_over", {}), ("new_playlist", {"text": "give me 2000s r&b instead"})]),
+    ],
+)
+def test_compound_messages_give_all_their_actions_in_order(vocab, text, expected):
+    assert acts(text, vocab) == expected
+
+
+@pytest.mark.parametrize("text", ["no rap or edm", "remove Drake and Eminem", "rock from the seventies and eighties",
+                                  "songs by Norah Jones and Sade"])  # fmt: skip
+def test_a_list_is_one_ask(text):
+    assert split_clauses(text) == [text]
+
+
+# ----- negation with its scope ------------------------------------------------------------------------
+def test_negation_keeps_its_scope(vocab):
+    assert acts("no rap or edm", vocab) == [("exclude", {"genres": ["rap", "edm"]})]
+    assert acts("rap without any Drake or Eminem", vocab, playlist=[]) == [("new_playlist", {"text": "rap without any Drake or Eminem"})]
+    q = vocab.read("rap without any Drake or Eminem").query
+    assert [t.value for t in q.genres] == ["rap"] and [t.value for t in q.exclude_artists] == ["Drake", "Eminem"]
+    q = vocab.read("90s r&b, nothing too sad").query
+    assert [t.value for t in q.exclude_moods] == ["sad"] and (q.years.start, q.years.end) == (1990, 1999)
+
+
+@pytest.mark.parametrize("text, span", [("hard rock but no 80s songs", (1980, 1989)), ("anything but the 70s", (1970, 1979)),
+                                        ("not the 2010s please", (2010, 2019)), ("nothing from the nineties", (1990, 1999))])  # fmt: skip
+def test_a_negated_decade_is_excluded(vocab, text, span):
+    q = vocab.read(text).query
+    assert [(y.start, y.end) for y in q.exclude_years] == [span] and q.years is None
+
+
+# ----- artists only where a name stands ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def wordy_vocab(tiny_csv) -> Vocabulary:
+    """The tiny catalog plus artists whose names are everyday words or near them: Latwer, Prince, House, Heart."""
+    frame = read_csv(tiny_csv)
+    extra = []
+    for k, name in enumerate(["Latwer", "Prince", "House", "Heart"]):
+        for j in range(4):
+            row = frame.iloc[j].copy()
+            row["track_id"], row["track_name"], row["track_artist"] = f"w{k}{j}", f"Song {k}{j}", name
+            extra.append(row)
+    import pandas as pd
+
+    return Vocabulary(Catalog.from_frame(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)))
+
+
+@pytest.mark.parametrize("text", ["only songs from 2017 or later", "chill house music for later tonight",
+                                  "music for my little prince's birthday party", "heart warming love songs",
+                                  "songs for a road trip later today"])  # fmt: skip
+def test_common_words_are_not_artists_unless_cued(wordy_vocab, text):
+    assert wordy_vocab.read(text).query.artists == []
+
+
+def test_a_cue_or_a_capital_still_finds_them(wordy_vocab):
+    assert [t.value for t in wordy_vocab.read("songs by prince").query.artists] == ["Prince"]
+    assert [t.value for t in wordy_vocab.read("rock like Heart").query.artists] == ["Heart"]
+    assert [t.value for t in wordy_vocab.read("no Prince please").query.exclude_artists] == ["Prince"]
+
+
+def test_typos_in_music_words_are_tolerated(vocab):
+    assert sorted(t.value for t in vocab.read("acustic chill songs").query.moods) == ["acoustic", "chill"]
+    assert [t.value for t in vocab.read("elecronic dance music").query.genres] == ["edm"]
+    q = vocab.read("no eminen").query
+    assert [t.value for t in q.exclude_artists] == ["Eminem"]
+
+
+# ----- one vocabulary -------------------------------------------------------------------------------------
+def test_the_intent_reader_and_the_extractor_are_one_reader(tiny_catalog):
+    ex = TagExtractor(tiny_catalog)
+    v = Vocabulary(tiny_catalog, ex)
+    assert v.reader is ex
+    assert not hasattr(I, "GENRE_SYNONYMS") and not hasattr(I, "years_in") and not hasattr(I, "RELATIVE")
+
+
+@pytest.mark.parametrize("text, years", [("80's pop", (1980, 1989)), ("'90s r&b", (1990, 1999)), ("90ies rock", (1990, 1999)),
+                                         ("ninetys rock anthems", (1990, 1999)), ("hiphop from the ninties", (1990, 1999)),
+                                         ("the 1980s", (1980, 1989)), ("noughties pop", (2000, 2009)),
+                                         ("edm from the twenty tens", (2010, 2019)), ("nineteen nineties hip hop", (1990, 1999)),
+                                         ("música latina de los 90", (1990, 1999)), ("mid 90s hip hop", (1993, 1996)),
+                                         ("00s rock", (2000, 2009)), ("2010 onwards", (2010, None)),
+                                         ("from 2012 on", (2012, None)), ("later than 2015", (2016, None))])  # fmt: skip
+def test_decades_and_years_every_way(vocab, text, years):
+    q = vocab.read(text).query
+    assert (q.years.start, q.years.end) == years
+
+
+# ----- bounded numbers (issue 12) ------------------------------------------------------------------------
+def test_huge_positions_and_counts_are_bounded_with_a_note(vocab):
+    p = parse("drop tracks 1-99999999", PLAYLIST, vocab)
+    (a,) = [validate(x) for x in p.actions]
+    assert a["args"]["positions"] == [1, 2, 3, 4, 5, 6] and "the playlist has 6" in a["note"]
+    (b,) = [validate(x) for x in parse("add 99999999999999999999999 more", PLAYLIST, vocab).actions]
+    assert b["args"]["count"] == 200 and "digits" in b["note"]
+    (c,) = [validate(x) for x in parse("make it 999999 tracks", PLAYLIST, vocab).actions]
+    assert c["args"]["length"] == 200 and "200" in c["note"]
+    assert parse("drop track 99999999", PLAYLIST, vocab).question  # one position past the end is refused
+
+
+# ----- through the graph -------------------------------------------------------------------------------------
+@pytest.fixture
+def chat(settings, tiny_pipeline):
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    yield svc
+    svc.close()
+
+
+def test_a_compound_reply_names_every_change(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    title2 = r.playlist[1].title
+    r2 = chat.turn("t", "u", "drop track 2 and make it calmer")
+    assert r.playlist[1].track_id not in [p.track_id for p in r2.playlist]
+    assert title2 in r2.reply and "energy" in r2.reply
+    before = sum(p.energy for p in r.playlist) / len(r.playlist)
+    assert sum(p.energy for p in r2.playlist) / len(r2.playlist) < before
+
+
+def test_positions_mean_the_playlist_the_user_saw(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    ids = [p.track_id for p in r.playlist]
+    r2 = chat.turn("t", "u", "put track 5 first and remove track 2")
+    after = [p.track_id for p in r2.playlist]
+    assert after[0] == ids[4] and ids[1] not in after and len(after) == len(ids) - 1
+
+
+def test_pronouns_follow_the_track_in_focus(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    chat.turn("t", "u", "why #3?")
+    r3 = chat.turn("t", "u", "remove it")
+    assert [p.track_id for p in r3.playlist] == [p.track_id for p in r.playlist if p.track_id != r.playlist[2].track_id]
+
+
+def test_dropping_everything_past_the_end_is_clipped_and_said(chat):
+    chat.turn("t", "u", "songs for a party")
+    r = chat.turn("t", "u", "drop tracks 1-99999999")
+    assert not r.playlist and "99999999" in r.reply
+    r2 = chat.turn("t", "u", "add 99999999999999999999999 more")
+    assert "digits" in r2.reply or "There is no playlist" in r2.reply
+
+
+def test_add_more_keeps_the_cap_and_the_exclusions(chat):
+    chat.turn("t", "u", "songs for a party")
+    chat.turn("t", "u", "no rock")
+    r = chat.turn("t", "u", "add 6 more")
+    counts: dict[str, int] = {}
+    for p in r.playlist:
+        counts[p.artist] = counts.get(p.artist, 0) + 1
+    assert max(counts.values()) <= 2 and not any("rock" in p.genres for p in r.playlist)
+    assert len({p.track_id for p in r.playlist}) == len(r.playlist)
