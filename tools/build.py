@@ -36,11 +36,12 @@ log = logging.getLogger(__name__)
 
 
 def load_catalog(settings: "Settings") -> "Catalog":
-    """The product catalog from ``settings.data`` (downloaded into the home when absent)."""
+    """The product catalog from ``settings.data`` (downloaded into the home when absent), through the
+    binary cache in ``home/catalog`` (keyed by the CSV's hash)."""
     from tools.catalog import Catalog, ensure_data
 
     path = ensure_data(settings.data, settings.home, settings.data_url)
-    return Catalog.from_csv(path)
+    return Catalog.load(path, settings.home / "catalog")
 
 
 def embeddings_folder(settings: "Settings") -> Path:
