@@ -92,7 +92,7 @@ class Pipeline:
 
         t0 = time.perf_counter()
         encoder = get_encoder()
-        vectors = document_vectors(settings, catalog, encoder, progress=progress)
+        vectors = document_vectors(settings, catalog, progress=progress)  # missing ones on every core
         index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
         log.info("pipeline ready over %d tracks in %.1fs", len(catalog), time.perf_counter() - t0)
         return cls(settings, catalog, encoder, index, home=home)
@@ -261,10 +261,12 @@ class Pipeline:
 
 
 def _limit_torch_threads(n: int) -> None:
-    """Cap torch's intra-op threads for this process (never raises it; batch work is done by then)."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency, but the pipeline needs no torch itself
+    """Cap torch's intra-op threads for this process (never raises it; batch work is done by then).
+    Only when torch is loaded already: serving needs no torch, and importing it costs a second."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
         return
     if torch.get_num_threads() > n:
         torch.set_num_threads(n)
