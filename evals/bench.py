@@ -376,15 +376,16 @@ def _reset_peak() -> None:
 
 
 class _FilterProbe:
-    """Wraps an index backend to note whether the searches of one request carried a filter."""
+    """Wraps an index backend to note whether a request's first search (its hard constraints before any
+    relaxation) carried a filter; ``filtered`` is None until that search, reset per request."""
 
     def __init__(self, backend: Any):
         self.backend = backend
-        self.filtered = False
+        self.filtered: bool | None = None
 
     def search(self, vector: Any, flt: Any, limit: int) -> Any:
-        if flt is not None and not flt.is_empty():
-            self.filtered = True
+        if self.filtered is None:
+            self.filtered = flt is not None and not flt.is_empty()
         return self.backend.search(vector, flt, limit)
 
     def __getattr__(self, name: str) -> Any:
@@ -472,19 +473,33 @@ def _scale_requests(
     from tools.pipeline import Pipeline
 
     texts = sample_requests(ctx.n + 10, catalog, seed=0)
-    # Recall@100 without a filter: the index's hits against a brute-force scan of the same vectors.
+    # Recall@100 without a filter: the index's hits against a brute-force scan of the same vectors, and
+    # for an HNSW index the same at other search beams (hnsw_ef is a search-time setting: no rebuild).
+    import dataclasses
+
     k = min(100, len(vectors) - 1)
-    recalls = []
-    for t in texts[:20]:
-        q = encoder.encode_one(t)
-        truth = set(np.argpartition(-(vectors @ q), k)[:k].tolist())
-        got = {r for r, _ in index.search_rows(q, None, k)}
-        recalls.append(len(truth & got) / k)
+    queries = [encoder.encode(t)[0] for t in texts[:20]]
+    truths = [set(np.argpartition(-(vectors @ q), k)[:k].tolist()) for q in queries]
+    backend, config = index.backend, index.backend.config
+    by_ef: dict[str, Any] = {}
+    for ef in sorted({config.hnsw_ef, 64, 256, 512}) if config.hnsw_m else [0]:
+        backend.config = dataclasses.replace(config, hnsw_ef=ef) if ef else config
+        recalls, times = [], []
+        for q, truth in zip(queries, truths):
+            t0 = time.perf_counter()
+            got = {r for r, _ in index.search_rows(q, None, k)}
+            times.append(time.perf_counter() - t0)
+            recalls.append(len(truth & got) / k)
+        by_ef[str(ef)] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
+    backend.config = config
+    encoder.clear_cache()  # every row embeds its requests anew
     t0 = time.perf_counter()
     probe = _FilterProbe(index.backend)
     index.backend = probe
     pipe = Pipeline(ctx.settings, catalog, encoder, index, home=home)
-    out: dict[str, Any] = {"recall_at_100": round(float(np.mean(recalls)), 3)}
+    out: dict[str, Any] = {"recall_at_100": by_ef[str(config.hnsw_ef if config.hnsw_m else 0)]["recall"]}
+    if config.hnsw_m:
+        out["recall_by_ef"] = by_ef
     pipe.cf_model()
     out["pipeline_ready_s"] = round(time.perf_counter() - t0, 1)
     for t in texts[:10]:
@@ -492,7 +507,7 @@ def _scale_requests(
     whole: dict[str, list[float]] = {"all": [], "filtered": [], "unfiltered": []}
     stages: dict[str, list[float]] = {}
     for t in texts[10:]:
-        probe.filtered = False
+        probe.filtered = None
         t0 = time.perf_counter()
         pipe.run(t)
         dt = time.perf_counter() - t0
@@ -710,14 +725,17 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
             body = {"thread_id": f"bench-http-{i // 4}", "user_id": f"bench-http-{i % 5}", "text": turns[i % 4]}
             t0 = time.perf_counter()
             try:
-                r = httpx.post(url, json=body, headers=headers, timeout=30.0)
+                r = client.post(url, json=body, headers=headers)
                 ok = r.status_code == 200
             except httpx.HTTPError:
                 ok = False
             return time.perf_counter() - t0, ok
 
+        # One client, its connections kept alive: httpx.post() builds a client (and an SSL context) per call,
+        # ~28 ms of CPU each, spent in this process beside the server it measures.
+        limits = httpx.Limits(max_connections=ctx.users, max_keepalive_connections=ctx.users)
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=ctx.users) as pool:
+        with httpx.Client(timeout=30.0, limits=limits) as client, ThreadPoolExecutor(max_workers=ctx.users) as pool:
             results = list(pool.map(one, range(ctx.n)))
         elapsed = time.perf_counter() - t0
     finally:

@@ -77,6 +77,10 @@ class Encoder:
         """One text's vector; repeated texts come from a cache."""
         return self._cached(text[:2000])
 
+    def clear_cache(self) -> None:
+        """Forget the cached query vectors (a benchmark that must embed every request)."""
+        self._cached.cache_clear()
+
 
 class TorchEncoder(Encoder):
     """sentence-transformers on the CPU (torch): the reference implementation, thread-safe."""
