@@ -269,6 +269,18 @@ def bench_encoders(ctx: BenchContext) -> dict[str, Any]:
     queries = sample_requests(60, catalog, seed=3)
     threads = embed.batch_threads()
     out: dict[str, Any] = {"threads": threads, "variants": {}}
+    import tempfile
+    from pathlib import Path
+
+    from tools import onnx_encoder
+
+    with tempfile.TemporaryDirectory(prefix="playgenie-export-") as tmp:  # what a first build pays once
+        t0 = time.perf_counter()
+        onnx_encoder.ensure_model("onnx", Path(tmp))
+        out["export_s"] = {"onnx": round(time.perf_counter() - t0, 1)}
+        t0 = time.perf_counter()
+        onnx_encoder.ensure_model("onnx-int8", Path(tmp))
+        out["export_s"]["onnx-int8"] = round(time.perf_counter() - t0, 1)
     reference = None
     for variant in ("torch", *[v for v in embed.VARIANTS if v != "torch"]):
         row: dict[str, Any] = {}
@@ -834,6 +846,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), peak {c['peak_mb']:.0f} MB")
     if "encoders" in report:
         e = report["encoders"]
+        lines.append(f"{'encoder export (once)':<28} onnx {e['export_s']['onnx']:.1f} s, "
+                     f"int8 from it {e['export_s']['onnx-int8']:.1f} s")  # fmt: skip
         for variant, r in e["variants"].items():
             rates = ", ".join(f"b{b} {v:.0f}" for b, v in r["docs_per_s"].items())
             agree = r.get("agreement")

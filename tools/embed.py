@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 DIM = 384
 VARIANTS = ("onnx", "onnx-int8", "torch")
+# The float graph: its vectors match torch's (cosine >= 0.99999 on every catalog document, text2playlist
+# NDCG@20 0.0680 as with torch); onnx-int8 misses 0.99 on one document (see tools.onnx_encoder.quantize).
 DEFAULT_VARIANT = "onnx"
 
 
