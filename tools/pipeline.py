@@ -71,7 +71,7 @@ class Pipeline:
         mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
         self.mean_duration_ms = mean_ms or 210_000.0
         self._local = threading.local()
-        _limit_torch_threads(SERVING_TORCH_THREADS)
+        limit_torch_threads(SERVING_TORCH_THREADS)
         self._cf = None  # tools.cf.CFModel, loaded (or trained) on first use by cf_model()
         self._cf_lock = threading.Lock()
 
@@ -260,9 +260,10 @@ class Pipeline:
         return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
 
 
-def _limit_torch_threads(n: int) -> None:
+def limit_torch_threads(n: int) -> None:
     """Cap torch's intra-op threads for this process (never raises it; batch work is done by then).
-    Only when torch is loaded already: serving needs no torch, and importing it costs a second."""
+    Only when torch is loaded already: serving needs no torch, and importing it costs a second; whoever
+    loads a torch model for serving (the agent's continuation VAE) calls this after."""
     import sys
 
     torch = sys.modules.get("torch")
