@@ -196,10 +196,14 @@ def _load_continuer(settings: Any, pipeline: Any) -> Any:
     except ImportError:
         return None
     try:
-        return Continuer.load(settings, pipeline.catalog)
+        continuer = Continuer.load(settings, pipeline.catalog)
     except Exception as exc:  # not built yet, or built for another catalog
         log.info("continuation model unavailable (%s); 'add more' uses search", exc)
         return None
+    from tools.pipeline import SERVING_TORCH_THREADS, limit_torch_threads
+
+    limit_torch_threads(SERVING_TORCH_THREADS)  # torch is loaded by now; serve on one thread as before
+    return continuer
 
 
 def _model_notices(settings: Any, continuer: Any) -> list[str]:

@@ -53,6 +53,7 @@ TARGETS = {  # from the issues: what each number should stay under
     "request_ms.p50": 30.0, "request_ms.p95": 60.0,
     "index_build_s": 180.0, "fold_in_ms.p50": 5.0, "generation_ms.p50": 20.0, "history_cost_ms.p50": 5.0,
     "chat_turn_ms.p50": 60.0, "chat_turn_ms.p95": 120.0, "chat_concurrent.p95_ms": 500.0, "chat_concurrent.errors": 0.0,
+    "cold_start.wall_s": 3.0, "cold_start.peak_mb": 500.0, "build_from_scratch_s": 180.0,
 }  # fmt: skip
 
 
@@ -70,7 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Seconds each simulated person waits between a reply and the next message "
                              "(default 1; 0 saturates the CPU).")
     parser.add_argument("--from-scratch", action="store_true",
-                        help="Also time a whole build with an empty embedding cache (minutes on a small CPU).")  # fmt: skip
+                        help="Also time a whole build with an empty embedding cache (minutes on a small CPU).")
+    parser.add_argument("--catalog-size", metavar="N[,N...]",
+                        help="Run the scale section over catalogs of these sizes ('real' for the real one), "
+                             "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).")
+    parser.add_argument("--index-configs", metavar="NAME[,NAME...]",
+                        help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} "
+                             "(default exact,hnsw-int8).")  # fmt: skip
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -127,6 +134,8 @@ class BenchContext:
     users: int = 20
     think: float = 1.0  # seconds a person takes to read a reply and type the next message
     from_scratch: bool = False
+    catalog_sizes: list[int] = field(default_factory=lambda: [0, 100_000])  # 0: the real catalog
+    index_configs: list[str] = field(default_factory=lambda: ["exact", "hnsw-int8"])
     report: dict[str, Any] = field(default_factory=dict)
     _pipeline: Any = None
     _service: Any = None
@@ -227,24 +236,17 @@ def bench_index_build(ctx: BenchContext) -> dict[str, Any]:
         out["index_build_s"] = round(time.perf_counter() - t0, 2)
         index.close()
 
-    # The embedding cost without the cache: a sample of documents, timed on the encoder directly.
-    encoder = ctx.pipeline.encoder if ctx._pipeline is not None else _module("tools.embed").get_encoder()
+    # The embedding cost without the cache: a sample of documents, timed on the build's encoder.
+    embed = _module("tools.embed")
+    encoder = embed.get_encoder(embed.DEFAULT_VARIANT, embed.batch_threads())
     docs = [t.document() for t in catalog.tracks]
     sample = random.Random(0).sample(docs, min(len(docs), 512))
-    import os
-
-    import torch
-
-    serving_threads = torch.get_num_threads()
-    torch.set_num_threads(os.cpu_count() or 1)  # what `playgenie build` uses; serving caps it lower
-    try:
-        encoder.encode(sample[:16])
-        t0 = time.perf_counter()
-        encoder.encode(sample)
-        rate = len(sample) / (time.perf_counter() - t0)
-    finally:
-        torch.set_num_threads(serving_threads)
+    encoder.encode(sample[:16])
+    t0 = time.perf_counter()
+    encoder.encode(sample)
+    rate = len(sample) / (time.perf_counter() - t0)
     out["embedding"] = {
+        "variant": encoder.variant,
         "docs": len(docs),
         "cached_load_s": round(vectors_s, 2),
         "docs_per_s": round(rate, 1),
@@ -254,6 +256,314 @@ def bench_index_build(ctx: BenchContext) -> dict[str, Any]:
     if ctx.from_scratch:
         out["build_from_scratch_s"] = _build_from_scratch(settings)
     return out
+
+
+def bench_encoders(ctx: BenchContext) -> dict[str, Any]:
+    """Every encoder variant: load time, documents per second at several batch sizes on every core (as
+    a build embeds), one query's latency on one thread (as serving does), and agreement with the torch
+    reference: the cosine of each variant's vector to torch's on every catalog document (vectors come
+    from each variant's embedding cache, filled first where missing: minutes for a variant never built)."""
+    embed = _module("tools.embed")
+    build = _module("tools.build")
+    catalog = build.load_catalog(ctx.settings)
+    docs = [t.document() for t in catalog.tracks]
+    sample = random.Random(0).sample(docs, min(len(docs), 512))
+    queries = sample_requests(60, catalog, seed=3)
+    threads = embed.batch_threads()
+    out: dict[str, Any] = {"threads": threads, "variants": {}}
+    import tempfile
+    from pathlib import Path
+
+    from tools import onnx_encoder
+
+    with tempfile.TemporaryDirectory(prefix="playgenie-export-") as tmp:  # what a first build pays once
+        t0 = time.perf_counter()
+        onnx_encoder.ensure_model("onnx", Path(tmp))
+        out["export_s"] = {"onnx": round(time.perf_counter() - t0, 1)}
+        t0 = time.perf_counter()
+        onnx_encoder.ensure_model("onnx-int8", Path(tmp))
+        out["export_s"]["onnx-int8"] = round(time.perf_counter() - t0, 1)
+    reference = None
+    for variant in ("torch", *[v for v in embed.VARIANTS if v != "torch"]):
+        row: dict[str, Any] = {}
+        t0 = time.perf_counter()
+        encoder = embed.make_encoder(variant, threads=threads)
+        row["load_s"] = round(time.perf_counter() - t0, 2)
+        torch_threads = _torch_threads(threads) if variant == "torch" else None
+        try:
+            encoder.encode(sample[:16], batch_size=8)
+            rates = {}
+            for batch in (1, 8, 32, 128):
+                t0 = time.perf_counter()
+                encoder.encode(sample, batch_size=batch)
+                rates[str(batch)] = round(len(sample) / (time.perf_counter() - t0), 1)
+            row["docs_per_s"] = rates
+            single = embed.make_encoder(variant, threads=1)
+            if variant == "torch":
+                _torch_threads(1)
+            single.encode(queries[:5])
+            times = []
+            for q in queries[5:]:
+                t0 = time.perf_counter()
+                single.encode([q])
+                times.append(time.perf_counter() - t0)
+            row["query_ms"] = percentiles(times)
+            if variant == "torch":
+                _torch_threads(threads)
+            cache = embed.EmbeddingCache(build.embeddings_folder(ctx.settings), variant)
+            vectors = cache.embed(docs, encoder, progress=False)
+        finally:
+            if torch_threads is not None:
+                _torch_threads(torch_threads)
+        if reference is None:
+            reference = vectors
+        else:
+            cos = np.einsum("ij,ij->i", vectors, reference)
+            row["agreement"] = {"docs": len(docs), "min": round(float(cos.min()), 5),
+                                "mean": round(float(cos.mean()), 5), "below_0.99": int((cos < 0.99).sum())}  # fmt: skip
+        out["variants"][variant] = row
+    return {"encoders": out}
+
+
+def _torch_threads(n: int) -> int:
+    """Set torch's intra-op threads; returns the previous count."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    return before
+
+
+COLD_REQUEST = "upbeat 90s rock for a road trip"
+
+
+def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
+    """``playgenie playlist ... --json`` in a new process, three times: wall time and peak resident memory
+    of each (the artifacts are built; what is measured is imports, loading and one request)."""
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-m", "bots.cli", "--home", str(ctx.settings.home), "--data", str(ctx.settings.data),
+           "playlist", COLD_REQUEST, "--json"]  # fmt: skip
+    walls, peaks = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - t0)
+        peaks.append(usage.ru_maxrss / 1024)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        proc.stderr.close() if proc.stderr else None
+        if proc.returncode != 0:
+            raise NotBuilt(f"the cold command failed ({proc.returncode}): {err[-300:]}")
+    return {"cold_start": {"command": f'playgenie playlist "{COLD_REQUEST}" --json', "wall_s": round(min(walls), 2),
+                           "wall_s_runs": [round(w, 2) for w in walls], "peak_mb": round(max(peaks), 0)}}  # fmt: skip
+
+
+# --- scale: synthetic catalogs of any size (evals/synth.py) ------------------------------------
+
+INDEX_CONFIGS = {  # --index-configs names -> tools.index.IndexConfig arguments
+    "exact": {},
+    "hnsw": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128},
+    "hnsw-int8": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "quantization": "int8"},
+    "hnsw-int8-disk": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "quantization": "int8", "on_disk": True},
+}
+
+
+def _memory_mb() -> dict[str, float]:
+    """This process's resident memory now and at its peak since :func:`_reset_peak` (MB)."""
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out["rss" if line.startswith("VmRSS") else "peak"] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # resets VmHWM to the current RSS (Linux)
+    except OSError:
+        pass
+
+
+class _FilterProbe:
+    """Wraps an index backend to note whether a request's first search (its hard constraints before any
+    relaxation) carried a filter; ``filtered`` is None until that search, reset per request."""
+
+    def __init__(self, backend: Any):
+        self.backend = backend
+        self.filtered: bool | None = None
+
+    def search(self, vector: Any, flt: Any, limit: int) -> Any:
+        if self.filtered is None:
+            self.filtered = flt is not None and not flt.is_empty()
+        return self.backend.search(vector, flt, limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+
+def bench_scale(ctx: BenchContext) -> dict[str, Any]:
+    """The pipeline over catalogs of ``--catalog-size`` tracks (the real one, then synthetic ones that
+    follow its distributions), with each of ``--index-configs``: catalog and vector generation, the
+    embedding time it would take instead (measured rate), index build, resident memory, HNSW recall
+    against exact search, request p50/p95 with and without filters, stage timings (rerank is CF,
+    refine), CF fold-in; one row per (size, index config)."""
+    import tempfile
+    from pathlib import Path
+
+    build = _module("tools.build")
+    synth = _module("evals.synth")
+    embed = _module("tools.embed")
+    from tools.index import EdgeBackend, IndexConfig, TrackIndex
+
+    if ctx.settings.qdrant_url:
+        raise NotBuilt("the scale bench builds embedded shards only (PLAYGENIE_QDRANT_URL is set)")
+    real = build.load_catalog(ctx.settings)
+    real_vectors = build.document_vectors(ctx.settings, real, progress=False)
+    cf_mod = _module("tools.cf")
+    real_cf = cf_mod.ensure_cf(real, cf_mod.cf_home(ctx.settings))  # synthetic factors copy the product's
+    encoder = embed.get_encoder()
+    batch_encoder = embed.get_encoder(embed.DEFAULT_VARIANT, embed.batch_threads())
+    rows: list[dict[str, Any]] = []
+    for size in ctx.catalog_sizes:
+        base: dict[str, Any] = {"size": size}
+        _reset_peak()
+        before = _memory_mb()["rss"]
+        if size <= 0 or size == len(real):
+            catalog, vectors, cf_model = real, real_vectors, real_cf
+            base.update(size=len(real), synthetic=False)
+        else:
+            t0 = time.perf_counter()
+            syn = synth.synth_catalog(real, size, seed=0)
+            base["catalog_gen_s"] = round(time.perf_counter() - t0, 1)
+            t0 = time.perf_counter()
+            vectors = synth.synth_vectors(real_vectors, syn.template)
+            base["vector_gen_s"] = round(time.perf_counter() - t0, 1)
+            catalog, cf_model = syn.catalog, synth.synth_cf(real_cf, syn)
+            base["synthetic"] = True
+        docs = random.Random(0).sample([t.document() for t in catalog.tracks], min(256, len(catalog)))
+        t0 = time.perf_counter()
+        batch_encoder.encode(docs, batch_size=8)
+        base["embed_estimate_s"] = round(len(catalog) * (time.perf_counter() - t0) / len(docs), 0)
+        base["catalog_mb"] = round(_memory_mb()["rss"] - before, 0)
+        for name in ctx.index_configs:
+            row = dict(base, index=name)
+            config = IndexConfig(**INDEX_CONFIGS[name])
+            with tempfile.TemporaryDirectory(prefix=f"playgenie-scale-{size}-") as tmp:
+                home = Path(tmp)
+                cf_model.save(home / "cf")
+                _reset_peak()
+                before_index = _memory_mb()["rss"]
+                index = TrackIndex(EdgeBackend(home / "qdrant", config))
+                t0 = time.perf_counter()
+                index.build(catalog, vectors, progress=False)
+                row["index_build_s"] = round(time.perf_counter() - t0, 1)
+                index.close()
+                files = (home / "qdrant").rglob("*")
+                row["index_disk_mb"] = round(sum(f.stat().st_size for f in files if f.is_file()) / 1e6)
+                _reset_peak()
+                t0 = time.perf_counter()
+                index = TrackIndex(EdgeBackend(home / "qdrant", config), [t.track_id for t in catalog.tracks])
+                row["index_open_s"] = round(time.perf_counter() - t0, 2)
+                row["index_mb"] = round(_memory_mb()["rss"] - before_index, 0)
+                try:
+                    row.update(_scale_requests(ctx, catalog, vectors, index, encoder, home))
+                finally:
+                    index.close()
+                row["memory_mb"] = _memory_mb()
+            rows.append(row)
+            log.info("scale row: %s", row)
+    return {"scale": rows}
+
+
+def _scale_requests(
+    ctx: BenchContext, catalog: "Catalog", vectors: np.ndarray, index: Any, encoder: Any, home: Any
+) -> dict[str, Any]:
+    """Recall of the index against exact search, then whole requests and their stages over ``catalog``."""
+    from tools.pipeline import Pipeline
+
+    texts = sample_requests(ctx.n + 10, catalog, seed=0)
+    # Recall@100 without a filter: the index's hits against a brute-force scan of the same vectors, and
+    # for an HNSW index the same at other search beams (hnsw_ef is a search-time setting: no rebuild).
+    import dataclasses
+
+    k = min(100, len(vectors) - 1)
+    queries = [encoder.encode(t)[0] for t in texts[:20]]
+    truths = [set(np.argpartition(-(vectors @ q), k)[:k].tolist()) for q in queries]
+    backend, config = index.backend, index.backend.config
+    by_ef: dict[str, Any] = {}
+    for ef in sorted({config.hnsw_ef, 64, 256, 512}) if config.hnsw_m else [0]:
+        backend.config = dataclasses.replace(config, hnsw_ef=ef) if ef else config
+        recalls, times = [], []
+        for q, truth in zip(queries, truths):
+            t0 = time.perf_counter()
+            got = {r for r, _ in index.search_rows(q, None, k)}
+            times.append(time.perf_counter() - t0)
+            recalls.append(len(truth & got) / k)
+        by_ef[str(ef)] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
+    backend.config = config
+    encoder.clear_cache()  # every row embeds its requests anew
+    t0 = time.perf_counter()
+    probe = _FilterProbe(index.backend)
+    index.backend = probe
+    pipe = Pipeline(ctx.settings, catalog, encoder, index, home=home)
+    out: dict[str, Any] = {"recall_at_100": by_ef[str(config.hnsw_ef if config.hnsw_m else 0)]["recall"]}
+    if config.hnsw_m:
+        out["recall_by_ef"] = by_ef
+    pipe.cf_model()
+    out["pipeline_ready_s"] = round(time.perf_counter() - t0, 1)
+    for t in texts[:10]:
+        pipe.run(t)
+    whole: dict[str, list[float]] = {"all": [], "filtered": [], "unfiltered": []}
+    stages: dict[str, list[float]] = {}
+    for t in texts[10:]:
+        probe.filtered = None
+        t0 = time.perf_counter()
+        pipe.run(t)
+        dt = time.perf_counter() - t0
+        whole["all"].append(dt)
+        whole["filtered" if probe.filtered else "unfiltered"].append(dt)
+        for stage, ms in pipe.last_timings.items():
+            if stage != "request":
+                stages.setdefault(stage, []).append(ms / 1000.0)
+    out["request_ms"] = {k: dict(percentiles(v), n=len(v)) for k, v in whole.items() if v}
+    out["stages_ms"] = {k: percentiles(v) for k, v in stages.items()}
+    cf = pipe.cf_model()
+    if cf is not None:
+        rng = random.Random(0)
+        ids = [t for t, k in zip(cf.track_ids, cf.known) if k]
+        samples = []
+        for _ in range(50):
+            h = rng.sample(ids, min(50, len(ids)))
+            t0 = time.perf_counter()
+            cf.fold_in(h)
+            samples.append(time.perf_counter() - t0)
+        out["fold_in_ms"] = percentiles(samples)
+    return out
+
+
+def format_scale(rows: list[dict[str, Any]]) -> list[str]:
+    """The scale table: one line per (size, index config)."""
+    head = (f"{'tracks':>9} {'index':<15} {'gen s':>6} {'embed s':>8} {'build s':>8} {'RSS MB':>7} {'recall':>6} "
+            f"{'p50 ms':>7} {'p95 ms':>7} {'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10}")
+    lines = [head]
+    for r in rows:
+        req = r.get("request_ms", {})
+        st = r.get("stages_ms", {})
+        gen = (r.get("catalog_gen_s") or 0) + (r.get("vector_gen_s") or 0)
+        lines.append(
+            f"{r['size']:>9} {r['index']:<15} {gen:>6.1f} {r.get('embed_estimate_s', 0):>8.0f} "
+            f"{r.get('index_build_s', 0):>8.1f} "
+            f"{r.get('memory_mb', {}).get('rss', 0):>7.0f} {r.get('recall_at_100', 0):>6.3f} "
+            f"{req.get('all', {}).get('p50', 0):>7.1f} {req.get('all', {}).get('p95', 0):>7.1f} "
+            f"{req.get('filtered', {}).get('p95', 0):>8.1f} {req.get('unfiltered', {}).get('p95', 0):>10.1f} "
+            f"{st.get('rerank', {}).get('p50', 0):>10.2f} {st.get('refine', {}).get('p50', 0):>10.2f}"
+        )  # fmt: skip
+    return lines
 
 
 def _build_from_scratch(settings: "Settings") -> float:
@@ -436,14 +746,17 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
             body = {"thread_id": f"bench-http-{i // 4}", "user_id": f"bench-http-{i % 5}", "text": turns[i % 4]}
             t0 = time.perf_counter()
             try:
-                r = httpx.post(url, json=body, headers=headers, timeout=30.0)
+                r = client.post(url, json=body, headers=headers)
                 ok = r.status_code == 200
             except httpx.HTTPError:
                 ok = False
             return time.perf_counter() - t0, ok
 
+        # One client, its connections kept alive: httpx.post() builds a client (and an SSL context) per call,
+        # ~28 ms of CPU each, spent in this process beside the server it measures.
+        limits = httpx.Limits(max_connections=ctx.users, max_keepalive_connections=ctx.users)
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=ctx.users) as pool:
+        with httpx.Client(timeout=30.0, limits=limits) as client, ThreadPoolExecutor(max_workers=ctx.users) as pool:
             results = list(pool.map(one, range(ctx.n)))
         elapsed = time.perf_counter() - t0
     finally:
@@ -457,9 +770,13 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
 
 
 Section = Callable[[BenchContext], dict[str, Any]]
+OPT_IN = {"encoders", "scale"}  # minutes each: run only when named in --sections (scale also by --catalog-size)
 SECTIONS: list[tuple[str, Section]] = [
     ("request", bench_request),
+    ("cold_start", bench_cold_start),
     ("index_build", bench_index_build),
+    ("encoders", bench_encoders),
+    ("scale", bench_scale),
     ("fold_in", bench_fold_in),
     ("generation", bench_generation),
     ("chat_turn", bench_chat_turn),
@@ -471,7 +788,7 @@ SECTIONS: list[tuple[str, Section]] = [
 def run_bench(settings: "Settings", names: list[str] | None = None, **options: Any) -> dict[str, Any]:
     """Run the sections in order; a section that is not built is reported, not skipped silently."""
     ctx = BenchContext(settings=settings, **options)
-    wanted = names or [n for n, _ in SECTIONS]
+    wanted = names or [n for n, _ in SECTIONS if n not in OPT_IN]
     ctx.report["not_built"] = {}
     for name, section in SECTIONS:
         if name not in wanted:
@@ -533,6 +850,22 @@ def format_report(report: dict[str, Any]) -> str:
         h = report["http"]
         lines.append(f"{'HTTP POST /v1/chat':<28} p50 {h['p50_ms']:>9.2f} ms   p95 {h['p95_ms']:>9.2f} ms   "
                      f"({h['requests_per_s']} req/s, {h['clients']} clients, {h['errors']} errors)")  # fmt: skip
+    if "cold_start" in report:
+        c = report["cold_start"]
+        lines.append(f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), peak {c['peak_mb']:.0f} MB")
+    if "encoders" in report:
+        e = report["encoders"]
+        lines.append(f"{'encoder export (once)':<28} onnx {e['export_s']['onnx']:.1f} s, "
+                     f"int8 from it {e['export_s']['onnx-int8']:.1f} s")  # fmt: skip
+        for variant, r in e["variants"].items():
+            rates = ", ".join(f"b{b} {v:.0f}" for b, v in r["docs_per_s"].items())
+            agree = r.get("agreement")
+            lines.append(f"{'encoder ' + variant:<28} load {r['load_s']:.2f} s; docs/s on {e['threads']} threads: "
+                         f"{rates}; query p50 {r['query_ms']['p50']:.1f} ms"
+                         + (f"; cosine to torch min {agree['min']:.4f} mean {agree['mean']:.4f} "
+                            f"({agree['below_0.99']} of {agree['docs']} below 0.99)" if agree else ""))  # fmt: skip
+    if "scale" in report:
+        lines += format_scale(report["scale"])
     for key, t in report.get("targets", {}).items():
         lines.append(f"target {key:<32} {t['value']:>9.2f} <= {t['limit']:<6g} {'ok' if t['ok'] else 'MISSED'}")
     for name, reason in report.get("not_built", {}).items():
@@ -549,6 +882,22 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.n < 1:
         print("playgenie: --n must be at least 1", file=sys.stderr)
         return 2
-    report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, think=args.think, from_scratch=args.from_scratch)
+    options: dict[str, Any] = {}
+    if args.catalog_size:
+        try:
+            sizes = args.catalog_size.split(",")
+            options["catalog_sizes"] = [0 if v.strip() == "real" else int(float(v)) for v in sizes]
+        except ValueError:
+            print(f"playgenie: --catalog-size takes numbers or 'real': {args.catalog_size!r}", file=sys.stderr)
+            return 2
+        names = sorted(set(names or []) | {"scale"}, key=[n for n, _ in SECTIONS].index)
+    if args.index_configs:
+        options["index_configs"] = [c.strip() for c in args.index_configs.split(",")]
+        if bad := [c for c in options["index_configs"] if c not in INDEX_CONFIGS]:
+            known_configs = ", ".join(INDEX_CONFIGS)
+            print(f"playgenie: unknown index config(s) {', '.join(bad)}; choose from {known_configs}", file=sys.stderr)
+            return 2
+    report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, think=args.think,
+                       from_scratch=args.from_scratch, **options)  # fmt: skip
     print(json.dumps(report) if args.json else format_report(report))
     return 0

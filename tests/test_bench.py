@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from evals.bench import SECTIONS, percentiles, sample_requests
+from evals.bench import OPT_IN, SECTIONS, percentiles, sample_requests
 
 
 def test_percentiles_in_milliseconds():
@@ -32,10 +32,46 @@ def test_bench_json_on_the_tiny_catalog(capsys, settings, tiny_catalog):
     # every section either reported its keys or says why it is not built
     produced = {
         "request": "request_ms", "index_build": "index_build_s", "fold_in": "fold_in_ms",
-        "generation": "generation_ms", "chat_turn": "chat_turn_ms", "chat_concurrent": "chat_concurrent", "http": "http",
+        "generation": "generation_ms", "chat_turn": "chat_turn_ms", "chat_concurrent": "chat_concurrent",
+        "http": "http", "cold_start": "cold_start",
     }  # fmt: skip
-    assert set(produced) == {name for name, _ in SECTIONS}
+    assert set(produced) | OPT_IN == {name for name, _ in SECTIONS}
+    assert not OPT_IN & set(report)  # minutes-long sections run only when asked for
+    assert report["cold_start"]["wall_s"] > 0 and report["cold_start"]["peak_mb"] > 0
     for name, key in produced.items():
         assert (key in report) != (name in report["not_built"]), name
     assert all(isinstance(reason, str) and reason for reason in report["not_built"].values())
     assert "request_ms.p50" in report["targets"]
+
+
+def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, tiny_catalog):
+    from bots.cli import main
+
+    capsys.readouterr()
+    argv = ["--data", str(settings.data), "--home", str(settings.home), "bench", "--n", "5", "--json",
+            "--catalog-size", "real,300", "--index-configs", "exact,hnsw-int8"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    rows = report["scale"]
+    assert [(r["size"], r["index"]) for r in rows] == [(len(tiny_catalog), "exact"), (len(tiny_catalog), "hnsw-int8"),
+                                                       (300, "exact"), (300, "hnsw-int8")]  # fmt: skip
+    for r in rows:
+        assert r["index_build_s"] >= 0 and r["memory_mb"]["rss"] > 0 and r["embed_estimate_s"] >= 0
+        assert r["request_ms"]["all"]["n"] == 5 and set(r["stages_ms"]) >= {"retrieve", "rerank", "refine"}
+        assert 0.0 <= r["recall_at_100"] <= 1.0 and r["fold_in_ms"]["p50"] > 0
+    assert rows[0]["recall_at_100"] == 1.0  # exact search finds what a brute-force scan finds
+    assert rows[2]["synthetic"] and rows[2]["vector_gen_s"] >= 0
+
+
+def test_encoders_section_reports_rates_and_agreement(capsys, settings, tiny_catalog):
+    from bots.cli import main
+
+    capsys.readouterr()
+    argv = ["--data", str(settings.data), "--home", str(settings.home), "bench", "--sections", "encoders", "--json"]
+    assert main(argv) == 0
+    variants = json.loads(capsys.readouterr().out)["encoders"]["variants"]
+    assert set(variants) == {"torch", "onnx", "onnx-int8"}
+    for name, row in variants.items():
+        assert set(row["docs_per_s"]) == {"1", "8", "32", "128"} and row["query_ms"]["p50"] > 0
+        if name != "torch":
+            assert row["agreement"]["docs"] == len(tiny_catalog) and row["agreement"]["min"] >= 0.99

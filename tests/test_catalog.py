@@ -79,3 +79,29 @@ def test_query_summary_names_a_mood_that_is_also_an_activity_once():
 
     q = PlaylistQuery(moods=[Tag(value="workout")], activities=[Tag(value="workout")], genres=[Tag(value="rock")])
     assert q.describe() == "rock, workout"
+
+
+def test_the_binary_cache_gives_the_parsed_catalog_back(tiny_csv, tmp_path):
+    from tools import catalog_cache
+
+    parsed = Catalog.from_csv(tiny_csv)
+    first = Catalog.load(tiny_csv, tmp_path)  # parses and writes the cache
+    assert len(list(tmp_path.glob("catalog-*.npz"))) == 1
+    cached = Catalog.load(tiny_csv, tmp_path)
+    for c in (first, cached):
+        assert [t.to_dict() for t in c.tracks] == [t.to_dict() for t in parsed.tracks]
+        assert c.playlists == parsed.playlists and c.thresholds == parsed.thresholds
+        assert c.artists == parsed.artists and c.genres == parsed.genres
+    # another CSV content is another cache file, never the stale one
+    changed = tmp_path / "changed.csv"
+    changed.write_text(tiny_csv.read_text(encoding="utf-8").replace("Queen", "Queens"), encoding="utf-8")
+    assert catalog_cache.cache_path(changed, tmp_path) != catalog_cache.cache_path(tiny_csv, tmp_path)
+    assert "Queens" in Catalog.load(changed, tmp_path).artists
+
+
+def test_a_damaged_catalog_cache_is_parsed_again(tiny_csv, tmp_path):
+    from tools import catalog_cache
+
+    catalog_cache.cache_path(tiny_csv, tmp_path).parent.mkdir(parents=True, exist_ok=True)
+    catalog_cache.cache_path(tiny_csv, tmp_path).write_bytes(b"not a zip file")
+    assert len(Catalog.load(tiny_csv, tmp_path)) == len(Catalog.from_csv(tiny_csv))

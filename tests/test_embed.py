@@ -1,6 +1,7 @@
 """The sentence encoder and its on-disk cache."""
 
 import numpy as np
+import pytest
 
 from tools.embed import DIM, EmbeddingCache, get_encoder
 
@@ -24,6 +25,42 @@ def test_two_caches_on_one_folder_keep_each_others_vectors(tmp_path):
 
 
 def test_damaged_cache_is_rebuilt_not_fatal(tmp_path):
-    (tmp_path / EmbeddingCache.FILE).write_bytes(b"not a zip file")
+    (tmp_path / EmbeddingCache(tmp_path).FILE).write_bytes(b"not a zip file")
     out = EmbeddingCache(tmp_path).embed(["some text"], progress=False)
     assert out.shape == (1, DIM)
+
+
+TEXTS = ["calm music for studying", "Bohemian Rhapsody by Queen; album A Night at the Opera; 1970s (1975); genres rock",
+         "reggaeton para la fiesta del viernes", "sad songs after a breakup", "x" * 3000]  # fmt: skip
+
+
+def test_onnx_variants_agree_with_the_torch_encoder():
+    from tools.embed import make_encoder
+
+    reference = make_encoder("torch").encode(TEXTS)
+    # float32 matches torch on anything, 256 tokens of 'x' included; int8 holds 0.99 on real sentences
+    # (the catalog's documents: `playgenie bench --sections encoders`), 0.987 on that degenerate one.
+    for variant, floor, texts in (("onnx", 0.9999, len(TEXTS)), ("onnx-int8", 0.99, len(TEXTS) - 1)):
+        vectors = make_encoder(variant).encode(TEXTS)
+        assert vectors.shape == (len(TEXTS), DIM)
+        cos = np.einsum("ij,ij->i", vectors, reference)[:texts]
+        assert cos.min() >= floor, (variant, cos)
+
+
+def test_batching_does_not_change_a_vector():
+    enc = get_encoder()
+    alone = np.stack([enc.encode([t])[0] for t in TEXTS])
+    assert np.allclose(enc.encode(TEXTS, batch_size=2), alone, atol=1e-5)
+
+
+def test_vectors_of_two_variants_never_mix(tmp_path):
+    from tools.embed import make_encoder
+
+    fp32, int8 = EmbeddingCache(tmp_path, "onnx"), EmbeddingCache(tmp_path, "onnx-int8")
+    assert fp32.FILE != int8.FILE
+    a = fp32.embed(TEXTS[:2], progress=False)
+    b = int8.embed(TEXTS[:2], progress=False)
+    assert not np.array_equal(a, b)  # each variant computed its own
+    assert np.array_equal(EmbeddingCache(tmp_path, "onnx").embed(TEXTS[:2], progress=False), a)
+    with pytest.raises(ValueError, match="cannot fill"):
+        EmbeddingCache(tmp_path, "onnx").embed(["new text"], make_encoder("onnx-int8"), progress=False)

@@ -36,11 +36,12 @@ log = logging.getLogger(__name__)
 
 
 def load_catalog(settings: "Settings") -> "Catalog":
-    """The product catalog from ``settings.data`` (downloaded into the home when absent)."""
+    """The product catalog from ``settings.data`` (downloaded into the home when absent), through the
+    binary cache in ``home/catalog`` (keyed by the CSV's hash)."""
     from tools.catalog import Catalog, ensure_data
 
     path = ensure_data(settings.data, settings.home, settings.data_url)
-    return Catalog.from_csv(path)
+    return Catalog.load(path, settings.home / "catalog")
 
 
 def embeddings_folder(settings: "Settings") -> Path:
@@ -51,10 +52,11 @@ def embeddings_folder(settings: "Settings") -> Path:
 def document_vectors(
     settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None, progress: bool = True
 ) -> "np.ndarray":
-    """(len(catalog), 384) vectors of every track's document; only new documents are embedded."""
-    from tools.embed import EmbeddingCache
+    """(len(catalog), 384) vectors of every track's document; only new documents are embedded (by
+    ``encoder``, else the default variant's batch encoder on every core)."""
+    from tools.embed import DEFAULT_VARIANT, EmbeddingCache
 
-    cache = EmbeddingCache(embeddings_folder(settings))
+    cache = EmbeddingCache(embeddings_folder(settings), encoder.variant if encoder else DEFAULT_VARIANT)
     return cache.embed([t.document() for t in catalog.tracks], encoder, progress=progress)
 
 
@@ -91,6 +93,15 @@ def step_catalog(ctx: BuildContext) -> str:
     return f"catalog: {len(c)} tracks, {len(c.playlists)} playlists, {len(c.artists)} artists"
 
 
+def step_encoder(ctx: BuildContext) -> str:
+    """The serving encoder's ONNX graph, exported once from the packaged weights (torch, seconds)."""
+    from tools.embed import DEFAULT_VARIANT
+    from tools.onnx_encoder import ensure_model
+
+    path = ensure_model(DEFAULT_VARIANT)
+    return f"encoder: {DEFAULT_VARIANT} at {path} ({path.stat().st_size / 1e6:.0f} MB)"
+
+
 def step_embeddings(ctx: BuildContext) -> str:
     assert ctx.catalog is not None
     if ctx.force:
@@ -119,6 +130,7 @@ def step_index(ctx: BuildContext) -> str:
 Step = Callable[[BuildContext], "str | None"]  # returns a one-line summary of what it built
 STEPS: list[tuple[str, Step]] = [
     ("catalog", step_catalog),
+    ("encoder", step_encoder),
     ("embeddings", step_embeddings),
     ("index", step_index),
     ("cf", lambda ctx: __import__("tools.cf", fromlist=["build_step"]).build_step(ctx)),  # lazy: surprise, torch

@@ -15,12 +15,14 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
-import pandas as pd
 
 from tools import tags
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class CatalogUnavailable(RuntimeError):
 
 def fold(text: str) -> str:
     """Case- and accent-folded text, for matching names ("Beyoncé" == "beyonce")."""
+    if text.isascii():  # NFKD leaves ASCII as it is: the common case, 20x faster
+        return text.casefold().strip()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
@@ -172,13 +176,23 @@ class Catalog:
         return np.stack(cols, axis=1)
 
     @classmethod
+    def load(cls, path: str | Path, cache_folder: Path | None = None) -> "Catalog":
+        """The whole catalog of a CSV, from its binary cache in ``cache_folder`` when the CSV's hash matches
+        (milliseconds), else parsed and cached for next time (seconds)."""
+        if cache_folder is None:
+            return cls.from_csv(path)
+        from tools import catalog_cache
+
+        return catalog_cache.load(Path(path), Path(cache_folder))
+
+    @classmethod
     def from_csv(cls, path: str | Path, exclude_playlists: Iterable[str] = ()) -> "Catalog":
         """Read the CSV; genres and playlists come from rows whose playlist is not excluded."""
         frame = read_csv(path)
         return cls.from_frame(frame, exclude_playlists)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, exclude_playlists: Iterable[str] = ()) -> "Catalog":
+    def from_frame(cls, frame: "pd.DataFrame", exclude_playlists: Iterable[str] = ()) -> "Catalog":
         excluded = set(exclude_playlists)
         train = frame[~frame["playlist_id"].isin(excluded)]
 
@@ -256,8 +270,10 @@ class Catalog:
         return cls(tracks, playlists, thresholds)
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
+def read_csv(path: str | Path) -> "pd.DataFrame":
     """Read and verify a spotify_songs.csv file: the columns must be there, rows with no title dropped."""
+    import pandas as pd
+
     path = Path(path)
     frame = pd.read_csv(path, dtype={"track_id": str, "playlist_id": str, "track_album_release_date": str})
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -269,7 +285,7 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def playlists_of(frame: pd.DataFrame) -> dict[str, Playlist]:
+def playlists_of(frame: "pd.DataFrame") -> dict[str, Playlist]:
     """Every playlist in a frame, tracks in order (used to hold out test playlists)."""
     out: dict[str, Playlist] = {}
     for pid, rows in frame.groupby("playlist_id", sort=False):

@@ -71,7 +71,7 @@ class Pipeline:
         mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
         self.mean_duration_ms = mean_ms or 210_000.0
         self._local = threading.local()
-        _limit_torch_threads(SERVING_TORCH_THREADS)
+        limit_torch_threads(SERVING_TORCH_THREADS)
         self._cf = None  # tools.cf.CFModel, loaded (or trained) on first use by cf_model()
         self._cf_lock = threading.Lock()
 
@@ -92,7 +92,7 @@ class Pipeline:
 
         t0 = time.perf_counter()
         encoder = get_encoder()
-        vectors = document_vectors(settings, catalog, encoder, progress=progress)
+        vectors = document_vectors(settings, catalog, progress=progress)  # missing ones on every core
         index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
         log.info("pipeline ready over %d tracks in %.1fs", len(catalog), time.perf_counter() - t0)
         return cls(settings, catalog, encoder, index, home=home)
@@ -260,11 +260,14 @@ class Pipeline:
         return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
 
 
-def _limit_torch_threads(n: int) -> None:
-    """Cap torch's intra-op threads for this process (never raises it; batch work is done by then)."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency, but the pipeline needs no torch itself
+def limit_torch_threads(n: int) -> None:
+    """Cap torch's intra-op threads for this process (never raises it; batch work is done by then).
+    Only when torch is loaded already: serving needs no torch, and importing it costs a second; whoever
+    loads a torch model for serving (the agent's continuation VAE) calls this after."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
         return
     if torch.get_num_threads() > n:
         torch.set_num_threads(n)
