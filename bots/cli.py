@@ -5,7 +5,7 @@ Usage:
     playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json]
     playgenie chat [--thread ID --user ID --json "message"]
     playgenie eval text2playlist|continuation|dialogue [--json]
-    playgenie train vae|cf
+    playgenie train vae|cf|ranker
     playgenie bench [--json]
     playgenie serve | telegram | slack
 
@@ -38,6 +38,7 @@ EVALS: dict[str, tuple[str, str]] = {
 TRAINERS: dict[str, tuple[str, str]] = {
     "vae": ("tools.continuation.train", "Train the PlayGenie continuation VAE."),
     "cf": ("tools.cf", "Train the surprise CF model and graph embeddings."),
+    "ranker": ("tools.ranker", "Train the learned ranker of retrieval's candidates (LightGBM or torch)."),
 }
 
 

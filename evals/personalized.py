@@ -6,7 +6,7 @@ are the truth; the query is the playlist's name. History tracks never count as a
 propagation are chosen on a *validation* split carved out of the training playlists (built without
 the validation playlists either), never on the test split.
 
-Systems: ``retrieval`` (tags and retrieval only), ``retrieval+refine``, ``retrieval+cf`` (MF
+Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker), ``retrieval+refine``, ``retrieval+cf`` (MF
 affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
 ``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
 on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
@@ -56,11 +56,15 @@ class Stages:
 def build_stages(settings: "Settings", catalog: "Catalog", home: Path, *, seed: int = 0) -> Stages:
     """The offline pipeline over ``catalog`` (index and CF under ``home``); no LLM, so runs repeat."""
     from tools.pipeline import Pipeline
+    from tools.ranker import ensure_ranker
 
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
     offline = settings.model_copy(update={"llm_base_url": None})
-    pipe = Pipeline.from_catalog(offline, catalog, home)
+    t0 = time.perf_counter()
+    ranker = ensure_ranker(offline, catalog, home)
+    t["ranker_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pipe = Pipeline.from_catalog(offline, catalog, home, ranker=ranker)
     t["index_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cf = pipe.cf_model()
@@ -113,6 +117,7 @@ def prepare(stages: Stages, cases: Sequence[Case], n: int) -> list[Prepared]:
         vector = pipe.embed(case.name)
         q = pipe.extract(case.name, query_vector=vector)
         r = pipe.retrieve_full(q, n, exclude_ids=case.history, query_vector=vector)
+        r.candidates = pipe.rank(r, q)
         users = {s: stages.cf.fold_in(case.history, space=s) for s in SPACES}
         out.append(Prepared(case, r.query, r.candidates, users))
     return out
@@ -158,6 +163,11 @@ def _scores(catalog: "Catalog", case: Case, ids: list[str], n: int) -> dict[str,
         "artist_diversity": m.artist_diversity(tracks),
         "duplicate_rate": m.duplicate_rate(tracks),
         "max_per_artist": float(m.max_per_artist(tracks)),
+        # the refiner's trade, beside NDCG (issue 16): repetition, spread and flow of the answer as played
+        "artist_repetition": m.artist_repetition(tracks),
+        "genre_spread": m.genre_spread(tracks),
+        "decade_spread": m.decade_spread(tracks),
+        "flow_step": m.flow_step(tracks),
     }
 
 
@@ -279,9 +289,13 @@ def _baselines(settings: "Settings", split, names: Sequence[str]) -> dict[str, C
     for name, rec in systems.items():
         def call(text: str, n: int, history: list[str], rec=rec) -> list[str]:
             try:
-                return rec(text, n, exclude=history)
+                out = rec(text, n, exclude=history)
             except TypeError:  # a recommender without ``exclude``: over-fetch and drop the history
-                return [t for t in rec(text, n + len(history)) if t not in set(history)][:n]
+                out = rec(text, n + len(history))
+            if isinstance(out, tuple):  # (answer, candidates)
+                out = out[0]
+            skip = set(history)
+            return [t for t in out if t not in skip][:n]
 
         out[name] = call
     return out
