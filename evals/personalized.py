@@ -41,6 +41,7 @@ HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
 SPACES = ("mf", "graph")
 BASELINES = ("bm25", "dense", "popularity")
+FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_RANK_WEIGHT candidates
 
 
 @dataclass
@@ -124,7 +125,8 @@ def prepare(stages: Stages, cases: Sequence[Case], n: int) -> list[Prepared]:
 
 
 def answer(
-    stages: Stages, p: Prepared, system: str, n: int, weight: float, space: str, max_per_artist: int = 2
+    stages: Stages, p: Prepared, system: str, n: int, weight: float, space: str, max_per_artist: int = 2,
+    flow: float | None = None,
 ) -> list[str]:
     """The track ids one system answers for one prepared case."""
     from tools.refine import refine
@@ -143,7 +145,7 @@ def answer(
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
     ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
     if system == "full":
-        items = refine(ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist)
+        items = refine(ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist, flow_rank_weight=flow)
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
 
@@ -199,7 +201,15 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
             cold_p = Prepared(p.case, p.query, p.candidates, {s: stages.cf.cold_start(s) for s in SPACES})
             vals.append(m.ndcg_at_k(answer(stages, cold_p, "full", n, cw, "mf", max_per_artist), p.case.truth, n))
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
-    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold}
+    # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
+    cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
+    flows = {}
+    for fw in FLOW_WEIGHTS:
+        vals = [m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
+                for p in prepared]  # fmt: skip
+        flows[f"{fw:g}"] = round(m.mean(vals), 4)
+    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold,
+            "retrieval+cf_ndcg": round(m.mean(cf_only), 4), "flow_rank_weight_ndcg": flows}
 
 
 def run_personalized(

@@ -108,7 +108,9 @@ class SparseMatrix:
                 rows.append(row)
                 ws.append(w)
         self.n = n if n_rows is None else n_rows
-        self.postings = {i: (np.asarray(r, dtype=np.int64), np.asarray(w, dtype=np.float32)) for i, (r, w) in postings.items()}
+        self.postings = {
+            i: (np.asarray(r, dtype=np.int64), np.asarray(w, dtype=np.float32)) for i, (r, w) in postings.items()
+        }
 
     def scores(self, query: Sparse) -> np.ndarray:
         """BM25 of every row against ``query`` (0 where nothing matches)."""

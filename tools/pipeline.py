@@ -140,7 +140,8 @@ class Pipeline:
 
     @property
     def last_candidates(self) -> list[str]:
-        """Track ids of this thread's last request's candidates, in retrieval's order (before ranking)."""
+        """Track ids of this thread's last request's candidates: the ``settings.candidates`` that the
+        ranker (or without one, retrieval's fused order) passed on to the rerank and the refiner."""
         return list(getattr(self._local, "candidates", []))
 
     @contextmanager
@@ -223,13 +224,15 @@ class Pipeline:
                 self._featurizer = Featurizer(self.retriever)
             return self._ranker
 
-    def rank(self, found: "Retrieval", asked: PlaylistQuery) -> list[Candidate]:
-        """Stage 2b: the learned ranker's order of the candidates (retrieval's order without a ranker)."""
+    def rank(self, found: "Retrieval", asked: PlaylistQuery, limit: int | None = None) -> list[Candidate]:
+        """Stage 2b: the best ``limit`` (``settings.candidates``) of retrieval's pool in the learned
+        ranker's order (retrieval's fused order without a ranker)."""
+        limit = limit or self.settings.candidates
         ranker = self.ranker_model()
         with self._timed("rank"):
             if ranker is None:
-                return found.candidates
-            return ranker.rank(self._featurizer, found, asked)
+                return found.candidates[:limit]
+            return ranker.rank(self._featurizer, found, asked)[:limit]
 
     def cf_model(self):
         """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""
@@ -315,8 +318,8 @@ class Pipeline:
             vector = self.embed(text_or_query)
             query = self.extract(text_or_query, query_vector=vector)
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
-        self._local.candidates = [c.track_id for c in found.candidates]
         found.candidates = self.rank(found, query)
+        self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
         ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids)
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).

@@ -58,6 +58,7 @@ K = 20  # NDCG@K chooses the model
 FIX = "run `playgenie train ranker` (or `playgenie build`) to rebuild it"
 MISSING_RANK = 1000  # the rank a channel gives a track it did not find
 TOP_CONTRIBUTIONS = 3  # per track, for its reason
+UNKNOWN_GENRE_PENALTY = 1.0  # an unlabelled track comes after the labelled ones of its tier when a genre is asked (a rule)
 EXPLAINED = 60  # candidates whose feature contributions are worked out (the playlist is drawn from these)
 
 # name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
@@ -182,8 +183,12 @@ class Featurizer:
         nw = max(1, len(words))
         col["artist_overlap"] = np.array([len(words & self.artist_tokens[i]) / max(1, len(self.artist_tokens[i]))
                                           for i in rows.tolist()], dtype=np.float32)  # fmt: skip
-        col["title_overlap"] = np.array([len(words & self.title_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32)
-        col["album_overlap"] = np.array([len(words & self.album_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32)
+        col["title_overlap"] = np.array(
+            [len(words & self.title_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+        )
+        col["album_overlap"] = np.array(
+            [len(words & self.album_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+        )
         named = {fold(t.value) for t in asked.artists}
         col["named_artist"] = np.array([r.artists[i] in named for i in rows.tolist()], dtype=np.float32)
         col["colisting"] = self._colisting(rows, named)
@@ -221,7 +226,11 @@ class TorchRanker:
 
         torch.manual_seed(seed)
         self.net = torch.nn.Sequential(
-            torch.nn.Linear(n_features, 64), torch.nn.ReLU(), torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1)
+            torch.nn.Linear(n_features, 64),
+            torch.nn.ReLU(),
+            torch.nn.Linear(64, 32),
+            torch.nn.ReLU(),
+            torch.nn.Linear(32, 1),
         )
         self.mean = np.zeros(n_features, np.float32) if mean is None else mean.astype(np.float32)
         self.std = np.ones(n_features, np.float32) if std is None else std.astype(np.float32)
@@ -231,7 +240,9 @@ class TorchRanker:
 
         return torch.from_numpy(((x - self.mean) / self.std).astype(np.float32))
 
-    def fit(self, x: np.ndarray, y: np.ndarray, groups: list[np.ndarray], epochs: int = 25, lr: float = 3e-3) -> "TorchRanker":
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, groups: list[np.ndarray], epochs: int = 25, lr: float = 3e-3
+    ) -> "TorchRanker":
         """Listwise softmax cross-entropy per request (ListNet with top-one probabilities)."""
         import torch
 
@@ -264,8 +275,8 @@ class TorchRanker:
         import torch
 
         xt = self._x(x).requires_grad_(True)
-        self.net(xt).sum().backward()
-        return (xt.grad * xt.detach()).numpy().astype(np.float64)
+        (grad,) = torch.autograd.grad(self.net(xt).sum(), xt)  # leaves the weights' .grad alone (threads)
+        return (grad * xt.detach()).numpy().astype(np.float64)
 
     def state(self) -> dict:
         import torch
@@ -323,6 +334,12 @@ class Ranker:
         s = self.predict(x)
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
         final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))
+        if UNKNOWN_GENRE_PENALTY and (found.query.genres or found.query.subgenres):
+            # A track with no genre label is unknown, not a match: it must not outrank labelled matches
+            # for being unknown (in an evaluation split such tracks are mostly the held-out playlists' own).
+            r = featurizer.r
+            unknown = np.array([not (r.genre_sets[c.idx] or r.subgenre_sets[c.idx]) for c in cands])
+            final -= UNKNOWN_GENRE_PENALTY * unknown
         order = np.argsort(-final, kind="stable")
         top = order[:EXPLAINED]
         contrib = self.contributions(x[top])
@@ -439,7 +456,14 @@ def fold_catalog(frame, catalog: "Catalog", held: Sequence[str]) -> "Catalog":
 
 
 def collect(
-    settings: "Settings", catalog: "Catalog", frame, work: Path, *, folds: int = FOLDS, seed: int = 0, progress: bool = True
+    settings: "Settings",
+    catalog: "Catalog",
+    frame,
+    work: Path,
+    *,
+    folds: int = FOLDS,
+    seed: int = 0,
+    progress: bool = True,
 ) -> Examples:
     """Feature rows for every playlist of ``catalog``, each computed over a catalog without its fold."""
     from tqdm import tqdm
@@ -517,7 +541,13 @@ def recall_of(data: Examples) -> float:
 
 
 def train(
-    settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, seed: int = 0, progress: bool = True,
+    settings: "Settings",
+    catalog: "Catalog",
+    home: Path,
+    *,
+    frame=None,
+    seed: int = 0,
+    progress: bool = True,
     kinds: Sequence[str] = ("lightgbm", "torch"),
 ) -> Ranker:
     """Collect the folds' examples, choose LightGBM or torch on a validation share of the requests,
@@ -559,7 +589,9 @@ def train(
     return ranker
 
 
-def ensure_ranker(settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, progress: bool = False) -> Ranker:
+def ensure_ranker(
+    settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, progress: bool = False
+) -> Ranker:
     """The ranker in ``home/ranker`` when it fits this catalog and these features, else trained and saved."""
     from tools.cf import catalog_fingerprint
 

@@ -495,7 +495,8 @@ class Retriever:
         extra: dict[str, list[tuple[int, float]]] | None = None,
     ) -> list[Candidate]:
         """The pool scored by tags and similarity (channel ``tags``), fused with the ``extra`` channels
-        by reciprocal rank within each relaxation tier; the best ``limit``."""
+        by reciprocal rank within each relaxation tier: the best ``limit`` alone, or with ``extra``
+        channels every channel's best ``limit`` (up to three times ``limit``, best fused first)."""
         if not pool:
             return []
         rows = np.fromiter(pool, dtype=np.int64)
@@ -565,7 +566,15 @@ class Retriever:
                 for rank, (row, _) in enumerate(hits):
                     rrf[at[row]] += 1.0 / (RRF_K + rank)
             fused = TIER * (n_levels - 1 - level) + rrf
-            order = np.argsort(-fused, kind="stable")[:limit]
+            # The pool: each channel's best ``limit`` (the tag channel's by its score), in fused order.
+            # The learned ranker orders the pool and keeps ``limit``; without one the fused order does.
+            keep = np.zeros(len(rows), dtype=bool)
+            keep[by_tags[:limit]] = True
+            for hits in extra.values():
+                for row, _ in hits:
+                    keep[at[row]] = True
+            order = np.argsort(-fused, kind="stable")
+            order = order[keep[order]]
         tag_rank = np.empty(len(rows), dtype=np.int64)
         tag_rank[by_tags] = np.arange(len(rows))
         dense_rank = np.empty(len(rows), dtype=np.int64)
