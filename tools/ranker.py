@@ -58,7 +58,9 @@ K = 20  # NDCG@K chooses the model
 FIX = "run `playgenie train ranker` (or `playgenie build`) to rebuild it"
 MISSING_RANK = 1000  # the rank a channel gives a track it did not find
 TOP_CONTRIBUTIONS = 3  # per track, for its reason
-UNKNOWN_GENRE_PENALTY = 1.0  # an unlabelled track comes after the labelled ones of its tier when a genre is asked (a rule)
+UNKNOWN_GENRE_PENALTY = (
+    1.0  # an unlabelled track comes after the labelled ones of its tier when a genre is asked (a rule)
+)
 EXPLAINED = 60  # candidates whose feature contributions are worked out (the playlist is drawn from these)
 
 # name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
