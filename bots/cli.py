@@ -6,7 +6,7 @@ Usage:
     playgenie chat [--thread ID --user ID --json "message"]
     playgenie export --thread ID --format m3u|xspf|jspf|csv|json [-o FILE]
     playgenie eval text2playlist|continuation|dialogue [--json]
-    playgenie train vae|cf
+    playgenie train vae|cf|ranker
     playgenie bench [--json]
     playgenie serve | telegram | slack
 
@@ -40,6 +40,7 @@ EVALS: dict[str, tuple[str, str]] = {
 TRAINERS: dict[str, tuple[str, str]] = {
     "vae": ("tools.continuation.train", "Train the PlayGenie continuation VAE."),
     "cf": ("tools.cf", "Train the surprise CF model and graph embeddings."),
+    "ranker": ("tools.ranker", "Train the learned ranker of retrieval's candidates (LightGBM or torch)."),
 }
 
 

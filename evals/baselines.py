@@ -3,6 +3,7 @@
 - :class:`BM25Baseline`: Okapi BM25 (``rank-bm25``) over each track's document text.
 - :class:`DenseBaseline`: the query's MiniLM embedding against every track's, brute force.
 - :class:`PopularityBaseline`: the most popular tracks, whatever was asked.
+- :class:`HybridBaseline`: dense and BM25 fused inside Qdrant (prefetch + RRF), no filters, no learning.
 
 Each is built with ``fit(catalog, vectors=None)`` from the split's leak-free catalog and answers
 ``recommend(text, n=20, exclude=()) -> list[track_id]``. They are meant to be honest and strong:
@@ -11,39 +12,16 @@ same documents and encoder as PlayGenie's index, ties broken by popularity.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
-from tools.catalog import fold
+from tools.lexical import STOPWORDS, tokenize  # noqa: F401 - re-exported: the baselines' tokenizer
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog
     from tools.embed import EmbeddingCache, Encoder
-
-# Function words that carry no musical meaning; dropping them keeps BM25 from matching "the" or "for".
-STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it its me my of on or our so the this to up with your you "
-    "i we some songs song music playlist tracks track".split()
-)
-_TOKEN = re.compile(r"[\w&']+", re.UNICODE)
-_DECADE = re.compile(r"^(1[89]|20)(\d)0s$")
-
-
-def tokenize(text: str) -> list[str]:
-    """Folded word tokens without stopwords; "1990s" also yields "90s" (how people write decades)."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(fold(text)):
-        tok = tok.strip("'&")
-        if not tok or tok in STOPWORDS:
-            continue
-        out.append(tok)
-        m = _DECADE.match(tok)
-        if m:
-            out.append(f"{m.group(2)}0s")
-    return out
-
+    from tools.index import TrackIndex
 
 def _top(scores: np.ndarray, popularity: np.ndarray, ids: Sequence[str], n: int, exclude: Iterable[str]) -> list[str]:
     """The ``n`` best ids by score, ties broken by popularity, excluded ids skipped."""
@@ -134,3 +112,25 @@ class PopularityBaseline:
 
     def recommend(self, text: str, n: int = 20, exclude: Iterable[str] = ()) -> list[str]:
         return _top(self.popularity, np.zeros_like(self.popularity), self.ids, n, exclude)
+
+
+class HybridBaseline:
+    """The request's MiniLM vector and its BM25 sparse vector against the index's two channels, fused by
+    reciprocal rank fusion (Qdrant's formula; ties in row order, so runs repeat); no tags, no filters,
+    no learning."""
+
+    name = "hybrid_rrf"
+
+    def __init__(self, index: "TrackIndex", encoder: "Encoder"):
+        self.index = index
+        self.encoder = encoder
+
+    def recommend(self, text: str, n: int = 20, exclude: Iterable[str] = ()) -> list[str]:
+        from tools.index import DENSE, SPARSE, rrf
+        from tools.lexical import query_vector
+
+        skip = set(exclude)
+        limit = n + len(skip)
+        ch = self.index.channels(self.encoder.encode_one(text or "music"), query_vector(text), None, limit)
+        hits = rrf([ch[DENSE], ch[SPARSE]], limit)
+        return [t for t in (self.index.track_ids[r] for r, _ in hits) if t not in skip][:n]

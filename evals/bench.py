@@ -11,7 +11,8 @@ A later stage adds its section with one line in :data:`SECTIONS`.
 Keys (``--json``), by section:
 
 - ``request``: ``request_ms`` {p50, p95} of ``Pipeline.run`` and ``stages_ms`` {embed, extract,
-  retrieve, rerank, refine: {p50, p95}}, from the pipeline's own per-stage timings.
+  retrieve, hybrid, rank, rerank, refine: {p50, p95}}, from the pipeline's own per-stage timings
+  (``hybrid``: the bm25 and names channels; ``rank``: the learned ranker's features and scores).
 - ``index_build``: ``index_build_s`` (a fresh Qdrant index of the full catalog in a temporary home,
   from cached document vectors), ``embedding`` {docs, cached_load_s, docs_per_s, full_estimate_s}
   (the encoder timed on 512 uncached documents), ``build_estimate_s`` (catalog + embedding without
@@ -185,7 +186,8 @@ def bench_request(ctx: BenchContext) -> dict[str, Any]:
     """Whole requests through ``Pipeline.run`` and the time each stage took inside them.
 
     Stages (the pipeline's own ``last_timings``): ``embed`` (query embedding), ``extract`` (tag
-    extraction), ``retrieve`` (Qdrant, filters and relaxation), ``rerank`` (CF, cold start for an
+    extraction), ``retrieve`` (Qdrant, filters and relaxation), ``hybrid`` (the bm25 and names channels),
+    ``rank`` (the learned ranker), ``rerank`` (CF, cold start for an
     anonymous request), ``refine``. Every sentence is new, so no embedding comes from a cache.
     """
     _module("tools.pipeline")
@@ -223,7 +225,7 @@ def bench_index_build(ctx: BenchContext) -> dict[str, Any]:
     catalog = build.load_catalog(settings)
     catalog_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    vectors = build.document_vectors(settings, catalog, progress=False)
+    vectors = build.dense_vectors(settings, catalog, progress=False)
     vectors_s = time.perf_counter() - t0
     out: dict[str, Any] = {"catalog_load_s": round(catalog_s, 2)}
 
@@ -236,10 +238,10 @@ def bench_index_build(ctx: BenchContext) -> dict[str, Any]:
         out["index_build_s"] = round(time.perf_counter() - t0, 2)
         index.close()
 
-    # The embedding cost without the cache: a sample of documents, timed on the build's encoder.
+    # The embedding cost without the cache: a sample of the index's texts, timed on the build's encoder.
     embed = _module("tools.embed")
     encoder = embed.get_encoder(embed.DEFAULT_VARIANT, embed.batch_threads())
-    docs = [t.document() for t in catalog.tracks]
+    docs = [build.dense_text(t) for t in catalog.tracks]
     sample = random.Random(0).sample(docs, min(len(docs), 512))
     encoder.encode(sample[:16])
     t0 = time.perf_counter()

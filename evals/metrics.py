@@ -54,6 +54,14 @@ def ndcg_at_k(answer: Sequence[str], truth: Iterable[str], k: int = 20) -> float
     return dcg / ideal
 
 
+def recall(candidates: Sequence[str], truth: Iterable[str]) -> float:
+    """Share of the true tracks that are among ``candidates`` (any position); 0 when the truth is empty."""
+    truth_set = set(truth)
+    if not truth_set:
+        return 0.0
+    return len(truth_set & set(candidates)) / len(truth_set)
+
+
 def r_precision(answer: Sequence[str], truth: Iterable[str]) -> float:
     """Precision at R = |truth|: hits among the first R answered tracks, over R."""
     truth_set = set(truth)
@@ -133,6 +141,31 @@ def max_per_artist(tracks: Sequence[Any]) -> int:
     if not tracks:
         return 0
     return max(Counter(fold(t.artist) for t in tracks).values())
+
+
+def artist_repetition(tracks: Sequence[Any]) -> float:
+    """Share of tracks whose artist already played earlier in the list (0 when every artist differs)."""
+    if not tracks:
+        return 0.0
+    return 1.0 - len({fold(t.artist) for t in tracks}) / len(tracks)
+
+
+def genre_spread(tracks: Sequence[Any]) -> float:
+    """Distinct genre labels among the tracks (a track without labels adds none)."""
+    return float(len({g for t in tracks for g in (t.genres or ())}))
+
+
+def decade_spread(tracks: Sequence[Any]) -> float:
+    """Distinct release decades among the tracks (unknown years add none)."""
+    return float(len({d for d in (decade_of(t) for t in tracks) if d is not None}))
+
+
+def flow_step(tracks: Sequence[Any]) -> float:
+    """Mean step between neighbours in (energy, tempo/200): lower is a smoother flow; nan under two tracks."""
+    if len(tracks) < 2:
+        return float("nan")
+    x = np.array([[float(t.energy), float(t.tempo) / 200.0] for t in tracks], dtype=np.float64)
+    return float(np.linalg.norm(np.diff(x, axis=0), axis=1).mean())
 
 
 def mean(values: Iterable[float]) -> float:

@@ -6,7 +6,7 @@ are the truth; the query is the playlist's name. History tracks never count as a
 propagation are chosen on a *validation* split carved out of the training playlists (built without
 the validation playlists either), never on the test split.
 
-Systems: ``retrieval`` (tags and retrieval only), ``retrieval+refine``, ``retrieval+cf`` (MF
+Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker), ``retrieval+refine``, ``retrieval+cf`` (MF
 affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
 ``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
 on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
@@ -41,6 +41,7 @@ HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
 SPACES = ("mf", "graph")
 BASELINES = ("bm25", "dense", "popularity")
+FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_RANK_WEIGHT candidates
 
 
 @dataclass
@@ -56,11 +57,15 @@ class Stages:
 def build_stages(settings: "Settings", catalog: "Catalog", home: Path, *, seed: int = 0) -> Stages:
     """The offline pipeline over ``catalog`` (index and CF under ``home``); no LLM, so runs repeat."""
     from tools.pipeline import Pipeline
+    from tools.ranker import ensure_ranker
 
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
     offline = settings.model_copy(update={"llm_base_url": None})
-    pipe = Pipeline.from_catalog(offline, catalog, home)
+    t0 = time.perf_counter()
+    ranker = ensure_ranker(offline, catalog, home)
+    t["ranker_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pipe = Pipeline.from_catalog(offline, catalog, home, ranker=ranker)
     t["index_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cf = pipe.cf_model()
@@ -113,13 +118,15 @@ def prepare(stages: Stages, cases: Sequence[Case], n: int) -> list[Prepared]:
         vector = pipe.embed(case.name)
         q = pipe.extract(case.name, query_vector=vector)
         r = pipe.retrieve_full(q, n, exclude_ids=case.history, query_vector=vector)
+        r.candidates = pipe.rank(r, q)
         users = {s: stages.cf.fold_in(case.history, space=s) for s in SPACES}
         out.append(Prepared(case, r.query, r.candidates, users))
     return out
 
 
 def answer(
-    stages: Stages, p: Prepared, system: str, n: int, weight: float, space: str, max_per_artist: int = 2
+    stages: Stages, p: Prepared, system: str, n: int, weight: float, space: str, max_per_artist: int = 2,
+    flow: float | None = None,
 ) -> list[str]:
     """The track ids one system answers for one prepared case."""
     from tools.refine import refine
@@ -138,7 +145,7 @@ def answer(
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
     ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
     if system == "full":
-        items = refine(ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist)
+        items = refine(ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist, flow_rank_weight=flow)
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
 
@@ -158,6 +165,11 @@ def _scores(catalog: "Catalog", case: Case, ids: list[str], n: int) -> dict[str,
         "artist_diversity": m.artist_diversity(tracks),
         "duplicate_rate": m.duplicate_rate(tracks),
         "max_per_artist": float(m.max_per_artist(tracks)),
+        # the refiner's trade, beside NDCG (issue 16): repetition, spread and flow of the answer as played
+        "artist_repetition": m.artist_repetition(tracks),
+        "genre_spread": m.genre_spread(tracks),
+        "decade_spread": m.decade_spread(tracks),
+        "flow_step": m.flow_step(tracks),
     }
 
 
@@ -189,7 +201,15 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
             cold_p = Prepared(p.case, p.query, p.candidates, {s: stages.cf.cold_start(s) for s in SPACES})
             vals.append(m.ndcg_at_k(answer(stages, cold_p, "full", n, cw, "mf", max_per_artist), p.case.truth, n))
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
-    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold}
+    # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
+    cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
+    flows = {}
+    for fw in FLOW_WEIGHTS:
+        vals = [m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
+                for p in prepared]  # fmt: skip
+        flows[f"{fw:g}"] = round(m.mean(vals), 4)
+    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold,
+            "retrieval+cf_ndcg": round(m.mean(cf_only), 4), "flow_rank_weight_ndcg": flows}
 
 
 def run_personalized(
@@ -279,9 +299,13 @@ def _baselines(settings: "Settings", split, names: Sequence[str]) -> dict[str, C
     for name, rec in systems.items():
         def call(text: str, n: int, history: list[str], rec=rec) -> list[str]:
             try:
-                return rec(text, n, exclude=history)
+                out = rec(text, n, exclude=history)
             except TypeError:  # a recommender without ``exclude``: over-fetch and drop the history
-                return [t for t in rec(text, n + len(history)) if t not in set(history)][:n]
+                out = rec(text, n + len(history))
+            if isinstance(out, tuple):  # (answer, candidates)
+                out = out[0]
+            skip = set(history)
+            return [t for t in out if t not in skip][:n]
 
         out[name] = call
     return out

@@ -6,6 +6,10 @@ Usage:
     playgenie eval text2playlist --personalized [--json]
 
 Query = a held-out playlist's name; truth = its tracks; every system answers ``--n`` (20) tracks.
+Systems: ``playgenie`` (the whole pipeline, learned ranker included), ``playgenie_no_ranker`` (the
+same candidates in the fused retrieval order), ``hybrid_rrf`` (dense + BM25 fused inside Qdrant, no
+filters, no learning), ``bm25``, ``dense``, ``popularity``. ``candidate_recall@300`` is the share
+of the true tracks among the 300 candidates a system ranks (for PlayGenie, retrieval's candidates).
 Everything evaluated is built from the data minus the test playlists (``Catalog.from_frame(...,
 exclude_playlists=test_ids)``): a test playlist's name, membership and genre labels never reach the
 index, the tags or any model. The split's artifacts live under ``home/splits/<split hash>``.
@@ -29,8 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SYSTEMS = ("playgenie", "bm25", "dense", "popularity")
-Recommender = Callable[[str, int], list[str]]  # (text, n) -> track ids
+SYSTEMS = ("playgenie", "playgenie_no_ranker", "hybrid_rrf", "bm25", "dense", "popularity")
+CANDIDATES = 300  # candidate_recall@CANDIDATES
+# (text, n) -> track ids, or (track ids, candidate track ids) for a system that ranks candidates
+Recommender = Callable[[str, int], "list[str] | tuple[list[str], list[str]]"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,11 +89,14 @@ def prepare_split(
     return Split(test_ids, catalog, truth, split_home(settings.home, test_ids), genres)
 
 
-def build_pipeline(settings: "Settings", split: Split):
-    """PlayGenie's pipeline built from the split's catalog into the split's own home."""
+def build_pipeline(settings: "Settings", split: Split, progress: bool = False):
+    """PlayGenie's pipeline built from the split's catalog into the split's own home, with the
+    learned ranker trained on the split's training playlists (once; reused while it fits)."""
     from tools.pipeline import Pipeline
+    from tools.ranker import ensure_ranker
 
-    return Pipeline.from_catalog(settings, split.catalog, home=split.home)
+    ranker = ensure_ranker(settings, split.catalog, split.home, progress=progress)
+    return Pipeline.from_catalog(settings, split.catalog, home=split.home, ranker=ranker)
 
 
 def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYSTEMS, pipeline=None) -> dict[str, Recommender]:
@@ -95,22 +104,47 @@ def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYS
     from evals.baselines import BM25Baseline, DenseBaseline, PopularityBaseline
 
     systems: dict[str, Recommender] = {}
+
+    def with_candidates(recommend):
+        """A baseline's answer and its first CANDIDATES tracks as its candidates."""
+
+        def call(text: str, n: int, exclude: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+            ranked = recommend(text, max(n, CANDIDATES), exclude=exclude)
+            return ranked[:n], ranked[:CANDIDATES]
+
+        return call
+
+    def pipeline_system(pipe):
+        def call(text: str, n: int) -> tuple[list[str], list[str]]:
+            answer = [item.track_id for item in pipe.run(text, n=n).playlist]
+            return answer, pipe.last_candidates
+
+        return call
+
+    pipe = None
     for name in names:
         t0 = time.perf_counter()
-        if name == "playgenie":
+        if name in ("playgenie", "playgenie_no_ranker", "hybrid_rrf") and pipe is None:
             pipe = pipeline if pipeline is not None else build_pipeline(settings, split)
-            systems[name] = lambda text, n, pipe=pipe: [item.track_id for item in pipe.run(text, n=n).playlist]
+        if name == "playgenie":
+            systems[name] = pipeline_system(pipe)
+        elif name == "playgenie_no_ranker":
+            systems[name] = pipeline_system(pipe.without_ranker())
+        elif name == "hybrid_rrf":
+            from evals.baselines import HybridBaseline
+
+            systems[name] = with_candidates(HybridBaseline(pipe.index, pipe.encoder).recommend)
         elif name == "bm25":
-            systems[name] = BM25Baseline().fit(split.catalog).recommend
+            systems[name] = with_candidates(BM25Baseline().fit(split.catalog).recommend)
         elif name == "dense":
             from tools.build import document_vectors
 
             # The same document vectors as PlayGenie's index: the shared cache is keyed by the split
             # catalog's own document text, so nothing of the test playlists comes with them.
             vectors = document_vectors(settings, split.catalog, progress=False)
-            systems[name] = DenseBaseline().fit(split.catalog, vectors).recommend
+            systems[name] = with_candidates(DenseBaseline().fit(split.catalog, vectors).recommend)
         elif name == "popularity":
-            systems[name] = PopularityBaseline().fit(split.catalog).recommend
+            systems[name] = with_candidates(PopularityBaseline().fit(split.catalog).recommend)
         else:
             raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
         log.info("%s ready in %.1f s", name, time.perf_counter() - t0)
@@ -134,8 +168,11 @@ def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20, details
         genres = split.genres[pid]
         record: dict = {"playlist_id": pid, "name": playlist.name, "genres": sorted(genres), "systems": {}}
         for name, recommend in systems.items():
+            candidates: list[str] | None = None
             try:
                 answer = recommend(playlist.name, n)
+                if isinstance(answer, tuple):
+                    answer, candidates = answer
             except Exception:  # one failing query scores zero; the run goes on and says so
                 log.exception("%s failed on %r", name, playlist.name)
                 failures[name] += 1
@@ -148,6 +185,8 @@ def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20, details
                 "decade_agreement": m.decade_agreement(tracks, truth_tracks),
                 "feature_distance": m.feature_distance(tracks, truth_tracks),
             }
+            if candidates is not None:
+                scores[f"candidate_recall@{CANDIDATES}"] = m.recall(candidates[:CANDIDATES], truth_ids)
             for key, value in scores.items():
                 per_system[name].setdefault(key, []).append(value)
             record["systems"][name] = {"answer": answer, **{k: _number(v) for k, v in scores.items()}}
@@ -190,7 +229,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
     log.info("split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog))
     details: list[dict] | None = [] if args.details else None
-    result = evaluate(split, build_systems(settings, split, names), n=args.n, details=details)
+    systems = build_systems(settings, split, names)
+    result = evaluate(split, systems, n=args.n, details=details)
+    result["ranker"] = _ranker_report(split)
     if args.details:
         args.details.parent.mkdir(parents=True, exist_ok=True)
         with open(args.details, "w", encoding="utf-8") as fh:
@@ -203,14 +244,34 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     return 0
 
 
+def _ranker_report(split: Split) -> dict | None:
+    """The split's ranker: which model won on validation, its figures, training time and memory."""
+    from tools.ranker import SIDECAR, ranker_home
+
+    side = ranker_home(split.home) / SIDECAR
+    if not side.exists():
+        return None
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    return {k: meta.get(k) for k in ("kind", "validation", "train_s", "peak_rss_mb")}
+
+
 def format_table(result: dict) -> str:
-    """The systems side by side, one row each."""
+    """The systems side by side, one row each (a metric a system has no value for shows '-')."""
     systems = result["systems"]
-    keys = list(next(iter(systems.values())).keys()) if systems else []
+    keys = list(dict.fromkeys(k for vals in systems.values() for k in vals))
     lines = [f"text2playlist on {result['n_queries']} held-out playlists (feature_distance: lower is better)", ""]
-    lines.append(f"{'system':<12}" + "".join(f"{k:>18}" for k in keys))
+    lines.append(f"{'system':<20}" + "".join(f"{k:>22}" for k in keys))
     for name, vals in systems.items():
-        lines.append(f"{name:<12}" + "".join(f"{vals[k]:>18.4f}" if vals[k] is not None else f"{'-':>18}" for k in keys))
+        lines.append(f"{name:<20}" + "".join(f"{vals[k]:>22.4f}" if vals.get(k) is not None else f"{'-':>22}"
+                                             for k in keys))  # fmt: skip
+    ranker = result.get("ranker")
+    if ranker:
+        v = ranker.get("validation") or {}
+        lines.append("")
+        lines.append(f"ranker: {ranker.get('kind')} (validation NDCG@20: lightgbm {v.get('lightgbm_ndcg@20')}, "
+                     f"torch {v.get('torch_ndcg@20')}, retrieval order {v.get('retrieval_ndcg@20')}; candidate "
+                     f"recall {v.get('candidate_recall')}; {v.get('validation_requests')} validation requests), "
+                     f"trained in {ranker.get('train_s')}s, peak memory {ranker.get('peak_rss_mb')} MB")  # fmt: skip
     return "\n".join(lines)
 
 

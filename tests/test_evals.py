@@ -265,12 +265,17 @@ def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     assert [r["playlist_id"] for r in records] == ["pl0", "pl5"]
     assert all(len(r["systems"][s]["answer"]) == 20 for r in records for s in ("bm25", "dense", "popularity"))
     assert result["task"] == "text2playlist" and result["n_queries"] == 2
-    assert set(result["systems"]) == {"playgenie", "bm25", "dense", "popularity"}
+    assert set(result["systems"]) == {"playgenie", "playgenie_no_ranker", "hybrid_rrf", "bm25", "dense", "popularity"}
     for name, scores in result["systems"].items():
-        assert set(scores) == {"precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "feature_distance"}
-        for key in ("precision@20", "ndcg@20", "genre_agreement", "decade_agreement"):
+        assert set(scores) == {"precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "feature_distance",
+                               "candidate_recall@300"}  # fmt: skip
+        for key in ("precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "candidate_recall@300"):
             assert 0.0 <= scores[key] <= 1.0, (name, key)
         assert scores["feature_distance"] >= 0.0
+    # every system's candidates hold at least the tracks it answered: recall can't fall below its hits
+    for name, scores in result["systems"].items():
+        assert scores["candidate_recall@300"] >= scores["precision@20"] * 20 / 14 - 1e-9 or name == "popularity"
+    assert result["ranker"]["kind"] in ("lightgbm", "torch"), "the split's ranker is reported"
     # the split's artifacts live in their own folder, never in the product's
     split_dir = settings.home / "splits" / split_hash(["pl0", "pl5"])
     assert split_dir.is_dir() and any(split_dir.iterdir())

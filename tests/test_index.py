@@ -121,3 +121,99 @@ def test_settings_choose_the_backend(settings, tmp_path):
     assert split.backend.path == tmp_path / "split" / "qdrant"
     mem = TrackIndex.for_settings(Settings(data=settings.data, home=settings.home, qdrant_url=":memory:"))
     assert isinstance(mem.backend, ClientBackend)
+
+
+# --- hybrid: the sparse BM25 channel and fusion -------------------------------------------------
+
+
+def _top(hits, k=10):
+    """Rows of the first ``k`` hits by rounded score: ties may come in either order, so a tie is
+    compared as a set at its score, and a tie cut by ``k`` (the last score) is left out."""
+    out: dict[float, set[int]] = {}
+    for row, score in hits[:k]:
+        out.setdefault(round(score, 4), set()).add(row)
+    if len(hits) >= k and out:
+        out.pop(min(out))
+    return out
+
+
+def test_the_sparse_channel_finds_a_track_by_a_rare_word_of_its_title(both, tiny_catalog):
+    from tools.lexical import query_vector, tokenize
+
+    docs = [set(tokenize(t.document())) for t in tiny_catalog.tracks]
+    # a title's last word ("... 73") that no other document holds
+    rare = next(t for t, d in zip(tiny_catalog.tracks, docs) if sum(t.title.split()[-1] in o for o in docs) == 1)
+    word = rare.title.split()[-1]
+    far = np.zeros(384, dtype=np.float32)
+    far[0] = 1.0  # a dense query unrelated to the track
+    for index in both:
+        hits = index.channels(far, query_vector(f"something with {word} in it"), None, 10)
+        assert index.track_ids[hits["bm25"][0][0]] == rare.track_id
+        assert len(hits["bm25"]) == 1, "only the track with the word matches lexically"
+        assert rare.track_id not in [index.track_ids[r] for r, _ in hits["dense"][:10]]
+        fused = [index.track_ids[r] for r, _ in index.hybrid(far, query_vector(word), None, 10)]
+        assert rare.track_id in fused, "fusion keeps a track found by one channel only"
+
+
+def test_bm25_scores_are_okapi_bm25_on_both_backends(both, tiny_catalog):
+    from tools.lexical import SparseMatrix, document_vectors, query_vector
+
+    docs = [t.document() for t in tiny_catalog.tracks]
+    q = query_vector("gangster rap 90s heart")
+    expected = SparseMatrix(document_vectors(docs)).scores(q)
+    for index in both:
+        hits = index.search_sparse(q, None, 500)
+        assert len(hits) == int((expected > 0).sum())
+        for row, score in hits:
+            assert score == pytest.approx(float(expected[row]), rel=1e-4)
+
+
+@pytest.mark.parametrize("text,flt", QUERIES, ids=[q[0] for q in QUERIES])
+def test_embedded_and_client_hybrid_search_return_the_same_top_10(both, tiny_catalog, text, flt):
+    from tools.embed import get_encoder
+    from tools.index import rrf
+    from tools.lexical import query_vector
+
+    edge, client = both
+    vec = get_encoder().encode_one(text)
+    # Words that three titles hold: lexical scores without ties, so the fused scores are fully determined.
+    words = " ".join(t.title.split()[-1] for t in tiny_catalog.tracks[::29][:3])
+    sparse = query_vector(words)
+    a, b = edge.hybrid(vec, sparse, flt, 10), client.hybrid(vec, sparse, flt, 10)
+    assert a and _top(a) == _top(b)  # (two tracks can tie in fused score: 1/(k+2) + 1/(k+5) either way round)
+    for index in both:  # Qdrant's fusion is the reciprocal rank fusion of the two channels' lists
+        ch = index.channels(vec, sparse, flt, 10)
+        assert _top(rrf([ch["dense"], ch["bm25"]], 10)) == _top(index.hybrid(vec, sparse, flt, 10))
+    # With ties in the lexical channel the backends may order a tie either way; the scores agree.
+    ties = query_vector(text + " love night")
+    ea, ca = edge.channels(vec, ties, flt, 10), client.channels(vec, ties, flt, 10)
+    assert _top(ea["bm25"]) == _top(ca["bm25"]) and _top(ea["dense"]) == _top(ca["dense"])
+
+
+def test_rrf_keeps_a_row_found_by_one_channel_only():
+    from tools.index import RRF_K, rrf
+
+    fused = rrf([[(1, 0.9), (2, 0.8)], [(3, 7.0), (1, 5.0)]], limit=10)
+    assert [r for r, _ in fused] == [1, 3, 2]
+    assert dict(fused)[1] == pytest.approx(1 / RRF_K + 1 / (RRF_K + 1))
+    assert dict(fused)[3] == pytest.approx(1 / RRF_K)
+
+
+@pytest.mark.parametrize("text,flt", QUERIES, ids=[q[0] for q in QUERIES])
+def test_the_in_memory_index_answers_as_qdrant_does(both, tiny_catalog, vectors, text, flt):
+    from tools.embed import get_encoder
+    from tools.index import MemoryBackend
+    from tools.lexical import query_vector
+
+    edge, _ = both
+    memory = TrackIndex(MemoryBackend())
+    assert memory.ensure(tiny_catalog, vectors, progress=False) is True
+    vec, sparse = get_encoder().encode_one(text), query_vector(text + " love night")
+    a, b = edge.search_rows(vec, flt, 15), memory.search_rows(vec, flt, 15)
+    assert [r for r, _ in a] == [r for r, _ in b]
+    assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-4)
+    assert edge.count(flt) == memory.count(flt)
+    assert _top(edge.search_sparse(sparse, flt, 10)) == _top(memory.search_sparse(sparse, flt, 10))
+    nas = tiny_catalog.index[next(t.track_id for t in tiny_catalog.tracks if t.artist == "Nas")]
+    excluded = Constraints(none_of={"artist": ["eminem"]}, exclude_rows=[nas], ranges={"year": (1990, None)})
+    assert {r for r, _ in edge.search_rows(vec, excluded, 500)} == {r for r, _ in memory.search_rows(vec, excluded, 500)}

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     import numpy as np
 
-    from tools.catalog import Catalog
-    from tools.embed import Encoder
+    from tools.catalog import Catalog, Track
+    from tools.embed import EmbeddingCache, Encoder
     from tools.index import TrackIndex
     from tools.settings import Settings
 
@@ -54,10 +54,48 @@ def document_vectors(
 ) -> "np.ndarray":
     """(len(catalog), 384) vectors of every track's document; only new documents are embedded (by
     ``encoder``, else the default variant's batch encoder on every core)."""
+    return embedding_cache(settings, encoder).embed([t.document() for t in catalog.tracks], encoder, progress=progress)
+
+
+def embedding_cache(settings: "Settings", encoder: "Encoder | None" = None) -> "EmbeddingCache":
+    """The embedding cache of ``encoder``'s variant (the default variant without one)."""
     from tools.embed import DEFAULT_VARIANT, EmbeddingCache
 
-    cache = EmbeddingCache(embeddings_folder(settings), encoder.variant if encoder else DEFAULT_VARIANT)
-    return cache.embed([t.document() for t in catalog.tracks], encoder, progress=progress)
+    return EmbeddingCache(embeddings_folder(settings), encoder.variant if encoder else DEFAULT_VARIANT)
+
+
+def dense_text(track: "Track") -> str:
+    """A track's text for the index's dense vector: its document without the genre labels.
+
+    Genre labels are the union over a track's playlists, so a vector that embedded them would have to
+    be recomputed for every catalog that leaves a playlist out (the ranker's training folds, every
+    evaluation split): without them one vector per track serves every catalog, and the labels reach
+    retrieval through the tag filters, the BM25 channel and the ranker's label features instead.
+    """
+    parts = [f"{track.title} by {track.artist}", f"album {track.album}"]
+    if track.decade:
+        parts.append(f"{track.decade}s ({track.year})")
+    if track.moods:
+        parts.append("mood " + ", ".join(track.moods))
+    parts.append(f"{track.energy_bucket} energy, {track.tempo_bucket} tempo")
+    return "; ".join(parts)
+
+
+def dense_vectors(
+    settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None, progress: bool = True
+) -> "np.ndarray":
+    """(len(catalog), 384) vectors of every track's :func:`dense_text`: what the Qdrant index holds."""
+    return embedding_cache(settings, encoder).embed([dense_text(t) for t in catalog.tracks], encoder, progress=progress)
+
+
+def label_vectors(settings: "Settings", labels: "list[str]", encoder: "Encoder | None" = None) -> "np.ndarray":
+    """(len(labels), 384) vectors of genre and subgenre names, for the ranker's label similarity."""
+    return embedding_cache(settings, encoder).embed(list(labels), encoder, progress=False)
+
+
+def name_vectors(settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None) -> "np.ndarray":
+    """(len(catalog.playlists), 384) vectors of the playlists' names, in ``catalog.playlists`` order."""
+    return embedding_cache(settings, encoder).embed([p.name for p in catalog.playlists.values()], encoder, progress=False)
 
 
 def open_index(
@@ -108,7 +146,7 @@ def step_embeddings(ctx: BuildContext) -> str:
         import shutil
 
         shutil.rmtree(embeddings_folder(ctx.settings), ignore_errors=True)
-    ctx.vectors = document_vectors(ctx.settings, ctx.catalog, progress=ctx.progress)
+    ctx.vectors = dense_vectors(ctx.settings, ctx.catalog, progress=ctx.progress)
     return f"embeddings: {ctx.vectors.shape[0]} x {ctx.vectors.shape[1]} in {embeddings_folder(ctx.settings)}"
 
 
@@ -134,6 +172,7 @@ STEPS: list[tuple[str, Step]] = [
     ("embeddings", step_embeddings),
     ("index", step_index),
     ("cf", lambda ctx: __import__("tools.cf", fromlist=["build_step"]).build_step(ctx)),  # lazy: surprise, torch
+    ("ranker", lambda ctx: __import__("tools.ranker", fromlist=["build_step"]).build_step(ctx)),  # lazy: lightgbm
     ("vae", lambda ctx: __import__("tools.continuation.train", fromlist=["build_step"]).build_step(ctx)),  # lazy: torch
 ]
 

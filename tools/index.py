@@ -9,6 +9,11 @@ The collection is declared once (:data:`DIM`, cosine distance, :data:`PAYLOAD_FI
 backends build it from that declaration. Filters are written as backend-neutral
 :class:`Constraints` and translated per backend, so the retriever never sees a Qdrant type.
 
+Each track has two vectors: ``dense`` (the MiniLM embedding of its document, cosine) and ``bm25``
+(a sparse BM25-style vector of the same document's words, :mod:`tools.lexical`, with Qdrant's IDF
+modifier). :meth:`TrackIndex.channels` runs both searches as one batch and returns each channel's
+ranked hits; :meth:`TrackIndex.hybrid` fuses them inside Qdrant (prefetch + reciprocal rank fusion).
+
 Searches are exact (a full scan of the filtered points): 28k x 384 floats scan in a few
 milliseconds, results are deterministic and identical on both paths, and we skip an HNSW build
 that costs about a minute on two cores for no gain at this size.
@@ -31,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 import numpy as np
 
 from tools.catalog import fold
+from tools.lexical import Sparse
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog, Track
@@ -41,7 +47,9 @@ log = logging.getLogger(__name__)
 DIM = 384
 BATCH = 1000
 SIDECAR = "playgenie-index.json"
-SCHEMA_VERSION = 1  # bump when the payload layout changes, so old indexes rebuild
+SCHEMA_VERSION = 2  # bump when the payload or vector layout changes, so old indexes rebuild
+DENSE, SPARSE = "dense", "bm25"  # the two named vectors of every point
+RRF_K = 60  # reciprocal rank fusion's constant: 1 / (k + rank), rank from 0 (Qdrant's definition)
 
 # The one declaration of the payload indexes: field -> kind.
 PAYLOAD_FIELDS: dict[str, str] = {
@@ -119,9 +127,12 @@ class Backend(Protocol):
 
     def fingerprint(self) -> str | None: ...
     def create(self, fingerprint: str) -> None: ...
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, payloads: Sequence[dict]) -> None: ...
+    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None: ...
     def finish(self) -> None: ...
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
+    def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
+    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]: ...
+    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
     def count(self, flt: Constraints | None) -> int: ...
     def close(self) -> None: ...
 
@@ -205,21 +216,27 @@ class EdgeBackend:
 
     def _edge_config(self):
         q, c = self.q, self.config
+        sparse = {SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)}
         if not c.hnsw_m and not c.quantization and not c.on_disk:
-            vectors = q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine)
-            return q.EdgeConfig(vectors=vectors, wal_enabled=False)
+            vectors = {DENSE: q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine)}
+            return q.EdgeConfig(vectors=vectors, sparse_vectors=sparse, wal_enabled=False)
         quant = None
         if c.quantization:
             quant = q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=0.99, always_ram=True)
-        vectors = q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine, on_disk=c.on_disk, quantization_config=quant)
+        dense = q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine, on_disk=c.on_disk, quantization_config=quant)
         hnsw = q.HnswIndexConfig(m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000)
         # With no graph, one large segment; with one, the optimizer indexes every segment above 1k vectors.
         optimizers = q.EdgeOptimizersConfig(default_segment_number=2, indexing_threshold=1_000 if c.hnsw_m else 0)
-        return q.EdgeConfig(vectors=vectors, hnsw_config=hnsw, optimizers=optimizers, wal_enabled=False)
+        return q.EdgeConfig(vectors={DENSE: dense}, sparse_vectors=sparse, hnsw_config=hnsw, optimizers=optimizers,
+                            wal_enabled=False)  # fmt: skip
 
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, payloads: Sequence[dict]) -> None:
-        points = [self.q.Point(int(r), v.tolist(), p) for r, v, p in zip(rows, vectors, payloads)]
-        self._shard.update(self.q.UpdateOperation.upsert_points(points))
+    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+        q = self.q
+        points = [
+            q.Point(int(r), {DENSE: v.tolist(), SPARSE: q.SparseVector(list(s.indices), list(s.values))}, p)
+            for r, v, s, p in zip(rows, vectors, sparse, payloads)
+        ]
+        self._shard.update(q.UpdateOperation.upsert_points(points))
 
     def finish(self) -> None:
         assert self._building is not None
@@ -247,16 +264,39 @@ class EdgeBackend:
             must_not.append(q.HasIdCondition(point_ids={int(r) for r in flt.exclude_rows}))
         return q.Filter(must=must or None, must_not=must_not or None)
 
-    def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+    def _dense(self, vector: np.ndarray):
+        return self.q.Query.Nearest(np.asarray(vector, dtype=np.float32).tolist(), using=DENSE)
+
+    def _sparse(self, sparse: Sparse):
+        return self.q.Query.Nearest(self.q.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
+
+    def _request(self, query, flt: Constraints | None, limit: int):
         q = self.q
-        req = q.QueryRequest(
-            limit=limit,
-            query=q.Query.Nearest(np.asarray(vector, dtype=np.float32).tolist()),
-            filter=self._filter(flt),
-            with_payload=False,
-            params=self._search_params(),
-        )
-        return [(int(p.id), float(p.score)) for p in self._shard.query(req)]
+        return q.QueryRequest(limit=limit, query=query, filter=self._filter(flt), with_payload=False,
+                              params=self._search_params())  # fmt: skip
+
+    def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        return _hits(self._shard.query(self._request(self._dense(vector), flt, limit)))
+
+    def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        return _hits(self._shard.query(self._request(self._sparse(sparse), flt, limit))) if sparse else []
+
+    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+        reqs = [self._request(self._dense(vector), flt, limit)]
+        if sparse:
+            reqs.append(self._request(self._sparse(sparse), flt, limit))
+        res = self._shard.query_batch(self.q.QueryBatchRequest(reqs))
+        return {DENSE: _hits(res[0]), SPARSE: _hits(res[1]) if sparse else []}
+
+    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        q = self.q
+        if not sparse:
+            return self.search(vector, flt, limit)
+        f, params = self._filter(flt), self._search_params()
+        pre = [q.Prefetch(limit, query=self._dense(vector), filter=f, params=params),
+               q.Prefetch(limit, query=self._sparse(sparse), filter=f, params=q.SearchParams(exact=True))]  # fmt: skip
+        req = q.QueryRequest(limit=limit, prefetches=pre, query=q.Fusion.Rrf(k=RRF_K), with_payload=False)
+        return _hits(self._shard.query(req))
 
     def _search_params(self):
         q, c = self.q, self.config
@@ -300,7 +340,8 @@ class ClientBackend:
             self.client.delete_collection(self.collection)
         self.client.create_collection(
             self.collection,
-            vectors_config=m.VectorParams(size=DIM, distance=m.Distance.COSINE),
+            vectors_config={DENSE: m.VectorParams(size=DIM, distance=m.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
             metadata={"playgenie_fingerprint": fingerprint, "playgenie_schema": SCHEMA_VERSION},
         )
         kinds = {"keyword": m.PayloadSchemaType.KEYWORD, "integer": m.PayloadSchemaType.INTEGER,
@@ -312,12 +353,14 @@ class ClientBackend:
             for name, kind in PAYLOAD_FIELDS.items():
                 self.client.create_payload_index(self.collection, name, kinds[kind])
 
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, payloads: Sequence[dict]) -> None:
-        self.client.upsert(
-            self.collection,
-            points=self.m.Batch(ids=[int(r) for r in rows], vectors=vectors.tolist(), payloads=list(payloads)),
-            wait=True,
-        )
+    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+        m = self.m
+        points = [
+            m.PointStruct(id=int(r), payload=p,
+                          vector={DENSE: v.tolist(), SPARSE: m.SparseVector(indices=list(s.indices), values=list(s.values))})
+            for r, v, s, p in zip(rows, vectors, sparse, payloads)
+        ]  # fmt: skip
+        self.client.upsert(self.collection, points=points, wait=True)
 
     def finish(self) -> None:
         pass
@@ -333,17 +376,50 @@ class ClientBackend:
             must_not.append(m.HasIdCondition(has_id=[int(r) for r in flt.exclude_rows]))
         return m.Filter(must=must or None, must_not=must_not or None)
 
+    @property
+    def _exact(self):
+        # local mode is always exact and warns about search params
+        return None if self.local else self.m.SearchParams(exact=True)
+
+    def _sparse(self, sparse: Sparse):
+        return self.m.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
+
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         res = self.client.query_points(
-            self.collection,
-            query=np.asarray(vector, dtype=np.float32).tolist(),
-            query_filter=self._filter(flt),
-            limit=limit,
-            with_payload=False,
-            # local mode is always exact and warns about search params
-            search_params=None if self.local else self.m.SearchParams(exact=True),
-        )
-        return [(int(p.id), float(p.score)) for p in res.points]
+            self.collection, query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE,
+            query_filter=self._filter(flt), limit=limit, with_payload=False, search_params=self._exact,
+        )  # fmt: skip
+        return _hits(res.points)
+
+    def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        if not sparse:
+            return []
+        res = self.client.query_points(self.collection, query=self._sparse(sparse), using=SPARSE,
+                                       query_filter=self._filter(flt), limit=limit, with_payload=False,
+                                       search_params=self._exact)  # fmt: skip
+        return _hits(res.points)
+
+    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+        m, f = self.m, self._filter(flt)
+        reqs = [m.QueryRequest(query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=f, limit=limit,
+                               params=self._exact, with_payload=False)]  # fmt: skip
+        if sparse:
+            reqs.append(m.QueryRequest(query=self._sparse(sparse), using=SPARSE, filter=f, limit=limit,
+                                       params=self._exact, with_payload=False))  # fmt: skip
+        res = self.client.query_batch_points(self.collection, requests=reqs)
+        return {DENSE: _hits(res[0].points), SPARSE: _hits(res[1].points) if sparse else []}
+
+    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        m = self.m
+        if not sparse:
+            return self.search(vector, flt, limit)
+        f = self._filter(flt)
+        pre = [m.Prefetch(query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=f, limit=limit,
+                          params=self._exact),
+               m.Prefetch(query=self._sparse(sparse), using=SPARSE, filter=f, limit=limit, params=self._exact)]  # fmt: skip
+        res = self.client.query_points(self.collection, prefetch=pre, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)),
+                                       limit=limit, with_payload=False)  # fmt: skip
+        return _hits(res.points)
 
     def count(self, flt: Constraints | None) -> int:
         return int(self.client.count(self.collection, count_filter=self._filter(flt), exact=True).count)
@@ -352,12 +428,152 @@ class ClientBackend:
         self.client.close()
 
 
+class MemoryBackend:
+    """The same collection as plain arrays in this process: exact search with the same filters, BM25
+    with Qdrant's IDF, and fusion. For short-lived catalogs (the ranker's training folds) where a
+    Qdrant build would cost more than the searches; ``tests/test_index.py`` holds it to Qdrant's answers.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[int] = []
+        self._vectors: list[np.ndarray] = []
+        self._sparse: list[Sparse] = []
+        self._payloads: list[dict] = []
+        self._fingerprint: str | None = None
+
+    def fingerprint(self) -> str | None:
+        return self._fingerprint
+
+    def create(self, fingerprint: str) -> None:
+        self.__init__()
+        self._fingerprint = fingerprint
+
+    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+        self._rows += [int(r) for r in rows]
+        self._vectors += list(np.asarray(vectors, dtype=np.float32))
+        self._sparse += list(sparse)
+        self._payloads += list(payloads)
+
+    def finish(self) -> None:
+        from tools.lexical import SparseMatrix
+
+        n = max(self._rows) + 1 if self._rows else 0
+        order = np.argsort(self._rows)
+        vecs = np.stack([self._vectors[i] for i in order]) if n else np.zeros((0, DIM), np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        self.vectors = vecs / np.where(norms > 0, norms, 1.0)  # cosine, as Qdrant normalises on upload
+        self.sparse = SparseMatrix([self._sparse[i] for i in order], n)
+        payloads = [self._payloads[i] for i in order]
+        self.keywords: dict[str, dict[str, np.ndarray]] = {}
+        self.numbers: dict[str, np.ndarray] = {}
+        for name, kind in PAYLOAD_FIELDS.items():
+            if kind == "keyword":
+                index: dict[str, np.ndarray] = {}
+                for row, p in enumerate(payloads):
+                    values = p.get(name)
+                    for v in values if isinstance(values, list) else [values]:
+                        if v is not None:
+                            index.setdefault(v, np.zeros(n, dtype=bool))[row] = True
+                self.keywords[name] = index
+            else:
+                self.numbers[name] = np.array([float(p.get(name, np.nan)) for p in payloads], dtype=np.float64)
+        self.n = n
+        self._vectors, self._sparse, self._payloads = [], [], []
+
+    def _matches(self, name: str, values: Sequence[str | int]) -> np.ndarray:
+        if name in self.keywords:
+            out = np.zeros(self.n, dtype=bool)
+            for v in values:
+                hit = self.keywords[name].get(v)
+                if hit is not None:
+                    out |= hit
+            return out
+        return np.isin(self.numbers[name], [float(v) for v in values])
+
+    def _mask(self, flt: Constraints | None) -> np.ndarray:
+        mask = np.ones(self.n, dtype=bool)
+        if flt is None:
+            return mask
+        for name, values in flt.any_of.items():
+            mask &= self._matches(name, values)
+        for name, values in flt.none_of.items():
+            if values:
+                mask &= ~self._matches(name, values)
+        with np.errstate(invalid="ignore"):  # a missing value (nan) fails every range, as in Qdrant
+            for name, (lo, hi) in flt.ranges.items():
+                v = self.numbers[name]
+                mask &= ~np.isnan(v) & (v >= (-np.inf if lo is None else lo)) & (v <= (np.inf if hi is None else hi))
+        if flt.exclude_rows:
+            mask[[r for r in flt.exclude_rows if 0 <= r < self.n]] = False
+        return mask
+
+    @staticmethod
+    def _best(scores: np.ndarray, mask: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        rows = np.flatnonzero(mask)
+        if not len(rows) or limit <= 0:
+            return []
+        s = scores[rows]
+        if len(rows) > limit:
+            keep = np.argpartition(-s, limit - 1)[:limit]
+            # ties at the cut: keep every row scoring the limit-th score, then order and cut by row
+            floor = s[keep].min()
+            keep = np.flatnonzero(s >= floor)
+            rows, s = rows[keep], s[keep]
+        order = np.lexsort((rows, -s))[:limit]
+        return [(int(rows[i]), float(s[i])) for i in order]
+
+    def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        return self._best(self.vectors @ np.asarray(vector, dtype=np.float32), self._mask(flt), limit)
+
+    def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        if not sparse:
+            return []
+        scores = self.sparse.scores(sparse)
+        return self._best(scores, self._mask(flt) & (scores > 0), limit)
+
+    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+        return {DENSE: self.search(vector, flt, limit), SPARSE: self.search_sparse(sparse, flt, limit)}
+
+    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        if not sparse:
+            return self.search(vector, flt, limit)
+        ch = self.channels(vector, sparse, flt, limit)
+        return rrf([ch[DENSE], ch[SPARSE]], limit)
+
+    def count(self, flt: Constraints | None) -> int:
+        return int(self._mask(flt).sum())
+
+    def close(self) -> None:
+        pass
+
+
+def _hits(points) -> list[tuple[int, float]]:
+    return [(int(p.id), float(p.score)) for p in points]
+
+
+def _stable(hits: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    """The first ``limit`` hits with ties in row order. Qdrant may return equal scores in any order
+    (many BM25 scores tie), so callers fetch twice ``limit`` and this makes the cut deterministic."""
+    return sorted(hits, key=lambda rs: (-round(rs[1], 5), rs[0]))[:limit]
+
+
+def rrf(channels: Sequence[Sequence[tuple[int, float]]], limit: int, k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of ranked hit lists, as Qdrant computes it: sum of 1 / (k + rank from 0).
+    Equal fused scores come in row order."""
+    scores: dict[int, float] = {}
+    for hits in channels:
+        for rank, (row, _) in enumerate(hits):
+            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda rs: (-round(rs[1], 9), rs[0]))[:limit]
+
+
 def fingerprint(catalog: "Catalog", vectors: np.ndarray) -> str:
-    """A hash of what the index holds: every track's payload, in order, and its vector."""
+    """A hash of what the index holds: every track's payload and document, in order, and its vector."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"v{SCHEMA_VERSION};{DIM};{len(catalog)}".encode())
     for t in catalog.tracks:
         h.update(json.dumps(payload_of(t), sort_keys=True).encode())
+        h.update(t.document().encode())
     h.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
     return h.hexdigest()
 
@@ -409,12 +625,16 @@ class TrackIndex:
 
         if len(vectors) != len(catalog):
             raise ValueError(f"{len(vectors)} vectors for {len(catalog)} tracks")
+        from tools.lexical import document_vectors
+
         t0 = time.perf_counter()
         self.backend.create(fp or fingerprint(catalog, vectors))
+        sparse = document_vectors([t.document() for t in catalog.tracks])
         with tqdm(total=len(catalog), desc="indexing tracks in Qdrant", unit="track", disable=not progress) as bar:
             for start in range(0, len(catalog), BATCH):
                 rows = range(start, min(start + BATCH, len(catalog)))
-                self.backend.upsert(rows, vectors[start : rows.stop], [payload_of(catalog.tracks[r]) for r in rows])
+                self.backend.upsert(rows, vectors[start : rows.stop], sparse[start : rows.stop],
+                                    [payload_of(catalog.tracks[r]) for r in rows])  # fmt: skip
                 bar.update(len(rows))
         self.backend.finish()
         self.track_ids = [t.track_id for t in catalog.tracks]
@@ -432,6 +652,33 @@ class TrackIndex:
     def search(self, vector: np.ndarray, flt: Constraints | None = None, limit: int = 100) -> list[tuple[str, float]]:
         """(track id, cosine similarity) pairs, best first."""
         return [(self.track_ids[r], s) for r, s in self.search_rows(vector, flt, limit)]
+
+    def search_sparse(self, sparse: Sparse, flt: Constraints | None = None, limit: int = 100) -> list[tuple[int, float]]:
+        """(catalog row, BM25 score) pairs, best first; none when the request kept no word."""
+        if flt is not None:
+            _check_fields(flt)
+        return _stable(self.backend.search_sparse(sparse, flt, 2 * limit), limit) if limit > 0 else []
+
+    def channels(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None = None, limit: int = 100
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Each channel's (catalog row, score) hits, best first: ``dense`` (cosine) and ``bm25`` (BM25;
+        empty when the request has no word the tokenizer keeps), run together as one batch."""
+        if flt is not None:
+            _check_fields(flt)
+        if limit <= 0:
+            return {DENSE: [], SPARSE: []}
+        return {k: _stable(v, limit) for k, v in self.backend.channels(vector, sparse, flt, 2 * limit).items()}
+
+    def hybrid(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None = None, limit: int = 100
+    ) -> list[tuple[int, float]]:
+        """Dense and BM25 hits fused inside Qdrant (prefetch + RRF): (catalog row, fused score), best first."""
+        if flt is not None:
+            _check_fields(flt)
+        if limit <= 0:
+            return []
+        return self.backend.hybrid(vector, sparse, flt, limit)
 
     def count(self, flt: Constraints | None = None) -> int:
         """How many tracks pass the filter."""

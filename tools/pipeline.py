@@ -40,7 +40,7 @@ MAX_TEXT = 2000  # characters of a request that are read (PlaylistQuery.text kee
 # thread saves little on an idle machine and, on the shared 2-core box, spin-waiting threads made the
 # query embedding 8x slower (p50 1285 ms with 2 threads vs 159 ms with 1, measured under load).
 SERVING_TORCH_THREADS = 1
-STAGES = ("embed", "extract", "retrieve", "rerank", "refine")  # keys of last_timings, plus "request"
+STAGES = ("embed", "extract", "retrieve", "hybrid", "rank", "rerank", "refine")  # keys of last_timings, plus "request"
 
 
 class Pipeline:
@@ -54,7 +54,15 @@ class Pipeline:
         index: "TrackIndex",
         extractor=None,
         home: Path | None = None,
+        *,
+        vectors: np.ndarray | None = None,
+        name_vectors: np.ndarray | None = None,
+        label_vectors: dict[str, np.ndarray] | None = None,
+        ranker="auto",
     ):
+        """``vectors`` / ``name_vectors``: the catalog's document and playlist-name vectors (for the
+        hybrid channels; embedded when absent). ``ranker``: a :class:`tools.ranker.Ranker`, None for
+        none, or "auto" to load the one in ``home/ranker`` when it was trained for this catalog."""
         from tools.retrieve import Retriever
 
         self.settings = settings
@@ -67,7 +75,10 @@ class Pipeline:
 
             extractor = build_extractor(settings, catalog, encoder)
         self.extractor = extractor
-        self.retriever = Retriever(catalog, index, encoder, settings.candidates, settings.max_per_artist)
+        self.retriever = Retriever(catalog, index, encoder, settings.candidates, settings.max_per_artist,
+                                   vectors=vectors, name_vectors=name_vectors, label_vectors=label_vectors)  # fmt: skip
+        self._ranker = ranker
+        self._ranker_lock = threading.Lock()
         mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
         self.mean_duration_ms = mean_ms or 210_000.0
         self._local = threading.local()
@@ -85,20 +96,40 @@ class Pipeline:
         return cls.from_catalog(settings, load_catalog(settings), settings.home, progress=progress)
 
     @classmethod
-    def from_catalog(cls, settings: "Settings", catalog: "Catalog", home: Path, progress: bool = False) -> "Pipeline":
-        """A pipeline over ``catalog`` whose index lives under ``home``; embeddings come from the shared cache."""
-        from tools.build import document_vectors, open_index
+    def from_catalog(
+        cls, settings: "Settings", catalog: "Catalog", home: Path, progress: bool = False, in_memory: bool = False, **kw
+    ) -> "Pipeline":
+        """A pipeline over ``catalog`` whose index lives under ``home``; embeddings come from the shared cache.
+        ``in_memory``: the index as arrays in this process (:class:`tools.index.MemoryBackend`) instead of
+        Qdrant. ``kw`` go to the constructor (``ranker``)."""
+        from tools.build import dense_vectors, label_vectors, name_vectors, open_index
         from tools.embed import get_encoder
 
         t0 = time.perf_counter()
         encoder = get_encoder()
-        vectors = document_vectors(settings, catalog, progress=progress)  # missing ones on every core
-        index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
+        vectors = dense_vectors(settings, catalog, progress=progress)  # missing ones on every core
+        if in_memory:  # a short-lived catalog (a ranker training fold): arrays, no Qdrant build
+            from tools.index import MemoryBackend, TrackIndex
+
+            index = TrackIndex(MemoryBackend())
+            index.ensure(catalog, vectors, progress=False)
+        else:
+            index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
+        names = name_vectors(settings, catalog, encoder)
+        labels = sorted(set(catalog.genres) | set(catalog.subgenres))
+        kw.setdefault("label_vectors", dict(zip(labels, label_vectors(settings, labels, encoder))))
         log.info("pipeline ready over %d tracks in %.1fs", len(catalog), time.perf_counter() - t0)
-        return cls(settings, catalog, encoder, index, home=home)
+        return cls(settings, catalog, encoder, index, home=home, vectors=vectors, name_vectors=names, **kw)
 
     def close(self) -> None:
         self.index.close()
+
+    def without_ranker(self) -> "Pipeline":
+        """The same pipeline (index, extractor, vectors shared) with the learned ranker off."""
+        r = self.retriever
+        return Pipeline(self.settings, self.catalog, self.encoder, self.index, self.extractor, self.home,
+                        vectors=r.vectors, name_vectors=r.name_vectors, label_vectors=r.label_vectors,
+                        ranker=None)  # fmt: skip
 
     # --- stage timings -------------------------------------------------------------------------
 
@@ -106,6 +137,12 @@ class Pipeline:
     def last_timings(self) -> dict[str, float]:
         """Milliseconds per stage of this thread's last request ("embed", ..., "request")."""
         return dict(getattr(self._local, "timings", {}))
+
+    @property
+    def last_candidates(self) -> list[str]:
+        """Track ids of this thread's last request's candidates: the ``settings.candidates`` that the
+        ranker (or without one, retrieval's fused order) passed on to the rerank and the refiner."""
+        return list(getattr(self._local, "candidates", []))
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -144,8 +181,14 @@ class Pipeline:
         if query_vector is None:
             query_vector = self.embed(query.text or query.free_text)
         with self._timed("retrieve"):
-            return self.retriever.run(query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector,
-                                      need=self.length_of(query, n))  # fmt: skip
+            found = self.retriever.run(query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector,
+                                       need=self.length_of(query, n))  # fmt: skip
+        # the hybrid channels (bm25, names) are timed apart from the tag-filtered search
+        timings = self._local.timings
+        hybrid = self.retriever.last_hybrid_ms
+        timings["retrieve"] -= hybrid
+        timings["hybrid"] = timings.get("hybrid", 0.0) + hybrid
+        return found
 
     def retrieve(
         self,
@@ -158,6 +201,38 @@ class Pipeline:
         """Stage 2: over-fetched candidates (best first) and notes on relaxed filters and fallbacks."""
         r = self.retrieve_full(query, n, exclude_ids, query_vector, limit)
         return r.candidates, r.notes
+
+    def ranker_model(self):
+        """The learned ranker of this catalog (``home/ranker``); None when there is none that fits.
+
+        A missing, stale or foreign model is never fatal: the fused retrieval order stands, and the
+        log names the command that (re)builds it.
+        """
+        with self._ranker_lock:
+            if isinstance(self._ranker, str):
+                from tools.cf import catalog_fingerprint
+                from tools.ranker import Ranker, RankerMismatch, ranker_home
+
+                try:
+                    self._ranker = Ranker.load(ranker_home(self.home), catalog_fingerprint(self.catalog))
+                except (FileNotFoundError, RankerMismatch) as exc:
+                    log.warning("no learned ranker: %s", exc)
+                    self._ranker = None
+            if self._ranker is not None and getattr(self, "_featurizer", None) is None:
+                from tools.ranker import Featurizer
+
+                self._featurizer = Featurizer(self.retriever)
+            return self._ranker
+
+    def rank(self, found: "Retrieval", asked: PlaylistQuery, limit: int | None = None) -> list[Candidate]:
+        """Stage 2b: the best ``limit`` (``settings.candidates``) of retrieval's pool in the learned
+        ranker's order (retrieval's fused order without a ranker)."""
+        limit = limit or self.settings.candidates
+        ranker = self.ranker_model()
+        with self._timed("rank"):
+            if ranker is None:
+                return found.candidates[:limit]
+            return ranker.rank(self._featurizer, found, asked)[:limit]
 
     def cf_model(self):
         """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""
@@ -234,6 +309,7 @@ class Pipeline:
     ) -> PlaylistResult:
         """One request, stages 1-4: the typed query, the playlist and notes."""
         self._local.timings = {}
+        self._local.candidates = []
         t0 = time.perf_counter()
         if isinstance(text_or_query, PlaylistQuery):
             query = text_or_query
@@ -242,6 +318,8 @@ class Pipeline:
             vector = self.embed(text_or_query)
             query = self.extract(text_or_query, query_vector=vector)
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
+        found.candidates = self.rank(found, query)
+        self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
         ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids)
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).

@@ -361,18 +361,21 @@ def refine(
     max_per_artist: int = 2,
     arc: bool = False,
     keep: Sequence[str] = (),
+    flow_rank_weight: float | None = None,
 ) -> list[PlaylistItem]:
     """The playlist: valid tracks under the rules above, in flow order, each with a reason.
 
     ``n`` (else ``query.length``, else 20) sets the count; ``duration_min`` (else
     ``query.duration_min`` when no length was asked) sets a listening time instead, and wins. ``keep``
     are track ids the user wants to keep; they stay unless the query now excludes them.
+    ``flow_rank_weight``: how much the flow's order pays for moving a strong match down
+    (:data:`FLOW_RANK_WEIGHT` when None).
     Too few valid candidates give a shorter playlist, never a padded one.
     """
     picks = select(
         candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep
     )
-    ordered = _separate_artists(_arc(picks) if arc else _chain(picks))
+    ordered = _separate_artists(_arc(picks) if arc else _chain(picks, flow_rank_weight))
     roles = _roles(ordered, arc)
     affinities = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
     top_aff = max(affinities) if affinities else 0.0

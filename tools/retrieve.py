@@ -24,18 +24,29 @@ fetched too, a little below the labelled tracks (``W_UNKNOWN_GENRE``).
 Exclusions (genres, subgenres, artists, moods, track ids) are never relaxed. Candidates that pass
 a stricter level always rank above those admitted by a later step. Nothing is returned without a
 note saying why (for instance when every track is excluded).
+
+Hybrid candidates. Under the filter retrieval ended with, two more channels join the tag-filtered
+dense search: ``bm25`` (Qdrant's sparse BM25 vectors of the track documents, :mod:`tools.lexical`)
+and ``names`` (the catalog's playlists whose names read like the request, by embedding: the tracks
+of the artists they hold, weighted by how alike the names are). The channels are fused by
+reciprocal rank fusion within each relaxation tier, and each candidate carries every channel's rank
+and score (``Candidate.channels``: ``tags`` the soft score below, ``dense`` the cosine, ``bm25``,
+``names``) for the learned ranker (:mod:`tools.ranker`) and the track's reason.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
 from tools.catalog import fold
-from tools.index import Constraints, TrackIndex
+from tools.index import RRF_K, Constraints, TrackIndex
+from tools.lexical import query_vector as sparse_query
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
 from tools.tags import MOOD_TARGETS
 
@@ -66,6 +77,13 @@ SIMILAR_SHOWN = 0.35  # similarity above which the reason says "similar to ..."
 # the real catalog: gibberish and emoji score 0.19-0.30, "rainy afternoon" 0.51): fall back on popularity.
 NOTHING_CLOSE = 0.35
 FALLBACK_POPULARITY_Q = 0.8  # the fallback draws from the most popular 20% of the catalog
+# The names channel: the playlists whose names are nearest the request (cosine of MiniLM vectors),
+# weighted by softmax(sim / NAME_TEMPERATURE) times how far the best one clears NAME_FLOOR (names
+# below it read like anything), and their NAME_ARTISTS most weighted artists' tracks.
+NAME_NEIGHBOURS = 25
+NAME_TEMPERATURE = 0.05
+NAME_FLOOR = 0.25
+NAME_ARTISTS = 40
 _MOOD_FEATURES = sorted({f for t in MOOD_TARGETS.values() for f in t})
 
 
@@ -92,6 +110,20 @@ class Retrieval:
     query: PlaylistQuery
     relaxed: list[str] = field(default_factory=list)  # names of the relaxation steps applied
     matching: int = 0  # tracks that pass the final filter (counted up to the fetch limit)
+    names: "NameNeighbours | None" = None  # the playlists named like the request (hybrid retrieval)
+    vector: np.ndarray | None = None  # the request's vector the candidates were found with
+
+
+@dataclass
+class NameNeighbours:
+    """The catalog playlists named like a request: weight per playlist (position in
+    ``catalog.playlists``), and the weighted shares of their artists, subgenres and genres."""
+
+    playlists: dict[int, float]
+    artists: dict[str, float]
+    subgenres: dict[str, float]
+    genres: dict[str, float]
+    best: float  # cosine of the nearest name
 
 
 def _hard(tags: Iterable[Tag]) -> list[Tag]:
@@ -114,9 +146,26 @@ class Retriever:
     """PlaylistQuery -> candidates, over a catalog indexed in Qdrant."""
 
     def __init__(
-        self, catalog: "Catalog", index: TrackIndex, encoder: "Encoder", candidates: int = 300, max_per_artist: int = 2
+        self,
+        catalog: "Catalog",
+        index: TrackIndex,
+        encoder: "Encoder",
+        candidates: int = 300,
+        max_per_artist: int = 2,
+        *,
+        vectors: np.ndarray | None = None,
+        name_vectors: np.ndarray | None = None,
+        label_vectors: dict[str, np.ndarray] | None = None,
+        hybrid: bool = True,
     ):
+        """``vectors``: the catalog's document vectors (the cosine of every candidate, not only those
+        the dense search found); ``name_vectors``: the playlists' name vectors in ``catalog.playlists``
+        order (embedded here when absent); ``label_vectors``: genre/subgenre name -> vector (embedded
+        when absent); ``hybrid=False`` keeps the tag-filtered dense channel alone."""
         self.catalog = catalog
+        self.hybrid = hybrid
+        self._local = threading.local()
+        self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         self.max_per_artist = max_per_artist
         self.index = index
         self.encoder = encoder
@@ -136,6 +185,69 @@ class Retriever:
         self.parent = self._subgenre_parents(catalog)
         self.activity_mood = activity_moods()
         self.popular_floor = float(np.quantile(catalog.popularity, FALLBACK_POPULARITY_Q)) if len(catalog) else 0.0
+        self.playlists = list(catalog.playlists.values())
+        self._name_vectors = name_vectors
+        self._label_vectors = label_vectors
+        # per playlist: its artists' shares of its tracks; per track row: the playlists holding it
+        self.playlist_artists: list[dict[str, float]] = []
+        self.track_playlists: dict[int, list[int]] = {}
+        for j, p in enumerate(self.playlists):
+            rows = [r for r in (catalog.index.get(t) for t in p.track_ids) if r is not None]
+            share: dict[str, float] = {}
+            for r in rows:
+                share[self.artists[r]] = share.get(self.artists[r], 0.0) + 1.0 / len(rows)
+                self.track_playlists.setdefault(r, []).append(j)
+            self.playlist_artists.append(share)
+
+    @property
+    def last_hybrid_ms(self) -> float:
+        """Milliseconds this thread's last :meth:`run` spent in the bm25 and names channels."""
+        return float(getattr(self._local, "hybrid_ms", 0.0))
+
+    @property
+    def name_vectors(self) -> np.ndarray:
+        """(n_playlists, 384) vectors of the catalog's playlist names (embedded on first use when not given)."""
+        if self._name_vectors is None:
+            names = [p.name for p in self.playlists]
+            self._name_vectors = self.encoder.encode(names) if names else np.zeros((0, 384), dtype=np.float32)
+        return self._name_vectors
+
+    @property
+    def label_vectors(self) -> dict[str, np.ndarray]:
+        """Genre and subgenre name -> its vector (embedded on first use when not given)."""
+        if self._label_vectors is None:
+            labels = sorted(frozenset().union(*self.genre_sets, *self.subgenre_sets))
+            self._label_vectors = dict(zip(labels, self.encoder.encode(labels))) if labels else {}
+        return self._label_vectors
+
+    def name_neighbours(self, vector: np.ndarray) -> "NameNeighbours":
+        """The playlists named most like the request and what they hold, by weight."""
+        nv = self.name_vectors
+        if not len(nv):
+            return NameNeighbours({}, {}, {}, {}, 0.0)
+        sims = np.einsum("ij,j->i", nv, np.asarray(vector, dtype=np.float32))
+        k = min(NAME_NEIGHBOURS, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        best = float(sims[top[0]])
+        w = np.exp((sims[top] - best) / NAME_TEMPERATURE)
+        w = w / w.sum() * max(0.0, best - NAME_FLOOR) / (1.0 - NAME_FLOOR)
+        artists: dict[str, float] = {}
+        subgenres: dict[str, float] = {}
+        genres: dict[str, float] = {}
+        weight = {}
+        for j, wj in zip(top.tolist(), w.tolist()):
+            weight[j] = wj
+            for a, share in self.playlist_artists[j].items():
+                artists[a] = artists.get(a, 0.0) + wj * share
+            p = self.playlists[j]
+            subgenres[p.subgenre] = subgenres.get(p.subgenre, 0.0) + wj
+            genres[p.genre] = genres.get(p.genre, 0.0) + wj
+        return NameNeighbours(weight, artists, subgenres, genres, best)
+
+    def track_name_score(self, row: int, near: "NameNeighbours") -> float:
+        """Weight of the name-alike playlists that hold this very track."""
+        return float(sum(near.playlists.get(j, 0.0) for j in self.track_playlists.get(row, ())))
 
     @staticmethod
     def _subgenre_parents(catalog: "Catalog") -> dict[str, str]:
@@ -176,6 +288,7 @@ class Retriever:
         limit = limit or self.default_limit
         need = max(1, min(need, limit))
         vector = query_vector if query_vector is not None else self._embed(query)
+        self._local.hybrid_ms = 0.0
         base = self._exclusions(query, exclude_ids)
         notes: list[str] = []
         if self._understood_nothing(query, vector):
@@ -218,8 +331,21 @@ class Retriever:
         notes += list(step_notes.values())
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
-        cands = self._score(pool, final_q, query, len(tried), limit, unknown)
-        return Retrieval(cands, notes, final_q, relaxed, matching)
+        extra: dict[str, list[tuple[int, float]]] = {}
+        near = None
+        t_hybrid = time.perf_counter()
+        if self.hybrid:
+            final_flt = levels[len(tried) - 1][1]
+            near = self.name_neighbours(vector)
+            extra = {"bm25": self.index.search_sparse(sparse_query(query.text or query.free_text), final_flt, limit),
+                     "names": self._names_channel(vector, near, final_flt, limit)}  # fmt: skip
+            for rows in extra.values():
+                for row, _ in rows:
+                    if row not in pool:
+                        pool[row] = (len(tried) - 1, self._cosine(row, vector))
+        self._local.hybrid_ms = (time.perf_counter() - t_hybrid) * 1000.0
+        cands = self._score(pool, final_q, query, len(tried), limit, unknown, extra)
+        return Retrieval(cands, notes, final_q, relaxed, matching, near, vector)
 
     @staticmethod
     def _all_excluded(query: PlaylistQuery, base: Constraints) -> Retrieval:
@@ -369,7 +495,11 @@ class Retriever:
         n_levels: int,
         limit: int,
         unknown: set[int] | frozenset[int] = frozenset(),
+        extra: dict[str, list[tuple[int, float]]] | None = None,
     ) -> list[Candidate]:
+        """The pool scored by tags and similarity (channel ``tags``), fused with the ``extra`` channels
+        by reciprocal rank within each relaxation tier: the best ``limit`` alone, or with ``extra``
+        channels every channel's best ``limit`` (up to three times ``limit``, best fused first)."""
         if not pool:
             return []
         rows = np.fromiter(pool, dtype=np.int64)
@@ -425,14 +555,73 @@ class Retriever:
         w_pop = {"popular": 3 * W_POP, "obscure": -3 * W_POP}.get(q.popularity or "", W_POP)
         score += w_pop * pop
 
-        order = np.argsort(-score, kind="stable")[:limit]
+        soft = score - TIER * (n_levels - 1 - level)  # the tag score without the tier
+        by_tags = np.argsort(-score, kind="stable")
+        if not extra:
+            order = by_tags[:limit]
+            fused = score
+        else:
+            # Reciprocal rank fusion of the channels, inside each tier (a stricter tier still comes first).
+            at = {int(r): i for i, r in enumerate(rows.tolist())}
+            rrf = np.zeros(len(rows), dtype=np.float64)
+            rrf[by_tags] += 1.0 / (RRF_K + np.arange(len(rows)))
+            for hits in extra.values():
+                for rank, (row, _) in enumerate(hits):
+                    rrf[at[row]] += 1.0 / (RRF_K + rank)
+            fused = TIER * (n_levels - 1 - level) + rrf
+            # The pool: each channel's best ``limit`` (the tag channel's by its score), in fused order.
+            # The learned ranker orders the pool and keeps ``limit``; without one the fused order does.
+            keep = np.zeros(len(rows), dtype=bool)
+            keep[by_tags[:limit]] = True
+            for hits in extra.values():
+                for row, _ in hits:
+                    keep[at[row]] = True
+            order = np.argsort(-fused, kind="stable")
+            order = order[keep[order]]
+        tag_rank = np.empty(len(rows), dtype=np.int64)
+        tag_rank[by_tags] = np.arange(len(rows))
+        dense_rank = np.empty(len(rows), dtype=np.int64)
+        dense_rank[np.argsort(-sim, kind="stable")] = np.arange(len(rows))
+        ranks = {name: {row: (rank, s) for rank, (row, s) in enumerate(hits)} for name, hits in (extra or {}).items()}
         matched = self._matcher(q, asked, moods)
         tracks = self.catalog.tracks
         out = []
         for i in order.tolist():
             row = int(rows[i])
-            out.append(Candidate(tracks[row].track_id, row, float(score[i]), matched(row, float(sim[i]))))
+            c = Candidate(tracks[row].track_id, row, float(fused[i]), matched(row, float(sim[i])))
+            c.tier = int(level[i])
+            c.channels = {"tags": (int(tag_rank[i]), float(soft[i])), "dense": (int(dense_rank[i]), float(sim[i]))}
+            for name, found in ranks.items():
+                if row in found:
+                    c.channels[name] = found[row]
+            out.append(c)
         return out
+
+    def _cosine(self, row: int, vector: np.ndarray) -> float:
+        """Cosine of a track's document vector to the request's (0 when vectors were not given)."""
+        if self.vectors is None:
+            return 0.0
+        return float(self.vectors[row] @ np.asarray(vector, dtype=np.float32))
+
+    def _names_channel(self, vector: np.ndarray, near: NameNeighbours, flt: Constraints, limit: int) -> list[tuple[int, float]]:
+        """Tracks of the artists the name-alike playlists hold, under ``flt``: each scored by its
+        artist's weight plus its own playlists' weight, the request's cosine breaking ties."""
+        if not near.artists:
+            return []
+        top = sorted(near.artists.items(), key=lambda kv: -kv[1])[:NAME_ARTISTS]
+        c = flt.copy()
+        wanted = [a for a, _ in top]
+        if "artist" in c.any_of:  # named artists already filter: keep the ones both allow
+            allowed = set(c.any_of["artist"])
+            wanted = [a for a in wanted if a in allowed]
+            if not wanted:
+                return []
+        c.any_of["artist"] = wanted
+        hits = self.index.search_rows(vector, c, limit)
+        scored = [(row, near.artists.get(self.artists[row], 0.0) + self.track_name_score(row, near) + 0.01 * sim)
+                  for row, sim in hits]  # fmt: skip
+        scored.sort(key=lambda rs: -rs[1])
+        return scored
 
     def _matcher(self, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]):
         """A function (row, similarity) -> the tags that track matched, for its reason.

@@ -200,3 +200,10 @@ class Candidate:
     matched: list[str] = dc_field(default_factory=list)  # tags it matched, for reasons
     affinity: float | None = None  # personal CF affinity, set by the rerank
     final: float = 0.0  # blended score the refiner orders by
+    # channel -> (rank from 0, score) in each retrieval channel that found it ("tags", "dense", "bm25",
+    # "names"; see tools.retrieve), for the ranker's features and the track's reason
+    channels: dict[str, tuple[int, float]] = dc_field(default_factory=dict)
+    tier: int = 0  # relaxation tier: 0 passed the strictest filter retrieval tried, 1 the next, ...
+    ranker: float | None = None  # the learned ranker's score (tools.ranker), None when none ran
+    # the ranker's largest feature contributions for this track, (feature, contribution), biggest first
+    contributions: list[tuple[str, float]] = dc_field(default_factory=list)

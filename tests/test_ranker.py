@@ -1,0 +1,178 @@
+"""The learned ranker: leak-free training features, files that round-trip or are refused, and
+explicit constraints that no ranker can break."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tools.catalog import Catalog, fold, read_csv
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_csv, tmp_path_factory):
+    """A ranker trained on the tiny catalog, in its own home."""
+    from tools.ranker import train
+    from tools.settings import Settings
+
+    home = tmp_path_factory.mktemp("ranker-home")
+    settings = Settings(data=tiny_csv, home=home)
+    catalog = Catalog.from_csv(tiny_csv)
+    ranker = train(settings, catalog, home, progress=False)
+    return settings, catalog, ranker
+
+
+def test_training_reports_both_models_on_validation(trained):
+    _, _, ranker = trained
+    v = ranker.meta["validation"]
+    assert ranker.kind == v["chosen"] in ("lightgbm", "torch")
+    assert {"lightgbm_ndcg@20", "torch_ndcg@20", "retrieval_ndcg@20"} <= set(v)
+    assert v[f"{ranker.kind}_ndcg@20"] == max(v["lightgbm_ndcg@20"], v["torch_ndcg@20"])
+    assert ranker.meta["train_s"] > 0 and ranker.meta["peak_rss_mb"] > 0
+
+
+@pytest.mark.parametrize("kind", ["lightgbm", "torch"])
+def test_a_ranker_round_trips_and_refuses_other_features_or_files(trained, kind, tmp_path):
+    from tools.cf import catalog_fingerprint
+    from tools.ranker import FEATURE_NAMES, Examples, Ranker, RankerMismatch, fit
+
+    _, catalog, _ = trained
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, len(FEATURE_NAMES))).astype(np.float32)
+    y = (x[:, 2] + 0.3 * rng.normal(size=120) > 0.8).astype(np.float32)
+    groups = [np.arange(i, i + 40) for i in (0, 40, 80)]
+    data = Examples(x, y, groups, ["a", "b", "c"], [[], [], []], [[], [], []])
+    ranker = Ranker(kind, fit(kind, data, rounds=20))
+    fp = catalog_fingerprint(catalog)
+    ranker.save(tmp_path / "r", fp)
+    again = Ranker.load(tmp_path / "r", fp)
+    assert again.kind == kind
+    assert np.allclose(again.predict(x), ranker.predict(x))
+
+    side = tmp_path / "r" / "ranker.json"
+    meta = json.loads(side.read_text())
+    with pytest.raises(RankerMismatch, match="another catalog"):
+        Ranker.load(tmp_path / "r", "0" * 64)
+    side.write_text(json.dumps(meta | {"features": FEATURE_NAMES[:-1]}))
+    with pytest.raises(RankerMismatch, match="other features.*playgenie train ranker"):
+        Ranker.load(tmp_path / "r", fp)
+    side.write_text(json.dumps(meta))
+    model = tmp_path / "r" / ("ranker.txt" if kind == "lightgbm" else "ranker.pt")
+    model.write_bytes(model.read_bytes() + b" ")
+    with pytest.raises(RankerMismatch, match="SHA-256.*playgenie train ranker"):
+        Ranker.load(tmp_path / "r", fp)
+
+
+def _relabelled(tiny_csv, tmp_path, pid: str):
+    """The tiny data with playlist ``pid``'s rows labelled as another genre and subgenre."""
+    frame = read_csv(tiny_csv)
+    moved = frame.copy()
+    rows = moved["playlist_id"] == pid
+    moved.loc[rows, "playlist_genre"] = "latin"
+    moved.loc[rows, "playlist_subgenre"] = "reggaeton"
+    path = tmp_path / "moved.csv"
+    moved.to_csv(path, index=False)
+    return frame, read_csv(path)
+
+
+def test_the_features_of_a_training_playlist_never_read_its_membership(tiny_csv, tmp_path):
+    """Relabelling a training playlist's own rows changes nothing the ranker learns from for its name,
+    while the same relabelling is plainly visible to a catalog that still holds the playlist."""
+    from tools.pipeline import Pipeline
+    from tools.ranker import Featurizer, collect
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    pid = "pl0"  # "90s Hip Hop Classics"
+    original, moved = _relabelled(tiny_csv, tmp_path, pid)
+    seen = []
+    for k, frame in enumerate((original, moved)):
+        catalog = Catalog.from_frame(frame)
+        data = collect(settings, catalog, frame, tmp_path / f"work{k}", progress=False)
+        g = data.names.index(catalog.playlists[pid].name)
+        seen.append((data.x[data.groups[g]], data.answers[g], catalog))
+    (x0, a0, cat0), (x1, a1, cat1) = seen
+    assert a0 == a1, "the same candidates"
+    assert np.array_equal(x0, x1), "the same features"
+
+    # Control: a catalog that holds the playlist does see its labels (so the check above can fail).
+    leaky = []
+    for k, cat in enumerate((cat0, cat1)):
+        assert set(cat[cat0.playlists[pid].track_ids[0]].genres) != set() and k in (0, 1)
+        pipe = Pipeline.from_catalog(settings, cat, tmp_path / f"leaky{k}", ranker=None)
+        try:
+            name = cat.playlists[pid].name
+            vec = pipe.embed(name)
+            q = pipe.extract(name, query_vector=vec)
+            found = pipe.retrieve_full(q, query_vector=vec)
+            by_id = {c.track_id: c for c in found.candidates}
+            common = [by_id[t] for t in a0 if t in by_id]
+            leaky.append(Featurizer(pipe.retriever)(common, found.query, q, found.names, found.vector))
+        finally:
+            pipe.close()
+    assert leaky[0].shape != leaky[1].shape or not np.array_equal(leaky[0], leaky[1])
+
+
+def test_fold_catalogs_leave_out_the_fold_and_any_split_test_playlists(tiny_csv):
+    from tools.ranker import fold_catalog, fold_of
+
+    frame = read_csv(tiny_csv)
+    split = Catalog.from_frame(frame, exclude_playlists=["pl9"])  # an evaluation split without pl9
+    folds = fold_of(list(split.playlists), folds=3)
+    held = [p for p, f in folds.items() if f == 0]
+    cat = fold_catalog(frame, split, held)
+    assert set(cat.playlists) == set(split.playlists) - set(held)
+    reference = Catalog.from_frame(frame, exclude_playlists=["pl9", *held])
+    assert [t.genres for t in cat.tracks] == [t.genres for t in reference.tracks]
+    assert [t.track_id for t in cat.tracks] == [t.track_id for t in split.tracks]
+
+
+def test_explicit_constraints_are_never_broken_by_the_ranker(trained, tmp_path):
+    from tools.pipeline import Pipeline
+    from tools.refine import violations
+    from tools.schema import PlaylistQuery, Tag, YearRange
+
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        nineties = pipe.run("90s hip hop without Nas", n=8)
+        assert nineties.playlist
+        for item in nineties.playlist:
+            assert fold(item.artist) != "nas"
+            assert item.year is None or 1990 <= item.year <= 1999 or any("1990s" in n for n in nineties.notes)
+        query = PlaylistQuery(text="rock", genres=[Tag(value="rock")], years=YearRange(start=1977, end=1982),
+                              exclude_artists=[Tag(value="AC/DC")], length=2)  # fmt: skip
+        found = pipe.retrieve_full(query)
+        assert found.relaxed == [], "two tracks fit, so nothing is relaxed"
+        ranked = pipe.rank(found, query)
+        assert ranked and all(c.ranker is not None for c in ranked)
+        assert any(c.contributions for c in ranked[:5]), "the best tracks say which features placed them"
+        assert all(violations(catalog.tracks[c.idx], query) == [] for c in ranked), "no candidate breaks the request"
+        result = pipe.run(query)
+        assert len(result.playlist) == 2
+        for item in result.playlist:
+            assert item.artist != "AC/DC" and 1977 <= item.year <= 1982 and "rock" in item.genres
+    finally:
+        pipe.close()
+
+
+def test_a_pipeline_without_a_fitting_ranker_keeps_the_fused_order(trained, tmp_path, caplog):
+    from tools.pipeline import Pipeline
+    from tools.ranker import ranker_home
+
+    settings, catalog, ranker = trained
+    home = tmp_path / "h"
+    shutil.copytree(ranker_home(settings.home), ranker_home(home))
+    other = Catalog.from_frame(pd.concat([read_csv(settings.data)]), exclude_playlists=["pl0"])
+    pipe = Pipeline.from_catalog(settings, other, home)  # the saved ranker fits the full catalog, not this one
+    try:
+        with caplog.at_level("WARNING"):
+            assert pipe.ranker_model() is None
+        assert "playgenie train ranker" in caplog.text
+        assert pipe.run("rap", n=5).playlist
+    finally:
+        pipe.close()

@@ -1,0 +1,654 @@
+"""The learned ranker: orders retrieval's hybrid candidates by how likely a person's playlist holds them.
+
+Training data. A catalog playlist's name is a request and its tracks the relevant answers. Every
+feature a training request reads must be computed without that playlist, or the ranker learns that
+"genre matches" is near-certain (a track's genre labels are the union over its playlists), which
+never holds for a new request. So the training playlists are cut into :data:`FOLDS` folds; for each
+fold a catalog is built from the data without that fold's playlists (``Catalog.from_frame(...,
+exclude_playlists=...)``: genre labels, playlist names, co-listings and the index), and the fold's
+names are answered by the very pipeline that serves requests, over that catalog (its index held as
+arrays, :class:`tools.index.MemoryBackend`, which returns what Qdrant returns). The features of a
+training request therefore never read its playlist's membership, and they are computed by the same
+code as at serving time.
+
+Models. LightGBM's lambdarank (monotone in the features where more evidence can only help: a genre
+match never counts against a track, and an unknown genre never beats a known match) and a compact
+torch ranker (an MLP trained with a listwise softmax loss). ``train`` fits both on the folds' data
+minus a validation share of the requests and keeps the one with the better validation NDCG@20,
+refitted on every request. Files: ``ranker.txt`` (LightGBM's text model) or ``ranker.pt`` (a dict of
+tensors, read with ``weights_only=True``) and the sidecar ``ranker.json`` (format, kind, features,
+SHA-256, catalog fingerprint, validation figures). A model whose hash, features, format or catalog
+differ is refused with a message that names the command that rebuilds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import random
+import resource
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from tools.catalog import fold
+from tools.lexical import tokenize
+from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery
+from tools.tags import MOOD_TARGETS
+
+if TYPE_CHECKING:
+    from tools.catalog import Catalog
+    from tools.retrieve import NameNeighbours, Retrieval, Retriever
+    from tools.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+SIDECAR = "ranker.json"
+FILES = {"lightgbm": "ranker.txt", "torch": "ranker.pt"}
+FOLDS = 5
+VALIDATION_SHARE = 0.15
+K = 20  # NDCG@K chooses the model
+FIX = "run `playgenie train ranker` (or `playgenie build`) to rebuild it"
+MISSING_RANK = 1000  # the rank a channel gives a track it did not find
+TOP_CONTRIBUTIONS = 3  # per track, for its reason
+UNKNOWN_GENRE_PENALTY = (
+    1.0  # an unlabelled track comes after the labelled ones of its tier when a genre is asked (a rule)
+)
+EXPLAINED = 60  # candidates whose feature contributions are worked out (the playlist is drawn from these)
+
+# name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
+FEATURES: dict[str, int] = {
+    "tags_score": 1, "tags_rank": -1, "dense_sim": 1, "dense_rank": -1, "bm25_score": 1, "bm25_rank": -1,
+    "names_score": 1, "names_rank": -1, "fused": 1, "tier": -1,
+    "genre_match": 1, "subgenre_match": 1, "label_sim": 1, "names_genre": 1, "names_subgenre": 1, "names_artist": 1,
+    "names_track": 1, "names_best": 0,
+    "year_match": 1, "year_gap": -1, "mood_close": 0, "mood_tag": 0, "feature_close": 0,
+    "popularity": 0, "popularity_wanted": 0,
+    "artist_overlap": 1, "title_overlap": 1, "album_overlap": 1, "named_artist": 1, "colisting": 1,
+    "q_genre": 0, "q_year": 0, "q_mood": 0, "q_artist": 0, "q_words": 0,
+}  # fmt: skip
+FEATURE_NAMES = list(FEATURES)
+
+
+class RankerMismatch(RuntimeError):
+    """A ranker file this project did not write, or one built for other features or another catalog."""
+
+
+# ------------------------------------------------------------------------------------ features
+class Featurizer:
+    """Per-candidate features of one request, from the retriever's arrays (no Qdrant call)."""
+
+    def __init__(self, retriever: "Retriever"):
+        self.r = retriever
+        tracks = retriever.catalog.tracks
+        self.title_tokens = [frozenset(tokenize(t.title)) for t in tracks]
+        self.artist_tokens = [frozenset(tokenize(t.artist)) for t in tracks]
+        self.album_tokens = [frozenset(tokenize(t.album)) for t in tracks]
+        self.artist_playlists: dict[str, list[int]] = {}
+        for j, share in enumerate(retriever.playlist_artists):
+            for a in share:
+                self.artist_playlists.setdefault(a, []).append(j)
+
+    def __call__(
+        self,
+        candidates: Sequence[Candidate],
+        applied: PlaylistQuery,
+        asked: PlaylistQuery,
+        near: "NameNeighbours | None",
+        vector: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(len(candidates), len(FEATURES)) float32, columns in :data:`FEATURE_NAMES` order."""
+        r = self.r
+        n = len(candidates)
+        rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=n)
+        col: dict[str, np.ndarray] = {}
+
+        def channel(name: str) -> tuple[np.ndarray, np.ndarray]:
+            rank = np.array([c.channels.get(name, (MISSING_RANK, 0.0))[0] for c in candidates], dtype=np.float32)
+            score = np.array([c.channels.get(name, (0, 0.0))[1] for c in candidates], dtype=np.float32)
+            return np.log1p(rank), score
+
+        for name in ("tags", "dense", "bm25", "names"):
+            rank, score = channel(name)
+            col[f"{name}_rank"] = rank
+            col[f"{name}_score" if name != "dense" else "dense_sim"] = score
+        tier = np.array([c.tier for c in candidates], dtype=np.float32)
+        col["tier"] = tier
+        # the fused score without its tier offset (a multiple of tools.retrieve.TIER; fusion adds less than 1)
+        col["fused"] = np.mod(np.array([c.score for c in candidates], dtype=np.float64), 10.0).astype(np.float32)
+
+        genres = {t.value for t in applied.genres} | {r.parent.get(t.value, "") for t in applied.subgenres}
+        genres.discard("")
+        subs = {t.value for t in applied.subgenres}
+        g_sets = [r.genre_sets[i] for i in rows.tolist()]
+        s_sets = [r.subgenre_sets[i] for i in rows.tolist()]
+        col["genre_match"] = _ternary(g_sets, genres)
+        # the nearest of a track's genre and subgenre names to the request (0 for a track with none)
+        label_sim: dict[str, float] = {}
+        if vector is not None:
+            lv = r.label_vectors
+            label_sim = {k: float(v @ vector) for k, v in lv.items()}
+        col["label_sim"] = np.array([max([label_sim.get(x, 0.0) for x in gs | ss] + [0.0]) for gs, ss in zip(g_sets, s_sets)],
+                                    dtype=np.float32)  # fmt: skip
+        col["subgenre_match"] = _ternary(s_sets, subs)
+        near_g = near.genres if near else {}
+        near_s = near.subgenres if near else {}
+        near_a = near.artists if near else {}
+        col["names_genre"] = np.array([sum(near_g.get(g, 0.0) for g in gs) for gs in g_sets], dtype=np.float32)
+        col["names_subgenre"] = np.array([sum(near_s.get(s, 0.0) for s in ss) for ss in s_sets], dtype=np.float32)
+        col["names_artist"] = np.array([near_a.get(r.artists[i], 0.0) for i in rows.tolist()], dtype=np.float32)
+        col["names_track"] = np.array([r.track_name_score(i, near) if near else 0.0 for i in rows.tolist()],
+                                      dtype=np.float32)  # fmt: skip
+        col["names_best"] = np.full(n, near.best if near else 0.0, dtype=np.float32)
+
+        years = r.years[rows]
+        y = asked.years if asked.years is not None and (asked.years.start or asked.years.end) else None
+        if y is not None:
+            lo, hi = y.start or 0, y.end or 9999
+            gap = np.maximum(0.0, lo - years) + np.maximum(0.0, years - hi)
+            col["year_match"] = np.where(years <= 0, 0.0, np.where(gap == 0, 1.0, -1.0)).astype(np.float32)
+            col["year_gap"] = np.where(years <= 0, 1.0, np.clip(gap / 10.0, 0.0, 3.0)).astype(np.float32)
+        else:
+            col["year_match"] = np.zeros(n, dtype=np.float32)
+            col["year_gap"] = np.zeros(n, dtype=np.float32)
+
+        moods = r._wanted_moods(applied)
+        close = np.zeros(n, dtype=np.float32)
+        tagged = np.zeros(n, dtype=np.float32)
+        if moods:
+            total = sum(moods.values())
+            for m, w in moods.items():
+                target = MOOD_TARGETS[m]
+                dist = np.mean([np.abs(r.scaled[f][rows] - v) for f, v in target.items()], axis=0)
+                close += w * np.clip(1.0 - 2.0 * dist, 0.0, 1.0) / total
+                tagged += w * r.mood_tagged[m][rows] / total
+        col["mood_close"], col["mood_tag"] = close, tagged
+        feat = np.zeros(n, dtype=np.float32)
+        for b in applied.features:
+            lo, hi = FEATURE_RANGE[b.feature]
+            if b.target is not None:
+                feat += np.clip(1.0 - 2.0 * np.abs(r.features[b.feature][rows] - b.target) / (hi - lo), 0.0, 1.0)
+        col["feature_close"] = feat
+
+        col["popularity"] = r.popularity[rows].astype(np.float32)
+        col["popularity_wanted"] = np.full(n, {"popular": 1.0, "obscure": -1.0}.get(asked.popularity or "", 0.0),
+                                           dtype=np.float32)  # fmt: skip
+
+        words = frozenset(tokenize(asked.text or asked.free_text))
+        nw = max(1, len(words))
+        col["artist_overlap"] = np.array([len(words & self.artist_tokens[i]) / max(1, len(self.artist_tokens[i]))
+                                          for i in rows.tolist()], dtype=np.float32)  # fmt: skip
+        col["title_overlap"] = np.array(
+            [len(words & self.title_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+        )
+        col["album_overlap"] = np.array(
+            [len(words & self.album_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+        )
+        named = {fold(t.value) for t in asked.artists}
+        col["named_artist"] = np.array([r.artists[i] in named for i in rows.tolist()], dtype=np.float32)
+        col["colisting"] = self._colisting(rows, named)
+
+        col["q_genre"] = np.full(n, float(bool(genres or subs)), dtype=np.float32)
+        col["q_year"] = np.full(n, float(y is not None), dtype=np.float32)
+        col["q_mood"] = np.full(n, float(bool(moods)), dtype=np.float32)
+        col["q_artist"] = np.full(n, float(bool(named)), dtype=np.float32)
+        col["q_words"] = np.full(n, float(len(words)), dtype=np.float32)
+        return np.stack([col[f] for f in FEATURE_NAMES], axis=1) if n else np.zeros((0, len(FEATURES)), np.float32)
+
+    def _colisting(self, rows: np.ndarray, named: set[str]) -> np.ndarray:
+        """Mean share of the track's artist in the playlists that hold a named artist (0 with none named)."""
+        lists = sorted({j for a in named for j in self.artist_playlists.get(a, ())})
+        if not lists:
+            return np.zeros(len(rows), dtype=np.float32)
+        shares = self.r.playlist_artists
+        return np.array([sum(shares[j].get(self.r.artists[i], 0.0) for j in lists) / len(lists) for i in rows.tolist()],
+                        dtype=np.float32)  # fmt: skip
+
+
+def _ternary(sets: list[frozenset[str]], wanted: set[str]) -> np.ndarray:
+    """1 where a track's labels meet ``wanted``, 0 where it has none (unknown), -1 otherwise; 0 when nothing is wanted."""
+    if not wanted:
+        return np.zeros(len(sets), dtype=np.float32)
+    return np.array([0.0 if not s else (1.0 if s & wanted else -1.0) for s in sets], dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------------ models
+class TorchRanker:
+    """A compact MLP scorer (features -> 64 -> 32 -> 1) over standardised features."""
+
+    def __init__(self, n_features: int, mean: np.ndarray | None = None, std: np.ndarray | None = None, seed: int = 0):
+        import torch
+
+        torch.manual_seed(seed)
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_features, 64),
+            torch.nn.ReLU(),
+            torch.nn.Linear(64, 32),
+            torch.nn.ReLU(),
+            torch.nn.Linear(32, 1),
+        )
+        self.mean = np.zeros(n_features, np.float32) if mean is None else mean.astype(np.float32)
+        self.std = np.ones(n_features, np.float32) if std is None else std.astype(np.float32)
+
+    def _x(self, x: np.ndarray):
+        import torch
+
+        return torch.from_numpy(((x - self.mean) / self.std).astype(np.float32))
+
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, groups: list[np.ndarray], epochs: int = 25, lr: float = 3e-3
+    ) -> "TorchRanker":
+        """Listwise softmax cross-entropy per request (ListNet with top-one probabilities)."""
+        import torch
+
+        self.mean = x.mean(axis=0).astype(np.float32)
+        self.std = (x.std(axis=0) + 1e-6).astype(np.float32)
+        xt, yt = self._x(x), torch.from_numpy(y.astype(np.float32))
+        opt = torch.optim.Adam(self.net.parameters(), lr=lr, weight_decay=1e-5)
+        rng = np.random.default_rng(0)
+        self.net.train()
+        for _ in range(epochs):
+            for gi in rng.permutation(len(groups)).tolist():
+                idx = torch.from_numpy(groups[gi])
+                s = self.net(xt[idx]).squeeze(-1)  # (candidates,)
+                rel = yt[idx]
+                loss = -(torch.log_softmax(s, dim=0) * (rel / rel.sum())).sum()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        self.net.eval()
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            return self.net(self._x(x)).squeeze(-1).numpy().astype(np.float64)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Gradient times (input - mean), per feature: how each feature moved this track's score."""
+        import torch
+
+        xt = self._x(x).requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.net(xt).sum(), xt)  # leaves the weights' .grad alone (threads)
+        return (grad * xt.detach()).numpy().astype(np.float64)
+
+    def state(self) -> dict:
+        import torch
+
+        return {"net." + k: v for k, v in self.net.state_dict().items()} | {
+            "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std)}  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TorchRanker":
+        out = cls(int(state["mean"].shape[0]), state["mean"].numpy(), state["std"].numpy())
+        out.net.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("net.")})
+        out.net.eval()
+        return out
+
+
+def lightgbm_params(seed: int = 0) -> dict:
+    """LightGBM lambdarank settings, with each feature's monotone direction."""
+    return {
+        "objective": "lambdarank", "metric": "ndcg", "eval_at": [K], "learning_rate": 0.05, "num_leaves": 31,
+        "min_data_in_leaf": 40, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
+        "lambdarank_truncation_level": 40, "monotone_constraints": [FEATURES[f] for f in FEATURE_NAMES],
+        "monotone_constraints_method": "intermediate", "num_threads": 1, "seed": seed, "deterministic": True,
+        "force_row_wise": True, "verbose": -1,
+    }  # fmt: skip
+
+
+@dataclass
+class Ranker:
+    """A trained model of either kind and the features it reads, in order."""
+
+    kind: str  # "lightgbm" or "torch"
+    model: object
+    features: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
+    meta: dict = field(default_factory=dict)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "lightgbm":
+            return np.asarray(self.model.predict(x, num_threads=1), dtype=np.float64)
+        return self.model.predict(x)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """(n, features) contribution of each feature to each score (LightGBM: SHAP values)."""
+        if self.kind == "lightgbm":
+            return np.asarray(self.model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+        return self.model.contributions(x)
+
+    def rank(self, featurizer: Featurizer, found: "Retrieval", asked: PlaylistQuery) -> list[Candidate]:
+        """The candidates by ranker score within each relaxation tier (a stricter tier still comes
+        first); ``score`` becomes tier + a 0-1 squash of the ranker's score, ``ranker`` the raw score,
+        and the best :data:`EXPLAINED` get their top feature contributions."""
+        cands = list(found.candidates)
+        if not cands:
+            return cands
+        x = featurizer(cands, found.query, asked, found.names, found.vector)
+        s = self.predict(x)
+        tiers = np.array([c.tier for c in cands], dtype=np.float64)
+        final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))
+        if UNKNOWN_GENRE_PENALTY and (found.query.genres or found.query.subgenres):
+            # A track with no genre label is unknown, not a match: it must not outrank labelled matches
+            # for being unknown (in an evaluation split such tracks are mostly the held-out playlists' own).
+            r = featurizer.r
+            unknown = np.array([not (r.genre_sets[c.idx] or r.subgenre_sets[c.idx]) for c in cands])
+            final -= UNKNOWN_GENRE_PENALTY * unknown
+        order = np.argsort(-final, kind="stable")
+        top = order[:EXPLAINED]
+        contrib = self.contributions(x[top])
+        for i, c in enumerate(cands):
+            c.ranker, c.score = float(s[i]), float(final[i])
+        for row, i in zip(contrib, top.tolist()):
+            best = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS]
+            cands[i].contributions = [(self.features[j], round(float(row[j]), 4)) for j in best.tolist()]
+        return [cands[i] for i in order.tolist()]
+
+    # ------------------------------------------------------------------------------ files
+    def save(self, folder: Path, fingerprint: str) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for other in FILES.values():
+            (folder / other).unlink(missing_ok=True)
+        path = folder / FILES[self.kind]
+        tmp = path.with_name(path.name + ".part")
+        if self.kind == "lightgbm":
+            tmp.write_text(self.model.model_to_string(), encoding="utf-8")
+        else:
+            import torch
+
+            torch.save(self.model.state(), tmp)
+        tmp.replace(path)
+        meta = {"format": FORMAT_VERSION, "kind": self.kind, "features": self.features, "sha256": _sha256(path),
+                "catalog_fingerprint": fingerprint,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} | self.meta  # fmt: skip
+        (folder / SIDECAR).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, folder: Path, fingerprint: str | None = None) -> "Ranker":
+        """Read a ranker this project wrote for these features (and this catalog, when given); refuse any other."""
+        folder = Path(folder)
+        side = folder / SIDECAR
+        if not side.exists():
+            raise FileNotFoundError(f"no ranker in {folder}; {FIX}")
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        kind = meta.get("kind")
+        if meta.get("format") != FORMAT_VERSION or kind not in FILES:
+            raise RankerMismatch(f"the ranker in {folder} has format {meta.get('format')!r} (kind {kind!r}); "
+                                 f"this PlayGenie reads format {FORMAT_VERSION}: {FIX}")  # fmt: skip
+        if meta.get("features") != FEATURE_NAMES:
+            raise RankerMismatch(f"the ranker in {folder} was built for other features "
+                                 f"({len(meta.get('features') or [])} vs {len(FEATURE_NAMES)} now): {FIX}")  # fmt: skip
+        path = folder / FILES[kind]
+        if not path.exists() or _sha256(path) != meta.get("sha256"):
+            raise RankerMismatch(f"{path} does not match the SHA-256 in {SIDECAR}; refusing to load it: {FIX}")
+        if fingerprint is not None and meta.get("catalog_fingerprint") != fingerprint:
+            raise RankerMismatch(f"the ranker in {folder} was trained for another catalog or playlist split: {FIX}")
+        if kind == "lightgbm":
+            import lightgbm
+
+            model: object = lightgbm.Booster(model_str=path.read_text(encoding="utf-8"))
+        else:
+            import torch
+
+            model = TorchRanker.from_state(torch.load(path, weights_only=True))
+        return cls(kind, model, list(meta["features"]),
+                   {k: v for k, v in meta.items() if k in ("validation", "train_s", "peak_rss_mb")})  # fmt: skip
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ranker_home(home: Path) -> Path:
+    return Path(home) / "ranker"
+
+
+# ------------------------------------------------------------------------------------ training data
+@dataclass
+class Examples:
+    """Feature rows of many requests: ``x`` (rows, features), ``y`` 0/1, ``groups`` row indices per request."""
+
+    x: np.ndarray
+    y: np.ndarray
+    groups: list[np.ndarray]
+    names: list[str]  # the request (playlist name) of each group
+    truth: list[list[str]]  # each request's true track ids
+    answers: list[list[str]]  # each request's candidates, in retrieval's order
+
+    def subset(self, which: Sequence[int]) -> "Examples":
+        rows, groups, start = [], [], 0
+        for g in which:
+            idx = self.groups[g]
+            rows.append(idx)
+            groups.append(np.arange(start, start + len(idx)))
+            start += len(idx)
+        sel = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        return Examples(self.x[sel], self.y[sel], groups, [self.names[g] for g in which],
+                        [self.truth[g] for g in which], [self.answers[g] for g in which])  # fmt: skip
+
+
+def fold_of(playlist_ids: Sequence[str], folds: int = FOLDS, seed: int = 0) -> dict[str, int]:
+    """Each training playlist's fold, by a seeded shuffle of the sorted ids."""
+    ids = sorted(playlist_ids)
+    random.Random(seed).shuffle(ids)
+    return {pid: i % folds for i, pid in enumerate(ids)}
+
+
+def fold_catalog(frame, catalog: "Catalog", held: Sequence[str]) -> "Catalog":
+    """``catalog`` as it would be without the playlists ``held``: only ``catalog``'s own playlists are
+    read from ``frame`` (an evaluation split's test playlists stay out too)."""
+    from tools.catalog import Catalog
+
+    keep = set(catalog.playlists) - set(held)
+    return Catalog.from_frame(frame, exclude_playlists=sorted(set(frame["playlist_id"].astype(str)) - keep))
+
+
+def collect(
+    settings: "Settings",
+    catalog: "Catalog",
+    frame,
+    work: Path,
+    *,
+    folds: int = FOLDS,
+    seed: int = 0,
+    progress: bool = True,
+) -> Examples:
+    """Feature rows for every playlist of ``catalog``, each computed over a catalog without its fold."""
+    from tqdm import tqdm
+
+    from tools.pipeline import Pipeline
+
+    assignment = fold_of(list(catalog.playlists), folds, seed)
+    offline = settings.model_copy(update={"llm_base_url": None, "qdrant_url": None, "qdrant_path": None})
+    xs, ys, groups, names, truth, answers = [], [], [], [], [], []
+    start = 0
+    with tqdm(total=len(assignment), desc="ranker: answering training playlists", unit="playlist",
+              disable=not progress) as bar:  # fmt: skip
+        for k in range(folds):
+            held = sorted(pid for pid, f in assignment.items() if f == k)
+            if not held:
+                continue
+            cat = fold_catalog(frame, catalog, held)
+            pipe = Pipeline.from_catalog(offline, cat, Path(work) / f"fold-{k}", in_memory=True, ranker=None)
+            featurize = Featurizer(pipe.retriever)
+            try:
+                for pid in held:
+                    p = catalog.playlists[pid]
+                    vector = pipe.embed(p.name)
+                    query = pipe.extract(p.name, query_vector=vector)
+                    found = pipe.retrieve_full(query, query_vector=vector)
+                    bar.update(1)
+                    members = set(p.track_ids)
+                    y = np.array([c.track_id in members for c in found.candidates], dtype=np.float32)
+                    if not found.candidates:
+                        continue
+                    xs.append(featurize(found.candidates, found.query, query, found.names, found.vector))
+                    ys.append(y)
+                    groups.append(np.arange(start, start + len(y)))
+                    start += len(y)
+                    names.append(p.name)
+                    truth.append(list(p.track_ids))
+                    answers.append([c.track_id for c in found.candidates])
+            finally:
+                pipe.close()
+    x = np.concatenate(xs) if xs else np.zeros((0, len(FEATURES)), np.float32)
+    y = np.concatenate(ys) if ys else np.zeros(0, np.float32)
+    return Examples(x, y, groups, names, truth, answers)
+
+
+# ------------------------------------------------------------------------------------ fitting
+def fit(kind: str, data: Examples, seed: int = 0, rounds: int = 300):
+    """One model of ``kind`` on ``data`` (requests with no relevant candidate teach nothing and are skipped)."""
+    keep = [g for g, idx in enumerate(data.groups) if data.y[idx].sum() > 0]
+    d = data.subset(keep)
+    if kind == "lightgbm":
+        import lightgbm
+
+        ds = lightgbm.Dataset(d.x, d.y, group=[len(g) for g in d.groups], feature_name=FEATURE_NAMES,
+                              free_raw_data=False)  # fmt: skip
+        return lightgbm.train(lightgbm_params(seed), ds, num_boost_round=rounds)
+    return TorchRanker(d.x.shape[1], seed=seed).fit(d.x, d.y, d.groups)
+
+
+def ndcg_of(data: Examples, scores: np.ndarray | None, k: int = K) -> float:
+    """Mean NDCG@k over the requests, candidates ordered by ``scores`` (retrieval's order when None)."""
+    from evals.metrics import ndcg_at_k
+
+    vals = []
+    for g, idx in enumerate(data.groups):
+        ids = data.answers[g]
+        order = range(len(ids)) if scores is None else np.argsort(-scores[idx], kind="stable")
+        vals.append(ndcg_at_k([ids[i] for i in order], data.truth[g], k))
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def recall_of(data: Examples) -> float:
+    """Mean share of each request's true tracks among its candidates."""
+    vals = [len(set(a) & set(t)) / len(set(t)) for a, t in zip(data.answers, data.truth) if t]
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def train(
+    settings: "Settings",
+    catalog: "Catalog",
+    home: Path,
+    *,
+    frame=None,
+    seed: int = 0,
+    progress: bool = True,
+    kinds: Sequence[str] = ("lightgbm", "torch"),
+) -> Ranker:
+    """Collect the folds' examples, choose LightGBM or torch on a validation share of the requests,
+    refit the winner on every request, and save it under ``home/ranker``."""
+    from tools.catalog import ensure_data, read_csv
+    from tools.cf import catalog_fingerprint
+
+    t0 = time.perf_counter()
+    if frame is None:
+        frame = read_csv(ensure_data(settings.data, settings.home, settings.data_url))
+    work = Path(home) / "ranker-folds"
+    try:
+        data = collect(settings, catalog, frame, work, seed=seed, progress=progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    collect_s = time.perf_counter() - t0
+    order = list(range(len(data.groups)))
+    random.Random(seed + 1).shuffle(order)
+    n_val = max(1, round(VALIDATION_SHARE * len(order)))
+    val, fit_on = data.subset(sorted(order[:n_val])), data.subset(sorted(order[n_val:]))
+    report: dict = {"requests": len(data.groups), "validation_requests": len(val.groups), "rows": int(len(data.y)),
+                    "candidate_recall": round(recall_of(val), 4), "retrieval_ndcg@20": round(ndcg_of(val, None), 4)}  # fmt: skip
+    fit_s: dict[str, float] = {}
+    for kind in kinds:
+        t1 = time.perf_counter()
+        model = fit(kind, fit_on, seed)
+        fit_s[kind] = round(time.perf_counter() - t1, 1)
+        report[f"{kind}_ndcg@20"] = round(ndcg_of(val, Ranker(kind, model).predict(val.x)), 4)
+    best = max(kinds, key=lambda k: report[f"{k}_ndcg@20"])
+    t1 = time.perf_counter()
+    model = fit(best, data, seed)
+    report |= {"chosen": best, "fit_s": fit_s, "final_fit_s": round(time.perf_counter() - t1, 1),
+               "collect_s": round(collect_s, 1)}  # fmt: skip
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    ranker = Ranker(best, model, meta={"validation": report, "train_s": round(time.perf_counter() - t0, 1),
+                                       "peak_rss_mb": round(peak_mb, 1)})  # fmt: skip
+    ranker.save(ranker_home(home), catalog_fingerprint(catalog))
+    log.info("ranker: %s chosen (%s), trained in %.1fs", best, report, time.perf_counter() - t0)
+    return ranker
+
+
+def ensure_ranker(
+    settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, progress: bool = False
+) -> Ranker:
+    """The ranker in ``home/ranker`` when it fits this catalog and these features, else trained and saved."""
+    from tools.cf import catalog_fingerprint
+
+    try:
+        return Ranker.load(ranker_home(home), catalog_fingerprint(catalog))
+    except FileNotFoundError:
+        pass
+    except RankerMismatch as exc:
+        log.warning("ranker: %s; retraining", exc)
+    return train(settings, catalog, home, frame=frame, progress=progress)
+
+
+# ------------------------------------------------------------------------------------ build and CLI
+def build_step(ctx) -> str:
+    """``playgenie build`` step "ranker": trained unless the saved one fits the catalog."""
+    assert ctx.catalog is not None
+    folder = ranker_home(ctx.settings.home)
+    if ctx.force:
+        (folder / SIDECAR).unlink(missing_ok=True)
+    ranker = ensure_ranker(ctx.settings, ctx.catalog, ctx.settings.home, progress=ctx.progress)
+    return f"ranker: {ranker.kind} in {folder} ({_summary(ranker.meta)})"
+
+
+def _summary(meta: dict) -> str:
+    v = meta.get("validation") or {}
+    parts = [f"validation NDCG@20 {k} {v[k + '_ndcg@20']:.4f}" for k in FILES if k + "_ndcg@20" in v]
+    if "retrieval_ndcg@20" in v:
+        parts.append(f"retrieval order {v['retrieval_ndcg@20']:.4f}")
+    if "train_s" in meta:
+        parts.append(f"trained in {meta['train_s']:.0f}s")
+    if "peak_rss_mb" in meta:
+        parts.append(f"peak memory {meta['peak_rss_mb']:.0f} MB")
+    return ", ".join(parts) or "loaded"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=("best", *FILES), default="best",
+                        help="Model kind; 'best' (default) picks LightGBM or torch on validation.")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    from tools.build import load_catalog
+
+    catalog = load_catalog(settings)
+    kinds = tuple(FILES) if args.kind == "best" else (args.kind,)
+    ranker = train(settings, catalog, settings.home, seed=args.seed, progress=not args.quiet, kinds=kinds)
+    v = ranker.meta.get("validation", {})
+    print(f"ranker: {ranker.kind} chosen on {v.get('validation_requests')} validation requests "
+          f"of {v.get('requests')} ({v.get('rows')} candidate rows)")  # fmt: skip
+    for k in ("retrieval_ndcg@20", "lightgbm_ndcg@20", "torch_ndcg@20", "candidate_recall"):
+        if k in v:
+            print(f"  {k:<22} {v[k]:.4f}")
+    print(f"  fit seconds {v.get('fit_s')}, examples collected in {v.get('collect_s')}s")
+    print(f"trained in {ranker.meta.get('train_s')}s, peak memory {ranker.meta.get('peak_rss_mb')} MB "
+          f"-> {ranker_home(settings.home)}")  # fmt: skip
+    return 0
