@@ -179,7 +179,9 @@ class Pipeline:
     ) -> "Retrieval":
         """Stage 2 with everything it found out: candidates, notes, and the query as relaxed."""
         if query_vector is None:
-            query_vector = self.embed(query.text or query.free_text)
+            from tools.retrieve import search_text
+
+            query_vector = self.embed(search_text(query))
         with self._timed("retrieve"):
             found = self.retriever.run(query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector,
                                        need=self.length_of(query, n))  # fmt: skip
@@ -311,12 +313,16 @@ class Pipeline:
         self._local.timings = {}
         self._local.candidates = []
         t0 = time.perf_counter()
+        from tools.retrieve import search_text
+
         if isinstance(text_or_query, PlaylistQuery):
             query = text_or_query
-            vector = self.embed(query.text or query.free_text)
+            vector = self.embed(search_text(query))
         else:
             vector = self.embed(text_or_query)
             query = self.extract(text_or_query, query_vector=vector)
+            if search_text(query) != (query.text or query.free_text).strip():  # a word read as another
+                vector = self.embed(search_text(query))
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
         found.candidates = self.rank(found, query)
         self._local.candidates = [c.track_id for c in found.candidates]

@@ -47,6 +47,7 @@ import numpy as np
 from tools.catalog import fold
 from tools.index import RRF_K, Constraints, TrackIndex
 from tools.lexical import query_vector as sparse_query
+from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
 from tools.tags import MOOD_TARGETS
 
@@ -124,6 +125,17 @@ class NameNeighbours:
     subgenres: dict[str, float]
     genres: dict[str, float]
     best: float  # cosine of the nearest name
+
+
+def search_text(query: PlaylistQuery) -> str:
+    """The request's words for the dense and lexical channels, plus the catalog's own word for every
+    explicit tag read from other words (a typo, a synonym, another language): "acustic chill" also
+    searches "acoustic"."""
+    text = (query.text or query.free_text).strip()
+    have = set(tokenize(text))
+    tags = (*query.genres, *query.subgenres, *query.moods, *query.activities)
+    extra = [t.value for t in tags if t.explicit and not set(tokenize(t.value)) <= have]
+    return " ".join([text, *dict.fromkeys(extra)]) if extra else text
 
 
 def _hard(tags: Iterable[Tag]) -> list[Tag]:
@@ -337,7 +349,7 @@ class Retriever:
         if self.hybrid:
             final_flt = levels[len(tried) - 1][1]
             near = self.name_neighbours(vector)
-            extra = {"bm25": self.index.search_sparse(sparse_query(query.text or query.free_text), final_flt, limit),
+            extra = {"bm25": self.index.search_sparse(sparse_query(search_text(query)), final_flt, limit),
                      "names": self._names_channel(vector, near, final_flt, limit)}  # fmt: skip
             for rows in extra.values():
                 for row, _ in rows:
@@ -375,7 +387,7 @@ class Retriever:
         return c
 
     def _embed(self, query: PlaylistQuery) -> np.ndarray:
-        text = (query.text or query.free_text).strip()
+        text = search_text(query)
         return self.encoder.encode_one(text or "music")
 
     def _understood_nothing(self, query: PlaylistQuery, vector: np.ndarray) -> bool:
@@ -479,8 +491,8 @@ class Retriever:
         """Mood -> weight, from moods (said or inferred) and the moods activities imply."""
         out: dict[str, float] = {}
         for t in query.moods:
-            if t.value in MOOD_TARGETS:
-                out[t.value] = max(out.get(t.value, 0.0), t.confidence)
+            if t.value in MOOD_TARGETS:  # a mood read surely enough to filter counts in full (a typo is still said)
+                out[t.value] = max(out.get(t.value, 0.0), 1.0 if _hard([t]) else t.confidence)
         for t in query.activities:
             m = self.activity_mood.get(t.value, t.value if t.value in MOOD_TARGETS else None)
             if m in MOOD_TARGETS:
