@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 CONTEXT_TURNS = 4  # earlier user/assistant texts the model sees
 MAX_TOOL_CALLS = 4  # one message rarely needs more ("no Drake, only 90s, 30 tracks" is three)
 MAX_LLM_REQUESTS = 8  # per turn, the plan included; the tools' extractor and refiner share the rest
+MAX_PLAN_TOKENS = 160  # four calls fit; a model writing prose instead is cut short
 
 
 class LLMPlanError(RuntimeError):
@@ -77,7 +78,7 @@ class LLMBrain:
 
     def plan(self, text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
         """Validated tool calls ``{"name", "args"}`` for the user's message; raises LLMPlanError otherwise."""
-        calls = self.client.complete_tools(self.messages(text, state), self.tools)
+        calls = self.client.complete_tools(self.messages(text, state), self.tools, max_tokens=MAX_PLAN_TOKENS)
         if calls is None:
             self._refuse(f"LLM unavailable: {self.client.last_error}", count=False)
         if not calls:
@@ -113,7 +114,8 @@ class LLMBrain:
 
 
 _NUMBER = re.compile(r"\d+")
-_ORDINALS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
+_ORDINALS = {w: n for n, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                          "ninth", "tenth"), 1)}  # fmt: skip
 _FREE_TEXT = ("text",)  # arguments that carry the user's own words
 _NAMES = ("artists",)  # arguments that name artists
 

@@ -213,7 +213,7 @@ class Scored:
 
 
 def score_request(label: dict[str, Any], said: list[Said]) -> Scored:
-    """Match predicted tags to the labels per split and family; ``ok`` tags and repeats of a matched alternative are neutral."""
+    """Match predicted tags to labels per split and family; ok tags and other alternatives of a match are neutral."""
     out = Scored()
     ok = label.get("ok", {})
     mood_gold: list[str] = []

@@ -129,7 +129,8 @@ def _answer_schema(catalog: Catalog) -> dict[str, Any]:
         "exclude_genres": words(genres), "exclude_artists": names, "exclude_moods": words(MOODS, 2),
         "year_start": {"type": "integer"}, "year_end": {"type": "integer"},
         "energy": {"enum": ["low", "high"]}, "tempo": {"enum": ["slow", "fast"]},
-        "popularity": {"enum": ["popular", "obscure"]}, "length": {"type": "integer"}, "duration_min": {"type": "integer"},
+        "popularity": {"enum": ["popular", "obscure"]},
+        "length": {"type": "integer"}, "duration_min": {"type": "integer"},
     }  # fmt: skip
     return {"type": "object", "properties": props, "additionalProperties": False}
 
@@ -158,7 +159,8 @@ class LLMTagExtractor:
             self.system, data_block("request", text[:1500]), LLMQuery, max_tokens=200, json_schema=self.schema
         )
         if answer is None:
-            self.last_note = f"LLM tag extraction unavailable ({self.llm.last_error or 'no answer'}); used the offline extractor"
+            why = self.llm.last_error or "no answer"
+            self.last_note = f"LLM tag extraction unavailable ({why}); used the offline extractor"
             return offline
         try:
             return self.merge(offline, answer, text)
@@ -228,11 +230,17 @@ class LLMTagExtractor:
         """Offline tags stay; model tags the request supports are added where they contradict nothing."""
         q = offline.model_copy(deep=True)
         tokens = [t.text for t in tokenize(text)]
+        self._merge_names(q, answer, tokens)
+        self._merge_numbers(q, answer, tokens)
+        return PlaylistQuery.model_validate(q.model_dump())
+
+    def _merge_names(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str]) -> None:
+        """Genres, moods, activities and artists the request writes; exclusions the request negates."""
         excluded = {t.value for t in q.exclude_genres + q.exclude_subgenres + q.exclude_artists + q.exclude_moods}
         included = {t.value for t in q.genres + q.subgenres + q.artists + q.moods}
 
-        def add(target: list[Tag], value: str, *, exclusion: bool = False) -> None:
-            if value in {t.value for t in target} or len(target) >= MAX_PER_LIST:
+        def add(target: list[Tag], value: str | None, *, exclusion: bool = False) -> None:
+            if value is None or value in {t.value for t in target} or len(target) >= MAX_PER_LIST:
                 return
             if (value in included) if exclusion else (value in excluded):
                 return  # the offline reading of the same words wins
@@ -241,33 +249,37 @@ class LLMTagExtractor:
         def negated(at: int | None) -> bool:
             return at is not None and any(t in _NEGATIONS for t in tokens[max(0, at - 3) : at])
 
-        for g in answer.genres:
-            hit = self._genre(g)
-            if hit and (at := self._span(hit[0], hit[1], tokens)) is not None and not negated(at):
-                add(q.genres if hit[0] == "genres" else q.subgenres, hit[1])
-        for g in answer.exclude_genres:
-            hit = self._genre(g)
-            if hit and negated(self._span(hit[0], hit[1], tokens)):
-                add(q.exclude_genres if hit[0] == "genres" else q.exclude_subgenres, hit[1], exclusion=True)
+        def written(family: str, value: str, *, negative: bool = False) -> bool:
+            at = self._span(family, value, tokens)
+            return negated(at) if negative else at is not None and not negated(at)
+
+        for g, negative in [(g, False) for g in answer.genres] + [(g, True) for g in answer.exclude_genres]:
+            if (hit := self._genre(g)) and written(hit[0], hit[1], negative=negative):
+                target = {(False, "genres"): q.genres, (False, "subgenres"): q.subgenres,
+                          (True, "genres"): q.exclude_genres, (True, "subgenres"): q.exclude_subgenres}  # fmt: skip
+                add(target[(negative, hit[0])], hit[1], exclusion=negative)
         for m in answer.moods:
             v = self._mood(m)
-            if v is None or _OPPOSITE.get(v, set()) & {t.value for t in q.moods}:
-                continue
-            if (at := self._span("moods", v, tokens)) is not None and not negated(at):
+            if v is not None and not _OPPOSITE.get(v, set()) & {t.value for t in q.moods} and written("moods", v):
                 add(q.moods, v)
         for m in answer.exclude_moods:
-            if (v := self._mood(m)) is not None and negated(self._span("moods", v, tokens)):
+            if (v := self._mood(m)) is not None and written("moods", v, negative=True):
                 add(q.exclude_moods, v, exclusion=True)
         for a in answer.activities:
             if (v := self._activity(a)) is not None and self._span("activities", v, tokens) is not None:
                 add(q.activities, v)
+        self._merge_artists(q, answer, tokens, add, negated)
+
+    def _merge_artists(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str], add: Any, negated: Any) -> None:
+        """Artists the request names (no invented names); excluded ones after a negation."""
         for a in answer.artists:
-            if (v := self._artist(a, tokens)) is not None:
-                add(q.artists, v)
+            add(q.artists, self._artist(a, tokens))
         for a in answer.exclude_artists:
             if (v := self._artist(a, tokens)) is not None and negated(self._span_words(v, tokens)):
                 add(q.exclude_artists, v, exclusion=True)
 
+    def _merge_numbers(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str]) -> None:
+        """Years, tempo/energy, popularity and length, each only where the request writes it."""
         written = set(tokens)
         if q.years is None:
             q.years = self._years(answer, written)
@@ -281,14 +293,14 @@ class LLMTagExtractor:
         cues = {"popular": vocab.POPULAR_PHRASES, "obscure": vocab.OBSCURE_PHRASES}
         if q.popularity is None and answer.popularity in cues and _cued(cues[answer.popularity], tokens):
             q.popularity = answer.popularity  # type: ignore[assignment]
-        if q.length is None and q.duration_min is None:
-            if answer.length is not None and 1 <= answer.length <= MAX_LENGTH and str(answer.length) in written:
-                q.length = answer.length
-            elif answer.duration_min is not None and 0 < answer.duration_min <= 24 * 60:
-                minutes = answer.duration_min
-                if str(minutes) in written or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
-                    q.duration_min = float(minutes)
-        return PlaylistQuery.model_validate(q.model_dump())
+        if q.length is not None or q.duration_min is not None:
+            return
+        if answer.length is not None and 1 <= answer.length <= MAX_LENGTH and str(answer.length) in written:
+            q.length = answer.length
+        elif answer.duration_min is not None and 0 < answer.duration_min <= 24 * 60:
+            minutes = answer.duration_min
+            if str(minutes) in written or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
+                q.duration_min = float(minutes)
 
     def _span_words(self, name: str, tokens: list[str]) -> int | None:
         """Where the request writes the artist ``name`` (give or take a typo)."""
@@ -365,7 +377,8 @@ def _same(word: str, token: str) -> bool:
 def _cued(phrases: tuple[str, ...] | frozenset[str], tokens: list[str]) -> bool:
     for phrase in phrases:
         k = _key(phrase)
-        if k and any(all(_same(w, t) for w, t in zip(k, tokens[i : i + len(k)])) for i in range(len(tokens) - len(k) + 1)):
+        starts = range(len(tokens) - len(k) + 1)
+        if k and any(all(_same(w, t) for w, t in zip(k, tokens[i : i + len(k)])) for i in starts):
             return True
     return False
 
@@ -380,7 +393,8 @@ def _said_hours(hours: int, tokens: list[str]) -> bool:
     words = {str(hours)} | {w for w, n in vocab.NUMBER_WORDS.items() if n == hours}
     if hours == 1:
         words |= {"an", "a", "one", "una", "un"}
-    return any(t in words and any(u.startswith(("hour", "hora", "hr")) for u in tokens[i + 1 : i + 3]) for i, t in enumerate(tokens))
+    hours_next = (any(u.startswith(("hour", "hora", "hr")) for u in tokens[i + 1 : i + 3]) for i in range(len(tokens)))
+    return any(t in words and nxt for t, nxt in zip(tokens, hours_next))
 
 
 def _close(a: str, b: str) -> bool:

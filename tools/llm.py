@@ -135,7 +135,8 @@ class LLMClient:
         self.model = settings.llm_model
         self.timeout = settings.llm_timeout_s
         self._client = None
-        self._formats = list(FORMATS)  # response formats still to try; one the endpoint rejects is dropped for good
+        # response formats still to try; one the endpoint rejects is dropped for good (shared per endpoint)
+        self._formats = _FORMATS_BY_URL.setdefault(settings.llm_base_url or "", list(FORMATS))
         self.last_error: str | None = None  # why the last call returned None, for notes and tests
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
@@ -238,8 +239,10 @@ class LLMClient:
                         raise
                     # an endpoint that does not know this way of asking for JSON: the next one, from now on
                     log.info("LLM endpoint rejected response format %r (%s); trying the next", fmt, type(exc).__name__)
-                    self._formats.remove(fmt)
-        except Exception as exc:  # never raise out of the client
+                    with _FORMATS_LOCK:
+                        if fmt in self._formats:
+                            self._formats.remove(fmt)
+        except Exception as exc:  # noqa: BLE001 - never raise out of the client
             # the error's type and status only: a provider's message may echo part of the key
             status = getattr(exc, "status_code", None)
             why = type(exc).__name__ + (f" (HTTP {status})" if status else "")
@@ -361,6 +364,8 @@ def _json_args(raw: Any) -> dict[str, Any] | None:
 
 
 FORMATS = ("json_schema", "json_object+schema", "json_object")  # OpenAI's structured output, llama.cpp's, plain JSON
+_FORMATS_BY_URL: dict[str, list[str]] = {}  # what each endpoint still may accept, learnt once per process
+_FORMATS_LOCK = threading.Lock()
 
 
 def _response_format(fmt: str, schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -372,5 +377,9 @@ def _response_format(fmt: str, schema: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _is_bad_request(exc: Exception) -> bool:
+    """A refusal of the response format itself (not, say, a prompt longer than the context).
+
+    llama-cpp-python's server answers an unknown format type with a 500 that names ``response_format``.
+    """
     status = getattr(exc, "status_code", None)
-    return status in (400, 422) or "response_format" in str(exc)
+    return status == 422 or (status in (400, 500) and any(w in str(exc) for w in ("response_format", "json_schema")))

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "smollm2"
 START_TIMEOUT_S = 180.0
+LOCAL_TIMEOUT_S = 180.0  # per LLM call in evaluations against the local server
 
 
 class LocalLLMError(RuntimeError):
@@ -70,10 +71,21 @@ def chat(base_url: str, content: str, *, max_tokens: int = 16, timeout: float = 
         return json.loads(resp.read())
 
 
+def _die_with_parent() -> None:
+    """In the server's process: end it when the process that started it dies (a killed test run leaves no server)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the server is stopped by stop() only
+
+
 class LocalLLM:
     """``python -m llama_cpp.server`` on a free loopback port, checked with one real completion."""
 
-    def __init__(self, *, n_ctx: int = 2048, log_path: Path | None = None):
+    def __init__(self, *, n_ctx: int = 4096, log_path: Path | None = None):
         self.n_ctx = n_ctx
         self.log_path = log_path or Path(tempfile.mkdtemp(prefix="playgenie-llm-")) / "server.log"
         self.proc: subprocess.Popen | None = None
@@ -112,7 +124,11 @@ class LocalLLM:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl, before exec
             )
         self.base_url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -170,7 +186,9 @@ def llm_settings(settings: Settings, spec: str = "configured") -> Iterator[Setti
     """Settings that point at an LLM: ``configured`` (the environment's), a base URL, or ``local`` (started here)."""
     if spec == "local":
         with LocalLLM() as server:
-            yield settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": MODEL_NAME})
+            # a 135M model on a shared CPU reads a long prompt in tens of seconds: time enough to be measured
+            update = {"llm_base_url": server.base_url, "llm_model": MODEL_NAME, "llm_timeout_s": LOCAL_TIMEOUT_S}
+            yield settings.model_copy(update=update)
         return
     if spec != "configured":
         settings = settings.model_copy(update={"llm_base_url": spec})

@@ -151,8 +151,9 @@ class LLMRefiner:
         ids = {"type": "string", "enum": [f"t{k}" for k in range(1, len(shown) + 1)]}
         schema = {"type": "object", "properties": {"track_ids": {"type": "array", "items": ids, "maxItems": length}},
                   "required": ["track_ids"]}  # fmt: skip
-        answer = self.llm.complete_json(SYSTEM.format(cap=cap), self.prompt(shown, query, length), LLMPicks,
-                                        timeout=self.timeout, max_tokens=8 * length + 32, json_schema=schema)  # fmt: skip
+        prompt = self.prompt(shown, query, length)
+        answer = self.llm.complete_json(SYSTEM.format(cap=cap), prompt, LLMPicks, timeout=self.timeout,
+                                        max_tokens=8 * length + 32, json_schema=schema)  # fmt: skip
         if answer is None:
             return fallback(getattr(self.llm, "last_error", None) or "no answer")
         items = self.apply(answer.track_ids, candidates, query, length, max_per_artist=max_per_artist, shown=shown)
