@@ -180,5 +180,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     t = totals()
     if t["calls"]:
-        terminalreporter.write_line(f"LLM: {t['calls']} requests, {t['replies']} replies, {t['parsed']} parsed, "
-                                    f"{t['failed']} failed or fell back")  # fmt: skip
+        terminalreporter.write_line(f"LLM replies received and parsed: {t['parsed']} ({t['calls']} requests, "
+                                    f"{t['replies']} replies, {t['failed']} failed or refused)")  # fmt: skip
