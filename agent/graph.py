@@ -16,8 +16,10 @@ from langgraph.runtime import Runtime
 
 from agent import intents, prompts
 from agent.context import Context
+from agent.llm_brain import MAX_LLM_REQUESTS
 from agent.state import InputState, State
 from agent.tools import ToolError, Work, run_tool, validate
+from tools.llm import request_budget
 from tools.refine import item_from
 from tools.schema import PlaylistQuery
 
@@ -50,14 +52,14 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     text = _last_text(state)
     if ctx.use_llm and ctx.deps.llm is not None and text.strip() and len(text) <= intents.MAX_MESSAGE:
+        p = _offline(text, state, ctx)
         try:
             actions = [validate(a) for a in ctx.deps.llm.plan(text, state)]
-            if actions:
+            if actions and ctx.deps.llm.check(actions, text, p.actions):
                 return {**_FRESH, "actions": actions, "question": None, "brain": "llm"}
-            log.info("LLM proposed no tool call; using the offline brain")
+            log.info("LLM proposed no usable tool call; using the offline brain")
         except Exception as exc:  # any error, timeout or junk: the offline brain answers
             log.warning("LLM brain failed (%s); using the offline brain", exc)
-        p = _offline(text, state, ctx)
         return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline"}
     p = _offline(text, state, ctx)
     return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline"}
@@ -146,6 +148,12 @@ def _as_seen(action: dict[str, Any], seen: list[str], now: list[dict[str, Any]])
 
 
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Apply the planned tool calls within the turn's LLM request budget (the plan spent one)."""
+    with request_budget(MAX_LLM_REQUESTS - 1):
+        return _act(state, runtime)
+
+
+def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Apply the planned tool calls. A refused call leaves the playlist exactly as it was."""
     ctx = runtime.context
     user_id = state.get("user_id") or "anonymous"

@@ -1,24 +1,39 @@
 """The LLM brain: an OpenAI-compatible chat model with tool calling plans the turn.
 
-It sees the system prompt, the current query and playlist, and the last few messages, and answers
-with tool calls over the same registry the offline brain uses. Everything it returns is validated
-by the graph (``agent.tools.validate``); any exception here makes the graph fall back offline.
+It sees the system prompt, the current query and playlist (as data), and the last few messages,
+and answers with tool calls over the same registry the offline brain uses. Every call goes through
+:class:`tools.llm.LLMClient`; every planned call is validated here against its tool's model, a
+plan with more than :data:`MAX_TOOL_CALLS` calls is refused, and one turn may make at most
+:data:`MAX_LLM_REQUESTS` LLM requests (the plan plus the extractor and refiner calls of the tools
+it runs). Any refusal raises :class:`LLMPlanError`, and the graph falls back to the offline brain.
+
+The offline parser is the reference reading (:func:`disagreement`): where it reads the message,
+the model's plan must call the same tools; the numbers it passes (positions, counts, years) must
+be written in the message, and the names and texts it passes must be words of the message. So a
+model can act where the offline parser is lost, and cannot overrule it with words nobody said.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from collections import Counter
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
 from agent import prompts
-from agent.tools import TOOLS
+from agent.tools import TOOLS, validate
 
 log = logging.getLogger(__name__)
 
 CONTEXT_TURNS = 4  # earlier user/assistant texts the model sees
+MAX_TOOL_CALLS = 4  # one message rarely needs more ("no Drake, only 90s, 30 tracks" is three)
+MAX_LLM_REQUESTS = 8  # per turn, the plan included; the tools' extractor and refiner share the rest
+MAX_PLAN_TOKENS = 160  # four calls fit; a model writing prose instead is cut short
+
+
+class LLMPlanError(RuntimeError):
+    """The model gave no usable plan; the message says why (no endpoint detail)."""
 
 
 def tool_specs() -> list[dict[str, Any]]:
@@ -27,61 +42,110 @@ def tool_specs() -> list[dict[str, Any]]:
     for name, (fn, model) in TOOLS.items():
         schema = model.model_json_schema()
         schema.pop("title", None)
-        specs.append({"type": "function", "function": {
-            "name": name, "description": " ".join((fn.__doc__ or name).split()), "parameters": schema}})  # fmt: skip
+        specs.append(
+            {
+                "type": "function",
+                "function": {"name": name, "description": " ".join((fn.__doc__ or name).split()), "parameters": schema},
+            }
+        )
     return specs
 
 
 class LLMBrain:
     """Plans a turn with an OpenAI-compatible model (``settings.llm_base_url``); raises on any failure."""
 
-    def __init__(self, settings: Any):
-        from langchain_openai import ChatOpenAI
+    def __init__(self, settings: Any, client: Any = None):
+        from tools.llm import LLMClient
 
-        self.model = ChatOpenAI(
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key or "not-needed",
-            model=settings.llm_model,
-            timeout=settings.llm_timeout_s,
-            max_retries=0,  # a retry doubles the wait; the offline brain is the better second try
-            temperature=0,
-            max_tokens=256,
-        ).bind_tools(tool_specs())
+        self.client = client or LLMClient(settings)
+        self.tools = tool_specs()
+        self.outcomes: Counter[str] = Counter()  # "planned", or why a turn fell back: for evals and logs
 
-    def plan(self, text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
-        """Tool calls ``{"name", "args"}`` for the user's message (not yet validated)."""
-        playlist = state.get("playlist") or []
-        query = state.get("query") or {}
-        system = prompts.SYSTEM.format(
-            query=json.dumps({k: v for k, v in query.items() if v}, ensure_ascii=False)[:1500] or "none",
-            playlist=prompts.render_playlist(playlist, limit=40) or "(empty)",
-        )
-        history: list[Any] = []
+    def messages(self, text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+        """System prompt (rules, then the query and playlist as data), recent turns, and the message."""
+        system = prompts.system_prompt(state.get("query") or {}, state.get("playlist") or [])
+        history: list[dict[str, Any]] = []
         for m in (state.get("messages") or [])[:-1]:
             if m.type == "human":
-                history.append(HumanMessage(content=str(m.content)[:500]))
+                history.append({"role": "user", "content": str(m.content)[:500]})
             elif m.type == "ai" and m.content and not getattr(m, "tool_calls", None):
-                history.append(AIMessage(content=str(m.content)[:300]))
-        msgs = [SystemMessage(content=system), *history[-2 * CONTEXT_TURNS :], HumanMessage(content=text)]
-        out = self.model.invoke(msgs)
-        calls = [{"name": c["name"], "args": c.get("args") or {}} for c in getattr(out, "tool_calls", None) or []]
-        if not calls and isinstance(out.content, str):
-            calls = _calls_in_text(out.content)
-        log.info("LLM planned %s", calls)
-        return calls
+                history.append({"role": "assistant", "content": str(m.content)[:300]})
+        return [
+            {"role": "system", "content": system},
+            *history[-2 * CONTEXT_TURNS :],
+            {"role": "user", "content": text},
+        ]
+
+    def plan(self, text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+        """Validated tool calls ``{"name", "args"}`` for the user's message; raises LLMPlanError otherwise."""
+        calls = self.client.complete_tools(self.messages(text, state), self.tools, max_tokens=MAX_PLAN_TOKENS)
+        if calls is None:
+            self._refuse(f"LLM unavailable: {self.client.last_error}", count=False)
+        if not calls:
+            self._refuse("no tool call", count=False)
+        if len(calls) > MAX_TOOL_CALLS:
+            self._refuse(f"too many tool calls ({len(calls)} > {MAX_TOOL_CALLS})")
+        checked = []
+        for c in calls:
+            try:
+                checked.append(validate(c))
+            except Exception as exc:  # noqa: BLE001 - pydantic errors, unknown tools: the whole plan goes
+                self._refuse(f"invalid call {str(c.get('name'))[:40]!r}: {type(exc).__name__}")
+        self.outcomes["planned"] += 1
+        log.info("LLM planned %s", json.dumps(checked, ensure_ascii=False)[:500])
+        return checked
+
+    def check(self, actions: list[dict[str, Any]], text: str, offline: list[dict[str, Any]]) -> bool:
+        """Whether the validated plan may run against the offline reading; a refusal is counted with its reason."""
+        why = disagreement(actions, text, offline)
+        if why is None:
+            return True
+        self.outcomes["planned"] -= 1
+        self.outcomes[why] += 1
+        self.client.mark_invalid(why)
+        log.info("LLM plan refused: %s", why)
+        return False
+
+    def _refuse(self, why: str, *, count: bool = True) -> None:
+        self.outcomes[why.split(":")[0] if why.startswith("invalid call") else why] += 1
+        if count:
+            self.client.mark_invalid(why.split(" (")[0])
+        raise LLMPlanError(why)
 
 
-def _calls_in_text(text: str) -> list[dict[str, Any]]:
-    """Small local models often write the call as JSON in the text; accept ``{"name", "arguments"}`` only."""
-    from tools.llm import first_json_object
+_NUMBER = re.compile(r"\d+")
+_ORDINALS = {w: n for n, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                          "ninth", "tenth"), 1)}  # fmt: skip
+_FREE_TEXT = ("text",)  # arguments that carry the user's own words
+_NAMES = ("artists",)  # arguments that name artists
 
-    obj = first_json_object(text)
-    if not obj or not isinstance(obj.get("name"), str):
-        return []
-    args = obj.get("arguments", obj.get("args", {}))
-    if isinstance(args, str):
-        try:
-            args = json.loads(args)
-        except json.JSONDecodeError:
-            return []
-    return [{"name": obj["name"], "args": args}]
+
+def disagreement(actions: list[dict[str, Any]], text: str, offline: list[dict[str, Any]]) -> str | None:
+    """Why a validated LLM plan must not run against the offline parser's plan ``offline``, or None."""
+    from tools import vocab
+    from tools.catalog import fold
+
+    if offline and sorted(a["name"] for a in actions) != sorted(a["name"] for a in offline):
+        return "other tools than the offline reading"
+    words = set(re.findall(r"[^\W_]+", fold(text)))
+    numbers = {int(n) for n in _NUMBER.findall(text)} | {n for w, n in vocab.NUMBER_WORDS.items() if w in words}
+    numbers |= {n for w, n in {**_ORDINALS, **getattr(vocab, "ORDINALS", {})}.items() if w in words}
+    for n in list(numbers):  # "90s" and "the nineties" write 1990 and 1999
+        if 0 <= n < 100 and n % 10 == 0:
+            numbers |= {1900 + n, 1909 + n} if n >= 30 else {2000 + n, 2009 + n}
+        if 1900 <= n <= 2100 and n % 10 == 0:
+            numbers.add(n + 9)
+    numbers |= {d + k for w, d in vocab.DECADE_WORDS.items() if w in words for k in (0, 9)}
+    for a in actions:
+        defaults = {k: f.default for k, f in TOOLS[a["name"]][1].model_fields.items()}
+        for key, value in a["args"].items():
+            if value == defaults.get(key):
+                continue
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(v, int) and not isinstance(v, bool) and v not in numbers for v in items):
+                return f"a number the message does not say ({a['name']}.{key})"
+            if key in _FREE_TEXT + _NAMES and any(
+                isinstance(v, str) and not set(re.findall(r"[^\W_]+", fold(v))) <= words for v in items
+            ):
+                return f"words the message does not say ({a['name']}.{key})"
+    return None

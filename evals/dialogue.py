@@ -1,7 +1,7 @@
 """`playgenie eval dialogue`: scripted multi-turn dialogues, with checks computed from every playlist.
 
 Usage:
-    playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME]
+    playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME] [--llm [URL|local]]
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
@@ -29,7 +29,9 @@ SQLite checkpointer in a scratch folder, the product pipeline). Checks read the 
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
-The report gives the share of checks that pass and lists each failure.
+The report gives the share of checks that pass and lists each failure. ``--llm`` plays the dialogues
+again with the LLM (the configured endpoint, a URL, or ``local``: SmolLM2 on llama.cpp) and prints
+both: pass rate, turns the LLM planned, turns that fell back to the offline brain and why.
 
 ``bench_chat(settings, ...)`` measures chat turns for ``playgenie bench``.
 """
@@ -58,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     parser.add_argument("--dir", type=Path, default=DIALOGUES, help="Folder of dialogue files.")
     parser.add_argument("--only", default=None, help="Run only dialogues whose name contains this.")
+    parser.add_argument("--llm", nargs="?", const="configured", default=None, metavar="URL|local",
+                        help="Also run with the LLM: the configured endpoint, a base URL, or 'local' (SmolLM2).")  # fmt: skip
 
 
 def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
@@ -244,6 +248,7 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
     total = passed = 0
     failures: list[dict[str, Any]] = []
     latencies: list[float] = []
+    brains: dict[str, int] = {}  # which brain planned each turn, when an LLM is configured
     run = uuid.uuid4().hex[:8]  # fresh users and threads: earlier runs' memory never leaks in
     by_set: dict[str, list[int]] = {}  # a dialogue's "set" (default "scripted") -> [passed, checks]
     for d in dialogues:
@@ -259,6 +264,9 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
             t0 = time.perf_counter()
             r = service.turn(f"{user}:{tkey}", user, say)
             latencies.append((time.perf_counter() - t0) * 1000)
+            if service.deps.llm is not None:
+                brain = service.graph.get_state(service._config(f"{user}:{tkey}")).values.get("brain", "offline")
+                brains[brain] = brains.get(brain, 0) + 1
             threads[tkey] = r.playlist
             turns.append(r.playlist)
             for spec in turn.get("checks", []):
@@ -278,41 +286,67 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
         "sets": {k: {"checks": t, "passed": p, "share": round(p / t, 4) if t else 0.0} for k, (p, t) in by_set.items()},
         "turn_ms_p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
         "turn_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1) if latencies else None,
-        "failures": failures,
+        "failures": failures, **({"brains": brains} if brains else {}),
     }  # fmt: skip
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from agent.service import ChatService
     from tools.pipeline import Pipeline
 
     dialogues = [d for d in load_dialogues(args.dir) if not args.only or args.only in d["name"]]
-    pipeline = Pipeline.load(settings)
-    offline = settings.model_copy(update={"llm_base_url": None})  # the eval measures the offline floor
-    with tempfile.TemporaryDirectory() as tmp:
-        from memory.checkpoint import open_checkpointer
-        from memory.store import open_store
+    offline = settings.model_copy(update={"llm_base_url": None})  # the offline floor: no LLM anywhere
+    pipeline = Pipeline.load(offline)
+    report = {"offline": play(offline, pipeline, dialogues)}
+    if args.llm:
+        from tools.llm import totals
+        from tools.local_llm import llm_settings
 
+        with llm_settings(settings, args.llm) as llm_conf:
+            before = totals()
+            # the same catalog, encoder and index; the LLM extractor and refiner come with the settings
+            llm_pipeline = Pipeline(llm_conf, pipeline.catalog, pipeline.encoder, pipeline.index, home=pipeline.home)
+            report["llm"] = play(llm_conf, llm_pipeline, dialogues)
+            report["llm"]["llm_requests"] = {k: v - before[k] for k, v in totals().items()}
+    if args.json:
+        print(json.dumps(report if args.llm else report["offline"], indent=2, ensure_ascii=False))
+        return 0
+    for name, r in report.items():
+        print(f"[{name}] {r['passed']}/{r['checks']} checks pass ({r['share']:.1%}) over "
+              f"{r['dialogues']} dialogues, {r['turns']} turns; turn p50 {r['turn_ms_p50']} ms, "
+              f"p95 {r['turn_ms_p95']} ms")  # fmt: skip
+        for k, v in r["sets"].items():
+            print(f"  {k}: {v['passed']}/{v['checks']} ({v['share']:.1%})")
+        if "brains" in r:
+            llm = r["llm_requests"]
+            print(f"[{name}] turns planned by the LLM {r['brains'].get('llm', 0)}, fell back to the offline brain "
+                  f"{r['brains'].get('llm->offline', 0)}; LLM requests {llm['calls']}, replies parsed {llm['parsed']}, "
+                  f"failed or refused {llm['failed']}")  # fmt: skip
+            for why, n in sorted(r.get("fallbacks", {}).items(), key=lambda kv: -kv[1]):
+                print(f"  brain fell back {n}x: {why}")
+        for f in r["failures"]:
+            print(f"  FAIL {f['dialogue']} turn {f['turn']} {f['say']!r}: {f['check']} -> {f['problem']}")
+    return 0
+
+
+def play(settings: Any, pipeline: Any, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dialogues through a fresh ChatService over ``pipeline`` (checkpoints in a scratch folder)."""
+    from agent.service import ChatService
+    from memory.checkpoint import open_checkpointer
+    from memory.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
         saver, c1 = open_checkpointer(Path(tmp))
         store, c2 = open_store(Path(tmp))
-        service = ChatService(offline, pipeline=pipeline, checkpointer=saver, store=store)
+        service = ChatService(settings, pipeline=pipeline, checkpointer=saver, store=store)
         try:
             report = run_dialogues(service, dialogues)
+            if service.deps.llm is not None:
+                report["fallbacks"] = {k: v for k, v in service.deps.llm.outcomes.items() if k != "planned"}
         finally:
             service.close()
             c1.close()
             c2.close()
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print(f"{report['passed']}/{report['checks']} checks pass ({report['share']:.1%}) over "
-              f"{report['dialogues']} dialogues, {report['turns']} turns; turn p50 {report['turn_ms_p50']} ms, "
-              f"p95 {report['turn_ms_p95']} ms")  # fmt: skip
-        for k, v in report["sets"].items():
-            print(f"  {k}: {v['passed']}/{v['checks']} ({v['share']:.1%})")
-        for f in report["failures"]:
-            print(f"  FAIL {f['dialogue']} turn {f['turn']} {f['say']!r}: {f['check']} -> {f['problem']}")
-    return 0
+    return report
 
 
 # --- speed -----------------------------------------------------------------------------------------

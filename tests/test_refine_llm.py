@@ -87,7 +87,9 @@ def test_prompt_carries_metadata_as_json_data(catalog, tiny_csv, tmp_path):
 
     refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
     shown = refiner._shown(_cands(catalog), PlaylistQuery(text="pop"))
-    payload = json.loads(refiner.prompt(shown, PlaylistQuery(text="pop"), 10))
+    prompt = refiner.prompt(shown, PlaylistQuery(text="pop"), 10)
+    assert prompt.startswith("<data>") and prompt.endswith("</data>") and prompt.count("</data>") == 1
+    payload = json.loads(prompt[len("<data>") : -len("</data>")])
     assert payload["candidates"][0] == {**payload["candidates"][0], "id": "t1", "title": INJECTION}
     # One version per song is shown: the four versions of the first song appear once.
     titles = [song_key(c["title"], c["artist"]) for c in payload["candidates"]]
@@ -101,6 +103,7 @@ def test_real_model_with_an_injection_title(catalog, tiny_csv, tmp_path, llm_ser
     # A short list keeps the prompt small: a 135M model on a busy CPU reads ~10-100 tokens/s.
     refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, llm_server, llm_timeout_s=300.0)), catalog)
     items = refiner.refine(cands, query, 5)
+    assert refiner.llm.parsed == 1, refiner.llm.counts()  # the model's answer came back and was read
     _assert_valid(items, catalog, query, cands, 5)
 
 
@@ -110,7 +113,7 @@ def test_real_model_timing_out_falls_back(catalog, tiny_csv, tmp_path, llm_serve
     refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, llm_server)), catalog, timeout=0.001)
     items = refiner.refine(_cands(catalog), query, 10)
     assert [i.track_id for i in items] == [i.track_id for i in refine(_cands(catalog), query, catalog, 10)]
-    assert refiner.last_fallback
+    assert "Timeout" in refiner.last_fallback
 
 
 def test_loose_ids_are_read_and_junk_is_not():

@@ -1,0 +1,86 @@
+"""The tags evaluation's scoring: alternatives, neutral tags, tolerances, explicitness, and the labels themselves."""
+
+from __future__ import annotations
+
+import csv
+
+from evals.tags import FAMILIES, LABELS, load_labels, query_tags, score_request
+from tools.schema import FeatureBound, PlaylistQuery, Tag, YearRange
+from tools.tags import MOODS
+
+
+def counts(label, q):
+    s = score_request(label, query_tags(q))
+    return {k: (c.tp, c.fp, c.fn) for k, c in s.counts.items() if c.tp or c.fp or c.fn}
+
+
+def test_alternatives_ok_tags_and_explicitness():
+    label = {
+        "explicit": {"activity": ["workout"]},
+        "implicit": {"mood": ["workout|energetic"]},
+        "ok": {"mood": ["happy"]},
+    }
+    q = PlaylistQuery(
+        activities=[Tag(value="workout")],
+        moods=[
+            Tag(value="energetic", explicit=False),
+            Tag(value="workout", explicit=False),
+            Tag(value="happy", explicit=False),
+        ],
+    )
+    # one alternative matches; the other alternative and the ok tag are neither right nor wrong
+    assert counts(label, q) == {("explicit", "activity"): (1, 0, 0), ("implicit", "mood"): (1, 0, 0)}
+    # the same mood marked explicit is missed as implicit and extra as explicit
+    q2 = PlaylistQuery(activities=[Tag(value="workout")], moods=[Tag(value="energetic")])
+    assert counts(label, q2) == {
+        ("explicit", "activity"): (1, 0, 0),
+        ("explicit", "mood"): (0, 1, 0),
+        ("implicit", "mood"): (0, 0, 1),
+    }
+
+
+def test_years_bounds_lengths_and_exclusions_match_by_meaning():
+    label = {
+        "explicit": {
+            "years": ["2001-"],
+            "bounds": ["tempo:low", "tempo:120"],
+            "length": ["60min"],
+            "exclude": ["artist:Drake"],
+        }
+    }
+    q = PlaylistQuery(
+        years=YearRange(start=2000),
+        duration_min=60.0,
+        exclude_artists=[Tag(value="Drake")],
+        features=[FeatureBound(feature="tempo", max=100), FeatureBound(feature="tempo", target=124)],
+    )
+    assert all(fp == fn == 0 for _, fp, fn in counts(label, q).values())
+    wrong = PlaylistQuery(years=YearRange(start=2000, end=2009), length=60, artists=[Tag(value="Drake")])
+    c = counts(label, wrong)
+    assert c[("explicit", "years")] == (0, 1, 1) and c[("explicit", "length")] == (0, 1, 1)
+    assert c[("explicit", "artist")] == (0, 1, 0) and c[("explicit", "exclude")] == (0, 0, 1)
+
+
+def test_labels_use_only_the_catalogs_values(real_data):
+    with open(real_data, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    values = {
+        "genre": {r["playlist_genre"] for r in rows},
+        "subgenre": {r["playlist_subgenre"] for r in rows},
+        "artist": {r["track_artist"] for r in rows},
+        "mood": set(MOODS),
+    }
+    labels = load_labels(LABELS)
+    assert len(labels) >= 300 and len({lab["id"] for lab in labels}) == len(labels)
+    assert sum(not any(lab["implicit"].values()) for lab in labels) >= 50  # requests that should infer nothing
+    for lab in labels:
+        for part in ("explicit", "implicit", "ok"):
+            for fam, tags in lab.get(part, {}).items():
+                assert fam in FAMILIES, (lab["id"], fam)
+                for tag in tags:
+                    for alt in tag.split("|"):
+                        if fam == "exclude":
+                            fam_, alt = alt.split(":", 1)
+                            assert alt in values[fam_], (lab["id"], tag)
+                        elif fam in values:
+                            assert alt in values[fam], (lab["id"], tag)
