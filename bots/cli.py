@@ -4,7 +4,7 @@ Usage:
     playgenie build                                  # catalog, embeddings, index, models
     playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json]
     playgenie chat [--thread ID --user ID --json "message"]
-    playgenie eval text2playlist|continuation|dialogue [--json]
+    playgenie eval text2playlist|continuation|dialogue|faults [--json]
     playgenie train vae|cf
     playgenie bench [--json]
     playgenie serve | telegram | slack
@@ -34,6 +34,7 @@ EVALS: dict[str, tuple[str, str]] = {
     "text2playlist": ("evals.text2playlist", "Text-to-playlist on held-out playlists, against baselines."),
     "continuation": ("evals.continuation", "Playlist continuation: PlayGenie VAE against baselines."),
     "dialogue": ("evals.dialogue", "Scripted multi-turn dialogues with checks on every turn."),
+    "faults": ("evals.faults", "Hostile inputs and injected faults against a real server on loopback."),
 }
 TRAINERS: dict[str, tuple[str, str]] = {
     "vae": ("tools.continuation.train", "Train the PlayGenie continuation VAE."),
