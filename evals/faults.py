@@ -266,8 +266,8 @@ def _chat(c: "httpx.Client", thread: str, text: str, user: str | None = "faults"
     body: dict[str, Any] = {"thread_id": thread, "text": text}
     if user is not None:
         body["user_id"] = user
-    try:
-        return c.post("/v1/chat", json=body)
+    try:  # ASCII JSON, so a lone surrogate travels as the escape "\ud800" a hostile client would send
+        return c.post("/v1/chat", content=json.dumps(body), headers={"content-type": "application/json"})
     except Exception as exc:  # a dropped connection is an answer too: a bad one
         return exc
 
@@ -408,7 +408,7 @@ def probe_control_characters(target: Target) -> Outcome:
     out = Outcome("control characters")
     thread = f"ctl-{uuid.uuid4().hex[:6]}"
     with target.client() as c:
-        r = _chat(c, thread, "chill jazz \x1b[31m31 min\x1b[0m \x07\x08 for the evening")
+        r = _chat(c, thread, "chill jazz \x1b[31mfor the evening\x1b[0m \x07\x08")
         ok, why = answered_cleanly(r)
         out.bad(ok, f"answer: {why}")
         if ok and r.status_code == 200:
@@ -608,7 +608,7 @@ class ServerProcess:
         """Start and wait for /readyz; (ready, why not)."""
         import httpx
 
-        self.port = _free_port()
+        self.port = self.port or _free_port()  # a restart keeps the port: clients hold the URL
         cmd = [sys.executable, "-m", "bots.cli", "--home", str(self.home), "--data", str(self.data), "serve",
                "--port", str(self.port)]  # fmt: skip
         logf = open(self.log_path, "ab")
@@ -877,8 +877,9 @@ def probe_artifact(name: str, corrupt: Callable[[Path], None], pristine: Path, w
                 r = _chat(c, f"art-{uuid.uuid4().hex[:6]}", "chill jazz for the evening")
                 good = not isinstance(r, BaseException) and r.status_code == 200 and bool(r.json()["playlist"])
                 out.fault(good, f"ready, yet a turn failed: {r if isinstance(r, BaseException) else r.status_code}")
-                if good and name.startswith("index"):
-                    out.check(_sane_results(r.json()), "the turn's playlist does not fit the request (wrong vectors)")
+                if good and name.startswith(("index", "embedding")):
+                    wrong = _wrong_searches(home, data)
+                    out.check(wrong == 0, f"{wrong} of 10 tracks' own documents do not find them first (wrong vectors)")
                 if name.startswith("CF"):
                     try:
                         json.loads((home / "cf" / "cf.json").read_text())
@@ -897,10 +898,29 @@ def probe_artifact(name: str, corrupt: Callable[[Path], None], pristine: Path, w
     return out
 
 
-def _sane_results(body: dict) -> bool:
-    """A 'chill jazz' playlist whose tracks are mostly calm: a zeroed index gives arbitrary ones."""
-    energies = [t["energy"] for t in body["playlist"]]
-    return bool(energies) and sum(energies) / len(energies) < 0.7
+def _wrong_searches(home: Path, data: Path, n: int = 10) -> int:
+    """Of ``n`` tracks, how many the served index does not return first for their own document, embedded
+    here by the encoder (the index is opened read-only beside the server: an independent check)."""
+    from tools.catalog import Catalog
+    from tools.embed import get_encoder
+    from tools.index import TrackIndex
+    from tools.settings import Settings
+
+    catalog = Catalog.from_csv(data)
+    index = TrackIndex.for_settings(Settings(home=home, data=data))
+    try:
+        rows = random.Random(3).sample(range(len(catalog)), min(n, len(catalog)))
+        docs = [catalog.tracks[r].document() for r in rows]
+        wrong = 0
+        for r, doc, vec in zip(rows, docs, get_encoder().encode(docs)):
+            hits = index.search_rows(vec, limit=1)
+            wrong += not hits or (hits[0][0] != r and catalog.tracks[hits[0][0]].document() != doc)
+        return wrong
+    except Exception:  # an index that cannot even be searched serves nothing right
+        log.exception("searching the served index failed")
+        return n
+    finally:
+        index.close()
 
 
 def probe_conversations_db(pristine: Path, work: Path, data: Path) -> Outcome:
@@ -1457,11 +1477,11 @@ def evaluate(
         pristine = copy_home(settings.home, work / "slice-pristine")
         for name in ("qdrant", "cf", "models"):  # built again for the slice by its first server
             shutil.rmtree(pristine / name, ignore_errors=True)
-        builder = ServerProcess(pristine, data, work / "slice-build.log")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGENIE_")}
+        cmd = [sys.executable, "-m", "bots.cli", "--home", str(pristine), "--data", str(data), "train", "cf"]
+        subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, check=False)
+        builder = ServerProcess(pristine, data, work / "slice-build.log")  # builds the slice's embeddings and index
         ok, why = builder.start()
-        if ok:
-            with builder.target().client() as c:
-                _chat(c, "build-cf", "rock")  # the first rerank trains the slice's CF model
         builder.stop()
         for p in ("chat.sqlite", "chat.sqlite-wal", "chat.sqlite-shm"):
             (pristine / p).unlink(missing_ok=True)
