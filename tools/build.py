@@ -51,21 +51,60 @@ def embeddings_folder(settings: "Settings") -> Path:
 def document_vectors(
     settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None, progress: bool = True
 ) -> "np.ndarray":
-    """(len(catalog), 384) vectors of every track's document; only new documents are embedded."""
-    from tools.embed import EmbeddingCache
+    """(len(catalog), 384) vectors of every track's document; only new documents are embedded.
+
+    Checked at load (shape, unit norms, a sample recomputed by the encoder); a cache that fails is
+    embedded again."""
+    from tools.artifacts import ArtifactError, check_against_encoder, check_vectors
+    from tools.embed import DIM, EmbeddingCache, get_encoder
 
     cache = EmbeddingCache(embeddings_folder(settings))
-    return cache.embed([t.document() for t in catalog.tracks], encoder, progress=progress)
+    texts = [t.document() for t in catalog.tracks]
+    vectors = cache.embed(texts, encoder, progress=progress)
+    encoder = encoder or get_encoder()
+    problem = check_vectors(vectors, len(texts), DIM) or check_against_encoder(texts, vectors, encoder)
+    if problem:
+        log.warning("the embedding cache failed its check at load (%s); embedding every document again", problem)
+        cache.forget(texts)
+        vectors = cache.embed(texts, encoder, progress=progress)
+        problem = check_vectors(vectors, len(texts), DIM) or check_against_encoder(texts, vectors, encoder)
+        if problem:
+            raise ArtifactError(
+                f"the document embeddings still fail their check after embedding again ({problem})",
+                fix="playgenie build --force",
+                public="the document embeddings are damaged",
+            )
+    return vectors
 
 
 def open_index(
-    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True
+    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True,
+    force: bool = False,
 ) -> "TrackIndex":
-    """The Qdrant index of ``catalog``: reopened when up to date, else built (under ``home``)."""
+    """The Qdrant index of ``catalog``: reopened when up to date and whole, else built (under ``home``).
+
+    One process builds at a time (a lock file in the home); an index that fails its check at load
+    (a sample of tracks searched with their own vectors) is rebuilt."""
+    from tools.artifacts import ArtifactError, build_lock, check_index
     from tools.index import TrackIndex
 
-    index = TrackIndex.for_settings(settings, home)
-    index.ensure(catalog, vectors, progress=progress)
+    with build_lock(Path(home or settings.home) / ".index.lock"):
+        index = TrackIndex.for_settings(settings, home)
+        if force:
+            index.build(catalog, vectors, progress=progress)
+        else:
+            index.ensure(catalog, vectors, progress=progress)
+        problem = check_index(index, vectors)
+        if problem:
+            log.warning("the Qdrant index failed its check at load (%s); rebuilding it", problem)
+            index.build(catalog, vectors, progress=progress)
+            problem = check_index(index, vectors)
+            if problem:
+                raise ArtifactError(
+                    f"the Qdrant index still fails its check after a rebuild ({problem})",
+                    fix="playgenie build --force",
+                    public="the search index is damaged",
+                )
     return index
 
 
@@ -102,18 +141,11 @@ def step_embeddings(ctx: BuildContext) -> str:
 
 
 def step_index(ctx: BuildContext) -> str:
-    from tools.index import TrackIndex
-
     assert ctx.catalog is not None and ctx.vectors is not None
-    index = TrackIndex.for_settings(ctx.settings)
-    if ctx.force:
-        index.build(ctx.catalog, ctx.vectors, progress=ctx.progress)
-        built = True
-    else:
-        built = index.ensure(ctx.catalog, ctx.vectors, progress=ctx.progress)
+    index = open_index(ctx.settings, ctx.catalog, ctx.vectors, progress=ctx.progress, force=ctx.force)
     where = ctx.settings.qdrant_url or str(ctx.settings.shard_path)
     ctx.index = index
-    return f"qdrant index: {index.count()} tracks at {where} ({'built' if built else 'up to date'})"
+    return f"qdrant index: {index.count()} tracks at {where} ({'built' if index.build_s is not None else 'up to date'})"
 
 
 Step = Callable[[BuildContext], "str | None"]  # returns a one-line summary of what it built

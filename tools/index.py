@@ -157,6 +157,11 @@ class EdgeBackend:
             return
         try:
             meta = json.loads(side.read_text())
+            from tools.artifacts import manifest_problem
+
+            problem = manifest_problem(self.path / "shard", meta.get("files"))  # before any file is mapped
+            if problem:
+                raise ValueError(f"the shard is not as built: {problem}")
             self._shard = self.q.EdgeShard.load(str(self.path / "shard"))
             self._fingerprint = meta.get("fingerprint")
         except Exception as exc:  # a damaged shard is rebuilt, not fatal
@@ -187,7 +192,11 @@ class EdgeBackend:
         assert self._building is not None
         self._shard.flush()
         self._shard.close()
-        (self._building / SIDECAR).write_text(json.dumps({"fingerprint": self._fingerprint, "dim": DIM}))
+        from tools.artifacts import manifest
+
+        files = manifest(self._building / "shard")  # checked at every open: a damaged file is rebuilt, never mapped
+        meta = {"fingerprint": self._fingerprint, "dim": DIM, "files": files}
+        (self._building / SIDECAR).write_text(json.dumps(meta))
         old = self.path.with_name(f"{self.path.name}.old-{id(self):x}")
         if self.path.exists():
             self.path.rename(old)
