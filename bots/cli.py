@@ -8,6 +8,7 @@ Usage:
     playgenie train vae|cf
     playgenie bench [--json]
     playgenie serve | telegram | slack
+    playgenie token USER [--days 90]                 # a user token for the HTTP API
 
 Each command's module defines ``add_arguments(parser)`` and ``run(args, settings) -> int``.
 Settings are read here, once, and passed in.
@@ -29,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bots.http_api", "Run the HTTP API."),
     "telegram": ("bots.telegram_bot", "Run the Telegram bot."),
     "slack": ("bots.slack_bot", "Run the Slack bot."),
+    "token": ("bots.auth", "Mint a user token for the HTTP API (needs PLAYGENIE_AUTH_SECRET)."),
 }
 EVALS: dict[str, tuple[str, str]] = {
     "text2playlist": ("evals.text2playlist", "Text-to-playlist on held-out playlists, against baselines."),
@@ -87,12 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from pydantic import ValidationError
 
+    from tools.artifacts import ArtifactError
     from tools.catalog import CatalogUnavailable
 
     try:
         settings = settings_from(args)
         return int(importlib.import_module(args._module).run(args, settings) or 0)
-    except CatalogUnavailable as exc:
+    except (CatalogUnavailable, ArtifactError) as exc:
         print(f"playgenie: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:
