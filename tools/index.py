@@ -194,6 +194,9 @@ class EdgeBackend:
         self._shard.close()
         from tools.artifacts import manifest
 
+        # The first load after a build rewrites the shard's config and folds its journals: do it once here,
+        # so the manifest records the files as every later open finds them.
+        self.q.EdgeShard.load(str(self._building / "shard")).close()
         files = manifest(self._building / "shard")  # checked at every open: a damaged file is rebuilt, never mapped
         meta = {"fingerprint": self._fingerprint, "dim": DIM, "files": files}
         (self._building / SIDECAR).write_text(json.dumps(meta))
