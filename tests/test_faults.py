@@ -14,6 +14,7 @@ import sqlite3
 import httpx
 import numpy as np
 import pytest
+from test_memory import postgres_url  # noqa: F401 - the throwaway Postgres server fixture
 
 from bots.http_api import BackgroundServer, create_app
 from evals.faults import (
@@ -143,6 +144,9 @@ def test_a_damaged_index_is_rebuilt_at_load(tiny_csv, tiny_catalog, tmp_path, da
     settings = Settings(data=tiny_csv, home=tmp_path / "home")
     vectors = document_vectors(settings, tiny_catalog, progress=False)
     open_index(settings, tiny_catalog, vectors, progress=False).close()
+    reopened = open_index(settings, tiny_catalog, vectors, progress=False)
+    reopened.close()
+    assert reopened.build_s is None  # a whole shard passes its check: reopened, not rebuilt
     path = _vector_file(settings.shard_path)
     size = path.stat().st_size
     with open(path, "r+b") as fh:
@@ -152,6 +156,7 @@ def test_a_damaged_index_is_rebuilt_at_load(tiny_csv, tiny_catalog, tmp_path, da
             fh.write(b"\0" * size)
     index = open_index(settings, tiny_catalog, vectors, progress=False)
     try:
+        assert index.build_s is not None  # the damage was found and the index rebuilt
         for row in range(0, len(tiny_catalog), 7):
             (hit, score), *_ = index.search_rows(vectors[row], limit=1)
             assert score > 0.99 and np.allclose(vectors[hit], vectors[row], atol=1e-5)
@@ -244,3 +249,23 @@ def test_thread_bytes_reads_the_database(tmp_path):
     conn.commit()
     conn.close()
     assert thread_bytes(db, "t") == (112, 1) and thread_bytes(db, "other") == (0, 0)
+
+
+def test_postgres_threads_are_guarded_and_bounded(settings, tiny_pipeline, postgres_url):  # noqa: F811
+    """The same guard on Postgres: two servers on one database lose no turn, and a thread stays one checkpoint."""
+    from agent.service import ChatService
+
+    pg = settings.model_copy(update={"postgres_url": postgres_url, "api_key": ADMIN_KEY})
+    a, b = ChatService(pg, pipeline=tiny_pipeline), ChatService(pg, pipeline=tiny_pipeline)
+    try:
+        with BackgroundServer(create_app(pg, a)) as one, BackgroundServer(create_app(pg, b)) as two:
+            out = probe_two_writers(Target(one.url, pg.home), two.url, rounds=6)
+        sizes = []
+        for text in ("rock", "add 3 more", "more upbeat", "drop track 2", "undo", "add 3 more", "calmer", "undo"):
+            a.turn("pg-long", "ana", text)
+            sizes.append(a.checkpointer.thread_bytes("pg-long"))
+    finally:
+        a.close()
+        b.close()
+    assert passed(out) and out.lost == 0 and out.turns >= 6
+    assert sizes[-1] < 2 * max(sizes[:3]), sizes  # one checkpoint kept, not one per turn
