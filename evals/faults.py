@@ -851,10 +851,15 @@ def _vector_file(home: Path) -> Path | None:
     return max(named, key=lambda p: p.stat().st_size) if named else _largest(shard)
 
 
+def _cache_file(home: Path) -> Path | None:
+    """The embedding cache's file (its name may carry the encoder variant): the largest .npz there."""
+    return _largest(home / "embeddings", "*.npz")
+
+
 def _scramble_cache(home: Path) -> None:
     import numpy as np
 
-    path = home / "embeddings" / "cache.npz"
+    path = _cache_file(home)
     with np.load(path, allow_pickle=False) as z:
         keys, vecs = z["keys"], z["vectors"]
     rng = np.random.default_rng(0)
@@ -894,7 +899,7 @@ def _crafted_cf_pickle(home: Path, marker: Path) -> None:
 ARTIFACTS: dict[str, Callable[[Path], None]] = {
     "index vectors truncated": lambda h: _truncate(_vector_file(h)),
     "index vectors zeroed": lambda h: _zero(_vector_file(h)),
-    "embedding cache truncated": lambda h: _truncate(h / "embeddings" / "cache.npz"),
+    "embedding cache truncated": lambda h: _truncate(_cache_file(h)),
     "embedding cache rows swapped": _scramble_cache,
     "CF sidecar garbage": _cf_garbage,
 }
