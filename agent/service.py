@@ -2,8 +2,14 @@
 
 It owns the compiled graph, the checkpointer (thread state), the store (long-term user memory)
 and the pipeline. ``turn`` is thread-safe: different threads run concurrently, two turns of one
-thread are serialised by a per-thread lock. Bad input never raises: it gets a clear reply and the
-playlist stays as it was.
+thread are serialised by a per-thread lock, and two processes writing one thread never overwrite
+each other (the checkpointer refuses a stale write and the turn runs again on the new state).
+
+Whatever a message holds or an action does, a turn answers: control characters are stripped before
+anything is stored, an over-long message is refused without being stored, and a turn that raises
+is answered with an apology while the thread stays exactly as it was. The only exceptions a front
+end sees are :class:`NotOwner` (the thread is another user's) and :class:`ThreadBusy` (other
+writers kept changing it).
 
 Usage:
     service = ChatService(settings)
@@ -16,21 +22,35 @@ Usage:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
+from agent import prompts
 from agent.context import Context
+from agent.exports import FORMATS
 from agent.graph import builder
+from agent.intents import MAX_MESSAGE
 from agent.tools import Deps
+from memory.checkpoint import StaleThread, ThreadPolicy, ThreadTooLarge
 from memory.locks import KeyedLocks
 from memory.store import UserMemoryStore
+from tools.clean import clean_text
 from tools.schema import PlaylistItem
 
 log = logging.getLogger(__name__)
+
+MAX_REPLY = 20_000  # characters of one reply: a 200-track listing with a note is about 12,000
+TURN_ATTEMPTS = 3  # a turn whose write went stale (another process wrote first) runs again on the new state
+SORRY = "Sorry, something went wrong on my side with that message. Nothing changed; please try again."
+READY_CHECK_S = 10.0  # how long a successful readiness search is trusted
+OWNERS_CACHED = 100_000  # thread owners remembered in memory (about 10 MB at most)
 
 
 class TurnResult(BaseModel):
@@ -44,6 +64,21 @@ class TurnResult(BaseModel):
     brain: str = ""  # which brain planned the turn: "offline", "llm", "llm->offline" (metrics)
 
 
+class NotOwner(PermissionError):
+    """The thread was created by another user."""
+
+
+class ThreadBusy(RuntimeError):
+    """Other writers changed the thread on every attempt of this turn; nothing of it was written."""
+
+
+def export_name(thread_id: str, fmt: str) -> str:
+    """A file name for a thread's export: readable, and never shared by two threads ('a.b' and 'a_b')."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in thread_id)[:60] or "playlist"
+    tag = hashlib.blake2b(thread_id.encode(), digest_size=4).hexdigest()
+    return f"playgenie-{safe}-{tag}.{fmt}"
+
+
 class ChatService:
     """Conversations with memory over one pipeline; safe to share between threads and async tasks."""
 
@@ -53,22 +88,30 @@ class ChatService:
         """``progress`` shows what a fresh home builds (download, embeddings, index) instead of a silent wait."""
         self.settings = settings
         self._closers: list[Any] = []
-        if pipeline is None:
-            from tools.pipeline import Pipeline
+        lock_file = None
+        try:
+            if checkpointer is None:
+                from memory.checkpoint import open_checkpointer
 
-            pipeline = Pipeline.load(settings, progress=progress)
-        if checkpointer is None:
-            from memory.checkpoint import open_checkpointer
+                policy = ThreadPolicy.from_settings(settings, on_expire=self._drop_exports)
+                checkpointer, res = open_checkpointer(settings.home, settings.postgres_url, policy)
+                self._closers.append(res)
+            if store is None:
+                from memory.store import open_store
 
-            checkpointer, res = open_checkpointer(settings.home, settings.postgres_url)
-            self._closers.append(res)
-        if store is None:
-            from memory.store import open_store
+                store, res = open_store(settings.home, settings.postgres_url)
+                self._closers.append(res)
+                lock_file = None if settings.postgres_url else Path(settings.home) / ".memory.lock"
+            if pipeline is None:
+                from tools.pipeline import Pipeline
 
-            store, res = open_store(settings.home, settings.postgres_url)
-            self._closers.append(res)
+                pipeline = Pipeline.load(settings, progress=progress)
+        except BaseException:
+            self.close()
+            raise
         self.pipeline = pipeline
-        self.memory = UserMemoryStore(store)
+        self.checkpointer = checkpointer
+        self.memory = UserMemoryStore(store, lock_file=lock_file)
         continuer = _load_continuer(settings, pipeline)
         self.deps = Deps(pipeline=pipeline, catalog=pipeline.catalog, memory=self.memory,
                          continuer=continuer, llm=_load_llm(settings))  # fmt: skip
@@ -76,66 +119,148 @@ class ChatService:
         self.context = Context.from_settings(settings, deps=self.deps)
         self.graph = builder.compile(checkpointer=checkpointer, store=store)
         self._locks = KeyedLocks()
+        self._ready_at = 0.0
+        self._ready_lock = threading.Lock()
+        self._owners: dict[str, str] = {}
 
     # --- conversation -------------------------------------------------------------------------
     @staticmethod
     def _config(thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}}
 
-    def turn(self, thread_id: str, user_id: str, text: str) -> TurnResult:
-        """Run one turn of a conversation and return the reply and the playlist after it."""
+    def turn(self, thread_id: str, user_id: str, text: str, *, owner_only: bool = False) -> TurnResult:
+        """Run one turn of a conversation and return the reply and the playlist after it.
+
+        The first user to write a thread owns it; with ``owner_only`` another user's turn raises NotOwner
+        (the HTTP API with user tokens). Bots leave it off: a group chat is one thread of many members,
+        each turn recorded under the member who spoke."""
         if not thread_id or not user_id:
             raise ValueError("thread_id and user_id must be non-empty")
-        text = text if isinstance(text, str) else str(text or "")
+        text = clean_text(text if isinstance(text, str) else str(text or ""))
+        owner = self.claim(thread_id, user_id)
+        if owner_only and owner not in (None, user_id):
+            raise NotOwner(f"thread {thread_id!r} belongs to another user")
+        if len(text) > MAX_MESSAGE:  # refused before anything is stored
+            return self._answer(thread_id, f"That message is {len(text):,} characters long; I read requests of up to "
+                                           f"{MAX_MESSAGE:,}. Say it in fewer words. Nothing changed.")  # fmt: skip
+        message = HumanMessage(content=text, additional_kwargs={"user_id": user_id})
         with self._locks.hold(thread_id):
-            state = self.graph.invoke(
-                {"messages": [HumanMessage(content=text)], "user_id": user_id},
-                self._config(thread_id),
-                context=self.context,
-                durability="exit",  # one checkpoint write per turn: the turn is the unit of undo and recovery
-            )
+            for attempt in range(TURN_ATTEMPTS):
+                try:
+                    state = self.graph.invoke(
+                        {"messages": [message], "user_id": user_id},
+                        self._config(thread_id),
+                        context=self.context,
+                        durability="exit",  # one checkpoint write per turn: the turn is the unit of undo and recovery
+                    )
+                    break
+                except StaleThread:
+                    log.info(
+                        "thread %s changed elsewhere during a turn (attempt %d); running it again",
+                        thread_id,
+                        attempt + 1,
+                    )
+                except ThreadTooLarge as exc:
+                    log.warning("thread %s: %s; turn refused", thread_id, exc)
+                    return self._answer(thread_id, "That would make this conversation too large to keep. Nothing "
+                                                   "changed; try a shorter playlist, or start over.")  # fmt: skip
+                except Exception:  # any failure of any action: logged, answered, and the thread left as it was
+                    log.exception("turn failed on thread %s", thread_id)
+                    return self._answer(thread_id, SORRY)
+            else:
+                raise ThreadBusy(f"thread {thread_id!r} kept changing elsewhere; nothing of this turn was saved")
             result = self._result(thread_id, state)
             if state.get("export"):
-                name, data = self.export(thread_id, state["export"])
-                path = Path(self.settings.home) / "exports" / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                result.reply = result.reply.replace(
-                    f"Export ready as {state['export'].upper()}", f"Saved as {state['export'].upper()} to {path}"
-                )
+                fmt = state["export"]
+                try:
+                    name, data = self.export(thread_id, fmt)
+                    path = Path(self.settings.home) / "exports" / name
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(data)
+                    # The file's name only: a reply never shows where the server keeps its files.
+                    result.reply = result.reply.replace(
+                        f"Export ready as {fmt.upper()}", f"Saved as {fmt.upper()}: {name}"
+                    )
+                except (OSError, LookupError):
+                    log.exception("could not write the export of thread %s", thread_id)
         return result
 
-    async def aturn(self, thread_id: str, user_id: str, text: str) -> TurnResult:
+    async def aturn(self, thread_id: str, user_id: str, text: str, *, owner_only: bool = False) -> TurnResult:
         """``turn`` for async front ends; runs in a worker thread so the event loop never blocks."""
-        return await asyncio.to_thread(self.turn, thread_id, user_id, text)
+        return await asyncio.to_thread(self.turn, thread_id, user_id, text, owner_only=owner_only)
+
+    def _answer(self, thread_id: str, message: str) -> TurnResult:
+        """A turn that changed nothing: ``message`` and the thread's playlist as it is."""
+        cur = self.current(thread_id)
+        items = cur.playlist if cur else []
+        reply = prompts.reply("", [p.model_dump() for p in items], question=message)
+        return TurnResult(
+            reply=_cap(reply), playlist=items, query=cur.query if cur else {}, changed="", thread_id=thread_id
+        )
 
     def _result(self, thread_id: str, state: dict[str, Any]) -> TurnResult:
         msgs = state.get("messages") or []
-        reply = msgs[-1].content if msgs and msgs[-1].type == "ai" else ""
+        reply = msgs[-1].content if msgs and getattr(msgs[-1], "type", None) == "ai" else ""
         return TurnResult(
-            reply=str(reply),
+            reply=_cap(clean_text(str(reply))),
             playlist=[PlaylistItem.model_validate(p) for p in state.get("playlist") or []],
             query=state.get("query") or {},
-            changed=state.get("changed") or "",
+            changed=clean_text(state.get("changed") or ""),
             thread_id=thread_id,
             brain=state.get("brain") or "",
         )
 
     def current(self, thread_id: str) -> TurnResult | None:
-        """The thread's latest reply and playlist, or None for a thread never seen."""
-        snap = self.graph.get_state(self._config(thread_id))
-        if not snap.values or not snap.values.get("messages"):
+        """The thread's latest reply and playlist, or None for a thread never seen (or whose state cannot be read)."""
+        try:
+            snap = self.graph.get_state(self._config(thread_id))
+            if not snap.values or not snap.values.get("messages"):
+                return None
+            return self._result(thread_id, snap.values)
+        except Exception:  # a damaged or foreign checkpoint: the thread reads as empty, the cause is logged
+            log.exception("the saved state of thread %s cannot be read", thread_id)
             return None
-        return self._result(thread_id, snap.values)
 
     def reset(self, thread_id: str, user_id: str) -> None:
         """Start the thread over: no playlist, no query, no undo history (long-term memory stays)."""
         with self._locks.hold(thread_id):
-            self.graph.update_state(
-                self._config(thread_id),
-                {"playlist": [], "query": {}, "history": [], "focus": None, "user_id": user_id, "changed": "started over"},
-                as_node="respond",
-            )
+            try:
+                self.graph.update_state(
+                    self._config(thread_id),
+                    {"playlist": [], "query": {}, "history": [], "focus": None, "user_id": user_id,
+                     "changed": "started over"},
+                    as_node="respond",
+                )  # fmt: skip
+            except Exception:  # a saved state that cannot be read (or merged): the thread is emptied instead
+                log.exception("thread %s could not be reset in place; emptying it", thread_id)
+                clear = getattr(self.checkpointer, "clear", None)
+                if clear is None:
+                    raise
+                clear(thread_id)
+
+    # --- ownership --------------------------------------------------------------------------------
+    def claim(self, thread_id: str, user_id: str) -> str | None:
+        """The thread's owner, recorded as ``user_id`` if it has none (None where the checkpointer keeps no owners)."""
+        known = self._owners.get(thread_id)
+        if known is not None:  # an owner never changes: no database write per turn
+            return known
+        claim = getattr(self.checkpointer, "claim", None)
+        return self._remember(thread_id, claim(thread_id, user_id) if claim is not None else None)
+
+    def owner(self, thread_id: str) -> str | None:
+        """Who created the thread (None: nobody recorded, or the checkpointer keeps no owners)."""
+        known = self._owners.get(thread_id)
+        if known is not None:
+            return known
+        owner = getattr(self.checkpointer, "owner", None)
+        return self._remember(thread_id, owner(thread_id) if owner is not None else None)
+
+    def _remember(self, thread_id: str, owner: str | None) -> str | None:
+        if owner is not None:
+            if len(self._owners) >= OWNERS_CACHED:
+                self._owners.clear()
+            self._owners[thread_id] = owner
+        return owner
 
     # --- long-term memory ------------------------------------------------------------------------
     def feedback(self, user_id: str, thread_id: str, track_id: str | None, liked: bool) -> str:
@@ -156,9 +281,9 @@ class ChatService:
             return "I don't know that track."
         if liked:
             self.memory.update(user_id, liked=[track_id])
-            return f"Noted: you love \"{track.title}\" by {track.artist}."
+            return f'Noted: you love "{track.title}" by {track.artist}.'
         self.memory.update(user_id, skipped=[track_id])
-        return f"Noted: I won't play \"{track.title}\" by {track.artist} for you again."
+        return f'Noted: I won\'t play "{track.title}" by {track.artist} for you again.'
 
     def forget(self, user_id: str) -> None:
         """Erase everything remembered about a user (blocklist, likes, skips, kept playlists)."""
@@ -174,11 +299,38 @@ class ChatService:
         cur = self.current(thread_id)
         if cur is None or not cur.playlist:
             raise LookupError("There is no playlist in this conversation yet.")
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in thread_id)[:60] or "playlist"
         title = PlaylistQuery.model_validate(cur.query or {}).describe()
         catalog = self.deps.catalog
-        return render(fmt, cur.playlist, title=title, stem=f"playgenie-{safe}", query=cur.query,
-                      album=lambda tid: getattr(catalog.get(tid), "album", ""))  # fmt: skip
+        items = [p.model_copy(update={k: clean_text(getattr(p, k), newlines=False) for k in ("title", "artist", "reason")})
+                 for p in cur.playlist]  # fmt: skip
+        stem = export_name(thread_id, fmt).rsplit(".", 1)[0]
+        return render(fmt, items, title=clean_text(title, newlines=False), stem=stem, query=cur.query,
+                      album=lambda tid: clean_text(getattr(catalog.get(tid), "album", ""), newlines=False))  # fmt: skip
+
+    def _drop_exports(self, thread_ids: list[str]) -> None:
+        """Expired threads take their export files (and their remembered owners) with them."""
+        folder = Path(self.settings.home) / "exports"
+        for tid in thread_ids:
+            getattr(self, "_owners", {}).pop(tid, None)
+            for fmt in FORMATS:
+                (folder / export_name(tid, fmt)).unlink(missing_ok=True)
+
+    # --- operations --------------------------------------------------------------------------------
+    def ready_check(self) -> str | None:
+        """None when a real search answers (checked at most every few seconds); else why not, in words
+        safe to show a client (the cause goes to the log)."""
+        with self._ready_lock:
+            if time.monotonic() - self._ready_at < READY_CHECK_S:
+                return None
+            try:
+                found = self.pipeline.run("music", n=3).playlist
+            except Exception:
+                log.exception("the readiness search failed")
+                return "a search failed; see the server log"
+            if not found:
+                return "a search found nothing"
+            self._ready_at = time.monotonic()
+            return None
 
     def close(self) -> None:
         for res in self._closers:
@@ -189,6 +341,10 @@ class ChatService:
         self._closers.clear()
 
 
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_REPLY else text[: MAX_REPLY - 1] + "…"
+
+
 def _load_continuer(settings: Any, pipeline: Any) -> Any:
     """The VAE continuation model when it is built; None means "add more" uses search."""
     try:
@@ -197,7 +353,7 @@ def _load_continuer(settings: Any, pipeline: Any) -> Any:
         return None
     try:
         continuer = Continuer.load(settings, pipeline.catalog)
-    except Exception as exc:  # not built yet, or built for another catalog
+    except Exception as exc:  # not built yet, built for another catalog, or damaged
         log.info("continuation model unavailable (%s); 'add more' uses search", exc)
         return None
     from tools.pipeline import SERVING_TORCH_THREADS, limit_torch_threads

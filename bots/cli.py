@@ -5,10 +5,11 @@ Usage:
     playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json] [--chart arc.png]
     playgenie chat [--thread ID --user ID --json "message"]
     playgenie export --thread ID --format m3u|xspf|jspf|csv|json [-o FILE]
-    playgenie eval text2playlist|continuation|dialogue|tags [--json]
+    playgenie eval text2playlist|continuation|dialogue|tags|faults [--json]
     playgenie train vae|cf|ranker
     playgenie bench [--json]
     playgenie serve | telegram | slack
+    playgenie token USER [--days 90]                 # a user token for the HTTP API
 
 Each command's module defines ``add_arguments(parser)`` and ``run(args, settings) -> int``.
 Settings are read here, once, and passed in.
@@ -31,12 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bots.http_api", "Run the HTTP API: the web page, /v1/chat, OpenAI-compatible /v1/chat/completions."),
     "telegram": ("bots.telegram_bot", "Run the Telegram bot."),
     "slack": ("bots.slack_bot", "Run the Slack bot."),
+    "token": ("bots.auth", "Mint a user token for the HTTP API (needs PLAYGENIE_AUTH_SECRET)."),
 }
 EVALS: dict[str, tuple[str, str]] = {
     "text2playlist": ("evals.text2playlist", "Text-to-playlist on held-out playlists, against baselines."),
     "continuation": ("evals.continuation", "Playlist continuation: PlayGenie VAE against baselines."),
     "dialogue": ("evals.dialogue", "Scripted multi-turn dialogues with checks on every turn."),
     "tags": ("evals.tags", "Tag extraction against labeled requests: explicit and implicit, per family."),
+    "faults": ("evals.faults", "Hostile inputs and injected faults against a real server on loopback."),
 }
 TRAINERS: dict[str, tuple[str, str]] = {
     "vae": ("tools.continuation.train", "Train the PlayGenie continuation VAE."),
@@ -90,12 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from pydantic import ValidationError
 
+    from tools.artifacts import ArtifactError
     from tools.catalog import CatalogUnavailable
 
     try:
         settings = settings_from(args)
         return int(importlib.import_module(args._module).run(args, settings) or 0)
-    except CatalogUnavailable as exc:
+    except (CatalogUnavailable, ArtifactError) as exc:
         print(f"playgenie: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

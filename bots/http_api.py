@@ -10,14 +10,18 @@ Endpoints: the web page at ``/`` (``bots/web``), ``POST /v1/chat/completions`` a
 ``POST /v1/chat`` (one turn; same JSON as ``playgenie chat --json``),
 ``GET /v1/threads/{id}`` (the current playlist), ``GET /v1/threads/{id}/export``,
 ``POST /v1/feedback``, ``DELETE /v1/users/{id}`` (forget), ``GET /healthz`` (alive),
-``GET /readyz`` (catalog and index loaded). ``X-API-Key`` is required when
-``PLAYGENIE_API_KEY`` is set. Bodies over 64 KB are refused with 413.
+``GET /readyz`` (ready once a real search has answered). Bodies over 64 KB are refused with 413.
+
+Who may do what (:mod:`bots.auth`): with ``PLAYGENIE_AUTH_SECRET`` every request carries a user
+token and acts as that user only (a thread belongs to its creator; ``user_id`` in a body may be left
+out); ``PLAYGENIE_API_KEY`` is the admin key (acts for the ``user_id`` a request names); with
+neither, the API trusts the ``user_id`` it is sent (development on loopback). A route added in
+another module gets the caller with ``Depends(app.state.authenticate)``.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import argparse
 import logging
-import secrets
 import socket
 import threading
 import time
@@ -46,7 +50,10 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    user_id: str = Field(min_length=1, max_length=200, pattern=USER_PATTERN)
+    user_id: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=USER_PATTERN,
+        description="Who speaks; with a user token, the token's user (may be left out).",
+    )  # fmt: skip
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the user said.")
 
 
@@ -89,7 +96,10 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    user_id: str = Field(min_length=1, max_length=200, pattern=USER_PATTERN)
+    user_id: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=USER_PATTERN,
+        description="Who rates; with a user token, the token's user (may be left out).",
+    )  # fmt: skip
     track_id: str | None = Field(default=None, min_length=1, max_length=64, description="None: the whole playlist.")
     liked: bool
 
@@ -110,6 +120,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     import uvicorn
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not (settings.api_key or settings.auth_secret):
+        log.warning("serving on %s with no credentials: anyone who reaches it can act as any user. Set "
+                    "PLAYGENIE_AUTH_SECRET (user tokens) or PLAYGENIE_API_KEY (an admin key).", args.host)  # fmt: skip
     level = "info" if args.verbose else "warning"
     uvicorn.run(
         create_app(settings, workers=args.workers),
@@ -175,16 +188,20 @@ async def _plain(send: Any, status: int, detail: str) -> None:
 
 def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -> "FastAPI":
     """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
-    so ``/healthz`` answers at once and ``/readyz`` says when the catalog and index are loaded."""
+    so ``/healthz`` answers at once and ``/readyz`` says when a real search works."""
     from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from fastapi.security import APIKeyHeader
 
+    from agent.service import NotOwner, ThreadBusy
+    from bots.auth import Forbidden, Principal, authenticator
     from bots.terminal_chat import as_json  # one JSON shape for the CLI's one-turn mode and the API
 
     state: dict[str, Any] = {"service": service, "error": None, "owned": service is None}
 
     def _load() -> None:
+        from tools.artifacts import ArtifactError
+
         try:
             from agent.service import ChatService
 
@@ -195,7 +212,8 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
                 log.warning(notice)
         except Exception as exc:  # reported by /readyz; the process stays up for the operator to see why
             log.error("could not load the conversation service", exc_info=exc)
-            state["error"] = f"{type(exc).__name__}: {exc}"
+            # A client sees a line of ours, never the exception's text (paths, hosts, internals).
+            state["error"] = exc.public if isinstance(exc, ArtifactError) else "loading failed; see the server log"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -220,12 +238,8 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, limit=MAX_BODY)
-
-    key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Required when PLAYGENIE_API_KEY is set.")
-
-    def require_key(key: str | None = Depends(key_header)) -> None:
-        if settings.api_key and not (key and secrets.compare_digest(key.encode(), settings.api_key.encode())):
-            raise HTTPException(status_code=401, detail="missing or wrong X-API-Key")
+    authenticate = authenticator(settings)
+    app.state.authenticate = authenticate  # for routes other modules add: Depends(app.state.authenticate)
 
     from bots.metrics import Metered, Metrics
 
@@ -236,46 +250,77 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
             raise HTTPException(status_code=503, detail=state["error"] or "still loading the catalog and index")
         return Metered(state["service"], metrics)  # turns counted for /metrics
 
-    guarded = [Depends(require_key)]
+    def acting_as(who: Principal, requested: str | None) -> str:
+        """The user a request acts for: the token's, or the one it names (admin key, open mode)."""
+        try:
+            user = who.acting_as(requested)
+        except Forbidden as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from None
+        if user is None:
+            raise RequestValidationError([{"type": "missing", "loc": ("body", "user_id"), "input": None,
+                                           "msg": "Field required (or send a user token)"}])  # fmt: skip
+        return user
+
+    def own(who: Principal, thread_id: str) -> Any:
+        """The service, once the caller may use this thread (403 when it is another user's)."""
+        service = svc()
+        if not who.trusted and not who.may_use(service.owner(thread_id)):
+            raise HTTPException(status_code=403, detail=f"thread {thread_id!r} belongs to another user")
+        return service
+
+    denied = {401: {}, 403: {}}
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], responses={503: {"description": "Still loading, or loading failed."}})
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "Still loading, or a search does not work."}})
     async def readyz(response: Response) -> dict[str, str]:
-        """Readiness: the catalog and index are loaded and turns can be served."""
-        if state["service"] is None:
+        """Readiness: the service is loaded and a real search answers (re-checked every few seconds)."""
+        import anyio.to_thread
+
+        service = state["service"]
+        if service is None:
             response.status_code = 503
             return {"status": "error" if state["error"] else "loading", "detail": state["error"] or ""}
+        problem = await anyio.to_thread.run_sync(service.ready_check)
+        if problem:
+            response.status_code = 503
+            return {"status": "error", "detail": problem}
         return {"status": "ready", "detail": ""}
 
-    @app.post("/v1/chat", response_model=ChatResponse, dependencies=guarded, responses={401: {}, 413: {}, 503: {}})
-    def chat(req: ChatRequest) -> dict[str, Any]:
+    @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
+    def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
-        return as_json(svc().turn(req.thread_id, req.user_id, req.text))
+        user = acting_as(who, req.user_id)
+        try:
+            return as_json(svc().turn(req.thread_id, user, req.text, owner_only=not who.trusted))
+        except NotOwner as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from None
+        except ThreadBusy as exc:
+            raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
 
-    @app.get(
-        "/v1/threads/{thread_id}", response_model=ThreadResponse, dependencies=guarded, responses={404: {}, 401: {}}
-    )
-    def thread(thread_id: str = Path(max_length=200, pattern=ID_PATTERN)) -> dict[str, Any]:
+    @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, responses={**denied, 404: {}})
+    def thread(thread_id: str = Path(max_length=200, pattern=ID_PATTERN), who: Principal = Depends(authenticate)
+               ) -> dict[str, Any]:  # fmt: skip
         """The thread's current playlist; 404 when the thread has none."""
-        result = svc().current(thread_id)
+        result = own(who, thread_id).current(thread_id)
         if result is None:
             raise HTTPException(status_code=404, detail=f"no thread {thread_id!r}")
         out = as_json(result)
         out.pop("changed")
         return out
 
-    @app.get("/v1/threads/{thread_id}/export", dependencies=guarded, responses={404: {}, 401: {}})
+    @app.get("/v1/threads/{thread_id}/export", responses={**denied, 404: {}})
     def export(
         thread_id: str = Path(max_length=200, pattern=ID_PATTERN),
         fmt: Literal["m3u", "xspf", "jspf", "csv", "json"] = Query(default="m3u"),
+        who: Principal = Depends(authenticate),
     ) -> Response:
         """The current playlist as a file (M3U, XSPF, JSPF, CSV or JSON, with Spotify links and track ids)."""
         try:
-            filename, data = svc().export(thread_id, fmt)
+            filename, data = own(who, thread_id).export(thread_id, fmt)
         except LookupError as exc:  # no thread, or no playlist in it yet
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         from agent.exports import MEDIA_TYPES
@@ -283,28 +328,42 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         media = MEDIA_TYPES[fmt]
         return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
-    @app.post("/v1/feedback", response_model=Message, dependencies=guarded, responses={404: {}, 401: {}})
-    def feedback(req: FeedbackRequest) -> dict[str, str]:
+    @app.post("/v1/feedback", response_model=Message, responses={**denied, 404: {}})
+    def feedback(req: FeedbackRequest, who: Principal = Depends(authenticate)) -> dict[str, str]:
         """Thumbs up/down on the playlist (no track_id) or on one of its tracks; feeds long-term memory."""
-        service = svc()
+        user = acting_as(who, req.user_id)
+        service = own(who, req.thread_id)
         current = service.current(req.thread_id)
         if current is None:
             raise HTTPException(status_code=404, detail=f"no thread {req.thread_id!r}")
         if req.track_id is not None and req.track_id not in {t.track_id for t in current.playlist}:
             raise HTTPException(status_code=404, detail=f"track {req.track_id!r} is not in this thread's playlist")
-        return {"message": service.feedback(req.user_id, req.thread_id, req.track_id, req.liked)}
+        return {"message": service.feedback(user, req.thread_id, req.track_id, req.liked)}
 
-    @app.delete("/v1/users/{user_id}", response_model=Message, dependencies=guarded, responses={401: {}})
-    def forget(user_id: str = Path(max_length=200, pattern=USER_PATTERN)) -> dict[str, str]:
-        """Erase everything remembered about this user."""
+    @app.delete("/v1/users/{user_id}", response_model=Message, responses=denied)
+    def forget(user_id: str = Path(max_length=200, pattern=USER_PATTERN), who: Principal = Depends(authenticate)
+               ) -> dict[str, str]:  # fmt: skip
+        """Erase everything remembered about this user: yourself with a user token, anyone with the admin key."""
+        if not who.trusted and who.user_id != user_id:
+            raise HTTPException(status_code=403, detail="a user token can only forget its own user")
         svc().forget(user_id)
         return {"message": f"forgot everything about {user_id}"}
 
-    # The web page at /, the OpenAI-compatible routes and /metrics (bots/web, bots/openai_api, bots/metrics).
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own answer echoes the input, which may not even encode (a lone surrogate): ours never does.
+        from tools.clean import clean_text
+
+        detail = [{"type": str(e.get("type", "")), "loc": [x if isinstance(x, int) else clean_text(str(x)) for x in
+                   e.get("loc", ())], "msg": clean_text(str(e.get("msg", "")))} for e in exc.errors()]  # fmt: skip
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    # The web page at /, the OpenAI-compatible routes and /metrics (bots/web, bots/openai_api, bots/metrics),
+    # each route with the same caller check as the API's own.
     from bots import openai_api, web
 
-    web.mount(app, svc, guarded, ID_PATTERN)
-    openai_api.mount(app, svc, guarded)
+    web.mount(app, own, authenticate, ID_PATTERN)
+    openai_api.mount(app, svc, authenticate, acting_as)
     metrics.mount(app)
 
     @app.exception_handler(Exception)

@@ -92,12 +92,12 @@ class Metered:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._service, name)
 
-    def turn(self, thread_id: str, user_id: str, text: str) -> Any:
+    def turn(self, thread_id: str, user_id: str, text: str, **kwargs: Any) -> Any:
         m = self._metrics
         m.in_flight.inc()
         started = time.perf_counter()
         try:
-            result = self._service.turn(thread_id, user_id, text)
+            result = self._service.turn(thread_id, user_id, text, **kwargs)
         except Exception:
             m.errors.inc()
             raise
@@ -108,5 +108,5 @@ class Metered:
         m.seen(thread_id)
         return result
 
-    async def aturn(self, thread_id: str, user_id: str, text: str) -> Any:
-        return await asyncio.to_thread(self.turn, thread_id, user_id, text)
+    async def aturn(self, thread_id: str, user_id: str, text: str, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(self.turn, thread_id, user_id, text, **kwargs)

@@ -213,29 +213,41 @@ async def _refuse(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def mount(app: Any, svc: Callable[[], Any], dependencies: list[Any]) -> None:
-    """Add the OpenAI-compatible routes to the app; ``svc`` returns the conversation service (or raises 503)."""
-    from fastapi import APIRouter, HTTPException, Request
+def mount(app: Any, svc: Callable[[], Any], authenticate: Callable[..., Any],
+          acting_as: Callable[[Any, str | None], str]) -> None:  # fmt: skip
+    """Add the OpenAI-compatible routes to the app; ``svc`` returns the conversation service (or raises 503),
+    ``authenticate`` the caller and ``acting_as(caller, user)`` the user it acts for (403 for another's)."""
+    from fastapi import APIRouter, Depends, HTTPException, Request
+
+    from agent.service import ThreadBusy
     from fastapi.responses import StreamingResponse
     from starlette.concurrency import run_in_threadpool
 
-    router = APIRouter(tags=["openai"], dependencies=dependencies)
+    router = APIRouter(tags=["openai"])
 
     @router.get("/v1/models", responses={401: {}})
-    def models() -> dict[str, Any]:
+    def models(who: Any = Depends(authenticate)) -> dict[str, Any]:
         """The one model PlayGenie serves, in OpenAI's list format."""
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "playgenie"}]}
 
     @router.post("/v1/chat/completions", responses={400: {}, 401: {}, 413: {}, 503: {}})
-    async def completions(req: CompletionRequest, request: Request) -> Any:
+    async def completions(req: CompletionRequest, request: Request, who: Any = Depends(authenticate)) -> Any:
         """One turn of a PlayGenie conversation in OpenAI's Chat Completions format (``stream`` supported)."""
+        if req.user is None and not who.trusted:  # a user token names the user
+            req = req.model_copy(update={"user": who.user_id})
         thread_id, user_id, text = conversation_of(req, {k.lower(): v for k, v in request.headers.items()})
+        user_id = acting_as(who, user_id)
         if not text.strip():
             raise HTTPException(status_code=400, detail="the request has no user message with text")
         if len(text) > MAX_CONTENT:
             raise HTTPException(status_code=400, detail=f"the last user message is over {MAX_CONTENT} characters")
         service = svc()
-        result = await run_in_threadpool(service.turn, thread_id, user_id, text)
+        try:
+            result = await run_in_threadpool(service.turn, thread_id, user_id, text, owner_only=not who.trusted)
+        except PermissionError as exc:  # the conversation id names another user's thread
+            raise HTTPException(status_code=403, detail=str(exc)) from None
+        except ThreadBusy as exc:
+            raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
         content = answer_text(result.reply, result.playlist)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         headers = {"X-PlayGenie-Thread-Id": thread_id}  # for /v1/threads/{id} and its export

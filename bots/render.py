@@ -1,6 +1,8 @@
 """Rendering shared by the front ends: playlist text, Telegram-sized chunks, Slack Block Kit.
 
 Only presentation lives here; what the playlist holds comes from the conversation service.
+Every text shown (reply, titles, artists) passes :func:`tools.clean.clean_text` first: catalog
+and user text may carry control characters or terminal escapes, and they are never rendered.
 Telegram counts a message's length in UTF-16 code units of the text after its HTML is parsed,
 so the splitter counts the same way and only cuts between lines (or, for one over-long line,
 between characters of its plain text), never inside a tag, an entity or a surrogate pair.
@@ -12,6 +14,7 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
+from tools.clean import clean_text
 from tools.schema import PlaylistItem
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of a message's parsed text
@@ -48,11 +51,12 @@ def split_reply(reply: str, items: Sequence[PlaylistItem]) -> tuple[str, bool]:
 def telegram_html(reply: str, items: Sequence[PlaylistItem]) -> str:
     """The reply and the playlist as Telegram HTML (titles in bold); every line self-contained, all text escaped."""
     message, cut = split_reply(reply, items)
-    lines = [html.escape(line) for line in message.splitlines()]
+    lines = [html.escape(line) for line in clean_text(message).splitlines()]
     if cut:
         for i, t in enumerate(items, 1):
             year = f" ({t.year})" if t.year else ""
-            lines.append(f"{i}. <b>{html.escape(t.title)}</b> — {html.escape(t.artist)}{html.escape(year)}")
+            title, artist = clean_text(t.title, newlines=False), clean_text(t.artist, newlines=False)
+            lines.append(f"{i}. <b>{html.escape(title)}</b> — {html.escape(artist)}{html.escape(year)}")
     return "\n".join(lines)
 
 
@@ -113,8 +117,8 @@ def slack_blocks(
     """The reply and the playlist as Block Kit: sections of numbered tracks, then thumbs and chart buttons
     whose value (``feedback_value``, the conversation id) tells the action handler which thread they act on."""
 
-    def esc(s: str) -> str:  # Slack mrkdwn needs only &, < and > escaped
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    def esc(s: str, newlines: bool = True) -> str:  # Slack mrkdwn needs only &, < and > escaped
+        return clean_text(s, newlines=newlines).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     message, cut = split_reply(reply, items)
     blocks: list[dict[str, Any]] = []
@@ -126,7 +130,7 @@ def slack_blocks(
             lines = []
             for i, t in enumerate(items, 1):
                 year = f" ({t.year})" if t.year else ""
-                lines.append(f"{i}. *{esc(t.title)}* — {esc(t.artist)}{year}")
+                lines.append(f"{i}. *{esc(t.title, False)}* — {esc(t.artist, False)}{year}")
             for group in _group_lines(lines, SLACK_SECTION_LIMIT):
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": group}})
         if feedback_value:

@@ -12,8 +12,10 @@ mention (with the ``message.channels`` event subscribed). Top-level direct messa
 conversation per DM.
 Bolt acknowledges every event at once and runs the turn afterwards in its worker threads, so
 Slack always gets its answer within 3 seconds; an event Slack redelivers (same ``event_id``) is
-handled once; requests with a bad or stale signature are refused with 401. The "📈 Chart" button
-under a playlist posts its energy/valence/BPM arc (tools.chart) into the thread as an image.
+handled once, and so is a button press delivered twice (or double-clicked within seconds);
+requests with a bad or stale signature are refused with 401, those with no signature headers or a
+body over 1 MB before their body is read. The "📈 Chart" button under a playlist posts its
+energy/valence/BPM arc (tools.chart) into the thread as an image.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+MAX_BODY = 1024 * 1024  # Slack's event and interaction payloads are a few KB
+PRESS_WINDOW_S = 10.0  # the same button on the same message by the same person, again within this: one press
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
@@ -73,18 +78,23 @@ def socket_mode_handler(app: "App", app_token: str) -> Any:
 
 
 class SeenEvents:
-    """The last ``size`` event ids, thread-safe: Slack redelivers an event it thinks timed out."""
+    """The last ``size`` keys, thread-safe, each remembered for ``window_s`` (None: until pushed out).
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
+    Slack redelivers an event it thinks timed out; Telegram an update its webhook did not confirm."""
+
+    def __init__(self, size: int = 10_000, window_s: float | None = None) -> None:
+        self._ids: OrderedDict[Any, float] = OrderedDict()
         self._lock = threading.Lock()
-        self.size = size
+        self.size, self.window_s = size, window_s
 
-    def first_time(self, event_id: str) -> bool:
+    def first_time(self, key: Any) -> bool:
+        now = time.monotonic()
         with self._lock:
-            if event_id in self._ids:
+            seen = self._ids.get(key)
+            if seen is not None and (self.window_s is None or now - seen < self.window_s):
                 return False
-            self._ids[event_id] = None
+            self._ids[key] = now
+            self._ids.move_to_end(key)
             if len(self._ids) > self.size:
                 self._ids.popitem(last=False)
             return True
@@ -152,11 +162,18 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
                 return
         answer(event, say)
 
+    presses = SeenEvents(window_s=PRESS_WINDOW_S)
+
     def on_feedback(liked: bool) -> Any:
         def handler(ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
             ack()
             thread_id = action.get("value") or ""
             user_id = f"slack:{body['user']['id']}"
+            message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+            if not presses.first_time((user_id, action.get("action_id"), thread_id, message_ts)):
+                log.info("button %s pressed again by %s within %.0fs; counted once", action.get("action_id"), user_id,
+                         PRESS_WINDOW_S)  # fmt: skip
+                return
             message = service.feedback(user_id, thread_id, None, liked)
             channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
             thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
@@ -208,7 +225,8 @@ def post_chart(client: "WebClient", service: Any, thread_id: str, channel: str, 
 
 
 def asgi_app(app: "App") -> Any:
-    """Starlette app serving Slack's Request URL at ``/slack/events``, plus ``/healthz``."""
+    """Starlette app serving Slack's Request URL at ``/slack/events``, plus ``/healthz``; requests without
+    Slack's signature headers, or with a body over :data:`MAX_BODY`, are refused before the body is read."""
     from slack_bolt.adapter.starlette import SlackRequestHandler
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -223,4 +241,26 @@ def asgi_app(app: "App") -> Any:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
+    from bots.http_api import BodyLimit
+
+    inner = Starlette(
+        routes=[Route(EVENTS_PATH, events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    )
+    return SignedOnly(BodyLimit(inner, limit=MAX_BODY))
+
+
+class SignedOnly:
+    """ASGI middleware: a POST without Slack's signature headers is refused (401) before its body is read."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            headers = dict(scope.get("headers") or [])
+            if not (headers.get(b"x-slack-signature") and headers.get(b"x-slack-request-timestamp")):
+                from bots.http_api import _plain
+
+                await _plain(send, 401, "unsigned request")
+                return
+        await self.app(scope, receive, send)

@@ -8,16 +8,25 @@ Usage:
 One chat is one conversation thread (``tg:<chat id>``); one Telegram user is one user
 (``tg:<user id>``) for long-term memory. Plain text is a turn; /new, /more, /why N, /undo,
 /export, /chart, /forget, /help and /start are commands; inline buttons give thumbs up/down on the
-playlist and on each track, and send the playlist's energy/valence/BPM arc as a picture. Sends are paced (about one message a second per chat) and retried
-on RetryAfter, so no reply is dropped. The token is never logged.
+playlist and on each track, and send the playlist's energy/valence/BPM arc as a picture. Sends are
+paced (about one message a second per chat) and retried on RetryAfter, so no reply is dropped. The
+token is never logged. In a group chat the thread is the chat's and each turn is recorded under the
+member who spoke.
+
+The webhook server is this module's (:func:`run_webhook`): it compares the secret token in constant
+time, refuses bodies over 1 MB before reading them, and an update Telegram delivers twice (same
+``update_id``, in either mode) is handled once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
+import json
 import logging
 import secrets
+import threading
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
@@ -30,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TRACK_BUTTONS = 20  # per-track thumbs for the first 20 tracks: 42 buttons, under Telegram's 100
+MAX_BODY = 1024 * 1024  # one update is a few KB
+ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = [
     ("start", "What I can do, with examples"),
     ("new", "Start a new playlist"),
@@ -77,16 +88,10 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     try:
         app = build_application(settings, service)
         if args.webhook_url:
-            app.run_webhook(
-                listen=args.listen,
-                port=args.port,
-                url_path=args.url_path,
-                webhook_url=args.webhook_url,
-                secret_token=args.secret_token or secrets.token_urlsafe(32),
-                allowed_updates=["message", "callback_query"],
-            )
+            run_webhook(app, listen=args.listen, port=args.port, url_path=args.url_path, webhook_url=args.webhook_url,
+                        secret_token=args.secret_token or secrets.token_urlsafe(32))  # fmt: skip
         else:
-            app.run_polling(allowed_updates=["message", "callback_query"])
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         service.close()
     return 0
@@ -198,16 +203,20 @@ def build_application(
 ) -> "Application":
     """The python-telegram-bot Application with every handler wired to ``service``."""
     from telegram import BotCommand
+    from telegram import Update as TgUpdate
     from telegram.constants import ParseMode
     from telegram.ext import (
         ApplicationBuilder,
+        ApplicationHandlerStop,
         CallbackQueryHandler,
         CommandHandler,
         MessageHandler,
+        TypeHandler,
         filters,
     )
 
     from bots.render import split_html, telegram_html
+    from bots.slack_bot import SeenEvents
 
     token = settings.telegram_token
     if not token:
@@ -355,6 +364,15 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     app = builder.build()
+    seen = SeenEvents()
+
+    async def once(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+        # Group -1 runs first; a redelivered update (a webhook Telegram thinks failed) stops here.
+        if not seen.first_time(update.update_id):
+            log.info("update %s delivered again; already handled", update.update_id)
+            raise ApplicationHandlerStop
+
+    app.add_handler(TypeHandler(TgUpdate, once), group=-1)
     for name, callback in (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
                            ("undo", on_undo), ("export", on_export), ("chart", on_chart), ("forget", on_forget)):  # fmt: skip
         app.add_handler(CommandHandler(name, per_chat(callback), filters=filters.UpdateType.MESSAGE))
@@ -364,3 +382,63 @@ def build_application(
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, per_chat(on_text)))
     app.add_error_handler(on_error)
     return app
+
+
+# ---- the webhook server -------------------------------------------------------------------------
+def webhook_app(application: "Application", url_path: str, secret_token: str) -> Any:
+    """The ASGI app Telegram posts updates to: the secret checked in constant time, bodies over
+    :data:`MAX_BODY` refused before they are read, each update queued for ``application``."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+    from telegram import Update
+
+    from bots.http_api import BodyLimit
+
+    expected = secret_token.encode()
+
+    async def hook(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return JSONResponse({"detail": "wrong or missing secret token"}, status_code=403)
+        try:
+            update = Update.de_json(json.loads(await request.body()), application.bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"detail": "not a Telegram update"}, status_code=400)
+        if update is None:
+            return JSONResponse({"detail": "not a Telegram update"}, status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    path = "/" + url_path.strip("/")
+    return BodyLimit(
+        Starlette(routes=[Route(path, hook, methods=["POST"]), Route("/healthz", healthz)]), limit=MAX_BODY
+    )
+
+
+def run_webhook(application: "Application", *, listen: str, port: int, url_path: str, webhook_url: str,
+                secret_token: str, stop: threading.Event | None = None) -> None:  # fmt: skip
+    """Register the webhook with Telegram and serve it until interrupted (or ``stop`` is set)."""
+    import uvicorn
+
+    async def main() -> None:
+        server = uvicorn.Server(uvicorn.Config(webhook_app(application, url_path, secret_token), host=listen,
+                                               port=port, log_level="warning"))  # fmt: skip
+        async with application:
+            await application.bot.set_webhook(
+                url=webhook_url, secret_token=secret_token, allowed_updates=ALLOWED_UPDATES
+            )
+            await application.start()
+            serving = asyncio.create_task(server.serve())
+            while stop is not None and not stop.is_set() and not serving.done():
+                await asyncio.sleep(0.1)
+            if stop is not None:
+                server.should_exit = True
+            await serving
+            await application.stop()
+
+    asyncio.run(main())

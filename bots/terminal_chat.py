@@ -16,6 +16,7 @@ is set), so consecutive calls with the same --thread continue where the last one
 user's blocklist and likes (<home>/memory.sqlite) apply in all their threads.
 
 Interactive commands: /export [m3u|csv|json], /new (start over), /forget (erase my memory), /quit.
+Everything shown is printed as plain text (no Rich markup, no terminal escapes from titles or replies).
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def as_json(result: Any) -> dict[str, Any]:
     }
 
 
+def _plain(text: Any) -> Any:
+    """A Rich Text of ``text`` with control characters removed: never read as markup or escapes."""
+    from rich.text import Text
+
+    from tools.clean import clean_text
+
+    return Text(clean_text(str(text), newlines=False))
+
+
 def _table(result: Any):
     from rich.table import Table
 
@@ -55,13 +65,16 @@ def _table(result: Any):
                     ("Why", {"overflow": "fold", "max_width": 40})):  # fmt: skip
         table.add_column(col, **kw)
     for i, p in enumerate(result.playlist, 1):
-        table.add_row(str(i), p.title, p.artist, str(p.year or ""), f"{p.energy:.2f}", f"{p.valence:.2f}",
-                      f"{p.tempo:.0f}", p.reason)  # fmt: skip
+        table.add_row(str(i), _plain(p.title), _plain(p.artist), str(p.year or ""), f"{p.energy:.2f}",
+                      f"{p.valence:.2f}", f"{p.tempo:.0f}", _plain(p.reason))  # fmt: skip
     return table
 
 
 def _interactive(service: Any, thread: str, user: str) -> int:
     from rich.console import Console
+    from rich.text import Text
+
+    from tools.clean import clean_text
 
     console = Console()
     console.print("[bold]PlayGenie[/bold]: tell me what you'd like to hear. "
@@ -90,15 +103,15 @@ def _interactive(service: Any, thread: str, user: str) -> int:
             try:
                 name, data = service.export(thread, fmt)
             except LookupError as exc:
-                console.print(str(exc))
+                console.print(Text(str(exc)))
                 continue
             with open(name, "wb") as fh:
                 fh.write(data)
-            console.print(f"Saved {name}")
+            console.print(Text(f"Saved {name}"))
             continue
         result = service.turn(thread, user, text)
         head = result.reply.split("\n\nYour playlist")[0]
-        console.print(f"[bold magenta]playgenie>[/bold magenta] {head}", highlight=False)
+        console.print(Text("playgenie> ", style="bold magenta") + Text(clean_text(head)), highlight=False)
         if result.playlist:
             console.print(_table(result))
 

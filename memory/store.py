@@ -2,18 +2,22 @@
 
 Everything lives under the namespace ``("users", <user id>)`` so nothing of one user reaches
 another. The store is SQLite in the home folder by default (it survives restarts) and Postgres
-when a URL is configured. Writes are read-modify-write of small documents, serialised per user.
+when a URL is configured. Writes are read-modify-write of small documents, serialised per user in a
+process and, with ``lock_file``, across the processes that share the SQLite file.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from langgraph.store.base import BaseStore
 
-from memory.checkpoint import postgres_pool, sqlite_connection
+from memory.checkpoint import damaged, postgres_pool, sqlite_connection
 from memory.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -51,9 +55,22 @@ class UserMemoryStore:
 
     KEY = "memory"
 
-    def __init__(self, store: BaseStore):
+    def __init__(self, store: BaseStore, lock_file: Path | None = None):
         self.store = store
         self._locks = KeyedLocks()
+        self._lock_file = lock_file
+
+    @contextmanager
+    def _hold(self, user_id: str) -> Iterator[None]:
+        """One writer of a user's document: per user in this process, and across processes by a lock file."""
+        with self._locks.hold(user_id):
+            if self._lock_file is None:
+                yield
+                return
+            from tools.artifacts import build_lock
+
+            with build_lock(self._lock_file):
+                yield
 
     def get(self, user_id: str) -> UserMemory:
         item = self.store.get(_ns(user_id), self.KEY)
@@ -64,7 +81,7 @@ class UserMemoryStore:
 
     def update(self, user_id: str, **add: list[str]) -> UserMemory:
         """Append values to lists (deduplicated, newest last); ``liked`` and ``skipped`` exclude each other."""
-        with self._locks.hold(user_id):
+        with self._hold(user_id):
             mem = self.get(user_id)
             for name, values in add.items():
                 cur = getattr(mem, name)
@@ -82,7 +99,7 @@ class UserMemoryStore:
 
     def remove(self, user_id: str, **drop: list[str]) -> UserMemory:
         """Take values out of lists (a thumbs-down on a playlist un-keeps its tracks)."""
-        with self._locks.hold(user_id):
+        with self._hold(user_id):
             mem = self.get(user_id)
             for name, values in drop.items():
                 gone = set(values)
@@ -91,7 +108,7 @@ class UserMemoryStore:
             return mem
 
     def forget(self, user_id: str) -> None:
-        with self._locks.hold(user_id):
+        with self._hold(user_id):
             self.store.delete(_ns(user_id), self.KEY)
 
 
@@ -106,7 +123,14 @@ def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, 
         return store, pool
     from langgraph.store.sqlite import SqliteStore
 
-    conn = sqlite_connection(Path(home) / "memory.sqlite")
-    store = SqliteStore(conn)
-    store.setup()
+    path = Path(home) / "memory.sqlite"
+    conn = None
+    try:
+        conn = sqlite_connection(path)
+        store = SqliteStore(conn)
+        store.setup()
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        raise damaged(path, exc, "long-term memory") from None
     return store, conn

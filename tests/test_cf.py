@@ -96,11 +96,12 @@ def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
     other = Catalog(cat.tracks, dict(list(cat.playlists.items())[1:]), cat.thresholds)
     with pytest.raises(ModelMismatch, match="another catalog"):
         CFModel.load(tmp_path / "cf", other)
-    # A pickle changed after it was written: refused before unpickling.
-    pkl = tmp_path / "cf" / "cf.pkl"
-    data = bytearray(pkl.read_bytes())
+    # The arrays changed after they were written: refused (and never a pickle to begin with).
+    assert not list((tmp_path / "cf").glob("*.pkl"))
+    arrays = tmp_path / "cf" / "cf.npz"
+    data = bytearray(arrays.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    pkl.write_bytes(bytes(data))
+    arrays.write_bytes(bytes(data))
     with pytest.raises(ModelMismatch, match="SHA-256"):
         CFModel.load(tmp_path / "cf", cat)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -36,7 +37,7 @@ def playlist(chat):
 def test_m3u_has_extinf_and_spotify_links(chat, playlist):
     name, data = chat.export("ex", "m3u")
     lines = data.decode().splitlines()
-    assert name == "playgenie-ex.m3u" and lines[0] == "#EXTM3U" and lines[1].startswith("#PLAYLIST:")
+    assert re.fullmatch(r"playgenie-ex-[0-9a-f]{8}\.m3u", name) and lines[0] == "#EXTM3U" and lines[1].startswith("#PLAYLIST:")
     entries = lines[2:]
     assert len(entries) == 2 * len(playlist)
     for p, (info, url) in zip(playlist, zip(entries[::2], entries[1::2])):
@@ -90,8 +91,8 @@ def test_csv_and_json(chat, playlist):
 
 def test_asking_in_the_chat_exports_xspf(chat, tmp_path):
     r = chat.turn("ex", "ana", "export it as xspf")
-    assert "Saved as XSPF" in r.reply
-    path = r.reply.split("Saved as XSPF to ")[1].split()[0]
+    assert "Saved as XSPF: " in r.reply and "/" not in r.reply.split("Saved as XSPF: ")[1].split()[0]
+    path = chat.settings.home / "exports" / r.reply.split("Saved as XSPF: ")[1].split()[0]
     assert len(ET.parse(path).getroot().findall("x:trackList/x:track", NS)) == 8
 
 

@@ -119,3 +119,31 @@ def test_wrong_key_and_no_user_message(server, client):
         bad.models.list()
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="playgenie", messages=[{"role": "system", "content": "hi"}])
+
+
+def test_user_tokens_act_as_their_user_only(tiny_csv, tiny_pipeline, tmp_path):
+    from agent.service import ChatService
+    from bots.auth import mint_token
+
+    secret = "x" * 40
+    settings = Settings(data=tiny_csv, home=tmp_path / "home", auth_secret=secret)
+    service = ChatService(settings, pipeline=tiny_pipeline)
+    alice, bob = mint_token(secret, "alice"), mint_token(secret, "bob")
+    hello = [{"role": "user", "content": "chill jazz"}]
+    try:
+        with BackgroundServer(create_app(settings, service)) as srv:
+            with openai.OpenAI(base_url=f"{srv.url}/v1", api_key=alice, timeout=60, max_retries=0) as c:
+                raw = c.chat.completions.with_raw_response.create(model="playgenie", messages=hello)
+                tid = raw.headers["x-playgenie-thread-id"]
+                assert table_rows(raw.parse().choices[0].message.content)
+                with pytest.raises(openai.PermissionDeniedError):  # alice's token cannot speak as bob
+                    c.chat.completions.create(model="playgenie", messages=hello, user="bob")
+            with openai.OpenAI(base_url=f"{srv.url}/v1", api_key="not-a-token", timeout=60, max_retries=0) as c:
+                with pytest.raises(openai.AuthenticationError):
+                    c.models.list()
+            for token, code in ((alice, 200), (bob, 403)):  # the thread is alice's: bob cannot read it or its chart
+                for path in (f"/v1/threads/{tid}", f"/v1/threads/{tid}/chart.png"):
+                    r = httpx.get(srv.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+                    assert r.status_code == code, (path, r.text)
+    finally:
+        service.close()

@@ -1,6 +1,6 @@
 """The Telegram bot end to end: python-telegram-bot talks over HTTP to a local Bot API server.
 
-The bot runs as in production (``run_polling`` / ``run_webhook`` with its rate limiter) in a
+The bot runs as in production (``run_polling``, or this project's ``run_webhook``, with its rate limiter) in a
 thread; the real conversation service runs on the tiny catalog; the user's side is scripted by
 queueing updates on the fake server, and the checks read what the server received.
 """
@@ -18,7 +18,7 @@ import pytest
 from fake_telegram import LIMIT, FakeTelegram, parsed_text
 
 from bots.render import split_html, utf16_len, visible
-from bots.telegram_bot import build_application
+from bots.telegram_bot import build_application, run_webhook
 from tools.settings import Settings
 
 TOKEN = "123456789:AAH-test-token-never-logged"
@@ -32,6 +32,7 @@ class RunningBot:
         self.app, self.webhook = app, webhook
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None
+        self.stop = threading.Event()  # ends the webhook server
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -39,7 +40,7 @@ class RunningBot:
         asyncio.set_event_loop(self.loop)
         try:
             if self.webhook:
-                self.app.run_webhook(stop_signals=None, close_loop=False, **self.webhook)
+                run_webhook(self.app, stop=self.stop, **self.webhook)
             else:
                 self.app.run_polling(poll_interval=0.0, timeout=1, stop_signals=None, close_loop=False)
         except BaseException as exc:  # surfaced by __exit__
@@ -50,7 +51,8 @@ class RunningBot:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.loop is not None and self.app.running:
+        self.stop.set()
+        if not self.webhook and self.loop is not None and self.app.running:
             self.loop.call_soon_threadsafe(self.app.stop_running)
         self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "the bot did not stop"

@@ -54,7 +54,33 @@ def document_vectors(
 ) -> "np.ndarray":
     """(len(catalog), 384) vectors of every track's document; only new documents are embedded (by
     ``encoder``, else the default variant's batch encoder on every core)."""
-    return embedding_cache(settings, encoder).embed([t.document() for t in catalog.tracks], encoder, progress=progress)
+    return checked_vectors(settings, [t.document() for t in catalog.tracks], encoder, progress=progress)
+
+
+def checked_vectors(
+    settings: "Settings", texts: "list[str]", encoder: "Encoder | None" = None, progress: bool = True
+) -> "np.ndarray":
+    """``texts``' vectors from the embedding cache, embedding only new texts, checked at load (shape,
+    unit norms, a sample recomputed by the encoder); a cache that fails is embedded again."""
+    from tools.artifacts import ArtifactError, check_against_encoder, check_vectors
+    from tools.embed import DIM, get_encoder
+
+    cache = embedding_cache(settings, encoder)
+    vectors = cache.embed(texts, encoder, progress=progress)
+    check_with = encoder or get_encoder(cache.variant)
+    problem = check_vectors(vectors, len(texts), DIM) or check_against_encoder(texts, vectors, check_with)
+    if problem:
+        log.warning("the embedding cache failed its check at load (%s); embedding every text again", problem)
+        cache.forget(texts)
+        vectors = cache.embed(texts, encoder, progress=progress)
+        problem = check_vectors(vectors, len(texts), DIM) or check_against_encoder(texts, vectors, check_with)
+        if problem:
+            raise ArtifactError(
+                f"the embeddings still fail their check after embedding again ({problem})",
+                fix="playgenie build --force",
+                public="the document embeddings are damaged",
+            )
+    return vectors
 
 
 def embedding_cache(settings: "Settings", encoder: "Encoder | None" = None) -> "EmbeddingCache":
@@ -85,7 +111,7 @@ def dense_vectors(
     settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None, progress: bool = True
 ) -> "np.ndarray":
     """(len(catalog), 384) vectors of every track's :func:`dense_text`: what the Qdrant index holds."""
-    return embedding_cache(settings, encoder).embed([dense_text(t) for t in catalog.tracks], encoder, progress=progress)
+    return checked_vectors(settings, [dense_text(t) for t in catalog.tracks], encoder, progress=progress)
 
 
 def label_vectors(settings: "Settings", labels: "list[str]", encoder: "Encoder | None" = None) -> "np.ndarray":
@@ -99,13 +125,33 @@ def name_vectors(settings: "Settings", catalog: "Catalog", encoder: "Encoder | N
 
 
 def open_index(
-    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True
+    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True,
+    force: bool = False,
 ) -> "TrackIndex":
-    """The Qdrant index of ``catalog``: reopened when up to date, else built (under ``home``)."""
+    """The Qdrant index of ``catalog``: reopened when up to date and whole, else built (under ``home``).
+
+    One process builds at a time (a lock file in the home); an index that fails its check at load
+    (a sample of tracks searched with their own vectors) is rebuilt."""
+    from tools.artifacts import ArtifactError, build_lock, check_index
     from tools.index import TrackIndex
 
-    index = TrackIndex.for_settings(settings, home)
-    index.ensure(catalog, vectors, progress=progress)
+    with build_lock(Path(home or settings.home) / ".index.lock"):
+        index = TrackIndex.for_settings(settings, home)
+        if force:
+            index.build(catalog, vectors, progress=progress)
+        else:
+            index.ensure(catalog, vectors, progress=progress)
+        problem = check_index(index, vectors)
+        if problem:
+            log.warning("the Qdrant index failed its check at load (%s); rebuilding it", problem)
+            index.build(catalog, vectors, progress=progress)
+            problem = check_index(index, vectors)
+            if problem:
+                raise ArtifactError(
+                    f"the Qdrant index still fails its check after a rebuild ({problem})",
+                    fix="playgenie build --force",
+                    public="the search index is damaged",
+                )
     return index
 
 
@@ -151,18 +197,11 @@ def step_embeddings(ctx: BuildContext) -> str:
 
 
 def step_index(ctx: BuildContext) -> str:
-    from tools.index import TrackIndex
-
     assert ctx.catalog is not None and ctx.vectors is not None
-    index = TrackIndex.for_settings(ctx.settings)
-    if ctx.force:
-        index.build(ctx.catalog, ctx.vectors, progress=ctx.progress)
-        built = True
-    else:
-        built = index.ensure(ctx.catalog, ctx.vectors, progress=ctx.progress)
+    index = open_index(ctx.settings, ctx.catalog, ctx.vectors, progress=ctx.progress, force=ctx.force)
     where = ctx.settings.qdrant_url or str(ctx.settings.shard_path)
     ctx.index = index
-    return f"qdrant index: {index.count()} tracks at {where} ({'built' if built else 'up to date'})"
+    return f"qdrant index: {index.count()} tracks at {where} ({'built' if index.build_s is not None else 'up to date'})"
 
 
 Step = Callable[[BuildContext], "str | None"]  # returns a one-line summary of what it built

@@ -16,9 +16,10 @@ Users. A chat user is never in the training set: their history is folded in by r
 against the fixed item factors and biases (no retraining). No usable history gives the
 cold-start path: a popularity-and-quality prior, flagged in :class:`UserVector`.
 
-Files. ``save`` writes ``cf.pkl`` (the surprise model and arrays) and ``cf.json`` (metadata,
-including the pickle's SHA-256 and the catalog fingerprint); ``load`` refuses a pickle whose
-hash or catalog does not match: pickles are loaded only when this project wrote them.
+Files. ``save`` writes ``cf.npz`` (the factor arrays, read back with ``allow_pickle=False``) and
+``cf.json`` (metadata: the arrays' SHA-256, the catalog fingerprint, the scalars). No pickle is
+written or read: a file can only ever hold numbers. ``load`` refuses files whose hash, catalog,
+shapes or values do not check out, and ``ensure_cf`` then trains the model again.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import argparse
 import hashlib
 import json
 import logging
-import pickle
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,8 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PICKLE, SIDECAR = "cf.pkl", "cf.json"
-FORMAT_VERSION = 1
+ARRAYS, SIDECAR = "cf.npz", "cf.json"
+LEGACY_PICKLE = "cf.pkl"  # format 1; never read, deleted by the next save
+FORMAT_VERSION = 2
 FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the history's centroid
 # A prior is weaker evidence than a history: on validation the cold-start prior helped most at an
 # effective weight near 0.2 (0.25 of cf_weight 0.8) and hurt above 0.4.
@@ -316,52 +318,85 @@ class CFModel:
         return sorted(cands, key=lambda c: c.final, reverse=True)
 
     # ----------------------------------------------------------------------------- files
+    _ARRAYS = ("items", "item_bias", "known", "trained", "prior", "graph_items")
+    _SCALARS = ("algo_name", "params", "global_mean", "n_users", "fingerprint", "use_graph", "train_seconds")
+
     def save(self, folder: Path, extra: dict | None = None) -> Path:
-        """Write ``cf.pkl`` and its sidecar ``cf.json`` (metadata and the pickle's SHA-256)."""
+        """Write ``cf.npz`` (arrays and track ids) and ``cf.json`` (metadata, scalars, the arrays' SHA-256).
+
+        The fitted surprise object is not kept: serving needs only the arrays."""
+        from tools.artifacts import replace_file
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        state = {k: v for k, v in self.__dict__.items() if k != "_unit"}
-        tmp = folder / (PICKLE + ".part")
-        with open(tmp, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(folder / PICKLE)
+        arrays = {k: getattr(self, k) for k in self._ARRAYS if getattr(self, k) is not None}
+        arrays["track_ids"] = np.array(self.track_ids, dtype=str)
+        tmp = folder / f".{ARRAYS}.{os.getpid()}.tmp.npz"
+        np.savez(tmp, **arrays)
+        tmp.replace(folder / ARRAYS)
         meta = {
             "format": FORMAT_VERSION,
             "algo": self.algo_name,
-            "params": self.params,
             "catalog_fingerprint": self.fingerprint,
-            "n_users": self.n_users,
             "n_items": int(self.trained.sum()),
             "n_items_with_factors": int(self.known.sum()),
             "n_tracks": len(self.track_ids),
             "graph": self.graph_items is not None,
-            "train_seconds": round(self.train_seconds, 2),
-            "sha256": _sha256(folder / PICKLE),
+            "scalars": {k: getattr(self, k) for k in self._SCALARS},
+            "sha256": _sha256(folder / ARRAYS),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         } | (extra or {})
-        (folder / SIDECAR).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        replace_file(folder / SIDECAR, json.dumps(meta, indent=2).encode())
+        (folder / LEGACY_PICKLE).unlink(missing_ok=True)
         log.info("cf: saved to %s", folder)
-        return folder / PICKLE
+        return folder / ARRAYS
 
     @classmethod
     def load(cls, folder: Path, catalog: Catalog | None = None, playlists: Iterable[Playlist] | None = None) -> "CFModel":
-        """Read a model this project wrote; refuse a pickle whose SHA-256 or catalog does not match."""
+        """Read a model this project wrote; ModelMismatch for anything else (hash, catalog, shapes, values)."""
         folder = Path(folder)
-        pkl, side = folder / PICKLE, folder / SIDECAR
-        if not pkl.exists() or not side.exists():
+        path, side = folder / ARRAYS, folder / SIDECAR
+        if not side.exists() or not path.exists():
             raise FileNotFoundError(f"no CF model in {folder} (run `playgenie train cf` or `playgenie build`)")
-        meta = json.loads(side.read_text(encoding="utf-8"))
-        digest = _sha256(pkl)
-        if digest != meta.get("sha256"):
-            raise ModelMismatch(
-                f"{pkl} does not match the SHA-256 recorded in {side.name} when it was built; "
-                "refusing to unpickle it. Rebuild with `playgenie train cf`."
-            )
+        try:
+            meta = json.loads(side.read_text(encoding="utf-8"))
+            scalars = dict(meta["scalars"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelMismatch(f"{side} is unreadable ({type(exc).__name__}); run `playgenie train cf`") from None
+        if meta.get("format") != FORMAT_VERSION:
+            raise ModelMismatch(f"{side} is format {meta.get('format')}, not {FORMAT_VERSION}; rebuild it")
+        data = path.read_bytes()  # hashed and parsed from the same bytes: the file cannot change in between
+        if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            raise ModelMismatch(f"{path} does not match the SHA-256 recorded in {side.name}; run `playgenie train cf`")
         if catalog is not None and meta.get("catalog_fingerprint") != catalog_fingerprint(catalog, playlists):
-            raise ModelMismatch(f"{pkl} was trained on another catalog or playlist split; rebuild it.")
-        with open(pkl, "rb") as fh:
-            state = pickle.load(fh)  # noqa: S301 - hash checked above: a file this project wrote
-        return cls(**state)
+            raise ModelMismatch(f"{path} was trained on another catalog or playlist split; rebuild it.")
+        import io
+
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            model = cls(track_ids=arrays.pop("track_ids").tolist(), **arrays, **{k: scalars[k] for k in cls._SCALARS})
+        except Exception as exc:  # object arrays (pickles) are refused by numpy; missing or extra fields by us
+            raise ModelMismatch(f"{path} is not a PlayGenie CF model ({type(exc).__name__}: {exc})") from None
+        problem = model._problem()
+        if problem:
+            raise ModelMismatch(f"{path}: {problem}; rebuild with `playgenie train cf`")
+        return model
+
+    def _problem(self) -> str | None:
+        """Why the arrays are inconsistent, or None."""
+        n = len(self.track_ids)
+        if self.items.ndim != 2 or self.items.shape[0] != n:
+            return f"items of shape {self.items.shape} for {n} tracks"
+        for name in ("item_bias", "known", "trained", "prior"):
+            if getattr(self, name).shape != (n,):
+                return f"{name} of shape {getattr(self, name).shape} for {n} tracks"
+        if self.graph_items is not None and self.graph_items.shape != self.items.shape:
+            return f"graph_items of shape {self.graph_items.shape}"
+        for name in ("items", "item_bias", "prior") + (("graph_items",) if self.graph_items is not None else ()):
+            if not np.isfinite(getattr(self, name)).all():
+                return f"{name} holds values that are not finite"
+        return None
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -384,19 +419,32 @@ def quality_prior(catalog: Catalog) -> np.ndarray:
 
 
 def ensure_cf(catalog: Catalog, folder: Path, *, seed: int = 0, **params) -> CFModel:
-    """The CF model in ``folder`` when it matches ``catalog`` (and ``algo``), else trained and saved."""
+    """The CF model in ``folder`` when it matches ``catalog`` (and ``algo``), else trained and saved.
+
+    Damaged or foreign files are retrained, not raised; one process trains at a time (a lock file)."""
+    from tools.artifacts import build_lock
+
     folder = Path(folder)
     algo = params.get("algo", "svd")
-    try:
-        model = CFModel.load(folder, catalog)
-        if model.algo_name == algo:
-            return model
-    except FileNotFoundError:
-        pass
-    except ModelMismatch as exc:
-        log.warning("cf: %s; retraining", exc)
-    model = CFModel.train(catalog, seed=seed, **params)
-    model.save(folder)
+
+    def current() -> CFModel | None:
+        try:
+            model = CFModel.load(folder, catalog)
+            return model if model.algo_name == algo else None
+        except FileNotFoundError:
+            return None
+        except ModelMismatch as exc:
+            log.warning("cf: %s; retraining", exc)
+            return None
+
+    model = current()
+    if model is not None:
+        return model
+    with build_lock(folder / ".lock"):
+        model = current()  # another process may have trained it while this one waited
+        if model is None:
+            model = CFModel.train(catalog, seed=seed, **params)
+            model.save(folder)
     return model
 
 

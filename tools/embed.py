@@ -159,21 +159,40 @@ class EmbeddingCache:
         if self.key != "torch":
             self.FILE = f"cache-{self.key}.npz"
         self._vectors: dict[str, np.ndarray] = {}
+        self._dropped: set[str] = set()  # keys forgotten as wrong: never read back from disk
         self._vectors.update(self._read())
 
     def _read(self) -> dict[str, np.ndarray]:
+        """The vectors on disk; a damaged file reads as empty, and rows that are not finite unit vectors
+        are left out, so whatever is missing is embedded again instead of served wrong."""
         path = self.folder / self.FILE
         if not path.exists():
             return {}
         try:
             with np.load(path, allow_pickle=False) as z:
                 k, v = z["keys"], z["vectors"]
-        except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt, not fatal
-            log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
+        except Exception as exc:  # truncated (BadZipFile, EOFError), garbage, pickled: rebuilt, not fatal
+            log.warning("ignoring unreadable embedding cache %s (%s: %s); it is rebuilt", path, type(exc).__name__, exc)
             return {}
-        if len(k) != len(v) or (len(v) and v.shape[1] != DIM):
+        if len(k) != len(v) or v.ndim != 2 or (len(v) and v.shape[1] != DIM):
+            log.warning("ignoring embedding cache %s of shape %s; it is rebuilt", path, v.shape)
             return {}
+        from tools.artifacts import bad_rows
+
+        bad = bad_rows(v, DIM)
+        if len(bad):
+            log.warning("%d of %d cached vectors are not unit vectors; they are embedded again", len(bad), len(v))
+            keep = np.ones(len(v), dtype=bool)
+            keep[bad] = False
+            k, v = k[keep], v[keep]
         return dict(zip(k.tolist(), v))
+
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop the vectors of ``texts`` (from memory and, at the next save, from disk) so they are embedded again."""
+        keys = {_key(t) for t in texts}
+        self._dropped |= keys
+        for k in keys:
+            self._vectors.pop(k, None)
 
     def embed(self, texts: Sequence[str], encoder: Encoder | None = None, progress: bool = True) -> np.ndarray:
         """Vectors for ``texts``, computing (with a progress bar) and saving only the missing ones.
@@ -183,7 +202,8 @@ class EmbeddingCache:
             raise ValueError(f"a {encoder.key} encoder cannot fill the {self.key} embedding cache")
         keys = [_key(t) for t in texts]
         if any(k not in self._vectors for k in keys):
-            self._vectors.update(self._read())  # another process may have added them meanwhile
+            # Another process may have added them meanwhile.
+            self._vectors.update({k: v for k, v in self._read().items() if k not in self._dropped})
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
         if missing:
             encoder = encoder or get_encoder(self.variant, batch_threads())
@@ -201,8 +221,9 @@ class EmbeddingCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            merged = self._read()
+            merged = {k: v for k, v in self._read().items() if k not in self._dropped}
             merged.update(self._vectors)
+            self._dropped.clear()
             self._vectors = merged
             keys = np.array(list(merged), dtype="U24")
             vecs = np.stack(list(merged.values())).astype(np.float32)

@@ -193,6 +193,11 @@ class EdgeBackend:
             return
         try:
             meta = json.loads(side.read_text())
+            from tools.artifacts import manifest_problem
+
+            problem = manifest_problem(self.path / "shard", meta.get("files"))  # before any file is mapped
+            if problem:
+                raise ValueError(f"the shard is not as built: {problem}")
             self._shard = self.q.EdgeShard.load(str(self.path / "shard"))
             self._fingerprint = meta.get("fingerprint")
         except Exception as exc:  # a damaged shard is rebuilt, not fatal
@@ -244,7 +249,14 @@ class EdgeBackend:
             self._shard.optimize()  # builds the HNSW graphs and quantized copies, blocking
         self._shard.flush()
         self._shard.close()
-        (self._building / SIDECAR).write_text(json.dumps({"fingerprint": self._fingerprint, "dim": DIM}))
+        from tools.artifacts import manifest
+
+        # The first load after a build rewrites the shard's config and folds its journals: do it once here,
+        # so the manifest records the files as every later open finds them.
+        self.q.EdgeShard.load(str(self._building / "shard")).close()
+        files = manifest(self._building / "shard")  # checked at every open: a damaged file is rebuilt, never mapped
+        meta = {"fingerprint": self._fingerprint, "dim": DIM, "files": files}
+        (self._building / SIDECAR).write_text(json.dumps(meta))
         old = self.path.with_name(f"{self.path.name}.old-{id(self):x}")
         if self.path.exists():
             self.path.rename(old)

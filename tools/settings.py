@@ -59,6 +59,18 @@ class Settings(BaseSettings):
 
     # Storage for conversations.
     postgres_url: str | None = Field(default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL).")
+    thread_ttl_hours: float = Field(
+        default=24 * 90, ge=0,
+        description="Threads nobody wrote to for this long are deleted; 0 keeps them forever (PLAYGENIE_THREAD_TTL_HOURS).",
+    )
+    keep_checkpoints: int = Field(
+        default=1, ge=1, le=100,
+        description="Checkpoints kept per thread; the undo history lives inside the latest one (PLAYGENIE_KEEP_CHECKPOINTS).",
+    )
+    max_thread_bytes: int = Field(
+        default=2_000_000, ge=100_000,
+        description="A turn whose saved thread would be larger is refused, nothing changed (PLAYGENIE_MAX_THREAD_BYTES).",
+    )
 
     # Front ends.
     telegram_token: str | None = Field(default=None, description="Telegram bot token (PLAYGENIE_TELEGRAM_TOKEN).", repr=False)
@@ -70,7 +82,14 @@ class Settings(BaseSettings):
         default=None, description="Slack app-level token (xapp-...) for Socket Mode: no public URL (PLAYGENIE_SLACK_APP_TOKEN).",
         repr=False,
     )
-    api_key: str | None = Field(default=None, description="Key required by the HTTP API when set (PLAYGENIE_API_KEY).", repr=False)
+    api_key: str | None = Field(
+        default=None, repr=False,
+        description="The HTTP API's admin key: acts for the user_id a request names, forgets anyone (PLAYGENIE_API_KEY).",
+    )
+    auth_secret: str | None = Field(
+        default=None, repr=False, min_length=32,
+        description="Signs user tokens (`playgenie token USER`); set, every API request needs one (PLAYGENIE_AUTH_SECRET).",
+    )
 
     @model_validator(mode="after")
     def _no_contradictions(self) -> "Settings":

@@ -5,7 +5,8 @@ app. The page talks to the same endpoints as any client (``/v1/chat``, ``/v1/thr
 ``/v1/feedback``, ``/v1/threads/{id}/export``) plus the chart this module adds,
 ``GET /v1/threads/{id}/chart.png``. One thread id and one user id per browser live in local
 storage; "New conversation" makes a new thread id. When the API wants a key, the page asks once
-and keeps it in local storage.
+and keeps it in local storage: the admin key (the page names its user) or a user token (the token
+names the user, so the page sends none).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
@@ -16,9 +17,10 @@ from typing import Any
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(app: Any, svc: Callable[[], Any], dependencies: list[Any], id_pattern: str) -> None:
-    """Serve the page at ``/``, its files under ``/static``, and each thread's chart PNG."""
-    from fastapi import APIRouter, HTTPException
+def mount(app: Any, own: Callable[[Any, str], Any], authenticate: Callable[..., Any], id_pattern: str) -> None:
+    """Serve the page at ``/``, its files under ``/static``, and each thread's chart PNG; ``own(caller,
+    thread_id)`` is the service once the caller (``authenticate``'s Principal) may read that thread."""
+    from fastapi import APIRouter, Depends, HTTPException
     from fastapi import Path as PathParam
     from fastapi.responses import FileResponse, Response
     from fastapi.staticfiles import StaticFiles
@@ -33,13 +35,14 @@ def mount(app: Any, svc: Callable[[], Any], dependencies: list[Any], id_pattern:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    router = APIRouter(tags=["web"], dependencies=dependencies)
+    router = APIRouter(tags=["web"])
 
     @router.get("/v1/threads/{thread_id}/chart.png", response_class=Response,
-                responses={200: {"content": {"image/png": {}}}, 401: {}, 404: {}})  # fmt: skip
-    async def chart(thread_id: str = PathParam(max_length=200, pattern=id_pattern)) -> Response:
+                responses={200: {"content": {"image/png": {}}}, 401: {}, 403: {}, 404: {}})  # fmt: skip
+    async def chart(thread_id: str = PathParam(max_length=200, pattern=id_pattern),
+                    who: Any = Depends(authenticate)) -> Response:  # fmt: skip
         """The thread's playlist arc (energy, valence, BPM per track) as a PNG; 404 when it has no playlist."""
-        current = await run_in_threadpool(svc().current, thread_id)
+        current = await run_in_threadpool(own(who, thread_id).current, thread_id)
         if current is None or not current.playlist:
             raise HTTPException(status_code=404, detail="There is no playlist in this conversation yet.")
         title = PlaylistQuery.model_validate(current.query or {}).describe()

@@ -18,6 +18,9 @@ let chartUrl = null;
 let busy = false;
 let pendingRetry = null;
 
+// A user token (pg1....) names the user itself; with the admin key or none the page names its own.
+const asUser = () => ((store.get("key") || "").startsWith("pg1.") ? undefined : userId);
+
 // ---- the API --------------------------------------------------------------------------------
 class NeedKey extends Error {}
 
@@ -183,7 +186,7 @@ async function send(text) {
   addToLog("me", text);
   setBusy(true);
   try {
-    const res = await api("/v1/chat", { json: { thread_id: threadId, user_id: userId, text } });
+    const res = await api("/v1/chat", { json: { thread_id: threadId, user_id: asUser(), text } });
     if (!res.ok) {
       addToLog("error", `Sorry: ${await detail(res)}`);
       return;
@@ -214,7 +217,7 @@ function renderButtons() {
 
 async function rate(track, liked, btn) {
   try {
-    const res = await api("/v1/feedback", { json: { thread_id: threadId, user_id: userId, track_id: track.track_id, liked } });
+    const res = await api("/v1/feedback", { json: { thread_id: threadId, user_id: asUser(), track_id: track.track_id, liked } });
     addToLog(res.ok ? "note" : "error", res.ok ? (await res.json()).message : `Sorry: ${await detail(res)}`);
     if (res.ok) btn.setAttribute("aria-pressed", "true");
   } catch (err) { if (err instanceof NeedKey) askForKey(); }

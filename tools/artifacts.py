@@ -1,0 +1,149 @@
+"""Artifacts that check themselves: verified at load, built by one process at a time, refused with the fix.
+
+- :func:`build_lock`: an exclusive lock file, so two processes never build one artifact at once (the
+  second waits, then finds it built).
+- :func:`check_vectors` and :func:`check_against_encoder`: document vectors have the right shape, are
+  finite and unit-norm, and a sample of them is what the encoder computes for its text.
+- :func:`check_index`: a sample of vectors finds its own track in the index, at a cosine of 1.
+- :func:`manifest` / :func:`manifest_problem`: sizes and hashes of a built folder's files, recorded at
+  build time and compared before the folder is opened (a truncated memory-mapped file must never be
+  read: that is a crash, not an exception).
+- :class:`ArtifactError`: what could not be rebuilt here, with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+NORM_TOLERANCE = 1e-3  # |norm - 1| allowed for a stored unit vector (float32 rounding is ~1e-7)
+SAME_VECTOR = 0.98  # cosine between a cached vector and the encoder's fresh one for the same text
+
+
+class ArtifactError(RuntimeError):
+    """A damaged artifact that could not be rebuilt here. ``public`` is a line safe to show any client."""
+
+    def __init__(self, message: str, *, fix: str, public: str) -> None:
+        super().__init__(f"{message}. Fix: {fix}")
+        self.fix = fix
+        self.public = public
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed) for the block; other processes wait."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def bad_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
+    """Rows that are not finite unit vectors of size ``dim`` (all rows when the shape is wrong)."""
+    v = np.asarray(vectors)
+    if v.ndim != 2 or v.shape[1] != dim:
+        return np.arange(len(v))
+    finite = np.isfinite(v).all(axis=1)
+    norms = np.linalg.norm(np.where(np.isfinite(v), v, 0.0), axis=1)
+    return np.flatnonzero(~finite | (np.abs(norms - 1.0) > NORM_TOLERANCE))
+
+
+def check_vectors(vectors: np.ndarray, n: int, dim: int) -> str | None:
+    """Why a document-vector matrix is unusable, or None: shape (n, dim), finite, unit norm."""
+    if vectors.shape != (n, dim):
+        return f"shape {vectors.shape}, expected ({n}, {dim})"
+    bad = bad_rows(vectors, dim)
+    return f"{len(bad)} vectors are not finite unit vectors" if len(bad) else None
+
+
+def check_against_encoder(
+    texts: Sequence[str], vectors: np.ndarray, encoder: Any, sample: int = 8, seed: int = 0
+) -> str | None:
+    """Why cached vectors are not the encoder's for their texts (a sample recomputed), or None."""
+    if not len(texts):
+        return None
+    rows = np.random.default_rng(seed).choice(len(texts), size=min(sample, len(texts)), replace=False)
+    fresh = encoder.encode([texts[i] for i in rows])
+    cos = np.einsum("ij,ij->i", fresh.astype(np.float64), np.asarray(vectors)[rows].astype(np.float64))
+    wrong = int((cos < SAME_VECTOR).sum())
+    return (
+        f"{wrong} of {len(rows)} sampled vectors differ from the encoder's (cosine {cos.min():.2f})" if wrong else None
+    )
+
+
+def check_index(index: Any, vectors: np.ndarray, sample: int = 16, seed: int = 0) -> str | None:
+    """Why a built index does not serve ``vectors``, or None: it holds one point per row, and a sample of
+    rows, searched with their own vectors, comes back first with a cosine of 1 (or an identical twin)."""
+    n = len(vectors)
+    try:
+        count = index.count()
+    except Exception as exc:  # a damaged shard fails here as often as in a search
+        return f"counting failed ({type(exc).__name__}: {exc})"
+    if count != n:
+        return f"it holds {count} points for {n} tracks"
+    rows = np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False) if n else []
+    for r in rows:
+        try:
+            hits = index.search_rows(vectors[r], limit=1)
+        except Exception as exc:
+            return f"a search failed ({type(exc).__name__}: {exc})"
+        if not hits:
+            return f"track {r}'s own vector finds nothing"
+        hit, score = hits[0]
+        if not (score > 0.99 and np.allclose(vectors[hit], vectors[r], atol=1e-3)):
+            return f"track {r}'s own vector finds track {hit} at cosine {score:.2f}"
+    return None
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest(folder: Path) -> dict[str, list]:
+    """{relative path: [size, hash]} of every file under ``folder``."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): [p.stat().st_size, _digest(p)]
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def manifest_problem(folder: Path, recorded: dict[str, list] | None) -> str | None:
+    """Why ``folder`` is not what ``recorded`` describes (a file missing, resized or changed), or None.
+
+    Sizes are compared first (cheap, and what a truncation changes), then contents."""
+    if not recorded:
+        return None
+    folder = Path(folder)
+    for rel, (size, _) in recorded.items():
+        p = folder / rel
+        if not p.is_file():
+            return f"{rel} is missing"
+        if p.stat().st_size != size:
+            return f"{rel} is {p.stat().st_size:,} bytes, not {size:,}"
+    for rel, (_, digest) in recorded.items():
+        if _digest(folder / rel) != digest:
+            return f"{rel} changed since it was built"
+    return None
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a reader sees the old file or the new one, never half)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
