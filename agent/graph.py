@@ -35,7 +35,8 @@ def _last_text(state: State) -> str:
 
 def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
     """The offline brain's plan, each action validated and bounded as the LLM's are."""
-    p = intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"))
+    last = next((a.get("name") for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None)
+    p = intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"), last)
     try:
         p.actions = [validate(a) for a in p.actions]
     except ValueError as exc:  # a reading the tools cannot take: ask rather than act on it

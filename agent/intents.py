@@ -115,6 +115,11 @@ _AMOUNT_WORDS = frozenset(w for k in _AMOUNTS for w in k)
 _SAVE_LATER, _NO_MORE = _keys(V.SAVE_LATER_PHRASES), _keys(("no more",))
 _HALF, _DOUBLE = _keys(V.HALF_PHRASES), _keys(V.DOUBLE_PHRASES)
 _GOING, _LIKE_THESE = _keys(V.GOING_PHRASES), _keys(V.LIKE_THESE_PHRASES)
+_TO_TOP = _keys(V.MOVE_TO_TOP)
+_LAST_WORDS = frozenset({"last", "ultima", "ultimo", "ultimas", "ultimos", "final", "bottom", "end"})
+_FIRST_WORDS = frozenset({"first", "primera", "primero", "primeras", "primeros"})
+_PENULTIMATE = _keys(("penultimate", "next to last", "last but one", "one before last", "the one before the last",
+                      "penultima", "penultimo"))
 # A one-word title that is also an everyday word ("Love", "More") is not read as that track.
 _PLAIN_WORDS = V.COMMON_WORDS | V.STOPWORDS | V.CHAT_FILLER
 _CONTENT_KINDS = frozenset({"genre", "mood", "activity", "artist", "years", "other_genre", "popularity"})
@@ -136,7 +141,7 @@ def number_at(words: Sequence[str], i: int) -> tuple[int, int] | None:
     if words[i].isdigit():
         return int(words[i][:40]), 1  # a number past 40 digits is bounded later all the same
     for k in (2, 1):
-        v = _NUMBERS.get(tuple(words[i : i + k]))
+        v = _NUMBERS.get(tuple(words[i : i + k])) if i + k <= len(words) else None
         if v is not None:
             return int(v), k
     return None
@@ -186,6 +191,7 @@ class Clause:
     playlist: Sequence[dict[str, Any]]
     vocab: Vocabulary
     focus: int | None = None
+    last: str | None = None  # the tool the previous turn ran last ("and the 70s" after "no 80s" excludes too)
 
     @property
     def words(self) -> list[str]:
@@ -207,8 +213,9 @@ class Clause:
         return any(w in V.PRONOUNS for w in self.words[start:])
 
 
-def make_clause(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None) -> Clause:
-    return Clause(text, vocab.read(text), playlist, vocab, focus)
+def make_clause(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
+                last: str | None = None) -> Clause:  # fmt: skip
+    return Clause(text, vocab.read(text), playlist, vocab, focus, last)
 
 
 def names_in(reading: "Reading", vocab: Vocabulary | None = None, negated: bool | None = None,
@@ -262,28 +269,60 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
         listed = _number_list(words, j, n)
         if listed:
             return listed
+    from_end = _from_end(words, n)
+    if from_end:
+        return from_end
     text = " " + " ".join(words) + " "
     exact = [(len(k), i) for i, k in enumerate(" ".join(V.key(t)) for t in titles)
              if len(k) >= 4 and f" {k} " in text and k not in _PLAIN_WORDS]  # fmt: skip
     if exact:  # an exact title wins over ordinals inside it ("The Last Time")
         return [max(exact)[1] + 1]
+    found: set[int] = set()
     for i, w in enumerate(words):
         if w in ("last", "ultima", "ultimo", "ultimas", "ultimos", "first", "primera", "primero", "primeras", "primeros"):
             first = w.startswith(("first", "prim"))
             num = number_at(words, i + 1)
-            if num and not (first and i + 1 + num[1] < len(words) and words[i + 1 + num[1]] in ("more", "mas")):
+            if num and first and i + 1 + num[1] < len(words) and words[i + 1 + num[1]] in ("more", "mas"):
+                num = None
+            if num is None and i > 0 and (i == 1 or words[i - 2] in ("the", "las", "los", "my", "those", "these")):
+                num = number_at(words, i - 1)  # "las dos últimas", "the 3 last"
+            if num:
                 k = min(num[0], n)
-                return list(range(1, k + 1)) if first else list(range(max(1, n - k + 1), n + 1))
-            return [1] if first else [n]
-    found = sorted({_ORDINALS[w] for w in words if w in _ORDINALS})
-    found += [int(w[:-2]) for w in words if len(w) > 2 and w[:-2].isdigit() and w[-2:] in ("st", "nd", "rd", "th")]
+                found |= set(range(1, k + 1)) if first else set(range(max(1, n - k + 1), n + 1))
+            else:
+                found.add(1 if first else n)
+    found |= {_ORDINALS[w] for w in words if w in _ORDINALS and w not in _FIRST_WORDS}
+    found |= {v for v in map(_ordinal_digits, words) if v}
     if found:
-        return sorted(set(found))
+        return sorted(found)
     if verb:
         rest = [w for w in words if w not in V.CHAT_FILLER]
         listed = _number_list(rest, 0, n)
         if listed and len(rest) == _list_width(rest):
             return listed
+    return None
+
+
+def _ordinal_digits(w: str) -> int | None:
+    """ "3rd" -> 3, "21st" -> 21; else None."""
+    return int(w[:-2][:6]) if len(w) > 2 and w[:-2].isdigit() and w[-2:] in ("st", "nd", "rd", "th") else None
+
+
+def _ordinal(w: str) -> int | None:
+    return _ORDINALS.get(w) or _ordinal_digits(w)
+
+
+def _from_end(words: Sequence[str], n: int) -> list[int] | None:
+    """Positions counted from the end: "the second to last", "2nd from the end", "penultimate", "last but one"."""
+    if find(words, _PENULTIMATE):
+        return [n - 1] if n > 1 else [n]
+    for i, w in enumerate(words):
+        k = _ordinal(w)
+        if not k:
+            continue
+        rest = [x for x in words[i + 1 : i + 5] if x not in ("the", "one", "song", "track", "from", "to")]
+        if rest[:1] and rest[0] in _LAST_WORDS and (i + 1 < len(words) and words[i + 1] in ("to", "from", "last")):
+            return [max(1, n - k + 1)]
     return None
 
 
@@ -296,6 +335,10 @@ class Picked(list):
 def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int] | None:
     """Numbers from ``words[j]``: "3", "3 and 5", "2, 4 & 6", "2-5", "2 to 5"; a range past the playlist's
     ``n`` tracks is clipped to it (and says so), one that starts past it stays out of range."""
+    if j < len(words) and not words[j].isdigit():
+        spelled = number_at(words, j)  # "number five", "track twelve"
+        if spelled and spelled[1] == 1:
+            words = [*words[:j], str(spelled[0]), *words[j + 1 :]]
     if j >= len(words) or not words[j].isdigit():
         return None
     a = int(words[j][:12])
@@ -363,7 +406,8 @@ def _need_playlist() -> Plan:
 def rule_undo(c: Clause) -> Plan | None:
     """ "undo", "nope, undo that", "go back": the previous playlist."""
     hit = find(c.words, _UNDO)
-    if hit and not _content(c.words, (c.words[hit[0] : hit[0] + hit[1]], ("nope", "no", "that", "it", "to"))):
+    if hit and not _content(c.words, (c.words[hit[0] : hit[0] + hit[1]], ("nope", "no", "that", "it", "to", "how", "was",
+                                                                          "way", "before", "please", "change"))):
         return Plan([call("undo")])
     return None
 
@@ -398,6 +442,78 @@ def rule_greeting(c: Clause) -> Plan | None:
     return None
 
 
+def rule_cap(c: Clause) -> Plan | None:
+    """ "one per artist", "max 2 songs per band", "don't repeat artists", "too many songs by the same guy"."""
+    caps = c.matches("artist_cap")
+    if not caps or not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
+        return None  # a new request that says it carries the cap in its query
+    return Plan([call("cap_artists", per_artist=min(int(m.value) for m in caps))])  # type: ignore[call-overload]
+
+
+_ELLIPSIS_LEADS = frozenset({"and", "also", "or", "y", "plus", "&", "nor", "ni", "tambien", "o"})
+_ELLIPSIS_TAILS = ("too", "as well", "also", "either", "tambien", "tampoco")
+_REPEATABLE = frozenset({"exclude", "block", "narrow", "widen"})
+
+
+def rule_ellipsis(c: Clause) -> Plan | None:
+    """ "and the 70s" after "leave out the 80s", "and rock too" after "only pop": the last turn's edit again, on
+    what this message names (it names things and nothing else: no verb, cue or number of its own)."""
+    if not c.has or c.last not in _REPEATABLE or not c.words:
+        return None
+    words = [w for w in c.words if w not in ("?", "!", ".")]
+    tail = find(words, _keys(_ELLIPSIS_TAILS))
+    if not (words and words[0] in _ELLIPSIS_LEADS) and not (tail and tail[0] + tail[1] == len(words)):
+        return None
+    if c.matches(negated=True) or c.matches("feature", "length", "duration", "relative_years", "artist_cap"):
+        return None
+    rest = words[1:] if words[0] in _ELLIPSIS_LEADS else words
+    verbs = (_REMOVE, _ONLY, _GROW, _MOVE, _REPLACE, _NEGATION, _BLOCK, _MORE, _LESS)
+    if any(find(rest, v) for v in verbs):
+        return None
+    found, unknown = names_in(c.reading, c.vocab, negated=False)
+    years = [m.value for m in c.matches("years")]
+    unknown = [u for u in unknown if u not in ("either", "too", "well", "tambien", "tampoco")]
+    if unknown or not (any(found.values()) or years):
+        return None
+    if c.last == "exclude":
+        spans = [{"start": lo, "end": hi} for lo, hi in years if lo is not None and hi is not None]  # type: ignore[misc]
+        return Plan([call("exclude", **_nonempty(found), **({"years": spans} if spans else {}))])
+    if c.last == "block":
+        return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])]) if not years else None
+    if c.last == "widen":
+        return Plan([call("widen", **_nonempty(found))]) if not years else None
+    q = c.reading.query
+    args: dict[str, Any] = dict(_nonempty(found))
+    if q.years is not None:
+        args.update(year_start=q.years.start, year_end=q.years.end)
+    return Plan([call("narrow", **args)])
+
+
+def rule_like(c: Clause) -> Plan | None:
+    """ "more like the first one", "more songs like #3", "similar to track 2", "closer to that one": the playlist
+    moves toward that track's sound (with a count, that many like it are added)."""
+    if not c.has:
+        return None
+    hit = find(c.words, _LIKE_CUES)
+    if not hit or c.matches("artist", "genre", "years", negated=False):
+        return None
+    start = hit[0] + hit[1]
+    pos = _refer(c, start)
+    if pos is None or len(pos) != 1:
+        return None
+    lead = c.words[: hit[0]]
+    count = amount_in(lead)
+    if count is None and find(lead, _GROW):
+        count = MORE_DEFAULT
+    if not 1 <= pos[0] <= c.n:
+        return _positional("more_like", pos, c.n)
+    return Plan([call("more_like", position=pos[0], count=count or 0)])
+
+
+_LIKE_CUES = _keys(("like", "similar to", "closer to", "in the style of", "along the lines of", "more of", "como",
+                    "parecidas a", "parecida a", "parecidos a", "similar a"))
+
+
 def rule_block(c: Clause) -> Plan | None:
     """ "never play Nickelback", "block Pitbull forever", "i can't stand maroon 5", "never play that one again"."""
     hit = find(c.words, _BLOCK)
@@ -409,6 +525,9 @@ def rule_block(c: Clause) -> Plan | None:
         if pos:
             return _positional("block", pos, c.n)
     found, _ = names_in(c.reading, c.vocab, start=hit[0])
+    named = _object_artist(c, start) if not any(found.values()) else None
+    if named:
+        found["artists"] = [named]
     if not (found["artists"] or found["genres"] or found["subgenres"]):
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
         return Plan.ask(f"Who should I never play? I don't know \"{what}\" as an artist or genre in the catalog.")
@@ -461,17 +580,23 @@ def rule_skip(c: Clause) -> Plan | None:
 
 def rule_move(c: Clause) -> Plan | None:
     """ "move track 5 to the top", "put song 6 first", "bump track 3 to the end", "move it to position 2"."""
-    hit = find(c.words, _MOVE)
-    if not hit or not c.has:
+    if not c.has:
         return None
     words = c.words
-    dest = _destination(words, hit[0] + hit[1], c.n)
-    if dest is None:
+    top = find(words, _TO_TOP)
+    hit = find(words, _MOVE)
+    if top and (not hit or top[0] <= hit[0]):  # "start with track 3", "open with the 2nd one"
+        hit, dest = top, (1, len(words))
+    elif hit:
+        dest = _destination(words, hit[0] + hit[1], c.n)
+    if not hit or dest is None:
         return None
     to, cut = dest
     pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist])
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
         pos = [c.focus]
+    if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
+        return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
         return Plan.ask("Which track should move where? Say \"move track 5 to the top\".")
     if not 1 <= to <= c.n:
@@ -498,9 +623,12 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
         return n, lead
     if w.isdigit() and led:
         return int(w[:12]), lead
-    if w in _ORDINALS and led:
-        return _ORDINALS[w], lead
+    if _ordinal(w) and led:  # "to the third place", "to the 1st spot"
+        return _ordinal(w), lead  # type: ignore[return-value]
     return None
+
+
+_WEAK_MOVE_VERBS = frozenset({"play", "put", "stick", "pon"})
 
 
 def rule_replace(c: Clause) -> Plan | None:
@@ -509,6 +637,13 @@ def rule_replace(c: Clause) -> Plan | None:
     if not hit or not c.has or c.matches("feature", "genre", "mood", "artist", "years", "relative_years"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
+    rest = c.words[hit[0] + hit[1] :]
+    trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
+    if pos and len(pos) == 2 and trade and any(w in ("and", "with", "&", "y", "con") for w in rest):
+        a, b = sorted(pos)  # "swap 2 and 5": each takes the other's place (positions mean the playlist seen)
+        if not 1 <= a < b <= c.n:
+            return _positional("move", [b], c.n, to=a)
+        return Plan([call("move", position=a, to=b), call("move", position=b, to=a)])
     return _positional("replace", pos, c.n) if pos else None
 
 
@@ -518,7 +653,9 @@ def rule_length(c: Clause) -> Plan | None:
     if not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
         return None
     words = c.words
-    grow = find(words, _MORE_COUNT) and not find(words, _NO_MORE)
+    sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
+    said_more = [w for k, w in enumerate(words) if not any(h and h[0] <= k < h[0] + h[1] for h in sized)]
+    grow = find(said_more, _MORE_COUNT) and not find(words, _NO_MORE)
     durations = c.matches("duration")
     if durations and not grow:
         return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
@@ -549,6 +686,9 @@ def rule_length(c: Clause) -> Plan | None:
     return None
 
 
+_LENGTH_LEADS = frozenset((w,) for w in ("only", "just", "solo", "solamente", "sean", "son"))
+
+
 def _said_length(words: list[str]) -> int | None:
     """A length said without a track noun: "make it 30", "cut it to 12", "10 is enough", "only 15"."""
     for i in range(len(words)):
@@ -560,9 +700,9 @@ def _said_length(words: list[str]) -> int | None:
         if after[:1] and after[0] in V.TIME_UNITS:
             continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
         if before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to")) or \
-                before[-1:] in (("to",),) and ("cut" in before or "trim" in before or "make" in before) or \
+                before[-1:] in (("to",),) and any(v in before for v in ("cut", "trim", "make", "keep", "bring")) or \
                 after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty")) or \
-                after[:1] in (("tracks",), ("songs",), ("canciones",)) or before[-1:] in (("only",), ("just",)):  # fmt: skip
+                after[:1] in (("tracks",), ("songs",), ("canciones",)) or before[-1:] in _LENGTH_LEADS:  # fmt: skip
             return num[0]
     return None
 
@@ -571,18 +711,83 @@ def rule_remove(c: Clause) -> Plan | None:
     """ "drop track 3", "remove 4 and 7", "kill the last 3", "remove it", "quita la canción 3";
     "drop Martin Garrix", "get rid of everything by Queen" exclude them."""
     hit = find(c.words, _REMOVE)
+    end = len(c.words)
     if not hit:
-        return None
+        hit, end = _split_verb(c.words)
+        if not hit:
+            return None
     if not c.has:
         return _need_playlist()
     start = hit[0] + hit[1]
-    pos = _refer(c, start, verb=True)
+    span = make_clause(" ".join(t.orig for t in c.reading.tokens[:end]), c.playlist, c.vocab, c.focus) if end < len(c.words) else c
+    pos = _refer(span, start, verb=True)
+    if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
+        pre = [w for w in c.words[: hit[0]] if w not in V.CHAT_FILLER and w not in ("the",)]
+        pre = pre[1:] if pre and _is_track_noun(pre[0]) else pre
+        pos = _number_list(pre, 0, c.n) or positions(c.words[: hit[0]], [p["title"] for p in c.playlist])  # "3 and 5 are awful, get them out"
     if pos:
         return _positional("remove", pos, c.n)
-    found, _ = names_in(c.reading, c.vocab, start=start)
+    found, _ = names_in(span.reading, c.vocab, start=start)
     if any(found.values()):
         return Plan([call("exclude", **_nonempty(found))])
+    named = _object_artist(span, start)
+    if named:  # "take queen out": the object of a removal is a name even in lower case
+        return Plan([call("exclude", artists=[named])])
+    sounds = _sounds(span, start)
+    if sounds:  # "get rid of anything slow": tracks on that side of the feature go
+        return Plan([call("exclude", features=sounds)])
     return Plan.ask(f"Which tracks should I remove? Say a number (1-{c.n}), \"the last two\", a title or an artist.")
+
+
+_OBJECT_FILLER = frozenset({"the", "all", "any", "more", "of", "songs", "song", "tracks", "track", "stuff", "by", "from",
+                            "everything", "anything", "music", "please", "pls", "out", "off", "either", "too", "anymore",
+                            "though", "tbh", "now", "ok", "so", "much", "many", "really", "ones", "for", "good", "forever",
+                            "again", "ever", "me", "lol", "de", "la", "las", "los", "el", "canciones", "a", "bit", "little",
+                            "?", "!", ",", "."})  # fmt: skip
+
+
+def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
+    """The artist that the words from ``start`` name exactly, once filler is trimmed ("more future", "the ac dc
+    songs"): the verb or cue before them says a name is meant, so a lower-case everyday word may be one."""
+    toks = c.reading.tokens[start:end]
+    while toks and toks[0].text in _OBJECT_FILLER:
+        toks = toks[1:]
+    while toks and toks[-1].text in _OBJECT_FILLER:
+        toks = toks[:-1]
+    if not toks or len(toks) > 6 or any(t.used and t.text.isdigit() for t in toks):
+        return None
+    name = " ".join(t.orig for t in toks)
+    hit = c.vocab.artists.get(fold(name))
+    if hit:
+        return hit
+    found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
+    return str(found[0].value) if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1 else None
+
+
+def _split_verb(words: Sequence[str]) -> tuple[tuple[int, int] | None, int]:
+    """A removal verb whose particle follows its object ("take Beyonce out", "get them out", "cross it off"):
+    ((verb index, 1), index of the particle), or (None, 0)."""
+    for i, w in enumerate(words):
+        if w in V.SPLIT_REMOVE_VERBS:
+            for k in range(i + 2, min(len(words), i + 7)):
+                if words[k] in V.SPLIT_REMOVE_PARTICLES:
+                    return (i, 1), k
+                if words[k] in V.CLAUSE_JOINERS and words[k] != ",":
+                    break
+    return None, 0
+
+
+def _sounds(c: Clause, start: int = 0) -> list[dict[str, str]]:
+    """The sides of features a removal names ("anything slow" -> tempo low), as exclusions."""
+    out = []
+    for m in c.matches("feature"):
+        if m.start < start or not isinstance(m.value[1], str):  # type: ignore[index]
+            continue
+        feat, way = m.value  # type: ignore[misc]
+        side = "high" if way in ("high", "not_low") else "low"
+        if {"feature": feat, "side": side} not in out:
+            out.append({"feature": feat, "side": side})
+    return out
 
 
 def rule_grow(c: Clause) -> Plan | None:
@@ -615,6 +820,10 @@ def rule_relative(c: Clause) -> Plan | None:
     if not c.has or c.matches("genre", "artist", "years", "activity", "length", "duration", "other_genre", negated=False):
         return None
     words = c.words
+    oldies = [m for m in c.matches("relative_years") if m.value == "oldies" and m.negated]
+    if oldies and len(c.reading.matches) == len(oldies):  # "no oldies": an exclusion of what the word means
+        lo, hi = V.OLDIES_YEARS
+        return Plan([call("exclude", years=[{"start": lo, "end": hi}])])
     moves: dict[str, int] = {}
     spans = [(m.start, m.end) for m in c.matches("feature")]
     for m in c.reading.matches:
@@ -624,9 +833,38 @@ def rule_relative(c: Clause) -> Plan | None:
         for feature, way in _directions(m):
             moves.setdefault(feature, sign * (1 if way == "high" else -1))
     if not moves:
+        moves = _mood_alone(c)
+    if not moves:
         return None
     amount = _amount_word(words)
     return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()])
+
+
+_MOOD_ALONE_FILLER = frozenset({"if", "possible", "make", "it", "go", "keep", "get", "something", "bit", "little", "rather",
+                                "somewhat", "way", "more", "mas", "algo", "hazla", "ponla", "vibe", "vibes", "feel"})
+
+
+def _alone_moods(c: Clause) -> list[str]:
+    """The moods of a clause that says a mood and nothing else ("make it chill", "no vocals if possible")."""
+    moods = c.matches("mood", negated=False)
+    if not c.has or not moods or len(c.reading.matches) != len(moods):
+        return []
+    said = {k for m in moods for k in range(m.start, m.end)}
+    rest = _content([w for k, w in enumerate(c.words) if k not in said])
+    return [] if [w for w in rest if w not in _MOOD_ALONE_FILLER] else [str(m.value) for m in moods]
+
+
+def _mood_alone(c: Clause) -> dict[str, int]:
+    """ "make it chill", "happy please": a playlist and a mood, and nothing else said, move the playlist toward
+    the mood rather than start another one."""
+    moods = c.matches("mood", negated=False) if _alone_moods(c) else []
+    moves: dict[str, int] = {}
+    for m in moods:
+        if str(m.value) in V.BINARY_MOODS:
+            return {}  # "no vocals": a track has them or not, so the playlist narrows (rule_narrow)
+        for feature, way in V.MOOD_DIRECTIONS.get(str(m.value), ()):
+            moves.setdefault(feature, 1 if way == "high" else -1)
+    return moves
 
 
 def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
@@ -656,11 +894,38 @@ def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, 
     if m.kind == "feature":
         if not isinstance(m.value[1], str):  # type: ignore[index]
             return None  # a BPM bound is a new constraint, not a move
+        if " ".join(words[m.start : m.end]) in V.DIRECTION_COMMANDS:  # "too much now, tone it down"
+            return -1 if m.negated and m.cue in ("dont", "don't", "not", "never") else 1
         flip = m.negated or less
         return -1 if flip else 1
     if m.kind == "relative_years":
         return -1 if m.negated or less else 1
     return None
+
+
+def rule_lessen(c: Clause) -> Plan | None:
+    """ "less rap", "a bit less latin", "too much Drake", "fewer edm songs", "menos reggaeton": about half of those
+    tracks give way to others that fit the request (unlike "no rap", some stay)."""
+    if not c.has:
+        return None
+    names = [m for m in c.matches("genre", "artist") if (m.negated and m.cue in ("less", "menos", "fewer"))
+             or find(c.words[max(0, m.start - 3) : m.start], _LESS_THAN)]  # fmt: skip
+    if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
+        return None
+    found = {"artists": [], "genres": [], "subgenres": []}
+    for m in names:
+        if m.kind == "artist":
+            found["artists"].append(str(m.value))
+        else:
+            g, sub = m.value  # type: ignore[misc]
+            if sub and sub in c.vocab.subgenres:
+                found["subgenres"].append(sub)
+            elif g in c.vocab.genres:
+                found["genres"].append(g)
+    return Plan([call("lessen", **_nonempty(found))]) if any(found.values()) else None
+
+
+_LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much"))
 
 
 def rule_exclude(c: Clause) -> Plan | None:
@@ -671,6 +936,12 @@ def rule_exclude(c: Clause) -> Plan | None:
     negated = c.matches(negated=True)
     if not negated:
         cue = find(c.words, _NEGATION)
+        if cue and any(c.reading.tokens[k].used for k in range(cue[0], cue[0] + cue[1])):
+            cue = None  # "no vocals" is a mood, "no more than 2 per artist" a cap
+        named = _object_artist(c, cue[0] + cue[1]) if cue else None
+        if named:  # "no more future", "less drake": an exact name after the cue
+            less = c.words[cue[0]] in ("less", "menos", "fewer")
+            return Plan([call("lessen" if less else "exclude", artists=[named])])
         if cue and all(w in V.CHAT_FILLER or w == "," for w in c.words[: cue[0]]) and c.words[cue[0]] != "less":
             rest = " ".join(t.orig for t in c.reading.tokens[cue[0] + cue[1] :]).strip()
             if rest and not c.matches("feature", "relative_years"):
@@ -706,6 +977,9 @@ def rule_narrow(c: Clause) -> Plan | None:
     only = find(words, _ONLY)
     years = [m for m in c.matches("years", negated=False)]
     found, unknown = names_in(c.reading, c.vocab, negated=False)
+    binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]
+    if binary and not only and not years:  # "no vocals if possible", "acoustic please"
+        return Plan([call("narrow", moods=binary)])
     if not only and (not years or any(found.values()) or c.matches("feature", "activity", "popularity")):
         return None
     acts: list[dict[str, Any]] = []
@@ -727,8 +1001,9 @@ def rule_narrow(c: Clause) -> Plan | None:
 
 
 def rule_widen(c: Clause) -> Plan | None:
-    """ "also some rock", "add some Drake", "throw in some latin"; a genre the catalog lacks gets a clear answer."""
-    if not c.has or not find(c.words, _ALSO):
+    """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
+    catalog lacks gets a clear answer."""
+    if not c.has or not (find(c.words, _ALSO) or _more_of(c)):
         return None
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
@@ -741,6 +1016,18 @@ def rule_widen(c: Clause) -> Plan | None:
             return Plan.ask(f"Add what? I don't know \"{' '.join(unknown)}\" as an artist, genre or mood in the catalog.")
         return None
     return Plan([call("widen", **_nonempty(found))])
+
+
+def _more_of(c: Clause) -> bool:
+    """ "more pop", "bit more Drake", "más reggaeton": a genre or artist just after "more", nothing else said."""
+    named = c.matches("genre", "artist", "other_genre")
+    if not named or c.matches(negated=True) or len(named) != len(c.reading.matches):
+        return False
+    lead = c.words[max(0, named[0].start - 3) : named[0].start]
+    if not lead or lead[-1] not in ("more", "mas"):
+        return False
+    said = {k for m in named for k in range(m.start, m.end)}
+    return not [w for w in _content([w for k, w in enumerate(c.words) if k not in said]) if w not in _MOOD_ALONE_FILLER]
 
 
 def rule_track_reference(c: Clause) -> Plan | None:
@@ -772,8 +1059,9 @@ Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
-    rule_undo, rule_start_over, rule_export, rule_greeting, rule_block, rule_explain, rule_love, rule_skip,
-    rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_exclude, rule_narrow,
+    rule_undo, rule_start_over, rule_export, rule_greeting, rule_ellipsis, rule_cap, rule_block, rule_explain, rule_love,
+    rule_skip, rule_like,
+    rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_lessen, rule_exclude, rule_narrow,
     rule_widen, rule_track_reference, rule_new_request,
 )  # fmt: skip
 
@@ -832,8 +1120,10 @@ def _starts(words: list[str], j: int) -> bool:
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
-def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None) -> Plan:
-    """The plan for one message given the current playlist (empty before the first request)."""
+def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
+          last: str | None = None) -> Plan:  # fmt: skip
+    """The plan for one message given the current playlist (empty before the first request) and the tool the
+    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats."""
     raw = text or ""
     if len(raw) > MAX_MESSAGE:
         return Plan.ask(
@@ -850,7 +1140,7 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
         current: Sequence[dict[str, Any]] = playlist
         ok = True
         for part in parts:
-            plan = read_clause(make_clause(part, current, vocab, focus))
+            plan = read_clause(make_clause(part, current, vocab, focus, last))
             if plan.question or not plan.actions:
                 ok = False
                 break
@@ -859,4 +1149,4 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
                 current = []  # what follows "scrap that" is a new request
         if ok:
             return Plan(acts)
-    return read_clause(make_clause(raw, playlist, vocab, focus))
+    return read_clause(make_clause(raw, playlist, vocab, focus, last))

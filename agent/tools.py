@@ -74,6 +74,11 @@ class Work:
     def catalog(self) -> Catalog:
         return self.deps.catalog
 
+    @property
+    def cap(self) -> int:
+        """Tracks per artist at most: what the user said ("one per artist"), else the setting."""
+        return self.query.max_per_artist or self.max_per_artist
+
     def track(self, item: dict[str, Any]) -> Track:
         return self.catalog[item["track_id"]]
 
@@ -123,7 +128,7 @@ class Work:
 
         def room(track: Track) -> bool:
             a = fold(track.artist)
-            if a not in named and counts.get(a, 0) >= self.max_per_artist:
+            if a not in named and counts.get(a, 0) >= self.cap:
                 return False
             counts[a] = counts.get(a, 0) + 1
             return True
@@ -181,7 +186,8 @@ class Work:
         """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
         n = len(self.playlist) or self.query.length or self.default_length
         ok = self.checker()
-        slots: list[dict[str, Any] | None] = [p if ok(self.track(p)) else None for p in self.playlist]
+        room = self.artist_room([])
+        slots: list[dict[str, Any] | None] = [p if ok(self.track(p)) and room(self.track(p)) else None for p in self.playlist]
         kept = [p for p in slots if p is not None]
         new = self.fetch(n - len(kept), keep=kept)
         for p in new:
@@ -213,6 +219,14 @@ class Work:
         new = self.fetch(n - len(kept), keep=kept, good=good)
         if not new:  # no track moves every feature: accept ones that move them on balance
             new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
+        named = [t for t in self.query.artists if t.explicit]
+        relaxed = ""
+        if not new and named:  # the artists asked for go no further that way: similar artists may
+            loose = self.query.model_copy(update={"artists": [t.model_copy(update={"explicit": False}) for t in self.query.artists]})
+            new = self.fetch(n - len(kept), query=loose, keep=kept, good=good)
+            if new:
+                self.query = loose
+                relaxed = f"; nothing more by {', '.join(t.value for t in named)} goes that way, so similar artists do"
         if not new:
             words = ", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items())
             raise ToolError(f"I can't find tracks that move {words} and still fit the request; it's as far as it goes.")
@@ -233,7 +247,7 @@ class Work:
         for f, (sign, cur) in moves.items():
             fmt = "{:.0f}" if f in ("tempo", "year") else "{:.2f}"
             parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
-        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay})"
+        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay}){relaxed}"
 
     def _pos(self, positions: list[int]) -> list[int]:
         n = len(self.playlist)
@@ -280,8 +294,15 @@ class YearSpan(BaseModel):
     end: int = Field(ge=1900, le=2100, description="Last release year left out.")
 
 
+class FeatureSide(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "speechiness"]
+    side: Literal["high", "low"] = Field(description="Which end of the feature goes ('anything slow': tempo low).")
+
+
 class Exclude(Names):
     years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years to leave out ('no 80s').")
+    features: list[FeatureSide] = Field(default_factory=list, max_length=7,
+                                        description="Ends of audio features to leave out ('get rid of anything slow').")
 
 
 class Narrow(Names):
@@ -289,8 +310,16 @@ class Narrow(Names):
     year_end: int | None = Field(default=None, ge=1900, le=2100, description="Last release year allowed.")
 
 
+class Cap(BaseModel):
+    per_artist: int = Field(ge=1, le=MAX_LENGTH, description="Tracks per artist at most ('one per artist' = 1).")
+
+
+class MoreLike(Position):
+    count: int = Field(default=0, ge=0, le=MAX_LENGTH, description="Tracks like it to add; 0 moves the playlist toward it.")
+
+
 class Adjust(BaseModel):
-    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "year"] = Field(
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "year"] = Field(
         description="The audio feature to move, or 'year' for newer/older songs.")
     direction: Literal["up", "down"]
     amount: Literal["bit", "normal", "lot"] = "normal"
@@ -436,9 +465,9 @@ def move(w: Work, position: int, to: int) -> str:
 
 
 def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
-            years: list[dict[str, int]] = []) -> str:  # noqa: B006
-    """Exclude artists, genres, subgenres, moods or release years ("no 80s") from this playlist; offending
-    tracks are replaced."""
+            years: list[dict[str, int]] = [], features: list[dict[str, str]] = []) -> str:  # noqa: B006
+    """Exclude artists, genres, subgenres, moods, release years ("no 80s") or an end of an audio feature ("anything
+    slow": tempo low) from this playlist; offending tracks are replaced."""
     w._need()
     q = w.query.model_copy(deep=True)
     artists = [_artist(w, a) for a in artists]
@@ -458,6 +487,18 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
     add(q.exclude_moods, moods)
     spans = [YearRange(start=y["start"], end=y["end"], source="no") for y in years if y["start"] <= y["end"]]
     q.exclude_years += [y for y in spans if (y.start, y.end) not in {(x.start, x.end) for x in q.exclude_years}]
+    sides = []
+    for f in features:
+        bound = _side_bound(w, f["feature"], f["side"])
+        old = q.feature(f["feature"])
+        if old is not None and old.explicit:  # both limits hold: the tighter of each
+            lo = max((x for x in (old.min, bound.min) if x is not None), default=None)
+            hi = min((x for x in (old.max, bound.max) if x is not None), default=None)
+            if lo is not None and hi is not None and lo > hi:
+                raise ToolError(f"That would leave no {f['feature']} at all with the limits already set. Nothing changed.")
+            bound = bound.model_copy(update={"min": lo, "max": hi, "target": old.target})
+        q.features = [b for b in q.features if b.feature != f["feature"]] + [bound]
+        sides.append({("tempo", "low"): "slow", ("tempo", "high"): "fast"}.get((f["feature"], f["side"]), f"{f['side']} {f['feature']}"))
     gone = {fold(a) for a in artists}
     q.artists = [t for t in q.artists if fold(t.value) not in gone]
     q.genres = [t for t in q.genres if t.value not in genres]
@@ -469,9 +510,116 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
                         "Tell me which years instead.")  # fmt: skip
     w.query = q
     before = list(w.playlist)
-    said = artists + genres + subgenres + moods + [y.label() for y in spans]
+    said = artists + genres + subgenres + moods + [y.label() for y in spans] + sides
     w.rebuild("fits without " + ", ".join(said))
     return _removed_by(before, w.playlist, said)
+
+
+def _side_bound(w: Work, feature: str, side: str) -> FeatureBound:
+    """A hard bound that leaves out one end of a feature: tempo's slow (< 90 BPM) or fast (>= 120 BPM) bucket, or
+    the catalog's bottom or top third of another feature."""
+    if feature == "tempo":
+        limit = {"min": 90.0} if side == "low" else {"max": 120.0}
+    else:
+        q = w.catalog.thresholds.q.get(feature)
+        lo, hi = (q[0.33], q[0.67]) if q else (0.33, 0.67)
+        limit = {"min": round(lo, 3)} if side == "low" else {"max": round(hi, 3)}
+    return FeatureBound(feature=feature, explicit=True, source=f"no {side} {feature}", **limit)
+
+
+def lessen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
+    """Fewer tracks of some artists, genres or moods ("less rap", "too much Drake"): about half of them, the later
+    ones, give way to tracks without them that fit the request; the rest stay."""
+    w._need()
+    names = {fold(_artist(w, a)) for a in artists}
+    genres, subgenres = _genres(w, genres, subgenres)
+    tags = set(genres) | set(subgenres)
+
+    def has(tr: Track) -> bool:
+        return fold(tr.artist) in names or bool(tags & set(tr.genres + tr.subgenres)) or bool(set(moods) & set(tr.moods))
+
+    said = [*(_artist(w, a) for a in artists), *genres, *subgenres, *moods]
+    hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
+    if not hits:
+        return f"nothing in the playlist was {', '.join(said)}"
+    out = hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
+    gone = [w.playlist[i] for i in out]
+    keep = [p for i, p in enumerate(w.playlist) if i not in out]
+    q = w.query.model_copy(deep=True)  # what was asked for by name is no longer asked for
+    q.artists = [t for t in q.artists if fold(t.value) not in names]
+    q.genres = [t for t in q.genres if t.value not in tags] or q.genres
+    q.subgenres = [t for t in q.subgenres if t.value not in tags]
+    look = q.model_copy(deep=True)  # the new ones are searched without them, so retrieval's pool holds enough
+    look.exclude_artists += [Tag(value=_artist(w, a), source="less") for a in artists]
+    look.exclude_genres += [Tag(value=g, source="less") for g in genres]
+    look.exclude_subgenres += [Tag(value=g, source="less") for g in subgenres]
+    look.exclude_moods += [Tag(value=m, source="less") for m in moods]
+    w.query = q
+    new = w.fetch(len(out), query=look, keep=keep, avoid=gone, good=lambda tr: not has(tr))
+    if not new:
+        raise ToolError(f"I found nothing without {', '.join(said)} that fits the rest of the request.")
+    for p in new:
+        p["reason"] = f"in place of some {', '.join(said)}; {p.get('reason', '')}".strip("; ")
+    slots = dict(zip(out[len(out) - len(new) :], new))
+    w.playlist = [slots.get(i, p) for i, p in enumerate(w.playlist)]
+    return f"less {', '.join(said)}: replaced {len(new)} of {len(hits)}"
+
+
+def cap_artists(w: Work, per_artist: int) -> str:
+    """At most ``per_artist`` tracks by any one artist ("one per artist"), from now on in this playlist; the
+    extra ones are replaced by tracks of other artists."""
+    w._need()
+    w.query = w.query.model_copy(update={"max_per_artist": per_artist})
+    before = list(w.playlist)
+    w.rebuild(f"{per_artist} per artist")
+    out = _removed_by(before, w.playlist, [f"over {per_artist} per artist"])
+    return f"at most {per_artist} track{'s' * (per_artist != 1)} per artist: " + out
+
+
+def more_like(w: Work, position: int, count: int = 0) -> str:
+    """Move the playlist toward one track's sound ("more like the first one"): the tracks least like it are
+    replaced by ones closer to it; with a count, that many tracks like it are added instead."""
+    w._need()
+    (p,) = w._pos([position])
+    anchor = w.track(w.playlist[p - 1])
+
+    def dist(tr: Track) -> float:
+        return math.sqrt(sum(((_value(tr, f) - _value(anchor, f)) / (200.0 if f == "tempo" else 1.0)) ** 2 for f in FEATURES))
+
+    q = w.query.model_copy(deep=True)
+    said = {b.feature for b in q.features if b.explicit}
+    q.features = [b for b in q.features if b.explicit] + [
+        FeatureBound(feature=f, target=round(min(hi, max(lo, _value(anchor, f))), 3), explicit=False, source=f"like #{p}")
+        for f, (lo, hi) in (("energy", (0, 1)), ("valence", (0, 1)), ("danceability", (0, 1)), ("tempo", (40, 220)),
+                            ("acousticness", (0, 1)))
+        if f not in said and not math.isnan(_value(anchor, f))
+    ]  # fmt: skip
+    w.query = q
+    title = f"\"{anchor.title}\""
+    if count:
+        others = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] != anchor.track_id)
+        median = others[len(others) // 2] if others else float("inf")
+        new = w.fetch(count, keep=w.playlist, good=lambda tr: dist(tr) <= median)
+        if not new:
+            raise ToolError(f"I found nothing more like {title} that fits the rest of the request.")
+        for x in new:
+            x["reason"] = f"sounds like {title}; {x.get('reason', '')}".strip("; ")
+        w.playlist = w.playlist + new
+        return f"added {len(new)} like {title}"
+    ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: -dist(w.track(x)))
+    k = max(1, len(ranked) // 2)
+    out_ids = {x["track_id"] for x in ranked[:k]}
+    floor = min(dist(w.track(x)) for x in ranked[:k]) if ranked else float("inf")
+    keep = [x for x in w.playlist if x["track_id"] not in out_ids]
+    new = w.fetch(k, keep=keep, avoid=ranked[:k], good=lambda tr: dist(tr) < floor)
+    if not new:
+        raise ToolError(f"I found nothing closer to {title} that fits the rest of the request.")
+    gone = {x["track_id"] for x in sorted(ranked[:k], key=lambda x: -dist(w.track(x)))[: len(new)]}
+    for x in new:
+        x["reason"] = f"closer to {title}; {x.get('reason', '')}".strip("; ")
+    fill = iter(new)
+    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
 
 
 def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
@@ -481,6 +629,12 @@ def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: 
     q = w.query.model_copy(deep=True)
     said: list[str] = []
     if year_start is not None or year_end is not None:
+        old = q.years if q.years is not None and q.years.explicit else None
+        if old is not None:  # "only after 2000" within 1995-2005 keeps 2005 as the end; disjoint years replace
+            lo = max((y for y in (old.start, year_start) if y is not None), default=None)
+            hi = min((y for y in (old.end, year_end) if y is not None), default=None)
+            if lo is None or hi is None or lo <= hi:
+                year_start, year_end = lo, hi
         try:
             q.years = YearRange(start=year_start, end=year_end, explicit=True, source="only")
         except ValidationError as exc:
@@ -548,16 +702,28 @@ def widen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: l
         "genres": [Tag(value=g, source=f"only {g}") for g in genres], "subgenres": [Tag(value=s, source=f"only {s}") for s in subgenres],
         "moods": [Tag(value=m) for m in moods], "artists": [Tag(value=a) for a in artists], "free_text": " ".join(names),
     })  # fmt: skip
+    # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop.
+    asked = {fold(a) for a in artists}
+
+    def has_it(p: dict[str, Any]) -> bool:
+        t = w.track(p)
+        return bool(fold(t.artist) in asked or set(genres) & set(t.genres) or set(subgenres) & set(t.subgenres)
+                    or set(moods) & set(t.moods))  # fmt: skip
+
     k = max(1, round(len(w.playlist) / 3))
-    keep = w.playlist[: len(w.playlist) - k]
-    new = w.fetch(k, query=part, keep=keep)
+    out = [i for i in reversed(range(len(w.playlist))) if not has_it(w.playlist[i])][:k]
+    if not out:
+        return f"every track already has {'/'.join(names)}; nothing to swap"
+    keep = [p for i, p in enumerate(w.playlist) if i not in out]
+    new = w.fetch(len(out), query=part, keep=keep, avoid=[w.playlist[i] for i in out])
     if not new:
         raise ToolError(f"I found nothing with {', '.join(names)} that fits the rest of the request.")
     for p in new:
         p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
-    dropped = w.playlist[len(keep): len(keep) + len(new)]
-    w.playlist = w.playlist[: len(w.playlist) - len(new)] + new
-    return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)}"
+    dropped = sorted(out[: len(new)])
+    playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
+    w.playlist = playlist + new
+    return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
 
 
 def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str:
@@ -600,7 +766,11 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     n = len(w.playlist)
     if minutes:
         per = sum(p["duration_ms"] for p in w.playlist) / n
-        length = max(1, min(MAX_LENGTH, round(minutes * 60_000 / per)))
+        total = sum(p["duration_ms"] for p in w.playlist)
+        if total > minutes * 60_000:  # "keep it under an hour": the longest start that fits the time
+            length = max(1, len(_fit_within(w.playlist, minutes)))
+        else:
+            length = max(1, min(MAX_LENGTH, n + math.floor((minutes * 60_000 - total) / per + 0.5)))
     elif factor:
         length = max(1, min(MAX_LENGTH, round(n * factor)))
     if not length:
@@ -627,8 +797,8 @@ def more(w: Work, count: int = 10) -> str:
     count = min(count, room_left)
     new, how = _more_tracks(w, count)
     lifted = ""
-    if not new:  # every track that fits is by an artist the playlist already holds enough of: say so, then add
-        cap, w.max_per_artist = w.max_per_artist, MAX_LENGTH
+    if not new and not w.query.max_per_artist:  # every track that fits is by an artist the playlist already holds
+        cap, w.max_per_artist = w.max_per_artist, MAX_LENGTH  # enough of: say so, then add (a cap the user said stays)
         new, how = _more_tracks(w, count)
         w.max_per_artist = cap
         lifted = f"; only artists already in it have more that fit, so they pass {cap} tracks each" if new else ""
@@ -767,6 +937,7 @@ TOOLS: dict[str, tuple[Callable[..., str], type[BaseModel]]] = {
     "widen": (widen, Names), "adjust": (adjust, Adjust), "resize": (resize, Resize), "more": (more, More),
     "explain": (explain, Position), "undo": (undo, Empty), "start_over": (start_over, Empty), "block": (block, Block),
     "feedback": (feedback, Feedback), "keep_playlist": (keep_playlist, Empty), "export": (export, Export),
+    "cap_artists": (cap_artists, Cap), "more_like": (more_like, MoreLike), "lessen": (lessen, Names),
 }  # fmt: skip
 
 
@@ -878,6 +1049,17 @@ def _minutes(items: list[dict[str, Any]]) -> int:
     return round(sum(p["duration_ms"] for p in items) / 60_000)
 
 
+def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+    """The longest start of ``items`` whose listening time is at most ``minutes``."""
+    out, total = [], 0.0
+    for p in items:
+        if total + p["duration_ms"] > minutes * 60_000:
+            break
+        out.append(p)
+        total += p["duration_ms"]
+    return out
+
+
 def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
     out, total = [], 0.0
     for p in items:
@@ -893,7 +1075,7 @@ def _continue(w: Work, k: int) -> Any:
     (constraints, the per-artist cap except for artists the request names) as masks."""
     q = w.effective_query()
     return w.deps.continuer.continue_playlist([p["track_id"] for p in w.playlist], k, history=w.memory.history(),
-                                              constraints=q, max_per_artist=w.max_per_artist,
+                                              constraints=q, max_per_artist=w.cap,
                                               uncapped=named_artists(q))  # fmt: skip
 
 

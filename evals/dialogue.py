@@ -26,6 +26,10 @@ SQLite checkpointer in a scratch folder, the product pipeline). Checks read the 
     {"gone": [positions]} {"first_is": k}                     those tracks left / track k now opens it
     {"reply_any": [texts]} {"reply_lacks": "text"} {"reply_year": N}   the reply's words; track N's year
     {"distinct_reasons": x} {"reasons_lack": "text"}          per-track reasons vary / never say it
+    {"swapped": [a, b]}                                        tracks a and b traded places, the rest in order
+    {"less": {kind: v}} {"more": {kind: v}}                    share of tracks with it (as in share) fell / rose
+    {"closer_to": k}                                           the other tracks moved closer in sound to track k
+    {"kept": [positions]}                                      those tracks of the turn before are still there
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -101,7 +105,8 @@ KNOWN_CHECKS = {
     "all_genre", "some_genre", "years", "rise", "fall", "removed", "replaced", "moved", "same_as_turn", "reply_has",
     "reply_title", "empty", "minutes", "max_per_artist", "some_artist", "no_years", "share", "mean_min", "mean_max",
     "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
-    "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack",
+    "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
+    "closer_to", "kept",
 }  # fmt: skip
 
 
@@ -239,7 +244,43 @@ def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: lis
     if name == "reasons_lack":
         bad = [p.reason for p in after if fold(arg) in fold(p.reason or "")]
         return None if not bad else f"{len(bad)} reason(s) say {arg!r}: {bad[0][:80]!r}"
+    if name == "swapped":
+        a, b = (_at(k, len(before)) for k in arg)
+        expect = [p.track_id for p in before]
+        if before and max(a, b) <= len(expect):
+            expect[a - 1], expect[b - 1] = expect[b - 1], expect[a - 1]
+        return None if before and ids == expect else f"tracks {a} and {b} did not trade places with the rest in order"
+    if name in ("less", "more"):
+        kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
+        was = sum(_has(p, kind, arg[kind], catalog) for p in before) / len(before) if before else 0.0
+        now = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
+        ok = after and (now < was or (now == 0.0 == was) if name == "less" else now > was or (now == 1.0 == was))
+        return None if ok else f"share of {kind} {arg[kind]} {was:.0%} -> {now:.0%}"
+    if name == "closer_to":
+        if not before:
+            return "no playlist before"
+        anchor = before[_at(arg, len(before)) - 1].track_id
+        was, now = _distance_to(anchor, before, catalog), _distance_to(anchor, after, catalog)
+        return None if now < was else f"mean distance to track {arg} {was:.3f} -> {now:.3f}"
+    if name == "kept":
+        left = [k for k in arg if not before or before[_at(k, len(before)) - 1].track_id not in ids]
+        return None if before and not left else f"track(s) {left} are gone"
     return f"unknown check {name!r}"
+
+
+_SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")
+
+
+def _distance_to(anchor: str, items: list[Any], catalog: Any) -> float:
+    """Mean distance in sound (features on 0-1, tempo /200 BPM) from the other tracks to ``anchor``."""
+
+    def vec(tid: str) -> list[float]:
+        tr = catalog[tid]
+        return [float(getattr(tr, f)) / (200.0 if f == "tempo" else 1.0) for f in _SOUND]
+
+    a = vec(anchor)
+    ds = [sum((x - y) ** 2 for x, y in zip(vec(p.track_id), a)) ** 0.5 for p in items if p.track_id != anchor]
+    return statistics.fmean(ds) if ds else float("inf")
 
 
 def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, Any]:

@@ -134,6 +134,8 @@ class TagExtractor:
             name, count = spelling.get(folded, folded), len(rows)
             key = _key(name)
             put(key, name, count)
+            for variant in _spellings(key):  # "guns and roses", "ac dc", "wisin y yandel"
+                put(variant, name, count)
             if len(key) >= 2 and key[0] == "the":
                 put(key[1:], name, count)
             squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
@@ -164,9 +166,12 @@ class TagExtractor:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
             return 0.0
-        if key in self._alias_keys:  # a shortened name needs a cue or a capital
+        if key in self._alias_keys:  # a shortened name needs a cue, a capital, or a name listed before it
             prev = toks[i - 1].text if i > 0 else ""
-            return 0.8 if prev in vocab.ARTIST_CUES or (toks[i].orig[:1].isupper() and not titled) else 0.0
+            listed = prev in _LIST_WORDS and any(
+                tuple(t.text for t in toks[k : i - 1]) in self.artist_keys for k in range(max(0, i - 5), i - 1)
+            )  # "without drake or kanye"
+            return 0.8 if prev in vocab.ARTIST_CUES or listed or (toks[i].orig[:1].isupper() and not titled) else 0.0
         prev = toks[i - 1].text if i > 0 else ""
         prev2 = toks[i - 2].text if i > 1 else ""
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
@@ -194,7 +199,7 @@ class TagExtractor:
             return 0.9  # a rare word: "avicii"; an artist with one track needs more than that ("Trap Rewind")
         if everyday[0]:
             # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
-            listed = prev in ("or", "nor", "and", "&", ",", "y", "ni") and i > 1 and toks[i - 2].orig[:1].isupper()
+            listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
             return 0.8 if capitalised and listed else 0.0
         if capitalised:
             return 0.85
@@ -245,6 +250,7 @@ class TagExtractor:
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
         unsupported: list[str] = []
         matches: list[Match] = []
+        self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._phrases_and_artists(toks, matches, titled)
         self._fuzzy_pass(toks, matches)
@@ -453,6 +459,91 @@ class TagExtractor:
                 taken[k] = True
                 toks[k].used = True
             out.extend(ms)
+        self._listed_artists(toks, out)
+
+    def _listed_artists(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """Names listed with a name read surely ("drake and the weeknd", "future and young thug"): an artist's
+        exact name joined to another artist by "and", "&", "or", "," is a name too, even a word in lower case."""
+        n = len(toks)
+        grew = True
+        while grew:
+            grew = False
+            for m in [m for m in out if m.kind == "artist" and m.confidence >= 0.8]:
+                for side in (-1, 1):
+                    joint = m.start - 1 if side < 0 else m.end
+                    if not 0 <= joint < n or toks[joint].text not in _LIST_JOINERS:
+                        continue
+                    for width in (3, 2, 1):
+                        i, j = (joint - width, joint) if side < 0 else (joint + 1, joint + 1 + width)
+                        if i < 0 or j > n or any(t.used for t in toks[i:j]):
+                            continue
+                        key = tuple(t.text for t in toks[i:j])
+                        hit = self.artist_keys.get(key)
+                        if not hit or key in self._alias_keys or all(k in vocab.STOPWORDS or k in _NEG_WORDS for k in key):
+                            continue
+                        everyday = all(k in vocab.COMMON_WORDS or k in _VOCAB_WORDS for k in key)
+                        if hit[1] < (LISTED_EVERYDAY_MIN if everyday else LISTED_MIN):
+                            continue
+                        out.append(_Match("artist", hit[0], i, j, confidence=0.75))
+                        for t in toks[i:j]:
+                            t.used = True
+                        grew = True
+                        break
+
+    def _artist_cap(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """A cap on tracks per artist, said any of the ways people say it: "one per artist", "max 2 songs per
+        band", "don't repeat artists", "each artist only once", "too many songs by the same guy", "una por artista"."""
+        texts = [t.text for t in toks]
+        n = len(texts)
+
+        def found(value: int, i: int, j: int) -> None:
+            out.append(_Match("artist_cap", value, i, j))
+            for t in toks[i:j]:
+                t.used = True
+
+        def per_at(k: int) -> int:
+            for p in _PER_KEYS:
+                if tuple(texts[k : k + len(p)]) == p:
+                    return len(p)
+            return 0
+
+        for i in range(n):
+            if toks[i].used:
+                continue
+            # "one per artist", "max 2 songs per band", "1 track from each artist", "una canción por artista"
+            v = _NUMBER_WORDS.get((texts[i],)) if not texts[i].isdigit() else float(texts[i])
+            if v is not None and v >= 1 and v == int(v) and texts[i] not in ("a", "an"):
+                k = i + 1
+                while k < n and k - i <= 3 and (texts[k] in _COUNT_NOUNS or texts[k] in ("max", "maximum", "tops", "only")):
+                    k += 1
+                w = per_at(k) if k < n else 0
+                if w and k + w < n and texts[k + w] in vocab.ARTIST_NOUNS:
+                    found(int(v), i, k + w + 1)
+                    continue
+            # "each artist only once", "every band just once"
+            if texts[i] in vocab.ARTIST_NOUNS and "once" in texts[i + 1 : i + 4]:
+                found(1, i, i + 1 + texts[i + 1 : i + 4].index("once") + 1)
+                continue
+            # "don't repeat artists", "no repeated artists", "no artist twice", "sin repetir artistas"
+            if texts[i] in vocab.REPEAT_WORDS:
+                nouns = [k for k in range(max(0, i - 3), min(n, i + 4)) if texts[k] in vocab.ARTIST_NOUNS]
+                negs = [k for k in range(max(0, i - 4), i + 1) if texts[k] in _CAP_NEGATIONS]
+                if nouns and negs:
+                    found(1, min(negs[-1], nouns[0]), max(i, nouns[0]) + 1)
+                    continue
+            # "too many songs by the same guy", "stop putting the same artist on"
+            if texts[i] == "same" and i + 1 < n and texts[i + 1] in vocab.ARTIST_NOUNS:
+                before = " " + " ".join(texts[max(0, i - 10) : i]) + " "
+                if any(f" {c} " in before for c in vocab.SAME_ARTIST_COMPLAINTS) or "twice" in texts[i + 2 : i + 4]:
+                    found(1, i, i + 2)
+                    continue
+        low = " " + " ".join(texts) + " "
+        for p in vocab.VARIETY_PHRASES:
+            at = low.find(f" {p} ")
+            if at >= 0:
+                i = low[:at].count(" ")
+                if not any(t.used for t in toks[i : i + len(p.split())]):
+                    found(1, i, i + len(p.split()))
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
@@ -534,6 +625,7 @@ class TagExtractor:
         popularity: str | None = None
         length: int | None = None
         duration: float | None = None
+        cap: int | None = None
 
         def src(m: _Match) -> str:
             return " ".join(t.orig for t in toks[m.start : m.end])[:200]
@@ -547,6 +639,10 @@ class TagExtractor:
         for m in sorted(matches, key=lambda m: m.start):
             if m.kind == "genre":
                 genre, sub = m.value  # type: ignore[misc]
+                said = " ".join(t.text for t in toks[m.start : m.end])
+                if said in vocab.NARROWER_STYLES and not m.negated and (sub in self.subgenres or genre in self.genres):
+                    wider = sub if sub in self.subgenres else genre
+                    unsupported.append(f"{src(m)}: this catalog has no {src(m)} label, so {wider} instead")
                 if sub in self.subgenres:
                     add("exclude_subgenres" if m.negated else "subgenres", sub, m)
                 elif genre in self.genres:
@@ -607,6 +703,8 @@ class TagExtractor:
                 near = vocab.NEAREST_GENRE.get(str(m.value))
                 hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in self.genres else ""
                 unsupported.append(f"{src(m)}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
+            elif m.kind == "artist_cap":
+                cap = min(cap or MAX_LENGTH, int(m.value))  # type: ignore[call-overload]
             elif m.kind == "content":
                 unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
 
@@ -630,6 +728,7 @@ class TagExtractor:
             popularity=popularity,  # type: ignore[arg-type]
             length=length,
             duration_min=duration if length is None else None,
+            max_per_artist=cap,
             free_text=" ".join(free),
             unsupported=list(dict.fromkeys(unsupported)),
         )
@@ -724,10 +823,31 @@ class TagExtractor:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
+LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
+LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
+_PER_KEYS = sorted((tuple(p.split()) for p in vocab.PER_WORDS), key=len, reverse=True)
+_CAP_NEGATIONS = frozenset({"no", "dont", "don't", "not", "never", "without", "stop", "avoid", "sin", "nunca", "ni",
+                            "zero", "less", "fewer", "any"})
 _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
+_LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
+
+
+def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Other ways people type a name: "&" / "and" / "n" / "y" / "+" for one another, punctuation left out."""
+    out: list[tuple[str, ...]] = []
+    joins = [i for i, k in enumerate(key) if k in ("&", "and", "n", "y", "+") and 0 < i < len(key) - 1]
+    for i in joins:
+        for alt in ("and", "&", "n", "y"):
+            if alt != key[i]:
+                out.append(key[:i] + (alt,) + key[i + 1 :])
+    bare = tuple(k for k in key if any(ch.isalnum() for ch in k))
+    if len(bare) >= 2 and bare != key:
+        out.append(bare)
+    return out
 
 
 def _year(t: str) -> int | None:

@@ -59,6 +59,8 @@ class YearRange(BaseModel):
         return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
 
     def label(self) -> str:
+        if self.start and self.end and self.start <= 1900:  # "no oldies": every year up to the end
+            return f"before {self.end + 1}"
         if self.start and self.end:
             if self.start == self.end:
                 return str(self.start)
@@ -114,6 +116,8 @@ class PlaylistQuery(BaseModel):
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
     duration_min: float | None = Field(default=None, gt=0, le=24 * 60, description="Length as listening time.")
+    max_per_artist: int | None = Field(default=None, ge=1, le=MAX_LENGTH,
+                                       description="Tracks per artist at most, when the user said so ('one per artist').")
     free_text: str = Field(default="", description="Words no tag took; used for similarity search.")
     unsupported: list[str] = Field(default_factory=list, description="Asked-for things the data cannot honour.")
 
@@ -155,6 +159,8 @@ class PlaylistQuery(BaseModel):
         out = ", ".join(parts) or "anything"
         if excl:
             out += "; not " + ", ".join(excl)
+        if self.max_per_artist:
+            out += f"; {self.max_per_artist} per artist"
         if self.length:
             out += f"; {self.length} tracks"
         elif self.duration_min:

@@ -105,8 +105,16 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "latin pop": ("latin", "latin pop"), "pop latino": ("latin", "latin pop"), "pop latina": ("latin", "latin pop"),
     "latin hip hop": ("latin", "latin hip hop"), "latin trap": ("latin", "latin hip hop"),
     "latin rap": ("latin", "latin hip hop"), "trap latino": ("latin", "latin hip hop"),
+    # a genre said "in Spanish" is its Latin form: "rap en español", "spanish rap", "pop en español"
+    "rap en espanol": ("latin", "latin hip hop"), "hip hop en espanol": ("latin", "latin hip hop"),
+    "trap en espanol": ("latin", "latin hip hop"), "spanish rap": ("latin", "latin hip hop"),
+    "spanish hip hop": ("latin", "latin hip hop"), "spanish trap": ("latin", "latin hip hop"),
+    "rap latino": ("latin", "latin hip hop"), "hip hop latino": ("latin", "latin hip hop"),
+    "pop en espanol": ("latin", "latin pop"), "spanish pop": ("latin", "latin pop"),
+    "rock en espanol": ("latin", None), "spanish rock": ("latin", None),
     # pop
     "pop": ("pop", None), "pop music": ("pop", None), "k pop": ("pop", None), "kpop": ("pop", None),
+    "j pop": ("pop", None), "jpop": ("pop", None), "c pop": ("pop", None),
     "dance pop": ("pop", "dance pop"), "post teen pop": ("pop", "post-teen pop"), "teen pop": ("pop", "post-teen pop"),
     "electropop": ("pop", "electropop"), "electro pop": ("pop", "electropop"), "synthpop": ("pop", "electropop"),
     "synth pop": ("pop", "electropop"), "indie pop": ("pop", "indie poptimism"), "indie": ("pop", "indie poptimism"),
@@ -125,6 +133,10 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "alt rap": ("rap", None), "alternative r&b": ("r&b", None), "alt r&b": ("r&b", None),
     "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
 }  # fmt: skip
+
+# Styles this catalog has no label for but files under a wider genre: read as that genre, and the reply says so.
+NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno", "trance",
+                             "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal", "metal"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
@@ -236,6 +248,7 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
                "mas antiguas")  # fmt: skip
 OLDIES_PHRASES = ("oldies", "golden oldies", "retro", "vintage")
+OLDIES_YEARS = (1900, 1979)  # what oldies radio plays: "no oldies" leaves these out
 
 DECADE_WORDS: dict[str, int] = {
     "fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
@@ -324,17 +337,29 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                     (("valence", "low"),)),
     **dict.fromkeys(("danceable", "dancier", "dancey", "more danceable", "bailable", "bailables"),
                     (("danceability", "high"),)),
-    "pick up the pace": (("tempo", "high"), ("energy", "high")),
-    "speed it up": (("tempo", "high"), ("energy", "high")),
-    "slow it down": (("tempo", "low"), ("energy", "low")),
+    **dict.fromkeys(("pick up the pace", "speed it up", "up the tempo", "speed things up"),
+                    (("tempo", "high"), ("energy", "high"))),
+    **dict.fromkeys(("slow it down", "slow things down", "slow down"), (("tempo", "low"), ("energy", "low"))),
+    **dict.fromkeys(("calm it down", "calm things down", "bring it down", "dial it down", "dial it back", "take it down",
+                     "turn it down", "chill it out", "bring the energy down", "lower the energy", "less intense"),
+                    (("energy", "low"),)),
+    **dict.fromkeys(("crank it up", "pump it up", "amp it up", "kick it up", "wake it up", "liven it up",
+                     "liven things up", "bring the energy up", "bring up the energy", "raise the energy", "up the energy"),
+                    (("energy", "high"),)),
 }  # fmt: skip
+# Directions said as a command: what comes before them ("too much now, tone it down") never turns them around.
+DIRECTION_COMMANDS = frozenset(k for k in DIRECTIONS if " " in k and (any(f" {w} " in f" {k} " for w in ("it", "things", "the"))
+                                                                    or k.endswith((" down", " up", " out", " back"))))
 # Request words with a mood that also change features relatively ("more chill": energy down).
 MOOD_DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "chill": (("energy", "low"),), "happy": (("valence", "high"),), "sad": (("valence", "low"),),
     "energetic": (("energy", "high"),), "party": (("energy", "high"), ("danceability", "high")),
     "dance": (("danceability", "high"),), "acoustic": (("acousticness", "high"),), "workout": (("energy", "high"),),
     "sleep": (("energy", "low"),), "romantic": (("energy", "low"),), "focus": (("energy", "low"),),
+    "instrumental": (("instrumentalness", "high"),),
 }  # fmt: skip
+# Moods a track has or has not (vocals, unplugged): said alone on a playlist they narrow it, not nudge it.
+BINARY_MOODS = frozenset({"instrumental", "acoustic"})
 # Words that make a direction a change from where the playlist is ("more upbeat", "less sad", "too many slow ones").
 MORE_WORDS = frozenset({"more", "mas", "even more", "a bit more", "bit more", "little more", "way more", "much more"})
 LESS_WORDS = frozenset({"less", "menos", "too many", "too much", "fewer", "not so", "not as", "too"})
@@ -347,14 +372,19 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't", "hate", "nor",
                  "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt", "werent",
                  "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto", "menos",
-                 "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the")  # fmt: skip
+                 "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
+                 "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
+                 "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
+                 "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
                           "then", "also", "plus", "for", "to", "that", "which"})  # fmt: skip
 # Words between a negation and what it negates ("no more rap", "without any Drake").
 NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", "songs", "tracks", "music",
                              "really", "into", "big", "on", "fan", "stuff", "la", "el", "los", "las", "de", "mas",
                              "canciones", "musica", "anything", "everything", "ones",
-                             "by", "from", "a", "so", "very", "really", "overly"})  # fmt: skip
+                             "by", "from", "a", "so", "very", "really", "overly", "that", "this", "those", "these",
+                             "all", "kind", "sort", "type", "kinda", "sorta", "feeling", "hearing", "listening",
+                             "to", "with"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin", "de"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
@@ -386,7 +416,7 @@ COMMON_WORDS = frozenset(
     gym workout training yoga vibes mood feelings memories nostalgia paradise heaven angel angels ghost
     river mountain forest island desert space future past young free peace war game games fun crazy sweet
     bitter happy lonely alone together rise fall tempo beat beats bass rhythm melody noise band various
-    artists radio station""".split()
+    artists radio station him her them he she they his their hers theirs""".split()
 )  # fmt: skip
 
 
@@ -397,8 +427,11 @@ TRACK_NOUNS = frozenset({"track", "tracks", "song", "songs", "number", "numbers"
                          "cancion", "canciones", "tema", "temas", "numero", "pista"})  # fmt: skip
 TRACK_NOUN_SPELLINGS = ("track", "tracks", "song", "songs", "number")  # typos of these ("trak") are track nouns too
 PRONOUNS = frozenset({"it", "this", "that", "esa", "esta", "ese", "este", "eso", "esto"})
-UNDO_PHRASES = ("undo", "undo that", "go back", "revert", "revert that", "previous", "previous one", "put it back",
-                "that was better", "back to the previous one", "back to the last one", "deshacer", "deshaz", "back")  # fmt: skip
+UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous", "previous one",
+                "put it back", "put them back", "put it back how it was", "put it back the way it was", "how it was",
+                "the way it was", "as it was", "like it was", "like before", "as before", "change it back",
+                "switch it back", "take that back", "that was better", "back to the previous one", "back to the last one",
+                "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba", "como antes", "back")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
@@ -406,18 +439,35 @@ EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
-                 "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio")  # fmt: skip
+                 "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
+                 "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
+                 "stop playing", "stop giving me", "stop adding", "quit playing", "quit suggesting", "no vuelvas a poner",
+                 "never suggest", "never recommend", "never add")  # fmt: skip
 EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", "whats with", "what is with",
-                   "por que", "porque", "explica")  # fmt: skip
+                   "por que", "porque", "explica", "what year", "which year", "when was", "when did", "how old is",
+                   "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
+                   "more about", "more info", "info on", "details on", "de que ano", "quien canta")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
-MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon")
+MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide")
+# "start with track 3": a move to the top said by where the playlist begins
+MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off with", "kick it off with",
+               "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
 MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio")
 MOVE_END = ("end", "bottom", "last", "final")
-REPLACE_VERBS = ("replace", "swap", "swap out", "switch", "switch out", "change", "cambia", "reemplaza", "sustituye")
+REPLACE_VERBS = ("replace", "swap", "swap out", "switch", "switch out", "change", "cambia", "reemplaza", "sustituye",
+                 "exchange", "trade", "flip")
+# "swap 2 and 5" trades two tracks' places; "swap out 2", "swap 4 for something else" replace
+SWAP_PLACES_VERBS = frozenset({"swap", "switch", "exchange", "trade", "flip", "intercambia"})
+REPLACE_WORDS = frozenset({"out", "for", "new", "else", "something", "different", "another", "other", "fresh", "otra", "otro"})
 REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
-                "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca", "sacar")  # fmt: skip
+                "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca", "sacar",
+                "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off", "knock off")  # fmt: skip
+# Verbs whose particle may come after what they act on: "take Beyonce out", "get them out", "cross it off".
+SPLIT_REMOVE_VERBS = frozenset({"take", "kick", "throw", "get", "cut", "leave", "pull", "toss", "chuck", "knock", "cross",
+                                "strike", "boot", "keep"})
+SPLIT_REMOVE_PARTICLES = frozenset({"out", "off", "away", "gone"})
 GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon", "ponme", "mete", "keep going")
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
@@ -431,13 +481,26 @@ TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", 
 LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
+ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
+                          "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
+                          "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
+                          "cantante", "cantantes"})  # fmt: skip
+PER_WORDS = ("per", "each", "a", "from each", "by each", "for each", "from every", "by every", "every", "por",
+             "por cada", "de cada")  # fmt: skip
+REPEAT_WORDS = frozenset({"repeat", "repeats", "repeating", "repeated", "duplicate", "duplicates", "duplicated",
+                          "twice", "double", "doubles", "repetir", "repitas", "repetidos", "repetidas", "repita"})
+SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas")
+VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
+                   "spread out the artists", "artistas diferentes", "distintos artistas")  # fmt: skip
+
 # Words that may join two asks in one message ("drop track 2 and make it calmer").
 CLAUSE_JOINERS = frozenset({"and", "but", "then", "also", "plus", "y", "pero", "luego", "despues", ",", ";"})
 # Filler of a chat message: "ok", "hmm actually", "please".
 CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
-    too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some""".split()
+    too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
+    whoops wait sorry hmmm""".split()
 )  # fmt: skip
 
 
