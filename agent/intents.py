@@ -437,6 +437,8 @@ def rule_export(c: Clause) -> Plan | None:
 def rule_greeting(c: Clause) -> Plan | None:
     """ "hi", "help", "thanks": how to use it."""
     words = tuple(w for w in c.words if w not in ("?", "!", ","))
+    if c.has and words and set(words) <= V.ACK_WORDS and not c.reading.matches:  # "perfect, thanks!"
+        return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
     if words in _GREETINGS or not words and "?" in c.words:
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
     return None
@@ -660,7 +662,14 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and not grow:
         return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
     remove = find(words, _REMOVE)
+    by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
+    if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
+        return Plan([call("more", count=by)])
+    if by and find(words, _SHORTER):
+        return Plan([call("resize", length=max(1, c.n - by))])
     said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
+    if said is None and not remove and (find(words, _LONGER) or find(words, _SHORTER)):
+        said = _length_beside(words)  # "make it longer, like 25"
     if said is not None and not grow:
         return Plan([call("resize", length=said)])
     if find(words, _HALF):
@@ -687,6 +696,21 @@ def rule_length(c: Clause) -> Plan | None:
 
 
 _LENGTH_LEADS = frozenset((w,) for w in ("only", "just", "solo", "solamente", "sean", "son"))
+
+
+def _length_beside(words: list[str]) -> int | None:
+    """The one bare number said beside "longer"/"shorter" ("longer, like 25", "shorter, maybe 12"): the new length;
+    "longer by 5" is a change, not a length."""
+    found = []
+    for i in range(len(words)):
+        num = number_at(words, i)
+        if not num or not words[i].isdigit():
+            continue
+        after = words[i + num[1] : i + num[1] + 1]
+        if (i and words[i - 1] in ("by", "x")) or (after and after[0] in V.TIME_UNITS):
+            return None
+        found.append(num[0])
+    return found[0] if len(found) == 1 and 1 <= found[0] <= MAX_LENGTH else None
 
 
 def _said_length(words: list[str]) -> int | None:

@@ -702,7 +702,7 @@ class TagExtractor:
             elif m.kind == "other_genre" and not m.negated:
                 near = vocab.NEAREST_GENRE.get(str(m.value))
                 hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in self.genres else ""
-                unsupported.append(f"{src(m)}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
+                unsupported.append(f"{m.value}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
             elif m.kind == "artist_cap":
                 cap = min(cap or MAX_LENGTH, int(m.value))  # type: ignore[call-overload]
             elif m.kind == "content":

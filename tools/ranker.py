@@ -347,6 +347,8 @@ class Ranker:
         contrib = self.contributions(x[top])
         for i, c in enumerate(cands):
             c.ranker, c.score = float(s[i]), float(final[i])
+        for place, i in enumerate(order.tolist(), 1):
+            cands[i].ranker_place = (place, len(cands))
         for row, i in zip(contrib, top.tolist()):
             best = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS]
             cands[i].contributions = [(self.features[j], round(float(row[j]), 4)) for j in best.tolist()]

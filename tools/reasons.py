@@ -60,7 +60,7 @@ def sound(track: "Track") -> str:
 
 
 def for_track(track: "Track", query: "PlaylistQuery | None" = None, *, matched: Iterable[str] = (),
-              channel: str | None = None, affinity: float | None = None, ranker: float | None = None,
+              channel: str | None = None, affinity: float | None = None, ranker: tuple[int, int] | None = None,
               role: str = "", kept: bool = False, filler: bool = False,
               seeds: Sequence[dict[str, Any]] = ()) -> str:  # fmt: skip
     """One track's reason: year; tags it matched; its sound; how it was chosen; its place in the flow."""
@@ -78,8 +78,8 @@ def for_track(track: "Track", query: "PlaylistQuery | None" = None, *, matched: 
         parts.append(_CHANNELS[channel])
     if affinity is not None:
         parts.append(f"close to your taste ({affinity:.2f})")
-    if ranker is not None and abs(ranker) >= 0.01:
-        parts.append(f"ranker {'+' if ranker > 0 else ''}{ranker:.2f}")
+    if ranker is not None:  # (place, of how many) in the learned ranker's order
+        parts.append(f"the ranker's #{ranker[0]} of {ranker[1]}")
     if filler:
         parts.append("filler: few better matches")
     if role:

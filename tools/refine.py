@@ -347,7 +347,7 @@ def _reason(p: _Pick, role: str, max_affinity: float, query: PlaylistQuery | Non
     shown = p.cand.affinity is not None and max_affinity > 0 and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity)
     filler = p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS
     return reasons.for_track(p.track, query, matched=p.cand.matched, affinity=p.cand.affinity if shown else None,
-                             channel=getattr(p.cand, "channel", None), ranker=getattr(p.cand, "ranker", None),
+                             channel=getattr(p.cand, "channel", None), ranker=getattr(p.cand, "ranker_place", None),
                              role=role, kept=p.kept, filler=filler)  # fmt: skip
 
 

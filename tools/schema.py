@@ -211,5 +211,6 @@ class Candidate:
     channels: dict[str, tuple[int, float]] = dc_field(default_factory=dict)
     tier: int = 0  # relaxation tier: 0 passed the strictest filter retrieval tried, 1 the next, ...
     ranker: float | None = None  # the learned ranker's score (tools.ranker), None when none ran
+    ranker_place: tuple[int, int] | None = None  # (its place from 1, of how many) in the ranker's order
     # the ranker's largest feature contributions for this track, (feature, contribution), biggest first
     contributions: list[tuple[str, float]] = dc_field(default_factory=list)

@@ -142,6 +142,8 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
 # nearest genre it has suggested (by how these genres sound and who listens to both).
 OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+OTHER_GENRE_ADJECTIVES = {"jazzy": "jazz", "bluesy": "blues", "folky": "folk", "folksy": "folk", "countryish": "country",
+                          "reggae-ish": "reggae", "operatic": "opera"}  # fmt: skip
 NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
                  "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop", "soundtrack": "pop",
                  "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock"}  # fmt: skip
@@ -438,6 +440,11 @@ START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it",
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
+# A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
+ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing", "cool",
+                       "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias", "perfecto",
+                       "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks", "good", "fine",
+                       "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
@@ -582,6 +589,8 @@ def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         add(p, "content", p)
     for p in OTHER_GENRES:
         add(p, "other_genre", p)
+    for p, genre in OTHER_GENRE_ADJECTIVES.items():
+        add(p, "other_genre", genre)
     for p, ways in DIRECTIONS.items():
         for feat, way in ways:
             add(p, "feature", (feat, way))
