@@ -630,7 +630,11 @@ def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: 
     said: list[str] = []
     if year_start is not None or year_end is not None:
         old = q.years if q.years is not None and q.years.explicit else None
-        if old is not None:  # "only after 2000" within 1995-2005 keeps 2005 as the end; disjoint years replace
+        wider = old is not None and (year_start is None or (old.start is not None and year_start <= old.start)) and (
+            year_end is None or (old.end is not None and old.end <= year_end))  # fmt: skip
+        if old is not None and not wider:
+            # "only after 2000" within 1995-2005 keeps 2005 as the end; disjoint years replace, and so do years
+            # that hold the old ones ("only after 1995 then", after "only after 2000": the person widens)
             lo = max((y for y in (old.start, year_start) if y is not None), default=None)
             hi = min((y for y in (old.end, year_end) if y is not None), default=None)
             if lo is None or hi is None or lo <= hi:

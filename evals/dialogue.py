@@ -133,8 +133,9 @@ def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: lis
         ok = len(after) == len(before) + arg and kept and len(set(ids)) == len(ids) and old <= set(ids)
         return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg}, old tracks kept, no duplicates)"
     if name == "no_artist":
-        bad = [p.title for p in after if fold(p.artist) == fold(arg)]
-        return None if not bad else f"{len(bad)} track(s) by {arg}: {bad[:3]}"
+        feat = re.compile(rf"[(\[](?:feat\.?|ft\.?|featuring|with)\s[^)\]]*\b{re.escape(arg)}\b", re.IGNORECASE)
+        bad = [p.title for p in after if fold(p.artist) == fold(arg) or feat.search(p.title)]
+        return None if not bad else f"{len(bad)} track(s) by or featuring {arg}: {bad[:3]}"
     if name in ("no_genre", "all_genre", "some_genre"):
         has = [arg in catalog[p.track_id].genres + catalog[p.track_id].subgenres for p in after]
         if name == "no_genre":

@@ -76,7 +76,9 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     if any(t.value in subgenres for t in query.exclude_subgenres):
         out.append("excluded subgenre")
     artist = _fold(track.artist) if (query.exclude_artists or query.artists) else ""
-    if any(_fold(t.value) == artist for t in query.exclude_artists):
+    if any(_fold(t.value) == artist for t in query.exclude_artists) or (
+        query.exclude_artists and _featured(track.title) & {_fold(t.value) for t in query.exclude_artists}
+    ):
         out.append("excluded artist")
     moods = set(track.moods)
     if any(t.value in moods for t in query.exclude_moods):
@@ -120,6 +122,17 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
     if query.popularity != "obscure" and track.popularity < MIN_POPULARITY:
         return True
     return track.duration_ms < MIN_DURATION_MS or track.speechiness > MAX_SPEECHINESS
+
+
+_FEATURING = re.compile(r"[(\[](?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]", re.IGNORECASE)
+
+
+def _featured(title: str) -> set[str]:
+    """The folded artists a title features: "Touchdown (feat. Eminem)", "Dance (with A & B, C)"."""
+    out: set[str] = set()
+    for group in _FEATURING.findall(title):
+        out |= {_fold(n) for n in re.split(r"\s*(?:,|&|\band\b|\bx\b)\s*", group) if n.strip()}
+    return out
 
 
 def named_artists(query: PlaylistQuery) -> set[str]:
