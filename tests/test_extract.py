@@ -401,3 +401,11 @@ def test_real_catalog_a_word_is_not_a_typo_of_a_one_word_artist(real_ex):
                                   "getting hyped before the game", "summer love songs", "all time low energy"])  # fmt: skip
 def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
     assert real_ex.extract(text).artists == []
+
+
+def test_a_name_after_by_is_an_artist_or_said_unknown(ex):
+    q = ex.extract("songs by Drak")  # a typo of a short name that is also a word, cued by "by"
+    assert [a.value for a in q.artists] == ["Drake"]
+    q = ex.extract("songs by Zzyzx Qwerty")
+    assert not q.artists and any("Zzyzx Qwerty" in u and "no artist" in u for u in q.unsupported)
+    assert not ex.extract("music made by robots").unsupported  # everyday words after "by" are not names

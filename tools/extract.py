@@ -207,10 +207,11 @@ class TagExtractor:
             return 0.7
         return 0.0
 
-    def _fuzzy_artist(self, text: str) -> tuple[str, int, float] | None:
-        """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first."""
+    def _fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
+        """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
+        shorter than ``min_len`` are too easily another word (a cue like "by" lowers it)."""
         n = len(text)
-        if n < 6:
+        if n < min_len:
             return None
         max_d = 1 if n < 10 else 2
         best: tuple[int, int, str] | None = None
@@ -223,7 +224,7 @@ class TagExtractor:
                 name, count = choices[cand]
                 if cand[0] != text[0]:  # typos keep the first letter
                     continue
-                if cand in self._dictionary:  # "chicano" is a word of its own, not a typo of "Chicago"
+                if cand in self._dictionary and min_len >= 6:  # "chicano" is a word, not a typo of "Chicago" (uncued)
                     continue
                 if best is None or (d, -count) < (best[0], -best[1]):
                     best = (int(d), count, name)
@@ -254,6 +255,7 @@ class TagExtractor:
         self._numbers(toks, matches, unsupported)
         self._phrases_and_artists(toks, matches, titled)
         self._fuzzy_pass(toks, matches)
+        self._cued_names(toks, matches, unsupported)
         self._negate(toks, matches)
         query = self._assemble(text, toks, matches, unsupported)
         return Reading(text, toks, matches, query)
@@ -579,6 +581,27 @@ class TagExtractor:
                 out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
                 tok.used = True
 
+    def _cued_names(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
+        """Words after "by"/"featuring" that name no artist: a near name ("songs by Drak") or a plain "not in
+        the catalog" note, so an unknown artist is never silently read as anything."""
+        for i in range(1, len(toks)):
+            if toks[i - 1].text not in _NAME_CUES or toks[i].used or not toks[i].text.isalpha():
+                continue
+            j = i
+            while j < len(toks) and j - i < 4 and not toks[j].used and toks[j].text.isalpha() and \
+                    toks[j].text not in vocab.STOPWORDS and toks[j].text not in self._known:  # fmt: skip
+                j += 1
+            if j == i:
+                continue
+            hit = self._fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
+            if hit:
+                out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
+                for t in toks[i:j]:
+                    t.used = True
+            else:
+                said = " ".join(t.orig for t in toks[i:j])
+                unsupported.append(f'"{said}": no artist of that name in this catalog')
+
     def _negate(self, toks: list[_Tok], matches: list[_Match]) -> None:
         """Mark the matches a negation governs: the first after the cue, and same-kind ones joined by or/and/"/"."""
         by_start: dict[int, list[_Match]] = {}
@@ -834,6 +857,7 @@ _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
+_NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
 
 
 def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:
