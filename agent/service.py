@@ -64,6 +64,17 @@ class TurnResult(BaseModel):
     brain: str = ""  # which brain planned the turn: "offline", "llm", "llm->offline" (metrics)
 
 
+def turn_json(result: TurnResult) -> dict[str, Any]:
+    """The turn as JSON, one shape for `playgenie chat --json` and the HTTP API."""
+    return {
+        "reply": result.reply,
+        "changed": result.changed,
+        "thread_id": result.thread_id,
+        "playlist": [p.public() for p in result.playlist],
+        "query": {k: v for k, v in result.query.items() if v not in (None, [], "", {})},
+    }
+
+
 class NotOwner(PermissionError):
     """The thread was created by another user."""
 

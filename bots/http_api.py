@@ -28,7 +28,9 @@ import time
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -57,19 +59,12 @@ class ChatRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the user said.")
 
 
-class Track(BaseModel):
-    """One track of a playlist, with why it is there (the fields of ``playgenie chat --json``)."""
-
-    track_id: str
-    title: str
-    artist: str
-    year: int | None
-    genres: list[str]
-    moods: list[str]
-    energy: float
-    valence: float
-    tempo: float
-    reason: str
+# One track as every front end shows it (tools.schema.PUBLIC_TRACK_FIELDS), typed for the OpenAPI docs.
+Track = create_model(
+    "Track",
+    __doc__="One track of a playlist, with why it is there (the fields of ``playgenie chat --json``).",
+    **{k: (PlaylistItem.model_fields[k].annotation, ...) for k in PUBLIC_TRACK_FIELDS},
+)
 
 
 class ChatResponse(BaseModel):
@@ -195,7 +190,7 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
 
     from agent.service import NotOwner, ThreadBusy
     from bots.auth import Forbidden, Principal, authenticator
-    from bots.terminal_chat import as_json  # one JSON shape for the CLI's one-turn mode and the API
+    from agent.service import turn_json as as_json  # one JSON shape for the CLI's one-turn mode and the API
 
     state: dict[str, Any] = {"service": service, "error": None, "owned": service is None}
 

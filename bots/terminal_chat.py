@@ -27,24 +27,10 @@ import json
 import sys
 from typing import Any
 
-FIELDS = ("track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "tempo", "reason")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", default=None, help="Conversation id (default: terminal-<user>).")
     parser.add_argument("--user", default=None, help="User id for long-term memory (default: your login name).")
     parser.add_argument("--json", metavar="MESSAGE", default=None, help="Run one turn with MESSAGE and print JSON.")
-
-
-def as_json(result: Any) -> dict[str, Any]:
-    """The one-turn JSON document for a TurnResult."""
-    return {
-        "reply": result.reply,
-        "changed": result.changed,
-        "thread_id": result.thread_id,
-        "playlist": [{k: getattr(p, k) for k in FIELDS} for p in result.playlist],
-        "query": {k: v for k, v in result.query.items() if v not in (None, [], "", {})},
-    }
 
 
 def _plain(text: Any) -> Any:
@@ -117,7 +103,7 @@ def _interactive(service: Any, thread: str, user: str) -> int:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from agent.service import ChatService
+    from agent.service import ChatService, turn_json
 
     user = args.user or getpass.getuser() or "me"
     thread = args.thread or f"terminal-{user}"
@@ -127,7 +113,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             print(f"playgenie: {notice}", file=sys.stderr)
         if args.json is not None:
             result = service.turn(thread, user, args.json)
-            json.dump(as_json(result), sys.stdout, ensure_ascii=False)
+            json.dump(turn_json(result), sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
             return 0
         return _interactive(service, thread, user)

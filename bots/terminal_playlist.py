@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ITEM_FIELDS = ("track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "danceability",
-               "tempo", "popularity", "duration_ms", "reason")  # fmt: skip
 EMPTY = "The request is empty: say what you would like to hear, e.g. \"chill vibes on a rainy afternoon\"."
 MAX_N = 200
 
@@ -63,7 +61,7 @@ def result_json(result: "PlaylistResult") -> dict[str, Any]:
     """The ``--json`` object for one answered request."""
     return {
         "query": result.query.model_dump(mode="json"),
-        "playlist": [{k: getattr(item, k) for k in ITEM_FIELDS} for item in result.playlist],
+        "playlist": [item.public() for item in result.playlist],
         "notes": list(result.notes),
     }
 

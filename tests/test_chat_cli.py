@@ -6,7 +6,9 @@ import json
 
 from bots.cli import main
 
-FIELDS = {"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "tempo", "reason"}
+# the same track shape as `playgenie playlist --json` and the HTTP API
+FIELDS = {"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "danceability", "tempo",
+          "popularity", "duration_ms", "reason"}  # fmt: skip
 
 
 def test_consecutive_json_turns_continue_one_conversation(tiny_csv, tmp_path, capsys):

@@ -29,10 +29,9 @@ import numpy as np
 
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.schema import MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery, Tag
+from tools.schema import FILTER_CONFIDENCE, MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery, Tag
 
 DEFAULT_LENGTH = 20
-FILTER_CONFIDENCE = 0.5  # as tools.retrieve: an explicit tag this sure is a filter, not a preference
 MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-uploads
 MIN_DURATION_MS = 75_000  # intros, skits and interludes
 MAX_SPEECHINESS = 0.66  # above this Spotify calls a track spoken word
@@ -47,7 +46,7 @@ _VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic ver
 
 
 def _hard(tag: Tag) -> bool:
-    return tag.explicit and tag.confidence >= FILTER_CONFIDENCE
+    return tag.filters
 
 
 def violations(track: Track, query: PlaylistQuery) -> list[str]:

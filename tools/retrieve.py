@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FILTER_CONFIDENCE = 0.5  # explicit tags below this confidence score instead of filtering
 TIER = 10.0  # score gap between relaxation levels: a stricter match always ranks first
 # Weights of the soft score; similarity of embeddings is in [-1, 1], the others in [0, 1].
 W_SIM = 1.0
@@ -139,11 +138,11 @@ def search_text(query: PlaylistQuery) -> str:
 
 
 def _hard(tags: Iterable[Tag]) -> list[Tag]:
-    return [t for t in tags if t.explicit and t.confidence >= FILTER_CONFIDENCE]
+    return [t for t in tags if t.filters]
 
 
 def _soft(tags: Iterable[Tag]) -> list[Tag]:
-    return [t for t in tags if not (t.explicit and t.confidence >= FILTER_CONFIDENCE)]
+    return [t for t in tags if not t.filters]
 
 
 def _soften(tags: Sequence[Tag], values: set[str] | None = None) -> list[Tag]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -27,6 +27,9 @@ FEATURE_RANGE: dict[str, tuple[float, float]] = {
 MAX_LENGTH = 200  # longest playlist PlayGenie makes in one answer
 
 
+FILTER_CONFIDENCE = 0.5  # an explicit tag at least this sure is a filter, not a preference
+
+
 class Tag(BaseModel):
     """One extracted tag: its value, whether it was said or inferred, and how sure we are."""
 
@@ -36,6 +39,11 @@ class Tag(BaseModel):
     explicit: bool = True
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     source: str | None = Field(default=None, description="The words it came from.")
+
+    @property
+    def filters(self) -> bool:
+        """Said, and read surely enough to filter (retrieval and the refiner); otherwise it only scores."""
+        return self.explicit and self.confidence >= FILTER_CONFIDENCE
 
 
 class YearRange(BaseModel):
@@ -168,6 +176,12 @@ class PlaylistQuery(BaseModel):
         return out
 
 
+# The public shape of a track, one for every front end: `playgenie chat --json`, `playgenie playlist --json`,
+# the HTTP API and the web page (PlaylistItem's internal ``score`` stays inside).
+PUBLIC_TRACK_FIELDS = ("track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "danceability",
+                       "tempo", "popularity", "duration_ms", "reason")  # fmt: skip
+
+
 class PlaylistItem(BaseModel):
     """One track of an answered playlist, with why it is there."""
 
@@ -185,6 +199,10 @@ class PlaylistItem(BaseModel):
     duration_ms: int
     reason: str = ""
     score: float = 0.0
+
+    def public(self) -> dict[str, Any]:
+        """The track as every front end shows it (:data:`PUBLIC_TRACK_FIELDS`)."""
+        return {k: getattr(self, k) for k in PUBLIC_TRACK_FIELDS}
 
 
 class PlaylistResult(BaseModel):
