@@ -223,7 +223,9 @@ def build_application(
         raise ValueError("PLAYGENIE_TELEGRAM_TOKEN is not set")
     redact_in_logs(token)
 
-    locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # chat -> (lock, [handlers holding or waiting])
+    from memory.locks import AsyncKeyedLocks
+
+    locks = AsyncKeyedLocks()  # one handler at a time per chat; the map holds only busy chats
 
     def ids(update: "Update") -> tuple[str, str]:
         return f"tg:{update.effective_chat.id}", f"tg:{update.effective_user.id}"
@@ -233,15 +235,8 @@ def build_application(
 
         async def wrapped(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
             chat = update.effective_chat.id if update.effective_chat else 0
-            lock, users = locks.setdefault(chat, (asyncio.Lock(), [0]))
-            users[0] += 1
-            try:
-                async with lock:
-                    await handler(update, context)
-            finally:  # the last one out drops the chat's lock, so the map holds only busy chats
-                users[0] -= 1
-                if users[0] == 0:
-                    del locks[chat]
+            async with locks.hold(chat):
+                await handler(update, context)
 
         return wrapped
 

@@ -170,3 +170,25 @@ def test_per_key_locks_serialise_one_key_and_are_dropped_after_use():
     release.set()
     a.join(5), b.join(5)
     assert order == ["other", "first", "second"] and len(locks) == 0
+
+
+def test_async_keyed_locks_serialize_one_key_and_forget_it():
+    import asyncio
+
+    from memory.locks import AsyncKeyedLocks
+
+    locks, order = AsyncKeyedLocks(), []
+
+    async def turn(key: str, name: str) -> None:
+        async with locks.hold(key):
+            order.append(f"{name}+")
+            await asyncio.sleep(0)  # the other coroutine of this key gets the loop and must wait
+            order.append(f"{name}-")
+
+    async def main() -> None:
+        await asyncio.gather(turn("chat", "a"), turn("chat", "b"), turn("other", "c"))
+
+    asyncio.run(main())
+    assert order.index("a-") < order.index("b+")  # one key: one at a time, in order
+    assert order.index("c+") < order.index("a-")  # another key does not wait
+    assert len(locks) == 0  # nothing kept once nobody holds or waits
