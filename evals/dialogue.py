@@ -51,7 +51,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from tools.catalog import fold, song_key
 
@@ -110,163 +111,368 @@ KNOWN_CHECKS = {
 }  # fmt: skip
 
 
-def check(spec: Any, after: list[Any], before: list[Any], reply: str, turns: list[list[Any]], catalog: Any) -> str | None:
+class Turn(NamedTuple):
+    """What a check sees: the playlist after and before the turn, the reply, every earlier playlist, the catalog."""
+
+    after: list[Any]
+    before: list[Any]
+    reply: str
+    turns: list[list[Any]]
+    catalog: Any
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.track_id for p in self.after]
+
+
+Check = Callable[[Turn, Any, str], "str | None"]  # (turn, argument, check name) -> None, or what went wrong
+CHECKS: dict[str, Check] = {}
+
+
+def _check(*names: str) -> Callable[[Check], Check]:
+    """Register a check under its names (the keys a dialogue file uses)."""
+
+    def register(fn: Check) -> Check:
+        for n in names:
+            CHECKS[n] = fn
+        return fn
+
+    return register
+
+
+def check(
+    spec: Any, after: list[Any], before: list[Any], reply: str, turns: list[list[Any]], catalog: Any
+) -> str | None:
     """None when the check passes, else what went wrong."""
     name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
-    ids = [p.track_id for p in after]
-    if name == "nonempty":
-        return None if after else "the playlist is empty"
-    if name == "no_duplicates":
-        keys = [song_key(p.title, p.artist) for p in after]
-        return None if len(set(ids)) == len(ids) and len(set(keys)) == len(keys) else "duplicate tracks or songs"
-    if name == "unchanged":
-        return None if ids == [p.track_id for p in before] else "the playlist changed"
-    if name == "same_length":
-        return None if len(after) == len(before) else f"length {len(before)} -> {len(after)}"
-    if name == "length":
-        return None if len(after) == arg else f"length {len(after)}, expected {arg}"
-    if name == "min_length":
-        return None if len(after) >= arg else f"length {len(after)} < {arg}"
-    if name == "grew":
-        old = {p.track_id for p in before}
-        kept = ids[: len(before)] == [p.track_id for p in before]
-        ok = len(after) == len(before) + arg and kept and len(set(ids)) == len(ids) and old <= set(ids)
-        return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg}, old tracks kept, no duplicates)"
-    if name == "no_artist":
-        feat = re.compile(rf"[(\[](?:feat\.?|ft\.?|featuring|with)\s[^)\]]*\b{re.escape(arg)}\b", re.IGNORECASE)
-        bad = [p.title for p in after if fold(p.artist) == fold(arg) or feat.search(p.title)]
-        return None if not bad else f"{len(bad)} track(s) by or featuring {arg}: {bad[:3]}"
-    if name in ("no_genre", "all_genre", "some_genre"):
-        has = [arg in catalog[p.track_id].genres + catalog[p.track_id].subgenres for p in after]
-        if name == "no_genre":
-            return None if not any(has) else f"{sum(has)} {arg} track(s)"
-        if name == "all_genre":
-            return None if after and all(has) else f"{len(has) - sum(has)} track(s) not {arg}"
-        return None if any(has) else f"no {arg} track"
-    if name == "years":
-        lo, hi = arg
-        bad = [p.year for p in after if p.year is None or (lo is not None and p.year < lo) or (hi is not None and p.year > hi)]
-        return None if after and not bad else f"years outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
-    if name in ("rise", "fall"):
-        out = []
-        for f in arg:
-            a, b = _mean(before, f), _mean(after, f)
-            if (name == "rise" and not b > a) or (name == "fall" and not b < a):
-                out.append(f"mean {f} {a:.3f} -> {b:.3f}")
-        return "; ".join(out) or None
-    if name == "empty":
-        return None if not after else f"{len(after)} tracks left"
-    if name == "minutes":
-        total = sum(p.duration_ms for p in after) / 60_000
-        return None if arg[0] <= total <= arg[1] else f"{total:.0f} minutes, expected {arg[0]}-{arg[1]}"
-    if name == "replaced":
-        pos = {k if k > 0 else len(before) + k + 1 for k in arg}
-        old = [p.track_id for p in before]
-        ok = len(ids) == len(old) and all((a == b) != (i in pos) for i, (a, b) in enumerate(zip(old, ids), 1))
-        return None if ok and not ({ids[k - 1] for k in pos} & set(old)) else f"expected exactly tracks {sorted(pos)} replaced"
-    if name == "removed":
-        gone = {before[(k if k > 0 else len(before) + k + 1) - 1].track_id for k in arg}
-        expect = [p.track_id for p in before if p.track_id not in gone]
-        return None if ids == expect else f"expected exactly tracks {arg} removed"
-    if name == "moved":
-        src, dst = (_at(k, len(before)) for k in arg)
-        expect = [p.track_id for p in before]
-        expect.insert(dst - 1, expect.pop(src - 1))
-        return None if ids == expect else f"track {src} is not at {dst} with the rest in order"
-    if name == "same_as_turn":
-        want = [p.track_id for p in turns[arg]]
-        return None if ids == want else f"playlist differs from the one after turn {arg}"
-    if name == "reply_has":
-        return None if fold(arg) in fold(reply) else f"reply lacks {arg!r}"
-    if name == "reply_title":
-        title = before[_at(arg, len(before)) - 1].title if before else ""
-        return None if title and fold(title) in fold(reply) else f"reply does not name track {arg}"
-    if name == "max_per_artist":
-        counts: dict[str, int] = {}
-        for p in after:
-            counts[fold(p.artist)] = counts.get(fold(p.artist), 0) + 1
-        worst = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
-        return None if worst[1] <= arg else f"{worst[1]} tracks by {worst[0]}"
-    if name == "some_artist":
-        return None if any(fold(p.artist) == fold(arg) for p in after) else f"no track by {arg}"
-    if name == "no_years":
-        lo, hi = arg
-        bad = [p.year for p in after if p.year is not None and (lo is None or p.year >= lo) and (hi is None or p.year <= hi)]
-        return None if after and not bad else f"{len(bad)} track(s) from {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
-    if name == "share":
-        kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
-        share = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
-        if "min" in arg and not (after and share >= arg["min"]):
-            return f"{share:.0%} {kind} {arg[kind]}, expected at least {arg['min']:.0%}"
-        if "max" in arg and share > arg["max"]:
-            return f"{share:.0%} {kind} {arg[kind]}, expected at most {arg['max']:.0%}"
-        return None
-    if name in ("mean_min", "mean_max"):
-        f, v = arg
-        m = _mean(after, f)
-        ok = after and (m >= v if name == "mean_min" else m <= v)
-        return None if ok else f"mean {f} {m:.3f}, expected {'>=' if name == 'mean_min' else '<='} {v}"
-    if name == "all_feature":
-        f, lo, hi = arg
-        bad = [round(float(getattr(p, f)), 2) for p in after if (lo is not None and getattr(p, f) < lo) or (hi is not None and getattr(p, f) > hi)]
-        return None if after and not bad else f"{f} outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
-    if name == "max_length":
-        return None if len(after) <= arg else f"length {len(after)} > {arg}"
-    if name == "length_between":
-        return None if arg[0] <= len(after) <= arg[1] else f"length {len(after)}, expected {arg[0]}-{arg[1]}"
-    if name == "length_change":
-        return None if len(after) - len(before) == arg else f"length {len(before)} -> {len(after)}, expected {arg:+d}"
-    if name == "grew_between":
-        old = [p.track_id for p in before]
-        n_new = len(after) - len(before)
-        ok = arg[0] <= n_new <= arg[1] and ids[: len(old)] == old and len(set(ids)) == len(ids)
-        return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg[0]}..{arg[1]}, old tracks kept)"
-    if name == "shrank":
-        n_gone = len(before) - len(after)
-        ok = arg[0] <= n_gone <= arg[1] and set(ids) <= {p.track_id for p in before}
-        return None if ok else f"length {len(before)} -> {len(after)} (expected -{arg[0]}..{arg[1]}, nothing new)"
-    if name == "gone":
-        left = [k for k in arg if before and before[_at(k, len(before)) - 1].track_id in ids]
-        return None if before and not left else f"track(s) {left} still there"
-    if name == "first_is":
-        ok = before and after and after[0].track_id == before[_at(arg, len(before)) - 1].track_id
-        return None if ok else f"track {arg} does not open the playlist"
-    if name == "reply_any":
-        return None if any(fold(a) in fold(reply) for a in arg) else f"reply names none of {arg}"
-    if name == "reply_lacks":
-        return None if fold(arg) not in fold(reply) else f"reply says {arg!r}"
-    if name == "reply_year":
-        year = before[_at(arg, len(before)) - 1].year if before else None
-        return None if year and str(year) in reply else f"reply does not give track {arg}'s year ({year})"
-    if name == "distinct_reasons":
-        reasons = [p.reason for p in after]
-        share = len(set(reasons)) / len(reasons) if reasons else 0.0
-        return None if share >= arg else f"{len(set(reasons))} distinct reasons over {len(reasons)} tracks"
-    if name == "reasons_lack":
-        bad = [p.reason for p in after if fold(arg) in fold(p.reason or "")]
-        return None if not bad else f"{len(bad)} reason(s) say {arg!r}: {bad[0][:80]!r}"
-    if name == "swapped":
-        a, b = (_at(k, len(before)) for k in arg)
-        expect = [p.track_id for p in before]
-        if before and max(a, b) <= len(expect):
-            expect[a - 1], expect[b - 1] = expect[b - 1], expect[a - 1]
-        return None if before and ids == expect else f"tracks {a} and {b} did not trade places with the rest in order"
-    if name in ("less", "more"):
-        kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
-        was = sum(_has(p, kind, arg[kind], catalog) for p in before) / len(before) if before else 0.0
-        now = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
-        ok = after and (now < was or (now == 0.0 == was) if name == "less" else now > was or (now == 1.0 == was))
-        return None if ok else f"share of {kind} {arg[kind]} {was:.0%} -> {now:.0%}"
-    if name == "closer_to":
-        if not before:
-            return "no playlist before"
-        anchor = before[_at(arg, len(before)) - 1].track_id
-        was, now = _distance_to(anchor, before, catalog), _distance_to(anchor, after, catalog)
-        return None if now < was else f"mean distance to track {arg} {was:.3f} -> {now:.3f}"
-    if name == "kept":
-        left = [k for k in arg if not before or before[_at(k, len(before)) - 1].track_id not in ids]
-        return None if before and not left else f"track(s) {left} are gone"
-    return f"unknown check {name!r}"
+    fn = CHECKS.get(name)
+    return fn(Turn(after, before, reply, turns, catalog), arg, name) if fn else f"unknown check {name!r}"
+
+
+@_check("nonempty")
+def _nonempty(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if after else "the playlist is empty"
+
+
+@_check("no_duplicates")
+def _no_duplicates(t: Turn, arg: Any, name: str) -> str | None:
+    after, ids = t.after, t.ids
+    keys = [song_key(p.title, p.artist) for p in after]
+    return None if len(set(ids)) == len(ids) and len(set(keys)) == len(keys) else "duplicate tracks or songs"
+
+
+@_check("unchanged")
+def _unchanged(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    return None if ids == [p.track_id for p in before] else "the playlist changed"
+
+
+@_check("same_length")
+def _same_length(t: Turn, arg: Any, name: str) -> str | None:
+    after, before = t.after, t.before
+    return None if len(after) == len(before) else f"length {len(before)} -> {len(after)}"
+
+
+@_check("length")
+def _length(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if len(after) == arg else f"length {len(after)}, expected {arg}"
+
+
+@_check("min_length")
+def _min_length(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if len(after) >= arg else f"length {len(after)} < {arg}"
+
+
+@_check("grew")
+def _grew(t: Turn, arg: Any, name: str) -> str | None:
+    after, before, ids = t.after, t.before, t.ids
+    old = {p.track_id for p in before}
+    kept = ids[: len(before)] == [p.track_id for p in before]
+    ok = len(after) == len(before) + arg and kept and len(set(ids)) == len(ids) and old <= set(ids)
+    return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg}, old tracks kept, no duplicates)"
+
+
+@_check("no_artist")
+def _no_artist(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    feat = re.compile(rf"[(\[](?:feat\.?|ft\.?|featuring|with)\s[^)\]]*\b{re.escape(arg)}\b", re.IGNORECASE)
+    bad = [p.title for p in after if fold(p.artist) == fold(arg) or feat.search(p.title)]
+    return None if not bad else f"{len(bad)} track(s) by or featuring {arg}: {bad[:3]}"
+
+
+@_check("no_genre", "all_genre", "some_genre")
+def _no_genre_or_all_genre_or_some_genre(t: Turn, arg: Any, name: str) -> str | None:
+    after, catalog = t.after, t.catalog
+    has = [arg in catalog[p.track_id].genres + catalog[p.track_id].subgenres for p in after]
+    if name == "no_genre":
+        return None if not any(has) else f"{sum(has)} {arg} track(s)"
+    if name == "all_genre":
+        return None if after and all(has) else f"{len(has) - sum(has)} track(s) not {arg}"
+    return None if any(has) else f"no {arg} track"
+
+
+@_check("years")
+def _years(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    lo, hi = arg
+    bad = [
+        p.year for p in after if p.year is None or (lo is not None and p.year < lo) or (hi is not None and p.year > hi)
+    ]
+    return None if after and not bad else f"years outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+
+
+@_check("rise", "fall")
+def _rise_or_fall(t: Turn, arg: Any, name: str) -> str | None:
+    after, before = t.after, t.before
+    out = []
+    for f in arg:
+        a, b = _mean(before, f), _mean(after, f)
+        if (name == "rise" and not b > a) or (name == "fall" and not b < a):
+            out.append(f"mean {f} {a:.3f} -> {b:.3f}")
+    return "; ".join(out) or None
+
+
+@_check("empty")
+def _empty(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if not after else f"{len(after)} tracks left"
+
+
+@_check("minutes")
+def _minutes(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    total = sum(p.duration_ms for p in after) / 60_000
+    return None if arg[0] <= total <= arg[1] else f"{total:.0f} minutes, expected {arg[0]}-{arg[1]}"
+
+
+@_check("replaced")
+def _replaced(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    pos = {k if k > 0 else len(before) + k + 1 for k in arg}
+    old = [p.track_id for p in before]
+    ok = len(ids) == len(old) and all((a == b) != (i in pos) for i, (a, b) in enumerate(zip(old, ids), 1))
+    return (
+        None if ok and not ({ids[k - 1] for k in pos} & set(old)) else f"expected exactly tracks {sorted(pos)} replaced"
+    )
+
+
+@_check("removed")
+def _removed(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    gone = {before[(k if k > 0 else len(before) + k + 1) - 1].track_id for k in arg}
+    expect = [p.track_id for p in before if p.track_id not in gone]
+    return None if ids == expect else f"expected exactly tracks {arg} removed"
+
+
+@_check("moved")
+def _moved(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    src, dst = (_at(k, len(before)) for k in arg)
+    expect = [p.track_id for p in before]
+    expect.insert(dst - 1, expect.pop(src - 1))
+    return None if ids == expect else f"track {src} is not at {dst} with the rest in order"
+
+
+@_check("same_as_turn")
+def _same_as_turn(t: Turn, arg: Any, name: str) -> str | None:
+    turns, ids = t.turns, t.ids
+    want = [p.track_id for p in turns[arg]]
+    return None if ids == want else f"playlist differs from the one after turn {arg}"
+
+
+@_check("reply_has")
+def _reply_has(t: Turn, arg: Any, name: str) -> str | None:
+    reply = t.reply
+    return None if fold(arg) in fold(reply) else f"reply lacks {arg!r}"
+
+
+@_check("reply_title")
+def _reply_title(t: Turn, arg: Any, name: str) -> str | None:
+    before, reply = t.before, t.reply
+    title = before[_at(arg, len(before)) - 1].title if before else ""
+    return None if title and fold(title) in fold(reply) else f"reply does not name track {arg}"
+
+
+@_check("max_per_artist")
+def _max_per_artist(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    counts: dict[str, int] = {}
+    for p in after:
+        counts[fold(p.artist)] = counts.get(fold(p.artist), 0) + 1
+    worst = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    return None if worst[1] <= arg else f"{worst[1]} tracks by {worst[0]}"
+
+
+@_check("some_artist")
+def _some_artist(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if any(fold(p.artist) == fold(arg) for p in after) else f"no track by {arg}"
+
+
+@_check("no_years")
+def _no_years(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    lo, hi = arg
+    bad = [
+        p.year for p in after if p.year is not None and (lo is None or p.year >= lo) and (hi is None or p.year <= hi)
+    ]
+    return None if after and not bad else f"{len(bad)} track(s) from {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+
+
+@_check("share")
+def _share(t: Turn, arg: Any, name: str) -> str | None:
+    after, catalog = t.after, t.catalog
+    kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
+    share = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
+    if "min" in arg and not (after and share >= arg["min"]):
+        return f"{share:.0%} {kind} {arg[kind]}, expected at least {arg['min']:.0%}"
+    if "max" in arg and share > arg["max"]:
+        return f"{share:.0%} {kind} {arg[kind]}, expected at most {arg['max']:.0%}"
+    return None
+
+
+@_check("mean_min", "mean_max")
+def _mean_min_or_mean_max(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    f, v = arg
+    m = _mean(after, f)
+    ok = after and (m >= v if name == "mean_min" else m <= v)
+    return None if ok else f"mean {f} {m:.3f}, expected {'>=' if name == 'mean_min' else '<='} {v}"
+
+
+@_check("all_feature")
+def _all_feature(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    f, lo, hi = arg
+    bad = [
+        round(float(getattr(p, f)), 2)
+        for p in after
+        if (lo is not None and getattr(p, f) < lo) or (hi is not None and getattr(p, f) > hi)
+    ]
+    return None if after and not bad else f"{f} outside {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+
+
+@_check("max_length")
+def _max_length(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if len(after) <= arg else f"length {len(after)} > {arg}"
+
+
+@_check("length_between")
+def _length_between(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    return None if arg[0] <= len(after) <= arg[1] else f"length {len(after)}, expected {arg[0]}-{arg[1]}"
+
+
+@_check("length_change")
+def _length_change(t: Turn, arg: Any, name: str) -> str | None:
+    after, before = t.after, t.before
+    return None if len(after) - len(before) == arg else f"length {len(before)} -> {len(after)}, expected {arg:+d}"
+
+
+@_check("grew_between")
+def _grew_between(t: Turn, arg: Any, name: str) -> str | None:
+    after, before, ids = t.after, t.before, t.ids
+    old = [p.track_id for p in before]
+    n_new = len(after) - len(before)
+    ok = arg[0] <= n_new <= arg[1] and ids[: len(old)] == old and len(set(ids)) == len(ids)
+    return None if ok else f"length {len(before)} -> {len(after)} (expected +{arg[0]}..{arg[1]}, old tracks kept)"
+
+
+@_check("shrank")
+def _shrank(t: Turn, arg: Any, name: str) -> str | None:
+    after, before, ids = t.after, t.before, t.ids
+    n_gone = len(before) - len(after)
+    ok = arg[0] <= n_gone <= arg[1] and set(ids) <= {p.track_id for p in before}
+    return None if ok else f"length {len(before)} -> {len(after)} (expected -{arg[0]}..{arg[1]}, nothing new)"
+
+
+@_check("gone")
+def _gone(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    left = [k for k in arg if before and before[_at(k, len(before)) - 1].track_id in ids]
+    return None if before and not left else f"track(s) {left} still there"
+
+
+@_check("first_is")
+def _first_is(t: Turn, arg: Any, name: str) -> str | None:
+    after, before = t.after, t.before
+    ok = before and after and after[0].track_id == before[_at(arg, len(before)) - 1].track_id
+    return None if ok else f"track {arg} does not open the playlist"
+
+
+@_check("reply_any")
+def _reply_any(t: Turn, arg: Any, name: str) -> str | None:
+    reply = t.reply
+    return None if any(fold(a) in fold(reply) for a in arg) else f"reply names none of {arg}"
+
+
+@_check("reply_lacks")
+def _reply_lacks(t: Turn, arg: Any, name: str) -> str | None:
+    reply = t.reply
+    return None if fold(arg) not in fold(reply) else f"reply says {arg!r}"
+
+
+@_check("reply_year")
+def _reply_year(t: Turn, arg: Any, name: str) -> str | None:
+    before, reply = t.before, t.reply
+    year = before[_at(arg, len(before)) - 1].year if before else None
+    return None if year and str(year) in reply else f"reply does not give track {arg}'s year ({year})"
+
+
+@_check("distinct_reasons")
+def _distinct_reasons(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    reasons = [p.reason for p in after]
+    share = len(set(reasons)) / len(reasons) if reasons else 0.0
+    return None if share >= arg else f"{len(set(reasons))} distinct reasons over {len(reasons)} tracks"
+
+
+@_check("reasons_lack")
+def _reasons_lack(t: Turn, arg: Any, name: str) -> str | None:
+    after = t.after
+    bad = [p.reason for p in after if fold(arg) in fold(p.reason or "")]
+    return None if not bad else f"{len(bad)} reason(s) say {arg!r}: {bad[0][:80]!r}"
+
+
+@_check("swapped")
+def _swapped(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    a, b = (_at(k, len(before)) for k in arg)
+    expect = [p.track_id for p in before]
+    if before and max(a, b) <= len(expect):
+        expect[a - 1], expect[b - 1] = expect[b - 1], expect[a - 1]
+    return None if before and ids == expect else f"tracks {a} and {b} did not trade places with the rest in order"
+
+
+@_check("less", "more")
+def _less_or_more(t: Turn, arg: Any, name: str) -> str | None:
+    after, before, catalog = t.after, t.before, t.catalog
+    kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
+    was = sum(_has(p, kind, arg[kind], catalog) for p in before) / len(before) if before else 0.0
+    now = sum(_has(p, kind, arg[kind], catalog) for p in after) / len(after) if after else 0.0
+    ok = after and (now < was or (now == 0.0 == was) if name == "less" else now > was or (now == 1.0 == was))
+    return None if ok else f"share of {kind} {arg[kind]} {was:.0%} -> {now:.0%}"
+
+
+@_check("closer_to")
+def _closer_to(t: Turn, arg: Any, name: str) -> str | None:
+    after, before, catalog = t.after, t.before, t.catalog
+    if not before:
+        return "no playlist before"
+    anchor = before[_at(arg, len(before)) - 1].track_id
+    was, now = _distance_to(anchor, before, catalog), _distance_to(anchor, after, catalog)
+    return None if now < was else f"mean distance to track {arg} {was:.3f} -> {now:.3f}"
+
+
+@_check("kept")
+def _kept(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    left = [k for k in arg if not before or before[_at(k, len(before)) - 1].track_id not in ids]
+    return None if before and not left else f"track(s) {left} are gone"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")
@@ -302,7 +508,11 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
             tkey = turn.get("thread", "main")
             before = threads.get(tkey, [])
             say = turn["say"] * turn.get("repeat", 1)
-            say = re.sub(r"\{title:(\d+)\}", lambda m: before[int(m.group(1)) - 1].title if len(before) >= int(m.group(1)) else "?", say)
+            say = re.sub(
+                r"\{title:(\d+)\}",
+                lambda m: before[int(m.group(1)) - 1].title if len(before) >= int(m.group(1)) else "?",
+                say,
+            )
             t0 = time.perf_counter()
             r = service.turn(f"{user}:{tkey}", user, say)
             latencies.append((time.perf_counter() - t0) * 1000)
