@@ -193,6 +193,169 @@ async def send_chart(bot: Any, chat_id: int, service: Any, thread_id: str) -> bo
 
 
 # ---- the application -------------------------------------------------------------------------
+# ---- handlers: module level, as in python-telegram-bot's examples; the service and the per-chat locks
+# live in ``context.bot_data`` ("service", "locks"), set by build_application.
+
+
+def ids(update: "Update") -> tuple[str, str]:
+    """(thread id, user id): the chat is the thread, the member who spoke the user."""
+    return f"tg:{update.effective_chat.id}", f"tg:{update.effective_user.id}"
+
+
+def per_chat(handler: Any) -> Any:
+    """Updates run concurrently across chats; within one chat they run one at a time, in order."""
+
+    async def wrapped(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+        chat = update.effective_chat.id if update.effective_chat else 0
+        async with context.bot_data["locks"].hold(chat):
+            await handler(update, context)
+
+    return wrapped
+
+
+async def send(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str, items: Sequence[Any] = ()) -> None:
+    """The reply as Telegram HTML, split under the message limit; the buttons go under the last part."""
+    from telegram.constants import ParseMode
+
+    from bots.render import split_html, telegram_html
+
+    chunks = split_html(telegram_html(text, items)) or ["…"]
+    markup = keyboard(items)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await context.bot.send_message(
+            update.effective_chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+
+
+async def turn(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str) -> None:
+    service = context.bot_data["service"]
+    thread_id, user_id = ids(update)
+    await context.bot.send_chat_action(update.effective_chat.id, "typing")
+    if hasattr(service, "aturn"):
+        result = await service.aturn(thread_id, user_id, text)
+    else:
+        result = await asyncio.to_thread(service.turn, thread_id, user_id, text)
+    await send(update, context, result.reply, result.playlist)
+
+
+async def on_text(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    await turn(update, context, update.effective_message.text)
+
+
+async def on_start(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    name = update.effective_user.first_name if update.effective_user else "there"
+    await send(update, context, f"Hi {name}! I'm PlayGenie. " + HELP)
+
+
+async def on_help(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    await send(update, context, HELP)
+
+
+async def on_new(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    thread_id, user_id = ids(update)
+    await asyncio.to_thread(context.bot_data["service"].reset, thread_id, user_id)
+    rest = " ".join(context.args or [])
+    if rest:  # "/new chill jazz" starts over with that request
+        await turn(update, context, rest)
+    else:
+        await send(update, context, "Fresh start. What would you like to hear?")
+
+
+async def on_more(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    count = context.args[0] if context.args and context.args[0].isdigit() else "10"
+    await turn(update, context, f"add {count} more")
+
+
+async def on_why(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    if not context.args or not context.args[0].isdigit():
+        await send(update, context, "Which track? Say /why 3 for the third one.")
+        return
+    await turn(update, context, f"why track {int(context.args[0])}?")
+
+
+async def on_undo(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    await turn(update, context, "undo")
+
+
+async def on_export(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    service = context.bot_data["service"]
+    thread_id, _ = ids(update)
+    current = await asyncio.to_thread(service.current, thread_id)
+    if current is None or not current.playlist:
+        await send(update, context, "There's no playlist to export yet. Tell me what you'd like to hear first.")
+        return
+    for fmt, caption in (("m3u", "M3U playlist"), ("csv", "CSV with Spotify track ids")):
+        filename, data = await asyncio.to_thread(service.export, thread_id, fmt)
+        await context.bot.send_document(update.effective_chat.id, document=data, filename=filename, caption=caption)
+
+
+async def on_chart(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    if not await send_chart(context.bot, update.effective_chat.id, context.bot_data["service"], ids(update)[0]):
+        await send(update, context, "There's no playlist to chart yet. Tell me what you'd like to hear first.")
+
+
+async def on_chart_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    await update.callback_query.answer()
+    await on_chart(update, context)
+
+
+async def on_forget(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    _, user_id = ids(update)
+    await asyncio.to_thread(context.bot_data["service"].forget, user_id)
+    await send(update, context, "Done: I've forgotten your likes and dislikes. This chat's playlist stays until /new.")
+
+
+async def on_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    query = update.callback_query
+    parts = (query.data or "").split(":", 2)
+    if len(parts) != 3 or parts[0] != "fb" or parts[1] not in {"u", "d"}:
+        await query.answer("That button is from an older version of me.")
+        return
+    thread_id, user_id = ids(update)
+    liked, track = parts[1] == "u", (None if parts[2] == "*" else parts[2])
+    message = await asyncio.to_thread(context.bot_data["service"].feedback, user_id, thread_id, track, liked)
+    await query.answer(message[:200])  # a toast for the presser; the playlist message stays as it is
+
+
+async def on_error(update: object, context: "ContextTypes.DEFAULT_TYPE") -> None:
+    from telegram import Update as TgUpdate
+
+    where = ""
+    if isinstance(update, TgUpdate):
+        chat = update.effective_chat.id if update.effective_chat else None
+        user = update.effective_user.id if update.effective_user else None
+        where = f" (update {update.update_id}, chat {chat}, user {user})"
+    log.error("error while handling an update%s", where, exc_info=context.error)
+    if isinstance(update, TgUpdate):
+        try:
+            if update.callback_query:
+                await update.callback_query.answer("Sorry, that didn't work. Please try again.")
+            elif update.effective_chat:
+                await context.bot.send_message(update.effective_chat.id, SORRY)
+        except Exception:  # telling the user failed too; the log above has the cause
+            log.warning("could not tell the user about the error", exc_info=True)
+
+
+async def once(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
+    """Group -1 runs first; a redelivered update (a webhook Telegram thinks failed) stops here."""
+    from telegram.ext import ApplicationHandlerStop
+
+    if not context.bot_data["seen"].first_time(update.update_id):
+        log.info("update %s delivered again; already handled", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def post_init(app: "Application") -> None:
+    from telegram import BotCommand
+
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+
+COMMAND_HANDLERS = (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
+                    ("undo", on_undo), ("export", on_export), ("chart", on_chart), ("forget", on_forget))  # fmt: skip
+
+
 def build_application(
     settings: "Settings",
     service: Any,
@@ -202,152 +365,16 @@ def build_application(
     per_chat_per_second: float = 1.0,
 ) -> "Application":
     """The python-telegram-bot Application with every handler wired to ``service``."""
-    from telegram import BotCommand
     from telegram import Update as TgUpdate
-    from telegram.constants import ParseMode
-    from telegram.ext import (
-        ApplicationBuilder,
-        ApplicationHandlerStop,
-        CallbackQueryHandler,
-        CommandHandler,
-        MessageHandler,
-        TypeHandler,
-        filters,
-    )
+    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-    from bots.render import split_html, telegram_html
     from bots.slack_bot import SeenEvents
+    from memory.locks import AsyncKeyedLocks
 
     token = settings.telegram_token
     if not token:
         raise ValueError("PLAYGENIE_TELEGRAM_TOKEN is not set")
     redact_in_logs(token)
-
-    from memory.locks import AsyncKeyedLocks
-
-    locks = AsyncKeyedLocks()  # one handler at a time per chat; the map holds only busy chats
-
-    def ids(update: "Update") -> tuple[str, str]:
-        return f"tg:{update.effective_chat.id}", f"tg:{update.effective_user.id}"
-
-    def per_chat(handler: Any) -> Any:
-        """Updates run concurrently across chats; within one chat they run one at a time, in order."""
-
-        async def wrapped(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-            chat = update.effective_chat.id if update.effective_chat else 0
-            async with locks.hold(chat):
-                await handler(update, context)
-
-        return wrapped
-
-    async def send(
-        update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str, items: Sequence[Any] = ()
-    ) -> None:
-        chunks = split_html(telegram_html(text, items)) or ["…"]
-        markup = keyboard(items)
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
-            await context.bot.send_message(
-                update.effective_chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
-            )
-
-    async def turn(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str) -> None:
-        thread_id, user_id = ids(update)
-        await context.bot.send_chat_action(update.effective_chat.id, "typing")
-        if hasattr(service, "aturn"):
-            result = await service.aturn(thread_id, user_id, text)
-        else:
-            result = await asyncio.to_thread(service.turn, thread_id, user_id, text)
-        await send(update, context, result.reply, result.playlist)
-
-    async def on_text(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        await turn(update, context, update.effective_message.text)
-
-    async def on_start(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        name = update.effective_user.first_name if update.effective_user else "there"
-        await send(update, context, f"Hi {name}! I'm PlayGenie. " + HELP)
-
-    async def on_help(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        await send(update, context, HELP)
-
-    async def on_new(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        thread_id, user_id = ids(update)
-        await asyncio.to_thread(service.reset, thread_id, user_id)
-        rest = " ".join(context.args or [])
-        if rest:  # "/new chill jazz" starts over with that request
-            await turn(update, context, rest)
-        else:
-            await send(update, context, "Fresh start. What would you like to hear?")
-
-    async def on_more(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        count = context.args[0] if context.args and context.args[0].isdigit() else "10"
-        await turn(update, context, f"add {count} more")
-
-    async def on_why(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        if not context.args or not context.args[0].isdigit():
-            await send(update, context, "Which track? Say /why 3 for the third one.")
-            return
-        await turn(update, context, f"why track {int(context.args[0])}?")
-
-    async def on_undo(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        await turn(update, context, "undo")
-
-    async def on_export(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        thread_id, _ = ids(update)
-        current = await asyncio.to_thread(service.current, thread_id)
-        if current is None or not current.playlist:
-            await send(update, context, "There's no playlist to export yet. Tell me what you'd like to hear first.")
-            return
-        for fmt, caption in (("m3u", "M3U playlist"), ("csv", "CSV with Spotify track ids")):
-            filename, data = await asyncio.to_thread(service.export, thread_id, fmt)
-            await context.bot.send_document(update.effective_chat.id, document=data, filename=filename, caption=caption)
-
-    async def on_chart(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        if not await send_chart(context.bot, update.effective_chat.id, service, ids(update)[0]):
-            await send(update, context, "There's no playlist to chart yet. Tell me what you'd like to hear first.")
-
-    async def on_chart_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        await update.callback_query.answer()
-        await on_chart(update, context)
-
-    async def on_forget(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        _, user_id = ids(update)
-        await asyncio.to_thread(service.forget, user_id)
-        await send(
-            update, context, "Done: I've forgotten your likes and dislikes. This chat's playlist stays until /new."
-        )
-
-    async def on_button(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        query = update.callback_query
-        parts = (query.data or "").split(":", 2)
-        if len(parts) != 3 or parts[0] != "fb" or parts[1] not in {"u", "d"}:
-            await query.answer("That button is from an older version of me.")
-            return
-        thread_id, user_id = ids(update)
-        liked, track = parts[1] == "u", (None if parts[2] == "*" else parts[2])
-        message = await asyncio.to_thread(service.feedback, user_id, thread_id, track, liked)
-        await query.answer(message[:200])  # a toast for the presser; the playlist message stays as it is
-
-    async def on_error(update: object, context: "ContextTypes.DEFAULT_TYPE") -> None:
-        from telegram import Update as TgUpdate
-
-        where = ""
-        if isinstance(update, TgUpdate):
-            chat = update.effective_chat.id if update.effective_chat else None
-            user = update.effective_user.id if update.effective_user else None
-            where = f" (update {update.update_id}, chat {chat}, user {user})"
-        log.error("error while handling an update%s", where, exc_info=context.error)
-        if isinstance(update, TgUpdate):
-            try:
-                if update.callback_query:
-                    await update.callback_query.answer("Sorry, that didn't work. Please try again.")
-                elif update.effective_chat:
-                    await context.bot.send_message(update.effective_chat.id, SORRY)
-            except Exception:  # telling the user failed too; the log above has the cause
-                log.warning("could not tell the user about the error", exc_info=True)
-
-    async def post_init(app: "Application") -> None:
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
 
     builder = (
         ApplicationBuilder()
@@ -359,17 +386,10 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     app = builder.build()
-    seen = SeenEvents()
-
-    async def once(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
-        # Group -1 runs first; a redelivered update (a webhook Telegram thinks failed) stops here.
-        if not seen.first_time(update.update_id):
-            log.info("update %s delivered again; already handled", update.update_id)
-            raise ApplicationHandlerStop
+    app.bot_data.update(service=service, locks=AsyncKeyedLocks(), seen=SeenEvents())
 
     app.add_handler(TypeHandler(TgUpdate, once), group=-1)
-    for name, callback in (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
-                           ("undo", on_undo), ("export", on_export), ("chart", on_chart), ("forget", on_forget)):  # fmt: skip
+    for name, callback in COMMAND_HANDLERS:
         app.add_handler(CommandHandler(name, per_chat(callback), filters=filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(per_chat(on_button), pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(per_chat(on_chart_button), pattern=r"^chart$"))
