@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tools.catalog import Catalog, Playlist, Track
-from tools.cf import CFModel, ModelMismatch
+from tools.cf import CF_SHARE_BY_HISTORY, CFModel, ModelMismatch, cf_weight_for
 from tools.schema import Candidate
 
 CLUSTERS, PER_CLUSTER = 3, 40
@@ -115,3 +115,37 @@ def test_pipeline_flags_cold_start_and_personalizes(tiny_pipeline, tiny_catalog)
     assert not warm.cold_start and not any("cold start" in note for note in warm.notes)
     assert any("close to your taste" in item.reason for item in warm.playlist)
     assert [i.track_id for i in warm.playlist] != [i.track_id for i in cold.playlist]
+
+
+def test_cf_weight_for_steps_through_the_table():
+    table = ((0, 0.0), (1, 0.5), (3, 1.0), (10, 1.25))
+    assert [cf_weight_for(h, 0.8, table) for h in (0, 1, 2, 3, 9, 10, 400)] == [0.0, 0.4, 0.4, 0.8, 0.8, 1.0, 1.0]
+
+
+def test_the_pipeline_applies_the_shipped_cold_start_policy(tiny_pipeline, tiny_catalog):
+    """Each row of CF_SHARE_BY_HISTORY is the weight a user with that many history tracks gets; a
+    share of 0 leaves retrieval's order exactly as no personalization would."""
+    cf = tiny_pipeline.cf_model()
+    usable = [t.track_id for t in tiny_catalog.tracks if cf.fold_in([t.track_id]).n_history == 1]
+    query = tiny_pipeline.extract("chill music")
+    found = tiny_pipeline.retrieve_full(query, 8)
+    for at_least, share in CF_SHARE_BY_HISTORY:
+        user = tiny_pipeline.user_vector(usable[:at_least])
+        assert user.n_history == at_least and user.cold_start == (at_least == 0)
+        weight = tiny_pipeline.cf_weight(user)
+        assert weight == pytest.approx(min(1.0, tiny_pipeline.settings.cf_weight * share))
+        ranked = tiny_pipeline.rerank(_fresh(found.candidates), history=usable[:at_least], user_vector=user)
+        if share == 0:
+            assert [c.track_id for c in ranked] == [c.track_id for c in found.candidates]
+            assert all(c.final == c.score for c in ranked)
+        else:
+            assert all(c.final is not None for c in ranked)
+            assert [c.track_id for c in ranked] != [c.track_id for c in found.candidates]
+    cold = tiny_pipeline.run("chill music", n=8)
+    assert cold.cold_start and any("cold start" in note for note in cold.notes)
+
+
+def _fresh(cands: list[Candidate]) -> list[Candidate]:
+    import dataclasses
+
+    return [dataclasses.replace(c, matched=list(c.matched), final=0.0, affinity=None) for c in cands]

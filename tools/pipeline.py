@@ -258,20 +258,30 @@ class Pipeline:
     def rerank(
         self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None, exclude_ids: Sequence[str] = ()
     ) -> list[Candidate]:
-        """Stage 3: add the history's nearest tracks, blend retrieval score and CF affinity
-        (``settings.cf_weight``). Without a CF model the retrieval order stands (``final`` = score)."""
+        """Stage 3: add the history's nearest tracks, blend retrieval score and CF affinity at the
+        weight the cold-start policy gives this history's size (:meth:`cf_weight`). Without a CF
+        model, or at weight 0, the retrieval order stands (``final`` = score)."""
         if user_vector is None:
             user_vector = self.user_vector(history)
         with self._timed("rerank"):
             cf = self.cf_model()
-            if cf is None or user_vector is None:
+            weight = self.cf_weight(user_vector)
+            if cf is None or not weight:
                 for c in candidates:
                     c.final = c.score
                 return candidates
             from tools.cf import NEIGHBOUR_POOL
 
-            return cf.rerank(candidates, user_vector, self.settings.cf_weight, pool=NEIGHBOUR_POOL,
-                             exclude=[*history, *exclude_ids])  # fmt: skip
+            return cf.rerank(candidates, user_vector, weight, pool=NEIGHBOUR_POOL, exclude=[*history, *exclude_ids])
+
+    def cf_weight(self, user_vector) -> float:
+        """The rerank weight for this user: ``settings.cf_weight`` scaled by the cold-start policy
+        (:data:`tools.cf.CF_SHARE_BY_HISTORY`) at the user's history size; 0 without a user."""
+        if user_vector is None:
+            return 0.0
+        from tools.cf import cf_weight_for
+
+        return cf_weight_for(user_vector.n_history, self.settings.cf_weight)
 
     def refine(
         self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
@@ -338,8 +348,10 @@ class Pipeline:
         if found.candidates and len(playlist) < want and not query.duration_min:
             notes.append(f"Only {len(playlist)} of {want} tracks could be chosen without breaking the request's rules.")
         cold = bool(getattr(user, "cold_start", False))
-        if cold:
+        if cold and self.cf_weight(user):
             notes.append("No listening history yet: personal ranking used a popularity-and-quality prior (cold start).")
+        elif cold:
+            notes.append("No listening history yet: the playlist is not personalized (cold start).")
         self._local.timings["request"] = (time.perf_counter() - t0) * 1000.0
         return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
 
