@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPLICIT_THRESHOLD = 0.5  # cosine similarity to a context description needed to infer a label
+IMPLICIT_THRESHOLD = 0.55  # cosine similarity to a context description needed to infer a label (odd-id half of evals/queries/tags.jsonl)
 IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night drive" is driving, not party
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
