@@ -14,6 +14,12 @@ text), and the non-personal baselines of :mod:`evals.text2playlist` (bm25, dense
 The pipeline is run offline (no LLM), so runs repeat exactly.
 
 Entry point: :func:`run_personalized` (called by ``playgenie eval text2playlist --personalized``).
+
+The cold-start ladder (:func:`run_ladder`, ``--personalized --ladder``): the same playlists at 0, 1,
+3, 10 and 25 tracks of history (the first h tracks; the rest are the truth), answered with no
+personal rerank, the popularity prior, the fixed CF weight and the shipped policy
+(:data:`tools.cf.CF_SHARE_BY_HISTORY`), all through the refiner as the product answers; the policy is
+the best share of ``settings.cf_weight`` per size on the validation split, none unless it beats no rerank.
 """
 
 from __future__ import annotations
@@ -337,15 +343,23 @@ MIN_GAIN = 0.002  # validation NDCG a share must add over no rerank to be chosen
 
 def ladder_cases(playlists: Sequence["Playlist"], catalog: "Catalog", top: int,
                  genres: dict[str, set[str]] | None = None) -> list[Case]:  # fmt: skip
-    """Playlists with more than ``top`` tracks: the first ``top`` are the history any rung may draw
-    from (size h takes the first h) and never count as answers; the rest are the truth, the same at
-    every size, so the rows compare."""
+    """Playlists with more than ``top`` tracks, every track in ``truth`` (no history yet): at size h
+    the first h are the history (never answers) and the rest the truth, as :data:`HISTORY` splits
+    them in :func:`cases_of`. Every size asks the same playlists."""
     out = []
     for p in playlists:
         ids = [t for t in p.track_ids if t in catalog.index]
         if len(ids) > top:
-            out.append(Case(p.name, ids[:top], ids[top:], set((genres or {}).get(p.playlist_id) or {p.genre})))
+            out.append(Case(p.name, [], ids, set((genres or {}).get(p.playlist_id) or {p.genre})))
     return out
+
+
+def _at_size(p: Prepared, h: int) -> Prepared:
+    """The case with its first ``h`` tracks as the history: they leave the candidates and the truth."""
+    ids = p.case.truth
+    hist = set(ids[:h])
+    case = Case(p.case.name, ids[:h], ids[h:], p.case.genres)
+    return Prepared(case, p.query, [c for c in p.candidates if c.track_id not in hist], {})
 
 
 def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
@@ -380,20 +394,21 @@ def ladder_table(
     cold = cf.cold_start()
     rows: dict[int, dict[str, list[dict[str, float]]]] = {h: {s: [] for s in LADDER_SYSTEMS} for h in sizes}
     shares: dict[int, dict[float, list[float]]] = {h: {s: [] for s in SHARES} for h in sizes}
-    for p in prepared:
-        cache: dict[tuple[bool, float], list[str]] = {}  # the prior's answers do not depend on the history
-
-        def ask(user, weight: float, p: Prepared = p, cache: dict = cache) -> list[str]:
-            w = round(min(1.0, max(0.0, weight)), 6)
-            key = (user.cold_start, w)
-            if user.cold_start or w == 0:
-                if key not in cache:
-                    cache[key] = _ladder_answer(stages, p, user, w, n, max_per_artist)
-                return cache[key]
-            return _ladder_answer(stages, p, user, w, n, max_per_artist)
-
+    for whole in prepared:
         for h in sizes:
-            user = cf.fold_in(p.case.history[:h])
+            p = _at_size(whole, h)
+            cache: dict[tuple[bool, float], list[str]] = {}  # no rerank and the prior ignore the history
+
+            def ask(user, weight: float, p: Prepared = p, cache: dict = cache) -> list[str]:
+                w = round(min(1.0, max(0.0, weight)), 6)
+                key = (user.cold_start, w)
+                if user.cold_start or w == 0:
+                    if key not in cache:
+                        cache[key] = _ladder_answer(stages, p, user, w, n, max_per_artist)
+                    return cache[key]
+                return _ladder_answer(stages, p, user, w, n, max_per_artist)
+
+            user = cf.fold_in(p.case.history)
             answers = {
                 "none": ask(user, 0.0),
                 "popularity": ask(cold, cf_weight * popularity_share),

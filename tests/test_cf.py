@@ -107,14 +107,18 @@ def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
 
 
 
-def test_pipeline_flags_cold_start_and_personalizes(tiny_pipeline, tiny_catalog):
+def test_pipeline_flags_cold_start_and_personalizes_when_asked(tiny_pipeline, tiny_catalog):
     cold = tiny_pipeline.run("chill music", n=8)
     assert cold.cold_start and any("cold start" in note for note in cold.notes)
     history = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Sade", "Norah Jones")]
     warm = tiny_pipeline.run("chill music", n=8, history=history)
     assert not warm.cold_start and not any("cold start" in note for note in warm.notes)
-    assert any("close to your taste" in item.reason for item in warm.playlist)
-    assert [i.track_id for i in warm.playlist] != [i.track_id for i in cold.playlist]
+    # Asked for their taste (the agent's tool), a user's history reorders at settings.cf_weight.
+    q = tiny_pipeline.extract("chill music")
+    found = tiny_pipeline.retrieve_full(q, 8)
+    mine = tiny_pipeline.rerank(_fresh(found.candidates), history=history)
+    assert all(c.affinity is not None for c in mine)
+    assert [c.track_id for c in mine] != [c.track_id for c in found.candidates]
 
 
 def test_cf_weight_for_steps_through_the_table():
@@ -123,26 +127,22 @@ def test_cf_weight_for_steps_through_the_table():
 
 
 def test_the_pipeline_applies_the_shipped_cold_start_policy(tiny_pipeline, tiny_catalog):
-    """Each row of CF_SHARE_BY_HISTORY is the weight a user with that many history tracks gets; a
-    share of 0 leaves retrieval's order exactly as no personalization would."""
+    """Each row of CF_SHARE_BY_HISTORY is the weight a request with that many history tracks gets; a
+    share of 0 gives the playlist no personalization would."""
     cf = tiny_pipeline.cf_model()
     usable = [t.track_id for t in tiny_catalog.tracks if cf.fold_in([t.track_id]).n_history == 1]
-    query = tiny_pipeline.extract("chill music")
-    found = tiny_pipeline.retrieve_full(query, 8)
+    table = dict(CF_SHARE_BY_HISTORY)
+    base = tiny_pipeline.run("chill music", n=8)
+    assert any(("not personalized" if table[0] == 0 else "prior") in note for note in base.notes)
     for at_least, share in CF_SHARE_BY_HISTORY:
         user = tiny_pipeline.user_vector(usable[:at_least])
         assert user.n_history == at_least and user.cold_start == (at_least == 0)
-        weight = tiny_pipeline.cf_weight(user)
-        assert weight == pytest.approx(min(1.0, tiny_pipeline.settings.cf_weight * share))
-        ranked = tiny_pipeline.rerank(_fresh(found.candidates), history=usable[:at_least], user_vector=user)
-        if share == 0:
-            assert [c.track_id for c in ranked] == [c.track_id for c in found.candidates]
-            assert all(c.final == c.score for c in ranked)
-        else:
-            assert all(c.final is not None for c in ranked)
-            assert [c.track_id for c in ranked] != [c.track_id for c in found.candidates]
-    cold = tiny_pipeline.run("chill music", n=8)
-    assert cold.cold_start and any("cold start" in note for note in cold.notes)
+        assert tiny_pipeline.cf_weight(user) == pytest.approx(min(1.0, tiny_pipeline.settings.cf_weight * share))
+        res = tiny_pipeline.run("chill music", n=8, history=usable[:at_least])
+        personal = any("close to your taste" in item.reason for item in res.playlist)
+        assert personal == (share > 0 and at_least > 0)
+        if share == 0 and table[0] == 0:
+            assert [i.track_id for i in res.playlist] == [i.track_id for i in base.playlist]
 
 
 def _fresh(cands: list[Candidate]) -> list[Candidate]:
