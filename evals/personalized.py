@@ -14,6 +14,12 @@ text), and the non-personal baselines of :mod:`evals.text2playlist` (bm25, dense
 The pipeline is run offline (no LLM), so runs repeat exactly.
 
 Entry point: :func:`run_personalized` (called by ``playgenie eval text2playlist --personalized``).
+
+The cold-start ladder (:func:`run_ladder`, ``--personalized --ladder``): the same playlists at 0, 1,
+3, 10 and 25 tracks of history (the first h tracks; the rest are the truth), answered with no
+personal rerank, the popularity prior, the fixed CF weight and the shipped policy
+(:data:`tools.cf.CF_SHARE_BY_HISTORY`), all through the refiner as the product answers; the policy is
+the best share of ``settings.cf_weight`` per size on the validation split, none unless it beats no rerank.
 """
 
 from __future__ import annotations
@@ -325,3 +331,189 @@ def _compare_svdpp(settings, catalog, home, prepared, chosen, n, seed) -> dict:
         p2 = Prepared(p.case, p.query, p.candidates, {s: model.fold_in(p.case.history, space=s) for s in SPACES})
         vals.append(m.ndcg_at_k(answer(stages, p2, "full", n, chosen["weight"], chosen["space"]), p.case.truth, n))
     return {"ndcg": round(m.mean(vals), 4), "train_s": round(model.train_seconds or secs, 1)}
+
+
+# ------------------------------------------------------------------------------ the cold-start ladder
+LADDER = (0, 1, 3, 10, 25)  # history sizes (tracks the user has played)
+SHARES = (0.0, 0.125, 0.25, 0.5, 0.75, 1.0, 1.25)  # of settings.cf_weight (capped at weight 1)
+LADDER_SYSTEMS = ("none", "popularity", "cf_fixed", "shipped")
+POPULARITY_SHARE = 0.25  # the prior's share in the rerank before the ladder (0.2 at cf_weight 0.8)
+MIN_GAIN = 0.002  # validation NDCG a share must add over no rerank to be chosen (noise, not gain)
+
+
+def ladder_cases(playlists: Sequence["Playlist"], catalog: "Catalog", top: int,
+                 genres: dict[str, set[str]] | None = None) -> list[Case]:  # fmt: skip
+    """Playlists with more than ``top`` tracks, every track in ``truth`` (no history yet): at size h
+    the first h are the history (never answers) and the rest the truth, as :data:`HISTORY` splits
+    them in :func:`cases_of`. Every size asks the same playlists."""
+    out = []
+    for p in playlists:
+        ids = [t for t in p.track_ids if t in catalog.index]
+        if len(ids) > top:
+            out.append(Case(p.name, [], ids, set((genres or {}).get(p.playlist_id) or {p.genre})))
+    return out
+
+
+def _at_size(p: Prepared, h: int) -> Prepared:
+    """The case with its first ``h`` tracks as the history: they leave the candidates and the truth."""
+    ids = p.case.truth
+    hist = set(ids[:h])
+    case = Case(p.case.name, ids[:h], ids[h:], p.case.genres)
+    return Prepared(case, p.query, [c for c in p.candidates if c.track_id not in hist], {})
+
+
+def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
+    """What the product answers at one rerank weight: weight 0 is no personal rerank at all."""
+    from tools.refine import refine
+
+    cands = _copy(p.candidates)
+    if weight > 0:
+        cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
+    return [i.track_id for i in refine(cands, p.query, stages.catalog, n, max_per_artist=max_per_artist)]
+
+
+def ladder_table(
+    stages: Stages, prepared: Sequence[Prepared], n: int, cf_weight: float, *, sizes: Sequence[int] = LADDER,
+    shipped: Sequence[tuple[int, float]] | None = None, popularity_share: float = POPULARITY_SHARE, max_per_artist: int = 2,
+    grid: bool = False,
+) -> dict:
+    """Per history size and system, the mean NDCG@n and artist repetition over ``prepared``.
+
+    Systems: ``none`` (retrieval and the refiner, no personal rerank), ``popularity`` (the
+    popularity-and-quality prior at ``popularity_share`` whatever the history), ``cf_fixed`` (the
+    fold-in at ``cf_weight`` for any history, the prior at :data:`POPULARITY_SHARE` of it for none:
+    the rerank before the ladder) and ``shipped`` (the weights ``shipped`` gives each size: the product's
+    :data:`tools.cf.CF_SHARE_BY_HISTORY` unless another table is passed). With ``grid``, also the
+    NDCG of every share in :data:`SHARES` per size (the prior at size 0, the fold-in above).
+    """
+    from evals import metrics as m
+    from tools.cf import CF_SHARE_BY_HISTORY, cf_weight_for
+
+    shipped = CF_SHARE_BY_HISTORY if shipped is None else shipped
+    cf = stages.cf
+    cold = cf.cold_start()
+    rows: dict[int, dict[str, list[dict[str, float]]]] = {h: {s: [] for s in LADDER_SYSTEMS} for h in sizes}
+    shares: dict[int, dict[float, list[float]]] = {h: {s: [] for s in SHARES} for h in sizes}
+    for whole in prepared:
+        for h in sizes:
+            p = _at_size(whole, h)
+            cache: dict[tuple[bool, float], list[str]] = {}  # no rerank and the prior ignore the history
+
+            def ask(user, weight: float, p: Prepared = p, cache: dict = cache) -> list[str]:
+                w = round(min(1.0, max(0.0, weight)), 6)
+                key = (user.cold_start, w)
+                if user.cold_start or w == 0:
+                    if key not in cache:
+                        cache[key] = _ladder_answer(stages, p, user, w, n, max_per_artist)
+                    return cache[key]
+                return _ladder_answer(stages, p, user, w, n, max_per_artist)
+
+            user = cf.fold_in(p.case.history)
+            answers = {
+                "none": ask(user, 0.0),
+                "popularity": ask(cold, cf_weight * popularity_share),
+                "cf_fixed": ask(user, cf_weight * (POPULARITY_SHARE if user.cold_start else 1.0)),
+                "shipped": ask(user, cf_weight_for(user.n_history, cf_weight, shipped)),
+            }
+            for s, ids in answers.items():
+                scored = _scores(stages.catalog, p.case, ids, n)
+                rows[h][s].append({f"ndcg@{n}": scored[f"ndcg@{n}"], "artist_repetition": scored["artist_repetition"]})
+            if grid:
+                for share in SHARES:
+                    shares[h][share].append(m.ndcg_at_k(ask(user, cf_weight * share), p.case.truth, n))
+    out: dict = {
+        "systems": {str(h): {s: {k: round(m.mean(r[k] for r in v), 4) for k in (f"ndcg@{n}", "artist_repetition")}
+                             if v else {} for s, v in rows[h].items()} for h in sizes},  # fmt: skip
+        "n_queries": len(prepared),
+    }
+    if grid:
+        out["grid_ndcg"] = {str(h): {f"{s:g}": round(m.mean(v), 4) if v else None for s, v in shares[h].items()}
+                            for h in sizes}  # fmt: skip
+    return out
+
+
+def choose_policy(grid_ndcg: dict[str, dict[str, float | None]]) -> dict[str, float]:
+    """Per history size, the share with the best validation NDCG; a share must beat no rerank
+    (share 0) by :data:`MIN_GAIN`, else the rerank is skipped there; ties go to the smaller share."""
+    policy = {}
+    for h, row in grid_ndcg.items():
+        scored = {float(s): v for s, v in row.items() if v is not None}
+        if not scored:  # no validation playlist long enough: no evidence, no rerank
+            policy[h] = 0.0
+            continue
+        best = max(scored, key=lambda s: (scored[s], -s))
+        gain = scored[best] - scored.get(0.0, 0.0)
+        policy[h] = best if best > 0 and gain >= MIN_GAIN else 0.0
+    return policy
+
+
+def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n: int = 20, *, seed: int = 0,
+               sizes: Sequence[int] = LADDER) -> dict:  # fmt: skip
+    """The cold-start ladder: the policy chosen per history size on a validation split carved from
+    the training playlists, then validation and test figures side by side. Returns a JSON-ready dict
+    (its shape is documented in DEVELOPERS.md)."""
+    from evals.split import split_home, split_playlists
+    from evals.text2playlist import prepare_split
+    from tools.catalog import Catalog, playlists_of, read_csv
+
+    t_start = time.perf_counter()
+    sizes = sorted(set(sizes))
+    top = sizes[-1]
+    split = prepare_split(settings, data_path, list(test_ids))
+    frame = read_csv(data_path)
+    everything = playlists_of(frame)
+    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
+    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
+    val_stages = build_stages(settings, val_catalog, split_home(settings.home, list(split.test_ids) + val_ids), seed=seed)
+    val_prepared = prepare(val_stages, ladder_cases([everything[v] for v in val_ids], val_catalog, top), n)
+    val_stages.pipeline.close()
+    kw = dict(sizes=sizes, max_per_artist=settings.max_per_artist)
+    validation = ladder_table(val_stages, val_prepared, n, settings.cf_weight, grid=True, **kw)
+
+    stages = build_stages(settings, split.catalog, split.home, seed=seed)
+    cases = ladder_cases([split.truth[t] for t in split.test_ids], split.catalog, top, split.genres)
+    prepared = prepare(stages, cases, n)
+    stages.pipeline.close()
+    test = ladder_table(stages, prepared, n, settings.cf_weight, **kw)
+    return ladder_report(split.home.name, n, sizes, settings.cf_weight, validation, test, time.perf_counter() - t_start)
+
+
+def ladder_report(split: str, n: int, sizes: Sequence[int], cf_weight: float, validation: dict, test: dict,
+                  seconds: float) -> dict:  # fmt: skip
+    """The ladder's JSON (``--personalized --ladder --json``; keys documented in DEVELOPERS.md)."""
+    from tools.cf import CF_SHARE_BY_HISTORY
+
+    return {
+        "task": "cold-start-ladder",
+        "split": split,
+        "n": n,
+        "sizes": list(sizes),
+        "cf_weight": cf_weight,
+        "shares": list(SHARES),
+        "popularity_share": POPULARITY_SHARE,
+        "chosen_policy": choose_policy(validation["grid_ndcg"]),
+        "shipped_policy": {str(h): s for h, s in CF_SHARE_BY_HISTORY},
+        "validation": validation,
+        "test": test,
+        "seconds": round(seconds, 1),
+    }
+
+
+def format_ladder(result: dict) -> str:
+    """The ladder as one table: NDCG@n / artist repetition per size and system, validation | test."""
+    n = result["n"]
+    head = f"{'history':>7}  " + "  ".join(f"{s:>21}" for s in LADDER_SYSTEMS)
+    lines = [f"cold-start ladder, NDCG@{n} / artist repetition, validation | test "
+             f"({result['validation']['n_queries']} | {result['test']['n_queries']} playlists)", head]  # fmt: skip
+    for h in result["sizes"]:
+        cells = []
+        for s in LADDER_SYSTEMS:
+            v, t = result["validation"]["systems"][str(h)][s], result["test"]["systems"][str(h)][s]
+            cells.append(f"{v.get(f'ndcg@{n}', 0):.3f}|{t.get(f'ndcg@{n}', 0):.3f} "
+                         f"{v.get('artist_repetition', 0):.2f}|{t.get('artist_repetition', 0):.2f}")  # fmt: skip
+        lines.append(f"{h:>7}  " + "  ".join(f"{c:>21}" for c in cells))
+    lines.append("chosen on validation (share of cf_weight " + f"{result['cf_weight']:g}): "
+                 + ", ".join(f"{h}: {s:g}" for h, s in result["chosen_policy"].items()))  # fmt: skip
+    lines.append("shipped (tools.cf.CF_SHARE_BY_HISTORY): "
+                 + ", ".join(f"{h}: {s:g}" for h, s in result["shipped_policy"].items()))  # fmt: skip
+    return "\n".join(lines)

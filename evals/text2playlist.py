@@ -3,7 +3,7 @@
 Usage:
     playgenie eval text2playlist [--data CSV] [--test-playlists IDS.txt] [--json]
     playgenie eval text2playlist --queries evals/queries/examples.jsonl [--json]
-    playgenie eval text2playlist --personalized [--json]
+    playgenie eval text2playlist --personalized [--ladder] [--json]
 
 Query = a held-out playlist's name; truth = its tracks; every system answers ``--n`` (20) tracks.
 Systems: ``playgenie`` (the whole pipeline, learned ranker included), ``playgenie_no_ranker`` (the
@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", type=Path, metavar="FILE",
                         help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip
     parser.add_argument("--personalized", action="store_true", help="Run the personalized evaluation (CF rerank).")
+    parser.add_argument("--ladder", action="store_true",
+                        help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
     parser.add_argument("--details", type=Path, metavar="FILE",
                         help="Also write one JSON line per held-out playlist: each system's answer and scores.")  # fmt: skip
@@ -312,6 +314,12 @@ def _personalized(args: argparse.Namespace, settings: "Settings", data: Path, te
         from tools.catalog import read_csv
 
         _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
+    if args.ladder:
+        from evals.personalized import format_ladder, run_ladder
+
+        result = run_ladder(settings, data, test_ids, n=args.n)
+        print(json.dumps(result) if args.json else format_ladder(result))
+        return 0
     result = run_personalized(settings, data, test_ids, n=args.n)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0

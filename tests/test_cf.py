@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tools.catalog import Catalog, Playlist, Track
-from tools.cf import CFModel, ModelMismatch
+from tools.cf import CF_SHARE_BY_HISTORY, CFModel, ModelMismatch, cf_weight_for
 from tools.schema import Candidate
 
 CLUSTERS, PER_CLUSTER = 3, 40
@@ -107,11 +107,45 @@ def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
 
 
 
-def test_pipeline_flags_cold_start_and_personalizes(tiny_pipeline, tiny_catalog):
+def test_pipeline_flags_cold_start_and_personalizes_when_asked(tiny_pipeline, tiny_catalog):
     cold = tiny_pipeline.run("chill music", n=8)
     assert cold.cold_start and any("cold start" in note for note in cold.notes)
     history = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Sade", "Norah Jones")]
     warm = tiny_pipeline.run("chill music", n=8, history=history)
     assert not warm.cold_start and not any("cold start" in note for note in warm.notes)
-    assert any("close to your taste" in item.reason for item in warm.playlist)
-    assert [i.track_id for i in warm.playlist] != [i.track_id for i in cold.playlist]
+    # Asked for their taste (the agent's tool), a user's history reorders at settings.cf_weight.
+    q = tiny_pipeline.extract("chill music")
+    found = tiny_pipeline.retrieve_full(q, 8)
+    mine = tiny_pipeline.rerank(_fresh(found.candidates), history=history)
+    assert all(c.affinity is not None for c in mine)
+    assert [c.track_id for c in mine] != [c.track_id for c in found.candidates]
+
+
+def test_cf_weight_for_steps_through_the_table():
+    table = ((0, 0.0), (1, 0.5), (3, 1.0), (10, 1.25))
+    assert [cf_weight_for(h, 0.8, table) for h in (0, 1, 2, 3, 9, 10, 400)] == [0.0, 0.4, 0.4, 0.8, 0.8, 1.0, 1.0]
+
+
+def test_the_pipeline_applies_the_shipped_cold_start_policy(tiny_pipeline, tiny_catalog):
+    """Each row of CF_SHARE_BY_HISTORY is the weight a request with that many history tracks gets; a
+    share of 0 gives the playlist no personalization would."""
+    cf = tiny_pipeline.cf_model()
+    usable = [t.track_id for t in tiny_catalog.tracks if cf.fold_in([t.track_id]).n_history == 1]
+    table = dict(CF_SHARE_BY_HISTORY)
+    base = tiny_pipeline.run("chill music", n=8)
+    assert any(("not personalized" if table[0] == 0 else "prior") in note for note in base.notes)
+    for at_least, share in CF_SHARE_BY_HISTORY:
+        user = tiny_pipeline.user_vector(usable[:at_least])
+        assert user.n_history == at_least and user.cold_start == (at_least == 0)
+        assert tiny_pipeline.cf_weight(user) == pytest.approx(min(1.0, tiny_pipeline.settings.cf_weight * share))
+        res = tiny_pipeline.run("chill music", n=8, history=usable[:at_least])
+        personal = any("close to your taste" in item.reason for item in res.playlist)
+        assert personal == (share > 0 and at_least > 0)
+        if share == 0 and table[0] == 0:
+            assert [i.track_id for i in res.playlist] == [i.track_id for i in base.playlist]
+
+
+def _fresh(cands: list[Candidate]) -> list[Candidate]:
+    import dataclasses
+
+    return [dataclasses.replace(c, matched=list(c.matched), final=0.0, affinity=None) for c in cands]

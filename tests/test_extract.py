@@ -409,3 +409,82 @@ def test_a_name_after_by_is_an_artist_or_said_unknown(ex):
     q = ex.extract("songs by Zzyzx Qwerty")
     assert not q.artists and any("Zzyzx Qwerty" in u and "no artist" in u for u in q.unsupported)
     assert not ex.extract("music made by robots").unsupported  # everyday words after "by" are not names
+
+
+# ----- readings the tag labels asked for (evals/queries/tags.jsonl) -----------------------------
+@pytest.mark.parametrize("text", ["heavy metal", "metal for lifting"])
+def test_a_style_filed_under_a_wider_label_names_its_genre(ex, text):
+    q = ex.extract(text)
+    assert values(q.genres) == ["rock"] and values(q.subgenres) == ["hard rock"]
+
+
+@pytest.mark.parametrize("text,activity", [("on a long flight", "travel"), ("waiting at the airport", "travel"),
+                                           ("songs for the train ride", "commute"), ("brunch", "dinner"),
+                                           ("doing the dishes", "cleaning"), ("songs to fall asleep to", "sleep"),
+                                           ("workin out", "workout"), ("runnin", "running")])  # fmt: skip
+def test_occasions_said_other_ways(ex, text, activity):
+    assert values(ex.extract(text).activities) == [activity]
+
+
+def test_an_activity_that_is_over_is_not_the_occasion(ex):
+    assert values(ex.extract("after work wind down").activities) == []
+    assert values(ex.extract("music for work").activities) == ["work"]
+
+
+@pytest.mark.parametrize("text", ["mellow r&b", "calm acoustic songs", "low key and mellow"])
+def test_calm_words_are_the_chill_mood(ex, text):
+    assert "chill" in values(ex.extract(text).moods)
+
+
+def test_a_mood_said_outright_is_explicit_even_after_an_activity_implied_it(ex):
+    q = ex.extract("a dinner party, something classy and mellow")
+    chill = [t for t in q.moods if t.value == "chill"]
+    assert len(chill) == 1 and chill[0].explicit
+
+
+@pytest.mark.parametrize("text,kind,value", [("never play Nickelback", "artist", "Nickelback"),
+                                             ("everything but pop", "genre", "pop"), ("all but rap", "genre", "rap")])  # fmt: skip
+def test_exclusions_said_other_ways(ex, text, kind, value):
+    q = ex.extract(text)
+    assert values({"artist": q.exclude_artists, "genre": q.exclude_genres}[kind]) == [value]
+    assert values(q.artists) == [] and values(q.genres) == []
+
+
+def test_punctuation_is_emphasis_not_an_artist(tiny_csv, tmp_path):
+    import csv
+
+    from tools.catalog import Catalog
+
+    rows = list(csv.DictReader(open(tiny_csv, encoding="utf-8")))
+    rows.append(dict(rows[0], track_id="bang1", track_artist="!!!", track_name="Heart Of Hearts"))
+    path = tmp_path / "songs.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    ex2 = TagExtractor(Catalog.from_csv(path))
+    assert values(ex2.extract("EDM!!!").artists) == [] and values(ex2.extract("EDM!!!").genres) == ["edm"]
+    assert values(ex2.extract("songs by !!!").artists) == ["!!!"]
+
+
+def test_a_bpm_said_beats_a_tempo_word(ex):
+    f = ex.extract("fast hip hop at around 160 bpm").feature("tempo")
+    assert f is not None and f.target == 160
+
+
+def test_relative_years_reach_as_far_as_the_word_does(ex):
+    last = ex.max_year
+    assert years(ex.extract("throwbacks")) == (None, last - 10)
+    assert years(ex.extract("old school hip hop")) == (None, last - 20)
+    assert years(ex.extract("sing along classics")) == (None, last - 20)
+    assert years(ex.extract("oldies")) == (None, 1979)
+    assert years(ex.extract("modern rock")) == (last - 10, None)
+    assert years(ex.extract("new music")) == (last - 2, None)
+
+
+def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
+    # "dinner" implies chill; the rest of the text guessing another mood or activity adds noise
+    q = ex_implicit.extract("christmas dinner")
+    assert values(q.activities) == ["dinner"] and values(q.moods) == ["chill"]
+    q = ex_implicit.extract("doing the dishes")
+    assert values(q.activities) == ["cleaning"]

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPLICIT_THRESHOLD = 0.5  # cosine similarity to a context description needed to infer a label
+IMPLICIT_THRESHOLD = 0.55  # cosine similarity to a context description needed to infer a label (odd-id half of evals/queries/tags.jsonl)
 IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night drive" is driving, not party
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
@@ -448,6 +448,8 @@ class TagExtractor:
                 if meanings:
                     cands.append((-(j - i), 0, i, [_Match(k, v, i, j) for k, v in meanings]))
                 hit = self.artist_keys.get(key)
+                if hit and not any(c.isalnum() for w in key for c in w) and (not i or toks[i - 1].text not in vocab.STRONG_ARTIST_CUES):
+                    hit = None  # a name of punctuation alone ("!!!") is emphasis unless an artist cue comes before it
                 if hit:
                     conf = self._artist_signal(toks, i, j, key, hit[1], titled)
                     if conf > 0:
@@ -645,6 +647,7 @@ class TagExtractor:
         exclude_years: list[YearRange] = []
         last_years_end = -1
         features: dict[str, FeatureBound] = {}
+        bpm_said: set[str] = set()
         popularity: str | None = None
         length: int | None = None
         duration: float | None = None
@@ -654,8 +657,12 @@ class TagExtractor:
             return " ".join(t.orig for t in toks[m.start : m.end])[:200]
 
         def add(field_: str, value: str, m: _Match, explicit: bool = True, conf: float | None = None) -> None:
-            if any(t.value == value for t in q[field_]):
-                return
+            held = next((t for t in q[field_] if t.value == value), None)
+            if held is not None:
+                if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
+                    q[field_].remove(held)
+                else:
+                    return
             q[field_].append(Tag(value=value, explicit=explicit and m.explicit,
                                  confidence=round(conf if conf is not None else m.confidence, 3), source=src(m)))  # fmt: skip
 
@@ -668,11 +675,16 @@ class TagExtractor:
                     unsupported.append(f"{src(m)}: this catalog has no {src(m)} label, so {wider} instead")
                 if sub in self.subgenres:
                     add("exclude_subgenres" if m.negated else "subgenres", sub, m)
+                    stand_in = said in vocab.NARROWER_STYLES or not set(said.split()) & set(sub.split())
+                    if stand_in and not m.negated and genre in self.genres:
+                        add("genres", genre, m)  # "metal", "alt rock": the catalog's label stands in; the genre was said
                 elif genre in self.genres:
                     add("exclude_genres" if m.negated else "genres", genre, m)
             elif m.kind == "mood":
                 add("exclude_moods" if m.negated else "moods", str(m.value), m)
             elif m.kind == "activity":
+                if m.start and toks[m.start - 1].text in _AFTER_WORDS and not m.negated:
+                    continue  # "after work", "post workout": that is over, it is not what the music is for
                 if m.negated:
                     mood = vocab.ACTIVITY_MOODS.get(str(m.value))
                     if mood:
@@ -686,8 +698,11 @@ class TagExtractor:
                 add("exclude_artists" if m.negated else "artists", str(m.value), m)
             elif m.kind == "feature":
                 fb = self._feature(m)
-                if fb is not None and fb.feature not in features:
-                    features[fb.feature] = fb
+                bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
+                if fb is not None and (fb.feature not in features or (bpm and fb.feature not in bpm_said)):
+                    features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
+                    if bpm:
+                        bpm_said.add(fb.feature)
             elif m.kind == "popularity":
                 value = str(m.value)
                 if m.negated:
@@ -695,8 +710,10 @@ class TagExtractor:
                 popularity = popularity or value
             elif m.kind == "relative_years":
                 if not m.negated:
-                    lo, hi = {"recent": (self.max_year - 2, None), "old": (None, self.max_year - 10),
-                              "oldies": (None, self.max_year - 30)}[str(m.value)]  # fmt: skip
+                    said = " ".join(t.text for t in toks[m.start : m.end])
+                    back = vocab.PHRASE_YEARS_BACK.get(said) or vocab.YEARS_BACK.get(str(m.value), 0)
+                    lo, hi = {"recent": (self.max_year - back, None), "old": (None, self.max_year - back),
+                              "oldies": (None, vocab.OLDIES_YEARS[1])}[str(m.value)]  # fmt: skip
                     years.append((lo, hi, False, 0.6, src(m), False))
             elif m.kind == "years":
                 lo, hi = m.value  # type: ignore[misc]
@@ -822,6 +839,12 @@ class TagExtractor:
             best[label] = max(best.get(label, -1.0), s)
         have_moods = {t.value for t in query.moods + query.exclude_moods}
         have_acts = {t.value for t in query.activities}
+        # An activity said outright is the occasion: a second one guessed from the rest only adds noise
+        # ("doing the dishes" is cleaning, not cooking too).
+        n_acts_max = 0 if query.activities else IMPLICIT_MAX_ACTIVITIES
+        # Likewise a said activity that implies a mood ("dinner" -> chill) is the evidence for the mood; the
+        # rest of the text guessing another one ("christmas dinner" -> romantic) is weaker than that.
+        n_moods_max = 0 if any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities) else IMPLICIT_MAX_MOODS
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         floor = max(IMPLICIT_THRESHOLD, ranked[0][1] - IMPLICIT_MARGIN)
         n_moods = n_acts = 0
@@ -831,21 +854,18 @@ class TagExtractor:
             kind, value = label.split(":", 1)
             conf = round(min(0.95, float(s)), 3)
             tag = Tag(value=value, explicit=False, confidence=conf, source=residual[:200])
-            if kind == "mood" and value not in have_moods and n_moods < IMPLICIT_MAX_MOODS:
+            if kind == "mood" and value not in have_moods and n_moods < n_moods_max:
                 query.moods.append(tag)
                 have_moods.add(value)
                 n_moods += 1
-            elif kind == "activity" and value not in have_acts and n_acts < IMPLICIT_MAX_ACTIVITIES:
+            elif kind == "activity" and value not in have_acts and n_acts < n_acts_max:
                 query.activities.append(tag)
                 have_acts.add(value)
                 n_acts += 1
-                mood = vocab.ACTIVITY_MOODS.get(value)
-                if mood and mood not in have_moods:
-                    query.moods.append(Tag(value=mood, explicit=False, confidence=round(conf * 0.9, 3), source=residual[:200]))
-                    have_moods.add(mood)
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_AFTER_WORDS = frozenset({"after", "post", "despues"})
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")

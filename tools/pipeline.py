@@ -256,22 +256,41 @@ class Pipeline:
             return None if cf is None else cf.fold_in(history)
 
     def rerank(
-        self, candidates: list[Candidate], history: Sequence[str] = (), user_vector=None, exclude_ids: Sequence[str] = ()
+        self,
+        candidates: list[Candidate],
+        history: Sequence[str] = (),
+        user_vector=None,
+        exclude_ids: Sequence[str] = (),
+        weight: float | None = None,
     ) -> list[Candidate]:
-        """Stage 3: add the history's nearest tracks, blend retrieval score and CF affinity
-        (``settings.cf_weight``). Without a CF model the retrieval order stands (``final`` = score)."""
+        """Stage 3: add the history's nearest tracks and blend retrieval score and CF affinity at
+        ``weight``; by default the weight of a user who asked for their taste (:meth:`cf_weight`), while
+        :meth:`run` passes the cold-start policy's. Without a CF model, or at weight 0, the retrieval
+        order stands (``final`` = score)."""
         if user_vector is None:
             user_vector = self.user_vector(history)
         with self._timed("rerank"):
             cf = self.cf_model()
-            if cf is None or user_vector is None:
+            w = self.cf_weight(user_vector, asked=True) if weight is None else weight
+            if cf is None or user_vector is None or not w:
                 for c in candidates:
                     c.final = c.score
                 return candidates
             from tools.cf import NEIGHBOUR_POOL
 
-            return cf.rerank(candidates, user_vector, self.settings.cf_weight, pool=NEIGHBOUR_POOL,
-                             exclude=[*history, *exclude_ids])  # fmt: skip
+            return cf.rerank(candidates, user_vector, w, pool=NEIGHBOUR_POOL, exclude=[*history, *exclude_ids])
+
+    def cf_weight(self, user_vector, asked: bool = False) -> float:
+        """The rerank weight for this user: the cold-start policy's (``settings.cf_weight`` times
+        :data:`tools.cf.CF_SHARE_BY_HISTORY` at the user's history size). ``asked``: the user asked
+        for their taste (the agent's tool), so a history counts at ``settings.cf_weight`` whatever its size."""
+        if user_vector is None:
+            return 0.0
+        if asked and not user_vector.cold_start:
+            return self.settings.cf_weight
+        from tools.cf import cf_weight_for
+
+        return cf_weight_for(user_vector.n_history, self.settings.cf_weight)
 
     def refine(
         self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
@@ -327,7 +346,8 @@ class Pipeline:
         found.candidates = self.rank(found, query)
         self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
-        ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids)
+        weight = self.cf_weight(user)  # the cold-start policy: how much this history's size earns
+        ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids, weight=weight)
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
         playlist = self.refine(ranked, found.query, n)
         notes = list(found.notes)
@@ -338,8 +358,10 @@ class Pipeline:
         if found.candidates and len(playlist) < want and not query.duration_min:
             notes.append(f"Only {len(playlist)} of {want} tracks could be chosen without breaking the request's rules.")
         cold = bool(getattr(user, "cold_start", False))
-        if cold:
+        if cold and weight:
             notes.append("No listening history yet: personal ranking used a popularity-and-quality prior (cold start).")
+        elif cold:
+            notes.append("No listening history yet: the playlist is not personalized (cold start).")
         self._local.timings["request"] = (time.perf_counter() - t0) * 1000.0
         return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
 

@@ -63,9 +63,14 @@ def tokenize(text: str) -> list[Token]:
             if not (prev[:1].isdigit() and nxt[:1].isdigit()):
                 continue
         t = norm(tok)
+        if t.endswith("in") and t + "g" in _ING_WORDS:  # "workin out", "runnin": the -ing word, g dropped
+            t += "g"
         if t:
             out.append(Token(t, tok, False, found[i].start(), found[i].end()))
     return out
+
+
+_ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
 def key(text: str) -> tuple[str, ...]:
@@ -111,7 +116,7 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "spanish hip hop": ("latin", "latin hip hop"), "spanish trap": ("latin", "latin hip hop"),
     "rap latino": ("latin", "latin hip hop"), "hip hop latino": ("latin", "latin hip hop"),
     "pop en espanol": ("latin", "latin pop"), "spanish pop": ("latin", "latin pop"),
-    "rock en espanol": ("latin", None), "spanish rock": ("latin", None),
+    "rock en espanol": ("latin", None), "spanish rock": ("latin", None), "rock clasico": ("rock", "classic rock"),
     # pop
     "pop": ("pop", None), "pop music": ("pop", None), "k pop": ("pop", None), "kpop": ("pop", None),
     "j pop": ("pop", None), "jpop": ("pop", None), "c pop": ("pop", None),
@@ -153,7 +158,7 @@ MOOD_PHRASES: dict[str, str] = {
     "chillin": "chill", "relax": "chill", "relaxing": "chill", "relaxed": "chill", "laid back": "chill",
     "lofi": "chill", "lo fi": "chill", "easy listening": "chill", "tranquilo": "chill", "tranquila": "chill",
     "tranquilas": "chill", "tranquilos": "chill", "relajante": "chill", "relajado": "chill", "suave": "chill",
-    "suaves": "chill", "alegre": "happy", "alegres": "happy", "feliz": "happy", "felices": "happy",
+    "suaves": "chill", "mellow": "chill", "calm": "chill", "low key": "chill", "lowkey": "chill", "alegre": "happy", "alegres": "happy", "feliz": "happy", "felices": "happy",
     "happy": "happy", "upbeat": "happy", "feel good": "happy", "feelgood": "happy", "cheerful": "happy",
     "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
@@ -190,7 +195,10 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "commute": "commute", "commuting": "commute",
-    "travel": "travel", "traveling": "travel", "travelling": "travel",
+    "travel": "travel", "traveling": "travel", "travelling": "travel", "trip": "travel", "flight": "travel",
+    "flights": "travel", "plane": "travel", "airport": "travel", "train ride": "commute", "bus ride": "commute",
+    "dishes": "cleaning", "laundry": "cleaning", "brunch": "dinner", "lunch": "dinner", "fall asleep": "sleep",
+    "falling asleep": "sleep", "zumba": "workout", "spin class": "workout", "marathon": "running",
     "cocinar": "cooking", "gimnasio": "workout", "estudiar": "study", "dormir": "sleep", "correr": "running",
     "manejar": "driving", "conducir": "driving", "trabajar": "work", "limpiar": "cleaning", "viaje": "travel",
 }  # fmt: skip
@@ -217,7 +225,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
     "mood:romantic": ("date night", "candlelit dinner", "anniversary", "falling in love", "valentine's day",
                       "slow dance with my partner", "making love"),
     "mood:focus": ("deep concentration", "studying for exams", "reading a book", "writing code",
-                   "background music while working"),
+                   "working quietly at my desk"),
     "mood:sleep": ("falling asleep", "bedtime", "insomnia", "trying to sleep", "night time wind down"),
     "mood:dance": ("dance floor", "dancing all night", "moves on the dance floor"),
     "activity:workout": ("gym session", "lifting weights", "cardio", "workout", "training hard"),
@@ -249,6 +257,11 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
                "mas antiguas")  # fmt: skip
+# How far back a relative word reaches: "recent" is the last 2 years, "old" over 10 years old; a few
+# words reach further ("modern" is the last decade, "old school" and "classics" 20 years back or more).
+YEARS_BACK = {"recent": 2, "old": 10}
+PHRASE_YEARS_BACK = {"modern": 10, "old school": 20, "oldschool": 20, "classic": 20, "classics": 20, "clasicos": 20,
+                     "clasicas": 20, "classico": 20, "classicos": 20}  # fmt: skip
 OLDIES_PHRASES = ("oldies", "golden oldies", "retro", "vintage")
 OLDIES_YEARS = (1900, 1979)  # what oldies radio plays: "no oldies" leaves these out
 
@@ -370,7 +383,7 @@ BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
 
 # Words that open an exclusion, and words that close one.
-NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "but no",
+NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "everything but", "all but", "but no",
                  "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't", "hate", "nor",
                  "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt", "werent",
                  "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto", "menos",
@@ -386,7 +399,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "canciones", "musica", "anything", "everything", "ones",
                              "by", "from", "a", "so", "very", "really", "overly", "that", "this", "those", "these",
                              "all", "kind", "sort", "type", "kinda", "sorta", "feeling", "hearing", "listening",
-                             "to", "with"})  # fmt: skip
+                             "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin", "de"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
@@ -600,3 +613,4 @@ def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
 
 
 PHRASES = phrase_table()
+_ING_WORDS = frozenset(w for k in PHRASES for w in k if w.endswith("ing") and len(w) >= 6)
