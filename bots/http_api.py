@@ -181,34 +181,79 @@ async def _plain(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -> "FastAPI":
-    """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
-    so ``/healthz`` answers at once and ``/readyz`` says when a real search works."""
-    from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+class Gate:
+    """The service behind the routes (loaded in the background when none is given) and the caller checks
+    every route shares: who a request acts for, and whether it may use a thread."""
 
-    from agent.service import NotOwner, ThreadBusy
-    from bots.auth import Forbidden, Principal, authenticator
-    from agent.service import turn_json as as_json  # one JSON shape for the CLI's one-turn mode and the API
+    def __init__(self, settings: "Settings", service: Any = None) -> None:
+        from bots.metrics import Metrics
 
-    state: dict[str, Any] = {"service": service, "error": None, "owned": service is None}
+        self.settings = settings
+        self.service, self.error, self.owned = service, None, service is None
+        self.metrics = Metrics()
 
-    def _load() -> None:
+    def load(self) -> None:
+        """Build the ChatService (a fresh home's build shows in the log); a failure is kept for /readyz."""
         from tools.artifacts import ArtifactError
 
         try:
             from agent.service import ChatService
 
             started = time.perf_counter()
-            state["service"] = ChatService(settings, progress=True)  # a fresh home's build shows in the log
+            self.service = ChatService(self.settings, progress=True)
             log.info("service ready in %.1fs", time.perf_counter() - started)
-            for notice in state["service"].notices:  # a missing model, said once with the command that fixes it
+            for notice in self.service.notices:  # a missing model, said once with the command that fixes it
                 log.warning(notice)
         except Exception as exc:  # reported by /readyz; the process stays up for the operator to see why
             log.error("could not load the conversation service", exc_info=exc)
             # A client sees a line of ours, never the exception's text (paths, hosts, internals).
-            state["error"] = exc.public if isinstance(exc, ArtifactError) else "loading failed; see the server log"
+            self.error = exc.public if isinstance(exc, ArtifactError) else "loading failed; see the server log"
+
+    def svc(self) -> Any:
+        """The service with its turns counted for /metrics; 503 while loading or after a failed load."""
+        from fastapi import HTTPException
+
+        from bots.metrics import Metered
+
+        if self.service is None:
+            raise HTTPException(status_code=503, detail=self.error or "still loading the catalog and index")
+        return Metered(self.service, self.metrics)
+
+    def acting_as(self, who: Any, requested: str | None) -> str:
+        """The user a request acts for: the token's, or the one it names (admin key, open mode)."""
+        from fastapi import HTTPException
+        from fastapi.exceptions import RequestValidationError
+
+        from bots.auth import Forbidden
+
+        try:
+            user = who.acting_as(requested)
+        except Forbidden as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from None
+        if user is None:
+            raise RequestValidationError([{"type": "missing", "loc": ("body", "user_id"), "input": None,
+                                           "msg": "Field required (or send a user token)"}])  # fmt: skip
+        return user
+
+    def own(self, who: Any, thread_id: str) -> Any:
+        """The service, once the caller may use this thread (403 when it is another user's)."""
+        from fastapi import HTTPException
+
+        service = self.svc()
+        if not who.trusted and not who.may_use(service.owner(thread_id)):
+            raise HTTPException(status_code=403, detail=f"thread {thread_id!r} belongs to another user")
+        return service
+
+
+def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -> "FastAPI":
+    """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
+    so ``/healthz`` answers at once and ``/readyz`` says when a real search works."""
+    from fastapi import FastAPI
+
+    from bots import openai_api, web
+    from bots.auth import authenticator
+
+    gate = Gate(settings, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -217,14 +262,14 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         # Turns are CPU-bound (encoder, retrieval): a few at a time beat forty fighting over the cores.
         anyio.to_thread.current_default_thread_limiter().total_tokens = workers
         loader = None
-        if state["service"] is None:
-            loader = threading.Thread(target=_load, name="playgenie-load", daemon=True)
+        if gate.service is None:
+            loader = threading.Thread(target=gate.load, name="playgenie-load", daemon=True)
             loader.start()
         yield
         if loader is not None:
             loader.join()
-        if state["owned"] and state["service"] is not None:
-            state["service"].close()
+        if gate.owned and gate.service is not None:
+            gate.service.close()
 
     app = FastAPI(
         title="PlayGenie",
@@ -235,35 +280,19 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     authenticate = authenticator(settings)
     app.state.authenticate = authenticate  # for routes other modules add: Depends(app.state.authenticate)
+    _ops_routes(app, gate)
+    _conversation_routes(app, gate, authenticate)
+    _error_handlers(app)
+    # The web page at /, the OpenAI-compatible routes and /metrics (bots/web, bots/openai_api, bots/metrics),
+    # each route with the same caller check as the API's own.
+    web.mount(app, gate.own, authenticate, ID_PATTERN)
+    openai_api.mount(app, gate.svc, authenticate, gate.acting_as)
+    gate.metrics.mount(app)
+    return app
 
-    from bots.metrics import Metered, Metrics
 
-    metrics = Metrics()
-
-    def svc() -> Any:
-        if state["service"] is None:
-            raise HTTPException(status_code=503, detail=state["error"] or "still loading the catalog and index")
-        return Metered(state["service"], metrics)  # turns counted for /metrics
-
-    def acting_as(who: Principal, requested: str | None) -> str:
-        """The user a request acts for: the token's, or the one it names (admin key, open mode)."""
-        try:
-            user = who.acting_as(requested)
-        except Forbidden as exc:
-            raise HTTPException(status_code=403, detail=str(exc)) from None
-        if user is None:
-            raise RequestValidationError([{"type": "missing", "loc": ("body", "user_id"), "input": None,
-                                           "msg": "Field required (or send a user token)"}])  # fmt: skip
-        return user
-
-    def own(who: Principal, thread_id: str) -> Any:
-        """The service, once the caller may use this thread (403 when it is another user's)."""
-        service = svc()
-        if not who.trusted and not who.may_use(service.owner(thread_id)):
-            raise HTTPException(status_code=403, detail=f"thread {thread_id!r} belongs to another user")
-        return service
-
-    denied = {401: {}, 403: {}}
+def _ops_routes(app: "FastAPI", gate: Gate) -> None:
+    from fastapi import Response
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
@@ -275,22 +304,31 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         """Readiness: the service is loaded and a real search answers (re-checked every few seconds)."""
         import anyio.to_thread
 
-        service = state["service"]
+        service = gate.service
         if service is None:
             response.status_code = 503
-            return {"status": "error" if state["error"] else "loading", "detail": state["error"] or ""}
+            return {"status": "error" if gate.error else "loading", "detail": gate.error or ""}
         problem = await anyio.to_thread.run_sync(service.ready_check)
         if problem:
             response.status_code = 503
             return {"status": "error", "detail": problem}
         return {"status": "ready", "detail": ""}
 
+
+def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
+    from fastapi import Depends, HTTPException, Path, Query, Response
+
+    from agent.service import NotOwner, ThreadBusy, turn_json
+    from bots.auth import Principal
+
+    denied = {401: {}, 403: {}}
+
     @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
     def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
-        user = acting_as(who, req.user_id)
+        user = gate.acting_as(who, req.user_id)
         try:
-            return as_json(svc().turn(req.thread_id, user, req.text, owner_only=not who.trusted))
+            return turn_json(gate.svc().turn(req.thread_id, user, req.text, owner_only=not who.trusted))
         except NotOwner as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
         except ThreadBusy as exc:
@@ -300,10 +338,10 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
     def thread(thread_id: str = Path(max_length=200, pattern=ID_PATTERN), who: Principal = Depends(authenticate)
                ) -> dict[str, Any]:  # fmt: skip
         """The thread's current playlist; 404 when the thread has none."""
-        result = own(who, thread_id).current(thread_id)
+        result = gate.own(who, thread_id).current(thread_id)
         if result is None:
             raise HTTPException(status_code=404, detail=f"no thread {thread_id!r}")
-        out = as_json(result)
+        out = turn_json(result)
         out.pop("changed")
         return out
 
@@ -314,20 +352,20 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         who: Principal = Depends(authenticate),
     ) -> Response:
         """The current playlist as a file (M3U, XSPF, JSPF, CSV or JSON, with Spotify links and track ids)."""
-        try:
-            filename, data = own(who, thread_id).export(thread_id, fmt)
-        except LookupError as exc:  # no thread, or no playlist in it yet
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
         from agent.exports import MEDIA_TYPES
 
-        media = MEDIA_TYPES[fmt]
-        return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        try:
+            filename, data = gate.own(who, thread_id).export(thread_id, fmt)
+        except LookupError as exc:  # no thread, or no playlist in it yet
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
 
     @app.post("/v1/feedback", response_model=Message, responses={**denied, 404: {}})
     def feedback(req: FeedbackRequest, who: Principal = Depends(authenticate)) -> dict[str, str]:
         """Thumbs up/down on the playlist (no track_id) or on one of its tracks; feeds long-term memory."""
-        user = acting_as(who, req.user_id)
-        service = own(who, req.thread_id)
+        user = gate.acting_as(who, req.user_id)
+        service = gate.own(who, req.thread_id)
         current = service.current(req.thread_id)
         if current is None:
             raise HTTPException(status_code=404, detail=f"no thread {req.thread_id!r}")
@@ -341,8 +379,14 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         """Erase everything remembered about this user: yourself with a user token, anyone with the admin key."""
         if not who.trusted and who.user_id != user_id:
             raise HTTPException(status_code=403, detail="a user token can only forget its own user")
-        svc().forget(user_id)
+        gate.svc().forget(user_id)
         return {"message": f"forgot everything about {user_id}"}
+
+
+def _error_handlers(app: "FastAPI") -> None:
+    from fastapi import Request, Response
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -353,21 +397,11 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
                    e.get("loc", ())], "msg": clean_text(str(e.get("msg", "")))} for e in exc.errors()]  # fmt: skip
         return JSONResponse({"detail": detail}, status_code=422)
 
-    # The web page at /, the OpenAI-compatible routes and /metrics (bots/web, bots/openai_api, bots/metrics),
-    # each route with the same caller check as the API's own.
-    from bots import openai_api, web
-
-    web.mount(app, own, authenticate, ID_PATTERN)
-    openai_api.mount(app, svc, authenticate, acting_as)
-    metrics.mount(app)
-
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Logged with the request line; the client gets a plain message, never a traceback.
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
-
-    return app
 
 
 class BackgroundServer:
