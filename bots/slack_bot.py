@@ -110,47 +110,41 @@ def thread_of(event: dict[str, Any]) -> tuple[str, str | None]:
     return f"slack:{channel}:{event['ts']}", event["ts"]  # a mention starts a thread under itself
 
 
-def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" = None) -> "App":
-    """The Bolt app with its listeners wired to ``service``. ``client`` points the Web API elsewhere (tests)."""
-    from slack_bolt import App, BoltResponse
-    from slack_sdk import WebClient
+class Listeners:
+    """Bolt's listeners for one service (Bolt passes each the arguments its parameters name)."""
 
-    from bots.render import slack_blocks
+    def __init__(self, service: Any, client: "WebClient") -> None:
+        self.service, self.client = service, client
+        self.seen = SeenEvents()  # events Slack delivered again
+        self.presses = SeenEvents(window_s=PRESS_WINDOW_S)  # a button double-clicked or delivered twice
 
-    if not (settings.slack_signing_secret or settings.slack_app_token):
-        raise ValueError("set PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events) or PLAYGENIE_SLACK_APP_TOKEN (Socket Mode)")
-    client = client or WebClient(token=settings.slack_bot_token)
-    # Socket Mode alone needs no signing secret: events arrive over the bot's own authenticated websocket.
-    app = App(client=client, signing_secret=settings.slack_signing_secret or "", process_before_response=False,
-              request_verification_enabled=bool(settings.slack_signing_secret))  # fmt: skip
-    seen = SeenEvents()
+    def once_per_event(self, body: dict, next: Any) -> Any:  # noqa: A002 - bolt names it so
+        """Runs after bolt verified the signature; a redelivered event is acknowledged and dropped."""
+        from slack_bolt import BoltResponse
 
-    @app.middleware
-    def once_per_event(body: dict, next: Any) -> Any:  # noqa: A002 - bolt names it so
-        # Runs after bolt verified the signature; a redelivered event is acknowledged and dropped.
         event_id = body.get("event_id")
-        if event_id and not seen.first_time(event_id):
+        if event_id and not self.seen.first_time(event_id):
             log.info("event %s redelivered; already handled", event_id)
             return BoltResponse(status=200, body="")
         return next()
 
-    def answer(event: dict[str, Any], say: Any) -> None:
+    def answer(self, event: dict[str, Any], say: Any) -> None:
+        from bots.render import slack_blocks
+
         thread_id, reply_ts = thread_of(event)
         user_id = f"slack:{event.get('user', 'unknown')}"
         text = _MENTION.sub("", event.get("text") or "").strip()
         if not text:
             say(text="Tell me what you'd like to hear, e.g. “chill 90s r&b for a rainy evening”.", thread_ts=reply_ts)
             return
-        result = service.turn(thread_id, user_id, text)
+        result = self.service.turn(thread_id, user_id, text)
         blocks = slack_blocks(result.reply, result.playlist, feedback_value=thread_id)
         say(text=result.reply[:3000], blocks=blocks, thread_ts=reply_ts)  # text: notifications and old clients
 
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], say: Any) -> None:
-        answer(event, say)
+    def on_mention(self, event: dict[str, Any], say: Any) -> None:
+        self.answer(event, say)
 
-    @app.event("message")
-    def on_message(event: dict[str, Any], say: Any, context: Any) -> None:
+    def on_message(self, event: dict[str, Any], say: Any, context: Any) -> None:
         # Only people's messages: edits, joins and bots' own messages carry a subtype or bot_id.
         if event.get("subtype") or event.get("bot_id"):
             return
@@ -158,54 +152,72 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
             # In a channel, a reply in a thread PlayGenie is already talking in continues that conversation
             # without a mention; a message that mentions it arrives as app_mention too and is answered there.
             mentioned = f"<@{context.bot_user_id}>" in (event.get("text") or "")
-            if not event.get("thread_ts") or mentioned or service.current(thread_of(event)[0]) is None:
+            if not event.get("thread_ts") or mentioned or self.service.current(thread_of(event)[0]) is None:
                 return
-        answer(event, say)
+        self.answer(event, say)
 
-    presses = SeenEvents(window_s=PRESS_WINDOW_S)
-
-    def on_feedback(liked: bool) -> Any:
+    def on_feedback(self, liked: bool) -> Any:
         def handler(ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
             ack()
             thread_id = action.get("value") or ""
             user_id = f"slack:{body['user']['id']}"
             message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-            if not presses.first_time((user_id, action.get("action_id"), thread_id, message_ts)):
+            if not self.presses.first_time((user_id, action.get("action_id"), thread_id, message_ts)):
                 log.info("button %s pressed again by %s within %.0fs; counted once", action.get("action_id"), user_id,
                          PRESS_WINDOW_S)  # fmt: skip
                 return
-            message = service.feedback(user_id, thread_id, None, liked)
-            channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-            thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+            message = self.service.feedback(user_id, thread_id, None, liked)
+            channel, thread_ts = _where(body)
             client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=message, thread_ts=thread_ts)
 
         return handler
 
-    app.action("fb_up")(on_feedback(True))
-    app.action("fb_down")(on_feedback(False))
-
-    @app.action("chart")
-    def on_chart(ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
+    def on_chart(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: "WebClient") -> None:
         ack()
-        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
-        if not post_chart(client, service, action.get("value") or "", channel, thread_ts):
+        channel, thread_ts = _where(body)
+        if not post_chart(client, self.service, action.get("value") or "", channel, thread_ts):
             client.chat_postEphemeral(channel=channel, user=body["user"]["id"], thread_ts=thread_ts,
                                       text="There's no playlist to chart in this conversation yet.")  # fmt: skip
 
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+    def on_error(self, error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
         event = body.get("event") or {}
         log.error("error handling Slack %s (event %s, channel %s, user %s)", body.get("type"), body.get("event_id"),
                   event.get("channel"), event.get("user"), exc_info=error)  # fmt: skip
         if event.get("channel"):
             try:
                 _, reply_ts = thread_of(event)
-                client.chat_postMessage(channel=event["channel"], thread_ts=reply_ts,
-                                        text="Sorry, something went wrong on my side. Please try again.")  # fmt: skip
+                self.client.chat_postMessage(channel=event["channel"], thread_ts=reply_ts,
+                                             text="Sorry, something went wrong on my side. Please try again.")  # fmt: skip
             except Exception:  # telling the user failed too; the log above has the cause
                 log.warning("could not tell the user about the error", exc_info=True)
 
+
+def _where(body: dict[str, Any]) -> tuple[str, str | None]:
+    """(channel, thread ts) of a button press."""
+    channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+    thread_ts = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+    return channel, thread_ts
+
+
+def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" = None) -> "App":
+    """The Bolt app with its listeners wired to ``service``. ``client`` points the Web API elsewhere (tests)."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    if not (settings.slack_signing_secret or settings.slack_app_token):
+        raise ValueError("set PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events) or PLAYGENIE_SLACK_APP_TOKEN (Socket Mode)")
+    client = client or WebClient(token=settings.slack_bot_token)
+    # Socket Mode alone needs no signing secret: events arrive over the bot's own authenticated websocket.
+    app = App(client=client, signing_secret=settings.slack_signing_secret or "", process_before_response=False,
+              request_verification_enabled=bool(settings.slack_signing_secret))  # fmt: skip
+    on = Listeners(service, client)
+    app.middleware(on.once_per_event)
+    app.event("app_mention")(on.on_mention)
+    app.event("message")(on.on_message)
+    app.action("fb_up")(on.on_feedback(True))
+    app.action("fb_down")(on.on_feedback(False))
+    app.action("chart")(on.on_chart)
+    app.error(on.on_error)
     return app
 
 
