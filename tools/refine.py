@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
@@ -205,66 +205,85 @@ def select(
         length = MAX_LENGTH  # the listening time decides; the count only bounds the loop
     named_cap = artist_cap(query, length if target_ms is None else int(target_ms // 200_000) + 1, max_per_artist)
     named = named_artists(query)
-
-    def cap(artist: str) -> int:  # named artists may fill the list; the others keep the diversity cap
-        return named_cap if artist in named else max_per_artist
-
-    pool: list[_Pick] = []
-    seen_ids: set[str] = set()
-    by_id = {c.track_id: c for c in candidates}
-    for tid in keep:  # tracks the user asked to keep come first, still subject to the query
-        track = catalog.get(tid)
-        if track is not None and tid not in seen_ids:
-            seen_ids.add(tid)
-            pool.append(_Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
-    for c in sorted(candidates, key=score_of, reverse=True):
-        track = catalog.get(c.track_id)
-        if track is not None and c.track_id not in seen_ids:
-            seen_ids.add(c.track_id)
-            pool.append(_Pick(c, track))
     verdict: dict[str, bool] = {}  # hard constraints, checked lazily: most candidates are never reached
 
-    def ok(p: _Pick) -> bool:
-        v = verdict.get(p.track.track_id)
-        if v is None:
-            v = verdict[p.track.track_id] = allowed(p.track, query)
-        return v
+    def fits(p: _Pick, chosen: _Chosen) -> bool:
+        artist = _fold(p.track.artist)
+        cap = named_cap if artist in named else max_per_artist  # named artists may fill the list
+        if p.track.track_id in chosen.ids or version_key(p.track, query) in chosen.songs:
+            return False
+        if chosen.per_artist.get(artist, 0) >= cap and not p.kept:
+            return False
+        if p.track.track_id not in verdict:
+            verdict[p.track.track_id] = allowed(p.track, query)
+        return verdict[p.track.track_id]
 
-    chosen: list[_Pick] = []
-    chosen_ids: set[str] = set()
-    songs: set[str] = set()
-    per_artist: dict[str, int] = {}
-    total_ms = 0.0
-
-    def full() -> bool:
-        if target_ms is not None:
-            return total_ms >= target_ms or len(chosen) >= length
-        return len(chosen) >= length
-
+    chosen = _Chosen(length, target_ms)
+    pool = _pool(candidates, catalog, keep)
     # Pass 0: kept tracks; pass 1: above the quality floor; pass 2: the rest, if still short.
     for pass_no in (0, 1, 2):
         for p in pool:
-            if full():
+            if chosen.full():
                 break
             if (pass_no == 0) != p.kept or (pass_no == 1 and low_quality(p.track, query)):
                 continue
-            if p.track.track_id in chosen_ids:
-                continue
-            key, artist = version_key(p.track, query), _fold(p.track.artist)
-            if key in songs or (per_artist.get(artist, 0) >= cap(artist) and not p.kept) or not ok(p):
-                continue
-            chosen.append(p)
-            chosen_ids.add(p.track.track_id)
-            songs.add(key)
-            per_artist[artist] = per_artist.get(artist, 0) + 1
-            total_ms += p.track.duration_ms
+            if fits(p, chosen):
+                chosen.add(p, version_key(p.track, query))
+    chosen.end_near_the_time()
+    return chosen.picks
 
-    if target_ms is not None and len(chosen) > 1:
-        # Stop at the length closest to the asked time: drop the last track if that is nearer.
-        last = chosen[-1].track.duration_ms
-        if not chosen[-1].kept and abs(total_ms - last - target_ms) < abs(total_ms - target_ms):
-            chosen.pop()
-    return chosen
+
+def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]) -> list[_Pick]:
+    """The kept tracks (the user asked to keep them; still subject to the query), then the candidates by score."""
+    pool: list[_Pick] = []
+    seen: set[str] = set()
+    by_id = {c.track_id: c for c in candidates}
+    for tid in keep:
+        track = catalog.get(tid)
+        if track is not None and tid not in seen:
+            seen.add(tid)
+            pool.append(_Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
+    for c in sorted(candidates, key=score_of, reverse=True):
+        track = catalog.get(c.track_id)
+        if track is not None and c.track_id not in seen:
+            seen.add(c.track_id)
+            pool.append(_Pick(c, track))
+    return pool
+
+
+@dataclass
+class _Chosen:
+    """The picks so far and what the rules count: ids, songs (one version each), tracks per artist, time."""
+
+    length: int
+    target_ms: float | None
+    picks: list[_Pick] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    songs: set[str] = field(default_factory=set)
+    per_artist: dict[str, int] = field(default_factory=dict)
+    total_ms: float = 0.0
+
+    def full(self) -> bool:
+        if self.target_ms is not None and self.total_ms >= self.target_ms:
+            return True
+        return len(self.picks) >= self.length
+
+    def add(self, p: _Pick, song: str) -> None:
+        artist = _fold(p.track.artist)
+        self.picks.append(p)
+        self.ids.add(p.track.track_id)
+        self.songs.add(song)
+        self.per_artist[artist] = self.per_artist.get(artist, 0) + 1
+        self.total_ms += p.track.duration_ms
+
+    def end_near_the_time(self) -> None:
+        """With a listening time asked, stop at the length closest to it: drop the last track if that is nearer."""
+        if self.target_ms is None or len(self.picks) < 2 or self.picks[-1].kept:
+            return
+        last = self.picks[-1].track.duration_ms
+        if abs(self.total_ms - last - self.target_ms) < abs(self.total_ms - self.target_ms):
+            self.total_ms -= last
+            self.picks.pop()
 
 
 def _flow_vectors(picks: Sequence[_Pick]) -> np.ndarray:

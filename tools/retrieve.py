@@ -40,7 +40,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
@@ -318,21 +318,7 @@ class Retriever:
             if step:
                 relaxed.append(step)
                 step_notes[step] = note
-            hits = self.index.search_rows(vector, flt, limit)
-            n = len(hits)  # exact below ``limit``; at ``limit`` there are at least that many
-            if wanted and n == limit:
-                # Make sure tracks tagged with a wanted mood are in the pool, however their text reads.
-                mood_flt = flt.copy()
-                mood_flt.any_of["mood"] = sorted(set(mood_flt.any_of.get("mood", ())) | set(wanted))
-                hits += self.index.search_rows(vector, mood_flt, limit // 2)
-            for row, sim in hits:
-                pool.setdefault(row, (level, sim))
-            unlabelled = self._unknown_genre(flt)
-            if unlabelled is not None:
-                for row, sim in self.index.search_rows(vector, unlabelled, limit // 2):
-                    if row not in pool:
-                        pool[row] = (level, sim)
-                        unknown.add(row)
+            n = self._search_level(vector, flt, limit, wanted, level, pool, unknown)
             tried.append((q, n))
             if n >= need and self._capacity(pool, q) >= need:
                 break
@@ -342,21 +328,47 @@ class Retriever:
         notes += list(step_notes.values())
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
-        extra: dict[str, list[tuple[int, float]]] = {}
-        near = None
         t_hybrid = time.perf_counter()
-        if self.hybrid:
-            final_flt = levels[len(tried) - 1][1]
-            near = self.name_neighbours(vector)
-            extra = {"bm25": self.index.search_sparse(sparse_query(search_text(query)), final_flt, limit),
-                     "names": self._names_channel(vector, near, final_flt, limit)}  # fmt: skip
-            for rows in extra.values():
-                for row, _ in rows:
-                    if row not in pool:
-                        pool[row] = (len(tried) - 1, self._cosine(row, vector))
+        extra, near = self._hybrid(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
         self._local.hybrid_ms = (time.perf_counter() - t_hybrid) * 1000.0
         cands = self._score(pool, final_q, query, len(tried), limit, unknown, extra)
         return Retrieval(cands, notes, final_q, relaxed, matching, near, vector)
+
+    def _search_level(self, vector: np.ndarray, flt: Constraints, limit: int, wanted: dict[str, float], level: int,
+                      pool: dict[int, tuple[int, float]], unknown: set[int]) -> int:  # fmt: skip
+        """Add one relaxation level's hits to ``pool`` (row -> (level, similarity)); how many passed its filter
+        (exact below ``limit``; at ``limit`` there are at least that many)."""
+        hits = self.index.search_rows(vector, flt, limit)
+        n = len(hits)
+        if wanted and n == limit:
+            # Make sure tracks tagged with a wanted mood are in the pool, however their text reads.
+            mood_flt = flt.copy()
+            mood_flt.any_of["mood"] = sorted(set(mood_flt.any_of.get("mood", ())) | set(wanted))
+            hits += self.index.search_rows(vector, mood_flt, limit // 2)
+        for row, sim in hits:
+            pool.setdefault(row, (level, sim))
+        unlabelled = self._unknown_genre(flt)
+        if unlabelled is not None:  # rows admitted with no genre label under a genre filter
+            for row, sim in self.index.search_rows(vector, unlabelled, limit // 2):
+                if row not in pool:
+                    pool[row] = (level, sim)
+                    unknown.add(row)
+        return n
+
+    def _hybrid(self, query: PlaylistQuery, vector: np.ndarray, flt: Constraints, limit: int, level: int,
+                pool: dict[int, tuple[int, float]]) -> tuple[dict[str, list[tuple[int, float]]], Any]:  # fmt: skip
+        """The BM25 and playlist-name channels under the final filter (their new rows join ``pool`` at
+        ``level``), and the request's nearest playlist names; nothing when hybrid retrieval is off."""
+        if not self.hybrid:
+            return {}, None
+        near = self.name_neighbours(vector)
+        extra = {"bm25": self.index.search_sparse(sparse_query(search_text(query)), flt, limit),
+                 "names": self._names_channel(vector, near, flt, limit)}  # fmt: skip
+        for rows in extra.values():
+            for row, _ in rows:
+                if row not in pool:
+                    pool[row] = (level, self._cosine(row, vector))
+        return extra, near
 
     @staticmethod
     def _all_excluded(query: PlaylistQuery, base: Constraints) -> Retrieval:
@@ -519,6 +531,32 @@ class Retriever:
         score = W_SIM * sim + TIER * (n_levels - 1 - level)
 
         moods = self._wanted_moods(q)
+        self._add_preferences(score, rows, q, moods, unknown)
+        soft = score - TIER * (n_levels - 1 - level)  # the tag score without the tier
+        by_tags, order, fused = self._fuse(rows, score, level, n_levels, limit, extra)
+        tag_rank = np.empty(len(rows), dtype=np.int64)
+        tag_rank[by_tags] = np.arange(len(rows))
+        dense_rank = np.empty(len(rows), dtype=np.int64)
+        dense_rank[np.argsort(-sim, kind="stable")] = np.arange(len(rows))
+        ranks = {name: {row: (rank, s) for rank, (row, s) in enumerate(hits)} for name, hits in (extra or {}).items()}
+        matched = self._matcher(q, asked, moods)
+        tracks = self.catalog.tracks
+        out = []
+        for i in order.tolist():
+            row = int(rows[i])
+            c = Candidate(tracks[row].track_id, row, float(fused[i]), matched(row, float(sim[i])))
+            c.tier = int(level[i])
+            c.channels = {"tags": (int(tag_rank[i]), float(soft[i])), "dense": (int(dense_rank[i]), float(sim[i]))}
+            for name, found in ranks.items():
+                if row in found:
+                    c.channels[name] = found[row]
+            out.append(c)
+        return out
+
+    def _add_preferences(self, score: np.ndarray, rows: np.ndarray, q: PlaylistQuery, moods: dict[str, float],
+                         unknown: set[int] | frozenset[int]) -> None:  # fmt: skip
+        """Add the soft preferences to ``score`` in place: moods, feature targets and soft bounds, soft genres,
+        soft years, soft artists, a penalty for unlabelled rows under a genre filter, popularity."""
         if moods:
             total = sum(moods.values())
             closeness = np.zeros(len(rows), dtype=np.float32)
@@ -566,7 +604,11 @@ class Retriever:
         w_pop = {"popular": 3 * W_POP, "obscure": -3 * W_POP}.get(q.popularity or "", W_POP)
         score += w_pop * pop
 
-        soft = score - TIER * (n_levels - 1 - level)  # the tag score without the tier
+    @staticmethod
+    def _fuse(rows: np.ndarray, score: np.ndarray, level: np.ndarray, n_levels: int, limit: int,
+              extra: dict[str, list[tuple[int, float]]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """(the tag channel's order, the pool's order, the fused scores): the best ``limit`` by tag score alone,
+        or with ``extra`` channels every channel's best ``limit``, by reciprocal rank fusion within each tier."""
         by_tags = np.argsort(-score, kind="stable")
         if not extra:
             order = by_tags[:limit]
@@ -589,24 +631,7 @@ class Retriever:
                     keep[at[row]] = True
             order = np.argsort(-fused, kind="stable")
             order = order[keep[order]]
-        tag_rank = np.empty(len(rows), dtype=np.int64)
-        tag_rank[by_tags] = np.arange(len(rows))
-        dense_rank = np.empty(len(rows), dtype=np.int64)
-        dense_rank[np.argsort(-sim, kind="stable")] = np.arange(len(rows))
-        ranks = {name: {row: (rank, s) for rank, (row, s) in enumerate(hits)} for name, hits in (extra or {}).items()}
-        matched = self._matcher(q, asked, moods)
-        tracks = self.catalog.tracks
-        out = []
-        for i in order.tolist():
-            row = int(rows[i])
-            c = Candidate(tracks[row].track_id, row, float(fused[i]), matched(row, float(sim[i])))
-            c.tier = int(level[i])
-            c.channels = {"tags": (int(tag_rank[i]), float(soft[i])), "dense": (int(dense_rank[i]), float(sim[i]))}
-            for name, found in ranks.items():
-                if row in found:
-                    c.channels[name] = found[row]
-            out.append(c)
-        return out
+        return by_tags, order, fused
 
     def _cosine(self, row: int, vector: np.ndarray) -> float:
         """Cosine of a track's document vector to the request's (0 when vectors were not given)."""
