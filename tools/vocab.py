@@ -584,26 +584,22 @@ def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         squashed = "".join(key(p))
         if len(key(p)) > 1 and squashed.isalpha() and (squashed,) not in table:
             add(squashed, "genre", gs)  # "electrohouse", "deephouse", "classicrock"
-    for p, m in MOOD_PHRASES.items():
-        add(p, "mood", m)
-    for p, a in ACTIVITY_PHRASES.items():
-        add(p, "activity", a)
-    for p in POPULAR_PHRASES:
-        add(p, "popularity", "popular")
-    for p in OBSCURE_PHRASES:
-        add(p, "popularity", "obscure")
-    for p in RECENT_PHRASES:
-        add(p, "relative_years", "recent")
-    for p in OLD_PHRASES:
-        add(p, "relative_years", "old")
-    for p in OLDIES_PHRASES:
-        add(p, "relative_years", "oldies")
-    for p in EXPLICIT_CONTENT:
-        add(p, "content", p)
-    for p in OTHER_GENRES:
-        add(p, "other_genre", p)
-    for p, genre in OTHER_GENRE_ADJECTIVES.items():
-        add(p, "other_genre", genre)
+    # Each table of phrases with what every phrase of it means, in this order (a phrase keeps its first meanings).
+    meanings: list[tuple[str, dict[str, object]]] = [
+        ("mood", dict(MOOD_PHRASES)),
+        ("activity", dict(ACTIVITY_PHRASES)),
+        ("popularity", dict.fromkeys(POPULAR_PHRASES, "popular")),
+        ("popularity", dict.fromkeys(OBSCURE_PHRASES, "obscure")),
+        ("relative_years", dict.fromkeys(RECENT_PHRASES, "recent")),
+        ("relative_years", dict.fromkeys(OLD_PHRASES, "old")),
+        ("relative_years", dict.fromkeys(OLDIES_PHRASES, "oldies")),
+        ("content", {p: p for p in EXPLICIT_CONTENT}),
+        ("other_genre", {p: p for p in OTHER_GENRES}),
+        ("other_genre", dict(OTHER_GENRE_ADJECTIVES)),
+    ]
+    for kind, phrases in meanings:
+        for p, value in phrases.items():
+            add(p, kind, value)
     for p, ways in DIRECTIONS.items():
         for feat, way in ways:
             add(p, "feature", (feat, way))
