@@ -261,155 +261,77 @@ class TagExtractor:
         return Reading(text, toks, matches, query)
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
-        """Years, decades, lengths, durations and BPM: the forms regular expressions read best."""
+        """Years, decades, lengths, durations and BPM: the forms regular expressions read best. Each reader
+        looks at position ``i``; the first that reads something there says where to go on."""
         texts = [t.text for t in toks]
-        n = len(toks)
-
-        def num(i: int) -> float | None:
-            if i >= n:
-                return None
-            t = texts[i]
-            if re.fullmatch(r"\d+(\.\d+)?", t):
-                return float(t)
-            for k in (2, 1):
-                v = _NUMBER_WORDS.get(tuple(texts[i : i + k]))
-                if v is not None and i + k <= n:
-                    return float(v)
-            return None
-
-        def num_len(i: int) -> int:
-            if i < n and re.fullmatch(r"\d+(\.\d+)?", texts[i]):
-                return 1
-            return 2 if tuple(texts[i : i + 2]) in _NUMBER_WORDS else 1
-
-        def mark(i: int, j: int) -> None:
-            for k in range(i, j):
-                toks[k].used = True
-
+        readers = (self._year_span, self._decade, self._single_year, _short_duration, _counted)
         i = 0
-        while i < n:
-            t = texts[i]
+        while i < len(toks):
             if toks[i].used:
                 i += 1
                 continue
-            # "2015-2018", "2015 to 2018", "between 2015 and 2018", "2015-18"
-            y = _year(t)
-            if y is not None and i + 2 < n and texts[i + 1] in ("-", "to", "through", "till", "until", "and"):
-                y2 = _year(texts[i + 2]) or (_two_digit(texts[i + 2], y) if texts[i + 1] == "-" else None)
-                if y2 is not None:
-                    lo, hi = sorted((y, y2))
-                    start = i - 1 if i and texts[i - 1] in ("between", "from") else i
-                    out.append(_Match("years", (lo, hi), start, i + 3))
-                    mark(start, i + 3)
-                    i += 3
-                    continue
-            # decades, written every way, with early/mid/late
-            dec, width = self._decade_at(texts, i)
-            if dec is not None:
-                end = i + width
-                lo, hi, start = dec, dec + 9, i
-                prev = texts[i - 1] if i else ""
-                if prev in ("early", "mid", "late") and not toks[i - 1].used:
-                    lo, hi = {"early": (dec, dec + 3), "mid": (dec + 3, dec + 6), "late": (dec + 6, dec + 9)}[prev]
-                    start = i - 1
-                while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
-                    start -= 1  # "after the 90s", "de los 90"
-                mode = texts[start - 1] if start else ""
-                if mode in ("after", "since", "post") and not toks[start - 1].used:
-                    lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
-                elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
-                    lo, hi, start = None, lo - 1, start - 1
-                out.append(_Match("years", (lo, hi), start, end))
-                mark(start, end)
-                i = end
-                continue
-            # "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years
-            if y is not None and not (i + 1 < n and texts[i + 1] in _COUNT_NOUNS):
-                prev = texts[i - 1] if i else ""
-                prev2 = " ".join(texts[max(0, i - 2) : i])
-                start, end = i, i + 1
-                onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
-                until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
-                if prev in ("after", "post") or prev2 in ("newer than", "later than", "mas nuevas que"):
-                    rng, start = (y + 1, None), i - (1 if prev in ("after", "post") else 2)
-                elif prev == "since" or prev2 == "desde el" or prev == "desde":
-                    rng, start = (y, None), i - (2 if prev2 == "desde el" else 1)
-                elif prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de"):
-                    rng, start = (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2)
-                elif prev in ("until", "till", "through", "hasta") or prev2 == "up to":
-                    rng, start = (None, y), i - (2 if prev2 == "up to" else 1)
-                elif onwards:
-                    rng, end = (y, None), i + 1 + onwards
-                    start = i - 1 if prev in ("from", "de", "del") else i
-                elif until:
-                    rng, end = (None, y), i + 1 + until
-                    start = i - 1 if prev in ("from", "de", "del") else i
-                else:
-                    rng = (y, y)
-                # A bare year is how playlists are titled ("2016 summer hits"): the songs of that year.
-                # Said with a cue ("from 2015", "in 2015") it is a filter; bare it is one too (retrieval
-                # widens it by a year or two when the catalog has too few, and says so), less surely. The
-                # catalog's last year is partial (the data ends in it): "Reggaeton 2020" means the songs of
-                # now, many from the year before, so there a bare year is a preference, nearest first.
-                cued = start < i or end > i + 1 or prev in _YEAR_CUES
-                firm = cued or y < self.max_year
-                out.append(_Match("years", rng, start, end, explicit=firm, confidence=1.0 if cued else 0.7))
-                mark(start, end)
-                i = end
-                continue
-            # durations: "90 minutes", "2 hours", "an hour", "half an hour", "an hour and a half", "2h"
-            m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", t)
-            if m:
-                minutes = float(m.group(1)) * (60 if m.group(2).startswith("h") else 1)
-                out.append(_Match("duration", minutes, i, i + 1))
-                mark(i, i + 1)
+            for reader in readers:
+                j = reader(toks, texts, i, out, unsupported)
+                if j is not None:
+                    i = j
+                    break
+            else:
                 i += 1
-                continue
-            if tuple(texts[i : i + 3]) == ("half", "an", "hour"):
-                out.append(_Match("duration", 30.0, i, i + 3))
-                mark(i, i + 3)
-                i += 3
-                continue
-            v = num(i)
-            if v is not None:
-                k = i + num_len(i)
-                if k < n and texts[k] == "of":  # "a couple of hours"
-                    k += 1
-                unit = texts[k] if k < n else ""
-                if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
-                    end = k + 1
-                    if tuple(texts[end : end + 3]) == ("and", "a", "half"):
-                        v, end = v + 0.5, end + 3
-                    out.append(_Match("duration", v * 60, i, end))
-                    mark(i, end)
-                    i = end
-                    continue
-                if unit in ("minute", "minutes", "min", "mins", "minutos"):
-                    out.append(_Match("duration", v, i, k + 1))
-                    mark(i, k + 1)
-                    i = k + 1
-                    continue
-                if unit == "bpm" and _DIGITS.match(texts[i]):
-                    # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
-                    before = " ".join(texts[max(0, i - 2) : i])
-                    cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
-                    start = i - len(cue[0].split()) if cue else i
-                    out.append(_Match("feature", ("tempo", (cue[1] if cue else "target", v)), start, k + 1))
-                    mark(start, k + 1)
-                    i = k + 1
-                    continue
-                noun = _followed_by_track_noun(texts, k)
-                if noun is not None and texts[i] not in ("a", "an", "one") and not toks[i].used:
-                    if v < 1 or v != int(v):
-                        unsupported.append(f"a playlist of {texts[i]} tracks")
-                    else:
-                        out.append(_Match("length", int(v), i, k))
-                        mark(i, k)
-                        if texts[noun] in _COUNT_NOUNS:
-                            mark(noun, noun + 1)
-                    i = k
-                    continue
-            i += 1
+
+    @staticmethod
+    def _year_span(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+        """ "2015-2018", "2015 to 2018", "between 2015 and 2018", "2015-18"."""
+        y, n = _year(texts[i]), len(texts)
+        if y is None or i + 2 >= n or texts[i + 1] not in ("-", "to", "through", "till", "until", "and"):
+            return None
+        y2 = _year(texts[i + 2]) or (_two_digit(texts[i + 2], y) if texts[i + 1] == "-" else None)
+        if y2 is None:
+            return None
+        lo, hi = sorted((y, y2))
+        start = i - 1 if i and texts[i - 1] in ("between", "from") else i
+        out.append(_Match("years", (lo, hi), start, i + 3))
+        _mark(toks, start, i + 3)
+        return i + 3
+
+    def _decade(self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+        """Decades, written every way, with early/mid/late and after/before: "late 90s", "after the 80s"."""
+        dec, width = self._decade_at(texts, i)
+        if dec is None:
+            return None
+        end = i + width
+        lo, hi, start = dec, dec + 9, i
+        prev = texts[i - 1] if i else ""
+        if prev in ("early", "mid", "late") and not toks[i - 1].used:
+            lo, hi = {"early": (dec, dec + 3), "mid": (dec + 3, dec + 6), "late": (dec + 6, dec + 9)}[prev]
+            start = i - 1
+        while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
+            start -= 1  # "after the 90s", "de los 90"
+        mode = texts[start - 1] if start else ""
+        if mode in ("after", "since", "post") and not toks[start - 1].used:
+            lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
+        elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
+            lo, hi, start = None, lo - 1, start - 1
+        out.append(_Match("years", (lo, hi), start, end))
+        _mark(toks, start, end)
+        return end
+
+    def _single_year(self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+        """ "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years."""
+        y = _year(texts[i])
+        if y is None or (i + 1 < len(texts) and texts[i + 1] in _COUNT_NOUNS):
+            return None
+        prev = texts[i - 1] if i else ""
+        rng, start, end = _year_range(texts, i, y)
+        # A bare year is how playlists are titled ("2016 summer hits"): the songs of that year.
+        # Said with a cue ("from 2015", "in 2015") it is a filter; bare it is one too (retrieval
+        # widens it by a year or two when the catalog has too few, and says so), less surely. The
+        # catalog's last year is partial (the data ends in it): "Reggaeton 2020" means the songs of
+        # now, many from the year before, so there a bare year is a preference, nearest first.
+        cued = start < i or end > i + 1 or prev in _YEAR_CUES
+        firm = cued or y < self.max_year
+        out.append(_Match("years", rng, start, end, explicit=firm, confidence=1.0 if cued else 0.7))
+        _mark(toks, start, end)
+        return end
 
     @staticmethod
     def _decade_at(texts: list[str], i: int) -> tuple[int | None, int]:
@@ -498,56 +420,24 @@ class TagExtractor:
         """A cap on tracks per artist, said any of the ways people say it: "one per artist", "max 2 songs per
         band", "don't repeat artists", "each artist only once", "too many songs by the same guy", "una por artista"."""
         texts = [t.text for t in toks]
-        n = len(texts)
-
-        def found(value: int, i: int, j: int) -> None:
-            out.append(_Match("artist_cap", value, i, j))
-            for t in toks[i:j]:
-                t.used = True
-
-        def per_at(k: int) -> int:
-            for p in _PER_KEYS:
-                if tuple(texts[k : k + len(p)]) == p:
-                    return len(p)
-            return 0
-
-        for i in range(n):
+        for i in range(len(texts)):
             if toks[i].used:
                 continue
-            # "one per artist", "max 2 songs per band", "1 track from each artist", "una canción por artista"
-            v = _NUMBER_WORDS.get((texts[i],)) if not texts[i].isdigit() else float(texts[i])
-            if v is not None and v >= 1 and v == int(v) and texts[i] not in ("a", "an"):
-                k = i + 1
-                while k < n and k - i <= 3 and (texts[k] in _COUNT_NOUNS or texts[k] in ("max", "maximum", "tops", "only")):
-                    k += 1
-                w = per_at(k) if k < n else 0
-                if w and k + w < n and texts[k + w] in vocab.ARTIST_NOUNS:
-                    found(int(v), i, k + w + 1)
-                    continue
-            # "each artist only once", "every band just once"
-            if texts[i] in vocab.ARTIST_NOUNS and "once" in texts[i + 1 : i + 4]:
-                found(1, i, i + 1 + texts[i + 1 : i + 4].index("once") + 1)
-                continue
-            # "don't repeat artists", "no repeated artists", "no artist twice", "sin repetir artistas"
-            if texts[i] in vocab.REPEAT_WORDS:
-                nouns = [k for k in range(max(0, i - 3), min(n, i + 4)) if texts[k] in vocab.ARTIST_NOUNS]
-                negs = [k for k in range(max(0, i - 4), i + 1) if texts[k] in _CAP_NEGATIONS]
-                if nouns and negs:
-                    found(1, min(negs[-1], nouns[0]), max(i, nouns[0]) + 1)
-                    continue
-            # "too many songs by the same guy", "stop putting the same artist on"
-            if texts[i] == "same" and i + 1 < n and texts[i + 1] in vocab.ARTIST_NOUNS:
-                before = " " + " ".join(texts[max(0, i - 10) : i]) + " "
-                if any(f" {c} " in before for c in vocab.SAME_ARTIST_COMPLAINTS) or "twice" in texts[i + 2 : i + 4]:
-                    found(1, i, i + 2)
-                    continue
+            for reader in (_cap_per_artist, _cap_once, _cap_no_repeats, _cap_same_artist):
+                found = reader(texts, i)
+                if found is not None:
+                    value, start, end = found
+                    out.append(_Match("artist_cap", value, start, end))
+                    _mark(toks, start, end)
+                    break
         low = " " + " ".join(texts) + " "
         for p in vocab.VARIETY_PHRASES:
             at = low.find(f" {p} ")
             if at >= 0:
                 i = low[:at].count(" ")
                 if not any(t.used for t in toks[i : i + len(p.split())]):
-                    found(1, i, i + len(p.split()))
+                    out.append(_Match("artist_cap", 1, i, i + len(p.split())))
+                    _mark(toks, i, i + len(p.split()))
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
@@ -640,114 +530,12 @@ class TagExtractor:
 
     # ----- assembling the query ------------------------------------------------------------------
     def _assemble(self, text: str, toks: list[_Tok], matches: list[_Match], unsupported: list[str]) -> PlaylistQuery:
-        q: dict[str, list[Tag]] = {k: [] for k in ("genres", "subgenres", "moods", "activities", "artists",
-                                                    "exclude_genres", "exclude_subgenres", "exclude_artists",
-                                                    "exclude_moods")}  # fmt: skip
-        years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
-        exclude_years: list[YearRange] = []
-        last_years_end = -1
-        features: dict[str, FeatureBound] = {}
-        bpm_said: set[str] = set()
-        popularity: str | None = None
-        length: int | None = None
-        duration: float | None = None
-        cap: int | None = None
-
-        def src(m: _Match) -> str:
-            return " ".join(t.orig for t in toks[m.start : m.end])[:200]
-
-        def add(field_: str, value: str, m: _Match, explicit: bool = True, conf: float | None = None) -> None:
-            held = next((t for t in q[field_] if t.value == value), None)
-            if held is not None:
-                if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
-                    q[field_].remove(held)
-                else:
-                    return
-            q[field_].append(Tag(value=value, explicit=explicit and m.explicit,
-                                 confidence=round(conf if conf is not None else m.confidence, 3), source=src(m)))  # fmt: skip
-
+        d = _Draft(self, toks, unsupported)
         for m in sorted(matches, key=lambda m: m.start):
-            if m.kind == "genre":
-                genre, sub = m.value  # type: ignore[misc]
-                said = " ".join(t.text for t in toks[m.start : m.end])
-                if said in vocab.NARROWER_STYLES and not m.negated and (sub in self.subgenres or genre in self.genres):
-                    wider = sub if sub in self.subgenres else genre
-                    unsupported.append(f"{src(m)}: this catalog has no {src(m)} label, so {wider} instead")
-                if sub in self.subgenres:
-                    add("exclude_subgenres" if m.negated else "subgenres", sub, m)
-                    stand_in = said in vocab.NARROWER_STYLES or not set(said.split()) & set(sub.split())
-                    if stand_in and not m.negated and genre in self.genres:
-                        add("genres", genre, m)  # "metal", "alt rock": the catalog's label stands in; the genre was said
-                elif genre in self.genres:
-                    add("exclude_genres" if m.negated else "genres", genre, m)
-            elif m.kind == "mood":
-                add("exclude_moods" if m.negated else "moods", str(m.value), m)
-            elif m.kind == "activity":
-                if m.start and toks[m.start - 1].text in _AFTER_WORDS and not m.negated:
-                    continue  # "after work", "post workout": that is over, it is not what the music is for
-                if m.negated:
-                    mood = vocab.ACTIVITY_MOODS.get(str(m.value))
-                    if mood:
-                        add("exclude_moods", mood, m)
-                    continue
-                add("activities", str(m.value), m)
-                mood = vocab.ACTIVITY_MOODS.get(str(m.value))
-                if mood:
-                    add("moods", mood, m, explicit=False, conf=0.8 * m.confidence)
-            elif m.kind == "artist":
-                add("exclude_artists" if m.negated else "artists", str(m.value), m)
-            elif m.kind == "feature":
-                fb = self._feature(m)
-                bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
-                if fb is not None and (fb.feature not in features or (bpm and fb.feature not in bpm_said)):
-                    features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
-                    if bpm:
-                        bpm_said.add(fb.feature)
-            elif m.kind == "popularity":
-                value = str(m.value)
-                if m.negated:
-                    value = "obscure" if value == "popular" else "popular"
-                popularity = popularity or value
-            elif m.kind == "relative_years":
-                if not m.negated:
-                    said = " ".join(t.text for t in toks[m.start : m.end])
-                    back = vocab.PHRASE_YEARS_BACK.get(said) or vocab.YEARS_BACK.get(str(m.value), 0)
-                    lo, hi = {"recent": (self.max_year - back, None), "old": (None, self.max_year - back),
-                              "oldies": (None, vocab.OLDIES_YEARS[1])}[str(m.value)]  # fmt: skip
-                    years.append((lo, hi, False, 0.6, src(m), False))
-            elif m.kind == "years":
-                lo, hi = m.value  # type: ignore[misc]
-                if m.negated and lo is not None and hi is not None:  # "anything but the 70s"
-                    if 1900 <= lo <= hi <= 2100:
-                        exclude_years.append(YearRange(start=lo, end=hi, source=src(m)))
-                    continue
-                if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
-                    lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
-                # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
-                gap = {t.text for t in toks[last_years_end : m.start]} if last_years_end >= 0 else {"?"}
-                years.append((lo, hi, m.explicit, m.confidence, src(m), gap <= _YEAR_JOINERS))
-                last_years_end = m.end
-            elif m.kind == "length":
-                v = int(m.value)  # type: ignore[arg-type]
-                if v > MAX_LENGTH:
-                    unsupported.append(f"{v} tracks: a playlist has at most {MAX_LENGTH}, made {MAX_LENGTH}")
-                    v = MAX_LENGTH
-                length = length or v
-            elif m.kind == "duration":
-                v = float(m.value)  # type: ignore[arg-type]
-                if v <= 0 or v > 24 * 60:
-                    unsupported.append(f"a listening time of {src(m)} (at most 24 hours)")
-                else:
-                    duration = duration or v
-            elif m.kind == "other_genre" and not m.negated:
-                near = vocab.NEAREST_GENRE.get(str(m.value))
-                hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in self.genres else ""
-                unsupported.append(f"{m.value}: not a genre of this catalog (it has {', '.join(sorted(self.genres))}){hint}")
-            elif m.kind == "artist_cap":
-                cap = min(cap or MAX_LENGTH, int(m.value))  # type: ignore[call-overload]
-            elif m.kind == "content":
-                unsupported.append(f"explicit-content filtering ('{src(m)}'): the catalog has no explicit flag")
-
+            take = getattr(d, f"take_{m.kind}", None)
+            if take is not None:
+                take(m)
+        q = d.q
         # An artist both asked for and excluded: the exclusion wins, and the user is told.
         for inc, exc in (("artists", "exclude_artists"), ("genres", "exclude_genres"),
                          ("subgenres", "exclude_subgenres"), ("moods", "exclude_moods")):  # fmt: skip
@@ -756,19 +544,19 @@ class TagExtractor:
                 q[inc] = [t for t in q[inc] if t.value not in clash]
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
 
-        year_range = self._years(years, unsupported)
+        year_range = self._years(d.years, unsupported)
         free = [t.orig for t in toks if not t.used and t.text not in vocab.STOPWORDS and t.text not in _NEG_WORDS
                 and any(c.isalnum() for c in t.text)]  # fmt: skip
         return PlaylistQuery(
             text=text,
             **q,
             years=year_range,
-            exclude_years=exclude_years,
-            features=list(features.values()),
-            popularity=popularity,  # type: ignore[arg-type]
-            length=length,
-            duration_min=duration if length is None else None,
-            max_per_artist=cap,
+            exclude_years=d.exclude_years,
+            features=list(d.features.values()),
+            popularity=d.popularity,  # type: ignore[arg-type]
+            length=d.length,
+            duration_min=d.duration if d.length is None else None,
+            max_per_artist=d.cap,
             free_text=" ".join(free),
             unsupported=list(dict.fromkeys(unsupported)),
         )
@@ -864,6 +652,139 @@ class TagExtractor:
                 n_acts += 1
 
 
+class _Draft:
+    """The query being assembled from the matches, in reading order: ``take_<kind>`` reads one match."""
+
+    def __init__(self, ex: "TagExtractor", toks: list[_Tok], unsupported: list[str]) -> None:
+        self.ex, self.toks, self.unsupported = ex, toks, unsupported
+        self.q: dict[str, list[Tag]] = {k: [] for k in ("genres", "subgenres", "moods", "activities", "artists",
+                                                         "exclude_genres", "exclude_subgenres", "exclude_artists",
+                                                         "exclude_moods")}  # fmt: skip
+        self.years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
+        self.exclude_years: list[YearRange] = []
+        self.last_years_end = -1
+        self.features: dict[str, FeatureBound] = {}
+        self.bpm_said: set[str] = set()
+        self.popularity: str | None = None
+        self.length: int | None = None
+        self.duration: float | None = None
+        self.cap: int | None = None
+
+    def src(self, m: _Match) -> str:
+        return " ".join(t.orig for t in self.toks[m.start : m.end])[:200]
+
+    def said(self, m: _Match) -> str:
+        return " ".join(t.text for t in self.toks[m.start : m.end])
+
+    def add(self, field_: str, value: str, m: _Match, explicit: bool = True, conf: float | None = None) -> None:
+        held = next((t for t in self.q[field_] if t.value == value), None)
+        if held is not None:
+            if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
+                self.q[field_].remove(held)
+            else:
+                return
+        self.q[field_].append(Tag(value=value, explicit=explicit and m.explicit,
+                                  confidence=round(conf if conf is not None else m.confidence, 3), source=self.src(m)))  # fmt: skip
+
+    def take_genre(self, m: _Match) -> None:
+        genre, sub = m.value  # type: ignore[misc]
+        said, subgenres, genres = self.said(m), self.ex.subgenres, self.ex.genres
+        if said in vocab.NARROWER_STYLES and not m.negated and (sub in subgenres or genre in genres):
+            wider = sub if sub in subgenres else genre
+            self.unsupported.append(f"{self.src(m)}: this catalog has no {self.src(m)} label, so {wider} instead")
+        if sub in subgenres:
+            self.add("exclude_subgenres" if m.negated else "subgenres", sub, m)
+            # a style said in other words ("metal"); a typo of the label itself ("regaeton") is the label
+            other_words = said in vocab.GENRE_PHRASES and not set(said.split()) & set(sub.split())
+            stand_in = said in vocab.NARROWER_STYLES or other_words
+            if stand_in and not m.negated and genre in genres:
+                self.add("genres", genre, m)  # "metal", "alt rock": the catalog's label stands in; the genre was said
+        elif genre in genres:
+            self.add("exclude_genres" if m.negated else "genres", genre, m)
+
+    def take_mood(self, m: _Match) -> None:
+        self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
+
+    def take_activity(self, m: _Match) -> None:
+        if m.start and self.toks[m.start - 1].text in _AFTER_WORDS and not m.negated:
+            return  # "after work", "post workout": that is over, it is not what the music is for
+        mood = vocab.ACTIVITY_MOODS.get(str(m.value))
+        if m.negated:
+            if mood:
+                self.add("exclude_moods", mood, m)
+            return
+        self.add("activities", str(m.value), m)
+        if mood:
+            self.add("moods", mood, m, explicit=False, conf=0.8 * m.confidence)
+
+    def take_artist(self, m: _Match) -> None:
+        self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
+
+    def take_feature(self, m: _Match) -> None:
+        fb = self.ex._feature(m)
+        bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
+        if fb is not None and (fb.feature not in self.features or (bpm and fb.feature not in self.bpm_said)):
+            self.features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
+            if bpm:
+                self.bpm_said.add(fb.feature)
+
+    def take_popularity(self, m: _Match) -> None:
+        value = str(m.value)
+        if m.negated:
+            value = "obscure" if value == "popular" else "popular"
+        self.popularity = self.popularity or value
+
+    def take_relative_years(self, m: _Match) -> None:
+        if m.negated:
+            return
+        back = vocab.PHRASE_YEARS_BACK.get(self.said(m)) or vocab.YEARS_BACK.get(str(m.value), 0)
+        max_year = self.ex.max_year
+        lo, hi = {"recent": (max_year - back, None), "old": (None, max_year - back),
+                  "oldies": (None, vocab.OLDIES_YEARS[1])}[str(m.value)]  # fmt: skip
+        self.years.append((lo, hi, False, 0.6, self.src(m), False))
+
+    def take_years(self, m: _Match) -> None:
+        lo, hi = m.value  # type: ignore[misc]
+        if m.negated and lo is not None and hi is not None:  # "anything but the 70s"
+            if 1900 <= lo <= hi <= 2100:
+                self.exclude_years.append(YearRange(start=lo, end=hi, source=self.src(m)))
+            return
+        if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
+            lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
+        # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
+        gap = {t.text for t in self.toks[self.last_years_end : m.start]} if self.last_years_end >= 0 else {"?"}
+        self.years.append((lo, hi, m.explicit, m.confidence, self.src(m), gap <= _YEAR_JOINERS))
+        self.last_years_end = m.end
+
+    def take_length(self, m: _Match) -> None:
+        v = int(m.value)  # type: ignore[arg-type]
+        if v > MAX_LENGTH:
+            self.unsupported.append(f"{v} tracks: a playlist has at most {MAX_LENGTH}, made {MAX_LENGTH}")
+            v = MAX_LENGTH
+        self.length = self.length or v
+
+    def take_duration(self, m: _Match) -> None:
+        v = float(m.value)  # type: ignore[arg-type]
+        if v <= 0 or v > 24 * 60:
+            self.unsupported.append(f"a listening time of {self.src(m)} (at most 24 hours)")
+        else:
+            self.duration = self.duration or v
+
+    def take_other_genre(self, m: _Match) -> None:
+        if m.negated:
+            return
+        genres = self.ex.genres
+        near = vocab.NEAREST_GENRE.get(str(m.value))
+        hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in genres else ""
+        self.unsupported.append(f"{m.value}: not a genre of this catalog (it has {', '.join(sorted(genres))}){hint}")
+
+    def take_artist_cap(self, m: _Match) -> None:
+        self.cap = min(self.cap or MAX_LENGTH, int(m.value))  # type: ignore[call-overload]
+
+    def take_content(self, m: _Match) -> None:
+        self.unsupported.append(f"explicit-content filtering ('{self.src(m)}'): the catalog has no explicit flag")
+
+
 _NEG_WORDS = {w for k in _NEGATION for w in k}
 _AFTER_WORDS = frozenset({"after", "post", "despues"})
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
@@ -940,3 +861,149 @@ def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | 
     from tools.llm import LLMClient
 
     return LLMTagExtractor(LLMClient(settings), offline, catalog)
+
+
+def _mark(toks: list[_Tok], i: int, j: int) -> None:
+    for k in range(i, j):
+        toks[k].used = True
+
+
+def _number(texts: list[str], i: int) -> float | None:
+    """The number written at ``texts[i]``: digits, or number words ("two", "twenty five")."""
+    if i >= len(texts):
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", texts[i]):
+        return float(texts[i])
+    for k in (2, 1):
+        v = _NUMBER_WORDS.get(tuple(texts[i : i + k]))
+        if v is not None and i + k <= len(texts):
+            return float(v)
+    return None
+
+
+def _number_width(texts: list[str], i: int) -> int:
+    if i < len(texts) and re.fullmatch(r"\d+(\.\d+)?", texts[i]):
+        return 1
+    return 2 if tuple(texts[i : i + 2]) in _NUMBER_WORDS else 1
+
+
+def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int | None], int, int]:
+    """(years, first token, end token) of the year ``y`` at ``i`` with the words around it."""
+    prev = texts[i - 1] if i else ""
+    prev2 = " ".join(texts[max(0, i - 2) : i])
+    start, end = i, i + 1
+    onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
+    until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
+    if prev in ("after", "post") or prev2 in ("newer than", "later than", "mas nuevas que"):
+        return (y + 1, None), i - (1 if prev in ("after", "post") else 2), end
+    if prev == "since" or prev2 == "desde el" or prev == "desde":
+        return (y, None), i - (2 if prev2 == "desde el" else 1), end
+    if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de"):
+        return (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2), end
+    if prev in ("until", "till", "through", "hasta") or prev2 == "up to":
+        return (None, y), i - (2 if prev2 == "up to" else 1), end
+    if onwards or until:
+        start = i - 1 if prev in ("from", "de", "del") else i
+        return ((y, None) if onwards else (None, y)), start, i + 1 + (onwards or until)
+    return (y, y), start, end
+
+
+def _short_duration(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+    """ "90m", "2h", "45min", "half an hour"."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", texts[i])
+    if m:
+        minutes = float(m.group(1)) * (60 if m.group(2).startswith("h") else 1)
+        out.append(_Match("duration", minutes, i, i + 1))
+        _mark(toks, i, i + 1)
+        return i + 1
+    if tuple(texts[i : i + 3]) == ("half", "an", "hour"):
+        out.append(_Match("duration", 30.0, i, i + 3))
+        _mark(toks, i, i + 3)
+        return i + 3
+    return None
+
+
+def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+    """A number and what it counts: hours ("an hour and a half"), minutes, BPM ("under 100 bpm"), tracks."""
+    v = _number(texts, i)
+    if v is None:
+        return None
+    n = len(texts)
+    k = i + _number_width(texts, i)
+    if k < n and texts[k] == "of":  # "a couple of hours"
+        k += 1
+    unit = texts[k] if k < n else ""
+    if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
+        end = k + 1
+        if tuple(texts[end : end + 3]) == ("and", "a", "half"):
+            v, end = v + 0.5, end + 3
+        out.append(_Match("duration", v * 60, i, end))
+        _mark(toks, i, end)
+        return end
+    if unit in ("minute", "minutes", "min", "mins", "minutos"):
+        out.append(_Match("duration", v, i, k + 1))
+        _mark(toks, i, k + 1)
+        return k + 1
+    if unit == "bpm" and _DIGITS.match(texts[i]):
+        # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
+        before = " ".join(texts[max(0, i - 2) : i])
+        cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
+        start = i - len(cue[0].split()) if cue else i
+        out.append(_Match("feature", ("tempo", (cue[1] if cue else "target", v)), start, k + 1))
+        _mark(toks, start, k + 1)
+        return k + 1
+    noun = _followed_by_track_noun(texts, k)
+    if noun is None or texts[i] in ("a", "an", "one") or toks[i].used:
+        return None
+    if v < 1 or v != int(v):
+        unsupported.append(f"a playlist of {texts[i]} tracks")
+    else:
+        out.append(_Match("length", int(v), i, k))
+        _mark(toks, i, k)
+        if texts[noun] in _COUNT_NOUNS:
+            _mark(toks, noun, noun + 1)
+    return k
+
+
+# Readers of a per-artist cap at ``texts[i]``: (cap, first token, end token), or None.
+def _cap_per_artist(texts: list[str], i: int) -> tuple[int, int, int] | None:
+    """ "one per artist", "max 2 songs per band", "1 track from each artist", "una canción por artista"."""
+    n = len(texts)
+    v = _NUMBER_WORDS.get((texts[i],)) if not texts[i].isdigit() else float(texts[i])
+    if v is None or v < 1 or v != int(v) or texts[i] in ("a", "an"):
+        return None
+    k = i + 1
+    while k < n and k - i <= 3 and (texts[k] in _COUNT_NOUNS or texts[k] in ("max", "maximum", "tops", "only")):
+        k += 1
+    w = next((len(p) for p in _PER_KEYS if tuple(texts[k : k + len(p)]) == p), 0) if k < n else 0
+    if w and k + w < n and texts[k + w] in vocab.ARTIST_NOUNS:
+        return int(v), i, k + w + 1
+    return None
+
+
+def _cap_once(texts: list[str], i: int) -> tuple[int, int, int] | None:
+    """ "each artist only once", "every band just once"."""
+    if texts[i] in vocab.ARTIST_NOUNS and "once" in texts[i + 1 : i + 4]:
+        return 1, i, i + 1 + texts[i + 1 : i + 4].index("once") + 1
+    return None
+
+
+def _cap_no_repeats(texts: list[str], i: int) -> tuple[int, int, int] | None:
+    """ "don't repeat artists", "no repeated artists", "no artist twice", "sin repetir artistas"."""
+    if texts[i] not in vocab.REPEAT_WORDS:
+        return None
+    nouns = [k for k in range(max(0, i - 3), min(len(texts), i + 4)) if texts[k] in vocab.ARTIST_NOUNS]
+    negs = [k for k in range(max(0, i - 4), i + 1) if texts[k] in _CAP_NEGATIONS]
+    if nouns and negs:
+        return 1, min(negs[-1], nouns[0]), max(i, nouns[0]) + 1
+    return None
+
+
+def _cap_same_artist(texts: list[str], i: int) -> tuple[int, int, int] | None:
+    """ "too many songs by the same guy", "stop putting the same artist on"."""
+    if texts[i] != "same" or i + 1 >= len(texts) or texts[i + 1] not in vocab.ARTIST_NOUNS:
+        return None
+    before = " " + " ".join(texts[max(0, i - 10) : i]) + " "
+    if any(f" {c} " in before for c in vocab.SAME_ARTIST_COMPLAINTS) or "twice" in texts[i + 2 : i + 4]:
+        return 1, i, i + 2
+    return None
