@@ -218,6 +218,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     results: dict[str, dict] = {}
     for n in SEED_LENGTHS:
         cases = [s for s in tests if len(s) >= n + MIN_REST]
+        if not cases:
+            continue
         prefixes = [s[:n] for s in cases]
         truths = [{catalog.tracks[i].track_id for i in s[n:]} for s in cases]
         meta[f"playlists_n{n}"] = len(cases)

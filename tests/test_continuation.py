@@ -483,3 +483,15 @@ def test_capped_order_brings_a_stacked_artists_tracks_back_as_the_playlist_grows
     rule = artist_cap(artist[[0, 1, 6, 7]].tolist(), 1)  # cap 1, but the seed's own half stays half
     order = capped_order(scores, [0, 1, 6, 7], artist, np.arange(12), rule, n=6)
     assert order.tolist() == [2, 8, 3, 9, 4, 10]  # its passed-over tracks come back, best first, as room opens
+
+
+def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path):
+    from evals.continuation import run_eval, table
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    report, meta = run_eval(settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False, progress=False)
+    systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
+    assert {"playgenie_vae", "playgenie_vae_capped", "playgenie_vae_strict_cap", "content_knn", "content_knn_capped"} == set(systems)
+    assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
+    assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
