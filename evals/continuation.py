@@ -182,7 +182,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     assert product.track_ids == [t.track_id for t in catalog.tracks]
     cap = settings.max_per_artist
     systems["playgenie_vae_capped"] = lambda pre: ranked(pre, lambda s: product.ranking(s, TOP, cap), V)
-    systems["playgenie_vae_strict_cap"] = lambda pre: ranked(pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V)
+    systems["playgenie_vae_strict_cap"] = lambda pre: ranked(
+        pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V)
 
     # ---- baselines, tuned on validation playlists then refit ---------------------------------
     fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
@@ -402,7 +403,8 @@ def table(report: dict, meta: dict | None = None) -> str:
     lines = []
     for n, systems in report["results"].items():
         lines.append(f"\nseed n = {n}" + (f"  ({meta.get(f'playlists_n{n}')} playlists)" if meta else ""))
-        lines.append(f"{'system':<24}" + "".join(f"{m:>20}" for m in METRICS) + ("   VAE - system R-prec [95% CI]" if meta else ""))
+        lines.append(f"{'system':<24}" + "".join(f"{m:>20}" for m in METRICS)
+                     + ("   VAE - system R-prec [95% CI]" if meta else ""))  # fmt: skip
         gaps = (meta or {}).get(f"vae_minus_n{n}", {})
         for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
             g = gaps.get(name, {}).get("r_precision")
@@ -410,7 +412,8 @@ def table(report: dict, meta: dict | None = None) -> str:
             lines.append(f"{name:<24}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
         for a, b in (("playgenie_vae_capped", "content_knn"), ("playgenie_vae_capped", "content_knn_capped")):
             if a in systems and b in systems:  # issue 11's target: the capped VAE at least 1.1x content_knn
-                ratio = "  ".join(f"{k} {systems[a][k] / max(systems[b][k], 1e-9):.2f}x" for k in ("r_precision", "ndcg"))
+                ratio = "  ".join(f"{k} {systems[a][k] / max(systems[b][k], 1e-9):.2f}x"
+                                  for k in ("r_precision", "ndcg"))  # fmt: skip
                 lines.append(f"{a} / {b}: {ratio}")
     return "\n".join(lines)
 
@@ -427,8 +430,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
                              "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).")
     parser.add_argument("--validation", action="store_true",
-                        help="Score validation playlists (listeners, with --histories) carved from the training playlists "
-                             "instead of the test playlists.")  # fmt: skip
+                        help="Score validation playlists (listeners, with --histories) carved from the training "
+                             "playlists instead of the test playlists.")  # fmt: skip
     parser.add_argument("--max-playlists", type=int, default=None, help="Score only the first N playlists (iterating).")
     parser.add_argument("--no-baselines", action="store_true", help="Skip every baseline but content_knn.")
 

@@ -490,8 +490,10 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
     from tools.settings import Settings
 
     settings = Settings(data=tiny_csv, home=tmp_path / "home")
-    report, meta = run_eval(settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False, progress=False)
+    report, meta = run_eval(settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False,
+                            progress=False)  # fmt: skip
     systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
-    assert {"playgenie_vae", "playgenie_vae_capped", "playgenie_vae_strict_cap", "content_knn", "content_knn_capped"} == set(systems)
+    assert set(systems) == {"playgenie_vae", "playgenie_vae_capped", "playgenie_vae_strict_cap", "content_knn",
+                            "content_knn_capped"}  # fmt: skip
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)

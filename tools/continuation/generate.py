@@ -310,7 +310,9 @@ class Continuer:
         csum = unit[x[0]].sum(0, keepdim=True)  # (1, C) content of the playlist so far
         seeded = self._seed_colistings(x)
         # the history's terms are the same at every step: computed once (its own tracks are banned anyway)
-        past = model.history_logits(hist_t, u, torch.tensor([x.shape[1]])).clamp(min=-1e4) if hist_t is not None else None
+        past = None
+        if hist_t is not None:
+            past = model.history_logits(hist_t, u, torch.tensor([x.shape[1]])).clamp(min=-1e4)
         first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded, past=past)  # (1, V)
         return first, h, u, reps, (csum, x, unit, seeded, past)
 
@@ -430,7 +432,8 @@ class Continuer:
         return out
 
     # ----- the per-artist cap ----------------------------------------------------------------------
-    def _cap_state(self, seeds: Sequence[int], cap: int | None, uncapped: Iterable[str], strict: bool = False) -> "tuple | None":
+    def _cap_state(self, seeds: Sequence[int], cap: int | None, uncapped: Iterable[str],
+                   strict: bool = False) -> "tuple | None":  # fmt: skip
         """(``artist_cap`` over artist codes, seed counts per artist code, seed length), or None without a cap."""
         if not cap:
             return None
