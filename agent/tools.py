@@ -825,7 +825,7 @@ def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
             seen_ids = {p["track_id"] for p in w.playlist} | w.removed
             seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
             ok = w.checker()
-            room = w.artist_room(w.playlist)
+            room = _continuation_room(w)
             q = w.effective_query()
             for tid, score in zip(res.track_ids, res.scores):
                 tr = w.catalog.get(tid)
@@ -1079,8 +1079,30 @@ def _continue(w: Work, k: int) -> Any:
     (constraints, the per-artist cap except for artists the request names) as masks."""
     q = w.effective_query()
     return w.deps.continuer.continue_playlist([p["track_id"] for p in w.playlist], k, history=w.memory.history(),
-                                              constraints=q, max_per_artist=w.cap,
-                                              uncapped=named_artists(q))  # fmt: skip
+                                              constraints=q, max_per_artist=w.cap, uncapped=named_artists(q),
+                                              strict_cap=bool(w.query.max_per_artist))  # fmt: skip
+
+
+def _continuation_room(w: Work) -> Callable[[Track], bool]:
+    """The continuation's per-artist test, counting the playlist and every track it accepts: the person's cap binds
+    every artist; without one, an artist the playlist itself stacks keeps its share (``generate.artist_cap``)."""
+    from tools.continuation.generate import artist_cap
+
+    artists = [fold(p["artist"]) for p in w.playlist]
+    rule = artist_cap(artists, w.cap, strict=bool(w.query.max_per_artist), uncapped=named_artists(w.effective_query()))
+    counts: dict[str, int] = {}
+    for a in artists:
+        counts[a] = counts.get(a, 0) + 1
+
+    def room(track: Track) -> bool:
+        a = fold(track.artist)
+        if counts.get(a, 0) + 1 > rule.limit(a, len(artists) + 1):
+            return False
+        counts[a] = counts.get(a, 0) + 1
+        artists.append(a)
+        return True
+
+    return room
 
 
 def _words_not_names(w: Work, text: str, q: PlaylistQuery) -> set[str]:

@@ -10,8 +10,13 @@ least ``n + 5`` distinct tracks, the first ``n`` (n = 5, 10, 25) are the seed an
 truth; every system ranks the catalog (seed tracks removed) and the first 500 are scored.
 Baseline hyper-parameters are tuned on a validation tenth of the training playlists (n = 10) and
 then refit on all training playlists; the VAE early-stops on the same validation playlists.
-``playgenie_vae_capped`` is the VAE as the product adds tracks: the same scores, no song twice and at
-most ``max_per_artist`` tracks per artist, the seed's own tracks counted.
+``playgenie_vae_capped`` is the VAE as "add N more" runs it (``Continuer.ranking``: the product's
+scores, no song twice and its per-artist cap ``generate.artist_cap``, the seed's own tracks counted:
+``max_per_artist`` per artist, but an artist the seed itself stacks keeps its share);
+``content_knn_capped`` is ``content_knn`` under the same masks and cap, and
+``playgenie_vae_strict_cap`` the VAE when the person set the cap (every artist under it).
+``--validation`` scores a fifth of the training playlists instead (held out of everything as well),
+for choosing settings without the test split; ``--max-playlists`` scores fewer, while iterating.
 
 Metrics (binary relevance, truth = the held-out rest, averaged over test playlists):
 - ``r_precision``: hits among the first R = |truth| recommendations, over R (RecSys Challenge 2018,
@@ -118,14 +123,20 @@ def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_item
 
 
 def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, ablation_epochs: int | None = None,
-             ablations: bool = True, progress: bool = True) -> tuple[dict, dict]:  # fmt: skip
-    """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values)."""
+             ablations: bool = True, progress: bool = True, validation: bool = False, max_playlists: int | None = None,
+             baselines: bool = True) -> tuple[dict, dict]:  # fmt: skip
+    """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values).
+
+    ``validation``: score a seeded fifth of the training playlists instead (the test playlists stay out of
+    everything too); ``max_playlists``: score only the first that many; ``baselines``: False keeps
+    ``content_knn`` only."""
     import torch
 
     from evals import rec_baselines as rb
     from evals.split import split_home
     from tools.catalog import Catalog, playlists_of, read_csv
     from tools.continuation import data as cdata
+    from tools.continuation.generate import Continuer
     from tools.continuation.train import TrainConfig, score_prefixes, split_train_val, train_on_catalog
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
@@ -133,14 +144,20 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     frame = read_csv(data)
     every = playlists_of(frame)
     test_ids = [t for t in test_ids if t in every]
-    catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=test_ids)
+    held_out = list(test_ids)
+    if validation:  # the carved playlists are scored; the real test playlists stay out of everything as well
+        test_ids = split_train_val(sorted(set(every) - set(held_out)), 0.2, 0)[1]
+        held_out += test_ids
+    test_ids = test_ids[:max_playlists] if max_playlists else test_ids
+    catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=held_out)
     train_ids = sorted(catalog.playlists)
-    assert not set(train_ids) & set(test_ids)
-    out_dir = split_home(settings.home, test_ids) / "continuation"
+    assert not set(train_ids) & set(held_out)
+    out_dir = split_home(settings.home, held_out) / "continuation"
     V = len(catalog)
     minutes = {t.track_id: t.duration_ms / 60000 for t in catalog.tracks}
     tests = [np.array(list(dict.fromkeys(catalog.index[t] for t in every[p].track_ids)), dtype=np.int64) for p in test_ids]
-    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "tracks": V, "seconds": {}}
+    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "tracks": V, "seconds": {},
+                  "validation": validation}  # fmt: skip
     say(f"continuation eval: {len(train_ids)} training playlists, {len(test_ids)} test playlists, {V} tracks")
 
     # ---- the VAE (its ablations run after the baselines, being the least important) -------------
@@ -160,10 +177,13 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         systems[name] = lambda pre, m=res.model: score_prefixes(m, pre)
 
     train_variant("playgenie_vae")
-    # The VAE as the product runs it: the same scores, no song twice and the per-artist cap (the seed counted).
-    artist_code, song_code = _codes(catalog)
-    systems["playgenie_vae_capped"] = lambda pre, base=systems["playgenie_vae"]: capped_scores(
-        base(pre), pre, artist_code, song_code, settings.max_per_artist)
+    # The VAE as "add N more" runs it: the product's continuer, its scores, masks and per-artist cap.
+    product = Continuer.from_file(out_dir / "playgenie_vae.pt", catalog)
+    assert product.track_ids == [t.track_id for t in catalog.tracks]
+    cap = settings.max_per_artist
+    systems["playgenie_vae_capped"] = lambda pre: ranked(pre, lambda s: product.ranking(s, TOP, cap), V)
+    systems["playgenie_vae_strict_cap"] = lambda pre: ranked(
+        pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V)
 
     # ---- baselines, tuned on validation playlists then refit ---------------------------------
     fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
@@ -180,7 +200,7 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         "mult_vae": (lambda v: rb.MultVAE(epochs=v, tiebreak=pop), [30]),  # untuned: CPU time
     }
     content = cdata.content_features(catalog, settings.home, progress=progress)  # the VAE's own content features
-    for name, (make, grid) in grids.items():
+    for name, (make, grid) in grids.items() if baselines else ():
         t0 = time.perf_counter()
         value, val_score = _tune(make, grid, fit_seqs, val_prefix, val_rest, V) if len(grid) > 1 else (grid[0], None)
         model = make(value).fit(all_seqs, V)
@@ -189,6 +209,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         say(f"{name}: tuned {value} (validation R-prec + NDCG {val_score if val_score is None else round(val_score, 4)})")
         systems[name] = model.score
     systems["content_knn"] = rb.ContentKNN(content).score
+    systems["content_knn_capped"] = lambda pre, knn=systems["content_knn"]: ranked(
+        pre, lambda s, row: product.ranking(s, TOP, cap, scores=row), V, knn(pre))
     for name in variants:
         if name != "playgenie_vae":
             train_variant(name)
@@ -197,6 +219,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     results: dict[str, dict] = {}
     for n in SEED_LENGTHS:
         cases = [s for s in tests if len(s) >= n + MIN_REST]
+        if not cases:
+            continue
         prefixes = [s[:n] for s in cases]
         truths = [{catalog.tracks[i].track_id for i in s[n:]} for s in cases]
         meta[f"playlists_n{n}"] = len(cases)
@@ -363,25 +387,12 @@ def history_table(report: dict, meta: dict) -> str:
     return "\n".join(lines)
 
 
-def _codes(catalog: "Catalog") -> tuple[np.ndarray, np.ndarray]:
-    """(V,) artist and song codes of the catalog's rows (folded artist; one code for all versions of a song)."""
-    from tools.catalog import fold
-
-    artists: dict[str, int] = {}
-    songs: dict[str, int] = {}
-    a = np.array([artists.setdefault(fold(t.artist), len(artists)) for t in catalog.tracks], dtype=np.int64)
-    s = np.array([songs.setdefault(t.song_key, len(songs)) for t in catalog.tracks], dtype=np.int64)
-    return a, s
-
-
-def capped_scores(scores: np.ndarray, prefixes: Sequence[np.ndarray], artist_code: np.ndarray, song_code: np.ndarray,
-                  cap: int) -> np.ndarray:  # fmt: skip
-    """Score rows whose top ``TOP`` is each playlist's capped continuation (``capped_order``), the rest -inf."""
-    from tools.continuation.generate import capped_order
-
-    out = np.full(scores.shape, -np.inf, dtype=np.float64)
-    for row, base, seed in zip(out, scores, prefixes):
-        order = capped_order(base, seed, artist_code, song_code, cap, TOP)
+def ranked(prefixes: Sequence[np.ndarray], rank: Callable, width: int, scores: np.ndarray | None = None) -> np.ndarray:
+    """(B, ``width``) score rows whose top ``TOP`` is each prefix's ``rank(prefix)`` (``rank(prefix, its scores
+    row)`` given ``scores``), in that order; every other row -inf."""
+    out = np.full((len(prefixes), width), -np.inf, dtype=np.float64)
+    for i, (row, seed) in enumerate(zip(out, prefixes)):
+        order = rank(seed) if scores is None else rank(seed, scores[i])
         row[order] = np.arange(len(order), 0, -1, dtype=np.float64)
     return out
 
@@ -392,12 +403,18 @@ def table(report: dict, meta: dict | None = None) -> str:
     lines = []
     for n, systems in report["results"].items():
         lines.append(f"\nseed n = {n}" + (f"  ({meta.get(f'playlists_n{n}')} playlists)" if meta else ""))
-        lines.append(f"{'system':<16}" + "".join(f"{m:>20}" for m in METRICS) + ("   VAE - system R-prec [95% CI]" if meta else ""))
+        lines.append(f"{'system':<24}" + "".join(f"{m:>20}" for m in METRICS)
+                     + ("   VAE - system R-prec [95% CI]" if meta else ""))  # fmt: skip
         gaps = (meta or {}).get(f"vae_minus_n{n}", {})
         for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
             g = gaps.get(name, {}).get("r_precision")
             gap = f"   {g['diff']:+.4f} [{g['ci95'][0]:+.4f}, {g['ci95'][1]:+.4f}]" if g else ""
-            lines.append(f"{name:<16}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
+            lines.append(f"{name:<24}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
+        for a, b in (("playgenie_vae_capped", "content_knn"), ("playgenie_vae_capped", "content_knn_capped")):
+            if a in systems and b in systems:  # issue 11's target: the capped VAE at least 1.1x content_knn
+                ratio = "  ".join(f"{k} {systems[a][k] / max(systems[b][k], 1e-9):.2f}x"
+                                  for k in ("r_precision", "ndcg"))  # fmt: skip
+                lines.append(f"{a} / {b}: {ratio}")
     return "\n".join(lines)
 
 
@@ -413,7 +430,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
                              "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).")
     parser.add_argument("--validation", action="store_true",
-                        help="With --histories: score validation listeners carved from the training playlists instead.")  # fmt: skip
+                        help="Score validation playlists (listeners, with --histories) carved from the training "
+                             "playlists instead of the test playlists.")  # fmt: skip
+    parser.add_argument("--max-playlists", type=int, default=None, help="Score only the first N playlists (iterating).")
+    parser.add_argument("--no-baselines", action="store_true", help="Skip every baseline but content_knn.")
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -428,8 +448,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.histories:
         return _run_histories(args, settings, Path(data), test_ids)
     report, meta = run_eval(settings, Path(data), test_ids, epochs=args.epochs, ablation_epochs=args.ablation_epochs,
-                            ablations=not args.no_ablations, progress=not args.json)  # fmt: skip
-    out = args.out or settings.home / "evals" / "continuation.json"
+                            ablations=not args.no_ablations, progress=not args.json, validation=args.validation,
+                            max_playlists=args.max_playlists, baselines=not args.no_baselines)  # fmt: skip
+    out = args.out or settings.home / "evals" / f"continuation{'_validation' if args.validation else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     out.with_name(out.stem + "_meta.json").write_text(json.dumps(meta, indent=2, default=str))

@@ -253,8 +253,18 @@ def test_generation_scores_tracks_as_training_does(continuer, tiny_catalog):
         u, _ = model.encode(reps, x, None, None, None)
         out, _ = model.decode(reps, x, u)
         mean = model.unit_content()[x[0]].mean(0, keepdim=True)
-        first = continuer._logits(out[:, -1], mean, u, x)
-    np.testing.assert_allclose(first.numpy()[0], score_prefixes(model, [np.array(seeds)])[0], rtol=1e-4, atol=1e-4)
+        boost, continuer.content_boost = continuer.content_boost, 0.0
+        try:
+            first = continuer._logits(out[:, -1], mean, u, x)
+        finally:
+            continuer.content_boost = boost
+        boosted = continuer._logits(out[:, -1], mean, u, x)
+        cosine = mean @ model.unit_content()[:-1].T
+    trained_scores = score_prefixes(model, [np.array(seeds)])[0]
+    np.testing.assert_allclose(first.numpy()[0], trained_scores, rtol=1e-4, atol=1e-4)
+    # the product adds CONTENT_BOOST x the cosine to the playlist's mean content, the same for every track's id
+    np.testing.assert_allclose((boosted - first).numpy()[0], boost * cosine.numpy()[0], rtol=1e-3, atol=1e-3)
+    assert boost > 0
 
 
 def test_a_checkpoint_from_an_older_model_is_refused_clearly(trained, tiny_catalog, settings, tmp_path, caplog):
@@ -381,7 +391,9 @@ def test_scoring_with_a_history_matches_generation(continuer, tiny_catalog):
         u, _ = model.encode(reps, x, h, None, None)
         out, _ = model.decode(reps, x, u)
         mean = model.unit_content()[x[0]].mean(0, keepdim=True)
-        first = continuer._logits(out[:, -1], mean, u, x, past=model.history_logits(h, u, torch.tensor([len(seeds)])))[0].numpy()
+        past = model.history_logits(h, u, torch.tensor([len(seeds)]))
+        first = continuer._logits(out[:, -1], mean, u, x, past=past)[0].numpy()
+        first -= continuer.content_boost * (mean @ model.unit_content()[:-1].T)[0].numpy()  # the product's boost
     keep = np.setdiff1d(np.arange(len(scores)), hist)
     np.testing.assert_allclose(first[keep], scores[keep], rtol=1e-4, atol=1e-4)
 
@@ -402,14 +414,15 @@ def test_history_eval_reports_every_rule_and_seed_length(tiny_csv, tmp_path):
 
 
 def test_generation_keeps_the_artist_cap_and_excluded_years(trained, tiny_catalog):
-    # two Drake tracks already fill Drake's cap of 2; one Nas track leaves Nas one more. A fresh continuer:
-    # the shared one's artist graph may have been cached outside inference mode by an earlier test.
+    # the person's cap of 2: two Drake tracks already fill Drake's; one Nas track leaves Nas one more. A fresh
+    # continuer: the shared one's artist graph may have been cached outside inference mode by an earlier test.
     continuer = Continuer.from_file(trained, tiny_catalog)
     seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Drake"][:2]
     seed += [t.track_id for t in tiny_catalog.tracks if t.artist == "Nas"][:1]
     query = PlaylistQuery(exclude_years=[YearRange(start=1980, end=1989)])
     for method in ("beam", "topk"):
-        res = continuer.continue_playlist(seed, k=12, constraints=query, method=method, seed=1, max_per_artist=2)
+        res = continuer.continue_playlist(seed, k=12, constraints=query, method=method, seed=1, max_per_artist=2,
+                                          strict_cap=True)  # fmt: skip
         artists = [tiny_catalog[t].artist for t in res.track_ids]
         assert "Drake" not in artists and artists.count("Nas") <= 1
         assert all(artists.count(a) <= 2 for a in artists)
@@ -432,3 +445,55 @@ def test_capped_order_counts_the_seed_and_skips_versions():
     song = np.array([0, 1, 2, 3, 3, 4, 5])  # rows 3 and 4 are versions of one song
     order = capped_order(scores, [0], artist, song, cap=2, n=10)
     assert order.tolist() == [1, 3, 5, 6]  # artist 0 has one seed track: one more; no second version of song 3
+
+
+def test_an_artist_the_playlist_stacks_keeps_its_share_and_no_other_passes_the_cap(trained, tiny_catalog):
+    # 4 of 8 seed tracks by Queen: the person's choice, so Queen keeps about half of the grown playlist; the
+    # artists with one seed track each, and every new artist, stay at 2, however the model scores them.
+    continuer = Continuer.from_file(trained, tiny_catalog)
+    seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Queen"][:4]
+    for other in ("Nas", "Drake", "Eminem", "2Pac"):
+        seed += [t.track_id for t in tiny_catalog.tracks if t.artist == other][:1]
+    for method in ("beam", "topk"):
+        res = continuer.continue_playlist(seed, k=8, method=method, seed=1, max_per_artist=2)
+        artists = [tiny_catalog[t].artist for t in seed + res.track_ids]
+        assert len(res.track_ids) == 8
+        for i in range(9, len(artists) + 1):  # every prefix of the grown playlist
+            grown = artists[:i]
+            assert grown.count("Queen") <= -(-i // 2)
+            assert all(grown.count(a) <= 2 for a in set(grown) - {"Queen"})
+
+
+def test_artist_cap_reads_the_playlists_own_stacking():
+    from tools.continuation.generate import artist_cap
+
+    # a: 3 > 2, the person's stacking; b: 2 of 14, no more than PlayGenie's own cap leaves
+    rule = artist_cap(["a"] * 3 + ["b"] * 2 + list("cdefghijk"), 2)
+    assert rule.limit("a", 28) == 6 and rule.limit("b", 28) == 2 and rule.limit("z", 28) == 2
+    assert artist_cap(["a", "a", "b", "c", "d"], 2).limit("a", 10) == 4  # 2 of 5: an artist playlist's share
+    strict = artist_cap(["a", "a", "a", "b"], 2, strict=True, uncapped=["b"])  # the person's own cap
+    assert strict.limit("a", 20) == 2 and strict.limit("b", 20) == float("inf")
+
+
+def test_capped_order_brings_a_stacked_artists_tracks_back_as_the_playlist_grows():
+    from tools.continuation.generate import artist_cap, capped_order
+
+    scores = np.arange(12, 0, -1, dtype=np.float64)  # row 0 best
+    artist = np.array([0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6])  # rows 0-5: one artist, half the seed
+    rule = artist_cap(artist[[0, 1, 6, 7]].tolist(), 1)  # cap 1, but the seed's own half stays half
+    order = capped_order(scores, [0, 1, 6, 7], artist, np.arange(12), rule, n=6)
+    assert order.tolist() == [2, 8, 3, 9, 4, 10]  # its passed-over tracks come back, best first, as room opens
+
+
+def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path):
+    from evals.continuation import run_eval, table
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    report, meta = run_eval(settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False,
+                            progress=False)  # fmt: skip
+    systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
+    assert set(systems) == {"playgenie_vae", "playgenie_vae_capped", "playgenie_vae_strict_cap", "content_knn",
+                            "content_knn_capped"}  # fmt: skip
+    assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
+    assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
