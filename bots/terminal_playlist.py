@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tools.pipeline import Pipeline
     from tools.schema import PlaylistResult
     from tools.settings import Settings
 

@@ -59,6 +59,8 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # .083/.068, best share .080/.081/.075/.082/.064), so none is applied. A user who asks for their taste
 # (the agent's tool) still gets ``settings.cf_weight``.
 CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.0), (10, 0.0), (25, 0.0))
+BLEND = "minmax"  # how the rerank mixes retrieval's order with affinity: "minmax" scores or "rank" fusion
+BLEND_K = 20  # the rank fusion's constant
 NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (chosen on validation)
 
 
@@ -317,7 +319,11 @@ class CFModel:
         idxs = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
         aff = self.affinity(user, idxs)
         score = np.fromiter((c.score for c in cands), dtype=np.float64, count=len(cands))
-        final = (1.0 - weight) * _minmax(score) + weight * _minmax(aff)
+        if BLEND == "rank":
+            tiers = np.fromiter((c.tier for c in cands), dtype=np.float64, count=len(cands))
+            final = _rank_blend(score, aff, tiers, weight)
+        else:
+            final = (1.0 - weight) * _minmax(score) + weight * _minmax(aff)
         for c, a, f in zip(cands, aff, final):
             c.affinity = None if user.cold_start else float(a)
             c.final = float(f)
@@ -413,6 +419,16 @@ def cf_weight_for(n_history: int, cf_weight: float, table: Sequence[tuple[int, f
         if n_history >= at_least:
             share = s
     return min(1.0, max(0.0, cf_weight * share))
+
+
+def _rank_blend(score: np.ndarray, aff: np.ndarray, tiers: np.ndarray, weight: float) -> np.ndarray:
+    """Weighted reciprocal-rank fusion of the incoming order and the affinity order, a stricter relaxation
+    tier first: the ranker's order survives (a min-max blend flattened it against its tier offsets)."""
+    n = len(score)
+    base, near = np.empty(n), np.empty(n)
+    base[np.argsort(-score, kind="stable")] = np.arange(n)
+    near[np.argsort(-aff, kind="stable")] = np.arange(n)
+    return (1.0 - weight) / (BLEND_K + base) + weight / (BLEND_K + near) - tiers
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

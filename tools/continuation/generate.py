@@ -242,7 +242,7 @@ class Continuer:
         import torch
 
         notes: list[str] = []
-        model, cfg = self.model, self.model.cfg
+        cfg = self.model.cfg
         seeds = [self.row[t] for t in dict.fromkeys(track_ids) if t in self.row]
         unknown = [t for t in dict.fromkeys(track_ids) if t not in self.row]
         if unknown:

@@ -20,7 +20,7 @@ import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -255,22 +255,11 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
             bar.set_postfix(ce=f"{model.last_terms['ce']:.2f}", kl=f"{model.last_terms['kl_raw']:.1f}")
         row = {"epoch": epoch, **terms, "beta": model.kl_weight}
         if val:
-            row |= rank_metrics(score_prefixes(model, val_prefix), val_prefix, val_rest)
-            if val_hist is not None:
-                with_d = rank_metrics(score_prefixes(model, val_prefix, val_hist), val_prefix, val_rest, val_hist)
-                row |= {f"{k}_with_history": v for k, v in with_d.items()}
-            vb = make_batch(val, [[]] * len(val), cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng,
-                            n_fixed=tcfg.val_n)  # fmt: skip
-            model.eval()
-            with torch.no_grad():
-                model(vb["x"], vb["targets"], seen=vb["seen"])
-            row["val_ce"] = model.last_terms["ce"]
+            row |= _validate(model, val, val_prefix, val_rest, val_hist, tcfg, rng)
         history.append(row)
         log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
         if tcfg.progress:
-            print(f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
-                  + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else "")
-                  + (f"  with D {row['r_precision_with_history']:.4f} / {row['ndcg_with_history']:.4f}" if val_hist else ""))  # fmt: skip
+            _print_epoch(epoch, row, terms, bool(val), val_hist is not None)
         score = sum(row.get(k, 0.0) for k in ("r_precision", "ndcg", "r_precision_with_history", "ndcg_with_history"))
         score = score if val else -row["loss"]
         # Keep the best epoch after annealing has begun, so a beta > 0 model is a real VAE.
@@ -294,6 +283,31 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
     if curve is not None:
         save_curve(history, curve)
     return TrainResult(model, history, best_epoch, seconds, peak_mb)
+
+
+def _validate(model: Any, val: list[np.ndarray], val_prefix: list[np.ndarray], val_rest: list[np.ndarray],
+              val_hist: list[np.ndarray] | None, tcfg: TrainConfig, rng: np.random.Generator) -> dict[str, float]:  # fmt: skip
+    """One epoch's validation: continuation metrics of the prefixes (with and without a history D) and the
+    cross-entropy of the held-out tracks."""
+    import torch
+
+    row = rank_metrics(score_prefixes(model, val_prefix), val_prefix, val_rest)
+    if val_hist is not None:
+        with_d = rank_metrics(score_prefixes(model, val_prefix, val_hist), val_prefix, val_rest, val_hist)
+        row |= {f"{k}_with_history": v for k, v in with_d.items()}
+    vb = make_batch(val, [[]] * len(val), model.cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng,
+                    n_fixed=tcfg.val_n)  # fmt: skip
+    model.eval()
+    with torch.no_grad():
+        model(vb["x"], vb["targets"], seen=vb["seen"])
+    row["val_ce"] = model.last_terms["ce"]
+    return row
+
+
+def _print_epoch(epoch: int, row: dict, terms: dict, val: bool, with_history: bool) -> None:
+    print(f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
+          + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else "")
+          + (f"  with D {row['r_precision_with_history']:.4f} / {row['ndcg_with_history']:.4f}" if with_history else ""))  # fmt: skip
 
 
 def save_curve(history: list[dict], path: Path) -> None:
