@@ -149,3 +149,17 @@ def _fresh(cands: list[Candidate]) -> list[Candidate]:
     import dataclasses
 
     return [dataclasses.replace(c, matched=list(c.matched), final=0.0, affinity=None) for c in cands]
+
+
+def test_the_rank_blend_keeps_tiers_and_moves_with_the_weight():
+    import numpy as np
+
+    from tools.cf import _rank_blend
+
+    score = np.array([3.0, 2.0, 1.0, 0.5])  # the incoming order: 0, 1, 2, 3
+    aff = np.array([0.1, 0.2, 0.9, 0.95])  # the user's: 3, 2, 1, 0
+    tiers = np.array([0.0, 0.0, 0.0, 1.0])  # track 3 passed only a relaxed filter
+    order = lambda w: list(np.argsort(-_rank_blend(score, aff, tiers, w), kind="stable"))  # noqa: E731
+    assert order(0.0) == [0, 1, 2, 3]  # no weight: the ranker's order stands
+    assert order(1.0) == [2, 1, 0, 3]  # all weight: the user's order, but a stricter tier still comes first
+    assert order(0.75)[0] == 2 and order(0.75)[-1] == 3

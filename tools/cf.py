@@ -54,13 +54,16 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # The cold-start policy: the share of ``settings.cf_weight`` the personal signal gets in a request, by
 # how many history tracks the user has (with factors): (at least this many tracks, share). Row 0 weighs
 # the popularity-and-quality prior; a share of 0 skips the rerank (retrieval's order stands). Chosen per
-# history size on a validation split by ``playgenie eval text2playlist --personalized --ladder``: no
-# share beat no rerank at any size (validation NDCG@20 at 0/1/3/10/25 tracks: no rerank .093/.092/.087/
-# .083/.068, best share .080/.081/.075/.082/.064), so none is applied. A user who asks for their taste
-# (the agent's tool) still gets ``settings.cf_weight``.
-CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.0), (10, 0.0), (25, 0.0))
-BLEND = "minmax"  # how the rerank mixes retrieval's order with affinity: "minmax" scores or "rank" fusion
-BLEND_K = 20  # the rank fusion's constant
+# history size on a validation split by ``playgenie eval text2playlist --personalized --ladder`` (a share
+# must beat no rerank by 0.002 NDCG@20): validation at 0/1/3/10/25 tracks, no rerank .097/.093/.089/.083/
+# .062, chosen .097/.093/.092/.097/.066. With the old min-max blend no share ever beat no rerank.
+CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.5), (10, 0.75), (25, 0.75))
+# How the rerank mixes the incoming order with the user's affinity: "rank", a weighted reciprocal-rank fusion
+# inside each relaxation tier (chosen on the ladder's validation split: its best sum over history sizes for
+# BLEND_K 60 .4446, 20 .4370, 5 .4423), or "minmax" scores, which flattened the ranker's order against its
+# tier offsets (best .4325: nothing beat no rerank).
+BLEND = "rank"
+BLEND_K = 60
 NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (chosen on validation)
 
 
@@ -299,9 +302,9 @@ class CFModel:
         pool: int = 0,
         exclude: Iterable[str] = (),
     ) -> list[Candidate]:
-        """Candidates sorted by ``(1 - weight) * score + weight * affinity``, both min-max normalized
-        over the candidates; ``affinity`` is set on each (None for a cold-start user, whose
-        affinity is the prior). The caller picks ``weight`` (:func:`cf_weight_for`: less for a short history).
+        """Candidates reordered by ``weight`` of the user's affinity: a weighted reciprocal-rank fusion of the
+        incoming order and the affinity order within each relaxation tier (:data:`BLEND`); ``affinity`` is
+        set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight`` (:func:`cf_weight_for`: less for a short history).
 
         ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
         retrieval did not find, at the lowest retrieval score: tracks the words missed but the
