@@ -59,5 +59,10 @@ browser:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		$(SUDO) apt-get install -y -qq chromium fonts-liberation fonts-noto-color-emoji; }
 
-test: $(VENV)/.installed-test browser
+# The layout is ruff format's, and ruff check finds no error, unused name or function past complexity 15.
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed-test browser lint
 	$(VENV)/bin/pytest -m "" -q

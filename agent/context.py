@@ -17,12 +17,22 @@ class Context:
 
     default_length: int = field(default=20, metadata={"description": "Tracks in a new playlist when none is asked."})
     max_length: int = field(default=200, metadata={"description": "Longest playlist the agent makes."})
-    keep_turns: int = field(default=12, metadata={"description": "Turns of messages kept in the thread; older ones are trimmed."})
+    keep_turns: int = field(
+        default=12, metadata={"description": "Turns of messages kept in the thread; older ones are trimmed."}
+    )
     undo_depth: int = field(default=20, metadata={"description": "Previous playlists kept for undo."})
-    relative_step: float = field(default=0.12, metadata={"description": "How far 'more upbeat' moves a 0-1 feature target."})
-    tempo_step: float = field(default=12.0, metadata={"description": "How far 'faster' / 'slower' moves the tempo target, in BPM."})
-    use_llm: bool = field(default=False, metadata={"description": "Let the LLM brain read the turn (falls back offline)."})
-    deps: Any = field(default=None, metadata={"description": "Runtime clients (agent.tools.Deps), injected by the service."})
+    relative_step: float = field(
+        default=0.12, metadata={"description": "How far 'more upbeat' moves a 0-1 feature target."}
+    )
+    tempo_step: float = field(
+        default=12.0, metadata={"description": "How far 'faster' / 'slower' moves the tempo target, in BPM."}
+    )
+    use_llm: bool = field(
+        default=False, metadata={"description": "Let the LLM brain read the turn (falls back offline)."}
+    )
+    deps: Any = field(
+        default=None, metadata={"description": "Runtime clients (agent.tools.Deps), injected by the service."}
+    )
 
     @classmethod
     def from_settings(cls, settings: Any, **explicit: Any) -> "Context":

@@ -77,10 +77,16 @@ def _snapshot(playlist: list[dict[str, Any]], query: dict[str, Any]) -> dict[str
 
 
 def _restore(entries: list[list[Any]], catalog: Any) -> list[dict[str, Any]]:
-    return [item_from(catalog[tid], reason=reason, score=score).model_dump() for tid, reason, score in entries if tid in catalog.index]
+    return [
+        item_from(catalog[tid], reason=reason, score=score).model_dump()
+        for tid, reason, score in entries
+        if tid in catalog.index
+    ]
 
 
-def _execute(state: State, ctx: Context, actions: list[dict[str, Any]], user_id: str) -> tuple[Work, list[str], dict[str, Any]]:
+def _execute(
+    state: State, ctx: Context, actions: list[dict[str, Any]], user_id: str
+) -> tuple[Work, list[str], dict[str, Any]]:
     """Run actions on a copy of the thread's playlist; undo/start_over act on the thread history."""
     deps = ctx.deps
     query = PlaylistQuery.model_validate(state.get("query") or {})
@@ -185,11 +191,17 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if changed_anything and not extra.get("undone") and not any(a["name"] == "start_over" for a in actions):
         if before_ids or before_q:
             history.append(_snapshot(state.get("playlist") or [], before_q))
-    history = history[-ctx.undo_depth:]
+    history = history[-ctx.undo_depth :]
     # The transcript records the calls and their results in pairs, so trimming keeps them whole.
-    calls = [{"name": a["name"], "args": a["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for a in actions]
+    calls = [
+        {"name": a["name"], "args": a["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+        for a in actions
+    ]
     msgs: list[Any] = [AIMessage(content="", tool_calls=calls)]
-    msgs += [ToolMessage(content=(notes[i] if i < len(notes) else "ok"), tool_call_id=c["id"], name=c["name"]) for i, c in enumerate(calls)]
+    msgs += [
+        ToolMessage(content=(notes[i] if i < len(notes) else "ok"), tool_call_id=c["id"], name=c["name"])
+        for i, c in enumerate(calls)
+    ]
     export = next((d["export"] for d in w.data if isinstance(d, dict) and "export" in d), None)
     info = [d for d in w.data if isinstance(d, str)]
     if export:

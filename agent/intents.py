@@ -118,8 +118,17 @@ _GOING, _LIKE_THESE = _keys(V.GOING_PHRASES), _keys(V.LIKE_THESE_PHRASES)
 _TO_TOP = _keys(V.MOVE_TO_TOP)
 _LAST_WORDS = frozenset({"last", "ultima", "ultimo", "ultimas", "ultimos", "final", "bottom", "end"})
 _FIRST_WORDS = frozenset({"first", "primera", "primero", "primeras", "primeros"})
-_PENULTIMATE = _keys(("penultimate", "next to last", "last but one", "one before last", "the one before the last",
-                      "penultima", "penultimo"))
+_PENULTIMATE = _keys(
+    (
+        "penultimate",
+        "next to last",
+        "last but one",
+        "one before last",
+        "the one before the last",
+        "penultima",
+        "penultimo",
+    )
+)
 # A one-word title that is also an everyday word ("Love", "More") is not read as that track.
 _PLAIN_WORDS = V.COMMON_WORDS | V.STOPWORDS | V.CHAT_FILLER
 _CONTENT_KINDS = frozenset({"genre", "mood", "activity", "artist", "years", "other_genre", "popularity"})
@@ -206,7 +215,11 @@ class Clause:
         return bool(self.playlist)
 
     def matches(self, *kinds: str, negated: bool | None = None) -> list["Match"]:
-        return [m for m in self.reading.matches if (not kinds or m.kind in kinds) and (negated is None or m.negated == negated)]
+        return [
+            m
+            for m in self.reading.matches
+            if (not kinds or m.kind in kinds) and (negated is None or m.negated == negated)
+        ]
 
     def pronoun(self, start: int = 0) -> bool:
         """Whether the clause points at a track with "it", "that one", "this song"."""
@@ -247,7 +260,9 @@ def names_in(reading: "Reading", vocab: Vocabulary | None = None, negated: bool 
     used = {k for m in reading.matches for k in range(m.start, m.end)}
     toks = reading.tokens
     unknown = [t.orig for i, t in enumerate(toks) if i >= start and i not in used and not t.used]
-    unknown = _content([fold(u) for u in unknown], (("by", "of", "from", "like", "everything", "anything", "all", "any"),))
+    unknown = _content(
+        [fold(u) for u in unknown], (("by", "of", "from", "like", "everything", "anything", "all", "any"),)
+    )
     return out, unknown
 
 
@@ -279,7 +294,18 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
         return [max(exact)[1] + 1]
     found: set[int] = set()
     for i, w in enumerate(words):
-        if w in ("last", "ultima", "ultimo", "ultimas", "ultimos", "first", "primera", "primero", "primeras", "primeros"):
+        if w in (
+            "last",
+            "ultima",
+            "ultimo",
+            "ultimas",
+            "ultimos",
+            "first",
+            "primera",
+            "primero",
+            "primeras",
+            "primeros",
+        ):
             first = w.startswith(("first", "prim"))
             num = number_at(words, i + 1)
             if num and first and i + 1 + num[1] < len(words) and words[i + 1 + num[1]] in ("more", "mas"):
@@ -390,7 +416,7 @@ def _positional(name: str, pos: list[int], n: int, **extra: Any) -> Plan:
         return Plan([call("explain", position=p) for p in pos[:5]])
     if name == "move":
         if len(pos) != 1:
-            return Plan.ask("Which single track should move? Say \"move track 5 to the top\".")
+            return Plan.ask('Which single track should move? Say "move track 5 to the top".')
         return Plan([call("move", position=pos[0], **extra)])
     action = call(name, positions=list(pos), **extra)
     if getattr(pos, "note", ""):
@@ -399,15 +425,20 @@ def _positional(name: str, pos: list[int], n: int, **extra: Any) -> Plan:
 
 
 def _need_playlist() -> Plan:
-    return Plan.ask("There is no playlist yet. Tell me what you'd like to hear first, for example \"upbeat 80s rock\".")
+    return Plan.ask('There is no playlist yet. Tell me what you\'d like to hear first, for example "upbeat 80s rock".')
 
 
 # ----- the rules, in order ------------------------------------------------------------------------------
 def rule_undo(c: Clause) -> Plan | None:
     """ "undo", "nope, undo that", "go back": the previous playlist."""
     hit = find(c.words, _UNDO)
-    if hit and not _content(c.words, (c.words[hit[0] : hit[0] + hit[1]], ("nope", "no", "that", "it", "to", "how", "was",
-                                                                          "way", "before", "please", "change"))):
+    if hit and not _content(
+        c.words,
+        (
+            c.words[hit[0] : hit[0] + hit[1]],
+            ("nope", "no", "that", "it", "to", "how", "was", "way", "before", "please", "change"),
+        ),
+    ):
         return Plan([call("undo")])
     return None
 
@@ -481,7 +512,11 @@ def rule_ellipsis(c: Clause) -> Plan | None:
         spans = [{"start": lo, "end": hi} for lo, hi in years if lo is not None and hi is not None]  # type: ignore[misc]
         return Plan([call("exclude", **_nonempty(found), **({"years": spans} if spans else {}))])
     if c.last == "block":
-        return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])]) if not years else None
+        return (
+            Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
+            if not years
+            else None
+        )
     if c.last == "widen":
         return Plan([call("widen", **_nonempty(found))]) if not years else None
     q = c.reading.query
@@ -512,8 +547,21 @@ def rule_like(c: Clause) -> Plan | None:
     return Plan([call("more_like", position=pos[0], count=count or 0)])
 
 
-_LIKE_CUES = _keys(("like", "similar to", "closer to", "in the style of", "along the lines of", "more of", "como",
-                    "parecidas a", "parecida a", "parecidos a", "similar a"))
+_LIKE_CUES = _keys(
+    (
+        "like",
+        "similar to",
+        "closer to",
+        "in the style of",
+        "along the lines of",
+        "more of",
+        "como",
+        "parecidas a",
+        "parecida a",
+        "parecidos a",
+        "similar a",
+    )
+)
 
 
 def rule_block(c: Clause) -> Plan | None:
@@ -532,7 +580,7 @@ def rule_block(c: Clause) -> Plan | None:
         found["artists"] = [named]
     if not (found["artists"] or found["genres"] or found["subgenres"]):
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
-        return Plan.ask(f"Who should I never play? I don't know \"{what}\" as an artist or genre in the catalog.")
+        return Plan.ask(f'Who should I never play? I don\'t know "{what}" as an artist or genre in the catalog.')
     return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
 
 
@@ -548,7 +596,7 @@ def rule_explain(c: Clause) -> Plan | None:
     if pos is None:
         if not strong:
             return None
-        return Plan.ask(f"Which track do you mean? Say \"why track 4?\" (1-{c.n}).")
+        return Plan.ask(f'Which track do you mean? Say "why track 4?" (1-{c.n}).')
     return _positional("explain", pos, c.n)
 
 
@@ -576,7 +624,7 @@ def rule_skip(c: Clause) -> Plan | None:
         return None
     pos = _refer(c)
     if pos is None and c.pronoun():
-        return Plan.ask("Which one should I skip? Say \"skip track 3\".")
+        return Plan.ask('Which one should I skip? Say "skip track 3".')
     return _positional("feedback", pos, c.n, liked=False) if pos else None
 
 
@@ -600,7 +648,7 @@ def rule_move(c: Clause) -> Plan | None:
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
-        return Plan.ask("Which track should move where? Say \"move track 5 to the top\".")
+        return Plan.ask('Which track should move where? Say "move track 5 to the top".')
     if not 1 <= to <= c.n:
         return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
     return _positional("move", pos, c.n, to=to)
@@ -616,7 +664,19 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
         return None
     w = words[end - 1]
     lead = end - 1
-    while lead - 1 >= start and words[lead - 1] in ("to", "the", "at", "on", "al", "a", "el", "position", "spot", "number", "#"):
+    while lead - 1 >= start and words[lead - 1] in (
+        "to",
+        "the",
+        "at",
+        "on",
+        "al",
+        "a",
+        "el",
+        "position",
+        "spot",
+        "number",
+        "#",
+    ):
         lead -= 1
     led = lead < end - 1
     if w in V.MOVE_TOP and (led or w in ("first", "top")):
@@ -743,12 +803,18 @@ def rule_remove(c: Clause) -> Plan | None:
     if not c.has:
         return _need_playlist()
     start = hit[0] + hit[1]
-    span = make_clause(" ".join(t.orig for t in c.reading.tokens[:end]), c.playlist, c.vocab, c.focus) if end < len(c.words) else c
+    span = (
+        make_clause(" ".join(t.orig for t in c.reading.tokens[:end]), c.playlist, c.vocab, c.focus)
+        if end < len(c.words)
+        else c
+    )
     pos = _refer(span, start, verb=True)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
         pre = [w for w in c.words[: hit[0]] if w not in V.CHAT_FILLER and w not in ("the",)]
         pre = pre[1:] if pre and _is_track_noun(pre[0]) else pre
-        pos = _number_list(pre, 0, c.n) or positions(c.words[: hit[0]], [p["title"] for p in c.playlist])  # "3 and 5 are awful, get them out"
+        pos = _number_list(pre, 0, c.n) or positions(
+            c.words[: hit[0]], [p["title"] for p in c.playlist]
+        )  # "3 and 5 are awful, get them out"
     if pos:
         return _positional("remove", pos, c.n)
     found, _ = names_in(span.reading, c.vocab, start=start)
@@ -760,7 +826,7 @@ def rule_remove(c: Clause) -> Plan | None:
     sounds = _sounds(span, start)
     if sounds:  # "get rid of anything slow": tracks on that side of the feature go
         return Plan([call("exclude", features=sounds)])
-    return Plan.ask(f"Which tracks should I remove? Say a number (1-{c.n}), \"the last two\", a title or an artist.")
+    return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
 _OBJECT_FILLER = frozenset({"the", "all", "any", "more", "of", "songs", "song", "tracks", "track", "stuff", "by", "from",
@@ -841,7 +907,9 @@ def rule_grow(c: Clause) -> Plan | None:
 def rule_relative(c: Clause) -> Plan | None:
     """ "more upbeat", "a bit slower", "calmer", "less sad", "newer stuff", "algo más tranquilo",
     "too many slow ones, pick up the pace": features moved from where the playlist is."""
-    if not c.has or c.matches("genre", "artist", "years", "activity", "length", "duration", "other_genre", negated=False):
+    if not c.has or c.matches(
+        "genre", "artist", "years", "activity", "length", "duration", "other_genre", negated=False
+    ):
         return None
     words = c.words
     oldies = [m for m in c.matches("relative_years") if m.value == "oldies" and m.negated]
@@ -861,11 +929,36 @@ def rule_relative(c: Clause) -> Plan | None:
     if not moves:
         return None
     amount = _amount_word(words)
-    return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()])
+    return Plan(
+        [call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()]
+    )
 
 
-_MOOD_ALONE_FILLER = frozenset({"if", "possible", "make", "it", "go", "keep", "get", "something", "bit", "little", "rather",
-                                "somewhat", "way", "more", "mas", "algo", "hazla", "ponla", "vibe", "vibes", "feel"})
+_MOOD_ALONE_FILLER = frozenset(
+    {
+        "if",
+        "possible",
+        "make",
+        "it",
+        "go",
+        "keep",
+        "get",
+        "something",
+        "bit",
+        "little",
+        "rather",
+        "somewhat",
+        "way",
+        "more",
+        "mas",
+        "algo",
+        "hazla",
+        "ponla",
+        "vibe",
+        "vibes",
+        "feel",
+    }
+)
 
 
 def _alone_moods(c: Clause) -> list[str]:
@@ -1020,7 +1113,9 @@ def rule_narrow(c: Clause) -> Plan | None:
             acts.append(call("narrow", **_nonempty(found)))
     unknown = [w for w in unknown if w not in ("old", "new", "ones", "later", "earlier", "stuff")]
     if unknown and not acts:
-        return Plan.ask(f"Only what? I don't know \"{' '.join(unknown)}\" as an artist, genre, mood or years in the catalog.")
+        return Plan.ask(
+            f'Only what? I don\'t know "{" ".join(unknown)}" as an artist, genre, mood or years in the catalog.'
+        )
     return Plan(acts) if acts else None
 
 
@@ -1037,7 +1132,9 @@ def rule_widen(c: Clause) -> Plan | None:
                         f"Try \"add some {sorted(c.vocab.genres)[0]}\". Nothing changed.")  # fmt: skip
     if not any(found.values()):
         if unknown:
-            return Plan.ask(f"Add what? I don't know \"{' '.join(unknown)}\" as an artist, genre or mood in the catalog.")
+            return Plan.ask(
+                f'Add what? I don\'t know "{" ".join(unknown)}" as an artist, genre or mood in the catalog.'
+            )
         return None
     return Plan([call("widen", **_nonempty(found))])
 
@@ -1108,7 +1205,9 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another", "export"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
-_SKIP_AFTER_JOINER = frozenset({"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"})
+_SKIP_AFTER_JOINER = frozenset(
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
+)
 
 
 def split_clauses(text: str) -> list[str]:

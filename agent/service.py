@@ -94,7 +94,13 @@ class ChatService:
     """Conversations with memory over one pipeline; safe to share between threads and async tasks."""
 
     def __init__(
-        self, settings: Any, *, pipeline: Any = None, checkpointer: Any = None, store: Any = None, progress: bool = False
+        self,
+        settings: Any,
+        *,
+        pipeline: Any = None,
+        checkpointer: Any = None,
+        store: Any = None,
+        progress: bool = False,
     ):
         """``progress`` shows what a fresh home builds (download, embeddings, index) instead of a silent wait."""
         self.settings = settings

@@ -62,13 +62,16 @@ class Work:
     thread_id: str = ""
     focus: int | None = None
     data: list[Any] = field(default_factory=list)  # read-only tool results (extract_tags, search)
-    pending: dict[str, tuple[int, float]] = field(default_factory=dict)  # relative changes to apply: feature -> (sign, mean)
+    pending: dict[str, tuple[int, float]] = field(
+        default_factory=dict
+    )  # relative changes to apply: feature -> (sign, mean)
     relative_step: float = 0.12
     tempo_step: float = 12.0
     default_length: int = 20
     max_per_artist: int = 2
     notes: list[str] = field(default_factory=list)  # what retrieval relaxed while filling this turn
     removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
+
     # --- helpers ------------------------------------------------------------------------------
     @property
     def catalog(self) -> Catalog:
@@ -86,14 +89,18 @@ class Work:
         """The query plus this user's long-term blocklist, which applies in every thread."""
         q = (query or self.query).model_copy(deep=True)
         have_a = {fold(t.value) for t in q.exclude_artists}
-        q.exclude_artists += [Tag(value=a, source="blocklist") for a in self.memory.blocked_artists if fold(a) not in have_a]
+        q.exclude_artists += [
+            Tag(value=a, source="blocklist") for a in self.memory.blocked_artists if fold(a) not in have_a
+        ]
         have_g = {t.value for t in q.exclude_genres + q.exclude_subgenres}
         for g in self.memory.blocked_genres:
             if g in have_g:
                 continue
-            (q.exclude_subgenres if g in self.catalog.subgenres and g not in self.catalog.genres else q.exclude_genres).append(
-                Tag(value=g, source="blocklist")
-            )
+            (
+                q.exclude_subgenres
+                if g in self.catalog.subgenres and g not in self.catalog.genres
+                else q.exclude_genres
+            ).append(Tag(value=g, source="blocklist"))
         return q
 
     def checker(self, query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
@@ -187,7 +194,9 @@ class Work:
         n = len(self.playlist) or self.query.length or self.default_length
         ok = self.checker()
         room = self.artist_room([])
-        slots: list[dict[str, Any] | None] = [p if ok(self.track(p)) and room(self.track(p)) else None for p in self.playlist]
+        slots: list[dict[str, Any] | None] = [
+            p if ok(self.track(p)) and room(self.track(p)) else None for p in self.playlist
+        ]
         kept = [p for p in slots if p is not None]
         new = self.fetch(n - len(kept), keep=kept)
         for p in new:
@@ -222,7 +231,9 @@ class Work:
         named = [t for t in self.query.artists if t.explicit]
         relaxed = ""
         if not new and named:  # the artists asked for go no further that way: similar artists may
-            loose = self.query.model_copy(update={"artists": [t.model_copy(update={"explicit": False}) for t in self.query.artists]})
+            loose = self.query.model_copy(
+                update={"artists": [t.model_copy(update={"explicit": False}) for t in self.query.artists]}
+            )
             new = self.fetch(n - len(kept), query=loose, keep=kept, good=good)
             if new:
                 self.query = loose
@@ -271,7 +282,9 @@ Pos = Annotated[int, Field(ge=1, le=MAX_LENGTH)]
 
 
 class Positions(BaseModel):
-    positions: list[Pos] = Field(min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist.")
+    positions: list[Pos] = Field(
+        min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist."
+    )
 
 
 class Position(BaseModel):
@@ -300,9 +313,14 @@ class FeatureSide(BaseModel):
 
 
 class Exclude(Names):
-    years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years to leave out ('no 80s').")
-    features: list[FeatureSide] = Field(default_factory=list, max_length=7,
-                                        description="Ends of audio features to leave out ('get rid of anything slow').")
+    years: list[YearSpan] = Field(
+        default_factory=list, max_length=10, description="Release years to leave out ('no 80s')."
+    )
+    features: list[FeatureSide] = Field(
+        default_factory=list,
+        max_length=7,
+        description="Ends of audio features to leave out ('get rid of anything slow').",
+    )
 
 
 class Narrow(Names):
@@ -315,12 +333,15 @@ class Cap(BaseModel):
 
 
 class MoreLike(Position):
-    count: int = Field(default=0, ge=0, le=MAX_LENGTH, description="Tracks like it to add; 0 moves the playlist toward it.")
+    count: int = Field(
+        default=0, ge=0, le=MAX_LENGTH, description="Tracks like it to add; 0 moves the playlist toward it."
+    )
 
 
 class Adjust(BaseModel):
     feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "year"] = Field(
-        description="The audio feature to move, or 'year' for newer/older songs.")
+        description="The audio feature to move, or 'year' for newer/older songs."
+    )
     direction: Literal["up", "down"]
     amount: Literal["bit", "normal", "lot"] = "normal"
 
@@ -338,7 +359,9 @@ class More(BaseModel):
 class Block(BaseModel):
     artists: list[str] = Field(default_factory=list, description="Artists never to play again for this user.")
     genres: list[str] = Field(default_factory=list, description="Genres or subgenres never to play again.")
-    positions: list[Pos] = Field(default_factory=list, max_length=MAX_LENGTH, description="Tracks of the playlist never to play again.")
+    positions: list[Pos] = Field(
+        default_factory=list, max_length=MAX_LENGTH, description="Tracks of the playlist never to play again."
+    )
 
 
 class Feedback(Positions):
@@ -382,9 +405,11 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     if q.duration_min and w.playlist:
         w.playlist = _fit_minutes(w.playlist, q.duration_min)
     if not w.playlist:
-        raise ToolError(f"Nothing in the catalog fits \"{q.describe()}\" with your blocklist. Try something broader.")
+        raise ToolError(f'Nothing in the catalog fits "{q.describe()}" with your blocklist. Try something broader.')
     note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
-    said = list(q.unsupported) + [n.rstrip(".") for n in w.notes if not n.startswith("Can't honour") and "cold start" not in n]
+    said = list(q.unsupported) + [
+        n.rstrip(".") for n in w.notes if not n.startswith("Can't honour") and "cold start" not in n
+    ]
     if said:  # asked-for things the catalog can't honour, or had too few of: say so rather than ignore them
         note += ". Note: " + "; ".join(said)
     return f"new playlist for {q.describe()}{note}"
@@ -464,8 +489,15 @@ def move(w: Work, position: int, to: int) -> str:
     return f"moved {_titles([item])} from {p} to {t}"
 
 
-def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = [],  # noqa: B006
-            years: list[dict[str, int]] = [], features: list[dict[str, str]] = []) -> str:  # noqa: B006
+def exclude(
+    w: Work,
+    artists: list[str] = [],
+    genres: list[str] = [],
+    subgenres: list[str] = [],
+    moods: list[str] = [],  # noqa: B006
+    years: list[dict[str, int]] = [],
+    features: list[dict[str, str]] = [],
+) -> str:  # noqa: B006
     """Exclude artists, genres, subgenres, moods, release years ("no 80s") or an end of an audio feature ("anything
     slow": tempo low) from this playlist; offending tracks are replaced."""
     w._need()
@@ -477,6 +509,7 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
     if clash:
         raise ToolError(f"The playlist is only {', '.join(sorted(clash))}; excluding it would leave nothing. "
                         "Tell me what to play instead.")  # fmt: skip
+
     def add(lst: list[Tag], values: list[str]) -> None:
         have = {fold(t.value) for t in lst}
         lst += [Tag(value=v, source=f"no {v}") for v in values if fold(v) not in have]
@@ -495,10 +528,16 @@ def exclude(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres:
             lo = max((x for x in (old.min, bound.min) if x is not None), default=None)
             hi = min((x for x in (old.max, bound.max) if x is not None), default=None)
             if lo is not None and hi is not None and lo > hi:
-                raise ToolError(f"That would leave no {f['feature']} at all with the limits already set. Nothing changed.")
+                raise ToolError(
+                    f"That would leave no {f['feature']} at all with the limits already set. Nothing changed."
+                )
             bound = bound.model_copy(update={"min": lo, "max": hi, "target": old.target})
         q.features = [b for b in q.features if b.feature != f["feature"]] + [bound]
-        sides.append({("tempo", "low"): "slow", ("tempo", "high"): "fast"}.get((f["feature"], f["side"]), f"{f['side']} {f['feature']}"))
+        sides.append(
+            {("tempo", "low"): "slow", ("tempo", "high"): "fast"}.get(
+                (f["feature"], f["side"]), f"{f['side']} {f['feature']}"
+            )
+        )
     gone = {fold(a) for a in artists}
     q.artists = [t for t in q.artists if fold(t.value) not in gone]
     q.genres = [t for t in q.genres if t.value not in genres]
@@ -527,7 +566,9 @@ def _side_bound(w: Work, feature: str, side: str) -> FeatureBound:
     return FeatureBound(feature=feature, explicit=True, source=f"no {side} {feature}", **limit)
 
 
-def lessen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
+def lessen(
+    w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []
+) -> str:  # noqa: B006
     """Fewer tracks of some artists, genres or moods ("less rap", "too much Drake"): about half of them, the later
     ones, give way to tracks without them that fit the request; the rest stay."""
     w._need()
@@ -536,7 +577,9 @@ def lessen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: 
     tags = set(genres) | set(subgenres)
 
     def has(tr: Track) -> bool:
-        return fold(tr.artist) in names or bool(tags & set(tr.genres + tr.subgenres)) or bool(set(moods) & set(tr.moods))
+        return (
+            fold(tr.artist) in names or bool(tags & set(tr.genres + tr.subgenres)) or bool(set(moods) & set(tr.moods))
+        )
 
     said = [*(_artist(w, a) for a in artists), *genres, *subgenres, *moods]
     hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
@@ -584,7 +627,9 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
     anchor = w.track(w.playlist[p - 1])
 
     def dist(tr: Track) -> float:
-        return math.sqrt(sum(((_value(tr, f) - _value(anchor, f)) / (200.0 if f == "tempo" else 1.0)) ** 2 for f in FEATURES))
+        return math.sqrt(
+            sum(((_value(tr, f) - _value(anchor, f)) / (200.0 if f == "tempo" else 1.0)) ** 2 for f in FEATURES)
+        )
 
     q = w.query.model_copy(deep=True)
     said = {b.feature for b in q.features if b.explicit}
@@ -595,7 +640,7 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
         if f not in said and not math.isnan(_value(anchor, f))
     ]  # fmt: skip
     w.query = q
-    title = f"\"{anchor.title}\""
+    title = f'"{anchor.title}"'
     if count:
         others = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] != anchor.track_id)
         median = others[len(others) // 2] if others else float("inf")
@@ -661,7 +706,9 @@ def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: 
         names = [_artist(w, a) for a in artists]
         blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
         if any(fold(a) in blocked for a in names):
-            raise ToolError(f"{', '.join(a for a in names if fold(a) in blocked)} is excluded or blocked; I won't play them.")
+            raise ToolError(
+                f"{', '.join(a for a in names if fold(a) in blocked)} is excluded or blocked; I won't play them."
+            )
         q.artists = [Tag(value=a, source=f"only {a}") for a in names]
         said += names
     if not said:
@@ -673,7 +720,9 @@ def narrow(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: 
     return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
 
 
-def widen(w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []) -> str:  # noqa: B006
+def widen(
+    w: Work, artists: list[str] = [], genres: list[str] = [], subgenres: list[str] = [], moods: list[str] = []
+) -> str:  # noqa: B006
     """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
     w._need()
     artists = [_artist(w, a) for a in artists]
@@ -752,7 +801,9 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
         target = min(210.0, max(50.0, cur + sign * w.tempo_step * scale))
     else:
         target = min(1.0, max(0.0, cur + sign * w.relative_step * scale))
-    if (sign > 0 and cur >= 0.97 * (210.0 if feature == "tempo" else 1.0)) or (sign < 0 and target <= (50.0 if feature == "tempo" else 0.0) + 1e-6):
+    if (sign > 0 and cur >= 0.97 * (210.0 if feature == "tempo" else 1.0)) or (
+        sign < 0 and target <= (50.0 if feature == "tempo" else 0.0) + 1e-6
+    ):
         raise ToolError(f"The {feature} is already as {'high' if sign > 0 else 'low'} as it goes.")
     # A soft bound: retrieval aims at the target, but later edits never drop a track for missing it.
     bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source=f"{direction} from {cur:.2f}",
@@ -778,7 +829,7 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     elif factor:
         length = max(1, min(MAX_LENGTH, round(n * factor)))
     if not length:
-        raise ToolError("How long should it be? Say \"make it 30 tracks\" or \"make it an hour\".")
+        raise ToolError('How long should it be? Say "make it 30 tracks" or "make it an hour".')
     q = w.query.model_copy(update={"length": length, "duration_min": minutes})
     w.query = q
     if length < n:
@@ -844,7 +895,9 @@ def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
         new += w.fetch(count - len(new), keep=w.playlist + new)
     named = [t for t in w.query.artists if t.explicit]
     if len(new) < count and named:  # the artists asked for ran out: similar tracks fill the rest, and the reply says so
-        loose = w.query.model_copy(update={"artists": [t.model_copy(update={"explicit": False}) for t in w.query.artists]})
+        loose = w.query.model_copy(
+            update={"artists": [t.model_copy(update={"explicit": False}) for t in w.query.artists]}
+        )
         extra = w.fetch(count - len(new), query=loose, keep=w.playlist + new)
         if extra:
             new += extra
@@ -870,7 +923,7 @@ def explain(w: Work, position: int) -> str:
     if tr.moods:
         bits.append(", ".join(tr.moods[:3]))
     w.focus = p
-    w.data.append(f"#{p} \"{tr.title}\" by {tr.artist} ({tr.year or 'year unknown'}): " + "; ".join(bits))
+    w.data.append(f'#{p} "{tr.title}" by {tr.artist} ({tr.year or "year unknown"}): ' + "; ".join(bits))
     return ""
 
 
@@ -975,7 +1028,9 @@ def _bounded(model: type[BaseModel], args: dict[str, Any]) -> tuple[dict[str, An
     notes: list[str] = []
     for name, info in model.model_fields.items():
         v = out.get(name)
-        lo = next((x for m in info.metadata for x in (getattr(m, "ge", None), getattr(m, "gt", None)) if x is not None), None)
+        lo = next(
+            (x for m in info.metadata for x in (getattr(m, "ge", None), getattr(m, "gt", None)) if x is not None), None
+        )
         hi = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and name in _COUNT_WORDS:
             if hi is not None and v > hi:
@@ -1006,7 +1061,7 @@ def run_tool(w: Work, action: dict[str, Any]) -> str:
 def _artist(w: Work, name: str) -> str:
     hit = w.deps.vocab.artist(name)
     if not hit:
-        raise ToolError(f"I don't know an artist called \"{name}\" in the catalog.")
+        raise ToolError(f'I don\'t know an artist called "{name}" in the catalog.')
     return hit
 
 
@@ -1020,17 +1075,17 @@ def _genres(w: Work, genres: list[str], subgenres: list[str]) -> tuple[list[str]
         elif hit and "subgenre" in hit:
             s_out.append(hit["subgenre"])
         else:
-            raise ToolError(f"I don't know the genre \"{g}\"; the catalog has {', '.join(w.catalog.genres)}.")
+            raise ToolError(f'I don\'t know the genre "{g}"; the catalog has {", ".join(w.catalog.genres)}.')
     bad = [s for s in s_out if s not in w.catalog.subgenres]
     if bad:
-        raise ToolError(f"I don't know the subgenre \"{bad[0]}\".")
+        raise ToolError(f'I don\'t know the subgenre "{bad[0]}".')
     return g_out, s_out
 
 
 def _titles(items: list[dict[str, Any]]) -> str:
     if len(items) > 3:
         return f"{len(items)} tracks"
-    return ", ".join(f"\"{p['title']}\" by {p['artist']}" for p in items)
+    return ", ".join(f'"{p["title"]}" by {p["artist"]}' for p in items)
 
 
 def _removed_by(before: list[dict[str, Any]], after: list[dict[str, Any]], names: list[str]) -> str:

@@ -60,9 +60,13 @@ def _add_group(sub: argparse._SubParsersAction, table: dict[str, tuple[str, str]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="playgenie", description="Playlists from plain language, reshaped by talking.")
+    parser = argparse.ArgumentParser(
+        prog="playgenie", description="Playlists from plain language, reshaped by talking."
+    )
     parser.add_argument("--data", type=Path, help="spotify_songs.csv (default: $PLAYGENIE_DATA or ../shared/data).")
-    parser.add_argument("--home", type=Path, help="Folder for built artifacts (default: $PLAYGENIE_HOME or ~/.playgenie).")
+    parser.add_argument(
+        "--home", type=Path, help="Folder for built artifacts (default: $PLAYGENIE_HOME or ~/.playgenie)."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="Log progress and decisions.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_group(sub, COMMANDS)

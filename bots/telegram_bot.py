@@ -366,7 +366,14 @@ def build_application(
 ) -> "Application":
     """The python-telegram-bot Application with every handler wired to ``service``."""
     from telegram import Update as TgUpdate
-    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        CommandHandler,
+        MessageHandler,
+        TypeHandler,
+        filters,
+    )
 
     from bots.slack_bot import SeenEvents
     from memory.locks import AsyncKeyedLocks

@@ -27,6 +27,7 @@ import json
 import sys
 from typing import Any
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", default=None, help="Conversation id (default: terminal-<user>).")
     parser.add_argument("--user", default=None, help="User id for long-term memory (default: your login name).")

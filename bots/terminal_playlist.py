@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMPTY = "The request is empty: say what you would like to hear, e.g. \"chill vibes on a rainy afternoon\"."
+EMPTY = 'The request is empty: say what you would like to hear, e.g. "chill vibes on a rainy afternoon".'
 MAX_N = 200
 
 
@@ -138,7 +138,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         else:
             print_table(result)
         if args.chart is not None and result.playlist:
-            write_chart(result, args.chart if args.batch is None else args.chart.with_stem(f"{args.chart.stem}-{number}"))
+            write_chart(
+                result, args.chart if args.batch is None else args.chart.with_stem(f"{args.chart.stem}-{number}")
+            )
     if failed:
         print(f"playgenie: {failed} request(s) could not be answered", file=sys.stderr)
     return 1 if failed and args.batch is None else 0

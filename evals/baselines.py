@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tools.embed import EmbeddingCache, Encoder
     from tools.index import TrackIndex
 
+
 def _top(scores: np.ndarray, popularity: np.ndarray, ids: Sequence[str], n: int, exclude: Iterable[str]) -> list[str]:
     """The ``n`` best ids by score, ties broken by popularity, excluded ids skipped."""
     skip = set(exclude)

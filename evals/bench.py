@@ -66,16 +66,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print one JSON object instead of a table.")
     parser.add_argument("--n", type=int, default=200, help="Requests (and repetitions) per timing (default 200).")
     parser.add_argument("--sections", help=f"Comma-separated subset of: {', '.join(n for n, _ in SECTIONS)}.")
-    parser.add_argument("--seconds", type=float, default=60.0, help="Length of the concurrent-conversations run (default 60).")
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="Length of the concurrent-conversations run (default 60)."
+    )
     parser.add_argument("--users", type=int, default=20, help="Concurrent conversations (default 20).")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="Seconds each simulated person waits between a reply and the next message "
-                             "(default 1; 0 saturates the CPU).")
-    parser.add_argument("--from-scratch", action="store_true",
-                        help="Also time a whole build with an empty embedding cache (minutes on a small CPU).")
-    parser.add_argument("--catalog-size", metavar="N[,N...]",
-                        help="Run the scale section over catalogs of these sizes ('real' for the real one), "
-                             "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="Seconds each simulated person waits between a reply and the next message "
+        "(default 1; 0 saturates the CPU).",
+    )
+    parser.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="Also time a whole build with an empty embedding cache (minutes on a small CPU).",
+    )
+    parser.add_argument(
+        "--catalog-size",
+        metavar="N[,N...]",
+        help="Run the scale section over catalogs of these sizes ('real' for the real one), "
+        "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).",
+    )
     parser.add_argument("--index-configs", metavar="NAME[,NAME...]",
                         help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} "
                              "(default exact,hnsw-int8).")  # fmt: skip
@@ -550,8 +562,10 @@ def _scale_requests(
 
 def format_scale(rows: list[dict[str, Any]]) -> list[str]:
     """The scale table: one line per (size, index config)."""
-    head = (f"{'tracks':>9} {'index':<15} {'gen s':>6} {'embed s':>8} {'build s':>8} {'RSS MB':>7} {'recall':>6} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10}")
+    head = (
+        f"{'tracks':>9} {'index':<15} {'gen s':>6} {'embed s':>8} {'build s':>8} {'RSS MB':>7} {'recall':>6} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10}"
+    )
     lines = [head]
     for r in rows:
         req = r.get("request_ms", {})
@@ -614,7 +628,9 @@ def bench_generation(ctx: BenchContext) -> dict[str, Any]:
     if continuer is None:
         raise NotBuilt("no trained continuation VAE in the home (run `playgenie train vae`)")
     r = gen.bench_generation(continuer, ctx.catalog, n_runs=ctx.n, k=10)
-    return {"generation_ms": {"p50": round(r["p50_ms"], 3), "p95": round(r["p95_ms"], 3)}} | bench_generation_history(ctx, continuer)
+    return {"generation_ms": {"p50": round(r["p50_ms"], 3), "p95": round(r["p95_ms"], 3)}} | bench_generation_history(
+        ctx, continuer
+    )
 
 
 def bench_generation_history(ctx: BenchContext, continuer: Any) -> dict[str, Any]:
@@ -830,17 +846,23 @@ def format_report(report: dict[str, Any]) -> str:
     lines = []
     if "request_ms" in report:
         r = report["request_ms"]
-        lines.append(f"{'whole request':<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms   ({report.get('n_requests')} requests)")
+        lines.append(
+            f"{'whole request':<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms   ({report.get('n_requests')} requests)"
+        )
     for stage, r in report.get("stages_ms", {}).items():
         lines.append(f"  {stage:<26} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms")
     for key in ("fold_in_ms", "generation_ms", "generation_history_ms", "chat_turn_ms"):
         if key in report:
             r = report[key]
-            lines.append(f"{key.removesuffix('_ms').replace('_', ' '):<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms")
+            lines.append(
+                f"{key.removesuffix('_ms').replace('_', ' '):<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms"
+            )
     if "index_build_s" in report:
         e = report["embedding"]
         lines.append(f"{'index build (cached vectors)':<28} {report['index_build_s']:.1f} s")
-        lines.append(f"{'embedding (no cache)':<28} {e['docs_per_s']:.0f} docs/s -> ~{e['full_estimate_s']:.0f} s for {e['docs']} tracks")
+        lines.append(
+            f"{'embedding (no cache)':<28} {e['docs_per_s']:.0f} docs/s -> ~{e['full_estimate_s']:.0f} s for {e['docs']} tracks"
+        )
         lines.append(f"{'whole build, estimated':<28} ~{report['build_estimate_s']:.0f} s")
     if "build_from_scratch_s" in report:
         lines.append(f"{'whole build from scratch':<28} {report['build_from_scratch_s']:.1f} s")
@@ -854,7 +876,9 @@ def format_report(report: dict[str, Any]) -> str:
                      f"({h['requests_per_s']} req/s, {h['clients']} clients, {h['errors']} errors)")  # fmt: skip
     if "cold_start" in report:
         c = report["cold_start"]
-        lines.append(f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), peak {c['peak_mb']:.0f} MB")
+        lines.append(
+            f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), peak {c['peak_mb']:.0f} MB"
+        )
     if "encoders" in report:
         e = report["encoders"]
         lines.append(f"{'encoder export (once)':<28} onnx {e['export_s']['onnx']:.1f} s, "

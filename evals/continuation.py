@@ -155,7 +155,9 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     out_dir = split_home(settings.home, held_out) / "continuation"
     V = len(catalog)
     minutes = {t.track_id: t.duration_ms / 60000 for t in catalog.tracks}
-    tests = [np.array(list(dict.fromkeys(catalog.index[t] for t in every[p].track_ids)), dtype=np.int64) for p in test_ids]
+    tests = [
+        np.array(list(dict.fromkeys(catalog.index[t] for t in every[p].track_ids)), dtype=np.int64) for p in test_ids
+    ]
     meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "tracks": V, "seconds": {},
                   "validation": validation}  # fmt: skip
     say(f"continuation eval: {len(train_ids)} training playlists, {len(test_ids)} test playlists, {V} tracks")
@@ -164,7 +166,9 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     systems: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {}
     variants = {"playgenie_vae": ({"beta": settings.vae_beta}, epochs)}
     if ablations:  # the same budget as the model itself unless asked otherwise
-        variants |= {name: ({"beta": settings.vae_beta} | over, ablation_epochs or epochs) for name, over in ABLATIONS.items()}
+        variants |= {
+            name: ({"beta": settings.vae_beta} | over, ablation_epochs or epochs) for name, over in ABLATIONS.items()
+        }
 
     def train_variant(name: str) -> None:
         over, ep = variants[name]
@@ -183,7 +187,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     cap = settings.max_per_artist
     systems["playgenie_vae_capped"] = lambda pre: ranked(pre, lambda s: product.ranking(s, TOP, cap), V)
     systems["playgenie_vae_strict_cap"] = lambda pre: ranked(
-        pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V)
+        pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V
+    )
 
     # ---- baselines, tuned on validation playlists then refit ---------------------------------
     fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
@@ -196,7 +201,10 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         "popularity": (lambda v: rb.Popularity(pop), [None]),
         "itemknn": (lambda v: rb.ItemKNN(alpha=v, tiebreak=pop), [0.2, 0.35, 0.5, 0.65, 0.8]),
         "ease": (lambda v: rb.EASE(lam=v, tiebreak=pop), [1.0, 5.0, 20.0, 50.0, 100.0, 300.0]),
-        "svd": (lambda v: rb.FoldInSVD(factors=v[0], reg=v[1], tiebreak=pop), [(32, 0.02), (64, 0.02), (64, 0.05), (128, 0.02)]),
+        "svd": (
+            lambda v: rb.FoldInSVD(factors=v[0], reg=v[1], tiebreak=pop),
+            [(32, 0.02), (64, 0.02), (64, 0.05), (128, 0.02)],
+        ),
         "mult_vae": (lambda v: rb.MultVAE(epochs=v, tiebreak=pop), [30]),  # untuned: CPU time
     }
     content = cdata.content_features(catalog, settings.home, progress=progress)  # the VAE's own content features
@@ -206,11 +214,14 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         model = make(value).fit(all_seqs, V)
         meta["seconds"][name] = round(time.perf_counter() - t0, 1)
         meta[f"{name}_tuned"] = value
-        say(f"{name}: tuned {value} (validation R-prec + NDCG {val_score if val_score is None else round(val_score, 4)})")
+        say(
+            f"{name}: tuned {value} (validation R-prec + NDCG {val_score if val_score is None else round(val_score, 4)})"
+        )
         systems[name] = model.score
     systems["content_knn"] = rb.ContentKNN(content).score
     systems["content_knn_capped"] = lambda pre, knn=systems["content_knn"]: ranked(
-        pre, lambda s, row: product.ranking(s, TOP, cap, scores=row), V, knn(pre))
+        pre, lambda s, row: product.ranking(s, TOP, cap, scores=row), V, knn(pre)
+    )
     for name in variants:
         if name != "playgenie_vae":
             train_variant(name)
@@ -315,7 +326,9 @@ def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epo
 
     t0 = time.perf_counter()
     tcfg = TrainConfig(epochs=epochs, progress=progress, **(train_overrides or {}))
-    name = "playgenie_vae" + "".join(f"-{k}={v}" for k, v in sorted({**(train_overrides or {}), **model_overrides}.items()))
+    name = "playgenie_vae" + "".join(
+        f"-{k}={v}" for k, v in sorted({**(train_overrides or {}), **model_overrides}.items())
+    )
     res = train_on_catalog(catalog, settings.home, train_ids, tcfg, out_dir / f"{name}.pt",
                            **({"beta": settings.vae_beta} | model_overrides))  # fmt: skip
     meta["seconds"]["playgenie_vae"] = round(time.perf_counter() - t0, 1)
@@ -373,7 +386,9 @@ def history_table(report: dict, meta: dict) -> str:
     """Per rule and seed length: every system's metrics, and the paired gap of the VAE with D to it."""
     lines = []
     for rule, by_n in report["by_rule"].items():
-        lines.append(f"\n== listeners by rule '{rule}' (history of {meta.get(f'history_tracks_{rule}')} tracks on average)")
+        lines.append(
+            f"\n== listeners by rule '{rule}' (history of {meta.get(f'history_tracks_{rule}')} tracks on average)"
+        )
         for n, systems in by_n.items():
             lines.append(f"seed n = {n}  ({meta.get(f'playlists_n{n}')} playlists)")
             lines.append(f"{'system':<28}" + "".join(f"{m:>20}" for m in METRICS)
@@ -419,16 +434,25 @@ def table(report: dict, meta: dict | None = None) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", dest="eval_data", type=Path, default=None, help="spotify_songs.csv (default: settings).")
+    parser.add_argument(
+        "--data", dest="eval_data", type=Path, default=None, help="spotify_songs.csv (default: settings)."
+    )
     parser.add_argument("--test-playlists", type=Path, default=None, help="Held-out playlist ids, one a line.")
     parser.add_argument("--json", action="store_true", help="Print the stable JSON only.")
-    parser.add_argument("--out", type=Path, default=None, help="Also write the JSON here (default: <home>/evals/continuation.json).")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Also write the JSON here (default: <home>/evals/continuation.json)."
+    )
     parser.add_argument("--epochs", type=int, default=10, help="Most epochs for the VAE.")
-    parser.add_argument("--ablation-epochs", type=int, default=None, help="Most epochs for each ablation (default: --epochs).")
+    parser.add_argument(
+        "--ablation-epochs", type=int, default=None, help="Most epochs for each ablation (default: --epochs)."
+    )
     parser.add_argument("--no-ablations", action="store_true", help="Skip the four ablations.")
-    parser.add_argument("--histories", action="store_true",
-                        help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
-                             "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).")
+    parser.add_argument(
+        "--histories",
+        action="store_true",
+        help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
+        "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).",
+    )
     parser.add_argument("--validation", action="store_true",
                         help="Score validation playlists (listeners, with --histories) carved from the training "
                              "playlists instead of the test playlists.")  # fmt: skip
@@ -460,7 +484,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         print(table(report, meta))
         print(f"\ntimes (s): {meta['seconds']}")
         print(f"written to {out}")
-    return 0 if all(not math.isnan(v) for s in report["results"].values() for m in s.values() for v in m.values()) else 1
+    return (
+        0 if all(not math.isnan(v) for s in report["results"].values() for m in s.values() for v in m.values()) else 1
+    )
 
 
 def _run_histories(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: Sequence[str]) -> int:
@@ -471,6 +497,10 @@ def _run_histories(args: argparse.Namespace, settings: "Settings", data: Path, t
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     out.with_name(out.stem + "_meta.json").write_text(json.dumps(meta, indent=2, default=str))
-    print(json.dumps(report) if args.json else f"{history_table(report, meta)}\n\ntimes (s): {meta['seconds']}\nwritten to {out}")
+    print(
+        json.dumps(report)
+        if args.json
+        else f"{history_table(report, meta)}\n\ntimes (s): {meta['seconds']}\nwritten to {out}"
+    )
     return 0 if all(not math.isnan(v) for r in report["by_rule"].values() for s in r.values() for m in s.values()
                     for v in m.values()) else 1  # fmt: skip

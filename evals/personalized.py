@@ -92,7 +92,9 @@ class Case:
     genres: set[str]
 
 
-def cases_of(playlists: Sequence["Playlist"], catalog: "Catalog", genres: dict[str, set[str]] | None = None) -> list[Case]:
+def cases_of(
+    playlists: Sequence["Playlist"], catalog: "Catalog", genres: dict[str, set[str]] | None = None
+) -> list[Case]:
     """Playlists with more than :data:`HISTORY` tracks, split into history and truth."""
     out = []
     for p in playlists:
@@ -131,7 +133,13 @@ def prepare(stages: Stages, cases: Sequence[Case], n: int) -> list[Prepared]:
 
 
 def answer(
-    stages: Stages, p: Prepared, system: str, n: int, weight: float, space: str, max_per_artist: int = 2,
+    stages: Stages,
+    p: Prepared,
+    system: str,
+    n: int,
+    weight: float,
+    space: str,
+    max_per_artist: int = 2,
     flow: float | None = None,
 ) -> list[str]:
     """The track ids one system answers for one prepared case."""
@@ -196,7 +204,9 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
     for space in SPACES:
         grid[space] = {}
         for w in WEIGHTS:
-            vals = [m.ndcg_at_k(answer(stages, p, "full", n, w, space, max_per_artist), p.case.truth, n) for p in prepared]
+            vals = [
+                m.ndcg_at_k(answer(stages, p, "full", n, w, space, max_per_artist), p.case.truth, n) for p in prepared
+            ]
             grid[space][f"{w:.1f}"] = round(m.mean(vals), 4)
     space, w = max(((s, w) for s in SPACES for w in grid[s]), key=lambda sw: (grid[sw[0]][sw[1]], -float(sw[1])))
     # The same requests without any history: does the cold-start prior help or hurt?
@@ -214,8 +224,15 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
         vals = [m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
                 for p in prepared]  # fmt: skip
         flows[f"{fw:g}"] = round(m.mean(vals), 4)
-    return {"grid_ndcg": grid, "weight": float(w), "space": space, "ndcg": grid[space][w], "cold_start_grid_ndcg": cold,
-            "retrieval+cf_ndcg": round(m.mean(cf_only), 4), "flow_rank_weight_ndcg": flows}
+    return {
+        "grid_ndcg": grid,
+        "weight": float(w),
+        "space": space,
+        "ndcg": grid[space][w],
+        "cold_start_grid_ndcg": cold,
+        "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
+        "flow_rank_weight_ndcg": flows,
+    }
 
 
 def run_personalized(
@@ -281,18 +298,28 @@ def run_personalized(
         "history": HISTORY,
         "n": n,
         "validation": chosen,
-        "cf": {"algo": stages.cf.algo_name, "params": stages.cf.params, "users": stages.cf.n_users,
-               "tracks_trained": int(stages.cf.trained.sum()), "tracks_with_factors": int(stages.cf.known.sum()),
-               "train_s": round(stages.cf.train_seconds, 2)},  # fmt: skip
+        "cf": {
+            "algo": stages.cf.algo_name,
+            "params": stages.cf.params,
+            "users": stages.cf.n_users,
+            "tracks_trained": int(stages.cf.trained.sum()),
+            "tracks_with_factors": int(stages.cf.known.sum()),
+            "train_s": round(stages.cf.train_seconds, 2),
+        },  # fmt: skip
         "settings_cf_weight": settings.cf_weight,
         "full_vs_retrieval_ndcg": round(full / base - 1.0, 4) if base else None,
         "systems": systems,
-        "seconds": {"total": round(time.perf_counter() - t_start, 1), "prepare_test": round(prep_s, 1),
-                    **{k: round(v, 1) for k, v in stages.build_s.items()}},  # fmt: skip
+        "seconds": {
+            "total": round(time.perf_counter() - t_start, 1),
+            "prepare_test": round(prep_s, 1),
+            **{k: round(v, 1) for k, v in stages.build_s.items()},
+        },  # fmt: skip
     }
 
 
-def _baselines(settings: "Settings", split, names: Sequence[str]) -> dict[str, Callable[[str, int, list[str]], list[str]]]:
+def _baselines(
+    settings: "Settings", split, names: Sequence[str]
+) -> dict[str, Callable[[str, int, list[str]], list[str]]]:
     """C's non-personal baselines, asked to skip the history tracks."""
     if not names:
         return {}
@@ -303,6 +330,7 @@ def _baselines(settings: "Settings", split, names: Sequence[str]) -> dict[str, C
     systems = build_systems(settings, split, list(names))
     out = {}
     for name, rec in systems.items():
+
         def call(text: str, n: int, history: list[str], rec=rec) -> list[str]:
             try:
                 out = rec(text, n, exclude=history)
@@ -373,8 +401,15 @@ def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max
 
 
 def ladder_table(
-    stages: Stages, prepared: Sequence[Prepared], n: int, cf_weight: float, *, sizes: Sequence[int] = LADDER,
-    shipped: Sequence[tuple[int, float]] | None = None, popularity_share: float = POPULARITY_SHARE, max_per_artist: int = 2,
+    stages: Stages,
+    prepared: Sequence[Prepared],
+    n: int,
+    cf_weight: float,
+    *,
+    sizes: Sequence[int] = LADDER,
+    shipped: Sequence[tuple[int, float]] | None = None,
+    popularity_share: float = POPULARITY_SHARE,
+    max_per_artist: int = 2,
     grid: bool = False,
 ) -> dict:
     """Per history size and system, the mean NDCG@n and artist repetition over ``prepared``.
@@ -422,8 +457,13 @@ def ladder_table(
                 for share in SHARES:
                     shares[h][share].append(m.ndcg_at_k(ask(user, cf_weight * share), p.case.truth, n))
     out: dict = {
-        "systems": {str(h): {s: {k: round(m.mean(r[k] for r in v), 4) for k in (f"ndcg@{n}", "artist_repetition")}
-                             if v else {} for s, v in rows[h].items()} for h in sizes},  # fmt: skip
+        "systems": {
+            str(h): {
+                s: {k: round(m.mean(r[k] for r in v), 4) for k in (f"ndcg@{n}", "artist_repetition")} if v else {}
+                for s, v in rows[h].items()
+            }
+            for h in sizes
+        },  # fmt: skip
         "n_queries": len(prepared),
     }
     if grid:
@@ -464,7 +504,9 @@ def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n
     everything = playlists_of(frame)
     _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
     val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
-    val_stages = build_stages(settings, val_catalog, split_home(settings.home, list(split.test_ids) + val_ids), seed=seed)
+    val_stages = build_stages(
+        settings, val_catalog, split_home(settings.home, list(split.test_ids) + val_ids), seed=seed
+    )
     val_prepared = prepare(val_stages, ladder_cases([everything[v] for v in val_ids], val_catalog, top), n)
     val_stages.pipeline.close()
     kw = dict(sizes=sizes, max_per_artist=settings.max_per_artist)

@@ -132,8 +132,9 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
         for pid in members_of.get(j, ()):
             lists[(pid, i % copies)].append(tracks[i].track_id)
     playlists = {
-        f"{pid}-{c}": Playlist(f"{pid}-{c}", real.playlists[pid].name, real.playlists[pid].genre,
-                               real.playlists[pid].subgenre, ids)  # fmt: skip
+        f"{pid}-{c}": Playlist(
+            f"{pid}-{c}", real.playlists[pid].name, real.playlists[pid].genre, real.playlists[pid].subgenre, ids
+        )  # fmt: skip
         for (pid, c), ids in lists.items()
     }
     log.info("synthetic catalog: %d tracks, %d artists, %d playlists", size, k, len(playlists))

@@ -42,7 +42,9 @@ Recommender = Callable[[str, int], "list[str] | tuple[list[str], list[str]]"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
                         help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
-    parser.add_argument("--fraction", type=float, default=0.15, help="Share of playlists held out by the default split.")
+    parser.add_argument(
+        "--fraction", type=float, default=0.15, help="Share of playlists held out by the default split."
+    )
     parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
     parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated subset of {', '.join(SYSTEMS)}.")
@@ -101,7 +103,9 @@ def build_pipeline(settings: "Settings", split: Split, progress: bool = False):
     return Pipeline.from_catalog(settings, split.catalog, home=split.home, ranker=ranker)
 
 
-def build_systems(settings: "Settings", split: Split, names: Sequence[str] = SYSTEMS, pipeline=None) -> dict[str, Recommender]:
+def build_systems(
+    settings: "Settings", split: Split, names: Sequence[str] = SYSTEMS, pipeline=None
+) -> dict[str, Recommender]:
     """One recommender per system name, each fitted on the split's catalog only."""
     from evals.baselines import BM25Baseline, DenseBaseline, PopularityBaseline
 
@@ -223,13 +227,18 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     names = [s.strip() for s in args.systems.split(",") if s.strip()]
     bad = [s for s in names if s not in SYSTEMS]
     if bad or not names:
-        print(f"playgenie: unknown system(s) {', '.join(bad) or '(none)'}; choose from {', '.join(SYSTEMS)}", file=sys.stderr)
+        print(
+            f"playgenie: unknown system(s) {', '.join(bad) or '(none)'}; choose from {', '.join(SYSTEMS)}",
+            file=sys.stderr,
+        )
         return 2
     if args.n < 1:
         print("playgenie: --n must be at least 1", file=sys.stderr)
         return 2
     split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
-    log.info("split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog))
+    log.info(
+        "split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog)
+    )
     details: list[dict] | None = [] if args.details else None
     systems = build_systems(settings, split, names)
     result = evaluate(split, systems, n=args.n, details=details)
@@ -285,7 +294,7 @@ def _report_queries(args: argparse.Namespace, settings: "Settings", data: Path, 
         try:
             texts.append(str(json.loads(line)["text"]))
         except (ValueError, KeyError, TypeError):
-            print(f"playgenie: {args.queries}:{number}: not a JSON object with a \"text\" field", file=sys.stderr)
+            print(f'playgenie: {args.queries}:{number}: not a JSON object with a "text" field', file=sys.stderr)
             return 2
     split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
     pipeline = build_pipeline(settings, split)

@@ -55,8 +55,13 @@ PLAYLIST = [{"title": t, "artist": a} for t, a in [("Night Fire", "Drake"), ("Go
         ("also some rock", [("widen", {"genres": ["rock"]})]),
         ("add 10 more", [("more", {"count": 10})]),
         ("5 more like these", [("more", {"count": 5})]),
-        ("more upbeat", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"}),
-                         ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
+        (
+            "more upbeat",
+            [
+                ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"}),
+                ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"}),
+            ],
+        ),
         ("a bit slower", [("adjust", {"feature": "tempo", "direction": "down", "amount": "bit"})]),
         ("why track 4?", [("explain", {"position": 4})]),
         ("undo", [("undo", {})]),
@@ -74,7 +79,9 @@ def test_the_offline_brain_reads_follow_ups(tiny_catalog, text, expected):
     assert [(a["name"], a["args"]) for a in plan.actions] == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "🎵🔥🔥", "x" * 10_000, "track 99", "why this one?", "hmm", "no Zzyzx Qwerty"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "🎵🔥🔥", "x" * 10_000, "track 99", "why this one?", "hmm", "no Zzyzx Qwerty"]
+)
 def test_unclear_or_bad_messages_get_a_question_not_a_guess(tiny_catalog, text):
     plan = parse(text, PLAYLIST, Vocabulary(tiny_catalog))
     assert plan.question and not plan.actions
@@ -156,7 +163,9 @@ def test_start_over_forgets_the_thread_but_not_the_blocklist(chat):
     assert r2.playlist and not any(p.artist == "Queen" for p in r2.playlist)
 
 
-@pytest.mark.parametrize("text", ["", "x" * 10_000, "🎵🔥🔥", "track 99", "only 90s songs from after 2010", "remove track 99"])
+@pytest.mark.parametrize(
+    "text", ["", "x" * 10_000, "🎵🔥🔥", "track 99", "only 90s songs from after 2010", "remove track 99"]
+)
 def test_bad_input_gets_a_clear_reply_and_the_playlist_is_unchanged(chat, text):
     r = chat.turn("t", "u", "songs for a party")
     assert len(r.playlist) == 20
@@ -210,7 +219,9 @@ def test_the_same_thread_from_two_threads_is_serialised(chat):
 def test_export_formats(chat):
     chat.turn("t", "u", "rock")
     name, data = chat.export("t", "m3u")
-    assert name.endswith(".m3u") and data.startswith(b"#EXTM3U") and data.count(b"https://open.spotify.com/track/") == 20
+    assert (
+        name.endswith(".m3u") and data.startswith(b"#EXTM3U") and data.count(b"https://open.spotify.com/track/") == 20
+    )
     name, data = chat.export("t", "json")
     assert len(json.loads(data)["playlist"]) == 20
     with pytest.raises(LookupError):
@@ -302,9 +313,13 @@ def test_context_default_then_settings_then_explicit(settings):
     from agent.context import Context
 
     assert Context().default_length == 20 and Context().use_llm is False
-    from_settings = Context.from_settings(settings.model_copy(update={"default_length": 7, "llm_base_url": "http://x/v1"}))
+    from_settings = Context.from_settings(
+        settings.model_copy(update={"default_length": 7, "llm_base_url": "http://x/v1"})
+    )
     assert from_settings.default_length == 7 and from_settings.use_llm is True
-    assert Context.from_settings(settings.model_copy(update={"default_length": 7}), default_length=3).default_length == 3
+    assert (
+        Context.from_settings(settings.model_copy(update={"default_length": 7}), default_length=3).default_length == 3
+    )
 
 
 def test_aturn_serves_several_conversations_at_once(chat):

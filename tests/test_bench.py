@@ -22,7 +22,20 @@ def test_bench_json_on_the_tiny_catalog(capsys, settings, tiny_catalog):
     from bots.cli import main
 
     capsys.readouterr()
-    argv = ["--data", str(settings.data), "--home", str(settings.home), "bench", "--n", "5", "--seconds", "2", "--think", "0.05", "--json"]
+    argv = [
+        "--data",
+        str(settings.data),
+        "--home",
+        str(settings.home),
+        "bench",
+        "--n",
+        "5",
+        "--seconds",
+        "2",
+        "--think",
+        "0.05",
+        "--json",
+    ]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["request_ms"]) == {"p50", "p95"} and report["n_requests"] == 5

@@ -106,7 +106,6 @@ def test_files_round_trip_and_refuse_tampering(synth, tmp_path):
         CFModel.load(tmp_path / "cf", cat)
 
 
-
 def test_pipeline_flags_cold_start_and_personalizes_when_asked(tiny_pipeline, tiny_catalog):
     cold = tiny_pipeline.run("chill music", n=8)
     assert cold.cold_start and any("cold start" in note for note in cold.notes)

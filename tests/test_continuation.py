@@ -181,7 +181,10 @@ def test_train_command_writes_checkpoint_and_curve(tiny_csv, tmp_path, capsys):
     from bots.cli import main
 
     home = tmp_path / "h"
-    assert main(["--data", str(tiny_csv), "--home", str(home), "train", "vae", "--epochs", "2", "--dim", "16", "--quiet"]) == 0
+    assert (
+        main(["--data", str(tiny_csv), "--home", str(home), "train", "vae", "--epochs", "2", "--dim", "16", "--quiet"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert (home / "models" / "vae.pt").exists() and (home / "models" / "vae.png").exists()
     assert "training time" in out and "peak memory" in out
@@ -372,8 +375,14 @@ def test_a_history_moves_the_continuation_and_is_never_repeated(continuer, tiny_
     with torch.no_grad():  # D reaches u: the encoder's posterior mean moves with the history
         model = continuer.model
         reps, x = model.track_vectors(), torch.tensor([[continuer.row[t] for t in seed]])
-        mus = [model.encode(reps, x, h, None, None)[0] for h in
-               (None, torch.tensor([[continuer.row[t] for t in rock]]), torch.tensor([[continuer.row[t] for t in quiet]]))]
+        mus = [
+            model.encode(reps, x, h, None, None)[0]
+            for h in (
+                None,
+                torch.tensor([[continuer.row[t] for t in rock]]),
+                torch.tensor([[continuer.row[t] for t in quiet]]),
+            )
+        ]
     assert not torch.allclose(mus[0], mus[1]) and not torch.allclose(mus[1], mus[2])
     assert len({tuple(plain.track_ids), tuple(loud.track_ids), tuple(calm.track_ids)}) > 1
 
@@ -408,7 +417,9 @@ def test_history_eval_reports_every_rule_and_seed_length(tiny_csv, tmp_path):
     assert report["task"] == "continuation" and set(report["results"]) == {str(n) for n in HISTORY_SEED_LENGTHS[:2]}
     assert set(report["by_rule"]) == set(cdata.LISTENER_RULES)
     for systems in report["results"].values():
-        assert {"playgenie_vae", "playgenie_vae_with_history", "content_knn_with_history", "history_mean"} <= set(systems)
+        assert {"playgenie_vae", "playgenie_vae_with_history", "content_knn_with_history", "history_mean"} <= set(
+            systems
+        )
     gap = meta["with_history_minus"]["mixed"]["1"]["playgenie_vae"]["r_precision"]
     assert set(gap) == {"diff", "ci95"}
 

@@ -65,7 +65,9 @@ def test_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
 def test_every_dialogue_passes_on_the_real_catalog(real_settings):
     from tools.pipeline import Pipeline
 
-    svc = ChatService(real_settings, pipeline=Pipeline.load(real_settings), checkpointer=MemorySaver(), store=InMemoryStore())
+    svc = ChatService(
+        real_settings, pipeline=Pipeline.load(real_settings), checkpointer=MemorySaver(), store=InMemoryStore()
+    )
     report = run_dialogues(svc, load_dialogues())
     assert report["share"] == 1.0, json.dumps(report["failures"], indent=1)
 
@@ -73,7 +75,9 @@ def test_every_dialogue_passes_on_the_real_catalog(real_settings):
 def test_the_as_typed_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
     from tools.refine import item_from
 
-    drake = [item_from(t, reason=f"r{i}") for i, t in enumerate(t for t in tiny_catalog.tracks if t.artist == "Drake")][:3]
+    drake = [item_from(t, reason=f"r{i}") for i, t in enumerate(t for t in tiny_catalog.tracks if t.artist == "Drake")][
+        :3
+    ]
     nas = [item_from(t, reason="same") for t in tiny_catalog.tracks if t.artist == "Nas"][:2]
     mix = drake + nas
     assert check({"max_per_artist": 3}, mix, mix, "", [], tiny_catalog) is None

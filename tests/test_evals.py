@@ -76,7 +76,10 @@ def test_decade_agreement_uses_the_set_of_true_decades():
 
 
 def test_feature_distance_is_euclidean_between_means():
-    a = [T(energy=0.2, valence=0.4, danceability=0.6, tempo=100), T(energy=0.4, valence=0.4, danceability=0.6, tempo=140)]
+    a = [
+        T(energy=0.2, valence=0.4, danceability=0.6, tempo=100),
+        T(energy=0.4, valence=0.4, danceability=0.6, tempo=140),
+    ]
     b = [T(energy=0.3, valence=0.0, danceability=0.6, tempo=120)]
     # means: a = (0.3, 0.4, 0.6, 0.6), b = (0.3, 0.0, 0.6, 0.6) -> distance 0.4
     assert metrics.feature_distance(a, b) == pytest.approx(0.4)
@@ -169,7 +172,9 @@ def test_popularity_ignores_the_text(tiny_catalog):
 
     pop = PopularityBaseline().fit(tiny_catalog)
     assert pop.recommend("rap", n=4) == pop.recommend("sleepy acoustic", n=4)
-    assert [tiny_catalog[t].popularity for t in pop.recommend("x", n=4)] == sorted(tiny_catalog.popularity, reverse=True)[:4]
+    assert [tiny_catalog[t].popularity for t in pop.recommend("x", n=4)] == sorted(
+        tiny_catalog.popularity, reverse=True
+    )[:4]
 
 
 def test_dense_ranks_by_cosine_to_the_query(tiny_catalog, tmp_path):
@@ -217,7 +222,9 @@ def test_split_catalog_holds_nothing_of_the_test_playlists(marked_csv, settings)
     assert not any("Secret" in p.name for p in catalog.playlists.values())
     # genre labels: the test playlists' labels reach no track, no document
     assert "polka" not in catalog.genres and "oompah" not in catalog.subgenres
-    assert not any("polka" in t.document() or "oompah" in t.document() or "Secret" in t.document() for t in catalog.tracks)
+    assert not any(
+        "polka" in t.document() or "oompah" in t.document() or "Secret" in t.document() for t in catalog.tracks
+    )
     # every track stays in the catalog (metadata and audio features are not labels)
     frame = read_csv(path)
     assert len(catalog) == frame["track_id"].nunique()
@@ -286,7 +293,9 @@ def test_eval_queries_reports_the_extracted_query(capsys, settings, tmp_path):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"text": "90s hip hop for the gym"}\n{"text": "no rap please"}\n')
     ids = save_test_ids(tmp_path / "ids.txt", ["pl0"])
-    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--queries", str(queries), "--json")
+    code, out = _cli(
+        capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--queries", str(queries), "--json"
+    )
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["text"] for r in rows] == ["90s hip hop for the gym", "no rap please"]
@@ -317,4 +326,6 @@ def test_default_split_of_the_real_data_is_stratified_and_leak_free(real_setting
     test_tracks = {t for p in split.truth.values() for t in p.track_ids}
     train_tracks = {t for p in split.catalog.playlists.values() for t in p.track_ids}
     only_test = test_tracks - train_tracks
-    assert only_test and all(split.catalog[t].genres_inferred or not split.catalog[t].genres for t in only_test if t in split.catalog.index)
+    assert only_test and all(
+        split.catalog[t].genres_inferred or not split.catalog[t].genres for t in only_test if t in split.catalog.index
+    )

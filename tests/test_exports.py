@@ -37,7 +37,11 @@ def playlist(chat):
 def test_m3u_has_extinf_and_spotify_links(chat, playlist):
     name, data = chat.export("ex", "m3u")
     lines = data.decode().splitlines()
-    assert re.fullmatch(r"playgenie-ex-[0-9a-f]{8}\.m3u", name) and lines[0] == "#EXTM3U" and lines[1].startswith("#PLAYLIST:")
+    assert (
+        re.fullmatch(r"playgenie-ex-[0-9a-f]{8}\.m3u", name)
+        and lines[0] == "#EXTM3U"
+        and lines[1].startswith("#PLAYLIST:")
+    )
     entries = lines[2:]
     assert len(entries) == 2 * len(playlist)
     for p, (info, url) in zip(playlist, zip(entries[::2], entries[1::2])):

@@ -162,7 +162,9 @@ def test_a_year_is_not_a_length(ex):
     assert q.length is None and years(q) == (2019, 2019)
 
 
-@pytest.mark.parametrize("text,genre", [("reggeaton", "reggaeton"), ("electrohouse", "edm"), ("classicrock", "classic rock")])
+@pytest.mark.parametrize(
+    "text,genre", [("reggeaton", "reggaeton"), ("electrohouse", "edm"), ("classicrock", "classic rock")]
+)
 def test_genre_typos_and_squashed_spellings(ex, text, genre):
     q = ex.extract(text)
     assert genre in values(q.genres) + values(q.subgenres)

@@ -181,6 +181,8 @@ def test_an_email_address_is_a_user_id(client):
     user = "ana.lopez@example.com"
     first = chat(client, "mail-1", "classic rock road trip", user=user)
     track = first["playlist"][0]
-    r = client.post("/v1/feedback", json={"thread_id": "mail-1", "user_id": user, "track_id": track["track_id"], "liked": True})
+    r = client.post(
+        "/v1/feedback", json={"thread_id": "mail-1", "user_id": user, "track_id": track["track_id"], "liked": True}
+    )
     assert r.status_code == 200
     assert client.delete(f"/v1/users/{user}").status_code == 200

@@ -216,4 +216,6 @@ def test_the_in_memory_index_answers_as_qdrant_does(both, tiny_catalog, vectors,
     assert _top(edge.search_sparse(sparse, flt, 10)) == _top(memory.search_sparse(sparse, flt, 10))
     nas = tiny_catalog.index[next(t.track_id for t in tiny_catalog.tracks if t.artist == "Nas")]
     excluded = Constraints(none_of={"artist": ["eminem"]}, exclude_rows=[nas], ranges={"year": (1990, None)})
-    assert {r for r, _ in edge.search_rows(vec, excluded, 500)} == {r for r, _ in memory.search_rows(vec, excluded, 500)}
+    assert {r for r, _ in edge.search_rows(vec, excluded, 500)} == {
+        r for r, _ in memory.search_rows(vec, excluded, 500)
+    }

@@ -46,7 +46,11 @@ def acts(text, vocab, playlist=PLAYLIST, focus=None):
         (I.rule_undo, "nope, undo that", [("undo", {})]),
         (I.rule_undo, "go back to the 90s", None),
         (I.rule_start_over, "scrap that", [("start_over", {})]),
-        (I.rule_start_over, "start again with chill latin", [("start_over", {}), ("new_playlist", {"text": "chill latin"})]),
+        (
+            I.rule_start_over,
+            "start again with chill latin",
+            [("start_over", {}), ("new_playlist", {"text": "chill latin"})],
+        ),
         (I.rule_start_over, "something clear and bright", None),
         (I.rule_export, "export it as csv", [("export", {"fmt": "csv"})]),
         (I.rule_block, "block Queen forever", [("block", {"artists": ["Queen"], "genres": []})]),
@@ -85,10 +89,22 @@ def acts(text, vocab, playlist=PLAYLIST, focus=None):
         (I.rule_grow, "no more Drake", None),
         (I.rule_relative, "slowr", [("adjust", {"feature": "tempo", "direction": "down", "amount": "normal"})]),
         (I.rule_relative, "happyer", [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
-        (I.rule_relative, "algo más tranquilo", [("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})]),
+        (
+            I.rule_relative,
+            "algo más tranquilo",
+            [("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})],
+        ),
         (I.rule_relative, "less sad", [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
-        (I.rule_relative, "newer stuff please", [("adjust", {"feature": "year", "direction": "up", "amount": "normal"})]),
-        (I.rule_relative, "too many slow ones", [("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
+        (
+            I.rule_relative,
+            "newer stuff please",
+            [("adjust", {"feature": "year", "direction": "up", "amount": "normal"})],
+        ),
+        (
+            I.rule_relative,
+            "too many slow ones",
+            [("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})],
+        ),
         (I.rule_relative, "upbeat latin pop", None),
         (I.rule_exclude, "sin reggaeton por favor", [("exclude", {"subgenres": ["reggaeton"]})]),
         (I.rule_exclude, "im not really into edm", [("exclude", {"genres": ["edm"]})]),
@@ -100,7 +116,11 @@ def acts(text, vocab, playlist=PLAYLIST, focus=None):
         (I.rule_narrow, "hmm actually the 2000s", [("narrow", {"year_start": 2000, "year_end": 2009})]),
         (I.rule_narrow, "only rock", [("narrow", {"genres": ["rock"]})]),
         (I.rule_widen, "also some rock", [("widen", {"genres": ["rock"]})]),
-        (I.rule_new_request, "upbeat latin pop from the 2010s", [("new_playlist", {"text": "upbeat latin pop from the 2010s"})]),
+        (
+            I.rule_new_request,
+            "upbeat latin pop from the 2010s",
+            [("new_playlist", {"text": "upbeat latin pop from the 2010s"})],
+        ),
     ],
 )
 def test_each_rule_alone(vocab, rule, text, expected):
@@ -125,18 +145,37 @@ def test_rules_are_one_ordered_table():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("drop track 2 and make it calmer", [("remove", {"positions": [2]}),
-                                             ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]),
-        ("fewer songs and only after 2005", [("resize", {"factor": 0.66}), ("narrow", {"year_start": 2006, "year_end": None})]),
+        (
+            "drop track 2 and make it calmer",
+            [
+                ("remove", {"positions": [2]}),
+                ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"}),
+            ],
+        ),
+        (
+            "fewer songs and only after 2005",
+            [("resize", {"factor": 0.66}), ("narrow", {"year_start": 2006, "year_end": None})],
+        ),
         ("remove 4 and 6", [("remove", {"positions": [4, 6]})]),
-        ("only 90s and no eminem", [("narrow", {"year_start": 1990, "year_end": 1999}), ("exclude", {"artists": ["Eminem"]})]),
+        (
+            "only 90s and no eminem",
+            [("narrow", {"year_start": 1990, "year_end": 1999}), ("exclude", {"artists": ["Eminem"]})],
+        ),
         ("no drake, and add 5 more", [("exclude", {"artists": ["Drake"]}), ("more", {"count": 5})]),
         ("drop the first two and add three more", [("remove", {"positions": [1, 2]}), ("more", {"count": 3})]),
         ("put track 5 first and remove track 2", [("move", {"position": 5, "to": 1}), ("remove", {"positions": [2]})]),
         ("no rap but add some rock", [("exclude", {"genres": ["rap"]}), ("widen", {"genres": ["rock"]})]),
-        ("remove 3 and 5, then make it faster", [("remove", {"positions": [3, 5]}),
-                                                 ("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
-        ("scrap that, give me 2000s r&b instead", [("start_over", {}), ("new_playlist", {"text": "give me 2000s r&b instead"})]),
+        (
+            "remove 3 and 5, then make it faster",
+            [
+                ("remove", {"positions": [3, 5]}),
+                ("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"}),
+            ],
+        ),
+        (
+            "scrap that, give me 2000s r&b instead",
+            [("start_over", {}), ("new_playlist", {"text": "give me 2000s r&b instead"})],
+        ),
     ],
 )
 def test_compound_messages_give_all_their_actions_in_order(vocab, text, expected):
@@ -152,7 +191,9 @@ def test_a_list_is_one_ask(text):
 # ----- negation with its scope ------------------------------------------------------------------------
 def test_negation_keeps_its_scope(vocab):
     assert acts("no rap or edm", vocab) == [("exclude", {"genres": ["rap", "edm"]})]
-    assert acts("rap without any Drake or Eminem", vocab, playlist=[]) == [("new_playlist", {"text": "rap without any Drake or Eminem"})]
+    assert acts("rap without any Drake or Eminem", vocab, playlist=[]) == [
+        ("new_playlist", {"text": "rap without any Drake or Eminem"})
+    ]
     q = vocab.read("rap without any Drake or Eminem").query
     assert [t.value for t in q.genres] == ["rap"] and [t.value for t in q.exclude_artists] == ["Drake", "Eminem"]
     q = vocab.read("90s r&b, nothing too sad").query

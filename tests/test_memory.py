@@ -118,7 +118,9 @@ def postgres_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(as_pg + ["initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(
+        as_pg + ["initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+    )
     subprocess.run(as_pg + ["pg_ctl", "-D", str(root / "data"), "-o", f"-p {port} -k {root} -h 127.0.0.1",
                             "-l", str(root / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
     yield f"postgresql://postgres@127.0.0.1:{port}/postgres"

@@ -10,7 +10,9 @@ from tools.schema import Candidate, PlaylistQuery, Tag, YearRange
 def test_a_reason_gives_the_tracks_year_tags_and_sound(tiny_catalog):
     tr = next(t for t in tiny_catalog.tracks if t.artist == "Nas")
     q = PlaylistQuery(genres=[Tag(value="rap")], years=YearRange(start=1990, end=1999), free_text="late night mostly")
-    r = reasons.for_track(tr, q, matched=["rap", "1990s", "similar to 'late night mostly'"], affinity=0.42, role="opener")
+    r = reasons.for_track(
+        tr, q, matched=["rap", "1990s", "similar to 'late night mostly'"], affinity=0.42, role="opener"
+    )
     assert str(tr.year) in r and "matches rap" in r and f"energy {tr.energy:.2f}" in r and f"{tr.tempo:.0f} BPM" in r
     assert "close to your taste (0.42)" in r and r.endswith("opener")
     assert "mostly" not in r and "1990s" not in r  # the leftover words never; the track's own year, not the range

@@ -72,8 +72,10 @@ def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny
     tracks += [_track(f"d{i}", f"Drake Song {i}", "Drake", rng) for i in range(6)]
     tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(10)]
     cat = _catalog(tracks, tiny_catalog)
-    query = PlaylistQuery(text="Michael Learns To Rock album",
-                          artists=[Tag(value="Michael Learns To Rock", explicit=False, confidence=0.9)])
+    query = PlaylistQuery(
+        text="Michael Learns To Rock album",
+        artists=[Tag(value="Michael Learns To Rock", explicit=False, confidence=0.9)],
+    )
     ids = [f"d{i}" for i in range(6)] + [f"m{i}" for i in range(12)] + [f"o{i}" for i in range(10)]
     out = refine(_cands(cat, ids), query, cat, n=20)
     assert len(out) == 20

@@ -121,11 +121,17 @@ def label_vectors(settings: "Settings", labels: "list[str]", encoder: "Encoder |
 
 def name_vectors(settings: "Settings", catalog: "Catalog", encoder: "Encoder | None" = None) -> "np.ndarray":
     """(len(catalog.playlists), 384) vectors of the playlists' names, in ``catalog.playlists`` order."""
-    return embedding_cache(settings, encoder).embed([p.name for p in catalog.playlists.values()], encoder, progress=False)
+    return embedding_cache(settings, encoder).embed(
+        [p.name for p in catalog.playlists.values()], encoder, progress=False
+    )
 
 
 def open_index(
-    settings: "Settings", catalog: "Catalog", vectors: "np.ndarray", home: Path | None = None, progress: bool = True,
+    settings: "Settings",
+    catalog: "Catalog",
+    vectors: "np.ndarray",
+    home: Path | None = None,
+    progress: bool = True,
     force: bool = False,
 ) -> "TrackIndex":
     """The Qdrant index of ``catalog``: reopened when up to date and whole, else built (under ``home``).
@@ -216,7 +222,9 @@ STEPS: list[tuple[str, Step]] = [
 ]
 
 
-def build(settings: "Settings", progress: bool = True, force: bool = False, only: set[str] | None = None) -> BuildContext:
+def build(
+    settings: "Settings", progress: bool = True, force: bool = False, only: set[str] | None = None
+) -> BuildContext:
     """Run every step in order (stopping once every step in ``only`` has run)."""
     ctx = BuildContext(settings=settings, progress=progress, force=force)
     for name, step in STEPS:

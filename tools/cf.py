@@ -367,7 +367,9 @@ class CFModel:
         return folder / ARRAYS
 
     @classmethod
-    def load(cls, folder: Path, catalog: Catalog | None = None, playlists: Iterable[Playlist] | None = None) -> "CFModel":
+    def load(
+        cls, folder: Path, catalog: Catalog | None = None, playlists: Iterable[Playlist] | None = None
+    ) -> "CFModel":
         """Read a model this project wrote; ModelMismatch for anything else (hash, catalog, shapes, values)."""
         folder = Path(folder)
         path, side = folder / ARRAYS, folder / SIDECAR

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPLICIT_THRESHOLD = 0.55  # cosine similarity to a context description needed to infer a label (odd-id half of evals/queries/tags.jsonl)
+IMPLICIT_THRESHOLD = (
+    0.55  # cosine similarity to a context description needed to infer a label (odd-id half of evals/queries/tags.jsonl)
+)
 IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night drive" is driving, not party
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
@@ -177,7 +179,9 @@ class TagExtractor:
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
         weak = prev in vocab.ARTIST_CUES
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
-        everyday = [k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key]
+        everyday = [
+            k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key
+        ]
         capitalised = all(t.orig[:1].isupper() for t in toks[i:j]) and not titled
         if strong:
             return 0.95
@@ -293,7 +297,9 @@ class TagExtractor:
         _mark(toks, start, i + 3)
         return i + 3
 
-    def _decade(self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+    def _decade(
+        self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
+    ) -> int | None:
         """Decades, written every way, with early/mid/late and after/before: "late 90s", "after the 80s"."""
         dec, width = self._decade_at(texts, i)
         if dec is None:
@@ -315,7 +321,9 @@ class TagExtractor:
         _mark(toks, start, end)
         return end
 
-    def _single_year(self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+    def _single_year(
+        self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
+    ) -> int | None:
         """ "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years."""
         y = _year(texts[i])
         if y is None or (i + 1 < len(texts) and texts[i + 1] in _COUNT_NOUNS):
@@ -370,7 +378,11 @@ class TagExtractor:
                 if meanings:
                     cands.append((-(j - i), 0, i, [_Match(k, v, i, j) for k, v in meanings]))
                 hit = self.artist_keys.get(key)
-                if hit and not any(c.isalnum() for w in key for c in w) and (not i or toks[i - 1].text not in vocab.STRONG_ARTIST_CUES):
+                if (
+                    hit
+                    and not any(c.isalnum() for w in key for c in w)
+                    and (not i or toks[i - 1].text not in vocab.STRONG_ARTIST_CUES)
+                ):
                     hit = None  # a name of punctuation alone ("!!!") is emphasis unless an artist cue comes before it
                 if hit:
                     conf = self._artist_signal(toks, i, j, key, hit[1], titled)
@@ -405,7 +417,11 @@ class TagExtractor:
                             continue
                         key = tuple(t.text for t in toks[i:j])
                         hit = self.artist_keys.get(key)
-                        if not hit or key in self._alias_keys or all(k in vocab.STOPWORDS or k in _NEG_WORDS for k in key):
+                        if (
+                            not hit
+                            or key in self._alias_keys
+                            or all(k in vocab.STOPWORDS or k in _NEG_WORDS for k in key)
+                        ):
                             continue
                         everyday = all(k in vocab.COMMON_WORDS or k in _VOCAB_WORDS for k in key)
                         if hit[1] < (LISTED_EVERYDAY_MIN if everyday else LISTED_MIN):
@@ -599,8 +615,8 @@ class TagExtractor:
             return None
         lo, hi, exp, conf, src, _ = valid[0]
         for lo2, hi2, _, _, src2, joined in valid[1:]:
-            a_lo, a_hi = lo if lo is not None else -10**6, hi if hi is not None else 10**6
-            b_lo, b_hi = lo2 if lo2 is not None else -10**6, hi2 if hi2 is not None else 10**6
+            a_lo, a_hi = lo if lo is not None else -(10**6), hi if hi is not None else 10**6
+            b_lo, b_hi = lo2 if lo2 is not None else -(10**6), hi2 if hi2 is not None else 10**6
             if joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1):
                 lo = None if lo is None or lo2 is None else min(lo, lo2)
                 hi = None if hi is None or hi2 is None else max(hi, hi2)
@@ -775,7 +791,7 @@ class _Draft:
             return
         genres = self.ex.genres
         near = vocab.NEAREST_GENRE.get(str(m.value))
-        hint = f"; the nearest it has is {near}, so try \"{near}\"" if near in genres else ""
+        hint = f'; the nearest it has is {near}, so try "{near}"' if near in genres else ""
         self.unsupported.append(f"{m.value}: not a genre of this catalog (it has {', '.join(sorted(genres))}){hint}")
 
     def take_artist_cap(self, m: _Match) -> None:
@@ -791,8 +807,25 @@ _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n",
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
 _PER_KEYS = sorted((tuple(p.split()) for p in vocab.PER_WORDS), key=len, reverse=True)
-_CAP_NEGATIONS = frozenset({"no", "dont", "don't", "not", "never", "without", "stop", "avoid", "sin", "nunca", "ni",
-                            "zero", "less", "fewer", "any"})
+_CAP_NEGATIONS = frozenset(
+    {
+        "no",
+        "dont",
+        "don't",
+        "not",
+        "never",
+        "without",
+        "stop",
+        "avoid",
+        "sin",
+        "nunca",
+        "ni",
+        "zero",
+        "less",
+        "fewer",
+        "any",
+    }
+)
 _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
@@ -835,8 +868,10 @@ def _phrase_after(texts: list[str], i: int, phrases: tuple[str, ...]) -> int:
     return 0
 
 
-_BPM_BOUNDS = ((("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),
-               (("at most", "under", "below", "less than", "max", "maximum", "slower than", "up to"), "max"))
+_BPM_BOUNDS = (
+    (("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),
+    (("at most", "under", "below", "less than", "max", "maximum", "slower than", "up to"), "max"),
+)
 _COUNT_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas"})
 _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
                           "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip
@@ -908,7 +943,9 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     return (y, y), start, end
 
 
-def _short_duration(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
+def _short_duration(
+    toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
+) -> int | None:
     """ "90m", "2h", "45min", "half an hour"."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", texts[i])
     if m:

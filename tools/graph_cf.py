@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_graph(catalog: Catalog, playlists: Iterable[Playlist]) -> tuple[np.ndarray, np.ndarray, int, list[str], dict[str, int]]:
+def build_graph(
+    catalog: Catalog, playlists: Iterable[Playlist]
+) -> tuple[np.ndarray, np.ndarray, int, list[str], dict[str, int]]:
     """Edges (rows, cols) of the undirected graph over [tracks | playlists | artists], node count,
     the playlist ids in node order, and artist -> node."""
     n = len(catalog)

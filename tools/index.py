@@ -127,12 +127,18 @@ class Backend(Protocol):
 
     def fingerprint(self) -> str | None: ...
     def create(self, fingerprint: str) -> None: ...
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None: ...
+    def upsert(
+        self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]
+    ) -> None: ...
     def finish(self) -> None: ...
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
     def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
-    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]: ...
-    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]: ...
+    def channels(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> dict[str, list[tuple[int, float]]]: ...
+    def hybrid(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> list[tuple[int, float]]: ...
     def count(self, flt: Constraints | None) -> int: ...
     def close(self) -> None: ...
 
@@ -235,7 +241,9 @@ class EdgeBackend:
         return q.EdgeConfig(vectors={DENSE: dense}, sparse_vectors=sparse, hnsw_config=hnsw, optimizers=optimizers,
                             wal_enabled=False)  # fmt: skip
 
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+    def upsert(
+        self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]
+    ) -> None:
         q = self.q
         points = [
             q.Point(int(r), {DENSE: v.tolist(), SPARSE: q.SparseVector(list(s.indices), list(s.values))}, p)
@@ -293,14 +301,18 @@ class EdgeBackend:
     def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         return _hits(self._shard.query(self._request(self._sparse(sparse), flt, limit))) if sparse else []
 
-    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+    def channels(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> dict[str, list[tuple[int, float]]]:
         reqs = [self._request(self._dense(vector), flt, limit)]
         if sparse:
             reqs.append(self._request(self._sparse(sparse), flt, limit))
         res = self._shard.query_batch(self.q.QueryBatchRequest(reqs))
         return {DENSE: _hits(res[0]), SPARSE: _hits(res[1]) if sparse else []}
 
-    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+    def hybrid(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> list[tuple[int, float]]:
         q = self.q
         if not sparse:
             return self.search(vector, flt, limit)
@@ -365,7 +377,9 @@ class ClientBackend:
             for name, kind in PAYLOAD_FIELDS.items():
                 self.client.create_payload_index(self.collection, name, kinds[kind])
 
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+    def upsert(
+        self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]
+    ) -> None:
         m = self.m
         points = [
             m.PointStruct(id=int(r), payload=p,
@@ -411,7 +425,9 @@ class ClientBackend:
                                        search_params=self._exact)  # fmt: skip
         return _hits(res.points)
 
-    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+    def channels(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> dict[str, list[tuple[int, float]]]:
         m, f = self.m, self._filter(flt)
         reqs = [m.QueryRequest(query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=f, limit=limit,
                                params=self._exact, with_payload=False)]  # fmt: skip
@@ -421,7 +437,9 @@ class ClientBackend:
         res = self.client.query_batch_points(self.collection, requests=reqs)
         return {DENSE: _hits(res[0].points), SPARSE: _hits(res[1].points) if sparse else []}
 
-    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+    def hybrid(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> list[tuple[int, float]]:
         m = self.m
         if not sparse:
             return self.search(vector, flt, limit)
@@ -460,7 +478,9 @@ class MemoryBackend:
         self.__init__()
         self._fingerprint = fingerprint
 
-    def upsert(self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]) -> None:
+    def upsert(
+        self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]
+    ) -> None:
         self._rows += [int(r) for r in rows]
         self._vectors += list(np.asarray(vectors, dtype=np.float32))
         self._sparse += list(sparse)
@@ -543,10 +563,14 @@ class MemoryBackend:
         scores = self.sparse.scores(sparse)
         return self._best(scores, self._mask(flt) & (scores > 0), limit)
 
-    def channels(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> dict[str, list[tuple[int, float]]]:
+    def channels(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> dict[str, list[tuple[int, float]]]:
         return {DENSE: self.search(vector, flt, limit), SPARSE: self.search_sparse(sparse, flt, limit)}
 
-    def hybrid(self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+    def hybrid(
+        self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
+    ) -> list[tuple[int, float]]:
         if not sparse:
             return self.search(vector, flt, limit)
         ch = self.channels(vector, sparse, flt, limit)
@@ -653,7 +677,9 @@ class TrackIndex:
         self.build_s = time.perf_counter() - t0
         log.info("indexed %d tracks in %.1fs", len(catalog), self.build_s)
 
-    def search_rows(self, vector: np.ndarray, flt: Constraints | None = None, limit: int = 100) -> list[tuple[int, float]]:
+    def search_rows(
+        self, vector: np.ndarray, flt: Constraints | None = None, limit: int = 100
+    ) -> list[tuple[int, float]]:
         """(catalog row, cosine similarity) pairs, best first."""
         if flt is not None:
             _check_fields(flt)
@@ -665,7 +691,9 @@ class TrackIndex:
         """(track id, cosine similarity) pairs, best first."""
         return [(self.track_ids[r], s) for r, s in self.search_rows(vector, flt, limit)]
 
-    def search_sparse(self, sparse: Sparse, flt: Constraints | None = None, limit: int = 100) -> list[tuple[int, float]]:
+    def search_sparse(
+        self, sparse: Sparse, flt: Constraints | None = None, limit: int = 100
+    ) -> list[tuple[int, float]]:
         """(catalog row, BM25 score) pairs, best first; none when the request kept no word."""
         if flt is not None:
             _check_fields(flt)

@@ -304,7 +304,8 @@ class Pipeline:
                 from tools.refine_llm import LLMRefiner
 
                 return LLMRefiner(LLMClient(self.settings), self.catalog).refine(
-                    candidates, query, n or query.length, max_per_artist=self.settings.max_per_artist, keep=keep)
+                    candidates, query, n or query.length, max_per_artist=self.settings.max_per_artist, keep=keep
+                )
             return refine(candidates, query, self.catalog, n or query.length,
                           max_per_artist=self.settings.max_per_artist, keep=keep)  # fmt: skip
 
@@ -347,7 +348,9 @@ class Pipeline:
         self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
         weight = self.cf_weight(user)  # the cold-start policy: how much this history's size earns
-        ranked = self.rerank(found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids, weight=weight)
+        ranked = self.rerank(
+            found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids, weight=weight
+        )
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
         playlist = self.refine(ranked, found.query, n)
         notes = list(found.notes)

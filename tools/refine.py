@@ -403,9 +403,7 @@ def refine(
     (:data:`FLOW_RANK_WEIGHT` when None).
     Too few valid candidates give a shorter playlist, never a padded one.
     """
-    picks = select(
-        candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep
-    )
+    picks = select(candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep)
     ordered = _separate_artists(_arc(picks) if arc else _chain(picks, flow_rank_weight))
     roles = _roles(ordered, arc)
     affinities = [p.cand.affinity for p in ordered if p.cand.affinity is not None]

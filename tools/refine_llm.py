@@ -131,6 +131,7 @@ class LLMRefiner:
         keep: Sequence[str] = (),
     ) -> list[PlaylistItem]:
         """Like :func:`tools.refine.refine`; the model's valid picks first, in its order."""
+
         def fallback(why: str) -> list[PlaylistItem]:
             self.last_fallback = why
             log.info("LLM refiner fell back to the deterministic refiner: %s", why)

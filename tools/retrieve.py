@@ -574,7 +574,9 @@ class Retriever:
             if b.target is not None:
                 score += W_FEATURE * b.confidence * np.clip(1.0 - 2.0 * np.abs(v - b.target) / (hi - lo), 0.0, 1.0)
             if not b.explicit:  # a soft bound: penalise the distance outside it
-                out = np.maximum(0.0, (b.min if b.min is not None else lo) - v) + np.maximum(0.0, v - (b.max if b.max is not None else hi))
+                out = np.maximum(0.0, (b.min if b.min is not None else lo) - v) + np.maximum(
+                    0.0, v - (b.max if b.max is not None else hi)
+                )
                 score -= W_FEATURE * b.confidence * np.clip(4.0 * out / (hi - lo), 0.0, 1.0)
 
         soft_genres = {t.value: t.confidence for t in _soft(q.genres)}
@@ -639,7 +641,9 @@ class Retriever:
             return 0.0
         return float(self.vectors[row] @ np.asarray(vector, dtype=np.float32))
 
-    def _names_channel(self, vector: np.ndarray, near: NameNeighbours, flt: Constraints, limit: int) -> list[tuple[int, float]]:
+    def _names_channel(
+        self, vector: np.ndarray, near: NameNeighbours, flt: Constraints, limit: int
+    ) -> list[tuple[int, float]]:
         """Tracks of the artists the name-alike playlists hold, under ``flt``: each scored by its
         artist's weight plus its own playlists' weight, the request's cosine breaking ties."""
         if not near.artists:
@@ -705,7 +709,9 @@ class Retriever:
     ) -> Retrieval:
         """Nothing was understood: popular tracks, nearest to whatever was said, with a note."""
         if (query.text or query.free_text).strip():
-            notes.append("Nothing in the request matched a genre, mood, era or artist; here are popular tracks instead.")
+            notes.append(
+                "Nothing in the request matched a genre, mood, era or artist; here are popular tracks instead."
+            )
         else:
             notes.append("The request was empty; here are popular tracks.")
         flt = base.copy()
@@ -720,4 +726,3 @@ class Retriever:
         ]
         cands.sort(key=lambda c: -c.score)
         return Retrieval(cands[:limit], notes, query, [], len(hits))
-

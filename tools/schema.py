@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Feature = Literal["energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness", "speechiness", "popularity"]
+Feature = Literal[
+    "energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness", "speechiness", "popularity"
+]
 FEATURE_RANGE: dict[str, tuple[float, float]] = {
     "energy": (0.0, 1.0),
     "valence": (0.0, 1.0),
@@ -124,8 +126,12 @@ class PlaylistQuery(BaseModel):
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
     duration_min: float | None = Field(default=None, gt=0, le=24 * 60, description="Length as listening time.")
-    max_per_artist: int | None = Field(default=None, ge=1, le=MAX_LENGTH,
-                                       description="Tracks per artist at most, when the user said so ('one per artist').")
+    max_per_artist: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_LENGTH,
+        description="Tracks per artist at most, when the user said so ('one per artist').",
+    )
     free_text: str = Field(default="", description="Words no tag took; used for similarity search.")
     unsupported: list[str] = Field(default_factory=list, description="Asked-for things the data cannot honour.")
 
@@ -162,7 +168,9 @@ class PlaylistQuery(BaseModel):
                 parts.append(f"{f.feature}<={f.max:g}")
         if self.popularity:
             parts.append(self.popularity)
-        excl = [t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods]
+        excl = [
+            t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods
+        ]
         excl += [y.label() for y in self.exclude_years]
         out = ", ".join(parts) or "anything"
         if excl:

@@ -45,56 +45,82 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible base URL (PLAYGENIE_LLM_BASE_URL).")
     llm_api_key: str | None = Field(default=None, description="API key for the LLM endpoint (PLAYGENIE_LLM_API_KEY).")
     llm_model: str = Field(default="gpt-4o-mini", description="Model name at the endpoint (PLAYGENIE_LLM_MODEL).")
-    llm_timeout_s: float = Field(default=20.0, gt=0, description="Per-call LLM timeout in seconds (PLAYGENIE_LLM_TIMEOUT_S).")
+    llm_timeout_s: float = Field(
+        default=20.0, gt=0, description="Per-call LLM timeout in seconds (PLAYGENIE_LLM_TIMEOUT_S)."
+    )
 
     # Pipeline knobs.
-    candidates: int = Field(default=300, ge=20, le=5000, description="Over-fetched candidates per request (PLAYGENIE_CANDIDATES).")
-    default_length: int = Field(default=20, ge=1, le=200, description="Playlist length when none is asked (PLAYGENIE_DEFAULT_LENGTH).")
+    candidates: int = Field(
+        default=300, ge=20, le=5000, description="Over-fetched candidates per request (PLAYGENIE_CANDIDATES)."
+    )
+    default_length: int = Field(
+        default=20, ge=1, le=200, description="Playlist length when none is asked (PLAYGENIE_DEFAULT_LENGTH)."
+    )
     cf_weight: float = Field(
-        default=0.8, ge=0.0, le=1.0,
+        default=0.8,
+        ge=0.0,
+        le=1.0,
         description="Blend of CF affinity vs retrieval score in the rerank, chosen on a validation split (PLAYGENIE_CF_WEIGHT).",
     )
     max_per_artist: int = Field(default=2, ge=1, description="Artist cap per playlist (PLAYGENIE_MAX_PER_ARTIST).")
-    vae_beta: float = Field(default=0.2, ge=0.0, description="Weight of the KL term in the VAE's ELBO (PLAYGENIE_VAE_BETA).")
+    vae_beta: float = Field(
+        default=0.2, ge=0.0, description="Weight of the KL term in the VAE's ELBO (PLAYGENIE_VAE_BETA)."
+    )
 
     # Storage for conversations.
-    postgres_url: str | None = Field(default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL).")
+    postgres_url: str | None = Field(
+        default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL)."
+    )
     thread_ttl_hours: float = Field(
-        default=24 * 90, ge=0,
+        default=24 * 90,
+        ge=0,
         description="Threads nobody wrote to for this long are deleted; 0 keeps them forever (PLAYGENIE_THREAD_TTL_HOURS).",
     )
     keep_checkpoints: int = Field(
-        default=1, ge=1, le=100,
+        default=1,
+        ge=1,
+        le=100,
         description="Checkpoints kept per thread; the undo history lives inside the latest one (PLAYGENIE_KEEP_CHECKPOINTS).",
     )
     max_thread_bytes: int = Field(
-        default=2_000_000, ge=100_000,
+        default=2_000_000,
+        ge=100_000,
         description="A turn whose saved thread would be larger is refused, nothing changed (PLAYGENIE_MAX_THREAD_BYTES).",
     )
 
     # Front ends.
-    telegram_token: str | None = Field(default=None, description="Telegram bot token (PLAYGENIE_TELEGRAM_TOKEN).", repr=False)
-    slack_bot_token: str | None = Field(default=None, description="Slack bot token (PLAYGENIE_SLACK_BOT_TOKEN).", repr=False)
+    telegram_token: str | None = Field(
+        default=None, description="Telegram bot token (PLAYGENIE_TELEGRAM_TOKEN).", repr=False
+    )
+    slack_bot_token: str | None = Field(
+        default=None, description="Slack bot token (PLAYGENIE_SLACK_BOT_TOKEN).", repr=False
+    )
     slack_signing_secret: str | None = Field(
         default=None, description="Slack signing secret (PLAYGENIE_SLACK_SIGNING_SECRET).", repr=False
     )
     slack_app_token: str | None = Field(
-        default=None, description="Slack app-level token (xapp-...) for Socket Mode: no public URL (PLAYGENIE_SLACK_APP_TOKEN).",
+        default=None,
+        description="Slack app-level token (xapp-...) for Socket Mode: no public URL (PLAYGENIE_SLACK_APP_TOKEN).",
         repr=False,
     )
     api_key: str | None = Field(
-        default=None, repr=False,
+        default=None,
+        repr=False,
         description="The HTTP API's admin key: acts for the user_id a request names, forgets anyone (PLAYGENIE_API_KEY).",
     )
     auth_secret: str | None = Field(
-        default=None, repr=False, min_length=32,
+        default=None,
+        repr=False,
+        min_length=32,
         description="Signs user tokens (`playgenie token USER`); set, every API request needs one (PLAYGENIE_AUTH_SECRET).",
     )
 
     @model_validator(mode="after")
     def _no_contradictions(self) -> "Settings":
         if self.qdrant_url and self.qdrant_path:
-            raise ValueError("Set either PLAYGENIE_QDRANT_URL (a server) or PLAYGENIE_QDRANT_PATH (embedded), not both.")
+            raise ValueError(
+                "Set either PLAYGENIE_QDRANT_URL (a server) or PLAYGENIE_QDRANT_PATH (embedded), not both."
+            )
         return self
 
     @property

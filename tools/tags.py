@@ -79,7 +79,16 @@ class Thresholds:
 
 
 _QUANTILES = (0.10, 0.12, 0.25, 0.30, 0.33, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.67, 0.70, 0.75, 0.80, 0.85)
-_FEATURES = ("energy", "valence", "danceability", "tempo", "speechiness", "acousticness", "loudness", "instrumentalness")
+_FEATURES = (
+    "energy",
+    "valence",
+    "danceability",
+    "tempo",
+    "speechiness",
+    "acousticness",
+    "loudness",
+    "instrumentalness",
+)
 
 
 def calibrate(features: dict[str, np.ndarray]) -> Thresholds:

@@ -77,6 +77,7 @@ def key(text: str) -> tuple[str, ...]:
     """The token key of a phrase, as the vocabulary tables are looked up."""
     return tuple(t.text for t in tokenize(text))
 
+
 # phrase -> (genre, subgenre or None). A subgenre's genre is its parent.
 GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     # rap
@@ -363,8 +364,12 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                     (("energy", "high"),)),
 }  # fmt: skip
 # Directions said as a command: what comes before them ("too much now, tone it down") never turns them around.
-DIRECTION_COMMANDS = frozenset(k for k in DIRECTIONS if " " in k and (any(f" {w} " in f" {k} " for w in ("it", "things", "the"))
-                                                                    or k.endswith((" down", " up", " out", " back"))))
+DIRECTION_COMMANDS = frozenset(
+    k
+    for k in DIRECTIONS
+    if " " in k
+    and (any(f" {w} " in f" {k} " for w in ("it", "things", "the")) or k.endswith((" down", " up", " out", " back")))
+)
 # Request words with a mood that also change features relatively ("more chill": energy down).
 MOOD_DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "chill": (("energy", "low"),), "happy": (("valence", "high"),), "sad": (("valence", "low"),),
@@ -476,17 +481,47 @@ MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off w
                "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
 MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio")
 MOVE_END = ("end", "bottom", "last", "final")
-REPLACE_VERBS = ("replace", "swap", "swap out", "switch", "switch out", "change", "cambia", "reemplaza", "sustituye",
-                 "exchange", "trade", "flip")
+REPLACE_VERBS = (
+    "replace",
+    "swap",
+    "swap out",
+    "switch",
+    "switch out",
+    "change",
+    "cambia",
+    "reemplaza",
+    "sustituye",
+    "exchange",
+    "trade",
+    "flip",
+)
 # "swap 2 and 5" trades two tracks' places; "swap out 2", "swap 4 for something else" replace
 SWAP_PLACES_VERBS = frozenset({"swap", "switch", "exchange", "trade", "flip", "intercambia"})
-REPLACE_WORDS = frozenset({"out", "for", "new", "else", "something", "different", "another", "other", "fresh", "otra", "otro"})
+REPLACE_WORDS = frozenset(
+    {"out", "for", "new", "else", "something", "different", "another", "other", "fresh", "otra", "otro"}
+)
 REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
                 "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca", "sacar",
                 "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off", "knock off")  # fmt: skip
 # Verbs whose particle may come after what they act on: "take Beyonce out", "get them out", "cross it off".
-SPLIT_REMOVE_VERBS = frozenset({"take", "kick", "throw", "get", "cut", "leave", "pull", "toss", "chuck", "knock", "cross",
-                                "strike", "boot", "keep"})
+SPLIT_REMOVE_VERBS = frozenset(
+    {
+        "take",
+        "kick",
+        "throw",
+        "get",
+        "cut",
+        "leave",
+        "pull",
+        "toss",
+        "chuck",
+        "knock",
+        "cross",
+        "strike",
+        "boot",
+        "keep",
+    }
+)
 SPLIT_REMOVE_PARTICLES = frozenset({"out", "off", "away", "gone"})
 GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon", "ponme", "mete", "keep going")
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
@@ -497,7 +532,9 @@ DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble")
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
 LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
-TIME_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"})
+TIME_UNITS = frozenset(
+    {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
+)
 LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
@@ -507,8 +544,25 @@ ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singe
                           "cantante", "cantantes"})  # fmt: skip
 PER_WORDS = ("per", "each", "a", "from each", "by each", "for each", "from every", "by every", "every", "por",
              "por cada", "de cada")  # fmt: skip
-REPEAT_WORDS = frozenset({"repeat", "repeats", "repeating", "repeated", "duplicate", "duplicates", "duplicated",
-                          "twice", "double", "doubles", "repetir", "repitas", "repetidos", "repetidas", "repita"})
+REPEAT_WORDS = frozenset(
+    {
+        "repeat",
+        "repeats",
+        "repeating",
+        "repeated",
+        "duplicate",
+        "duplicates",
+        "duplicated",
+        "twice",
+        "double",
+        "doubles",
+        "repetir",
+        "repitas",
+        "repetidos",
+        "repetidas",
+        "repita",
+    }
+)
 SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas")
 VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
                    "spread out the artists", "artistas diferentes", "distintos artistas")  # fmt: skip

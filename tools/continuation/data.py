@@ -98,7 +98,11 @@ def unit_rows(features: np.ndarray) -> np.ndarray:
 def playlist_messages(features: np.ndarray, sequences: Sequence[np.ndarray]) -> np.ndarray:
     """(P, C) each playlist's message: the mean unit feature vector of its tracks."""
     unit = unit_rows(features)
-    return np.stack([unit[s].mean(0) for s in sequences]).astype(np.float32) if sequences else np.zeros((0, features.shape[1]), np.float32)
+    return (
+        np.stack([unit[s].mean(0) for s in sequences]).astype(np.float32)
+        if sequences
+        else np.zeros((0, features.shape[1]), np.float32)
+    )
 
 
 def message_sums(features: np.ndarray, sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +128,9 @@ def build_inputs(catalog: Catalog, train_playlists: Iterable[str], home: Path, p
     a_index = {a: i for i, a in enumerate(artists)}
     artist_of = np.array([a_index[fold(t.artist)] for t in catalog.tracks], dtype=np.int64)
     albums: dict[str, int] = {}
-    album_of = np.array([albums.setdefault(t.album_id or t.track_id, len(albums)) for t in catalog.tracks], dtype=np.int64)
+    album_of = np.array(
+        [albums.setdefault(t.album_id or t.track_id, len(albums)) for t in catalog.tracks], dtype=np.int64
+    )
     counts = degree
     warm = counts >= MIN_PLAYLISTS
     pairs = [(p, a) for p, sq in enumerate(seqs) for a in np.unique(artist_of[sq])]
@@ -206,9 +212,13 @@ class ListenerPool:
         if not len(rows):
             return None
         songs = frozenset(self.catalog.tracks[r].song_key for r in rows)
-        return ListenerPlaylist(p.playlist_id, rows, p.genre, p.subgenre, frozenset(self.artist_of[rows].tolist()), songs)
+        return ListenerPlaylist(
+            p.playlist_id, rows, p.genre, p.subgenre, frozenset(self.artist_of[rows].tolist()), songs
+        )
 
-    def draw(self, target: ListenerPlaylist, rule: str, rng: np.random.Generator, k: int = HISTORY_PLAYLISTS) -> list[ListenerPlaylist]:
+    def draw(
+        self, target: ListenerPlaylist, rule: str, rng: np.random.Generator, k: int = HISTORY_PLAYLISTS
+    ) -> list[ListenerPlaylist]:
         """The playlists of a synthetic listener's history for ``target``, by ``rule``."""
         if rule not in LISTENER_RULES:
             raise ValueError(f"unknown listener rule {rule!r}; one of {LISTENER_RULES}")

@@ -185,7 +185,11 @@ class Continuer:
         if constraints is None:
             return ok
         q = constraints
-        for kind, tags in (("genres", q.exclude_genres), ("subgenres", q.exclude_subgenres), ("moods", q.exclude_moods)):
+        for kind, tags in (
+            ("genres", q.exclude_genres),
+            ("subgenres", q.exclude_subgenres),
+            ("moods", q.exclude_moods),
+        ):
             for t in tags:
                 rows = self.label_rows.get((kind, t.value.lower()))
                 if rows is not None:
@@ -393,7 +397,9 @@ class Continuer:
             last = (x != model.cfg.n_tracks).sum(1).clamp(min=1) - 1
             counts = model.prefix_counts(x, torch.stack([torch.arange(B), last], 1))
             colisted = self._colisted(x, seeded) if seeded is not None else None
-            copy = model.copy_logits(out, u.expand(B, -1), *counts, None if cols is None else cols[0], colisted=colisted)
+            copy = model.copy_logits(
+                out, u.expand(B, -1), *counts, None if cols is None else cols[0], colisted=colisted
+            )
         if model.cfg.use_content:  # the boost: boost x cosine(playlist's mean content, track's) on every logit
             gain = 1.0 + self.content_boost / float(model.content_scale)
             out = torch.cat([out, content * gain], 1)  # (B, d + C)
@@ -499,7 +505,9 @@ class Continuer:
             csum, x, unit, seeded, past = cstate
             n = x.shape[1]
             content = torch.stack([(csum[0] + unit[seq].sum(0)) / (n + len(seq)) for seq, _, _ in beams])  # (B, C)
-            xs = torch.cat([x.expand(len(beams), -1), torch.tensor([seq for seq, _, _ in beams])], 1)  # (B, T + step + 1)
+            xs = torch.cat(
+                [x.expand(len(beams), -1), torch.tensor([seq for seq, _, _ in beams])], 1
+            )  # (B, T + step + 1)
             logits, hs = self._step(reps, rows, hs[:, prev], u, content, xs, cols, seeded, past)  # (B, M)
         seq, scores, _ = beams[0]
         return list(zip(seq, scores))
@@ -544,7 +552,9 @@ class Continuer:
         return picks
 
 
-def bench_generation(continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10) -> dict:
+def bench_generation(
+    continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10
+) -> dict:
     """Latency of continuing a playlist by ``k`` tracks (beam search), over ``n_runs`` seeded playlists."""
     rng = np.random.default_rng(0)
     pls = [p for p in catalog.playlists.values() if len(p.track_ids) >= seed_len] or list(catalog.playlists.values())
@@ -574,7 +584,7 @@ def bench_history_cost(continuer: Continuer, catalog: "Catalog", n_runs: int = 1
         p = pls[int(rng.integers(len(pls)))]
         hist = [ids[j] for j in rng.choice(len(ids), draw, replace=False)]
         times = {}
-        for use in ((True, False) if i % 2 else (False, True)):
+        for use in (True, False) if i % 2 else (False, True):
             t0 = time.perf_counter()
             continuer.continue_playlist(p.track_ids[:seed_len], k=k, history=hist if use else ())
             times[use] = (time.perf_counter() - t0) * 1000

@@ -55,7 +55,9 @@ class VAEConfig:
     dropout: float = 0.5  # on the encoder's input and the decoder's output
     beta: float = 0.2  # KL weight reached at the end of annealing
     prefix_weight: float = 0.5  # weight of predictions inside the part the encoder saw
-    cold_id_p: float = 0.85  # share of tracks whose id embedding is hidden per step (~ the cold share of held-out targets)
+    cold_id_p: float = (
+        0.85  # share of tracks whose id embedding is hidden per step (~ the cold share of held-out targets)
+    )
     cold_artist_p: float = 0.4  # share of tracks whose artist embedding is hidden per step (~ the unknown-artist share)
     use_latent: bool = True  # ablation "no_user_latent": u = 0, the GRU alone
     use_graph: bool = True  # ablation "no_graph": no graph messages, in the encoder or the copy path
@@ -185,8 +187,12 @@ class PlayGenieVAE(nn.Module):
         rows = x[upto[:, 0]]  # (N, T)
         live = (torch.arange(x.shape[1], device=x.device)[None] <= upto[:, 1:]) & (rows != cfg.n_tracks)  # (N, T)
         safe = rows.clamp(max=cfg.n_tracks - 1)
-        a = rows.new_zeros(len(rows), cfg.n_artists, dtype=torch.float).scatter_add_(1, self.artist_of[safe], live.float())
-        b = rows.new_zeros(len(rows), cfg.n_albums, dtype=torch.float).scatter_add_(1, self.album_of[safe], live.float())
+        a = rows.new_zeros(len(rows), cfg.n_artists, dtype=torch.float).scatter_add_(
+            1, self.artist_of[safe], live.float()
+        )
+        b = rows.new_zeros(len(rows), cfg.n_albums, dtype=torch.float).scatter_add_(
+            1, self.album_of[safe], live.float()
+        )
         return a, b  # (N, A), (N, Al)
 
     def artist_graph(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -372,10 +372,18 @@ def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs, help="Most epochs (early stopping ends sooner).")
-    parser.add_argument("--max-minutes", type=float, default=TrainConfig.max_minutes,
-                        help="Wall-clock budget; the best epoch so far is kept when it is spent.")
-    parser.add_argument("--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta).")
+    parser.add_argument(
+        "--epochs", type=int, default=TrainConfig.epochs, help="Most epochs (early stopping ends sooner)."
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=TrainConfig.max_minutes,
+        help="Wall-clock budget; the best epoch so far is kept when it is spent.",
+    )
+    parser.add_argument(
+        "--beta", type=float, default=None, help="KL weight after annealing (default: settings.vae_beta)."
+    )
     parser.add_argument("--dim", type=int, default=32, help="Width of track vectors and the GRU.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed.")
     parser.add_argument("--out", type=Path, default=None, help="Checkpoint path (default: <home>/models/vae.pt).")
