@@ -65,7 +65,11 @@ class LLMBrain:
         """System prompt (rules, then the query and playlist as data), recent turns, and the message."""
         system = prompts.system_prompt(state.get("query") or {}, state.get("playlist") or [])
         history: list[dict[str, Any]] = []
+        speaker = state.get("user_id")
         for m in (state.get("messages") or [])[:-1]:
+            said_by = (getattr(m, "additional_kwargs", None) or {}).get("user_id")
+            if m.type == "human" and said_by not in (None, speaker):
+                continue  # a group chat: another member's words are never given to the model as this user's
             if m.type == "human":
                 history.append({"role": "user", "content": str(m.content)[:500]})
             elif m.type == "ai" and m.content and not getattr(m, "tool_calls", None):

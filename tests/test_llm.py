@@ -320,3 +320,20 @@ def test_a_server_that_cannot_answer_is_an_error_not_a_skip(tmp_path):
     with pytest.raises(LocalLLMError, match="exited|first completion"):
         server.start()
     assert server.proc is None  # stopped, nothing left running
+
+
+def test_in_a_group_chat_another_members_words_never_reach_the_model_as_this_users():
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from agent.llm_brain import LLMBrain
+
+    brain = LLMBrain(None, client=object())  # messages() only builds the request
+    state = {"user_id": "tg:bob", "messages": [
+        HumanMessage(content="never play Queen", additional_kwargs={"user_id": "tg:alice"}),
+        AIMessage(content="Noted."),
+        HumanMessage(content="rock please", additional_kwargs={"user_id": "tg:bob"}),
+        AIMessage(content="New playlist for rock."),
+        HumanMessage(content="more upbeat", additional_kwargs={"user_id": "tg:bob"}),
+    ]}  # fmt: skip
+    users = [m["content"] for m in brain.messages("more upbeat", state) if m["role"] == "user"]
+    assert users == ["rock please", "more upbeat"]  # alice's words are not bob's
