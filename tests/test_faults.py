@@ -181,6 +181,9 @@ def test_a_damaged_embedding_cache_is_rebuilt(tiny_csv, tiny_catalog, tmp_path, 
         else:
             vecs[::3] = 0.0
         np.savez(path, keys=keys, vectors=vecs)
+    from tools.build import _cache
+
+    _cache.cache_clear()  # a new process: the cache is read from the damaged file
     again = document_vectors(settings, tiny_catalog, progress=False)
     assert again.shape == good.shape and np.allclose(again, good, atol=1e-4)
 

@@ -51,7 +51,8 @@ def test_a_ranker_round_trips_and_refuses_other_features_or_files(trained, kind,
     ranker.save(tmp_path / "r", fp)
     again = Ranker.load(tmp_path / "r", fp)
     assert again.kind == kind
-    assert np.allclose(again.predict(x), ranker.predict(x))
+    assert np.allclose(again.predict(x), ranker.predict(x), atol=1e-4)  # torch trains; numpy serves (float32)
+    assert np.allclose(again.contributions(x), ranker.contributions(x), rtol=1e-3, atol=1e-4)
 
     side = tmp_path / "r" / "ranker.json"
     meta = json.loads(side.read_text())
@@ -61,7 +62,7 @@ def test_a_ranker_round_trips_and_refuses_other_features_or_files(trained, kind,
     with pytest.raises(RankerMismatch, match="other features.*playgenie train ranker"):
         Ranker.load(tmp_path / "r", fp)
     side.write_text(json.dumps(meta))
-    model = tmp_path / "r" / ("ranker.txt" if kind == "lightgbm" else "ranker.pt")
+    model = tmp_path / "r" / ("ranker.txt" if kind == "lightgbm" else "ranker.npz")
     model.write_bytes(model.read_bytes() + b" ")
     with pytest.raises(RankerMismatch, match="SHA-256.*playgenie train ranker"):
         Ranker.load(tmp_path / "r", fp)
@@ -176,3 +177,31 @@ def test_a_pipeline_without_a_fitting_ranker_keeps_the_fused_order(trained, tmp_
         assert pipe.run("rap", n=5).playlist
     finally:
         pipe.close()
+
+
+def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trained, tmp_path):
+    import torch
+
+    from tools.cf import catalog_fingerprint
+    from tools.ranker import FEATURE_NAMES, SIDECAR, Examples, Ranker, _sha256, ensure_ranker, fit, ranker_home
+
+    settings, catalog, _ = trained
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, len(FEATURE_NAMES))).astype(np.float32)
+    data = Examples(x, (x[:, 0] > 0).astype(np.float32), [np.arange(0, 40), np.arange(40, 80)], ["a", "b"],
+                    [[], []], [[], []])  # fmt: skip
+    ranker, fp, folder = (
+        Ranker("torch", fit("torch", data, rounds=5)),
+        catalog_fingerprint(catalog),
+        ranker_home(tmp_path),
+    )
+    ranker.save(folder, fp)
+    (folder / "ranker.npz").unlink()  # as an older PlayGenie left it: ranker.pt written by torch.save
+    torch.save(ranker.model.state(), folder / "ranker.pt")
+    meta = json.loads((folder / SIDECAR).read_text())
+    (folder / SIDECAR).write_text(json.dumps(meta | {"sha256": _sha256(folder / "ranker.pt")}))
+    old = Ranker.load(folder, fp)
+    assert np.allclose(old.predict(x), ranker.predict(x), atol=1e-4)
+    ensure_ranker(settings, catalog, tmp_path)  # the build's step: rewritten as arrays, no retraining
+    assert (folder / "ranker.npz").exists() and not (folder / "ranker.pt").exists()
+    assert np.allclose(Ranker.load(folder, fp).predict(x), ranker.predict(x), atol=1e-4)

@@ -27,6 +27,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 NORM_TOLERANCE = 1e-3  # |norm - 1| allowed for a stored unit vector (float32 rounding is ~1e-7)
+CHECK_CHUNK = 8192  # rows checked at a time
 SAME_VECTOR = 0.98  # cosine between a cached vector and the encoder's fresh one for the same text
 
 
@@ -56,9 +57,15 @@ def bad_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     v = np.asarray(vectors)
     if v.ndim != 2 or v.shape[1] != dim:
         return np.arange(len(v))
-    finite = np.isfinite(v).all(axis=1)
-    norms = np.linalg.norm(np.where(np.isfinite(v), v, 0.0), axis=1)
-    return np.flatnonzero(~finite | (np.abs(norms - 1.0) > NORM_TOLERANCE))
+    bad = []
+    for start in range(0, len(v), CHECK_CHUNK):  # in chunks: no full-size temporaries at a command's start
+        part = v[start : start + CHECK_CHUNK]
+        finite = np.isfinite(part).all(axis=1)
+        norms = np.sqrt(
+            np.einsum("ij,ij->i", np.where(np.isfinite(part), part, 0), np.where(np.isfinite(part), part, 0))
+        )
+        bad.append(start + np.flatnonzero(~finite | (np.abs(norms - 1.0) > NORM_TOLERANCE)))
+    return np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
 
 
 def check_vectors(vectors: np.ndarray, n: int, dim: int) -> str | None:

@@ -15,6 +15,7 @@ The artifact helpers (:func:`load_catalog`, :func:`document_vectors`, :func:`ope
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -84,10 +85,18 @@ def checked_vectors(
 
 
 def embedding_cache(settings: "Settings", encoder: "Encoder | None" = None) -> "EmbeddingCache":
-    """The embedding cache of ``encoder``'s variant (the default variant without one)."""
-    from tools.embed import DEFAULT_VARIANT, EmbeddingCache
+    """The embedding cache of ``encoder``'s variant (the default variant without one): one instance per folder
+    and variant in a process, so the file is read once however many vector sets a load asks of it."""
+    from tools.embed import DEFAULT_VARIANT
 
-    return EmbeddingCache(embeddings_folder(settings), encoder.variant if encoder else DEFAULT_VARIANT)
+    return _cache(embeddings_folder(settings), encoder.variant if encoder else DEFAULT_VARIANT)
+
+
+@functools.lru_cache(maxsize=8)
+def _cache(folder: Path, variant: str) -> "EmbeddingCache":
+    from tools.embed import EmbeddingCache
+
+    return EmbeddingCache(folder, variant)
 
 
 def dense_text(track: "Track") -> str:
@@ -198,6 +207,7 @@ def step_embeddings(ctx: BuildContext) -> str:
         import shutil
 
         shutil.rmtree(embeddings_folder(ctx.settings), ignore_errors=True)
+        _cache.cache_clear()  # nothing embedded before may be served from memory either
     ctx.vectors = dense_vectors(ctx.settings, ctx.catalog, progress=ctx.progress)
     return f"embeddings: {ctx.vectors.shape[0]} x {ctx.vectors.shape[1]} in {embeddings_folder(ctx.settings)}"
 

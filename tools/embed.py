@@ -127,9 +127,14 @@ def make_encoder(variant: str = DEFAULT_VARIANT, threads: int = 1) -> Encoder:
     return OnnxEncoder(variant, threads=threads)
 
 
-@lru_cache(maxsize=None)
 def get_encoder(variant: str = DEFAULT_VARIANT, threads: int = 1) -> Encoder:
-    """The process-wide encoder of ``variant``: one thread for serving; a build asks for every core."""
+    """The process-wide encoder of ``variant``: one thread for serving; a build asks for every core.
+    ``get_encoder()`` and ``get_encoder("onnx")`` are the same instance (one ONNX session, not two)."""
+    return _encoder(variant, threads)
+
+
+@lru_cache(maxsize=None)
+def _encoder(variant: str, threads: int) -> Encoder:
     return make_encoder(variant, threads)
 
 
