@@ -394,6 +394,9 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
         q.length = length
     if q.is_empty():
         raise ToolError("I couldn't find anything to go on in that. Name a genre, mood, era, artist or activity.")
+    unknown = [u for u in q.unsupported if "no artist of that name" in u]
+    if unknown and q.model_copy(update={"free_text": ""}).is_empty():  # "songs by Zzyzx Qwerty" and nothing else
+        raise ToolError(f"{'; '.join(unknown)}. Name another artist, or a genre, mood, era or activity.")
     blocked = {fold(t.value) for t in w.effective_query(q).exclude_artists}
     skipped = [t.value for t in q.artists if fold(t.value) in blocked]
     q.artists = [t for t in q.artists if fold(t.value) not in blocked]  # "like Drake" from someone who blocked Drake
