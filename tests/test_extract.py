@@ -490,3 +490,12 @@ def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
     assert values(q.activities) == ["dinner"] and values(q.moods) == ["chill"]
     q = ex_implicit.extract("doing the dishes")
     assert values(q.activities) == ["cleaning"]
+
+
+@pytest.mark.parametrize(
+    "text,genres",
+    [("upbeat songs for cleaning the house", []), ("party at my house", []), ("house music", ["edm"]),
+     ("the house classics", ["edm"]), ("chill house for later tonight", ["edm"])],
+)  # fmt: skip
+def test_a_genre_word_after_a_determiner_is_the_everyday_noun(ex, text, genres):
+    assert values(ex.extract(text).genres) == genres

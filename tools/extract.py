@@ -375,7 +375,7 @@ class TagExtractor:
                     continue
                 key = tuple(t.text for t in toks[i:j])
                 meanings = _PHRASES.get(key)
-                if meanings:
+                if meanings and not _everyday_noun(toks, i, j):
                     cands.append((-(j - i), 0, i, [_Match(k, v, i, j) for k, v in meanings]))
                 hit = self.artist_keys.get(key)
                 if (
@@ -1044,3 +1044,12 @@ def _cap_same_artist(texts: list[str], i: int) -> tuple[int, int, int] | None:
     if any(f" {c} " in before for c in vocab.SAME_ARTIST_COMPLAINTS) or "twice" in texts[i + 2 : i + 4]:
         return 1, i, i + 2
     return None
+
+
+def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
+    """A genre word used as the everyday noun it also is: "cleaning the house", "at my house" (not "house music",
+    "the house classics")."""
+    if j - i != 1 or toks[i].text not in vocab.EVERYDAY_GENRE_NOUNS or not i:
+        return False
+    after = toks[j].text if j < len(toks) else ""
+    return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS

@@ -148,6 +148,11 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
 # nearest genre it has suggested (by how these genres sound and who listens to both).
 OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+# Genre words that are everyday nouns after a determiner ("cleaning the house"), unless a music word follows.
+EVERYDAY_GENRE_NOUNS = frozenset({"house", "garage", "trap", "soul"})
+DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her", "their", "a", "this", "that", "whole", "mi", "la"})
+MUSIC_NOUNS = frozenset({"music", "musica", "songs", "song", "tracks", "track", "tunes", "beats", "beat", "classics", "hits",
+                         "bangers", "anthems", "playlist", "mix", "vibes", "party", "set", "djs", "dj"})  # fmt: skip
 OTHER_GENRE_ADJECTIVES = {"jazzy": "jazz", "bluesy": "blues", "folky": "folk", "folksy": "folk", "countryish": "country",
                           "reggae-ish": "reggae", "operatic": "opera"}  # fmt: skip
 NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
