@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from bots.asgi import TooLarge, read_body, refuse, replaying
 from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
@@ -143,42 +144,19 @@ class BodyLimit:
         if declared is not None:
             try:
                 if int(declared) > self.limit:
-                    await _plain(send, 413, f"request body over {self.limit} bytes")
+                    await refuse(send, 413, f"request body over {self.limit} bytes")
                     return
             except ValueError:
-                await _plain(send, 400, "invalid Content-Length")
+                await refuse(send, 400, "invalid Content-Length")
                 return
         # Read the body here, bounded, so a chunked upload cannot grow past the limit either.
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.limit:
-                await _plain(send, 413, f"request body over {self.limit} bytes")
-                return
-            if not message.get("more_body"):
-                break
-        replayed = False
-
-        async def replay() -> dict:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-async def _plain(send: Any, status: int, detail: str) -> None:
-    import json
-
-    payload = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+        try:
+            body = await read_body(receive, self.limit)
+        except TooLarge:
+            await refuse(send, 413, f"request body over {self.limit} bytes")
+            return
+        if body is not None:
+            await self.app(scope, replaying(body, receive), send)
 
 
 class Gate:

@@ -35,6 +35,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bots.asgi import TooLarge, read_body, refuse, replaying
+
 MODEL_ID = "playgenie"
 MAX_MESSAGES = 500
 MAX_CONTENT = 10_000  # characters of the turn's message, as /v1/chat
@@ -164,28 +166,16 @@ class OpenAIShim:
         if scope.get("method") != "POST":
             await self.app(dict(scope, headers=headers + _length(scope)), receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.limit:
-                await _refuse(send, 413, f"request body over {self.limit} bytes")
-                return
+        try:
+            body = await read_body(receive, self.limit)
+        except TooLarge:
+            await refuse(send, 413, f"request body over {self.limit} bytes")
+            return
+        if body is None:
+            return
         body = _compact(body)
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
         headers.append((b"content-length", str(len(body)).encode()))
-        await self.app(dict(scope, headers=headers), replay, send)
+        await self.app(dict(scope, headers=headers), replaying(body, receive), send)
 
 
 def _length(scope: dict) -> list[tuple[bytes, bytes]]:
@@ -204,13 +194,6 @@ def _compact(body: bytes) -> bytes:
         return body
     data["messages"] = [msgs[users[0]], msgs[users[-1]]]
     return json.dumps(data, ensure_ascii=False).encode()
-
-
-async def _refuse(send: Any, status: int, detail: str) -> None:
-    payload = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
 
 
 def mount(app: Any, svc: Callable[[], Any], authenticate: Callable[..., Any],

@@ -271,8 +271,8 @@ class SignedOnly:
         if scope["type"] == "http" and scope.get("method") == "POST":
             headers = dict(scope.get("headers") or [])
             if not (headers.get(b"x-slack-signature") and headers.get(b"x-slack-request-timestamp")):
-                from bots.http_api import _plain
+                from bots.asgi import refuse
 
-                await _plain(send, 401, "unsigned request")
+                await refuse(send, 401, "unsigned request")
                 return
         await self.app(scope, receive, send)

@@ -37,7 +37,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -122,6 +122,23 @@ def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_item
     return best_v, best
 
 
+def held_out_playlists(data: Path, test_ids: Sequence[str], validation: bool) -> tuple[Any, dict, list[str], list[str]]:
+    """(the data frame, every playlist by id, the playlists scored, every playlist kept out of training): the test
+    playlists, or
+    with ``validation`` a seeded fifth of the others (the test playlists stay out of everything as well)."""
+    from tools.catalog import playlists_of, read_csv
+    from tools.continuation.train import split_train_val
+
+    frame = read_csv(data)
+    every = playlists_of(frame)
+    test_ids = [t for t in test_ids if t in every]
+    held_out = list(test_ids)
+    if validation:
+        test_ids = split_train_val(sorted(set(every) - set(held_out)), 0.2, 0)[1]
+        held_out += test_ids
+    return frame, every, test_ids, held_out
+
+
 def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, ablation_epochs: int | None = None,
              ablations: bool = True, progress: bool = True, validation: bool = False, max_playlists: int | None = None,
              baselines: bool = True) -> tuple[dict, dict]:  # fmt: skip
@@ -134,20 +151,14 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
 
     from evals import rec_baselines as rb
     from evals.split import split_home
-    from tools.catalog import Catalog, playlists_of, read_csv
+    from tools.catalog import Catalog
     from tools.continuation import data as cdata
     from tools.continuation.generate import Continuer
     from tools.continuation.train import TrainConfig, score_prefixes, split_train_val, train_on_catalog
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     say = print if progress else log.info
-    frame = read_csv(data)
-    every = playlists_of(frame)
-    test_ids = [t for t in test_ids if t in every]
-    held_out = list(test_ids)
-    if validation:  # the carved playlists are scored; the real test playlists stay out of everything as well
-        test_ids = split_train_val(sorted(set(every) - set(held_out)), 0.2, 0)[1]
-        held_out += test_ids
+    frame, every, test_ids, held_out = held_out_playlists(data, test_ids, validation)
     test_ids = test_ids[:max_playlists] if max_playlists else test_ids
     catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=held_out)
     train_ids = sorted(catalog.playlists)
@@ -301,19 +312,13 @@ def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epo
 
     from evals import rec_baselines as rb
     from evals.split import split_home
-    from tools.catalog import Catalog, playlists_of, read_csv
+    from tools.catalog import Catalog
     from tools.continuation import data as cdata
     from tools.continuation.train import TrainConfig, score_prefixes, split_train_val, train_on_catalog
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     say = print if progress else log.info
-    frame = read_csv(data)
-    every = playlists_of(frame)
-    test_ids = [t for t in test_ids if t in every]
-    held_out = list(test_ids)
-    if validation:  # the carved playlists are scored; the real test playlists stay out of everything as well
-        test_ids = split_train_val(sorted(set(every) - set(held_out)), 0.2, 0)[1]
-        held_out += test_ids
+    frame, every, test_ids, held_out = held_out_playlists(data, test_ids, validation)
     catalog: Catalog = Catalog.from_frame(frame, exclude_playlists=held_out)
     train_ids = sorted(catalog.playlists)
     assert not set(train_ids) & set(held_out)

@@ -183,7 +183,8 @@ def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trai
     import torch
 
     from tools.cf import catalog_fingerprint
-    from tools.ranker import FEATURE_NAMES, SIDECAR, Examples, Ranker, _sha256, ensure_ranker, fit, ranker_home
+    from tools.artifacts import sha256_file
+    from tools.ranker import FEATURE_NAMES, SIDECAR, Examples, Ranker, ensure_ranker, fit, ranker_home
 
     settings, catalog, _ = trained
     rng = np.random.default_rng(1)
@@ -199,7 +200,7 @@ def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trai
     (folder / "ranker.npz").unlink()  # as an older PlayGenie left it: ranker.pt written by torch.save
     torch.save(ranker.model.state(), folder / "ranker.pt")
     meta = json.loads((folder / SIDECAR).read_text())
-    (folder / SIDECAR).write_text(json.dumps(meta | {"sha256": _sha256(folder / "ranker.pt")}))
+    (folder / SIDECAR).write_text(json.dumps(meta | {"sha256": sha256_file(folder / "ranker.pt")}))
     old = Ranker.load(folder, fp)
     assert np.allclose(old.predict(x), ranker.predict(x), atol=1e-4)
     ensure_ranker(settings, catalog, tmp_path)  # the build's step: rewritten as arrays, no retraining

@@ -52,6 +52,15 @@ def build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MB chunks (what the artifacts' sidecars record)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def bad_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     """Rows that are not finite unit vectors of size ``dim`` (all rows when the shape is wrong)."""
     v = np.asarray(vectors)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from tools.artifacts import sha256_file
 from tools.catalog import Catalog, Playlist, fold
 from tools.schema import Candidate
 
@@ -58,11 +59,10 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # must beat no rerank by 0.002 NDCG@20): validation at 0/1/3/10/25 tracks, no rerank .097/.093/.089/.083/
 # .062, chosen .097/.093/.092/.097/.066. With the old min-max blend no share ever beat no rerank.
 CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.5), (10, 0.75), (25, 0.75))
-# How the rerank mixes the incoming order with the user's affinity: "rank", a weighted reciprocal-rank fusion
-# inside each relaxation tier (chosen on the ladder's validation split: its best sum over history sizes for
-# BLEND_K 60 .4446, 20 .4370, 5 .4423), or "minmax" scores, which flattened the ranker's order against its
+# The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
+# relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
+# .4446, 20 .4370, 5 .4423). The min-max blend of scores it replaced flattened the ranker's order against its
 # tier offsets (best .4325: nothing beat no rerank).
-BLEND = "rank"
 BLEND_K = 60
 NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (chosen on validation)
 
@@ -79,14 +79,6 @@ def catalog_fingerprint(catalog: Catalog, playlists: Iterable[Playlist] | None =
         h.update(b"\n")
     for p in sorted(playlists if playlists is not None else catalog.playlists.values(), key=lambda p: p.playlist_id):
         h.update(f"{p.playlist_id}:{','.join(p.track_ids)}\n".encode())
-    return h.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
     return h.hexdigest()
 
 
@@ -303,7 +295,7 @@ class CFModel:
         exclude: Iterable[str] = (),
     ) -> list[Candidate]:
         """Candidates reordered by ``weight`` of the user's affinity: a weighted reciprocal-rank fusion of the
-        incoming order and the affinity order within each relaxation tier (:data:`BLEND`); ``affinity`` is
+        incoming order and the affinity order within each relaxation tier (:data:`BLEND_K`); ``affinity`` is
         set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight`` (:func:`cf_weight_for`: less for a short history).
 
         ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
@@ -322,11 +314,8 @@ class CFModel:
         idxs = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
         aff = self.affinity(user, idxs)
         score = np.fromiter((c.score for c in cands), dtype=np.float64, count=len(cands))
-        if BLEND == "rank":
-            tiers = np.fromiter((c.tier for c in cands), dtype=np.float64, count=len(cands))
-            final = _rank_blend(score, aff, tiers, weight)
-        else:
-            final = (1.0 - weight) * _minmax(score) + weight * _minmax(aff)
+        tiers = np.fromiter((c.tier for c in cands), dtype=np.float64, count=len(cands))
+        final = _rank_blend(score, aff, tiers, weight)
         for c, a, f in zip(cands, aff, final):
             c.affinity = None if user.cold_start else float(a)
             c.final = float(f)
@@ -358,7 +347,7 @@ class CFModel:
             "n_tracks": len(self.track_ids),
             "graph": self.graph_items is not None,
             "scalars": {k: getattr(self, k) for k in self._SCALARS},
-            "sha256": _sha256(folder / ARRAYS),
+            "sha256": sha256_file(folder / ARRAYS),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         } | (extra or {})
         replace_file(folder / SIDECAR, json.dumps(meta, indent=2).encode())
@@ -434,12 +423,6 @@ def _rank_blend(score: np.ndarray, aff: np.ndarray, tiers: np.ndarray, weight: f
     base[np.argsort(-score, kind="stable")] = np.arange(n)
     near[np.argsort(-aff, kind="stable")] = np.arange(n)
     return (1.0 - weight) / (BLEND_K + base) + weight / (BLEND_K + near) - tiers
-
-
-def _minmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    lo, hi = float(x.min()), float(x.max())
-    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
 
 
 def quality_prior(catalog: Catalog) -> np.ndarray:

@@ -341,8 +341,9 @@ class Pipeline:
         else:
             vector = self.embed(text_or_query)
             query = self.extract(text_or_query, query_vector=vector)
-            if search_text(query) != (query.text or query.free_text).strip():  # a word read as another
-                vector = self.embed(search_text(query))
+            searched = search_text(query)
+            if searched != (query.text or query.free_text).strip():  # a word read as another: search its word too
+                vector = self.embed(searched)
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
         found.candidates = self.rank(found, query)
         self._local.candidates = [c.track_id for c in found.candidates]

@@ -24,7 +24,6 @@ differ is refused with a message that names the command that rebuilds it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import random
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from tools.artifacts import sha256_file
 from tools.catalog import fold
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery
@@ -409,7 +409,7 @@ class Ranker:
                 np.savez(fh, **arrays)
         tmp.replace(path)
         (folder / LEGACY_TORCH).unlink(missing_ok=True)
-        meta = {"format": FORMAT_VERSION, "kind": self.kind, "features": self.features, "sha256": _sha256(path),
+        meta = {"format": FORMAT_VERSION, "kind": self.kind, "features": self.features, "sha256": sha256_file(path),
                 "catalog_fingerprint": fingerprint,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} | self.meta  # fmt: skip
         (folder / SIDECAR).write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -433,7 +433,7 @@ class Ranker:
         path = folder / FILES[kind]
         if kind == "torch" and not path.exists() and (folder / LEGACY_TORCH).exists():
             path = folder / LEGACY_TORCH  # written before ranker.npz: read with torch once; the build rewrites it
-        if not path.exists() or _sha256(path) != meta.get("sha256"):
+        if not path.exists() or sha256_file(path) != meta.get("sha256"):
             raise RankerMismatch(f"{path} does not match the SHA-256 in {SIDECAR}; refusing to load it: {FIX}")
         if fingerprint is not None and meta.get("catalog_fingerprint") != fingerprint:
             raise RankerMismatch(f"the ranker in {folder} was trained for another catalog or playlist split: {FIX}")
@@ -450,14 +450,6 @@ class Ranker:
                 model = NumpyMLP({k: z[k] for k in z.files})
         return cls(kind, model, list(meta["features"]),
                    {k: v for k, v in meta.items() if k in ("validation", "train_s", "peak_rss_mb")})  # fmt: skip
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def ranker_home(home: Path) -> Path:
