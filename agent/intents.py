@@ -101,6 +101,7 @@ def _keys(phrases: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 _UNDO, _START, _BLOCK = _keys(V.UNDO_PHRASES), _keys(V.START_OVER_PHRASES), _keys(V.BLOCK_PHRASES)
+_RETRACT = _keys(V.RETRACT_PHRASES)
 _EXPLAIN, _LOVE, _MOVE = _keys(V.EXPLAIN_PHRASES), _keys(V.LOVE_PHRASES), _keys(V.MOVE_VERBS)
 _REPLACE, _REMOVE, _GROW = _keys(V.REPLACE_VERBS), _keys(V.REMOVE_VERBS), _keys(V.GROW_VERBS)
 _SHORTER, _LONGER, _ONLY = _keys(V.SHORTER_PHRASES), _keys(V.LONGER_PHRASES), _keys(V.ONLY_WORDS)
@@ -455,6 +456,27 @@ def rule_start_over(c: Clause) -> Plan | None:
     if _content([t.text for t in rest]):
         acts.append(call("new_playlist", text=c.raw[rest[0].start :].strip()))
     return Plan(acts)
+
+
+def _retraction(words: Sequence[str]) -> tuple[int, int] | None:
+    """Where "scratch that" / "never mind" opens the words (only filler before it), else None."""
+    hit = find(words, _RETRACT)
+    if not hit or any(w not in V.CHAT_FILLER and w != "," for w in words[: hit[0]]):
+        return None
+    return hit
+
+
+def rule_retract(c: Clause) -> Plan | None:
+    """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh."""
+    hit = _retraction(c.words)
+    if not hit:
+        return None
+    rest = c.reading.tokens[hit[0] + hit[1] :]
+    while rest and rest[0].text in ("with", "and", ",", ":", "-", "now", "instead", "please"):
+        rest = rest[1:]
+    if _content([t.text for t in rest]):
+        return Plan([call("start_over"), call("new_playlist", text=c.raw[rest[0].start :].strip())])
+    return Plan([call("undo")]) if c.has else _need_playlist()
 
 
 def rule_export(c: Clause) -> Plan | None:
@@ -1180,8 +1202,8 @@ Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
-    rule_undo, rule_start_over, rule_export, rule_greeting, rule_ellipsis, rule_cap, rule_block, rule_explain, rule_love,
-    rule_skip, rule_like,
+    rule_undo, rule_start_over, rule_retract, rule_export, rule_greeting, rule_ellipsis, rule_cap, rule_block,
+    rule_explain, rule_love, rule_skip, rule_like,
     rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_lessen, rule_exclude, rule_narrow,
     rule_widen, rule_track_reference, rule_new_request,
 )  # fmt: skip
@@ -1243,6 +1265,25 @@ def _starts(words: list[str], j: int) -> bool:
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
+def _after_retraction(raw: str, parts: list[str], playlist: Sequence[dict[str, Any]], vocab: Vocabulary,
+                      focus: int | None, last: str | None) -> Plan | None:  # fmt: skip
+    """ "scratch that, undo" is one undo; "never mind, give me soul instead" a fresh start with that request;
+    "scratch that, make it calmer" the last change taken back, then calmer."""
+    first = make_clause(parts[0], playlist, vocab, focus, last)
+    hit = _retraction(first.words)
+    if not hit or _content(first.words[hit[0] + hit[1] :]):
+        return None
+    plan = parse(raw[raw.index(parts[1], len(parts[0])) :], playlist, vocab, focus, last)
+    names = [a["name"] for a in plan.actions]
+    if plan.question or not names:
+        return None
+    if names[0] in ("undo", "start_over"):
+        return plan
+    if names[0] == "new_playlist":
+        return Plan([call("start_over"), *plan.actions])
+    return Plan([call("undo"), *plan.actions])
+
+
 def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
           last: str | None = None) -> Plan:  # fmt: skip
     """The plan for one message given the current playlist (empty before the first request) and the tool the
@@ -1258,6 +1299,8 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     parts = split_clauses(raw) if playlist else [raw]
+    if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
+        return retracted
     if len(parts) > 1:
         acts: list[dict[str, Any]] = []
         current: Sequence[dict[str, Any]] = playlist

@@ -52,6 +52,13 @@ def acts(text, vocab, playlist=PLAYLIST, focus=None):
             [("start_over", {}), ("new_playlist", {"text": "chill latin"})],
         ),
         (I.rule_start_over, "something clear and bright", None),
+        (I.rule_retract, "scratch that", [("undo", {})]),
+        (I.rule_retract, "never mind!", [("undo", {})]),
+        (
+            I.rule_retract,
+            "scratch that give me soul",
+            [("start_over", {}), ("new_playlist", {"text": "give me soul"})],
+        ),
         (I.rule_export, "export it as csv", [("export", {"fmt": "csv"})]),
         (I.rule_block, "block Queen forever", [("block", {"artists": ["Queen"], "genres": []})]),
         (I.rule_block, "i can't stand nickelback", [("block", {"artists": ["Nickelback"], "genres": []})]),
@@ -175,6 +182,15 @@ def test_rules_are_one_ordered_table():
         (
             "scrap that, give me 2000s r&b instead",
             [("start_over", {}), ("new_playlist", {"text": "give me 2000s r&b instead"})],
+        ),
+        ("scratch that, undo", [("undo", {})]),  # one step back, not two
+        (
+            "scratch that, give me 2000s r&b instead",
+            [("start_over", {}), ("new_playlist", {"text": "give me 2000s r&b instead"})],
+        ),
+        (
+            "never mind, make it calmer",
+            [("undo", {}), ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})],
         ),
     ],
 )
