@@ -1,5 +1,7 @@
 """The sentence encoder and its on-disk cache."""
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -14,14 +16,14 @@ def test_similar_requests_are_closer_than_unrelated_ones():
     assert a @ b > a @ c
 
 
-def test_two_caches_on_one_folder_keep_each_others_vectors(tmp_path):
+def test_two_caches_on_one_folder_keep_each_others_vectors(tmp_path, caplog):
     first, second = EmbeddingCache(tmp_path), EmbeddingCache(tmp_path)
     v1 = first.embed(["track one by someone"], progress=False)
     v2 = second.embed(["track two by someone else"], progress=False)  # saved after first: must merge
-    third = EmbeddingCache(tmp_path)
-    assert np.allclose(third.embed(["track one by someone"], progress=False), v1)
-    assert np.allclose(third.embed(["track two by someone else"], progress=False), v2)
-    assert len(third._vectors) == 2
+    with caplog.at_level(logging.INFO, logger="tools.embed"):
+        both = EmbeddingCache(tmp_path).embed(["track two by someone else", "track one by someone"], progress=False)
+    assert np.allclose(both, np.vstack([v2, v1]))
+    assert "new documents" not in caplog.text  # both read back from disk, neither embedded again
 
 
 def test_damaged_cache_is_rebuilt_not_fatal(tmp_path):

@@ -147,12 +147,40 @@ def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
+READ_CHUNK = 4096  # rows of the cache file read at a time when picking some of them
+
+
+def _npz_member_rows(zf, name: str):
+    """(shape, dtype, chunks): an uncompressed ``.npy`` member of a zip streamed as (start row, rows) chunks."""
+    f = zf.open(name)
+    version = np.lib.format.read_magic(f)
+    header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = header(f)
+    if fortran or len(shape) != 2:
+        f.close()
+        raise ValueError(f"{name} has shape {shape}")
+
+    def chunks():
+        with f:
+            width = shape[1] * dtype.itemsize
+            for start in range(0, shape[0], READ_CHUNK):
+                n = min(READ_CHUNK, shape[0] - start)
+                data = f.read(n * width)
+                if len(data) != n * width:
+                    raise EOFError(f"{name} ends early")
+                yield start, np.frombuffer(data, dtype=dtype).reshape(n, shape[1])
+
+    return shape, dtype, chunks()
+
+
 class EmbeddingCache:
     """Document vectors on disk, keyed by text hash, in one file per encoder variant in a folder
     (``cache-<variant key>.npz``; ``cache.npz`` holds the torch encoder's, as before variants).
 
-    Safe across processes: saving takes a file lock, merges with what is on disk, and replaces
-    the file atomically, so two builders never erase each other's vectors.
+    A call reads only the rows it asks for, streamed from the file, and keeps nothing after it: a process
+    serving one catalog never holds the vectors of every text ever cached. Safe across processes: saving
+    takes a file lock, merges with what is on disk, and replaces the file atomically, so two builders never
+    erase each other's vectors.
     """
 
     FILE = "cache.npz"  # the torch variant's file; an instance of another variant sets its own
@@ -163,41 +191,49 @@ class EmbeddingCache:
         self.key = cache_key(variant)
         if self.key != "torch":
             self.FILE = f"cache-{self.key}.npz"
-        self._vectors: dict[str, np.ndarray] = {}
         self._dropped: set[str] = set()  # keys forgotten as wrong: never read back from disk
-        self._vectors.update(self._read())
 
-    def _read(self) -> dict[str, np.ndarray]:
-        """The vectors on disk; a damaged file reads as empty, and rows that are not finite unit vectors
-        are left out, so whatever is missing is embedded again instead of served wrong."""
-        path = self.folder / self.FILE
-        if not path.exists():
-            return {}
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                k, v = z["keys"], z["vectors"]
-        except Exception as exc:  # truncated (BadZipFile, EOFError), garbage, pickled: rebuilt, not fatal
-            log.warning("ignoring unreadable embedding cache %s (%s: %s); it is rebuilt", path, type(exc).__name__, exc)
-            return {}
-        if len(k) != len(v) or v.ndim != 2 or (len(v) and v.shape[1] != DIM):
-            log.warning("ignoring embedding cache %s of shape %s; it is rebuilt", path, v.shape)
-            return {}
+    def _fill(self, out: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+        """Write the cached vectors of ``keys`` into ``out``'s rows; True where a row was found. A damaged
+        file reads as empty and a row that is not a finite unit vector as missing, so it is embedded again."""
+        import zipfile
+
         from tools.artifacts import bad_rows
 
-        bad = bad_rows(v, DIM)
+        found = np.zeros(len(keys), dtype=bool)
+        path = self.folder / self.FILE
+        if not path.exists() or not len(keys):
+            return found
+        where: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            if k not in self._dropped:
+                where.setdefault(k, []).append(i)
+        try:
+            with zipfile.ZipFile(path) as zf:
+                with zf.open("keys.npy") as f:
+                    stored = np.lib.format.read_array(f, allow_pickle=False)
+                shape, _, chunks = _npz_member_rows(zf, "vectors.npy")
+                if shape[0] != len(stored) or shape[1] != DIM:
+                    log.warning("ignoring embedding cache %s of shape %s; it is rebuilt", path, shape)
+                    return found
+                rows = np.flatnonzero(np.isin(stored, np.array(sorted(where), dtype=stored.dtype)))
+                for start, chunk in chunks:
+                    for r in rows[(rows >= start) & (rows < start + len(chunk))].tolist():
+                        for i in where[str(stored[r])]:
+                            out[i] = chunk[r - start]
+                            found[i] = True
+        except Exception as exc:  # truncated (BadZipFile, EOFError), garbage, pickled: rebuilt, not fatal
+            log.warning("ignoring unreadable embedding cache %s (%s: %s); it is rebuilt", path, type(exc).__name__, exc)
+            return np.zeros(len(keys), dtype=bool)
+        bad = bad_rows(out[found], DIM)
         if len(bad):
-            log.warning("%d of %d cached vectors are not unit vectors; they are embedded again", len(bad), len(v))
-            keep = np.ones(len(v), dtype=bool)
-            keep[bad] = False
-            k, v = k[keep], v[keep]
-        return dict(zip(k.tolist(), v))
+            log.warning("%d of %d cached vectors are not unit vectors; they are embedded again", len(bad), found.sum())
+            found[np.flatnonzero(found)[bad]] = False
+        return found
 
     def forget(self, texts: Sequence[str]) -> None:
-        """Drop the vectors of ``texts`` (from memory and, at the next save, from disk) so they are embedded again."""
-        keys = {_key(t) for t in texts}
-        self._dropped |= keys
-        for k in keys:
-            self._vectors.pop(k, None)
+        """Never read the vectors of ``texts`` from disk again (they are embedded anew and replaced at the next save)."""
+        self._dropped |= {_key(t) for t in texts}
 
     def embed(self, texts: Sequence[str], encoder: Encoder | None = None, progress: bool = True) -> np.ndarray:
         """Vectors for ``texts``, computing (with a progress bar) and saving only the missing ones.
@@ -206,32 +242,50 @@ class EmbeddingCache:
         if encoder is not None and encoder.key != self.key:
             raise ValueError(f"a {encoder.key} encoder cannot fill the {self.key} embedding cache")
         keys = [_key(t) for t in texts]
-        if any(k not in self._vectors for k in keys):
-            # Another process may have added them meanwhile.
-            self._vectors.update({k: v for k, v in self._read().items() if k not in self._dropped})
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._vectors}.items())
+        out = np.zeros((len(keys), DIM), dtype=np.float32)
+        found = self._fill(out, keys)
+        missing = sorted({keys[i]: texts[i] for i in np.flatnonzero(~found).tolist()}.items())
         if missing:
             encoder = encoder or get_encoder(self.variant, batch_threads())
             log.info("embedding %d new documents", len(missing))
-            vecs = encoder.encode([t for _, t in missing], progress=progress)
-            self._vectors.update({k: v for (k, _), v in zip(missing, vecs)})
-            self._save()
-        if not keys:
-            return np.zeros((0, DIM), dtype=np.float32)
-        return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False)
+            vecs = np.asarray(encoder.encode([t for _, t in missing], progress=progress), dtype=np.float32)
+            new = {k: v for (k, _), v in zip(missing, vecs)}
+            for i in np.flatnonzero(~found).tolist():
+                out[i] = new[keys[i]]
+            self._save(new)
+        return out
 
-    def _save(self) -> None:
+    def _save(self, new: dict[str, np.ndarray]) -> None:
+        """Merge ``new`` into the file on disk (whole: a build-time cost), under the folder's lock."""
         import fcntl
 
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            merged = {k: v for k, v in self._read().items() if k not in self._dropped}
-            merged.update(self._vectors)
-            self._dropped.clear()
-            self._vectors = merged
+            merged = {k: v for k, v in self._read_all().items() if k not in self._dropped}
+            merged.update(new)
+            self._dropped -= set(new)
             keys = np.array(list(merged), dtype="U24")
             vecs = np.stack(list(merged.values())).astype(np.float32)
             tmp = self.folder / f".{self.FILE}.{os.getpid()}.tmp.npz"
             np.savez(tmp, keys=keys, vectors=vecs)
             tmp.replace(self.folder / self.FILE)
+
+    def _read_all(self) -> dict[str, np.ndarray]:
+        """Every sound vector on disk (the save's merge); a damaged file reads as empty."""
+        path = self.folder / self.FILE
+        if not path.exists():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                k, v = z["keys"], z["vectors"]
+        except Exception as exc:
+            log.warning("ignoring unreadable embedding cache %s (%s: %s); it is rebuilt", path, type(exc).__name__, exc)
+            return {}
+        if len(k) != len(v) or v.ndim != 2 or (len(v) and v.shape[1] != DIM):
+            return {}
+        from tools.artifacts import bad_rows
+
+        keep = np.ones(len(v), dtype=bool)
+        keep[bad_rows(v, DIM)] = False
+        return dict(zip(k[keep].tolist(), v[keep]))
