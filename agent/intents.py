@@ -102,6 +102,7 @@ def _keys(phrases: Sequence[str]) -> list[tuple[str, ...]]:
 
 _UNDO, _START, _BLOCK = _keys(V.UNDO_PHRASES), _keys(V.START_OVER_PHRASES), _keys(V.BLOCK_PHRASES)
 _RETRACT = _keys(V.RETRACT_PHRASES)
+_STATUS = _keys(V.STATUS_PHRASES)
 _EXPLAIN, _LOVE, _MOVE = _keys(V.EXPLAIN_PHRASES), _keys(V.LOVE_PHRASES), _keys(V.MOVE_VERBS)
 _REPLACE, _REMOVE, _GROW = _keys(V.REPLACE_VERBS), _keys(V.REMOVE_VERBS), _keys(V.GROW_VERBS)
 _SHORTER, _LONGER, _ONLY = _keys(V.SHORTER_PHRASES), _keys(V.LONGER_PHRASES), _keys(V.ONLY_WORDS)
@@ -1187,23 +1188,48 @@ def rule_track_reference(c: Clause) -> Plan | None:
     return None
 
 
+def rule_status(c: Clause) -> Plan | None:
+    """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
+    if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature"):
+        return None
+    items = c.playlist
+    minutes = round(sum(int(p.get("duration_ms") or 0) for p in items) / 60_000)
+    years = sorted(int(p["year"]) for p in items if p.get("year"))
+    counts: dict[str, int] = {}
+    for p in items:
+        for g in p.get("genres") or []:
+            counts[g] = counts.get(g, 0) + 1
+    top = [g for g, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:2]]
+    parts = [f"{len(items)} tracks", f"about {minutes} min"]
+    parts += [f"{years[0]}-{years[-1]}" if years[0] != years[-1] else str(years[0])] if years else []
+    parts += [f"mostly {' and '.join(top)}"] if top else []
+    return Plan.ask("It's " + ", ".join(parts) + '. Say "make it an hour" or "add 5 more" to change its length.')
+
+
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
     named = c.matches(*_CONTENT_KINDS, "feature", "length", "duration")
-    if named or len(_content(c.words)) >= 2 or (not c.has and _content(c.words)):
-        if q.is_empty() and not c.matches("other_genre") and len(_content(c.words)) < (2 if c.has else 1):
-            return None
-        return Plan([call("new_playlist", text=c.raw.strip())])
-    return None
+    content = _content(c.words)
+    if not (named or len(content) >= 2 or (not c.has and content)):
+        return None
+    if q.is_empty() and not c.matches("other_genre") and len(content) < (2 if c.has else 1):
+        return None
+    understood = named or c.matches("other_genre") or not q.model_copy(update={"free_text": ""}).is_empty()
+    if c.has and not understood and len(content) < 4 and not V.REQUEST_CUES & set(c.words):
+        # "how long is it?", "is this any good": a few words that name no music do not replace the playlist
+        text = c.raw.strip()
+        return Plan.ask(f'I found no music in "{text}". To start a new playlist from those words, say '
+                        f'"new playlist: {text}"; to change this one, try {EXAMPLES}.')  # fmt: skip
+    return Plan([call("new_playlist", text=c.raw.strip())])
 
 
 Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
-    rule_undo, rule_start_over, rule_retract, rule_export, rule_greeting, rule_ellipsis, rule_cap, rule_block,
-    rule_explain, rule_love, rule_skip, rule_like,
+    rule_undo, rule_start_over, rule_retract, rule_export, rule_greeting, rule_status, rule_ellipsis, rule_cap,
+    rule_block, rule_explain, rule_love, rule_skip, rule_like,
     rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_lessen, rule_exclude, rule_narrow,
     rule_widen, rule_track_reference, rule_new_request,
 )  # fmt: skip

@@ -341,3 +341,19 @@ def test_add_more_keeps_the_cap_and_the_exclusions(chat):
         counts[p.artist] = counts.get(p.artist, 0) + 1
     assert max(counts.values()) <= 2 and not any("rock" in p.genres for p in r.playlist)
     assert len({p.track_id for p in r.playlist}) == len(r.playlist)
+
+
+# ----- questions and remarks about the playlist ------------------------------------------------------------
+def test_how_long_is_it_answers_without_changing_anything(vocab):
+    playlist = [dict(p, duration_ms=180_000, year=1990 + i, genres=["rap"] if i < 4 else ["pop"])
+                for i, p in enumerate(PLAYLIST)]  # fmt: skip
+    for text in ("how long is it?", "how many songs are in there"):
+        plan = parse(text, playlist, vocab)
+        assert not plan.actions and plan.question.startswith("It's 6 tracks, about 18 min, 1990-1995, mostly rap")
+
+
+def test_a_remark_naming_no_music_does_not_replace_the_playlist(vocab):
+    plan = parse("ocean waves", PLAYLIST, vocab)
+    assert not plan.actions and '"new playlist: ocean waves"' in plan.question
+    assert acts("songs about the ocean", vocab) == [("new_playlist", {"text": "songs about the ocean"})]
+    assert acts("ocean waves", vocab, playlist=[]) == [("new_playlist", {"text": "ocean waves"})]

@@ -463,6 +463,13 @@ START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it",
 # "Take back what I just said": alone, the last change is undone; before a new request, that request starts afresh.
 RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "nevermind", "never mind that", "nvm",
                    "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
+# "how long is it?", "how many songs?": the playlist's size and time, nothing changes
+STATUS_PHRASES = ("how long", "how many", "total time", "runtime", "run time", "total length", "how much time",
+                  "length of the playlist", "cuanto dura", "cuantas canciones", "cuantos temas", "duracion")  # fmt: skip
+# Words that make a few unknown words a request for music ("songs about the ocean"), not a remark on the playlist
+REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist", "mix", "stuff", "something", "vibes",
+                          "vibe", "beats", "jams", "bangers", "hits", "play", "give", "gimme", "want", "need", "make",
+                          "find", "some", "about", "like", "canciones", "musica", "algo", "ponme", "dame", "quiero"})  # fmt: skip
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
@@ -479,7 +486,8 @@ BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "
 EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", "whats with", "what is with",
                    "por que", "porque", "explica", "what year", "which year", "when was", "when did", "how old is",
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
-                   "more about", "more info", "info on", "details on", "de que ano", "quien canta")  # fmt: skip
+                   "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
+                   "what song is", "which song is", "cual es")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
