@@ -499,3 +499,24 @@ def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
 )  # fmt: skip
 def test_a_genre_word_after_a_determiner_is_the_everyday_noun(ex, text, genres):
     assert values(ex.extract(text).genres) == genres
+
+
+# ----- phrasings found by the probe2 dialogues -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, genres, span",
+    [
+        ("90s hip hop, wait no, 2000s hip hop", ["rap"], (2000, 2009)),
+        ("80s rock wait no 90s", ["rock"], (1990, 1999)),
+        ("chill pop for studying... actually make it r&b", ["r&b"], None),
+        ("rock, actually some pop too", ["rock", "pop"], None),  # an addition, not a correction
+        ("songs that actually slap, 90s rap", ["rap"], (1990, 1999)),  # nothing before the cue to correct
+    ],
+)
+def test_a_correction_as_typed_replaces_what_it_corrects(ex, text, genres, span):
+    q = ex.extract(text)
+    assert values(q.genres) == genres and years(q) == span
+
+
+def test_a_correction_keeps_what_it_does_not_correct(ex):
+    q = ex.extract("chill pop for studying... actually make it r&b")
+    assert "chill" in values(q.moods) and values(q.activities) == ["study"]

@@ -401,6 +401,12 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
+# A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
+# the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
+CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that", "correction",
+                   "sorry", "en realidad", "mejor dicho", "quiero decir", "perdon")  # fmt: skip
+# Said after a cue, these add to what came before instead of replacing it ("actually, some pop too").
+CORRECTION_ADDS = ("too", "also", "as well", "plus", "tambien", "add", "and")
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
                           "then", "also", "plus", "for", "to", "that", "which"})  # fmt: skip
 # Words between a negation and what it negates ("no more rap", "without any Drake").
