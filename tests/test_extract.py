@@ -520,3 +520,16 @@ def test_a_correction_as_typed_replaces_what_it_corrects(ex, text, genres, span)
 def test_a_correction_keeps_what_it_does_not_correct(ex):
     q = ex.extract("chill pop for studying... actually make it r&b")
     assert "chill" in values(q.moods) and values(q.activities) == ["study"]
+
+
+@pytest.mark.parametrize("text, said", [("some polka for grandma's bday", "polka"), ("bossa nova for dinner", "bossa nova"),
+                                        ("sea shanties", "sea shanties"), ("ambient music to focus", "ambient")])  # fmt: skip
+def test_genres_the_catalog_lacks_are_said(ex, text, said):
+    q = ex.extract(text)
+    assert not q.genres and any(u.startswith(said) for u in q.unsupported)
+
+
+@pytest.mark.parametrize("text", ["slow songs for a wedding first dance", "slow dance songs"])
+def test_a_first_or_slow_dance_is_romantic_not_danceable(ex, text):
+    q = ex.extract(text)
+    assert values(q.moods) == ["romantic"] and [(b.feature, b.max) for b in q.features] == [("tempo", 100.0)]

@@ -279,6 +279,11 @@ def test_decades_and_years_every_way(vocab, text, years):
     assert (q.years.start, q.years.end) == years
 
 
+# ----- phrasings found by the probe2 dialogues -------------------------------------------------------------
+def test_chat_shorthand_is_filler(vocab):
+    assert acts("thx! can u add a couple more", vocab) == [("more", {"count": 2})]
+
+
 # ----- bounded numbers (issue 12) ------------------------------------------------------------------------
 def test_huge_positions_and_counts_are_bounded_with_a_note(vocab):
     p = parse("drop tracks 1-99999999", PLAYLIST, vocab)
