@@ -496,6 +496,11 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "por que", "porque", "explica", "what year", "which year", "when was", "when did", "how old is",
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta")  # fmt: skip
+# Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
+PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam", "is a mood", "is so good", "is great",
+                  "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",
+                  "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
+                  "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
