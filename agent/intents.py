@@ -104,6 +104,11 @@ _UNDO, _START, _BLOCK = _keys(V.UNDO_PHRASES), _keys(V.START_OVER_PHRASES), _key
 _RETRACT = _keys(V.RETRACT_PHRASES)
 _STATUS = _keys(V.STATUS_PHRASES)
 _EXPLAIN, _LOVE, _MOVE = _keys(V.EXPLAIN_PHRASES), _keys(V.LOVE_PHRASES), _keys(V.MOVE_VERBS)
+_PRAISE = _keys(V.PRAISE_PHRASES)
+# "it's fire", "that's a banger": the pronoun and "is" folded into one token
+_PRAISE_CONTRACTED = _keys(
+    tuple(f"{p} {x[3:]}" for x in V.PRAISE_PHRASES if x.startswith("is ") for p in ("its", "thats"))
+)
 _REPLACE, _REMOVE, _GROW = _keys(V.REPLACE_VERBS), _keys(V.REMOVE_VERBS), _keys(V.GROW_VERBS)
 _SHORTER, _LONGER, _ONLY = _keys(V.SHORTER_PHRASES), _keys(V.LONGER_PHRASES), _keys(V.ONLY_WORDS)
 _ALSO, _MORE_COUNT, _NEGATION = _keys(V.ALSO_WORDS), _keys(V.MORE_WORDS_COUNT), _keys(V.NEGATION_CUES)
@@ -381,9 +386,13 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
         return out
     out = [a]
     k = j + 1
-    while k + 1 < len(words) and words[k] in (",", "and", "&", "y") and words[k + 1].lstrip("#").isdigit():
-        out.append(int(words[k + 1].lstrip("#")[:12]))
-        k += 2
+    while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
+        hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
+        nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
+        if not nxt.isdigit():
+            break
+        out.append(int(nxt[:12]))
+        k += 3 if hashed else 2
     return out
 
 
@@ -431,16 +440,18 @@ def _need_playlist() -> Plan:
 
 
 # ----- the rules, in order ------------------------------------------------------------------------------
+_UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "before", "please", "change", "bring", "back",
+                   "previous", "earlier", "other", "playlist", "version", "list", "mix", "anterior")  # fmt: skip
+
+
 def rule_undo(c: Clause) -> Plan | None:
-    """ "undo", "nope, undo that", "go back": the previous playlist."""
+    """ "undo", "nope, undo that", "go back", "go back to the previous playlist", "bring back the old one": the
+    previous playlist."""
     hit = find(c.words, _UNDO)
+    words = [w for k, w in enumerate(c.words) if not (w == "old" and c.words[k + 1 : k + 2] in (["one"], ["playlist"]))]
     if hit and not _content(
-        c.words,
-        (
-            c.words[hit[0] : hit[0] + hit[1]],
-            ("nope", "no", "that", "it", "to", "how", "was", "way", "before", "please", "change"),
-        ),
-    ):
+        words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS)
+    ):  # "the old one", not "old songs"
         return Plan([call("undo")])
     return None
 
@@ -509,12 +520,13 @@ def rule_cap(c: Clause) -> Plan | None:
 _ELLIPSIS_LEADS = frozenset({"and", "also", "or", "y", "plus", "&", "nor", "ni", "tambien", "o"})
 _ELLIPSIS_TAILS = ("too", "as well", "also", "either", "tambien", "tampoco")
 _REPEATABLE = frozenset({"exclude", "block", "narrow", "widen"})
+_REPEATABLE_ON_TRACKS = frozenset({"remove", "replace", "explain"})
 
 
 def rule_ellipsis(c: Clause) -> Plan | None:
     """ "and the 70s" after "leave out the 80s", "and rock too" after "only pop": the last turn's edit again, on
     what this message names (it names things and nothing else: no verb, cue or number of its own)."""
-    if not c.has or c.last not in _REPEATABLE or not c.words:
+    if not c.has or c.last not in _REPEATABLE | _REPEATABLE_ON_TRACKS or not c.words:
         return None
     words = [w for w in c.words if w not in ("?", "!", ".")]
     tail = find(words, _keys(_ELLIPSIS_TAILS))
@@ -523,9 +535,14 @@ def rule_ellipsis(c: Clause) -> Plan | None:
     if c.matches(negated=True) or c.matches("feature", "length", "duration", "relative_years", "artist_cap"):
         return None
     rest = words[1:] if words[0] in _ELLIPSIS_LEADS else words
+    if tail and tail[0] + tail[1] == len(words):
+        rest = rest[: len(rest) - tail[1]]  # "too" closes the ellipsis; it does not say "too many"
     verbs = (_REMOVE, _ONLY, _GROW, _MOVE, _REPLACE, _NEGATION, _BLOCK, _MORE, _LESS)
     if any(find(rest, v) for v in verbs):
         return None
+    if c.last in _REPEATABLE_ON_TRACKS:  # "and the first one too" after "drop the last song"
+        pos = _refer(c, 1 if words[0] in _ELLIPSIS_LEADS else 0, verb=True)  # "and 7" names track 7, as "drop 7" does
+        return _positional(c.last, pos, c.n) if pos and not c.matches(*_CONTENT_KINDS) else None
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     years = [m.value for m in c.matches("years")]
     unknown = [u for u in unknown if u not in ("either", "too", "well", "tambien", "tampoco")]
@@ -626,7 +643,9 @@ def rule_explain(c: Clause) -> Plan | None:
 def rule_love(c: Clause) -> Plan | None:
     """ "I love track 2", "love it" (the track in focus), "I love this playlist"."""
     hit = find(c.words, _LOVE)
-    if not hit or not c.has or find(c.words, _MORE_COUNT) or find(c.words, _GROW):
+    if not hit:
+        return _praise(c)
+    if not c.has or find(c.words, _MORE_COUNT) or find(c.words, _GROW):
         return None
     if c.words[hit[0]] == "keep":
         return Plan([call("keep_playlist")])
@@ -639,6 +658,35 @@ def rule_love(c: Clause) -> Plan | None:
     if c.pronoun() or playlist_words:
         return Plan([call("keep_playlist")])
     return None
+
+
+def _praise(c: Clause) -> Plan | None:
+    """ "the 4th one is fire", "track 2 slaps", "this one goes hard": praise after the track it is about likes it;
+    said of the playlist ("this playlist is fire") it keeps the playlist."""
+    hit, short = find(c.words, _PRAISE), find(c.words, _PRAISE_CONTRACTED)
+    said = hit or short
+    if not c.has or not said or any(not said[0] <= m.start < sum(said) for m in c.matches(*_CONTENT_KINDS)):
+        return None  # "banger" in "it's a banger" is praise; "the 4th one is fire, more rock" names music
+    if short and c.focus and all(w in V.ACK_WORDS or w in _EXCLAMATIONS for w in c.words[: short[0]]):
+        return Plan([call("feedback", positions=[c.focus], liked=True)])
+    if not hit:
+        return None
+    pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist])
+    if pos:
+        return _positional("feedback", pos, c.n, liked=True)
+    if {"playlist", "mix", "list", "all", "everything"} & set(c.words[: hit[0]]):
+        return Plan([call("keep_playlist")])
+    pre = list(c.words[: hit[0]])
+    while pre and pre[-1] in ("one", "song", "track", "tune"):
+        pre.pop()
+    said_alone = all(w in V.ACK_WORDS or w in _EXCLAMATIONS for w in pre[:-1])  # not "songs that slap"
+    if pre and pre[-1] in V.PRONOUNS and said_alone and c.focus:
+        return Plan([call("feedback", positions=[c.focus], liked=True)])
+    return None
+
+
+_EXCLAMATIONS = frozenset({"omg", "oh", "ok", "okay", "yo", "wow", "damn", "dang", "lol", "man", "yes", "yeah", "ooh",
+                           "!", ",", "."})  # fmt: skip
 
 
 def rule_skip(c: Clause) -> Plan | None:
@@ -1078,11 +1126,15 @@ def rule_exclude(c: Clause) -> Plan | None:
         cue = find(c.words, _NEGATION)
         if cue and any(c.reading.tokens[k].used for k in range(cue[0], cue[0] + cue[1])):
             cue = None  # "no vocals" is a mood, "no more than 2 per artist" a cap
+        pointed = cue and c.words[cue[0]] != "no" and _filler_before(c.words, cue[0])  # "no 5" may be a number
+        pos = _refer(c, cue[0] + cue[1]) if pointed else None
+        if pos:  # "nope, not #5", "not the last one": that track goes
+            return _positional("remove", pos, c.n)
         named = _object_artist(c, cue[0] + cue[1]) if cue else None
         if named:  # "no more future", "less drake": an exact name after the cue
             less = c.words[cue[0]] in ("less", "menos", "fewer")
             return Plan([call("lessen" if less else "exclude", artists=[named])])
-        if cue and all(w in V.CHAT_FILLER or w == "," for w in c.words[: cue[0]]) and c.words[cue[0]] != "less":
+        if cue and _filler_before(c.words, cue[0]) and c.words[cue[0]] != "less":
             rest = " ".join(t.orig for t in c.reading.tokens[cue[0] + cue[1] :]).strip()
             if rest and not c.matches("feature", "relative_years"):
                 return Plan.ask(f"I don't know \"{rest}\" as an artist, genre, mood or years in the catalog; "
@@ -1106,6 +1158,10 @@ def rule_exclude(c: Clause) -> Plan | None:
         return Plan.ask(f"I don't know \"{what or c.raw}\" as an artist, genre, mood or years in the catalog; "
                         "who or what should go?")  # fmt: skip
     return Plan(acts)
+
+
+def _filler_before(words: Sequence[str], k: int) -> bool:
+    return all(w in V.CHAT_FILLER or w == "," for w in words[:k])
 
 
 def rule_narrow(c: Clause) -> Plan | None:
@@ -1310,6 +1366,16 @@ def _after_retraction(raw: str, parts: list[str], playlist: Sequence[dict[str, A
     return Plan([call("undo"), *plan.actions])
 
 
+def _pointed(actions: list[dict[str, Any]]) -> int | None:
+    """The one track a clause's actions point at and leave in place (liked, explained, replaced), else None."""
+    pos: list[int] = []
+    for a in actions:
+        args = a["args"]
+        if a["name"] in ("explain", "replace", "more_like") or (a["name"] == "feedback" and args.get("liked")):
+            pos += [args["position"]] if "position" in args else list(args.get("positions") or [])
+    return pos[0] if len(pos) == 1 else None
+
+
 def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
           last: str | None = None) -> Plan:  # fmt: skip
     """The plan for one message given the current playlist (empty before the first request) and the tool the
@@ -1337,6 +1403,7 @@ def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focu
                 ok = False
                 break
             acts += plan.actions
+            focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
             if any(a["name"] == "start_over" for a in plan.actions):
                 current = []  # what follows "scrap that" is a new request
         if ok:

@@ -499,3 +499,37 @@ def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
 )  # fmt: skip
 def test_a_genre_word_after_a_determiner_is_the_everyday_noun(ex, text, genres):
     assert values(ex.extract(text).genres) == genres
+
+
+# ----- phrasings found by the probe2 dialogues -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, genres, span",
+    [
+        ("90s hip hop, wait no, 2000s hip hop", ["rap"], (2000, 2009)),
+        ("80s rock wait no 90s", ["rock"], (1990, 1999)),
+        ("chill pop for studying... actually make it r&b", ["r&b"], None),
+        ("rock, actually some pop too", ["rock", "pop"], None),  # an addition, not a correction
+        ("songs that actually slap, 90s rap", ["rap"], (1990, 1999)),  # nothing before the cue to correct
+    ],
+)
+def test_a_correction_as_typed_replaces_what_it_corrects(ex, text, genres, span):
+    q = ex.extract(text)
+    assert values(q.genres) == genres and years(q) == span
+
+
+def test_a_correction_keeps_what_it_does_not_correct(ex):
+    q = ex.extract("chill pop for studying... actually make it r&b")
+    assert "chill" in values(q.moods) and values(q.activities) == ["study"]
+
+
+@pytest.mark.parametrize("text, said", [("some polka for grandma's bday", "polka"), ("bossa nova for dinner", "bossa nova"),
+                                        ("sea shanties", "sea shanties"), ("ambient music to focus", "ambient")])  # fmt: skip
+def test_genres_the_catalog_lacks_are_said(ex, text, said):
+    q = ex.extract(text)
+    assert not q.genres and any(u.startswith(said) for u in q.unsupported)
+
+
+@pytest.mark.parametrize("text", ["slow songs for a wedding first dance", "slow dance songs"])
+def test_a_first_or_slow_dance_is_romantic_not_danceable(ex, text):
+    q = ex.extract(text)
+    assert values(q.moods) == ["romantic"] and [(b.feature, b.max) for b in q.features] == [("tempo", 100.0)]

@@ -279,6 +279,51 @@ def test_decades_and_years_every_way(vocab, text, years):
     assert (q.years.start, q.years.end) == years
 
 
+# ----- phrasings found by the probe2 dialogues -------------------------------------------------------------
+def test_an_edit_on_tracks_repeats_on_the_track_an_elliptic_message_names(vocab):
+    """ "and the first one too" after "drop the last song" drops the first; "and rock too" is no track."""
+    assert [(a["name"], a["args"]) for a in parse("and the first one too", PLAYLIST, vocab, last="remove").actions] == [
+        ("remove", {"positions": [1]})
+    ]
+    assert parse("and 5", PLAYLIST, vocab, last="remove").actions == [I.call("remove", positions=[5])]
+    assert parse("that one too", PLAYLIST, vocab, focus=2, last="replace").actions == [I.call("replace", positions=[2])]
+    assert all(a["name"] != "remove" for a in parse("and rock too", PLAYLIST, vocab, last="remove").actions)
+
+
+def test_praise_after_a_track_likes_it_and_hands_the_focus_on(vocab):
+    assert acts("the 4th one is fire, more like that", vocab) == [
+        ("feedback", {"positions": [4], "liked": True}),
+        ("more_like", {"position": 4, "count": 0}),
+    ]
+    assert acts("track 2 slaps", vocab) == [("feedback", {"positions": [2], "liked": True})]
+    assert acts("omg it's a banger", vocab, focus=3) == [("feedback", {"positions": [3], "liked": True})]
+    assert acts("this playlist is fire", vocab) == [("keep_playlist", {})]
+    assert all(a["name"] != "feedback" for a in parse("songs that slap", PLAYLIST, vocab, focus=3).actions)
+    assert acts("why track 2 and drop it", vocab) == [("explain", {"position": 2}), ("remove", {"positions": [2]})]
+
+
+def test_chat_shorthand_is_filler(vocab):
+    assert acts("thx! can u add a couple more", vocab) == [("more", {"count": 2})]
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("nope not #5", [5]), ("not the last one", [6]), ("remove #3 and #6", [3, 6])]
+)
+def test_a_hash_number_is_a_track_and_not_before_one_removes_it(vocab, text, expected):
+    assert acts(text, vocab) == [("remove", {"positions": expected})]
+
+
+@pytest.mark.parametrize(
+    "text", ["go back to the previous playlist", "bring back the old one", "go back to the earlier version"]
+)
+def test_going_back_to_the_previous_playlist_is_undo(vocab, text):
+    assert plan_of(I.rule_undo, text, vocab) == ([("undo", {})], None)
+
+
+def test_going_back_to_old_songs_is_not_undo(vocab):
+    assert plan_of(I.rule_undo, "go back to old songs", vocab) is None
+
+
 # ----- bounded numbers (issue 12) ------------------------------------------------------------------------
 def test_huge_positions_and_counts_are_bounded_with_a_note(vocab):
     p = parse("drop tracks 1-99999999", PLAYLIST, vocab)

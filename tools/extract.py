@@ -260,6 +260,7 @@ class TagExtractor:
         self._phrases_and_artists(toks, matches, titled)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
+        _corrections(toks, matches)
         self._negate(toks, matches)
         query = self._assemble(text, toks, matches, unsupported)
         return Reading(text, toks, matches, query)
@@ -832,6 +833,41 @@ _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
 _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
+
+
+_CORRECTION_CUES = sorted((_key(c) for c in vocab.CORRECTION_CUES), key=len, reverse=True)
+_CORRECTION_ADDS = {_key(c) for c in vocab.CORRECTION_ADDS}
+_FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years", "duration": "length"}
+
+
+def _family(m: Match) -> object:
+    """What a later match of the same family replaces: genres, years, a length, one audio feature, ..."""
+    if m.kind == "feature":
+        return ("feature", m.value[0])  # type: ignore[index]
+    return _FAMILY.get(m.kind, m.kind)
+
+
+def _corrections(toks: list[_Tok], matches: list[Match]) -> None:
+    """ "90s hip hop, wait no, 2000s hip hop": after a correction cue, what is named replaces the same family named
+    before the cue (the 90s go, the hip hop stays); a cue with nothing of the same family on both sides is no cue."""
+    texts = [t.text for t in toks]
+    cues = []
+    for i in range(len(texts)):
+        hit = next((c for c in _CORRECTION_CUES if tuple(texts[i : i + len(c)]) == c), None)
+        if hit and not any(t.used for t in toks[i : i + len(hit)]) and (not cues or i >= cues[-1][1]):
+            cues.append((i, i + len(hit)))
+    for k, (a, b) in enumerate(cues):
+        end = cues[k + 1][0] if k + 1 < len(cues) else len(toks)
+        after = [m for m in matches if b <= m.start < end]
+        tail = texts[b:end]
+        if any(tuple(tail[j : j + len(c)]) == c for c in _CORRECTION_ADDS for j in range(len(tail))):
+            continue  # "rock, actually some pop too" adds
+        families = {_family(m) for m in after}
+        replaced = [m for m in matches if m.end <= a and _family(m) in families]
+        if replaced:
+            matches[:] = [m for m in matches if m not in replaced]
+            for t in toks[a:b]:
+                t.used = True
 
 
 def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -147,7 +147,10 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
 OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gospel", "opera", "bluegrass",
-                "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska")  # fmt: skip
+                "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska", "polka",
+                "bossa nova", "flamenco", "tango", "mariachi", "ranchera", "rancheras", "celtic", "zydeco", "new age",
+                "ambient", "show tunes", "showtunes", "musicals", "sea shanties", "shanties", "a cappella", "acapella",
+                "doo wop", "swing music", "big band")  # fmt: skip
 # Genre words that are everyday nouns after a determiner ("cleaning the house"), unless a music word follows.
 EVERYDAY_GENRE_NOUNS = frozenset({"house", "garage", "trap", "soul"})
 DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her", "their", "a", "this", "that", "whole", "mi", "la"})
@@ -157,7 +160,12 @@ OTHER_GENRE_ADJECTIVES = {"jazzy": "jazz", "bluesy": "blues", "folky": "folk", "
                           "reggae-ish": "reggae", "operatic": "opera"}  # fmt: skip
 NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
                  "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop", "soundtrack": "pop",
-                 "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock"}  # fmt: skip
+                 "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock",
+                 "polka": "pop", "bossa nova": "latin", "flamenco": "latin", "tango": "latin", "mariachi": "latin",
+                 "ranchera": "latin", "rancheras": "latin", "celtic": "rock", "zydeco": "rock", "new age": "edm",
+                 "ambient": "edm", "show tunes": "pop", "showtunes": "pop", "musicals": "pop", "sea shanties": "pop",
+                 "shanties": "pop", "a cappella": "pop", "acapella": "pop", "doo wop": "r&b", "swing music": "r&b",
+                 "big band": "r&b"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
@@ -169,7 +177,8 @@ MOOD_PHRASES: dict[str, str] = {
     "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
-    "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "ballads": "romantic", "power ballads": "romantic",
+    "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
+    "slow dancing": "romantic", "first dance": "romantic", "ballads": "romantic", "power ballads": "romantic",
     "energetic": "energetic", "energizing": "energetic", "hype": "energetic", "hyped": "energetic",
     "pumped": "energetic", "pump up": "energetic", "bangers": "energetic", "banger": "energetic",
     "party": "party", "partying": "party", "fiesta": "party", "club": "party", "clubbing": "party",
@@ -345,7 +354,8 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
     **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
-                     "lentas", "lentos", "slow songs", "slow jams"), (("tempo", "low"),)),
+                     "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
+                    (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"), (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
@@ -401,6 +411,12 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
+# A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
+# the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
+CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that", "correction",
+                   "sorry", "en realidad", "mejor dicho", "quiero decir", "perdon")  # fmt: skip
+# Said after a cue, these add to what came before instead of replacing it ("actually, some pop too").
+CORRECTION_ADDS = ("too", "also", "as well", "plus", "tambien", "add", "and")
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
                           "then", "also", "plus", "for", "to", "that", "which"})  # fmt: skip
 # Words between a negation and what it negates ("no more rap", "without any Drake").
@@ -488,6 +504,11 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
                    "what song is", "which song is", "cual es")  # fmt: skip
+# Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
+PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam", "is a mood", "is so good", "is great",
+                  "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",
+                  "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
+                  "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
@@ -590,7 +611,7 @@ CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
-    whoops wait sorry hmmm""".split()
+    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm""".split()
 )  # fmt: skip
 
 
