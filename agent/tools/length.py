@@ -33,7 +33,7 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
         per = sum(p["duration_ms"] for p in w.playlist) / n
         total = sum(p["duration_ms"] for p in w.playlist)
         if total > minutes * 60_000:  # "keep it under an hour": the longest start that fits the time
-            length = max(1, len(fit_within(w.playlist, minutes)))
+            length = max(1, len(_fit_within(w.playlist, minutes)))
         else:
             length = max(1, min(MAX_LENGTH, n + math.floor((minutes * 60_000 - total) / per + 0.5)))
     elif factor:
@@ -44,10 +44,10 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     w.query = q
     if length < n:
         w.playlist = w.playlist[:length]
-        return f"cut to {length} tracks" + (f" (about {minutes_of(w.playlist)} min)" if minutes else "")
+        return f"cut to {length} tracks" + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
     if length > n:
         note = more(w, length - n)
-        return note + (f" (about {minutes_of(w.playlist)} min)" if minutes else "")
+        return note + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
     return f"already {length} tracks"
 
 
@@ -157,11 +157,12 @@ def _continuation_room(w: Work) -> Callable[[Track], bool]:
     return room
 
 
-def minutes_of(items: list[dict[str, Any]]) -> int:
+def _minutes(items: list[dict[str, Any]]) -> int:
+    """The listening time of ``items``, in whole minutes."""
     return round(sum(p["duration_ms"] for p in items) / 60_000)
 
 
-def fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
     """The longest start of ``items`` whose listening time is at most ``minutes``."""
     out, total = [], 0.0
     for p in items:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from agent.tools.registry import ToolError
 from agent.tools.work import Work
 
 
 def catalog_artist(w: Work, name: str) -> str:
+    """The catalog's name for the artist ``name`` means; a ToolError when there is none."""
     hit = w.deps.vocab.artist(name)
     if not hit:
         raise ToolError(f'I don\'t know an artist called "{name}" in the catalog.')
     return hit
 
 
-def catalog_genres(w: Work, genres: list[str], subgenres: list[str]) -> tuple[list[str], list[str]]:
+def catalog_genres(w: Work, genres: Sequence[str], subgenres: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The catalog's (genres, subgenres) for the words given (a "genre" may be a subgenre); a ToolError names one
+    it lacks."""
     g_out: list[str] = []
     s_out: list[str] = list(subgenres)
     for g in genres:
@@ -33,13 +36,14 @@ def catalog_genres(w: Work, genres: list[str], subgenres: list[str]) -> tuple[li
 
 
 def titles(items: list[dict[str, Any]]) -> str:
+    """'"Title" by Artist' for up to three tracks, else their count."""
     if len(items) > 3:
         return f"{len(items)} tracks"
     return ", ".join(f'"{p["title"]}" by {p["artist"]}' for p in items)
 
 
 def removed_by(before: list[dict[str, Any]], after: list[dict[str, Any]], names: list[str]) -> str:
-    """ "removed 4 tracks (Drake); added 4 new ones" """
+    """What an edit did to the playlist, in words: "removed 4 tracks (Drake); added 4 new ones"."""
     now = {p["track_id"] for p in after}
     was = {p["track_id"] for p in before}
     removed = [p for p in before if p["track_id"] not in now]

@@ -39,7 +39,7 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     good = (lambda tr: fold(tr.artist) not in words) if words else None
     w.playlist = w.fetch(q.length or (w.default_length if not q.duration_min else MAX_LENGTH), keep=[], good=good)
     if q.duration_min and w.playlist:
-        w.playlist = fit_minutes(w.playlist, q.duration_min)
+        w.playlist = _fit_minutes(w.playlist, q.duration_min)
     if not w.playlist:
         raise ToolError(f'Nothing in the catalog fits "{q.describe()}" with your blocklist. Try something broader.')
     note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
@@ -51,7 +51,8 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     return f"new playlist for {q.describe()}{note}"
 
 
-def fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+    """The shortest start of ``items`` that lasts at least ``minutes`` (all of them when they last less)."""
     out, total = [], 0.0
     for p in items:
         if total >= minutes * 60_000:
