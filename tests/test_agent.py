@@ -211,6 +211,13 @@ def test_each_tool_call_is_answered_with_its_own_result(chat):
     assert "removed" in r.reply.lower()
 
 
+def test_positions_after_a_new_playlist_in_the_same_message_mean_the_new_one(chat):
+    chat.turn("t", "u", "songs for a party")
+    fresh = ids(chat.turn("t2", "u2", "rock songs"))
+    r = chat.turn("t", "u", "rock songs and drop track 2")
+    assert ids(r) == fresh[:1] + fresh[2:]
+
+
 def test_a_thread_saved_before_tag_scopes_keeps_its_only(chat):
     from tools.schema import Tag
 

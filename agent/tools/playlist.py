@@ -42,6 +42,7 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
         w.playlist = _fit_minutes(w.playlist, q.duration_min)
     if not w.playlist:
         raise ToolError(f'Nothing in the catalog fits "{q.describe()}" with your blocklist. Try something broader.')
+    w.seen = w.draft.ids()  # later calls of the turn mean this playlist's positions
     note = f" (leaving out {', '.join(skipped)}: on your blocklist)" if skipped else ""
     said = list(q.unsupported) + [
         n.rstrip(".") for n in w.notes if not n.startswith("Can't honour") and "cold start" not in n

@@ -140,10 +140,11 @@ def run_calls(w: Work, actions: list[dict[str, Any]]) -> tuple[list[Call], list[
     for action in actions:
         call = Call(action["name"], action["args"])
         calls.append(call)
+        args = _as_seen(call.args, w)  # before a pending change reshapes the playlist
         if mover is not None and w.pending and call.name not in _WAITING:
             note(mover, w.reshape())
         pending = dict(w.pending)
-        note(call, REGISTRY[call.name].fn(w, **_as_seen(call.args, w)))
+        note(call, REGISTRY[call.name].fn(w, **args))
         note(call, str(action.get("note") or ""))  # what validation capped
         call.found, w.found = w.found, None
         if w.pending != pending:
