@@ -120,9 +120,8 @@ class Call:
 
     def result(self) -> str:
         """The call's result as the transcript's tool message records it."""
-        if self.notes:
-            return "; ".join(self.notes)
-        return json.dumps(self.found, ensure_ascii=False) if self.found is not None else "ok"
+        found = [] if self.found is None else [json.dumps(self.found, ensure_ascii=False)]
+        return "; ".join(self.notes + found) or "ok"
 
 
 def run_calls(w: Work, actions: list[dict[str, Any]]) -> tuple[list[Call], list[str]]:
