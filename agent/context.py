@@ -16,7 +16,6 @@ class Context:
     """Per-run configuration of the PlayGenie agent."""
 
     default_length: int = field(default=20, metadata={"description": "Tracks in a new playlist when none is asked."})
-    max_length: int = field(default=200, metadata={"description": "Longest playlist the agent makes."})
     keep_turns: int = field(
         default=12, metadata={"description": "Turns of messages kept in the thread; older ones are trimmed."}
     )

@@ -7,7 +7,6 @@ each test with an in-memory checkpointer and store. Runtime clients arrive in ``
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
@@ -18,10 +17,8 @@ from agent import intents, prompts
 from agent.context import Context
 from agent.llm_brain import MAX_LLM_REQUESTS
 from agent.state import InputState, State
-from agent.tools import ToolError, Work, run_tool, validate
+from agent.tools import Call, PlaylistDraft, ToolError, Work, run_calls, validate
 from tools.llm import request_budget
-from tools.refine import item_from
-from tools.schema import PlaylistQuery
 
 log = logging.getLogger(__name__)
 
@@ -71,87 +68,23 @@ def route(state: State) -> Literal["act", "respond"]:
     return "respond" if state.get("question") or not state.get("actions") else "act"
 
 
-def _snapshot(playlist: list[dict[str, Any]], query: dict[str, Any]) -> dict[str, Any]:
-    """A compact undo entry: ids, reasons and scores (the rest comes back from the catalog)."""
-    return {"playlist": [[p["track_id"], p.get("reason", ""), p.get("score", 0.0)] for p in playlist], "query": query}
-
-
-def _restore(entries: list[list[Any]], catalog: Any) -> list[dict[str, Any]]:
-    return [
-        item_from(catalog[tid], reason=reason, score=score).model_dump()
-        for tid, reason, score in entries
-        if tid in catalog.index
-    ]
-
-
-def _execute(
-    state: State, ctx: Context, actions: list[dict[str, Any]], user_id: str
-) -> tuple[Work, list[str], dict[str, Any]]:
-    """Run actions on a copy of the thread's playlist; undo/start_over act on the thread history."""
+def _run(state: State, ctx: Context, actions: list[dict[str, Any]]) -> tuple[Work, list[Call], list[str]]:
+    """Run the calls on a copy of the thread's draft; a ToolError leaves the thread as it was."""
     deps = ctx.deps
-    query = PlaylistQuery.model_validate(state.get("query") or {})
+    user_id = state.get("user_id") or "anonymous"
     settings = getattr(deps.pipeline, "settings", None)
-    w = Work(deps=deps, user_id=user_id, playlist=[dict(p) for p in state.get("playlist") or []], query=query,
-             memory=deps.memory.get(user_id), focus=state.get("focus"), relative_step=ctx.relative_step,
-             tempo_step=ctx.tempo_step, default_length=ctx.default_length,
-             max_per_artist=getattr(settings, "max_per_artist", 2))  # fmt: skip
-    history = list(state.get("history") or [])
-    notes: list[str] = []
-    extra: dict[str, Any] = {}
-    seen = [p["track_id"] for p in w.playlist]  # positions in this turn's calls mean the playlist the user saw
-    for a in actions:
-        if a["name"] not in ("undo", "start_over"):
-            a = _as_seen(a, seen, w.playlist)
-        if a["name"] == "undo":
-            if not history:
-                raise ToolError("There is nothing to undo yet.")
-            prev = history.pop()
-            w.playlist, w.query = _restore(prev["playlist"], deps.catalog), PlaylistQuery.model_validate(prev["query"])
-            notes.append("undid the last change")
-            extra["undone"] = True
-            continue
-        if a["name"] == "start_over":
-            if w.playlist or w.query.model_dump(exclude_defaults=True):
-                history.append(_snapshot(w.playlist, w.query.model_dump(mode="json")))
-            w.playlist, w.query = [], PlaylistQuery()
-            notes.append("started over (your blocklist and likes stay)")
-            seen = []
-            continue
-        if w.pending and a["name"] != "adjust":
-            notes.append(w.reshape())
-        note = run_tool(w, a)
-        notes += [x for x in (note, str(a.get("note") or "")) if x]  # what the tool did, then what was capped
-        if a["name"] == "new_playlist":
-            seen = [p["track_id"] for p in w.playlist]
-    if w.pending:
-        notes.append(w.reshape())
-    extra["history"] = history
-    return w, notes, extra
-
-
-def _as_seen(action: dict[str, Any], seen: list[str], now: list[dict[str, Any]]) -> dict[str, Any]:
-    """``action`` with its positions (as the user saw the playlist at the start of the turn) moved to where
-    those tracks are now, after the turn's earlier edits: "put track 5 first and remove track 2"."""
-    args = action["args"]
-    if not seen or not any(k in args for k in ("positions", "position")):
-        return action
-    where = {p["track_id"]: i for i, p in enumerate(now, 1)}
-    if [p["track_id"] for p in now] == seen:
-        return action
-
-    def moved(p: int) -> int:
-        if not 1 <= p <= len(seen):
-            return p
-        if seen[p - 1] not in where:
-            raise ToolError(f"Track {p} is already gone from the playlist.")
-        return where[seen[p - 1]]
-
-    args = dict(args)
-    if "positions" in args:
-        args["positions"] = [moved(p) for p in args["positions"]]
-    if "position" in args:
-        args["position"] = moved(args["position"])
-    return {**action, "args": args}
+    w = Work(
+        deps=deps,
+        user_id=user_id,
+        draft=PlaylistDraft.from_state(state),
+        memory=deps.memory.get(user_id),
+        relative_step=ctx.relative_step,
+        tempo_step=ctx.tempo_step,
+        default_length=ctx.default_length,
+        max_per_artist=getattr(settings, "max_per_artist", 2),
+    )
+    calls, said = run_calls(w, actions)
+    return w, calls, said
 
 
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -161,67 +94,52 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Apply the planned tool calls. A refused call leaves the playlist exactly as it was."""
+    """Run the calls, compare before and after, record. A refused call leaves the playlist exactly as it was."""
     ctx = runtime.context
-    user_id = state.get("user_id") or "anonymous"
     actions = state.get("actions") or []
     brain = state.get("brain", "offline")
     try:
-        w, notes, extra = _execute(state, ctx, actions, user_id)
+        w, calls, said = _run(state, ctx, actions)
     except ToolError as exc:
-        if brain == "llm":  # the model's call did not fit this playlist: let the offline brain try
-            p = _offline(_last_text(state), state, ctx)
-            if p.actions:
-                try:
-                    w, notes, extra = _execute(state, ctx, p.actions, user_id)
-                    actions, brain = p.actions, "llm->offline"
-                except ToolError as exc2:
-                    return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
-            else:
-                return {"question": p.question, "brain": "llm->offline", "changed": ""}
-        else:
+        if brain != "llm":
             return {"question": f"{exc} Nothing changed.", "changed": ""}
-    before_ids = [p["track_id"] for p in state.get("playlist") or []]
-    before_q = state.get("query") or {}
-    if w.focus == state.get("focus") and before_ids != [p["track_id"] for p in w.playlist]:
-        w.focus = None  # "this one" no longer points where it did
-    new_q = w.query.model_dump(mode="json")
-    history = extra["history"]
-    changed_anything = before_ids != [p["track_id"] for p in w.playlist] or before_q != new_q
-    if changed_anything and not extra.get("undone") and not any(a["name"] == "start_over" for a in actions):
-        if before_ids or before_q:
-            history.append(_snapshot(state.get("playlist") or [], before_q))
-    history = history[-ctx.undo_depth :]
-    # The transcript records the calls and their results in pairs, so trimming keeps them whole.
-    calls = [
-        {"name": a["name"], "args": a["args"], "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-        for a in actions
-    ]
-    msgs: list[Any] = [AIMessage(content="", tool_calls=calls)]
-    msgs += [
-        ToolMessage(content=(notes[i] if i < len(notes) else "ok"), tool_call_id=c["id"], name=c["name"])
-        for i, c in enumerate(calls)
-    ]
-    export = next((d["export"] for d in w.data if isinstance(d, dict) and "export" in d), None)
-    info = [d for d in w.data if isinstance(d, str)]
-    if export:
-        info.append(f"Export ready as {export.upper()} ({len(w.playlist)} tracks).")
-    changed = "; ".join(notes)
-    if not changed_anything and not info and not notes:
+        p = _offline(_last_text(state), state, ctx)  # the model's call did not fit this playlist: the offline brain
+        if not p.actions:
+            return {"question": p.question, "brain": "llm->offline", "changed": ""}
+        try:
+            w, calls, said = _run(state, ctx, p.actions)
+            actions, brain = p.actions, "llm->offline"
+        except ToolError as exc2:
+            return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
+    draft, before = w.draft, PlaylistDraft.from_state(state)
+    draft.record(before, ctx.undo_depth)
+    info = list(draft.info)
+    if draft.export:
+        info.append(f"Export ready as {draft.export.upper()} ({len(draft.items)} tracks).")
+    changed = "; ".join(said)
+    if not said and not info and not draft.changed_from(before):
         changed = "nothing changed"
+    # The transcript records the calls and their results in pairs (by call id), so trimming keeps them whole.
+    msgs: list[Any] = [AIMessage(content="", tool_calls=[c.tool_call() for c in calls])]
+    msgs += [ToolMessage(content=c.result(), tool_call_id=c.id, name=c.name) for c in calls]
     return {
-        "playlist": w.playlist, "query": new_q, "history": history, "focus": w.focus, "changed": changed,
-        "question": None, "brain": brain, "messages": msgs, "actions": actions,
-        "info": info, "export": export,
-    }  # fmt: skip
+        **draft.state(),
+        "changed": changed,
+        "question": None,
+        "brain": brain,
+        "messages": msgs,
+        "actions": actions,
+        "info": info,
+        "export": draft.export,
+    }
 
 
 def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Say what changed and show the playlist; trim the transcript to the last turns."""
     ctx = runtime.context
     question = state.get("question")
-    text = prompts.reply("" if question else state.get("changed", ""), state.get("playlist") or [],
-                         question=question, info=state.get("info") or [])  # fmt: skip
+    changed = "" if question else state.get("changed", "")
+    text = prompts.reply(changed, state.get("playlist") or [], question=question, info=state.get("info") or [])
     update: dict[str, Any] = {"messages": [AIMessage(content=text)]}
     if question:
         update["changed"] = ""

@@ -1,7 +1,8 @@
 """The graph's state: what one conversation thread remembers between turns.
 
 ``InputState`` is what a caller sends (messages, user id); ``State`` adds what the agent keeps.
-Playlist items are plain dicts (``PlaylistItem.model_dump()``) so checkpoints stay serialisable.
+Playlist items are plain dicts (``PlaylistItem.model_dump()``) so checkpoints stay serialisable; a turn edits
+``playlist``, ``query``, ``history`` and ``focus`` as one :class:`agent.tools.PlaylistDraft`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ class State(InputState, total=False):
     """The current playlist: PlaylistItem dicts with track ids and reasons. Reducer: last value wins."""
 
     query: dict[str, Any]
-    """The active typed query (``PlaylistQuery.model_dump()``); empty before the first request. Reducer: last value wins."""
+    """The active typed query (``PlaylistQuery.model_dump()``); empty before the first request.
+    Reducer: last value wins."""
 
     history: list[dict[str, Any]]
-    """Earlier (playlist, query) snapshots of this thread, newest last, for undo. Reducer: last value wins (bounded)."""
+    """Earlier (playlist, query) snapshots of this thread, newest last, for undo (``agent.tools.draft.Snapshot``).
+    Reducer: last value wins (bounded)."""
 
     actions: list[dict[str, Any]]
     """This turn's planned tool calls ``{"name", "args"}`` from a brain. Reducer: last value wins."""

@@ -199,6 +199,38 @@ def test_history_is_bounded_and_tool_calls_keep_their_results(chat):
     assert calls and set(calls) == answered
 
 
+def test_each_tool_call_is_answered_with_its_own_result(chat):
+    chat.turn("t", "u", "songs for a party")
+    r = chat.turn("t", "u", "why track 2 and drop track 3")
+    msgs = chat.graph.get_state({"configurable": {"thread_id": "t"}}).values["messages"]
+    planned = next(m for m in reversed(msgs) if isinstance(m, AIMessage) and m.tool_calls)
+    calls = {c["id"]: c["name"] for c in planned.tool_calls}
+    results = {calls[m.tool_call_id]: m.content for m in msgs if isinstance(m, ToolMessage) and m.tool_call_id in calls}
+    # explain says nothing of its own: the removal's note is remove's, never explain's
+    assert results["remove"].startswith("removed") and not results["explain"].startswith("removed")
+    assert "removed" in r.reply.lower()
+
+
+def test_positions_after_a_new_playlist_in_the_same_message_mean_the_new_one(chat):
+    chat.turn("t", "u", "songs for a party")
+    fresh = ids(chat.turn("t2", "u2", "rock songs"))
+    r = chat.turn("t", "u", "rock songs and drop track 2")
+    assert ids(r) == fresh[:1] + fresh[2:]
+
+
+def test_a_thread_saved_before_tag_scopes_keeps_its_only(chat):
+    from tools.schema import Tag
+
+    assert Tag.model_validate({"value": "rap", "source": "only rap"}).scope == "only"
+    assert Tag.model_validate({"value": "rap", "source": "only rap", "scope": "prefer"}).scope == "prefer"
+    r = chat.turn("t", "u", "songs for a party")
+    config = {"configurable": {"thread_id": "t"}}
+    old = {"value": "rap", "explicit": True, "confidence": 1.0, "source": "only rap"}  # "only" was source's prefix
+    chat.graph.update_state(config, {"query": {**chat.graph.get_state(config).values["query"], "genres": [old]}})
+    r2 = chat.turn("t", "u", "no rap")
+    assert "only rap" in r2.reply and ids(r2) == ids(r)
+
+
 def test_the_same_thread_from_two_threads_is_serialised(chat):
     chat.turn("t", "u", "songs for a party")
     errors = []

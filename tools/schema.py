@@ -30,6 +30,7 @@ MAX_LENGTH = 200  # longest playlist PlayGenie makes in one answer
 
 
 FILTER_CONFIDENCE = 0.5  # an explicit tag at least this sure is a filter, not a preference
+Scope = Literal["prefer", "only", "also"]
 
 
 class Tag(BaseModel):
@@ -41,6 +42,18 @@ class Tag(BaseModel):
     explicit: bool = True
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     source: str | None = Field(default=None, description="The words it came from.")
+    scope: Scope = Field(
+        default="prefer",
+        description="prefer: as asked; only: every track has it ('only rock'); also: added beside the rest ('also rap').",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scope_from_old_source(cls, data: Any) -> Any:
+        """Tags saved before ``scope`` existed said "only" as a prefix of ``source``: read it as the scope."""
+        if isinstance(data, dict) and "scope" not in data and str(data.get("source") or "").startswith("only"):
+            return {**data, "scope": "only"}
+        return data
 
     @property
     def filters(self) -> bool:

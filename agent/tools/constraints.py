@@ -1,0 +1,217 @@
+"""Tools that change what the playlist must or may hold: exclude, only, a cap per artist; offending tracks are
+replaced where they stand."""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.tools.names import catalog_artist, catalog_genres, removed_by
+from agent.tools.registry import ToolError, tool
+from agent.tools.work import Work
+from tools.catalog import fold
+from tools.schema import MAX_LENGTH, FeatureBound, Tag, YearRange
+
+
+class Names(BaseModel):
+    artists: list[str] = Field(default_factory=list, description="Artist names as in the catalog.")
+    genres: list[str] = Field(default_factory=list, description="Genres: edm, rap, pop, r&b, latin, rock.")
+    subgenres: list[str] = Field(default_factory=list, description="Subgenres, e.g. 'hip hop', 'neo soul'.")
+    moods: list[str] = Field(default_factory=list, description="Moods: chill, happy, sad, energetic, party, focus, ...")
+
+
+class YearSpan(BaseModel):
+    start: int = Field(ge=1900, le=2100, description="First release year left out.")
+    end: int = Field(ge=1900, le=2100, description="Last release year left out.")
+
+
+class FeatureSide(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "speechiness"]
+    side: Literal["high", "low"] = Field(description="Which end of the feature goes ('anything slow': tempo low).")
+
+
+class Exclude(Names):
+    years: list[YearSpan] = Field(
+        default_factory=list, max_length=10, description="Release years to leave out ('no 80s')."
+    )
+    features: list[FeatureSide] = Field(
+        default_factory=list,
+        max_length=7,
+        description="Ends of audio features to leave out ('get rid of anything slow').",
+    )
+
+
+@tool(Exclude)
+def exclude(
+    w: Work,
+    artists: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    subgenres: Sequence[str] = (),
+    moods: Sequence[str] = (),
+    years: Sequence[dict[str, int]] = (),
+    features: Sequence[dict[str, str]] = (),
+) -> str:
+    """Exclude artists, genres, subgenres, moods, release years ("no 80s") or an end of an audio feature ("anything
+    slow": tempo low) from this playlist; offending tracks are replaced."""
+    w.need_playlist()
+    q = w.query.model_copy(deep=True)
+    artists = [catalog_artist(w, a) for a in artists]
+    genres, subgenres = catalog_genres(w, genres, subgenres)
+    moods = list(moods)
+    only = {t.value for t in q.genres + q.subgenres + q.moods if t.scope == "only"}
+    clash = only & set(genres + subgenres + moods)
+    if clash:
+        raise ToolError(
+            f"The playlist is only {', '.join(sorted(clash))}; excluding it would leave nothing. "
+            "Tell me what to play instead."
+        )
+
+    def add(lst: list[Tag], values: list[str]) -> None:
+        have = {fold(t.value) for t in lst}
+        lst += [Tag(value=v, source=f"no {v}") for v in values if fold(v) not in have]
+
+    add(q.exclude_artists, artists)
+    add(q.exclude_genres, genres)
+    add(q.exclude_subgenres, subgenres)
+    add(q.exclude_moods, moods)
+    spans = [YearRange(start=y["start"], end=y["end"], source="no") for y in years if y["start"] <= y["end"]]
+    q.exclude_years += [y for y in spans if (y.start, y.end) not in {(x.start, x.end) for x in q.exclude_years}]
+    sides = []
+    for f in features:
+        bound = _side_bound(w, f["feature"], f["side"])
+        old = q.feature(f["feature"])
+        if old is not None and old.explicit:  # both limits hold: the tighter of each
+            lo = max((x for x in (old.min, bound.min) if x is not None), default=None)
+            hi = min((x for x in (old.max, bound.max) if x is not None), default=None)
+            if lo is not None and hi is not None and lo > hi:
+                raise ToolError(
+                    f"That would leave no {f['feature']} at all with the limits already set. Nothing changed."
+                )
+            bound = bound.model_copy(update={"min": lo, "max": hi, "target": old.target})
+        q.features = [b for b in q.features if b.feature != f["feature"]] + [bound]
+        sides.append(
+            {("tempo", "low"): "slow", ("tempo", "high"): "fast"}.get(
+                (f["feature"], f["side"]), f"{f['side']} {f['feature']}"
+            )
+        )
+    gone = {fold(a) for a in artists}
+    q.artists = [t for t in q.artists if fold(t.value) not in gone]
+    q.genres = [t for t in q.genres if t.value not in genres]
+    q.subgenres = [t for t in q.subgenres if t.value not in subgenres]
+    q.moods = [t for t in q.moods if t.value not in moods]
+    if q.years is not None and q.years.explicit and any(_covers(y, q.years) for y in spans):
+        raise ToolError(
+            f"The playlist is only {q.years.label()}; leaving that out would leave nothing. "
+            "Tell me which years instead."
+        )
+    w.query = q
+    before = list(w.playlist)
+    said = artists + genres + subgenres + moods + [y.label() for y in spans] + sides
+    w.rebuild("fits without " + ", ".join(said))
+    return removed_by(before, w.playlist, said)
+
+
+def _covers(out: YearRange, years: YearRange) -> bool:
+    """Whether leaving out ``out`` leaves none of ``years``."""
+    return out.start <= (years.start or 0) and (years.end or 9999) <= out.end
+
+
+def _side_bound(w: Work, feature: str, side: str) -> FeatureBound:
+    """A hard bound that leaves out one end of a feature: tempo's slow (< 90 BPM) or fast (>= 120 BPM) bucket, or
+    the catalog's bottom or top third of another feature."""
+    if feature == "tempo":
+        limit = {"min": 90.0} if side == "low" else {"max": 120.0}
+    else:
+        q = w.catalog.thresholds.q.get(feature)
+        lo, hi = (q[0.33], q[0.67]) if q else (0.33, 0.67)
+        limit = {"min": round(lo, 3)} if side == "low" else {"max": round(hi, 3)}
+    return FeatureBound(feature=feature, explicit=True, source=f"no {side} {feature}", **limit)
+
+
+class Narrow(Names):
+    year_start: int | None = Field(default=None, ge=1900, le=2100, description="First release year allowed.")
+    year_end: int | None = Field(default=None, ge=1900, le=2100, description="Last release year allowed.")
+
+
+@tool(Narrow)
+def narrow(
+    w: Work,
+    artists: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    subgenres: Sequence[str] = (),
+    moods: Sequence[str] = (),
+    year_start: int | None = None,
+    year_end: int | None = None,
+) -> str:
+    """Keep only some years, genres, moods or artists ("only 90s", "only rock"); others are replaced."""
+    w.need_playlist()
+    q = w.query.model_copy(deep=True)
+    said: list[str] = []
+    if year_start is not None or year_end is not None:
+        old = q.years if q.years is not None and q.years.explicit else None
+        wider = (
+            old is not None
+            and (year_start is None or (old.start is not None and year_start <= old.start))
+            and (year_end is None or (old.end is not None and old.end <= year_end))
+        )
+        if old is not None and not wider:
+            # "only after 2000" within 1995-2005 keeps 2005 as the end; disjoint years replace, and so do years
+            # that hold the old ones ("only after 1995 then", after "only after 2000": the person widens)
+            lo = max((y for y in (old.start, year_start) if y is not None), default=None)
+            hi = min((y for y in (old.end, year_end) if y is not None), default=None)
+            if lo is None or hi is None or lo <= hi:
+                year_start, year_end = lo, hi
+        try:
+            q.years = YearRange(start=year_start, end=year_end, explicit=True, source="only")
+        except ValidationError as exc:
+            raise ToolError(f"Those years contradict each other ({year_start}-{year_end}).") from exc
+        said.append(q.years.label())
+    genres, subgenres = catalog_genres(w, genres, subgenres)
+    moods = list(moods)
+    excluded = {t.value for t in q.exclude_genres + q.exclude_subgenres + q.exclude_moods}
+    clash = excluded & set(genres + subgenres + moods)
+    if clash:
+        raise ToolError(
+            f"You excluded {', '.join(sorted(clash))} earlier; should I bring it back? "
+            f'Say "also some {sorted(clash)[0]}".'
+        )
+    if genres or subgenres:
+        q.genres = [Tag(value=g, source=f"only {g}", scope="only") for g in genres]
+        q.subgenres = [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres]
+        said += genres + subgenres
+    if moods:
+        q.moods = [Tag(value=m, source=f"only {m}", scope="only") for m in moods]
+        said += moods
+    if artists:
+        names = [catalog_artist(w, a) for a in artists]
+        blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
+        if any(fold(a) in blocked for a in names):
+            raise ToolError(
+                f"{', '.join(a for a in names if fold(a) in blocked)} is excluded or blocked; I won't play them."
+            )
+        q.artists = [Tag(value=a, source=f"only {a}", scope="only") for a in names]
+        said += names
+    if not said:
+        raise ToolError("Only what? Name years, a genre, a mood or an artist.")
+    w.query = q
+    before = list(w.playlist)
+    w.rebuild("fits only " + ", ".join(said))
+    kept = len([p for p in before if p["track_id"] in {x["track_id"] for x in w.playlist}])
+    return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
+
+
+class Cap(BaseModel):
+    per_artist: int = Field(ge=1, le=MAX_LENGTH, description="Tracks per artist at most ('one per artist' = 1).")
+
+
+@tool(Cap)
+def cap_artists(w: Work, per_artist: int) -> str:
+    """At most ``per_artist`` tracks by any one artist ("one per artist"), from now on in this playlist; the
+    extra ones are replaced by tracks of other artists."""
+    w.need_playlist()
+    w.query = w.query.model_copy(update={"max_per_artist": per_artist})
+    before = list(w.playlist)
+    w.rebuild(f"{per_artist} per artist")
+    out = removed_by(before, w.playlist, [f"over {per_artist} per artist"])
+    return f"at most {per_artist} track{'s' * (per_artist != 1)} per artist: " + out

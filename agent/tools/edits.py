@@ -1,0 +1,68 @@
+"""Tools that edit tracks by their place in the playlist: remove, replace, move."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from agent.tools.names import titles
+from agent.tools.registry import ToolError, tool
+from agent.tools.work import Work
+from tools.schema import MAX_LENGTH
+
+
+Pos = Annotated[int, Field(ge=1, le=MAX_LENGTH)]
+
+
+class Positions(BaseModel):
+    positions: list[Pos] = Field(
+        min_length=1, max_length=MAX_LENGTH, description="1-based track numbers in the playlist."
+    )
+
+
+class Position(BaseModel):
+    position: int = Field(ge=1, le=MAX_LENGTH, description="1-based track number in the playlist.")
+
+
+class Move(Position):
+    to: int = Field(ge=1, le=MAX_LENGTH, description="1-based position to move it to.")
+
+
+@tool(Positions)
+def remove(w: Work, positions: list[int]) -> str:
+    """Remove tracks by their 1-based numbers in the playlist (nothing is added back)."""
+    w.need_playlist()
+    pos = w.positions(positions)
+    gone = [w.playlist[p - 1] for p in pos]
+    w.playlist = [p for i, p in enumerate(w.playlist, 1) if i not in pos]
+    w.removed |= {p["track_id"] for p in gone}
+    return "removed " + titles(gone)
+
+
+@tool(Positions)
+def replace(w: Work, positions: list[int]) -> str:
+    """Swap tracks (1-based numbers) for new ones that fit the same request."""
+    w.need_playlist()
+    pos = w.positions(positions)
+    gone = [w.playlist[p - 1] for p in pos]
+    stay = [x for i, x in enumerate(w.playlist, 1) if i not in pos]
+    new = w.fetch(len(pos), keep=stay, avoid=gone)
+    if not new:
+        raise ToolError("I found nothing new that fits the request to swap in.")
+    for p, item in zip(pos, new):
+        item["reason"] = f"swapped in; {item.get('reason', '')}".strip("; ")
+        w.playlist[p - 1] = item
+    return f"replaced {titles(gone[: len(new)])} with {titles(new)}"
+
+
+@tool(Move)
+def move(w: Work, position: int, to: int) -> str:
+    """Move one track (1-based) to another position (1 = top)."""
+    w.need_playlist()
+    (p,) = w.positions([position])
+    (t,) = w.positions([to])
+    item = w.playlist.pop(p - 1)
+    w.playlist.insert(t - 1, item)
+    w.focus = t
+    return f"moved {titles([item])} from {p} to {t}"

@@ -1,0 +1,173 @@
+"""Tools that change the playlist's length: more tracks like these (the continuation model first), or a size."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Callable
+
+from pydantic import BaseModel, Field
+
+from agent.tools.registry import ToolError, tool
+from agent.tools.work import Work
+from tools import reasons
+from tools.catalog import Track, fold, song_key
+from tools.refine import item_from, named_artists
+from tools.schema import MAX_LENGTH
+
+log = logging.getLogger(__name__)
+
+
+class Resize(BaseModel):
+    length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
+    minutes: float | None = Field(default=None, gt=0, le=24 * 60, description="Listening time in minutes.")
+    factor: float | None = Field(default=None, gt=0, le=4, description="Scale the current length (0.66 = shorter).")
+
+
+@tool(Resize)
+def resize(w: Work, length: int | None = None, minutes: float | None = None, factor: float | None = None) -> str:
+    """Change the playlist's length: a number of tracks, a listening time in minutes, or a factor."""
+    w.need_playlist()
+    n = len(w.playlist)
+    if minutes:
+        per = sum(p["duration_ms"] for p in w.playlist) / n
+        total = sum(p["duration_ms"] for p in w.playlist)
+        if total > minutes * 60_000:  # "keep it under an hour": the longest start that fits the time
+            length = max(1, len(_fit_within(w.playlist, minutes)))
+        else:
+            length = max(1, min(MAX_LENGTH, n + math.floor((minutes * 60_000 - total) / per + 0.5)))
+    elif factor:
+        length = max(1, min(MAX_LENGTH, round(n * factor)))
+    if not length:
+        raise ToolError('How long should it be? Say "make it 30 tracks" or "make it an hour".')
+    q = w.query.model_copy(update={"length": length, "duration_min": minutes})
+    w.query = q
+    if length < n:
+        w.playlist = w.playlist[:length]
+        return f"cut to {length} tracks" + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+    if length > n:
+        note = more(w, length - n)
+        return note + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+    return f"already {length} tracks"
+
+
+class More(BaseModel):
+    count: int = Field(default=10, ge=1, le=MAX_LENGTH, description="How many tracks to add.")
+
+
+@tool(More)
+def more(w: Work, count: int = 10) -> str:
+    """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
+    exclusions, years, bounds, the per-artist cap and no repeated song."""
+    w.need_playlist()
+    room_left = MAX_LENGTH - len(w.playlist)
+    if room_left <= 0:
+        raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
+    capped = f" (a playlist holds at most {MAX_LENGTH} tracks)" if count > room_left else ""
+    count = min(count, room_left)
+    new, how = _more_tracks(w, count)
+    lifted = ""
+    if not new and not w.query.max_per_artist:  # every track that fits is by an artist the playlist already holds
+        cap, w.max_per_artist = w.max_per_artist, MAX_LENGTH  # enough of: say so, then add (a cap the user said stays)
+        new, how = _more_tracks(w, count)
+        w.max_per_artist = cap
+        lifted = f"; only artists already in it have more that fit, so they pass {cap} tracks each" if new else ""
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
+    said = "".join(f"; {n}" for n in dict.fromkeys(w.notes) if n.startswith("no more tracks by"))
+    return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
+
+
+def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
+    """Up to ``count`` tracks to add (continuation first, then search) and which way they came."""
+    new: list[dict[str, Any]] = []
+    how = "search"
+    if w.deps.continuer is not None:
+        try:
+            res = _continue(w, min(count * 2, count + 20))  # a few spare for the checks; beam steps cost time
+            seen_ids = {p["track_id"] for p in w.playlist} | w.removed
+            seen_songs = {song_key(p["title"], p["artist"]) for p in w.playlist}
+            ok = w.checker()
+            room = _continuation_room(w)
+            q = w.effective_query()
+            for tid, score in zip(res.track_ids, res.scores):
+                tr = w.catalog.get(tid)
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr) or not room(tr):
+                    continue
+                reason = reasons.for_track(tr, q, channel="continuation", seeds=w.playlist)
+                new.append(item_from(tr, reason=reason, score=score).model_dump())
+                seen_ids.add(tid)
+                seen_songs.add(tr.song_key)
+                if len(new) >= count:
+                    break
+            how = "continuation"
+        except Exception:  # the continuation model is an improvement, never a reason to fail a turn
+            log.exception("continuation failed; falling back to search")
+    if len(new) < count:
+        new += w.fetch(count - len(new), keep=w.playlist + new)
+    named = [t for t in w.query.artists if t.explicit]
+    if len(new) < count and named:  # the artists asked for ran out: similar tracks fill the rest, and the reply says so
+        loose = w.query.model_copy(
+            update={"artists": [t.model_copy(update={"explicit": False}) for t in w.query.artists]}
+        )
+        extra = w.fetch(count - len(new), query=loose, keep=w.playlist + new)
+        if extra:
+            new += extra
+            w.notes.append(f"no more tracks by {', '.join(t.value for t in named)} fit, so similar ones fill the rest")
+    return new, how
+
+
+def _continue(w: Work, k: int) -> Any:
+    """The continuation VAE's next tracks, with the user's taste as its history and the playlist's rules
+    (constraints, the per-artist cap except for artists the request names) as masks."""
+    q = w.effective_query()
+    return w.deps.continuer.continue_playlist(
+        [p["track_id"] for p in w.playlist],
+        k,
+        history=w.memory.history(),
+        constraints=q,
+        max_per_artist=w.cap,
+        uncapped=named_artists(q),
+        strict_cap=bool(w.query.max_per_artist),
+    )
+
+
+def _continuation_room(w: Work) -> Callable[[Track], bool]:
+    """The continuation's per-artist test, counting the playlist and every track it accepts: the person's cap binds
+    every artist; without one, an artist the playlist itself stacks keeps its share (``generate.artist_cap``)."""
+    from tools.continuation.generate import artist_cap
+
+    artists = [fold(p["artist"]) for p in w.playlist]
+    rule = artist_cap(artists, w.cap, strict=bool(w.query.max_per_artist), uncapped=named_artists(w.effective_query()))
+    counts: dict[str, int] = {}
+    for a in artists:
+        counts[a] = counts.get(a, 0) + 1
+
+    def room(track: Track) -> bool:
+        a = fold(track.artist)
+        if counts.get(a, 0) + 1 > rule.limit(a, len(artists) + 1):
+            return False
+        counts[a] = counts.get(a, 0) + 1
+        artists.append(a)
+        return True
+
+    return room
+
+
+def _minutes(items: list[dict[str, Any]]) -> int:
+    """The listening time of ``items``, in whole minutes."""
+    return round(sum(p["duration_ms"] for p in items) / 60_000)
+
+
+def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
+    """The longest start of ``items`` whose listening time is at most ``minutes``."""
+    out, total = [], 0.0
+    for p in items:
+        if total + p["duration_ms"] > minutes * 60_000:
+            break
+        out.append(p)
+        total += p["duration_ms"]
+    return out

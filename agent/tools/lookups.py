@@ -1,0 +1,74 @@
+"""Tools that change nothing: read a request, look tracks up, explain a track, export the playlist."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.tools.edits import Position
+from agent.tools.registry import tool
+from agent.tools.work import Work
+from tools import reasons
+
+
+class Text(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="The request in the user's words.")
+
+
+@tool(Text)
+def extract_tags(w: Work, text: str) -> str:
+    """Read a request into the typed query (genres, moods, years, exclusions, features) without changing anything."""
+    q = w.deps.pipeline.extract(text)
+    w.found = q.model_dump(mode="json", exclude_defaults=True)
+    return ""
+
+
+class Search(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="What to look for.")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+@tool(Search)
+def search(w: Work, text: str, limit: int = 10) -> str:
+    """Look up tracks for a request without changing the playlist; returns ids, titles and artists."""
+    q = w.deps.pipeline.extract(text)
+    cands, _notes = w.deps.pipeline.retrieve(w.effective_query(q), limit=limit, exclude_ids=[])
+    tracks = [w.catalog[c.track_id] for c in cands[:limit]]
+    w.found = [{"track_id": t.track_id, "title": t.title, "artist": t.artist} for t in tracks]
+    return ""
+
+
+@tool(Position)
+def explain(w: Work, position: int) -> str:
+    """Say why one track (1-based) is in the playlist: its reason, and how it fits the request."""
+    w.need_playlist()
+    (p,) = w.positions([position])
+    item = w.playlist[p - 1]
+    tr = w.track(item)
+    reason = item.get("reason") or reasons.for_track(tr, w.query)
+    bits = [reason]
+    sound_said = reasons.sound(tr) in reason  # energy and tempo are in the reason already
+    for f in dict.fromkeys([b.feature for b in w.query.features] + ["energy", "valence", "danceability"]):
+        if not (sound_said and f in ("energy", "tempo")):
+            v = float(getattr(tr, f))
+            bits.append(f"{v:.0f} BPM" if f == "tempo" else f"{f} {v:.2f}")
+    if tr.genres:
+        bits.append("/".join(tr.genres))
+    if tr.moods:
+        bits.append(", ".join(tr.moods[:3]))
+    w.focus = p
+    w.draft.info.append(f'#{p} "{tr.title}" by {tr.artist} ({tr.year or "year unknown"}): ' + "; ".join(bits))
+    return ""
+
+
+class Export(BaseModel):
+    fmt: Literal["m3u", "xspf", "jspf", "csv", "json"] = "m3u"
+
+
+@tool(Export)
+def export(w: Work, fmt: str = "m3u") -> str:
+    """Export the playlist as M3U, XSPF, JSPF, CSV or JSON (the front end delivers the file)."""
+    w.need_playlist()
+    w.draft.export = w.draft.export or fmt  # the first asked for in a turn
+    return ""

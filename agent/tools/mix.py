@@ -1,0 +1,145 @@
+"""Tools that change the playlist's mix without a hard rule: also some of something, or less of it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from agent.tools.constraints import Names
+from agent.tools.names import catalog_artist, catalog_genres
+from agent.tools.registry import ToolError, tool
+from agent.tools.work import Work
+from tools.catalog import Track, fold
+from tools.schema import Tag
+
+
+@tool(Names)
+def widen(
+    w: Work,
+    artists: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    subgenres: Sequence[str] = (),
+    moods: Sequence[str] = (),
+) -> str:
+    """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
+    w.need_playlist()
+    artists = [catalog_artist(w, a) for a in artists]
+    genres, subgenres = catalog_genres(w, genres, subgenres)
+    moods = list(moods)
+    blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
+    if any(fold(a) in blocked for a in artists):
+        raise ToolError(
+            f"{', '.join(a for a in artists if fold(a) in blocked)} is excluded or blocked; say so if you "
+            'want them back in this playlist with "only".'
+        )
+    q = w.query.model_copy(deep=True)
+    names = artists + genres + subgenres + moods
+    # Widening lifts "only" on the same dimension and any exclusion of what is now asked for.
+    if genres or subgenres:
+        q.genres, q.subgenres = _lift_only(q.genres), _lift_only(q.subgenres)
+    if moods:
+        q.moods = _lift_only(q.moods)
+    if artists and q.artists:
+        q.artists = [t.model_copy(update={"explicit": False}) for t in q.artists]
+    q.exclude_genres = [t for t in q.exclude_genres if t.value not in genres]
+    q.exclude_subgenres = [t for t in q.exclude_subgenres if t.value not in subgenres]
+    q.exclude_moods = [t for t in q.exclude_moods if t.value not in moods]
+    q.exclude_artists = [t for t in q.exclude_artists if fold(t.value) not in {fold(a) for a in artists}]
+    q.genres += [_also(g) for g in genres if g not in {t.value for t in q.genres}]
+    q.subgenres += [_also(s) for s in subgenres if s not in {t.value for t in q.subgenres}]
+    q.moods += [_also(m) for m in moods if m not in {t.value for t in q.moods}]
+    q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
+    w.query = q
+    # The new part: the same constraints, aimed at only what was added.
+    part = q.model_copy(
+        deep=True,
+        update={
+            "genres": [Tag(value=g, source=f"only {g}", scope="only") for g in genres],
+            "subgenres": [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres],
+            "moods": [Tag(value=m) for m in moods],
+            "artists": [Tag(value=a) for a in artists],
+            "free_text": " ".join(names),
+        },
+    )
+    # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop.
+    asked = {fold(a) for a in artists}
+
+    def has_it(p: dict[str, Any]) -> bool:
+        t = w.track(p)
+        return bool(
+            fold(t.artist) in asked
+            or set(genres) & set(t.genres)
+            or set(subgenres) & set(t.subgenres)
+            or set(moods) & set(t.moods)
+        )
+
+    k = max(1, round(len(w.playlist) / 3))
+    out = [i for i in reversed(range(len(w.playlist))) if not has_it(w.playlist[i])][:k]
+    if not out:
+        return f"every track already has {'/'.join(names)}; nothing to swap"
+    keep = [p for i, p in enumerate(w.playlist) if i not in out]
+    new = w.fetch(len(out), query=part, keep=keep, avoid=[w.playlist[i] for i in out])
+    if not new:
+        raise ToolError(f"I found nothing with {', '.join(names)} that fits the rest of the request.")
+    for p in new:
+        p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
+    dropped = sorted(out[: len(new)])
+    playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
+    w.playlist = playlist + new
+    return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
+
+
+def _lift_only(tags: list[Tag]) -> list[Tag]:
+    """``tags`` with "only" lifted: asking for something else too makes them a preference again."""
+    return [t.model_copy(update={"scope": "prefer"}) if t.scope == "only" else t for t in tags]
+
+
+def _also(value: str) -> Tag:
+    return Tag(value=value, source=f"also {value}", scope="also")
+
+
+@tool(Names)
+def lessen(
+    w: Work,
+    artists: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    subgenres: Sequence[str] = (),
+    moods: Sequence[str] = (),
+) -> str:
+    """Fewer tracks of some artists, genres or moods ("less rap", "too much Drake"): about half of them, the later
+    ones, give way to tracks without them that fit the request; the rest stay."""
+    w.need_playlist()
+    names = {fold(catalog_artist(w, a)) for a in artists}
+    genres, subgenres = catalog_genres(w, genres, subgenres)
+    tags = set(genres) | set(subgenres)
+
+    def has(tr: Track) -> bool:
+        return (
+            fold(tr.artist) in names or bool(tags & set(tr.genres + tr.subgenres)) or bool(set(moods) & set(tr.moods))
+        )
+
+    said = [*(catalog_artist(w, a) for a in artists), *genres, *subgenres, *moods]
+    hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
+    if not hits:
+        return f"nothing in the playlist was {', '.join(said)}"
+    out = hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
+    gone = [w.playlist[i] for i in out]
+    keep = [p for i, p in enumerate(w.playlist) if i not in out]
+    q = w.query.model_copy(deep=True)  # what was asked for by name is no longer asked for
+    q.artists = [t for t in q.artists if fold(t.value) not in names]
+    q.genres = [t for t in q.genres if t.value not in tags] or q.genres
+    q.subgenres = [t for t in q.subgenres if t.value not in tags]
+    look = q.model_copy(deep=True)  # the new ones are searched without them, so retrieval's pool holds enough
+    look.exclude_artists += [Tag(value=catalog_artist(w, a), source="less") for a in artists]
+    look.exclude_genres += [Tag(value=g, source="less") for g in genres]
+    look.exclude_subgenres += [Tag(value=g, source="less") for g in subgenres]
+    look.exclude_moods += [Tag(value=m, source="less") for m in moods]
+    w.query = q
+    new = w.fetch(len(out), query=look, keep=keep, avoid=gone, good=lambda tr: not has(tr))
+    if not new:
+        raise ToolError(f"I found nothing without {', '.join(said)} that fits the rest of the request.")
+    for p in new:
+        p["reason"] = f"in place of some {', '.join(said)}; {p.get('reason', '')}".strip("; ")
+    slots = dict(zip(out[len(out) - len(new) :], new))
+    w.playlist = [slots.get(i, p) for i, p in enumerate(w.playlist)]
+    return f"less {', '.join(said)}: replaced {len(new)} of {len(hits)}"

@@ -1,0 +1,128 @@
+"""Tools that move the playlist's sound: a feature up or down from where it is, or toward one track."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.tools.edits import Position
+from agent.tools.registry import ToolError, tool
+from agent.tools.work import Work, feature_value
+from tools.catalog import Track
+from tools.schema import MAX_LENGTH, FeatureBound, YearRange
+
+FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")  # what "sounds like" compares
+# the targets "more like #n" sets, each within its range
+_LIKE = (
+    ("energy", (0, 1)),
+    ("valence", (0, 1)),
+    ("danceability", (0, 1)),
+    ("tempo", (40, 220)),
+    ("acousticness", (0, 1)),
+)
+
+
+class Adjust(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "year"] = Field(
+        description="The audio feature to move, or 'year' for newer/older songs."
+    )
+    direction: Literal["up", "down"]
+    amount: Literal["bit", "normal", "lot"] = "normal"
+
+
+@tool(Adjust, waits=True)
+def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str:
+    """Shift one audio feature from where the playlist is now ("more upbeat": energy and valence up)."""
+    w.need_playlist()
+    cur = w.mean(feature)
+    if cur is None:
+        raise ToolError(f"I can't tell the {feature} of these tracks.")
+    scale = {"bit": 0.5, "normal": 1.0, "lot": 2.0}[amount]
+    sign = 1 if direction == "up" else -1
+    if feature == "year":  # "newer stuff": the years move past where the playlist is, as a preference
+        if (sign > 0 and cur >= getattr(w.deps.vocab.reader, "max_year", 2020) - 0.5) or (sign < 0 and cur <= 1950):
+            raise ToolError(f"The songs are already as {'new' if sign > 0 else 'old'} as the catalog goes.")
+        q = w.query.model_copy(deep=True)
+        edge = round(cur)
+        if sign > 0:
+            q.years = YearRange(start=edge, explicit=False, source="newer")
+        else:
+            q.years = YearRange(end=edge, explicit=False, source="older")
+        w.query = q
+        w.pending[feature] = (sign, cur)
+        return ""
+    if feature == "tempo":
+        target = min(210.0, max(50.0, cur + sign * w.tempo_step * scale))
+    else:
+        target = min(1.0, max(0.0, cur + sign * w.relative_step * scale))
+    if (sign > 0 and cur >= 0.97 * (210.0 if feature == "tempo" else 1.0)) or (
+        sign < 0 and target <= (50.0 if feature == "tempo" else 0.0) + 1e-6
+    ):
+        raise ToolError(f"The {feature} is already as {'high' if sign > 0 else 'low'} as it goes.")
+    # A soft bound: retrieval aims at the target, but later edits never drop a track for missing it.
+    side = {"min": round(cur, 3)} if sign > 0 else {"max": round(cur, 3)}
+    bound = FeatureBound(
+        feature=feature, target=round(target, 3), explicit=False, source=f"{direction} from {cur:.2f}", **side
+    )
+    q = w.query.model_copy(deep=True)
+    q.features = [b for b in q.features if b.feature != feature] + [bound]
+    w.query = q
+    w.pending[feature] = (sign, cur)
+    return ""
+
+
+class MoreLike(Position):
+    count: int = Field(
+        default=0, ge=0, le=MAX_LENGTH, description="Tracks like it to add; 0 moves the playlist toward it."
+    )
+
+
+@tool(MoreLike)
+def more_like(w: Work, position: int, count: int = 0) -> str:
+    """Move the playlist toward one track's sound ("more like the first one"): the tracks least like it are
+    replaced by ones closer to it; with a count, that many tracks like it are added instead."""
+    w.need_playlist()
+    (p,) = w.positions([position])
+    anchor = w.track(w.playlist[p - 1])
+
+    def dist(tr: Track) -> float:
+        steps = ((feature_value(tr, f) - feature_value(anchor, f)) / (200.0 if f == "tempo" else 1.0) for f in FEATURES)
+        return math.sqrt(sum(d**2 for d in steps))
+
+    q = w.query.model_copy(deep=True)
+    said = {b.feature for b in q.features if b.explicit}
+    q.features = [b for b in q.features if b.explicit] + [
+        FeatureBound(
+            feature=f, target=round(min(hi, max(lo, feature_value(anchor, f))), 3), explicit=False, source=f"like #{p}"
+        )
+        for f, (lo, hi) in _LIKE
+        if f not in said and not math.isnan(feature_value(anchor, f))
+    ]
+    w.query = q
+    title = f'"{anchor.title}"'
+    if count:
+        others = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] != anchor.track_id)
+        median = others[len(others) // 2] if others else float("inf")
+        new = w.fetch(count, keep=w.playlist, good=lambda tr: dist(tr) <= median)
+        if not new:
+            raise ToolError(f"I found nothing more like {title} that fits the rest of the request.")
+        for x in new:
+            x["reason"] = f"sounds like {title}; {x.get('reason', '')}".strip("; ")
+        w.playlist = w.playlist + new
+        return f"added {len(new)} like {title}"
+    ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: -dist(w.track(x)))
+    k = max(1, len(ranked) // 2)
+    out_ids = {x["track_id"] for x in ranked[:k]}
+    floor = min(dist(w.track(x)) for x in ranked[:k]) if ranked else float("inf")
+    keep = [x for x in w.playlist if x["track_id"] not in out_ids]
+    new = w.fetch(k, keep=keep, avoid=ranked[:k], good=lambda tr: dist(tr) < floor)
+    if not new:
+        raise ToolError(f"I found nothing closer to {title} that fits the rest of the request.")
+    gone = {x["track_id"] for x in sorted(ranked[:k], key=lambda x: -dist(w.track(x)))[: len(new)]}
+    for x in new:
+        x["reason"] = f"closer to {title}; {x.get('reason', '')}".strip("; ")
+    fill = iter(new)
+    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"

@@ -1,0 +1,301 @@
+"""What the tools work on: :class:`Deps`, the clients shared by every thread, and :class:`Work`, one turn's
+draft with this user's memory and the retrieval helpers every edit uses (fetch new tracks under the query's
+constraints, rebuild after a constraint changed, reshape after a relative change)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from agent.intents import Vocabulary
+from agent.tools.draft import PlaylistDraft
+from agent.tools.registry import ToolError
+from memory.store import UserMemory, UserMemoryStore
+from tools import reasons
+from tools.catalog import Catalog, Track, fold, song_key
+from tools.refine import named_artists, violations
+from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
+
+log = logging.getLogger(__name__)
+
+YEAR_STEP = 20.0  # a relative move in release years counts like one of 1/20 on a 0-1 feature
+
+
+@dataclass
+class Deps:
+    """Clients the tools use, created once by the service and shared by all threads."""
+
+    pipeline: Any
+    catalog: Catalog
+    memory: UserMemoryStore
+    continuer: Any = None  # tools.continuation Continuer when its model is built
+    llm: Any = None  # agent.llm_brain.LLMBrain when an LLM is configured
+    vocab: Vocabulary = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The pipeline's offline extractor is the language layer's reader: one set of artist keys in memory.
+        ex = getattr(self.pipeline, "extractor", None)
+        reader = getattr(ex, "fallback", ex)
+        self.vocab = Vocabulary(self.catalog, reader if hasattr(reader, "read") else None)
+
+
+@dataclass
+class Work:
+    """What one turn edits (the draft) and reads (this user's long-term memory, the clients), with the knobs of
+    relative edits and what the turn's calls leave for the next ones."""
+
+    deps: Deps
+    user_id: str
+    draft: PlaylistDraft
+    memory: UserMemory
+    relative_step: float = 0.12
+    tempo_step: float = 12.0
+    default_length: int = 20
+    max_per_artist: int = 2
+    pending: dict[str, tuple[int, float]] = field(default_factory=dict)  # relative changes: feature -> (sign, mean)
+    notes: list[str] = field(default_factory=list)  # what retrieval relaxed while filling this turn
+    removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
+    found: Any = None  # what the last lookup found (extract_tags, search): the call's result
+    seen: list[str] = field(init=False)  # the track ids positions in this turn's calls refer to
+
+    def __post_init__(self) -> None:
+        self.seen = self.draft.ids()  # positions mean the playlist the user saw
+
+    @property
+    def playlist(self) -> list[dict[str, Any]]:
+        return self.draft.items
+
+    @playlist.setter
+    def playlist(self, items: list[dict[str, Any]]) -> None:
+        self.draft.items = items
+
+    @property
+    def query(self) -> PlaylistQuery:
+        return self.draft.query
+
+    @query.setter
+    def query(self, query: PlaylistQuery) -> None:
+        self.draft.query = query
+
+    @property
+    def focus(self) -> int | None:
+        return self.draft.focus
+
+    @focus.setter
+    def focus(self, position: int | None) -> None:
+        self.draft.focus = position
+
+    # --- helpers ------------------------------------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        return self.deps.catalog
+
+    @property
+    def cap(self) -> int:
+        """Tracks per artist at most: what the user said ("one per artist"), else the setting."""
+        return self.query.max_per_artist or self.max_per_artist
+
+    def track(self, item: dict[str, Any]) -> Track:
+        return self.catalog[item["track_id"]]
+
+    def effective_query(self, query: PlaylistQuery | None = None) -> PlaylistQuery:
+        """The query plus this user's long-term blocklist, which applies in every thread."""
+        q = (query or self.query).model_copy(deep=True)
+        have_a = {fold(t.value) for t in q.exclude_artists}
+        q.exclude_artists += [
+            Tag(value=a, source="blocklist") for a in self.memory.blocked_artists if fold(a) not in have_a
+        ]
+        have_g = {t.value for t in q.exclude_genres + q.exclude_subgenres}
+        for g in self.memory.blocked_genres:
+            if g in have_g:
+                continue
+            (
+                q.exclude_subgenres
+                if g in self.catalog.subgenres and g not in self.catalog.genres
+                else q.exclude_genres
+            ).append(Tag(value=g, source="blocklist"))
+        return q
+
+    def checker(self, query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
+        """A test of every hard constraint: the refiner's check, the blocklist, skipped tracks, 'only' genres/moods."""
+        q = self.effective_query(query)
+        # Moods, genres and activities are the pipeline's to relax when few tracks carry them; the agent
+        # enforces what a conversation makes hard: exclusions, years, named artists, bounds, and "only".
+        hard = q.model_copy(update={"moods": [], "genres": [], "subgenres": [], "activities": []})
+        banned = set(self.memory.blocked_tracks) | set(self.memory.skipped)
+        only_g = {t.value for t in q.genres + q.subgenres if t.scope == "only"}
+        only_m = {t.value for t in q.moods if t.scope == "only"}
+
+        def ok(track: Track) -> bool:
+            if track.track_id in banned or violations(track, hard):
+                return False
+            if only_g and not only_g & set(track.genres + track.subgenres):
+                return False
+            return not (only_m and not only_m & set(track.moods))
+
+        return ok
+
+    def artist_room(self, keep: list[dict[str, Any]], query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
+        """A test that a track's artist is still under the per-artist cap, counting ``keep`` and every track it
+        accepts; artists the request names get room enough to fill the list between them."""
+        named = named_artists(query or self.query)  # the user asked for them: no cap
+        counts: dict[str, int] = {}
+        for p in keep:
+            counts[fold(p["artist"])] = counts.get(fold(p["artist"]), 0) + 1
+
+        def room(track: Track) -> bool:
+            a = fold(track.artist)
+            if a not in named and counts.get(a, 0) >= self.cap:
+                return False
+            counts[a] = counts.get(a, 0) + 1
+            return True
+
+        return room
+
+    def fetch(
+        self,
+        k: int,
+        query: PlaylistQuery | None = None,
+        keep: list[dict[str, Any]] | None = None,
+        good: Callable[[Track], bool] | None = None,
+        avoid: Sequence[dict[str, Any]] = (),
+    ) -> list[dict[str, Any]]:
+        """Up to ``k`` new tracks for ``query`` that break no constraint (nor ``good``), repeat no song of ``keep``
+        or ``avoid`` (tracks on their way out) and keep every artist of ``keep`` under the cap; what retrieval
+        relaxed goes to ``notes``."""
+        if k <= 0:
+            return []
+        q = self.effective_query(query)
+        ok = self.checker(query)
+        keep = self.playlist if keep is None else keep
+        room = self.artist_room(keep, q)
+        seen_ids = {p["track_id"] for p in [*keep, *avoid]} | self.removed
+        seen_songs = {song_key(p["title"], p["artist"]) for p in [*keep, *avoid]}
+        exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
+        out: list[dict[str, Any]] = []
+        for attempt in range(2):
+            want = k - len(out)
+            if want <= 0:
+                break
+            over = (3 if good else 2) + attempt * 3
+            # a few more than asked, even for one: the per-artist cap and the checks turn some away
+            n = min(MAX_LENGTH, max(want * over, 10 + 20 * attempt))
+            result = self.deps.pipeline.run(q, n=n, history=self.memory.history(), exclude_ids=exclude)
+            self.notes += [n for n in result.notes if n not in self.notes and not n.startswith("Only ")]
+            for item in result.playlist:
+                tr = self.catalog.get(item.track_id)
+                key = song_key(item.title, item.artist)
+                if tr is None or item.track_id in seen_ids or key in seen_songs or not ok(tr):
+                    continue
+                if good is not None and not good(tr):
+                    continue
+                if not room(tr):
+                    continue
+                out.append(item.model_dump())
+                seen_ids.add(item.track_id)
+                seen_songs.add(key)
+                if len(out) >= k:
+                    break
+            exclude = list(seen_ids | set(exclude))
+        return out
+
+    def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
+        items = self.playlist if items is None else items
+        vals = [v for v in (feature_value(self.track(p), feature) for p in items) if not math.isnan(v)]
+        return sum(vals) / len(vals) if vals else None
+
+    def rebuild(self, reason: str) -> None:
+        """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
+        n = len(self.playlist) or self.query.length or self.default_length
+        ok = self.checker()
+        room = self.artist_room([])
+        slots: list[dict[str, Any] | None] = [
+            p if ok(self.track(p)) and room(self.track(p)) else None for p in self.playlist
+        ]
+        kept = [p for p in slots if p is not None]
+        new = self.fetch(n - len(kept), keep=kept)
+        for p in new:
+            p["reason"] = f"{reason}; {p['reason']}" if p.get("reason") else reason
+        if not kept + new:
+            raise ToolError(f"Nothing in the catalog fits {self.effective_query().describe()}.")
+        fill = iter(new)
+        out = [p if p is not None else next(fill, None) for p in slots]
+        self.playlist = [p for p in out if p is not None] + list(fill)
+
+    def reshape(self) -> str:
+        """Apply this turn's relative changes at once: keep tracks already past the old mean in the asked
+        direction, add new ones past it, and top up with the best of the old ones so the length holds."""
+        moves = self.pending
+        self.pending = {}
+        n = len(self.playlist)
+
+        scale = {"tempo": 200.0, "year": YEAR_STEP}
+
+        def gain(tr: Track) -> float:
+            total = sum(sign * (feature_value(tr, f) - cur) / scale.get(f, 1.0) for f, (sign, cur) in moves.items())
+            return -1.0 if math.isnan(total) else total  # a track without a year moves nothing
+
+        def good(tr: Track) -> bool:
+            return all(sign * (feature_value(tr, f) - cur) >= 0 for f, (sign, cur) in moves.items())
+
+        ok = self.checker()
+        kept = [p for p in self.playlist if good(self.track(p)) and ok(self.track(p))]
+        new = self.fetch(n - len(kept), keep=kept, good=good)
+        if not new:  # no track moves every feature: accept ones that move them on balance
+            new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
+        named = [t for t in self.query.artists if t.explicit]
+        relaxed = ""
+        if not new and named:  # the artists asked for go no further that way: similar artists may
+            loose = self.query.model_copy(
+                update={"artists": [t.model_copy(update={"explicit": False}) for t in self.query.artists]}
+            )
+            new = self.fetch(n - len(kept), query=loose, keep=kept, good=good)
+            if new:
+                self.query = loose
+                relaxed = f"; nothing more by {', '.join(t.value for t in named)} goes that way, so similar artists do"
+        if not new:
+            words = ", ".join(f"{f} {'up' if s > 0 else 'down'}" for f, (s, _) in moves.items())
+            raise ToolError(f"I can't find tracks that move {words} and still fit the request; it's as far as it goes.")
+        for p in new:
+            tr = self.track(p)
+            moved = [reasons.moved(tr, f, s, cur) for f, (s, cur) in moves.items()]
+            p["reason"] = "; ".join(filter(None, [", ".join(moved), p.get("reason", "")]))
+        kept_ids = {p["track_id"] for p in kept}
+        rest = sorted(
+            (p for p in self.playlist if p["track_id"] not in kept_ids and ok(self.track(p))),
+            key=lambda p: -gain(self.track(p)),
+        )
+        # New tracks first, then the old ones that move least the wrong way, into the freed places.
+        fill = iter(new + rest[: max(0, n - len(kept) - len(new))])
+        before = self.playlist
+        out = [p if p["track_id"] in kept_ids else next(fill, None) for p in self.playlist]
+        self.playlist = [p for p in out if p is not None] + list(fill)
+        stay = len({p["track_id"] for p in before} & {p["track_id"] for p in self.playlist})
+        parts = []
+        for f, (sign, cur) in moves.items():
+            fmt = "{:.0f}" if f in ("tempo", "year") else "{:.2f}"
+            parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
+        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay}){relaxed}"
+
+    def positions(self, positions: list[int]) -> list[int]:
+        """The 1-based ``positions``, sorted and once each; a ToolError names any the playlist lacks."""
+        n = len(self.playlist)
+        bad = [p for p in positions if not 1 <= p <= n]
+        if bad:
+            raise ToolError(f"There is no track {', '.join(map(str, bad))}: the playlist has {n} tracks (1-{n}).")
+        return sorted(set(positions))
+
+    def need_playlist(self) -> None:
+        """A ToolError when there is no playlist to edit yet."""
+        if not self.playlist:
+            raise ToolError("There is no playlist yet. Tell me what you'd like to hear first.")
+
+
+def feature_value(track: Track, feature: str) -> float:
+    """A track's value of a feature (or its year); NaN when unknown."""
+    v = getattr(track, feature)
+    if v is None or (feature == "year" and not v):
+        return float("nan")
+    return float(v)
