@@ -765,8 +765,10 @@ _WEAK_MOVE_VERBS = frozenset({"play", "put", "stick", "pon"})
 
 
 def rule_replace(c: Clause) -> Plan | None:
-    """ "replace track 1", "swap #2", "swap it out", "replace that"."""
+    """ "replace track 1", "swap #2", "swap it out", "replace that", "swap it for something by Sade"."""
     hit = find(c.words, _REPLACE)
+    if hit and c.has and (swapped := _replace_with(c, hit[0] + hit[1])):
+        return swapped
     if not hit or not c.has or c.matches("feature", "genre", "mood", "artist", "years", "relative_years"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
@@ -778,6 +780,33 @@ def rule_replace(c: Clause) -> Plan | None:
             return _positional("move", [b], c.n, to=a)
         return Plan([call("move", position=a, to=b), call("move", position=b, to=a)])
     return _positional("replace", pos, c.n) if pos else None
+
+
+def _replace_with(c: Clause, start: int) -> Plan | None:
+    """ "swap it for something by Sade", "replace track 4 with a Drake song", "change #2 for some rock": those
+    tracks out, tracks of what follows "for" / "with" in (the request itself stays)."""
+    k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "por", "con")), None)
+    if k is None:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
+    if not any(found.values()) and (named := _object_artist(c, k + 1)):
+        found["artists"] = [named]  # "swap it for some drake"
+    if not any(found.values()):
+        return None
+    out = {kind: [v for v in vals if v not in found[kind]] for kind, vals in names_in(c.reading, c.vocab)[0].items()}
+    who = None if any(out.values()) or c.pronoun(start) else _object_artist(c, start, k)
+    if who:  # "swap drake for future": the verb says a name is meant, so a lower-case word may be one
+        out["artists"] = [who]
+    if any(out.values()):  # "swap drake for kendrick", "swap the rock for some r&b": that out, this in
+        return Plan([call("exclude", **_nonempty(out)), call("widen", **_nonempty(found))])
+    pos = positions(c.words[start:k], [p["title"] for p in c.playlist], verb=True)
+    if pos is None and c.pronoun(start) and c.focus:
+        pos = [c.focus]
+    if not pos and c.pronoun(start):  # "swap it for ..." with no track in focus
+        return Plan.ask(f'Which track should I swap? Say "swap track 3 for {" ".join(c.words[k + 1 :])}".')
+    if not pos:
+        return None
+    return _positional("replace", pos, c.n, **_nonempty(found))
 
 
 def rule_length(c: Clause) -> Plan | None:
@@ -900,7 +929,7 @@ def rule_remove(c: Clause) -> Plan | None:
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
-_OBJECT_FILLER = frozenset({"the", "all", "any", "more", "of", "songs", "song", "tracks", "track", "stuff", "by", "from",
+_OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "of", "songs", "song", "tracks", "track", "stuff", "by", "from",
                             "everything", "anything", "music", "please", "pls", "out", "off", "either", "too", "anymore",
                             "though", "tbh", "now", "ok", "so", "much", "many", "really", "ones", "for", "good", "forever",
                             "again", "ever", "me", "lol", "de", "la", "las", "los", "el", "canciones", "a", "bit", "little",

@@ -385,3 +385,13 @@ def test_a_contradictory_request_is_answered_and_the_conflict_said(chat):
     r = chat.turn("t-conflict", "u-conflict", "90s music from 2015")
     assert r.playlist and all(1990 <= p.year <= 1999 for p in r.playlist)
     assert "conflicting years" in r.reply
+
+
+def test_swap_one_track_for_something_by_a_named_artist(chat, tiny_pipeline):
+    r = chat.turn("t", "u", "songs for a party")
+    playing = {p.artist for p in r.playlist}
+    artist = next(t.artist for t in tiny_pipeline.catalog.tracks if t.artist not in playing)
+    r2 = chat.turn("t", "u", f"swap track 2 for something by {artist}")
+    assert r2.playlist[1].artist == artist
+    assert ids(r2)[:1] + ids(r2)[2:] == ids(r)[:1] + ids(r)[2:]  # the rest stays, in order
+    assert r2.query == r.query  # a one-off swap: the request itself is unchanged

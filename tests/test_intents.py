@@ -402,3 +402,12 @@ def test_a_remark_naming_no_music_does_not_replace_the_playlist(vocab):
     assert not plan.actions and '"new playlist: ocean waves"' in plan.question
     assert acts("songs about the ocean", vocab) == [("new_playlist", {"text": "songs about the ocean"})]
     assert acts("ocean waves", vocab, playlist=[]) == [("new_playlist", {"text": "ocean waves"})]
+
+
+def test_swap_a_track_for_something_named_replaces_only_that_track(vocab):
+    assert acts("swap it for something by Sade", vocab, focus=2) == [
+        ("replace", {"positions": [2], "artists": ["Sade"]})
+    ]
+    assert acts("replace track 4 with some rock", vocab) == [("replace", {"positions": [4], "genres": ["rock"]})]
+    assert acts("swap Drake for Sade", vocab) == [("exclude", {"artists": ["Drake"]}), ("widen", {"artists": ["Sade"]})]
+    assert "Which track" in parse("swap it for some rock", PLAYLIST, vocab).question  # no track in focus

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Sequence
 
 from pydantic import BaseModel, Field
 
+from agent.tools.constraints import Names
+from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
@@ -40,18 +42,35 @@ def remove(w: Work, positions: list[int]) -> str:
     return "removed " + titles(gone)
 
 
-@tool(Positions)
-def replace(w: Work, positions: list[int]) -> str:
-    """Swap tracks (1-based numbers) for new ones that fit the same request."""
+class Replace(Positions, Names):
+    """Tracks to swap out and, optionally, what to swap in ("swap it for something by Sade": artists=["Sade"])."""
+
+
+@tool(Replace)
+def replace(
+    w: Work,
+    positions: list[int],
+    artists: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    subgenres: Sequence[str] = (),
+    moods: Sequence[str] = (),
+) -> str:
+    """Swap tracks (1-based numbers) for new ones that fit the same request, or for ones by the artists / of the
+    genres or moods named (the request itself stays as it is)."""
     w.need_playlist()
     pos = w.positions(positions)
     gone = [w.playlist[p - 1] for p in pos]
     stay = [x for i, x in enumerate(w.playlist, 1) if i not in pos]
-    new = w.fetch(len(pos), keep=stay, avoid=gone)
+    names = asked_names(w, artists, genres, subgenres, moods)
+    asked = [n for group in names for n in group]
+    query = aimed_at(w.query, *names) if asked else None
+    new = w.fetch(len(pos), query=query, keep=stay, avoid=gone)
     if not new:
-        raise ToolError("I found nothing new that fits the request to swap in.")
+        what = f"with {', '.join(asked)} " if asked else "new "
+        raise ToolError(f"I found nothing {what}that fits the request to swap in.")
     for p, item in zip(pos, new):
-        item["reason"] = f"swapped in; {item.get('reason', '')}".strip("; ")
+        why = f"swapped in for {', '.join(asked)}" if asked else "swapped in"
+        item["reason"] = f"{why}; {item.get('reason', '')}".strip("; ")
         w.playlist[p - 1] = item
     return f"replaced {titles(gone[: len(new)])} with {titles(new)}"
 

@@ -10,7 +10,7 @@ from agent.tools.names import catalog_artist, catalog_genres
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import Track, fold
-from tools.schema import Tag
+from tools.schema import PlaylistQuery, Tag
 
 
 @tool(Names)
@@ -23,15 +23,7 @@ def widen(
 ) -> str:
     """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
     w.need_playlist()
-    artists = [catalog_artist(w, a) for a in artists]
-    genres, subgenres = catalog_genres(w, genres, subgenres)
-    moods = list(moods)
-    blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
-    if any(fold(a) in blocked for a in artists):
-        raise ToolError(
-            f"{', '.join(a for a in artists if fold(a) in blocked)} is excluded or blocked; say so if you "
-            'want them back in this playlist with "only".'
-        )
+    artists, genres, subgenres, moods = asked_names(w, artists, genres, subgenres, moods)
     q = w.query.model_copy(deep=True)
     names = artists + genres + subgenres + moods
     # Widening lifts "only" on the same dimension and any exclusion of what is now asked for.
@@ -50,17 +42,7 @@ def widen(
     q.moods += [_also(m) for m in moods if m not in {t.value for t in q.moods}]
     q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
     w.query = q
-    # The new part: the same constraints, aimed at only what was added.
-    part = q.model_copy(
-        deep=True,
-        update={
-            "genres": [Tag(value=g, source=f"only {g}", scope="only") for g in genres],
-            "subgenres": [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres],
-            "moods": [Tag(value=m) for m in moods],
-            "artists": [Tag(value=a) for a in artists],
-            "free_text": " ".join(names),
-        },
-    )
+    part = aimed_at(q, artists, genres, subgenres, moods)
     # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop.
     asked = {fold(a) for a in artists}
 
@@ -87,6 +69,37 @@ def widen(
     playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
     w.playlist = playlist + new
     return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
+
+
+def asked_names(
+    w: Work, artists: Sequence[str], genres: Sequence[str], subgenres: Sequence[str], moods: Sequence[str]
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The catalog's names for what is asked for; a ToolError for an unknown one or an excluded artist."""
+    artists = [catalog_artist(w, a) for a in artists]
+    genres, subgenres = catalog_genres(w, genres, subgenres)
+    blocked = {fold(t.value) for t in w.effective_query().exclude_artists}
+    if any(fold(a) in blocked for a in artists):
+        raise ToolError(
+            f"{', '.join(a for a in artists if fold(a) in blocked)} is excluded or blocked; say so if you "
+            'want them back in this playlist with "only".'
+        )
+    return artists, genres, subgenres, list(moods)
+
+
+def aimed_at(
+    q: PlaylistQuery, artists: Sequence[str], genres: Sequence[str], subgenres: Sequence[str], moods: Sequence[str]
+) -> PlaylistQuery:
+    """``q``'s constraints aimed at only what is asked for: the query of tracks added for it."""
+    return q.model_copy(
+        deep=True,
+        update={
+            "genres": [Tag(value=g, source=f"only {g}", scope="only") for g in genres],
+            "subgenres": [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres],
+            "moods": [Tag(value=m) for m in moods],
+            "artists": [Tag(value=a) for a in artists],
+            "free_text": " ".join([*artists, *genres, *subgenres, *moods]),
+        },
+    )
 
 
 def _lift_only(tags: list[Tag]) -> list[Tag]:
