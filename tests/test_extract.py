@@ -7,7 +7,8 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from tools.extract import TagExtractor, build_extractor
+from tools.extract import TagExtractor
+from tools.extract_llm import build_extractor
 from tools.schema import PlaylistQuery, YearRange
 
 

@@ -12,8 +12,8 @@ import time
 import pytest
 from pydantic import BaseModel, field_validator
 
-from tools.extract import TagExtractor, build_extractor
-from tools.extract_llm import LLMQuery, LLMTagExtractor
+from tools.extract import TagExtractor
+from tools.extract_llm import LLMQuery, LLMTagExtractor, build_extractor
 from tools.llm import LLMClient, first_json_object
 from tools.schema import PlaylistQuery
 from tools.settings import Settings

@@ -173,7 +173,10 @@ class CFModel:
         if graph_layers > 0:
             from tools.graph_cf import propagate
 
-            out.graph_items = propagate(catalog, plist, out, layers=graph_layers)
+            # Only the item factors seed the graph, as the shipped graph space was built: seeding the playlists
+            # with surprise's user factors (model.pu) was once meant but never happened (a raw id was asked of
+            # trainset.knows_user, which takes inner ids); doing it would change the space chosen on validation.
+            out.graph_items = propagate(catalog, plist, out.items, out.trained, layers=graph_layers)
             out.params["graph_layers"] = graph_layers
         return out
 

@@ -30,7 +30,6 @@ from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
 if TYPE_CHECKING:
     from tools.embed import Encoder
-    from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ class TagExtractor:
             return 0.7
         return 0.0
 
-    def _fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
+    def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
         shorter than ``min_len`` are too easily another word (a cue like "by" lowers it)."""
         n = len(text)
@@ -473,18 +472,18 @@ class TagExtractor:
                 continue
             # two-word names first ("dua lipaa"), then one word
             if i + 1 < len(toks) and not toks[i + 1].used and toks[i + 1].text.isalpha():
-                hit = self._fuzzy_artist(f"{w} {toks[i + 1].text}")
+                hit = self.fuzzy_artist(f"{w} {toks[i + 1].text}")
                 if hit:
                     out.append(_Match("artist", hit[0], i, i + 2, confidence=hit[2]))
                     tok.used = toks[i + 1].used = True
                     continue
             if i > 0 and not toks[i - 1].used and toks[i - 1].text.isalpha():
-                hit = self._fuzzy_artist(f"{toks[i - 1].text} {w}")
+                hit = self.fuzzy_artist(f"{toks[i - 1].text} {w}")
                 if hit:
                     out.append(_Match("artist", hit[0], i - 1, i + 1, confidence=hit[2]))
                     tok.used = toks[i - 1].used = True
                     continue
-            hit = self._fuzzy_artist(w)
+            hit = self.fuzzy_artist(w)
             if hit:
                 out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
                 tok.used = True
@@ -501,7 +500,7 @@ class TagExtractor:
                 j += 1
             if j == i:
                 continue
-            hit = self._fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
+            hit = self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
             if hit:
                 out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
                 for t in toks[i:j]:
@@ -577,7 +576,8 @@ class TagExtractor:
             unsupported=list(dict.fromkeys(unsupported)),
         )
 
-    def _feature(self, m: _Match) -> FeatureBound | None:
+    def feature_bound(self, m: Match) -> FeatureBound | None:
+        """The bound a feature match asks for: a tempo in BPM, or the catalog's terciles for high/low."""
         feat, way = m.value  # type: ignore[misc]
         if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
             bound, bpm = way[0], min(220.0, max(40.0, way[1]))
@@ -737,7 +737,7 @@ class _Draft:
         self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
 
     def take_feature(self, m: _Match) -> None:
-        fb = self.ex._feature(m)
+        fb = self.ex.feature_bound(m)
         bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
         if fb is not None and (fb.feature not in self.features or (bpm and fb.feature not in self.bpm_said)):
             self.features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
@@ -885,17 +885,6 @@ def _followed_by_track_noun(texts: list[str], i: int) -> int | None:
         if not texts[k].isalpha() and texts[k] != "&":
             return None
     return None
-
-
-def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | None" = None):
-    """The LLM-backed extractor when an endpoint is configured, else the offline one."""
-    offline = TagExtractor(catalog, encoder)
-    if not settings.llm_base_url:
-        return offline
-    from tools.extract_llm import LLMTagExtractor
-    from tools.llm import LLMClient
-
-    return LLMTagExtractor(LLMClient(settings), offline, catalog)
 
 
 def _mark(toks: list[_Tok], i: int, j: int) -> None:

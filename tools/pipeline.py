@@ -71,7 +71,7 @@ class Pipeline:
         self.index = index
         self.home = Path(home or settings.home)
         if extractor is None:
-            from tools.extract import build_extractor
+            from tools.extract_llm import build_extractor
 
             extractor = build_extractor(settings, catalog, encoder)
         self.extractor = extractor
