@@ -10,12 +10,16 @@ Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learn
 affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
 ``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
 on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
-text), and the non-personal baselines of :mod:`evals.text2playlist` (bm25, dense, popularity).
+text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense, popularity).
 The pipeline is run offline (no LLM), so runs repeat exactly.
 
-Entry point: :func:`run_personalized` (called by ``playgenie eval text2playlist --personalized``).
+Usage:
+    playgenie eval personalized [--test-playlists IDS.txt] [--ladder] [--json]
+    (``playgenie eval text2playlist --personalized [--ladder]`` runs the same.)
 
-The cold-start ladder (:func:`run_ladder`, ``--personalized --ladder``): the same playlists at 0, 1,
+Entry point: :func:`run_personalized`.
+
+The cold-start ladder (:func:`run_ladder`, ``--ladder``): the same playlists at 0, 1,
 3, 10 and 25 tracks of history (the first h tracks; the rest are the truth), answered with no
 personal rerank, the popularity prior, the fixed CF weight and the shipped policy
 (:data:`tools.cf.CF_SHARE_BY_HISTORY`), all through the refiner as the product answers; the policy is
@@ -24,7 +28,9 @@ the best share of ``settings.cf_weight`` per size on the validation split, none 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -42,6 +48,45 @@ if TYPE_CHECKING:
     from tools.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
+                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
+    parser.add_argument(
+        "--fraction", type=float, default=0.15, help="Share of playlists held out by the default split."
+    )
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
+    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
+    parser.add_argument("--ladder", action="store_true",
+                        help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    from evals.split import load_test_ids
+    from tools.catalog import ensure_data
+
+    data = ensure_data(settings.data, settings.home, settings.data_url)
+    test_ids = load_test_ids(args.test_playlists) if args.test_playlists else None
+    return run_on(args, settings, data, test_ids)
+
+
+def run_on(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: Sequence[str] | None) -> int:
+    """The evaluation (or, with ``args.ladder``, the ladder) on ``test_ids``, else on the default split."""
+    if test_ids is None:
+        from evals.split import split_playlists
+        from tools.catalog import read_csv
+
+        _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
+    if args.ladder:
+        result = run_ladder(settings, data, test_ids, n=args.n)
+        print(json.dumps(result) if args.json else format_ladder(result))
+        return 0
+    result = run_personalized(settings, data, test_ids, n=args.n)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
 
 HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
@@ -247,8 +292,7 @@ def run_personalized(
 ) -> dict:
     """Build everything without the test playlists, choose the CF weight on validation, then score
     every system on the test playlists. Returns a JSON-ready dict."""
-    from evals.split import split_home, split_playlists
-    from evals.text2playlist import prepare_split
+    from evals.split import prepare_split, split_home, split_playlists
     from tools.catalog import Catalog, playlists_of, read_csv
 
     t_start = time.perf_counter()
@@ -320,22 +364,17 @@ def run_personalized(
 def _baselines(
     settings: "Settings", split, names: Sequence[str]
 ) -> dict[str, Callable[[str, int, list[str]], list[str]]]:
-    """C's non-personal baselines, asked to skip the history tracks."""
+    """The non-personal baselines of :mod:`evals.systems`, asked to skip the history tracks."""
     if not names:
         return {}
-    try:
-        from evals.text2playlist import build_systems
-    except ImportError:  # the harness is not there: report the personal systems alone
-        return {}
+    from evals.systems import build_systems
+
     systems = build_systems(settings, split, list(names))
     out = {}
     for name, rec in systems.items():
 
         def call(text: str, n: int, history: list[str], rec=rec) -> list[str]:
-            try:
-                out = rec(text, n, exclude=history)
-            except TypeError:  # a recommender without ``exclude``: over-fetch and drop the history
-                out = rec(text, n + len(history))
+            out = rec(text, n, exclude=history)
             if isinstance(out, tuple):  # (answer, candidates)
                 out = out[0]
             skip = set(history)
@@ -492,8 +531,7 @@ def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n
     """The cold-start ladder: the policy chosen per history size on a validation split carved from
     the training playlists, then validation and test figures side by side. Returns a JSON-ready dict
     (its shape is documented in DEVELOPERS.md)."""
-    from evals.split import split_home, split_playlists
-    from evals.text2playlist import prepare_split
+    from evals.split import prepare_split, split_home, split_playlists
     from tools.catalog import Catalog, playlists_of, read_csv
 
     t_start = time.perf_counter()

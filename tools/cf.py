@@ -55,7 +55,7 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # The cold-start policy: the share of ``settings.cf_weight`` the personal signal gets in a request, by
 # how many history tracks the user has (with factors): (at least this many tracks, share). Row 0 weighs
 # the popularity-and-quality prior; a share of 0 skips the rerank (retrieval's order stands). Chosen per
-# history size on a validation split by ``playgenie eval text2playlist --personalized --ladder`` (a share
+# history size on a validation split by ``playgenie eval personalized --ladder`` (a share
 # must beat no rerank by 0.002 NDCG@20): validation at 0/1/3/10/25 tracks, no rerank .097/.093/.089/.083/
 # .062, chosen .097/.093/.092/.097/.066. With the old min-max blend no share ever beat no rerank.
 CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.5), (10, 0.75), (25, 0.75))
