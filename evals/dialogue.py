@@ -517,7 +517,7 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
             r = service.turn(f"{user}:{tkey}", user, say)
             latencies.append((time.perf_counter() - t0) * 1000)
             if service.deps.llm is not None:
-                brain = service.graph.get_state(service._config(f"{user}:{tkey}")).values.get("brain", "offline")
+                brain = r.brain or "offline"  # a turn that ran no graph (a refusal) planned nothing
                 brains[brain] = brains.get(brain, 0) + 1
             threads[tkey] = r.playlist
             turns.append(r.playlist)

@@ -160,7 +160,7 @@ class Featurizer:
             col["year_match"] = np.zeros(n, dtype=np.float32)
             col["year_gap"] = np.zeros(n, dtype=np.float32)
 
-        moods = r._wanted_moods(applied)
+        moods = r.wanted_moods(applied)
         close = np.zeros(n, dtype=np.float32)
         tagged = np.zeros(n, dtype=np.float32)
         if moods:

@@ -20,13 +20,10 @@ from tools.catalog import Catalog, fold
 from tools.llm import data_block
 from tools.refine import (
     DEFAULT_LENGTH,
-    _Pick,
-    _reason,
-    _roles,
-    _separate_artists,
+    Pick,
     allowed,
     artist_cap,
-    item_from,
+    playlist_items,
     refine,
     score_of,
     version_key,
@@ -180,7 +177,7 @@ class LLMRefiner:
         shown = self._shown(candidates, query, length) if shown is None else shown
         cap = artist_cap(query, length, max_per_artist)
         by_ref = {f"t{k}": c for k, c in enumerate(shown, 1)}
-        picks: list[_Pick] = []
+        picks: list[Pick] = []
         songs: set[str] = set()
         per_artist: dict[str, int] = {}
         dropped = 0
@@ -194,7 +191,7 @@ class LLMRefiner:
             if not allowed(track, query) or key in songs or per_artist.get(artist, 0) >= cap:
                 dropped += 1
                 continue
-            picks.append(_Pick(c, track))
+            picks.append(Pick(c, track))
             songs.add(key)
             per_artist[artist] = per_artist.get(artist, 0) + 1
             if len(picks) == length:
@@ -208,13 +205,9 @@ class LLMRefiner:
             filled = refine(list(candidates), query, self.catalog, length, max_per_artist=max_per_artist,
                             keep=[p.track.track_id for p in picks])  # fmt: skip
             by_id = {c.track_id: c for c in candidates}
-            picks += [_Pick(by_id[i.track_id], self.catalog[i.track_id]) for i in filled
+            picks += [Pick(by_id[i.track_id], self.catalog[i.track_id]) for i in filled
                       if i.track_id not in chosen and i.track_id in by_id]  # fmt: skip
             self.last_fallback = f"the model gave {len(chosen)} valid of {length}; the rest filled deterministically"
         if dropped:
             log.info("LLM refiner dropped %d invalid pick(s)", dropped)
-        ordered = _separate_artists(picks)
-        roles = _roles(ordered, arc=False)
-        affs = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
-        top = max(affs) if affs else 0.0
-        return [item_from(p.track, _reason(p, r, top), score_of(p.cand)) for p, r in zip(ordered, roles)]
+        return playlist_items(picks)

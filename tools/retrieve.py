@@ -308,7 +308,7 @@ class Retriever:
 
         # No separate counts: a search returns every match when fewer than ``limit`` pass a filter.
         levels = self._levels(query, base)
-        wanted = self._wanted_moods(query)
+        wanted = self.wanted_moods(query)
         tried: list[tuple[PlaylistQuery, int]] = []
         relaxed: list[str] = []
         step_notes: dict[str, str] = {}  # one note per step: a later widening replaces an earlier one
@@ -498,7 +498,7 @@ class Retriever:
                 c.ranges[b.feature] = (lo, hi)
         return c
 
-    def _wanted_moods(self, query: PlaylistQuery) -> dict[str, float]:
+    def wanted_moods(self, query: PlaylistQuery) -> dict[str, float]:
         """Mood -> weight, from moods (said or inferred) and the moods activities imply."""
         out: dict[str, float] = {}
         for t in query.moods:
@@ -530,7 +530,7 @@ class Retriever:
         sim = np.array([pool[r][1] for r in rows], dtype=np.float32)
         score = W_SIM * sim + TIER * (n_levels - 1 - level)
 
-        moods = self._wanted_moods(q)
+        moods = self.wanted_moods(q)
         self._add_preferences(score, rows, q, moods, unknown)
         soft = score - TIER * (n_levels - 1 - level)  # the tag score without the tier
         by_tags, order, fused = self._fuse(rows, score, level, n_levels, limit, extra)
