@@ -156,7 +156,8 @@ def synth_vectors(real_vectors: np.ndarray, template: np.ndarray, seed: int = 0,
 def synth_cf(real_cf, synthetic: Synthetic, seed: int = 0):
     """A :class:`tools.cf.CFModel` over the synthetic catalog: each track has its template's factors plus
     noise (and its bias), as if trained on the synthetic playlists."""
-    from tools.cf import CFModel, catalog_fingerprint, quality_prior
+    from tools.catalog import catalog_fingerprint
+    from tools.cf import CFModel, quality_prior
 
     rng = np.random.default_rng(seed + 2)
     t = synthetic.template

@@ -279,6 +279,29 @@ def test_a_checkpoint_from_an_older_model_is_refused_clearly(trained, tiny_catal
     assert "playgenie train vae" in caplog.text
 
 
+def test_build_keeps_a_checkpoint_stamped_the_old_way_and_retrains_another_catalogs(trained, tiny_catalog, tmp_path):
+    from types import SimpleNamespace
+
+    from tools.catalog import catalog_fingerprint
+    from tools.continuation.train import MODEL_FORMAT, _legacy_stamp, build_step
+    from tools.settings import Settings
+
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    ckpt = torch.load(trained, map_location="cpu", weights_only=True)
+    ckpt["extra"].update(catalog=_legacy_stamp(tiny_catalog), format=MODEL_FORMAT)
+    torch.save(ckpt, home / "models" / "vae.pt")
+    ctx = SimpleNamespace(catalog=tiny_catalog, settings=Settings(home=home), force=False, progress=False)
+    assert "stamp rewritten" in build_step(ctx)
+    kept = torch.load(home / "models" / "vae.pt", map_location="cpu", weights_only=True)
+    assert kept["extra"]["catalog"] == catalog_fingerprint(tiny_catalog)
+    assert all(torch.equal(kept["state"][k], ckpt["state"][k]) for k in ckpt["state"])
+    assert build_step(ctx) == f"vae: up to date at {home / 'models' / 'vae.pt'}"
+    kept["extra"]["catalog"] = "0123456789abcdef"  # another catalog's stamp: trained again
+    torch.save(kept, home / "models" / "vae.pt")
+    assert "vae: trained" in build_step(ctx)
+
+
 def test_generation_keeps_artist_co_listings_exact_as_tracks_are_added(continuer, tiny_catalog):
     model = continuer.model
     rows = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[1].track_ids[:7]]

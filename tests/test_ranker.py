@@ -37,7 +37,7 @@ def test_training_reports_both_models_on_validation(trained):
 
 @pytest.mark.parametrize("kind", ["lightgbm", "torch"])
 def test_a_ranker_round_trips_and_refuses_other_features_or_files(trained, kind, tmp_path):
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
     from tools.ranker import FEATURE_NAMES, Examples, Ranker, RankerMismatch, fit
 
     _, catalog, _ = trained
@@ -182,7 +182,7 @@ def test_a_pipeline_without_a_fitting_ranker_keeps_the_fused_order(trained, tmp_
 def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trained, tmp_path):
     import torch
 
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
     from tools.artifacts import sha256_file
     from tools.ranker import FEATURE_NAMES, SIDECAR, Examples, Ranker, ensure_ranker, fit, ranker_home
 

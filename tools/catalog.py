@@ -8,6 +8,7 @@ the same artist's other tracks where a track has no training rows.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
@@ -268,6 +269,18 @@ class Catalog:
             )
         log.info("catalog: %d tracks, %d playlists (%d excluded)", len(tracks), len(playlists), len(excluded))
         return cls(tracks, playlists, thresholds)
+
+
+def catalog_fingerprint(catalog: Catalog, playlists: Iterable[Playlist] | None = None) -> str:
+    """SHA-256 over the catalog's track ids and the playlists a model learns from (ids and members; default:
+    the catalog's training playlists). A model stamped with another fingerprint was trained on other data."""
+    h = hashlib.sha256()
+    for t in catalog.tracks:
+        h.update(t.track_id.encode())
+        h.update(b"\n")
+    for p in sorted(playlists if playlists is not None else catalog.playlists.values(), key=lambda p: p.playlist_id):
+        h.update(f"{p.playlist_id}:{','.join(p.track_ids)}\n".encode())
+    return h.hexdigest()
 
 
 def read_csv(path: str | Path) -> "pd.DataFrame":

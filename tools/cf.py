@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from tools.artifacts import sha256_file
-from tools.catalog import Catalog, Playlist, fold
+from tools.catalog import Catalog, Playlist, catalog_fingerprint, fold
 from tools.schema import Candidate
 
 if TYPE_CHECKING:
@@ -69,17 +69,6 @@ NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (
 
 class ModelMismatch(RuntimeError):
     """A model file that this project did not write, or that was built for another catalog."""
-
-
-def catalog_fingerprint(catalog: Catalog, playlists: Iterable[Playlist] | None = None) -> str:
-    """SHA-256 over the catalog's track ids and the training playlists (ids and members)."""
-    h = hashlib.sha256()
-    for t in catalog.tracks:
-        h.update(t.track_id.encode())
-        h.update(b"\n")
-    for p in sorted(playlists if playlists is not None else catalog.playlists.values(), key=lambda p: p.playlist_id):
-        h.update(f"{p.playlist_id}:{','.join(p.track_ids)}\n".encode())
-    return h.hexdigest()
 
 
 @dataclass(slots=True)

@@ -212,7 +212,7 @@ class Pipeline:
         """
         with self._ranker_lock:
             if isinstance(self._ranker, str):
-                from tools.cf import catalog_fingerprint
+                from tools.catalog import catalog_fingerprint
                 from tools.ranker import Ranker, RankerMismatch, ranker_home
 
                 try:

@@ -594,7 +594,7 @@ def train(
     """Collect the folds' examples, choose LightGBM or torch on a validation share of the requests,
     refit the winner on every request, and save it under ``home/ranker``."""
     from tools.catalog import ensure_data, read_csv
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
 
     t0 = time.perf_counter()
     if frame is None:
@@ -634,7 +634,7 @@ def ensure_ranker(
     settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, progress: bool = False
 ) -> Ranker:
     """The ranker in ``home/ranker`` when it fits this catalog and these features, else trained and saved."""
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
 
     folder, fingerprint = ranker_home(home), catalog_fingerprint(catalog)
     try:

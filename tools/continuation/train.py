@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from tools.catalog import catalog_fingerprint
 from tools.continuation.data import LISTENER_RULES
 
 if TYPE_CHECKING:
@@ -412,8 +413,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     return 0
 
 
-def catalog_fingerprint(catalog: "Catalog") -> str:
-    """A hash of the tracks and playlists a model was trained on: a changed catalog means retrain."""
+def _legacy_stamp(catalog: "Catalog") -> str:
+    """The stamp checkpoints carried before ``tools.catalog.catalog_fingerprint`` (16 hex digits over the
+    track and playlist ids, no members): a checkpoint with it is restamped, not retrained."""
     import hashlib
 
     h = hashlib.sha256()
@@ -435,6 +437,9 @@ def build_step(ctx) -> str:
         extra = torch.load(out, map_location="cpu", weights_only=True).get("extra", {})
         if extra.get("catalog") == fp and extra.get("format") == MODEL_FORMAT:
             return f"vae: up to date at {out}"
+        if extra.get("catalog") == _legacy_stamp(ctx.catalog) and extra.get("format") == MODEL_FORMAT:
+            _stamp(out, fp)
+            return f"vae: up to date at {out} (its catalog stamp rewritten in the current form)"
     res = train_on_catalog(ctx.catalog, ctx.settings.home, None, TrainConfig(progress=ctx.progress), out,
                            beta=ctx.settings.vae_beta)  # fmt: skip
     _stamp(out, fp)
