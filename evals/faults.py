@@ -170,10 +170,8 @@ class Target:
 
 def mint(target: Target, user: str, days: float = 1.0) -> str | None:
     """A credential naming ``user`` (None where the server has no per-user credentials)."""
-    try:
-        from bots.auth import mint_token
-    except ImportError:
-        return None
+    from bots.auth import mint_token
+
     return mint_token(target.auth_secret, user, days=days)
 
 
@@ -1022,22 +1020,19 @@ def probe_cf_pickle(pristine: Path, work: Path, data: Path) -> Outcome:
         server.stop()
     out.fault(not marker.exists(), "loading the CF model ran a shell command")
     # The array format: an object array inside the model file must be refused, not unpickled.
-    try:
-        from tools.cf import CFModel
-        from tools.catalog import Catalog
+    from tools.cf import CFModel
+    from tools.catalog import Catalog
 
-        marker2 = work / "cf-npz.ran"
-        folder = home / "cf"
-        npz = folder / "cf.npz"
-        if npz.exists() or not (folder / "cf.pkl").exists():
-            _crafted_npz(folder, marker2)
-            try:
-                CFModel.load(folder, Catalog.from_csv(data))
-            except Exception:  # refused: what should happen
-                pass
-            out.fault(not marker2.exists(), "loading a crafted .npz ran a shell command")
-    except ImportError as exc:
-        out.fail(f"CF loader unavailable: {exc}")
+    marker2 = work / "cf-npz.ran"
+    folder = home / "cf"
+    npz = folder / "cf.npz"
+    if npz.exists() or not (folder / "cf.pkl").exists():
+        _crafted_npz(folder, marker2)
+        try:
+            CFModel.load(folder, Catalog.from_csv(data))
+        except Exception:  # refused: what should happen
+            pass
+        out.fault(not marker2.exists(), "loading a crafted .npz ran a shell command")
     return out
 
 

@@ -50,6 +50,7 @@ from tools.lexical import query_vector as sparse_query
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
 from tools.tags import MOOD_TARGETS
+from tools.vocab import ACTIVITY_MOODS
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog
@@ -85,16 +86,6 @@ NAME_TEMPERATURE = 0.05
 NAME_FLOOR = 0.25
 NAME_ARTISTS = 40
 _MOOD_FEATURES = sorted({f for t in MOOD_TARGETS.values() for f in t})
-
-
-def activity_moods() -> dict[str, str | None]:
-    """Activity -> the mood it implies (from stage 1's vocabulary when it is there)."""
-    try:
-        from tools.vocab import ACTIVITY_MOODS
-
-        return dict(ACTIVITY_MOODS)
-    except ImportError:  # stage 1 not installed: an activity named like a mood implies it
-        return {m: m for m in MOOD_TARGETS}
 
 
 @dataclass
@@ -194,7 +185,7 @@ class Retriever:
         self.years = catalog.years.astype(np.float32)  # 0 where unknown
         self.popularity = catalog.popularity / 100.0
         self.parent = self._subgenre_parents(catalog)
-        self.activity_mood = activity_moods()
+        self.activity_mood: dict[str, str | None] = dict(ACTIVITY_MOODS)  # activity -> the mood it implies
         self.popular_floor = float(np.quantile(catalog.popularity, FALLBACK_POPULARITY_Q)) if len(catalog) else 0.0
         self.playlists = list(catalog.playlists.values())
         self._name_vectors = name_vectors
