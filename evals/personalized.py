@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from evals.split import add_split_arguments
 from tools.cf import NEIGHBOUR_POOL
 
 if TYPE_CHECKING:
@@ -51,13 +52,7 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
-                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
-    parser.add_argument(
-        "--fraction", type=float, default=0.15, help="Share of playlists held out by the default split."
-    )
-    parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
-    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
+    add_split_arguments(parser)
     parser.add_argument("--ladder", action="store_true",
                         help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")

@@ -7,6 +7,7 @@ and is built from ``Catalog.from_csv(data, exclude_playlists=test_ids)``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import random
 from collections import defaultdict
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
 
 DEFAULT_FRACTION = 0.15
 DEFAULT_SEED = 0
+
+
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose the held-out playlists, and the answer length, of a held-out evaluation."""
+    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
+                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
+    parser.add_argument(
+        "--fraction", type=float, default=DEFAULT_FRACTION, help="Share of playlists held out by the default split."
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Seed of the default split.")
+    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
 
 
 def load_test_ids(path: str | Path) -> list[str]:

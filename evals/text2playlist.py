@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evals.split import Split, prepare_split
+from evals.split import Split, add_split_arguments, prepare_split
 from evals.systems import CANDIDATES, SYSTEMS, Recommender, build_pipeline, build_systems
 
 if TYPE_CHECKING:
@@ -35,13 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
-                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
-    parser.add_argument(
-        "--fraction", type=float, default=0.15, help="Share of playlists held out by the default split."
-    )
-    parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
-    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
+    add_split_arguments(parser)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated subset of {', '.join(SYSTEMS)}.")
     parser.add_argument("--queries", type=Path, metavar="FILE",
                         help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip

@@ -93,13 +93,15 @@ def test_excluded_ids_never_come_back(retriever, tiny_catalog):
 
 def test_everything_excluded_says_why(retriever, tiny_catalog):
     everything = [Tag(value=g) for g in tiny_catalog.genres]
-    cands, notes = retriever.retrieve(q("nothing at all", exclude_genres=everything))
+    r = retriever.run(q("nothing at all", exclude_genres=everything))
+    cands, notes = r.candidates, r.notes
     assert cands == []
     assert len(notes) == 1 and "excluded" in notes[0]
 
 
 def test_empty_query_falls_back_on_popular_tracks(retriever, tiny_catalog):
-    cands, notes = retriever.retrieve(q(""))
+    r = retriever.run(q(""))
+    cands, notes = r.candidates, r.notes
     assert notes == ["The request was empty; here are popular tracks."]
     pops = [tiny_catalog.tracks[c.idx].popularity for c in cands]
     assert np.mean(pops[:10]) > np.mean([t.popularity for t in tiny_catalog.tracks])

@@ -262,18 +262,6 @@ class Retriever:
 
     # --- the public entry points --------------------------------------------------------------
 
-    def retrieve(
-        self,
-        query: PlaylistQuery,
-        limit: int | None = None,
-        exclude_ids: Iterable[str] = (),
-        query_vector: np.ndarray | None = None,
-        need: int = 20,
-    ) -> tuple[list[Candidate], list[str]]:
-        """Candidates (best first) and notes on what was relaxed or fallen back on."""
-        r = self.run(query, limit, exclude_ids, query_vector, need)
-        return r.candidates, r.notes
-
     def run(
         self,
         query: PlaylistQuery,
@@ -282,7 +270,8 @@ class Retriever:
         query_vector: np.ndarray | None = None,
         need: int = 20,
     ) -> Retrieval:
-        """Like :meth:`retrieve`, with the query as finally applied (see :class:`Retrieval`).
+        """Candidates (best first), notes on what was relaxed or fallen back on, and the query as finally
+        applied (see :class:`Retrieval`).
 
         ``need`` is how many tracks the playlist needs: filters are relaxed while fewer pass them, or
         while the artist cap (``max_per_artist``) would leave fewer.
