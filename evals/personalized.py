@@ -6,12 +6,12 @@ are the truth; the query is the playlist's name. History tracks never count as a
 propagation are chosen on a *validation* split carved out of the training playlists (built without
 the validation playlists either), never on the test split.
 
-Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker), ``retrieval+refine``, ``retrieval+cf`` (MF
-affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
-``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
-on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
-text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense, popularity).
-The pipeline is run offline (no LLM), so runs repeat exactly.
+Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker),
+``retrieval+refine``, ``retrieval+cf`` (MF affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL`
+nearest tracks join the candidates), ``retrieval+cf+graph`` (the same with LightGCN-propagated factors),
+``full`` (the CF space chosen on validation, then the refiner), ``surprise_only`` (the whole catalog
+ranked by CF affinity, no text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense,
+popularity). The pipeline is run offline (no LLM), so runs repeat exactly.
 
 Usage:
     playgenie eval personalized [--test-playlists IDS.txt] [--ladder] [--json]
@@ -53,8 +53,11 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_split_arguments(parser)
-    parser.add_argument("--ladder", action="store_true",
-                        help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
+    parser.add_argument(
+        "--ladder",
+        action="store_true",
+        help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
 
 
@@ -261,8 +264,10 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
     cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
     flows = {}
     for fw in FLOW_WEIGHTS:
-        vals = [m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
-                for p in prepared]  # fmt: skip
+        vals = [
+            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
+            for p in prepared
+        ]
         flows[f"{fw:g}"] = round(m.mean(vals), 4)
     return {
         "grid_ndcg": grid,
@@ -344,7 +349,7 @@ def run_personalized(
             "tracks_trained": int(stages.cf.trained.sum()),
             "tracks_with_factors": int(stages.cf.known.sum()),
             "train_s": round(stages.cf.train_seconds, 2),
-        },  # fmt: skip
+        },
         "settings_cf_weight": settings.cf_weight,
         "full_vs_retrieval_ndcg": round(full / base - 1.0, 4) if base else None,
         "systems": systems,
@@ -352,7 +357,7 @@ def run_personalized(
             "total": round(time.perf_counter() - t_start, 1),
             "prepare_test": round(prep_s, 1),
             **{k: round(v, 1) for k, v in stages.build_s.items()},
-        },  # fmt: skip
+        },
     }
 
 
@@ -403,8 +408,9 @@ POPULARITY_SHARE = 0.25  # the prior's share in the rerank before the ladder (0.
 MIN_GAIN = 0.002  # validation NDCG a share must add over no rerank to be chosen (noise, not gain)
 
 
-def ladder_cases(playlists: Sequence["Playlist"], catalog: "Catalog", top: int,
-                 genres: dict[str, set[str]] | None = None) -> list[Case]:  # fmt: skip
+def ladder_cases(
+    playlists: Sequence["Playlist"], catalog: "Catalog", top: int, genres: dict[str, set[str]] | None = None
+) -> list[Case]:
     """Playlists with more than ``top`` tracks, every track in ``truth`` (no history yet): at size h
     the first h are the history (never answers) and the rest the truth, as :data:`HISTORY` splits
     them in :func:`cases_of`. Every size asks the same playlists."""
@@ -497,12 +503,13 @@ def ladder_table(
                 for s, v in rows[h].items()
             }
             for h in sizes
-        },  # fmt: skip
+        },
         "n_queries": len(prepared),
     }
     if grid:
-        out["grid_ndcg"] = {str(h): {f"{s:g}": round(m.mean(v), 4) if v else None for s, v in shares[h].items()}
-                            for h in sizes}  # fmt: skip
+        out["grid_ndcg"] = {
+            str(h): {f"{s:g}": round(m.mean(v), 4) if v else None for s, v in shares[h].items()} for h in sizes
+        }
     return out
 
 
@@ -521,8 +528,15 @@ def choose_policy(grid_ndcg: dict[str, dict[str, float | None]]) -> dict[str, fl
     return policy
 
 
-def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n: int = 20, *, seed: int = 0,
-               sizes: Sequence[int] = LADDER) -> dict:  # fmt: skip
+def run_ladder(
+    settings: "Settings",
+    data_path: Path,
+    test_ids: Sequence[str],
+    n: int = 20,
+    *,
+    seed: int = 0,
+    sizes: Sequence[int] = LADDER,
+) -> dict:
     """The cold-start ladder: the policy chosen per history size on a validation split carved from
     the training playlists, then validation and test figures side by side. Returns a JSON-ready dict
     (its shape is documented in DEVELOPERS.md)."""
@@ -553,8 +567,9 @@ def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n
     return ladder_report(split.home.name, n, sizes, settings.cf_weight, validation, test, time.perf_counter() - t_start)
 
 
-def ladder_report(split: str, n: int, sizes: Sequence[int], cf_weight: float, validation: dict, test: dict,
-                  seconds: float) -> dict:  # fmt: skip
+def ladder_report(
+    split: str, n: int, sizes: Sequence[int], cf_weight: float, validation: dict, test: dict, seconds: float
+) -> dict:
     """The ladder's JSON (``--personalized --ladder --json``; keys documented in DEVELOPERS.md)."""
     from tools.cf import CF_SHARE_BY_HISTORY
 
@@ -578,17 +593,27 @@ def format_ladder(result: dict) -> str:
     """The ladder as one table: NDCG@n / artist repetition per size and system, validation | test."""
     n = result["n"]
     head = f"{'history':>7}  " + "  ".join(f"{s:>21}" for s in LADDER_SYSTEMS)
-    lines = [f"cold-start ladder, NDCG@{n} / artist repetition, validation | test "
-             f"({result['validation']['n_queries']} | {result['test']['n_queries']} playlists)", head]  # fmt: skip
+    lines = [
+        f"cold-start ladder, NDCG@{n} / artist repetition, validation | test "
+        f"({result['validation']['n_queries']} | {result['test']['n_queries']} playlists)",
+        head,
+    ]
     for h in result["sizes"]:
         cells = []
         for s in LADDER_SYSTEMS:
             v, t = result["validation"]["systems"][str(h)][s], result["test"]["systems"][str(h)][s]
-            cells.append(f"{v.get(f'ndcg@{n}', 0):.3f}|{t.get(f'ndcg@{n}', 0):.3f} "
-                         f"{v.get('artist_repetition', 0):.2f}|{t.get('artist_repetition', 0):.2f}")  # fmt: skip
+            cells.append(
+                f"{v.get(f'ndcg@{n}', 0):.3f}|{t.get(f'ndcg@{n}', 0):.3f} "
+                f"{v.get('artist_repetition', 0):.2f}|{t.get('artist_repetition', 0):.2f}"
+            )
         lines.append(f"{h:>7}  " + "  ".join(f"{c:>21}" for c in cells))
-    lines.append("chosen on validation (share of cf_weight " + f"{result['cf_weight']:g}): "
-                 + ", ".join(f"{h}: {s:g}" for h, s in result["chosen_policy"].items()))  # fmt: skip
-    lines.append("shipped (tools.cf.CF_SHARE_BY_HISTORY): "
-                 + ", ".join(f"{h}: {s:g}" for h, s in result["shipped_policy"].items()))  # fmt: skip
+    lines.append(
+        "chosen on validation (share of cf_weight "
+        + f"{result['cf_weight']:g}): "
+        + ", ".join(f"{h}: {s:g}" for h, s in result["chosen_policy"].items())
+    )
+    lines.append(
+        "shipped (tools.cf.CF_SHARE_BY_HISTORY): "
+        + ", ".join(f"{h}: {s:g}" for h, s in result["shipped_policy"].items())
+    )
     return "\n".join(lines)

@@ -27,8 +27,12 @@ DEFAULT_SEED = 0
 
 def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags that choose the held-out playlists, and the answer length, of a held-out evaluation."""
-    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
-                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
+    parser.add_argument(
+        "--test-playlists",
+        type=Path,
+        metavar="IDS.txt",
+        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).",
+    )
     parser.add_argument(
         "--fraction", type=float, default=DEFAULT_FRACTION, help="Share of playlists held out by the default split."
     )

@@ -6,13 +6,14 @@ Usage:
     playgenie eval text2playlist --personalized [--ladder] [--json]   # the same as ``playgenie eval personalized``
 
 Query = a held-out playlist's name; truth = its tracks; every system answers ``--n`` (20) tracks.
-Systems (:mod:`evals.systems`): ``playgenie`` (the whole pipeline, learned ranker included), ``playgenie_no_ranker`` (the
-same candidates in the fused retrieval order), ``hybrid_rrf`` (dense + BM25 fused inside Qdrant, no
-filters, no learning), ``bm25``, ``dense``, ``popularity``. ``candidate_recall@300`` is the share
-of the true tracks among the 300 candidates a system ranks (for PlayGenie, retrieval's candidates).
-Everything evaluated is built from the data minus the test playlists (``Catalog.from_frame(...,
-exclude_playlists=test_ids)``): a test playlist's name, membership and genre labels never reach the
-index, the tags or any model. The split's artifacts live under ``home/splits/<split hash>``.
+Systems (:mod:`evals.systems`): ``playgenie`` (the whole pipeline, learned ranker included),
+``playgenie_no_ranker`` (the same candidates in the fused retrieval order), ``hybrid_rrf`` (dense + BM25
+fused inside Qdrant, no filters, no learning), ``bm25``, ``dense``, ``popularity``.
+``candidate_recall@300`` is the share of the true tracks among the 300 candidates a system ranks (for
+PlayGenie, retrieval's candidates). Everything evaluated is built from the data minus the test playlists
+(``Catalog.from_frame(..., exclude_playlists=test_ids)``): a test playlist's name, membership and genre
+labels never reach the index, the tags or any model. The split's artifacts live under
+``home/splits/<split hash>``.
 """
 
 from __future__ import annotations
@@ -37,14 +38,25 @@ log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_split_arguments(parser)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated subset of {', '.join(SYSTEMS)}.")
-    parser.add_argument("--queries", type=Path, metavar="FILE",
-                        help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        metavar="FILE",
+        help='JSON lines with a "text" field: report the extracted typed query for each line.',
+    )
     parser.add_argument("--personalized", action="store_true", help="Run the personalized evaluation (CF rerank).")
-    parser.add_argument("--ladder", action="store_true",
-                        help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
+    parser.add_argument(
+        "--ladder",
+        action="store_true",
+        help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
-    parser.add_argument("--details", type=Path, metavar="FILE",
-                        help="Also write one JSON line per held-out playlist: each system's answer and scores.")  # fmt: skip
+    parser.add_argument(
+        "--details",
+        type=Path,
+        metavar="FILE",
+        help="Also write one JSON line per held-out playlist: each system's answer and scores.",
+    )
 
 
 def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20, details: list[dict] | None = None) -> dict:
@@ -163,16 +175,19 @@ def format_table(result: dict) -> str:
     lines = [f"text2playlist on {result['n_queries']} held-out playlists (feature_distance: lower is better)", ""]
     lines.append(f"{'system':<20}" + "".join(f"{k:>22}" for k in keys))
     for name, vals in systems.items():
-        lines.append(f"{name:<20}" + "".join(f"{vals[k]:>22.4f}" if vals.get(k) is not None else f"{'-':>22}"
-                                             for k in keys))  # fmt: skip
+        lines.append(
+            f"{name:<20}" + "".join(f"{vals[k]:>22.4f}" if vals.get(k) is not None else f"{'-':>22}" for k in keys)
+        )
     ranker = result.get("ranker")
     if ranker:
         v = ranker.get("validation") or {}
         lines.append("")
-        lines.append(f"ranker: {ranker.get('kind')} (validation NDCG@20: lightgbm {v.get('lightgbm_ndcg@20')}, "
-                     f"torch {v.get('torch_ndcg@20')}, retrieval order {v.get('retrieval_ndcg@20')}; candidate "
-                     f"recall {v.get('candidate_recall')}; {v.get('validation_requests')} validation requests), "
-                     f"trained in {ranker.get('train_s')}s, peak memory {ranker.get('peak_rss_mb')} MB")  # fmt: skip
+        lines.append(
+            f"ranker: {ranker.get('kind')} (validation NDCG@20: lightgbm {v.get('lightgbm_ndcg@20')}, "
+            f"torch {v.get('torch_ndcg@20')}, retrieval order {v.get('retrieval_ndcg@20')}; candidate "
+            f"recall {v.get('candidate_recall')}; {v.get('validation_requests')} validation requests), "
+            f"trained in {ranker.get('train_s')}s, peak memory {ranker.get('peak_rss_mb')} MB"
+        )
     return "\n".join(lines)
 
 

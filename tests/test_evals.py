@@ -264,8 +264,9 @@ def _cli(capsys, settings, *argv: str) -> tuple[int, str]:
 def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
     details = tmp_path / "details.jsonl"
-    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json",
-                     "--details", str(details))  # fmt: skip
+    code, out = _cli(
+        capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json", "--details", str(details)
+    )
     assert code == 0
     result = json.loads(out)
     records = [json.loads(line) for line in details.read_text().splitlines()]
@@ -274,8 +275,14 @@ def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     assert result["task"] == "text2playlist" and result["n_queries"] == 2
     assert set(result["systems"]) == {"playgenie", "playgenie_no_ranker", "hybrid_rrf", "bm25", "dense", "popularity"}
     for name, scores in result["systems"].items():
-        assert set(scores) == {"precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "feature_distance",
-                               "candidate_recall@300"}  # fmt: skip
+        assert set(scores) == {
+            "precision@20",
+            "ndcg@20",
+            "genre_agreement",
+            "decade_agreement",
+            "feature_distance",
+            "candidate_recall@300",
+        }
         for key in ("precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "candidate_recall@300"):
             assert 0.0 <= scores[key] <= 1.0, (name, key)
         assert scores["feature_distance"] >= 0.0

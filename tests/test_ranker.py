@@ -145,8 +145,13 @@ def test_explicit_constraints_are_never_broken_by_the_ranker(trained, tmp_path):
         for item in nineties.playlist:
             assert fold(item.artist) != "nas"
             assert item.year is None or 1990 <= item.year <= 1999 or any("1990s" in n for n in nineties.notes)
-        query = PlaylistQuery(text="rock", genres=[Tag(value="rock")], years=YearRange(start=1977, end=1982),
-                              exclude_artists=[Tag(value="AC/DC")], length=2)  # fmt: skip
+        query = PlaylistQuery(
+            text="rock",
+            genres=[Tag(value="rock")],
+            years=YearRange(start=1977, end=1982),
+            exclude_artists=[Tag(value="AC/DC")],
+            length=2,
+        )
         found = pipe.retrieve_full(query)
         assert found.relaxed == [], "two tracks fit, so nothing is relaxed"
         ranked = pipe.rank(found, query)
@@ -189,8 +194,9 @@ def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trai
     settings, catalog, _ = trained
     rng = np.random.default_rng(1)
     x = rng.normal(size=(80, len(FEATURE_NAMES))).astype(np.float32)
-    data = Examples(x, (x[:, 0] > 0).astype(np.float32), [np.arange(0, 40), np.arange(40, 80)], ["a", "b"],
-                    [[], []], [[], []])  # fmt: skip
+    data = Examples(
+        x, (x[:, 0] > 0).astype(np.float32), [np.arange(0, 40), np.arange(40, 80)], ["a", "b"], [[], []], [[], []]
+    )
     ranker, fp, folder = (
         Ranker("torch", fit("torch", data, rounds=5)),
         catalog_fingerprint(catalog),

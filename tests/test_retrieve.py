@@ -74,8 +74,13 @@ def test_explicit_mood_filters_then_only_scores(retriever):
 
 
 def test_exclusions_are_never_relaxed(retriever):
-    query = q("rap without eminem from 2002", genres=[Tag(value="rap")], years=YearRange(start=2002, end=2002),
-              exclude_artists=[Tag(value="Eminem")], exclude_genres=[Tag(value="rock")])  # fmt: skip
+    query = q(
+        "rap without eminem from 2002",
+        genres=[Tag(value="rap")],
+        years=YearRange(start=2002, end=2002),
+        exclude_artists=[Tag(value="Eminem")],
+        exclude_genres=[Tag(value="rock")],
+    )
     r = retriever.run(query, limit=300, need=40)
     assert r.relaxed, "so few tracks pass that every relaxation runs"
     tracks = tracks_of(retriever, r.candidates)

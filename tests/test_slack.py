@@ -56,18 +56,38 @@ def post(url: str, payload: dict, *, ts: int | None = None, secret: str = SECRET
 
 
 def event(event_id: str, **ev) -> dict:
-    return {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
-            "event_time": int(time.time()), "event": ev}  # fmt: skip
+    return {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": ev,
+    }
 
 
 def press(actions: dict, action_id: str, *, channel: str, thread_ts: str, message_ts: str, trigger_id: str) -> dict:
     """The block_actions payload Slack sends when user U2 presses button ``action_id`` of an actions block."""
     button = next(e for e in actions["elements"] if e["action_id"] == action_id)
-    return {"type": "block_actions", "user": {"id": "U2"}, "channel": {"id": channel}, "team": {"id": "T1"},
-            "container": {"type": "message", "channel_id": channel, "message_ts": message_ts, "thread_ts": thread_ts},
-            "message": {"ts": message_ts, "thread_ts": thread_ts}, "trigger_id": trigger_id, "api_app_id": "A1",
-            "actions": [{"action_id": action_id, "block_id": actions["block_id"], "value": button["value"],
-                         "type": "button", "action_ts": "1"}]}  # fmt: skip
+    return {
+        "type": "block_actions",
+        "user": {"id": "U2"},
+        "channel": {"id": channel},
+        "team": {"id": "T1"},
+        "container": {"type": "message", "channel_id": channel, "message_ts": message_ts, "thread_ts": thread_ts},
+        "message": {"ts": message_ts, "thread_ts": thread_ts},
+        "trigger_id": trigger_id,
+        "api_app_id": "A1",
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": actions["block_id"],
+                "value": button["value"],
+                "type": "button",
+                "action_ts": "1",
+            }
+        ],
+    }
 
 
 def blocks_text(call) -> str:
@@ -188,10 +208,22 @@ def test_block_kit_stays_within_slack_limits(tiny_catalog):
     items = []
     for i in range(200):
         t = tiny_catalog.tracks[i % len(tiny_catalog.tracks)]
-        items.append(PlaylistItem(track_id=f"{t.track_id}-{i}", title=t.title + " & <the> " + "long " * 12,
-                                  artist=t.artist, year=t.year, genres=t.genres, moods=[], energy=t.energy,
-                                  valence=t.valence, danceability=t.danceability, tempo=t.tempo,
-                                  popularity=t.popularity, duration_ms=t.duration_ms))  # fmt: skip
+        items.append(
+            PlaylistItem(
+                track_id=f"{t.track_id}-{i}",
+                title=t.title + " & <the> " + "long " * 12,
+                artist=t.artist,
+                year=t.year,
+                genres=t.genres,
+                moods=[],
+                energy=t.energy,
+                valence=t.valence,
+                danceability=t.danceability,
+                tempo=t.tempo,
+                popularity=t.popularity,
+                duration_ms=t.duration_ms,
+            )
+        )
     text = service_reply("new playlist for everything", [p.model_dump() for p in items])
     blocks = slack_blocks(text, items, feedback_value="slack:C1:1.2")
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]

@@ -303,8 +303,13 @@ def playlists_of(frame: "pd.DataFrame") -> dict[str, Playlist]:
     out: dict[str, Playlist] = {}
     for pid, rows in frame.groupby("playlist_id", sort=False):
         head = rows.iloc[0]
-        out[str(pid)] = Playlist(str(pid), str(head["playlist_name"]), str(head["playlist_genre"]),
-                                 str(head["playlist_subgenre"]), list(dict.fromkeys(rows["track_id"])))  # fmt: skip
+        out[str(pid)] = Playlist(
+            str(pid),
+            str(head["playlist_name"]),
+            str(head["playlist_genre"]),
+            str(head["playlist_subgenre"]),
+            list(dict.fromkeys(rows["track_id"])),
+        )
     return out
 
 

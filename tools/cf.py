@@ -154,8 +154,14 @@ class CFModel:
         t0 = time.perf_counter()
         model.fit(trainset)
         seconds = time.perf_counter() - t0
-        log.info("cf: %s on %d ratings, %d users, %d items in %.1fs", algo, len(frame), trainset.n_users,
-                 trainset.n_items, seconds)  # fmt: skip
+        log.info(
+            "cf: %s on %d ratings, %d users, %d items in %.1fs",
+            algo,
+            len(frame),
+            trainset.n_users,
+            trainset.n_items,
+            seconds,
+        )
 
         out = cls._from_fit(catalog, model, algo, params | {"negatives_per_positive": 1}, plist)
         out.train_seconds = seconds
@@ -288,7 +294,8 @@ class CFModel:
     ) -> list[Candidate]:
         """Candidates reordered by ``weight`` of the user's affinity: a weighted reciprocal-rank fusion of the
         incoming order and the affinity order within each relaxation tier (:data:`BLEND_K`); ``affinity`` is
-        set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight`` (:func:`cf_weight_for`: less for a short history).
+        set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight``
+        (:func:`cf_weight_for`: less for a short history).
 
         ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
         retrieval did not find, at the lowest retrieval score: tracks the words missed but the
@@ -424,9 +431,12 @@ def quality_prior(catalog: Catalog) -> np.ndarray:
 
     pop = catalog.popularity.astype(np.float32) / 100.0
     weak = np.array(
-        [t.duration_ms < MIN_DURATION_MS or t.speechiness > MAX_SPEECHINESS or t.popularity < MIN_POPULARITY
-         for t in catalog.tracks], dtype=bool,
-    )  # fmt: skip
+        [
+            t.duration_ms < MIN_DURATION_MS or t.speechiness > MAX_SPEECHINESS or t.popularity < MIN_POPULARITY
+            for t in catalog.tracks
+        ],
+        dtype=bool,
+    )
     return np.where(weak, 0.5 * pop, pop).astype(np.float32)
 
 
@@ -473,8 +483,10 @@ def build_step(ctx) -> str:
         (folder / SIDECAR).unlink(missing_ok=True)
     model = ensure_cf(ctx.catalog, folder)
     ctx.cf = model  # for later steps
-    return (f"cf: {model.algo_name}, {model.n_users} playlists, {int(model.trained.sum())} tracks with factors "
-            f"({int(model.known.sum())} with artist back-off) in {folder}")  # fmt: skip
+    return (
+        f"cf: {model.algo_name}, {model.n_users} playlists, {int(model.trained.sum())} tracks with factors "
+        f"({int(model.known.sum())} with artist back-off) in {folder}"
+    )
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -492,9 +504,13 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     catalog = Catalog.from_csv(ensure_data(settings.data, settings.home, settings.data_url))
     model = CFModel.train(
-        catalog, seed=args.seed, algo=args.algo, n_factors=args.factors, n_epochs=args.epochs,
+        catalog,
+        seed=args.seed,
+        algo=args.algo,
+        n_factors=args.factors,
+        n_epochs=args.epochs,
         graph_layers=args.graph_layers,
-    )  # fmt: skip
+    )
     path = model.save(args.out or cf_home(settings))
     print(
         f"trained {args.algo} in {model.train_seconds:.1f}s: {model.n_users} playlists, "

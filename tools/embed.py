@@ -102,8 +102,13 @@ class TorchEncoder(Encoder):
 
     def _encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            out = self.model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
+            out = self.model.encode(
+                list(texts),
+                batch_size=len(texts),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(out, dtype=np.float32)
 
 

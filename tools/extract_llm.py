@@ -96,8 +96,9 @@ class LLMQuery(BaseModel):
     length: int | None = None
     duration_min: int | None = None
 
-    @field_validator("genres", "moods", "activities", "artists", "exclude_genres", "exclude_artists",
-                     "exclude_moods", mode="before")  # fmt: skip
+    @field_validator(
+        "genres", "moods", "activities", "artists", "exclude_genres", "exclude_artists", "exclude_moods", mode="before"
+    )
     @classmethod
     def _lists(cls, v: Any) -> list[str]:
         return _strings(v)
@@ -138,13 +139,21 @@ def _answer_schema(catalog: Catalog) -> dict[str, Any]:
     names = {"type": "array", "items": {"type": "string"}, "maxItems": 3}
     genres = set(catalog.genres) | set(catalog.subgenres)
     props: dict[str, Any] = {
-        "genres": words(genres), "moods": words(MOODS), "activities": words(vocab.ACTIVITY_MOODS, 2), "artists": names,
-        "exclude_genres": words(genres), "exclude_artists": names, "exclude_moods": words(MOODS, 2),
-        "year_start": {"type": "integer"}, "year_end": {"type": "integer"},
-        "energy": {"enum": ["low", "high"]}, "tempo": {"enum": ["slow", "fast"]},
+        "genres": words(genres),
+        "moods": words(MOODS),
+        "activities": words(vocab.ACTIVITY_MOODS, 2),
+        "artists": names,
+        "exclude_genres": words(genres),
+        "exclude_artists": names,
+        "exclude_moods": words(MOODS, 2),
+        "year_start": {"type": "integer"},
+        "year_end": {"type": "integer"},
+        "energy": {"enum": ["low", "high"]},
+        "tempo": {"enum": ["slow", "fast"]},
         "popularity": {"enum": ["popular", "obscure"]},
-        "length": {"type": "integer"}, "duration_min": {"type": "integer"},
-    }  # fmt: skip
+        "length": {"type": "integer"},
+        "duration_min": {"type": "integer"},
+    }
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
@@ -268,8 +277,12 @@ class LLMTagExtractor:
 
         for g, negative in [(g, False) for g in answer.genres] + [(g, True) for g in answer.exclude_genres]:
             if (hit := self._genre(g)) and written(hit[0], hit[1], negative=negative):
-                target = {(False, "genres"): q.genres, (False, "subgenres"): q.subgenres,
-                          (True, "genres"): q.exclude_genres, (True, "subgenres"): q.exclude_subgenres}  # fmt: skip
+                target = {
+                    (False, "genres"): q.genres,
+                    (False, "subgenres"): q.subgenres,
+                    (True, "genres"): q.exclude_genres,
+                    (True, "subgenres"): q.exclude_subgenres,
+                }
                 add(target[(negative, hit[0])], hit[1], exclusion=negative)
         for m in answer.moods:
             v = self._mood(m)

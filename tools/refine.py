@@ -379,9 +379,17 @@ def _reason(p: Pick, role: str, max_affinity: float, query: PlaylistQuery | None
     """This track's own story (tools.reasons): its year, the tags it matched, its sound, how it was chosen."""
     shown = p.cand.affinity is not None and max_affinity > 0 and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity)
     filler = p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS
-    return reasons.for_track(p.track, query, matched=p.cand.matched, affinity=p.cand.affinity if shown else None,
-                             channel=getattr(p.cand, "channel", None), ranker=getattr(p.cand, "ranker_place", None),
-                             role=role, kept=p.kept, filler=filler)  # fmt: skip
+    return reasons.for_track(
+        p.track,
+        query,
+        matched=p.cand.matched,
+        affinity=p.cand.affinity if shown else None,
+        channel=getattr(p.cand, "channel", None),
+        ranker=getattr(p.cand, "ranker_place", None),
+        role=role,
+        kept=p.kept,
+        filler=filler,
+    )
 
 
 def refine(
@@ -409,7 +417,9 @@ def refine(
     return playlist_items(_arc(picks) if arc else _chain(picks, flow_rank_weight), arc=arc, query=query)
 
 
-def playlist_items(picks: Sequence[Pick], *, arc: bool = False, query: PlaylistQuery | None = None) -> list[PlaylistItem]:
+def playlist_items(
+    picks: Sequence[Pick], *, arc: bool = False, query: PlaylistQuery | None = None
+) -> list[PlaylistItem]:
     """The items of picks in flow order: no two neighbours by one artist where a swap allows it, then each
     track's role (opener, peak...; warm-up and cool-down with ``arc``) and its reason."""
     ordered = _separate_artists(list(picks))
