@@ -43,6 +43,7 @@ from evals.split import add_split_arguments
 from tools.cf import NEIGHBOUR_POOL
 
 if TYPE_CHECKING:
+    from evals.split import Split
     from tools.catalog import Catalog, Playlist
     from tools.cf import CFModel
     from tools.schema import Candidate
@@ -280,6 +281,30 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
     }
 
 
+@dataclass
+class Splits:
+    """The test split, and the validation split carved from its training playlists (with its own home)."""
+
+    test: "Split"
+    val_catalog: "Catalog"  # built without the test and the validation playlists
+    val_playlists: list["Playlist"]  # the validation playlists as in the full data
+    val_home: Path
+
+
+def validation_split(settings: "Settings", data_path: Path, test_ids: Sequence[str], seed: int = 0) -> Splits:
+    """The test split of ``test_ids`` and a validation split carved from its training side, each leak-free."""
+    from evals.split import prepare_split, split_home, split_playlists
+    from tools.catalog import Catalog, playlists_of, read_csv
+
+    split = prepare_split(settings, data_path, list(test_ids))
+    frame = read_csv(data_path)
+    everything = playlists_of(frame)
+    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
+    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
+    val_home = split_home(settings.home, list(split.test_ids) + val_ids)
+    return Splits(split, val_catalog, [everything[v] for v in val_ids], val_home)
+
+
 def run_personalized(
     settings: "Settings",
     data_path: Path,
@@ -292,20 +317,12 @@ def run_personalized(
 ) -> dict:
     """Build everything without the test playlists, choose the CF weight on validation, then score
     every system on the test playlists. Returns a JSON-ready dict."""
-    from evals.split import prepare_split, split_home, split_playlists
-    from tools.catalog import Catalog, playlists_of, read_csv
-
     t_start = time.perf_counter()
-    split = prepare_split(settings, data_path, list(test_ids))
-    frame = read_csv(data_path)
-    everything = playlists_of(frame)
-
     # Validation: playlists carved from the training side, with their own leak-free artifacts.
-    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
-    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
-    val_home = split_home(settings.home, list(split.test_ids) + val_ids)
+    splits = validation_split(settings, data_path, test_ids, seed)
+    split, val_catalog, val_home = splits.test, splits.val_catalog, splits.val_home
     val_stages = build_stages(settings, val_catalog, val_home, seed=seed)
-    val_cases = cases_of([everything[v] for v in val_ids], val_catalog)
+    val_cases = cases_of(splits.val_playlists, val_catalog)
     val_prepared = prepare(val_stages, val_cases, n)
     val_stages.pipeline.close()  # retrieval is done; one Qdrant shard open at a time
     chosen = choose_weight(val_stages, val_prepared, n, settings.max_per_artist)
@@ -540,21 +557,13 @@ def run_ladder(
     """The cold-start ladder: the policy chosen per history size on a validation split carved from
     the training playlists, then validation and test figures side by side. Returns a JSON-ready dict
     (its shape is documented in DEVELOPERS.md)."""
-    from evals.split import prepare_split, split_home, split_playlists
-    from tools.catalog import Catalog, playlists_of, read_csv
-
     t_start = time.perf_counter()
     sizes = sorted(set(sizes))
     top = sizes[-1]
-    split = prepare_split(settings, data_path, list(test_ids))
-    frame = read_csv(data_path)
-    everything = playlists_of(frame)
-    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
-    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
-    val_stages = build_stages(
-        settings, val_catalog, split_home(settings.home, list(split.test_ids) + val_ids), seed=seed
-    )
-    val_prepared = prepare(val_stages, ladder_cases([everything[v] for v in val_ids], val_catalog, top), n)
+    splits = validation_split(settings, data_path, test_ids, seed)
+    split, val_catalog = splits.test, splits.val_catalog
+    val_stages = build_stages(settings, val_catalog, splits.val_home, seed=seed)
+    val_prepared = prepare(val_stages, ladder_cases(splits.val_playlists, val_catalog, top), n)
     val_stages.pipeline.close()
     kw = dict(sizes=sizes, max_per_artist=settings.max_per_artist)
     validation = ladder_table(val_stages, val_prepared, n, settings.cf_weight, grid=True, **kw)

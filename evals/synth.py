@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tools import tags
-from tools.catalog import AUDIO_FEATURES, Catalog, Playlist, Track
+from tools.catalog import AUDIO_FEATURES, Catalog, Playlist, Track, catalog_fingerprint, sound_fields
 
 log = logging.getLogger(__name__)
 
@@ -121,23 +121,10 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
                 decade=year // 10 * 10 if year else None,
                 popularity=int(popularity[i]),
                 duration_ms=int(durations[i]),
-                danceability=f["danceability"],
-                energy=f["energy"],
-                speechiness=f["speechiness"],
-                acousticness=f["acousticness"],
-                instrumentalness=f["instrumentalness"],
-                liveness=f["liveness"],
-                valence=f["valence"],
-                loudness=f["loudness"],
-                tempo=f["tempo"],
-                key=int(f["key"]),
-                mode=int(f["mode"]),
                 genres=list(src.genres),
                 subgenres=list(src.subgenres),
-                moods=tags.moods_of(f, thresholds),
-                tempo_bucket=tags.tempo_bucket(f["tempo"]),
-                energy_bucket=tags.energy_bucket(f["energy"], thresholds),
                 genres_inferred=src.genres_inferred,
+                **sound_fields(f, thresholds),
             )
         )
 
@@ -177,7 +164,6 @@ def synth_vectors(real_vectors: np.ndarray, template: np.ndarray, seed: int = 0,
 def synth_cf(real_cf, synthetic: Synthetic, seed: int = 0):
     """A :class:`tools.cf.CFModel` over the synthetic catalog: each track has its template's factors plus
     noise (and its bias), as if trained on the synthetic playlists."""
-    from tools.catalog import catalog_fingerprint
     from tools.cf import CFModel, quality_prior
 
     rng = np.random.default_rng(seed + 2)

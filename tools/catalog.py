@@ -16,7 +16,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -119,6 +119,19 @@ class Track:
             parts.append("mood " + ", ".join(self.moods))
         parts.append(f"{self.energy_bucket} energy, {self.tempo_bucket} tempo")
         return "; ".join(parts)
+
+
+def sound_fields(f: dict[str, float], thresholds: tags.Thresholds) -> dict[str, Any]:
+    """The :class:`Track` fields a track's audio features ``f`` (:data:`AUDIO_FEATURES`) give: the features
+    (key and mode as whole numbers), the moods they imply and the tempo and energy buckets."""
+    return {
+        **{name: f[name] for name in AUDIO_FEATURES},
+        "key": int(f["key"]),
+        "mode": int(f["mode"]),
+        "moods": tags.moods_of(f, thresholds),
+        "tempo_bucket": tags.tempo_bucket(f["tempo"]),
+        "energy_bucket": tags.energy_bucket(f["energy"], thresholds),
+    }
 
 
 @dataclass(slots=True)
@@ -237,23 +250,10 @@ class Catalog:
                     decade=(year // 10 * 10) if year else None,
                     popularity=int(row.track_popularity),
                     duration_ms=int(row.duration_ms),
-                    danceability=f["danceability"],
-                    energy=f["energy"],
-                    speechiness=f["speechiness"],
-                    acousticness=f["acousticness"],
-                    instrumentalness=f["instrumentalness"],
-                    liveness=f["liveness"],
-                    valence=f["valence"],
-                    loudness=f["loudness"],
-                    tempo=f["tempo"],
-                    key=int(f["key"]),
-                    mode=int(f["mode"]),
                     genres=g,
                     subgenres=s,
-                    moods=tags.moods_of(f, thresholds),
-                    tempo_bucket=tags.tempo_bucket(f["tempo"]),
-                    energy_bucket=tags.energy_bucket(f["energy"], thresholds),
                     genres_inferred=inferred,
+                    **sound_fields(f, thresholds),
                 )
             )
 
