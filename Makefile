@@ -59,7 +59,7 @@ browser:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		$(SUDO) apt-get install -y -qq chromium fonts-liberation fonts-noto-color-emoji; }
 
-# The layout is ruff format's, and ruff check finds no error, unused name or function past complexity 15.
+# The layout is ruff format's, and ruff check finds no error, unused name, function past complexity 15 or line past 120.
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .

@@ -46,8 +46,14 @@ def uri(track_id: str) -> str:
 
 
 def _extra(p: PlaylistItem) -> dict[str, Any]:
-    return {"year": p.year, "genres": list(p.genres), "energy": round(p.energy, 3), "valence": round(p.valence, 3),
-            "bpm": round(p.tempo, 1), "why": p.reason}  # fmt: skip
+    return {
+        "year": p.year,
+        "genres": list(p.genres),
+        "energy": round(p.energy, 3),
+        "valence": round(p.valence, 3),
+        "bpm": round(p.tempo, 1),
+        "why": p.reason,
+    }
 
 
 def m3u(items: Sequence[PlaylistItem], title: str) -> bytes:
@@ -68,9 +74,15 @@ def xspf(items: Sequence[PlaylistItem], title: str, date: str, album: Callable[[
     tracks = ET.SubElement(root, q + "trackList")
     for p in items:
         tr = ET.SubElement(tracks, q + "track")
-        fields = [("location", web_link(p.track_id)), ("identifier", uri(p.track_id)), ("title", p.title),
-                  ("creator", p.artist), ("album", album(p.track_id)), ("annotation", p.reason),
-                  ("duration", str(int(p.duration_ms)))]  # fmt: skip
+        fields = [
+            ("location", web_link(p.track_id)),
+            ("identifier", uri(p.track_id)),
+            ("title", p.title),
+            ("creator", p.artist),
+            ("album", album(p.track_id)),
+            ("annotation", p.reason),
+            ("duration", str(int(p.duration_ms))),
+        ]
         for tag, text in fields:
             if text:
                 ET.SubElement(tr, q + tag).text = text
@@ -86,8 +98,13 @@ def xspf(items: Sequence[PlaylistItem], title: str, date: str, album: Callable[[
 def jspf(items: Sequence[PlaylistItem], title: str, date: str, album: Callable[[str], str]) -> bytes:
     tracks = []
     for p in items:
-        t: dict[str, Any] = {"location": [web_link(p.track_id)], "identifier": [uri(p.track_id)], "title": p.title,
-                             "creator": p.artist, "duration": int(p.duration_ms)}  # fmt: skip
+        t: dict[str, Any] = {
+            "location": [web_link(p.track_id)],
+            "identifier": [uri(p.track_id)],
+            "title": p.title,
+            "creator": p.artist,
+            "duration": int(p.duration_ms),
+        }
         if album(p.track_id):
             t["album"] = album(p.track_id)
         if p.reason:
@@ -101,12 +118,39 @@ def jspf(items: Sequence[PlaylistItem], title: str, date: str, album: Callable[[
 def csv_bytes(items: Sequence[PlaylistItem]) -> bytes:
     buf = io.StringIO()
     wr = csv.writer(buf)
-    wr.writerow(["position", "track_id", "title", "artist", "year", "genres", "energy", "valence", "tempo",
-                 "duration_s", "spotify_url", "reason"])  # fmt: skip
+    wr.writerow(
+        [
+            "position",
+            "track_id",
+            "title",
+            "artist",
+            "year",
+            "genres",
+            "energy",
+            "valence",
+            "tempo",
+            "duration_s",
+            "spotify_url",
+            "reason",
+        ]
+    )
     for i, p in enumerate(items, 1):
-        wr.writerow([i, p.track_id, p.title, p.artist, p.year or "", "/".join(p.genres), f"{p.energy:.3f}",
-                     f"{p.valence:.3f}", f"{p.tempo:.1f}", round(p.duration_ms / 1000), web_link(p.track_id),
-                     p.reason])  # fmt: skip
+        wr.writerow(
+            [
+                i,
+                p.track_id,
+                p.title,
+                p.artist,
+                p.year or "",
+                "/".join(p.genres),
+                f"{p.energy:.3f}",
+                f"{p.valence:.3f}",
+                f"{p.tempo:.1f}",
+                round(p.duration_ms / 1000),
+                web_link(p.track_id),
+                p.reason,
+            ]
+        )
     return buf.getvalue().encode()
 
 

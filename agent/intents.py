@@ -193,8 +193,16 @@ def _amount_word(words: Sequence[str]) -> str:
 def _content(words: Sequence[str], drop: Sequence[Sequence[str]] = ()) -> list[str]:
     """The words left once filler, stopwords, numbers and the given phrases are taken out."""
     gone = {w for p in drop for w in p}
-    return [w for w in words if w not in gone and w not in V.CHAT_FILLER and w not in V.STOPWORDS
-            and any(ch.isalnum() for ch in w) and not w.isdigit() and (w,) not in _NUMBERS]  # fmt: skip
+    return [
+        w
+        for w in words
+        if w not in gone
+        and w not in V.CHAT_FILLER
+        and w not in V.STOPWORDS
+        and any(ch.isalnum() for ch in w)
+        and not w.isdigit()
+        and (w,) not in _NUMBERS
+    ]
 
 
 # ----- the clause a rule reads -------------------------------------------------------------------------
@@ -233,13 +241,15 @@ class Clause:
         return any(w in V.PRONOUNS for w in self.words[start:])
 
 
-def make_clause(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
-                last: str | None = None) -> Clause:  # fmt: skip
+def make_clause(
+    text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None, last: str | None = None
+) -> Clause:
     return Clause(text, vocab.read(text), playlist, vocab, focus, last)
 
 
-def names_in(reading: "Reading", vocab: Vocabulary | None = None, negated: bool | None = None,
-             start: int = 0) -> tuple[dict[str, list[str]], list[str]]:  # fmt: skip
+def names_in(
+    reading: "Reading", vocab: Vocabulary | None = None, negated: bool | None = None, start: int = 0
+) -> tuple[dict[str, list[str]], list[str]]:
     """Genres, subgenres, moods and artists a reading names (from token ``start``), and the words it did not read."""
     out: dict[str, list[str]] = {"genres": [], "subgenres": [], "moods": [], "artists": []}
     genres = vocab.genres if vocab else set()
@@ -295,8 +305,11 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
     if from_end:
         return from_end
     text = " " + " ".join(words) + " "
-    exact = [(len(k), i) for i, k in enumerate(" ".join(V.key(t)) for t in titles)
-             if len(k) >= 4 and f" {k} " in text and k not in _PLAIN_WORDS]  # fmt: skip
+    exact = [
+        (len(k), i)
+        for i, k in enumerate(" ".join(V.key(t)) for t in titles)
+        if len(k) >= 4 and f" {k} " in text and k not in _PLAIN_WORDS
+    ]
     if exact:  # an exact title wins over ordinals inside it ("The Last Time")
         return [max(exact)[1] + 1]
     found: set[int] = set()
@@ -549,7 +562,7 @@ def rule_ellipsis(c: Clause) -> Plan | None:
     if unknown or not (any(found.values()) or years):
         return None
     if c.last == "exclude":
-        spans = [{"start": lo, "end": hi} for lo, hi in years if lo is not None and hi is not None]  # type: ignore[misc]
+        spans = [{"start": lo, "end": hi} for lo, hi in years if lo is not None and hi is not None]  # type: ignore
         return Plan([call("exclude", **_nonempty(found), **({"years": spans} if spans else {}))])
     if c.last == "block":
         return (
@@ -841,8 +854,11 @@ def rule_length(c: Clause) -> Plan | None:
     if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
         end = remove[0] + remove[1]
         rest = words[end:]
-        pointed = positions(rest, [p["title"] for p in c.playlist], verb=True) is not None or c.pronoun(end) \
-            or any(w in rest for w in ("the", "these", "those", "#"))  # fmt: skip
+        pointed = (
+            positions(rest, [p["title"] for p in c.playlist], verb=True) is not None
+            or c.pronoun(end)
+            or any(w in rest for w in ("the", "these", "those", "#"))
+        )
         k = amount_in(rest) if not pointed else None
         if k is not None and not [w for w in _content(rest) if w not in _AMOUNT_WORDS]:
             return Plan([call("resize", length=max(1, c.n - k))])
@@ -883,10 +899,14 @@ def _said_length(words: list[str]) -> int | None:
         after = tuple(words[i + num[1] : i + num[1] + 2])
         if after[:1] and after[0] in V.TIME_UNITS:
             continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
-        if before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to")) or \
-                before[-1:] in (("to",),) and any(v in before for v in ("cut", "trim", "make", "keep", "bring")) or \
-                after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty")) or \
-                after[:1] in (("tracks",), ("songs",), ("canciones",)) or before[-1:] in _LENGTH_LEADS:  # fmt: skip
+        if (
+            before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to"))
+            or before[-1:] in (("to",),)
+            and any(v in before for v in ("cut", "trim", "make", "keep", "bring"))
+            or after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty"))
+            or after[:1] in (("tracks",), ("songs",), ("canciones",))
+            or before[-1:] in _LENGTH_LEADS
+        ):
             return num[0]
     return None
 
@@ -929,11 +949,11 @@ def rule_remove(c: Clause) -> Plan | None:
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
-_OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "of", "songs", "song", "tracks", "track", "stuff", "by", "from",
-                            "everything", "anything", "music", "please", "pls", "out", "off", "either", "too", "anymore",
-                            "though", "tbh", "now", "ok", "so", "much", "many", "really", "ones", "for", "good", "forever",
-                            "again", "ever", "me", "lol", "de", "la", "las", "los", "el", "canciones", "a", "bit", "little",
-                            "?", "!", ",", "."})  # fmt: skip
+_OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "of", "songs", "song", "tracks",
+                            "track", "stuff", "by", "from", "everything", "anything", "music", "please", "pls", "out",
+                            "off", "either", "too", "anymore", "though", "tbh", "now", "ok", "so", "much", "many",
+                            "really", "ones", "for", "good", "forever", "again", "ever", "me", "lol", "de", "la",
+                            "las", "los", "el", "canciones", "a", "bit", "little", "?", "!", ",", "."})  # fmt: skip
 
 
 def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
@@ -1125,8 +1145,12 @@ def rule_lessen(c: Clause) -> Plan | None:
     tracks give way to others that fit the request (unlike "no rap", some stay)."""
     if not c.has:
         return None
-    names = [m for m in c.matches("genre", "artist") if (m.negated and m.cue in ("less", "menos", "fewer"))
-             or find(c.words[max(0, m.start - 3) : m.start], _LESS_THAN)]  # fmt: skip
+    names = [
+        m
+        for m in c.matches("genre", "artist")
+        if (m.negated and m.cue in ("less", "menos", "fewer"))
+        or find(c.words[max(0, m.start - 3) : m.start], _LESS_THAN)
+    ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
         return None
     found = {"artists": [], "genres": [], "subgenres": []}
@@ -1166,8 +1190,9 @@ def rule_exclude(c: Clause) -> Plan | None:
         if cue and _filler_before(c.words, cue[0]) and c.words[cue[0]] != "less":
             rest = " ".join(t.orig for t in c.reading.tokens[cue[0] + cue[1] :]).strip()
             if rest and not c.matches("feature", "relative_years"):
-                return Plan.ask(f"I don't know \"{rest}\" as an artist, genre, mood or years in the catalog; "
-                                "who or what should go?")  # fmt: skip
+                return Plan.ask(
+                    f'I don\'t know "{rest}" as an artist, genre, mood or years in the catalog; who or what should go?'
+                )
         return None
     found, _ = names_in(c.reading, c.vocab, negated=True)
     years = [m.value for m in negated if m.kind == "years"]
@@ -1184,8 +1209,9 @@ def rule_exclude(c: Clause) -> Plan | None:
         return Plan.ask(f"There is no {said} in this catalog, so none will play. Nothing changed.")
     if not acts:
         what = " ".join(t.orig for t in c.reading.tokens if not t.used and t.text not in V.STOPWORDS).strip()
-        return Plan.ask(f"I don't know \"{what or c.raw}\" as an artist, genre, mood or years in the catalog; "
-                        "who or what should go?")  # fmt: skip
+        return Plan.ask(
+            f'I don\'t know "{what or c.raw}" as an artist, genre, mood or years in the catalog; who or what should go?'
+        )
     return Plan(acts)
 
 
@@ -1236,8 +1262,10 @@ def rule_widen(c: Clause) -> Plan | None:
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     if other and not any(found.values()):
         said = " ".join(t.orig for t in c.reading.tokens[other[0].start : other[0].end])
-        return Plan.ask(f"This catalog has no {said}: its genres are {', '.join(sorted(c.vocab.genres))}. "
-                        f"Try \"add some {sorted(c.vocab.genres)[0]}\". Nothing changed.")  # fmt: skip
+        return Plan.ask(
+            f"This catalog has no {said}: its genres are {', '.join(sorted(c.vocab.genres))}. "
+            f'Try "add some {sorted(c.vocab.genres)[0]}". Nothing changed.'
+        )
     if not any(found.values()):
         if unknown:
             return Plan.ask(
@@ -1268,8 +1296,10 @@ def rule_track_reference(c: Clause) -> Plan | None:
             k = int(c.words[i + 1].lstrip("#")[:12])
             if not 1 <= k <= c.n:
                 return Plan.ask(f"There is no track {k}: the playlist has {c.n} tracks (1-{c.n}). Nothing changed.")
-            return Plan.ask(f"What should I do with track {k}? You can say \"drop track {k}\", \"replace track {k}\", "
-                            f"\"why track {k}?\" or \"I love track {k}\".")  # fmt: skip
+            return Plan.ask(
+                f'What should I do with track {k}? You can say "drop track {k}", "replace track {k}", '
+                f'"why track {k}?" or "I love track {k}".'
+            )
     return None
 
 
@@ -1304,8 +1334,10 @@ def rule_new_request(c: Clause) -> Plan | None:
     if c.has and not understood and len(content) < 4 and not V.REQUEST_CUES & set(c.words):
         # "how long is it?", "is this any good": a few words that name no music do not replace the playlist
         text = c.raw.strip()
-        return Plan.ask(f'I found no music in "{text}". To start a new playlist from those words, say '
-                        f'"new playlist: {text}"; to change this one, try {EXAMPLES}.')  # fmt: skip
+        return Plan.ask(
+            f'I found no music in "{text}". To start a new playlist from those words, say '
+            f'"new playlist: {text}"; to change this one, try {EXAMPLES}.'
+        )
     return Plan([call("new_playlist", text=c.raw.strip())])
 
 
@@ -1313,11 +1345,32 @@ Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
-    rule_undo, rule_start_over, rule_retract, rule_export, rule_greeting, rule_status, rule_ellipsis, rule_cap,
-    rule_block, rule_explain, rule_love, rule_skip, rule_like,
-    rule_move, rule_replace, rule_length, rule_remove, rule_grow, rule_relative, rule_lessen, rule_exclude, rule_narrow,
-    rule_widen, rule_track_reference, rule_new_request,
-)  # fmt: skip
+    rule_undo,
+    rule_start_over,
+    rule_retract,
+    rule_export,
+    rule_greeting,
+    rule_status,
+    rule_ellipsis,
+    rule_cap,
+    rule_block,
+    rule_explain,
+    rule_love,
+    rule_skip,
+    rule_like,
+    rule_move,
+    rule_replace,
+    rule_length,
+    rule_remove,
+    rule_grow,
+    rule_relative,
+    rule_lessen,
+    rule_exclude,
+    rule_narrow,
+    rule_widen,
+    rule_track_reference,
+    rule_new_request,
+)
 
 
 def read_clause(c: Clause) -> Plan:
@@ -1336,7 +1389,8 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                   + V.UNDO_PHRASES + V.SHORTER_PHRASES + V.LONGER_PHRASES + V.ALSO_WORDS
                   + ("make", "no", "not", "without", "sin", "nothing", "never", "except", "minus", "why", "explain",
                      "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
-                     "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another", "export"))  # fmt: skip
+                     "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
+                     "export"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
@@ -1376,8 +1430,14 @@ def _starts(words: list[str], j: int) -> bool:
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
-def _after_retraction(raw: str, parts: list[str], playlist: Sequence[dict[str, Any]], vocab: Vocabulary,
-                      focus: int | None, last: str | None) -> Plan | None:  # fmt: skip
+def _after_retraction(
+    raw: str,
+    parts: list[str],
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+) -> Plan | None:
     """ "scratch that, undo" is one undo; "never mind, give me soul instead" a fresh start with that request;
     "scratch that, make it calmer" the last change taken back, then calmer."""
     first = make_clause(parts[0], playlist, vocab, focus, last)
@@ -1405,8 +1465,9 @@ def _pointed(actions: list[dict[str, Any]]) -> int | None:
     return pos[0] if len(pos) == 1 else None
 
 
-def parse(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None,
-          last: str | None = None) -> Plan:  # fmt: skip
+def parse(
+    text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None, last: str | None = None
+) -> Plan:
     """The plan for one message given the current playlist (empty before the first request) and the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats."""
     raw = text or ""

@@ -118,8 +118,12 @@ class LLMBrain:
 
 
 _NUMBER = re.compile(r"\d+")
-_ORDINALS = {w: n for n, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-                                          "ninth", "tenth"), 1)}  # fmt: skip
+_ORDINALS = {
+    w: n
+    for n, w in enumerate(
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), 1
+    )
+}
 _FREE_TEXT = ("text",)  # arguments that carry the user's own words
 _NAMES = ("artists",)  # arguments that name artists
 

@@ -118,15 +118,17 @@ def authenticator(settings: "Settings") -> Callable[..., Principal]:
     from fastapi import Depends, HTTPException
     from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-    key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="The admin key (PLAYGENIE_API_KEY), or a user token.")  # fmt: skip
+    key_header = APIKeyHeader(
+        name="X-API-Key", auto_error=False, description="The admin key (PLAYGENIE_API_KEY), or a user token."
+    )
     bearer = HTTPBearer(auto_error=False, description="A user token from `playgenie token USER`.")
     admin_key = (settings.api_key or "").encode()
     secret = settings.auth_secret
     open_mode = not admin_key and not secret
 
-    def authenticate(key: str | None = Depends(key_header),
-                     auth: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:  # fmt: skip
+    def authenticate(
+        key: str | None = Depends(key_header), auth: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ) -> Principal:
         presented = auth.credentials if auth is not None else key
         if open_mode:
             return Principal()

@@ -5,7 +5,7 @@ Usage:
     playgenie playlist "chill vibes for a rainy afternoon" -n 20 [--json] [--chart arc.png]
     playgenie chat [--thread ID --user ID --json "message"]
     playgenie export --thread ID --format m3u|xspf|jspf|csv|json [-o FILE]
-    playgenie eval text2playlist|continuation|dialogue|tags|faults [--json]
+    playgenie eval text2playlist|personalized|continuation|dialogue|tags|faults [--json]
     playgenie train vae|cf|ranker
     playgenie bench [--json]
     playgenie serve | telegram | slack
@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 EVALS: dict[str, tuple[str, str]] = {
     "text2playlist": ("evals.text2playlist", "Text-to-playlist on held-out playlists, against baselines."),
+    "personalized": ("evals.personalized", "Personalized text-to-playlist (CF rerank) and the cold-start ladder."),
     "continuation": ("evals.continuation", "Playlist continuation: PlayGenie VAE against baselines."),
     "dialogue": ("evals.dialogue", "Scripted multi-turn dialogues with checks on every turn."),
     "tags": ("evals.tags", "Tag extraction against labeled requests: explicit and implicit, per family."),

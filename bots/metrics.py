@@ -34,18 +34,23 @@ class Metrics:
 
         self.window_s = window_s
         self.registry = CollectorRegistry()
-        self.turn_seconds = Histogram("playgenie_turn_seconds", "Time to answer one turn.", buckets=BUCKETS,
-                                      registry=self.registry)  # fmt: skip
-        self.turns = Counter("playgenie_turns", "Turns answered, by the brain that planned them.", ["brain"],
-                             registry=self.registry)  # fmt: skip
+        self.turn_seconds = Histogram(
+            "playgenie_turn_seconds", "Time to answer one turn.", buckets=BUCKETS, registry=self.registry
+        )
+        self.turns = Counter(
+            "playgenie_turns", "Turns answered, by the brain that planned them.", ["brain"], registry=self.registry
+        )
         for brain in sorted(set(BRAINS.values())):  # every series exists from the start, at 0
             self.turns.labels(brain=brain)
         self.errors = Counter(
             "playgenie_turn_errors", "Turns that raised instead of answering.", registry=self.registry
         )
         self.in_flight = Gauge("playgenie_turns_in_flight", "Turns being computed now.", registry=self.registry)
-        active = Gauge("playgenie_active_conversations",
-                       f"Conversations with a turn in the last {window_s / 60:g} minutes.", registry=self.registry)  # fmt: skip
+        active = Gauge(
+            "playgenie_active_conversations",
+            f"Conversations with a turn in the last {window_s / 60:g} minutes.",
+            registry=self.registry,
+        )
         active.set_function(self.active_conversations)
         self._seen: OrderedDict[str, float] = OrderedDict()  # thread id -> last turn, oldest first
         self._lock = threading.Lock()

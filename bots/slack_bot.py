@@ -53,8 +53,10 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     from agent.service import ChatService
 
     if not (settings.slack_bot_token and (settings.slack_app_token or settings.slack_signing_secret)):
-        print("playgenie slack: set PLAYGENIE_SLACK_BOT_TOKEN, and PLAYGENIE_SLACK_APP_TOKEN (Socket Mode) "
-              "or PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events).")  # fmt: skip
+        print(
+            "playgenie slack: set PLAYGENIE_SLACK_BOT_TOKEN, and PLAYGENIE_SLACK_APP_TOKEN (Socket Mode) "
+            "or PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events)."
+        )
         return 2
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = ChatService(settings)
@@ -163,8 +165,12 @@ class Listeners:
             user_id = f"slack:{body['user']['id']}"
             message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
             if not self.presses.first_time((user_id, action.get("action_id"), thread_id, message_ts)):
-                log.info("button %s pressed again by %s within %.0fs; counted once", action.get("action_id"), user_id,
-                         PRESS_WINDOW_S)  # fmt: skip
+                log.info(
+                    "button %s pressed again by %s within %.0fs; counted once",
+                    action.get("action_id"),
+                    user_id,
+                    PRESS_WINDOW_S,
+                )
                 return
             message = self.service.feedback(user_id, thread_id, None, liked)
             channel, thread_ts = _where(body)
@@ -176,18 +182,31 @@ class Listeners:
         ack()
         channel, thread_ts = _where(body)
         if not post_chart(client, self.service, action.get("value") or "", channel, thread_ts):
-            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], thread_ts=thread_ts,
-                                      text="There's no playlist to chart in this conversation yet.")  # fmt: skip
+            client.chat_postEphemeral(
+                channel=channel,
+                user=body["user"]["id"],
+                thread_ts=thread_ts,
+                text="There's no playlist to chart in this conversation yet.",
+            )
 
     def on_error(self, error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
         event = body.get("event") or {}
-        log.error("error handling Slack %s (event %s, channel %s, user %s)", body.get("type"), body.get("event_id"),
-                  event.get("channel"), event.get("user"), exc_info=error)  # fmt: skip
+        log.error(
+            "error handling Slack %s (event %s, channel %s, user %s)",
+            body.get("type"),
+            body.get("event_id"),
+            event.get("channel"),
+            event.get("user"),
+            exc_info=error,
+        )
         if event.get("channel"):
             try:
                 _, reply_ts = thread_of(event)
-                self.client.chat_postMessage(channel=event["channel"], thread_ts=reply_ts,
-                                             text="Sorry, something went wrong on my side. Please try again.")  # fmt: skip
+                self.client.chat_postMessage(
+                    channel=event["channel"],
+                    thread_ts=reply_ts,
+                    text="Sorry, something went wrong on my side. Please try again.",
+                )
             except Exception:  # telling the user failed too; the log above has the cause
                 log.warning("could not tell the user about the error", exc_info=True)
 
@@ -208,8 +227,12 @@ def build_app(settings: "Settings", service: Any, *, client: "WebClient | None" 
         raise ValueError("set PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events) or PLAYGENIE_SLACK_APP_TOKEN (Socket Mode)")
     client = client or WebClient(token=settings.slack_bot_token)
     # Socket Mode alone needs no signing secret: events arrive over the bot's own authenticated websocket.
-    app = App(client=client, signing_secret=settings.slack_signing_secret or "", process_before_response=False,
-              request_verification_enabled=bool(settings.slack_signing_secret))  # fmt: skip
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=False,
+        request_verification_enabled=bool(settings.slack_signing_secret),
+    )
     on = Listeners(service, client)
     app.middleware(on.once_per_event)
     app.event("app_mention")(on.on_mention)
@@ -230,9 +253,14 @@ def post_chart(client: "WebClient", service: Any, thread_id: str, channel: str, 
     if current is None or not current.playlist:
         return False
     title = PlaylistQuery.model_validate(current.query or {}).describe()
-    client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=arc_png(current.playlist, title),
-                           filename="playgenie-arc.png", title=f"Playlist arc: {title}",
-                           alt_txt="Energy and valence (0-1) and BPM of each track, in playlist order")  # fmt: skip
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=arc_png(current.playlist, title),
+        filename="playgenie-arc.png",
+        title=f"Playlist arc: {title}",
+        alt_txt="Energy and valence (0-1) and BPM of each track, in playlist order",
+    )
     return True
 
 

@@ -59,7 +59,8 @@ HELP = (
     "• upbeat rock for a road trip, 15 songs\n"
     "• then: more upbeat · no Drake · only 90s · drop track 3 · add 10 more · why track 4?\n\n"
     "Commands: /new start over · /more more like these · /why N explain track N · /undo go back · "
-    "/export get the playlist as files · /chart its energy and mood arc · /forget erase what I know about you · /help this message.\n"
+    "/export get the playlist as files · /chart its energy and mood arc · /forget erase what I know about you · "
+    "/help this message.\n"
     "Tap 👍/👎 under a playlist to tell me what you like; I remember it for next time."
 )
 SORRY = "Sorry, something went wrong on my side and I couldn't answer that. Please try again, or /new to start over."
@@ -88,8 +89,14 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     try:
         app = build_application(settings, service)
         if args.webhook_url:
-            run_webhook(app, listen=args.listen, port=args.port, url_path=args.url_path, webhook_url=args.webhook_url,
-                        secret_token=args.secret_token or secrets.token_urlsafe(32))  # fmt: skip
+            run_webhook(
+                app,
+                listen=args.listen,
+                port=args.port,
+                url_path=args.url_path,
+                webhook_url=args.webhook_url,
+                secret_token=args.secret_token or secrets.token_urlsafe(32),
+            )
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
@@ -167,8 +174,10 @@ def keyboard(items: Sequence["PlaylistItem"]) -> "InlineKeyboardMarkup | None":
     ]
     row: list[Any] = []
     for n, item in enumerate(items[:MAX_TRACK_BUTTONS], 1):
-        row += [InlineKeyboardButton(f"{n} 👍", callback_data=f"fb:u:{item.track_id}"),
-                InlineKeyboardButton(f"{n} 👎", callback_data=f"fb:d:{item.track_id}")]  # fmt: skip
+        row += [
+            InlineKeyboardButton(f"{n} 👍", callback_data=f"fb:u:{item.track_id}"),
+            InlineKeyboardButton(f"{n} 👎", callback_data=f"fb:d:{item.track_id}"),
+        ]
         if len(row) == 4:
             rows.append(row)
             row = []
@@ -352,8 +361,17 @@ async def post_init(app: "Application") -> None:
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
 
 
-COMMAND_HANDLERS = (("start", on_start), ("help", on_help), ("new", on_new), ("more", on_more), ("why", on_why),
-                    ("undo", on_undo), ("export", on_export), ("chart", on_chart), ("forget", on_forget))  # fmt: skip
+COMMAND_HANDLERS = (
+    ("start", on_start),
+    ("help", on_help),
+    ("new", on_new),
+    ("more", on_more),
+    ("why", on_why),
+    ("undo", on_undo),
+    ("export", on_export),
+    ("chart", on_chart),
+    ("forget", on_forget),
+)
 
 
 def build_application(
@@ -442,14 +460,25 @@ def webhook_app(application: "Application", url_path: str, secret_token: str) ->
     )
 
 
-def run_webhook(application: "Application", *, listen: str, port: int, url_path: str, webhook_url: str,
-                secret_token: str, stop: threading.Event | None = None) -> None:  # fmt: skip
+def run_webhook(
+    application: "Application",
+    *,
+    listen: str,
+    port: int,
+    url_path: str,
+    webhook_url: str,
+    secret_token: str,
+    stop: threading.Event | None = None,
+) -> None:
     """Register the webhook with Telegram and serve it until interrupted (or ``stop`` is set)."""
     import uvicorn
 
     async def main() -> None:
-        server = uvicorn.Server(uvicorn.Config(webhook_app(application, url_path, secret_token), host=listen,
-                                               port=port, log_level="warning"))  # fmt: skip
+        server = uvicorn.Server(
+            uvicorn.Config(
+                webhook_app(application, url_path, secret_token), host=listen, port=port, log_level="warning"
+            )
+        )
         async with application:
             await application.bot.set_webhook(
                 url=webhook_url, secret_token=secret_token, allowed_updates=ALLOWED_UPDATES

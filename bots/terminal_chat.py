@@ -47,13 +47,28 @@ def _table(result: Any):
     from rich.table import Table
 
     table = Table(title=f"{len(result.playlist)} tracks", show_lines=False, header_style="bold")
-    for col, kw in (("#", {"justify": "right"}), ("Title", {}), ("Artist", {}), ("Year", {"justify": "right"}),
-                    ("Energy", {"justify": "right"}), ("Valence", {"justify": "right"}), ("BPM", {"justify": "right"}),
-                    ("Why", {"overflow": "fold", "max_width": 40})):  # fmt: skip
+    for col, kw in (
+        ("#", {"justify": "right"}),
+        ("Title", {}),
+        ("Artist", {}),
+        ("Year", {"justify": "right"}),
+        ("Energy", {"justify": "right"}),
+        ("Valence", {"justify": "right"}),
+        ("BPM", {"justify": "right"}),
+        ("Why", {"overflow": "fold", "max_width": 40}),
+    ):
         table.add_column(col, **kw)
     for i, p in enumerate(result.playlist, 1):
-        table.add_row(str(i), _plain(p.title), _plain(p.artist), str(p.year or ""), f"{p.energy:.2f}",
-                      f"{p.valence:.2f}", f"{p.tempo:.0f}", _plain(p.reason))  # fmt: skip
+        table.add_row(
+            str(i),
+            _plain(p.title),
+            _plain(p.artist),
+            str(p.year or ""),
+            f"{p.energy:.2f}",
+            f"{p.valence:.2f}",
+            f"{p.tempo:.0f}",
+            _plain(p.reason),
+        )
     return table
 
 
@@ -64,8 +79,10 @@ def _interactive(service: Any, thread: str, user: str) -> int:
     from tools.clean import clean_text
 
     console = Console()
-    console.print("[bold]PlayGenie[/bold]: tell me what you'd like to hear. "
-                  "Then reshape it: \"more upbeat\", \"no Drake\", \"drop track 3\", \"undo\"... (/quit to leave)")  # fmt: skip
+    console.print(
+        "[bold]PlayGenie[/bold]: tell me what you'd like to hear. "
+        'Then reshape it: "more upbeat", "no Drake", "drop track 3", "undo"... (/quit to leave)'
+    )
     cur = service.current(thread)
     if cur and cur.playlist:
         console.print(_table(cur))

@@ -25,8 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--thread", required=True, help="The conversation's id (e.g. the one given to `chat --thread`)."
     )
     parser.add_argument("--format", choices=FORMATS, default="m3u", help="File format (default m3u).")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="Where to write it ('-' for standard output; default: its own name, here).")  # fmt: skip
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="Where to write it ('-' for standard output; default: its own name, here).",
+    )
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:

@@ -48,12 +48,17 @@ def _length(value: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="?", default=None, help="What you want to hear, in plain words.")
-    parser.add_argument("-n", "--length", type=_length, default=None,
-                        help="Number of tracks (default: what the request says, else 20).")  # fmt: skip
+    parser.add_argument(
+        "-n", "--length", type=_length, default=None, help="Number of tracks (default: what the request says, else 20)."
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON (field names are a stable interface).")
     parser.add_argument("--batch", type=Path, metavar="FILE", help="Answer every line of FILE, one request a line.")
-    parser.add_argument("--chart", type=Path, metavar="FILE",
-                        help="Also draw the playlist's energy/valence/BPM arc as a PNG (a batch numbers them: FILE-1.png...).")  # fmt: skip
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE",
+        help="Also draw the playlist's energy/valence/BPM arc as a PNG (a batch numbers them: FILE-1.png...).",
+    )
 
 
 def result_json(result: "PlaylistResult") -> dict[str, Any]:

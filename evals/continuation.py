@@ -82,20 +82,26 @@ def engagement_minutes(answer: Sequence[str], truth: set[str], minutes: dict[str
     return float(sum(minutes[t] for t in dict.fromkeys(answer[:k]) if t in truth))
 
 
-def evaluate_rankings(rankings: Sequence[list[str]], truths: Sequence[set[str]], minutes: dict[str, float],
-                      per_playlist: list[dict] | None = None) -> dict:  # fmt: skip
+def evaluate_rankings(
+    rankings: Sequence[list[str]],
+    truths: Sequence[set[str]],
+    minutes: dict[str, float],
+    per_playlist: list[dict] | None = None,
+) -> dict:
     """Mean of every metric over playlists; ``per_playlist``, when given, receives each playlist's row."""
     from evals.metrics import ndcg_at_k, r_precision
 
     rows = per_playlist if per_playlist is not None else []
     for answer, truth in zip(rankings, truths):
-        rows.append({
-            "r_precision": r_precision(answer, truth),
-            "ndcg": ndcg_at_k(answer, truth, k=TOP),
-            "clicks": clicks(answer, truth),
-            "recall@50": len(set(answer[:50]) & truth) / len(truth),
-            "engagement_minutes": engagement_minutes(answer, truth, minutes),
-        })  # fmt: skip
+        rows.append(
+            {
+                "r_precision": r_precision(answer, truth),
+                "ndcg": ndcg_at_k(answer, truth, k=TOP),
+                "clicks": clicks(answer, truth),
+                "recall@50": len(set(answer[:50]) & truth) / len(truth),
+                "engagement_minutes": engagement_minutes(answer, truth, minutes),
+            }
+        )
     return {m: round(float(np.mean([r[m] for r in rows])), 4) if rows else float("nan") for m in METRICS}
 
 
@@ -139,9 +145,18 @@ def held_out_playlists(data: Path, test_ids: Sequence[str], validation: bool) ->
     return frame, every, test_ids, held_out
 
 
-def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, ablation_epochs: int | None = None,
-             ablations: bool = True, progress: bool = True, validation: bool = False, max_playlists: int | None = None,
-             baselines: bool = True) -> tuple[dict, dict]:  # fmt: skip
+def run_eval(
+    settings: "Settings",
+    data: Path,
+    test_ids: Sequence[str],
+    epochs: int = 10,
+    ablation_epochs: int | None = None,
+    ablations: bool = True,
+    progress: bool = True,
+    validation: bool = False,
+    max_playlists: int | None = None,
+    baselines: bool = True,
+) -> tuple[dict, dict]:
     """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values).
 
     ``validation``: score a seeded fifth of the training playlists instead (the test playlists stay out of
@@ -169,8 +184,13 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
     tests = [
         np.array(list(dict.fromkeys(catalog.index[t] for t in every[p].track_ids)), dtype=np.int64) for p in test_ids
     ]
-    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "tracks": V, "seconds": {},
-                  "validation": validation}  # fmt: skip
+    meta: dict = {
+        "train_playlists": len(train_ids),
+        "test_playlists": len(test_ids),
+        "tracks": V,
+        "seconds": {},
+        "validation": validation,
+    }
     say(f"continuation eval: {len(train_ids)} training playlists, {len(test_ids)} test playlists, {V} tracks")
 
     # ---- the VAE (its ablations run after the baselines, being the least important) -------------
@@ -185,8 +205,9 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         over, ep = variants[name]
         t0 = time.perf_counter()
         say(f"training {name} ({ep} epochs at most) ...")
-        res = train_on_catalog(catalog, settings.home, train_ids, TrainConfig(epochs=ep, progress=progress),
-                               out_dir / f"{name}.pt", **over)  # fmt: skip
+        res = train_on_catalog(
+            catalog, settings.home, train_ids, TrainConfig(epochs=ep, progress=progress), out_dir / f"{name}.pt", **over
+        )
         meta["seconds"][name] = round(time.perf_counter() - t0, 1)
         meta[f"{name}_best_epoch"] = res.best_epoch
         systems[name] = lambda pre, m=res.model: score_prefixes(m, pre)
@@ -226,7 +247,8 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
         meta["seconds"][name] = round(time.perf_counter() - t0, 1)
         meta[f"{name}_tuned"] = value
         say(
-            f"{name}: tuned {value} (validation R-prec + NDCG {val_score if val_score is None else round(val_score, 4)})"
+            f"{name}: tuned {value} (validation R-prec + NDCG "
+            f"{val_score if val_score is None else round(val_score, 4)})"
         )
         systems[name] = model.score
     systems["content_knn"] = rb.ContentKNN(content).score
@@ -254,8 +276,11 @@ def run_eval(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: 
             rows[name] = []
             results[str(n)][name] = evaluate_rankings(rankings, truths, minutes, rows[name])
         # is the VAE's lead over each other system more than the noise of a few dozen playlists?
-        meta[f"vae_minus_n{n}"] = {name: {m: paired_gap(rows["playgenie_vae"], r, m) for m in ("r_precision", "ndcg")}
-                                   for name, r in rows.items() if name != "playgenie_vae"}  # fmt: skip
+        meta[f"vae_minus_n{n}"] = {
+            name: {m: paired_gap(rows["playgenie_vae"], r, m) for m in ("r_precision", "ndcg")}
+            for name, r in rows.items()
+            if name != "playgenie_vae"
+        }
     meta["ablation_epochs_cap"] = ablation_epochs or epochs
     meta["vae_epochs_cap"] = epochs
     return {"task": "continuation", "results": results}, meta
@@ -298,8 +323,16 @@ def _tune_history_weight(content: np.ndarray, pool, val_members: Sequence, n: in
     return best_w
 
 
-def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epochs: int = 10, validation: bool = False,
-                  progress: bool = True, train_overrides: dict | None = None, **model_overrides) -> tuple[dict, dict]:  # fmt: skip
+def run_histories(
+    settings: "Settings",
+    data: Path,
+    test_ids: Sequence[str],
+    epochs: int = 10,
+    validation: bool = False,
+    progress: bool = True,
+    train_overrides: dict | None = None,
+    **model_overrides,
+) -> tuple[dict, dict]:
     """Held-out playlists of synthetic listeners, continued with and without the listener's history D.
 
     Each test playlist is one listener's; D is drawn from the training playlists by each rule of
@@ -324,18 +357,32 @@ def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epo
     assert not set(train_ids) & set(held_out)
     out_dir = split_home(settings.home, held_out) / "continuation"
     minutes = {t.track_id: t.duration_ms / 60000 for t in catalog.tracks}
-    meta: dict = {"train_playlists": len(train_ids), "test_playlists": len(test_ids), "validation": validation,
-                  "history_playlists": cdata.HISTORY_PLAYLISTS, "history_cap": cdata.HISTORY_CAP, "seconds": {}}  # fmt: skip
-    say(f"continuation eval with histories: {len(train_ids)} training playlists, {len(test_ids)} "
-        f"{'validation' if validation else 'test'} playlists")  # fmt: skip
+    meta: dict = {
+        "train_playlists": len(train_ids),
+        "test_playlists": len(test_ids),
+        "validation": validation,
+        "history_playlists": cdata.HISTORY_PLAYLISTS,
+        "history_cap": cdata.HISTORY_CAP,
+        "seconds": {},
+    }
+    say(
+        f"continuation eval with histories: {len(train_ids)} training playlists, {len(test_ids)} "
+        f"{'validation' if validation else 'test'} playlists"
+    )
 
     t0 = time.perf_counter()
     tcfg = TrainConfig(epochs=epochs, progress=progress, **(train_overrides or {}))
     name = "playgenie_vae" + "".join(
         f"-{k}={v}" for k, v in sorted({**(train_overrides or {}), **model_overrides}.items())
     )
-    res = train_on_catalog(catalog, settings.home, train_ids, tcfg, out_dir / f"{name}.pt",
-                           **({"beta": settings.vae_beta} | model_overrides))  # fmt: skip
+    res = train_on_catalog(
+        catalog,
+        settings.home,
+        train_ids,
+        tcfg,
+        out_dir / f"{name}.pt",
+        **({"beta": settings.vae_beta} | model_overrides),
+    )
     meta["seconds"]["playgenie_vae"] = round(time.perf_counter() - t0, 1)
     meta["playgenie_vae_best_epoch"] = res.best_epoch
     model = res.model
@@ -371,7 +418,7 @@ def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epo
                 "content_knn": knn.score(prefixes),
                 "content_knn_with_history": knn.score(prefixes, hist),
                 "history_mean": rb.HistoryMean(content).score(prefixes, hist),
-            }  # fmt: skip
+            }
             results, rows = {}, {}
             for name, sc in scores.items():
                 masked = [np.concatenate([p, h]) for p, h in zip(prefixes, hist)]  # every system: seeds and D out
@@ -381,7 +428,9 @@ def run_histories(settings: "Settings", data: Path, test_ids: Sequence[str], epo
             report["by_rule"][rule][str(n)] = results
             meta.setdefault("with_history_minus", {}).setdefault(rule, {})[str(n)] = {
                 name: {m: paired_gap(rows["playgenie_vae_with_history"], r, m) for m in HISTORY_METRICS}
-                for name, r in rows.items() if name != "playgenie_vae_with_history"}  # fmt: skip
+                for name, r in rows.items()
+                if name != "playgenie_vae_with_history"
+            }
     report["results"] = report["by_rule"][HISTORY_HEADLINE]
     meta["vae_epochs_cap"] = epochs
     return report, meta
@@ -396,13 +445,25 @@ def history_table(report: dict, meta: dict) -> str:
         )
         for n, systems in by_n.items():
             lines.append(f"seed n = {n}  ({meta.get(f'playlists_n{n}')} playlists)")
-            lines.append(f"{'system':<28}" + "".join(f"{m:>20}" for m in METRICS)
-                         + "   with D - system: R-prec / NDCG / minutes [95% CI]")  # fmt: skip
+            lines.append(
+                f"{'system':<28}"
+                + "".join(f"{m:>20}" for m in METRICS)
+                + "   with D - system: R-prec / NDCG / minutes [95% CI]"
+            )
             gaps = meta["with_history_minus"][rule][n]
             for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
                 g = gaps.get(name)
-                gap = ("   " + " / ".join(f"{g[k]['diff']:+.4f} [{g[k]['ci95'][0]:+.4f}, {g[k]['ci95'][1]:+.4f}]"
-                                          for k in HISTORY_METRICS)) if g else ""  # fmt: skip
+                gap = (
+                    (
+                        "   "
+                        + " / ".join(
+                            f"{g[k]['diff']:+.4f} [{g[k]['ci95'][0]:+.4f}, {g[k]['ci95'][1]:+.4f}]"
+                            for k in HISTORY_METRICS
+                        )
+                    )
+                    if g
+                    else ""
+                )
                 lines.append(f"{name:<28}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
     return "\n".join(lines)
 
@@ -423,8 +484,11 @@ def table(report: dict, meta: dict | None = None) -> str:
     lines = []
     for n, systems in report["results"].items():
         lines.append(f"\nseed n = {n}" + (f"  ({meta.get(f'playlists_n{n}')} playlists)" if meta else ""))
-        lines.append(f"{'system':<24}" + "".join(f"{m:>20}" for m in METRICS)
-                     + ("   VAE - system R-prec [95% CI]" if meta else ""))  # fmt: skip
+        lines.append(
+            f"{'system':<24}"
+            + "".join(f"{m:>20}" for m in METRICS)
+            + ("   VAE - system R-prec [95% CI]" if meta else "")
+        )
         gaps = (meta or {}).get(f"vae_minus_n{n}", {})
         for name, m in sorted(systems.items(), key=lambda kv: -kv[1]["r_precision"]):
             g = gaps.get(name, {}).get("r_precision")
@@ -432,8 +496,9 @@ def table(report: dict, meta: dict | None = None) -> str:
             lines.append(f"{name:<24}" + "".join(f"{m[k]:>20.4f}" for k in METRICS) + gap)
         for a, b in (("playgenie_vae_capped", "content_knn"), ("playgenie_vae_capped", "content_knn_capped")):
             if a in systems and b in systems:  # issue 11's target: the capped VAE at least 1.1x content_knn
-                ratio = "  ".join(f"{k} {systems[a][k] / max(systems[b][k], 1e-9):.2f}x"
-                                  for k in ("r_precision", "ndcg"))  # fmt: skip
+                ratio = "  ".join(
+                    f"{k} {systems[a][k] / max(systems[b][k], 1e-9):.2f}x" for k in ("r_precision", "ndcg")
+                )
                 lines.append(f"{a} / {b}: {ratio}")
     return "\n".join(lines)
 
@@ -458,9 +523,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Synthetic listeners with histories: the VAE with and without D against baselines given D "
         "(n = 1, 5, 10; default output <home>/evals/continuation_histories.json).",
     )
-    parser.add_argument("--validation", action="store_true",
-                        help="Score validation playlists (listeners, with --histories) carved from the training "
-                             "playlists instead of the test playlists.")  # fmt: skip
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="Score validation playlists (listeners, with --histories) carved from the training "
+        "playlists instead of the test playlists.",
+    )
     parser.add_argument("--max-playlists", type=int, default=None, help="Score only the first N playlists (iterating).")
     parser.add_argument("--no-baselines", action="store_true", help="Skip every baseline but content_knn.")
 
@@ -476,9 +544,18 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         _, test_ids = split_playlists(read_csv(data))
     if args.histories:
         return _run_histories(args, settings, Path(data), test_ids)
-    report, meta = run_eval(settings, Path(data), test_ids, epochs=args.epochs, ablation_epochs=args.ablation_epochs,
-                            ablations=not args.no_ablations, progress=not args.json, validation=args.validation,
-                            max_playlists=args.max_playlists, baselines=not args.no_baselines)  # fmt: skip
+    report, meta = run_eval(
+        settings,
+        Path(data),
+        test_ids,
+        epochs=args.epochs,
+        ablation_epochs=args.ablation_epochs,
+        ablations=not args.no_ablations,
+        progress=not args.json,
+        validation=args.validation,
+        max_playlists=args.max_playlists,
+        baselines=not args.no_baselines,
+    )
     out = args.out or settings.home / "evals" / f"continuation{'_validation' if args.validation else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
@@ -495,8 +572,9 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
 
 def _run_histories(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: Sequence[str]) -> int:
-    report, meta = run_histories(settings, data, test_ids, epochs=args.epochs, validation=args.validation,
-                                 progress=not args.json)  # fmt: skip
+    report, meta = run_histories(
+        settings, data, test_ids, epochs=args.epochs, validation=args.validation, progress=not args.json
+    )
     name = "continuation_histories" + ("_validation" if args.validation else "")
     out = args.out or settings.home / "evals" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -507,5 +585,14 @@ def _run_histories(args: argparse.Namespace, settings: "Settings", data: Path, t
         if args.json
         else f"{history_table(report, meta)}\n\ntimes (s): {meta['seconds']}\nwritten to {out}"
     )
-    return 0 if all(not math.isnan(v) for r in report["by_rule"].values() for s in r.values() for m in s.values()
-                    for v in m.values()) else 1  # fmt: skip
+    return (
+        0
+        if all(
+            not math.isnan(v)
+            for r in report["by_rule"].values()
+            for s in r.values()
+            for m in s.values()
+            for v in m.values()
+        )
+        else 1
+    )

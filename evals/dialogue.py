@@ -5,9 +5,10 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed", "probe" and "probe2" were written the way people type, before the parser was changed to read
-them). A turn runs through :class:`agent.service.ChatService` (offline brain,
-SQLite checkpointer in a scratch folder, the product pipeline). Checks read the returned playlist:
+the parser; "as_typed", "probe" and "probe2" were written the way people type, before the parser was changed to
+read them).
+A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
+folder, the product pipeline). Checks read the returned playlist:
 
     nonempty | no_duplicates | unchanged | same_length
     {"length": N} {"min_length": N} {"grew": N}                 sizes (grew: N more than before)
@@ -66,8 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     parser.add_argument("--dir", type=Path, default=DIALOGUES, help="Folder of dialogue files.")
     parser.add_argument("--only", default=None, help="Run only dialogues whose name contains this.")
-    parser.add_argument("--llm", nargs="?", const="configured", default=None, metavar="URL|local",
-                        help="Also run with the LLM: the configured endpoint, a base URL, or 'local' (SmolLM2).")  # fmt: skip
+    parser.add_argument(
+        "--llm",
+        nargs="?",
+        const="configured",
+        default=None,
+        metavar="URL|local",
+        help="Also run with the LLM: the configured endpoint, a base URL, or 'local' (SmolLM2).",
+    )
 
 
 def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
@@ -518,7 +525,7 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
             r = service.turn(f"{user}:{tkey}", user, say)
             latencies.append((time.perf_counter() - t0) * 1000)
             if service.deps.llm is not None:
-                brain = service.graph.get_state(service._config(f"{user}:{tkey}")).values.get("brain", "offline")
+                brain = r.brain or "offline"  # a turn that ran no graph (a refusal) planned nothing
                 brains[brain] = brains.get(brain, 0) + 1
             threads[tkey] = r.playlist
             turns.append(r.playlist)
@@ -530,17 +537,29 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
                     passed += 1
                     tally[0] += 1
                 else:
-                    failures.append({"dialogue": d["name"], "turn": i, "say": turn["say"], "check": spec, "problem": problem,
-                                     "reply": r.reply.split("\n\nYour playlist")[0][:300]})  # fmt: skip
+                    failures.append(
+                        {
+                            "dialogue": d["name"],
+                            "turn": i,
+                            "say": turn["say"],
+                            "check": spec,
+                            "problem": problem,
+                            "reply": r.reply.split("\n\nYour playlist")[0][:300],
+                        }
+                    )
     latencies.sort()
     return {
-        "dialogues": len(dialogues), "turns": len(latencies), "checks": total, "passed": passed,
+        "dialogues": len(dialogues),
+        "turns": len(latencies),
+        "checks": total,
+        "passed": passed,
         "share": round(passed / total, 4) if total else 0.0,
         "sets": {k: {"checks": t, "passed": p, "share": round(p / t, 4) if t else 0.0} for k, (p, t) in by_set.items()},
         "turn_ms_p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
         "turn_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1) if latencies else None,
-        "failures": failures, **({"brains": brains} if brains else {}),
-    }  # fmt: skip
+        "failures": failures,
+        **({"brains": brains} if brains else {}),
+    }
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -564,16 +583,20 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(json.dumps(report if args.llm else report["offline"], indent=2, ensure_ascii=False))
         return 0
     for name, r in report.items():
-        print(f"[{name}] {r['passed']}/{r['checks']} checks pass ({r['share']:.1%}) over "
-              f"{r['dialogues']} dialogues, {r['turns']} turns; turn p50 {r['turn_ms_p50']} ms, "
-              f"p95 {r['turn_ms_p95']} ms")  # fmt: skip
+        print(
+            f"[{name}] {r['passed']}/{r['checks']} checks pass ({r['share']:.1%}) over "
+            f"{r['dialogues']} dialogues, {r['turns']} turns; turn p50 {r['turn_ms_p50']} ms, "
+            f"p95 {r['turn_ms_p95']} ms"
+        )
         for k, v in r["sets"].items():
             print(f"  {k}: {v['passed']}/{v['checks']} ({v['share']:.1%})")
         if "brains" in r:
             llm = r["llm_requests"]
-            print(f"[{name}] turns planned by the LLM {r['brains'].get('llm', 0)}, fell back to the offline brain "
-                  f"{r['brains'].get('llm->offline', 0)}; LLM requests {llm['calls']}, replies parsed {llm['parsed']}, "
-                  f"failed or refused {llm['failed']}")  # fmt: skip
+            print(
+                f"[{name}] turns planned by the LLM {r['brains'].get('llm', 0)}, fell back to the offline brain "
+                f"{r['brains'].get('llm->offline', 0)}; LLM requests {llm['calls']}, replies parsed {llm['parsed']}, "
+                f"failed or refused {llm['failed']}"
+            )
             for why, n in sorted(r.get("fallbacks", {}).items(), key=lambda kv: -kv[1]):
                 print(f"  brain fell back {n}x: {why}")
         for f in r["failures"]:
@@ -609,8 +632,16 @@ BENCH_SCRIPT = (
 )  # fmt: skip
 
 
-def bench_chat(settings: Any, *, pipeline: Any = None, turns: int = 120, concurrency: int = 20, seconds: float = 60.0,
-               think_s: float = 1.0, script: tuple[str, ...] = BENCH_SCRIPT) -> dict[str, Any]:  # fmt: skip
+def bench_chat(
+    settings: Any,
+    *,
+    pipeline: Any = None,
+    turns: int = 120,
+    concurrency: int = 20,
+    seconds: float = 60.0,
+    think_s: float = 1.0,
+    script: tuple[str, ...] = BENCH_SCRIPT,
+) -> dict[str, Any]:
     """Offline chat turns through the graph with the SQLite checkpointer, in a scratch folder.
 
     ``single``: ``turns`` sequential turns of one script (first turn of each round included).
@@ -663,9 +694,15 @@ def bench_chat(settings: Any, *, pipeline: Any = None, turns: int = 120, concurr
                     t.start()
                 for t in threads:
                     t.join()
-                out["concurrent"] = {**_summary(clat), "conversations": concurrency, "seconds": seconds, "think_s": think_s,
-                                     "errors": len(errors), "error_samples": errors[:3],
-                                     "turns_per_s": round(len(clat) / seconds, 1)}  # fmt: skip
+                out["concurrent"] = {
+                    **_summary(clat),
+                    "conversations": concurrency,
+                    "seconds": seconds,
+                    "think_s": think_s,
+                    "errors": len(errors),
+                    "error_samples": errors[:3],
+                    "turns_per_s": round(len(clat) / seconds, 1),
+                }
         finally:
             service.close()
     return out
@@ -675,5 +712,9 @@ def _summary(lat: list[float]) -> dict[str, Any]:
     s = sorted(lat)
     if not s:
         return {"n": 0}
-    return {"n": len(s), "p50_ms": round(s[len(s) // 2], 1), "p95_ms": round(s[min(len(s) - 1, int(len(s) * 0.95))], 1),
-            "max_ms": round(s[-1], 1)}  # fmt: skip
+    return {
+        "n": len(s),
+        "p50_ms": round(s[len(s) // 2], 1),
+        "p95_ms": round(s[min(len(s) - 1, int(len(s) * 0.95))], 1),
+        "max_ms": round(s[-1], 1),
+    }

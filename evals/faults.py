@@ -170,10 +170,8 @@ class Target:
 
 def mint(target: Target, user: str, days: float = 1.0) -> str | None:
     """A credential naming ``user`` (None where the server has no per-user credentials)."""
-    try:
-        from bots.auth import mint_token
-    except ImportError:
-        return None
+    from bots.auth import mint_token
+
     return mint_token(target.auth_secret, user, days=days)
 
 
@@ -334,17 +332,25 @@ def probe_auth(target: Target) -> Outcome:
     out.check(not isinstance(blocked, BaseException) and blocked.status_code == 200, "bob could not block an artist")
 
     with httpx.Client(base_url=target.url, timeout=60) as anon:
-        for method, path, body in (("POST", "/v1/chat", {"thread_id": bob_thread, "user_id": bob, "text": "edm"}),
-                                   ("GET", f"/v1/threads/{bob_thread}", None),
-                                   ("DELETE", f"/v1/users/{bob}", None)):  # fmt: skip
+        for method, path, body in (
+            ("POST", "/v1/chat", {"thread_id": bob_thread, "user_id": bob, "text": "edm"}),
+            ("GET", f"/v1/threads/{bob_thread}", None),
+            ("DELETE", f"/v1/users/{bob}", None),
+        ):
             r = anon.request(method, path, json=body)
             out.bad(r.status_code == 401, f"no credential: {method} {path} -> {r.status_code}")
 
     a_token = mint(target, alice)
     if a_token is None:
         out.fail("no per-user credentials: the one shared key lets anyone act as any user")
-        for what in ("claim bob's id", "read bob's thread", "write bob's thread", "export bob's thread",
-                     "rate bob's thread", "forget bob"):  # fmt: skip
+        for what in (
+            "claim bob's id",
+            "read bob's thread",
+            "write bob's thread",
+            "export bob's thread",
+            "rate bob's thread",
+            "forget bob",
+        ):
             out.bad(False, f"alice could {what}")
         return out
     expired = mint(target, alice, days=-1)
@@ -358,10 +364,12 @@ def probe_auth(target: Target) -> Outcome:
         out.bad(not isinstance(r, BaseException) and r.status_code == 403, f"alice claimed bob's id: {r}")
         r = _chat(c, bob_thread, "edm bangers", user=None)
         out.bad(not isinstance(r, BaseException) and r.status_code in (403, 404), f"alice wrote bob's thread: {r}")
-        for what, resp in (("read", c.get(f"/v1/threads/{bob_thread}")),
-                           ("export", c.get(f"/v1/threads/{bob_thread}/export")),
-                           ("rate", c.post("/v1/feedback", json={"thread_id": bob_thread, "liked": False})),
-                           ("forget", c.delete(f"/v1/users/{bob}"))):  # fmt: skip
+        for what, resp in (
+            ("read", c.get(f"/v1/threads/{bob_thread}")),
+            ("export", c.get(f"/v1/threads/{bob_thread}/export")),
+            ("rate", c.post("/v1/feedback", json={"thread_id": bob_thread, "liked": False})),
+            ("forget", c.delete(f"/v1/users/{bob}")),
+        ):
             out.bad(resp.status_code in (403, 404), f"alice could {what} bob's data: HTTP {resp.status_code}")
         own = _chat(c, f"alices-{run}", "chill jazz", user=None)
         out.check(
@@ -447,8 +455,14 @@ def craft_checkpoint(db: Path, thread: str, command: str) -> None:
 
     evil = ormsgpack.Ext(1, ormsgpack.packb(["os", "system", [command]]))  # 1: constructor with positional args
     cid = "1f0a0000-0000-6000-8000-00000000beef"
-    ckpt = {"v": 4, "ts": "2025-01-01T00:00:00+00:00", "id": cid, "channel_values": {"messages": evil},
-            "channel_versions": {"messages": "1"}, "versions_seen": {}}  # fmt: skip
+    ckpt = {
+        "v": 4,
+        "ts": "2025-01-01T00:00:00+00:00",
+        "id": cid,
+        "channel_values": {"messages": evil},
+        "channel_versions": {"messages": "1"},
+        "versions_seen": {},
+    }
     conn = sqlite3.connect(str(db), timeout=30)
     try:
         conn.execute(
@@ -592,8 +606,13 @@ class ServerProcess:
 
     def __init__(self, home: Path, data: Path, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.home, self.data, self.log_path = home, data, log_path
-        self.env = {**os.environ, "PLAYGENIE_API_KEY": ADMIN_KEY, "PLAYGENIE_AUTH_SECRET": AUTH_SECRET,
-                    "PYTHONUNBUFFERED": "1", **(env or {})}  # fmt: skip
+        self.env = {
+            **os.environ,
+            "PLAYGENIE_API_KEY": ADMIN_KEY,
+            "PLAYGENIE_AUTH_SECRET": AUTH_SECRET,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         self.env.pop("PLAYGENIE_POSTGRES_URL", None)
         self.env.pop("PLAYGENIE_QDRANT_URL", None)
         self.proc: subprocess.Popen | None = None
@@ -611,8 +630,18 @@ class ServerProcess:
         import httpx
 
         self.port = self.port or _free_port()  # a restart keeps the port: clients hold the URL
-        cmd = [sys.executable, "-m", "bots.cli", "--home", str(self.home), "--data", str(self.data), "serve",
-               "--port", str(self.port)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "bots.cli",
+            "--home",
+            str(self.home),
+            "--data",
+            str(self.data),
+            "serve",
+            "--port",
+            str(self.port),
+        ]
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=logf, stderr=subprocess.STDOUT)
         logf.close()
@@ -747,12 +776,25 @@ def probe_cli_writer(target: Target, data: Path, turns: int = 30) -> Outcome:
             out.fail(f"no playlist to start with: {first}")
             return out
         length = len(first.json()["playlist"])
-        cmd = [sys.executable, "-m", "bots.cli", "--home", str(target.home), "--data", str(data), "chat",
-               "--thread", thread, "--user", "faults"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "bots.cli",
+            "--home",
+            str(target.home),
+            "--data",
+            str(data),
+            "chat",
+            "--thread",
+            thread,
+            "--user",
+            "faults",
+        ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGENIE_")} | {"COLUMNS": "400"}
         errors = tempfile.TemporaryFile("w+")
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                                text=True, bufsize=1)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, bufsize=1
+        )
         lines: list[str] = []
         ready = threading.Event()
 
@@ -818,8 +860,10 @@ def probe_load(target: Target, chats: int, seconds: float) -> Outcome:
     lost = report.get("lost_after_restart") or 0
     missing = sum(1 for e in report["examples"] if e.startswith("lost:"))
     out.lost += max(lost, missing)
-    out.check(report["errors"] == 0 and report["wrong_chat"] == 0, f"load: {report['errors']} errors, "
-              f"{report['wrong_chat']} crossed: {report['examples'][:2]}")  # fmt: skip
+    out.check(
+        report["errors"] == 0 and report["wrong_chat"] == 0,
+        f"load: {report['errors']} errors, {report['wrong_chat']} crossed: {report['examples'][:2]}",
+    )
     out.figures.update(
         {k: report[k] for k in ("turns", "errors", "wrong_chat", "throughput_turns_per_s", "latency_ms")}
     )
@@ -981,8 +1025,22 @@ def probe_conversations_db(pristine: Path, work: Path, data: Path) -> Outcome:
     shutil.copytree(pristine, home)
     _chat_db_garbage(home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGENIE_")}
-    cmd = [sys.executable, "-m", "bots.cli", "--home", str(home), "--data", str(data), "chat", "--thread", "t",
-           "--user", "u", "--json", "rock"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "bots.cli",
+        "--home",
+        str(home),
+        "--data",
+        str(data),
+        "chat",
+        "--thread",
+        "t",
+        "--user",
+        "u",
+        "--json",
+        "rock",
+    ]
     p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     clear = p.returncode != 0 and "Traceback" not in p.stderr and re.search(r"mv |move it aside|playgenie", p.stderr)
     out.fault(bool(clear), f"the CLI: exit {p.returncode}, {p.stderr[-300:]!r}")
@@ -994,8 +1052,10 @@ def probe_conversations_db(pristine: Path, work: Path, data: Path) -> Outcome:
 
             body = httpx.get(server.url + "/readyz", timeout=10).json()
             out.check(not INTERNAL.search(body.get("detail", "")), f"/readyz shows internals: {body}")
-        out.fault(not ok and bool(re.search(r"mv |move it aside", server.log_tail(6000))),
-                  f"the server: ready={ok}, log: {server.log_tail(300)!r}")  # fmt: skip
+        out.fault(
+            not ok and bool(re.search(r"mv |move it aside", server.log_tail(6000))),
+            f"the server: ready={ok}, log: {server.log_tail(300)!r}",
+        )
     finally:
         server.stop()
     return out
@@ -1022,22 +1082,19 @@ def probe_cf_pickle(pristine: Path, work: Path, data: Path) -> Outcome:
         server.stop()
     out.fault(not marker.exists(), "loading the CF model ran a shell command")
     # The array format: an object array inside the model file must be refused, not unpickled.
-    try:
-        from tools.cf import CFModel
-        from tools.catalog import Catalog
+    from tools.cf import CFModel
+    from tools.catalog import Catalog
 
-        marker2 = work / "cf-npz.ran"
-        folder = home / "cf"
-        npz = folder / "cf.npz"
-        if npz.exists() or not (folder / "cf.pkl").exists():
-            _crafted_npz(folder, marker2)
-            try:
-                CFModel.load(folder, Catalog.from_csv(data))
-            except Exception:  # refused: what should happen
-                pass
-            out.fault(not marker2.exists(), "loading a crafted .npz ran a shell command")
-    except ImportError as exc:
-        out.fail(f"CF loader unavailable: {exc}")
+    marker2 = work / "cf-npz.ran"
+    folder = home / "cf"
+    npz = folder / "cf.npz"
+    if npz.exists() or not (folder / "cf.pkl").exists():
+        _crafted_npz(folder, marker2)
+        try:
+            CFModel.load(folder, Catalog.from_csv(data))
+        except Exception:  # refused: what should happen
+            pass
+        out.fault(not marker2.exists(), "loading a crafted .npz ran a shell command")
     return out
 
 
@@ -1152,13 +1209,28 @@ def hostile_llm(calls_per_answer: int = 60, text: str = "rock") -> _Recorder:
     def answer(method: str, path: str, body: bytes) -> tuple[int, Any]:
         if path.endswith("/models"):
             return 200, {"object": "list", "data": [{"id": "hostile", "object": "model", "owned_by": "faults"}]}
-        calls = [{"id": f"call_{i}", "type": "function",
-                  "function": {"name": "new_playlist", "arguments": json.dumps({"text": text})}}
-                 for i in range(calls_per_answer)]  # fmt: skip
-        return 200, {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": "hostile",
-                     "choices": [{"index": 0, "finish_reason": "tool_calls",
-                                  "message": {"role": "assistant", "content": None, "tool_calls": calls}}],
-                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}  # fmt: skip
+        calls = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": "new_playlist", "arguments": json.dumps({"text": text})},
+            }
+            for i in range(calls_per_answer)
+        ]
+        return 200, {
+            "id": "cmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "hostile",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {"role": "assistant", "content": None, "tool_calls": calls},
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
 
     return _Recorder(answer)
 
@@ -1197,16 +1269,20 @@ def probe_llm(pristine: Path, work: Path, data: Path, artist: str) -> Outcome:
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(pristine, home)
     llm = hostile_llm(text=artist)
-    server = ServerProcess(home, data, work / "llm.log", env={"PLAYGENIE_LLM_BASE_URL": llm.url + "/v1",
-                                                             "PLAYGENIE_LLM_TIMEOUT_S": "10"})  # fmt: skip
+    server = ServerProcess(
+        home, data, work / "llm.log", env={"PLAYGENIE_LLM_BASE_URL": llm.url + "/v1", "PLAYGENIE_LLM_TIMEOUT_S": "10"}
+    )
     try:
         ok, why = server.start()
         if not out.check(ok, f"not ready: {why[:200]}"):
             return out
         thread = f"llm-{uuid.uuid4().hex[:6]}"
         with server.target().client() as c:
-            turns = [("member-a", f"{MARK_OTHER} never play {artist}"), ("member-a", f"{artist} please"),
-                     ("member-b", f"more upbeat \x1b[31m {MARK_USER} \x07")]  # fmt: skip
+            turns = [
+                ("member-a", f"{MARK_OTHER} never play {artist}"),
+                ("member-a", f"{artist} please"),
+                ("member-b", f"more upbeat \x1b[31m {MARK_USER} \x07"),
+            ]
             requests_per_turn = []
             for user, text in turns:
                 n0 = llm.count()
@@ -1292,16 +1368,32 @@ def probe_slack(settings: "Settings", service: Any) -> Outcome:
             out.bad(code in (401, 403, 413), f"an unsigned chunked 2.6 MB body: {code}")
 
             def press(trigger: str, action_ts: str, retry: bool = False) -> int:
-                payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
-                           "trigger_id": trigger, "channel": {"id": "C1"},
-                           "container": {"type": "message", "message_ts": "100.1", "channel_id": "C1"},
-                           "message": {"ts": "100.1"},
-                           "actions": [{"action_id": "fb_up", "block_id": "playlist_feedback", "type": "button",
-                                        "value": "slack:C1:100.1", "action_ts": action_ts}]}  # fmt: skip
+                payload = {
+                    "type": "block_actions",
+                    "user": {"id": "U1"},
+                    "team": {"id": "T1"},
+                    "api_app_id": "A1",
+                    "trigger_id": trigger,
+                    "channel": {"id": "C1"},
+                    "container": {"type": "message", "message_ts": "100.1", "channel_id": "C1"},
+                    "message": {"ts": "100.1"},
+                    "actions": [
+                        {
+                            "action_id": "fb_up",
+                            "block_id": "playlist_feedback",
+                            "type": "button",
+                            "value": "slack:C1:100.1",
+                            "action_ts": action_ts,
+                        }
+                    ],
+                }
                 body = urllib.parse.urlencode({"payload": json.dumps(payload)})
                 ts = int(time.time())
-                headers = {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": slack_signature(body, ts),
-                           "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+                headers = {
+                    "X-Slack-Request-Timestamp": str(ts),
+                    "X-Slack-Signature": slack_signature(body, ts),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                }
                 if retry:
                     headers["X-Slack-Retry-Num"] = "1"
                 return httpx.post(server.url + EVENTS_PATH, content=body, headers=headers, timeout=30).status_code
@@ -1333,8 +1425,10 @@ def probe_telegram(settings: "Settings", service: Any) -> Outcome:
         if name == "getMe":
             return 200, {"ok": True, "result": {"id": 4242, "is_bot": True, "first_name": "PG", "username": "pg_bot"}}
         if name in ("sendMessage", "sendDocument"):
-            return 200, {"ok": True, "result": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"},
-                                                "text": "ok"}}  # fmt: skip
+            return 200, {
+                "ok": True,
+                "result": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}, "text": "ok"},
+            }
         return 200, {"ok": True, "result": True}
 
     api = _Recorder(answer)
@@ -1348,9 +1442,16 @@ def probe_telegram(settings: "Settings", service: Any) -> Outcome:
     try:
         runner.start()
         url = f"http://127.0.0.1:{port}/tg"
-        update = {"update_id": 77, "message": {"message_id": 1, "date": 0, "text": "/help",
-                                               "chat": {"id": chat, "type": "private"},
-                                               "from": {"id": 7001, "is_bot": False, "first_name": "A"}}}  # fmt: skip
+        update = {
+            "update_id": 77,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "/help",
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": 7001, "is_bot": False, "first_name": "A"},
+            },
+        }
         good = {"X-Telegram-Bot-Api-Secret-Token": "s3cr3t"}
         for _ in range(100):
             try:
@@ -1507,8 +1608,16 @@ def evaluate(
     return report(outcomes, figures, time.monotonic() - started, limits="main" in sections)
 
 
-def _main_section(settings: "Settings", work: Path, run: Callable[..., Outcome], figures: dict[str, Any], *,
-                  seconds: float, chats: int, turns: int) -> None:  # fmt: skip
+def _main_section(
+    settings: "Settings",
+    work: Path,
+    run: Callable[..., Outcome],
+    figures: dict[str, Any],
+    *,
+    seconds: float,
+    chats: int,
+    turns: int,
+) -> None:
     """A copy of the built home: abuse, credentials, writers, storage, load, kills, expiry."""
     main_home = copy_home(settings.home, work / "main")
     server = ServerProcess(main_home, settings.data, work / "main.log")
@@ -1604,8 +1713,14 @@ def report(outcomes: list[Outcome], figures: dict[str, Any], seconds: float, lim
     peak = figures.get("peak_rss_mb_abuse")
     size = figures.get("bytes_per_thread")
     load = figures.get("load") or {}
-    limits_ok = (peak is not None and peak < RSS_LIMIT_MB and not figures.get("killed_for_memory")
-                 and size is not None and size < THREAD_BYTES_LIMIT and load.get("errors") == 0)  # fmt: skip
+    limits_ok = (
+        peak is not None
+        and peak < RSS_LIMIT_MB
+        and not figures.get("killed_for_memory")
+        and size is not None
+        and size < THREAD_BYTES_LIMIT
+        and load.get("errors") == 0
+    )
     all_passed = all(o.passed for o in outcomes) and total["lost"] == 0 and (limits_ok or not limits)
     return {
         "all_passed": all_passed,
@@ -1650,8 +1765,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chats", type=int, default=50, help="Conversations in the load (default 50).")
     parser.add_argument("--turns", type=int, default=300, help="Turns of the long conversation (default 300).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch homes and server logs (under the home).")
-    parser.add_argument("--sections", default=",".join(SECTIONS),
-                        help=f"Which probes to run, of {', '.join(SECTIONS)} (default: all).")  # fmt: skip
+    parser.add_argument(
+        "--sections", default=",".join(SECTIONS), help=f"Which probes to run, of {', '.join(SECTIONS)} (default: all)."
+    )
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:

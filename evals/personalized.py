@@ -6,16 +6,20 @@ are the truth; the query is the playlist's name. History tracks never count as a
 propagation are chosen on a *validation* split carved out of the training playlists (built without
 the validation playlists either), never on the test split.
 
-Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker), ``retrieval+refine``, ``retrieval+cf`` (MF
-affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL` nearest tracks join the candidates),
-``retrieval+cf+graph`` (the same with LightGCN-propagated factors), ``full`` (the CF space chosen
-on validation, then the refiner), ``surprise_only`` (the whole catalog ranked by CF affinity, no
-text), and the non-personal baselines of :mod:`evals.text2playlist` (bm25, dense, popularity).
-The pipeline is run offline (no LLM), so runs repeat exactly.
+Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker),
+``retrieval+refine``, ``retrieval+cf`` (MF affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL`
+nearest tracks join the candidates), ``retrieval+cf+graph`` (the same with LightGCN-propagated factors),
+``full`` (the CF space chosen on validation, then the refiner), ``surprise_only`` (the whole catalog
+ranked by CF affinity, no text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense,
+popularity). The pipeline is run offline (no LLM), so runs repeat exactly.
 
-Entry point: :func:`run_personalized` (called by ``playgenie eval text2playlist --personalized``).
+Usage:
+    playgenie eval personalized [--test-playlists IDS.txt] [--ladder] [--json]
+    (``playgenie eval text2playlist --personalized [--ladder]`` runs the same.)
 
-The cold-start ladder (:func:`run_ladder`, ``--personalized --ladder``): the same playlists at 0, 1,
+Entry point: :func:`run_personalized`.
+
+The cold-start ladder (:func:`run_ladder`, ``--ladder``): the same playlists at 0, 1,
 3, 10 and 25 tracks of history (the first h tracks; the rest are the truth), answered with no
 personal rerank, the popularity prior, the fixed CF weight and the shipped policy
 (:data:`tools.cf.CF_SHARE_BY_HISTORY`), all through the refiner as the product answers; the policy is
@@ -24,7 +28,9 @@ the best share of ``settings.cf_weight`` per size on the validation split, none 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -33,15 +39,53 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from evals.split import add_split_arguments
 from tools.cf import NEIGHBOUR_POOL
 
 if TYPE_CHECKING:
+    from evals.split import Split
     from tools.catalog import Catalog, Playlist
     from tools.cf import CFModel
     from tools.schema import Candidate
     from tools.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_split_arguments(parser)
+    parser.add_argument(
+        "--ladder",
+        action="store_true",
+        help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
+    )
+    parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+
+
+def run(args: argparse.Namespace, settings: "Settings") -> int:
+    from evals.split import load_test_ids
+    from tools.catalog import ensure_data
+
+    data = ensure_data(settings.data, settings.home, settings.data_url)
+    test_ids = load_test_ids(args.test_playlists) if args.test_playlists else None
+    return run_on(args, settings, data, test_ids)
+
+
+def run_on(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: Sequence[str] | None) -> int:
+    """The evaluation (or, with ``args.ladder``, the ladder) on ``test_ids``, else on the default split."""
+    if test_ids is None:
+        from evals.split import split_playlists
+        from tools.catalog import read_csv
+
+        _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
+    if args.ladder:
+        result = run_ladder(settings, data, test_ids, n=args.n)
+        print(json.dumps(result) if args.json else format_ladder(result))
+        return 0
+    result = run_personalized(settings, data, test_ids, n=args.n)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
 
 HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
@@ -221,8 +265,10 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
     cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
     flows = {}
     for fw in FLOW_WEIGHTS:
-        vals = [m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
-                for p in prepared]  # fmt: skip
+        vals = [
+            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
+            for p in prepared
+        ]
         flows[f"{fw:g}"] = round(m.mean(vals), 4)
     return {
         "grid_ndcg": grid,
@@ -233,6 +279,30 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
         "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
         "flow_rank_weight_ndcg": flows,
     }
+
+
+@dataclass
+class Splits:
+    """The test split, and the validation split carved from its training playlists (with its own home)."""
+
+    test: "Split"
+    val_catalog: "Catalog"  # built without the test and the validation playlists
+    val_playlists: list["Playlist"]  # the validation playlists as in the full data
+    val_home: Path
+
+
+def validation_split(settings: "Settings", data_path: Path, test_ids: Sequence[str], seed: int = 0) -> Splits:
+    """The test split of ``test_ids`` and a validation split carved from its training side, each leak-free."""
+    from evals.split import prepare_split, split_home, split_playlists
+    from tools.catalog import Catalog, playlists_of, read_csv
+
+    split = prepare_split(settings, data_path, list(test_ids))
+    frame = read_csv(data_path)
+    everything = playlists_of(frame)
+    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
+    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
+    val_home = split_home(settings.home, list(split.test_ids) + val_ids)
+    return Splits(split, val_catalog, [everything[v] for v in val_ids], val_home)
 
 
 def run_personalized(
@@ -247,21 +317,12 @@ def run_personalized(
 ) -> dict:
     """Build everything without the test playlists, choose the CF weight on validation, then score
     every system on the test playlists. Returns a JSON-ready dict."""
-    from evals.split import split_home, split_playlists
-    from evals.text2playlist import prepare_split
-    from tools.catalog import Catalog, playlists_of, read_csv
-
     t_start = time.perf_counter()
-    split = prepare_split(settings, data_path, list(test_ids))
-    frame = read_csv(data_path)
-    everything = playlists_of(frame)
-
     # Validation: playlists carved from the training side, with their own leak-free artifacts.
-    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
-    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
-    val_home = split_home(settings.home, list(split.test_ids) + val_ids)
+    splits = validation_split(settings, data_path, test_ids, seed)
+    split, val_catalog, val_home = splits.test, splits.val_catalog, splits.val_home
     val_stages = build_stages(settings, val_catalog, val_home, seed=seed)
-    val_cases = cases_of([everything[v] for v in val_ids], val_catalog)
+    val_cases = cases_of(splits.val_playlists, val_catalog)
     val_prepared = prepare(val_stages, val_cases, n)
     val_stages.pipeline.close()  # retrieval is done; one Qdrant shard open at a time
     chosen = choose_weight(val_stages, val_prepared, n, settings.max_per_artist)
@@ -305,7 +366,7 @@ def run_personalized(
             "tracks_trained": int(stages.cf.trained.sum()),
             "tracks_with_factors": int(stages.cf.known.sum()),
             "train_s": round(stages.cf.train_seconds, 2),
-        },  # fmt: skip
+        },
         "settings_cf_weight": settings.cf_weight,
         "full_vs_retrieval_ndcg": round(full / base - 1.0, 4) if base else None,
         "systems": systems,
@@ -313,29 +374,24 @@ def run_personalized(
             "total": round(time.perf_counter() - t_start, 1),
             "prepare_test": round(prep_s, 1),
             **{k: round(v, 1) for k, v in stages.build_s.items()},
-        },  # fmt: skip
+        },
     }
 
 
 def _baselines(
     settings: "Settings", split, names: Sequence[str]
 ) -> dict[str, Callable[[str, int, list[str]], list[str]]]:
-    """C's non-personal baselines, asked to skip the history tracks."""
+    """The non-personal baselines of :mod:`evals.systems`, asked to skip the history tracks."""
     if not names:
         return {}
-    try:
-        from evals.text2playlist import build_systems
-    except ImportError:  # the harness is not there: report the personal systems alone
-        return {}
+    from evals.systems import build_systems
+
     systems = build_systems(settings, split, list(names))
     out = {}
     for name, rec in systems.items():
 
         def call(text: str, n: int, history: list[str], rec=rec) -> list[str]:
-            try:
-                out = rec(text, n, exclude=history)
-            except TypeError:  # a recommender without ``exclude``: over-fetch and drop the history
-                out = rec(text, n + len(history))
+            out = rec(text, n, exclude=history)
             if isinstance(out, tuple):  # (answer, candidates)
                 out = out[0]
             skip = set(history)
@@ -369,8 +425,9 @@ POPULARITY_SHARE = 0.25  # the prior's share in the rerank before the ladder (0.
 MIN_GAIN = 0.002  # validation NDCG a share must add over no rerank to be chosen (noise, not gain)
 
 
-def ladder_cases(playlists: Sequence["Playlist"], catalog: "Catalog", top: int,
-                 genres: dict[str, set[str]] | None = None) -> list[Case]:  # fmt: skip
+def ladder_cases(
+    playlists: Sequence["Playlist"], catalog: "Catalog", top: int, genres: dict[str, set[str]] | None = None
+) -> list[Case]:
     """Playlists with more than ``top`` tracks, every track in ``truth`` (no history yet): at size h
     the first h are the history (never answers) and the rest the truth, as :data:`HISTORY` splits
     them in :func:`cases_of`. Every size asks the same playlists."""
@@ -463,12 +520,13 @@ def ladder_table(
                 for s, v in rows[h].items()
             }
             for h in sizes
-        },  # fmt: skip
+        },
         "n_queries": len(prepared),
     }
     if grid:
-        out["grid_ndcg"] = {str(h): {f"{s:g}": round(m.mean(v), 4) if v else None for s, v in shares[h].items()}
-                            for h in sizes}  # fmt: skip
+        out["grid_ndcg"] = {
+            str(h): {f"{s:g}": round(m.mean(v), 4) if v else None for s, v in shares[h].items()} for h in sizes
+        }
     return out
 
 
@@ -487,27 +545,25 @@ def choose_policy(grid_ndcg: dict[str, dict[str, float | None]]) -> dict[str, fl
     return policy
 
 
-def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n: int = 20, *, seed: int = 0,
-               sizes: Sequence[int] = LADDER) -> dict:  # fmt: skip
+def run_ladder(
+    settings: "Settings",
+    data_path: Path,
+    test_ids: Sequence[str],
+    n: int = 20,
+    *,
+    seed: int = 0,
+    sizes: Sequence[int] = LADDER,
+) -> dict:
     """The cold-start ladder: the policy chosen per history size on a validation split carved from
     the training playlists, then validation and test figures side by side. Returns a JSON-ready dict
     (its shape is documented in DEVELOPERS.md)."""
-    from evals.split import split_home, split_playlists
-    from evals.text2playlist import prepare_split
-    from tools.catalog import Catalog, playlists_of, read_csv
-
     t_start = time.perf_counter()
     sizes = sorted(set(sizes))
     top = sizes[-1]
-    split = prepare_split(settings, data_path, list(test_ids))
-    frame = read_csv(data_path)
-    everything = playlists_of(frame)
-    _, val_ids = split_playlists(split.catalog, fraction=0.15, seed=seed + 1)
-    val_catalog = Catalog.from_frame(frame, exclude_playlists=list(split.test_ids) + val_ids)
-    val_stages = build_stages(
-        settings, val_catalog, split_home(settings.home, list(split.test_ids) + val_ids), seed=seed
-    )
-    val_prepared = prepare(val_stages, ladder_cases([everything[v] for v in val_ids], val_catalog, top), n)
+    splits = validation_split(settings, data_path, test_ids, seed)
+    split, val_catalog = splits.test, splits.val_catalog
+    val_stages = build_stages(settings, val_catalog, splits.val_home, seed=seed)
+    val_prepared = prepare(val_stages, ladder_cases(splits.val_playlists, val_catalog, top), n)
     val_stages.pipeline.close()
     kw = dict(sizes=sizes, max_per_artist=settings.max_per_artist)
     validation = ladder_table(val_stages, val_prepared, n, settings.cf_weight, grid=True, **kw)
@@ -520,8 +576,9 @@ def run_ladder(settings: "Settings", data_path: Path, test_ids: Sequence[str], n
     return ladder_report(split.home.name, n, sizes, settings.cf_weight, validation, test, time.perf_counter() - t_start)
 
 
-def ladder_report(split: str, n: int, sizes: Sequence[int], cf_weight: float, validation: dict, test: dict,
-                  seconds: float) -> dict:  # fmt: skip
+def ladder_report(
+    split: str, n: int, sizes: Sequence[int], cf_weight: float, validation: dict, test: dict, seconds: float
+) -> dict:
     """The ladder's JSON (``--personalized --ladder --json``; keys documented in DEVELOPERS.md)."""
     from tools.cf import CF_SHARE_BY_HISTORY
 
@@ -545,17 +602,27 @@ def format_ladder(result: dict) -> str:
     """The ladder as one table: NDCG@n / artist repetition per size and system, validation | test."""
     n = result["n"]
     head = f"{'history':>7}  " + "  ".join(f"{s:>21}" for s in LADDER_SYSTEMS)
-    lines = [f"cold-start ladder, NDCG@{n} / artist repetition, validation | test "
-             f"({result['validation']['n_queries']} | {result['test']['n_queries']} playlists)", head]  # fmt: skip
+    lines = [
+        f"cold-start ladder, NDCG@{n} / artist repetition, validation | test "
+        f"({result['validation']['n_queries']} | {result['test']['n_queries']} playlists)",
+        head,
+    ]
     for h in result["sizes"]:
         cells = []
         for s in LADDER_SYSTEMS:
             v, t = result["validation"]["systems"][str(h)][s], result["test"]["systems"][str(h)][s]
-            cells.append(f"{v.get(f'ndcg@{n}', 0):.3f}|{t.get(f'ndcg@{n}', 0):.3f} "
-                         f"{v.get('artist_repetition', 0):.2f}|{t.get('artist_repetition', 0):.2f}")  # fmt: skip
+            cells.append(
+                f"{v.get(f'ndcg@{n}', 0):.3f}|{t.get(f'ndcg@{n}', 0):.3f} "
+                f"{v.get('artist_repetition', 0):.2f}|{t.get('artist_repetition', 0):.2f}"
+            )
         lines.append(f"{h:>7}  " + "  ".join(f"{c:>21}" for c in cells))
-    lines.append("chosen on validation (share of cf_weight " + f"{result['cf_weight']:g}): "
-                 + ", ".join(f"{h}: {s:g}" for h, s in result["chosen_policy"].items()))  # fmt: skip
-    lines.append("shipped (tools.cf.CF_SHARE_BY_HISTORY): "
-                 + ", ".join(f"{h}: {s:g}" for h, s in result["shipped_policy"].items()))  # fmt: skip
+    lines.append(
+        "chosen on validation (share of cf_weight "
+        + f"{result['cf_weight']:g}): "
+        + ", ".join(f"{h}: {s:g}" for h, s in result["chosen_policy"].items())
+    )
+    lines.append(
+        "shipped (tools.cf.CF_SHARE_BY_HISTORY): "
+        + ", ".join(f"{h}: {s:g}" for h, s in result["shipped_policy"].items())
+    )
     return "\n".join(lines)

@@ -133,9 +133,19 @@ class FoldInSVD(_CF):
 
     name = "svd"
 
-    def __init__(self, factors: int = 64, epochs: int = 100, reg: float = 0.05, lr: float = 0.05,
-                 negatives: int = 10, biased: bool = False, init_std: float = 0.1, fold_reg: float | None = None,
-                 seed: int = 0, tiebreak: np.ndarray | None = None):  # fmt: skip
+    def __init__(
+        self,
+        factors: int = 64,
+        epochs: int = 100,
+        reg: float = 0.05,
+        lr: float = 0.05,
+        negatives: int = 10,
+        biased: bool = False,
+        init_std: float = 0.1,
+        fold_reg: float | None = None,
+        seed: int = 0,
+        tiebreak: np.ndarray | None = None,
+    ):
         self.factors, self.epochs, self.reg, self.lr, self.negatives = factors, epochs, reg, lr, negatives
         self.biased, self.init_std, self.fold_reg = biased, init_std, fold_reg
         self.seed, self.tiebreak = seed, tiebreak
@@ -164,8 +174,15 @@ class FoldInSVD(_CF):
         if us and len(known):
             frame = pd.DataFrame({"u": np.concatenate(us), "i": np.concatenate(its), "r": np.concatenate(rs)})
             trainset = Dataset.load_from_df(frame, Reader(rating_scale=(0, 1))).build_full_trainset()
-            algo = SVD(n_factors=k, n_epochs=self.epochs, biased=self.biased, lr_all=self.lr, reg_all=self.reg,
-                       init_std_dev=self.init_std, random_state=self.seed)  # fmt: skip
+            algo = SVD(
+                n_factors=k,
+                n_epochs=self.epochs,
+                biased=self.biased,
+                lr_all=self.lr,
+                reg_all=self.reg,
+                init_std_dev=self.init_std,
+                random_state=self.seed,
+            )
             algo.fit(trainset)
             raw = np.array([trainset.to_raw_iid(inner) for inner in range(trainset.n_items)], dtype=np.int64)
             self.Q[raw] = algo.qi
@@ -210,8 +227,16 @@ class MultVAE(_CF):
 
     name = "mult_vae"
 
-    def __init__(self, hidden: int = 600, latent: int = 200, epochs: int = 60, beta: float = 0.2,
-                 lr: float = 1e-3, seed: int = 0, tiebreak: np.ndarray | None = None):  # fmt: skip
+    def __init__(
+        self,
+        hidden: int = 600,
+        latent: int = 200,
+        epochs: int = 60,
+        beta: float = 0.2,
+        lr: float = 1e-3,
+        seed: int = 0,
+        tiebreak: np.ndarray | None = None,
+    ):
         self.hidden, self.latent, self.epochs, self.beta = hidden, latent, epochs, beta
         self.lr, self.seed, self.tiebreak = lr, seed, tiebreak
 

@@ -7,19 +7,37 @@ and is built from ``Catalog.from_csv(data, exclude_playlists=test_ids)``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tools.catalog import Catalog
+    from tools.catalog import Catalog, Playlist
+    from tools.settings import Settings
 
 DEFAULT_FRACTION = 0.15
 DEFAULT_SEED = 0
+
+
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose the held-out playlists, and the answer length, of a held-out evaluation."""
+    parser.add_argument(
+        "--test-playlists",
+        type=Path,
+        metavar="IDS.txt",
+        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).",
+    )
+    parser.add_argument(
+        "--fraction", type=float, default=DEFAULT_FRACTION, help="Share of playlists held out by the default split."
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Seed of the default split.")
+    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
 
 
 def load_test_ids(path: str | Path) -> list[str]:
@@ -89,3 +107,37 @@ def split_hash(test_ids: Iterable[str]) -> str:
 def split_home(home: Path, test_ids: Iterable[str]) -> Path:
     """Where artifacts built for this split live: ``home / "splits" / split_hash(test_ids)``."""
     return Path(home) / "splits" / split_hash(test_ids)
+
+
+@dataclass
+class Split:
+    """One evaluation split: the leak-free catalog and the held-out playlists with their full truth."""
+
+    test_ids: list[str]
+    catalog: "Catalog"  # built without the test playlists' rows
+    truth: dict[str, "Playlist"]  # test playlist id -> the playlist as in the full data
+    home: Path  # where this split's artifacts live
+    genres: dict[str, set[str]]  # test playlist id -> every genre label its rows carry (a few carry two)
+
+
+def prepare_split(
+    settings: "Settings", data: Path, test_ids: Sequence[str] | None = None, fraction: float = 0.15, seed: int = 0
+) -> Split:
+    """Read the data, choose (or check) the test playlists, and build the catalog without them."""
+    from tools.catalog import Catalog, CatalogUnavailable, playlists_of, read_csv
+
+    frame = read_csv(data)
+    everything = playlists_of(frame)
+    if test_ids is None:
+        _, test_ids = split_playlists(frame, fraction=fraction, seed=seed)
+    unknown = [pid for pid in test_ids if pid not in everything]
+    if unknown:
+        raise CatalogUnavailable(f"{len(unknown)} test playlist id(s) are not in {data}: {', '.join(unknown[:5])}")
+    if not test_ids:
+        raise CatalogUnavailable("no test playlists: the split is empty")
+    test_ids = sorted(set(test_ids))
+    catalog = Catalog.from_frame(frame, exclude_playlists=test_ids)
+    held = frame[frame["playlist_id"].isin(test_ids)]
+    genres = {str(pid): set(map(str, g)) for pid, g in held.groupby("playlist_id")["playlist_genre"]}
+    truth = {pid: everything[pid] for pid in test_ids}
+    return Split(test_ids, catalog, truth, split_home(settings.home, test_ids), genres)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tools import tags
-from tools.catalog import AUDIO_FEATURES, Catalog, Playlist, Track
+from tools.catalog import AUDIO_FEATURES, Catalog, Playlist, Track, catalog_fingerprint, sound_fields
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,10 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
     pairs = zip(first.tolist(), second.tolist())
     artist_names = [f"{name_words[a].title()} {name_words[b].title()} {i}" for i, (a, b) in enumerate(pairs)]
 
-    feats = {f: np.array([getattr(real.tracks[j], f) for j in range(len(real))], dtype=np.float64)[template]
-             for f in AUDIO_FEATURES}  # fmt: skip
+    feats = {
+        f: np.array([getattr(real.tracks[j], f) for j in range(len(real))], dtype=np.float64)[template]
+        for f in AUDIO_FEATURES
+    }
     for f, sd in _JITTER.items():
         feats[f] = feats[f] + rng.normal(0.0, sd, size=size)
         if f in _BOUNDED:
@@ -107,18 +109,24 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
         year = int(years[i]) or None
         a = int(artist_idx[i])
         title = " ".join(title_words[w].title() for w in title_picks[i, : n_title[i]].tolist())
-        tracks.append(Track(
-            track_id=f"syn{i:07d}", title=f"{title} {i}", artist=artist_names[a],
-            album=f"{artist_names[a]} Vol {i % 3 + 1}",
-            album_id=f"synal{a:07d}{i % 3}", release_date=f"{year}-01-01" if year else "", year=year,
-            decade=year // 10 * 10 if year else None, popularity=int(popularity[i]), duration_ms=int(durations[i]),
-            danceability=f["danceability"], energy=f["energy"], speechiness=f["speechiness"],
-            acousticness=f["acousticness"], instrumentalness=f["instrumentalness"], liveness=f["liveness"],
-            valence=f["valence"], loudness=f["loudness"], tempo=f["tempo"], key=int(f["key"]), mode=int(f["mode"]),
-            genres=list(src.genres), subgenres=list(src.subgenres), moods=tags.moods_of(f, thresholds),
-            tempo_bucket=tags.tempo_bucket(f["tempo"]), energy_bucket=tags.energy_bucket(f["energy"], thresholds),
-            genres_inferred=src.genres_inferred,
-        ))  # fmt: skip
+        tracks.append(
+            Track(
+                track_id=f"syn{i:07d}",
+                title=f"{title} {i}",
+                artist=artist_names[a],
+                album=f"{artist_names[a]} Vol {i % 3 + 1}",
+                album_id=f"synal{a:07d}{i % 3}",
+                release_date=f"{year}-01-01" if year else "",
+                year=year,
+                decade=year // 10 * 10 if year else None,
+                popularity=int(popularity[i]),
+                duration_ms=int(durations[i]),
+                genres=list(src.genres),
+                subgenres=list(src.subgenres),
+                genres_inferred=src.genres_inferred,
+                **sound_fields(f, thresholds),
+            )
+        )
 
     # Playlists: copy c of real playlist p holds the synthetic tracks whose template p holds and i % copies == c.
     copies = max(1, round(size / max(1, len(real))))
@@ -134,7 +142,7 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
     playlists = {
         f"{pid}-{c}": Playlist(
             f"{pid}-{c}", real.playlists[pid].name, real.playlists[pid].genre, real.playlists[pid].subgenre, ids
-        )  # fmt: skip
+        )
         for (pid, c), ids in lists.items()
     }
     log.info("synthetic catalog: %d tracks, %d artists, %d playlists", size, k, len(playlists))
@@ -156,7 +164,7 @@ def synth_vectors(real_vectors: np.ndarray, template: np.ndarray, seed: int = 0,
 def synth_cf(real_cf, synthetic: Synthetic, seed: int = 0):
     """A :class:`tools.cf.CFModel` over the synthetic catalog: each track has its template's factors plus
     noise (and its bias), as if trained on the synthetic playlists."""
-    from tools.cf import CFModel, catalog_fingerprint, quality_prior
+    from tools.cf import CFModel, quality_prior
 
     rng = np.random.default_rng(seed + 2)
     t = synthetic.template
@@ -172,9 +180,17 @@ def synth_cf(real_cf, synthetic: Synthetic, seed: int = 0):
 
     catalog = synthetic.catalog
     return CFModel(
-        algo_name=real_cf.algo_name, params=dict(real_cf.params, synthetic=True),
-        track_ids=[tr.track_id for tr in catalog.tracks], items=jitter(real_cf.items), item_bias=real_cf.item_bias[t],
-        known=real_cf.known[t], trained=real_cf.trained[t], prior=quality_prior(catalog),
-        global_mean=real_cf.global_mean, n_users=len(catalog.playlists), fingerprint=catalog_fingerprint(catalog),
-        graph_items=jitter(real_cf.graph_items), use_graph=real_cf.use_graph,
-    )  # fmt: skip
+        algo_name=real_cf.algo_name,
+        params=dict(real_cf.params, synthetic=True),
+        track_ids=[tr.track_id for tr in catalog.tracks],
+        items=jitter(real_cf.items),
+        item_bias=real_cf.item_bias[t],
+        known=real_cf.known[t],
+        trained=real_cf.trained[t],
+        prior=quality_prior(catalog),
+        global_mean=real_cf.global_mean,
+        n_users=len(catalog.playlists),
+        fingerprint=catalog_fingerprint(catalog),
+        graph_items=jitter(real_cf.graph_items),
+        use_graph=real_cf.use_graph,
+    )

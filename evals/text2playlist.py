@@ -3,16 +3,17 @@
 Usage:
     playgenie eval text2playlist [--data CSV] [--test-playlists IDS.txt] [--json]
     playgenie eval text2playlist --queries evals/queries/examples.jsonl [--json]
-    playgenie eval text2playlist --personalized [--ladder] [--json]
+    playgenie eval text2playlist --personalized [--ladder] [--json]   # the same as ``playgenie eval personalized``
 
 Query = a held-out playlist's name; truth = its tracks; every system answers ``--n`` (20) tracks.
-Systems: ``playgenie`` (the whole pipeline, learned ranker included), ``playgenie_no_ranker`` (the
-same candidates in the fused retrieval order), ``hybrid_rrf`` (dense + BM25 fused inside Qdrant, no
-filters, no learning), ``bm25``, ``dense``, ``popularity``. ``candidate_recall@300`` is the share
-of the true tracks among the 300 candidates a system ranks (for PlayGenie, retrieval's candidates).
-Everything evaluated is built from the data minus the test playlists (``Catalog.from_frame(...,
-exclude_playlists=test_ids)``): a test playlist's name, membership and genre labels never reach the
-index, the tags or any model. The split's artifacts live under ``home/splits/<split hash>``.
+Systems (:mod:`evals.systems`): ``playgenie`` (the whole pipeline, learned ranker included),
+``playgenie_no_ranker`` (the same candidates in the fused retrieval order), ``hybrid_rrf`` (dense + BM25
+fused inside Qdrant, no filters, no learning), ``bm25``, ``dense``, ``popularity``.
+``candidate_recall@300`` is the share of the true tracks among the 300 candidates a system ranks (for
+PlayGenie, retrieval's candidates). Everything evaluated is built from the data minus the test playlists
+(``Catalog.from_frame(..., exclude_playlists=test_ids)``): a test playlist's name, membership and genre
+labels never reach the index, the tags or any model. The split's artifacts live under
+``home/splits/<split hash>``.
 """
 
 from __future__ import annotations
@@ -22,139 +23,40 @@ import json
 import logging
 import math
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from evals.split import Split, add_split_arguments, prepare_split
+from evals.systems import CANDIDATES, SYSTEMS, Recommender, build_pipeline, build_systems
 
 if TYPE_CHECKING:
-    from tools.catalog import Catalog, Playlist
     from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SYSTEMS = ("playgenie", "playgenie_no_ranker", "hybrid_rrf", "bm25", "dense", "popularity")
-CANDIDATES = 300  # candidate_recall@CANDIDATES
-# (text, n) -> track ids, or (track ids, candidate track ids) for a system that ranks candidates
-Recommender = Callable[[str, int], "list[str] | tuple[list[str], list[str]]"]
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--test-playlists", type=Path, metavar="IDS.txt",
-                        help="Held-out playlist ids, one a line (default: a seeded 15%% split stratified by genre).")  # fmt: skip
-    parser.add_argument(
-        "--fraction", type=float, default=0.15, help="Share of playlists held out by the default split."
-    )
-    parser.add_argument("--seed", type=int, default=0, help="Seed of the default split.")
-    parser.add_argument("--n", type=int, default=20, help="Tracks per answer, and k of the metrics (default 20).")
+    add_split_arguments(parser)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated subset of {', '.join(SYSTEMS)}.")
-    parser.add_argument("--queries", type=Path, metavar="FILE",
-                        help="JSON lines with a \"text\" field: report the extracted typed query for each line.")  # fmt: skip
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        metavar="FILE",
+        help='JSON lines with a "text" field: report the extracted typed query for each line.',
+    )
     parser.add_argument("--personalized", action="store_true", help="Run the personalized evaluation (CF rerank).")
-    parser.add_argument("--ladder", action="store_true",
-                        help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.")  # fmt: skip
+    parser.add_argument(
+        "--ladder",
+        action="store_true",
+        help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
-    parser.add_argument("--details", type=Path, metavar="FILE",
-                        help="Also write one JSON line per held-out playlist: each system's answer and scores.")  # fmt: skip
-
-
-@dataclass
-class Split:
-    """One evaluation split: the leak-free catalog and the held-out playlists with their full truth."""
-
-    test_ids: list[str]
-    catalog: "Catalog"  # built without the test playlists' rows
-    truth: dict[str, "Playlist"]  # test playlist id -> the playlist as in the full data
-    home: Path  # where this split's artifacts live
-    genres: dict[str, set[str]]  # test playlist id -> every genre label its rows carry (a few carry two)
-
-
-def prepare_split(
-    settings: "Settings", data: Path, test_ids: Sequence[str] | None = None, fraction: float = 0.15, seed: int = 0
-) -> Split:
-    """Read the data, choose (or check) the test playlists, and build the catalog without them."""
-    from evals.split import split_home, split_playlists
-    from tools.catalog import Catalog, CatalogUnavailable, playlists_of, read_csv
-
-    frame = read_csv(data)
-    everything = playlists_of(frame)
-    if test_ids is None:
-        _, test_ids = split_playlists(frame, fraction=fraction, seed=seed)
-    unknown = [pid for pid in test_ids if pid not in everything]
-    if unknown:
-        raise CatalogUnavailable(f"{len(unknown)} test playlist id(s) are not in {data}: {', '.join(unknown[:5])}")
-    if not test_ids:
-        raise CatalogUnavailable("no test playlists: the split is empty")
-    test_ids = sorted(set(test_ids))
-    catalog = Catalog.from_frame(frame, exclude_playlists=test_ids)
-    held = frame[frame["playlist_id"].isin(test_ids)]
-    genres = {str(pid): set(map(str, g)) for pid, g in held.groupby("playlist_id")["playlist_genre"]}
-    truth = {pid: everything[pid] for pid in test_ids}
-    return Split(test_ids, catalog, truth, split_home(settings.home, test_ids), genres)
-
-
-def build_pipeline(settings: "Settings", split: Split, progress: bool = False):
-    """PlayGenie's pipeline built from the split's catalog into the split's own home, with the
-    learned ranker trained on the split's training playlists (once; reused while it fits)."""
-    from tools.pipeline import Pipeline
-    from tools.ranker import ensure_ranker
-
-    ranker = ensure_ranker(settings, split.catalog, split.home, progress=progress)
-    return Pipeline.from_catalog(settings, split.catalog, home=split.home, ranker=ranker)
-
-
-def build_systems(
-    settings: "Settings", split: Split, names: Sequence[str] = SYSTEMS, pipeline=None
-) -> dict[str, Recommender]:
-    """One recommender per system name, each fitted on the split's catalog only."""
-    from evals.baselines import BM25Baseline, DenseBaseline, PopularityBaseline
-
-    systems: dict[str, Recommender] = {}
-
-    def with_candidates(recommend):
-        """A baseline's answer and its first CANDIDATES tracks as its candidates."""
-
-        def call(text: str, n: int, exclude: Sequence[str] = ()) -> tuple[list[str], list[str]]:
-            ranked = recommend(text, max(n, CANDIDATES), exclude=exclude)
-            return ranked[:n], ranked[:CANDIDATES]
-
-        return call
-
-    def pipeline_system(pipe):
-        def call(text: str, n: int) -> tuple[list[str], list[str]]:
-            answer = [item.track_id for item in pipe.run(text, n=n).playlist]
-            return answer, pipe.last_candidates
-
-        return call
-
-    pipe = None
-    for name in names:
-        t0 = time.perf_counter()
-        if name in ("playgenie", "playgenie_no_ranker", "hybrid_rrf") and pipe is None:
-            pipe = pipeline if pipeline is not None else build_pipeline(settings, split)
-        if name == "playgenie":
-            systems[name] = pipeline_system(pipe)
-        elif name == "playgenie_no_ranker":
-            systems[name] = pipeline_system(pipe.without_ranker())
-        elif name == "hybrid_rrf":
-            from evals.baselines import HybridBaseline
-
-            systems[name] = with_candidates(HybridBaseline(pipe.index, pipe.encoder).recommend)
-        elif name == "bm25":
-            systems[name] = with_candidates(BM25Baseline().fit(split.catalog).recommend)
-        elif name == "dense":
-            from tools.build import document_vectors
-
-            # The same document vectors as PlayGenie's index: the shared cache is keyed by the split
-            # catalog's own document text, so nothing of the test playlists comes with them.
-            vectors = document_vectors(settings, split.catalog, progress=False)
-            systems[name] = with_candidates(DenseBaseline().fit(split.catalog, vectors).recommend)
-        elif name == "popularity":
-            systems[name] = with_candidates(PopularityBaseline().fit(split.catalog).recommend)
-        else:
-            raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
-        log.info("%s ready in %.1f s", name, time.perf_counter() - t0)
-    return systems
+    parser.add_argument(
+        "--details",
+        type=Path,
+        metavar="FILE",
+        help="Also write one JSON line per held-out playlist: each system's answer and scores.",
+    )
 
 
 def evaluate(split: Split, systems: dict[str, Recommender], n: int = 20, details: list[dict] | None = None) -> dict:
@@ -273,16 +175,19 @@ def format_table(result: dict) -> str:
     lines = [f"text2playlist on {result['n_queries']} held-out playlists (feature_distance: lower is better)", ""]
     lines.append(f"{'system':<20}" + "".join(f"{k:>22}" for k in keys))
     for name, vals in systems.items():
-        lines.append(f"{name:<20}" + "".join(f"{vals[k]:>22.4f}" if vals.get(k) is not None else f"{'-':>22}"
-                                             for k in keys))  # fmt: skip
+        lines.append(
+            f"{name:<20}" + "".join(f"{vals[k]:>22.4f}" if vals.get(k) is not None else f"{'-':>22}" for k in keys)
+        )
     ranker = result.get("ranker")
     if ranker:
         v = ranker.get("validation") or {}
         lines.append("")
-        lines.append(f"ranker: {ranker.get('kind')} (validation NDCG@20: lightgbm {v.get('lightgbm_ndcg@20')}, "
-                     f"torch {v.get('torch_ndcg@20')}, retrieval order {v.get('retrieval_ndcg@20')}; candidate "
-                     f"recall {v.get('candidate_recall')}; {v.get('validation_requests')} validation requests), "
-                     f"trained in {ranker.get('train_s')}s, peak memory {ranker.get('peak_rss_mb')} MB")  # fmt: skip
+        lines.append(
+            f"ranker: {ranker.get('kind')} (validation NDCG@20: lightgbm {v.get('lightgbm_ndcg@20')}, "
+            f"torch {v.get('torch_ndcg@20')}, retrieval order {v.get('retrieval_ndcg@20')}; candidate "
+            f"recall {v.get('candidate_recall')}; {v.get('validation_requests')} validation requests), "
+            f"trained in {ranker.get('train_s')}s, peak memory {ranker.get('peak_rss_mb')} MB"
+        )
     return "\n".join(lines)
 
 
@@ -312,23 +217,7 @@ def _report_queries(args: argparse.Namespace, settings: "Settings", data: Path, 
 
 
 def _personalized(args: argparse.Namespace, settings: "Settings", data: Path, test_ids: list[str] | None) -> int:
-    """Engineer D's personalized evaluation on the same split (CF-reranked vs not)."""
-    try:
-        from evals.personalized import run_personalized
-    except ImportError as exc:
-        print(f"playgenie: personalized evaluation not available: {exc}", file=sys.stderr)
-        return 2
-    if test_ids is None:
-        from evals.split import split_playlists
-        from tools.catalog import read_csv
+    """``--personalized``: the same as ``playgenie eval personalized`` on the same split."""
+    from evals.personalized import run_on
 
-        _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
-    if args.ladder:
-        from evals.personalized import format_ladder, run_ladder
-
-        result = run_ladder(settings, data, test_ids, n=args.n)
-        print(json.dumps(result) if args.json else format_ladder(result))
-        return 0
-    result = run_personalized(settings, data, test_ids, n=args.n)
-    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
-    return 0
+    return run_on(args, settings, data, test_ids)

@@ -87,8 +87,12 @@ class ThreadPolicy:
     @classmethod
     def from_settings(cls, settings: Any, on_expire: Callable[[list[str]], None] | None = None) -> "ThreadPolicy":
         ttl = float(getattr(settings, "thread_ttl_hours", 0) or 0) * 3600
-        return cls(keep=int(getattr(settings, "keep_checkpoints", 1)), ttl_s=ttl or None,
-                   max_bytes=int(getattr(settings, "max_thread_bytes", 2_000_000)), on_expire=on_expire)  # fmt: skip
+        return cls(
+            keep=int(getattr(settings, "keep_checkpoints", 1)),
+            ttl_s=ttl or None,
+            max_bytes=int(getattr(settings, "max_thread_bytes", 2_000_000)),
+            on_expire=on_expire,
+        )
 
 
 class _Guard:
@@ -195,8 +199,11 @@ class BoundedSqliteSaver(_Guard, SqliteSaver):  # type: ignore[misc,valid-type]
         SqliteSaver.setup(self)  # (callers may hold self.lock: nothing here takes it)
         self.conn.executescript(THREADS_TABLE)
         now = time.time()  # threads from before the table exist: their clock starts now
-        self.conn.execute("INSERT OR IGNORE INTO playgenie_threads (thread_id, owner, created, updated) "
-                          "SELECT DISTINCT thread_id, NULL, ?, ? FROM checkpoints", (now, now))  # fmt: skip
+        self.conn.execute(
+            "INSERT OR IGNORE INTO playgenie_threads (thread_id, owner, created, updated) "
+            "SELECT DISTINCT thread_id, NULL, ?, ? FROM checkpoints",
+            (now, now),
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -238,8 +245,10 @@ class BoundedSqliteSaver(_Guard, SqliteSaver):  # type: ignore[misc,valid-type]
 
     def thread_bytes(self, thread_id: str) -> int:
         with self._transaction() as cur:
-            cur.execute("SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) FROM checkpoints "
-                        "WHERE thread_id = ?", (thread_id,))  # fmt: skip
+            cur.execute(
+                "SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) FROM checkpoints WHERE thread_id = ?",
+                (thread_id,),
+            )
             (size,) = cur.fetchone()
             cur.execute("SELECT COALESCE(SUM(LENGTH(value)), 0) FROM writes WHERE thread_id = ?", (thread_id,))
             return int(size) + int(cur.fetchone()[0])
@@ -267,8 +276,11 @@ def _postgres_saver_class() -> type:
                 for stmt in THREADS_TABLE.split(";"):
                     cur.execute(stmt)
                 now = time.time()
-                cur.execute("INSERT INTO playgenie_threads (thread_id, owner, created, updated) SELECT DISTINCT "
-                            "thread_id, NULL, %s, %s FROM checkpoints ON CONFLICT DO NOTHING", (now, now))  # fmt: skip
+                cur.execute(
+                    "INSERT INTO playgenie_threads (thread_id, owner, created, updated) SELECT DISTINCT "
+                    "thread_id, NULL, %s, %s FROM checkpoints ON CONFLICT DO NOTHING",
+                    (now, now),
+                )
 
         @contextmanager
         def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
@@ -316,12 +328,16 @@ def _postgres_saver_class() -> type:
 
         def thread_bytes(self, thread_id: str) -> int:
             with self._transaction() as cur:
-                cur.execute("SELECT COALESCE(SUM(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) AS n "
-                            "FROM checkpoints WHERE thread_id = %s", (thread_id,))  # fmt: skip
+                cur.execute(
+                    "SELECT COALESCE(SUM(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) AS n "
+                    "FROM checkpoints WHERE thread_id = %s",
+                    (thread_id,),
+                )
                 size = int(cur.fetchone()["n"])
                 for table, col in (("checkpoint_blobs", "blob"), ("checkpoint_writes", "blob")):
-                    cur.execute(f"SELECT COALESCE(SUM(LENGTH({col})), 0) AS n FROM {table} WHERE thread_id = %s",
-                                (thread_id,))  # fmt: skip
+                    cur.execute(
+                        f"SELECT COALESCE(SUM(LENGTH({col})), 0) AS n FROM {table} WHERE thread_id = %s", (thread_id,)
+                    )
                     size += int(cur.fetchone()["n"])
                 return size
 
@@ -341,9 +357,11 @@ def sqlite_connection(path: Path) -> sqlite3.Connection:
 
 def damaged(path: Path, exc: BaseException, what: str) -> ArtifactError:
     """The error for a database file SQLite cannot read: it names the file and how to move it aside."""
-    return ArtifactError(f"the {what} database {path} is damaged ({exc})",
-                         fix=f"move it aside to start without it: mv {path} {path}.damaged",
-                         public=f"the {what} database is damaged; see the server log")  # fmt: skip
+    return ArtifactError(
+        f"the {what} database {path} is damaged ({exc})",
+        fix=f"move it aside to start without it: mv {path} {path}.damaged",
+        public=f"the {what} database is damaged; see the server log",
+    )
 
 
 def postgres_pool(url: str, max_size: int):
@@ -356,8 +374,9 @@ def postgres_pool(url: str, max_size: int):
     )
 
 
-def open_checkpointer(home: Path, postgres_url: str | None = None, policy: ThreadPolicy | None = None
-                      ) -> tuple[BaseCheckpointSaver, object]:  # fmt: skip
+def open_checkpointer(
+    home: Path, postgres_url: str | None = None, policy: ThreadPolicy | None = None
+) -> tuple[BaseCheckpointSaver, object]:
     """(checkpointer, resource to close): Postgres when a URL is given, else ``<home>/chat.sqlite``.
 
     A SQLite file that is not a database raises :class:`ArtifactError` with the command that fixes it."""

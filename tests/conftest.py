@@ -180,5 +180,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     t = totals()
     if t["calls"]:
-        terminalreporter.write_line(f"LLM replies received and parsed: {t['parsed']} ({t['calls']} requests, "
-                                    f"{t['replies']} replies, {t['failed']} failed or refused)")  # fmt: skip
+        terminalreporter.write_line(
+            f"LLM replies received and parsed: {t['parsed']} ({t['calls']} requests, "
+            f"{t['replies']} replies, {t['failed']} failed or refused)"
+        )

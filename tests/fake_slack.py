@@ -69,8 +69,16 @@ class FakeSlack(CallRecorder):
 
     # ---- Socket Mode ----------------------------------------------------------------------
     def _socket_mode(self, conn: Any) -> None:
-        conn.send(json.dumps({"type": "hello", "num_connections": 1,
-                              "connection_info": {"app_id": "A1"}, "debug_info": {"host": "fake"}}))  # fmt: skip
+        conn.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "A1"},
+                    "debug_info": {"host": "fake"},
+                }
+            )
+        )
         with self._cond:
             self._sockets.append(conn)
             self._cond.notify_all()
@@ -94,8 +102,18 @@ class FakeSlack(CallRecorder):
         envelope_id = uuid.uuid4().hex
         with self._cond:
             conn = self._sockets[-1]
-        conn.send(json.dumps({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                              "accepts_response_payload": False, "retry_attempt": 0, "retry_reason": ""}))  # fmt: skip
+        conn.send(
+            json.dumps(
+                {
+                    "envelope_id": envelope_id,
+                    "type": kind,
+                    "payload": payload,
+                    "accepts_response_payload": False,
+                    "retry_attempt": 0,
+                    "retry_reason": "",
+                }
+            )
+        )
         return envelope_id
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -114,8 +132,15 @@ class FakeSlack(CallRecorder):
                 return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": "Test", "user": "playgenie",
-                    "team_id": "T1", "user_id": BOT_USER, "bot_id": "B1"}  # fmt: skip
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Test",
+                "user": "playgenie",
+                "team_id": "T1",
+                "user_id": BOT_USER,
+                "bot_id": "B1",
+            }
         if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"}:
             if not params.get("channel"):
                 return {"ok": False, "error": "channel_not_found"}

@@ -222,8 +222,12 @@ class FakeTelegram(CallRecorder):
         m, p = call.method, call.params
         if self.flood.get(m, 0) > 0:
             self.flood[m] -= 1
-            return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                         "parameters": {"retry_after": 1}}  # fmt: skip
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
         if m == "getUpdates":
             offset = int(p.get("offset") or 0)
             timeout = min(float(p.get("timeout") or 0), 0.5)
@@ -268,16 +272,27 @@ class FakeTelegram(CallRecorder):
                     "description": "Bad Request: there is no document in the request",
                 }
             name, content = call.files["document"]
-            doc = {"file_id": f"doc{len(self.calls)}", "file_unique_id": f"u{len(self.calls)}", "file_name": name,
-                   "file_size": len(content)}  # fmt: skip
+            doc = {
+                "file_id": f"doc{len(self.calls)}",
+                "file_unique_id": f"u{len(self.calls)}",
+                "file_name": name,
+                "file_size": len(content),
+            }
             return 200, {"ok": True, "result": self._message(p, document=doc, caption=p.get("caption"))}
         if m == "sendPhoto":
             name, content = call.files.get("photo", ("", b""))
             if content[:8] != b"\x89PNG\r\n\x1a\n":  # what Telegram says of bytes it cannot read as a picture
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: IMAGE_PROCESS_FAILED"}
             width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
-            photo = [{"file_id": f"ph{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}", "width": width,
-                      "height": height, "file_size": len(content)}]  # fmt: skip
+            photo = [
+                {
+                    "file_id": f"ph{len(self.calls)}",
+                    "file_unique_id": f"p{len(self.calls)}",
+                    "width": width,
+                    "height": height,
+                    "file_size": len(content),
+                }
+            ]
             return 200, {"ok": True, "result": self._message(p, photo=photo, caption=p.get("caption"))}
         return 404, {"ok": False, "error_code": 404, "description": f"Not Found: method {m} is not served here"}
 

@@ -36,8 +36,16 @@ def mean(r, f):
 
 
 # --- the offline brain alone -----------------------------------------------------------------------
-PLAYLIST = [{"title": t, "artist": a} for t, a in [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"),
-                                                     ("Wild Heart", "Sade"), ("River Dream", "AC/DC")]]  # fmt: skip
+PLAYLIST = [
+    {"title": t, "artist": a}
+    for t, a in [
+        ("Night Fire", "Drake"),
+        ("Gold Rain", "Queen"),
+        ("City Light", "Nas"),
+        ("Wild Heart", "Sade"),
+        ("River Dream", "AC/DC"),
+    ]
+]
 
 
 @pytest.mark.parametrize(
@@ -297,10 +305,25 @@ class _Junk(BaseHTTPRequestHandler):
             body = b"<html>502 bad gateway</html>"
         else:
             args = {"positions": [-7, "x"]} if self.mode == "bad-args" else {"positions": [1]}
-            calls = [{"id": f"c{i}", "type": "function", "function": {"name": "remove", "arguments": json.dumps(args)}}
-                     for i in range(60 if self.mode == "many-calls" else 1)]  # fmt: skip
-            body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "junk", "choices": [
-                {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": calls}}]}).encode()  # fmt: skip
+            calls = [
+                {"id": f"c{i}", "type": "function", "function": {"name": "remove", "arguments": json.dumps(args)}}
+                for i in range(60 if self.mode == "many-calls" else 1)
+            ]
+            body = json.dumps(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "junk",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "tool_calls",
+                            "message": {"role": "assistant", "content": None, "tool_calls": calls},
+                        }
+                    ],
+                }
+            ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -367,8 +390,16 @@ def test_aturn_serves_several_conversations_at_once(chat):
 def test_add_more_uses_the_continuation_model_and_keeps_every_constraint(settings, tiny_catalog, tiny_pipeline):
     from tools.continuation.train import TrainConfig, checkpoint_path, train_on_catalog
 
-    train_on_catalog(tiny_catalog, settings.home, None, TrainConfig(epochs=3, progress=False),
-                     checkpoint_path(settings.home), dim=16, latent=8, max_context=16)  # fmt: skip
+    train_on_catalog(
+        tiny_catalog,
+        settings.home,
+        None,
+        TrainConfig(epochs=3, progress=False),
+        checkpoint_path(settings.home),
+        dim=16,
+        latent=8,
+        max_context=16,
+    )
     svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
     assert svc.deps.continuer is not None
     r = svc.turn("t", "u", "songs for a party")

@@ -61,13 +61,29 @@ def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, t
     from bots.cli import main
 
     capsys.readouterr()
-    argv = ["--data", str(settings.data), "--home", str(settings.home), "bench", "--n", "5", "--json",
-            "--catalog-size", "real,300", "--index-configs", "exact,hnsw-int8"]  # fmt: skip
+    argv = [
+        "--data",
+        str(settings.data),
+        "--home",
+        str(settings.home),
+        "bench",
+        "--n",
+        "5",
+        "--json",
+        "--catalog-size",
+        "real,300",
+        "--index-configs",
+        "exact,hnsw-int8",
+    ]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     rows = report["scale"]
-    assert [(r["size"], r["index"]) for r in rows] == [(len(tiny_catalog), "exact"), (len(tiny_catalog), "hnsw-int8"),
-                                                       (300, "exact"), (300, "hnsw-int8")]  # fmt: skip
+    assert [(r["size"], r["index"]) for r in rows] == [
+        (len(tiny_catalog), "exact"),
+        (len(tiny_catalog), "hnsw-int8"),
+        (300, "exact"),
+        (300, "hnsw-int8"),
+    ]
     for r in rows:
         assert r["index_build_s"] >= 0 and r["memory_mb"]["rss"] > 0 and r["embed_estimate_s"] >= 0
         assert r["request_ms"]["all"]["n"] == 5 and set(r["stages_ms"]) >= {"retrieve", "rerank", "refine"}

@@ -21,11 +21,30 @@ def _synthetic(tiny_catalog) -> Catalog:
     for c in range(CLUSTERS):
         for k in range(PER_CLUSTER):
             tracks.append(
-                Track(track_id=f"c{c}t{k}", title=f"Song {c}-{k}", artist=f"Artist {c}-{k}", album="A", album_id="a",
-                      release_date="2010", year=2010, decade=2010, popularity=rng.randint(30, 80),
-                      duration_ms=200_000, danceability=0.5, energy=0.5, speechiness=0.05, acousticness=0.2,
-                      instrumentalness=0.0, liveness=0.1, valence=0.5, loudness=-6.0, tempo=110.0, key=1, mode=1)
-            )  # fmt: skip
+                Track(
+                    track_id=f"c{c}t{k}",
+                    title=f"Song {c}-{k}",
+                    artist=f"Artist {c}-{k}",
+                    album="A",
+                    album_id="a",
+                    release_date="2010",
+                    year=2010,
+                    decade=2010,
+                    popularity=rng.randint(30, 80),
+                    duration_ms=200_000,
+                    danceability=0.5,
+                    energy=0.5,
+                    speechiness=0.05,
+                    acousticness=0.2,
+                    instrumentalness=0.0,
+                    liveness=0.1,
+                    valence=0.5,
+                    loudness=-6.0,
+                    tempo=110.0,
+                    key=1,
+                    mode=1,
+                )
+            )
     playlists = {}
     for j in range(36):
         c = j % CLUSTERS

@@ -89,8 +89,9 @@ def test_kl_term_is_zero_at_beta_zero(inputs, tiny_catalog):
 
 def test_generation_obeys_masks_and_never_repeats(continuer, tiny_catalog):
     seed = [t.track_id for t in tiny_catalog.tracks if t.artist in ("Drake", "Nas")][:6]
-    query = PlaylistQuery(exclude_artists=[Tag(value="eminem")], exclude_genres=[Tag(value="rock")],
-                          years=YearRange(start=1990, end=2015))  # fmt: skip
+    query = PlaylistQuery(
+        exclude_artists=[Tag(value="eminem")], exclude_genres=[Tag(value="rock")], years=YearRange(start=1990, end=2015)
+    )
     seed_songs = {tiny_catalog[t].song_key for t in seed}
     for method in ("beam", "topk"):
         res = continuer.continue_playlist(seed, k=8, constraints=query, method=method, seed=3)
@@ -105,8 +106,13 @@ def test_generation_obeys_masks_and_never_repeats(continuer, tiny_catalog):
 def test_history_and_included_genres(continuer, tiny_catalog):
     seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Queen"][:3]
     history = [t.track_id for t in tiny_catalog.tracks if t.artist == "AC/DC"]
-    res = continuer.continue_playlist(seed, k=5, history=history, constraints=PlaylistQuery(genres=[Tag(value="rock")]),
-                                      context={"hour": 22, "tags": ["energetic"]})  # fmt: skip
+    res = continuer.continue_playlist(
+        seed,
+        k=5,
+        history=history,
+        constraints=PlaylistQuery(genres=[Tag(value="rock")]),
+        context={"hour": 22, "tags": ["energetic"]},
+    )
     assert len(res.track_ids) == 5
     assert all("rock" in tiny_catalog[t].genres and t not in history for t in res.track_ids)
 
@@ -142,8 +148,9 @@ def test_one_track_unknown_tracks_and_500_tracks(continuer, tiny_catalog):
 
 
 def test_impossible_constraints_give_a_clear_empty_answer(continuer, tiny_catalog):
-    res = continuer.continue_playlist([tiny_catalog.tracks[0].track_id], k=5,
-                                      constraints=PlaylistQuery(years=YearRange(start=1900, end=1901)))  # fmt: skip
+    res = continuer.continue_playlist(
+        [tiny_catalog.tracks[0].track_id], k=5, constraints=PlaylistQuery(years=YearRange(start=1900, end=1901))
+    )
     assert res.track_ids == [] and "satisfy" in res.notes[0]
 
 
@@ -204,8 +211,14 @@ def test_trains_briefly_on_the_real_data(real_settings, real_data):
 
 
 def test_training_stops_when_its_time_budget_is_spent(tiny_catalog, tmp_path):
-    res = train_on_catalog(tiny_catalog, tmp_path, None,
-                           TrainConfig(epochs=50, patience=50, progress=False, max_minutes=1e-6), None, **TINY)  # fmt: skip
+    res = train_on_catalog(
+        tiny_catalog,
+        tmp_path,
+        None,
+        TrainConfig(epochs=50, patience=50, progress=False, max_minutes=1e-6),
+        None,
+        **TINY,
+    )
     assert len(res.history) == 1  # one epoch, then the budget says stop
 
 
@@ -277,6 +290,29 @@ def test_a_checkpoint_from_an_older_model_is_refused_clearly(trained, tiny_catal
     torch.save(ckpt, old)
     assert Continuer.load(settings, tiny_catalog, old) is None
     assert "playgenie train vae" in caplog.text
+
+
+def test_build_keeps_a_checkpoint_stamped_the_old_way_and_retrains_another_catalogs(trained, tiny_catalog, tmp_path):
+    from types import SimpleNamespace
+
+    from tools.catalog import catalog_fingerprint
+    from tools.continuation.train import MODEL_FORMAT, _legacy_stamp, build_step
+    from tools.settings import Settings
+
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    ckpt = torch.load(trained, map_location="cpu", weights_only=True)
+    ckpt["extra"].update(catalog=_legacy_stamp(tiny_catalog), format=MODEL_FORMAT)
+    torch.save(ckpt, home / "models" / "vae.pt")
+    ctx = SimpleNamespace(catalog=tiny_catalog, settings=Settings(home=home), force=False, progress=False)
+    assert "stamp rewritten" in build_step(ctx)
+    kept = torch.load(home / "models" / "vae.pt", map_location="cpu", weights_only=True)
+    assert kept["extra"]["catalog"] == catalog_fingerprint(tiny_catalog)
+    assert all(torch.equal(kept["state"][k], ckpt["state"][k]) for k in ckpt["state"])
+    assert build_step(ctx) == f"vae: up to date at {home / 'models' / 'vae.pt'}"
+    kept["extra"]["catalog"] = "0123456789abcdef"  # another catalog's stamp: trained again
+    torch.save(kept, home / "models" / "vae.pt")
+    assert "vae: trained" in build_step(ctx)
 
 
 def test_generation_keeps_artist_co_listings_exact_as_tracks_are_added(continuer, tiny_catalog):
@@ -390,8 +426,11 @@ def test_a_history_moves_the_continuation_and_is_never_repeated(continuer, tiny_
 def test_scoring_with_a_history_matches_generation(continuer, tiny_catalog):
     model = continuer.model
     seeds = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[0].track_ids[:4]]
-    hist = [tiny_catalog.index[t] for t in list(tiny_catalog.playlists.values())[5].track_ids[:9] if
-            tiny_catalog.index[t] not in seeds]  # fmt: skip
+    hist = [
+        tiny_catalog.index[t]
+        for t in list(tiny_catalog.playlists.values())[5].track_ids[:9]
+        if tiny_catalog.index[t] not in seeds
+    ]
     scores = score_prefixes(model, [np.array(seeds)], [np.array(hist)])[0]
     assert np.isneginf(scores[hist]).all() and np.isfinite(np.delete(scores, hist)).all()
     x, h = torch.tensor([seeds]), torch.tensor([hist])
@@ -432,8 +471,9 @@ def test_generation_keeps_the_artist_cap_and_excluded_years(trained, tiny_catalo
     seed += [t.track_id for t in tiny_catalog.tracks if t.artist == "Nas"][:1]
     query = PlaylistQuery(exclude_years=[YearRange(start=1980, end=1989)])
     for method in ("beam", "topk"):
-        res = continuer.continue_playlist(seed, k=12, constraints=query, method=method, seed=1, max_per_artist=2,
-                                          strict_cap=True)  # fmt: skip
+        res = continuer.continue_playlist(
+            seed, k=12, constraints=query, method=method, seed=1, max_per_artist=2, strict_cap=True
+        )
         artists = [tiny_catalog[t].artist for t in res.track_ids]
         assert "Drake" not in artists and artists.count("Nas") <= 1
         assert all(artists.count(a) <= 2 for a in artists)
@@ -443,8 +483,9 @@ def test_generation_keeps_the_artist_cap_and_excluded_years(trained, tiny_catalo
 def test_an_artist_the_request_names_is_not_capped(trained, tiny_catalog):
     continuer = Continuer.from_file(trained, tiny_catalog)
     seed = [t.track_id for t in tiny_catalog.tracks if t.artist == "Queen"][:2]
-    res = continuer.continue_playlist(seed, k=3, constraints=PlaylistQuery(artists=[Tag(value="Queen")]),
-                                      max_per_artist=2, uncapped=["queen"])  # fmt: skip
+    res = continuer.continue_playlist(
+        seed, k=3, constraints=PlaylistQuery(artists=[Tag(value="Queen")]), max_per_artist=2, uncapped=["queen"]
+    )
     assert res.track_ids and all(tiny_catalog[t].artist == "Queen" for t in res.track_ids)
 
 
@@ -501,10 +542,16 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
     from tools.settings import Settings
 
     settings = Settings(data=tiny_csv, home=tmp_path / "home")
-    report, meta = run_eval(settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False,
-                            progress=False)  # fmt: skip
+    report, meta = run_eval(
+        settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False, progress=False
+    )
     systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
-    assert set(systems) == {"playgenie_vae", "playgenie_vae_capped", "playgenie_vae_strict_cap", "content_knn",
-                            "content_knn_capped"}  # fmt: skip
+    assert set(systems) == {
+        "playgenie_vae",
+        "playgenie_vae_capped",
+        "playgenie_vae_strict_cap",
+        "content_knn",
+        "content_knn_capped",
+    }
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)

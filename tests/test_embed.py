@@ -32,8 +32,13 @@ def test_damaged_cache_is_rebuilt_not_fatal(tmp_path):
     assert out.shape == (1, DIM)
 
 
-TEXTS = ["calm music for studying", "Bohemian Rhapsody by Queen; album A Night at the Opera; 1970s (1975); genres rock",
-         "reggaeton para la fiesta del viernes", "sad songs after a breakup", "x" * 3000]  # fmt: skip
+TEXTS = [
+    "calm music for studying",
+    "Bohemian Rhapsody by Queen; album A Night at the Opera; 1970s (1975); genres rock",
+    "reggaeton para la fiesta del viernes",
+    "sad songs after a breakup",
+    "x" * 3000,
+]
 
 
 def test_onnx_variants_agree_with_the_torch_encoder():

@@ -210,7 +210,7 @@ def marked_csv(tiny_csv, tmp_path):
 
 
 def test_split_catalog_holds_nothing_of_the_test_playlists(marked_csv, settings):
-    from evals.text2playlist import prepare_split
+    from evals.split import prepare_split
     from tools.catalog import fold, read_csv
 
     path, test_ids = marked_csv
@@ -243,7 +243,7 @@ def test_split_catalog_holds_nothing_of_the_test_playlists(marked_csv, settings)
 
 
 def test_unknown_test_playlist_is_refused(tiny_csv, settings):
-    from evals.text2playlist import prepare_split
+    from evals.split import prepare_split
     from tools.catalog import CatalogUnavailable
 
     with pytest.raises(CatalogUnavailable, match="not-a-playlist"):
@@ -264,8 +264,9 @@ def _cli(capsys, settings, *argv: str) -> tuple[int, str]:
 def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
     details = tmp_path / "details.jsonl"
-    code, out = _cli(capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json",
-                     "--details", str(details))  # fmt: skip
+    code, out = _cli(
+        capsys, settings, "eval", "text2playlist", "--test-playlists", str(ids), "--json", "--details", str(details)
+    )
     assert code == 0
     result = json.loads(out)
     records = [json.loads(line) for line in details.read_text().splitlines()]
@@ -274,8 +275,14 @@ def test_eval_json_has_every_system_and_metric(capsys, settings, tmp_path):
     assert result["task"] == "text2playlist" and result["n_queries"] == 2
     assert set(result["systems"]) == {"playgenie", "playgenie_no_ranker", "hybrid_rrf", "bm25", "dense", "popularity"}
     for name, scores in result["systems"].items():
-        assert set(scores) == {"precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "feature_distance",
-                               "candidate_recall@300"}  # fmt: skip
+        assert set(scores) == {
+            "precision@20",
+            "ndcg@20",
+            "genre_agreement",
+            "decade_agreement",
+            "feature_distance",
+            "candidate_recall@300",
+        }
         for key in ("precision@20", "ndcg@20", "genre_agreement", "decade_agreement", "candidate_recall@300"):
             assert 0.0 <= scores[key] <= 1.0, (name, key)
         assert scores["feature_distance"] >= 0.0
@@ -315,9 +322,25 @@ def test_eval_refuses_bad_input(capsys, settings, tmp_path):
     assert code == 2
 
 
+def test_eval_personalized_is_its_own_command(capsys, settings, tmp_path):
+    ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
+    code, out = _cli(capsys, settings, "eval", "personalized", "--test-playlists", str(ids), "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["task"] == "text2playlist-personalized" and 1 <= result["n_queries"] <= 2  # long enough ones
+    personal = {"retrieval", "retrieval+refine", "retrieval+cf", "retrieval+cf+graph", "full", "surprise_only"}
+    assert set(result["systems"]) == personal | {"bm25", "dense", "popularity"}
+    assert all(0.0 <= s["ndcg@20"] <= 1.0 for s in result["systems"].values())
+    # the old spelling runs the same evaluation on the same split
+    code, out = _cli(
+        capsys, settings, "eval", "text2playlist", "--personalized", "--test-playlists", str(ids), "--json"
+    )
+    assert code == 0 and json.loads(out)["systems"] == result["systems"]
+
+
 @pytest.mark.slow
 def test_default_split_of_the_real_data_is_stratified_and_leak_free(real_settings):
-    from evals.text2playlist import prepare_split
+    from evals.split import prepare_split
 
     split = prepare_split(real_settings, real_settings.data)
     genres = pd.Series([split.truth[p].genre for p in split.test_ids]).value_counts()

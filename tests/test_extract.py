@@ -7,7 +7,8 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from tools.extract import TagExtractor, build_extractor
+from tools.extract import TagExtractor
+from tools.extract_llm import build_extractor
 from tools.schema import PlaylistQuery, YearRange
 
 
@@ -50,15 +51,34 @@ def test_rnb_spellings(ex, text):
     assert values(ex.extract(text).genres) == ["r&b"]
 
 
-@pytest.mark.parametrize("text,genre", [("edm", "edm"), ("electronic", "edm"), ("house music", "edm"),
-                                        ("techno", "edm"), ("latino", "latin"), ("pop", "pop"), ("rock", "rock")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,genre",
+    [
+        ("edm", "edm"),
+        ("electronic", "edm"),
+        ("house music", "edm"),
+        ("techno", "edm"),
+        ("latino", "latin"),
+        ("pop", "pop"),
+        ("rock", "rock"),
+    ],
+)
 def test_genre_synonyms(ex, text, genre):
     assert values(ex.extract(text).genres) == [genre]
 
 
-@pytest.mark.parametrize("text,sub", [("classic rock", "classic rock"), ("reggaeton", "reggaeton"),
-                                      ("reggaetón", "reggaeton"), ("gangsta rap", "gangster rap"),
-                                      ("indie", "indie poptimism"), ("neo-soul", "neo soul"), ("dance pop", "dance pop")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,sub",
+    [
+        ("classic rock", "classic rock"),
+        ("reggaeton", "reggaeton"),
+        ("reggaetón", "reggaeton"),
+        ("gangsta rap", "gangster rap"),
+        ("indie", "indie poptimism"),
+        ("neo-soul", "neo soul"),
+        ("dance pop", "dance pop"),
+    ],
+)
 def test_subgenres_win_over_their_words(ex, text, sub):
     q = ex.extract(text)
     assert values(q.subgenres) == [sub]
@@ -73,15 +93,33 @@ def test_a_subgenre_the_catalog_lacks_falls_back_to_its_genre(ex, tiny_catalog):
 
 
 # ----- years ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("90s", (1990, 1999)), ("nineties", (1990, 1999)), ("'90s", (1990, 1999)), ("90's", (1990, 1999)),
-    ("1990s", (1990, 1999)), ("the 80s", (1980, 1989)), ("2000s", (2000, 2009)), ("early 2000s", (2000, 2003)),
-    ("late 80s", (1986, 1989)), ("mid 90s", (1993, 1996)), ("2015-2018", (2015, 2018)), ("2015 to 2018", (2015, 2018)),
-    ("between 2001 and 2004", (2001, 2004)), ("2015-18", (2015, 2018)), ("after 2010", (2011, None)),
-    ("since 2010", (2010, None)), ("before 2000", (None, 1999)), ("songs from 2019", (2019, 2019)),
-    ("80s and 90s", (1980, 1999)), ("after the 90s", (2000, None)), ("early 90s to mid 2000s", (1990, 2006)),
-    ("70s/90s", (1970, 1999)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("90s", (1990, 1999)),
+        ("nineties", (1990, 1999)),
+        ("'90s", (1990, 1999)),
+        ("90's", (1990, 1999)),
+        ("1990s", (1990, 1999)),
+        ("the 80s", (1980, 1989)),
+        ("2000s", (2000, 2009)),
+        ("early 2000s", (2000, 2003)),
+        ("late 80s", (1986, 1989)),
+        ("mid 90s", (1993, 1996)),
+        ("2015-2018", (2015, 2018)),
+        ("2015 to 2018", (2015, 2018)),
+        ("between 2001 and 2004", (2001, 2004)),
+        ("2015-18", (2015, 2018)),
+        ("after 2010", (2011, None)),
+        ("since 2010", (2010, None)),
+        ("before 2000", (None, 1999)),
+        ("songs from 2019", (2019, 2019)),
+        ("80s and 90s", (1980, 1999)),
+        ("after the 90s", (2000, None)),
+        ("early 90s to mid 2000s", (1990, 2006)),
+        ("70s/90s", (1970, 1999)),
+    ],
+)
 def test_explicit_years(ex, text, expected):
     q = ex.extract(text)
     assert years(q) == expected
@@ -110,23 +148,51 @@ def test_contradicting_years_are_reported_not_crashed(ex):
 
 
 # ----- length -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,length", [("20 songs", 20), ("30 tracks of rock", 30), ("give me 15 chill rap songs", 15),
-                                         ("twenty songs", 20), ("a dozen tracks", 12)])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,length",
+    [
+        ("20 songs", 20),
+        ("30 tracks of rock", 30),
+        ("give me 15 chill rap songs", 15),
+        ("twenty songs", 20),
+        ("a dozen tracks", 12),
+    ],
+)
 def test_length_as_a_count(ex, text, length):
     q = ex.extract(text)
     assert q.length == length and q.duration_min is None
 
 
-@pytest.mark.parametrize("text,minutes", [("an hour", 60), ("90 minutes", 90), ("2 hours", 120), ("half an hour", 30),
-                                          ("an hour and a half of rock", 90), ("45 min", 45), ("1.5 hours", 90)])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,minutes",
+    [
+        ("an hour", 60),
+        ("90 minutes", 90),
+        ("2 hours", 120),
+        ("half an hour", 30),
+        ("an hour and a half of rock", 90),
+        ("45 min", 45),
+        ("1.5 hours", 90),
+    ],
+)
 def test_length_as_listening_time(ex, text, minutes):
     q = ex.extract(text)
     assert q.duration_min == minutes and q.length is None
 
 
-@pytest.mark.parametrize("text,confidence", [("Reggaeton 2018", 0.7), ("Hits 2019", 0.7), ("2016 pop hits", 0.7),
-                                             ("songs from 2015", 1.0), ("pop in 2016", 1.0), ("2015-2018", 1.0),
-                                             ("after 2010", 1.0), ("2017 or later", 1.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,confidence",
+    [
+        ("Reggaeton 2018", 0.7),
+        ("Hits 2019", 0.7),
+        ("2016 pop hits", 0.7),
+        ("songs from 2015", 1.0),
+        ("pop in 2016", 1.0),
+        ("2015-2018", 1.0),
+        ("after 2010", 1.0),
+        ("2017 or later", 1.0),
+    ],
+)
 def test_a_year_people_write_is_honoured_a_bare_one_less_surely(ex, text, confidence):
     # "2016 summer hits" means songs of 2016: a filter that retrieval widens (and says so) when too few fit
     q = ex.extract(text)
@@ -141,8 +207,10 @@ def test_a_bare_year_at_the_catalogs_end_is_a_preference(ex):
     assert ex.extract(f"songs from {last}").years.explicit
 
 
-@pytest.mark.parametrize("text,genre,sub", [("Alternative Hip Hop", "rap", None), ("alt rap", "rap", None),
-                                            ("southern rock", "rock", "classic rock")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,genre,sub",
+    [("Alternative Hip Hop", "rap", None), ("alt rap", "rap", None), ("southern rock", "rock", "classic rock")],
+)
 def test_alternative_qualifies_the_genre_after_it(ex, text, genre, sub):
     q = ex.extract(text)
     assert values(q.genres + q.subgenres) == ([sub] if sub else [genre])
@@ -171,10 +239,23 @@ def test_genre_typos_and_squashed_spellings(ex, text, genre):
 
 
 # ----- moods, activities, directions, popularity ------------------------------------------------
-@pytest.mark.parametrize("text,mood", [("chill", "chill"), ("happy", "happy"), ("upbeat", "happy"), ("sad", "sad"),
-                                       ("energetic", "energetic"), ("party", "party"), ("focus", "focus"),
-                                       ("romantic", "romantic"), ("sleep", "sleep"), ("dance", "dance"),
-                                       ("melancholic", "sad"), ("no vocals", "instrumental")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,mood",
+    [
+        ("chill", "chill"),
+        ("happy", "happy"),
+        ("upbeat", "happy"),
+        ("sad", "sad"),
+        ("energetic", "energetic"),
+        ("party", "party"),
+        ("focus", "focus"),
+        ("romantic", "romantic"),
+        ("sleep", "sleep"),
+        ("dance", "dance"),
+        ("melancholic", "sad"),
+        ("no vocals", "instrumental"),
+    ],
+)
 def test_explicit_moods(ex, text, mood):
     q = ex.extract(text)
     assert mood in values(q.moods)
@@ -182,8 +263,15 @@ def test_explicit_moods(ex, text, mood):
     assert q.exclude_moods == []
 
 
-@pytest.mark.parametrize("text,activity,mood", [("gym", "workout", "workout"), ("workout", "workout", "workout"),
-                                                ("study", "study", "focus"), ("road trip", "driving", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,activity,mood",
+    [
+        ("gym", "workout", "workout"),
+        ("workout", "workout", "workout"),
+        ("study", "study", "focus"),
+        ("road trip", "driving", None),
+    ],
+)
 def test_activities_carry_their_mood_as_inferred(ex, text, activity, mood):
     q = ex.extract(text)
     assert values(q.activities) == [activity]
@@ -311,8 +399,15 @@ def test_ten_thousand_characters(ex):
 
 
 # ----- implicit ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,label", [("songs for a rainy afternoon", "chill"), ("breakup", "sad"),
-                                        ("friday night", "party"), ("getting over my ex", "sad")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,label",
+    [
+        ("songs for a rainy afternoon", "chill"),
+        ("breakup", "sad"),
+        ("friday night", "party"),
+        ("getting over my ex", "sad"),
+    ],
+)
 def test_context_implies_a_mood(ex_implicit, text, label):
     q = ex_implicit.extract(text)
     tag = next(t for t in q.moods if t.value == label)
@@ -326,8 +421,10 @@ def test_a_named_mood_with_context_gets_no_unrelated_mood(ex_implicit):
     assert "happy" in values(ex_implicit.extract("summer vibes").moods)
 
 
-@pytest.mark.parametrize("text,activity", [("late night drive", "driving"), ("music for work", "work"),
-                                           ("in the library before exams", "study")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,activity",
+    [("late night drive", "driving"), ("music for work", "work"), ("in the library before exams", "study")],
+)
 def test_context_implies_an_activity(ex_implicit, text, activity):
     assert activity in values(ex_implicit.extract(text).activities)
 
@@ -383,10 +480,20 @@ def real_ex(real_data):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text,artist", [("Beyoncé", "Beyoncé"), ("beyonce songs", "Beyoncé"), ("Eminen", "Eminem"),
-                                         ("bad bunny reggaeton", "Bad Bunny"), ("the weeknd", "The Weeknd"),
-                                         ("martin garix festival", "Martin Garrix"), ("Queen", "Queen"),
-                                         ("guns n roses", "Guns N' Roses"), ("songs like drake", "Drake")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,artist",
+    [
+        ("Beyoncé", "Beyoncé"),
+        ("beyonce songs", "Beyoncé"),
+        ("Eminen", "Eminem"),
+        ("bad bunny reggaeton", "Bad Bunny"),
+        ("the weeknd", "The Weeknd"),
+        ("martin garix festival", "Martin Garrix"),
+        ("Queen", "Queen"),
+        ("guns n roses", "Guns N' Roses"),
+        ("songs like drake", "Drake"),
+    ],
+)
 def test_real_artist_names(real_ex, text, artist):
     assert artist in values(real_ex.extract(text).artists)
 
@@ -399,8 +506,18 @@ def test_real_catalog_a_word_is_not_a_typo_of_a_one_word_artist(real_ex):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text", ["chill vibes on a rainy day", "dancing queen", "heart of gold", "fire and rain",
-                                  "getting hyped before the game", "summer love songs", "all time low energy"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chill vibes on a rainy day",
+        "dancing queen",
+        "heart of gold",
+        "fire and rain",
+        "getting hyped before the game",
+        "summer love songs",
+        "all time low energy",
+    ],
+)
 def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
     assert real_ex.extract(text).artists == []
 
@@ -420,10 +537,19 @@ def test_a_style_filed_under_a_wider_label_names_its_genre(ex, text):
     assert values(q.genres) == ["rock"] and values(q.subgenres) == ["hard rock"]
 
 
-@pytest.mark.parametrize("text,activity", [("on a long flight", "travel"), ("waiting at the airport", "travel"),
-                                           ("songs for the train ride", "commute"), ("brunch", "dinner"),
-                                           ("doing the dishes", "cleaning"), ("songs to fall asleep to", "sleep"),
-                                           ("workin out", "workout"), ("runnin", "running")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,activity",
+    [
+        ("on a long flight", "travel"),
+        ("waiting at the airport", "travel"),
+        ("songs for the train ride", "commute"),
+        ("brunch", "dinner"),
+        ("doing the dishes", "cleaning"),
+        ("songs to fall asleep to", "sleep"),
+        ("workin out", "workout"),
+        ("runnin", "running"),
+    ],
+)
 def test_occasions_said_other_ways(ex, text, activity):
     assert values(ex.extract(text).activities) == [activity]
 
@@ -444,8 +570,14 @@ def test_a_mood_said_outright_is_explicit_even_after_an_activity_implied_it(ex):
     assert len(chill) == 1 and chill[0].explicit
 
 
-@pytest.mark.parametrize("text,kind,value", [("never play Nickelback", "artist", "Nickelback"),
-                                             ("everything but pop", "genre", "pop"), ("all but rap", "genre", "rap")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,kind,value",
+    [
+        ("never play Nickelback", "artist", "Nickelback"),
+        ("everything but pop", "genre", "pop"),
+        ("all but rap", "genre", "rap"),
+    ],
+)
 def test_exclusions_said_other_ways(ex, text, kind, value):
     q = ex.extract(text)
     assert values({"artist": q.exclude_artists, "genre": q.exclude_genres}[kind]) == [value]
@@ -494,9 +626,14 @@ def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
 
 @pytest.mark.parametrize(
     "text,genres",
-    [("upbeat songs for cleaning the house", []), ("party at my house", []), ("house music", ["edm"]),
-     ("the house classics", ["edm"]), ("chill house for later tonight", ["edm"])],
-)  # fmt: skip
+    [
+        ("upbeat songs for cleaning the house", []),
+        ("party at my house", []),
+        ("house music", ["edm"]),
+        ("the house classics", ["edm"]),
+        ("chill house for later tonight", ["edm"]),
+    ],
+)
 def test_a_genre_word_after_a_determiner_is_the_everyday_noun(ex, text, genres):
     assert values(ex.extract(text).genres) == genres
 
@@ -522,8 +659,15 @@ def test_a_correction_keeps_what_it_does_not_correct(ex):
     assert "chill" in values(q.moods) and values(q.activities) == ["study"]
 
 
-@pytest.mark.parametrize("text, said", [("some polka for grandma's bday", "polka"), ("bossa nova for dinner", "bossa nova"),
-                                        ("sea shanties", "sea shanties"), ("ambient music to focus", "ambient")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("some polka for grandma's bday", "polka"),
+        ("bossa nova for dinner", "bossa nova"),
+        ("sea shanties", "sea shanties"),
+        ("ambient music to focus", "ambient"),
+    ],
+)
 def test_genres_the_catalog_lacks_are_said(ex, text, said):
     q = ex.extract(text)
     assert not q.genres and any(u.startswith(said) for u in q.unsupported)

@@ -68,8 +68,9 @@ def test_both_qdrant_paths_return_the_same_tracks(both, tiny_catalog, text, flt)
 def test_filters_match_the_catalog_exactly(both, tiny_catalog):
     edge, client = both
     nas_row = tiny_catalog.index[next(t.track_id for t in tiny_catalog.tracks if t.artist == "Nas")]
-    flt = Constraints(any_of={"genre": ["rap"]}, ranges={"year": (1990, 1999)}, none_of={"artist": ["eminem"]},
-                      exclude_rows=[nas_row])  # fmt: skip
+    flt = Constraints(
+        any_of={"genre": ["rap"]}, ranges={"year": (1990, 1999)}, none_of={"artist": ["eminem"]}, exclude_rows=[nas_row]
+    )
     truth = set(_truth(tiny_catalog, "rap", (1990, 1999), "Eminem", {nas_row}))
     assert truth, "the fixture has 90s rap"
     for index in (edge, client):

@@ -18,8 +18,17 @@ from agent.tools import validate
 from tools.catalog import Catalog, read_csv
 from tools.extract import TagExtractor
 
-PLAYLIST = [{"title": t, "artist": a} for t, a in [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"),
-                                                     ("Wild Heart", "Sade"), ("River Dream", "AC/DC"), ("Love", "Avicii")]]  # fmt: skip
+PLAYLIST = [
+    {"title": t, "artist": a}
+    for t, a in [
+        ("Night Fire", "Drake"),
+        ("Gold Rain", "Queen"),
+        ("City Light", "Nas"),
+        ("Wild Heart", "Sade"),
+        ("River Dream", "AC/DC"),
+        ("Love", "Avicii"),
+    ]
+]
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +207,15 @@ def test_compound_messages_give_all_their_actions_in_order(vocab, text, expected
     assert acts(text, vocab) == expected
 
 
-@pytest.mark.parametrize("text", ["no rap or edm", "remove Drake and Eminem", "rock from the seventies and eighties",
-                                  "songs by Norah Jones and Sade"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no rap or edm",
+        "remove Drake and Eminem",
+        "rock from the seventies and eighties",
+        "songs by Norah Jones and Sade",
+    ],
+)
 def test_a_list_is_one_ask(text):
     assert split_clauses(text) == [text]
 
@@ -216,8 +232,15 @@ def test_negation_keeps_its_scope(vocab):
     assert [t.value for t in q.exclude_moods] == ["sad"] and (q.years.start, q.years.end) == (1990, 1999)
 
 
-@pytest.mark.parametrize("text, span", [("hard rock but no 80s songs", (1980, 1989)), ("anything but the 70s", (1970, 1979)),
-                                        ("not the 2010s please", (2010, 2019)), ("nothing from the nineties", (1990, 1999))])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("hard rock but no 80s songs", (1980, 1989)),
+        ("anything but the 70s", (1970, 1979)),
+        ("not the 2010s please", (2010, 2019)),
+        ("nothing from the nineties", (1990, 1999)),
+    ],
+)
 def test_a_negated_decade_is_excluded(vocab, text, span):
     q = vocab.read(text).query
     assert [(y.start, y.end) for y in q.exclude_years] == [span] and q.years is None
@@ -239,9 +262,16 @@ def wordy_vocab(tiny_csv) -> Vocabulary:
     return Vocabulary(Catalog.from_frame(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)))
 
 
-@pytest.mark.parametrize("text", ["only songs from 2017 or later", "chill house music for later tonight",
-                                  "music for my little prince's birthday party", "heart warming love songs",
-                                  "songs for a road trip later today"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "only songs from 2017 or later",
+        "chill house music for later tonight",
+        "music for my little prince's birthday party",
+        "heart warming love songs",
+        "songs for a road trip later today",
+    ],
+)
 def test_common_words_are_not_artists_unless_cued(wordy_vocab, text):
     assert wordy_vocab.read(text).query.artists == []
 
@@ -267,13 +297,26 @@ def test_the_intent_reader_and_the_extractor_are_one_reader(tiny_catalog):
     assert not hasattr(I, "GENRE_SYNONYMS") and not hasattr(I, "years_in") and not hasattr(I, "RELATIVE")
 
 
-@pytest.mark.parametrize("text, years", [("80's pop", (1980, 1989)), ("'90s r&b", (1990, 1999)), ("90ies rock", (1990, 1999)),
-                                         ("ninetys rock anthems", (1990, 1999)), ("hiphop from the ninties", (1990, 1999)),
-                                         ("the 1980s", (1980, 1989)), ("noughties pop", (2000, 2009)),
-                                         ("edm from the twenty tens", (2010, 2019)), ("nineteen nineties hip hop", (1990, 1999)),
-                                         ("música latina de los 90", (1990, 1999)), ("mid 90s hip hop", (1993, 1996)),
-                                         ("00s rock", (2000, 2009)), ("2010 onwards", (2010, None)),
-                                         ("from 2012 on", (2012, None)), ("later than 2015", (2016, None))])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("80's pop", (1980, 1989)),
+        ("'90s r&b", (1990, 1999)),
+        ("90ies rock", (1990, 1999)),
+        ("ninetys rock anthems", (1990, 1999)),
+        ("hiphop from the ninties", (1990, 1999)),
+        ("the 1980s", (1980, 1989)),
+        ("noughties pop", (2000, 2009)),
+        ("edm from the twenty tens", (2010, 2019)),
+        ("nineteen nineties hip hop", (1990, 1999)),
+        ("música latina de los 90", (1990, 1999)),
+        ("mid 90s hip hop", (1993, 1996)),
+        ("00s rock", (2000, 2009)),
+        ("2010 onwards", (2010, None)),
+        ("from 2012 on", (2012, None)),
+        ("later than 2015", (2016, None)),
+    ],
+)
 def test_decades_and_years_every_way(vocab, text, years):
     q = vocab.read(text).query
     assert (q.years.start, q.years.end) == years

@@ -1,4 +1,4 @@
-"""The cold-start ladder (``playgenie eval text2playlist --personalized --ladder``): its JSON on the tiny catalog."""
+"""The cold-start ladder (``playgenie eval personalized --ladder``): its JSON on the tiny catalog."""
 
 from __future__ import annotations
 

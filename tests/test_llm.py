@@ -12,8 +12,8 @@ import time
 import pytest
 from pydantic import BaseModel, field_validator
 
-from tools.extract import TagExtractor, build_extractor
-from tools.extract_llm import LLMQuery, LLMTagExtractor
+from tools.extract import TagExtractor
+from tools.extract_llm import LLMQuery, LLMTagExtractor, build_extractor
 from tools.llm import LLMClient, first_json_object
 from tools.schema import PlaylistQuery
 from tools.settings import Settings
@@ -47,8 +47,16 @@ def test_first_json_object_is_found_in_prose():
 
 
 def test_llm_query_is_lenient_on_types():
-    q = LLMQuery.model_validate({"genres": "rap", "artists": [{"name": "Drake"}, 7, None, ""], "year_start": "1990",
-                                 "length": "twenty", "energy": "HIGH", "unknown_key": 1})  # fmt: skip
+    q = LLMQuery.model_validate(
+        {
+            "genres": "rap",
+            "artists": [{"name": "Drake"}, 7, None, ""],
+            "year_start": "1990",
+            "length": "twenty",
+            "energy": "HIGH",
+            "unknown_key": 1,
+        }
+    )
     assert q.genres == ["rap"] and q.artists == ["Drake", "7"]
     assert q.year_start == 1990 and q.length is None and q.energy == "high"
 
@@ -113,8 +121,13 @@ def merged(llm_ex: LLMTagExtractor, text: str, **answer) -> PlaylistQuery:
 
 
 def test_merge_keeps_only_what_the_request_writes(llm_ex):
-    q = merged(llm_ex, "regaeton for drivng tonight", genres=["polka", "reggaeton", "rock"], moods=["grumpy", "happy"],
-               activities=["skydiving", "driving", "workout"])  # fmt: skip
+    q = merged(
+        llm_ex,
+        "regaeton for drivng tonight",
+        genres=["polka", "reggaeton", "rock"],
+        moods=["grumpy", "happy"],
+        activities=["skydiving", "driving", "workout"],
+    )
     assert values(q.subgenres) == ["reggaeton"] and values(q.activities) == ["driving"]
     assert q.genres == [] and q.moods == []  # rock and happy are catalog values, but the request never says them
     assert all(t.explicit for t in q.subgenres + q.activities)  # written, so said: the model only read them
@@ -123,9 +136,19 @@ def test_merge_keeps_only_what_the_request_writes(llm_ex):
 def test_merge_drops_what_a_tiny_model_says_about_anything(llm_ex):
     """SmolLM2-135M's usual answer: the first values of every list, whatever the request."""
     text = "songs for a breakup"
-    q = merged(llm_ex, text, genres=["pop", "rock"], moods=["happy", "focus"], activities=["cleaning", "commute"],
-               exclude_genres=["electro house"], year_start=1990, year_end=1999, length=20, energy="high",
-               popularity="popular")  # fmt: skip
+    q = merged(
+        llm_ex,
+        text,
+        genres=["pop", "rock"],
+        moods=["happy", "focus"],
+        activities=["cleaning", "commute"],
+        exclude_genres=["electro house"],
+        year_start=1990,
+        year_end=1999,
+        length=20,
+        energy="high",
+        popularity="popular",
+    )
     assert q == llm_ex.fallback.extract(text)
 
 
@@ -144,8 +167,16 @@ def test_merge_keeps_only_artists_the_request_names(llm_ex):
 
 def test_merge_keeps_offline_explicit_tags_and_exclusions(llm_ex):
     text = "90s rap without Eminem, not too fast"
-    q = merged(llm_ex, text, genres=["rock"], artists=["Eminem"], exclude_artists=[], year_start=2010, year_end=2020,
-               tempo="fast")  # fmt: skip
+    q = merged(
+        llm_ex,
+        text,
+        genres=["rock"],
+        artists=["Eminem"],
+        exclude_artists=[],
+        year_start=2010,
+        year_end=2020,
+        tempo="fast",
+    )
     assert values(q.genres) == ["rap"]  # the user named a genre; the model adds none
     assert values(q.exclude_artists) == ["Eminem"] and q.artists == []
     assert (q.years.start, q.years.end) == (1990, 1999)
@@ -229,8 +260,13 @@ def test_a_silent_endpoint_times_out_at_the_timeout(tiny_csv, tmp_path):
 # ----- against a real local model ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def local_settings(llm_server, tiny_csv, tmp_path_factory) -> Settings:
-    return Settings(data=tiny_csv, home=tmp_path_factory.mktemp("home"), llm_base_url=llm_server,
-                    llm_model="smollm2", llm_timeout_s=90)  # fmt: skip
+    return Settings(
+        data=tiny_csv,
+        home=tmp_path_factory.mktemp("home"),
+        llm_base_url=llm_server,
+        llm_model="smollm2",
+        llm_timeout_s=90,
+    )
 
 
 @pytest.mark.llm
@@ -328,12 +364,15 @@ def test_in_a_group_chat_another_members_words_never_reach_the_model_as_this_use
     from agent.llm_brain import LLMBrain
 
     brain = LLMBrain(None, client=object())  # messages() only builds the request
-    state = {"user_id": "tg:bob", "messages": [
-        HumanMessage(content="never play Queen", additional_kwargs={"user_id": "tg:alice"}),
-        AIMessage(content="Noted."),
-        HumanMessage(content="rock please", additional_kwargs={"user_id": "tg:bob"}),
-        AIMessage(content="New playlist for rock."),
-        HumanMessage(content="more upbeat", additional_kwargs={"user_id": "tg:bob"}),
-    ]}  # fmt: skip
+    state = {
+        "user_id": "tg:bob",
+        "messages": [
+            HumanMessage(content="never play Queen", additional_kwargs={"user_id": "tg:alice"}),
+            AIMessage(content="Noted."),
+            HumanMessage(content="rock please", additional_kwargs={"user_id": "tg:bob"}),
+            AIMessage(content="New playlist for rock."),
+            HumanMessage(content="more upbeat", additional_kwargs={"user_id": "tg:bob"}),
+        ],
+    }
     users = [m["content"] for m in brain.messages("more upbeat", state) if m["role"] == "user"]
     assert users == ["rock please", "more upbeat"]  # alice's words are not bob's

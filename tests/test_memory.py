@@ -121,8 +121,22 @@ def postgres_url():
     subprocess.run(
         as_pg + ["initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
     )
-    subprocess.run(as_pg + ["pg_ctl", "-D", str(root / "data"), "-o", f"-p {port} -k {root} -h 127.0.0.1",
-                            "-l", str(root / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        as_pg
+        + [
+            "pg_ctl",
+            "-D",
+            str(root / "data"),
+            "-o",
+            f"-p {port} -k {root} -h 127.0.0.1",
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     subprocess.run(as_pg + ["pg_ctl", "-D", str(root / "data"), "-m", "fast", "stop"], capture_output=True)
     shutil.rmtree(root, ignore_errors=True)

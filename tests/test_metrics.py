@@ -62,8 +62,9 @@ def test_turns_latency_brains_and_conversations(tiny_csv, tiny_pipeline, tmp_pat
 def test_a_failing_llm_counts_as_fallback(tiny_csv, tiny_pipeline, tmp_path):
     from agent.service import ChatService
 
-    settings = Settings(data=tiny_csv, home=tmp_path / "home", llm_base_url=f"http://127.0.0.1:{closed_port()}/v1",
-                        llm_timeout_s=2)  # fmt: skip
+    settings = Settings(
+        data=tiny_csv, home=tmp_path / "home", llm_base_url=f"http://127.0.0.1:{closed_port()}/v1", llm_timeout_s=2
+    )
     service = ChatService(settings, pipeline=tiny_pipeline)
     with BackgroundServer(create_app(settings, service)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
         r = chat(c, "f1", "90s hip hop")

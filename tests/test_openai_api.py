@@ -83,13 +83,20 @@ def test_streaming_sends_the_same_answer_chunk_by_chunk(client):
         {"role": "user", "content": "classic rock road trip"},
     ]
     headers = {"X-Conversation-Id": "stream-1"}
-    chunks = list(client.chat.completions.create(model="playgenie", user="cy", messages=messages, stream=True,
-                                                 extra_headers=headers))  # fmt: skip
+    chunks = list(
+        client.chat.completions.create(
+            model="playgenie", user="cy", messages=messages, stream=True, extra_headers=headers
+        )
+    )
     assert len(chunks) > 5 and chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].choices[0].finish_reason == "stop"
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
-    again = client.chat.completions.create(model="playgenie", user="cy", extra_headers=headers,
-                                           messages=messages + [{"role": "user", "content": "why track 1?"}])  # fmt: skip
+    again = client.chat.completions.create(
+        model="playgenie",
+        user="cy",
+        extra_headers=headers,
+        messages=messages + [{"role": "user", "content": "why track 1?"}],
+    )
     said = again.choices[0].message.content
     assert table_rows(streamed) and table_rows(streamed) == table_rows(said)  # the streamed turn made this playlist
     assert table_rows(streamed)[0][1] in said.split("| # |")[0]  # "why track 1?" talks about its first song
@@ -97,10 +104,12 @@ def test_streaming_sends_the_same_answer_chunk_by_chunk(client):
 
 def test_the_conversation_header_keeps_two_chats_apart(client):
     same = [{"role": "user", "content": "edm bangers"}]
-    a = client.chat.completions.with_raw_response.create(model="playgenie", messages=same,
-                                                         extra_headers={"X-Conversation-Id": "a"})  # fmt: skip
-    b = client.chat.completions.with_raw_response.create(model="playgenie", messages=same,
-                                                         extra_headers={"X-Conversation-Id": "b"})  # fmt: skip
+    a = client.chat.completions.with_raw_response.create(
+        model="playgenie", messages=same, extra_headers={"X-Conversation-Id": "a"}
+    )
+    b = client.chat.completions.with_raw_response.create(
+        model="playgenie", messages=same, extra_headers={"X-Conversation-Id": "b"}
+    )
     assert a.headers["x-playgenie-thread-id"] != b.headers["x-playgenie-thread-id"]
 
 
@@ -114,8 +123,10 @@ def test_a_long_history_is_accepted(client):
 
 
 def test_wrong_key_and_no_user_message(server, client):
-    with openai.OpenAI(base_url=f"{server.url}/v1", api_key="wrong", max_retries=0) as bad, \
-            pytest.raises(openai.AuthenticationError):  # fmt: skip
+    with (
+        openai.OpenAI(base_url=f"{server.url}/v1", api_key="wrong", max_retries=0) as bad,
+        pytest.raises(openai.AuthenticationError),
+    ):
         bad.models.list()
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="playgenie", messages=[{"role": "system", "content": "hi"}])

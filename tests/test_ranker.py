@@ -37,7 +37,7 @@ def test_training_reports_both_models_on_validation(trained):
 
 @pytest.mark.parametrize("kind", ["lightgbm", "torch"])
 def test_a_ranker_round_trips_and_refuses_other_features_or_files(trained, kind, tmp_path):
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
     from tools.ranker import FEATURE_NAMES, Examples, Ranker, RankerMismatch, fit
 
     _, catalog, _ = trained
@@ -145,8 +145,13 @@ def test_explicit_constraints_are_never_broken_by_the_ranker(trained, tmp_path):
         for item in nineties.playlist:
             assert fold(item.artist) != "nas"
             assert item.year is None or 1990 <= item.year <= 1999 or any("1990s" in n for n in nineties.notes)
-        query = PlaylistQuery(text="rock", genres=[Tag(value="rock")], years=YearRange(start=1977, end=1982),
-                              exclude_artists=[Tag(value="AC/DC")], length=2)  # fmt: skip
+        query = PlaylistQuery(
+            text="rock",
+            genres=[Tag(value="rock")],
+            years=YearRange(start=1977, end=1982),
+            exclude_artists=[Tag(value="AC/DC")],
+            length=2,
+        )
         found = pipe.retrieve_full(query)
         assert found.relaxed == [], "two tracks fit, so nothing is relaxed"
         ranked = pipe.rank(found, query)
@@ -182,15 +187,16 @@ def test_a_pipeline_without_a_fitting_ranker_keeps_the_fused_order(trained, tmp_
 def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trained, tmp_path):
     import torch
 
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
     from tools.artifacts import sha256_file
     from tools.ranker import FEATURE_NAMES, SIDECAR, Examples, Ranker, ensure_ranker, fit, ranker_home
 
     settings, catalog, _ = trained
     rng = np.random.default_rng(1)
     x = rng.normal(size=(80, len(FEATURE_NAMES))).astype(np.float32)
-    data = Examples(x, (x[:, 0] > 0).astype(np.float32), [np.arange(0, 40), np.arange(40, 80)], ["a", "b"],
-                    [[], []], [[], []])  # fmt: skip
+    data = Examples(
+        x, (x[:, 0] > 0).astype(np.float32), [np.arange(0, 40), np.arange(40, 80)], ["a", "b"], [[], []], [[], []]
+    )
     ranker, fp, folder = (
         Ranker("torch", fit("torch", data, rounds=5)),
         catalog_fingerprint(catalog),

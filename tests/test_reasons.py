@@ -21,8 +21,10 @@ def test_a_reason_gives_the_tracks_year_tags_and_sound(tiny_catalog):
 def test_refined_tracks_get_distinct_reasons_without_leftover_words(tiny_catalog):
     q = PlaylistQuery(text="sad rap for a late night, mostly", genres=[Tag(value="rap")], free_text="late night mostly")
     rows = [i for i, t in enumerate(tiny_catalog.tracks) if "rap" in t.genres]
-    cands = [Candidate(tiny_catalog.tracks[i].track_id, i, 1.0 - k / 100, ["rap", "similar to 'late night mostly'"])
-             for k, i in enumerate(rows)]  # fmt: skip
+    cands = [
+        Candidate(tiny_catalog.tracks[i].track_id, i, 1.0 - k / 100, ["rap", "similar to 'late night mostly'"])
+        for k, i in enumerate(rows)
+    ]
     out = refine(cands, q, tiny_catalog, n=8)
     assert len({p.reason for p in out}) >= 0.75 * len(out)
     assert not any("mostly" in p.reason for p in out)

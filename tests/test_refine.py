@@ -13,12 +13,31 @@ from tools.schema import Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 def _track(tid: str, title: str, artist: str, rng: random.Random, **kw) -> Track:
     base = dict(
-        track_id=tid, title=title, artist=artist, album="A", album_id="al", release_date="2010-01-01", year=2010,
-        decade=2010, popularity=rng.randint(20, 90), duration_ms=rng.randint(170_000, 260_000),
-        danceability=rng.random(), energy=rng.random(), speechiness=0.05, acousticness=0.2, instrumentalness=0.0,
-        liveness=0.1, valence=rng.random(), loudness=-6.0, tempo=rng.uniform(70, 170), key=1, mode=1,
-        genres=["pop"], subgenres=["dance pop"], moods=[],
-    )  # fmt: skip
+        track_id=tid,
+        title=title,
+        artist=artist,
+        album="A",
+        album_id="al",
+        release_date="2010-01-01",
+        year=2010,
+        decade=2010,
+        popularity=rng.randint(20, 90),
+        duration_ms=rng.randint(170_000, 260_000),
+        danceability=rng.random(),
+        energy=rng.random(),
+        speechiness=0.05,
+        acousticness=0.2,
+        instrumentalness=0.0,
+        liveness=0.1,
+        valence=rng.random(),
+        loudness=-6.0,
+        tempo=rng.uniform(70, 170),
+        key=1,
+        mode=1,
+        genres=["pop"],
+        subgenres=["dance pop"],
+        moods=[],
+    )
     base.update(kw)
     return Track(**base)
 

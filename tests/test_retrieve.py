@@ -74,8 +74,13 @@ def test_explicit_mood_filters_then_only_scores(retriever):
 
 
 def test_exclusions_are_never_relaxed(retriever):
-    query = q("rap without eminem from 2002", genres=[Tag(value="rap")], years=YearRange(start=2002, end=2002),
-              exclude_artists=[Tag(value="Eminem")], exclude_genres=[Tag(value="rock")])  # fmt: skip
+    query = q(
+        "rap without eminem from 2002",
+        genres=[Tag(value="rap")],
+        years=YearRange(start=2002, end=2002),
+        exclude_artists=[Tag(value="Eminem")],
+        exclude_genres=[Tag(value="rock")],
+    )
     r = retriever.run(query, limit=300, need=40)
     assert r.relaxed, "so few tracks pass that every relaxation runs"
     tracks = tracks_of(retriever, r.candidates)
@@ -93,13 +98,15 @@ def test_excluded_ids_never_come_back(retriever, tiny_catalog):
 
 def test_everything_excluded_says_why(retriever, tiny_catalog):
     everything = [Tag(value=g) for g in tiny_catalog.genres]
-    cands, notes = retriever.retrieve(q("nothing at all", exclude_genres=everything))
+    r = retriever.run(q("nothing at all", exclude_genres=everything))
+    cands, notes = r.candidates, r.notes
     assert cands == []
     assert len(notes) == 1 and "excluded" in notes[0]
 
 
 def test_empty_query_falls_back_on_popular_tracks(retriever, tiny_catalog):
-    cands, notes = retriever.retrieve(q(""))
+    r = retriever.run(q(""))
+    cands, notes = r.candidates, r.notes
     assert notes == ["The request was empty; here are popular tracks."]
     pops = [tiny_catalog.tracks[c.idx].popularity for c in cands]
     assert np.mean(pops[:10]) > np.mean([t.popularity for t in tiny_catalog.tracks])

@@ -56,8 +56,38 @@ def post(url: str, payload: dict, *, ts: int | None = None, secret: str = SECRET
 
 
 def event(event_id: str, **ev) -> dict:
-    return {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
-            "event_time": int(time.time()), "event": ev}  # fmt: skip
+    return {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": ev,
+    }
+
+
+def press(actions: dict, action_id: str, *, channel: str, thread_ts: str, message_ts: str, trigger_id: str) -> dict:
+    """The block_actions payload Slack sends when user U2 presses button ``action_id`` of an actions block."""
+    button = next(e for e in actions["elements"] if e["action_id"] == action_id)
+    return {
+        "type": "block_actions",
+        "user": {"id": "U2"},
+        "channel": {"id": channel},
+        "team": {"id": "T1"},
+        "container": {"type": "message", "channel_id": channel, "message_ts": message_ts, "thread_ts": thread_ts},
+        "message": {"ts": message_ts, "thread_ts": thread_ts},
+        "trigger_id": trigger_id,
+        "api_app_id": "A1",
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": actions["block_id"],
+                "value": button["value"],
+                "type": "button",
+                "action_ts": "1",
+            }
+        ],
+    }
 
 
 def blocks_text(call) -> str:
@@ -161,13 +191,8 @@ def test_a_slack_thread_is_a_conversation(slack):
 
     # The thumbs buttons under a playlist feed long-term memory and answer the presser only.
     actions = next(b for b in json.loads(json.dumps(first.params["blocks"])) if b["type"] == "actions")
-    down = next(e for e in actions["elements"] if e["action_id"] == "fb_down")
-    press = {"type": "block_actions", "user": {"id": "U2"}, "channel": {"id": "C1"}, "team": {"id": "T1"},
-             "container": {"type": "message", "channel_id": "C1", "message_ts": "200.2", "thread_ts": "200.1"},
-             "message": {"ts": "200.2", "thread_ts": "200.1"}, "trigger_id": "1.2", "api_app_id": "A1",
-             "actions": [{"action_id": "fb_down", "block_id": actions["block_id"], "value": down["value"],
-                          "type": "button", "action_ts": "1"}]}  # fmt: skip
-    r, took = post(url, press, form=True)
+    down = press(actions, "fb_down", channel="C1", thread_ts="200.1", message_ts="200.2", trigger_id="1.2")
+    r, took = post(url, down, form=True)
     assert r.status_code == 200 and took < 3.0
     fake.wait_for(lambda: len(fake.of("chat.postEphemeral")) >= 1)
     note = fake.of("chat.postEphemeral")[0].params
@@ -183,10 +208,22 @@ def test_block_kit_stays_within_slack_limits(tiny_catalog):
     items = []
     for i in range(200):
         t = tiny_catalog.tracks[i % len(tiny_catalog.tracks)]
-        items.append(PlaylistItem(track_id=f"{t.track_id}-{i}", title=t.title + " & <the> " + "long " * 12,
-                                  artist=t.artist, year=t.year, genres=t.genres, moods=[], energy=t.energy,
-                                  valence=t.valence, danceability=t.danceability, tempo=t.tempo,
-                                  popularity=t.popularity, duration_ms=t.duration_ms))  # fmt: skip
+        items.append(
+            PlaylistItem(
+                track_id=f"{t.track_id}-{i}",
+                title=t.title + " & <the> " + "long " * 12,
+                artist=t.artist,
+                year=t.year,
+                genres=t.genres,
+                moods=[],
+                energy=t.energy,
+                valence=t.valence,
+                danceability=t.danceability,
+                tempo=t.tempo,
+                popularity=t.popularity,
+                duration_ms=t.duration_ms,
+            )
+        )
     text = service_reply("new playlist for everything", [p.model_dump() for p in items])
     blocks = slack_blocks(text, items, feedback_value="slack:C1:1.2")
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
@@ -206,13 +243,8 @@ def test_the_chart_button_uploads_the_arc_into_the_thread(slack):
     post(url, mention)
     fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 1)
     actions = next(b for b in fake.of("chat.postMessage")[0].params["blocks"] if b["type"] == "actions")
-    chart = next(e for e in actions["elements"] if e["action_id"] == "chart")
-    press = {"type": "block_actions", "user": {"id": "U2"}, "channel": {"id": "C9"}, "team": {"id": "T1"},
-             "container": {"type": "message", "channel_id": "C9", "message_ts": "500.2", "thread_ts": "500.1"},
-             "message": {"ts": "500.2", "thread_ts": "500.1"}, "trigger_id": "1.3", "api_app_id": "A1",
-             "actions": [{"action_id": "chart", "block_id": actions["block_id"], "value": chart["value"],
-                          "type": "button", "action_ts": "1"}]}  # fmt: skip
-    r, took = post(url, press, form=True)
+    chart = press(actions, "chart", channel="C9", thread_ts="500.1", message_ts="500.2", trigger_id="1.3")
+    r, took = post(url, chart, form=True)
     assert r.status_code == 200 and took < 3.0
     fake.wait_for(lambda: len(fake.of("files.completeUploadExternal")) >= 1)
     done = fake.of("files.completeUploadExternal")[0].params

@@ -33,11 +33,27 @@ def langgraph_dev(tiny_csv, tmp_path_factory):
         pytest.skip(message)
     work = tmp_path_factory.mktemp("langgraph_dev")
     port = free_port()
-    env = {**os.environ, "PLAYGENIE_DATA": str(tiny_csv), "PLAYGENIE_HOME": str(work / "home"),
-           "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "PLAYGENIE_DATA": str(tiny_csv),
+        "PLAYGENIE_HOME": str(work / "home"),
+        "LANGSMITH_TRACING": "false",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    }
     log_path = work / "server.log"
-    cmd = [str(exe), "dev", "--config", str(REPO / "langgraph.json"), "--host", "127.0.0.1", "--port", str(port),
-           "--no-browser", "--no-reload"]  # fmt: skip
+    cmd = [
+        str(exe),
+        "dev",
+        "--config",
+        str(REPO / "langgraph.json"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-browser",
+        "--no-reload",
+    ]
     with open(log_path, "wb") as log:
         # From the repository, as a developer runs it: langgraph.json's paths are relative to the working directory.
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -74,8 +90,11 @@ def test_two_turns_through_langgraph_sdk(langgraph_dev):
     client = get_sync_client(url=url, timeout=120)
     assert [a["graph_id"] for a in client.assistants.search(graph_id="playgenie")] == ["playgenie"]
     thread = client.threads.create()["thread_id"]
-    first = client.runs.wait(thread, "playgenie", input={"messages": [{"role": "human", "content": "90s hip hop for the gym"}],
-                                                         "user_id": "ana"})  # fmt: skip
+    first = client.runs.wait(
+        thread,
+        "playgenie",
+        input={"messages": [{"role": "human", "content": "90s hip hop for the gym"}], "user_id": "ana"},
+    )
     assert isinstance(first, dict) and first.get("playlist"), f"{first}\n{log_path.read_text()[-3000:]}"
     assert all("rap" in t["genres"] and 1990 <= t["year"] <= 1999 for t in first["playlist"])
     assert f"Your playlist ({len(first['playlist'])} tracks)" in first["messages"][-1]["content"]
@@ -86,6 +105,10 @@ def test_two_turns_through_langgraph_sdk(langgraph_dev):
     assert [t["track_id"] for t in state["playlist"]] == [t["track_id"] for t in second["playlist"]]
     assert [m["type"] for m in state["messages"]].count("human") == 2
     # A run's context may set plain fields (Studio's configuration); the runtime clients stay the loaded ones.
-    third = client.runs.wait(client.threads.create()["thread_id"], "playgenie", context={"default_length": 5},
-                             input={"messages": [{"role": "human", "content": "classic rock road trip"}]})  # fmt: skip
+    third = client.runs.wait(
+        client.threads.create()["thread_id"],
+        "playgenie",
+        context={"default_length": 5},
+        input={"messages": [{"role": "human", "content": "classic rock road trip"}]},
+    )
     assert len(third["playlist"]) == 5

@@ -72,15 +72,18 @@ def send(page, text: str) -> None:
     answers = page.locator("#log li.bot, #log li.error").count()
     page.fill("#message", text)
     page.press("#message", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#log li.bot, #log li.error').length > {answers}",
-                           timeout=TIMEOUT_MS)  # fmt: skip
+    page.wait_for_function(
+        f"document.querySelectorAll('#log li.bot, #log li.error').length > {answers}", timeout=TIMEOUT_MS
+    )
     page.wait_for_function("!document.querySelector('#send').disabled", timeout=TIMEOUT_MS)
 
 
 def wait_chart(page, after: str | None = None) -> str:
-    page.wait_for_function("document.querySelector('#chart').complete && document.querySelector('#chart').naturalWidth > 0"
-                           + (" && document.querySelector('#chart').src !== " + json.dumps(after) if after else ""),
-                           timeout=TIMEOUT_MS)  # fmt: skip
+    page.wait_for_function(
+        "document.querySelector('#chart').complete && document.querySelector('#chart').naturalWidth > 0"
+        + (" && document.querySelector('#chart').src !== " + json.dumps(after) if after else ""),
+        timeout=TIMEOUT_MS,
+    )
     return page.eval_on_selector("#chart", "img => img.src")
 
 
@@ -132,8 +135,10 @@ def test_a_conversation_in_the_browser(browser, server, tmp_path):
     assert shown_ids(page) == ids[:1] + ids[2:]
     ids = shown_ids(page)
     page.get_by_role("button", name="Move track 3 up:", exact=False).click()
-    page.wait_for_function(f"document.querySelector('#tracks li:nth-child(2)').dataset.trackId === {json.dumps(ids[2])}",
-                           timeout=TIMEOUT_MS)  # fmt: skip
+    page.wait_for_function(
+        f"document.querySelector('#tracks li:nth-child(2)').dataset.trackId === {json.dumps(ids[2])}",
+        timeout=TIMEOUT_MS,
+    )
     assert shown_ids(page) == [ids[0], ids[2], ids[1], *ids[3:]]
     page.get_by_role("button", name="I like track 1:", exact=False).click()
     page.wait_for_selector("#log li.note", timeout=TIMEOUT_MS)

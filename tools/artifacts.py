@@ -135,8 +135,9 @@ def _digest(path: Path) -> str:
 def manifest(folder: Path) -> dict[str, list]:
     """{relative path: [size, hash]} of every file under ``folder``."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): [p.stat().st_size, _digest(p)]
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): [p.stat().st_size, _digest(p)] for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def manifest_problem(folder: Path, recorded: dict[str, list] | None) -> str | None:

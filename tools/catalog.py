@@ -8,6 +8,7 @@ the same artist's other tracks where a track has no training rows.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
@@ -15,7 +16,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -118,6 +119,19 @@ class Track:
             parts.append("mood " + ", ".join(self.moods))
         parts.append(f"{self.energy_bucket} energy, {self.tempo_bucket} tempo")
         return "; ".join(parts)
+
+
+def sound_fields(f: dict[str, float], thresholds: tags.Thresholds) -> dict[str, Any]:
+    """The :class:`Track` fields a track's audio features ``f`` (:data:`AUDIO_FEATURES`) give: the features
+    (key and mode as whole numbers), the moods they imply and the tempo and energy buckets."""
+    return {
+        **{name: f[name] for name in AUDIO_FEATURES},
+        "key": int(f["key"]),
+        "mode": int(f["mode"]),
+        "moods": tags.moods_of(f, thresholds),
+        "tempo_bucket": tags.tempo_bucket(f["tempo"]),
+        "energy_bucket": tags.energy_bucket(f["energy"], thresholds),
+    }
 
 
 @dataclass(slots=True)
@@ -236,23 +250,10 @@ class Catalog:
                     decade=(year // 10 * 10) if year else None,
                     popularity=int(row.track_popularity),
                     duration_ms=int(row.duration_ms),
-                    danceability=f["danceability"],
-                    energy=f["energy"],
-                    speechiness=f["speechiness"],
-                    acousticness=f["acousticness"],
-                    instrumentalness=f["instrumentalness"],
-                    liveness=f["liveness"],
-                    valence=f["valence"],
-                    loudness=f["loudness"],
-                    tempo=f["tempo"],
-                    key=int(f["key"]),
-                    mode=int(f["mode"]),
                     genres=g,
                     subgenres=s,
-                    moods=tags.moods_of(f, thresholds),
-                    tempo_bucket=tags.tempo_bucket(f["tempo"]),
-                    energy_bucket=tags.energy_bucket(f["energy"], thresholds),
                     genres_inferred=inferred,
+                    **sound_fields(f, thresholds),
                 )
             )
 
@@ -268,6 +269,18 @@ class Catalog:
             )
         log.info("catalog: %d tracks, %d playlists (%d excluded)", len(tracks), len(playlists), len(excluded))
         return cls(tracks, playlists, thresholds)
+
+
+def catalog_fingerprint(catalog: Catalog, playlists: Iterable[Playlist] | None = None) -> str:
+    """SHA-256 over the catalog's track ids and the playlists a model learns from (ids and members; default:
+    the catalog's training playlists). A model stamped with another fingerprint was trained on other data."""
+    h = hashlib.sha256()
+    for t in catalog.tracks:
+        h.update(t.track_id.encode())
+        h.update(b"\n")
+    for p in sorted(playlists if playlists is not None else catalog.playlists.values(), key=lambda p: p.playlist_id):
+        h.update(f"{p.playlist_id}:{','.join(p.track_ids)}\n".encode())
+    return h.hexdigest()
 
 
 def read_csv(path: str | Path) -> "pd.DataFrame":
@@ -290,8 +303,13 @@ def playlists_of(frame: "pd.DataFrame") -> dict[str, Playlist]:
     out: dict[str, Playlist] = {}
     for pid, rows in frame.groupby("playlist_id", sort=False):
         head = rows.iloc[0]
-        out[str(pid)] = Playlist(str(pid), str(head["playlist_name"]), str(head["playlist_genre"]),
-                                 str(head["playlist_subgenre"]), list(dict.fromkeys(rows["track_id"])))  # fmt: skip
+        out[str(pid)] = Playlist(
+            str(pid),
+            str(head["playlist_name"]),
+            str(head["playlist_genre"]),
+            str(head["playlist_subgenre"]),
+            list(dict.fromkeys(rows["track_id"])),
+        )
     return out
 
 

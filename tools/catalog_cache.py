@@ -174,8 +174,9 @@ def _read(target: Path) -> Catalog:
     for k, (pid, name, genre, sub) in enumerate(
         zip(*(a[f"p_{f}"].tolist() for f in ("playlist_id", "name", "genre", "subgenre")))
     ):
-        playlists[strings[pid]] = Playlist(strings[pid], strings[name], strings[genre], strings[sub],
-                                           [ids[r] for r in rows[k]])  # fmt: skip
+        playlists[strings[pid]] = Playlist(
+            strings[pid], strings[name], strings[genre], strings[sub], [ids[r] for r in rows[k]]
+        )
     q: dict[str, dict[float, float]] = {}
     for f, p, v in zip(a["q_feature"].tolist(), a["q_p"].tolist(), a["q_value"].tolist()):
         q.setdefault(strings[f], {})[p] = v

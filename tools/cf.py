@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from tools.artifacts import sha256_file
-from tools.catalog import Catalog, Playlist, fold
+from tools.catalog import Catalog, Playlist, catalog_fingerprint, fold
 from tools.schema import Candidate
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # The cold-start policy: the share of ``settings.cf_weight`` the personal signal gets in a request, by
 # how many history tracks the user has (with factors): (at least this many tracks, share). Row 0 weighs
 # the popularity-and-quality prior; a share of 0 skips the rerank (retrieval's order stands). Chosen per
-# history size on a validation split by ``playgenie eval text2playlist --personalized --ladder`` (a share
+# history size on a validation split by ``playgenie eval personalized --ladder`` (a share
 # must beat no rerank by 0.002 NDCG@20): validation at 0/1/3/10/25 tracks, no rerank .097/.093/.089/.083/
 # .062, chosen .097/.093/.092/.097/.066. With the old min-max blend no share ever beat no rerank.
 CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.5), (10, 0.75), (25, 0.75))
@@ -69,17 +69,6 @@ NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (
 
 class ModelMismatch(RuntimeError):
     """A model file that this project did not write, or that was built for another catalog."""
-
-
-def catalog_fingerprint(catalog: Catalog, playlists: Iterable[Playlist] | None = None) -> str:
-    """SHA-256 over the catalog's track ids and the training playlists (ids and members)."""
-    h = hashlib.sha256()
-    for t in catalog.tracks:
-        h.update(t.track_id.encode())
-        h.update(b"\n")
-    for p in sorted(playlists if playlists is not None else catalog.playlists.values(), key=lambda p: p.playlist_id):
-        h.update(f"{p.playlist_id}:{','.join(p.track_ids)}\n".encode())
-    return h.hexdigest()
 
 
 @dataclass(slots=True)
@@ -165,15 +154,24 @@ class CFModel:
         t0 = time.perf_counter()
         model.fit(trainset)
         seconds = time.perf_counter() - t0
-        log.info("cf: %s on %d ratings, %d users, %d items in %.1fs", algo, len(frame), trainset.n_users,
-                 trainset.n_items, seconds)  # fmt: skip
+        log.info(
+            "cf: %s on %d ratings, %d users, %d items in %.1fs",
+            algo,
+            len(frame),
+            trainset.n_users,
+            trainset.n_items,
+            seconds,
+        )
 
         out = cls._from_fit(catalog, model, algo, params | {"negatives_per_positive": 1}, plist)
         out.train_seconds = seconds
         if graph_layers > 0:
             from tools.graph_cf import propagate
 
-            out.graph_items = propagate(catalog, plist, out, layers=graph_layers)
+            # Only the item factors seed the graph, as the shipped graph space was built: seeding the playlists
+            # with surprise's user factors (model.pu) was once meant but never happened (a raw id was asked of
+            # trainset.knows_user, which takes inner ids); doing it would change the space chosen on validation.
+            out.graph_items = propagate(catalog, plist, out.items, out.trained, layers=graph_layers)
             out.params["graph_layers"] = graph_layers
         return out
 
@@ -296,7 +294,8 @@ class CFModel:
     ) -> list[Candidate]:
         """Candidates reordered by ``weight`` of the user's affinity: a weighted reciprocal-rank fusion of the
         incoming order and the affinity order within each relaxation tier (:data:`BLEND_K`); ``affinity`` is
-        set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight`` (:func:`cf_weight_for`: less for a short history).
+        set on each (None for a cold-start user, whose affinity is the prior). The caller picks ``weight``
+        (:func:`cf_weight_for`: less for a short history).
 
         ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
         retrieval did not find, at the lowest retrieval score: tracks the words missed but the
@@ -432,9 +431,12 @@ def quality_prior(catalog: Catalog) -> np.ndarray:
 
     pop = catalog.popularity.astype(np.float32) / 100.0
     weak = np.array(
-        [t.duration_ms < MIN_DURATION_MS or t.speechiness > MAX_SPEECHINESS or t.popularity < MIN_POPULARITY
-         for t in catalog.tracks], dtype=bool,
-    )  # fmt: skip
+        [
+            t.duration_ms < MIN_DURATION_MS or t.speechiness > MAX_SPEECHINESS or t.popularity < MIN_POPULARITY
+            for t in catalog.tracks
+        ],
+        dtype=bool,
+    )
     return np.where(weak, 0.5 * pop, pop).astype(np.float32)
 
 
@@ -481,8 +483,10 @@ def build_step(ctx) -> str:
         (folder / SIDECAR).unlink(missing_ok=True)
     model = ensure_cf(ctx.catalog, folder)
     ctx.cf = model  # for later steps
-    return (f"cf: {model.algo_name}, {model.n_users} playlists, {int(model.trained.sum())} tracks with factors "
-            f"({int(model.known.sum())} with artist back-off) in {folder}")  # fmt: skip
+    return (
+        f"cf: {model.algo_name}, {model.n_users} playlists, {int(model.trained.sum())} tracks with factors "
+        f"({int(model.known.sum())} with artist back-off) in {folder}"
+    )
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -500,9 +504,13 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     catalog = Catalog.from_csv(ensure_data(settings.data, settings.home, settings.data_url))
     model = CFModel.train(
-        catalog, seed=args.seed, algo=args.algo, n_factors=args.factors, n_epochs=args.epochs,
+        catalog,
+        seed=args.seed,
+        algo=args.algo,
+        n_factors=args.factors,
+        n_epochs=args.epochs,
         graph_layers=args.graph_layers,
-    )  # fmt: skip
+    )
     path = model.save(args.out or cf_home(settings))
     print(
         f"trained {args.algo} in {model.train_seconds:.1f}s: {model.n_users} playlists, "

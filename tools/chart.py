@@ -52,8 +52,16 @@ def arc_png(
     bpm.set_ylabel("BPM", color=BPM)
     bpm.tick_params(axis="y", colors=BPM)
     lines = ax.get_lines() + bpm.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right", ncol=3, frameon=False,
-              bbox_to_anchor=(1.0, 1.0), fontsize=9, borderaxespad=0.2)  # fmt: skip
+    ax.legend(
+        lines,
+        [ln.get_label() for ln in lines],
+        loc="lower right",
+        ncol=3,
+        frameon=False,
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=9,
+        borderaxespad=0.2,
+    )
     if not items:
         ax.text(0.5, 0.5, "no tracks yet", transform=ax.transAxes, ha="center", va="center", color=BPM)
     if title:

@@ -102,8 +102,13 @@ class TorchEncoder(Encoder):
 
     def _encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            out = self.model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
+            out = self.model.encode(
+                list(texts),
+                batch_size=len(texts),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(out, dtype=np.float32)
 
 
@@ -232,7 +237,7 @@ class EmbeddingCache:
         return found
 
     def forget(self, texts: Sequence[str]) -> None:
-        """Never read the vectors of ``texts`` from disk again (they are embedded anew and replaced at the next save)."""
+        """Never read the vectors of ``texts`` from disk again (they are embedded anew, replaced at the next save)."""
         self._dropped |= {_key(t) for t in texts}
 
     def embed(self, texts: Sequence[str], encoder: Encoder | None = None, progress: bool = True) -> np.ndarray:

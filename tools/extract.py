@@ -30,7 +30,6 @@ from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
 if TYPE_CHECKING:
     from tools.embed import Encoder
-    from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ class TagExtractor:
             return 0.7
         return 0.0
 
-    def _fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
+    def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
         shorter than ``min_len`` are too easily another word (a cue like "by" lowers it)."""
         n = len(text)
@@ -223,8 +222,9 @@ class TagExtractor:
             choices = self._fuzzy.get(length)
             if not choices:
                 continue
-            for cand, d, _ in process.extract(text, self._fuzzy_lists[length], scorer=OSA.distance,
-                                               score_cutoff=max_d, limit=5):  # fmt: skip
+            for cand, d, _ in process.extract(
+                text, self._fuzzy_lists[length], scorer=OSA.distance, score_cutoff=max_d, limit=5
+            ):
                 name, count = choices[cand]
                 if cand[0] != text[0]:  # typos keep the first letter
                     continue
@@ -474,18 +474,18 @@ class TagExtractor:
                 continue
             # two-word names first ("dua lipaa"), then one word
             if i + 1 < len(toks) and not toks[i + 1].used and toks[i + 1].text.isalpha():
-                hit = self._fuzzy_artist(f"{w} {toks[i + 1].text}")
+                hit = self.fuzzy_artist(f"{w} {toks[i + 1].text}")
                 if hit:
                     out.append(_Match("artist", hit[0], i, i + 2, confidence=hit[2]))
                     tok.used = toks[i + 1].used = True
                     continue
             if i > 0 and not toks[i - 1].used and toks[i - 1].text.isalpha():
-                hit = self._fuzzy_artist(f"{toks[i - 1].text} {w}")
+                hit = self.fuzzy_artist(f"{toks[i - 1].text} {w}")
                 if hit:
                     out.append(_Match("artist", hit[0], i - 1, i + 1, confidence=hit[2]))
                     tok.used = toks[i - 1].used = True
                     continue
-            hit = self._fuzzy_artist(w)
+            hit = self.fuzzy_artist(w)
             if hit:
                 out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
                 tok.used = True
@@ -497,12 +497,18 @@ class TagExtractor:
             if toks[i - 1].text not in _NAME_CUES or toks[i].used or not toks[i].text.isalpha():
                 continue
             j = i
-            while j < len(toks) and j - i < 4 and not toks[j].used and toks[j].text.isalpha() and \
-                    toks[j].text not in vocab.STOPWORDS and toks[j].text not in self._known:  # fmt: skip
+            while (
+                j < len(toks)
+                and j - i < 4
+                and not toks[j].used
+                and toks[j].text.isalpha()
+                and toks[j].text not in vocab.STOPWORDS
+                and toks[j].text not in self._known
+            ):
                 j += 1
             if j == i:
                 continue
-            hit = self._fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
+            hit = self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
             if hit:
                 out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
                 for t in toks[i:j]:
@@ -554,16 +560,26 @@ class TagExtractor:
                 take(m)
         q = d.q
         # An artist both asked for and excluded: the exclusion wins, and the user is told.
-        for inc, exc in (("artists", "exclude_artists"), ("genres", "exclude_genres"),
-                         ("subgenres", "exclude_subgenres"), ("moods", "exclude_moods")):  # fmt: skip
+        for inc, exc in (
+            ("artists", "exclude_artists"),
+            ("genres", "exclude_genres"),
+            ("subgenres", "exclude_subgenres"),
+            ("moods", "exclude_moods"),
+        ):
             clash = {t.value for t in q[inc]} & {t.value for t in q[exc]}
             if clash:
                 q[inc] = [t for t in q[inc] if t.value not in clash]
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
 
         year_range = self._years(d.years, unsupported)
-        free = [t.orig for t in toks if not t.used and t.text not in vocab.STOPWORDS and t.text not in _NEG_WORDS
-                and any(c.isalnum() for c in t.text)]  # fmt: skip
+        free = [
+            t.orig
+            for t in toks
+            if not t.used
+            and t.text not in vocab.STOPWORDS
+            and t.text not in _NEG_WORDS
+            and any(c.isalnum() for c in t.text)
+        ]
         return PlaylistQuery(
             text=text,
             **q,
@@ -578,7 +594,8 @@ class TagExtractor:
             unsupported=list(dict.fromkeys(unsupported)),
         )
 
-    def _feature(self, m: _Match) -> FeatureBound | None:
+    def feature_bound(self, m: Match) -> FeatureBound | None:
+        """The bound a feature match asks for: a tempo in BPM, or the catalog's terciles for high/low."""
         feat, way = m.value  # type: ignore[misc]
         if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
             bound, bpm = way[0], min(220.0, max(40.0, way[1]))
@@ -590,18 +607,27 @@ class TagExtractor:
         if m.negated:
             way = {"high": "not_high", "low": "not_low", "not_high": "high", "not_low": "low"}[way]
         if feat == "tempo":
-            bounds = {"high": dict(min=120.0, target=130.0), "low": dict(max=100.0, target=85.0),
-                      "not_high": dict(max=120.0), "not_low": dict(min=90.0)}[way]  # fmt: skip
+            bounds = {
+                "high": dict(min=120.0, target=130.0),
+                "low": dict(max=100.0, target=85.0),
+                "not_high": dict(max=120.0),
+                "not_low": dict(min=90.0),
+            }[way]
         else:
             q = self.thresholds.q.get(feat) if feat in self.thresholds.q else None
             hi_q = q[0.67] if q else 0.67
             lo_q = q[0.33] if q else 0.33
-            bounds = {"high": dict(min=round(hi_q, 3)), "low": dict(max=round(lo_q, 3)),
-                      "not_high": dict(max=round(hi_q, 3)), "not_low": dict(min=round(lo_q, 3))}[way]  # fmt: skip
+            bounds = {
+                "high": dict(min=round(hi_q, 3)),
+                "low": dict(max=round(lo_q, 3)),
+                "not_high": dict(max=round(hi_q, 3)),
+                "not_low": dict(min=round(lo_q, 3)),
+            }[way]
         return FeatureBound(feature=feat, explicit=True, confidence=m.confidence, **bounds)
 
-    def _years(self, spans: list[tuple[int | None, int | None, bool, float, str, bool]],
-               unsupported: list[str]) -> YearRange | None:  # fmt: skip
+    def _years(
+        self, spans: list[tuple[int | None, int | None, bool, float, str, bool]], unsupported: list[str]
+    ) -> YearRange | None:
         """One year range: explicit beats inferred; adjacent or joined ranges merge; far-apart ones contradict."""
         explicit = [s for s in spans if s[2]] or spans
         if not explicit:
@@ -674,9 +700,20 @@ class _Draft:
 
     def __init__(self, ex: "TagExtractor", toks: list[_Tok], unsupported: list[str]) -> None:
         self.ex, self.toks, self.unsupported = ex, toks, unsupported
-        self.q: dict[str, list[Tag]] = {k: [] for k in ("genres", "subgenres", "moods", "activities", "artists",
-                                                         "exclude_genres", "exclude_subgenres", "exclude_artists",
-                                                         "exclude_moods")}  # fmt: skip
+        self.q: dict[str, list[Tag]] = {
+            k: []
+            for k in (
+                "genres",
+                "subgenres",
+                "moods",
+                "activities",
+                "artists",
+                "exclude_genres",
+                "exclude_subgenres",
+                "exclude_artists",
+                "exclude_moods",
+            )
+        }
         self.years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
         self.exclude_years: list[YearRange] = []
         self.last_years_end = -1
@@ -700,8 +737,14 @@ class _Draft:
                 self.q[field_].remove(held)
             else:
                 return
-        self.q[field_].append(Tag(value=value, explicit=explicit and m.explicit,
-                                  confidence=round(conf if conf is not None else m.confidence, 3), source=self.src(m)))  # fmt: skip
+        self.q[field_].append(
+            Tag(
+                value=value,
+                explicit=explicit and m.explicit,
+                confidence=round(conf if conf is not None else m.confidence, 3),
+                source=self.src(m),
+            )
+        )
 
     def take_genre(self, m: _Match) -> None:
         genre, sub = m.value  # type: ignore[misc]
@@ -738,7 +781,7 @@ class _Draft:
         self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
 
     def take_feature(self, m: _Match) -> None:
-        fb = self.ex._feature(m)
+        fb = self.ex.feature_bound(m)
         bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
         if fb is not None and (fb.feature not in self.features or (bpm and fb.feature not in self.bpm_said)):
             self.features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
@@ -756,8 +799,11 @@ class _Draft:
             return
         back = vocab.PHRASE_YEARS_BACK.get(self.said(m)) or vocab.YEARS_BACK.get(str(m.value), 0)
         max_year = self.ex.max_year
-        lo, hi = {"recent": (max_year - back, None), "old": (None, max_year - back),
-                  "oldies": (None, vocab.OLDIES_YEARS[1])}[str(m.value)]  # fmt: skip
+        lo, hi = {
+            "recent": (max_year - back, None),
+            "old": (None, max_year - back),
+            "oldies": (None, vocab.OLDIES_YEARS[1]),
+        }[str(m.value)]
         self.years.append((lo, hi, False, 0.6, self.src(m), False))
 
     def take_years(self, m: _Match) -> None:
@@ -921,17 +967,6 @@ def _followed_by_track_noun(texts: list[str], i: int) -> int | None:
         if not texts[k].isalpha() and texts[k] != "&":
             return None
     return None
-
-
-def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | None" = None):
-    """The LLM-backed extractor when an endpoint is configured, else the offline one."""
-    offline = TagExtractor(catalog, encoder)
-    if not settings.llm_base_url:
-        return offline
-    from tools.extract_llm import LLMTagExtractor
-    from tools.llm import LLMClient
-
-    return LLMTagExtractor(LLMClient(settings), offline, catalog)
 
 
 def _mark(toks: list[_Tok], i: int, j: int) -> None:

@@ -28,21 +28,30 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from tools import vocab
 from tools.catalog import Catalog, fold
-from tools.extract import Match as _Match
-from tools.extract import TagExtractor
-from tools.vocab import PHRASES as _PHRASES
-from tools.vocab import key as _key
-from tools.vocab import tokenize
+from tools.extract import Match, TagExtractor
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag, YearRange
 from tools.tags import MOODS
+from tools.vocab import tokenize
 
 if TYPE_CHECKING:
+    from tools.embed import Encoder
     from tools.llm import LLMClient
+    from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
 LLM_CONFIDENCE = 0.7  # confidence of a tag only the model saw
 MAX_PER_LIST = 5
+
+
+def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | None" = None):
+    """The LLM-backed extractor when an endpoint is configured, else the offline one."""
+    offline = TagExtractor(catalog, encoder)
+    if not settings.llm_base_url:
+        return offline
+    from tools.llm import LLMClient
+
+    return LLMTagExtractor(LLMClient(settings), offline, catalog)
 
 
 def _strings(v: Any) -> list[str]:
@@ -87,8 +96,9 @@ class LLMQuery(BaseModel):
     length: int | None = None
     duration_min: int | None = None
 
-    @field_validator("genres", "moods", "activities", "artists", "exclude_genres", "exclude_artists",
-                     "exclude_moods", mode="before")  # fmt: skip
+    @field_validator(
+        "genres", "moods", "activities", "artists", "exclude_genres", "exclude_artists", "exclude_moods", mode="before"
+    )
     @classmethod
     def _lists(cls, v: Any) -> list[str]:
         return _strings(v)
@@ -129,13 +139,21 @@ def _answer_schema(catalog: Catalog) -> dict[str, Any]:
     names = {"type": "array", "items": {"type": "string"}, "maxItems": 3}
     genres = set(catalog.genres) | set(catalog.subgenres)
     props: dict[str, Any] = {
-        "genres": words(genres), "moods": words(MOODS), "activities": words(vocab.ACTIVITY_MOODS, 2), "artists": names,
-        "exclude_genres": words(genres), "exclude_artists": names, "exclude_moods": words(MOODS, 2),
-        "year_start": {"type": "integer"}, "year_end": {"type": "integer"},
-        "energy": {"enum": ["low", "high"]}, "tempo": {"enum": ["slow", "fast"]},
+        "genres": words(genres),
+        "moods": words(MOODS),
+        "activities": words(vocab.ACTIVITY_MOODS, 2),
+        "artists": names,
+        "exclude_genres": words(genres),
+        "exclude_artists": names,
+        "exclude_moods": words(MOODS, 2),
+        "year_start": {"type": "integer"},
+        "year_end": {"type": "integer"},
+        "energy": {"enum": ["low", "high"]},
+        "tempo": {"enum": ["slow", "fast"]},
         "popularity": {"enum": ["popular", "obscure"]},
-        "length": {"type": "integer"}, "duration_min": {"type": "integer"},
-    }  # fmt: skip
+        "length": {"type": "integer"},
+        "duration_min": {"type": "integer"},
+    }
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
@@ -180,7 +198,7 @@ class LLMTagExtractor:
         if f in self.fallback.genres:
             return "genres", f
         # the vocabulary first, so a model's "hip hop" reads as the offline extractor reads it: rap
-        for kind, meaning in _PHRASES.get(_key(value), []):
+        for kind, meaning in vocab.PHRASES.get(vocab.key(value), []):
             if kind == "genre":
                 genre, sub = meaning  # type: ignore[misc]
                 if sub in self.fallback.subgenres:
@@ -195,27 +213,27 @@ class LLMTagExtractor:
         f = fold(value)
         if f in MOODS:
             return f
-        m = vocab.MOOD_PHRASES.get(" ".join(_key(value)))
+        m = vocab.MOOD_PHRASES.get(" ".join(vocab.key(value)))
         return m if m in MOODS else None
 
     def _activity(self, value: str) -> str | None:
         f = fold(value)
         if f in vocab.ACTIVITY_MOODS:
             return f
-        return vocab.ACTIVITY_PHRASES.get(" ".join(_key(value)))
+        return vocab.ACTIVITY_PHRASES.get(" ".join(vocab.key(value)))
 
     def _artist(self, value: str, text_tokens: list[str]) -> str | None:
         """The catalog artist for ``value``, only when the request itself names it (no invented artists)."""
-        key = _key(value)
+        key = vocab.key(value)
         hit = self.fallback.artist_keys.get(key)
         name = hit[0] if hit else None
         if name is None:
-            fuzzy = self.fallback._fuzzy_artist(" ".join(key))
+            fuzzy = self.fallback.fuzzy_artist(" ".join(key))
             name = fuzzy[0] if fuzzy else None
         if name is None:
             return None
         # grounded: every word of the name (or of what the model wrote) is in the request, give or take a typo
-        for words in (_key(name), key):
+        for words in (vocab.key(name), key):
             if words and all(any(w == t or (len(w) >= 5 and _close(w, t)) for t in text_tokens) for w in words):
                 return name
         return None
@@ -259,8 +277,12 @@ class LLMTagExtractor:
 
         for g, negative in [(g, False) for g in answer.genres] + [(g, True) for g in answer.exclude_genres]:
             if (hit := self._genre(g)) and written(hit[0], hit[1], negative=negative):
-                target = {(False, "genres"): q.genres, (False, "subgenres"): q.subgenres,
-                          (True, "genres"): q.exclude_genres, (True, "subgenres"): q.exclude_subgenres}  # fmt: skip
+                target = {
+                    (False, "genres"): q.genres,
+                    (False, "subgenres"): q.subgenres,
+                    (True, "genres"): q.exclude_genres,
+                    (True, "subgenres"): q.exclude_subgenres,
+                }
                 add(target[(negative, hit[0])], hit[1], exclusion=negative)
         for m in answer.moods:
             v = self._mood(m)
@@ -291,7 +313,7 @@ class LLMTagExtractor:
         for feat, word in (("energy", answer.energy), ("tempo", answer.tempo)):
             way = {"low": "low", "slow": "low", "high": "high", "fast": "high"}.get(word or "")
             if way and feat not in have and _cued(_FEATURE_CUES[(feat, way)], tokens):
-                fb = self.fallback._feature(_Match("feature", (feat, way), 0, 0, confidence=LLM_CONFIDENCE))
+                fb = self.fallback.feature_bound(Match("feature", (feat, way), 0, 0, confidence=LLM_CONFIDENCE))
                 if fb is not None:
                     q.features.append(fb.model_copy(update={"source": "llm"}))
         cues = {"popular": vocab.POPULAR_PHRASES, "obscure": vocab.OBSCURE_PHRASES}
@@ -308,7 +330,7 @@ class LLMTagExtractor:
 
     def _span_words(self, name: str, tokens: list[str]) -> int | None:
         """Where the request writes the artist ``name`` (give or take a typo)."""
-        words = _key(name)
+        words = vocab.key(name)
         for i in range(len(tokens) - len(words) + 1):
             if words and all(_same(w, t) for w, t in zip(words, tokens[i : i + len(words)])):
                 return i
@@ -349,7 +371,7 @@ def _phrase_keys(catalog: Catalog) -> dict[tuple[str, str], list[tuple[str, ...]
     out: dict[tuple[str, str], list[tuple[str, ...]]] = {}
 
     def put(family: str, value: str, phrase: str) -> None:
-        k = _key(phrase)
+        k = vocab.key(phrase)
         if k and k not in out.setdefault((family, value), []):
             out[(family, value)].append(k)
 
@@ -380,7 +402,7 @@ def _same(word: str, token: str) -> bool:
 
 def _cued(phrases: tuple[str, ...] | frozenset[str], tokens: list[str]) -> bool:
     for phrase in phrases:
-        k = _key(phrase)
+        k = vocab.key(phrase)
         starts = range(len(tokens) - len(k) + 1)
         if k and any(all(_same(w, t) for w, t in zip(k, tokens[i : i + len(k)])) for i in starts):
             return True

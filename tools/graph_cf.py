@@ -2,9 +2,9 @@
 
 Nodes are the training playlists, every catalog track, and every artist; edges join a playlist to
 its tracks and a track to its artist (metadata, so tracks no training playlist holds are still
-connected). Starting from the surprise factors (playlists: user factors; trained tracks: item
-factors; everything else zero), each layer multiplies by the symmetric normalized adjacency
-D^-1/2 A D^-1/2, and the result is the mean over layers 0..K, as in LightGCN (He et al., 2020).
+connected). Starting from the MF item factors of the trained tracks (every other node at zero),
+each layer multiplies by the symmetric normalized adjacency D^-1/2 A D^-1/2, and the result is
+the mean over layers 0..K, as in LightGCN (He et al., 2020).
 No parameters are learned: propagation smooths a track's factors toward its co-members and
 gives a track seen only through its artist a place in the same space.
 """
@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from tools.catalog import Catalog, Playlist, fold
-
-if TYPE_CHECKING:
-    from tools.cf import CFModel
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +59,21 @@ def normalized_adjacency(rows: np.ndarray, cols: np.ndarray, n_nodes: int):
     return torch.sparse_coo_tensor(idx, values, (n_nodes, n_nodes), check_invariants=True).coalesce()
 
 
-def propagate(catalog: Catalog, playlists: Iterable[Playlist], model: "CFModel", layers: int = 2) -> np.ndarray:
-    """(n_tracks, k) float32 track embeddings: the layer-mean of propagated MF factors."""
+def propagate(
+    catalog: Catalog, playlists: Iterable[Playlist], items: np.ndarray, trained: np.ndarray, layers: int = 2
+) -> np.ndarray:
+    """(n_tracks, k) float32 track embeddings: the layer-mean of propagated MF factors.
+
+    ``items`` (n_tracks, k) are the item factors in catalog order and ``trained`` (n_tracks,) marks the
+    rows whose factors were learnt; the other tracks, the playlists and the artists start at zero."""
     import torch
 
     plist = list(playlists)
-    rows, cols, n_nodes, pids, _ = build_graph(catalog, plist)
+    rows, cols, n_nodes, _, _ = build_graph(catalog, plist)
     adj = normalized_adjacency(rows, cols, n_nodes)
-    k = model.items.shape[1]
+    k = items.shape[1]
     e0 = np.zeros((n_nodes, k), dtype=np.float32)
-    e0[: len(catalog)][model.trained] = model.items[model.trained]
-    algo = model.algo
-    if algo is not None:
-        ts = algo.trainset
-        for j, pid in enumerate(pids):
-            if ts.knows_user(pid):
-                e0[len(catalog) + j] = algo.pu[ts.to_inner_uid(pid)]
+    e0[: len(catalog)][trained] = items[trained]
     with torch.no_grad():
         e = torch.from_numpy(e0)  # (nodes, k)
         total = e.clone()

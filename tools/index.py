@@ -166,8 +166,9 @@ class IndexConfig:
     on_disk: bool = False  # original vectors memory-mapped from disk instead of held in RAM
 
     def describe(self) -> str:
-        parts = [f"hnsw m={self.hnsw_m} ef_construct={self.hnsw_ef_construct} ef={self.hnsw_ef}" if self.hnsw_m
-                 else "exact"]  # fmt: skip
+        parts = [
+            f"hnsw m={self.hnsw_m} ef_construct={self.hnsw_ef_construct} ef={self.hnsw_ef}" if self.hnsw_m else "exact"
+        ]
         parts += [f"{self.quantization} quantized"] if self.quantization else []
         parts += ["vectors on disk"] if self.on_disk else []
         return ", ".join(parts)
@@ -219,8 +220,11 @@ class EdgeBackend:
         self._building = self.path.with_name(f"{self.path.name}.building-{id(self):x}")
         shutil.rmtree(self._building, ignore_errors=True)
         self._shard = q.EdgeShard.create(str(self._building / "shard"), self._edge_config())
-        kinds = {"keyword": q.PayloadSchemaType.Keyword, "integer": q.PayloadSchemaType.Integer,
-                 "float": q.PayloadSchemaType.Float}  # fmt: skip
+        kinds = {
+            "keyword": q.PayloadSchemaType.Keyword,
+            "integer": q.PayloadSchemaType.Integer,
+            "float": q.PayloadSchemaType.Float,
+        }
         for name, kind in PAYLOAD_FIELDS.items():
             self._shard.update(q.UpdateOperation.create_field_index(name, kinds[kind]))
         self._fingerprint = fingerprint
@@ -238,8 +242,9 @@ class EdgeBackend:
         hnsw = q.HnswIndexConfig(m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000)
         # With no graph, one large segment; with one, the optimizer indexes every segment above 1k vectors.
         optimizers = q.EdgeOptimizersConfig(default_segment_number=2, indexing_threshold=1_000 if c.hnsw_m else 0)
-        return q.EdgeConfig(vectors={DENSE: dense}, sparse_vectors=sparse, hnsw_config=hnsw, optimizers=optimizers,
-                            wal_enabled=False)  # fmt: skip
+        return q.EdgeConfig(
+            vectors={DENSE: dense}, sparse_vectors=sparse, hnsw_config=hnsw, optimizers=optimizers, wal_enabled=False
+        )
 
     def upsert(
         self, rows: Sequence[int], vectors: np.ndarray, sparse: Sequence[Sparse], payloads: Sequence[dict]
@@ -292,8 +297,9 @@ class EdgeBackend:
 
     def _request(self, query, flt: Constraints | None, limit: int):
         q = self.q
-        return q.QueryRequest(limit=limit, query=query, filter=self._filter(flt), with_payload=False,
-                              params=self._search_params())  # fmt: skip
+        return q.QueryRequest(
+            limit=limit, query=query, filter=self._filter(flt), with_payload=False, params=self._search_params()
+        )
 
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         return _hits(self._shard.query(self._request(self._dense(vector), flt, limit)))
@@ -317,8 +323,10 @@ class EdgeBackend:
         if not sparse:
             return self.search(vector, flt, limit)
         f, params = self._filter(flt), self._search_params()
-        pre = [q.Prefetch(limit, query=self._dense(vector), filter=f, params=params),
-               q.Prefetch(limit, query=self._sparse(sparse), filter=f, params=q.SearchParams(exact=True))]  # fmt: skip
+        pre = [
+            q.Prefetch(limit, query=self._dense(vector), filter=f, params=params),
+            q.Prefetch(limit, query=self._sparse(sparse), filter=f, params=q.SearchParams(exact=True)),
+        ]
         req = q.QueryRequest(limit=limit, prefetches=pre, query=q.Fusion.Rrf(k=RRF_K), with_payload=False)
         return _hits(self._shard.query(req))
 
@@ -368,8 +376,11 @@ class ClientBackend:
             sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
             metadata={"playgenie_fingerprint": fingerprint, "playgenie_schema": SCHEMA_VERSION},
         )
-        kinds = {"keyword": m.PayloadSchemaType.KEYWORD, "integer": m.PayloadSchemaType.INTEGER,
-                 "float": m.PayloadSchemaType.FLOAT}  # fmt: skip
+        kinds = {
+            "keyword": m.PayloadSchemaType.KEYWORD,
+            "integer": m.PayloadSchemaType.INTEGER,
+            "float": m.PayloadSchemaType.FLOAT,
+        }
         import warnings
 
         with warnings.catch_warnings():  # local mode warns that payload indexes are a server feature
@@ -382,10 +393,13 @@ class ClientBackend:
     ) -> None:
         m = self.m
         points = [
-            m.PointStruct(id=int(r), payload=p,
-                          vector={DENSE: v.tolist(), SPARSE: m.SparseVector(indices=list(s.indices), values=list(s.values))})
+            m.PointStruct(
+                id=int(r),
+                payload=p,
+                vector={DENSE: v.tolist(), SPARSE: m.SparseVector(indices=list(s.indices), values=list(s.values))},
+            )
             for r, v, s, p in zip(rows, vectors, sparse, payloads)
-        ]  # fmt: skip
+        ]
         self.client.upsert(self.collection, points=points, wait=True)
 
     def finish(self) -> None:
@@ -412,28 +426,55 @@ class ClientBackend:
 
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         res = self.client.query_points(
-            self.collection, query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE,
-            query_filter=self._filter(flt), limit=limit, with_payload=False, search_params=self._exact,
-        )  # fmt: skip
+            self.collection,
+            query=np.asarray(vector, dtype=np.float32).tolist(),
+            using=DENSE,
+            query_filter=self._filter(flt),
+            limit=limit,
+            with_payload=False,
+            search_params=self._exact,
+        )
         return _hits(res.points)
 
     def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         if not sparse:
             return []
-        res = self.client.query_points(self.collection, query=self._sparse(sparse), using=SPARSE,
-                                       query_filter=self._filter(flt), limit=limit, with_payload=False,
-                                       search_params=self._exact)  # fmt: skip
+        res = self.client.query_points(
+            self.collection,
+            query=self._sparse(sparse),
+            using=SPARSE,
+            query_filter=self._filter(flt),
+            limit=limit,
+            with_payload=False,
+            search_params=self._exact,
+        )
         return _hits(res.points)
 
     def channels(
         self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
     ) -> dict[str, list[tuple[int, float]]]:
         m, f = self.m, self._filter(flt)
-        reqs = [m.QueryRequest(query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=f, limit=limit,
-                               params=self._exact, with_payload=False)]  # fmt: skip
+        reqs = [
+            m.QueryRequest(
+                query=np.asarray(vector, dtype=np.float32).tolist(),
+                using=DENSE,
+                filter=f,
+                limit=limit,
+                params=self._exact,
+                with_payload=False,
+            )
+        ]
         if sparse:
-            reqs.append(m.QueryRequest(query=self._sparse(sparse), using=SPARSE, filter=f, limit=limit,
-                                       params=self._exact, with_payload=False))  # fmt: skip
+            reqs.append(
+                m.QueryRequest(
+                    query=self._sparse(sparse),
+                    using=SPARSE,
+                    filter=f,
+                    limit=limit,
+                    params=self._exact,
+                    with_payload=False,
+                )
+            )
         res = self.client.query_batch_points(self.collection, requests=reqs)
         return {DENSE: _hits(res[0].points), SPARSE: _hits(res[1].points) if sparse else []}
 
@@ -444,11 +485,19 @@ class ClientBackend:
         if not sparse:
             return self.search(vector, flt, limit)
         f = self._filter(flt)
-        pre = [m.Prefetch(query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=f, limit=limit,
-                          params=self._exact),
-               m.Prefetch(query=self._sparse(sparse), using=SPARSE, filter=f, limit=limit, params=self._exact)]  # fmt: skip
-        res = self.client.query_points(self.collection, prefetch=pre, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)),
-                                       limit=limit, with_payload=False)  # fmt: skip
+        pre = [
+            m.Prefetch(
+                query=np.asarray(vector, dtype=np.float32).tolist(),
+                using=DENSE,
+                filter=f,
+                limit=limit,
+                params=self._exact,
+            ),
+            m.Prefetch(query=self._sparse(sparse), using=SPARSE, filter=f, limit=limit, params=self._exact),
+        ]
+        res = self.client.query_points(
+            self.collection, prefetch=pre, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)), limit=limit, with_payload=False
+        )
         return _hits(res.points)
 
     def count(self, flt: Constraints | None) -> int:
@@ -669,8 +718,12 @@ class TrackIndex:
         with tqdm(total=len(catalog), desc="indexing tracks in Qdrant", unit="track", disable=not progress) as bar:
             for start in range(0, len(catalog), BATCH):
                 rows = range(start, min(start + BATCH, len(catalog)))
-                self.backend.upsert(rows, vectors[start : rows.stop], sparse[start : rows.stop],
-                                    [payload_of(catalog.tracks[r]) for r in rows])  # fmt: skip
+                self.backend.upsert(
+                    rows,
+                    vectors[start : rows.stop],
+                    sparse[start : rows.stop],
+                    [payload_of(catalog.tracks[r]) for r in rows],
+                )
                 bar.update(len(rows))
         self.backend.finish()
         self.track_ids = [t.track_id for t in catalog.tracks]

@@ -125,7 +125,7 @@ def export(target: Path) -> None:
                 "input_ids": {0: "batch", 1: "time"},
                 "attention_mask": {0: "batch", 1: "time"},
                 "embedding": {0: "batch"},
-            },  # fmt: skip
+            },
             opset_version=OPSET,
             dynamo=False,
         )
@@ -145,8 +145,9 @@ def quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     keep_float = [f"/bert/encoder/layer.{i}/output/dense/MatMul" for i in range(_LAYERS)]
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     nodes_to_exclude=keep_float)  # fmt: skip
+    quantize_dynamic(
+        str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep_float
+    )
 
 
 class OnnxEncoder(Encoder):

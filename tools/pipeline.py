@@ -71,12 +71,20 @@ class Pipeline:
         self.index = index
         self.home = Path(home or settings.home)
         if extractor is None:
-            from tools.extract import build_extractor
+            from tools.extract_llm import build_extractor
 
             extractor = build_extractor(settings, catalog, encoder)
         self.extractor = extractor
-        self.retriever = Retriever(catalog, index, encoder, settings.candidates, settings.max_per_artist,
-                                   vectors=vectors, name_vectors=name_vectors, label_vectors=label_vectors)  # fmt: skip
+        self.retriever = Retriever(
+            catalog,
+            index,
+            encoder,
+            settings.candidates,
+            settings.max_per_artist,
+            vectors=vectors,
+            name_vectors=name_vectors,
+            label_vectors=label_vectors,
+        )
         self._ranker = ranker
         self._ranker_lock = threading.Lock()
         mean_ms = float(np.mean([t.duration_ms for t in catalog.tracks])) if len(catalog) else 210_000.0
@@ -127,9 +135,18 @@ class Pipeline:
     def without_ranker(self) -> "Pipeline":
         """The same pipeline (index, extractor, vectors shared) with the learned ranker off."""
         r = self.retriever
-        return Pipeline(self.settings, self.catalog, self.encoder, self.index, self.extractor, self.home,
-                        vectors=r.vectors, name_vectors=r.name_vectors, label_vectors=r.label_vectors,
-                        ranker=None)  # fmt: skip
+        return Pipeline(
+            self.settings,
+            self.catalog,
+            self.encoder,
+            self.index,
+            self.extractor,
+            self.home,
+            vectors=r.vectors,
+            name_vectors=r.name_vectors,
+            label_vectors=r.label_vectors,
+            ranker=None,
+        )
 
     # --- stage timings -------------------------------------------------------------------------
 
@@ -183,8 +200,9 @@ class Pipeline:
 
             query_vector = self.embed(search_text(query))
         with self._timed("retrieve"):
-            found = self.retriever.run(query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector,
-                                       need=self.length_of(query, n))  # fmt: skip
+            found = self.retriever.run(
+                query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector, need=self.length_of(query, n)
+            )
         # the hybrid channels (bm25, names) are timed apart from the tag-filtered search
         timings = self._local.timings
         hybrid = self.retriever.last_hybrid_ms
@@ -212,7 +230,7 @@ class Pipeline:
         """
         with self._ranker_lock:
             if isinstance(self._ranker, str):
-                from tools.cf import catalog_fingerprint
+                from tools.catalog import catalog_fingerprint
                 from tools.ranker import Ranker, RankerMismatch, ranker_home
 
                 try:
@@ -306,8 +324,14 @@ class Pipeline:
                 return LLMRefiner(LLMClient(self.settings), self.catalog).refine(
                     candidates, query, n or query.length, max_per_artist=self.settings.max_per_artist, keep=keep
                 )
-            return refine(candidates, query, self.catalog, n or query.length,
-                          max_per_artist=self.settings.max_per_artist, keep=keep)  # fmt: skip
+            return refine(
+                candidates,
+                query,
+                self.catalog,
+                n or query.length,
+                max_per_artist=self.settings.max_per_artist,
+                keep=keep,
+            )
 
     # --- one request ---------------------------------------------------------------------------
 

@@ -136,8 +136,9 @@ class Featurizer:
         if vector is not None:
             lv = r.label_vectors
             label_sim = {k: float(v @ vector) for k, v in lv.items()}
-        col["label_sim"] = np.array([max([label_sim.get(x, 0.0) for x in gs | ss] + [0.0]) for gs, ss in zip(g_sets, s_sets)],
-                                    dtype=np.float32)  # fmt: skip
+        col["label_sim"] = np.array(
+            [max([label_sim.get(x, 0.0) for x in gs | ss] + [0.0]) for gs, ss in zip(g_sets, s_sets)], dtype=np.float32
+        )
         col["subgenre_match"] = _ternary(s_sets, subs)
         near_g = near.genres if near else {}
         near_s = near.subgenres if near else {}
@@ -145,8 +146,9 @@ class Featurizer:
         col["names_genre"] = np.array([sum(near_g.get(g, 0.0) for g in gs) for gs in g_sets], dtype=np.float32)
         col["names_subgenre"] = np.array([sum(near_s.get(s, 0.0) for s in ss) for ss in s_sets], dtype=np.float32)
         col["names_artist"] = np.array([near_a.get(r.artists[i], 0.0) for i in rows.tolist()], dtype=np.float32)
-        col["names_track"] = np.array([r.track_name_score(i, near) if near else 0.0 for i in rows.tolist()],
-                                      dtype=np.float32)  # fmt: skip
+        col["names_track"] = np.array(
+            [r.track_name_score(i, near) if near else 0.0 for i in rows.tolist()], dtype=np.float32
+        )
         col["names_best"] = np.full(n, near.best if near else 0.0, dtype=np.float32)
 
         years = r.years[rows]
@@ -160,7 +162,7 @@ class Featurizer:
             col["year_match"] = np.zeros(n, dtype=np.float32)
             col["year_gap"] = np.zeros(n, dtype=np.float32)
 
-        moods = r._wanted_moods(applied)
+        moods = r.wanted_moods(applied)
         close = np.zeros(n, dtype=np.float32)
         tagged = np.zeros(n, dtype=np.float32)
         if moods:
@@ -179,13 +181,16 @@ class Featurizer:
         col["feature_close"] = feat
 
         col["popularity"] = r.popularity[rows].astype(np.float32)
-        col["popularity_wanted"] = np.full(n, {"popular": 1.0, "obscure": -1.0}.get(asked.popularity or "", 0.0),
-                                           dtype=np.float32)  # fmt: skip
+        col["popularity_wanted"] = np.full(
+            n, {"popular": 1.0, "obscure": -1.0}.get(asked.popularity or "", 0.0), dtype=np.float32
+        )
 
         words = frozenset(tokenize(asked.text or asked.free_text))
         nw = max(1, len(words))
-        col["artist_overlap"] = np.array([len(words & self.artist_tokens[i]) / max(1, len(self.artist_tokens[i]))
-                                          for i in rows.tolist()], dtype=np.float32)  # fmt: skip
+        col["artist_overlap"] = np.array(
+            [len(words & self.artist_tokens[i]) / max(1, len(self.artist_tokens[i])) for i in rows.tolist()],
+            dtype=np.float32,
+        )
         col["title_overlap"] = np.array(
             [len(words & self.title_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
         )
@@ -209,12 +214,15 @@ class Featurizer:
         if not lists:
             return np.zeros(len(rows), dtype=np.float32)
         shares = self.r.playlist_artists
-        return np.array([sum(shares[j].get(self.r.artists[i], 0.0) for j in lists) / len(lists) for i in rows.tolist()],
-                        dtype=np.float32)  # fmt: skip
+        return np.array(
+            [sum(shares[j].get(self.r.artists[i], 0.0) for j in lists) / len(lists) for i in rows.tolist()],
+            dtype=np.float32,
+        )
 
 
 def _ternary(sets: list[frozenset[str]], wanted: set[str]) -> np.ndarray:
-    """1 where a track's labels meet ``wanted``, 0 where it has none (unknown), -1 otherwise; 0 when nothing is wanted."""
+    """1 where a track's labels meet ``wanted``, 0 where it has none (unknown), -1 otherwise; 0 when nothing is
+    wanted."""
     if not wanted:
         return np.zeros(len(sets), dtype=np.float32)
     return np.array([0.0 if not s else (1.0 if s & wanted else -1.0) for s in sets], dtype=np.float32)
@@ -285,7 +293,9 @@ class TorchRanker:
         import torch
 
         return {"net." + k: v for k, v in self.net.state_dict().items()} | {
-            "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std)}  # fmt: skip
+            "mean": torch.from_numpy(self.mean),
+            "std": torch.from_numpy(self.std),
+        }
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The weights and the standardisation as numpy arrays (what :class:`NumpyMLP` serves)."""
@@ -336,12 +346,24 @@ class NumpyMLP:
 def lightgbm_params(seed: int = 0) -> dict:
     """LightGBM lambdarank settings, with each feature's monotone direction."""
     return {
-        "objective": "lambdarank", "metric": "ndcg", "eval_at": [K], "learning_rate": 0.05, "num_leaves": 31,
-        "min_data_in_leaf": 40, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
-        "lambdarank_truncation_level": 40, "monotone_constraints": [FEATURES[f] for f in FEATURE_NAMES],
-        "monotone_constraints_method": "intermediate", "num_threads": 1, "seed": seed, "deterministic": True,
-        "force_row_wise": True, "verbose": -1,
-    }  # fmt: skip
+        "objective": "lambdarank",
+        "metric": "ndcg",
+        "eval_at": [K],
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": 40,
+        "feature_fraction": 0.9,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambdarank_truncation_level": 40,
+        "monotone_constraints": [FEATURES[f] for f in FEATURE_NAMES],
+        "monotone_constraints_method": "intermediate",
+        "num_threads": 1,
+        "seed": seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "verbose": -1,
+    }
 
 
 @dataclass
@@ -409,9 +431,14 @@ class Ranker:
                 np.savez(fh, **arrays)
         tmp.replace(path)
         (folder / LEGACY_TORCH).unlink(missing_ok=True)
-        meta = {"format": FORMAT_VERSION, "kind": self.kind, "features": self.features, "sha256": sha256_file(path),
-                "catalog_fingerprint": fingerprint,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} | self.meta  # fmt: skip
+        meta = {
+            "format": FORMAT_VERSION,
+            "kind": self.kind,
+            "features": self.features,
+            "sha256": sha256_file(path),
+            "catalog_fingerprint": fingerprint,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        } | self.meta
         (folder / SIDECAR).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return path
 
@@ -425,11 +452,15 @@ class Ranker:
         meta = json.loads(side.read_text(encoding="utf-8"))
         kind = meta.get("kind")
         if meta.get("format") != FORMAT_VERSION or kind not in FILES:
-            raise RankerMismatch(f"the ranker in {folder} has format {meta.get('format')!r} (kind {kind!r}); "
-                                 f"this PlayGenie reads format {FORMAT_VERSION}: {FIX}")  # fmt: skip
+            raise RankerMismatch(
+                f"the ranker in {folder} has format {meta.get('format')!r} (kind {kind!r}); "
+                f"this PlayGenie reads format {FORMAT_VERSION}: {FIX}"
+            )
         if meta.get("features") != FEATURE_NAMES:
-            raise RankerMismatch(f"the ranker in {folder} was built for other features "
-                                 f"({len(meta.get('features') or [])} vs {len(FEATURE_NAMES)} now): {FIX}")  # fmt: skip
+            raise RankerMismatch(
+                f"the ranker in {folder} was built for other features "
+                f"({len(meta.get('features') or [])} vs {len(FEATURE_NAMES)} now): {FIX}"
+            )
         path = folder / FILES[kind]
         if kind == "torch" and not path.exists() and (folder / LEGACY_TORCH).exists():
             path = folder / LEGACY_TORCH  # written before ranker.npz: read with torch once; the build rewrites it
@@ -448,8 +479,12 @@ class Ranker:
         else:
             with np.load(path, allow_pickle=False) as z:
                 model = NumpyMLP({k: z[k] for k in z.files})
-        return cls(kind, model, list(meta["features"]),
-                   {k: v for k, v in meta.items() if k in ("validation", "train_s", "peak_rss_mb")})  # fmt: skip
+        return cls(
+            kind,
+            model,
+            list(meta["features"]),
+            {k: v for k, v in meta.items() if k in ("validation", "train_s", "peak_rss_mb")},
+        )
 
 
 def ranker_home(home: Path) -> Path:
@@ -476,8 +511,14 @@ class Examples:
             groups.append(np.arange(start, start + len(idx)))
             start += len(idx)
         sel = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        return Examples(self.x[sel], self.y[sel], groups, [self.names[g] for g in which],
-                        [self.truth[g] for g in which], [self.answers[g] for g in which])  # fmt: skip
+        return Examples(
+            self.x[sel],
+            self.y[sel],
+            groups,
+            [self.names[g] for g in which],
+            [self.truth[g] for g in which],
+            [self.answers[g] for g in which],
+        )
 
 
 def fold_of(playlist_ids: Sequence[str], folds: int = FOLDS, seed: int = 0) -> dict[str, int]:
@@ -515,8 +556,9 @@ def collect(
     offline = settings.model_copy(update={"llm_base_url": None, "qdrant_url": None, "qdrant_path": None})
     xs, ys, groups, names, truth, answers = [], [], [], [], [], []
     start = 0
-    with tqdm(total=len(assignment), desc="ranker: answering training playlists", unit="playlist",
-              disable=not progress) as bar:  # fmt: skip
+    with tqdm(
+        total=len(assignment), desc="ranker: answering training playlists", unit="playlist", disable=not progress
+    ) as bar:
         for k in range(folds):
             held = sorted(pid for pid, f in assignment.items() if f == k)
             if not held:
@@ -557,8 +599,9 @@ def fit(kind: str, data: Examples, seed: int = 0, rounds: int = 300):
     if kind == "lightgbm":
         import lightgbm
 
-        ds = lightgbm.Dataset(d.x, d.y, group=[len(g) for g in d.groups], feature_name=FEATURE_NAMES,
-                              free_raw_data=False)  # fmt: skip
+        ds = lightgbm.Dataset(
+            d.x, d.y, group=[len(g) for g in d.groups], feature_name=FEATURE_NAMES, free_raw_data=False
+        )
         return lightgbm.train(lightgbm_params(seed), ds, num_boost_round=rounds)
     return TorchRanker(d.x.shape[1], seed=seed).fit(d.x, d.y, d.groups)
 
@@ -594,7 +637,7 @@ def train(
     """Collect the folds' examples, choose LightGBM or torch on a validation share of the requests,
     refit the winner on every request, and save it under ``home/ranker``."""
     from tools.catalog import ensure_data, read_csv
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
 
     t0 = time.perf_counter()
     if frame is None:
@@ -609,8 +652,13 @@ def train(
     random.Random(seed + 1).shuffle(order)
     n_val = max(1, round(VALIDATION_SHARE * len(order)))
     val, fit_on = data.subset(sorted(order[:n_val])), data.subset(sorted(order[n_val:]))
-    report: dict = {"requests": len(data.groups), "validation_requests": len(val.groups), "rows": int(len(data.y)),
-                    "candidate_recall": round(recall_of(val), 4), "retrieval_ndcg@20": round(ndcg_of(val, None), 4)}  # fmt: skip
+    report: dict = {
+        "requests": len(data.groups),
+        "validation_requests": len(val.groups),
+        "rows": int(len(data.y)),
+        "candidate_recall": round(recall_of(val), 4),
+        "retrieval_ndcg@20": round(ndcg_of(val, None), 4),
+    }
     fit_s: dict[str, float] = {}
     for kind in kinds:
         t1 = time.perf_counter()
@@ -620,11 +668,18 @@ def train(
     best = max(kinds, key=lambda k: report[f"{k}_ndcg@20"])
     t1 = time.perf_counter()
     model = fit(best, data, seed)
-    report |= {"chosen": best, "fit_s": fit_s, "final_fit_s": round(time.perf_counter() - t1, 1),
-               "collect_s": round(collect_s, 1)}  # fmt: skip
+    report |= {
+        "chosen": best,
+        "fit_s": fit_s,
+        "final_fit_s": round(time.perf_counter() - t1, 1),
+        "collect_s": round(collect_s, 1),
+    }
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    ranker = Ranker(best, model, meta={"validation": report, "train_s": round(time.perf_counter() - t0, 1),
-                                       "peak_rss_mb": round(peak_mb, 1)})  # fmt: skip
+    ranker = Ranker(
+        best,
+        model,
+        meta={"validation": report, "train_s": round(time.perf_counter() - t0, 1), "peak_rss_mb": round(peak_mb, 1)},
+    )
     ranker.save(ranker_home(home), catalog_fingerprint(catalog))
     log.info("ranker: %s chosen (%s), trained in %.1fs", best, report, time.perf_counter() - t0)
     return ranker
@@ -634,7 +689,7 @@ def ensure_ranker(
     settings: "Settings", catalog: "Catalog", home: Path, *, frame=None, progress: bool = False
 ) -> Ranker:
     """The ranker in ``home/ranker`` when it fits this catalog and these features, else trained and saved."""
-    from tools.cf import catalog_fingerprint
+    from tools.catalog import catalog_fingerprint
 
     folder, fingerprint = ranker_home(home), catalog_fingerprint(catalog)
     try:
@@ -673,8 +728,12 @@ def _summary(meta: dict) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=("best", *FILES), default="best",
-                        help="Model kind; 'best' (default) picks LightGBM or torch on validation.")  # fmt: skip
+    parser.add_argument(
+        "--kind",
+        choices=("best", *FILES),
+        default="best",
+        help="Model kind; 'best' (default) picks LightGBM or torch on validation.",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
@@ -686,12 +745,16 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     kinds = tuple(FILES) if args.kind == "best" else (args.kind,)
     ranker = train(settings, catalog, settings.home, seed=args.seed, progress=not args.quiet, kinds=kinds)
     v = ranker.meta.get("validation", {})
-    print(f"ranker: {ranker.kind} chosen on {v.get('validation_requests')} validation requests "
-          f"of {v.get('requests')} ({v.get('rows')} candidate rows)")  # fmt: skip
+    print(
+        f"ranker: {ranker.kind} chosen on {v.get('validation_requests')} validation requests "
+        f"of {v.get('requests')} ({v.get('rows')} candidate rows)"
+    )
     for k in ("retrieval_ndcg@20", "lightgbm_ndcg@20", "torch_ndcg@20", "candidate_recall"):
         if k in v:
             print(f"  {k:<22} {v[k]:.4f}")
     print(f"  fit seconds {v.get('fit_s')}, examples collected in {v.get('collect_s')}s")
-    print(f"trained in {ranker.meta.get('train_s')}s, peak memory {ranker.meta.get('peak_rss_mb')} MB "
-          f"-> {ranker_home(settings.home)}")  # fmt: skip
+    print(
+        f"trained in {ranker.meta.get('train_s')}s, peak memory {ranker.meta.get('peak_rss_mb')} MB "
+        f"-> {ranker_home(settings.home)}"
+    )
     return 0

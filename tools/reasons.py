@@ -59,10 +59,19 @@ def sound(track: "Track") -> str:
     return f"energy {track.energy:.2f} at {track.tempo:.0f} BPM"
 
 
-def for_track(track: "Track", query: "PlaylistQuery | None" = None, *, matched: Iterable[str] = (),
-              channel: str | None = None, affinity: float | None = None, ranker: tuple[int, int] | None = None,
-              role: str = "", kept: bool = False, filler: bool = False,
-              seeds: Sequence[dict[str, Any]] = ()) -> str:  # fmt: skip
+def for_track(
+    track: "Track",
+    query: "PlaylistQuery | None" = None,
+    *,
+    matched: Iterable[str] = (),
+    channel: str | None = None,
+    affinity: float | None = None,
+    ranker: tuple[int, int] | None = None,
+    role: str = "",
+    kept: bool = False,
+    filler: bool = False,
+    seeds: Sequence[dict[str, Any]] = (),
+) -> str:
     """One track's reason: year; tags it matched; its sound; how it was chosen; its place in the flow."""
     parts: list[str] = []
     if kept:

@@ -177,7 +177,9 @@ def item_from(track: Track, reason: str = "", score: float = 0.0) -> PlaylistIte
 
 
 @dataclass(slots=True)
-class _Pick:
+class Pick:
+    """A candidate chosen for the playlist, with its track; ``kept`` when the user asked to keep it."""
+
     cand: Candidate
     track: Track
     kept: bool = False
@@ -197,7 +199,7 @@ def select(
     duration_min: float | None = None,
     max_per_artist: int = 2,
     keep: Sequence[str] = (),
-) -> list[_Pick]:
+) -> list[Pick]:
     """The tracks of the playlist, by score, under rules 1-5; unordered for flow."""
     target_ms = _target_ms(query, duration_min)
     length = n or query.length or DEFAULT_LENGTH
@@ -207,7 +209,7 @@ def select(
     named = named_artists(query)
     verdict: dict[str, bool] = {}  # hard constraints, checked lazily: most candidates are never reached
 
-    def fits(p: _Pick, chosen: _Chosen) -> bool:
+    def fits(p: Pick, chosen: _Chosen) -> bool:
         artist = _fold(p.track.artist)
         cap = named_cap if artist in named else max_per_artist  # named artists may fill the list
         if p.track.track_id in chosen.ids or version_key(p.track, query) in chosen.songs:
@@ -233,21 +235,21 @@ def select(
     return chosen.picks
 
 
-def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]) -> list[_Pick]:
+def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]) -> list[Pick]:
     """The kept tracks (the user asked to keep them; still subject to the query), then the candidates by score."""
-    pool: list[_Pick] = []
+    pool: list[Pick] = []
     seen: set[str] = set()
     by_id = {c.track_id: c for c in candidates}
     for tid in keep:
         track = catalog.get(tid)
         if track is not None and tid not in seen:
             seen.add(tid)
-            pool.append(_Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
+            pool.append(Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
     for c in sorted(candidates, key=score_of, reverse=True):
         track = catalog.get(c.track_id)
         if track is not None and c.track_id not in seen:
             seen.add(c.track_id)
-            pool.append(_Pick(c, track))
+            pool.append(Pick(c, track))
     return pool
 
 
@@ -257,7 +259,7 @@ class _Chosen:
 
     length: int
     target_ms: float | None
-    picks: list[_Pick] = field(default_factory=list)
+    picks: list[Pick] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     songs: set[str] = field(default_factory=set)
     per_artist: dict[str, int] = field(default_factory=dict)
@@ -268,7 +270,7 @@ class _Chosen:
             return True
         return len(self.picks) >= self.length
 
-    def add(self, p: _Pick, song: str) -> None:
+    def add(self, p: Pick, song: str) -> None:
         artist = _fold(p.track.artist)
         self.picks.append(p)
         self.ids.add(p.track.track_id)
@@ -286,7 +288,7 @@ class _Chosen:
             self.picks.pop()
 
 
-def _flow_vectors(picks: Sequence[_Pick]) -> np.ndarray:
+def _flow_vectors(picks: Sequence[Pick]) -> np.ndarray:
     # Energy and tempo dominate how a transition feels; valence and danceability a little.
     return np.array(
         [[p.track.energy, p.track.tempo / 100.0, 0.5 * p.track.valence, 0.5 * p.track.danceability] for p in picks],
@@ -294,7 +296,7 @@ def _flow_vectors(picks: Sequence[_Pick]) -> np.ndarray:
     ).reshape(len(picks), 4)
 
 
-def _chain(picks: list[_Pick], rank_weight: float | None = None) -> list[_Pick]:
+def _chain(picks: list[Pick], rank_weight: float | None = None) -> list[Pick]:
     """Greedy nearest-neighbour order from a good opener among the five best-scored; each step
     weighs closeness in energy and tempo against the next track's score rank."""
     if len(picks) <= 2:
@@ -322,7 +324,7 @@ def _chain(picks: list[_Pick], rank_weight: float | None = None) -> list[_Pick]:
     return [picks[i] for i in order]
 
 
-def _arc(picks: list[_Pick]) -> list[_Pick]:
+def _arc(picks: list[Pick]) -> list[Pick]:
     """Warm-up, peak about two-thirds in, cool-down: energy rises then falls."""
     ordered = sorted(picks, key=lambda p: (p.track.energy, p.track.tempo))
     rise, fall = [], []
@@ -331,7 +333,7 @@ def _arc(picks: list[_Pick]) -> list[_Pick]:
     return rise + fall[::-1]
 
 
-def _separate_artists(picks: list[_Pick]) -> list[_Pick]:
+def _separate_artists(picks: list[Pick]) -> list[Pick]:
     """Swap tracks so that no two neighbours share an artist, where some swap allows it."""
     out = list(picks)
     a = [_fold(p.track.artist) for p in out]
@@ -352,7 +354,7 @@ def _separate_artists(picks: list[_Pick]) -> list[_Pick]:
     return out
 
 
-def _roles(picks: Sequence[_Pick], arc: bool) -> list[str]:
+def _roles(picks: Sequence[Pick], arc: bool) -> list[str]:
     n = len(picks)
     roles = [""] * n
     if n == 0:
@@ -373,13 +375,21 @@ def _roles(picks: Sequence[_Pick], arc: bool) -> list[str]:
     return roles
 
 
-def _reason(p: _Pick, role: str, max_affinity: float, query: PlaylistQuery | None = None) -> str:
+def _reason(p: Pick, role: str, max_affinity: float, query: PlaylistQuery | None = None) -> str:
     """This track's own story (tools.reasons): its year, the tags it matched, its sound, how it was chosen."""
     shown = p.cand.affinity is not None and max_affinity > 0 and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity)
     filler = p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS
-    return reasons.for_track(p.track, query, matched=p.cand.matched, affinity=p.cand.affinity if shown else None,
-                             channel=getattr(p.cand, "channel", None), ranker=getattr(p.cand, "ranker_place", None),
-                             role=role, kept=p.kept, filler=filler)  # fmt: skip
+    return reasons.for_track(
+        p.track,
+        query,
+        matched=p.cand.matched,
+        affinity=p.cand.affinity if shown else None,
+        channel=getattr(p.cand, "channel", None),
+        ranker=getattr(p.cand, "ranker_place", None),
+        role=role,
+        kept=p.kept,
+        filler=filler,
+    )
 
 
 def refine(
@@ -404,7 +414,15 @@ def refine(
     Too few valid candidates give a shorter playlist, never a padded one.
     """
     picks = select(candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep)
-    ordered = _separate_artists(_arc(picks) if arc else _chain(picks, flow_rank_weight))
+    return playlist_items(_arc(picks) if arc else _chain(picks, flow_rank_weight), arc=arc, query=query)
+
+
+def playlist_items(
+    picks: Sequence[Pick], *, arc: bool = False, query: PlaylistQuery | None = None
+) -> list[PlaylistItem]:
+    """The items of picks in flow order: no two neighbours by one artist where a swap allows it, then each
+    track's role (opener, peak...; warm-up and cool-down with ``arc``) and its reason."""
+    ordered = _separate_artists(list(picks))
     roles = _roles(ordered, arc)
     affinities = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
     top_aff = max(affinities) if affinities else 0.0

@@ -20,13 +20,10 @@ from tools.catalog import Catalog, fold
 from tools.llm import data_block
 from tools.refine import (
     DEFAULT_LENGTH,
-    _Pick,
-    _reason,
-    _roles,
-    _separate_artists,
+    Pick,
     allowed,
     artist_cap,
-    item_from,
+    playlist_items,
     refine,
     score_of,
     version_key,
@@ -112,10 +109,18 @@ class LLMRefiner:
         rows = []
         for k, c in enumerate(shown, 1):
             t = self.catalog.tracks[c.idx]
-            rows.append({
-                "id": f"t{k}", "title": t.title, "artist": t.artist, "year": t.year, "genre": "/".join(t.genres[:2]),
-                "energy": round(t.energy, 2), "tempo": round(t.tempo), "score": round(score_of(c), 3),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": f"t{k}",
+                    "title": t.title,
+                    "artist": t.artist,
+                    "year": t.year,
+                    "genre": "/".join(t.genres[:2]),
+                    "energy": round(t.energy, 2),
+                    "tempo": round(t.tempo),
+                    "score": round(score_of(c), 3),
+                }
+            )
         payload = {"request": query.text or query.describe(), "length": n, "candidates": rows}
         return data_block("data", payload)  # compact JSON: fewer tokens
 
@@ -135,8 +140,16 @@ class LLMRefiner:
         def fallback(why: str) -> list[PlaylistItem]:
             self.last_fallback = why
             log.info("LLM refiner fell back to the deterministic refiner: %s", why)
-            return refine(list(candidates), query, self.catalog, n, duration_min=duration_min,
-                          max_per_artist=max_per_artist, arc=arc, keep=keep)  # fmt: skip
+            return refine(
+                list(candidates),
+                query,
+                self.catalog,
+                n,
+                duration_min=duration_min,
+                max_per_artist=max_per_artist,
+                arc=arc,
+                keep=keep,
+            )
 
         self.last_fallback = None
         length = n or query.length or DEFAULT_LENGTH
@@ -150,11 +163,20 @@ class LLMRefiner:
         # About 6 tokens per id: a short budget keeps a rambling model from eating the timeout. The schema
         # lists the shown ids, so a server that constrains decoding (llama.cpp) can write no other.
         ids = {"type": "string", "enum": [f"t{k}" for k in range(1, len(shown) + 1)]}
-        schema = {"type": "object", "properties": {"track_ids": {"type": "array", "items": ids, "maxItems": length}},
-                  "required": ["track_ids"]}  # fmt: skip
+        schema = {
+            "type": "object",
+            "properties": {"track_ids": {"type": "array", "items": ids, "maxItems": length}},
+            "required": ["track_ids"],
+        }
         prompt = self.prompt(shown, query, length)
-        answer = self.llm.complete_json(SYSTEM.format(cap=cap), prompt, LLMPicks, timeout=self.timeout,
-                                        max_tokens=8 * length + 32, json_schema=schema)  # fmt: skip
+        answer = self.llm.complete_json(
+            SYSTEM.format(cap=cap),
+            prompt,
+            LLMPicks,
+            timeout=self.timeout,
+            max_tokens=8 * length + 32,
+            json_schema=schema,
+        )
         if answer is None:
             return fallback(getattr(self.llm, "last_error", None) or "no answer")
         items = self.apply(answer.track_ids, candidates, query, length, max_per_artist=max_per_artist, shown=shown)
@@ -180,7 +202,7 @@ class LLMRefiner:
         shown = self._shown(candidates, query, length) if shown is None else shown
         cap = artist_cap(query, length, max_per_artist)
         by_ref = {f"t{k}": c for k, c in enumerate(shown, 1)}
-        picks: list[_Pick] = []
+        picks: list[Pick] = []
         songs: set[str] = set()
         per_artist: dict[str, int] = {}
         dropped = 0
@@ -194,7 +216,7 @@ class LLMRefiner:
             if not allowed(track, query) or key in songs or per_artist.get(artist, 0) >= cap:
                 dropped += 1
                 continue
-            picks.append(_Pick(c, track))
+            picks.append(Pick(c, track))
             songs.add(key)
             per_artist[artist] = per_artist.get(artist, 0) + 1
             if len(picks) == length:
@@ -205,16 +227,21 @@ class LLMRefiner:
         if len(picks) < length:
             # Fill the rest deterministically, counting the model's picks against the caps.
             chosen = {p.track.track_id for p in picks}
-            filled = refine(list(candidates), query, self.catalog, length, max_per_artist=max_per_artist,
-                            keep=[p.track.track_id for p in picks])  # fmt: skip
+            filled = refine(
+                list(candidates),
+                query,
+                self.catalog,
+                length,
+                max_per_artist=max_per_artist,
+                keep=[p.track.track_id for p in picks],
+            )
             by_id = {c.track_id: c for c in candidates}
-            picks += [_Pick(by_id[i.track_id], self.catalog[i.track_id]) for i in filled
-                      if i.track_id not in chosen and i.track_id in by_id]  # fmt: skip
+            picks += [
+                Pick(by_id[i.track_id], self.catalog[i.track_id])
+                for i in filled
+                if i.track_id not in chosen and i.track_id in by_id
+            ]
             self.last_fallback = f"the model gave {len(chosen)} valid of {length}; the rest filled deterministically"
         if dropped:
             log.info("LLM refiner dropped %d invalid pick(s)", dropped)
-        ordered = _separate_artists(picks)
-        roles = _roles(ordered, arc=False)
-        affs = [p.cand.affinity for p in ordered if p.cand.affinity is not None]
-        top = max(affs) if affs else 0.0
-        return [item_from(p.track, _reason(p, r, top), score_of(p.cand)) for p, r in zip(ordered, roles)]
+        return playlist_items(picks)

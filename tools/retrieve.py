@@ -50,6 +50,7 @@ from tools.lexical import query_vector as sparse_query
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
 from tools.tags import MOOD_TARGETS
+from tools.vocab import ACTIVITY_MOODS
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog
@@ -85,16 +86,6 @@ NAME_TEMPERATURE = 0.05
 NAME_FLOOR = 0.25
 NAME_ARTISTS = 40
 _MOOD_FEATURES = sorted({f for t in MOOD_TARGETS.values() for f in t})
-
-
-def activity_moods() -> dict[str, str | None]:
-    """Activity -> the mood it implies (from stage 1's vocabulary when it is there)."""
-    try:
-        from tools.vocab import ACTIVITY_MOODS
-
-        return dict(ACTIVITY_MOODS)
-    except ImportError:  # stage 1 not installed: an activity named like a mood implies it
-        return {m: m for m in MOOD_TARGETS}
 
 
 @dataclass
@@ -194,7 +185,7 @@ class Retriever:
         self.years = catalog.years.astype(np.float32)  # 0 where unknown
         self.popularity = catalog.popularity / 100.0
         self.parent = self._subgenre_parents(catalog)
-        self.activity_mood = activity_moods()
+        self.activity_mood: dict[str, str | None] = dict(ACTIVITY_MOODS)  # activity -> the mood it implies
         self.popular_floor = float(np.quantile(catalog.popularity, FALLBACK_POPULARITY_Q)) if len(catalog) else 0.0
         self.playlists = list(catalog.playlists.values())
         self._name_vectors = name_vectors
@@ -271,18 +262,6 @@ class Retriever:
 
     # --- the public entry points --------------------------------------------------------------
 
-    def retrieve(
-        self,
-        query: PlaylistQuery,
-        limit: int | None = None,
-        exclude_ids: Iterable[str] = (),
-        query_vector: np.ndarray | None = None,
-        need: int = 20,
-    ) -> tuple[list[Candidate], list[str]]:
-        """Candidates (best first) and notes on what was relaxed or fallen back on."""
-        r = self.run(query, limit, exclude_ids, query_vector, need)
-        return r.candidates, r.notes
-
     def run(
         self,
         query: PlaylistQuery,
@@ -291,7 +270,8 @@ class Retriever:
         query_vector: np.ndarray | None = None,
         need: int = 20,
     ) -> Retrieval:
-        """Like :meth:`retrieve`, with the query as finally applied (see :class:`Retrieval`).
+        """Candidates (best first), notes on what was relaxed or fallen back on, and the query as finally
+        applied (see :class:`Retrieval`).
 
         ``need`` is how many tracks the playlist needs: filters are relaxed while fewer pass them, or
         while the artist cap (``max_per_artist``) would leave fewer.
@@ -308,7 +288,7 @@ class Retriever:
 
         # No separate counts: a search returns every match when fewer than ``limit`` pass a filter.
         levels = self._levels(query, base)
-        wanted = self._wanted_moods(query)
+        wanted = self.wanted_moods(query)
         tried: list[tuple[PlaylistQuery, int]] = []
         relaxed: list[str] = []
         step_notes: dict[str, str] = {}  # one note per step: a later widening replaces an earlier one
@@ -334,8 +314,16 @@ class Retriever:
         cands = self._score(pool, final_q, query, len(tried), limit, unknown, extra)
         return Retrieval(cands, notes, final_q, relaxed, matching, near, vector)
 
-    def _search_level(self, vector: np.ndarray, flt: Constraints, limit: int, wanted: dict[str, float], level: int,
-                      pool: dict[int, tuple[int, float]], unknown: set[int]) -> int:  # fmt: skip
+    def _search_level(
+        self,
+        vector: np.ndarray,
+        flt: Constraints,
+        limit: int,
+        wanted: dict[str, float],
+        level: int,
+        pool: dict[int, tuple[int, float]],
+        unknown: set[int],
+    ) -> int:
         """Add one relaxation level's hits to ``pool`` (row -> (level, similarity)); how many passed its filter
         (exact below ``limit``; at ``limit`` there are at least that many)."""
         hits = self.index.search_rows(vector, flt, limit)
@@ -355,15 +343,24 @@ class Retriever:
                     unknown.add(row)
         return n
 
-    def _hybrid(self, query: PlaylistQuery, vector: np.ndarray, flt: Constraints, limit: int, level: int,
-                pool: dict[int, tuple[int, float]]) -> tuple[dict[str, list[tuple[int, float]]], Any]:  # fmt: skip
+    def _hybrid(
+        self,
+        query: PlaylistQuery,
+        vector: np.ndarray,
+        flt: Constraints,
+        limit: int,
+        level: int,
+        pool: dict[int, tuple[int, float]],
+    ) -> tuple[dict[str, list[tuple[int, float]]], Any]:
         """The BM25 and playlist-name channels under the final filter (their new rows join ``pool`` at
         ``level``), and the request's nearest playlist names; nothing when hybrid retrieval is off."""
         if not self.hybrid:
             return {}, None
         near = self.name_neighbours(vector)
-        extra = {"bm25": self.index.search_sparse(sparse_query(search_text(query)), flt, limit),
-                 "names": self._names_channel(vector, near, flt, limit)}  # fmt: skip
+        extra = {
+            "bm25": self.index.search_sparse(sparse_query(search_text(query)), flt, limit),
+            "names": self._names_channel(vector, near, flt, limit),
+        }
         for rows in extra.values():
             for row, _ in rows:
                 if row not in pool:
@@ -417,15 +414,23 @@ class Retriever:
 
     def _exclusions(self, query: PlaylistQuery, exclude_ids: Iterable[str]) -> Constraints:
         c = Constraints()
-        for name, tags in (("genre", query.exclude_genres), ("subgenre", query.exclude_subgenres),
-                           ("mood", query.exclude_moods)):  # fmt: skip
+        for name, tags in (
+            ("genre", query.exclude_genres),
+            ("subgenre", query.exclude_subgenres),
+            ("mood", query.exclude_moods),
+        ):
             if tags:
                 c.none_of[name] = sorted({t.value for t in tags})
         if query.exclude_artists:
             c.none_of["artist"] = sorted({fold(t.value) for t in query.exclude_artists})
         if query.exclude_years:  # "no 80s": the years themselves, as a payload match
-            c.none_of["year"] = sorted({y for r in query.exclude_years
-                                        for y in range(max(1900, r.start or 1900), min(2100, r.end or 2100) + 1)})  # fmt: skip
+            c.none_of["year"] = sorted(
+                {
+                    y
+                    for r in query.exclude_years
+                    for y in range(max(1900, r.start or 1900), min(2100, r.end or 2100) + 1)
+                }
+            )
         c.exclude_rows = sorted({i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None})
         return c
 
@@ -441,38 +446,65 @@ class Retriever:
 
         if _hard(q.moods):
             moods = _label(_hard(q.moods))
-            add("moods", q.model_copy(update={"moods": _soften(q.moods)}),
-                f"Too few tracks are tagged {moods} under the other filters; {moods} now only guides the order.")  # fmt: skip
+            add(
+                "moods",
+                q.model_copy(update={"moods": _soften(q.moods)}),
+                f"Too few tracks are tagged {moods} under the other filters; {moods} now only guides the order.",
+            )
         hard_bounds = [b for b in q.features if b.explicit and (b.min is not None or b.max is not None)]
         if hard_bounds:
             names = ", ".join(dict.fromkeys(b.feature for b in hard_bounds))
             soft = [b.model_copy(update={"explicit": False}) if b in hard_bounds else b for b in q.features]
-            add("features", q.model_copy(update={"features": soft}),
-                f"Relaxed the {names} limit to find enough tracks; it now only guides the order.")  # fmt: skip
+            add(
+                "features",
+                q.model_copy(update={"features": soft}),
+                f"Relaxed the {names} limit to find enough tracks; it now only guides the order.",
+            )
         subs = _hard(q.subgenres)
         if subs:
             parents = sorted({self.parent.get(t.value, "") for t in subs} - {""})
-            genres = list(q.genres) + [Tag(value=g, source="parent of " + _label(subs)) for g in parents
-                                       if g not in {t.value for t in q.genres}]  # fmt: skip
-            add("subgenre", q.model_copy(update={"subgenres": _soften(q.subgenres), "genres": genres}),
-                f"Few tracks in {_label(subs)}; widened to {', '.join(parents) or 'any genre'}.")  # fmt: skip
+            genres = list(q.genres) + [
+                Tag(value=g, source="parent of " + _label(subs))
+                for g in parents
+                if g not in {t.value for t in q.genres}
+            ]
+            add(
+                "subgenre",
+                q.model_copy(update={"subgenres": _soften(q.subgenres), "genres": genres}),
+                f"Few tracks in {_label(subs)}; widened to {', '.join(parents) or 'any genre'}.",
+            )
         y = q.years
         if y is not None and y.explicit and (y.start or y.end):
             for pad in (2, 5):
-                wide = YearRange(start=max(1900, y.start - pad) if y.start else None,
-                                 end=min(2100, y.end + pad) if y.end else None, source=y.source)  # fmt: skip
-                add("years", q.model_copy(update={"years": wide}),
-                    f"Few tracks from {y.label()}; widened to {wide.label()}.")  # fmt: skip
-            add("years", q.model_copy(update={"years": y.model_copy(update={"explicit": False})}),
-                f"Too few tracks from {y.label()}; other years added, nearest first.")  # fmt: skip
+                wide = YearRange(
+                    start=max(1900, y.start - pad) if y.start else None,
+                    end=min(2100, y.end + pad) if y.end else None,
+                    source=y.source,
+                )
+                add(
+                    "years",
+                    q.model_copy(update={"years": wide}),
+                    f"Few tracks from {y.label()}; widened to {wide.label()}.",
+                )
+            add(
+                "years",
+                q.model_copy(update={"years": y.model_copy(update={"explicit": False})}),
+                f"Too few tracks from {y.label()}; other years added, nearest first.",
+            )
         if _hard(q.genres):
             g = _label(_hard(q.genres) + _hard(q.subgenres))
-            add("genre", q.model_copy(update={"genres": _soften(q.genres), "subgenres": _soften(q.subgenres)}),
-                f"Too few {g} tracks under the other filters; other genres added after them.")  # fmt: skip
+            add(
+                "genre",
+                q.model_copy(update={"genres": _soften(q.genres), "subgenres": _soften(q.subgenres)}),
+                f"Too few {g} tracks under the other filters; other genres added after them.",
+            )
         if _hard(q.artists):
             a = _label(_hard(q.artists))
-            add("artists", q.model_copy(update={"artists": _soften(q.artists)}),
-                f"Only a few tracks by {a} fit the request; similar tracks fill the rest.")  # fmt: skip
+            add(
+                "artists",
+                q.model_copy(update={"artists": _soften(q.artists)}),
+                f"Only a few tracks by {a} fit the request; similar tracks fill the rest.",
+            )
         return out
 
     def _filter(self, q: PlaylistQuery, base: Constraints) -> Constraints:
@@ -498,7 +530,7 @@ class Retriever:
                 c.ranges[b.feature] = (lo, hi)
         return c
 
-    def _wanted_moods(self, query: PlaylistQuery) -> dict[str, float]:
+    def wanted_moods(self, query: PlaylistQuery) -> dict[str, float]:
         """Mood -> weight, from moods (said or inferred) and the moods activities imply."""
         out: dict[str, float] = {}
         for t in query.moods:
@@ -530,7 +562,7 @@ class Retriever:
         sim = np.array([pool[r][1] for r in rows], dtype=np.float32)
         score = W_SIM * sim + TIER * (n_levels - 1 - level)
 
-        moods = self._wanted_moods(q)
+        moods = self.wanted_moods(q)
         self._add_preferences(score, rows, q, moods, unknown)
         soft = score - TIER * (n_levels - 1 - level)  # the tag score without the tier
         by_tags, order, fused = self._fuse(rows, score, level, n_levels, limit, extra)
@@ -553,8 +585,14 @@ class Retriever:
             out.append(c)
         return out
 
-    def _add_preferences(self, score: np.ndarray, rows: np.ndarray, q: PlaylistQuery, moods: dict[str, float],
-                         unknown: set[int] | frozenset[int]) -> None:  # fmt: skip
+    def _add_preferences(
+        self,
+        score: np.ndarray,
+        rows: np.ndarray,
+        q: PlaylistQuery,
+        moods: dict[str, float],
+        unknown: set[int] | frozenset[int],
+    ) -> None:
         """Add the soft preferences to ``score`` in place: moods, feature targets and soft bounds, soft genres,
         soft years, soft artists, a penalty for unlabelled rows under a genre filter, popularity."""
         if moods:
@@ -582,9 +620,17 @@ class Retriever:
         soft_genres = {t.value: t.confidence for t in _soft(q.genres)}
         soft_subs = {t.value: t.confidence for t in _soft(q.subgenres)}
         if soft_genres or soft_subs:
-            g = np.array([max([soft_genres.get(x, 0.0) for x in self.genre_sets[r]]
-                              + [soft_subs.get(x, 0.0) for x in self.subgenre_sets[r]] + [0.0]) for r in rows],
-                         dtype=np.float32)  # fmt: skip
+            g = np.array(
+                [
+                    max(
+                        [soft_genres.get(x, 0.0) for x in self.genre_sets[r]]
+                        + [soft_subs.get(x, 0.0) for x in self.subgenre_sets[r]]
+                        + [0.0]
+                    )
+                    for r in rows
+                ],
+                dtype=np.float32,
+            )
             score += W_GENRE * g
 
         y = q.years
@@ -607,8 +653,14 @@ class Retriever:
         score += w_pop * pop
 
     @staticmethod
-    def _fuse(rows: np.ndarray, score: np.ndarray, level: np.ndarray, n_levels: int, limit: int,
-              extra: dict[str, list[tuple[int, float]]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    def _fuse(
+        rows: np.ndarray,
+        score: np.ndarray,
+        level: np.ndarray,
+        n_levels: int,
+        limit: int,
+        extra: dict[str, list[tuple[int, float]]] | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(the tag channel's order, the pool's order, the fused scores): the best ``limit`` by tag score alone,
         or with ``extra`` channels every channel's best ``limit``, by reciprocal rank fusion within each tier."""
         by_tags = np.argsort(-score, kind="stable")
@@ -658,8 +710,10 @@ class Retriever:
                 return []
         c.any_of["artist"] = wanted
         hits = self.index.search_rows(vector, c, limit)
-        scored = [(row, near.artists.get(self.artists[row], 0.0) + self.track_name_score(row, near) + 0.01 * sim)
-                  for row, sim in hits]  # fmt: skip
+        scored = [
+            (row, near.artists.get(self.artists[row], 0.0) + self.track_name_score(row, near) + 0.01 * sim)
+            for row, sim in hits
+        ]
         scored.sort(key=lambda rs: -rs[1])
         return scored
 
@@ -674,8 +728,16 @@ class Retriever:
         year_label = years.label() if years else ""
         artists = {fold(a.value): a.value for a in q.artists}
         mood_labels = [(m, f"{m} mood") for m in moods]
-        targets = [(self.features[b.feature], b.target, 0.1 * (FEATURE_RANGE[b.feature][1] - FEATURE_RANGE[b.feature][0]),
-                    f"{b.feature} ~{b.target:g}") for b in q.features if b.target is not None]  # fmt: skip
+        targets = [
+            (
+                self.features[b.feature],
+                b.target,
+                0.1 * (FEATURE_RANGE[b.feature][1] - FEATURE_RANGE[b.feature][0]),
+                f"{b.feature} ~{b.target:g}",
+            )
+            for b in q.features
+            if b.target is not None
+        ]
         free = (q.free_text or "").strip()
         similar = f"similar to '{free[:40]}'" if free else ""
         popular = q.popularity == "popular"

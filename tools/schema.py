@@ -44,7 +44,8 @@ class Tag(BaseModel):
     source: str | None = Field(default=None, description="The words it came from.")
     scope: Scope = Field(
         default="prefer",
-        description="prefer: as asked; only: every track has it ('only rock'); also: added beside the rest ('also rap').",
+        description="prefer: as asked; only: every track has it ('only rock'); also: added beside the rest "
+        "('also rap').",
     )
 
     @model_validator(mode="before")
@@ -156,10 +157,21 @@ class PlaylistQuery(BaseModel):
     def is_empty(self) -> bool:
         """True when nothing at all was understood."""
         return not (
-            self.genres or self.subgenres or self.moods or self.activities or self.years or self.artists
-            or self.exclude_genres or self.exclude_subgenres or self.exclude_artists or self.exclude_moods
-            or self.exclude_years or self.features or self.popularity or self.free_text.strip()
-        )  # fmt: skip
+            self.genres
+            or self.subgenres
+            or self.moods
+            or self.activities
+            or self.years
+            or self.artists
+            or self.exclude_genres
+            or self.exclude_subgenres
+            or self.exclude_artists
+            or self.exclude_moods
+            or self.exclude_years
+            or self.features
+            or self.popularity
+            or self.free_text.strip()
+        )
 
     def feature(self, name: str) -> FeatureBound | None:
         return next((f for f in self.features if f.feature == name), None)

@@ -60,7 +60,9 @@ class Settings(BaseSettings):
         default=0.8,
         ge=0.0,
         le=1.0,
-        description="Blend of CF affinity vs retrieval score in the rerank, chosen on a validation split (PLAYGENIE_CF_WEIGHT).",
+        description=(
+            "Blend of CF affinity vs retrieval score in the rerank, chosen on a validation split (PLAYGENIE_CF_WEIGHT)."
+        ),
     )
     max_per_artist: int = Field(default=2, ge=1, description="Artist cap per playlist (PLAYGENIE_MAX_PER_ARTIST).")
     vae_beta: float = Field(
@@ -74,18 +76,24 @@ class Settings(BaseSettings):
     thread_ttl_hours: float = Field(
         default=24 * 90,
         ge=0,
-        description="Threads nobody wrote to for this long are deleted; 0 keeps them forever (PLAYGENIE_THREAD_TTL_HOURS).",
+        description=(
+            "Threads nobody wrote to for this long are deleted; 0 keeps them forever (PLAYGENIE_THREAD_TTL_HOURS)."
+        ),
     )
     keep_checkpoints: int = Field(
         default=1,
         ge=1,
         le=100,
-        description="Checkpoints kept per thread; the undo history lives inside the latest one (PLAYGENIE_KEEP_CHECKPOINTS).",
+        description=(
+            "Checkpoints kept per thread; the undo history lives inside the latest one (PLAYGENIE_KEEP_CHECKPOINTS)."
+        ),
     )
     max_thread_bytes: int = Field(
         default=2_000_000,
         ge=100_000,
-        description="A turn whose saved thread would be larger is refused, nothing changed (PLAYGENIE_MAX_THREAD_BYTES).",
+        description=(
+            "A turn whose saved thread would be larger is refused, nothing changed (PLAYGENIE_MAX_THREAD_BYTES)."
+        ),
     )
 
     # Front ends.
@@ -106,13 +114,17 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         default=None,
         repr=False,
-        description="The HTTP API's admin key: acts for the user_id a request names, forgets anyone (PLAYGENIE_API_KEY).",
+        description=(
+            "The HTTP API's admin key: acts for the user_id a request names, forgets anyone (PLAYGENIE_API_KEY)."
+        ),
     )
     auth_secret: str | None = Field(
         default=None,
         repr=False,
         min_length=32,
-        description="Signs user tokens (`playgenie token USER`); set, every API request needs one (PLAYGENIE_AUTH_SECRET).",
+        description=(
+            "Signs user tokens (`playgenie token USER`); set, every API request needs one (PLAYGENIE_AUTH_SECRET)."
+        ),
     )
 
     @model_validator(mode="after")

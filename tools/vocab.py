@@ -105,7 +105,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "musica latina": ("latin", None), "spanish": ("latin", None), "en espanol": ("latin", None),
     "salsa": ("latin", None), "bachata": ("latin", None), "cumbia": ("latin", None), "merengue": ("latin", None),
     "urbano": ("latin", None), "cuban": ("latin", None), "mexican": ("latin", None), "colombian": ("latin", None),
-    "puerto rican": ("latin", None), "dominican": ("latin", None), "latinoamericana": ("latin", None), "reggaeton": ("latin", "reggaeton"), "regueton": ("latin", "reggaeton"),
+    "puerto rican": ("latin", None), "dominican": ("latin", None), "latinoamericana": ("latin", None),
+    "reggaeton": ("latin", "reggaeton"), "regueton": ("latin", "reggaeton"),
     "reguetón": ("latin", "reggaeton"), "reggaetón": ("latin", "reggaeton"), "perreo": ("latin", "reggaeton"),
     "dembow": ("latin", "reggaeton"), "tropical": ("latin", "tropical"), "tropicales": ("latin", "tropical"),
     "latin pop": ("latin", "latin pop"), "pop latino": ("latin", "latin pop"), "pop latina": ("latin", "latin pop"),
@@ -128,7 +129,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     # rock
     "rock": ("rock", None), "rock music": ("rock", None), "rock n roll": ("rock", None),
     "rock and roll": ("rock", None), "rock & roll": ("rock", None), "punk": ("rock", None), "grunge": ("rock", None),
-    "indie rock": ("rock", None), "alt rock": ("rock", "permanent wave"), "alternative rock": ("rock", "permanent wave"),
+    "indie rock": ("rock", None), "alt rock": ("rock", "permanent wave"),
+    "alternative rock": ("rock", "permanent wave"),
     "alternative": ("rock", "permanent wave"), "new wave": ("rock", "permanent wave"),
     "permanent wave": ("rock", "permanent wave"), "classic rock": ("rock", "classic rock"),
     "album rock": ("rock", "album rock"), "arena rock": ("rock", "album rock"), "hard rock": ("rock", "hard rock"),
@@ -142,7 +144,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
 
 # Styles this catalog has no label for but files under a wider genre: read as that genre, and the reply says so.
 NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno", "trance",
-                             "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal", "metal"})  # fmt: skip
+                             "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal",
+                             "metal"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
@@ -154,27 +157,30 @@ OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gosp
 # Genre words that are everyday nouns after a determiner ("cleaning the house"), unless a music word follows.
 EVERYDAY_GENRE_NOUNS = frozenset({"house", "garage", "trap", "soul"})
 DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her", "their", "a", "this", "that", "whole", "mi", "la"})
-MUSIC_NOUNS = frozenset({"music", "musica", "songs", "song", "tracks", "track", "tunes", "beats", "beat", "classics", "hits",
-                         "bangers", "anthems", "playlist", "mix", "vibes", "party", "set", "djs", "dj"})  # fmt: skip
-OTHER_GENRE_ADJECTIVES = {"jazzy": "jazz", "bluesy": "blues", "folky": "folk", "folksy": "folk", "countryish": "country",
-                          "reggae-ish": "reggae", "operatic": "opera"}  # fmt: skip
-NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop", "reggae": "latin",
-                 "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop", "soundtrack": "pop",
-                 "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b", "dancehall": "latin", "ska": "rock",
-                 "polka": "pop", "bossa nova": "latin", "flamenco": "latin", "tango": "latin", "mariachi": "latin",
-                 "ranchera": "latin", "rancheras": "latin", "celtic": "rock", "zydeco": "rock", "new age": "edm",
-                 "ambient": "edm", "show tunes": "pop", "showtunes": "pop", "musicals": "pop", "sea shanties": "pop",
-                 "shanties": "pop", "a cappella": "pop", "acapella": "pop", "doo wop": "r&b", "swing music": "r&b",
-                 "big band": "r&b"}  # fmt: skip
+MUSIC_NOUNS = frozenset({"music", "musica", "songs", "song", "tracks", "track", "tunes", "beats", "beat", "classics",
+                         "hits", "bangers", "anthems", "playlist", "mix", "vibes", "party", "set", "djs",
+                         "dj"})  # fmt: skip
+OTHER_GENRE_ADJECTIVES = {"jazzy": "jazz", "bluesy": "blues", "folky": "folk", "folksy": "folk",
+                          "countryish": "country", "reggae-ish": "reggae", "operatic": "opera"}  # fmt: skip
+NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical": "pop", "folk": "pop",
+                 "reggae": "latin", "gospel": "r&b", "opera": "pop", "bluegrass": "rock", "christian": "pop",
+                 "soundtrack": "pop", "soundtracks": "pop", "afrobeats": "r&b", "afrobeat": "r&b",
+                 "dancehall": "latin", "ska": "rock", "polka": "pop", "bossa nova": "latin", "flamenco": "latin",
+                 "tango": "latin", "mariachi": "latin", "ranchera": "latin", "rancheras": "latin", "celtic": "rock",
+                 "zydeco": "rock", "new age": "edm", "ambient": "edm", "show tunes": "pop", "showtunes": "pop",
+                 "musicals": "pop", "sea shanties": "pop", "shanties": "pop", "a cappella": "pop", "acapella": "pop",
+                 "doo wop": "r&b", "swing music": "r&b", "big band": "r&b"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
     "chillin": "chill", "relax": "chill", "relaxing": "chill", "relaxed": "chill", "laid back": "chill",
     "lofi": "chill", "lo fi": "chill", "easy listening": "chill", "tranquilo": "chill", "tranquila": "chill",
     "tranquilas": "chill", "tranquilos": "chill", "relajante": "chill", "relajado": "chill", "suave": "chill",
-    "suaves": "chill", "mellow": "chill", "calm": "chill", "low key": "chill", "lowkey": "chill", "alegre": "happy", "alegres": "happy", "feliz": "happy", "felices": "happy",
+    "suaves": "chill", "mellow": "chill", "calm": "chill", "low key": "chill", "lowkey": "chill", "alegre": "happy",
+    "alegres": "happy", "feliz": "happy", "felices": "happy",
     "happy": "happy", "upbeat": "happy", "feel good": "happy", "feelgood": "happy", "cheerful": "happy",
-    "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy", "uplifting": "happy",
+    "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy",
+    "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
     "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
@@ -227,8 +233,8 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
 # No filler words ("vibes", "music") in them: a request's filler would pull in their label.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
-    "mood:chill": ("rainy afternoon", "rainy day indoors", "lazy sunday morning", "relaxing on the couch", "sunset on the beach",
-                   "coffee shop", "winding down after a long day", "calm evening at home"),
+    "mood:chill": ("rainy afternoon", "rainy day indoors", "lazy sunday morning", "relaxing on the couch",
+                   "sunset on the beach", "coffee shop", "winding down after a long day", "calm evening at home"),
     "mood:sad": ("breakup", "heartbreak", "missing someone", "crying alone", "feeling lonely",
                  "getting over my ex", "a gloomy grey day"),
     "mood:happy": ("sunshine and blue skies", "good mood", "feel good morning", "summer days", "celebrating good news",
@@ -357,12 +363,14 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
-                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"), (("energy", "high"),)),
+                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"),
+                     (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
                      "tone it down", "chiller"), (("energy", "low"),)),
     **dict.fromkeys(("upbeat",), (("energy", "high"), ("valence", "high"))),
-    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas"), (("energy", "high"), ("valence", "high"))),
+    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas"),
+                    (("energy", "high"), ("valence", "high"))),
     **dict.fromkeys(("cheerful", "bright", "brighter", "happier"), (("valence", "high"),)),
     **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier"),
                     (("valence", "low"),)),
@@ -371,11 +379,13 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("pick up the pace", "speed it up", "up the tempo", "speed things up"),
                     (("tempo", "high"), ("energy", "high"))),
     **dict.fromkeys(("slow it down", "slow things down", "slow down"), (("tempo", "low"), ("energy", "low"))),
-    **dict.fromkeys(("calm it down", "calm things down", "bring it down", "dial it down", "dial it back", "take it down",
-                     "turn it down", "chill it out", "bring the energy down", "lower the energy", "less intense"),
+    **dict.fromkeys(("calm it down", "calm things down", "bring it down", "dial it down", "dial it back",
+                     "take it down", "turn it down", "chill it out", "bring the energy down", "lower the energy",
+                     "less intense"),
                     (("energy", "low"),)),
     **dict.fromkeys(("crank it up", "pump it up", "amp it up", "kick it up", "wake it up", "liven it up",
-                     "liven things up", "bring the energy up", "bring up the energy", "raise the energy", "up the energy"),
+                     "liven things up", "bring the energy up", "bring up the energy", "raise the energy",
+                     "up the energy"),
                     (("energy", "high"),)),
 }  # fmt: skip
 # Directions said as a command: what comes before them ("too much now, tone it down") never turns them around.
@@ -403,18 +413,18 @@ BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
 
 # Words that open an exclusion, and words that close one.
-NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "everything but", "all but", "but no",
-                 "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't", "hate", "nor",
-                 "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt", "werent",
-                 "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto", "menos",
-                 "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
+NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "everything but",
+                 "all but", "but no", "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't",
+                 "hate", "nor", "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt",
+                 "werent", "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto",
+                 "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
-CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that", "correction",
-                   "sorry", "en realidad", "mejor dicho", "quiero decir", "perdon")  # fmt: skip
+CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
+                   "correction", "sorry", "en realidad", "mejor dicho", "quiero decir", "perdon")  # fmt: skip
 # Said after a cue, these add to what came before instead of replacing it ("actually, some pop too").
 CORRECTION_ADDS = ("too", "also", "as well", "plus", "tambien", "add", "and")
 SCOPE_BREAKS = frozenset({"but", "just", "only", "with", "instead", "rather", "and", "please", "yes", "more", "so",
@@ -427,7 +437,8 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "all", "kind", "sort", "type", "kinda", "sorta", "feeling", "hearing", "listening",
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
-                         "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin", "de"})  # fmt: skip
+                         "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
+                         "de"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
 
 EXPLICIT_CONTENT = ("explicit", "no explicit", "clean", "clean version", "clean versions", "no swearing",
@@ -468,11 +479,12 @@ TRACK_NOUNS = frozenset({"track", "tracks", "song", "songs", "number", "numbers"
                          "cancion", "canciones", "tema", "temas", "numero", "pista"})  # fmt: skip
 TRACK_NOUN_SPELLINGS = ("track", "tracks", "song", "songs", "number")  # typos of these ("trak") are track nouns too
 PRONOUNS = frozenset({"it", "this", "that", "esa", "esta", "ese", "este", "eso", "esto"})
-UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous", "previous one",
-                "put it back", "put them back", "put it back how it was", "put it back the way it was", "how it was",
-                "the way it was", "as it was", "like it was", "like before", "as before", "change it back",
-                "switch it back", "take that back", "that was better", "back to the previous one", "back to the last one",
-                "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba", "como antes", "back")  # fmt: skip
+UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous",
+                "previous one", "put it back", "put them back", "put it back how it was", "put it back the way it was",
+                "how it was", "the way it was", "as it was", "like it was", "like before", "as before",
+                "change it back", "switch it back", "take that back", "that was better", "back to the previous one",
+                "back to the last one", "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba",
+                "como antes", "back")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
@@ -481,24 +493,26 @@ RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "
                    "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
 # "how long is it?", "how many songs?": the playlist's size and time, nothing changes
 STATUS_PHRASES = ("how long", "how many", "total time", "runtime", "run time", "total length", "how much time",
-                  "length of the playlist", "cuanto dura", "cuantas canciones", "cuantos temas", "duracion")  # fmt: skip
+                  "length of the playlist", "cuanto dura", "cuantas canciones", "cuantos temas",
+                  "duracion")  # fmt: skip
 # Words that make a few unknown words a request for music ("songs about the ocean"), not a remark on the playlist
 REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist", "mix", "stuff", "something", "vibes",
                           "vibe", "beats", "jams", "bangers", "hits", "play", "give", "gimme", "want", "need", "make",
-                          "find", "some", "about", "like", "canciones", "musica", "algo", "ponme", "dame", "quiero"})  # fmt: skip
+                          "find", "some", "about", "like", "canciones", "musica", "algo", "ponme", "dame",
+                          "quiero"})  # fmt: skip
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
 # A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
-ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing", "cool",
-                       "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias", "perfecto",
-                       "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks", "good", "fine",
-                       "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
+ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
+                       "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
+                       "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
+                       "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
-                 "stop playing", "stop giving me", "stop adding", "quit playing", "quit suggesting", "no vuelvas a poner",
-                 "never suggest", "never recommend", "never add")  # fmt: skip
+                 "stop playing", "stop giving me", "stop adding", "quit playing", "quit suggesting",
+                 "no vuelvas a poner", "never suggest", "never recommend", "never add")  # fmt: skip
 EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", "whats with", "what is with",
                    "por que", "porque", "explica", "what year", "which year", "when was", "when did", "how old is",
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
@@ -538,8 +552,9 @@ REPLACE_WORDS = frozenset(
     {"out", "for", "new", "else", "something", "different", "another", "other", "fresh", "otra", "otro"}
 )
 REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
-                "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca", "sacar",
-                "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off", "knock off")  # fmt: skip
+                "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca",
+                "sacar", "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off",
+                "knock off")  # fmt: skip
 # Verbs whose particle may come after what they act on: "take Beyonce out", "get them out", "cross it off".
 SPLIT_REMOVE_VERBS = frozenset(
     {

@@ -37,10 +37,14 @@ def mount(app: Any, own: Callable[[Any, str], Any], authenticate: Callable[..., 
 
     router = APIRouter(tags=["web"])
 
-    @router.get("/v1/threads/{thread_id}/chart.png", response_class=Response,
-                responses={200: {"content": {"image/png": {}}}, 401: {}, 403: {}, 404: {}})  # fmt: skip
-    async def chart(thread_id: str = PathParam(max_length=200, pattern=id_pattern),
-                    who: Any = Depends(authenticate)) -> Response:  # fmt: skip
+    @router.get(
+        "/v1/threads/{thread_id}/chart.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}, 401: {}, 403: {}, 404: {}},
+    )
+    async def chart(
+        thread_id: str = PathParam(max_length=200, pattern=id_pattern), who: Any = Depends(authenticate)
+    ) -> Response:
         """The thread's playlist arc (energy, valence, BPM per track) as a PNG; 404 when it has no playlist."""
         current = await run_in_threadpool(own(who, thread_id).current, thread_id)
         if current is None or not current.playlist:

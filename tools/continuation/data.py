@@ -137,9 +137,19 @@ def build_inputs(catalog: Catalog, train_playlists: Iterable[str], home: Path, p
     artist_playlists = np.array(pairs, dtype=np.int64).T.reshape(2, -1)
     known = np.bincount(artist_playlists[1], minlength=len(artists)) >= MIN_PLAYLISTS
     pop = counts.astype(np.float32) + catalog.popularity / 1000.0
-    return ModelInputs([t.track_id for t in catalog.tracks], content, graph_sum, degree, artist_of, album_of,
-                       artist_playlists, known, warm, pop,
-                       tag_vocabulary(catalog))  # fmt: skip
+    return ModelInputs(
+        [t.track_id for t in catalog.tracks],
+        content,
+        graph_sum,
+        degree,
+        artist_of,
+        album_of,
+        artist_playlists,
+        known,
+        warm,
+        pop,
+        tag_vocabulary(catalog),
+    )
 
 
 def sequences(catalog: Catalog, playlist_ids: Iterable[str]) -> list[np.ndarray]:
@@ -242,8 +252,9 @@ class ListenerPool:
         out += pick(same_sub, k - len(out), out)  # too few of a kind: the nearest taste fills in
         return out + pick(same_genre, k - len(out), out)
 
-    def history(self, target: ListenerPlaylist, rule: str, rng: np.random.Generator,
-                cap: int = HISTORY_CAP) -> np.ndarray:  # fmt: skip
+    def history(
+        self, target: ListenerPlaylist, rule: str, rng: np.random.Generator, cap: int = HISTORY_CAP
+    ) -> np.ndarray:
         """(<= cap,) catalog rows of a synthetic listener's history for ``target``: the drawn playlists'
         tracks, distinct, the last ``cap``."""
         drawn = self.draw(target, rule, rng)

@@ -16,7 +16,8 @@ scores as ``playgenie_vae_capped``.
 
 Usage:
     cont = Continuer.load(settings, catalog)          # None until `playgenie train vae` has run
-    res = cont.continue_playlist(ids, k=10, context={"hour": 21, "tags": ["chill"]}, constraints=query, max_per_artist=2)
+    res = cont.continue_playlist(ids, k=10, context={"hour": 21, "tags": ["chill"]}, constraints=query,
+                                 max_per_artist=2)
     res.track_ids, res.scores, res.notes
 """
 
@@ -70,8 +71,13 @@ class ArtistCap:
         return self.cap if share is None else max(self.cap, math.ceil(share * length - 1e-9))
 
 
-def artist_cap(seed_artists: Sequence[Hashable], cap: int, strict: bool = False, uncapped: Iterable[Hashable] = (),
-               stack_share: float = STACK_SHARE) -> ArtistCap:  # fmt: skip
+def artist_cap(
+    seed_artists: Sequence[Hashable],
+    cap: int,
+    strict: bool = False,
+    uncapped: Iterable[Hashable] = (),
+    stack_share: float = STACK_SHARE,
+) -> ArtistCap:
     """The cap a playlist (its tracks' artists, in order) keeps as it grows. ``strict``: the person set ``cap``, so
     it binds every artist but the ``uncapped`` (named) ones; otherwise artists the playlist holds more than ``cap``
     of, or at least ``stack_share`` of with two tracks or more, keep that share (PlayGenie never stacks an artist
@@ -144,9 +150,19 @@ class Continuer:
         codes = {a: j for j, a in enumerate(self.artist_rows)}
         self.artist_code = np.array([codes[a] for a in self.artist], dtype=np.int64)  # (V,) for the cap
         self.code_rows = [np.array(r) for r in self.artist_rows.values()]
-        self.feature = {f: np.array([getattr(t, f) if t else np.nan for t in tracks], dtype=np.float32)
-                        for f in ("energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness",
-                                  "speechiness", "popularity")}  # fmt: skip
+        self.feature = {
+            f: np.array([getattr(t, f) if t else np.nan for t in tracks], dtype=np.float32)
+            for f in (
+                "energy",
+                "valence",
+                "danceability",
+                "tempo",
+                "acousticness",
+                "instrumentalness",
+                "speechiness",
+                "popularity",
+            )
+        }
         self.V = V
         self.content_boost = CONTENT_BOOST
         self._table: "torch.Tensor | None" = None  # output layer, built on first use
@@ -165,8 +181,11 @@ class Continuer:
         try:
             return cls.from_file(path, catalog)
         except (RuntimeError, KeyError, TypeError) as exc:  # made by another version of the model
-            log.warning("the continuation checkpoint at %s does not fit this version (%s): run `playgenie train vae`",
-                        path, str(exc).splitlines()[0])  # fmt: skip
+            log.warning(
+                "the continuation checkpoint at %s does not fit this version (%s): run `playgenie train vae`",
+                path,
+                str(exc).splitlines()[0],
+            )
             return None
 
     @classmethod
@@ -232,12 +251,19 @@ class Continuer:
         return vec
 
     # ----- generation ----------------------------------------------------------------------
-    def continue_playlist(self, track_ids: Sequence[str], k: int = 10, history: Iterable[str] = (),
-                          context: "SessionContext | Mapping | None" = None,
-                          constraints: "PlaylistQuery | None" = None,
-                          method: Literal["beam", "topk"] = "beam", seed: int | None = None,
-                          max_per_artist: int | None = None, uncapped: Iterable[str] = (),
-                          strict_cap: bool = False) -> ContinuationResult:  # fmt: skip
+    def continue_playlist(
+        self,
+        track_ids: Sequence[str],
+        k: int = 10,
+        history: Iterable[str] = (),
+        context: "SessionContext | Mapping | None" = None,
+        constraints: "PlaylistQuery | None" = None,
+        method: Literal["beam", "topk"] = "beam",
+        seed: int | None = None,
+        max_per_artist: int | None = None,
+        uncapped: Iterable[str] = (),
+        strict_cap: bool = False,
+    ) -> ContinuationResult:
         """The next ``k`` tracks for a playlist; notes say what was ignored, truncated or relaxed.
 
         With ``max_per_artist`` every artist (but the ``uncapped`` ones, folded names) keeps to ``artist_cap`` in
@@ -277,8 +303,11 @@ class Continuer:
         tb = time_bucket(ctx.hour)
         with torch.inference_mode():
             if not seeds:
-                notes.append("no known tracks to continue from: the most popular tracks"
-                             + (" for the request's tags" if tags is not None else "") + " instead")  # fmt: skip
+                notes.append(
+                    "no known tracks to continue from: the most popular tracks"
+                    + (" for the request's tags" if tags is not None else "")
+                    + " instead"
+                )
                 return self._prior(k, allowed, tags, notes)
             first, h, u, reps, (csum, x, unit, seeded, past) = self._first_step(seeds, hist, tags, tb)
             if method == "topk":
@@ -288,8 +317,15 @@ class Continuer:
         ids = [self.track_ids[r] for r, _ in picks]
         return ContinuationResult(ids, [round(float(s), 4) for _, s in picks], notes)
 
-    def generate(self, track_ids: Sequence[str], k: int = 10, history: Iterable[str] = (), context=None,
-                 constraints: "PlaylistQuery | None" = None, method: Literal["beam", "topk"] = "beam") -> list[tuple[str, float]]:  # fmt: skip
+    def generate(
+        self,
+        track_ids: Sequence[str],
+        k: int = 10,
+        history: Iterable[str] = (),
+        context=None,
+        constraints: "PlaylistQuery | None" = None,
+        method: Literal["beam", "topk"] = "beam",
+    ) -> list[tuple[str, float]]:
         """``continue_playlist`` as (track_id, log-probability) pairs; notes go to the log."""
         res = self.continue_playlist(track_ids, k, history, context, constraints, method)
         for n in res.notes:
@@ -320,8 +356,15 @@ class Continuer:
         first = self._logits(out[:, -1], csum / x.shape[1], u, x, seeded=seeded, past=past)  # (1, V)
         return first, h, u, reps, (csum, x, unit, seeded, past)
 
-    def ranking(self, seeds: Sequence[int], n: int = CANDIDATES, max_per_artist: int | None = None,
-                uncapped: Iterable[str] = (), strict_cap: bool = False, scores: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    def ranking(
+        self,
+        seeds: Sequence[int],
+        n: int = CANDIDATES,
+        max_per_artist: int | None = None,
+        uncapped: Iterable[str] = (),
+        strict_cap: bool = False,
+        scores: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The first ``n`` catalog rows to add to the playlist of rows ``seeds``, in order: the first step's scores
         under the masks and the cap of ``continue_playlist`` (no seed song, no song twice, ``artist_cap``): the
         catalog ranked as the product continues a playlist, which the continuation eval scores. ``scores`` (V,):
@@ -356,8 +399,18 @@ class Continuer:
         logp = torch.log_softmax(prior, 0)
         return ContinuationResult([self.track_ids[i] for i in top], [round(float(logp[i]), 4) for i in top], notes)
 
-    def _step(self, reps, row: "torch.Tensor", h, u, content: "torch.Tensor", x: "torch.Tensor", cols: tuple | None = None,
-              seeded=None, past=None):  # fmt: skip
+    def _step(
+        self,
+        reps,
+        row: "torch.Tensor",
+        h,
+        u,
+        content: "torch.Tensor",
+        x: "torch.Tensor",
+        cols: tuple | None = None,
+        seeded=None,
+        past=None,
+    ):
         """Logits (B, V) for the track after ``row`` (B,) given the running mean content (B, C) and
         the playlists so far ``x`` (B, T); new state."""
         u = u.expand(row.shape[0], -1)
@@ -372,9 +425,16 @@ class Continuer:
         idx = torch.topk(allowed_logits, min(CANDIDATES, int((~mask).sum()))).indices
         return idx, self._table[:, idx].contiguous()  # (M,), (d + C, M)
 
-    def _logits(self, out: "torch.Tensor", content: "torch.Tensor", u: "torch.Tensor", x: "torch.Tensor",
-                cols: tuple | None = None, seeded: "tuple[int, torch.Tensor] | None" = None,
-                past: "torch.Tensor | None" = None) -> "torch.Tensor":  # fmt: skip
+    def _logits(
+        self,
+        out: "torch.Tensor",
+        content: "torch.Tensor",
+        u: "torch.Tensor",
+        x: "torch.Tensor",
+        cols: tuple | None = None,
+        seeded: "tuple[int, torch.Tensor] | None" = None,
+        past: "torch.Tensor | None" = None,
+    ) -> "torch.Tensor":
         """(B, V) the model's output layer as one matmul against a cached (d + C, V) table, plus the
         copy term for the playlists so far ``x`` (B, T); ``seeded`` (from ``_seed_colistings``) saves
         recomputing the seeds' artist co-listings at every step; ``past`` (1, V) is the history's terms
@@ -438,8 +498,9 @@ class Continuer:
         return out
 
     # ----- the per-artist cap ----------------------------------------------------------------------
-    def _cap_state(self, seeds: Sequence[int], cap: int | None, uncapped: Iterable[str],
-                   strict: bool = False) -> "tuple | None":  # fmt: skip
+    def _cap_state(
+        self, seeds: Sequence[int], cap: int | None, uncapped: Iterable[str], strict: bool = False
+    ) -> "tuple | None":
         """(``artist_cap`` over artist codes, seed counts per artist code, seed length), or None without a cap."""
         if not cap:
             return None
@@ -469,8 +530,9 @@ class Continuer:
                 out += [where[r] for r in self.code_rows[c].tolist() if r in where]
         return out
 
-    def _beam(self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4,
-              cap: "tuple | None" = None) -> list[tuple[int, float]]:  # fmt: skip
+    def _beam(
+        self, first, h, u, reps, k: int, allowed: np.ndarray, cstate, width: int = 4, cap: "tuple | None" = None
+    ) -> list[tuple[int, float]]:
         """Beam search over k steps; each beam masks its own picks and their other versions.
 
         The first step ranks the allowed catalog; later steps rank its CANDIDATES best tracks only."""
@@ -516,8 +578,20 @@ class Continuer:
         """Candidate positions of the tracks in ``seq`` and of their other versions."""
         return [where[r] for p in seq for r in self.song_rows.get(self.song[p], [p]) if r in where]
 
-    def _sample(self, first, h, u, reps, k: int, allowed: np.ndarray, seed: int | None, cstate,
-                top: int = 20, temperature: float = 1.0, cap: "tuple | None" = None) -> list[tuple[int, float]]:  # fmt: skip
+    def _sample(
+        self,
+        first,
+        h,
+        u,
+        reps,
+        k: int,
+        allowed: np.ndarray,
+        seed: int | None,
+        cstate,
+        top: int = 20,
+        temperature: float = 1.0,
+        cap: "tuple | None" = None,
+    ) -> list[tuple[int, float]]:
         """Top-k sampling: each step draws from the ``top`` best allowed tracks (later steps: among the
         first step's CANDIDATES best)."""
         import torch
@@ -532,8 +606,11 @@ class Continuer:
         for step in range(k):
             if picks:
                 done = [p for p, _ in picks]
-                logits = logits.index_fill(0, torch.tensor(self._banned(done, where) + self._capped(cap, done, where),
-                                                           dtype=torch.long), -float("inf"))  # fmt: skip
+                logits = logits.index_fill(
+                    0,
+                    torch.tensor(self._banned(done, where) + self._capped(cap, done, where), dtype=torch.long),
+                    -float("inf"),
+                )
             logp = torch.log_softmax(logits / temperature, 0)
             best = torch.topk(logp, min(top, logp.numel()))
             keep = best.values > -float("inf")
@@ -566,12 +643,19 @@ def bench_generation(
         continuer.continue_playlist(p.track_ids[:seed_len], k=k)
         times.append((time.perf_counter() - t0) * 1000)
     arr = np.array(times)
-    return {"p50_ms": float(np.percentile(arr, 50)), "p95_ms": float(np.percentile(arr, 95)),
-            "mean_ms": float(arr.mean()), "n_runs": n_runs, "k": k, "seed_tracks": seed_len}  # fmt: skip
+    return {
+        "p50_ms": float(np.percentile(arr, 50)),
+        "p95_ms": float(np.percentile(arr, 95)),
+        "mean_ms": float(arr.mean()),
+        "n_runs": n_runs,
+        "k": k,
+        "seed_tracks": seed_len,
+    }
 
 
-def bench_history_cost(continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10,
-                       history_len: int = 200) -> dict:  # fmt: skip
+def bench_history_cost(
+    continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10, history_len: int = 200
+) -> dict:
     """What a listener's history D of ``history_len`` tracks adds to continuing a playlist by ``k`` tracks:
     each run times the same playlist with and without a D drawn from the catalog, in alternating order."""
     rng = np.random.default_rng(1)
@@ -589,13 +673,25 @@ def bench_history_cost(continuer: Continuer, catalog: "Catalog", n_runs: int = 1
             continuer.continue_playlist(p.track_ids[:seed_len], k=k, history=hist if use else ())
             times[use] = (time.perf_counter() - t0) * 1000
         with_d.append(times[True]), without.append(times[False]), added.append(times[True] - times[False])
-    return {"with_history_p50_ms": float(np.percentile(with_d, 50)), "with_history_p95_ms": float(np.percentile(with_d, 95)),
-            "without_p50_ms": float(np.percentile(without, 50)), "added_p50_ms": float(np.percentile(added, 50)),
-            "history_tracks": draw, "n_runs": n_runs}  # fmt: skip
+    return {
+        "with_history_p50_ms": float(np.percentile(with_d, 50)),
+        "with_history_p95_ms": float(np.percentile(with_d, 95)),
+        "without_p50_ms": float(np.percentile(without, 50)),
+        "added_p50_ms": float(np.percentile(added, 50)),
+        "history_tracks": draw,
+        "n_runs": n_runs,
+    }
 
 
-def capped_order(scores: np.ndarray, seed: Sequence[int], artist_code: np.ndarray, song_code: np.ndarray,
-                 cap: "int | ArtistCap", n: int = 500, uncapped: Iterable[int] = ()) -> np.ndarray:  # fmt: skip
+def capped_order(
+    scores: np.ndarray,
+    seed: Sequence[int],
+    artist_code: np.ndarray,
+    song_code: np.ndarray,
+    cap: "int | ArtistCap",
+    n: int = 500,
+    uncapped: Iterable[int] = (),
+) -> np.ndarray:
     """The best ``n`` rows of ``scores`` (V,) as the product adds them to a playlist ``seed``: no seed track or
     other version of a seed song, no song twice, and every artist within ``cap`` (an ``ArtistCap`` over artist
     codes, or a plain cap with ``uncapped`` codes free) counting the seed's tracks. A track of an artist that keeps

@@ -214,8 +214,13 @@ class PlayGenieVAE(nn.Module):
         M, _ = self.artist_graph()  # (P, A)
         return torch.sparse.mm(self._artist_graph_t, torch.sparse.mm(M, artists.T)).T  # (N, A)
 
-    def artist_neighbours(self, artists: torch.Tensor, leave_out: torch.Tensor | None = None,
-                          colisted: torch.Tensor | None = None, cols: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def artist_neighbours(
+        self,
+        artists: torch.Tensor,
+        leave_out: torch.Tensor | None = None,
+        colisted: torch.Tensor | None = None,
+        cols: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """(N, A) log(1 + co-listings) of every artist with the tracks so far (N, A artist counts), per
         track so far and over sqrt(playlists listing it); the artists so far get 0 (the copy term has them).
         ``leave_out`` (N, A): the artists of the training playlist at hand, whose own listing is removed.
@@ -232,9 +237,16 @@ class PlayGenieVAE(nn.Module):
         co = (co / listed.clamp(min=1).sqrt() / so_far).clamp(min=0).masked_fill(artists > 0, 0.0)
         return torch.log1p(co)
 
-    def copy_logits(self, out: torch.Tensor, u: torch.Tensor, artists: torch.Tensor, albums: torch.Tensor,
-                    cols: torch.Tensor | None = None, leave_out: torch.Tensor | None = None,
-                    colisted: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def copy_logits(
+        self,
+        out: torch.Tensor,
+        u: torch.Tensor,
+        artists: torch.Tensor,
+        albums: torch.Tensor,
+        cols: torch.Tensor | None = None,
+        leave_out: torch.Tensor | None = None,
+        colisted: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """(N, V) the copy term for decoder outputs (N, d), latents (N, latent) and prefix counts;
         (N, M) for the tracks ``cols`` (M,) only. ``leave_out``, ``colisted``: see ``artist_neighbours``."""
         w = F.softplus(self.copy_gate(torch.cat([out, u], 1)))  # (N, 3)
@@ -247,8 +259,9 @@ class PlayGenieVAE(nn.Module):
                 logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out, colisted, art)
         return logits
 
-    def history_logits(self, history: torch.Tensor, u: torch.Tensor, length: torch.Tensor,
-                       leave_out: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def history_logits(
+        self, history: torch.Tensor, u: torch.Tensor, length: torch.Tensor, leave_out: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """(B, V) what the listener's history D (B, H rows, padding = n_tracks) adds to every track's logit,
         the same at every step: w1 * log(1 + D's tracks by j's artist) + w2 * (artists co-listed with D's,
         as ``artist_neighbours``) + w3 * (cosine of j's content to D's mean), the weights read from u and
@@ -281,9 +294,15 @@ class PlayGenieVAE(nn.Module):
         return torch.where(deg[..., None] > 0.5, total / deg.clamp(min=1)[..., None], own)
 
     # ----- encoder q(u | prefix, history, context) -----------------------------------------
-    def encode(self, reps: torch.Tensor, seen: torch.Tensor, history: torch.Tensor | None,
-               tags: torch.Tensor | None, time: torch.Tensor | None,
-               leave_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    def encode(
+        self,
+        reps: torch.Tensor,
+        seen: torch.Tensor,
+        history: torch.Tensor | None,
+        tags: torch.Tensor | None,
+        time: torch.Tensor | None,
+        leave_out: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, logvar), each (B, latent). ``seen``/``history``: (B, L) rows, padding = n_tracks.
 
         ``leave_out`` (B, C): in training, the message of the playlist ``seen`` comes from.
@@ -315,14 +334,26 @@ class PlayGenieVAE(nn.Module):
             live = (seen != pad).float()[..., None]  # (B, L, 1)
             g = (self.graph_vectors(seen, leave_out) * live).sum(1) / live.sum(1).clamp(min=1)  # (B, C)
             graph = self.graph_proj(g)  # (B, d)
-        h = torch.cat([total / count.clamp(min=1e-6), recent / r_count.clamp(min=1e-6), tag_vec,
-                       self.time_emb(time), graph, past, past_graph, size], 1)  # (B, 7d + 1)  # fmt: skip
+        h = torch.cat(
+            [
+                total / count.clamp(min=1e-6),
+                recent / r_count.clamp(min=1e-6),
+                tag_vec,
+                self.time_emb(time),
+                graph,
+                past,
+                past_graph,
+                size,
+            ],
+            1,
+        )  # (B, 7d + 1)
         mu, logvar = self.encoder(self.drop(h)).chunk(2, dim=1)  # (B, latent) each
         return mu, logvar.clamp(-8, 8)
 
     # ----- decoder -------------------------------------------------------------------------
-    def decode(self, reps: torch.Tensor, x: torch.Tensor, u: torch.Tensor,
-               h: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    def decode(
+        self, reps: torch.Tensor, x: torch.Tensor, u: torch.Tensor, h: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Outputs (B, T, d) and the final hidden state (1, B, d) of the GRU over ``x`` (B, T)."""
         if h is None:
             h = torch.tanh(self.h0(u))[None]  # (1, B, d)
@@ -330,10 +361,19 @@ class PlayGenieVAE(nn.Module):
         out = self.head(torch.cat([self.drop(out), u[:, None].expand(-1, out.shape[1], -1)], 2))  # (B, T, d)
         return out, h
 
-    def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None, *, seen: torch.Tensor | None = None,
-                history: torch.Tensor | None = None, tags: torch.Tensor | None = None, time: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None, leave_out: torch.Tensor | None = None,
-                leave_out_artists: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+    def forward(
+        self,
+        x: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        *,
+        seen: torch.Tensor | None = None,
+        history: torch.Tensor | None = None,
+        tags: torch.Tensor | None = None,
+        time: torch.Tensor | None = None,
+        weights: torch.Tensor | None = None,
+        leave_out: torch.Tensor | None = None,
+        leave_out_artists: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x: (B, T) track rows, right-padded with ``n_tracks``; targets: (B, T) next rows, -1 = no loss.
 
         ``seen`` (B, L) is what the encoder reads (default: x); ``history`` (B, H) the listener's
@@ -377,15 +417,19 @@ class PlayGenieVAE(nn.Module):
         recon = (ce * w).sum() / x.shape[0]  # per sequence
         kl_raw = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean() if cfg.use_latent else recon * 0
         kl = self.kl_weight * kl_raw
-        self.last_terms = {"recon": recon.item(), "kl": kl.item(), "kl_raw": kl_raw.item(),
-                           "ce": ce.mean().item()}  # fmt: skip
+        self.last_terms = {"recon": recon.item(), "kl": kl.item(), "kl_raw": kl_raw.item(), "ce": ce.mean().item()}
         return logits, recon + kl
 
     # ----- checkpoint ----------------------------------------------------------------------
     def checkpoint(self, track_ids: list[str], tags: list[str], extra: dict | None = None) -> dict:
         """What ``from_checkpoint`` needs to rebuild the model alone."""
-        return {"config": self.cfg.to_dict(), "state": self.state_dict(), "track_ids": track_ids,
-                "tags": tags, "extra": extra or {}}  # fmt: skip
+        return {
+            "config": self.cfg.to_dict(),
+            "state": self.state_dict(),
+            "track_ids": track_ids,
+            "tags": tags,
+            "extra": extra or {},
+        }
 
     @classmethod
     def from_checkpoint(cls, ckpt: dict) -> "PlayGenieVAE":
@@ -407,8 +451,14 @@ def from_inputs(inputs, **overrides) -> PlayGenieVAE:
     """A fresh model sized for ``data.ModelInputs``, its catalog buffers filled."""
     import numpy as np
 
-    cfg = VAEConfig(n_tracks=len(inputs.track_ids), n_artists=len(inputs.artist_known), n_tags=len(inputs.tags),
-                    n_albums=int(inputs.album_of.max()) + 1, content_dim=inputs.content.shape[1], **overrides)  # fmt: skip
+    cfg = VAEConfig(
+        n_tracks=len(inputs.track_ids),
+        n_artists=len(inputs.artist_known),
+        n_tags=len(inputs.tags),
+        n_albums=int(inputs.album_of.max()) + 1,
+        content_dim=inputs.content.shape[1],
+        **overrides,
+    )
     model = PlayGenieVAE(cfg)
     model.content.copy_(torch.from_numpy(inputs.content))
     model.graph_sum.copy_(torch.from_numpy(inputs.graph_sum))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from tools.catalog import catalog_fingerprint
 from tools.continuation.data import LISTENER_RULES
 
 if TYPE_CHECKING:
@@ -82,10 +83,17 @@ def _pad(rows: Sequence[np.ndarray], pad: int, length: int | None = None) -> np.
     return out
 
 
-def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg, tcfg: TrainConfig,
-               rng: np.random.Generator, n_fixed: int | None = None, messages: np.ndarray | None = None,
-               artists: Sequence[np.ndarray] | None = None,
-               histories: Sequence[np.ndarray] | None = None) -> dict:  # fmt: skip
+def make_batch(
+    seqs: Sequence[np.ndarray],
+    tag_ids: Sequence[Sequence[int]],
+    cfg,
+    tcfg: TrainConfig,
+    rng: np.random.Generator,
+    n_fixed: int | None = None,
+    messages: np.ndarray | None = None,
+    artists: Sequence[np.ndarray] | None = None,
+    histories: Sequence[np.ndarray] | None = None,
+) -> dict:
     """Tensors for one step: a random cut n per playlist, sampled target positions and weights.
 
     ``messages`` (B, C) and ``artists`` (their artist rows): the playlists' own graph messages and
@@ -119,12 +127,18 @@ def make_batch(seqs: Sequence[np.ndarray], tag_ids: Sequence[Sequence[int]], cfg
     for i, ids in enumerate(tag_ids):
         if ids and rng.random() >= tcfg.tag_dropout:
             tags[i, list(ids)] = 1.0
-    return {"x": torch.from_numpy(_pad(xs, pad, T)), "targets": torch.from_numpy(targets),
-            "weights": torch.from_numpy(weights), "seen": torch.from_numpy(_pad(seen, pad)),
-            "tags": torch.from_numpy(tags),
-            "history": torch.from_numpy(_pad(list(histories), pad)) if histories is not None else None,
-            "leave_out": torch.from_numpy(messages) if messages is not None else None,
-            "leave_out_artists": torch.from_numpy(own) if (own := _own_artists(artists, cfg.n_artists)) is not None else None}  # fmt: skip
+    return {
+        "x": torch.from_numpy(_pad(xs, pad, T)),
+        "targets": torch.from_numpy(targets),
+        "weights": torch.from_numpy(weights),
+        "seen": torch.from_numpy(_pad(seen, pad)),
+        "tags": torch.from_numpy(tags),
+        "history": torch.from_numpy(_pad(list(histories), pad)) if histories is not None else None,
+        "leave_out": torch.from_numpy(messages) if messages is not None else None,
+        "leave_out_artists": torch.from_numpy(own)
+        if (own := _own_artists(artists, cfg.n_artists)) is not None
+        else None,
+    }
 
 
 def _own_artists(artists: Sequence[np.ndarray] | None, n_artists: int) -> np.ndarray | None:
@@ -137,8 +151,13 @@ def _own_artists(artists: Sequence[np.ndarray] | None, n_artists: int) -> np.nda
     return out
 
 
-def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], history: Sequence[np.ndarray] | None = None,
-                   tags: "torch.Tensor | None" = None, batch_size: int = 64) -> np.ndarray:  # fmt: skip
+def score_prefixes(
+    model: "PlayGenieVAE",
+    prefixes: Sequence[np.ndarray],
+    history: Sequence[np.ndarray] | None = None,
+    tags: "torch.Tensor | None" = None,
+    batch_size: int = 64,
+) -> np.ndarray:
     """(B, V) next-track logits for each prefix (rows); the model's ranking of the catalog."""
     import torch
 
@@ -160,8 +179,12 @@ def score_prefixes(model: "PlayGenieVAE", prefixes: Sequence[np.ndarray], histor
     return np.concatenate(out) if out else np.zeros((0, model.cfg.n_tracks), dtype=np.float32)
 
 
-def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequence[np.ndarray],
-                 histories: Sequence[np.ndarray] | None = None) -> dict[str, float]:  # fmt: skip
+def rank_metrics(
+    scores: np.ndarray,
+    prefixes: Sequence[np.ndarray],
+    rests: Sequence[np.ndarray],
+    histories: Sequence[np.ndarray] | None = None,
+) -> dict[str, float]:
     """Mean R-precision and NDCG@500 of score rows against the held-out rests (seeds and histories masked)."""
     rp, nd = [], []
     for i, (row, seed, rest) in enumerate(zip(scores, prefixes, rests)):
@@ -180,10 +203,16 @@ def rank_metrics(scores: np.ndarray, prefixes: Sequence[np.ndarray], rests: Sequ
     return {"r_precision": float(np.mean(rp)), "ndcg": float(np.mean(nd))}
 
 
-def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_tags: Sequence[Sequence[int]],
-                val_seqs: Sequence[np.ndarray], tcfg: TrainConfig | None = None, curve: Path | None = None,
-                listeners: "tuple[ListenerPool, list[ListenerPlaylist]] | None" = None,
-                **model_overrides) -> TrainResult:  # fmt: skip
+def train_model(
+    inputs: "ModelInputs",
+    train_seqs: Sequence[np.ndarray],
+    train_tags: Sequence[Sequence[int]],
+    val_seqs: Sequence[np.ndarray],
+    tcfg: TrainConfig | None = None,
+    curve: Path | None = None,
+    listeners: "tuple[ListenerPool, list[ListenerPlaylist]] | None" = None,
+    **model_overrides,
+) -> TrainResult:
     """Train a fresh model on ``train_seqs`` (catalog rows), early-stopped on ``val_seqs``.
 
     ``listeners``: the pool of ``train_seqs`` (its members, in order) and the validation playlists as
@@ -236,14 +265,33 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
                 continue
             hists = None
             if pool is not None and tcfg.history_p > 0:
-                hists = [pool.history(members[i], LISTENER_RULES[int(rng.integers(len(LISTENER_RULES)))], rng)
-                         if rng.random() < tcfg.history_p else empty for i in idx]  # fmt: skip
-            batch = make_batch([usable[i][0] for i in idx], [usable[i][1] for i in idx], cfg, tcfg, rng,
-                               messages=messages[idx], artists=[artists[i] for i in idx], histories=hists)  # fmt: skip
+                hists = [
+                    pool.history(members[i], LISTENER_RULES[int(rng.integers(len(LISTENER_RULES)))], rng)
+                    if rng.random() < tcfg.history_p
+                    else empty
+                    for i in idx
+                ]
+            batch = make_batch(
+                [usable[i][0] for i in idx],
+                [usable[i][1] for i in idx],
+                cfg,
+                tcfg,
+                rng,
+                messages=messages[idx],
+                artists=[artists[i] for i in idx],
+                histories=hists,
+            )
             model.kl_weight = cfg.beta * min(1.0, step / anneal)
-            _, loss = model(batch["x"], batch["targets"], seen=batch["seen"], tags=batch["tags"],
-                            history=batch["history"], weights=batch["weights"], leave_out=batch["leave_out"],
-                            leave_out_artists=batch["leave_out_artists"])  # fmt: skip
+            _, loss = model(
+                batch["x"],
+                batch["targets"],
+                seen=batch["seen"],
+                tags=batch["tags"],
+                history=batch["history"],
+                weights=batch["weights"],
+                leave_out=batch["leave_out"],
+                leave_out_artists=batch["leave_out_artists"],
+            )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -285,8 +333,15 @@ def train_model(inputs: "ModelInputs", train_seqs: Sequence[np.ndarray], train_t
     return TrainResult(model, history, best_epoch, seconds, peak_mb)
 
 
-def _validate(model: Any, val: list[np.ndarray], val_prefix: list[np.ndarray], val_rest: list[np.ndarray],
-              val_hist: list[np.ndarray] | None, tcfg: TrainConfig, rng: np.random.Generator) -> dict[str, float]:  # fmt: skip
+def _validate(
+    model: Any,
+    val: list[np.ndarray],
+    val_prefix: list[np.ndarray],
+    val_rest: list[np.ndarray],
+    val_hist: list[np.ndarray] | None,
+    tcfg: TrainConfig,
+    rng: np.random.Generator,
+) -> dict[str, float]:
     """One epoch's validation: continuation metrics of the prefixes (with and without a history D) and the
     cross-entropy of the held-out tracks."""
     import torch
@@ -295,8 +350,9 @@ def _validate(model: Any, val: list[np.ndarray], val_prefix: list[np.ndarray], v
     if val_hist is not None:
         with_d = rank_metrics(score_prefixes(model, val_prefix, val_hist), val_prefix, val_rest, val_hist)
         row |= {f"{k}_with_history": v for k, v in with_d.items()}
-    vb = make_batch(val, [[]] * len(val), model.cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng,
-                    n_fixed=tcfg.val_n)  # fmt: skip
+    vb = make_batch(
+        val, [[]] * len(val), model.cfg, TrainConfig(positions=10**6, tag_dropout=1.0), rng, n_fixed=tcfg.val_n
+    )
     model.eval()
     with torch.no_grad():
         model(vb["x"], vb["targets"], seen=vb["seen"])
@@ -305,9 +361,11 @@ def _validate(model: Any, val: list[np.ndarray], val_prefix: list[np.ndarray], v
 
 
 def _print_epoch(epoch: int, row: dict, terms: dict, val: bool, with_history: bool) -> None:
-    print(f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
-          + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else "")
-          + (f"  with D {row['r_precision_with_history']:.4f} / {row['ndcg_with_history']:.4f}" if with_history else ""))  # fmt: skip
+    print(
+        f"epoch {epoch:2d}  ce {terms['ce']:.3f}  kl {terms['kl']:.3f}  "
+        + (f"val_ce {row['val_ce']:.3f}  val R-prec {row['r_precision']:.4f}  NDCG {row['ndcg']:.4f}" if val else "")
+        + (f"  with D {row['r_precision_with_history']:.4f} / {row['ndcg_with_history']:.4f}" if with_history else "")
+    )
 
 
 def save_curve(history: list[dict], path: Path) -> None:
@@ -342,8 +400,14 @@ def split_train_val(playlist_ids: Sequence[str], fraction: float, seed: int) -> 
     return sorted(ids[k:]), sorted(ids[:k])
 
 
-def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str] | None = None,
-                     tcfg: TrainConfig | None = None, out: Path | None = None, **model_overrides) -> TrainResult:  # fmt: skip
+def train_on_catalog(
+    catalog: "Catalog",
+    home: Path,
+    playlist_ids: Sequence[str] | None = None,
+    tcfg: TrainConfig | None = None,
+    out: Path | None = None,
+    **model_overrides,
+) -> TrainResult:
     """Build inputs from ``catalog`` (interactions: ``playlist_ids``, default all), train, save to ``out``."""
     import torch
 
@@ -359,12 +423,18 @@ def train_on_catalog(catalog: "Catalog", home: Path, playlist_ids: Sequence[str]
     pool = data.ListenerPool(catalog, train_ids, inputs.artist_of)
     val_members = [m for p in val_ids if (m := pool.describe(p)) is not None]
     curve = out.with_suffix(".png") if out is not None else None
-    result = train_model(inputs, train_seqs, train_tags, val_seqs, tcfg, curve=curve, listeners=(pool, val_members),
-                         **model_overrides)  # fmt: skip
+    result = train_model(
+        inputs, train_seqs, train_tags, val_seqs, tcfg, curve=curve, listeners=(pool, val_members), **model_overrides
+    )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        extra = {"history": result.history, "best_epoch": result.best_epoch, "seconds": result.seconds,
-                 "train_playlists": len(train_ids), "val_playlists": len(val_ids)}  # fmt: skip
+        extra = {
+            "history": result.history,
+            "best_epoch": result.best_epoch,
+            "seconds": result.seconds,
+            "train_playlists": len(train_ids),
+            "val_playlists": len(val_ids),
+        }
         tmp = out.with_suffix(".tmp")
         torch.save(result.model.checkpoint(inputs.track_ids, inputs.tags, extra), tmp)
         tmp.replace(out)
@@ -404,16 +474,19 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     print(f"training the PlayGenie VAE on {len(catalog.playlists)} playlists, {len(catalog)} tracks (beta={beta})")
     result = train_on_catalog(catalog, settings.home, None, tcfg, out, beta=beta, dim=args.dim)
     best = result.history[result.best_epoch - 1] if result.history else {}
-    print(f"best epoch {result.best_epoch}: val R-precision {best.get('r_precision', float('nan')):.4f}, "
-          f"NDCG {best.get('ndcg', float('nan')):.4f}")  # fmt: skip
+    print(
+        f"best epoch {result.best_epoch}: val R-precision {best.get('r_precision', float('nan')):.4f}, "
+        f"NDCG {best.get('ndcg', float('nan')):.4f}"
+    )
     print(f"training time {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB")
     _stamp(out, catalog_fingerprint(catalog))
     print(f"checkpoint {out}\ncurve {out.with_suffix('.png')}")
     return 0
 
 
-def catalog_fingerprint(catalog: "Catalog") -> str:
-    """A hash of the tracks and playlists a model was trained on: a changed catalog means retrain."""
+def _legacy_stamp(catalog: "Catalog") -> str:
+    """The stamp checkpoints carried before ``tools.catalog.catalog_fingerprint`` (16 hex digits over the
+    track and playlist ids, no members): a checkpoint with it is restamped, not retrained."""
     import hashlib
 
     h = hashlib.sha256()
@@ -435,8 +508,12 @@ def build_step(ctx) -> str:
         extra = torch.load(out, map_location="cpu", weights_only=True).get("extra", {})
         if extra.get("catalog") == fp and extra.get("format") == MODEL_FORMAT:
             return f"vae: up to date at {out}"
-    res = train_on_catalog(ctx.catalog, ctx.settings.home, None, TrainConfig(progress=ctx.progress), out,
-                           beta=ctx.settings.vae_beta)  # fmt: skip
+        if extra.get("catalog") == _legacy_stamp(ctx.catalog) and extra.get("format") == MODEL_FORMAT:
+            _stamp(out, fp)
+            return f"vae: up to date at {out} (its catalog stamp rewritten in the current form)"
+    res = train_on_catalog(
+        ctx.catalog, ctx.settings.home, None, TrainConfig(progress=ctx.progress), out, beta=ctx.settings.vae_beta
+    )
     _stamp(out, fp)
     return f"vae: trained in {res.seconds:.0f}s (best epoch {res.best_epoch}) -> {out}"
 
