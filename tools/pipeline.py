@@ -210,18 +210,6 @@ class Pipeline:
         timings["hybrid"] = timings.get("hybrid", 0.0) + hybrid
         return found
 
-    def retrieve(
-        self,
-        query: PlaylistQuery,
-        n: int | None = None,
-        exclude_ids: Sequence[str] = (),
-        query_vector: np.ndarray | None = None,
-        limit: int | None = None,
-    ) -> tuple[list[Candidate], list[str]]:
-        """Stage 2: over-fetched candidates (best first) and notes on relaxed filters and fallbacks."""
-        r = self.retrieve_full(query, n, exclude_ids, query_vector, limit)
-        return r.candidates, r.notes
-
     def ranker_model(self):
         """The learned ranker of this catalog (``home/ranker``); None when there is none that fits.
 

@@ -33,7 +33,7 @@ class Search(BaseModel):
 def search(w: Work, text: str, limit: int = 10) -> str:
     """Look up tracks for a request without changing the playlist; returns ids, titles and artists."""
     q = w.deps.pipeline.extract(text)
-    cands, _notes = w.deps.pipeline.retrieve(w.effective_query(q), limit=limit, exclude_ids=[])
+    cands = w.deps.pipeline.retrieve_full(w.effective_query(q), limit=limit).candidates
     tracks = [w.catalog[c.track_id] for c in cands[:limit]]
     w.found = [{"track_id": t.track_id, "title": t.title, "artist": t.artist} for t in tracks]
     return ""
