@@ -1452,7 +1452,7 @@ def _after_retraction(
         return plan
     if names[0] == "new_playlist":
         return Plan([call("start_over"), *plan.actions])
-    return Plan([call("undo"), *plan.actions])
+    return Plan([call("undo", if_any=True), *plan.actions])
 
 
 def _pointed(actions: list[dict[str, Any]]) -> int | None:

@@ -199,7 +199,7 @@ def test_rules_are_one_ordered_table():
         ),
         (
             "never mind, make it calmer",
-            [("undo", {}), ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})],
+            [("undo", {"if_any": True}), ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})],
         ),
     ],
 )

@@ -25,6 +25,7 @@ class PlaylistDraft:
     history: list[Snapshot] = field(default_factory=list)  # earlier playlists and queries, newest last, for undo
     fresh: bool = True  # no turn has acted on this thread yet
     rewound: bool = False  # undo or start over wrote the history this turn
+    undone_to: Snapshot | None = None  # where this turn's undo went back to (a later change in the turn is undoable)
     info: list[str] = field(default_factory=list)  # explanations shown this turn ("why track 4")
     export: str | None = None  # the format the user asked to export this turn
 
@@ -69,6 +70,7 @@ class PlaylistDraft:
         ]
         self.query = PlaylistQuery.model_validate(prev["query"])
         self.rewound = True
+        self.undone_to = self.snapshot()
 
     def start_over(self) -> None:
         """An empty playlist and query; what there was stays in the history, so undo brings it back."""
@@ -82,6 +84,8 @@ class PlaylistDraft:
         keep their own), at most ``depth`` entries; "this one" no longer points where it did once tracks moved."""
         if self.changed_from(before) and not self.rewound and not (before.fresh and not before.items):
             self.history.append(before.snapshot())
+        elif self.undone_to is not None and self.snapshot() != self.undone_to:
+            self.history.append(self.undone_to)  # "never mind, make it calmer": "undo" then takes back "calmer"
         self.history = self.history[-depth:]
         if self.focus == before.focus and self.ids() != before.ids():
             self.focus = None
