@@ -946,6 +946,14 @@ def rule_remove(c: Clause) -> Plan | None:
     sounds = _sounds(span, start)
     if sounds:  # "get rid of anything slow": tracks on that side of the feature go
         return Plan([call("exclude", features=sounds)])
+    years = [m.value for m in span.matches("years") if m.start >= start]
+    if years:  # "remove anything older than 2015" keeps 2015 on; "drop the 80s stuff" leaves the 80s out
+        lo, hi = years[0]  # type: ignore[misc]
+        if lo is not None and hi is not None:
+            return Plan([call("exclude", years=[{"start": lo, "end": hi}])])
+        return Plan(
+            [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
+        )
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
@@ -1012,7 +1020,9 @@ def rule_grow(c: Clause) -> Plan | None:
         return None
     like = find(words, _LIKE_THESE)
     drop = [p for p in (more, grow, like, going) if p]
-    rest = _content(words, [words[i : i + k] for i, k in drop] + [("keep", "going", "give", "me", "throw", "in")])
+    rest = _content(
+        words, [words[i : i + k] for i, k in drop] + [("keep", "going", "give", "me", "throw", "in", "how", "about")]
+    )
     rest = [w for w in rest if w not in _AMOUNT_WORDS]
     if rest or c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre"):
         return None
@@ -1321,6 +1331,72 @@ def rule_status(c: Clause) -> Plan | None:
     return Plan.ask("It's " + ", ".join(parts) + '. Say "make it an hour" or "add 5 more" to change its length.')
 
 
+# "whats the oldest song on here": the track at one end of the playlist, explained (field, largest first?)
+_SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest": ("year", True),
+                 "latest": ("year", True), "most recent": ("year", True), "longest": ("duration_ms", True),
+                 "shortest": ("duration_ms", False), "most popular": ("popularity", True),
+                 "least popular": ("popularity", False), "fastest": ("tempo", True), "slowest": ("tempo", False),
+                 "happiest": ("valence", True), "saddest": ("valence", False), "most energetic": ("energy", True),
+                 "calmest": ("energy", False), "most danceable": ("danceability", True)}  # fmt: skip
+_SUPERLATIVE = _keys(tuple(_SUPERLATIVES))
+_QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell"})
+_ON_HERE = _keys(("on here", "in here", "on this", "in this", "in it", "on it", "on the playlist", "in the playlist",
+                  "on the list", "of these", "of them"))  # fmt: skip
+
+
+def rule_superlative(c: Clause) -> Plan | None:
+    """ "whats the oldest song on here?", "which one is the longest": that track, explained; nothing changes."""
+    hit = find(c.words, _SUPERLATIVE)
+    if not hit or not c.has or not (_QUESTION_CUES & set(c.words) or find(c.words, _ON_HERE)):
+        return None
+    field_name, largest = _SUPERLATIVES[" ".join(c.words[hit[0] : hit[0] + hit[1]])]
+    values = [(p.get(field_name), i) for i, p in enumerate(c.playlist, 1) if p.get(field_name) is not None]
+    if not values:
+        return None
+    best = max(values) if largest else min(values, key=lambda v: (v[0], -v[1]))
+    return Plan([call("explain", position=best[1])])
+
+
+def rule_artist_ends(c: Clause) -> Plan | None:
+    """ "put the bad bunny songs first", "move all the Drake tracks to the end": that artist's tracks, in order."""
+    if not c.has or not find(c.words, _MOVE):
+        return None
+    words = c.words
+    top = any(w in ("first", "top", "start", "front", "beginning") for w in words)
+    end = any(w in ("last", "end", "bottom") for w in words)
+    if top == end:
+        return None
+    found, _ = names_in(c.reading, c.vocab)
+    artists = found["artists"] or [a for a in [_object_artist(c, find(words, _MOVE)[1], _first_end(words))] if a]
+    if len(artists) != 1 or found["genres"] or found["subgenres"]:
+        return None
+    mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
+    if not mine:
+        return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
+    if top:
+        return Plan([call("move", position=p, to=k) for k, p in enumerate(mine, 1)])
+    return Plan([call("move", position=p, to=c.n) for p in mine])
+
+
+def _first_end(words: Sequence[str]) -> int:
+    """Where "first" / "to the end" begins: the end of an artist's name in "put the cnco songs first"."""
+    for i, w in enumerate(words):
+        if w in ("first", "top", "start", "front", "beginning", "last", "end", "bottom", "to", "at"):
+            return i
+    return len(words)
+
+
+def rule_shuffle(c: Clause) -> Plan | None:
+    """ "shuffle it", "mix up the order", "randomize": the same tracks in another order."""
+    if not find(c.words, _SHUFFLE):
+        return None
+    return Plan([call("shuffle")]) if c.has else _need_playlist()
+
+
+_SHUFFLE = _keys(("shuffle", "randomize", "randomise", "mix up the order", "mix it up", "random order", "mezcla",
+                  "mezclalas", "en orden aleatorio"))  # fmt: skip
+
+
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
@@ -1351,9 +1427,12 @@ RULES: tuple[Rule, ...] = (
     rule_export,
     rule_greeting,
     rule_status,
+    rule_superlative,
+    rule_shuffle,
     rule_ellipsis,
     rule_cap,
     rule_block,
+    rule_artist_ends,
     rule_explain,
     rule_love,
     rule_skip,

@@ -454,3 +454,13 @@ def test_swap_a_track_for_something_named_replaces_only_that_track(vocab):
     assert acts("replace track 4 with some rock", vocab) == [("replace", {"positions": [4], "genres": ["rock"]})]
     assert acts("swap Drake for Sade", vocab) == [("exclude", {"artists": ["Drake"]}), ("widen", {"artists": ["Sade"]})]
     assert "Which track" in parse("swap it for some rock", PLAYLIST, vocab).question  # no track in focus
+
+
+def test_questions_superlatives_shuffles_and_artist_moves_keep_the_tracks(vocab):
+    playlist = [dict(p, year=2000 + i, duration_ms=200_000 - i) for i, p in enumerate(PLAYLIST)]
+    assert acts("whats the oldest song on here", vocab, playlist=playlist) == [("explain", {"position": 1})]
+    assert acts("which one is the shortest?", vocab, playlist=playlist) == [("explain", {"position": 6})]
+    assert acts("shuffle it", vocab) == [("shuffle", {})]
+    assert acts("put the Sade songs first", vocab) == [("move", {"position": 4, "to": 1})]
+    assert acts("how about 10 more", vocab) == [("more", {"count": 10})]
+    assert acts("remove anything older than 2015", vocab) == [("narrow", {"year_start": 2015, "year_end": None})]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import zlib
 from typing import Annotated, Sequence
 
 from pydantic import BaseModel, Field
@@ -9,7 +11,7 @@ from pydantic import BaseModel, Field
 from agent.tools.constraints import Names
 from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
-from agent.tools.registry import ToolError, tool
+from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
 from tools.schema import MAX_LENGTH
 
@@ -85,3 +87,18 @@ def move(w: Work, position: int, to: int) -> str:
     w.playlist.insert(t - 1, item)
     w.focus = t
     return f"moved {titles([item])} from {p} to {t}"
+
+
+@tool(Empty)
+def shuffle(w: Work) -> str:
+    """The same tracks in a new random order (the same playlist always shuffles the same way)."""
+    w.need_playlist()
+    if len(w.playlist) < 2:
+        return "one track: nothing to shuffle"
+    before = [p["track_id"] for p in w.playlist]
+    rng = random.Random(zlib.crc32("|".join(before).encode()))
+    order = list(w.playlist)
+    while [p["track_id"] for p in order] == before:
+        rng.shuffle(order)
+    w.playlist = order
+    return f"shuffled the {len(order)} tracks"
