@@ -677,3 +677,19 @@ def test_genres_the_catalog_lacks_are_said(ex, text, said):
 def test_a_first_or_slow_dance_is_romantic_not_danceable(ex, text):
     q = ex.extract(text)
     assert values(q.moods) == ["romantic"] and [(b.feature, b.max) for b in q.features] == [("tempo", 100.0)]
+
+
+def test_music_like_an_artist_is_a_taste_not_a_filter(ex, tiny_catalog):
+    artist = tiny_catalog.tracks[0].artist
+    (like,) = ex.read(f"music like {artist}").query.artists
+    assert like.value == artist and like.scope == "like" and not like.filters
+    assert ex.read(f"music like {artist}").query.describe() == f"like {artist}"
+    (by,) = ex.read(f"songs by {artist}").query.artists
+    assert by.scope == "prefer" and by.filters
+
+
+def test_a_song_title_before_by_artist_is_words_to_search_by(ex, tiny_catalog):
+    track = next(t for t in tiny_catalog.tracks if len(t.title.split()) >= 2 and "(" not in t.title)
+    q = ex.read(f"songs like {track.title} by {track.artist}").query
+    assert [a.value for a in q.artists] == [track.artist] and q.artists[0].scope == "like"
+    assert q.free_text == track.title and not q.genres and not q.moods

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +40,8 @@ IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night dr
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
+SIMILAR_CONFIDENCE = 0.3  # an artist asked for by likeness (scope "like"): below FILTER_CONFIDENCE, never a filter
+MAX_TITLE = 8  # words of a song title read before "by <artist>"
 MAX_FUZZY_WORDS = 8  # typo look-ups per request, so a pasted essay stays fast
 
 _DIGITS = re.compile(r"^\d+$")
@@ -258,6 +260,7 @@ class TagExtractor:
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._phrases_and_artists(toks, matches, titled)
+        self._song_titles(toks, matches)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
         _corrections(toks, matches)
@@ -399,6 +402,35 @@ class TagExtractor:
                 toks[k].used = True
             out.extend(ms)
         self._listed_artists(toks, out)
+
+    def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """ "songs like Blinding Lights by The Weeknd": words naming a song of the artist after "by" are that song's
+        title, words to search by, not an artist ("Lights") or a genre of their own."""
+        for a in [m for m in out if m.kind == "artist" and m.start >= 2 and toks[m.start - 1].text == "by"]:
+            titles = self._titles.get(fold(str(a.value)))
+            by = a.start - 1
+            span = next((s for s in range(max(0, by - MAX_TITLE), by) if tuple(t.text for t in toks[s:by]) in
+                         (titles or ())), None)  # fmt: skip
+            if span is None:
+                continue
+            inside = [m for m in out if span <= m.start and m.end <= by]
+            for m in inside:
+                out.remove(m)
+            for t in toks[span:by]:
+                t.used = False
+            if _similar_to(toks, span) is not None:  # songs LIKE that one: its artist is a taste, not a filter
+                a.confidence = SIMILAR_CONFIDENCE
+
+    @cached_property
+    def _titles(self) -> dict[str, set[tuple[str, ...]]]:
+        """Per folded artist: their songs' titles as token keys, without " - Remastered" / "(feat. ...)" tails."""
+        out: dict[str, set[tuple[str, ...]]] = {}
+        for t in self.catalog.tracks:
+            title = re.split(r"\s[-(\[]|\s-\s|\(", t.title)[0]
+            key = tuple(k.text for k in tokenize(title))
+            if 0 < len(key) <= MAX_TITLE:
+                out.setdefault(fold(t.artist), set()).add(key)
+        return out
 
     def _listed_artists(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Names listed with a name read surely ("drake and the weeknd", "future and young thug"): an artist's
@@ -700,6 +732,7 @@ class _Draft:
 
     def __init__(self, ex: "TagExtractor", toks: list[_Tok], unsupported: list[str]) -> None:
         self.ex, self.toks, self.unsupported = ex, toks, unsupported
+        self.similar_end: int | None = None  # where the last artist asked for by likeness ends
         self.q: dict[str, list[Tag]] = {
             k: []
             for k in (
@@ -730,7 +763,15 @@ class _Draft:
     def said(self, m: _Match) -> str:
         return " ".join(t.text for t in self.toks[m.start : m.end])
 
-    def add(self, field_: str, value: str, m: _Match, explicit: bool = True, conf: float | None = None) -> None:
+    def add(
+        self,
+        field_: str,
+        value: str,
+        m: _Match,
+        explicit: bool = True,
+        conf: float | None = None,
+        scope: str = "prefer",
+    ) -> None:
         held = next((t for t in self.q[field_] if t.value == value), None)
         if held is not None:
             if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
@@ -743,6 +784,7 @@ class _Draft:
                 explicit=explicit and m.explicit,
                 confidence=round(conf if conf is not None else m.confidence, 3),
                 source=self.src(m),
+                scope=scope,
             )
         )
 
@@ -778,6 +820,17 @@ class _Draft:
             self.add("moods", mood, m, explicit=False, conf=0.8 * m.confidence)
 
     def take_artist(self, m: _Match) -> None:
+        cue = None if m.negated else _similar_to(self.toks, m.start)
+        listed = self.similar_end is not None and all(
+            t.text in (",", "or", "and", "&", "/") for t in self.toks[self.similar_end : m.start]
+        )  # "like Travis Scott or Migos": the whole list is a taste
+        if cue is not None or listed or m.confidence == SIMILAR_CONFIDENCE:
+            self.similar_end = m.end
+            # "music like Drake", "sounds like Sade": a taste to search by, not a filter; the cap still holds
+            for t in self.toks[cue or m.start : m.start]:
+                t.used = True
+            self.add("artists", str(m.value), m, conf=SIMILAR_CONFIDENCE, scope="like")
+            return
         self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
 
     def take_feature(self, m: _Match) -> None:
@@ -884,6 +937,16 @@ _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follow
 _CORRECTION_CUES = sorted((_key(c) for c in vocab.CORRECTION_CUES), key=len, reverse=True)
 _CORRECTION_ADDS = {_key(c) for c in vocab.CORRECTION_ADDS}
 _FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years", "duration": "length"}
+
+
+def _similar_to(toks: list[_Tok], i: int) -> int | None:
+    """Where the words asking for music like token ``i`` begin ("songs like", "similar to", not "i like"), or None."""
+    before = [t.text for t in toks[max(0, i - 3) : i]]
+    if before[-2:] in (["similar", "to"], ["style", "of"], ["vein", "of"]):
+        return i - 2
+    if before[-1:] == ["like"] and not (set(before[:-1]) & {"i", "we", "really", "you", "u", "dont", "would"}):
+        return i - 1
+    return None
 
 
 def _family(m: Match) -> object:

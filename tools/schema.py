@@ -30,7 +30,7 @@ MAX_LENGTH = 200  # longest playlist PlayGenie makes in one answer
 
 
 FILTER_CONFIDENCE = 0.5  # an explicit tag at least this sure is a filter, not a preference
-Scope = Literal["prefer", "only", "also"]
+Scope = Literal["prefer", "only", "also", "like"]
 
 
 class Tag(BaseModel):
@@ -45,7 +45,7 @@ class Tag(BaseModel):
     scope: Scope = Field(
         default="prefer",
         description="prefer: as asked; only: every track has it ('only rock'); also: added beside the rest "
-        "('also rap').",
+        "('also rap'); like: a taste to search by, never a filter ('music like Drake').",
     )
 
     @model_validator(mode="before")
@@ -183,7 +183,7 @@ class PlaylistQuery(BaseModel):
         parts += list(dict.fromkeys(t.value for t in self.genres + self.subgenres + self.moods + self.activities))
         if self.years:
             parts.append(self.years.label())
-        parts += [f"by {t.value}" for t in self.artists]
+        parts += [f"{'like' if t.scope == 'like' else 'by'} {t.value}" for t in self.artists]
         for f in self.features:
             if f.target is not None:
                 parts.append(f"{f.feature}~{f.target:g}")
