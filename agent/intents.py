@@ -61,6 +61,7 @@ class Vocabulary:
         self.subgenres = set(catalog.subgenres)
         self.artists = {fold(a): a for a in catalog.artists}
         self._artist_keys = list(self.artists)
+        self.titles = self.reader.title_rows  # song title (token key) -> catalog rows, most popular first
 
     def read(self, text: str) -> "Reading":
         """The explicit reading of ``text`` (tokens, matches with negation, the typed query)."""
@@ -830,10 +831,14 @@ def rule_length(c: Clause) -> Plan | None:
     words = c.words
     sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
     said_more = [w for k, w in enumerate(words) if not any(h and h[0] <= k < h[0] + h[1] for h in sized)]
-    grow = find(said_more, _MORE_COUNT) and not find(words, _NO_MORE)
+    # "add 3 songs", "throw in 10 tracks": a count to add, not the length ("make it 30 tracks")
+    grow = (find(said_more, _MORE_COUNT) or find(words, _GROW)) and not find(words, _NO_MORE)
     durations = c.matches("duration")
     if durations and not grow:
         return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
+    if durations and find(words, _GROW):  # "add 20 minutes": that much longer
+        now = sum(int(p.get("duration_ms") or 0) for p in c.playlist) / 60_000
+        return Plan([call("resize", minutes=round(now + float(durations[0].value), 1))])  # type: ignore[arg-type]
     remove = find(words, _REMOVE)
     by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
     if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
@@ -1386,6 +1391,44 @@ def _first_end(words: Sequence[str]) -> int:
     return len(words)
 
 
+_ADD_SONG = _keys(("add", "get", "put", "include", "throw in", "stick", "can we get", "can you add",
+                   "can we have", "play", "we need", "i want", "agrega", "pon", "ponme"))  # fmt: skip
+_SONG_TAIL = frozenset({"in", "there", "too", "please", "pls", "it", "to", "the", "playlist", "list", "mix", "as",
+                        "well", "also", "somewhere", "?", "!", ",", ".", "on", "here", "y", "por",
+                        "favor"})  # fmt: skip
+
+
+def rule_add_song(c: Clause) -> Plan | None:
+    """ "can we get Dancing Queen in there", "add Blinding Lights by The Weeknd": that song, by its title."""
+    hit = find(c.words, _ADD_SONG)
+    if not hit or not c.has:
+        return None
+    words, start = c.words, hit[0] + hit[1]
+    for end in range(len(words), start, -1):
+        tail = words[end:]
+        by = tail.index("by") if "by" in tail else None
+        rest = [w for w in (tail[:by] if by is not None else tail) if w not in _SONG_TAIL]
+        key = tuple(w for w in words[start:end])
+        while key and key[0] in ("the", "song", "track", "some"):
+            key = key[1:]
+        rows = c.vocab.titles.get(key) if len(key) >= 2 and not rest else None
+        if rows:
+            artist = c.vocab.artist(" ".join(tail[by + 1 :])) if by is not None else None
+            if by is not None and not artist:
+                return None
+            return Plan([call("add_song", title=" ".join(t.orig for t in c.reading.tokens[start:end]),
+                              **({"artist": artist} if artist else {}))])  # fmt: skip
+    return None
+
+
+def rule_content_filter(c: Clause) -> Plan | None:
+    """ "no explicit stuff": the catalog has no explicit flag; said plainly, nothing changes."""
+    if not c.has or not c.matches("content") or c.matches(*_CONTENT_KINDS, "feature", "length", "duration"):
+        return None
+    return Plan.ask("I can't filter explicit lyrics: this catalog has no explicit flag. The playlist is unchanged; "
+                    'you can drop a track by number ("drop track 3") or an artist ("no Eminem").')  # fmt: skip
+
+
 def rule_shuffle(c: Clause) -> Plan | None:
     """ "shuffle it", "mix up the order", "randomize": the same tracks in another order."""
     if not find(c.words, _SHUFFLE):
@@ -1429,6 +1472,7 @@ RULES: tuple[Rule, ...] = (
     rule_status,
     rule_superlative,
     rule_shuffle,
+    rule_content_filter,
     rule_ellipsis,
     rule_cap,
     rule_block,
@@ -1437,6 +1481,7 @@ RULES: tuple[Rule, ...] = (
     rule_love,
     rule_skip,
     rule_like,
+    rule_add_song,
     rule_move,
     rule_replace,
     rule_length,

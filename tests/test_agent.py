@@ -426,3 +426,12 @@ def test_swap_one_track_for_something_by_a_named_artist(chat, tiny_pipeline):
     assert r2.playlist[1].artist == artist
     assert ids(r2)[:1] + ids(r2)[2:] == ids(r)[:1] + ids(r)[2:]  # the rest stays, in order
     assert r2.query == r.query  # a one-off swap: the request itself is unchanged
+
+
+def test_a_song_asked_for_by_title_is_added_once(chat, tiny_pipeline):
+    r = chat.turn("t", "u", "songs for a party")
+    track = next(t for t in tiny_pipeline.catalog.tracks if t.track_id not in ids(r) and len(t.title.split()) >= 2)
+    r2 = chat.turn("t", "u", f"add {track.title} by {track.artist}")
+    assert ids(r2) == ids(r) + [track.track_id]
+    r3 = chat.turn("t", "u", f"add {track.title} by {track.artist}")
+    assert ids(r3) == ids(r2) and "already" in r3.reply

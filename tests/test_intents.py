@@ -464,3 +464,14 @@ def test_questions_superlatives_shuffles_and_artist_moves_keep_the_tracks(vocab)
     assert acts("put the Sade songs first", vocab) == [("move", {"position": 4, "to": 1})]
     assert acts("how about 10 more", vocab) == [("more", {"count": 10})]
     assert acts("remove anything older than 2015", vocab) == [("narrow", {"year_start": 2015, "year_end": None})]
+
+
+def test_add_n_songs_adds_and_a_song_title_is_that_song(vocab, tiny_catalog):
+    assert acts("add 3 songs", vocab) == [("more", {"count": 3})]
+    assert acts("make it 3 songs", vocab) == [("resize", {"length": 3})]
+    track = next(
+        t for t in tiny_catalog.tracks if len(t.title.split()) >= 2 and "(" not in t.title and "-" not in t.title
+    )
+    assert acts(f"can we get {track.title} in there", vocab) == [("add_song", {"title": track.title})]
+    plan = parse("no explicit stuff please", PLAYLIST, vocab)
+    assert not plan.actions and "explicit" in plan.question

@@ -422,14 +422,24 @@ class TagExtractor:
                 a.confidence = SIMILAR_CONFIDENCE
 
     @cached_property
-    def _titles(self) -> dict[str, set[tuple[str, ...]]]:
-        """Per folded artist: their songs' titles as token keys, without " - Remastered" / "(feat. ...)" tails."""
-        out: dict[str, set[tuple[str, ...]]] = {}
-        for t in self.catalog.tracks:
-            title = re.split(r"\s[-(\[]|\s-\s|\(", t.title)[0]
+    def title_rows(self) -> dict[tuple[str, ...], list[int]]:
+        """Song titles as token keys, without " - Remastered" / "(feat. ...)" tails -> catalog rows, most popular
+        first."""
+        out: dict[tuple[str, ...], list[int]] = {}
+        for row in np.argsort(-self.catalog.popularity, kind="stable").tolist():
+            title = re.split(r"\s[-(\[]|\s-\s|\(", self.catalog.tracks[row].title)[0]
             key = tuple(k.text for k in tokenize(title))
             if 0 < len(key) <= MAX_TITLE:
-                out.setdefault(fold(t.artist), set()).add(key)
+                out.setdefault(key, []).append(row)
+        return out
+
+    @cached_property
+    def _titles(self) -> dict[str, set[tuple[str, ...]]]:
+        """Per folded artist: their songs' titles as token keys."""
+        out: dict[str, set[tuple[str, ...]]] = {}
+        for key, rows in self.title_rows.items():
+            for row in rows:
+                out.setdefault(fold(self.catalog.tracks[row].artist), set()).add(key)
         return out
 
     def _listed_artists(self, toks: list[_Tok], out: list[_Match]) -> None:

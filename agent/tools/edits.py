@@ -13,7 +13,10 @@ from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
+from tools.catalog import fold
+from tools.refine import item_from
 from tools.schema import MAX_LENGTH
+from tools.vocab import tokenize
 
 
 Pos = Annotated[int, Field(ge=1, le=MAX_LENGTH)]
@@ -102,3 +105,32 @@ def shuffle(w: Work) -> str:
         rng.shuffle(order)
     w.playlist = order
     return f"shuffled the {len(order)} tracks"
+
+
+class Song(BaseModel):
+    title: str = Field(min_length=1, max_length=200, description="The song's title as in the catalog.")
+    artist: str | None = Field(default=None, max_length=200, description="Its artist, when the user named one.")
+
+
+@tool(Song)
+def add_song(w: Work, title: str, artist: str | None = None) -> str:
+    """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen"."""
+    w.need_playlist()
+    key = tuple(t.text for t in tokenize(title))
+    rows = w.deps.vocab.titles.get(key, [])
+    if artist:
+        rows = [r for r in rows if fold(w.catalog.tracks[r].artist) == fold(artist)]
+    if not rows:
+        raise ToolError(f'I can\'t find a song called "{title}"{f" by {artist}" if artist else ""} in the catalog.')
+    track = w.catalog.tracks[rows[0]]
+    if any(p["track_id"] == track.track_id for p in w.playlist):
+        return f'"{track.title}" by {track.artist} is already in the playlist'
+    q = w.effective_query()
+    if fold(track.artist) in {fold(t.value) for t in q.exclude_artists} or track.track_id in (
+        set(w.memory.blocked_tracks) | set(w.memory.skipped)
+    ):  # a song asked for by name may break the sound or the years asked for before, never an exclusion
+        raise ToolError(f'{track.artist} or "{track.title}" is excluded or blocked here; lift that first.')
+    item = item_from(track, reason="you asked for this song").model_dump()
+    w.playlist = [*w.playlist, item]
+    w.focus = len(w.playlist)
+    return f"added {titles([item])} at the end"
