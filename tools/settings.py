@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     postgres_url: str | None = Field(
         default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL)."
     )
+    chat_path: Path | None = Field(
+        default=None,
+        description="Folder of the SQLite conversations and long-term memory (chat.sqlite, memory.sqlite); default "
+        "the home. Every `serve` process sharing it shares the conversations (PLAYGENIE_CHAT_PATH).",
+    )
     thread_ttl_hours: float = Field(
         default=24 * 90,
         ge=0,
@@ -127,6 +132,11 @@ class Settings(BaseSettings):
     def shard_path(self) -> Path:
         """Where the embedded Qdrant shard lives."""
         return self.qdrant_path or self.home / "qdrant"
+
+    @property
+    def chat_folder(self) -> Path:
+        """Where the SQLite conversations and long-term memory live (unused with a Postgres URL)."""
+        return self.chat_path or self.home
 
     @property
     def llm_enabled(self) -> bool:
