@@ -775,14 +775,18 @@ class ServeProcess:
     and what the scale-out test runs. ``env`` adds settings (PLAYGENIE_CHAT_PATH, PLAYGENIE_POSTGRES_URL...)."""
 
     def __init__(self, settings: "Settings", processes: int = 1, env: dict[str, str] | None = None,
-                 log_path: Any = None, workers: int = 4) -> None:  # fmt: skip
+                 log_path: Any = None, workers: int = 4, cwd: Any = None) -> None:  # fmt: skip
+        """``env``: the server's whole environment (default this one's); ``cwd``: where it runs (default the
+        repository, whose ``.env`` it reads as the CLI does)."""
         import os
+        from pathlib import Path
 
         self.processes, self.port = processes, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cmd = [sys.executable, "-m", "bots.cli", "--home", str(settings.home), "--data", str(settings.data),
                     "serve", "--port", str(self.port), "--processes", str(processes), "--workers", str(workers)]  # fmt: skip
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
+        self.cwd = cwd or Path(__file__).resolve().parents[1]
         self.log_path = log_path
         self.proc: Any = None
 
@@ -793,12 +797,8 @@ class ServeProcess:
 
         import httpx
 
-        from pathlib import Path
-
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen(
-            self.cmd, cwd=Path(__file__).resolve().parents[1], env=self.env, stdout=out, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         if self.log_path:
             out.close()
         deadline, ready = time.monotonic() + timeout, 0
@@ -807,7 +807,11 @@ class ServeProcess:
                 self.stop()
                 raise RuntimeError(f"`playgenie serve` did not get ready: {self.log_tail()}")
             try:
-                ready = ready + 1 if httpx.get(self.url + "/readyz", timeout=10).status_code == 200 else 0
+                r = httpx.get(self.url + "/readyz", timeout=10)
+                ready = ready + 1 if r.status_code == 200 else 0
+                if r.status_code == 503 and r.json().get("status") == "error":  # loading failed: it stays so
+                    self.stop()
+                    raise RuntimeError(f"`playgenie serve` could not load ({r.text}): {self.log_tail()}")
             except httpx.HTTPError:
                 ready = 0
             if not ready:
@@ -918,6 +922,7 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
     """``POST /v1/chat`` through ``playgenie serve --processes N`` (its own processes, started here) for each N of
     ``--processes``: saturation (``--n`` turns from ``--users`` clients, no pauses) and ``--users`` conversations
     with ``--think`` pauses for ``--seconds``. Conversations go to a temporary folder (PLAYGENIE_CHAT_PATH)."""
+    import os
     import tempfile
     from pathlib import Path
 
@@ -927,7 +932,7 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
     out: dict[str, Any] = {"clients": ctx.users, "think_s": ctx.think, "saturation": {}, "paced": {}}
     for n in ctx.processes:
         with tempfile.TemporaryDirectory(prefix="playgenie-bench-http-") as tmp:
-            env = {"PLAYGENIE_CHAT_PATH": tmp, "PLAYGENIE_POSTGRES_URL": ""}
+            env = {**os.environ, "PLAYGENIE_CHAT_PATH": tmp, "PLAYGENIE_POSTGRES_URL": ""}
             server = ServeProcess(ctx.settings, processes=n, env=env, log_path=Path(tmp) / "serve.log")
             try:
                 server.start()
