@@ -125,8 +125,9 @@ def authenticator(settings: "Settings") -> Callable[..., Principal]:
     secret = settings.auth_secret
     open_mode = not admin_key and not secret
 
-    def authenticate(key: str | None = Depends(key_header),
-                     auth: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:  # fmt: skip
+    # async: a check of a few microseconds runs on the event loop, not queued for a worker thread behind turns
+    async def authenticate(key: str | None = Depends(key_header),
+                           auth: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:  # fmt: skip
         presented = auth.credentials if auth is not None else key
         if open_mode:
             return Principal()

@@ -22,6 +22,7 @@ another module gets the caller with ``Depends(app.state.authenticate)``.
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import argparse
+import functools
 import json
 import logging
 import os
@@ -333,11 +334,17 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
     denied = {401: {}, 403: {}}
 
     @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
-    def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
+    async def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
+        import anyio.to_thread
+
         user = gate.acting_as(who, req.user_id)
+        service = gate.svc()
+        # One hop to a worker thread, for the turn alone: a sync route would take a worker again after the turn
+        # to check its answer, queueing a finished reply behind every turn waiting to start.
+        turn = functools.partial(service.turn, req.thread_id, user, req.text, owner_only=not who.trusted)
         try:
-            return turn_json(gate.svc().turn(req.thread_id, user, req.text, owner_only=not who.trusted))
+            return turn_json(await anyio.to_thread.run_sync(turn))
         except NotOwner as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
         except ThreadBusy as exc:
