@@ -111,14 +111,14 @@ class ChatService:
                 from memory.checkpoint import open_checkpointer
 
                 policy = ThreadPolicy.from_settings(settings, on_expire=self._drop_exports)
-                checkpointer, res = open_checkpointer(settings.home, settings.postgres_url, policy)
+                checkpointer, res = open_checkpointer(settings.chat_folder, settings.postgres_url, policy)
                 self._closers.append(res)
             if store is None:
                 from memory.store import open_store
 
-                store, res = open_store(settings.home, settings.postgres_url)
+                store, res = open_store(settings.chat_folder, settings.postgres_url)
                 self._closers.append(res)
-                lock_file = None if settings.postgres_url else Path(settings.home) / ".memory.lock"
+                lock_file = None if settings.postgres_url else Path(settings.chat_folder) / ".memory.lock"
             if pipeline is None:
                 from tools.pipeline import Pipeline
 

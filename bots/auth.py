@@ -126,7 +126,8 @@ def authenticator(settings: "Settings") -> Callable[..., Principal]:
     secret = settings.auth_secret
     open_mode = not admin_key and not secret
 
-    def authenticate(
+    # async: a check of a few microseconds runs on the event loop, not queued for a worker thread behind turns
+    async def authenticate(
         key: str | None = Depends(key_header), auth: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> Principal:
         presented = auth.credentials if auth is not None else key

@@ -2,6 +2,7 @@
 
 Usage:
     playgenie serve --host 127.0.0.1 --port 8080
+    playgenie serve --processes 2        # two processes on one port, sharing the conversations
     curl -s localhost:8080/v1/chat -H 'content-type: application/json' \\
         -d '{"thread_id": "t1", "user_id": "u1", "text": "90s hip hop for the gym"}'
 
@@ -21,8 +22,12 @@ another module gets the caller with ``Depends(app.state.authenticate)``.
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import argparse
+import functools
+import json
 import logging
+import os
 import socket
+import sys
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -109,7 +114,11 @@ class Message(BaseModel):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8080, help="Port to listen on (default 8080).")
-    parser.add_argument("--workers", type=int, default=4, help="Turns computed at once; more queue (default 4).")
+    parser.add_argument("--workers", type=int, default=4, help="Turns computed at once per process; more queue "
+                        "(default 4).")  # fmt: skip
+    parser.add_argument("--processes", type=int, default=1,
+                        help="Server processes accepting on the one port (default 1). Each loads its own catalog and "
+                             "index; all share the conversations (the home's SQLite files, or Postgres).")  # fmt: skip
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -119,15 +128,38 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not (settings.api_key or settings.auth_secret):
         log.warning("serving on %s with no credentials: anyone who reaches it can act as any user. Set "
                     "PLAYGENIE_AUTH_SECRET (user tokens) or PLAYGENIE_API_KEY (an admin key).", args.host)  # fmt: skip
+    if args.processes < 1 or args.workers < 1:
+        print("playgenie: --processes and --workers must be at least 1", file=sys.stderr)
+        return 2
     level = "info" if args.verbose else "warning"
-    uvicorn.run(
-        create_app(settings, workers=args.workers),
-        host=args.host,
-        port=args.port,
-        log_level=level,
-        timeout_keep_alive=KEEP_ALIVE_S,
-    )
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": level,
+                               "timeout_keep_alive": KEEP_ALIVE_S}  # fmt: skip
+    if args.processes == 1:
+        uvicorn.run(create_app(settings, workers=args.workers), **options)
+        return 0
+    # uvicorn's supervisor binds the port once and starts the processes, each accepting on it (and replaces one
+    # that dies). A process builds its app by name from the environment: the settings this command was given.
+    os.environ.update({"PLAYGENIE_HOME": str(settings.home), "PLAYGENIE_DATA": str(settings.data),
+                       WORKER_ENV: json.dumps({"workers": args.workers, "verbose": bool(args.verbose)})})  # fmt: skip
+    # A worker whose turns hold the GIL answers the supervisor's ping late: give it 30 s, not 5, before a restart.
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.processes, timeout_worker_healthcheck=30,
+                **options)  # fmt: skip
     return 0
+
+
+WORKER_ENV = "PLAYGENIE_SERVE_WORKER"  # set by `serve --processes N` for the processes it starts
+
+
+def worker_app() -> "FastAPI":
+    """The app of one of ``serve --processes N``'s processes: the settings from the environment, as the command
+    read them (its --home and --data exported), and its --workers and --verbose from :data:`WORKER_ENV`."""
+    from tools.settings import Settings
+
+    options = json.loads(os.environ.get(WORKER_ENV) or "{}")
+    logging.basicConfig(level=logging.INFO if options.get("verbose") else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)  # fmt: skip
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return create_app(Settings(_env_file=".env"), workers=int(options.get("workers", 4)))
 
 
 class BodyLimit:
@@ -302,11 +334,17 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
     denied = {401: {}, 403: {}}
 
     @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
-    def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
+    async def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
+        import anyio.to_thread
+
         user = gate.acting_as(who, req.user_id)
+        service = gate.svc()
+        # One hop to a worker thread, for the turn alone: a sync route would take a worker again after the turn
+        # to check its answer, queueing a finished reply behind every turn waiting to start.
+        turn = functools.partial(service.turn, req.thread_id, user, req.text, owner_only=not who.trusted)
         try:
-            return turn_json(gate.svc().turn(req.thread_id, user, req.text, owner_only=not who.trusted))
+            return turn_json(await anyio.to_thread.run_sync(turn))
         except NotOwner as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
         except ThreadBusy as exc:

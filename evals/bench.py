@@ -2,6 +2,7 @@
 
 Usage:
     playgenie bench [--json] [--n 200] [--sections request,index_build,...] [--seconds 60] [--from-scratch]
+    playgenie bench --sections http --users 50 --processes 1,2
 
 The benchmark is an ordered list of named sections (:data:`SECTIONS`), one function each. A section
 returns the keys it adds to the report, or raises :class:`NotBuilt` when the module or artifact it
@@ -24,7 +25,12 @@ Keys (``--json``), by section:
 - ``chat_turn``: ``chat_turn_ms`` of one offline turn through the agent graph (SQLite checkpoints).
 - ``chat_concurrent``: ``--users`` conversations for ``--seconds`` in one process, each person pausing
   ``--think`` seconds between a reply and their next message (0 measures saturation instead).
-- ``http``: ``POST /v1/chat`` through a real uvicorn server on localhost.
+- ``http``: ``POST /v1/chat`` through ``playgenie serve --processes N`` run as its own processes on loopback, for
+  each N of ``--processes``: ``http`` {clients, think_s, saturation: {N: phase}, paced: {N: phase}}, where a phase is
+  {turns, seconds, turns_per_s, p50_ms, p95_ms, errors, first_errors, server_cpu_ms_per_turn,
+  client_cpu_ms_per_turn}; ``saturation``: ``--n`` turns from ``--users`` people with no pauses, ``paced``: ``--users``
+  people for ``--seconds``, ``--think`` seconds between a reply and their next message. The server's CPU per turn
+  (all its processes, from /proc) is the figure that holds on a busy machine.
 
 Plus ``targets`` {key: {limit, value, ok}} and ``not_built`` {section: reason}. Timings are
 wall-clock on this machine; requests are distinct sentences (no query-embedding cache hits).
@@ -54,7 +60,8 @@ TARGETS = {  # from the issues: what each number should stay under
     "request_ms.p50": 30.0, "request_ms.p95": 60.0,
     "index_build_s": 180.0, "fold_in_ms.p50": 5.0, "generation_ms.p50": 20.0, "history_cost_ms.p50": 5.0,
     "chat_turn_ms.p50": 60.0, "chat_turn_ms.p95": 120.0, "chat_concurrent.p95_ms": 500.0, "chat_concurrent.errors": 0.0,
-    "cold_start.wall_s": 3.0, "cold_start.peak_mb": 500.0, "build_from_scratch_s": 180.0,
+    "http.paced.1.p95_ms": 300.0, "http.paced.1.errors": 0.0, "http.paced.2.p95_ms": 300.0,
+    "http.paced.2.errors": 0.0, "cold_start.wall_s": 3.0, "cold_start.peak_mb": 500.0, "build_from_scratch_s": 180.0,
 }  # fmt: skip
 
 
@@ -88,6 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Run the scale section over catalogs of these sizes ('real' for the real one), "
         "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).",
     )
+    parser.add_argument("--processes", metavar="N[,N...]", default="1",
+                        help="The http section serves with `playgenie serve --processes N` for each N (default 1).")  # fmt: skip
     parser.add_argument("--index-configs", metavar="NAME[,NAME...]",
                         help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} "
                              "(default exact,hnsw-int8).")  # fmt: skip
@@ -149,6 +158,7 @@ class BenchContext:
     from_scratch: bool = False
     catalog_sizes: list[int] = field(default_factory=lambda: [0, 100_000])  # 0: the real catalog
     index_configs: list[str] = field(default_factory=lambda: ["exact", "hnsw-int8"])
+    processes: list[int] = field(default_factory=lambda: [1])  # `serve --processes N` the http section times
     report: dict[str, Any] = field(default_factory=dict)
     _pipeline: Any = None
     _service: Any = None
@@ -733,58 +743,209 @@ def bench_chat_concurrent(ctx: BenchContext) -> dict[str, Any]:
     }}  # fmt: skip
 
 
-def bench_http(ctx: BenchContext) -> dict[str, Any]:
-    """``POST /v1/chat`` through a real uvicorn server on localhost: ``--n`` turns from ``--users`` clients."""
+def _free_port() -> int:
     import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) that process ``pid`` and its living descendants have used (Linux /proc)."""
+    import os
+    from pathlib import Path
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime: fields 14 and 15 of stat
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):  # a process that just ended
+            continue
+    return total
+
+
+class ServeProcess:
+    """``playgenie serve --processes N`` as a subprocess on a free loopback port: what the HTTP bench measures
+    and what the scale-out test runs. ``env`` adds settings (PLAYGENIE_CHAT_PATH, PLAYGENIE_POSTGRES_URL...)."""
+
+    def __init__(self, settings: "Settings", processes: int = 1, env: dict[str, str] | None = None,
+                 log_path: Any = None, workers: int = 4, cwd: Any = None) -> None:  # fmt: skip
+        """``env``: the server's whole environment (default this one's); ``cwd``: where it runs (default the
+        repository, whose ``.env`` it reads as the CLI does)."""
+        import os
+        from pathlib import Path
+
+        self.processes, self.port = processes, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.cmd = [sys.executable, "-m", "bots.cli", "--home", str(settings.home), "--data", str(settings.data),
+                    "serve", "--port", str(self.port), "--processes", str(processes), "--workers", str(workers)]  # fmt: skip
+        self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
+        self.cwd = cwd or Path(__file__).resolve().parents[1]
+        self.log_path = log_path
+        self.proc: Any = None
+
+    def start(self, timeout: float = 600.0) -> "ServeProcess":
+        """Start, then wait until every process answers /readyz (20 in a row on new connections, which the
+        processes accept in turn); RuntimeError with the log's tail when it exits or times out."""
+        import subprocess
+
+        import httpx
+
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        if self.log_path:
+            out.close()
+        deadline, ready = time.monotonic() + timeout, 0
+        while ready < 20 * self.processes:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"`playgenie serve` did not get ready: {self.log_tail()}")
+            try:
+                r = httpx.get(self.url + "/readyz", timeout=10)
+                ready = ready + 1 if r.status_code == 200 else 0
+                if r.status_code == 503 and r.json().get("status") == "error":  # loading failed: it stays so
+                    self.stop()
+                    raise RuntimeError(f"`playgenie serve` could not load ({r.text}): {self.log_tail()}")
+            except httpx.HTTPError:
+                ready = 0
+            if not ready:
+                time.sleep(0.2)
+        return self
+
+    def cpu_s(self) -> float:
+        """CPU seconds all the server's processes have used so far."""
+        return process_tree_cpu_s(self.proc.pid) if self.proc is not None else 0.0
+
+    def log_tail(self, n: int = 1500) -> str:
+        from pathlib import Path
+
+        if not self.log_path or not Path(self.log_path).exists():
+            return "(no log)"
+        return Path(self.log_path).read_text(errors="replace")[-n:]
+
+    def stop(self) -> None:
+        """SIGTERM (uvicorn's supervisor stops its processes), SIGKILL after 30 s."""
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def __enter__(self) -> "ServeProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _http_turn(client: Any, url: str, headers: dict[str, str], thread: str, user: str, text: str
+               ) -> tuple[float, str | None]:  # fmt: skip
+    """One ``POST /v1/chat``: (seconds, None) or (seconds, what went wrong)."""
+    import httpx
+
+    t0 = time.perf_counter()
+    try:
+        r = client.post(url, json={"thread_id": thread, "user_id": user, "text": text}, headers=headers)
+        err = None if r.status_code == 200 and r.json().get("reply") else f"HTTP {r.status_code}: {r.text[:120]}"
+    except httpx.HTTPError as exc:
+        err = f"{type(exc).__name__}: {exc}"
+    return time.perf_counter() - t0, err
+
+
+def _http_phase(ctx: BenchContext, server: ServeProcess, phase: int, think: float, requests: int = 0
+                ) -> dict[str, Any]:  # fmt: skip
+    """``--users`` people talking to ``server``, each a conversation at a time: ``requests`` turns with no pause
+    (``think`` 0: saturation), or for ``--seconds`` with ``think`` seconds between a reply and the next message.
+    Each ``phase`` has its own conversations (no sentence repeats an earlier phase's)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    http_api = _module("bots.http_api")
-    httpx = _module("httpx")
-    uvicorn = _module("uvicorn")
-    app = http_api.create_app(ctx.settings, service=_service(ctx))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="bench-http", daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        else:
-            raise NotBuilt("the HTTP server did not start within 10 s")
-        headers = {"X-API-Key": ctx.settings.api_key} if ctx.settings.api_key else {}
-        url = f"http://127.0.0.1:{port}/v1/chat"
+    import httpx
 
-        def one(i: int) -> tuple[float, bool]:
-            turns = conversation(5000 + i // 4, ctx.catalog)
-            body = {"thread_id": f"bench-http-{i // 4}", "user_id": f"bench-http-{i % 5}", "text": turns[i % 4]}
-            t0 = time.perf_counter()
-            try:
-                r = client.post(url, json=body, headers=headers)
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            return time.perf_counter() - t0, ok
+    headers = {"X-API-Key": ctx.settings.api_key} if ctx.settings.api_key else {}
+    url = server.url + "/v1/chat"
+    lock = threading.Lock()
+    samples: list[float] = []
+    errors: list[str] = []
+    convs: dict[int, list[str]] = {}
 
-        # One client, its connections kept alive: httpx.post() builds a client (and an SSL context) per call,
-        # ~28 ms of CPU each, spent in this process beside the server it measures.
-        limits = httpx.Limits(max_connections=ctx.users, max_keepalive_connections=ctx.users)
-        t0 = time.perf_counter()
-        with httpx.Client(timeout=30.0, limits=limits) as client, ThreadPoolExecutor(max_workers=ctx.users) as pool:
-            results = list(pool.map(one, range(ctx.n)))
+    def turn(client: Any, c: int, k: int) -> None:
+        texts = convs.setdefault(c, conversation(c, ctx.catalog))  # c: a conversation, k: its turn
+        dt, err = _http_turn(client, url, headers, f"bench-http-{c}", f"bench-user-{c % 7}", texts[k % len(texts)])
+        with lock:
+            samples.append(dt)
+            errors.extend([err] if err else [])
+
+    budget = [requests or 1 << 62]  # turns left to send (saturation); the paced run stops at the deadline
+
+    def person(client: Any, u: int, deadline: float) -> None:
+        """One person: conversations of 4 turns one after another, each turn after the previous reply."""
+        k = 0
+        while time.perf_counter() < deadline:
+            with lock:
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
+            turn(client, 1_000_000 * phase + 1000 * u + k // 4, k)
+            k += 1
+            if think and time.perf_counter() + think < deadline:
+                time.sleep(think)
+
+    # One client, its connections kept alive (as a browser or a bot keeps them).
+    limits = httpx.Limits(max_connections=ctx.users, max_keepalive_connections=ctx.users)
+    with httpx.Client(timeout=60.0, limits=limits) as client, ThreadPoolExecutor(max_workers=ctx.users) as pool:
+        cpu0, client_cpu0, t0 = server.cpu_s(), time.process_time(), time.perf_counter()
+        deadline = t0 + (ctx.seconds if think else 3600.0)
+        list(pool.map(lambda u: person(client, u, deadline), range(ctx.users)))
         elapsed = time.perf_counter() - t0
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-    p = percentiles([dt for dt, _ in results])
-    return {"http": {
-        "requests": len(results), "clients": ctx.users, "errors": sum(1 for _, ok in results if not ok),
-        "requests_per_s": round(len(results) / elapsed, 2), "p50_ms": p["p50"], "p95_ms": p["p95"],
-    }}  # fmt: skip
+        cpu, client_cpu = server.cpu_s() - cpu0, time.process_time() - client_cpu0
+    p = percentiles(samples) if samples else {"p50": float("nan"), "p95": float("nan")}
+    turns = max(len(samples), 1)
+    return {"turns": len(samples), "seconds": round(elapsed, 1), "turns_per_s": round(len(samples) / elapsed, 2),
+            "p50_ms": p["p50"], "p95_ms": p["p95"], "errors": len(errors), "first_errors": sorted(set(errors))[:3],
+            "server_cpu_ms_per_turn": round(1000 * cpu / turns, 1),
+            "client_cpu_ms_per_turn": round(1000 * client_cpu / turns, 1)}  # fmt: skip
+
+
+def bench_http(ctx: BenchContext) -> dict[str, Any]:
+    """``POST /v1/chat`` through ``playgenie serve --processes N`` (its own processes, started here) for each N of
+    ``--processes``: saturation (``--n`` turns from ``--users`` clients, no pauses) and ``--users`` conversations
+    with ``--think`` pauses for ``--seconds``. Conversations go to a temporary folder (PLAYGENIE_CHAT_PATH)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    _module("bots.http_api")
+    _module("httpx")
+    _ = ctx.pipeline  # builds what is missing before the servers start (each would wait on the build lock)
+    out: dict[str, Any] = {"clients": ctx.users, "think_s": ctx.think, "saturation": {}, "paced": {}}
+    for n in ctx.processes:
+        with tempfile.TemporaryDirectory(prefix="playgenie-bench-http-") as tmp:
+            env = {**os.environ, "PLAYGENIE_CHAT_PATH": tmp, "PLAYGENIE_POSTGRES_URL": ""}
+            server = ServeProcess(ctx.settings, processes=n, env=env, log_path=Path(tmp) / "serve.log")
+            try:
+                server.start()
+            except RuntimeError as exc:
+                raise NotBuilt(str(exc)) from None
+            try:
+                # every process answers a few turns (lazy imports, first allocations) before anything is timed
+                _http_phase(ctx, server, 1, 0.0, requests=max(ctx.users, 8 * n))
+                out["saturation"][str(n)] = _http_phase(ctx, server, 2, 0.0, requests=ctx.n)
+                out["paced"][str(n)] = _http_phase(ctx, server, 3, ctx.think)
+            finally:
+                server.stop()
+    return {"http": out}
 
 
 Section = Callable[[BenchContext], dict[str, Any]]
@@ -871,9 +1032,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{'concurrent conversations':<28} p50 {c['p50_ms']:>9.2f} ms   p95 {c['p95_ms']:>9.2f} ms   "
                      f"({c['users']} users, {c['seconds']} s, {c['turns']} turns, {c['errors']} errors)")  # fmt: skip
     if "http" in report:
-        h = report["http"]
-        lines.append(f"{'HTTP POST /v1/chat':<28} p50 {h['p50_ms']:>9.2f} ms   p95 {h['p95_ms']:>9.2f} ms   "
-                     f"({h['requests_per_s']} req/s, {h['clients']} clients, {h['errors']} errors)")  # fmt: skip
+        lines += format_http(report["http"])
     if "cold_start" in report:
         c = report["cold_start"]
         lines.append(
@@ -897,6 +1056,17 @@ def format_report(report: dict[str, Any]) -> str:
     for name, reason in report.get("not_built", {}).items():
         lines.append(f"{name}: not built ({reason})")
     return "\n".join(lines)
+
+
+def format_http(h: dict[str, Any]) -> list[str]:
+    """One line per process count and phase: turns/s, latency, errors, and the server's CPU per turn."""
+    lines = []
+    for phase, label in (("saturation", "no pauses"), ("paced", f"{h['think_s']:g} s pauses")):
+        for n, r in h[phase].items():
+            lines.append(f"{f'HTTP {n} process(es), {label}':<28} p50 {r['p50_ms']:>9.2f} ms   p95 {r['p95_ms']:>9.2f} ms   "
+                         f"({r['turns_per_s']} turns/s, {r['turns']} turns, {h['clients']} clients, {r['errors']} errors; "
+                         f"server CPU {r['server_cpu_ms_per_turn']} ms/turn)")  # fmt: skip
+    return lines
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -923,6 +1093,13 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             known_configs = ", ".join(INDEX_CONFIGS)
             print(f"playgenie: unknown index config(s) {', '.join(bad)}; choose from {known_configs}", file=sys.stderr)
             return 2
+    try:
+        options["processes"] = [int(v) for v in args.processes.split(",")]
+        if min(options["processes"]) < 1:
+            raise ValueError
+    except ValueError:
+        print(f"playgenie: --processes takes counts of at least 1: {args.processes!r}", file=sys.stderr)
+        return 2
     report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, think=args.think,
                        from_scratch=args.from_scratch, **options)  # fmt: skip
     print(json.dumps(report) if args.json else format_report(report))

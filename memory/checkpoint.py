@@ -374,6 +374,25 @@ def postgres_pool(url: str, max_size: int):
     )
 
 
+SETUP_LOCK = 0x706C6179  # Postgres advisory lock key ("play"): one process at a time creates or migrates tables
+
+
+@contextmanager
+def postgres_setup_lock(pool: Any) -> Iterator[None]:
+    """Hold a session advisory lock while tables are created or migrated: ``CREATE TABLE IF NOT EXISTS`` and the
+    savers' migration rows race (a duplicate key) when several servers start together on an empty database.
+
+    Polled, not waited for: a session blocked in ``pg_advisory_lock`` is a running transaction, which the
+    holder's ``CREATE INDEX CONCURRENTLY`` (LangGraph's migrations) waits for: a deadlock nobody detects."""
+    with pool.connection() as conn:
+        while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (SETUP_LOCK,)).fetchone()["ok"]:
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
 def open_checkpointer(
     home: Path, postgres_url: str | None = None, policy: ThreadPolicy | None = None
 ) -> tuple[BaseCheckpointSaver, object]:
@@ -383,7 +402,8 @@ def open_checkpointer(
     if postgres_url:
         pool = postgres_pool(postgres_url, max_size=8)
         saver = _postgres_saver_class()(pool, policy)
-        saver.setup()
+        with postgres_setup_lock(pool):
+            saver.setup()
         saver._maybe_expire(time.time())
         log.info("checkpoints in Postgres")
         return saver, pool

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from langgraph.store.base import BaseStore
 
-from memory.checkpoint import damaged, postgres_pool, sqlite_connection
+from memory.checkpoint import damaged, postgres_pool, postgres_setup_lock, sqlite_connection
 from memory.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,8 @@ def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, 
 
         pool = postgres_pool(postgres_url, max_size=4)
         store = PostgresStore(pool)
-        store.setup()
+        with postgres_setup_lock(pool):
+            store.setup()
         return store, pool
     from langgraph.store.sqlite import SqliteStore
 

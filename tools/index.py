@@ -346,14 +346,20 @@ class EdgeBackend:
             self._shard = None
 
 
+LAYOUT_DEFAULT = {"shard_number": 1, "replication_factor": 1}  # a collection built before the layout was recorded
+
+
 class ClientBackend:
     """qdrant-client: a Qdrant server (``url``) or its local ``":memory:"`` mode."""
 
-    def __init__(self, location: str, collection: str = "tracks", api_key: str | None = None, timeout: int = 30):
+    def __init__(self, location: str, collection: str = "tracks", api_key: str | None = None, timeout: int = 30,
+                 shards: int = 1, replicas: int = 1):  # fmt: skip
+        """``shards`` and ``replicas``: the collection's layout on a server (a cluster spreads them over nodes)."""
         from qdrant_client import QdrantClient, models
 
         self.m = models
         self.collection = collection
+        self.layout = {"shard_number": shards, "replication_factor": replicas}
         self.local = location == ":memory:"
         if self.local:
             self.client = QdrantClient(location=":memory:")
@@ -364,6 +370,8 @@ class ClientBackend:
         if not self.client.collection_exists(self.collection):
             return None
         meta = self.client.get_collection(self.collection).config.metadata or {}
+        if meta.get("playgenie_layout", LAYOUT_DEFAULT) != self.layout:
+            return None  # built with other shards or replicas: rebuilt to the settings' layout
         return meta.get("playgenie_fingerprint")
 
     def create(self, fingerprint: str) -> None:
@@ -374,7 +382,12 @@ class ClientBackend:
             self.collection,
             vectors_config={DENSE: m.VectorParams(size=DIM, distance=m.Distance.COSINE)},
             sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
-            metadata={"playgenie_fingerprint": fingerprint, "playgenie_schema": SCHEMA_VERSION},
+            metadata={
+                "playgenie_fingerprint": fingerprint,
+                "playgenie_schema": SCHEMA_VERSION,
+                "playgenie_layout": self.layout,
+            },
+            **self.layout,
         )
         kinds = {
             "keyword": m.PayloadSchemaType.KEYWORD,
@@ -685,7 +698,8 @@ class TrackIndex:
             if home is not None and Path(home) != settings.home:
                 # a split's index must never overwrite the product's collection on a shared server
                 collection = f"{settings.collection}-{hashlib.blake2b(str(home).encode(), digest_size=4).hexdigest()}"
-            return cls(ClientBackend(settings.qdrant_url, collection, settings.qdrant_api_key))
+            return cls(ClientBackend(settings.qdrant_url, collection, settings.qdrant_api_key,
+                                     shards=settings.qdrant_shards, replicas=settings.qdrant_replicas))  # fmt: skip
         path = settings.shard_path if home is None or Path(home) == settings.home else Path(home) / "qdrant"
         return cls(EdgeBackend(path))
 

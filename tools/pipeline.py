@@ -40,6 +40,9 @@ MAX_TEXT = 2000  # characters of a request that are read (PlaylistQuery.text kee
 # thread saves little on an idle machine and, on the shared 2-core box, spin-waiting threads made the
 # query embedding 8x slower (p50 1285 ms with 2 threads vs 159 ms with 1, measured under load).
 SERVING_TORCH_THREADS = 1
+# The same for numpy's BLAS (OpenBLAS), whose threads also spin: the ranker's small MLP (a few hundred rows
+# through 35x64x32) took 11.5 ms of CPU per call with OpenBLAS's threads and 0.3 ms on one, under load.
+SERVING_BLAS_THREADS = 1
 STAGES = ("embed", "extract", "retrieve", "hybrid", "rank", "rerank", "refine")  # keys of last_timings, plus "request"
 
 
@@ -91,6 +94,7 @@ class Pipeline:
         self.mean_duration_ms = mean_ms or 210_000.0
         self._local = threading.local()
         limit_torch_threads(SERVING_TORCH_THREADS)
+        limit_blas_threads(SERVING_BLAS_THREADS)
         self._cf = None  # tools.cf.CFModel, loaded (or trained) on first use by cf_model()
         self._cf_lock = threading.Lock()
 
@@ -380,6 +384,17 @@ class Pipeline:
             notes.append("No listening history yet: the playlist is not personalized (cold start).")
         self._local.timings["request"] = (time.perf_counter() - t0) * 1000.0
         return PlaylistResult(query=query, playlist=playlist, notes=list(dict.fromkeys(notes)), cold_start=cold)
+
+
+def limit_blas_threads(n: int) -> None:
+    """Cap the BLAS threads numpy's matrix products use in this process (threadpoolctl), as
+    :func:`limit_torch_threads` caps torch's; a process that builds or trains has done its batch work by then."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; without it numpy keeps its threads
+        log.debug("threadpoolctl is not installed; numpy's BLAS keeps its threads")
+        return
+    threadpool_limits(limits=n, user_api="blas")
 
 
 def limit_torch_threads(n: int) -> None:

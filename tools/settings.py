@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         default=None, description="Folder of the embedded Qdrant shard; default <home>/qdrant (PLAYGENIE_QDRANT_PATH)."
     )
     collection: str = Field(default="tracks", description="Qdrant collection name (PLAYGENIE_COLLECTION).")
+    qdrant_shards: int = Field(
+        default=1, ge=1, le=64, description="Shards of the collection on a Qdrant server, spread over a cluster's "
+        "nodes; a change rebuilds the collection (PLAYGENIE_QDRANT_SHARDS).",
+    )  # fmt: skip
+    qdrant_replicas: int = Field(
+        default=1, ge=1, le=16, description="Copies of each shard on a Qdrant cluster: a node can fail and "
+        "searches go on; a change rebuilds the collection (PLAYGENIE_QDRANT_REPLICAS).",
+    )  # fmt: skip
 
     # LLM: any OpenAI-compatible endpoint; none means the offline path.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible base URL (PLAYGENIE_LLM_BASE_URL).")
@@ -72,6 +80,11 @@ class Settings(BaseSettings):
     # Storage for conversations.
     postgres_url: str | None = Field(
         default=None, description="Postgres URL for checkpoints and store (PLAYGENIE_POSTGRES_URL)."
+    )
+    chat_path: Path | None = Field(
+        default=None,
+        description="Folder of the SQLite conversations and long-term memory (chat.sqlite, memory.sqlite); default "
+        "the home. Every `serve` process sharing it shares the conversations (PLAYGENIE_CHAT_PATH).",
     )
     thread_ttl_hours: float = Field(
         default=24 * 90,
@@ -139,6 +152,11 @@ class Settings(BaseSettings):
     def shard_path(self) -> Path:
         """Where the embedded Qdrant shard lives."""
         return self.qdrant_path or self.home / "qdrant"
+
+    @property
+    def chat_folder(self) -> Path:
+        """Where the SQLite conversations and long-term memory live (unused with a Postgres URL)."""
+        return self.chat_path or self.home
 
     @property
     def llm_enabled(self) -> bool:
