@@ -130,8 +130,13 @@ class ChatService:
         self.checkpointer = checkpointer
         self.memory = UserMemoryStore(store, lock_file=lock_file)
         continuer = _load_continuer(settings, pipeline)
-        self.deps = Deps(pipeline=pipeline, catalog=pipeline.catalog, memory=self.memory,
-                         continuer=continuer, llm=_load_llm(settings))  # fmt: skip
+        self.deps = Deps(
+            pipeline=pipeline,
+            catalog=pipeline.catalog,
+            memory=self.memory,
+            continuer=continuer,
+            llm=_load_llm(settings),
+        )
         self.notices = _model_notices(settings, continuer)  # front ends say these once, at start
         self.context = Context.from_settings(settings, deps=self.deps)
         self.graph = builder.compile(checkpointer=checkpointer, store=store)
@@ -158,8 +163,11 @@ class ChatService:
         if owner_only and owner not in (None, user_id):
             raise NotOwner(f"thread {thread_id!r} belongs to another user")
         if len(text) > MAX_MESSAGE:  # refused before anything is stored
-            return self._answer(thread_id, f"That message is {len(text):,} characters long; I read requests of up to "
-                                           f"{MAX_MESSAGE:,}. Say it in fewer words. Nothing changed.")  # fmt: skip
+            return self._answer(
+                thread_id,
+                f"That message is {len(text):,} characters long; I read requests of up to "
+                f"{MAX_MESSAGE:,}. Say it in fewer words. Nothing changed.",
+            )
         message = HumanMessage(content=text, additional_kwargs={"user_id": user_id})
         with self._locks.hold(thread_id):
             for attempt in range(TURN_ATTEMPTS):
@@ -179,8 +187,11 @@ class ChatService:
                     )
                 except ThreadTooLarge as exc:
                     log.warning("thread %s: %s; turn refused", thread_id, exc)
-                    return self._answer(thread_id, "That would make this conversation too large to keep. Nothing "
-                                                   "changed; try a shorter playlist, or start over.")  # fmt: skip
+                    return self._answer(
+                        thread_id,
+                        "That would make this conversation too large to keep. Nothing "
+                        "changed; try a shorter playlist, or start over.",
+                    )
                 except Exception:  # any failure of any action: logged, answered, and the thread left as it was
                     log.exception("turn failed on thread %s", thread_id)
                     return self._answer(thread_id, SORRY)
@@ -244,10 +255,16 @@ class ChatService:
             try:
                 self.graph.update_state(
                     self._config(thread_id),
-                    {"playlist": [], "query": {}, "history": [], "focus": None, "user_id": user_id,
-                     "changed": "started over"},
+                    {
+                        "playlist": [],
+                        "query": {},
+                        "history": [],
+                        "focus": None,
+                        "user_id": user_id,
+                        "changed": "started over",
+                    },
                     as_node="respond",
-                )  # fmt: skip
+                )
             except Exception:  # a saved state that cannot be read (or merged): the thread is emptied instead
                 log.exception("thread %s could not be reset in place; emptying it", thread_id)
                 clear = getattr(self.checkpointer, "clear", None)
@@ -318,11 +335,19 @@ class ChatService:
             raise LookupError("There is no playlist in this conversation yet.")
         title = PlaylistQuery.model_validate(cur.query or {}).describe()
         catalog = self.deps.catalog
-        items = [p.model_copy(update={k: clean_text(getattr(p, k), newlines=False) for k in ("title", "artist", "reason")})
-                 for p in cur.playlist]  # fmt: skip
+        items = [
+            p.model_copy(update={k: clean_text(getattr(p, k), newlines=False) for k in ("title", "artist", "reason")})
+            for p in cur.playlist
+        ]
         stem = export_name(thread_id, fmt).rsplit(".", 1)[0]
-        return render(fmt, items, title=clean_text(title, newlines=False), stem=stem, query=cur.query,
-                      album=lambda tid: clean_text(getattr(catalog.get(tid), "album", ""), newlines=False))  # fmt: skip
+        return render(
+            fmt,
+            items,
+            title=clean_text(title, newlines=False),
+            stem=stem,
+            query=cur.query,
+            album=lambda tid: clean_text(getattr(catalog.get(tid), "album", ""), newlines=False),
+        )
 
     def _drop_exports(self, thread_ids: list[str]) -> None:
         """Expired threads take their export files (and their remembered owners) with them."""
@@ -390,8 +415,12 @@ def _model_notices(settings: Any, continuer: Any) -> list[str]:
         return []
     if checkpoint_path(settings.home).exists():
         return []
-    return [("The continuation model is not trained yet, so \"add more\" searches the catalog instead. "
-             "Train it once with `playgenie build` (or `playgenie train vae`, about 15 minutes).")]  # fmt: skip
+    return [
+        (
+            'The continuation model is not trained yet, so "add more" searches the catalog instead. '
+            "Train it once with `playgenie build` (or `playgenie train vae`, about 15 minutes)."
+        )
+    ]
 
 
 def _load_llm(settings: Any) -> Any:

@@ -59,9 +59,12 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     user_id: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=USER_PATTERN,
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=USER_PATTERN,
         description="Who speaks; with a user token, the token's user (may be left out).",
-    )  # fmt: skip
+    )
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the user said.")
 
 
@@ -98,9 +101,12 @@ class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     user_id: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=USER_PATTERN,
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=USER_PATTERN,
         description="Who rates; with a user token, the token's user (may be left out).",
-    )  # fmt: skip
+    )
     track_id: str | None = Field(default=None, min_length=1, max_length=64, description="None: the whole playlist.")
     liked: bool
 
@@ -114,11 +120,16 @@ class Message(BaseModel):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8080, help="Port to listen on (default 8080).")
-    parser.add_argument("--workers", type=int, default=4, help="Turns computed at once per process; more queue "
-                        "(default 4).")  # fmt: skip
-    parser.add_argument("--processes", type=int, default=1,
-                        help="Server processes accepting on the one port (default 1). Each loads its own catalog and "
-                             "index; all share the conversations (the home's SQLite files, or Postgres).")  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, default=4, help="Turns computed at once per process; more queue (default 4)."
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="Server processes accepting on the one port (default 1). Each loads its own catalog and "
+        "index; all share the conversations (the home's SQLite files, or Postgres).",
+    )
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -126,24 +137,37 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not (settings.api_key or settings.auth_secret):
-        log.warning("serving on %s with no credentials: anyone who reaches it can act as any user. Set "
-                    "PLAYGENIE_AUTH_SECRET (user tokens) or PLAYGENIE_API_KEY (an admin key).", args.host)  # fmt: skip
+        log.warning(
+            "serving on %s with no credentials: anyone who reaches it can act as any user. Set "
+            "PLAYGENIE_AUTH_SECRET (user tokens) or PLAYGENIE_API_KEY (an admin key).",
+            args.host,
+        )
     if args.processes < 1 or args.workers < 1:
         print("playgenie: --processes and --workers must be at least 1", file=sys.stderr)
         return 2
     level = "info" if args.verbose else "warning"
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": level,
-                               "timeout_keep_alive": KEEP_ALIVE_S}  # fmt: skip
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": level,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+    }
     if args.processes == 1:
         uvicorn.run(create_app(settings, workers=args.workers), **options)
         return 0
     # uvicorn's supervisor binds the port once and starts the processes, each accepting on it (and replaces one
     # that dies). A process builds its app by name from the environment: the settings this command was given.
-    os.environ.update({"PLAYGENIE_HOME": str(settings.home), "PLAYGENIE_DATA": str(settings.data),
-                       WORKER_ENV: json.dumps({"workers": args.workers, "verbose": bool(args.verbose)})})  # fmt: skip
+    os.environ.update(
+        {
+            "PLAYGENIE_HOME": str(settings.home),
+            "PLAYGENIE_DATA": str(settings.data),
+            WORKER_ENV: json.dumps({"workers": args.workers, "verbose": bool(args.verbose)}),
+        }
+    )
     # A worker whose turns hold the GIL answers the supervisor's ping late: give it 30 s, not 5, before a restart.
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.processes, timeout_worker_healthcheck=30,
-                **options)  # fmt: skip
+    uvicorn.run(
+        f"{__name__}:worker_app", factory=True, workers=args.processes, timeout_worker_healthcheck=30, **options
+    )
     return 0
 
 
@@ -156,8 +180,11 @@ def worker_app() -> "FastAPI":
     from tools.settings import Settings
 
     options = json.loads(os.environ.get(WORKER_ENV) or "{}")
-    logging.basicConfig(level=logging.INFO if options.get("verbose") else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)  # fmt: skip
+    logging.basicConfig(
+        level=logging.INFO if options.get("verbose") else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app(Settings(_env_file=".env"), workers=int(options.get("workers", 4)))
 
@@ -241,8 +268,16 @@ class Gate:
         except Forbidden as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
         if user is None:
-            raise RequestValidationError([{"type": "missing", "loc": ("body", "user_id"), "input": None,
-                                           "msg": "Field required (or send a user token)"}])  # fmt: skip
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "missing",
+                        "loc": ("body", "user_id"),
+                        "input": None,
+                        "msg": "Field required (or send a user token)",
+                    }
+                ]
+            )
         return user
 
     def own(self, who: Any, thread_id: str) -> Any:
@@ -351,8 +386,9 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
             raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
 
     @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, responses={**denied, 404: {}})
-    def thread(thread_id: str = Path(max_length=200, pattern=ID_PATTERN), who: Principal = Depends(authenticate)
-               ) -> dict[str, Any]:  # fmt: skip
+    def thread(
+        thread_id: str = Path(max_length=200, pattern=ID_PATTERN), who: Principal = Depends(authenticate)
+    ) -> dict[str, Any]:
         """The thread's current playlist; 404 when the thread has none."""
         result = gate.own(who, thread_id).current(thread_id)
         if result is None:
@@ -390,8 +426,9 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
         return {"message": service.feedback(user, req.thread_id, req.track_id, req.liked)}
 
     @app.delete("/v1/users/{user_id}", response_model=Message, responses=denied)
-    def forget(user_id: str = Path(max_length=200, pattern=USER_PATTERN), who: Principal = Depends(authenticate)
-               ) -> dict[str, str]:  # fmt: skip
+    def forget(
+        user_id: str = Path(max_length=200, pattern=USER_PATTERN), who: Principal = Depends(authenticate)
+    ) -> dict[str, str]:
         """Erase everything remembered about this user: yourself with a user token, anyone with the admin key."""
         if not who.trusted and who.user_id != user_id:
             raise HTTPException(status_code=403, detail="a user token can only forget its own user")
@@ -409,8 +446,14 @@ def _error_handlers(app: "FastAPI") -> None:
         # FastAPI's own answer echoes the input, which may not even encode (a lone surrogate): ours never does.
         from tools.clean import clean_text
 
-        detail = [{"type": str(e.get("type", "")), "loc": [x if isinstance(x, int) else clean_text(str(x)) for x in
-                   e.get("loc", ())], "msg": clean_text(str(e.get("msg", "")))} for e in exc.errors()]  # fmt: skip
+        detail = [
+            {
+                "type": str(e.get("type", "")),
+                "loc": [x if isinstance(x, int) else clean_text(str(x)) for x in e.get("loc", ())],
+                "msg": clean_text(str(e.get("msg", ""))),
+            }
+            for e in exc.errors()
+        ]
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(Exception)

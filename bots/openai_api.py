@@ -85,8 +85,10 @@ def markdown_table(items: Sequence[Any]) -> str:
     """The playlist as a Markdown table: #, title, artist, year, energy, valence, BPM, why."""
     rows = ["| # | Title | Artist | Year | Energy | Valence | BPM | Why |", "|---:|---|---|---:|---:|---:|---:|---|"]
     for i, p in enumerate(items, 1):
-        rows.append(f"| {i} | {_esc(p.title)} | {_esc(p.artist)} | {p.year or ''} | {p.energy:.2f} | {p.valence:.2f} "
-                    f"| {p.tempo:.0f} | {_esc(p.reason)} |")  # fmt: skip
+        rows.append(
+            f"| {i} | {_esc(p.title)} | {_esc(p.artist)} | {p.year or ''} | {p.energy:.2f} | {p.valence:.2f} "
+            f"| {p.tempo:.0f} | {_esc(p.reason)} |"
+        )
     return "\n".join(rows)
 
 
@@ -126,8 +128,13 @@ def conversation_of(req: CompletionRequest, headers: dict[str, str]) -> tuple[st
 
 
 def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None) -> str:
-    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}  # fmt: skip
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
@@ -196,8 +203,9 @@ def _compact(body: bytes) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode()
 
 
-def mount(app: Any, svc: Callable[[], Any], authenticate: Callable[..., Any],
-          acting_as: Callable[[Any, str | None], str]) -> None:  # fmt: skip
+def mount(
+    app: Any, svc: Callable[[], Any], authenticate: Callable[..., Any], acting_as: Callable[[Any, str | None], str]
+) -> None:
     """Add the OpenAI-compatible routes to the app; ``svc`` returns the conversation service (or raises 503),
     ``authenticate`` the caller and ``acting_as(caller, user)`` the user it acts for (403 for another's)."""
     from fastapi import APIRouter, Depends, HTTPException, Request
@@ -235,11 +243,18 @@ def mount(app: Any, svc: Callable[[], Any], authenticate: Callable[..., Any],
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         headers = {"X-PlayGenie-Thread-Id": thread_id}  # for /v1/threads/{id} and its export
         if req.stream:
-            return StreamingResponse(stream_events(cid, created, content), media_type="text/event-stream",
-                                     headers={**headers, "Cache-Control": "no-cache"})  # fmt: skip
-        body = {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                             "finish_reason": "stop"}]}  # fmt: skip
+            return StreamingResponse(
+                stream_events(cid, created, content),
+                media_type="text/event-stream",
+                headers={**headers, "Cache-Control": "no-cache"},
+            )
+        body = {
+            "id": cid,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        }
         from fastapi.responses import JSONResponse
 
         return JSONResponse(body, headers=headers)

@@ -95,11 +95,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Run the scale section over catalogs of these sizes ('real' for the real one), "
         "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).",
     )
-    parser.add_argument("--processes", metavar="N[,N...]", default="1",
-                        help="The http section serves with `playgenie serve --processes N` for each N (default 1).")  # fmt: skip
-    parser.add_argument("--index-configs", metavar="NAME[,NAME...]",
-                        help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} "
-                             "(default exact,hnsw-int8).")  # fmt: skip
+    parser.add_argument(
+        "--processes",
+        metavar="N[,N...]",
+        default="1",
+        help="The http section serves with `playgenie serve --processes N` for each N (default 1).",
+    )
+    parser.add_argument(
+        "--index-configs",
+        metavar="NAME[,NAME...]",
+        help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} (default exact,hnsw-int8).",
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -132,8 +138,15 @@ def sample_requests(n: int, catalog: "Catalog | None" = None, seed: int = 0) -> 
         attempts += 1
         if artists and rng.random() < 0.15:
             a = rng.choice(artists)
-            text = rng.choice([f"songs like {a}", f"{a} and similar artists", f"something like {a} but calmer",
-                               f"best of {a}", f"{rng.choice(_MOODS)} music without {a}"]).strip()  # fmt: skip
+            text = rng.choice(
+                [
+                    f"songs like {a}",
+                    f"{a} and similar artists",
+                    f"something like {a} but calmer",
+                    f"best of {a}",
+                    f"{rng.choice(_MOODS)} music without {a}",
+                ]
+            ).strip()
         else:
             parts = [rng.choice(_MOODS), rng.choice(_TIMES), rng.choice(_GENRES), rng.choice(_CONTEXTS)]
             extra = rng.choice(_EXTRAS)
@@ -343,8 +356,12 @@ def bench_encoders(ctx: BenchContext) -> dict[str, Any]:
             reference = vectors
         else:
             cos = np.einsum("ij,ij->i", vectors, reference)
-            row["agreement"] = {"docs": len(docs), "min": round(float(cos.min()), 5),
-                                "mean": round(float(cos.mean()), 5), "below_0.99": int((cos < 0.99).sum())}  # fmt: skip
+            row["agreement"] = {
+                "docs": len(docs),
+                "min": round(float(cos.min()), 5),
+                "mean": round(float(cos.mean()), 5),
+                "below_0.99": int((cos < 0.99).sum()),
+            }
         out["variants"][variant] = row
     return {"encoders": out}
 
@@ -367,8 +384,18 @@ def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
     import os
     import subprocess
 
-    cmd = [sys.executable, "-m", "bots.cli", "--home", str(ctx.settings.home), "--data", str(ctx.settings.data),
-           "playlist", COLD_REQUEST, "--json"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "bots.cli",
+        "--home",
+        str(ctx.settings.home),
+        "--data",
+        str(ctx.settings.data),
+        "playlist",
+        COLD_REQUEST,
+        "--json",
+    ]
     walls, peaks = [], []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -381,8 +408,14 @@ def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
         proc.stderr.close() if proc.stderr else None
         if proc.returncode != 0:
             raise NotBuilt(f"the cold command failed ({proc.returncode}): {err[-300:]}")
-    return {"cold_start": {"command": f'playgenie playlist "{COLD_REQUEST}" --json', "wall_s": round(min(walls), 2),
-                           "wall_s_runs": [round(w, 2) for w in walls], "peak_mb": round(max(peaks), 0)}}  # fmt: skip
+    return {
+        "cold_start": {
+            "command": f'playgenie playlist "{COLD_REQUEST}" --json',
+            "wall_s": round(min(walls), 2),
+            "wall_s_runs": [round(w, 2) for w in walls],
+            "peak_mb": round(max(peaks), 0),
+        }
+    }
 
 
 # --- scale: synthetic catalogs of any size (evals/synth.py) ------------------------------------
@@ -588,7 +621,7 @@ def format_scale(rows: list[dict[str, Any]]) -> list[str]:
             f"{req.get('all', {}).get('p50', 0):>7.1f} {req.get('all', {}).get('p95', 0):>7.1f} "
             f"{req.get('filtered', {}).get('p95', 0):>8.1f} {req.get('unfiltered', {}).get('p95', 0):>10.1f} "
             f"{st.get('rerank', {}).get('p50', 0):>10.2f} {st.get('refine', {}).get('p50', 0):>10.2f}"
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -632,7 +665,7 @@ def bench_fold_in(ctx: BenchContext) -> dict[str, Any]:
 
 
 def bench_generation(ctx: BenchContext) -> dict[str, Any]:
-    """The continuation VAE generating 10 tracks after a 10-track playlist (engineer E's bench_generation)."""
+    """The continuation VAE generating 10 tracks after a 10-track playlist (the continuation's generation bench)."""
     gen = _module("tools.continuation.generate")
     continuer = gen.Continuer.load(ctx.settings, ctx.catalog)
     if continuer is None:
@@ -646,8 +679,10 @@ def bench_generation(ctx: BenchContext) -> dict[str, Any]:
 def bench_generation_history(ctx: BenchContext, continuer: Any) -> dict[str, Any]:
     """The same generation with a listener history D of 200 tracks, and what encoding D adds (paired runs)."""
     r = _module("tools.continuation.generate").bench_history_cost(continuer, ctx.catalog, n_runs=ctx.n, k=10)
-    return {"generation_history_ms": {"p50": round(r["with_history_p50_ms"], 3), "p95": round(r["with_history_p95_ms"], 3)},
-            "history_cost_ms": {"p50": round(r["added_p50_ms"], 3), "history_tracks": r["history_tracks"]}}  # fmt: skip
+    return {
+        "generation_history_ms": {"p50": round(r["with_history_p50_ms"], 3), "p95": round(r["with_history_p95_ms"], 3)},
+        "history_cost_ms": {"p50": round(r["added_p50_ms"], 3), "history_tracks": r["history_tracks"]},
+    }
 
 
 _FOLLOW_UPS = ["no rap", "more energetic", "make it calmer", "add 5 more", "only songs after 2010", "remove track 1",
@@ -736,11 +771,19 @@ def bench_chat_concurrent(ctx: BenchContext) -> dict[str, Any]:
         t.join()
     elapsed = time.perf_counter() - t0
     p = percentiles(samples) if samples else {"p50": float("nan"), "p95": float("nan")}
-    return {"chat_concurrent": {
-        "users": ctx.users, "think_s": ctx.think, "seconds": round(elapsed, 1), "turns": len(samples), "errors": len(errors),
-        "first_errors": sorted(set(errors))[:3], "turns_per_s": round(len(samples) / elapsed, 2),
-        "p50_ms": p["p50"], "p95_ms": p["p95"],
-    }}  # fmt: skip
+    return {
+        "chat_concurrent": {
+            "users": ctx.users,
+            "think_s": ctx.think,
+            "seconds": round(elapsed, 1),
+            "turns": len(samples),
+            "errors": len(errors),
+            "first_errors": sorted(set(errors))[:3],
+            "turns_per_s": round(len(samples) / elapsed, 2),
+            "p50_ms": p["p50"],
+            "p95_ms": p["p95"],
+        }
+    }
 
 
 def _free_port() -> int:
@@ -774,8 +817,15 @@ class ServeProcess:
     """``playgenie serve --processes N`` as a subprocess on a free loopback port: what the HTTP bench measures
     and what the scale-out test runs. ``env`` adds settings (PLAYGENIE_CHAT_PATH, PLAYGENIE_POSTGRES_URL...)."""
 
-    def __init__(self, settings: "Settings", processes: int = 1, env: dict[str, str] | None = None,
-                 log_path: Any = None, workers: int = 4, cwd: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: "Settings",
+        processes: int = 1,
+        env: dict[str, str] | None = None,
+        log_path: Any = None,
+        workers: int = 4,
+        cwd: Any = None,
+    ) -> None:
         """``env``: the server's whole environment (default this one's); ``cwd``: where it runs (default the
         repository, whose ``.env`` it reads as the CLI does)."""
         import os
@@ -783,8 +833,22 @@ class ServeProcess:
 
         self.processes, self.port = processes, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.cmd = [sys.executable, "-m", "bots.cli", "--home", str(settings.home), "--data", str(settings.data),
-                    "serve", "--port", str(self.port), "--processes", str(processes), "--workers", str(workers)]  # fmt: skip
+        self.cmd = [
+            sys.executable,
+            "-m",
+            "bots.cli",
+            "--home",
+            str(settings.home),
+            "--data",
+            str(settings.data),
+            "serve",
+            "--port",
+            str(self.port),
+            "--processes",
+            str(processes),
+            "--workers",
+            str(workers),
+        ]
         self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         self.cwd = cwd or Path(__file__).resolve().parents[1]
         self.log_path = log_path
@@ -849,8 +913,9 @@ class ServeProcess:
         self.stop()
 
 
-def _http_turn(client: Any, url: str, headers: dict[str, str], thread: str, user: str, text: str
-               ) -> tuple[float, str | None]:  # fmt: skip
+def _http_turn(
+    client: Any, url: str, headers: dict[str, str], thread: str, user: str, text: str
+) -> tuple[float, str | None]:
     """One ``POST /v1/chat``: (seconds, None) or (seconds, what went wrong)."""
     import httpx
 
@@ -863,8 +928,7 @@ def _http_turn(client: Any, url: str, headers: dict[str, str], thread: str, user
     return time.perf_counter() - t0, err
 
 
-def _http_phase(ctx: BenchContext, server: ServeProcess, phase: int, think: float, requests: int = 0
-                ) -> dict[str, Any]:  # fmt: skip
+def _http_phase(ctx: BenchContext, server: ServeProcess, phase: int, think: float, requests: int = 0) -> dict[str, Any]:
     """``--users`` people talking to ``server``, each a conversation at a time: ``requests`` turns with no pause
     (``think`` 0: saturation), or for ``--seconds`` with ``think`` seconds between a reply and the next message.
     Each ``phase`` has its own conversations (no sentence repeats an earlier phase's)."""
@@ -912,10 +976,17 @@ def _http_phase(ctx: BenchContext, server: ServeProcess, phase: int, think: floa
         cpu, client_cpu = server.cpu_s() - cpu0, time.process_time() - client_cpu0
     p = percentiles(samples) if samples else {"p50": float("nan"), "p95": float("nan")}
     turns = max(len(samples), 1)
-    return {"turns": len(samples), "seconds": round(elapsed, 1), "turns_per_s": round(len(samples) / elapsed, 2),
-            "p50_ms": p["p50"], "p95_ms": p["p95"], "errors": len(errors), "first_errors": sorted(set(errors))[:3],
-            "server_cpu_ms_per_turn": round(1000 * cpu / turns, 1),
-            "client_cpu_ms_per_turn": round(1000 * client_cpu / turns, 1)}  # fmt: skip
+    return {
+        "turns": len(samples),
+        "seconds": round(elapsed, 1),
+        "turns_per_s": round(len(samples) / elapsed, 2),
+        "p50_ms": p["p50"],
+        "p95_ms": p["p95"],
+        "errors": len(errors),
+        "first_errors": sorted(set(errors))[:3],
+        "server_cpu_ms_per_turn": round(1000 * cpu / turns, 1),
+        "client_cpu_ms_per_turn": round(1000 * client_cpu / turns, 1),
+    }
 
 
 def bench_http(ctx: BenchContext) -> dict[str, Any]:
@@ -1008,7 +1079,8 @@ def format_report(report: dict[str, Any]) -> str:
     if "request_ms" in report:
         r = report["request_ms"]
         lines.append(
-            f"{'whole request':<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms   ({report.get('n_requests')} requests)"
+            f"{'whole request':<28} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms   "
+            f"({report.get('n_requests')} requests)"
         )
     for stage, r in report.get("stages_ms", {}).items():
         lines.append(f"  {stage:<26} p50 {r['p50']:>9.2f} ms   p95 {r['p95']:>9.2f} ms")
@@ -1022,33 +1094,45 @@ def format_report(report: dict[str, Any]) -> str:
         e = report["embedding"]
         lines.append(f"{'index build (cached vectors)':<28} {report['index_build_s']:.1f} s")
         lines.append(
-            f"{'embedding (no cache)':<28} {e['docs_per_s']:.0f} docs/s -> ~{e['full_estimate_s']:.0f} s for {e['docs']} tracks"
+            f"{'embedding (no cache)':<28} {e['docs_per_s']:.0f} docs/s -> ~{e['full_estimate_s']:.0f} s "
+            f"for {e['docs']} tracks"
         )
         lines.append(f"{'whole build, estimated':<28} ~{report['build_estimate_s']:.0f} s")
     if "build_from_scratch_s" in report:
         lines.append(f"{'whole build from scratch':<28} {report['build_from_scratch_s']:.1f} s")
     if "chat_concurrent" in report:
         c = report["chat_concurrent"]
-        lines.append(f"{'concurrent conversations':<28} p50 {c['p50_ms']:>9.2f} ms   p95 {c['p95_ms']:>9.2f} ms   "
-                     f"({c['users']} users, {c['seconds']} s, {c['turns']} turns, {c['errors']} errors)")  # fmt: skip
+        lines.append(
+            f"{'concurrent conversations':<28} p50 {c['p50_ms']:>9.2f} ms   p95 {c['p95_ms']:>9.2f} ms   "
+            f"({c['users']} users, {c['seconds']} s, {c['turns']} turns, {c['errors']} errors)"
+        )
     if "http" in report:
         lines += format_http(report["http"])
     if "cold_start" in report:
         c = report["cold_start"]
         lines.append(
-            f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), peak {c['peak_mb']:.0f} MB"
+            f"{'cold playlist command':<28} {c['wall_s']:.2f} s (best of {len(c['wall_s_runs'])}), "
+            f"peak {c['peak_mb']:.0f} MB"
         )
     if "encoders" in report:
         e = report["encoders"]
-        lines.append(f"{'encoder export (once)':<28} onnx {e['export_s']['onnx']:.1f} s, "
-                     f"int8 from it {e['export_s']['onnx-int8']:.1f} s")  # fmt: skip
+        lines.append(
+            f"{'encoder export (once)':<28} onnx {e['export_s']['onnx']:.1f} s, "
+            f"int8 from it {e['export_s']['onnx-int8']:.1f} s"
+        )
         for variant, r in e["variants"].items():
             rates = ", ".join(f"b{b} {v:.0f}" for b, v in r["docs_per_s"].items())
             agree = r.get("agreement")
-            lines.append(f"{'encoder ' + variant:<28} load {r['load_s']:.2f} s; docs/s on {e['threads']} threads: "
-                         f"{rates}; query p50 {r['query_ms']['p50']:.1f} ms"
-                         + (f"; cosine to torch min {agree['min']:.4f} mean {agree['mean']:.4f} "
-                            f"({agree['below_0.99']} of {agree['docs']} below 0.99)" if agree else ""))  # fmt: skip
+            lines.append(
+                f"{'encoder ' + variant:<28} load {r['load_s']:.2f} s; docs/s on {e['threads']} threads: "
+                f"{rates}; query p50 {r['query_ms']['p50']:.1f} ms"
+                + (
+                    f"; cosine to torch min {agree['min']:.4f} mean {agree['mean']:.4f} "
+                    f"({agree['below_0.99']} of {agree['docs']} below 0.99)"
+                    if agree
+                    else ""
+                )
+            )
     if "scale" in report:
         lines += format_scale(report["scale"])
     for key, t in report.get("targets", {}).items():
@@ -1063,9 +1147,11 @@ def format_http(h: dict[str, Any]) -> list[str]:
     lines = []
     for phase, label in (("saturation", "no pauses"), ("paced", f"{h['think_s']:g} s pauses")):
         for n, r in h[phase].items():
-            lines.append(f"{f'HTTP {n} process(es), {label}':<28} p50 {r['p50_ms']:>9.2f} ms   p95 {r['p95_ms']:>9.2f} ms   "
-                         f"({r['turns_per_s']} turns/s, {r['turns']} turns, {h['clients']} clients, {r['errors']} errors; "
-                         f"server CPU {r['server_cpu_ms_per_turn']} ms/turn)")  # fmt: skip
+            lines.append(
+                f"{f'HTTP {n} process(es), {label}':<28} p50 {r['p50_ms']:>9.2f} ms   p95 {r['p95_ms']:>9.2f} ms   "
+                f"({r['turns_per_s']} turns/s, {r['turns']} turns, {h['clients']} clients, {r['errors']} errors; "
+                f"server CPU {r['server_cpu_ms_per_turn']} ms/turn)"
+            )
     return lines
 
 
@@ -1100,7 +1186,15 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     except ValueError:
         print(f"playgenie: --processes takes counts of at least 1: {args.processes!r}", file=sys.stderr)
         return 2
-    report = run_bench(settings, names, n=args.n, seconds=args.seconds, users=args.users, think=args.think,
-                       from_scratch=args.from_scratch, **options)  # fmt: skip
+    report = run_bench(
+        settings,
+        names,
+        n=args.n,
+        seconds=args.seconds,
+        users=args.users,
+        think=args.think,
+        from_scratch=args.from_scratch,
+        **options,
+    )
     print(json.dumps(report) if args.json else format_report(report))
     return 0
