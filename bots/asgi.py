@@ -45,3 +45,22 @@ async def refuse(send: Any, status: int, detail: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def turn_or_refusal(service: Any, thread_id: str, user_id: str, text: str, *, owner_only: bool) -> Any:
+    """One chat turn on a worker thread (the event loop stays free); another user's thread is a 403, a thread
+    busy with another turn a 409, as every HTTP route that runs a turn answers them."""
+    import functools
+
+    import anyio.to_thread
+    from fastapi import HTTPException
+
+    from agent.service import NotOwner, ThreadBusy
+
+    turn = functools.partial(service.turn, thread_id, user_id, text, owner_only=owner_only)
+    try:
+        return await anyio.to_thread.run_sync(turn)
+    except NotOwner as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from None
+    except ThreadBusy as exc:
+        raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None

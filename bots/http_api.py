@@ -22,7 +22,6 @@ another module gets the caller with ``Depends(app.state.authenticate)``.
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import argparse
-import functools
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from bots.asgi import TooLarge, read_body, refuse, replaying
+from bots.asgi import TooLarge, read_body, refuse, replaying, turn_or_refusal
 from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
@@ -53,8 +52,8 @@ ID_PATTERN = r"^[A-Za-z0-9_.:@\-]{1,200}$"
 USER_PATTERN = ID_PATTERN  # e.g. "ana.lopez@example.com"; the store escapes what its namespaces can't hold
 
 
-class ChatRequest(BaseModel):
-    """One user message in one thread."""
+class ThreadUser(BaseModel):
+    """Which thread, and who in it: what every write to a thread names."""
 
     model_config = ConfigDict(extra="forbid")
     thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
@@ -63,8 +62,13 @@ class ChatRequest(BaseModel):
         min_length=1,
         max_length=200,
         pattern=USER_PATTERN,
-        description="Who speaks; with a user token, the token's user (may be left out).",
+        description="Who speaks or rates; with a user token, the token's user (may be left out).",
     )
+
+
+class ChatRequest(ThreadUser):
+    """One user message in one thread."""
+
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the user said.")
 
 
@@ -76,16 +80,6 @@ Track = create_model(
 )
 
 
-class ChatResponse(BaseModel):
-    """The turn's answer: same fields as `playgenie chat --json`."""
-
-    thread_id: str
-    reply: str
-    playlist: list[Track]
-    query: dict[str, Any]
-    changed: str = ""
-
-
 class ThreadResponse(BaseModel):
     """A thread's current playlist."""
 
@@ -95,18 +89,15 @@ class ThreadResponse(BaseModel):
     query: dict[str, Any]
 
 
-class FeedbackRequest(BaseModel):
+class ChatResponse(ThreadResponse):
+    """The turn's answer: same fields as `playgenie chat --json`."""
+
+    changed: str = ""
+
+
+class FeedbackRequest(ThreadUser):
     """Thumbs up or down on a playlist or one of its tracks."""
 
-    model_config = ConfigDict(extra="forbid")
-    thread_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    user_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        pattern=USER_PATTERN,
-        description="Who rates; with a user token, the token's user (may be left out).",
-    )
     track_id: str | None = Field(default=None, min_length=1, max_length=64, description="None: the whole playlist.")
     liked: bool
 
@@ -363,7 +354,7 @@ def _ops_routes(app: "FastAPI", gate: Gate) -> None:
 def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
     from fastapi import Depends, HTTPException, Path, Query, Response
 
-    from agent.service import NotOwner, ThreadBusy, turn_json
+    from agent.service import turn_json
     from bots.auth import Principal
 
     denied = {401: {}, 403: {}}
@@ -371,19 +362,11 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
     @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
     async def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
-        import anyio.to_thread
-
         user = gate.acting_as(who, req.user_id)
-        service = gate.svc()
         # One hop to a worker thread, for the turn alone: a sync route would take a worker again after the turn
         # to check its answer, queueing a finished reply behind every turn waiting to start.
-        turn = functools.partial(service.turn, req.thread_id, user, req.text, owner_only=not who.trusted)
-        try:
-            return turn_json(await anyio.to_thread.run_sync(turn))
-        except NotOwner as exc:
-            raise HTTPException(status_code=403, detail=str(exc)) from None
-        except ThreadBusy as exc:
-            raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
+        result = await turn_or_refusal(gate.svc(), req.thread_id, user, req.text, owner_only=not who.trusted)
+        return turn_json(result)
 
     @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, responses={**denied, 404: {}})
     def thread(

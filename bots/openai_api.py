@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bots.asgi import TooLarge, read_body, refuse, replaying
+from bots.asgi import TooLarge, read_body, refuse, replaying, turn_or_refusal
 
 MODEL_ID = "playgenie"
 MAX_MESSAGES = 500
@@ -210,9 +210,7 @@ def mount(
     ``authenticate`` the caller and ``acting_as(caller, user)`` the user it acts for (403 for another's)."""
     from fastapi import APIRouter, Depends, HTTPException, Request
 
-    from agent.service import ThreadBusy
     from fastapi.responses import StreamingResponse
-    from starlette.concurrency import run_in_threadpool
 
     router = APIRouter(tags=["openai"])
 
@@ -233,12 +231,7 @@ def mount(
         if len(text) > MAX_CONTENT:
             raise HTTPException(status_code=400, detail=f"the last user message is over {MAX_CONTENT} characters")
         service = svc()
-        try:
-            result = await run_in_threadpool(service.turn, thread_id, user_id, text, owner_only=not who.trusted)
-        except PermissionError as exc:  # the conversation id names another user's thread
-            raise HTTPException(status_code=403, detail=str(exc)) from None
-        except ThreadBusy as exc:
-            raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
+        result = await turn_or_refusal(service, thread_id, user_id, text, owner_only=not who.trusted)
         content = answer_text(result.reply, result.playlist)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         headers = {"X-PlayGenie-Thread-Id": thread_id}  # for /v1/threads/{id} and its export

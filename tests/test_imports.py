@@ -122,3 +122,19 @@ def test_a_cycle_is_found():
 
 def test_no_import_cycles_between_project_modules():
     assert _cycles(_import_graph()) == []
+
+
+def test_the_lower_layers_never_import_the_upper_ones():
+    """tools/ and memory/ are libraries the agent, the bots and the evaluations use: no import of theirs,
+    lazy ones inside functions included, reaches agent/, bots/ or evals/."""
+    modules = _modules()
+    wrong = []
+    for name, path in modules.items():
+        if name.split(".")[0] not in ("tools", "memory"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for target in _imported(name, path, node, modules):
+                    if target.split(".")[0] in ("agent", "bots", "evals"):
+                        wrong.append(f"{name} imports {target} (line {node.lineno})")
+    assert not wrong, wrong

@@ -608,7 +608,7 @@ def fit(kind: str, data: Examples, seed: int = 0, rounds: int = 300):
 
 def ndcg_of(data: Examples, scores: np.ndarray | None, k: int = K) -> float:
     """Mean NDCG@k over the requests, candidates ordered by ``scores`` (retrieval's order when None)."""
-    from evals.metrics import ndcg_at_k
+    from tools.metrics import ndcg_at_k
 
     vals = []
     for g, idx in enumerate(data.groups):
