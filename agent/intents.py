@@ -1416,8 +1416,15 @@ def rule_add_song(c: Clause) -> Plan | None:
             artist = c.vocab.artist(" ".join(tail[by + 1 :])) if by is not None else None
             if by is not None and not artist:
                 return None
-            return Plan([call("add_song", title=" ".join(t.orig for t in c.reading.tokens[start:end]),
-                              **({"artist": artist} if artist else {}))])  # fmt: skip
+            return Plan(
+                [
+                    call(
+                        "add_song",
+                        title=" ".join(t.orig for t in c.reading.tokens[start:end]),
+                        **({"artist": artist} if artist else {}),
+                    )
+                ]
+            )
     return None
 
 
@@ -1425,8 +1432,10 @@ def rule_content_filter(c: Clause) -> Plan | None:
     """ "no explicit stuff": the catalog has no explicit flag; said plainly, nothing changes."""
     if not c.has or not c.matches("content") or c.matches(*_CONTENT_KINDS, "feature", "length", "duration"):
         return None
-    return Plan.ask("I can't filter explicit lyrics: this catalog has no explicit flag. The playlist is unchanged; "
-                    'you can drop a track by number ("drop track 3") or an artist ("no Eminem").')  # fmt: skip
+    return Plan.ask(
+        "I can't filter explicit lyrics: this catalog has no explicit flag. The playlist is unchanged; "
+        'you can drop a track by number ("drop track 3") or an artist ("no Eminem").'
+    )
 
 
 def rule_shuffle(c: Clause) -> Plan | None:

@@ -536,9 +536,22 @@ def probe_two_writers(target: Target, other_url: str | None, refused: str = "", 
 def probe_storage(target: Target, turns: int = 300) -> Outcome:
     """A long conversation: every turn answered and kept, and the thread stays small."""
     out = Outcome(f"storage after {turns} turns")
-    script = ("rock, 30 songs", "add 10 more", "more upbeat", "drop track 2", "why track 3?", "undo",
-              "make it 50 tracks", "no {artist}", "only the 2010s", "a bit calmer", "move track 4 to 1",
-              "I love track 1", "shorter", "start over with some chill jazz")  # fmt: skip
+    script = (
+        "rock, 30 songs",
+        "add 10 more",
+        "more upbeat",
+        "drop track 2",
+        "why track 3?",
+        "undo",
+        "make it 50 tracks",
+        "no {artist}",
+        "only the 2010s",
+        "a bit calmer",
+        "move track 4 to 1",
+        "I love track 1",
+        "shorter",
+        "start over with some chill jazz",
+    )
     thread = f"long-{uuid.uuid4().hex[:6]}"
     last: list[str] | None = None
     artist = "Drake"

@@ -344,8 +344,11 @@ def test_junk_from_the_model_falls_back_to_the_offline_brain(settings, tiny_pipe
         r = svc.turn("t", "u", "rap")
         r2 = svc.turn("t", "u", "drop track 3")
         assert ids(r2) == ids(r)[:2] + ids(r)[3:] and _brain(svc, "t") == "llm->offline"
-        why = {"bad-args": "invalid call 'remove'", "not-json": "LLM unavailable: JSONDecodeError",
-               "many-calls": "too many tool calls (60 > 4)"}  # fmt: skip
+        why = {
+            "bad-args": "invalid call 'remove'",
+            "not-json": "LLM unavailable: JSONDecodeError",
+            "many-calls": "too many tool calls (60 > 4)",
+        }
         assert svc.deps.llm.outcomes[why[mode]] == 2, svc.deps.llm.outcomes  # both turns refused, and said why
     finally:
         server.shutdown()

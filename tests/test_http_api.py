@@ -52,8 +52,21 @@ def test_a_dialogue_over_http(client):
     first = chat(client, "dlg-1", "90s hip hop for the gym")
     assert first["thread_id"] == "dlg-1" and first["playlist"], first["reply"]
     assert all("rap" in t["genres"] for t in first["playlist"])
-    keys = {"track_id", "title", "artist", "year", "genres", "moods", "energy", "valence", "danceability", "tempo",
-            "popularity", "duration_ms", "reason"}  # fmt: skip
+    keys = {
+        "track_id",
+        "title",
+        "artist",
+        "year",
+        "genres",
+        "moods",
+        "energy",
+        "valence",
+        "danceability",
+        "tempo",
+        "popularity",
+        "duration_ms",
+        "reason",
+    }
     assert set(first["playlist"][0]) == keys  # exactly the fields of `playgenie chat --json`
     assert first["query"]["genres"], first["query"]
 

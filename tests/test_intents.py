@@ -433,8 +433,10 @@ def test_add_more_keeps_the_cap_and_the_exclusions(chat):
 
 # ----- questions and remarks about the playlist ------------------------------------------------------------
 def test_how_long_is_it_answers_without_changing_anything(vocab):
-    playlist = [dict(p, duration_ms=180_000, year=1990 + i, genres=["rap"] if i < 4 else ["pop"])
-                for i, p in enumerate(PLAYLIST)]  # fmt: skip
+    playlist = [
+        dict(p, duration_ms=180_000, year=1990 + i, genres=["rap"] if i < 4 else ["pop"])
+        for i, p in enumerate(PLAYLIST)
+    ]
     for text in ("how long is it?", "how many songs are in there"):
         plan = parse(text, playlist, vocab)
         assert not plan.actions and plan.question.startswith("It's 6 tracks, about 18 min, 1990-1995, mostly rap")

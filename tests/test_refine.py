@@ -113,8 +113,18 @@ def test_a_track_without_genre_labels_passes_a_genre_filter_a_wrong_genre_does_n
 
 def test_ten_remixes_count_as_one_song(tiny_catalog):
     rng = random.Random(3)
-    suffixes = [" - Remix", " (Live)", " - Remastered 2011", " (feat. Rihanna)", " - Radio Edit", " [Club Mix]",
-                " - Acoustic", " (Extended Version)", " - VIP Mix", " feat. Drake"]  # fmt: skip
+    suffixes = [
+        " - Remix",
+        " (Live)",
+        " - Remastered 2011",
+        " (feat. Rihanna)",
+        " - Radio Edit",
+        " [Club Mix]",
+        " - Acoustic",
+        " (Extended Version)",
+        " - VIP Mix",
+        " feat. Drake",
+    ]
     tracks = [_track(f"r{i}", "Gold Heart" + s, "Avicii", rng) for i, s in enumerate(suffixes)]
     tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(12)]
     cat = _catalog(tracks, tiny_catalog)

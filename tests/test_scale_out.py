@@ -37,8 +37,10 @@ def built_home(tiny_csv, tmp_path_factory):
 
 def _env(**extra: str) -> dict[str, str]:
     """The test's environment without a developer's PLAYGENIE_* settings (keys, URLs), the admin key, ``extra``."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PLAYGENIE_")} | {"PLAYGENIE_API_KEY": ADMIN_KEY,
-                                                                                     **extra}  # fmt: skip
+    return {k: v for k, v in os.environ.items() if not k.startswith("PLAYGENIE_")} | {
+        "PLAYGENIE_API_KEY": ADMIN_KEY,
+        **extra,
+    }
 
 
 def _conversation(urls: list[str], c: int) -> list[dict]:
@@ -46,8 +48,12 @@ def _conversation(urls: list[str], c: int) -> list[dict]:
     thread, user = f"conv-{c}", f"user-{c}"  # one person per conversation: no memory shared between them
     out = []
     for k, text in enumerate(SCRIPTS[c % len(SCRIPTS)]):
-        r = httpx.post(f"{urls[(c + k) % 2]}/v1/chat", json={"thread_id": thread, "user_id": user, "text": text},
-                       headers={"X-API-Key": ADMIN_KEY}, timeout=120)  # fmt: skip
+        r = httpx.post(
+            f"{urls[(c + k) % 2]}/v1/chat",
+            json={"thread_id": thread, "user_id": user, "text": text},
+            headers={"X-API-Key": ADMIN_KEY},
+            timeout=120,
+        )
         assert r.status_code == 200, r.text
         out.append(r.json())
     return out
@@ -107,8 +113,14 @@ def test_the_qdrant_server_collection_takes_its_layout_from_the_settings(tiny_ca
     from tools.index import PAYLOAD_FIELDS, TrackIndex
 
     with FakeQdrant() as qdrant:
-        settings = Settings(data=tmp_path / "x.csv", home=tmp_path, qdrant_url=qdrant.url, qdrant_shards=3,
-                            qdrant_replicas=2, collection="tracks-scale")  # fmt: skip
+        settings = Settings(
+            data=tmp_path / "x.csv",
+            home=tmp_path,
+            qdrant_url=qdrant.url,
+            qdrant_shards=3,
+            qdrant_replicas=2,
+            collection="tracks-scale",
+        )
         backend = TrackIndex.for_settings(settings).backend
         backend.create("fingerprint-1")
         backend.client.close()

@@ -280,11 +280,25 @@ def test_socket_mode_needs_no_public_url(settings, tiny_pipeline):
             assert playlist and {t.artist for t in playlist} == {"Bad Bunny"}
             assert f"1. *{playlist[0].title}*" in blocks_text(fake.of("chat.postMessage")[0])
             # A button press arrives as an "interactive" envelope.
-            press = {"type": "block_actions", "user": {"id": "U7"}, "channel": {"id": "D7"}, "team": {"id": "T1"},
-                     "container": {"type": "message", "channel_id": "D7", "message_ts": "1.2"},
-                     "message": {"ts": "1.2"}, "trigger_id": "1.4", "api_app_id": "A1",
-                     "actions": [{"action_id": "fb_up", "block_id": "playlist_feedback", "value": "slack:D7:dm",
-                                  "type": "button", "action_ts": "1"}]}  # fmt: skip
+            press = {
+                "type": "block_actions",
+                "user": {"id": "U7"},
+                "channel": {"id": "D7"},
+                "team": {"id": "T1"},
+                "container": {"type": "message", "channel_id": "D7", "message_ts": "1.2"},
+                "message": {"ts": "1.2"},
+                "trigger_id": "1.4",
+                "api_app_id": "A1",
+                "actions": [
+                    {
+                        "action_id": "fb_up",
+                        "block_id": "playlist_feedback",
+                        "value": "slack:D7:dm",
+                        "type": "button",
+                        "action_ts": "1",
+                    }
+                ],
+            }
             fake.push("interactive", press)
             fake.wait_for(lambda: len(fake.of("chat.postEphemeral")) >= 1)
             assert "shape your next" in fake.of("chat.postEphemeral")[0].params["text"]

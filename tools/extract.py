@@ -409,8 +409,10 @@ class TagExtractor:
         for a in [m for m in out if m.kind == "artist" and m.start >= 2 and toks[m.start - 1].text == "by"]:
             titles = self._titles.get(fold(str(a.value)))
             by = a.start - 1
-            span = next((s for s in range(max(0, by - MAX_TITLE), by) if tuple(t.text for t in toks[s:by]) in
-                         (titles or ())), None)  # fmt: skip
+            span = next(
+                (s for s in range(max(0, by - MAX_TITLE), by) if tuple(t.text for t in toks[s:by]) in (titles or ())),
+                None,
+            )
             if span is None:
                 continue
             inside = [m for m in out if span <= m.start and m.end <= by]

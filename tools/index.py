@@ -352,8 +352,15 @@ LAYOUT_DEFAULT = {"shard_number": 1, "replication_factor": 1}  # a collection bu
 class ClientBackend:
     """qdrant-client: a Qdrant server (``url``) or its local ``":memory:"`` mode."""
 
-    def __init__(self, location: str, collection: str = "tracks", api_key: str | None = None, timeout: int = 30,
-                 shards: int = 1, replicas: int = 1):  # fmt: skip
+    def __init__(
+        self,
+        location: str,
+        collection: str = "tracks",
+        api_key: str | None = None,
+        timeout: int = 30,
+        shards: int = 1,
+        replicas: int = 1,
+    ):
         """``shards`` and ``replicas``: the collection's layout on a server (a cluster spreads them over nodes)."""
         from qdrant_client import QdrantClient, models
 
@@ -698,8 +705,15 @@ class TrackIndex:
             if home is not None and Path(home) != settings.home:
                 # a split's index must never overwrite the product's collection on a shared server
                 collection = f"{settings.collection}-{hashlib.blake2b(str(home).encode(), digest_size=4).hexdigest()}"
-            return cls(ClientBackend(settings.qdrant_url, collection, settings.qdrant_api_key,
-                                     shards=settings.qdrant_shards, replicas=settings.qdrant_replicas))  # fmt: skip
+            return cls(
+                ClientBackend(
+                    settings.qdrant_url,
+                    collection,
+                    settings.qdrant_api_key,
+                    shards=settings.qdrant_shards,
+                    replicas=settings.qdrant_replicas,
+                )
+            )
         path = settings.shard_path if home is None or Path(home) == settings.home else Path(home) / "qdrant"
         return cls(EdgeBackend(path))
 

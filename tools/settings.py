@@ -41,13 +41,19 @@ class Settings(BaseSettings):
     )
     collection: str = Field(default="tracks", description="Qdrant collection name (PLAYGENIE_COLLECTION).")
     qdrant_shards: int = Field(
-        default=1, ge=1, le=64, description="Shards of the collection on a Qdrant server, spread over a cluster's "
+        default=1,
+        ge=1,
+        le=64,
+        description="Shards of the collection on a Qdrant server, spread over a cluster's "
         "nodes; a change rebuilds the collection (PLAYGENIE_QDRANT_SHARDS).",
-    )  # fmt: skip
+    )
     qdrant_replicas: int = Field(
-        default=1, ge=1, le=16, description="Copies of each shard on a Qdrant cluster: a node can fail and "
+        default=1,
+        ge=1,
+        le=16,
+        description="Copies of each shard on a Qdrant cluster: a node can fail and "
         "searches go on; a change rebuilds the collection (PLAYGENIE_QDRANT_REPLICAS).",
-    )  # fmt: skip
+    )
 
     # LLM: any OpenAI-compatible endpoint; none means the offline path.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible base URL (PLAYGENIE_LLM_BASE_URL).")
