@@ -1,10 +1,18 @@
-"""Small ASGI pieces the API's middlewares share: a bounded body read, its replay, a plain JSON refusal."""
+"""Small ASGI pieces the HTTP front ends share: a bounded body read, its replay, a plain JSON refusal, a turn
+with its refusals, and an app served from a thread (tests, the load and fault evaluations)."""
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+
+# Longer than uvicorn's 5 s: a client reusing a connection the server is closing gets a ReadError.
+KEEP_ALIVE_S = 65
 
 
 class TooLarge(Exception):
@@ -64,3 +72,35 @@ async def turn_or_refusal(service: Any, thread_id: str, user_id: str, text: str,
         raise HTTPException(status_code=403, detail=str(exc)) from None
     except ThreadBusy as exc:
         raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
+
+
+class BackgroundServer:
+    """Uvicorn serving an app from a thread on a free local port (tests, the load test)."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        import uvicorn
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://{host}:{self.port}"
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, timeout_keep_alive=KEEP_ALIVE_S
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> "BackgroundServer":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()

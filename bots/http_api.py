@@ -25,7 +25,6 @@ import argparse
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from bots.asgi import TooLarge, read_body, refuse, replaying, turn_or_refusal
+from bots.asgi import KEEP_ALIVE_S, TooLarge, read_body, refuse, replaying, turn_or_refusal
 from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
@@ -46,8 +45,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # bytes; a chat message is at most 10,000 characters
 MAX_TEXT = 10_000
-# Longer than uvicorn's 5 s: a client reusing a connection the server is closing gets a ReadError.
-KEEP_ALIVE_S = 65
 ID_PATTERN = r"^[A-Za-z0-9_.:@\-]{1,200}$"
 USER_PATTERN = ID_PATTERN  # e.g. "ana.lopez@example.com"; the store escapes what its namespaces can't hold
 
@@ -444,35 +441,3 @@ def _error_handlers(app: "FastAPI") -> None:
         # Logged with the request line; the client gets a plain message, never a traceback.
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
-
-
-class BackgroundServer:
-    """Uvicorn serving an app from a thread on a free local port (tests, the load test)."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        import uvicorn
-
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, timeout_keep_alive=KEEP_ALIVE_S
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> "BackgroundServer":
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the HTTP server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()

@@ -1350,7 +1350,7 @@ def probe_slack(settings: "Settings", service: Any) -> Outcome:
     """Slack: an unsigned 20 MB body is refused before it is read; a button press delivered twice counts once."""
     from slack_sdk import WebClient
 
-    from bots.http_api import BackgroundServer
+    from bots.asgi import BackgroundServer
     from bots.slack_bot import EVENTS_PATH, asgi_app, build_app
 
     out = Outcome("Slack adapter")

@@ -149,7 +149,8 @@ def load_test(
         return _report(n_chats, seconds, tally, elapsed, lost=_missing(base_url, last, headers), restarted=False)
 
     from agent.service import ChatService
-    from bots.http_api import BackgroundServer, create_app
+    from bots.asgi import BackgroundServer
+    from bots.http_api import create_app
     from memory.checkpoint import open_checkpointer
     from memory.store import open_store
 

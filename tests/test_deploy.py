@@ -89,7 +89,8 @@ def test_chat_on_a_fresh_home_shows_progress_and_the_missing_model_once(tiny_csv
 
 
 def test_serve_on_a_fresh_home_logs_the_missing_model(tiny_csv, tmp_path, caplog):
-    from bots.http_api import BackgroundServer, create_app
+    from bots.asgi import BackgroundServer
+    from bots.http_api import create_app
 
     caplog.set_level(logging.WARNING)
     settings = Settings(data=tiny_csv, home=tmp_path / "fresh")

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from test_memory import postgres_url  # noqa: F401 - the throwaway Postgres server fixture
 
-from bots.http_api import BackgroundServer, create_app
+from bots.asgi import BackgroundServer
+from bots.http_api import create_app
 from evals.faults import (
     ABUSE,
     ADMIN_KEY,

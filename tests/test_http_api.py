@@ -12,7 +12,8 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from bots.http_api import MAX_BODY, BackgroundServer, create_app
+from bots.asgi import BackgroundServer
+from bots.http_api import MAX_BODY, create_app
 from tools.settings import Settings
 
 

@@ -7,7 +7,8 @@ import socket
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bots.http_api import BackgroundServer, create_app
+from bots.asgi import BackgroundServer
+from bots.http_api import create_app
 from tools.settings import Settings
 
 

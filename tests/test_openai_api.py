@@ -6,7 +6,8 @@ import httpx
 import openai
 import pytest
 
-from bots.http_api import MAX_BODY, BackgroundServer, create_app
+from bots.asgi import BackgroundServer
+from bots.http_api import MAX_BODY, create_app
 from tools.settings import Settings
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fake_slack import FakeSlack
 
-from bots.http_api import BackgroundServer
+from bots.asgi import BackgroundServer
 from bots.slack_bot import EVENTS_PATH, asgi_app, build_app
 
 BOT_TOKEN = "xoxb-test-token"

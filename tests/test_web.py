@@ -12,7 +12,8 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from bots.http_api import BackgroundServer, create_app
+from bots.asgi import BackgroundServer
+from bots.http_api import create_app
 from tools.settings import Settings
 
 CHROMIUM = os.environ.get("PLAYGENIE_CHROMIUM", "/usr/bin/chromium")
