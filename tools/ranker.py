@@ -396,7 +396,8 @@ class Ranker:
         x = featurizer(cands, found.query, asked, found.names, found.vector)
         s = self.predict(x)
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
-        final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))
+        with np.errstate(over="ignore"):  # a very negative score squashes to 0, as it should
+            final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))
         if UNKNOWN_GENRE_PENALTY and (found.query.genres or found.query.subgenres):
             # A track with no genre label is unknown, not a match: it must not outrank labelled matches
             # for being unknown (in an evaluation split such tracks are mostly the held-out playlists' own).
