@@ -29,7 +29,7 @@ import numpy as np
 
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.schema import FILTER_CONFIDENCE, MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery, Tag
+from tools.schema import FILTER_CONFIDENCE, MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery
 
 DEFAULT_LENGTH = 20
 MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-uploads
@@ -45,10 +45,6 @@ _song_key = lru_cache(maxsize=1 << 16)(song_key)
 _VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic versions?|remaster(ed|s)?)\b")
 
 
-def _hard(tag: Tag) -> bool:
-    return tag.filters
-
-
 def violations(track: Track, query: PlaylistQuery) -> list[str]:
     """The hard constraints of ``query`` that ``track`` breaks (empty when it may be played).
 
@@ -60,13 +56,13 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     genres = set(track.genres)
     # Asked-for genres, subgenres and moods filter as in retrieval (explicit and confident); a
     # relaxed one comes back soft (explicit=False) and no longer filters.
-    want_g = {t.value for t in query.genres + query.subgenres if _hard(t)}
+    want_g = {t.value for t in query.genres + query.subgenres if t.filters}
     known = genres | set(track.subgenres)
     # A track with no genre label at all is unknown, not wrong: retrieval admits it below the
     # labelled ones (many real tracks are only in playlists the catalog never saw).
     if want_g and known and not want_g & known:
         out.append("not the genre asked for")
-    want_m = {t.value for t in query.moods if _hard(t)}
+    want_m = {t.value for t in query.moods if t.filters}
     if want_m and not want_m & set(track.moods):
         out.append("not the mood asked for")
     if any(t.value in genres for t in query.exclude_genres):
@@ -86,7 +82,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("outside the years")
     if any(y.contains(track.year) for y in query.exclude_years):
         out.append("excluded years")
-    wanted = [_fold(t.value) for t in query.artists if _hard(t)]
+    wanted = [_fold(t.value) for t in query.artists if t.filters]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
     for b in query.features:
