@@ -426,3 +426,24 @@ def test_swap_one_track_for_something_by_a_named_artist(chat, tiny_pipeline):
     assert r2.playlist[1].artist == artist
     assert ids(r2)[:1] + ids(r2)[2:] == ids(r)[:1] + ids(r)[2:]  # the rest stays, in order
     assert r2.query == r.query  # a one-off swap: the request itself is unchanged
+
+
+def test_going_back_to_the_start_or_to_the_version_with_an_artist(chat):
+    r1 = chat.turn("t", "u", "rap")
+    assert any(p.artist == "Drake" for p in r1.playlist)
+    r2 = chat.turn("t", "u", "no drake")
+    assert not any(p.artist == "Drake" for p in r2.playlist)
+    chat.turn("t", "u", "add 2 more")
+    r4 = chat.turn("t", "u", "go back to the version with Drake")
+    assert ids(r4) == ids(r1)
+    chat.turn("t", "u", "drop track 1")
+    chat.turn("t", "u", "drop track 1")
+    r7 = chat.turn("t", "u", "go back to how it was at the start")
+    assert ids(r7) == ids(r1)
+
+
+def test_add_a_couple_of_an_artist_appends_that_many_and_keeps_the_rest(chat):
+    r1 = chat.turn("t", "u", "rock, 6 songs")
+    r2 = chat.turn("t", "u", "add a couple of Sade songs")
+    assert ids(r2)[: len(r1.playlist)] == ids(r1) and len(r2.playlist) == len(r1.playlist) + 2
+    assert [p.artist for p in r2.playlist[-2:]] == ["Sade", "Sade"]

@@ -526,7 +526,7 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
-MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide")
+MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save")
 # "start with track 3": a move to the top said by where the playlist begins
 MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off with", "kick it off with",
                "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
@@ -579,8 +579,17 @@ GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon",
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
-HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad")
-DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble")
+# Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
+# "10 more" (its "not" must not negate the ask)
+POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble", "if it's no trouble",
+                   "if you don't mind", "if you wouldn't mind", "if that's ok", "if that's okay", "if that's alright",
+                   "if possible", "if you can", "if you could", "when you get a chance", "when you have a sec",
+                   "when you get a sec", "i was wondering if you could", "would you be so kind as to",
+                   "pretty please", "no worries if not")  # fmt: skip
+HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
+                "half the tracks", "half the size", "cut it in half", "in half")  # fmt: skip
+DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble", "twice as many", "double the songs",
+                  "double the tracks", "double the size", "twice the size", "twice the length")  # fmt: skip
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
 LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
