@@ -470,13 +470,31 @@ def rule_undo(c: Clause) -> Plan | None:
         words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS)
     ):  # "the old one", not "old songs"
         return Plan([call("undo")])
+    if hit and c.has and (steps := _undo_steps(c.words)):  # "undo the last two changes", "go back 3 steps"
+        return Plan([call("undo", steps=steps)])
     if hit and c.has:  # "go back to how it was at the start", "go back to the version with Rihanna"
         rest = _content(words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS, ("version", "one", "at", "the")))
         if rest and set(rest) <= _START_WORDS:
             return Plan([call("undo", to_start=True)])
         artists = names_in(c.reading, c.vocab)[0]["artists"]
+        if "with" in words and not artists:  # "the one with drake in it": a lower-case name after "with"
+            at = words.index("with") + 1
+            stop = next((i for i in range(at, len(words)) if words[i] in ("in", "on", "?", "please")), len(words))
+            artists = [a for a in [_object_artist(c, at, stop)] if a]
         if len(artists) == 1 and "with" in words and not c.matches("genre", "mood", "years"):
             return Plan([call("undo", with_artist=artists[0])])
+    return None
+
+
+def _undo_steps(words: Sequence[str]) -> int | None:
+    """How many changes "undo the last two changes" / "go back 3 steps" / "undo twice" takes back (more than one)."""
+    if "twice" in words:
+        return 2
+    for i in range(len(words)):
+        num = number_at(words, i)
+        after = words[i + num[1] : i + num[1] + 1] if num else []
+        if num and num[0] > 1 and after and after[0] in ("steps", "changes", "edits", "times", "moves", "versions"):
+            return num[0]
     return None
 
 
@@ -956,8 +974,8 @@ def rule_remove(c: Clause) -> Plan | None:
         else c
     )
     pos = _refer(span, start, verb=True)
-    if pos is None and (pick := _picked(c, start, end, _SUPERLATIVES)):  # "drop the slowest one"
-        pos = [pick]
+    if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
+        pos = _picked_many(c, start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
         pre = [w for w in c.words[: hit[0]] if w not in V.CHAT_FILLER and w not in ("the",)]
         pre = pre[1:] if pre and _is_track_noun(pre[0]) else pre
@@ -1362,6 +1380,8 @@ def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature"):
         return None
+    if {"artist", "artists", "genre", "genres"} & set(c.words):
+        return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
     minutes = round(sum(int(p.get("duration_ms") or 0) for p in items) / 60_000)
     years = sorted(int(p["year"]) for p in items if p.get("year"))
@@ -1427,6 +1447,21 @@ def _picked(
     if not values:
         return None
     return (max(values) if largest else min(values, key=lambda v: (v[0], -v[1])))[1]
+
+
+def _picked_many(c: Clause, start: int = 0, stop: int | None = None) -> list[int] | None:
+    """ "the 3 oldest songs", "the slowest two": that many tracks a superlative picks, in playlist order."""
+    words = c.words[start:stop]
+    hit = find(words, _SUPERLATIVE)
+    if not hit:
+        return None
+    num = number_at(words, hit[0] - 1) if hit[0] else None
+    num = num or number_at(words, hit[0] + hit[1])
+    k = num[0] if num else 1
+    field_name, largest = _SUPERLATIVES[" ".join(words[hit[0] : hit[0] + hit[1]])]
+    values = [(p.get(field_name), i) for i, p in enumerate(c.playlist, 1) if p.get(field_name) is not None]
+    ranked = sorted(values, key=lambda v: (-v[0], v[1]) if largest else (v[0], -v[1]))
+    return sorted(i for _, i in ranked[:k]) if values and 1 <= k < c.n else None
 
 
 # A question about the playlist starts with one of these (after "and", "ok", "thanks"); "can you ..." asks for a change
@@ -1580,7 +1615,9 @@ _REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll
 _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
 _DISLIKE = _keys(("dont like", "do not like", "didnt like", "dont really like", "not feeling", "not really feeling",
                   "not a fan of", "not into", "not loving", "not digging", "dont love", "dont dig", "not liking",
-                  "not vibing with", "no me gusta"))  # fmt: skip
+                  "not vibing with", "no me gusta", "not doing it for me", "isnt doing it for me",
+                  "doesnt do it for me", "dont do it for me", "is not it", "isnt it", "not for me", "isnt for me",
+                  "is not for me", "is not doing it"))  # fmt: skip
 
 
 def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
@@ -1596,28 +1633,43 @@ def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
 
 
 def rule_keep_part(c: Clause) -> Plan | None:
-    """ "keep the first 5 and redo the rest", "keep only the top 10", "the first half is great, change the second
-    half": the kept part stays in place and the rest is replaced (or dropped when nothing asks for new ones)."""
+    """ "keep the first 5 and redo the rest", "keep only the top 10", "i like the first 5, change the rest",
+    "replace everything except the first 3", "redo everything after track 5", "change the second half": the kept
+    part stays in place and the rest is replaced (or dropped when nothing asks for new ones)."""
     if not c.has:
         return None
     words = c.words
-    if "keep" in words:
-        kp = words.index("keep")
-        part = _part(words[kp:], c.n)
+    redo = bool(_REDO_VERBS & set(words))
+    but = find(words, _EXCEPT)
+    if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
+        at = words.index("keep") if "keep" in words else but[0] if but else 0
+        part = _part(words[at : at + 6] if at or "keep" in words or but else words, c.n)
         if part is None or not 1 <= part[1] < c.n:
             return None
         side, k = part
         keep = range(1, k + 1) if side == "first" else range(c.n - k + 1, c.n + 1)
         rest = [i for i in range(1, c.n + 1) if i not in keep]
-        if _REDO & set(words[kp:]):
+        if _REDO & set(words):
             return Plan([call("replace", positions=rest)])
         return Plan([call("resize", length=k)]) if side == "first" else Plan([call("remove", positions=rest)])
-    verb = next((i for i, w in enumerate(words) if w in _REDO_VERBS), None)
-    if verb is None or "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
+    if not redo:
+        return None
+    verb = next(i for i, w in enumerate(words) if w in _REDO_VERBS)
+    edge = next((i for i, w in enumerate(words) if w in ("after", "past", "before") and i > verb), None)
+    if edge is not None and (pos := _refer(make_clause(" ".join(words[edge + 1 :]), c.playlist, c.vocab))):
+        if len(pos) != 1 or not 1 <= pos[0] <= c.n:  # "redo everything after track 5"
+            return None
+        after = words[edge] != "before"
+        span = range(pos[0] + 1, c.n + 1) if after else range(1, pos[0])
+        return Plan([call("replace", positions=list(span))]) if span else None
+    if "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
         return None  # "change the first 5" is rule_replace's
     side, k = part
-    redo = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
-    return Plan([call("replace", positions=list(redo))]) if k else None
+    span = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
+    return Plan([call("replace", positions=list(span))]) if k else None
+
+
+_EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
 
 
 def rule_dislike(c: Clause) -> Plan | None:
@@ -1625,7 +1677,7 @@ def rule_dislike(c: Clause) -> Plan | None:
     hit = find(c.words, _DISLIKE)
     if not hit or not c.has:
         return None
-    pos = _refer(c, hit[0] + hit[1])
+    pos = _refer(c, hit[0] + hit[1]) or _refer(make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus))
     return _positional("remove", pos, c.n) if pos else None
 
 
@@ -1827,10 +1879,32 @@ _POLITE = re.compile(
 )
 
 
+# "if there's any Eminem, take it out" -> "take out Eminem"; "remove drake if he's on there" -> "remove drake"
+_IF_ANY = re.compile(
+    r"^\s*if\s+(?:there(?:['’]?s|\s+is|\s+are|\s+re)|you\s+(?:see|find|spot)|it\s+has|we\s+have|you['’]?ve\s+got)"
+    r"\s+(?P<what>.+?)\s*(?:,|\bthen\b|(?=\s(?:take|remove|drop|delete|cut|ditch|lose|kill|swap|replace|get\s+rid)\b))"
+    r"\s*(?:then\s+)?(?P<verb>.+?)\s+(?:it|them|those|that|em|him|her)\b"
+    r"\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_IF_THERE = re.compile(
+    r"\s*,?\s*if\s+(?:(?:he|she|they|it|there)(?:['’]?s|['’]?re|\s+is|\s+are)\s+(?:any\s+)?(?:on|in)\s+"
+    r"(?:there|here|it|the\s+playlist|the\s+list)|(?:he|she|they|it)(?:['’]?s|['’]?re|\s+is|\s+are)\s+there)"
+    r"\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def _unwrap(text: str) -> str:
-    """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2"); unchanged when
-    nothing else would be left."""
+    """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
+    on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
+    the tools say when there is none); unchanged when nothing else would be left."""
     out = _POLITE.sub(" ", text).strip()
+    cond = _IF_ANY.match(out)
+    if cond:
+        what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
+        out = f"{cond['verb']} {what} {cond['rest']}".strip()
+    out = _IF_THERE.sub("", out).strip()
     return out if any(ch.isalnum() for ch in out) else text
 
 

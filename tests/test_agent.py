@@ -440,6 +440,10 @@ def test_going_back_to_the_start_or_to_the_version_with_an_artist(chat):
     chat.turn("t", "u", "drop track 1")
     r7 = chat.turn("t", "u", "go back to how it was at the start")
     assert ids(r7) == ids(r1)
+    chat.turn("t", "u", "drop track 1")
+    chat.turn("t", "u", "drop track 2")
+    r10 = chat.turn("t", "u", "undo the last two changes")
+    assert ids(r10) == ids(r7)
 
 
 def test_add_a_couple_of_an_artist_appends_that_many_and_keeps_the_rest(chat):

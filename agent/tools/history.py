@@ -15,6 +15,7 @@ class Undo(BaseModel):
         description="True when taking back is one part of a message ('scratch that, no Drake'): "
         "with nothing to undo the rest still runs.",
     )
+    steps: int = Field(default=1, ge=1, le=50, description="How many changes to take back ('undo the last two').")
     to_start: bool = Field(
         default=False, description="True for 'go back to how it was at the start': the first playlist."
     )
@@ -24,7 +25,7 @@ class Undo(BaseModel):
 
 
 @tool(Undo, waits=True)
-def undo(w: Work, if_any: bool = False, to_start: bool = False, with_artist: str | None = None) -> str:
+def undo(w: Work, if_any: bool = False, steps: int = 1, to_start: bool = False, with_artist: str | None = None) -> str:
     """Go back to the playlist and query before the last change (or further: the first one, the one with an artist)."""
     history = w.draft.history
     if if_any and not history:
@@ -52,6 +53,11 @@ def undo(w: Work, if_any: bool = False, to_start: bool = False, with_artist: str
             if to_start
             else f"went back {steps} changes, to the one with {with_artist}"
         )
+    if steps > 1:  # "undo the last two changes": as far back as the history goes
+        taken = min(steps, len(history))
+        del history[len(history) - taken + 1 :]
+        w.draft.undo(w.catalog)
+        return f"undid the last {taken} changes" + (f" (only {taken} to take back)" if taken < steps else "")
     w.draft.undo(w.catalog)
     return "undid the last change"
 
