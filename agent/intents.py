@@ -765,7 +765,8 @@ def rule_move(c: Clause) -> Plan | None:
     pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist])
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
         pos = [c.focus]
-    if pos is None and (pick := _picked(c, hit[0] + hit[1], cut)):  # "put the oldest song first"
+    table = _PICKS if not {"songs", "tracks", "ones"} & set(words) else _SUPERLATIVES  # "the sad songs": not one
+    if pos is None and (pick := _picked(c, hit[0] + hit[1], cut, table)):  # "put the oldest song first"
         if pick == to:
             return Plan.ask(f'"{c.playlist[pick - 1]["title"]}" is already at {to}. Nothing changed.')
         pos = [pick]
@@ -1616,7 +1617,7 @@ _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
 _DISLIKE = _keys(("dont like", "do not like", "didnt like", "dont really like", "not feeling", "not really feeling",
                   "not a fan of", "not into", "not loving", "not digging", "dont love", "dont dig", "not liking",
                   "not vibing with", "no me gusta", "not doing it for me", "isnt doing it for me",
-                  "doesnt do it for me", "dont do it for me", "is not it", "isnt it", "not for me", "isnt for me",
+                  "doesnt do it for me", "dont do it for me", "is not it", "not for me", "isnt for me",
                   "is not for me", "is not doing it"))  # fmt: skip
 
 
@@ -1691,15 +1692,27 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     if top == end:
         return None
     found, _ = names_in(c.reading, c.vocab)
+    kinds = found["genres"] + found["subgenres"] + found["moods"]
+    if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
+        what = kinds[0]  # "put the sad songs at the end", "move the rock tracks to the top"
+        mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
+        if not mine or len(mine) == c.n:
+            return Plan.ask(f"{'No' if not mine else 'Every'} track in the playlist is {what}, so nothing moved.")
+        return _to_ends(mine, top, c.n)
     artists = found["artists"] or [a for a in [_object_artist(c, find(words, _MOVE)[1], _first_end(words))] if a]
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
         return None
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
+    return _to_ends(mine, top, c.n)
+
+
+def _to_ends(mine: list[int], top: bool, n: int) -> Plan:
+    """Moves that bring the tracks at ``mine`` to the top (in order) or to the end."""
     if top:
         return Plan([call("move", position=p, to=k) for k, p in enumerate(mine, 1)])
-    return Plan([call("move", position=p, to=c.n) for p in mine])
+    return Plan([call("move", position=p, to=n) for p in mine])
 
 
 def _first_end(words: Sequence[str]) -> int:

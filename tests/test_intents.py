@@ -547,6 +547,9 @@ def test_an_ask_for_a_change_phrased_as_a_question_is_not_answered_as_one(vocab,
         ("if there's any Nickelback, take it out", [("exclude", {"artists": ["Nickelback"]})]),
         ("if there are any songs from before 1990, remove them", [("narrow", {"year_start": 1990, "year_end": None})]),
         ("remove Drake if he's on there", [("exclude", {"artists": ["Drake"]})]),
+        ("put the rock songs at the end", [("move", {"position": 2, "to": 6}), ("move", {"position": 5, "to": 6})]),
+        ("play something calm first", [("move", {"position": 4, "to": 1})]),
+        ("track 3 is great, isn't it", [("feedback", {"positions": [3], "liked": True})]),
     ],
 )
 def test_partial_edits_picks_and_counts_in_words(vocab, text, expected):
