@@ -12,6 +12,7 @@ a clarifying question, never a guess. Both brains produce the same action list.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -314,7 +315,10 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
     if exact:  # an exact title wins over ordinals inside it ("The Last Time")
         return [max(exact)[1] + 1]
     found: set[int] = set()
+    halves = {i for i in range(len(words) - 1) if words[i + 1] in ("half", "halves")}  # "the first half": no track
     for i, w in enumerate(words):
+        if i in halves:
+            continue
         if w in (
             "last",
             "ultima",
@@ -338,8 +342,8 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
                 found |= set(range(1, k + 1)) if first else set(range(max(1, n - k + 1), n + 1))
             else:
                 found.add(1 if first else n)
-    found |= {_ORDINALS[w] for w in words if w in _ORDINALS and w not in _FIRST_WORDS}
-    found |= {v for v in map(_ordinal_digits, words) if v}
+    found |= {_ORDINALS[w] for i, w in enumerate(words) if w in _ORDINALS and w not in _FIRST_WORDS and i not in halves}
+    found |= {v for i, v in enumerate(map(_ordinal_digits, words)) if v and i not in halves}
     if found:
         return sorted(found)
     if verb:
@@ -467,7 +471,35 @@ def rule_undo(c: Clause) -> Plan | None:
         words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS)
     ):  # "the old one", not "old songs"
         return Plan([call("undo")])
+    if hit and c.has and (steps := _undo_steps(c.words)):  # "undo the last two changes", "go back 3 steps"
+        return Plan([call("undo", steps=steps)])
+    if hit and c.has:  # "go back to how it was at the start", "go back to the version with Rihanna"
+        rest = _content(words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS, ("version", "one", "at", "the")))
+        if rest and set(rest) <= _START_WORDS:
+            return Plan([call("undo", to_start=True)])
+        artists = names_in(c.reading, c.vocab)[0]["artists"]
+        if "with" in words and not artists:  # "the one with drake in it": a lower-case name after "with"
+            at = words.index("with") + 1
+            stop = next((i for i in range(at, len(words)) if words[i] in ("in", "on", "?", "please")), len(words))
+            artists = [a for a in [_object_artist(c, at, stop)] if a]
+        if len(artists) == 1 and "with" in words and not c.matches("genre", "mood", "years"):
+            return Plan([call("undo", with_artist=artists[0])])
     return None
+
+
+def _undo_steps(words: Sequence[str]) -> int | None:
+    """How many changes "undo the last two changes" / "go back 3 steps" / "undo twice" takes back (more than one)."""
+    if "twice" in words:
+        return 2
+    for i in range(len(words)):
+        num = number_at(words, i)
+        after = words[i + num[1] : i + num[1] + 1] if num else []
+        if num and num[0] > 1 and after and after[0] in ("steps", "changes", "edits", "times", "moves", "versions"):
+            return num[0]
+    return None
+
+
+_START_WORDS = frozenset({"start", "beginning", "first", "original", "originally", "begin", "started", "orginal"})
 
 
 def rule_start_over(c: Clause) -> Plan | None:
@@ -509,6 +541,8 @@ def rule_export(c: Clause) -> Plan | None:
     """ "export it as csv", "download the playlist"."""
     if not any(w in V.EXPORT_WORDS for w in c.words) or find(c.words, _SAVE_LATER):
         return None
+    if not set(V.EXPORT_WORDS) - {"save"} & set(c.words) and {"last", "end", "first", "top"} & set(c.words):
+        return None  # "save the best for last" is a move
     fmt = next((f for f in ("xspf", "jspf", "csv", "json", "m3u") if f in c.words), "m3u")
     return Plan([call("export", fmt=fmt)]) if c.has else _need_playlist()
 
@@ -718,10 +752,12 @@ def rule_move(c: Clause) -> Plan | None:
     if not c.has:
         return None
     words = c.words
-    top = find(words, _TO_TOP)
+    top, end = find(words, _TO_TOP), find(words, _TO_END)
     hit = find(words, _MOVE)
     if top and (not hit or top[0] <= hit[0]):  # "start with track 3", "open with the 2nd one"
         hit, dest = top, (1, len(words))
+    elif end and (not hit or end[0] <= hit[0]):  # "end with something chill"
+        hit, dest = end, (c.n, len(words))
     elif hit:
         dest = _destination(words, hit[0] + hit[1], c.n)
     if not hit or dest is None:
@@ -730,6 +766,11 @@ def rule_move(c: Clause) -> Plan | None:
     pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist])
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
         pos = [c.focus]
+    table = _PICKS if not {"songs", "tracks", "ones"} & set(words) else _SUPERLATIVES  # "the sad songs": not one
+    if pos is None and (pick := _picked(c, hit[0] + hit[1], cut, table)):  # "put the oldest song first"
+        if pick == to:
+            return Plan.ask(f'"{c.playlist[pick - 1]["title"]}" is already at {to}. Nothing changed.')
+        pos = [pick]
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
@@ -751,6 +792,9 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
     lead = end - 1
     while lead - 1 >= start and words[lead - 1] in (
         "to",
+        "for",
+        "till",
+        "until",
         "the",
         "at",
         "on",
@@ -923,8 +967,10 @@ def rule_remove(c: Clause) -> Plan | None:
     end = len(c.words)
     if not hit:
         hit, end = _split_verb(c.words)
-        if not hit:
-            return None
+    if not hit and (goes := find(c.words, _GOES)) and not _content(c.words[goes[0] + goes[1] :]):
+        hit, end = (0, 0), goes[0]  # "anything older than 2017 has to go": the object comes first
+    if not hit:
+        return None
     if not c.has:
         return _need_playlist()
     start = hit[0] + hit[1]
@@ -934,6 +980,8 @@ def rule_remove(c: Clause) -> Plan | None:
         else c
     )
     pos = _refer(span, start, verb=True)
+    if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
+        pos = _picked_many(c, start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
         pre = [w for w in c.words[: hit[0]] if w not in V.CHAT_FILLER and w not in ("the",)]
         pre = pre[1:] if pre and _is_track_noun(pre[0]) else pre
@@ -962,6 +1010,8 @@ def rule_remove(c: Clause) -> Plan | None:
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
+_GOES = _keys(("has to go", "have to go", "has got to go", "have got to go", "gotta go", "can go", "must go",
+               "needs to go", "need to go", "should go", "got to go"))  # fmt: skip
 _OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "of", "songs", "song", "tracks",
                             "track", "stuff", "by", "from", "everything", "anything", "music", "please", "pls", "out",
                             "off", "either", "too", "anymore", "though", "tbh", "now", "ok", "so", "much", "many",
@@ -1287,7 +1337,21 @@ def rule_widen(c: Clause) -> Plan | None:
                 f'Add what? I don\'t know "{" ".join(unknown)}" as an artist, genre or mood in the catalog.'
             )
         return None
-    return Plan([call("widen", **_nonempty(found))])
+    count = _added_count(c) if find(c.words, _GROW) else None  # "add a couple of frank ocean songs"
+    return Plan([call("widen", **_nonempty(found), **({"count": count} if count else {}))])
+
+
+_VAGUE = frozenset({"some", "lots", "lot", "plenty", "many", "ton", "tons", "heaps", "loads", "bunch", "algunas",
+                    "algunos", "muchas", "muchos", "varias", "varios"})  # fmt: skip
+
+
+def _added_count(c: Clause) -> int | None:
+    """How many tracks "add 3 Drake songs" / "add a couple of frank ocean songs" asks for; none for a vague "some"
+    or a number inside a name ("add some maroon 5")."""
+    named = {k for m in c.matches("artist") for k in range(m.start, m.end)}
+    words = [w for k, w in enumerate(c.words) if k not in named]
+    n = amount_in(words)
+    return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
 
 
 def _more_of(c: Clause) -> bool:
@@ -1322,6 +1386,8 @@ def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature"):
         return None
+    if {"artist", "artists", "genre", "genres"} & set(c.words):
+        return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
     minutes = round(sum(int(p.get("duration_ms") or 0) for p in items) / 60_000)
     years = sorted(int(p["year"]) for p in items if p.get("year"))
@@ -1362,6 +1428,265 @@ def rule_superlative(c: Clause) -> Plan | None:
     return Plan([call("explain", position=best[1])])
 
 
+# "save the best for last", "end with something chill": a word that picks one track by a field (largest first?)
+_PICKS = {**_SUPERLATIVES, "best": ("popularity", True), "biggest": ("popularity", True), "chill": ("energy", False),
+          "chillest": ("energy", False), "calm": ("energy", False), "mellow": ("energy", False),
+          "soft": ("energy", False), "slow": ("tempo", False), "quiet": ("energy", False), "upbeat": ("energy", True),
+          "energetic": ("energy", True), "hype": ("energy", True), "loud": ("energy", True), "fast": ("tempo", True),
+          "happy": ("valence", True), "sad": ("valence", False), "danceable": ("danceability", True)}  # fmt: skip
+_PICK = _keys(tuple(_PICKS))
+_TO_END = _keys(("end with", "end on", "finish with", "finish on", "close with", "close on", "close out with",
+                 "wrap up with", "end it with", "finish it with", "close it with", "end it on"))  # fmt: skip
+
+
+def _picked(
+    c: Clause, start: int = 0, stop: int | None = None, table: dict[str, tuple[str, bool]] = _PICKS
+) -> int | None:
+    """The position of the one track a superlative in ``words[start:stop]`` picks ("the slowest one": the lowest
+    tempo), else None."""
+    words = c.words[start:stop]
+    hit = find(words, _keys(tuple(table)))
+    if not hit:
+        return None
+    field_name, largest = table[" ".join(words[hit[0] : hit[0] + hit[1]])]
+    values = [(p.get(field_name), i) for i, p in enumerate(c.playlist, 1) if p.get(field_name) is not None]
+    if not values:
+        return None
+    return (max(values) if largest else min(values, key=lambda v: (v[0], -v[1])))[1]
+
+
+def _picked_many(c: Clause, start: int = 0, stop: int | None = None) -> list[int] | None:
+    """ "the 3 oldest songs", "the slowest two": that many tracks a superlative picks, in playlist order."""
+    words = c.words[start:stop]
+    hit = find(words, _SUPERLATIVE)
+    if not hit:
+        return None
+    num = number_at(words, hit[0] - 1) if hit[0] else None
+    num = num or number_at(words, hit[0] + hit[1])
+    k = num[0] if num else 1
+    field_name, largest = _SUPERLATIVES[" ".join(words[hit[0] : hit[0] + hit[1]])]
+    values = [(p.get(field_name), i) for i, p in enumerate(c.playlist, 1) if p.get(field_name) is not None]
+    ranked = sorted(values, key=lambda v: (-v[0], v[1]) if largest else (v[0], -v[1]))
+    return sorted(i for _, i in ranked[:k]) if values and 1 <= k < c.n else None
+
+
+# A question about the playlist starts with one of these (after "and", "ok", "thanks"); "can you ..." asks for a change
+_ASKS = frozenset({"how", "is", "are", "does", "do", "did", "any", "anything", "anyone", "which", "what", "whats",
+                   "who", "whos", "got", "have"})  # fmt: skip
+_ASK_OPENERS = frozenset({"and", "so", "ok", "okay", "thanks", "thank", "you", "cool", "hey", "hmm", "also", "but",
+                          "oh", "wait", "btw", "quick", "question", "nice", "great", "just", "curious", "!", ",",
+                          "."})  # fmt: skip
+_NOT_ASKS = _keys(("how about", "what about", "how bout", "any more", "anything else", "anything more",
+                   "is it possible", "do you have", "have you got", "got anything", "do me"))  # fmt: skip
+# "is track 3 newer than track 5?": the comparative -> (field, larger means yes)
+_COMPARATIVES = {"newer": ("year", True), "older": ("year", False), "later": ("year", True), "earlier": ("year", False),
+                 "longer": ("duration_ms", True), "shorter": ("duration_ms", False), "faster": ("tempo", True),
+                 "slower": ("tempo", False), "happier": ("valence", True), "sadder": ("valence", False),
+                 "more popular": ("popularity", True), "less popular": ("popularity", False),
+                 "more energetic": ("energy", True), "calmer": ("energy", False),
+                 "more danceable": ("danceability", True)}  # fmt: skip
+_COMPARATIVE = _keys(tuple(_COMPARATIVES))
+
+
+def _asking(c: Clause) -> bool:
+    """Whether the clause asks about the playlist ("how many are rap?", "is 50 cent on here?", "any queen?")
+    rather than for a change ("can you add rock?", "how about some rock", "is there anything slower?")."""
+    words = [w for w in c.words]
+    k = 0
+    while k < len(words) and words[k] in _ASK_OPENERS:
+        k += 1
+    words = words[k:]
+    if not words or words[0] not in _ASKS or find(words, _NOT_ASKS):
+        return False
+    if words[0] == "how" and words[1:2] != ["many"]:
+        return False
+    return not (
+        words[0] in ("any", "anything", "anyone", "got", "have") and "?" not in words and not find(words, _ON_HERE)
+    )
+
+
+def _listing(items: list[tuple[int, dict[str, Any]]]) -> str:
+    shown = ", ".join(f'#{i} "{p["title"]}" by {p["artist"]}' for i, p in items[:5])
+    return shown + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+
+
+def _track_test(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | None:
+    """What a count question asks about ("rap", "by Usher", "from before 2010") as a label and a test, else None."""
+    found, _ = names_in(c.reading, c.vocab, negated=False)
+    years = [m.value for m in c.matches("years", negated=False)]
+    tests: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
+    for a in found["artists"]:
+        tests.append((f"by {a}", lambda p, a=a: fold(p["artist"]) == fold(a)))
+    for g in found["genres"] + found["subgenres"]:
+        tests.append((g, lambda p, g=g: g in (p.get("genres") or []) or g in (p.get("subgenres") or [])))
+    for m in found["moods"]:
+        tests.append((m, lambda p, m=m: m in (p.get("moods") or [])))
+    for lo, hi in years:  # type: ignore[misc]
+        label = (
+            f"{lo}-{hi}"
+            if lo is not None and hi is not None
+            else f"before {hi + 1}"
+            if lo is None
+            else f"after {lo - 1}"
+        )
+        label = "from " + (str(lo) if lo == hi else label)
+        tests.append(
+            (label, lambda p, lo=lo, hi=hi: p.get("year") is not None and (lo is None or p["year"] >= lo)
+             and (hi is None or p["year"] <= hi))
+        )  # fmt: skip
+    if len(tests) != 1:
+        return None
+    return tests[0]
+
+
+def _compare(c: Clause, comp: tuple[int, int]) -> Plan | None:
+    """ "is track 3 newer than track 5?": both tracks' values and the answer."""
+    words = c.words
+    word = " ".join(words[comp[0] : comp[0] + comp[1]])
+    field_name, larger = _COMPARATIVES[word]
+    a = _refer(make_clause(" ".join(words[: comp[0]]), c.playlist, c.vocab))
+    b = _refer(make_clause(" ".join(words[comp[0] + comp[1] :]), c.playlist, c.vocab))
+    if not a or not b or len(a) != 1 or len(b) != 1 or not all(1 <= k <= c.n for k in a + b):
+        return None
+    pa, pb = c.playlist[a[0] - 1], c.playlist[b[0] - 1]
+    va, vb = pa.get(field_name), pb.get(field_name)
+    if va is None or vb is None:
+        return Plan.ask("I don't know that for one of those tracks. Nothing changed.")
+    yes = va > vb if larger else va < vb
+    answer = "Yes" if yes else "No, they're level" if va == vb else "No"
+
+    def shown(p: dict[str, Any]) -> str:
+        v = p[field_name]
+        v = f"{v / 60_000:.1f} min" if field_name == "duration_ms" else f"{v:.0f} BPM" if field_name == "tempo" else v
+        return f'"{p["title"]}" by {p["artist"]} ({v})'
+
+    which = "" if va == vb else f"; #{a[0] if yes else b[0]} is {word}"
+    return Plan.ask(f"{answer}: #{a[0]} {shown(pa)}, #{b[0]} {shown(pb)}{which}. Nothing changed.")
+
+
+def _breakdown(c: Clause) -> Plan | None:
+    """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
+    words = c.words
+    counts: dict[str, int] = {}
+    if "artist" in words or "artists" in words or words[:1] in (["who"], ["whos"]) and "most" in words:
+        for p in c.playlist:
+            counts[p["artist"]] = counts.get(p["artist"], 0) + 1
+        said = ", ".join(f"{a} ({n})" for a, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
+        return Plan.ask(f"Most tracks by one artist: {said}; {len(counts)} artists in all. Nothing changed.")
+    genres = names_in(c.reading, c.vocab)[0]["genres"]
+    if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or len(genres) > 1):
+        return None
+    for p in c.playlist:
+        for g in p.get("genres") or []:
+            counts[g] = counts.get(g, 0) + 1
+    keys = genres or [g for g, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+    said = ", ".join(f"{g} {counts.get(g, 0)}" for g in keys[:6])
+    return Plan.ask(f"Of {c.n} tracks: {said} (a track can have several genres). Nothing changed.")
+
+
+def _asked_artist(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | None:
+    """ "any queen?", "is usher on here": a lower-case name after the question's lead."""
+    words = c.words
+    lead = max((i for i, w in enumerate(words[:4]) if w in ("any", "by", "is", "got", "have", "there")), default=-1)
+    here = find(words, _ON_HERE)
+    stop = here[0] if here else next((i for i, w in enumerate(words) if w in ("?", "in", "on")), len(words))
+    named = _object_artist(c, lead + 1, stop) if lead >= 0 else None
+    return (f"by {named}", lambda p: fold(p["artist"]) == fold(named)) if named else None
+
+
+def rule_question(c: Clause) -> Plan | None:
+    """A question about the playlist answered from it, nothing changed: "is track 3 newer than track 5?",
+    "how many rap songs are there?", "is 50 cent on here?", "which artist shows up the most?",
+    "what's the split between pop and latin?"."""
+    if not c.has or not _asking(c):
+        return None
+    comp = find(c.words, _COMPARATIVE)
+    if comp:
+        return _compare(c, comp)
+    if _refer(c) is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
+        return None  # "what year is the first one from" is rule_explain's; "is there anything slower?" a change
+    test = _track_test(c) or (_asked_artist(c) if not c.matches() else None)
+    if test is None:
+        return _breakdown(c)
+    label, ok = test
+    hits = [(i, p) for i, p in enumerate(c.playlist, 1) if ok(p)]
+    if not hits:
+        return Plan.ask(f"None of the {c.n} tracks is {label}. Nothing changed.")
+    return Plan.ask(
+        f"{len(hits)} of {c.n} tracks {'are' if len(hits) > 1 else 'is'} {label}: {_listing(hits)}. Nothing changed."
+    )
+
+
+_REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
+_REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
+_DISLIKE = _keys(("dont like", "do not like", "didnt like", "dont really like", "not feeling", "not really feeling",
+                  "not a fan of", "not into", "not loving", "not digging", "dont love", "dont dig", "not liking",
+                  "not vibing with", "no me gusta", "not doing it for me", "isnt doing it for me",
+                  "doesnt do it for me", "dont do it for me", "is not it", "not for me", "isnt for me",
+                  "is not for me", "is not doing it"))  # fmt: skip
+
+
+def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
+    """ "the first 5" / "the top 10" / "the first half" / "the second half": ("first"|"last", how many), else None."""
+    for i, w in enumerate(words):
+        if w in ("first", "top", "second", "last", "back", "bottom"):
+            nxt = words[i + 1 : i + 2]
+            if nxt == ["half"]:
+                return ("first" if w in ("first", "top") else "last", n // 2)
+            if w in ("first", "top", "last", "bottom") and (num := number_at(words, i + 1)):
+                return ("first" if w in ("first", "top") else "last", num[0])
+    return None
+
+
+def rule_keep_part(c: Clause) -> Plan | None:
+    """ "keep the first 5 and redo the rest", "keep only the top 10", "i like the first 5, change the rest",
+    "replace everything except the first 3", "redo everything after track 5", "change the second half": the kept
+    part stays in place and the rest is replaced (or dropped when nothing asks for new ones)."""
+    if not c.has:
+        return None
+    words = c.words
+    redo = bool(_REDO_VERBS & set(words))
+    but = find(words, _EXCEPT)
+    if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
+        at = words.index("keep") if "keep" in words else but[0] if but else 0
+        part = _part(words[at : at + 6] if at or "keep" in words or but else words, c.n)
+        if part is None or not 1 <= part[1] < c.n:
+            return None
+        side, k = part
+        keep = range(1, k + 1) if side == "first" else range(c.n - k + 1, c.n + 1)
+        rest = [i for i in range(1, c.n + 1) if i not in keep]
+        if _REDO & set(words):
+            return Plan([call("replace", positions=rest)])
+        return Plan([call("resize", length=k)]) if side == "first" else Plan([call("remove", positions=rest)])
+    if not redo:
+        return None
+    verb = next(i for i, w in enumerate(words) if w in _REDO_VERBS)
+    edge = next((i for i, w in enumerate(words) if w in ("after", "past", "before") and i > verb), None)
+    if edge is not None and (pos := _refer(make_clause(" ".join(words[edge + 1 :]), c.playlist, c.vocab))):
+        if len(pos) != 1 or not 1 <= pos[0] <= c.n:  # "redo everything after track 5"
+            return None
+        after = words[edge] != "before"
+        span = range(pos[0] + 1, c.n + 1) if after else range(1, pos[0])
+        return Plan([call("replace", positions=list(span))]) if span else None
+    if "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
+        return None  # "change the first 5" is rule_replace's
+    side, k = part
+    span = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
+    return Plan([call("replace", positions=list(span))]) if k else None
+
+
+_EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
+
+
+def rule_dislike(c: Clause) -> Plan | None:
+    """ "i don't like the 4th one", "not feeling track 2", "not a fan of that one": those tracks go."""
+    hit = find(c.words, _DISLIKE)
+    if not hit or not c.has:
+        return None
+    pos = _refer(c, hit[0] + hit[1]) or _refer(make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus))
+    return _positional("remove", pos, c.n) if pos else None
+
+
 def rule_artist_ends(c: Clause) -> Plan | None:
     """ "put the bad bunny songs first", "move all the Drake tracks to the end": that artist's tracks, in order."""
     if not c.has or not find(c.words, _MOVE):
@@ -1372,15 +1697,27 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     if top == end:
         return None
     found, _ = names_in(c.reading, c.vocab)
+    kinds = found["genres"] + found["subgenres"] + found["moods"]
+    if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
+        what = kinds[0]  # "put the sad songs at the end", "move the rock tracks to the top"
+        mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
+        if not mine or len(mine) == c.n:
+            return Plan.ask(f"{'No' if not mine else 'Every'} track in the playlist is {what}, so nothing moved.")
+        return _to_ends(mine, top, c.n)
     artists = found["artists"] or [a for a in [_object_artist(c, find(words, _MOVE)[1], _first_end(words))] if a]
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
         return None
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
+    return _to_ends(mine, top, c.n)
+
+
+def _to_ends(mine: list[int], top: bool, n: int) -> Plan:
+    """Moves that bring the tracks at ``mine`` to the top (in order) or to the end."""
     if top:
         return Plan([call("move", position=p, to=k) for k, p in enumerate(mine, 1)])
-    return Plan([call("move", position=p, to=c.n) for p in mine])
+    return Plan([call("move", position=p, to=n) for p in mine])
 
 
 def _first_end(words: Sequence[str]) -> int:
@@ -1480,11 +1817,14 @@ RULES: tuple[Rule, ...] = (
     rule_greeting,
     rule_status,
     rule_superlative,
+    rule_question,
+    rule_keep_part,
     rule_shuffle,
     rule_content_filter,
     rule_ellipsis,
     rule_cap,
     rule_block,
+    rule_dislike,
     rule_artist_ends,
     rule_explain,
     rule_love,
@@ -1598,6 +1938,43 @@ def _pointed(actions: list[dict[str, Any]]) -> int | None:
     return pos[0] if len(pos) == 1 else None
 
 
+_POLITE = re.compile(
+    r"[\s,;:.!-]*\b(?:"
+    + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.POLITE_WRAPPERS, key=len, reverse=True))
+    + r")\b[\s,;:.!-]*",
+    re.IGNORECASE,
+)
+
+
+# "if there's any Eminem, take it out" -> "take out Eminem"; "remove drake if he's on there" -> "remove drake"
+_IF_ANY = re.compile(
+    r"^\s*if\s+(?:there(?:['’]?s|\s+is|\s+are|\s+re)|you\s+(?:see|find|spot)|it\s+has|we\s+have|you['’]?ve\s+got)"
+    r"\s+(?P<what>.+?)\s*(?:,|\bthen\b|(?=\s(?:take|remove|drop|delete|cut|ditch|lose|kill|swap|replace|get\s+rid)\b))"
+    r"\s*(?:then\s+)?(?P<verb>.+?)\s+(?:it|them|those|that|em|him|her)\b"
+    r"\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_IF_THERE = re.compile(
+    r"\s*,?\s*if\s+(?:(?:he|she|they|it|there)(?:['’]?s|['’]?re|\s+is|\s+are)\s+(?:any\s+)?(?:on|in)\s+"
+    r"(?:there|here|it|the\s+playlist|the\s+list)|(?:he|she|they|it)(?:['’]?s|['’]?re|\s+is|\s+are)\s+there)"
+    r"\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _unwrap(text: str) -> str:
+    """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
+    on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
+    the tools say when there is none); unchanged when nothing else would be left."""
+    out = _POLITE.sub(" ", text).strip()
+    cond = _IF_ANY.match(out)
+    if cond:
+        what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
+        out = f"{cond['verb']} {what} {cond['rest']}".strip()
+    out = _IF_THERE.sub("", out).strip()
+    return out if any(ch.isalnum() for ch in out) else text
+
+
 def parse(
     text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None, last: str | None = None
 ) -> Plan:
@@ -1613,6 +1990,7 @@ def parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
+    raw = _unwrap(raw)
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted

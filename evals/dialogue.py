@@ -5,8 +5,8 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed", "probe" and "probe2" were written the way people type, before the parser was changed to
-read them).
+the parser; "as_typed", "probe", "probe2" and "probe3" were written the way people type, before the parser was
+changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
 
@@ -479,8 +479,9 @@ def _closer_to(t: Turn, arg: Any, name: str) -> str | None:
 @_check("kept")
 def _kept(t: Turn, arg: Any, name: str) -> str | None:
     before, ids = t.before, t.ids
-    left = [k for k in arg if not before or before[_at(k, len(before)) - 1].track_id not in ids]
-    return None if before and not left else f"track(s) {left} are gone"
+    n = len(before)
+    left = [k for k in arg if not 1 <= _at(k, n) <= n or before[_at(k, n) - 1].track_id not in ids]
+    return None if before and not left else f"track(s) {left} are gone (or were never there)"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -438,3 +438,28 @@ def test_a_song_asked_for_by_title_is_added_once(chat, tiny_pipeline):
     assert ids(r2) == ids(r) + [track.track_id]
     r3 = chat.turn("t", "u", f"add {track.title} by {track.artist}")
     assert ids(r3) == ids(r2) and "already" in r3.reply
+
+
+def test_going_back_to_the_start_or_to_the_version_with_an_artist(chat):
+    r1 = chat.turn("t", "u", "rap")
+    assert any(p.artist == "Drake" for p in r1.playlist)
+    r2 = chat.turn("t", "u", "no drake")
+    assert not any(p.artist == "Drake" for p in r2.playlist)
+    chat.turn("t", "u", "add 2 more")
+    r4 = chat.turn("t", "u", "go back to the version with Drake")
+    assert ids(r4) == ids(r1)
+    chat.turn("t", "u", "drop track 1")
+    chat.turn("t", "u", "drop track 1")
+    r7 = chat.turn("t", "u", "go back to how it was at the start")
+    assert ids(r7) == ids(r1)
+    chat.turn("t", "u", "drop track 1")
+    chat.turn("t", "u", "drop track 2")
+    r10 = chat.turn("t", "u", "undo the last two changes")
+    assert ids(r10) == ids(r7)
+
+
+def test_add_a_couple_of_an_artist_appends_that_many_and_keeps_the_rest(chat):
+    r1 = chat.turn("t", "u", "rock, 6 songs")
+    r2 = chat.turn("t", "u", "add a couple of Sade songs")
+    assert ids(r2)[: len(r1.playlist)] == ids(r1) and len(r2.playlist) == len(r1.playlist) + 2
+    assert [p.artist for p in r2.playlist[-2:]] == ["Sade", "Sade"]

@@ -477,3 +477,93 @@ def test_add_n_songs_adds_and_a_song_title_is_that_song(vocab, tiny_catalog):
     assert acts(f"can we get {track.title} in there", vocab) == [("add_song", {"title": track.title})]
     plan = parse("no explicit stuff please", PLAYLIST, vocab)
     assert not plan.actions and "explicit" in plan.question
+
+
+# ----- probe3: questions, partial edits, picks by a field, counts in words, polite wrappers --------------------
+RICH = [
+    {"title": t, "artist": a, "year": y, "genres": g, "moods": [], "tempo": bpm, "duration_ms": ms, "energy": e,
+     "valence": 0.5, "danceability": 0.5, "popularity": pop}
+    for t, a, y, g, bpm, ms, e, pop in [
+        ("Night Fire", "Drake", 2015, ["rap"], 120.0, 200_000, 0.8, 90),
+        ("Gold Rain", "Queen", 1980, ["rock"], 140.0, 300_000, 0.9, 70),
+        ("City Light", "Nas", 1994, ["rap"], 90.0, 240_000, 0.5, 60),
+        ("Wild Heart", "Sade", 1985, ["r&b"], 70.0, 260_000, 0.2, 80),
+        ("River Dream", "AC/DC", 1990, ["rock"], 150.0, 220_000, 0.95, 50),
+        ("Love", "Avicii", 2013, ["edm"], 128.0, 180_000, 0.85, 85),
+    ]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("is track 3 newer than track 5?", ["Yes", "1994", "1990"]),
+        ("is the second song older than the fourth one?", ["Yes", "1980", "1985"]),
+        ("how many rap songs are there?", ["2 of 6", "City Light"]),
+        ("and how many of them are from before 1990?", ["2 of 6", "from before 1990"]),
+        ("is there any nickelback on here?", ["None of the 6"]),
+        ("is Drake on here?", ["1 of 6", "Night Fire"]),
+        ("any queen?", ["1 of 6", "Gold Rain"]),
+        ("which artist shows up the most?", ["6 artists"]),
+        ("what's the split between rap and rock?", ["rap 2", "rock 2"]),
+        ("how many different artists are there", ["6 artists"]),
+    ],
+)
+def test_a_question_about_the_playlist_is_answered_and_changes_nothing(vocab, text, says):
+    p = parse(text, RICH, vocab)
+    assert not p.actions and p.question, (text, p)
+    for s in says:
+        assert s in p.question, (text, p.question)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can you add some rock?", "how about some rap", "is there anything slower?", "any more?", "what about drake"],
+)
+def test_an_ask_for_a_change_phrased_as_a_question_is_not_answered_as_one(vocab, text):
+    assert plan_of(I.rule_question, text, vocab, RICH) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("half as many", [("resize", {"factor": 0.5})]),
+        ("twice as many songs please", [("resize", {"factor": 2.0})]),
+        ("keep the first 2 and redo the rest", [("replace", {"positions": [3, 4, 5, 6]})]),
+        ("keep only the top 4", [("resize", {"length": 4})]),
+        ("the first half is great, change the second half", [("replace", {"positions": [4, 5, 6]})]),
+        ("drop the slowest one", [("remove", {"positions": [4]})]),
+        ("cut the longest one", [("remove", {"positions": [2]})]),
+        ("put the oldest song first", [("move", {"position": 2, "to": 1})]),
+        ("save the best for last", [("move", {"position": 1, "to": 6})]),
+        ("end with something chill", [("move", {"position": 4, "to": 6})]),
+        ("i don't like the 4th one", [("remove", {"positions": [4]})]),
+        ("anything older than 1990 has to go", [("narrow", {"year_start": 1990, "year_end": None})]),
+        ("if it's not too much trouble, 10 more", [("more", {"count": 10})]),
+        ("if you don't mind, drop track 2", [("remove", {"positions": [2]})]),
+        ("add a couple of drake songs", [("widen", {"artists": ["Drake"], "count": 2})]),
+        ("add some Drake", [("widen", {"artists": ["Drake"]})]),
+        ("go back to how it was at the start", [("undo", {"to_start": True})]),
+        ("go back to the version with Sade", [("undo", {"with_artist": "Sade"})]),
+        ("bring back the one with sade in it", [("undo", {"with_artist": "Sade"})]),
+        ("undo the last two changes", [("undo", {"steps": 2})]),
+        ("go back 3 steps", [("undo", {"steps": 3})]),
+        ("replace everything except the first 2", [("replace", {"positions": [3, 4, 5, 6]})]),
+        ("redo everything after track 4", [("replace", {"positions": [5, 6]})]),
+        ("i like the first 4, change the rest", [("replace", {"positions": [5, 6]})]),
+        ("get rid of the slowest two", [("remove", {"positions": [3, 4]})]),
+        ("drop the 3 oldest songs", [("remove", {"positions": [2, 4, 5]})]),
+        ("track 3 isn't doing it for me", [("remove", {"positions": [3]})]),
+        ("the 5th one is not it", [("remove", {"positions": [5]})]),
+        ("could you possibly add 5 more?", [("more", {"count": 5})]),
+        ("would you mind dropping track 2", [("remove", {"positions": [2]})]),
+        ("if there's any Nickelback, take it out", [("exclude", {"artists": ["Nickelback"]})]),
+        ("if there are any songs from before 1990, remove them", [("narrow", {"year_start": 1990, "year_end": None})]),
+        ("remove Drake if he's on there", [("exclude", {"artists": ["Drake"]})]),
+        ("put the rock songs at the end", [("move", {"position": 2, "to": 6}), ("move", {"position": 5, "to": 6})]),
+        ("play something calm first", [("move", {"position": 4, "to": 1})]),
+        ("track 3 is great, isn't it", [("feedback", {"positions": [3], "liked": True})]),
+    ],
+)
+def test_partial_edits_picks_and_counts_in_words(vocab, text, expected):
+    assert acts(text, vocab, RICH) == expected

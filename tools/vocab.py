@@ -484,7 +484,8 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "how it was", "the way it was", "as it was", "like it was", "like before", "as before",
                 "change it back", "switch it back", "take that back", "that was better", "back to the previous one",
                 "back to the last one", "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba",
-                "como antes", "back")  # fmt: skip
+                "como antes", "back", "bring back the version", "bring back the one",
+                "bring back the playlist")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
@@ -526,7 +527,7 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
-MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide")
+MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save", "moving")
 # "start with track 3": a move to the top said by where the playlist begins
 MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off with", "kick it off with",
                "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
@@ -534,6 +535,8 @@ MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio"
 MOVE_END = ("end", "bottom", "last", "final")
 REPLACE_VERBS = (
     "replace",
+    "replacing",
+    "swapping",
     "swap",
     "swap out",
     "switch",
@@ -554,7 +557,8 @@ REPLACE_WORDS = frozenset(
 REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
                 "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca",
                 "sacar", "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off",
-                "knock off")  # fmt: skip
+                "knock off", "removing", "dropping", "deleting", "cutting", "ditching", "taking out",
+                "getting rid of")  # fmt: skip
 # Verbs whose particle may come after what they act on: "take Beyonce out", "get them out", "cross it off".
 SPLIT_REMOVE_VERBS = frozenset(
     {
@@ -575,12 +579,34 @@ SPLIT_REMOVE_VERBS = frozenset(
     }
 )
 SPLIT_REMOVE_PARTICLES = frozenset({"out", "off", "away", "gone"})
-GROW_VERBS = ("add", "throw in", "give me", "agrega", "agregar", "anade", "pon", "ponme", "mete", "keep going")
+GROW_VERBS = (
+    "add",
+    "adding",
+    "throw in",
+    "give me",
+    "agrega",
+    "agregar",
+    "anade",
+    "pon",
+    "ponme",
+    "mete",
+    "keep going",
+)
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
-HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad")
-DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble")
+# Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
+# "10 more" (its "not" must not negate the ask)
+POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble", "if it's no trouble",
+                   "if you don't mind", "if you wouldn't mind", "if that's ok", "if that's okay", "if that's alright",
+                   "if possible", "if you can", "if you could", "when you get a chance", "when you have a sec",
+                   "when you get a sec", "i was wondering if you could", "would you be so kind as to",
+                   "pretty please", "no worries if not", "would you mind", "do you mind", "would it be possible to",
+                   "is it possible to")  # fmt: skip
+HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
+                "half the tracks", "half the size", "cut it in half", "in half")  # fmt: skip
+DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble", "twice as many", "double the songs",
+                  "double the tracks", "double the size", "twice the size", "twice the length")  # fmt: skip
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
 LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
@@ -626,7 +652,7 @@ CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
-    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm""".split()
+    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly""".split()
 )  # fmt: skip
 
 

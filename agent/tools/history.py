@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agent.tools.registry import Empty, tool
+from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
+from tools.catalog import fold
 
 
 class Undo(BaseModel):
@@ -14,13 +15,49 @@ class Undo(BaseModel):
         description="True when taking back is one part of a message ('scratch that, no Drake'): "
         "with nothing to undo the rest still runs.",
     )
+    steps: int = Field(default=1, ge=1, le=50, description="How many changes to take back ('undo the last two').")
+    to_start: bool = Field(
+        default=False, description="True for 'go back to how it was at the start': the first playlist."
+    )
+    with_artist: str | None = Field(
+        default=None, description="'go back to the version with Rihanna': the latest earlier playlist with this artist."
+    )
 
 
 @tool(Undo, waits=True)
-def undo(w: Work, if_any: bool = False) -> str:
-    """Go back to the playlist and query before the last change."""
-    if if_any and not w.draft.history:
+def undo(w: Work, if_any: bool = False, steps: int = 1, to_start: bool = False, with_artist: str | None = None) -> str:
+    """Go back to the playlist and query before the last change (or further: the first one, the one with an artist)."""
+    history = w.draft.history
+    if if_any and not history:
         return "nothing to take back yet"
+    if to_start or with_artist:
+        if to_start:  # the first playlist since the thread last started over (an empty snapshot)
+            empty = [i for i, snap in enumerate(history) if not snap["playlist"]]
+            found = [i for i, snap in enumerate(history) if snap["playlist"] and i > (empty[-1] if empty else -1)][:1]
+        else:
+            who = fold(with_artist or "")
+            found = [
+                i
+                for i, snap in enumerate(history)
+                if any(tid in w.catalog.index and fold(w.catalog[tid].artist) == who for tid, *_ in snap["playlist"])
+            ][-1:]
+        if not found:
+            raise ToolError(
+                "There is no earlier playlist " + ("to go back to." if to_start else f"with {with_artist} in it.")
+            )
+        steps = len(history) - found[0]
+        del history[found[0] + 1 :]
+        w.draft.undo(w.catalog)
+        return (
+            "went back to the first playlist"
+            if to_start
+            else f"went back {steps} changes, to the one with {with_artist}"
+        )
+    if steps > 1:  # "undo the last two changes": as far back as the history goes
+        taken = min(steps, len(history))
+        del history[len(history) - taken + 1 :]
+        w.draft.undo(w.catalog)
+        return f"undid the last {taken} changes" + (f" (only {taken} to take back)" if taken < steps else "")
     w.draft.undo(w.catalog)
     return "undid the last change"
 

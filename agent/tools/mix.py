@@ -5,21 +5,33 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+from pydantic import Field
+
 from agent.tools.constraints import Names
 from agent.tools.names import catalog_artist, catalog_genres
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import Track, fold
-from tools.schema import PlaylistQuery, Tag
+from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 
-@tool(Names)
+class Widen(Names):
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_LENGTH,
+        description="Add this many of them at the end ('add a couple of Drake songs') instead of swapping some in.",
+    )
+
+
+@tool(Widen)
 def widen(
     w: Work,
     artists: Sequence[str] = (),
     genres: Sequence[str] = (),
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
+    count: int | None = None,
 ) -> str:
     """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
     w.need_playlist()
@@ -43,6 +55,17 @@ def widen(
     q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
     w.query = q
     part = aimed_at(q, artists, genres, subgenres, moods)
+    if count:  # "add a couple of Frank Ocean songs": that many more at the end, every track there stays
+        if len(w.playlist) + count > MAX_LENGTH:
+            raise ToolError(f"The playlist holds at most {MAX_LENGTH} tracks; it has {len(w.playlist)}.")
+        added = w.fetch(count, query=part, keep=w.playlist)
+        if not added:
+            raise ToolError(f"I found nothing more with {', '.join(names)} that fits the rest of the request.")
+        for p in added:
+            p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
+        w.playlist = w.playlist + added
+        short = f" (only {len(added)} fit)" if len(added) < count else ""
+        return f"added {len(added)} {'/'.join(names)} track{'s' * (len(added) != 1)} at the end{short}"
     # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop.
     asked = {fold(a) for a in artists}
 
