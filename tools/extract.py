@@ -243,7 +243,12 @@ class TagExtractor:
         """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
         query = self.read(text).query
         if self._protos is not None and query.free_text:
+            before = (len(query.moods), len(query.activities))
             self._implicit(query, query.text, query_vector)
+            if (len(query.moods), len(query.activities)) == before and query.exclude_moods:
+                # "rainy day vibes, nothing too sad": the excluded mood's words pull the whole text toward it;
+                # the words left over say what is wanted
+                self._implicit(query, query.free_text, None)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
@@ -720,7 +725,11 @@ class TagExtractor:
         # Likewise a said activity that implies a mood ("dinner" -> chill) is the evidence for the mood; the
         # rest of the text guessing another one ("christmas dinner" -> romantic) is weaker than that.
         n_moods_max = 0 if any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities) else IMPLICIT_MAX_MOODS
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        # A mood the request excludes ("nothing too sad") is close to its text for being named: it sets no bar.
+        excluded = {f"mood:{t.value}" for t in query.exclude_moods}
+        ranked = sorted(((k, v) for k, v in best.items() if k not in excluded), key=lambda kv: -kv[1])
+        if not ranked:
+            return
         floor = max(IMPLICIT_THRESHOLD, ranked[0][1] - IMPLICIT_MARGIN)
         n_moods = n_acts = 0
         for label, s in ranked:
