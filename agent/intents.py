@@ -1034,7 +1034,22 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
     if hit:
         return hit
     found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
-    return str(found[0].value) if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1 else None
+    if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1:
+        return str(found[0].value)
+    return _playlist_artist(c, tuple(t.text for t in toks))
+
+
+def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
+    """The one artist of the playlist a first or last name means ("less taylor" with Taylor Swift playing)."""
+    if sum(map(len, words)) < 4 or any(w in V.COMMON_WORDS or w in V.STOPWORDS or w.isdigit() for w in words):
+        return None
+    n = len(words)
+    names = {
+        p["artist"]
+        for p in c.playlist
+        if (key := tuple(t.text for t in V.tokenize(p["artist"])))[:n] == words or key[-n:] == words
+    }
+    return names.pop() if len(names) == 1 else None
 
 
 def _split_verb(words: Sequence[str]) -> tuple[tuple[int, int] | None, int]:

@@ -567,3 +567,10 @@ def test_an_ask_for_a_change_phrased_as_a_question_is_not_answered_as_one(vocab,
 )
 def test_partial_edits_picks_and_counts_in_words(vocab, text, expected):
     assert acts(text, vocab, RICH) == expected
+
+
+def test_a_first_or_last_name_means_the_artist_playing(vocab):
+    playlist = [*PLAYLIST, {"title": "Shake It Off", "artist": "Taylor Swift"}]
+    assert acts("less taylor", vocab, playlist=playlist) == [("lessen", {"artists": ["Taylor Swift"]})]
+    assert acts("no more swift", vocab, playlist=playlist) == [("exclude", {"artists": ["Taylor Swift"]})]
+    assert parse("no more taylor", PLAYLIST, vocab).question  # nobody by that name is playing: ask
