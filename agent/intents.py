@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from tools import vocab as V
 from tools.catalog import Catalog, fold
-from tools.schema import MAX_LENGTH
+from tools.schema import MAX_LENGTH, listening_minutes
 
 if TYPE_CHECKING:
     from tools.extract import Match, Reading, TagExtractor
@@ -62,7 +62,11 @@ class Vocabulary:
         self.subgenres = set(catalog.subgenres)
         self.artists = {fold(a): a for a in catalog.artists}
         self._artist_keys = list(self.artists)
-        self.titles = self.reader.title_rows  # song title (token key) -> catalog rows, most popular first
+
+    @property
+    def titles(self) -> dict[tuple[str, ...], list[int]]:
+        """Song title (token key) -> catalog rows, most popular first; built on first use."""
+        return self.reader.title_rows
 
     def read(self, text: str) -> "Reading":
         """The explicit reading of ``text`` (tokens, matches with negation, the typed query)."""
@@ -881,7 +885,7 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and not grow:
         return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
     if durations and find(words, _GROW):  # "add 20 minutes": that much longer
-        now = sum(int(p.get("duration_ms") or 0) for p in c.playlist) / 60_000
+        now = listening_minutes(c.playlist)
         return Plan([call("resize", minutes=round(now + float(durations[0].value), 1))])  # type: ignore[arg-type]
     remove = find(words, _REMOVE)
     by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
@@ -1404,14 +1408,9 @@ def rule_status(c: Clause) -> Plan | None:
     if {"artist", "artists", "genre", "genres"} & set(c.words):
         return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
-    minutes = round(sum(int(p.get("duration_ms") or 0) for p in items) / 60_000)
     years = sorted(int(p["year"]) for p in items if p.get("year"))
-    counts: dict[str, int] = {}
-    for p in items:
-        for g in p.get("genres") or []:
-            counts[g] = counts.get(g, 0) + 1
-    top = [g for g, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:2]]
-    parts = [f"{len(items)} tracks", f"about {minutes} min"]
+    top = list(_genre_counts(items))[:2]
+    parts = [f"{len(items)} tracks", f"about {round(listening_minutes(items))} min"]
     parts += [f"{years[0]}-{years[-1]}" if years[0] != years[-1] else str(years[0])] if years else []
     parts += [f"mostly {' and '.join(top)}"] if top else []
     return Plan.ask("It's " + ", ".join(parts) + '. Say "make it an hour" or "add 5 more" to change its length.')
@@ -1435,12 +1434,8 @@ def rule_superlative(c: Clause) -> Plan | None:
     hit = find(c.words, _SUPERLATIVE)
     if not hit or not c.has or not (_QUESTION_CUES & set(c.words) or find(c.words, _ON_HERE)):
         return None
-    field_name, largest = _SUPERLATIVES[" ".join(c.words[hit[0] : hit[0] + hit[1]])]
-    values = [(p.get(field_name), i) for i, p in enumerate(c.playlist, 1) if p.get(field_name) is not None]
-    if not values:
-        return None
-    best = max(values) if largest else min(values, key=lambda v: (v[0], -v[1]))
-    return Plan([call("explain", position=best[1])])
+    best = _picked(c, table=_SUPERLATIVES)
+    return Plan([call("explain", position=best)]) if best else None
 
 
 # "save the best for last", "end with something chill": a word that picks one track by a field (largest first?)
@@ -1579,6 +1574,15 @@ def _compare(c: Clause, comp: tuple[int, int]) -> Plan | None:
     return Plan.ask(f"{answer}: #{a[0]} {shown(pa)}, #{b[0]} {shown(pb)}{which}. Nothing changed.")
 
 
+def _genre_counts(items: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Tracks per genre in ``items``, the most common first (a track may count for several)."""
+    counts: dict[str, int] = {}
+    for p in items:
+        for g in p.get("genres") or []:
+            counts[g] = counts.get(g, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
@@ -1591,10 +1595,8 @@ def _breakdown(c: Clause) -> Plan | None:
     genres = names_in(c.reading, c.vocab)[0]["genres"]
     if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or len(genres) > 1):
         return None
-    for p in c.playlist:
-        for g in p.get("genres") or []:
-            counts[g] = counts.get(g, 0) + 1
-    keys = genres or [g for g, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+    counts = _genre_counts(c.playlist)
+    keys = genres or list(counts)
     said = ", ".join(f"{g} {counts.get(g, 0)}" for g in keys[:6])
     return Plan.ask(f"Of {c.n} tracks: {said} (a track can have several genres). Nothing changed.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -236,6 +237,11 @@ class PlaylistItem(BaseModel):
     def public(self) -> dict[str, Any]:
         """The track as every front end shows it (:data:`PUBLIC_TRACK_FIELDS`)."""
         return {k: getattr(self, k) for k in PUBLIC_TRACK_FIELDS}
+
+
+def listening_minutes(items: Iterable[Mapping[str, Any]]) -> float:
+    """The listening time of playlist items (``PlaylistItem`` dicts), in minutes."""
+    return sum(int(p.get("duration_ms") or 0) for p in items) / 60_000
 
 
 class PlaylistResult(BaseModel):

@@ -15,7 +15,8 @@ class Undo(BaseModel):
         description="True when taking back is one part of a message ('scratch that, no Drake'): "
         "with nothing to undo the rest still runs.",
     )
-    steps: int = Field(default=1, ge=1, le=50, description="How many changes to take back ('undo the last two').")
+    # no upper bound: more steps than the history holds go back as far as it goes, and the reply says so
+    steps: int = Field(default=1, ge=1, description="How many changes to take back ('undo the last two').")
     to_start: bool = Field(
         default=False, description="True for 'go back to how it was at the start': the first playlist."
     )

@@ -13,7 +13,7 @@ from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import Track, fold, song_key
 from tools.refine import item_from, named_artists
-from tools.schema import MAX_LENGTH
+from tools.schema import MAX_LENGTH, listening_minutes
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     w.query = q
     if length < n:
         w.playlist = w.playlist[:length]
-        return f"cut to {length} tracks" + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+        return f"cut to {length} tracks" + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if length > n:
         note = more(w, length - n)
-        return note + (f" (about {_minutes(w.playlist)} min)" if minutes else "")
+        return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     return f"already {length} tracks"
 
 
@@ -155,11 +155,6 @@ def _continuation_room(w: Work) -> Callable[[Track], bool]:
         return True
 
     return room
-
-
-def _minutes(items: list[dict[str, Any]]) -> int:
-    """The listening time of ``items``, in whole minutes."""
-    return round(sum(p["duration_ms"] for p in items) / 60_000)
 
 
 def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
