@@ -75,6 +75,22 @@ def test_fold_in_recovers_a_known_taste(synth, space):
         assert sum(cat.tracks[i].track_id.startswith(f"c{c}") for i in top) >= 18
 
 
+def test_a_history_of_two_tastes_keeps_both(synth):
+    cat, model = synth
+    # Half the history is cluster 0, half cluster 2: the user's nearest tracks come from those two tastes, and
+    # the taste they never played (cluster 1) stays out, though the folded-in centroid sits between all three.
+    history = [f"c0t{k}" for k in range(5)] + [f"c2t{k}" for k in range(5)]
+    user = model.fold_in(history)
+    near = model.neighbours(user, 20, exclude=history)
+    clusters = [c.track_id[:2] for c in near]
+    assert len(near) == 20 and not set(history) & {c.track_id for c in near}
+    assert clusters.count("c0") >= 6 and clusters.count("c2") >= 6 and clusters.count("c1") <= 2
+    aff = model.affinity(user, np.arange(len(cat)))
+    mine = [cat.index[f"c{c}t{k}"] for c in (0, 2) for k in range(5, PER_CLUSTER)]
+    other = [cat.index[f"c1t{k}"] for k in range(PER_CLUSTER)]
+    assert aff[mine].mean() > aff[other].mean() + 0.3
+
+
 def test_cold_start_is_flagged_and_uses_the_prior(synth):
     cat, model = synth
     for history in ([], ["not-a-track"]):

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import refine, violations
+from tools.refine import refine, stacked_caps, violations
 from tools.schema import Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 
@@ -100,6 +100,24 @@ def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny
     assert len(out) == 20
     assert sum(i.artist == "Michael Learns To Rock" for i in out) == 12
     assert sum(i.artist == "Drake" for i in out) == 2
+
+
+def test_an_artist_the_history_stacks_keeps_its_share_others_stay_capped(tiny_catalog):
+    # The person played Drake in 4 of 10 tracks and Adele twice: in 20 tracks Drake may have 8, Adele 4; an
+    # artist they played once, or never, stays at the cap.
+    history = ["Drake"] * 4 + ["Adele"] * 2 + ["Sade", "Muse", "Blur", "Oasis"]
+    caps = stacked_caps(history, 20, 2)
+    assert caps == {"drake": 8, "adele": 4}
+    rng = random.Random(5)
+    tracks = [_track(f"d{i}", f"Drake Song {i}", "Drake", rng) for i in range(12)]
+    tracks += [_track(f"s{i}", f"Sade Song {i}", "Sade", rng) for i in range(6)]
+    tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(20)]
+    cat = _catalog(tracks, tiny_catalog)
+    ids = [f"d{i}" for i in range(12)] + [f"s{i}" for i in range(6)] + [f"o{i}" for i in range(20)]
+    out = refine(_cands(cat, ids), PlaylistQuery(text="pop"), cat, n=20, artist_caps=caps)
+    assert sum(i.artist == "Drake" for i in out) == 8 and sum(i.artist == "Sade" for i in out) == 2
+    plain = refine(_cands(cat, ids), PlaylistQuery(text="pop"), cat, n=20)
+    assert sum(i.artist == "Drake" for i in plain) == 2
 
 
 def test_a_track_without_genre_labels_passes_a_genre_filter_a_wrong_genre_does_not(tiny_catalog):

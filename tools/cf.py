@@ -13,10 +13,12 @@ playlist) get the mean factors of the same artist's trained tracks, so a user's 
 candidates by known artists still have a place in the factor space.
 
 Users. A chat user is never in the training set: their history is folded in by ridge regression
-against the fixed item factors and biases (no retraining). No usable history gives the
-cold-start path: a popularity-and-quality prior, flagged in :class:`UserVector`. How much the
-personal signal weighs depends on the history's size (:data:`CF_SHARE_BY_HISTORY`, the cold-start
-policy chosen on validation).
+against the fixed item factors and biases (no retraining). A track's affinity to the user is
+item-based (Sarwar et al., 2001): the mean cosine of its factors to the :data:`KNN_TOP` most similar
+history tracks, so a history of two tastes keeps both instead of averaging them into neither; the
+folded-in vector remains for users known only by it. No usable history gives the cold-start path:
+a popularity-and-quality prior, flagged in :class:`UserVector`. How much the personal signal weighs
+depends on the history's size (:data:`CF_SHARE_BY_HISTORY`, the cold-start policy chosen on validation).
 
 Files. ``save`` writes ``cf.npz`` (the factor arrays, read back with ``allow_pickle=False``) and
 ``cf.json`` (metadata: the arrays' SHA-256, the catalog fingerprint, the scalars). No pickle is
@@ -56,15 +58,23 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # how many history tracks the user has (with factors): (at least this many tracks, share). Row 0 weighs
 # the popularity-and-quality prior; a share of 0 skips the rerank (retrieval's order stands). Chosen per
 # history size on a validation split by ``playgenie eval personalized --ladder`` (a share
-# must beat no rerank by 0.002 NDCG@20): validation at 0/1/3/10/25 tracks, no rerank .097/.093/.089/.083/
-# .062, chosen .097/.093/.092/.097/.066. With the old min-max blend no share ever beat no rerank.
-CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.5), (10, 0.75), (25, 0.75))
+# must beat no rerank by 0.002 NDCG@20), with the item-kNN affinity: validation at 0/1/3/10/25 tracks, no
+# rerank .097/.093/.089/.083/.062, chosen .097/.093/.098/.123/.115 (with the folded-in vector's cosine it was
+# .097/.093/.092/.097/.066). With the old min-max blend no share ever beat no rerank.
+CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 0.75), (25, 1.0))
 # The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
 # relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
 # .4446, 20 .4370, 5 .4423). The min-max blend of scores it replaced flattened the ranker's order against its
 # tier offsets (best .4325: nothing beat no rerank).
 BLEND_K = 60
 NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (chosen on validation)
+# Item-kNN affinity: the mean cosine to this many most similar history tracks. Chosen on the personalized
+# eval's validation split (full NDCG@20, 10-track histories): 1 .1156, 3 .1261, 5 .1159, all 10 .1047;
+# the folded-in user vector's cosine .1057.
+KNN_TOP = 3
+# The history tracks the kNN compares against, first first (memory lists likes, then kept tracks): a bound on its
+# cost (the catalog's affinity for the neighbour pool: ~5 ms at 50 tracks, ~60 ms at 200 on a busy 2-core box).
+KNN_HISTORY = 50
 
 
 class ModelMismatch(RuntimeError):
@@ -80,6 +90,7 @@ class UserVector:
     cold_start: bool = False
     n_history: int = 0  # history tracks that had factors
     space: str = "mf"  # "mf" or "graph": which item matrix the factors live in
+    rows: np.ndarray | None = None  # catalog rows of the history tracks with factors (item-kNN); None: unknown
     unit: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -251,7 +262,8 @@ class CFModel:
         y = 1.0 - self.global_mean - self.item_bias[rows].astype(np.float64)
         a = x.T @ x + reg * len(rows) * np.eye(x.shape[1])
         sol = np.linalg.solve(a, x.T @ y)
-        return UserVector(sol[:-1].astype(np.float32), float(sol[-1]), False, len(rows), space)
+        first = np.asarray(rows[:KNN_HISTORY], dtype=np.int64)
+        return UserVector(sol[:-1].astype(np.float32), float(sol[-1]), False, len(rows), space, first)
 
     def cold_start(self, space: str = "mf") -> UserVector:
         """The vector for a user with no history: it ranks by the prior."""
@@ -265,19 +277,24 @@ class CFModel:
         return idx
 
     def affinity(self, user: UserVector, idxs: np.ndarray) -> np.ndarray:
-        """Per-track affinity for catalog rows ``idxs``: cosine of factors (-1..1), 0 for tracks
-        without factors; for a cold-start user, the prior (0-1)."""
+        """Per-track affinity for catalog rows ``idxs`` (-1..1, 0 for tracks without factors): the mean cosine
+        to the user's :data:`KNN_TOP` most similar history tracks, or the cosine to the folded-in vector when the
+        history's rows are unknown; for a cold-start user, the prior (0-1)."""
         idxs = np.asarray(idxs, dtype=np.int64)
         if user.cold_start:
             return self.prior[idxs]
-        return np.einsum("ij,j->i", self._units(user.space)[idxs], user.unit)
+        units = self._units(user.space)
+        if user.rows is None or not len(user.rows):
+            return np.einsum("ij,j->i", units[idxs], user.unit)
+        sims = units[idxs] @ units[user.rows].T  # (len(idxs), h)
+        top = min(KNN_TOP, sims.shape[1])
+        return np.partition(sims, sims.shape[1] - top, axis=1)[:, -top:].mean(axis=1)
 
     def neighbours(self, user: UserVector, k: int, exclude: Iterable[str] = ()) -> list[Candidate]:
-        """The ``k`` tracks nearest the user in factor space (none for a cold-start user)."""
+        """The ``k`` tracks of highest affinity to the user, among those with factors (none for a cold-start user)."""
         if user.cold_start or k <= 0:
             return []
-        # einsum, not @: a mat-vec this small is slower through a multi-threaded BLAS on a busy CPU.
-        aff = np.einsum("ij,j->i", self._units(user.space), user.unit)
+        aff = np.where(self._has(user.space), self.affinity(user, np.arange(len(self.track_ids))), -np.inf)
         skip = {self._index[t] for t in exclude if t in self._index}
         top = np.argpartition(-aff, min(k + len(skip), len(aff) - 1))[: k + len(skip)]
         top = [int(i) for i in top[np.argsort(-aff[top])] if int(i) not in skip][:k]

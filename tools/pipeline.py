@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -303,9 +303,15 @@ class Pipeline:
         return cf_weight_for(user_vector.n_history, self.settings.cf_weight)
 
     def refine(
-        self, candidates: list[Candidate], query: PlaylistQuery, n: int | None = None, keep: Sequence[str] = ()
+        self,
+        candidates: list[Candidate],
+        query: PlaylistQuery,
+        n: int | None = None,
+        keep: Sequence[str] = (),
+        artist_caps: Mapping[str, int] | None = None,
     ) -> list[PlaylistItem]:
-        """Stage 4: diversity, one version per song, length, flow, and a reason per track."""
+        """Stage 4: diversity, one version per song, length, flow, and a reason per track. ``artist_caps``: the
+        artists a personal history stacks keep their share (:meth:`history_caps`)."""
         from tools.refine import refine
 
         with self._timed("refine"):
@@ -314,7 +320,12 @@ class Pipeline:
                 from tools.refine_llm import LLMRefiner
 
                 return LLMRefiner(LLMClient(self.settings), self.catalog).refine(
-                    candidates, query, n or query.length, max_per_artist=self.settings.max_per_artist, keep=keep
+                    candidates,
+                    query,
+                    n or query.length,
+                    max_per_artist=self.settings.max_per_artist,
+                    keep=keep,
+                    artist_caps=artist_caps,
                 )
             return refine(
                 candidates,
@@ -323,7 +334,15 @@ class Pipeline:
                 n or query.length,
                 max_per_artist=self.settings.max_per_artist,
                 keep=keep,
+                artist_caps=artist_caps,
             )
+
+    def history_caps(self, history: Sequence[str], length: int) -> dict[str, int]:
+        """The per-artist caps a personal history earns: artists it stacks keep their share of ``length``."""
+        from tools.refine import stacked_caps
+
+        artists = [t.artist for t in map(self.catalog.get, history) if t is not None]
+        return stacked_caps(artists, length, self.settings.max_per_artist) if artists else {}
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -368,8 +387,10 @@ class Pipeline:
         ranked = self.rerank(
             found.candidates, history=history, user_vector=user, exclude_ids=exclude_ids, weight=weight
         )
-        # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft).
-        playlist = self.refine(ranked, found.query, n)
+        # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft); a history that
+        # counts in the rerank also keeps its stacked artists.
+        caps = self.history_caps(history, self.length_of(query, n)) if weight and history else None
+        playlist = self.refine(ranked, found.query, n, artist_caps=caps)
         notes = list(found.notes)
         notes += [f"Can't honour: {u}" for u in query.unsupported]
         if isinstance(text_or_query, str) and len(text_or_query) > MAX_TEXT:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from collections import Counter
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -36,6 +37,7 @@ MIN_POPULARITY = 3  # popularity 0-2 is mostly regional duplicates and re-upload
 MIN_DURATION_MS = 75_000  # intros, skits and interludes
 MAX_SPEECHINESS = 0.66  # above this Spotify calls a track spoken word
 AFFINITY_SHOWN = 0.3  # cosine above which the reason mentions the user's taste
+STACK_SHARE = 0.2  # an artist with this share of what the person played (and 2+ tracks) is their choice
 # Flow vs rank: each step of the chain pays this times the next track's score rank (0 best, 1 worst),
 # so the strongest matches come early while steps stay smooth. Chosen on the validation split.
 FLOW_RANK_WEIGHT = 2.0
@@ -147,6 +149,23 @@ def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
     return max_per_artist
 
 
+def stacked_caps(
+    artists: Sequence[str], length: int, max_per_artist: int, share: float = STACK_SHARE
+) -> dict[str, int]:
+    """Folded artist -> tracks allowed in a playlist of ``length`` for the artists the person stacked in what they
+    played (``artists``, one per track): more than the cap, or 2+ tracks and at least ``share`` of them. They keep
+    that share; the cap binds everyone else (PlayGenie never stacks an artist unasked, so the person did).
+    Chosen on the personalized eval's validation split (10-track histories, full NDCG@20 .1247 -> .1261; 0.3
+    changed nothing), the share the continuation's cap uses."""
+    counts = Counter(_fold(a) for a in artists)
+    h = sum(counts.values())
+    return {
+        a: max(max_per_artist, round(c / h * length))
+        for a, c in counts.items()
+        if c > max_per_artist or (c >= 2 and c / h >= share)
+    }
+
+
 def score_of(c: Candidate) -> float:
     """The score the refiner orders by: the blended ``final`` when set, else retrieval's."""
     return c.final if c.final else c.score
@@ -195,8 +214,10 @@ def select(
     duration_min: float | None = None,
     max_per_artist: int = 2,
     keep: Sequence[str] = (),
+    artist_caps: Mapping[str, int] | None = None,
 ) -> list[Pick]:
-    """The tracks of the playlist, by score, under rules 1-5; unordered for flow."""
+    """The tracks of the playlist, by score, under rules 1-5; unordered for flow. ``artist_caps``: folded artist ->
+    a larger cap for that artist (one the person's history stacks, :func:`history_caps`)."""
     target_ms = _target_ms(query, duration_min)
     length = n or query.length or DEFAULT_LENGTH
     if target_ms is not None:
@@ -208,6 +229,8 @@ def select(
     def fits(p: Pick, chosen: _Chosen) -> bool:
         artist = _fold(p.track.artist)
         cap = named_cap if artist in named else max_per_artist  # named artists may fill the list
+        if artist_caps and artist in artist_caps:
+            cap = max(cap, artist_caps[artist])
         if p.track.track_id in chosen.ids or version_key(p.track, query) in chosen.songs:
             return False
         if chosen.per_artist.get(artist, 0) >= cap and not p.kept:
@@ -399,6 +422,7 @@ def refine(
     arc: bool = False,
     keep: Sequence[str] = (),
     flow_rank_weight: float | None = None,
+    artist_caps: Mapping[str, int] | None = None,
 ) -> list[PlaylistItem]:
     """The playlist: valid tracks under the rules above, in flow order, each with a reason.
 
@@ -409,7 +433,16 @@ def refine(
     (:data:`FLOW_RANK_WEIGHT` when None).
     Too few valid candidates give a shorter playlist, never a padded one.
     """
-    picks = select(candidates, query, catalog, n, duration_min=duration_min, max_per_artist=max_per_artist, keep=keep)
+    picks = select(
+        candidates,
+        query,
+        catalog,
+        n,
+        duration_min=duration_min,
+        max_per_artist=max_per_artist,
+        keep=keep,
+        artist_caps=artist_caps,
+    )
     return playlist_items(_arc(picks) if arc else _chain(picks, flow_rank_weight), arc=arc, query=query)
 
 

@@ -11,7 +11,7 @@ metadata is data: a title such as "ignore previous instructions" is only ever a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -134,6 +134,7 @@ class LLMRefiner:
         max_per_artist: int = 2,
         arc: bool = False,
         keep: Sequence[str] = (),
+        artist_caps: Mapping[str, int] | None = None,
     ) -> list[PlaylistItem]:
         """Like :func:`tools.refine.refine`; the model's valid picks first, in its order."""
 
@@ -149,12 +150,20 @@ class LLMRefiner:
                 max_per_artist=max_per_artist,
                 arc=arc,
                 keep=keep,
+                artist_caps=artist_caps,
             )
 
         self.last_fallback = None
         length = n or query.length or DEFAULT_LENGTH
-        if not candidates or keep or arc or duration_min is not None or (query.duration_min and not query.length):
-            # Kept tracks, arcs and listening times are the deterministic refiner's job.
+        if (
+            not candidates
+            or keep
+            or arc
+            or artist_caps
+            or duration_min is not None
+            or (query.duration_min and not query.length)
+        ):
+            # Kept tracks, arcs, a history's stacked artists and listening times are the deterministic refiner's job.
             return fallback("not a task for the model")
         shown = self._shown(candidates, query, length)
         if not shown:
