@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from rapidfuzz import fuzz, process
@@ -62,6 +63,11 @@ class Vocabulary:
         self.subgenres = set(catalog.subgenres)
         self.artists = {fold(a): a for a in catalog.artists}
         self._artist_keys = list(self.artists)
+
+    @cached_property
+    def artist_words(self) -> frozenset[str]:
+        """Every word of every artist's name, folded: such a word is never corrected as a typo."""
+        return frozenset(w for a in self.artists for w in re.findall(r"[a-z]+", a))
 
     @property
     def titles(self) -> dict[tuple[str, ...], list[int]]:
@@ -294,6 +300,18 @@ def _nonempty(found: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 # ----- positions ----------------------------------------------------------------------------------------
+_ARTICLES_ES = frozenset({"la", "las", "el", "los"})
+
+
+def _numbered_at(words: Sequence[str], i: int) -> bool:
+    """Whether ``words[i]`` names tracks by the number after it: "track 3", "no. 4", and in Spanish "quita la 3",
+    "pon la 2 al final" ("las 2 últimas" are the last two, not track 2)."""
+    w, digit_next = words[i], i + 1 < len(words) and words[i + 1].isdigit()
+    if w in _ARTICLES_ES:
+        return digit_next and not {*words[i + 2 : i + 3]} & (_LAST_WORDS | _FIRST_WORDS)
+    return _is_track_noun(w) and (w != "no" or digit_next)
+
+
 def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -> list[int] | None:
     """1-based positions that ``words`` (folded tokens) point at: a title, "the last two", "track 3",
     "tracks 2-5", "3 and 5" (after a verb), "the third one". Ranges are clipped to the playlist;
@@ -301,7 +319,7 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
     n = len(titles)
     words = list(words)
     for i, w in enumerate(words):
-        if not _is_track_noun(w) or w == "no" and not (i + 1 < len(words) and words[i + 1].isdigit()):
+        if not _numbered_at(words, i):
             continue
         j = i + 1 + (1 if i + 1 < len(words) and words[i + 1] == "#" else 0)
         listed = _number_list(words, j, n)
@@ -528,6 +546,10 @@ def _retraction(words: Sequence[str]) -> tuple[int, int] | None:
     return hit
 
 
+_KEEP_AS_IS = _keys(("keep it", "leave it", "its fine", "its good", "its ok", "all good", "dejala", "dejalo",
+                     "asi esta bien"))  # fmt: skip
+
+
 def rule_retract(c: Clause) -> Plan | None:
     """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh."""
     hit = _retraction(c.words)
@@ -536,7 +558,12 @@ def rule_retract(c: Clause) -> Plan | None:
     rest = c.reading.tokens[hit[0] + hit[1] :]
     while rest and rest[0].text in ("with", "and", ",", ":", "-", "now", "instead", "please"):
         rest = rest[1:]
-    if _content([t.text for t in rest]):
+    said = [t.text for t in rest]
+    if find(said, _UNDO) and not c.matches(*_CONTENT_KINDS):  # "nvm put it back", "never mind, go back"
+        return Plan([call("undo")]) if c.has else _need_playlist()
+    if c.has and find(said, _KEEP_AS_IS) and not c.matches(*_CONTENT_KINDS):  # "never mind, keep it as is"
+        return Plan.ask("Okay, I'll leave it as it is. Nothing changed.")
+    if _content(said):
         return Plan([call("start_over"), call("new_playlist", text=c.raw[rest[0].start :].strip())])
     return Plan([call("undo")]) if c.has else _need_playlist()
 
@@ -942,6 +969,14 @@ def _length_beside(words: list[str]) -> int | None:
     return found[0] if len(found) == 1 and 1 <= found[0] <= MAX_LENGTH else None
 
 
+# "10 is enough", "like 10 is fine", "12 would do": the length wanted
+_ENOUGH = frozenset(
+    [(a, b) for a in ("is", "would", "will", "should", "seems") for b in
+     ("enough", "plenty", "fine", "good", "ok", "okay", "perfect", "better", "do", "be", "max")]
+    + [("are", "enough"), ("are", "plenty")]
+)  # fmt: skip
+
+
 def _said_length(words: list[str]) -> int | None:
     """A length said without a track noun: "make it 30", "cut it to 12", "10 is enough", "only 15"."""
     for i in range(len(words)):
@@ -956,7 +991,9 @@ def _said_length(words: list[str]) -> int | None:
             before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to"))
             or before[-1:] in (("to",),)
             and any(v in before for v in ("cut", "trim", "make", "keep", "bring"))
-            or after[:2] in (("is", "enough"), ("are", "enough"), ("will", "do"), ("is", "plenty"))
+            or after[:2] in _ENOUGH
+            or before[-2:] in (("the", "best"), ("the", "top"))
+            and any(v in words for v in ("cut", "trim", "keep", "down", "only", "just", "shorten"))
             or after[:1] in (("tracks",), ("songs",), ("canciones",))
             or before[-1:] in _LENGTH_LEADS
         ):
@@ -971,6 +1008,8 @@ def rule_remove(c: Clause) -> Plan | None:
     end = len(c.words)
     if not hit:
         hit, end = _split_verb(c.words)
+    if not hit and c.matches("years") and not c.matches("genre", "mood", "artist", "feature"):
+        hit, end = find(c.words, _SWAP_OUT), len(c.words)  # "swap out anything older than 2010": those go
     if not hit and (goes := find(c.words, _GOES)) and not _content(c.words[goes[0] + goes[1] :]):
         hit, end = (0, 0), goes[0]  # "anything older than 2017 has to go": the object comes first
     if not hit:
@@ -1014,6 +1053,7 @@ def rule_remove(c: Clause) -> Plan | None:
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
+_SWAP_OUT = _keys(("swap out", "switch out", "trade out", "swap", "replace", "cambia", "reemplaza"))
 _GOES = _keys(("has to go", "have to go", "has got to go", "have got to go", "gotta go", "can go", "must go",
                "needs to go", "need to go", "should go", "got to go"))  # fmt: skip
 _OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "of", "songs", "song", "tracks",
@@ -1098,7 +1138,16 @@ def rule_grow(c: Clause) -> Plan | None:
         words, [words[i : i + k] for i, k in drop] + [("keep", "going", "give", "me", "throw", "in", "how", "about")]
     )
     rest = [w for w in rest if w not in _AMOUNT_WORDS]
-    if rest or c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre"):
+    named = c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre")
+    if named and c.has and not find(words, _NEGATION) and (count := _added_count(c)):
+        # "add a few more chill ones", "3 more latin songs": that many of it at the end, every track stays
+        inside = {k for m in named for k in range(m.start, m.end)}
+        found, unknown = names_in(c.reading, c.vocab, negated=False)
+        unknown = [w for w in unknown if not (find([w], _GROW) or find([w], _MORE_COUNT))]
+        left = [w for k, w in enumerate(words) if k not in inside and w in rest]
+        if any(found.values()) and not unknown and not left and not c.matches("years"):
+            return Plan([call("widen", **_nonempty(found), count=count)])
+    if rest or named:
         return None
     count = amount_in(words)
     if count is None and not more and not going and grow and not like:
@@ -1161,6 +1210,16 @@ _MOOD_ALONE_FILLER = frozenset(
         "vibe",
         "vibes",
         "feel",
+        "ponme",
+        "pon",
+        "dame",
+        "give",
+        "me",
+        "put",
+        "play",
+        "want",
+        "need",
+        "quiero",
     }
 )
 
@@ -1233,7 +1292,7 @@ def rule_lessen(c: Clause) -> Plan | None:
         m
         for m in c.matches("genre", "artist")
         if (m.negated and m.cue in ("less", "menos", "fewer"))
-        or find(c.words[max(0, m.start - 3) : m.start], _LESS_THAN)
+        or find(c.words[max(0, m.start - 4) : m.start], _LESS_THAN)
     ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
         return None
@@ -1250,7 +1309,9 @@ def rule_lessen(c: Clause) -> Plan | None:
     return Plan([call("lessen", **_nonempty(found))]) if any(found.values()) else None
 
 
-_LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much"))
+_LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much",
+                    "thats a lot of", "theres a lot of", "its a lot of", "thats so much", "so much", "so many",
+                    "sick of", "tired of", "enough of", "demasiado", "demasiada"))  # fmt: skip
 
 
 def rule_exclude(c: Clause) -> Plan | None:
@@ -1379,6 +1440,8 @@ def _more_of(c: Clause) -> bool:
     if not named or c.matches(negated=True) or len(named) != len(c.reading.matches):
         return False
     lead = c.words[max(0, named[0].start - 3) : named[0].start]
+    if lead[-1:] in (["of"], ["de"]):  # "more of them", "más de Daddy Yankee"
+        lead = lead[:-1]
     if not lead or lead[-1] not in ("more", "mas"):
         return False
     said = {k for m in named for k in range(m.start, m.end)}
@@ -1446,6 +1509,8 @@ _PICKS = {**_SUPERLATIVES, "best": ("popularity", True), "biggest": ("popularity
           "happy": ("valence", True), "sad": ("valence", False), "danceable": ("danceability", True)}  # fmt: skip
 _PICK = _keys(tuple(_PICKS))
 _TO_END = _keys(("end with", "end on", "finish with", "finish on", "close with", "close on", "close out with",
+                 "finish it off with", "finish off with", "round it off with", "round off with", "end it off with",
+                 "close it out with", "wrap it up with", "ending with", "ending on", "finishing with",
                  "wrap up with", "end it with", "finish it with", "close it with", "end it on"))  # fmt: skip
 
 
@@ -1481,8 +1546,9 @@ def _picked_many(c: Clause, start: int = 0, stop: int | None = None) -> list[int
 
 
 # A question about the playlist starts with one of these (after "and", "ok", "thanks"); "can you ..." asks for a change
-_ASKS = frozenset({"how", "is", "are", "does", "do", "did", "any", "anything", "anyone", "which", "what", "whats",
-                   "who", "whos", "got", "have"})  # fmt: skip
+_ASKS = frozenset({"how", "hw", "is", "are", "does", "do", "did", "any", "anything", "anyone", "which", "what",
+                   "whats", "who", "whos", "got", "have", "cuantas", "cuantos", "cuales", "hay", "alguna",
+                   "alguno", "tiene"})  # fmt: skip
 _ASK_OPENERS = frozenset({"and", "so", "ok", "okay", "thanks", "thank", "you", "cool", "hey", "hmm", "also", "but",
                           "oh", "wait", "btw", "quick", "question", "nice", "great", "just", "curious", "!", ",",
                           "."})  # fmt: skip
@@ -1508,7 +1574,7 @@ def _asking(c: Clause) -> bool:
     words = words[k:]
     if not words or words[0] not in _ASKS or find(words, _NOT_ASKS):
         return False
-    if words[0] == "how" and words[1:2] != ["many"]:
+    if words[0] in ("how", "hw") and words[1:2] not in (["many"], ["mny"], ["manny"]):
         return False
     return not (
         words[0] in ("any", "anything", "anyone", "got", "have") and "?" not in words and not find(words, _ON_HERE)
@@ -1672,7 +1738,8 @@ def rule_keep_part(c: Clause) -> Plan | None:
         side, k = part
         keep = range(1, k + 1) if side == "first" else range(c.n - k + 1, c.n + 1)
         rest = [i for i in range(1, c.n + 1) if i not in keep]
-        if _REDO & set(words):
+        redone = _REDO & set(words)
+        if redone and not (find(words, _REMOVE) and redone <= {"rest", "others"}):  # "get rid of the rest": gone
             return Plan([call("replace", positions=rest)])
         return Plan([call("resize", length=k)]) if side == "first" else Plan([call("remove", positions=rest)])
     if not redo:
@@ -1803,6 +1870,64 @@ _SHUFFLE = _keys(("shuffle", "randomize", "randomise", "mix up the order", "mix 
                   "mezclalas", "en orden aleatorio"))  # fmt: skip
 
 
+_SORT_VERBS = frozenset(V.SORT_VERBS)
+_BUILD_UP, _WIND_DOWN, _FLOW = _keys(V.BUILD_UP_PHRASES), _keys(V.WIND_DOWN_PHRASES), _keys(V.FLOW_PHRASES)
+_REVERSE = _keys(V.REVERSE_PHRASES)
+_TOP_WORDS = frozenset({"first", "top", "start", "front", "beginning", "primero", "primeras", "primeros", "primera"})
+_END_WORDS = frozenset({"last", "end", "bottom", "final", "ultimo", "ultimas", "ultimos", "ultima"})
+_TO_WORDS = frozenset({"to", "a", "into", "hasta", "then", "->"})
+_GROUP_NOUNS = frozenset({"ones", "songs", "tracks", "stuff", "tunes", "bangers", "canciones", "temas"})
+
+
+def rule_sort(c: Clause) -> Plan | None:
+    """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
+    first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
+    if not c.has:
+        return None
+    words = c.words
+    if find(words, _FLOW) and not find(words, _SHUFFLE):
+        return Plan([call("sort", by="flow")])
+    if find(words, _BUILD_UP):
+        return Plan([call("sort", by="energy", descending=False)])
+    if find(words, _WIND_DOWN):
+        return Plan([call("sort", by="energy", descending=True)])
+    fields = [(i, *V.SORT_FIELDS[w]) for i, w in enumerate(words) if w in V.SORT_FIELDS]
+    verb = bool(_SORT_VERBS & set(words))
+    polar = [(i, f, s) for i, f, s in fields if s]
+    # "newest first", "the upbeat ones at the end": a quality of many tracks said before where they go
+    placed = None
+    for i, f, s in polar if not {"something", "one", "song", "track", "a"} & set(words) else ():
+        after = words[i + 1 : i + 4]
+        if after and after[0] in _GROUP_NOUNS:
+            after = after[1:]
+        if after and after[0] in ("at", "on", "to", "al", "a", "the", "la", "el"):
+            after = [w for w in after if w not in ("at", "on", "to", "al", "a", "the", "la", "el")]
+        if after and (after[0] in _TOP_WORDS or after[0] in _END_WORDS):
+            placed = (f, s if after[0] in _TOP_WORDS else -s)
+            break
+    names, _ = names_in(c.reading, c.vocab)
+    if placed is None and not verb:
+        # "from slowest to fastest", "oldest to newest": two ends of one field
+        pair = [
+            (i, f, s)
+            for i, f, s in polar
+            if any(f == g and s == -t and i < j <= i + 4 and _TO_WORDS & set(words[i + 1 : j]) for j, g, t in polar)
+        ]
+        if not pair or names["artists"]:
+            return None
+        placed = (pair[0][1], pair[0][2])
+    if placed is None:
+        if not fields:
+            return None if not find(words, _REVERSE) else Plan([call("sort", by="year", descending=True)])
+        f, s = (polar[0][1], polar[0][2]) if len(polar) >= 2 else (fields[0][1], 0)
+        if s == 0:  # "sort by year" / "chronological": oldest first unless reversed; "sort by energy": highest first
+            s = -1 if f == "year" and not find(words, _REVERSE) else 1
+        placed = (f, s)
+    if names["artists"] or names["genres"] or names["subgenres"]:
+        return None  # "put the drake songs first", "rock ones at the end": rule_artist_ends moves those
+    return Plan([call("sort", by=placed[0], descending=placed[1] > 0)])
+
+
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
@@ -1837,6 +1962,7 @@ RULES: tuple[Rule, ...] = (
     rule_question,
     rule_keep_part,
     rule_shuffle,
+    rule_sort,
     rule_content_filter,
     rule_ellipsis,
     rule_cap,
@@ -1955,6 +2081,7 @@ def _pointed(actions: list[dict[str, Any]]) -> int | None:
     return pos[0] if len(pos) == 1 else None
 
 
+_IDEMPOTENT = frozenset({"lessen", "exclude", "narrow", "block", "widen"})
 _POLITE = re.compile(
     r"[\s,;:.!-]*\b(?:"
     + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.POLITE_WRAPPERS, key=len, reverse=True))
@@ -1979,6 +2106,27 @@ _IF_THERE = re.compile(
 )
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+_TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4)
+
+
+def _fix_verbs(text: str, vocab: Vocabulary) -> str:
+    """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right; a word that is
+    a real word or part of an artist's name is left as it is."""
+
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        low = w.lower()
+        if low == "ad" and re.match(r"\s+(?:\d|a\b|an\b|some\b|more\b|another\b|few\b|couple\b)", text[m.end() :]):
+            return "add"
+        if len(low) < 4 or low in V.known_words() or low in vocab.artist_words:
+            return w
+        hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
+        return hit or w
+
+    return _WORD.sub(fix, text)
+
+
 def _unwrap(text: str) -> str:
     """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
@@ -1992,11 +2140,52 @@ def _unwrap(text: str) -> str:
     return out if any(ch.isalnum() for ch in out) else text
 
 
+_PRONOUN = re.compile(
+    r"\b(?P<lead>"
+    + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.ARTIST_PRONOUN_LEADS, key=len, reverse=True))
+    + r")\s+(?P<pro>"
+    + "|".join(V.ARTIST_PRONOUNS)
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artists: Sequence[str]) -> str | None:
+    """Who "him", "her" or "them" means: the artist of the track just talked about, else the one artist the
+    request named, else the artist the playlist holds clearly most of; None when no one stands out."""
+    if focus and 1 <= focus <= len(playlist):
+        return str(playlist[focus - 1]["artist"])
+    if len({fold(a) for a in artists}) == 1:
+        return artists[0]
+    counts: dict[str, int] = {}
+    for p in playlist:
+        counts[p["artist"]] = counts.get(p["artist"], 0) + 1
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
+    if top and top[0][1] >= max(3, len(playlist) / 5) and (len(top) == 1 or top[0][1] > top[1][1]):
+        return top[0][0]
+    return None
+
+
+def _name_pronoun(text: str, playlist: Sequence[dict[str, Any]], focus: int | None, artists: Sequence[str]) -> str:
+    """ "drop him", "less of her", "more of them": the pronoun said as the artist it means (unchanged when no one
+    stands out, and "them" after a track is pointed at stays the tracks)."""
+    if not playlist or not _PRONOUN.search(text):
+        return text
+    who = _pronoun_artist(playlist, focus, artists)
+    return _PRONOUN.sub(lambda m: f"{m['lead']} {who}", text) if who else text
+
+
 def parse(
-    text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None = None, last: str | None = None
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None = None,
+    last: str | None = None,
+    artists: Sequence[str] = (),
 ) -> Plan:
-    """The plan for one message given the current playlist (empty before the first request) and the tool the
-    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats."""
+    """The plan for one message given the current playlist (empty before the first request), the tool the
+    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, and the
+    artists the request named (``artists``), whom "him" or "her" may mean."""
     raw = text or ""
     if len(raw) > MAX_MESSAGE:
         return Plan.ask(
@@ -2007,7 +2196,7 @@ def parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    raw = _unwrap(raw)
+    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted
@@ -2020,7 +2209,7 @@ def parse(
             if plan.question or not plan.actions:
                 ok = False
                 break
-            acts += plan.actions
+            acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
             focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
             if any(a["name"] == "start_over" for a in plan.actions):
                 current = []  # what follows "scrap that" is a new request

@@ -32,6 +32,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"less": {kind: v}} {"more": {kind: v}}                    share of tracks with it (as in share) fell / rose
     {"closer_to": k}                                           the other tracks moved closer in sound to track k
     {"kept": [positions]}                                      those tracks of the turn before are still there
+    same_tracks | {"sorted": [f, "up"|"down"|"either"]}        only reordered / every neighbour in that order
+    {"front": [f, "high"|"low"]} {"last_low": f}              first half's mean above/below the second's; the
+                                                               last track at or below the playlist's median
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -115,7 +118,7 @@ KNOWN_CHECKS = {
     "reply_title", "empty", "minutes", "max_per_artist", "some_artist", "no_years", "share", "mean_min", "mean_max",
     "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
-    "closer_to", "kept",
+    "closer_to", "kept", "same_tracks", "sorted", "front", "last_low",
 }  # fmt: skip
 
 
@@ -482,6 +485,39 @@ def _kept(t: Turn, arg: Any, name: str) -> str | None:
     n = len(before)
     left = [k for k in arg if not 1 <= _at(k, n) <= n or before[_at(k, n) - 1].track_id not in ids]
     return None if before and not left else f"track(s) {left} are gone (or were never there)"
+
+
+@_check("same_tracks")
+def _same_tracks(t: Turn, arg: Any, name: str) -> str | None:
+    before, ids = t.before, t.ids
+    old = [p.track_id for p in before]
+    return None if before and sorted(ids) == sorted(old) else "tracks were added, removed or replaced"
+
+
+@_check("sorted")
+def _sorted(t: Turn, arg: Any, name: str) -> str | None:
+    f, way = arg
+    vals = [float(getattr(p, f)) for p in t.after]
+    up = all(a <= b for a, b in zip(vals, vals[1:]))
+    down = all(a >= b for a, b in zip(vals, vals[1:]))
+    ok = len(vals) > 1 and (up if way == "up" else down if way == "down" else up or down)
+    return None if ok else f"{f} not in {way} order: {[round(v, 2) for v in vals[:6]]}..."
+
+
+@_check("front")
+def _front(t: Turn, arg: Any, name: str) -> str | None:
+    f, way = arg
+    half = len(t.after) // 2
+    a, b = _mean(t.after[:half], f), _mean(t.after[len(t.after) - half :], f)
+    ok = half > 0 and (a > b if way == "high" else a < b)
+    return None if ok else f"mean {f} first half {a:.3f}, second half {b:.3f} (expected the first {way}er)"
+
+
+@_check("last_low")
+def _last_low(t: Turn, arg: Any, name: str) -> str | None:
+    vals = [float(getattr(p, arg)) for p in t.after]
+    med = statistics.median(vals) if vals else 0.0
+    return None if vals and vals[-1] <= med else f"last track's {arg} above the median {med:.3f}" if vals else "empty"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -693,3 +693,19 @@ def test_a_song_title_before_by_artist_is_words_to_search_by(ex, tiny_catalog):
     q = ex.read(f"songs like {track.title} by {track.artist}").query
     assert [a.value for a in q.artists] == [track.artist] and q.artists[0].scope == "like"
     assert q.free_text == track.title and not q.genres and not q.moods
+
+
+@pytest.mark.parametrize("tail", ["type vibe", "and similar stuff", "vibes", "or similar"])
+def test_an_artist_followed_by_a_likeness_is_a_taste(ex, tiny_catalog, tail):
+    artist = tiny_catalog.tracks[0].artist
+    (like,) = ex.read(f"{artist} {tail}").query.artists
+    assert like.value == artist and like.scope == "like" and not like.filters
+
+
+@pytest.mark.parametrize("cue", ["with some", "with a bit of", "plus some"])
+def test_some_of_an_artist_beside_a_genre_is_a_share_not_a_filter(ex, tiny_catalog, cue):
+    artist = tiny_catalog.tracks[0].artist
+    q = ex.read(f"90s hip hop {cue} {artist}").query
+    (also,) = q.artists
+    assert also.value == artist and also.scope == "also" and not also.filters
+    assert q.genres  # the genre is still asked for

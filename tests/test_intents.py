@@ -574,3 +574,70 @@ def test_a_first_or_last_name_means_the_artist_playing(vocab):
     assert acts("less taylor", vocab, playlist=playlist) == [("lessen", {"artists": ["Taylor Swift"]})]
     assert acts("no more swift", vocab, playlist=playlist) == [("exclude", {"artists": ["Taylor Swift"]})]
     assert parse("no more taylor", PLAYLIST, vocab).question  # nobody by that name is playing: ask
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sort by energy", [("sort", {"by": "energy", "descending": True})]),
+        ("chronological order pls", [("sort", {"by": "year", "descending": False})]),
+        ("now flip it, newest first", [("sort", {"by": "year", "descending": True})]),
+        ("can you order them from slowest to fastest", [("sort", {"by": "tempo", "descending": False})]),
+        ("start slow and build up", [("sort", {"by": "energy", "descending": False})]),
+        ("put the upbeat ones first", [("sort", {"by": "energy", "descending": True})]),
+        ("make it flow better", [("sort", {"by": "flow"})]),
+        ("ordénalas de la más lenta a la más rápida", [("sort", {"by": "tempo", "descending": False})]),
+    ],
+)
+def test_ordering_asks_sort_the_same_tracks(vocab, text, expected):
+    assert plan_of(I.rule_sort, text, vocab, RICH) == (expected, None)
+    assert acts(text, vocab, RICH) == expected  # no earlier rule reads them as a new request or a change of sound
+
+
+def test_orderings_that_name_an_artist_or_one_track_are_not_a_sort(vocab):
+    assert plan_of(I.rule_sort, "put the Sade songs first", vocab, RICH) is None
+    assert plan_of(I.rule_sort, "play something calm first", vocab, RICH) is None
+    assert plan_of(I.rule_sort, "more upbeat", vocab, RICH) is None
+    assert plan_of(I.rule_sort, "too new now, go a bit older", vocab, RICH) is None  # two ends, no "to": a change
+    assert plan_of(I.rule_sort, "too loud, can you calm it down a little", vocab, RICH) is None
+
+
+def test_a_pronoun_means_the_artist_talked_about(vocab):
+    queens = [{"title": f"Q{i}", "artist": "Queen"} for i in range(4)] + PLAYLIST
+    assert acts("drop him", vocab, playlist=PLAYLIST, focus=3) == [("exclude", {"artists": ["Nas"]})]
+    assert parse("actually drop him", PLAYLIST, vocab, artists=["Sade"]).actions == [
+        {"name": "exclude", "args": {"artists": ["Sade"]}}
+    ]
+    assert acts("less of them", vocab, playlist=queens) == [("lessen", {"artists": ["Queen"]})]
+    assert acts("more of her", vocab, playlist=PLAYLIST, focus=4) == [("widen", {"artists": ["Sade"]})]
+    assert parse("drop him", PLAYLIST, vocab).question  # nobody stands out: ask, change nothing
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("that's too many songs, like 4 is fine", [("resize", {"length": 4})]),
+        ("cut it down to the best 4", [("resize", {"length": 4})]),
+        ("keep the first 3, get rid of the rest", [("resize", {"length": 3})]),
+        ("thanks! can you add a few more chill ones", [("widen", {"moods": ["chill"], "count": 3})]),
+        ("quita la 3", [("remove", {"positions": [3]})]),
+        ("pon la 2 al final", [("move", {"position": 2, "to": 6})]),
+        ("borra las 2 ultimas", [("remove", {"positions": [5, 6]})]),
+        ("swap out anything older than 2010", [("narrow", {"year_start": 2010, "year_end": None})]),
+        ("hmm nvm put it back", [("undo", {})]),
+        ("remoev track 2", [("remove", {"positions": [2]})]),
+        ("mvoe track 5 to the top", [("move", {"position": 5, "to": 1})]),
+        ("ad 3 more", [("more", {"count": 3})]),
+        ("delte the last one", [("remove", {"positions": [6]})]),
+        ("ponme más de Sade", [("widen", {"artists": ["Sade"]})]),
+        ("ok thats a lot of Sade now", [("lessen", {"artists": ["Sade"]})]),
+    ],
+)
+def test_follow_ups_as_people_type_them(vocab, text, expected):
+    assert acts(text, vocab, RICH) == expected
+
+
+@pytest.mark.parametrize("text", ["hw many songs is this", "cuántas son de antes de 2015?", "never mind, keep it"])
+def test_questions_and_take_backs_change_nothing(vocab, text):
+    p = parse(text, RICH, vocab)
+    assert not p.actions and p.question

@@ -842,6 +842,15 @@ class _Draft:
 
     def take_artist(self, m: _Match) -> None:
         cue = None if m.negated else _similar_to(self.toks, m.start)
+        tail = None if m.negated or cue is not None else _cue_after(self.toks, m.end, _SIMILAR_AFTER)
+        if tail is not None:  # "the weeknd type vibe", "sza and similar stuff": the name is a taste
+            for t in self.toks[m.end : tail]:
+                t.used = True
+            cue = m.start
+        if not m.negated and cue is None and _cue_before(self.toks, m.start, _SOME_OF):
+            # "90s hip hop with some 2pac": some of that artist beside the rest, never a filter; the cap holds
+            self.add("artists", str(m.value), m, explicit=False, scope="also")
+            return
         listed = self.similar_end is not None and all(
             t.text in (",", "or", "and", "&", "/") for t in self.toks[self.similar_end : m.start]
         )  # "like Travis Scott or Migos": the whole list is a taste
@@ -958,6 +967,22 @@ _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follow
 _CORRECTION_CUES = sorted((_key(c) for c in vocab.CORRECTION_CUES), key=len, reverse=True)
 _CORRECTION_ADDS = {_key(c) for c in vocab.CORRECTION_ADDS}
 _FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years", "duration": "length"}
+
+
+_SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
+_SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
+
+
+def _cue_after(toks: list[_Tok], end: int, cues: list[tuple[str, ...]]) -> int | None:
+    """Where the cue that starts at token ``end`` ends, or None."""
+    texts = tuple(t.text for t in toks[end : end + 5])
+    return next((end + len(c) for c in cues if texts[: len(c)] == c), None)
+
+
+def _cue_before(toks: list[_Tok], start: int, cues: list[tuple[str, ...]]) -> bool:
+    """Whether a cue ends right before token ``start``."""
+    texts = tuple(t.text for t in toks[max(0, start - 5) : start])
+    return any(texts[len(texts) - len(c) :] == c for c in cues if len(c) <= len(texts))
 
 
 def _similar_to(toks: list[_Tok], i: int) -> int | None:

@@ -478,6 +478,18 @@ COMMON_WORDS = frozenset(
 TRACK_NOUNS = frozenset({"track", "tracks", "song", "songs", "number", "numbers", "no", "num", "#", "tune", "tunes",
                          "cancion", "canciones", "tema", "temas", "numero", "pista"})  # fmt: skip
 TRACK_NOUN_SPELLINGS = ("track", "tracks", "song", "songs", "number")  # typos of these ("trak") are track nouns too
+# Pronouns for an artist ("drop him", "less of her", "more of them"), and the words that may lead to one
+ARTIST_PRONOUNS = ("him", "her", "them", "em", "he", "she", "they")
+ARTIST_PRONOUN_LEADS = ("more of", "less of", "fewer of", "lots more of", "a lot more of", "a bit more of",
+                        "a little more of", "a bit less of", "a little less of", "too much of", "enough of",
+                        "drop", "remove", "cut", "ditch", "lose", "skip", "kick out", "get rid of", "take out",
+                        "no more of", "none of", "without", "block", "ban", "never play", "add more of",
+                        "i love", "i like", "love", "not a fan of", "im not a fan of", "sick of", "tired of",
+                        "im sick of", "im tired of")  # fmt: skip
+# Verbs a typo of which still means the verb ("remoev track 2", "mvoe 5 to the top", "delte the last one")
+COMMAND_VERBS = ("remove", "delete", "move", "replace", "swap", "shuffle", "undo", "export", "ditch", "drop",
+                 "add", "sort", "make", "give", "put", "skip", "block", "shorter", "longer", "calmer", "faster",
+                 "slower", "happier", "upbeat", "switch", "change")  # fmt: skip
 PRONOUNS = frozenset({"it", "this", "that", "esa", "esta", "ese", "este", "eso", "esto"})
 UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous",
                 "previous one", "put it back", "put them back", "put it back how it was", "put it back the way it was",
@@ -493,9 +505,9 @@ START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it",
 RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "nevermind", "never mind that", "nvm",
                    "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
 # "how long is it?", "how many songs?": the playlist's size and time, nothing changes
-STATUS_PHRASES = ("how long", "how many", "total time", "runtime", "run time", "total length", "how much time",
-                  "length of the playlist", "cuanto dura", "cuantas canciones", "cuantos temas",
-                  "duracion")  # fmt: skip
+STATUS_PHRASES = ("how long", "how many", "hw long", "hw many", "how mny", "total time", "runtime", "run time",
+                  "total length", "how much time", "length of the playlist", "cuanto dura", "cuantas canciones",
+                  "cuantos temas", "duracion")  # fmt: skip
 # Words that make a few unknown words a request for music ("songs about the ocean"), not a remark on the playlist
 REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist", "mix", "stuff", "something", "vibes",
                           "vibe", "beats", "jams", "bangers", "hits", "play", "give", "gimme", "want", "need", "make",
@@ -615,6 +627,15 @@ TIME_UNITS = frozenset(
 )
 LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
+# After an artist, words that make the name a taste to search by: "the weeknd type vibe", "sza and similar stuff"
+SIMILAR_AFTER = ("type", "type of", "esque", "ish", "vibe", "vibes", "style", "inspired", "and similar",
+                 "or similar", "and similar artists", "and the like", "and stuff like that", "and artists like them",
+                 "and artists like that", "kind of", "sort of", "adjacent")  # fmt: skip
+# Before an artist in a request that names more, words that make that artist a share, not the whole playlist:
+# "90s hip hop with some 2pac", "classic rock with a bit of Queen"
+SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",
+                "plus some", "and a bit of", "and a little", "and a few", "sprinkle of", "sprinkled with",
+                "with the odd", "con algo de", "con un poco de")  # fmt: skip
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
@@ -644,6 +665,50 @@ REPEAT_WORDS = frozenset(
 SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas")
 VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
                    "spread out the artists", "artistas diferentes", "distintos artistas")  # fmt: skip
+
+# Ordering the same tracks: "sort by energy", "oldest to newest", "put the upbeat ones first", "make it flow".
+SORT_VERBS = frozenset({"sort", "order", "reorder", "arrange", "rearrange", "organize", "organise", "ordena", "ordenar",
+                        "ordenalas", "ordenalos", "acomoda", "chronological", "chronologically",
+                        "cronologico"})  # fmt: skip
+# word -> (the playlist field it orders by, +1 when the word names the high end, -1 the low end, 0 neither)
+SORT_FIELDS: dict[str, tuple[str, int]] = {
+    **dict.fromkeys(("old", "older", "oldest", "earliest", "earlier", "antigua", "antiguas", "vieja", "viejas"),
+                    ("year", -1)),
+    **dict.fromkeys(("new", "newer", "newest", "latest", "recent", "nueva", "nuevas", "reciente", "recientes"),
+                    ("year", 1)),
+    **dict.fromkeys(("year", "years", "date", "release", "era", "decade", "chronological", "chronologically",
+                     "cronologico", "ano"), ("year", 0)),
+    **dict.fromkeys(("slow", "slower", "slowest", "lenta", "lentas", "lento"), ("tempo", -1)),
+    **dict.fromkeys(("fast", "faster", "fastest", "rapida", "rapidas", "rapido"), ("tempo", 1)),
+    **dict.fromkeys(("tempo", "bpm", "speed"), ("tempo", 0)),
+    **dict.fromkeys(("upbeat", "energetic", "hype", "hyped", "intense", "loud", "louder", "loudest", "hard",
+                     "banger", "bangers", "movida", "movidas"), ("energy", 1)),
+    **dict.fromkeys(("chill", "calm", "calmer", "calmest", "mellow", "soft", "softer", "quiet", "chillest",
+                     "tranquila", "tranquilas"), ("energy", -1)),
+    **dict.fromkeys(("energy", "intensity", "energia"), ("energy", 0)),
+    **dict.fromkeys(("happy", "happier", "happiest"), ("valence", 1)),
+    **dict.fromkeys(("sad", "sadder", "saddest"), ("valence", -1)),
+    **dict.fromkeys(("mood", "vibe", "valence"), ("valence", 0)),
+    **dict.fromkeys(("danceable", "dancey", "danciest"), ("danceability", 1)),
+    **dict.fromkeys(("danceability",), ("danceability", 0)),
+    **dict.fromkeys(("popular", "biggest", "known"), ("popularity", 1)),
+    **dict.fromkeys(("popularity",), ("popularity", 0)),
+    **dict.fromkeys(("long", "longer", "longest"), ("duration_ms", 1)),
+    **dict.fromkeys(("short", "shorter", "shortest"), ("duration_ms", -1)),
+    **dict.fromkeys(("length", "duration"), ("duration_ms", 0)),
+}  # fmt: skip
+# The energy rising through the playlist, or falling: "start slow and build up", "wind it down at the end"
+BUILD_UP_PHRASES = ("build up", "builds up", "build it up", "ramp up", "ramp it up", "build the energy",
+                    "gets more intense", "get more intense", "slow build", "start slow", "start chill", "start calm",
+                    "start off slow", "start off chill", "de menos a mas")  # fmt: skip
+WIND_DOWN_PHRASES = ("wind down", "winds down", "wind it down", "cool down at the end", "start hype", "start strong",
+                     "start with a bang", "come down", "calm down at the end", "de mas a menos")  # fmt: skip
+# "make it flow better": each track next to the one closest in sound
+FLOW_PHRASES = ("flow better", "flow nicer", "flow nicely", "flow well", "flow more", "flows better", "better flow",
+                "smoother", "smooth it out", "smooth transitions", "better transitions", "transitions",
+                "make it flow", "flow smoothly", "que fluya")  # fmt: skip
+REVERSE_PHRASES = ("reverse", "reversed", "flip", "flip it", "backwards", "the other way", "invert", "invierte",
+                   "al reves")  # fmt: skip
 
 # Words that may join two asks in one message ("drop track 2 and make it calmer").
 CLAUSE_JOINERS = frozenset({"and", "but", "then", "also", "plus", "y", "pero", "luego", "despues", ",", ";"})

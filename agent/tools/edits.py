@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import Annotated, Sequence
+from typing import Annotated, Literal, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -105,6 +105,43 @@ def shuffle(w: Work) -> str:
         rng.shuffle(order)
     w.playlist = order
     return f"shuffled the {len(order)} tracks"
+
+
+SortKey = Literal["energy", "tempo", "year", "valence", "danceability", "popularity", "duration_ms", "flow"]
+
+
+class Sort(BaseModel):
+    by: SortKey = Field(description='What to order by; "flow": each track next to the one it sounds closest to.')
+    descending: bool = Field(default=False, description="Largest first (newest, fastest, most energetic first).")
+
+
+_FLOW = (("energy", 1.0), ("valence", 1.0), ("danceability", 1.0), ("tempo", 1 / 200))  # tempo over 200 BPM
+
+
+@tool(Sort)
+def sort(w: Work, by: str, descending: bool = False) -> str:
+    """The same tracks in another order: by a field ("oldest to newest", "start slow and build up", "put the
+    upbeat ones first"), or by flow (the first track stays, then each next one is the closest in sound)."""
+    w.need_playlist()
+    items = list(w.playlist)
+    if by == "flow":
+        order, rest = [items[0]], items[1:]
+        while rest:
+            last = order[-1]
+            near = min(rest, key=lambda p: sum(((p.get(f) or 0) - (last.get(f) or 0)) ** 2 * k for f, k in _FLOW))
+            rest.remove(near)
+            order.append(near)
+        w.playlist = order
+        return f"reordered the {len(order)} tracks so each flows into the next by sound"
+    known = [p for p in items if p.get(by) is not None]  # a track without the field (no year) goes last, in order
+    known.sort(key=lambda p: p[by], reverse=descending)
+    w.playlist = known + [p for p in items if p.get(by) is None]
+    what = {"duration_ms": "length", "year": "year"}.get(by, by)
+    way = {"year": ("oldest", "newest"), "duration_ms": ("shortest", "longest"), "tempo": ("slowest", "fastest")}.get(
+        by, ("lowest", "highest")
+    )
+    first, last = way[::-1] if descending else way
+    return f"ordered the {len(items)} tracks by {what}, {first} first and {last} last"
 
 
 class Song(BaseModel):
