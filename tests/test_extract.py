@@ -499,6 +499,16 @@ def test_real_artist_names(real_ex, text, artist):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "text,artist",
+    [("The Queen - La Discografia Completa", "Queen"), ("Queen greatest hits", "Queen"), ("ABBA discography", "ABBA")],
+)
+def test_real_catalog_a_body_of_work_names_its_artist(real_ex, text, artist):
+    assert values(real_ex.extract(text).artists) == [artist]
+    assert real_ex.extract("summer greatest hits").artists == []
+
+
+@pytest.mark.slow
 def test_real_catalog_a_word_is_not_a_typo_of_a_one_word_artist(real_ex):
     q = real_ex.extract("Chicano Rap")  # one letter from the band Chicago, but a word of its own
     assert q.artists == [] and values(q.genres) == ["rap"]

@@ -178,6 +178,8 @@ class TagExtractor:
         prev = toks[i - 1].text if i > 0 else ""
         prev2 = toks[i - 2].text if i > 1 else ""
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
+        after = j + (j < len(toks) and toks[j].text in vocab.ARTIST_WORK_ARTICLES)  # "Queen - La Discografia Completa"
+        strong = strong or any(tuple(t.text for t in toks[after : after + w]) in vocab.ARTIST_WORKS for w in (1, 2))
         weak = prev in vocab.ARTIST_CUES
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
         everyday = [

@@ -440,6 +440,11 @@ ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artis
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
                          "de"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
+# Words after a name (an article between allowed) that make it an artist's body of work: "Queen discography",
+# "ABBA greatest hits", "Queen - La Discografia Completa"
+ARTIST_WORK_ARTICLES = frozenset({"the", "la", "el", "los", "las", "a"})
+ARTIST_WORKS = frozenset({("discography",), ("discographie",), ("discografia",), ("greatest", "hits"),
+                          ("grandes", "exitos"), ("anthology",), ("antologia",)})  # fmt: skip
 
 EXPLICIT_CONTENT = ("explicit", "no explicit", "clean", "clean version", "clean versions", "no swearing",
                     "no cursing", "no curse words", "radio edit", "radio edits", "family friendly", "kid friendly",
