@@ -10,7 +10,7 @@ from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
-from tools.continuation.generate import Continuer, bench_generation
+from tools.continuation.generate import COPY_GAIN, Continuer, bench_generation
 from tools.continuation.model import from_inputs
 from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
 from tools.schema import PlaylistQuery, Tag, YearRange
@@ -269,16 +269,18 @@ def test_generation_scores_tracks_as_training_does(continuer, tiny_catalog):
         u, _ = model.encode(reps, x, None, None, None)
         out, _ = model.decode(reps, x, u)
         mean = model.unit_content()[x[0]].mean(0, keepdim=True)
-        boost, continuer.content_boost = continuer.content_boost, 0.0
+        boost, continuer.content_boost, continuer.copy_gain = continuer.content_boost, 0.0, 1.0  # the model's own
         try:
             first = continuer._logits(out[:, -1], mean, u, x)
-        finally:
             continuer.content_boost = boost
-        boosted = continuer._logits(out[:, -1], mean, u, x)
+            boosted = continuer._logits(out[:, -1], mean, u, x)
+        finally:
+            continuer.content_boost, continuer.copy_gain = boost, COPY_GAIN
         cosine = mean @ model.unit_content()[:-1].T
     trained_scores = score_prefixes(model, [np.array(seeds)])[0]
     np.testing.assert_allclose(first.numpy()[0], trained_scores, rtol=1e-4, atol=1e-4)
     # the product adds CONTENT_BOOST x the cosine to the playlist's mean content, the same for every track's id
+    # (the copy gain left at 1 here: test_the_copy_gain_scales_the_copy_term_of_every_step)
     np.testing.assert_allclose((boosted - first).numpy()[0], boost * cosine.numpy()[0], rtol=1e-3, atol=1e-3)
     assert boost > 0
 
@@ -440,7 +442,11 @@ def test_scoring_with_a_history_matches_generation(continuer, tiny_catalog):
         out, _ = model.decode(reps, x, u)
         mean = model.unit_content()[x[0]].mean(0, keepdim=True)
         past = model.history_logits(h, u, torch.tensor([len(seeds)]))
-        first = continuer._logits(out[:, -1], mean, u, x, past=past)[0].numpy()
+        continuer.copy_gain = 1.0  # the model's own copy term (the product's gain is tested on its own)
+        try:
+            first = continuer._logits(out[:, -1], mean, u, x, past=past)[0].numpy()
+        finally:
+            continuer.copy_gain = COPY_GAIN
         first -= continuer.content_boost * (mean @ model.unit_content()[:-1].T)[0].numpy()  # the product's boost
     keep = np.setdiff1d(np.arange(len(scores)), hist)
     np.testing.assert_allclose(first[keep], scores[keep], rtol=1e-4, atol=1e-4)
@@ -487,6 +493,44 @@ def test_an_artist_the_request_names_is_not_capped(trained, tiny_catalog):
         seed, k=3, constraints=PlaylistQuery(artists=[Tag(value="Queen")]), max_per_artist=2, uncapped=["queen"]
     )
     assert res.track_ids and all(tiny_catalog[t].artist == "Queen" for t in res.track_ids)
+
+
+def test_add_more_adds_first_what_the_eval_ranks_first_under_the_copy_gain(trained, tiny_catalog):
+    # The continuation eval scores Continuer.ranking; "add more" must start with the same track, with the copy
+    # gain and the content boost on, under the cap, for playlists that stack an artist and playlists that do not.
+    continuer = Continuer.from_file(trained, tiny_catalog)
+    assert continuer.copy_gain > 1  # the gain chosen for the capped continuation is in force
+    by = lambda a, k: [t.track_id for t in tiny_catalog.tracks if t.artist == a][:k]  # noqa: E731
+    for seed in (by("Queen", 2) + by("Nas", 1), by("Drake", 1) + by("Eminem", 1) + by("2Pac", 1), by("Queen", 4)):
+        rows = [continuer.row[t] for t in seed]
+        first = continuer.ranking(rows, n=3, max_per_artist=2)
+        res = continuer.continue_playlist(seed, k=1, max_per_artist=2)
+        assert res.track_ids == [continuer.track_ids[int(first[0])]]
+        assert not set(first.tolist()) & set(rows)
+
+
+def test_the_copy_gain_scales_the_copy_term_of_every_step(continuer):
+    # later steps score the first step's candidates only: the gain must reach them as it reaches the first step
+    import torch
+
+    seed, picked = [0, 1, 2], 3
+    x = torch.tensor([seed + [picked]])
+    with torch.inference_mode():
+        scored = {}
+        for gain in (0.0, 1.0, 3.0):
+            continuer.copy_gain = gain
+            first, h, u, reps, (csum, _, unit, seeded, past) = continuer._first_step(seed, [], None, 4)
+            cols = continuer._candidates(
+                torch.arange(continuer.V, dtype=torch.float)[None], torch.zeros(continuer.V, dtype=torch.bool)
+            )
+            content = (csum + unit[[picked]]) / 4
+            step, _ = continuer._step(reps, torch.tensor([picked]), h, u, content, x, cols, seeded, past)
+            scored[gain] = (first[0], step[0])
+    continuer.copy_gain = COPY_GAIN
+    for i in (0, 1):  # the first step over the catalog, a later step over candidates
+        base, copy = scored[0.0][i], scored[1.0][i] - scored[0.0][i]
+        assert copy.abs().max() > 0.01  # the seeds' artists and albums are copied
+        assert torch.allclose(scored[3.0][i], base + 3 * copy, atol=1e-3)
 
 
 def test_capped_order_counts_the_seed_and_skips_versions():
