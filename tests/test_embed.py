@@ -71,3 +71,21 @@ def test_vectors_of_two_variants_never_mix(tmp_path):
     assert np.array_equal(EmbeddingCache(tmp_path, "onnx").embed(TEXTS[:2], progress=False), a)
     with pytest.raises(ValueError, match="cannot fill"):
         EmbeddingCache(tmp_path, "onnx").embed(["new text"], make_encoder("onnx-int8"), progress=False)
+
+
+def test_mapped_vectors_equal_the_vectors_and_a_damaged_file_is_rewritten(tmp_path):
+    from tools.build import MAPPED_VECTORS, mapped_vectors
+
+    vectors = np.random.default_rng(0).standard_normal((50, DIM)).astype(np.float32)
+    mapped = mapped_vectors(tmp_path, vectors)
+    assert isinstance(mapped, np.memmap) and np.array_equal(mapped, vectors)
+    path = tmp_path / MAPPED_VECTORS
+    written = path.stat().st_mtime_ns
+    del mapped
+    assert np.array_equal(mapped_vectors(tmp_path, vectors), vectors) and path.stat().st_mtime_ns == written
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF  # one flipped byte in the last vector
+    path.write_bytes(bytes(data))
+    assert np.array_equal(mapped_vectors(tmp_path, vectors), vectors)
+    other = vectors[:10] * 2  # another catalog's vectors replace the file
+    assert np.array_equal(mapped_vectors(tmp_path, other), other)

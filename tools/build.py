@@ -170,6 +170,49 @@ def open_index(
     return index
 
 
+MAPPED_VECTORS = "document-vectors.npy"  # in the home: the retriever's copy of the index's vectors, memory-mapped
+
+
+def mapped_vectors(home: Path, vectors: "np.ndarray") -> "np.ndarray":
+    """``vectors`` as a read-only memory map of ``<home>/document-vectors.npy``, written when missing or different.
+
+    A request reads only its candidates' rows, so the catalog's vectors (38 MB) stay in the page cache, shared by
+    every process that serves, instead of in each one. The file is compared with ``vectors`` byte for byte through
+    reads (no mapping, which would count every page as resident) before it is mapped: a damaged file is rewritten."""
+    import hashlib
+    import os
+
+    import numpy as np
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    path = Path(home) / MAPPED_VECTORS
+    want = hashlib.sha256(memoryview(vectors).cast("B")).hexdigest()
+
+    def data_digest() -> str | None:
+        try:
+            with open(path, "rb") as f:
+                fmt = np.lib.format
+                version = fmt.read_magic(f)
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                shape, fortran, dtype = read_header(f)
+                if shape != vectors.shape or fortran or dtype != vectors.dtype:
+                    return None
+                h = hashlib.sha256()
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+                return h.hexdigest()
+        except (OSError, ValueError):
+            return None
+
+    if data_digest() != want:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:  # a file object: np.save would add ".npy" to a name
+            np.save(f, vectors)
+        tmp.replace(path)
+    return np.load(path, mmap_mode="r")
+
+
 # --- the build's steps ---------------------------------------------------------------------------
 
 

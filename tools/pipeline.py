@@ -114,7 +114,7 @@ class Pipeline:
         """A pipeline over ``catalog`` whose index lives under ``home``; embeddings come from the shared cache.
         ``in_memory``: the index as arrays in this process (:class:`tools.index.MemoryBackend`) instead of
         Qdrant. ``kw`` go to the constructor (``ranker``)."""
-        from tools.build import dense_vectors, label_vectors, name_vectors, open_index
+        from tools.build import dense_vectors, label_vectors, mapped_vectors, name_vectors, open_index
         from tools.embed import get_encoder
 
         t0 = time.perf_counter()
@@ -127,6 +127,7 @@ class Pipeline:
             index.ensure(catalog, vectors, progress=False)
         else:
             index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
+            vectors = mapped_vectors(Path(home), vectors)  # the index checked them; the retriever reads a few rows
         names = name_vectors(settings, catalog, encoder)
         labels = sorted(set(catalog.genres) | set(catalog.subgenres))
         kw.setdefault("label_vectors", dict(zip(labels, label_vectors(settings, labels, encoder))))

@@ -29,6 +29,7 @@ import logging
 import random
 import resource
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +90,19 @@ class Featurizer:
     def __init__(self, retriever: "Retriever"):
         self.r = retriever
         tracks = retriever.catalog.tracks
-        self.title_tokens = [frozenset(tokenize(t.title)) for t in tracks]
-        self.artist_tokens = [frozenset(tokenize(t.artist)) for t in tracks]
-        self.album_tokens = [frozenset(tokenize(t.album)) for t in tracks]
+        # Each distinct string's words once, as a tuple of interned strings: a third of the memory of a frozenset
+        # per track (28 -> 6 MB over the catalog; artists and albums repeat).
+        words: dict[str, tuple[str, ...]] = {}
+
+        def of(text: str) -> tuple[str, ...]:
+            got = words.get(text)
+            if got is None:
+                got = words[text] = tuple(dict.fromkeys(map(sys.intern, tokenize(text))))
+            return got
+
+        self.title_tokens = [of(t.title) for t in tracks]
+        self.artist_tokens = [of(t.artist) for t in tracks]
+        self.album_tokens = [of(t.album) for t in tracks]
         self.artist_playlists: dict[str, list[int]] = {}
         for j, share in enumerate(retriever.playlist_artists):
             for a in share:
@@ -188,14 +199,17 @@ class Featurizer:
         words = frozenset(tokenize(asked.text or asked.free_text))
         nw = max(1, len(words))
         col["artist_overlap"] = np.array(
-            [len(words & self.artist_tokens[i]) / max(1, len(self.artist_tokens[i])) for i in rows.tolist()],
+            [
+                len(words.intersection(self.artist_tokens[i])) / max(1, len(self.artist_tokens[i]))
+                for i in rows.tolist()
+            ],
             dtype=np.float32,
         )
         col["title_overlap"] = np.array(
-            [len(words & self.title_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+            [len(words.intersection(self.title_tokens[i])) / nw for i in rows.tolist()], dtype=np.float32
         )
         col["album_overlap"] = np.array(
-            [len(words & self.album_tokens[i]) / nw for i in rows.tolist()], dtype=np.float32
+            [len(words.intersection(self.album_tokens[i])) / nw for i in rows.tolist()], dtype=np.float32
         )
         named = {fold(t.value) for t in asked.artists}
         col["named_artist"] = np.array([r.artists[i] in named for i in rows.tolist()], dtype=np.float32)
