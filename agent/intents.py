@@ -898,6 +898,44 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
     return _positional("replace", pos, c.n, **_nonempty(found))
 
 
+def rule_track_length(c: Clause) -> Plan | None:
+    """ "get rid of anything over 5 minutes", "no songs longer than 4 min", "only keep the tracks under 4 minutes":
+    a bound on each track's length (a few minutes beside a track word), not the playlist's listening time."""
+    durations = c.matches("duration")
+    if not c.has or len(durations) != 1 or float(durations[0].value) > V.TRACK_MINUTES_MAX:  # type: ignore[arg-type]
+        return None
+    words, k = c.words, durations[0].start
+    near = set(words[max(0, k - 3) : k])
+    longer, shorter = bool(near & V.TRACK_LONGER_WORDS), bool(near & V.TRACK_SHORTER_WORDS)
+    if longer == shorter or not set(words[:k]) & V.TRACK_LENGTH_NOUNS:
+        return None
+    keep = (find(words, _ONLY) or "keep" in words[:k]) and not find(words, _REMOVE)
+    drop_long = longer != bool(keep)  # "remove anything over 5" and "only the ones under 5" both drop the long
+    minutes = float(durations[0].value)  # type: ignore[arg-type]
+    bound = minutes * 60_000
+    gone = [i for i, p in enumerate(c.playlist, 1) if (p["duration_ms"] > bound) == drop_long]
+    said = f"{'over' if drop_long else 'under'} {minutes:g} min"
+    if not gone:
+        return Plan.ask(f"No track here is {said}; nothing changed.")
+    if len(gone) == c.n:
+        return Plan.ask(f"Every track here is {said}, so that would empty the playlist; nothing changed.")
+    return Plan([call("remove", positions=gone)])
+
+
+def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
+    """A listening time: "make it an hour"; "add 20 minutes" and "5 minutes shorter" change it by that much."""
+    words, minutes = c.words, float(said.value)  # type: ignore[arg-type]
+    after = words[said.end] if said.end < len(words) else ""
+    if after in ("shorter", "longer"):  # "make it 5 minutes shorter": a change, not the length
+        step = minutes if after == "longer" else -minutes
+        return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
+    if not grow:
+        return Plan([call("resize", minutes=minutes)])
+    if find(words, _GROW):  # "add 20 minutes": that much longer
+        return Plan([call("resize", minutes=round(listening_minutes(c.playlist) + minutes, 1))])
+    return None
+
+
 def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
@@ -909,11 +947,8 @@ def rule_length(c: Clause) -> Plan | None:
     # "add 3 songs", "throw in 10 tracks": a count to add, not the length ("make it 30 tracks")
     grow = (find(said_more, _MORE_COUNT) or find(words, _GROW)) and not find(words, _NO_MORE)
     durations = c.matches("duration")
-    if durations and not grow:
-        return Plan([call("resize", minutes=float(durations[0].value))])  # type: ignore[arg-type]
-    if durations and find(words, _GROW):  # "add 20 minutes": that much longer
-        now = listening_minutes(c.playlist)
-        return Plan([call("resize", minutes=round(now + float(durations[0].value), 1))])  # type: ignore[arg-type]
+    if durations and (timed := _timed_length(c, durations[0], bool(grow))):
+        return timed
     remove = find(words, _REMOVE)
     by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
     if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
@@ -1976,6 +2011,7 @@ RULES: tuple[Rule, ...] = (
     rule_add_song,
     rule_move,
     rule_replace,
+    rule_track_length,
     rule_length,
     rule_remove,
     rule_grow,

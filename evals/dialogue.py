@@ -89,8 +89,14 @@ def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
     return out
 
 
-def _mean(items: list[Any], feature: str) -> float:
-    vals = [float(v) for v in (getattr(p, feature) for p in items) if v is not None]
+def _mean(items: list[Any], feature: str, catalog: Any = None) -> float:
+    """The mean of ``feature`` over the items; one a playlist row does not carry (instrumentalness) from the catalog."""
+
+    def value(p: Any) -> Any:
+        v = getattr(p, feature, None)
+        return getattr(catalog[p.track_id], feature, None) if v is None and catalog is not None else v
+
+    vals = [float(v) for v in map(value, items) if v is not None]
     return statistics.fmean(vals) if vals else 0.0
 
 
@@ -240,7 +246,7 @@ def _rise_or_fall(t: Turn, arg: Any, name: str) -> str | None:
     after, before = t.after, t.before
     out = []
     for f in arg:
-        a, b = _mean(before, f), _mean(after, f)
+        a, b = _mean(before, f, t.catalog), _mean(after, f, t.catalog)
         if (name == "rise" and not b > a) or (name == "fall" and not b < a):
             out.append(f"mean {f} {a:.3f} -> {b:.3f}")
     return "; ".join(out) or None
@@ -349,7 +355,7 @@ def _share(t: Turn, arg: Any, name: str) -> str | None:
 def _mean_min_or_mean_max(t: Turn, arg: Any, name: str) -> str | None:
     after = t.after
     f, v = arg
-    m = _mean(after, f)
+    m = _mean(after, f, t.catalog)
     ok = after and (m >= v if name == "mean_min" else m <= v)
     return None if ok else f"mean {f} {m:.3f}, expected {'>=' if name == 'mean_min' else '<='} {v}"
 
@@ -508,7 +514,7 @@ def _sorted(t: Turn, arg: Any, name: str) -> str | None:
 def _front(t: Turn, arg: Any, name: str) -> str | None:
     f, way = arg
     half = len(t.after) // 2
-    a, b = _mean(t.after[:half], f), _mean(t.after[len(t.after) - half :], f)
+    a, b = _mean(t.after[:half], f, t.catalog), _mean(t.after[len(t.after) - half :], f, t.catalog)
     ok = half > 0 and (a > b if way == "high" else a < b)
     return None if ok else f"mean {f} first half {a:.3f}, second half {b:.3f} (expected the first {way}er)"
 

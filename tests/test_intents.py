@@ -641,3 +641,28 @@ def test_follow_ups_as_people_type_them(vocab, text, expected):
 def test_questions_and_take_backs_change_nothing(vocab, text):
     p = parse(text, RICH, vocab)
     assert not p.actions and p.question
+
+
+TIMED = [dict(p, duration_ms=ms) for p, ms in zip(PLAYLIST, [200_000, 330_000, 250_000, 400_000, 180_000, 260_000])]
+
+
+@pytest.mark.parametrize(
+    "text,gone",
+    [
+        ("get rid of anything over 5 minutes", [2, 4]),
+        ("no songs longer than 4 min", [2, 3, 4, 6]),
+        ("only keep the tracks under 4 minutes", [2, 3, 4, 6]),
+        ("remove songs shorter than 3.5 minutes", [1, 5]),
+    ],
+)
+def test_a_few_minutes_beside_a_track_word_bound_each_track(vocab, text, gone):
+    assert plan_of(I.rule_track_length, text, vocab, TIMED) == ([("remove", {"positions": gone})], None)
+
+
+def test_a_listening_time_is_still_the_playlists(vocab):
+    now = sum(p["duration_ms"] for p in TIMED) / 60_000  # 27 min
+    assert plan_of(I.rule_track_length, "make it under an hour", vocab, TIMED) is None
+    assert acts("make it 20 minutes", vocab, TIMED) == [("resize", {"minutes": 20.0})]
+    assert acts("make it 5 minutes shorter", vocab, TIMED) == [("resize", {"minutes": round(now - 5, 1)})]
+    assert acts("10 minutes longer please", vocab, TIMED) == [("resize", {"minutes": round(now + 10, 1)})]
+    assert "nothing changed" in plan_of(I.rule_track_length, "nothing over 10 min", vocab, TIMED)[1]

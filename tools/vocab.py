@@ -197,6 +197,8 @@ MOOD_PHRASES: dict[str, str] = {
     "acoustic": "acoustic", "unplugged": "acoustic",
     "instrumental": "instrumental", "instrumentals": "instrumental", "no vocals": "instrumental",
     "no lyrics": "instrumental", "without lyrics": "instrumental", "without vocals": "instrumental",
+    "nothing with lyrics": "instrumental", "without singing": "instrumental", "no singing": "instrumental",
+    "no words": "instrumental", "without words": "instrumental", "sin letra": "instrumental",
     "dance": "dance", "dancing": "dance", "danceable": "dance", "dance music": "dance", "bailar": "dance",
     "workout": "workout",
 }  # fmt: skip
@@ -631,6 +633,12 @@ TIME_UNITS = frozenset(
     {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
 )
 LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
+# A bound on each track's length, not the playlist's: "anything over 5 minutes", "no songs longer than 4 min"
+TRACK_LONGER_WORDS = frozenset({"over", "longer", "above", "past", "more", "exceeding", "beyond"})
+TRACK_SHORTER_WORDS = frozenset({"under", "shorter", "below", "less", "within", "max"})
+TRACK_LENGTH_NOUNS = frozenset({"anything", "everything", "nothing", "song", "songs", "track", "tracks", "ones",
+                                "stuff", "any", "none", "tunes", "canciones", "temas"})  # fmt: skip
+TRACK_MINUTES_MAX = 15  # a bound of at most this many minutes is a track's; longer ones are the playlist's
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
 # After an artist, words that make the name a taste to search by: "the weeknd type vibe", "sza and similar stuff"
 SIMILAR_AFTER = ("type", "type of", "esque", "ish", "vibe", "vibes", "style", "inspired", "and similar",
