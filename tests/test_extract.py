@@ -719,3 +719,9 @@ def test_some_of_an_artist_beside_a_genre_is_a_share_not_a_filter(ex, tiny_catal
     (also,) = q.artists
     assert also.value == artist and also.scope == "also" and not also.filters
     assert q.genres  # the genre is still asked for
+
+
+def test_oldies_and_current_hits_is_a_mix_not_a_contradiction(ex):
+    q = ex.extract("wedding reception, mix of oldies and current hits")
+    assert not q.unsupported and (q.years is None or (q.years.start is None and q.years.end is None))
+    assert ex.extract("oldies please").years.end is not None  # alone, oldies still bound the years

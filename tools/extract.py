@@ -889,7 +889,7 @@ class _Draft:
             "old": (None, max_year - back),
             "oldies": (None, vocab.OLDIES_YEARS[1]),
         }[str(m.value)]
-        self.years.append((lo, hi, False, 0.6, self.src(m), False))
+        self.add_years(m, lo, hi, False, 0.6)
 
     def take_years(self, m: _Match) -> None:
         lo, hi = m.value  # type: ignore[misc]
@@ -899,9 +899,13 @@ class _Draft:
             return
         if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
             lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
-        # "early 90s to mid 2000s", "80s/90s": spans joined by a connector make one range
+        self.add_years(m, lo, hi, m.explicit, m.confidence)
+
+    def add_years(self, m: _Match, lo: int | None, hi: int | None, explicit: bool, confidence: float) -> None:
+        """A year span; spans joined by a connector make one range ("early 90s to mid 2000s", "80s/90s", "a mix of
+        oldies and current hits")."""
         gap = {t.text for t in self.toks[self.last_years_end : m.start]} if self.last_years_end >= 0 else {"?"}
-        self.years.append((lo, hi, m.explicit, m.confidence, self.src(m), gap <= _YEAR_JOINERS))
+        self.years.append((lo, hi, explicit, confidence, self.src(m), gap <= _YEAR_JOINERS))
         self.last_years_end = m.end
 
     def take_length(self, m: _Match) -> None:
