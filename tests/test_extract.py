@@ -639,6 +639,8 @@ def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
     [
         ("upbeat songs for cleaning the house", []),
         ("party at my house", []),
+        ("bangers for a house party", []),
+        ("house party playlist", []),
         ("house music", ["edm"]),
         ("the house classics", ["edm"]),
         ("chill house for later tonight", ["edm"]),

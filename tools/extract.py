@@ -1233,9 +1233,13 @@ def _cap_same_artist(texts: list[str], i: int) -> tuple[int, int, int] | None:
 
 
 def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
-    """A genre word used as the everyday noun it also is: "cleaning the house", "at my house" (not "house music",
-    "the house classics")."""
-    if j - i != 1 or toks[i].text not in vocab.EVERYDAY_GENRE_NOUNS or not i:
+    """A genre word used as the everyday noun it also is: "cleaning the house", "at my house", "a house party" (not
+    "house music", "the house classics")."""
+    if j - i != 1 or toks[i].text not in vocab.EVERYDAY_GENRE_NOUNS:
         return False
     after = toks[j].text if j < len(toks) else ""
+    if after in ("party", "parties", "warming"):  # "house party", "garage party": where, not what plays
+        return True
+    if not i:
+        return False
     return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS
