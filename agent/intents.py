@@ -898,6 +898,35 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
     return _positional("replace", pos, c.n, **_nonempty(found))
 
 
+def rule_bound(c: Clause) -> Plan | None:
+    """ "take out anything under 120 bpm", "nothing under 120 bpm", "only songs over 120 bpm", "keep it above 0.7
+    energy": a numeric bound every track keeps from now on (narrow), on a playlist with nothing else asked."""
+    bounds = [m for m in c.matches("feature") if isinstance(m.value, tuple) and m.value[1][0] in ("min", "max")]
+    if not c.has or not bounds or c.matches("genre", "mood", "activity", "artist", "years", "other_genre"):
+        return None
+    out = []
+    for m in bounds:
+        feature, (side, value) = m.value  # type: ignore[misc]
+        goes = m.negated or bool(find(c.words[: m.start], _REMOVE))  # what is said goes: the other side stays
+        out.append({"feature": feature, ("max" if (side == "min") == goes else "min"): value})
+    return Plan([call("narrow", bounds=out)])
+
+
+def rule_popularity(c: Clause) -> Plan | None:
+    """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
+    or away from the hits (popularity is a sound-like preference, not a filter)."""
+    said = c.matches("popularity")
+    if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != 1:
+        return None
+    m, words = said[0], c.words
+    lead = set(words[max(0, m.start - 2) : m.start])
+    less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
+    if less == bool(lead & {"more", "mas"}):
+        return None
+    up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
+    return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
+
+
 def rule_track_length(c: Clause) -> Plan | None:
     """ "get rid of anything over 5 minutes", "no songs longer than 4 min", "only keep the tracks under 4 minutes":
     a bound on each track's length (a few minutes beside a track word), not the playlist's listening time."""
@@ -920,6 +949,14 @@ def rule_track_length(c: Clause) -> Plan | None:
     if len(gone) == c.n:
         return Plan.ask(f"Every track here is {said}, so that would empty the playlist; nothing changed.")
     return Plan([call("remove", positions=gone)])
+
+
+def _only_before_count(words: Sequence[str]) -> bool:
+    """ "just 5 songs", "only 10 tracks": a count right after "just"/"only" and before a track word."""
+    return any(
+        words[k] in ("just", "only") and words[k + 1].isdigit() and words[k + 2] in V.TRACK_LENGTH_NOUNS
+        for k in range(len(words) - 2)
+    )
 
 
 def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
@@ -946,6 +983,8 @@ def rule_length(c: Clause) -> Plan | None:
     said_more = [w for k, w in enumerate(words) if not any(h and h[0] <= k < h[0] + h[1] for h in sized)]
     # "add 3 songs", "throw in 10 tracks": a count to add, not the length ("make it 30 tracks")
     grow = (find(said_more, _MORE_COUNT) or find(words, _GROW)) and not find(words, _NO_MORE)
+    if grow and _only_before_count(words) and not {"add", "more"} & set(words):  # "give me just 5 songs": the length
+        grow = None
     durations = c.matches("duration")
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
@@ -1407,6 +1446,8 @@ def rule_narrow(c: Clause) -> Plan | None:
     words = c.words
     only = find(words, _ONLY)
     years = [m for m in c.matches("years", negated=False)]
+    if years and not only and find(words, _ALSO):  # "add some 80s", "throw in a few 90s tracks": also, not only
+        return None
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]
     if binary and not only and not years:  # "no vocals if possible", "acoustic please"
@@ -1446,14 +1487,17 @@ def rule_widen(c: Clause) -> Plan | None:
             f"This catalog has no {said}: its genres are {', '.join(sorted(c.vocab.genres))}. "
             f'Try "add some {sorted(c.vocab.genres)[0]}". Nothing changed.'
         )
-    if not any(found.values()):
+    q = c.reading.query
+    years = q.years if c.matches("years", negated=False) and q.years is not None else None
+    if not any(found.values()) and not years:
         if unknown:
             return Plan.ask(
                 f'Add what? I don\'t know "{" ".join(unknown)}" as an artist, genre or mood in the catalog.'
             )
         return None
+    span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}
     count = _added_count(c) if find(c.words, _GROW) else None  # "add a couple of frank ocean songs"
-    return Plan([call("widen", **_nonempty(found), **({"count": count} if count else {}))])
+    return Plan([call("widen", **_nonempty(found), **span, **({"count": count} if count else {}))])
 
 
 _VAGUE = frozenset({"some", "lots", "lot", "plenty", "many", "ton", "tons", "heaps", "loads", "bunch", "algunas",
@@ -2011,6 +2055,8 @@ RULES: tuple[Rule, ...] = (
     rule_add_song,
     rule_move,
     rule_replace,
+    rule_bound,
+    rule_popularity,
     rule_track_length,
     rule_length,
     rule_remove,

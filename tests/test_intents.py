@@ -666,3 +666,33 @@ def test_a_listening_time_is_still_the_playlists(vocab):
     assert acts("make it 5 minutes shorter", vocab, TIMED) == [("resize", {"minutes": round(now - 5, 1)})]
     assert acts("10 minutes longer please", vocab, TIMED) == [("resize", {"minutes": round(now + 10, 1)})]
     assert "nothing changed" in plan_of(I.rule_track_length, "nothing over 10 min", vocab, TIMED)[1]
+
+
+@pytest.mark.parametrize(
+    "text,direction",
+    [("more popular stuff", "up"), ("more hits", "up"), ("less obscure please", "up"), ("less mainstream", "down"),
+     ("more deep cuts", "down"), ("fewer hits", "down")],
+)  # fmt: skip
+def test_popularity_comparatives_move_the_mix(vocab, text, direction):
+    want = ([("adjust", {"feature": "popularity", "direction": direction})], None)
+    assert plan_of(I.rule_popularity, text, vocab) == want
+
+
+def test_years_after_an_add_word_widen_instead_of_narrowing(vocab):
+    assert acts("add some classics from the 80s", vocab) == [("widen", {"year_start": 1980, "year_end": 1989})]
+    assert acts("throw in 3 90s tracks", vocab) == [("widen", {"year_start": 1990, "year_end": 1999, "count": 3})]
+    assert acts("only 80s", vocab) == [("narrow", {"year_start": 1980, "year_end": 1989})]
+
+
+def test_just_n_songs_is_the_length_and_add_just_n_grows(vocab):
+    assert acts("give me just 5 songs", vocab) == [("resize", {"length": 5})]
+    assert acts("add just 5 songs", vocab) == [("more", {"count": 5})]
+
+
+@pytest.mark.parametrize(
+    "text,bound",
+    [("take out anything under 120 bpm", {"min": 120.0}), ("nothing under 120 bpm", {"min": 120.0}),
+     ("only songs over 120 bpm", {"min": 120.0}), ("remove anything faster than 140 bpm", {"max": 140.0})],
+)  # fmt: skip
+def test_a_numeric_bound_on_a_playlist_narrows_it_for_good(vocab, text, bound):
+    assert plan_of(I.rule_bound, text, vocab) == ([("narrow", {"bounds": [{"feature": "tempo", **bound}]})], None)

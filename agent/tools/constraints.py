@@ -129,9 +129,18 @@ def _side_bound(w: Work, feature: str, side: str) -> FeatureBound:
     return FeatureBound(feature=feature, explicit=True, source=f"no {side} {feature}", **limit)
 
 
+class Bound(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "speechiness"]
+    min: float | None = Field(default=None, ge=0, le=250, description="Lowest value allowed (tempo in BPM, else 0-1).")
+    max: float | None = Field(default=None, ge=0, le=250, description="Highest value allowed.")
+
+
 class Narrow(Names):
     year_start: int | None = Field(default=None, ge=1900, le=2100, description="First release year allowed.")
     year_end: int | None = Field(default=None, ge=1900, le=2100, description="Last release year allowed.")
+    bounds: list[Bound] = Field(
+        default_factory=list, max_length=7, description="Audio bounds every track keeps ('nothing under 120 bpm')."
+    )
 
 
 @tool(Narrow)
@@ -143,11 +152,26 @@ def narrow(
     moods: Sequence[str] = (),
     year_start: int | None = None,
     year_end: int | None = None,
+    bounds: Sequence[dict | Bound] = (),
 ) -> str:
-    """Keep only some years, genres, moods or artists ("only 90s", "only rock"); others are replaced."""
+    """Keep only some years, genres, moods, artists or audio bounds ("only 90s", "only rock", "nothing under 120
+    bpm"); others are replaced."""
     w.need_playlist()
     q = w.query.model_copy(deep=True)
     said: list[str] = []
+    for b in (Bound.model_validate(b) for b in bounds):
+        if b.min is None and b.max is None:
+            continue
+        if b.min is not None and b.max is not None and b.min > b.max:
+            raise ToolError(f"Those {b.feature} bounds contradict each other ({b.min:g}-{b.max:g}).")
+        bound = FeatureBound(feature=b.feature, min=b.min, max=b.max, explicit=True, source=f"only {b.feature}")
+        q.features = [f for f in q.features if f.feature != b.feature] + [bound]
+        unit = " BPM" if b.feature == "tempo" else ""
+        said.append(
+            f"{b.feature} {'at least ' + format(b.min, 'g') if b.min is not None else ''}"
+            f"{' and ' if b.min is not None and b.max is not None else ''}"
+            f"{'at most ' + format(b.max, 'g') if b.max is not None else ''}{unit}"
+        )
     if year_start is not None or year_end is not None:
         old = q.years if q.years is not None and q.years.explicit else None
         wider = (
@@ -193,7 +217,7 @@ def narrow(
         q.artists = [Tag(value=a, source=f"only {a}", scope="only") for a in names]
         said += names
     if not said:
-        raise ToolError("Only what? Name years, a genre, a mood or an artist.")
+        raise ToolError("Only what? Name years, a genre, a mood, an artist or a bound like 'over 120 bpm'.")
     w.query = q
     before = list(w.playlist)
     w.rebuild("fits only " + ", ".join(said))

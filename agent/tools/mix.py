@@ -12,10 +12,12 @@ from agent.tools.names import catalog_artist, catalog_genres
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import Track, fold
-from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
+from tools.schema import MAX_LENGTH, PlaylistQuery, Tag, YearRange
 
 
 class Widen(Names):
+    year_start: int | None = Field(default=None, ge=1900, le=2100, description="Also tracks from this year on.")
+    year_end: int | None = Field(default=None, ge=1900, le=2100, description="Also tracks up to this year.")
     count: int | None = Field(
         default=None,
         ge=1,
@@ -32,12 +34,20 @@ def widen(
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
     count: int | None = None,
+    year_start: int | None = None,
+    year_end: int | None = None,
 ) -> str:
-    """Also include some artists, genres or moods ("also some rock"); about a third of the playlist makes room."""
+    """Also include some artists, genres, moods or years ("also some rock", "add some 80s"); about a third of the
+    playlist makes room."""
     w.need_playlist()
     artists, genres, subgenres, moods = asked_names(w, artists, genres, subgenres, moods)
     q = w.query.model_copy(deep=True)
-    names = artists + genres + subgenres + moods
+    years = YearRange(start=year_start, end=year_end) if year_start or year_end else None
+    names = artists + genres + subgenres + moods + ([years.label()] if years else [])
+    if not names:
+        raise ToolError("Also what? Name an artist, a genre, a mood or years.")
+    if years and q.years is not None:  # the playlist's own years widen to take the new ones in
+        q.years = _hull(q.years, years)
     # Widening lifts "only" on the same dimension and any exclusion of what is now asked for.
     if genres or subgenres:
         q.genres, q.subgenres = _lift_only(q.genres), _lift_only(q.subgenres)
@@ -55,6 +65,8 @@ def widen(
     q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
     w.query = q
     part = aimed_at(q, artists, genres, subgenres, moods)
+    if years:
+        part.years = years
     if count:  # "add a couple of Frank Ocean songs": that many more at the end, every track there stays
         if len(w.playlist) + count > MAX_LENGTH:
             raise ToolError(f"The playlist holds at most {MAX_LENGTH} tracks; it has {len(w.playlist)}.")
@@ -76,6 +88,7 @@ def widen(
             or set(genres) & set(t.genres)
             or set(subgenres) & set(t.subgenres)
             or set(moods) & set(t.moods)
+            or (years is not None and years.contains(t.year))
         )
 
     k = max(1, round(len(w.playlist) / 3))
@@ -123,6 +136,13 @@ def aimed_at(
             "free_text": " ".join([*artists, *genres, *subgenres, *moods]),
         },
     )
+
+
+def _hull(a: YearRange, b: YearRange) -> YearRange | None:
+    """The smallest range holding both (None: every year)."""
+    start = None if a.start is None or b.start is None else min(a.start, b.start)
+    end = None if a.end is None or b.end is None else max(a.end, b.end)
+    return None if start is None and end is None else a.model_copy(update={"start": start, "end": end})
 
 
 def _lift_only(tags: list[Tag]) -> list[Tag]:

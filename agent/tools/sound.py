@@ -13,6 +13,7 @@ from agent.tools.work import Work, feature_value
 from tools.catalog import Track
 from tools.schema import MAX_LENGTH, FeatureBound, YearRange
 
+POPULARITY_STEP = 15.0  # "more popular" / "more deep cuts" move the mean popularity (0-100) this far
 FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")  # what "sounds like" compares
 # the targets "more like #n" sets, each within its range
 _LIKE = (
@@ -25,9 +26,9 @@ _LIKE = (
 
 
 class Adjust(BaseModel):
-    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "year"] = Field(
-        description="The audio feature to move, or 'year' for newer/older songs."
-    )
+    feature: Literal[
+        "energy", "valence", "tempo", "danceability", "acousticness", "instrumentalness", "popularity", "year"
+    ] = Field(description="The audio feature to move, 'popularity' for more hits or deep cuts, 'year' for newer/older.")
     direction: Literal["up", "down"]
     amount: Literal["bit", "normal", "lot"] = "normal"
 
@@ -53,13 +54,11 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
         w.query = q
         w.pending[feature] = (sign, cur)
         return ""
-    if feature == "tempo":
-        target = min(210.0, max(50.0, cur + sign * w.tempo_step * scale))
-    else:
-        target = min(1.0, max(0.0, cur + sign * w.relative_step * scale))
-    if (sign > 0 and cur >= 0.97 * (210.0 if feature == "tempo" else 1.0)) or (
-        sign < 0 and target <= (50.0 if feature == "tempo" else 0.0) + 1e-6
-    ):
+    lo, hi, step = {"tempo": (50.0, 210.0, w.tempo_step), "popularity": (0.0, 100.0, POPULARITY_STEP)}.get(
+        feature, (0.0, 1.0, w.relative_step)
+    )
+    target = min(hi, max(lo, cur + sign * step * scale))
+    if (sign > 0 and cur >= 0.97 * hi) or (sign < 0 and target <= lo + 1e-6):
         raise ToolError(f"The {feature} is already as {'high' if sign > 0 else 'low'} as it goes.")
     # A soft bound: retrieval aims at the target, but later edits never drop a track for missing it.
     side = {"min": round(cur, 3)} if sign > 0 else {"max": round(cur, 3)}
