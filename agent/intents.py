@@ -585,7 +585,21 @@ def rule_greeting(c: Clause) -> Plan | None:
         return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
     if words in _GREETINGS or not words and "?" in c.words:
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
+    if tuple(w for w in words if w not in _HELP_FILLER) in _HELP and not c.reading.matches:
+        return Plan.ask(CAPABILITIES)
     return None
+
+
+_HELP = {V.key(p) for p in V.HELP_PHRASES}
+_HELP_FILLER = frozenset({"so", "ok", "okay", "and", "hey", "cool", "thanks", "nice", "else", "exactly", "actually",
+                          "again", "here", "pls", "please", "tell", "me"}) - {w for k in _HELP for w in k}  # fmt: skip
+CAPABILITIES = (
+    "I make playlists from plain words (a genre, mood, era, activity, artists or a song to start from, how many "
+    "songs or minutes), then change them as we talk: more upbeat or calmer, only 90s, no Drake, more of an artist, "
+    "drop or replace tracks by number, move or sort them, add 10 more, shorter or longer, one song per artist. "
+    "Ask about it too (why track 4?, who's on it?, how long is it?), undo, start over, never play an artist again, "
+    "or export it (M3U, CSV, ...). Nothing changed."
+)
 
 
 def rule_cap(c: Clause) -> Plan | None:
@@ -1653,11 +1667,18 @@ def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
     counts: dict[str, int] = {}
-    if "artist" in words or "artists" in words or words[:1] in (["who"], ["whos"]) and "most" in words:
+    who = words[:1] in (["who"], ["whos"])
+    if "artist" in words or "artists" in words or who and ("most" in words or find(words, _ON_HERE)):
         for p in c.playlist:
             counts[p["artist"]] = counts.get(p["artist"], 0) + 1
-        said = ", ".join(f"{a} ({n})" for a, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
-        return Plan.ask(f"Most tracks by one artist: {said}; {len(counts)} artists in all. Nothing changed.")
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if "most" in words:
+            said = ", ".join(f"{a} ({n})" for a, n in ranked[:3])
+            return Plan.ask(f"Most tracks by one artist: {said}; {len(counts)} artists in all. Nothing changed.")
+        # "who's on this playlist", "what artists are in here": every artist, the most frequent first
+        said = ", ".join(f"{a} ({n})" if n > 1 else a for a, n in ranked[:15])
+        more = f" and {len(ranked) - 15} more" if len(ranked) > 15 else ""
+        return Plan.ask(f"{len(counts)} artists on the {c.n} tracks: {said}{more}. Nothing changed.")
     genres = names_in(c.reading, c.vocab)[0]["genres"]
     if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or len(genres) > 1):
         return None
@@ -2020,6 +2041,12 @@ def split_clauses(text: str) -> list[str]:
     cuts: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
+        start = cuts[-1][1] if cuts else 0
+        # "less rap more r&b": two asks with no joiner between them
+        if i > start + 1 and _opposite(words[start], words[i]) and _content(words[start + 1 : i]):
+            cuts.append((i, i))
+            i += 1
+            continue
         if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
@@ -2037,6 +2064,15 @@ def split_clauses(text: str) -> list[str]:
             out.append(text[toks[prev].start : toks[a - 1].end])
         prev = b
     return [c for c in out if c.strip()]
+
+
+_MORE_LESS = (frozenset({"more", "mas"}), frozenset({"less", "fewer", "menos"}))
+
+
+def _opposite(first: str, word: str) -> bool:
+    """Whether ``word`` turns the other way from the clause's first word ("less rap more r&b", "más pop menos rap")."""
+    more, less = _MORE_LESS
+    return (first in more and word in less) or (first in less and word in more)
 
 
 def _starts(words: list[str], j: int) -> bool:

@@ -181,6 +181,22 @@ def test_length_as_listening_time(ex, text, minutes):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "heading to the gym in like 20 min, hip hop",
+        "going for a run in 30 mins",
+        "guests arrive in an hour, something chill",
+        "leaving in 10min",
+        "salgo a correr en unos 20 minutos",
+    ],
+)
+def test_how_soon_is_not_how_long(ex, text):
+    # "in 20 min" says when the listening starts: the playlist keeps its usual size
+    q = ex.extract(text)
+    assert q.duration_min is None and q.length is None
+
+
+@pytest.mark.parametrize(
     "text,confidence",
     [
         ("Reggaeton 2018", 0.7),

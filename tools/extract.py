@@ -1123,11 +1123,27 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     return (y, y), start, end
 
 
+_WHEN_CUES = frozenset({"in", "en", "dentro"})  # "in 20 min", "en una hora": how soon, not how long
+_WHEN_HEDGES = frozenset({"like", "about", "around", "roughly", "maybe", "approx", "approximately", "just", "another",
+                          "unos", "unas", "como", "de"})  # fmt: skip
+
+
+def _said_when(texts: list[str], i: int) -> bool:
+    """Whether the amount of time at ``i`` says when ("leaving in like 20 min", "party in an hour"), not a length."""
+    k = i - 1
+    while k >= 0 and texts[k] in _WHEN_HEDGES and i - k <= 3:
+        k -= 1
+    return k >= 0 and texts[k] in _WHEN_CUES
+
+
 def _short_duration(
     toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
 ) -> int | None:
     """ "90m", "2h", "45min", "half an hour"."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", texts[i])
+    if m and _said_when(texts, i):
+        _mark(toks, i, i + 1)
+        return i + 1
     if m:
         minutes = float(m.group(1)) * (60 if m.group(2).startswith("h") else 1)
         out.append(_Match("duration", minutes, i, i + 1))
@@ -1150,6 +1166,9 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     if k < n and texts[k] == "of":  # "a couple of hours"
         k += 1
     unit = texts[k] if k < n else ""
+    if unit in vocab.TIME_UNITS and _said_when(texts, i):  # "heading to the gym in 20 min": when, not how long
+        _mark(toks, i, k + 1)
+        return k + 1
     if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
         end = k + 1
         if tuple(texts[end : end + 3]) == ("and", "a", "half"):

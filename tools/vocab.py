@@ -140,12 +140,37 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "alternative hip hop": ("rap", None), "alt hip hop": ("rap", None), "alternative rap": ("rap", None),
     "alt rap": ("rap", None), "alternative r&b": ("r&b", None), "alt r&b": ("r&b", None),
     "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
+    # styles people name that this catalog files under one of its genres (its playlists say where: funk and soul
+    # beside neo soul and new jack swing, lo-fi beats under hip hop, grunge and britpop under permanent wave)
+    "motown": ("r&b", None), "funk": ("r&b", None), "funky": ("r&b", None), "soul music": ("r&b", None),
+    "old soul": ("r&b", None), "classic soul": ("r&b", None), "northern soul": ("r&b", None),
+    "quiet storm": ("r&b", None), "slow jams r&b": ("r&b", None),
+    "grunge rock": ("rock", "permanent wave"), "britpop": ("rock", "permanent wave"),
+    "brit pop": ("rock", "permanent wave"),
+    "shoegaze": ("rock", "permanent wave"), "post punk": ("rock", "permanent wave"), "garage rock": ("rock", None),
+    "pop punk": ("rock", None), "emo rock": ("rock", None), "nu metal": ("rock", "hard rock"),
+    "thrash metal": ("rock", "hard rock"), "hair metal": ("rock", "hard rock"), "prog rock": ("rock", "album rock"),
+    "progressive rock": ("rock", "album rock"), "soft rock": ("rock", "album rock"),
+    "yacht rock": ("rock", "album rock"),
+    "boom bap": ("rap", "hip hop"), "lofi hip hop": ("rap", "hip hop"), "lo fi hip hop": ("rap", "hip hop"),
+    "lofi beats": ("rap", "hip hop"), "lo fi beats": ("rap", "hip hop"), "drill": ("rap", "gangster rap"),
+    "g funk": ("rap", "gangster rap"), "crunk": ("rap", "southern hip hop"), "west coast rap": ("rap", "gangster rap"),
+    "west coast hip hop": ("rap", "gangster rap"), "east coast hip hop": ("rap", "hip hop"),
+    "east coast rap": ("rap", "hip hop"), "hyperpop": ("pop", "electropop"), "bedroom pop": ("pop", "indie poptimism"),
+    "disco": ("pop", "dance pop"), "nu disco": ("edm", None), "synthwave": ("edm", None), "eurodance": ("edm", None),
+    "hardstyle": ("edm", None), "future bass": ("edm", None), "boy band": ("pop", "post-teen pop"),
+    "boy bands": ("pop", "post-teen pop"),
 }  # fmt: skip
 
 # Styles this catalog has no label for but files under a wider genre: read as that genre, and the reply says so.
 NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno", "trance",
                              "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal",
-                             "metal"})  # fmt: skip
+                             "metal", "motown", "funk", "funky", "northern soul", "quiet storm", "grunge rock",
+                             "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk", "emo rock",
+                             "nu metal", "thrash metal", "hair metal", "prog rock", "progressive rock", "soft rock",
+                             "yacht rock", "boom bap", "drill", "g funk", "crunk", "hyperpop", "bedroom pop", "disco",
+                             "nu disco", "synthwave", "eurodance", "hardstyle", "future bass", "boy band",
+                             "boy bands"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
@@ -363,13 +388,17 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
-                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"),
+                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
+                     "screamy", "screaming", "screamier", "noisy", "noisier", "rowdy", "rowdier", "banging", "bangin",
+                     "hard hitting", "heavy", "intenso", "intensa", "fuerte", "fuertes"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
-                     "tone it down", "chiller"), (("energy", "low"),)),
+                     "tone it down", "chiller", "chilled out", "laidback", "calmada", "calmado", "calmadas"),
+                    (("energy", "low"),)),
     **dict.fromkeys(("upbeat",), (("energy", "high"), ("valence", "high"))),
-    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas"),
+    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas", "movida", "movido", "movidas",
+                     "movidos", "prendida", "prendido", "fiestera", "fiestero"),
                     (("energy", "high"), ("valence", "high"))),
     **dict.fromkeys(("cheerful", "bright", "brighter", "happier"), (("valence", "high"),)),
     **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier"),
@@ -516,6 +545,13 @@ REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
+# Asking what the bot can do ("what else can you do?", "how does this work"): answered with what it can do.
+HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else can u do", "what can u do",
+                "what do you do", "what else do you do", "how does this work", "how does it work", "how do i use this",
+                "how do i use you", "what are my options", "what can i say", "what can i ask", "what can i ask you",
+                "what should i say", "what commands", "what are the commands", "what can i do", "what else can i do",
+                "what are you able to do", "what else", "que puedes hacer", "que mas puedes hacer", "ayuda",
+                "como funciona", "que sabes hacer")  # fmt: skip
 # A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
 ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
@@ -537,6 +573,8 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
                   "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
                   "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
+                "i liked", "i really liked", "i loved", "i really loved", "liked", "loved", "really liked",
+                "really loved", "me gusto", "me encanto",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
 MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save", "moving")
