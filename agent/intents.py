@@ -585,7 +585,7 @@ def rule_greeting(c: Clause) -> Plan | None:
         return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
     if words in _GREETINGS or not words and "?" in c.words:
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
-    if tuple(w for w in words if w not in _HELP_FILLER) in _HELP and not c.reading.matches:
+    if tuple(w for w in words if w not in _HELP_FILLER) in _HELP:  # "how does this work": "work" is no request
         return Plan.ask(CAPABILITIES)
     return None
 
@@ -1171,6 +1171,30 @@ def rule_grow(c: Clause) -> Plan | None:
     return Plan([call("more", count=count if count is not None else MORE_DEFAULT)])
 
 
+_VERSION_OF = _keys(("version of this", "version of it", "version of that", "version of the playlist",
+                     "version of this playlist", "version of these", "version", "versión", "version de esta",
+                     "take on this", "take on it", "edit of this"))  # fmt: skip
+
+
+def rule_version(c: Clause) -> Plan | None:
+    """ "can you make a workout version of this", "a chill version of it", "una versión más tranquila": the same
+    playlist moved the way that mood or activity sounds, never a new playlist that forgets what it was."""
+    hit = find(c.words, _VERSION_OF)
+    if not c.has or not hit or c.matches("genre", "artist", "years", "length", "duration", "other_genre"):
+        return None
+    if find(c.words, _keys(V.REMOVE_VERBS)) or c.matches(negated=True):
+        return None  # "no live versions", "drop the remix version": about a track's version
+    moves: dict[str, int] = {}
+    for m in c.matches("mood", "activity", "feature", negated=False):
+        mood = V.ACTIVITY_MOODS.get(str(m.value)) if m.kind == "activity" else m.value
+        ways = _directions(m) if m.kind == "feature" else V.MOOD_DIRECTIONS.get(str(mood), ())
+        for feature, way in ways:
+            moves.setdefault(feature, 1 if way == "high" else -1)
+    if not moves:
+        return None
+    return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down") for f, d in moves.items()])
+
+
 def rule_relative(c: Clause) -> Plan | None:
     """ "more upbeat", "a bit slower", "calmer", "less sad", "newer stuff", "algo más tranquilo",
     "too many slow ones, pick up the pace": features moved from where the playlist is."""
@@ -1415,7 +1439,7 @@ def rule_narrow(c: Clause) -> Plan | None:
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
-    if not c.has or not (find(c.words, _ALSO) or _more_of(c)):
+    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c)):
         return None
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
@@ -1446,6 +1470,16 @@ def _added_count(c: Clause) -> int | None:
     words = [w for k, w in enumerate(c.words) if k not in named]
     n = amount_in(words)
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
+
+
+_SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
+
+
+def _some_too(c: Clause) -> bool:
+    """ "ok now some aerosmith too", "a bit of funk as well": an amount of something, then "too": added beside."""
+    words = [w for w in c.words if w not in ("?", "!", ".")]
+    tail = find(words, _keys(_ELLIPSIS_TAILS))
+    return bool(tail and sum(tail) == len(words) and find(words, _SOME) and not c.matches(negated=True))
 
 
 def _more_of(c: Clause) -> bool:
@@ -2000,6 +2034,7 @@ RULES: tuple[Rule, ...] = (
     rule_length,
     rule_remove,
     rule_grow,
+    rule_version,
     rule_relative,
     rule_lessen,
     rule_exclude,
@@ -2218,10 +2253,56 @@ def parse(
     focus: int | None = None,
     last: str | None = None,
     artists: Sequence[str] = (),
+    request: str = "",
+    asked: str | None = None,
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
-    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, and the
-    artists the request named (``artists``), whom "him" or "her" may mean."""
+    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
+    artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
+    which "no I meant the 90s" corrects, and the question the bot asked last (``asked``), which a bare "the 3rd
+    one" answers."""
+    plan = _parse(text, playlist, vocab, focus, last, artists)
+    if playlist and request and (fixed := _corrected(text, request, playlist, vocab)) is not None:
+        return Plan([call("new_playlist", text=fixed)])
+    if plan.question and asked and playlist:
+        verb = next((v for q, v in _ASKED_VERBS.items() if asked.startswith(q)), None)
+        answer = _parse(f"{verb} {text}", playlist, vocab, focus, last, artists) if verb else None
+        if answer is not None and answer.actions and not answer.question:
+            return answer  # "which tracks should I remove?" - "the 3rd one"
+    return plan
+
+
+# The bot's questions that a bare reference answers, and the verb that answer completes.
+_ASKED_VERBS = {"Which tracks should I remove?": "remove", "Which track do you mean?": "why",
+                "Which track should I swap?": "swap"}  # fmt: skip
+_CORRECTION = re.compile(
+    r"^\W*(?:(?:no+|nah|nope|sorry|oops|wait|ugh|ok|uh)\W+)*(?:i\s+meant|i\s+mean|meant|i\s+said|i\s+asked\s+for"
+    r"|quise\s+decir|quer[ií]a\s+decir|dije)\b\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _corrected(text: str, request: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> str | None:
+    """ "no i meant the 90s", "sorry i meant r&b not rap": the playlist's request said again with the correction
+    after it, which the reader's correction cue applies (the 90s in place of the 80s, r&b in place of rap).
+    A correction that points at tracks ("no i meant track 4") is not one of the request."""
+    m = _CORRECTION.match(text or "")
+    if not m:
+        return None
+    c = make_clause(m["rest"], playlist, vocab)
+    if not c.matches(*_CONTENT_KINDS) or _refer(c) is not None or any(_is_track_noun(w) for w in c.words):
+        return None
+    return f"{request.strip().rstrip('.!?,')}, I meant {m['rest'].strip()}"
+
+
+def _parse(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None = None,
+    last: str | None = None,
+    artists: Sequence[str] = (),
+) -> Plan:
     raw = text or ""
     if len(raw) > MAX_MESSAGE:
         return Plan.ask(

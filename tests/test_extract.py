@@ -725,3 +725,20 @@ def test_some_of_an_artist_beside_a_genre_is_a_share_not_a_filter(ex, tiny_catal
     (also,) = q.artists
     assert also.value == artist and also.scope == "also" and not also.filters
     assert q.genres  # the genre is still asked for
+
+
+def test_a_song_after_a_seed_cue_is_its_artist_as_a_taste_and_its_genre(ex):
+    # "based on Mr. Brightside", "songs that go with Uptown Funk, about 15": the song's artist is a taste (never a
+    # filter), its one genre the playlist's, and "about 15" at the end the length
+    q = ex.extract("make me a playlist based on Heart Rain 30")
+    assert [(t.value, t.scope) for t in q.artists] == [("Nas", "like")] and values(q.subgenres) == ["hip hop"]
+    q = ex.extract("songs that go with Heart Fire 00, about 15")
+    assert [(t.value, t.scope) for t in q.artists] == [("Drake", "like")] and q.length == 15
+    assert not ex.extract("songs like summer vibes").artists  # everyday words are no title
+    assert ex.extract("songs about 15 year olds").length is None
+
+
+def test_a_mood_refused_in_other_words_is_a_degree_of_it(ex):
+    q = ex.extract("sad songs but not like depressing")
+    assert values(q.moods) == ["sad"] and not q.exclude_moods
+    assert values(ex.extract("no sad songs").exclude_moods) == ["sad"]

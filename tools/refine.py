@@ -62,7 +62,9 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     known = genres | set(track.subgenres)
     # A track with no genre label at all is unknown, not wrong: retrieval admits it below the
     # labelled ones (many real tracks are only in playlists the catalog never saw).
-    if want_g and known and not want_g & known:
+    # an artist asked for beside the genre ("classic rock with some Guns N' Roses") joins whatever their label
+    also = bool(want_g) and any(t.scope == "also" and _fold(t.value) == _fold(track.artist) for t in query.artists)
+    if want_g and known and not want_g & known and not also:
         out.append("not the genre asked for")
     want_m = {t.value for t in query.moods if t.filters}
     if want_m and not want_m & set(track.moods):
@@ -128,7 +130,9 @@ def _featured(title: str) -> set[str]:
     """The folded artists a title features: "Touchdown (feat. Eminem)", "Dance (with A & B, C)"."""
     out: set[str] = set()
     for group in _FEATURING.findall(title):
-        out |= {_fold(n) for n in re.split(r"\s*(?:,|&|\band\b|\bx\b)\s*", group) if n.strip()}
+        # "(feat. 2Pac a.k.a. Makaveli, Outlawz)": each name, an alias too
+        names = re.split(r"\s*(?:,|&|\band\b|\bx\b|\ba\.k\.a\.?|\baka\b)\s*", group, flags=re.IGNORECASE)
+        out |= {_fold(n) for n in names if n.strip()}
     return out
 
 

@@ -390,7 +390,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
                      "screamy", "screaming", "screamier", "noisy", "noisier", "rowdy", "rowdier", "banging", "bangin",
-                     "hard hitting", "heavy", "intenso", "intensa", "fuerte", "fuertes"),
+                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
@@ -669,6 +669,15 @@ ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", 
 SIMILAR_AFTER = ("type", "type of", "esque", "ish", "vibe", "vibes", "style", "inspired", "and similar",
                  "or similar", "and similar artists", "and the like", "and stuff like that", "and artists like them",
                  "and artists like that", "kind of", "sort of", "adjacent")  # fmt: skip
+# Before a song's title, words that make the song the seed of a playlist: "based on Mr. Brightside", "songs that go
+# with Uptown Funk", "in the style of Blinding Lights" (the song's artist is a taste and its genre a preference)
+SEED_SONG_CUES = ("based on", "based off", "based around", "that go with", "that goes with", "to go with",
+                  "go with", "goes with", "similar to", "in the style of", "inspired by", "in the vein of",
+                  "along the lines of", "vibe of", "the vibe of", "parecidas a")  # fmt: skip
+# ("songs like X" is left out: X is as often an artist the catalog lacks, "songs like Bob Marley")
+# Before a bare number at the end of a request, words that make it the length: "songs like X, about 15"
+ABOUT_WORDS = frozenset({"about", "around", "roughly", "approx", "approximately", "maybe", "like", "unas", "unos",
+                         "como"})  # fmt: skip
 # Before an artist in a request that names more, words that make that artist a share, not the whole playlist:
 # "90s hip hop with some 2pac", "classic rock with a bit of Queen"
 SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",
