@@ -1176,6 +1176,43 @@ _VERSION_OF = _keys(("version of this", "version of it", "version of that", "ver
                      "take on this", "take on it", "edit of this"))  # fmt: skip
 
 
+_VERSION_KEYS = {V.key(k): v for k, v in V.VERSION_WORDS.items()}
+_VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing")) + _REMOVE
+
+
+def rule_versions(c: Clause) -> Plan | None:
+    """ "no remixes please", "no live versions", "get rid of the remixes", "only the originals": versions that a
+    title's tail names leave the playlist (replaced); "live" or "acoustic" alone stays a sound, not a version."""
+    if not c.has:
+        return None
+    words = c.words
+    originals = "originals" in words or ("original" in words and find(words, _ONLY))
+    kinds = []
+    for i, w in enumerate(words):
+        kind = _VERSION_KEYS.get((w,))
+        plural = w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")
+        noun = i + 1 < len(words) and words[i + 1] in V.VERSION_NOUNS
+        if kind and (plural or noun) and kind not in kinds:
+            kinds.append(kind)
+    if originals:
+        kinds = kinds or ["remix", "live"]  # a remaster is the original recording
+    if not kinds or not (originals or find(words, _VERSION_CUES)):
+        return None
+    return Plan([call("exclude", versions=kinds)])
+
+
+def rule_english(c: Clause) -> Plan | None:
+    """ "only english songs", "english only please", "solo en inglés": the catalog knows no language, but its Latin
+    genre is its Spanish-language music, so that goes (the reply says so)."""
+    said = [i for i, w in enumerate(c.words) if w in V.ENGLISH_WORDS]
+    if not c.has or not said or c.matches(negated=True) or "latin" not in c.vocab.genres:
+        return None
+    near = c.words[max(0, said[0] - 3) : said[0] + 2]
+    if not (set(near) & {"only", "just", "solo", "solamente", "all"} or find(near, _ONLY)):
+        return None
+    return Plan([call("exclude", genres=["latin"])])
+
+
 def rule_version(c: Clause) -> Plan | None:
     """ "can you make a workout version of this", "a chill version of it", "una versión más tranquila": the same
     playlist moved the way that mood or activity sounds, never a new playlist that forgets what it was."""
@@ -2019,6 +2056,8 @@ RULES: tuple[Rule, ...] = (
     rule_shuffle,
     rule_sort,
     rule_content_filter,
+    rule_versions,
+    rule_english,
     rule_ellipsis,
     rule_cap,
     rule_block,

@@ -684,3 +684,22 @@ def test_a_correction_says_the_request_again_and_a_bare_answer_completes_the_que
 
 def acts_of(p):
     return [(a["name"], a["args"]) for a in p.actions]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("no remixes please", [("exclude", {"versions": ["remix"]})]),
+        ("no live versions", [("exclude", {"versions": ["live"]})]),
+        ("get rid of the remixes and live versions", [("exclude", {"versions": ["remix", "live"]})]),
+        ("only the originals", [("exclude", {"versions": ["remix", "live"]})]),
+        ("only english songs", [("exclude", {"genres": ["latin"]})]),
+    ],
+)
+def test_versions_and_language_asks(vocab, text, expected):
+    assert acts(text, vocab, RICH) == expected
+
+
+def test_live_or_acoustic_alone_is_a_sound_not_a_version(vocab):
+    assert plan_of(I.rule_versions, "more acoustic", vocab, RICH) is None
+    assert plan_of(I.rule_versions, "no live music vibes", vocab, RICH) is None

@@ -267,3 +267,15 @@ def test_an_artist_asked_for_beside_a_genre_joins_whatever_their_label(tiny_cata
     )
     assert violations(gnr, query) == []
     assert violations(other, query) == ["not the genre asked for"]
+
+
+def test_a_version_left_out_is_the_one_a_title_tail_names(tiny_catalog):
+    from tools.refine import version_kinds
+
+    assert version_kinds("Sweet Child O' Mine - Live In Paris / 1992") == {"live"}
+    assert version_kinds("Starboy (Kygo Remix)") == {"remix"}
+    assert version_kinds("Live and Let Die") == set()  # the song's own words
+    rng = random.Random(9)
+    live = _track("l", "Riff - Live", "Rock Band", rng, genres=["rock"], subgenres=["hard rock"])
+    query = PlaylistQuery(text="rock", exclude_versions=["live"])
+    assert violations(live, query) == ["excluded version"]

@@ -28,7 +28,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from tools import reasons
+from tools import reasons, vocab
 from tools.catalog import Catalog, Track, fold, song_key
 from tools.schema import FILTER_CONFIDENCE, MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery
 
@@ -86,6 +86,8 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("outside the years")
     if any(y.contains(track.year) for y in query.exclude_years):
         out.append("excluded years")
+    if query.exclude_versions and version_kinds(track.title) & set(query.exclude_versions):
+        out.append("excluded version")
     wanted = [_fold(t.value) for t in query.artists if t.filters]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
@@ -121,6 +123,17 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
     if query.popularity != "obscure" and track.popularity < MIN_POPULARITY:
         return True
     return track.duration_ms < MIN_DURATION_MS or track.speechiness > MAX_SPEECHINESS
+
+
+_VERSION_TAIL = re.compile(r"\s[-–]\s.*$|[(\[].*$")
+
+
+def version_kinds(title: str) -> set[str]:
+    """The kinds of version a title's tail says ("Song - Live In Paris": live; "Song (X Remix)": remix); a title's own
+    words ("Live and Let Die") are no version."""
+    tail = _VERSION_TAIL.search(title)
+    words = re.findall(r"[a-z]+", _fold(tail.group(0))) if tail else []
+    return {vocab.VERSION_WORDS[w] for w in words if w in vocab.VERSION_WORDS}
 
 
 _FEATURING = re.compile(r"[(\[](?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]", re.IGNORECASE)

@@ -40,6 +40,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -453,8 +454,22 @@ class Retriever:
                     for y in range(max(1900, r.start or 1900), min(2100, r.end or 2100) + 1)
                 }
             )
-        c.exclude_rows = sorted({i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None})
+        rows = {i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None}
+        for kind in query.exclude_versions:  # "no remixes": the rows whose title's tail says so
+            rows |= self.version_rows.get(kind, set())
+        c.exclude_rows = sorted(rows)
         return c
+
+    @cached_property
+    def version_rows(self) -> dict[str, set[int]]:
+        """Kind of version ("remix", "live", ...) -> the catalog rows whose title's tail names it."""
+        from tools.refine import version_kinds
+
+        out: dict[str, set[int]] = {}
+        for row, t in enumerate(self.catalog.tracks):
+            for kind in version_kinds(t.title):
+                out.setdefault(kind, set()).add(row)
+        return out
 
     def _levels(self, query: PlaylistQuery, base: Constraints) -> list[tuple[str, Constraints, PlaylistQuery, str]]:
         """The strict filter, then one (step, filter, query, note) per relaxation that applies."""

@@ -545,6 +545,14 @@ REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
+# The catalog has no language field; its Latin genre is the Spanish-language music: "only english songs" leaves it
+# out (and the reply says how it was read)
+ENGLISH_WORDS = frozenset({"english", "ingles", "englisch", "anglais"})
+# A version a title's tail names ("Song - Live in Paris", "Song (Tim Remix)") -> the kind people leave out: "no remixes"
+VERSION_WORDS = {"remix": "remix", "remixes": "remix", "remixed": "remix", "live": "live", "en vivo": "live",
+                 "acoustic": "acoustic", "acustico": "acoustic", "remaster": "remaster", "remastered": "remaster",
+                 "remasters": "remaster"}  # fmt: skip
+VERSION_NOUNS = frozenset({"version", "versions", "versiones", "version", "recordings", "cuts", "takes", "ones"})
 # Asking what the bot can do ("what else can you do?", "how does this work"): answered with what it can do.
 HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else can u do", "what can u do",
                 "what do you do", "what else do you do", "how does this work", "how does it work", "how do i use this",
