@@ -2334,6 +2334,23 @@ def _corrected(text: str, request: str, playlist: Sequence[dict[str, Any]], voca
     return f"{request.strip().rstrip('.!?,')}, I meant {m['rest'].strip()}"
 
 
+_WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",
+               "can you make", "can i get", "quiero", "necesito"))  # fmt: skip
+_THIS_PLAYLIST = frozenset({"it", "this", "these", "them", "those", "esta", "estas"})
+
+
+def _fresh_request(c: Clause) -> bool:
+    """A long message that asks for music afresh ("ugh just got dumped. i want sad songs but not depressing, mostly
+    pop, 15 songs"): a want, two or more things it names, a length or many words, and nothing that points at the
+    playlist there is; read whole as a new request, never as edits clause by clause."""
+    words = c.words
+    if len(words) < 12 or not find(words, _WANT) or _THIS_PLAYLIST & set(words) or _refer(c) is not None:
+        return False
+    named = {m.kind for m in c.matches("genre", "mood", "activity", "years", "artist", "length", "duration")}
+    edits = any(find(words, v) for v in (_REMOVE, _REPLACE)) or {"add", "agrega", "undo", "move", "mueve"} & set(words)
+    return len(named) >= 2 and not edits
+
+
 def _parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -2353,6 +2370,8 @@ def _parse(
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
+    if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
+        return Plan([call("new_playlist", text=raw.strip())])
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted

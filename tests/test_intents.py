@@ -703,3 +703,17 @@ def test_versions_and_language_asks(vocab, text, expected):
 def test_live_or_acoustic_alone_is_a_sound_not_a_version(vocab):
     assert plan_of(I.rule_versions, "more acoustic", vocab, RICH) is None
     assert plan_of(I.rule_versions, "no live music vibes", vocab, RICH) is None
+
+
+def test_a_long_fresh_request_after_a_playlist_is_one_new_request(vocab):
+    text = "ok different vibe now. just got dumped lol, i want sad songs but not like depressing, mostly pop, 15 songs"
+    assert acts(text, vocab, RICH) == [("new_playlist", {"text": text})]
+    # pointing at the playlist, or editing it, is not a fresh request
+    this = "i want this to be sad songs, mostly pop and no rap at all please, thank you so much"
+    assert not I._fresh_request(make_clause(this, RICH, vocab))
+    assert acts("remove track 2 and i want more sad songs, mostly pop, maybe some rap, thanks a lot", vocab, RICH)[
+        0
+    ] == (
+        "remove",
+        {"positions": [2]},
+    )

@@ -302,12 +302,13 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "antiguo", "antiguos", "antiguas", "viejo", "viejos", "viejas", "viejito", "viejitos", "viejitas",
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
-               "mas antiguas")  # fmt: skip
+               "mas antiguas", "motown", "old soul", "classic soul", "northern soul")  # fmt: skip
 # How far back a relative word reaches: "recent" is the last 2 years, "old" over 10 years old; a few
 # words reach further ("modern" is the last decade, "old school" and "classics" 20 years back or more).
 YEARS_BACK = {"recent": 2, "old": 10}
 PHRASE_YEARS_BACK = {"modern": 10, "old school": 20, "oldschool": 20, "classic": 20, "classics": 20, "clasicos": 20,
-                     "clasicas": 20, "classico": 20, "classicos": 20}  # fmt: skip
+                     "clasicas": 20, "classico": 20, "classicos": 20, "motown": 35, "old soul": 25, "classic soul": 25,
+                     "northern soul": 35}  # fmt: skip
 OLDIES_PHRASES = ("oldies", "golden oldies", "retro", "vintage")
 OLDIES_YEARS = (1900, 1979)  # what oldies radio plays: "no oldies" leaves these out
 
