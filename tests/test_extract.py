@@ -742,3 +742,9 @@ def test_a_mood_refused_in_other_words_is_a_degree_of_it(ex):
     q = ex.extract("sad songs but not like depressing")
     assert values(q.moods) == ["sad"] and not q.exclude_moods
     assert values(ex.extract("no sad songs").exclude_moods) == ["sad"]
+
+
+def test_a_little_of_a_genre_beside_mostly_another_only_scores(ex):
+    q = ex.extract("mostly rap, maybe some rock")
+    assert [(t.value, t.explicit) for t in q.genres] == [("rap", True), ("rock", False)]
+    assert [t.explicit for t in ex.extract("rap and some rock").genres] == [True, True]

@@ -858,6 +858,10 @@ class _Draft:
     def take_genre(self, m: _Match) -> None:
         genre, sub = m.value  # type: ignore[misc]
         said, subgenres, genres = self.said(m), self.ex.subgenres, self.ex.genres
+        if not m.negated and self._a_little_beside_mostly(m):
+            # "mostly pop, maybe some r&b": the second genre joins by score, never as an equal filter
+            self.add("subgenres" if sub in subgenres else "genres", sub if sub in subgenres else genre, m, False)
+            return
         if said in vocab.NARROWER_STYLES and not m.negated and (sub in subgenres or genre in genres):
             wider = sub if sub in subgenres else genre
             self.unsupported.append(f"{self.src(m)}: this catalog has no {self.src(m)} label, so {wider} instead")
@@ -870,6 +874,16 @@ class _Draft:
                 self.add("genres", genre, m)  # "metal", "alt rock": the catalog's label stands in; the genre was said
         elif genre in genres:
             self.add("exclude_genres" if m.negated else "genres", genre, m)
+
+    def _a_little_beside_mostly(self, m: _Match) -> bool:
+        """Whether a genre is said as a little of it ("some", "a bit of") after another was said as most of it."""
+        texts = [t.text for t in self.toks]
+        before = texts[max(0, m.start - 3) : m.start]
+        mostly = [i for i, w in enumerate(texts[: m.start]) if w in _MOSTLY]
+        if not mostly or not set(before) & _A_LITTLE:
+            return False
+        spans = [tuple(texts[k : k + w]) for k in range(mostly[0] + 1, m.start) for w in (1, 2)]
+        return any(kind == "genre" for key in spans for kind, _ in _PHRASES.get(key, []))
 
     def take_mood(self, m: _Match) -> None:
         self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
@@ -1015,6 +1029,8 @@ _CORRECTION_ADDS = {_key(c) for c in vocab.CORRECTION_ADDS}
 _FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years", "duration": "length"}
 
 
+_MOSTLY = frozenset({"mostly", "mainly", "largely", "primarily", "principalmente", "mayormente"})
+_A_LITTLE = frozenset({"some", "bit", "little", "few", "touch", "sprinkle", "dash", "algo", "poco", "pocas"})
 _SEED_CUES = sorted((_key(c) for c in vocab.SEED_SONG_CUES), key=len, reverse=True)
 _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
