@@ -33,8 +33,18 @@ def _last_text(state: State) -> str:
 def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
     """The offline brain's plan, each action validated and bounded as the LLM's are."""
     last = next((a.get("name") for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None)
-    named = [str(t.get("value")) for t in (state.get("query") or {}).get("artists") or [] if isinstance(t, dict)]
-    p = intents.parse(text, state.get("playlist") or [], ctx.deps.vocab, state.get("focus"), last, named)
+    query = state.get("query") or {}
+    named = [str(t.get("value")) for t in query.get("artists") or [] if isinstance(t, dict)]
+    p = intents.parse(
+        text,
+        state.get("playlist") or [],
+        ctx.deps.vocab,
+        state.get("focus"),
+        last,
+        named,
+        request=str(query.get("text") or ""),
+        asked=state.get("question"),
+    )
     try:
         p.actions = [validate(a) for a in p.actions]
     except ValueError as exc:  # a reading the tools cannot take: ask rather than act on it

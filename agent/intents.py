@@ -585,7 +585,21 @@ def rule_greeting(c: Clause) -> Plan | None:
         return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
     if words in _GREETINGS or not words and "?" in c.words:
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
+    if tuple(w for w in words if w not in _HELP_FILLER) in _HELP:  # "how does this work": "work" is no request
+        return Plan.ask(CAPABILITIES)
     return None
+
+
+_HELP = {V.key(p) for p in V.HELP_PHRASES}
+_HELP_FILLER = frozenset({"so", "ok", "okay", "and", "hey", "cool", "thanks", "nice", "else", "exactly", "actually",
+                          "again", "here", "pls", "please", "tell", "me"}) - {w for k in _HELP for w in k}  # fmt: skip
+CAPABILITIES = (
+    "I make playlists from plain words (a genre, mood, era, activity, artists or a song to start from, how many "
+    "songs or minutes), then change them as we talk: more upbeat or calmer, only 90s, no Drake, more of an artist, "
+    "drop or replace tracks by number, move or sort them, add 10 more, shorter or longer, one song per artist. "
+    "Ask about it too (why track 4?, who's on it?, how long is it?), undo, start over, never play an artist again, "
+    "or export it (M3U, CSV, ...). Nothing changed."
+)
 
 
 def rule_cap(c: Clause) -> Plan | None:
@@ -1231,6 +1245,67 @@ def rule_grow(c: Clause) -> Plan | None:
     return Plan([call("more", count=count if count is not None else MORE_DEFAULT)])
 
 
+_VERSION_OF = _keys(("version of this", "version of it", "version of that", "version of the playlist",
+                     "version of this playlist", "version of these", "version", "versión", "version de esta",
+                     "take on this", "take on it", "edit of this"))  # fmt: skip
+
+
+_VERSION_KEYS = {V.key(k): v for k, v in V.VERSION_WORDS.items()}
+_VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing")) + _REMOVE
+
+
+def rule_versions(c: Clause) -> Plan | None:
+    """ "no remixes please", "no live versions", "get rid of the remixes", "only the originals": versions that a
+    title's tail names leave the playlist (replaced); "live" or "acoustic" alone stays a sound, not a version."""
+    if not c.has:
+        return None
+    words = c.words
+    originals = "originals" in words or ("original" in words and find(words, _ONLY))
+    kinds = []
+    for i, w in enumerate(words):
+        kind = _VERSION_KEYS.get((w,))
+        plural = w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")
+        noun = i + 1 < len(words) and words[i + 1] in V.VERSION_NOUNS
+        if kind and (plural or noun) and kind not in kinds:
+            kinds.append(kind)
+    if originals:
+        kinds = kinds or ["remix", "live"]  # a remaster is the original recording
+    if not kinds or not (originals or find(words, _VERSION_CUES)):
+        return None
+    return Plan([call("exclude", versions=kinds)])
+
+
+def rule_english(c: Clause) -> Plan | None:
+    """ "only english songs", "english only please", "solo en inglés": the catalog knows no language, but its Latin
+    genre is its Spanish-language music, so that goes (the reply says so)."""
+    said = [i for i, w in enumerate(c.words) if w in V.ENGLISH_WORDS]
+    if not c.has or not said or c.matches(negated=True) or "latin" not in c.vocab.genres:
+        return None
+    near = c.words[max(0, said[0] - 3) : said[0] + 2]
+    if not (set(near) & {"only", "just", "solo", "solamente", "all"} or find(near, _ONLY)):
+        return None
+    return Plan([call("exclude", genres=["latin"])])
+
+
+def rule_version(c: Clause) -> Plan | None:
+    """ "can you make a workout version of this", "a chill version of it", "una versión más tranquila": the same
+    playlist moved the way that mood or activity sounds, never a new playlist that forgets what it was."""
+    hit = find(c.words, _VERSION_OF)
+    if not c.has or not hit or c.matches("genre", "artist", "years", "length", "duration", "other_genre"):
+        return None
+    if find(c.words, _keys(V.REMOVE_VERBS)) or c.matches(negated=True):
+        return None  # "no live versions", "drop the remix version": about a track's version
+    moves: dict[str, int] = {}
+    for m in c.matches("mood", "activity", "feature", negated=False):
+        mood = V.ACTIVITY_MOODS.get(str(m.value)) if m.kind == "activity" else m.value
+        ways = _directions(m) if m.kind == "feature" else V.MOOD_DIRECTIONS.get(str(mood), ())
+        for feature, way in ways:
+            moves.setdefault(feature, 1 if way == "high" else -1)
+    if not moves:
+        return None
+    return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down") for f, d in moves.items()])
+
+
 def rule_relative(c: Clause) -> Plan | None:
     """ "more upbeat", "a bit slower", "calmer", "less sad", "newer stuff", "algo más tranquilo",
     "too many slow ones, pick up the pace": features moved from where the playlist is."""
@@ -1477,7 +1552,7 @@ def rule_narrow(c: Clause) -> Plan | None:
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
-    if not c.has or not (find(c.words, _ALSO) or _more_of(c)):
+    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c)):
         return None
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
@@ -1511,6 +1586,16 @@ def _added_count(c: Clause) -> int | None:
     words = [w for k, w in enumerate(c.words) if k not in named]
     n = amount_in(words)
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
+
+
+_SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
+
+
+def _some_too(c: Clause) -> bool:
+    """ "ok now some aerosmith too", "a bit of funk as well": an amount of something, then "too": added beside."""
+    words = [w for w in c.words if w not in ("?", "!", ".")]
+    tail = find(words, _keys(_ELLIPSIS_TAILS))
+    return bool(tail and sum(tail) == len(words) and find(words, _SOME) and not c.matches(negated=True))
 
 
 def _more_of(c: Clause) -> bool:
@@ -1732,11 +1817,18 @@ def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
     counts: dict[str, int] = {}
-    if "artist" in words or "artists" in words or words[:1] in (["who"], ["whos"]) and "most" in words:
+    who = words[:1] in (["who"], ["whos"])
+    if "artist" in words or "artists" in words or who and ("most" in words or find(words, _ON_HERE)):
         for p in c.playlist:
             counts[p["artist"]] = counts.get(p["artist"], 0) + 1
-        said = ", ".join(f"{a} ({n})" for a, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
-        return Plan.ask(f"Most tracks by one artist: {said}; {len(counts)} artists in all. Nothing changed.")
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if "most" in words:
+            said = ", ".join(f"{a} ({n})" for a, n in ranked[:3])
+            return Plan.ask(f"Most tracks by one artist: {said}; {len(counts)} artists in all. Nothing changed.")
+        # "who's on this playlist", "what artists are in here": every artist, the most frequent first
+        said = ", ".join(f"{a} ({n})" if n > 1 else a for a, n in ranked[:15])
+        more = f" and {len(ranked) - 15} more" if len(ranked) > 15 else ""
+        return Plan.ask(f"{len(counts)} artists on the {c.n} tracks: {said}{more}. Nothing changed.")
     genres = names_in(c.reading, c.vocab)[0]["genres"]
     if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or len(genres) > 1):
         return None
@@ -2043,6 +2135,8 @@ RULES: tuple[Rule, ...] = (
     rule_shuffle,
     rule_sort,
     rule_content_filter,
+    rule_versions,
+    rule_english,
     rule_ellipsis,
     rule_cap,
     rule_block,
@@ -2061,6 +2155,7 @@ RULES: tuple[Rule, ...] = (
     rule_length,
     rule_remove,
     rule_grow,
+    rule_version,
     rule_relative,
     rule_lessen,
     rule_exclude,
@@ -2102,6 +2197,12 @@ def split_clauses(text: str) -> list[str]:
     cuts: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
+        start = cuts[-1][1] if cuts else 0
+        # "less rap more r&b": two asks with no joiner between them
+        if i > start + 1 and _opposite(words[start], words[i]) and _content(words[start + 1 : i]):
+            cuts.append((i, i))
+            i += 1
+            continue
         if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
@@ -2119,6 +2220,15 @@ def split_clauses(text: str) -> list[str]:
             out.append(text[toks[prev].start : toks[a - 1].end])
         prev = b
     return [c for c in out if c.strip()]
+
+
+_MORE_LESS = (frozenset({"more", "mas"}), frozenset({"less", "fewer", "menos"}))
+
+
+def _opposite(first: str, word: str) -> bool:
+    """Whether ``word`` turns the other way from the clause's first word ("less rap more r&b", "más pop menos rap")."""
+    more, less = _MORE_LESS
+    return (first in more and word in less) or (first in less and word in more)
 
 
 def _starts(words: list[str], j: int) -> bool:
@@ -2264,10 +2374,73 @@ def parse(
     focus: int | None = None,
     last: str | None = None,
     artists: Sequence[str] = (),
+    request: str = "",
+    asked: str | None = None,
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
-    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, and the
-    artists the request named (``artists``), whom "him" or "her" may mean."""
+    previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
+    artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
+    which "no I meant the 90s" corrects, and the question the bot asked last (``asked``), which a bare "the 3rd
+    one" answers."""
+    plan = _parse(text, playlist, vocab, focus, last, artists)
+    if playlist and request and (fixed := _corrected(text, request, playlist, vocab)) is not None:
+        return Plan([call("new_playlist", text=fixed)])
+    if plan.question and asked and playlist:
+        verb = next((v for q, v in _ASKED_VERBS.items() if asked.startswith(q)), None)
+        answer = _parse(f"{verb} {text}", playlist, vocab, focus, last, artists) if verb else None
+        if answer is not None and answer.actions and not answer.question:
+            return answer  # "which tracks should I remove?" - "the 3rd one"
+    return plan
+
+
+# The bot's questions that a bare reference answers, and the verb that answer completes.
+_ASKED_VERBS = {"Which tracks should I remove?": "remove", "Which track do you mean?": "why",
+                "Which track should I swap?": "swap"}  # fmt: skip
+_CORRECTION = re.compile(
+    r"^\W*(?:(?:no+|nah|nope|sorry|oops|wait|ugh|ok|uh)\W+)*(?:i\s+meant|i\s+mean|meant|i\s+said|i\s+asked\s+for"
+    r"|quise\s+decir|quer[ií]a\s+decir|dije)\b\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _corrected(text: str, request: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> str | None:
+    """ "no i meant the 90s", "sorry i meant r&b not rap": the playlist's request said again with the correction
+    after it, which the reader's correction cue applies (the 90s in place of the 80s, r&b in place of rap).
+    A correction that points at tracks ("no i meant track 4") is not one of the request."""
+    m = _CORRECTION.match(text or "")
+    if not m:
+        return None
+    c = make_clause(m["rest"], playlist, vocab)
+    if not c.matches(*_CONTENT_KINDS) or _refer(c) is not None or any(_is_track_noun(w) for w in c.words):
+        return None
+    return f"{request.strip().rstrip('.!?,')}, I meant {m['rest'].strip()}"
+
+
+_WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",
+               "can you make", "can i get", "quiero", "necesito"))  # fmt: skip
+_THIS_PLAYLIST = frozenset({"it", "this", "these", "them", "those", "esta", "estas"})
+
+
+def _fresh_request(c: Clause) -> bool:
+    """A long message that asks for music afresh ("ugh just got dumped. i want sad songs but not depressing, mostly
+    pop, 15 songs"): a want, two or more things it names, a length or many words, and nothing that points at the
+    playlist there is; read whole as a new request, never as edits clause by clause."""
+    words = c.words
+    if len(words) < 12 or not find(words, _WANT) or _THIS_PLAYLIST & set(words) or _refer(c) is not None:
+        return False
+    named = {m.kind for m in c.matches("genre", "mood", "activity", "years", "artist", "length", "duration")}
+    edits = any(find(words, v) for v in (_REMOVE, _REPLACE)) or {"add", "agrega", "undo", "move", "mueve"} & set(words)
+    return len(named) >= 2 and not edits
+
+
+def _parse(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None = None,
+    last: str | None = None,
+    artists: Sequence[str] = (),
+) -> Plan:
     raw = text or ""
     if len(raw) > MAX_MESSAGE:
         return Plan.ask(
@@ -2279,6 +2452,8 @@ def parse(
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
+    if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
+        return Plan([call("new_playlist", text=raw.strip())])
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted

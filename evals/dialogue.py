@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed", "probe", "probe2" and "probe3" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe5" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
@@ -35,6 +35,9 @@ folder, the product pipeline). Checks read the returned playlist:
     same_tracks | {"sorted": [f, "up"|"down"|"either"]}        only reordered / every neighbour in that order
     {"front": [f, "high"|"low"]} {"last_low": f}              first half's mean above/below the second's; the
                                                                last track at or below the playlist's median
+    {"no_version": word}                                       no title's version tail ("- Live", "(X Remix)")
+                                                               says the word
+    {"distinct_artists": N}                                    at least N different artists
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -124,7 +127,7 @@ KNOWN_CHECKS = {
     "reply_title", "empty", "minutes", "max_per_artist", "some_artist", "no_years", "share", "mean_min", "mean_max",
     "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
-    "closer_to", "kept", "same_tracks", "sorted", "front", "last_low",
+    "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists",
 }  # fmt: skip
 
 
@@ -524,6 +527,22 @@ def _last_low(t: Turn, arg: Any, name: str) -> str | None:
     vals = [float(getattr(p, arg)) for p in t.after]
     med = statistics.median(vals) if vals else 0.0
     return None if vals and vals[-1] <= med else f"last track's {arg} above the median {med:.3f}" if vals else "empty"
+
+
+_VERSION_TAIL = re.compile(r"\s[-–]\s.*$|[(\[].*$")
+
+
+@_check("no_version")
+def _no_version(t: Turn, arg: Any, name: str) -> str | None:
+    word = re.compile(rf"\b{re.escape(arg)}\b", re.IGNORECASE)
+    bad = [p.title for p in t.after if (tail := _VERSION_TAIL.search(p.title)) and word.search(tail.group(0))]
+    return None if t.after and not bad else f"{len(bad)} {arg} version(s): {bad[:3]}" if bad else "empty playlist"
+
+
+@_check("distinct_artists")
+def _distinct_artists(t: Turn, arg: Any, name: str) -> str | None:
+    n = len({fold(p.artist) for p in t.after})
+    return None if n >= arg else f"{n} different artists, expected at least {arg}"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -93,3 +93,18 @@ def test_the_as_typed_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
     assert check({"distinct_reasons": 0.9}, mix, mix, "", [], tiny_catalog) is not None
     assert check({"reply_year": 1}, mix, mix, f"it is from {mix[0].year}", [], tiny_catalog) is None
     assert check({"reasons_lack": "same"}, mix, mix, "", [], tiny_catalog) is not None
+
+
+def test_version_and_artist_count_checks_fail_when_the_playlist_breaks_them(tiny_catalog):
+    from tools.refine import item_from
+
+    a = [item_from(t) for t in tiny_catalog.tracks[:3]]
+    live = [a[0].model_copy(update={"title": "Song - Live In Paris / 1992"}), *a[1:]]
+    remix = [a[0].model_copy(update={"title": "Song (Tim Remix)"}), *a[1:]]
+    titled = [a[0].model_copy(update={"title": "Live and Let Die"}), *a[1:]]  # the word in the title, not a version
+    assert check({"no_version": "live"}, live, live, "", [], tiny_catalog) is not None
+    assert check({"no_version": "remix"}, remix, remix, "", [], tiny_catalog) is not None
+    assert check({"no_version": "live"}, titled, titled, "", [], tiny_catalog) is None
+    n = len({t.artist for t in tiny_catalog.tracks[:3]})
+    assert check({"distinct_artists": n}, a, a, "", [], tiny_catalog) is None
+    assert check({"distinct_artists": n + 1}, a, a, "", [], tiny_catalog) is not None

@@ -181,6 +181,22 @@ def test_length_as_listening_time(ex, text, minutes):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "heading to the gym in like 20 min, hip hop",
+        "going for a run in 30 mins",
+        "guests arrive in an hour, something chill",
+        "leaving in 10min",
+        "salgo a correr en unos 20 minutos",
+    ],
+)
+def test_how_soon_is_not_how_long(ex, text):
+    # "in 20 min" says when the listening starts: the playlist keeps its usual size
+    q = ex.extract(text)
+    assert q.duration_min is None and q.length is None
+
+
+@pytest.mark.parametrize(
     "text,confidence",
     [
         ("Reggaeton 2018", 0.7),
@@ -727,3 +743,26 @@ def test_oldies_and_current_hits_is_a_mix_not_a_contradiction(ex):
     q = ex.extract("wedding reception, mix of oldies and current hits")
     assert not q.unsupported and (q.years is None or (q.years.start is None and q.years.end is None))
     assert ex.extract("oldies please").years.end is not None  # alone, oldies still bound the years
+
+
+def test_a_song_after_a_seed_cue_is_its_artist_as_a_taste_and_its_genre(ex):
+    # "based on Mr. Brightside", "songs that go with Uptown Funk, about 15": the song's artist is a taste (never a
+    # filter), its one genre the playlist's, and "about 15" at the end the length
+    q = ex.extract("make me a playlist based on Heart Rain 30")
+    assert [(t.value, t.scope) for t in q.artists] == [("Nas", "like")] and values(q.subgenres) == ["hip hop"]
+    q = ex.extract("songs that go with Heart Fire 00, about 15")
+    assert [(t.value, t.scope) for t in q.artists] == [("Drake", "like")] and q.length == 15
+    assert not ex.extract("songs like summer vibes").artists  # everyday words are no title
+    assert ex.extract("songs about 15 year olds").length is None
+
+
+def test_a_mood_refused_in_other_words_is_a_degree_of_it(ex):
+    q = ex.extract("sad songs but not like depressing")
+    assert values(q.moods) == ["sad"] and not q.exclude_moods
+    assert values(ex.extract("no sad songs").exclude_moods) == ["sad"]
+
+
+def test_a_little_of_a_genre_beside_mostly_another_only_scores(ex):
+    q = ex.extract("mostly rap, maybe some rock")
+    assert [(t.value, t.explicit) for t in q.genres] == [("rap", True), ("rock", False)]
+    assert [t.explicit for t in ex.extract("rap and some rock").genres] == [True, True]

@@ -696,3 +696,79 @@ def test_just_n_songs_is_the_length_and_add_just_n_grows(vocab):
 )  # fmt: skip
 def test_a_numeric_bound_on_a_playlist_narrows_it_for_good(vocab, text, bound):
     assert plan_of(I.rule_bound, text, vocab) == ([("narrow", {"bounds": [{"feature": "tempo", **bound}]})], None)
+
+
+# ----- probe5: what people typed in the fifth round --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("less rap more r&b", [("lessen", {"genres": ["rap"]}), ("widen", {"genres": ["r&b"]})]),
+        ("less shouty", [("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]),
+        ("más movida", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"}),
+                        ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]),
+        ("can you make a workout version of this", [("adjust", {"feature": "energy", "direction": "up"})]),
+        ("ok now some Sade too", [("widen", {"artists": ["Sade"]})]),
+        ("i liked the 2nd one", [("feedback", {"positions": [2], "liked": True})]),
+    ],
+)  # fmt: skip
+def test_follow_ups_of_the_fifth_round(vocab, text, expected):
+    assert acts(text, vocab, RICH) == expected
+
+
+def test_more_or_less_is_not_two_asks():
+    assert split_clauses("more or less 20 songs") == ["more or less 20 songs"]
+    assert split_clauses("más pop menos reggaeton") == ["más pop", "menos reggaeton"]
+
+
+@pytest.mark.parametrize("text", ["what else can you do", "so what can you do?", "how does this work", "whos on this"])
+def test_asking_what_it_does_or_who_is_on_it_changes_nothing(vocab, text):
+    p = parse(text, RICH, vocab)
+    assert not p.actions and p.question and "not sure" not in p.question and "found no music" not in p.question
+    if "whos" in text:
+        assert all(a in p.question for a in ("Drake", "Queen", "Sade"))
+
+
+def test_a_correction_says_the_request_again_and_a_bare_answer_completes_the_question(vocab):
+    fixed = parse("no i meant the 90s", RICH, vocab, request="rap from the 80s").actions
+    assert fixed == [{"name": "new_playlist", "args": {"text": "rap from the 80s, I meant the 90s"}}]
+    assert parse("no i meant track 4", RICH, vocab, request="rap from the 80s").actions != fixed
+    asked = parse("remove it", RICH, vocab).question
+    assert asked and parse("the 3rd one", RICH, vocab).question  # alone it says nothing
+    assert acts_of(parse("the 3rd one", RICH, vocab, asked=asked)) == [("remove", {"positions": [3]})]
+
+
+def acts_of(p):
+    return [(a["name"], a["args"]) for a in p.actions]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("no remixes please", [("exclude", {"versions": ["remix"]})]),
+        ("no live versions", [("exclude", {"versions": ["live"]})]),
+        ("get rid of the remixes and live versions", [("exclude", {"versions": ["remix", "live"]})]),
+        ("only the originals", [("exclude", {"versions": ["remix", "live"]})]),
+        ("only english songs", [("exclude", {"genres": ["latin"]})]),
+    ],
+)
+def test_versions_and_language_asks(vocab, text, expected):
+    assert acts(text, vocab, RICH) == expected
+
+
+def test_live_or_acoustic_alone_is_a_sound_not_a_version(vocab):
+    assert plan_of(I.rule_versions, "more acoustic", vocab, RICH) is None
+    assert plan_of(I.rule_versions, "no live music vibes", vocab, RICH) is None
+
+
+def test_a_long_fresh_request_after_a_playlist_is_one_new_request(vocab):
+    text = "ok different vibe now. just got dumped lol, i want sad songs but not like depressing, mostly pop, 15 songs"
+    assert acts(text, vocab, RICH) == [("new_playlist", {"text": text})]
+    # pointing at the playlist, or editing it, is not a fresh request
+    this = "i want this to be sad songs, mostly pop and no rap at all please, thank you so much"
+    assert not I._fresh_request(make_clause(this, RICH, vocab))
+    assert acts("remove track 2 and i want more sad songs, mostly pop, maybe some rap, thanks a lot", vocab, RICH)[
+        0
+    ] == (
+        "remove",
+        {"positions": [2]},
+    )

@@ -246,3 +246,36 @@ def test_kept_tracks_stay_unless_now_excluded(tiny_catalog, excluded):
     out = refine(_cands(tiny_catalog)[-20:], query, tiny_catalog, n=10, keep=keep)
     ids = {i.track_id for i in out}
     assert (set(keep) <= ids) is not excluded and (ids.isdisjoint(keep)) is excluded
+
+
+def test_a_featured_artist_under_an_alias_is_still_featured():
+    from tools.refine import _featured
+
+    assert "2pac" in _featured("Initiated (feat. 2Pac a.k.a. Makaveli, Outlawz & Kurupt)")
+    assert "makaveli" in _featured("Initiated (feat. 2Pac aka Makaveli)")
+
+
+def test_an_artist_asked_for_beside_a_genre_joins_whatever_their_label(tiny_catalog):
+    # "classic rock with some Guns N' Roses": their hard rock tracks are what was asked for; other bands are not
+    rng = random.Random(7)
+    gnr = _track("g", "Paradise City", "Guns N' Roses", rng, genres=["rock"], subgenres=["hard rock"])
+    other = _track("o", "Riff", "Rock Band", rng, genres=["rock"], subgenres=["hard rock"])
+    query = PlaylistQuery(
+        text="classic rock with some Guns N Roses",
+        subgenres=[Tag(value="classic rock")],
+        artists=[Tag(value="Guns N' Roses", explicit=False, scope="also")],
+    )
+    assert violations(gnr, query) == []
+    assert violations(other, query) == ["not the genre asked for"]
+
+
+def test_a_version_left_out_is_the_one_a_title_tail_names(tiny_catalog):
+    from tools.refine import version_kinds
+
+    assert version_kinds("Sweet Child O' Mine - Live In Paris / 1992") == {"live"}
+    assert version_kinds("Starboy (Kygo Remix)") == {"remix"}
+    assert version_kinds("Live and Let Die") == set()  # the song's own words
+    rng = random.Random(9)
+    live = _track("l", "Riff - Live", "Rock Band", rng, genres=["rock"], subgenres=["hard rock"])
+    query = PlaylistQuery(text="rock", exclude_versions=["live"])
+    assert violations(live, query) == ["excluded version"]

@@ -266,6 +266,7 @@ class TagExtractor:
         matches: list[Match] = []
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
+        self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
         self._song_titles(toks, matches)
         self._fuzzy_pass(toks, matches)
@@ -429,6 +430,44 @@ class TagExtractor:
                 t.used = False
             if _similar_to(toks, span) is not None:  # songs LIKE that one: its artist is a taste, not a filter
                 a.confidence = SIMILAR_CONFIDENCE
+
+    def _seed_songs(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """ "based on Mr. Brightside", "songs that go with Uptown Funk": a song's title after a seed cue is that song,
+        read before its words can mean a genre ("Funk"): its artist is a taste to search by (as "like Drake") and
+        its genre, when it has only one, the playlist's genre. A title followed by "by <artist>" is left to
+        ``_song_titles``."""
+        texts = [t.text for t in toks]
+        n = len(toks)
+        for cue in _SEED_CUES:
+            for i in range(n - len(cue)):
+                if tuple(texts[i : i + len(cue)]) != cue or any(t.used for t in toks[i : i + len(cue)]):
+                    continue
+                s = i + len(cue)
+                for e in range(min(n, s + MAX_TITLE), s, -1):
+                    key = tuple(texts[s:e])
+                    rows = self.title_rows.get(key)
+                    if not rows or any(t.used for t in toks[s:e]) or not self._titled(toks, s, e):
+                        continue
+                    if e < n and texts[e] == "by":
+                        break
+                    tr = self.catalog.tracks[rows[0]]
+                    _mark(toks, i, e)
+                    out.append(_Match("artist", tr.artist, s, e, confidence=SIMILAR_CONFIDENCE))
+                    if len(tr.genres) == 1:
+                        sub = tr.subgenres[0] if len(tr.subgenres) == 1 else None
+                        out.append(_Match("genre", (tr.genres[0], sub), s, e, confidence=0.8))
+                    break
+
+    def _titled(self, toks: list[_Tok], s: int, e: int) -> bool:
+        """Whether tokens [s, e) stand as a song's title: capitalised as one, or words that are not all everyday
+        words, music words or an artist's name ("mr brightside", not "summer vibes" nor "drake")."""
+        key = tuple(t.text for t in toks[s:e])
+        if key in self.artist_keys or key in _PHRASES:
+            return False
+        if toks[s].orig[:1].isupper() and (e - s > 1 or toks[s].orig.isupper() is False):
+            return any(t.text not in vocab.STOPWORDS for t in toks[s:e])
+        plain = vocab.STOPWORDS | vocab.COMMON_WORDS | _VOCAB_WORDS
+        return e - s >= 2 and any(t.text not in plain for t in toks[s:e])
 
     @cached_property
     def title_rows(self) -> dict[tuple[str, ...], list[int]]:
@@ -618,6 +657,13 @@ class TagExtractor:
             ("moods", "exclude_moods"),
         ):
             clash = {t.value for t in q[inc]} & {t.value for t in q[exc]}
+            if inc == "moods":
+                # "sad songs but not like depressing": the mood said one way and refused another is a degree of it,
+                # kept; refused in the words it was asked in ("chill, no wait, not chill"), the refusal wins
+                said = {t.value: fold(t.source) for t in q[inc]}
+                degree = {t.value for t in q[exc] if t.value in clash and fold(t.source) not in said[t.value]}
+                q[exc] = [t for t in q[exc] if t.value not in degree]
+                clash -= degree
             if clash:
                 q[inc] = [t for t in q[inc] if t.value not in clash]
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
@@ -814,6 +860,10 @@ class _Draft:
     def take_genre(self, m: _Match) -> None:
         genre, sub = m.value  # type: ignore[misc]
         said, subgenres, genres = self.said(m), self.ex.subgenres, self.ex.genres
+        if not m.negated and self._a_little_beside_mostly(m):
+            # "mostly pop, maybe some r&b": the second genre joins by score, never as an equal filter
+            self.add("subgenres" if sub in subgenres else "genres", sub if sub in subgenres else genre, m, False)
+            return
         if said in vocab.NARROWER_STYLES and not m.negated and (sub in subgenres or genre in genres):
             wider = sub if sub in subgenres else genre
             self.unsupported.append(f"{self.src(m)}: this catalog has no {self.src(m)} label, so {wider} instead")
@@ -826,6 +876,16 @@ class _Draft:
                 self.add("genres", genre, m)  # "metal", "alt rock": the catalog's label stands in; the genre was said
         elif genre in genres:
             self.add("exclude_genres" if m.negated else "genres", genre, m)
+
+    def _a_little_beside_mostly(self, m: _Match) -> bool:
+        """Whether a genre is said as a little of it ("some", "a bit of") after another was said as most of it."""
+        texts = [t.text for t in self.toks]
+        before = texts[max(0, m.start - 3) : m.start]
+        mostly = [i for i, w in enumerate(texts[: m.start]) if w in _MOSTLY]
+        if not mostly or not set(before) & _A_LITTLE:
+            return False
+        spans = [tuple(texts[k : k + w]) for k in range(mostly[0] + 1, m.start) for w in (1, 2)]
+        return any(kind == "genre" for key in spans for kind, _ in _PHRASES.get(key, []))
 
     def take_mood(self, m: _Match) -> None:
         self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
@@ -975,6 +1035,9 @@ _CORRECTION_ADDS = {_key(c) for c in vocab.CORRECTION_ADDS}
 _FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years", "duration": "length"}
 
 
+_MOSTLY = frozenset({"mostly", "mainly", "largely", "primarily", "principalmente", "mayormente"})
+_A_LITTLE = frozenset({"some", "bit", "little", "few", "touch", "sprinkle", "dash", "algo", "poco", "pocas"})
+_SEED_CUES = sorted((_key(c) for c in vocab.SEED_SONG_CUES), key=len, reverse=True)
 _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
 
@@ -1129,11 +1192,27 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     return (y, y), start, end
 
 
+_WHEN_CUES = frozenset({"in", "en", "dentro"})  # "in 20 min", "en una hora": how soon, not how long
+_WHEN_HEDGES = frozenset({"like", "about", "around", "roughly", "maybe", "approx", "approximately", "just", "another",
+                          "unos", "unas", "como", "de"})  # fmt: skip
+
+
+def _said_when(texts: list[str], i: int) -> bool:
+    """Whether the amount of time at ``i`` says when ("leaving in like 20 min", "party in an hour"), not a length."""
+    k = i - 1
+    while k >= 0 and texts[k] in _WHEN_HEDGES and i - k <= 3:
+        k -= 1
+    return k >= 0 and texts[k] in _WHEN_CUES
+
+
 def _short_duration(
     toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
 ) -> int | None:
     """ "90m", "2h", "45min", "half an hour"."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(h|hr|hrs|min|mins|m)", texts[i])
+    if m and _said_when(texts, i):
+        _mark(toks, i, i + 1)
+        return i + 1
     if m:
         minutes = float(m.group(1)) * (60 if m.group(2).startswith("h") else 1)
         out.append(_Match("duration", minutes, i, i + 1))
@@ -1156,6 +1235,9 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     if k < n and texts[k] == "of":  # "a couple of hours"
         k += 1
     unit = texts[k] if k < n else ""
+    if unit in vocab.TIME_UNITS and _said_when(texts, i):  # "heading to the gym in 20 min": when, not how long
+        _mark(toks, i, k + 1)
+        return k + 1
     if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
         end = k + 1
         if tuple(texts[end : end + 3]) == ("and", "a", "half"):
@@ -1176,6 +1258,11 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         _mark(toks, start, k + 1)
         return k + 1
     noun = _followed_by_track_noun(texts, k)
+    hedged = i and texts[i - 1] in vocab.ABOUT_WORDS and (k == n or texts[k] in (".", "!", ",", "?"))
+    if hedged and _DIGITS.match(texts[i]) and 5 <= v <= MAX_LENGTH and not toks[i].used:
+        out.append(_Match("length", int(v), i - 1, k))  # "songs that go with Uptown Funk, about 15"
+        _mark(toks, i - 1, k)
+        return k
     if noun is None or texts[i] in ("a", "an", "one") or toks[i].used:
         return None
     if v < 1 or v != int(v):

@@ -28,7 +28,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from tools import reasons
+from tools import reasons, vocab
 from tools.catalog import Catalog, Track, fold, song_key
 from tools.schema import FILTER_CONFIDENCE, MAX_LENGTH, Candidate, PlaylistItem, PlaylistQuery
 
@@ -62,7 +62,9 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     known = genres | set(track.subgenres)
     # A track with no genre label at all is unknown, not wrong: retrieval admits it below the
     # labelled ones (many real tracks are only in playlists the catalog never saw).
-    if want_g and known and not want_g & known:
+    # an artist asked for beside the genre ("classic rock with some Guns N' Roses") joins whatever their label
+    also = bool(want_g) and any(t.scope == "also" and _fold(t.value) == _fold(track.artist) for t in query.artists)
+    if want_g and known and not want_g & known and not also:
         out.append("not the genre asked for")
     want_m = {t.value for t in query.moods if t.filters}
     if want_m and not want_m & set(track.moods):
@@ -84,6 +86,8 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("outside the years")
     if any(y.contains(track.year) for y in query.exclude_years):
         out.append("excluded years")
+    if query.exclude_versions and version_kinds(track.title) & set(query.exclude_versions):
+        out.append("excluded version")
     wanted = [_fold(t.value) for t in query.artists if t.filters]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
@@ -121,6 +125,17 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
     return track.duration_ms < MIN_DURATION_MS or track.speechiness > MAX_SPEECHINESS
 
 
+_VERSION_TAIL = re.compile(r"\s[-–]\s.*$|[(\[].*$")
+
+
+def version_kinds(title: str) -> set[str]:
+    """The kinds of version a title's tail says ("Song - Live In Paris": live; "Song (X Remix)": remix); a title's own
+    words ("Live and Let Die") are no version."""
+    tail = _VERSION_TAIL.search(title)
+    words = re.findall(r"[a-z]+", _fold(tail.group(0))) if tail else []
+    return {vocab.VERSION_WORDS[w] for w in words if w in vocab.VERSION_WORDS}
+
+
 _FEATURING = re.compile(r"[(\[](?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]", re.IGNORECASE)
 
 
@@ -128,7 +143,9 @@ def _featured(title: str) -> set[str]:
     """The folded artists a title features: "Touchdown (feat. Eminem)", "Dance (with A & B, C)"."""
     out: set[str] = set()
     for group in _FEATURING.findall(title):
-        out |= {_fold(n) for n in re.split(r"\s*(?:,|&|\band\b|\bx\b)\s*", group) if n.strip()}
+        # "(feat. 2Pac a.k.a. Makaveli, Outlawz)": each name, an alias too
+        names = re.split(r"\s*(?:,|&|\band\b|\bx\b|\ba\.k\.a\.?|\baka\b)\s*", group, flags=re.IGNORECASE)
+        out |= {_fold(n) for n in names if n.strip()}
     return out
 
 

@@ -40,6 +40,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -308,6 +309,7 @@ class Retriever:
         notes += list(step_notes.values())
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
+        self._also_artists(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
         t_hybrid = time.perf_counter()
         extra, near = self._hybrid(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
         self._local.hybrid_ms = (time.perf_counter() - t_hybrid) * 1000.0
@@ -342,6 +344,27 @@ class Retriever:
                     pool[row] = (level, sim)
                     unknown.add(row)
         return n
+
+    def _also_artists(
+        self,
+        query: PlaylistQuery,
+        vector: np.ndarray,
+        flt: Constraints,
+        limit: int,
+        level: int,
+        pool: dict[int, tuple[int, float]],
+    ) -> None:
+        """ "classic rock with some Guns N' Roses": the tracks of an artist asked for beside a genre join the pool
+        under the final filter without its genre part (their label may differ); the refiner keeps their share."""
+        also = sorted({fold(t.value) for t in query.artists if t.scope == "also"})
+        if not also or not ({"genre", "subgenre"} & set(flt.any_of)):
+            return
+        c = flt.copy()
+        c.any_of.pop("genre", None)
+        c.any_of.pop("subgenre", None)
+        c.any_of["artist"] = also
+        for row, sim in self.index.search_rows(vector, c, limit // 4):
+            pool.setdefault(row, (level, sim))
 
     def _hybrid(
         self,
@@ -431,8 +454,22 @@ class Retriever:
                     for y in range(max(1900, r.start or 1900), min(2100, r.end or 2100) + 1)
                 }
             )
-        c.exclude_rows = sorted({i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None})
+        rows = {i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None}
+        for kind in query.exclude_versions:  # "no remixes": the rows whose title's tail says so
+            rows |= self.version_rows.get(kind, set())
+        c.exclude_rows = sorted(rows)
         return c
+
+    @cached_property
+    def version_rows(self) -> dict[str, set[int]]:
+        """Kind of version ("remix", "live", ...) -> the catalog rows whose title's tail names it."""
+        from tools.refine import version_kinds
+
+        out: dict[str, set[int]] = {}
+        for row, t in enumerate(self.catalog.tracks):
+            for kind in version_kinds(t.title):
+                out.setdefault(kind, set()).add(row)
+        return out
 
     def _levels(self, query: PlaylistQuery, base: Constraints) -> list[tuple[str, Constraints, PlaylistQuery, str]]:
         """The strict filter, then one (step, filter, query, note) per relaxation that applies."""
@@ -515,7 +552,9 @@ class Retriever:
         if subs and all(t.value in sub_parents for t in genres):
             c.any_of["subgenre"] = sorted({t.value for t in subs})
         elif genres:  # a genre with no subgenre asked for it: filter on genres, subgenres only score
-            c.any_of["genre"] = sorted({t.value for t in genres})
+            # "classic rock and motown": a subgenre asked beside another genre keeps its parent in the filter
+            parents = {p for p in sub_parents if p} - {t.value for t in genres}
+            c.any_of["genre"] = sorted({t.value for t in genres} | parents)
         if _hard(q.moods):
             c.any_of["mood"] = sorted({t.value for t in _hard(q.moods)})
         if _hard(q.artists):

@@ -137,6 +137,9 @@ class PlaylistQuery(BaseModel):
     exclude_artists: list[Tag] = Field(default_factory=list)
     exclude_moods: list[Tag] = Field(default_factory=list)
     exclude_years: list[YearRange] = Field(default_factory=list, description="Years to leave out ('no 80s').")
+    exclude_versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
+        default_factory=list, description="Versions to leave out, as a title's tail says them ('no remixes')."
+    )
     features: list[FeatureBound] = Field(default_factory=list, description="Energy/tempo/valence targets and bounds.")
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
@@ -169,6 +172,7 @@ class PlaylistQuery(BaseModel):
             or self.exclude_artists
             or self.exclude_moods
             or self.exclude_years
+            or self.exclude_versions
             or self.features
             or self.popularity
             or self.free_text.strip()
@@ -197,7 +201,7 @@ class PlaylistQuery(BaseModel):
         excl = [
             t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods
         ]
-        excl += [y.label() for y in self.exclude_years]
+        excl += [y.label() for y in self.exclude_years] + [f"{v} versions" for v in self.exclude_versions]
         out = ", ".join(parts) or "anything"
         if excl:
             out += "; not " + ", ".join(excl)

@@ -140,12 +140,37 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "alternative hip hop": ("rap", None), "alt hip hop": ("rap", None), "alternative rap": ("rap", None),
     "alt rap": ("rap", None), "alternative r&b": ("r&b", None), "alt r&b": ("r&b", None),
     "alternative rnb": ("r&b", None), "alternative pop": ("pop", None), "alt pop": ("pop", None),
+    # styles people name that this catalog files under one of its genres (its playlists say where: funk and soul
+    # beside neo soul and new jack swing, lo-fi beats under hip hop, grunge and britpop under permanent wave)
+    "motown": ("r&b", None), "funk": ("r&b", None), "funky": ("r&b", None), "soul music": ("r&b", None),
+    "old soul": ("r&b", None), "classic soul": ("r&b", None), "northern soul": ("r&b", None),
+    "quiet storm": ("r&b", None), "slow jams r&b": ("r&b", None),
+    "grunge rock": ("rock", "permanent wave"), "britpop": ("rock", "permanent wave"),
+    "brit pop": ("rock", "permanent wave"),
+    "shoegaze": ("rock", "permanent wave"), "post punk": ("rock", "permanent wave"), "garage rock": ("rock", None),
+    "pop punk": ("rock", None), "emo rock": ("rock", None), "nu metal": ("rock", "hard rock"),
+    "thrash metal": ("rock", "hard rock"), "hair metal": ("rock", "hard rock"), "prog rock": ("rock", "album rock"),
+    "progressive rock": ("rock", "album rock"), "soft rock": ("rock", "album rock"),
+    "yacht rock": ("rock", "album rock"),
+    "boom bap": ("rap", "hip hop"), "lofi hip hop": ("rap", "hip hop"), "lo fi hip hop": ("rap", "hip hop"),
+    "lofi beats": ("rap", "hip hop"), "lo fi beats": ("rap", "hip hop"), "drill": ("rap", "gangster rap"),
+    "g funk": ("rap", "gangster rap"), "crunk": ("rap", "southern hip hop"), "west coast rap": ("rap", "gangster rap"),
+    "west coast hip hop": ("rap", "gangster rap"), "east coast hip hop": ("rap", "hip hop"),
+    "east coast rap": ("rap", "hip hop"), "hyperpop": ("pop", "electropop"), "bedroom pop": ("pop", "indie poptimism"),
+    "disco": ("pop", "dance pop"), "nu disco": ("edm", None), "synthwave": ("edm", None), "eurodance": ("edm", None),
+    "hardstyle": ("edm", None), "future bass": ("edm", None), "boy band": ("pop", "post-teen pop"),
+    "boy bands": ("pop", "post-teen pop"),
 }  # fmt: skip
 
 # Styles this catalog has no label for but files under a wider genre: read as that genre, and the reply says so.
 NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno", "trance",
                              "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal",
-                             "metal"})  # fmt: skip
+                             "metal", "motown", "funk", "funky", "northern soul", "quiet storm", "grunge rock",
+                             "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk", "emo rock",
+                             "nu metal", "thrash metal", "hair metal", "prog rock", "progressive rock", "soft rock",
+                             "yacht rock", "boom bap", "drill", "g funk", "crunk", "hyperpop", "bedroom pop", "disco",
+                             "nu disco", "synthwave", "eurodance", "hardstyle", "future bass", "boy band",
+                             "boy bands"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
@@ -279,12 +304,13 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "antiguo", "antiguos", "antiguas", "viejo", "viejos", "viejas", "viejito", "viejitos", "viejitas",
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
-               "mas antiguas")  # fmt: skip
+               "mas antiguas", "motown", "old soul", "classic soul", "northern soul")  # fmt: skip
 # How far back a relative word reaches: "recent" is the last 2 years, "old" over 10 years old; a few
 # words reach further ("modern" is the last decade, "old school" and "classics" 20 years back or more).
 YEARS_BACK = {"recent": 2, "old": 10}
 PHRASE_YEARS_BACK = {"modern": 10, "old school": 20, "oldschool": 20, "classic": 20, "classics": 20, "clasicos": 20,
-                     "clasicas": 20, "classico": 20, "classicos": 20}  # fmt: skip
+                     "clasicas": 20, "classico": 20, "classicos": 20, "motown": 35, "old soul": 25, "classic soul": 25,
+                     "northern soul": 35}  # fmt: skip
 OLDIES_PHRASES = ("oldies", "golden oldies", "retro", "vintage")
 OLDIES_YEARS = (1900, 1979)  # what oldies radio plays: "no oldies" leaves these out
 
@@ -365,13 +391,17 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
-                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy"),
+                     "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
+                     "screamy", "screaming", "screamier", "noisy", "noisier", "rowdy", "rowdier", "banging", "bangin",
+                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
-                     "tone it down", "chiller"), (("energy", "low"),)),
+                     "tone it down", "chiller", "chilled out", "laidback", "calmada", "calmado", "calmadas"),
+                    (("energy", "low"),)),
     **dict.fromkeys(("upbeat",), (("energy", "high"), ("valence", "high"))),
-    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas"),
+    **dict.fromkeys(("livelier", "lively", "animada", "animado", "animadas", "movida", "movido", "movidas",
+                     "movidos", "prendida", "prendido", "fiestera", "fiestero"),
                     (("energy", "high"), ("valence", "high"))),
     **dict.fromkeys(("cheerful", "bright", "brighter", "happier"), (("valence", "high"),)),
     **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier"),
@@ -523,6 +553,21 @@ REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist
 EXPORT_WORDS = ("export", "download", "save")
 GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "thanks", "thank you", "ok", "okay", "cool",
              "nice", "great", "hola", "gracias")  # fmt: skip
+# The catalog has no language field; its Latin genre is the Spanish-language music: "only english songs" leaves it
+# out (and the reply says how it was read)
+ENGLISH_WORDS = frozenset({"english", "ingles", "englisch", "anglais"})
+# A version a title's tail names ("Song - Live in Paris", "Song (Tim Remix)") -> the kind people leave out: "no remixes"
+VERSION_WORDS = {"remix": "remix", "remixes": "remix", "remixed": "remix", "live": "live", "en vivo": "live",
+                 "acoustic": "acoustic", "acustico": "acoustic", "remaster": "remaster", "remastered": "remaster",
+                 "remasters": "remaster"}  # fmt: skip
+VERSION_NOUNS = frozenset({"version", "versions", "versiones", "version", "recordings", "cuts", "takes", "ones"})
+# Asking what the bot can do ("what else can you do?", "how does this work"): answered with what it can do.
+HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else can u do", "what can u do",
+                "what do you do", "what else do you do", "how does this work", "how does it work", "how do i use this",
+                "how do i use you", "what are my options", "what can i say", "what can i ask", "what can i ask you",
+                "what should i say", "what commands", "what are the commands", "what can i do", "what else can i do",
+                "what are you able to do", "what else", "que puedes hacer", "que mas puedes hacer", "ayuda",
+                "como funciona", "que sabes hacer")  # fmt: skip
 # A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
 ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
@@ -544,6 +589,8 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
                   "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
                   "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
+                "i liked", "i really liked", "i loved", "i really loved", "liked", "loved", "really liked",
+                "really loved", "me gusto", "me encanto",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
 SKIP_WORDS = ("skip",)
 MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save", "moving")
@@ -644,6 +691,15 @@ ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", 
 SIMILAR_AFTER = ("type", "type of", "esque", "ish", "vibe", "vibes", "style", "inspired", "and similar",
                  "or similar", "and similar artists", "and the like", "and stuff like that", "and artists like them",
                  "and artists like that", "kind of", "sort of", "adjacent")  # fmt: skip
+# Before a song's title, words that make the song the seed of a playlist: "based on Mr. Brightside", "songs that go
+# with Uptown Funk", "in the style of Blinding Lights" (the song's artist is a taste and its genre a preference)
+SEED_SONG_CUES = ("based on", "based off", "based around", "that go with", "that goes with", "to go with",
+                  "go with", "goes with", "similar to", "in the style of", "inspired by", "in the vein of",
+                  "along the lines of", "vibe of", "the vibe of", "parecidas a")  # fmt: skip
+# ("songs like X" is left out: X is as often an artist the catalog lacks, "songs like Bob Marley")
+# Before a bare number at the end of a request, words that make it the length: "songs like X, about 15"
+ABOUT_WORDS = frozenset({"about", "around", "roughly", "approx", "approximately", "maybe", "like", "unas", "unos",
+                         "como"})  # fmt: skip
 # Before an artist in a request that names more, words that make that artist a share, not the whole playlist:
 # "90s hip hop with some 2pac", "classic rock with a bit of Queen"
 SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",

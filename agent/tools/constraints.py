@@ -40,6 +40,9 @@ class Exclude(Names):
         max_length=7,
         description="Ends of audio features to leave out ('get rid of anything slow').",
     )
+    versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
+        default_factory=list, max_length=4, description="Versions to leave out ('no remixes', 'no live versions')."
+    )
 
 
 @tool(Exclude)
@@ -51,9 +54,11 @@ def exclude(
     moods: Sequence[str] = (),
     years: Sequence[dict[str, int]] = (),
     features: Sequence[dict[str, str]] = (),
+    versions: Sequence[str] = (),
 ) -> str:
-    """Exclude artists, genres, subgenres, moods, release years ("no 80s") or an end of an audio feature ("anything
-    slow": tempo low) from this playlist; offending tracks are replaced."""
+    """Exclude artists, genres, subgenres, moods, release years ("no 80s"), an end of an audio feature ("anything
+    slow": tempo low) or versions ("no remixes", "no live versions") from this playlist; offending tracks are
+    replaced."""
     w.need_playlist()
     q = w.query.model_copy(deep=True)
     artists = [catalog_artist(w, a) for a in artists]
@@ -105,9 +110,18 @@ def exclude(
             f"The playlist is only {q.years.label()}; leaving that out would leave nothing. "
             "Tell me which years instead."
         )
+    q.exclude_versions = list(dict.fromkeys([*q.exclude_versions, *versions]))  # type: ignore[list-item]
     w.query = q
     before = list(w.playlist)
-    said = artists + genres + subgenres + moods + [y.label() for y in spans] + sides
+    said = (
+        artists
+        + genres
+        + subgenres
+        + moods
+        + [y.label() for y in spans]
+        + sides
+        + [f"{v}es" if v == "remix" else f"{v} versions" for v in versions]
+    )
     w.rebuild("fits without " + ", ".join(said))
     return removed_by(before, w.playlist, said)
 

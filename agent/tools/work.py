@@ -15,7 +15,7 @@ from agent.tools.registry import ToolError
 from memory.store import UserMemory, UserMemoryStore
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import named_artists, violations
+from tools.refine import artist_cap, named_artists, violations
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 log = logging.getLogger(__name__)
@@ -137,17 +137,23 @@ class Work:
 
         return ok
 
-    def artist_room(self, keep: list[dict[str, Any]], query: PlaylistQuery | None = None) -> Callable[[Track], bool]:
+    def artist_room(
+        self, keep: list[dict[str, Any]], query: PlaylistQuery | None = None, length: int | None = None
+    ) -> Callable[[Track], bool]:
         """A test that a track's artist is still under the per-artist cap, counting ``keep`` and every track it
-        accepts; artists the request names get room enough to fill the list between them."""
-        named = named_artists(query or self.query)  # the user asked for them: no cap
+        accepts; artists the request names get room enough to fill the list between them (a ``length`` list: eleven
+        artists named for 20 tracks share it, two each)."""
+        q = query or self.query
+        named = named_artists(q)  # the user asked for them: their share of the list, or no cap
+        named_cap = artist_cap(q, length, self.cap) if length else None
         counts: dict[str, int] = {}
         for p in keep:
             counts[fold(p["artist"])] = counts.get(fold(p["artist"]), 0) + 1
 
         def room(track: Track) -> bool:
             a = fold(track.artist)
-            if a not in named and counts.get(a, 0) >= self.cap:
+            cap = (named_cap if a in named else self.cap) or 0
+            if (a not in named or named_cap) and counts.get(a, 0) >= cap:
                 return False
             counts[a] = counts.get(a, 0) + 1
             return True
@@ -170,7 +176,7 @@ class Work:
         q = self.effective_query(query)
         ok = self.checker(query)
         keep = self.playlist if keep is None else keep
-        room = self.artist_room(keep, q)
+        room = self.artist_room(keep, q, len(keep) + k)
         seen_ids = {p["track_id"] for p in [*keep, *avoid]} | self.removed
         seen_songs = {song_key(p["title"], p["artist"]) for p in [*keep, *avoid]}
         exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
