@@ -220,3 +220,12 @@ def test_the_in_memory_index_answers_as_qdrant_does(both, tiny_catalog, vectors,
     assert {r for r, _ in edge.search_rows(vec, excluded, 500)} == {
         r for r, _ in memory.search_rows(vec, excluded, 500)
     }
+
+
+def test_a_listener_after_a_possessive_is_not_searched_as_a_title_word():
+    from tools.lexical import query_vector, token_id
+
+    assert token_id("parents") not in query_vector("motown for my parents").indices
+    assert token_id("friends") not in query_vector("dinner party with my friends").indices
+    assert token_id("parents") in query_vector("songs called parents").indices
+    assert token_id("way") in query_vector("songs like My Way").indices  # a title, not a listener

@@ -69,9 +69,20 @@ def _sparse(weights: dict[int, float]) -> Sparse:
     return Sparse(tuple(keys), tuple(float(weights[k]) for k in keys))
 
 
+# "for my parents", "with my friends", "para mi novia": after a possessive these name who listens, not the music
+POSSESSIVES = frozenset({"my", "our", "mi", "mis", "nuestra", "nuestro", "nuestras", "nuestros"})
+LISTENERS = frozenset({"parents", "mom", "mum", "dad", "family", "friends", "friend", "kids", "wife", "husband",
+                       "gf", "bf", "girlfriend", "boyfriend", "grandma", "grandpa", "grandparents", "boss",
+                       "coworkers", "colleagues", "roommates", "sister", "brother", "son", "daughter", "guests",
+                       "partner", "novia", "novio", "padres", "amigos", "amigas", "familia", "hijos"})  # fmt: skip
+
+
 def query_vector(text: str) -> Sparse:
-    """1.0 per distinct token of the request (IDF comes from the index)."""
-    return _sparse({token_id(t): 1.0 for t in dict.fromkeys(tokenize(text))})
+    """1.0 per distinct token of the request (IDF comes from the index), but a listener after a possessive: "songs
+    for my parents" should not find a song titled "Parents"."""
+    words = _TOKEN.findall(fold(text))
+    mine = {w for k, w in enumerate(words[1:]) if words[k] in POSSESSIVES and w in LISTENERS}
+    return _sparse({token_id(t): 1.0 for t in dict.fromkeys(tokenize(text)) if t not in mine})
 
 
 def document_vectors(docs: Sequence[str], k1: float = K1, b: float = B) -> list[Sparse]:
