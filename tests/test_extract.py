@@ -766,3 +766,8 @@ def test_a_little_of_a_genre_beside_mostly_another_only_scores(ex):
     q = ex.extract("mostly rap, maybe some rock")
     assert [(t.value, t.explicit) for t in q.genres] == [("rap", True), ("rock", False)]
     assert [t.explicit for t in ex.extract("rap and some rock").genres] == [True, True]
+
+
+def test_urban_is_the_catalogs_urban_contemporary_and_urbano_is_latin(ex):
+    assert values(ex.extract("urban music").subgenres) == ["urban contemporary"]
+    assert values(ex.extract("musica urbano").genres) == ["latin"]

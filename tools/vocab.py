@@ -92,6 +92,7 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "neo soul": ("r&b", "neo soul"), "neosoul": ("r&b", "neo soul"),
     "new jack swing": ("r&b", "new jack swing"), "new jack": ("r&b", "new jack swing"),
     "urban contemporary": ("r&b", "urban contemporary"), "hip pop": ("r&b", "hip pop"),
+    "urban": ("r&b", "urban contemporary"), "urban music": ("r&b", "urban contemporary"),
     # edm
     "edm": ("edm", None), "electronic": ("edm", None), "electronica": ("edm", None), "electro": ("edm", None),
     "house": ("edm", None), "house music": ("edm", None), "deep house": ("edm", None), "tech house": ("edm", None),
