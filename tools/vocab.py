@@ -149,7 +149,7 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "grunge rock": ("rock", "permanent wave"), "britpop": ("rock", "permanent wave"),
     "brit pop": ("rock", "permanent wave"),
     "shoegaze": ("rock", "permanent wave"), "post punk": ("rock", "permanent wave"), "garage rock": ("rock", None),
-    "pop punk": ("rock", None), "emo rock": ("rock", None), "nu metal": ("rock", "hard rock"),
+    "pop punk": ("rock", None), "emo rock": ("rock", None), "emo": ("rock", None), "nu metal": ("rock", "hard rock"),
     "thrash metal": ("rock", "hard rock"), "hair metal": ("rock", "hard rock"), "prog rock": ("rock", "album rock"),
     "progressive rock": ("rock", "album rock"), "soft rock": ("rock", "album rock"),
     "yacht rock": ("rock", "album rock"),
@@ -164,14 +164,14 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
 }  # fmt: skip
 
 # Styles this catalog has no label for but files under a wider genre: read as that genre, and the reply says so.
-NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno", "trance",
-                             "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal", "heavy metal",
-                             "metal", "motown", "funk", "funky", "northern soul", "quiet storm", "grunge rock",
-                             "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk", "emo rock",
-                             "nu metal", "thrash metal", "hair metal", "prog rock", "progressive rock", "soft rock",
-                             "yacht rock", "boom bap", "drill", "g funk", "crunk", "hyperpop", "bedroom pop", "disco",
-                             "nu disco", "synthwave", "eurodance", "hardstyle", "future bass", "boy band",
-                             "boy bands"})  # fmt: skip
+NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep house", "tech house", "techno",
+                             "trance", "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal",
+                             "heavy metal", "metal", "motown", "funk", "funky", "northern soul", "quiet storm",
+                             "grunge rock", "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk",
+                             "emo rock", "emo", "nu metal", "thrash metal", "hair metal", "prog rock",
+                             "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
+                             "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
+                             "future bass", "boy band", "boy bands"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
