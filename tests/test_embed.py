@@ -89,3 +89,13 @@ def test_mapped_vectors_equal_the_vectors_and_a_damaged_file_is_rewritten(tmp_pa
     assert np.array_equal(mapped_vectors(tmp_path, vectors), vectors)
     other = vectors[:10] * 2  # another catalog's vectors replace the file
     assert np.array_equal(mapped_vectors(tmp_path, other), other)
+
+
+def test_mapped_vectors_where_no_file_can_be_written_stay_in_memory(tmp_path):
+    from tools.build import mapped_vectors
+
+    home = tmp_path / "home"
+    home.write_text("a file where the home folder should be")  # (root ignores a read-only folder's mode)
+    vectors = np.ones((4, DIM), dtype=np.float32)
+    out = mapped_vectors(home, vectors)
+    assert not isinstance(out, np.memmap) and np.array_equal(out, vectors)

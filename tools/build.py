@@ -179,6 +179,7 @@ def mapped_vectors(home: Path, vectors: "np.ndarray") -> "np.ndarray":
     A request reads only its candidates' rows, so the catalog's vectors (38 MB) stay in the page cache, shared by
     every process that serves, instead of in each one. The file is compared with ``vectors`` byte for byte through
     reads (no mapping, which would count every page as resident) before it is mapped: a damaged file is rewritten."""
+    import contextlib
     import hashlib
     import os
 
@@ -205,11 +206,17 @@ def mapped_vectors(home: Path, vectors: "np.ndarray") -> "np.ndarray":
             return None
 
     if data_digest() != want:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:  # a file object: np.save would add ".npy" to a name
-            np.save(f, vectors)
-        tmp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:  # a file object: np.save would add ".npy" to a name
+                np.save(f, vectors)
+            tmp.replace(path)
+        except OSError as exc:  # a read-only or full home: the vectors stay in this process's memory
+            log.warning("document vectors kept in memory (%s could not be written: %s)", path, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return vectors
     return np.load(path, mmap_mode="r")
 
 
