@@ -1415,8 +1415,10 @@ def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, 
     if m.kind == "mood":
         if any(s <= m.start < e for s, e in feature_spans):  # "upbeat" is read as its features
             return None
-        if m.negated and m.cue not in ("less", "menos"):
-            return None  # "no more sad songs" is an exclusion
+        # "not that sad", "not so sad": a degree of the mood, so less of it; "no more sad songs" is an exclusion
+        degree = m.negated and m.cue == "not" and m.start > 0 and words[m.start - 1] in ("so", "that", "too", "as")
+        if m.negated and m.cue not in ("less", "menos") and not degree:
+            return None
         if not (more or less or m.negated):
             return None
         return -1 if less or m.negated else 1

@@ -772,3 +772,9 @@ def test_a_long_fresh_request_after_a_playlist_is_one_new_request(vocab):
         "remove",
         {"positions": [2]},
     )
+
+
+@pytest.mark.parametrize("text", ["not that sad", "not so sad", "ok not too sad"])
+def test_not_that_mood_on_a_playlist_is_less_of_it(vocab, text):
+    assert acts(text, vocab) == [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]
+    assert acts("no sad songs", vocab) == [("exclude", {"moods": ["sad"]})]
