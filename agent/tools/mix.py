@@ -42,28 +42,16 @@ def widen(
     w.need_playlist()
     artists, genres, subgenres, moods = asked_names(w, artists, genres, subgenres, moods)
     q = w.query.model_copy(deep=True)
+    # what earlier "also" asks brought in keeps its place: "add some drake", then "some sza too" keeps the Drake
+    earlier = {fold(t.value) for t in q.artists if t.scope == "also"}
+    earlier_g = {t.value for t in q.genres + q.subgenres if t.scope == "also"}
     years = YearRange(start=year_start, end=year_end) if year_start or year_end else None
     names = artists + genres + subgenres + moods + ([years.label()] if years else [])
     if not names:
         raise ToolError("Also what? Name an artist, a genre, a mood or years.")
     if years and q.years is not None:  # the playlist's own years widen to take the new ones in
         q.years = _hull(q.years, years)
-    # Widening lifts "only" on the same dimension and any exclusion of what is now asked for.
-    if genres or subgenres:
-        q.genres, q.subgenres = _lift_only(q.genres), _lift_only(q.subgenres)
-    if moods:
-        q.moods = _lift_only(q.moods)
-    if artists and q.artists:
-        q.artists = [t.model_copy(update={"explicit": False}) for t in q.artists]
-    q.exclude_genres = [t for t in q.exclude_genres if t.value not in genres]
-    q.exclude_subgenres = [t for t in q.exclude_subgenres if t.value not in subgenres]
-    q.exclude_moods = [t for t in q.exclude_moods if t.value not in moods]
-    q.exclude_artists = [t for t in q.exclude_artists if fold(t.value) not in {fold(a) for a in artists}]
-    q.genres += [_also(g) for g in genres if g not in {t.value for t in q.genres}]
-    q.subgenres += [_also(s) for s in subgenres if s not in {t.value for t in q.subgenres}]
-    q.moods += [_also(m) for m in moods if m not in {t.value for t in q.moods}]
-    q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
-    w.query = q
+    w.query = q = _with_also(q, artists, genres, subgenres, moods)
     part = aimed_at(q, artists, genres, subgenres, moods)
     if years:
         part.years = years
@@ -91,8 +79,13 @@ def widen(
             or (years is not None and years.contains(t.year))
         )
 
+    def asked_before(p: dict[str, Any]) -> bool:
+        t = w.track(p)
+        return fold(t.artist) in earlier or bool(earlier_g & set(t.genres + t.subgenres))
+
     k = max(1, round(len(w.playlist) / 3))
-    out = [i for i in reversed(range(len(w.playlist))) if not has_it(w.playlist[i])][:k]
+    out = [i for i in reversed(range(len(w.playlist))) if not has_it(w.playlist[i]) and not asked_before(w.playlist[i])]
+    out = out[:k]
     if not out:
         return f"every track already has {'/'.join(names)}; nothing to swap"
     keep = [p for i, p in enumerate(w.playlist) if i not in out]
@@ -125,13 +118,15 @@ def asked_names(
 def aimed_at(
     q: PlaylistQuery, artists: Sequence[str], genres: Sequence[str], subgenres: Sequence[str], moods: Sequence[str]
 ) -> PlaylistQuery:
-    """``q``'s constraints aimed at only what is asked for: the query of tracks added for it."""
+    """``q``'s constraints aimed at only what is asked for: the query of tracks added for it. Without a mood asked,
+    the playlist's moods stay as preferences: "something by Ed Sheeran" in a chill acoustic playlist is a chill one."""
+    kept_moods = [t.model_copy(update={"explicit": False, "scope": "prefer"}) for t in q.moods]
     return q.model_copy(
         deep=True,
         update={
             "genres": [Tag(value=g, source=f"only {g}", scope="only") for g in genres],
             "subgenres": [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres],
-            "moods": [Tag(value=m) for m in moods],
+            "moods": [Tag(value=m) for m in moods] or kept_moods,
             "artists": [Tag(value=a) for a in artists],
             "free_text": " ".join([*artists, *genres, *subgenres, *moods]),
         },
@@ -143,6 +138,27 @@ def _hull(a: YearRange, b: YearRange) -> YearRange | None:
     start = None if a.start is None or b.start is None else min(a.start, b.start)
     end = None if a.end is None or b.end is None else max(a.end, b.end)
     return None if start is None and end is None else a.model_copy(update={"start": start, "end": end})
+
+
+def _with_also(
+    q: PlaylistQuery, artists: Sequence[str], genres: Sequence[str], subgenres: Sequence[str], moods: Sequence[str]
+) -> PlaylistQuery:
+    """``q`` (a copy) asking for these too: "only" lifted on the same dimension, their exclusions lifted."""
+    if genres or subgenres:
+        q.genres, q.subgenres = _lift_only(q.genres), _lift_only(q.subgenres)
+    if moods:
+        q.moods = _lift_only(q.moods)
+    if artists and q.artists:
+        q.artists = [t.model_copy(update={"explicit": False}) for t in q.artists]
+    q.exclude_genres = [t for t in q.exclude_genres if t.value not in genres]
+    q.exclude_subgenres = [t for t in q.exclude_subgenres if t.value not in subgenres]
+    q.exclude_moods = [t for t in q.exclude_moods if t.value not in moods]
+    q.exclude_artists = [t for t in q.exclude_artists if fold(t.value) not in {fold(a) for a in artists}]
+    q.genres += [_also(g) for g in genres if g not in {t.value for t in q.genres}]
+    q.subgenres += [_also(s) for s in subgenres if s not in {t.value for t in q.subgenres}]
+    q.moods += [_also(m) for m in moods if m not in {t.value for t in q.moods}]
+    q.artists += [Tag(value=a, explicit=False, source=f"also {a}", scope="also") for a in artists]
+    return q
 
 
 def _lift_only(tags: list[Tag]) -> list[Tag]:
