@@ -1998,6 +1998,8 @@ def rule_add_song(c: Clause) -> Plan | None:
     if not hit or not c.has:
         return None
     words, start = c.words, hit[0] + hit[1]
+    if words[start : start + 1] == ["some"]:  # "add some love songs": an amount of music, not one song's title
+        return None
     for end in range(len(words), start, -1):
         tail = words[end:]
         by = tail.index("by") if "by" in tail else None

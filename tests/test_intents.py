@@ -778,3 +778,7 @@ def test_a_long_fresh_request_after_a_playlist_is_one_new_request(vocab):
 def test_not_that_mood_on_a_playlist_is_less_of_it(vocab, text):
     assert acts(text, vocab) == [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})]
     assert acts("no sad songs", vocab) == [("exclude", {"moods": ["sad"]})]
+
+
+def test_add_some_music_is_an_amount_not_a_song_title(vocab):
+    assert plan_of(I.rule_add_song, "add some love songs", vocab) is None
