@@ -187,7 +187,7 @@ def answer(
     flow: float | None = None,
 ) -> list[str]:
     """The track ids one system answers for one prepared case."""
-    from tools.refine import refine
+    from tools.refine import history_caps, refine
 
     hist = set(p.case.history)
     if system == "retrieval":
@@ -203,19 +203,12 @@ def answer(
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
     ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
     if system == "full":
-        caps = _history_caps(stages, p.case.history, n, max_per_artist) if weight else None
+        caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
         items = refine(
             ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist, flow_rank_weight=flow, artist_caps=caps
         )
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
-
-
-def _history_caps(stages: Stages, history: Sequence[str], n: int, max_per_artist: int) -> dict[str, int]:
-    """The artists the history stacks keep their share, as :meth:`tools.pipeline.Pipeline.history_caps` does."""
-    from tools.refine import stacked_caps
-
-    return stacked_caps([stages.catalog[t].artist for t in history], n, max_per_artist)
 
 
 def _scores(catalog: "Catalog", case: Case, ids: list[str], n: int) -> dict[str, float]:
@@ -459,12 +452,12 @@ def _at_size(p: Prepared, h: int) -> Prepared:
 
 def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
     """What the product answers at one rerank weight: weight 0 is no personal rerank at all."""
-    from tools.refine import refine
+    from tools.refine import history_caps, refine
 
     cands, caps = _copy(p.candidates), None
     if weight > 0:
         cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
-        caps = _history_caps(stages, p.case.history, n, max_per_artist) if p.case.history else None
+        caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if p.case.history else None
     items = refine(cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps)
     return [i.track_id for i in items]
 

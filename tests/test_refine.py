@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import refine, stacked_caps, violations
+from tools.refine import history_caps, refine, violations
 from tools.schema import Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 
@@ -105,14 +105,16 @@ def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny
 def test_an_artist_the_history_stacks_keeps_its_share_others_stay_capped(tiny_catalog):
     # The person played Drake in 4 of 10 tracks and Adele twice: in 20 tracks Drake may have 8, Adele 4; an
     # artist they played once, or never, stays at the cap.
-    history = ["Drake"] * 4 + ["Adele"] * 2 + ["Sade", "Muse", "Blur", "Oasis"]
-    caps = stacked_caps(history, 20, 2)
-    assert caps == {"drake": 8, "adele": 4}
     rng = random.Random(5)
     tracks = [_track(f"d{i}", f"Drake Song {i}", "Drake", rng) for i in range(12)]
     tracks += [_track(f"s{i}", f"Sade Song {i}", "Sade", rng) for i in range(6)]
     tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(20)]
+    played = [("a0", "Adele"), ("a1", "Adele"), ("m0", "Muse"), ("b0", "Blur"), ("x0", "Oasis")]
+    tracks += [_track(tid, f"Played {tid}", artist, rng) for tid, artist in played]
     cat = _catalog(tracks, tiny_catalog)
+    history = ["d0", "d1", "d2", "d3", "a0", "a1", "s0", "m0", "b0", "x0"]
+    caps = history_caps(cat, history, 20, 2)
+    assert caps == {"drake": 8, "adele": 4}
     ids = [f"d{i}" for i in range(12)] + [f"s{i}" for i in range(6)] + [f"o{i}" for i in range(20)]
     out = refine(_cands(cat, ids), PlaylistQuery(text="pop"), cat, n=20, artist_caps=caps)
     assert sum(i.artist == "Drake" for i in out) == 8 and sum(i.artist == "Sade" for i in out) == 2

@@ -294,7 +294,11 @@ class CFModel:
         """The ``k`` tracks of highest affinity to the user, among those with factors (none for a cold-start user)."""
         if user.cold_start or k <= 0:
             return []
-        aff = np.where(self._has(user.space), self.affinity(user, np.arange(len(self.track_ids))), -np.inf)
+        return self._nearest(self.affinity(user, np.arange(len(self.track_ids))), user.space, k, exclude)
+
+    def _nearest(self, affinity: np.ndarray, space: str, k: int, exclude: Iterable[str]) -> list[Candidate]:
+        """The ``k`` tracks of highest ``affinity`` (one value per catalog row) that have factors in ``space``."""
+        aff = np.where(self._has(space), affinity, -np.inf)
         skip = {self._index[t] for t in exclude if t in self._index}
         top = np.argpartition(-aff, min(k + len(skip), len(aff) - 1))[: k + len(skip)]
         top = [int(i) for i in top[np.argsort(-aff[top])] if int(i) not in skip][:k]
@@ -319,16 +323,18 @@ class CFModel:
         history points to. The refiner still checks them against the query's hard constraints.
         """
         cands = list(candidates)
+        every = None  # the whole catalog's affinity, worked out once when the pool needs it
         if pool and cands and not user.cold_start:
+            every = self.affinity(user, np.arange(len(self.track_ids)))
             have = {c.track_id for c in cands} | set(exclude)
             floor = min(c.score for c in cands)
-            for c in self.neighbours(user, pool, have):
+            for c in self._nearest(every, user.space, pool, have):
                 c.score = floor
                 cands.append(c)
         if not cands:
             return cands
         idxs = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
-        aff = self.affinity(user, idxs)
+        aff = self.affinity(user, idxs) if every is None else every[idxs]
         score = np.fromiter((c.score for c in cands), dtype=np.float64, count=len(cands))
         tiers = np.fromiter((c.tier for c in cands), dtype=np.float64, count=len(cands))
         final = _rank_blend(score, aff, tiers, weight)

@@ -312,7 +312,7 @@ class Pipeline:
         artist_caps: Mapping[str, int] | None = None,
     ) -> list[PlaylistItem]:
         """Stage 4: diversity, one version per song, length, flow, and a reason per track. ``artist_caps``: the
-        artists a personal history stacks keep their share (:meth:`history_caps`)."""
+        artists a personal history stacks keep their share (:func:`tools.refine.history_caps`)."""
         from tools.refine import refine
 
         with self._timed("refine"):
@@ -337,13 +337,6 @@ class Pipeline:
                 keep=keep,
                 artist_caps=artist_caps,
             )
-
-    def history_caps(self, history: Sequence[str], length: int) -> dict[str, int]:
-        """The per-artist caps a personal history earns: artists it stacks keep their share of ``length``."""
-        from tools.refine import stacked_caps
-
-        artists = [t.artist for t in map(self.catalog.get, history) if t is not None]
-        return stacked_caps(artists, length, self.settings.max_per_artist) if artists else {}
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -390,7 +383,11 @@ class Pipeline:
         )
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft); a history that
         # counts in the rerank also keeps its stacked artists.
-        caps = self.history_caps(history, self.length_of(query, n)) if weight and history else None
+        caps = None
+        if weight and history:
+            from tools.refine import history_caps
+
+            caps = history_caps(self.catalog, history, self.length_of(query, n), self.settings.max_per_artist)
         playlist = self.refine(ranked, found.query, n, artist_caps=caps)
         notes = list(found.notes)
         notes += [f"Can't honour: {u}" for u in query.unsupported]

@@ -684,8 +684,8 @@ LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas l
 # A bound on each track's length, not the playlist's: "anything over 5 minutes", "no songs longer than 4 min"
 TRACK_LONGER_WORDS = frozenset({"over", "longer", "above", "past", "more", "exceeding", "beyond"})
 TRACK_SHORTER_WORDS = frozenset({"under", "shorter", "below", "less", "within", "max"})
-TRACK_LENGTH_NOUNS = frozenset({"anything", "everything", "nothing", "song", "songs", "track", "tracks", "ones",
-                                "stuff", "any", "none", "tunes", "canciones", "temas"})  # fmt: skip
+TRACK_LENGTH_NOUNS = (TRACK_NOUNS - {"number", "numbers", "no", "num", "#", "numero"}) | {
+    "anything", "everything", "nothing", "ones", "stuff", "any", "none"}  # fmt: skip
 TRACK_MINUTES_MAX = 15  # a bound of at most this many minutes is a track's; longer ones are the playlist's
 ONLY_WORDS = ("only", "just", "solo", "solamente", "unicamente", "nothing but", "exclusively", "stick to", "keep it to")
 # After an artist, words that make the name a taste to search by: "the weeknd type vibe", "sza and similar stuff"

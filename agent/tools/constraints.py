@@ -180,12 +180,8 @@ def narrow(
             raise ToolError(f"Those {b.feature} bounds contradict each other ({b.min:g}-{b.max:g}).")
         bound = FeatureBound(feature=b.feature, min=b.min, max=b.max, explicit=True, source=f"only {b.feature}")
         q.features = [f for f in q.features if f.feature != b.feature] + [bound]
-        unit = " BPM" if b.feature == "tempo" else ""
-        said.append(
-            f"{b.feature} {'at least ' + format(b.min, 'g') if b.min is not None else ''}"
-            f"{' and ' if b.min is not None and b.max is not None else ''}"
-            f"{'at most ' + format(b.max, 'g') if b.max is not None else ''}{unit}"
-        )
+        limits = [f"{word} {v:g}" for word, v in (("at least", b.min), ("at most", b.max)) if v is not None]
+        said.append(f"{b.feature} {' and '.join(limits)}{' BPM' if b.feature == 'tempo' else ''}")
     if year_start is not None or year_end is not None:
         old = q.years if q.years is not None and q.years.explicit else None
         wider = (

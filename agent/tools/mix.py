@@ -42,8 +42,7 @@ def widen(
     w.need_playlist()
     artists, genres, subgenres, moods = asked_names(w, artists, genres, subgenres, moods)
     q = w.query.model_copy(deep=True)
-    # what earlier "also" asks brought in keeps its place: "add some drake", then "some sza too" keeps the Drake
-    earlier = {fold(t.value) for t in q.artists if t.scope == "also"}
+    earlier = {fold(t.value) for t in q.artists if t.scope == "also"}  # what earlier "also" asks brought in
     earlier_g = {t.value for t in q.genres + q.subgenres if t.scope == "also"}
     years = YearRange(start=year_start, end=year_end) if year_start or year_end else None
     names = artists + genres + subgenres + moods + ([years.label()] if years else [])
@@ -66,26 +65,22 @@ def widen(
         w.playlist = w.playlist + added
         short = f" (only {len(added)} fit)" if len(added) < count else ""
         return f"added {len(added)} {'/'.join(names)} track{'s' * (len(added) != 1)} at the end{short}"
-    # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop.
-    asked = {fold(a) for a in artists}
+    # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop, and what
+    # earlier "also" asks brought in keeps its place ("add some drake", then "some sza too" keeps the Drake).
+    artists_in = {fold(a) for a in artists} | earlier
+    labels_in = set(genres) | set(subgenres) | earlier_g
 
-    def has_it(p: dict[str, Any]) -> bool:
+    def stays(p: dict[str, Any]) -> bool:
         t = w.track(p)
         return bool(
-            fold(t.artist) in asked
-            or set(genres) & set(t.genres)
-            or set(subgenres) & set(t.subgenres)
+            fold(t.artist) in artists_in
+            or labels_in & set(t.genres + t.subgenres)
             or set(moods) & set(t.moods)
             or (years is not None and years.contains(t.year))
         )
 
-    def asked_before(p: dict[str, Any]) -> bool:
-        t = w.track(p)
-        return fold(t.artist) in earlier or bool(earlier_g & set(t.genres + t.subgenres))
-
     k = max(1, round(len(w.playlist) / 3))
-    out = [i for i in reversed(range(len(w.playlist))) if not has_it(w.playlist[i]) and not asked_before(w.playlist[i])]
-    out = out[:k]
+    out = [i for i in reversed(range(len(w.playlist))) if not stays(w.playlist[i])][:k]
     if not out:
         return f"every track already has {'/'.join(names)}; nothing to swap"
     keep = [p for i, p in enumerate(w.playlist) if i not in out]

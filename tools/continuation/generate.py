@@ -35,6 +35,7 @@ import numpy as np
 
 from tools.catalog import fold
 from tools.continuation.data import HISTORY_CAP
+from tools.refine import STACK_SHARE, share_limit, stacked_shares
 
 if TYPE_CHECKING:
     import torch
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANDIDATES = 500  # steps after the first choose among the first step's best tracks
-STACK_SHARE = 0.2  # an artist with this share of the playlist (and 2+ tracks) is the person's choice: see artist_cap
 # Added to the model's own content-similarity weight when the product continues a playlist: under the cap,
 # the places the copy path would give the seed's artists go to tracks that sound like the playlist. And the copy
 # term (the seeds' artists, albums and co-listed artists) times COPY_GAIN: the model learned it for playlists that
@@ -73,7 +73,7 @@ class ArtistCap:
         if artist in self.free:
             return math.inf
         share = self.shares.get(artist)
-        return self.cap if share is None else max(self.cap, math.ceil(share * length - 1e-9))
+        return self.cap if share is None else share_limit(share, self.cap, length)
 
 
 def artist_cap(
@@ -86,12 +86,8 @@ def artist_cap(
     """The cap a playlist (its tracks' artists, in order) keeps as it grows. ``strict``: the person set ``cap``, so
     it binds every artist but the ``uncapped`` (named) ones; otherwise artists the playlist holds more than ``cap``
     of, or at least ``stack_share`` of with two tracks or more, keep that share (PlayGenie never stacks an artist
-    unasked, so the person did). ``STACK_SHARE`` 0.2 was chosen on the continuation eval's validation playlists
-    (0.2-0.5 and "more than the cap" only; n = 10 R-precision 0.145 -> 0.157) and sits above the default cap's
-    share of a default playlist (2 of 20), so a playlist PlayGenie filled under its defaults never reads as
-    stacked."""
-    counts, n = Counter(seed_artists), len(seed_artists)
-    shares = {} if strict else {a: c / n for a, c in counts.items() if c > cap or (c >= 2 and c / n >= stack_share)}
+    unasked, so the person did: :func:`tools.refine.stacked_shares`, :data:`tools.refine.STACK_SHARE`)."""
+    shares = {} if strict else stacked_shares(seed_artists, cap, stack_share)
     return ArtistCap(cap, shares, frozenset(uncapped))
 
 
