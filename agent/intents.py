@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 
 from tools import vocab as V
 from tools.catalog import Catalog, fold
-from tools.schema import MAX_LENGTH, listening_minutes
+from tools.schema import FEATURE_RANGE, MAX_LENGTH, listening_minutes
 
 if TYPE_CHECKING:
     from tools.extract import Match, Reading, TagExtractor
@@ -921,6 +921,12 @@ def rule_bound(c: Clause) -> Plan | None:
     out = []
     for m in bounds:
         feature, (side, value) = m.value  # type: ignore[misc]
+        lo, hi = FEATURE_RANGE[feature]
+        if not lo <= value <= hi:
+            unit = " BPM" if feature == "tempo" else ""
+            return Plan.ask(
+                f"The catalog's {feature} runs from {lo:g} to {hi:g}{unit}; {value:g} is outside it. Nothing changed."
+            )
         goes = m.negated or bool(find(c.words[: m.start], _REMOVE))  # what is said goes: the other side stays
         out.append({"feature": feature, ("max" if (side == "min") == goes else "min"): value})
     return Plan([call("narrow", bounds=out)])

@@ -782,3 +782,8 @@ def test_not_that_mood_on_a_playlist_is_less_of_it(vocab, text):
 
 def test_add_some_music_is_an_amount_not_a_song_title(vocab):
     assert plan_of(I.rule_add_song, "add some love songs", vocab) is None
+
+
+def test_a_bound_outside_the_catalogs_range_is_said_not_applied(vocab):
+    _, question = plan_of(I.rule_bound, "only songs over 20 bpm", vocab)
+    assert "40 to 220" in question and "Nothing changed" in question

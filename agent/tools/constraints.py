@@ -11,7 +11,7 @@ from agent.tools.names import catalog_artist, catalog_genres, removed_by
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import fold
-from tools.schema import MAX_LENGTH, FeatureBound, Tag, YearRange
+from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, Tag, YearRange
 
 
 class Names(BaseModel):
@@ -178,7 +178,11 @@ def narrow(
             continue
         if b.min is not None and b.max is not None and b.min > b.max:
             raise ToolError(f"Those {b.feature} bounds contradict each other ({b.min:g}-{b.max:g}).")
-        bound = FeatureBound(feature=b.feature, min=b.min, max=b.max, explicit=True, source=f"only {b.feature}")
+        try:
+            bound = FeatureBound(feature=b.feature, min=b.min, max=b.max, explicit=True, source=f"only {b.feature}")
+        except ValidationError as exc:
+            lo, hi = FEATURE_RANGE[b.feature]
+            raise ToolError(f"The catalog's {b.feature} runs from {lo:g} to {hi:g}.") from exc
         q.features = [f for f in q.features if f.feature != b.feature] + [bound]
         limits = [f"{word} {v:g}" for word, v in (("at least", b.min), ("at most", b.max)) if v is not None]
         said.append(f"{b.feature} {' and '.join(limits)}{' BPM' if b.feature == 'tempo' else ''}")
