@@ -1410,6 +1410,8 @@ def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
         return V.MOOD_DIRECTIONS.get(str(m.value), ())
     if m.kind == "relative_years" and m.value in ("recent", "old", "oldies"):
         return (("year", "high" if m.value == "recent" else "low"),)
+    if m.kind == "popularity":
+        return (("popularity", "high" if m.value == "popular" else "low"),)
     return ()
 
 
@@ -1437,6 +1439,8 @@ def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, 
         return -1 if flip else 1
     if m.kind == "relative_years":
         return -1 if m.negated or less else 1
+    if m.kind == "popularity" and (more or less or m.negated):  # "less popular n more chill": beside other moves
+        return -1 if less or m.negated else 1
     return None
 
 

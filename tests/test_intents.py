@@ -787,3 +787,10 @@ def test_add_some_music_is_an_amount_not_a_song_title(vocab):
 def test_a_bound_outside_the_catalogs_range_is_said_not_applied(vocab):
     _, question = plan_of(I.rule_bound, "only songs over 20 bpm", vocab)
     assert "40 to 220" in question and "Nothing changed" in question
+
+
+def test_a_popularity_move_beside_another_move_keeps_both(vocab):
+    assert acts("can u make it less popular n more chill", vocab) == [
+        ("adjust", {"feature": "popularity", "direction": "down", "amount": "normal"}),
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"}),
+    ]
