@@ -2430,6 +2430,54 @@ def _corrected(text: str, request: str, playlist: Sequence[dict[str, Any]], voca
     return f"{request.strip().rstrip('.!?,')}, I meant {m['rest'].strip()}"
 
 
+# "drop the rap ones but keep Eminem", "no 80s except Queen": an exclusion with artists who stay
+_EXCEPTION = re.compile(
+    r"^(?P<main>.+?)[\s,;]+(?:but\s+(?:keep|leave|not|spare)|except(?:\s+for)?|apart\s+from|other\s+than"
+    r"|save\s+for|excepto|salvo)\s+(?P<who>.+?)(?:\s+(?:in|on|there|in\s+there|on\s+there|alone))?[\s.!]*$",
+    re.IGNORECASE,
+)
+_EXCLUDED_KINDS = ("genres", "subgenres", "moods", "years", "features", "versions")
+
+
+def _kept_artists(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> list[str]:
+    """The artists an exception names ("eminem", "the queen songs", "drake and future"); empty unless each is one."""
+    whole = _object_artist(make_clause(text, playlist, vocab), 0)
+    if whole:
+        return [whole]
+    out = []
+    for part in re.split(r"\s*(?:,|\band\b|\by\b)\s*", text):
+        name = _object_artist(make_clause(part, playlist, vocab), 0) if part.strip() else None
+        if not name:
+            return []
+        out.append(name)
+    return out
+
+
+def _excepted(
+    raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
+) -> Plan | None:
+    """ "drop the rap ones but keep eminem", "remove all the 80s except queen": the exclusion, with the named
+    artists' tracks staying; None unless the ask is an exclusion of a kind and the exception names artists."""
+    m = _EXCEPTION.match(raw)
+    if not m or not playlist:
+        return None
+    kept = _kept_artists(m["who"], playlist, vocab)
+    if not kept:
+        return None
+    plan = _parse(m["main"], playlist, vocab, focus, last)
+    if plan.question or not plan.actions or any(a["name"] != "exclude" for a in plan.actions):
+        return None
+    folded = {fold(k) for k in kept}
+    acts = []
+    for a in plan.actions:
+        args = dict(a["args"])
+        args["artists"] = [x for x in args.get("artists", []) if fold(x) not in folded]
+        if not any(args.get(k) for k in _EXCLUDED_KINDS):
+            return None
+        acts.append(call("exclude", **{k: v for k, v in args.items() if v}, except_artists=kept))
+    return Plan(acts)
+
+
 _WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",
                "can you make", "can i get", "quiero", "necesito"))  # fmt: skip
 _THIS_PLAYLIST = frozenset({"it", "this", "these", "them", "those", "esta", "estas"})
@@ -2466,6 +2514,8 @@ def _parse(
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
+    if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
+        return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
         return Plan([call("new_playlist", text=raw.strip())])
     parts = split_clauses(raw) if playlist else [raw]

@@ -21,6 +21,7 @@ folder, the product pipeline). Checks read the returned playlist:
     {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N (-1 = last)
     {"max_per_artist": N} {"some_artist": X}                   no artist more than N times / X is in it
     {"no_years": [lo, hi]}                                     no track released in the range
+    {"none_but": [kind, v, artist]}                            no track with it (as in share) but the artist's
     {"share": {"genre"|"mood"|"artist"|"years": v, "min"|"max": x}}   share of tracks with it
     {"mean_min": [f, v]} {"mean_max": [f, v]} {"all_feature": [f, lo, hi]}   audio features
     {"max_length": N} {"length_between": [lo, hi]} {"length_change": N}      sizes
@@ -127,7 +128,7 @@ KNOWN_CHECKS = {
     "reply_title", "empty", "minutes", "max_per_artist", "some_artist", "no_years", "share", "mean_min", "mean_max",
     "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
-    "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists",
+    "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
 }  # fmt: skip
 
 
@@ -330,6 +331,13 @@ def _max_per_artist(t: Turn, arg: Any, name: str) -> str | None:
 def _some_artist(t: Turn, arg: Any, name: str) -> str | None:
     after = t.after
     return None if any(fold(p.artist) == fold(arg) for p in after) else f"no track by {arg}"
+
+
+@_check("none_but")
+def _none_but(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value, artist = arg
+    bad = [p for p in t.after if fold(p.artist) != fold(artist) and _has(p, kind, value, t.catalog)]
+    return None if not bad else f"{len(bad)} {value} track(s) not by {artist}"
 
 
 @_check("no_years")

@@ -794,3 +794,38 @@ def test_a_popularity_move_beside_another_move_keeps_both(vocab):
         ("adjust", {"feature": "popularity", "direction": "down", "amount": "normal"}),
         ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"}),
     ]
+
+
+# ----- an exclusion with artists who stay ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("drop the rap ones but keep drake", {"genres": ["rap"], "except_artists": ["Drake"]}),
+        ("remove all the rap except drake", {"genres": ["rap"], "except_artists": ["Drake"]}),
+        ("no rap, apart from drake and nas", {"genres": ["rap"], "except_artists": ["Drake", "Nas"]}),
+        ("take out the rock but not the ac/dc songs", {"genres": ["rock"], "except_artists": ["AC/DC"]}),
+        ("quita el rap excepto drake", {"genres": ["rap"], "except_artists": ["Drake"]}),
+    ],
+)
+def test_an_exception_keeps_the_named_artists_instead_of_excluding_them(vocab, text, expected):
+    # before: "except drake" excluded Drake too, and "but keep drake" started a new playlist of Drake
+    assert acts(text, vocab) == [("exclude", expected)]
+
+
+def test_an_exception_that_names_no_artist_is_read_as_two_asks(vocab):
+    assert acts("drop the rap ones but keep it chill", vocab)[0] == ("exclude", {"genres": ["rap"]})
+
+
+def test_dropping_a_genre_but_keeping_an_artist_keeps_their_tracks(chat, tiny_catalog):
+    r = chat.turn("t", "u", "songs for a party, 12 songs")
+    genre = next(g for p in r.playlist for g in p.genres if g in ("rap", "rock", "pop", "edm"))
+    keep = next(p.artist for p in r.playlist if genre in p.genres)
+    theirs = [p.track_id for p in r.playlist if p.artist == keep]
+    r2 = chat.turn("t", "u", f"drop the {genre} ones but keep {keep}")
+    assert f"kept {keep}" in r2.reply
+    assert set(theirs) <= {p.track_id for p in r2.playlist}  # the kept artist's tracks stay
+    assert not any(genre in p.genres for p in r2.playlist if p.artist != keep)  # everyone else's genre is gone
+    r3 = chat.turn("t", "u", "add 3 more")
+    assert not any(genre in p.genres for p in r3.playlist if p.artist != keep)
+    assert set(theirs) <= {p.track_id for p in r3.playlist}
+

@@ -56,6 +56,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     Exclusions are always hard; genres, moods, years, artists and feature bounds are hard when
     they were said (``explicit``; tags also confident), soft when inferred or relaxed by retrieval.
     A track without any genre label passes a genre filter (its genre is unknown, not another one).
+    An artist the person kept ("drop the rap ones but keep Eminem") passes the exclusions of a kind.
     """
     out: list[str] = []
     genres = set(track.genres)
@@ -100,7 +101,13 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         v = float(getattr(track, b.feature))
         if (b.min is not None and v < b.min) or (b.max is not None and v > b.max):
             out.append(f"{b.feature} out of bounds")
+    if out and query.keep_artists and any(_fold(t.value) == _fold(track.artist) for t in query.keep_artists):
+        out = [v for v in out if v not in _KEPT_PAST]
     return out
+
+
+# What an artist the person kept stays in spite of: exclusions of a kind, not of the artist itself.
+_KEPT_PAST = frozenset({"excluded genre", "excluded subgenre", "excluded mood", "excluded years", "excluded version"})
 
 
 def allowed(track: Track, query: PlaylistQuery) -> bool:

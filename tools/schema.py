@@ -140,6 +140,10 @@ class PlaylistQuery(BaseModel):
     exclude_versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
         default_factory=list, description="Versions to leave out, as a title's tail says them ('no remixes')."
     )
+    keep_artists: list[Tag] = Field(
+        default_factory=list,
+        description="Artists whose tracks stay in spite of an exclusion ('drop the rap ones but keep Eminem').",
+    )
     features: list[FeatureBound] = Field(default_factory=list, description="Energy/tempo/valence targets and bounds.")
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
@@ -205,6 +209,8 @@ class PlaylistQuery(BaseModel):
         out = ", ".join(parts) or "anything"
         if excl:
             out += "; not " + ", ".join(excl)
+        if self.keep_artists:
+            out += "; keeping " + ", ".join(t.value for t in self.keep_artists)
         if self.max_per_artist:
             out += f"; {self.max_per_artist} per artist"
         if self.length:

@@ -43,6 +43,11 @@ class Exclude(Names):
     versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
         default_factory=list, max_length=4, description="Versions to leave out ('no remixes', 'no live versions')."
     )
+    except_artists: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Artists whose tracks stay in spite of the exclusion ('drop the rap ones but keep Eminem').",
+    )
 
 
 @tool(Exclude)
@@ -55,13 +60,19 @@ def exclude(
     years: Sequence[dict[str, int]] = (),
     features: Sequence[dict[str, str]] = (),
     versions: Sequence[str] = (),
+    except_artists: Sequence[str] = (),
 ) -> str:
     """Exclude artists, genres, subgenres, moods, release years ("no 80s"), an end of an audio feature ("anything
     slow": tempo low) or versions ("no remixes", "no live versions") from this playlist; offending tracks are
-    replaced."""
+    replaced, but those of ``except_artists`` stay ("drop the rap ones but keep Eminem")."""
     w.need_playlist()
     q = w.query.model_copy(deep=True)
     artists = [catalog_artist(w, a) for a in artists]
+    kept = [catalog_artist(w, a) for a in except_artists]
+    if {fold(a) for a in kept} & {fold(a) for a in artists}:
+        raise ToolError("The same artist can't both go and stay. Nothing changed.")
+    if kept and not (genres or subgenres or moods or years or features or versions):
+        raise ToolError(f"{', '.join(kept)} can only stay in spite of a genre, mood, years or versions that go.")
     genres, subgenres = catalog_genres(w, genres, subgenres)
     moods = list(moods)
     only = {t.value for t in q.genres + q.subgenres + q.moods if t.scope == "only"}
@@ -102,6 +113,9 @@ def exclude(
         )
     gone = {fold(a) for a in artists}
     q.artists = [t for t in q.artists if fold(t.value) not in gone]
+    q.keep_artists = [t for t in q.keep_artists if fold(t.value) not in gone]
+    have_kept = {fold(t.value) for t in q.keep_artists}
+    q.keep_artists += [Tag(value=a, source="keep") for a in kept if fold(a) not in have_kept]
     q.genres = [t for t in q.genres if t.value not in genres]
     q.subgenres = [t for t in q.subgenres if t.value not in subgenres]
     q.moods = [t for t in q.moods if t.value not in moods]
@@ -123,7 +137,16 @@ def exclude(
         + [f"{v}es" if v == "remix" else f"{v} versions" for v in versions]
     )
     w.rebuild("fits without " + ", ".join(said))
-    return removed_by(before, w.playlist, said)
+    if not kept:
+        return removed_by(before, w.playlist, said)
+    held = {fold(p["artist"]) for p in w.playlist}
+    stay = [a for a in kept if fold(a) in held]
+    absent = [a for a in kept if fold(a) not in held]
+    out = removed_by(before, w.playlist, said)
+    if stay:
+        who = ", ".join(stay)
+        out = f"kept {who}; nothing else was {', '.join(said)}" if out.startswith("nothing") else f"{out}; kept {who}"
+    return out + (f"; {', '.join(absent)} wasn't on it" if absent else "")
 
 
 def _covers(out: YearRange, years: YearRange) -> bool:
