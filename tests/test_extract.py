@@ -739,6 +739,17 @@ def test_some_of_an_artist_beside_a_genre_is_a_share_not_a_filter(ex, tiny_catal
     assert q.genres  # the genre is still asked for
 
 
+@pytest.mark.parametrize("cue", ["with", "including", "featuring", "plus"])
+def test_an_artist_with_described_music_is_a_share_not_the_whole_list(ex, tiny_catalog, cue):
+    # before: "2000s rap with eminem" filtered to Eminem alone (7 tracks of a 20-track ask)
+    a, b = list(dict.fromkeys(t.artist for t in tiny_catalog.tracks))[:2]
+    q = ex.read(f"2000s rap {cue} {a} and {b}").query
+    assert [(t.value, t.scope) for t in q.artists] == [(a, "also"), (b, "also")]
+    assert q.genres and q.years is not None
+    (named,) = ex.read(f"{a} songs with a chill vibe").query.artists  # nothing described before: the artist
+    assert named.scope == "prefer"
+
+
 def test_oldies_and_current_hits_is_a_mix_not_a_contradiction(ex):
     q = ex.extract("wedding reception, mix of oldies and current hits")
     assert not q.unsupported and (q.years is None or (q.years.start is None and q.years.end is None))

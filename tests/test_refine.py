@@ -83,6 +83,21 @@ def test_named_artist_lifts_the_cap(tiny_catalog):
     assert len(out) == len(drake) and {i.artist for i in out} == {"Drake"}
 
 
+def test_artists_asked_for_beside_a_genre_fill_at_most_half_the_list(tiny_catalog):
+    rng = random.Random(5)
+    tracks = [_track(f"q{i}", f"Queen Song {i}", "Queen", rng) for i in range(15)]
+    tracks += [_track(f"a{i}", f"ACDC Song {i}", "AC/DC", rng) for i in range(15)]
+    tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(20)]
+    cat = _catalog(tracks, tiny_catalog)
+    beside = [Tag(value=a, explicit=False, confidence=0.95, scope="also") for a in ("Queen", "AC/DC")]
+    out = refine(_cands(cat), PlaylistQuery(text="rock with queen and acdc", artists=beside), cat, n=20)
+    counts = {a: sum(i.artist == a for i in out) for a in ("Queen", "AC/DC")}
+    assert len(out) == 20 and counts == {"Queen": 5, "AC/DC": 5}  # before: 10 each, nobody else
+    named = [Tag(value=a, confidence=0.95) for a in ("Queen", "AC/DC")]
+    out = refine(_cands(cat), PlaylistQuery(text="queen and acdc", artists=named), cat, n=20)
+    assert sum(i.artist in ("Queen", "AC/DC") for i in out) == 20  # named outright, they may fill it
+
+
 def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny_catalog):
     # Retrieval relaxed the artist (explicit=False: others may join), but the user named them:
     # their tracks are not cut to two, and the other artists keep the diversity cap.

@@ -802,6 +802,7 @@ class _Draft:
     def __init__(self, ex: "TagExtractor", toks: list[_Tok], unsupported: list[str]) -> None:
         self.ex, self.toks, self.unsupported = ex, toks, unsupported
         self.similar_end: int | None = None  # where the last artist asked for by likeness ends
+        self.also_end: int | None = None  # where the last artist asked for beside the rest ends
         self.q: dict[str, list[Tag]] = {
             k: []
             for k in (
@@ -825,6 +826,10 @@ class _Draft:
         self.length: int | None = None
         self.duration: float | None = None
         self.cap: int | None = None
+
+    def described(self) -> bool:
+        """Whether the music was described (a genre, mood, activity or years) before the current match."""
+        return bool(self.years or any(self.q[k] for k in ("genres", "subgenres", "moods", "activities")))
 
     def src(self, m: _Match) -> str:
         return " ".join(t.orig for t in self.toks[m.start : m.end])[:200]
@@ -909,8 +914,15 @@ class _Draft:
             for t in self.toks[m.end : tail]:
                 t.used = True
             cue = m.start
-        if not m.negated and cue is None and _cue_before(self.toks, m.start, _SOME_OF):
-            # "90s hip hop with some 2pac": some of that artist beside the rest, never a filter; the cap holds
+        also = _cue_before(self.toks, m.start, _SOME_OF) or (
+            self.described() and _cue_before(self.toks, m.start, _WITH_ARTIST)
+        )
+        if self.also_end is not None:  # the rest of the list: "with eminem, 50 cent and nas"
+            also = also or all(t.text in (",", "and", "&", "y") for t in self.toks[self.also_end : m.start])
+        if not m.negated and cue is None and also:
+            # "90s hip hop with some 2pac", "2000s rap with eminem and 50 cent": some of that artist beside the rest,
+            # never a filter; the cap holds
+            self.also_end = m.end
             self.add("artists", str(m.value), m, explicit=False, scope="also")
             return
         listed = self.similar_end is not None and all(
@@ -1040,6 +1052,7 @@ _A_LITTLE = frozenset({"some", "bit", "little", "few", "touch", "sprinkle", "das
 _SEED_CUES = sorted((_key(c) for c in vocab.SEED_SONG_CUES), key=len, reverse=True)
 _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
+_WITH_ARTIST = sorted((_key(c) for c in vocab.WITH_ARTIST_CUES), key=len, reverse=True)
 
 
 def _cue_after(toks: list[_Tok], end: int, cues: list[tuple[str, ...]]) -> int | None:

@@ -169,11 +169,17 @@ def named_artists(query: PlaylistQuery) -> set[str]:
 
 
 def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
-    """Tracks allowed per named artist: enough to fill the list between them (the cap if none is named)."""
+    """Tracks allowed per named artist: enough to fill the list between them (the cap if none is named); artists
+    asked for only beside the rest ("2000s rap with some Eminem") fill at most ``ALSO_SHARE`` of it between them."""
     named = named_artists(query)
-    if named:
-        return max(max_per_artist, math.ceil(length / len(named)))
-    return max_per_artist
+    if not named:
+        return max_per_artist
+    beside = all(t.scope == "also" for t in query.artists if _fold(t.value) in named)
+    return max(max_per_artist, math.ceil(length * (ALSO_SHARE if beside else 1.0) / len(named)))
+
+
+# "classic rock with some Queen and AC/DC": the named artists' part of the list at most; the genre keeps the rest.
+ALSO_SHARE = 0.5
 
 
 def stacked_shares(artists: Sequence[Hashable], cap: int, share: float = STACK_SHARE) -> dict[Hashable, float]:

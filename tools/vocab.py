@@ -706,6 +706,8 @@ ABOUT_WORDS = frozenset({"about", "around", "roughly", "approx", "approximately"
 SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",
                 "plus some", "and a bit of", "and a little", "and a few", "sprinkle of", "sprinkled with",
                 "with the odd", "con algo de", "con un poco de")  # fmt: skip
+# after the music is described, an artist "with" it joins the rest ("2000s rap with eminem", "rock including queen")
+WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also")
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
