@@ -888,28 +888,51 @@ def rule_replace(c: Clause) -> Plan | None:
 def _replace_with(c: Clause, start: int) -> Plan | None:
     """ "swap it for something by Sade", "replace track 4 with a Drake song", "change #2 for some rock": those
     tracks out, tracks of what follows "for" / "with" in (the request itself stays)."""
-    k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "por", "con")), None)
+    k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "w", "w/", "por", "con")), None)
     if k is None:
         return None
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
     if not any(found.values()) and (named := _object_artist(c, k + 1)):
         found["artists"] = [named]  # "swap it for some drake"
     if not any(found.values()):
-        return None
+        return _replace_toward(c, start, k)
     out = {kind: [v for v in vals if v not in found[kind]] for kind, vals in names_in(c.reading, c.vocab)[0].items()}
     who = None if any(out.values()) or c.pronoun(start) else _object_artist(c, start, k)
     if who:  # "swap drake for future": the verb says a name is meant, so a lower-case word may be one
         out["artists"] = [who]
     if any(out.values()):  # "swap drake for kendrick", "swap the rock for some r&b": that out, this in
         return Plan([call("exclude", **_nonempty(out)), call("widen", **_nonempty(found))])
+    pos = _swapped(c, start, k)
+    return pos if isinstance(pos, Plan) or pos is None else _positional("replace", pos, c.n, **_nonempty(found))
+
+
+def _swapped(c: Clause, start: int, k: int) -> "list[int] | Plan | None":
+    """The tracks between the swap verb and "for" (``start``..``k``), the one in focus for "it", or a question."""
     pos = positions(c.words[start:k], [p["title"] for p in c.playlist], verb=True)
     if pos is None and c.pronoun(start) and c.focus:
         pos = [c.focus]
     if not pos and c.pronoun(start):  # "swap it for ..." with no track in focus
         return Plan.ask(f'Which track should I swap? Say "swap track 3 for {" ".join(c.words[k + 1 :])}".')
-    if not pos:
+    return pos or None
+
+
+_SWAP_FEATURES = frozenset({"energy", "valence", "tempo", "danceability", "acousticness", "popularity", "year"})
+
+
+def _replace_toward(c: Clause, start: int, k: int) -> Plan | None:
+    """ "swap the 2nd one for something happier", "replace #5 with a slower one": those tracks out, and in their
+    place tracks past them in that direction (the playlist's other tracks stay)."""
+    rest = " ".join(t.orig for t in c.reading.tokens[k + 1 :])
+    plan = read_clause(make_clause(rest, c.playlist, c.vocab)) if rest else None
+    if plan is None or plan.question or not plan.actions or any(a["name"] != "adjust" for a in plan.actions):
         return None
-    return _positional("replace", pos, c.n, **_nonempty(found))
+    move = plan.actions[0]["args"]
+    if move["feature"] not in _SWAP_FEATURES:
+        return None
+    pos = _swapped(c, start, k)
+    if isinstance(pos, Plan) or pos is None:
+        return pos
+    return _positional("replace", pos, c.n, feature=move["feature"], direction=move["direction"])
 
 
 def rule_bound(c: Clause) -> Plan | None:

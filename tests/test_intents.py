@@ -829,3 +829,27 @@ def test_dropping_a_genre_but_keeping_an_artist_keeps_their_tracks(chat, tiny_ca
     assert not any(genre in p.genres for p in r3.playlist if p.artist != keep)
     assert set(theirs) <= {p.track_id for p in r3.playlist}
 
+
+# ----- a swap toward a direction -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("swap the 2nd one for something happier", {"positions": [2], "feature": "valence", "direction": "up"}),
+        ("swap #5 for a slower one", {"positions": [5], "feature": "tempo", "direction": "down"}),
+        ("replace the last one w something older", {"positions": [6], "feature": "year", "direction": "down"}),
+    ],
+)
+def test_a_swap_for_something_happier_replaces_that_track_only(vocab, text, expected):
+    # before: the whole playlist was reshaped ("valence up: kept 8, replaced 12")
+    assert acts(text, vocab) == [("replace", expected)]
+
+
+def test_swapping_a_track_for_a_faster_one_changes_only_that_track(chat, tiny_catalog):
+    r = chat.turn("t", "u", "chill songs")
+    before = [p.track_id for p in r.playlist]
+    r2 = chat.turn("t", "u", "swap track 2 for a faster one")
+    after = [p.track_id for p in r2.playlist]
+    assert after[:1] + after[2:] == before[:1] + before[2:] and after[1] not in before
+    assert tiny_catalog[after[1]].tempo >= tiny_catalog[before[1]].tempo + 6  # half a tempo step at least
+    assert "tempo" in r2.reply
+

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 import zlib
-from typing import Annotated, Literal, Sequence
+from typing import Any, Annotated, Callable, Literal, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -12,10 +13,10 @@ from agent.tools.constraints import Names
 from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
-from agent.tools.work import Work
-from tools.catalog import fold
+from agent.tools.work import POPULARITY_STEP, Work, feature_value
+from tools.catalog import Track, fold
 from tools.refine import item_from
-from tools.schema import MAX_LENGTH
+from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, YearRange
 from tools.vocab import tokenize
 
 
@@ -47,8 +48,19 @@ def remove(w: Work, positions: list[int]) -> str:
     return "removed " + titles(gone)
 
 
+SwapFeature = Literal["energy", "valence", "tempo", "danceability", "acousticness", "popularity", "year"]
+# Words for a swap's direction: "swap #2 for something happier" -> "happier"
+_SWAP_WORDS = {("valence", "up"): "happier", ("valence", "down"): "sadder", ("tempo", "up"): "faster",
+               ("tempo", "down"): "slower", ("year", "up"): "newer", ("year", "down"): "older",
+               ("popularity", "up"): "more popular", ("popularity", "down"): "less known"}  # fmt: skip
+
+
 class Replace(Positions, Names):
-    """Tracks to swap out and, optionally, what to swap in ("swap it for something by Sade": artists=["Sade"])."""
+    """Tracks to swap out and, optionally, what to swap in ("swap it for something by Sade": artists=["Sade"];
+    "swap #2 for something happier": feature="valence", direction="up")."""
+
+    feature: SwapFeature | None = Field(default=None, description="Swap in a track higher or lower in this.")
+    direction: Literal["up", "down"] | None = Field(default=None, description="Which way the feature goes.")
 
 
 @tool(Replace)
@@ -59,9 +71,12 @@ def replace(
     genres: Sequence[str] = (),
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
+    feature: str | None = None,
+    direction: str | None = None,
 ) -> str:
     """Swap tracks (1-based numbers) for new ones that fit the same request, or for ones by the artists / of the
-    genres or moods named (the request itself stays as it is)."""
+    genres or moods named, or higher or lower in a feature than the tracks swapped out (the request itself stays
+    as it is)."""
     w.need_playlist()
     pos = w.positions(positions)
     gone = [w.playlist[p - 1] for p in pos]
@@ -69,15 +84,54 @@ def replace(
     names = asked_names(w, artists, genres, subgenres, moods)
     asked = [n for group in names for n in group]
     query = aimed_at(w.query, *names) if asked else None
-    new = w.fetch(len(pos), query=query, keep=stay, avoid=gone)
+    good = None
+    if feature and direction:
+        query, good, word = _beyond(w, query, gone, feature, 1 if direction == "up" else -1)
+        asked.append(word)
+    new = w.fetch(len(pos), query=query, keep=stay, avoid=gone, good=good)
     if not new:
-        what = f"with {', '.join(asked)} " if asked else "new "
-        raise ToolError(f"I found nothing {what}that fits the request to swap in.")
+        what = f"{', '.join(asked)} " if asked else "new "
+        raise ToolError(f"I found nothing {what}that fits the request to swap in. Nothing changed.")
     for p, item in zip(pos, new):
         why = f"swapped in for {', '.join(asked)}" if asked else "swapped in"
         item["reason"] = f"{why}; {item.get('reason', '')}".strip("; ")
         w.playlist[p - 1] = item
-    return f"replaced {titles(gone[: len(new)])} with {titles(new)}"
+    out = f"replaced {titles(gone[: len(new)])} with {titles(new)}"
+    if feature and direction:
+        was = ", ".join(_shown(feature, feature_value(w.track(p), feature)) for p in gone[: len(new)])
+        now = ", ".join(_shown(feature, feature_value(w.track(p), feature)) for p in new)
+        out += f" ({feature} {was} → {now})"
+    return out
+
+
+def _beyond(
+    w: Work, query: PlaylistQuery | None, gone: list[dict[str, Any]], feature: str, sign: int
+) -> tuple[PlaylistQuery, Callable[[Track], bool], str]:
+    """The query aimed past the swapped-out tracks' ``feature`` and a test that a track is past them by a step."""
+    vals = [v for v in (feature_value(w.track(p), feature) for p in gone) if not math.isnan(v)]
+    if not vals:
+        raise ToolError(f"I can't tell the {feature} of that track. Nothing changed.")
+    edge = max(vals) if sign > 0 else min(vals)
+    step = {"tempo": w.tempo_step, "popularity": POPULARITY_STEP, "year": 6.0}.get(feature, w.relative_step)
+    q = (query or w.query).model_copy(deep=True)
+    if feature == "year":
+        q.years = YearRange(start=int(edge) + 1, explicit=False) if sign > 0 else YearRange(end=int(edge) - 1)
+    else:
+        target = edge + sign * step
+        side = {"min": round(edge, 3)} if sign > 0 else {"max": round(edge, 3)}
+        bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source="swap", **side)
+        q.features = [b for b in q.features if b.feature != feature] + [bound]
+
+    def good(tr: Track) -> bool:
+        v = feature_value(tr, feature)
+        return not math.isnan(v) and sign * (v - edge) >= step / 2
+
+    word = _SWAP_WORDS.get((feature, "up" if sign > 0 else "down")) or f"{'more' if sign > 0 else 'less'} {feature}"
+    return q, good, word
+
+
+def _shown(feature: str, v: float) -> str:
+    return f"{v:.0f}" if feature in ("tempo", "year", "popularity") else f"{v:.2f}"
 
 
 @tool(Move)

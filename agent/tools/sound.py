@@ -9,11 +9,10 @@ from pydantic import BaseModel, Field
 
 from agent.tools.edits import Position
 from agent.tools.registry import ToolError, tool
-from agent.tools.work import Work, feature_value
+from agent.tools.work import POPULARITY_STEP, Work, feature_value
 from tools.catalog import Track
 from tools.schema import MAX_LENGTH, FeatureBound, YearRange
 
-POPULARITY_STEP = 15.0  # "more popular" / "more deep cuts" move the mean popularity (0-100) this far
 FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")  # what "sounds like" compares
 # the targets "more like #n" sets, each within its range
 _LIKE = (

@@ -20,6 +20,7 @@ from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 log = logging.getLogger(__name__)
 
+POPULARITY_STEP = 15.0  # "more popular" / "more deep cuts" move the mean popularity (0-100) this far
 YEAR_STEP = 20.0  # a relative move in release years counts like one of 1/20 on a 0-1 feature
 
 
