@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from tools import vocab as V
-from tools.catalog import Catalog, fold
+from tools.catalog import Catalog, fold, song_key
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, listening_minutes
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ _REPLACE, _REMOVE, _GROW = _keys(V.REPLACE_VERBS), _keys(V.REMOVE_VERBS), _keys(
 _SHORTER, _LONGER, _ONLY = _keys(V.SHORTER_PHRASES), _keys(V.LONGER_PHRASES), _keys(V.ONLY_WORDS)
 _ALSO, _MORE_COUNT, _NEGATION = _keys(V.ALSO_WORDS), _keys(V.MORE_WORDS_COUNT), _keys(V.NEGATION_CUES)
 _MORE, _LESS = _keys(tuple(V.MORE_WORDS)), _keys(tuple(V.LESS_WORDS))
+_COMPLAINT = _keys(V.COMPLAINT_WORDS)
 _BIT, _LOT = _keys(V.BIT_WORDS), _keys(V.LOT_WORDS)
 _GREETINGS = {V.key(g) for g in V.GREETINGS}
 _NUMBERS = {V.key(k): v for k, v in V.NUMBER_WORDS.items() if k not in ("a", "an", "half") and float(v).is_integer()}
@@ -481,7 +482,10 @@ def _need_playlist() -> Plan:
 
 # ----- the rules, in order ------------------------------------------------------------------------------
 _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "before", "please", "change", "bring", "back",
-                   "previous", "earlier", "other", "playlist", "version", "list", "mix", "anterior")  # fmt: skip
+                   "previous", "earlier", "other", "playlist", "version", "list", "mix", "anterior",
+                   # "bring back the one you removed", "put back the song you just took out"
+                   "you", "i", "just", "removed", "deleted", "dropped", "took", "out", "cut", "song", "track",
+                   "tracks", "songs", "ones")  # fmt: skip
 
 
 def rule_undo(c: Clause) -> Plan | None:
@@ -667,17 +671,21 @@ def rule_like(c: Clause) -> Plan | None:
     hit = find(c.words, _LIKE_CUES)
     if not hit or c.matches("artist", "genre", "years", negated=False):
         return None
-    start = hit[0] + hit[1]
-    pos = _refer(c, start)
-    if pos is None or len(pos) != 1:
+    pos, cue = _refer(c, hit[0] + hit[1]), hit
+    while later := find(c.words, _LIKE_CUES, hit[0] + hit[1]):  # "add like 3 more songs like the 5th"
+        hit = later
+        if there := _refer(c, hit[0] + hit[1]):
+            pos, cue = there, hit
+    if not pos:
         return None
-    lead = c.words[: hit[0]]
+    lead = c.words[: cue[0]]
     count = amount_in(lead)
-    if count is None and find(lead, _GROW):
-        count = MORE_DEFAULT
-    if not 1 <= pos[0] <= c.n:
+    if count is None and (find(lead, _GROW) or len(pos) > 1):
+        count = MORE_DEFAULT  # "more like #2 and #4": some like each are added
+    if not all(1 <= p <= c.n for p in pos):
         return _positional("more_like", pos, c.n)
-    return Plan([call("more_like", position=pos[0], count=count or 0)])
+    share = [count // len(pos) + (i < count % len(pos)) for i in range(len(pos))] if count else [0]
+    return Plan([call("more_like", position=p, count=k) for p, k in zip(pos, share) if k or not count])
 
 
 _LIKE_CUES = _keys(
@@ -712,6 +720,8 @@ def rule_block(c: Clause) -> Plan | None:
     if named:
         found["artists"] = [named]
     if not (found["artists"] or found["genres"] or found["subgenres"]):
+        if c.matches("feature", "mood", "relative_years"):
+            return None  # "i hate slow songs", "can't stand the sad ones": a complaint about a kind of track
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
         return Plan.ask(f'Who should I never play? I don\'t know "{what}" as an artist or genre in the catalog.')
     return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
@@ -1016,16 +1026,25 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
     return None
 
 
+def _names_music(c: Clause) -> bool:
+    """Whether the clause names music (so a number in it is no length), save an activity that says how long the
+    playlist should last ("i want it to last my whole commute, like 40 min")."""
+    kinds = ["genre", "mood", "artist", "years", "activity", "other_genre"]
+    if c.matches("duration") and _THIS_PLAYLIST & set(c.words):
+        kinds.remove("activity")
+    return bool(c.matches(*kinds, negated=False))
+
+
 def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
-    if not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
-        return None
     words = c.words
+    if not c.has or _names_music(c):
+        return None
     sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
     said_more = [w for k, w in enumerate(words) if not any(h and h[0] <= k < h[0] + h[1] for h in sized)]
     # "add 3 songs", "throw in 10 tracks": a count to add, not the length ("make it 30 tracks")
-    grow = (find(said_more, _MORE_COUNT) or find(words, _GROW)) and not find(words, _NO_MORE)
+    grow = (find(said_more, _MORE_COUNT) or find(words, _GROW) or find(words, _ALSO)) and not find(words, _NO_MORE)
     if grow and _only_before_count(words) and not {"add", "more"} & set(words):  # "give me just 5 songs": the length
         grow = None
     durations = c.matches("duration")
@@ -1343,6 +1362,8 @@ def rule_relative(c: Clause) -> Plan | None:
     ):
         return None
     words = c.words
+    if find(words, _ALSO) and c.matches("relative_years", negated=False) and not c.matches("feature", "mood"):
+        return None  # "throw in some oldies", "add some recent stuff": some of those years join (rule_widen)
     oldies = [m for m in c.matches("relative_years") if m.value == "oldies" and m.negated]
     if oldies and len(c.reading.matches) == len(oldies):  # "no oldies": an exclusion of what the word means
         lo, hi = V.OLDIES_YEARS
@@ -1356,6 +1377,9 @@ def rule_relative(c: Clause) -> Plan | None:
         for feature, way in _directions(m):
             moves.setdefault(feature, sign * (1 if way == "high" else -1))
     if not moves:
+        only = find(words, _ONLY)
+        if only and _filler_before(words, only[0]) or "keep only" in " ".join(words):
+            return None  # "only the happy ones", "keep only the chill ones": rule_narrow keeps just those
         moves = _mood_alone(c)
     if not moves:
         return None
@@ -1443,6 +1467,8 @@ def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, 
     before = words[max(0, m.start - 3) : m.start]
     less = bool(find(before, _LESS))
     more = bool(find(before, _MORE))
+    # "the slow ones are boring", "sick of sad songs": less of what is complained about
+    less = less or bool(find(before, _COMPLAINT) or find(words[m.end : m.end + 4], _COMPLAINT))
     if m.kind == "mood":
         if any(s <= m.start < e for s, e in feature_spans):  # "upbeat" is read as its features
             return None
@@ -1474,16 +1500,21 @@ def rule_lessen(c: Clause) -> Plan | None:
         return None
     names = [
         m
-        for m in c.matches("genre", "artist")
+        for m in c.matches("genre", "artist", "years")
         if (m.negated and m.cue in ("less", "menos", "fewer"))
         or find(c.words[max(0, m.start - 4) : m.start], _LESS_THAN)
     ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
         return None
-    found = {"artists": [], "genres": [], "subgenres": []}
+    found: dict[str, list[Any]] = {"artists": [], "genres": [], "subgenres": [], "years": []}
     for m in names:
         if m.kind == "artist":
             found["artists"].append(str(m.value))
+        elif m.kind == "years":  # "less 2010s stuff": some of that decade stays
+            lo, hi = m.value  # type: ignore[misc]
+            if lo is None or hi is None:
+                return None
+            found["years"].append({"start": lo, "end": hi})
         else:
             g, sub = m.value  # type: ignore[misc]
             if sub and sub in c.vocab.subgenres:
@@ -1598,7 +1629,14 @@ def rule_widen(c: Clause) -> Plan | None:
             f'Try "add some {sorted(c.vocab.genres)[0]}". Nothing changed.'
         )
     q = c.reading.query
-    years = q.years if c.matches("years", negated=False) and q.years is not None else None
+    # "mix in a few older tracks", "add some recent stuff": the years the word reaches, as for a request
+    years = q.years if c.matches("years", "relative_years", negated=False) and q.years is not None else None
+    if not any(found.values()) and not years and (hit := find(c.words, _ALSO)):
+        named = _object_artist(c, hit[0] + hit[1])  # "bring back the drake songs": the verb says a name is meant
+        if named:
+            found["artists"] = [named]
+    verbs = {w for p in _ALSO for w in p} | set(V.GROW_VERBS)
+    unknown = [u for u in unknown if u not in verbs]
     if not any(found.values()) and not years:
         if unknown:
             return Plan.ask(
@@ -1948,17 +1986,23 @@ def rule_keep_part(c: Clause) -> Plan | None:
         if redone and not (find(words, _REMOVE) and redone <= {"rest", "others"}):  # "get rid of the rest": gone
             return Plan([call("replace", positions=rest)])
         return Plan([call("resize", length=k)]) if side == "first" else Plan([call("remove", positions=rest)])
-    if not redo:
+    cut = find(words, _REMOVE)  # "remove everything after 10": those go, nothing comes in
+    if not redo and not (cut and _ALL_OF & set(words[cut[0] + cut[1] : cut[0] + cut[1] + 3])):
         return None
-    verb = next(i for i, w in enumerate(words) if w in _REDO_VERBS)
+    verb = next(i for i, w in enumerate(words) if w in _REDO_VERBS) if redo else cut[0]
     edge = next((i for i, w in enumerate(words) if w in ("after", "past", "before") and i > verb), None)
-    if edge is not None and (pos := _refer(make_clause(" ".join(words[edge + 1 :]), c.playlist, c.vocab))):
+    bare = number_at(words, edge + 1) if edge is not None else None  # "after 10": a place, as the verb's object
+    if bare and all(w in V.CHAT_FILLER or not any(ch.isalnum() for ch in w) for w in words[edge + 1 + bare[1] :]):
+        pos: list[int] | None = [bare[0]]
+    else:
+        pos = _refer(make_clause(" ".join(words[edge + 1 :]), c.playlist, c.vocab)) if edge is not None else None
+    if pos:
         if len(pos) != 1 or not 1 <= pos[0] <= c.n:  # "redo everything after track 5"
             return None
         after = words[edge] != "before"
         span = range(pos[0] + 1, c.n + 1) if after else range(1, pos[0])
-        return Plan([call("replace", positions=list(span))]) if span else None
-    if "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
+        return Plan([call("replace" if redo else "remove", positions=list(span))]) if span else None
+    if not redo or "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
         return None  # "change the first 5" is rule_replace's
     side, k = part
     span = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
@@ -1966,6 +2010,7 @@ def rule_keep_part(c: Clause) -> Plan | None:
 
 
 _EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
+_ALL_OF = frozenset({"everything", "anything", "all", "every", "whatever", "todo", "todas", "todos"})
 
 
 def rule_dislike(c: Clause) -> Plan | None:
@@ -2067,6 +2112,44 @@ def rule_content_filter(c: Clause) -> Plan | None:
     )
 
 
+_DUPLICATES = frozenset({"duplicate", "duplicates", "dupes", "dupe", "duplicated", "repeats", "repeated",
+                         "repetidas", "repetidos", "repetida", "duplicadas"})  # fmt: skip
+
+
+def rule_duplicates(c: Clause) -> Plan | None:
+    """ "get rid of the duplicates", "any dupes?", "is anything on here twice": the later copies of a song (any
+    version of it) go; none there is said."""
+    words = c.words
+    twice = any(w == "twice" and words[i + 1 : i + 2] != ["as"] for i, w in enumerate(words))  # not "twice as many"
+    if not c.has or not (twice or _DUPLICATES & set(words)) or c.matches(*_CONTENT_KINDS) or _refer(c) is not None:
+        return None
+    seen: set[str] = set()
+    later = []
+    for i, p in enumerate(c.playlist, 1):
+        key = song_key(str(p.get("title", "")), str(p.get("artist", "")))
+        if key in seen:
+            later.append(i)
+        seen.add(key)
+    if not later:
+        return Plan.ask(f"No song is on it twice: the {c.n} tracks are {c.n} different songs. Nothing changed.")
+    return Plan([call("remove", positions=later)])
+
+
+_PLAY = _keys(("play it", "play this", "play the playlist", "start playing", "hit play", "can you play", "ponla",
+               "reproducela", "reproduce"))  # fmt: skip
+
+
+def rule_play(c: Clause) -> Plan | None:
+    """ "play it": PlayGenie makes playlists and does not play audio; it says where they can be played."""
+    hit = find(c.words, _PLAY)
+    if not c.has or not hit or _content(c.words[hit[0] + hit[1] :], (("please", "pls", "now", "for", "me"),)):
+        return None
+    return Plan.ask(
+        'I make the playlist but don\'t play audio: "export it as m3u" (or xspf, jspf, csv) gives a file your '
+        "player opens, with each track's Spotify link. Nothing changed."
+    )
+
+
 def rule_shuffle(c: Clause) -> Plan | None:
     """ "shuffle it", "mix up the order", "randomize": the same tracks in another order."""
     if not find(c.words, _SHUFFLE):
@@ -2081,10 +2164,24 @@ _SHUFFLE = _keys(("shuffle", "randomize", "randomise", "mix up the order", "mix 
 _SORT_VERBS = frozenset(V.SORT_VERBS)
 _BUILD_UP, _WIND_DOWN, _FLOW = _keys(V.BUILD_UP_PHRASES), _keys(V.WIND_DOWN_PHRASES), _keys(V.FLOW_PHRASES)
 _REVERSE = _keys(V.REVERSE_PHRASES)
+_PLACE_VERBS = _keys(("put", "place", "move", "stick", "pon", "mueve"))
 _TOP_WORDS = frozenset({"first", "top", "start", "front", "beginning", "primero", "primeras", "primeros", "primera"})
 _END_WORDS = frozenset({"last", "end", "bottom", "final", "ultimo", "ultimas", "ultimos", "ultima"})
 _TO_WORDS = frozenset({"to", "a", "into", "hasta", "then", "->"})
 _GROUP_NOUNS = frozenset({"ones", "songs", "tracks", "stuff", "tunes", "bangers", "canciones", "temas"})
+
+
+def rule_middle(c: Clause) -> Plan | None:
+    """ "put the bangers in the middle": the sort tool puts tracks first or last, so say that and change nothing."""
+    words = c.words
+    polar = [w for w in words if V.SORT_FIELDS.get(w, ("", 0))[1]]
+    if not c.has or not polar or not {"middle", "medio"} & set(words) or not find(words, _PLACE_VERBS):
+        return None
+    said = polar[0] if polar[0] in _GROUP_NOUNS else f"{polar[0]} ones"
+    return Plan.ask(
+        f'I can put the {said} first or at the end ("put the {said} first"), or let the energy build up ("start '
+        'slow and build up"). Nothing changed.'
+    )
 
 
 def rule_sort(c: Clause) -> Plan | None:
@@ -2105,7 +2202,7 @@ def rule_sort(c: Clause) -> Plan | None:
     # "newest first", "the upbeat ones at the end": a quality of many tracks said before where they go
     placed = None
     for i, f, s in polar if not {"something", "one", "song", "track", "a"} & set(words) else ():
-        after = words[i + 1 : i + 4]
+        after = words[i + 1 : i + 5]  # "slow ones at the end"
         if after and after[0] in _GROUP_NOUNS:
             after = after[1:]
         if after and after[0] in ("at", "on", "to", "al", "a", "the", "la", "el"):
@@ -2134,6 +2231,18 @@ def rule_sort(c: Clause) -> Plan | None:
     if names["artists"] or names["genres"] or names["subgenres"]:
         return None  # "put the drake songs first", "rock ones at the end": rule_artist_ends moves those
     return Plan([call("sort", by=placed[0], descending=placed[1] > 0)])
+
+
+def rule_instrument(c: Clause) -> Plan | None:
+    """ "more bass", "less guitar", "more piano": the catalog has no instruments, so say what it can change."""
+    said = [w for w in c.words if w in V.INSTRUMENT_WORDS]
+    if not c.has or not said or not (find(c.words, _MORE) or find(c.words, _LESS)) or c.matches(*_CONTENT_KINDS):
+        return None
+    return Plan.ask(
+        f"The catalog describes each track's sound by energy, tempo, mood, danceability, acousticness and "
+        f'instrumentalness, not by instrument, so I can\'t pick out {said[0]}. Try "more energy", "more acoustic" '
+        f'or "more instrumental". Nothing changed.'
+    )
 
 
 def rule_new_request(c: Clause) -> Plan | None:
@@ -2169,7 +2278,10 @@ RULES: tuple[Rule, ...] = (
     rule_superlative,
     rule_question,
     rule_keep_part,
+    rule_duplicates,
+    rule_play,
     rule_shuffle,
+    rule_middle,
     rule_sort,
     rule_content_filter,
     rule_versions,
@@ -2199,6 +2311,7 @@ RULES: tuple[Rule, ...] = (
     rule_narrow,
     rule_widen,
     rule_track_reference,
+    rule_instrument,
     rule_new_request,
 )
 

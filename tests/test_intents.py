@@ -853,3 +853,95 @@ def test_swapping_a_track_for_a_faster_one_changes_only_that_track(chat, tiny_ca
     assert tiny_catalog[after[1]].tempo >= tiny_catalog[before[1]].tempo + 6  # half a tempo step at least
     assert "tempo" in r2.reply
 
+
+# ----- complaints, places and shares of a kind of track --------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("can you put the slow ones at the end", [("sort", {"by": "tempo", "descending": True})]),
+        ("the slow ones are boring", [("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
+        ("i hate slow songs", [("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})]),
+        ("less 2010s stuff", [("lessen", {"years": [{"start": 2010, "end": 2019}]})]),
+        ("too much 80s", [("lessen", {"years": [{"start": 1980, "end": 1989}]})]),
+        ("no 2010s", [("exclude", {"years": [{"start": 2010, "end": 2019}]})]),
+    ],
+)
+def test_complaints_places_and_less_of_a_decade(vocab, text, expected):
+    # before: slower for "the slow ones are boring", a reshape for "at the end", every 2010s track gone for "less"
+    assert acts(text, vocab) == expected
+
+
+def test_less_of_a_decade_keeps_some_of_it(chat, tiny_catalog):
+    r = chat.turn("t", "u", "songs for a party, 12 songs")
+    decades = [p.year // 10 * 10 for p in r.playlist]
+    top = max(set(decades), key=decades.count)
+    assert decades.count(top) >= 2
+    r2 = chat.turn("t", "u", f"less {top}s stuff")
+    left = [p.track_id for p in r2.playlist if top <= p.year <= top + 9]
+    assert 0 < len(left) < decades.count(top) and len(r2.playlist) == len(r.playlist)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("bring back the one you removed", [("undo", {})]),
+        ("put back the song you just took out", [("undo", {})]),
+        ("bring back the drake songs", [("widen", {"artists": ["Drake"]})]),
+        ("bring back some rap", [("widen", {"genres": ["rap"]})]),
+        ("add like 3 more songs like the 5th", [("more_like", {"position": 5, "count": 3})]),
+        (
+            "more like #2 and #4",
+            [("more_like", {"position": 2, "count": 5}), ("more_like", {"position": 4, "count": 5})],
+        ),
+    ],
+)
+def test_bring_back_and_more_like_several(vocab, text, expected):
+    # before: a new playlist, a question, 10 added for "like 3", and "more like #2 and #4" added 2 of anything
+    assert acts(text, vocab) == expected
+
+
+def test_duplicates_and_play_are_answered_without_a_change(vocab):
+    plan = parse("any duplicates?", PLAYLIST, vocab)
+    assert not plan.actions and plan.question.startswith("No song is on it twice")
+    twice = PLAYLIST + [dict(PLAYLIST[1], title="Gold Rain - Live")]
+    assert acts("get rid of the duplicates", vocab, playlist=twice) == [("remove", {"positions": [7]})]
+    plan = parse("can you play it", PLAYLIST, vocab)
+    assert not plan.actions and "don't play audio" in plan.question
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("remove everything after 4 please", [("remove", {"positions": [5, 6]})]),
+        ("get rid of everything before 3", [("remove", {"positions": [1, 2]})]),
+        ("less vocals", [("adjust", {"feature": "instrumentalness", "direction": "up", "amount": "normal"})]),
+    ],
+)
+def test_everything_after_a_place_and_less_vocals(vocab, text, expected):
+    # before: "after 4" could be read as an artist's name, and "less vocals" was not understood
+    assert acts(text, vocab) == expected
+
+
+def test_an_instrument_gets_an_answer_not_a_guess(vocab):
+    plan = parse("more bass", PLAYLIST, vocab)
+    assert not plan.actions and "not by instrument" in plan.question
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("keep only the happy ones", [("narrow", {"moods": ["happy"]})]),
+        ("can you mix in a few older tracks", [("widen", {"year_end": "ten years before the catalog's last"})]),
+        ("i want it to last my whole commute, like 40 min", [("resize", {"minutes": 40.0})]),
+    ],
+)
+def test_only_a_mood_older_ones_mixed_in_and_a_commute_length(vocab, text, expected):
+    # before: valence nudged, the playlist cut to 3 tracks, and a new playlist for the commute
+    if "older" in text:
+        expected = [("widen", {"year_end": vocab.reader.max_year - 10})]
+    assert acts(text, vocab, RICH) == expected
+
+
+def test_the_middle_of_the_playlist_gets_an_answer(vocab):
+    plan = parse("put the bangers in the middle", PLAYLIST, vocab)
+    assert not plan.actions and "first or at the end" in plan.question

@@ -385,6 +385,7 @@ ORDINALS: dict[str, int] = {
 # Audio-feature words, for requests ("fast hip hop": a tempo floor) and changes ("faster": tempo up):
 # phrase -> ((feature, "high" | "low"), ...). Comparatives mean the same direction as their adjective.
 DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    **dict.fromkeys(("vocals", "vocal", "singing", "voces"), (("instrumentalness", "low"),)),
     **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
                      "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
@@ -441,6 +442,15 @@ BINARY_MOODS = frozenset({"instrumental", "acoustic"})
 # Words that make a direction a change from where the playlist is ("more upbeat", "less sad", "too many slow ones").
 MORE_WORDS = frozenset({"more", "mas", "even more", "a bit more", "bit more", "little more", "way more", "much more"})
 LESS_WORDS = frozenset({"less", "menos", "too many", "too much", "fewer", "not so", "not as", "too"})
+# Instruments: the catalog describes sound by audio features, never by instrument ("more bass" gets an answer)
+INSTRUMENT_WORDS = frozenset({"bass", "basses", "guitar", "guitars", "piano", "pianos", "drums", "drum", "violin",
+                              "violins", "sax", "saxophone", "synth", "synths", "trumpet", "trumpets", "horns",
+                              "strings", "cello", "flute", "banjo", "organ", "guitarra", "guitarras", "bajo",
+                              "bateria"})  # fmt: skip
+# A complaint about a kind of track asks for less of it: "the slow ones are boring", "sick of sad songs"
+COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore me", "are bad", "awful", "terrible",
+                   "hate", "cant stand", "can't stand", "sick of", "tired of", "over the", "not feeling", "meh",
+                   "aburridas", "aburridos", "no me gustan")  # fmt: skip
 BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
              "algo", "kinda", "kind of")  # fmt: skip
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
@@ -534,7 +544,7 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "how it was", "the way it was", "as it was", "like it was", "like before", "as before",
                 "change it back", "switch it back", "take that back", "that was better", "back to the previous one",
                 "back to the last one", "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba",
-                "como antes", "back", "bring back the version", "bring back the one",
+                "como antes", "back", "bring back the version", "bring back the one", "put back the", "bring back the",
                 "bring back the playlist")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
@@ -708,7 +718,8 @@ SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bi
                 "with the odd", "con algo de", "con un poco de")  # fmt: skip
 # after the music is described, an artist "with" it joins the rest ("2000s rap with eminem", "rock including queen")
 WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also")
-ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some")
+ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
+              "bring back", "put back", "let back in")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",

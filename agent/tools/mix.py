@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from pydantic import Field
 
-from agent.tools.constraints import Names
+from agent.tools.constraints import Names, YearSpan
 from agent.tools.names import catalog_artist, catalog_genres
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
@@ -165,27 +165,37 @@ def _also(value: str) -> Tag:
     return Tag(value=value, source=f"also {value}", scope="also")
 
 
-@tool(Names)
+class Lessen(Names):
+    years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years ('less 2010s').")
+
+
+@tool(Lessen)
 def lessen(
     w: Work,
     artists: Sequence[str] = (),
     genres: Sequence[str] = (),
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
+    years: Sequence[dict[str, int]] = (),
 ) -> str:
-    """Fewer tracks of some artists, genres or moods ("less rap", "too much Drake"): about half of them, the later
-    ones, give way to tracks without them that fit the request; the rest stay."""
+    """Fewer tracks of some artists, genres, moods or release years ("less rap", "too much Drake", "less 2010s
+    stuff"): about half of them, the later ones, give way to tracks without them that fit the request; the rest
+    stay."""
     w.need_playlist()
     names = {fold(catalog_artist(w, a)) for a in artists}
     genres, subgenres = catalog_genres(w, genres, subgenres)
     tags = set(genres) | set(subgenres)
+    spans = [YearRange(start=y["start"], end=y["end"], source="less") for y in years if y["start"] <= y["end"]]
 
     def has(tr: Track) -> bool:
         return (
-            fold(tr.artist) in names or bool(tags & set(tr.genres + tr.subgenres)) or bool(set(moods) & set(tr.moods))
+            fold(tr.artist) in names
+            or bool(tags & set(tr.genres + tr.subgenres))
+            or bool(set(moods) & set(tr.moods))
+            or any(y.contains(tr.year) for y in spans)
         )
 
-    said = [*(catalog_artist(w, a) for a in artists), *genres, *subgenres, *moods]
+    said = [*(catalog_artist(w, a) for a in artists), *genres, *subgenres, *moods, *(y.label() for y in spans)]
     hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
     if not hits:
         return f"nothing in the playlist was {', '.join(said)}"
@@ -201,6 +211,7 @@ def lessen(
     look.exclude_genres += [Tag(value=g, source="less") for g in genres]
     look.exclude_subgenres += [Tag(value=g, source="less") for g in subgenres]
     look.exclude_moods += [Tag(value=m, source="less") for m in moods]
+    look.exclude_years += spans
     w.query = q
     new = w.fetch(len(out), query=look, keep=keep, avoid=gone, good=lambda tr: not has(tr))
     if not new:
