@@ -1271,7 +1271,9 @@ def rule_grow(c: Clause) -> Plan | None:
     like = find(words, _LIKE_THESE)
     drop = [p for p in (more, grow, like, going) if p]
     rest = _content(
-        words, [words[i : i + k] for i, k in drop] + [("keep", "going", "give", "me", "throw", "in", "how", "about")]
+        words,
+        [words[i : i + k] for i, k in drop]
+        + [("keep", "going", "give", "me", "throw", "in", "how", "about", "new", "fresh", "different", "other")],
     )
     rest = [w for w in rest if w not in _AMOUNT_WORDS]
     named = c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre")
@@ -1362,7 +1364,8 @@ def rule_relative(c: Clause) -> Plan | None:
     ):
         return None
     words = c.words
-    if find(words, _ALSO) and c.matches("relative_years", negated=False) and not c.matches("feature", "mood"):
+    recent = [m for m in c.matches("relative_years", negated=False) if words[m.start : m.end] != ["new"]]
+    if find(words, _ALSO) and recent and not c.matches("feature", "mood"):
         return None  # "throw in some oldies", "add some recent stuff": some of those years join (rule_widen)
     oldies = [m for m in c.matches("relative_years") if m.value == "oldies" and m.negated]
     if oldies and len(c.reading.matches) == len(oldies):  # "no oldies": an exclusion of what the word means
@@ -1630,7 +1633,8 @@ def rule_widen(c: Clause) -> Plan | None:
         )
     q = c.reading.query
     # "mix in a few older tracks", "add some recent stuff": the years the word reaches, as for a request
-    years = q.years if c.matches("years", "relative_years", negated=False) and q.years is not None else None
+    rel = [m for m in c.matches("relative_years", negated=False) if c.words[m.start : m.end] != ["new"]]
+    years = q.years if (c.matches("years", negated=False) or rel) and q.years is not None else None
     if not any(found.values()) and not years and (hit := find(c.words, _ALSO)):
         named = _object_artist(c, hit[0] + hit[1])  # "bring back the drake songs": the verb says a name is meant
         if named:
@@ -1726,7 +1730,8 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
 _SUPERLATIVE = _keys(tuple(_SUPERLATIVES))
 _QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell"})
 _ON_HERE = _keys(("on here", "in here", "on this", "in this", "in it", "on it", "on the playlist", "in the playlist",
-                  "on the list", "of these", "of them"))  # fmt: skip
+                  "on the list", "of these", "of them", "en la lista", "en esta lista", "en la playlist",
+                  "aqui"))  # fmt: skip
 
 
 def rule_superlative(c: Clause) -> Plan | None:
@@ -1785,10 +1790,10 @@ def _picked_many(c: Clause, start: int = 0, stop: int | None = None) -> list[int
 # A question about the playlist starts with one of these (after "and", "ok", "thanks"); "can you ..." asks for a change
 _ASKS = frozenset({"how", "hw", "is", "are", "does", "do", "did", "any", "anything", "anyone", "which", "what",
                    "whats", "who", "whos", "got", "have", "cuantas", "cuantos", "cuales", "hay", "alguna",
-                   "alguno", "tiene"})  # fmt: skip
+                   "alguno", "tiene", "quien", "quienes"})  # fmt: skip
 _ASK_OPENERS = frozenset({"and", "so", "ok", "okay", "thanks", "thank", "you", "cool", "hey", "hmm", "also", "but",
                           "oh", "wait", "btw", "quick", "question", "nice", "great", "just", "curious", "!", ",",
-                          "."})  # fmt: skip
+                          ".", "y", "pero", "oye", "entonces"})  # fmt: skip
 _NOT_ASKS = _keys(("how about", "what about", "how bout", "any more", "anything else", "anything more",
                    "is it possible", "do you have", "have you got", "got anything", "do me"))  # fmt: skip
 # "is track 3 newer than track 5?": the comparative -> (field, larger means yes)
@@ -1890,8 +1895,8 @@ def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
     counts: dict[str, int] = {}
-    who = words[:1] in (["who"], ["whos"])
-    if "artist" in words or "artists" in words or who and ("most" in words or find(words, _ON_HERE)):
+    who = next((w for w in words if w not in _ASK_OPENERS), "") in ("who", "whos", "quien", "quienes")
+    if {"artist", "artists", "artista", "artistas"} & set(words) or who and ("most" in words or find(words, _ON_HERE)):
         for p in c.playlist:
             counts[p["artist"]] = counts.get(p["artist"], 0) + 1
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
@@ -1930,6 +1935,10 @@ def rule_question(c: Clause) -> Plan | None:
     comp = find(c.words, _COMPARATIVE)
     if comp:
         return _compare(c, comp)
+    lead = next((w for w in c.words if w not in _ASK_OPENERS), "")
+    who = lead in ("who", "whos", "quien", "quienes")
+    if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):
+        return listed  # "quien esta en la playlist": "esta" is no track pointed at here
     if _refer(c) is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
         return None  # "what year is the first one from" is rule_explain's; "is there anything slower?" a change
     test = _track_test(c) or (_asked_artist(c) if not c.matches() else None)
@@ -2116,6 +2125,30 @@ _DUPLICATES = frozenset({"duplicate", "duplicates", "dupes", "dupe", "duplicated
                          "repetidas", "repetidos", "repetida", "duplicadas"})  # fmt: skip
 
 
+_REROLL = _keys(("try again", "different songs", "different tracks", "other songs", "other tracks", "new songs",
+                  "new tracks", "reroll", "re roll", "refresh", "regenerate", "something else", "give me others",
+                  "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
+                  "different ones", "other ones", "new ones"))  # fmt: skip
+_GRIPES = frozenset({"sucks", "suck", "trash", "bad", "meh", "boring", "lame", "awful", "terrible", "hate", "nah",
+                     "nope", "ugh", "bleh", "horrible", "garbage", "mid"})  # fmt: skip
+
+
+def rule_reroll(c: Clause) -> Plan | None:
+    """ "try again", "give me different songs", "reroll": every track swapped for another that fits the same
+    request; a bare gripe ("this sucks", "nah") gets the ways to say what is off."""
+    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "relative_years", "popularity") or _refer(c) is not None:
+        return None
+    words = c.words
+    if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
+        return Plan([call("replace", positions=list(range(1, c.n + 1)))])
+    if set(words) & _GRIPES and not _content(words, [tuple(_GRIPES), ("this", "is", "it", "so", "kinda")]):
+        return Plan.ask(
+            'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" '
+            "for different songs that fit the same request. Nothing changed."
+        )
+    return None
+
+
 def rule_duplicates(c: Clause) -> Plan | None:
     """ "get rid of the duplicates", "any dupes?", "is anything on here twice": the later copies of a song (any
     version of it) go; none there is said."""
@@ -2280,6 +2313,7 @@ RULES: tuple[Rule, ...] = (
     rule_keep_part,
     rule_duplicates,
     rule_play,
+    rule_reroll,
     rule_shuffle,
     rule_middle,
     rule_sort,

@@ -2,7 +2,9 @@
 
 ``InputState`` is what a caller sends (messages, user id); ``State`` adds what the agent keeps.
 Playlist items are plain dicts (``PlaylistItem.model_dump()``) so checkpoints stay serialisable; a turn edits
-``playlist``, ``query``, ``history`` and ``focus`` as one :class:`agent.tools.PlaylistDraft`.
+``playlist``, ``query``, ``history`` and ``focus`` as one :class:`agent.tools.PlaylistDraft`. An item the person
+picked (by title, by artist in a swap, or with a like) carries ``"chosen": True``: moves of the whole playlist
+("more upbeat") keep it.
 """
 
 from __future__ import annotations

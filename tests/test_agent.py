@@ -463,3 +463,12 @@ def test_add_a_couple_of_an_artist_appends_that_many_and_keeps_the_rest(chat):
     r2 = chat.turn("t", "u", "add a couple of Sade songs")
     assert ids(r2)[: len(r1.playlist)] == ids(r1) and len(r2.playlist) == len(r1.playlist) + 2
     assert [p.artist for p in r2.playlist[-2:]] == ["Sade", "Sade"]
+
+
+def test_tracks_the_person_picked_survive_a_move_of_the_whole_playlist(chat):
+    r = chat.turn("t", "u", "chill songs")
+    liked = r.playlist[1].track_id
+    chat.turn("t", "u", "i love track 2")
+    r2 = chat.turn("t", "u", "more upbeat")
+    assert mean(r2, "energy") > mean(r, "energy")
+    assert r2.playlist[1].track_id == liked  # before: replaced like any other slow track

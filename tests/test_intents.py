@@ -945,3 +945,21 @@ def test_only_a_mood_older_ones_mixed_in_and_a_commute_length(vocab, text, expec
 def test_the_middle_of_the_playlist_gets_an_answer(vocab):
     plan = parse("put the bangers in the middle", PLAYLIST, vocab)
     assert not plan.actions and "first or at the end" in plan.question
+
+
+def test_spanish_who_is_on_it_lists_the_artists(vocab):
+    for text in ("cuales son los artistas", "y quien esta en la lista?"):
+        plan = parse(text, PLAYLIST, vocab, focus=2)
+        assert not plan.actions and plan.question.startswith("6 artists on the 6 tracks"), text
+    assert acts("whos the artist of the 3rd one", vocab) == [("explain", {"position": 3})]
+
+
+@pytest.mark.parametrize("text", ["try again", "give me different songs", "reroll", "different ones pls"])
+def test_try_again_swaps_every_track_for_the_same_request(vocab, text):
+    assert acts(text, vocab) == [("replace", {"positions": [1, 2, 3, 4, 5, 6]})]
+
+
+def test_a_bare_gripe_says_how_to_ask_and_add_new_songs_adds(vocab):
+    plan = parse("nah", PLAYLIST, vocab)
+    assert not plan.actions and '"try again"' in plan.question
+    assert acts("add 5 new songs", vocab) == [("more", {"count": 5})]  # before: "Add what?"

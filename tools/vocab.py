@@ -500,7 +500,8 @@ STOPWORDS = frozenset(
     things kind sort type vibe vibes vibey feel feeling mood moods sound sounds style while during when
     im i'm ill i'll lets let's let do does did have has had really very so too much more most less good great
     best nice cool some sum jams jam set selection hey hi hello yo pls plz thanks thank
-    que la el los las de del y con para una un mi mis en por musica canciones cancion""".split()
+    que la el los las de del y con para una un mi mis en por musica canciones cancion quien quienes esta estan
+    este estas estos es son hay""".split()
 )  # fmt: skip
 
 # Everyday words that must never be read as an artist without a strong cue ("chill vibes on a rainy day").
@@ -717,7 +718,8 @@ SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bi
                 "plus some", "and a bit of", "and a little", "and a few", "sprinkle of", "sprinkled with",
                 "with the odd", "con algo de", "con un poco de")  # fmt: skip
 # after the music is described, an artist "with" it joins the rest ("2000s rap with eminem", "rock including queen")
-WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also")
+WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also", "some", "maybe some",
+                    "and some", "a few", "algo de", "un poco de")  # fmt: skip
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
               "bring back", "put back", "let back in")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",

@@ -95,6 +95,8 @@ def replace(
     for p, item in zip(pos, new):
         why = f"swapped in for {', '.join(asked)}" if asked else "swapped in"
         item["reason"] = f"{why}; {item.get('reason', '')}".strip("; ")
+        if artists:
+            item["chosen"] = True  # "swap it for something by Eminem": the person picked it
         w.playlist[p - 1] = item
     out = f"replaced {titles(gone[: len(new)])} with {titles(new)}"
     if feature and direction:
@@ -221,7 +223,7 @@ def add_song(w: Work, title: str, artist: str | None = None) -> str:
         set(w.memory.blocked_tracks) | set(w.memory.skipped)
     ):  # a song asked for by name may break the sound or the years asked for before, never an exclusion
         raise ToolError(f'{track.artist} or "{track.title}" is excluded or blocked here; lift that first.')
-    item = item_from(track, reason="you asked for this song").model_dump()
+    item = dict(item_from(track, reason="you asked for this song").model_dump(), chosen=True)
     w.playlist = [*w.playlist, item]
     w.focus = len(w.playlist)
     return f"added {titles([item])} at the end"

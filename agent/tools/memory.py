@@ -52,6 +52,8 @@ def feedback(w: Work, positions: list[int], liked: bool) -> str:
     ids = [p["track_id"] for p in items]
     if liked:
         w.memory = w.deps.memory.update(w.user_id, liked=ids)
+        for item in items:
+            item["chosen"] = True
         w.focus = pos[-1]
         return f"noted that you love {titles(items)}; it shapes your next playlists"
     w.memory = w.deps.memory.update(w.user_id, skipped=ids)

@@ -248,7 +248,8 @@ class Work:
             return all(sign * (feature_value(tr, f) - cur) >= 0 for f, (sign, cur) in moves.items())
 
         ok = self.checker()
-        kept = [p for p in self.playlist if good(self.track(p)) and ok(self.track(p))]
+        # what the person picked stays through a move of the whole playlist (exclusions remove it, moves don't)
+        kept = [p for p in self.playlist if p.get("chosen") or (good(self.track(p)) and ok(self.track(p)))]
         new = self.fetch(n - len(kept), keep=kept, good=good)
         if not new:  # no track moves every feature: accept ones that move them on balance
             new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
