@@ -114,20 +114,19 @@ class Pipeline:
         """A pipeline over ``catalog`` whose index lives under ``home``; embeddings come from the shared cache.
         ``in_memory``: the index as arrays in this process (:class:`tools.index.MemoryBackend`) instead of
         Qdrant. ``kw`` go to the constructor (``ranker``)."""
-        from tools.build import dense_vectors, label_vectors, mapped_vectors, name_vectors, open_index
+        from tools.build import dense_vectors, label_vectors, name_vectors, open_served
         from tools.embed import get_encoder
 
         t0 = time.perf_counter()
         encoder = get_encoder()
-        vectors = dense_vectors(settings, catalog, progress=progress)  # missing ones on every core
         if in_memory:  # a short-lived catalog (a ranker training fold): arrays, no Qdrant build
             from tools.index import MemoryBackend, TrackIndex
 
+            vectors = dense_vectors(settings, catalog, progress=progress)
             index = TrackIndex(MemoryBackend())
             index.ensure(catalog, vectors, progress=False)
-        else:
-            index = open_index(settings, catalog, vectors, home=Path(home), progress=progress)
-            vectors = mapped_vectors(Path(home), vectors)  # the index checked them; the retriever reads a few rows
+        else:  # vectors memory-mapped from <home>/document-vectors.npy; reused as stamped when nothing changed
+            index, vectors = open_served(settings, catalog, Path(home), progress=progress)
         names = name_vectors(settings, catalog, encoder)
         labels = sorted(set(catalog.genres) | set(catalog.subgenres))
         kw.setdefault("label_vectors", dict(zip(labels, label_vectors(settings, labels, encoder))))
