@@ -148,3 +148,21 @@ def test_a_shard_file_changed_in_place_is_found_though_its_time_was_put_back(set
         assert score > 0.99 and np.allclose(vectors[hit], vectors[3], atol=1e-5)
     finally:
         index.close()
+
+
+def test_fixed_vectors_are_kept_per_text_list_and_a_damaged_file_is_encoded_again(tmp_path):
+    from tools.embed import DIM, fixed_vectors, get_encoder
+
+    encoder = get_encoder()
+    texts = ["a long drive at night", "studying in a quiet library"]
+    fresh = np.asarray(encoder.encode(texts), dtype=np.float32)
+    assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)
+    (path,) = tmp_path.glob("fixed-*.npy")
+    assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)  # read back as written
+    changed = [texts[0], "a workout at the gym"]
+    assert np.array_equal(fixed_vectors(encoder, changed, tmp_path), np.asarray(encoder.encode(changed)))
+    assert len(list(tmp_path.glob("fixed-*.npy"))) == 2  # another list, another file: never the old vectors
+    np.save(path, np.zeros((len(texts), DIM), dtype=np.float32))  # damaged: not unit vectors
+    assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)
+    path.write_bytes(b"garbage")
+    assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)
