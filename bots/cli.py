@@ -20,9 +20,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("tools.build", "Build the catalog, embeddings, Qdrant index and models."),
@@ -112,7 +113,24 @@ def settings_from(args: argparse.Namespace):
     return Settings(_env_file=".env", **overrides)
 
 
+def leave(code: int) -> NoReturn:
+    """End the process now, output flushed, without the interpreter's teardown.
+
+    A command that only read its artifacts gains nothing from it: the embedded Qdrant shard flushes every
+    memory-mapped file when it is dropped (0.3-0.4 s on this catalog) though nothing was written."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` names. Run as the program (no ``argv``), a command whose module sets
+    ``LEAVE_WHEN_DONE`` (it wrote its output and holds nothing to save) ends through :func:`leave`."""
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
@@ -130,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = settings_from(args)
-        return int(importlib.import_module(args._module).run(args, settings) or 0)
+        module = importlib.import_module(args._module)
+        code = int(module.run(args, settings) or 0)
+        if as_program and getattr(module, "LEAVE_WHEN_DONE", False):
+            leave(code)
+        return code
     except (CatalogUnavailable, ArtifactError) as exc:
         print(f"playgenie: {exc}", file=sys.stderr)
         return 2

@@ -166,3 +166,21 @@ def test_fixed_vectors_are_kept_per_text_list_and_a_damaged_file_is_encoded_agai
     assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)
     path.write_bytes(b"garbage")
     assert np.array_equal(fixed_vectors(encoder, texts, tmp_path), fresh)
+
+
+def test_the_program_prints_every_answer_and_its_exit_code_when_it_leaves_without_teardown(tiny_csv, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    base = [sys.executable, "-m", "bots.cli", "--data", str(tiny_csv), "--home", str(tmp_path / "home"), "playlist"]
+    batch = tmp_path / "requests.txt"
+    batch.write_text("chill r&b for a rainy afternoon\n\n90s rock\n")
+    done = subprocess.run([*base, "--batch", str(batch), "-n", "4", "--json"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [len(a["playlist"]) for a in answers] == [4, 0, 4] and answers[2]["query"]["text"] == "90s rock"
+    empty = subprocess.run([*base, "  "], cwd=REPO, capture_output=True, text=True)
+    assert empty.returncode == 2 and "The request is empty" in empty.stderr
