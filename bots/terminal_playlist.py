@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LEAVE_WHEN_DONE = True  # bots.cli.leave: the answer is printed and nothing is left to save
 EMPTY = 'The request is empty: say what you would like to hear, e.g. "chill vibes on a rainy afternoon".'
 MAX_N = 200
 

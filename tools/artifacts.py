@@ -7,7 +7,8 @@
 - :func:`check_index`: a sample of vectors finds its own track in the index, at a cosine of 1.
 - :func:`manifest` / :func:`manifest_problem`: sizes and hashes of a built folder's files, recorded at
   build time and compared before the folder is opened (a truncated memory-mapped file must never be
-  read: that is a crash, not an exception).
+  read: that is a crash, not an exception); files unchanged (:func:`file_id`) since they last matched are not
+  read again.
 - :class:`ArtifactError`: what could not be rebuilt here, with the command that fixes it.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -140,10 +142,23 @@ def manifest(folder: Path) -> dict[str, list]:
     }
 
 
-def manifest_problem(folder: Path, recorded: dict[str, list] | None) -> str | None:
+def file_id(path: Path) -> list[int] | None:
+    """A file's identity as the filesystem keeps it: size, modification and change times (ns), inode; None when
+    it is missing. Any write, truncation, replacement or touch changes it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def manifest_problem(folder: Path, recorded: dict[str, list] | None, verified: Path | None = None) -> str | None:
     """Why ``folder`` is not what ``recorded`` describes (a file missing, resized or changed), or None.
 
-    Sizes are compared first (cheap, and what a truncation changes), then contents."""
+    Sizes are compared first (cheap, and what a truncation changes), then contents. ``verified``: a stamp of the
+    files' :func:`file_id` when their contents last matched ``recorded``; a file whose identity is unchanged since
+    is not read again (hundreds of MB at every start otherwise), and the stamp is rewritten after a check that
+    had to read some."""
     if not recorded:
         return None
     folder = Path(folder)
@@ -153,10 +168,32 @@ def manifest_problem(folder: Path, recorded: dict[str, list] | None) -> str | No
             return f"{rel} is missing"
         if p.stat().st_size != size:
             return f"{rel} is {p.stat().st_size:,} bytes, not {size:,}"
+    which = hashlib.sha256(json.dumps(recorded, sort_keys=True).encode()).hexdigest()
+    known = _read_verified(verified, which)
+    ids: dict[str, list[int] | None] = {}
     for rel, (_, digest) in recorded.items():
+        ids[rel] = file_id(folder / rel)  # before reading: a write during the hash leaves it stale, so read again
+        if ids[rel] is not None and known.get(rel) == ids[rel]:
+            continue
         if _digest(folder / rel) != digest:
             return f"{rel} changed since it was built"
+    if verified is not None and ids != {rel: known.get(rel) for rel in recorded}:
+        try:
+            replace_file(verified, json.dumps({"manifest": which, "files": ids}).encode())
+        except OSError as exc:  # a read-only home: every start reads the files, as before the stamp
+            log.debug("could not stamp %s: %s", verified, exc)
     return None
+
+
+def _read_verified(path: Path | None, which: str) -> dict[str, list]:
+    """The file identities ``path`` stamps as matching the manifest ``which``; empty when it stamps another."""
+    try:
+        stamp = json.loads(Path(path).read_text()) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stamp, dict) or stamp.get("manifest") != which or not isinstance(stamp.get("files"), dict):
+        return {}
+    return stamp["files"]
 
 
 def replace_file(path: Path, data: bytes) -> None:

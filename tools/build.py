@@ -142,8 +142,10 @@ def open_index(
     home: Path | None = None,
     progress: bool = True,
     force: bool = False,
+    fp: str | None = None,
 ) -> "TrackIndex":
     """The Qdrant index of ``catalog``: reopened when up to date and whole, else built (under ``home``).
+    ``fp``: the fingerprint of ``catalog`` and ``vectors`` when known (:func:`open_served`), else computed.
 
     One process builds at a time (a lock file in the home); an index that fails its check at load
     (a sample of tracks searched with their own vectors) is rebuilt."""
@@ -153,13 +155,13 @@ def open_index(
     with build_lock(Path(home or settings.home) / ".index.lock"):
         index = TrackIndex.for_settings(settings, home)
         if force:
-            index.build(catalog, vectors, progress=progress)
+            index.build(catalog, vectors, progress=progress, fp=fp)
         else:
-            index.ensure(catalog, vectors, progress=progress)
+            index.ensure(catalog, vectors, progress=progress, fp=fp)
         problem = check_index(index, vectors)
         if problem:
             log.warning("the Qdrant index failed its check at load (%s); rebuilding it", problem)
-            index.build(catalog, vectors, progress=progress)
+            index.build(catalog, vectors, progress=progress, fp=fp)
             problem = check_index(index, vectors)
             if problem:
                 raise ArtifactError(
@@ -218,6 +220,107 @@ def mapped_vectors(home: Path, vectors: "np.ndarray") -> "np.ndarray":
                 tmp.unlink()
             return vectors
     return np.load(path, mmap_mode="r")
+
+
+START_STAMP = "start-stamp.json"  # in the home: what the last start verified, for the next one (open_served)
+START_STAMP_VERSION = 1
+STAMPED_MODULES = ("tools.build", "tools.catalog", "tools.index")  # dense_text, Track.document, fold, payload_of
+
+
+def start_key(settings: "Settings", catalog: "Catalog") -> str | None:
+    """A digest of everything the index's vectors and fingerprint are computed from, or None when the catalog
+    has no name for its content (one made in code: an evaluation split, a ranker fold).
+
+    The catalog's source (the CSV's hash and the cache format), the encoder variant and its export recipe, the
+    embedding cache file's identity (a re-embedding replaces it), the index schema, and the source of the modules
+    that turn tracks into texts and payloads (an edit there computes everything again once)."""
+    import hashlib
+    import importlib
+    import json
+
+    from tools.artifacts import file_id
+    from tools.embed import DIM, cache_key
+    from tools.index import SCHEMA_VERSION
+
+    if catalog.source is None:
+        return None
+    cache = embedding_cache(settings)
+    inputs = [START_STAMP_VERSION, catalog.source, len(catalog), cache_key(cache.variant), SCHEMA_VERSION, DIM]
+    h = hashlib.sha256(json.dumps([*inputs, file_id(cache.folder / cache.FILE)]).encode())
+    for name in STAMPED_MODULES:
+        h.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    return h.hexdigest()
+
+
+def stamped_start(home: Path, key: str, n: int) -> "tuple[np.ndarray, str] | None":
+    """The memory-mapped document vectors and the index fingerprint the stamp in ``home`` records for ``key``,
+    or None: no stamp, another key, or a vectors file that is not the one stamped (rewritten, truncated, touched)."""
+    import json
+
+    import numpy as np
+
+    from tools.artifacts import file_id
+    from tools.embed import DIM
+
+    path = Path(home) / MAPPED_VECTORS
+    try:
+        stamp = json.loads((Path(home) / START_STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("key") != key or not isinstance(stamp.get("fingerprint"), str):
+        return None
+    if stamp.get("vectors") != file_id(path):
+        return None
+    try:
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if vectors.shape != (n, DIM) or vectors.dtype != np.float32:
+        return None
+    return vectors, stamp["fingerprint"]
+
+
+def open_served(
+    settings: "Settings", catalog: "Catalog", home: Path, progress: bool = False
+) -> "tuple[TrackIndex, np.ndarray]":
+    """The index of ``catalog`` under ``home`` and the retriever's memory-mapped copy of its vectors.
+
+    A start whose inputs (:func:`start_key`) are those the stamp in ``home`` recorded takes the vectors and the
+    index fingerprint from it: no vector is read from the embedding cache or checked against the encoder, no
+    fingerprint hashed. Any other start computes and checks them, then stamps them for the next."""
+    import numpy as np
+
+    from tools.index import fingerprint
+
+    home = Path(home)
+    key = start_key(settings, catalog)
+    stamped = stamped_start(home, key, len(catalog)) if key else None
+    if stamped is not None:
+        vectors, fp = stamped
+        log.info("document vectors and index fingerprint as stamped in %s", home)
+        return open_index(settings, catalog, vectors, home=home, progress=progress, fp=fp), vectors
+    vectors = dense_vectors(settings, catalog, progress=progress)  # missing ones on every core
+    fp = fingerprint(catalog, vectors)
+    index = open_index(settings, catalog, vectors, home=home, progress=progress, fp=fp)
+    vectors = mapped_vectors(home, vectors)  # the index checked them; the retriever reads a few rows
+    key = start_key(settings, catalog)  # after the embedding: new documents replaced the cache file
+    if key is not None and isinstance(vectors, np.memmap):
+        write_stamp(home, key, fp)
+    return index, vectors
+
+
+def write_stamp(home: Path, key: str, fp: str) -> None:
+    """Record that ``home``'s document-vectors file, as it is now, holds the vectors of ``key`` with
+    index fingerprint ``fp``."""
+    import json
+
+    from tools.artifacts import file_id, replace_file
+
+    stamp = {"key": key, "fingerprint": fp, "vectors": file_id(Path(home) / MAPPED_VECTORS)}
+    try:
+        replace_file(Path(home) / START_STAMP, json.dumps(stamp).encode())
+    except OSError as exc:  # a read-only home: every start computes them, as before the stamp
+        log.warning("could not write the start stamp in %s: %s", home, exc)
 
 
 # --- the build's steps ---------------------------------------------------------------------------

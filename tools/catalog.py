@@ -161,6 +161,9 @@ class Catalog:
         self.tracks = tracks
         self.playlists = playlists
         self.thresholds = thresholds
+        # What the catalog was read from, naming its content (tools.catalog_cache sets the cache file's name: the
+        # CSV's hash and the format); None for a catalog made in code. Keys the start stamp (tools.build).
+        self.source: str | None = None
         self.index = {t.track_id: i for i, t in enumerate(tracks)}
         self.genres = sorted({g for t in tracks for g in t.genres})
         self.subgenres = sorted({g for t in tracks for g in t.subgenres})

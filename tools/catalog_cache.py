@@ -51,18 +51,22 @@ def cache_path(path: Path, folder: Path) -> Path:
 
 
 def load(path: Path, folder: Path) -> Catalog:
-    """The catalog of ``path``: from the cache when there is one for this CSV, else parsed and cached."""
+    """The catalog of ``path``: from the cache when there is one for this CSV, else parsed and cached.
+    Its ``source`` is the cache file's name, which names the CSV's content and the format."""
     target = cache_path(path, folder)
+    catalog = None
     if target.exists():
         try:
-            return read(target)
+            catalog = read(target)
         except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:  # rebuilt, not fatal
             log.warning("ignoring unreadable catalog cache %s: %s", target, exc)
-    catalog = Catalog.from_csv(path)
-    try:
-        write(catalog, target)
-    except (OSError, ValueError) as exc:  # a read-only home still answers, only slower next time
-        log.warning("could not write the catalog cache %s: %s", target, exc)
+    if catalog is None:
+        catalog = Catalog.from_csv(path)
+        try:
+            write(catalog, target)
+        except (OSError, ValueError) as exc:  # a read-only home still answers, only slower next time
+            log.warning("could not write the catalog cache %s: %s", target, exc)
+    catalog.source = target.name
     return catalog
 
 

@@ -143,6 +143,37 @@ def _encoder(variant: str, threads: int) -> Encoder:
     return make_encoder(variant, threads)
 
 
+def fixed_vectors(encoder: Encoder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:
+    """``encoder``'s vectors of a short fixed list of ``texts`` (the extractor's prototypes), kept in ``folder`` in
+    one small file named by the encoder's key and the texts: the next start reads them instead of encoding them,
+    and a changed text or encoder names another file. Without ``folder``, or when the file cannot be written,
+    they are encoded."""
+    from tools.artifacts import bad_rows, replace_file
+
+    texts = list(texts)
+    if folder is None:
+        return np.asarray(encoder.encode(texts), dtype=np.float32)
+    digest = hashlib.blake2b("\x00".join(texts).encode("utf-8"), digest_size=12).hexdigest()
+    path = Path(folder) / f"fixed-{encoder.key}-{len(texts)}-{digest}.npy"
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape == (len(texts), DIM) and vectors.dtype == np.float32 and not len(bad_rows(vectors, DIM)):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
+    try:
+        import io
+
+        buf = io.BytesIO()
+        np.save(buf, vectors)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, buf.getvalue())
+    except OSError as exc:  # a read-only home: encoded at every start, as before
+        log.debug("could not keep the fixed vectors in %s: %s", path, exc)
+    return vectors
+
+
 def batch_threads() -> int:
     """Threads for embedding many documents at once (a build): every core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -152,37 +183,54 @@ def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
-READ_CHUNK = 4096  # rows of the cache file read at a time when picking some of them
+READ_CHUNK = 4096  # rows of the cache file read at a time at most
+READ_GAP = 16  # wanted rows this close are read in one piece, the rows between them read and dropped
 
 
-def _npz_member_rows(zf, name: str):
-    """(shape, dtype, chunks): an uncompressed ``.npy`` member of a zip streamed as (start row, rows) chunks."""
-    f = zf.open(name)
-    version = np.lib.format.read_magic(f)
-    header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    shape, fortran, dtype = header(f)
+def _stored_member(path: Path, zf, name: str) -> tuple[int, tuple[int, ...], np.dtype]:
+    """(offset of the first row in the file, shape, dtype) of an uncompressed 2-D ``.npy`` member of the zip at
+    ``path`` (``np.savez`` stores members as they are), so rows can be read by position."""
+    import struct
+    import zipfile
+
+    info = zf.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{name} is compressed")
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)  # the local file header: its name and extra field come before the data
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{name}'s zip header is damaged")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        start = info.header_offset + 30 + name_len + extra_len
+        f.seek(start)
+        version = np.lib.format.read_magic(f)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = header(f)
+        first = f.tell()
     if fortran or len(shape) != 2:
-        f.close()
         raise ValueError(f"{name} has shape {shape}")
+    if first - start + shape[0] * shape[1] * dtype.itemsize != info.file_size:
+        raise ValueError(f"{name} is not as long as its header says")
+    return first, shape, dtype
 
-    def chunks():
-        with f:
-            width = shape[1] * dtype.itemsize
-            for start in range(0, shape[0], READ_CHUNK):
-                n = min(READ_CHUNK, shape[0] - start)
-                data = f.read(n * width)
-                if len(data) != n * width:
-                    raise EOFError(f"{name} ends early")
-                yield start, np.frombuffer(data, dtype=dtype).reshape(n, shape[1])
 
-    return shape, dtype, chunks()
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted distinct ``rows`` as ranges [a, b) to read: near rows joined, none longer than READ_CHUNK."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and r - runs[-1][1] < READ_GAP and r + 1 - runs[-1][0] <= READ_CHUNK:
+            runs[-1] = (runs[-1][0], r + 1)
+        else:
+            runs.append((r, r + 1))
+    return runs
 
 
 class EmbeddingCache:
     """Document vectors on disk, keyed by text hash, in one file per encoder variant in a folder
     (``cache-<variant key>.npz``; ``cache.npz`` holds the torch encoder's, as before variants).
 
-    A call reads only the rows it asks for, streamed from the file, and keeps nothing after it: a process
+    A call reads only the rows it asks for, by their position in the file, and keeps nothing after it: a process
     serving one catalog never holds the vectors of every text ever cached. Safe across processes: saving
     takes a file lock, merges with what is on disk, and replaces the file atomically, so two builders never
     erase each other's vectors.
@@ -199,8 +247,9 @@ class EmbeddingCache:
         self._dropped: set[str] = set()  # keys forgotten as wrong: never read back from disk
 
     def _fill(self, out: np.ndarray, keys: Sequence[str]) -> np.ndarray:
-        """Write the cached vectors of ``keys`` into ``out``'s rows; True where a row was found. A damaged
-        file reads as empty and a row that is not a finite unit vector as missing, so it is embedded again."""
+        """Write the cached vectors of ``keys`` into ``out``'s rows; True where a row was found. Only the rows
+        asked for are read from the file. A damaged file reads as empty and a row that is not a finite unit vector
+        as missing, so it is embedded again."""
         import zipfile
 
         from tools.artifacts import bad_rows
@@ -217,16 +266,23 @@ class EmbeddingCache:
             with zipfile.ZipFile(path) as zf:
                 with zf.open("keys.npy") as f:
                     stored = np.lib.format.read_array(f, allow_pickle=False)
-                shape, _, chunks = _npz_member_rows(zf, "vectors.npy")
-                if shape[0] != len(stored) or shape[1] != DIM:
-                    log.warning("ignoring embedding cache %s of shape %s; it is rebuilt", path, shape)
-                    return found
-                rows = np.flatnonzero(np.isin(stored, np.array(sorted(where), dtype=stored.dtype)))
-                for start, chunk in chunks:
-                    for r in rows[(rows >= start) & (rows < start + len(chunk))].tolist():
-                        for i in where[str(stored[r])]:
-                            out[i] = chunk[r - start]
-                            found[i] = True
+                first, shape, dtype = _stored_member(path, zf, "vectors.npy")
+            if shape[0] != len(stored) or shape[1] != DIM:
+                log.warning("ignoring embedding cache %s of shape %s; it is rebuilt", path, shape)
+                return found
+            row_of = {k: r for r, k in enumerate(stored.tolist())}  # a key stored twice: its last row
+            pairs = sorted((row_of[k], i) for k, idx in where.items() if k in row_of for i in idx)
+            src = np.array([r for r, _ in pairs], dtype=np.int64)
+            dst = np.array([i for _, i in pairs], dtype=np.int64)
+            width = DIM * dtype.itemsize
+            with open(path, "rb") as f:
+                for a, b in _runs(sorted(set(src.tolist()))):
+                    data = os.pread(f.fileno(), (b - a) * width, first + a * width)
+                    if len(data) != (b - a) * width:
+                        raise EOFError("vectors.npy ends early")
+                    lo, hi = np.searchsorted(src, [a, b])
+                    out[dst[lo:hi]] = np.frombuffer(data, dtype=dtype).reshape(b - a, DIM)[src[lo:hi] - a]
+                    found[dst[lo:hi]] = True
         except Exception as exc:  # truncated (BadZipFile, EOFError), garbage, pickled: rebuilt, not fatal
             log.warning("ignoring unreadable embedding cache %s (%s: %s); it is rebuilt", path, type(exc).__name__, exc)
             return np.zeros(len(keys), dtype=bool)

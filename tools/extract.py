@@ -29,6 +29,8 @@ from tools.catalog import Catalog, fold
 from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tools.embed import Encoder
 
 log = logging.getLogger(__name__)
@@ -87,20 +89,24 @@ _NUMBER_WORDS = {_key(k): v for k, v in vocab.NUMBER_WORDS.items()}
 
 
 @lru_cache(maxsize=4)
-def _prototype_matrix(encoder: "Encoder") -> tuple[list[str], np.ndarray]:
-    """Labels and the (n_prototypes, 384) matrix of their context descriptions: one batch encode, cached."""
+def _prototype_matrix(encoder: "Encoder", folder: Path | None = None) -> tuple[list[str], np.ndarray]:
+    """Labels and the (n_prototypes, 384) matrix of their context descriptions: one batch encode, cached (in
+    ``folder`` too, when given: tools.embed.fixed_vectors)."""
+    from tools.embed import fixed_vectors
+
     labels, texts = [], []
     for label, phrases in vocab.PROTOTYPES.items():
         for p in phrases:
             labels.append(label)
             texts.append(p)
-    return labels, encoder.encode(texts)
+    return labels, fixed_vectors(encoder, texts, folder)
 
 
 class TagExtractor:
     """Offline extraction of a :class:`PlaylistQuery` from text, against one catalog's vocabulary."""
 
-    def __init__(self, catalog: Catalog, encoder: "Encoder | None" = None):
+    def __init__(self, catalog: Catalog, encoder: "Encoder | None" = None, vectors_folder: Path | None = None):
+        """``vectors_folder``: where the prototypes' vectors are kept between processes (none: encoded here)."""
         self.catalog = catalog
         self.encoder = encoder
         self.genres = set(catalog.genres)
@@ -117,7 +123,7 @@ class TagExtractor:
         self._labels: list[str] = []
         self._protos: np.ndarray | None = None
         if encoder is not None:
-            self._labels, self._protos = _prototype_matrix(encoder)
+            self._labels, self._protos = _prototype_matrix(encoder, vectors_folder)
 
     # ----- artists -------------------------------------------------------------------------------
     def _build_artists(self) -> None:

@@ -46,7 +46,9 @@ MAX_PER_LIST = 5
 
 def build_extractor(settings: "Settings", catalog: Catalog, encoder: "Encoder | None" = None):
     """The LLM-backed extractor when an endpoint is configured, else the offline one."""
-    offline = TagExtractor(catalog, encoder)
+    from tools.build import embeddings_folder
+
+    offline = TagExtractor(catalog, encoder, embeddings_folder(settings))
     if not settings.llm_base_url:
         return offline
     from tools.llm import LLMClient

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 DIM = 384
 BATCH = 1000
 SIDECAR = "playgenie-index.json"
+VERIFIED = "playgenie-index.verified.json"  # the shard's files as they were when last found as built
 SCHEMA_VERSION = 3  # bump when the payload, vector layout or storage changes, so old indexes rebuild
 DENSE, SPARSE = "dense", "bm25"  # the two named vectors of every point
 RRF_K = 60  # reciprocal rank fusion's constant: 1 / (k + rank), rank from 0 (Qdrant's definition)
@@ -202,7 +203,7 @@ class EdgeBackend:
             meta = json.loads(side.read_text())
             from tools.artifacts import manifest_problem
 
-            problem = manifest_problem(self.path / "shard", meta.get("files"))  # before any file is mapped
+            problem = manifest_problem(self.path / "shard", meta.get("files"), self.path / VERIFIED)  # before mapping
             if problem:
                 raise ValueError(f"the shard is not as built: {problem}")
             self._shard = self.q.EdgeShard.load(str(self.path / "shard"))
@@ -721,12 +722,13 @@ class TrackIndex:
         path = settings.shard_path if home is None or Path(home) == settings.home else Path(home) / "qdrant"
         return cls(EdgeBackend(path))
 
-    def ensure(self, catalog: "Catalog", vectors: np.ndarray, progress: bool = True) -> bool:
-        """Open the index if it holds exactly this catalog and these vectors, else build it.
+    def ensure(self, catalog: "Catalog", vectors: np.ndarray, progress: bool = True, fp: str | None = None) -> bool:
+        """Open the index if it holds exactly this catalog and these vectors, else build it. ``fp``: their
+        :func:`fingerprint` when the caller knows it already (tools.build's start stamp).
 
         Returns True when it was (re)built.
         """
-        fp = fingerprint(catalog, vectors)
+        fp = fp or fingerprint(catalog, vectors)
         if self.backend.fingerprint() == fp:
             self.track_ids = [t.track_id for t in catalog.tracks]
             log.info("reopened the Qdrant index (%d tracks)", len(self.track_ids))

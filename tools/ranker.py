@@ -84,25 +84,36 @@ class RankerMismatch(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------ features
+class _Words:
+    """Row -> the words of one text field of that track, tokenized when first asked for: a request reads a few
+    hundred rows, and tokenizing the whole catalog took 0.3-0.5 s of every start. Each distinct string's words are
+    kept once, as a tuple of interned strings (a third of the memory of a frozenset per track)."""
+
+    def __init__(self, texts: list[str], words: dict[str, tuple[str, ...]]):
+        self.texts = texts
+        self.words = words
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, row: int) -> tuple[str, ...]:
+        text = self.texts[row]
+        got = self.words.get(text)
+        if got is None:  # two threads may both compute it: the same tuple either way
+            got = self.words[text] = tuple(dict.fromkeys(map(sys.intern, tokenize(text))))
+        return got
+
+
 class Featurizer:
     """Per-candidate features of one request, from the retriever's arrays (no Qdrant call)."""
 
     def __init__(self, retriever: "Retriever"):
         self.r = retriever
         tracks = retriever.catalog.tracks
-        # Each distinct string's words once, as a tuple of interned strings: a third of the memory of a frozenset
-        # per track (28 -> 6 MB over the catalog; artists and albums repeat).
-        words: dict[str, tuple[str, ...]] = {}
-
-        def of(text: str) -> tuple[str, ...]:
-            got = words.get(text)
-            if got is None:
-                got = words[text] = tuple(dict.fromkeys(map(sys.intern, tokenize(text))))
-            return got
-
-        self.title_tokens = [of(t.title) for t in tracks]
-        self.artist_tokens = [of(t.artist) for t in tracks]
-        self.album_tokens = [of(t.album) for t in tracks]
+        words: dict[str, tuple[str, ...]] = {}  # shared: artists and albums repeat
+        self.title_tokens = _Words([t.title for t in tracks], words)
+        self.artist_tokens = _Words([t.artist for t in tracks], words)
+        self.album_tokens = _Words([t.album for t in tracks], words)
         self.artist_playlists: dict[str, list[int]] = {}
         for j, share in enumerate(retriever.playlist_artists):
             for a in share:
