@@ -50,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="With --personalized: the cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
     )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="Score the validation playlists carved from the training side (the personalized eval's; the test "
+        "playlists stay out of everything too) instead of the test playlists: where settings are chosen.",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
     parser.add_argument(
         "--details",
@@ -137,7 +143,11 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.n < 1:
         print("playgenie: --n must be at least 1", file=sys.stderr)
         return 2
-    split = prepare_split(settings, data, test_ids, args.fraction, args.seed)
+    split = (
+        validation_as_split(settings, data, test_ids, args.fraction, args.seed)
+        if args.validation
+        else prepare_split(settings, data, test_ids, args.fraction, args.seed)
+    )
     log.info(
         "split %s: %d test playlists, catalog of %d tracks", split.home.name, len(split.test_ids), len(split.catalog)
     )
@@ -155,6 +165,27 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         print(format_table(result))
         print(f"\nsplit {split.home.name}: {len(split.test_ids)} held-out playlists; artifacts in {split.home}")
     return 0
+
+
+def validation_as_split(
+    settings: "Settings", data: Path, test_ids: list[str] | None, fraction: float, seed: int
+) -> Split:
+    """The validation playlists of :func:`evals.personalized.validation_split` as a split of their own: the
+    catalog, index and ranker built without them and without the test playlists (the same home, so the
+    personalized eval's validation artifacts serve both)."""
+    from evals.personalized import validation_split
+    from evals.split import split_playlists
+    from tools.catalog import read_csv
+
+    frame = read_csv(data)
+    if test_ids is None:
+        _, test_ids = split_playlists(frame, fraction=fraction, seed=seed)
+    splits = validation_split(settings, data, test_ids, seed)
+    ids = sorted(p.playlist_id for p in splits.val_playlists)
+    held = frame[frame["playlist_id"].isin(ids)]
+    genres = {str(pid): set(map(str, g)) for pid, g in held.groupby("playlist_id")["playlist_genre"]}
+    truth = {p.playlist_id: p for p in splits.val_playlists}
+    return Split(ids, splits.val_catalog, truth, splits.val_home, genres)
 
 
 def _ranker_report(split: Split) -> dict | None:

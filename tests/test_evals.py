@@ -242,6 +242,21 @@ def test_split_catalog_holds_nothing_of_the_test_playlists(marked_csv, settings)
     assert split.genres["pl0"] == {"polka"}
 
 
+def test_the_validation_split_is_carved_from_training_and_holds_neither_side(tiny_csv, settings):
+    # text2playlist --validation: settings are chosen on these playlists, so neither they nor the test
+    # playlists may reach the catalog they are answered from
+    from evals.personalized import validation_split
+    from evals.text2playlist import validation_as_split
+
+    test_ids = ["pl0", "pl5"]
+    split = validation_as_split(settings, tiny_csv, test_ids, 0.15, 0)
+    assert split.test_ids and not set(split.test_ids) & set(test_ids)
+    assert not set(split.catalog.playlists) & (set(split.test_ids) | set(test_ids))
+    assert set(split.truth) == set(split.genres) == set(split.test_ids)
+    assert all(split.truth[pid].track_ids for pid in split.test_ids)
+    assert split.home == validation_split(settings, tiny_csv, test_ids).val_home  # the personalized eval's artifacts
+
+
 def test_unknown_test_playlist_is_refused(tiny_csv, settings):
     from evals.split import prepare_split
     from tools.catalog import CatalogUnavailable
