@@ -368,12 +368,18 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
     found |= {v for i, v in enumerate(map(_ordinal_digits, words)) if v and i not in halves}
     if found:
         return sorted(found)
-    if verb:
-        rest = [w for w in words if w not in V.CHAT_FILLER]
-        listed = _number_list(rest, 0, n)
-        if listed and len(rest) == _list_width(rest):
-            return listed
-    return None
+    return _bare_list(words, n) if verb else None
+
+
+def _bare_list(words: Sequence[str], n: int) -> list[int] | None:
+    """Positions after a verb said as numbers alone: "remove 4 and 7", "drop two, five and nine" ("drop two"
+    alone is a count, not track 2)."""
+    rest = [w for w in words if w not in V.CHAT_FILLER]
+    spelled = _spelled_list(rest, 0)
+    if sum(w.isdigit() for w in spelled) > 1:
+        rest = spelled
+    listed = _number_list(rest, 0, n)
+    return listed if listed and len(rest) == _list_width(rest) else None
 
 
 def _ordinal_digits(w: str) -> int | None:
@@ -408,10 +414,7 @@ class Picked(list):
 def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int] | None:
     """Numbers from ``words[j]``: "3", "3 and 5", "2, 4 & 6", "2-5", "2 to 5"; a range past the playlist's
     ``n`` tracks is clipped to it (and says so), one that starts past it stays out of range."""
-    if j < len(words) and not words[j].isdigit():
-        spelled = number_at(words, j)  # "number five", "track twelve"
-        if spelled and spelled[1] == 1:
-            words = [*words[:j], str(spelled[0]), *words[j + 1 :]]
+    words = _spelled_list(words, j)  # "number five", "songs two, five and nine"
     if j >= len(words) or not words[j].isdigit():
         return None
     a = int(words[j][:12])
@@ -433,6 +436,26 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
             break
         out.append(int(nxt[:12]))
         k += 3 if hashed else 2
+    return out
+
+
+_LIST_JOINERS = frozenset({",", "and", "&", "y", "-", "to", "through", "thru", "hasta"})
+
+
+def _spelled_list(words: Sequence[str], j: int) -> list[str]:
+    """``words`` with the numbers written as words in a list from ``words[j]`` as digits: "two, five and nine"
+    -> "2 , 5 and 9" ("a" and "an" stay words)."""
+    out, k, expect = list(words[:j]), j, True
+    while k < len(words):
+        num = number_at(words, k) if expect and words[k] not in ("a", "an") else None
+        if num is None:
+            expect = expect and words[k] == "#" or bool(out) and out[-1].isdigit() and words[k] in _LIST_JOINERS
+            out.append(words[k])
+            k += 1
+            continue
+        out.append(str(num[0]))
+        k += num[1]
+        expect = False
     return out
 
 
@@ -865,6 +888,7 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
 
 
 _WEAK_MOVE_VERBS = frozenset({"play", "put", "stick", "pon"})
+_AROUND = frozenset({"around", "round", "places", "positions", "spots", "order"})
 
 
 def rule_replace(c: Clause) -> Plan | None:
@@ -872,17 +896,29 @@ def rule_replace(c: Clause) -> Plan | None:
     hit = find(c.words, _REPLACE)
     if hit and c.has and (swapped := _replace_with(c, hit[0] + hit[1])):
         return swapped
-    if not hit or not c.has or c.matches("feature", "genre", "mood", "artist", "years", "relative_years"):
+    named = c.matches("genre", "mood", "artist", "years", "relative_years")
+    if hit and c.has and not named and (sounds := _swapped_sounds(c, hit[0] + hit[1])):
+        return Plan([call("exclude", features=sounds)])  # "switch out the slow ones": those go, others take their place
+    if not hit or not c.has or named or c.matches("feature"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
     rest = c.words[hit[0] + hit[1] :]
     trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
-    if pos and len(pos) == 2 and trade and any(w in ("and", "with", "&", "y", "con") for w in rest):
+    paired = any(w in ("and", "with", "&", "y", "con") for w in rest) or _AROUND & set(rest)  # "swap 1 and 2 around"
+    if pos and len(pos) == 2 and trade and paired:
         a, b = sorted(pos)  # "swap 2 and 5": each takes the other's place (positions mean the playlist seen)
         if not 1 <= a < b <= c.n:
             return _positional("move", [b], c.n, to=a)
         return Plan([call("move", position=a, to=b), call("move", position=b, to=a)])
     return _positional("replace", pos, c.n) if pos else None
+
+
+def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
+    """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
+    tracks or say what comes in ("replace track 2 with something faster")."""
+    if {"for", "with", "por", "con"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
+        return []
+    return _sounds(c, start)
 
 
 def _replace_with(c: Clause, start: int) -> Plan | None:
@@ -1009,7 +1045,7 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
     remove = find(words, _REMOVE)
-    by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
+    by = _by_amount(words)
     if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
         return Plan([call("more", count=by)])
     if by and find(words, _SHORTER):
@@ -1045,21 +1081,33 @@ def rule_length(c: Clause) -> Plan | None:
     return None
 
 
+def _by_amount(words: Sequence[str]) -> int | None:
+    """The count in "shorter by 5", "longer by like ten songs" (a hedge may stand between "by" and the number)."""
+    for i, w in enumerate(words[:-1]):
+        j = i + 1 + (words[i + 1] in V.ABOUT_WORDS)
+        if w == "by" and (num := number_at(words, j)):
+            return num[0]
+    return None
+
+
 _LENGTH_LEADS = frozenset((w,) for w in ("only", "just", "solo", "solamente", "sean", "son"))
 
 
 def _length_beside(words: list[str]) -> int | None:
     """The one bare number said beside "longer"/"shorter" ("longer, like 25", "shorter, maybe 12"): the new length;
     "longer by 5" is a change, not a length."""
-    found = []
-    for i in range(len(words)):
+    found: list[int] = []
+    i = -1
+    while (i := i + 1) < len(words):
         num = number_at(words, i)
-        if not num or not words[i].isdigit():
+        if not num or not (words[i].isdigit() or num[0] >= 5):  # "shorter, like fifteen"; not "a few shorter"
             continue
         after = words[i + num[1] : i + num[1] + 1]
-        if (i and words[i - 1] in ("by", "x")) or (after and after[0] in V.TIME_UNITS):
+        lead = words[i - 2] if i > 1 and words[i - 1] in V.ABOUT_WORDS else words[i - 1] if i else ""
+        if lead in ("by", "x") or (after and after[0] in V.TIME_UNITS):
             return None
         found.append(num[0])
+        i += num[1] - 1  # "twenty five" is one number
     return found[0] if len(found) == 1 and 1 <= found[0] <= MAX_LENGTH else None
 
 
@@ -1167,6 +1215,8 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
         toks = toks[:-1]
     if not toks or len(toks) > 6 or any(t.used and t.text.isdigit() for t in toks):
         return None
+    if len(toks) == 1 and toks[0].text in V.ARTIST_PRONOUNS and not toks[0].orig.isupper():
+        return None  # "less of him" with no one in mind is not the band HIM
     name = " ".join(t.orig for t in toks)
     hit = c.vocab.artists.get(fold(name))
     if hit:
@@ -1578,9 +1628,8 @@ def rule_widen(c: Clause) -> Plan | None:
     years = q.years if c.matches("years", negated=False) and q.years is not None else None
     if not any(found.values()) and not years:
         if unknown:
-            return Plan.ask(
-                f'Add what? I don\'t know "{" ".join(unknown)}" as an artist, genre or mood in the catalog.'
-            )
+            said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
+            return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
         return None
     span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}
     count = _added_count(c) if find(c.words, _GROW) else None  # "add a couple of frank ocean songs"
@@ -1603,11 +1652,22 @@ def _added_count(c: Clause) -> int | None:
 _SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
 
 
+_IN_THERE = _keys(("in there", "in here", "in it", "in the mix", "into the mix", "in the playlist", "in too",
+                    "in as well", "in there too", "in there as well"))  # fmt: skip
+_PUT_IN = frozenset({"throw", "chuck", "stick", "put", "sprinkle", "toss", "slip", "sneak", "mix", "get", "pop"})
+
+
 def _some_too(c: Clause) -> bool:
-    """ "ok now some aerosmith too", "a bit of funk as well": an amount of something, then "too": added beside."""
+    """ "ok now some aerosmith too", "a bit of funk as well", "gimme something by coldplay too" (an amount of
+    something, or an artist, then "too"), "throw some stevie in there": added beside, never a new playlist."""
+    if c.matches(negated=True):
+        return False
     words = [w for w in c.words if w not in ("?", "!", ".")]
     tail = find(words, _keys(_ELLIPSIS_TAILS))
-    return bool(tail and sum(tail) == len(words) and find(words, _SOME) and not c.matches(negated=True))
+    if tail and sum(tail) == len(words) and (find(words, _SOME) or c.matches("artist", "genre")):
+        return True
+    into = find(words, _IN_THERE)
+    return bool(into and sum(into) == len(words) and _PUT_IN & set(words[: into[0]]))
 
 
 def _more_of(c: Clause) -> bool:
@@ -2378,7 +2438,8 @@ def _name_pronoun(text: str, playlist: Sequence[dict[str, Any]], focus: int | No
     if not playlist or not _PRONOUN.search(text):
         return text
     who = _pronoun_artist(playlist, focus, artists)
-    return _PRONOUN.sub(lambda m: f"{m['lead']} {who}", text) if who else text
+    # "like HER", "no HIM": written in capitals, the pronoun is the artist's own name
+    return _PRONOUN.sub(lambda m: m[0] if m["pro"].isupper() else f"{m['lead']} {who}", text) if who else text
 
 
 def parse(
@@ -2447,6 +2508,45 @@ def _fresh_request(c: Clause) -> bool:
     return len(named) >= 2 and not edits
 
 
+_NOT_SO = _keys(V.NOT_SO)
+
+
+def _hedged(acts: list[dict[str, Any]], new: list[dict[str, Any]], part: str) -> bool:
+    """ "happier but not too happy", "faster, but not too fast": the second ask bounds the first, which becomes a
+    small step the same way (True: ``new`` is taken in by it), instead of two steps that undo each other."""
+    if len(new) != 1 or new[0]["name"] != "adjust" or not find(V.key(part), _NOT_SO):
+        return False
+    args = new[0]["args"]
+    for a in acts:
+        if (
+            a["name"] == "adjust"
+            and a["args"]["feature"] == args["feature"]
+            and a["args"]["direction"] != args["direction"]
+        ):
+            a["args"]["amount"] = "bit"
+            return True
+    return False
+
+
+def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ "scrap the 90s, make it the 70s" on a 90s playlist: years left out that hold the whole playlist, beside a
+    narrowing to other years, are replaced by it (the exclusion alone would leave nothing, and is refused)."""
+    years_held = {p.get("year") for p in playlist} - {None}
+    spans = [(a["args"].get("year_start"), a["args"].get("year_end")) for a in acts if a["name"] == "narrow"]
+    spans = [(lo or 0, hi or 9999) for lo, hi in spans if lo or hi]
+    if not spans:
+        return acts
+
+    def outside(a: dict[str, Any]) -> bool:
+        years = a["args"].get("years") or []
+        only_years = a["name"] == "exclude" and years and set(a["args"]) == {"years"}
+        everything = all(any(y["start"] <= v <= y["end"] for y in years) for v in years_held)
+        apart = all(y["end"] < lo or y["start"] > hi for y in years for lo, hi in spans)
+        return bool(only_years) and bool(years_held) and everything and apart
+
+    return [a for a in acts if not outside(a)]
+
+
 def _parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -2480,10 +2580,12 @@ def _parse(
             if plan.question or not plan.actions:
                 ok = False
                 break
+            if _hedged(acts, plan.actions, part):
+                continue
             acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
             focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
             if any(a["name"] == "start_over" for a in plan.actions):
                 current = []  # what follows "scrap that" is a new request
         if ok:
-            return Plan(acts)
+            return Plan(_replaced_years(acts, playlist))
     return read_clause(make_clause(raw, playlist, vocab, focus, last))
