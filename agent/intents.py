@@ -1221,6 +1221,8 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
     hit = c.vocab.artists.get(fold(name))
     if hit:
         return hit
+    if len(toks) == 1 and not toks[0].orig[:1].isupper() and toks[0].text in V.dictionary_words():
+        return _playlist_artist(c, (toks[0].text,))  # "nothing too heavy" is not The Heavy; "no more drake" is exact
     found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
     if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1:
         return str(found[0].value)
@@ -2528,6 +2530,25 @@ def _hedged(acts: list[dict[str, Any]], new: list[dict[str, Any]], part: str) ->
     return False
 
 
+_KEEP_LEADS = frozenset({"but", "and", "though", "still", "just", "pero", "y"})
+
+
+def _kept_through(acts: list[dict[str, Any]], part: str, n: int) -> bool:
+    """ "make it 10 songs but keep the first 3", "cut it to 12 but keep the last one": after a cut, "keep" says
+    which tracks the cut must spare, not a second cut. True when the cut (changed to spare them) takes it in."""
+    words = list(V.key(part))
+    while words and words[0] in _KEEP_LEADS | V.CHAT_FILLER:
+        words = words[1:]
+    if not acts or acts[-1]["name"] != "resize" or not words or words[0] != "keep" or {"only", "just"} & set(words):
+        return False
+    length, kept = acts[-1]["args"].get("length"), _part(words[1:7], n)
+    if not length or kept is None or _REDO & set(words) or not 0 < kept[1] < length < n:
+        return False
+    if kept[0] == "last":  # the first tracks up to the length, less the kept ones at the end, which stay
+        acts[-1] = call("remove", positions=list(range(length - kept[1] + 1, n - kept[1] + 1)))
+    return True  # the first ones: a cut keeps the first tracks anyway
+
+
 def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "scrap the 90s, make it the 70s" on a 90s playlist: years left out that hold the whole playlist, beside a
     narrowing to other years, are replaced by it (the exclusion alone would leave nothing, and is refused)."""
@@ -2580,7 +2601,7 @@ def _parse(
             if plan.question or not plan.actions:
                 ok = False
                 break
-            if _hedged(acts, plan.actions, part):
+            if _hedged(acts, plan.actions, part) or _kept_through(acts, part, len(playlist)):
                 continue
             acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
             focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4

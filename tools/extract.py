@@ -1223,11 +1223,17 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     start, end = i, i + 1
     onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
     until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
-    if prev in ("after", "post") or prev2 in ("newer than", "later than", "mas nuevas que"):
+    if prev in ("after", "post") or prev2 in (
+        "newer than",
+        "later than",
+        "mas nuevas que",
+        "despues del",
+        "despues de",
+    ):
         return (y + 1, None), i - (1 if prev in ("after", "post") else 2), end
     if prev == "since" or prev2 == "desde el" or prev == "desde":
         return (y, None), i - (2 if prev2 == "desde el" else 1), end
-    if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de"):
+    if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de", "antes del"):
         return (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2), end
     if prev in ("until", "till", "through", "hasta") or prev2 == "up to":
         return (None, y), i - (2 if prev2 == "up to" else 1), end
