@@ -1656,6 +1656,7 @@ _SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bi
 
 _IN_THERE = _keys(("in there", "in here", "in it", "in the mix", "into the mix", "in the playlist", "in too",
                     "in as well", "in there too", "in there as well"))  # fmt: skip
+_NEXT = _keys(("next", "up next", "after this", "after that", "afterwards", "after this one"))
 _PUT_IN = frozenset({"throw", "chuck", "stick", "put", "sprinkle", "toss", "slip", "sneak", "mix", "get", "pop"})
 
 
@@ -1667,6 +1668,9 @@ def _some_too(c: Clause) -> bool:
     words = [w for w in c.words if w not in ("?", "!", ".")]
     tail = find(words, _keys(_ELLIPSIS_TAILS))
     if tail and sum(tail) == len(words) and (find(words, _SOME) or c.matches("artist", "genre")):
+        return True
+    nxt = find(words, _NEXT)
+    if nxt and sum(nxt) == len(words) and c.matches("artist", "genre"):  # "put on something by avicii next"
         return True
     into = find(words, _IN_THERE)
     return bool(into and sum(into) == len(words) and _PUT_IN & set(words[: into[0]]))
@@ -1695,11 +1699,18 @@ def rule_track_reference(c: Clause) -> Plan | None:
             k = int(c.words[i + 1].lstrip("#")[:12])
             if not 1 <= k <= c.n:
                 return Plan.ask(f"There is no track {k}: the playlist has {c.n} tracks (1-{c.n}). Nothing changed.")
-            return Plan.ask(
-                f'What should I do with track {k}? You can say "drop track {k}", "replace track {k}", '
-                f'"why track {k}?" or "I love track {k}".'
-            )
+            return _what_to_do(k)
+    said = _refer(c) if not c.matches(*_CONTENT_KINDS, "feature", "length", "duration") else None
+    if said and len(said) == 1 and 1 <= said[0] <= c.n and any(_is_track_noun(w) or w == "one" for w in c.words):
+        return _what_to_do(said[0])  # "the third song is mid": a track named, nothing asked of it yet
     return None
+
+
+def _what_to_do(k: int) -> Plan:
+    return Plan.ask(
+        f'What should I do with track {k}? You can say "drop track {k}", "replace track {k}", '
+        f'"why track {k}?" or "I love track {k}".'
+    )
 
 
 def rule_status(c: Clause) -> Plan | None:
@@ -2596,8 +2607,13 @@ def _parse(
         acts: list[dict[str, Any]] = []
         current: Sequence[dict[str, Any]] = playlist
         ok = True
-        for part in parts:
-            plan = read_clause(make_clause(part, current, vocab, focus, last))
+        for k, part in enumerate(parts):
+            clause = make_clause(part, current, vocab, focus, last)
+            plan = read_clause(clause)
+            named = _refer(clause) if plan.question and k + 1 < len(parts) else None
+            if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
+                focus = named[0]
+                continue
             if plan.question or not plan.actions:
                 ok = False
                 break

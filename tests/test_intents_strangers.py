@@ -191,3 +191,18 @@ def test_keep_after_a_cut_spares_those_tracks(vocab):
 )
 def test_spanish_before_and_after_a_year(ex, text, span):
     assert years(ex.read(text).query) == span
+
+
+def test_a_track_judged_then_it_is_swapped(vocab):
+    assert acts("the third song is mid, swap it", vocab) == [("replace", {"positions": [3]})]  # was: a new playlist
+    assert "What should I do with track 3?" in parse("the third song is mid", PLAYLIST, vocab).question
+
+
+def test_an_artist_next_is_added(vocab):
+    assert acts("put on something by avicii next", vocab) == [("widen", {"artists": ["Avicii"]})]
+
+
+def test_a_bare_two_digit_year_after_before_or_after(ex):
+    assert years(ex.read("old school hip hop, nothing after 95").query) == (None, 1995)
+    assert years(ex.read("only after 05").query) == (2006, None)
+    assert years(ex.read("nothing after 95 bpm").query) is None

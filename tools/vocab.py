@@ -403,7 +403,9 @@ def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token]) -> int:
     texts = [t.text for t in toks]
     t, prev, nxt = toks[i], texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else ""
     apostrophe = t.start > 0 and text[t.start - 1] in "'’‘"
-    if apostrophe and re.fullmatch(r"\d\d", t.text) and (prev in YEAR_CONTEXT or nxt in ("to", "-", "till")):
+    cued = apostrophe and (prev in YEAR_CONTEXT or nxt in ("to", "-", "till"))
+    bare = prev in _YEAR_MODES and nxt not in TIME_UNITS | TRACK_NOUNS | {"bpm", "%", "percent", "min", "mins"}
+    if re.fullmatch(r"\d\d", t.text) and (cued or bare):  # "from '94 to '98", "nothing after 95"
         y = int(t.text)
         out.append(Token(str((1900 if y >= 30 else 2000) + y), t.orig, t.used, t.start, t.end))
         return 1
