@@ -430,6 +430,8 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
+        if k + 2 < len(words) and _is_track_noun(words[k + 1]) and words[k + 2].isdigit():
+            k += 1  # "number 3 and number 12": the noun said again
         hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
         nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
         if not nxt.isdigit():
@@ -913,6 +915,23 @@ def rule_replace(c: Clause) -> Plan | None:
     return _positional("replace", pos, c.n) if pos else None
 
 
+_MAKE_VERBS = frozenset({"make", "turn", "change"})
+_MAKE_INTO = frozenset({"something", "into", "a", "an", "some", "more"})
+
+
+def rule_make_track(c: Clause) -> Plan | None:
+    """ "make the last song something chill", "turn track 3 into some rock": those tracks give way to tracks of
+    what follows (the rest of the playlist stays)."""
+    if not c.has or not c.words or c.words[0] not in _MAKE_VERBS:
+        return None
+    k = next((i for i, w in enumerate(c.words) if i > 1 and w in _MAKE_INTO), None)
+    pos = positions(c.words[1:k], [p["title"] for p in c.playlist]) if k else None
+    if not pos:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
+    return _positional("replace", pos, c.n, **_nonempty(found)) if any(found.values()) else None
+
+
 def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
     """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
     tracks or say what comes in ("replace track 2 with something faster")."""
@@ -1019,7 +1038,11 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
     """A listening time: "make it an hour"; "add 20 minutes" and "5 minutes shorter" change it by that much."""
     words, minutes = c.words, float(said.value)  # type: ignore[arg-type]
     after = words[said.end] if said.end < len(words) else ""
-    if after in ("shorter", "longer"):  # "make it 5 minutes shorter": a change, not the length
+    cut = find(words[: said.start], _REMOVE)
+    if cut is None and said.start and words[said.start - 1] in ("trim", "shave"):  # "trim 8 minutes"
+        cut = (said.start - 1, 1)
+    if after in ("shorter", "longer") or (cut and not {"to", "down"} & set(words[cut[0] : said.start])):
+        # "make it 5 minutes shorter", "cut the last 10 minutes": a change, not the length
         step = minutes if after == "longer" else -minutes
         return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
     if not grow:
@@ -1129,6 +1152,8 @@ def _said_length(words: list[str]) -> int | None:
         after = tuple(words[i + num[1] : i + num[1] + 2])
         if after[:1] and after[0] in V.TIME_UNITS:
             continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
+        if before[-1:] and _numbered_at(words, i - 1):
+            continue  # "track 1 should be the calmest" names a track, not a length
         if (
             before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to"))
             or before[-1:] in (("to",),)
@@ -1506,6 +1531,7 @@ def rule_lessen(c: Clause) -> Plan | None:
         for m in c.matches("genre", "artist")
         if (m.negated and m.cue in ("less", "menos", "fewer"))
         or find(c.words[max(0, m.start - 4) : m.start], _LESS_THAN)
+        or _too_much(c.words[m.end : m.end + 5])  # "the weeknd is too much"
     ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
         return None
@@ -1520,6 +1546,16 @@ def rule_lessen(c: Clause) -> Plan | None:
             elif g in c.vocab.genres:
                 found["genres"].append(g)
     return Plan([call("lessen", **_nonempty(found))]) if any(found.values()) else None
+
+
+_TOO_MUCH = _keys(("is too much", "is a bit much", "is way too much", "is a lot", "is overkill", "are too much",
+                    "is too repetitive", "is getting old", "too much", "overload"))  # fmt: skip
+
+
+def _too_much(after: Sequence[str]) -> bool:
+    """Whether the words right after a name say there is too much of it ("the weeknd is too much")."""
+    hit = find(after, _TOO_MUCH)
+    return bool(hit) and hit[0] <= 1
 
 
 _LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much",
@@ -1985,6 +2021,8 @@ def rule_keep_part(c: Clause) -> Plan | None:
         return None
     words = c.words
     redo = bool(_REDO_VERBS & set(words))
+    if redo and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c)):
+        return Plan([call("replace", positions=[i for i in range(1, c.n + 1) if i not in kept])])
     but = find(words, _EXCEPT)
     if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
         at = words.index("keep") if "keep" in words else but[0] if but else 0
@@ -2016,6 +2054,19 @@ def rule_keep_part(c: Clause) -> Plan | None:
 
 
 _EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
+
+
+def _kept_named(c: Clause) -> list[int] | None:
+    """The tracks named before "redo the rest" that stay ("the fourth and fifth ones are great, keep those and redo
+    everything else"), when they are not a first/last part ("keep the first 5" is ``_part``'s)."""
+    verb = next(i for i, w in enumerate(c.words) if w in _REDO_VERBS)
+    said = c.words[:verb]
+    if _part(said, c.n) is not None:
+        return None
+    kept = positions(said, [p["title"] for p in c.playlist])
+    if kept is None and {"keep", "like", "love"} & set(said):  # "i like 2 and 7, change the rest"
+        kept = next((_number_list(said, j, c.n) for j, w in enumerate(said) if w.isdigit()), None)
+    return kept if kept and all(1 <= k <= c.n for k in kept) and len(kept) < c.n else None
 
 
 def rule_dislike(c: Clause) -> Plan | None:
@@ -2236,6 +2287,7 @@ RULES: tuple[Rule, ...] = (
     rule_add_song,
     rule_move,
     rule_replace,
+    rule_make_track,
     rule_bound,
     rule_popularity,
     rule_track_length,
@@ -2445,12 +2497,20 @@ def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artis
     return None
 
 
-def _name_pronoun(text: str, playlist: Sequence[dict[str, Any]], focus: int | None, artists: Sequence[str]) -> str:
-    """ "drop him", "less of her", "more of them": the pronoun said as the artist it means (unchanged when no one
+def _name_pronoun(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    focus: int | None,
+    artists: Sequence[str],
+    vocab: Vocabulary | None = None,
+) -> str:
+    """ "drop him", "less of her", "more of them": the pronoun said as the artist it means: the one artist named
+    earlier in the message ("the weeknd is too much, less of him"), else the playlist's (unchanged when no one
     stands out, and "them" after a track is pointed at stays the tracks)."""
-    if not playlist or not _PRONOUN.search(text):
+    if not playlist or not (hit := _PRONOUN.search(text)):
         return text
-    who = _pronoun_artist(playlist, focus, artists)
+    said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
+    who = said[0] if len(set(said)) == 1 else _pronoun_artist(playlist, focus, artists)
     # "like HER", "no HIM": written in capitals, the pronoun is the artist's own name
     return _PRONOUN.sub(lambda m: m[0] if m["pro"].isupper() else f"{m['lead']} {who}", text) if who else text
 
@@ -2597,7 +2657,7 @@ def _parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
+    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists, vocab)
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
         return Plan([call("new_playlist", text=raw.strip())])
     parts = split_clauses(raw) if playlist else [raw]

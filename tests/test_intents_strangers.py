@@ -206,3 +206,37 @@ def test_a_bare_two_digit_year_after_before_or_after(ex):
     assert years(ex.read("old school hip hop, nothing after 95").query) == (None, 1995)
     assert years(ex.read("only after 05").query) == (2006, None)
     assert years(ex.read("nothing after 95 bpm").query) is None
+
+
+TIMED = [{"title": f"Song {k}", "artist": f"Band {k}", "duration_ms": 240_000} for k in range(15)]  # an hour
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("track 1 should be the calmest", None),  # was: cut to 1 track
+        ("remove number 3 and number 12", [("remove", {"positions": [3, 12]})]),  # was: only 3
+        ("the fourth and fifth ones are great keep those and redo everything else", "keep 4 5"),
+        ("i like 2 and 7, change the rest", "keep 2 7"),
+        ("make the last song something chill", [("replace", {"positions": [20], "moods": ["chill"]})]),
+        ("Drake is too much, less of him", [("lessen", {"artists": ["Drake"]})]),
+        ("edm is a bit much", [("lessen", {"genres": ["edm"]})]),
+        ("lowkey too many by avicii", [("lessen", {"artists": ["Avicii"]})]),
+    ],
+)
+def test_round_six_late_finds(vocab, text, expected):
+    plan = parse(text, PLAYLIST, vocab)
+    got = [(a["name"], a["args"]) for a in plan.actions]
+    if expected is None:
+        assert not any(name == "resize" for name, _ in got), got
+    elif isinstance(expected, str):
+        kept = {int(k) for k in expected.split()[1:]}
+        assert got == [("replace", {"positions": [k for k in range(1, 21) if k not in kept]})]
+    else:
+        assert got == expected
+
+
+def test_cutting_minutes_off_the_end_is_a_change(vocab):
+    assert acts("cut the last 10 minutes", vocab, TIMED) == [("resize", {"minutes": 50.0})]  # was: 10 minutes
+    assert acts("trim 8 minutes", vocab, TIMED) == [("resize", {"minutes": 52.0})]
+    assert acts("cut it to 30 minutes", vocab, TIMED) == [("resize", {"minutes": 30.0})]

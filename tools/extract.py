@@ -279,6 +279,7 @@ class TagExtractor:
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
         unsupported: list[str] = []
         matches: list[Match] = []
+        _slang_hedges(toks)
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
@@ -1095,6 +1096,20 @@ def _cue_before(toks: list[_Tok], start: int, cues: list[tuple[str, ...]]) -> bo
     """Whether a cue ends right before token ``start``."""
     texts = tuple(t.text for t in toks[max(0, start - 5) : start])
     return any(texts[len(texts) - len(c) :] == c for c in cues if len(c) <= len(texts))
+
+
+_HEDGES = frozenset({"lowkey", "highkey"})
+_AFTER_HEDGE = frozenset({"too", "so", "kinda", "really", "want", "need", "love", "hate", "like", "think", "feel",
+                          "wish", "miss", "prefer", "i", "im", "its", "this", "that", "these", "those", "the", "a",
+                          "getting", "sick", "tired", "obsessed", "dont", "not"})  # fmt: skip
+
+
+def _slang_hedges(toks: list[_Tok]) -> None:
+    """ "lowkey too many by future", "lowkey love this": slang for "kind of" before a statement is no mood; "lowkey
+    vibes" or "something lowkey" still is (marked used, so no phrase reads it)."""
+    for i, t in enumerate(toks[:-1]):
+        if t.text in _HEDGES and toks[i + 1].text in _AFTER_HEDGE:
+            t.used = True
 
 
 def _similar_to(toks: list[_Tok], i: int) -> int | None:
