@@ -907,6 +907,8 @@ def rule_replace(c: Clause) -> Plan | None:
     rest = c.words[hit[0] + hit[1] :]
     trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
     paired = any(w in ("and", "with", "&", "y", "con") for w in rest) or _AROUND & set(rest)  # "swap 1 and 2 around"
+    if trade and pos and len(pos) == 1 and (other := _with_track(c.words, c.playlist)):
+        pos = sorted({pos[0], other})  # "swap track 2 with track 9"
     if pos and len(pos) == 2 and trade and paired:
         a, b = sorted(pos)  # "swap 2 and 5": each takes the other's place (positions mean the playlist seen)
         if not 1 <= a < b <= c.n:
@@ -932,6 +934,15 @@ def rule_make_track(c: Clause) -> Plan | None:
     return _positional("replace", pos, c.n, **_nonempty(found)) if any(found.values()) else None
 
 
+def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
+    """The one track named after "with" ("swap track 2 with track 9", "switch 3 with the last one")."""
+    k = next((i for i, w in enumerate(words) if w in ("with", "con")), None)
+    if k is None:
+        return None
+    pos = positions(words[k + 1 :], [p["title"] for p in playlist], verb=True)
+    return pos[0] if pos and len(pos) == 1 else None
+
+
 def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
     """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
     tracks or say what comes in ("replace track 2 with something faster")."""
@@ -944,8 +955,8 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
     """ "swap it for something by Sade", "replace track 4 with a Drake song", "change #2 for some rock": those
     tracks out, tracks of what follows "for" / "with" in (the request itself stays)."""
     k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "por", "con")), None)
-    if k is None:
-        return None
+    if k is None or _numbered_at(c.words, k + 1):
+        return None  # "swap track 2 with track 9" trades places
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
     if not any(found.values()) and (named := _object_artist(c, k + 1)):
         found["artists"] = [named]  # "swap it for some drake"
@@ -1652,7 +1663,7 @@ def rule_narrow(c: Clause) -> Plan | None:
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
-    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c)):
+    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c) or _fine_now(c)):
         return None
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
@@ -1688,6 +1699,19 @@ def _added_count(c: Clause) -> int | None:
 
 
 _SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
+
+
+_FINE = _keys(("is fine", "is ok", "is okay", "is cool", "is alright", "are fine", "are ok", "are okay", "is allowed",
+                "are allowed", "can stay", "can come back", "is fine too", "is ok too"))  # fmt: skip
+
+
+def _fine_now(c: Clause) -> bool:
+    """ "wait actually rap is fine", "drake is ok": what was left out (or never asked for) may play, beside the rest."""
+    names = c.matches("genre", "artist", "mood", negated=False)
+    if not names or c.matches(negated=True):
+        return False
+    hit = find(c.words[names[-1].end : names[-1].end + 4], _FINE)
+    return bool(hit) and hit[0] == 0
 
 
 _IN_THERE = _keys(("in there", "in here", "in it", "in the mix", "into the mix", "in the playlist", "in too",

@@ -240,3 +240,20 @@ def test_cutting_minutes_off_the_end_is_a_change(vocab):
     assert acts("cut the last 10 minutes", vocab, TIMED) == [("resize", {"minutes": 50.0})]  # was: 10 minutes
     assert acts("trim 8 minutes", vocab, TIMED) == [("resize", {"minutes": 52.0})]
     assert acts("cut it to 30 minutes", vocab, TIMED) == [("resize", {"minutes": 30.0})]
+
+
+def test_swap_a_track_with_another_trades_places(vocab):
+    assert acts("can we swap track 2 with track 9", vocab) == [
+        ("move", {"position": 2, "to": 9}),
+        ("move", {"position": 9, "to": 2}),
+    ]  # was: track 2 replaced by a new song
+    assert acts("swap track 2 for something by drake", vocab) == [("replace", {"positions": [2], "artists": ["Drake"]})]
+
+
+def test_something_is_fine_after_all_lets_it_back(vocab):
+    assert acts("wait actually rap is fine", vocab) == [("widen", {"genres": ["rap"]})]  # was: a new rap playlist
+
+
+def test_into_an_artist_is_a_taste(ex):
+    q = ex.read("songs my mom would like, she's into queen and the nickelback stuff").query
+    assert {(t.value, t.scope) for t in q.artists} == {("Queen", "like"), ("Nickelback", "like")}

@@ -958,8 +958,8 @@ class _Draft:
             self.add("artists", str(m.value), m, explicit=False, scope="also")
             return
         listed = self.similar_end is not None and all(
-            t.text in (",", "or", "and", "&", "/") for t in self.toks[self.similar_end : m.start]
-        )  # "like Travis Scott or Migos": the whole list is a taste
+            t.text in (",", "or", "and", "&", "/", "the") for t in self.toks[self.similar_end : m.start]
+        )  # "like Travis Scott or Migos", "into abba and the bee gees": the whole list is a taste
         if cue is not None or listed or m.confidence == SIMILAR_CONFIDENCE:
             self.similar_end = m.end
             # "music like Drake", "sounds like Sade": a taste to search by, not a filter; the cap still holds
@@ -1119,7 +1119,13 @@ def _similar_to(toks: list[_Tok], i: int) -> int | None:
         return i - 2
     if before[-1:] == ["like"] and not (set(before[:-1]) & {"i", "we", "really", "you", "u", "dont", "would"}):
         return i - 1
+    if before[-1:] == ["into"] and before[-2:-1] and before[-2] in _INTO_LEADS:  # "she's into abba and the bee gees"
+        return i - 1
     return None
+
+
+_INTO_LEADS = frozenset({"shes", "hes", "im", "theyre", "were", "is", "am", "are", "was", "really", "totally", "also",
+                         "mostly", "big", "been", "all"})  # fmt: skip
 
 
 def _family(m: Match) -> object:
