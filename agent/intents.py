@@ -697,6 +697,11 @@ def rule_like(c: Clause) -> Plan | None:
     if pos is None or len(pos) != 1:
         return None
     lead = c.words[: hit[0]]
+    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "remove anything similar to track 6"
+        return Plan.ask(
+            f'I can move the playlist toward a track\'s sound, not away from it: say "drop track {pos[0]}" to take '
+            f'that one out, or "more like track N" for one you like. Nothing changed.'
+        )
     count = amount_in(lead)
     if count is None and find(lead, _GROW):
         count = MORE_DEFAULT
@@ -1400,6 +1405,23 @@ def rule_version(c: Clause) -> Plan | None:
     return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down") for f, d in moves.items()])
 
 
+_COPULAS = frozenset({"is", "s", "feels", "sounds", "seems", "are", "was", "its"})
+
+
+def rule_track_too(c: Clause) -> Plan | None:
+    """ "the 5th song is too upbeat", "track 3 is way too slow", "the first one is too long": that track gives way
+    to another, the rest stays (the playlist as a whole is not moved or cut)."""
+    if not c.has or "too" not in c.words or c.matches("genre", "artist", "years", "length", "duration"):
+        return None
+    cop = next((i for i, w in enumerate(c.words) if w in _COPULAS), None)
+    if cop is None or cop + 1 >= len(c.words):
+        return None
+    pos = positions(c.words[:cop], [p["title"] for p in c.playlist])
+    if not pos or len(pos) > 3 or "too" not in c.words[cop:]:
+        return None
+    return _positional("replace", pos, c.n)
+
+
 def rule_relative(c: Clause) -> Plan | None:
     """ "more upbeat", "a bit slower", "calmer", "less sad", "newer stuff", "algo más tranquilo",
     "too many slow ones, pick up the pace": features moved from where the playlist is."""
@@ -1747,7 +1769,13 @@ def _more_of(c: Clause) -> bool:
     if not lead or lead[-1] not in ("more", "mas"):
         return False
     said = {k for m in named for k in range(m.start, m.end)}
-    return not [w for w in _content([w for k, w in enumerate(c.words) if k not in said]) if w not in _MOOD_ALONE_FILLER]
+    rest = _content([w for k, w in enumerate(c.words) if k not in said])
+    return not [w for w in rest if w not in _MOOD_ALONE_FILLER and w not in _SUGGEST_FILLER]
+
+
+# "how about more rock", "maybe more drake", "can we get more latin": a suggestion of more, not a new request
+_SUGGEST_FILLER = frozenset({"how", "about", "what", "maybe", "can", "could", "we", "get", "have", "perhaps", "try",
+                             "lets", "let", "us"})  # fmt: skip
 
 
 def rule_track_reference(c: Clause) -> Plan | None:
@@ -2312,6 +2340,7 @@ RULES: tuple[Rule, ...] = (
     rule_move,
     rule_replace,
     rule_make_track,
+    rule_track_too,
     rule_bound,
     rule_popularity,
     rule_track_length,

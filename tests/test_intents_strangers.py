@@ -257,3 +257,22 @@ def test_something_is_fine_after_all_lets_it_back(vocab):
 def test_into_an_artist_is_a_taste(ex):
     q = ex.read("songs my mom would like, she's into queen and the nickelback stuff").query
     assert {(t.value, t.scope) for t in q.artists} == {("Queen", "like"), ("Nickelback", "like")}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("the 5th song is too upbeat", [("replace", {"positions": [5]})]),  # was: the whole playlist calmer
+        ("the first one is too long", [("replace", {"positions": [1]})]),  # was: the playlist cut by a third
+        ("how about more rock", [("widen", {"genres": ["rock"]})]),  # was: a new rock playlist
+        ("otro de bad bunny", [("widen", {"artists": ["Bad Bunny"], "count": 1})]),  # was: a new Bad Bunny playlist
+    ],
+)
+def test_one_track_judged_or_one_more_asked(vocab, text, expected):
+    assert acts(text, vocab) == expected
+
+
+def test_away_from_a_tracks_sound_is_not_toward_it(vocab):
+    plan = parse("remove anything similar to track 6", PLAYLIST, vocab)
+    assert not plan.actions and "Nothing changed" in plan.question  # was: moved toward track 6
+    assert acts("more like the first one", vocab) == [("more_like", {"position": 1, "count": 0})]
