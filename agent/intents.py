@@ -1084,11 +1084,8 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
     remove = find(words, _REMOVE)
-    by = _by_amount(words)
-    if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
-        return Plan([call("more", count=by)])
-    if by and find(words, _SHORTER):
-        return Plan([call("resize", length=max(1, c.n - by))])
+    if changed := _length_change(c):
+        return changed
     said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
     if said is None and not remove and (find(words, _LONGER) or find(words, _SHORTER)):
         said = _length_beside(words)  # "make it longer, like 25"
@@ -1117,6 +1114,39 @@ def rule_length(c: Clause) -> Plan | None:
         return Plan([call("resize", length=int(lengths[0].value))])  # type: ignore[arg-type]
     if find(words, _LONGER):
         return Plan([call("more", count=max(5, round(c.n * (0.25 if find(words, _BIT) else 0.5))))])
+    return None
+
+
+def _length_change(c: Clause) -> Plan | None:
+    """A change of length by a count: "longer by 5 songs", "shorter by like 5", "a few shorter", "5 songs longer"."""
+    words = c.words
+    step = _count_then_comparative(words)
+    if step is None and (by := _by_amount(words)):
+        step = (by, 1) if find(words, _LONGER) else (by, -1) if find(words, _SHORTER) else None
+    if step is None:
+        return None
+    if step[1] < 0:
+        return Plan([call("resize", length=max(1, c.n - step[0]))])
+    return Plan([call("more", count=step[0])])
+
+
+_SMALL_AMOUNTS = _keys(("a few", "few", "a couple", "couple", "a couple of", "a handful", "handful"))
+
+
+def _count_then_comparative(words: Sequence[str]) -> tuple[int, int] | None:
+    """(count, -1 | +1) of "a few shorter", "5 songs longer", "a couple less songs": a change by that many, not a
+    length ("a lot less" is no count)."""
+    for j, w in enumerate(words):
+        sign = -1 if w in ("shorter", "less", "fewer") else 1 if w == "longer" else 0
+        if not sign:
+            continue
+        k = j - 1 - (j > 1 and _is_track_noun(words[j - 1]))  # "5 songs shorter"
+        num = number_at(words, k) if k >= 0 else None
+        if num and num[1] == 1 and (words[k].isdigit() or k == 0 or words[k - 1] not in ("a", "an")):
+            return (num[0], sign) if 0 < num[0] <= MAX_LENGTH else None
+        for n in (2, 1):
+            if k - n + 1 >= 0 and tuple(words[k - n + 1 : k + 1]) in _SMALL_AMOUNTS:
+                return _AMOUNTS[tuple(words[k - n + 1 : k + 1])], sign
     return None
 
 

@@ -276,3 +276,17 @@ def test_away_from_a_tracks_sound_is_not_toward_it(vocab):
     plan = parse("remove anything similar to track 6", PLAYLIST, vocab)
     assert not plan.actions and "Nothing changed" in plan.question  # was: moved toward track 6
     assert acts("more like the first one", vocab) == [("more_like", {"position": 1, "count": 0})]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("make it a few shorter", [("resize", {"length": 17})]),  # was: 3 tracks
+        ("make it a few songs longer", [("more", {"count": 3})]),  # was: 3 tracks
+        ("make it like 5 shorter", [("resize", {"length": 15})]),  # was: 5 tracks
+        ("two fewer tracks", [("resize", {"length": 18})]),
+    ],
+)
+def test_a_count_before_shorter_or_longer_is_a_change(vocab, text, expected):
+    assert acts(text, vocab) == expected
+    assert acts("a lot less energy", vocab)[0][0] == "adjust"  # "a lot" is no count of tracks
