@@ -1383,6 +1383,28 @@ _VERSION_KEYS = {V.key(k): v for k, v in V.VERSION_WORDS.items()}
 _VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing")) + _REMOVE
 
 
+_THE_REST = _keys(("the rest", "the others", "everything else", "all the rest", "all the others", "anything else",
+                    "the other ones", "the other songs", "the remaining ones", "all else", "lo demas",
+                    "las demas"))  # fmt: skip
+
+
+def rule_drop_rest(c: Clause) -> Plan | None:
+    """ "more of the acoustic ones, drop the rest", "keep the rock ones and lose the others": only what was named
+    before the removal stays (a narrowing), never a removal of what was named."""
+    rest, verb = find(c.words, _THE_REST), find(c.words, _REMOVE)
+    if not c.has or not rest or not verb or verb[0] > rest[0] or _refer(c) is not None:
+        return None
+    head = make_clause(" ".join(t.orig for t in c.reading.tokens[: verb[0]]), c.playlist, c.vocab)
+    found, _ = names_in(head.reading, c.vocab, negated=False)
+    if "acoustic" in head.words and "acoustic" not in found["moods"]:
+        found["moods"].append("acoustic")  # "the acoustic ones": the mood, said as a version
+    years = head.reading.query.years if head.matches("years", negated=False) else None
+    span = {"year_start": years.start, "year_end": years.end} if years else {}
+    if not any(found.values()) and not span:
+        return None
+    return Plan([call("narrow", **_nonempty(found), **span)])
+
+
 def rule_versions(c: Clause) -> Plan | None:
     """ "no remixes please", "no live versions", "get rid of the remixes", "only the originals": versions that a
     title's tail names leave the playlist (replaced); "live" or "acoustic" alone stays a sound, not a version."""
@@ -2355,6 +2377,7 @@ RULES: tuple[Rule, ...] = (
     rule_shuffle,
     rule_sort,
     rule_content_filter,
+    rule_drop_rest,
     rule_versions,
     rule_english,
     rule_ellipsis,

@@ -290,3 +290,16 @@ def test_away_from_a_tracks_sound_is_not_toward_it(vocab):
 def test_a_count_before_shorter_or_longer_is_a_change(vocab, text, expected):
     assert acts(text, vocab) == expected
     assert acts("a lot less energy", vocab)[0][0] == "adjust"  # "a lot" is no count of tracks
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("more of the acoustic ones, drop the rest", [("narrow", {"moods": ["acoustic"]})]),  # was: acoustic ones out
+        ("keep the rock ones and drop the rest", [("narrow", {"genres": ["rock"]})]),
+        ("keep the Drake songs, lose the others", [("narrow", {"artists": ["Drake"]})]),
+    ],
+)
+def test_drop_the_rest_keeps_what_was_named(vocab, text, expected):
+    assert acts(text, vocab) == expected
+    assert acts("keep the first 5 and drop the rest", vocab) == [("resize", {"length": 5})]
