@@ -1841,9 +1841,26 @@ def rule_track_reference(c: Clause) -> Plan | None:
                 return Plan.ask(f"There is no track {k}: the playlist has {c.n} tracks (1-{c.n}). Nothing changed.")
             return _what_to_do(k)
     said = _refer(c) if not c.matches(*_CONTENT_KINDS, "feature", "length", "duration") else None
-    if said and len(said) == 1 and 1 <= said[0] <= c.n and any(_is_track_noun(w) or w == "one" for w in c.words):
+    if said and len(said) == 1 and 1 <= said[0] <= c.n and _names_a_track(c.words):
         return _what_to_do(said[0])  # "the third song is mid": a track named, nothing asked of it yet
     return None
+
+
+_AFTER_ORDINAL = frozenset({"one", "ones", "is", "s", "are", "was", ",", "?", "!", "."})
+
+
+def _names_a_track(words: Sequence[str]) -> bool:
+    """Whether the words name a track of the playlist by its place: "track 5", "the third song", "the last one",
+    "the 5th is mid" (not "the last day of summer")."""
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if _numbered_at(words, i) and nxt[:1].isdigit():
+            return True
+        if (w in _ORDINALS or w in _LAST_WORDS or _ordinal_digits(w)) and (
+            not nxt or nxt in _AFTER_ORDINAL or _is_track_noun(nxt)
+        ):
+            return True
+    return False
 
 
 def _what_to_do(k: int) -> Plan:
@@ -2082,7 +2099,12 @@ def rule_question(c: Clause) -> Plan | None:
     comp = find(c.words, _COMPARATIVE)
     if comp:
         return _compare(c, comp)
-    if _refer(c) is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
+    pointed = _refer(c)
+    if pointed and len(pointed) == 1 and 1 <= pointed[0] <= c.n and (test := _track_test(c)):
+        k, p = pointed[0], c.playlist[pointed[0] - 1]  # "is track 3 from the 2000s?": that track's answer
+        label, ok = test
+        return Plan.ask(f'#{k} "{p["title"]}" by {p["artist"]} is {"" if ok(p) else "not "}{label}. Nothing changed.')
+    if pointed is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
         return None  # "what year is the first one from" is rule_explain's; "is there anything slower?" a change
     test = _track_test(c) or (_asked_artist(c) if not c.matches() else None)
     if test is None:
@@ -2351,8 +2373,10 @@ def rule_new_request(c: Clause) -> Plan | None:
     if q.is_empty() and not c.matches("other_genre") and len(content) < (2 if c.has else 1):
         return None
     understood = named or c.matches("other_genre") or not q.model_copy(update={"free_text": ""}).is_empty()
-    if c.has and not understood and len(content) < 4 and not V.REQUEST_CUES & set(c.words):
-        # "how long is it?", "is this any good": a few words that name no music do not replace the playlist
+    few = len(content) < 4 and not V.REQUEST_CUES & set(c.words)
+    if c.has and not understood and (few or _names_a_track(c.words)):
+        # "how long is it?", "is this any good", "more like the 3rd one but less like the 5th": words that name no
+        # music (a few, or tracks of this playlist) do not replace the playlist
         text = c.raw.strip()
         return Plan.ask(
             f'I found no music in "{text}". To start a new playlist from those words, say '

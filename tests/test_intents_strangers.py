@@ -303,3 +303,17 @@ def test_a_count_before_shorter_or_longer_is_a_change(vocab, text, expected):
 def test_drop_the_rest_keeps_what_was_named(vocab, text, expected):
     assert acts(text, vocab) == expected
     assert acts("keep the first 5 and drop the rest", vocab) == [("resize", {"length": 5})]
+
+
+YEARS = [{"title": f"Song {k}", "artist": f"Band {k}", "year": 1995 + k} for k in range(20)]
+
+
+def test_a_yes_no_question_about_one_track_changes_nothing(vocab):
+    plan = parse("is track 3 from the 2000s", YEARS, vocab)  # was: only 2000s, 17 replaced
+    assert not plan.actions and plan.question.startswith('#3 "Song 2" by Band 2 is not from 2000-2009')
+
+
+def test_words_about_tracks_that_name_no_music_keep_the_playlist(vocab):
+    plan = parse("more like the 3rd one but less like the 5th", PLAYLIST, vocab)  # was: a new playlist of anything
+    assert not plan.actions and plan.question
+    assert acts("songs for the last day of summer", vocab)[0][0] == "new_playlist"  # "the last day" is no track
