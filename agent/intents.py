@@ -369,12 +369,18 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
     found |= {v for i, v in enumerate(map(_ordinal_digits, words)) if v and i not in halves}
     if found:
         return sorted(found)
-    if verb:
-        rest = [w for w in words if w not in V.CHAT_FILLER]
-        listed = _number_list(rest, 0, n)
-        if listed and len(rest) == _list_width(rest):
-            return listed
-    return None
+    return _bare_list(words, n) if verb else None
+
+
+def _bare_list(words: Sequence[str], n: int) -> list[int] | None:
+    """Positions after a verb said as numbers alone: "remove 4 and 7", "drop two, five and nine" ("drop two"
+    alone is a count, not track 2)."""
+    rest = [w for w in words if w not in V.CHAT_FILLER]
+    spelled = _spelled_list(rest, 0)
+    if sum(w.isdigit() for w in spelled) > 1:
+        rest = spelled
+    listed = _number_list(rest, 0, n)
+    return listed if listed and len(rest) == _list_width(rest) else None
 
 
 def _ordinal_digits(w: str) -> int | None:
@@ -409,10 +415,7 @@ class Picked(list):
 def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int] | None:
     """Numbers from ``words[j]``: "3", "3 and 5", "2, 4 & 6", "2-5", "2 to 5"; a range past the playlist's
     ``n`` tracks is clipped to it (and says so), one that starts past it stays out of range."""
-    if j < len(words) and not words[j].isdigit():
-        spelled = number_at(words, j)  # "number five", "track twelve"
-        if spelled and spelled[1] == 1:
-            words = [*words[:j], str(spelled[0]), *words[j + 1 :]]
+    words = _spelled_list(words, j)  # "number five", "songs two, five and nine"
     if j >= len(words) or not words[j].isdigit():
         return None
     a = int(words[j][:12])
@@ -428,12 +431,34 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
+        if k + 2 < len(words) and _is_track_noun(words[k + 1]) and words[k + 2].isdigit():
+            k += 1  # "number 3 and number 12": the noun said again
         hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
         nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
         if not nxt.isdigit():
             break
         out.append(int(nxt[:12]))
         k += 3 if hashed else 2
+    return out
+
+
+_LIST_JOINERS = frozenset({",", "and", "&", "y", "-", "to", "through", "thru", "hasta"})
+
+
+def _spelled_list(words: Sequence[str], j: int) -> list[str]:
+    """``words`` with the numbers written as words in a list from ``words[j]`` as digits: "two, five and nine"
+    -> "2 , 5 and 9" ("a" and "an" stay words)."""
+    out, k, expect = list(words[:j]), j, True
+    while k < len(words):
+        num = number_at(words, k) if expect and words[k] not in ("a", "an") else None
+        if num is None:
+            expect = expect and words[k] == "#" or bool(out) and out[-1].isdigit() and words[k] in _LIST_JOINERS
+            out.append(words[k])
+            k += 1
+            continue
+        out.append(str(num[0]))
+        k += num[1]
+        expect = False
     return out
 
 
@@ -679,6 +704,11 @@ def rule_like(c: Clause) -> Plan | None:
     if not pos:
         return None
     lead = c.words[: cue[0]]
+    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "remove anything similar to track 6"
+        return Plan.ask(
+            f'I can move the playlist toward a track\'s sound, not away from it: say "drop track {pos[0]}" to take '
+            f'that one out, or "more like track N" for one you like. Nothing changed.'
+        )
     count = amount_in(lead)
     if count is None and (find(lead, _GROW) or len(pos) > 1):
         count = MORE_DEFAULT  # "more like #2 and #4": some like each are added
@@ -875,6 +905,7 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
 
 
 _WEAK_MOVE_VERBS = frozenset({"play", "put", "stick", "pon"})
+_AROUND = frozenset({"around", "round", "places", "positions", "spots", "order"})
 
 
 def rule_replace(c: Clause) -> Plan | None:
@@ -882,12 +913,18 @@ def rule_replace(c: Clause) -> Plan | None:
     hit = find(c.words, _REPLACE)
     if hit and c.has and (swapped := _replace_with(c, hit[0] + hit[1])):
         return swapped
-    if not hit or not c.has or c.matches("feature", "genre", "mood", "artist", "years", "relative_years"):
+    named = c.matches("genre", "mood", "artist", "years", "relative_years")
+    if hit and c.has and not named and (sounds := _swapped_sounds(c, hit[0] + hit[1])):
+        return Plan([call("exclude", features=sounds)])  # "switch out the slow ones": those go, others take their place
+    if not hit or not c.has or named or c.matches("feature"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
     rest = c.words[hit[0] + hit[1] :]
     trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
-    if pos and len(pos) == 2 and trade and any(w in ("and", "with", "&", "y", "con") for w in rest):
+    paired = any(w in ("and", "with", "&", "y", "con") for w in rest) or _AROUND & set(rest)  # "swap 1 and 2 around"
+    if trade and pos and len(pos) == 1 and (other := _with_track(c.words, c.playlist)):
+        pos = sorted({pos[0], other})  # "swap track 2 with track 9"
+    if pos and len(pos) == 2 and trade and paired:
         a, b = sorted(pos)  # "swap 2 and 5": each takes the other's place (positions mean the playlist seen)
         if not 1 <= a < b <= c.n:
             return _positional("move", [b], c.n, to=a)
@@ -895,12 +932,46 @@ def rule_replace(c: Clause) -> Plan | None:
     return _positional("replace", pos, c.n) if pos else None
 
 
+_MAKE_VERBS = frozenset({"make", "turn", "change"})
+_MAKE_INTO = frozenset({"something", "into", "a", "an", "some", "more"})
+
+
+def rule_make_track(c: Clause) -> Plan | None:
+    """ "make the last song something chill", "turn track 3 into some rock": those tracks give way to tracks of
+    what follows (the rest of the playlist stays)."""
+    if not c.has or not c.words or c.words[0] not in _MAKE_VERBS:
+        return None
+    k = next((i for i, w in enumerate(c.words) if i > 1 and w in _MAKE_INTO), None)
+    pos = positions(c.words[1:k], [p["title"] for p in c.playlist]) if k else None
+    if not pos:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
+    return _positional("replace", pos, c.n, **_nonempty(found)) if any(found.values()) else None
+
+
+def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
+    """The one track named after "with" ("swap track 2 with track 9", "switch 3 with the last one")."""
+    k = next((i for i, w in enumerate(words) if w in ("with", "con")), None)
+    if k is None:
+        return None
+    pos = positions(words[k + 1 :], [p["title"] for p in playlist], verb=True)
+    return pos[0] if pos and len(pos) == 1 else None
+
+
+def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
+    """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
+    tracks or say what comes in ("replace track 2 with something faster")."""
+    if {"for", "with", "por", "con"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
+        return []
+    return _sounds(c, start)
+
+
 def _replace_with(c: Clause, start: int) -> Plan | None:
     """ "swap it for something by Sade", "replace track 4 with a Drake song", "change #2 for some rock": those
     tracks out, tracks of what follows "for" / "with" in (the request itself stays)."""
     k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "w", "w/", "por", "con")), None)
-    if k is None:
-        return None
+    if k is None or _numbered_at(c.words, k + 1):
+        return None  # "swap track 2 with track 9" trades places
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
     if not any(found.values()) and (named := _object_artist(c, k + 1)):
         found["artists"] = [named]  # "swap it for some drake"
@@ -1016,7 +1087,11 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
     """A listening time: "make it an hour"; "add 20 minutes" and "5 minutes shorter" change it by that much."""
     words, minutes = c.words, float(said.value)  # type: ignore[arg-type]
     after = words[said.end] if said.end < len(words) else ""
-    if after in ("shorter", "longer"):  # "make it 5 minutes shorter": a change, not the length
+    cut = find(words[: said.start], _REMOVE)
+    if cut is None and said.start and words[said.start - 1] in ("trim", "shave"):  # "trim 8 minutes"
+        cut = (said.start - 1, 1)
+    if after in ("shorter", "longer") or (cut and not {"to", "down"} & set(words[cut[0] : said.start])):
+        # "make it 5 minutes shorter", "cut the last 10 minutes": a change, not the length
         step = minutes if after == "longer" else -minutes
         return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
     if not grow:
@@ -1051,11 +1126,8 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
     remove = find(words, _REMOVE)
-    by = next((num[0] for i, w in enumerate(words[:-1]) if w == "by" and (num := number_at(words, i + 1))), None)
-    if by and find(words, _LONGER):  # "longer by 5 songs": a change, not a length
-        return Plan([call("more", count=by)])
-    if by and find(words, _SHORTER):
-        return Plan([call("resize", length=max(1, c.n - by))])
+    if changed := _length_change(c):
+        return changed
     said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
     if said is None and not remove and (find(words, _LONGER) or find(words, _SHORTER)):
         said = _length_beside(words)  # "make it longer, like 25"
@@ -1087,21 +1159,66 @@ def rule_length(c: Clause) -> Plan | None:
     return None
 
 
+def _length_change(c: Clause) -> Plan | None:
+    """A change of length by a count: "longer by 5 songs", "shorter by like 5", "a few shorter", "5 songs longer"."""
+    words = c.words
+    step = _count_then_comparative(words)
+    if step is None and (by := _by_amount(words)):
+        step = (by, 1) if find(words, _LONGER) else (by, -1) if find(words, _SHORTER) else None
+    if step is None:
+        return None
+    if step[1] < 0:
+        return Plan([call("resize", length=max(1, c.n - step[0]))])
+    return Plan([call("more", count=step[0])])
+
+
+_SMALL_AMOUNTS = _keys(("a few", "few", "a couple", "couple", "a couple of", "a handful", "handful"))
+
+
+def _count_then_comparative(words: Sequence[str]) -> tuple[int, int] | None:
+    """(count, -1 | +1) of "a few shorter", "5 songs longer", "a couple less songs": a change by that many, not a
+    length ("a lot less" is no count)."""
+    for j, w in enumerate(words):
+        sign = -1 if w in ("shorter", "less", "fewer") else 1 if w == "longer" else 0
+        if not sign:
+            continue
+        k = j - 1 - (j > 1 and _is_track_noun(words[j - 1]))  # "5 songs shorter"
+        num = number_at(words, k) if k >= 0 else None
+        if num and num[1] == 1 and (words[k].isdigit() or k == 0 or words[k - 1] not in ("a", "an")):
+            return (num[0], sign) if 0 < num[0] <= MAX_LENGTH else None
+        for n in (2, 1):
+            if k - n + 1 >= 0 and tuple(words[k - n + 1 : k + 1]) in _SMALL_AMOUNTS:
+                return _AMOUNTS[tuple(words[k - n + 1 : k + 1])], sign
+    return None
+
+
+def _by_amount(words: Sequence[str]) -> int | None:
+    """The count in "shorter by 5", "longer by like ten songs" (a hedge may stand between "by" and the number)."""
+    for i, w in enumerate(words[:-1]):
+        j = i + 1 + (words[i + 1] in V.ABOUT_WORDS)
+        if w == "by" and (num := number_at(words, j)):
+            return num[0]
+    return None
+
+
 _LENGTH_LEADS = frozenset((w,) for w in ("only", "just", "solo", "solamente", "sean", "son"))
 
 
 def _length_beside(words: list[str]) -> int | None:
     """The one bare number said beside "longer"/"shorter" ("longer, like 25", "shorter, maybe 12"): the new length;
     "longer by 5" is a change, not a length."""
-    found = []
-    for i in range(len(words)):
+    found: list[int] = []
+    i = -1
+    while (i := i + 1) < len(words):
         num = number_at(words, i)
-        if not num or not words[i].isdigit():
+        if not num or not (words[i].isdigit() or num[0] >= 5):  # "shorter, like fifteen"; not "a few shorter"
             continue
         after = words[i + num[1] : i + num[1] + 1]
-        if (i and words[i - 1] in ("by", "x")) or (after and after[0] in V.TIME_UNITS):
+        lead = words[i - 2] if i > 1 and words[i - 1] in V.ABOUT_WORDS else words[i - 1] if i else ""
+        if lead in ("by", "x") or (after and after[0] in V.TIME_UNITS):
             return None
         found.append(num[0])
+        i += num[1] - 1  # "twenty five" is one number
     return found[0] if len(found) == 1 and 1 <= found[0] <= MAX_LENGTH else None
 
 
@@ -1123,6 +1240,8 @@ def _said_length(words: list[str]) -> int | None:
         after = tuple(words[i + num[1] : i + num[1] + 2])
         if after[:1] and after[0] in V.TIME_UNITS:
             continue  # "make it 99999 hours" is a listening time, read (and bounded) by the extractor
+        if before[-1:] and _numbered_at(words, i - 1):
+            continue  # "track 1 should be the calmest" names a track, not a length
         if (
             before[-2:] in (("make", "it"), ("cut", "to"), ("it", "to"), ("down", "to"), ("trim", "to"))
             or before[-1:] in (("to",),)
@@ -1209,10 +1328,14 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
         toks = toks[:-1]
     if not toks or len(toks) > 6 or any(t.used and t.text.isdigit() for t in toks):
         return None
+    if len(toks) == 1 and toks[0].text in V.ARTIST_PRONOUNS and not toks[0].orig.isupper():
+        return None  # "less of him" with no one in mind is not the band HIM
     name = " ".join(t.orig for t in toks)
     hit = c.vocab.artists.get(fold(name))
     if hit:
         return hit
+    if len(toks) == 1 and not toks[0].orig[:1].isupper() and toks[0].text in V.dictionary_words():
+        return _playlist_artist(c, (toks[0].text,))  # "nothing too heavy" is not The Heavy; "no more drake" is exact
     found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
     if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1:
         return str(found[0].value)
@@ -1304,6 +1427,28 @@ _VERSION_KEYS = {V.key(k): v for k, v in V.VERSION_WORDS.items()}
 _VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing")) + _REMOVE
 
 
+_THE_REST = _keys(("the rest", "the others", "everything else", "all the rest", "all the others", "anything else",
+                    "the other ones", "the other songs", "the remaining ones", "all else", "lo demas",
+                    "las demas"))  # fmt: skip
+
+
+def rule_drop_rest(c: Clause) -> Plan | None:
+    """ "more of the acoustic ones, drop the rest", "keep the rock ones and lose the others": only what was named
+    before the removal stays (a narrowing), never a removal of what was named."""
+    rest, verb = find(c.words, _THE_REST), find(c.words, _REMOVE)
+    if not c.has or not rest or not verb or verb[0] > rest[0] or _refer(c) is not None:
+        return None
+    head = make_clause(" ".join(t.orig for t in c.reading.tokens[: verb[0]]), c.playlist, c.vocab)
+    found, _ = names_in(head.reading, c.vocab, negated=False)
+    if "acoustic" in head.words and "acoustic" not in found["moods"]:
+        found["moods"].append("acoustic")  # "the acoustic ones": the mood, said as a version
+    years = head.reading.query.years if head.matches("years", negated=False) else None
+    span = {"year_start": years.start, "year_end": years.end} if years else {}
+    if not any(found.values()) and not span:
+        return None
+    return Plan([call("narrow", **_nonempty(found), **span)])
+
+
 def rule_versions(c: Clause) -> Plan | None:
     """ "no remixes please", "no live versions", "get rid of the remixes", "only the originals": versions that a
     title's tail names leave the playlist (replaced); "live" or "acoustic" alone stays a sound, not a version."""
@@ -1354,6 +1499,23 @@ def rule_version(c: Clause) -> Plan | None:
     if not moves:
         return None
     return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down") for f, d in moves.items()])
+
+
+_COPULAS = frozenset({"is", "s", "feels", "sounds", "seems", "are", "was", "its"})
+
+
+def rule_track_too(c: Clause) -> Plan | None:
+    """ "the 5th song is too upbeat", "track 3 is way too slow", "the first one is too long": that track gives way
+    to another, the rest stays (the playlist as a whole is not moved or cut)."""
+    if not c.has or "too" not in c.words or c.matches("genre", "artist", "years", "length", "duration"):
+        return None
+    cop = next((i for i, w in enumerate(c.words) if w in _COPULAS), None)
+    if cop is None or cop + 1 >= len(c.words):
+        return None
+    pos = positions(c.words[:cop], [p["title"] for p in c.playlist])
+    if not pos or len(pos) > 3 or "too" not in c.words[cop:]:
+        return None
+    return _positional("replace", pos, c.n)
 
 
 def rule_relative(c: Clause) -> Plan | None:
@@ -1506,6 +1668,7 @@ def rule_lessen(c: Clause) -> Plan | None:
         for m in c.matches("genre", "artist", "years")
         if (m.negated and m.cue in ("less", "menos", "fewer"))
         or find(c.words[max(0, m.start - 4) : m.start], _LESS_THAN)
+        or _too_much(c.words[m.end : m.end + 5])  # "the weeknd is too much"
     ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
         return None
@@ -1525,6 +1688,16 @@ def rule_lessen(c: Clause) -> Plan | None:
             elif g in c.vocab.genres:
                 found["genres"].append(g)
     return Plan([call("lessen", **_nonempty(found))]) if any(found.values()) else None
+
+
+_TOO_MUCH = _keys(("is too much", "is a bit much", "is way too much", "is a lot", "is overkill", "are too much",
+                    "is too repetitive", "is getting old", "too much", "overload"))  # fmt: skip
+
+
+def _too_much(after: Sequence[str]) -> bool:
+    """Whether the words right after a name say there is too much of it ("the weeknd is too much")."""
+    hit = find(after, _TOO_MUCH)
+    return bool(hit) and hit[0] <= 1
 
 
 _LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much",
@@ -1621,7 +1794,7 @@ def rule_narrow(c: Clause) -> Plan | None:
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
-    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c)):
+    if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c) or _fine_now(c)):
         return None
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
@@ -1643,9 +1816,8 @@ def rule_widen(c: Clause) -> Plan | None:
     unknown = [u for u in unknown if u not in verbs]
     if not any(found.values()) and not years:
         if unknown:
-            return Plan.ask(
-                f'Add what? I don\'t know "{" ".join(unknown)}" as an artist, genre or mood in the catalog.'
-            )
+            said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
+            return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
         return None
     span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}
     count = _added_count(c) if find(c.words, _GROW) else None  # "add a couple of frank ocean songs"
@@ -1668,11 +1840,39 @@ def _added_count(c: Clause) -> int | None:
 _SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
 
 
+_FINE = _keys(("is fine", "is ok", "is okay", "is cool", "is alright", "are fine", "are ok", "are okay", "is allowed",
+                "are allowed", "can stay", "can come back", "is fine too", "is ok too"))  # fmt: skip
+
+
+def _fine_now(c: Clause) -> bool:
+    """ "wait actually rap is fine", "drake is ok": what was left out (or never asked for) may play, beside the rest."""
+    names = c.matches("genre", "artist", "mood", negated=False)
+    if not names or c.matches(negated=True):
+        return False
+    hit = find(c.words[names[-1].end : names[-1].end + 4], _FINE)
+    return bool(hit) and hit[0] == 0
+
+
+_IN_THERE = _keys(("in there", "in here", "in it", "in the mix", "into the mix", "in the playlist", "in too",
+                    "in as well", "in there too", "in there as well"))  # fmt: skip
+_NEXT = _keys(("next", "up next", "after this", "after that", "afterwards", "after this one"))
+_PUT_IN = frozenset({"throw", "chuck", "stick", "put", "sprinkle", "toss", "slip", "sneak", "mix", "get", "pop"})
+
+
 def _some_too(c: Clause) -> bool:
-    """ "ok now some aerosmith too", "a bit of funk as well": an amount of something, then "too": added beside."""
+    """ "ok now some aerosmith too", "a bit of funk as well", "gimme something by coldplay too" (an amount of
+    something, or an artist, then "too"), "throw some stevie in there": added beside, never a new playlist."""
+    if c.matches(negated=True):
+        return False
     words = [w for w in c.words if w not in ("?", "!", ".")]
     tail = find(words, _keys(_ELLIPSIS_TAILS))
-    return bool(tail and sum(tail) == len(words) and find(words, _SOME) and not c.matches(negated=True))
+    if tail and sum(tail) == len(words) and (find(words, _SOME) or c.matches("artist", "genre")):
+        return True
+    nxt = find(words, _NEXT)
+    if nxt and sum(nxt) == len(words) and c.matches("artist", "genre"):  # "put on something by avicii next"
+        return True
+    into = find(words, _IN_THERE)
+    return bool(into and sum(into) == len(words) and _PUT_IN & set(words[: into[0]]))
 
 
 def _more_of(c: Clause) -> bool:
@@ -1686,7 +1886,13 @@ def _more_of(c: Clause) -> bool:
     if not lead or lead[-1] not in ("more", "mas"):
         return False
     said = {k for m in named for k in range(m.start, m.end)}
-    return not [w for w in _content([w for k, w in enumerate(c.words) if k not in said]) if w not in _MOOD_ALONE_FILLER]
+    rest = _content([w for k, w in enumerate(c.words) if k not in said])
+    return not [w for w in rest if w not in _MOOD_ALONE_FILLER and w not in _SUGGEST_FILLER]
+
+
+# "how about more rock", "maybe more drake", "can we get more latin": a suggestion of more, not a new request
+_SUGGEST_FILLER = frozenset({"how", "about", "what", "maybe", "can", "could", "we", "get", "have", "perhaps", "try",
+                             "lets", "let", "us"})  # fmt: skip
 
 
 def rule_track_reference(c: Clause) -> Plan | None:
@@ -1698,11 +1904,35 @@ def rule_track_reference(c: Clause) -> Plan | None:
             k = int(c.words[i + 1].lstrip("#")[:12])
             if not 1 <= k <= c.n:
                 return Plan.ask(f"There is no track {k}: the playlist has {c.n} tracks (1-{c.n}). Nothing changed.")
-            return Plan.ask(
-                f'What should I do with track {k}? You can say "drop track {k}", "replace track {k}", '
-                f'"why track {k}?" or "I love track {k}".'
-            )
+            return _what_to_do(k)
+    said = _refer(c) if not c.matches(*_CONTENT_KINDS, "feature", "length", "duration") else None
+    if said and len(said) == 1 and 1 <= said[0] <= c.n and _names_a_track(c.words):
+        return _what_to_do(said[0])  # "the third song is mid": a track named, nothing asked of it yet
     return None
+
+
+_AFTER_ORDINAL = frozenset({"one", "ones", "is", "s", "are", "was", ",", "?", "!", "."})
+
+
+def _names_a_track(words: Sequence[str]) -> bool:
+    """Whether the words name a track of the playlist by its place: "track 5", "the third song", "the last one",
+    "the 5th is mid" (not "the last day of summer")."""
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if _numbered_at(words, i) and nxt[:1].isdigit():
+            return True
+        if (w in _ORDINALS or w in _LAST_WORDS or _ordinal_digits(w)) and (
+            not nxt or nxt in _AFTER_ORDINAL or _is_track_noun(nxt)
+        ):
+            return True
+    return False
+
+
+def _what_to_do(k: int) -> Plan:
+    return Plan.ask(
+        f'What should I do with track {k}? You can say "drop track {k}", "replace track {k}", '
+        f'"why track {k}?" or "I love track {k}".'
+    )
 
 
 def rule_status(c: Clause) -> Plan | None:
@@ -1939,7 +2169,12 @@ def rule_question(c: Clause) -> Plan | None:
     who = lead in ("who", "whos", "quien", "quienes")
     if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):
         return listed  # "quien esta en la playlist": "esta" is no track pointed at here
-    if _refer(c) is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
+    pointed = _refer(c)
+    if pointed and len(pointed) == 1 and 1 <= pointed[0] <= c.n and (test := _track_test(c)):
+        k, p = pointed[0], c.playlist[pointed[0] - 1]  # "is track 3 from the 2000s?": that track's answer
+        label, ok = test
+        return Plan.ask(f'#{k} "{p["title"]}" by {p["artist"]} is {"" if ok(p) else "not "}{label}. Nothing changed.')
+    if pointed is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
         return None  # "what year is the first one from" is rule_explain's; "is there anything slower?" a change
     test = _track_test(c) or (_asked_artist(c) if not c.matches() else None)
     if test is None:
@@ -1982,6 +2217,8 @@ def rule_keep_part(c: Clause) -> Plan | None:
         return None
     words = c.words
     redo = bool(_REDO_VERBS & set(words))
+    if redo and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c)):
+        return Plan([call("replace", positions=[i for i in range(1, c.n + 1) if i not in kept])])
     but = find(words, _EXCEPT)
     if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
         at = words.index("keep") if "keep" in words else but[0] if but else 0
@@ -2020,6 +2257,19 @@ def rule_keep_part(c: Clause) -> Plan | None:
 
 _EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
 _ALL_OF = frozenset({"everything", "anything", "all", "every", "whatever", "todo", "todas", "todos"})
+
+
+def _kept_named(c: Clause) -> list[int] | None:
+    """The tracks named before "redo the rest" that stay ("the fourth and fifth ones are great, keep those and redo
+    everything else"), when they are not a first/last part ("keep the first 5" is ``_part``'s)."""
+    verb = next(i for i, w in enumerate(c.words) if w in _REDO_VERBS)
+    said = c.words[:verb]
+    if _part(said, c.n) is not None:
+        return None
+    kept = positions(said, [p["title"] for p in c.playlist])
+    if kept is None and {"keep", "like", "love"} & set(said):  # "i like 2 and 7, change the rest"
+        kept = next((_number_list(said, j, c.n) for j, w in enumerate(said) if w.isdigit()), None)
+    return kept if kept and all(1 <= k <= c.n for k in kept) and len(kept) < c.n else None
 
 
 def rule_dislike(c: Clause) -> Plan | None:
@@ -2288,8 +2538,10 @@ def rule_new_request(c: Clause) -> Plan | None:
     if q.is_empty() and not c.matches("other_genre") and len(content) < (2 if c.has else 1):
         return None
     understood = named or c.matches("other_genre") or not q.model_copy(update={"free_text": ""}).is_empty()
-    if c.has and not understood and len(content) < 4 and not V.REQUEST_CUES & set(c.words):
-        # "how long is it?", "is this any good": a few words that name no music do not replace the playlist
+    few = len(content) < 4 and not V.REQUEST_CUES & set(c.words)
+    if c.has and not understood and (few or _names_a_track(c.words)):
+        # "how long is it?", "is this any good", "more like the 3rd one but less like the 5th": words that name no
+        # music (a few, or tracks of this playlist) do not replace the playlist
         text = c.raw.strip()
         return Plan.ask(
             f'I found no music in "{text}". To start a new playlist from those words, say '
@@ -2318,6 +2570,7 @@ RULES: tuple[Rule, ...] = (
     rule_middle,
     rule_sort,
     rule_content_filter,
+    rule_drop_rest,
     rule_versions,
     rule_english,
     rule_ellipsis,
@@ -2332,6 +2585,8 @@ RULES: tuple[Rule, ...] = (
     rule_add_song,
     rule_move,
     rule_replace,
+    rule_make_track,
+    rule_track_too,
     rule_bound,
     rule_popularity,
     rule_track_length,
@@ -2542,13 +2797,22 @@ def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artis
     return None
 
 
-def _name_pronoun(text: str, playlist: Sequence[dict[str, Any]], focus: int | None, artists: Sequence[str]) -> str:
-    """ "drop him", "less of her", "more of them": the pronoun said as the artist it means (unchanged when no one
+def _name_pronoun(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    focus: int | None,
+    artists: Sequence[str],
+    vocab: Vocabulary | None = None,
+) -> str:
+    """ "drop him", "less of her", "more of them": the pronoun said as the artist it means: the one artist named
+    earlier in the message ("the weeknd is too much, less of him"), else the playlist's (unchanged when no one
     stands out, and "them" after a track is pointed at stays the tracks)."""
-    if not playlist or not _PRONOUN.search(text):
+    if not playlist or not (hit := _PRONOUN.search(text)):
         return text
-    who = _pronoun_artist(playlist, focus, artists)
-    return _PRONOUN.sub(lambda m: f"{m['lead']} {who}", text) if who else text
+    said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
+    who = said[0] if len(set(said)) == 1 else _pronoun_artist(playlist, focus, artists)
+    # "like HER", "no HIM": written in capitals, the pronoun is the artist's own name
+    return _PRONOUN.sub(lambda m: m[0] if m["pro"].isupper() else f"{m['lead']} {who}", text) if who else text
 
 
 def parse(
@@ -2665,6 +2929,64 @@ def _fresh_request(c: Clause) -> bool:
     return len(named) >= 2 and not edits
 
 
+_NOT_SO = _keys(V.NOT_SO)
+
+
+def _hedged(acts: list[dict[str, Any]], new: list[dict[str, Any]], part: str) -> bool:
+    """ "happier but not too happy", "faster, but not too fast": the second ask bounds the first, which becomes a
+    small step the same way (True: ``new`` is taken in by it), instead of two steps that undo each other."""
+    if len(new) != 1 or new[0]["name"] != "adjust" or not find(V.key(part), _NOT_SO):
+        return False
+    args = new[0]["args"]
+    for a in acts:
+        if (
+            a["name"] == "adjust"
+            and a["args"]["feature"] == args["feature"]
+            and a["args"]["direction"] != args["direction"]
+        ):
+            a["args"]["amount"] = "bit"
+            return True
+    return False
+
+
+_KEEP_LEADS = frozenset({"but", "and", "though", "still", "just", "pero", "y"})
+
+
+def _kept_through(acts: list[dict[str, Any]], part: str, n: int) -> bool:
+    """ "make it 10 songs but keep the first 3", "cut it to 12 but keep the last one": after a cut, "keep" says
+    which tracks the cut must spare, not a second cut. True when the cut (changed to spare them) takes it in."""
+    words = list(V.key(part))
+    while words and words[0] in _KEEP_LEADS | V.CHAT_FILLER:
+        words = words[1:]
+    if not acts or acts[-1]["name"] != "resize" or not words or words[0] != "keep" or {"only", "just"} & set(words):
+        return False
+    length, kept = acts[-1]["args"].get("length"), _part(words[1:7], n)
+    if not length or kept is None or _REDO & set(words) or not 0 < kept[1] < length < n:
+        return False
+    if kept[0] == "last":  # the first tracks up to the length, less the kept ones at the end, which stay
+        acts[-1] = call("remove", positions=list(range(length - kept[1] + 1, n - kept[1] + 1)))
+    return True  # the first ones: a cut keeps the first tracks anyway
+
+
+def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ "scrap the 90s, make it the 70s" on a 90s playlist: years left out that hold the whole playlist, beside a
+    narrowing to other years, are replaced by it (the exclusion alone would leave nothing, and is refused)."""
+    years_held = {p.get("year") for p in playlist} - {None}
+    spans = [(a["args"].get("year_start"), a["args"].get("year_end")) for a in acts if a["name"] == "narrow"]
+    spans = [(lo or 0, hi or 9999) for lo, hi in spans if lo or hi]
+    if not spans:
+        return acts
+
+    def outside(a: dict[str, Any]) -> bool:
+        years = a["args"].get("years") or []
+        only_years = a["name"] == "exclude" and years and set(a["args"]) == {"years"}
+        everything = all(any(y["start"] <= v <= y["end"] for y in years) for v in years_held)
+        apart = all(y["end"] < lo or y["start"] > hi for y in years for lo, hi in spans)
+        return bool(only_years) and bool(years_held) and everything and apart
+
+    return [a for a in acts if not outside(a)]
+
+
 def _parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -2683,7 +3005,7 @@ def _parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists)
+    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists, vocab)
     if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
@@ -2695,15 +3017,22 @@ def _parse(
         acts: list[dict[str, Any]] = []
         current: Sequence[dict[str, Any]] = playlist
         ok = True
-        for part in parts:
-            plan = read_clause(make_clause(part, current, vocab, focus, last))
+        for k, part in enumerate(parts):
+            clause = make_clause(part, current, vocab, focus, last)
+            plan = read_clause(clause)
+            named = _refer(clause) if plan.question and k + 1 < len(parts) else None
+            if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
+                focus = named[0]
+                continue
             if plan.question or not plan.actions:
                 ok = False
                 break
+            if _hedged(acts, plan.actions, part) or _kept_through(acts, part, len(playlist)):
+                continue
             acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
             focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
             if any(a["name"] == "start_over" for a in plan.actions):
                 current = []  # what follows "scrap that" is a new request
         if ok:
-            return Plan(acts)
+            return Plan(_replaced_years(acts, playlist))
     return read_clause(make_clause(raw, playlist, vocab, focus, last))

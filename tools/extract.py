@@ -120,6 +120,9 @@ class TagExtractor:
         self._known = vocab.known_words()
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
         self._vocab_list = list(self._vocab_words)
+        # two-word genres and moods as written ("hip hop", "classic rock"), for typos of one of the two words
+        self._pair_words = {" ".join(k): k for k in _PHRASES if len(k) == 2 and all(w.isalpha() for w in k)}
+        self._pair_list = list(self._pair_words)
         self._labels: list[str] = []
         self._protos: np.ndarray | None = None
         if encoder is not None:
@@ -171,22 +174,34 @@ class TagExtractor:
                 self._fuzzy.setdefault(len(s), {})[s] = (name, count)
         self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
 
+    def _listed_before(self, toks: list[_Tok], j: int) -> bool:
+        """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole")."""
+        if j + 1 >= len(toks) or toks[j].text not in _LIST_WORDS:
+            return False
+        keys = (tuple(t.text for t in toks[j + 1 : j + 1 + w]) for w in range(4, 0, -1))
+        return any(k in self.artist_keys and k not in self._alias_keys and len(" ".join(k)) >= 4 for k in keys)
+
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
             return 0.0
+        if len(key) == 1 and key[0] in vocab.ARTIST_PRONOUNS and not toks[i].orig.isupper():
+            return 0.0  # "something like her", "less of him": a pronoun; "H.E.R." and "HIM" are written so
         if key in self._alias_keys:  # a shortened name needs a cue, a capital, or a name listed before it
             prev = toks[i - 1].text if i > 0 else ""
             listed = prev in _LIST_WORDS and any(
                 tuple(t.text for t in toks[k : i - 1]) in self.artist_keys for k in range(max(0, i - 5), i - 1)
             )  # "without drake or kanye"
-            return 0.8 if prev in vocab.ARTIST_CUES or listed or (toks[i].orig[:1].isupper() and not titled) else 0.0
+            listed = listed or self._listed_before(toks, j)  # "kendrick and j cole"
+            cued = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None  # "kendrick vibes"
+            return 0.8 if cued or listed or (toks[i].orig[:1].isupper() and not titled) else 0.0
         prev = toks[i - 1].text if i > 0 else ""
         prev2 = toks[i - 2].text if i > 1 else ""
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
         after = j + (j < len(toks) and toks[j].text in vocab.ARTIST_WORK_ARTICLES)  # "Queen - La Discografia Completa"
         strong = strong or any(tuple(t.text for t in toks[after : after + w]) in vocab.ARTIST_WORKS for w in (1, 2))
-        weak = prev in vocab.ARTIST_CUES
+        # "drake type beat", "kendrick vibes", "sza-esque": a taste cue after the name counts as one before it
+        weak = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
         everyday = [
             k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key
@@ -265,11 +280,12 @@ class TagExtractor:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
         nothing inferred. The conversation's intent rules read follow-ups through this too."""
         text = (text or "")[:2000]
-        toks = tokenize(text)
+        toks = vocab.spoken_years(text, tokenize(text))
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
         unsupported: list[str] = []
         matches: list[Match] = []
+        _slang_hedges(toks)
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
@@ -554,7 +570,7 @@ class TagExtractor:
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
-        tries = 0
+        tries = self._fuzzy_pairs(toks, out)
         for i, tok in enumerate(toks):
             w = tok.text
             if tok.used or len(w) < 5 or not w.isalpha() or w in self._known:
@@ -585,6 +601,33 @@ class TagExtractor:
             if hit:
                 out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
                 tok.used = True
+
+    def _fuzzy_pairs(self, toks: list[_Tok], out: list[_Match]) -> int:
+        """Typos inside a two-word genre or mood ("hip hopp", "progresive house", "hard rok"): one word of the pair
+        is no word at all (the other may have matched alone: "house"), and the pair is a small edit from the
+        phrase, which replaces that match. Returns the look-ups made (they count toward MAX_FUZZY_WORDS)."""
+        tries = 0
+        for a in range(len(toks) - 1):
+            pair = (toks[a].text, toks[a + 1].text)
+            unknown = [w not in self._known and w not in self._dictionary for w in pair]
+            if not all(w.isalpha() for w in pair) or not any(unknown) or tries >= MAX_FUZZY_WORDS:
+                continue
+            alone = [m for m in out if m.end - m.start == 1 and m.start in (a, a + 1) and m.kind in ("genre", "mood")]
+            if any(toks[k].used for k in (a, a + 1) if not any(m.start == k for m in alone)):
+                continue  # a word of the pair is part of a longer match
+            tries += 1
+            said = " ".join(pair)
+            near = process.extractOne(
+                said, self._pair_list, scorer=OSA.distance, score_cutoff=1 if len(said) < 10 else 2
+            )
+            if not near or near[0][0] != said[0]:
+                continue
+            for m in alone:
+                out.remove(m)
+            for kind, value in _PHRASES[self._pair_words[near[0]]]:
+                out.append(_Match(kind, value, a, a + 2, confidence=0.8))
+            toks[a].used = toks[a + 1].used = True
+        return tries
 
     def _cued_names(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
         """Words after "by"/"featuring" that name no artist: a near name ("songs by Drak") or a plain "not in
@@ -662,7 +705,8 @@ class TagExtractor:
             ("subgenres", "exclude_subgenres"),
             ("moods", "exclude_moods"),
         ):
-            clash = {t.value for t in q[inc]} & {t.value for t in q[exc]}
+            # "like Drake but not Drake himself": his sound is the taste, his own tracks are left out; no clash
+            clash = {t.value for t in q[inc] if t.scope != "like"} & {t.value for t in q[exc]}
             if inc == "moods":
                 # "sad songs but not like depressing": the mood said one way and refused another is a degree of it,
                 # kept; refused in the words it was asked in ("chill, no wait, not chill"), the refusal wins
@@ -932,8 +976,8 @@ class _Draft:
             self.add("artists", str(m.value), m, explicit=False, scope="also")
             return
         listed = self.similar_end is not None and all(
-            t.text in (",", "or", "and", "&", "/") for t in self.toks[self.similar_end : m.start]
-        )  # "like Travis Scott or Migos": the whole list is a taste
+            t.text in (",", "or", "and", "&", "/", "the") for t in self.toks[self.similar_end : m.start]
+        )  # "like Travis Scott or Migos", "into abba and the bee gees": the whole list is a taste
         if cue is not None or listed or m.confidence == SIMILAR_CONFIDENCE:
             self.similar_end = m.end
             # "music like Drake", "sounds like Sade": a taste to search by, not a filter; the cap still holds
@@ -1073,6 +1117,20 @@ def _cue_before(toks: list[_Tok], start: int, cues: list[tuple[str, ...]]) -> bo
     return any(texts[len(texts) - len(c) :] == c for c in cues if len(c) <= len(texts))
 
 
+_HEDGES = frozenset({"lowkey", "highkey"})
+_AFTER_HEDGE = frozenset({"too", "so", "kinda", "really", "want", "need", "love", "hate", "like", "think", "feel",
+                          "wish", "miss", "prefer", "i", "im", "its", "this", "that", "these", "those", "the", "a",
+                          "getting", "sick", "tired", "obsessed", "dont", "not"})  # fmt: skip
+
+
+def _slang_hedges(toks: list[_Tok]) -> None:
+    """ "lowkey too many by future", "lowkey love this": slang for "kind of" before a statement is no mood; "lowkey
+    vibes" or "something lowkey" still is (marked used, so no phrase reads it)."""
+    for i, t in enumerate(toks[:-1]):
+        if t.text in _HEDGES and toks[i + 1].text in _AFTER_HEDGE:
+            t.used = True
+
+
 def _similar_to(toks: list[_Tok], i: int) -> int | None:
     """Where the words asking for music like token ``i`` begin ("songs like", "similar to", not "i like"), or None."""
     before = [t.text for t in toks[max(0, i - 3) : i]]
@@ -1080,7 +1138,13 @@ def _similar_to(toks: list[_Tok], i: int) -> int | None:
         return i - 2
     if before[-1:] == ["like"] and not (set(before[:-1]) & {"i", "we", "really", "you", "u", "dont", "would"}):
         return i - 1
+    if before[-1:] == ["into"] and before[-2:-1] and before[-2] in _INTO_LEADS:  # "she's into abba and the bee gees"
+        return i - 1
     return None
+
+
+_INTO_LEADS = frozenset({"shes", "hes", "im", "theyre", "were", "is", "am", "are", "was", "really", "totally", "also",
+                         "mostly", "big", "been", "all"})  # fmt: skip
 
 
 def _family(m: Match) -> object:
@@ -1185,9 +1249,11 @@ def _number(texts: list[str], i: int) -> float | None:
 
 
 def _number_width(texts: list[str], i: int) -> int:
+    """How many tokens the number at ``texts[i]`` takes ("twenty five": 2; "fifteen" closing the text: 1)."""
     if i < len(texts) and re.fullmatch(r"\d+(\.\d+)?", texts[i]):
         return 1
-    return 2 if tuple(texts[i : i + 2]) in _NUMBER_WORDS else 1
+    pair = tuple(texts[i : i + 2])
+    return 2 if len(pair) == 2 and pair in _NUMBER_WORDS else 1
 
 
 def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int | None], int, int]:
@@ -1197,11 +1263,17 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     start, end = i, i + 1
     onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
     until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
-    if prev in ("after", "post") or prev2 in ("newer than", "later than", "mas nuevas que"):
+    if prev in ("after", "post") or prev2 in (
+        "newer than",
+        "later than",
+        "mas nuevas que",
+        "despues del",
+        "despues de",
+    ):
         return (y + 1, None), i - (1 if prev in ("after", "post") else 2), end
     if prev == "since" or prev2 == "desde el" or prev == "desde":
         return (y, None), i - (2 if prev2 == "desde el" else 1), end
-    if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de"):
+    if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de", "antes del"):
         return (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2), end
     if prev in ("until", "till", "through", "hasta") or prev2 == "up to":
         return (None, y), i - (2 if prev2 == "up to" else 1), end
@@ -1278,7 +1350,7 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         return k + 1
     noun = _followed_by_track_noun(texts, k)
     hedged = i and texts[i - 1] in vocab.ABOUT_WORDS and (k == n or texts[k] in (".", "!", ",", "?"))
-    if hedged and _DIGITS.match(texts[i]) and 5 <= v <= MAX_LENGTH and not toks[i].used:
+    if hedged and 5 <= v <= MAX_LENGTH and v == int(v) and not toks[i].used:  # "fewer songs, like fifteen"
         out.append(_Match("length", int(v), i - 1, k))  # "songs that go with Uptown Funk, about 15"
         _mark(toks, i - 1, k)
         return k

@@ -16,6 +16,7 @@ catalog at run time, so a catalog without a subgenre falls back to its genre.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -352,6 +353,90 @@ def year_of(word: str) -> int | None:
     return int(word) if re.fullmatch(r"(19|20)\d\d", word) else None
 
 
+# ----- years said in words ----------------------------------------------------------------------------
+_UNITS = {w: v for v, w in enumerate("zero one two three four five six seven eight nine".split()) if v}
+_TEENS = {w: v + 10 for v, w in enumerate(
+    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}  # fmt: skip
+_TENS = {w: (v + 2) * 10 for v, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+# Words before a year that make a bare "'94" or "two thousand" one: "from '94 to '98", "the year two thousand"
+YEAR_CONTEXT = frozenset({"year", "from", "since", "in", "after", "before", "until", "till", "to", "pre", "post",
+                          "between", "and", "-", "desde", "del", "antes", "despues", "through", "thru"})  # fmt: skip
+_MILLENNIUM = frozenset({"millennium", "millenium", "milennium", "milenio"})
+_YEAR_MODES = frozenset({"before", "after", "since", "pre", "post", "until", "till", "antes", "desde", "despues"})
+
+
+def _two_digits(texts: Sequence[str], i: int) -> tuple[int, int] | None:
+    """(value 0-99, tokens) of a number under 100 spelled at ``texts[i]``: "fifteen", "ninety four", "oh five"."""
+    w = texts[i] if i < len(texts) else ""
+    if w in _TEENS:
+        return _TEENS[w], 1
+    if w in _TENS:
+        nxt = texts[i + 1] if i + 1 < len(texts) else ""
+        return (_TENS[w] + _UNITS[nxt], 2) if nxt in _UNITS else (_TENS[w], 1)
+    if w in ("oh", "o") and i + 1 < len(texts) and texts[i + 1] in _UNITS:
+        return _UNITS[texts[i + 1]], 2
+    return None
+
+
+def _spelled_year(texts: Sequence[str], i: int) -> tuple[int, int] | None:
+    """(year, tokens) of a year said in words at ``texts[i]``: "two thousand and five", "twenty fifteen",
+    "nineteen ninety four", "the year two thousand"; None for "twenty one pilots" or "twenty songs"."""
+    w, prev = texts[i], texts[i - 1] if i else ""
+    if w == "two" and texts[i + 1 : i + 2] == ["thousand"]:
+        k = i + 2 + (texts[i + 2 : i + 3] == ["and"])
+        rest = _two_digits(texts, k) or ((_UNITS[texts[k]], 1) if k < len(texts) and texts[k] in _UNITS else None)
+        if rest:
+            return 2000 + rest[0], k + rest[1] - i
+        return (2000, 2) if prev in YEAR_CONTEXT else None
+    if w not in ("twenty", "nineteen"):
+        return None
+    rest = _two_digits(texts, i + 1)
+    if rest is None or not (rest[0] >= 10 or texts[i + 1] in ("oh", "o")):
+        return None
+    if (rest[0] < 30) != (w == "twenty"):  # "twenty fifteen", "nineteen eighty four"; not "nineteen twenty"
+        return None
+    return (2000 if w == "twenty" else 1900) + rest[0], 1 + rest[1]
+
+
+def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token]) -> int:
+    """Appends to ``out`` the year said at ``toks[i]`` as digits; how many tokens it took (0: none said there)."""
+    texts = [t.text for t in toks]
+    t, prev, nxt = toks[i], texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else ""
+    apostrophe = t.start > 0 and text[t.start - 1] in "'’‘"
+    cued = apostrophe and (prev in YEAR_CONTEXT or nxt in ("to", "-", "till"))
+    bare = prev in _YEAR_MODES and nxt not in TIME_UNITS | TRACK_NOUNS | {"bpm", "%", "percent", "min", "mins"}
+    if re.fullmatch(r"\d\d", t.text) and (cued or bare):  # "from '94 to '98", "nothing after 95"
+        y = int(t.text)
+        out.append(Token(str((1900 if y >= 30 else 2000) + y), t.orig, t.used, t.start, t.end))
+        return 1
+    said = _spelled_year(texts, i)
+    if said:
+        last = toks[i + said[1] - 1]
+        out.append(Token(str(said[0]), text[t.start : last.end], False, t.start, last.end))
+        return said[1]
+    if t.text in _MILLENNIUM and len(out) > 1 and out[-1].text in ("the", "el") and out[-2].text in _YEAR_MODES:
+        out[-1] = Token("2000", text[out[-1].start : t.end], False, out[-1].start, t.end)  # "before the millennium"
+        return 1
+    if t.text == "y2k":
+        out += [Token("early", t.orig, False, t.start, t.end), Token("2000s", t.orig, False, t.start, t.end)]
+        return 1
+    return 0
+
+
+def spoken_years(text: str, toks: list[Token]) -> list[Token]:
+    """``toks`` with years said the ways people say them written as digits: "'94" (after "from", "to", "since"...),
+    "two thousand and five", "twenty fifteen", "nineteen ninety four", "before the millennium" (2000), "y2k"
+    (the early 2000s). One token stands for the words it replaces, spanning them in ``text``."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        took = _year_tokens(text, toks, i, out)
+        if not took:
+            out.append(toks[i])
+        i += took or 1
+    return out
+
+
 # A year followed by these is open-ended: "2017 or later", "2010 onwards", "from 2012 on".
 YEAR_ONWARDS = ("onwards", "onward", "on", "and up", "or later", "and later", "or newer", "and newer", "or after",
                 "and after", "plus", "+", "en adelante", "o mas", "y despues", "o despues", "o posterior")  # fmt: skip
@@ -372,7 +457,7 @@ AMOUNT_WORDS: dict[str, int] = {
     "couple": 2, "a couple of": 2, "several": 5, "a bunch": 8, "bunch": 8, "a bunch of": 8, "loads": 10,
     "lots": 10, "a lot": 10, "plenty": 10, "many": 10, "a ton": 10, "tons": 10, "heaps": 10,
     "unas cuantas": 4, "unos cuantos": 4, "algunas": 5, "algunos": 5, "varias": 5, "varios": 5, "un par": 2,
-    "un par de": 2, "muchas": 10, "muchos": 10,
+    "un par de": 2, "muchas": 10, "muchos": 10, "otro": 1, "otra": 1, "uno mas": 1, "una mas": 1,
 }  # fmt: skip
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -395,7 +480,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
                      "screamy", "screaming", "screamier", "noisy", "noisier", "rowdy", "rowdier", "banging", "bangin",
-                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes"),
+                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes", "bass heavy", "bassy", "bassier"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
@@ -415,7 +500,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("slow it down", "slow things down", "slow down"), (("tempo", "low"), ("energy", "low"))),
     **dict.fromkeys(("calm it down", "calm things down", "bring it down", "dial it down", "dial it back",
                      "take it down", "turn it down", "chill it out", "bring the energy down", "lower the energy",
-                     "less intense"),
+                     "less intense", "less heavy", "not as heavy", "not so heavy", "lighter"),
                     (("energy", "low"),)),
     **dict.fromkeys(("crank it up", "pump it up", "amp it up", "kick it up", "wake it up", "liven it up",
                      "liven things up", "bring the energy up", "bring up the energy", "raise the energy",
@@ -481,7 +566,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some"})  # fmt: skip
+                         "de", "some", "not", "into"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
 # Words after a name (an article between allowed) that make it an artist's body of work: "Queen discography",
 # "ABBA greatest hits", "Queen - La Discografia Completa"
@@ -534,7 +619,7 @@ ARTIST_PRONOUN_LEADS = ("more of", "less of", "fewer of", "lots more of", "a lot
                         "drop", "remove", "cut", "ditch", "lose", "skip", "kick out", "get rid of", "take out",
                         "no more of", "none of", "without", "block", "ban", "never play", "add more of",
                         "i love", "i like", "love", "not a fan of", "im not a fan of", "sick of", "tired of",
-                        "im sick of", "im tired of")  # fmt: skip
+                        "im sick of", "im tired of", "like", "similar to", "more like", "less like")  # fmt: skip
 # Verbs a typo of which still means the verb ("remoev track 2", "mvoe 5 to the top", "delte the last one")
 COMMAND_VERBS = ("remove", "delete", "move", "replace", "swap", "shuffle", "undo", "export", "ditch", "drop",
                  "add", "sort", "make", "give", "put", "skip", "block", "shorter", "longer", "calmer", "faster",
@@ -670,7 +755,7 @@ GROW_VERBS = (
     "mete",
     "keep going",
 )
-MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros")
+MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros", "otro", "otra")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
 # Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
@@ -727,7 +812,8 @@ ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singe
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
                           "cantante", "cantantes"})  # fmt: skip
 PER_WORDS = ("per", "each", "a", "from each", "by each", "for each", "from every", "by every", "every", "por",
-             "por cada", "de cada")  # fmt: skip
+             "por cada", "de cada", "from any", "by any", "for any", "of any", "from any one", "by any one",
+             "from any single", "by any single", "from one", "by one", "from a single", "by a single")  # fmt: skip
 REPEAT_WORDS = frozenset(
     {
         "repeat",
