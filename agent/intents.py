@@ -2516,6 +2516,18 @@ def rule_sort(c: Clause) -> Plan | None:
     return Plan([call("sort", by=placed[0], descending=placed[1] > 0)])
 
 
+def rule_vocals(c: Clause) -> Plan | None:
+    """ "less vocals", "fewer lyrics", "more singing": instrumentalness moved from where the playlist is."""
+    words = c.words
+    if not c.has or not V.VOCAL_WORDS & set(words) or c.matches(*_CONTENT_KINDS, "feature"):
+        return None
+    less, more = find(words, _LESS), find(words, _MORE)
+    if not (less or more) or _content(words, [tuple(V.VOCAL_WORDS), ("less", "more", "fewer", "a", "bit", "way")]):
+        return None
+    way = "up" if less else "down"  # fewer vocals: more instrumental
+    return Plan([call("adjust", feature="instrumentalness", direction=way, amount=_amount_word(words))])
+
+
 def rule_instrument(c: Clause) -> Plan | None:
     """ "more bass", "less guitar", "more piano": the catalog has no instruments, so say what it can change."""
     said = [w for w in c.words if w in V.INSTRUMENT_WORDS]
@@ -2600,6 +2612,7 @@ RULES: tuple[Rule, ...] = (
     rule_narrow,
     rule_widen,
     rule_track_reference,
+    rule_vocals,
     rule_instrument,
     rule_new_request,
 )

@@ -131,6 +131,14 @@ def test_feature_bounds_filter_and_relax(retriever):
     assert all("rock" in t.genres for t in tracks_of(retriever, r.candidates[:10]))
 
 
+def test_a_bound_on_a_feature_without_a_payload_index_filters_instead_of_failing(retriever):
+    # before: "no payload index on 'instrumentalness'" ended the request (a held-out playlist name did this)
+    vocal = q("songs with vocals", features=[FeatureBound(feature="instrumentalness", max=0.01)])
+    r = retriever.run(vocal, need=5)
+    found = tracks_of(retriever, r.candidates)
+    assert found and all(t.instrumentalness <= 0.01 for t in found)
+
+
 def test_named_artist_comes_first_then_similar(retriever, tiny_catalog):
     query = q("songs by Nas", artists=[Tag(value="Nas")])
     r = retriever.run(query, need=10)

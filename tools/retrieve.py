@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 
 from tools.catalog import fold
-from tools.index import RRF_K, Constraints, TrackIndex
+from tools.index import PAYLOAD_FIELDS, RRF_K, Constraints, TrackIndex
 from tools.lexical import query_vector as sparse_query
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
@@ -567,7 +567,16 @@ class Retriever:
         if q.years is not None and q.years.explicit and (q.years.start or q.years.end):
             c.ranges["year"] = (q.years.start, q.years.end)
         for b in q.features:
-            if b.explicit and (b.min is not None or b.max is not None):
+            if b.explicit and (b.min is not None or b.max is not None) and b.feature not in PAYLOAD_FIELDS:
+                # "songs with vocals": no payload index on instrumentalness, so its rows out of bounds are skipped
+                v = self.features[b.feature]
+                out = np.zeros(len(v), dtype=bool)
+                if b.min is not None:
+                    out |= v < b.min
+                if b.max is not None:
+                    out |= v > b.max
+                c.exclude_rows = sorted(set(c.exclude_rows) | set(np.flatnonzero(out).tolist()))
+            elif b.explicit and (b.min is not None or b.max is not None):
                 lo, hi = c.ranges.get(b.feature, (None, None))
                 lo = b.min if lo is None else max(lo, b.min if b.min is not None else lo)
                 hi = b.max if hi is None else min(hi, b.max if b.max is not None else hi)

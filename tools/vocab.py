@@ -405,6 +405,8 @@ def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token]) -> int:
     apostrophe = t.start > 0 and text[t.start - 1] in "'’‘"
     cued = apostrophe and (prev in YEAR_CONTEXT or nxt in ("to", "-", "till"))
     bare = prev in _YEAR_MODES and nxt not in TIME_UNITS | TRACK_NOUNS | {"bpm", "%", "percent", "min", "mins"}
+    # "after 10" is rather a place in the playlist ("remove everything after 10"); "after 95" and "after 05" are years
+    bare = bare and (int(t.text) >= 30 or t.text.startswith("0")) if re.fullmatch(r"\d\d", t.text) else bare
     if re.fullmatch(r"\d\d", t.text) and (cued or bare):  # "from '94 to '98", "nothing after 95"
         y = int(t.text)
         out.append(Token(str((1900 if y >= 30 else 2000) + y), t.orig, t.used, t.start, t.end))
@@ -470,7 +472,6 @@ ORDINALS: dict[str, int] = {
 # Audio-feature words, for requests ("fast hip hop": a tempo floor) and changes ("faster": tempo up):
 # phrase -> ((feature, "high" | "low"), ...). Comparatives mean the same direction as their adjective.
 DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    **dict.fromkeys(("vocals", "vocal", "singing", "voces"), (("instrumentalness", "low"),)),
     **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
                      "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
@@ -532,6 +533,8 @@ INSTRUMENT_WORDS = frozenset({"bass", "basses", "guitar", "guitars", "piano", "p
                               "violins", "sax", "saxophone", "synth", "synths", "trumpet", "trumpets", "horns",
                               "strings", "cello", "flute", "banjo", "organ", "guitarra", "guitarras", "bajo",
                               "bateria"})  # fmt: skip
+# Vocals, only as a change of a playlist ("less vocals": more instrumental); a request's "female vocals" sets no bound
+VOCAL_WORDS = frozenset({"vocals", "vocal", "singing", "voices", "voces", "lyrics"})
 # A complaint about a kind of track asks for less of it: "the slow ones are boring", "sick of sad songs"
 COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore me", "are bad", "awful", "terrible",
                    "hate", "cant stand", "can't stand", "sick of", "tired of", "over the", "not feeling", "meh",

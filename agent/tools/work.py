@@ -215,9 +215,23 @@ class Work:
 
     def rebuild(self, reason: str) -> None:
         """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
+        from tools.continuation.generate import artist_cap as playlist_cap
+
         n = len(self.playlist) or self.query.length or self.default_length
         ok = self.checker()
-        room = self.artist_room([])
+        # the cap "add more" keeps: an artist the playlist itself stacks keeps its share, so a new exclusion removes
+        # only what it excludes (and what the person's own cap says)
+        artists = [fold(p["artist"]) for p in self.playlist]
+        rule = playlist_cap(
+            artists, self.cap, strict=bool(self.query.max_per_artist), uncapped=named_artists(self.effective_query())
+        )
+        counts: dict[str, int] = {}
+
+        def room(track: Track) -> bool:
+            a = fold(track.artist)
+            counts[a] = counts.get(a, 0) + 1
+            return counts[a] <= rule.limit(a, n)
+
         slots: list[dict[str, Any] | None] = [
             p if ok(self.track(p)) and room(self.track(p)) else None for p in self.playlist
         ]
