@@ -782,3 +782,13 @@ def test_a_little_of_a_genre_beside_mostly_another_only_scores(ex):
 def test_urban_is_the_catalogs_urban_contemporary_and_urbano_is_latin(ex):
     assert values(ex.extract("urban music").subgenres) == ["urban contemporary"]
     assert values(ex.extract("musica urbano").genres) == ["latin"]
+
+
+@pytest.mark.parametrize("lead", ["old school r&b, think", "rock such as", "for my grandad, he loved"])
+def test_examples_and_someone_elses_love_are_a_taste_not_the_whole_list(ex, tiny_catalog, lead):
+    # before: "think whitney and marvin gaye" was Marvin Gaye alone (2 tracks), as was "he loved ... the beatles"
+    a, b = list(dict.fromkeys(t.artist for t in tiny_catalog.tracks))[:2]
+    q = ex.read(f"{lead} {a} and {b}").query
+    assert [(t.value, t.scope) for t in q.artists] == [(a, "like"), (b, "like")]
+    q = ex.read(f"{lead} someone nobody knows and {b}").query  # a name the catalog lacks, then one it has
+    assert [(t.value, t.scope) for t in q.artists] == [(b, "like")]
