@@ -20,8 +20,8 @@ Keys (``--json``), by section:
   a cache + index), and with ``--from-scratch`` ``build_from_scratch_s`` (measured, empty cache).
 - ``fold_in``: ``fold_in_ms`` of a 50-track history into the CF model.
 - ``generation``: ``generation_ms`` of the VAE continuing a playlist by 10 tracks; ``generation_history_ms``
-  the same with a listener history of 200 tracks, and ``history_cost_ms`` {p50} what that history adds
-  (paired runs).
+  a one-track seed continued with a listener history of 200 tracks (the costliest case: D's terms weigh most
+  after one track), and ``history_cost_ms`` {p50} what that history adds (paired runs).
 - ``chat_turn``: ``chat_turn_ms`` of one offline turn through the agent graph (SQLite checkpoints).
 - ``chat_concurrent``: ``--users`` conversations for ``--seconds`` in one process, each person pausing
   ``--think`` seconds between a reply and their next message (0 measures saturation instead).

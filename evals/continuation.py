@@ -290,7 +290,8 @@ def run_eval(
 HISTORY_SEED_LENGTHS = (1, 5, 10)
 HISTORY_HEADLINE = "mixed"  # the rule whose figures are the report's "results"; every rule is in "by_rule"
 HISTORY_METRICS = ("r_precision", "ndcg", "engagement_minutes")  # with a paired interval of the gap
-HISTORY_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)  # content_knn's weight of D's mean, tuned on validation listeners
+# content_knn's weight of D's mean, tuned on validation listeners (0 included: a baseline that D would hurt ignores it)
+HISTORY_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def listener_histories(pool, targets: Sequence, rule: str, seed: int = 0) -> list[np.ndarray]:

@@ -410,19 +410,37 @@ def test_a_history_moves_the_continuation_and_is_never_repeated(continuer, tiny_
     loud = continuer.continue_playlist(seed, k=8, history=rock)
     calm = continuer.continue_playlist(seed, k=8, history=quiet)
     assert not set(loud.track_ids) & set(rock) and not set(calm.track_ids) & set(quiet)
-    with torch.no_grad():  # D reaches u: the encoder's posterior mean moves with the history
-        model = continuer.model
-        reps, x = model.track_vectors(), torch.tensor([[continuer.row[t] for t in seed]])
-        mus = [
-            model.encode(reps, x, h, None, None)[0]
-            for h in (
-                None,
-                torch.tensor([[continuer.row[t] for t in rock]]),
-                torch.tensor([[continuer.row[t] for t in quiet]]),
-            )
-        ]
-    assert not torch.allclose(mus[0], mus[1]) and not torch.allclose(mus[1], mus[2])
     assert len({tuple(plain.track_ids), tuple(loud.track_ids), tuple(calm.track_ids)}) > 1
+
+
+def test_a_history_lifts_its_artists_after_one_seed_track_and_steps_aside_from_five(continuer, tiny_catalog):
+    """D's terms weigh HISTORY_TERMS by the playlist's length: after one seed track the rest of D's artist
+    climbs; from five tracks the playlist alone decides (D's own tracks still never come back)."""
+    model, row = continuer.model, continuer.row
+    sade = [row[t.track_id] for t in tiny_catalog.tracks if t.artist == "Sade"]
+    history, rest = np.array(sade[:3]), sade[3:]
+    queen = [row[t.track_id] for t in tiny_catalog.tracks if t.artist == "Queen"]
+    for seed, lifted in ((queen[:1], True), (queen[:5], False)):
+        plain, with_d = (score_prefixes(model, [np.array(seed)], h)[0] for h in (None, [history]))
+        assert np.isneginf(with_d[history]).all()
+        keep = np.setdiff1d(np.arange(len(plain)), history)
+        rank = [np.argsort(np.argsort(-s[keep]))[np.searchsorted(keep, rest)] for s in (plain, with_d)]
+        if lifted:  # every remaining Sade track ranks higher than without D
+            assert (rank[1] < rank[0]).all()
+        else:
+            np.testing.assert_allclose(with_d[keep], plain[keep], rtol=1e-5, atol=1e-5)
+
+
+def test_history_weights_follow_the_table_at_inference(inputs):
+    from tools.continuation.model import HISTORY_TERMS
+
+    model = from_inputs(inputs, **TINY).eval()
+    lengths = torch.tensor([1, HISTORY_TERMS[-1][0], 50, 2])
+    w = model.history_weights(torch.zeros(3, model.cfg.latent), lengths).numpy()
+    first = np.array(HISTORY_TERMS[0][1]) / np.array([1.0, 1.0, model.content_scale.item()])
+    np.testing.assert_allclose(w[0], first, rtol=1e-5)
+    np.testing.assert_allclose(w[1:3], np.array([HISTORY_TERMS[-1][1]] * 2), atol=1e-6)
+    assert (np.minimum(w[0], w[1]) <= w[3]).all() and (w[3] <= np.maximum(w[0], w[1])).all()  # in between
 
 
 def test_scoring_with_a_history_matches_generation(continuer, tiny_catalog):

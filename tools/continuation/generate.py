@@ -656,10 +656,11 @@ def bench_generation(
 
 
 def bench_history_cost(
-    continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 10, history_len: int = 200
+    continuer: Continuer, catalog: "Catalog", n_runs: int = 100, k: int = 10, seed_len: int = 1, history_len: int = 200
 ) -> dict:
     """What a listener's history D of ``history_len`` tracks adds to continuing a playlist by ``k`` tracks:
-    each run times the same playlist with and without a D drawn from the catalog, in alternating order."""
+    each run times the same playlist with and without a D drawn from the catalog, in alternating order. One
+    seed track by default: the costliest case (``model.HISTORY_TERMS`` weighs D's terms only for short seeds)."""
     rng = np.random.default_rng(1)
     pls = [p for p in catalog.playlists.values() if len(p.track_ids) >= seed_len] or list(catalog.playlists.values())
     ids = [t.track_id for t in catalog.tracks]
