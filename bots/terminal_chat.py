@@ -27,6 +27,8 @@ import json
 import sys
 from typing import Any
 
+_LEAVE_WORDS = frozenset({"quit", "exit", "bye", "goodbye", "q", "adios", "chao"})
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", default=None, help="Conversation id (default: terminal-<user>).")
@@ -92,8 +94,8 @@ def _interactive(service: Any, thread: str, user: str) -> int:
         except EOFError:
             return 0
         cmd = text.strip().split()
-        if cmd and cmd[0] in ("/quit", "/exit"):
-            return 0
+        if cmd and (cmd[0] in ("/quit", "/exit") or text.strip().lower().strip("!. ") in _LEAVE_WORDS):
+            return 0  # "quit" or "bye" said alone leaves too: no one means it as a playlist
         if cmd and cmd[0] == "/new":
             service.reset(thread, user)
             console.print("Started over.")

@@ -25,3 +25,13 @@ def test_consecutive_json_turns_continue_one_conversation(tiny_csv, tmp_path, ca
     assert main(base + ["--json", "track 99"]) == 0
     third = json.loads(capsys.readouterr().out)
     assert "no track 99" in third["reply"] and len(third["playlist"]) == 19
+
+
+def test_typing_quit_leaves_the_terminal_chat(tiny_csv, tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("songs for a party\nquit\nnever read\n"))
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "t", "--user", "ana"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "20 tracks" in out and "not sure what to change" not in out  # before: "quit" was read as a request
