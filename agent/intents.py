@@ -69,6 +69,24 @@ class Vocabulary:
         """Every word of every artist's name, folded: such a word is never corrected as a typo."""
         return frozenset(w for a in self.artists for w in re.findall(r"[a-z]+", a))
 
+    @cached_property
+    def first_names(self) -> dict[str, list[str]]:
+        """A name's first word -> the artists it opens ("stevie" -> Stevie Wonder, Stevie Nicks, ...)."""
+        out: dict[str, list[str]] = {}
+        for key, name in self.artists.items():
+            first = key.split()[0] if key.split() else ""
+            if len(key.split()) > 1 and len(first) >= 4:
+                out.setdefault(first, []).append(name)
+        return out
+
+    def genres_of(self, artist: str) -> dict[str, int]:
+        """Genre -> how many of the artist's catalog tracks carry it."""
+        out: dict[str, int] = {}
+        for row in self.catalog.by_artist.get(fold(artist), []):
+            for g in self.catalog.tracks[row].genres:
+                out[g] = out.get(g, 0) + 1
+        return out
+
     @property
     def titles(self) -> dict[tuple[str, ...], list[int]]:
         """Song title (token key) -> catalog rows, most popular first; built on first use."""
@@ -1315,7 +1333,8 @@ _OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "o
                             "track", "stuff", "by", "from", "everything", "anything", "music", "please", "pls", "out",
                             "off", "either", "too", "anymore", "though", "tbh", "now", "ok", "so", "much", "many",
                             "really", "ones", "for", "good", "forever", "again", "ever", "me", "lol", "de", "la",
-                            "las", "los", "el", "canciones", "a", "bit", "little", "?", "!", ",", "."})  # fmt: skip
+                            "las", "los", "el", "canciones", "a", "bit", "little", "?", "!", ",", ".", "in",
+                            "there", "here"})  # fmt: skip
 
 
 def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
@@ -1343,7 +1362,9 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
 
 
 def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
-    """The one artist of the playlist a first or last name means ("less taylor" with Taylor Swift playing)."""
+    """The one artist of the playlist a first or last name means ("less taylor" with Taylor Swift playing), else
+    the catalog artist a first name means on this playlist ("throw some stevie in there" on old-school r&b:
+    Stevie Wonder, whose tracks share its genres most)."""
     if sum(map(len, words)) < 4 or any(w in V.COMMON_WORDS or w in V.STOPWORDS or w.isdigit() for w in words):
         return None
     n = len(words)
@@ -1352,7 +1373,22 @@ def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
         for p in c.playlist
         if (key := tuple(t.text for t in V.tokenize(p["artist"])))[:n] == words or key[-n:] == words
     }
-    return names.pop() if len(names) == 1 else None
+    if len(names) == 1:
+        return names.pop()
+    if names or n != 1 or not c.playlist:
+        return None
+    opened = c.vocab.first_names.get(words[0], [])
+    held = _genre_counts(c.playlist)
+
+    def fit(name: str) -> float:
+        mine = c.vocab.genres_of(name)
+        total = sum(mine.values()) or 1
+        return sum(k * held.get(g, 0) for g, k in mine.items()) / total
+
+    ranked = sorted(((fit(a), a) for a in opened), reverse=True)
+    if len(ranked) == 1 or (len(ranked) > 1 and ranked[0][0] > 0 and ranked[0][0] > 1.5 * ranked[1][0]):
+        return ranked[0][1]
+    return None
 
 
 def _split_verb(words: Sequence[str]) -> tuple[tuple[int, int] | None, int]:
@@ -1808,8 +1844,10 @@ def rule_widen(c: Clause) -> Plan | None:
     # "mix in a few older tracks", "add some recent stuff": the years the word reaches, as for a request
     rel = [m for m in c.matches("relative_years", negated=False) if c.words[m.start : m.end] != ["new"]]
     years = q.years if (c.matches("years", negated=False) or rel) and q.years is not None else None
-    if not any(found.values()) and not years and (hit := find(c.words, _ALSO)):
-        named = _object_artist(c, hit[0] + hit[1])  # "bring back the drake songs": the verb says a name is meant
+    hit = find(c.words, _ALSO) or (find(c.words, (("some",),)) if "some" in c.words else None)
+    if not any(found.values()) and not years and hit:
+        # "bring back the drake songs", "throw some stevie in there": the verb or "some" says a name is meant
+        named = _object_artist(c, hit[0] + hit[1])
         if named:
             found["artists"] = [named]
     verbs = {w for p in _ALSO for w in p} | set(V.GROW_VERBS)
@@ -1817,6 +1855,8 @@ def rule_widen(c: Clause) -> Plan | None:
     if not any(found.values()) and not years:
         if unknown:
             said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
+            if len(opened := c.vocab.first_names.get(said, [])) > 1:  # "add some stevie" on 90s rock
+                return Plan.ask(f"Which {said.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
             return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
         return None
     span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}

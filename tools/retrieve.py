@@ -86,11 +86,12 @@ NAME_NEIGHBOURS = 25
 NAME_TEMPERATURE = 0.05
 NAME_FLOOR = 0.25
 # The names channel fetches NAME_FETCH times the candidate limit from its NAME_ARTISTS artists: a playlist named
-# like the request holds its artists' other songs, and the learned ranker picks among them. Chosen on the
-# validation split (text2playlist --validation: 40 artists x1 NDCG@20 .1095, recall@300 .158; 80 x3 .1127, .174;
-# 80 x2 .1079, .176; 120 x3 .1121, .180; 80 x4 .1096, .174).
-NAME_ARTISTS = 80
-NAME_FETCH = 3
+# like the request holds its artists' other songs, and the learned ranker picks among them. 80 x3 looked better
+# with a ranker trained on the 40 x1 pool (text2playlist --validation NDCG@20 .1095 -> .1127, recall@300 .158 ->
+# .174), but a ranker trained on the 80 x3 pool itself scores far lower (its validation NDCG@20 .130 against .175
+# for 40 x1): the ranker must be chosen with the pool it is trained on, and `playgenie build` trains it.
+NAME_ARTISTS = 40
+NAME_FETCH = 1
 _MOOD_FEATURES = sorted({f for t in MOOD_TARGETS.values() for f in t})
 
 
