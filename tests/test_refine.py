@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import history_caps, refine, violations
+from tools.refine import ALSO_LEAST, history_caps, refine, violations
 from tools.schema import Candidate, FeatureBound, PlaylistQuery, Tag, YearRange
 
 
@@ -96,6 +96,17 @@ def test_artists_asked_for_beside_a_genre_fill_at_most_half_the_list(tiny_catalo
     named = [Tag(value=a, confidence=0.95) for a in ("Queen", "AC/DC")]
     out = refine(_cands(cat), PlaylistQuery(text="queen and acdc", artists=named), cat, n=20)
     assert sum(i.artist in ("Queen", "AC/DC") for i in out) == 20  # named outright, they may fill it
+
+
+def test_an_artist_asked_for_beside_the_rest_is_in_even_when_ranked_last(tiny_catalog):
+    rng = random.Random(6)
+    tracks = [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(30)]
+    tracks += [_track(f"q{i}", f"Queen Song {i}", "Queen", rng) for i in range(3)]
+    cat = _catalog(tracks, tiny_catalog)
+    ids = [f"o{i}" for i in range(30)] + [f"q{i}" for i in range(3)]  # Queen scored below everyone
+    beside = [Tag(value="Queen", explicit=False, confidence=0.7, scope="also")]
+    out = refine(_cands(cat, ids), PlaylistQuery(text="classic rock with some queen", artists=beside), cat, n=10)
+    assert len(out) == 10 and sum(i.artist == "Queen" for i in out) == ALSO_LEAST  # before: none
 
 
 def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny_catalog):

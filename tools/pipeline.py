@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from tools.catalog import fold
 from tools.schema import Candidate, PlaylistItem, PlaylistQuery, PlaylistResult
 
 if TYPE_CHECKING:
@@ -262,9 +263,29 @@ class Pipeline:
         limit = limit or self.settings.candidates
         ranker = self.ranker_model()
         with self._timed("rank"):
-            if ranker is None:
-                return found.candidates[:limit]
-            return ranker.rank(self._featurizer, found, asked)[:limit]
+            ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
+            return self._with_also(ranked, limit, asked)
+
+    def _with_also(self, ranked: list[Candidate], limit: int, asked: PlaylistQuery) -> list[Candidate]:
+        """The first ``limit`` of ``ranked``, and beyond them the best :data:`tools.refine.ALSO_LEAST` tracks of each
+        artist asked for beside the rest ("90s hip hop with some 2pac") that did not make it: the refiner keeps
+        their share whatever the ranker thought of them."""
+        from tools.refine import ALSO_LEAST
+
+        out = ranked[:limit]
+        also = {fold(t.value) for t in asked.artists if t.scope == "also"}
+        if not also or len(ranked) <= limit:
+            return out
+        counts: dict[str, int] = {}
+        for c in out:
+            a = fold(self.catalog[c.track_id].artist)
+            counts[a] = counts.get(a, 0) + 1
+        for c in ranked[limit:]:
+            a = fold(self.catalog[c.track_id].artist)
+            if a in also and counts.get(a, 0) < ALSO_LEAST:
+                out.append(c)
+                counts[a] = counts.get(a, 0) + 1
+        return out
 
     def cf_model(self):
         """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from collections import Counter
 from functools import lru_cache
-from typing import Hashable, Mapping, Sequence
+from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -183,6 +183,8 @@ def artist_cap(query: PlaylistQuery, length: int, max_per_artist: int) -> int:
 
 # "classic rock with some Queen and AC/DC": the named artists' part of the list at most; the genre keeps the rest.
 ALSO_SHARE = 0.5
+# ... and at least this many tracks each, when the candidates hold them: "with some Queen" must have some Queen.
+ALSO_LEAST = 2
 
 
 def stacked_shares(artists: Sequence[Hashable], cap: int, share: float = STACK_SHARE) -> dict[Hashable, float]:
@@ -297,8 +299,20 @@ def select(
                 continue
             if fits(p, chosen):
                 chosen.add(p, version_key(p.track, query))
+        if pass_no == 0:
+            _least_of_also(pool, chosen, query, fits)
     chosen.end_near_the_time()
     return chosen.picks
+
+
+def _least_of_also(pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable) -> None:
+    """ "90s hip hop with some 2pac": the best :data:`ALSO_LEAST` tracks of each artist asked for beside the rest
+    are in, whatever the order gave them."""
+    also = {_fold(t.value) for t in query.artists if t.scope == "also"}
+    for p in pool if also else ():
+        a = _fold(p.track.artist)
+        if a in also and chosen.per_artist.get(a, 0) < ALSO_LEAST and not chosen.full() and fits(p, chosen):
+            chosen.add(p, version_key(p.track, query))
 
 
 def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]) -> list[Pick]:

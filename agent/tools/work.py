@@ -204,9 +204,44 @@ class Work:
                 seen_ids.add(item.track_id)
                 seen_songs.add(key)
                 if len(out) >= k:
+                    self._bring_in_also(out, result.playlist, q, seen_ids, seen_songs, ok, good)
                     break
             exclude = list(seen_ids | set(exclude))
         return out
+
+    def _bring_in_also(
+        self,
+        out: list[dict[str, Any]],
+        found: Sequence[Any],
+        q: PlaylistQuery,
+        seen_ids: set[str],
+        seen_songs: set[str],
+        ok: Callable[[Track], bool],
+        good: Callable[[Track], bool] | None,
+    ) -> None:
+        """ "90s hip hop with some 2pac": when the first ``len(out)`` tracks of the pipeline's longer answer hold
+        fewer than ``ALSO_LEAST`` of an artist asked for beside the rest, later ones of theirs take the places of
+        the last tracks by anyone else."""
+        from tools.refine import ALSO_LEAST
+
+        also = {fold(t.value) for t in q.artists if t.scope == "also"}
+        if not also:
+            return
+        count = {a: sum(fold(p["artist"]) == a for p in out) for a in also}
+        for item in found:
+            a, tr = fold(item.artist), self.catalog.get(item.track_id)
+            key = song_key(item.title, item.artist)
+            if a not in also or count[a] >= ALSO_LEAST or tr is None or item.track_id in seen_ids:
+                continue
+            if key in seen_songs or not ok(tr) or (good is not None and not good(tr)):
+                continue
+            slot = next((i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in also), None)
+            if slot is None:
+                return
+            out[slot] = item.model_dump()
+            seen_ids.add(item.track_id)
+            seen_songs.add(key)
+            count[a] += 1
 
     def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
         items = self.playlist if items is None else items
