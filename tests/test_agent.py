@@ -472,3 +472,11 @@ def test_tracks_the_person_picked_survive_a_move_of_the_whole_playlist(chat):
     r2 = chat.turn("t", "u", "more upbeat")
     assert mean(r2, "energy") > mean(r, "energy")
     assert r2.playlist[1].track_id == liked  # before: replaced like any other slow track
+
+
+def test_why_that_one_after_a_swap_explains_the_track_swapped_in(chat):
+    r = chat.turn("t", "u", "chill songs")
+    artist = next(p.artist for p in r.playlist[3:] if p.artist != r.playlist[1].artist)
+    chat.turn("t", "u", f"swap track 2 for something by {artist}")
+    r2 = chat.turn("t", "u", "why that one?")
+    assert r2.reply.startswith("#2 ")  # before: "Which track do you mean?"

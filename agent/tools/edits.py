@@ -98,6 +98,8 @@ def replace(
         if artists:
             item["chosen"] = True  # "swap it for something by Eminem": the person picked it
         w.playlist[p - 1] = item
+    if len(pos) == 1:
+        w.focus = pos[0]  # "why that one?" next means the track just swapped in
     out = f"replaced {titles(gone[: len(new)])} with {titles(new)}"
     if feature and direction:
         was = ", ".join(_shown(feature, feature_value(w.track(p), feature)) for p in gone[: len(new)])
