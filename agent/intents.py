@@ -2431,7 +2431,8 @@ def rule_reroll(c: Clause) -> Plan | None:
     words = c.words
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
-    if set(words) & _GRIPES and not _content(words, [tuple(_GRIPES), ("this", "is", "it", "so", "kinda")]):
+    griped = set(words) & _GRIPES or find(words, (("not", "quite"),))  # "hmm not quite"
+    if griped and not _content(words, [tuple(_GRIPES), ("this", "is", "it", "so", "kinda", "not", "quite")]):
         return Plan.ask(
             'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" '
             "for different songs that fit the same request. Nothing changed."

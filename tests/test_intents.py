@@ -963,3 +963,10 @@ def test_a_bare_gripe_says_how_to_ask_and_add_new_songs_adds(vocab):
     plan = parse("nah", PLAYLIST, vocab)
     assert not plan.actions and '"try again"' in plan.question
     assert acts("add 5 new songs", vocab) == [("more", {"count": 5})]  # before: "Add what?"
+
+
+def test_how_about_some_rap_adds_rap_and_not_quite_says_how_to_ask(vocab):
+    # before: "how about some rap" on a playlist started a new one, and "hmm not quite" asked who "quite" is
+    assert acts("how about some rap", vocab) == [("widen", {"genres": ["rap"]})]
+    plan = parse("hmm not quite", PLAYLIST, vocab)
+    assert not plan.actions and '"try again"' in plan.question

@@ -809,7 +809,8 @@ SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bi
 WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also", "some", "maybe some",
                     "and some", "a few", "algo de", "un poco de")  # fmt: skip
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
-              "bring back", "put back", "let back in")  # fmt: skip
+              "bring back", "put back", "let back in", "how about some", "what about some",
+              "how bout some")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
