@@ -1850,8 +1850,7 @@ def rule_widen(c: Clause) -> Plan | None:
         named = _object_artist(c, hit[0] + hit[1])
         if named:
             found["artists"] = [named]
-    verbs = {w for p in _ALSO for w in p} | set(V.GROW_VERBS)
-    unknown = [u for u in unknown if u not in verbs]
+    unknown = [u for u in unknown if u not in _ADD_VERB_WORDS]
     if not any(found.values()) and not years:
         if unknown:
             said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
@@ -1864,6 +1863,7 @@ def rule_widen(c: Clause) -> Plan | None:
     return Plan([call("widen", **_nonempty(found), **span, **({"count": count} if count else {}))])
 
 
+_ADD_VERB_WORDS = frozenset({w for p in _ALSO for w in p} | set(V.GROW_VERBS))  # never what is to be added
 _VAGUE = frozenset({"some", "lots", "lot", "plenty", "many", "ton", "tons", "heaps", "loads", "bunch", "algunas",
                     "algunos", "muchas", "muchos", "varias", "varios"})  # fmt: skip
 
@@ -2419,8 +2419,7 @@ _REROLL = _keys(("try again", "different songs", "different tracks", "other song
                   "new tracks", "reroll", "re roll", "refresh", "regenerate", "something else", "give me others",
                   "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
                   "different ones", "other ones", "new ones"))  # fmt: skip
-_GRIPES = frozenset({"sucks", "suck", "trash", "bad", "meh", "boring", "lame", "awful", "terrible", "hate", "nah",
-                     "nope", "ugh", "bleh", "horrible", "garbage", "mid"})  # fmt: skip
+_GRIPES = V.GRIPE_WORDS
 
 
 def rule_reroll(c: Clause) -> Plan | None:

@@ -270,10 +270,10 @@ class Pipeline:
         """The first ``limit`` of ``ranked``, and beyond them the best :data:`tools.refine.ALSO_LEAST` tracks of each
         artist asked for beside the rest ("90s hip hop with some 2pac") that did not make it: the refiner keeps
         their share whatever the ranker thought of them."""
-        from tools.refine import ALSO_LEAST
+        from tools.refine import ALSO_LEAST, also_artists
 
         out = ranked[:limit]
-        also = {fold(t.value) for t in asked.artists if t.scope == "also"}
+        also = also_artists(asked)
         if not also or len(ranked) <= limit:
             return out
         counts: dict[str, int] = {}

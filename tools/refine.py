@@ -162,6 +162,11 @@ def _featured(title: str) -> set[str]:
     return out
 
 
+def also_artists(query: PlaylistQuery) -> set[str]:
+    """The folded artists asked for beside the rest ("90s hip hop with some 2pac"): a share, never a filter."""
+    return {_fold(t.value) for t in query.artists if t.scope == "also"}
+
+
 def named_artists(query: PlaylistQuery) -> set[str]:
     """The folded artists the request names, whether they still filter or retrieval relaxed them.
 
@@ -308,7 +313,7 @@ def select(
 def _least_of_also(pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable) -> None:
     """ "90s hip hop with some 2pac": the best :data:`ALSO_LEAST` tracks of each artist asked for beside the rest
     are in, whatever the order gave them."""
-    also = {_fold(t.value) for t in query.artists if t.scope == "also"}
+    also = also_artists(query)
     for p in pool if also else ():
         a = _fold(p.track.artist)
         if a in also and chosen.per_artist.get(a, 0) < ALSO_LEAST and not chosen.full() and fits(p, chosen):

@@ -362,7 +362,9 @@ class Retriever:
     ) -> None:
         """ "classic rock with some Guns N' Roses": the tracks of an artist asked for beside a genre join the pool
         under the final filter without its genre part (their label may differ); the refiner keeps their share."""
-        also = sorted({fold(t.value) for t in query.artists if t.scope == "also"})
+        from tools.refine import also_artists
+
+        also = sorted(also_artists(query))
         if not also or not ({"genre", "subgenre"} & set(flt.any_of)):
             return
         c = flt.copy()

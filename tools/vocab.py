@@ -539,6 +539,9 @@ VOCAL_WORDS = frozenset({"vocals", "vocal", "singing", "voices", "voces", "lyric
 COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore me", "are bad", "awful", "terrible",
                    "hate", "cant stand", "can't stand", "sick of", "tired of", "over the", "not feeling", "meh",
                    "aburridas", "aburridos", "no me gustan")  # fmt: skip
+# A gripe said alone ("nah", "this sucks"): the one-word complaints and a few more that say only "not this"
+GRIPE_WORDS = frozenset(w for w in COMPLAINT_WORDS if " " not in w) | {"bad", "nah", "nope", "ugh", "bleh",
+                                                                       "horrible", "garbage", "mid"}  # fmt: skip
 BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
              "algo", "kinda", "kind of")  # fmt: skip
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")

@@ -13,7 +13,7 @@ from agent.tools.constraints import Names
 from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
-from agent.tools.work import POPULARITY_STEP, Work, feature_value
+from agent.tools.work import Work, feature_value
 from tools.catalog import Track, fold
 from tools.refine import item_from
 from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, YearRange
@@ -48,6 +48,7 @@ def remove(w: Work, positions: list[int]) -> str:
     return "removed " + titles(gone)
 
 
+SWAP_YEARS = 6.0  # "swap it for something older": at least half this many years older
 SwapFeature = Literal["energy", "valence", "tempo", "danceability", "acousticness", "popularity", "year"]
 # Words for a swap's direction: "swap #2 for something happier" -> "happier"
 _SWAP_WORDS = {("valence", "up"): "happier", ("valence", "down"): "sadder", ("tempo", "up"): "faster",
@@ -116,7 +117,7 @@ def _beyond(
     if not vals:
         raise ToolError(f"I can't tell the {feature} of that track. Nothing changed.")
     edge = max(vals) if sign > 0 else min(vals)
-    step = {"tempo": w.tempo_step, "popularity": POPULARITY_STEP, "year": 6.0}.get(feature, w.relative_step)
+    step = SWAP_YEARS if feature == "year" else w.step(feature)
     q = (query or w.query).model_copy(deep=True)
     if feature == "year":
         q.years = YearRange(start=int(edge) + 1, explicit=False) if sign > 0 else YearRange(end=int(edge) - 1)

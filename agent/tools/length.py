@@ -138,10 +138,8 @@ def _continue(w: Work, k: int) -> Any:
 def _continuation_room(w: Work) -> Callable[[Track], bool]:
     """The continuation's per-artist test, counting the playlist and every track it accepts: the person's cap binds
     every artist; without one, an artist the playlist itself stacks keeps its share (``generate.artist_cap``)."""
-    from tools.continuation.generate import artist_cap
-
     artists = [fold(p["artist"]) for p in w.playlist]
-    rule = artist_cap(artists, w.cap, strict=bool(w.query.max_per_artist), uncapped=named_artists(w.effective_query()))
+    rule = w.playlist_cap()
     counts: dict[str, int] = {}
     for a in artists:
         counts[a] = counts.get(a, 0) + 1

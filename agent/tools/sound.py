@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from agent.tools.edits import Position
 from agent.tools.registry import ToolError, tool
-from agent.tools.work import POPULARITY_STEP, Work, feature_value
+from agent.tools.work import Work, feature_value
 from tools.catalog import Track
 from tools.schema import MAX_LENGTH, FeatureBound, YearRange
 
@@ -53,9 +53,8 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
         w.query = q
         w.pending[feature] = (sign, cur)
         return ""
-    lo, hi, step = {"tempo": (50.0, 210.0, w.tempo_step), "popularity": (0.0, 100.0, POPULARITY_STEP)}.get(
-        feature, (0.0, 1.0, w.relative_step)
-    )
+    lo, hi = {"tempo": (50.0, 210.0), "popularity": (0.0, 100.0)}.get(feature, (0.0, 1.0))
+    step = w.step(feature)
     target = min(hi, max(lo, cur + sign * step * scale))
     if (sign > 0 and cur >= 0.97 * hi) or (sign < 0 and target <= lo + 1e-6):
         raise ToolError(f"The {feature} is already as {'high' if sign > 0 else 'low'} as it goes.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from agent.intents import Vocabulary
 from agent.tools.draft import PlaylistDraft
@@ -15,8 +15,11 @@ from agent.tools.registry import ToolError
 from memory.store import UserMemory, UserMemoryStore
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import artist_cap, named_artists, violations
+from tools.refine import ALSO_LEAST, also_artists, artist_cap, named_artists, violations
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
+
+if TYPE_CHECKING:
+    from tools.continuation.generate import ArtistCap
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +225,7 @@ class Work:
         """ "90s hip hop with some 2pac": when the first ``len(out)`` tracks of the pipeline's longer answer hold
         fewer than ``ALSO_LEAST`` of an artist asked for beside the rest, later ones of theirs take the places of
         the last tracks by anyone else."""
-        from tools.refine import ALSO_LEAST
-
-        also = {fold(t.value) for t in q.artists if t.scope == "also"}
+        also = also_artists(q)
         if not also:
             return
         count = {a: sum(fold(p["artist"]) == a for p in out) for a in also}
@@ -243,6 +244,19 @@ class Work:
             seen_songs.add(key)
             count[a] += 1
 
+    def playlist_cap(self) -> "ArtistCap":
+        """The cap "add more" keeps, over folded artists: the person's own cap binds every artist; without one, an
+        artist the playlist itself stacks keeps its share (``tools.continuation.generate.artist_cap``)."""
+        from tools.continuation.generate import artist_cap as cap_of
+
+        artists = [fold(p["artist"]) for p in self.playlist]
+        q = self.effective_query()
+        return cap_of(artists, self.cap, strict=bool(self.query.max_per_artist), uncapped=named_artists(q))
+
+    def step(self, feature: str) -> float:
+        """How far one relative move goes: BPM for tempo, points of popularity, else a share of the 0-1 range."""
+        return {"tempo": self.tempo_step, "popularity": POPULARITY_STEP}.get(feature, self.relative_step)
+
     def mean(self, feature: str, items: list[dict[str, Any]] | None = None) -> float | None:
         items = self.playlist if items is None else items
         vals = [v for v in (feature_value(self.track(p), feature) for p in items) if not math.isnan(v)]
@@ -250,16 +264,9 @@ class Work:
 
     def rebuild(self, reason: str) -> None:
         """Keep the tracks that still satisfy the query where they are; new ones take the freed places."""
-        from tools.continuation.generate import artist_cap as playlist_cap
-
         n = len(self.playlist) or self.query.length or self.default_length
         ok = self.checker()
-        # the cap "add more" keeps: an artist the playlist itself stacks keeps its share, so a new exclusion removes
-        # only what it excludes (and what the person's own cap says)
-        artists = [fold(p["artist"]) for p in self.playlist]
-        rule = playlist_cap(
-            artists, self.cap, strict=bool(self.query.max_per_artist), uncapped=named_artists(self.effective_query())
-        )
+        rule = self.playlist_cap()  # a new exclusion removes only what it excludes, not a share the playlist stacks
         counts: dict[str, int] = {}
 
         def room(track: Track) -> bool:
