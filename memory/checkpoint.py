@@ -34,7 +34,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver, get_checkpoint_metadata
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from tools.artifacts import ArtifactError
+from tools.artifacts import ArtifactError, build_lock
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +412,8 @@ def open_checkpointer(
     try:
         conn = sqlite_connection(path)
         saver = BoundedSqliteSaver(conn, policy)
-        saver.setup()
+        with build_lock(path.with_name(".chat.lock")):  # two processes starting on one home migrate it once
+            saver.setup()
         saver._maybe_expire(time.time())
     except sqlite3.DatabaseError as exc:
         if conn is not None:

@@ -19,6 +19,7 @@ from langgraph.store.base import BaseStore
 
 from memory.checkpoint import damaged, postgres_pool, postgres_setup_lock, sqlite_connection
 from memory.locks import KeyedLocks
+from tools.artifacts import build_lock
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,8 @@ def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, 
     try:
         conn = sqlite_connection(path)
         store = SqliteStore(conn)
-        store.setup()
+        with build_lock(path.with_name(".memory.lock")):  # two processes starting on one home migrate it once
+            store.setup()
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()
