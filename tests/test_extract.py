@@ -548,6 +548,44 @@ def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
     assert real_ex.extract(text).artists == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text,artist",
+    [
+        ("90s hip hop, lots of biggie", "The Notorious B.I.G."),
+        ("classic rock with some of the stones", "The Rolling Stones"),
+        ("songs by zeppelin", "Led Zeppelin"),
+        ("a bit of bieber", "Justin Bieber"),
+        ("rock like rhcp", "Red Hot Chili Peppers"),
+        ("some chili peppers and ccr", "Creedence Clearwater Revival"),
+        ("weezy and drizzy", "Lil Wayne"),
+        ("edm like guetta", "David Guetta"),
+        ("drake songs", "Drake"),  # a well-known name that is also a word, said alone
+        ("queen", "Queen"),
+        ("how about drake", "Drake"),
+    ],
+)
+def test_real_catalog_artists_by_a_part_of_their_name_or_a_nickname(real_ex, text, artist):
+    assert artist in values(real_ex.extract(text).artists)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "songs from the west coast",
+        "add like 50 songs",
+        "songs like purple rain",
+        "party on the weekend",
+        "stones",
+        "tender songs",
+        "dancing queen",
+    ],
+)
+def test_real_catalog_parts_of_names_need_a_name_to_stand(real_ex, text):
+    assert real_ex.extract(text).artists == []
+
+
 def test_a_name_after_by_is_an_artist_or_said_unknown(ex):
     q = ex.extract("songs by Drak")  # a typo of a short name that is also a word, cued by "by"
     assert [a.value for a in q.artists] == ["Drake"]

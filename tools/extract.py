@@ -42,6 +42,8 @@ IMPLICIT_MARGIN = 0.12  # only labels this close to the best one: "late night dr
 IMPLICIT_MAX_MOODS = 2
 IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
+ALONE_MIN_TRACKS = 20  # a one-word name that is also a word ("drake", "queen") is the artist when said alone
+ALIAS_MIN_TRACKS = 3  # an artist called by part of their name is one people know: a few tracks at least
 SIMILAR_CONFIDENCE = 0.3  # an artist asked for by likeness (scope "like"): below FILTER_CONFIDENCE, never a filter
 MAX_TITLE = 8  # words of a song title read before "by <artist>"
 MAX_FUZZY_WORDS = 8  # typo look-ups per request, so a pasted essay stays fast
@@ -166,6 +168,7 @@ class TagExtractor:
             if len({n for n, _ in names}) == 1 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
                 self.artist_keys[(w,)] = names[0]
                 self._alias_keys.add((w,))
+        self._add_name_parts(spelling, dictionary)
         # by length, only artists with a few tracks: people mistype the artists they know
         self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
         for key, (name, count) in self.artist_keys.items():
@@ -173,6 +176,44 @@ class TagExtractor:
             if len(s) >= 5 and count >= 3 and key not in self._alias_keys:
                 self._fuzzy.setdefault(len(s), {})[s] = (name, count)
         self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
+
+    def _add_name_parts(self, spelling: dict[str, str], dictionary: frozenset[str]) -> None:
+        """People also call an artist by the rest of the name ("bieber", "zeppelin", "chili peppers", "the
+        stones"), by initials ("rhcp", "ccr") or by a nickname ("biggie", "weezy"): each part that names one
+        artist only is an alias too (a cue, a capital or a list needed); a nickname of five letters or more
+        that is no word stands alone."""
+        parts: dict[tuple[str, ...], set[str]] = {}
+        best: dict[str, int] = {}
+        self._nicknames: set[tuple[str, ...]] = set()  # what fans call an artist: a name wherever it stands
+        for folded, rows in self.catalog.by_artist.items():
+            name = spelling.get(folded, folded)
+            key = _key(name)
+            best[name] = len(rows)
+            words = [w for w in key if w.isalnum()]
+            if len(words) < 2 or len(rows) < ALIAS_MIN_TRACKS:
+                continue
+            for part in _name_parts(words):
+                parts.setdefault(part, set()).add(name)
+        for part, names in parts.items():
+            if len(names) != 1 or part in self.artist_keys or part in _PHRASES:
+                continue
+            if len(part) == 1 and (part[0] in dictionary or part[0] in vocab.COMMON_WORDS):
+                continue
+            if all(w in vocab.STOPWORDS or w in vocab.COMMON_WORDS or w in _VOCAB_WORDS for w in part if w != "the"):
+                continue
+            name = next(iter(names))
+            self.artist_keys[part] = (name, best[name])
+            self._alias_keys.add(part)
+        for nick, name in vocab.ARTIST_NICKNAMES.items():
+            key = _key(nick)
+            if name not in best or key in _PHRASES or (key in self.artist_keys and key not in self._alias_keys):
+                continue
+            self.artist_keys[key] = (name, best[name])
+            if len(nick) >= 5 and not (len(key) == 1 and key[0] in dictionary):
+                self._alias_keys.discard(key)
+                self._nicknames.add(key)
+            else:
+                self._alias_keys.add(key)
 
     def _listed_before(self, toks: list[_Tok], j: int) -> bool:
         """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole")."""
@@ -198,6 +239,7 @@ class TagExtractor:
         prev = toks[i - 1].text if i > 0 else ""
         prev2 = toks[i - 2].text if i > 1 else ""
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
+        strong = strong or key in self._nicknames  # "the stones", "biggie smalls": what fans call them
         after = j + (j < len(toks) and toks[j].text in vocab.ARTIST_WORK_ARTICLES)  # "Queen - La Discografia Completa"
         strong = strong or any(tuple(t.text for t in toks[after : after + w]) in vocab.ARTIST_WORKS for w in (1, 2))
         # "drake type beat", "kendrick vibes", "sza-esque": a taste cue after the name counts as one before it
@@ -233,7 +275,7 @@ class TagExtractor:
             return 0.85
         if weak and count >= 3:
             return 0.7
-        return 0.0
+        return 0.8 if count >= ALONE_MIN_TRACKS and _alone(toks, i, j) else 0.0
 
     def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
@@ -1089,6 +1131,11 @@ _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
+# words around a name said alone ("drake songs", "play some queen", "how about drake")
+_ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
+    {"playlist", "vibes", "hits", "best", "greatest", "play", "give", "me", "how", "about", "what", "mix", "radio",
+     "all", "only", "everything", "anything", "?", "!", ".", ",", "put", "on", "want", "i", "like", "love"}
+)  # fmt: skip
 _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
 
 
@@ -1194,6 +1241,26 @@ def _corrections(toks: list[_Tok], matches: list[Match]) -> None:
             matches[:] = [m for m in matches if m not in replaced]
             for t in toks[a:b]:
                 t.used = True
+
+
+def _alone(toks: list[_Tok], i: int, j: int) -> bool:
+    """Whether tokens [i, j) are all the message says ("drake", "queen songs", "how about drake"): a well-known
+    name that is also a word is then the name."""
+    return all(t.text in _ALONE_WORDS for k, t in enumerate(toks) if not i <= k < j)
+
+
+def _name_parts(words: list[str]) -> list[tuple[str, ...]]:
+    """The parts of a name of several words people say alone: its last word, "the" and the last word, two
+    words in a row of a longer name, and its initials ("rhcp")."""
+    out: list[tuple[str, ...]] = []
+    core = words[1:] if words[0] == "the" else words
+    last = core[-1]
+    if len(last) >= 4 and last.isalpha() and len(core) >= 2:
+        out += [(last,), ("the", last)] if words[0] == "the" else [(last,)]
+    if len(core) >= 3:
+        out += [tuple(core[k : k + 2]) for k in range(len(core) - 1) if not set(core[k : k + 2]) & vocab.STOPWORDS]
+        out.append(("".join(w[0] for w in core),))
+    return out
 
 
 def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:

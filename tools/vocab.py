@@ -573,6 +573,29 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
                          "de", "some", "not", "into"})  # fmt: skip
+# What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
+# tools.extract._name_parts). Only names the catalog has are used.
+ARTIST_NICKNAMES = {
+    "biggie": "The Notorious B.I.G.", "biggie smalls": "The Notorious B.I.G.",
+    "notorious big": "The Notorious B.I.G.", "tupac": "2Pac", "pac": "2Pac", "makaveli": "2Pac",
+    "mj": "Michael Jackson", "king of pop": "Michael Jackson", "weezy": "Lil Wayne", "ye": "Kanye West",
+    "yeezy": "Kanye West", "kanye": "Kanye West", "drizzy": "Drake", "bey": "Beyoncé", "queen bey": "Beyoncé",
+    "tay": "Taylor Swift", "t swift": "Taylor Swift", "tswift": "Taylor Swift", "taylor": "Taylor Swift",
+    "the boss": "Bruce Springsteen", "hov": "JAY-Z", "hova": "JAY-Z", "jay z": "JAY-Z", "jayz": "JAY-Z",
+    "slim shady": "Eminem", "marshall mathers": "Eminem", "fab four": "The Beatles", "the fab four": "The Beatles",
+    "k dot": "Kendrick Lamar", "kdot": "Kendrick Lamar", "fiddy": "50 Cent", "nsync": "*NSYNC", "acdc": "AC/DC",
+    "gnr": "Guns N' Roses", "bsb": "Backstreet Boys", "dmb": "Dave Matthews Band",
+    "chili peppers": "Red Hot Chili Peppers", "the chili peppers": "Red Hot Chili Peppers",
+    "the stones": "The Rolling Stones", "stones": "The Rolling Stones", "zep": "Led Zeppelin",
+    "sabbath": "Black Sabbath", "maiden": "Iron Maiden", "floyd": "Pink Floyd", "skynyrd": "Lynyrd Skynyrd",
+    "ccr": "Creedence Clearwater Revival", "creedence": "Creedence Clearwater Revival", "benito": "Bad Bunny",
+    "el conejo malo": "Bad Bunny", "anuel": "Anuel AA", "lauryn hill": "Ms. Lauryn Hill", "lauryn": "Ms. Lauryn Hill",
+    "abel": "The Weeknd", "swae": "Swae Lee", "uzi": "Lil Uzi Vert", "travis": "Travis Scott",
+    "la flame": "Travis Scott", "gaga": "Lady Gaga", "ari": "Ariana Grande", "ariana": "Ariana Grande",
+    "bieber": "Justin Bieber", "biebs": "Justin Bieber", "riri": "Rihanna", "wu tang": "Wu-Tang Clan",
+    "wutang": "Wu-Tang Clan", "tribe": "A Tribe Called Quest", "atcq": "A Tribe Called Quest", "dre": "Dr. Dre",
+    "snoop": "Snoop Dogg", "snoop dog": "Snoop Dogg",
+}  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
 # Words after a name (an article between allowed) that make it an artist's body of work: "Queen discography",
 # "ABBA greatest hits", "Queen - La Discografia Completa"
