@@ -1140,6 +1140,8 @@ def rule_length(c: Clause) -> Plan | None:
     grow = (find(said_more, _MORE_COUNT) or find(words, _GROW) or find(words, _ALSO)) and not find(words, _NO_MORE)
     if grow and _only_before_count(words) and not {"add", "more"} & set(words):  # "give me just 5 songs": the length
         grow = None
+    if fresh := _new_count(words):  # "5 new songs", "a few fresh tracks": that many added
+        return Plan([call("more", count=fresh)])
     durations = c.matches("duration")
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
@@ -1174,6 +1176,15 @@ def rule_length(c: Clause) -> Plan | None:
         return Plan([call("resize", length=int(lengths[0].value))])  # type: ignore[arg-type]
     if find(words, _LONGER):
         return Plan([call("more", count=max(5, round(c.n * (0.25 if find(words, _BIT) else 0.5))))])
+    return None
+
+
+def _new_count(words: Sequence[str]) -> int | None:
+    """The count of "5 new songs", "a couple fresh tracks": songs not on the playlist yet, added to it."""
+    for k, w in enumerate(words[1:-1], start=1):
+        if w in ("new", "fresh") and _is_track_noun(words[k + 1]) and not find(words[:k], _REMOVE):
+            n = amount_in(words[:k])
+            return n if n is not None and 0 < n <= MAX_LENGTH else None
     return None
 
 
@@ -1432,7 +1443,9 @@ def rule_grow(c: Clause) -> Plan | None:
     rest = _content(
         words,
         [words[i : i + k] for i, k in drop]
-        + [("keep", "going", "give", "me", "throw", "in", "how", "about", "new", "fresh", "different", "other")],
+        + [
+            ("keep", "going", "give", "me", "throw", "in", "how", "what", "about", "new", "fresh", "different", "other")
+        ],
     )
     rest = [w for w in rest if w not in _AMOUNT_WORDS]
     named = c.matches("genre", "mood", "artist", "years", "feature", "activity", "other_genre")
@@ -1827,6 +1840,48 @@ def rule_narrow(c: Clause) -> Plan | None:
     return Plan(acts) if acts else None
 
 
+# "actually make it rap", "how about hip hop instead", "switch it to latin": another genre for the same occasion
+_SWITCH_LEADS = _keys(("make it", "make this", "make that", "switch to", "switch it to", "switch it up to",
+                       "change it to", "change to", "change that to", "change this to", "turn it into", "go with",
+                       "how about", "what about", "how bout", "lets do", "let us do", "do", "try", "rather",
+                       "id rather have", "cambialo a", "mejor"))  # fmt: skip
+_SWITCH_TAILS = _keys(("instead", "instead then", "then instead", "rather", "en vez", "mejor"))
+_SWITCH_FILLER = frozenset({"actually", "ok", "okay", "nah", "no", "hmm", "wait", "um", "maybe", "just", "then", "so",
+                            "well", "a", "the", "songs", "music", "stuff", "tracks", "please", "pls", "genre",
+                            "same", "but", "vibes", "kind", "of", "version"})  # fmt: skip
+
+
+def rule_switch(c: Clause) -> Plan | None:
+    """ "actually make it rap", "how about hip hop instead", "switch it to latin" on a playlist: another genre, its
+    years, mood, activity, length and exclusions kept (a new playlist of the genre alone lost the occasion). A genre
+    the catalog lacks gets a clear answer and the playlist stays."""
+    if not c.has or c.matches(negated=True) or {"more", "less", "mas", "menos"} & set(c.words) or find(c.words, _SOME):
+        return None  # "how about some rap", "how about more rock": some joins (rule_widen)
+    words = [w for w in c.words if w not in ("?", "!", ".", ",")]
+    while words and words[0] in _SWITCH_FILLER - {"the", "a", "same"}:
+        words = words[1:]
+    lead = find(words[:1] + words[1:3], _SWITCH_LEADS)
+    tail = find(words, _SWITCH_TAILS)
+    if not ((lead and lead[0] == 0) or (tail and sum(tail) == len(words))):
+        return None
+    named = c.matches("genre", "other_genre", "years")
+    if not c.matches("genre", "other_genre") or len(named) != len(c.reading.matches):
+        return None
+    said = {c.reading.tokens[k].text for m in named for k in range(m.start, m.end)}
+    cue = {w for p in _SWITCH_LEADS + _SWITCH_TAILS for w in p}
+    if [w for w in words if w not in said and w not in cue and w not in _SWITCH_FILLER]:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False)
+    if not (found["genres"] or found["subgenres"]):
+        other = c.matches("other_genre")[0]
+        lacked = " ".join(t.orig for t in c.reading.tokens[other.start : other.end])
+        note = c.reading.query.unsupported[:1] or [f"{lacked}: not a genre of this catalog"]
+        return Plan.ask(f"{note[0][:1].upper()}{note[0][1:]}. Your playlist is unchanged.")
+    q = c.reading.query
+    years = {"year_start": q.years.start, "year_end": q.years.end} if q.years is not None else {}
+    return Plan([call("narrow", genres=found["genres"], subgenres=found["subgenres"], **years)])
+
+
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
@@ -1988,6 +2043,49 @@ def rule_status(c: Clause) -> Plan | None:
     parts += [f"{years[0]}-{years[-1]}" if years[0] != years[-1] else str(years[0])] if years else []
     parts += [f"mostly {' and '.join(top)}"] if top else []
     return Plan.ask("It's " + ", ".join(parts) + '. Say "make it an hour" or "add 5 more" to change its length.')
+
+
+# "whats the tempo range", "how fast is it overall", "what years does it cover": a feature across the playlist
+_SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "tempo"),
+                  **dict.fromkeys(("energy", "energetic", "intense"), "energy"),
+                  **dict.fromkeys(("years", "year", "era", "eras", "decade", "decades", "old"), "year"),
+                  **dict.fromkeys(("danceable", "danceability"), "danceability"),
+                  **dict.fromkeys(("popular", "popularity"), "popularity"),
+                  **dict.fromkeys(("happy", "positive", "valence"), "valence")}  # fmt: skip
+_SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "spread", "cover", "span", "go from",
+                      "is it", "is this", "is the playlist", "are they", "are these", "are the songs",
+                      "of the playlist", "of this playlist"))  # fmt: skip
+
+
+def rule_spread(c: Clause) -> Plan | None:
+    """ "whats the tempo range", "how fast is it overall", "what years does it cover", "average bpm?": the
+    feature's range and mean over the playlist; nothing changes (a track named is rule_explain's)."""
+    words = c.words
+    if not c.has or not {"what", "whats", "how", "?", "hw"} & set(words):
+        return None
+    fields = [_SPREAD_FIELDS[w] for w in words if w in _SPREAD_FIELDS]
+    said_words = {c.reading.tokens[k].text for m in c.matches(*_CONTENT_KINDS) for k in range(m.start, m.end)}
+    if not fields or said_words - set(_SPREAD_FIELDS) or find(words, _SUPERLATIVE):
+        return None
+    whole = {"overall", "playlist", "range", "average", "avg", "songs", "tracks", "they", "these"} & set(words)
+    pos = _refer(c) if _names_a_track(words) or (c.focus and c.pronoun() and not whole) else None
+    if pos:  # "how fast is the 3rd one", "how old is it" after "why #3?": that track, explained
+        return Plan([call("explain", position=pos[0])]) if len(pos) == 1 else None
+    if _names_a_track(words) or not find(words, _SPREAD_CUES):
+        return None
+    field_name = fields[0]
+    values = [float(p[field_name]) for p in c.playlist if p.get(field_name) is not None]
+    if not values:
+        return None
+    lo, hi, mean = min(values), max(values), sum(values) / len(values)
+    if field_name == "year":
+        median = sorted(values)[len(values) // 2]
+        said = f"The tracks run from {lo:.0f} to {hi:.0f}; half are from {median:.0f} or later"
+    elif field_name == "tempo":
+        said = f"Tempo runs from {lo:.0f} to {hi:.0f} BPM, {mean:.0f} on average"
+    else:
+        said = f"{field_name.title()} runs from {lo:.2f} to {hi:.2f} (0 to 1), {mean:.2f} on average"
+    return Plan.ask(f'{said}. Say "more upbeat", "slower" or "only after 2010" to change it.')
 
 
 # "whats the oldest song on here": the track at one end of the playlist, explained (field, largest first?)
@@ -2612,6 +2710,7 @@ RULES: tuple[Rule, ...] = (
     rule_export,
     rule_greeting,
     rule_status,
+    rule_spread,
     rule_superlative,
     rule_question,
     rule_keep_part,
@@ -2649,6 +2748,7 @@ RULES: tuple[Rule, ...] = (
     rule_relative,
     rule_lessen,
     rule_exclude,
+    rule_switch,
     rule_narrow,
     rule_widen,
     rule_track_reference,

@@ -317,3 +317,48 @@ def test_words_about_tracks_that_name_no_music_keep_the_playlist(vocab):
     plan = parse("more like the 3rd one but less like the 5th", PLAYLIST, vocab)  # was: a new playlist of anything
     assert not plan.actions and plan.question
     assert acts("songs for the last day of summer", vocab)[0][0] == "new_playlist"  # "the last day" is no track
+
+
+# ----- the lead's terminal chats (dialogues 336-339) ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, genre",
+    [("actually make it rap", "rap"), ("how about hip hop instead", "rap"), ("switch it to latin", "latin")],
+)
+def test_another_genre_keeps_the_rest_of_the_playlist(vocab, text, genre):
+    # was: a new playlist of that genre alone, losing the occasion, the years and the length
+    assert acts(text, vocab) == [("narrow", {"genres": [genre], "subgenres": []})]
+
+
+def test_a_genre_the_catalog_lacks_keeps_the_playlist(vocab):
+    plan = parse("how about jazz", PLAYLIST, vocab)
+    assert not plan.actions and "jazz" in plan.question.lower() and "unchanged" in plan.question
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("how about some rap", [("widen", {"genres": ["rap"]})]),  # some joins: not a switch
+        ("how about a bit of rap", [("widen", {"genres": ["rap"]})]),  # was: a new playlist
+        ("what about a few more", [("more", {"count": 3})]),  # was: a new playlist
+        ("5 new songs", [("more", {"count": 5})]),  # was: cut to 5 tracks
+        ("give me 3 new tracks", [("more", {"count": 3})]),
+    ],
+)
+def test_suggestions_of_more_add_to_the_playlist(vocab, text, expected):
+    assert acts(text, vocab) == expected
+
+
+PACED = [{**p, "tempo": 90.0 + 5 * k, "energy": 0.3 + 0.02 * k} for k, p in enumerate(NINETIES)]
+
+
+@pytest.mark.parametrize("text", ["whats the tempo range", "average bpm?", "how fast is it overall"])
+def test_a_question_about_the_whole_playlist_answers_it(vocab, text):
+    plan = parse(text, PACED, vocab)
+    assert not plan.actions and "90 to 185 BPM" in plan.question  # was: "I found no music" or "faster"
+
+
+def test_a_question_about_one_tracks_feature_explains_it(vocab):
+    assert [(a["name"], a["args"]) for a in parse("how fast is the 3rd one", PACED, vocab).actions] == [
+        ("explain", {"position": 3})  # was: the whole playlist made faster
+    ]
+    assert parse("what years does it cover", PACED, vocab).question.startswith("The tracks run from 1990 to 1999")

@@ -836,7 +836,8 @@ WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "an
                     "and some", "a few", "algo de", "un poco de")  # fmt: skip
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
               "bring back", "put back", "let back in", "how about some", "what about some",
-              "how bout some")  # fmt: skip
+              "how bout some", "how about a bit of", "what about a bit of", "how about a little",
+              "how about a few", "what about a few", "how about a couple of")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
