@@ -95,5 +95,13 @@ def test_real_catalog_build_and_requests(real_settings):
         assert all(1970 <= (i.year or 0) <= 1979 for i in rock.playlist) or rock.notes
         assert sum("rock" in i.genres for i in rock.playlist) >= 9
         assert len({fold(i.artist) for i in rock.playlist}) >= 5
+
+        # "Give Love On Christmas Day" was in "mellow r&b" and "studying for finals": holiday songs need the season
+        from tools.vocab import HOLIDAY_TITLE
+
+        for text in ("mellow r&b", "studying for finals", "rnb"):
+            assert not [i.title for i in pipe.run(text).playlist if HOLIDAY_TITLE.search(i.title)], text
+        asked = pipe.retriever._exclusions(PlaylistQuery(text="christmas soul"), ())
+        assert not set(asked.exclude_rows) & pipe.retriever.holiday_rows
     finally:
         pipe.close()

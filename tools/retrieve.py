@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from tools import vocab
 from tools.catalog import fold
 from tools.index import PAYLOAD_FIELDS, RRF_K, Constraints, TrackIndex
 from tools.lexical import query_vector as sparse_query
@@ -465,8 +466,15 @@ class Retriever:
         rows = {i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None}
         for kind in query.exclude_versions:  # "no remixes": the rows whose title's tail says so
             rows |= self.version_rows.get(kind, set())
+        if not vocab.HOLIDAY_WORDS & set(vocab.key(f"{query.text} {query.free_text}")):
+            rows |= self.holiday_rows  # "Jingle Bells" in a July barbecue playlist: only when the season is asked
         c.exclude_rows = sorted(rows)
         return c
+
+    @cached_property
+    def holiday_rows(self) -> set[int]:
+        """The catalog rows whose title names a holiday song (``vocab.HOLIDAY_TITLE``)."""
+        return {row for row, t in enumerate(self.catalog.tracks) if vocab.HOLIDAY_TITLE.search(t.title)}
 
     @cached_property
     def version_rows(self) -> dict[str, set[int]]:

@@ -683,6 +683,18 @@ GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "tha
 # out (and the reply says how it was read)
 ENGLISH_WORDS = frozenset({"english", "ingles", "englisch", "anglais"})
 # A version a title's tail names ("Song - Live in Paris", "Song (Tim Remix)") -> the kind people leave out: "no remixes"
+# Holiday songs ("Jingle Bells", "Santa Claus Is Coming to Town") play only when the request names the season
+HOLIDAY_WORDS = frozenset({"christmas", "xmas", "x-mas", "navidad", "navidena", "navidenas", "navideno", "navidenos",
+                           "holiday", "holidays", "festive", "santa", "noel", "yuletide", "advent", "december",
+                           "hanukkah", "carols", "carol", "mistletoe", "reindeer", "sleigh", "jingle"})  # fmt: skip
+HOLIDAY_TITLE = re.compile(
+    r"\b(?:christmas|x-?mas|navidad|santa claus|rudolph|reindeer|jingle bells?|sleigh ride|silent night|mistletoe|"
+    r"let it snow|snowman|deck the halls|happy holidays?|feliz navidad|white christmas|holy night|noel|yuletide|"
+    r"winter wonderland|o come all ye|hark the herald|little drummer boy|auld lang syne)\b",
+    re.IGNORECASE,
+)
+
+
 VERSION_WORDS = {"remix": "remix", "remixes": "remix", "remixed": "remix", "live": "live", "en vivo": "live",
                  "acoustic": "acoustic", "acustico": "acoustic", "remaster": "remaster", "remastered": "remaster",
                  "remasters": "remaster"}  # fmt: skip
