@@ -2094,9 +2094,17 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
                  "shortest": ("duration_ms", False), "most popular": ("popularity", True),
                  "least popular": ("popularity", False), "fastest": ("tempo", True), "slowest": ("tempo", False),
                  "happiest": ("valence", True), "saddest": ("valence", False), "most energetic": ("energy", True),
-                 "calmest": ("energy", False), "most danceable": ("danceability", True)}  # fmt: skip
+                 "calmest": ("energy", False), "most danceable": ("danceability", True),
+                 **dict.fromkeys(("mas vieja", "mas viejo", "mas antigua", "mas antiguo"), ("year", False)),
+                 **dict.fromkeys(("mas nueva", "mas nuevo", "mas reciente"), ("year", True)),
+                 **dict.fromkeys(("mas larga", "mas largo"), ("duration_ms", True)),
+                 **dict.fromkeys(("mas corta", "mas corto"), ("duration_ms", False)),
+                 **dict.fromkeys(("mas rapida", "mas rapido"), ("tempo", True)),
+                 **dict.fromkeys(("mas lenta", "mas lento"), ("tempo", False)),
+                 **dict.fromkeys(("mas feliz", "mas alegre"), ("valence", True)), "mas triste": ("valence", False),
+                 "mas popular": ("popularity", True)}  # fmt: skip
 _SUPERLATIVE = _keys(tuple(_SUPERLATIVES))
-_QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell"})
+_QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell", "cual", "cuales"})
 _ON_HERE = _keys(("on here", "in here", "on this", "in this", "in it", "on it", "on the playlist", "in the playlist",
                   "on the list", "of these", "of them", "en la lista", "en esta lista", "en la playlist",
                   "aqui"))  # fmt: skip
@@ -2572,12 +2580,14 @@ def rule_play(c: Clause) -> Plan | None:
 
 
 def rule_shuffle(c: Clause) -> Plan | None:
-    """ "shuffle it", "mix up the order", "randomize": the same tracks in another order."""
-    if not find(c.words, _SHUFFLE):
+    """ "shuffle it", "mix up the order", "randomize": the same tracks in another order ("too much edm, mix it up"
+    asks for other music: rule_lessen)."""
+    if not find(c.words, _SHUFFLE) or (find(c.words, _MIX_IT_UP) and c.matches(*_CONTENT_KINDS)):
         return None
     return Plan([call("shuffle")]) if c.has else _need_playlist()
 
 
+_MIX_IT_UP = _keys(("mix it up", "mix things up", "switch it up"))
 _SHUFFLE = _keys(("shuffle", "randomize", "randomise", "mix up the order", "mix it up", "random order", "mezcla",
                   "mezclalas", "en orden aleatorio"))  # fmt: skip
 

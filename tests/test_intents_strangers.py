@@ -362,3 +362,28 @@ def test_a_question_about_one_tracks_feature_explains_it(vocab):
         ("explain", {"position": 3})  # was: the whole playlist made faster
     ]
     assert parse("what years does it cover", PACED, vocab).question.startswith("The tracks run from 1990 to 1999")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ponle 10 mas", [("more", {"count": 10})]),  # was: "I found no music"
+        ("too much edm, mix it up", [("lessen", {"genres": ["edm"]})]),  # was: a shuffle
+        ("mix it up", [("shuffle", {})]),
+    ],
+)
+def test_spanish_adds_and_a_complaint_before_mix_it_up(vocab, text, expected):
+    assert acts(text, vocab) == expected
+
+
+def test_a_spanish_superlative_question_explains_that_track(vocab):
+    oldest = min(range(len(PACED)), key=lambda k: (PACED[k]["year"], -k)) + 1
+    assert [(a["name"], a["args"]) for a in parse("cual es la mas vieja", PACED, vocab).actions] == [
+        ("explain", {"position": oldest})  # was: the whole playlist made older
+    ]
+
+
+def test_a_book_club_is_reading_and_no_words_is_instrumental(ex):
+    q = ex.extract("I'm hosting a book club, need quiet background stuff, nothing with words if possible")
+    assert [t.value for t in q.activities] == ["reading"] and "party" not in [t.value for t in q.moods]
+    assert "instrumental" in [t.value for t in q.moods]

@@ -226,6 +226,7 @@ MOOD_PHRASES: dict[str, str] = {
     "no lyrics": "instrumental", "without lyrics": "instrumental", "without vocals": "instrumental",
     "nothing with lyrics": "instrumental", "without singing": "instrumental", "no singing": "instrumental",
     "no words": "instrumental", "without words": "instrumental", "sin letra": "instrumental",
+    "nothing with words": "instrumental", "without any words": "instrumental", "no singing at all": "instrumental",
     "dance": "dance", "dancing": "dance", "danceable": "dance", "dance music": "dance", "bailar": "dance",
     "workout": "workout",
 }  # fmt: skip
@@ -244,7 +245,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "driving": "driving", "drive": "driving", "road trip": "driving", "roadtrip": "driving", "car": "driving",
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
-    "meditate": "meditation", "reading": "reading", "commute": "commute", "commuting": "commute",
+    "meditate": "meditation", "reading": "reading", "book club": "reading", "commute": "commute",
+    "commuting": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel", "trip": "travel", "flight": "travel",
     "flights": "travel", "plane": "travel", "airport": "travel", "train ride": "commute", "bus ride": "commute",
     "dishes": "cleaning", "laundry": "cleaning", "brunch": "dinner", "lunch": "dinner", "fall asleep": "sleep",
@@ -572,7 +574,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some", "not", "into"})  # fmt: skip
+                         "de", "some", "not", "into", "much"})  # fmt: skip
 # What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
 # tools.extract._name_parts). Only names the catalog has are used.
 ARTIST_NICKNAMES = {
@@ -794,6 +796,13 @@ GROW_VERBS = (
     "pon",
     "ponme",
     "mete",
+    "ponle",
+    "ponles",
+    "metele",
+    "agregale",
+    "anadele",
+    "echale",
+    "sumale",
     "keep going",
 )
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros", "otro", "otra")
