@@ -616,13 +616,19 @@ def rule_retract(c: Clause) -> Plan | None:
 
 
 def rule_export(c: Clause) -> Plan | None:
-    """ "export it as csv", "download the playlist"."""
-    if not any(w in V.EXPORT_WORDS for w in c.words) or find(c.words, _SAVE_LATER):
+    """ "export it as csv", "download the playlist", "send it to spotify", "can i get the links" (every format
+    carries each track's Spotify link)."""
+    shared = c.has and find(c.words, _SHARE) and not c.matches(*_CONTENT_KINDS)
+    if not (any(w in V.EXPORT_WORDS for w in c.words) or shared) or find(c.words, _SAVE_LATER):
         return None
     if not set(V.EXPORT_WORDS) - {"save"} & set(c.words) and {"last", "end", "first", "top"} & set(c.words):
         return None  # "save the best for last" is a move
     fmt = next((f for f in ("xspf", "jspf", "csv", "json", "m3u") if f in c.words), "m3u")
     return Plan([call("export", fmt=fmt)]) if c.has else _need_playlist()
+
+
+_SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the link", "the links", "a link", "links",
+                 "share it", "share this", "share the playlist", "send it", "send me the playlist"))  # fmt: skip
 
 
 def rule_greeting(c: Clause) -> Plan | None:
@@ -1909,6 +1915,9 @@ def rule_widen(c: Clause) -> Plan | None:
     if not any(found.values()) and not years:
         if unknown:
             said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
+            if exact := c.vocab.artists.get(fold(said)):  # "add 3 drake songs": a name that is also a word
+                count = _added_count(c)
+                return Plan([call("widen", artists=[exact], **({"count": count} if count else {}))])
             if len(opened := c.vocab.first_names.get(said, [])) > 1:  # "add some stevie" on 90s rock
                 return Plan.ask(f"Which {said.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
             return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
@@ -1927,11 +1936,14 @@ def _added_count(c: Clause) -> int | None:
     """How many tracks "add 3 Drake songs" / "add a couple of frank ocean songs" asks for; none for a vague "some"
     or a number inside a name ("add some maroon 5")."""
     named = {k for m in c.matches("artist") for k in range(m.start, m.end)}
+    # "after track 5", "at number 3": a place in the playlist, not a count
+    named |= {k for k in range(1, len(c.words)) if _is_track_noun(c.words[k - 1]) or c.words[k - 1] in _PLACE_WORDS}
     words = [w for k, w in enumerate(c.words) if k not in named]
     n = amount_in(words)
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
 
 
+_PLACE_WORDS = frozenset({"#", "number", "no", "after", "before", "spot", "position", "slot"})
 _SOME = _keys(("some", "a few", "a couple", "a bit of", "a little", "a little bit of", "algo de", "unas", "unos"))
 
 

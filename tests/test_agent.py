@@ -5,6 +5,7 @@ Each test compiles the graph with in-memory persistence (MemorySaver + InMemoryS
 
 from __future__ import annotations
 
+from collections import Counter
 import json
 import socket
 import statistics
@@ -480,3 +481,12 @@ def test_why_that_one_after_a_swap_explains_the_track_swapped_in(chat):
     chat.turn("t", "u", f"swap track 2 for something by {artist}")
     r2 = chat.turn("t", "u", "why that one?")
     assert r2.reply.startswith("#2 ")  # before: "Which track do you mean?"
+
+
+def test_a_cap_set_after_an_artist_asked_beside_the_rest_binds_them_too(chat):
+    chat.turn("cap", "u", "hip hop and rock")
+    r = chat.turn("cap", "u", "add 3 drake songs")
+    assert sum(p.artist == "Drake" for p in r.playlist) >= 3
+    r = chat.turn("cap", "u", "can you make it less repetitive")
+    counts = Counter(p.artist for p in r.playlist)
+    assert max(counts.values()) == 1, counts  # was: Drake kept (and got more of) the share the ask gave them

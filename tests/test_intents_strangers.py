@@ -387,3 +387,17 @@ def test_a_book_club_is_reading_and_no_words_is_instrumental(ex):
     q = ex.extract("I'm hosting a book club, need quiet background stuff, nothing with words if possible")
     assert [t.value for t in q.activities] == ["reading"] and "party" not in [t.value for t in q.moods]
     assert "instrumental" in [t.value for t in q.moods]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("add 3 drake songs", [("widen", {"artists": ["Drake"], "count": 3})]),  # was: "I don't know drake"
+        ("add something by drake after track 5", [("widen", {"artists": ["Drake"]})]),  # was: 5 of them
+        ("can you make it less repetitive", [("cap_artists", {"per_artist": 1})]),  # was: "not sure"
+        ("send it to spotify", [("export", {"fmt": "m3u"})]),  # was: "I found no music"
+        ("can i get the links", [("export", {"fmt": "m3u"})]),
+    ],
+)
+def test_names_places_variety_and_sharing(vocab, text, expected):
+    assert acts(text, vocab) == expected

@@ -887,7 +887,8 @@ REPEAT_WORDS = frozenset(
 )
 SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas")
 VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
-                   "spread out the artists", "artistas diferentes", "distintos artistas")  # fmt: skip
+                   "spread out the artists", "artistas diferentes", "distintos artistas", "less repetitive",
+                   "too repetitive", "less samey", "too samey", "so repetitive", "so samey")  # fmt: skip
 
 # Ordering the same tracks: "sort by energy", "oldest to newest", "put the upbeat ones first", "make it flow".
 SORT_VERBS = frozenset({"sort", "order", "reorder", "arrange", "rearrange", "organize", "organise", "ordena", "ordenar",
