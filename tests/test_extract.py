@@ -586,6 +586,18 @@ def test_real_catalog_parts_of_names_need_a_name_to_stand(real_ex, text):
     assert real_ex.extract(text).artists == []
 
 
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("throwback jams from high school, i graduated in 2008", (2004, 2008)),  # was: 2008 alone
+        ("songs from college, class of 2012", (2008, 2012)),
+        ("songs from 2008", (2008, 2008)),
+    ],
+)
+def test_a_graduation_year_means_the_school_years(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
 def test_a_name_after_by_is_an_artist_or_said_unknown(ex):
     q = ex.extract("songs by Drak")  # a typo of a short name that is also a word, cued by "by"
     assert [a.value for a in q.artists] == ["Drake"]

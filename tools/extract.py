@@ -1366,7 +1366,15 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     if onwards or until:
         start = i - 1 if prev in ("from", "de", "del") else i
         return ((y, None) if onwards else (None, y)), start, i + 1 + (onwards or until)
+    school = next((k for k in (2, 1) if " ".join(texts[max(0, i - k) : i]) in _SCHOOL_YEARS), 0)
+    if school:  # "i graduated in 2008", "class of 2012": the school years before it
+        return (y - SCHOOL_YEARS, y), i - school, end
     return (y, y), start, end
+
+
+SCHOOL_YEARS = 4  # "class of 2012": the songs of the four years before
+_SCHOOL_YEARS = frozenset({"graduated in", "graduated", "class of", "grad in", "graduating in", "graduation in",
+                           "promocion", "me gradue en"})  # fmt: skip
 
 
 _WHEN_CUES = frozenset({"in", "en", "dentro"})  # "in 20 min", "en una hora": how soon, not how long

@@ -37,6 +37,7 @@ and score (``Candidate.channels``: ``tags`` the soft score below, ``dense`` the 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -125,11 +126,19 @@ class NameNeighbours:
     best: float  # cosine of the nearest name
 
 
+_YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def search_text(query: PlaylistQuery) -> str:
     """The request's words for the dense and lexical channels, plus the catalog's own word for every
     explicit tag read from other words (a typo, a synonym, another language): "acustic chill" also
     searches "acoustic"."""
     text = (query.text or query.free_text).strip()
+    span = query.years
+    if span is not None and span.explicit and span.start and span.end and span.end > span.start:
+        # "graduated in 2008" (2004-2008), "between 2005 and 2010": the filter holds the years; the words would
+        # pull toward tracks whose document says that one year
+        text = _YEAR_WORD.sub(lambda m: " " if span.start <= int(m.group(0)) <= span.end else m.group(0), text)
     have = set(tokenize(text))
     tags = (*query.genres, *query.subgenres, *query.moods, *query.activities)
     extra = [t.value for t in tags if t.explicit and not set(tokenize(t.value)) <= have]
