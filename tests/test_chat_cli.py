@@ -35,3 +35,14 @@ def test_typing_quit_leaves_the_terminal_chat(tiny_csv, tmp_path, capsys, monkey
     assert main(base) == 0
     out = capsys.readouterr().out
     assert "20 tracks" in out and "not sure what to change" not in out  # before: "quit" was read as a request
+
+
+def test_why_that_one_after_more_like_a_track_means_that_track(tiny_csv, tmp_path, capsys):
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "like", "--json"]
+    assert main(base + ["songs for a party"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(base + ["more like the 2nd one"]) == 0
+    capsys.readouterr()
+    assert main(base + ["why that one?"]) == 0
+    reply = json.loads(capsys.readouterr().out)["reply"]
+    assert reply.startswith(f'#2 "{first["playlist"][1]["title"]}"'), reply  # was: "Which track do you mean?"

@@ -108,6 +108,7 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
         for x in new:
             x["reason"] = f"sounds like {title}; {x.get('reason', '')}".strip("; ")
         w.playlist = w.playlist + new
+        w.focus = p  # "why that one?" next means the track the person pointed at
         return f"added {len(new)} like {title}"
     ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: -dist(w.track(x)))
     k = max(1, len(ranked) // 2)
@@ -122,4 +123,5 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
         x["reason"] = f"closer to {title}; {x.get('reason', '')}".strip("; ")
     fill = iter(new)
     w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    w.focus = p
     return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
