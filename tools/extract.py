@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -75,12 +75,15 @@ _Match = Match
 
 @dataclass(slots=True)
 class Reading:
-    """A text as the language layer reads it: its tokens, what they name, and the typed query."""
+    """A text as the language layer reads it: its tokens, what they name, and the typed query; ``contexts`` are
+    the phrases of situation it names ("a rainy afternoon", "friday night"), which suggest tags without naming
+    them (only a first request infers from them: :meth:`TagExtractor.extract`)."""
 
     text: str
     tokens: list[vocab.Token]
     matches: list[Match]
     query: PlaylistQuery
+    contexts: list[Match] = field(default_factory=list)
 
 
 _PHRASES = vocab.PHRASES
@@ -264,14 +267,16 @@ class TagExtractor:
     # ----- the pass --------------------------------------------------------------------------------
     def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
         """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
-        query = self.read(text).query
+        reading = self.read(text)
+        query = reading.query
+        cued = _context_tags(query, reading)
         if self._protos is not None and query.free_text:
             before = (len(query.moods), len(query.activities))
-            self._implicit(query, query.text, query_vector)
+            self._implicit(query, query.text, query_vector, cued)
             if (len(query.moods), len(query.activities)) == before and query.exclude_moods:
                 # "rainy day vibes, nothing too sad": the excluded mood's words pull the whole text toward it;
                 # the words left over say what is wanted
-                self._implicit(query, query.free_text, None)
+                self._implicit(query, query.free_text, None, cued)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
@@ -293,10 +298,12 @@ class TagExtractor:
         self._song_titles(toks, matches)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
+        contexts = _contexts(toks, matches)
         _corrections(toks, matches)
         self._negate(toks, matches)
+        _inferred(toks, matches)
         query = self._assemble(text, toks, matches, unsupported)
-        return Reading(text, toks, matches, query)
+        return Reading(text, toks, matches, query, contexts)
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
         """Years, decades, lengths, durations and BPM: the forms regular expressions read best. Each reader
@@ -804,8 +811,11 @@ class TagExtractor:
             unsupported.append(f"years the catalog does not have ({src}; it spans {self.min_year}-{self.max_year})")
         return YearRange(start=lo, end=hi, explicit=exp, confidence=conf, source=src[:200])
 
-    def _implicit(self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None) -> None:
-        """Moods and activities inferred from context, by similarity to the prototype descriptions."""
+    def _implicit(
+        self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None, cued: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Moods and activities inferred from context, by similarity to the prototype descriptions; ``cued`` is
+        how many moods and activities the request's words of context gave (those kinds are not guessed again)."""
         assert self._protos is not None and self.encoder is not None
         residual = query.free_text
         if not any(len(w) >= 3 and w.isalpha() for w in fold(residual).split()):
@@ -819,10 +829,11 @@ class TagExtractor:
         have_acts = {t.value for t in query.activities}
         # An activity said outright is the occasion: a second one guessed from the rest only adds noise
         # ("doing the dishes" is cleaning, not cooking too).
-        n_acts_max = 0 if query.activities else IMPLICIT_MAX_ACTIVITIES
+        n_acts_max = 0 if query.activities or cued[1] else IMPLICIT_MAX_ACTIVITIES
         # Likewise a said activity that implies a mood ("dinner" -> chill) is the evidence for the mood; the
         # rest of the text guessing another one ("christmas dinner" -> romantic) is weaker than that.
-        n_moods_max = 0 if any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities) else IMPLICIT_MAX_MOODS
+        implied = any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities)
+        n_moods_max = 0 if implied or cued[0] else IMPLICIT_MAX_MOODS
         # A mood the request excludes ("nothing too sad") is close to its text for being named: it sets no bar.
         excluded = {f"mood:{t.value}" for t in query.exclude_moods}
         ranked = sorted(((k, v) for k, v in best.items() if k not in excluded), key=lambda kv: -kv[1])
@@ -836,7 +847,7 @@ class TagExtractor:
             kind, value = label.split(":", 1)
             conf = round(min(0.95, float(s)), 3)
             tag = Tag(value=value, explicit=False, confidence=conf, source=residual[:200])
-            if kind == "mood" and value not in have_moods and n_moods < n_moods_max:
+            if kind == "mood" and value not in have_moods and n_moods < n_moods_max and not _opposed(value, query):
                 query.moods.append(tag)
                 have_moods.add(value)
                 n_moods += 1
@@ -1440,3 +1451,112 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
     if not i:
         return False
     return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS
+
+
+# ----- context: what a request's situation suggests ------------------------------------------------------
+_CONTEXT = {_key(p): v for p, v in vocab.CONTEXT_CUES.items()}
+_CONTEXT_WIDTH = max(len(k) for k in _CONTEXT)
+# what a phrase of context reads differently when it holds the word: "new years eve" is no recent year, "happy
+# hour" and "calm down" no mood said of the music
+_CONTEXT_OVERRIDES = frozenset({"relative_years", "mood"})
+# what a phrase of context never overlaps: a name or a genre ("Summer Walker", "rain" in an artist's name)
+_CONTEXT_BLOCKERS = frozenset({"artist", "genre", "other_genre", "years", "length", "duration"})
+_STATE_LEADS = sorted((_key(c) for c in vocab.STATE_LEADS), key=len, reverse=True)
+_INFERRED = {_key(p): frozenset(kinds) for p, kinds in vocab.INFERRED_PHRASES.items()}
+MAX_CONTEXT_MOODS = 2
+CONTEXT_CONFIDENCE = 0.7  # below a said tag, about as sure as a close prototype
+
+
+def _contexts(toks: list[_Tok], matches: list[Match]) -> list[Match]:
+    """The phrases of situation in the text, longest first, as matches of kind "context" (value: the moods they
+    suggest and the activity they imply). Each is read wherever it stands, beside the vocabulary's reading of its
+    words, except inside a name or a genre; a mood or relative year read inside a longer one goes ("new years eve",
+    "happy hour"). Negated ones ("no rainy day songs") are marked so."""
+    n = len(toks)
+    blocked = [False] * n
+    for m in matches:
+        if m.kind in _CONTEXT_BLOCKERS:
+            for k in range(m.start, m.end):
+                blocked[k] = True
+    texts = [t.text for t in toks]
+    found: list[Match] = []
+    taken = [False] * n
+    for width in range(min(_CONTEXT_WIDTH, n), 0, -1):
+        for i in range(n - width + 1):
+            j = i + width
+            value = _CONTEXT.get(tuple(texts[i:j]))
+            if value is None or any(taken[i:j]) or any(blocked[i:j]):
+                continue
+            for k in range(i, j):
+                taken[k] = True
+            found.append(Match("context", value, i, j, explicit=False, negated=_negated_at(texts, i)))
+    for c in found:
+        inside = [m for m in matches if m.kind in _CONTEXT_OVERRIDES and c.start <= m.start and m.end <= c.end]
+        for m in inside:
+            if m.length < c.length:
+                matches.remove(m)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _negated_at(texts: list[str], i: int) -> bool:
+    """Whether a negation cue governs the words at ``i`` ("no rainy day songs", "nothing for the summer")."""
+    k = i
+    while k > 0 and texts[k - 1] in vocab.NEGATION_FILLER:
+        k -= 1
+    return any(tuple(texts[k - w : k]) in _NEGATION for w in (2, 1) if k - w >= 0)
+
+
+def _inferred(toks: list[_Tok], matches: list[Match]) -> None:
+    """Moods and activities inferred rather than said: words that say how the listener is ("heartbroken"), a mood
+    after words of the listener's state ("something to get me hyped", "for when I'm sad"), an occasion ("pregame")."""
+    texts = [t.text for t in toks]
+    for m in matches:
+        if m.negated or m.kind not in ("mood", "activity"):
+            continue
+        kinds = _INFERRED.get(tuple(texts[m.start : m.end]))
+        if (kinds and m.kind in kinds) or (m.kind == "mood" and _after_state_lead(texts, m.start)):
+            m.explicit = False
+            m.confidence = min(m.confidence, 0.8)
+
+
+def _after_state_lead(texts: list[str], i: int) -> bool:
+    k = i
+    while k > 0 and i - k < 3 and texts[k - 1] in vocab.STATE_INTENSIFIERS:
+        k -= 1
+    return any(len(lead) <= k and tuple(texts[k - len(lead) : k]) == lead for lead in _STATE_LEADS)
+
+
+def _opposed(mood: str, query: PlaylistQuery) -> bool:
+    """Whether the query holds a mood no playlist shares with ``mood`` (sad beside party)."""
+    held = {t.value for t in query.moods}
+    return bool(held & vocab.OPPOSED_MOODS.get(mood, frozenset())) or any(
+        mood in vocab.OPPOSED_MOODS.get(h, frozenset()) for h in held
+    )
+
+
+def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
+    """Adds what the phrases of situation suggest, as inferred tags: per phrase, the first of its moods the query
+    neither holds nor refuses and nothing it holds opposes, and its activity when none is named. A phrase whose
+    moods are all opposed ("lonely on a friday night") adds nothing. Returns (moods, activities) added."""
+    refused = {t.value for t in query.exclude_moods}
+    moods = acts = 0
+    tokens = reading.tokens
+    for c in reading.contexts:
+        if c.negated:
+            continue
+        suggested, activity = c.value  # type: ignore[misc]
+        held = {t.value for t in query.moods}
+        free = [v for v in suggested if v not in held and v not in refused]
+        pick = next((v for v in free if not _opposed(v, query)), None)
+        if suggested and free and pick is None:
+            continue  # everything it suggests clashes with what was asked
+        tag_source = " ".join(t.orig for t in tokens[c.start : c.end])[:200]
+        if pick is not None and moods < MAX_CONTEXT_MOODS:
+            query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
+            moods += 1
+        if activity and not query.activities:
+            query.activities.append(
+                Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
+            )
+            acts += 1
+    return moods, acts
