@@ -873,3 +873,14 @@ def test_slang_and_training_words(ex):
     assert values(ex.extract("songs that go hard").moods) == ["energetic"]
     assert values(ex.extract("leg day").activities) == ["workout"]
     assert values(ex.extract("musica para una cena romantica").activities) == ["dinner"]
+
+
+def test_an_activity_finished_is_not_the_occasion(ex):
+    q = ex.extract("I just finished my last exam!!! time to celebrate")
+    assert q.activities == [] and inferred(q.moods) == ["happy"]
+    assert values(ex.extract("studying for my last exam").activities) == ["study"]
+
+
+def test_a_typo_of_a_word_of_context_is_that_word(ex):
+    assert inferred(ex.extract("chill songs for a raniy day").moods) == ["sad"]
+    assert ex.extract("canciones para una noche de lluvia").artists == []  # rain, not the first word of a name

@@ -120,7 +120,7 @@ class TagExtractor:
         self.thresholds = catalog.thresholds
         self._build_artists()
         self._dictionary = vocab.dictionary_words()
-        self._known = vocab.known_words()
+        self._known = vocab.known_words() | _CONTEXT_WORDS  # "noche" is night, no typo of "niche"
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
         self._vocab_list = list(self._vocab_words)
         # two-word genres and moods as written ("hip hop", "classic rock"), for typos of one of the two words
@@ -162,7 +162,8 @@ class TagExtractor:
         firsts: dict[str, list[tuple[str, int]]] = {}
         for key, (name, count) in list(self.artist_keys.items()):
             w = key[0]
-            if len(key) >= 2 and len(w) >= 4 and w.isalpha() and w not in dictionary and w not in vocab.COMMON_WORDS:
+            plain = w in dictionary or w in vocab.COMMON_WORDS or w in _CONTEXT_WORDS  # "lluvia" is rain, not a name
+            if len(key) >= 2 and len(w) >= 4 and w.isalpha() and not plain:
                 firsts.setdefault(w, []).append((name, count))
         self._alias_keys = set()
         for w, names in firsts.items():
@@ -296,6 +297,7 @@ class TagExtractor:
         self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
         self._song_titles(toks, matches)
+        self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
         contexts = _contexts(toks, matches)
@@ -574,6 +576,18 @@ class TagExtractor:
                 if not any(t.used for t in toks[i : i + len(p.split())]):
                     out.append(_Match("artist_cap", 1, i, i + len(p.split())))
                     _mark(toks, i, i + len(p.split()))
+
+    def _context_typos(self, toks: list[_Tok]) -> None:
+        """A leftover word that is no word at all, one edit from a word of context ("raniy day"), is that word."""
+        tries = 0
+        for tok in toks:
+            w = tok.text
+            if tok.used or len(w) < 5 or not w.isalpha() or w in self._known or tries >= MAX_FUZZY_WORDS:
+                continue
+            tries += 1
+            near = process.extractOne(w, _CONTEXT_TYPO_LIST, scorer=OSA.distance, score_cutoff=1)
+            if near and near[0][0] == w[0]:
+                tok.text = near[0]
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
@@ -957,8 +971,8 @@ class _Draft:
         self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
 
     def take_activity(self, m: _Match) -> None:
-        if m.start and self.toks[m.start - 1].text in _AFTER_WORDS and not m.negated:
-            return  # "after work", "post workout": that is over, it is not what the music is for
+        if not m.negated and _done_before(self.toks, m.start):
+            return  # "after work", "post workout", "just finished my exam": that is over, not what the music is for
         mood = vocab.ACTIVITY_MOODS.get(str(m.value))
         if m.negated:
             if mood:
@@ -1071,7 +1085,19 @@ class _Draft:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
-_AFTER_WORDS = frozenset({"after", "post", "despues"})
+_DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
+_DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
+                        "la"})  # fmt: skip
+
+
+def _done_before(toks: list[_Tok], start: int) -> bool:
+    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam")."""
+    k = start
+    while k > 0 and start - k < 3 and toks[k - 1].text in _DONE_SKIP:
+        k -= 1
+    return _cue_before(toks, k, _DONE_CUES)
+
+
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
@@ -1456,6 +1482,8 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
 # ----- context: what a request's situation suggests ------------------------------------------------------
 _CONTEXT = {_key(p): v for p, v in vocab.CONTEXT_CUES.items()}
 _CONTEXT_WIDTH = max(len(k) for k in _CONTEXT)
+_CONTEXT_WORDS = frozenset(k[0] for k in _CONTEXT if len(k) == 1)
+_CONTEXT_TYPO_LIST = sorted(w for w in _CONTEXT_WORDS if len(w) >= 5 and w.isalpha())
 # what a phrase of context reads differently when it holds the word: "new years eve" is no recent year, "happy
 # hour" and "calm down" no mood said of the music
 _CONTEXT_OVERRIDES = frozenset({"relative_years", "mood"})
