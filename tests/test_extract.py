@@ -884,3 +884,11 @@ def test_an_activity_finished_is_not_the_occasion(ex):
 def test_a_typo_of_a_word_of_context_is_that_word(ex):
     assert inferred(ex.extract("chill songs for a raniy day").moods) == ["sad"]
     assert ex.extract("canciones para una noche de lluvia").artists == []  # rain, not the first word of a name
+
+
+def test_a_situation_in_a_songs_title_is_the_title(tiny_catalog):
+    ex = TagExtractor(tiny_catalog)
+    ex.__dict__["_titles"] = {"olafur arnalds": {("lazing", "on", "a", "sunday", "afternoon")}}  # a song of theirs
+    q = ex.extract("songs like Lazing On A Sunday Afternoon by Olafur Arnalds")
+    assert values(q.artists) == ["Ólafur Arnalds"] and q.moods == []
+    assert inferred(ex.extract("a lazy sunday afternoon").moods) == ["chill"]

@@ -296,11 +296,11 @@ class TagExtractor:
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
-        self._song_titles(toks, matches)
+        titles = self._song_titles(toks, matches)
         self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
-        contexts = _contexts(toks, matches)
+        contexts = _contexts(toks, matches, titles)
         _corrections(toks, matches)
         self._negate(toks, matches)
         _inferred(toks, matches)
@@ -442,9 +442,10 @@ class TagExtractor:
             out.extend(ms)
         self._listed_artists(toks, out)
 
-    def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> None:
+    def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> list[tuple[int, int]]:
         """ "songs like Blinding Lights by The Weeknd": words naming a song of the artist after "by" are that song's
-        title, words to search by, not an artist ("Lights") or a genre of their own."""
+        title, words to search by, not an artist ("Lights") or a genre of their own. Returns the titles' spans."""
+        spans: list[tuple[int, int]] = []
         for a in [m for m in out if m.kind == "artist" and m.start >= 2 and toks[m.start - 1].text == "by"]:
             titles = self._titles.get(fold(str(a.value)))
             by = a.start - 1
@@ -454,6 +455,7 @@ class TagExtractor:
             )
             if span is None:
                 continue
+            spans.append((span, by))
             inside = [m for m in out if span <= m.start and m.end <= by]
             for m in inside:
                 out.remove(m)
@@ -461,6 +463,7 @@ class TagExtractor:
                 t.used = False
             if _similar_to(toks, span) is not None:  # songs LIKE that one: its artist is a taste, not a filter
                 a.confidence = SIMILAR_CONFIDENCE
+        return spans
 
     def _seed_songs(self, toks: list[_Tok], out: list[_Match]) -> None:
         """ "based on Mr. Brightside", "songs that go with Uptown Funk": a song's title after a seed cue is that song,
@@ -1495,17 +1498,18 @@ MAX_CONTEXT_MOODS = 2
 CONTEXT_CONFIDENCE = 0.7  # below a said tag, about as sure as a close prototype
 
 
-def _contexts(toks: list[_Tok], matches: list[Match]) -> list[Match]:
+def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, int]] = ()) -> list[Match]:
     """The phrases of situation in the text, longest first, as matches of kind "context" (value: the moods they
     suggest and the activity they imply). Each is read wherever it stands, beside the vocabulary's reading of its
-    words, except inside a name or a genre; a mood or relative year read inside a longer one goes ("new years eve",
-    "happy hour"). Negated ones ("no rainy day songs") are marked so."""
+    words, except inside a name, a genre or a song's title (``titles``: "Lazing On A Sunday Afternoon by Queen"); a
+    mood or relative year read inside a longer one goes ("new years eve", "happy hour"). Negated ones ("no rainy
+    day songs") are marked so."""
     n = len(toks)
     blocked = [False] * n
-    for m in matches:
-        if m.kind in _CONTEXT_BLOCKERS:
-            for k in range(m.start, m.end):
-                blocked[k] = True
+    spans = [(m.start, m.end) for m in matches if m.kind in _CONTEXT_BLOCKERS]
+    for a, b in [*spans, *titles]:
+        for k in range(a, b):
+            blocked[k] = True
     texts = [t.text for t in toks]
     found: list[Match] = []
     taken = [False] * n
