@@ -1,7 +1,7 @@
 """`playgenie eval tags`: stage 1 (text -> tags) against hand-written labels, explicit and implicit apart.
 
 Usage:
-    playgenie eval tags [--json] [--file evals/queries/tags.jsonl] [--llm [URL|local]]
+    playgenie eval tags [--json] [--file evals/queries/tags.jsonl] [--ids t439-t558] [--llm [URL|local]]
 
 Each line of ``evals/queries/tags.jsonl`` is one request with the tags a careful reader extracts,
 written before the extractor was run on them::
@@ -71,11 +71,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(SmolLM2 on llama.cpp, from the llm extra).",
     )
     parser.add_argument("--errors", type=int, default=15, help="How many error patterns to list.")
+    parser.add_argument(
+        "--ids",
+        default=None,
+        metavar="RANGES",
+        help="Score only these requests: ids or ranges, comma-separated ('t439-t558', 't001,t010-t020').",
+    )
 
 
 def load_labels(path: Path = LABELS) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def select_ids(labels: list[dict[str, Any]], ranges: str) -> list[dict[str, Any]]:
+    """The labels whose ids ``ranges`` names ("t439-t558", "t001,t010-t020"): ids compare by their number."""
+
+    def number(label_id: str) -> int:
+        return int("".join(ch for ch in label_id if ch.isdigit()) or -1)
+
+    spans = []
+    for part in (p.strip() for p in ranges.split(",") if p.strip()):
+        lo, _, hi = part.partition("-")
+        spans.append((number(lo), number(hi or lo)))
+    return [lab for lab in labels if any(lo <= number(lab["id"]) <= hi for lo, hi in spans)]
 
 
 # ----- what a query says, as comparable tags ---------------------------------------------------------
@@ -334,6 +353,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     from tools.extract import TagExtractor
 
     labels = load_labels(args.file)
+    if args.ids:
+        labels = select_ids(labels, args.ids)
     catalog = load_catalog(settings)
     encoder = get_encoder()
     offline_ex = TagExtractor(catalog, encoder)

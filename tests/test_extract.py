@@ -384,7 +384,7 @@ def test_common_words_are_not_artists(tiny_catalog):
     ex.artist_keys[("chill",)] = ("Chill", 40)
     ex.artist_keys[("rain",)] = ("Rain", 40)
     q = ex.extract("chill vibes on a rain day")
-    assert q.artists == [] and values(q.moods) == ["chill"]
+    assert q.artists == [] and [t.value for t in q.moods if t.explicit] == ["chill"]  # the rain: inferred
     assert values(ex.extract("songs by Rain").artists) == ["Rain"]  # a strong cue still finds them
 
 
@@ -431,9 +431,9 @@ def test_context_implies_a_mood(ex_implicit, text, label):
 
 
 def test_a_named_mood_with_context_gets_no_unrelated_mood(ex_implicit):
-    # "vibes" is filler: it must not pull in "happy" next to the chill the user asked for.
+    # "vibes" is filler: it must not pull in "happy" next to the chill the user asked for; the rain may add sad
     q = ex_implicit.extract("chill vibes for a rainy afternoon")
-    assert values(q.moods) == ["chill"]
+    assert [t.value for t in q.moods if t.explicit] == ["chill"] and set(values(q.moods)) <= {"chill", "sad"}
     assert "happy" in values(ex_implicit.extract("summer vibes").moods)
 
 
@@ -693,9 +693,10 @@ def test_relative_years_reach_as_far_as_the_word_does(ex):
 
 
 def test_a_said_activity_is_the_evidence_for_its_mood(ex_implicit):
-    # "dinner" implies chill; the rest of the text guessing another mood or activity adds noise
+    # "dinner" implies chill; the rest of the text guessing another mood or activity adds noise (a festive occasion
+    # may add happy, never romantic)
     q = ex_implicit.extract("christmas dinner")
-    assert values(q.activities) == ["dinner"] and values(q.moods) == ["chill"]
+    assert values(q.activities) == ["dinner"] and values(q.moods)[0] == "chill" and "romantic" not in values(q.moods)
     q = ex_implicit.extract("doing the dishes")
     assert values(q.activities) == ["cleaning"]
 
@@ -842,3 +843,102 @@ def test_examples_and_someone_elses_love_are_a_taste_not_the_whole_list(ex, tiny
     assert [(t.value, t.scope) for t in q.artists] == [(a, "like"), (b, "like")]
     q = ex.read(f"{lead} someone nobody knows and {b}").query  # a name the catalog lacks, then one it has
     assert [(t.value, t.scope) for t in q.artists] == [(b, "like")]
+
+
+# ----- context: what a request's situation suggests ------------------------------------------------------------
+def inferred(tags) -> list[str]:
+    return [t.value for t in tags if not t.explicit]
+
+
+@pytest.mark.parametrize(
+    "text,mood",
+    [
+        ("songs to cry to", "sad"),
+        ("missing my ex", "sad"),
+        ("rainy sunday morning", "chill"),
+        ("thunderstorm outside", "chill"),
+        ("so stressed, help me unwind", "chill"),
+        ("angry at everyone today", "energetic"),
+        ("just got promoted, celebration time", "happy"),
+        ("first date tonight", "romantic"),
+        ("writing my thesis", "focus"),
+        ("canciones para llorar", "sad"),
+    ],
+)
+def test_a_situation_suggests_a_mood(ex, text, mood):
+    q = ex.extract(text)  # no encoder: the words of context alone
+    assert inferred(q.moods)[:1] == [mood]
+
+
+def test_an_occasion_suggests_its_activity_and_a_mood_beside_a_said_one(ex):
+    q = ex.extract("tailgate before the game")
+    assert inferred(q.activities) == ["party"] and inferred(q.moods)[0] in ("party", "energetic")
+    # rain beside a chill said outright is the other mood it suggests; refused, it is the one left
+    assert inferred(ex.extract("chill songs for a rainy afternoon").moods) == ["sad"]
+    assert inferred(ex.extract("rainy day songs but nothing depressing").moods) == ["chill"]
+
+
+def test_a_situation_never_adds_a_mood_the_request_opposes(ex):
+    q = ex.extract("lonely on a friday night")
+    assert inferred(q.moods) == ["sad"] and q.activities == []  # the night out would be a party
+    assert "chill" not in values(ex.extract("rainy day bangers").moods)
+    assert ex.extract("no summer songs").moods == []  # negated
+
+
+def test_new_years_eve_is_an_occasion_not_recent_music(ex):
+    q = ex.extract("new years eve countdown")
+    assert q.years is None and inferred(q.activities) == ["party"]
+
+
+def test_a_situation_inside_a_name_is_the_name(tiny_catalog):
+    ex = TagExtractor(tiny_catalog)
+    ex.artist_keys[("summer", "walker")] = ("Summer Walker", 20)
+    q = ex.extract("summer walker")
+    assert values(q.artists) == ["Summer Walker"] and q.moods == []
+
+
+@pytest.mark.parametrize(
+    "text,mood",
+    [
+        ("something to get me hyped", "energetic"),
+        ("songs for when im sad", "sad"),
+        ("heartbroken and need to cry", "sad"),
+        ("feeling so happy today", "happy"),
+    ],
+)
+def test_the_listeners_state_is_inferred_not_said(ex, text, mood):
+    q = ex.extract(text)
+    assert mood in inferred(q.moods) and not [t for t in q.moods if t.explicit]
+
+
+def test_a_mood_said_of_the_music_stays_said(ex):
+    assert [t.value for t in ex.extract("hype music").moods if t.explicit] == ["energetic"]
+    assert [t.value for t in ex.extract("sad songs").moods if t.explicit] == ["sad"]
+    q = ex.extract("bedtime")  # the activity is said, the sleep mood follows from it
+    assert [t.value for t in q.activities if t.explicit] == ["sleep"] and inferred(q.moods) == ["sleep"]
+
+
+def test_slang_and_training_words(ex):
+    assert values(ex.extract("bops only").moods) == ["dance"]
+    assert values(ex.extract("songs that go hard").moods) == ["energetic"]
+    assert values(ex.extract("leg day").activities) == ["workout"]
+    assert values(ex.extract("musica para una cena romantica").activities) == ["dinner"]
+
+
+def test_an_activity_finished_is_not_the_occasion(ex):
+    q = ex.extract("I just finished my last exam!!! time to celebrate")
+    assert q.activities == [] and inferred(q.moods) == ["happy"]
+    assert values(ex.extract("studying for my last exam").activities) == ["study"]
+
+
+def test_a_typo_of_a_word_of_context_is_that_word(ex):
+    assert inferred(ex.extract("chill songs for a raniy day").moods) == ["sad"]
+    assert ex.extract("canciones para una noche de lluvia").artists == []  # rain, not the first word of a name
+
+
+def test_a_situation_in_a_songs_title_is_the_title(tiny_catalog):
+    ex = TagExtractor(tiny_catalog)
+    ex.__dict__["_titles"] = {"olafur arnalds": {("lazing", "on", "a", "sunday", "afternoon")}}  # a song of theirs
+    q = ex.extract("songs like Lazing On A Sunday Afternoon by Olafur Arnalds")
+    assert values(q.artists) == ["Ólafur Arnalds"] and q.moods == []
+    assert inferred(ex.extract("a lazy sunday afternoon").moods) == ["chill"]

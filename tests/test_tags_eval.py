@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from evals.tags import FAMILIES, LABELS, load_labels, query_tags, score_request
+from evals.tags import FAMILIES, LABELS, load_labels, query_tags, score_request, select_ids
 from tools.schema import FeatureBound, PlaylistQuery, Tag, YearRange
 from tools.tags import MOODS
 
@@ -84,3 +84,9 @@ def test_labels_use_only_the_catalogs_values(real_data):
                             assert alt in values[fam_], (lab["id"], tag)
                         elif fam in values:
                             assert alt in values[fam], (lab["id"], tag)
+
+
+def test_select_ids_takes_ranges_and_single_ids():
+    labels = [{"id": f"t{k:03d}"} for k in range(1, 21)]
+    assert [lab["id"] for lab in select_ids(labels, "t003-t005, t019")] == ["t003", "t004", "t005", "t019"]
+    assert select_ids(labels, "t030-t040") == []

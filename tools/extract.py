@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -77,12 +77,15 @@ _Match = Match
 
 @dataclass(slots=True)
 class Reading:
-    """A text as the language layer reads it: its tokens, what they name, and the typed query."""
+    """A text as the language layer reads it: its tokens, what they name, and the typed query; ``contexts`` are
+    the phrases of situation it names ("a rainy afternoon", "friday night"), which suggest tags without naming
+    them (only a first request infers from them: :meth:`TagExtractor.extract`)."""
 
     text: str
     tokens: list[vocab.Token]
     matches: list[Match]
     query: PlaylistQuery
+    contexts: list[Match] = field(default_factory=list)
 
 
 _PHRASES = vocab.PHRASES
@@ -119,7 +122,7 @@ class TagExtractor:
         self.thresholds = catalog.thresholds
         self._build_artists()
         self._dictionary = vocab.dictionary_words()
-        self._known = vocab.known_words()
+        self._known = vocab.known_words() | _CONTEXT_WORDS  # "noche" is night, no typo of "niche"
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
         self._vocab_list = list(self._vocab_words)
         # two-word genres and moods as written ("hip hop", "classic rock"), for typos of one of the two words
@@ -161,7 +164,8 @@ class TagExtractor:
         firsts: dict[str, list[tuple[str, int]]] = {}
         for key, (name, count) in list(self.artist_keys.items()):
             w = key[0]
-            if len(key) >= 2 and len(w) >= 4 and w.isalpha() and w not in dictionary and w not in vocab.COMMON_WORDS:
+            plain = w in dictionary or w in vocab.COMMON_WORDS or w in _CONTEXT_WORDS  # "lluvia" is rain, not a name
+            if len(key) >= 2 and len(w) >= 4 and w.isalpha() and not plain:
                 firsts.setdefault(w, []).append((name, count))
         self._alias_keys = set()
         for w, names in firsts.items():
@@ -306,14 +310,16 @@ class TagExtractor:
     # ----- the pass --------------------------------------------------------------------------------
     def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
         """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
-        query = self.read(text).query
+        reading = self.read(text)
+        query = reading.query
+        cued = _context_tags(query, reading)
         if self._protos is not None and query.free_text:
             before = (len(query.moods), len(query.activities))
-            self._implicit(query, query.text, query_vector)
+            self._implicit(query, query.text, query_vector, cued)
             if (len(query.moods), len(query.activities)) == before and query.exclude_moods:
                 # "rainy day vibes, nothing too sad": the excluded mood's words pull the whole text toward it;
                 # the words left over say what is wanted
-                self._implicit(query, query.free_text, None)
+                self._implicit(query, query.free_text, None, cued)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
@@ -332,13 +338,16 @@ class TagExtractor:
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
-        self._song_titles(toks, matches)
+        titles = self._song_titles(toks, matches)
+        self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
         self._cued_names(toks, matches, unsupported)
+        contexts = _contexts(toks, matches, titles)
         _corrections(toks, matches)
         self._negate(toks, matches)
+        _inferred(toks, matches)
         query = self._assemble(text, toks, matches, unsupported)
-        return Reading(text, toks, matches, query)
+        return Reading(text, toks, matches, query, contexts)
 
     def _numbers(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
         """Years, decades, lengths, durations and BPM: the forms regular expressions read best. Each reader
@@ -475,9 +484,10 @@ class TagExtractor:
             out.extend(ms)
         self._listed_artists(toks, out)
 
-    def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> None:
+    def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> list[tuple[int, int]]:
         """ "songs like Blinding Lights by The Weeknd": words naming a song of the artist after "by" are that song's
-        title, words to search by, not an artist ("Lights") or a genre of their own."""
+        title, words to search by, not an artist ("Lights") or a genre of their own. Returns the titles' spans."""
+        spans: list[tuple[int, int]] = []
         for a in [m for m in out if m.kind == "artist" and m.start >= 2 and toks[m.start - 1].text == "by"]:
             titles = self._titles.get(fold(str(a.value)))
             by = a.start - 1
@@ -487,6 +497,7 @@ class TagExtractor:
             )
             if span is None:
                 continue
+            spans.append((span, by))
             inside = [m for m in out if span <= m.start and m.end <= by]
             for m in inside:
                 out.remove(m)
@@ -494,6 +505,7 @@ class TagExtractor:
                 t.used = False
             if _similar_to(toks, span) is not None:  # songs LIKE that one: its artist is a taste, not a filter
                 a.confidence = SIMILAR_CONFIDENCE
+        return spans
 
     def _seed_songs(self, toks: list[_Tok], out: list[_Match]) -> None:
         """ "based on Mr. Brightside", "songs that go with Uptown Funk": a song's title after a seed cue is that song,
@@ -609,6 +621,18 @@ class TagExtractor:
                 if not any(t.used for t in toks[i : i + len(p.split())]):
                     out.append(_Match("artist_cap", 1, i, i + len(p.split())))
                     _mark(toks, i, i + len(p.split()))
+
+    def _context_typos(self, toks: list[_Tok]) -> None:
+        """A leftover word that is no word at all, one edit from a word of context ("raniy day"), is that word."""
+        tries = 0
+        for tok in toks:
+            w = tok.text
+            if tok.used or len(w) < 5 or not w.isalpha() or w in self._known or tries >= MAX_FUZZY_WORDS:
+                continue
+            tries += 1
+            near = process.extractOne(w, _CONTEXT_TYPO_LIST, scorer=OSA.distance, score_cutoff=1)
+            if near and near[0][0] == w[0]:
+                tok.text = near[0]
 
     def _fuzzy_pass(self, toks: list[_Tok], out: list[_Match]) -> None:
         """Typos: a leftover unusual word close to a vocabulary word or, failing that, an artist."""
@@ -846,8 +870,11 @@ class TagExtractor:
             unsupported.append(f"years the catalog does not have ({src}; it spans {self.min_year}-{self.max_year})")
         return YearRange(start=lo, end=hi, explicit=exp, confidence=conf, source=src[:200])
 
-    def _implicit(self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None) -> None:
-        """Moods and activities inferred from context, by similarity to the prototype descriptions."""
+    def _implicit(
+        self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None, cued: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Moods and activities inferred from context, by similarity to the prototype descriptions; ``cued`` is
+        how many moods and activities the request's words of context gave (those kinds are not guessed again)."""
         assert self._protos is not None and self.encoder is not None
         residual = query.free_text
         if not any(len(w) >= 3 and w.isalpha() for w in fold(residual).split()):
@@ -861,10 +888,11 @@ class TagExtractor:
         have_acts = {t.value for t in query.activities}
         # An activity said outright is the occasion: a second one guessed from the rest only adds noise
         # ("doing the dishes" is cleaning, not cooking too).
-        n_acts_max = 0 if query.activities else IMPLICIT_MAX_ACTIVITIES
+        n_acts_max = 0 if query.activities or cued[1] else IMPLICIT_MAX_ACTIVITIES
         # Likewise a said activity that implies a mood ("dinner" -> chill) is the evidence for the mood; the
         # rest of the text guessing another one ("christmas dinner" -> romantic) is weaker than that.
-        n_moods_max = 0 if any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities) else IMPLICIT_MAX_MOODS
+        implied = any(vocab.ACTIVITY_MOODS.get(t.value) for t in query.activities)
+        n_moods_max = 0 if implied or cued[0] else IMPLICIT_MAX_MOODS
         # A mood the request excludes ("nothing too sad") is close to its text for being named: it sets no bar.
         excluded = {f"mood:{t.value}" for t in query.exclude_moods}
         ranked = sorted(((k, v) for k, v in best.items() if k not in excluded), key=lambda kv: -kv[1])
@@ -878,7 +906,7 @@ class TagExtractor:
             kind, value = label.split(":", 1)
             conf = round(min(0.95, float(s)), 3)
             tag = Tag(value=value, explicit=False, confidence=conf, source=residual[:200])
-            if kind == "mood" and value not in have_moods and n_moods < n_moods_max:
+            if kind == "mood" and value not in have_moods and n_moods < n_moods_max and not _opposed(value, query):
                 query.moods.append(tag)
                 have_moods.add(value)
                 n_moods += 1
@@ -988,8 +1016,8 @@ class _Draft:
         self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
 
     def take_activity(self, m: _Match) -> None:
-        if m.start and self.toks[m.start - 1].text in _AFTER_WORDS and not m.negated:
-            return  # "after work", "post workout": that is over, it is not what the music is for
+        if not m.negated and _done_before(self.toks, m.start):
+            return  # "after work", "post workout", "just finished my exam": that is over, not what the music is for
         mood = vocab.ACTIVITY_MOODS.get(str(m.value))
         if m.negated:
             if mood:
@@ -1102,7 +1130,19 @@ class _Draft:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
-_AFTER_WORDS = frozenset({"after", "post", "despues"})
+_DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
+_DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
+                        "la"})  # fmt: skip
+
+
+def _done_before(toks: list[_Tok], start: int) -> bool:
+    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam")."""
+    k = start
+    while k > 0 and start - k < 3 and toks[k - 1].text in _DONE_SKIP:
+        k -= 1
+    return _cue_before(toks, k, _DONE_CUES)
+
+
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
@@ -1515,3 +1555,115 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
     if not i:
         return False
     return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS
+
+
+# ----- context: what a request's situation suggests ------------------------------------------------------
+_CONTEXT = {_key(p): v for p, v in vocab.CONTEXT_CUES.items()}
+_CONTEXT_WIDTH = max(len(k) for k in _CONTEXT)
+_CONTEXT_WORDS = frozenset(k[0] for k in _CONTEXT if len(k) == 1)
+_CONTEXT_TYPO_LIST = sorted(w for w in _CONTEXT_WORDS if len(w) >= 5 and w.isalpha())
+# what a phrase of context reads differently when it holds the word: "new years eve" is no recent year, "happy
+# hour" and "calm down" no mood said of the music
+_CONTEXT_OVERRIDES = frozenset({"relative_years", "mood"})
+# what a phrase of context never overlaps: a name or a genre ("Summer Walker", "rain" in an artist's name)
+_CONTEXT_BLOCKERS = frozenset({"artist", "genre", "other_genre", "years", "length", "duration"})
+_STATE_LEADS = sorted((_key(c) for c in vocab.STATE_LEADS), key=len, reverse=True)
+_INFERRED = {_key(p): frozenset(kinds) for p, kinds in vocab.INFERRED_PHRASES.items()}
+MAX_CONTEXT_MOODS = 2
+CONTEXT_CONFIDENCE = 0.7  # below a said tag, about as sure as a close prototype
+
+
+def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, int]] = ()) -> list[Match]:
+    """The phrases of situation in the text, longest first, as matches of kind "context" (value: the moods they
+    suggest and the activity they imply). Each is read wherever it stands, beside the vocabulary's reading of its
+    words, except inside a name, a genre or a song's title (``titles``: "Lazing On A Sunday Afternoon by Queen"); a
+    mood or relative year read inside a longer one goes ("new years eve", "happy hour"). Negated ones ("no rainy
+    day songs") are marked so."""
+    n = len(toks)
+    blocked = [False] * n
+    spans = [(m.start, m.end) for m in matches if m.kind in _CONTEXT_BLOCKERS]
+    for a, b in [*spans, *titles]:
+        for k in range(a, b):
+            blocked[k] = True
+    texts = [t.text for t in toks]
+    found: list[Match] = []
+    taken = [False] * n
+    for width in range(min(_CONTEXT_WIDTH, n), 0, -1):
+        for i in range(n - width + 1):
+            j = i + width
+            value = _CONTEXT.get(tuple(texts[i:j]))
+            if value is None or any(taken[i:j]) or any(blocked[i:j]):
+                continue
+            for k in range(i, j):
+                taken[k] = True
+            found.append(Match("context", value, i, j, explicit=False, negated=_negated_at(texts, i)))
+    for c in found:
+        inside = [m for m in matches if m.kind in _CONTEXT_OVERRIDES and c.start <= m.start and m.end <= c.end]
+        for m in inside:
+            if m.length < c.length:
+                matches.remove(m)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _negated_at(texts: list[str], i: int) -> bool:
+    """Whether a negation cue governs the words at ``i`` ("no rainy day songs", "nothing for the summer")."""
+    k = i
+    while k > 0 and texts[k - 1] in vocab.NEGATION_FILLER:
+        k -= 1
+    return any(tuple(texts[k - w : k]) in _NEGATION for w in (2, 1) if k - w >= 0)
+
+
+def _inferred(toks: list[_Tok], matches: list[Match]) -> None:
+    """Moods and activities inferred rather than said: words that say how the listener is ("heartbroken"), a mood
+    after words of the listener's state ("something to get me hyped", "for when I'm sad"), an occasion ("pregame")."""
+    texts = [t.text for t in toks]
+    for m in matches:
+        if m.negated or m.kind not in ("mood", "activity"):
+            continue
+        kinds = _INFERRED.get(tuple(texts[m.start : m.end]))
+        if (kinds and m.kind in kinds) or (m.kind == "mood" and _after_state_lead(texts, m.start)):
+            m.explicit = False
+            m.confidence = min(m.confidence, 0.8)
+
+
+def _after_state_lead(texts: list[str], i: int) -> bool:
+    k = i
+    while k > 0 and i - k < 3 and texts[k - 1] in vocab.STATE_INTENSIFIERS:
+        k -= 1
+    return any(len(lead) <= k and tuple(texts[k - len(lead) : k]) == lead for lead in _STATE_LEADS)
+
+
+def _opposed(mood: str, query: PlaylistQuery) -> bool:
+    """Whether the query holds a mood no playlist shares with ``mood`` (sad beside party)."""
+    held = {t.value for t in query.moods}
+    return bool(held & vocab.OPPOSED_MOODS.get(mood, frozenset())) or any(
+        mood in vocab.OPPOSED_MOODS.get(h, frozenset()) for h in held
+    )
+
+
+def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
+    """Adds what the phrases of situation suggest, as inferred tags: per phrase, the first of its moods the query
+    neither holds nor refuses and nothing it holds opposes, and its activity when none is named. A phrase whose
+    moods are all opposed ("lonely on a friday night") adds nothing. Returns (moods, activities) added."""
+    refused = {t.value for t in query.exclude_moods}
+    moods = acts = 0
+    tokens = reading.tokens
+    for c in reading.contexts:
+        if c.negated:
+            continue
+        suggested, activity = c.value  # type: ignore[misc]
+        held = {t.value for t in query.moods}
+        free = [v for v in suggested if v not in held and v not in refused]
+        pick = next((v for v in free if not _opposed(v, query)), None)
+        if suggested and free and pick is None:
+            continue  # everything it suggests clashes with what was asked
+        tag_source = " ".join(t.orig for t in tokens[c.start : c.end])[:200]
+        if pick is not None and moods < MAX_CONTEXT_MOODS:
+            query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
+            moods += 1
+        if activity and not query.activities:
+            query.activities.append(
+                Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
+            )
+            acts += 1
+    return moods, acts

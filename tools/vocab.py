@@ -229,6 +229,8 @@ MOOD_PHRASES: dict[str, str] = {
     "nothing with words": "instrumental", "without any words": "instrumental", "no singing at all": "instrumental",
     "dance": "dance", "dancing": "dance", "danceable": "dance", "dance music": "dance", "bailar": "dance",
     "workout": "workout",
+    # slang for the music itself: a bop is a catchy one to move to, a song that goes hard hits with energy
+    "bops": "dance", "bop": "dance", "go hard": "energetic", "goes hard": "energetic", "chil": "chill",
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -253,6 +255,14 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "falling asleep": "sleep", "zumba": "workout", "spin class": "workout", "marathon": "running",
     "cocinar": "cooking", "gimnasio": "workout", "estudiar": "study", "dormir": "sleep", "correr": "running",
     "manejar": "driving", "conducir": "driving", "trabajar": "work", "limpiar": "cleaning", "viaje": "travel",
+    # the kinds of training and races people name, and meals in Spanish
+    "leg day": "workout", "arm day": "workout", "chest day": "workout", "back day": "workout", "push day": "workout",
+    "pull day": "workout", "shoulder day": "workout", "boxing": "workout", "kickboxing": "workout",
+    "pilates": "workout", "bootcamp": "workout", "weightlifting": "workout", "weight lifting": "workout",
+    "lifting weights": "workout", "cycling": "workout", "ejercicio": "workout",
+    "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
+    "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
+    "desayuno": "dinner",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -291,6 +301,142 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
     "activity:gaming": ("gaming session", "playing video games"),
     "activity:meditation": ("yoga class", "meditation", "mindfulness"),
     "activity:commute": ("commute to work", "on the train", "morning commute"),
+}  # fmt: skip
+
+# ----- a request's situation: what it suggests without naming it --------------------------------------
+# A phrase of context -> (the moods it suggests, each of which fits, most likely first; the activity it implies).
+# The extractor adds the first of those moods the request does not hold and nothing it holds opposes, as an
+# inferred tag ("a rainy afternoon" is chill, or sad beside a chill said outright), and the activity when none
+# is named. Phrased as people name their situation: weather, seasons, times of day, places, feelings,
+# occasions, who they are with. Several meanings are never guessed from one everyday word ("fall", "date").
+_WEATHER_GREY = ("chill", "sad")
+_PARTY_NIGHT = (("party", "energetic"), "party")
+CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    # weather and seasons
+    **dict.fromkeys(("rain", "rainy", "raining", "rainfall", "drizzle", "drizzly", "downpour", "storm", "stormy",
+                     "thunderstorm", "thunderstorms", "thunder", "foggy", "fog", "misty", "overcast", "cloudy",
+                     "grey day", "gray day", "grey sky", "gray sky", "lluvia", "lluvioso", "lluviosa",
+                     "llueve", "lloviendo", "tormenta", "nublado", "autumn", "autumnal", "fall evening",
+                     "fall afternoon", "fall day", "fall night", "otono"), (_WEATHER_GREY, None)),
+    **dict.fromkeys(("snow", "snowy", "snowing", "snow day", "snowfall", "winter", "wintertime", "wintry",
+                     "cozy", "cosy", "comfy", "hygge", "fireplace", "by the fire", "blanket", "invierno"),
+                    (("chill",), None)),
+    **dict.fromkeys(("summer", "summertime", "summery", "sunny", "sunshine", "sunny day", "warm day", "heatwave",
+                     "spring", "springtime", "verano", "primavera", "beach", "beach day", "playa", "pool",
+                     "poolside", "picnic", "garden", "gardening", "soleado"), (("happy",), None)),
+    # times of day and of the week
+    **dict.fromkeys(("late night", "late nights", "late at night", "midnight", "after midnight", "night drive",
+                     "1am", "2am", "3am", "4am", "at night", "nighttime", "night time", "city lights", "noche",
+                     "de noche", "madrugada"), (("chill", "sad"), None)),
+    **dict.fromkeys(("sunday morning", "sunday afternoon", "sunday evening", "lazy sunday", "a sunday", "sundays",
+                     "saturday morning", "lazy saturday", "lazy day", "lazy morning", "lazy afternoon",
+                     "slow morning", "weekend morning", "after work", "after a long day", "long day", "domingo"),
+                    (("chill",), None)),
+    **dict.fromkeys(("sunset", "sunsets", "golden hour", "dusk", "sunrise", "dawn", "atardecer"),
+                    (("chill", "happy"), None)),
+    **dict.fromkeys(("good morning", "wake up", "waking up", "getting ready", "get ready", "morning motivation",
+                     "excited", "buenos dias"), (("happy", "energetic"), None)),
+    # places and things around
+    **dict.fromkeys(("coffee", "coffee shop", "cafe", "cup of tea", "tea", "spa", "spa day", "bath", "bubble bath",
+                     "face mask", "self care", "selfcare", "massage", "sauna", "stretching", "cabin", "woods",
+                     "lake", "campfire", "bonfire", "porch", "patio", "balcony", "hangover", "hungover", "tired",
+                     "exhausted", "cansado", "cansada", "crudo", "cruda"), (("chill",), None)),
+    **dict.fromkeys(("bar", "pub", "rooftop", "drinks", "drinking", "beers", "happy hour", "cocktails", "chelas",
+                     "cheve"), (("party", "happy"), None)),
+    # feelings: the listener's state
+    **dict.fromkeys(("cry", "cry to", "crying", "cried", "tears", "heartbreak", "heartbroken", "heartache",
+                     "broken heart", "breakup", "break up", "broke up", "breaking up", "dumped", "my ex", "an ex",
+                     "missing", "miss him", "miss her", "miss you", "lonely", "loneliness", "alone", "grief",
+                     "grieving", "mourning", "funeral", "passed away", "died", "in my feels", "in my feelings",
+                     "bad day", "rough day", "bad week", "rough week", "hard day", "hard times", "depressed",
+                     "feeling down", "feeling blue", "homesick", "bittersweet", "overthinking", "moving away",
+                     "goodbye", "farewell", "saying goodbye", "llorar", "desamor", "despecho", "corazon roto",
+                     "extrano", "tusa", "despedida"), (("sad",), None)),
+    **dict.fromkeys(("unwind", "unwinding", "decompress", "destress", "de stress", "stressed", "stress",
+                     "anxious", "anxiety", "overwhelmed", "calm down", "calming down", "wind down", "winding down",
+                     "relajarme", "relajarse", "desestresarme"), (("chill",), None)),
+    **dict.fromkeys(("angry", "anger", "rage", "furious", "pissed", "pissed off", "frustrated", "get me going",
+                     "keep me going", "keeps me going", "keep me awake", "keep us awake", "keeps us awake",
+                     "stay awake", "wake me up", "motivation", "motivated", "motivational", "confidence",
+                     "confident", "main character", "game day", "before the game", "big game", "basketball",
+                     "football", "soccer", "skateboarding", "skating", "skate", "snowboarding", "adrenaline",
+                     "beast mode", "festival", "festivals", "scream", "screaming along", "empowered", "empowering",
+                     "girl power", "enojado", "enojada"), (("energetic",), None)),
+    **dict.fromkeys(("pick me up", "pick-me-up", "good mood", "good day", "great day", "good news", "celebrate",
+                     "celebrating", "celebration", "promoted", "promotion", "graduation", "graduated",
+                     "baby shower", "bridal shower", "gender reveal", "housewarming", "house warming", "reunion",
+                     "retirement", "got the job", "new job", "grateful", "blessed", "game night", "animo",
+                     "animarme", "christmas",
+                     "xmas", "navidad", "holidays", "thanksgiving", "easter", "4th of july", "fourth of july",
+                     "july 4th", "bbq", "barbecue", "barbeque", "cookout", "carne asada", "asado", "kids",
+                     "children", "my kids", "family", "familia", "friends", "besties", "bffs", "squad",
+                     "road trip", "roadtrip", "sleepover", "girls night", "get together", "backyard",
+                     "celebrar"), (("happy",), None)),
+    **dict.fromkeys(("birthday", "bday", "cumpleanos", "kickback"), (("happy",), "party")),
+    **dict.fromkeys(("date night", "first date", "dinner date", "valentine", "valentines", "valentine's day",
+                     "anniversary", "honeymoon", "candlelit", "candlelight", "candles", "in love", "falling in love",
+                     "make out", "making out", "cuddle", "cuddling", "snuggle", "snuggling", "wedding", "proposal",
+                     "slow jams", "slow jamz", "crush", "my crush", "lovesick", "thinking about you",
+                     "thinking about someone", "thinking of you", "enamorado", "enamorada", "boda", "cita",
+                     "aniversario"), (("romantic",), None)),
+    **dict.fromkeys(("vibey", "smooth", "jazzy"), (("chill",), None)),
+    # work of the mind
+    **dict.fromkeys(("thesis", "essay", "dissertation", "research paper", "term paper", "revision", "revising",
+                     "cramming", "the library", "finals", "finals week", "midterms", "tesis", "ensayo"),
+                    (("focus",), "study")),
+    **dict.fromkeys(("deep work", "lock in", "locked in", "get work done", "productive", "productivity",
+                     "writing", "spreadsheets", "emails"), (("focus",), None)),
+    **dict.fromkeys(("painting", "drawing", "sketching", "knitting", "crafting", "journaling", "pintar"),
+                    (("chill", "focus"), None)),
+    **dict.fromkeys(("insomnia", "before bed", "for bed", "nap", "napping", "power nap", "cant sleep"),
+                    (("sleep",), None)),
+    # occasions that are a party, and where people go
+    **dict.fromkeys(("night out", "go out", "going out", "out tonight", "pre game", "pregaming", "pre drinks",
+                     "predrinks", "tailgate", "tailgating", "new years eve", "new years", "new year", "nye",
+                     "spring break", "girls night out", "boys night out", "lads night out", "bachelorette",
+                     "quinceanera", "quince", "friday night", "saturday night", "ladies night", "prom",
+                     "homecoming", "rager", "frat", "sabado en la noche", "peda", "carrete", "parranda", "pachanga"),
+                    _PARTY_NIGHT),
+    **dict.fromkeys(("karaoke",), (("happy",), "party")),
+    **dict.fromkeys(("sing along", "singalong"), (("happy",), None)),
+    # what people play and ride
+    **dict.fromkeys(("fortnite", "minecraft", "valorant", "call of duty", "warzone", "overwatch",
+                     "league of legends", "apex legends", "gta", "twitch", "xbox", "playstation", "ps5", "nintendo"),
+                    ((), "gaming")),
+    **dict.fromkeys(("shift", "night shift", "my shift", "long shift", "double shift", "chamba"), ((), "work")),
+    **dict.fromkeys(("subway", "metro", "the tube", "on the bus", "tram", "way to work", "walk to work",
+                     "way to school", "walk to school", "to class"), ((), "commute")),
+    **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
+}  # fmt: skip
+# Moods no playlist is both of: a mood inferred from context never joins one it opposes ("lonely on a friday
+# night" is sad, not a party; "rainy day bangers" stays energetic).
+OPPOSED_MOODS: dict[str, frozenset[str]] = {
+    "sad": frozenset({"happy", "party", "energetic", "dance", "workout"}),
+    "happy": frozenset({"sad", "sleep"}),
+    "chill": frozenset({"energetic", "party", "workout", "dance"}),
+    "energetic": frozenset({"chill", "sleep", "sad"}),
+    "party": frozenset({"chill", "sleep", "sad", "focus"}),
+    "sleep": frozenset({"energetic", "party", "workout", "dance", "happy"}),
+    "workout": frozenset({"chill", "sleep", "sad"}),
+    "dance": frozenset({"sad", "sleep", "chill", "focus"}),
+    "focus": frozenset({"party", "dance"}),
+}  # fmt: skip
+# A mood word after these says how the listener is or wants to be, which the music is inferred from, not said:
+# "something to get me hyped", "for when I'm sad", "feeling lonely", "me siento triste".
+STATE_LEADS = ("get me", "gets me", "got me", "make me", "makes me", "get", "getting", "im", "i am", "i feel",
+               "feeling", "feel", "when im", "cuz im", "cause im", "because im", "estoy", "me siento",
+               "me pone")  # fmt: skip
+# Before an activity, words that say it is over: "after work", "just finished my last exam" (it is not what the
+# music is for)
+ACTIVITY_DONE_CUES = ("after", "post", "despues", "finished", "finishing", "done with", "passed", "survived")
+STATE_INTENSIFIERS = frozenset({"so", "really", "very", "super", "kinda", "a", "bit", "little", "all", "too", "extra",
+                                "pretty", "hella", "mad", "muy", "bien", "tan"})  # fmt: skip
+# Words whose vocabulary meaning is inferred, not said, for the kinds listed: "heartbroken" says how the listener
+# is (sad is inferred), "bedtime" names the activity (the sleep mood follows from it), "pregame" is an occasion
+# (a party inferred), "yoga" is not meditation itself.
+INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
+    "heartbroken": ("mood",), "crying": ("mood",), "depressed": ("mood",), "bedtime": ("mood",),
+    "pregame": ("mood", "activity"), "pre game": ("mood", "activity"), "yoga": ("activity",),
 }  # fmt: skip
 
 # Popularity words.
