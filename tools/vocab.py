@@ -441,11 +441,7 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
 
 # Popularity words.
 POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts", "chart toppers", "mainstream",
-                   "top", "biggest", "famous", "viral", "best known", "exitos",
-                   # the songs of one's youth are the ones everybody played then
-                   "throwback", "throwbacks", "nostalgia", "nostalgic", "in high school", "high school",
-                   "college years", "in college", "growing up", "my childhood", "as a kid",
-                   "when i was young", "when i was a kid")  # fmt: skip
+                   "top", "biggest", "famous", "viral", "best known", "exitos")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
 
