@@ -942,3 +942,9 @@ def test_a_situation_in_a_songs_title_is_the_title(tiny_catalog):
     q = ex.extract("songs like Lazing On A Sunday Afternoon by Olafur Arnalds")
     assert values(q.artists) == ["Ólafur Arnalds"] and q.moods == []
     assert inferred(ex.extract("a lazy sunday afternoon").moods) == ["chill"]
+
+
+def test_decorated_letters_read_as_the_word(ex):
+    q = ex.extract("r\u0337o\u0337c\u0337k\u0337 from the 9\u03370\u0337s")  # strikethrough marks, as in zalgo text
+    assert values(q.genres) == ["rock"] and years(q) == (1990, 1999)  # was: "r o c k", no genre, no years
+    assert values(ex.extract("Beyonce\u0301 songs").artists) == ["Beyoncé"]  # an accent typed as a mark

@@ -16,6 +16,7 @@ catalog at run time, so a catalog without a subgenre falls back to its genre.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,8 +53,25 @@ def norm(token: str) -> str:
     return "-" if t == "–" else t
 
 
+def _plain_letters(text: str) -> str:
+    """``text`` with accents composed ("é") and marks that compose with no Latin letter dropped: "r̷o̷c̷k̷" and
+    zalgo text read as the word they decorate; the marks other scripts' words need stay."""
+    out: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFC", text):
+        if unicodedata.combining(ch):
+            if base.isascii():
+                continue
+        else:
+            base = unicodedata.normalize("NFD", ch)[0]  # "ŗ" is a Latin r
+        out.append(ch)
+    return "".join(out)
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of ``text``; hyphens between words are dropped ("hip-hop" == "hip hop"), kept between numbers."""
+    if not text.isascii():
+        text = _plain_letters(text)
     found = list(_TOKEN.finditer(text))
     raw = [m.group(0) for m in found]
     out: list[Token] = []
