@@ -726,6 +726,8 @@ def rule_like(c: Clause) -> Plan | None:
         if there := _refer(c, hit[0] + hit[1]):
             pos, cue = there, hit
     if not pos:
+        pos = _bare_positions(c.words[cue[0] + cue[1] :], c.n)  # "more songs like 3, 7 and 12"
+    if not pos:
         return None
     lead = c.words[: cue[0]]
     if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "remove anything similar to track 6"
@@ -740,6 +742,14 @@ def rule_like(c: Clause) -> Plan | None:
         return _positional("more_like", pos, c.n)
     share = [count // len(pos) + (i < count % len(pos)) for i in range(len(pos))] if count else [0]
     return Plan([call("more_like", position=p, count=k) for p, k in zip(pos, share) if k or not count])
+
+
+def _bare_positions(words: Sequence[str], n: int) -> list[int] | None:
+    """ "3, 7 and 12" closing a message: track numbers (not "like 3 more songs", a count; "more like 5" may be one)."""
+    nums = [w for w in words if w not in (",", "and", "&", "y", "or")]
+    if len(nums) < 2 or not all(w.isdigit() and 1 <= int(w) <= n for w in nums) or words[-1] in (",", "and", "&"):
+        return None
+    return [int(w) for w in nums]
 
 
 _LIKE_CUES = _keys(
@@ -946,6 +956,8 @@ def rule_replace(c: Clause) -> Plan | None:
     rest = c.words[hit[0] + hit[1] :]
     trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
     paired = any(w in ("and", "with", "&", "y", "con") for w in rest) or _AROUND & set(rest)  # "swap 1 and 2 around"
+    if trade and not pos and _AROUND & set(rest):  # "can the 4th and 5th swap places": the tracks before the verb
+        pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)
     if trade and pos and len(pos) == 1 and (other := _with_track(c.words, c.playlist)):
         pos = sorted({pos[0], other})  # "swap track 2 with track 9"
     if pos and len(pos) == 2 and trade and paired:
@@ -2044,8 +2056,8 @@ def _what_to_do(k: int) -> Plan:
 
 def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
-    if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature"):
-        return None
+    if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
+        return None  # "how long is track 4": that track (rule_spread)
     if {"artist", "artists", "genre", "genres"} & set(c.words):
         return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
@@ -2064,6 +2076,8 @@ _SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "te
                   **dict.fromkeys(("danceable", "danceability"), "danceability"),
                   **dict.fromkeys(("popular", "popularity"), "popularity"),
                   **dict.fromkeys(("happy", "positive", "valence"), "valence")}  # fmt: skip
+_TRACK_FACTS = frozenset({"genre", "genres", "style", "kind", "mood", "vibe", "artist", "singer", "sings", "sang",
+                          "length", "long", "key", "album"})  # fmt: skip
 _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "spread", "cover", "span", "go from",
                       "is it", "is this", "is the playlist", "are they", "are these", "are the songs",
                       "of the playlist", "of this playlist"))  # fmt: skip
@@ -2076,14 +2090,28 @@ def rule_spread(c: Clause) -> Plan | None:
     if not c.has or not {"what", "whats", "how", "?", "hw"} & set(words):
         return None
     fields = [_SPREAD_FIELDS[w] for w in words if w in _SPREAD_FIELDS]
+    facts = _TRACK_FACTS & set(words)  # "what genre is track 7": one track's facts, explained
     said_words = {c.reading.tokens[k].text for m in c.matches(*_CONTENT_KINDS) for k in range(m.start, m.end)}
-    if not fields or said_words - set(_SPREAD_FIELDS) or find(words, _SUPERLATIVE):
+    if not (fields or facts) or said_words - set(_SPREAD_FIELDS) - _TRACK_FACTS or find(words, _SUPERLATIVE):
         return None
-    whole = {"overall", "playlist", "range", "average", "avg", "songs", "tracks", "they", "these"} & set(words)
+    whole = {
+        "overall",
+        "playlist",
+        "range",
+        "average",
+        "avg",
+        "songs",
+        "tracks",
+        "they",
+        "these",
+        "music",
+        "mix",
+        "list",
+    } & set(words)
     pos = _refer(c) if _names_a_track(words) or (c.focus and c.pronoun() and not whole) else None
     if pos:  # "how fast is the 3rd one", "how old is it" after "why #3?": that track, explained
         return Plan([call("explain", position=pos[0])]) if len(pos) == 1 else None
-    if _names_a_track(words) or not find(words, _SPREAD_CUES):
+    if not fields or _names_a_track(words) or not find(words, _SPREAD_CUES):
         return None
     field_name = fields[0]
     values = [float(p[field_name]) for p in c.playlist if p.get(field_name) is not None]
@@ -2279,6 +2307,9 @@ def _genre_counts(items: Sequence[dict[str, Any]]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+_KIND_OF = _keys(("kind of music", "kind of songs", "type of music", "style of music", "what style", "what genre"))
+
+
 def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
@@ -2296,7 +2327,7 @@ def _breakdown(c: Clause) -> Plan | None:
         more = f" and {len(ranked) - 15} more" if len(ranked) > 15 else ""
         return Plan.ask(f"{len(counts)} artists on the {c.n} tracks: {said}{more}. Nothing changed.")
     genres = names_in(c.reading, c.vocab)[0]["genres"]
-    if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or len(genres) > 1):
+    if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or find(words, _KIND_OF) or len(genres) > 1):
         return None
     counts = _genre_counts(c.playlist)
     keys = genres or list(counts)
@@ -2323,6 +2354,8 @@ def rule_question(c: Clause) -> Plan | None:
     comp = find(c.words, _COMPARATIVE)
     if comp:
         return _compare(c, comp)
+    if find(c.words, _KIND_OF) and not _names_a_track(c.words):  # "what kind of music is this": the genres
+        return _breakdown(c)
     lead = next((w for w in c.words if w not in _ASK_OPENERS), "")
     who = lead in ("who", "whos", "quien", "quienes")
     if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):

@@ -401,3 +401,22 @@ def test_a_book_club_is_reading_and_no_words_is_instrumental(ex):
 )
 def test_names_places_variety_and_sharing(vocab, text, expected):
     assert acts(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("more like 3, 7 and 12", [("more_like", {"position": p, "count": k}) for p, k in ((3, 4), (7, 3), (12, 3))]),
+        ("more like 5", [("more", {"count": 5})]),  # one bare number stays a count
+        ("what genre is track 7", [("explain", {"position": 7})]),  # was: "What should I do with track 7?"
+        ("how long is track 4", [("explain", {"position": 4})]),  # was: the playlist's length
+        ("can the 4th and 5th swap places", [("move", {"position": 4, "to": 5}), ("move", {"position": 5, "to": 4})]),
+    ],
+)
+def test_track_numbers_said_loosely(vocab, text, expected):
+    assert acts(text, vocab) == expected  # each was a new playlist, a count or the wrong question before
+
+
+def test_what_kind_of_music_is_this_gives_the_genres(vocab):
+    rock = [{**p, "genres": ["rock"]} for p in PLAYLIST]
+    assert parse("what kind of music is this", rock, vocab).question.startswith("Of 20 tracks: rock 20")

@@ -53,6 +53,8 @@ def explain(w: Work, position: int) -> str:
         if not (sound_said and f in ("energy", "tempo")):
             v = float(getattr(tr, f))
             bits.append(f"{v:.0f} BPM" if f == "tempo" else f"{f} {v:.2f}")
+    if tr.duration_ms:
+        bits.append(f"{tr.duration_ms // 60000}:{tr.duration_ms // 1000 % 60:02d} long")
     if tr.genres:
         bits.append("/".join(tr.genres))
     if tr.moods:
