@@ -1150,8 +1150,8 @@ def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
     words = c.words
-    if not c.has or _names_music(c):
-        return None
+    if not c.has or _names_music(c) or find(words, _SAME_ARTIST):
+        return None  # "less songs by the same artist": variety (rule_cap), not a length
     sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
     said_more = [w for k, w in enumerate(words) if not any(h and h[0] <= k < h[0] + h[1] for h in sized)]
     # "add 3 songs", "throw in 10 tracks": a count to add, not the length ("make it 30 tracks")
@@ -1195,6 +1195,10 @@ def rule_length(c: Clause) -> Plan | None:
     if find(words, _LONGER):
         return Plan([call("more", count=max(5, round(c.n * (0.25 if find(words, _BIT) else 0.5))))])
     return None
+
+
+_SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
+                      "mismo artista"))  # fmt: skip
 
 
 def _new_count(words: Sequence[str]) -> int | None:
@@ -2920,7 +2924,7 @@ def _pointed(actions: list[dict[str, Any]]) -> int | None:
     return pos[0] if len(pos) == 1 else None
 
 
-_IDEMPOTENT = frozenset({"lessen", "exclude", "narrow", "block", "widen"})
+_IDEMPOTENT = frozenset({"lessen", "exclude", "narrow", "block", "widen", "cap_artists"})
 _POLITE = re.compile(
     r"[\s,;:.!-]*\b(?:"
     + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.POLITE_WRAPPERS, key=len, reverse=True))

@@ -420,3 +420,11 @@ def test_track_numbers_said_loosely(vocab, text, expected):
 def test_what_kind_of_music_is_this_gives_the_genres(vocab):
     rock = [{**p, "genres": ["rock"]} for p in PLAYLIST]
     assert parse("what kind of music is this", rock, vocab).question.startswith("Of 20 tracks: rock 20")
+
+
+def test_less_of_the_same_artist_is_variety_not_a_shorter_playlist(vocab):
+    assert acts("less songs by the same artist and more variety in genre", vocab) == [
+        ("cap_artists", {"per_artist": 1})  # was: the playlist cut by a third, then the cap
+    ]
+    assert acts("fewer songs from the same artist", vocab) == [("cap_artists", {"per_artist": 1})]
+    assert acts("less songs", vocab) == [("resize", {"factor": 0.66})]

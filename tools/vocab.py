@@ -1049,7 +1049,8 @@ REPEAT_WORDS = frozenset(
         "repita",
     }
 )
-SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas")
+SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", "enough", "demasiadas", "muchas",
+                          "less", "fewer", "not so many", "menos")  # fmt: skip
 VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
                    "spread out the artists", "artistas diferentes", "distintos artistas", "less repetitive",
                    "too repetitive", "less samey", "too samey", "so repetitive", "so samey")  # fmt: skip
