@@ -563,6 +563,7 @@ def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
         ("drake songs", "Drake"),  # a well-known name that is also a word, said alone
         ("queen", "Queen"),
         ("how about drake", "Drake"),
+        ("drake and future type beat", "Future"),  # an everyday word that is a well-known name, before "type beat"
     ],
 )
 def test_real_catalog_artists_by_a_part_of_their_name_or_a_nickname(real_ex, text, artist):

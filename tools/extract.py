@@ -274,7 +274,9 @@ class TagExtractor:
         if everyday[0]:
             # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
             listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
-            return 0.8 if capitalised and listed else 0.0
+            # "future type beat": a well-known name before a taste cue
+            typed = count >= ALONE_MIN_TRACKS and _cue_after(toks, j, _TYPE_BEAT) is not None
+            return 0.8 if capitalised and listed or typed else 0.0
         if capitalised:
             return 0.85
         if weak and count >= 3:
@@ -1188,6 +1190,7 @@ _MOSTLY = frozenset({"mostly", "mainly", "largely", "primarily", "principalmente
 _A_LITTLE = frozenset({"some", "bit", "little", "few", "touch", "sprinkle", "dash", "algo", "poco", "pocas"})
 _SEED_CUES = sorted((_key(c) for c in vocab.SEED_SONG_CUES), key=len, reverse=True)
 _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
+_TYPE_BEAT = [("type", "beat"), ("type", "beats"), ("type", "song"), ("type", "songs"), ("type", "music")]
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
 _WITH_ARTIST = sorted((_key(c) for c in vocab.WITH_ARTIST_CUES), key=len, reverse=True)
 
