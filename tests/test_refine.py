@@ -150,8 +150,8 @@ def test_an_artist_the_history_stacks_keeps_its_share_one_played_once_gets_a_pla
 
 
 def test_a_place_the_history_earned_goes_to_another_song_not_another_version(tiny_catalog):
-    # A remix playlist may hold two remixes of one song (versions were asked for), but the place a person's
-    # history earns Zedd beyond the cap goes to another of Zedd's songs, not a third remix of the same one.
+    # A song's remixes asked for may fill two places, but the place a person's history earns Zedd beyond the
+    # cap goes to another of Zedd's songs, not a third remix of the same one.
     rng = random.Random(7)
     remixes = [_track(f"r{i}", f"365 - DJ {i} Remix", "Zedd", rng) for i in range(3)]
     tracks = remixes + [_track("c0", "Clarity - Remix", "Zedd", rng), _track("z0", "Stay", "Zedd", rng)]
@@ -160,7 +160,7 @@ def test_a_place_the_history_earned_goes_to_another_song_not_another_version(tin
     caps = history_caps(cat, ["z0"], 10, 2)
     assert caps == {"zedd": 3}
     ids = ["r0", "r1", "r2", "c0"] + [f"o{i}" for i in range(20)]
-    out = refine(_cands(cat, ids), PlaylistQuery(text="edm remixes"), cat, n=10, artist_caps=caps)
+    out = refine(_cands(cat, ids), PlaylistQuery(text="remixes of 365 and more edm"), cat, n=10, artist_caps=caps)
     zedd = sorted(i.title for i in out if i.artist == "Zedd")
     assert zedd == ["365 - DJ 0 Remix", "365 - DJ 1 Remix", "Clarity - Remix"]
 
@@ -195,9 +195,39 @@ def test_ten_remixes_count_as_one_song(tiny_catalog):
     keys = [song_key(i.title, i.artist) for i in out]
     assert len(keys) == len(set(keys)) == 10
     assert sum(i.title.startswith("Gold Heart") for i in out) == 1
-    # Asked for remixes: versions are welcome (the artist cap still holds).
-    out = refine(_cands(cat), PlaylistQuery(text="avicii remixes"), cat, n=10, max_per_artist=5)
-    assert sum(i.title.startswith("Gold Heart") for i in out) == 5
+    # Asked for a song's versions: they are welcome (the artist cap still holds).
+    for text in ("every version of gold heart", "all the remixes of gold heart"):
+        out = refine(_cands(cat), PlaylistQuery(text=text), cat, n=10, max_per_artist=5)
+        assert sum(i.title.startswith("Gold Heart") for i in out) == 5, text
+
+
+def test_remixes_asked_for_are_still_one_per_song(tiny_catalog):
+    # "pop edm remixes" asks for remixes, not for one song twice: two remixes of "Thing For You" are one song
+    # (the personalized eval's only duplicates were such pairs). Remixes of other songs come first.
+    rng = random.Random(11)
+    tracks = [_track(f"t{i}", f"Thing For You - DJ {i} Remix", "David Guetta", rng) for i in range(3)]
+    tracks += [_track(f"o{i}", f"Song {i} - Club Remix", f"Artist {i}", rng) for i in range(12)]
+    cat = _catalog(tracks, tiny_catalog)
+    out = refine(_cands(cat), PlaylistQuery(text="pop edm remixes"), cat, n=10, max_per_artist=3)
+    keys = [song_key(i.title, i.artist) for i in out]
+    assert len(out) == 10 and len(keys) == len(set(keys))
+    assert sum(i.title.startswith("Thing For You") for i in out) == 1
+
+
+def test_remixes_asked_for_fill_with_other_versions_only_when_songs_run_out(tiny_catalog):
+    # "david guetta remixes" and the candidates hold only two of his songs: their other remixes fill the list
+    # (versions were asked for) rather than leaving it at two tracks; without remixes asked it stays short.
+    rng = random.Random(12)
+    tracks = [_track(f"t{i}", f"Thing For You - DJ {i} Remix", "David Guetta", rng) for i in range(4)]
+    tracks += [_track(f"s{i}", f"Titanium - DJ {i} Remix", "David Guetta", rng) for i in range(4)]
+    cat = _catalog(tracks, tiny_catalog)
+    guetta = [Tag(value="David Guetta")]
+    asked = PlaylistQuery(text="david guetta remixes", artists=guetta)
+    out = refine(_cands(cat), asked, cat, n=6)
+    assert len(out) == 6 and len({i.track_id for i in out}) == 6
+    assert {song_key(i.title, i.artist) for i in out} == {"thing for you|david guetta", "titanium|david guetta"}
+    plain = refine(_cands(cat), PlaylistQuery(text="david guetta", artists=guetta), cat, n=6)
+    assert len(plain) == 2
 
 
 def test_hard_constraints_are_never_broken_even_when_too_few_remain(tiny_catalog):

@@ -4,7 +4,9 @@ The rules, in the order they apply:
 1. Alignment: every hard constraint of the typed query is checked again (exclusions, explicit
    years, artists and feature bounds). A violating track is never emitted, even if too few remain.
 2. One version per song (:func:`tools.catalog.song_key`): remixes, live, remastered and "feat."
-   variants count as one, unless the request asks for remixes or live versions.
+   variants count as one, unless the request asks for a song's versions ("every version of ...",
+   "remixes of ..."). Remixes or live versions asked for ("edm remixes") are welcome, still one per
+   song; another version of a song fills a place only when the distinct songs run out.
 3. Artist diversity: at most ``max_per_artist`` tracks per artist (raised for the artists the
    request names, even once retrieval relaxed them), and no two consecutive tracks by one artist
    where the set allows it.
@@ -51,6 +53,8 @@ FLOW_RANK_WEIGHT = 2.0
 _fold = lru_cache(maxsize=1 << 16)(fold)
 _song_key = lru_cache(maxsize=1 << 16)(song_key)
 _VERSIONS_ASKED = re.compile(r"\b(remix(es)?|live|versions?|covers?|acoustic versions?|remaster(ed|s)?)\b")
+_VERSION_NOUNS = r"(?:remix(?:es)?|versions?|covers?|mix(?:es)?|edits?|remasters?)"
+_SONG_VERSIONS_ASKED = re.compile(rf"\b{_VERSION_NOUNS}\s+of\b|\b(?:every|all)\s+(?:the\s+)?{_VERSION_NOUNS}\b")
 
 
 def violations(track: Track, query: PlaylistQuery) -> list[str]:
@@ -123,12 +127,23 @@ def wants_versions(query: PlaylistQuery) -> bool:
     return bool(_VERSIONS_ASKED.search(fold(f"{query.text} {query.free_text}")))
 
 
+def wants_song_versions(query: PlaylistQuery) -> bool:
+    """True when the request asks for several versions of one song ("every version of Hallelujah", "remixes of
+    One Kiss"); "edm remixes" asks for remixes, one per song."""
+    return bool(_SONG_VERSIONS_ASKED.search(fold(f"{query.text} {query.free_text}")))
+
+
 def version_key(track: Track, query: PlaylistQuery) -> str:
     """The key under which two tracks count as the same song for this request."""
-    if wants_versions(query):
-        # Versions were asked for: only the very same title by the same artist is a duplicate.
-        return f"{_fold(track.title)}|{_fold(track.artist)}"
+    if wants_song_versions(query):
+        # A song's versions were asked for: only the very same title by the same artist is a duplicate.
+        return exact_key(track)
     return _song_key(track.title, track.artist)
+
+
+def exact_key(track: Track) -> str:
+    """One title by one artist: a track listed twice (a single and its album) is one key, two remixes are two."""
+    return f"{_fold(track.title)}|{_fold(track.artist)}"
 
 
 def low_quality(track: Track, query: PlaylistQuery) -> bool:
@@ -306,8 +321,28 @@ def select(
                 chosen.add(p, version_key(p.track, query))
         if pass_no == 0:
             _least_of_also(pool, chosen, query, fits)
+    if not chosen.full() and wants_versions(query) and not wants_song_versions(query):
+        _other_versions(pool, chosen, query, fits)
     chosen.end_near_the_time()
     return chosen.picks
+
+
+def _other_versions(pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable) -> None:
+    """Remixes asked for and the distinct songs ran out: other versions of the chosen songs fill the list (never
+    the same title twice), rather than leaving it short."""
+    titles = {exact_key(p.track) for p in chosen.picks}
+    for p in pool:
+        if chosen.full():
+            return
+        if p.kept or exact_key(p.track) in titles:
+            continue
+        song = version_key(p.track, query)
+        chosen.songs.discard(song)  # let fits() pass this song once more; the exact title still counts once
+        ok = fits(p, chosen)
+        chosen.songs.add(song)
+        if ok:
+            chosen.add(p, song)
+            titles.add(exact_key(p.track))
 
 
 def _least_of_also(pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable) -> None:
