@@ -276,6 +276,31 @@ def test_quality_floor_skips_weak_tracks_only_when_others_remain(tiny_catalog):
     assert len(out) == 14 and any("filler" in i.reason for i in out)
 
 
+def test_the_quality_floor_is_a_penalty_in_places(tiny_catalog):
+    # The best-scored track is a near-zero-popularity re-upload: it counts QUALITY_PLACES places lower, so it makes a
+    # 10-track list only when that penalty is smaller than 10 (chosen on validation; infinite is the old floor).
+    import math
+
+    from tools.refine import QUALITY_PLACES
+
+    rng = random.Random(8)
+    weak = [_track("w0", "Weak", "W", rng, popularity=0)]
+    good = [_track(f"g{i}", f"Good {i}", f"G{i}", rng) for i in range(60)]
+    cat = _catalog(weak + good, tiny_catalog)
+
+    def has_weak(places: float | None) -> bool:
+        return "w0" in {
+            i.track_id for i in refine(_cands(cat), PlaylistQuery(text="x"), cat, n=10, quality_places=places)
+        }
+
+    assert 10 <= QUALITY_PLACES < math.inf and not has_weak(None)
+    assert has_weak(5) and has_weak(0) and not has_weak(math.inf)
+    # far enough down, every track takes its penalty: the weak one comes at its place plus the penalty
+    n = QUALITY_PLACES + 2
+    got = [i.track_id for i in refine(_cands(cat), PlaylistQuery(text="x"), cat, n=int(n))]
+    assert "w0" in got
+
+
 def _steps(items) -> float:
     return sum(abs(a.energy - b.energy) + abs(a.tempo - b.tempo) / 100 for a, b in zip(items, items[1:]))
 
