@@ -281,6 +281,7 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
     # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
     cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
+    alone = [m.ndcg_at_k(answer(stages, p, "retrieval", n, 0.0, space), p.case.truth, n) for p in prepared]
     cf_allowed = [
         m.ndcg_at_k(answer(stages, p, "retrieval+cf_allowed", n, float(w), space), p.case.truth, n) for p in prepared
     ]
@@ -304,6 +305,7 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
         "space": space,
         "ndcg": grid[space][w],
         "cold_start_grid_ndcg": cold,
+        "retrieval_ndcg": round(m.mean(alone), 4),
         "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
         "retrieval+cf_allowed_ndcg": round(m.mean(cf_allowed), 4),
         "flow_rank_weight_ndcg": flows,

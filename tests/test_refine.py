@@ -129,8 +129,12 @@ def test_relaxed_named_artist_still_fills_the_list_while_others_stay_capped(tiny
 
 
 def test_an_artist_the_history_stacks_keeps_its_share_one_played_once_gets_a_place_more(tiny_catalog):
-    # The person played Drake in 4 of 10 tracks and Adele twice: in 20 tracks Drake may have 8, Adele 4; an
-    # artist they played once (Sade) may have one more than the cap, one they never played stays at the cap.
+    # The person played Drake in 4 of 10 tracks and Adele twice: in 20 tracks Drake may have 8, Adele 4 (or the
+    # places any played artist earns); an artist they played once (Sade) may have HISTORY_ARTIST_EXTRA more than
+    # the cap, one they never played stays at the cap.
+    from tools.refine import HISTORY_ARTIST_EXTRA as extra
+
+    assert extra >= 1
     rng = random.Random(5)
     tracks = [_track(f"d{i}", f"Drake Song {i}", "Drake", rng) for i in range(12)]
     tracks += [_track(f"s{i}", f"Sade Song {i}", "Sade", rng) for i in range(6)]
@@ -140,11 +144,12 @@ def test_an_artist_the_history_stacks_keeps_its_share_one_played_once_gets_a_pla
     cat = _catalog(tracks, tiny_catalog)
     history = ["d0", "d1", "d2", "d3", "a0", "a1", "s0", "m0", "b0", "x0"]
     caps = history_caps(cat, history, 20, 2)
-    # the stacked artists keep their share; every other artist played once gets one place beyond the cap
-    assert caps == {"drake": 8, "adele": 4, "sade": 3} | {fold(cat[t].artist): 3 for t in ("m0", "b0", "x0")}
+    # the stacked artists keep their share; every other artist played once gets places beyond the cap
+    played_once = {fold(cat[t].artist): 2 + extra for t in ("s0", "m0", "b0", "x0")}
+    assert caps == {"drake": 8, "adele": max(4, 2 + extra)} | played_once
     ids = [f"d{i}" for i in range(12)] + [f"s{i}" for i in range(6)] + [f"o{i}" for i in range(20)]
     out = refine(_cands(cat, ids), PlaylistQuery(text="pop"), cat, n=20, artist_caps=caps)
-    assert sum(i.artist == "Drake" for i in out) == 8 and sum(i.artist == "Sade" for i in out) == 3
+    assert sum(i.artist == "Drake" for i in out) == 8 and sum(i.artist == "Sade" for i in out) == 2 + extra
     plain = refine(_cands(cat, ids), PlaylistQuery(text="pop"), cat, n=20)
     assert sum(i.artist == "Drake" for i in plain) == 2
 
@@ -158,7 +163,7 @@ def test_a_place_the_history_earned_goes_to_another_song_not_another_version(tin
     tracks += [_track(f"o{i}", f"Other Song {i}", f"Artist {i}", rng) for i in range(20)]
     cat = _catalog(tracks, tiny_catalog)
     caps = history_caps(cat, ["z0"], 10, 2)
-    assert caps == {"zedd": 3}
+    assert caps["zedd"] >= 3
     ids = ["r0", "r1", "r2", "c0"] + [f"o{i}" for i in range(20)]
     out = refine(_cands(cat, ids), PlaylistQuery(text="remixes of 365 and more edm"), cat, n=10, artist_caps=caps)
     zedd = sorted(i.title for i in out if i.artist == "Zedd")
