@@ -9,7 +9,9 @@ the validation playlists either), never on the test split.
 Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker),
 ``retrieval+refine``, ``retrieval+cf`` (MF affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL`
 nearest tracks join the candidates), ``retrieval+cf+graph`` (the same with LightGCN-propagated factors),
-``full`` (the CF space chosen on validation, then the refiner), ``surprise_only`` (the whole catalog
+``retrieval+cf_allowed`` (the same, less the tracks that break the request's hard constraints, which the refiner
+never plays: ``full`` against it is the refiner's own cost), ``full`` (the CF space chosen on validation, then the
+refiner), ``surprise_only`` (the whole catalog
 ranked by CF affinity, no text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense,
 popularity). The pipeline is run offline (no LLM), so runs repeat exactly.
 
@@ -92,6 +94,7 @@ WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
 SPACES = ("mf", "graph")
 BASELINES = ("bm25", "dense", "popularity")
 FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_RANK_WEIGHT candidates
+QUALITY_PLACES = (0.0, 10.0, 20.0, 40.0, 80.0, float("inf"))  # tools.refine.QUALITY_PLACES candidates (inf: a floor)
 
 
 @dataclass
@@ -185,6 +188,7 @@ def answer(
     space: str,
     max_per_artist: int = 2,
     flow: float | None = None,
+    quality_places: float | None = None,
 ) -> list[str]:
     """The track ids one system answers for one prepared case."""
     from tools.refine import history_caps, refine
@@ -202,10 +206,21 @@ def answer(
         return [ids[i] for i in order[: n + len(hist)] if ids[i] not in hist][:n]
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
     ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
+    if system == "retrieval+cf_allowed":
+        from tools.refine import allowed
+
+        ranked = [c for c in ranked if allowed(stages.catalog.tracks[c.idx], p.query)]
     if system == "full":
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
         items = refine(
-            ranked, p.query, stages.catalog, n, max_per_artist=max_per_artist, flow_rank_weight=flow, artist_caps=caps
+            ranked,
+            p.query,
+            stages.catalog,
+            n,
+            max_per_artist=max_per_artist,
+            flow_rank_weight=flow,
+            artist_caps=caps,
+            quality_places=quality_places,
         )
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
@@ -266,6 +281,10 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
     # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
     cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
+    alone = [m.ndcg_at_k(answer(stages, p, "retrieval", n, 0.0, space), p.case.truth, n) for p in prepared]
+    cf_allowed = [
+        m.ndcg_at_k(answer(stages, p, "retrieval+cf_allowed", n, float(w), space), p.case.truth, n) for p in prepared
+    ]
     flows = {}
     for fw in FLOW_WEIGHTS:
         vals = [
@@ -273,14 +292,24 @@ def choose_weight(stages: Stages, prepared: Sequence[Prepared], n: int, max_per_
             for p in prepared
         ]
         flows[f"{fw:g}"] = round(m.mean(vals), 4)
+    places = {}  # the quality floor's penalty in places, at the shipped flow weight
+    for qp in QUALITY_PLACES:
+        vals = [
+            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, None, qp), p.case.truth, n)
+            for p in prepared
+        ]
+        places[f"{qp:g}"] = round(m.mean(vals), 4)
     return {
         "grid_ndcg": grid,
         "weight": float(w),
         "space": space,
         "ndcg": grid[space][w],
         "cold_start_grid_ndcg": cold,
+        "retrieval_ndcg": round(m.mean(alone), 4),
         "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
+        "retrieval+cf_allowed_ndcg": round(m.mean(cf_allowed), 4),
         "flow_rank_weight_ndcg": flows,
+        "quality_places_ndcg": places,
     }
 
 
@@ -342,7 +371,15 @@ def run_personalized(
     prep_s = time.perf_counter() - t0
     stages.pipeline.close()
 
-    names = ["retrieval", "retrieval+refine", "retrieval+cf", "retrieval+cf+graph", "full", "surprise_only"]
+    names = [
+        "retrieval",
+        "retrieval+refine",
+        "retrieval+cf",
+        "retrieval+cf+graph",
+        "retrieval+cf_allowed",
+        "full",
+        "surprise_only",
+    ]
     rows: dict[str, list[dict[str, float]]] = {s: [] for s in names}
     for p in prepared:
         for s in names:

@@ -212,3 +212,34 @@ def test_a_torch_ranker_of_the_first_format_is_read_and_rewritten_for_numpy(trai
     ensure_ranker(settings, catalog, tmp_path)  # the build's step: rewritten as arrays, no retraining
     assert (folder / "ranker.npz").exists() and not (folder / "ranker.pt").exists()
     assert np.allclose(Ranker.load(folder, fp).predict(x), ranker.predict(x), atol=1e-4)
+
+
+def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(trained, tmp_path, monkeypatch):
+    # "road trip" names no genre, but the catalog's playlist named like it is rock: rock tracks fit best, and the
+    # prior on the ranker's score (tools.ranker.GENRE_PRIOR) brings more of them to the top 8 than the ranker alone.
+    import tools.ranker as ranker_module
+    from tools.pipeline import Pipeline
+    from tools.ranker import genre_fit
+
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        query = pipe.extract("road trip")
+        assert not query.genres
+        found = pipe.retrieve_full(query)
+        assert max(found.names.genres, key=found.names.genres.get) == "rock"
+        fit = genre_fit(pipe.retriever, found.candidates, found.names)
+        rock = np.array(["rock" in catalog.tracks[c.idx].genres for c in found.candidates])
+        assert rock.any() and (~rock).any() and fit[rock].min() > fit[~rock].max()
+
+        def rock_on_top(prior: float) -> int:
+            monkeypatch.setattr(ranker_module, "GENRE_PRIOR", prior)
+            again = pipe.retrieve_full(query)
+            return sum("rock" in catalog.tracks[c.idx].genres for c in pipe.rank(again, query)[:8])
+
+        prior = ranker_module.GENRE_PRIOR
+        assert prior > 0
+        with_prior, without = rock_on_top(prior), rock_on_top(0.0)
+        assert with_prior > without
+    finally:
+        pipe.close()
