@@ -166,6 +166,7 @@ class TagExtractor:
             if len({n for n, _ in names}) == 1 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
                 self.artist_keys[(w,)] = names[0]
                 self._alias_keys.add((w,))
+        self._surname_aliases(dictionary)
         # by length, only artists with a few tracks: people mistype the artists they know
         self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
         for key, (name, count) in self.artist_keys.items():
@@ -173,6 +174,20 @@ class TagExtractor:
             if len(s) >= 5 and count >= 3 and key not in self._alias_keys:
                 self._fuzzy.setdefault(len(s), {})[s] = (name, count)
         self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
+
+    def _surname_aliases(self, dictionary: frozenset[str]) -> None:
+        """A rare last word of one known artist's name ("springsteen", "zeppelin") names them as a rare first word
+        does: people call artists by their surname; a word two artists end with ("floyd") names neither."""
+        lasts: dict[str, dict[str, int]] = {}
+        for key, (name, count) in list(self.artist_keys.items()):
+            w = key[-1]
+            if len(key) >= 2 and len(w) >= 5 and w.isalpha() and w not in dictionary and w not in vocab.COMMON_WORDS:
+                lasts.setdefault(w, {})[name] = count
+        for w, names in lasts.items():
+            (name, count), *others = names.items()
+            if not others and count >= 3 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
+                self.artist_keys[(w,)] = (name, count)
+                self._alias_keys.add((w,))
 
     def _listed_before(self, toks: list[_Tok], j: int) -> bool:
         """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole")."""
@@ -183,7 +198,7 @@ class TagExtractor:
 
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
-        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
+        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
             return 0.0
         if len(key) == 1 and key[0] in vocab.ARTIST_PRONOUNS and not toks[i].orig.isupper():
             return 0.0  # "something like her", "less of him": a pronoun; "H.E.R." and "HIM" are written so
@@ -737,6 +752,7 @@ class TagExtractor:
             length=d.length,
             duration_min=d.duration if d.length is None else None,
             max_per_artist=d.cap,
+            track_minutes_max=d.track_max,
             free_text=" ".join(free),
             unsupported=list(dict.fromkeys(unsupported)),
         )
@@ -744,6 +760,9 @@ class TagExtractor:
     def feature_bound(self, m: Match) -> FeatureBound | None:
         """The bound a feature match asks for: a tempo in BPM, or the catalog's terciles for high/low."""
         feat, way = m.value  # type: ignore[misc]
+        if isinstance(way, tuple) and way[0] == "range":  # ("range", (lo, hi)) BPM
+            lo, hi = (min(220.0, max(40.0, float(b))) for b in way[1])
+            return FeatureBound(feature="tempo", target=(lo + hi) / 2, min=lo, max=hi)
         if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
             bound, bpm = way[0], min(220.0, max(40.0, way[1]))
             if bound == "min":
@@ -875,6 +894,7 @@ class _Draft:
         self.popularity: str | None = None
         self.length: int | None = None
         self.duration: float | None = None
+        self.track_max: float | None = None
         self.cap: int | None = None
 
     def described(self) -> bool:
@@ -1039,6 +1059,10 @@ class _Draft:
 
     def take_duration(self, m: _Match) -> None:
         v = float(m.value)  # type: ignore[arg-type]
+        if (cue := _per_track(self.toks, m.start, v)) is not None:  # "nothing over 3 min": each track's length
+            self.track_max = min(self.track_max or v, v)
+            _mark(self.toks, cue, m.start)
+            return
         if v <= 0 or v > 24 * 60:
             self.unsupported.append(f"a listening time of {self.src(m)} (at most 24 hours)")
         else:
@@ -1060,6 +1084,43 @@ class _Draft:
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_TRAVEL = frozenset({"drive", "driving", "drove", "road", "roadtrip", "trip", "flight", "fly", "flying", "travel",
+                     "traveling", "travelling", "heading", "commute", "train", "bus", "ride", "viaje", "manejando",
+                     "carretera", "vuelo"})  # fmt: skip
+
+
+def _on_route(toks: list[_Tok], i: int, j: int) -> bool:
+    """ "driving from Madrid to Lisbon": the ends of a route in a message about travel are places, not artists."""
+    if not _TRAVEL & {t.text for t in toks}:
+        return False
+    before = [t.text for t in toks[max(0, i - 5) : i]]
+    if before[-1:] in (["to"], ["a"]) and ({"from", "de", "desde"} & set(before[:-1])):
+        return True
+    return before[-1:] in (["from"], ["desde"]) and any(t.text in ("to", "a", "hasta") for t in toks[j : j + 4])
+
+
+_TRACK_BOUND_LEADS = frozenset({"no", "nothing", "none", "not", "without", "nada", "sin", "never", "avoid"})
+
+
+def _per_track(toks: list[_Tok], start: int, minutes: float) -> int | None:
+    """ "nothing over 3 min", "no songs longer than 4 minutes", "only songs under 3 min": a few minutes said as a
+    bound (over/under) after a refusal or a track word bound each track, not the listening time ("under an hour").
+    The index of the bound's word, or None."""
+    if not 0 < minutes <= vocab.TRACK_MINUTES_MAX:
+        return None
+    first = max(0, start - 7)
+    before = [t.text for t in toks[first:start]]
+    cue = next((k for k in range(len(before) - 1, max(-1, len(before) - 4), -1)
+                if before[k] in vocab.TRACK_LONGER_WORDS | vocab.TRACK_SHORTER_WORDS), None)  # fmt: skip
+    if cue is None:
+        return None
+    if before[cue] in vocab.TRACK_LONGER_WORDS:
+        ok = bool(set(before[:cue]) & _TRACK_BOUND_LEADS)
+    else:
+        ok = bool(set(before[max(0, cue - 3) : cue]) & (vocab.TRACK_LENGTH_NOUNS - {"nothing", "none"}))
+    return first + cue if ok else None
+
+
 _AFTER_WORDS = frozenset({"after", "post", "despues"})
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
@@ -1207,7 +1268,26 @@ def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:
     bare = tuple(k for k in key if any(ch.isalnum() for ch in k))
     if len(bare) >= 2 and bare != key:
         out.append(bare)
+    spelled = tuple(w for k in key for w in (_SPELLED.get(k) or (k,)))
+    if spelled != key:  # "fifty cent", "maroon five": a number in a name said in words
+        out.append(spelled)
     return out
+
+
+def _spelled_numbers() -> dict[str, tuple[str, ...]]:
+    """ "50" -> ("fifty",), "21" -> ("twenty", "one"): whole numbers below 100 in English words."""
+    words: dict[int, str] = {}
+    for k, v in vocab.NUMBER_WORDS.items():
+        if float(v).is_integer() and " " not in k and k.isascii():
+            words.setdefault(int(v), k)
+    out = {str(n): (w,) for n, w in words.items() if 0 < n < 100}
+    for n in range(21, 100):
+        if str(n) not in out and n // 10 * 10 in words and n % 10 in words:
+            out[str(n)] = (words[n // 10 * 10], words[n % 10])
+    return out
+
+
+_SPELLED = _spelled_numbers()
 
 
 def _year(t: str) -> int | None:
@@ -1328,10 +1408,11 @@ def _short_duration(
         out.append(_Match("duration", minutes, i, i + 1))
         _mark(toks, i, i + 1)
         return i + 1
-    if tuple(texts[i : i + 3]) == ("half", "an", "hour"):
-        out.append(_Match("duration", 30.0, i, i + 3))
-        _mark(toks, i, i + 3)
-        return i + 3
+    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) == ("media", "hora"):
+        end = i + (3 if texts[i] == "half" else 2)  # "y hazla de media hora"
+        out.append(_Match("duration", 30.0, i, end))
+        _mark(toks, i, end)
+        return end
     return None
 
 
@@ -1352,6 +1433,8 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         end = k + 1
         if tuple(texts[end : end + 3]) == ("and", "a", "half"):
             v, end = v + 0.5, end + 3
+        elif tuple(texts[end : end + 2]) == ("y", "media"):  # "una hora y media"
+            v, end = v + 0.5, end + 2
         out.append(_Match("duration", v * 60, i, end))
         _mark(toks, i, end)
         return end
@@ -1361,6 +1444,11 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         return k + 1
     if unit == "bpm" and _DIGITS.match(texts[i]):
         # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
+        if i > 1 and texts[i - 1] in ("-", "to", "a") and _DIGITS.match(texts[i - 2]) and 40 <= int(texts[i - 2]) < v:
+            lo = float(texts[i - 2])  # "118-124 bpm", "120 to 128 bpm": both ends
+            out.append(_Match("feature", ("tempo", ("range", (lo, v))), i - 2, k + 1))
+            _mark(toks, i - 2, k + 1)
+            return k + 1
         before = " ".join(texts[max(0, i - 2) : i])
         cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
         start = i - len(cue[0].split()) if cue else i

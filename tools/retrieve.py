@@ -465,6 +465,9 @@ class Retriever:
         rows = {i for i in (self.catalog.index.get(t) for t in exclude_ids) if i is not None}
         for kind in query.exclude_versions:  # "no remixes": the rows whose title's tail says so
             rows |= self.version_rows.get(kind, set())
+        if query.track_minutes_max:  # "nothing over 3 min": each track's own length
+            bound = query.track_minutes_max * 60_000
+            rows |= {i for i, t in enumerate(self.catalog.tracks) if t.duration_ms > bound}
         c.exclude_rows = sorted(rows)
         return c
 

@@ -167,6 +167,9 @@ def _also(value: str) -> Tag:
 
 class Lessen(Names):
     years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years ('less 2010s').")
+    keep: int | None = Field(
+        default=None, ge=0, le=MAX_LENGTH, description="Tracks of them to keep at most ('max 2 bad bunny songs')."
+    )
 
 
 @tool(Lessen)
@@ -177,10 +180,11 @@ def lessen(
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
     years: Sequence[dict[str, int]] = (),
+    keep: int | None = None,
 ) -> str:
     """Fewer tracks of some artists, genres, moods or release years ("less rap", "too much Drake", "less 2010s
     stuff"): about half of them, the later ones, give way to tracks without them that fit the request; the rest
-    stay."""
+    stay. With ``keep`` ("max 2 bad bunny songs"), all but the first ``keep`` of them give way."""
     w.need_playlist()
     names = {fold(catalog_artist(w, a)) for a in artists}
     genres, subgenres = catalog_genres(w, genres, subgenres)
@@ -199,7 +203,9 @@ def lessen(
     hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
     if not hits:
         return f"nothing in the playlist was {', '.join(said)}"
-    out = hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
+    if keep is not None and len(hits) <= keep:
+        return f"{len(hits)} {', '.join(said)} track{'s' * (len(hits) != 1)}, already at most {keep}"
+    out = hits[keep:] if keep is not None else hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
     gone = [w.playlist[i] for i in out]
     keep = [p for i, p in enumerate(w.playlist) if i not in out]
     q = w.query.model_copy(deep=True)  # what was asked for by name is no longer asked for
