@@ -687,6 +687,8 @@ def rule_artist_max(c: Clause) -> Plan | None:
     if said is None or c.matches("genre", "mood", "years", "activity", negated=False):
         return None
     names = {str(m.value) for m in c.matches("artist")}
+    if not names and (named := _object_artist(c, cue[0] + cue[1] + said[1])):  # type: ignore[index]
+        names = {named}  # "max 2 drake songs": the cue says a name follows, so an everyday word may be one
     if not names and find(words, _OF_PRONOUN):
         names = {who} if (who := _pronoun_artist(c.playlist, c.focus, ())) else set()
     return Plan([call("lessen", artists=sorted(names), keep=said[0])]) if len(names) == 1 else None
@@ -3038,9 +3040,27 @@ def parse(
         answer = _parse(f"{verb} {text}", playlist, vocab, focus, last, artists) if verb else None
         if answer is not None and answer.actions and not answer.question:
             return answer  # "which tracks should I remove?" - "the 3rd one"
+    vague = plan.question or [a["name"] for a in plan.actions] == ["more"]  # "add some then": some of whom?
+    if vague and playlist and asked and (added := _add_the_missing(text, asked, playlist, vocab)):
+        return added
     if plan.question and playlist and (length := _lone_number(text)) is not None:
         return Plan([call("resize", length=length)])  # "15", said alone to a playlist: that many tracks
     return plan
+
+
+_NONE_BY = re.compile(r"None of the \d+ tracks is by (?P<who>.+?)\. Nothing changed")
+_ADD_WORDS = frozenset({"add", "put", "throw", "get", "include", "some", "ponle", "agrega", "pon", "mete"})
+
+
+def _add_the_missing(text: str, asked: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """ "is outkast on here?" - "None of the 20 tracks is by OutKast." - "add some if not": the artist just found
+    missing is the one to add, when the message names no one else."""
+    missing = _NONE_BY.match(asked)
+    c = make_clause(text, playlist, vocab)
+    counted = any(number_at(c.words, i) for i in range(len(c.words)))  # "add 5 more": a count of any tracks
+    if not missing or c.matches(*_CONTENT_KINDS) or not _ADD_WORDS & set(c.words) or counted:
+        return None
+    return Plan([call("widen", artists=[missing["who"]])])
 
 
 def _lone_number(text: str) -> int | None:

@@ -450,3 +450,26 @@ def test_real_catalog_surnames_and_numbers_in_words(real_vocab):
 def test_a_bpm_range_bounds_both_ends(ex):
     (b,) = ex.read("warm up set, electro house, 118-124 bpm").query.features
     assert (b.feature, b.min, b.max) == ("tempo", 118.0, 124.0)
+
+
+@pytest.mark.parametrize(
+    "text, excluded_to",
+    [("party songs, nothing old", "old"), ("rock but nothin old", "old"), ("no oldies, rock", 1979)],
+)
+def test_nothing_old_leaves_the_old_years_out(ex, text, excluded_to):
+    q = ex.read(text).query  # was: "old" refused and then ignored
+    (span,) = q.exclude_years
+    assert span.start is None and span.end == (ex.max_year - 10 if excluded_to == "old" else excluded_to)
+
+
+@pytest.mark.parametrize("text, span", [("rock 80. no queen. 20 song", (1980, 1989)), ("rock 80 songs", None)])
+def test_a_genre_with_a_bare_decade(ex, text, span):
+    assert years(ex.read(text).query) == span
+
+
+def test_add_some_after_hearing_an_artist_is_missing(vocab):
+    said = "None of the 20 tracks is by Sade. Nothing changed."
+    for text in ("add some if not", "ok add some then"):
+        plan = parse(text, PLAYLIST, vocab, asked=said)
+        assert [(a["name"], a["args"]) for a in plan.actions] == [("widen", {"artists": ["Sade"]})]
+    assert [a["name"] for a in parse("add 5 more", PLAYLIST, vocab, asked=said).actions] == ["more"]

@@ -410,6 +410,15 @@ class TagExtractor:
             return (2000 if t in ("00", "10", "20") else 1900) + int(t), 1
         if after_article and re.fullmatch(r"(19|20)[0-9]0", t):  # "los 2000", "los 1990"
             return int(t), 1
+        nxt = texts[i + 1] if i + 1 < len(texts) else ""
+        counted = (
+            nxt in vocab.TRACK_LENGTH_NOUNS
+            or nxt in vocab.TIME_UNITS
+            or nxt in ("bpm", "percent", "%")
+            or nxt.isdigit()
+        )
+        if not counted and t in ("60", "70", "80", "90") and i and texts[i - 1] in vocab.GENRE_PHRASES:
+            return 1900 + int(t), 1  # "rock 80. no queen": a genre's decade said tersely; a count has its noun
         return None, 1
 
     def _phrases_and_artists(self, toks: list[_Tok], out: list[_Match], titled: bool) -> None:
@@ -1022,7 +1031,7 @@ class _Draft:
         self.popularity = self.popularity or value
 
     def take_relative_years(self, m: _Match) -> None:
-        if m.negated:
+        if m.negated and m.value not in ("old", "oldies"):
             return
         back = vocab.PHRASE_YEARS_BACK.get(self.said(m)) or vocab.YEARS_BACK.get(str(m.value), 0)
         max_year = self.ex.max_year
@@ -1031,6 +1040,9 @@ class _Draft:
             "old": (None, max_year - back),
             "oldies": (None, vocab.OLDIES_YEARS[1]),
         }[str(m.value)]
+        if m.negated:  # "nothing old", "no oldies": the years the word reaches are left out
+            self.exclude_years.append(YearRange(start=None, end=hi, source=self.src(m)))
+            return
         self.add_years(m, lo, hi, False, 0.6)
 
     def take_years(self, m: _Match) -> None:

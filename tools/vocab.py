@@ -555,7 +555,8 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
-                 "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
+                 "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
+                 "notin")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
