@@ -185,7 +185,9 @@ class TagExtractor:
                 lasts.setdefault(w, {})[name] = count
         for w, names in lasts.items():
             (name, count), *others = names.items()
-            if not others and count >= 3 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
+            # a surname, not a band's noun: "The Smashing Pumpkins", "Arctic Monkeys" are not called "pumpkins"
+            noun = _key(name)[0] == "the" or (w.endswith("s") and (w[:-1] in dictionary or w[:-2] in dictionary))
+            if not others and count >= 5 and not noun and (w,) not in self.artist_keys and (w,) not in _PHRASES:
                 self.artist_keys[(w,)] = (name, count)
                 self._alias_keys.add((w,))
 
