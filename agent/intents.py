@@ -3022,12 +3022,15 @@ def parse(
     artists: Sequence[str] = (),
     request: str = "",
     asked: str | None = None,
+    pointed: Sequence[int] = (),
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
-    which "no I meant the 90s" corrects, and the question the bot asked last (``asked``), which a bare "the 3rd
-    one" answers."""
+    which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
+    one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    if len(pointed) > 1 and playlist:
+        text = _those_tracks(text, pointed)
     plan = _parse(text, playlist, vocab, focus, last, artists)
     if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):
         return Plan([call("new_playlist", text=text.strip())])  # "warm up set, electro house, no big room trash"
@@ -3061,6 +3064,17 @@ def _add_the_missing(text: str, asked: str, playlist: Sequence[dict[str, Any]], 
     if not missing or c.matches(*_CONTENT_KINDS) or not _ADD_WORDS & set(c.words) or counted:
         return None
     return Plan([call("widen", artists=[missing["who"]])])
+
+
+_THOSE = re.compile(r"\b(?:both\s+of\s+them|all\s+of\s+them|those\s+two|these\s+two|those|them|both|em)\b",
+                    re.IGNORECASE)  # fmt: skip
+
+
+def _those_tracks(text: str, pointed: Sequence[int]) -> str:
+    """ "why are the last two there?" - "swap them for something more upbeat": "them" is those tracks, said by
+    number, not the artist the playlist is about."""
+    listed = ", ".join(str(k) for k in pointed[:-1]) + f" and {pointed[-1]}"
+    return _THOSE.sub(f"tracks {listed}", text, count=1)
 
 
 def _lone_number(text: str) -> int | None:

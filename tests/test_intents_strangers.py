@@ -473,3 +473,12 @@ def test_add_some_after_hearing_an_artist_is_missing(vocab):
         plan = parse(text, PLAYLIST, vocab, asked=said)
         assert [(a["name"], a["args"]) for a in plan.actions] == [("widen", {"artists": ["Sade"]})]
     assert [a["name"] for a in parse("add 5 more", PLAYLIST, vocab, asked=said).actions] == ["more"]
+
+
+def test_them_after_two_tracks_were_explained(vocab):
+    def after_two(text):
+        return [(a["name"], a["args"]) for a in parse(text, PLAYLIST, vocab, focus=20, pointed=[19, 20]).actions]
+
+    assert after_two("swap them for something by drake") == [("replace", {"positions": [19, 20], "artists": ["Drake"]})]
+    assert after_two("get rid of those two") == [("remove", {"positions": [19, 20]})]  # was: "Which tracks?"
+    assert acts("drop them", vocab, STACKED) == [("exclude", {"artists": ["Dua Lipa"]})]  # with none pointed at
