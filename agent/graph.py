@@ -44,6 +44,7 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         named,
         request=str(query.get("text") or ""),
         asked=state.get("question"),
+        pointed=[int(a["args"]["position"]) for a in state.get("actions") or [] if _explained(a)],
     )
     try:
         p.actions = [validate(a) for a in p.actions]
@@ -51,6 +52,15 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         log.warning("offline plan failed validation: %s", exc)
         return intents.Plan.ask(f"I couldn't act on that ({str(exc).splitlines()[0][:200]}). Nothing changed.")
     return p
+
+
+def _explained(action: Any) -> bool:
+    """An explain call of the last turn (its track is one "them" may mean)."""
+    return (
+        isinstance(action, dict)
+        and action.get("name") == "explain"
+        and isinstance((action.get("args") or {}).get("position"), int)
+    )
 
 
 _FRESH = {"changed": "", "info": [], "export": None}  # per-turn fields the previous turn may have left

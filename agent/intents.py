@@ -498,7 +498,20 @@ def _refer(c: Clause, start: int = 0, verb: bool = False) -> list[int] | None:
     pos = positions(c.words[start:], titles, verb=verb)
     if pos is None and c.pronoun(start) and c.focus:
         pos = [c.focus]
+        pos += [k for k in _beside_focus(c.words[start:], c.focus) if k not in pos]
     return pos
+
+
+_BESIDE = {k: d for d, ks in ((1, ("one after it", "one after that", "song after it", "song after that",
+                                    "track after it", "track after that", "next one", "one right after it")),
+                              (-1, ("one before it", "one before that", "song before it", "song before that",
+                                    "track before it", "track before that", "one right before it")))
+           for k in _keys(ks)}  # fmt: skip
+
+
+def _beside_focus(words: Sequence[str], focus: int) -> list[int]:
+    """ "drop it and the one after it": the tracks named by where they stand beside the one in focus."""
+    return [focus + d for k, d in _BESIDE.items() if find(words, [k])]
 
 
 def _positional(name: str, pos: list[int], n: int, **extra: Any) -> Plan:
@@ -663,6 +676,54 @@ def rule_cap(c: Clause) -> Plan | None:
     return Plan([call("cap_artists", per_artist=min(int(m.value) for m in caps))])  # type: ignore[call-overload]
 
 
+_AT_MOST = _keys(("max", "maximum", "at most", "no more than", "not more than", "up to", "maximo", "como maximo",
+                  "a lo mucho", "no mas de"))  # fmt: skip
+_OF_PRONOUN = _keys(("of him", "of her", "of them", "de el", "de ella", "de ellos", "by him", "by her", "by them"))
+_EVERY = frozenset({"per", "each", "every", "any", "cada", "all"})
+
+
+def rule_artist_max(c: Clause) -> Plan | None:
+    """ "max 2 bad bunny songs", "no more than 3 by drake", "max 2 de él": one artist kept to that many tracks,
+    the later ones giving way to others that fit (a cap on every artist is rule_cap's)."""
+    if not c.has or c.matches("artist_cap") or _EVERY & set(c.words):
+        return None
+    words = c.words
+    cue = find(words, _AT_MOST)
+    said = number_at(words, cue[0] + cue[1]) if cue else None
+    if said is None or c.matches("genre", "mood", "years", "activity", negated=False):
+        return None
+    names = {str(m.value) for m in c.matches("artist")}
+    if not names and (named := _object_artist(c, cue[0] + cue[1] + said[1])):  # type: ignore[index]
+        names = {named}  # "max 2 drake songs": the cue says a name follows, so an everyday word may be one
+    if not names and find(words, _OF_PRONOUN):
+        names = {who} if (who := _pronoun_artist(c.playlist, c.focus, ())) else set()
+    return Plan([call("lessen", artists=sorted(names), keep=said[0])]) if len(names) == 1 else None
+
+
+_DECADES = _keys(("a decade", "one decade", "ten years", "10 years", "una decada", "diez anos", "decade"))
+_LATER = frozenset({"later", "after", "newer", "forward", "ahead", "up", "recent", "despues", "adelante"})
+_EARLIER = frozenset({"earlier", "before", "older", "back", "backwards", "back in time", "antes", "atras"})
+
+
+def rule_decade_shift(c: Clause) -> Plan | None:
+    """ "can we go a decade later", "a decade earlier", "ten years older": the playlist's decades moved by ten
+    years (the tracks of the years left behind give way), as "make it the 90s instead" would say it."""
+    if not c.has or c.matches("genre", "artist", "years", "mood", "activity", negated=False):
+        return None
+    words = c.words
+    hit = find(words, _DECADES)
+    if not hit:
+        return None
+    rest = set(words[hit[0] + hit[1] : hit[0] + hit[1] + 3]) | set(words[max(0, hit[0] - 2) : hit[0]])
+    way = 1 if rest & _LATER else -1 if rest & _EARLIER else 0
+    years = sorted(p["year"] for p in c.playlist if p.get("year"))
+    if not way or not years:
+        return None
+    lo, hi = years[len(years) // 10], years[-1 - len(years) // 10]  # the bulk of it, not a stray track
+    lo, hi = lo // 10 * 10 + 10 * way, hi // 10 * 10 + 9 + 10 * way
+    return Plan([call("narrow", year_start=lo, year_end=hi)])
+
+
 _ELLIPSIS_LEADS = frozenset({"and", "also", "or", "y", "plus", "&", "nor", "ni", "tambien", "o"})
 _ELLIPSIS_TAILS = ("too", "as well", "also", "either", "tambien", "tampoco")
 _REPEATABLE = frozenset({"exclude", "block", "narrow", "widen"})
@@ -689,6 +750,10 @@ def rule_ellipsis(c: Clause) -> Plan | None:
     if c.last in _REPEATABLE_ON_TRACKS:  # "and the first one too" after "drop the last song"
         pos = _refer(c, 1 if words[0] in _ELLIPSIS_LEADS else 0, verb=True)  # "and 7" names track 7, as "drop 7" does
         return _positional(c.last, pos, c.n) if pos and not c.matches(*_CONTENT_KINDS) else None
+    if c.last in ("exclude", "block") and not c.matches(*_CONTENT_KINDS):
+        pos = _refer(c, 1 if words[0] in _ELLIPSIS_LEADS else 0)  # "no drake" - "and the 5th one": that track goes too
+        if pos:
+            return _positional("remove", pos, c.n)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     years = [m.value for m in c.matches("years")]
     unknown = [u for u in unknown if u not in ("either", "too", "well", "tambien", "tampoco")]
@@ -1450,9 +1515,24 @@ def _sounds(c: Clause, start: int = 0) -> list[dict[str, str]]:
     return out
 
 
+_AT_END = re.compile(r"\b(?:at|to|on)\s+the\s+(?:end|bottom)\b|\bal\s+final\b"
+                     r"|\b(?:for|para)\s+(?:when|cuando|after)\b.*$"
+                     r"|\b(?:but|and)?\s*keep\s+(?:(?:it|them|em|'em)\s+in\s+(?:that|the\s+same|this)\s+order|the\s+order)\b",
+                     re.IGNORECASE)  # fmt: skip
+
+
 def rule_grow(c: Clause) -> Plan | None:
     """ "add 10 more", "5 more like these", "a few more songs please", "another 6", "add 5", "agrega 5 más"."""
     words = c.words
+    if find(words, _GROW) and (trimmed := _AT_END.sub(" ", c.raw)) != c.raw and trimmed.strip():
+        # "add some sad ones at the end for when i calm down": added tracks go at the end anyway; what the
+        # time after "for when" holds is no part of the ask
+        plan = read_clause(make_clause(trimmed, c.playlist, c.vocab, c.focus, c.last))
+        placed = re.search(r"\b(?:end|bottom|final)\b", c.raw, re.IGNORECASE)
+        for a in plan.actions:  # "add some sad ones at the end": said where they go, they come on top of the rest
+            if placed and a["name"] == "widen" and not a["args"].get("count"):
+                a["args"]["count"] = amount_in(V.key(trimmed)) or V.AMOUNT_WORDS["some"]
+        return plan if plan.actions else None
     more = find(words, _MORE_COUNT)
     grow = find(words, _GROW)
     if more and find(words, _NEGATION) and find(words, _NEGATION)[0] < more[0]:  # "no more Drake"
@@ -1773,7 +1853,9 @@ def _too_much(after: Sequence[str]) -> bool:
 
 _LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so much", "not as much", "way too much",
                     "thats a lot of", "theres a lot of", "its a lot of", "thats so much", "so much", "so many",
-                    "sick of", "tired of", "enough of", "demasiado", "demasiada"))  # fmt: skip
+                    "sick of", "tired of", "enough of", "demasiado", "demasiada",
+                    # "pero no tanto daddy yankee", "not that much drake": some stay, fewer of them
+                    "no tanto", "no tanta", "no tantos", "no tantas", "not that much", "not that many"))  # fmt: skip
 
 
 def rule_exclude(c: Clause) -> Plan | None:
@@ -1902,6 +1984,25 @@ def rule_switch(c: Clause) -> Plan | None:
     q = c.reading.query
     years = {"year_start": q.years.start, "year_end": q.years.end} if q.years is not None else {}
     return Plan([call("narrow", genres=found["genres"], subgenres=found["subgenres"], **years)])
+
+
+_MORE_LEADS = frozenset({"a", "bit", "little", "lil", "some", "way", "lot", "much", "even", "and", "y", "but", "pero",
+                         "ok", "okay", "un", "poco", "then", "now"})  # fmt: skip
+
+
+def rule_more_named(c: Clause) -> Plan | None:
+    """ "more lana", "a bit more billie" with Lana Del Rey and Billie Eilish playing: a first or last name after
+    "more" that no catalog name matches means the one playlist artist it starts or ends."""
+    if not c.has or c.matches():
+        return None
+    words = [w for w in c.words if w not in ("please", "pls", "porfa", "?", "!", ".", ",")]
+    while words and words[0] in _MORE_LEADS:
+        words = words[1:]
+    if len(words) < 2 or words[0] not in ("more", "mas"):
+        return None
+    rest = tuple(words[2:] if words[1] in ("of", "de") else words[1:])
+    name = _playlist_artist(c, rest) if 1 <= len(rest) <= 2 else None
+    return Plan([call("widen", artists=[name])]) if name else None
 
 
 def rule_widen(c: Clause) -> Plan | None:
@@ -2226,6 +2327,17 @@ _COMPARATIVES = {"newer": ("year", True), "older": ("year", False), "later": ("y
 _COMPARATIVE = _keys(tuple(_COMPARATIVES))
 
 
+_MUCH_OF = frozenset({"it", "this", "these", "them", "the", "that", "my", "your"})
+
+
+def _how_much_of(words: Sequence[str]) -> bool:
+    """ "how much of it is rock?", "how much rap is in here?", "how much of the playlist is from the 90s?": a share
+    asked about, as "how many" asks a count (not "how much longer is it", a length)."""
+    if words[1:2] != ["much"] or len(words) < 4:
+        return False
+    return (words[2] == "of" and words[3] in _MUCH_OF) or bool(find(words, _ON_HERE)) or "there" in words[3:]
+
+
 def _asking(c: Clause) -> bool:
     """Whether the clause asks about the playlist ("how many are rap?", "is 50 cent on here?", "any queen?")
     rather than for a change ("can you add rock?", "how about some rock", "is there anything slower?")."""
@@ -2236,7 +2348,7 @@ def _asking(c: Clause) -> bool:
     words = words[k:]
     if not words or words[0] not in _ASKS or find(words, _NOT_ASKS):
         return False
-    if words[0] in ("how", "hw") and words[1:2] not in (["many"], ["mny"], ["manny"]):
+    if words[0] in ("how", "hw") and words[1:2] not in (["many"], ["mny"], ["manny"]) and not _how_much_of(words):
         return False
     return not (
         words[0] in ("any", "anything", "anyone", "got", "have") and "?" not in words and not find(words, _ON_HERE)
@@ -2473,7 +2585,35 @@ def rule_dislike(c: Clause) -> Plan | None:
     if not hit or not c.has:
         return None
     pos = _refer(c, hit[0] + hit[1]) or _refer(make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus))
-    return _positional("remove", pos, c.n) if pos else None
+    redo = _REDO_VERBS & set(c.words[hit[0] + hit[1] :])  # "the number 3 i dont like, change it": swapped, not cut
+    return _positional("replace" if redo else "remove", pos, c.n) if pos else None
+
+
+_PUNCT = frozenset({"!", ".", "?", ","})
+_JUDGED_FILLER = frozenset({"so", "kinda", "kind", "of", "really", "pretty", "lowkey", "honestly", "tbh", "ngl",
+                            "just", "straight", "total", "totally", "complete", "a", "bit", "little",
+                            "too"})  # fmt: skip
+
+
+# gripes that leave no doubt a track should go; a mild one ("mid", "meh") is asked about
+_DAMNING = frozenset({"trash", "garbage", "sucks", "suck", "terrible", "awful", "horrible", "bad", "crap", "wack",
+                      "ass", "basura", "malisima", "malisimo", "horrible"})  # fmt: skip
+
+
+def rule_judged(c: Clause) -> Plan | None:
+    """ "4 and 9 are trash", "7 is garbage", "the 2nd one sucks": tracks damned with no verb are swapped for others
+    that fit the same request (the length stays), not met with a question."""
+    if not c.has:
+        return None
+    words = c.words
+    k = next((i for i, w in enumerate(words) if w in _COPULAS or w in _DAMNING), None)
+    if not k:
+        return None
+    after = [w for w in words[k + (words[k] in _COPULAS) :] if w not in _JUDGED_FILLER | V.CHAT_FILLER | _PUNCT]
+    if not after or not set(after) <= _DAMNING:
+        return None
+    pos = positions([w for w in words[:k] if w not in V.CHAT_FILLER], [p["title"] for p in c.playlist], verb=True)
+    return _positional("replace", pos, c.n) if pos else None
 
 
 def rule_artist_ends(c: Clause) -> Plan | None:
@@ -2667,9 +2807,9 @@ def rule_middle(c: Clause) -> Plan | None:
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
-    if not c.has:
-        return None
     words = c.words
+    if not c.has or (find(words, _GROW) and not find(words, _PLACE_VERBS)):
+        return None  # "add some sad ones at the end": new tracks join (rule_grow/rule_widen), none reordered
     if find(words, _FLOW) and not find(words, _SHUFFLE):
         return Plan([call("sort", by="flow")])
     if find(words, _BUILD_UP):
@@ -2775,6 +2915,7 @@ RULES: tuple[Rule, ...] = (
     rule_keep_part,
     rule_duplicates,
     rule_play,
+    rule_judged,
     rule_reroll,
     rule_shuffle,
     rule_middle,
@@ -2785,6 +2926,8 @@ RULES: tuple[Rule, ...] = (
     rule_english,
     rule_ellipsis,
     rule_cap,
+    rule_artist_max,
+    rule_decade_shift,
     rule_block,
     rule_dislike,
     rule_artist_ends,
@@ -2809,6 +2952,7 @@ RULES: tuple[Rule, ...] = (
     rule_exclude,
     rule_switch,
     rule_narrow,
+    rule_more_named,
     rule_widen,
     rule_track_reference,
     rule_vocals,
@@ -2950,7 +3094,8 @@ _IF_THERE = re.compile(
 
 
 _WORD = re.compile(r"[A-Za-z]+")
-_TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4)
+# command verbs, and the words that carry an ask's sense and scope ("ad a few mroe", "nothng to loud")
+_TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4) + ("more", "nothing", "without", "anything")
 
 
 def _fix_verbs(text: str, vocab: Vocabulary) -> str:
@@ -3036,13 +3181,20 @@ def parse(
     artists: Sequence[str] = (),
     request: str = "",
     asked: str | None = None,
+    pointed: Sequence[int] = (),
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
-    which "no I meant the 90s" corrects, and the question the bot asked last (``asked``), which a bare "the 3rd
-    one" answers."""
+    which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
+    one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    if len(pointed) > 1 and playlist:
+        text = _those_tracks(text, pointed)
     plan = _parse(text, playlist, vocab, focus, last, artists)
+    if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):
+        return Plan([call("new_playlist", text=text.strip())])  # "warm up set, electro house, no big room trash"
+    if not playlist and len(plan.actions) == 1 and plan.actions[0]["name"] == "new_playlist":
+        return _ordered_request(plan.actions[0]["args"]["text"], vocab) or plan
     if playlist and request and (fixed := _corrected(text, request, playlist, vocab)) is not None:
         return Plan([call("new_playlist", text=fixed)])
     if plan.question and asked and playlist:
@@ -3050,7 +3202,74 @@ def parse(
         answer = _parse(f"{verb} {text}", playlist, vocab, focus, last, artists) if verb else None
         if answer is not None and answer.actions and not answer.question:
             return answer  # "which tracks should I remove?" - "the 3rd one"
+    vague = plan.question or [a["name"] for a in plan.actions] == ["more"]  # "add some then": some of whom?
+    if vague and playlist and asked and (added := _add_the_missing(text, asked, playlist, vocab)):
+        return added
+    if plan.question and playlist and (length := _lone_number(text)) is not None:
+        return Plan([call("resize", length=length)])  # "15", said alone to a playlist: that many tracks
     return plan
+
+
+_NONE_BY = re.compile(r"None of the \d+ tracks is by (?P<who>.+?)\. Nothing changed")
+_ADD_WORDS = frozenset({"add", "put", "throw", "get", "include", "some", "ponle", "agrega", "pon", "mete"})
+
+
+def _add_the_missing(text: str, asked: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """ "is outkast on here?" - "None of the 20 tracks is by OutKast." - "add some if not": the artist just found
+    missing is the one to add, when the message names no one else."""
+    missing = _NONE_BY.match(asked)
+    c = make_clause(text, playlist, vocab)
+    counted = any(number_at(c.words, i) for i in range(len(c.words)))  # "add 5 more": a count of any tracks
+    if not missing or c.matches(*_CONTENT_KINDS) or not _ADD_WORDS & set(c.words) or counted:
+        return None
+    return Plan([call("widen", artists=[missing["who"]])])
+
+
+_THOSE = re.compile(r"\b(?:both\s+of\s+them|all\s+of\s+them|those\s+two|these\s+two|those|them|both|em)\b",
+                    re.IGNORECASE)  # fmt: skip
+
+
+def _those_tracks(text: str, pointed: Sequence[int]) -> str:
+    """ "why are the last two there?" - "swap them for something more upbeat": "them" is those tracks, said by
+    number, not the artist the playlist is about."""
+    listed = ", ".join(str(k) for k in pointed[:-1]) + f" and {pointed[-1]}"
+    return _THOSE.sub(f"tracks {listed}", text, count=1)
+
+
+def _lone_number(text: str) -> int | None:
+    """A message that is one number and nothing else ("15", "twenty", "12?"), as a count of tracks, else None."""
+    words = [w for w in V.key(text) if w not in ("?", "!", ".", "pls", "please", "porfa", "ok", "okay")]
+    said = number_at(words, 0) if words else None
+    if said is None or said[1] != len(words) or not 1 <= said[0] <= MAX_LENGTH:
+        return None
+    return said[0]
+
+
+_STAND_IN = [{"title": "", "artist": "", "year": None}] * 2  # a playlist to read an order against before one exists
+
+
+def _ordered_request(text: str, vocab: Vocabulary) -> Plan | None:
+    """ "progressive house, newest first", "house party, start chill and build up to bangers, 3 hours": a first
+    request with the order said beside it, as the request (less the order's words, so "newest" is no year) and
+    then the order; None when no part of it says an order."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 2:
+        return None
+    sorts = [(k, plan) for k, p in enumerate(parts) if p and (plan := rule_sort(make_clause(p, _STAND_IN, vocab)))]
+    if len(sorts) != 1 or not sorts[0][1].actions:
+        return None
+    k, order = sorts[0]
+    rest = ", ".join(p for i, p in enumerate(parts) if i != k and p)
+    if not _describes_music(rest, vocab) and not make_clause(rest, [], vocab).matches():
+        return None
+    return Plan([call("new_playlist", text=rest), *order.actions])
+
+
+def _describes_music(text: str, vocab: Vocabulary) -> bool:
+    """Whether a first message describes music to play (a genre, mood, artist or years not refused), so that an
+    edit's word in it ("warm up", "trash", "cut") cannot make it wait for a playlist that does not exist."""
+    c = make_clause(text, [], vocab)
+    return bool(c.matches("genre", "mood", "artist", "years", negated=False)) and _refer(c) is None
 
 
 # The bot's questions that a bare reference answers, and the verb that answer completes.

@@ -490,3 +490,19 @@ def test_a_cap_set_after_an_artist_asked_beside_the_rest_binds_them_too(chat):
     r = chat.turn("cap", "u", "can you make it less repetitive")
     counts = Counter(p.artist for p in r.playlist)
     assert max(counts.values()) == 1, counts  # was: Drake kept (and got more of) the share the ask gave them
+
+
+def test_probe7_a_cap_on_one_artist_and_more_of_one_already_all_in(chat):
+    r = chat.turn("p7-cap", "p7", "songs by Drake and Nas")
+    assert {p.artist for p in r.playlist} == {"Drake", "Nas"}
+    r = chat.turn("p7-cap", "p7", "max 2 drake songs")  # was: a new playlist
+    assert sum(p.artist == "Drake" for p in r.playlist) <= 2 and any(p.artist == "Nas" for p in r.playlist)
+    r = chat.turn("p7-cap", "p7", "more nas")  # every Nas song is in already: said, and no failure
+    assert "already here" in r.reply and "Nothing changed" not in r.reply
+
+
+def test_probe7_nothing_over_three_minutes_holds_through_the_edits(chat):
+    r = chat.turn("p7-len", "p7", "rap, nothing over 3 min")  # was: a 3-minute playlist of one track
+    assert len(r.playlist) > 3 and all(p.duration_ms <= 180_000 for p in r.playlist)
+    r = chat.turn("p7-len", "p7", "add 3 more")
+    assert all(p.duration_ms <= 180_000 for p in r.playlist)

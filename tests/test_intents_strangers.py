@@ -428,3 +428,168 @@ def test_less_of_the_same_artist_is_variety_not_a_shorter_playlist(vocab):
     ]
     assert acts("fewer songs from the same artist", vocab) == [("cap_artists", {"per_artist": 1})]
     assert acts("less songs", vocab) == [("resize", {"factor": 0.66})]
+
+
+# ----- probe round 7 (evals/dialogues/v*.json) ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("short songs for tiktok edits, nothing over 3 min", 3.0),  # was: a 3-minute playlist of one track
+        ("r&b for a sunday afternoon, no songs over 5 minutes", 5.0),
+        ("only songs under 4 min, rap", 4.0),
+        ("workout, nothing longer than 4 minutes, 45 min total", 4.0),
+    ],
+)
+def test_a_bound_on_each_tracks_length_is_no_listening_time(ex, text, minutes):
+    q = ex.read(text).query
+    assert q.track_minutes_max == minutes
+    assert q.duration_min in (None, 45.0) and "over" not in q.free_text.split()
+
+
+@pytest.mark.parametrize("text", ["rock, 30 minutes", "a playlist under 30 min", "pop for a 10 min walk"])
+def test_a_listening_time_is_no_bound_on_each_track(ex, text):
+    q = ex.read(text).query
+    assert q.track_minutes_max is None and q.duration_min
+
+
+def test_no_track_over_the_bound_is_allowed(tiny_catalog):
+    from tools.refine import allowed
+    from tools.schema import PlaylistQuery
+
+    q = PlaylistQuery(text="nothing over 3 min", track_minutes_max=3)
+    tracks = tiny_catalog.tracks
+    assert {allowed(t, q) for t in tracks} == {True, False}
+    assert all(allowed(t, q) == (t.duration_ms <= 180_000) for t in tracks)
+
+
+def test_the_ends_of_a_route_are_places_not_artists(ex):
+    q = ex.read("driving from Madrid to Queen next weekend, rock").query  # "Queen" stands where a city would
+    assert q.artists == [] and [t.value for t in q.genres] == ["rock"]
+    assert [t.value for t in ex.read("rock like Queen").query.artists] == ["Queen"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("how much of it is rock", "20 tracks"),  # was: a new rock playlist
+        ("how much rap is in here", "20 tracks"),
+    ],
+)
+def test_how_much_of_it_is_a_question(vocab, text, expected):
+    plan = parse(text, PLAYLIST, vocab)
+    assert not plan.actions and expected in plan.question
+
+
+def test_a_first_message_that_names_music_is_a_request_whatever_its_verbs(vocab):
+    plan = parse("warm up set, progressive house, no big room trash", [], vocab)  # was: "There is no playlist yet"
+    assert [a["name"] for a in plan.actions] == ["new_playlist"]
+    assert parse("drop track 3", [], vocab).question.startswith("There is no playlist yet")
+
+
+def test_a_first_request_with_its_order_beside_it(vocab):
+    plan = parse("progressive house, newest first", [], vocab)  # was: only tracks from 2018 on
+    assert [(a["name"], a["args"]) for a in plan.actions] == [
+        ("new_playlist", {"text": "progressive house"}),
+        ("sort", {"by": "year", "descending": True}),
+    ]
+    assert acts("order it so the energy builds", vocab) == [("sort", {"by": "energy", "descending": False})]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("4 and 9 are trash", [("replace", {"positions": [4, 9]})]),  # was: "Sorry about that"
+        ("the 2nd one sucks", [("replace", {"positions": [2]})]),  # was: a question
+        ("the number 3 i dont like, change it please", [("replace", {"positions": [3]})]),  # was: removed
+        ("15", [("resize", {"length": 15})]),  # was: "I'm not sure what to change"
+        ("less of the heavy stuff pls", [("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]),
+        ("pero no tanto bad bunny", [("lessen", {"artists": ["Bad Bunny"]})]),  # was: "no tanto" excluded
+        ("ponle 10 más", [("more", {"count": 10})]),
+        ("y hazla de media hora", [("resize", {"minutes": 30.0})]),
+        ("ad a few mroe", [("more", {"count": 3})]),
+        ("more short, 12 songs", [("resize", {"length": 12})]),
+        ("add 10 more but keep em in that order", [("more", {"count": 10})]),
+        ("add some sad ones at the end for when i calm down", [("widen", {"moods": ["sad"], "count": 5})]),
+        ("max 2 bad bunny songs", [("lessen", {"artists": ["Bad Bunny"], "keep": 2})]),  # was: a new playlist
+        ("no more than 3 by drake", [("lessen", {"artists": ["Drake"], "keep": 3})]),
+    ],
+)
+def test_round_seven_edits(vocab, text, expected):
+    assert acts(text, vocab) == expected
+
+
+def test_the_one_after_it(vocab):
+    plan = parse("ok get rid of it and the one after it", PLAYLIST, vocab, focus=2)
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("remove", {"positions": [2, 3]})]  # was: only 2
+
+
+def test_and_a_track_after_an_exclusion_removes_it_too(vocab):
+    plan = parse("and the 5th one", PLAYLIST, vocab, last="exclude")  # after "get rid of the drake ones"
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("remove", {"positions": [5]})]
+
+
+def test_a_decade_later(vocab):
+    assert acts("can we go a decade later", vocab, NINETIES) == [("narrow", {"year_start": 2000, "year_end": 2009})]
+    assert acts("a decade earlier", vocab, NINETIES) == [("narrow", {"year_start": 1980, "year_end": 1989})]
+
+
+def test_more_of_a_playlist_artist_by_first_name(vocab):
+    two = [{"title": f"Song {k}", "artist": a} for k in range(4) for a in ("Billie Eilish", "Lana Del Rey")]
+    assert acts("less billie, more lana", vocab, two) == [
+        ("lessen", {"artists": ["Billie Eilish"]}),
+        ("widen", {"artists": ["Lana Del Rey"]}),
+    ]  # was: "I found no music"
+
+
+def test_max_of_him_caps_the_artist_the_playlist_is_about(vocab):
+    assert acts("ya demasiado, max 2 de el", vocab, STACKED) == [("lessen", {"artists": ["Dua Lipa"], "keep": 2})]
+
+
+def test_surnames_and_numbers_in_words_name_artists(ex):
+    assert [t.value for t in ex.read("some ARNALDS and nas").query.artists] == ["Ólafur Arnalds", "Nas"]
+
+
+@pytest.mark.slow
+def test_real_catalog_surnames_and_numbers_in_words(real_vocab):
+    q = real_vocab.read("SPRINGSTEEN AND BON JOVI").query  # was: Bon Jovi alone
+    assert {t.value for t in q.artists} == {"Bruce Springsteen", "Bon Jovi"}
+    q = real_vocab.read("eminim and fifty cent").query  # was: Eminem alone
+    assert {t.value for t in q.artists} == {"Eminem", "50 Cent"}
+    assert real_vocab.read("rock, twenty songs").query.artists == []
+
+
+def test_a_bpm_range_bounds_both_ends(ex):
+    (b,) = ex.read("warm up set, electro house, 118-124 bpm").query.features
+    assert (b.feature, b.min, b.max) == ("tempo", 118.0, 124.0)
+
+
+@pytest.mark.parametrize(
+    "text, excluded_to",
+    [("party songs, nothing old", "old"), ("rock but nothin old", "old"), ("no oldies, rock", 1979)],
+)
+def test_nothing_old_leaves_the_old_years_out(ex, text, excluded_to):
+    q = ex.read(text).query  # was: "old" refused and then ignored
+    (span,) = q.exclude_years
+    assert span.start is None and span.end == (ex.max_year - 10 if excluded_to == "old" else excluded_to)
+
+
+@pytest.mark.parametrize("text, span", [("rock 80. no queen. 20 song", (1980, 1989)), ("rock 80 songs", None)])
+def test_a_genre_with_a_bare_decade(ex, text, span):
+    assert years(ex.read(text).query) == span
+
+
+def test_add_some_after_hearing_an_artist_is_missing(vocab):
+    said = "None of the 20 tracks is by Sade. Nothing changed."
+    for text in ("add some if not", "ok add some then"):
+        plan = parse(text, PLAYLIST, vocab, asked=said)
+        assert [(a["name"], a["args"]) for a in plan.actions] == [("widen", {"artists": ["Sade"]})]
+    assert [a["name"] for a in parse("add 5 more", PLAYLIST, vocab, asked=said).actions] == ["more"]
+
+
+def test_them_after_two_tracks_were_explained(vocab):
+    def after_two(text):
+        return [(a["name"], a["args"]) for a in parse(text, PLAYLIST, vocab, focus=20, pointed=[19, 20]).actions]
+
+    assert after_two("swap them for something by drake") == [("replace", {"positions": [19, 20], "artists": ["Drake"]})]
+    assert after_two("get rid of those two") == [("remove", {"positions": [19, 20]})]  # was: "Which tracks?"
+    assert acts("drop them", vocab, STACKED) == [("exclude", {"artists": ["Dua Lipa"]})]  # with none pointed at

@@ -172,6 +172,7 @@ class TagExtractor:
             if len({n for n, _ in names}) == 1 and (w,) not in self.artist_keys and (w,) not in _PHRASES:
                 self.artist_keys[(w,)] = names[0]
                 self._alias_keys.add((w,))
+        self._surname_aliases(dictionary)
         self._add_name_parts(spelling, dictionary)
         # by length, only artists with a few tracks: people mistype the artists they know
         self._fuzzy: dict[int, dict[str, tuple[str, int]]] = {}
@@ -201,7 +202,8 @@ class TagExtractor:
         for part, names in parts.items():
             if len(names) != 1 or part in self.artist_keys or part in _PHRASES:
                 continue
-            if len(part) == 1 and (part[0] in dictionary or part[0] in vocab.COMMON_WORDS):
+            word = part[0]
+            if len(part) == 1 and (word in dictionary or word in vocab.COMMON_WORDS or _band_noun(word, names)):
                 continue
             if all(w in vocab.STOPWORDS or w in vocab.COMMON_WORDS or w in _VOCAB_WORDS for w in part if w != "the"):
                 continue
@@ -219,6 +221,22 @@ class TagExtractor:
             else:
                 self._alias_keys.add(key)
 
+    def _surname_aliases(self, dictionary: frozenset[str]) -> None:
+        """A rare last word of one known artist's name ("springsteen", "zeppelin") names them as a rare first word
+        does: people call artists by their surname; a word two artists end with ("floyd") names neither."""
+        lasts: dict[str, dict[str, int]] = {}
+        for key, (name, count) in list(self.artist_keys.items()):
+            w = key[-1]
+            if len(key) >= 2 and len(w) >= 5 and w.isalpha() and w not in dictionary and w not in vocab.COMMON_WORDS:
+                lasts.setdefault(w, {})[name] = count
+        for w, names in lasts.items():
+            (name, count), *others = names.items()
+            # a surname, not a band's noun: "The Smashing Pumpkins", "Arctic Monkeys" are not called "pumpkins"
+            noun = _key(name)[0] == "the" or (w.endswith("s") and (w[:-1] in dictionary or w[:-2] in dictionary))
+            if not others and count >= 5 and not noun and (w,) not in self.artist_keys and (w,) not in _PHRASES:
+                self.artist_keys[(w,)] = (name, count)
+                self._alias_keys.add((w,))
+
     def _listed_before(self, toks: list[_Tok], j: int) -> bool:
         """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole")."""
         if j + 1 >= len(toks) or toks[j].text not in _LIST_WORDS:
@@ -228,7 +246,7 @@ class TagExtractor:
 
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
-        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2:
+        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
             return 0.0
         if len(key) == 1 and key[0] in vocab.ARTIST_PRONOUNS and not toks[i].orig.isupper():
             return 0.0  # "something like her", "less of him": a pronoun; "H.E.R." and "HIM" are written so
@@ -448,6 +466,15 @@ class TagExtractor:
             return (2000 if t in ("00", "10", "20") else 1900) + int(t), 1
         if after_article and re.fullmatch(r"(19|20)[0-9]0", t):  # "los 2000", "los 1990"
             return int(t), 1
+        nxt = texts[i + 1] if i + 1 < len(texts) else ""
+        counted = (
+            nxt in vocab.TRACK_LENGTH_NOUNS
+            or nxt in vocab.TIME_UNITS
+            or nxt in ("bpm", "percent", "%")
+            or nxt.isdigit()
+        )
+        if not counted and t in ("60", "70", "80", "90") and i and texts[i - 1] in vocab.GENRE_PHRASES:
+            return 1900 + int(t), 1  # "rock 80. no queen": a genre's decade said tersely; a count has its noun
         return None, 1
 
     def _phrases_and_artists(self, toks: list[_Tok], out: list[_Match], titled: bool) -> None:
@@ -805,6 +832,7 @@ class TagExtractor:
             length=d.length,
             duration_min=d.duration if d.length is None else None,
             max_per_artist=d.cap,
+            track_minutes_max=d.track_max,
             free_text=" ".join(free),
             unsupported=list(dict.fromkeys(unsupported)),
         )
@@ -812,6 +840,9 @@ class TagExtractor:
     def feature_bound(self, m: Match) -> FeatureBound | None:
         """The bound a feature match asks for: a tempo in BPM, or the catalog's terciles for high/low."""
         feat, way = m.value  # type: ignore[misc]
+        if isinstance(way, tuple) and way[0] == "range":  # ("range", (lo, hi)) BPM
+            lo, hi = (min(220.0, max(40.0, float(b))) for b in way[1])
+            return FeatureBound(feature="tempo", target=(lo + hi) / 2, min=lo, max=hi)
         if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
             bound, bpm = way[0], min(220.0, max(40.0, way[1]))
             if bound == "min":
@@ -947,6 +978,7 @@ class _Draft:
         self.popularity: str | None = None
         self.length: int | None = None
         self.duration: float | None = None
+        self.track_max: float | None = None
         self.cap: int | None = None
 
     def described(self) -> bool:
@@ -1074,7 +1106,7 @@ class _Draft:
         self.popularity = self.popularity or value
 
     def take_relative_years(self, m: _Match) -> None:
-        if m.negated:
+        if m.negated and m.value not in ("old", "oldies"):
             return
         back = vocab.PHRASE_YEARS_BACK.get(self.said(m)) or vocab.YEARS_BACK.get(str(m.value), 0)
         max_year = self.ex.max_year
@@ -1083,6 +1115,9 @@ class _Draft:
             "old": (None, max_year - back),
             "oldies": (None, vocab.OLDIES_YEARS[1]),
         }[str(m.value)]
+        if m.negated:  # "nothing old", "no oldies": the years the word reaches are left out
+            self.exclude_years.append(YearRange(start=None, end=hi, source=self.src(m)))
+            return
         self.add_years(m, lo, hi, False, 0.6)
 
     def take_years(self, m: _Match) -> None:
@@ -1111,6 +1146,10 @@ class _Draft:
 
     def take_duration(self, m: _Match) -> None:
         v = float(m.value)  # type: ignore[arg-type]
+        if (cue := _per_track(self.toks, m.start, v)) is not None:  # "nothing over 3 min": each track's length
+            self.track_max = min(self.track_max or v, v)
+            _mark(self.toks, cue, m.start)
+            return
         if v <= 0 or v > 24 * 60:
             self.unsupported.append(f"a listening time of {self.src(m)} (at most 24 hours)")
         else:
@@ -1145,6 +1184,44 @@ def _done_before(toks: list[_Tok], start: int) -> bool:
     return _cue_before(toks, k, _DONE_CUES)
 
 
+_TRAVEL = frozenset({"drive", "driving", "drove", "road", "roadtrip", "trip", "flight", "fly", "flying", "travel",
+                     "traveling", "travelling", "heading", "commute", "train", "bus", "ride", "viaje", "manejando",
+                     "carretera", "vuelo"})  # fmt: skip
+
+
+def _on_route(toks: list[_Tok], i: int, j: int) -> bool:
+    """ "driving from Madrid to Lisbon": the ends of a route in a message about travel are places, not artists."""
+    if not _TRAVEL & {t.text for t in toks}:
+        return False
+    before = [t.text for t in toks[max(0, i - 5) : i]]
+    if before[-1:] in (["to"], ["a"]) and ({"from", "de", "desde"} & set(before[:-1])):
+        return True
+    return before[-1:] in (["from"], ["desde"]) and any(t.text in ("to", "a", "hasta") for t in toks[j : j + 4])
+
+
+_TRACK_BOUND_LEADS = frozenset({"no", "nothing", "none", "not", "without", "nada", "sin", "never", "avoid"})
+
+
+def _per_track(toks: list[_Tok], start: int, minutes: float) -> int | None:
+    """ "nothing over 3 min", "no songs longer than 4 minutes", "only songs under 3 min": a few minutes said as a
+    bound (over/under) after a refusal or a track word bound each track, not the listening time ("under an hour").
+    The index of the bound's word, or None."""
+    if not 0 < minutes <= vocab.TRACK_MINUTES_MAX:
+        return None
+    first = max(0, start - 7)
+    before = [t.text for t in toks[first:start]]
+    cue = next((k for k in range(len(before) - 1, max(-1, len(before) - 4), -1)
+                if before[k] in vocab.TRACK_LONGER_WORDS | vocab.TRACK_SHORTER_WORDS), None)  # fmt: skip
+    if cue is None:
+        return None
+    if before[cue] in vocab.TRACK_LONGER_WORDS:
+        ok = bool(set(before[:cue]) & _TRACK_BOUND_LEADS)
+    else:
+        ok = bool(set(before[max(0, cue - 3) : cue]) & (vocab.TRACK_LENGTH_NOUNS - {"nothing", "none"}))
+    return first + cue if ok else None
+
+
+_AFTER_WORDS = frozenset({"after", "post", "despues"})
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
@@ -1292,6 +1369,13 @@ def _alone(toks: list[_Tok], i: int, j: int) -> bool:
     return all(t.text in _ALONE_WORDS for k, t in enumerate(toks) if not i <= k < j)
 
 
+def _band_noun(word: str, names: set[str]) -> bool:
+    """Whether a name's last word is its band's noun, not a surname: "The Killers", "Arctic Monkeys" (a plural of
+    a word) are not called "killers", "monkeys" ("the killers" still names them)."""
+    plural = word.endswith("s") and (word[:-1] in vocab.dictionary_words() or word[:-2] in vocab.dictionary_words())
+    return plural or any(_key(n)[:1] == ("the",) for n in names)
+
+
 def _name_parts(words: list[str]) -> list[tuple[str, ...]]:
     """The parts of a name of several words people say alone: its last word, "the" and the last word, two
     words in a row of a longer name, and its initials ("rhcp")."""
@@ -1317,7 +1401,26 @@ def _spellings(key: tuple[str, ...]) -> list[tuple[str, ...]]:
     bare = tuple(k for k in key if any(ch.isalnum() for ch in k))
     if len(bare) >= 2 and bare != key:
         out.append(bare)
+    spelled = tuple(w for k in key for w in (_SPELLED.get(k) or (k,)))
+    if spelled != key:  # "fifty cent", "maroon five": a number in a name said in words
+        out.append(spelled)
     return out
+
+
+def _spelled_numbers() -> dict[str, tuple[str, ...]]:
+    """ "50" -> ("fifty",), "21" -> ("twenty", "one"): whole numbers below 100 in English words."""
+    words: dict[int, str] = {}
+    for k, v in vocab.NUMBER_WORDS.items():
+        if float(v).is_integer() and " " not in k and k.isascii():
+            words.setdefault(int(v), k)
+    out = {str(n): (w,) for n, w in words.items() if 0 < n < 100}
+    for n in range(21, 100):
+        if str(n) not in out and n // 10 * 10 in words and n % 10 in words:
+            out[str(n)] = (words[n // 10 * 10], words[n % 10])
+    return out
+
+
+_SPELLED = _spelled_numbers()
 
 
 def _year(t: str) -> int | None:
@@ -1446,10 +1549,11 @@ def _short_duration(
         out.append(_Match("duration", minutes, i, i + 1))
         _mark(toks, i, i + 1)
         return i + 1
-    if tuple(texts[i : i + 3]) == ("half", "an", "hour"):
-        out.append(_Match("duration", 30.0, i, i + 3))
-        _mark(toks, i, i + 3)
-        return i + 3
+    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) == ("media", "hora"):
+        end = i + (3 if texts[i] == "half" else 2)  # "y hazla de media hora"
+        out.append(_Match("duration", 30.0, i, end))
+        _mark(toks, i, end)
+        return end
     return None
 
 
@@ -1470,6 +1574,8 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         end = k + 1
         if tuple(texts[end : end + 3]) == ("and", "a", "half"):
             v, end = v + 0.5, end + 3
+        elif tuple(texts[end : end + 2]) == ("y", "media"):  # "una hora y media"
+            v, end = v + 0.5, end + 2
         out.append(_Match("duration", v * 60, i, end))
         _mark(toks, i, end)
         return end
@@ -1479,6 +1585,11 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         return k + 1
     if unit == "bpm" and _DIGITS.match(texts[i]):
         # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
+        if i > 1 and texts[i - 1] in ("-", "to", "a") and _DIGITS.match(texts[i - 2]) and 40 <= int(texts[i - 2]) < v:
+            lo = float(texts[i - 2])  # "118-124 bpm", "120 to 128 bpm": both ends
+            out.append(_Match("feature", ("tempo", ("range", (lo, v))), i - 2, k + 1))
+            _mark(toks, i - 2, k + 1)
+            return k + 1
         before = " ".join(texts[max(0, i - 2) : i])
         cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
         start = i - len(cue[0].split()) if cue else i

@@ -321,8 +321,8 @@ class LLMTagExtractor:
         cues = {"popular": vocab.POPULAR_PHRASES, "obscure": vocab.OBSCURE_PHRASES}
         if q.popularity is None and answer.popularity in cues and _cued(cues[answer.popularity], tokens):
             q.popularity = answer.popularity  # type: ignore[assignment]
-        if q.length is not None or q.duration_min is not None:
-            return
+        if q.length is not None or q.duration_min is not None or q.track_minutes_max is not None:
+            return  # "nothing over 3 min": the minutes the LLM saw are each track's bound, never the listening time
         if answer.length is not None and 1 <= answer.length <= MAX_LENGTH and str(answer.length) in written:
             q.length = answer.length
         elif answer.duration_min is not None and 0 < answer.duration_min <= 24 * 60:

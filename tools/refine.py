@@ -104,8 +104,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("outside the years")
     if any(y.contains(track.year) for y in query.exclude_years):
         out.append("excluded years")
-    if query.exclude_versions and version_kinds(track.title) & set(query.exclude_versions):
-        out.append("excluded version")
+    out += _shape_violations(track, query)
     wanted = [_fold(t.value) for t in query.artists if t.filters]
     if wanted and artist not in wanted:
         out.append("not one of the artists asked for")
@@ -122,6 +121,17 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
 
 # What an artist the person kept stays in spite of: exclusions of a kind, not of the artist itself.
 _KEPT_PAST = frozenset({"excluded genre", "excluded subgenre", "excluded mood", "excluded years", "excluded version"})
+
+
+def _shape_violations(track: Track, query: PlaylistQuery) -> list[str]:
+    """What the track's own form breaks: a version left out ("no remixes"), a length over the bound ("nothing over
+    3 min")."""
+    out = []
+    if query.exclude_versions and version_kinds(track.title) & set(query.exclude_versions):
+        out.append("excluded version")
+    if query.track_minutes_max and track.duration_ms > query.track_minutes_max * 60_000:
+        out.append("longer than asked")
+    return out
 
 
 def allowed(track: Track, query: PlaylistQuery) -> bool:

@@ -477,6 +477,9 @@ class Retriever:
             rows |= self.version_rows.get(kind, set())
         if not vocab.HOLIDAY_WORDS & set(vocab.key(f"{query.text} {query.free_text}")):
             rows |= self.holiday_rows  # "Jingle Bells" in a July barbecue playlist: only when the season is asked
+        if query.track_minutes_max:  # "nothing over 3 min": each track's own length
+            bound = query.track_minutes_max * 60_000
+            rows |= {i for i, t in enumerate(self.catalog.tracks) if t.duration_ms > bound}
         c.exclude_rows = sorted(rows)
         return c
 

@@ -148,6 +148,9 @@ class PlaylistQuery(BaseModel):
     popularity: Literal["popular", "obscure"] | None = None
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
     duration_min: float | None = Field(default=None, gt=0, le=24 * 60, description="Length as listening time.")
+    track_minutes_max: float | None = Field(
+        default=None, gt=0, le=60, description="Each track's length at most, in minutes ('nothing over 3 min')."
+    )
     max_per_artist: int | None = Field(
         default=None,
         ge=1,
@@ -213,6 +216,8 @@ class PlaylistQuery(BaseModel):
             out += "; keeping " + ", ".join(t.value for t in self.keep_artists)
         if self.max_per_artist:
             out += f"; {self.max_per_artist} per artist"
+        if self.track_minutes_max:
+            out += f"; each track under {self.track_minutes_max:g} min"
         if self.length:
             out += f"; {self.length} tracks"
         elif self.duration_min:

@@ -647,7 +647,8 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
                      "screamy", "screaming", "screamier", "noisy", "noisier", "rowdy", "rowdier", "banging", "bangin",
-                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes", "bass heavy", "bassy", "bassier"),
+                     "hard hitting", "intenso", "intensa", "fuerte", "fuertes", "bass heavy", "bassy", "bassier",
+                     "heavy stuff", "heavy ones", "heavy songs", "heavy tracks", "heavy tunes"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
@@ -720,7 +721,8 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
-                 "tampoco", "nada", "ningun", "ninguna", "nunca")  # fmt: skip
+                 "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
+                 "notin")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
@@ -968,10 +970,18 @@ GROW_VERBS = (
     "echale",
     "sumale",
     "keep going",
+    # "ponle 10 más": the verb with its pronoun
+    "ponle",
+    "metele",
+    "agregale",
+    "anadele",
+    "sumale",
+    "echale",
 )
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros", "otro", "otra")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
-                   "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones")  # fmt: skip
+                   "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones",
+                   "more short", "less long")  # fmt: skip
 # Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
 # "10 more" (its "not" must not negate the ask)
 POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble", "if it's no trouble",
@@ -990,7 +1000,8 @@ SAVE_LATER_PHRASES = ("save for later", "save it for later")
 TIME_UNITS = frozenset(
     {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
 )
-LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones")
+LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones", "more long",
+                  "less short")  # fmt: skip
 # A bound on each track's length, not the playlist's: "anything over 5 minutes", "no songs longer than 4 min"
 TRACK_LONGER_WORDS = frozenset({"over", "longer", "above", "past", "more", "exceeding", "beyond"})
 TRACK_SHORTER_WORDS = frozenset({"under", "shorter", "below", "less", "within", "max"})
@@ -1089,7 +1100,9 @@ SORT_FIELDS: dict[str, tuple[str, int]] = {
 # The energy rising through the playlist, or falling: "start slow and build up", "wind it down at the end"
 BUILD_UP_PHRASES = ("build up", "builds up", "build it up", "ramp up", "ramp it up", "build the energy",
                     "gets more intense", "get more intense", "slow build", "start slow", "start chill", "start calm",
-                    "start off slow", "start off chill", "de menos a mas")  # fmt: skip
+                    "start off slow", "start off chill", "de menos a mas", "energy builds", "energy build",
+                    "builds up", "building up", "keeps building", "ramps up", "crescendo", "gets harder",
+                    "get harder", "gets faster", "get faster", "warm up to")  # fmt: skip
 WIND_DOWN_PHRASES = ("wind down", "winds down", "wind it down", "cool down at the end", "start hype", "start strong",
                      "start with a bang", "come down", "calm down at the end", "de mas a menos")  # fmt: skip
 # "make it flow better": each track next to the one closest in sound

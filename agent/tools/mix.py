@@ -85,6 +85,8 @@ def widen(
         return f"every track already has {'/'.join(names)}; nothing to swap"
     keep = [p for i, p in enumerate(w.playlist) if i not in out]
     new = w.fetch(len(out), query=part, keep=keep, avoid=[w.playlist[i] for i in out])
+    if not new and artists and not (genres or subgenres or moods or years) and _all_in(w, artists):
+        return f"every {'/'.join(artists)} song in the catalog is already here"  # "less billie, more lana"
     if not new:
         raise ToolError(f"I found nothing with {', '.join(names)} that fits the rest of the request.")
     for p in new:
@@ -93,6 +95,13 @@ def widen(
     playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
     w.playlist = playlist + new
     return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
+
+
+def _all_in(w: Work, artists: Sequence[str]) -> bool:
+    """Whether every song of these artists in the catalog is on the playlist already (some version of it)."""
+    held = {w.track(p).song_key for p in w.playlist}
+    rows = [r for a in artists for r in w.catalog.by_artist.get(fold(a), [])]
+    return bool(rows) and all(w.catalog.tracks[r].song_key in held for r in rows)
 
 
 def asked_names(
@@ -167,6 +176,9 @@ def _also(value: str) -> Tag:
 
 class Lessen(Names):
     years: list[YearSpan] = Field(default_factory=list, max_length=10, description="Release years ('less 2010s').")
+    keep: int | None = Field(
+        default=None, ge=0, le=MAX_LENGTH, description="Tracks of them to keep at most ('max 2 bad bunny songs')."
+    )
 
 
 @tool(Lessen)
@@ -177,10 +189,11 @@ def lessen(
     subgenres: Sequence[str] = (),
     moods: Sequence[str] = (),
     years: Sequence[dict[str, int]] = (),
+    keep: int | None = None,
 ) -> str:
     """Fewer tracks of some artists, genres, moods or release years ("less rap", "too much Drake", "less 2010s
     stuff"): about half of them, the later ones, give way to tracks without them that fit the request; the rest
-    stay."""
+    stay. With ``keep`` ("max 2 bad bunny songs"), all but the first ``keep`` of them give way."""
     w.need_playlist()
     names = {fold(catalog_artist(w, a)) for a in artists}
     genres, subgenres = catalog_genres(w, genres, subgenres)
@@ -199,7 +212,9 @@ def lessen(
     hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
     if not hits:
         return f"nothing in the playlist was {', '.join(said)}"
-    out = hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
+    if keep is not None and len(hits) <= keep:
+        return f"{len(hits)} {', '.join(said)} track{'s' * (len(hits) != 1)}, already at most {keep}"
+    out = hits[keep:] if keep is not None else hits[len(hits) - max(1, math.ceil(len(hits) / 2)) :]
     gone = [w.playlist[i] for i in out]
     keep = [p for i, p in enumerate(w.playlist) if i not in out]
     q = w.query.model_copy(deep=True)  # what was asked for by name is no longer asked for
@@ -214,6 +229,9 @@ def lessen(
     look.exclude_years += spans
     w.query = q
     new = w.fetch(len(out), query=look, keep=keep, avoid=gone, good=lambda tr: not has(tr))
+    if not new and len(keep) >= 5:  # "less billie" on a Billie-and-Lana playlist: fewer of them, none in their place
+        w.playlist = keep
+        return f"less {', '.join(said)}: took out {len(out)} of {len(hits)} (nothing else fits the request)"
     if not new:
         raise ToolError(f"I found nothing without {', '.join(said)} that fits the rest of the request.")
     for p in new:
