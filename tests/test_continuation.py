@@ -10,7 +10,7 @@ from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
-from tools.continuation.generate import COPY_GAIN, Continuer, bench_generation
+from tools.continuation.generate import COPY_GAIN, ERA_FLOOR, ERA_WEIGHT, SOUND_WEIGHT, Continuer, bench_generation
 from tools.continuation.model import from_inputs
 from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
 from tools.schema import PlaylistQuery, Tag, YearRange
@@ -617,3 +617,28 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
     }
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
+
+
+def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
+    # A playlist of 2002-2007 tracks is continued from around its years before the 70s and 80s: the era term
+    # (a normal fitted to the playlist's years) on every track's score, in the ranking the eval scores as in add more.
+    seed = [
+        next(t.track_id for t in tiny_catalog.tracks if t.artist == a) for a in ("Eminem", "Norah Jones", "Nickelback")
+    ]
+    rows = [continuer.row[t] for t in seed]
+    year = continuer.year
+    era = continuer.playlist_terms(rows)[0].numpy()
+    mean, spread = year[rows].mean(), year[rows].var() + ERA_FLOOR**2
+    continuer.sound_weight = 0.0
+    try:
+        alone = continuer.playlist_terms(rows)[0].numpy()
+        continuer.era_weight = 0.0
+        plain = continuer.ranking(rows, n=10, max_per_artist=2)
+        assert not continuer.playlist_terms(rows).any()
+    finally:
+        continuer.sound_weight, continuer.era_weight = SOUND_WEIGHT, ERA_WEIGHT
+    np.testing.assert_allclose(alone, -ERA_WEIGHT * (year - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
+    assert era[year < 1990].max() < era[abs(year - mean) <= 2].min()
+    lean = continuer.ranking(rows, n=10, max_per_artist=2)
+    far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
+    assert far(lean) < far(plain)

@@ -36,6 +36,7 @@ MIN_PLAYLISTS = 2  # a track or artist gets a learned embedding when this many t
 TIME_BUCKETS = ("night", "morning", "afternoon", "evening")  # 0-6, 6-12, 12-18, 18-24 h
 AUDIO = ("danceability", "energy", "speechiness", "acousticness", "instrumentalness", "liveness", "valence",
          "loudness", "tempo", "mode")  # fmt: skip
+SOUND_COLUMNS = len(AUDIO) + 3  # a content row's last columns: the audio features, popularity, year and duration
 
 
 def time_bucket(hour: int | None) -> int:
@@ -85,7 +86,7 @@ def content_features(catalog: Catalog, home: Path, text_dims: int = 128, progres
     cols.append(np.array([t.popularity for t in catalog.tracks], dtype=np.float32))
     cols.append(np.array([t.year or 2000 for t in catalog.tracks], dtype=np.float32))
     cols.append(np.log1p(np.array([t.duration_ms for t in catalog.tracks], dtype=np.float32)))
-    audio = np.stack(cols, 1)
+    audio = np.stack(cols, 1)  # (V, SOUND_COLUMNS)
     audio = (audio - audio.mean(0)) / (audio.std(0) + 1e-6)
     return np.concatenate([reduced, audio], 1).astype(np.float32)
 
