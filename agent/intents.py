@@ -2476,7 +2476,8 @@ def rule_question(c: Clause) -> Plan | None:
     who = lead in ("who", "whos", "quien", "quienes")
     if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):
         return listed  # "quien esta en la playlist": "esta" is no track pointed at here
-    pointed = _refer(c)
+    # "how much of it is rock": "it" is the playlist, not the track in focus
+    pointed = None if _how_much_of([w for w in c.words if w not in _ASK_OPENERS]) else _refer(c)
     if pointed and len(pointed) == 1 and 1 <= pointed[0] <= c.n and (test := _track_test(c)):
         k, p = pointed[0], c.playlist[pointed[0] - 1]  # "is track 3 from the 2000s?": that track's answer
         label, ok = test

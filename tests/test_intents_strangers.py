@@ -593,3 +593,8 @@ def test_them_after_two_tracks_were_explained(vocab):
     assert after_two("swap them for something by drake") == [("replace", {"positions": [19, 20], "artists": ["Drake"]})]
     assert after_two("get rid of those two") == [("remove", {"positions": [19, 20]})]  # was: "Which tracks?"
     assert acts("drop them", vocab, STACKED) == [("exclude", {"artists": ["Dua Lipa"]})]  # with none pointed at
+
+
+def test_how_much_of_it_asks_about_the_playlist_even_with_a_track_in_focus(vocab):
+    plan = parse("how much of it is rock", PLAYLIST, vocab, focus=3)
+    assert not plan.actions and "20 tracks" in plan.question  # was: whether track 3 is rock
