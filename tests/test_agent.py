@@ -506,3 +506,10 @@ def test_probe7_nothing_over_three_minutes_holds_through_the_edits(chat):
     assert len(r.playlist) > 3 and all(p.duration_ms <= 180_000 for p in r.playlist)
     r = chat.turn("p7-len", "p7", "add 3 more")
     assert all(p.duration_ms <= 180_000 for p in r.playlist)
+
+
+def test_sad_ones_added_to_an_angry_playlist_are_sad(chat):
+    chat.turn("sad", "u", "angry breakup songs, not crying ones, high energy")
+    r = chat.turn("sad", "u", "ok now add some sad ones at the end for when i calm down")
+    added = r.playlist[-3:]  # before: the playlist's energy bound kept them loud, none sad
+    assert all("sad" in p.moods for p in added), [(p.title, p.moods) for p in added]

@@ -598,3 +598,10 @@ def test_them_after_two_tracks_were_explained(vocab):
 def test_how_much_of_it_asks_about_the_playlist_even_with_a_track_in_focus(vocab):
     plan = parse("how much of it is rock", PLAYLIST, vocab, focus=3)
     assert not plan.actions and "20 tracks" in plan.question  # was: whether track 3 is rock
+
+
+@pytest.mark.parametrize(
+    "text, direction", [("bump it up a notch, people are loosening up", "up"), ("take it down a notch", "down")]
+)
+def test_a_notch_up_or_down_is_energy(vocab, text, direction):
+    assert acts(text, vocab) == [("adjust", {"feature": "energy", "direction": direction, "amount": "normal"})]

@@ -125,9 +125,12 @@ def aimed_at(
     """``q``'s constraints aimed at only what is asked for: the query of tracks added for it. Without a mood asked,
     the playlist's moods stay as preferences: "something by Ed Sheeran" in a chill acoustic playlist is a chill one."""
     kept_moods = [t.model_copy(update={"explicit": False, "scope": "prefer"}) for t in q.moods]
+    # "add some sad ones at the end" to an angry playlist: the asked mood sets the added tracks' energy and valence
+    features = [f for f in q.features if not (moods and f.feature in ("energy", "valence"))]
     return q.model_copy(
         deep=True,
         update={
+            "features": features,
             "genres": [Tag(value=g, source=f"only {g}", scope="only") for g in genres],
             "subgenres": [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres],
             "moods": [Tag(value=m) for m in moods] or kept_moods,
