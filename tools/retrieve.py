@@ -122,6 +122,7 @@ class NameNeighbours:
     subgenres: dict[str, float]
     genres: dict[str, float]
     best: float  # cosine of the nearest name
+    track_scores: np.ndarray | None = field(default=None, repr=False)  # Retriever.track_name_scores, once computed
 
 
 def search_text(query: PlaylistQuery) -> str:
@@ -200,8 +201,10 @@ class Retriever:
         # per playlist: its artists' shares of its tracks; per track row: the playlists holding it
         self.playlist_artists: list[dict[str, float]] = []
         self.track_playlists: dict[int, list[int]] = {}
+        self.playlist_rows: list[np.ndarray] = []  # per playlist, its tracks' rows (a track listed twice twice)
         for j, p in enumerate(self.playlists):
             rows = [r for r in (catalog.index.get(t) for t in p.track_ids) if r is not None]
+            self.playlist_rows.append(np.array(rows, dtype=np.int64))
             share: dict[str, float] = {}
             for r in rows:
                 share[self.artists[r]] = share.get(self.artists[r], 0.0) + 1.0 / len(rows)
@@ -256,7 +259,17 @@ class Retriever:
 
     def track_name_score(self, row: int, near: "NameNeighbours") -> float:
         """Weight of the name-alike playlists that hold this very track."""
-        return float(sum(near.playlists.get(j, 0.0) for j in self.track_playlists.get(row, ())))
+        return float(self.track_name_scores(near)[row])
+
+    def track_name_scores(self, near: "NameNeighbours") -> np.ndarray:
+        """Per catalog row, the weight of the name-alike playlists that hold it (worked out once per request).
+        Each row's weights are added in playlist order, as a sum over the row's own playlists would add them."""
+        if near.track_scores is None:
+            acc = np.zeros(len(self.catalog), dtype=np.float64)
+            for j in sorted(near.playlists):
+                np.add.at(acc, self.playlist_rows[j], near.playlists[j])
+            near.track_scores = acc
+        return near.track_scores
 
     @staticmethod
     def _subgenre_parents(catalog: "Catalog") -> dict[str, str]:
