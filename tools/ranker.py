@@ -526,14 +526,15 @@ class Ranker:
         order = np.argsort(-final, kind="stable")
         top = order[:EXPLAINED]
         contrib = self.contributions(x[top])
-        for i, c in enumerate(cands):
-            c.ranker, c.score = float(s[i]), float(final[i])
-        for place, i in enumerate(order.tolist(), 1):
-            cands[i].ranker_place = (place, len(cands))
-        for row, i in zip(contrib, top.tolist()):
-            best = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS]
-            cands[i].contributions = [(self.features[j], round(float(row[j]), 4)) for j in best.tolist()]
-        return [cands[i] for i in order.tolist()]
+        for c, raw, score in zip(cands, s.tolist(), final.tolist()):
+            c.ranker, c.score = raw, score
+        ordered = [cands[i] for i in order.tolist()]
+        for place, c in enumerate(ordered, 1):
+            c.ranker_place = (place, len(cands))
+        best = np.argsort(-np.abs(contrib), axis=1)[:, :TOP_CONTRIBUTIONS]
+        for row, picks, i in zip(contrib.tolist(), best.tolist(), top.tolist()):
+            cands[i].contributions = [(self.features[j], round(row[j], 4)) for j in picks]
+        return ordered
 
     # ------------------------------------------------------------------------------ files
     def save(self, folder: Path, fingerprint: str) -> Path:
