@@ -225,7 +225,9 @@ class Gate:
             from agent.service import ChatService
 
             started = time.perf_counter()
-            self.service = ChatService(self.settings, progress=True)
+            service = ChatService(self.settings, progress=True)
+            service.warm_up()  # tables loaded on first use, loaded before the first turn rather than during it
+            self.service = service
             log.info("service ready in %.1fs", time.perf_counter() - started)
             for notice in self.service.notices:  # a missing model, said once with the command that fixes it
                 log.warning(notice)

@@ -61,14 +61,23 @@ def _service(pipe: Any, folder: Path) -> Any:
 
     saver, _ = open_checkpointer(folder, None)
     store, _ = open_store(folder, None)
-    return ChatService(pipe.settings, pipeline=pipe, checkpointer=saver, store=store)
+    service = ChatService(pipe.settings, pipeline=pipe, checkpointer=saver, store=store)
+    if WARM_UP and hasattr(service, "warm_up"):
+        service.warm_up()
+    return service
+
+
+WARM_UP = True  # --no-warm-up: leave the tables a server loads at start (Pipeline.warm_up) to the first requests
 
 
 def _load() -> Any:
     from tools.pipeline import Pipeline
     from tools.settings import Settings
 
-    return Pipeline.load(Settings())
+    pipe = Pipeline.load(Settings())
+    if WARM_UP and hasattr(pipe, "warm_up"):
+        pipe.warm_up()
+    return pipe
 
 
 def cmd_cpu(n: int, passes: int = 3) -> dict[str, Any]:
@@ -130,8 +139,9 @@ def cmd_profile(n: int, top: int) -> str:
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
     with tempfile.TemporaryDirectory() as tmp:
         service = _service(pipe, Path(tmp))
-        for text in conversation(-1, pipe.catalog):
-            service.turn("warm", "warm-user", text)
+        for i in range(-5, 0):
+            for text in conversation(i, pipe.catalog):
+                service.turn(f"warm{i}", "warm-user", text)
         prof = cProfile.Profile(time.process_time)
         turns, i = 0, 0
         prof.enable()
@@ -197,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
+    global WARM_UP
+    WARM_UP = not args.no_warm_up
     if args.command == "cpu":
         print(json.dumps(cmd_cpu(args.n, args.passes), indent=1))
     elif args.command == "profile":

@@ -293,6 +293,16 @@ class Pipeline:
                 counts[a] = counts.get(a, 0) + 1
         return out
 
+    def warm_up(self) -> None:
+        """Load now what requests otherwise load on first use: the learned ranker and every track's words for its
+        features, the CF model, the retriever's version table. A server calls it before it says it is ready; a
+        one-off command does not (it would pay for tables one request never reads)."""
+        with gc_paused():
+            if self.ranker_model() is not None:
+                self._featurizer.warm()
+            self.cf_model()
+            _ = self.retriever.version_rows
+
     def cf_model(self):
         """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""
         with self._cf_lock:
