@@ -210,9 +210,9 @@ class Pipeline:
 
     def extract(self, text: str, query_vector: np.ndarray | Callable[[], np.ndarray] | None = None) -> PlaylistQuery:
         """Stage 1: the typed query for ``text``. ``query_vector``: its embedding, or a function that gives it
-        (called only when extraction needs it)."""
+        (called only when extraction needs it); without one the text is embedded when extraction needs it."""
         if query_vector is None:
-            query_vector = self.embed(text)
+            query_vector = cache(lambda: self.embed(text))
         with self._timed("extract"):
             return self.extractor.extract(text, query_vector=query_vector)
 
