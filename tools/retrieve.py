@@ -189,6 +189,7 @@ class Retriever:
         self.genre_sets = [frozenset(t.genres) for t in tracks]
         self.subgenre_sets = [frozenset(t.subgenres) for t in tracks]
         self.all_genres = sorted(frozenset().union(*self.genre_sets))
+        self.some_unlabelled = not all(self.genre_sets)  # a track with no genre (leak-free split catalogs have some)
         self.artists = [fold(t.artist) for t in tracks]
         self.track_ids = [t.track_id for t in tracks]
         self.years = catalog.years.astype(np.float32)  # 0 where unknown
@@ -427,8 +428,9 @@ class Retriever:
         return sum(min(self.max_per_artist, c) for c in per.values())
 
     def _unknown_genre(self, flt: Constraints) -> Constraints | None:
-        """``flt`` for the tracks with no genre label in place of its genre/subgenre part, else None."""
-        if "genre" not in flt.any_of and "subgenre" not in flt.any_of:
+        """``flt`` for the tracks with no genre label in place of its genre/subgenre part, else None (also when every
+        track has a label, as in the product's catalog: the search would find nothing, at a full scan's cost)."""
+        if not self.some_unlabelled or ("genre" not in flt.any_of and "subgenre" not in flt.any_of):
             return None
         c = flt.copy()
         c.any_of.pop("genre", None)
