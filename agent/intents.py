@@ -175,7 +175,10 @@ _CONTENT_KINDS = frozenset({"genre", "mood", "activity", "artist", "years", "oth
 def find(words: Sequence[str], phrases: list[tuple[str, ...]], start: int = 0) -> tuple[int, int] | None:
     """(index, length) of the earliest of ``phrases`` in ``words`` from ``start``; longest wins a tie."""
     for i in range(start, len(words)):
+        first = words[i]
         for p in phrases:
+            if p and p[0] != first:  # most phrases fail on their first word: no slice made for them
+                continue
             if tuple(words[i : i + len(p)]) == p:
                 return i, len(p)
     return None

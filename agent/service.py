@@ -358,6 +358,17 @@ class ChatService:
                 (folder / export_name(tid, fmt)).unlink(missing_ok=True)
 
     # --- operations --------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load now what turns otherwise load on first use (the pipeline's tables, the catalog's song titles and
+        names the offline brain reads): a server's first turns then cost what later ones do."""
+        t0 = time.perf_counter()
+        warm = getattr(self.pipeline, "warm_up", None)
+        if warm is not None:
+            warm()
+        vocab = self.deps.vocab
+        _ = vocab.titles, vocab.artist_words, vocab.first_names
+        log.info("warmed up in %.1fs", time.perf_counter() - t0)
+
     def ready_check(self) -> str | None:
         """None when a real search answers (checked at most every few seconds); else why not, in words
         safe to show a client (the cause goes to the log)."""

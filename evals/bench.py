@@ -196,6 +196,7 @@ class BenchContext:
 
             t0 = time.perf_counter()
             self._pipeline = Pipeline.load(self.settings)
+            self._pipeline.warm_up()  # as a server does before its first request (Pipeline.warm_up)
             self.report["warm_up_s"] = round(time.perf_counter() - t0, 2)
         return self._pipeline
 
@@ -714,6 +715,7 @@ def _service(ctx: BenchContext):
         store, store_conn = open_store(home, None)
         ctx._closers += [conn, store_conn]
         ctx._service = service_mod.ChatService(ctx.settings, pipeline=ctx.pipeline, checkpointer=saver, store=store)
+        ctx._service.warm_up()  # as `playgenie serve` does before it says it is ready
     return ctx._service
 
 

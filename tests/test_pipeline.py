@@ -105,3 +105,11 @@ def test_real_catalog_build_and_requests(real_settings):
         assert not set(asked.exclude_rows) & pipe.retriever.holiday_rows
     finally:
         pipe.close()
+
+
+def test_warming_up_changes_no_answer(pipe):
+    """What a server loads at start (Pipeline.warm_up) only moves work earlier: the same tracks and reasons."""
+    texts = ["chill r&b", "classic rock road trip", "no rap, upbeat pop", "acoustic songs from the 2000s"]
+    before = {t: [(i.track_id, i.reason) for i in pipe.run(t, n=5).playlist] for t in texts}
+    pipe.warm_up()
+    assert {t: [(i.track_id, i.reason) for i in pipe.run(t, n=5).playlist] for t in texts} == before

@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from rapidfuzz import process
@@ -328,8 +328,9 @@ class TagExtractor:
         return best[2], best[1], 0.8 if best[0] == 1 else 0.7
 
     # ----- the pass --------------------------------------------------------------------------------
-    def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
-        """The typed query for ``text``; ``query_vector`` (its embedding) saves one encode when given."""
+    def extract(self, text: str, query_vector: np.ndarray | Callable[[], np.ndarray] | None = None) -> PlaylistQuery:
+        """The typed query for ``text``; ``query_vector`` (its embedding, or a function giving it, called only when
+        the text is compared with the prototypes) saves one encode when given."""
         reading = self.read(text)
         query = reading.query
         cued = _context_tags(query, reading)
@@ -904,7 +905,11 @@ class TagExtractor:
         return YearRange(start=lo, end=hi, explicit=exp, confidence=conf, source=src[:200])
 
     def _implicit(
-        self, query: PlaylistQuery, text: str, query_vector: np.ndarray | None, cued: tuple[int, int] = (0, 0)
+        self,
+        query: PlaylistQuery,
+        text: str,
+        query_vector: np.ndarray | Callable[[], np.ndarray] | None,
+        cued: tuple[int, int] = (0, 0),
     ) -> None:
         """Moods and activities inferred from context, by similarity to the prototype descriptions; ``cued`` is
         how many moods and activities the request's words of context gave (those kinds are not guessed again)."""
@@ -912,6 +917,8 @@ class TagExtractor:
         residual = query.free_text
         if not any(len(w) >= 3 and w.isalpha() for w in fold(residual).split()):
             return  # nothing left to infer from ("hello" is a stopword; "asdfgh" is handled by the threshold)
+        if callable(query_vector):
+            query_vector = query_vector()
         vec = query_vector if query_vector is not None else self.encoder.encode_one(text)
         sims = self._protos @ np.asarray(vec, dtype=np.float32).reshape(-1)
         best: dict[str, float] = {}

@@ -20,8 +20,9 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -187,14 +188,18 @@ class Pipeline:
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
+        """Add the block's milliseconds to ``stage``, less those of other stages timed inside it (extraction may
+        embed the request)."""
+        timings = getattr(self._local, "timings", None)
+        if timings is None:
+            timings = self._local.timings = {}
+        others = sum(timings.values()) - timings.get(stage, 0.0)
         t0 = time.perf_counter()
         try:
             yield
         finally:
-            timings = getattr(self._local, "timings", None)
-            if timings is None:
-                timings = self._local.timings = {}
-            timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0
+            inner = sum(timings.values()) - timings.get(stage, 0.0) - others
+            timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0 - inner
 
     # --- the stages ----------------------------------------------------------------------------
 
@@ -203,10 +208,11 @@ class Pipeline:
         with self._timed("embed"):
             return self.encoder.encode_one((text or "").strip() or "music")
 
-    def extract(self, text: str, query_vector: np.ndarray | None = None) -> PlaylistQuery:
-        """Stage 1: the typed query for ``text``."""
+    def extract(self, text: str, query_vector: np.ndarray | Callable[[], np.ndarray] | None = None) -> PlaylistQuery:
+        """Stage 1: the typed query for ``text``. ``query_vector``: its embedding, or a function that gives it
+        (called only when extraction needs it); without one the text is embedded when extraction needs it."""
         if query_vector is None:
-            query_vector = self.embed(text)
+            query_vector = cache(lambda: self.embed(text))
         with self._timed("extract"):
             return self.extractor.extract(text, query_vector=query_vector)
 
@@ -286,6 +292,16 @@ class Pipeline:
                 out.append(c)
                 counts[a] = counts.get(a, 0) + 1
         return out
+
+    def warm_up(self) -> None:
+        """Load now what requests otherwise load on first use: the learned ranker and every track's words for its
+        features, the CF model, the retriever's version table. A server calls it before it says it is ready; a
+        one-off command does not (it would pay for tables one request never reads)."""
+        with gc_paused():
+            if self.ranker_model() is not None:
+                self._featurizer.warm()
+            self.cf_model()
+            _ = self.retriever.version_rows
 
     def cf_model(self):
         """The CF model of this catalog (``home/cf``, trained on first use when missing); None if unusable."""
@@ -408,11 +424,16 @@ class Pipeline:
             query = text_or_query
             vector = self.embed(search_text(query))
         else:
-            vector = self.embed(text_or_query)
-            query = self.extract(text_or_query, query_vector=vector)
+            # The request's own vector is embedded only when needed: by extraction's inferred moods (free text left
+            # over), or for the search when its words need no other word; otherwise the search's text alone.
+            text = text_or_query
+            own = cache(lambda: self.embed(text))
+            query = self.extract(text, query_vector=own)
             searched = search_text(query)
             if searched != (query.text or query.free_text).strip():  # a word read as another: search its word too
                 vector = self.embed(searched)
+            else:
+                vector = own()
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
         found.candidates = self.rank(found, query)
         self._local.candidates = [c.track_id for c in found.candidates]

@@ -150,9 +150,10 @@ def wants_song_versions(query: PlaylistQuery) -> bool:
     return bool(_SONG_VERSIONS_ASKED.search(fold(f"{query.text} {query.free_text}")))
 
 
-def version_key(track: Track, query: PlaylistQuery) -> str:
-    """The key under which two tracks count as the same song for this request."""
-    if wants_song_versions(query):
+def version_key(track: Track, query: PlaylistQuery, versions: bool | None = None) -> str:
+    """The key under which two tracks count as the same song for this request. ``versions``: what
+    :func:`wants_song_versions` says of the query, when the caller already knows (it reads the request's text)."""
+    if wants_song_versions(query) if versions is None else versions:
         # A song's versions were asked for: only the very same title by the same artist is a duplicate.
         return exact_key(track)
     return _song_key(track.title, track.artist)
@@ -309,6 +310,7 @@ def select(
     named_cap = artist_cap(query, length if target_ms is None else int(target_ms // 200_000) + 1, max_per_artist)
     named = named_artists(query)
     verdict: dict[str, bool] = {}  # hard constraints, checked lazily: most candidates are never reached
+    versions = wants_song_versions(query)  # read once: it searches the request's text
 
     def fits(p: Pick, chosen: _Chosen) -> bool:
         artist = _fold(p.track.artist)
@@ -319,7 +321,7 @@ def select(
             if have >= cap and _song_key(p.track.title, p.track.artist) in chosen.song_keys:
                 return False
             cap = max(cap, artist_caps[artist])
-        if p.track.track_id in chosen.ids or version_key(p.track, query) in chosen.songs:
+        if p.track.track_id in chosen.ids or version_key(p.track, query, versions) in chosen.songs:
             return False
         if have >= cap and not p.kept:
             return False
@@ -332,16 +334,16 @@ def select(
     floor = _weigh_quality(pool, query, quality_places)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty); pass 2: the rest.
     for pass_no in (0, 1, 2):
-        for p in pool:
+        for p in pool if pass_no or keep else ():  # without kept tracks pass 0 has nothing to take
             if chosen.full():
                 break
             if (pass_no == 0) != p.kept or (pass_no == 1 and floor and low_quality(p.track, query)):
                 continue
             if fits(p, chosen):
-                chosen.add(p, version_key(p.track, query))
+                chosen.add(p, version_key(p.track, query, versions))
         if pass_no == 0:
-            _least_of_also(pool, chosen, query, fits)
-    if not chosen.full() and wants_versions(query) and not wants_song_versions(query):
+            _least_of_also(pool, chosen, query, fits, versions)
+    if not chosen.full() and wants_versions(query) and not versions:
         _other_versions(pool, chosen, query, fits)
     chosen.end_near_the_time()
     return chosen.picks
@@ -376,14 +378,16 @@ def _weigh_quality(pool: list[Pick], query: PlaylistQuery, places: float | None)
     return False
 
 
-def _least_of_also(pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable) -> None:
+def _least_of_also(
+    pool: list[Pick], chosen: "_Chosen", query: PlaylistQuery, fits: Callable, versions: bool | None = None
+) -> None:
     """ "90s hip hop with some 2pac": the best :data:`ALSO_LEAST` tracks of each artist asked for beside the rest
     are in, whatever the order gave them."""
     also = also_artists(query)
     for p in pool if also else ():
         a = _fold(p.track.artist)
         if a in also and chosen.per_artist.get(a, 0) < ALSO_LEAST and not chosen.full() and fits(p, chosen):
-            chosen.add(p, version_key(p.track, query))
+            chosen.add(p, version_key(p.track, query, versions))
 
 
 def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]) -> list[Pick]:
@@ -396,8 +400,10 @@ def _pool(candidates: Sequence[Candidate], catalog: Catalog, keep: Sequence[str]
         if track is not None and tid not in seen:
             seen.add(tid)
             pool.append(Pick(by_id.get(tid) or Candidate(tid, catalog.index[tid], 0.0), track, kept=True))
+    rows, tracks = catalog.index, catalog.tracks
     for c in sorted(candidates, key=score_of, reverse=True):
-        track = catalog.get(c.track_id)
+        row = rows.get(c.track_id)
+        track = None if row is None else tracks[row]
         if track is not None and c.track_id not in seen:
             seen.add(c.track_id)
             pool.append(Pick(c, track))

@@ -124,6 +124,7 @@ class NameNeighbours:
     subgenres: dict[str, float]
     genres: dict[str, float]
     best: float  # cosine of the nearest name
+    track_scores: np.ndarray | None = field(default=None, repr=False)  # Retriever.track_name_scores, once computed
 
 
 _YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
@@ -198,7 +199,9 @@ class Retriever:
         self.genre_sets = [frozenset(t.genres) for t in tracks]
         self.subgenre_sets = [frozenset(t.subgenres) for t in tracks]
         self.all_genres = sorted(frozenset().union(*self.genre_sets))
+        self.some_unlabelled = not all(self.genre_sets)  # a track with no genre (leak-free split catalogs have some)
         self.artists = [fold(t.artist) for t in tracks]
+        self.track_ids = [t.track_id for t in tracks]
         self.years = catalog.years.astype(np.float32)  # 0 where unknown
         self.popularity = catalog.popularity / 100.0
         self.parent = self._subgenre_parents(catalog)
@@ -207,15 +210,15 @@ class Retriever:
         self.playlists = list(catalog.playlists.values())
         self._name_vectors = name_vectors
         self._label_vectors = label_vectors
-        # per playlist: its artists' shares of its tracks; per track row: the playlists holding it
+        # per playlist: its artists' shares of its tracks, and its tracks' rows
         self.playlist_artists: list[dict[str, float]] = []
-        self.track_playlists: dict[int, list[int]] = {}
-        for j, p in enumerate(self.playlists):
+        self.playlist_rows: list[np.ndarray] = []  # per playlist, its tracks' rows (a track listed twice twice)
+        for p in self.playlists:
             rows = [r for r in (catalog.index.get(t) for t in p.track_ids) if r is not None]
+            self.playlist_rows.append(np.array(rows, dtype=np.int64))
             share: dict[str, float] = {}
             for r in rows:
                 share[self.artists[r]] = share.get(self.artists[r], 0.0) + 1.0 / len(rows)
-                self.track_playlists.setdefault(r, []).append(j)
             self.playlist_artists.append(share)
 
     @property
@@ -266,7 +269,17 @@ class Retriever:
 
     def track_name_score(self, row: int, near: "NameNeighbours") -> float:
         """Weight of the name-alike playlists that hold this very track."""
-        return float(sum(near.playlists.get(j, 0.0) for j in self.track_playlists.get(row, ())))
+        return float(self.track_name_scores(near)[row])
+
+    def track_name_scores(self, near: "NameNeighbours") -> np.ndarray:
+        """Per catalog row, the weight of the name-alike playlists that hold it (worked out once per request).
+        Each row's weights are added in playlist order, as a sum over the row's own playlists would add them."""
+        if near.track_scores is None:
+            acc = np.zeros(len(self.catalog), dtype=np.float64)
+            for j in sorted(near.playlists):
+                np.add.at(acc, self.playlist_rows[j], near.playlists[j])
+            near.track_scores = acc
+        return near.track_scores
 
     @staticmethod
     def _subgenre_parents(catalog: "Catalog") -> dict[str, str]:
@@ -425,8 +438,9 @@ class Retriever:
         return sum(min(self.max_per_artist, c) for c in per.values())
 
     def _unknown_genre(self, flt: Constraints) -> Constraints | None:
-        """``flt`` for the tracks with no genre label in place of its genre/subgenre part, else None."""
-        if "genre" not in flt.any_of and "subgenre" not in flt.any_of:
+        """``flt`` for the tracks with no genre label in place of its genre/subgenre part, else None (also when every
+        track has a label, as in the product's catalog: the search would find nothing, at a full scan's cost)."""
+        if not self.some_unlabelled or ("genre" not in flt.any_of and "subgenre" not in flt.any_of):
             return None
         c = flt.copy()
         c.any_of.pop("genre", None)
@@ -649,13 +663,16 @@ class Retriever:
         dense_rank[np.argsort(-sim, kind="stable")] = np.arange(len(rows))
         ranks = {name: {row: (rank, s) for rank, (row, s) in enumerate(hits)} for name, hits in (extra or {}).items()}
         matched = self._matcher(q, asked, moods)
-        tracks = self.catalog.tracks
+        ids = self.track_ids
+        # Python numbers once for the whole pool: the loop below makes a Candidate of each kept row
+        rows_, fused_, sim_, soft_ = rows.tolist(), fused.tolist(), sim.tolist(), soft.tolist()
+        level_, tag_rank_, dense_rank_ = level.astype(np.int64).tolist(), tag_rank.tolist(), dense_rank.tolist()
         out = []
         for i in order.tolist():
-            row = int(rows[i])
-            c = Candidate(tracks[row].track_id, row, float(fused[i]), matched(row, float(sim[i])))
-            c.tier = int(level[i])
-            c.channels = {"tags": (int(tag_rank[i]), float(soft[i])), "dense": (int(dense_rank[i]), float(sim[i]))}
+            row, s = rows_[i], sim_[i]
+            c = Candidate(ids[row], row, fused_[i], matched(row, s))
+            c.tier = level_[i]
+            c.channels = {"tags": (tag_rank_[i], soft_[i]), "dense": (dense_rank_[i], s)}
             for name, found in ranks.items():
                 if row in found:
                     c.channels[name] = found[row]
@@ -788,10 +805,9 @@ class Retriever:
                 return []
         c.any_of["artist"] = wanted
         hits = self.index.search_rows(vector, c, limit)
-        scored = [
-            (row, near.artists.get(self.artists[row], 0.0) + self.track_name_score(row, near) + 0.01 * sim)
-            for row, sim in hits
-        ]
+        own = self.track_name_scores(near)[[row for row, _ in hits]].tolist()
+        weight, artists = near.artists.get, self.artists
+        scored = [(row, weight(artists[row], 0.0) + o + 0.01 * sim) for (row, sim), o in zip(hits, own)]
         scored.sort(key=lambda rs: -rs[1])
         return scored
 
@@ -821,24 +837,34 @@ class Retriever:
         popular = q.popularity == "popular"
         tracks = self.catalog.tracks
 
-        def matched(row: int, sim: float) -> list[str]:
+        sub_sets, genre_sets, mood_sets, names = self.subgenre_sets, self.genre_sets, self.mood_sets, self.artists
+        popular_floor = self.popular_floor
+
+        def matched(row: int, sim: float) -> list[str]:  # called for every candidate: only the asked parts run
             out: list[str] = []
-            sub_set = self.subgenre_sets[row]
-            parents = set()
-            for value, parent in subs:
-                if value in sub_set:
-                    out.append(value)
-                    parents.add(parent)
-            out += [g for g in genres if g in self.genre_sets[row] and g not in parents]
+            if subs:
+                sub_set = sub_sets[row]
+                parents = set()
+                for value, parent in subs:
+                    if value in sub_set:
+                        out.append(value)
+                        parents.add(parent)
+                if genres:
+                    out += [g for g in genres if g in genre_sets[row] and g not in parents]
+            elif genres:
+                genre_set = genre_sets[row]
+                out += [g for g in genres if g in genre_set]
             if years is not None and years.contains(tracks[row].year):
                 out.append(year_label)
-            if self.artists[row] in artists:
-                out.append(artists[self.artists[row]])
-            out += [label for m, label in mood_labels if m in self.mood_sets[row]]
-            out += [label for values, target, tol, label in targets if abs(values[row] - target) <= tol]
+            if artists and names[row] in artists:
+                out.append(artists[names[row]])
+            if mood_labels:
+                out += [label for m, label in mood_labels if m in mood_sets[row]]
+            if targets:
+                out += [label for values, target, tol, label in targets if abs(values[row] - target) <= tol]
             if similar and sim >= SIMILAR_SHOWN:
                 out.append(similar)
-            if popular and tracks[row].popularity >= self.popular_floor:
+            if popular and tracks[row].popularity >= popular_floor:
                 out.append("popular")
             return out
 

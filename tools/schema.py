@@ -62,6 +62,11 @@ class Tag(BaseModel):
         """Said, and read surely enough to filter (retrieval and the refiner); otherwise it only scores."""
         return self.explicit and self.confidence >= FILTER_CONFIDENCE
 
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> "Tag":
+        """A frozen tag of immutable fields is its own deep copy: a query's deep copy (the agent makes a few per
+        turn) then copies its lists, not every tag in them."""
+        return self
+
 
 class YearRange(BaseModel):
     """Inclusive range of release years; either end may be open."""

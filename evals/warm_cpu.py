@@ -1,0 +1,226 @@
+"""CPU per warm request and per chat turn, stage by stage, and a fingerprint of what they answer.
+
+Usage:
+    python -m evals.warm_cpu cpu [--n 200] [--passes 3]    # CPU ms per stage (process time, best of the passes)
+    python -m evals.warm_cpu profile [--n 200] [--top 40]  # cProfile of requests and of chat turns
+    python -m evals.warm_cpu answers OUT.json               # the track ids every fixed request and dialogue answers
+    python -m evals.warm_cpu compare A.json B.json          # exit 1 when two answer files differ
+
+Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
+judged here by process time, and ``answers``/``compare`` prove it changed nothing a user sees (same tracks, same
+order, same reasons, same replies) over ~110 requests (some personal, some with a length) and 12 dialogues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+from evals.bench import conversation, sample_requests
+
+EXTRA_REQUESTS = [  # beyond the bench's sentences: filters, exclusions, lengths, artists beside the rest
+    "90s hip hop with some 2pac",
+    "classic rock with some queen, no ballads",
+    "chill lofi to study to, 30 songs",
+    "upbeat latin for a party, nothing before 2010",
+    "sad acoustic songs from the 2000s without taylor swift",
+    "an hour of energetic edm for running",
+    "instrumental music for focus",
+    "songs like daft punk but more recent",
+    "happy pop, no remixes, 15 tracks",
+    "dark trap, less popular stuff",
+]
+
+
+def _pipeline_cpu_clock() -> None:
+    """The pipeline's stage timings read process CPU time instead of wall-clock (this process only)."""
+    import tools.pipeline
+    import tools.retrieve
+
+    clock = types.SimpleNamespace(perf_counter=time.process_time)
+    tools.pipeline.time = tools.retrieve.time = clock  # type: ignore[attr-defined]
+
+
+def _requests(catalog: Any, n: int) -> list[str]:
+    return sample_requests(n, catalog, seed=0) + EXTRA_REQUESTS
+
+
+def _service(pipe: Any, folder: Path) -> Any:
+    from agent.service import ChatService
+    from memory.checkpoint import open_checkpointer
+    from memory.store import open_store
+
+    saver, _ = open_checkpointer(folder, None)
+    store, _ = open_store(folder, None)
+    service = ChatService(pipe.settings, pipeline=pipe, checkpointer=saver, store=store)
+    if WARM_UP and hasattr(service, "warm_up"):
+        service.warm_up()
+    return service
+
+
+WARM_UP = True  # --no-warm-up: leave the tables a server loads at start (Pipeline.warm_up) to the first requests
+
+
+def _load() -> Any:
+    from tools.pipeline import Pipeline
+    from tools.settings import Settings
+
+    pipe = Pipeline.load(Settings())
+    if WARM_UP and hasattr(pipe, "warm_up"):
+        pipe.warm_up()
+    return pipe
+
+
+def cmd_cpu(n: int, passes: int = 3) -> dict[str, Any]:
+    """CPU milliseconds per stage over ``n`` requests, and per chat turn over ``n`` turns: the best of ``passes``
+    passes (the least disturbed by other processes; the query embedding cache is emptied before each)."""
+    _pipeline_cpu_clock()
+    pipe = _load()
+    texts = _requests(pipe.catalog, n + 10)
+    for t in texts[:10]:
+        pipe.run(t)
+    runs: list[dict[str, float]] = []
+    for _ in range(passes):
+        pipe.encoder.clear_cache()
+        stages: dict[str, float] = {}
+        t0 = time.process_time()
+        for t in texts[10 : 10 + n]:
+            pipe.run(t)
+            for k, v in pipe.last_timings.items():
+                stages[k] = stages.get(k, 0.0) + v / n
+        stages["whole"] = (time.process_time() - t0) * 1000 / n
+        runs.append(stages)
+    turn_runs: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        service = _service(pipe, Path(tmp))
+        for i in range(-5, 0):  # warm-up: lazy tables (titles, the continuation model) load on first use
+            for text in conversation(i, pipe.catalog):
+                service.turn(f"warm{i}", "warm-user", text)
+        for p in range(passes):
+            pipe.encoder.clear_cache()
+            turns, i, t0 = 0, 0, time.process_time()
+            while turns < n:
+                for text in conversation(i, pipe.catalog):
+                    service.turn(f"cpu-{p}-{i}", f"user-{i % 7}", text)
+                    turns += 1
+                i += 1
+            turn_runs.append((time.process_time() - t0) * 1000 / turns)
+        service.close()
+    keys = sorted({k for r in runs for k in r})
+    return {
+        "request_cpu_ms": {k: round(min(r.get(k, 0.0) for r in runs), 2) for k in keys},
+        "chat_turn_cpu_ms": round(min(turn_runs), 2),
+        "passes": passes,
+    }
+
+
+def cmd_profile(n: int, top: int) -> str:
+    pipe = _load()
+    texts = _requests(pipe.catalog, n + 10)
+    for t in texts[:10]:
+        pipe.run(t)
+    out = io.StringIO()
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    for t in texts[10 : 10 + n]:
+        pipe.run(t)
+    prof.disable()
+    out.write(f"=== {n} requests ===\n")
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = _service(pipe, Path(tmp))
+        for i in range(-5, 0):
+            for text in conversation(i, pipe.catalog):
+                service.turn(f"warm{i}", "warm-user", text)
+        prof = cProfile.Profile(time.process_time)
+        turns, i = 0, 0
+        prof.enable()
+        while turns < n:
+            for text in conversation(i, pipe.catalog):
+                service.turn(f"prof-{i}", f"user-{i % 7}", text)
+                turns += 1
+            i += 1
+        prof.disable()
+        service.close()
+    out.write(f"=== {turns} chat turns ===\n")
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def _item(p: Any) -> list[Any]:
+    return [p.track_id, p.reason]
+
+
+def cmd_answers() -> dict[str, Any]:
+    """What ~110 requests (a few with a length, a few personal) and 12 four-turn dialogues answer."""
+    pipe = _load()
+    texts = _requests(pipe.catalog, 100)
+    requests: dict[str, Any] = {}
+    history: list[str] = []
+    for i, t in enumerate(texts):
+        n = 40 if i % 9 == 4 else None
+        r = pipe.run(t, n=n, history=history if i % 5 == 3 else ())
+        requests[t] = {"tracks": [_item(p) for p in r.playlist], "notes": r.notes, "query": r.query.model_dump()}
+        if not history and len(r.playlist) >= 10:
+            history = [p.track_id for p in r.playlist[:10]]
+    dialogues: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        service = _service(pipe, Path(tmp))
+        for i in range(12):
+            turns = []
+            for text in conversation(i, pipe.catalog, turns=5):
+                r = service.turn(f"d-{i}", f"u-{i % 3}", text)
+                turns.append({"text": text, "reply": r.reply, "tracks": [_item(p) for p in r.playlist]})
+            dialogues[str(i)] = turns
+        service.close()
+    return {"requests": requests, "dialogues": dialogues}
+
+
+def cmd_compare(a: Path, b: Path) -> int:
+    x, y = json.loads(a.read_text()), json.loads(b.read_text())
+    bad = 0
+    for part in ("requests", "dialogues"):
+        for key in sorted(set(x[part]) | set(y[part])):
+            if x[part].get(key) != y[part].get(key):
+                bad += 1
+                print(f"{part} differ: {key!r}")
+    n = len(x["requests"]) + len(x["dialogues"])
+    print(f"{n - bad}/{n} identical ({len(x['requests'])} requests, {len(x['dialogues'])} dialogues)")
+    return 1 if bad else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare"])
+    ap.add_argument("paths", nargs="*", type=Path)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
+    args = ap.parse_args(argv)
+    global WARM_UP
+    WARM_UP = not args.no_warm_up
+    if args.command == "cpu":
+        print(json.dumps(cmd_cpu(args.n, args.passes), indent=1))
+    elif args.command == "profile":
+        print(cmd_profile(args.n, args.top))
+    elif args.command == "answers":
+        args.paths[0].write_text(json.dumps(cmd_answers(), indent=0, sort_keys=True, default=str))
+    else:
+        return cmd_compare(*args.paths)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
