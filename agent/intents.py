@@ -2081,7 +2081,8 @@ def _fine_now(c: Clause) -> bool:
 
 
 _IN_THERE = _keys(("in there", "in here", "in it", "in the mix", "into the mix", "in the playlist", "in too",
-                    "in as well", "in there too", "in there as well"))  # fmt: skip
+                    "in as well", "in there too", "in there as well", "in the middle", "in somewhere",
+                    "somewhere in there", "somewhere"))  # fmt: skip
 _NEXT = _keys(("next", "up next", "after this", "after that", "afterwards", "after this one"))
 _PUT_IN = frozenset({"throw", "chuck", "stick", "put", "sprinkle", "toss", "slip", "sneak", "mix", "get", "pop"})
 

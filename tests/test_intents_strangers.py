@@ -605,3 +605,14 @@ def test_how_much_of_it_asks_about_the_playlist_even_with_a_track_in_focus(vocab
 )
 def test_a_notch_up_or_down_is_energy(vocab, text, direction):
     assert acts(text, vocab) == [("adjust", {"feature": "energy", "direction": direction, "amount": "normal"})]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("put something by drake in the middle", [("widen", {"artists": ["Drake"]})]),  # was: a new playlist
+        ("lets hear some queen", [("widen", {"artists": ["Queen"]})]),  # was: a new playlist of Queen alone
+    ],
+)
+def test_asking_to_hear_some_of_an_artist_adds_them(vocab, text, expected):
+    assert acts(text, vocab) == expected

@@ -1037,7 +1037,8 @@ WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "an
 ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
               "bring back", "put back", "let back in", "how about some", "what about some",
               "how bout some", "how about a bit of", "what about a bit of", "how about a little",
-              "how about a few", "what about a few", "how about a couple of")  # fmt: skip
+              "how about a few", "what about a few", "how about a couple of", "lets hear some",
+              "let me hear some", "lets get some", "lets have some")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
