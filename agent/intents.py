@@ -1037,20 +1037,24 @@ def rule_replace(c: Clause) -> Plan | None:
 
 
 _MAKE_VERBS = frozenset({"make", "turn", "change"})
+_ASK_LEADS = frozenset({"can", "could", "would", "will", "you", "u", "ya", "please", "pls", "plz", "maybe", "just"})
 _MAKE_INTO = frozenset({"something", "into", "a", "an", "some", "more"})
 
 
 def rule_make_track(c: Clause) -> Plan | None:
     """ "make the last song something chill", "turn track 3 into some rock": those tracks give way to tracks of
     what follows (the rest of the playlist stays)."""
-    if not c.has or not c.words or c.words[0] not in _MAKE_VERBS:
+    v = next((i for i, w in enumerate(c.words[:4]) if w not in _ASK_LEADS), 0)  # "can you make ..."
+    if not c.has or not c.words or c.words[v] not in _MAKE_VERBS:
         return None
-    k = next((i for i, w in enumerate(c.words) if i > 1 and w in _MAKE_INTO), None)
-    pos = positions(c.words[1:k], [p["title"] for p in c.playlist]) if k else None
+    k = next((i for i, w in enumerate(c.words) if i > v + 1 and w in _MAKE_INTO), None)
+    pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
     if not pos:
         return None
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
-    return _positional("replace", pos, c.n, **_nonempty(found)) if any(found.values()) else None
+    if not any(found.values()):  # "make #6 something happier": that track, swapped in that direction
+        return _replace_toward(c, v + 1, k)
+    return _positional("replace", pos, c.n, **_nonempty(found))
 
 
 def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
@@ -2535,6 +2539,11 @@ def rule_keep_part(c: Clause) -> Plan | None:
     if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
         at = words.index("keep") if "keep" in words else but[0] if but else 0
         part = _part(words[at : at + 6] if at or "keep" in words or but else words, c.n)
+        if part is None and "keep" in words and not redo:  # "keep only tracks 1-10": the others go
+            named = positions(words[at + 1 :], [p["title"] for p in c.playlist], verb=True)
+            wide = len(named or []) >= 3 or "only" in words  # "keep track 3" alone may be praise: not a cut
+            if named and wide and all(1 <= i <= c.n for i in named) and len(named) < c.n:
+                return Plan([call("remove", positions=[i for i in range(1, c.n + 1) if i not in named])])
         if part is None or not 1 <= part[1] < c.n:
             return None
         side, k = part

@@ -616,3 +616,14 @@ def test_a_notch_up_or_down_is_energy(vocab, text, direction):
 )
 def test_asking_to_hear_some_of_an_artist_adds_them(vocab, text, expected):
     assert acts(text, vocab) == expected
+
+
+def test_make_one_track_something_else_swaps_that_track(vocab):
+    assert acts("can you make song 6 something happier", vocab, PACED) == [
+        ("replace", {"positions": [6], "feature": "valence", "direction": "up"})  # was: the whole playlist happier
+    ]
+
+
+def test_keep_only_a_range_of_tracks_drops_the_others(vocab):
+    assert acts("keep only tracks 1-10", vocab) == [("remove", {"positions": list(range(11, 21))})]  # was: "Only what?"
+    assert parse("keep track 3", PLAYLIST, vocab).question  # one track kept, said alone, cuts nothing
