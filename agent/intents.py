@@ -1875,6 +1875,8 @@ def rule_exclude(c: Clause) -> Plan | None:
         cue = find(c.words, _NEGATION)
         if cue and any(c.reading.tokens[k].used for k in range(cue[0], cue[0] + cue[1])):
             cue = None  # "no vocals" is a mood, "no more than 2 per artist" a cap
+        if cue and c.words[cue[0] : cue[0] + 2] in (["no", "wait"], ["no", "sorry"], ["no", "actually"]):
+            return None  # "no wait i meant r&b": a correction, not an exclusion
         pointed = cue and c.words[cue[0]] != "no" and _filler_before(c.words, cue[0])  # "no 5" may be a number
         pos = _refer(c, cue[0] + cue[1]) if pointed else None
         if pos:  # "nope, not #5", "not the last one": that track goes
@@ -1955,11 +1957,34 @@ def rule_narrow(c: Clause) -> Plan | None:
 _SWITCH_LEADS = _keys(("make it", "make this", "make that", "switch to", "switch it to", "switch it up to",
                        "change it to", "change to", "change that to", "change this to", "turn it into", "go with",
                        "how about", "what about", "how bout", "lets do", "let us do", "do", "try", "rather",
-                       "id rather have", "cambialo a", "mejor"))  # fmt: skip
+                       "id rather have", "cambialo a", "mejor", "i meant", "meant", "i mean"))  # fmt: skip
 _SWITCH_TAILS = _keys(("instead", "instead then", "then instead", "rather", "en vez", "mejor"))
 _SWITCH_FILLER = frozenset({"actually", "ok", "okay", "nah", "no", "hmm", "wait", "um", "maybe", "just", "then", "so",
                             "well", "a", "the", "songs", "music", "stuff", "tracks", "please", "pls", "genre",
                             "same", "but", "vibes", "kind", "of", "version"})  # fmt: skip
+
+
+_INSTEAD_OF = _keys(("instead of", "rather than", "in place of", "en vez de", "en lugar de"))
+
+
+def rule_instead_of(c: Clause) -> Plan | None:
+    """ "can we do 90s instead of 80s", "rock rather than pop": what comes before the cue replaces what follows it
+    (before: only the second was left out)."""
+    hit = find(c.words, _INSTEAD_OF) if c.has else None
+    if not hit:
+        return None
+    before = [m for m in c.reading.matches if m.end <= hit[0]]
+    if not before or any(m.kind not in ("genre", "years") for m in before):
+        return None
+    genres, subgenres, span = [], [], None
+    for m in before:
+        if m.kind == "years":
+            span = m.value
+            continue
+        g, sub = m.value  # type: ignore[misc]
+        (subgenres if sub and sub in c.vocab.subgenres else genres).append(sub if sub in c.vocab.subgenres else g)
+    years = {"year_start": span[0], "year_end": span[1]} if span else {}  # type: ignore[index]
+    return Plan([call("narrow", **_nonempty({"genres": genres, "subgenres": subgenres}), **years)])
 
 
 def rule_switch(c: Clause) -> Plan | None:
@@ -2963,6 +2988,7 @@ RULES: tuple[Rule, ...] = (
     rule_version,
     rule_relative,
     rule_lessen,
+    rule_instead_of,
     rule_exclude,
     rule_switch,
     rule_narrow,

@@ -627,3 +627,15 @@ def test_make_one_track_something_else_swaps_that_track(vocab):
 def test_keep_only_a_range_of_tracks_drops_the_others(vocab):
     assert acts("keep only tracks 1-10", vocab) == [("remove", {"positions": list(range(11, 21))})]  # was: "Only what?"
     assert parse("keep track 3", PLAYLIST, vocab).question  # one track kept, said alone, cuts nothing
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("can we do 90s instead of 80s", [("narrow", {"year_start": 1990, "year_end": 1999})]),  # was: 80s out only
+        ("rock rather than pop", [("narrow", {"genres": ["rock"]})]),
+        ("no wait i meant r&b", [("narrow", {"genres": ["r&b"], "subgenres": []})]),  # was: "who or what should go?"
+    ],
+)
+def test_one_thing_instead_of_another_and_corrections(vocab, text, expected):
+    assert acts(text, vocab) == expected
