@@ -2216,6 +2216,9 @@ _SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "te
                   **dict.fromkeys(("happy", "positive", "valence"), "valence")}  # fmt: skip
 _TRACK_FACTS = frozenset({"genre", "genres", "style", "kind", "mood", "vibe", "artist", "singer", "sings", "sang",
                           "length", "long", "key", "album"})  # fmt: skip
+# words that make "it" the playlist, not the track in focus ("how fast is it overall")
+_WHOLE_PLAYLIST = frozenset({"overall", "playlist", "range", "average", "avg", "songs", "tracks", "they", "these",
+                             "music", "mix", "list"})  # fmt: skip
 _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "spread", "cover", "span", "go from",
                       "is it", "is this", "is the playlist", "are they", "are these", "are the songs",
                       "of the playlist", "of this playlist"))  # fmt: skip
@@ -2232,20 +2235,7 @@ def rule_spread(c: Clause) -> Plan | None:
     said_words = {c.reading.tokens[k].text for m in c.matches(*_CONTENT_KINDS) for k in range(m.start, m.end)}
     if not (fields or facts) or said_words - set(_SPREAD_FIELDS) - _TRACK_FACTS or find(words, _SUPERLATIVE):
         return None
-    whole = {
-        "overall",
-        "playlist",
-        "range",
-        "average",
-        "avg",
-        "songs",
-        "tracks",
-        "they",
-        "these",
-        "music",
-        "mix",
-        "list",
-    } & set(words)
+    whole = _WHOLE_PLAYLIST & set(words)
     pos = _refer(c) if _names_a_track(words) or (c.focus and c.pronoun() and not whole) else None
     if pos:  # "how fast is the 3rd one", "how old is it" after "why #3?": that track, explained
         return Plan([call("explain", position=pos[0])]) if len(pos) == 1 else None
@@ -2636,7 +2626,7 @@ _JUDGED_FILLER = frozenset({"so", "kinda", "kind", "of", "really", "pretty", "lo
 
 # gripes that leave no doubt a track should go; a mild one ("mid", "meh") is asked about
 _DAMNING = frozenset({"trash", "garbage", "sucks", "suck", "terrible", "awful", "horrible", "bad", "crap", "wack",
-                      "ass", "basura", "malisima", "malisimo", "horrible"})  # fmt: skip
+                      "ass", "basura", "malisima", "malisimo"})  # fmt: skip
 
 
 def rule_judged(c: Clause) -> Plan | None:

@@ -542,6 +542,13 @@ def test_real_catalog_a_word_is_not_a_typo_of_a_one_word_artist(real_ex):
         "getting hyped before the game",
         "summer love songs",
         "all time low energy",
+        # parts of names need a name to stand by: a cue, a capital, a list, or being all that is said
+        "songs from the west coast",
+        "add like 50 songs",
+        "songs like purple rain",
+        "party on the weekend",
+        "stones",
+        "tender songs",
     ],
 )
 def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
@@ -568,23 +575,6 @@ def test_real_catalog_everyday_phrases_name_no_artist(real_ex, text):
 )
 def test_real_catalog_artists_by_a_part_of_their_name_or_a_nickname(real_ex, text, artist):
     assert artist in values(real_ex.extract(text).artists)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "text",
-    [
-        "songs from the west coast",
-        "add like 50 songs",
-        "songs like purple rain",
-        "party on the weekend",
-        "stones",
-        "tender songs",
-        "dancing queen",
-    ],
-)
-def test_real_catalog_parts_of_names_need_a_name_to_stand(real_ex, text):
-    assert real_ex.extract(text).artists == []
 
 
 @pytest.mark.parametrize(

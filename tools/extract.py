@@ -183,10 +183,9 @@ class TagExtractor:
         self._fuzzy_lists = {n: list(c) for n, c in self._fuzzy.items()}
 
     def _add_name_parts(self, spelling: dict[str, str], dictionary: frozenset[str]) -> None:
-        """People also call an artist by the rest of the name ("bieber", "zeppelin", "chili peppers", "the
-        stones"), by initials ("rhcp", "ccr") or by a nickname ("biggie", "weezy"): each part that names one
-        artist only is an alias too (a cue, a capital or a list needed); a nickname of five letters or more
-        that is no word stands alone."""
+        """People also call an artist by part of the name ("chili peppers", "the stones"), by initials ("rhcp",
+        "ccr") or by a nickname ("biggie", "weezy"): each part that names one artist only is an alias too (a cue, a
+        capital or a list needed); a nickname of five letters or more that is no word stands alone."""
         parts: dict[tuple[str, ...], set[str]] = {}
         best: dict[str, int] = {}
         self._nicknames: set[tuple[str, ...]] = set()  # what fans call an artist: a name wherever it stands
@@ -202,8 +201,7 @@ class TagExtractor:
         for part, names in parts.items():
             if len(names) != 1 or part in self.artist_keys or part in _PHRASES:
                 continue
-            word = part[0]
-            if len(part) == 1 and (word in dictionary or word in vocab.COMMON_WORDS or _band_noun(word, names)):
+            if len(part) == 1 and (part[0] in dictionary or part[0] in vocab.COMMON_WORDS):
                 continue
             if all(w in vocab.STOPWORDS or w in vocab.COMMON_WORDS or w in _VOCAB_WORDS for w in part if w != "the"):
                 continue
@@ -1228,7 +1226,6 @@ def _per_track(toks: list[_Tok], start: int, minutes: float) -> int | None:
     return first + cue if ok else None
 
 
-_AFTER_WORDS = frozenset({"after", "post", "despues"})
 _LIST_JOINERS = frozenset({"and", "&", ",", "or", "nor", "y", "ni", "plus", "n", "with", "vs", "x", "/"})
 LISTED_MIN = 5  # tracks an artist needs for a lower-case name listed beside another name to count
 LISTED_EVERYDAY_MIN = 10  # the same for an everyday word ("future")
@@ -1376,21 +1373,15 @@ def _alone(toks: list[_Tok], i: int, j: int) -> bool:
     return all(t.text in _ALONE_WORDS for k, t in enumerate(toks) if not i <= k < j)
 
 
-def _band_noun(word: str, names: set[str]) -> bool:
-    """Whether a name's last word is its band's noun, not a surname: "The Killers", "Arctic Monkeys" (a plural of
-    a word) are not called "killers", "monkeys" ("the killers" still names them)."""
-    plural = word.endswith("s") and (word[:-1] in vocab.dictionary_words() or word[:-2] in vocab.dictionary_words())
-    return plural or any(_key(n)[:1] == ("the",) for n in names)
-
-
 def _name_parts(words: list[str]) -> list[tuple[str, ...]]:
-    """The parts of a name of several words people say alone: its last word, "the" and the last word, two
-    words in a row of a longer name, and its initials ("rhcp")."""
+    """The parts of a name of several words people say alone: "the" and the last word of a band ("the stones"),
+    two words in a row of a longer name, and its initials ("rhcp"). A surname alone is
+    :meth:`TagExtractor._surname_aliases`'."""
     out: list[tuple[str, ...]] = []
     core = words[1:] if words[0] == "the" else words
     last = core[-1]
-    if len(last) >= 4 and last.isalpha() and len(core) >= 2:
-        out += [(last,), ("the", last)] if words[0] == "the" else [(last,)]
+    if words[0] == "the" and len(last) >= 4 and last.isalpha() and len(core) >= 2:
+        out.append(("the", last))
     if len(core) >= 3:
         out += [tuple(core[k : k + 2]) for k in range(len(core) - 1) if not set(core[k : k + 2]) & vocab.STOPWORDS]
         out.append(("".join(w[0] for w in core),))

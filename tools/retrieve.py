@@ -492,10 +492,14 @@ class Retriever:
         if not vocab.HOLIDAY_WORDS & set(vocab.key(f"{query.text} {query.free_text}")):
             rows |= self.holiday_rows  # "Jingle Bells" in a July barbecue playlist: only when the season is asked
         if query.track_minutes_max:  # "nothing over 3 min": each track's own length
-            bound = query.track_minutes_max * 60_000
-            rows |= {i for i, t in enumerate(self.catalog.tracks) if t.duration_ms > bound}
+            rows |= set(np.flatnonzero(self.durations_ms > query.track_minutes_max * 60_000).tolist())
         c.exclude_rows = sorted(rows)
         return c
+
+    @cached_property
+    def durations_ms(self) -> np.ndarray:
+        """Per catalog row, the track's length in milliseconds."""
+        return np.array([t.duration_ms for t in self.catalog.tracks], dtype=np.int64)
 
     @cached_property
     def holiday_rows(self) -> set[int]:

@@ -273,8 +273,8 @@ def cap_artists(w: Work, per_artist: int) -> str:
     w.need_playlist()
     # artists asked for beside the rest ("add 3 drake songs", "with some Queen") are bound too: "less repetitive"
     # after them must not leave (or bring) more of theirs; artists the playlist is about stay as asked
-    beside = [t for t in w.query.artists if t.scope != "also"]
-    w.query = w.query.model_copy(update={"max_per_artist": per_artist, "artists": beside})
+    main = [t for t in w.query.artists if t.scope != "also"]
+    w.query = w.query.model_copy(update={"max_per_artist": per_artist, "artists": main})
     before = list(w.playlist)
     w.rebuild(f"{per_artist} per artist")
     out = removed_by(before, w.playlist, [f"over {per_artist} per artist"])
