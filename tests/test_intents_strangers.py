@@ -639,3 +639,8 @@ def test_keep_only_a_range_of_tracks_drops_the_others(vocab):
 )
 def test_one_thing_instead_of_another_and_corrections(vocab, text, expected):
     assert acts(text, vocab) == expected
+
+
+def test_a_slip_of_a_filler_word_is_that_word(vocab):
+    # "actualy" was read as "actual" (recent years), so the switch became a new playlist
+    assert acts("actualy make it latin instead", vocab) == [("narrow", {"genres": ["latin"], "subgenres": []})]

@@ -672,6 +672,10 @@ class TagExtractor:
             tries += 1
             if tries > MAX_FUZZY_WORDS:
                 break
+            filler = process.extractOne(w, _FILLER_LIST, scorer=OSA.distance, score_cutoff=1)
+            if filler and filler[0][0] == w[0]:
+                tok.text = filler[0]  # "actualy": a slip of a word that says nothing, not of "actual" (recent)
+                continue
             near = process.extractOne(w, self._vocab_list, scorer=OSA.distance, score_cutoff=1 if len(w) < 8 else 2)
             if near:
                 for kind, value in _PHRASES[self._vocab_words[near[0]]]:
@@ -1673,6 +1677,7 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
 _CONTEXT = {_key(p): v for p, v in vocab.CONTEXT_CUES.items()}
 _CONTEXT_WIDTH = max(len(k) for k in _CONTEXT)
 _CONTEXT_WORDS = frozenset(k[0] for k in _CONTEXT if len(k) == 1)
+_FILLER_LIST = sorted(w for w in vocab.CHAT_FILLER if len(w) >= 5 and w.isalpha())
 _CONTEXT_TYPO_LIST = sorted(w for w in _CONTEXT_WORDS if len(w) >= 5 and w.isalpha())
 # what a phrase of context reads differently when it holds the word: "new years eve" is no recent year, "happy
 # hour" and "calm down" no mood said of the music
