@@ -809,6 +809,41 @@ def test_a_song_after_a_seed_cue_is_its_artist_as_a_taste_and_its_genre(ex):
     assert ex.extract("songs about 15 year olds").length is None
 
 
+def test_songs_like_a_title_aim_at_that_songs_sound_and_words_said_about_it_win(ex, tiny_catalog):
+    # before: "songs like blinding lights" searched the words (tracks titled "Lights"); a title after "like" now
+    # seeds the playlist: its artist a taste, its energy, mood and tempo the targets
+    seed = next(t for t in tiny_catalog.tracks if t.artist == "Nas")
+    title = seed.title.lower()
+    q = ex.extract(f"songs like {title}")
+    assert [(t.value, t.scope) for t in q.artists] == [("Nas", "like")]
+    targets = {b.feature: b.target for b in q.features}
+    assert targets["energy"] == pytest.approx(seed.energy, abs=1e-3)
+    assert targets["tempo"] == pytest.approx(seed.tempo, abs=1e-3)
+    assert not any(b.explicit or b.min is not None or b.max is not None for b in q.features)
+    assert f'the sound of "{seed.title}"' in q.describe()
+    slower = {b.feature: b for b in ex.extract(f"songs like {title} but slower").features}
+    assert slower["tempo"].explicit and slower["tempo"].max is not None  # what was said beats the seed's tempo
+    assert slower["energy"].target == pytest.approx(seed.energy, abs=1e-3)
+
+
+def test_a_band_leaders_name_is_the_band_and_a_name_after_like_is_no_title(tmp_path):
+    from conftest import write_tiny_csv
+    from tools.catalog import Catalog
+
+    path = write_tiny_csv(tmp_path / "songs.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):  # a band of two tracks: too few to be called by part of its name
+        if line.startswith(("t100,", "t101,")):
+            lines[i] = line.replace("Norah Jones", "Bob Marley & The Wailers")
+        elif line.startswith("t000,"):
+            lines[i] = line.split(",", 2)[0] + ",Bob Marley," + line.split(",", 2)[2]  # a song named after him
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ex = TagExtractor(Catalog.from_csv(path))
+    for said in ("songs like bob marley", "some bob marley please"):
+        assert [t.value for t in ex.extract(said).artists] == ["Bob Marley & The Wailers"], said
+    assert not ex.extract("songs like bob marley").features  # the man, not a song titled "Bob Marley"
+
+
 def test_a_mood_refused_in_other_words_is_a_degree_of_it(ex):
     q = ex.extract("sad songs but not like depressing")
     assert values(q.moods) == ["sad"] and not q.exclude_moods

@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA  # edit distance where a swap of two letters 
 
 from tools import vocab
 from tools.catalog import Catalog, fold
-from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
+from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,6 +44,7 @@ IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
 ALONE_MIN_TRACKS = 20  # a one-word name that is also a word ("drake", "queen") is the artist when said alone
 ALIAS_MIN_TRACKS = 3  # an artist called by part of their name is one people know: a few tracks at least
+SEED_FEATURES = ("energy", "valence", "danceability", "tempo", "acousticness")  # a seed song's sound, as targets
 SIMILAR_CONFIDENCE = 0.3  # an artist asked for by likeness (scope "like"): below FILTER_CONFIDENCE, never a filter
 MAX_TITLE = 8  # words of a song title read before "by <artist>"
 MAX_FUZZY_WORDS = 8  # typo look-ups per request, so a pasted essay stays fast
@@ -155,6 +156,9 @@ class TagExtractor:
                 put(variant, name, count)
             if len(key) >= 2 and key[0] == "the":
                 put(key[1:], name, count)
+            lead = next((i for i in range(2, len(key) - 1) if key[i] in ("&", "and", "+") and key[i + 1] == "the"), 0)
+            if lead:  # "bob marley" of Bob Marley & The Wailers, "tom petty" of Tom Petty and the Heartbreakers
+                put(key[:lead], name, count)
             squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
             if len(key) >= 2 and len(squashed) >= 4:
                 put((squashed,), name, count)
@@ -542,21 +546,28 @@ class TagExtractor:
         ``_song_titles``."""
         texts = [t.text for t in toks]
         n = len(toks)
-        for cue in _SEED_CUES:
+        for cue in _SEED_CUES + _LIKE_SONG_CUES:
             for i in range(n - len(cue)):
                 if tuple(texts[i : i + len(cue)]) != cue or any(t.used for t in toks[i : i + len(cue)]):
                     continue
                 s = i + len(cue)
-                for e in range(min(n, s + MAX_TITLE), s, -1):
+                # after "songs like" one word is as often an artist the catalog lacks ("songs like Nirvana")
+                shortest = s + (2 if cue in _LIKE_SONG_CUES else 1)
+                for e in range(min(n, s + MAX_TITLE), shortest - 1, -1):
                     key = tuple(texts[s:e])
                     rows = self.title_rows.get(key)
                     if not rows or any(t.used for t in toks[s:e]) or not self._titled(toks, s, e):
                         continue
                     if e < n and texts[e] == "by":
                         break
+                    if cue in _LIKE_SONG_CUES and key in self._name_runs:  # "songs like bob marley": the man
+                        break
                     tr = self.catalog.tracks[rows[0]]
                     _mark(toks, i, e)
                     out.append(_Match("artist", tr.artist, s, e, confidence=SIMILAR_CONFIDENCE))
+                    for feat in SEED_FEATURES:  # its sound, which words said about the sound override
+                        way = ("like", (getattr(tr, feat), tr.title))
+                        out.append(_Match("feature", (feat, way), s, e, confidence=SIMILAR_CONFIDENCE))
                     if len(tr.genres) == 1:
                         sub = tr.subgenres[0] if len(tr.subgenres) == 1 else None
                         out.append(_Match("genre", (tr.genres[0], sub), s, e, confidence=0.8))
@@ -572,6 +583,15 @@ class TagExtractor:
             return any(t.text not in vocab.STOPWORDS for t in toks[s:e])
         plain = vocab.STOPWORDS | vocab.COMMON_WORDS | _VOCAB_WORDS
         return e - s >= 2 and any(t.text not in plain for t in toks[s:e])
+
+    @cached_property
+    def _name_runs(self) -> frozenset[tuple[str, ...]]:
+        """Runs of two words or more inside an artist's name ("bob marley" of Bob Marley & The Wailers)."""
+        out: set[tuple[str, ...]] = set()
+        for folded in self.catalog.by_artist:
+            key = _key(folded)
+            out.update(key[i:j] for i in range(len(key)) for j in range(i + 2, min(len(key), i + MAX_TITLE) + 1))
+        return frozenset(out)
 
     @cached_property
     def title_rows(self) -> dict[tuple[str, ...], list[int]]:
@@ -843,6 +863,11 @@ class TagExtractor:
     def feature_bound(self, m: Match) -> FeatureBound | None:
         """The bound a feature match asks for: a tempo in BPM, or the catalog's terciles for high/low."""
         feat, way = m.value  # type: ignore[misc]
+        if isinstance(way, tuple) and way[0] == "like":  # ("like", (value, title)): near a seed song's sound
+            lo, hi = FEATURE_RANGE[feat]
+            v = min(hi, max(lo, float(way[1][0])))
+            return FeatureBound(feature=feat, target=round(v, 3), explicit=False, confidence=m.confidence,
+                                source=f"like {way[1][1]}")  # fmt: skip
         if isinstance(way, tuple) and way[0] == "range":  # ("range", (lo, hi)) BPM
             lo, hi = (min(220.0, max(40.0, float(b))) for b in way[1])
             return FeatureBound(feature="tempo", target=(lo + hi) / 2, min=lo, max=hi)
@@ -984,6 +1009,7 @@ class _Draft:
         self.last_years_end = -1
         self.features: dict[str, FeatureBound] = {}
         self.bpm_said: set[str] = set()
+        self.like_said: set[str] = set()  # features set by a seed song's sound ("songs like Blinding Lights")
         self.popularity: str | None = None
         self.length: int | None = None
         self.duration: float | None = None
@@ -1102,7 +1128,16 @@ class _Draft:
 
     def take_feature(self, m: _Match) -> None:
         fb = self.ex.feature_bound(m)
-        bpm = isinstance(m.value[1], tuple)  # type: ignore[index]
+        way = m.value[1]  # type: ignore[index]
+        if isinstance(way, tuple) and way[0] == "like":  # a seed song's sound yields to any word said about it
+            if fb is not None and fb.feature not in self.features:
+                self.features[fb.feature] = fb
+                self.like_said.add(fb.feature)
+            return
+        bpm = isinstance(way, tuple)
+        if fb is not None and fb.feature in self.like_said:
+            self.like_said.discard(fb.feature)
+            del self.features[fb.feature]
         if fb is not None and (fb.feature not in self.features or (bpm and fb.feature not in self.bpm_said)):
             self.features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
             if bpm:
@@ -1274,6 +1309,7 @@ _FAMILY = {"other_genre": "genre", "subgenre": "genre", "relative_years": "years
 _MOSTLY = frozenset({"mostly", "mainly", "largely", "primarily", "principalmente", "mayormente"})
 _A_LITTLE = frozenset({"some", "bit", "little", "few", "touch", "sprinkle", "dash", "algo", "poco", "pocas"})
 _SEED_CUES = sorted((_key(c) for c in vocab.SEED_SONG_CUES), key=len, reverse=True)
+_LIKE_SONG_CUES = sorted((_key(c) for c in vocab.LIKE_SONG_CUES), key=len, reverse=True)
 _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse=True)
 _TYPE_BEAT = [("type", "beat"), ("type", "beats"), ("type", "song"), ("type", "songs"), ("type", "music")]
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)

@@ -1022,7 +1022,10 @@ SIMILAR_AFTER = ("type", "type of", "esque", "ish", "vibe", "vibes", "style", "i
 SEED_SONG_CUES = ("based on", "based off", "based around", "that go with", "that goes with", "to go with",
                   "go with", "goes with", "similar to", "in the style of", "inspired by", "in the vein of",
                   "along the lines of", "vibe of", "the vibe of", "parecidas a")  # fmt: skip
-# ("songs like X" is left out: X is as often an artist the catalog lacks, "songs like Bob Marley")
+# "songs like X": X is as often an artist the catalog lacks ("songs like Bob Marley"), so only a title of two words
+# or more after these is a seed song
+LIKE_SONG_CUES = ("songs like", "song like", "something like", "stuff like", "music like", "tracks like", "more like",
+                  "sounds like", "sound like", "vibes like", "canciones como", "algo como")  # fmt: skip
 # Before a bare number at the end of a request, words that make it the length: "songs like X, about 15"
 ABOUT_WORDS = frozenset({"about", "around", "roughly", "approx", "approximately", "maybe", "like", "unas", "unos",
                          "como"})  # fmt: skip
