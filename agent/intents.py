@@ -1081,6 +1081,11 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
     if k is None or _numbered_at(c.words, k + 1):
         return None  # "swap track 2 with track 9" trades places
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
+    lacked = [m for m in c.matches("other_genre", negated=False) if m.start > k]
+    if lacked and not any(found.values()):  # "swap the rap for something jazzy": a genre the catalog lacks
+        said = " ".join(t.orig for t in c.reading.tokens[lacked[0].start : lacked[0].end])
+        note = c.reading.query.unsupported[:1] or [f"{said}: not a genre of this catalog"]
+        return Plan.ask(f"{note[0][:1].upper()}{note[0][1:]}. Your playlist is unchanged.")
     if not any(found.values()) and (named := _object_artist(c, k + 1)):
         found["artists"] = [named]  # "swap it for some drake"
     if not any(found.values()):
@@ -2284,7 +2289,9 @@ def rule_superlative(c: Clause) -> Plan | None:
     if not hit or not c.has or not (_QUESTION_CUES & set(c.words) or find(c.words, _ON_HERE)):
         return None
     best = _picked(c, table=_SUPERLATIVES)
-    return Plan([call("explain", position=best)]) if best else None
+    field_name, largest = _SUPERLATIVES[" ".join(c.words[hit[0] : hit[0] + hit[1]])]
+    said = next(w for w, v in _SUPERLATIVES.items() if v == (field_name, largest))  # in English: "oldest"
+    return Plan([call("explain", position=best, picked=said, field=field_name)]) if best else None
 
 
 # "save the best for last", "end with something chill": a word that picks one track by a field (largest first?)

@@ -153,6 +153,15 @@ def test_explain_names_the_track_and_changes_nothing(chat):
     assert r.playlist[1].title in r3.reply
 
 
+def test_a_superlative_question_says_the_value_that_picked_the_track(chat):
+    # was: "whats the most popular song on here" explained a track without its popularity
+    r = chat.turn("t", "u", "energetic rock")
+    top = max(r.playlist, key=lambda p: p.popularity)
+    r2 = chat.turn("t", "u", "whats the most popular song on here")
+    assert ids(r2) == ids(r) and top.title in r2.reply
+    assert f"the most popular here (popularity {top.popularity} of 100)" in r2.reply
+
+
 def test_move_replace_and_resize(chat):
     r = chat.turn("t", "u", "songs for a party")
     r2 = chat.turn("t", "u", "move track 4 to the top")

@@ -460,8 +460,10 @@ def test_swap_a_track_for_something_named_replaces_only_that_track(vocab):
 
 def test_questions_superlatives_shuffles_and_artist_moves_keep_the_tracks(vocab):
     playlist = [dict(p, year=2000 + i, duration_ms=200_000 - i) for i, p in enumerate(PLAYLIST)]
-    assert acts("whats the oldest song on here", vocab, playlist=playlist) == [("explain", {"position": 1})]
-    assert acts("which one is the shortest?", vocab, playlist=playlist) == [("explain", {"position": 6})]
+    oldest = {"position": 1, "picked": "oldest", "field": "year"}
+    assert acts("whats the oldest song on here", vocab, playlist=playlist) == [("explain", oldest)]
+    shortest = {"position": 6, "picked": "shortest", "field": "duration_ms"}
+    assert acts("which one is the shortest?", vocab, playlist=playlist) == [("explain", shortest)]
     assert acts("shuffle it", vocab) == [("shuffle", {})]
     assert acts("put the Sade songs first", vocab) == [("move", {"position": 4, "to": 1})]
     assert acts("how about 10 more", vocab) == [("more", {"count": 10})]

@@ -39,9 +39,15 @@ def search(w: Work, text: str, limit: int = 10) -> str:
     return ""
 
 
-@tool(Position)
-def explain(w: Work, position: int) -> str:
-    """Say why one track (1-based) is in the playlist: its reason, and how it fits the request."""
+class Explain(Position):
+    picked: str = Field(default="", max_length=40, description="The superlative that picked it ('most popular').")
+    field: str = Field(default="", max_length=20, description="The track field the superlative compares.")
+
+
+@tool(Explain)
+def explain(w: Work, position: int, picked: str = "", field: str = "") -> str:
+    """Say why one track (1-based) is in the playlist: its reason, and how it fits the request; a track picked by
+    a superlative ("the most popular one") says its value first."""
     w.need_playlist()
     (p,) = w.positions([position])
     item = w.playlist[p - 1]
@@ -59,9 +65,23 @@ def explain(w: Work, position: int) -> str:
         bits.append("/".join(tr.genres))
     if tr.moods:
         bits.append(", ".join(tr.moods[:3]))
+    if picked and field in _FIELD_WORDS:  # its value once: in the lead when the rest doesn't say it
+        value = _FIELD_WORDS[field](tr)
+        bits.insert(0, f"the {picked} here" + ("" if any(value in b for b in bits) else f" ({value})"))
     w.focus = p
     w.draft.info.append(f'#{p} "{tr.title}" by {tr.artist} ({tr.year or "year unknown"}): ' + "; ".join(bits))
     return ""
+
+
+_FIELD_WORDS = {  # a track's value of what a superlative compares, as the answer says it
+    "popularity": lambda tr: f"popularity {tr.popularity} of 100",
+    "year": lambda tr: str(tr.year or "year unknown"),
+    "duration_ms": lambda tr: f"{tr.duration_ms // 60000}:{tr.duration_ms // 1000 % 60:02d} long",
+    "tempo": lambda tr: f"{tr.tempo:.0f} BPM",
+    "valence": lambda tr: f"valence {tr.valence:.2f}",
+    "energy": lambda tr: f"energy {tr.energy:.2f}",
+    "danceability": lambda tr: f"danceability {tr.danceability:.2f}",
+}
 
 
 class Export(BaseModel):
