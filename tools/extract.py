@@ -150,18 +150,8 @@ class TagExtractor:
             if not folded:
                 continue
             name, count = spelling.get(folded, folded), len(rows)
-            key = _key(name)
-            put(key, name, count)
-            for variant in _spellings(key):  # "guns and roses", "ac dc", "wisin y yandel"
-                put(variant, name, count)
-            if len(key) >= 2 and key[0] == "the":
-                put(key[1:], name, count)
-            lead = next((i for i in range(2, len(key) - 1) if key[i] in ("&", "and", "+") and key[i + 1] == "the"), 0)
-            if lead:  # "bob marley" of Bob Marley & The Wailers, "tom petty" of Tom Petty and the Heartbreakers
-                put(key[:lead], name, count)
-            squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
-            if len(key) >= 2 and len(squashed) >= 4:
-                put((squashed,), name, count)
+            for key in _name_keys(_key(name)):
+                put(key, name, count)
         # A rare first word that starts one artist's name only ("anuel" for Anuel AA) names them when cued
         # or capitalised: people shorten the names they know.
         dictionary = vocab.dictionary_words()
@@ -1425,6 +1415,21 @@ def _name_parts(words: list[str]) -> list[tuple[str, ...]]:
     if len(core) >= 3:
         out += [tuple(core[k : k + 2]) for k in range(len(core) - 1) if not set(core[k : k + 2]) & vocab.STOPWORDS]
         out.append(("".join(w[0] for w in core),))
+    return out
+
+
+def _name_keys(key: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A name's key and the keys that are the same name: other spellings, without "the", the leader of "X & The
+    Ys", squashed ("acdc")."""
+    out = [key, *_spellings(key)]  # "guns and roses", "ac dc", "wisin y yandel"
+    if len(key) >= 2 and key[0] == "the":
+        out.append(key[1:])
+    lead = next((i for i in range(2, len(key) - 1) if key[i] in ("&", "and", "+") and key[i + 1] == "the"), 0)
+    if lead:  # "bob marley" of Bob Marley & The Wailers, "tom petty" of Tom Petty and the Heartbreakers
+        out.append(key[:lead])
+    squashed = "".join(ch for ch in "".join(key) if ch.isalnum())
+    if len(key) >= 2 and len(squashed) >= 4:
+        out.append((squashed,))
     return out
 
 
