@@ -647,10 +647,16 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
                  "share it", "share this", "share the playlist", "send it", "send me the playlist"))  # fmt: skip
 
 
+def _ack_only(c: Clause) -> bool:
+    """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
+    words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
+    return bool(c.has and words and set(words) <= V.ACK_WORDS and not c.reading.matches)
+
+
 def rule_greeting(c: Clause) -> Plan | None:
     """ "hi", "help", "thanks": how to use it."""
     words = tuple(w for w in c.words if w not in ("?", "!", ","))
-    if c.has and words and set(words) <= V.ACK_WORDS and not c.reading.matches:  # "perfect, thanks!"
+    if _ack_only(c):  # "perfect, thanks!"
         return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
     if words in _GREETINGS or not words and "?" in c.words:
         return Plan.ask(f"Tell me what you'd like to hear, and then reshape it by talking: {EXAMPLES}.")
@@ -2212,6 +2218,22 @@ def rule_status(c: Clause) -> Plan | None:
     return Plan.ask("It's " + ", ".join(parts) + '. Say "make it an hour" or "add 5 more" to change its length.')
 
 
+_WHAT_CHANGED = _keys(("what did you change", "what did u change", "what changed", "whats changed", "what has changed",
+                       "what did you do", "what did u do", "what did you just do", "what did u just do",
+                       "whats different", "what is different", "which ones are new", "which songs are new",
+                       "which tracks are new", "what did you add", "what did u add", "what got added",
+                       "what did you remove", "what did u remove", "what did you take out", "what got removed",
+                       "what did you swap", "que cambiaste", "que has cambiado", "que cambio"))  # fmt: skip
+
+
+def rule_what_changed(c: Clause) -> Plan | None:
+    """ "what did you change?", "which ones are new": what the last change did; nothing changes."""
+    hit = find(c.words, _WHAT_CHANGED)
+    if not c.has or not hit or hit[0] > 3 or c.matches(*_CONTENT_KINDS):
+        return None
+    return Plan([call("last_change")])
+
+
 # "whats the tempo range", "how fast is it overall", "what years does it cover": a feature across the playlist
 _SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "tempo"),
                   **dict.fromkeys(("energy", "energetic", "intense"), "energy"),
@@ -2945,6 +2967,7 @@ RULES: tuple[Rule, ...] = (
     rule_export,
     rule_greeting,
     rule_status,
+    rule_what_changed,
     rule_spread,
     rule_superlative,
     rule_question,
@@ -3487,6 +3510,8 @@ def _parse(
         ok = True
         for k, part in enumerate(parts):
             clause = make_clause(part, current, vocab, focus, last)
+            if k + 1 < len(parts) and _ack_only(clause):
+                continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
             plan = read_clause(clause)
             named = _refer(clause) if plan.question and k + 1 < len(parts) else None
             if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"

@@ -162,6 +162,23 @@ def test_a_superlative_question_says_the_value_that_picked_the_track(chat):
     assert f"the most popular here (popularity {top.popularity} of 100)" in r2.reply
 
 
+def test_what_did_you_change_names_the_tracks_the_last_change_took_and_brought(chat):
+    # was: "what did you change?" found no music and offered a new playlist
+    r = chat.turn("t", "u", "energetic rock")
+    assert "Nothing has changed yet" in chat.turn("t", "u", "what did you change?").reply
+    gone = r.playlist[1]
+    chat.turn("t", "u", "drop track 2")
+    r3 = chat.turn("t", "u", "what did you change?")
+    assert f'removed 1 ("{gone.title}" by {gone.artist})' in r3.reply and len(r3.playlist) == len(r.playlist) - 1
+
+
+def test_thanks_before_several_asks_does_not_lose_them(chat):
+    # was: "thats good but take out track 1 and make it 8 songs" only took out track 1
+    r = chat.turn("t", "u", "energetic rock")
+    r2 = chat.turn("t", "u", "thats good but take out track 1 and make it 8 songs")
+    assert len(r2.playlist) == 8 and r.playlist[0].track_id not in ids(r2)
+
+
 def test_move_replace_and_resize(chat):
     r = chat.turn("t", "u", "songs for a party")
     r2 = chat.turn("t", "u", "move track 4 to the top")

@@ -1,4 +1,4 @@
-"""Tools that move through the thread's history: undo the last change, or start over."""
+"""Tools that move through the thread's history: undo the last change, start over, or say what the last change did."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import fold
+from tools.schema import PlaylistQuery
 
 
 class Undo(BaseModel):
@@ -69,3 +70,37 @@ def start_over(w: Work) -> str:
     w.draft.start_over()
     w.seen = []  # positions after this point mean a playlist made later in the turn
     return "started over (your blocklist and likes stay)"
+
+
+@tool(Empty)
+def last_change(w: Work) -> str:
+    """Say what the last change did ("what did you change?"): tracks added and removed, a new order, and the
+    request's words before and after; nothing changes."""
+    w.need_playlist()
+    if not w.draft.history:
+        raise ToolError("Nothing has changed yet: this is the conversation's first playlist.")
+    prev = w.draft.history[-1]
+    before = [tid for tid, *_ in prev["playlist"]]
+    now = [x["track_id"] for x in w.playlist]
+    added = [t for t in now if t not in set(before)]
+    removed = [t for t in before if t not in set(now) and t in w.catalog.index]
+    kept = [t for t in now if t in set(before)]
+    parts = []
+    if added:
+        parts.append(f"added {len(added)} ({_titles(w, added)})")
+    if removed:
+        parts.append(f"removed {len(removed)} ({_titles(w, removed)})")
+    if kept != [t for t in before if t in set(now)]:
+        parts.append("changed the order")
+    was, is_now = PlaylistQuery.model_validate(prev["query"]).describe(), w.query.describe()
+    if was != is_now:
+        parts.append(f'the request went from "{was}" to "{is_now}"')
+    said = "; ".join(parts) or "nothing you can see in the tracks"
+    w.draft.info.append(f'The last change {said}. Say "undo" to take it back.')
+    return ""
+
+
+def _titles(w: Work, ids: list[str], most: int = 5) -> str:
+    """ "A" by X, "B" by Y and 3 more."""
+    named = [f'"{w.catalog[t].title}" by {w.catalog[t].artist}' for t in ids[:most]]
+    return ", ".join(named) + (f" and {len(ids) - most} more" if len(ids) > most else "")
