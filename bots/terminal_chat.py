@@ -86,7 +86,8 @@ def _interactive(service: Any, thread: str, user: str) -> int:
         'Then reshape it: "more upbeat", "no Drake", "drop track 3", "undo"... (/quit to leave)'
     )
     cur = service.current(thread)
-    if cur and cur.playlist:
+    if cur and cur.playlist:  # the thread goes on where it stopped: say so, and how to begin afresh
+        console.print(Text(f"Where we left off ({len(cur.playlist)} tracks); say /new to start afresh:"))
         console.print(_table(cur))
     while True:
         try:

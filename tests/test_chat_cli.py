@@ -37,6 +37,20 @@ def test_typing_quit_leaves_the_terminal_chat(tiny_csv, tmp_path, capsys, monkey
     assert "20 tracks" in out and "not sure what to change" not in out  # before: "quit" was read as a request
 
 
+def test_a_chat_started_again_says_it_goes_on_where_it_left_off(tiny_csv, tmp_path, capsys, monkeypatch):
+    # was: the last playlist of the thread was printed bare, as if it answered nothing
+    import io
+
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "t", "--user", "ana"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("songs for a party\nquit\n"))
+    assert main(base) == 0
+    assert "left off" not in capsys.readouterr().out  # a new thread has nothing to go on with
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "Where we left off (20 tracks); say /new to start afresh" in out and "20 tracks" in out
+
+
 def test_why_that_one_after_more_like_a_track_means_that_track(tiny_csv, tmp_path, capsys):
     base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "like", "--json"]
     assert main(base + ["songs for a party"]) == 0
