@@ -1593,7 +1593,9 @@ _VERSION_OF = _keys(("version of this", "version of it", "version of that", "ver
 
 
 _VERSION_KEYS = {V.key(k): v for k, v in V.VERSION_WORDS.items()}
-_VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing")) + _REMOVE
+_VERSION_CUES = _keys(("no", "not", "without", "sin", "skip", "none of the", "nothing", "hate", "dont like",
+                       "dont want", "sick of", "tired of", "cant stand", "enough", "fewer", "less", "odio",
+                       "ugh", "too many", "so many")) + _REMOVE  # fmt: skip
 
 
 _THE_REST = _keys(("the rest", "the others", "everything else", "all the rest", "all the others", "anything else",
@@ -1936,7 +1938,7 @@ def rule_narrow(c: Clause) -> Plan | None:
     words = c.words
     only = find(words, _ONLY)
     years = [m for m in c.matches("years", negated=False)]
-    if years and not only and find(words, _ALSO):  # "add some 80s", "throw in a few 90s tracks": also, not only
+    if years and not only and (find(words, _ALSO) or _some_too(c)):  # "add some 80s", "put some 80s in there"
         return None
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]
@@ -1985,6 +1987,10 @@ def rule_instead_of(c: Clause) -> Plan | None:
     if not hit:
         return None
     before = [m for m in c.reading.matches if m.end <= hit[0]]
+    pos = positions(c.words[sum(hit) :], [p["title"] for p in c.playlist], verb=True)
+    if pos and all(m.kind in ("genre", "artist", "mood") for m in before):  # "something else instead of the 2nd song"
+        found, _ = names_in(c.reading, c.vocab, negated=False)
+        return _positional("replace", pos, c.n, **_nonempty(found))
     if not before or any(m.kind not in ("genre", "years") for m in before):
         return None
     genres, subgenres, span = [], [], None
@@ -2139,7 +2145,7 @@ def _some_too(c: Clause) -> bool:
     nxt = find(words, _NEXT)
     if nxt and sum(nxt) == len(words) and c.matches("artist", "genre"):  # "put on something by avicii next"
         return True
-    into = find(words, _IN_THERE)
+    into = find(words, _IN_THERE) or ((len(words) - 1, 1) if words[-1:] == ["in"] else None)  # "throw some 80s in"
     return bool(into and sum(into) == len(words) and _PUT_IN & set(words[: into[0]]))
 
 

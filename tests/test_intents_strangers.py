@@ -646,3 +646,22 @@ def test_one_thing_instead_of_another_and_corrections(vocab, text, expected):
 def test_a_slip_of_a_filler_word_is_that_word(vocab):
     # "actualy" was read as "actual" (recent years), so the switch became a new playlist
     assert acts("actualy make it latin instead", vocab) == [("narrow", {"genres": ["latin"], "subgenres": []})]
+
+
+# ----- the lead's terminal chats, stop 25 ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # was: only the 80s kept (narrow); putting some in is adding
+        ("put some 80s in there", [("widen", {"year_start": 1980, "year_end": 1989})]),
+        ("throw some 80s in", [("widen", {"year_start": 1980, "year_end": 1989})]),
+        # was: "who should I never play? I don't know remixes"
+        ("i hate remixes", [("exclude", {"versions": ["remix"]})]),
+        ("too many remixes", [("exclude", {"versions": ["remix"]})]),
+        # was: "what should I do with track 2?"
+        ("play something else instead of the 2nd song", [("replace", {"positions": [2]})]),
+        ("some rock instead of track 4", [("replace", {"positions": [4], "genres": ["rock"]})]),
+    ],
+)
+def test_everyday_ways_to_add_years_refuse_remixes_and_swap_a_track(vocab, text, expected):
+    assert acts(text, vocab) == expected
