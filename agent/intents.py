@@ -1024,6 +1024,10 @@ def rule_replace(c: Clause) -> Plan | None:
     named = c.matches("genre", "mood", "artist", "years", "relative_years")
     if hit and c.has and not named and (sounds := _swapped_sounds(c, hit[0] + hit[1])):
         return Plan([call("exclude", features=sounds)])  # "switch out the slow ones": those go, others take their place
+    if hit and c.has and named and not {"for", "with", "por", "con", "to", "into"} & set(c.words[sum(hit) :]):
+        found, _ = names_in(c.reading, c.vocab, negated=False, start=sum(hit))
+        if any(found.values()) and _refer(c, sum(hit), verb=True) is None:  # "replace the rap songs": those go
+            return Plan([call("exclude", **_nonempty(found))])
     if not hit or not c.has or named or c.matches("feature"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
@@ -1075,7 +1079,7 @@ def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int
 def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
     """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
     tracks or say what comes in ("replace track 2 with something faster")."""
-    if {"for", "with", "por", "con"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
+    if {"for", "with", "por", "con", "to", "into"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
         return []
     return _sounds(c, start)
 
@@ -2482,6 +2486,40 @@ def _genre_counts(items: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 
 _KIND_OF = _keys(("kind of music", "kind of songs", "type of music", "style of music", "what style", "what genre"))
+_VIBE_OF = _keys(("the vibe", "what vibe", "whats the vibe", "what mood", "the mood", "the feel", "how does it feel",
+                  "how would you describe", "describe it", "describe this", "describe the playlist"))  # fmt: skip
+
+
+def rule_vibe(c: Clause) -> Plan | None:
+    """ "whats the vibe of this playlist", "how would you describe it": its moods, energy and genres; no change."""
+    hit = find(c.words, _VIBE_OF)
+    if not c.has or not hit or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
+        return None
+    if _VIBE_CHANGES & set(c.words) or not ({"what", "whats", "how", "describe", "?"} & set(c.words)):
+        return None  # "keep the vibe", "change the mood": a change, not a question
+    return _vibe(c)
+
+
+_VIBE_CHANGES = frozenset({"more", "less", "keep", "change", "make", "same", "switch", "different", "set"})
+
+
+def _vibe(c: Clause) -> Plan:
+    """ "whats the vibe of this playlist": its commonest moods, its energy and mood on average, its genres."""
+    moods: dict[str, int] = {}
+    for p in c.playlist:
+        for m in p.get("moods") or []:
+            moods[m] = moods.get(m, 0) + 1
+    top = sorted(moods.items(), key=lambda kv: -kv[1])[:3]
+    parts = [("mostly " + ", ".join(f"{m} ({n})" for m, n in top)) if top else "no one mood stands out"]
+    for feat, low, high in (("energy", "calm", "energetic"), ("valence", "dark", "bright")):
+        vals = [float(p[feat]) for p in c.playlist if p.get(feat) is not None]
+        if vals:
+            mean = sum(vals) / len(vals)
+            word = low if mean < 0.4 else high if mean > 0.65 else "middling"
+            parts.append(f"{feat} {mean:.2f} on average ({word})")
+    genres = list(_genre_counts(c.playlist))[:2]
+    parts += [f"{' and '.join(genres)}"] if genres else []
+    return Plan.ask(f"Of {c.n} tracks: " + "; ".join(parts) + ". Nothing changed.")
 
 
 def _breakdown(c: Clause) -> Plan | None:
@@ -2974,6 +3012,7 @@ RULES: tuple[Rule, ...] = (
     rule_greeting,
     rule_status,
     rule_what_changed,
+    rule_vibe,
     rule_spread,
     rule_superlative,
     rule_question,
@@ -3198,7 +3237,7 @@ _PRONOUN = re.compile(
     r"\b(?P<lead>"
     + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.ARTIST_PRONOUN_LEADS, key=len, reverse=True))
     + r")\s+(?P<pro>"
-    + "|".join(V.ARTIST_PRONOUNS)
+    + "|".join(V.ARTIST_POINTERS + V.ARTIST_PRONOUNS)
     + r")\b",
     re.IGNORECASE,
 )

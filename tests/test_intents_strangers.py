@@ -661,7 +661,32 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         # was: "what should I do with track 2?"
         ("play something else instead of the 2nd song", [("replace", {"positions": [2]})]),
         ("some rock instead of track 4", [("replace", {"positions": [4], "genres": ["rock"]})]),
+        # was: a new playlist of "replace the rap songs"
+        ("replace the rap songs", [("exclude", {"genres": ["rap"]})]),
+        ("swap out the sad songs", [("exclude", {"moods": ["sad"]})]),
+        # was: the happy tracks excluded ("change" read as "switch out the happy ones")
+        (
+            "change the mood to something happier",
+            [("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})],
+        ),
     ],
 )
 def test_everyday_ways_to_add_years_refuse_remixes_and_swap_a_track(vocab, text, expected):
     assert acts(text, vocab) == expected
+
+
+def test_that_guy_is_the_artist_of_the_track_in_focus(vocab):
+    # was: "I don't know 'of that guy' as an artist"
+    plan = parse("no more of that guy", PLAYLIST, vocab, focus=4)
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("exclude", {"artists": [PLAYLIST[3]["artist"]]})]
+
+
+def test_the_vibe_of_the_playlist_is_described_not_searched(vocab):
+    # was: "I found no music in 'whats the vibe of this playlist'"
+    playlist = [
+        dict(p, moods=["chill"] if k % 2 else ["happy"], energy=0.3, valence=0.8) for k, p in enumerate(PLAYLIST)
+    ]
+    for text in ("whats the vibe of this playlist", "how would you describe it"):
+        plan = parse(text, playlist, vocab)
+        assert not plan.actions and "happy (10), chill (10)" in plan.question and "energy 0.30" in plan.question
+    assert parse("keep the vibe but only 90s", playlist, vocab).actions  # a change, not a question

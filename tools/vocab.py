@@ -815,6 +815,9 @@ TRACK_NOUNS = frozenset({"track", "tracks", "song", "songs", "number", "numbers"
 TRACK_NOUN_SPELLINGS = ("track", "tracks", "song", "songs", "number")  # typos of these ("trak") are track nouns too
 # Pronouns for an artist ("drop him", "less of her", "more of them"), and the words that may lead to one
 ARTIST_PRONOUNS = ("him", "her", "them", "em", "he", "she", "they")
+# words that point at an artist as a pronoun does: "no more of that guy", "drop this band"
+ARTIST_POINTERS = tuple(f"{d} {n}" for d in ("that", "this") for n in ("guy", "dude", "girl", "artist", "band",
+                                                                         "singer", "rapper", "group"))  # fmt: skip
 ARTIST_PRONOUN_LEADS = ("more of", "less of", "fewer of", "lots more of", "a lot more of", "a bit more of",
                         "a little more of", "a bit less of", "a little less of", "too much of", "enough of",
                         "drop", "remove", "cut", "ditch", "lose", "skip", "kick out", "get rid of", "take out",
