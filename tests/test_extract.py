@@ -7,6 +7,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from tools import vocab
 from tools.extract import TagExtractor
 from tools.extract_llm import build_extractor
 from tools.schema import PlaylistQuery, YearRange
@@ -939,3 +940,75 @@ def test_decorated_letters_read_as_the_word(ex):
     q = ex.extract("r\u0337o\u0337c\u0337k\u0337 from the 9\u03370\u0337s")  # strikethrough marks, as in zalgo text
     assert values(q.genres) == ["rock"] and years(q) == (1990, 1999)  # was: "r o c k", no genre, no years
     assert values(ex.extract("Beyonce\u0301 songs").artists) == ["Beyoncé"]  # an accent typed as a mark
+
+
+def test_a_real_word_is_no_typo_of_a_word_with_another_first_letter(ex):
+    # "sappy" and "nighter" are missing from the encoder's vocabulary, one edit from "happy" and "lighter"
+    q = ex.extract("romantic but not sappy")
+    assert values(q.moods) == ["romantic"] and q.exclude_moods == []
+    assert ex.extract("gaming session all nighter, edm pls").features == []
+    assert values(ex.extract("acustic songs").moods) == ["acoustic"]  # a slip inside the word is still read
+
+
+def test_old_and_new_together_ask_for_no_years(ex):
+    for text in ("music for a wedding, mix of old and new", "old and new hip hop", "new and old r&b"):
+        q = ex.extract(text)
+        assert q.years is None and q.exclude_years == [], text
+    assert years(ex.extract("old hip hop"))[0] is None  # one of them alone still reads as years
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "value"),
+    [
+        ("eighties rock w/o Drake", "exclude_artists", "Drake"),
+        ("focus music w/o vocals", "moods", "instrumental"),
+        ("rap w/out eminem", "exclude_artists", "Eminem"),
+        ("rnb for date nite", "moods", "romantic"),
+        ("hw music, no lyrics", "activities", "study"),
+        ("songs about luv", "moods", "romantic"),
+    ],
+)
+def test_shorthand_reads_as_its_words(ex_implicit, text, family, value):
+    assert value in values(getattr(ex_implicit.extract(text), family))
+
+
+def test_shorthand_keeps_where_it_was_written():
+    toks = vocab.tokenize("rock w/o drake")
+    assert [t.text for t in toks] == ["rock", "without", "drake"] and toks[1].orig == "w/o"
+    assert [t.text for t in vocab.tokenize("w / o")] == ["w", "/", "o"]  # spaced apart, no shorthand
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("musiquita tranquilita", "chill"),
+        ("cancioncitas romanticas", "romantic"),
+        ("algo suavecito", "chill"),
+        ("rolitas tristes", "sad"),
+        ("musiquita tranqui pa la tarde", "chill"),
+    ],
+)
+def test_spanish_diminutives_and_clippings_read_as_their_word(ex, text, mood):
+    q = ex.extract(text)
+    assert values(q.moods) == [mood] and "musiquita" not in q.free_text
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [
+        ("música pa'l carro", "driving"),
+        ("rolas para el coche", "driving"),
+        ("musica pa concentrarme en el trabajo", "work"),
+        ("algo para hacer la tarea", "study"),
+        ("an hour of classic rock for the road", "driving"),
+        ("songs for the open road", "driving"),
+    ],
+)
+def test_where_the_music_goes_names_the_activity(ex, text, activity):
+    assert values(ex.extract(text).activities) == [activity]
+
+
+@pytest.mark.parametrize("text", ["songs about love", "twenty songs about summer love", "first love songs"])
+def test_love_as_the_subject_is_romantic(ex, text):
+    assert "romantic" in values(ex.extract(text).moods)
+    assert ex.extract("i love these").moods == []  # love as a chat word says no mood

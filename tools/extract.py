@@ -353,6 +353,7 @@ class TagExtractor:
         unsupported: list[str] = []
         matches: list[Match] = []
         _slang_hedges(toks)
+        _diminutives(toks)
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
@@ -677,7 +678,9 @@ class TagExtractor:
                 tok.text = filler[0]  # "actualy": a slip of a word that says nothing, not of "actual" (recent)
                 continue
             near = process.extractOne(w, self._vocab_list, scorer=OSA.distance, score_cutoff=1 if len(w) < 8 else 2)
-            if near:
+            # people rarely slip on a word's first letter; a word that differs there is another word the encoder's
+            # vocabulary lacks ("sappy" is not "happy", an "all nighter" not "lighter")
+            if near and near[0][0] == w[0]:
                 for kind, value in _PHRASES[self._vocab_words[near[0]]]:
                     out.append(_Match(kind, value, i, i + 1, confidence=0.8))
                 tok.used = True
@@ -899,6 +902,8 @@ class TagExtractor:
                 src = f"{src}, {src2}"
             else:
                 unsupported.append(f"conflicting years: '{src}' and '{src2}' (kept '{src}')")
+        if lo is None and hi is None:
+            return None  # "a mix of old and new": ranges joined that reach every year ask for none
         if lo is not None and hi is not None and lo > hi:
             unsupported.append(f"an empty year range ({src})")
             return None
@@ -1257,6 +1262,8 @@ _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
+_CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
+_DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
@@ -1304,6 +1311,30 @@ def _slang_hedges(toks: list[_Tok]) -> None:
     for i, t in enumerate(toks[:-1]):
         if t.text in _HEDGES and toks[i + 1].text in _AFTER_HEDGE:
             t.used = True
+
+
+_DIMINUTIVE = re.compile(r"^([a-z]{3,}?)(c)?it([oa])(s?)$")
+
+
+def _diminutives(toks: list[_Tok]) -> None:
+    """Spanish diminutives read as their word: "musiquita tranquilita" is "musica tranquila", "rolitas" are
+    "rolas", "suavecito" is "suave"; only where the word under the ending is one the vocabulary reads."""
+    for tok in toks:
+        m = _DIMINUTIVE.match(tok.text)
+        if m is None or tok.text in _VOCAB_WORDS:
+            continue
+        stem, c, vowel, plural = m.groups()
+        stems = [stem]
+        if stem.endswith(("qu", "gu")):  # "musiquita", "amiguito": the spelling kept the sound of c, g
+            stems.append(stem[:-2] + stem[-2].replace("q", "c"))
+        if c:  # "suavecito", "cancioncita": the ending may hold the word's own c
+            stems.append(stem + "c")
+        for base in stems:
+            forms = (base + vowel + plural, base + plural, base + "e" + plural)
+            hit = next((w for w in forms if w in _DIMINUTIVE_BASES), None)
+            if hit:
+                tok.text = hit
+                break
 
 
 def _similar_to(toks: list[_Tok], i: int) -> int | None:

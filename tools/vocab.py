@@ -86,6 +86,35 @@ def tokenize(text: str) -> list[Token]:
             t += "g"
         if t:
             out.append(Token(t, tok, False, found[i].start(), found[i].end()))
+    return _expand_shorthand(text, out)
+
+
+# Shorthand people type, read as the words it stands for: "w/o vocals" is "without vocals", "date nite" a night.
+SHORTHAND: dict[tuple[str, ...], str] = {
+    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with", ("nite",): "night",
+    ("nites",): "nights", ("tonite",): "tonight", ("2nite",): "tonight", ("hw",): "homework", ("luv",): "love",
+    ("b4",): "before",
+}  # fmt: skip
+_SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
+
+
+def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
+    """``toks`` with each shorthand replaced by one token of its words; the longest form wins ("w/o" over "w/")."""
+    if not any(t.text in ("w", "nite", "nites", "tonite", "2nite", "hw", "luv", "b4") for t in toks):
+        return toks
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(_SHORTHAND_WIDTH, len(toks) - i), 0, -1):
+            said = tuple(t.text for t in toks[i : i + n])
+            if said in SHORTHAND and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1))):
+                start, end = toks[i].start, toks[i + n - 1].end
+                out.append(Token(SHORTHAND[said], text[start:end], False, start, end))
+                i += n
+                break
+        else:
+            out.append(toks[i])
+            i += 1
     return out
 
 
@@ -249,6 +278,10 @@ MOOD_PHRASES: dict[str, str] = {
     "workout": "workout",
     # slang for the music itself: a bop is a catchy one to move to, a song that goes hard hits with energy
     "bops": "dance", "bop": "dance", "go hard": "energetic", "goes hard": "energetic", "chil": "chill",
+    # love as the subject ("songs about love", "summer love"): "love" alone is a chat word ("i love these")
+    "about love": "romantic", "about being in love": "romantic", "summer love": "romantic",
+    "young love": "romantic", "first love": "romantic", "true love": "romantic", "puppy love": "romantic",
+    "tranqui": "chill", "tranquis": "chill",
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -281,6 +314,11 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
     "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
     "desayuno": "dinner",
+    # where people take the music ("an hour of classic rock for the road") and the Spanish nouns beside the verbs
+    "for the road": "driving", "on the road": "driving", "open road": "driving", "road songs": "driving",
+    "carro": "driving", "coche": "driving", "trabajo": "work", "oficina": "work", "tarea": "study",
+    "tareas": "study", "entreno": "workout", "limpieza": "cleaning", "videojuegos": "gaming", "leer": "reading",
+    "meditar": "meditation", "viajar": "travel",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -416,7 +454,7 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "homecoming", "rager", "frat", "sabado en la noche", "peda", "carrete", "parranda", "pachanga"),
                     _PARTY_NIGHT),
     **dict.fromkeys(("karaoke",), (("happy",), "party")),
-    **dict.fromkeys(("sing along", "singalong"), (("happy",), None)),
+    **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando"), (("happy",), None)),
     # what people play and ride
     **dict.fromkeys(("fortnite", "minecraft", "valorant", "call of duty", "warzone", "overwatch",
                      "league of legends", "apex legends", "gta", "twitch", "xbox", "playstation", "ps5", "nintendo"),
@@ -787,7 +825,7 @@ STOPWORDS = frozenset(
     im i'm ill i'll lets let's let do does did have has had really very so too much more most less good great
     best nice cool some sum jams jam set selection hey hi hello yo pls plz thanks thank
     que la el los las de del y con para una un mi mis en por musica canciones cancion quien quienes esta estan
-    este estas estos es son hay""".split()
+    este estas estos es son hay pa pal puro pura rola rolas""".split()
 )  # fmt: skip
 
 # Everyday words that must never be read as an artist without a strong cue ("chill vibes on a rainy day").
