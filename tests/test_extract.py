@@ -1012,3 +1012,14 @@ def test_where_the_music_goes_names_the_activity(ex, text, activity):
 def test_love_as_the_subject_is_romantic(ex, text):
     assert "romantic" in values(ex.extract(text).moods)
     assert ex.extract("i love these").moods == []  # love as a chat word says no mood
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chill songs for a drive at night", "chill r&b late at night", "something mellow at 2am", "algo chill de noche"],
+)
+def test_the_night_is_calm_not_sad(ex, text):
+    # the night's cue once fell through to sad wherever chill was already asked
+    q = ex.extract(text)
+    assert values(q.moods) == ["chill"] and "sad" not in values(q.moods)
+    assert "sad" not in values(ex.extract("bangers for a drive at night").moods)

@@ -383,7 +383,7 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # times of day and of the week
     **dict.fromkeys(("late night", "late nights", "late at night", "midnight", "after midnight", "night drive",
                      "1am", "2am", "3am", "4am", "at night", "nighttime", "night time", "city lights", "noche",
-                     "de noche", "madrugada"), (("chill", "sad"), None)),
+                     "de noche", "madrugada"), (("chill",), None)),  # calm, not sad: "chill songs at night" stays so
     **dict.fromkeys(("sunday morning", "sunday afternoon", "sunday evening", "lazy sunday", "a sunday", "sundays",
                      "saturday morning", "lazy saturday", "lazy day", "lazy morning", "lazy afternoon",
                      "slow morning", "weekend morning", "after work", "after a long day", "long day", "domingo"),
