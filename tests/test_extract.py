@@ -964,7 +964,6 @@ def test_old_and_new_together_ask_for_no_years(ex):
         ("focus music w/o vocals", "moods", "instrumental"),
         ("rap w/out eminem", "exclude_artists", "Eminem"),
         ("rnb for date nite", "moods", "romantic"),
-        ("hw music, no lyrics", "activities", "study"),
         ("songs about luv", "moods", "romantic"),
     ],
 )
@@ -1023,3 +1022,27 @@ def test_the_night_is_calm_not_sad(ex, text):
     q = ex.extract(text)
     assert values(q.moods) == ["chill"] and "sad" not in values(q.moods)
     assert "sad" not in values(ex.extract("bangers for a drive at night").moods)
+
+
+@pytest.mark.parametrize(
+    "text", ["music from high school", "songs from my high school days", "back in college", "rolas de la prepa"]
+)
+def test_a_time_of_life_is_a_throwback_and_no_search_for_a_title(ex, text):
+    from tools.retrieve import search_text
+
+    q = ex.extract(text)
+    assert q.years is not None and not q.years.explicit and q.years.start is None and q.years.end <= 2012
+    searched = search_text(q).lower()
+    assert "school" not in searched and "college" not in searched and "prepa" not in searched  # High School Musical
+
+
+def test_a_time_of_life_beside_years_or_as_a_place_is_no_throwback(ex):
+    assert years(ex.extract("songs from when i was in high school in the 2000s")) == (2000, 2009)
+    assert ex.extract("songs for studying in college").years is None
+    assert ex.extract("college party").years is None
+
+
+def test_hw_is_homework_only_beside_music_or_a_doing_word(ex):
+    assert values(ex.extract("hw music, no lyrics").activities) == ["study"]
+    assert values(ex.extract("something for doing hw").activities) == ["study"]
+    assert ex.extract("hw many songs is this").activities == []  # a slip of "how"

@@ -92,7 +92,7 @@ def tokenize(text: str) -> list[Token]:
 # Shorthand people type, read as the words it stands for: "w/o vocals" is "without vocals", "date nite" a night.
 SHORTHAND: dict[tuple[str, ...], str] = {
     ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with", ("nite",): "night",
-    ("nites",): "nights", ("tonite",): "tonight", ("2nite",): "tonight", ("hw",): "homework", ("luv",): "love",
+    ("nites",): "nights", ("tonite",): "tonight", ("2nite",): "tonight", ("luv",): "love",
     ("b4",): "before",
 }  # fmt: skip
 _SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
@@ -100,7 +100,7 @@ _SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
 
 def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
     """``toks`` with each shorthand replaced by one token of its words; the longest form wins ("w/o" over "w/")."""
-    if not any(t.text in ("w", "nite", "nites", "tonite", "2nite", "hw", "luv", "b4") for t in toks):
+    if not any(t.text in ("w", "nite", "nites", "tonite", "2nite", "luv", "b4") for t in toks):
         return toks
     out: list[Token] = []
     i = 0
@@ -319,6 +319,9 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "carro": "driving", "coche": "driving", "trabajo": "work", "oficina": "work", "tarea": "study",
     "tareas": "study", "entreno": "workout", "limpieza": "cleaning", "videojuegos": "gaming", "leer": "reading",
     "meditar": "meditation", "viajar": "travel",
+    # "hw" is homework beside music or a doing word; alone it may be a slip of "how" ("hw many songs is this")
+    "hw music": "study", "hw songs": "study", "hw playlist": "study", "for hw": "study", "doing hw": "study",
+    "do hw": "study", "my hw": "study", "during hw": "study",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -511,6 +514,26 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
                "mas antiguas", "motown", "old soul", "classic soul", "northern soul")  # fmt: skip
+# Times of life: "music from high school" is the listener's past (a throwback) and never the words of a title
+# ("High School Musical"); said as when the songs were heard, they read as older years.
+LIFE_STAGES = ("high school", "highschool", "middle school", "junior high", "college", "uni", "university",
+               "secundaria", "prepa", "preparatoria", "universidad")  # fmt: skip
+OLD_PHRASES += tuple(
+    f"{lead}{stage}{tail}"
+    for stage in LIFE_STAGES
+    for lead, tail in (
+        ("from ", ""),
+        ("back in ", ""),
+        ("during ", ""),
+        ("was in ", ""),
+        ("were in ", ""),
+        ("", " days"),
+        ("de la ", ""),
+        ("en la ", ""),
+    )  # fmt: skip
+)
+LIFE_STAGE_WORDS = re.compile(r"\b(?:high ?school|middle school|junior high|school days|" + "|".join(
+    s for s in LIFE_STAGES if " " not in s) + r")\b", re.IGNORECASE)  # fmt: skip
 # How far back a relative word reaches: "recent" is the last 2 years, "old" over 10 years old; a few
 # words reach further ("modern" is the last decade, "old school" and "classics" 20 years back or more).
 YEARS_BACK = {"recent": 2, "old": 10}
