@@ -1046,3 +1046,26 @@ def test_hw_is_homework_only_beside_music_or_a_doing_word(ex):
     assert values(ex.extract("hw music, no lyrics").activities) == ["study"]
     assert values(ex.extract("something for doing hw").activities) == ["study"]
     assert ex.extract("hw many songs is this").activities == []  # a slip of "how"
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("something for homework that wont put me to sleep", "sleep"),
+        ("study music that won't make me sleepy", "sleep"),
+        ("songs that wont make me sad", "sad"),
+        ("music that doesn't make me feel sad", "sad"),
+        ("happy songs, i dont want to be sad", "sad"),
+    ],
+)
+def test_what_the_music_should_not_do_is_refused(ex, text, refused):
+    q = ex.extract(text)
+    assert refused in values(q.exclude_moods) and refused not in values(q.moods)
+    assert q.activities == [] or values(q.activities) == ["study"]  # not sleep
+
+
+def test_an_amount_of_time_that_is_over_is_no_length(ex):
+    q = ex.extract("just finished a 10 hour shift, need to decompress")
+    assert q.duration_min is None and q.activities == [] and inferred(q.moods) == ["chill"]
+    assert ex.extract("after a 3 hour flight").duration_min is None
+    assert ex.extract("enough music for a 3 hour drive").duration_min == 180  # still the length when ahead

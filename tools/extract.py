@@ -774,11 +774,12 @@ class TagExtractor:
                 i += 1
                 continue
             j = i + cue
-            while j < n and j not in by_start and toks[j].text in _FILLER:
+            said = " ".join(t.text for t in toks[i : i + cue])
+            skip = _FILLER | _EFFECT_WORDS if said in _EFFECT_CUES else _FILLER  # "that won't make me sad"
+            while j < n and j not in by_start and toks[j].text in skip:
                 j += 1
             if j in by_start:
                 kinds = {m.kind for m in by_start[j]}
-                said = " ".join(t.text for t in toks[i : i + cue])
                 while True:
                     for m in by_start[j]:
                         m.negated = True
@@ -1191,11 +1192,15 @@ _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", 
 
 
 def _done_before(toks: list[_Tok], start: int) -> bool:
-    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam")."""
+    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam",
+    "just finished a 10 hour shift": an amount of time between them is part of what is over)."""
     k = start
-    while k > 0 and start - k < 3 and toks[k - 1].text in _DONE_SKIP:
+    while k > 0 and start - k < 5 and (toks[k - 1].text in _DONE_SKIP or _DONE_TIME.match(toks[k - 1].text)):
         k -= 1
     return _cue_before(toks, k, _DONE_CUES)
+
+
+_DONE_TIME = re.compile(r"^(?:\d+|hours?|hrs?|h|minutes?|mins?|long|day|week)$")
 
 
 _TRAVEL = frozenset({"drive", "driving", "drove", "road", "roadtrip", "trip", "flight", "fly", "flying", "travel",
@@ -1259,6 +1264,10 @@ _CAP_NEGATIONS = frozenset(
     }
 )
 _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
+# After "won't" or "doesn't", the words of what the music would do to the listener: "songs that won't make me sad",
+# "nothing that'll put me to sleep", "music that doesn't get me down"
+_EFFECT_CUES = frozenset({"wont", "will not", "wouldnt", "would not", "shouldnt", "doesnt", "dont", "dont want"})
+_EFFECT_WORDS = frozenset({"make", "makes", "me", "us", "be", "get", "gets", "feel", "leave", "leaves", "too", "so"})
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
@@ -1569,6 +1578,15 @@ def _said_when(texts: list[str], i: int) -> bool:
     return k >= 0 and texts[k] in _WHEN_CUES
 
 
+def _said_done(texts: list[str], i: int) -> bool:
+    """Whether the amount of time at ``i`` measures something over ("just finished a 10 hour shift", "after a 3 hour
+    flight"): how long that was, not how long the music should be."""
+    k = i
+    while k > 0 and i - k < 3 and texts[k - 1] in _DONE_SKIP:
+        k -= 1
+    return any(tuple(texts[max(0, k - len(c)) : k]) == c for c in _DONE_CUES)
+
+
 def _short_duration(
     toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
 ) -> int | None:
@@ -1600,8 +1618,8 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     if k < n and texts[k] == "of":  # "a couple of hours"
         k += 1
     unit = texts[k] if k < n else ""
-    if unit in vocab.TIME_UNITS and _said_when(texts, i):  # "heading to the gym in 20 min": when, not how long
-        _mark(toks, i, k + 1)
+    if unit in vocab.TIME_UNITS and (_said_when(texts, i) or _said_done(texts, i)):
+        _mark(toks, i, k + 1)  # "heading to the gym in 20 min", "just finished a 10 hour shift": not how long
         return k + 1
     if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
         end = k + 1
@@ -1809,7 +1827,7 @@ def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
         if pick is not None and moods < MAX_CONTEXT_MOODS:
             query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
             moods += 1
-        if activity and not query.activities:
+        if activity and not query.activities and not _done_before(tokens, c.start):  # "finished my shift"
             query.activities.append(
                 Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
             )

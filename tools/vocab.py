@@ -282,6 +282,9 @@ MOOD_PHRASES: dict[str, str] = {
     "about love": "romantic", "about being in love": "romantic", "summer love": "romantic",
     "young love": "romantic", "first love": "romantic", "true love": "romantic", "puppy love": "romantic",
     "tranqui": "chill", "tranquis": "chill",
+    # what the music does to the listener: "something that won't put me to sleep" refuses it
+    "put me to sleep": "sleep", "puts me to sleep": "sleep", "make me sleepy": "sleep", "makes me sleepy": "sleep",
+    "knock me out": "sleep",
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -787,7 +790,7 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
-                 "notin")  # fmt: skip
+                 "notin", "wont", "will not", "wouldnt", "would not", "shouldnt")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
