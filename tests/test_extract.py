@@ -1069,3 +1069,21 @@ def test_an_amount_of_time_that_is_over_is_no_length(ex):
     assert q.duration_min is None and q.activities == [] and inferred(q.moods) == ["chill"]
     assert ex.extract("after a 3 hour flight").duration_min is None
     assert ex.extract("enough music for a 3 hour drive").duration_min == 180  # still the length when ahead
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [("hype me up", "energetic"), ("something to fire me up", "energetic"), ("cheer me up", "happy"),
+     ("songs to lift my spirits", "happy")],
+)  # fmt: skip
+def test_lifting_the_listener_is_inferred_not_said(ex, text, mood):
+    q = ex.extract(text)
+    assert inferred(q.moods) == [mood] and not [t for t in q.moods if t.explicit]
+    assert [t.explicit for t in ex.extract("hype songs").moods] == [True]  # the music itself described
+
+
+@pytest.mark.parametrize(
+    "text", ["something to make me stop overthinking", "nervous and overthinking", "im so worried"]
+)
+def test_an_anxious_mind_wants_calm_not_sad(ex, text):
+    assert inferred(ex.extract(text).moods) == ["chill"]

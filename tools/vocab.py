@@ -285,6 +285,9 @@ MOOD_PHRASES: dict[str, str] = {
     # what the music does to the listener: "something that won't put me to sleep" refuses it
     "put me to sleep": "sleep", "puts me to sleep": "sleep", "make me sleepy": "sleep", "makes me sleepy": "sleep",
     "knock me out": "sleep",
+    # the listener to be lifted: the mood is what they want to feel (inferred, see INFERRED_PHRASES)
+    "hype me up": "energetic", "fire me up": "energetic", "amp me up": "energetic", "psych me up": "energetic",
+    "lift me up": "happy", "lift my spirits": "happy", "lift my mood": "happy",
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -411,11 +414,12 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "missing", "miss him", "miss her", "miss you", "lonely", "loneliness", "alone", "grief",
                      "grieving", "mourning", "funeral", "passed away", "died", "in my feels", "in my feelings",
                      "bad day", "rough day", "bad week", "rough week", "hard day", "hard times", "depressed",
-                     "feeling down", "feeling blue", "homesick", "bittersweet", "overthinking", "moving away",
+                     "feeling down", "feeling blue", "homesick", "bittersweet", "moving away",
                      "goodbye", "farewell", "saying goodbye", "llorar", "desamor", "despecho", "corazon roto",
                      "extrano", "tusa", "despedida"), (("sad",), None)),
     **dict.fromkeys(("unwind", "unwinding", "decompress", "destress", "de stress", "stressed", "stress",
                      "anxious", "anxiety", "overwhelmed", "calm down", "calming down", "wind down", "winding down",
+                     "overthinking", "overthink", "racing thoughts", "nervous", "worried", "panicking", "tense",
                      "relajarme", "relajarse", "desestresarme"), (("chill",), None)),
     **dict.fromkeys(("angry", "anger", "rage", "furious", "pissed", "pissed off", "frustrated", "get me going",
                      "keep me going", "keeps me going", "keep me awake", "keep us awake", "keeps us awake",
@@ -499,6 +503,8 @@ STATE_INTENSIFIERS = frozenset({"so", "really", "very", "super", "kinda", "a", "
 INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
     "heartbroken": ("mood",), "crying": ("mood",), "depressed": ("mood",), "bedtime": ("mood",),
     "pregame": ("mood", "activity"), "pre game": ("mood", "activity"), "yoga": ("activity",),
+    **dict.fromkeys(("hype me up", "fire me up", "amp me up", "psych me up", "pump me up", "cheer me up",
+                     "cheer up", "lift me up", "lift my spirits", "lift my mood"), ("mood",)),
 }  # fmt: skip
 
 # Popularity words.
