@@ -1087,3 +1087,15 @@ def test_lifting_the_listener_is_inferred_not_said(ex, text, mood):
 )
 def test_an_anxious_mind_wants_calm_not_sad(ex, text):
     assert inferred(ex.extract(text).moods) == ["chill"]
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [("music to clean the apartment to", "cleaning"), ("help me clean up my room", "cleaning"),
+     ("songs to cook to", "cooking"), ("music for a gaming marathon", "gaming"), ("study marathon", "study")],
+)  # fmt: skip
+def test_an_activity_said_as_its_verb_or_a_long_stretch(ex, text, activity):
+    q = ex.extract(text)
+    assert values(q.activities) == [activity] and not any("explicit" in u for u in q.unsupported)
+    assert values(ex.extract("music for my first marathon").activities) == ["running"]
+    assert ex.extract("clean songs only").unsupported  # clean lyrics: still the content ask

@@ -328,6 +328,12 @@ ACTIVITY_PHRASES: dict[str, str] = {
     # "hw" is homework beside music or a doing word; alone it may be a slip of "how" ("hw many songs is this")
     "hw music": "study", "hw songs": "study", "hw playlist": "study", "for hw": "study", "doing hw": "study",
     "do hw": "study", "my hw": "study", "during hw": "study",
+    # the verbs said with what they act on: "music to clean the apartment to" is cleaning, not clean lyrics
+    "clean the": "cleaning", "clean my": "cleaning", "clean our": "cleaning", "clean up": "cleaning",
+    "clean to": "cleaning", "clean house": "cleaning", "cook": "cooking", "cook to": "cooking",
+    # a long stretch of an activity is that activity, not a race ("a gaming marathon")
+    "study marathon": "study", "gaming marathon": "gaming", "cleaning marathon": "cleaning",
+    "coding marathon": "work", "reading marathon": "reading", "work marathon": "work",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
