@@ -1099,3 +1099,20 @@ def test_an_activity_said_as_its_verb_or_a_long_stretch(ex, text, activity):
     assert values(q.activities) == [activity] and not any("explicit" in u for u in q.unsupported)
     assert values(ex.extract("music for my first marathon").activities) == ["running"]
     assert ex.extract("clean songs only").unsupported  # clean lyrics: still the content ask
+
+
+def test_rock_en_espanol_is_the_catalogs_rock(ex):
+    for text in ("rock en español de los 80", "quiero escuchar algo de rock en español", "rock argentino"):
+        assert values(ex.extract(text).genres) == ["rock"], text
+
+
+@pytest.mark.parametrize(
+    ("text", "span"), [("2k10s bangers", (2010, 2019)), ("2k16 hits", (2016, 2016)), ("summer of 2k19", (2019, 2019))]
+)
+def test_years_written_with_a_k(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
+def test_the_shower_is_for_singing_unless_crying(ex):
+    assert inferred(ex.extract("music while i shower").moods) == ["happy"]
+    assert inferred(ex.extract("songs to cry in the shower").moods) == ["sad"]

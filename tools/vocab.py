@@ -167,7 +167,10 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "spanish hip hop": ("latin", "latin hip hop"), "spanish trap": ("latin", "latin hip hop"),
     "rap latino": ("latin", "latin hip hop"), "hip hop latino": ("latin", "latin hip hop"),
     "pop en espanol": ("latin", "latin pop"), "spanish pop": ("latin", "latin pop"),
-    "rock en espanol": ("latin", None), "spanish rock": ("latin", None), "rock clasico": ("rock", "classic rock"),
+    # the catalog files rock en espanol (Soda Stereo, Caifanes, Miguel Rios) under rock, not latin
+    "rock en espanol": ("rock", None), "spanish rock": ("rock", None), "rock latino": ("rock", None),
+    "rock nacional": ("rock", None), "rock argentino": ("rock", None), "rock mexicano": ("rock", None),
+    "rock clasico": ("rock", "classic rock"),
     # pop
     "pop": ("pop", None), "pop music": ("pop", None), "k pop": ("pop", None), "kpop": ("pop", None),
     "j pop": ("pop", None), "jpop": ("pop", None), "c pop": ("pop", None),
@@ -470,7 +473,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "homecoming", "rager", "frat", "sabado en la noche", "peda", "carrete", "parranda", "pachanga"),
                     _PARTY_NIGHT),
     **dict.fromkeys(("karaoke",), (("happy",), "party")),
-    **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando"), (("happy",), None)),
+    **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando", "shower", "showering",
+                     "in the shower"), (("happy",), None)),
     # what people play and ride
     **dict.fromkeys(("fortnite", "minecraft", "valorant", "call of duty", "warzone", "overwatch",
                      "league of legends", "apex legends", "gta", "twitch", "xbox", "playstation", "ps5", "nintendo"),
@@ -577,8 +581,10 @@ _SPELLED_DECADES = tuple(w for w in DECADE_WORDS if " " not in w and len(w) >= 7
 def decade_of(word: str) -> int | None:
     """The decade a single folded token names: "90s", "1990s", "00s", "nineties", or a misspelling of
     a spelled-out decade ("ninetys", "ninties", "eightys"); None otherwise."""
-    m = re.fullmatch(r"((?:19|20)?)(\d)0s", word)
+    m = re.fullmatch(r"((?:19|20)?)(\d)0s", word) or re.fullmatch(r"(2)k(\d)0?s", word)  # "2k10s", "2k1s"
     if m:
+        if m.group(1) == "2":
+            return 2000 + int(m.group(2)) * 10
         century, d = m.group(1), int(m.group(2))
         return int(century) * 100 + d * 10 if century else (2000 if d <= 2 else 1900) + d * 10
     if word in DECADE_WORDS and word not in SPANISH_DECADES:
@@ -592,6 +598,8 @@ def decade_of(word: str) -> int | None:
 
 def year_of(word: str) -> int | None:
     """A four-digit release year (1900-2099) written as a token."""
+    if re.fullmatch(r"2k\d\d", word):  # "2k19"
+        return 2000 + int(word[2:])
     return int(word) if re.fullmatch(r"(19|20)\d\d", word) else None
 
 
