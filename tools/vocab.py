@@ -326,7 +326,7 @@ ACTIVITY_PHRASES: dict[str, str] = {
     # where people take the music ("an hour of classic rock for the road") and the Spanish nouns beside the verbs
     "for the road": "driving", "on the road": "driving", "open road": "driving", "road songs": "driving",
     "carro": "driving", "coche": "driving", "trabajo": "work", "oficina": "work", "tarea": "study",
-    "tareas": "study", "entreno": "workout", "limpieza": "cleaning", "videojuegos": "gaming", "leer": "reading",
+    "tareas": "study", "limpieza": "cleaning", "videojuegos": "gaming", "leer": "reading",
     "meditar": "meditation", "viajar": "travel",
     # "hw" is homework beside music or a doing word; alone it may be a slip of "how" ("hw many songs is this")
     "hw music": "study", "hw songs": "study", "hw playlist": "study", "for hw": "study", "doing hw": "study",
