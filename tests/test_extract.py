@@ -1113,6 +1113,10 @@ def test_years_written_with_a_k(ex, text, span):
     assert years(ex.extract(text)) == span
 
 
+def test_getting_out_of_bed_is_waking_up(ex):
+    assert inferred(ex.extract("songs to get me out of bed").moods) == ["happy"]
+
+
 def test_the_shower_is_for_singing_unless_crying(ex):
     assert inferred(ex.extract("music while i shower").moods) == ["happy"]
     assert inferred(ex.extract("songs to cry in the shower").moods) == ["sad"]

@@ -408,8 +408,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                     (("chill",), None)),
     **dict.fromkeys(("sunset", "sunsets", "golden hour", "dusk", "sunrise", "dawn", "atardecer"),
                     (("chill", "happy"), None)),
-    **dict.fromkeys(("good morning", "wake up", "waking up", "getting ready", "get ready", "morning motivation",
-                     "excited", "buenos dias"), (("happy", "energetic"), None)),
+    **dict.fromkeys(("good morning", "wake up", "waking up", "out of bed", "getting ready", "get ready",
+                     "morning motivation", "excited", "buenos dias"), (("happy", "energetic"), None)),
     # places and things around
     **dict.fromkeys(("coffee", "coffee shop", "cafe", "cup of tea", "tea", "spa", "spa day", "bath", "bubble bath",
                      "face mask", "self care", "selfcare", "massage", "sauna", "stretching", "cabin", "woods",
