@@ -17,7 +17,7 @@ a tag and are not; unsupported: asks what the catalog lacks; none: nothing to ex
 Families map onto :class:`tools.schema.PlaylistQuery`: ``genre`` and ``subgenre`` (the catalog's 6
 and 24), ``years`` (``"1990-1999"``, ``"2010-"``, ``"-1979"``), ``mood`` (``tools.tags.MOODS``),
 ``activity``, ``artist`` (catalog names), ``exclude`` (``"genre:rap"``, ``"subgenre:trap"``,
-``"artist:Drake"``, ``"mood:sad"``), ``length`` (``"20"`` tracks or ``"60min"``) and ``bounds``
+``"artist:Drake"``, ``"mood:sad"``, ``"years:1980-1989"``), ``length`` (``"20"`` tracks or ``"60min"``) and ``bounds``
 (``"energy:high"``, ``"tempo:low"``, ``"tempo:120"`` BPM, ``"popularity:popular"``).
 
 Explicit tags are said: a genre or its common name ("hip hop" is rap), a year or decade, a length,
@@ -126,6 +126,7 @@ def query_tags(q: PlaylistQuery) -> list[Said]:
         ("mood", q.exclude_moods),
     ):
         out += [Said("exclude", f"{kind}:{t.value}", t.explicit) for t in tags]
+    out += [Said("exclude", f"years:{y.start or ''}-{y.end or ''}", y.explicit) for y in q.exclude_years]
     if q.years is not None:
         y = q.years
         out.append(Said("years", f"{y.start or ''}-{y.end or ''}", y.explicit, (y.start, y.end)))

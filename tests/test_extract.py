@@ -7,6 +7,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from tools import vocab
 from tools.extract import TagExtractor
 from tools.extract_llm import build_extractor
 from tools.schema import PlaylistQuery, YearRange
@@ -974,3 +975,183 @@ def test_decorated_letters_read_as_the_word(ex):
     q = ex.extract("r\u0337o\u0337c\u0337k\u0337 from the 9\u03370\u0337s")  # strikethrough marks, as in zalgo text
     assert values(q.genres) == ["rock"] and years(q) == (1990, 1999)  # was: "r o c k", no genre, no years
     assert values(ex.extract("Beyonce\u0301 songs").artists) == ["Beyoncé"]  # an accent typed as a mark
+
+
+def test_a_real_word_is_no_typo_of_a_word_with_another_first_letter(ex):
+    # "sappy" and "nighter" are missing from the encoder's vocabulary, one edit from "happy" and "lighter"
+    q = ex.extract("romantic but not sappy")
+    assert values(q.moods) == ["romantic"] and q.exclude_moods == []
+    assert ex.extract("gaming session all nighter, edm pls").features == []
+    assert values(ex.extract("acustic songs").moods) == ["acoustic"]  # a slip inside the word is still read
+
+
+def test_old_and_new_together_ask_for_no_years(ex):
+    for text in ("music for a wedding, mix of old and new", "old and new hip hop", "new and old r&b"):
+        q = ex.extract(text)
+        assert q.years is None and q.exclude_years == [], text
+    assert years(ex.extract("old hip hop"))[0] is None  # one of them alone still reads as years
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "value"),
+    [
+        ("eighties rock w/o Drake", "exclude_artists", "Drake"),
+        ("focus music w/o vocals", "moods", "instrumental"),
+        ("rap w/out eminem", "exclude_artists", "Eminem"),
+        ("rnb for date nite", "moods", "romantic"),
+        ("songs about luv", "moods", "romantic"),
+    ],
+)
+def test_shorthand_reads_as_its_words(ex_implicit, text, family, value):
+    assert value in values(getattr(ex_implicit.extract(text), family))
+
+
+def test_shorthand_keeps_where_it_was_written():
+    toks = vocab.tokenize("rock w/o drake")
+    assert [t.text for t in toks] == ["rock", "without", "drake"] and toks[1].orig == "w/o"
+    assert [t.text for t in vocab.tokenize("w / o")] == ["w", "/", "o"]  # spaced apart, no shorthand
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("musiquita tranquilita", "chill"),
+        ("cancioncitas romanticas", "romantic"),
+        ("algo suavecito", "chill"),
+        ("rolitas tristes", "sad"),
+        ("musiquita tranqui pa la tarde", "chill"),
+    ],
+)
+def test_spanish_diminutives_and_clippings_read_as_their_word(ex, text, mood):
+    q = ex.extract(text)
+    assert values(q.moods) == [mood] and "musiquita" not in q.free_text
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [
+        ("música pa'l carro", "driving"),
+        ("rolas para el coche", "driving"),
+        ("musica pa concentrarme en el trabajo", "work"),
+        ("algo para hacer la tarea", "study"),
+        ("an hour of classic rock for the road", "driving"),
+        ("songs for the open road", "driving"),
+    ],
+)
+def test_where_the_music_goes_names_the_activity(ex, text, activity):
+    assert values(ex.extract(text).activities) == [activity]
+
+
+@pytest.mark.parametrize("text", ["songs about love", "twenty songs about summer love", "first love songs"])
+def test_love_as_the_subject_is_romantic(ex, text):
+    assert "romantic" in values(ex.extract(text).moods)
+    assert ex.extract("i love these").moods == []  # love as a chat word says no mood
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chill songs for a drive at night", "chill r&b late at night", "something mellow at 2am", "algo chill de noche"],
+)
+def test_the_night_is_calm_not_sad(ex, text):
+    # the night's cue once fell through to sad wherever chill was already asked
+    q = ex.extract(text)
+    assert values(q.moods) == ["chill"] and "sad" not in values(q.moods)
+    assert "sad" not in values(ex.extract("bangers for a drive at night").moods)
+
+
+@pytest.mark.parametrize(
+    "text", ["music from high school", "songs from my high school days", "back in college", "rolas de la prepa"]
+)
+def test_a_time_of_life_is_a_throwback_and_no_search_for_a_title(ex, text):
+    from tools.retrieve import search_text
+
+    q = ex.extract(text)
+    assert q.years is not None and not q.years.explicit and q.years.start is None and q.years.end <= 2012
+    searched = search_text(q).lower()
+    assert "school" not in searched and "college" not in searched and "prepa" not in searched  # High School Musical
+
+
+def test_a_time_of_life_beside_years_or_as_a_place_is_no_throwback(ex):
+    assert years(ex.extract("songs from when i was in high school in the 2000s")) == (2000, 2009)
+    assert ex.extract("songs for studying in college").years is None
+    assert ex.extract("college party").years is None
+
+
+def test_hw_is_homework_only_beside_music_or_a_doing_word(ex):
+    assert values(ex.extract("hw music, no lyrics").activities) == ["study"]
+    assert values(ex.extract("something for doing hw").activities) == ["study"]
+    assert ex.extract("hw many songs is this").activities == []  # a slip of "how"
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("something for homework that wont put me to sleep", "sleep"),
+        ("study music that won't make me sleepy", "sleep"),
+        ("songs that wont make me sad", "sad"),
+        ("music that doesn't make me feel sad", "sad"),
+        ("happy songs, i dont want to be sad", "sad"),
+    ],
+)
+def test_what_the_music_should_not_do_is_refused(ex, text, refused):
+    q = ex.extract(text)
+    assert refused in values(q.exclude_moods) and refused not in values(q.moods)
+    assert q.activities == [] or values(q.activities) == ["study"]  # not sleep
+
+
+def test_an_amount_of_time_that_is_over_is_no_length(ex):
+    q = ex.extract("just finished a 10 hour shift, need to decompress")
+    assert q.duration_min is None and q.activities == [] and inferred(q.moods) == ["chill"]
+    assert ex.extract("after a 3 hour flight").duration_min is None
+    assert ex.extract("enough music for a 3 hour drive").duration_min == 180  # still the length when ahead
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [("hype me up", "energetic"), ("something to fire me up", "energetic"), ("cheer me up", "happy"),
+     ("songs to lift my spirits", "happy")],
+)  # fmt: skip
+def test_lifting_the_listener_is_inferred_not_said(ex, text, mood):
+    q = ex.extract(text)
+    assert inferred(q.moods) == [mood] and not [t for t in q.moods if t.explicit]
+    assert [t.explicit for t in ex.extract("hype songs").moods] == [True]  # the music itself described
+
+
+@pytest.mark.parametrize(
+    "text", ["something to make me stop overthinking", "nervous and overthinking", "im so worried"]
+)
+def test_an_anxious_mind_wants_calm_not_sad(ex, text):
+    assert inferred(ex.extract(text).moods) == ["chill"]
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [("music to clean the apartment to", "cleaning"), ("help me clean up my room", "cleaning"),
+     ("songs to cook to", "cooking"), ("music for a gaming marathon", "gaming"), ("study marathon", "study")],
+)  # fmt: skip
+def test_an_activity_said_as_its_verb_or_a_long_stretch(ex, text, activity):
+    q = ex.extract(text)
+    assert values(q.activities) == [activity] and not any("explicit" in u for u in q.unsupported)
+    assert values(ex.extract("music for my first marathon").activities) == ["running"]
+    assert ex.extract("clean songs only").unsupported  # clean lyrics: still the content ask
+
+
+def test_rock_en_espanol_is_the_catalogs_rock(ex):
+    for text in ("rock en español de los 80", "quiero escuchar algo de rock en español", "rock argentino"):
+        assert values(ex.extract(text).genres) == ["rock"], text
+
+
+@pytest.mark.parametrize(
+    ("text", "span"), [("2k10s bangers", (2010, 2019)), ("2k16 hits", (2016, 2016)), ("summer of 2k19", (2019, 2019))]
+)
+def test_years_written_with_a_k(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
+def test_getting_out_of_bed_is_waking_up(ex):
+    assert inferred(ex.extract("songs to get me out of bed").moods) == ["happy"]
+
+
+def test_the_shower_is_for_singing_unless_crying(ex):
+    assert inferred(ex.extract("music while i shower").moods) == ["happy"]
+    assert inferred(ex.extract("songs to cry in the shower").moods) == ["sad"]

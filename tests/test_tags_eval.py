@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from evals.tags import FAMILIES, LABELS, load_labels, query_tags, score_request, select_ids
 from tools.schema import FeatureBound, PlaylistQuery, Tag, YearRange
@@ -61,6 +62,16 @@ def test_years_bounds_lengths_and_exclusions_match_by_meaning():
     assert c[("explicit", "artist")] == (0, 1, 0) and c[("explicit", "exclude")] == (0, 0, 1)
 
 
+def test_excluded_years_are_scored_as_exclusions():
+    label = {"explicit": {"exclude": ["years:1980-1989"]}}
+    assert counts(label, PlaylistQuery(exclude_years=[YearRange(start=1980, end=1989)])) == {
+        ("explicit", "exclude"): (1, 0, 0)
+    }
+    # the decade asked for instead of left out is missed as an exclusion and extra as years
+    c = counts(label, PlaylistQuery(years=YearRange(start=1980, end=1989)))
+    assert c == {("explicit", "exclude"): (0, 0, 1), ("explicit", "years"): (0, 1, 0)}
+
+
 def test_labels_use_only_the_catalogs_values(real_data):
     with open(real_data, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -81,7 +92,10 @@ def test_labels_use_only_the_catalogs_values(real_data):
                     for alt in tag.split("|"):
                         if fam == "exclude":
                             fam_, alt = alt.split(":", 1)
-                            assert alt in values[fam_], (lab["id"], tag)
+                            if fam_ == "years":  # "anything but 80s": a range of years, either end open
+                                assert re.fullmatch(r"(\d{4})?-(\d{4})?", alt) and alt != "-", (lab["id"], tag)
+                            else:
+                                assert alt in values[fam_], (lab["id"], tag)
                         elif fam in values:
                             assert alt in values[fam], (lab["id"], tag)
 

@@ -347,6 +347,7 @@ class TagExtractor:
         unsupported: list[str] = []
         matches: list[Match] = []
         _slang_hedges(toks)
+        _diminutives(toks)
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
         self._seed_songs(toks, matches)
@@ -687,7 +688,9 @@ class TagExtractor:
                 tok.text = filler[0]  # "actualy": a slip of a word that says nothing, not of "actual" (recent)
                 continue
             near = process.extractOne(w, self._vocab_list, scorer=OSA.distance, score_cutoff=1 if len(w) < 8 else 2)
-            if near:
+            # people rarely slip on a word's first letter; a word that differs there is another word the encoder's
+            # vocabulary lacks ("sappy" is not "happy", an "all nighter" not "lighter")
+            if near and near[0][0] == w[0]:
                 for kind, value in _PHRASES[self._vocab_words[near[0]]]:
                     out.append(_Match(kind, value, i, i + 1, confidence=0.8))
                 tok.used = True
@@ -781,11 +784,12 @@ class TagExtractor:
                 i += 1
                 continue
             j = i + cue
-            while j < n and j not in by_start and toks[j].text in _FILLER:
+            said = " ".join(t.text for t in toks[i : i + cue])
+            skip = _FILLER | _EFFECT_WORDS if said in _EFFECT_CUES else _FILLER  # "that won't make me sad"
+            while j < n and j not in by_start and toks[j].text in skip:
                 j += 1
             if j in by_start:
                 kinds = {m.kind for m in by_start[j]}
-                said = " ".join(t.text for t in toks[i : i + cue])
                 while True:
                     for m in by_start[j]:
                         m.negated = True
@@ -914,6 +918,8 @@ class TagExtractor:
                 src = f"{src}, {src2}"
             else:
                 unsupported.append(f"conflicting years: '{src}' and '{src2}' (kept '{src}')")
+        if lo is None and hi is None:
+            return None  # "a mix of old and new": ranges joined that reach every year ask for none
         if lo is not None and hi is not None and lo > hi:
             unsupported.append(f"an empty year range ({src})")
             return None
@@ -1211,11 +1217,15 @@ _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", 
 
 
 def _done_before(toks: list[_Tok], start: int) -> bool:
-    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam")."""
+    """Whether words saying it is over come right before token ``start`` ("after work", "finished my last exam",
+    "just finished a 10 hour shift": an amount of time between them is part of what is over)."""
     k = start
-    while k > 0 and start - k < 3 and toks[k - 1].text in _DONE_SKIP:
+    while k > 0 and start - k < 5 and (toks[k - 1].text in _DONE_SKIP or _DONE_TIME.match(toks[k - 1].text)):
         k -= 1
     return _cue_before(toks, k, _DONE_CUES)
+
+
+_DONE_TIME = re.compile(r"^(?:\d+|hours?|hrs?|h|minutes?|mins?|long|day|week)$")
 
 
 _TRAVEL = frozenset({"drive", "driving", "drove", "road", "roadtrip", "trip", "flight", "fly", "flying", "travel",
@@ -1279,9 +1289,15 @@ _CAP_NEGATIONS = frozenset(
     }
 )
 _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
+# After "won't" or "doesn't", the words of what the music would do to the listener: "songs that won't make me sad",
+# "nothing that'll put me to sleep", "music that doesn't get me down"
+_EFFECT_CUES = frozenset({"wont", "will not", "wouldnt", "would not", "shouldnt", "doesnt", "dont", "dont want"})
+_EFFECT_WORDS = frozenset({"make", "makes", "me", "us", "be", "get", "gets", "feel", "leave", "leaves", "too", "so"})
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
+_CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
+_DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
@@ -1330,6 +1346,30 @@ def _slang_hedges(toks: list[_Tok]) -> None:
     for i, t in enumerate(toks[:-1]):
         if t.text in _HEDGES and toks[i + 1].text in _AFTER_HEDGE:
             t.used = True
+
+
+_DIMINUTIVE = re.compile(r"^([a-z]{3,}?)(c)?it([oa])(s?)$")
+
+
+def _diminutives(toks: list[_Tok]) -> None:
+    """Spanish diminutives read as their word: "musiquita tranquilita" is "musica tranquila", "rolitas" are
+    "rolas", "suavecito" is "suave"; only where the word under the ending is one the vocabulary reads."""
+    for tok in toks:
+        m = _DIMINUTIVE.match(tok.text)
+        if m is None or tok.text in _VOCAB_WORDS:
+            continue
+        stem, c, vowel, plural = m.groups()
+        stems = [stem]
+        if stem.endswith(("qu", "gu")):  # "musiquita", "amiguito": the spelling kept the sound of c, g
+            stems.append(stem[:-2] + stem[-2].replace("q", "c"))
+        if c:  # "suavecito", "cancioncita": the ending may hold the word's own c
+            stems.append(stem + "c")
+        for base in stems:
+            forms = (base + vowel + plural, base + plural, base + "e" + plural)
+            hit = next((w for w in forms if w in _DIMINUTIVE_BASES), None)
+            if hit:
+                tok.text = hit
+                break
 
 
 def _similar_to(toks: list[_Tok], i: int) -> int | None:
@@ -1579,6 +1619,15 @@ def _said_when(texts: list[str], i: int) -> bool:
     return k >= 0 and texts[k] in _WHEN_CUES
 
 
+def _said_done(texts: list[str], i: int) -> bool:
+    """Whether the amount of time at ``i`` measures something over ("just finished a 10 hour shift", "after a 3 hour
+    flight"): how long that was, not how long the music should be."""
+    k = i
+    while k > 0 and i - k < 3 and texts[k - 1] in _DONE_SKIP:
+        k -= 1
+    return any(tuple(texts[max(0, k - len(c)) : k]) == c for c in _DONE_CUES)
+
+
 def _short_duration(
     toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
 ) -> int | None:
@@ -1610,8 +1659,8 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     if k < n and texts[k] == "of":  # "a couple of hours"
         k += 1
     unit = texts[k] if k < n else ""
-    if unit in vocab.TIME_UNITS and _said_when(texts, i):  # "heading to the gym in 20 min": when, not how long
-        _mark(toks, i, k + 1)
+    if unit in vocab.TIME_UNITS and (_said_when(texts, i) or _said_done(texts, i)):
+        _mark(toks, i, k + 1)  # "heading to the gym in 20 min", "just finished a 10 hour shift": not how long
         return k + 1
     if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
         end = k + 1
@@ -1819,7 +1868,7 @@ def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
         if pick is not None and moods < MAX_CONTEXT_MOODS:
             query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
             moods += 1
-        if activity and not query.activities:
+        if activity and not query.activities and not _done_before(tokens, c.start):  # "finished my shift"
             query.activities.append(
                 Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
             )

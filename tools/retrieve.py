@@ -140,6 +140,7 @@ def search_text(query: PlaylistQuery) -> str:
         # "graduated in 2008" (2004-2008), "between 2005 and 2010": the filter holds the years; the words would
         # pull toward tracks whose document says that one year
         text = _YEAR_WORD.sub(lambda m: " " if span.start <= int(m.group(0)) <= span.end else m.group(0), text)
+    text = vocab.LIFE_STAGE_WORDS.sub(" ", text)  # "music from high school" is no search for "High School Musical"
     have = set(tokenize(text))
     tags = (*query.genres, *query.subgenres, *query.moods, *query.activities)
     extra = [t.value for t in tags if t.explicit and not set(tokenize(t.value)) <= have]

@@ -86,6 +86,35 @@ def tokenize(text: str) -> list[Token]:
             t += "g"
         if t:
             out.append(Token(t, tok, False, found[i].start(), found[i].end()))
+    return _expand_shorthand(text, out)
+
+
+# Shorthand people type, read as the words it stands for: "w/o vocals" is "without vocals", "date nite" a night.
+SHORTHAND: dict[tuple[str, ...], str] = {
+    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with", ("nite",): "night",
+    ("nites",): "nights", ("tonite",): "tonight", ("2nite",): "tonight", ("luv",): "love",
+    ("b4",): "before",
+}  # fmt: skip
+_SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
+
+
+def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
+    """``toks`` with each shorthand replaced by one token of its words; the longest form wins ("w/o" over "w/")."""
+    if not any(t.text in ("w", "nite", "nites", "tonite", "2nite", "luv", "b4") for t in toks):
+        return toks
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(_SHORTHAND_WIDTH, len(toks) - i), 0, -1):
+            said = tuple(t.text for t in toks[i : i + n])
+            if said in SHORTHAND and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1))):
+                start, end = toks[i].start, toks[i + n - 1].end
+                out.append(Token(SHORTHAND[said], text[start:end], False, start, end))
+                i += n
+                break
+        else:
+            out.append(toks[i])
+            i += 1
     return out
 
 
@@ -138,7 +167,10 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "spanish hip hop": ("latin", "latin hip hop"), "spanish trap": ("latin", "latin hip hop"),
     "rap latino": ("latin", "latin hip hop"), "hip hop latino": ("latin", "latin hip hop"),
     "pop en espanol": ("latin", "latin pop"), "spanish pop": ("latin", "latin pop"),
-    "rock en espanol": ("latin", None), "spanish rock": ("latin", None), "rock clasico": ("rock", "classic rock"),
+    # the catalog files rock en espanol (Soda Stereo, Caifanes, Miguel Rios) under rock, not latin
+    "rock en espanol": ("rock", None), "spanish rock": ("rock", None), "rock latino": ("rock", None),
+    "rock nacional": ("rock", None), "rock argentino": ("rock", None), "rock mexicano": ("rock", None),
+    "rock clasico": ("rock", "classic rock"),
     # pop
     "pop": ("pop", None), "pop music": ("pop", None), "k pop": ("pop", None), "kpop": ("pop", None),
     "j pop": ("pop", None), "jpop": ("pop", None), "c pop": ("pop", None),
@@ -249,6 +281,16 @@ MOOD_PHRASES: dict[str, str] = {
     "workout": "workout",
     # slang for the music itself: a bop is a catchy one to move to, a song that goes hard hits with energy
     "bops": "dance", "bop": "dance", "go hard": "energetic", "goes hard": "energetic", "chil": "chill",
+    # love as the subject ("songs about love", "summer love"): "love" alone is a chat word ("i love these")
+    "about love": "romantic", "about being in love": "romantic", "summer love": "romantic",
+    "young love": "romantic", "first love": "romantic", "true love": "romantic", "puppy love": "romantic",
+    "tranqui": "chill", "tranquis": "chill",
+    # what the music does to the listener: "something that won't put me to sleep" refuses it
+    "put me to sleep": "sleep", "puts me to sleep": "sleep", "make me sleepy": "sleep", "makes me sleepy": "sleep",
+    "knock me out": "sleep",
+    # the listener to be lifted: the mood is what they want to feel (inferred, see INFERRED_PHRASES)
+    "hype me up": "energetic", "fire me up": "energetic", "amp me up": "energetic", "psych me up": "energetic",
+    "lift me up": "happy", "lift my spirits": "happy", "lift my mood": "happy",
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -281,6 +323,20 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
     "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
     "desayuno": "dinner",
+    # where people take the music ("an hour of classic rock for the road") and the Spanish nouns beside the verbs
+    "for the road": "driving", "on the road": "driving", "open road": "driving", "road songs": "driving",
+    "carro": "driving", "coche": "driving", "trabajo": "work", "oficina": "work", "tarea": "study",
+    "tareas": "study", "limpieza": "cleaning", "videojuegos": "gaming", "leer": "reading",
+    "meditar": "meditation", "viajar": "travel",
+    # "hw" is homework beside music or a doing word; alone it may be a slip of "how" ("hw many songs is this")
+    "hw music": "study", "hw songs": "study", "hw playlist": "study", "for hw": "study", "doing hw": "study",
+    "do hw": "study", "my hw": "study", "during hw": "study",
+    # the verbs said with what they act on: "music to clean the apartment to" is cleaning, not clean lyrics
+    "clean the": "cleaning", "clean my": "cleaning", "clean our": "cleaning", "clean up": "cleaning",
+    "clean to": "cleaning", "clean house": "cleaning", "cook": "cooking", "cook to": "cooking",
+    # a long stretch of an activity is that activity, not a race ("a gaming marathon")
+    "study marathon": "study", "gaming marathon": "gaming", "cleaning marathon": "cleaning",
+    "coding marathon": "work", "reading marathon": "reading", "work marathon": "work",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -345,15 +401,15 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # times of day and of the week
     **dict.fromkeys(("late night", "late nights", "late at night", "midnight", "after midnight", "night drive",
                      "1am", "2am", "3am", "4am", "at night", "nighttime", "night time", "city lights", "noche",
-                     "de noche", "madrugada"), (("chill", "sad"), None)),
+                     "de noche", "madrugada"), (("chill",), None)),  # calm, not sad: "chill songs at night" stays so
     **dict.fromkeys(("sunday morning", "sunday afternoon", "sunday evening", "lazy sunday", "a sunday", "sundays",
                      "saturday morning", "lazy saturday", "lazy day", "lazy morning", "lazy afternoon",
                      "slow morning", "weekend morning", "after work", "after a long day", "long day", "domingo"),
                     (("chill",), None)),
     **dict.fromkeys(("sunset", "sunsets", "golden hour", "dusk", "sunrise", "dawn", "atardecer"),
                     (("chill", "happy"), None)),
-    **dict.fromkeys(("good morning", "wake up", "waking up", "getting ready", "get ready", "morning motivation",
-                     "excited", "buenos dias"), (("happy", "energetic"), None)),
+    **dict.fromkeys(("good morning", "wake up", "waking up", "out of bed", "getting ready", "get ready",
+                     "morning motivation", "excited", "buenos dias"), (("happy", "energetic"), None)),
     # places and things around
     **dict.fromkeys(("coffee", "coffee shop", "cafe", "cup of tea", "tea", "spa", "spa day", "bath", "bubble bath",
                      "face mask", "self care", "selfcare", "massage", "sauna", "stretching", "cabin", "woods",
@@ -367,11 +423,12 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "missing", "miss him", "miss her", "miss you", "lonely", "loneliness", "alone", "grief",
                      "grieving", "mourning", "funeral", "passed away", "died", "in my feels", "in my feelings",
                      "bad day", "rough day", "bad week", "rough week", "hard day", "hard times", "depressed",
-                     "feeling down", "feeling blue", "homesick", "bittersweet", "overthinking", "moving away",
+                     "feeling down", "feeling blue", "homesick", "bittersweet", "moving away",
                      "goodbye", "farewell", "saying goodbye", "llorar", "desamor", "despecho", "corazon roto",
                      "extrano", "tusa", "despedida"), (("sad",), None)),
     **dict.fromkeys(("unwind", "unwinding", "decompress", "destress", "de stress", "stressed", "stress",
                      "anxious", "anxiety", "overwhelmed", "calm down", "calming down", "wind down", "winding down",
+                     "overthinking", "overthink", "racing thoughts", "nervous", "worried", "panicking", "tense",
                      "relajarme", "relajarse", "desestresarme"), (("chill",), None)),
     **dict.fromkeys(("angry", "anger", "rage", "furious", "pissed", "pissed off", "frustrated", "get me going",
                      "keep me going", "keeps me going", "keep me awake", "keep us awake", "keeps us awake",
@@ -416,7 +473,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "homecoming", "rager", "frat", "sabado en la noche", "peda", "carrete", "parranda", "pachanga"),
                     _PARTY_NIGHT),
     **dict.fromkeys(("karaoke",), (("happy",), "party")),
-    **dict.fromkeys(("sing along", "singalong"), (("happy",), None)),
+    **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando", "shower", "showering",
+                     "in the shower"), (("happy",), None)),
     # what people play and ride
     **dict.fromkeys(("fortnite", "minecraft", "valorant", "call of duty", "warzone", "overwatch",
                      "league of legends", "apex legends", "gta", "twitch", "xbox", "playstation", "ps5", "nintendo"),
@@ -455,6 +513,8 @@ STATE_INTENSIFIERS = frozenset({"so", "really", "very", "super", "kinda", "a", "
 INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
     "heartbroken": ("mood",), "crying": ("mood",), "depressed": ("mood",), "bedtime": ("mood",),
     "pregame": ("mood", "activity"), "pre game": ("mood", "activity"), "yoga": ("activity",),
+    **dict.fromkeys(("hype me up", "fire me up", "amp me up", "psych me up", "pump me up", "cheer me up",
+                     "cheer up", "lift me up", "lift my spirits", "lift my mood"), ("mood",)),
 }  # fmt: skip
 
 # Popularity words.
@@ -473,6 +533,26 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
                "mas antiguas", "motown", "old soul", "classic soul", "northern soul")  # fmt: skip
+# Times of life: "music from high school" is the listener's past (a throwback) and never the words of a title
+# ("High School Musical"); said as when the songs were heard, they read as older years.
+LIFE_STAGES = ("high school", "highschool", "middle school", "junior high", "college", "uni", "university",
+               "secundaria", "prepa", "preparatoria", "universidad")  # fmt: skip
+OLD_PHRASES += tuple(
+    f"{lead}{stage}{tail}"
+    for stage in LIFE_STAGES
+    for lead, tail in (
+        ("from ", ""),
+        ("back in ", ""),
+        ("during ", ""),
+        ("was in ", ""),
+        ("were in ", ""),
+        ("", " days"),
+        ("de la ", ""),
+        ("en la ", ""),
+    )  # fmt: skip
+)
+LIFE_STAGE_WORDS = re.compile(r"\b(?:high ?school|middle school|junior high|school days|" + "|".join(
+    s for s in LIFE_STAGES if " " not in s) + r")\b", re.IGNORECASE)  # fmt: skip
 # How far back a relative word reaches: "recent" is the last 2 years, "old" over 10 years old; a few
 # words reach further ("modern" is the last decade, "old school" and "classics" 20 years back or more).
 YEARS_BACK = {"recent": 2, "old": 10}
@@ -501,8 +581,10 @@ _SPELLED_DECADES = tuple(w for w in DECADE_WORDS if " " not in w and len(w) >= 7
 def decade_of(word: str) -> int | None:
     """The decade a single folded token names: "90s", "1990s", "00s", "nineties", or a misspelling of
     a spelled-out decade ("ninetys", "ninties", "eightys"); None otherwise."""
-    m = re.fullmatch(r"((?:19|20)?)(\d)0s", word)
+    m = re.fullmatch(r"((?:19|20)?)(\d)0s", word) or re.fullmatch(r"(2)k(\d)0?s", word)  # "2k10s", "2k1s"
     if m:
+        if m.group(1) == "2":
+            return 2000 + int(m.group(2)) * 10
         century, d = m.group(1), int(m.group(2))
         return int(century) * 100 + d * 10 if century else (2000 if d <= 2 else 1900) + d * 10
     if word in DECADE_WORDS and word not in SPANISH_DECADES:
@@ -516,6 +598,8 @@ def decade_of(word: str) -> int | None:
 
 def year_of(word: str) -> int | None:
     """A four-digit release year (1900-2099) written as a token."""
+    if re.fullmatch(r"2k\d\d", word):  # "2k19"
+        return 2000 + int(word[2:])
     return int(word) if re.fullmatch(r"(19|20)\d\d", word) else None
 
 
@@ -726,7 +810,7 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
-                 "notin")  # fmt: skip
+                 "notin", "wont", "will not", "wouldnt", "would not", "shouldnt")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
@@ -787,7 +871,7 @@ STOPWORDS = frozenset(
     im i'm ill i'll lets let's let do does did have has had really very so too much more most less good great
     best nice cool some sum jams jam set selection hey hi hello yo pls plz thanks thank
     que la el los las de del y con para una un mi mis en por musica canciones cancion quien quienes esta estan
-    este estas estos es son hay""".split()
+    este estas estos es son hay pa pal puro pura rola rolas""".split()
 )  # fmt: skip
 
 # Everyday words that must never be read as an artist without a strong cue ("chill vibes on a rainy day").
