@@ -2841,6 +2841,7 @@ def rule_duplicates(c: Clause) -> Plan | None:
     version of it) go; none there is said."""
     words = c.words
     twice = any(w == "twice" and words[i + 1 : i + 2] != ["as"] for i, w in enumerate(words))  # not "twice as many"
+    twice = twice and not find(words, _IN_A_ROW) and not c.matches("artist_cap")  # "the same artist twice in a row"
     if not c.has or not (twice or _DUPLICATES & set(words)) or c.matches(*_CONTENT_KINDS) or _refer(c) is not None:
         return None
     seen: set[str] = set()
@@ -2886,6 +2887,11 @@ _SHUFFLE = _keys(("shuffle", "randomize", "randomise", "mix up the order", "mix 
 _SORT_VERBS = frozenset(V.SORT_VERBS)
 _BUILD_UP, _WIND_DOWN, _FLOW = _keys(V.BUILD_UP_PHRASES), _keys(V.WIND_DOWN_PHRASES), _keys(V.FLOW_PHRASES)
 _REVERSE = _keys(V.REVERSE_PHRASES)
+_REVERSE_ONLY = frozenset({w for p in V.REVERSE_PHRASES for w in p.split()} | {"it", "the", "order", "playlist",
+                           "list", "can", "you", "u", "please", "pls", "just", "play", "?", "!", "."})  # fmt: skip
+_IN_A_ROW = _keys(("back to back", "back-to-back", "in a row", "next to each other", "one after another",
+                   "one after the other", "space out the artists", "spread out the artists", "spread the artists",
+                   "space the artists", "seguidas", "seguidos"))  # fmt: skip
 _PLACE_VERBS = _keys(("put", "place", "move", "stick", "pon", "mueve"))
 _TOP_WORDS = frozenset({"first", "top", "start", "front", "beginning", "primero", "primeras", "primeros", "primera"})
 _END_WORDS = frozenset({"last", "end", "bottom", "final", "ultimo", "ultimas", "ultimos", "ultima"})
@@ -2904,6 +2910,19 @@ def rule_middle(c: Clause) -> Plan | None:
         f'I can put the {said} first or at the end ("put the {said} first"), or let the energy build up ("start '
         'slow and build up"). Nothing changed.'
     )
+
+
+def rule_spread_or_reverse(c: Clause) -> Plan | None:
+    """ "no back to back songs by the same artist": artists spaced out; "reverse it", "flip the order": the
+    order turned around. The same tracks either way."""
+    words = c.words
+    if not c.has:
+        return None
+    if find(words, _IN_A_ROW) and not c.matches(*_CONTENT_KINDS):
+        return Plan([call("sort", by="spread")])
+    if find(words, _REVERSE) and not [w for w in words if w not in _REVERSE_ONLY]:
+        return Plan([call("sort", by="reverse")])
+    return None
 
 
 def rule_sort(c: Clause) -> Plan | None:
@@ -3023,6 +3042,7 @@ RULES: tuple[Rule, ...] = (
     rule_reroll,
     rule_shuffle,
     rule_middle,
+    rule_spread_or_reverse,
     rule_sort,
     rule_content_filter,
     rule_drop_rest,

@@ -129,6 +129,7 @@ KNOWN_CHECKS = {
     "all_feature", "max_length", "length_between", "length_change", "grew_between", "shrank", "gone", "first_is",
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
+    "no_back_to_back", "reversed",
 }  # fmt: skip
 
 
@@ -551,6 +552,17 @@ def _no_version(t: Turn, arg: Any, name: str) -> str | None:
 def _distinct_artists(t: Turn, arg: Any, name: str) -> str | None:
     n = len({fold(p.artist) for p in t.after})
     return None if n >= arg else f"{n} different artists, expected at least {arg}"
+
+
+@_check("no_back_to_back")
+def _no_back_to_back(t: Turn, arg: Any, name: str) -> str | None:
+    pairs = [k for k in range(1, len(t.after)) if fold(t.after[k].artist) == fold(t.after[k - 1].artist)]
+    return None if not pairs else f"same artist at positions {[(k, k + 1) for k in pairs]}"
+
+
+@_check("reversed")
+def _reversed(t: Turn, arg: Any, name: str) -> str | None:
+    return None if t.ids == [p.track_id for p in t.before][::-1] else "not the order before, turned around"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -179,6 +179,18 @@ def test_thanks_before_several_asks_does_not_lose_them(chat):
     assert len(r2.playlist) == 8 and r.playlist[0].track_id not in ids(r2)
 
 
+def test_artists_spread_out_and_the_order_turned_around_keep_the_tracks(chat):
+    # was: "no back to back songs from the same artist" started a new playlist; "reverse it" was not understood
+    chat.turn("t", "u", "rap songs, 3 per artist")
+    r = chat.turn("t", "u", "sort by year")  # each artist's years are near: artists side by side
+    assert any(a.artist == b.artist for a, b in zip(r.playlist, r.playlist[1:]))  # the case worth spreading
+    r2 = chat.turn("t", "u", "can u make it so theres no back to back songs from the same artist")
+    assert sorted(ids(r2)) == sorted(ids(r))
+    assert not any(a.artist == b.artist for a, b in zip(r2.playlist, r2.playlist[1:]))
+    r3 = chat.turn("t", "u", "reverse it")
+    assert ids(r3) == ids(r2)[::-1]
+
+
 def test_move_replace_and_resize(chat):
     r = chat.turn("t", "u", "songs for a party")
     r2 = chat.turn("t", "u", "move track 4 to the top")

@@ -250,8 +250,8 @@ class TagExtractor:
             listed = listed or self._listed_before(toks, j)  # "kendrick and j cole"
             cued = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None  # "kendrick vibes"
             return 0.8 if cued or listed or (toks[i].orig[:1].isupper() and not titled) else 0.0
-        prev = toks[i - 1].text if i > 0 else ""
-        prev2 = toks[i - 2].text if i > 1 else ""
+        prev = toks[i - 1].text if i > 0 and not (toks[i - 1].used and toks[i - 1].text in vocab.ARTIST_NOUNS) else ""
+        prev2 = toks[i - 2].text if i > 1 else ""  # ("the same artist twice": "artist" is the cap's, no cue)
         strong = prev in vocab.STRONG_ARTIST_CUES or (prev in ("to", "as") and prev2 in ("similar", "same"))
         strong = strong or key in self._nicknames  # "the stones", "biggie smalls": what fans call them
         after = j + (j < len(toks) and toks[j].text in vocab.ARTIST_WORK_ARTICLES)  # "Queen - La Discografia Completa"

@@ -166,11 +166,16 @@ def shuffle(w: Work) -> str:
     return f"shuffled the {len(order)} tracks"
 
 
-SortKey = Literal["energy", "tempo", "year", "valence", "danceability", "popularity", "duration_ms", "flow"]
+SortKey = Literal[
+    "energy", "tempo", "year", "valence", "danceability", "popularity", "duration_ms", "flow", "reverse", "spread"
+]
 
 
 class Sort(BaseModel):
-    by: SortKey = Field(description='What to order by; "flow": each track next to the one it sounds closest to.')
+    by: SortKey = Field(
+        description='What to order by; "flow": each track next to the one it sounds closest to; "reverse": the '
+        'order turned around; "spread": no artist twice in a row.'
+    )
     descending: bool = Field(default=False, description="Largest first (newest, fastest, most energetic first).")
 
 
@@ -183,6 +188,11 @@ def sort(w: Work, by: str, descending: bool = False) -> str:
     upbeat ones first"), or by flow (the first track stays, then each next one is the closest in sound)."""
     w.need_playlist()
     items = list(w.playlist)
+    if by == "reverse":
+        w.playlist = items[::-1]
+        return f"turned the order of the {len(items)} tracks around"
+    if by == "spread":
+        return _spread(w, items)
     if by == "flow":
         order, rest = [items[0]], items[1:]
         while rest:
@@ -201,6 +211,30 @@ def sort(w: Work, by: str, descending: bool = False) -> str:
     )
     first, last = way[::-1] if descending else way
     return f"ordered the {len(items)} tracks by {what}, {first} first and {last} last"
+
+
+def _spread(w: Work, items: list[dict]) -> str:
+    """No artist twice in a row where the tracks allow: each next track is the earliest whose artist differs from
+    the one before, the artist with most tracks left first when one would otherwise run out of room."""
+    order: list[dict] = []
+    rest = list(items)
+    while rest:
+        left: dict[str, int] = {}
+        for p in rest:
+            left[p["artist"]] = left.get(p["artist"], 0) + 1
+        prev = order[-1]["artist"] if order else None
+        crowded = max(left, key=lambda a: left[a])
+        if left[crowded] * 2 > len(rest) + 1 and crowded != prev:  # it needs every other slot from here
+            pick = next(p for p in rest if p["artist"] == crowded)
+        else:
+            pick = next((p for p in rest if p["artist"] != prev), rest[0])
+        rest.remove(pick)
+        order.append(pick)
+    w.playlist = order
+    together = sum(a["artist"] == b["artist"] for a, b in zip(order, order[1:]))
+    if together:
+        return f"spread the artists out; {together} pair(s) stay side by side: one artist has too many tracks"
+    return f"reordered the {len(order)} tracks so no artist plays twice in a row"
 
 
 class Song(BaseModel):
