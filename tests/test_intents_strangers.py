@@ -690,3 +690,10 @@ def test_the_vibe_of_the_playlist_is_described_not_searched(vocab):
         plan = parse(text, playlist, vocab)
         assert not plan.actions and "happy (10), chill (10)" in plan.question and "energy 0.30" in plan.question
     assert parse("keep the vibe but only 90s", playlist, vocab).actions  # a change, not a question
+
+
+@pytest.mark.parametrize("text", ["why is there so few", "why only 12 songs", "why so short?"])
+def test_why_so_few_gives_the_size_and_how_to_grow_it(vocab, text):
+    # was: "Which track do you mean?" (read as "why track N")
+    plan = parse(text, PLAYLIST, vocab)
+    assert not plan.actions and f"It's {len(PLAYLIST)} tracks" in plan.question and "add 5 more" in plan.question

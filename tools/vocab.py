@@ -929,7 +929,8 @@ RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "
 # "how long is it?", "how many songs?": the playlist's size and time, nothing changes
 STATUS_PHRASES = ("how long", "how many", "hw long", "hw many", "how mny", "total time", "runtime", "run time",
                   "total length", "how much time", "length of the playlist", "cuanto dura", "cuantas canciones",
-                  "cuantos temas", "duracion")  # fmt: skip
+                  "cuantos temas", "duracion", "why so few", "why is there so few", "why are there so few",
+                  "why only", "why so short", "why is it so short")  # fmt: skip
 # Words that make a few unknown words a request for music ("songs about the ocean"), not a remark on the playlist
 REQUEST_CUES = frozenset({"songs", "song", "tracks", "music", "tunes", "playlist", "mix", "stuff", "something", "vibes",
                           "vibe", "beats", "jams", "bangers", "hits", "play", "give", "gimme", "want", "need", "make",
