@@ -2146,6 +2146,9 @@ def _some_too(c: Clause) -> bool:
     tail = find(words, _keys(_ELLIPSIS_TAILS))
     if tail and sum(tail) == len(words) and (find(words, _SOME) or c.matches("artist", "genre")):
         return True
+    some = find(words[1:], _SOME)
+    if words[:1] and words[0] in _ELLIPSIS_LEADS and some and some[0] == 0 and c.matches("artist", "genre", "years"):
+        return True  # "and some phoebe bridgers", "plus some rock": beside what plays
     nxt = find(words, _NEXT)
     if nxt and sum(nxt) == len(words) and c.matches("artist", "genre"):  # "put on something by avicii next"
         return True
@@ -3210,6 +3213,12 @@ _IF_ANY = re.compile(
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# "some phoebe bridgers if u have her", "add some jazz if you've got any": the tools say when there is none
+_IF_HAVE = re.compile(
+    r"\s*,?\s*(?:if|if\s+you|if\s+u|if\s+ya)\s*(?:have|got|['’]ve\s+got|ve\s+got|has|find|can\s+find)\s+"
+    r"(?:her|him|them|em|any|some|it|one|those|anything|something)(?:\s+(?:by\s+)?(?:her|him|them))?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 _IF_THERE = re.compile(
     r"\s*,?\s*if\s+(?:(?:he|she|they|it|there)(?:['’]?s|['’]?re|\s+is|\s+are)\s+(?:any\s+)?(?:on|in)\s+"
     r"(?:there|here|it|the\s+playlist|the\s+list)|(?:he|she|they|it)(?:['’]?s|['’]?re|\s+is|\s+are)\s+there)"
@@ -3250,6 +3259,7 @@ def _unwrap(text: str) -> str:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
         out = f"{cond['verb']} {what} {cond['rest']}".strip()
     out = _IF_THERE.sub("", out).strip()
+    out = _IF_HAVE.sub("", out).strip()
     return out if any(ch.isalnum() for ch in out) else text
 
 

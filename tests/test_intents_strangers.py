@@ -664,6 +664,11 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         # was: a new playlist of "replace the rap songs"
         ("replace the rap songs", [("exclude", {"genres": ["rap"]})]),
         ("swap out the sad songs", [("exclude", {"moods": ["sad"]})]),
+        # was: a new playlist of that artist alone (one track) and of the 80s alone
+        ("and some sade if u have her", [("widen", {"artists": ["Sade"]})]),
+        ("and some 80s", [("widen", {"year_start": 1980, "year_end": 1989})]),
+        # was: "I'm not sure what to change"
+        ("something more epic", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})]),
         # was: the happy tracks excluded ("change" read as "switch out the happy ones")
         (
             "change the mood to something happier",

@@ -734,7 +734,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "hard hitting", "intenso", "intensa", "fuerte", "fuertes", "bass heavy", "bassy", "bassier",
                      "heavy stuff", "heavy ones", "heavy songs", "heavy tracks", "heavy tunes", "bump it up",
                      "kick it up", "crank it up", "amp it up", "step it up", "up a notch", "a notch up",
-                     "take it up a notch", "kick it up a notch", "bump it up a notch"),
+                     "take it up a notch", "kick it up a notch", "bump it up a notch", "epic", "anthemic"),
                      (("energy", "high"),)),
     **dict.fromkeys(("low energy", "lower energy", "low key", "lowkey", "mellow", "mellower", "calm", "calmer",
                      "soft", "softer", "gentle", "gentler", "quiet", "quieter", "soothing", "peaceful", "tranquil",
