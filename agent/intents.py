@@ -647,6 +647,9 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
                  "share it", "share this", "share the playlist", "send it", "send me the playlist"))  # fmt: skip
 
 
+_VERB_CARRIED = frozenset({"move", "remove", "replace"})  # a clause after one of these may leave the verb out
+
+
 def _ack_only(c: Clause) -> bool:
     """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
     words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
@@ -956,7 +959,7 @@ def rule_move(c: Clause) -> Plan | None:
     if not hit or dest is None:
         return None
     to, cut = dest
-    pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist])
+    pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist], verb=True)
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
         pos = [c.focus]
     table = _PICKS if not {"songs", "tracks", "ones"} & set(words) else _SUPERLATIVES  # "the sad songs": not one
@@ -967,10 +970,30 @@ def rule_move(c: Clause) -> Plan | None:
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
-        return Plan.ask('Which track should move where? Say "move track 5 to the top".')
+        return _moves(c, hit[0] + hit[1]) or Plan.ask('Which track should move where? Say "move track 5 to the top".')
     if not 1 <= to <= c.n:
         return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
     return _positional("move", pos, c.n, to=to)
+
+
+_MOVE_PAIR = re.compile(r"(?:track\s+|song\s+|#\s*)?(\d+)\s+to\s+(?:the\s+)?(?:position\s+|#\s*)?(top|start|end|bottom|\d+)")
+
+
+def _moves(c: Clause, start: int) -> Plan | None:
+    """ "move 3 to 1 and 5 to 2", "move 3 to the top and 8 to the end": each pair a move, positions meaning the
+    playlist as seen (the later moves follow the tracks the earlier ones shifted)."""
+    rest = " ".join(w for w in c.words[start:] if w not in (",", "and", "then", "y"))
+    pairs = [(int(a), 1 if b in ("top", "start") else c.n if b in ("end", "bottom") else int(b))
+             for a, b in _MOVE_PAIR.findall(rest)]  # fmt: skip
+    if len(pairs) < 2 or _MOVE_PAIR.sub("", rest).strip() or not all(1 <= k <= c.n for pair in pairs for k in pair):
+        return None
+    order = list(range(1, c.n + 1))  # the track (as seen) at each place
+    acts = []
+    for seen, to in pairs:
+        at = order.index(seen) + 1
+        acts.append(call("move", position=at, to=to))
+        order.insert(to - 1, order.pop(at - 1))
+    return Plan(acts)
 
 
 def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
@@ -3588,6 +3611,10 @@ def _parse(
             if k + 1 < len(parts) and _ack_only(clause):
                 continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
             plan = read_clause(clause)
+            if plan.question and acts and acts[-1]["name"] in _VERB_CARRIED:  # "move 3 to 1 and 5 to 2"
+                verb = {"move": "move", "remove": "remove", "replace": "replace"}[acts[-1]["name"]]
+                carried = read_clause(make_clause(f"{verb} {part}", current, vocab, focus, last))
+                plan = carried if carried.actions and not carried.question else plan
             named = _refer(clause) if plan.question and k + 1 < len(parts) else None
             if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
                 focus = named[0]

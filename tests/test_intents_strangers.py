@@ -667,6 +667,10 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         # was: a new playlist of that artist alone (one track) and of the 80s alone
         ("and some sade if u have her", [("widen", {"artists": ["Sade"]})]),
         ("and some 80s", [("widen", {"year_start": 1980, "year_end": 1989})]),
+        # was: "Which track should move where?"
+        ("move 3 to the top", [("move", {"position": 3, "to": 1})]),
+        ("move 3 to 1 and 5 to 2", [("move", {"position": 3, "to": 1}), ("move", {"position": 5, "to": 2})]),
+        ("move 5 to 1 and 3 to 2", [("move", {"position": 5, "to": 1}), ("move", {"position": 4, "to": 2})]),
         # was: "I'm not sure what to change"
         ("something more epic", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})]),
         # was: the happy tracks excluded ("change" read as "switch out the happy ones")
