@@ -647,9 +647,6 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
                  "share it", "share this", "share the playlist", "send it", "send me the playlist"))  # fmt: skip
 
 
-_VERB_CARRIED = frozenset({"move", "remove", "replace"})  # a clause after one of these may leave the verb out
-
-
 def _ack_only(c: Clause) -> bool:
     """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
     words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
@@ -976,7 +973,9 @@ def rule_move(c: Clause) -> Plan | None:
     return _positional("move", pos, c.n, to=to)
 
 
-_MOVE_PAIR = re.compile(r"(?:track\s+|song\s+|#\s*)?(\d+)\s+to\s+(?:the\s+)?(?:position\s+|#\s*)?(top|start|end|bottom|\d+)")
+_MOVE_PAIR = re.compile(
+    r"(?:track\s+|song\s+|#\s*)?(\d+)\s+to\s+(?:the\s+)?(?:position\s+|#\s*)?(top|start|end|bottom|\d+)"
+)
 
 
 def _moves(c: Clause, start: int) -> Plan | None:
@@ -3611,10 +3610,6 @@ def _parse(
             if k + 1 < len(parts) and _ack_only(clause):
                 continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
             plan = read_clause(clause)
-            if plan.question and acts and acts[-1]["name"] in _VERB_CARRIED:  # "move 3 to 1 and 5 to 2"
-                verb = {"move": "move", "remove": "remove", "replace": "replace"}[acts[-1]["name"]]
-                carried = read_clause(make_clause(f"{verb} {part}", current, vocab, focus, last))
-                plan = carried if carried.actions and not carried.question else plan
             named = _refer(clause) if plan.question and k + 1 < len(parts) else None
             if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
                 focus = named[0]
