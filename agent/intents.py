@@ -935,6 +935,8 @@ def rule_skip(c: Clause) -> Plan | None:
     if "skip" not in c.words or not c.has:
         return None
     pos = _refer(c)
+    if pos is None and c.focus and [w for w in c.words if w not in ("?", "!", ".", "please", "pls")] == ["skip"]:
+        pos = [c.focus]  # "why #3?" - "skip": that one
     if pos is None and c.pronoun():
         return Plan.ask('Which one should I skip? Say "skip track 3".')
     return _positional("feedback", pos, c.n, liked=False) if pos else None
@@ -1181,6 +1183,9 @@ def rule_bound(c: Clause) -> Plan | None:
     return Plan([call("narrow", bounds=out)])
 
 
+_UNHEARD = frozenset(" ".join(k) for k in _keys(V.UNHEARD_PHRASES))
+
+
 def rule_popularity(c: Clause) -> Plan | None:
     """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
     or away from the hits (popularity is a sound-like preference, not a filter)."""
@@ -1188,6 +1193,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != 1:
         return None
     m, words = said[0], c.words
+    if " ".join(words[m.start : m.end]) in _UNHEARD:  # "i already know these songs": the lesser known
+        return Plan([call("adjust", feature="popularity", direction="down")])
     lead = set(words[max(0, m.start - 2) : m.start])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
     if less == bool(lead & {"more", "mas"}):
@@ -1447,6 +1454,9 @@ def rule_remove(c: Clause) -> Plan | None:
             c.words[: hit[0]], [p["title"] for p in c.playlist]
         )  # "3 and 5 are awful, get them out"
     if pos:
+        named = {fold(a) for a in names_in(span.reading, c.vocab, negated=False, start=start)[0]["artists"]}
+        theirs = [k for k, p in enumerate(c.playlist, 1) if fold(str(p.get("artist", ""))) in named]
+        pos = sorted({*pos, *theirs}) if theirs else pos  # "kick out the 3rd one and the eminem song"
         return _positional("remove", pos, c.n)
     found, _ = names_in(span.reading, c.vocab, start=start)
     if any(found.values()):
@@ -2885,10 +2895,20 @@ _PLAY = _keys(("play it", "play this", "play the playlist", "start playing", "hi
                "reproducela", "reproduce"))  # fmt: skip
 
 
+# said alone, what a music player's buttons do
+_PLAYER_WORDS = frozenset({("next",), ("skip",), ("pause",), ("stop",), ("resume",), ("previous",), ("prev",),
+                           ("volume", "up"), ("next", "song"), ("next", "one"), ("next", "track"),
+                           ("siguiente",)})  # fmt: skip
+
+
 def rule_play(c: Clause) -> Plan | None:
     """ "play it": PlayGenie makes playlists and does not play audio; it says where they can be played."""
     hit = find(c.words, _PLAY)
-    if not c.has or not hit or _content(c.words[hit[0] + hit[1] :], (("please", "pls", "now", "for", "me"),)):
+    said = tuple(w for w in c.words if w not in ("?", "!", ".", "please", "pls"))
+    player = said in _PLAYER_WORDS and not (said == ("skip",) and c.focus)  # "skip" after "why #3" skips #3
+    if not c.has or not (hit or player):
+        return None
+    if hit and _content(c.words[hit[0] + hit[1] :], (("please", "pls", "now", "for", "me"),)):
         return None
     return Plan.ask(
         'I make the playlist but don\'t play audio: "export it as m3u" (or xspf, jspf, csv) gives a file your '

@@ -671,6 +671,11 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         ("move 3 to the top", [("move", {"position": 3, "to": 1})]),
         ("move 3 to 1 and 5 to 2", [("move", {"position": 3, "to": 1}), ("move", {"position": 5, "to": 2})]),
         ("move 5 to 1 and 3 to 2", [("move", {"position": 5, "to": 1}), ("move", {"position": 4, "to": 2})]),
+        # was: "I found no music in 'lower the bpm'"; "i already know these songs" started a new playlist
+        ("lower the bpm", [("adjust", {"feature": "tempo", "direction": "down", "amount": "normal"})]),
+        ("i already know these songs", [("adjust", {"feature": "popularity", "direction": "down"})]),
+        # was: only track 3 went
+        ("kick out the 3rd one and the Queen songs", [("remove", {"positions": [2, 3, 5, 8, 11, 14, 17, 20]})]),
         # was: "I'm not sure what to change"
         ("something more epic", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})]),
         # was: the happy tracks excluded ("change" read as "switch out the happy ones")
@@ -706,3 +711,11 @@ def test_why_so_few_gives_the_size_and_how_to_grow_it(vocab, text):
     # was: "Which track do you mean?" (read as "why track N")
     plan = parse(text, PLAYLIST, vocab)
     assert not plan.actions and f"It's {len(PLAYLIST)} tracks" in plan.question and "add 5 more" in plan.question
+
+
+def test_player_buttons_said_alone_get_the_no_audio_answer_and_skip_means_the_track_in_focus(vocab):
+    # was: "next" / "skip" alone: "I'm not sure what to change"
+    assert "don't play audio" in parse("next", PLAYLIST, vocab).question
+    assert "don't play audio" in parse("skip", PLAYLIST, vocab).question
+    plan = parse("skip", PLAYLIST, vocab, focus=5)
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("feedback", {"positions": [5], "liked": False})]

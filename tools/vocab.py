@@ -522,6 +522,10 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "top", "biggest", "famous", "viral", "best known", "exitos")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
+# songs the listener doesn't know yet: the lesser-known, said of the listener ("songs i havent heard")
+UNHEARD_PHRASES = ("havent heard", "haven't heard", "never heard", "not heard", "already know", "dont know yet",
+                   "new to me", "fresh finds")  # fmt: skip
+OBSCURE_PHRASES += UNHEARD_PHRASES
 
 # Relative time words: inferred, not explicit, since they name no year.
 RECENT_PHRASES = ("recent", "new", "newer", "newest", "latest", "current", "fresh", "modern", "this year", "nowadays",
@@ -754,6 +758,12 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("pick up the pace", "speed it up", "up the tempo", "speed things up"),
                     (("tempo", "high"), ("energy", "high"))),
     **dict.fromkeys(("slow it down", "slow things down", "slow down"), (("tempo", "low"), ("energy", "low"))),
+    **dict.fromkeys(tuple(f"{v} {the}{w}" for v in ("lower", "lowered", "decrease", "reduce", "drop")
+                          for the in ("", "the ") for w in ("bpm", "tempo")) + ("bpm down", "tempo down"),
+                    (("tempo", "low"),)),
+    **dict.fromkeys(tuple(f"{v} {the}{w}" for v in ("raise", "higher", "increase", "boost")
+                          for the in ("", "the ") for w in ("bpm", "tempo")) + ("bpm up", "tempo up"),
+                    (("tempo", "high"),)),
     **dict.fromkeys(("calm it down", "calm things down", "bring it down", "dial it down", "dial it back",
                      "take it down", "turn it down", "chill it out", "bring the energy down", "lower the energy",
                      "less intense", "less heavy", "not as heavy", "not so heavy", "lighter"),
