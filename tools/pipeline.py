@@ -160,7 +160,7 @@ class Pipeline:
     def without_ranker(self) -> "Pipeline":
         """The same pipeline (index, extractor, vectors shared) with the learned ranker off."""
         r = self.retriever
-        return Pipeline(
+        out = Pipeline(
             self.settings,
             self.catalog,
             self.encoder,
@@ -172,6 +172,8 @@ class Pipeline:
             label_vectors=r.label_vectors,
             ranker=None,
         )
+        out.retriever.core_pool = True  # the names channel's wide part is there for the ranker to order
+        return out
 
     # --- stage timings -------------------------------------------------------------------------
 
