@@ -721,7 +721,6 @@ def collect(
                 continue
             cat = fold_catalog(frame, catalog, held)
             pipe = Pipeline.from_catalog(offline, cat, Path(work) / f"fold-{k}", in_memory=True, ranker=None)
-            pipe.retriever.core_pool = True  # the ranker learns on the core pool (tools.retrieve.WIDE_NAME_FETCH)
             featurize = Featurizer(pipe.retriever)
             try:
                 for pid in held:

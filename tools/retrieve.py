@@ -424,15 +424,22 @@ class Retriever:
             "bm25": self.index.search_sparse(sparse_query(search_text(query)), flt, limit),
             "names": self._names_channel(vector, near, flt, NAME_FETCH * limit, NAME_ARTISTS),
         }
-        if not self.core_pool and WIDE_NAME_FETCH:  # the served channel goes on past the ranker's core pool
-            names = extra["names"]
-            seen = {row for row, _ in names}
-            wide = self._names_channel(vector, near, flt, WIDE_NAME_FETCH * limit, WIDE_NAME_ARTISTS)
-            names += [hit for hit in wide if hit[0] not in seen]
         for rows in extra.values():
             for row, _ in rows:
                 if row not in pool:
                     pool[row] = (level, self._cosine(row, vector))
+        if not self.core_pool and WIDE_NAME_FETCH:  # the served channel goes on past the ranker's core pool
+            names = extra["names"]
+            seen = {row for row, _ in names}
+            wide = self._names_channel(vector, near, flt, WIDE_NAME_FETCH * limit, WIDE_NAME_ARTISTS)
+            wide = [hit for hit in wide if hit[0] not in seen]
+            names += wide
+            new = [row for row, _ in wide if row not in pool]
+            if new and self.vectors is not None:  # hundreds of rows: their cosines in one product
+                sims = (self.vectors[new] @ np.asarray(vector, dtype=np.float32)).tolist()
+            else:
+                sims = [0.0] * len(new)
+            pool.update(zip(new, zip([level] * len(new), sims)))
         return extra, near
 
     @staticmethod
