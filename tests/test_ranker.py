@@ -118,6 +118,24 @@ def test_the_features_of_a_training_playlist_never_read_its_membership(tiny_csv,
     assert leaky[0].shape != leaky[1].shape or not np.array_equal(leaky[0], leaky[1])
 
 
+def test_the_ranker_learns_on_the_names_channels_core_pool(tiny_csv, tmp_path, monkeypatch):
+    """Training collects the pool the ranker was chosen with, whatever the served names channel adds past it
+    (tests/test_retrieve.py shows that it adds tracks with these settings)."""
+    import tools.retrieve as retrieve
+    from tools.ranker import collect
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    frame = read_csv(tiny_csv)
+    catalog = Catalog.from_frame(frame)
+    monkeypatch.setattr(retrieve, "NAME_ARTISTS", 1)
+    answers = []
+    for wide in (0, 4):
+        monkeypatch.setattr(retrieve, "WIDE_NAME_FETCH", wide)
+        answers.append(collect(settings, catalog, frame, tmp_path / f"work{wide}", progress=False).answers)
+    assert answers[0] and answers[0] == answers[1]
+
+
 def test_fold_catalogs_leave_out_the_fold_and_any_split_test_playlists(tiny_csv):
     from tools.ranker import fold_catalog, fold_of
 

@@ -171,3 +171,26 @@ def test_a_track_without_genre_labels_is_admitted_under_a_genre_filter_below_lab
     ids = [c.track_id for c in r.candidates]
     assert r.relaxed == [] and "unlabelled" in ids and not rock & set(ids)
     assert ids.index(nas.track_id) < ids.index("unlabelled"), "the same song with its label ranks first"
+
+
+def test_the_served_names_channel_keeps_its_core_first_and_goes_on_past_it(retriever, monkeypatch):
+    """The ranker learns on the names channel's core (its NAME_ARTISTS artists); serving keeps the core's hits first,
+    with the same ranks and scores, and goes on with the tracks of more artists of the playlists named alike."""
+    import tools.retrieve as retrieve
+
+    monkeypatch.setattr(retrieve, "NAME_ARTISTS", 1)
+    query = q("90s hip hop classics")
+    vector = retriever.encoder.encode_one("90s hip hop classics")
+
+    def names_hits(core: bool) -> list[tuple[tuple[int, float], int]]:
+        retriever.core_pool = core
+        try:
+            found = retriever.run(query, query_vector=vector)
+        finally:
+            retriever.core_pool = False
+        return sorted((c.channels["names"], c.idx) for c in found.candidates if "names" in c.channels)
+
+    core, served = names_hits(True), names_hits(False)
+    assert core and served[: len(core)] == core
+    assert len({retriever.artists[row] for _, row in core}) == 1
+    assert len({retriever.artists[row] for _, row in served}) > 1

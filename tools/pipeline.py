@@ -229,6 +229,9 @@ class Pipeline:
             from tools.retrieve import search_text
 
             query_vector = self.embed(search_text(query))
+        # the names channel's wide part is there for the ranker to order: without one (or while it is being trained,
+        # tools.ranker.collect), the core pool alone
+        self.retriever.core_pool = self.ranker_model() is None
         with self._timed("retrieve"):
             found = self.retriever.run(
                 query, limit=limit, exclude_ids=exclude_ids, query_vector=query_vector, need=self.length_of(query, n)
