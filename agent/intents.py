@@ -2664,6 +2664,7 @@ def rule_keep_part(c: Clause) -> Plan | None:
         part = _part(words[at : at + 6] if at or "keep" in words or but else words, c.n)
         if part is None and "keep" in words and not redo:  # "keep only tracks 1-10": the others go
             named = positions(words[at + 1 :], [p["title"] for p in c.playlist], verb=True)
+            named = named or _picked_many(c, at + 1)  # "keep the 5 most popular"
             wide = len(named or []) >= 3 or "only" in words  # "keep track 3" alone may be praise: not a cut
             if named and wide and all(1 <= i <= c.n for i in named) and len(named) < c.n:
                 return Plan([call("remove", positions=[i for i in range(1, c.n + 1) if i not in named])])
@@ -2710,7 +2711,7 @@ def _kept_named(c: Clause) -> list[int] | None:
     said = c.words[:verb]
     if _part(said, c.n) is not None:
         return None
-    kept = positions(said, [p["title"] for p in c.playlist])
+    kept = _picked_many(c, 0, verb) or positions(said, [p["title"] for p in c.playlist])  # "keep the 3 oldest"
     if kept is None and {"keep", "like", "love"} & set(said):  # "i like 2 and 7, change the rest"
         kept = next((_number_list(said, j, c.n) for j, w in enumerate(said) if w.isdigit()), None)
     return kept if kept and all(1 <= k <= c.n for k in kept) and len(kept) < c.n else None

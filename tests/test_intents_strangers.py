@@ -719,3 +719,16 @@ def test_player_buttons_said_alone_get_the_no_audio_answer_and_skip_means_the_tr
     assert "don't play audio" in parse("skip", PLAYLIST, vocab).question
     plan = parse("skip", PLAYLIST, vocab, focus=5)
     assert [(a["name"], a["args"]) for a in plan.actions] == [("feedback", {"positions": [5], "liked": False})]
+
+
+def test_keep_the_n_most_of_something_and_two_digit_year_ranges(vocab):
+    playlist = [dict(p, year=2000 + i, popularity=i) for i, p in enumerate(PLAYLIST)]
+    # was: a new playlist of "keep the 5 most popular"
+    assert acts("keep the 5 most popular", vocab, playlist) == [("remove", {"positions": list(range(1, 16))})]
+    # was: track 3 kept (the count read as a position)
+    assert acts("keep the 3 oldest and redo the rest", vocab, playlist) == [
+        ("replace", {"positions": list(range(4, 21))})
+    ]
+    # was: "I'm not sure what to change"
+    assert acts("between 95 and 05", vocab) == [("narrow", {"year_start": 1995, "year_end": 2005})]
+    assert acts("remove songs from 10 to 15", vocab) == [("remove", {"positions": list(range(10, 16))})]

@@ -661,7 +661,12 @@ def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token]) -> int:
     bare = prev in _YEAR_MODES and nxt not in TIME_UNITS | TRACK_NOUNS | {"bpm", "%", "percent", "min", "mins"}
     # "after 10" is rather a place in the playlist ("remove everything after 10"); "after 95" and "after 05" are years
     bare = bare and (int(t.text) >= 30 or t.text.startswith("0")) if re.fullmatch(r"\d\d", t.text) else bare
-    if re.fullmatch(r"\d\d", t.text) and (cued or bare):  # "from '94 to '98", "nothing after 95"
+    two = [bool(re.fullmatch(r"\d\d", w)) and (int(w) >= 30 or w.startswith("0")) for w in texts]  # not "10 to 15"
+    ranged = two[i] and (  # "between 95 and 05", "from 88 to 94": a range of two two-digit years
+        (prev in ("between", "from") and i + 2 < len(texts) and texts[i + 1] in ("and", "to", "-") and two[i + 2])
+        or (prev in ("and", "to", "-") and i >= 3 and two[i - 2] and texts[i - 3] in ("between", "from"))
+    )
+    if re.fullmatch(r"\d\d", t.text) and (cued or bare or ranged):  # "from '94 to '98", "nothing after 95"
         y = int(t.text)
         out.append(Token(str((1900 if y >= 30 else 2000) + y), t.orig, t.used, t.start, t.end))
         return 1
