@@ -544,7 +544,8 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
                    "previous", "earlier", "other", "playlist", "version", "list", "mix", "anterior",
                    # "bring back the one you removed", "put back the song you just took out"
                    "you", "i", "just", "removed", "deleted", "dropped", "took", "out", "cut", "song", "track",
-                   "tracks", "songs", "ones")  # fmt: skip
+                   "tracks", "songs", "ones",
+                   "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better")  # fmt: skip
 
 
 def rule_undo(c: Clause) -> Plan | None:

@@ -732,3 +732,12 @@ def test_keep_the_n_most_of_something_and_two_digit_year_ranges(vocab):
     # was: "I'm not sure what to change"
     assert acts("between 95 and 05", vocab) == [("narrow", {"year_start": 1995, "year_end": 2005})]
     assert acts("remove songs from 10 to 15", vocab) == [("remove", {"positions": list(range(10, 16))})]
+
+
+@pytest.mark.parametrize(
+    "text", ["actually i liked the old one better", "can i see the old version", "forget the last thing i said"]
+)
+def test_the_old_version_is_the_playlist_before_not_older_songs(vocab, text):
+    # was: older songs (year down) for the first two, a new playlist of the words for the last
+    assert acts(text, vocab) == [("undo", {})]
+    assert acts("can i get some older songs", vocab)[0][0] == "adjust"

@@ -934,7 +934,11 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "change it back", "switch it back", "take that back", "that was better", "back to the previous one",
                 "back to the last one", "back to how it was", "deshacer", "deshaz", "deshaz eso", "como estaba",
                 "como antes", "back", "bring back the version", "bring back the one", "put back the", "bring back the",
-                "bring back the playlist")  # fmt: skip
+                "bring back the playlist", "liked the old one better", "liked the last one better",
+                "liked the previous one better", "liked it better before", "the old version", "the previous version",
+                "the last version", "the old one was better", "the last one was better", "the one before",
+                "forget the last thing", "ignore the last thing", "ignore that", "never mind that last",
+                "scratch the last")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
