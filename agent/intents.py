@@ -696,8 +696,8 @@ def rule_decade_cap(c: Clause) -> Plan | None:
     """ "no more than 3 songs per decade", "max 2 from each decade", "solo 2 por decada": a cap per decade of
     release, the extra tracks replaced by others' decades."""
     words = c.words
-    at = next((k for k, w in enumerate(words) if w in _DECADE_WORDS and k and words[k - 1] in _EVERY | {"a", "por"}),
-              None)  # fmt: skip
+    leads = _EVERY | {"a", "por", "same", "one", "single", "misma"}  # "2 per decade", "2 from the same decade"
+    at = next((k for k, w in enumerate(words) if w in _DECADE_WORDS and k and words[k - 1] in leads), None)
     if at is None or not c.has:
         return None
     counts = [number_at(words, k) for k in range(at - 1)]
@@ -2713,6 +2713,7 @@ _SAME_WORDS = frozenset({"same", "mismo", "misma", "igual"})
 _KEPT_KINDS = frozenset({"genre", "genres", "style", "styles", "music", "artists", "sound", "vibe", "era", "genero",
                          "estilo"})  # fmt: skip
 _PURPOSE = frozenset({"for", "para", "pa", "while", "when", "during", "mientras"})
+_LIKE_THIS = _keys(("like this", "like that", "like this one", "this but", "this one but", "como esta", "asi pero"))
 
 
 def rule_same_for(c: Clause) -> Plan | None:
@@ -2725,9 +2726,11 @@ def rule_same_for(c: Clause) -> Plan | None:
     same = next((k for k, w in enumerate(words) if w in _SAME_WORDS), None)
     if same is None and "keep" in words and _KEPT_KINDS & set(words[words.index("keep") :]):
         same = words.index("keep")
+    if same is None and (at := find(words, _LIKE_THIS)):  # "this but for running", "one like this for sleeping"
+        same = at[0]
     if same is None or c.matches("genre", "other_genre", "artist", "years", negated=False):
         return None
-    purpose = next((k for k, w in enumerate(words) if w in _PURPOSE and k > same), None)
+    purpose = next((k for k, w in enumerate(words) if (w in _PURPOSE or w in _BUT) and k > same), None)
     occasion = [m for m in c.matches("activity", "mood", negated=False) if m.start > same]
     if purpose is None or not any(m.kind == "activity" or m.start > purpose for m in occasion):
         return None
@@ -3374,6 +3377,9 @@ _PRAISE_WORDS = (
 )  # fmt: skip
 
 
+_I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
+
+
 def _past_praise(text: str) -> str:
     """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more": praise before "but"
     (or a comma) is politeness, the ask is what follows (read whole, the praise liked the track in focus or was
@@ -3383,11 +3389,12 @@ def _past_praise(text: str) -> str:
     b = next((k for k, w in enumerate(words) if w in _BUT), None)
     if not b or b + 1 >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
         return text
-    if not any(
+    praised = any(
         w in V.ACK_WORDS - {"you", "a", "so", "very", "much", "lot", "that", "for", "me", "thats"}
-        or w in {"love", "like", "great", "fire", "gusta", "encanta"}
+        or w in {"love", "great", "fire", "gusta", "encanta"}
         for w in words[:b]
-    ):
+    )
+    if not praised and not find(words[:b], _I_LIKE):  # "like this but for running" is no praise
         return text
     return text[toks[b + 1].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
 

@@ -48,7 +48,8 @@ def acts(text, vocab, playlist, **kw):
 @pytest.mark.parametrize(
     "text",
     ["same but for running", "same vibe but for a run", "keep the genre but make it for studying",
-     "lo mismo pero para el gym", "now the same style but for sleeping"],
+     "lo mismo pero para el gym", "now the same style but for sleeping", "this but for running",
+     "like this but for a workout", "same but chill"],
 )  # fmt: skip
 def test_same_but_for_an_occasion_keeps_the_music(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("new_playlist", {"text": text, "same_music": True})]
@@ -84,7 +85,11 @@ def test_two_ends_said_apart_order_the_playlist(vocab, playlist, text, by, desce
     assert acts(text, vocab, playlist) == [("sort", {"by": by, "descending": descending})]
 
 
-@pytest.mark.parametrize("text, n", [("no more than 3 songs per decade", 3), ("max 2 from each decade", 2)])
+@pytest.mark.parametrize(
+    "text, n",
+    [("no more than 3 songs per decade", 3), ("max 2 from each decade", 2),
+     ("no more than 2 songs from the same decade", 2)],
+)  # fmt: skip
 def test_a_cap_per_decade(vocab, playlist, text, n):
     assert acts(text, vocab, playlist) == [("cap_decades", {"per_decade": n})]
 
@@ -106,8 +111,10 @@ def test_a_dropped_letter_in_a_mood_is_that_mood(tiny_catalog, vocab, playlist):
 
 
 @pytest.mark.parametrize(
-    "text", ["love it but its way too long", "perfect but too many songs", "this is great but a bit too long"]
-)
+    "text",
+    ["love it but its way too long", "perfect but too many songs", "this is great but a bit too long",
+     "i like this but its too long"],
+)  # fmt: skip
 def test_praise_before_but_leaves_the_ask(vocab, playlist, text):
     assert [a for a, _ in acts(text, vocab, playlist, focus=3)] == ["resize"]
 
