@@ -2616,7 +2616,10 @@ def rule_voice_gender(c: Clause) -> Plan | None:
     words = c.words
     g = [k for k, w in enumerate(words) if w in _GENDER_WORDS]
     v = [k for k, w in enumerate(words) if w in _VOICE_WORDS]
-    by = any(k and words[k - 1] in ("by", "from", "por") and words[k] not in ("man", "guy") for k in g)
+    named = {k for m in c.matches("artist") for k in range(m.start, m.end)}  # "Men at Work", "Spice Girls"
+    g = [k for k in g if k not in named]
+    cue = {"by", "from", "por"}
+    by = any((words[k - 1] in cue or (k > 1 and words[k - 1] in ("a", "the") and words[k - 2] in cue)) for k in g if k)
     if not by and not any(abs(a - b) <= 3 for a in g for b in v):
         return None
     if not c.has and c.matches(*_CONTENT_KINDS, negated=False):
@@ -3395,6 +3398,8 @@ def _past_praise(text: str) -> str:
         for w in words[:b]
     )
     if not praised and not find(words[:b], _I_LIKE):  # "like this but for running" is no praise
+        return text
+    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[b + 1 :]):  # "thanks, that's all": politeness only
         return text
     return text[toks[b + 1].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
 

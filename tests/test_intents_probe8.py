@@ -146,6 +146,7 @@ def test_genre_variety_brings_in_other_genres(vocab, playlist, text, tiny_catalo
 def test_a_singers_gender_is_said_not_searched(vocab, playlist, text):
     p = parse(text, playlist, vocab)
     assert not p.actions and "gender" in p.question
+    assert parse("more Drake", playlist, vocab).actions  # a name is no gender word
 
 
 def test_an_ask_not_understood_leaves_the_others_done(vocab, playlist, chat):

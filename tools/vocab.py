@@ -91,7 +91,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 # chat spellings of words the conversation reads ("6 and 9 r mid", "mor hapy pls"), read as the word
-CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "les": "less", "cuz": "because"}
+CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because"}
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
