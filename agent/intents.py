@@ -80,19 +80,6 @@ class Vocabulary:
                 out.setdefault(first, []).append(name)
         return out
 
-    @cached_property
-    def genre_sound(self) -> dict[str, tuple[float, float, float]]:
-        """Genre -> its tracks' mean energy, valence and danceability: which genres sound near a playlist."""
-        sums: dict[str, list[float]] = {}
-        for t in self.catalog.tracks:
-            for g in t.genres:
-                acc = sums.setdefault(g, [0.0, 0.0, 0.0, 0.0])
-                acc[0] += t.energy
-                acc[1] += t.valence
-                acc[2] += t.danceability
-                acc[3] += 1
-        return {g: (a[0] / a[3], a[1] / a[3], a[2] / a[3]) for g, a in sums.items() if a[3]}
-
     def genres_of(self, artist: str) -> dict[str, int]:
         """Genre -> how many of the artist's catalog tracks carry it."""
         out: dict[str, int] = {}
@@ -2673,21 +2660,20 @@ _GENRE_NOUNS = frozenset({"genre", "genres", "style", "styles", "genero", "gener
 _VARIETY = frozenset({"same", "variety", "varied", "vary", "mix", "diverse", "diversity", "different", "other",
                       "otros", "otro", "otra", "otras", "distintos", "variedad", "variado", "mismo", "wise",
                       "mezcla", "more"})  # fmt: skip
+_TOO_MUCH_WORDS = frozenset({"too", "much", "all", "always", "so", "many", "mucho", "demasiado"})
 _ONLY_CUES = frozenset({"only", "just", "no", "nothing", "sin", "solo", "without", "not"})
 
 
 def rule_genre_variety(c: Clause) -> Plan | None:
-    """ "too much of the same genre", "its all rap, mix in some other genres", "more variety genre wise": other
-    genres join, those nearest the playlist in sound and those its tracks already touch first."""
+    """ "too much of the same genre", "its all rap, mix in some other genres", "more variety genre wise": about
+    half the tracks of the genre most of the playlist shares give way to tracks of other genres that fit."""
     if not c.has or _ONLY_CUES & set(c.words):
         return None
     words = c.words
     said = c.matches("genre", negated=False)
     all_of = any(w == "all" and k + 1 < len(words) and any(m.start == k + 1 for m in said) for k, w in enumerate(words))
     variety = set(_VARIETY & set(words)) - {"same", "mismo"}
-    if {"same", "mismo"} & set(words) and {"too", "much", "all", "always", "so", "many", "mucho", "demasiado"} & set(
-        words
-    ):
+    if {"same", "mismo"} & set(words) and _TOO_MUCH_WORDS & set(words):
         variety.add("same")  # "too much of the same genre" (not "same genre but for running")
     if not ((_GENRE_NOUNS & set(words) and variety) or (all_of and variety)):
         return None
@@ -2698,18 +2684,11 @@ def rule_genre_variety(c: Clause) -> Plan | None:
     for t in tracks:
         for g in t.genres:
             counts[g] = counts.get(g, 0) + 1
-    if not tracks or not counts:
+    if not counts:
         return None
     top = max(counts.values())
-    dominant = {g for g, k in counts.items() if k == top}
-    mean = [sum(getattr(t, f) for t in tracks) / len(tracks) for f in ("energy", "valence", "danceability")]
-
-    def nearness(g: str) -> tuple[int, float]:
-        sound = c.vocab.genre_sound.get(g, (0.5, 0.5, 0.5))
-        return (-counts.get(g, 0), sum((a - b) ** 2 for a, b in zip(sound, mean)))
-
-    others = sorted((g for g in c.vocab.genres if g not in dominant), key=nearness)[:2]
-    return Plan([call("widen", genres=others)]) if others else None
+    # the genre most tracks share gives way (tracks carry several genres, so adding others alone may change nothing)
+    return Plan([call("lessen", genres=sorted(g for g, k in counts.items() if k == top))])
 
 
 _SAME_WORDS = frozenset({"same", "mismo", "misma", "igual"})
@@ -3653,14 +3632,16 @@ def _excepted(
     return Plan(acts)
 
 
+_POSITION_WORDS = V.TRACK_NOUNS | _FIRST_WORDS | _LAST_WORDS | {"one", "ones", "two", "three", "four", "five", "couple"}
+
+
 def _spared(
     main: str, who: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
 ) -> Plan | None:
     """ "remove everything before 2010 except the first song", "get rid of the 90s ones but keep the first two":
     the tracks the exclusion holds go, but for the tracks named by position (the exclusion alone replaced them)."""
     words = list(V.key(who))
-    if not words or _content(words) and not set(_content(words)) <= V.TRACK_NOUNS | _FIRST_WORDS | _LAST_WORDS | {
-        "one", "ones", "two", "three", "four", "five", "couple"}:  # fmt: skip
+    if not words or not set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
         return None
     kept = positions(words, [p["title"] for p in playlist], verb=True)
     plan = _parse(main, playlist, vocab, focus, last)
