@@ -81,7 +81,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             log.warning("LLM brain failed (%s); using the offline brain", exc)
         return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline"}
     p = _offline(text, state, ctx)
-    return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline"}
+    return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline", "info": list(p.notes)}
 
 
 def route(state: State) -> Literal["act", "respond"]:
@@ -134,7 +134,7 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
     draft, before = w.draft, PlaylistDraft.from_state(state)
     draft.record(before, ctx.undo_depth)
-    info = list(draft.info)
+    info = list(state.get("info") or []) + list(draft.info)  # the plan's notes: asks of the message not acted on
     if draft.export:
         info.append(f"Export ready as {draft.export.upper()} ({len(draft.items)} tracks).")
     changed = "; ".join(said)

@@ -41,6 +41,7 @@ class Plan:
 
     actions: list[dict[str, Any]] = field(default_factory=list)
     question: str | None = None  # a clarifying question or a refusal; the playlist stays as it is
+    notes: list[str] = field(default_factory=list)  # said beside the actions: the asks of a message not acted on
 
     @classmethod
     def ask(cls, question: str) -> "Plan":
@@ -570,6 +571,10 @@ def rule_undo(c: Clause) -> Plan | None:
             artists = [a for a in [_object_artist(c, at, stop)] if a]
         if len(artists) == 1 and "with" in words and not c.matches("genre", "mood", "years"):
             return Plan([call("undo", with_artist=artists[0])])
+        named = c.matches("genre", "mood", "years", "activity", negated=False)
+        nouns = {"one", "playlist", "version", "mix", "list", "lista", "anterior"}
+        if named and any(m.end < len(c.words) and c.words[m.end] in nouns for m in named):
+            return Plan([call("undo")])  # "go back to the rap one": the playlist before, named by what it was
     return None
 
 
@@ -676,6 +681,22 @@ CAPABILITIES = (
     "Ask about it too (why track 4?, who's on it?, how long is it?), undo, start over, never play an artist again, "
     "or export it (M3U, CSV, ...). Nothing changed."
 )
+
+
+_DECADE_WORDS = frozenset({"decade", "decades", "decada", "decadas", "era", "eras"})
+
+
+def rule_decade_cap(c: Clause) -> Plan | None:
+    """ "no more than 3 songs per decade", "max 2 from each decade", "solo 2 por decada": a cap per decade of
+    release, the extra tracks replaced by others' decades."""
+    words = c.words
+    leads = _EVERY | {"a", "por", "same", "one", "single", "misma"}  # "2 per decade", "2 from the same decade"
+    at = next((k for k, w in enumerate(words) if w in _DECADE_WORDS and k and words[k - 1] in leads), None)
+    if at is None or not c.has:
+        return None
+    counts = [number_at(words, k) for k in range(at - 1)]
+    said = [n for n in counts if n is not None and 0 < n[0] <= MAX_LENGTH]
+    return Plan([call("cap_decades", per_decade=said[-1][0])]) if said else None
 
 
 def rule_cap(c: Clause) -> Plan | None:
@@ -1223,9 +1244,37 @@ def rule_track_length(c: Clause) -> Plan | None:
     said = f"{'over' if drop_long else 'under'} {minutes:g} min"
     if not gone:
         return Plan.ask(f"No track here is {said}; nothing changed.")
-    if len(gone) == c.n:
+    if len(gone) == c.n and not drop_long:
         return Plan.ask(f"Every track here is {said}, so that would empty the playlist; nothing changed.")
+    if drop_long and minutes >= 1:  # a bound from now on: the long ones are replaced, and later additions keep it
+        return Plan([call("narrow", track_minutes_max=min(minutes, float(V.TRACK_MINUTES_MAX)))])
     return Plan([call("remove", positions=gone)])
+
+
+_SHORT_WORDS = frozenset({"shorter", "short", "long", "cortas", "cortos", "corta", "corto", "largas", "largos"})
+_SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
+_WHOLE = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much", "number"})
+
+
+def rule_shorter_tracks(c: Clause) -> Plan | None:
+    """ "shorter songs please", "the songs are too long", "canciones mas cortas": each track shorter (a bound under
+    the playlist's median length; the long ones are replaced), not fewer tracks."""
+    if not c.has or c.matches("duration", "length", *_CONTENT_KINDS) or _WHOLE & set(c.words):
+        return None
+    words = c.words
+    said = [k for k, w in enumerate(words) if w in _SHORT_WORDS]
+    nouns = [k for k, w in enumerate(words) if w in V.TRACK_NOUNS - {"number", "numbers", "no", "num", "#", "numero"}]
+    if not said or not nouns or not any(abs(k - j) <= 3 for k in said for j in nouns):
+        return None
+    short = {words[k] for k in said} & _SHORTER_SIDE
+    too_long = any(words[k] in ("long", "largas", "largos") and k and words[k - 1] in ("too", "to", "muy", "demasiado")
+                   for k in said)  # fmt: skip
+    durations = sorted(p["duration_ms"] for p in c.playlist if p.get("duration_ms"))
+    if not (short or too_long) or not durations:
+        return None
+    median = durations[len(durations) // 2] / 60_000
+    bound = max(2.0, int(median * 2) / 2)  # the half minute at or under the median: about half the tracks go
+    return Plan([call("narrow", track_minutes_max=bound)])
 
 
 def _only_before_count(words: Sequence[str]) -> bool:
@@ -1709,7 +1758,7 @@ def rule_version(c: Clause) -> Plan | None:
     return Plan([call("adjust", feature=f, direction="up" if d > 0 else "down") for f, d in moves.items()])
 
 
-_COPULAS = frozenset({"is", "s", "feels", "sounds", "seems", "are", "was", "its"})
+_COPULAS = frozenset({"is", "s", "feels", "sounds", "seems", "are", "r", "was", "its"})
 
 
 def rule_track_too(c: Clause) -> Plan | None:
@@ -2649,6 +2698,136 @@ def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
     return None
 
 
+_GENDER_WORDS = frozenset({"female", "male", "woman", "women", "womens", "girl", "girls", "guy", "guys", "man", "men",
+                           "lady", "ladies", "mujer", "mujeres", "hombre", "hombres", "chica", "chicas", "femenina",
+                           "femeninas", "femenino", "masculino", "masculina", "feminine", "masculine"})  # fmt: skip
+_VOICE_WORDS = frozenset({"singer", "singers", "vocals", "vocal", "vocalist", "vocalists", "voice", "voices", "artist",
+                          "artists", "rapper", "rappers", "sung", "sings", "singing", "led", "fronted", "cantante",
+                          "cantantes", "voz", "voces", "cantando", "artista", "artistas", "leads", "lead"})  # fmt: skip
+
+
+def rule_voice_gender(c: Clause) -> Plan | None:
+    """ "songs with a female singer", "only women artists", "male vocals only": the catalog has no singer's gender,
+    which is said plainly (read as words to search by, it made an unrelated playlist)."""
+    words = c.words
+    g = [k for k, w in enumerate(words) if w in _GENDER_WORDS]
+    v = [k for k, w in enumerate(words) if w in _VOICE_WORDS]
+    named = {k for m in c.matches("artist") for k in range(m.start, m.end)}  # "Men at Work", "Spice Girls"
+    g = [k for k in g if k not in named]
+    cue = {"by", "from", "por"}
+    by = any((words[k - 1] in cue or (k > 1 and words[k - 1] in ("a", "the") and words[k - 2] in cue)) for k in g if k)
+    if not by and not any(abs(a - b) <= 3 for a in g for b in v):
+        return None
+    if not c.has and c.matches(*_CONTENT_KINDS, negated=False):
+        return None  # a first request that names music too: made from the rest, the gender noted by the extractor
+    unchanged = " Your playlist is unchanged." if c.has else ""
+    return Plan.ask(
+        "The catalog doesn't say who sings a song or their gender, so I can't choose by a female or male singer."
+        f'{unchanged} Name singers you like instead ("more like Dua Lipa"), or a genre, mood or era.'
+    )
+
+
+_OPENING = _keys(("first half", "start", "beginning", "begin", "first part", "opening", "primera mitad",
+                  "principio", "inicio", "empieza", "empiece", "first few", "first songs", "early part"))  # fmt: skip
+_CLOSING = _keys(("second half", "end", "ending", "last part", "finish", "segunda mitad", "final", "termina",
+                  "last few", "last songs", "later part"))  # fmt: skip
+_LOW_WORDS = frozenset({"chill", "calm", "slow", "mellow", "soft", "warm", "tranquila", "tranquilo", "relaxed",
+                        "easy", "quiet", "low", "lento", "lenta", "suave", "chilled", "gentle", "lowkey",
+                        "relajada"})  # fmt: skip
+_HIGH_WORDS = frozenset({"hype", "fast", "crazy", "hard", "energy", "energetic", "intense", "banger", "bangers",
+                         "loud", "wild", "lit", "energia", "upbeat", "high", "party", "rapido", "rapida", "heavy",
+                         "turnt", "pumped", "prendida", "fuerte", "peak"})  # fmt: skip
+_TEMPO_WORDS = frozenset({"slow", "fast", "bpm", "tempo", "rapido", "rapida", "lento", "lenta", "speed"})
+_ARC_JOINERS = frozenset({"and", "y", ",", "then", "luego", "but", "pero", ";", "while"})
+
+
+def rule_arc(c: Clause) -> Plan | None:
+    """ "make the first half chill and the second half hype", "start it slow and end it fast", "calm at the start,
+    crazy by the end", "la primera mitad tranquila y la segunda con más energía": the playlist's own tracks in an
+    order that rises (or falls) from one end to the other. Read by parts, each said of one end."""
+    if not c.has:
+        return None
+    chunks: list[list[str]] = [[]]
+    for w in c.words:
+        if w in _ARC_JOINERS:
+            chunks.append([])
+        else:
+            chunks[-1].append(w)
+    sides = {}
+    for chunk in chunks:
+        side = "open" if find(chunk, _OPENING) else "close" if find(chunk, _CLOSING) else None
+        level = sum(w in _HIGH_WORDS for w in chunk) - sum(w in _LOW_WORDS for w in chunk)
+        if side and level and side not in sides:
+            sides[side] = level
+    if len(sides) != 2 or (sides["open"] > 0) == (sides["close"] > 0):
+        return None
+    feature = "tempo" if _TEMPO_WORDS & set(c.words) else "energy"
+    return Plan([call("sort", by=feature, descending=sides["open"] > 0)])
+
+
+_GENRE_NOUNS = frozenset({"genre", "genres", "style", "styles", "genero", "generos", "estilos", "estilo"})
+_VARIETY = frozenset({"same", "variety", "varied", "vary", "mix", "diverse", "diversity", "different", "other",
+                      "otros", "otro", "otra", "otras", "distintos", "variedad", "variado", "mismo", "wise",
+                      "mezcla", "more"})  # fmt: skip
+_TOO_MUCH_WORDS = frozenset({"too", "much", "all", "always", "so", "many", "mucho", "demasiado"})
+_ONLY_CUES = frozenset({"only", "just", "no", "nothing", "sin", "solo", "without", "not"})
+
+
+def rule_genre_variety(c: Clause) -> Plan | None:
+    """ "too much of the same genre", "its all rap, mix in some other genres", "more variety genre wise": about
+    half the tracks of the genre most of the playlist shares give way to tracks of other genres that fit."""
+    if not c.has or _ONLY_CUES & set(c.words):
+        return None
+    words = c.words
+    said = c.matches("genre", negated=False)
+    all_of = any(w == "all" and k + 1 < len(words) and any(m.start == k + 1 for m in said) for k, w in enumerate(words))
+    variety = set(_VARIETY & set(words)) - {"same", "mismo"}
+    if {"same", "mismo"} & set(words) and _TOO_MUCH_WORDS & set(words):
+        variety.add("same")  # "too much of the same genre" (not "same genre but for running")
+    if not ((_GENRE_NOUNS & set(words) and variety) or (all_of and variety)):
+        return None
+    if c.matches("artist", "years", "mood", negated=False):
+        return None
+    counts: dict[str, int] = {}
+    tracks = [c.vocab.catalog[p["track_id"]] for p in c.playlist if p.get("track_id") in c.vocab.catalog.index]
+    for t in tracks:
+        for g in t.genres:
+            counts[g] = counts.get(g, 0) + 1
+    if not counts:
+        return None
+    top = max(counts.values())
+    # the genre most tracks share gives way (tracks carry several genres, so adding others alone may change nothing)
+    return Plan([call("lessen", genres=sorted(g for g, k in counts.items() if k == top))])
+
+
+_SAME_WORDS = frozenset({"same", "mismo", "misma", "igual"})
+_KEPT_KINDS = frozenset({"genre", "genres", "style", "styles", "music", "artists", "sound", "vibe", "era", "genero",
+                         "estilo"})  # fmt: skip
+_PURPOSE = frozenset({"for", "para", "pa", "while", "when", "during", "mientras"})
+_LIKE_THIS = _keys(("like this", "like that", "like this one", "this but", "this one but", "como esta", "asi pero"))
+
+
+def rule_same_for(c: Clause) -> Plan | None:
+    """ "same but for running", "same vibe but for a run", "keep the genre but make it for studying", "lo mismo
+    pero para el gym": the playlist's music (genres, years, artists, exclusions) for another occasion. Read alone,
+    the occasion made a playlist of any genre."""
+    if not c.has or find(c.words, _SAME_ARTIST):
+        return None
+    words = c.words
+    same = next((k for k, w in enumerate(words) if w in _SAME_WORDS), None)
+    if same is None and "keep" in words and _KEPT_KINDS & set(words[words.index("keep") :]):
+        same = words.index("keep")
+    if same is None and (at := find(words, _LIKE_THIS)):  # "this but for running", "one like this for sleeping"
+        same = at[0]
+    if same is None or c.matches("genre", "other_genre", "artist", "years", negated=False):
+        return None
+    purpose = next((k for k, w in enumerate(words) if (w in _PURPOSE or w in _BUT) and k > same), None)
+    occasion = [m for m in c.matches("activity", "mood", negated=False) if m.start > same]
+    if purpose is None or not any(m.kind == "activity" or m.start > purpose for m in occasion):
+        return None
+    return Plan([call("new_playlist", text=c.raw.strip(), same_music=True)])
+
+
 def rule_keep_part(c: Clause) -> Plan | None:
     """ "keep the first 5 and redo the rest", "keep only the top 10", "i like the first 5, change the rest",
     "replace everything except the first 3", "redo everything after track 5", "change the second half": the kept
@@ -2749,10 +2928,16 @@ def rule_judged(c: Clause) -> Plan | None:
     if not k:
         return None
     after = [w for w in words[k + (words[k] in _COPULAS) :] if w not in _JUDGED_FILLER | V.CHAT_FILLER | _PUNCT]
-    if not after or not set(after) <= _DAMNING:
+    mild = bool(after) and set(after) <= V.GRIPE_WORDS and not set(after) & _DAMNING
+    if not after or not (set(after) <= _DAMNING or mild):
         return None
     pos = positions([w for w in words[:k] if w not in V.CHAT_FILLER], [p["title"] for p in c.playlist], verb=True)
-    return _positional("replace", pos, c.n) if pos else None
+    if pos and mild and len(pos) > 1 and all(1 <= i <= c.n for i in pos):  # "6 and 9 are mid": asked, not done
+        listed = ", ".join(str(i) for i in pos[:-1]) + f" and {pos[-1]}"
+        return Plan.ask(
+            f'What should I do with tracks {listed}? You can say "drop them", "replace them" or "why track {pos[0]}?".'
+        )
+    return _positional("replace", pos, c.n) if pos and not mild else None
 
 
 def rule_artist_ends(c: Clause) -> Plan | None:
@@ -2972,6 +3157,20 @@ def rule_spread_or_reverse(c: Clause) -> Plan | None:
     return None
 
 
+_ASCENDING = _keys(("low to high", "lowest to highest", "ascending", "smallest to largest", "least to most",
+                    "small to big", "lowest first", "de menor a mayor", "ascendente"))  # fmt: skip
+_DESCENDING = _keys(("high to low", "highest to lowest", "descending", "largest to smallest", "most to least",
+                     "big to small", "highest first", "de mayor a menor", "descendente"))  # fmt: skip
+
+
+def _sort_way(words: Sequence[str], f: str) -> int:
+    """A field's order said with no end of it: "low to high" (up) or "high to low"; else "sort by year" and
+    "chronological" are oldest first (unless reversed) and "sort by energy" highest first."""
+    if find(words, _ASCENDING) or find(words, _DESCENDING):  # "sort by bpm low to high"
+        return -1 if find(words, _ASCENDING) else 1
+    return -1 if f == "year" and not find(words, _REVERSE) else 1
+
+
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
@@ -3013,9 +3212,7 @@ def rule_sort(c: Clause) -> Plan | None:
         if not fields:
             return None if not find(words, _REVERSE) else Plan([call("sort", by="year", descending=True)])
         f, s = (polar[0][1], polar[0][2]) if len(polar) >= 2 else (fields[0][1], 0)
-        if s == 0:  # "sort by year" / "chronological": oldest first unless reversed; "sort by energy": highest first
-            s = -1 if f == "year" and not find(words, _REVERSE) else 1
-        placed = (f, s)
+        placed = (f, s or _sort_way(words, f))
     if names["artists"] or names["genres"] or names["subgenres"]:
         return None  # "put the drake songs first", "rock ones at the end": rule_artist_ends moves those
     return Plan([call("sort", by=placed[0], descending=placed[1] > 0)])
@@ -3079,9 +3276,13 @@ RULES: tuple[Rule, ...] = (
     rule_status,
     rule_what_changed,
     rule_vibe,
+    rule_voice_gender,
     rule_spread,
     rule_superlative,
     rule_question,
+    rule_same_for,
+    rule_genre_variety,
+    rule_arc,
     rule_keep_part,
     rule_duplicates,
     rule_play,
@@ -3096,6 +3297,7 @@ RULES: tuple[Rule, ...] = (
     rule_versions,
     rule_english,
     rule_ellipsis,
+    rule_decade_cap,
     rule_cap,
     rule_artist_max,
     rule_decade_shift,
@@ -3114,6 +3316,7 @@ RULES: tuple[Rule, ...] = (
     rule_bound,
     rule_popularity,
     rule_track_length,
+    rule_shorter_tracks,
     rule_length,
     rule_remove,
     rule_grow,
@@ -3150,7 +3353,8 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                   + ("make", "no", "not", "without", "sin", "nothing", "never", "except", "minus", "why", "explain",
                      "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
-                     "export"))  # fmt: skip
+                     "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
+                     "songs are too long"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
@@ -3240,7 +3444,7 @@ def _pointed(actions: list[dict[str, Any]]) -> int | None:
     return pos[0] if len(pos) == 1 else None
 
 
-_IDEMPOTENT = frozenset({"lessen", "exclude", "narrow", "block", "widen", "cap_artists"})
+_IDEMPOTENT = frozenset({"lessen", "exclude", "narrow", "block", "widen", "cap_artists", "cap_decades", "resize"})
 _POLITE = re.compile(
     r"[\s,;:.!-]*\b(?:"
     + "|".join(re.escape(p).replace("'", "['’]?") for p in sorted(V.POLITE_WRAPPERS, key=len, reverse=True))
@@ -3274,6 +3478,7 @@ _IF_THERE = re.compile(
 _WORD = re.compile(r"[A-Za-z]+")
 # command verbs, and the words that carry an ask's sense and scope ("ad a few mroe", "nothng to loud")
 _TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4) + ("more", "nothing", "without", "anything")
+_TYPO_VERBS += tuple(k for k in list(V.ORDINALS)[:20] if len(k) >= 5)  # "the secnd one", "thrid" (not "quita")
 
 
 def _fix_verbs(text: str, vocab: Vocabulary) -> str:
@@ -3291,6 +3496,39 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         return hit or w
 
     return _WORD.sub(fix, text)
+
+
+_BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})
+_PRAISE_WORDS = (
+    V.ACK_WORDS | {w for p in V.LOVE_PHRASES for w in V.key(p)} | V.CHAT_FILLER | _EXCLAMATIONS | V.PRONOUNS
+    | _COPULAS | {"this", "it", "its", "is", "the", "playlist", "mix", "list", "all", "really", "pretty", "super",
+                  "kinda", "quite", "honestly", "overall", "like", "esta", "la", "me", "gusta", "fire", "dope", "solid",
+                  "decent", "banger", "lit", "sick"}
+)  # fmt: skip
+
+
+_I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
+
+
+def _past_praise(text: str) -> str:
+    """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more": praise before "but"
+    (or a comma) is politeness, the ask is what follows (read whole, the praise liked the track in focus or was
+    taken for what to add)."""
+    toks = V.tokenize(text)
+    words = [t.text for t in toks]
+    b = next((k for k, w in enumerate(words) if w in _BUT), None)
+    if not b or b + 1 >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
+        return text
+    praised = any(
+        w in V.ACK_WORDS - {"you", "a", "so", "very", "much", "lot", "that", "for", "me", "thats"}
+        or w in {"love", "great", "fire", "gusta", "encanta"}
+        for w in words[:b]
+    )
+    if not praised and not find(words[:b], _I_LIKE):  # "like this but for running" is no praise
+        return text
+    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[b + 1 :]):  # "thanks, that's all": politeness only
+        return text
+    return text[toks[b + 1].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
 
 
 def _unwrap(text: str) -> str:
@@ -3367,8 +3605,16 @@ def parse(
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
+        pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
+        if len(pointed) == 1 and focus is None:
+            focus = pointed[0]
+        # "swap em", said of tracks just judged, swaps them for others (as "swap it" does), not with each other
+        text = _SWAP_THOSE.sub("replace", text, count=1)
     if len(pointed) > 1 and playlist:
         text = _those_tracks(text, pointed)
+    if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
+        text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
     plan = _parse(text, playlist, vocab, focus, last, artists)
     if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):
         return Plan([call("new_playlist", text=text.strip())])  # "warm up set, electro house, no big room trash"
@@ -3387,6 +3633,19 @@ def parse(
     if plan.question and playlist and (length := _lone_number(text)) is not None:
         return Plan([call("resize", length=length)])  # "15", said alone to a playlist: that many tracks
     return plan
+
+
+_SWAP_THOSE = re.compile(
+    r"\b(?:swap|switch|change|cambia)(?=\s+(?:em|them|those|both|these|esas|esos)\b)", re.IGNORECASE
+)
+_ASKED_TRACKS = re.compile(r"What should I do with tracks? (?P<which>\d+(?:(?:, | and )\d+)*)\?")
+
+
+def _named_in(reply: str, playlist: Sequence[dict[str, Any]]) -> list[str]:
+    """The playlist's artists that the bot's last reply named (whom a "him" or "her" that follows it means)."""
+    said = fold(reply)
+    names = {p["artist"] for p in playlist if len(p["artist"]) > 2}
+    return sorted(a for a in names if re.search(rf"(?<!\w){re.escape(fold(a))}(?!\w)", said))
 
 
 _NONE_BY = re.compile(r"None of the \d+ tracks is by (?P<who>.+?)\. Nothing changed")
@@ -3507,7 +3766,7 @@ def _excepted(
         return None
     kept = _kept_artists(m["who"], playlist, vocab)
     if not kept:
-        return None
+        return _spared(m["main"], m["who"], playlist, vocab, focus, last)
     plan = _parse(m["main"], playlist, vocab, focus, last)
     if plan.question or not plan.actions or any(a["name"] != "exclude" for a in plan.actions):
         return None
@@ -3520,6 +3779,48 @@ def _excepted(
             return None
         acts.append(call("exclude", **{k: v for k, v in args.items() if v}, except_artists=kept))
     return Plan(acts)
+
+
+_POSITION_WORDS = V.TRACK_NOUNS | _FIRST_WORDS | _LAST_WORDS | {"one", "ones", "two", "three", "four", "five", "couple"}
+
+
+def _spared(
+    main: str, who: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
+) -> Plan | None:
+    """ "remove everything before 2010 except the first song", "get rid of the 90s ones but keep the first two":
+    the tracks the exclusion holds go, but for the tracks named by position (the exclusion alone replaced them)."""
+    words = list(V.key(who))
+    if not words or not set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
+        return None
+    kept = positions(words, [p["title"] for p in playlist], verb=True)
+    plan = _parse(main, playlist, vocab, focus, last)
+    if not kept or plan.question or [a["name"] for a in plan.actions] not in (["exclude"], ["narrow"]):
+        return None
+    name, args = plan.actions[0]["name"], plan.actions[0]["args"]
+    if set(args) - {"years", "genres", "subgenres", "artists", "year_start", "year_end"}:
+        return None
+    spans = [(y["start"], y["end"]) for y in args.get("years", [])]
+    if name == "narrow" and (args.get("year_start") or args.get("year_end")):  # "remove everything before 2010"
+        spans = [(0, (args.get("year_start") or 1) - 1), ((args.get("year_end") or 9998) + 1, 9999)]
+    labels = {*args.get("genres", []), *args.get("subgenres", [])}
+    artists = {fold(a) for a in args.get("artists", [])}
+
+    def held(p: dict[str, Any]) -> bool:
+        """Whether the exclusion takes track ``p`` (for a narrowing: whether it falls outside)."""
+        year, row = p.get("year"), vocab.catalog.index.get(p.get("track_id", ""))
+        tags = set(vocab.catalog.tracks[row].genres + vocab.catalog.tracks[row].subgenres) if row is not None else set()
+        if name == "narrow" and labels:
+            return not labels & tags or any(year is not None and lo <= year <= hi for lo, hi in spans)
+        return (
+            any(year is not None and lo <= year <= hi for lo, hi in spans)
+            or bool(labels & tags)
+            or fold(p.get("artist", "")) in artists
+        )
+
+    gone = [i for i, p in enumerate(playlist, 1) if i not in kept and held(p)]
+    if not gone:
+        return Plan.ask("Apart from the tracks you keep, nothing here is left out by that; nothing changed.")
+    return Plan([call("remove", positions=gone)])
 
 
 _WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",
@@ -3616,6 +3917,8 @@ def _parse(
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists, vocab)
+    if playlist:
+        raw = _past_praise(raw)
     if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
@@ -3624,27 +3927,80 @@ def _parse(
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted
     if len(parts) > 1:
-        acts: list[dict[str, Any]] = []
-        current: Sequence[dict[str, Any]] = playlist
-        ok = True
-        for k, part in enumerate(parts):
-            clause = make_clause(part, current, vocab, focus, last)
-            if k + 1 < len(parts) and _ack_only(clause):
-                continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
-            plan = read_clause(clause)
-            named = _refer(clause) if plan.question and k + 1 < len(parts) else None
-            if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
-                focus = named[0]
-                continue
-            if plan.question or not plan.actions:
-                ok = False
-                break
-            if _hedged(acts, plan.actions, part) or _kept_through(acts, part, len(playlist)):
-                continue
-            acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
-            focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
-            if any(a["name"] == "start_over" for a in plan.actions):
-                current = []  # what follows "scrap that" is a new request
-        if ok:
-            return Plan(_replaced_years(acts, playlist))
+        return _several(raw, parts, playlist, vocab, focus, last)
     return read_clause(make_clause(raw, playlist, vocab, focus, last))
+
+
+def _several(
+    raw: str,
+    parts: list[str],
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+) -> Plan:
+    """A message of several asks, each clause read in turn (their actions in order); an ask not understood leaves
+    the others done, with a note, where the message read whole says no better."""
+    acts: list[dict[str, Any]] = []
+    current: Sequence[dict[str, Any]] = playlist
+    ok = True
+    missed: list[tuple[str, str | None]] = []  # asks not understood: (the words, why)
+    for k, part in enumerate(parts):
+        clause = make_clause(part, current, vocab, focus, last)
+        if k + 1 < len(parts) and _ack_only(clause):
+            continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
+        plan = read_clause(clause)
+        named = _refer(clause) if plan.question and k + 1 < len(parts) else None
+        if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
+            focus = named[0]
+            continue
+        if k and acts and [a["name"] for a in plan.actions] == ["new_playlist"] and not _names_said(clause):
+            missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist
+            continue
+        if plan.question or not plan.actions:
+            ok = False
+            if not _unread(plan.question):
+                missed = []  # a real question ("which one?", "I can't do that: say ..."): asked of the whole
+                break
+            missed.append((part, plan.question))
+            continue
+        if _hedged(acts, plan.actions, part) or _kept_through(acts, part, len(playlist)):
+            continue
+        acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
+        focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
+        if any(a["name"] == "start_over" for a in plan.actions):
+            current = []  # what follows "scrap that" is a new request
+    if ok and not missed:
+        return Plan(_replaced_years(acts, playlist))
+    whole = read_clause(make_clause(raw, playlist, vocab, focus, last))
+    # edits the other asks name ("remove 2 and 5", "no drake"), not a whole-thread step ("never mind, keep it")
+    edits = acts and not any(a["name"] in _WHOLE_THREAD for a in acts)
+    subset = bool(whole.actions) and all(a in acts for a in whole.actions)
+    if edits and missed and (whole.question or subset or any(a["name"] == "new_playlist" for a in whole.actions)):
+        # one ask not understood no longer drops the others: they are done, and the reply says what was not
+        return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
+    return whole
+
+
+_WHOLE_THREAD = frozenset({"undo", "start_over", "new_playlist", "keep_playlist", "feedback"})
+_UNREAD = ("I found no music", "I'm not sure what", "Tell me a bit more", "This catalog has no", "I don't know")
+
+
+def _unread(question: str | None) -> bool:
+    """Whether a clause's question says it was not understood (or names what the catalog lacks), rather than asks
+    which of several things was meant: only then do the message's other asks go ahead without it."""
+    return not question or question.startswith(_UNREAD)
+
+
+def _names_said(c: Clause) -> bool:
+    """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue."""
+    return any(getattr(m, "explicit", True) for m in c.matches(*_CONTENT_KINDS, negated=False))
+
+
+def _not_done(part: str, why: str | None) -> str:
+    """The reply's note on an ask of the message that was not acted on."""
+    reason = (why or "").split(". ")[0].rstrip(".")
+    said = part.strip(" ,.!?")
+    if not reason or reason.startswith(("I found no music", "I'm not sure", "Tell me")):
+        return f"I didn't act on \"{said}\": I couldn't read it as a change to make."
+    return f'I didn\'t act on "{said}": {reason[:1].lower()}{reason[1:]}.'

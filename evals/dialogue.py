@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed" and "probe" to "probe7" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe8" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
@@ -39,6 +39,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"no_version": word}                                       no title's version tail ("- Live", "(X Remix)")
                                                                says the word
     {"distinct_artists": N}                                    at least N different artists
+    {"max_per_decade": N}                                      no decade (by release year) has more than N tracks
+    {"no_years_but": [lo, hi, [positions]]}                    no track from the range but those tracks of the turn
+                                                               before (which may be from it)
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -130,6 +133,7 @@ KNOWN_CHECKS = {
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
+    "max_per_decade", "no_years_but",
 }  # fmt: skip
 
 
@@ -563,6 +567,33 @@ def _no_back_to_back(t: Turn, arg: Any, name: str) -> str | None:
 @_check("reversed")
 def _reversed(t: Turn, arg: Any, name: str) -> str | None:
     return None if t.ids == [p.track_id for p in t.before][::-1] else "not the order before, turned around"
+
+
+@_check("max_per_decade")
+def _max_per_decade(t: Turn, arg: Any, name: str) -> str | None:
+    counts: dict[int, int] = {}
+    for p in t.after:
+        if p.year is not None:
+            counts[p.year // 10 * 10] = counts.get(p.year // 10 * 10, 0) + 1
+    worst = max(counts.items(), key=lambda kv: kv[1], default=(0, 0))
+    return None if t.after and worst[1] <= arg else f"{worst[1]} tracks from the {worst[0]}s" if t.after else "empty"
+
+
+@_check("no_years_but")
+def _no_years_but(t: Turn, arg: Any, name: str) -> str | None:
+    lo, hi, spared = arg
+    kept = {t.before[_at(k, len(t.before)) - 1].track_id for k in spared if 1 <= _at(k, len(t.before)) <= len(t.before)}
+    bad = [
+        p.year
+        for p in t.after
+        if p.track_id not in kept
+        and p.year is not None
+        and (lo is None or p.year >= lo)
+        and (hi is None or p.year <= hi)
+    ]
+    return (
+        None if t.after and not bad else f"{len(bad)} track(s) from {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
+    )
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -649,16 +649,16 @@ TIMED = [dict(p, duration_ms=ms) for p, ms in zip(PLAYLIST, [200_000, 330_000, 2
 
 
 @pytest.mark.parametrize(
-    "text,gone",
-    [
-        ("get rid of anything over 5 minutes", [2, 4]),
-        ("no songs longer than 4 min", [2, 3, 4, 6]),
-        ("only keep the tracks under 4 minutes", [2, 3, 4, 6]),
-        ("remove songs shorter than 3.5 minutes", [1, 5]),
+    "text,expected",
+    [  # a ceiling is kept from now on (the long ones replaced, the playlist's size kept); a floor removes
+        ("get rid of anything over 5 minutes", ("narrow", {"track_minutes_max": 5.0})),
+        ("no songs longer than 4 min", ("narrow", {"track_minutes_max": 4.0})),
+        ("only keep the tracks under 4 minutes", ("narrow", {"track_minutes_max": 4.0})),
+        ("remove songs shorter than 3.5 minutes", ("remove", {"positions": [1, 5]})),
     ],
 )
-def test_a_few_minutes_beside_a_track_word_bound_each_track(vocab, text, gone):
-    assert plan_of(I.rule_track_length, text, vocab, TIMED) == ([("remove", {"positions": gone})], None)
+def test_a_few_minutes_beside_a_track_word_bound_each_track(vocab, text, expected):
+    assert plan_of(I.rule_track_length, text, vocab, TIMED) == ([expected], None)
 
 
 def test_a_listening_time_is_still_the_playlists(vocab):

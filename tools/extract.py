@@ -678,6 +678,9 @@ class TagExtractor:
         tries = self._fuzzy_pairs(toks, out)
         for i, tok in enumerate(toks):
             w = tok.text
+            if len(w) == 4 and not tok.used and w.isalpha() and w not in self._known and w not in self._dictionary:
+                self._dropped_letter(tok, i, out)  # "hapy", "chil": too short to fuzz freely
+                continue
             if tok.used or len(w) < 5 or not w.isalpha() or w in self._known:
                 continue
             tries += 1
@@ -713,6 +716,17 @@ class TagExtractor:
                 out.append(_Match("artist", hit[0], i, i + 1, confidence=hit[2]))
                 tok.used = True
 
+    def _dropped_letter(self, tok: _Tok, i: int, out: list[_Match]) -> None:
+        """A four-letter non-word that is a five-letter word of the vocabulary with one letter left out ("hapy",
+        "chil", "funy"): that word. Only a dropped letter, with the first kept: other slips of so short a word
+        are too often another word."""
+        w = tok.text
+        near = [v for v in self._vocab_list if len(v) == 5 and v[0] == w[0] and OSA.distance(w, v) == 1]
+        if len(near) == 1:
+            for kind, value in _PHRASES[self._vocab_words[near[0]]]:
+                out.append(_Match(kind, value, i, i + 1, confidence=0.8))
+            tok.used = True
+
     def _fuzzy_pairs(self, toks: list[_Tok], out: list[_Match]) -> int:
         """Typos inside a two-word genre or mood ("hip hopp", "progresive house", "hard rok"): one word of the pair
         is no word at all (the other may have matched alone: "house"), and the pair is a small edit from the
@@ -731,7 +745,7 @@ class TagExtractor:
             near = process.extractOne(
                 said, self._pair_list, scorer=OSA.distance, score_cutoff=1 if len(said) < 10 else 2
             )
-            if not near or near[0][0] != said[0]:
+            if not near or near[0][0] != said[0] or not _word_slips(pair, near[0]):
                 continue
             for m in alone:
                 out.remove(m)
@@ -1545,6 +1559,13 @@ def _followed_by_track_noun(texts: list[str], i: int) -> int | None:
     return None
 
 
+def _word_slips(pair: tuple[str, str], phrase: str) -> bool:
+    """Whether each word of ``pair`` is at most one edit from its word of ``phrase``: "hapy songs" is one slip
+    from "happy songs" but two from "hype songs", which a distance over the whole pair cannot tell apart."""
+    words = phrase.split()
+    return len(words) != 2 or all(OSA.distance(a, b) <= (1 if len(b) < 8 else 2) for a, b in zip(pair, words))
+
+
 def _mark(toks: list[_Tok], i: int, j: int) -> None:
     for k in range(i, j):
         toks[k].used = True
@@ -1611,12 +1632,17 @@ _WHEN_HEDGES = frozenset({"like", "about", "around", "roughly", "maybe", "approx
                           "unos", "unas", "como", "de"})  # fmt: skip
 
 
+# what is over "in 20 min" ("she falls asleep in 20 min", "the party is over in an hour"): how long to play, not when
+# it starts ("guests arrive in an hour" is when)
+_ENDS_IN = frozenset({"asleep", "done", "finished", "over", "dormida", "dormido"})
+
+
 def _said_when(texts: list[str], i: int) -> bool:
     """Whether the amount of time at ``i`` says when ("leaving in like 20 min", "party in an hour"), not a length."""
     k = i - 1
     while k >= 0 and texts[k] in _WHEN_HEDGES and i - k <= 3:
         k -= 1
-    return k >= 0 and texts[k] in _WHEN_CUES
+    return k >= 0 and texts[k] in _WHEN_CUES and not (k > 0 and texts[k - 1] in _ENDS_IN)
 
 
 def _said_done(texts: list[str], i: int) -> bool:

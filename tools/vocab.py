@@ -82,6 +82,7 @@ def tokenize(text: str) -> list[Token]:
             if not (prev[:1].isdigit() and nxt[:1].isdigit()):
                 continue
         t = norm(tok)
+        t = CHAT_SPELLINGS.get(t, t)
         if t.endswith("in") and t + "g" in _ING_WORDS:  # "workin out", "runnin": the -ing word, g dropped
             t += "g"
         if t:
@@ -89,18 +90,17 @@ def tokenize(text: str) -> list[Token]:
     return _expand_shorthand(text, out)
 
 
-# Shorthand people type, read as the words it stands for: "w/o vocals" is "without vocals", "date nite" a night.
+# Shorthand of several tokens, read as the word it stands for: "w/o vocals" is "without vocals" (one-word chat
+# spellings are CHAT_SPELLINGS')
 SHORTHAND: dict[tuple[str, ...], str] = {
-    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with", ("nite",): "night",
-    ("nites",): "nights", ("tonite",): "tonight", ("2nite",): "tonight", ("luv",): "love",
-    ("b4",): "before",
+    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with",
 }  # fmt: skip
 _SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
 
 
 def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
     """``toks`` with each shorthand replaced by one token of its words; the longest form wins ("w/o" over "w/")."""
-    if not any(t.text in ("w", "nite", "nites", "tonite", "2nite", "luv", "b4") for t in toks):
+    if not any(t.text == "w" for t in toks):
         return toks
     out: list[Token] = []
     i = 0
@@ -118,6 +118,10 @@ def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
     return out
 
 
+# chat spellings of words, read as the word ("mor hapy pls", "date nite", "b4 2000")
+CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because", "nite": "night",
+                                  "nites": "nights", "tonite": "tonight", "2nite": "tonight", "luv": "love",
+                                  "b4": "before"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -399,9 +403,10 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "spring", "springtime", "verano", "primavera", "beach", "beach day", "playa", "pool",
                      "poolside", "picnic", "garden", "gardening", "soleado"), (("happy",), None)),
     # times of day and of the week
+    # a time of day says calm, never sadness: "focus music for working at night" is not sad
     **dict.fromkeys(("late night", "late nights", "late at night", "midnight", "after midnight", "night drive",
                      "1am", "2am", "3am", "4am", "at night", "nighttime", "night time", "city lights", "noche",
-                     "de noche", "madrugada"), (("chill",), None)),  # calm, not sad: "chill songs at night" stays so
+                     "de noche", "madrugada"), (("chill",), None)),
     **dict.fromkeys(("sunday morning", "sunday afternoon", "sunday evening", "lazy sunday", "a sunday", "sundays",
                      "saturday morning", "lazy saturday", "lazy day", "lazy morning", "lazy afternoon",
                      "slow morning", "weekend morning", "after work", "after a long day", "long day", "domingo"),
@@ -812,7 +817,7 @@ COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore
 # A gripe said alone ("nah", "this sucks"): the one-word complaints and a few more that say only "not this"
 GRIPE_WORDS = frozenset(w for w in COMPLAINT_WORDS if " " not in w) | {"bad", "nah", "nope", "ugh", "bleh",
                                                                        "horrible", "garbage", "mid"}  # fmt: skip
-BIT_WORDS = ("a bit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
+BIT_WORDS = ("a bit", "abit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
              "algo", "kinda", "kind of")  # fmt: skip
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
 
@@ -920,6 +925,7 @@ ARTIST_POINTERS = tuple(f"{d} {n}" for d in ("that", "this") for n in ("guy", "d
 ARTIST_PRONOUN_LEADS = ("more of", "less of", "fewer of", "lots more of", "a lot more of", "a bit more of",
                         "a little more of", "a bit less of", "a little less of", "too much of", "enough of",
                         "drop", "remove", "cut", "ditch", "lose", "skip", "kick out", "get rid of", "take out",
+                        "take", "kick", "toss", "boot",
                         "no more of", "none of", "without", "block", "ban", "never play", "add more of",
                         "i love", "i like", "love", "not a fan of", "im not a fan of", "sick of", "tired of",
                         "im sick of", "im tired of", "like", "similar to", "more like", "less like")  # fmt: skip
@@ -1092,7 +1098,9 @@ GROW_VERBS = (
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros", "otro", "otra")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones",
-                   "more short", "less long")  # fmt: skip
+                   "more short", "less long", "too many songs", "too many tracks", "way to long",
+                   "bit to long", "abit to long", "is to long", "its to long", "muy larga", "muy largo",
+                   "demasiado larga", "demasiado largo", "tan larga")  # fmt: skip
 # Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
 # "10 more" (its "not" must not negate the ask)
 POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble", "if it's no trouble",

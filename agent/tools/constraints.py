@@ -1,17 +1,17 @@
-"""Tools that change what the playlist must or may hold: exclude, only, a cap per artist; offending tracks are
-replaced where they stand."""
+"""Tools that change what the playlist must or may hold: exclude, only, a cap per artist or per decade; offending
+tracks are replaced where they stand."""
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.tools.names import catalog_artist, catalog_genres, removed_by
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
-from tools.catalog import fold
-from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, Tag, YearRange
+from tools.catalog import Track, fold
+from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
 
 class Names(BaseModel):
@@ -178,6 +178,9 @@ class Narrow(Names):
     bounds: list[Bound] = Field(
         default_factory=list, max_length=7, description="Audio bounds every track keeps ('nothing under 120 bpm')."
     )
+    track_minutes_max: float | None = Field(
+        default=None, ge=1, le=15, description="Each track's length at most, in minutes ('shorter songs')."
+    )
 
 
 @tool(Narrow)
@@ -190,12 +193,14 @@ def narrow(
     year_start: int | None = None,
     year_end: int | None = None,
     bounds: Sequence[dict | Bound] = (),
+    track_minutes_max: float | None = None,
 ) -> str:
     """Keep only some years, genres, moods, artists or audio bounds ("only 90s", "only rock", "nothing under 120
-    bpm"); others are replaced."""
+    bpm", "shorter songs": each track at most so long); others are replaced."""
     w.need_playlist()
     q = w.query.model_copy(deep=True)
     said: list[str] = []
+    said += _track_bound(q, track_minutes_max)
     for b in (Bound.model_validate(b) for b in bounds):
         if b.min is None and b.max is None:
             continue
@@ -262,6 +267,14 @@ def narrow(
     return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
 
 
+def _track_bound(q: PlaylistQuery, minutes: float | None) -> list[str]:
+    """A bound on each track's length set on ``q`` (the tighter of it and one already there); what to say of it."""
+    if minutes is None:
+        return []
+    q.track_minutes_max = min(minutes, q.track_minutes_max or minutes)
+    return [f"tracks up to {q.track_minutes_max:g} min"]
+
+
 class Cap(BaseModel):
     per_artist: int = Field(ge=1, le=MAX_LENGTH, description="Tracks per artist at most ('one per artist' = 1).")
 
@@ -279,3 +292,37 @@ def cap_artists(w: Work, per_artist: int) -> str:
     w.rebuild(f"{per_artist} per artist")
     out = removed_by(before, w.playlist, [f"over {per_artist} per artist"])
     return f"at most {per_artist} track{'s' * (per_artist != 1)} per artist: " + out
+
+
+class DecadeCap(BaseModel):
+    per_decade: int = Field(ge=1, le=MAX_LENGTH, description="Tracks per decade of release at most ('2 per decade').")
+
+
+@tool(DecadeCap)
+def cap_decades(w: Work, per_decade: int) -> str:
+    """At most ``per_decade`` tracks released in any one decade ("no more than 3 songs per decade"): the extra ones
+    (latest in the playlist first) are replaced by tracks of decades under the cap, or dropped when none fits."""
+    w.need_playlist()
+    counts: dict[int, int] = {}
+    kept: list[dict[str, Any]] = []
+    for p in w.playlist:
+        decade = p["year"] // 10 * 10 if p.get("year") else None
+        if decade is not None and counts.get(decade, 0) >= per_decade:
+            continue
+        if decade is not None:
+            counts[decade] = counts.get(decade, 0) + 1
+        kept.append(p)
+    gone = len(w.playlist) - len(kept)
+    if not gone:
+        return f"no decade has more than {per_decade} tracks already"
+
+    def room(track: Track) -> bool:
+        decade = track.year // 10 * 10 if track.year else None
+        if decade is None or counts.get(decade, 0) >= per_decade:
+            return False
+        counts[decade] = counts.get(decade, 0) + 1  # a track let through here takes its decade's room
+        return True
+
+    new = w.fetch(gone, keep=kept, good=room)
+    w.playlist = kept + new
+    return f"at most {per_decade} per decade: removed {gone}, added {len(new)} from other decades"

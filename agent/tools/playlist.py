@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,13 +17,20 @@ from tools.schema import MAX_LENGTH, Candidate, PlaylistQuery
 class NewPlaylist(BaseModel):
     text: str = Field(min_length=1, max_length=2000, description="The request in the user's words.")
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks, if said.")
+    same_music: bool = Field(
+        default=False,
+        description="Keep the current playlist's genres, years, artists and exclusions; only the occasion or mood "
+        "is new ('same but for running').",
+    )
 
 
 @tool(NewPlaylist)
-def new_playlist(w: Work, text: str, length: int | None = None) -> str:
+def new_playlist(w: Work, text: str, length: int | None = None, same_music: bool = False) -> str:
     """Make a new playlist from a request in plain language (extract tags, search, CF rerank, refine).
     Replaces the current playlist and query."""
     q = w.deps.pipeline.extract(text)
+    if same_music and w.query is not None:
+        q = _same_music(w.query, q)
     if length:
         q.length = length
     if q.is_empty():
@@ -50,6 +58,21 @@ def new_playlist(w: Work, text: str, length: int | None = None) -> str:
     if said:  # asked-for things the catalog can't honour, or had too few of: say so rather than ignore them
         note += ". Note: " + "; ".join(said)
     return f"new playlist for {q.describe()}{note}"
+
+
+_MUSIC_FIELDS = ("genres", "subgenres", "years", "artists", "exclude_genres", "exclude_subgenres", "exclude_artists",
+                 "exclude_years", "exclude_versions", "keep_artists", "popularity", "length", "track_minutes_max",
+                 "max_per_artist")  # fmt: skip
+
+
+def _same_music(old: PlaylistQuery, new: PlaylistQuery) -> PlaylistQuery:
+    """``new``'s occasion and mood over ``old``'s music: what the new request does not say of the music (genres,
+    years, artists, exclusions, size) is the old playlist's."""
+    kept = {f: getattr(old, f) for f in _MUSIC_FIELDS if getattr(old, f) and not getattr(new, f)}
+    for f in ("genres", "subgenres"):  # the music is what stays the same: every track keeps it, whatever the occasion
+        if f in kept:
+            kept[f] = [t.model_copy(update={"scope": "only", "explicit": True}) for t in kept[f] if t.scope != "like"]
+    return new.model_copy(update=copy.deepcopy(kept))
 
 
 def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
