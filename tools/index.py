@@ -165,6 +165,8 @@ class IndexConfig:
     hnsw_ef: int = 128  # beam while searching it
     quantization: str | None = None  # "int8": scalar-quantized vectors in RAM, top hits rescored exactly
     on_disk: bool = False  # original vectors memory-mapped from disk instead of held in RAM
+    payload_m: int | None = None  # edges of the extra per-payload-value graphs; None: hnsw_m, 0: none built
+    acorn: bool = False  # filtered graph searches also walk neighbours' neighbours (recall without payload graphs)
 
     def describe(self) -> str:
         parts = [
@@ -172,6 +174,7 @@ class IndexConfig:
         ]
         parts += [f"{self.quantization} quantized"] if self.quantization else []
         parts += ["vectors on disk"] if self.on_disk else []
+        parts += [f"payload_m={self.payload_m}"] if self.payload_m is not None and self.hnsw_m else []
         return ", ".join(parts)
 
 
@@ -244,7 +247,9 @@ class EdgeBackend:
         if c.quantization:
             quant = q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=0.99, always_ram=True)
         dense = q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine, on_disk=c.on_disk, quantization_config=quant)
-        hnsw = q.HnswIndexConfig(m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000)
+        hnsw = q.HnswIndexConfig(
+            m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000, payload_m=c.payload_m
+        )
         # With no graph, one large segment; with one, the optimizer indexes every segment above 1k vectors.
         optimizers = q.EdgeOptimizersConfig(default_segment_number=2, indexing_threshold=1_000 if c.hnsw_m else 0)
         return q.EdgeConfig(
@@ -340,7 +345,8 @@ class EdgeBackend:
         quant = q.QuantizationSearchParams(rescore=True, oversampling=2.0) if c.quantization else None
         if not c.hnsw_m:
             return q.SearchParams(exact=True, quantization=quant)
-        return q.SearchParams(hnsw_ef=c.hnsw_ef, quantization=quant)
+        acorn = q.AcornSearchParams(enable=True) if c.acorn else None
+        return q.SearchParams(hnsw_ef=c.hnsw_ef, quantization=quant, acorn=acorn)
 
     def count(self, flt: Constraints | None) -> int:
         return int(self._shard.count(self.q.CountRequest(exact=True, filter=self._filter(flt))))
