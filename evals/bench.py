@@ -612,7 +612,7 @@ def _scale_requests(
     import dataclasses
 
     k = min(100, len(vectors) - 1)
-    queries = [encoder.encode(t)[0] for t in texts[:20]]
+    queries = [encoder.encode([t])[0] for t in texts[:20]]
     truths = [set(np.argpartition(-(vectors @ q), k)[:k].tolist()) for q in queries]
     backend, config = index.backend, index.backend.config
     by_ef: dict[str, Any] = {}
