@@ -155,12 +155,12 @@ class IndexConfig:
     """How the embedded shard stores and searches vectors. The default, exact scans of plain segments,
     suits tens of thousands of tracks; ``playgenie bench --catalog-size`` measures the others at scale.
 
-    Measured on the shared 2-core box (load 15-23): at 28k tracks HNSW (m=16, ef=128) found 0.89 of the
-    exact top 100 and was no faster; at 100k, exact retrieval took p50 74 ms against 13.5 ms with HNSW,
-    whose build took 10x longer (2272 s vs 217 s under that load) and found 0.887 of the top 100:
-    past ~100k tracks an HNSW graph pays, with a wider beam (``hnsw_ef`` >= 256) for recall. Most of that
-    build was Qdrant's extra graph per payload value (``payload_m``; 12 payload indexes, ranges cut in blocks):
-    with ``payload_m=0`` a 100k graph took 184 s against 115 s exact (load 10-15)."""
+    Measured on the shared 2-core box (load 15-23): at 28k tracks HNSW (m=16, ef=128) was no faster than an
+    exact scan; at 100k, exact retrieval took p50 74 ms against 13.5 ms with HNSW, whose build took 10x longer
+    (2272 s vs 217 s): past ~100k tracks a graph pays. Most of that build was Qdrant's extra graph per payload
+    value (``payload_m``; 12 payload indexes, ranges cut in blocks): with ``payload_m=0`` a 100k graph took
+    184-370 s against 81-115 s exact (load 10-17), and found 0.962 of the exact top 100 at ``hnsw_ef`` 512
+    (0.91 at 256, 0.986 at 1024; README, "Large catalogs")."""
 
     hnsw_m: int = 0  # edges per node of an HNSW graph; 0: no graph, every search an exact scan
     hnsw_ef_construct: int = 100  # beam while building the graph
