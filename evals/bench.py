@@ -432,11 +432,17 @@ def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
 
 # --- scale: synthetic catalogs of any size (evals/synth.py) ------------------------------------
 
+_GRAPH = {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128}
 INDEX_CONFIGS = {  # --index-configs names -> tools.index.IndexConfig arguments
     "exact": {},
-    "hnsw": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128},
-    "hnsw-int8": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "quantization": "int8"},
-    "hnsw-int8-disk": {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "quantization": "int8", "on_disk": True},
+    "exact-int8": {"quantization": "int8"},
+    "hnsw": _GRAPH,
+    "hnsw-int8": {**_GRAPH, "quantization": "int8"},
+    "hnsw-int8-disk": {**_GRAPH, "quantization": "int8", "on_disk": True},
+    # -p0: no extra graph per payload value (12 payload indexes, their ranges cut in blocks: the build took 10x
+    # an exact one's); filtered searches walk the one graph, or scan the payload index's matches when few match
+    "hnsw-int8-p0": {**_GRAPH, "quantization": "int8", "payload_m": 0},
+    "hnsw-int8-p0-disk": {**_GRAPH, "hnsw_ef": 512, "quantization": "int8", "payload_m": 0, "on_disk": True},
 }
 
 
@@ -549,6 +555,51 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
     return {"scale": rows}
 
 
+def _filtered_recall(catalog: "Catalog", vectors: np.ndarray, index: Any, queries: list[Any], k: int) -> dict[str, Any]:
+    """Recall@k of ``index`` under filters as requests set them, and its search times: one genre (about 1/6 of
+    the tracks), and one genre in one decade (a few percent: at 1M still above Qdrant's full-scan threshold, so
+    a graph is walked with the filter), for the index's settings and, for a graph, search-time variants (no
+    rebuild): wider beams, ACORN's two-hop walk under a filter."""
+    import dataclasses
+
+    from tools.index import Constraints
+
+    backend, config = index.backend, index.backend.config
+    genres = sorted({g for t in catalog.tracks for g in t.genres})
+    genre_rows = {g: np.zeros(len(catalog), dtype=bool) for g in genres}
+    for row, t in enumerate(catalog.tracks):
+        for g in t.genres:
+            genre_rows[g][row] = True
+    decade_of = np.array([t.decade or 0 for t in catalog.tracks])
+    cases: dict[str, list[tuple[Any, Any, int, set[int]]]] = {}  # kind -> (query, filter, k, true top k)
+    for kind in ("genre", "genre+decade"):
+        for i, q in enumerate(queries):
+            g, d = genres[i % len(genres)], (1990, 2000, 2010)[i % 3]
+            flt = Constraints(any_of={"genre": [g]} | ({"decade": [d]} if kind != "genre" else {}))
+            rows = np.flatnonzero(genre_rows[g] & ((decade_of == d) if kind != "genre" else True))
+            kk = min(k, len(rows))
+            if kk:
+                top = rows[np.argpartition(-(vectors[rows] @ q), kk - 1)[:kk]]
+                cases.setdefault(kind, []).append((q, flt, kk, set(top.tolist())))
+    filtered: dict[str, Any] = {}
+    variants = {"": config}
+    if config.hnsw_m:
+        variants |= {f"ef{ef}{'-acorn' * a}": dataclasses.replace(config, hnsw_ef=ef, acorn=a)
+                     for ef in (128, 512) for a in (False, True)}  # fmt: skip
+    for (label, variant), kind in [(v, kind) for v in variants.items() for kind in cases]:
+        backend.config = variant
+        recalls, times = [], []
+        for q, flt, kk, truth in cases[kind]:
+            t0 = time.perf_counter()
+            got = {r for r, _ in index.search_rows(q, flt, kk)}
+            times.append(time.perf_counter() - t0)
+            recalls.append(len(truth & got) / kk)
+        key = f"{kind} {label}".strip()
+        filtered[key] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
+    backend.config = config
+    return filtered
+
+
 def _scale_requests(
     ctx: BenchContext, catalog: "Catalog", vectors: np.ndarray, index: Any, encoder: Any, home: Any
 ) -> dict[str, Any]:
@@ -561,11 +612,11 @@ def _scale_requests(
     import dataclasses
 
     k = min(100, len(vectors) - 1)
-    queries = [encoder.encode(t)[0] for t in texts[:20]]
+    queries = [encoder.encode([t])[0] for t in texts[:20]]
     truths = [set(np.argpartition(-(vectors @ q), k)[:k].tolist()) for q in queries]
     backend, config = index.backend, index.backend.config
     by_ef: dict[str, Any] = {}
-    for ef in sorted({config.hnsw_ef, 64, 256, 512}) if config.hnsw_m else [0]:
+    for ef in sorted({config.hnsw_ef, 64, 256, 512, 1024}) if config.hnsw_m else [0]:
         backend.config = dataclasses.replace(config, hnsw_ef=ef) if ef else config
         recalls, times = [], []
         for q, truth in zip(queries, truths):
@@ -575,12 +626,14 @@ def _scale_requests(
             recalls.append(len(truth & got) / k)
         by_ef[str(ef)] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
     backend.config = config
+    filtered = _filtered_recall(catalog, vectors, index, queries, k)
     encoder.clear_cache()  # every row embeds its requests anew
     t0 = time.perf_counter()
     probe = _FilterProbe(index.backend)
     index.backend = probe
     pipe = Pipeline(ctx.settings, catalog, encoder, index, home=home)
     out: dict[str, Any] = {"recall_at_100": by_ef[str(config.hnsw_ef if config.hnsw_m else 0)]["recall"]}
+    out["filtered_recall"] = filtered
     if config.hnsw_m:
         out["recall_by_ef"] = by_ef
     pipe.cf_model()
@@ -619,6 +672,7 @@ def format_scale(rows: list[dict[str, Any]]) -> list[str]:
     """The scale table: one line per (size, index config)."""
     head = (
         f"{'tracks':>9} {'index':<15} {'gen s':>6} {'embed s':>8} {'build s':>8} {'RSS MB':>7} {'recall':>6} "
+        f"{'f-rec':>6} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10}"
     )
     lines = [head]
@@ -630,6 +684,7 @@ def format_scale(rows: list[dict[str, Any]]) -> list[str]:
             f"{r['size']:>9} {r['index']:<15} {gen:>6.1f} {r.get('embed_estimate_s', 0):>8.0f} "
             f"{r.get('index_build_s', 0):>8.1f} "
             f"{r.get('memory_mb', {}).get('rss', 0):>7.0f} {r.get('recall_at_100', 0):>6.3f} "
+            f"{r.get('filtered_recall', {}).get('genre+decade', {}).get('recall', 0):>6.3f} "
             f"{req.get('all', {}).get('p50', 0):>7.1f} {req.get('all', {}).get('p95', 0):>7.1f} "
             f"{req.get('filtered', {}).get('p95', 0):>8.1f} {req.get('unfiltered', {}).get('p95', 0):>10.1f} "
             f"{st.get('rerank', {}).get('p50', 0):>10.2f} {st.get('refine', {}).get('p50', 0):>10.2f}"

@@ -5,6 +5,7 @@ Usage:
     python -m evals.warm_cpu profile [--n 200] [--top 40]  # cProfile of requests and of chat turns
     python -m evals.warm_cpu answers OUT.json               # the track ids every fixed request and dialogue answers
     python -m evals.warm_cpu compare A.json B.json          # exit 1 when two answer files differ
+    python -m evals.warm_cpu http [--n 120] [--workers 1,4] [--clients 1,8]  # served turn CPU, thread by thread
 
 Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
 judged here by process time, and ``answers``/``compare`` prove it changed nothing a user sees (same tracks, same
@@ -200,19 +201,102 @@ def cmd_compare(a: Path, b: Path) -> int:
     return 1 if bad else 0
 
 
+def _threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = "main" if task.name == str(pid) else (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    key = "switches_" + line.split("_")[0]
+                    out[key] = out.get(key, 0.0) + int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def cmd_http(n: int, workers: list[int], clients: list[int], think: float = 0.0) -> dict[str, Any]:
+    """Server CPU per ``POST /v1/chat`` turn, by thread, for each ``--workers`` (turns one process computes at
+    once) and each number of clients sending turns back to back (``think``: seconds each waits after a reply)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from evals.bench import ServeProcess
+    from tools.build import load_catalog
+    from tools.settings import Settings
+
+    settings = Settings()
+    catalog = load_catalog(settings)
+    results: dict[str, Any] = {}
+    for w in workers:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**__import__("os").environ, "PLAYGENIE_CHAT_PATH": tmp, "PLAYGENIE_POSTGRES_URL": ""}
+            with ServeProcess(settings, processes=1, env=env, workers=w) as server, httpx.Client(timeout=120) as client:
+                url = server.url + "/v1/chat"
+                lock = threading.Lock()
+
+                def run(tag: str, c: int, turns: int) -> float:
+                    """``turns`` turns from ``c`` clients, each its own conversations; server CPU ms per turn."""
+                    left = [turns]
+
+                    def person(u: int) -> None:
+                        i = 0
+                        while True:
+                            for text in conversation(1000 * u + i, catalog):
+                                with lock:
+                                    if left[0] <= 0:
+                                        return
+                                    left[0] -= 1
+                                body = {"thread_id": f"{tag}-{u}-{i}", "user_id": f"user-{u % 7}", "text": text}
+                                r = client.post(url, json=body)
+                                r.raise_for_status()
+                                time.sleep(think)
+                            i += 1
+
+                    cpu0 = server.cpu_s()
+                    with ThreadPoolExecutor(c) as pool:
+                        list(pool.map(person, range(c)))
+                    return (server.cpu_s() - cpu0) * 1000 / turns
+
+                run("warm", 2, 40)
+                for c in clients:
+                    before = _threads_cpu(server.proc.pid)
+                    per_turn = min(run(f"c{c}p{p}", c, n) for p in range(2))
+                    after = _threads_cpu(server.proc.pid)
+                    scale = {k: 1.0 if k.startswith("switches") else 1000.0 for k in after}  # counts; ms of CPU
+                    threads = {k: round((after[k] - before.get(k, 0)) * scale[k] / (2 * n), 2) for k in after}
+                    results[f"workers={w} clients={c}"] = {"server_cpu_ms_per_turn": round(per_turn, 2), **threads}
+                    print(json.dumps({f"workers={w} clients={c}": results[f"workers={w} clients={c}"]}), flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare"])
+    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http"])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
+    ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
+    ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply")
     ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
     global WARM_UP
     WARM_UP = not args.no_warm_up
     if args.command == "cpu":
         print(json.dumps(cmd_cpu(args.n, args.passes), indent=1))
+    elif args.command == "http":
+        ints = [int(x) for x in args.workers.split(",")], [int(x) for x in args.clients.split(",")]
+        print(json.dumps(cmd_http(args.n, *ints, think=args.think), indent=1))
     elif args.command == "profile":
         print(cmd_profile(args.n, args.top))
     elif args.command == "answers":

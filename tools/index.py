@@ -155,16 +155,20 @@ class IndexConfig:
     """How the embedded shard stores and searches vectors. The default, exact scans of plain segments,
     suits tens of thousands of tracks; ``playgenie bench --catalog-size`` measures the others at scale.
 
-    Measured on the shared 2-core box (load 15-23): at 28k tracks HNSW (m=16, ef=128) found 0.89 of the
-    exact top 100 and was no faster; at 100k, exact retrieval took p50 74 ms against 13.5 ms with HNSW,
-    whose build took 10x longer (2272 s vs 217 s under that load) and found 0.887 of the top 100:
-    past ~100k tracks an HNSW graph pays, with a wider beam (``hnsw_ef`` >= 256) for recall."""
+    Measured on the shared 2-core box (load 15-23): at 28k tracks HNSW (m=16, ef=128) was no faster than an
+    exact scan; at 100k, exact retrieval took p50 74 ms against 13.5 ms with HNSW, whose build took 10x longer
+    (2272 s vs 217 s): past ~100k tracks a graph pays. Most of that build was Qdrant's extra graph per payload
+    value (``payload_m``; 12 payload indexes, ranges cut in blocks): with ``payload_m=0`` a 100k graph took
+    184-370 s against 81-115 s exact (load 10-17), and found 0.962 of the exact top 100 at ``hnsw_ef`` 512
+    (0.91 at 256, 0.986 at 1024; README, "Large catalogs")."""
 
     hnsw_m: int = 0  # edges per node of an HNSW graph; 0: no graph, every search an exact scan
     hnsw_ef_construct: int = 100  # beam while building the graph
     hnsw_ef: int = 128  # beam while searching it
     quantization: str | None = None  # "int8": scalar-quantized vectors in RAM, top hits rescored exactly
     on_disk: bool = False  # original vectors memory-mapped from disk instead of held in RAM
+    payload_m: int | None = None  # edges of the extra per-payload-value graphs; None: hnsw_m, 0: none built
+    acorn: bool = False  # filtered graph searches also walk neighbours' neighbours (recall without payload graphs)
 
     def describe(self) -> str:
         parts = [
@@ -172,6 +176,7 @@ class IndexConfig:
         ]
         parts += [f"{self.quantization} quantized"] if self.quantization else []
         parts += ["vectors on disk"] if self.on_disk else []
+        parts += [f"payload_m={self.payload_m}"] if self.payload_m is not None and self.hnsw_m else []
         return ", ".join(parts)
 
 
@@ -244,7 +249,9 @@ class EdgeBackend:
         if c.quantization:
             quant = q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=0.99, always_ram=True)
         dense = q.EdgeVectorParams(size=DIM, distance=q.Distance.Cosine, on_disk=c.on_disk, quantization_config=quant)
-        hnsw = q.HnswIndexConfig(m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000)
+        hnsw = q.HnswIndexConfig(
+            m=c.hnsw_m or 16, ef_construct=c.hnsw_ef_construct, full_scan_threshold=10_000, payload_m=c.payload_m
+        )
         # With no graph, one large segment; with one, the optimizer indexes every segment above 1k vectors.
         optimizers = q.EdgeOptimizersConfig(default_segment_number=2, indexing_threshold=1_000 if c.hnsw_m else 0)
         return q.EdgeConfig(
@@ -340,7 +347,8 @@ class EdgeBackend:
         quant = q.QuantizationSearchParams(rescore=True, oversampling=2.0) if c.quantization else None
         if not c.hnsw_m:
             return q.SearchParams(exact=True, quantization=quant)
-        return q.SearchParams(hnsw_ef=c.hnsw_ef, quantization=quant)
+        acorn = q.AcornSearchParams(enable=True) if c.acorn else None
+        return q.SearchParams(hnsw_ef=c.hnsw_ef, quantization=quant, acorn=acorn)
 
     def count(self, flt: Constraints | None) -> int:
         return int(self._shard.count(self.q.CountRequest(exact=True, filter=self._filter(flt))))
