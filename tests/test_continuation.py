@@ -642,3 +642,19 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
     lean = continuer.ranking(rows, n=10, max_per_artist=2)
     far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
     assert far(lean) < far(plain)
+
+
+def test_artist_term_lifts_the_artist_the_model_expects_and_fades_with_length(continuer):
+    # artist A: two tracks the model finds as likely as artist B's one track, a little likelier than each of A's
+    many = next(rows for a, rows in continuer.artist_rows.items() if a and len(rows) >= 2)
+    one = next(rows for a, rows in continuer.artist_rows.items() if a and rows is not many)
+    logits = torch.full((continuer.V,), -30.0)
+    logits[many[:2]] = 0.0
+    logits[one[0]] = 0.1
+    short = continuer.artist_terms(logits, 5)[0]
+    lifted = logits + short
+    assert lifted[many[0]] > lifted[one[0]]  # A's share of the distribution is larger: its track now leads
+    assert float(logits[many[0]]) < float(logits[one[0]])
+    # the term's weight falls as 1 / seed length; seeds shorter than validated weigh it as the shortest
+    np.testing.assert_allclose(continuer.artist_terms(logits, 25)[0].numpy(), short.numpy() / 5, rtol=1e-5)
+    np.testing.assert_allclose(continuer.artist_terms(logits, 1)[0].numpy(), short.numpy(), rtol=1e-5)
