@@ -2244,7 +2244,9 @@ def _more_of(c: Clause) -> bool:
     if not named or c.matches(negated=True) or len(named) != len(c.reading.matches):
         return False
     lead = c.words[max(0, named[0].start - 3) : named[0].start]
-    if lead[-1:] in (["of"], ["de"]):  # "more of them", "más de Daddy Yankee"
+    if lead[-1:] in (["of"], ["de"], ["like"], ["by"], ["from"]):  # "more of them", "más de Bad Bunny", "more like X"
+        lead = lead[:-1]
+    if lead[-1:] and lead[-1] in ("songs", "stuff", "tracks", "music", "tunes"):  # "more songs like drake"
         lead = lead[:-1]
     if not lead or lead[-1] not in ("more", "mas"):
         return False

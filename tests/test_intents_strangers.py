@@ -676,6 +676,9 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         ("i already know these songs", [("adjust", {"feature": "popularity", "direction": "down"})]),
         # was: only track 3 went
         ("kick out the 3rd one and the Queen songs", [("remove", {"positions": [2, 3, 5, 8, 11, 14, 17, 20]})]),
+        # was: a new playlist of "more songs like drake" (Drake alone); "more by this artist" was not understood
+        ("more songs like drake", [("widen", {"artists": ["Drake"]})]),
+        ("more like Nas", [("widen", {"artists": ["Nas"]})]),
         # was: "I'm not sure what to change"
         ("something more epic", [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})]),
         # was: the happy tracks excluded ("change" read as "switch out the happy ones")
@@ -741,3 +744,9 @@ def test_the_old_version_is_the_playlist_before_not_older_songs(vocab, text):
     # was: older songs (year down) for the first two, a new playlist of the words for the last
     assert acts(text, vocab) == [("undo", {})]
     assert acts("can i get some older songs", vocab)[0][0] == "adjust"
+
+
+def test_more_by_this_artist_means_the_artist_in_focus(vocab):
+    for text in ("more by this artist", "more from her", "more songs like him"):
+        plan = parse(text, PLAYLIST, vocab, focus=2)
+        assert [(a["name"], a["args"]) for a in plan.actions] == [("widen", {"artists": ["Queen"]})], text

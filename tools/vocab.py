@@ -922,7 +922,9 @@ ARTIST_PRONOUNS = ("him", "her", "them", "em", "he", "she", "they")
 # words that point at an artist as a pronoun does: "no more of that guy", "drop this band"
 ARTIST_POINTERS = tuple(f"{d} {n}" for d in ("that", "this") for n in ("guy", "dude", "girl", "artist", "band",
                                                                          "singer", "rapper", "group"))  # fmt: skip
-ARTIST_PRONOUN_LEADS = ("more of", "less of", "fewer of", "lots more of", "a lot more of", "a bit more of",
+ARTIST_PRONOUN_LEADS = ("more by", "more from", "more songs by", "more songs from", "more like", "more songs like",
+                        "something else by", "more of", "less of", "fewer of", "lots more of", "a lot more of",
+                        "a bit more of",
                         "a little more of", "a bit less of", "a little less of", "too much of", "enough of",
                         "drop", "remove", "cut", "ditch", "lose", "skip", "kick out", "get rid of", "take out",
                         "take", "kick", "toss", "boot",
