@@ -640,7 +640,12 @@ def rule_retract(c: Clause) -> Plan | None:
 def rule_export(c: Clause) -> Plan | None:
     """ "export it as csv", "download the playlist", "send it to spotify", "can i get the links" (every format
     carries each track's Spotify link)."""
-    shared = c.has and find(c.words, _SHARE) and not c.matches(*_CONTENT_KINDS)
+    shared = (
+        c.has
+        and find(c.words, _SHARE)
+        and not c.matches(*_CONTENT_KINDS)
+        and not positions(c.words, [p["title"] for p in c.playlist])
+    )  # not "track 3's"
     if not (any(w in V.EXPORT_WORDS for w in c.words) or shared) or find(c.words, _SAVE_LATER):
         return None
     if not set(V.EXPORT_WORDS) - {"save"} & set(c.words) and {"last", "end", "first", "top"} & set(c.words):
@@ -885,6 +890,17 @@ def rule_block(c: Clause) -> Plan | None:
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
         return Plan.ask(f'Who should I never play? I don\'t know "{what}" as an artist or genre in the catalog.')
     return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
+
+
+_LINK_WORDS = frozenset({"link", "links", "url", "spotify", "enlace", "listen"})
+
+
+def rule_track_link(c: Clause) -> Plan | None:
+    """ "can you give me the spotify link for track 3", "link to the 2nd one": that track's link and story."""
+    if not c.has or not _LINK_WORDS & set(c.words) or c.matches(*_CONTENT_KINDS):
+        return None
+    pos = _refer(c)
+    return Plan([call("explain", position=pos[0], link=True)]) if pos and len(pos) == 1 and 1 <= pos[0] <= c.n else None
 
 
 def rule_explain(c: Clause) -> Plan | None:
@@ -3277,6 +3293,7 @@ RULES: tuple[Rule, ...] = (
     rule_greeting,
     rule_status,
     rule_what_changed,
+    rule_track_link,
     rule_vibe,
     rule_voice_gender,
     rule_spread,

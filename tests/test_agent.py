@@ -191,6 +191,16 @@ def test_artists_spread_out_and_the_order_turned_around_keep_the_tracks(chat):
     assert ids(r3) == ids(r2)[::-1]
 
 
+def test_the_link_for_one_track_is_that_tracks_spotify_link(chat):
+    # was: "give me the link for track 3" exported the whole playlist; "spotify link for track 3" asked what to do
+    r = chat.turn("t", "u", "energetic rock")
+    for text in ("give me the link for track 3", "spotify link for track 3 pls"):
+        r2 = chat.turn("t", "u", text)
+        assert f"https://open.spotify.com/track/{r.playlist[2].track_id}" in r2.reply and ids(r2) == ids(r)
+        assert "Saved as" not in r2.reply
+    assert "Saved as" in chat.turn("t", "u", "send it to spotify").reply  # the whole playlist still exports
+
+
 def test_move_replace_and_resize(chat):
     r = chat.turn("t", "u", "songs for a party")
     r2 = chat.turn("t", "u", "move track 4 to the top")

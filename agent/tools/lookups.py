@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.exports import web_link
 from agent.tools.edits import Position
 from agent.tools.registry import tool
 from agent.tools.work import Work
@@ -42,10 +43,11 @@ def search(w: Work, text: str, limit: int = 10) -> str:
 class Explain(Position):
     picked: str = Field(default="", max_length=40, description="The superlative that picked it ('most popular').")
     field: str = Field(default="", max_length=20, description="The track field the superlative compares.")
+    link: bool = Field(default=False, description="True when the user asked for the track's link.")
 
 
 @tool(Explain)
-def explain(w: Work, position: int, picked: str = "", field: str = "") -> str:
+def explain(w: Work, position: int, picked: str = "", field: str = "", link: bool = False) -> str:
     """Say why one track (1-based) is in the playlist: its reason, and how it fits the request; a track picked by
     a superlative ("the most popular one") says its value first."""
     w.need_playlist()
@@ -68,6 +70,8 @@ def explain(w: Work, position: int, picked: str = "", field: str = "") -> str:
     if picked and field in _FIELD_WORDS:  # its value once: in the lead when the rest doesn't say it
         value = _FIELD_WORDS[field](tr)
         bits.insert(0, f"the {picked} here" + ("" if any(value in b for b in bits) else f" ({value})"))
+    if link:  # "the spotify link for track 3": the link first, then why it is there
+        bits.insert(0, web_link(tr.track_id))
     w.focus = p
     w.draft.info.append(f'#{p} "{tr.title}" by {tr.artist} ({tr.year or "year unknown"}): ' + "; ".join(bits))
     return ""
