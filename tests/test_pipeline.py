@@ -113,3 +113,21 @@ def test_warming_up_changes_no_answer(pipe):
     before = {t: [(i.track_id, i.reason) for i in pipe.run(t, n=5).playlist] for t in texts}
     pipe.warm_up()
     assert {t: [(i.track_id, i.reason) for i in pipe.run(t, n=5).playlist] for t in texts} == before
+
+
+def test_a_ranked_cut_of_few_artists_outside_the_subgenre_still_fills_the_playlist(pipe):
+    # was: "rock and latin pop" for a 6-hour drive gave 8 tracks: the ranker's first 300 were a few latin artists
+    # outside latin pop (retrieval filters on the parent genre), and the refiner had nothing else to choose from
+    from tools.refine import allowed
+    from tools.schema import Candidate
+
+    cat = pipe.catalog
+    q = pipe.extract("gangster rap")
+    rows = range(len(cat.tracks))
+    off = [r for r in rows if "gangster rap" not in cat.tracks[r].subgenres and "rap" in cat.tracks[r].genres]
+    fit = [r for r in rows if allowed(cat.tracks[r], q)]
+    ranked = [Candidate(cat.tracks[r].track_id, r, 1.0) for r in off + fit]
+    cut = pipe._with_breadth(ranked[: len(off)], ranked, len(off), q)
+    added = [cat[c.track_id] for c in cut[len(off) :]]
+    assert added and all(allowed(tr, q) for tr in added)  # only tracks the refiner may keep
+    assert len({fold(tr.artist) for tr in added}) == len({fold(cat.tracks[r].artist) for r in fit})  # every artist

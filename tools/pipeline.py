@@ -273,7 +273,38 @@ class Pipeline:
         ranker = self.ranker_model()
         with self._timed("rank"):
             ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
-            return self._with_also(ranked, limit, asked)
+            return self._with_breadth(self._with_also(ranked, limit, asked), ranked, limit, found.query)
+
+    def _with_breadth(
+        self, out: list[Candidate], ranked: list[Candidate], limit: int, asked: PlaylistQuery
+    ) -> list[Candidate]:
+        """``out``, and while the tracks of it that the refiner may keep cannot fill twice the playlist under the
+        per-artist cap, the next ranked tracks past ``limit`` that it may keep, of artists with room. A ranker's first
+        ``limit`` can be a handful of artists mostly outside the request's subgenre (retrieval filters on the parent
+        genre): "rock and latin pop" for a 6-hour drive left the refiner 8 tracks of 56 by Don Omar and others."""
+        from tools.refine import allowed
+
+        cap = asked.max_per_artist or self.settings.max_per_artist
+        want = 2 * self.length_of(asked)
+        counts: dict[str, int] = {}
+        for c in out:
+            tr = self.catalog[c.track_id]
+            if allowed(tr, asked):
+                counts[fold(tr.artist)] = counts.get(fold(tr.artist), 0) + 1
+        room = sum(min(n, cap) for n in counts.values())
+        if room >= want or len(ranked) <= limit:
+            return out
+        taken = {c.track_id for c in out}
+        for c in ranked[limit:]:
+            tr = self.catalog[c.track_id]
+            a = fold(tr.artist)
+            if c.track_id not in taken and counts.get(a, 0) < cap and allowed(tr, asked):
+                out.append(c)
+                counts[a] = counts.get(a, 0) + 1
+                room += 1
+                if room >= want:
+                    break
+        return out
 
     def _with_also(self, ranked: list[Candidate], limit: int, asked: PlaylistQuery) -> list[Candidate]:
         """The first ``limit`` of ``ranked``, and beyond them the best :data:`tools.refine.ALSO_LEAST` tracks of each
