@@ -561,3 +561,18 @@ def test_sad_ones_added_to_an_angry_playlist_are_sad(chat):
     r = chat.turn("sad", "u", "ok now add some sad ones at the end for when i calm down")
     added = r.playlist[-3:]  # before: the playlist's energy bound kept them loud, none sad
     assert all("sad" in p.moods for p in added), [(p.title, p.moods) for p in added]
+
+
+def test_spreading_artists_separates_every_pair_the_counts_allow():
+    # was: 7 Eminem, 7 Rihanna and 6 Drake tracks ended with two Drake side by side (a greedy pick ran out of room)
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from agent.tools.edits import _spread
+
+    for artists in ("EEEEEEERRRRRRRDDDDDD", "AABBBCCCCC", "ABABABAAB", "AAAAAAB"):
+        w = SimpleNamespace(playlist=[])
+        _spread(w, [{"artist": a, "i": i} for i, a in enumerate(artists)])
+        order = [p["artist"] for p in w.playlist]
+        fewest = max(0, 2 * max(Counter(artists).values()) - len(artists) - 1)  # what no order can avoid
+        assert sorted(order) == sorted(artists) and sum(a == b for a, b in zip(order, order[1:])) == fewest

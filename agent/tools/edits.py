@@ -215,19 +215,31 @@ def sort(w: Work, by: str, descending: bool = False) -> str:
 
 def _spread(w: Work, items: list[dict]) -> str:
     """No artist twice in a row where the tracks allow: each next track is the earliest whose artist differs from
-    the one before, the artist with most tracks left first when one would otherwise run out of room."""
+    the one before and leaves the rest still arrangeable so (no artist over half of what is left)."""
     order: list[dict] = []
     rest = list(items)
+    left: dict[str, int] = {}
+    for p in rest:
+        left[p["artist"]] = left.get(p["artist"], 0) + 1
+
+    def arrangeable(after: str) -> bool:  # the rest, once a track of ``after`` is placed, can alternate
+        n = sum(left.values())
+        return all(k <= (n // 2 if a == after else (n + 1) // 2) for a, k in left.items())
+
     while rest:
-        left: dict[str, int] = {}
-        for p in rest:
-            left[p["artist"]] = left.get(p["artist"], 0) + 1
         prev = order[-1]["artist"] if order else None
-        crowded = max(left, key=lambda a: left[a])
-        if left[crowded] * 2 > len(rest) + 1 and crowded != prev:  # it needs every other slot from here
-            pick = next(p for p in rest if p["artist"] == crowded)
-        else:
-            pick = next((p for p in rest if p["artist"] != prev), rest[0])
+        pick = None
+        for p in rest:
+            if p["artist"] == prev:
+                continue
+            left[p["artist"]] -= 1
+            ok = arrangeable(p["artist"])
+            left[p["artist"]] += 1
+            if ok:
+                pick = p
+                break
+        pick = pick or next((p for p in rest if p["artist"] != prev), rest[0])
+        left[pick["artist"]] -= 1
         rest.remove(pick)
         order.append(pick)
     w.playlist = order
