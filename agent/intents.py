@@ -1003,20 +1003,15 @@ _MOVE_PAIR = re.compile(
 
 
 def _moves(c: Clause, start: int) -> Plan | None:
-    """ "move 3 to 1 and 5 to 2", "move 3 to the top and 8 to the end": each pair a move, positions meaning the
-    playlist as seen (the later moves follow the tracks the earlier ones shifted)."""
+    """ "move 3 to 1 and 5 to 2", "move 3 to the top and 8 to the end": each pair a move, in order; the track moved
+    is the one the user saw at that place (the tools read every position so), its destination the place as the
+    earlier moves left it."""
     rest = " ".join(w for w in c.words[start:] if w not in (",", "and", "then", "y"))
     pairs = [(int(a), 1 if b in ("top", "start") else c.n if b in ("end", "bottom") else int(b))
              for a, b in _MOVE_PAIR.findall(rest)]  # fmt: skip
     if len(pairs) < 2 or _MOVE_PAIR.sub("", rest).strip() or not all(1 <= k <= c.n for pair in pairs for k in pair):
         return None
-    order = list(range(1, c.n + 1))  # the track (as seen) at each place
-    acts = []
-    for seen, to in pairs:
-        at = order.index(seen) + 1
-        acts.append(call("move", position=at, to=to))
-        order.insert(to - 1, order.pop(at - 1))
-    return Plan(acts)
+    return Plan([call("move", position=seen, to=to) for seen, to in pairs])
 
 
 def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
@@ -3501,9 +3496,8 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
 _BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})
 _PRAISE_WORDS = (
     V.ACK_WORDS | {w for p in V.LOVE_PHRASES for w in V.key(p)} | V.CHAT_FILLER | _EXCLAMATIONS | V.PRONOUNS
-    | _COPULAS | {"this", "it", "its", "is", "the", "playlist", "mix", "list", "all", "really", "pretty", "super",
-                  "kinda", "quite", "honestly", "overall", "like", "esta", "la", "me", "gusta", "fire", "dope", "solid",
-                  "decent", "banger", "lit", "sick"}
+    | _COPULAS | {"the", "playlist", "mix", "list", "all", "pretty", "super", "quite", "honestly", "overall", "like",
+                  "la", "gusta", "fire", "solid", "decent", "banger", "lit", "sick"}
 )  # fmt: skip
 
 
@@ -3983,7 +3977,10 @@ def _several(
 
 
 _WHOLE_THREAD = frozenset({"undo", "start_over", "new_playlist", "keep_playlist", "feedback"})
-_UNREAD = ("I found no music", "I'm not sure what", "Tell me a bit more", "This catalog has no", "I don't know")
+# the openings of a clause's question that say it was not understood (said in a note as "couldn't read it"), and of
+# those that name what the catalog lacks (said in a note as themselves)
+_NOT_UNDERSTOOD = ("I found no music", "I'm not sure what", "Tell me a bit more")
+_UNREAD = _NOT_UNDERSTOOD + ("This catalog has no", "I don't know")
 
 
 def _unread(question: str | None) -> bool:
@@ -4001,6 +3998,6 @@ def _not_done(part: str, why: str | None) -> str:
     """The reply's note on an ask of the message that was not acted on."""
     reason = (why or "").split(". ")[0].rstrip(".")
     said = part.strip(" ,.!?")
-    if not reason or reason.startswith(("I found no music", "I'm not sure", "Tell me")):
+    if not reason or reason.startswith(_NOT_UNDERSTOOD):
         return f"I didn't act on \"{said}\": I couldn't read it as a change to make."
     return f'I didn\'t act on "{said}": {reason[:1].lower()}{reason[1:]}.'

@@ -551,3 +551,18 @@ def test_sad_ones_added_to_an_angry_playlist_are_sad(chat):
     r = chat.turn("sad", "u", "ok now add some sad ones at the end for when i calm down")
     added = r.playlist[-3:]  # before: the playlist's energy bound kept them loud, none sad
     assert all("sad" in p.moods for p in added), [(p.title, p.moods) for p in added]
+
+
+def test_several_moves_in_one_message_each_move_the_track_said(chat):
+    # was: "move 5 to 1 and 3 to 2" moved track 4 second (the plan followed the shifted places, and so did the
+    # executor, which reads every position as the playlist the user saw)
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "move 5 to 1 and 3 to 2")
+    assert ids(r2)[:5] == [ids(r)[4], ids(r)[2], ids(r)[0], ids(r)[1], ids(r)[3]]
+
+
+def test_reversing_the_order_with_a_sort_word_turns_it_around(chat):
+    # was: "reverse the order of the songs" sorted newest first, while "reverse the order" turned it around
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "reverse the order of the songs")
+    assert ids(r2) == ids(r)[::-1]
