@@ -3205,7 +3205,8 @@ def rule_sort(c: Clause) -> Plan | None:
         placed = (pair[0][1], pair[0][2])
     if placed is None:
         if not fields:
-            return None if not find(words, _REVERSE) else Plan([call("sort", by="year", descending=True)])
+            # "reverse the order of the songs": the order turned around, as "reverse it" (rule_spread_or_reverse)
+            return None if not find(words, _REVERSE) else Plan([call("sort", by="reverse")])
         f, s = (polar[0][1], polar[0][2]) if len(polar) >= 2 else (fields[0][1], 0)
         placed = (f, s or _sort_way(words, f))
     if names["artists"] or names["genres"] or names["subgenres"]:
