@@ -3506,13 +3506,18 @@ _I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
 
 
 def _past_praise(text: str) -> str:
-    """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more": praise before "but"
-    (or a comma) is politeness, the ask is what follows (read whole, the praise liked the track in focus or was
-    taken for what to add)."""
+    """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more", "love it. drop track 2":
+    praise before "but" (or a comma, or the end of a sentence) is politeness, the ask is what follows (read whole,
+    the praise liked the track in focus or was taken for what to add)."""
     toks = V.tokenize(text)
     words = [t.text for t in toks]
     b = next((k for k, w in enumerate(words) if w in _BUT), None)
-    if not b or b + 1 >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
+    ask = None if b is None else b + 1  # the first word of the ask
+    stop = _SENTENCE_END.search(text)  # the tokens keep no full stop: where the first sentence ends
+    after = stop and next((k for k, t in enumerate(toks) if t.start >= stop.end()), None)
+    if after and (b is None or after <= b):
+        b = ask = after
+    if not b or ask is None or ask >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
         return text
     praised = any(
         w in V.ACK_WORDS - {"you", "a", "so", "very", "much", "lot", "that", "for", "me", "thats"}
@@ -3521,9 +3526,12 @@ def _past_praise(text: str) -> str:
     )
     if not praised and not find(words[:b], _I_LIKE):  # "like this but for running" is no praise
         return text
-    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[b + 1 :]):  # "thanks, that's all": politeness only
+    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[ask:]):  # "thanks, that's all": politeness only
         return text
-    return text[toks[b + 1].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
+    return text[toks[ask].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
+
+
+_SENTENCE_END = re.compile(r"[.!]+\s+")
 
 
 def _unwrap(text: str) -> str:
