@@ -3370,6 +3370,11 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
+        # "drop track 2. add some rock": a new sentence that starts an ask (the tokens keep no full stop)
+        if i > start and _SENTENCE_END.fullmatch(text[toks[i - 1].end : toks[i].start]) and _starts(words, i):
+            cuts.append((i, i))
+            i += 1
+            continue
         if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
@@ -3531,7 +3536,7 @@ def _past_praise(text: str) -> str:
     return text[toks[ask].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
 
 
-_SENTENCE_END = re.compile(r"[.!]+\s+")
+_SENTENCE_END = re.compile(r"\s*[.!]+\s+")
 
 
 def _unwrap(text: str) -> str:
@@ -3951,7 +3956,8 @@ def _several(
     for k, part in enumerate(parts):
         clause = make_clause(part, current, vocab, focus, last)
         if k + 1 < len(parts) and _ack_only(clause):
-            continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
+            continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
+            # a full stop, _past_praise has taken it off already)
         plan = read_clause(clause)
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
