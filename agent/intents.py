@@ -1246,8 +1246,9 @@ def rule_track_length(c: Clause) -> Plan | None:
     return Plan([call("remove", positions=gone)])
 
 
-_SHORT_WORDS = frozenset({"shorter", "short", "long", "cortas", "cortos", "corta", "corto", "largas", "largos"})
 _SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
+_LONG_SIDE = frozenset({"long", "largas", "largos"})  # said with "too": "the songs are too long"
+_SHORT_WORDS = _SHORTER_SIDE | _LONG_SIDE
 _WHOLE = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much", "number"})
 
 
@@ -1262,7 +1263,7 @@ def rule_shorter_tracks(c: Clause) -> Plan | None:
     if not said or not nouns or not any(abs(k - j) <= 3 for k in said for j in nouns):
         return None
     short = {words[k] for k in said} & _SHORTER_SIDE
-    too_long = any(words[k] in ("long", "largas", "largos") and k and words[k - 1] in ("too", "to", "muy", "demasiado")
+    too_long = any(words[k] in _LONG_SIDE and k and words[k - 1] in ("too", "to", "muy", "demasiado")
                    for k in said)  # fmt: skip
     durations = sorted(p["duration_ms"] for p in c.playlist if p.get("duration_ms"))
     if not (short or too_long) or not durations:
