@@ -333,6 +333,16 @@ def test_model_server_down_falls_back_to_the_offline_brain(settings, tiny_pipeli
     assert ids(r2) == ids(r)[:2] + ids(r)[3:]
 
 
+def test_the_offline_brain_standing_in_for_the_model_says_what_it_did_not_do(settings, tiny_pipeline):
+    # was: with a model configured but down, "take out number 4 and make it more jazzy" said nothing of the jazz
+    # (the offline plan's notes were said only when no model was configured)
+    svc = _llm_chat(settings, tiny_pipeline, f"http://127.0.0.1:{_closed_port()}/v1")
+    first = svc.turn("t", "u", "rap for a party")
+    r = svc.turn("t", "u", "take out number 4 and make it more jazzy")
+    assert len(r.playlist) == len(first.playlist) - 1 and _brain(svc, "t") == "llm->offline"
+    assert "jazz" in r.reply.lower()
+
+
 class _Junk(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint gone wrong: tool calls with invalid arguments, or no JSON at all."""
 
