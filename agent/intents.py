@@ -1249,13 +1249,15 @@ def rule_track_length(c: Clause) -> Plan | None:
 _SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
 _LONG_SIDE = frozenset({"long", "largas", "largos"})  # said with "too": "the songs are too long"
 _SHORT_WORDS = _SHORTER_SIDE | _LONG_SIDE
-_WHOLE = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much", "number"})
+# words that make "shorter" or "too long" the playlist's ("make the playlist shorter", "too many songs"): fewer tracks
+_WHOLE_LENGTH = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much",
+                           "number"})  # fmt: skip
 
 
 def rule_shorter_tracks(c: Clause) -> Plan | None:
     """ "shorter songs please", "the songs are too long", "canciones mas cortas": each track shorter (a bound under
     the playlist's median length; the long ones are replaced), not fewer tracks."""
-    if not c.has or c.matches("duration", "length", *_CONTENT_KINDS) or _WHOLE & set(c.words):
+    if not c.has or c.matches("duration", "length", *_CONTENT_KINDS) or _WHOLE_LENGTH & set(c.words):
         return None
     words = c.words
     said = [k for k, w in enumerate(words) if w in _SHORT_WORDS]
