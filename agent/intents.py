@@ -2299,7 +2299,7 @@ def _what_to_do(k: int) -> Plan:
 def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
-        return None  # "how long is track 4": that track (rule_spread)
+        return None  # "how long is track 4": that track (rule_feature_range)
     if {"artist", "artists", "genre", "genres"} & set(c.words):
         return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
@@ -2344,7 +2344,7 @@ _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "sprea
                       "of the playlist", "of this playlist"))  # fmt: skip
 
 
-def rule_spread(c: Clause) -> Plan | None:
+def rule_feature_range(c: Clause) -> Plan | None:
     """ "whats the tempo range", "how fast is it overall", "what years does it cover", "average bpm?": the
     feature's range and mean over the playlist; nothing changes (a track named is rule_explain's)."""
     words = c.words
@@ -3276,7 +3276,7 @@ RULES: tuple[Rule, ...] = (
     rule_what_changed,
     rule_vibe,
     rule_voice_gender,
-    rule_spread,
+    rule_feature_range,
     rule_superlative,
     rule_question,
     rule_same_for,
