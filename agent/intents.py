@@ -1065,7 +1065,7 @@ def rule_replace(c: Clause) -> Plan | None:
     named = c.matches("genre", "mood", "artist", "years", "relative_years")
     if hit and c.has and not named and (sounds := _swapped_sounds(c, hit[0] + hit[1])):
         return Plan([call("exclude", features=sounds)])  # "switch out the slow ones": those go, others take their place
-    if hit and c.has and named and not {"for", "with", "por", "con", "to", "into"} & set(c.words[sum(hit) :]):
+    if hit and c.has and named and not _COMES_IN & set(c.words[sum(hit) :]):
         found, _ = names_in(c.reading, c.vocab, negated=False, start=sum(hit))
         if any(found.values()) and _refer(c, sum(hit), verb=True) is None:  # "replace the rap songs": those go
             return Plan([call("exclude", **_nonempty(found))])
@@ -1117,10 +1117,14 @@ def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int
     return pos[0] if pos and len(pos) == 1 else None
 
 
+# after a swap verb, the words before what comes in: "replace track 2 with something faster", "switch it to rock"
+_COMES_IN = frozenset({"for", "with", "por", "con", "to", "into"})
+
+
 def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
     """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
     tracks or say what comes in ("replace track 2 with something faster")."""
-    if {"for", "with", "por", "con", "to", "into"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
+    if _COMES_IN & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
         return []
     return _sounds(c, start)
 
