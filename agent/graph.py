@@ -79,7 +79,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             log.info("LLM proposed no usable tool call; using the offline brain")
         except Exception as exc:  # any error, timeout or junk: the offline brain answers
             log.warning("LLM brain failed (%s); using the offline brain", exc)
-        return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline"}
+        return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline", "info": list(p.notes)}
     p = _offline(text, state, ctx)
     return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline", "info": list(p.notes)}
 

@@ -1019,20 +1019,15 @@ _MOVE_PAIR = re.compile(
 
 
 def _moves(c: Clause, start: int) -> Plan | None:
-    """ "move 3 to 1 and 5 to 2", "move 3 to the top and 8 to the end": each pair a move, positions meaning the
-    playlist as seen (the later moves follow the tracks the earlier ones shifted)."""
+    """ "move 3 to 1 and 5 to 2", "move 3 to the top and 8 to the end": each pair a move, in order; the track moved
+    is the one the user saw at that place (the tools read every position so), its destination the place as the
+    earlier moves left it."""
     rest = " ".join(w for w in c.words[start:] if w not in (",", "and", "then", "y"))
     pairs = [(int(a), 1 if b in ("top", "start") else c.n if b in ("end", "bottom") else int(b))
              for a, b in _MOVE_PAIR.findall(rest)]  # fmt: skip
     if len(pairs) < 2 or _MOVE_PAIR.sub("", rest).strip() or not all(1 <= k <= c.n for pair in pairs for k in pair):
         return None
-    order = list(range(1, c.n + 1))  # the track (as seen) at each place
-    acts = []
-    for seen, to in pairs:
-        at = order.index(seen) + 1
-        acts.append(call("move", position=at, to=to))
-        order.insert(to - 1, order.pop(at - 1))
-    return Plan(acts)
+    return Plan([call("move", position=seen, to=to) for seen, to in pairs])
 
 
 def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
@@ -1086,7 +1081,7 @@ def rule_replace(c: Clause) -> Plan | None:
     named = c.matches("genre", "mood", "artist", "years", "relative_years")
     if hit and c.has and not named and (sounds := _swapped_sounds(c, hit[0] + hit[1])):
         return Plan([call("exclude", features=sounds)])  # "switch out the slow ones": those go, others take their place
-    if hit and c.has and named and not {"for", "with", "por", "con", "to", "into"} & set(c.words[sum(hit) :]):
+    if hit and c.has and named and not _COMES_IN & set(c.words[sum(hit) :]):
         found, _ = names_in(c.reading, c.vocab, negated=False, start=sum(hit))
         if any(found.values()) and _refer(c, sum(hit), verb=True) is None:  # "replace the rap songs": those go
             return Plan([call("exclude", **_nonempty(found))])
@@ -1138,10 +1133,14 @@ def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int
     return pos[0] if pos and len(pos) == 1 else None
 
 
+# after a swap verb, the words before what comes in: "replace track 2 with something faster", "switch it to rock"
+_COMES_IN = frozenset({"for", "with", "por", "con", "to", "into"})
+
+
 def _swapped_sounds(c: Clause, start: int) -> list[dict[str, str]]:
     """The sides of features that "switch out the slow ones" names as what goes; none when the words point at
     tracks or say what comes in ("replace track 2 with something faster")."""
-    if {"for", "with", "por", "con", "to", "into"} & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
+    if _COMES_IN & set(c.words[start:]) or _refer(c, start, verb=True) is not None:
         return []
     return _sounds(c, start)
 
@@ -1267,15 +1266,18 @@ def rule_track_length(c: Clause) -> Plan | None:
     return Plan([call("remove", positions=gone)])
 
 
-_SHORT_WORDS = frozenset({"shorter", "short", "long", "cortas", "cortos", "corta", "corto", "largas", "largos"})
 _SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
-_WHOLE = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much", "number"})
+_LONG_SIDE = frozenset({"long", "largas", "largos"})  # said with "too": "the songs are too long"
+_SHORT_WORDS = _SHORTER_SIDE | _LONG_SIDE
+# words that make "shorter" or "too long" the playlist's ("make the playlist shorter", "too many songs"): fewer tracks
+_WHOLE_LENGTH = frozenset({"playlist", "list", "mix", "it", "lista", "fewer", "less", "menos", "many", "much",
+                           "number"})  # fmt: skip
 
 
 def rule_shorter_tracks(c: Clause) -> Plan | None:
     """ "shorter songs please", "the songs are too long", "canciones mas cortas": each track shorter (a bound under
     the playlist's median length; the long ones are replaced), not fewer tracks."""
-    if not c.has or c.matches("duration", "length", *_CONTENT_KINDS) or _WHOLE & set(c.words):
+    if not c.has or c.matches("duration", "length", *_CONTENT_KINDS) or _WHOLE_LENGTH & set(c.words):
         return None
     words = c.words
     said = [k for k, w in enumerate(words) if w in _SHORT_WORDS]
@@ -1283,7 +1285,7 @@ def rule_shorter_tracks(c: Clause) -> Plan | None:
     if not said or not nouns or not any(abs(k - j) <= 3 for k in said for j in nouns):
         return None
     short = {words[k] for k in said} & _SHORTER_SIDE
-    too_long = any(words[k] in ("long", "largas", "largos") and k and words[k - 1] in ("too", "to", "muy", "demasiado")
+    too_long = any(words[k] in _LONG_SIDE and k and words[k - 1] in ("too", "to", "muy", "demasiado")
                    for k in said)  # fmt: skip
     durations = sorted(p["duration_ms"] for p in c.playlist if p.get("duration_ms"))
     if not (short or too_long) or not durations:
@@ -2319,7 +2321,7 @@ def _what_to_do(k: int) -> Plan:
 def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
-        return None  # "how long is track 4": that track (rule_spread)
+        return None  # "how long is track 4": that track (rule_feature_range)
     if {"artist", "artists", "genre", "genres"} & set(c.words):
         return None  # "how many different artists are there": rule_question breaks it down
     items = c.playlist
@@ -2364,7 +2366,7 @@ _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "sprea
                       "of the playlist", "of this playlist"))  # fmt: skip
 
 
-def rule_spread(c: Clause) -> Plan | None:
+def rule_feature_range(c: Clause) -> Plan | None:
     """ "whats the tempo range", "how fast is it overall", "what years does it cover", "average bpm?": the
     feature's range and mean over the playlist; nothing changes (a track named is rule_explain's)."""
     words = c.words
@@ -3228,7 +3230,8 @@ def rule_sort(c: Clause) -> Plan | None:
         placed = (pair[0][1], pair[0][2])
     if placed is None:
         if not fields:
-            return None if not find(words, _REVERSE) else Plan([call("sort", by="year", descending=True)])
+            # "reverse the order of the songs": the order turned around, as "reverse it" (rule_spread_or_reverse)
+            return None if not find(words, _REVERSE) else Plan([call("sort", by="reverse")])
         f, s = (polar[0][1], polar[0][2]) if len(polar) >= 2 else (fields[0][1], 0)
         placed = (f, s or _sort_way(words, f))
     if names["artists"] or names["genres"] or names["subgenres"]:
@@ -3296,7 +3299,7 @@ RULES: tuple[Rule, ...] = (
     rule_track_link,
     rule_vibe,
     rule_voice_gender,
-    rule_spread,
+    rule_feature_range,
     rule_superlative,
     rule_question,
     rule_same_for,
@@ -3390,6 +3393,11 @@ def split_clauses(text: str) -> list[str]:
         start = cuts[-1][1] if cuts else 0
         # "less rap more r&b": two asks with no joiner between them
         if i > start + 1 and _opposite(words[start], words[i]) and _content(words[start + 1 : i]):
+            cuts.append((i, i))
+            i += 1
+            continue
+        # "drop track 2. add some rock": a new sentence that starts an ask (the tokens keep no full stop)
+        if i > start and _SENTENCE_END.fullmatch(text[toks[i - 1].end : toks[i].start]) and _starts(words, i):
             cuts.append((i, i))
             i += 1
             continue
@@ -3520,9 +3528,8 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
 _BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})
 _PRAISE_WORDS = (
     V.ACK_WORDS | {w for p in V.LOVE_PHRASES for w in V.key(p)} | V.CHAT_FILLER | _EXCLAMATIONS | V.PRONOUNS
-    | _COPULAS | {"this", "it", "its", "is", "the", "playlist", "mix", "list", "all", "really", "pretty", "super",
-                  "kinda", "quite", "honestly", "overall", "like", "esta", "la", "me", "gusta", "fire", "dope", "solid",
-                  "decent", "banger", "lit", "sick"}
+    | _COPULAS | {"the", "playlist", "mix", "list", "all", "pretty", "super", "quite", "honestly", "overall", "like",
+                  "la", "gusta", "fire", "solid", "decent", "banger", "lit", "sick"}
 )  # fmt: skip
 
 
@@ -3530,13 +3537,18 @@ _I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
 
 
 def _past_praise(text: str) -> str:
-    """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more": praise before "but"
-    (or a comma) is politeness, the ask is what follows (read whole, the praise liked the track in focus or was
-    taken for what to add)."""
+    """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more", "love it. drop track 2":
+    praise before "but" (or a comma, or the end of a sentence) is politeness, the ask is what follows (read whole,
+    the praise liked the track in focus or was taken for what to add)."""
     toks = V.tokenize(text)
     words = [t.text for t in toks]
     b = next((k for k, w in enumerate(words) if w in _BUT), None)
-    if not b or b + 1 >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
+    ask = None if b is None else b + 1  # the first word of the ask
+    stop = _SENTENCE_END.search(text)  # the tokens keep no full stop: where the first sentence ends
+    after = stop and next((k for k, t in enumerate(toks) if t.start >= stop.end()), None)
+    if after and (b is None or after <= b):
+        b = ask = after
+    if not b or ask is None or ask >= len(words) or not all(w in _PRAISE_WORDS or w in _PUNCT for w in words[:b]):
         return text
     praised = any(
         w in V.ACK_WORDS - {"you", "a", "so", "very", "much", "lot", "that", "for", "me", "thats"}
@@ -3545,9 +3557,12 @@ def _past_praise(text: str) -> str:
     )
     if not praised and not find(words[:b], _I_LIKE):  # "like this but for running" is no praise
         return text
-    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[b + 1 :]):  # "thanks, that's all": politeness only
+    if all(w in _PRAISE_WORDS or w in _PUNCT for w in words[ask:]):  # "thanks, that's all": politeness only
         return text
-    return text[toks[b + 1].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
+    return text[toks[ask].start :] if words[b] not in ("only", "just") else text[toks[b].start :]
+
+
+_SENTENCE_END = re.compile(r"\s*[.!]+\s+")
 
 
 def _unwrap(text: str) -> str:
@@ -3967,7 +3982,8 @@ def _several(
     for k, part in enumerate(parts):
         clause = make_clause(part, current, vocab, focus, last)
         if k + 1 < len(parts) and _ack_only(clause):
-            continue  # "thats good but take out the slow ones and ...": the thanks asks nothing
+            continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
+            # a full stop, _past_praise has taken it off already)
         plan = read_clause(clause)
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
@@ -4002,7 +4018,10 @@ def _several(
 
 
 _WHOLE_THREAD = frozenset({"undo", "start_over", "new_playlist", "keep_playlist", "feedback"})
-_UNREAD = ("I found no music", "I'm not sure what", "Tell me a bit more", "This catalog has no", "I don't know")
+# the openings of a clause's question that say it was not understood (said in a note as "couldn't read it"), and of
+# those that name what the catalog lacks (said in a note as themselves)
+_NOT_UNDERSTOOD = ("I found no music", "I'm not sure what", "Tell me a bit more")
+_UNREAD = _NOT_UNDERSTOOD + ("This catalog has no", "I don't know")
 
 
 def _unread(question: str | None) -> bool:
@@ -4020,6 +4039,6 @@ def _not_done(part: str, why: str | None) -> str:
     """The reply's note on an ask of the message that was not acted on."""
     reason = (why or "").split(". ")[0].rstrip(".")
     said = part.strip(" ,.!?")
-    if not reason or reason.startswith(("I found no music", "I'm not sure", "Tell me")):
+    if not reason or reason.startswith(_NOT_UNDERSTOOD):
         return f"I didn't act on \"{said}\": I couldn't read it as a change to make."
     return f'I didn\'t act on "{said}": {reason[:1].lower()}{reason[1:]}.'

@@ -588,16 +588,21 @@ def _filtered_recall(catalog: "Catalog", vectors: np.ndarray, index: Any, querie
                      for ef in (128, 512) for a in (False, True)}  # fmt: skip
     for (label, variant), kind in [(v, kind) for v in variants.items() for kind in cases]:
         backend.config = variant
-        recalls, times = [], []
-        for q, flt, kk, truth in cases[kind]:
-            t0 = time.perf_counter()
-            got = {r for r, _ in index.search_rows(q, flt, kk)}
-            times.append(time.perf_counter() - t0)
-            recalls.append(len(truth & got) / kk)
-        key = f"{kind} {label}".strip()
-        filtered[key] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
+        filtered[f"{kind} {label}".strip()] = _recall_and_times(index, cases[kind])
     backend.config = config
     return filtered
+
+
+def _recall_and_times(index: Any, cases: list[tuple[Any, Any, int, set[int]]]) -> dict[str, Any]:
+    """Mean recall of ``index``'s top k against the true top k of each (query, filter, k, true top k), and the
+    searches' times."""
+    recalls, times = [], []
+    for q, flt, k, truth in cases:
+        t0 = time.perf_counter()
+        got = {r for r, _ in index.search_rows(q, flt, k)}
+        times.append(time.perf_counter() - t0)
+        recalls.append(len(truth & got) / k)
+    return {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
 
 
 def _scale_requests(
@@ -618,13 +623,7 @@ def _scale_requests(
     by_ef: dict[str, Any] = {}
     for ef in sorted({config.hnsw_ef, 64, 256, 512, 1024}) if config.hnsw_m else [0]:
         backend.config = dataclasses.replace(config, hnsw_ef=ef) if ef else config
-        recalls, times = [], []
-        for q, truth in zip(queries, truths):
-            t0 = time.perf_counter()
-            got = {r for r, _ in index.search_rows(q, None, k)}
-            times.append(time.perf_counter() - t0)
-            recalls.append(len(truth & got) / k)
-        by_ef[str(ef)] = {"recall": round(float(np.mean(recalls)), 3), "search_ms": percentiles(times)}
+        by_ef[str(ef)] = _recall_and_times(index, [(q, None, k, truth) for q, truth in zip(queries, truths)])
     backend.config = config
     filtered = _filtered_recall(catalog, vectors, index, queries, k)
     encoder.clear_cache()  # every row embeds its requests anew

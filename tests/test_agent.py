@@ -343,6 +343,16 @@ def test_model_server_down_falls_back_to_the_offline_brain(settings, tiny_pipeli
     assert ids(r2) == ids(r)[:2] + ids(r)[3:]
 
 
+def test_the_offline_brain_standing_in_for_the_model_says_what_it_did_not_do(settings, tiny_pipeline):
+    # was: with a model configured but down, "take out number 4 and make it more jazzy" said nothing of the jazz
+    # (the offline plan's notes were said only when no model was configured)
+    svc = _llm_chat(settings, tiny_pipeline, f"http://127.0.0.1:{_closed_port()}/v1")
+    first = svc.turn("t", "u", "rap for a party")
+    r = svc.turn("t", "u", "take out number 4 and make it more jazzy")
+    assert len(r.playlist) == len(first.playlist) - 1 and _brain(svc, "t") == "llm->offline"
+    assert "jazz" in r.reply.lower()
+
+
 class _Junk(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint gone wrong: tool calls with invalid arguments, or no JSON at all."""
 
@@ -576,3 +586,18 @@ def test_spreading_artists_separates_every_pair_the_counts_allow():
         order = [p["artist"] for p in w.playlist]
         fewest = max(0, 2 * max(Counter(artists).values()) - len(artists) - 1)  # what no order can avoid
         assert sorted(order) == sorted(artists) and sum(a == b for a, b in zip(order, order[1:])) == fewest
+
+
+def test_several_moves_in_one_message_each_move_the_track_said(chat):
+    # was: "move 5 to 1 and 3 to 2" moved track 4 second (the plan followed the shifted places, and so did the
+    # executor, which reads every position as the playlist the user saw)
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "move 5 to 1 and 3 to 2")
+    assert ids(r2)[:5] == [ids(r)[4], ids(r)[2], ids(r)[0], ids(r)[1], ids(r)[3]]
+
+
+def test_reversing_the_order_with_a_sort_word_turns_it_around(chat):
+    # was: "reverse the order of the songs" sorted newest first, while "reverse the order" turned it around
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "reverse the order of the songs")
+    assert ids(r2) == ids(r)[::-1]

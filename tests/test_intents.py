@@ -220,6 +220,13 @@ def test_a_list_is_one_ask(text):
     assert split_clauses(text) == [text]
 
 
+def test_asks_in_sentences_of_their_own_are_each_done(vocab):
+    # was: "drop track 2. add some rock" dropped track 2 only (the full stop joined nothing)
+    assert split_clauses("drop track 2. add some rock") == ["drop track 2", "add some rock"]
+    assert split_clauses("play Mr. Brightside") == ["play Mr. Brightside"]  # an abbreviation starts no ask
+    assert [a for a, _ in acts("no rap. make it calmer", vocab)] == ["exclude", "adjust"]
+
+
 # ----- negation with its scope ------------------------------------------------------------------------
 def test_negation_keeps_its_scope(vocab):
     assert acts("no rap or edm", vocab) == [("exclude", {"genres": ["rap", "edm"]})]

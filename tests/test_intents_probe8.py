@@ -120,6 +120,16 @@ def test_praise_before_but_leaves_the_ask(vocab, playlist, text):
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [("love it. drop track 2 then add some rock", [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"]})]),
+     ("perfect thanks. add 5 more and no rap", [("more", {"count": 5}), ("exclude", {"genres": ["rap"]})])],
+)  # fmt: skip
+def test_praise_said_as_its_own_sentence_leaves_the_asks(vocab, playlist, text, expected):
+    # was: "love it." liked track 2 instead of dropping it; "perfect thanks." lost "add 5 more"
+    assert acts(text, vocab, playlist) == expected
+
+
+@pytest.mark.parametrize(
     "text", ["shorter songs please", "the songs are too long", "las canciones mas cortas porfa"]
 )  # fmt: skip
 def test_shorter_songs_bound_each_track(vocab, playlist, text):

@@ -670,7 +670,7 @@ def test_a_slip_of_a_filler_word_is_that_word(vocab):
         # was: "Which track should move where?"
         ("move 3 to the top", [("move", {"position": 3, "to": 1})]),
         ("move 3 to 1 and 5 to 2", [("move", {"position": 3, "to": 1}), ("move", {"position": 5, "to": 2})]),
-        ("move 5 to 1 and 3 to 2", [("move", {"position": 5, "to": 1}), ("move", {"position": 4, "to": 2})]),
+        ("move 5 to 1 and 3 to 2", [("move", {"position": 5, "to": 1}), ("move", {"position": 3, "to": 2})]),
         # was: "I found no music in 'lower the bpm'"; "i already know these songs" started a new playlist
         ("lower the bpm", [("adjust", {"feature": "tempo", "direction": "down", "amount": "normal"})]),
         ("i already know these songs", [("adjust", {"feature": "popularity", "direction": "down"})]),

@@ -193,7 +193,9 @@ class Retriever:
         when absent); ``hybrid=False`` keeps the tag-filtered dense channel alone."""
         self.catalog = catalog
         self.hybrid = hybrid
-        self.core_pool = False  # True while the ranker's examples are collected: the names channel's core alone
+        # True where no learned ranker orders the pool (none built, or its examples being collected,
+        # tools.ranker.collect): the names channel's core alone, without its wide part (WIDE_NAME_ARTISTS)
+        self.core_pool = False
         self._local = threading.local()
         self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         self.max_per_artist = max_per_artist

@@ -185,7 +185,8 @@ _FLOW = (("energy", 1.0), ("valence", 1.0), ("danceability", 1.0), ("tempo", 1 /
 @tool(Sort)
 def sort(w: Work, by: str, descending: bool = False) -> str:
     """The same tracks in another order: by a field ("oldest to newest", "start slow and build up", "put the
-    upbeat ones first"), or by flow (the first track stays, then each next one is the closest in sound)."""
+    upbeat ones first"), by flow (the first track stays, then each next one is the closest in sound), turned around
+    ("reverse it"), or spread ("no back to back songs by the same artist")."""
     w.need_playlist()
     items = list(w.playlist)
     if by == "reverse":

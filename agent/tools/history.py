@@ -82,15 +82,16 @@ def last_change(w: Work) -> str:
     prev = w.draft.history[-1]
     before = [tid for tid, *_ in prev["playlist"]]
     now = [x["track_id"] for x in w.playlist]
-    added = [t for t in now if t not in set(before)]
-    removed = [t for t in before if t not in set(now) and t in w.catalog.index]
-    kept = [t for t in now if t in set(before)]
+    was_there, is_there = set(before), set(now)
+    added = [t for t in now if t not in was_there]
+    removed = [t for t in before if t not in is_there and t in w.catalog.index]
+    kept = [t for t in now if t in was_there]
     parts = []
     if added:
         parts.append(f"added {len(added)} ({_titles(w, added)})")
     if removed:
         parts.append(f"removed {len(removed)} ({_titles(w, removed)})")
-    if kept != [t for t in before if t in set(now)]:
+    if kept != [t for t in before if t in is_there]:
         parts.append("changed the order")
     was, is_now = PlaylistQuery.model_validate(prev["query"]).describe(), w.query.describe()
     if was != is_now:
