@@ -750,3 +750,10 @@ def test_more_by_this_artist_means_the_artist_in_focus(vocab):
     for text in ("more by this artist", "more from her", "more songs like him"):
         plan = parse(text, PLAYLIST, vocab, focus=2)
         assert [(a["name"], a["args"]) for a in plan.actions] == [("widen", {"artists": ["Queen"]})], text
+
+
+def test_scratch_the_last_two_songs_removes_them_and_scratch_the_last_change_undoes_it(vocab):
+    # was: "scratch the last two songs" cut the playlist to 2 tracks
+    assert acts("scratch the last two songs", vocab) == [("remove", {"positions": [19, 20]})]
+    assert acts("scratch track 3", vocab) == [("remove", {"positions": [3]})]
+    assert acts("scratch the last change", vocab) == [("undo", {})]

@@ -945,8 +945,8 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "bring back the playlist", "liked the old one better", "liked the last one better",
                 "liked the previous one better", "liked it better before", "the old version", "the previous version",
                 "the last version", "the old one was better", "the last one was better", "the one before",
-                "forget the last thing", "ignore the last thing", "ignore that", "never mind that last",
-                "scratch the last")  # fmt: skip
+                "forget the last thing", "ignore the last thing", "never mind that last", "scratch the last thing",
+                "scratch the last change", "scratch that last change")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
@@ -1047,8 +1047,8 @@ REPLACE_WORDS = frozenset(
 )
 REMOVE_VERBS = ("remove", "drop", "delete", "cut", "lose", "ditch", "get rid of", "take out", "kill", "kick out",
                 "throw out", "toss", "bin", "quita", "quitar", "elimina", "eliminar", "borra", "borrar", "saca",
-                "sacar", "scrap", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike", "take off",
-                "knock off", "removing", "dropping", "deleting", "cutting", "ditching", "taking out",
+                "sacar", "scrap", "scratch", "nix", "axe", "yeet", "dump", "chuck", "trash", "erase", "strike",
+                "take off", "knock off", "removing", "dropping", "deleting", "cutting", "ditching", "taking out",
                 "getting rid of")  # fmt: skip
 # Verbs whose particle may come after what they act on: "take Beyonce out", "get them out", "cross it off".
 SPLIT_REMOVE_VERBS = frozenset(
