@@ -131,3 +131,23 @@ def test_a_ranked_cut_of_few_artists_outside_the_subgenre_still_fills_the_playli
     added = [cat[c.track_id] for c in cut[len(off) :]]
     assert added and all(allowed(tr, q) for tr in added)  # only tracks the refiner may keep
     assert len({fold(tr.artist) for tr in added}) == len({fold(cat.tracks[r].artist) for r in fit})  # every artist
+
+
+def test_a_request_to_fall_asleep_aims_at_low_energy_unless_the_energy_is_said(pipe, monkeypatch):
+    # was: "music to fall asleep to" on the full catalog opened with "No Sleep" at mean energy .69 (the tags alone)
+    from tools.pipeline import calm_target
+
+    q = pipe.extract("music to fall asleep to")
+    (bound,) = [b for b in calm_target(q).features if b.feature == "energy"]
+    assert bound.target is not None and bound.target <= 0.3 and not bound.explicit
+    assert calm_target(q).describe() != q.describe() and not [b for b in q.features if b.feature == "energy"]
+    loud = pipe.extract("high energy music to fall asleep to")
+    assert calm_target(loud) == loud  # the energy said wins
+
+    def energy() -> float:
+        top = pipe.run("music to fall asleep to").playlist
+        return sum(p.energy for p in top) / len(top)
+
+    aimed = energy()
+    monkeypatch.setattr("tools.vocab.CALM_ENERGY", {})  # the tags alone
+    assert aimed < energy()

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from tools import vocab
 from tools.catalog import fold
-from tools.schema import Candidate, PlaylistItem, PlaylistQuery, PlaylistResult
+from tools.schema import Candidate, FeatureBound, PlaylistItem, PlaylistQuery, PlaylistResult
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog
@@ -63,6 +64,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def calm_target(query: PlaylistQuery) -> PlaylistQuery:
+    """``query`` with a low energy aimed at when it asks for sleep, meditation or reading and says nothing of the
+    energy (a soft target the search and the ranker score, no filter, not a tag of the request): the tags alone let
+    "music to fall asleep to" open with "No Sleep" at energy .69."""
+    said = [t for t in query.activities + query.moods if t.value in vocab.CALM_ENERGY]
+    if not said or any(b.feature == "energy" for b in query.features):
+        return query
+    target = min(vocab.CALM_ENERGY[t.value] for t in said)
+    bound = FeatureBound(feature="energy", target=target, explicit=False, confidence=0.5, source=said[0].value)
+    return query.model_copy(update={"features": [*query.features, bound]})
 
 
 class Pipeline:
@@ -225,6 +238,7 @@ class Pipeline:
         limit: int | None = None,
     ) -> "Retrieval":
         """Stage 2 with everything it found out: candidates, notes, and the query as relaxed."""
+        query = calm_target(query)
         if query_vector is None:
             from tools.retrieve import search_text
 
@@ -469,7 +483,7 @@ class Pipeline:
             else:
                 vector = own()
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
-        found.candidates = self.rank(found, query)
+        found.candidates = self.rank(found, calm_target(query))
         self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
         weight = self.cf_weight(user)  # the cold-start policy: how much this history's size earns

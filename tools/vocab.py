@@ -349,6 +349,9 @@ ACTIVITY_MOODS: dict[str, str | None] = {
     "gaming": "energetic", "meditation": "chill", "reading": "focus", "commute": None, "travel": None,
 }  # fmt: skip
 
+# Occasions that want low energy, and the energy a first request for them aims at (a soft target)
+CALM_ENERGY = {"sleep": 0.25, "meditation": 0.3, "reading": 0.4}
+
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
 # No filler words ("vibes", "music") in them: a request's filler would pull in their label.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
