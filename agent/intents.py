@@ -3397,7 +3397,9 @@ def split_clauses(text: str) -> list[str]:
             i += 1
             continue
         # "drop track 2. add some rock": a new sentence that starts an ask (the tokens keep no full stop)
-        if i > start and _SENTENCE_END.fullmatch(text[toks[i - 1].end : toks[i].start]) and _starts(words, i):
+        ended = _SENTENCE_END.fullmatch(text[toks[i - 1].end : toks[i].start]) if i else None
+        ended = ended or (i - 1 > start and words[i - 1] in ("!", "?"))  # "!" and "?" are tokens of their own
+        if i > start and ended and _starts(words, i):
             cuts.append((i, i))
             i += 1
             continue

@@ -757,3 +757,9 @@ def test_scratch_the_last_two_songs_removes_them_and_scratch_the_last_change_und
     assert acts("scratch the last two songs", vocab) == [("remove", {"positions": [19, 20]})]
     assert acts("scratch track 3", vocab) == [("remove", {"positions": [3]})]
     assert acts("scratch the last change", vocab) == [("undo", {})]
+
+
+@pytest.mark.parametrize("text", ["drop track 2. thanks! add some rock", "drop track 2! add some rock"])
+def test_an_ask_after_an_exclamation_is_an_ask_of_its_own(vocab, text):
+    # was: only track 2 dropped ("!" is a token of its own, so no sentence end was seen before "add")
+    assert acts(text, vocab) == [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"]})]
