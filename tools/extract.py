@@ -576,6 +576,15 @@ class TagExtractor:
         return e - s >= 2 and any(t.text not in plain for t in toks[s:e])
 
     @cached_property
+    def _five_letter_words(self) -> dict[str, list[str]]:
+        """The vocabulary's five-letter words by first letter (what a dropped letter of a four-letter word leaves)."""
+        out: dict[str, list[str]] = {}
+        for v in self._vocab_list:
+            if len(v) == 5:
+                out.setdefault(v[0], []).append(v)
+        return out
+
+    @cached_property
     def _name_runs(self) -> frozenset[tuple[str, ...]]:
         """Runs of two words or more inside an artist's name ("bob marley" of Bob Marley & The Wailers)."""
         out: set[tuple[str, ...]] = set()
@@ -678,14 +687,15 @@ class TagExtractor:
         tries = self._fuzzy_pairs(toks, out)
         for i, tok in enumerate(toks):
             w = tok.text
-            if len(w) == 4 and not tok.used and w.isalpha() and w not in self._known and w not in self._dictionary:
-                self._dropped_letter(tok, i, out)  # "hapy", "chil": too short to fuzz freely
-                continue
-            if tok.used or len(w) < 5 or not w.isalpha() or w in self._known:
+            short = len(w) == 4 and not tok.used and w.isalpha() and w not in self._known and w not in self._dictionary
+            if not short and (tok.used or len(w) < 5 or not w.isalpha() or w in self._known):
                 continue
             tries += 1
             if tries > MAX_FUZZY_WORDS:
                 break
+            if short:
+                self._dropped_letter(tok, i, out)  # "hapy", "chil": too short to fuzz freely
+                continue
             filler = process.extractOne(w, _FILLER_LIST, scorer=OSA.distance, score_cutoff=1)
             if filler and filler[0][0] == w[0]:
                 tok.text = filler[0]  # "actualy": a slip of a word that says nothing, not of "actual" (recent)
@@ -721,7 +731,7 @@ class TagExtractor:
         "chil", "funy"): that word. Only a dropped letter, with the first kept: other slips of so short a word
         are too often another word."""
         w = tok.text
-        near = [v for v in self._vocab_list if len(v) == 5 and v[0] == w[0] and OSA.distance(w, v) == 1]
+        near = [v for v in self._five_letter_words.get(w[0], ()) if OSA.distance(w, v) == 1]
         if len(near) == 1:
             for kind, value in _PHRASES[self._vocab_words[near[0]]]:
                 out.append(_Match(kind, value, i, i + 1, confidence=0.8))

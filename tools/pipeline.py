@@ -284,6 +284,7 @@ class Pipeline:
         """Stage 2b: the best ``limit`` (``settings.candidates``) of retrieval's pool in the learned
         ranker's order (retrieval's fused order without a ranker)."""
         limit = limit or self.settings.candidates
+        asked = calm_target(asked)  # as retrieve_full searched it
         ranker = self.ranker_model()
         with self._timed("rank"):
             ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
@@ -298,24 +299,30 @@ class Pipeline:
         genre): "rock and latin pop" for a 6-hour drive left the refiner 8 tracks of 56 by Don Omar and others."""
         from tools.refine import allowed
 
+        if len(ranked) <= limit:
+            return out
         cap = asked.max_per_artist or self.settings.max_per_artist
         want = 2 * self.length_of(asked)
         counts: dict[str, int] = {}
-        for c in out:
-            tr = self.catalog[c.track_id]
-            if allowed(tr, asked):
-                counts[fold(tr.artist)] = counts.get(fold(tr.artist), 0) + 1
-        room = sum(min(n, cap) for n in counts.values())
-        if room >= want or len(ranked) <= limit:
-            return out
-        taken = {c.track_id for c in out}
-        for c in ranked[limit:]:
+        room = 0
+
+        def counted(c: Candidate) -> bool:  # a track the refiner may keep, of an artist with room: it counts
+            nonlocal room
             tr = self.catalog[c.track_id]
             a = fold(tr.artist)
-            if c.track_id not in taken and counts.get(a, 0) < cap and allowed(tr, asked):
+            if counts.get(a, 0) >= cap or not allowed(tr, asked):
+                return False
+            counts[a] = counts.get(a, 0) + 1
+            room += 1
+            return True
+
+        for c in out:  # most requests have the room within their first tracks: the rest is never checked
+            if counted(c) and room >= want:
+                return out
+        taken = {c.track_id for c in out}
+        for c in ranked[limit:]:
+            if c.track_id not in taken and counted(c):
                 out.append(c)
-                counts[a] = counts.get(a, 0) + 1
-                room += 1
                 if room >= want:
                     break
         return out
@@ -483,7 +490,7 @@ class Pipeline:
             else:
                 vector = own()
         found = self.retrieve_full(query, n, exclude_ids, query_vector=vector)
-        found.candidates = self.rank(found, calm_target(query))
+        found.candidates = self.rank(found, query)
         self._local.candidates = [c.track_id for c in found.candidates]
         user = self.user_vector(history) if user_vector is None else user_vector
         weight = self.cf_weight(user)  # the cold-start policy: how much this history's size earns

@@ -128,8 +128,8 @@ class FeatureBound(BaseModel):
 
 
 def _seeded(f: FeatureBound) -> bool:
-    """Whether a bound only aims at a seed song's sound ("songs like Blinding Lights")."""
-    return not f.explicit and (f.source or "").startswith("like ") and f.target is not None
+    """Whether a bound only aims at a seed song's sound ("songs like Blinding Lights"), with no bound of its own."""
+    return not f.explicit and (f.source or "").startswith("like ") and f.target is not None and f.min is f.max is None
 
 
 class PlaylistQuery(BaseModel):
@@ -206,10 +206,10 @@ class PlaylistQuery(BaseModel):
         if self.years:
             parts.append(self.years.label())
         parts += [f"{'like' if t.scope == 'like' else 'by'} {t.value}" for t in self.artists]
-        seeds = [f.source[5:] for f in self.features if f.min is None and f.max is None and _seeded(f)]
+        seeds = [str(f.source)[5:] for f in self.features if _seeded(f)]
         parts += [f'the sound of "{s}"' for s in dict.fromkeys(seeds)]
         for f in self.features:
-            if _seeded(f) and f.min is None and f.max is None:
+            if _seeded(f):
                 continue
             if f.target is not None:
                 parts.append(f"{f.feature}~{f.target:g}")

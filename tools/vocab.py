@@ -660,19 +660,23 @@ def _spelled_year(texts: Sequence[str], i: int) -> tuple[int, int] | None:
     return (2000 if w == "twenty" else 1900) + rest[0], 1 + rest[1]
 
 
-def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token]) -> int:
-    """Appends to ``out`` the year said at ``toks[i]`` as digits; how many tokens it took (0: none said there)."""
-    texts = [t.text for t in toks]
+def _year_tokens(text: str, toks: list[Token], i: int, out: list[Token], texts: Sequence[str]) -> int:
+    """Appends to ``out`` the year said at ``toks[i]`` (``texts`` their words) as digits; how many tokens it took (0:
+    none said there)."""
     t, prev, nxt = toks[i], texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else ""
     apostrophe = t.start > 0 and text[t.start - 1] in "'’‘"
     cued = apostrophe and (prev in YEAR_CONTEXT or nxt in ("to", "-", "till"))
     bare = prev in _YEAR_MODES and nxt not in TIME_UNITS | TRACK_NOUNS | {"bpm", "%", "percent", "min", "mins"}
     # "after 10" is rather a place in the playlist ("remove everything after 10"); "after 95" and "after 05" are years
     bare = bare and (int(t.text) >= 30 or t.text.startswith("0")) if re.fullmatch(r"\d\d", t.text) else bare
-    two = [bool(re.fullmatch(r"\d\d", w)) and (int(w) >= 30 or w.startswith("0")) for w in texts]  # not "10 to 15"
-    ranged = two[i] and (  # "between 95 and 05", "from 88 to 94": a range of two two-digit years
-        (prev in ("between", "from") and i + 2 < len(texts) and texts[i + 1] in ("and", "to", "-") and two[i + 2])
-        or (prev in ("and", "to", "-") and i >= 3 and two[i - 2] and texts[i - 3] in ("between", "from"))
+
+    def two(k: int) -> bool:  # a two-digit year only ("95", "05"; not "10 to 15")
+        w = texts[k] if 0 <= k < len(texts) else ""
+        return bool(re.fullmatch(r"\d\d", w)) and (int(w) >= 30 or w.startswith("0"))
+
+    ranged = two(i) and (  # "between 95 and 05", "from 88 to 94": a range of two two-digit years
+        (prev in ("between", "from") and nxt in ("and", "to", "-") and two(i + 2))
+        or (prev in ("and", "to", "-") and i >= 3 and two(i - 2) and texts[i - 3] in ("between", "from"))
     )
     if re.fullmatch(r"\d\d", t.text) and (cued or bare or ranged):  # "from '94 to '98", "nothing after 95"
         y = int(t.text)
@@ -697,9 +701,10 @@ def spoken_years(text: str, toks: list[Token]) -> list[Token]:
     "two thousand and five", "twenty fifteen", "nineteen ninety four", "before the millennium" (2000), "y2k"
     (the early 2000s). One token stands for the words it replaces, spanning them in ``text``."""
     out: list[Token] = []
+    texts = [t.text for t in toks]
     i = 0
     while i < len(toks):
-        took = _year_tokens(text, toks, i, out)
+        took = _year_tokens(text, toks, i, out, texts)
         if not took:
             out.append(toks[i])
         i += took or 1
