@@ -3059,6 +3059,15 @@ _REROLL = _keys(("try again", "different songs", "different tracks", "other song
                   "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
                   "different ones", "other ones", "new ones"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
+_GRIPE_ANSWER = (
+    'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '
+    "different songs that fit the same request. Nothing changed."
+)
+# a gripe about the whole playlist in other words: "hmm not quite", "not feeling it" (with no track in focus)
+_NOT_QUITE = _keys(("not quite", "not feeling it", "not feeling this", "not vibing with it", "not vibing with this",
+                    "not really feeling it", "im not feeling it", "not into it", "not into this"))  # fmt: skip
+_NOT_QUITE_WORDS = ("this", "is", "it", "so", "kinda", "not", "quite", "feeling", "vibing", "with", "really", "im",
+                    "into", "hmm")  # fmt: skip
 
 
 def rule_reroll(c: Clause) -> Plan | None:
@@ -3069,12 +3078,9 @@ def rule_reroll(c: Clause) -> Plan | None:
     words = c.words
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
-    griped = set(words) & _GRIPES or find(words, (("not", "quite"),))  # "hmm not quite"
-    if griped and not _content(words, [tuple(_GRIPES), ("this", "is", "it", "so", "kinda", "not", "quite")]):
-        return Plan.ask(
-            'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" '
-            "for different songs that fit the same request. Nothing changed."
-        )
+    griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
+    if griped and not _content(words, [tuple(_GRIPES), _NOT_QUITE_WORDS]):
+        return Plan.ask(_GRIPE_ANSWER)
     return None
 
 
@@ -3987,6 +3993,8 @@ def _several(
             continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
             # a full stop, _past_praise has taken it off already)
         plan = read_clause(clause)
+        if plan.question == _GRIPE_ANSWER and k + 1 < len(parts):
+            continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]

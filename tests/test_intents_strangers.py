@@ -763,3 +763,11 @@ def test_scratch_the_last_two_songs_removes_them_and_scratch_the_last_change_und
 def test_an_ask_after_an_exclamation_is_an_ask_of_its_own(vocab, text):
     # was: only track 2 dropped ("!" is a token of its own, so no sentence end was seen before "add")
     assert acts(text, vocab) == [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"]})]
+
+
+def test_not_feeling_it_with_no_track_in_focus_is_a_gripe_and_the_ask_after_it_runs(vocab):
+    # was: "I don't know 'it' as an artist ... who or what should go?", for the gripe and for what followed it
+    assert "Say what's off" in parse("not feeling it", PLAYLIST, vocab).question
+    assert acts("hmm not feeling it, more rock", vocab) == [("widen", {"genres": ["rock"]})]
+    plan = parse("not feeling it", PLAYLIST, vocab, focus=3)  # a track in focus: that one goes, as before
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("remove", {"positions": [3]})]
