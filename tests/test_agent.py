@@ -601,3 +601,14 @@ def test_reversing_the_order_with_a_sort_word_turns_it_around(chat):
     r = chat.turn("t", "u", "songs for a party")
     r2 = chat.turn("t", "u", "reverse the order of the songs")
     assert ids(r2) == ids(r)[::-1]
+
+
+def test_swap_several_for_newer_passes_each_track_it_swaps_out(chat):
+    r = chat.turn("t", "u", "rock songs")
+    years = {p.track_id: p.year for p in r.playlist}
+    r2 = chat.turn("t", "u", "swap the last 3 for newer stuff")
+    for old, new in zip(r.playlist[-3:], r2.playlist[-3:]):
+        # before: the newest of the three set the bar, so the older ones stayed or got a track no newer than it
+        assert new.track_id not in years and new.year > old.year
+    r3 = chat.turn("t", "u", "swap the first two for older ones")
+    assert not {p.track_id for p in r3.playlist[:2]} & {p.track_id for p in r.playlist[-3:]}  # swapped out stays out

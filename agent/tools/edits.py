@@ -85,11 +85,12 @@ def replace(
     names = asked_names(w, artists, genres, subgenres, moods)
     asked = [n for group in names for n in group]
     query = aimed_at(w.query, *names) if asked else None
-    good = None
     if feature and direction:
-        query, good, word = _beyond(w, query, gone, feature, 1 if direction == "up" else -1)
+        word = _SWAP_WORDS.get((feature, direction)) or f"{'more' if direction == 'up' else 'less'} {feature}"
         asked.append(word)
-    new = w.fetch(len(pos), query=query, keep=stay, avoid=gone, good=good)
+        pos, gone, new = _swap_past(w, query, pos, gone, stay, feature, 1 if direction == "up" else -1)
+    else:
+        new = w.fetch(len(pos), query=query, keep=stay, avoid=gone)
     if not new:
         what = f"{', '.join(asked)} " if asked else "new "
         raise ToolError(f"I found nothing {what}that fits the request to swap in. Nothing changed.")
@@ -99,6 +100,7 @@ def replace(
         if artists:
             item["chosen"] = True  # "swap it for something by Eminem": the person picked it
         w.playlist[p - 1] = item
+    w.removed |= {g["track_id"] for g in gone[: len(new)]}  # swapped out: not back on the next swap
     if len(pos) == 1:
         w.focus = pos[0]  # "why that one?" next means the track just swapped in
     out = f"replaced {titles(gone[: len(new)])} with {titles(new)}"
@@ -106,33 +108,81 @@ def replace(
         was = ", ".join(_shown(feature, feature_value(w.track(p), feature)) for p in gone[: len(new)])
         now = ", ".join(_shown(feature, feature_value(w.track(p), feature)) for p in new)
         out += f" ({feature} {was} → {now})"
+    if len(new) < len(pos):
+        left = ", ".join(f"#{p}" for p in pos[len(new) :])
+        stays = "it stays" if len(pos) - len(new) == 1 else "they stay"
+        out += f"; nothing {asked[-1] if asked else 'new'} that fits the request for {left}, so {stays}"
     return out
 
 
-def _beyond(
-    w: Work, query: PlaylistQuery | None, gone: list[dict[str, Any]], feature: str, sign: int
-) -> tuple[PlaylistQuery, Callable[[Track], bool], str]:
-    """The query aimed past the swapped-out tracks' ``feature`` and a test that a track is past them by a step."""
-    vals = [v for v in (feature_value(w.track(p), feature) for p in gone) if not math.isnan(v)]
-    if not vals:
+def _swap_past(
+    w: Work,
+    query: PlaylistQuery | None,
+    pos: list[int],
+    gone: list[dict[str, Any]],
+    stay: list[dict[str, Any]],
+    feature: str,
+    sign: int,
+) -> tuple[list[int], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each swapped-out track gets the best-ranked new one past it in ``feature``: a round aims past the easiest
+    one still open, and the hardest to pass choose first. Returns the positions (those filled first, then those
+    nothing passes, which stay as they are), their tracks and the new ones."""
+    if all(math.isnan(feature_value(w.track(g), feature)) for g in gone):
         raise ToolError(f"I can't tell the {feature} of that track. Nothing changed.")
-    edge = max(vals) if sign > 0 else min(vals)
-    step = SWAP_YEARS if feature == "year" else w.step(feature)
+    past = _past(w, feature, sign)
+    got: dict[int, dict[str, Any]] = {}
+    seen: list[dict[str, Any]] = []
+    for _ in range(3):
+        open_ = [i for i in range(len(pos)) if i not in got]
+        vals = [v for v in (feature_value(w.track(gone[i]), feature) for i in open_) if not math.isnan(v)]
+        if not vals:
+            break
+        q = _aimed_past(w, query, feature, sign, min(vals) if sign > 0 else max(vals))
+        pool = w.fetch(
+            2 * len(open_),
+            query=q,
+            keep=stay + list(got.values()),
+            avoid=gone + seen,
+            good=lambda tr: any(past(tr, gone[i]) for i in open_),
+        )
+        if not pool:
+            break
+        seen += pool
+        for i in sorted(open_, key=lambda i: sum(past(w.track(c), gone[i]) for c in pool)):
+            c = next((c for c in pool if c not in got.values() and past(w.track(c), gone[i])), None)
+            if c is not None:
+                got[i] = c
+    order = [i for i in range(len(pos)) if i in got] + [i for i in range(len(pos)) if i not in got]
+    return [pos[i] for i in order], [gone[i] for i in order], [got[i] for i in order if i in got]
+
+
+def _aimed_past(w: Work, query: PlaylistQuery | None, feature: str, sign: int, edge: float) -> PlaylistQuery:
+    """The query aimed a step past ``edge`` in ``feature``."""
     q = (query or w.query).model_copy(deep=True)
     if feature == "year":
         q.years = YearRange(start=int(edge) + 1, explicit=False) if sign > 0 else YearRange(end=int(edge) - 1)
     else:
-        target = edge + sign * step
+        target = edge + sign * w.step(feature)
         side = {"min": round(edge, 3)} if sign > 0 else {"max": round(edge, 3)}
         bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source="swap", **side)
         q.features = [b for b in q.features if b.feature != feature] + [bound]
+    return q
 
-    def good(tr: Track) -> bool:
-        v = feature_value(tr, feature)
-        return not math.isnan(v) and sign * (v - edge) >= step / 2
 
-    word = _SWAP_WORDS.get((feature, "up" if sign > 0 else "down")) or f"{'more' if sign > 0 else 'less'} {feature}"
-    return q, good, word
+def _past(w: Work, feature: str, sign: int) -> Callable[[Track, dict[str, Any]], bool]:
+    """A test that a track is past a swapped-out one by half a step (for "newer", by half the years the catalog
+    has left after it, at least one)."""
+    step = SWAP_YEARS if feature == "year" else w.step(feature)
+    newest = int(w.catalog.years.max()) if feature == "year" and sign > 0 else None
+
+    def past(tr: Track, out: dict[str, Any]) -> bool:
+        v, was = feature_value(tr, feature), feature_value(w.track(out), feature)
+        if math.isnan(v) or math.isnan(was):
+            return False
+        need = step / 2 if newest is None else max(1.0, min(step / 2, (newest - was) / 2))
+        return sign * (v - was) >= need
+
+    return past
 
 
 def _shown(feature: str, v: float) -> str:
