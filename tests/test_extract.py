@@ -312,6 +312,22 @@ def test_tempo_and_energy_directions(ex):
     assert ex.extract("under 100 bpm").feature("tempo").max == 100
 
 
+@pytest.mark.parametrize(
+    "text, floor, ceiling",
+    [
+        ("workout rap, nothing slower than 120 bpm", 120, None),
+        ("nothing under 120 bpm", 120, None),
+        ("no songs faster than 100 bpm", None, 100),
+        ("dont go over 130 bpm", None, 130),
+        ("don't let it get faster than 130 bpm", None, 130),
+    ],
+)
+def test_a_negated_bpm_bound_turns_around(ex, text, floor, ceiling):
+    # before: "nothing slower than 120 bpm" was a ceiling of 120, and the playlist opened at 77 BPM
+    tempo = ex.extract(text).feature("tempo")
+    assert (tempo.min, tempo.max) == (floor, ceiling)
+
+
 def test_popularity(ex):
     assert ex.extract("popular rap hits").popularity == "popular"
     assert ex.extract("underground techno").popularity == "obscure"

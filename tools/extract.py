@@ -891,6 +891,8 @@ class TagExtractor:
             return FeatureBound(feature="tempo", target=(lo + hi) / 2, min=lo, max=hi)
         if isinstance(way, tuple):  # ("min" | "max" | "target", bpm)
             bound, bpm = way[0], min(220.0, max(40.0, way[1]))
+            if m.negated:  # "nothing slower than 120 bpm" is a floor, "no songs over 140 bpm" a ceiling
+                bound = {"min": "max", "max": "min"}.get(bound, bound)
             if bound == "min":
                 return FeatureBound(feature="tempo", min=bpm)
             if bound == "max":
@@ -1312,7 +1314,7 @@ _CAP_NEGATIONS = frozenset(
         "any",
     }
 )
-_FILLER = vocab.NEGATION_FILLER | {"want", "like", "need"}
+_FILLER = vocab.NEGATION_FILLER | {"want", "like", "need", "go", "going", "get", "gets", "let", "it"}  # "dont let it go over 130"
 # After "won't" or "doesn't", the words of what the music would do to the listener: "songs that won't make me sad",
 # "nothing that'll put me to sleep", "music that doesn't get me down"
 _EFFECT_CUES = frozenset({"wont", "will not", "wouldnt", "would not", "shouldnt", "doesnt", "dont", "dont want"})
