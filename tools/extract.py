@@ -1314,7 +1314,8 @@ _CAP_NEGATIONS = frozenset(
         "any",
     }
 )
-_FILLER = vocab.NEGATION_FILLER | {"want", "like", "need", "go", "going", "get", "gets", "let", "it"}  # "dont let it go over 130"
+# "dont let it go over 130 bpm": the words between the cue and the bound
+_FILLER = vocab.NEGATION_FILLER | {"want", "like", "need", "go", "going", "get", "gets", "let", "it"}
 # After "won't" or "doesn't", the words of what the music would do to the listener: "songs that won't make me sad",
 # "nothing that'll put me to sleep", "music that doesn't get me down"
 _EFFECT_CUES = frozenset({"wont", "will not", "wouldnt", "would not", "shouldnt", "doesnt", "dont", "dont want"})
