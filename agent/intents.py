@@ -3544,6 +3544,24 @@ _PRAISE_WORDS = (
 _I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
 
 
+# "actually no lyrics would be better", "rock would work better tbh": a wish said as a comparison is "make it ..."
+_WOULD_BE_BETTER = re.compile(
+    r"^\s*(?P<lead>(?:(?:actually|ok|okay|nah|hmm+|maybe|honestly|i think|i feel like|tbh)[\s,]+)*)"
+    r"(?P<what>(?!(?:what|which|who|how|would|it|that|this|nothing)\b).+?)\s+(?:would|will|might|could|'d|’d)\s*"
+    r"(?:be|work|sound|fit)\s+(?:a\s+(?:lot|bit|little)\s+|way\s+|much\s+|even\s+)?"
+    r"(?:better|nicer|good|great|ideal|perfect|best)(?:\s+(?:i think|tbh|imo|honestly|here|for this|for me))?"
+    r"[\s.!?]*$",
+    re.IGNORECASE,
+)
+
+
+def _would_be_better(text: str) -> str:
+    """ "actually no lyrics would be better" -> "actually make it no lyrics" (before: a new playlist of the words
+    alone, losing the occasion and the length)."""
+    m = _WOULD_BE_BETTER.match(text)
+    return f"{m['lead']}make it {m['what']}".strip() if m else text
+
+
 def _past_praise(text: str) -> str:
     """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more", "love it. drop track 2":
     praise before "but" (or a comma, or the end of a sentence) is politeness, the ask is what follows (read whole,
@@ -3960,7 +3978,7 @@ def _parse(
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists, vocab)
     if playlist:
-        raw = _past_praise(raw)
+        raw = _would_be_better(_past_praise(raw))
     if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):

@@ -979,3 +979,25 @@ def test_how_about_some_rap_adds_rap_and_not_quite_says_how_to_ask(vocab):
     assert acts("how about some rap", vocab) == [("widen", {"genres": ["rap"]})]
     plan = parse("hmm not quite", PLAYLIST, vocab)
     assert not plan.actions and '"try again"' in plan.question
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("actually no lyrics would be better", [("narrow", {"moods": ["instrumental"]})]),
+        ("rock would work better tbh", [("narrow", {"genres": ["rock"], "subgenres": []})]),
+        ("30 songs would be nicer", [("resize", {"length": 30})]),
+    ],
+)
+def test_a_wish_said_as_would_be_better_changes_the_playlist(vocab, text, expected):
+    # before: each was a new playlist of its words alone, losing the occasion and the length
+    assert acts(text, vocab) == expected
+
+
+def test_would_be_better_keeps_the_occasion_and_the_length(chat):
+    for thread in ("a", "b"):
+        chat.turn(thread, "u", "music for studying, 12 songs")
+    r = chat.turn("a", "u", "actually rock would be better")
+    assert [a["value"] for a in r.query["activities"]] == ["study"] and r.query["length"] == 12
+    assert r.playlist and all("rock" in p.genres for p in r.playlist)
+    assert r.playlist == chat.turn("b", "u", "actually make it rock").playlist
