@@ -1171,3 +1171,10 @@ def test_getting_out_of_bed_is_waking_up(ex):
 def test_the_shower_is_for_singing_unless_crying(ex):
     assert inferred(ex.extract("music while i shower").moods) == ["happy"]
     assert inferred(ex.extract("songs to cry in the shower").moods) == ["sad"]
+
+
+def test_an_inferred_era_is_said_as_a_lean_not_a_filter(ex):
+    # before: "up to 2010" in the reply while the ranker, which weighs an inferred era, kept 2015 hits
+    assert "leaning older (up to" in ex.extract("throwback party songs").describe()
+    assert "leaning newer (from" in ex.extract("new party songs").describe()
+    assert ex.extract("90s party songs").describe().startswith("party, 1990s")

@@ -204,7 +204,9 @@ class PlaylistQuery(BaseModel):
         # a word can be both a mood and an activity ("party", "workout"): say it once
         parts += list(dict.fromkeys(t.value for t in self.genres + self.subgenres + self.moods + self.activities))
         if self.years:
-            parts.append(self.years.label())
+            y = self.years
+            soft = not y.explicit and not (y.start and y.end)  # "throwback": a lean the ranker weighs, no filter
+            parts.append(f"leaning {'older' if y.end else 'newer'} ({y.label()})" if soft else y.label())
         parts += [f"{'like' if t.scope == 'like' else 'by'} {t.value}" for t in self.artists]
         seeds = [str(f.source)[5:] for f in self.features if _seeded(f)]
         parts += [f'the sound of "{s}"' for s in dict.fromkeys(seeds)]
