@@ -2627,6 +2627,9 @@ def _vibe(c: Clause) -> Plan:
     return Plan.ask(f"Of {c.n} tracks: " + "; ".join(parts) + ". Nothing changed.")
 
 
+_DECADE_WORDS = frozenset({"decade", "decades", "decada", "decadas", "era", "eras"})
+
+
 def _breakdown(c: Clause) -> Plan | None:
     """ "which artist shows up the most?", "what's the split between pop and latin?": counts, or None."""
     words = c.words
@@ -2643,6 +2646,13 @@ def _breakdown(c: Clause) -> Plan | None:
         said = ", ".join(f"{a} ({n})" if n > 1 else a for a, n in ranked[:15])
         more = f" and {len(ranked) - 15} more" if len(ranked) > 15 else ""
         return Plan.ask(f"{len(counts)} artists on the {c.n} tracks: {said}{more}. Nothing changed.")
+    if _DECADE_WORDS & set(words):  # "which decade has more now", "what decades are in here"
+        decades: dict[int, int] = {}
+        for p in c.playlist:
+            if p.get("year"):
+                decades[p["year"] // 10 * 10] = decades.get(p["year"] // 10 * 10, 0) + 1
+        said = ", ".join(f"{d}s {n}" for d, n in sorted(decades.items())) or "no years known"
+        return Plan.ask(f"Of {c.n} tracks: {said}. Nothing changed.")
     genres = names_in(c.reading, c.vocab)[0]["genres"]
     if not ({"genre", "genres", "split", "mix", "breakdown"} & set(words) or find(words, _KIND_OF) or len(genres) > 1):
         return None

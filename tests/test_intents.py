@@ -1001,3 +1001,11 @@ def test_would_be_better_keeps_the_occasion_and_the_length(chat):
     assert [a["value"] for a in r.query["activities"]] == ["study"] and r.query["length"] == 12
     assert r.playlist and all("rock" in p.genres for p in r.playlist)
     assert r.playlist == chat.turn("b", "u", "actually make it rock").playlist
+
+
+@pytest.mark.parametrize("text", ["which decade has more now", "what decades are in here", "which era are these from"])
+def test_a_question_about_decades_counts_them(vocab, text):
+    # before: "I found no music in ..." and a hint to start a new playlist
+    playlist = [{"title": f"T{i}", "artist": f"A{i}", "year": y} for i, y in enumerate([1985, 1991, 1994, 1999])]
+    p = parse(text, playlist, vocab)
+    assert not p.actions and "1980s 1, 1990s 3" in p.question
