@@ -1327,7 +1327,9 @@ def _names_music(c: Clause) -> bool:
     kinds = ["genre", "mood", "artist", "years", "activity", "other_genre"]
     if c.matches("duration") and _THIS_PLAYLIST & set(c.words):
         kinds.remove("activity")
-    return bool(c.matches(*kinds, negated=False))
+    # "fewer slow songs": fewer of the slow ones (rule_relative), not a shorter playlist
+    fewer = any(m.start >= 1 and c.words[m.start - 1] in ("fewer", "less") for m in c.matches("feature"))
+    return fewer or bool(c.matches(*kinds, negated=False))
 
 
 def rule_length(c: Clause) -> Plan | None:

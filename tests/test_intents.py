@@ -1009,3 +1009,16 @@ def test_a_question_about_decades_counts_them(vocab, text):
     playlist = [{"title": f"T{i}", "artist": f"A{i}", "year": y} for i, y in enumerate([1985, 1991, 1994, 1999])]
     p = parse(text, playlist, vocab)
     assert not p.actions and "1980s 1, 1990s 3" in p.question
+
+
+@pytest.mark.parametrize(
+    "text, feature, direction",
+    [
+        ("fewer slow songs", "tempo", "up"),
+        ("fewer slow ones please", "tempo", "up"),
+        ("fewer fast ones", "tempo", "down"),
+    ],
+)
+def test_fewer_of_a_kind_of_song_changes_the_sound_not_the_length(vocab, text, feature, direction):
+    # before: "fewer slow songs" cut the playlist by a third and kept every slow song
+    assert acts(text, vocab) == [("adjust", {"feature": feature, "direction": direction, "amount": "normal"})]
