@@ -1178,3 +1178,18 @@ def test_an_inferred_era_is_said_as_a_lean_not_a_filter(ex):
     assert "leaning older (up to" in ex.extract("throwback party songs").describe()
     assert "leaning newer (from" in ex.extract("new party songs").describe()
     assert ex.extract("90s party songs").describe().startswith("party, 1990s")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["party for people over saturday, mostly late 20s, indie", "music for friends in their 30s",
+     "dinner party for people in their 40s", "we're in our mid 20s and like pop"],
+)  # fmt: skip
+def test_the_listeners_age_is_no_years_of_music(ex, text):
+    # before: "mostly late 20s" asked for 2026-2029 (nothing in the catalog) and "their 30s" for the 1930s
+    q = ex.extract(text)
+    assert q.years is None and not q.unsupported
+
+
+def test_a_decade_is_still_a_decade(ex):
+    assert (ex.extract("early 20s hits").years.start, ex.extract("late 90s r&b").years.start) == (2020, 1996)

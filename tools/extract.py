@@ -404,6 +404,9 @@ class TagExtractor:
         if dec is None:
             return None
         end = i + width
+        if _an_age(texts, i):  # "we're mostly late 20s": the listeners' age, no years of music
+            _mark(toks, i - (i > 0 and texts[i - 1] in ("early", "mid", "late")), end)
+            return end
         lo, hi, start = dec, dec + 9, i
         prev = texts[i - 1] if i else ""
         if prev in ("early", "mid", "late") and not toks[i - 1].used:
@@ -1542,6 +1545,23 @@ def _two_digit(t: str, first: int) -> int | None:
         y = first // 100 * 100 + int(t)
         return y if y >= first else None
     return None
+
+
+_AGE_DECADES = frozenset({"20s", "30s", "40s"})  # as years of music, the future or before the catalog
+_AGE_CUES = frozenset({"our", "their", "my", "his", "her", "your", "aged", "age", "ages", "im", "i'm", "were", "we're",
+                       "turning", "people", "folks", "crowd", "friends", "guests", "everyone", "ppl", "adults", "guys",
+                       "mostly", "all", "couples", "women", "men", "moms", "dads"})  # fmt: skip
+
+
+def _an_age(texts: list[str], i: int) -> bool:
+    """Whether "20s" at ``i`` is an age: "late 20s" (music not yet made), "in our 30s", "friends in their 40s"."""
+    if texts[i] not in _AGE_DECADES:
+        return False
+    part = i > 0 and texts[i - 1] in ("early", "mid", "late")
+    if part and texts[i] == "20s" and texts[i - 1] != "early":
+        return True
+    start = i - part
+    return bool(_AGE_CUES & set(texts[max(0, start - 3) : start]))
 
 
 def _phrase_after(texts: list[str], i: int, phrases: tuple[str, ...]) -> int:
