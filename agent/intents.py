@@ -980,6 +980,59 @@ def rule_skip(c: Clause) -> Plan | None:
     return _positional("feedback", pos, c.n, liked=False) if pos else None
 
 
+_NEXT_TO = _keys(("before", "after", "ahead of", "behind", "in front of", "antes de", "despues de"))
+_NUDGE_SPOTS = frozenset({"spot", "spots", "place", "places", "position", "positions", "notch", "notches", "slot",
+                          "slots", "lugar", "lugares"})  # fmt: skip
+_NUDGE_VERBS = frozenset({"move", "bring", "bump", "push", "shift", "nudge", "put", "take", "mueve", "sube", "baja"})
+_ENDS = {"first": "top", "opener": "top", "top": "top", "1st": "top", "start": "top", "last": "end", "closer": "end",
+         "end": "end", "finale": "end", "bottom": "end"}  # fmt: skip
+
+
+_OTHER_EDITS = (_REMOVE, _GROW, _keys(("replace", "add", "drop", "delete", "remove", "cut")))
+
+
+def rule_nudge(c: Clause) -> Plan | None:
+    """A move said by its neighbour or by how far: "put track 3 after track 8", "can 5 go before 4", "move 10 up two
+    spots", "switch places of 1 and 2", "make the last song the first" (before: a resize to 3 tracks, or a question)."""
+    if not c.has or c.matches("years", "genre", "artist", "mood") or any(find(c.words, v) for v in _OTHER_EDITS):
+        return None  # "remove 3 after you add 5": not a move
+    words = [w for w in c.words if w not in ("?", "!", ".", ",", "please", "pls")]
+    titles = [p["title"] for p in c.playlist]
+
+    def track(part: Sequence[str]) -> list[int] | None:  # "can 5 go", "move it", "put track 3"
+        part = [w for w in part if w not in _ASK_LEADS | _NUDGE_VERBS | {"go", "come", "play", "right", "just"}]
+        if c.focus and part and all(w in V.PRONOUNS or w in ("that", "this", "one") for w in part):
+            return [c.focus]
+        return positions(part, titles, verb=True) if part else None
+
+    if hit := find(words, _NEXT_TO):
+        a, b = track(words[: hit[0]]), track(words[sum(hit) :])
+        if a and b and len(a) == len(b) == 1 and a != b and all(1 <= k <= c.n for k in a + b):
+            after = words[sum(hit) - 1] in ("after", "behind", "de") and words[hit[0]] != "antes"
+            x, y = a[0], b[0]
+            to = (y if x < y else y + 1) if after else (y - 1 if x < y else y)
+            return Plan([call("move", position=x, to=to)])
+    for i, w in enumerate(words):
+        if w in ("up", "down") and i and _NUDGE_VERBS & set(words[:i]):
+            a = track(words[:i])
+            rest = [x for x in words[i + 1 :] if x not in _NUDGE_SPOTS and x not in ("by", "a", "the")]
+            k = amount_in(rest) if rest else 1
+            if a and len(a) == 1 and k and 1 <= a[0] <= c.n:
+                to = min(c.n, max(1, a[0] - k if w == "up" else a[0] + k))
+                return Plan([call("move", position=a[0], to=to)]) if to != a[0] else None
+    if words and words[0] in V.SWAP_PLACES_VERBS and len(words) > 2 and words[1] in _AROUND and words[2] == "of":
+        pair = positions(words[3:], titles, verb=True)  # "switch places of 1 and 2"
+        if pair and len(pair) == 2 and all(1 <= k <= c.n for k in pair) and pair[0] != pair[1]:
+            x, y = sorted(pair)
+            return Plan([call("move", position=x, to=y), call("move", position=y, to=x)])
+    if words and words[0] in ("make", "have") and len(words) > 3 and words[-2] == "the" and words[-1] in _ENDS:
+        a = track(words[1:-2])  # "make the last song the first"
+        if a and len(a) == 1 and 1 <= a[0] <= c.n:
+            to = 1 if _ENDS[words[-1]] == "top" else c.n
+            return Plan([call("move", position=a[0], to=to)]) if to != a[0] else None
+    return None
+
+
 def rule_move(c: Clause) -> Plan | None:
     """ "move track 5 to the top", "put song 6 first", "bump track 3 to the end", "move it to position 2"."""
     if not c.has:
@@ -3349,6 +3402,7 @@ RULES: tuple[Rule, ...] = (
     rule_skip,
     rule_like,
     rule_add_song,
+    rule_nudge,
     rule_move,
     rule_replace,
     rule_make_track,

@@ -1022,3 +1022,34 @@ def test_a_question_about_decades_counts_them(vocab, text):
 def test_fewer_of_a_kind_of_song_changes_the_sound_not_the_length(vocab, text, feature, direction):
     # before: "fewer slow songs" cut the playlist by a third and kept every slow song
     assert acts(text, vocab) == [("adjust", {"feature": feature, "direction": direction, "amount": "normal"})]
+
+
+TWENTY = [{"title": f"Song Number {i}", "artist": f"Artist {i}"} for i in range(1, 21)]
+
+
+@pytest.mark.parametrize(
+    "text, moves",
+    [
+        ("put track 3 after track 8", [(3, 8)]),  # before: a resize to 3 tracks
+        ("can 5 go before 4", [(5, 4)]),
+        ("put 8 before 3", [(8, 3)]),
+        ("make the last song the first", [(20, 1)]),
+        ("make track 5 the opener", [(5, 1)]),
+        ("bring track 10 up two spots", [(10, 8)]),
+        ("move 4 down one", [(4, 5)]),
+        ("switch places of 1 and 2", [(1, 2), (2, 1)]),
+    ],
+)
+def test_a_move_said_by_its_neighbour_or_how_far(vocab, text, moves):
+    assert acts(text, vocab, TWENTY) == [("move", {"position": a, "to": b}) for a, b in moves]
+
+
+def test_a_nudge_of_the_track_in_focus(vocab):
+    assert acts("move it up a couple spots", vocab, TWENTY, focus=6) == [("move", {"position": 6, "to": 4})]
+
+
+def test_put_after_lands_right_after_the_other_track(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    r2 = chat.turn("t", "u", "put track 3 after track 8")
+    before, after = [p.track_id for p in r.playlist], [p.track_id for p in r2.playlist]
+    assert after.index(before[2]) == after.index(before[7]) + 1 and sorted(after) == sorted(before)
