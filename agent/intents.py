@@ -1283,9 +1283,14 @@ def rule_popularity(c: Clause) -> Plan | None:
     if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != 1:
         return None
     m, words = said[0], c.words
-    if " ".join(words[m.start : m.end]) in _UNHEARD:  # "i already know these songs": the lesser known
-        return Plan([call("adjust", feature="popularity", direction="down")])
+    unheard = " ".join(words[m.start : m.end]) in _UNHEARD
     lead = set(words[max(0, m.start - 2) : m.start])
+    before = words[: m.start]
+    if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
+        up = unheard or str(m.value) != "popular"
+        return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
+    if unheard:  # "i already know these songs": the lesser known
+        return Plan([call("adjust", feature="popularity", direction="down")])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
     if less == bool(lead & {"more", "mas"}):
         return None

@@ -1053,3 +1053,18 @@ def test_put_after_lands_right_after_the_other_track(chat):
     r2 = chat.turn("t", "u", "put track 3 after track 8")
     before, after = [p.track_id for p in r.playlist], [p.track_id for p in r2.playlist]
     assert after.index(before[2]) == after.index(before[7]) + 1 and sorted(after) == sorted(before)
+
+
+@pytest.mark.parametrize(
+    "text, direction",
+    [
+        ("remove the obscure ones", "up"),  # before: "Which tracks should I remove?"
+        ("drop the songs i havent heard", "up"),  # before: down, more of what the person wanted gone
+        ("too many songs i dont know", "up"),  # before: the playlist cut by a third
+        ("drop the ones i dont know", "up"),
+        ("too many hits", "down"),
+        ("i already know these songs", "down"),
+    ],
+)
+def test_popularity_said_as_what_should_go(vocab, text, direction):
+    assert acts(text, vocab) == [("adjust", {"feature": "popularity", "direction": direction})]

@@ -532,7 +532,9 @@ OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less 
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
 # songs the listener doesn't know yet: the lesser-known, said of the listener ("songs i havent heard")
 UNHEARD_PHRASES = ("havent heard", "haven't heard", "never heard", "not heard", "already know", "dont know yet",
-                   "new to me", "fresh finds")  # fmt: skip
+                   "new to me", "fresh finds", "ones i dont know", "songs i dont know", "tracks i dont know",
+                   "ones i don't know", "songs i don't know", "ones i dont recognize", "songs i dont recognize",
+                   "ones i never heard", "ones ive never heard")  # fmt: skip
 OBSCURE_PHRASES += UNHEARD_PHRASES
 
 # Relative time words: inferred, not explicit, since they name no year.
