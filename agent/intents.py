@@ -1013,7 +1013,7 @@ def rule_nudge(c: Clause) -> Plan | None:
             to = (y if x < y else y + 1) if after else (y - 1 if x < y else y)
             return Plan([call("move", position=x, to=to)])
     for i, w in enumerate(words):
-        if w in ("up", "down") and i and _NUDGE_VERBS & set(words[:i]):
+        if w in ("up", "down") and i and _NUDGE_VERBS & set(words[:i]) and "to" not in words[i + 1 :]:
             a = track(words[:i])
             rest = [x for x in words[i + 1 :] if x not in _NUDGE_SPOTS and x not in ("by", "a", "the")]
             k = amount_in(rest) if rest else 1
@@ -3246,11 +3246,38 @@ def rule_spread_or_reverse(c: Clause) -> Plan | None:
     words = c.words
     if not c.has:
         return None
-    if find(words, _IN_A_ROW) and not c.matches(*_CONTENT_KINDS):
+    if find(words, _TOGETHER) and not c.matches(negated=True) and (grouped := _grouped(c)):
+        return grouped
+    content = c.matches(*_CONTENT_KINDS)  # "dont put rihanna songs back to back": spaced out, not gone
+    if find(words, _IN_A_ROW) and all(m.kind == "artist" and m.negated for m in content):
         return Plan([call("sort", by="spread")])
     if find(words, _REVERSE) and not [w for w in words if w not in _REVERSE_ONLY]:
         return Plan([call("sort", by="reverse")])
     return None
+
+
+_TOGETHER = _keys(("together", "next to each other", "back to back", "juntas", "juntos", "seguidas"))
+_GROUP_VERBS = frozenset({"group", "put", "keep", "cluster", "bunch", "have", "place", "play", "pon", "junta"})
+
+
+def _grouped(c: Clause) -> Plan | None:
+    """ "group the rihanna songs together", "put the rap songs back to back": each of those tracks moves up to
+    follow the first of them, the rest keep their order (before: a new playlist of the words)."""
+    found, _ = names_in(c.reading, c.vocab, negated=False)
+    if not c.words or c.words[0] not in _GROUP_VERBS or not (found["artists"] or found["genres"]):
+        return None
+    artists, genres = {fold(a) for a in found["artists"]}, set(found["genres"])
+    hits = [
+        i
+        for i, p in enumerate(c.playlist, 1)
+        if fold(p.get("artist", "")) in artists or genres & set(p.get("genres") or [])
+    ]
+    if len(hits) < 2:
+        return Plan.ask(
+            f"Only {len(hits)} of the {c.n} tracks {'is' if len(hits) == 1 else 'are'} that. Nothing changed."
+        )
+    moves = [call("move", position=p, to=hits[0] + k) for k, p in enumerate(hits[1:], 1) if p != hits[0] + k]
+    return Plan(moves) if moves else Plan.ask(f"Those {len(hits)} tracks are together already. Nothing changed.")
 
 
 _ASCENDING = _keys(("low to high", "lowest to highest", "ascending", "smallest to largest", "least to most",

@@ -1068,3 +1068,20 @@ def test_put_after_lands_right_after_the_other_track(chat):
 )
 def test_popularity_said_as_what_should_go(vocab, text, direction):
     assert acts(text, vocab) == [("adjust", {"feature": "popularity", "direction": direction})]
+
+
+def test_grouping_an_artists_songs_moves_them_after_the_first(vocab):
+    rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"), ("Hot Fire", "Drake"),
+            ("Wild Heart", "Sade"), ("Cold Fire", "Drake")]  # fmt: skip
+    playlist = [{"title": t, "artist": a} for t, a in rows]
+    # before: a new playlist of the words
+    assert acts("group the Drake songs together", vocab, playlist) == [
+        ("move", {"position": 4, "to": 2}),
+        ("move", {"position": 6, "to": 3}),
+    ]
+    assert acts("dont put Drake songs back to back", vocab, playlist) == [("sort", {"by": "spread"})]  # not gone
+    assert acts("i want the energy to build", vocab, playlist) == [("sort", {"by": "energy", "descending": False})]
+
+
+def test_up_or_down_to_a_place_is_that_place(vocab):
+    assert acts("move track 2 down to 5", vocab, TWENTY) == [("move", {"position": 2, "to": 5})]
