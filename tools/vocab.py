@@ -1237,7 +1237,8 @@ BUILD_UP_PHRASES = ("build up", "builds up", "build it up", "ramp up", "ramp it 
                     "gets more intense", "get more intense", "slow build", "start slow", "start chill", "start calm",
                     "start off slow", "start off chill", "de menos a mas", "energy builds", "energy build",
                     "builds up", "building up", "keeps building", "ramps up", "crescendo", "gets harder",
-                    "get harder", "gets faster", "get faster", "warm up to")  # fmt: skip
+                    "get harder", "gets faster", "get faster", "warm up to", "energy to build", "energy to rise",
+                    "let it build", "build gradually", "gradually build", "slowly build")  # fmt: skip
 WIND_DOWN_PHRASES = ("wind down", "winds down", "wind it down", "cool down at the end", "start hype", "start strong",
                      "start with a bang", "come down", "calm down at the end", "de mas a menos")  # fmt: skip
 # "make it flow better": each track next to the one closest in sound
