@@ -3264,6 +3264,9 @@ def _grouped(c: Clause) -> Plan | None:
     """ "group the rihanna songs together", "put the rap songs back to back": each of those tracks moves up to
     follow the first of them, the rest keep their order (before: a new playlist of the words)."""
     found, _ = names_in(c.reading, c.vocab, negated=False)
+    said = " " + " ".join(c.words) + " "  # "the drake songs": a lower-case name of an artist on the playlist
+    here = {fold(p.get("artist", "")) for p in c.playlist}
+    found["artists"] += [a for a in here if a and f" {' '.join(V.key(a))} " in said]
     if not c.words or c.words[0] not in _GROUP_VERBS or not (found["artists"] or found["genres"]):
         return None
     artists, genres = {fold(a) for a in found["artists"]}, set(found["genres"])

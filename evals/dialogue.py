@@ -133,7 +133,7 @@ KNOWN_CHECKS = {
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
-    "max_per_decade", "no_years_but",
+    "max_per_decade", "no_years_but", "together",
 }  # fmt: skip
 
 
@@ -298,6 +298,8 @@ def _moved(t: Turn, arg: Any, name: str) -> str | None:
     before, ids = t.before, t.ids
     src, dst = (_at(k, len(before)) for k in arg)
     expect = [p.track_id for p in before]
+    if not (1 <= src <= len(expect) and 1 <= dst <= len(expect)):
+        return f"no track {src} or place {dst} in the {len(expect)} tracks before"
     expect.insert(dst - 1, expect.pop(src - 1))
     return None if ids == expect else f"track {src} is not at {dst} with the rest in order"
 
@@ -562,6 +564,14 @@ def _distinct_artists(t: Turn, arg: Any, name: str) -> str | None:
 def _no_back_to_back(t: Turn, arg: Any, name: str) -> str | None:
     pairs = [k for k in range(1, len(t.after)) if fold(t.after[k].artist) == fold(t.after[k - 1].artist)]
     return None if not pairs else f"same artist at positions {[(k, k + 1) for k in pairs]}"
+
+
+@_check("together")
+def _together(t: Turn, arg: Any, name: str) -> str | None:
+    at = [k for k, p in enumerate(t.after) if fold(p.artist) == fold(arg)]
+    if len(at) < 2:
+        return f"{len(at)} track(s) by {arg}"
+    return None if at[-1] - at[0] == len(at) - 1 else f"{arg} at positions {[k + 1 for k in at]}"
 
 
 @_check("reversed")

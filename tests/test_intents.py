@@ -1085,3 +1085,9 @@ def test_grouping_an_artists_songs_moves_them_after_the_first(vocab):
 
 def test_up_or_down_to_a_place_is_that_place(vocab):
     assert acts("move track 2 down to 5", vocab, TWENTY) == [("move", {"position": 2, "to": 5})]
+
+
+def test_grouping_reads_a_lower_case_name_of_an_artist_on_the_playlist(vocab):
+    rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("Hot Fire", "Drake")]
+    playlist = [{"title": t, "artist": a} for t, a in rows]
+    assert acts("group the drake songs together", vocab, playlist) == [("move", {"position": 3, "to": 2})]
