@@ -726,6 +726,8 @@ def rule_artist_max(c: Clause) -> Plan | None:
     words = c.words
     cue = find(words, _AT_MOST)
     said = number_at(words, cue[0] + cue[1]) if cue else None
+    if said is None and (enough := _enough_of(c)):
+        return enough
     if said is None or c.matches("genre", "mood", "years", "activity", negated=False):
         return None
     names = {str(m.value) for m in c.matches("artist")}
@@ -734,6 +736,33 @@ def rule_artist_max(c: Clause) -> Plan | None:
     if not names and find(words, _OF_PRONOUN):
         names = {who} if (who := _pronoun_artist(c.playlist, c.focus, ())) else set()
     return Plan([call("lessen", artists=sorted(names), keep=said[0])]) if len(names) == 1 else None
+
+
+_ENOUGH = _keys(("is enough", "are enough", "is plenty", "are plenty", "is fine", "are fine", "tops", "max",
+                  "es suficiente", "son suficientes", "basta", "is more than enough"))  # fmt: skip
+_JUST = frozenset({"just", "only", "keep", "solo", "deja", "leave"})
+
+
+def _enough_of(c: Clause) -> Plan | None:
+    """ "one rihanna song is enough", "just one rihanna song", "keep only 2 drake tracks": an artist the playlist
+    has more of, kept to that many (before: a new playlist of that artist)."""
+    words = c.words
+    artists = c.matches("artist", negated=False)
+    if len(artists) != 1 or c.matches("genre", "mood", "years", "activity"):
+        return None
+    m = artists[0]
+    said = number_at(words, m.start - 1) if m.start else None
+    if said is None and m.start >= 2:
+        said = number_at(words, m.start - 2)  # "two of the drake songs" is not this; "2 x songs" is
+    if said is None or not words[m.end : m.end + 1] or not _is_track_noun(words[m.end]):
+        return None
+    rest, lead = words[m.end + 1 :], set(words[: m.start - said[1]])
+    have = sum(fold(p.get("artist", "")) == fold(str(m.value)) for p in c.playlist)
+    if find(rest, _ENOUGH) and have <= said[0]:
+        return Plan.ask(f"{have} of the {c.n} tracks {'is' if have == 1 else 'are'} by {m.value}. Nothing changed.")
+    if not (find(rest, _ENOUGH) or (lead & _JUST and lead <= _JUST | _ASK_LEADS | {"i", "want"})) or have <= said[0]:
+        return None
+    return Plan([call("lessen", artists=[str(m.value)], keep=said[0])])
 
 
 _DECADES = _keys(("a decade", "one decade", "ten years", "10 years", "una decada", "diez anos", "decade"))

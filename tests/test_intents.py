@@ -1091,3 +1091,12 @@ def test_grouping_reads_a_lower_case_name_of_an_artist_on_the_playlist(vocab):
     rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("Hot Fire", "Drake")]
     playlist = [{"title": t, "artist": a} for t, a in rows]
     assert acts("group the drake songs together", vocab, playlist) == [("move", {"position": 3, "to": 2})]
+
+
+def test_one_of_an_artist_is_enough_keeps_one(vocab):
+    rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("Hot Fire", "Drake"), ("Cold Fire", "Drake")]
+    playlist = [{"title": t, "artist": a} for t, a in rows]
+    # before: each started a new playlist of that artist alone
+    for text in ("one Drake song is enough", "just one Drake song", "keep only one Drake song"):
+        assert acts(text, vocab, playlist) == [("lessen", {"artists": ["Drake"], "keep": 1})]
+    assert "1 of the 4 tracks is by Queen" in parse("one Queen song is plenty", playlist, vocab).question
