@@ -2886,8 +2886,8 @@ def rule_arc(c: Clause) -> Plan | None:
 
 _GENRE_NOUNS = frozenset({"genre", "genres", "style", "styles", "genero", "generos", "estilos", "estilo"})
 _VARIETY = frozenset({"same", "variety", "varied", "vary", "mix", "diverse", "diversity", "different", "other",
-                      "otros", "otro", "otra", "otras", "distintos", "variedad", "variado", "mismo", "wise",
-                      "mezcla", "more"})  # fmt: skip
+                      "diversify", "otros", "otro", "otra", "otras", "distintos", "variedad", "variado", "mismo",
+                      "wise", "mezcla", "more"})  # fmt: skip
 _TOO_MUCH_WORDS = frozenset({"too", "much", "all", "always", "so", "many", "mucho", "demasiado"})
 _ONLY_CUES = frozenset({"only", "just", "no", "nothing", "sin", "solo", "without", "not"})
 

@@ -1100,3 +1100,14 @@ def test_one_of_an_artist_is_enough_keeps_one(vocab):
     for text in ("one Drake song is enough", "just one Drake song", "keep only one Drake song"):
         assert acts(text, vocab, playlist) == [("lessen", {"artists": ["Drake"], "keep": 1})]
     assert "1 of the 4 tracks is by Queen" in parse("one Queen song is plenty", playlist, vocab).question
+
+
+@pytest.mark.parametrize("text", ["it all sounds the same", "everything sounds too similar"])
+def test_it_all_sounds_the_same_asks_for_variety(vocab, text):
+    assert acts(text, vocab) == [("cap_artists", {"per_artist": 1})]  # before: not understood
+
+
+def test_diversify_the_genres_lessens_the_commonest(vocab, tiny_catalog):
+    rows = [t for t in tiny_catalog.tracks if "rock" in t.genres][:6]
+    playlist = [{"track_id": t.track_id, "title": t.title, "artist": t.artist} for t in rows]
+    assert acts("can you diversify the genres", vocab, playlist)[0][0] == "lessen"  # before: not understood

@@ -1199,7 +1199,9 @@ SAME_ARTIST_COMPLAINTS = ("too many", "so many", "lots of", "a lot of", "stop", 
                           "less", "fewer", "not so many", "menos")  # fmt: skip
 VARIETY_PHRASES = ("more variety", "different artists", "all different artists", "mix up the artists",
                    "spread out the artists", "artistas diferentes", "distintos artistas", "less repetitive",
-                   "too repetitive", "less samey", "too samey", "so repetitive", "so samey")  # fmt: skip
+                   "too repetitive", "less samey", "too samey", "so repetitive", "so samey", "sounds the same",
+                   "sound the same", "sounds too similar", "sound too similar", "all sounds alike", "too similar",
+                   "suena todo igual", "suenan igual")  # fmt: skip
 
 # Ordering the same tracks: "sort by energy", "oldest to newest", "put the upbeat ones first", "make it flow".
 SORT_VERBS = frozenset({"sort", "order", "reorder", "arrange", "rearrange", "organize", "organise", "ordena", "ordenar",
