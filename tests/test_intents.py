@@ -1111,3 +1111,10 @@ def test_diversify_the_genres_lessens_the_commonest(vocab, tiny_catalog):
     rows = [t for t in tiny_catalog.tracks if "rock" in t.genres][:6]
     playlist = [{"track_id": t.track_id, "title": t.title, "artist": t.artist} for t in rows]
     assert acts("can you diversify the genres", vocab, playlist)[0][0] == "lessen"  # before: not understood
+
+
+def test_a_spanish_change_verb_is_no_typo_of_a_genre(vocab):
+    # before: "cambia" was read as a slip of "cumbia": track 2 stayed and every Latin track went
+    assert acts("cambia la 2 por algo mas alegre", vocab, TWENTY) == [
+        ("replace", {"positions": [2], "moods": ["happy"]})
+    ]

@@ -1297,8 +1297,12 @@ def dictionary_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
-    """Every whole word of the encoder's vocabulary: a typo ("eminen") is not one of them."""
-    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS
+    """Every whole word of the encoder's vocabulary and every one-word verb of the conversation: a typo ("eminen")
+    is not one of them, and "cambia la 2" is a change, never "cumbia"."""
+    verbs = {p for p in (*MOVE_VERBS, *REPLACE_VERBS, *REMOVE_VERBS, *GROW_VERBS) if " " not in p}
+    spanish = {"cambiala", "cambialo", "cambiar", "quita", "quitala", "quitalo", "agrega", "agregale", "hazla",
+               "hazlo", "ponle", "ponla", "ponme", "dame", "sube", "baja", "borra", "saca"}  # fmt: skip
+    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS | verbs | spanish
 
 
 # ----- the phrase table ----------------------------------------------------------------------------
