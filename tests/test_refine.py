@@ -384,3 +384,35 @@ def test_a_version_left_out_is_the_one_a_title_tail_names(tiny_catalog):
     live = _track("l", "Riff - Live", "Rock Band", rng, genres=["rock"], subgenres=["hard rock"])
     query = PlaylistQuery(text="rock", exclude_versions=["live"])
     assert violations(live, query) == ["excluded version"]
+
+
+def test_genres_named_side_by_side_each_get_an_even_share(tiny_catalog):
+    rng = random.Random(9)
+    rap = [_track(f"r{i}", f"Rhyme {i}", f"MC {i}", rng, genres=["rap"], subgenres=["hip hop"]) for i in range(30)]
+    rnb = [_track(f"s{i}", f"Soul {i}", f"Singer {i}", rng, genres=["r&b"], subgenres=["neo soul"]) for i in range(30)]
+    cat = _catalog(rap + rnb, tiny_catalog)
+    tags = [Tag(value="rap", source="hip hop"), Tag(value="r&b", source="r & b")]
+    query = PlaylistQuery(text="hip hop and r&b", genres=tags, length=20)
+    # every rap track ranks above every r&b one; before: the playlist was all rap
+    items = refine(_cands(cat), query, cat)
+    assert sum("rap" in i.genres for i in items) == sum("r&b" in i.genres for i in items) == 10
+
+
+@pytest.mark.parametrize(
+    "text, genres, subgenres, expected",
+    [
+        ("hip hop and r&b", [("rap", "hip hop"), ("r&b", "r & b")], [], ["rap", "r&b"]),
+        ("half rock half rap", [("rock", "rock"), ("rap", "rap")], [], ["rock", "rap"]),
+        ("gangsta rap", [("rap", "rap")], [("gangster rap", "gangsta rap")], []),  # one style, its genre beside it
+        ("mexican gangsta rap", [("latin", "mexican")], [("gangster rap", "gangsta rap")], []),  # no list
+    ],
+)
+def test_only_genres_listed_side_by_side_share_the_list(text, genres, subgenres, expected):
+    from tools.refine import named_genres
+
+    q = PlaylistQuery(
+        text=text,
+        genres=[Tag(value=v, source=s) for v, s in genres],
+        subgenres=[Tag(value=v, source=s) for v, s in subgenres],
+    )
+    assert named_genres(q) == expected

@@ -288,7 +288,40 @@ class Pipeline:
         ranker = self.ranker_model()
         with self._timed("rank"):
             ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
-            return self._with_breadth(self._with_also(ranked, limit, asked), ranked, limit, found.query)
+            out = self._with_genres(self._with_also(ranked, limit, asked), ranked, limit, found.query)
+            return self._with_breadth(out, ranked, limit, found.query)
+
+    def _with_genres(
+        self, out: list[Candidate], ranked: list[Candidate], limit: int, asked: PlaylistQuery
+    ) -> list[Candidate]:
+        """``out``, and beyond ``limit`` the best ranked tracks of each genre named side by side ("rock and latin
+        pop") that ``out`` holds fewer than twice its share of: the refiner gives each its share
+        (:func:`tools.refine.named_genres`), which it can only do with them among the candidates."""
+        from tools.refine import named_genres
+
+        genres = named_genres(asked)
+        if not genres or len(ranked) <= limit:
+            return out
+        need = 2 * -(-self.length_of(asked) // len(genres))
+        tracks, index = self.catalog.tracks, self.catalog.index
+
+        def genre(c: Candidate) -> str | None:
+            tr = tracks[index[c.track_id]]
+            return next((g for g in genres if g in tr.subgenres or g in tr.genres), None)
+
+        counts: dict[str | None, int] = {}
+        for c in out:
+            g = genre(c)
+            counts[g] = counts.get(g, 0) + 1
+        if all(counts.get(g, 0) >= need for g in genres):
+            return out
+        out = list(out)
+        for c in ranked[limit:]:
+            g = genre(c)
+            if g is not None and counts.get(g, 0) < need:
+                out.append(c)
+                counts[g] = counts.get(g, 0) + 1
+        return out
 
     def _with_breadth(
         self, out: list[Candidate], ranked: list[Candidate], limit: int, asked: PlaylistQuery

@@ -200,6 +200,55 @@ def also_artists(query: PlaylistQuery) -> set[str]:
     return {_fold(t.value) for t in query.artists if t.scope == "also"}
 
 
+_PARENT = {sub: genre for genre, sub in vocab.GENRE_PHRASES.values() if sub}
+_LIST_JOINS = frozenset({"and", "&", "/", ",", "or", "plus", "y", "o", "+", "n", "half", "mixed", "meets", "vs"})
+
+
+def named_genres(query: PlaylistQuery) -> list[str]:
+    """The genres and subgenres a request lists side by side ("rock and latin pop", "half rock half rap", "edm /
+    pop"): two or more asked for as the music itself (not "with some rock", not "like"), each owed a fair share of
+    the list. A genre beside its own subgenre ("gangsta rap") and words that make one style ("mexican gangsta rap",
+    "latin hip hop") list nothing."""
+    tags = [t for t in query.subgenres + query.genres if t.explicit and t.scope in ("prefer", "only")]
+    subs = {t.value for t in query.subgenres}
+    tags = [t for t in tags if not any(_PARENT.get(s) == t.value for s in subs)]
+    if len({t.value for t in tags}) < 2:
+        return []
+    words = [t.text for t in vocab.tokenize(fold(query.text or ""))]
+    spans = []
+    for t in tags:
+        said = [w.text for w in vocab.tokenize(fold(t.source or t.value))]
+        at = next((i for i in range(len(words)) if words[i : i + len(said)] == said), None)
+        if at is None:
+            return []
+        spans.append((at, at + len(said), t.value))
+    spans.sort()
+    if any(not _LIST_JOINS & set(words[a[1] : b[0]]) for a, b in zip(spans, spans[1:])):
+        return []
+    return list(dict.fromkeys(v for _, _, v in spans))
+
+
+def _genre_of(track: Track, named: Sequence[str]) -> str | None:
+    """The first of the ``named`` genres the track has (a subgenre counts as itself and as its genre)."""
+    return next((g for g in named if g in track.subgenres or g in track.genres), None)
+
+
+class _Shares:
+    """Tracks so far per genre named side by side, each up to an even share of ``length``."""
+
+    def __init__(self, genres: list[str], length: int) -> None:
+        self.genres, self.share = genres, math.ceil(length / len(genres)) if genres else 0
+        self.counts: dict[str | None, int] = {}
+
+    def room(self, track: Track) -> bool:
+        return not self.genres or self.counts.get(_genre_of(track, self.genres), 0) < self.share
+
+    def add(self, track: Track) -> None:
+        if self.genres:
+            g = _genre_of(track, self.genres)
+            self.counts[g] = self.counts.get(g, 0) + 1
+
+
 def named_artists(query: PlaylistQuery) -> set[str]:
     """The folded artists the request names, whether they still filter or retrieval relaxed them.
 
@@ -332,15 +381,19 @@ def select(
     chosen = _Chosen(length, target_ms)
     pool = _pool(candidates, catalog, keep)
     floor = _weigh_quality(pool, query, quality_places)
-    # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty); pass 2: the rest.
-    for pass_no in (0, 1, 2):
+    shares = _Shares(named_genres(query) if target_ms is None else [], length)
+    # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
+    # by side up to its share; pass 1.5: the same without shares (a genre the catalog has few of leaves room);
+    # pass 2: the rest.
+    for pass_no in (0, 1, 1.5, 2) if shares.genres else (0, 1, 2):
         for p in pool if pass_no or keep else ():  # without kept tracks pass 0 has nothing to take
             if chosen.full():
                 break
-            if (pass_no == 0) != p.kept or (pass_no == 1 and floor and low_quality(p.track, query)):
+            if (pass_no == 0) != p.kept or (pass_no in (1, 1.5) and floor and low_quality(p.track, query)):
                 continue
-            if fits(p, chosen):
+            if (pass_no != 1 or shares.room(p.track)) and fits(p, chosen):
                 chosen.add(p, version_key(p.track, query, versions))
+                shares.add(p.track)
         if pass_no == 0:
             _least_of_also(pool, chosen, query, fits, versions)
     if not chosen.full() and wants_versions(query) and not versions:

@@ -15,7 +15,7 @@ from agent.tools.registry import ToolError
 from memory.store import UserMemory, UserMemoryStore
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import ALSO_LEAST, also_artists, artist_cap, named_artists, violations
+from tools.refine import ALSO_LEAST, also_artists, artist_cap, named_artists, named_genres, violations
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 if TYPE_CHECKING:
@@ -208,6 +208,7 @@ class Work:
                 seen_songs.add(key)
                 if len(out) >= k:
                     self._bring_in_also(out, result.playlist, q, seen_ids, seen_songs, ok, good)
+                    self._balance_genres(out, result.playlist, q, seen_ids, seen_songs, ok, good, keep)
                     break
             exclude = list(seen_ids | set(exclude))
         return out
@@ -243,6 +244,47 @@ class Work:
             seen_ids.add(item.track_id)
             seen_songs.add(key)
             count[a] += 1
+
+    def _balance_genres(
+        self,
+        out: list[dict[str, Any]],
+        found: Sequence[Any],
+        q: PlaylistQuery,
+        seen_ids: set[str],
+        seen_songs: set[str],
+        ok: Callable[[Track], bool],
+        good: Callable[[Track], bool] | None,
+        keep: list[dict[str, Any]],
+    ) -> None:
+        """ "hip hop and r&b": the pipeline's longer answer gives each genre named side by side its share, and the
+        first ``len(out)`` of it in flow order may not; a genre short of its share (over the playlist kept and
+        ``out``) takes, from the end, the places of the genre with the most."""
+        genres = named_genres(q)
+        if not genres:
+            return
+
+        def genre(item: Any) -> str | None:
+            tr = self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
+            return None if tr is None else next((g for g in genres if g in tr.subgenres or g in tr.genres), None)
+
+        share = (len(out) + len(keep)) // len(genres)
+        counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in genres}
+        for item in found:
+            g, tr = genre(item), self.catalog.get(item.track_id)
+            if g is None or counts[g] >= share or tr is None or item.track_id in seen_ids:
+                continue
+            key = song_key(item.title, item.artist)
+            if key in seen_songs or not ok(tr) or (good is not None and not good(tr)):
+                continue
+            most = max(genres, key=lambda x: counts[x])
+            slot = next((i for i in range(len(out) - 1, -1, -1) if genre(out[i]) == most), None)
+            if slot is None or counts[most] <= share:
+                return
+            out[slot] = item.model_dump()
+            seen_ids.add(item.track_id)
+            seen_songs.add(key)
+            counts[g] += 1
+            counts[most] -= 1
 
     def playlist_cap(self) -> "ArtistCap":
         """The cap "add more" keeps, over folded artists: the person's own cap binds every artist; without one, an
