@@ -944,8 +944,16 @@ def rule_explain(c: Clause) -> Plan | None:
     if pos is None:
         if not strong:
             return None
+        if _WHOLE & set(c.words) or find(c.words, _SO_MANY):  # "why these songs?", "why so many rihanna songs?"
+            named = [str(m.value) for m in c.matches("artist")]
+            return Plan([call("explain_playlist", **({"artist": named[0]} if len(named) == 1 else {}))])
         return Plan.ask(f'Which track do you mean? Say "why track 4?" (1-{c.n}).')
     return _positional("explain", pos, c.n)
+
+
+_WHOLE = frozenset({"these", "them", "playlist", "everything", "all", "mix", "list", "picks", "songs", "tracks",
+                    "estas", "todas", "canciones", "lista"})  # fmt: skip
+_SO_MANY = _keys(("so many", "so much", "too many", "tantas", "tantos"))
 
 
 def rule_love(c: Clause) -> Plan | None:

@@ -612,3 +612,9 @@ def test_swap_several_for_newer_passes_each_track_it_swaps_out(chat):
         assert new.track_id not in years and new.year > old.year
     r3 = chat.turn("t", "u", "swap the first two for older ones")
     assert not {p.track_id for p in r3.playlist[:2]} & {p.track_id for p in r.playlist[-3:]}  # swapped out stays out
+
+
+def test_why_these_songs_says_how_the_playlist_was_made_and_changes_nothing(chat):
+    r = chat.turn("t", "u", "rock songs for a party")
+    r2 = chat.turn("t", "u", "why did you pick these?")
+    assert ids(r2) == ids(r) and "Your request reads as: rock, party" in r2.reply and "per artist" in r2.reply

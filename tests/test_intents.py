@@ -1118,3 +1118,13 @@ def test_a_spanish_change_verb_is_no_typo_of_a_genre(vocab):
     assert acts("cambia la 2 por algo mas alegre", vocab, TWENTY) == [
         ("replace", {"positions": [2], "moods": ["happy"]})
     ]
+
+
+@pytest.mark.parametrize(
+    "text, args",
+    [("why did you pick these", {}), ("can you explain the playlist", {}), ("why these songs?", {}),
+     ("why are there so many Drake songs", {"artist": "Drake"})],
+)  # fmt: skip
+def test_why_about_the_whole_playlist_explains_it(vocab, text, args):
+    # before: "Which track do you mean?"
+    assert acts(text, vocab) == [("explain_playlist", args)]

@@ -1017,7 +1017,8 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "por que", "porque", "explica", "what year", "which year", "when was", "when did", "how old is",
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
-                   "what song is", "which song is", "cual es")  # fmt: skip
+                   "what song is", "which song is", "cual es", "how did you choose", "how did you pick",
+                   "why did you pick", "why did you choose", "how did you get", "por que elegiste")  # fmt: skip
 # Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
 PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam", "is a mood", "is so good", "is great",
                   "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",

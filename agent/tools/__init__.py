@@ -18,7 +18,8 @@ from agent.tools.work import Deps, Work
 
 # The registry in the order a model reads it (the LLM brain's tool specs): making a playlist first, then edits.
 MENU = ("new_playlist", "extract_tags", "search", "personalize", "refine", "remove", "replace", "move", "exclude",
-        "narrow", "widen", "adjust", "resize", "more", "add_song", "shuffle", "sort", "explain", "last_change", "undo",
+        "narrow", "widen", "adjust", "resize", "more", "add_song", "shuffle", "sort", "explain", "explain_playlist",
+        "last_change", "undo",
         "start_over", "block", "feedback", "keep_playlist", "export", "cap_artists", "cap_decades", "more_like",
         "lessen")  # fmt: skip
 if set(MENU) != set(REGISTRY) or len(MENU) != len(REGISTRY):

@@ -11,6 +11,7 @@ from agent.tools.edits import Position
 from agent.tools.registry import tool
 from agent.tools.work import Work
 from tools import reasons
+from tools.catalog import fold
 
 
 class Text(BaseModel):
@@ -74,6 +75,56 @@ def explain(w: Work, position: int, picked: str = "", field: str = "", link: boo
         bits.insert(0, web_link(tr.track_id))
     w.focus = p
     w.draft.info.append(f'#{p} "{tr.title}" by {tr.artist} ({tr.year or "year unknown"}): ' + "; ".join(bits))
+    return ""
+
+
+class PlaylistWhy(BaseModel):
+    artist: str = Field(default="", max_length=200, description="An artist the question is about, if any.")
+
+
+@tool(PlaylistWhy)
+def explain_playlist(w: Work, artist: str = "") -> str:
+    """Say how the whole playlist was chosen ("why these songs?", "why so many Rihanna songs?"): what the request
+    was read as, the stages that chose and ordered the tracks, and what the playlist holds now."""
+    w.need_playlist()
+    tracks = [w.track(p) for p in w.playlist]
+    ranker = w.deps.pipeline.ranker_model() is not None
+    personal = bool(w.memory.history())
+    genres: dict[str, int] = {}
+    for t in tracks:
+        for g in t.genres:
+            genres[g] = genres.get(g, 0) + 1
+    top = " and ".join(sorted(genres, key=lambda g: -genres[g])[:2]) or "no genre"
+    years = sorted(t.year for t in tracks if t.year)
+    span = f"{years[0]}-{years[-1]}" if years else "years unknown"
+    energy = sum(t.energy for t in tracks) / len(tracks)
+    tempo = sum(t.tempo for t in tracks) / len(tracks)
+    parts = [
+        f"Your request reads as: {w.query.describe() or 'no tags (the words alone)'}.",
+        "I searched the catalog by those tags and your words; what you said outright is a filter, what I inferred "
+        "only weighs in.",
+        "A ranker trained on real playlists ordered the matches."
+        if ranker
+        else "They are ordered by how well they match.",
+        "Your likes and listening history moved the ones you'd like up."
+        if personal
+        else "There is no listening history yet, so nothing is personal.",
+        f"At most {w.cap} per artist (more of an artist you named), one version of each song, in an order where each "
+        "track flows into the next.",
+        f"Now: {len(tracks)} tracks, {span}, mostly {top}, energy {energy:.2f} and {tempo:.0f} BPM on average.",
+    ]
+    if artist:
+        theirs = [i for i, t in enumerate(tracks, 1) if fold(t.artist) == fold(artist)]
+        named = any(fold(t.value) == fold(artist) for t in w.query.artists)
+        why = "you named them" if named else "they fit the request best"
+        parts.append(
+            f'{len(theirs)} of them {"is" if len(theirs) == 1 else "are"} by {artist} ({why}); say "less {artist}" '
+            f'or "max 1 {artist}" to thin them out.'
+            if theirs
+            else f"None of them is by {artist}."
+        )
+    parts.append('Ask "why #3?" about one track.')
+    w.draft.info.append(" ".join(parts))
     return ""
 
 
