@@ -2415,8 +2415,39 @@ def _what_to_do(k: int) -> Plan:
     )
 
 
+_IS_IT = _keys(("is it", "is this", "is the playlist", "is that", "will it", "does it", "would it", "will this",
+                 "does this", "es", "dura"))  # fmt: skip
+
+
+def _time_question(c: Clause) -> Plan | None:
+    """ "is it over an hour?", "will it last my 40 minute commute?": the playlist's time against the one said."""
+    hit = find(c.words, _IS_IT)
+    durations = c.matches("duration")
+    if not hit or hit[0] > 2 or len(durations) != 1 or not ({"?"} | _TIME_COMPARE) & set(c.words):
+        return None
+    said, have = float(durations[0].value), listening_minutes(c.playlist)  # type: ignore[arg-type]
+    if {"under", "less", "shorter", "below"} & set(c.words):
+        yes = have < said
+    elif {"over", "more", "longer", "above", "least"} & set(c.words):
+        yes = have > said
+    else:  # "will it last a 40 minute commute"
+        yes = have >= said
+    verdict = "yes" if yes else "no"
+    return Plan.ask(
+        f"{verdict.capitalize()}: it's {len(c.playlist)} tracks, about {round(have)} min (you said {said:g} min). "
+        f'Say "make it {said:g} minutes" to fit it. Nothing changed.'
+    )
+
+
+_TIME_COMPARE = frozenset({"over", "under", "more", "less", "longer", "shorter", "above", "below", "least", "last",
+                           "enough", "cover", "fill"})  # fmt: skip
+
+
 def rule_status(c: Clause) -> Plan | None:
-    """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change."""
+    """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change.
+    "is it over an hour?": yes or no, with its time."""
+    if c.has and (timed := _time_question(c)):
+        return timed
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
         return None  # "how long is track 4": that track (rule_feature_range)
     if {"artist", "artists", "genre", "genres"} & set(c.words):

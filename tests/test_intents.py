@@ -1128,3 +1128,12 @@ def test_a_spanish_change_verb_is_no_typo_of_a_genre(vocab):
 def test_why_about_the_whole_playlist_explains_it(vocab, text, args):
     # before: "Which track do you mean?"
     assert acts(text, vocab) == [("explain_playlist", args)]
+
+
+def test_a_question_about_the_playlists_time_is_answered_not_obeyed(vocab):
+    songs = [{"title": f"Song Number {i}", "artist": f"Artist {i}", "duration_ms": 240_000} for i in range(1, 21)]
+    for text, verdict in (("is it over an hour?", "Yes"), ("is this under 30 minutes?", "No"),
+                          ("will it last my 90 minute drive", "No")):  # fmt: skip
+        p = parse(text, songs, vocab)  # before: "is it over an hour" cut the playlist to an hour
+        assert not p.actions and p.question.startswith(f"{verdict}: it's 20 tracks, about 80 min")
+    assert acts("make it last 45 minutes", vocab, songs) == [("resize", {"minutes": 45.0})]
