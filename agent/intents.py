@@ -2435,7 +2435,7 @@ def _time_question(c: Clause) -> Plan | None:
     verdict = "yes" if yes else "no"
     return Plan.ask(
         f"{verdict.capitalize()}: it's {len(c.playlist)} tracks, about {round(have)} min (you said {said:g} min). "
-        f'Say "make it {said:g} minutes" to fit it. Nothing changed.'
+        f'Nothing changed; to fit it, say "yes" or "make it {said:g} minutes".'
     )
 
 
@@ -3851,6 +3851,10 @@ def parse(
         return _ordered_request(plan.actions[0]["args"]["text"], vocab) or plan
     if playlist and request and (fixed := _corrected(text, request, playlist, vocab)) is not None:
         return Plan([call("new_playlist", text=fixed)])
+    if plan.question and asked and playlist and (offer := _OFFER.search(asked)) and _YES.match(text or ""):
+        return _parse(offer["ask"], playlist, vocab, focus, last, artists)  # "to fit it, say yes" - "yes please"
+    if plan.question and asked and playlist and _OFFER.search(asked) and _NO.match(text or ""):
+        return Plan.ask("OK, it stays as it is.")
     if plan.question and asked and playlist:
         verb = next((v for q, v in _ASKED_VERBS.items() if asked.startswith(q)), None)
         answer = _parse(f"{verb} {text}", playlist, vocab, focus, last, artists) if verb else None
@@ -3937,6 +3941,17 @@ def _describes_music(text: str, vocab: Vocabulary) -> bool:
     edit's word in it ("warm up", "trash", "cut") cannot make it wait for a playlist that does not exist."""
     c = make_clause(text, [], vocab)
     return bool(c.matches("genre", "mood", "artist", "years", negated=False)) and _refer(c) is None
+
+
+# An answer that offers one change ('to fit it, say "yes" or "make it 60 minutes"'), and a yes to it.
+_OFFER = re.compile(r'say "yes" or "(?P<ask>[^"]+)"\.?$')
+_YES = re.compile(
+    r"^\W*(?:yes+|yeah|yep|yup|ya|sure|ok(?:ay)?|do it|go ahead|please do|si|sí|dale|claro)"
+    r"(?:\W+(?:please|pls|do it|go ahead|thanks|thank you|por favor))*\W*$",
+    re.IGNORECASE,
+)
+
+_NO = re.compile(r"^\W*(?:no+|nope|nah|no thanks|no thank you|leave it|its fine|it's fine|all good)\W*$", re.IGNORECASE)
 
 
 # The bot's questions that a bare reference answers, and the verb that answer completes.

@@ -618,3 +618,15 @@ def test_why_these_songs_says_how_the_playlist_was_made_and_changes_nothing(chat
     r = chat.turn("t", "u", "rock songs for a party")
     r2 = chat.turn("t", "u", "why did you pick these?")
     assert ids(r2) == ids(r) and "Your request reads as: rock, party" in r2.reply and "per artist" in r2.reply
+
+
+def test_yes_to_an_offer_does_it_and_no_leaves_it(chat):
+    r = chat.turn("t", "u", "rock songs")
+    minutes = sum(p.duration_ms for p in r.playlist) / 60_000
+    ask = f"is it over {int(minutes) - 10} minutes?"
+    r2 = chat.turn("t", "u", ask)
+    assert ids(r2) == ids(r) and r2.reply.startswith("Yes:") and 'say "yes"' in r2.reply
+    assert ids(chat.turn("t", "u", "no thanks")) == ids(r)
+    chat.turn("t", "u", ask)
+    r4 = chat.turn("t", "u", "yes please")  # before: "I'm not sure what to change"
+    assert len(r4.playlist) < len(r.playlist) and sum(p.duration_ms for p in r4.playlist) / 60_000 <= minutes - 5
