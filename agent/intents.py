@@ -3972,9 +3972,12 @@ def _spared(
     """ "remove everything before 2010 except the first song", "get rid of the 90s ones but keep the first two":
     the tracks the exclusion holds go, but for the tracks named by position (the exclusion alone replaced them)."""
     words = list(V.key(who))
-    if not words or not set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
+    if not words:
         return None
-    kept = positions(words, [p["title"] for p in playlist], verb=True)
+    if set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
+        kept = positions(words, [p["title"] for p in playlist], verb=True)
+    else:  # "everything by eminem except lose yourself": the tracks of that title
+        kept = _titled(who, playlist)
     plan = _parse(main, playlist, vocab, focus, last)
     if not kept or plan.question or [a["name"] for a in plan.actions] not in (["exclude"], ["narrow"]):
         return None
@@ -4003,6 +4006,17 @@ def _spared(
     if not gone:
         return Plan.ask("Apart from the tracks you keep, nothing here is left out by that; nothing changed.")
     return Plan([call("remove", positions=gone)])
+
+
+_VERSION_TAIL = re.compile(r"\s+-\s+.*$|\s*[(\[].*$")
+
+
+def _titled(said: str, playlist: Sequence[dict[str, Any]]) -> list[int] | None:
+    """The positions of the tracks whose title (less a version tail) is what was said ("lose yourself", "the song
+    lose yourself"), else None."""
+    key = " ".join(w for w in V.key(said) if w not in ("the", "song", "track", "one", "la", "cancion"))
+    hits = [i for i, p in enumerate(playlist, 1) if key and " ".join(V.key(_VERSION_TAIL.sub("", p["title"]))) == key]
+    return hits or None
 
 
 _WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",

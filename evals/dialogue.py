@@ -46,7 +46,8 @@ folder, the product pipeline). Checks read the returned playlist:
     {"has_title": text} {"only_title_by": [artist, text]}      a title says it / every track by the artist says it
     {"back": [k, pos]}                                         track pos of the playlist after turn k is there again
     {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
-                                                               share of track k's artist (before the turn) rose
+                                                               share of track k's artist (before the turn) rose (or
+                                                               the catalog has no other song of theirs)
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -648,7 +649,9 @@ def _more_artist_at(t: Turn, arg: Any, name: str) -> str | None:
     artist = fold(t.before[_at(arg, n) - 1].artist)
     was = sum(fold(p.artist) == artist for p in t.before) / n
     now = sum(fold(p.artist) == artist for p in t.after) / len(t.after) if t.after else 0.0
-    return None if now > was else f"share of {artist} {was:.0%} -> {now:.0%}"
+    songs = {song_key(tr.title, tr.artist) for tr in t.catalog.tracks if fold(tr.artist) == artist}
+    had = {song_key(p.title, p.artist) for p in t.before if fold(p.artist) == artist}
+    return None if now > was or songs <= had else f"share of {artist} {was:.0%} -> {now:.0%}"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

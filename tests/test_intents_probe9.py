@@ -11,7 +11,8 @@ back the one you removed earlier" took back the last change instead. In long mes
 it out" did not know what "it" was, "move the last song to the very top since thats her favorite" and "make it a
 little less sleepy, i keep zoning out" were not read for what followed the ask, "and can you sort the rest" was not
 an ask of its own, "swap it for something faster" searched for the band Faster Pussycat, and "wow great, another
-sad one. make it happier" added a sad song.
+sad one. make it happier" added a sad song, and "take out everything by eminem except lose yourself" took out
+every Eminem track.
 """
 
 from __future__ import annotations
@@ -218,3 +219,19 @@ def test_a_mood_complained_of_is_not_added_when_the_ask_turns_from_it(vocab, pla
     ]
     asked = acts("add some sad songs and make it more upbeat", vocab, playlist)
     assert asked[0] == ("widen", {"moods": ["sad"]})
+
+
+def test_putting_back_right_after_a_swap_takes_the_swap_back(chat):
+    first = chat.turn("s", "u", "rap for a party").playlist
+    chat.turn("s", "u", "swap track 2")
+    r = chat.turn("s", "u", "bring back the one you removed")
+    assert [p.track_id for p in r.playlist] == [p.track_id for p in first]
+
+
+def test_an_exception_by_title_spares_that_track(vocab, playlist):
+    who = max({p["artist"] for p in playlist}, key=lambda a: sum(p["artist"] == a for p in playlist))
+    mine = [i for i, p in enumerate(playlist, 1) if p["artist"] == who]
+    assert len(mine) > 1
+    title = playlist[mine[1] - 1]["title"].lower()
+    got = acts(f"take out everything by {who.lower()} except {title}", vocab, playlist)
+    assert got == [("remove", {"positions": [i for i in mine if i != mine[1]]})]

@@ -90,6 +90,9 @@ def restore(w: Work, count: int | None = None) -> str:
         raise ToolError("No track has been taken out of this playlist yet.")
     if not back:
         raise ToolError("The tracks taken out last are back already. Nothing changed.")
+    if k == len(states) - 2 and len(back) == len(gone):  # the removal was the last change: that change taken back
+        w.draft.undo(w.catalog)
+        return "brought back " + titles([x for x in w.playlist if x["track_id"] in {row[0] for _, row in back}])
     items = list(w.playlist)
     for i, (tid, reason, score) in back:
         items.insert(min(i, len(items)), item_from(w.catalog[tid], reason=reason, score=score).model_dump())
