@@ -950,6 +950,8 @@ _TASTE = _keys(("i love", "i really love", "i adore", "i like", "i really like",
 _FAVORITE = _keys(("is my", "are my", "s my", "es mi", "son mis", "my favorite is", "my favourite is", "my fav is"))
 _NEGATED_TASTE = frozenset({"not", "no", "dont", "don't", "never", "isnt", "arent", "aint", "hate", "least", "nunca",
                             "ni", "nada"})  # fmt: skip
+_TASTE_TAIL = frozenset({"lately", "recently", "rn", "atm", "now", "right", "these", "days", "tbh", "lol", "honestly",
+                         "so", "much", "a", "lot", "ever", "fr", "ngl", "!", ".", "ultimamente", "mucho"})  # fmt: skip
 _TASTE_FILLER = frozenset({"btw", "honestly", "also", "oh", "and", "fyi", "tbh", "ngl", "huge", "big", "massive",
                            "im", "i", "am", "a", "just", "so", "much", "lol", "ever", "band", "artist", "singer",
                            "rapper", "group", "of", "all", "time"})  # fmt: skip
@@ -965,7 +967,10 @@ def rule_taste(c: Clause) -> Plan | None:
     if c.matches("artist", negated=True) or _NEGATED_TASTE & set(words):
         return None  # "not a fan of rihanna tbh", "i don't love drake"
     if (hit := find(words, _TASTE)) and not c.pronoun(hit[0] + hit[1]):
-        name = _object_artist(c, hit[0] + hit[1])
+        end = len(words)
+        while end > hit[0] + hit[1] + 1 and words[end - 1] in _TASTE_TAIL:
+            end -= 1  # "im obsessed with dua lipa lately"
+        name = _object_artist(c, hit[0] + hit[1], end)
     elif (fav := find(words, _FAVORITE)) and any(w.startswith(("fav", "prefer")) for w in words[fav[0] :]):
         lead = fav[0] + fav[1] if words[fav[0]] == "my" else 0  # "my favorite is X" / "X is my favorite"
         end = None if lead else fav[0]
@@ -3466,7 +3471,8 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
                      "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
-                     "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena"))  # fmt: skip
+                     "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena", "i want",
+                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}

@@ -235,3 +235,16 @@ def test_an_exception_by_title_spares_that_track(vocab, playlist):
     title = playlist[mine[1] - 1]["title"].lower()
     got = acts(f"take out everything by {who.lower()} except {title}", vocab, playlist)
     assert got == [("remove", {"positions": [i for i in mine if i != mine[1]]})]
+
+
+def test_a_want_after_a_question_is_an_ask_of_its_own(vocab, playlist):
+    # second round: "i want more of them" after "whos the artist on track 1?" was read as part of the question
+    assert acts("whos the artist on track 1? i want more of them", vocab, playlist) == [
+        ("explain", {"position": 1}),
+        ("widen", {"artists": [playlist[0]["artist"]]}),
+    ]
+
+
+def test_a_taste_with_a_time_word_after_the_name(vocab, playlist):
+    # second round: "lately" after the name made it no artist, and the playlist was thrown away
+    assert acts("im obsessed with dua lipa lately", vocab, playlist) == [("widen", {"artists": ["Dua Lipa"]})]
