@@ -248,3 +248,11 @@ def test_a_want_after_a_question_is_an_ask_of_its_own(vocab, playlist):
 def test_a_taste_with_a_time_word_after_the_name(vocab, playlist):
     # second round: "lately" after the name made it no artist, and the playlist was thrown away
     assert acts("im obsessed with dua lipa lately", vocab, playlist) == [("widen", {"artists": ["Dua Lipa"]})]
+
+
+def test_one_ask_the_tools_refuse_leaves_the_others_done(chat):
+    # before: "I found nothing more with Dua Lipa ... Nothing changed", the removal undone with it
+    first = chat.turn("m", "u", "90s rap").playlist
+    r = chat.turn("m", "u", "drop track 1 and add 2 songs by dua lipa")
+    assert [p.track_id for p in r.playlist] == [p.track_id for p in first[1:]]
+    assert "dua lipa" in r.reply.lower() and "didn't do" in r.reply.lower()
