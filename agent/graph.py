@@ -108,6 +108,28 @@ def _run(state: State, ctx: Context, actions: list[dict[str, Any]]) -> tuple[Wor
     return w, calls, said
 
 
+def _run_the_rest(
+    state: State, ctx: Context, actions: list[dict[str, Any]]
+) -> tuple[tuple[Work, list[Call], list[str]], list[dict[str, Any]], list[str]] | None:
+    """The offline plan of a message of several asks, less the calls the tools refuse (each found by running the
+    plan up to it), with a note per refusal; None when every call is refused."""
+    kept, notes = list(actions), []
+    while kept:
+        try:
+            return _run(state, ctx, kept), kept, notes
+        except ToolError:
+            for k in range(1, len(kept) + 1):
+                try:
+                    _run(state, ctx, kept[:k])
+                except ToolError as exc:
+                    notes.append(f"I didn't do one of your asks: {str(exc).rstrip('.')}.")
+                    kept = kept[: k - 1] + kept[k:]
+                    break
+            else:
+                return None  # refused only as a whole: leave the thread as it was
+    return None
+
+
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Apply the planned tool calls within the turn's LLM request budget (the plan spent one)."""
     with request_budget(MAX_LLM_REQUESTS - 1):
@@ -119,22 +141,27 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     actions = state.get("actions") or []
     brain = state.get("brain", "offline")
+    skipped: list[str] = []
     try:
         w, calls, said = _run(state, ctx, actions)
     except ToolError as exc:
         if brain != "llm":
-            return {"question": f"{exc} Nothing changed.", "changed": ""}
-        p = _offline(_last_text(state), state, ctx)  # the model's call did not fit this playlist: the offline brain
-        if not p.actions:
-            return {"question": p.question, "brain": "llm->offline", "changed": ""}
-        try:
-            w, calls, said = _run(state, ctx, p.actions)
-            actions, brain = p.actions, "llm->offline"
-        except ToolError as exc2:
-            return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
+            done = _run_the_rest(state, ctx, actions) if len(actions) > 1 else None
+            if done is None:
+                return {"question": f"{exc} Nothing changed.", "changed": ""}
+            (w, calls, said), actions, skipped = done  # "drop 2, move the last first, add some beyonce": two of three
+        else:
+            p = _offline(_last_text(state), state, ctx)  # the model's call did not fit this playlist: the offline brain
+            if not p.actions:
+                return {"question": p.question, "brain": "llm->offline", "changed": ""}
+            try:
+                w, calls, said = _run(state, ctx, p.actions)
+                actions, brain = p.actions, "llm->offline"
+            except ToolError as exc2:
+                return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
     draft, before = w.draft, PlaylistDraft.from_state(state)
     draft.record(before, ctx.undo_depth)
-    info = list(state.get("info") or []) + list(draft.info)  # the plan's notes: asks of the message not acted on
+    info = list(state.get("info") or []) + skipped + list(draft.info)  # the plan's notes: asks not acted on
     if draft.export:
         info.append(f"Export ready as {draft.export.upper()} ({len(draft.items)} tracks).")
     changed = "; ".join(said)

@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from tools import vocab as V
 from tools.catalog import Catalog, fold, song_key
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, listening_minutes
+from tools.tags import MOOD_TARGETS
 
 if TYPE_CHECKING:
     from tools.extract import Match, Reading, TagExtractor
@@ -152,7 +153,7 @@ _AMOUNTS = {V.key(k): v for k, v in V.AMOUNT_WORDS.items()}
 _ORDINALS = {k: v for k, v in V.ORDINALS.items()}
 _AMOUNT_WORDS = frozenset(w for k in _AMOUNTS for w in k)
 _SAVE_LATER, _NO_MORE = _keys(V.SAVE_LATER_PHRASES), _keys(("no more",))
-_HALF, _DOUBLE = _keys(V.HALF_PHRASES), _keys(V.DOUBLE_PHRASES)
+_HALF, _DOUBLE, _TRIPLE = _keys(V.HALF_PHRASES), _keys(V.DOUBLE_PHRASES), _keys(V.TRIPLE_PHRASES)
 _GOING, _LIKE_THESE = _keys(V.GOING_PHRASES), _keys(V.LIKE_THESE_PHRASES)
 _TO_TOP = _keys(V.MOVE_TO_TOP)
 _LAST_WORDS = frozenset({"last", "ultima", "ultimo", "ultimas", "ultimos", "final", "bottom", "end"})
@@ -552,6 +553,8 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
 def rule_undo(c: Clause) -> Plan | None:
     """ "undo", "nope, undo that", "go back", "go back to the previous playlist", "bring back the old one": the
     previous playlist."""
+    if find(c.words, _BRING_BACK) and find(c.words, _TOOK_OUT):
+        return None  # "put back the one you removed earlier" (rule_restore), not the last change taken back
     hit = find(c.words, _UNDO)
     words = [w for k, w in enumerate(c.words) if not (w == "old" and c.words[k + 1 : k + 2] in (["one"], ["playlist"]))]
     if hit and not _content(
@@ -576,6 +579,24 @@ def rule_undo(c: Clause) -> Plan | None:
         if named and any(m.end < len(c.words) and c.words[m.end] in nouns for m in named):
             return Plan([call("undo")])  # "go back to the rap one": the playlist before, named by what it was
     return None
+
+
+_BRING_BACK = _keys(("put back", "bring back", "add back", "put it back", "put them back", "bring it back",
+                     "bring them back", "restore", "re add", "readd", "give me back", "vuelve a poner", "regresa",
+                     "devuelve", "recover"))  # fmt: skip
+_TOOK_OUT = _keys(("removed", "took out", "taken out", "deleted", "dropped", "cut", "took off", "got rid of",
+                   "ditched", "kicked out", "threw out", "lost", "quitaste", "quite", "sacaste", "borraste",
+                   "eliminaste", "removed earlier", "you removed", "i removed"))  # fmt: skip
+
+
+def rule_restore(c: Clause) -> Plan | None:
+    """ "put back the one you removed earlier", "bring back the song you took out": the tracks the latest removal
+    took, back in their places, with the changes made since kept (undo would take back only the last change)."""
+    hit = find(c.words, _BRING_BACK)
+    if not c.has or not hit or not find(c.words, _TOOK_OUT):
+        return None
+    k = amount_in(c.words[hit[0] + hit[1] :])
+    return Plan([call("restore", **({"count": k} if k else {}))])
 
 
 def _undo_steps(words: Sequence[str]) -> int | None:
@@ -633,7 +654,12 @@ def rule_retract(c: Clause) -> Plan | None:
     if c.has and find(said, _KEEP_AS_IS) and not c.matches(*_CONTENT_KINDS):  # "never mind, keep it as is"
         return Plan.ask("Okay, I'll leave it as it is. Nothing changed.")
     if _content(said):
-        return Plan([call("start_over"), call("new_playlist", text=c.raw[rest[0].start :].strip())])
+        text = c.raw[rest[0].start :].strip()
+        edit = read_clause(make_clause(text, c.playlist, c.vocab, c.focus, c.last)) if c.has else None
+        names = [a["name"] for a in edit.actions] if edit and not edit.question else []
+        if names and not set(names) & _WHOLE_THREAD:  # "nvm make it 90 minutes": that change taken back, this one
+            return Plan([call("undo", if_any=True), *edit.actions])  # type: ignore[union-attr]
+        return Plan([call("start_over"), call("new_playlist", text=text)])
     return Plan([call("undo")]) if c.has else _need_playlist()
 
 
@@ -956,6 +982,41 @@ _WHOLE = frozenset({"these", "them", "playlist", "everything", "all", "mix", "li
 _SO_MANY = _keys(("so many", "so much", "too many", "tantas", "tantos"))
 
 
+_TASTE = _keys(("i love", "i really love", "i adore", "i like", "i really like", "i dig", "i stan", "me encanta",
+                "me encantan", "me gusta", "me gustan", "fan of", "obsessed with", "soy fan de"))  # fmt: skip
+_FAVORITE = _keys(("is my", "are my", "s my", "es mi", "son mis", "my favorite is", "my favourite is", "my fav is"))
+_NEGATED_TASTE = frozenset({"not", "no", "dont", "don't", "never", "isnt", "arent", "aint", "hate", "least", "nunca",
+                            "ni", "nada"})  # fmt: skip
+_TASTE_TAIL = frozenset({"lately", "recently", "rn", "atm", "now", "right", "these", "days", "tbh", "lol", "honestly",
+                         "so", "much", "a", "lot", "ever", "fr", "ngl", "!", ".", "ultimamente", "mucho"})  # fmt: skip
+_TASTE_FILLER = frozenset({"btw", "honestly", "also", "oh", "and", "fyi", "tbh", "ngl", "huge", "big", "massive",
+                           "im", "i", "am", "a", "just", "so", "much", "lol", "ever", "band", "artist", "singer",
+                           "rapper", "group", "of", "all", "time"})  # fmt: skip
+
+
+def rule_taste(c: Clause) -> Plan | None:
+    """ "i love rihanna", "im a huge fan of the weeknd", "queen is my favorite band": a taste for an artist said to a
+    playlist leans it to them (some of theirs join the rest), never a new playlist."""
+    if not c.has or _refer(c) is not None or c.matches("genre", "mood", "years", "activity", "other_genre"):
+        return None
+    words = c.words
+    name = None
+    if c.matches("artist", negated=True) or _NEGATED_TASTE & set(words):
+        return None  # "not a fan of rihanna tbh", "i don't love drake"
+    if (hit := find(words, _TASTE)) and not c.pronoun(hit[0] + hit[1]):
+        end = len(words)
+        while end > hit[0] + hit[1] + 1 and words[end - 1] in _TASTE_TAIL:
+            end -= 1  # "im obsessed with dua lipa lately"
+        name = _object_artist(c, hit[0] + hit[1], end)
+    elif (fav := find(words, _FAVORITE)) and any(w.startswith(("fav", "prefer")) for w in words[fav[0] :]):
+        lead = fav[0] + fav[1] if words[fav[0]] == "my" else 0  # "my favorite is X" / "X is my favorite"
+        end = None if lead else fav[0]
+        toks = c.reading.tokens
+        start = next((i for i in range(lead, end or len(toks)) if toks[i].text not in _TASTE_FILLER), lead)
+        name = _object_artist(c, start, end)
+    return Plan([call("widen", artists=[name])]) if name else None
+
+
 def rule_love(c: Clause) -> Plan | None:
     """ "I love track 2", "love it" (the track in focus), "I love this playlist"."""
     hit = find(c.words, _LOVE)
@@ -1132,6 +1193,7 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
     lead = end - 1
     while lead - 1 >= start and words[lead - 1] in (
         "to",
+        "very",
         "for",
         "till",
         "until",
@@ -1148,7 +1210,7 @@ def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None
     ):
         lead -= 1
     led = lead < end - 1
-    if w in V.MOVE_TOP and (led or w in ("first", "top")):
+    if w in V.MOVE_TOP and (led or w in ("first", "top", "primero", "primera")):
         return 1, lead
     if w in V.MOVE_END and (led or w in ("last", "end")):
         return n, lead
@@ -1247,7 +1309,8 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
         said = " ".join(t.orig for t in c.reading.tokens[lacked[0].start : lacked[0].end])
         note = c.reading.query.unsupported[:1] or [f"{said}: not a genre of this catalog"]
         return Plan.ask(f"{note[0][:1].upper()}{note[0][1:]}. Your playlist is unchanged.")
-    if not any(found.values()) and (named := _object_artist(c, k + 1)):
+    sound = any(m.start > k for m in c.matches("feature"))  # "something faster" is a sound, not Faster Pussycat
+    if not any(found.values()) and not sound and (named := _object_artist(c, k + 1)):
         found["artists"] = [named]  # "swap it for some drake"
     if not any(found.values()):
         return _replace_toward(c, start, k)
@@ -1452,10 +1515,8 @@ def rule_length(c: Clause) -> Plan | None:
         said = _length_beside(words)  # "make it longer, like 25"
     if said is not None and not grow:
         return Plan([call("resize", length=said)])
-    if find(words, _HALF):
-        return Plan([call("resize", factor=0.5)])
-    if find(words, _DOUBLE):
-        return Plan([call("resize", factor=2.0)])
+    if factor := _factor(words):
+        return Plan([call("resize", factor=factor)])
     if find(words, _SHORTER):
         return Plan([call("resize", factor=0.8 if find(words, _BIT) else 0.66)])
     if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
@@ -1476,6 +1537,11 @@ def rule_length(c: Clause) -> Plan | None:
     if find(words, _LONGER):
         return Plan([call("more", count=max(5, round(c.n * (0.25 if find(words, _BIT) else 0.5))))])
     return None
+
+
+def _factor(words: Sequence[str]) -> float | None:
+    """The factor "half as many", "double it", "triple it" scale the length by."""
+    return next((f for phrases, f in ((_HALF, 0.5), (_DOUBLE, 2.0), (_TRIPLE, 3.0)) if find(words, phrases)), None)
 
 
 _SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
@@ -2993,6 +3059,8 @@ def rule_keep_part(c: Clause) -> Plan | None:
     if not c.has:
         return None
     words = c.words
+    if (spared := _keep_all_but(c)) is not None:
+        return spared
     redo = bool(_REDO_VERBS & set(words))
     if redo and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c)):
         return Plan([call("replace", positions=[i for i in range(1, c.n + 1) if i not in kept])])
@@ -3036,6 +3104,25 @@ def rule_keep_part(c: Clause) -> Plan | None:
     side, k = part
     span = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
     return Plan([call("replace", positions=list(span))]) if k else None
+
+
+_KEEP_ALL = frozenset({"keep", "leave", "deja", "manten"})
+_ALL_ELSE = frozenset({"else", "the", "rest", "of", "it", "songs", "tracks", "on", "there", "here"})
+
+
+def _keep_all_but(c: Clause) -> Plan | None:
+    """ "keep everything except the 3 slowest", "leave it all but track 4": what the exception names goes."""
+    words = c.words
+    k = next((i for i, w in enumerate(words) if w in _KEEP_ALL), None)
+    ex = find(words, _EXCEPT, k + 1) if k is not None else None
+    if k is None or ex is None or ex[0] + ex[1] >= len(words):
+        return None
+    between = words[k + 1 : ex[0]]
+    if not _ALL_OF & set(between) or not all(w in _ALL_OF | _ALL_ELSE for w in between):
+        return None
+    said = c.raw[c.reading.tokens[ex[0] + ex[1]].start :]
+    plan = read_clause(make_clause(f"remove {said}", c.playlist, c.vocab, c.focus, c.last))
+    return plan if plan.actions and not plan.question and plan.actions[0]["name"] in ("remove", "exclude") else None
 
 
 _EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "besides", "aside from", "excluding"))
@@ -3464,6 +3551,7 @@ Rule = Callable[[Clause], "Plan | None"]
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
     rule_undo,
+    rule_restore,
     rule_start_over,
     rule_retract,
     rule_export,
@@ -3501,6 +3589,7 @@ RULES: tuple[Rule, ...] = (
     rule_dislike,
     rule_artist_ends,
     rule_explain,
+    rule_taste,
     rule_love,
     rule_skip,
     rule_like,
@@ -3551,7 +3640,8 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "more", "less", "a bit", "a little", "slightly", "give me", "keep", "skip", "mas", "menos",
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
                      "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
-                     "songs are too long"))  # fmt: skip
+                     "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena", "i want",
+                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
@@ -3665,6 +3755,13 @@ _IF_ANY = re.compile(
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# "is there anything from before 2000 on here? if so get rid of it" -> "get rid of anything from before 2000"
+_ASK_IF_SO = re.compile(
+    r"^\s*(?:is|are)\s+there\s+(?P<what>(?:any|anything|some|something)\b.+?)\s*(?:(?:on|in)\s+(?:here|there|it"
+    r"|the\s+playlist|the\s+list|this\s+playlist))?\s*\?*\s*[.,;]?\s*(?:if\s+so|if\s+yes|if\s+there\s+(?:is|are)"
+    r"|if\s+any)\s*,?\s*(?:then\s+)?(?P<verb>.+?)\s+(?:it|them|those|that|em|him|her)\b\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 # "some phoebe bridgers if u have her", "add some jazz if you've got any": the tools say when there is none
 _IF_HAVE = re.compile(
     r"\s*,?\s*(?:if|if\s+you|if\s+u|if\s+ya)\s*(?:have|got|['’]ve\s+got|ve\s+got|has|find|can\s+find)\s+"
@@ -3700,6 +3797,16 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         return hit or w
 
     return _WORD.sub(fix, text)
+
+
+# "drop 3 n 5", "swap first n last": "n" typed for "and" between two places in the playlist ("rock n roll" stays)
+_PLACE = r"(?:#?\d+(?:st|nd|rd|th)?|last|" + "|".join(sorted(V.ORDINALS, key=len, reverse=True)) + ")"
+_N_AND = re.compile(rf"(?<![\w#])({_PLACE})\s+n\s+(?=(?:track\s+|song\s+|the\s+)?{_PLACE}\b)", re.IGNORECASE)
+
+
+def _n_and(text: str) -> str:
+    """ "n" said as "and" between two tracks' places."""
+    return _N_AND.sub(r"\1 and ", text)
 
 
 _BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})
@@ -3765,7 +3872,7 @@ def _unwrap(text: str) -> str:
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
     the tools say when there is none); unchanged when nothing else would be left."""
     out = _POLITE.sub(" ", text).strip()
-    cond = _IF_ANY.match(out)
+    cond = _IF_ANY.match(out) or _ASK_IF_SO.match(out)
     if cond:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
         out = f"{cond['verb']} {what} {cond['rest']}".strip()
@@ -3800,6 +3907,9 @@ def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artis
     return None
 
 
+_SHARE_LEADS = frozenset({"more", "less", "fewer", "else", "like"})
+
+
 def _name_pronoun(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -3813,6 +3923,10 @@ def _name_pronoun(
     if not playlist or not (hit := _PRONOUN.search(text)):
         return text
     said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
+    tracks = hit["pro"].lower() in ("them", "em") and not _SHARE_LEADS & set(hit["lead"].lower().split())  # "drop them"
+    pointed = positions(V.key(text[: hit.start()]), [p["title"] for p in playlist]) if not (said or tracks) else None
+    if pointed and len(pointed) == 1 and 1 <= pointed[0] <= len(playlist):
+        focus = pointed[0]  # "who sings track 2? more from them": the artist of the track just named
     who = said[0] if len(set(said)) == 1 else _pronoun_artist(playlist, focus, artists)
     # "like HER", "no HIM": written in capitals, the pronoun is the artist's own name
     return _PRONOUN.sub(lambda m: m[0] if m["pro"].isupper() else f"{m['lead']} {who}", text) if who else text
@@ -3907,9 +4021,18 @@ def _those_tracks(text: str, pointed: Sequence[int]) -> str:
     return _THOSE.sub(f"tracks {listed}", text, count=1)
 
 
+# the words around a lone count that say nothing of their own ("k now 15", "15 nada mas", "15 tops")
+_LONE_FILLER = (
+    V.CHAT_FILLER | {"?", "!", ".", ",", "porfa", "k", "kk", "nada", "mas", "max", "tops", "total", "que", "sean"}
+) - {
+    "one", "ones", "some", "also", "too", "again", "from", "there", "here", "at", "in", "as", "either", "ever", "track",
+    "tracks", "song", "songs",
+}  # fmt: skip
+
+
 def _lone_number(text: str) -> int | None:
-    """A message that is one number and nothing else ("15", "twenty", "12?"), as a count of tracks, else None."""
-    words = [w for w in V.key(text) if w not in ("?", "!", ".", "pls", "please", "porfa", "ok", "okay")]
+    """A message that is one number and nothing else ("15", "twenty", "12?", "k now 15"), as a count of tracks."""
+    words = [w for w in V.key(text) if w not in _LONE_FILLER]
     said = number_at(words, 0) if words else None
     if said is None or said[1] != len(words) or not 1 <= said[0] <= MAX_LENGTH:
         return None
@@ -3968,13 +4091,36 @@ def _corrected(text: str, request: str, playlist: Sequence[dict[str, Any]], voca
     """ "no i meant the 90s", "sorry i meant r&b not rap": the playlist's request said again with the correction
     after it, which the reader's correction cue applies (the 90s in place of the 80s, r&b in place of rap).
     A correction that points at tracks ("no i meant track 4") is not one of the request."""
-    m = _CORRECTION.match(text or "")
+    m = _CORRECTION.match(text or "") or _instead_of_request(text or "", request, playlist, vocab)
     if not m:
         return None
     c = make_clause(m["rest"], playlist, vocab)
     if not c.matches(*_CONTENT_KINDS) or _refer(c) is not None or any(_is_track_noun(w) for w in c.words):
         return None
     return f"{request.strip().rstrip('.!?,')}, I meant {m['rest'].strip()}"
+
+
+_AMOUNT_SAID = frozenset({"more", "less", "fewer", "add", "some", "mas", "menos", "only", "extra"})
+_X_NOT_Y = re.compile(
+    r"^\W*(?:(?:no+|nah|nope|ugh|uh|oops|wait)\W+)*(?P<rest>(?P<x>[^,.!?]+?)\s+(?:not|instead\s+of|rather\s+than"
+    r"|en\s+vez\s+de|no)\s+(?P<y>[^,.!?]+?))\W*$",
+    re.IGNORECASE,
+)
+
+
+def _instead_of_request(
+    text: str, request: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary
+) -> "re.Match[str] | None":
+    """ "ugh no, 90s not 80s", "r&b not rap": what the request named (the 80s), said again as another thing of its
+    kind, is the request corrected (not an exclusion that would leave nothing)."""
+    m = _X_NOT_Y.match(text)
+    if not m or _AMOUNT_SAID & set(V.key(m["x"])):  # "more 90s not 80s" is a change of share, no correction
+        return None
+    said = {(k.kind, str(k.value)) for k in make_clause(request, playlist, vocab).matches(*_CONTENT_KINDS)}
+    x = make_clause(m["x"], playlist, vocab).matches(*_CONTENT_KINDS)
+    y = make_clause(m["y"], playlist, vocab).matches(*_CONTENT_KINDS)
+    named = y and all((k.kind, str(k.value)) in said for k in y)
+    return m if named and x and {k.kind for k in x} == {k.kind for k in y} else None
 
 
 # "drop the rap ones but keep Eminem", "no 80s except Queen": an exclusion with artists who stay
@@ -4034,9 +4180,12 @@ def _spared(
     """ "remove everything before 2010 except the first song", "get rid of the 90s ones but keep the first two":
     the tracks the exclusion holds go, but for the tracks named by position (the exclusion alone replaced them)."""
     words = list(V.key(who))
-    if not words or not set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
+    if not words:
         return None
-    kept = positions(words, [p["title"] for p in playlist], verb=True)
+    if set(_content(words)) <= _POSITION_WORDS:  # "the first song", "the last two", "track 3"
+        kept = positions(words, [p["title"] for p in playlist], verb=True)
+    else:  # "everything by eminem except lose yourself": the tracks of that title
+        kept = _titled(who, playlist)
     plan = _parse(main, playlist, vocab, focus, last)
     if not kept or plan.question or [a["name"] for a in plan.actions] not in (["exclude"], ["narrow"]):
         return None
@@ -4065,6 +4214,17 @@ def _spared(
     if not gone:
         return Plan.ask("Apart from the tracks you keep, nothing here is left out by that; nothing changed.")
     return Plan([call("remove", positions=gone)])
+
+
+_VERSION_TAIL = re.compile(r"\s+-\s+.*$|\s*[(\[].*$")
+
+
+def _titled(said: str, playlist: Sequence[dict[str, Any]]) -> list[int] | None:
+    """The positions of the tracks whose title (less a version tail) is what was said ("lose yourself", "the song
+    lose yourself"), else None."""
+    key = " ".join(w for w in V.key(said) if w not in ("the", "song", "track", "one", "la", "cancion"))
+    hits = [i for i, p in enumerate(playlist, 1) if key and " ".join(V.key(_VERSION_TAIL.sub("", p["title"]))) == key]
+    return hits or None
 
 
 _WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "looking for", "make me", "give me",
@@ -4123,6 +4283,25 @@ def _kept_through(acts: list[dict[str, Any]], part: str, n: int) -> bool:
     return True  # the first ones: a cut keeps the first tracks anyway
 
 
+_ASKED_IN = frozenset({"add", "put", "throw", "include", "give", "get", "need", "want", "more", "some", "mas",
+                       "agrega", "pon", "ponle", "mete", "please", "pls", "can", "could"})  # fmt: skip
+
+
+def _uncontradicted(acts: list[dict[str, Any]], said_only: Sequence[int]) -> list[dict[str, Any]]:
+    """ "wow great, another sad one. make it happier": a mood said with no verb that asks, which a later ask of the
+    message turns away from (sad against happier, chill against more energy), was a complaint; the later ask stands."""
+    out = []
+    for k, a in enumerate(acts):
+        moods = a["args"].get("moods") or [] if a["name"] == "widen" and id(a) in said_only else []
+        later = [(b["args"]["feature"], b["args"]["direction"]) for b in acts[k + 1 :] if b["name"] == "adjust"]
+        against = any(
+            f in MOOD_TARGETS.get(m, {}) and (MOOD_TARGETS[m][f] < 0.5) == (d == "up") for m in moods for f, d in later
+        )
+        if not against:
+            out.append(a)
+    return out
+
+
 def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "scrap the 90s, make it the 70s" on a 90s playlist: years left out that hold the whole playlist, beside a
     narrowing to other years, are replaced by it (the exclusion alone would leave nothing, and is refused)."""
@@ -4160,19 +4339,86 @@ def _parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    raw = _name_pronoun(_unwrap(_fix_verbs(raw, vocab)), playlist, focus, artists, vocab)
+    raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
         raw = _would_be_better(_past_praise(raw))
     if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
         return Plan([call("new_playlist", text=raw.strip())])
+    if playlist and (fixed := _self_corrected(raw, playlist, vocab, focus, last)) is not None:
+        return fixed
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted
     if len(parts) > 1:
         return _several(raw, parts, playlist, vocab, focus, last)
-    return read_clause(make_clause(raw, playlist, vocab, focus, last))
+    return _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+
+
+# An ask corrected as it is typed ("remove 4 actually no i meant 5", "add 5 more, wait no make that 3", "drop the
+# last two, sorry, the first two"): the cues of the extractor's corrections, less those that open asks of their own
+_SELF_CUES = sorted(
+    [k for k in _keys(V.CORRECTION_CUES) if k not in (("wait",), ("actually",), ("i", "mean"))]
+    + [("actually", "no"), ("actually", "nah"), ("no", "sorry"), ("no", "i", "meant")],
+    key=len,
+    reverse=True,
+)
+_CUE_TAIL = _keys(("make that", "make it", "i meant", "i mean", "meant", "no", "nah", "wait", "sorry", "oops", ","))
+_CORRECTION_ADDS = frozenset(w for k in _keys(V.CORRECTION_ADDS) for w in k)
+
+
+def _self_corrected(
+    raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
+) -> Plan | None:
+    """The ask before a correction cue, with what follows the cue in place of its like ("track 5" for "track 4", "3"
+    for "5", "the first two" for "the last two"), or what follows read alone when it is the same kind of change
+    ("calmer... actually no, more energetic"); None when the message holds no such correction."""
+    toks = V.tokenize(raw)
+    words = [t.text for t in toks]
+    cues = [(i, h[1]) for i in range(1, len(words)) if (h := find(words[i : i + 3], _SELF_CUES)) and h[0] == 0]
+    if not cues or all(w in V.CHAT_FILLER or w in _PUNCT for w in words[: cues[0][0]]):
+        return None
+    i, j = cues[0][0], sum(cues[0])
+    while (
+        j < len(words)
+        and (tail := find(words[j : j + 2], _CUE_TAIL))
+        and tail[0] == 0
+        and (words[j : j + 2] != ["make", "it"] or number_at(words, j + 2))
+    ):
+        j += tail[1]
+    if j >= len(words) or _CORRECTION_ADDS & set(words[j:]):
+        return None  # "drop 2, sorry": nothing said in its place; "actually add rock too": an addition
+    before, after = raw[: toks[i].start].rstrip(" ,.;:!-"), raw[toks[j].start :].strip()
+    first = read_clause(make_clause(before, playlist, vocab, focus, last))
+    kind = [a["name"] for a in first.actions]
+    if first.question or not kind or "new_playlist" in kind:
+        return None  # "90s hip hop, wait no, 2000s" is a request, which the extractor corrects
+    for text in _corrections(before, after):
+        plan = _parse(text, playlist, vocab, focus, last)
+        if not plan.question and plan.actions and [a["name"] for a in plan.actions][:1] == kind[:1]:
+            return plan
+    return None
+
+
+def _corrections(before: str, after: str) -> list[str]:
+    """What the ask may have meant: its last number as the one said after the cue, its words from the one the
+    correction opens with ("the first two" from "the"), or the correction alone."""
+    btoks, atoks = V.tokenize(before), V.tokenize(after)
+    bw, aw = [t.text for t in btoks], [t.text for t in atoks]
+    out = []
+    said = number_at(aw, 0)
+    if said and all(_is_track_noun(w) or w in V.CHAT_FILLER for w in aw[said[1] :]):
+        at = [k for k in range(1, len(bw)) if number_at(bw, k) and not number_at(bw, k - 1)]
+        if at:
+            k, width = at[-1], number_at(bw, at[-1])[1]  # type: ignore[index]
+            head, tail = before[: btoks[k].start], before[btoks[k + width - 1].end :]
+            out.append(f"{head}{after[: atoks[said[1] - 1].end]}{tail}")
+    elif aw and aw[0] in bw[1:]:
+        k = len(bw) - 1 - bw[::-1].index(aw[0])
+        out.append(f"{before[: btoks[k].start]}{after}")
+    out.append(after)
+    return out
 
 
 def _several(
@@ -4186,6 +4432,7 @@ def _several(
     """A message of several asks, each clause read in turn (their actions in order); an ask not understood leaves
     the others done, with a note, where the message read whole says no better."""
     acts: list[dict[str, Any]] = []
+    said_only: list[int] = []  # the actions of clauses with no verb that asks
     current: Sequence[dict[str, Any]] = playlist
     ok = True
     missed: list[tuple[str, str | None]] = []  # asks not understood: (the words, why)
@@ -4194,7 +4441,7 @@ def _several(
         if k + 1 < len(parts) and _ack_only(clause):
             continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
             # a full stop, _past_praise has taken it off already)
-        plan = read_clause(clause)
+        plan, clause = _read_part(clause)
         if plan.question == _GRIPE_ANSWER and k + 1 < len(parts):
             continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
@@ -4213,10 +4460,13 @@ def _several(
             continue
         if _hedged(acts, plan.actions, part) or _kept_through(acts, part, len(playlist)):
             continue
+        if not _ASKED_IN & set(clause.words):  # "wow great, another sad one.": said, not asked for
+            said_only += [id(a) for a in plan.actions]
         acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         if any(a["name"] == "start_over" for a in plan.actions):
             current = []  # what follows "scrap that" is a new request
+    acts = _uncontradicted(acts, said_only)
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))
@@ -4227,6 +4477,30 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+# what a clause says after its ask: a reason ("since thats her favorite", "because theyre a bit much") or chat after
+# a comma ("..., i keep zoning out")
+_REASON_TAIL = re.compile(r"\s*,?\s*\b(?:since|because|cause|cuz|coz|cos|bc|porque|ya\s+que)\b.*$", re.IGNORECASE)
+_COMMA_TAIL = re.compile(r"\s*,[^,]*$")
+
+
+def _read_part(c: Clause) -> tuple[Plan, Clause]:
+    """A clause read, with "it" meaning the one track it named before ("track 2 is a downer so take it out"); one
+    not understood is read again without what follows its ask (a reason, or chat after a comma)."""
+    if c.focus is None and c.has and c.pronoun() and (named := _refer(c)) and len(named) == 1:
+        c = Clause(c.raw, c.reading, c.playlist, c.vocab, named[0], c.last)
+    plan = read_clause(c)
+    if not c.has or not (plan.question or [a["name"] for a in plan.actions] == ["new_playlist"]):
+        return plan, c
+    for tail in (_REASON_TAIL, _COMMA_TAIL):
+        head = tail.sub("", c.raw).strip()
+        if head and head != c.raw.strip():
+            shorter = make_clause(head, c.playlist, c.vocab, c.focus, c.last)
+            again = read_clause(shorter)
+            if again.actions and not again.question and not {a["name"] for a in again.actions} & _WHOLE_THREAD:
+                return again, shorter  # ("undo that, i meant 7" is no undo alone)
+    return plan, c
 
 
 _WHOLE_THREAD = frozenset({"undo", "start_over", "new_playlist", "keep_playlist", "feedback"})

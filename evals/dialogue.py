@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed" and "probe" to "probe8" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe9" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
@@ -42,6 +42,12 @@ folder, the product pipeline). Checks read the returned playlist:
     {"max_per_decade": N}                                      no decade (by release year) has more than N tracks
     {"no_years_but": [lo, hi, [positions]]}                    no track from the range but those tracks of the turn
                                                                before (which may be from it)
+    {"no_genre_but": [g, [positions]]}                          the same for a genre (or subgenre)
+    {"has_title": text} {"only_title_by": [artist, text]}      a title says it / every track by the artist says it
+    {"back": [k, pos]}                                         track pos of the playlist after turn k is there again
+    {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
+                                                               share of track k's artist (before the turn) rose (or
+                                                               the catalog has no other song of theirs)
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -133,7 +139,8 @@ KNOWN_CHECKS = {
     "reply_any", "reply_lacks", "reply_year", "distinct_reasons", "reasons_lack", "swapped", "less", "more",
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
-    "max_per_decade", "no_years_but", "together",
+    "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
+    "no_genre_but", "together",
 }  # fmt: skip
 
 
@@ -604,6 +611,57 @@ def _no_years_but(t: Turn, arg: Any, name: str) -> str | None:
     return (
         None if t.after and not bad else f"{len(bad)} track(s) from {lo}-{hi}: {bad[:5]}" if bad else "empty playlist"
     )
+
+
+@_check("no_genre_but")
+def _no_genre_but(t: Turn, arg: Any, name: str) -> str | None:
+    genre, spared = arg
+    n = len(t.before)
+    kept = {t.before[_at(k, n) - 1].track_id for k in spared if 1 <= _at(k, n) <= n}
+    bad = [p.title for p in t.after if p.track_id not in kept and _has(p, "genre", genre, t.catalog)]
+    return None if t.after and not bad else f"{len(bad)} {genre} track(s): {bad[:3]}" if bad else "empty playlist"
+
+
+@_check("has_title")
+def _has_title(t: Turn, arg: Any, name: str) -> str | None:
+    return None if any(fold(arg) in fold(p.title) for p in t.after) else f"no title says {arg!r}"
+
+
+@_check("only_title_by")
+def _only_title_by(t: Turn, arg: Any, name: str) -> str | None:
+    artist, text = arg
+    bad = [p.title for p in t.after if fold(p.artist) == fold(artist) and fold(text) not in fold(p.title)]
+    return None if t.after and not bad else f"{len(bad)} other track(s) by {artist}: {bad[:3]}" if bad else "empty"
+
+
+@_check("back")
+def _back(t: Turn, arg: Any, name: str) -> str | None:
+    k, pos = arg
+    then = t.turns[k] if -len(t.turns) <= k < len(t.turns) else []
+    if not 1 <= _at(pos, len(then)) <= len(then):
+        return f"no track {pos} after turn {k}"
+    tid = then[_at(pos, len(then)) - 1].track_id
+    return None if tid in t.ids else f"track {pos} of turn {k} is not back"
+
+
+@_check("kept_share")
+def _kept_share(t: Turn, arg: Any, name: str) -> str | None:
+    old = {p.track_id for p in t.before}
+    share = len(old & set(t.ids)) / len(old) if old else 0.0
+    return None if share >= arg else f"{share:.0%} of the tracks before kept, expected at least {arg:.0%}"
+
+
+@_check("more_artist_at")
+def _more_artist_at(t: Turn, arg: Any, name: str) -> str | None:
+    n = len(t.before)
+    if not 1 <= _at(arg, n) <= n:
+        return f"no track {arg} before"
+    artist = fold(t.before[_at(arg, n) - 1].artist)
+    was = sum(fold(p.artist) == artist for p in t.before) / n
+    now = sum(fold(p.artist) == artist for p in t.after) / len(t.after) if t.after else 0.0
+    songs = {song_key(tr.title, tr.artist) for tr in t.catalog.tracks if fold(tr.artist) == artist}
+    had = {song_key(p.title, p.artist) for p in t.before if fold(p.artist) == artist}
+    return None if now > was or songs <= had else f"share of {artist} {was:.0%} -> {now:.0%}"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -893,8 +893,8 @@ def test_less_of_a_decade_keeps_some_of_it(chat, tiny_catalog):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("bring back the one you removed", [("undo", {})]),
-        ("put back the song you just took out", [("undo", {})]),
+        ("bring back the one you removed", [("restore", {"count": 1})]),  # the last change taken back, if it was that
+        ("put back the song you just took out", [("restore", {})]),
         ("bring back the drake songs", [("widen", {"artists": ["Drake"]})]),
         ("bring back some rap", [("widen", {"genres": ["rap"]})]),
         ("add like 3 more songs like the 5th", [("more_like", {"position": 5, "count": 3})]),

@@ -1033,7 +1033,7 @@ MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "
 # "start with track 3": a move to the top said by where the playlist begins
 MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off with", "kick it off with",
                "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
-MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio")
+MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio", "primero", "primera")
 MOVE_END = ("end", "bottom", "last", "final")
 REPLACE_VERBS = (
     "replace",
@@ -1113,7 +1113,7 @@ SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones",
                    "more short", "less long", "too many songs", "too many tracks", "way to long",
                    "bit to long", "abit to long", "is to long", "its to long", "muy larga", "muy largo",
-                   "demasiado larga", "demasiado largo", "tan larga")  # fmt: skip
+                   "demasiado larga", "demasiado largo", "tan larga", "mas corto")  # fmt: skip
 # Polite wrappers around an ask, taken out before a message is read: "if it's not too much trouble, 10 more" is
 # "10 more" (its "not" must not negate the ask)
 POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble", "if it's no trouble",
@@ -1121,19 +1121,23 @@ POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble
                    "if possible", "if you can", "if you could", "when you get a chance", "when you have a sec",
                    "when you get a sec", "i was wondering if you could", "would you be so kind as to",
                    "pretty please", "no worries if not", "would you mind", "do you mind", "would it be possible to",
-                   "is it possible to")  # fmt: skip
+                   "is it possible to", "i was wondering if maybe you could possibly",
+                   "i was wondering if maybe you could", "i was wondering if you could possibly",
+                   "any chance you could", "do you think you could", "is there any way you could")  # fmt: skip
 HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
                 "half the tracks", "half the size", "cut it in half", "in half")  # fmt: skip
 DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble", "twice as many", "double the songs",
                   "double the tracks", "double the size", "twice the size", "twice the length")  # fmt: skip
+TRIPLE_PHRASES = ("triple it", "three times as long", "three times as many", "triple the length", "triple the songs",
+                  "triple the size", "el triple")  # fmt: skip
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
 LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
 TIME_UNITS = frozenset(
     {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
 )
-LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas canciones", "more long",
-                  "less short")  # fmt: skip
+LONGER_PHRASES = ("longer", "too short", "extend", "extend it", "bigger", "mas larga", "mas largo", "mas canciones",
+                  "more long", "less short")  # fmt: skip
 # A bound on each track's length, not the playlist's: "anything over 5 minutes", "no songs longer than 4 min"
 TRACK_LONGER_WORDS = frozenset({"over", "longer", "above", "past", "more", "exceeding", "beyond"})
 TRACK_SHORTER_WORDS = frozenset({"under", "shorter", "below", "less", "within", "max"})

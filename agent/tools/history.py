@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
 from tools.catalog import fold
-from tools.schema import PlaylistQuery
+from tools.refine import item_from
+from tools.schema import MAX_LENGTH, PlaylistQuery
 
 
 class Undo(BaseModel):
@@ -62,6 +64,40 @@ def undo(w: Work, if_any: bool = False, steps: int = 1, to_start: bool = False, 
         return f"undid the last {taken} changes" + (f" (only {taken} to take back)" if taken < steps else "")
     w.draft.undo(w.catalog)
     return "undid the last change"
+
+
+class Restore(BaseModel):
+    count: int | None = Field(
+        default=None, ge=1, le=MAX_LENGTH, description="How many of them to bring back (unset: all that change took)."
+    )
+
+
+@tool(Restore)
+def restore(w: Work, count: int | None = None) -> str:
+    """Bring back the tracks the latest change that took some out removed ("put back the one you removed earlier"),
+    each at its old place; the changes made since stay (unlike undo). A change that replaced most of the playlist
+    is a new playlist, not a removal, and is passed over."""
+    w.need_playlist()
+    now = {p["track_id"] for p in w.playlist}
+    states = [snap["playlist"] for snap in w.draft.history] + [[[p["track_id"]] for p in w.playlist]]
+    for k in range(len(states) - 2, -1, -1):
+        after = {row[0] for row in states[k + 1]}
+        gone = [(i, row) for i, row in enumerate(states[k]) if row[0] not in after and row[0] in w.catalog.index]
+        if gone and len(gone) <= max(3, len(states[k]) // 2):
+            back = [(i, row) for i, row in gone if row[0] not in now][:count]
+            break
+    else:
+        raise ToolError("No track has been taken out of this playlist yet.")
+    if not back:
+        raise ToolError("The tracks taken out last are back already. Nothing changed.")
+    if k == len(states) - 2 and len(back) == len(gone):  # the removal was the last change: that change taken back
+        w.draft.undo(w.catalog)
+        return "brought back " + titles([x for x in w.playlist if x["track_id"] in {row[0] for _, row in back}])
+    items = list(w.playlist)
+    for i, (tid, reason, score) in back:
+        items.insert(min(i, len(items)), item_from(w.catalog[tid], reason=reason, score=score).model_dump())
+    w.playlist = items
+    return "brought back " + titles([x for x in items if x["track_id"] in {row[0] for _, row in back}])
 
 
 @tool(Empty, waits=True)
