@@ -1155,3 +1155,93 @@ def test_getting_out_of_bed_is_waking_up(ex):
 def test_the_shower_is_for_singing_unless_crying(ex):
     assert inferred(ex.extract("music while i shower").moods) == ["happy"]
     assert inferred(ex.extract("songs to cry in the shower").moods) == ["sad"]
+
+
+# ----- the blind batch t756-t835: words and rules it found missing ------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        ("anything that was big on the radio", lambda q: q.popularity == "popular"),
+        ("high bpm running songs", lambda q: q.feature("tempo") is not None and q.feature("tempo").min is not None),
+        ("low bpm songs", lambda q: q.feature("tempo") is not None and q.feature("tempo").max is not None),
+        ("hard rock to lift heavy", lambda q: values(q.activities) == ["workout"]),
+        ("electronic music for focusing", lambda q: "focus" in values(q.moods)),
+        ("rush hour traffic playlist", lambda q: values(q.activities) == ["commute"]),
+        ("dark and moody", lambda q: values(q.moods) == ["sad"]),
+        ("gimme sum emo rap", lambda q: values(q.genres) == ["rap"] and values(q.moods) == ["sad"]),
+    ],
+)
+def test_words_people_type_for_popularity_tempo_activities_and_moods(ex, text, check):
+    assert check(ex.extract(text)), ex.extract(text).describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("something soothing, i have a migraine", "chill"),
+        ("something dreamy for stargazing", "chill"),
+        ("background music for my small business", "chill"),
+        ("songs for a slow sunday", "chill"),
+        ("songs for an emotional drive home", "sad"),
+        ("songs for a first kiss", "romantic"),
+        ("no sad songs, i just got engaged!!", "happy"),
+        ("need to blow off some steam", "energetic"),
+        ("music for a hot girl walk", "energetic"),
+        ("pop songs for a girls trip", "happy"),
+    ],
+)
+def test_situations_people_name_suggest_a_mood(ex, text, mood):
+    assert inferred(ex.extract(text).moods) == [mood]
+
+
+def test_a_count_before_a_phrase_leaves_the_phrase_whole(ex):
+    q = ex.extract("a dozen love songs")  # was 12 tracks of anything: the count took "songs" from "love songs"
+    assert q.length == 12 and values(q.moods) == ["romantic"]
+    assert ex.extract("indie songs nobody knows").popularity == "obscure"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("pop from the 2000s, nothing past 2005", (2000, 2005)),  # was 2000-2009: "past" was no year word
+        ("pop from the 2000s, nothing after 2005", (2000, 2005)),  # was up to 2009: the bound widened the decade
+        ("90s hip hop before 1995", (1990, 1994)),
+        ("the 2010s but after 2015", (2016, 2019)),
+        ("anything past 2010", (2011, None)),
+        ("80s and 90s", (1980, 1999)),  # two spans joined still make one range
+    ],
+)
+def test_a_bound_said_apart_narrows_the_years(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "artists", "excluded"),
+    [
+        ("drake after 2015 but no sad ones", ["Drake"], []),  # a well-known name opening the request
+        ("queen from the 70s", ["Queen"], []),
+        ("no drake no future just old atlanta trap", [], ["Drake", "Future"]),  # listed under the same cue
+        ("logic and j cole type stuff", ["Logic", "J. Cole"], []),  # a name among names
+        ("classic rock but skip the eagles", [], ["Eagles"]),  # "skip" and the "the" the name lacks
+        ("songs like survivor by destiny's child", ["Destiny's Child"], []),  # a title before "by <artist>"
+    ],
+)
+def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, text, artists, excluded):
+    q = real_ex.extract(text)
+    assert sorted(values(q.artists)) == sorted(artists) and sorted(values(q.exclude_artists)) == sorted(excluded)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "songs about the past and future",
+        "music for logic puzzles",
+        "a drake at the pond",
+        "the game after work",
+        "30 min of 80s synth pop, no madonna, max 2 per artist",  # "max" after a comma is the cap's word
+    ],
+)
+def test_real_catalog_words_beside_words_name_no_artist(real_ex, text):
+    assert real_ex.extract(text).artists == []

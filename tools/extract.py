@@ -236,6 +236,18 @@ class TagExtractor:
         keys = (tuple(t.text for t in toks[j + 1 : j + 1 + w]) for w in range(4, 0, -1))
         return any(k in self.artist_keys and k not in self._alias_keys and len(" ".join(k)) >= 4 for k in keys)
 
+    def _name_ends(self, toks: list[_Tok], k: int) -> bool:
+        """Whether a catalog artist's name ends just before token ``k``: four letters or more, three tracks or more,
+        and not everyday words alone ("the past and future" lists no names)."""
+        keys = (tuple(t.text for t in toks[s:k]) for s in range(max(0, k - 4), k))
+        return any(
+            key in self.artist_keys
+            and len(" ".join(key)) >= 4
+            and self.artist_keys[key][1] >= 3
+            and not all(w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w in _VOCAB_WORDS for w in key)
+            for key in keys
+        )
+
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
@@ -258,6 +270,8 @@ class TagExtractor:
         strong = strong or any(tuple(t.text for t in toks[after : after + w]) in vocab.ARTIST_WORKS for w in (1, 2))
         # "drake type beat", "kendrick vibes", "sza-esque": a taste cue after the name counts as one before it
         weak = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None
+        # "skip the eagles": a name written with "the" it lacks, after a cue
+        weak = weak or (prev == "the" and key[0] != "the" and prev2 in vocab.ARTIST_CUES)
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
         everyday = [
             k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key
@@ -282,16 +296,31 @@ class TagExtractor:
         if not common[0] and (count >= 3 or capitalised or weak):
             return 0.9  # a rare word: "avicii"; an artist with one track needs more than that ("Trap Rewind")
         if everyday[0]:
-            # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
-            listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
-            # "future type beat": a well-known name before a taste cue
-            typed = count >= ALONE_MIN_TRACKS and _cue_after(toks, j, _TYPE_BEAT) is not None
-            return 0.8 if capitalised and listed or typed else 0.0
+            return self._everyday_name(toks, i, j, count, prev, capitalised)
         if capitalised:
             return 0.85
         if weak and count >= 3:
             return 0.7
-        return 0.8 if count >= ALONE_MIN_TRACKS and _alone(toks, i, j) else 0.0
+        return self._word_name(toks, i, j, count, prev)
+
+    def _everyday_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str, capitalised: bool) -> float:
+        """How sure we are that the everyday word at [i, j) ("future", "game") names an artist."""
+        # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
+        listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
+        # "future type beat": a well-known name before a taste cue
+        typed = count >= ALONE_MIN_TRACKS and _cue_after(toks, j, _TYPE_BEAT) is not None
+        # "no drake no future", "drake or future": a well-known name listed after another name
+        paired = (
+            count >= ALONE_MIN_TRACKS and (prev in _AND_WORDS or prev in _NEG_WORDS) and self._name_ends(toks, i - 1)
+        )
+        return 0.8 if capitalised and listed or typed or paired else 0.0
+
+    def _word_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str) -> float:
+        """How sure we are that the uncued, lowercase dictionary word at [i, j) ("drake", "logic") names an artist."""
+        listed = prev in _AND_WORDS and self._name_ends(toks, i - 1) or self._listed_before(toks, j)
+        if listed and count >= 3:
+            return 0.7  # "logic and j cole", "j cole and logic": a name among names
+        return 0.8 if count >= ALONE_MIN_TRACKS and (_alone(toks, i, j) or _heads(toks, i, j)) else 0.0
 
     def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
@@ -412,7 +441,7 @@ class TagExtractor:
         while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
             start -= 1  # "after the 90s", "de los 90"
         mode = texts[start - 1] if start else ""
-        if mode in ("after", "since", "post") and not toks[start - 1].used:
+        if mode in ("after", "since", "post", "past") and not toks[start - 1].used:
             lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
         elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
             lo, hi, start = None, lo - 1, start - 1
@@ -519,6 +548,12 @@ class TagExtractor:
                 None,
             )
             if span is None:
+                # "like Survivor by Destiny's Child": a name right before "by <artist>" is a title the catalog lacks
+                named = next((m for m in out if m.kind == "artist" and m.end == by and m.value != a.value), None)
+                if named is not None and (named.start == 0 or toks[named.start - 1].text != "by"):
+                    out.remove(named)
+                    if _similar_to(toks, named.start) is not None:
+                        a.confidence = SIMILAR_CONFIDENCE
                 continue
             spans.append((span, by))
             inside = [m for m in out if span <= m.start and m.end <= by]
@@ -936,7 +971,12 @@ class TagExtractor:
         for lo2, hi2, _, _, src2, joined in valid[1:]:
             a_lo, a_hi = lo if lo is not None else -(10**6), hi if hi is not None else 10**6
             b_lo, b_hi = lo2 if lo2 is not None else -(10**6), hi2 if hi2 is not None else 10**6
-            if joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1):
+            if not joined and _narrows((lo, hi), (lo2, hi2)):
+                # "pop from the 2000s, nothing past 2005": a bound said apart narrows the range, not widens it
+                lo = max(v for v in (lo, lo2) if v is not None)
+                hi = min(v for v in (hi, hi2) if v is not None)
+                src = f"{src}, {src2}"
+            elif joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1):
                 lo = None if lo is None or lo2 is None else min(lo, lo2)
                 hi = None if hi is None or hi2 is None else max(hi, hi2)
                 src = f"{src}, {src2}"
@@ -1323,11 +1363,13 @@ _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
+_AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
     {"playlist", "vibes", "hits", "best", "greatest", "play", "give", "me", "how", "about", "what", "mix", "radio",
      "all", "only", "everything", "anything", "?", "!", ".", ",", "put", "on", "want", "i", "like", "love"}
 )  # fmt: skip
+_HEAD_BREAKS = frozenset({"but", ",", "-", "without", "except", "minus", "no", "not", "nothing"})
 _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
 
 
@@ -1459,6 +1501,36 @@ def _corrections(toks: list[_Tok], matches: list[Match]) -> None:
             matches[:] = [m for m in matches if m not in replaced]
             for t in toks[a:b]:
                 t.used = True
+
+
+def _narrows(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
+    """Whether one of two overlapping year ranges is a closed span and the other a bound ("the 2000s" and "up to
+    2005"): then the bound cuts the span."""
+    closed = [lo is not None and hi is not None for lo, hi in (a, b)]
+    bound = [(lo is None) != (hi is None) for lo, hi in (a, b)]
+    if not (closed[0] and bound[1] or closed[1] and bound[0]):
+        return False
+    lo = max(v for v in (a[0], b[0]) if v is not None)
+    hi = min(v for v in (a[1], b[1]) if v is not None)
+    return lo <= hi
+
+
+def _heads(toks: list[_Tok], i: int, j: int) -> bool:
+    """Whether tokens [i, j) open the request and a constraint follows them ("drake after 2015 but no sad ones",
+    "queen songs, no ballads"): a well-known name that is also a word is then the name, as when said alone."""
+    if not all(t.text in _ALONE_WORDS for t in toks[:i]):
+        return False
+    k = j
+    while k < len(toks) and toks[k].text in _ALONE_WORDS and toks[k].text not in _HEAD_BREAKS:
+        k += 1
+    if k >= len(toks):
+        return False
+    nxt = toks[k]  # a year read already, a year's cue before one, or a clause of what not to play
+    return (
+        nxt.used
+        or nxt.text in _HEAD_BREAKS
+        or (nxt.text in vocab.YEAR_CONTEXT and k + 1 < len(toks) and toks[k + 1].used)
+    )
 
 
 def _alone(toks: list[_Tok], i: int, j: int) -> bool:
@@ -1609,14 +1681,14 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     start, end = i, i + 1
     onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
     until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
-    if prev in ("after", "post") or prev2 in (
+    if prev in ("after", "post", "past") or prev2 in (
         "newer than",
         "later than",
         "mas nuevas que",
         "despues del",
         "despues de",
     ):
-        return (y + 1, None), i - (1 if prev in ("after", "post") else 2), end
+        return (y + 1, None), i - (1 if prev in ("after", "post", "past") else 2), end
     if prev == "since" or prev2 == "desde el" or prev == "desde":
         return (y, None), i - (2 if prev2 == "desde el" else 1), end
     if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de", "antes del"):
@@ -1737,7 +1809,7 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     else:
         out.append(_Match("length", int(v), i, k))
         _mark(toks, i, k)
-        if texts[noun] in _COUNT_NOUNS:
+        if texts[noun] in _COUNT_NOUNS and noun == k:  # "20 love songs": the noun may end a phrase of its own
             _mark(toks, noun, noun + 1)
     return k
 

@@ -204,7 +204,10 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "grunge rock": ("rock", "permanent wave"), "britpop": ("rock", "permanent wave"),
     "brit pop": ("rock", "permanent wave"),
     "shoegaze": ("rock", "permanent wave"), "post punk": ("rock", "permanent wave"), "garage rock": ("rock", None),
-    "pop punk": ("rock", None), "emo rock": ("rock", None), "emo": ("rock", None), "nu metal": ("rock", "hard rock"),
+    "pop punk": ("rock", None), "emo rock": ("rock", None), "emo": ("rock", None),
+    # "emo" before a rap word is a style of rap (Lil Peep, Juice WRLD), not rock
+    "emo rap": ("rap", None), "emo trap": ("rap", "trap"), "emo hip hop": ("rap", None),
+    "nu metal": ("rock", "hard rock"),
     "thrash metal": ("rock", "hard rock"), "hair metal": ("rock", "hard rock"), "prog rock": ("rock", "album rock"),
     "progressive rock": ("rock", "album rock"), "soft rock": ("rock", "album rock"),
     "yacht rock": ("rock", "album rock"),
@@ -223,7 +226,8 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
                              "trance", "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal",
                              "heavy metal", "metal", "motown", "funk", "funky", "northern soul", "quiet storm",
                              "grunge rock", "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk",
-                             "emo rock", "emo", "nu metal", "thrash metal", "hair metal", "prog rock",
+                             "emo rock", "emo", "emo rap", "emo trap", "emo hip hop",
+                             "nu metal", "thrash metal", "hair metal", "prog rock",
                              "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
                              "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
                              "future bass", "boy band", "boy bands"})  # fmt: skip
@@ -264,13 +268,15 @@ MOOD_PHRASES: dict[str, str] = {
     "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
-    "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
+    "emo": "sad", "heartbroken": "sad", "moody": "sad", "emo rap": "sad", "emo trap": "sad",
+    "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
     "slow dancing": "romantic", "first dance": "romantic", "ballads": "romantic", "power ballads": "romantic",
     "energetic": "energetic", "energizing": "energetic", "hype": "energetic", "hyped": "energetic",
     "pumped": "energetic", "pump up": "energetic", "bangers": "energetic", "banger": "energetic",
     "party": "party", "partying": "party", "fiesta": "party", "club": "party", "clubbing": "party",
     "turn up": "party", "rumba": "party", "pregame": "party",
-    "focus": "focus", "focused": "focus", "concentration": "focus", "concentrate": "focus",
+    "focus": "focus", "focused": "focus", "concentration": "focus", "concentrate": "focus", "focusing": "focus",
+    "concentrating": "focus",
     "romantic": "romantic", "romance": "romantic", "love songs": "romantic", "love song": "romantic",
     "sexy": "romantic", "sensual": "romantic", "romantica": "romantic", "romanticas": "romantic",
     "romantico": "romantic", "romanticos": "romantic", "de amor": "romantic",
@@ -312,7 +318,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "book club": "reading", "commute": "commute",
-    "commuting": "commute",
+    "commuting": "commute", "rush hour": "commute", "stuck in traffic": "commute", "in traffic": "commute",
+    "traffic jam": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel", "trip": "travel", "flight": "travel",
     "flights": "travel", "plane": "travel", "airport": "travel", "train ride": "commute", "bus ride": "commute",
     "dishes": "cleaning", "laundry": "cleaning", "brunch": "dinner", "lunch": "dinner", "fall asleep": "sleep",
@@ -323,7 +330,9 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "leg day": "workout", "arm day": "workout", "chest day": "workout", "back day": "workout", "push day": "workout",
     "pull day": "workout", "shoulder day": "workout", "boxing": "workout", "kickboxing": "workout",
     "pilates": "workout", "bootcamp": "workout", "weightlifting": "workout", "weight lifting": "workout",
-    "lifting weights": "workout", "cycling": "workout", "ejercicio": "workout",
+    "lifting weights": "workout", "cycling": "workout", "lift weights": "workout", "lift heavy": "workout",
+    "lifting heavy": "workout", "to lift": "workout", "lift to": "workout", "deadlifts": "workout", "squats": "workout",
+    "bench press": "workout", "ejercicio": "workout",
     "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
     "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
     "desayuno": "dinner",
@@ -463,6 +472,15 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "thinking about someone", "thinking of you", "enamorado", "enamorada", "boda", "cita",
                      "aniversario"), (("romantic",), None)),
     **dict.fromkeys(("vibey", "smooth", "jazzy"), (("chill",), None)),
+    # calm wanted for the body or the scene: an ache, a quiet sky, a shop's background, a slow day
+    **dict.fromkeys(("migraine", "headache", "stargazing", "dreamy", "background music", "slow sunday",
+                     "slow saturday"), (("chill",), None)),
+    **dict.fromkeys(("emotional", "emotional drive"), (("sad",), None)),
+    **dict.fromkeys(("first kiss",), (("romantic",), None)),
+    **dict.fromkeys(("got engaged", "just engaged", "engagement", "engaged"), (("happy", "romantic"), None)),
+    **dict.fromkeys(("blow off steam", "blow off some steam", "let off steam", "let off some steam",
+                     "hot girl walk"), (("energetic", "happy"), None)),
+    **dict.fromkeys(("girls trip", "guys trip", "trip with friends", "friends trip"), (("happy",), None)),
     # work of the mind
     **dict.fromkeys(("thesis", "essay", "dissertation", "research paper", "term paper", "revision", "revising",
                      "cramming", "the library", "finals", "finals week", "midterms", "tesis", "ensayo"),
@@ -527,9 +545,11 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
 
 # Popularity words.
 POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts", "chart toppers", "mainstream",
-                   "top", "biggest", "famous", "viral", "best known", "exitos")  # fmt: skip
+                   "top", "biggest", "famous", "viral", "best known", "exitos", "on the radio", "radio hits",
+                   "radio songs", "radio friendly", "en la radio")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
-                   "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
+                   "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
+                   "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
 # songs the listener doesn't know yet: the lesser-known, said of the listener ("songs i havent heard")
 UNHEARD_PHRASES = ("havent heard", "haven't heard", "never heard", "not heard", "already know", "dont know yet",
                    "new to me", "fresh finds")  # fmt: skip
@@ -745,10 +765,11 @@ ORDINALS: dict[str, int] = {
 # phrase -> ((feature, "high" | "low"), ...). Comparatives mean the same direction as their adjective.
 DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
-                     "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
+                     "high bpm", "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
     **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
-                     "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
+                     "low bpm", "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances",
+                     "slow dancing"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
@@ -856,7 +877,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some", "not", "into", "much"})  # fmt: skip
+                         "de", "some", "not", "into", "much", "skip", "avoid", "excluding"})  # fmt: skip
 # What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
 # tools.extract._name_parts). Only names the catalog has are used.
 ARTIST_NICKNAMES = {
