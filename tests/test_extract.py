@@ -1169,6 +1169,10 @@ def test_the_shower_is_for_singing_unless_crying(ex):
         ("rush hour traffic playlist", lambda q: values(q.activities) == ["commute"]),
         ("dark and moody", lambda q: values(q.moods) == ["sad"]),
         ("gimme sum emo rap", lambda q: values(q.genres) == ["rap"] and values(q.moods) == ["sad"]),
+        (
+            "energic songs for the treadmil",
+            lambda q: values(q.moods)[:1] == ["energetic"] and "running" in values(q.activities),
+        ),
     ],
 )
 def test_words_people_type_for_popularity_tempo_activities_and_moods(ex, text, check):
@@ -1188,16 +1192,26 @@ def test_words_people_type_for_popularity_tempo_activities_and_moods(ex, text, c
         ("need to blow off some steam", "energetic"),
         ("music for a hot girl walk", "energetic"),
         ("pop songs for a girls trip", "happy"),
+        ("bachata pa dedicar", "romantic"),
     ],
 )
 def test_situations_people_name_suggest_a_mood(ex, text, mood):
     assert inferred(ex.extract(text).moods) == [mood]
 
 
+def test_the_last_years_count_back_from_the_catalogs_last(ex):
+    last = ex.max_year
+    assert years(ex.extract("hits from the last 5 years")) == (last - 5, None)
+    assert years(ex.extract("pop from the past decade")) == (last - 10, None)
+    assert years(ex.extract("los ultimos 10 anos")) == (last - 10, None)
+    assert years(ex.extract("drop the last 5")) is None and years(ex.extract("the last song")) is None
+
+
 def test_a_count_before_a_phrase_leaves_the_phrase_whole(ex):
     q = ex.extract("a dozen love songs")  # was 12 tracks of anything: the count took "songs" from "love songs"
     assert q.length == 12 and values(q.moods) == ["romantic"]
     assert ex.extract("indie songs nobody knows").popularity == "obscure"
+    assert values(ex.extract("musica para el antro").activities) == ["party"]
 
 
 @pytest.mark.parametrize(
@@ -1209,9 +1223,14 @@ def test_a_count_before_a_phrase_leaves_the_phrase_whole(ex):
         ("the 2010s but after 2015", (2016, 2019)),
         ("anything past 2010", (2011, None)),
         ("80s and 90s", (1980, 1999)),  # two spans joined still make one range
+        ("from 2001 thru 2004, rnb only", (2001, 2004)),  # was 2001: "thru" joined no span
+        ("del 2001 al 2004", (2001, 2004)),
+        ("early 90s hip hop, late 90s r&b", (1990, 1999)),  # was 1990-1993: parts of one decade contradicted
+        ("rock de los ochentas", (1980, 1989)),  # Latin America's plural decades
+        ("los noventas", (1990, 1999)),
     ],
 )
-def test_a_bound_said_apart_narrows_the_years(ex, text, span):
+def test_year_spans_bounds_and_decades_people_write(ex, text, span):
     assert years(ex.extract(text)) == span
 
 
@@ -1225,6 +1244,11 @@ def test_a_bound_said_apart_narrows_the_years(ex, text, span):
         ("logic and j cole type stuff", ["Logic", "J. Cole"], []),  # a name among names
         ("classic rock but skip the eagles", [], ["Eagles"]),  # "skip" and the "the" the name lacks
         ("songs like survivor by destiny's child", ["Destiny's Child"], []),  # a title before "by <artist>"
+        ("something like the 1975 and hozier", ["The 1975", "Hozier"], []),  # a band, not a year
+        ("drake's sad songs", ["Drake"], []),  # "'s" before their songs
+        ("prince's hits", ["Prince"], []),
+        ("some prince and some future", ["Prince", "Future"], []),  # the list's cue said again
+        ("drake and some future hits", ["Drake", "Future"], []),
     ],
 )
 def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, text, artists, excluded):
@@ -1241,6 +1265,9 @@ def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, tex
         "a drake at the pond",
         "the game after work",
         "30 min of 80s synth pop, no madonna, max 2 per artist",  # "max" after a comma is the cap's word
+        "a playlist for my morning commute by train",  # how, not who
+        "music for my little prince's party",
+        "the game's best songs",
     ],
 )
 def test_real_catalog_words_beside_words_name_no_artist(real_ex, text):

@@ -271,7 +271,9 @@ MOOD_PHRASES: dict[str, str] = {
     "emo": "sad", "heartbroken": "sad", "moody": "sad", "emo rap": "sad", "emo trap": "sad",
     "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
     "slow dancing": "romantic", "first dance": "romantic", "ballads": "romantic", "power ballads": "romantic",
-    "energetic": "energetic", "energizing": "energetic", "hype": "energetic", "hyped": "energetic",
+    "energetic": "energetic", "energizing": "energetic", "energic": "energetic", "energica": "energetic",
+    "energico": "energetic", "energicas": "energetic", "energicos": "energetic", "hype": "energetic",
+    "hyped": "energetic",
     "pumped": "energetic", "pump up": "energetic", "bangers": "energetic", "banger": "energetic",
     "party": "party", "partying": "party", "fiesta": "party", "club": "party", "clubbing": "party",
     "turn up": "party", "rumba": "party", "pregame": "party",
@@ -313,6 +315,7 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "study": "study", "studying": "study", "homework": "study", "exam": "study", "exams": "study",
     "work": "work", "working": "work", "office": "work", "coding": "work", "programming": "work",
     "party": "party", "parties": "party", "partying": "party", "fiesta": "party", "pregame": "party",
+    "antro": "party", "antros": "party",
     "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
     "driving": "driving", "drive": "driving", "road trip": "driving", "roadtrip": "driving", "car": "driving",
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
@@ -332,7 +335,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "pilates": "workout", "bootcamp": "workout", "weightlifting": "workout", "weight lifting": "workout",
     "lifting weights": "workout", "cycling": "workout", "lift weights": "workout", "lift heavy": "workout",
     "lifting heavy": "workout", "to lift": "workout", "lift to": "workout", "deadlifts": "workout", "squats": "workout",
-    "bench press": "workout", "ejercicio": "workout",
+    "bench press": "workout", "treadmill": "running", "elliptical": "workout", "stairmaster": "workout",
+    "stair master": "workout", "rowing machine": "workout", "ejercicio": "workout",
     "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
     "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
     "desayuno": "dinner",
@@ -468,6 +472,7 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("date night", "first date", "dinner date", "valentine", "valentines", "valentine's day",
                      "anniversary", "honeymoon", "candlelit", "candlelight", "candles", "in love", "falling in love",
                      "make out", "making out", "cuddle", "cuddling", "snuggle", "snuggling", "wedding", "proposal",
+                     "dedicate", "to dedicate", "dedicar", "pa dedicar", "para dedicar", "dedicarle",
                      "slow jams", "slow jamz", "crush", "my crush", "lovesick", "thinking about you",
                      "thinking about someone", "thinking of you", "enamorado", "enamorada", "boda", "cita",
                      "aniversario"), (("romantic",), None)),
@@ -603,10 +608,13 @@ DECADE_WORDS: dict[str, int] = {
     # Spanish: "los ochenta", "los noventa", "los dos mil"
     "cincuenta": 1950, "sesenta": 1960, "setenta": 1970, "ochenta": 1980, "noventa": 1990, "dos mil": 2000,
     "anos 2000": 2000,
+    # and as Latin America says them, plural: "los noventas", "los ochentas"
+    "cincuentas": 1950, "sesentas": 1960, "setentas": 1970, "ochentas": 1980, "noventas": 1990,
 }  # fmt: skip
 # Spanish decade words ("ochenta") and bare tens ("los 90") are decades only after these words.
 DECADE_ARTICLES = frozenset({"los", "anos", "decada", "the", "de"})
-SPANISH_DECADES = frozenset({"cincuenta", "sesenta", "setenta", "ochenta", "noventa", "dos mil"})
+SPANISH_DECADES = frozenset({"cincuenta", "sesenta", "setenta", "ochenta", "noventa", "dos mil", "cincuentas",
+                             "sesentas", "setentas", "ochentas", "noventas"})  # fmt: skip
 _SPELLED_DECADES = tuple(w for w in DECADE_WORDS if " " not in w and len(w) >= 7 and w not in SPANISH_DECADES)
 
 
@@ -901,6 +909,9 @@ ARTIST_NICKNAMES = {
     "wutang": "Wu-Tang Clan", "tribe": "A Tribe Called Quest", "atcq": "A Tribe Called Quest", "dre": "Dr. Dre",
     "snoop": "Snoop Dogg", "snoop dog": "Snoop Dogg",
 }  # fmt: skip
+# How people travel: "my commute by train" says how, not who (the band Train needs no trip around it)
+TRANSPORT_NOUNS = frozenset({"train", "car", "bus", "plane", "bike", "boat", "subway", "metro", "tube", "foot", "taxi",
+                             "ferry", "tram", "coche", "carro", "tren", "avion"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
 # Words after a name (an article between allowed) that make it an artist's body of work: "Queen discography",
 # "ABBA greatest hits", "Queen - La Discografia Completa"
