@@ -1268,6 +1268,7 @@ def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, tex
         "a playlist for my morning commute by train",  # how, not who
         "music for my little prince's party",
         "the game's best songs",
+        "nikki sixx's top picks",  # his picks of others' songs, not his band's
     ],
 )
 def test_real_catalog_words_beside_words_name_no_artist(real_ex, text):

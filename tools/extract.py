@@ -1011,10 +1011,10 @@ class TagExtractor:
         if not valid:
             return None
         lo, hi, exp, conf, src, _ = valid[0]
-        for lo2, hi2, _, _, src2, joined in valid[1:]:
+        for lo2, hi2, exp2, _, src2, joined in valid[1:]:
             a_lo, a_hi = lo if lo is not None else -(10**6), hi if hi is not None else 10**6
             b_lo, b_hi = lo2 if lo2 is not None else -(10**6), hi2 if hi2 is not None else 10**6
-            if not joined and _narrows((lo, hi), (lo2, hi2)):
+            if not joined and exp and exp2 and _narrows((lo, hi), (lo2, hi2)):
                 # "pop from the 2000s, nothing past 2005": a bound said apart narrows the range, not widens it
                 lo = max(v for v in (lo, lo2) if v is not None)
                 hi = min(v for v in (hi, hi2) if v is not None)
@@ -1411,10 +1411,9 @@ _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
-# what a name with "'s" owns that people play: "drake's sad songs", "queen's greatest hits"
+# what a name with "'s" owns that people play: "drake's sad songs", "queen's greatest hits" (not "X's top picks")
 _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas", "music", "hits", "album",
-                     "albums", "discography", "best", "greatest", "new", "latest", "old", "biggest", "top", "stuff",
-                     "early", "first", "last"})  # fmt: skip
+                     "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
