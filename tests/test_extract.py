@@ -1193,3 +1193,121 @@ def test_the_listeners_age_is_no_years_of_music(ex, text):
 
 def test_a_decade_is_still_a_decade(ex):
     assert (ex.extract("early 20s hits").years.start, ex.extract("late 90s r&b").years.start) == (2020, 1996)
+
+
+# ----- the blind batch t756-t835: words and rules it found missing ------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        ("anything that was big on the radio", lambda q: q.popularity == "popular"),
+        ("high bpm running songs", lambda q: q.feature("tempo") is not None and q.feature("tempo").min is not None),
+        ("low bpm songs", lambda q: q.feature("tempo") is not None and q.feature("tempo").max is not None),
+        ("hard rock to lift heavy", lambda q: values(q.activities) == ["workout"]),
+        ("electronic music for focusing", lambda q: "focus" in values(q.moods)),
+        ("rush hour traffic playlist", lambda q: values(q.activities) == ["commute"]),
+        ("dark and moody", lambda q: values(q.moods) == ["sad"]),
+        ("gimme sum emo rap", lambda q: values(q.genres) == ["rap"] and values(q.moods) == ["sad"]),
+        (
+            "energic songs for the treadmil",
+            lambda q: values(q.moods)[:1] == ["energetic"] and "running" in values(q.activities),
+        ),
+    ],
+)
+def test_words_people_type_for_popularity_tempo_activities_and_moods(ex, text, check):
+    assert check(ex.extract(text)), ex.extract(text).describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("something soothing, i have a migraine", "chill"),
+        ("something dreamy for stargazing", "chill"),
+        ("background music for my small business", "chill"),
+        ("songs for a slow sunday", "chill"),
+        ("songs for an emotional drive home", "sad"),
+        ("songs for a first kiss", "romantic"),
+        ("no sad songs, i just got engaged!!", "happy"),
+        ("need to blow off some steam", "energetic"),
+        ("music for a hot girl walk", "energetic"),
+        ("pop songs for a girls trip", "happy"),
+        ("bachata pa dedicar", "romantic"),
+    ],
+)
+def test_situations_people_name_suggest_a_mood(ex, text, mood):
+    assert inferred(ex.extract(text).moods) == [mood]
+
+
+def test_the_last_years_count_back_from_the_catalogs_last(ex):
+    last = ex.max_year
+    assert years(ex.extract("hits from the last 5 years")) == (last - 5, None)
+    assert years(ex.extract("pop from the past decade")) == (last - 10, None)
+    assert years(ex.extract("los ultimos 10 anos")) == (last - 10, None)
+    assert years(ex.extract("drop the last 5")) is None and years(ex.extract("the last song")) is None
+
+
+def test_a_count_before_a_phrase_leaves_the_phrase_whole(ex):
+    q = ex.extract("a dozen love songs")  # was 12 tracks of anything: the count took "songs" from "love songs"
+    assert q.length == 12 and values(q.moods) == ["romantic"]
+    assert ex.extract("indie songs nobody knows").popularity == "obscure"
+    assert values(ex.extract("musica para el antro").activities) == ["party"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("pop from the 2000s, nothing past 2005", (2000, 2005)),  # was 2000-2009: "past" was no year word
+        ("pop from the 2000s, nothing after 2005", (2000, 2005)),  # was up to 2009: the bound widened the decade
+        ("90s hip hop before 1995", (1990, 1994)),
+        ("the 2010s but after 2015", (2016, 2019)),
+        ("anything past 2010", (2011, None)),
+        ("80s and 90s", (1980, 1999)),  # two spans joined still make one range
+        ("from 2001 thru 2004, rnb only", (2001, 2004)),  # was 2001: "thru" joined no span
+        ("del 2001 al 2004", (2001, 2004)),
+        ("early 90s hip hop, late 90s r&b", (1990, 1999)),  # was 1990-1993: parts of one decade contradicted
+        ("rock de los ochentas", (1980, 1989)),  # Latin America's plural decades
+        ("los noventas", (1990, 1999)),
+    ],
+)
+def test_year_spans_bounds_and_decades_people_write(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "artists", "excluded"),
+    [
+        ("drake after 2015 but no sad ones", ["Drake"], []),  # a well-known name opening the request
+        ("queen from the 70s", ["Queen"], []),
+        ("no drake no future just old atlanta trap", [], ["Drake", "Future"]),  # listed under the same cue
+        ("logic and j cole type stuff", ["Logic", "J. Cole"], []),  # a name among names
+        ("classic rock but skip the eagles", [], ["Eagles"]),  # "skip" and the "the" the name lacks
+        ("songs like survivor by destiny's child", ["Destiny's Child"], []),  # a title before "by <artist>"
+        ("something like the 1975 and hozier", ["The 1975", "Hozier"], []),  # a band, not a year
+        ("drake's sad songs", ["Drake"], []),  # "'s" before their songs
+        ("prince's hits", ["Prince"], []),
+        ("some prince and some future", ["Prince", "Future"], []),  # the list's cue said again
+        ("drake and some future hits", ["Drake", "Future"], []),
+    ],
+)
+def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, text, artists, excluded):
+    q = real_ex.extract(text)
+    assert sorted(values(q.artists)) == sorted(artists) and sorted(values(q.exclude_artists)) == sorted(excluded)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "songs about the past and future",
+        "music for logic puzzles",
+        "a drake at the pond",
+        "the game after work",
+        "30 min of 80s synth pop, no madonna, max 2 per artist",  # "max" after a comma is the cap's word
+        "a playlist for my morning commute by train",  # how, not who
+        "music for my little prince's party",
+        "the game's best songs",
+        "nikki sixx's top picks",  # his picks of others' songs, not his band's
+    ],
+)
+def test_real_catalog_words_beside_words_name_no_artist(real_ex, text):
+    assert real_ex.extract(text).artists == []

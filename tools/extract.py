@@ -230,11 +230,25 @@ class TagExtractor:
                 self._alias_keys.add((w,))
 
     def _listed_before(self, toks: list[_Tok], j: int) -> bool:
-        """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole")."""
+        """Whether tokens from ``j`` are a list word and then a full artist's name ("kendrick and j cole", "drake and
+        some future")."""
         if j + 1 >= len(toks) or toks[j].text not in _LIST_WORDS:
             return False
-        keys = (tuple(t.text for t in toks[j + 1 : j + 1 + w]) for w in range(4, 0, -1))
+        a = j + 1 + (toks[j + 1].text in vocab.ARTIST_CUES and toks[j + 1].text not in _LIST_WORDS)
+        keys = (tuple(t.text for t in toks[a : a + w]) for w in range(4, 0, -1))
         return any(k in self.artist_keys and k not in self._alias_keys and len(" ".join(k)) >= 4 for k in keys)
+
+    def _name_ends(self, toks: list[_Tok], k: int) -> bool:
+        """Whether a catalog artist's name ends just before token ``k``: four letters or more, three tracks or more,
+        and not everyday words alone ("the past and future" lists no names)."""
+        keys = (tuple(t.text for t in toks[s:k]) for s in range(max(0, k - 4), k))
+        return any(
+            key in self.artist_keys
+            and len(" ".join(key)) >= 4
+            and self.artist_keys[key][1] >= 3
+            and not all(w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w in _VOCAB_WORDS for w in key)
+            for key in keys
+        )
 
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
@@ -258,6 +272,8 @@ class TagExtractor:
         strong = strong or any(tuple(t.text for t in toks[after : after + w]) in vocab.ARTIST_WORKS for w in (1, 2))
         # "drake type beat", "kendrick vibes", "sza-esque": a taste cue after the name counts as one before it
         weak = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None
+        # "skip the eagles": a name written with "the" it lacks, after a cue
+        weak = weak or (prev == "the" and key[0] != "the" and prev2 in vocab.ARTIST_CUES)
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
         everyday = [
             k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key
@@ -282,16 +298,34 @@ class TagExtractor:
         if not common[0] and (count >= 3 or capitalised or weak):
             return 0.9  # a rare word: "avicii"; an artist with one track needs more than that ("Trap Rewind")
         if everyday[0]:
-            # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
-            listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
-            # "future type beat": a well-known name before a taste cue
-            typed = count >= ALONE_MIN_TRACKS and _cue_after(toks, j, _TYPE_BEAT) is not None
-            return 0.8 if capitalised and listed or typed else 0.0
+            return self._everyday_name(toks, i, j, count, prev, capitalised)
         if capitalised:
             return 0.85
         if weak and count >= 3:
             return 0.7
-        return 0.8 if count >= ALONE_MIN_TRACKS and _alone(toks, i, j) else 0.0
+        return self._word_name(toks, i, j, count, prev)
+
+    def _everyday_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str, capitalised: bool) -> float:
+        """How sure we are that the everyday word at [i, j) ("future", "game") names an artist."""
+        # "without Drake or Future": a capitalised everyday word listed after a capitalised name is a name too
+        listed = prev in _LIST_WORDS and i > 1 and toks[i - 2].orig[:1].isupper()
+        # "future type beat": a well-known name before a taste cue
+        typed = count >= ALONE_MIN_TRACKS and _cue_after(toks, j, _TYPE_BEAT) is not None
+        # "no drake no future", "drake or future", "some prince and some future": a well-known name listed after
+        # another name, the list's cue said again or not
+        k = i - 1 - (prev in vocab.ARTIST_CUES and prev not in _AND_WORDS and prev not in _NEG_WORDS)
+        lister = toks[k].text if k >= 0 else ""
+        paired = (
+            count >= ALONE_MIN_TRACKS and (lister in _AND_WORDS or lister in _NEG_WORDS) and self._name_ends(toks, k)
+        )
+        return 0.8 if capitalised and listed or typed or paired else 0.0
+
+    def _word_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str) -> float:
+        """How sure we are that the uncued, lowercase dictionary word at [i, j) ("drake", "logic") names an artist."""
+        listed = prev in _AND_WORDS and self._name_ends(toks, i - 1) or self._listed_before(toks, j)
+        if listed and count >= 3:
+            return 0.7  # "logic and j cole", "j cole and logic": a name among names
+        return 0.8 if count >= ALONE_MIN_TRACKS and (_alone(toks, i, j) or _heads(toks, i, j)) else 0.0
 
     def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
@@ -367,7 +401,7 @@ class TagExtractor:
         """Years, decades, lengths, durations and BPM: the forms regular expressions read best. Each reader
         looks at position ``i``; the first that reads something there says where to go on."""
         texts = [t.text for t in toks]
-        readers = (self._year_span, self._decade, self._single_year, _short_duration, _counted)
+        readers = (self._year_span, self._decade, self._single_year, self._years_back, _short_duration, _counted)
         i = 0
         while i < len(toks):
             if toks[i].used:
@@ -383,15 +417,15 @@ class TagExtractor:
 
     @staticmethod
     def _year_span(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
-        """ "2015-2018", "2015 to 2018", "between 2015 and 2018", "2015-18"."""
+        """ "2015-2018", "2015 to 2018", "between 2015 and 2018", "2015-18", "2001 thru 2004", "del 2001 al 2004"."""
         y, n = _year(texts[i]), len(texts)
-        if y is None or i + 2 >= n or texts[i + 1] not in ("-", "to", "through", "till", "until", "and"):
+        if y is None or i + 2 >= n or texts[i + 1] not in _SPAN_JOINERS:
             return None
         y2 = _year(texts[i + 2]) or (_two_digit(texts[i + 2], y) if texts[i + 1] == "-" else None)
         if y2 is None:
             return None
         lo, hi = sorted((y, y2))
-        start = i - 1 if i and texts[i - 1] in ("between", "from") else i
+        start = i - 1 if i and texts[i - 1] in ("between", "from", "entre", "de", "del", "desde") else i
         out.append(_Match("years", (lo, hi), start, i + 3))
         _mark(toks, start, i + 3)
         return i + 3
@@ -415,7 +449,7 @@ class TagExtractor:
         while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
             start -= 1  # "after the 90s", "de los 90"
         mode = texts[start - 1] if start else ""
-        if mode in ("after", "since", "post") and not toks[start - 1].used:
+        if mode in ("after", "since", "post", "past") and not toks[start - 1].used:
             lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
         elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
             lo, hi, start = None, lo - 1, start - 1
@@ -431,6 +465,8 @@ class TagExtractor:
         if y is None or (i + 1 < len(texts) and texts[i + 1] in _COUNT_NOUNS):
             return None
         prev = texts[i - 1] if i else ""
+        if prev == "the" and ("the", texts[i]) in self.artist_keys:
+            return None  # "something like the 1975": a band, not a year
         rng, start, end = _year_range(texts, i, y)
         # A bare year is how playlists are titled ("2016 summer hits"): the songs of that year.
         # Said with a cue ("from 2015", "in 2015") it is a filter; bare it is one too (retrieval
@@ -442,6 +478,25 @@ class TagExtractor:
         out.append(_Match("years", rng, start, end, explicit=firm, confidence=1.0 if cued else 0.7))
         _mark(toks, start, end)
         return end
+
+    def _years_back(
+        self, toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]
+    ) -> int | None:
+        """ "the last 5 years", "past decade", "ultimos 10 anos": the years up to the catalog's last, counted back."""
+        if texts[i] not in _BACK_WORDS:
+            return None
+        k = i + 1
+        n = _number(texts, k) if k < len(texts) else None
+        k += _number_width(texts, k) if n is not None else 0
+        unit = texts[k] if k < len(texts) else ""
+        years = {"decade": 10, "decades": 10, "decada": 10, "decadas": 10}.get(unit, 1 if unit in _YEAR_UNITS else 0)
+        if not years or (n is None and unit not in ("year", "decade", "decada", "ano")):
+            return None
+        back = int((n or 1) * years)
+        start = i - 1 if i and texts[i - 1] in ("the", "los", "las") else i
+        out.append(_Match("years", (self.max_year - back, None), start, k + 1))
+        _mark(toks, start, k + 1)
+        return k + 1
 
     @staticmethod
     def _decade_at(texts: list[str], i: int) -> tuple[int | None, int]:
@@ -489,6 +544,9 @@ class TagExtractor:
                 if meanings and not _everyday_noun(toks, i, j):
                     cands.append((-(j - i), 0, i, [_Match(k, v, i, j) for k, v in meanings]))
                 hit = self.artist_keys.get(key)
+                owner = None if hit else self._possessive(toks, i, j, key)
+                if owner:  # "drake's sad songs": the "'s" before their songs is the cue
+                    cands.append((-(j - i), 1, i, [_Match("artist", owner[0], i, j, confidence=0.9)]))
                 if (
                     hit
                     and not any(c.isalnum() for w in key for c in w)
@@ -510,6 +568,20 @@ class TagExtractor:
             out.extend(ms)
         self._listed_artists(toks, out)
 
+    def _possessive(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...]) -> tuple[str, int] | None:
+        """ "drake's sad songs", "queen's greatest hits": a name with "'s" before what is theirs to play (songs, hits,
+        an album) is the name; "my little prince's party" is no one's music."""
+        last = toks[j - 1].orig
+        if not last.endswith(("'s", "’s")) or not key[-1].endswith("s"):
+            return None
+        base = (*key[:-1], key[-1][:-1])
+        hit = self.artist_keys.get(base)
+        if not hit or not any(t.text in _THEIRS for t in toks[j : j + 3]):
+            return None
+        if all(w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w in _VOCAB_WORDS for w in base):
+            return hit if toks[i].orig[:1].isupper() else None  # "the game's best songs" is about a game
+        return hit
+
     def _song_titles(self, toks: list[_Tok], out: list[_Match]) -> list[tuple[int, int]]:
         """ "songs like Blinding Lights by The Weeknd": words naming a song of the artist after "by" are that song's
         title, words to search by, not an artist ("Lights") or a genre of their own. Returns the titles' spans."""
@@ -522,6 +594,12 @@ class TagExtractor:
                 None,
             )
             if span is None:
+                # "like Survivor by Destiny's Child": a name right before "by <artist>" is a title the catalog lacks
+                named = next((m for m in out if m.kind == "artist" and m.end == by and m.value != a.value), None)
+                if named is not None and (named.start == 0 or toks[named.start - 1].text != "by"):
+                    out.remove(named)
+                    if _similar_to(toks, named.start) is not None:
+                        a.confidence = SIMILAR_CONFIDENCE
                 continue
             spans.append((span, by))
             inside = [m for m in out if span <= m.start and m.end <= by]
@@ -938,10 +1016,15 @@ class TagExtractor:
         if not valid:
             return None
         lo, hi, exp, conf, src, _ = valid[0]
-        for lo2, hi2, _, _, src2, joined in valid[1:]:
+        for lo2, hi2, exp2, _, src2, joined in valid[1:]:
             a_lo, a_hi = lo if lo is not None else -(10**6), hi if hi is not None else 10**6
             b_lo, b_hi = lo2 if lo2 is not None else -(10**6), hi2 if hi2 is not None else 10**6
-            if joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1):
+            if not joined and exp and exp2 and _narrows((lo, hi), (lo2, hi2)):
+                # "pop from the 2000s, nothing past 2005": a bound said apart narrows the range, not widens it
+                lo = max(v for v in (lo, lo2) if v is not None)
+                hi = min(v for v in (hi, hi2) if v is not None)
+                src = f"{src}, {src2}"
+            elif joined or (b_lo <= a_hi + 1 and a_lo <= b_hi + 1) or _one_decade((lo, hi), (lo2, hi2)):
                 lo = None if lo is None or lo2 is None else min(lo, lo2)
                 hi = None if hi is None or hi2 is None else max(hi, hi2)
                 src = f"{src}, {src2}"
@@ -1263,10 +1346,13 @@ _TRAVEL = frozenset({"drive", "driving", "drove", "road", "roadtrip", "trip", "f
 
 
 def _on_route(toks: list[_Tok], i: int, j: int) -> bool:
-    """ "driving from Madrid to Lisbon": the ends of a route in a message about travel are places, not artists."""
-    if not _TRAVEL & {t.text for t in toks}:
+    """ "driving from Madrid to Lisbon": the ends of a route in a message about travel are places, not artists; and
+    "my commute by train" says how one goes."""
+    if not _TRAVEL & {t.text for k, t in enumerate(toks) if not i <= k < j}:
         return False
     before = [t.text for t in toks[max(0, i - 5) : i]]
+    if before[-1:] == ["by"] and j - i == 1 and toks[i].text in vocab.TRANSPORT_NOUNS:
+        return True
     if before[-1:] in (["to"], ["a"]) and ({"from", "de", "desde"} & set(before[:-1])):
         return True
     return before[-1:] in (["from"], ["desde"]) and any(t.text in ("to", "a", "hasta") for t in toks[j : j + 4])
@@ -1324,16 +1410,25 @@ _FILLER = vocab.NEGATION_FILLER | {"want", "like", "need", "go", "going", "get",
 _EFFECT_CUES = frozenset({"wont", "will not", "wouldnt", "would not", "shouldnt", "doesnt", "dont", "dont want"})
 _EFFECT_WORDS = frozenset({"make", "makes", "me", "us", "be", "get", "gets", "feel", "leave", "leaves", "too", "so"})
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
+# words between the two years of a span ("2001 thru 2004", "entre 2000 y 2005", "del 2001 al 2004")
+_SPAN_JOINERS = frozenset({"-", "to", "through", "thru", "till", "til", "until", "and", "y", "al", "a", "hasta"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
+# what a name with "'s" owns that people play: "drake's sad songs", "queen's greatest hits" (not "X's top picks")
+_THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas", "music", "hits", "album",
+                     "albums", "discography", "stuff", "singles"})  # fmt: skip
+_BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
+_YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
+_AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
     {"playlist", "vibes", "hits", "best", "greatest", "play", "give", "me", "how", "about", "what", "mix", "radio",
      "all", "only", "everything", "anything", "?", "!", ".", ",", "put", "on", "want", "i", "like", "love"}
 )  # fmt: skip
+_HEAD_BREAKS = frozenset({"but", ",", "-", "without", "except", "minus", "no", "not", "nothing"})
 _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
 
 
@@ -1465,6 +1560,43 @@ def _corrections(toks: list[_Tok], matches: list[Match]) -> None:
             matches[:] = [m for m in matches if m not in replaced]
             for t in toks[a:b]:
                 t.used = True
+
+
+def _one_decade(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
+    """Whether two closed year ranges lie in one decade ("early 90s hip hop, late 90s r&b"): parts of it, not a
+    contradiction."""
+    ends = [a[0], a[1], b[0], b[1]]
+    return None not in ends and len({y // 10 for y in ends}) == 1  # type: ignore[operator]
+
+
+def _narrows(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
+    """Whether one of two overlapping year ranges is a closed span and the other a bound ("the 2000s" and "up to
+    2005"): then the bound cuts the span."""
+    closed = [lo is not None and hi is not None for lo, hi in (a, b)]
+    bound = [(lo is None) != (hi is None) for lo, hi in (a, b)]
+    if not (closed[0] and bound[1] or closed[1] and bound[0]):
+        return False
+    lo = max(v for v in (a[0], b[0]) if v is not None)
+    hi = min(v for v in (a[1], b[1]) if v is not None)
+    return lo <= hi
+
+
+def _heads(toks: list[_Tok], i: int, j: int) -> bool:
+    """Whether tokens [i, j) open the request and a constraint follows them ("drake after 2015 but no sad ones",
+    "queen songs, no ballads"): a well-known name that is also a word is then the name, as when said alone."""
+    if not all(t.text in _ALONE_WORDS for t in toks[:i]):
+        return False
+    k = j
+    while k < len(toks) and toks[k].text in _ALONE_WORDS and toks[k].text not in _HEAD_BREAKS:
+        k += 1
+    if k >= len(toks):
+        return False
+    nxt = toks[k]  # a year read already, a year's cue before one, or a clause of what not to play
+    return (
+        nxt.used
+        or nxt.text in _HEAD_BREAKS
+        or (nxt.text in vocab.YEAR_CONTEXT and k + 1 < len(toks) and toks[k + 1].used)
+    )
 
 
 def _alone(toks: list[_Tok], i: int, j: int) -> bool:
@@ -1632,14 +1764,14 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     start, end = i, i + 1
     onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
     until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
-    if prev in ("after", "post") or prev2 in (
+    if prev in ("after", "post", "past") or prev2 in (
         "newer than",
         "later than",
         "mas nuevas que",
         "despues del",
         "despues de",
     ):
-        return (y + 1, None), i - (1 if prev in ("after", "post") else 2), end
+        return (y + 1, None), i - (1 if prev in ("after", "post", "past") else 2), end
     if prev == "since" or prev2 == "desde el" or prev == "desde":
         return (y, None), i - (2 if prev2 == "desde el" else 1), end
     if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de", "antes del"):
@@ -1760,7 +1892,7 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     else:
         out.append(_Match("length", int(v), i, k))
         _mark(toks, i, k)
-        if texts[noun] in _COUNT_NOUNS:
+        if texts[noun] in _COUNT_NOUNS and noun == k:  # "20 love songs": the noun may end a phrase of its own
             _mark(toks, noun, noun + 1)
     return k
 

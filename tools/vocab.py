@@ -204,7 +204,10 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "grunge rock": ("rock", "permanent wave"), "britpop": ("rock", "permanent wave"),
     "brit pop": ("rock", "permanent wave"),
     "shoegaze": ("rock", "permanent wave"), "post punk": ("rock", "permanent wave"), "garage rock": ("rock", None),
-    "pop punk": ("rock", None), "emo rock": ("rock", None), "emo": ("rock", None), "nu metal": ("rock", "hard rock"),
+    "pop punk": ("rock", None), "emo rock": ("rock", None), "emo": ("rock", None),
+    # "emo" before a rap word is a style of rap (Lil Peep, Juice WRLD), not rock
+    "emo rap": ("rap", None), "emo trap": ("rap", "trap"), "emo hip hop": ("rap", None),
+    "nu metal": ("rock", "hard rock"),
     "thrash metal": ("rock", "hard rock"), "hair metal": ("rock", "hard rock"), "prog rock": ("rock", "album rock"),
     "progressive rock": ("rock", "album rock"), "soft rock": ("rock", "album rock"),
     "yacht rock": ("rock", "album rock"),
@@ -223,7 +226,8 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
                              "trance", "dubstep", "drum and bass", "dnb", "punk", "grunge", "glam metal",
                              "heavy metal", "metal", "motown", "funk", "funky", "northern soul", "quiet storm",
                              "grunge rock", "britpop", "brit pop", "shoegaze", "post punk", "garage rock", "pop punk",
-                             "emo rock", "emo", "nu metal", "thrash metal", "hair metal", "prog rock",
+                             "emo rock", "emo", "emo rap", "emo trap", "emo hip hop",
+                             "nu metal", "thrash metal", "hair metal", "prog rock",
                              "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
                              "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
                              "future bass", "boy band", "boy bands"})  # fmt: skip
@@ -264,13 +268,17 @@ MOOD_PHRASES: dict[str, str] = {
     "uplifting": "happy",
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
-    "emo": "sad", "heartbroken": "sad", "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
+    "emo": "sad", "heartbroken": "sad", "moody": "sad", "emo rap": "sad", "emo trap": "sad",
+    "ballad": "romantic", "slow dance": "romantic", "slow dances": "romantic",
     "slow dancing": "romantic", "first dance": "romantic", "ballads": "romantic", "power ballads": "romantic",
-    "energetic": "energetic", "energizing": "energetic", "hype": "energetic", "hyped": "energetic",
+    "energetic": "energetic", "energizing": "energetic", "energic": "energetic", "energica": "energetic",
+    "energico": "energetic", "energicas": "energetic", "energicos": "energetic", "hype": "energetic",
+    "hyped": "energetic",
     "pumped": "energetic", "pump up": "energetic", "bangers": "energetic", "banger": "energetic",
     "party": "party", "partying": "party", "fiesta": "party", "club": "party", "clubbing": "party",
     "turn up": "party", "rumba": "party", "pregame": "party",
-    "focus": "focus", "focused": "focus", "concentration": "focus", "concentrate": "focus",
+    "focus": "focus", "focused": "focus", "concentration": "focus", "concentrate": "focus", "focusing": "focus",
+    "concentrating": "focus",
     "romantic": "romantic", "romance": "romantic", "love songs": "romantic", "love song": "romantic",
     "sexy": "romantic", "sensual": "romantic", "romantica": "romantic", "romanticas": "romantic",
     "romantico": "romantic", "romanticos": "romantic", "de amor": "romantic",
@@ -307,12 +315,14 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "study": "study", "studying": "study", "homework": "study", "exam": "study", "exams": "study",
     "work": "work", "working": "work", "office": "work", "coding": "work", "programming": "work",
     "party": "party", "parties": "party", "partying": "party", "fiesta": "party", "pregame": "party",
+    "antro": "party", "antros": "party",
     "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
     "driving": "driving", "drive": "driving", "road trip": "driving", "roadtrip": "driving", "car": "driving",
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "book club": "reading", "commute": "commute",
-    "commuting": "commute",
+    "commuting": "commute", "rush hour": "commute", "stuck in traffic": "commute", "in traffic": "commute",
+    "traffic jam": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel", "trip": "travel", "flight": "travel",
     "flights": "travel", "plane": "travel", "airport": "travel", "train ride": "commute", "bus ride": "commute",
     "dishes": "cleaning", "laundry": "cleaning", "brunch": "dinner", "lunch": "dinner", "fall asleep": "sleep",
@@ -323,7 +333,10 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "leg day": "workout", "arm day": "workout", "chest day": "workout", "back day": "workout", "push day": "workout",
     "pull day": "workout", "shoulder day": "workout", "boxing": "workout", "kickboxing": "workout",
     "pilates": "workout", "bootcamp": "workout", "weightlifting": "workout", "weight lifting": "workout",
-    "lifting weights": "workout", "cycling": "workout", "ejercicio": "workout",
+    "lifting weights": "workout", "cycling": "workout", "lift weights": "workout", "lift heavy": "workout",
+    "lifting heavy": "workout", "to lift": "workout", "lift to": "workout", "deadlifts": "workout", "squats": "workout",
+    "bench press": "workout", "treadmill": "running", "elliptical": "workout", "stairmaster": "workout",
+    "stair master": "workout", "rowing machine": "workout", "ejercicio": "workout",
     "hacer ejercicio": "workout", "5k": "running", "10k": "running", "half marathon": "running",
     "race day": "running", "cena": "dinner", "cenar": "dinner", "almuerzo": "dinner", "breakfast": "dinner",
     "desayuno": "dinner",
@@ -459,10 +472,20 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("date night", "first date", "dinner date", "valentine", "valentines", "valentine's day",
                      "anniversary", "honeymoon", "candlelit", "candlelight", "candles", "in love", "falling in love",
                      "make out", "making out", "cuddle", "cuddling", "snuggle", "snuggling", "wedding", "proposal",
+                     "dedicate", "to dedicate", "dedicar", "pa dedicar", "para dedicar", "dedicarle",
                      "slow jams", "slow jamz", "crush", "my crush", "lovesick", "thinking about you",
                      "thinking about someone", "thinking of you", "enamorado", "enamorada", "boda", "cita",
                      "aniversario"), (("romantic",), None)),
     **dict.fromkeys(("vibey", "smooth", "jazzy"), (("chill",), None)),
+    # calm wanted for the body or the scene: an ache, a quiet sky, a shop's background, a slow day
+    **dict.fromkeys(("migraine", "headache", "stargazing", "dreamy", "background music", "slow sunday",
+                     "slow saturday"), (("chill",), None)),
+    **dict.fromkeys(("emotional", "emotional drive"), (("sad",), None)),
+    **dict.fromkeys(("first kiss",), (("romantic",), None)),
+    **dict.fromkeys(("got engaged", "just engaged", "engagement", "engaged"), (("happy", "romantic"), None)),
+    **dict.fromkeys(("blow off steam", "blow off some steam", "let off steam", "let off some steam",
+                     "hot girl walk"), (("energetic", "happy"), None)),
+    **dict.fromkeys(("girls trip", "guys trip", "trip with friends", "friends trip"), (("happy",), None)),
     # work of the mind
     **dict.fromkeys(("thesis", "essay", "dissertation", "research paper", "term paper", "revision", "revising",
                      "cramming", "the library", "finals", "finals week", "midterms", "tesis", "ensayo"),
@@ -527,9 +550,11 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
 
 # Popularity words.
 POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts", "chart toppers", "mainstream",
-                   "top", "biggest", "famous", "viral", "best known", "exitos")  # fmt: skip
+                   "top", "biggest", "famous", "viral", "best known", "exitos", "on the radio", "radio hits",
+                   "radio songs", "radio friendly", "en la radio")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
-                   "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered")  # fmt: skip
+                   "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
+                   "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
 # songs the listener doesn't know yet: the lesser-known, said of the listener ("songs i havent heard")
 UNHEARD_PHRASES = ("havent heard", "haven't heard", "never heard", "not heard", "already know", "dont know yet",
                    "new to me", "fresh finds", "ones i dont know", "songs i dont know", "tracks i dont know",
@@ -585,10 +610,13 @@ DECADE_WORDS: dict[str, int] = {
     # Spanish: "los ochenta", "los noventa", "los dos mil"
     "cincuenta": 1950, "sesenta": 1960, "setenta": 1970, "ochenta": 1980, "noventa": 1990, "dos mil": 2000,
     "anos 2000": 2000,
+    # and as Latin America says them, plural: "los noventas", "los ochentas"
+    "cincuentas": 1950, "sesentas": 1960, "setentas": 1970, "ochentas": 1980, "noventas": 1990,
 }  # fmt: skip
 # Spanish decade words ("ochenta") and bare tens ("los 90") are decades only after these words.
 DECADE_ARTICLES = frozenset({"los", "anos", "decada", "the", "de"})
-SPANISH_DECADES = frozenset({"cincuenta", "sesenta", "setenta", "ochenta", "noventa", "dos mil"})
+SPANISH_DECADES = frozenset({"cincuenta", "sesenta", "setenta", "ochenta", "noventa", "dos mil", "cincuentas",
+                             "sesentas", "setentas", "ochentas", "noventas"})  # fmt: skip
 _SPELLED_DECADES = tuple(w for w in DECADE_WORDS if " " not in w and len(w) >= 7 and w not in SPANISH_DECADES)
 
 
@@ -747,10 +775,11 @@ ORDINALS: dict[str, int] = {
 # phrase -> ((feature, "high" | "low"), ...). Comparatives mean the same direction as their adjective.
 DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
-                     "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
+                     "high bpm", "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
     **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
-                     "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances", "slow dancing"),
+                     "low bpm", "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances",
+                     "slow dancing"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
@@ -858,7 +887,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some", "not", "into", "much"})  # fmt: skip
+                         "de", "some", "not", "into", "much", "skip", "avoid", "excluding"})  # fmt: skip
 # What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
 # tools.extract._name_parts). Only names the catalog has are used.
 ARTIST_NICKNAMES = {
@@ -882,6 +911,9 @@ ARTIST_NICKNAMES = {
     "wutang": "Wu-Tang Clan", "tribe": "A Tribe Called Quest", "atcq": "A Tribe Called Quest", "dre": "Dr. Dre",
     "snoop": "Snoop Dogg", "snoop dog": "Snoop Dogg",
 }  # fmt: skip
+# How people travel: "my commute by train" says how, not who (the band Train needs no trip around it)
+TRANSPORT_NOUNS = frozenset({"train", "car", "bus", "plane", "bike", "boat", "subway", "metro", "tube", "foot", "taxi",
+                             "ferry", "tram", "coche", "carro", "tren", "avion"})  # fmt: skip
 STRONG_ARTIST_CUES = frozenset({"by", "like", "feat", "ft", "featuring", "artist", "similar", "than", "without"})
 # Words after a name (an article between allowed) that make it an artist's body of work: "Queen discography",
 # "ABBA greatest hits", "Queen - La Discografia Completa"
