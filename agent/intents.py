@@ -735,6 +735,8 @@ def rule_cap(c: Clause) -> Plan | None:
     caps = c.matches("artist_cap")
     if not caps or not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
         return None  # a new request that says it carries the cap in its query
+    if _names_a_track(c.words) or {"both", "two", "pair"} & set(c.words):
+        return None  # "track 3 and 4 sound the same": those two, not every artist
     return Plan([call("cap_artists", per_artist=min(int(m.value) for m in caps))])  # type: ignore[call-overload]
 
 
@@ -773,22 +775,41 @@ def _enough_of(c: Clause) -> Plan | None:
     """ "one rihanna song is enough", "just one rihanna song", "keep only 2 drake tracks": an artist the playlist
     has more of, kept to that many (before: a new playlist of that artist)."""
     words = c.words
+    if c.matches("genre", "mood", "years", "activity") or len(c.matches("artist", negated=False)) > 1:
+        return None
+    found = _named_here(c)
+    if found is None:
+        return None
+    name, start, end = found
+    said = number_at(words, start - 1) if start else None
+    if said is None and start >= 2:
+        said = number_at(words, start - 2)  # "two of the drake songs" is not this; "2 x songs" is
+    if said is None or not words[end : end + 1] or not _is_track_noun(words[end]):
+        return None
+    rest, lead = words[end + 1 :], set(words[: start - said[1]])
+    just = bool(lead & _JUST) and lead <= _JUST | _ASK_LEADS | {"i", "want"}
+    if not (find(rest, _ENOUGH) or just):
+        return None
+    have = sum(fold(p.get("artist", "")) == fold(name) for p in c.playlist)
+    if not have:
+        return None  # "just one eminem song" with none there: not a cap on what is there
+    if have <= said[0]:
+        return Plan.ask(f"{have} of the {c.n} tracks {'is' if have == 1 else 'are'} by {name}. Nothing changed.")
+    return Plan([call("lessen", artists=[name], keep=said[0])])
+
+
+def _named_here(c: Clause) -> tuple[str, int, int] | None:
+    """(artist, first word, end) of the one artist the clause names, a lower-case name of an artist on the playlist
+    too ("one drake song is enough")."""
     artists = c.matches("artist", negated=False)
-    if len(artists) != 1 or c.matches("genre", "mood", "years", "activity"):
-        return None
-    m = artists[0]
-    said = number_at(words, m.start - 1) if m.start else None
-    if said is None and m.start >= 2:
-        said = number_at(words, m.start - 2)  # "two of the drake songs" is not this; "2 x songs" is
-    if said is None or not words[m.end : m.end + 1] or not _is_track_noun(words[m.end]):
-        return None
-    rest, lead = words[m.end + 1 :], set(words[: m.start - said[1]])
-    have = sum(fold(p.get("artist", "")) == fold(str(m.value)) for p in c.playlist)
-    if find(rest, _ENOUGH) and have <= said[0]:
-        return Plan.ask(f"{have} of the {c.n} tracks {'is' if have == 1 else 'are'} by {m.value}. Nothing changed.")
-    if not (find(rest, _ENOUGH) or (lead & _JUST and lead <= _JUST | _ASK_LEADS | {"i", "want"})) or have <= said[0]:
-        return None
-    return Plan([call("lessen", artists=[str(m.value)], keep=said[0])])
+    if len(artists) == 1:
+        return str(artists[0].value), artists[0].start, artists[0].end
+    for p in c.playlist:
+        key = list(V.key(p.get("artist", "")))
+        at = next((i for i in range(len(c.words)) if key and c.words[i : i + len(key)] == key), None)
+        if at is not None:
+            return p["artist"], at, at + len(key)
+    return None
 
 
 _DECADES = _keys(("a decade", "one decade", "ten years", "10 years", "una decada", "diez anos", "decade"))
@@ -1079,7 +1100,7 @@ def rule_skip(c: Clause) -> Plan | None:
 
 
 _NEXT_TO = _keys(("before", "after", "ahead of", "behind", "in front of", "antes de", "despues de"))
-_NUDGE_SPOTS = frozenset({"spot", "spots", "place", "places", "position", "positions", "notch", "notches", "slot",
+_NUDGE_SPOTS = frozenset({"spot", "spots", "place", "places", "position", "positions", "slot",
                           "slots", "lugar", "lugares"})  # fmt: skip
 _NUDGE_VERBS = frozenset({"move", "bring", "bump", "push", "shift", "nudge", "put", "take", "mueve", "sube", "baja"})
 _ENDS = {"first": "top", "opener": "top", "top": "top", "1st": "top", "start": "top", "last": "end", "closer": "end",
@@ -1112,6 +1133,9 @@ def rule_nudge(c: Clause) -> Plan | None:
             return Plan([call("move", position=x, to=to)])
     for i, w in enumerate(words):
         if w in ("up", "down") and i and _NUDGE_VERBS & set(words[:i]) and "to" not in words[i + 1 :]:
+            named = positions(words[:i], titles, verb=True) is not None or any(x.isdigit() for x in words[:i])
+            if not (named or _NUDGE_SPOTS & set(words[i + 1 :])) or {"notch", "notches"} & set(words):
+                continue  # "take it down a notch", "bump it up": the energy, not a place
             a = track(words[:i])
             rest = [x for x in words[i + 1 :] if x not in _NUDGE_SPOTS and x not in ("by", "a", "the")]
             k = amount_in(rest) if rest else 1
@@ -1383,11 +1407,13 @@ def rule_popularity(c: Clause) -> Plan | None:
     if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != 1:
         return None
     m, words = said[0], c.words
-    unheard = " ".join(words[m.start : m.end]) in _UNHEARD
+    said = " ".join(words[m.start : m.end])
+    unheard = said in _UNHEARD
+    known = unheard and "already" in said  # "the ones i already know" are the well known
     lead = set(words[max(0, m.start - 2) : m.start])
     before = words[: m.start]
     if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
-        up = unheard or str(m.value) != "popular"
+        up = (unheard and not known) or (not unheard and str(m.value) != "popular")
         return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
     if unheard:  # "i already know these songs": the lesser known
         return Plan([call("adjust", feature="popularity", direction="down")])
@@ -2489,24 +2515,36 @@ def _time_question(c: Clause) -> Plan | None:
     """ "is it over an hour?", "will it last my 40 minute commute?": the playlist's time against the one said."""
     hit = find(c.words, _IS_IT)
     durations = c.matches("duration")
-    if not hit or hit[0] > 2 or len(durations) != 1 or not ({"?"} | _TIME_COMPARE) & set(c.words):
+    words = set(c.words)
+    if not hit or hit[0] > 2 or len(durations) != 1 or not _TIME_COMPARE & words:
         return None
+    if _TIME_ASKS & words or _names_a_track(c.words) or {"song", "track", "cancion"} & words:
+        return None  # "is it ok if you make it an hour?" asks for it; "is this song over 4 minutes" is one track
     said, have = float(durations[0].value), listening_minutes(c.playlist)  # type: ignore[arg-type]
-    if {"under", "less", "shorter", "below"} & set(c.words):
-        yes = have < said
-    elif {"over", "more", "longer", "above", "least"} & set(c.words):
-        yes = have > said
+    if {"under", "less", "shorter", "below", "menos"} & words:
+        yes, wants_less = have < said, True
+    elif {"over", "more", "longer", "above", "least", "mas"} & words:
+        yes, wants_less = have > said, False
     else:  # "will it last a 40 minute commute"
-        yes = have >= said
+        yes, wants_less = have >= said, False
     verdict = "yes" if yes else "no"
+    fits = have <= said if wants_less or {"over", "above", "longer", "mas"} & words else have >= said
+    tail = (
+        "Nothing changed."
+        if fits
+        else f'Nothing changed; to fit it, say "yes" or "make it {said:g} minutes".'  # an offer a yes takes up
+    )
     return Plan.ask(
         f"{verdict.capitalize()}: it's {len(c.playlist)} tracks, about {round(have)} min (you said {said:g} min). "
-        f'Nothing changed; to fit it, say "yes" or "make it {said:g} minutes".'
+        + tail
     )
 
 
+_TIME_ASKS = frozenset({"make", "cut", "trim", "if", "hacer", "hazla", "set", "change", "better", "mejor"})
+
+
 _TIME_COMPARE = frozenset({"over", "under", "more", "less", "longer", "shorter", "above", "below", "least", "last",
-                           "enough", "cover", "fill"})  # fmt: skip
+                           "enough", "cover", "fill", "menos", "mas"})  # fmt: skip
 
 
 def rule_status(c: Clause) -> Plan | None:
@@ -3424,6 +3462,8 @@ def _grouped(c: Clause) -> Plan | None:
     found["artists"] += [a for a in here if a and f" {' '.join(V.key(a))} " in said]
     if not c.words or c.words[0] not in _GROUP_VERBS or not (found["artists"] or found["genres"]):
         return None
+    if c.words[1:2] == ["together"] or find(c.words, _TO_TOP) or find(c.words, _TO_END) or "end" in c.words:
+        return None  # "put together a rock playlist" makes one; "... at the end together" is a move
     artists, genres = {fold(a) for a in found["artists"]}, set(found["genres"])
     hits = [
         i
@@ -4069,7 +4109,7 @@ def _describes_music(text: str, vocab: Vocabulary) -> bool:
 # An answer that offers one change ('to fit it, say "yes" or "make it 60 minutes"'), and a yes to it.
 _OFFER = re.compile(r'say "yes" or "(?P<ask>[^"]+)"\.?$')
 _YES = re.compile(
-    r"^\W*(?:yes+|yeah|yep|yup|ya|sure|ok(?:ay)?|do it|go ahead|please do|si|sí|dale|claro)"
+    r"^\W*(?:(?:ok(?:ay)?|k)\W+)?(?:yes+|yeah|yep|yup|ya|sure|do it|go ahead|please do|si|sí|dale|claro)"
     r"(?:\W+(?:please|pls|do it|go ahead|thanks|thank you|por favor))*\W*$",
     re.IGNORECASE,
 )
@@ -4341,7 +4381,11 @@ def _parse(
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
-        raw = _would_be_better(_past_praise(raw))
+        raw = _past_praise(raw)
+        if (wish := _would_be_better(raw)) != raw:
+            plan = _parse(wish, playlist, vocab, focus, last, artists)
+            if plan.actions and all(a["name"] != "new_playlist" for a in plan.actions):
+                return plan  # "actually no lyrics would be better": an edit; "going back would be better" is not
     if (kept := _excepted(raw, playlist, vocab, focus, last)) is not None:
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):

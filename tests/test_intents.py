@@ -1137,3 +1137,26 @@ def test_a_question_about_the_playlists_time_is_answered_not_obeyed(vocab):
         p = parse(text, songs, vocab)  # before: "is it over an hour" cut the playlist to an hour
         assert not p.actions and p.question.startswith(f"{verdict}: it's 20 tracks, about 80 min")
     assert acts("make it last 45 minutes", vocab, songs) == [("resize", {"minutes": 45.0})]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("take it down a notch", ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})),
+        ("bump it up", ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})),
+        ("drop the ones i already know", ("adjust", {"feature": "popularity", "direction": "down"})),
+        ("put together a rock playlist", ("new_playlist", {"text": "put together a rock playlist"})),
+    ],
+)
+def test_review_the_new_rules_leave_these_alone(vocab, text, expected):
+    # the review found each read by a rule of this stop: a move, popularity up, a grouping
+    assert acts(text, vocab, TWENTY, focus=2)[0] == expected
+
+
+def test_review_questions_and_wishes_that_are_not_what_they_seem(vocab):
+    songs = [{"title": f"Song Number {i}", "artist": f"Artist {i}", "duration_ms": 240_000} for i in range(1, 21)]
+    fits = parse("will it last my 40 minute commute", songs, vocab).question
+    assert fits.startswith("Yes") and 'say "yes"' not in fits  # it fits: nothing to offer, so "ok" changes nothing
+    assert acts("is it ok if you make it an hour?", vocab, songs) == [("resize", {"minutes": 60.0})]
+    assert parse("going back would be better", songs, vocab).question  # not a new playlist of "make it going back"
+    assert not parse("track 3 and 4 sound the same", songs, vocab).actions  # not every artist capped at one
