@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from evals.continuation import clicks, engagement_minutes, paired_gap, top_n
+from evals.continuation import clicks, engagement_minutes, paired_gap, ratio_interval, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
@@ -182,6 +182,38 @@ def test_paired_gap_tells_a_steady_lead_from_noise():
     coin = [{"ndcg": 0.2 if i % 2 else 0.4} for i in range(40)]
     noisy = paired_gap(coin, list(reversed(coin)), "ndcg")
     assert noisy["ci95"][0] < 0 < noisy["ci95"][1]
+
+
+def test_ratio_interval_tells_a_missed_target_from_noise():
+    # issue 11's target is a ratio (1.1x content_knn): a steady 1.2x lead clears it, a coin-flip one does not
+    ours = [{"ndcg": 0.3 + 0.01 * (i % 3)} for i in range(40)]
+    steady = ratio_interval(ours, [{"ndcg": r["ndcg"] / 1.2} for r in ours], "ndcg")
+    assert steady["ratio"] == 1.2 and steady["ci95"][0] > 1.1
+    coin = [{"ndcg": 0.2 if i % 2 else 0.4} for i in range(40)]
+    noisy = ratio_interval(coin, list(reversed(coin)), "ndcg")
+    assert noisy["ratio"] == 1.0 and noisy["ci95"][0] < 0.9 and noisy["ci95"][1] > 1.1
+
+
+def test_the_capped_ceiling_ranks_the_true_tracks_first_as_far_as_the_cap_allows(continuer, tiny_catalog):
+    from evals.continuation import capped_ceiling
+    from tools.metrics import ndcg_at_k
+
+    rows = lambda a: [continuer.row[t.track_id] for t in tiny_catalog.tracks if t.artist == a]  # noqa: E731
+    seed = np.array(rows("Nas")[:1] + rows("Drake")[:1])
+    spread = np.array(rows("Eminem")[:2] + rows("2Pac")[:2])  # two each: the cap of 2 lets all of it in
+    stacked = np.array(rows("Queen")[:4])  # four by an artist the seed does not hold: the cap keeps two
+    assert len(stacked) == 4
+    for truth, best in ((spread, 1.0), (stacked, None)):
+        ranking = capped_ceiling(continuer, [seed], [truth], 2)[0]
+        ids = [continuer.track_ids[r] for r in ranking]
+        score = ndcg_at_k(ids, {continuer.track_ids[r] for r in truth}, k=500)
+        if best is not None:
+            assert score == pytest.approx(best) and set(ranking[: len(truth)].tolist()) == set(truth.tolist())
+        else:  # Queen's first two places lead, the other two are gone: what no order under the cap wins back
+            assert set(ranking[:2].tolist()) <= set(truth.tolist()) and not set(ranking[2:].tolist()) & set(
+                truth.tolist()
+            )
+            assert 0.5 < score < 1.0
 
 
 def test_train_command_writes_checkpoint_and_curve(tiny_csv, tmp_path, capsys):
@@ -617,6 +649,10 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
     }
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
+    ceiling = meta["capped_ceiling_n5"]  # no ranking under the cap scores above the cap's own best
+    assert systems["playgenie_vae_capped"]["ndcg"] <= ceiling["ndcg"] <= 1
+    assert "best possible under the cap" in table(report, meta)
+    assert set(meta["capped_over_knn_n5"]) == {"r_precision", "ndcg"}
 
 
 def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
