@@ -3136,12 +3136,21 @@ def rule_keep_part(c: Clause) -> Plan | None:
             return None
         after = words[edge] != "before"
         span = range(pos[0] + 1, c.n + 1) if after else range(1, pos[0])
+        if _one_track(words[verb + 1 : edge]):  # "swap the song after track 3": that one
+            span = range(pos[0] + 1, pos[0] + 2) if after else range(pos[0] - 1, pos[0])
+            span = span if 1 <= span.start <= c.n else range(0)
         return Plan([call("replace" if redo else "remove", positions=list(span))]) if span else None
     if not redo or "half" not in words[verb:] or (part := _part(words[verb:], c.n)) is None:
         return None  # "change the first 5" is rule_replace's
     side, k = part
     span = range(1, k + 1) if side == "first" else range(k + 1 if c.n % 2 == 0 else k + 2, c.n + 1)
     return Plan([call("replace", positions=list(span))]) if k else None
+
+
+def _one_track(words: Sequence[str]) -> bool:
+    """Whether the words say one track ("the song", "the one"), not several ("the songs", "everything")."""
+    said = set(words)
+    return bool(said & {"song", "one", "track", "tune", "cancion"}) and not said & (_ALL_OF | {"songs", "tracks"})
 
 
 _KEEP_ALL = frozenset({"keep", "leave", "deja", "manten"})

@@ -1160,3 +1160,10 @@ def test_review_questions_and_wishes_that_are_not_what_they_seem(vocab):
     assert acts("is it ok if you make it an hour?", vocab, songs) == [("resize", {"minutes": 60.0})]
     assert parse("going back would be better", songs, vocab).question  # not a new playlist of "make it going back"
     assert not parse("track 3 and 4 sound the same", songs, vocab).actions  # not every artist capped at one
+
+
+def test_the_song_after_a_track_is_one_track(vocab):
+    # before: "swap the song after track 3" replaced tracks 4-20
+    assert acts("swap the song after track 3", vocab, TWENTY) == [("replace", {"positions": [4]})]
+    assert acts("swap the one before track 5", vocab, TWENTY) == [("replace", {"positions": [4]})]
+    assert acts("remove everything after track 18", vocab, TWENTY) == [("remove", {"positions": [19, 20]})]
