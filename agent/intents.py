@@ -3274,7 +3274,8 @@ def _first_end(words: Sequence[str]) -> int:
 
 
 _ADD_SONG = _keys(("add", "get", "put", "include", "throw in", "stick", "can we get", "can you add",
-                   "can we have", "play", "we need", "i want", "agrega", "pon", "ponme"))  # fmt: skip
+                   "can we have", "play", "we need", "i want", "agrega", "pon", "ponme", "i want to hear",
+                   "i wanna hear", "let me hear", "can i hear", "can you play", "quiero escuchar"))  # fmt: skip
 _SONG_TAIL = frozenset({"in", "there", "too", "please", "pls", "it", "to", "the", "playlist", "list", "mix", "as",
                         "well", "also", "somewhere", "?", "!", ",", ".", "on", "here", "y", "por",
                         "favor"})  # fmt: skip
@@ -3293,13 +3294,19 @@ def rule_add_song(c: Clause) -> Plan | None:
         by = tail.index("by") if "by" in tail else None
         rest = [w for w in (tail[:by] if by is not None else tail) if w not in _SONG_TAIL]
         key = tuple(w for w in words[start:end])
-        while key and key[0] in ("the", "song", "track", "some"):
+        while key and key[0] in ("the", "song", "track", "some", "to", "hear"):
             key = key[1:]
-        rows = c.vocab.titles.get(key) if len(key) >= 2 and not rest else None
+        owner = None
+        for k in range(len(key) - 1) if by is None else ():  # "add the weeknd's blinding lights": their song
+            if key[k].endswith("s") and (owner := c.vocab.artist(" ".join((*key[:k], key[k][:-1])))):
+                key = key[k + 1 :]
+                break
+        rows = c.vocab.titles.get(key) if len(key) >= (1 if owner else 2) and not rest else None
         if rows:
-            artist = c.vocab.artist(" ".join(tail[by + 1 :])) if by is not None else None
+            artist = c.vocab.artist(" ".join(tail[by + 1 :])) if by is not None else owner
             if by is not None and not artist:
                 return None
+            start = end - len(key)
             return Plan(
                 [
                     call(

@@ -1167,3 +1167,13 @@ def test_the_song_after_a_track_is_one_track(vocab):
     assert acts("swap the song after track 3", vocab, TWENTY) == [("replace", {"positions": [4]})]
     assert acts("swap the one before track 5", vocab, TWENTY) == [("replace", {"positions": [4]})]
     assert acts("remove everything after track 18", vocab, TWENTY) == [("remove", {"positions": [19, 20]})]
+
+
+def test_a_song_asked_for_by_its_artists_name_or_to_hear_it(vocab, tiny_catalog):
+    t = next(t for t in tiny_catalog.tracks if len(t.title.split()) >= 2 and len(t.artist.split()) == 1)
+    playlist = [{"title": "Other Song", "artist": "Someone"}]
+    # before: "add <artist>'s <title>" added that artist's tracks, "i want to hear <title>" made a new playlist
+    assert acts(f"add {t.artist}'s {t.title}", vocab, playlist) == [
+        ("add_song", {"title": t.title, "artist": t.artist})
+    ]
+    assert acts(f"i want to hear {t.title.lower()}", vocab, playlist) == [("add_song", {"title": t.title.lower()})]
