@@ -2398,8 +2398,13 @@ def _added_count(c: Clause) -> int | None:
     # "after track 5", "at number 3": a place in the playlist, not a count
     named |= {k for k in range(1, len(c.words)) if _is_track_noun(c.words[k - 1]) or c.words[k - 1] in _PLACE_WORDS}
     words = [w for k, w in enumerate(c.words) if k not in named]
+    if find(words, _ONE_SONG):  # "add a song by taylor swift": one
+        return 1
     n = amount_in(words)
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
+
+
+_ONE_SONG = _keys(("a song", "one song", "a track", "one track", "a tune", "una cancion", "un tema", "a single song"))
 
 
 _PLACE_WORDS = frozenset({"#", "number", "no", "after", "before", "spot", "position", "slot"})
@@ -3838,9 +3843,18 @@ _TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4) + ("more", "nothi
 _TYPO_VERBS += tuple(k for k in list(V.ORDINALS)[:20] if len(k) >= 5)  # "the secnd one", "thrid" (not "quita")
 
 
+# "toss in a few rock songs", "put in some queen": a verb with "in" right after it adds ("toss" alone removes)
+_IN_ADDS = re.compile(
+    r"\b(?:toss|chuck|stick|put|throw|sprinkle|pop|slip|sneak)\s+in\b(?!\s+(?:order|there|here|it|the\s+mix|"
+    r"the\s+playlist|place|front|the\s+middle)\b)",
+    re.IGNORECASE,
+)
+
+
 def _fix_verbs(text: str, vocab: Vocabulary) -> str:
-    """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right; a word that is
-    a real word or part of an artist's name is left as it is."""
+    """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right, and "toss in" as
+    "add"; a word that is a real word or part of an artist's name is left as it is."""
+    text = _IN_ADDS.sub("add", text)
 
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)

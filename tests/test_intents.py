@@ -1177,3 +1177,12 @@ def test_a_song_asked_for_by_its_artists_name_or_to_hear_it(vocab, tiny_catalog)
         ("add_song", {"title": t.title, "artist": t.artist})
     ]
     assert acts(f"i want to hear {t.title.lower()}", vocab, playlist) == [("add_song", {"title": t.title.lower()})]
+
+
+def test_a_verb_with_in_adds_and_a_song_is_one(vocab):
+    # before: "toss in a few rock songs" took the rock out, "put in some Queen" started a new playlist, and
+    # "add a song by Queen" replaced a third of the playlist with Queen
+    assert acts("toss in a few rock songs", vocab) == [("widen", {"genres": ["rock"], "count": 3})]
+    assert acts("put in some Queen", vocab) == [("widen", {"artists": ["Queen"]})]
+    assert acts("add a song by Queen", vocab) == [("widen", {"artists": ["Queen"], "count": 1})]
+    assert acts("put it in order by year", vocab)[0][0] == "sort"
