@@ -1913,6 +1913,9 @@ def rule_drop_rest(c: Clause) -> Plan | None:
     return Plan([call("narrow", **_nonempty(found), **span)])
 
 
+_LIVE_NOUNS = frozenset({"songs", "tracks", "stuff", "performances", "recordings", "shows", "concerts"})
+
+
 def rule_versions(c: Clause) -> Plan | None:
     """ "no remixes please", "no live versions", "get rid of the remixes", "only the originals": versions that a
     title's tail names leave the playlist (replaced); "live" or "acoustic" alone stays a sound, not a version."""
@@ -1924,7 +1927,8 @@ def rule_versions(c: Clause) -> Plan | None:
     for i, w in enumerate(words):
         kind = _VERSION_KEYS.get((w,))
         plural = w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")
-        noun = i + 1 < len(words) and words[i + 1] in V.VERSION_NOUNS
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        noun = nxt in V.VERSION_NOUNS or (kind == "live" and nxt in _LIVE_NOUNS)  # "no live songs": recordings
         if kind and (plural or noun) and kind not in kinds:
             kinds.append(kind)
     if originals:

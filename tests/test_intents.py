@@ -1186,3 +1186,9 @@ def test_a_verb_with_in_adds_and_a_song_is_one(vocab):
     assert acts("put in some Queen", vocab) == [("widen", {"artists": ["Queen"]})]
     assert acts("add a song by Queen", vocab) == [("widen", {"artists": ["Queen"], "count": 1})]
     assert acts("put it in order by year", vocab)[0][0] == "sort"
+
+
+def test_no_live_songs_means_live_recordings_not_the_band(vocab, tiny_catalog):
+    # before: "no live songs" left out the band Live and kept every live recording
+    assert acts("no live songs", vocab) == [("exclude", {"versions": ["live"]})]
+    assert acts("no acoustic songs", vocab) == [("exclude", {"moods": ["acoustic"]})]  # a sound, not a version
