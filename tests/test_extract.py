@@ -1311,3 +1311,10 @@ def test_real_catalog_names_that_are_words_with_what_stands_by_them(real_ex, tex
 )
 def test_real_catalog_words_beside_words_name_no_artist(real_ex, text):
     assert real_ex.extract(text).artists == []
+
+
+def test_a_few_slow_ones_beside_the_rest_bound_no_track(ex):
+    # before: "mostly dance stuff but a few slow ones" held every track under 100 BPM
+    assert ex.extract("wedding reception, mostly dance stuff but a few slow ones").feature("tempo") is None
+    assert ex.extract("a few slow songs").feature("tempo").max == 100  # the whole request: still a bound
+    assert ex.extract("some slow songs").feature("tempo").max == 100

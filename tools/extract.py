@@ -1237,6 +1237,8 @@ class _Draft:
     def take_feature(self, m: _Match) -> None:
         fb = self.ex.feature_bound(m)
         way = m.value[1]  # type: ignore[index]
+        if _a_few_before(self.toks, m.start):  # "mostly dance but a few slow ones": a share, never every track
+            return
         if isinstance(way, tuple) and way[0] == "like":  # a seed song's sound yields to any word said about it
             if fb is not None and fb.feature not in self.features:
                 self.features[fb.feature] = fb
@@ -1694,6 +1696,19 @@ def _an_age(texts: list[str], i: int) -> bool:
         return True
     start = i - part
     return bool(_AGE_CUES & set(texts[max(0, start - 3) : start]))
+
+
+_A_FEW = (("a", "few"), ("a", "couple"), ("a", "couple", "of"), ("couple", "of"), ("one", "or", "two"))
+
+
+def _a_few_before(toks: list[_Tok], start: int) -> bool:
+    """Whether a word about the sound at ``start`` counts a few tracks beside the rest ("mostly dance but a few
+    slow ones"): said of some of the playlist, not all of it ("a few slow songs" alone is the whole request)."""
+    texts = [t.text for t in toks]
+    lead = next((len(p) for p in _A_FEW if start >= len(p) and texts[start - len(p) : start] == list(p)), 0)
+    if not lead or not any(t in ("ones", "songs", "tracks", "tunes") for t in texts[start + 1 : start + 3]):
+        return False
+    return bool({"but", "and", "with", "plus", "mostly", "also"} & set(texts[: start - lead]))
 
 
 def _phrase_after(texts: list[str], i: int, phrases: tuple[str, ...]) -> int:
