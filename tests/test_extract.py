@@ -1318,3 +1318,10 @@ def test_a_few_slow_ones_beside_the_rest_bound_no_track(ex):
     assert ex.extract("wedding reception, mostly dance stuff but a few slow ones").feature("tempo") is None
     assert ex.extract("a few slow songs").feature("tempo").max == 100  # the whole request: still a bound
     assert ex.extract("some slow songs").feature("tempo").max == 100
+
+
+def test_a_word_refused_with_but_not_is_never_searched(ex):
+    # before: "chill but not boring" searched the catalog for "boring"
+    assert ex.extract("chill but not boring").free_text == ""
+    assert ex.extract("pop but not too poppy").free_text == ""
+    assert "diggity" in ex.extract("no diggity").free_text  # a title, not a refusal

@@ -936,12 +936,17 @@ class TagExtractor:
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
 
         year_range = self._years(d.years, unsupported)
+        # "chill but not boring", "happy, not cheesy": the words a "but not" refuses ("no diggity" is a title)
+        cues = [i for i, t in enumerate(toks) if t.text in ("not", "nothing") and (i == 0 or toks[i - 1].text in
+                ("but", ",", "and", "though", "just", "yet"))]  # fmt: skip
+        refused = {k for i in cues for k in range(i + 1, min(len(toks), i + 3))}
         free = [
             t.orig
-            for t in toks
+            for k, t in enumerate(toks)
             if not t.used
             and t.text not in vocab.STOPWORDS
             and t.text not in _NEG_WORDS
+            and k not in refused  # "chill but not boring": a word refused is never searched for
             and any(c.isalnum() for c in t.text)
         ]
         return PlaylistQuery(
