@@ -211,6 +211,8 @@ def answer(
 
         ranked = [c for c in ranked if allowed(stages.catalog.tracks[c.idx], p.query)]
     if system == "full":
+        from tools import refine as refine_module
+
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
         items = refine(
             ranked,
@@ -221,6 +223,7 @@ def answer(
             flow_rank_weight=flow,
             artist_caps=caps,
             quality_places=quality_places,
+            taste_moods=refine_module.TASTE_MOOD_CLOSE if weight else None,  # as Pipeline.run refines
         )
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
