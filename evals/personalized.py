@@ -211,6 +211,8 @@ def answer(
 
         ranked = [c for c in ranked if allowed(stages.catalog.tracks[c.idx], p.query)]
     if system == "full":
+        from tools import refine as refine_module
+
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
         items = refine(
             ranked,
@@ -221,6 +223,7 @@ def answer(
             flow_rank_weight=flow,
             artist_caps=caps,
             quality_places=quality_places,
+            taste_moods=refine_module.TASTE_MOOD_CLOSE if weight else None,  # as Pipeline.run refines
         )
         return [i.track_id for i in items]
     return [c.track_id for c in ranked if c.track_id not in hist][:n]
@@ -489,13 +492,16 @@ def _at_size(p: Prepared, h: int) -> Prepared:
 
 def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
     """What the product answers at one rerank weight: weight 0 is no personal rerank at all."""
-    from tools.refine import history_caps, refine
+    from tools.refine import TASTE_MOOD_CLOSE, history_caps, refine
 
     cands, caps = _copy(p.candidates), None
     if weight > 0:
         cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if p.case.history else None
-    items = refine(cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps)
+    taste = TASTE_MOOD_CLOSE if caps is not None else None  # as Pipeline.run: only where a history counts
+    items = refine(
+        cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps, taste_moods=taste
+    )
     return [i.track_id for i in items]
 
 

@@ -262,3 +262,37 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
         assert with_prior > without
     finally:
         pipe.close()
+
+
+def test_a_title_holding_the_requests_mood_or_occasion_word_is_no_title_match(trained, tmp_path, monkeypatch):
+    # "summer ghost": "summer" is a season the vocabulary reads as a situation, "ghost" only a word. A track titled
+    # "Summer City" matched the request's description by its title ("crying in the shower" is no request for songs
+    # titled "Shower"), "Rain Ghost" a word a title search would use: only the first is pulled down the ranker's
+    # order, and nothing is when the request names an artist (a title is then sought).
+    import tools.ranker as ranker_module
+    from tools.pipeline import Pipeline
+    from tools.ranker import Featurizer, vocabulary_tag_words
+    from tools.schema import Candidate, PlaylistQuery, Tag
+
+    assert "summer" in vocabulary_tag_words() and "ghost" not in vocabulary_tag_words()
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        by_title = {t.title: i for i, t in enumerate(catalog.tracks)}
+        titles = ["Summer City 11", "Rain Ghost 53", "Summer Ghost 12", "Fire Gold 74"]
+        cands = [Candidate(catalog.tracks[by_title[t]].track_id, by_title[t], 0.0) for t in titles]
+        featurize = Featurizer(pipe.retriever)
+        query = PlaylistQuery(text="summer ghost")
+        assert featurize.title_tags(cands, query).tolist() == [0.5, 0.0, 0.5, 0.0]
+        named = query.model_copy(update={"artists": [Tag(value="Eminem")]})
+        assert featurize.title_tags(cands, named).tolist() == [0.0] * 4
+
+        def tag_titles_on_top(pull: float) -> int:  # "nights" is no tag word, "summer" is
+            monkeypatch.setattr(ranker_module, "TITLE_TAG_PULL", pull)
+            q = pipe.extract("summer nights")
+            return sum("Summer" in catalog[c.track_id].title for c in pipe.rank(pipe.retrieve_full(q), q)[:10])
+
+        assert ranker_module.TITLE_TAG_PULL > 0
+        assert tag_titles_on_top(ranker_module.TITLE_TAG_PULL) == 0 < tag_titles_on_top(0.0)
+    finally:
+        pipe.close()

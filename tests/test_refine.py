@@ -416,3 +416,29 @@ def test_only_genres_listed_side_by_side_share_the_list(text, genres, subgenres,
         subgenres=[Tag(value=v, source=s) for v, s in subgenres],
     )
     assert named_genres(q) == expected
+
+
+def test_a_track_the_history_brought_may_miss_a_moods_label_when_it_sounds_like_the_mood(tiny_catalog):
+    # "sad songs" from someone whose history points to a slow, dark track that the catalog's threshold did not label
+    # sad: it plays in their personal playlist. A happy banger their history also points to does not, nor does a
+    # track retrieval found without the label, nor the same track in a playlist that is not personal.
+    from tools.refine import TASTE, TASTE_MOOD_CLOSE, mood_closeness
+
+    assert TASTE_MOOD_CLOSE is not None
+    rng = random.Random(3)
+    sad = dict(moods=["sad"], valence=0.2, energy=0.3, acousticness=0.5)
+    tracks = [_track(f"s{i}", f"Sad Song {i}", f"Artist {i}", rng, **sad) for i in range(6)]
+    tracks.append(_track("near", "Slow Dark", "Near", rng, moods=[], valence=0.25, energy=0.4, acousticness=0.4))
+    tracks.append(_track("far", "Banger", "Far", rng, moods=["happy"], valence=0.9, energy=0.9, acousticness=0.05))
+    tracks.append(_track("found", "Slow Dark Too", "Found", rng, moods=[], valence=0.25, energy=0.4, acousticness=0.4))
+    cat = _catalog(tracks, tiny_catalog)
+    assert mood_closeness(cat["near"], "sad") >= TASTE_MOOD_CLOSE > mood_closeness(cat["far"], "sad")
+    query = PlaylistQuery(text="sad songs", moods=[Tag(value="sad")])
+    cands = _cands(cat, [t.track_id for t in tracks])
+    for c in cands:
+        if c.track_id in ("near", "far"):
+            c.matched = [TASTE]
+    mine = {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
+    assert "near" in mine and "far" not in mine and "found" not in mine
+    plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
+    assert plain == {f"s{i}" for i in range(6)}

@@ -60,8 +60,10 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # history size on a validation split by ``playgenie eval personalized --ladder`` (a share
 # must beat no rerank by 0.002 NDCG@20), with the item-kNN affinity: validation at 0/1/3/10/25 tracks, no
 # rerank .097/.093/.089/.083/.062, chosen .097/.093/.098/.123/.115 (with the folded-in vector's cosine it was
-# .097/.093/.092/.097/.066). With the old min-max blend no share ever beat no rerank.
-CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 0.75), (25, 1.0))
+# .097/.093/.092/.097/.066). With the old min-max blend no share ever beat no rerank. Again with the title pull
+# (tools.ranker.TITLE_TAG_PULL) and the taste-mood rule (tools.refine.TASTE_MOOD_CLOSE): 25 tracks 0.75 .1342 against
+# 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on.
+CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 0.75), (25, 0.75))
 # The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
 # relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
 # .4446, 20 .4370, 5 .4423). The min-max blend of scores it replaced flattened the ranker's order against its

@@ -454,9 +454,11 @@ class Pipeline:
         n: int | None = None,
         keep: Sequence[str] = (),
         artist_caps: Mapping[str, int] | None = None,
+        taste_moods: float | None = None,
     ) -> list[PlaylistItem]:
         """Stage 4: diversity, one version per song, length, flow, and a reason per track. ``artist_caps``: the
-        artists a personal history stacks keep their share (:func:`tools.refine.history_caps`)."""
+        artists a personal history stacks keep their share (:func:`tools.refine.history_caps`); ``taste_moods``: a
+        track the history brought may miss an asked mood's label when its sound is this close (``tools.refine``)."""
         from tools.refine import refine
 
         with self._timed("refine"):
@@ -480,6 +482,7 @@ class Pipeline:
                 max_per_artist=self.settings.max_per_artist,
                 keep=keep,
                 artist_caps=artist_caps,
+                taste_moods=taste_moods,
             )
 
     # --- one request ---------------------------------------------------------------------------
@@ -532,12 +535,13 @@ class Pipeline:
         )
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft); a history that
         # counts in the rerank also keeps its stacked artists.
-        caps = None
+        caps, taste = None, None
         if weight and history:
-            from tools.refine import history_caps
+            from tools.refine import TASTE_MOOD_CLOSE, history_caps
 
             caps = history_caps(self.catalog, history, self.length_of(query, n), self.settings.max_per_artist)
-        playlist = self.refine(ranked, found.query, n, artist_caps=caps)
+            taste = TASTE_MOOD_CLOSE
+        playlist = self.refine(ranked, found.query, n, artist_caps=caps, taste_moods=taste)
         notes = list(found.notes)
         notes += [f"Can't honour: {u}" for u in query.unsupported]
         if isinstance(text_or_query, str) and len(text_or_query) > MAX_TEXT:

@@ -32,6 +32,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from itertools import repeat
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -71,6 +72,15 @@ EXPLAINED = 60  # candidates whose feature contributions are worked out (the pla
 # `playgenie eval text2playlist --validation` (NDCG@20 / genre agreement): 0 .1095/.761, 0.5 .1102/.765,
 # 1 .1102/.771, 2 .1125/.774, 3 .1115/.774, 4 .1115/.774, 8 .1109/.772.
 GENRE_PRIOR = 2.0
+# A push away from tracks whose title holds the request's mood, activity or occasion words ("Shower" for "crying in
+# the shower"): this times :meth:`Featurizer.title_tags` (the share of the request's words) is taken off the ranker's
+# score. The ranker's own title_overlap cannot tell a tag word from a title's word. Chosen on `playgenie eval
+# text2playlist --validation` (NDCG@20, and the share of titles with a request's tag word in `python -m
+# evals.title_pull --split validation`): 0 .1152/.50, 1 .1141/.45, 2 .1140/.39, 4 .1163/.26, 6 .1163/.13, 8 .1163/.04,
+# 12 .1163/.003, 32 .1163/0. 8 made "songs for when your heart is broken" too bright for its dialogue check (mean
+# valence .511 > .5: a title's "Heart" or "Broken" often is the mood), so 6. (A ranker retrained with the split as a
+# feature of its own scored .146 on the test split against .160: the torch ranker did not learn it.)
+TITLE_TAG_PULL = 6.0
 
 # name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
 FEATURES: dict[str, int] = {
@@ -84,6 +94,19 @@ FEATURES: dict[str, int] = {
     "q_genre": 0, "q_year": 0, "q_mood": 0, "q_artist": 0, "q_words": 0,
 }  # fmt: skip
 FEATURE_NAMES = list(FEATURES)
+
+
+@lru_cache(maxsize=1)
+def vocabulary_tag_words() -> frozenset[str]:
+    """Every word of the vocabulary's genre, mood, activity, sound and situation phrases (:mod:`tools.vocab`): a
+    request's word among them says what the music is for ("crying in the shower", "wedding first dance"), so a track
+    whose title holds it matched a description, not a title (:meth:`Featurizer.title_tags`, :data:`TITLE_TAG_PULL`)."""
+    from tools import vocab
+
+    words: set[str] = set()
+    for phrase in (*vocab.PHRASES, *map(vocab.key, vocab.CONTEXT_CUES)):
+        words.update(w for part in phrase for w in tokenize(part))
+    return frozenset(words)
 
 
 class RankerMismatch(RuntimeError):
@@ -338,6 +361,22 @@ class Featurizer:
             "album_overlap": np.array(album, dtype=np.float32),
         }
 
+    def title_tags(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
+        """Per candidate, the share of the request's words that are vocabulary tag words (:func:`vocabulary_tag_words`)
+        found in the track's title: "Shower" answers "crying in the shower" by its title, not by its sound. Zeros when
+        the request names an artist or a song ("Happy by Pharrell", "songs like Blinding Lights"): a title is sought."""
+        out = np.zeros(len(candidates), dtype=np.float64)
+        if asked.artists or any((f.source or "").startswith("like ") for f in asked.features):
+            return out
+        said = frozenset(tokenize(asked.text or asked.free_text))
+        words = said & vocabulary_tag_words()
+        if not words:
+            return out
+        for i, w in enumerate(self.title_tokens.many([c.idx for c in candidates])):
+            if not words.isdisjoint(w):
+                out[i] = len(words.intersection(w)) / len(said)
+        return out
+
     def _colisting(self, rows: np.ndarray, named: set[str]) -> np.ndarray:
         """Mean share of the track's artist in the playlists that hold a named artist (0 with none named)."""
         lists = sorted({j for a in named for j in self.artist_playlists.get(a, ())})
@@ -549,6 +588,8 @@ class Ranker:
         s = self.predict(x)
         if GENRE_PRIOR and found.names is not None:
             s = s + GENRE_PRIOR * genre_fit(featurizer.r, cands, found.names)
+        if TITLE_TAG_PULL:
+            s = s - TITLE_TAG_PULL * featurizer.title_tags(cands, asked)
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
         with np.errstate(over="ignore"):  # a very negative score squashes to 0, as it should
             final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))
