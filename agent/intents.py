@@ -614,9 +614,15 @@ def _undo_steps(words: Sequence[str]) -> int | None:
 _START_WORDS = frozenset({"start", "beginning", "first", "original", "originally", "begin", "started", "orginal"})
 
 
+_CLEAR_ALL = _keys(V.CLEAR_ALL_PHRASES)
+
+
 def rule_start_over(c: Clause) -> Plan | None:
     """ "start over", "scrap that", "start again with chill latin": a fresh thread, maybe a new request."""
     hit = find(c.words, _START)
+    said = [w for w in c.words if w not in V.CHAT_FILLER and w not in (",", ".", "!", "please", "pls")]
+    if not hit and find(said, _CLEAR_ALL) == (0, len(said)):  # "delete everything", said alone
+        return Plan([call("start_over")])
     if not hit or any(w not in V.CHAT_FILLER and w != "," for w in c.words[: hit[0]]):
         return None
     rest = c.reading.tokens[hit[0] + hit[1] :]

@@ -1192,3 +1192,11 @@ def test_no_live_songs_means_live_recordings_not_the_band(vocab, tiny_catalog):
     # before: "no live songs" left out the band Live and kept every live recording
     assert acts("no live songs", vocab) == [("exclude", {"versions": ["live"]})]
     assert acts("no acoustic songs", vocab) == [("exclude", {"moods": ["acoustic"]})]  # a sound, not a version
+
+
+def test_delete_everything_said_alone_empties_the_playlist(vocab):
+    # before: "delete everything" asked which tracks, "lets start fresh" asked for newer songs
+    for text in ("delete everything", "empty the playlist", "lets start fresh"):
+        assert acts(text, vocab) == [("start_over", {})]
+    assert acts("remove all the Drake songs", vocab) == [("exclude", {"artists": ["Drake"]})]
+    assert acts("delete everything after track 3", vocab) == [("remove", {"positions": [4, 5, 6]})]

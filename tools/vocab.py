@@ -991,7 +991,12 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "scratch the last change", "scratch that last change")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
-                      "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero")  # fmt: skip
+                      "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero", "start fresh",
+                      "lets start fresh", "lets start over")  # fmt: skip
+# Said alone, these empty the playlist ("delete everything"); with more words they are another edit ("delete
+# everything after track 10", "remove all the rihanna songs").
+CLEAR_ALL_PHRASES = ("delete everything", "remove everything", "remove all", "delete all", "empty the playlist",
+                     "empty it", "clear the playlist", "wipe it", "borra todo")  # fmt: skip
 # "Take back what I just said": alone, the last change is undone; before a new request, that request starts afresh.
 RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "nevermind", "never mind that", "nvm",
                    "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
