@@ -432,7 +432,7 @@ def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
 
 # --- scale: synthetic catalogs of any size (evals/synth.py) ------------------------------------
 
-_GRAPH = {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128}
+_GRAPH = {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "search_threads": 2}  # a thread per segment
 INDEX_CONFIGS = {  # --index-configs names -> tools.index.IndexConfig arguments
     "exact": {},
     "exact-int8": {"quantization": "int8"},

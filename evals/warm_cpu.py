@@ -202,7 +202,12 @@ def cmd_compare(a: Path, b: Path) -> int:
 
 
 def _threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches."""
+    """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches.
+
+    Each thread's time is the scheduler's own count (``/proc/.../schedstat``, nanoseconds), not ``stat``'s ticks: a
+    tick is charged whole to the thread that holds the CPU when it fires, which put a served turn's event loop at
+    1-2 ms when it ran more, and a worker at 22 ms when it ran less. Threads that ended meanwhile (LangGraph starts
+    one per turn) are missing here; ``server_cpu_ms_per_turn`` counts them."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -210,8 +215,12 @@ def _threads_cpu(pid: int) -> dict[str, float]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = "main" if task.name == str(pid) else (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            try:
+                seconds = int((task / "schedstat").read_text().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):  # a kernel without schedstats: the ticks
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                seconds = (int(fields[11]) + int(fields[12])) / tick
+            out[name] = out.get(name, 0.0) + seconds
             for line in (task / "status").read_text().splitlines():
                 if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                     key = "switches_" + line.split("_")[0]
@@ -268,11 +277,13 @@ def cmd_http(n: int, workers: list[int], clients: list[int], think: float = 0.0)
 
                 run("warm", 2, 40)
                 for c in clients:
-                    before = _threads_cpu(server.proc.pid)
+                    before, cpu0 = _threads_cpu(server.proc.pid), server.cpu_s()
                     per_turn = min(run(f"c{c}p{p}", c, n) for p in range(2))
-                    after = _threads_cpu(server.proc.pid)
+                    after, cpu = _threads_cpu(server.proc.pid), server.cpu_s() - cpu0
                     scale = {k: 1.0 if k.startswith("switches") else 1000.0 for k in after}  # counts; ms of CPU
                     threads = {k: round((after[k] - before.get(k, 0)) * scale[k] / (2 * n), 2) for k in after}
+                    living = sum(after[k] - before.get(k, 0) for k in after if not k.startswith("switches"))
+                    threads["ended_threads"] = round(max(0.0, cpu - living) * 1000 / (2 * n), 2)
                     results[f"workers={w} clients={c}"] = {"server_cpu_ms_per_turn": round(per_turn, 2), **threads}
                     print(json.dumps({f"workers={w} clients={c}": results[f"workers={w} clients={c}"]}), flush=True)
     return results
