@@ -204,10 +204,10 @@ def cmd_compare(a: Path, b: Path) -> int:
 def _threads_cpu(pid: int) -> dict[str, float]:
     """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches.
 
-    Each thread's time is the scheduler's own count (``/proc/.../schedstat``, nanoseconds), not ``stat``'s ticks: a
-    tick is charged whole to the thread that holds the CPU when it fires, which put a served turn's event loop at
-    1-2 ms when it ran more, and a worker at 22 ms when it ran less. Threads that ended meanwhile (LangGraph starts
-    one per turn) are missing here; ``server_cpu_ms_per_turn`` counts them."""
+    Each thread's time is the scheduler's own count (``/proc/.../schedstat``, nanoseconds) where the kernel keeps it,
+    rather than ``stat``'s ticks (each charged whole to the thread running when it fires: right on average, coarse for
+    threads that run in short bursts). Threads that ended meanwhile (LangGraph starts one per turn) are missing here;
+    ``ended_threads`` is their share of ``server_cpu_ms_per_turn``."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
