@@ -261,3 +261,23 @@ def test_a_one_segment_shard_searches_without_a_pool_of_spinning_threads(tiny_ca
         assert index.search(vectors[3], None, 1)[0][0] == tiny_catalog.tracks[3].track_id
     finally:
         index.close()
+
+
+def test_an_index_built_in_batches_scores_bm25_over_the_whole_collection(tiny_catalog, vectors, tmp_path, monkeypatch):
+    """A build makes the sparse vectors a batch at a time (a million tracks' at once took gigabytes): each batch is
+    still length-normalised over the whole catalog, so the scores are those of the collection's BM25."""
+    import tools.index
+    from tools.lexical import SparseMatrix, document_vectors, query_vector
+
+    monkeypatch.setattr(tools.index, "BATCH", 7)
+    index = TrackIndex(EdgeBackend(tmp_path / "qdrant"))
+    index.build(tiny_catalog, vectors, progress=False)
+    try:
+        q = query_vector("gangster rap 90s heart")
+        expected = SparseMatrix(document_vectors([t.document() for t in tiny_catalog.tracks])).scores(q)
+        hits = index.search_sparse(q, None, 500)
+        assert len(hits) == int((expected > 0).sum()) > 7
+        for row, score in hits:
+            assert score == pytest.approx(float(expected[row]), rel=1e-6)
+    finally:
+        index.close()

@@ -764,18 +764,18 @@ class TrackIndex:
 
         if len(vectors) != len(catalog):
             raise ValueError(f"{len(vectors)} vectors for {len(catalog)} tracks")
-        from tools.lexical import document_vectors
+        from tools.lexical import document_vectors, mean_length
 
         t0 = time.perf_counter()
         self.backend.create(fp or fingerprint(catalog, vectors))
-        sparse = document_vectors([t.document() for t in catalog.tracks])
+        avg = mean_length(t.document() for t in catalog.tracks)  # the sparse vectors are then made a batch at a time
         with tqdm(total=len(catalog), desc="indexing tracks in Qdrant", unit="track", disable=not progress) as bar:
             for start in range(0, len(catalog), BATCH):
                 rows = range(start, min(start + BATCH, len(catalog)))
                 self.backend.upsert(
                     rows,
                     vectors[start : rows.stop],
-                    sparse[start : rows.stop],
+                    document_vectors([catalog.tracks[r].document() for r in rows], avg=avg),
                     [payload_of(catalog.tracks[r]) for r in rows],
                 )
                 bar.update(len(rows))
