@@ -6,6 +6,7 @@ Usage:
     python -m evals.warm_cpu answers OUT.json               # the track ids every fixed request and dialogue answers
     python -m evals.warm_cpu compare A.json B.json          # exit 1 when two answer files differ
     python -m evals.warm_cpu http [--n 120] [--workers 1,4] [--clients 1,8]  # served turn CPU, thread by thread
+    python -m evals.warm_cpu memory [--size 30000]         # resident MB a synthetic catalog adds, step by step
 
 Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
 judged here by process time, and ``answers``/``compare`` prove it changed nothing a user sees (same tracks, same
@@ -289,9 +290,54 @@ def cmd_http(n: int, workers: list[int], clients: list[int], think: float = 0.0)
     return results
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cmd_memory(size: int) -> dict[str, Any]:
+    """Resident memory a synthetic catalog of ``size`` tracks adds, step by step: its Python objects, its vectors,
+    and the pipeline's own tables after a first request (no ranker; the index in this process's arrays, measured
+    apart). Run once per size, each in a fresh process: the growth between two sizes is the cost per track."""
+    import gc
+
+    import numpy as np
+
+    from evals import synth
+    from tools import build
+    from tools.embed import get_encoder
+    from tools.index import MemoryBackend, TrackIndex
+    from tools.pipeline import Pipeline
+    from tools.settings import Settings
+
+    settings = Settings()
+    real = build.load_catalog(settings)
+    real_vectors = np.asarray(build.document_vectors(settings, real, progress=False))
+    encoder = get_encoder()
+    gc.collect()
+    steps = {"start": _rss_mb()}
+    catalog = synth.synth_catalog(real, size, seed=0)
+    gc.collect()
+    steps["catalog"] = _rss_mb()
+    vectors = synth.synth_vectors(real_vectors, catalog.template)
+    steps["vectors"] = _rss_mb()
+    index = TrackIndex(MemoryBackend())
+    index.ensure(catalog.catalog, vectors, progress=False)
+    steps["index_in_arrays"] = _rss_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe = Pipeline(settings, catalog.catalog, encoder, index, home=Path(tmp), vectors=vectors, ranker=None)
+        pipe.run("upbeat 90s rock for a road trip")
+        gc.collect()
+        steps["pipeline_tables"] = _rss_mb()
+    names = list(steps)
+    return {"size": size, "mb": {b: round(steps[b] - steps[a], 1) for a, b in zip(names, names[1:])}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http"])
+    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http", "memory"])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
@@ -299,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
     ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
     ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply")
+    ap.add_argument("--size", type=int, default=30_000, help="memory: synthetic tracks")
     ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
     global WARM_UP
@@ -308,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "http":
         ints = [int(x) for x in args.workers.split(",")], [int(x) for x in args.clients.split(",")]
         print(json.dumps(cmd_http(args.n, *ints, think=args.think), indent=1))
+    elif args.command == "memory":
+        print(json.dumps(cmd_memory(args.size)))
     elif args.command == "profile":
         print(cmd_profile(args.n, args.top))
     elif args.command == "answers":
