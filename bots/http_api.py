@@ -110,7 +110,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8080, help="Port to listen on (default 8080).")
     parser.add_argument(
-        "--workers", type=int, default=4, help="Turns computed at once per process; more queue (default 4)."
+        "--workers",
+        type=int,
+        default=None,
+        help="Turns computed at once per process; more queue (default 1 offline, 4 with an LLM: see default_workers).",
     )
     parser.add_argument(
         "--processes",
@@ -131,6 +134,8 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             "PLAYGENIE_AUTH_SECRET (user tokens) or PLAYGENIE_API_KEY (an admin key).",
             args.host,
         )
+    if args.workers is None:
+        args.workers = default_workers(settings)
     if args.processes < 1 or args.workers < 1:
         print("playgenie: --processes and --workers must be at least 1", file=sys.stderr)
         return 2
@@ -175,7 +180,8 @@ def worker_app() -> "FastAPI":
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return create_app(Settings(_env_file=".env"), workers=int(options.get("workers", 4)))
+    settings = Settings(_env_file=".env")
+    return create_app(settings, workers=int(options.get("workers") or default_workers(settings)))
 
 
 class BodyLimit:
@@ -284,7 +290,15 @@ class Gate:
         return service
 
 
-def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -> "FastAPI":
+def default_workers(settings: "Settings") -> int:
+    """Turns one process computes at once unless ``--workers`` says: offline, 1. An offline turn is CPU-bound Python
+    under one GIL, so turns at once only take turns on it and each costs more (`playgenie bench --sections http --users
+    50`, busy 2-core box, two runs each: 4 workers 33-40 ms of CPU a turn, 25.3-25.4 turns/s, paced p95 1.25-1.69 s;
+    1 worker 28-29 ms, 34 turns/s, p95 0.92-1.0 s). With an LLM, 4: a turn then mostly waits on the network."""
+    return 4 if settings.llm_base_url else 1
+
+
+def create_app(settings: "Settings", service: Any = None, *, workers: int | None = None) -> "FastAPI":
     """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
     so ``/healthz`` answers at once and ``/readyz`` says when a real search works."""
     from fastapi import FastAPI
@@ -299,7 +313,7 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int = 4) -
         import anyio.to_thread
 
         # Turns are CPU-bound (encoder, retrieval): a few at a time beat forty fighting over the cores.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = workers
+        anyio.to_thread.current_default_thread_limiter().total_tokens = workers or default_workers(settings)
         loader = None
         if gate.service is None:
             loader = threading.Thread(target=gate.load, name="playgenie-load", daemon=True)

@@ -102,6 +102,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="The http section serves with `playgenie serve --processes N` for each N (default 1).",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="The http section's `serve --workers` (turns one process computes at once; default serve's own).",
+    )
+    parser.add_argument(
         "--index-configs",
         metavar="NAME[,NAME...]",
         help=f"Index settings the scale section compares: {', '.join(INDEX_CONFIGS)} (default exact,hnsw-int8).",
@@ -172,6 +178,7 @@ class BenchContext:
     catalog_sizes: list[int] = field(default_factory=lambda: [0, 100_000])  # 0: the real catalog
     index_configs: list[str] = field(default_factory=lambda: ["exact", "hnsw-int8"])
     processes: list[int] = field(default_factory=lambda: [1])  # `serve --processes N` the http section times
+    workers: int | None = None  # `serve --workers`: turns one process computes at once (None: serve's default)
     report: dict[str, Any] = field(default_factory=dict)
     _pipeline: Any = None
     _service: Any = None
@@ -432,7 +439,7 @@ def bench_cold_start(ctx: BenchContext) -> dict[str, Any]:
 
 # --- scale: synthetic catalogs of any size (evals/synth.py) ------------------------------------
 
-_GRAPH = {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128}
+_GRAPH = {"hnsw_m": 16, "hnsw_ef_construct": 100, "hnsw_ef": 128, "search_threads": 2}  # a thread per segment
 INDEX_CONFIGS = {  # --index-configs names -> tools.index.IndexConfig arguments
     "exact": {},
     "exact-int8": {"quantization": "int8"},
@@ -890,7 +897,7 @@ class ServeProcess:
         processes: int = 1,
         env: dict[str, str] | None = None,
         log_path: Any = None,
-        workers: int = 4,
+        workers: int | None = None,
         cwd: Any = None,
     ) -> None:
         """``env``: the server's whole environment (default this one's); ``cwd``: where it runs (default the
@@ -913,8 +920,7 @@ class ServeProcess:
             str(self.port),
             "--processes",
             str(processes),
-            "--workers",
-            str(workers),
+            *(["--workers", str(workers)] if workers else []),
         ]
         self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         self.cwd = cwd or Path(__file__).resolve().parents[1]
@@ -1067,11 +1073,18 @@ def bench_http(ctx: BenchContext) -> dict[str, Any]:
     _module("bots.http_api")
     _module("httpx")
     _ = ctx.pipeline  # builds what is missing before the servers start (each would wait on the build lock)
-    out: dict[str, Any] = {"clients": ctx.users, "think_s": ctx.think, "saturation": {}, "paced": {}}
+    out: dict[str, Any] = {
+        "clients": ctx.users,
+        "think_s": ctx.think,
+        "workers": ctx.workers or "default",
+        "saturation": {},
+        "paced": {},
+    }
     for n in ctx.processes:
         with tempfile.TemporaryDirectory(prefix="playgenie-bench-http-") as tmp:
             env = {**os.environ, "PLAYGENIE_CHAT_PATH": tmp, "PLAYGENIE_POSTGRES_URL": ""}
-            server = ServeProcess(ctx.settings, processes=n, env=env, log_path=Path(tmp) / "serve.log")
+            log_path = Path(tmp) / "serve.log"
+            server = ServeProcess(ctx.settings, processes=n, env=env, log_path=log_path, workers=ctx.workers)
             try:
                 server.start()
             except RuntimeError as exc:
@@ -1216,7 +1229,8 @@ def format_http(h: dict[str, Any]) -> list[str]:
         for n, r in h[phase].items():
             lines.append(
                 f"{f'HTTP {n} process(es), {label}':<28} p50 {r['p50_ms']:>9.2f} ms   p95 {r['p95_ms']:>9.2f} ms   "
-                f"({r['turns_per_s']} turns/s, {r['turns']} turns, {h['clients']} clients, {r['errors']} errors; "
+                f"({r['turns_per_s']} turns/s, {r['turns']} turns, {h['clients']} clients, "
+                f"workers {h.get('workers', 'default')}, {r['errors']} errors; "
                 f"server CPU {r['server_cpu_ms_per_turn']} ms/turn)"
             )
     return lines
@@ -1261,6 +1275,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         users=args.users,
         think=args.think,
         from_scratch=args.from_scratch,
+        workers=args.workers,
         **options,
     )
     print(json.dumps(report) if args.json else format_report(report))

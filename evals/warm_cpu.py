@@ -6,6 +6,7 @@ Usage:
     python -m evals.warm_cpu answers OUT.json               # the track ids every fixed request and dialogue answers
     python -m evals.warm_cpu compare A.json B.json          # exit 1 when two answer files differ
     python -m evals.warm_cpu http [--n 120] [--workers 1,4] [--clients 1,8]  # served turn CPU, thread by thread
+    python -m evals.warm_cpu memory [--size 30000]         # resident MB a synthetic catalog adds, step by step
 
 Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
 judged here by process time, and ``answers``/``compare`` prove it changed nothing a user sees (same tracks, same
@@ -202,7 +203,12 @@ def cmd_compare(a: Path, b: Path) -> int:
 
 
 def _threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches."""
+    """CPU seconds per thread name of process ``pid`` (threads of one name summed), and its context switches.
+
+    Each thread's time is the scheduler's own count (``/proc/.../schedstat``, nanoseconds) where the kernel keeps it,
+    rather than ``stat``'s ticks (each charged whole to the thread running when it fires: right on average, coarse for
+    threads that run in short bursts). Threads that ended meanwhile (LangGraph starts one per turn) are missing here;
+    ``ended_threads`` is their share of ``server_cpu_ms_per_turn``."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -210,8 +216,12 @@ def _threads_cpu(pid: int) -> dict[str, float]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = "main" if task.name == str(pid) else (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            try:
+                seconds = int((task / "schedstat").read_text().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):  # a kernel without schedstats: the ticks
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                seconds = (int(fields[11]) + int(fields[12])) / tick
+            out[name] = out.get(name, 0.0) + seconds
             for line in (task / "status").read_text().splitlines():
                 if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                     key = "switches_" + line.split("_")[0]
@@ -268,19 +278,66 @@ def cmd_http(n: int, workers: list[int], clients: list[int], think: float = 0.0)
 
                 run("warm", 2, 40)
                 for c in clients:
-                    before = _threads_cpu(server.proc.pid)
+                    before, cpu0 = _threads_cpu(server.proc.pid), server.cpu_s()
                     per_turn = min(run(f"c{c}p{p}", c, n) for p in range(2))
-                    after = _threads_cpu(server.proc.pid)
+                    after, cpu = _threads_cpu(server.proc.pid), server.cpu_s() - cpu0
                     scale = {k: 1.0 if k.startswith("switches") else 1000.0 for k in after}  # counts; ms of CPU
                     threads = {k: round((after[k] - before.get(k, 0)) * scale[k] / (2 * n), 2) for k in after}
+                    living = sum(after[k] - before.get(k, 0) for k in after if not k.startswith("switches"))
+                    threads["ended_threads"] = round(max(0.0, cpu - living) * 1000 / (2 * n), 2)
                     results[f"workers={w} clients={c}"] = {"server_cpu_ms_per_turn": round(per_turn, 2), **threads}
                     print(json.dumps({f"workers={w} clients={c}": results[f"workers={w} clients={c}"]}), flush=True)
     return results
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cmd_memory(size: int) -> dict[str, Any]:
+    """Resident memory a synthetic catalog of ``size`` tracks adds, step by step: its Python objects, its vectors,
+    and the pipeline's own tables after a first request (no ranker; the index in this process's arrays, measured
+    apart). Run once per size, each in a fresh process: the growth between two sizes is the cost per track."""
+    import gc
+
+    import numpy as np
+
+    from evals import synth
+    from tools import build
+    from tools.embed import get_encoder
+    from tools.index import MemoryBackend, TrackIndex
+    from tools.pipeline import Pipeline
+    from tools.settings import Settings
+
+    settings = Settings()
+    real = build.load_catalog(settings)
+    real_vectors = np.asarray(build.document_vectors(settings, real, progress=False))
+    encoder = get_encoder()
+    gc.collect()
+    steps = {"start": _rss_mb()}
+    catalog = synth.synth_catalog(real, size, seed=0)
+    gc.collect()
+    steps["catalog"] = _rss_mb()
+    vectors = synth.synth_vectors(real_vectors, catalog.template)
+    steps["vectors"] = _rss_mb()
+    index = TrackIndex(MemoryBackend())
+    index.ensure(catalog.catalog, vectors, progress=False)
+    steps["index_in_arrays"] = _rss_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe = Pipeline(settings, catalog.catalog, encoder, index, home=Path(tmp), vectors=vectors, ranker=None)
+        pipe.run("upbeat 90s rock for a road trip")
+        gc.collect()
+        steps["pipeline_tables"] = _rss_mb()
+    names = list(steps)
+    return {"size": size, "mb": {b: round(steps[b] - steps[a], 1) for a, b in zip(names, names[1:])}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http"])
+    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http", "memory"])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
@@ -288,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
     ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
     ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply")
+    ap.add_argument("--size", type=int, default=30_000, help="memory: synthetic tracks")
     ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
     global WARM_UP
@@ -297,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "http":
         ints = [int(x) for x in args.workers.split(",")], [int(x) for x in args.clients.split(",")]
         print(json.dumps(cmd_http(args.n, *ints, think=args.think), indent=1))
+    elif args.command == "memory":
+        print(json.dumps(cmd_memory(args.size)))
     elif args.command == "profile":
         print(cmd_profile(args.n, args.top))
     elif args.command == "answers":

@@ -245,3 +245,39 @@ def test_a_listener_after_a_possessive_is_not_searched_as_a_title_word():
     assert token_id("friends") not in query_vector("dinner party with my friends").indices
     assert token_id("parents") in query_vector("songs called parents").indices
     assert token_id("way") in query_vector("songs like My Way").indices  # a title, not a listener
+
+
+def test_a_one_segment_shard_searches_without_a_pool_of_spinning_threads(tiny_catalog, vectors, tmp_path):
+    """The product's shard is one segment: a search pool of one thread per CPU searched it no faster, and its idle
+    threads woke and spun at every search (4.5 ms of CPU a request). The shard is built, and reopened, with one."""
+    import json
+
+    path = tmp_path / "qdrant"
+    TrackIndex(EdgeBackend(path)).ensure(tiny_catalog, vectors, progress=False)
+    index = TrackIndex(EdgeBackend(path))
+    try:
+        assert index.ensure(tiny_catalog, vectors, progress=False) is False  # reopened as built
+        assert json.loads((path / "shard" / "edge_config.json").read_text()).get("max_search_threads") == 1
+        assert index.search(vectors[3], None, 1)[0][0] == tiny_catalog.tracks[3].track_id
+    finally:
+        index.close()
+
+
+def test_an_index_built_in_batches_scores_bm25_over_the_whole_collection(tiny_catalog, vectors, tmp_path, monkeypatch):
+    """A build makes the sparse vectors a batch at a time (a million tracks' at once took gigabytes): each batch is
+    still length-normalised over the whole catalog, so the scores are those of the collection's BM25."""
+    import tools.index
+    from tools.lexical import SparseMatrix, document_vectors, query_vector
+
+    monkeypatch.setattr(tools.index, "BATCH", 7)
+    index = TrackIndex(EdgeBackend(tmp_path / "qdrant"))
+    index.build(tiny_catalog, vectors, progress=False)
+    try:
+        q = query_vector("gangster rap 90s heart")
+        expected = SparseMatrix(document_vectors([t.document() for t in tiny_catalog.tracks])).scores(q)
+        hits = index.search_sparse(q, None, 500)
+        assert len(hits) == int((expected > 0).sum()) > 7
+        for row, score in hits:
+            assert score == pytest.approx(float(expected[row]), rel=1e-6)
+    finally:
+        index.close()

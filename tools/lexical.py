@@ -85,10 +85,22 @@ def query_vector(text: str) -> Sparse:
     return _sparse({token_id(t): 1.0 for t in dict.fromkeys(tokenize(text)) if t not in mine})
 
 
-def document_vectors(docs: Sequence[str], k1: float = K1, b: float = B) -> list[Sparse]:
-    """BM25 term-frequency weights of each document, length-normalised over this collection."""
+def mean_length(docs: Iterable[str]) -> float:
+    """The mean number of tokens of ``docs`` (1.0 for none): BM25's length norm, counted without keeping the tokens."""
+    total = n = 0
+    for d in docs:
+        total += len(tokenize(d))
+        n += 1
+    return total / n if total else 1.0
+
+
+def document_vectors(docs: Sequence[str], k1: float = K1, b: float = B, avg: float | None = None) -> list[Sparse]:
+    """BM25 term-frequency weights of each document, length-normalised over this collection, or over a collection
+    whose :func:`mean_length` is ``avg`` (a build then makes them a batch at a time: a million tracks' tokens and
+    vectors at once took gigabytes)."""
     tokens = [tokenize(d) for d in docs]
-    avg = float(np.mean([len(t) for t in tokens])) if tokens else 1.0
+    if avg is None:
+        avg = float(np.mean([len(t) for t in tokens])) if tokens else 1.0
     avg = avg or 1.0
     out = []
     for toks in tokens:
