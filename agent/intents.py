@@ -3351,7 +3351,9 @@ _DUPLICATES = frozenset({"duplicate", "duplicates", "dupes", "dupe", "duplicated
 _REROLL = _keys(("try again", "different songs", "different tracks", "other songs", "other tracks", "new songs",
                   "new tracks", "reroll", "re roll", "refresh", "regenerate", "something else", "give me others",
                   "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
-                  "different ones", "other ones", "new ones"))  # fmt: skip
+                  "different ones", "other ones", "new ones", "replace everything", "redo everything", "redo it all",
+                  "swap out everything", "swap everything", "replace all of them", "replace them all",
+                  "change all the songs", "cambia todas"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
 _GRIPE_ANSWER = (
     'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '
@@ -4238,9 +4240,17 @@ def _excepted(
     if not kept:
         return _spared(m["main"], m["who"], playlist, vocab, focus, last)
     plan = _parse(m["main"], playlist, vocab, focus, last)
+    folded = {fold(k) for k in kept}
+    if [a["name"] for a in plan.actions] in (["replace"], ["remove"]) and "positions" in plan.actions[0]["args"]:
+        # "replace everything except the drake song": every place but that artist's
+        left = [k for k in plan.actions[0]["args"]["positions"] if fold(playlist[k - 1]["artist"]) not in folded]
+        return Plan([call(plan.actions[0]["name"], positions=left)]) if left else None
+    if plan.actions and all(a["name"] == "adjust" for a in plan.actions):
+        # "make it more chill but keep the rihanna songs": those are kept (a liked track stays through a move)
+        pos = [k for k, p in enumerate(playlist, 1) if fold(p["artist"]) in folded]
+        return Plan([call("feedback", positions=pos, liked=True), *plan.actions]) if pos else None
     if plan.question or not plan.actions or any(a["name"] != "exclude" for a in plan.actions):
         return None
-    folded = {fold(k) for k in kept}
     acts = []
     for a in plan.actions:
         args = dict(a["args"])

@@ -1200,3 +1200,16 @@ def test_delete_everything_said_alone_empties_the_playlist(vocab):
         assert acts(text, vocab) == [("start_over", {})]
     assert acts("remove all the Drake songs", vocab) == [("exclude", {"artists": ["Drake"]})]
     assert acts("delete everything after track 3", vocab) == [("remove", {"positions": [4, 5, 6]})]
+
+
+def test_an_exception_to_a_redo_or_a_move_keeps_those_tracks(vocab):
+    rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("City Light", "Nas"), ("Hot Fire", "Drake")]
+    playlist = [{"title": t, "artist": a} for t, a in rows]
+    # before: "replace everything" was not understood and "... except the Drake song" excluded Drake;
+    # "... but keep the Drake songs" after a move started a new playlist of "keep the drake songs"
+    assert acts("replace everything", vocab, playlist) == [("replace", {"positions": [1, 2, 3, 4]})]
+    assert acts("replace everything except the Drake songs", vocab, playlist) == [("replace", {"positions": [2, 3]})]
+    assert acts("make it more chill but keep the Drake songs", vocab, playlist) == [
+        ("feedback", {"positions": [1, 4], "liked": True}),
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"}),
+    ]
