@@ -269,6 +269,7 @@ class Work:
 
         share = (len(out) + len(keep)) // len(genres)
         counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in genres}
+        asked = also_artists(q) | named_artists(q)  # "with some eminem": his tracks keep their places
         for item in found:
             g, tr = genre(item), self.catalog.get(item.track_id)
             if g is None or counts[g] >= share or tr is None or item.track_id in seen_ids:
@@ -277,7 +278,8 @@ class Work:
             if key in seen_songs or not ok(tr) or (good is not None and not good(tr)):
                 continue
             most = max(genres, key=lambda x: counts[x])
-            slot = next((i for i in range(len(out) - 1, -1, -1) if genre(out[i]) == most), None)
+            free = [i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in asked]
+            slot = next((i for i in free if genre(out[i]) == most), None)
             if slot is None or counts[most] <= share:
                 return
             out[slot] = item.model_dump()
