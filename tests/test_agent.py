@@ -630,3 +630,9 @@ def test_yes_to_an_offer_does_it_and_no_leaves_it(chat):
     chat.turn("t", "u", ask)
     r4 = chat.turn("t", "u", "yes please")  # before: "I'm not sure what to change"
     assert len(r4.playlist) < len(r.playlist) and sum(p.duration_ms for p in r4.playlist) / 60_000 <= minutes - 5
+
+
+def test_a_swap_for_something_happier_is_not_held_to_a_sad_label(chat):
+    r = chat.turn("t", "u", "sad songs, 8 tracks")
+    r2 = chat.turn("t", "u", "swap the 2nd one for something happier")
+    assert r2.playlist[1].track_id != r.playlist[1].track_id and r2.playlist[1].valence > r.playlist[1].valence

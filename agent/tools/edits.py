@@ -15,6 +15,7 @@ from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work, feature_value
 from tools.catalog import Track, fold
+from tools.tags import MOOD_TARGETS
 from tools.refine import item_from
 from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, YearRange
 from tools.vocab import tokenize
@@ -157,8 +158,10 @@ def _swap_past(
 
 
 def _aimed_past(w: Work, query: PlaylistQuery | None, feature: str, sign: int, edge: float) -> PlaylistQuery:
-    """The query aimed a step past ``edge`` in ``feature``."""
+    """The query aimed a step past ``edge`` in ``feature``, less the moods that pull the other way ("swap #2 for
+    something happier" on a "kinda moody" playlist: the swap is not held to the sad label)."""
     q = (query or w.query).model_copy(deep=True)
+    q.moods = [t for t in q.moods if not _pulls_back(t.value, feature, sign)]
     if feature == "year":
         q.years = YearRange(start=int(edge) + 1, explicit=False) if sign > 0 else YearRange(end=int(edge) - 1)
     else:
@@ -167,6 +170,12 @@ def _aimed_past(w: Work, query: PlaylistQuery | None, feature: str, sign: int, e
         bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source="swap", **side)
         q.features = [b for b in q.features if b.feature != feature] + [bound]
     return q
+
+
+def _pulls_back(mood: str, feature: str, sign: int) -> bool:
+    """Whether ``mood``'s sound sits on the other side of the middle from where the swap goes in ``feature``."""
+    target = MOOD_TARGETS.get(mood, {}).get(feature)
+    return target is not None and (target < 0.5 if sign > 0 else target > 0.5)
 
 
 def _past(w: Work, feature: str, sign: int) -> Callable[[Track, dict[str, Any]], bool]:
