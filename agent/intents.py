@@ -772,7 +772,7 @@ def rule_artist_max(c: Clause) -> Plan | None:
     return Plan([call("lessen", artists=sorted(names), keep=said[0])]) if len(names) == 1 else None
 
 
-_ENOUGH = _keys(("is enough", "are enough", "is plenty", "are plenty", "is fine", "are fine", "tops", "max",
+_ENOUGH_OF = _keys(("is enough", "are enough", "is plenty", "are plenty", "is fine", "are fine", "tops", "max",
                   "es suficiente", "son suficientes", "basta", "is more than enough"))  # fmt: skip
 _JUST = frozenset({"just", "only", "keep", "solo", "deja", "leave"})
 
@@ -794,7 +794,7 @@ def _enough_of(c: Clause) -> Plan | None:
         return None
     rest, lead = words[end + 1 :], set(words[: start - said[1]])
     just = bool(lead & _JUST) and lead <= _JUST | _ASK_LEADS | {"i", "want"}
-    if not (find(rest, _ENOUGH) or just):
+    if not (find(rest, _ENOUGH_OF) or just):
         return None
     have = sum(fold(p.get("artist", "")) == fold(name) for p in c.playlist)
     if not have:
@@ -2872,9 +2872,6 @@ def _vibe(c: Clause) -> Plan:
     genres = list(_genre_counts(c.playlist))[:2]
     parts += [f"{' and '.join(genres)}"] if genres else []
     return Plan.ask(f"Of {c.n} tracks: " + "; ".join(parts) + ". Nothing changed.")
-
-
-_DECADE_WORDS = frozenset({"decade", "decades", "decada", "decadas", "era", "eras"})
 
 
 def _breakdown(c: Clause) -> Plan | None:

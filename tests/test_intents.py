@@ -1213,3 +1213,11 @@ def test_an_exception_to_a_redo_or_a_move_keeps_those_tracks(vocab):
         ("feedback", {"positions": [1, 4], "liked": True}),
         ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"}),
     ]
+
+
+def test_a_count_of_an_artist_with_max_or_tops_keeps_that_many(vocab):
+    rows = [("Night Fire", "Drake"), ("Gold Rain", "Queen"), ("Hot Fire", "Drake"), ("Cold Fire", "Drake")]
+    playlist = [{"title": t, "artist": a} for t, a in rows]
+    # before: each started a new playlist of Drake alone (a name shadowed the words that say "enough")
+    for text in ("2 Drake songs max", "2 Drake songs tops", "2 Drake songs are fine"):
+        assert acts(text, vocab, playlist) == [("lessen", {"artists": ["Drake"], "keep": 2})]
