@@ -1183,7 +1183,8 @@ def test_an_inferred_era_is_said_as_a_lean_not_a_filter(ex):
 @pytest.mark.parametrize(
     "text",
     ["party for people over saturday, mostly late 20s, indie", "music for friends in their 30s",
-     "dinner party for people in their 40s", "we're in our mid 20s and like pop"],
+     "dinner party for people in their 40s", "we're in our mid 20s and like pop",
+     "a late 20s and early 30s crowd, indie and pop"],
 )  # fmt: skip
 def test_the_listeners_age_is_no_years_of_music(ex, text):
     # before: "mostly late 20s" asked for 2026-2029 (nothing in the catalog) and "their 30s" for the 1930s

@@ -1700,7 +1700,10 @@ def _an_age(texts: list[str], i: int) -> bool:
     if part and texts[i] == "20s" and texts[i - 1] != "early":
         return True
     start = i - part
-    return bool(_AGE_CUES & set(texts[max(0, start - 3) : start]))
+    if _AGE_CUES & set(texts[max(0, start - 3) : start]):
+        return True
+    # "late 20s and early 30s crowd": an age joined to an age
+    return any(texts[j] in _AGE_DECADES and _an_age(texts, j) for j in range(max(0, start - 3), start))
 
 
 _A_FEW = (("a", "few"), ("a", "couple"), ("a", "couple", "of"), ("couple", "of"), ("one", "or", "two"))
