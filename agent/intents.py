@@ -4011,6 +4011,21 @@ def _name_pronoun(
     return _PRONOUN.sub(lambda m: m[0] if m["pro"].isupper() else f"{m['lead']} {who}", text) if who else text
 
 
+def _both_ways(plan: Plan) -> Plan | None:
+    """ "alternate fast and slow": a feature moved up and down by the same message cancels out; asked instead."""
+    ways: dict[str, set[str]] = {}
+    for a in plan.actions:
+        if a["name"] == "adjust" and a["args"].get("amount", "normal") == "normal":
+            ways.setdefault(a["args"]["feature"], set()).add(a["args"]["direction"])
+    both = sorted(f for f, d in ways.items() if d == {"up", "down"})
+    if not both:
+        return None
+    return Plan.ask(
+        f'That asks for more and less {both[0]} at once. Say which way ("faster", "calmer"), or ask for an '
+        'order: "start slow and build up", "make it flow better". Nothing changed.'
+    )
+
+
 def parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -4038,6 +4053,8 @@ def parse(
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
     plan = _parse(text, playlist, vocab, focus, last, artists)
+    if (both := _both_ways(plan)) is not None:
+        return both
     if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):
         return Plan([call("new_playlist", text=text.strip())])  # "warm up set, electro house, no big room trash"
     if not playlist and len(plan.actions) == 1 and plan.actions[0]["name"] == "new_playlist":

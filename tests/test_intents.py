@@ -1221,3 +1221,12 @@ def test_a_count_of_an_artist_with_max_or_tops_keeps_that_many(vocab):
     # before: each started a new playlist of Drake alone (a name shadowed the words that say "enough")
     for text in ("2 Drake songs max", "2 Drake songs tops", "2 Drake songs are fine"):
         assert acts(text, vocab, playlist) == [("lessen", {"artists": ["Drake"], "keep": 2})]
+
+
+def test_a_feature_asked_up_and_down_at_once_is_asked_back(vocab):
+    # before: "alternate fast and slow" made the playlist faster, then slower again
+    p = parse("alternate fast and slow", PLAYLIST, vocab)
+    assert not p.actions and "more and less tempo" in p.question
+    assert acts("happier but not too happy", vocab) == [
+        ("adjust", {"feature": "valence", "direction": "up", "amount": "bit"})
+    ]
