@@ -4529,6 +4529,25 @@ def _corrections(before: str, after: str) -> list[str]:
     return out
 
 
+def _join(acts: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """``new`` after ``acts``: an ask said twice once, and a second swap of the same tracks one swap, the fuller
+    ("track 3 is too slow, swap it for something faster": not track 3 swapped, then its place swapped again)."""
+    for a in new:
+        same = next(
+            (
+                b
+                for b in acts
+                if b["name"] == a["name"] == "replace" and b["args"].get("positions") == a["args"].get("positions")
+            ),
+            None,
+        )
+        if same is not None:
+            acts.remove(same)
+            a = a if len(a["args"]) >= len(same["args"]) else same
+        if not (a["name"] in _IDEMPOTENT and a in acts):
+            acts.append(a)
+
+
 def _several(
     raw: str,
     parts: list[str],
@@ -4570,7 +4589,7 @@ def _several(
             continue
         if not _ASKED_IN & set(clause.words):  # "wow great, another sad one.": said, not asked for
             said_only += [id(a) for a in plan.actions]
-        acts += [a for a in plan.actions if not (a["name"] in _IDEMPOTENT and a in acts)]  # said twice: once
+        _join(acts, plan.actions)
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         if any(a["name"] == "start_over" for a in plan.actions):
             current = []  # what follows "scrap that" is a new request

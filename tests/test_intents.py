@@ -1230,3 +1230,14 @@ def test_a_feature_asked_up_and_down_at_once_is_asked_back(vocab):
     assert acts("happier but not too happy", vocab) == [
         ("adjust", {"feature": "valence", "direction": "up", "amount": "bit"})
     ]
+
+
+def test_a_track_judged_then_swapped_is_swapped_once(vocab):
+    # before: two swaps of track 3, the second refused as "already gone" in the reply
+    assert acts("the third one is too slow, swap it for something faster", vocab, TWENTY) == [
+        ("replace", {"positions": [3], "feature": "tempo", "direction": "up"})
+    ]
+    assert acts("swap track 3 and swap track 5", vocab, TWENTY) == [
+        ("replace", {"positions": [3]}),
+        ("replace", {"positions": [5]}),
+    ]
