@@ -297,7 +297,7 @@ class Pipeline:
         """``out``, and beyond ``limit`` the best ranked tracks of each genre named side by side ("rock and latin
         pop") that ``out`` holds fewer than twice its share of: the refiner gives each its share
         (:func:`tools.refine.named_genres`), which it can only do with them among the candidates."""
-        from tools.refine import named_genres
+        from tools.refine import listed_genre, named_genres
 
         genres = named_genres(asked)
         if not genres or len(ranked) <= limit:
@@ -306,8 +306,7 @@ class Pipeline:
         tracks, index = self.catalog.tracks, self.catalog.index
 
         def genre(c: Candidate) -> str | None:
-            tr = tracks[index[c.track_id]]
-            return next((g for g in genres if g in tr.subgenres or g in tr.genres), None)
+            return listed_genre(tracks[index[c.track_id]], genres)
 
         counts: dict[str | None, int] = {}
         for c in out:

@@ -256,7 +256,7 @@ def named_genres(query: PlaylistQuery) -> list[str]:
     return list(dict.fromkeys(v for _, _, v in spans))
 
 
-def _genre_of(track: Track, named: Sequence[str]) -> str | None:
+def listed_genre(track: Track, named: Sequence[str]) -> str | None:
     """The first of the ``named`` genres the track has (a subgenre counts as itself and as its genre)."""
     return next((g for g in named if g in track.subgenres or g in track.genres), None)
 
@@ -269,11 +269,11 @@ class _Shares:
         self.counts: dict[str | None, int] = {}
 
     def room(self, track: Track) -> bool:
-        return not self.genres or self.counts.get(_genre_of(track, self.genres), 0) < self.share
+        return not self.genres or self.counts.get(listed_genre(track, self.genres), 0) < self.share
 
     def add(self, track: Track) -> None:
         if self.genres:
-            g = _genre_of(track, self.genres)
+            g = listed_genre(track, self.genres)
             self.counts[g] = self.counts.get(g, 0) + 1
 
 

@@ -15,7 +15,7 @@ from agent.tools.registry import ToolError
 from memory.store import UserMemory, UserMemoryStore
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import ALSO_LEAST, also_artists, artist_cap, named_artists, named_genres, violations
+from tools.refine import ALSO_LEAST, also_artists, artist_cap, listed_genre, named_artists, named_genres, violations
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 if TYPE_CHECKING:
@@ -231,11 +231,12 @@ class Work:
             return
         count = {a: sum(fold(p["artist"]) == a for p in out) for a in also}
         for item in found:
-            a, tr = fold(item.artist), self.catalog.get(item.track_id)
-            key = song_key(item.title, item.artist)
-            if a not in also or count[a] >= ALSO_LEAST or tr is None or item.track_id in seen_ids:
-                continue
-            if key in seen_songs or not ok(tr) or (good is not None and not good(tr)):
+            a = fold(item.artist)
+            if (
+                a not in also
+                or count[a] >= ALSO_LEAST
+                or not (key := self._may_join(item, seen_ids, seen_songs, ok, good))
+            ):
                 continue
             slot = next((i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in also), None)
             if slot is None:
@@ -244,6 +245,21 @@ class Work:
             seen_ids.add(item.track_id)
             seen_songs.add(key)
             count[a] += 1
+
+    def _may_join(
+        self,
+        item: Any,
+        seen_ids: set[str],
+        seen_songs: set[str],
+        ok: Callable[[Track], bool],
+        good: Callable[[Track], bool] | None,
+    ) -> str | None:
+        """The song key of a found track that may take a place (new, allowed, ``good``), else None."""
+        tr = self.catalog.get(item.track_id)
+        key = song_key(item.title, item.artist)
+        if tr is None or item.track_id in seen_ids or key in seen_songs or not ok(tr):
+            return None
+        return key if good is None or good(tr) else None
 
     def _balance_genres(
         self,
@@ -265,17 +281,14 @@ class Work:
 
         def genre(item: Any) -> str | None:
             tr = self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
-            return None if tr is None else next((g for g in genres if g in tr.subgenres or g in tr.genres), None)
+            return None if tr is None else listed_genre(tr, genres)
 
         share = (len(out) + len(keep)) // len(genres)
         counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in genres}
         asked = also_artists(q) | named_artists(q)  # "with some eminem": his tracks keep their places
         for item in found:
-            g, tr = genre(item), self.catalog.get(item.track_id)
-            if g is None or counts[g] >= share or tr is None or item.track_id in seen_ids:
-                continue
-            key = song_key(item.title, item.artist)
-            if key in seen_songs or not ok(tr) or (good is not None and not good(tr)):
+            g = genre(item)
+            if g is None or counts[g] >= share or not (key := self._may_join(item, seen_ids, seen_songs, ok, good)):
                 continue
             most = max(genres, key=lambda x: counts[x])
             free = [i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in asked]
