@@ -59,6 +59,16 @@ def test_missing_data_without_network_says_what_to_do(tmp_path):
         ensure_data(tmp_path / "nope.csv", tmp_path / "home", "http://127.0.0.1:9/spotify_songs.csv")
 
 
+def test_data_folder_means_the_csv_inside(tmp_path):
+    """PLAYGENIE_DATA=../shared/data (the folder, not the file) is read as the CSV inside it."""
+    (tmp_path / "spotify_songs.csv").write_text("a\n")
+    assert ensure_data(tmp_path, tmp_path / "home", "http://127.0.0.1:9/x.csv") == tmp_path / "spotify_songs.csv"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CatalogUnavailable, match="folder without spotify_songs.csv"):
+        ensure_data(empty, tmp_path / "home", "http://127.0.0.1:9/x.csv")
+
+
 def test_wrong_file_is_refused(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")

@@ -317,7 +317,15 @@ def playlists_of(frame: "pd.DataFrame") -> dict[str, Playlist]:
 
 
 def ensure_data(path: Path, home: Path, url: str) -> Path:
-    """The data file to read: ``path`` if it exists, else a verified download into ``home``."""
+    """The data file to read: ``path`` if it exists (a folder: its spotify_songs.csv), else a verified
+    download into ``home``."""
+    if path.is_dir():
+        inside = path / "spotify_songs.csv"
+        if not inside.is_file():
+            raise CatalogUnavailable(
+                f"{path} is a folder without spotify_songs.csv. Point PLAYGENIE_DATA (or --data) at the CSV file."
+            )
+        return inside
     if path.exists():
         return path
     target = home / "spotify_songs.csv"
