@@ -15,7 +15,7 @@ and exits 0. Conversations persist in <home>/chat.sqlite (or Postgres when PLAYG
 is set), so consecutive calls with the same --thread continue where the last one stopped, and a
 user's blocklist and likes (<home>/memory.sqlite) apply in all their threads.
 
-Interactive commands: /export [m3u|csv|json], /new (start over), /forget (erase my memory), /quit.
+Interactive commands: /export [m3u|csv|json], /new (start over), /forget (erase my memory), /help, /quit.
 Everything shown is printed as plain text (no Rich markup, no terminal escapes from titles or replies).
 """
 
@@ -28,6 +28,11 @@ import sys
 from typing import Any
 
 _LEAVE_WORDS = frozenset({"quit", "exit", "bye", "goodbye", "q", "adios", "chao"})
+COMMANDS_HELP = (
+    "Commands: /export [m3u|csv|json] saves the playlist to a file, /new starts over, "
+    "/forget erases your blocklist and likes, /help shows this, /quit leaves. "
+    'Anything else is a message: "chill 90s r&b", then "more upbeat", "no Drake", "drop track 3", "undo".'
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +110,9 @@ def _interactive(service: Any, thread: str, user: str) -> int:
             service.forget(user)
             console.print("Forgot your blocklist, likes and kept playlists.")
             continue
+        if cmd and cmd[0] in ("/help", "/?", "/commands"):
+            console.print(Text(COMMANDS_HELP))
+            continue
         if cmd and cmd[0] == "/export":
             fmt = cmd[1] if len(cmd) > 1 and cmd[1] in ("m3u", "csv", "json") else "m3u"
             try:
@@ -115,6 +123,9 @@ def _interactive(service: Any, thread: str, user: str) -> int:
             with open(name, "wb") as fh:
                 fh.write(data)
             console.print(Text(f"Saved {name}"))
+            continue
+        if cmd and cmd[0].startswith("/") and len(cmd[0]) > 1 and cmd[0][1:].isalpha():
+            console.print(Text(f"{cmd[0]} is not a command here. {COMMANDS_HELP}"))
             continue
         result = service.turn(thread, user, text)
         head = result.reply.split("\n\nYour playlist")[0]

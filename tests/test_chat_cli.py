@@ -60,3 +60,15 @@ def test_why_that_one_after_more_like_a_track_means_that_track(tiny_csv, tmp_pat
     assert main(base + ["why that one?"]) == 0
     reply = json.loads(capsys.readouterr().out)["reply"]
     assert reply.startswith(f'#2 "{first["playlist"][1]["title"]}"'), reply  # was: "Which track do you mean?"
+
+
+def test_slash_help_lists_the_commands_and_keeps_the_playlist(tiny_csv, tmp_path, capsys, monkeypatch):
+    # was: "/help" and "/foo" were read as playlist edits ("I'm not sure what to change")
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("songs for a party\n/help\n/foo\nquit\n"))
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "h", "--user", "ana"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert out.count("Commands: /export") == 2 and "/foo is not a command here" in out
+    assert "not sure what to change" not in out
