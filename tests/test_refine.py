@@ -374,6 +374,22 @@ def test_an_artist_asked_for_beside_a_genre_joins_whatever_their_label(tiny_cata
     assert violations(other, query) == ["not the genre asked for"]
 
 
+def test_an_artist_asked_for_beside_a_mood_joins_when_their_sound_is_near_it(tiny_catalog):
+    # "workout mix with drake and kanye": was no Drake at all (none of his tracks carries the workout label)
+    rng = random.Random(8)
+    near = _track("d", "Nonstop", "Drake", rng, energy=0.75, danceability=0.8, valence=0.5, tempo=140.0, moods=[])
+    far = _track("f", "Marvins Room", "Drake", rng, energy=0.2, danceability=0.3, valence=0.1, tempo=70.0, moods=[])
+    other = _track("o", "Nonstop Too", "Someone", rng, energy=0.75, danceability=0.8, valence=0.5, tempo=140.0)
+    query = PlaylistQuery(
+        text="workout mix with drake",
+        moods=[Tag(value="workout")],
+        artists=[Tag(value="Drake", explicit=False, scope="also")],
+    )
+    assert violations(near, query) == []
+    assert violations(far, query) == ["not the mood asked for"]  # a ballad is no workout song, by anyone
+    assert violations(other, query) == ["not the mood asked for"]  # only the named artist is let past the label
+
+
 def test_a_version_left_out_is_the_one_a_title_tail_names(tiny_catalog):
     from tools.refine import version_kinds
 

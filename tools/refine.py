@@ -64,6 +64,8 @@ QUALITY_PLACES: float = 40
 # .1593, 0.7 .1595, 0.6 .1617, 0.5 .1622, 0.4 .1622, 0.3 .1634, any sound .1666; the lowest values let a sound far
 # from the mood in ("sad songs" with a banger), so 0.5, the best that keeps the track near the mood's sound.
 TASTE_MOOD_CLOSE: float | None = 0.5
+# An artist asked for beside the rest ("workout mix with drake") may miss an asked mood's label by as much.
+ALSO_MOOD_CLOSE = 0.5
 TASTE = "your taste"  # what the personal rerank's added tracks matched (tools.cf.CFModel._nearest)
 # Folding and song keys are the refiner's hot path (hundreds of candidates per request): cache them.
 _fold = lru_cache(maxsize=1 << 16)(fold)
@@ -94,7 +96,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     if want_g and known and not want_g & known and not also:
         out.append("not the genre asked for")
     want_m = {t.value for t in query.moods if t.filters}
-    if want_m and not want_m & set(track.moods):
+    if want_m and not want_m & set(track.moods) and not _also_near(track, query, want_m):
         out.append("not the mood asked for")
     if any(t.value in genres for t in query.exclude_genres):
         out.append("excluded genre")
@@ -141,6 +143,14 @@ def _shape_violations(track: Track, query: PlaylistQuery) -> list[str]:
     if query.track_minutes_max and track.duration_ms > query.track_minutes_max * 60_000:
         out.append("longer than asked")
     return out
+
+
+def _also_near(track: Track, query: PlaylistQuery, moods: set[str]) -> bool:
+    """ "workout mix with drake": a track of an artist asked for beside the rest misses the mood's label but its
+    sound is near every mood asked (:data:`ALSO_MOOD_CLOSE`); a label is a threshold on the audio."""
+    return any(t.scope == "also" and _fold(t.value) == _fold(track.artist) for t in query.artists) and all(
+        mood_closeness(track, m) >= ALSO_MOOD_CLOSE for m in moods
+    )
 
 
 def allowed(track: Track, query: PlaylistQuery) -> bool:

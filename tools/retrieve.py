@@ -395,16 +395,18 @@ class Retriever:
         level: int,
         pool: dict[int, tuple[int, float]],
     ) -> None:
-        """ "classic rock with some Guns N' Roses": the tracks of an artist asked for beside a genre join the pool
-        under the final filter without its genre part (their label may differ); the refiner keeps their share."""
+        """ "classic rock with some Guns N' Roses", "workout mix with drake": the tracks of an artist asked for beside a
+        genre or mood join the pool under the final filter without its genre and mood parts (their labels may
+        differ); the refiner keeps their share."""
         from tools.refine import also_artists
 
         also = sorted(also_artists(query))
-        if not also or not ({"genre", "subgenre"} & set(flt.any_of)):
+        if not also or not ({"genre", "subgenre", "mood"} & set(flt.any_of)):
             return
         c = flt.copy()
         c.any_of.pop("genre", None)
         c.any_of.pop("subgenre", None)
+        c.any_of.pop("mood", None)  # the refiner keeps those near the mood (tools.refine.ALSO_MOOD_CLOSE)
         c.any_of["artist"] = also
         for row, sim in self.index.search_rows(vector, c, limit // 4):
             pool.setdefault(row, (level, sim))
