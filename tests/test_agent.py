@@ -636,3 +636,11 @@ def test_a_swap_for_something_happier_is_not_held_to_a_sad_label(chat):
     r = chat.turn("t", "u", "sad songs, 8 tracks")
     r2 = chat.turn("t", "u", "swap the 2nd one for something happier")
     assert r2.playlist[1].track_id != r.playlist[1].track_id and r2.playlist[1].valence > r.playlist[1].valence
+
+
+def test_a_time_the_playlist_already_has_is_said_in_minutes(chat):
+    r = chat.turn("t", "u", "rock songs")
+    minutes = sum(p.duration_ms for p in r.playlist) / 60_000
+    r2 = chat.turn("t", "u", f"make it {round(minutes)} minutes")
+    # was: "Already 20 tracks." to a question about time
+    assert ids(r2) == ids(r) and f"about {round(minutes)} min" in r2.reply and "(20 tracks)" in r2.reply

@@ -48,6 +48,8 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     if length > n:
         note = more(w, length - n)
         return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
+    if minutes:  # "make it an hour and a half" on a 92-minute playlist: the time is what was asked
+        return f"it is already about {round(listening_minutes(w.playlist))} min ({length} tracks), close to {minutes:g}"
     return f"already {length} tracks"
 
 
