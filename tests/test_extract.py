@@ -1326,3 +1326,10 @@ def test_a_word_refused_with_but_not_is_never_searched(ex):
     assert ex.extract("chill but not boring").free_text == ""
     assert ex.extract("pop but not too poppy").free_text == ""
     assert "diggity" in ex.extract("no diggity").free_text  # a title, not a refusal
+
+
+@pytest.mark.slow
+def test_real_catalog_texting_shorthand_is_no_artist(real_ex):
+    # was: "like... idk..." asked for music like the rapper IDK
+    assert values(real_ex.extract("rock but like... idk... something sad? or not. whatever").artists) == []
+    assert values(real_ex.extract("songs like IDK").artists) == ["IDK"]  # written as the name, it is the name

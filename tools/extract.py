@@ -254,8 +254,9 @@ class TagExtractor:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
             return 0.0
-        if len(key) == 1 and key[0] in vocab.ARTIST_PRONOUNS and not toks[i].orig.isupper():
-            return 0.0  # "something like her", "less of him": a pronoun; "H.E.R." and "HIM" are written so
+        shorthand = key[0] in vocab.ARTIST_PRONOUNS or key[0] in vocab.TEXTING
+        if len(key) == 1 and shorthand and not toks[i].orig.isupper():
+            return 0.0  # "something like her", "like... idk": a pronoun, shorthand; "H.E.R.", "HIM", "IDK" are names
         if key in self._alias_keys:  # a shortened name needs a cue, a capital, or a name listed before it
             prev = toks[i - 1].text if i > 0 else ""
             listed = prev in _LIST_WORDS and any(

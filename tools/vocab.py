@@ -951,6 +951,9 @@ COMMON_WORDS = frozenset(
     bitter happy lonely alone together rise fall tempo beat beats bass rhythm melody noise band various
     artists radio station him her them he she they his their hers theirs""".split()
 )  # fmt: skip
+# Texting shorthand ("rock but like... idk... something sad?"): never an artist unless written in capitals ("IDK").
+TEXTING = frozenset("idk lol lmao tbh ngl imo omg btw smh rn tho lowkey highkey yall bruh fyi jk nvm pls plz".split())
+COMMON_WORDS = COMMON_WORDS | TEXTING
 
 
 # ----- the conversation's words --------------------------------------------------------------------
