@@ -953,8 +953,9 @@ _LIKE_CUES = _keys(
 
 
 def rule_block(c: Clause) -> Plan | None:
-    """ "never play Nickelback", "block Pitbull forever", "i can't stand maroon 5", "never play that one again"."""
-    hit = find(c.words, _BLOCK)
+    """ "never play Nickelback", "block Pitbull forever", "i can't stand maroon 5", "never play that one again",
+    "no more taylor swift ever"."""
+    hit = find(c.words, _BLOCK) or _forever(c.words)
     if not hit:
         return None
     start = hit[0] + hit[1]
@@ -972,6 +973,18 @@ def rule_block(c: Clause) -> Plan | None:
         what = " ".join(t.orig for t in c.reading.tokens[start:]).strip() or "that"
         return Plan.ask(f'Who should I never play? I don\'t know "{what}" as an artist or genre in the catalog.')
     return Plan([call("block", artists=found["artists"], genres=found["genres"] + found["subgenres"])])
+
+
+_FOREVER = frozenset({"ever", "forever", "nunca"})
+_FOREVER_CUES = _keys(("no more", "no", "dont", "don't", "without", "stop"))
+
+
+def _forever(words: Sequence[str]) -> tuple[int, int] | None:
+    """ "no more taylor swift ever", "no drake, ever": a negation the message says holds for good is a block."""
+    if not _FOREVER & set(words):
+        return None
+    hit = find(words, _FOREVER_CUES)
+    return hit if hit and hit[0] < max(i for i, w in enumerate(words) if w in _FOREVER) else None
 
 
 _LINK_WORDS = frozenset({"link", "links", "url", "spotify", "enlace", "listen"})

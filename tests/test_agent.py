@@ -76,6 +76,8 @@ PLAYLIST = [
         ("undo", [("undo", {})]),
         ("start over", [("start_over", {})]),
         ("never play Nickelback", [("block", {"artists": ["Nickelback"], "genres": []})]),
+        ("no more Nickelback ever", [("block", {"artists": ["Nickelback"], "genres": []})]),  # was: this playlist only
+        ("no nickelback, ever", [("block", {"artists": ["Nickelback"], "genres": []})]),
         ("I love track 2", [("feedback", {"positions": [2], "liked": True})]),
         ("make it an hour", [("resize", {"minutes": 60.0})]),
         ("move track 5 to the top", [("move", {"position": 5, "to": 1})]),
