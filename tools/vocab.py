@@ -321,6 +321,7 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
     "meditate": "meditation", "reading": "reading", "book club": "reading", "commute": "commute",
+    "i read": "reading", "we read": "reading", "to read": "reading", "read to": "reading", "read a book": "reading",
     "commuting": "commute", "rush hour": "commute", "stuck in traffic": "commute", "in traffic": "commute",
     "traffic jam": "commute",
     "travel": "travel", "traveling": "travel", "travelling": "travel", "trip": "travel", "flight": "travel",
