@@ -1411,7 +1411,8 @@ def rule_bound(c: Clause) -> Plan | None:
             return Plan.ask(
                 f"The catalog's {feature} runs from {lo:g} to {hi:g}{unit}; {value:g} is outside it. Nothing changed."
             )
-        goes = m.negated or bool(find(c.words[: m.start], _REMOVE))  # what is said goes: the other side stays
+        # what is said goes ("take out", "swap out anything under 120 bpm"): the other side stays
+        goes = m.negated or bool(find(c.words[: m.start], _REMOVE) or find(c.words[: m.start], _REPLACE))
         out.append({"feature": feature, ("max" if (side == "min") == goes else "min"): value})
     return Plan([call("narrow", bounds=out)])
 

@@ -701,7 +701,8 @@ def test_just_n_songs_is_the_length_and_add_just_n_grows(vocab):
 @pytest.mark.parametrize(
     "text,bound",
     [("take out anything under 120 bpm", {"min": 120.0}), ("nothing under 120 bpm", {"min": 120.0}),
-     ("only songs over 120 bpm", {"min": 120.0}), ("remove anything faster than 140 bpm", {"max": 140.0})],
+     ("only songs over 120 bpm", {"min": 120.0}), ("remove anything faster than 140 bpm", {"max": 140.0}),
+     ("swap out anything under 120 bpm", {"min": 120.0}), ("replace anything over 140 bpm", {"max": 140.0})],
 )  # fmt: skip
 def test_a_numeric_bound_on_a_playlist_narrows_it_for_good(vocab, text, bound):
     assert plan_of(I.rule_bound, text, vocab) == ([("narrow", {"bounds": [{"feature": "tempo", **bound}]})], None)
