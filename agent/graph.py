@@ -187,7 +187,10 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     question = state.get("question")
     changed = "" if question else state.get("changed", "")
-    text = prompts.reply(changed, state.get("playlist") or [], question=question, info=state.get("info") or [])
+    name = (state.get("query") or {}).get("name")
+    text = prompts.reply(
+        changed, state.get("playlist") or [], question=question, info=state.get("info") or [], name=name
+    )
     update: dict[str, Any] = {"messages": [AIMessage(content=text)]}
     if question:
         update["changed"] = ""

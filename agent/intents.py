@@ -4092,6 +4092,31 @@ def parse(
     return plan
 
 
+_NAME_IT = re.compile(
+    r"^\W*(?:(?:ok|okay|now|and|also|pls|please|lets|let's)\W+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?"
+    r"(?:call|name|title|rename|label|llamala|llámala|nombrala|nómbrala|ponle\s+(?:de\s+)?(?:nombre|titulo|título))\s+"
+    r"(?:(?:the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix|one)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that)"
+    r"\b\s*)?(?:to\s+|as\s+)?[:\-]?\s*[\"“'‘«]?(?P<name>[^\"”’»\n]{1,80}?)[\"”’»]?\s*[.!]*\s*(?:pls|please)?\s*$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset({"a day", "a night", "quits", "it a day", "it a night", "it quits", "off", "it off", "it",
+                        "this", "that", "something", "anything", "whatever"})  # fmt: skip
+
+
+def _playlist_name(text: str) -> str | None:
+    """The name in "call it Sunday Slow Jams", "name the playlist 'gym 2024'", "llámala Noche"; None for "call it a
+    day" and for "name the artist of track 3" (a name needs the playlist, or "it", as what is named)."""
+    m = _NAME_IT.match(text or "")
+    if not m:
+        return None
+    said = m.group(0).lower()
+    if not re.search(r"\b(?:it|this|that|playlist|mix|list|one|llamala|llámala|nombrala|nómbrala|ponle)\b", said):
+        return None
+    name = m["name"].strip(" '\"")
+    first = fold(name).split()[:1]
+    return name if name and fold(name) not in _NOT_NAMES and first != ["something"] else None
+
+
 _SWAP_THOSE = re.compile(
     r"\b(?:swap|switch|change|cambia)(?=\s+(?:em|them|those|both|these|esas|esos)\b)", re.IGNORECASE
 )
@@ -4457,6 +4482,8 @@ def _parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
+    if playlist and (name := _playlist_name(raw)):  # "call it Sunday Slow Jams": a name, never a request
+        return Plan([call("rename", title=name)])
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
         raw = _past_praise(raw)

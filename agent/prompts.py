@@ -48,9 +48,15 @@ def render_playlist(items: Sequence[dict[str, Any]], limit: int | None = None) -
 
 
 def reply(
-    changed: str, playlist: Sequence[dict[str, Any]], *, question: str | None = None, info: Sequence[str] = ()
+    changed: str,
+    playlist: Sequence[dict[str, Any]],
+    *,
+    question: str | None = None,
+    info: Sequence[str] = (),
+    name: str | None = None,
 ) -> str:
-    """One turn's answer: what changed (or the question), any explanation, then the playlist."""
+    """One turn's answer: what changed (or the question), any explanation, then the playlist (by its ``name``, when
+    the person gave it one)."""
     parts: list[str] = []
     if question:
         parts.append(question)
@@ -61,6 +67,7 @@ def reply(
     elif not question and not info:
         parts.append("Nothing changed.")
     if playlist:
-        head = "Your playlist is unchanged:" if question else f"Your playlist ({len(playlist)} tracks):"
+        title = f"Your playlist “{name}”" if name else "Your playlist"
+        head = f"{title} is unchanged:" if question else f"{title} ({len(playlist)} tracks):"
         parts.append(head + "\n" + render_playlist(playlist))
     return "\n\n".join(parts)

@@ -333,7 +333,8 @@ class ChatService:
         cur = self.current(thread_id)
         if cur is None or not cur.playlist:
             raise LookupError("There is no playlist in this conversation yet.")
-        title = PlaylistQuery.model_validate(cur.query or {}).describe()
+        query = PlaylistQuery.model_validate(cur.query or {})
+        title = query.name or query.describe()
         catalog = self.deps.catalog
         items = [
             p.model_copy(update={k: clean_text(getattr(p, k), newlines=False) for k in ("title", "artist", "reason")})

@@ -646,3 +646,24 @@ def test_a_time_the_playlist_already_has_is_said_in_minutes(chat):
     r2 = chat.turn("t", "u", f"make it {round(minutes)} minutes")
     # was: "Already 20 tracks." to a question about time
     assert ids(r2) == ids(r) and f"about {round(minutes)} min" in r2.reply and "(20 tracks)" in r2.reply
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("call it Sunday Slow Jams", "Sunday Slow Jams"), ('name the playlist "gym 2024"', "gym 2024"),
+     ("can you call this playlist: Road Trip!!", "Road Trip"), ("llámala Noche de Salsa", "Noche de Salsa"),
+     ("ok call it a day", None), ("name the artist of track 3", None), ("name it", None)],
+)  # fmt: skip
+def test_a_name_for_the_playlist_is_read_whole(text, name):
+    from agent.intents import _playlist_name
+
+    assert _playlist_name(text) == name
+
+
+def test_calling_the_playlist_a_name_names_it_and_changes_no_track(chat):
+    r = chat.turn("t", "u", "rock songs")
+    r2 = chat.turn("t", "u", "call it Sunday Slow Jams")  # was: made it slower, for the word "Slow"
+    assert ids(r2) == ids(r) and "Your playlist \u201cSunday Slow Jams\u201d (20 tracks)" in r2.reply
+    assert b"Sunday Slow Jams" in chat.export("t", "m3u")[1]
+    r3 = chat.turn("t", "u", "drop track 1")
+    assert "\u201cSunday Slow Jams\u201d (19 tracks)" in r3.reply  # the name stays through edits

@@ -168,6 +168,9 @@ class PlaylistQuery(BaseModel):
         description="Tracks per artist at most, when the user said so ('one per artist').",
     )
     free_text: str = Field(default="", description="Words no tag took; used for similarity search.")
+    name: str | None = Field(
+        default=None, max_length=80, description="The playlist's name, as the person called it ('call it Sunday Jams')."
+    )
     unsupported: list[str] = Field(default_factory=list, description="Asked-for things the data cannot honour.")
 
     @field_validator("text", "free_text")
