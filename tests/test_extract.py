@@ -1342,7 +1342,8 @@ def test_a_mood_word_leaves_its_own_direction_to_the_mood(ex, text, mood, featur
 @pytest.mark.parametrize(
     "hedged, plain",
     [("kinda slow r&b", "slow r&b"), ("a little faster please", "faster please"),
-     ("slightly more upbeat indie pop", "upbeat indie pop")],
+     ("slightly more upbeat indie pop", "upbeat indie pop"), ("kind of slow", "slow"),
+     ("a little bit of energy", "energy")],
 )  # fmt: skip
 def test_a_hedged_direction_leans_and_never_filters(ex, hedged, plain):
     """A hedge keeps the direction as a soft bound (it orders, never filters); said plainly it is a hard one."""

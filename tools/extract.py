@@ -1486,20 +1486,27 @@ _WITH_ARTIST = sorted((_key(c) for c in vocab.WITH_ARTIST_CUES), key=len, revers
 
 
 _HEDGE_WORDS = sorted(
-    (_key(w) for w in (*vocab.BIT_WORDS, "sorta", "sort of", "kinda like") if w not in ("algo", "bit")),
+    (
+        _key(w)
+        for w in (*vocab.BIT_WORDS, "sorta", "sort of", "a little bit", "little bit", "lil", "a lil")
+        if w not in ("algo", "bit")
+    ),  # "algo lento" is something slow; "bit" alone is rather "a bit" cut short
     key=len,
     reverse=True,
 )
-_HEDGE_SKIP = frozenset({"more", "less", "mas", "menos", "on", "the"})  # "slightly more upbeat", "a bit on the slow.."
+_HEDGE_SKIP = frozenset({"more", "less", "mas", "menos", "on", "the", "of"})  # "slightly more upbeat", "a bit of.."
 
 
 def _hedged(toks: list[_Tok], start: int) -> bool:
     """Whether a hedge ("kinda", "a little", "slightly") comes just before token ``start``, "more" allowed between."""
-    k = start
-    while k > 0 and start - k < 3 and toks[k - 1].text in _HEDGE_SKIP:
-        k -= 1
-    texts = [t.text for t in toks[max(0, k - 3) : k]]
-    return any(tuple(texts[-len(h) :]) == h for h in _HEDGE_WORDS if len(h) <= len(texts))
+    texts = [t.text for t in toks[max(0, start - 6) : start]]
+    for skipped in range(4):  # "kind of slow", "a bit on the slow side": a hedge may end in a word skipped here
+        head = texts[: len(texts) - skipped]
+        if any(tuple(head[-len(h) :]) == h for h in _HEDGE_WORDS if len(h) <= len(head)):
+            return True
+        if skipped == len(texts) or texts[len(texts) - skipped - 1] not in _HEDGE_SKIP:
+            return False
+    return False
 
 
 def _negation_before(toks: list[_Tok], i: int) -> bool:
