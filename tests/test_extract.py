@@ -1384,3 +1384,12 @@ def test_a_hedged_count_and_a_big_year(ex):
     q = ex.extract("songs that were big back in 2014")
     assert q.popularity == "popular" and (q.years.start, q.years.end) == (2014, 2014)
     assert ex.extract("slowed down r&b").feature("tempo").max is not None
+
+
+def test_a_year_before_a_count_noun_is_a_year(ex):
+    """No playlist holds 2020 songs: "no 2020 songs" leaves that year out, "1999 songs" asks for it."""
+    q = ex.extract("no 2020 songs")
+    assert q.length is None and [(y.start, y.end) for y in q.exclude_years] == [(2020, 2020)]
+    q = ex.extract("1999 songs please")
+    assert q.length is None and (q.years.start, q.years.end) == (1999, 1999)
+    assert ex.extract("25 songs from 2019").length == 25

@@ -464,7 +464,7 @@ class TagExtractor:
     ) -> int | None:
         """ "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years."""
         y = _year(texts[i])
-        if y is None or (i + 1 < len(texts) and texts[i + 1] in _COUNT_NOUNS):
+        if y is None:  # "no 2020 songs", "1999 songs": a year before a count noun too (no playlist holds that many)
             return None
         prev = texts[i - 1] if i else ""
         if prev == "the" and ("the", texts[i]) in self.artist_keys:
