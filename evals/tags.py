@@ -12,7 +12,8 @@ written before the extractor was run on them::
      "ok": {"subgenre": ["hip hop"]}, "kinds": []}
 
 ``kinds`` marks how it is phrased (short, long, typo, slang, spanish, order, trap: words that look like
-a tag and are not; unsupported: asks what the catalog lacks; none: nothing to extract).
+a tag and are not; unsupported: asks what the catalog lacks; none: nothing to extract; hedge: "kinda",
+"a little", "like 2 hours"; emoji).
 
 Families map onto :class:`tools.schema.PlaylistQuery`: ``genre`` and ``subgenre`` (the catalog's 6
 and 24), ``years`` (``"1990-1999"``, ``"2010-"``, ``"-1979"``), ``mood`` (``tools.tags.MOODS``),

@@ -304,8 +304,8 @@ def test_tempo_and_energy_directions(ex):
     assert ex.extract("not too fast").feature("tempo").max == 120
     assert ex.extract("not too fast").feature("tempo").min is None
     high = ex.extract("high energy").feature("energy")
-    mellow = ex.extract("mellow").feature("energy")
-    assert high.min > mellow.max
+    quiet = ex.extract("quiet").feature("energy")
+    assert high.min > quiet.max
     assert ex.extract("128 bpm").feature("tempo").target == 128
     floor = ex.extract("at least 130 bpm")
     assert floor.feature("tempo").min == 130 and floor.feature("tempo").max is None and floor.free_text == ""
@@ -1339,3 +1339,70 @@ def test_real_catalog_texting_shorthand_is_no_artist(real_ex):
 def test_reading_said_with_the_verb_is_reading(ex, text):
     # was: "while i read" was no activity, so a "no words" list for reading had industrial tracks at energy .9
     assert "reading" in values(ex.extract(text).activities)
+
+
+@pytest.mark.parametrize(
+    "text, mood, feature",
+    [("upbeat pop", "happy", "valence"), ("kinda moody", "sad", "valence"), ("mellow", "chill", "energy")],
+)
+def test_a_mood_word_leaves_its_own_direction_to_the_mood(ex, text, mood, feature):
+    """The mood's rule already bounds that feature; a second, hard bound outlived the mood's relaxation."""
+    q = ex.extract(text)
+    assert mood in {t.value for t in q.moods}
+    assert q.feature(feature) is None
+
+
+@pytest.mark.parametrize(
+    "hedged, plain",
+    [("kinda slow r&b", "slow r&b"), ("a little faster please", "faster please"),
+     ("slightly more upbeat indie pop", "upbeat indie pop"), ("kind of slow", "slow"),
+     ("a little bit of energy", "energy")],
+)  # fmt: skip
+def test_a_hedged_direction_leans_and_never_filters(ex, hedged, plain):
+    """A hedge keeps the direction as a soft bound (it orders, never filters); said plainly it is a hard one."""
+    leaning, said = ex.extract(hedged).features, ex.extract(plain).features
+    assert leaning and all(not f.explicit for f in leaning)
+    assert said and all(f.explicit for f in said)
+
+
+@pytest.mark.parametrize(
+    "text, excluded",
+    [
+        ("anything but drake", ("exclude_artists", "Drake")),
+        ("not in the mood for anything sad today", ("exclude_moods", "sad")),
+    ],
+)
+def test_negations_said_in_several_words(ex, text, excluded):
+    q = ex.extract(text)
+    field, value = excluded
+    assert value in {t.value for t in getattr(q, field)}
+
+
+def test_tired_of_someone_is_no_mood(ex):
+    q = ex.extract("no bad bunny please, i'm so tired of him")
+    assert [t.value for t in q.exclude_artists] == ["Bad Bunny"] and not q.moods
+    assert "chill" in {t.value for t in ex.extract("so tired, something soft").moods}
+
+
+@pytest.mark.parametrize(
+    "text", ["canciones de desamor pero no tan lentas", "cumbias pa la fiesta pero nada muy lento"]
+)
+def test_spanish_not_so_turns_a_direction(ex, text):
+    tempo = ex.extract(text).feature("tempo")
+    assert tempo is not None and tempo.min is not None and tempo.max is None
+
+
+def test_a_hedged_count_and_a_big_year(ex):
+    assert ex.extract("maybe a bit of tame impala, 20ish songs").length == 20
+    q = ex.extract("songs that were big back in 2014")
+    assert q.popularity == "popular" and (q.years.start, q.years.end) == (2014, 2014)
+    assert ex.extract("slowed down r&b").feature("tempo").max is not None
+
+
+def test_a_year_before_a_count_noun_is_a_year(ex):
+    """No playlist holds 2020 songs: "no 2020 songs" leaves that year out, "1999 songs" asks for it."""
+    q = ex.extract("no 2020 songs")
+    assert q.length is None and [(y.start, y.end) for y in q.exclude_years] == [(2020, 2020)]
+    q = ex.extract("1999 songs please")
+    assert q.length is None and (q.years.start, q.years.end) == (1999, 1999)
+    assert ex.extract("25 songs from 2019").length == 25

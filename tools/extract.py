@@ -91,6 +91,7 @@ class Reading:
 
 _PHRASES = vocab.PHRASES
 _NEGATION = {_key(c) for c in vocab.NEGATION_CUES}
+_NEGATION_WIDTH = max(len(k) for k in _NEGATION)
 _NUMBER_WORDS = {_key(k): v for k, v in vocab.NUMBER_WORDS.items()}
 
 
@@ -275,6 +276,7 @@ class TagExtractor:
         weak = prev in vocab.ARTIST_CUES or _cue_after(toks, j, _SIMILAR_AFTER) is not None
         # "skip the eagles": a name written with "the" it lacks, after a cue
         weak = weak or (prev == "the" and key[0] != "the" and prev2 in vocab.ARTIST_CUES)
+        weak = weak or _negation_before(toks, i)  # "anything but drake", "not a fan of future"
         common = [k in self._dictionary or k in vocab.COMMON_WORDS or k in vocab.STOPWORDS for k in key]
         everyday = [
             k in vocab.COMMON_WORDS or k in vocab.STOPWORDS or k in _NEG_WORDS or k in _VOCAB_WORDS for k in key
@@ -463,7 +465,7 @@ class TagExtractor:
     ) -> int | None:
         """ "after 2010", "before 2000", "since 2015", "2017 or later", "from 2012 on", single years."""
         y = _year(texts[i])
-        if y is None or (i + 1 < len(texts) and texts[i + 1] in _COUNT_NOUNS):
+        if y is None:  # "no 2020 songs", "1999 songs": a year before a count noun too (no playlist holds that many)
             return None
         prev = texts[i - 1] if i else ""
         if prev == "the" and ("the", texts[i]) in self.artist_keys:
@@ -882,12 +884,12 @@ class TagExtractor:
         i = 0
         while i < n:
             cue = 0
-            for k in (2, 1):
+            for k in range(min(_NEGATION_WIDTH, n - i), 0, -1):  # "not in the mood for anything sad"
                 if not any(t.used for t in toks[i : i + k]) and tuple(t.text for t in toks[i : i + k]) in _NEGATION:
                     cue = k
                     break
             if not cue:
-                i += 1
+                i = self._not_so_list(toks, by_start, i)
                 continue
             j = i + cue
             said = " ".join(t.text for t in toks[i : i + cue])
@@ -907,6 +909,19 @@ class TagExtractor:
                             continue
                     break
             i = max(j, i + 1)
+
+    @staticmethod
+    def _not_so_list(toks: list[_Tok], by_start: dict[int, list[_Match]], i: int) -> int:
+        """Past token ``i``; a "not too X" there also refuses what "or" lists after it ("nothing too slow or sad")."""
+        heads = [m for m in by_start.get(i, []) if m.kind == "feature" and str(m.value[1]).startswith("not_")]  # type: ignore[index]
+        if not heads:
+            return i + 1
+        j = max(m.end for m in heads)
+        while j + 1 < len(toks) and toks[j].text in ("or", "nor") and j + 1 in by_start:
+            for m in by_start[j + 1]:
+                m.negated, m.cue = True, "not"
+            j = max(m.end for m in by_start[j + 1])
+        return j
 
     # ----- assembling the query ------------------------------------------------------------------
     def _assemble(self, text: str, toks: list[_Tok], matches: list[_Match], unsupported: list[str]) -> PlaylistQuery:
@@ -1124,6 +1139,7 @@ class _Draft:
         self.features: dict[str, FeatureBound] = {}
         self.bpm_said: set[str] = set()
         self.like_said: set[str] = set()  # features set by a seed song's sound ("songs like Blinding Lights")
+        self.carried: set[str] = set()  # features a mood word said holds ("calm": energy), with no bound of their own
         self.popularity: str | None = None
         self.length: int | None = None
         self.duration: float | None = None
@@ -1251,6 +1267,15 @@ class _Draft:
                 self.like_said.add(fb.feature)
             return
         bpm = isinstance(way, tuple)
+        if not bpm and not m.negated and self._mood_carries(m):
+            # "upbeat", "calm": the mood said holds its own direction; a bound on top would filter by it twice. The
+            # feature stays taken, as a bound would hold it: "calm stuff, loud music distracts me" is no loud ask
+            self.carried.add(m.value[0])  # type: ignore[index]
+            return
+        if not bpm and m.value[0] in self.carried:  # type: ignore[index]
+            return
+        if fb is not None and not bpm and _hedged(self.toks, m.start):
+            fb = fb.model_copy(update={"explicit": False})  # "kinda slow", "a little faster": a lean, not a limit
         if fb is not None and fb.feature in self.like_said:
             self.like_said.discard(fb.feature)
             del self.features[fb.feature]
@@ -1258,6 +1283,12 @@ class _Draft:
             self.features[fb.feature] = fb  # a BPM said is surer than a word ("fast ... around 160 bpm")
             if bpm:
                 self.bpm_said.add(fb.feature)
+
+    def _mood_carries(self, m: _Match) -> bool:
+        """Whether the words of a feature match also name a mood whose own direction is this feature's."""
+        feat, way = m.value  # type: ignore[misc]
+        moods = [v for kind, v in _PHRASES.get(tuple(t.text for t in self.toks[m.start : m.end]), []) if kind == "mood"]
+        return any((feat, way) in vocab.MOOD_DIRECTIONS.get(str(mood), ()) for mood in moods)
 
     def take_popularity(self, m: _Match) -> None:
         value = str(m.value)
@@ -1453,6 +1484,36 @@ _SIMILAR_AFTER = sorted((_key(c) for c in vocab.SIMILAR_AFTER), key=len, reverse
 _TYPE_BEAT = [("type", "beat"), ("type", "beats"), ("type", "song"), ("type", "songs"), ("type", "music")]
 _SOME_OF = sorted((_key(c) for c in vocab.SOME_OF_CUES), key=len, reverse=True)
 _WITH_ARTIST = sorted((_key(c) for c in vocab.WITH_ARTIST_CUES), key=len, reverse=True)
+
+
+_HEDGE_WORDS = sorted(
+    (
+        _key(w)
+        for w in (*vocab.BIT_WORDS, "sorta", "sort of", "a little bit", "little bit", "lil", "a lil")
+        if w not in ("algo", "bit")
+    ),  # "algo lento" is something slow; "bit" alone is rather "a bit" cut short
+    key=len,
+    reverse=True,
+)
+_HEDGE_SKIP = frozenset({"more", "less", "mas", "menos", "on", "the", "of"})  # "slightly more upbeat", "a bit of.."
+
+
+def _hedged(toks: list[_Tok], start: int) -> bool:
+    """Whether a hedge ("kinda", "a little", "slightly") comes just before token ``start``, "more" allowed between."""
+    texts = [t.text for t in toks[max(0, start - 6) : start]]
+    for skipped in range(4):  # "kind of slow", "a bit on the slow side": a hedge may end in a word skipped here
+        head = texts[: len(texts) - skipped]
+        if any(tuple(head[-len(h) :]) == h for h in _HEDGE_WORDS if len(h) <= len(head)):
+            return True
+        if skipped == len(texts) or texts[len(texts) - skipped - 1] not in _HEDGE_SKIP:
+            return False
+    return False
+
+
+def _negation_before(toks: list[_Tok], i: int) -> bool:
+    """Whether a negation cue of several words ends just before token ``i`` ("anything but", "sick of")."""
+    texts = [t.text for t in toks[max(0, i - _NEGATION_WIDTH) : i]]
+    return any(len(k) > 1 and tuple(texts[-len(k) :]) == k for k in _NEGATION)
 
 
 def _cue_after(toks: list[_Tok], end: int, cues: list[tuple[str, ...]]) -> int | None:
@@ -2015,6 +2076,8 @@ def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, in
             j = i + width
             value = _CONTEXT.get(tuple(texts[i:j]))
             if value is None or any(taken[i:j]) or any(blocked[i:j]):
+                continue
+            if j < n and tuple(texts[i : j + 1]) in _NEGATION:  # "so tired of him": a refusal, not how one feels
                 continue
             for k in range(i, j):
                 taken[k] = True

@@ -49,6 +49,8 @@ def norm(token: str) -> str:
         return t
     if re.fullmatch(r"\d0ies", t):  # "90ies"
         t = t[:2] + "s"
+    if re.fullmatch(r"\d+s?ish", t):  # "20ish songs", "2000ish": about that number
+        t = t[:-3]
     t = t.replace("'", "").replace(".", "")
     return "-" if t == "–" else t
 
@@ -161,7 +163,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "puerto rican": ("latin", None), "dominican": ("latin", None), "latinoamericana": ("latin", None),
     "reggaeton": ("latin", "reggaeton"), "regueton": ("latin", "reggaeton"),
     "reguetón": ("latin", "reggaeton"), "reggaetón": ("latin", "reggaeton"), "perreo": ("latin", "reggaeton"),
-    "dembow": ("latin", "reggaeton"), "tropical": ("latin", "tropical"), "tropicales": ("latin", "tropical"),
+    "dembow": ("latin", "reggaeton"), "perrear": ("latin", "reggaeton"), "perreando": ("latin", "reggaeton"),
+    "tropical": ("latin", "tropical"), "tropicales": ("latin", "tropical"),
     "latin pop": ("latin", "latin pop"), "pop latino": ("latin", "latin pop"), "pop latina": ("latin", "latin pop"),
     "latin hip hop": ("latin", "latin hip hop"), "latin trap": ("latin", "latin hip hop"),
     "latin rap": ("latin", "latin hip hop"), "trap latino": ("latin", "latin hip hop"),
@@ -273,6 +276,7 @@ MOOD_PHRASES: dict[str, str] = {
     "slow dancing": "romantic", "first dance": "romantic", "ballads": "romantic", "power ballads": "romantic",
     "energetic": "energetic", "energizing": "energetic", "energic": "energetic", "energica": "energetic",
     "energico": "energetic", "energicas": "energetic", "energicos": "energetic", "hype": "energetic",
+    "intense": "energetic",
     "hyped": "energetic",
     "pumped": "energetic", "pump up": "energetic", "bangers": "energetic", "banger": "energetic",
     "party": "party", "partying": "party", "fiesta": "party", "club": "party", "clubbing": "party",
@@ -552,7 +556,8 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
 # Popularity words.
 POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts", "chart toppers", "mainstream",
                    "top", "biggest", "famous", "viral", "best known", "exitos", "on the radio", "radio hits",
-                   "radio songs", "radio friendly", "en la radio")  # fmt: skip
+                   "radio songs", "radio friendly", "en la radio", "were big", "was big", "were huge", "was huge",
+                   "big hits", "smash hits")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
@@ -572,7 +577,8 @@ OLD_PHRASES = ("old school", "oldschool", "throwback", "throwbacks", "tbt", "old
                "antiguo", "antiguos", "antiguas", "viejo", "viejos", "viejas", "viejito", "viejitos", "viejitas",
                "clasicos", "clasicas", "classico", "classicos",
                "older ones", "older stuff", "earlier ones", "earlier songs", "earlier stuff", "mas viejas",
-               "mas antiguas", "motown", "old soul", "classic soul", "northern soul")  # fmt: skip
+               "mas antiguas", "motown", "old soul", "classic soul", "northern soul", "back in the day",
+               "back in the days", "good old days", "the old days", "de antes")  # fmt: skip
 # Times of life: "music from high school" is the listener's past (a throwback) and never the words of a title
 # ("High School Musical"); said as when the songs were heard, they read as older years.
 LIFE_STAGES = ("high school", "highschool", "middle school", "junior high", "college", "uni", "university",
@@ -780,7 +786,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                     (("tempo", "high"),)),
     **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
                      "low bpm", "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances",
-                     "slow dancing"),
+                     "slow dancing", "slowed", "slowed down"),
                     (("tempo", "low"),)),
     **dict.fromkeys(("energy", "high energy", "intense", "more intense", "loud", "louder", "hard hitting", "powerful",
                      "aggressive", "pumping", "harder", "heavier", "turn it up", "higher energy", "shouty", "shoutier",
@@ -870,7 +876,8 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
-                 "notin", "wont", "will not", "wouldnt", "would not", "shouldnt")  # fmt: skip
+                 "notin", "wont", "will not", "wouldnt", "would not", "shouldnt", "not in the mood for",
+                 "no estoy de humor para")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
@@ -1352,7 +1359,8 @@ def known_words() -> frozenset[str]:
 
 
 # ----- the phrase table ----------------------------------------------------------------------------
-NOT_SO = ("not too", "not so", "not very", "not that", "not overly", "not super", "nothing too")
+NOT_SO = ("not too", "not so", "not very", "not that", "not overly", "not super", "nothing too", "no tan", "no muy",
+          "nada muy", "nada tan", "no demasiado", "nada demasiado", "ni tan", "ni muy")  # fmt: skip
 
 
 def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
