@@ -300,6 +300,8 @@ def names_in(
             continue
         if m.kind == "genre":
             g, sub = m.value  # type: ignore[misc]
+            if m.negated and _style_only(reading, m, subgenres):
+                continue  # "sin bachata": the catalog has no such label; all of latin is not what goes
             if sub and (sub in subgenres or not vocab):
                 put("subgenres", sub)
             elif g in genres or not vocab:
@@ -317,6 +319,14 @@ def names_in(
         [fold(u) for u in unknown], (("by", "of", "from", "like", "everything", "anything", "all", "any"),)
     )
     return out, unknown
+
+
+def _style_only(reading: "Reading", m: "Match", subgenres: set[str]) -> bool:
+    """Whether genre match ``m`` is a style the catalog has no label for, read as its parent genre ("bachata" as
+    latin, "motown" as r&b): a stand-in when asked for, never what an exclusion takes out."""
+    g, sub = m.value  # type: ignore[misc]
+    said = " ".join(t.text for t in reading.tokens[m.start : m.end])
+    return said in V.NARROWER_STYLES and not (sub and sub in subgenres)
 
 
 def _nonempty(found: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -2231,6 +2241,15 @@ def rule_exclude(c: Clause) -> Plan | None:
     q = c.reading.query
     if q.years is not None and any(lo is None or hi is None for lo, hi in years):  # type: ignore[misc]
         acts.append(call("narrow", year_start=q.years.start, year_end=q.years.end))
+    styles = [m for m in negated if m.kind == "genre" and _style_only(c.reading, m, c.vocab.subgenres)]
+    if not acts and styles and c.matches("genre", negated=False):
+        return None  # "no bachata, mejor reggaeton": the genre asked for is the ask
+    if not acts and styles:
+        said = " ".join(t.orig for t in c.reading.tokens[styles[0].start : styles[0].end])
+        return Plan.ask(
+            f"This catalog has no {said} label, so I can't leave {said} out by style; name its artists instead "
+            '("no <artist>"). Nothing changed.'
+        )
     other = [m for m in negated if m.kind == "other_genre"]
     if not acts and other:
         said = " ".join(t.orig for t in c.reading.tokens[other[0].start : other[0].end])
@@ -3874,10 +3893,22 @@ _IN_ADDS = re.compile(
 )
 
 
+# Spanish verbs with their object joined on ("quitala", "sácalo", "bórralas"): the verb, then the object pronoun
+_CLITIC = re.compile(r"\b(qu[ií]t|s[aá]c|b[oó]rr|elim[ií]n|c[aá]mbi|mu[eé]ve|p[oó]n)[aá]?(l[ao]s?)\b", re.IGNORECASE)
+_CLITIC_VERB = {"quit": "quita", "sac": "saca", "borr": "borra", "elimin": "elimina", "cambi": "cambia",
+                "mueve": "mueve", "pon": "pon"}  # fmt: skip
+
+
+def _clitic(m: re.Match[str]) -> str:
+    verb = _CLITIC_VERB[fold(m.group(1))]
+    return f"{verb} {'esas' if m.group(2).lower().endswith('s') else 'esa'}"
+
+
 def _fix_verbs(text: str, vocab: Vocabulary) -> str:
-    """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right, and "toss in" as
-    "add"; a word that is a real word or part of an artist's name is left as it is."""
-    text = _IN_ADDS.sub("add", text)
+    """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right, "toss in" as
+    "add", and a Spanish verb with its object joined on ("quitala") as the verb and the object ("quita esa"); a
+    word that is a real word or part of an artist's name is left as it is."""
+    text = _CLITIC.sub(_clitic, _IN_ADDS.sub("add", text))
 
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)

@@ -1406,3 +1406,10 @@ def test_a_year_before_a_count_noun_is_a_year(ex):
     q = ex.extract("1999 songs please")
     assert q.length is None and (q.years.start, q.years.end) == (1999, 1999)
     assert ex.extract("25 songs from 2019").length == 25
+
+
+def test_a_style_left_out_that_the_catalog_has_no_label_for_leaves_its_genre(ex):
+    # was: "latin but no bachata" asked for latin and excluded latin
+    q = ex.extract("latin but no bachata")
+    assert values(q.genres) == ["latin"] and not q.exclude_genres
+    assert any("no bachata label" in u for u in q.unsupported)

@@ -1242,3 +1242,16 @@ def test_a_track_judged_then_swapped_is_swapped_once(vocab):
         ("replace", {"positions": [3]}),
         ("replace", {"positions": [5]}),
     ]
+
+
+@pytest.mark.parametrize("text", ["sin bachata", "no salsa please"])
+def test_a_style_the_catalog_has_no_label_for_is_not_left_out_as_its_genre(vocab, text):
+    # was: "sin bachata" took every latin track out of a Latin playlist
+    acts, question = plan_of(I.rule_exclude, text, vocab)
+    assert acts == [] and "no " in question and "label" in question
+
+
+def test_a_spanish_verb_with_its_object_joined_on_is_the_verb_and_the_object(vocab):
+    # was: "quitala" (take it out) was not understood
+    assert I._fix_verbs("quítala porfa", vocab) == "quita esa porfa"
+    assert I._fix_verbs("sacalos", vocab) == "saca esas" and I._fix_verbs("pollo", vocab) == "pollo"

@@ -1191,6 +1191,13 @@ class _Draft:
         if said in vocab.NARROWER_STYLES and not m.negated and (sub in subgenres or genre in genres):
             wider = sub if sub in subgenres else genre
             self.unsupported.append(f"{self.src(m)}: this catalog has no {self.src(m)} label, so {wider} instead")
+        if said in vocab.NARROWER_STYLES and m.negated and sub not in subgenres:
+            # "sin bachata": leaving out all of latin for it would empty a Latin playlist; the label is not there
+            self.unsupported.append(
+                f"no {self.src(m)}: this catalog has no {self.src(m)} label, so I can't leave it out by style; "
+                "name the artists instead"
+            )
+            return
         if sub in subgenres:
             self.add("exclude_subgenres" if m.negated else "subgenres", sub, m)
             # a style said in other words ("metal"); a typo of the label itself ("regaeton") is the label

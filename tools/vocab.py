@@ -233,7 +233,8 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
                              "nu metal", "thrash metal", "hair metal", "prog rock",
                              "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
                              "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
-                             "future bass", "boy band", "boy bands"})  # fmt: skip
+                             "future bass", "boy band", "boy bands", "salsa", "bachata", "cumbia",
+                             "merengue"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
