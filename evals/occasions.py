@@ -183,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
         m = got["mean"]
         print(
-            f"{name:<10} mood_fit {m['mood_fit']:.4f}  mood_close {m['mood_close']:.4f} ({m['with_mood']} with a mood)  "
-            f"genre_top {m['genre_top']:.4f}  one-genre lists {m['one_genre']}/{m['requests']}  "
-            f"title_pull {m['title_pull']:.4f}"
+            f"{name:<10} mood_fit {m['mood_fit']:.4f}  mood_close {m['mood_close']:.4f} "
+            f"({m['with_mood']} with a mood)  genre_top {m['genre_top']:.4f}  "
+            f"one-genre lists {m['one_genre']}/{m['requests']}  title_pull {m['title_pull']:.4f}"
         )
     return 0
 

@@ -89,9 +89,15 @@ TITLE_TAG_PULL = 6.0
 # playlists named like the request and the genre labels nearest to it (:data:`NAME_FEATURES`) and GENRE_PRIOR pulled
 # "first date" to 20 EDM tracks; below full trust they are drawn toward the pool's mean (:func:`genre_trust`).
 GENRE_TRUST = (0.5, 0.8)
-NAME_FEATURES = ("label_sim", "names_genre", "names_subgenre", "names_artist", "names_track", "names_score", "names_rank")
+NAME_FEATURES = (
+    "label_sim", "names_genre", "names_subgenre", "names_artist", "names_track", "names_score", "names_rank",
+)  # fmt: skip
 # Where the request says little about genre, its moods (said or inferred) say what the music is for: this times the
-# distrust (1 - trust) times the candidate's ``mood_close`` is added to the ranker's score.
+# distrust (1 - trust) times the candidate's ``mood_close`` is added to the ranker's score. Chosen with GENRE_TRUST on
+# `playgenie eval text2playlist --validation` (NDCG@20 / genre agreement; unchanged .1164/.7885) and `python -m
+# evals.occasions --split validation` (the ranker's mood_close / largest genre share; .56/.60): (.5-.8, 4) .1157/.784
+# .72/.43, (.5-.8, 8) .1158/.791 .81/.41, (.5-.8, 12) .1159/.790 .83/.42, (.4-.7, 8) .1155/.789 .79/.44, (.6-.9, 8)
+# .1136/.790 .81/.41. Distrust without a mood read cost "Hands Up" and "Todo Éxitos" their whole NDCG (no mood: 1).
 MOOD_PULL = 8.0
 
 # name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
