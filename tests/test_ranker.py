@@ -296,3 +296,57 @@ def test_a_title_holding_the_requests_mood_or_occasion_word_is_no_title_match(tr
         assert tag_titles_on_top(ranker_module.TITLE_TAG_PULL) == 0 < tag_titles_on_top(0.0)
     finally:
         pipe.close()
+
+
+def test_genre_trust_reads_the_nearest_playlist_name_only_for_a_mood_without_a_genre():
+    # "music for a first date" (romantic read, no genre) met the catalog's names at .44: nothing to trust; a genre, an
+    # artist, or no mood read at all ("Todo Éxitos": the names are the best evidence) keep the ranker's full trust.
+    from tools.ranker import FEATURE_NAMES, GENRE_TRUST, NAME_FEATURES, genre_trust, untrusted_names
+    from tools.retrieve import NameNeighbours, Retrieval
+    from tools.schema import PlaylistQuery, Tag
+
+    lo, hi = GENRE_TRUST
+
+    def found(best: float, **query) -> tuple[Retrieval, PlaylistQuery]:
+        q = PlaylistQuery(text="x", **query)
+        return Retrieval([], [], q, names=NameNeighbours({}, {}, {}, {}, best)), q
+
+    assert genre_trust(*found(lo - 0.1), moods=True) == 0.0
+    assert genre_trust(*found((lo + hi) / 2), moods=True) == pytest.approx(0.5)
+    assert genre_trust(*found(hi + 0.1), moods=True) == 1.0
+    assert genre_trust(*found(0.0), moods=False) == 1.0
+    assert genre_trust(*found(0.0, genres=[Tag(value="rock")]), moods=True) == 1.0
+    assert genre_trust(*found(0.0, artists=[Tag(value="Drake")]), moods=True) == 1.0
+
+    x = np.random.default_rng(0).normal(size=(30, len(FEATURE_NAMES))).astype(np.float32)
+    names = [FEATURE_NAMES.index(f) for f in NAME_FEATURES]
+    rest = [j for j in range(len(FEATURE_NAMES)) if j not in names]
+    assert untrusted_names(x, 1.0) is x
+    none = untrusted_names(x, 0.0)
+    assert np.allclose(none[:, names].std(axis=0), 0.0, atol=1e-6) and np.array_equal(none[:, rest], x[:, rest])
+    half = untrusted_names(x, 0.5)
+    assert np.allclose(half[:, names].std(axis=0), x[:, names].std(axis=0) / 2, rtol=1e-4)
+
+
+def test_a_mood_request_naming_no_genre_gets_the_moods_sound_not_the_named_alikes(trained, tmp_path, monkeypatch):
+    # "music for a first date" names no genre and reads as romantic: its first 8 are nearer the romantic sound with the
+    # name features untrusted (tools.ranker.genre_trust) than with the ranker trusting them as for a genre's name.
+    import tools.ranker as ranker_module
+    from tools.pipeline import Pipeline
+    from tools.refine import mood_closeness
+
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        query = pipe.extract("music for a first date")
+        assert not query.genres and [m.value for m in query.moods] == ["romantic"]
+
+        def closeness(trust: tuple[float, float]) -> float:
+            monkeypatch.setattr(ranker_module, "GENRE_TRUST", trust)
+            top = pipe.rank(pipe.retrieve_full(query), query)[:8]
+            return float(np.mean([mood_closeness(catalog[c.track_id], "romantic") for c in top]))
+
+        assert pipe.retrieve_full(query).names.best < ranker_module.GENRE_TRUST[0]
+        assert closeness(ranker_module.GENRE_TRUST) > closeness((-2.0, -1.0)) + 0.05  # (-2, -1): full trust
+    finally:
+        pipe.close()

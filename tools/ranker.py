@@ -82,6 +82,24 @@ GENRE_PRIOR = 2.0
 # feature of its own scored .146 on the test split against .160: the torch ranker did not learn it.)
 TITLE_TAG_PULL = 6.0
 
+# How much a request says about genre, for requests that name none: the cosine of the nearest catalog playlist name
+# (:class:`tools.retrieve.NameNeighbours` ``best``) mapped linearly from GENRE_TRUST[0] (nothing: "music for a first
+# date" .44, "chill vibes for a rainy afternoon" meets "Tropical Vibes" at .54 by one word) to GENRE_TRUST[1] (as much
+# as a genre named). The ranker learned from playlists nearly all named by genre, so the features that read the
+# playlists named like the request and the genre labels nearest to it (:data:`NAME_FEATURES`) and GENRE_PRIOR pulled
+# "first date" to 20 EDM tracks; below full trust they are drawn toward the pool's mean (:func:`genre_trust`).
+GENRE_TRUST = (0.5, 0.8)
+NAME_FEATURES = (
+    "label_sim", "names_genre", "names_subgenre", "names_artist", "names_track", "names_score", "names_rank",
+)  # fmt: skip
+# Where the request says little about genre, its moods (said or inferred) say what the music is for: this times the
+# distrust (1 - trust) times the candidate's ``mood_close`` is added to the ranker's score. Chosen with GENRE_TRUST on
+# `playgenie eval text2playlist --validation` (NDCG@20 / genre agreement; unchanged .1164/.7885) and `python -m
+# evals.occasions --split validation` (the ranker's mood_close / largest genre share; .56/.60): (.5-.8, 4) .1157/.784
+# .72/.43, (.5-.8, 8) .1158/.791 .81/.41, (.5-.8, 12) .1159/.790 .83/.42, (.4-.7, 8) .1155/.789 .79/.44, (.6-.9, 8)
+# .1136/.790 .81/.41. Distrust without a mood read cost "Hands Up" and "Todo Éxitos" their whole NDCG (no mood: 1).
+MOOD_PULL = 8.0
+
 # name -> monotone direction for LightGBM (+1 more is never worse, -1 less is never worse, 0 free)
 FEATURES: dict[str, int] = {
     "tags_score": 1, "tags_rank": -1, "dense_sim": 1, "dense_rank": -1, "bm25_score": 1, "bm25_rank": -1,
@@ -407,6 +425,33 @@ def genre_fit(r: "Retriever", cands: Sequence[Candidate], near: "NameNeighbours"
     return np.array([max([share.get(g, 0.0) for g in r.genre_sets[c.idx]] + [0.0]) for c in cands])
 
 
+def genre_trust(found: "Retrieval", asked: PlaylistQuery, moods: bool) -> float:
+    """How far the request's genre can be read from the catalog's playlist names, 0-1 (:data:`GENRE_TRUST`): 1 when
+    it names a genre, an artist or a song to sound like, or when no mood was read (``moods``: then the words left
+    are a name's, "Todo Éxitos", "Hands Up", and the playlists named alike are the best evidence there is); else by
+    the nearest playlist name's cosine."""
+    q = found.query
+    if q.genres or q.subgenres or asked.genres or asked.subgenres or asked.artists or not moods:
+        return 1.0
+    if any((f.source or "").startswith("like ") for f in asked.features):
+        return 1.0
+    lo, hi = GENRE_TRUST
+    best = found.names.best if found.names is not None else 0.0
+    return float(np.clip((best - lo) / (hi - lo), 0.0, 1.0)) if hi > lo else float(best >= lo)
+
+
+def untrusted_names(x: np.ndarray, trust: float) -> np.ndarray:
+    """``x`` with each of :data:`NAME_FEATURES` drawn toward its mean over the candidates by ``1 - trust`` (at 0 the
+    feature no longer tells one candidate from another)."""
+    if trust >= 1.0 or not len(x):
+        return x
+    x = x.copy()
+    cols = [FEATURE_NAMES.index(f) for f in NAME_FEATURES]
+    mean = x[:, cols].mean(axis=0)
+    x[:, cols] = mean + trust * (x[:, cols] - mean)
+    return x
+
+
 def _ternary(sets: list[frozenset[str]], wanted: set[str]) -> np.ndarray:
     """1 where a track's labels meet ``wanted``, 0 where it has none (unknown), -1 otherwise; 0 when nothing is
     wanted."""
@@ -585,9 +630,13 @@ class Ranker:
         if not cands:
             return cands
         x = featurizer(cands, found.query, asked, found.names, found.vector)
+        trust = genre_trust(found, asked, bool(featurizer.r.wanted_moods(found.query)))
+        x = untrusted_names(x, trust)
         s = self.predict(x)
         if GENRE_PRIOR and found.names is not None:
-            s = s + GENRE_PRIOR * genre_fit(featurizer.r, cands, found.names)
+            s = s + GENRE_PRIOR * trust * genre_fit(featurizer.r, cands, found.names)
+        if MOOD_PULL and trust < 1.0:
+            s = s + MOOD_PULL * (1.0 - trust) * x[:, FEATURE_NAMES.index("mood_close")]
         if TITLE_TAG_PULL:
             s = s - TITLE_TAG_PULL * featurizer.title_tags(cands, asked)
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
