@@ -989,12 +989,19 @@ _FOREVER = frozenset({"ever", "forever", "nunca"})
 _FOREVER_CUES = _keys(("no more", "no", "dont", "don't", "without", "stop"))
 
 
+_PRAISE = frozenset({"best", "greatest", "worst", "favorite", "favourite", "coolest", "top", "mejor", "peor"})
+
+
 def _forever(words: Sequence[str]) -> tuple[int, int] | None:
-    """ "no more taylor swift ever", "no drake, ever": a negation the message says holds for good is a block."""
-    if not _FOREVER & set(words):
+    """ "no more taylor swift ever", "no drake, ever", "dont play kanye ever again": a negation that opens the clause
+    and that the clause's last word says holds for good is a block ("no rap, just the best songs ever" is not)."""
+    said = [w for w in words if w not in (",", ".", "!", "please", "pls", "plz")]
+    if said[-2:] == ["ever", "again"]:
+        said = said[:-1]
+    if not said or said[-1] not in _FOREVER or _PRAISE & set(said):
         return None
     hit = find(words, _FOREVER_CUES)
-    return hit if hit and hit[0] < max(i for i, w in enumerate(words) if w in _FOREVER) else None
+    return hit if hit and _filler_before(words, hit[0]) else None
 
 
 _LINK_WORDS = frozenset({"link", "links", "url", "spotify", "enlace", "listen"})
@@ -1406,6 +1413,9 @@ def _replace_toward(c: Clause, start: int, k: int) -> Plan | None:
     return _positional("replace", pos, c.n, feature=move["feature"], direction=move["direction"])
 
 
+_INCOMING = frozenset({"with", "for", "in", "into", "by", "con", "por"})
+
+
 def rule_bound(c: Clause) -> Plan | None:
     """ "take out anything under 120 bpm", "nothing under 120 bpm", "only songs over 120 bpm", "keep it above 0.7
     energy": a numeric bound every track keeps from now on (narrow), on a playlist with nothing else asked."""
@@ -1421,8 +1431,11 @@ def rule_bound(c: Clause) -> Plan | None:
             return Plan.ask(
                 f"The catalog's {feature} runs from {lo:g} to {hi:g}{unit}; {value:g} is outside it. Nothing changed."
             )
-        # what is said goes ("take out", "swap out anything under 120 bpm"): the other side stays
-        goes = m.negated or bool(find(c.words[: m.start], _REMOVE) or find(c.words[: m.start], _REPLACE))
+        # what is said goes ("take out", "swap out anything under 120 bpm"): the other side stays; what a swap
+        # brings in ("replace the slow ones with songs over 120 bpm", "swap in ...") stays
+        swap = find(c.words[: m.start], _REPLACE)
+        brought = swap and bool(_INCOMING & set(c.words[swap[0] + swap[1] : m.start]))
+        goes = m.negated or bool(find(c.words[: m.start], _REMOVE)) or bool(swap and not brought)
         out.append({"feature": feature, ("max" if (side == "min") == goes else "min"): value})
     return Plan([call("narrow", bounds=out)])
 

@@ -702,7 +702,8 @@ def test_just_n_songs_is_the_length_and_add_just_n_grows(vocab):
     "text,bound",
     [("take out anything under 120 bpm", {"min": 120.0}), ("nothing under 120 bpm", {"min": 120.0}),
      ("only songs over 120 bpm", {"min": 120.0}), ("remove anything faster than 140 bpm", {"max": 140.0}),
-     ("swap out anything under 120 bpm", {"min": 120.0}), ("replace anything over 140 bpm", {"max": 140.0})],
+     ("swap out anything under 120 bpm", {"min": 120.0}), ("replace anything over 140 bpm", {"max": 140.0}),
+     ("replace the slow ones with songs over 120 bpm", {"min": 120.0}), ("swap in songs over 120 bpm", {"min": 120.0})],
 )  # fmt: skip
 def test_a_numeric_bound_on_a_playlist_narrows_it_for_good(vocab, text, bound):
     assert plan_of(I.rule_bound, text, vocab) == ([("narrow", {"bounds": [{"feature": "tempo", **bound}]})], None)
@@ -1255,3 +1256,13 @@ def test_a_spanish_verb_with_its_object_joined_on_is_the_verb_and_the_object(voc
     # was: "quitala" (take it out) was not understood
     assert I._fix_verbs("quítala porfa", vocab) == "quita esa porfa"
     assert I._fix_verbs("sacalos", vocab) == "saca esas" and I._fix_verbs("pollo", vocab) == "pollo"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no rap, just the best songs ever", "without doubt the best playlist ever", "stop, this is the greatest mix ever",
+     "no country, the best road trip ever"],
+)  # fmt: skip
+def test_ever_in_praise_is_no_block(vocab, text):
+    # "no more taylor swift ever" blocks her; "ever" that praises does not block what the clause names
+    assert all(a["name"] != "block" for a in parse(text, PLAYLIST, vocab).actions)
