@@ -347,6 +347,15 @@ def test_eval_personalized_is_its_own_command(capsys, settings, tmp_path):
     personal.add("retrieval+cf_allowed")  # retrieval+cf less the tracks the request's hard constraints rule out
     assert set(result["systems"]) == personal | {"bm25", "dense", "popularity"}
     assert all(0.0 <= s["ndcg@20"] <= 1.0 for s in result["systems"].values())
+    # the CF weight is chosen on the cases of both validation splits pooled, each carved from training
+    from evals.personalized import VALIDATION_SPLITS, cases_of, validation_split
+
+    pooled = 0
+    for offset in range(VALIDATION_SPLITS):
+        carved = validation_split(settings, settings.data, ["pl0", "pl5"], offset)
+        assert not {p.playlist_id for p in carved.val_playlists} & {"pl0", "pl5"}
+        pooled += len(cases_of(carved.val_playlists, carved.val_catalog))
+    assert result["validation"]["grid_cases"] == pooled
     # the old spelling runs the same evaluation on the same split
     code, out = _cli(
         capsys, settings, "eval", "text2playlist", "--personalized", "--test-playlists", str(ids), "--json"
