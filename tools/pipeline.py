@@ -407,7 +407,7 @@ class Pipeline:
             if self.ranker_model() is not None:
                 self._featurizer.warm()
             self.cf_model()
-            _ = self.retriever.version_rows
+            _ = self.retriever.version_rows, self.retriever.artist_search
             # the song titles a request naming a song reads (1-3 s to build): on the first such request otherwise
             reader = getattr(self.extractor, "fallback", self.extractor)
             _ = getattr(reader, "title_rows", None)
