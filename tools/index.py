@@ -688,30 +688,32 @@ class ArtistSearch:
     order."""
 
     def __init__(self, catalog: "Catalog", vectors: np.ndarray):
+        """One pass over the tracks' payloads, none kept (at a million tracks a list of them would be a GB)."""
         self.vectors = vectors
-        payloads = [payload_of(t) for t in catalog.tracks]
-        n = len(payloads)
-        rows_of: dict[str, list[int]] = {}
-        for row, p in enumerate(payloads):
-            rows_of.setdefault(p["artist"], []).append(row)
-        self.artist_rows = {a: np.array(r, dtype=np.int64) for a, r in rows_of.items()}
-        self.artist_id = {a: i for i, a in enumerate(rows_of)}
-        self.artist_of = np.array([self.artist_id[p["artist"]] for p in payloads], dtype=np.int64)
-        self.keywords: dict[str, dict[str, np.ndarray]] = {}  # list fields: value -> rows holding it
+        n = len(catalog.tracks)
+        self.artist_id: dict[str, int] = {}
+        self.artist_of = np.zeros(n, dtype=np.int64)
+        self.keywords: dict[str, dict[str, np.ndarray]] = {}  # the other keyword fields: value -> rows holding it
         self.numbers: dict[str, np.ndarray] = {}  # nan where the payload has no such field
         for name, kind in PAYLOAD_FIELDS.items():
-            if name == "artist":
-                continue
-            if kind == "keyword":
-                index: dict[str, np.ndarray] = {}
-                for row, p in enumerate(payloads):
-                    values = p.get(name)
-                    for v in values if isinstance(values, list) else [values]:
-                        if v is not None:
-                            index.setdefault(v, np.zeros(n, dtype=bool))[row] = True
-                self.keywords[name] = index
-            else:
-                self.numbers[name] = np.array([float(p.get(name, np.nan)) for p in payloads], dtype=np.float64)
+            if kind == "keyword" and name != "artist":
+                self.keywords[name] = {}
+            elif kind != "keyword":
+                self.numbers[name] = np.full(n, np.nan, dtype=np.float64)
+        rows_of: dict[int, list[int]] = {}
+        for row, track in enumerate(catalog.tracks):
+            p = payload_of(track)
+            a = self.artist_of[row] = self.artist_id.setdefault(p["artist"], len(self.artist_id))
+            rows_of.setdefault(a, []).append(row)
+            for name, index in self.keywords.items():
+                values = p.get(name)
+                for v in values if isinstance(values, list) else [values]:
+                    if v is not None:
+                        index.setdefault(v, np.zeros(n, dtype=bool))[row] = True
+            for name, column in self.numbers.items():
+                if name in p:
+                    column[row] = float(p[name])
+        self.artist_rows = {a: np.array(rows_of[i], dtype=np.int64) for a, i in self.artist_id.items()}
 
     def _matches(self, name: str, values: Sequence[str | int], rows: np.ndarray) -> np.ndarray:
         if name == "artist":
