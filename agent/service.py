@@ -361,13 +361,17 @@ class ChatService:
     # --- operations --------------------------------------------------------------------------------
     def warm_up(self) -> None:
         """Load now what turns otherwise load on first use (the pipeline's tables, the catalog's song titles and
-        names the offline brain reads): a server's first turns then cost what later ones do."""
+        names the offline brain reads), then settle the heap (``tools.pipeline.settle_heap``): a server's first turns
+        then cost what later ones do."""
         t0 = time.perf_counter()
         warm = getattr(self.pipeline, "warm_up", None)
         if warm is not None:
             warm()
         vocab = self.deps.vocab
         _ = vocab.titles, vocab.artist_words, vocab.first_names
+        from tools.pipeline import settle_heap
+
+        settle_heap()  # what a server keeps is loaded: frozen for the collector, which then runs far less often
         log.info("warmed up in %.1fs", time.perf_counter() - t0)
 
     def ready_check(self) -> str | None:

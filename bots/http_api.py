@@ -22,7 +22,6 @@ another module gets the caller with ``Depends(app.state.authenticate)``.
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 import argparse
-import gc
 import json
 import logging
 import os
@@ -233,10 +232,9 @@ class Gate:
 
             started = time.perf_counter()
             service = ChatService(self.settings, progress=True)
-            service.warm_up()  # tables loaded on first use, loaded before the first turn rather than during it
-            # What is loaded stays for the process's life: the collector's full passes need not walk it again
-            # (half a million objects, a catalog's tracks and tables, each time one runs).
-            gc.freeze()
+            # tables loaded on first use, loaded before the first turn rather than during it; then what is loaded is
+            # frozen for the collector (tools.pipeline.settle_heap)
+            service.warm_up()
             self.service = service
             log.info("service ready in %.1fs", time.perf_counter() - started)
             for notice in self.service.notices:  # a missing model, said once with the command that fixes it

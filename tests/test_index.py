@@ -281,3 +281,34 @@ def test_an_index_built_in_batches_scores_bm25_over_the_whole_collection(tiny_ca
             assert score == pytest.approx(float(expected[row]), rel=1e-6)
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("text,flt", QUERIES, ids=[q[0] for q in QUERIES])
+def test_the_artist_search_from_arrays_finds_what_qdrant_finds(both, tiny_catalog, vectors, text, flt):
+    """The names channel's search among a few artists' tracks (tools.index.ArtistSearch): the rows and cosines the
+    shard gives under the same filter, whatever else the filter holds (its own artists, exclusions, missing years)."""
+    from tools.embed import get_encoder
+    from tools.index import ArtistSearch
+
+    edge, _ = both
+    arrays = ArtistSearch(tiny_catalog, vectors)
+    vec = get_encoder().encode_one(text)
+    artists = list(dict.fromkeys(fold(t.artist) for t in tiny_catalog.tracks))
+    nas = tiny_catalog.index[next(t.track_id for t in tiny_catalog.tracks if t.artist == "Nas")]
+    base = flt.copy() if flt is not None else Constraints()
+    stricter = base.copy()
+    stricter.none_of["artist"] = ["eminem"]
+    stricter.exclude_rows = [nas]
+    stricter.ranges["year"] = (1990, None)
+    for c, wanted in ((base, artists[::2] + ["nobody at all"]), (stricter, artists), (base, artists[:3])):
+        c = c.copy()
+        c.any_of["artist"] = wanted
+        for limit in (5, 500):
+            a, b = edge.search_rows(vec, c, limit), arrays.search(vec, wanted, c, limit)
+            assert len(a) == len(b) and (len(a) < limit or len(a) == limit)
+            if len(a) < limit:  # every match: the same rows with the same cosines
+                assert dict(a).keys() == dict(b).keys()
+                assert all(abs(dict(a)[r] - s) < 1e-5 for r, s in b)
+            assert [s for _, s in b] == sorted((s for _, s in b), reverse=True)
+            assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
+    assert arrays.search(vec, ["nobody at all"], None, 10) == []

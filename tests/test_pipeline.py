@@ -115,6 +115,25 @@ def test_warming_up_changes_no_answer(pipe):
     assert {t: [(i.track_id, i.reason) for i in pipe.run(t, n=5).playlist] for t in texts} == before
 
 
+def test_warming_up_loads_the_song_titles_and_settles_the_heap(pipe):
+    """A server's warm-up builds the titles a song-naming request reads, freezes what it loaded for the collector and
+    raises its young threshold (tools.pipeline.settle_heap); the process's collector is put back after."""
+    import gc
+
+    from tools.pipeline import GC_YOUNG
+
+    threshold = gc.get_threshold()
+    try:
+        gc.unfreeze()
+        pipe.warm_up()
+        assert "title_rows" in vars(pipe.extractor)  # built now, not on the first request naming a song
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == GC_YOUNG
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
 def test_a_ranked_cut_of_few_artists_outside_the_subgenre_still_fills_the_playlist(pipe):
     # was: "rock and latin pop" for a 6-hour drive gave 8 tracks: the ranker's first 300 were a few latin artists
     # outside latin pop (retrieval filters on the parent genre), and the refiner had nothing else to choose from

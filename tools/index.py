@@ -677,6 +677,96 @@ class MemoryBackend:
         pass
 
 
+class ArtistSearch:
+    """Exact dense search among the tracks of given artists, under a :class:`Constraints`, from this process's arrays:
+    the payload of :func:`payload_of` laid out per field, and the document vectors.
+
+    The names channel (``tools.retrieve``) asks the index twice a request for the best tracks of 40 and 160 artists
+    under the request's filter: a full scan of the shard checking the filter on every point, 44% of the CPU a request
+    spent in Qdrant. Here only those artists' few hundred rows are read. The filter means what it means to Qdrant and
+    :class:`MemoryBackend` (``tests/test_index.py`` holds the three to one answer); equal similarities come in row
+    order."""
+
+    def __init__(self, catalog: "Catalog", vectors: np.ndarray):
+        """One pass over the tracks' payloads, none kept (at a million tracks a list of them would be a GB)."""
+        self.vectors = vectors
+        n = len(catalog.tracks)
+        self.artist_id: dict[str, int] = {}
+        self.artist_of = np.zeros(n, dtype=np.int64)
+        self.keywords: dict[str, dict[str, np.ndarray]] = {}  # the other keyword fields: value -> rows holding it
+        self.numbers: dict[str, np.ndarray] = {}  # nan where the payload has no such field
+        for name, kind in PAYLOAD_FIELDS.items():
+            if kind == "keyword" and name != "artist":
+                self.keywords[name] = {}
+            elif kind != "keyword":
+                self.numbers[name] = np.full(n, np.nan, dtype=np.float64)
+        rows_of: dict[int, list[int]] = {}
+        for row, track in enumerate(catalog.tracks):
+            p = payload_of(track)
+            a = self.artist_of[row] = self.artist_id.setdefault(p["artist"], len(self.artist_id))
+            rows_of.setdefault(a, []).append(row)
+            for name, index in self.keywords.items():
+                values = p.get(name)
+                for v in values if isinstance(values, list) else [values]:
+                    if v is not None:
+                        index.setdefault(v, np.zeros(n, dtype=bool))[row] = True
+            for name, column in self.numbers.items():
+                if name in p:
+                    column[row] = float(p[name])
+        self.artist_rows = {a: np.array(rows_of[i], dtype=np.int64) for a, i in self.artist_id.items()}
+
+    def _matches(self, name: str, values: Sequence[str | int], rows: np.ndarray) -> np.ndarray:
+        if name == "artist":
+            ids = [self.artist_id[v] for v in values if v in self.artist_id]
+            return np.isin(self.artist_of[rows], ids)
+        if name in self.keywords:
+            out = np.zeros(len(rows), dtype=bool)
+            for v in values:
+                hit = self.keywords[name].get(v)
+                if hit is not None:
+                    out |= hit[rows]
+            return out
+        return np.isin(self.numbers[name][rows], [float(v) for v in values])
+
+    def _mask(self, flt: Constraints, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` pass ``flt`` (as :meth:`MemoryBackend._mask`, over these rows only)."""
+        mask = np.ones(len(rows), dtype=bool)
+        for name, values in flt.any_of.items():
+            mask &= self._matches(name, values, rows)
+        for name, values in flt.none_of.items():
+            if values:
+                mask &= ~self._matches(name, values, rows)
+        with np.errstate(invalid="ignore"):  # a missing value (nan) fails every range, as in Qdrant
+            for name, (lo, hi) in flt.ranges.items():
+                v = self.numbers[name][rows]
+                mask &= ~np.isnan(v) & (v >= (-np.inf if lo is None else lo)) & (v <= (np.inf if hi is None else hi))
+        if flt.exclude_rows:
+            out = np.zeros(len(self.artist_of), dtype=bool)
+            out[flt.exclude_rows] = True
+            mask &= ~out[rows]
+        return mask
+
+    def search(self, vector: np.ndarray, artists: Sequence[str], flt: Constraints | None, limit: int):
+        """(catalog row, cosine) of the best ``limit`` tracks of ``artists`` (folded names) that pass ``flt`` (whose own
+        ``artist`` part, if any, also holds), best first."""
+        if flt is not None:
+            _check_fields(flt)
+            if "artist" in flt.any_of:  # the rows read are the artists': the filter's own artists only narrow them
+                allowed = set(flt.any_of["artist"])
+                artists = [a for a in artists if a in allowed]
+                flt = flt.copy()
+                del flt.any_of["artist"]
+        found = [self.artist_rows[a] for a in dict.fromkeys(artists) if a in self.artist_rows]
+        if not found or limit <= 0:
+            return []
+        rows = np.sort(np.concatenate(found))
+        if flt is not None and not flt.is_empty():
+            rows = rows[self._mask(flt, rows)]
+        sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+        order = np.lexsort((rows, -sims))[:limit]
+        return list(zip(rows[order].tolist(), sims[order].astype(np.float64).tolist()))
+
+
 def _hits(points) -> list[tuple[int, float]]:
     return [(int(p.id), float(p.score)) for p in points]
 

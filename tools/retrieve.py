@@ -48,7 +48,7 @@ import numpy as np
 
 from tools import vocab
 from tools.catalog import fold
-from tools.index import PAYLOAD_FIELDS, RRF_K, Constraints, TrackIndex
+from tools.index import PAYLOAD_FIELDS, RRF_K, ArtistSearch, Constraints, TrackIndex
 from tools.lexical import query_vector as sparse_query
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
@@ -523,6 +523,11 @@ class Retriever:
         return c
 
     @cached_property
+    def artist_search(self) -> ArtistSearch | None:
+        """The names channel's search among a few artists' tracks, from the arrays (None without document vectors)."""
+        return None if self.vectors is None else ArtistSearch(self.catalog, self.vectors)
+
+    @cached_property
     def durations_ms(self) -> np.ndarray:
         """Per catalog row, the track's length in milliseconds."""
         return np.array([t.duration_ms for t in self.catalog.tracks], dtype=np.int64)
@@ -834,7 +839,11 @@ class Retriever:
             if not wanted:
                 return []
         c.any_of["artist"] = wanted
-        hits = self.index.search_rows(vector, c, limit)
+        arrays = self.artist_search  # a few hundred rows read, not the shard scanned
+        if arrays is not None:
+            hits = arrays.search(vector, wanted, c, limit)
+        else:
+            hits = self.index.search_rows(vector, c, limit)
         own = self.track_name_scores(near)[[row for row, _ in hits]].tolist()
         weight, artists = near.artists.get, self.artists
         scored = [(row, weight(artists[row], 0.0) + o + 0.01 * sim) for (row, sim), o in zip(hits, own)]
