@@ -4137,28 +4137,69 @@ def parse(
 
 
 _NAME_IT = re.compile(
-    r"^\W*(?:(?:ok|okay|now|and|also|pls|please|lets|let's)\W+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?"
-    r"(?:call|name|title|rename|label|llamala|llámala|nombrala|nómbrala|ponle\s+(?:de\s+)?(?:nombre|titulo|título))\s+"
-    r"(?:(?:the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix|one)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that)"
-    r"\b\s*)?(?:to\s+|as\s+)?[:\-]?\s*[\"“'‘«]?(?P<name>[^\"”’»\n]{1,80}?)[\"”’»]?\s*[.!]*\s*(?:pls|please)?\s*$",
+    r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
+    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label)"
+    r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
+    r"\s*(?:\bto\b|\bas\b|:|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,
 )
-_NOT_NAMES = frozenset({"a day", "a night", "quits", "it a day", "it a night", "it quits", "off", "it off", "it",
-                        "this", "that", "something", "anything", "whatever"})  # fmt: skip
+_QUOTES = "\"'“”‘’«»`"
+# What follows "call it" that is a verdict or an idiom, not a name ("call it done", "call this one mid")
+_NOT_NAMES = frozenset({"a day", "a night", "quits", "off", "even", "done", "good", "ok", "okay", "a wrap", "mid",
+                        "trash", "fire", "one", "song", "tune", "track", "for me", "whatever", "whatever you want",
+                        "what you want", "anything", "something"})  # fmt: skip
+# A second ask after the name ("call it Sunday Jams and add more drake"): the name ends where it starts
+_AFTER_NAME = re.compile(
+    r"\s*(?:,|;|\band\b|\bthen\b|\by\b)\s+(?=(?:also\s+)?(?:add|remove|drop|make|no|more|less|put|take|swap|replace|"
+    r"only|play|shuffle|sort|export|save|keep|give|agrega|quita|pon)\b)",
+    re.IGNORECASE,
+)
+NAME_MAX = 80
 
 
-def _playlist_name(text: str) -> str | None:
-    """The name in "call it Sunday Slow Jams", "name the playlist 'gym 2024'", "llámala Noche"; None for "call it a
-    day" and for "name the artist of track 3" (a name needs the playlist, or "it", as what is named)."""
+def _playlist_name(text: str) -> tuple[str, str] | None:
+    """(name, what the message asks after it) in "call it Sunday Slow Jams", "name the playlist 'gym 2024'",
+    "llámala Noche", "call it Chill and add more drake"; None for a verdict or idiom ("call it a day", "call this one
+    mid", "call it done"), for "name some songs like this" or "name this song" (a name needs the playlist, or "it",
+    as what is named), and for a name said in lowercase that is one word or opens with "a"."""
     m = _NAME_IT.match(text or "")
     if not m:
         return None
-    said = m.group(0).lower()
-    if not re.search(r"\b(?:it|this|that|playlist|mix|list|one|llamala|llámala|nombrala|nómbrala|ponle)\b", said):
+    said, rest = m["name"], ""
+    if (after := _AFTER_NAME.search(said)) is not None:
+        said, rest = said[: after.start()], said[after.end() :]
+    quoted = said[:1] in _QUOTES
+    name = said.strip(_QUOTES + " ")
+    words = fold(name).split()
+    if not words or fold(name) in _NOT_NAMES or words[0] in ("something", "whatever", "anything", "for"):
         return None
-    name = m["name"].strip(" '\"")
-    first = fold(name).split()[:1]
-    return name if name and fold(name) not in _NOT_NAMES and first != ["something"] else None
+    if fold(m["what"] or "") in ("this", "that") and words[0] in ("one", "song", "track", "tune"):
+        return None  # "call this one mid", "name this song": a track, not the playlist
+    # "call it good", "call that a banger": a verdict; a name is quoted, capitalised, or several words
+    plain = not quoted and not m["es"] and name == name.lower() and (len(words) == 1 or words[0] in ("a", "an"))
+    if plain and fold(m["verb"] or "") == "call":
+        return None
+    if len(name) > NAME_MAX:  # cut at a word, never refused
+        name = name[:NAME_MAX].rsplit(" ", 1)[0]
+    return name, rest.strip()
+
+
+def _renamed(
+    named: tuple[str, str],
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+    artists: Sequence[str],
+) -> Plan:
+    """The rename, then what the message asks after the name."""
+    if not playlist:
+        return Plan.ask('There is no playlist to name yet: tell me what you\'d like to hear first, then "call it ...".')
+    name, rest = named
+    then = _parse(rest, playlist, vocab, focus, last, artists) if rest else Plan()
+    return Plan(
+        [call("rename", title=name), *then.actions], notes=then.notes + ([then.question] if then.question else [])
+    )
 
 
 _SWAP_THOSE = re.compile(
@@ -4526,8 +4567,8 @@ def _parse(
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
     if not any(ch.isalnum() for ch in raw):
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
-    if playlist and (name := _playlist_name(raw)):  # "call it Sunday Slow Jams": a name, never a request
-        return Plan([call("rename", title=name)])
+    if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
+        return _renamed(named, playlist, vocab, focus, last, artists)
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
         raw = _past_praise(raw)

@@ -124,7 +124,7 @@ _ORDINALS = {
         ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), 1
     )
 }
-_FREE_TEXT = ("text",)  # arguments that carry the user's own words
+_FREE_TEXT = ("text", "title")  # arguments that carry the user's own words (a request, a playlist's name)
 _NAMES = ("artists",)  # arguments that name artists
 
 

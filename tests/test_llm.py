@@ -343,6 +343,9 @@ def test_a_plan_must_agree_with_the_offline_reading_and_the_message():
     new = [{"name": "new_playlist", "args": {"text": "chill rap", "length": 20}}]
     assert disagreement(new, "20 chill rap songs", []) is None
     assert "words" in disagreement([{"name": "new_playlist", "args": {"text": "sad polka"}}], "chill rap", [])
+    renamed = [{"name": "rename", "args": {"title": "Gym Bangers"}}]
+    assert disagreement(renamed, "call it gym bangers", []) is None
+    assert "words" in disagreement(renamed, "name it after my dog", [])  # a model's own name is not the person's
 
 
 def test_a_server_that_cannot_answer_is_an_error_not_a_skip(tmp_path):

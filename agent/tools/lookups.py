@@ -8,11 +8,10 @@ from pydantic import BaseModel, Field
 
 from agent.exports import web_link
 from agent.tools.edits import Position
-from agent.tools.registry import ToolError, tool
+from agent.tools.registry import tool
 from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import fold
-from tools.clean import clean_text
 
 
 class Text(BaseModel):
@@ -138,21 +137,6 @@ _FIELD_WORDS = {  # a track's value of what a superlative compares, as the answe
     "energy": lambda tr: f"energy {tr.energy:.2f}",
     "danceability": lambda tr: f"danceability {tr.danceability:.2f}",
 }
-
-
-class Rename(BaseModel):
-    title: str = Field(min_length=1, max_length=80, description="The playlist's new name.")
-
-
-@tool(Rename)
-def rename(w: Work, title: str) -> str:
-    """Name the playlist ("call it Sunday Slow Jams"): its exports carry the name; the tracks stay as they are."""
-    w.need_playlist()
-    name = " ".join(clean_text(title, newlines=False).split())[:80]
-    if not name:
-        raise ToolError('What should it be called? Say "call it Sunday Slow Jams".')
-    w.query = w.query.model_copy(update={"name": name})
-    return f"named the playlist “{name}”"
 
 
 class Export(BaseModel):

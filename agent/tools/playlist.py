@@ -1,4 +1,4 @@
-"""Tools that make the whole playlist or re-order it: a new playlist from a request, the user's taste, flow."""
+"""Tools that make the whole playlist, re-order it or name it: a new playlist from a request, the user's taste, flow."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
 from tools import vocab
 from tools.catalog import fold
+from tools.clean import clean_text
 from tools.schema import MAX_LENGTH, Candidate, PlaylistQuery
 
 
@@ -132,3 +133,18 @@ def _candidates(w: Work) -> list[Candidate]:
         Candidate(track_id=p["track_id"], idx=w.catalog.index[p["track_id"]], score=float(p.get("score") or 0.0))
         for p in w.playlist
     ]
+
+
+class Rename(BaseModel):
+    title: str = Field(min_length=1, max_length=80, description="The playlist's new name.")
+
+
+@tool(Rename)
+def rename(w: Work, title: str) -> str:
+    """Name the playlist ("call it Sunday Slow Jams"): its exports carry the name; the tracks stay as they are."""
+    w.need_playlist()
+    name = " ".join(clean_text(title, newlines=False).split())[:80]
+    if not name:
+        raise ToolError('What should it be called? Say "call it Sunday Slow Jams".')
+    w.query = w.query.model_copy(update={"name": name})
+    return f"named the playlist “{name}”"
