@@ -989,7 +989,7 @@ _FOREVER = frozenset({"ever", "forever", "nunca"})
 _FOREVER_CUES = _keys(("no more", "no", "dont", "don't", "without", "stop"))
 
 
-_PRAISE = frozenset({"best", "greatest", "worst", "favorite", "favourite", "coolest", "top", "mejor", "peor"})
+_EVER_PRAISE = frozenset({"best", "greatest", "worst", "favorite", "favourite", "coolest", "top", "mejor", "peor"})
 
 
 def _forever(words: Sequence[str]) -> tuple[int, int] | None:
@@ -998,7 +998,7 @@ def _forever(words: Sequence[str]) -> tuple[int, int] | None:
     said = [w for w in words if w not in (",", ".", "!", "please", "pls", "plz")]
     if said[-2:] == ["ever", "again"]:
         said = said[:-1]
-    if not said or said[-1] not in _FOREVER or _PRAISE & set(said):
+    if not said or said[-1] not in _FOREVER or _EVER_PRAISE & set(said):
         return None
     hit = find(words, _FOREVER_CUES)
     return hit if hit and _filler_before(words, hit[0]) else None

@@ -1333,12 +1333,19 @@ def test_real_catalog_texting_shorthand_is_no_artist(real_ex):
     # was: "like... idk..." asked for music like the rapper IDK
     assert values(real_ex.extract("rock but like... idk... something sad? or not. whatever").artists) == []
     assert values(real_ex.extract("songs like IDK").artists) == ["IDK"]  # written as the name, it is the name
+    assert values(real_ex.extract("songs like Yall").artists) == ["Yall"]
+    assert values(real_ex.extract("Idk, something chill").artists) == []  # a phone's capital opens the message
 
 
 @pytest.mark.parametrize("text", ["something to play while i read", "songs to read to", "music to read a book"])
 def test_reading_said_with_the_verb_is_reading(ex, text):
     # was: "while i read" was no activity, so a "no words" list for reading had industrial tracks at energy .9
     assert "reading" in values(ex.extract(text).activities)
+
+
+@pytest.mark.parametrize("text", ["I read the news today oh boy", "need songs to read the room"])
+def test_read_in_other_senses_is_no_reading(ex, text):
+    assert "reading" not in values(ex.extract(text).activities)
 
 
 @pytest.mark.parametrize(

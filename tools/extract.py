@@ -255,9 +255,12 @@ class TagExtractor:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
         if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
             return 0.0
-        shorthand = key[0] in vocab.ARTIST_PRONOUNS or key[0] in vocab.TEXTING
-        if len(key) == 1 and shorthand and not toks[i].orig.isupper():
-            return 0.0  # "something like her", "like... idk": a pronoun, shorthand; "H.E.R.", "HIM", "IDK" are names
+        # "something like her", "like... idk": a pronoun, shorthand; "H.E.R.", "HIM", "IDK" are names, and shorthand
+        # written as a name past the message's first word ("more Yall") is one too
+        orig = toks[i].orig
+        named = orig.isupper() or (key[0] in vocab.TEXTING and i > 0 and orig[:1].isupper())
+        if len(key) == 1 and (key[0] in vocab.ARTIST_PRONOUNS or key[0] in vocab.TEXTING) and not named:
+            return 0.0
         if key in self._alias_keys:  # a shortened name needs a cue, a capital, or a name listed before it
             prev = toks[i - 1].text if i > 0 else ""
             listed = prev in _LIST_WORDS and any(
@@ -328,7 +331,10 @@ class TagExtractor:
         listed = prev in _AND_WORDS and self._name_ends(toks, i - 1) or self._listed_before(toks, j)
         if listed and count >= 3:
             return 0.7  # "logic and j cole", "j cole and logic": a name among names
-        return 0.8 if count >= ALONE_MIN_TRACKS and (_alone(toks, i, j) or _heads(toks, i, j)) else 0.0
+        # "workout mix with drake": a well-known name that ends the message after "with" is the name
+        closing = prev in ("with", "plus", "con") and all(t.text in _ALONE_WORDS for t in toks[j:])
+        alone = _alone(toks, i, j) or _heads(toks, i, j) or closing
+        return 0.8 if count >= ALONE_MIN_TRACKS and alone else 0.0
 
     def fuzzy_artist(self, text: str, min_len: int = 6) -> tuple[str, int, float] | None:
         """The catalog artist within a small edit distance of ``text`` (a typo), most tracks first; names
@@ -940,6 +946,17 @@ class TagExtractor:
         ):
             # "like Drake but not Drake himself": his sound is the taste, his own tracks are left out; no clash
             clash = {t.value for t in q[inc] if t.scope != "like"} & {t.value for t in q[exc]}
+            if inc == "genres":
+                # "latin but no bachata": a style with no label of its own stands for its genre; refused beside
+                # that genre, it leaves nothing out (the genre stays), and the user is told
+                styles = [t for t in q[exc] if t.value in clash and fold(t.source) in vocab.NARROWER_STYLES]
+                q[exc] = [t for t in q[exc] if t not in styles]
+                clash -= {t.value for t in styles}
+                unsupported += [
+                    f"no {t.source}: this catalog has no {t.source} label, so I can't leave it out by style; "
+                    "name the artists instead"
+                    for t in styles
+                ]
             if inc == "moods":
                 # "sad songs but not like depressing": the mood said one way and refused another is a degree of it,
                 # kept; refused in the words it was asked in ("chill, no wait, not chill"), the refusal wins
@@ -1191,13 +1208,6 @@ class _Draft:
         if said in vocab.NARROWER_STYLES and not m.negated and (sub in subgenres or genre in genres):
             wider = sub if sub in subgenres else genre
             self.unsupported.append(f"{self.src(m)}: this catalog has no {self.src(m)} label, so {wider} instead")
-        if said in vocab.NARROWER_STYLES and m.negated and sub not in subgenres:
-            # "sin bachata": leaving out all of latin for it would empty a Latin playlist; the label is not there
-            self.unsupported.append(
-                f"no {self.src(m)}: this catalog has no {self.src(m)} label, so I can't leave it out by style; "
-                "name the artists instead"
-            )
-            return
         if sub in subgenres:
             self.add("exclude_subgenres" if m.negated else "subgenres", sub, m)
             # a style said in other words ("metal"); a typo of the label itself ("regaeton") is the label

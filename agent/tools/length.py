@@ -49,7 +49,8 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
         note = more(w, length - n)
         return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if minutes:  # "make it an hour and a half" on a 92-minute playlist: the time is what was asked
-        return f"it is already about {round(listening_minutes(w.playlist))} min ({length} tracks), close to {minutes:g}"
+        tracks = f"{length} track{'s' if length != 1 else ''}"
+        return f"it is already about {round(listening_minutes(w.playlist))} min ({tracks}), close to {minutes:g}"
     return f"already {length} tracks"
 
 
