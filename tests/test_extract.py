@@ -1414,7 +1414,7 @@ def test_a_year_before_a_count_noun_is_a_year(ex):
     [
         ("😴😴😴", "sleep", None),
         ("🌧️ 😢", "sad", None),
-        ("🏋️ 🔥 💪", "workout", "workout"),
+        ("🏋️ 💪", "workout", "workout"),
         ("💃💃", "dance", None),
         ("🎉🎉", "party", "party"),
     ],
@@ -1489,3 +1489,8 @@ def test_a_negation_word_is_no_artist_alias(real_ex):
     q = real_ex.extract("musica para relajarme after a long day, nada de reggaeton")
     assert not q.artists and values(q.exclude_subgenres) == ["reggaeton"]
     assert values(real_ex.extract("songs like nada surf").artists) == ["Nada Surf"]
+
+
+def test_an_emoji_of_praise_adds_no_mood(ex):
+    """"🔥" and "😍" say the listener likes the music ("rap hits 🔥🔥"), not how it sounds."""
+    assert not ex.extract("rap hits 🔥🔥 😍").moods
