@@ -1477,12 +1477,6 @@ def test_the_same_songs_are_no_length(ex):
     assert ex.extract("five songs for focus").length == 5
 
 
-@pytest.mark.parametrize("text,mood", [("like the weeknd but happier", "happy"), ("sadder songs", "sad")])
-def test_a_comparative_mood_word_is_that_mood(ex, text, mood):
-    q = ex.extract(text)
-    assert values(q.moods) == [mood] and q.moods[0].explicit
-
-
 @pytest.mark.slow
 def test_a_negation_word_is_no_artist_alias(real_ex):
     """'nada' starts Nada Surf's name, but "nada de reggaeton" refuses reggaeton."""
