@@ -1486,5 +1486,5 @@ def test_a_negation_word_is_no_artist_alias(real_ex):
 
 
 def test_an_emoji_of_praise_adds_no_mood(ex):
-    """"🔥" and "😍" say the listener likes the music ("rap hits 🔥🔥"), not how it sounds."""
+    """ "🔥" and "😍" say the listener likes the music ("rap hits 🔥🔥"), not how it sounds."""
     assert not ex.extract("rap hits 🔥🔥 😍").moods
