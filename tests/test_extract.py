@@ -1420,3 +1420,85 @@ def test_a_style_left_out_that_the_catalog_has_no_label_for_leaves_its_genre(ex)
     q = ex.extract("latin but no bachata")
     assert values(q.genres) == ["latin"] and not q.exclude_genres
     assert any("no bachata label" in u for u in q.unsupported)
+
+
+# ----- t956-t1015: emoji, hours and minutes, decade bounds, run a business, Portuguese, comparatives ---------------
+@pytest.mark.parametrize(
+    "text,mood,activity",
+    [
+        ("😴😴😴", "sleep", None),
+        ("🌧️ 😢", "sad", None),
+        ("🏋️ 💪", "workout", "workout"),
+        ("💃💃", "dance", None),
+        ("🎉🎉", "party", "party"),
+    ],
+)
+def test_emoji_are_read_as_inferred_situations(ex, text, mood, activity):
+    """An emoji says how the listener is or what they do: its mood (and activity) are inferred, never said."""
+    q = ex.extract(text)
+    assert mood in values(q.moods) and not any(t.explicit for t in q.moods)
+    assert values(q.activities) == ([activity] if activity else [])
+    assert not any(t.explicit for t in q.activities)
+
+
+def test_an_emoji_beside_said_words_adds_no_second_reading(ex):
+    q = ex.extract("i wanna dance!!! 💃")
+    assert values(q.moods) == ["dance"] and q.moods[0].explicit
+
+
+@pytest.mark.parametrize(
+    "text,minutes", [("1 hour 30 min of 80s dance hits", 90), ("2 hours and 15 minutes of rock", 135)]
+)
+def test_hours_and_minutes_add_up(ex, text, minutes):
+    assert ex.extract(text).duration_min == minutes
+
+
+@pytest.mark.parametrize(
+    "text,span",
+    [
+        ("old school r&b, not newer than the 90s", (None, 1999)),
+        ("rock older than the 2000s", (None, 1999)),
+        ("songs newer than the 2000s", (2010, None)),
+        ("nothing older than the 80s", (1980, None)),
+    ],
+)
+def test_a_decade_after_newer_or_older_than_is_a_bound(ex, text, span):
+    assert years(ex.extract(text)) == span
+
+
+@pytest.mark.parametrize(
+    "text,running",
+    [
+        ("I run a small coffee shop and want calm music", False),
+        ("running a business is hard, need focus music", False),
+        ("songs to run a 5k", True),
+        ("running the half marathon tomorrow", True),
+        ("music for my run", True),
+    ],
+)
+def test_running_a_shop_is_not_running(ex, text, running):
+    assert ("running" in values(ex.extract(text).activities)) is running
+
+
+def test_portuguese_activities_and_the_after_party(ex):
+    assert values(ex.extract("funk brasileiro pra malhar").activities) == ["workout"]
+    assert values(ex.extract("musica pra estudar").activities) == ["study"]
+    assert values(ex.extract("music for my sister's after party").activities) == ["party"]
+
+
+def test_the_same_songs_are_no_length(ex):
+    assert ex.extract("my roommate keeps playing the same five songs, need focus music").length is None
+    assert ex.extract("five songs for focus").length == 5
+
+
+@pytest.mark.slow
+def test_a_negation_word_is_no_artist_alias(real_ex):
+    """'nada' starts Nada Surf's name, but "nada de reggaeton" refuses reggaeton."""
+    q = real_ex.extract("musica para relajarme after a long day, nada de reggaeton")
+    assert not q.artists and values(q.exclude_subgenres) == ["reggaeton"]
+    assert values(real_ex.extract("songs like nada surf").artists) == ["Nada Surf"]
+
+
+def test_an_emoji_of_praise_adds_no_mood(ex):
+    """ "🔥" and "😍" say the listener likes the music ("rap hits 🔥🔥"), not how it sounds."""
+    assert not ex.extract("rap hits 🔥🔥 😍").moods

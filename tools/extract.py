@@ -160,6 +160,7 @@ class TagExtractor:
         for key, (name, count) in list(self.artist_keys.items()):
             w = key[0]
             plain = w in dictionary or w in vocab.COMMON_WORDS or w in _CONTEXT_WORDS  # "lluvia" is rain, not a name
+            plain = plain or (w,) in _NEGATION  # "nada de reggaeton" refuses reggaeton: no Nada Surf
             if len(key) >= 2 and len(w) >= 4 and w.isalpha() and not plain:
                 firsts.setdefault(w, []).append((name, count))
         self._alias_keys = set()
@@ -458,10 +459,14 @@ class TagExtractor:
         while start and texts[start - 1] in vocab.DECADE_ARTICLES and not toks[start - 1].used:
             start -= 1  # "after the 90s", "de los 90"
         mode = texts[start - 1] if start else ""
+        mode2 = " ".join(texts[start - 2 : start]) if start >= 2 and not toks[start - 2].used else ""
         if mode in ("after", "since", "post", "past") and not toks[start - 1].used:
             lo, hi, start = (hi + 1 if mode != "since" else lo), None, start - 1
         elif mode in ("before", "pre", "until", "till") and not toks[start - 1].used:
             lo, hi, start = None, lo - 1, start - 1
+        elif mode2 in _DECADE_AFTER or mode2 in _DECADE_BEFORE:  # "newer than the 90s", "older than the 2000s"
+            lo, hi = (hi + 1, None) if mode2 in _DECADE_AFTER else (None, lo - 1)
+            start -= 2
         out.append(_Match("years", (lo, hi), start, end))
         _mark(toks, start, end)
         return end
@@ -1234,6 +1239,8 @@ class _Draft:
     def take_activity(self, m: _Match) -> None:
         if not m.negated and _done_before(self.toks, m.start):
             return  # "after work", "post workout", "just finished my exam": that is over, not what the music is for
+        if m.value == "running" and _runs_something(self.toks, m):
+            return  # "I run a small coffee shop": run with an object that is no course is not running
         mood = vocab.ACTIVITY_MOODS.get(str(m.value))
         if m.negated:
             if mood:
@@ -1382,6 +1389,21 @@ _NEG_WORDS = {w for k in _NEGATION for w in k}
 _DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
 _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
                         "la"})  # fmt: skip
+
+
+# what people run that is running: "run a 5k", "running the half marathon", "run my usual loop"
+_RUN_COURSES = frozenset({"5k", "10k", "15k", "21k", "42k", "marathon", "race", "mile", "miles", "lap", "laps", "km",
+                          "trail", "half", "loop", "route", "track", "sprint", "sprints", "stairs", "hills",
+                          "hill"})  # fmt: skip
+
+
+def _runs_something(toks: list[_Tok], m: Match) -> bool:
+    """Whether a word of running at ``m`` takes an object that is no course ("run a shop", "running the show")."""
+    if m.end - m.start != 1 or toks[m.start].text not in ("run", "runs", "running") or m.end >= len(toks):
+        return False
+    if toks[m.end].text not in vocab.DETERMINERS:
+        return False
+    return not any(t.text in _RUN_COURSES or t.text.isdigit() for t in toks[m.end + 1 : m.end + 4])
 
 
 def _done_before(toks: list[_Tok], start: int) -> bool:
@@ -1859,6 +1881,11 @@ def _number_width(texts: list[str], i: int) -> int:
     return 2 if len(pair) == 2 and pair in _NUMBER_WORDS else 1
 
 
+# two words before a decade that make it a bound: "newer than the 90s" is from 2000, "older than the 2010s" up to 2009
+_DECADE_AFTER = frozenset({"newer than", "later than", "mas nuevas que", "mas nuevo que"})
+_DECADE_BEFORE = frozenset({"older than", "earlier than", "mas viejas que", "mas viejo que"})
+
+
 def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int | None], int, int]:
     """(years, first token, end token) of the year ``y`` at ``i`` with the words around it."""
     prev = texts[i - 1] if i else ""
@@ -1942,6 +1969,25 @@ def _short_duration(
     return None
 
 
+_MINUTE_UNITS = frozenset({"minute", "minutes", "min", "mins", "minutos"})
+
+
+def _and_minutes(texts: list[str], hours: float, end: int) -> tuple[float, int]:
+    """The hours said before ``end`` with what follows them: "and a half", "y media", "30 min" ("1 hour 30 min",
+    "2 hours and 15 minutes"), and the token after all of it."""
+    n = len(texts)
+    if tuple(texts[end : end + 3]) == ("and", "a", "half"):
+        return hours + 0.5, end + 3
+    if tuple(texts[end : end + 2]) == ("y", "media"):  # "una hora y media"
+        return hours + 0.5, end + 2
+    m = end + (end < n and texts[end] in ("and", "y", "&"))
+    extra = _number(texts, m) if m < n else None
+    w = m + _number_width(texts, m) if extra is not None else m
+    if extra is not None and 0 < extra < 60 and w < n and texts[w] in _MINUTE_UNITS:
+        return hours + extra / 60, w + 1
+    return hours, end
+
+
 def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:
     """A number and what it counts: hours ("an hour and a half"), minutes, BPM ("under 100 bpm"), tracks."""
     v = _number(texts, i)
@@ -1956,15 +2002,11 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         _mark(toks, i, k + 1)  # "heading to the gym in 20 min", "just finished a 10 hour shift": not how long
         return k + 1
     if unit in ("hour", "hours", "hr", "hrs", "h", "horas", "hora"):
-        end = k + 1
-        if tuple(texts[end : end + 3]) == ("and", "a", "half"):
-            v, end = v + 0.5, end + 3
-        elif tuple(texts[end : end + 2]) == ("y", "media"):  # "una hora y media"
-            v, end = v + 0.5, end + 2
+        v, end = _and_minutes(texts, v, k + 1)
         out.append(_Match("duration", v * 60, i, end))
         _mark(toks, i, end)
         return end
-    if unit in ("minute", "minutes", "min", "mins", "minutos"):
+    if unit in _MINUTE_UNITS:
         out.append(_Match("duration", v, i, k + 1))
         _mark(toks, i, k + 1)
         return k + 1
@@ -1989,6 +2031,9 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         return k
     if noun is None or texts[i] in ("a", "an", "one") or toks[i].used:
         return None
+    if i and texts[i - 1] == "same":  # "he keeps playing the same five songs": those songs, not a length
+        _mark(toks, i, k)
+        return k
     if v < 1 or v != int(v):
         unsupported.append(f"a playlist of {texts[i]} tracks")
     else:

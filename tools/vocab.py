@@ -362,6 +362,11 @@ ACTIVITY_PHRASES: dict[str, str] = {
     # a long stretch of an activity is that activity, not a race ("a gaming marathon")
     "study marathon": "study", "gaming marathon": "gaming", "cleaning marathon": "cleaning",
     "coding marathon": "work", "reading marathon": "reading", "work marathon": "work",
+    # a party after another event is a party ("the after party"), not something over
+    "after party": "party", "afterparty": "party", "after parties": "party",
+    # Portuguese: the catalog's Latin share includes Brazil
+    "malhar": "workout", "treino": "workout", "treinar": "workout", "estudar": "study", "festa": "party",
+    "dirigir": "driving", "viagem": "travel", "cozinhar": "cooking", "trabalhar": "work",
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -523,6 +528,31 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "way to school", "walk to school", "to class"), ((), "commute")),
     **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
 }  # fmt: skip
+# Emoji people put in requests ("😴😴", "🌧️ 😢", "🏋️ 💪"): each read as a situation, so what it suggests is
+# inferred (never said), as a word of context is. Base code points only: a variation selector, skin tone or
+# joiner after one is dropped by the tokenizer. Emoji of praise say the listener likes the music, not its mood:
+# "🔥", "⚡", "😍", "😎" are left out ("Hits 🔥🔥🔥" read as energetic lost validation NDCG).
+EMOJI_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    **dict.fromkeys("😢😭😿💔🥺😞😔", (("sad",), None)),
+    **dict.fromkeys("😴💤🛌🥱", (("sleep",), None)),
+    **dict.fromkeys("🌧☔⛈🌦", (_WEATHER_GREY, None)),
+    **dict.fromkeys("❄☃☕🍵🕯🌙😌🍃", (("chill",), None)),
+    **dict.fromkeys("☀🌞🏖🌴🌊🌻😊😁😄🙂☺", (("happy",), None)),
+    **dict.fromkeys("❤💕💘💞🥰😘🌹💍", (("romantic",), None)),
+    **dict.fromkeys("💃🕺", (("dance",), None)),
+    **dict.fromkeys("🎉🥳🍾🍻🪩", _PARTY_NIGHT),
+    **dict.fromkeys("💪😤😡🤬🤘", (("energetic",), None)),
+    **dict.fromkeys("🏋", (("workout", "energetic"), "workout")),
+    **dict.fromkeys("🏃", (("workout", "energetic"), "running")),
+    **dict.fromkeys("📚📖✏📝", (("focus",), "study")),
+    **dict.fromkeys("🧘", (("chill",), "meditation")),
+    **dict.fromkeys("🚗🚙", ((), "driving")),
+    **dict.fromkeys("🎮", ((), "gaming")),
+    **dict.fromkeys("✈", ((), "travel")),
+}  # fmt: skip
+CONTEXT_CUES.update(EMOJI_CUES)
+# the tokenizer keeps these emoji as tokens of their own (every other symbol is dropped)
+_TOKEN = re.compile(f"{_TOKEN.pattern}|[{''.join(EMOJI_CUES)}]")
 # Moods no playlist is both of: a mood inferred from context never joins one it opposes ("lonely on a friday
 # night" is sad, not a party; "rainy day bangers" stays energetic).
 OPPOSED_MOODS: dict[str, frozenset[str]] = {
