@@ -1441,6 +1441,8 @@ def rule_track_length(c: Clause) -> Plan | None:
     longer, shorter = bool(near & V.TRACK_LONGER_WORDS), bool(near & V.TRACK_SHORTER_WORDS)
     if longer == shorter or not set(words[:k]) & V.TRACK_LENGTH_NOUNS:
         return None
+    if _asking(c) and not find(words, _REMOVE) and not find(words, _ONLY):
+        return _length_answer(c, float(durations[0].value), longer)  # type: ignore[arg-type]
     keep = (find(words, _ONLY) or "keep" in words[:k]) and not find(words, _REMOVE)
     drop_long = longer != bool(keep)  # "remove anything over 5" and "only the ones under 5" both drop the long
     minutes = float(durations[0].value)  # type: ignore[arg-type]
@@ -1454,6 +1456,30 @@ def rule_track_length(c: Clause) -> Plan | None:
     if drop_long and minutes >= 1:  # a bound from now on: the long ones are replaced, and later additions keep it
         return Plan([call("narrow", track_minutes_max=min(minutes, float(V.TRACK_MINUTES_MAX)))])
     return Plan([call("remove", positions=gone)])
+
+
+def _length_answer(c: Clause, minutes: float, longer: bool) -> Plan:
+    """ "is song 3 longer than 4 minutes?", "are any of these over 5 min?": answered from the tracks' lengths; a
+    question never bounds the playlist."""
+    bound = minutes * 60_000
+
+    def over(p: dict[str, Any]) -> bool:
+        return p["duration_ms"] > bound if longer else p["duration_ms"] < bound
+
+    said = f"{'over' if longer else 'under'} {minutes:g} min"
+    pos = _refer(c)
+    if pos and len(pos) == 1 and 1 <= pos[0] <= c.n:
+        p = c.playlist[pos[0] - 1]
+        secs = round(p["duration_ms"] / 1000)
+        return Plan.ask(
+            f'{"Yes" if over(p) else "No"}: #{pos[0]} "{p["title"]}" by {p["artist"]} is {secs // 60}:{secs % 60:02d} '
+            "long. Nothing changed."
+        )
+    hits = [(i, p) for i, p in enumerate(c.playlist, 1) if over(p)]
+    if not hits:
+        return Plan.ask(f"No track here is {said}. Nothing changed.")
+    verb = "is" if len(hits) == 1 else "are"
+    return Plan.ask(f"{len(hits)} of {c.n} tracks {verb} {said}: {_listing(hits)}. Nothing changed.")
 
 
 _SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
@@ -1511,12 +1537,28 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
     return None
 
 
+_MUSIC_NOUNS = frozenset({"music", "songs", "tracks", "tunes", "playlist", "mix", "musica", "canciones", "bangers",
+                          "jams", "beats", "stuff", "hits"})  # fmt: skip
+
+
+def _time_budget(c: Clause) -> bool:
+    """ "i have a 20 minute commute", "my drive is like an hour": to a playlist, an activity said with how long it
+    lasts and no music asked for is the time to fill, not a new request."""
+    acts = {(m.start, m.end) for m in c.matches("activity")}  # "party" is an activity and its mood
+    moods = [m for m in c.matches("mood", negated=False) if (m.start, m.end) not in acts]
+    if not c.playlist or moods or c.matches("genre", "artist", "years", "other_genre", "feature", negated=False):
+        return False
+    return not _MUSIC_NOUNS & set(c.words)
+
+
 def _names_music(c: Clause) -> bool:
     """Whether the clause names music (so a number in it is no length), save an activity that says how long the
     playlist should last ("i want it to last my whole commute, like 40 min")."""
     kinds = ["genre", "mood", "artist", "years", "activity", "other_genre"]
     if c.matches("duration") and _THIS_PLAYLIST & set(c.words):
         kinds.remove("activity")
+    elif c.matches("duration") and _time_budget(c):
+        kinds = ["genre", "artist", "years", "other_genre"]  # the activity (and its mood) only says how long
     # "fewer slow songs": fewer of the slow ones (rule_relative), not a shorter playlist
     fewer = any(m.start >= 1 and c.words[m.start - 1] in ("fewer", "less") for m in c.matches("feature"))
     return fewer or bool(c.matches(*kinds, negated=False))
@@ -1932,7 +1974,8 @@ def rule_versions(c: Clause) -> Plan | None:
     kinds = []
     for i, w in enumerate(words):
         kind = _VERSION_KEYS.get((w,))
-        plural = w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")
+        # "no collabs", "no feat. tracks", "no intros or interludes": those words name nothing but a version
+        plural = (w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")) or kind in ("feature", "interlude")
         nxt = words[i + 1] if i + 1 < len(words) else ""
         noun = nxt in V.VERSION_NOUNS or (kind == "live" and nxt in _LIVE_NOUNS)  # "no live songs": recordings
         if kind and (plural or noun) and kind not in kinds:
@@ -2011,7 +2054,7 @@ def rule_relative(c: Clause) -> Plan | None:
     spans = [(m.start, m.end) for m in c.matches("feature")]
     for m in c.reading.matches:
         sign = _relative_sign(m, words, spans)
-        if sign is None:
+        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
             continue
         for feature, way in _directions(m):
             moves.setdefault(feature, sign * (1 if way == "high" else -1))
@@ -3363,12 +3406,22 @@ _NOT_QUITE_WORDS = ("this", "is", "it", "so", "kinda", "not", "quite", "feeling"
                     "into", "hmm")  # fmt: skip
 
 
+def _new_songs(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether words[start:end] is "new" or "fresh" said of the tracks themselves ("new ones", "fresh songs")."""
+    return words[start:end] in (["new"], ["fresh"]) and end < len(words) and words[end] in _SONG_NOUNS
+
+
+_SONG_NOUNS = frozenset({"ones", "songs", "tracks", "tunes", "picks", "canciones"})
+
+
 def rule_reroll(c: Clause) -> Plan | None:
     """ "try again", "give me different songs", "reroll": every track swapped for another that fits the same
     request; a bare gripe ("this sucks", "nah") gets the ways to say what is off."""
-    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "relative_years", "popularity") or _refer(c) is not None:
-        return None
     words = c.words
+    # "new ones", "give me new songs": other songs, not newer years (which "newer" and "new music from..." still are)
+    rel = [m for m in c.matches("relative_years") if not _new_songs(words, m.start, m.end)]
+    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "popularity") or rel or _refer(c) is not None:
+        return None
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
     griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
@@ -3738,7 +3791,8 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
-        if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
+        joiner = words[i] in V.CLAUSE_JOINERS or words[i] == "n"  # "cut it to 12 n no remixes": "n" typed for "and"
+        if joiner and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
                 j += 1
