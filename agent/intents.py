@@ -454,8 +454,10 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
-        if k + 2 < len(words) and _is_track_noun(words[k + 1]) and words[k + 2].isdigit():
-            k += 1  # "number 3 and number 12": the noun said again
+        if k + 2 < len(words) and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES) and words[
+            k + 2
+        ].lstrip("#").isdigit():
+            k += 1  # "number 3 and number 12", "la 2 y la 4": the noun or article said again
         hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
         nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
         if not nxt.isdigit():
@@ -465,6 +467,7 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     return out
 
 
+_LIST_ARTICLES = frozenset({"the", "la", "el", "las", "los"})
 _LIST_JOINERS = frozenset({",", "and", "&", "y", "-", "to", "through", "thru", "hasta"})
 
 
@@ -1723,9 +1726,14 @@ def _said_length(words: list[str]) -> int | None:
             and any(v in words for v in ("cut", "trim", "keep", "down", "only", "just", "shorten"))
             or after[:1] in (("tracks",), ("songs",), ("canciones",))
             or before[-1:] in _LENGTH_LEADS
+            or after[:2] in _OF_THESE
         ):
             return num[0]
     return None
+
+
+# "i need like 30 of these": that many tracks like the ones there are, in all
+_OF_THESE = frozenset(("of", w) for w in ("these", "those", "them", "em", "this", "estas", "estos"))
 
 
 def rule_remove(c: Clause) -> Plan | None:
@@ -1791,7 +1799,7 @@ _OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "o
                             "off", "either", "too", "anymore", "though", "tbh", "now", "ok", "so", "much", "many",
                             "really", "ones", "for", "good", "forever", "again", "ever", "me", "lol", "de", "la",
                             "las", "los", "el", "canciones", "a", "bit", "little", "?", "!", ",", ".", "in",
-                            "there", "here"})  # fmt: skip
+                            "there", "here", "thx", "kthx", "thanks", "ty", "tysm", "plz", "thnx"})  # fmt: skip
 
 
 def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
@@ -2234,7 +2242,7 @@ def rule_exclude(c: Clause) -> Plan | None:
         cue = find(c.words, _NEGATION)
         if cue and any(c.reading.tokens[k].used for k in range(cue[0], cue[0] + cue[1])):
             cue = None  # "no vocals" is a mood, "no more than 2 per artist" a cap
-        if cue and c.words[cue[0] : cue[0] + 2] in (["no", "wait"], ["no", "sorry"], ["no", "actually"]):
+        if cue and c.words[cue[0] : cue[0] + 2] in (["no", "wait"], ["no", "sorry"], ["no", "actually"], ["no", ","]):
             return None  # "no wait i meant r&b": a correction, not an exclusion
         pointed = cue and c.words[cue[0]] != "no" and _filler_before(c.words, cue[0])  # "no 5" may be a number
         pos = _refer(c, cue[0] + cue[1]) if pointed else None
@@ -3764,10 +3772,11 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
                      "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
                      "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena", "i want",
-                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme"))  # fmt: skip
+                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme",
+                     "a couple more", "a few more", "some more", "a bunch more", "a handful more"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "i"}
 )
 
 
@@ -3791,12 +3800,15 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
-        joiner = words[i] in V.CLAUSE_JOINERS or words[i] == "n"  # "cut it to 12 n no remixes": "n" typed for "and"
+        # "cut it to 12 n no remixes": "n" typed for "and"; "..., so maybe get rid of that too": "so" before an ask
+        joiner = words[i] in V.CLAUSE_JOINERS or words[i] in ("n", "so")
         if joiner and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
                 j += 1
-            if j < len(words) and (_starts(words, j)) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
+            # "... and the 4th song is kinda annoying": a track named after "and" opens an ask about it
+            track = words[i] != "so" and _track_at(words, j)
+            if j < len(words) and (_starts(words, j) or track) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
                 cuts.append((i, j))
                 i = j
                 continue
@@ -3818,6 +3830,14 @@ def _opposite(first: str, word: str) -> bool:
     """Whether ``word`` turns the other way from the clause's first word ("less rap more r&b", "más pop menos rap")."""
     more, less = _MORE_LESS
     return (first in more and word in less) or (first in less and word in more)
+
+
+def _track_at(words: list[str], j: int) -> bool:
+    """Whether ``words[j:]`` opens with a track of the playlist named by place: "the 4th song", "track 3", "#2"."""
+    w = words[j : j + 3]
+    if len(w) == 3 and w[0] == "the" and _ordinal(w[1]) is not None and _is_track_noun(w[2]):
+        return True
+    return len(w) >= 2 and w[0] in ("track", "song", "#") and w[1].isdigit()
 
 
 def _starts(words: list[str], j: int) -> bool:
@@ -3938,8 +3958,24 @@ _N_AND = re.compile(rf"(?<![\w#])({_PLACE})\s+n\s+(?=(?:track\s+|song\s+|the\s+)
 
 
 def _n_and(text: str) -> str:
-    """ "n" said as "and" between two tracks' places."""
-    return _N_AND.sub(r"\1 and ", text)
+    """ "n" said as "and" between two tracks' places, and "2" as "too" before a word of excess ("2 many slow
+    songs")."""
+    text = _TAKE_OFF.sub(r"\1 off \2\3", text)  # "take a few off": "take off a few"
+    return _TWO_TOO.sub("too ", _N_AND.sub(r"\1 and ", text))
+
+
+_TAKE_OFF = re.compile(
+    r"\b(take|knock|chop|shave)\s+((?:a\s+)?(?:few|couple|handful|bunch)|some|one|two|three|four|five|ten)"
+    r"((?:\s+(?:more|songs|tracks|of\s+them))?)\s+off\b(?!\s+(?:of|the)\b)",
+    re.IGNORECASE,
+)
+
+
+_TWO_TOO = re.compile(
+    r"(?<![\w#])2\s+(?=(?:many|much)\b)|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\br\s)|(?<=\bits\s)|(?<=\bway\s)|(?<=\bbit\s))2\s+"
+    r"(?=(?:slow|fast|loud|quiet|long|short|sad|happy|chill|mellow|hype|old|soft|hard|heavy|depressing)\b)",
+    re.IGNORECASE,
+)
 
 
 _BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})

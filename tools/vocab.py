@@ -1058,7 +1058,7 @@ HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else ca
                 "what are you able to do", "what else", "que puedes hacer", "que mas puedes hacer", "ayuda",
                 "como funciona", "que sabes hacer")  # fmt: skip
 # A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
-ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
+ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "kthx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
                        "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
                        "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
