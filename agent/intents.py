@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 
 from tools import vocab as V
 from tools.catalog import Catalog, fold, song_key
+from tools.refine import version_kinds
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, listening_minutes
 from tools.tags import MOOD_TARGETS
 
@@ -2849,9 +2850,16 @@ def _track_test(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | Non
             (label, lambda p, lo=lo, hi=hi: p.get("year") is not None and (lo is None or p["year"] >= lo)
              and (hi is None or p["year"] <= hi))
         )  # fmt: skip
+    if not tests:  # "any intros in here?", "how many songs have features?": a kind of version a title says
+        kinds = {_VERSION_KEYS[(w,)] for w in c.words if (w,) in _VERSION_KEYS and _VERSION_KEYS[(w,)] in _ASKED_KINDS}
+        for kind in kinds:
+            tests.append((_ASKED_KINDS[kind], lambda p, kind=kind: kind in version_kinds(p["title"])))
     if len(tests) != 1:
         return None
     return tests[0]
+
+
+_ASKED_KINDS = {"remix": "a remix", "feature": "a song with a feature", "interlude": "an intro, interlude or skit"}
 
 
 def _compare(c: Clause, comp: tuple[int, int]) -> Plan | None:
@@ -3401,7 +3409,8 @@ _REROLL = _keys(("try again", "different songs", "different tracks", "other song
                   "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
                   "different ones", "other ones", "new ones", "replace everything", "redo everything", "redo it all",
                   "swap out everything", "swap everything", "replace all of them", "replace them all",
-                  "change all the songs", "cambia todas"))  # fmt: skip
+                  "change all the songs", "cambia todas", "fresh ones", "fresh songs", "fresh tracks",
+                  "canciones nuevas", "nuevas canciones", "otras nuevas"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
 _GRIPE_ANSWER = (
     'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '
@@ -3416,10 +3425,15 @@ _NOT_QUITE_WORDS = ("this", "is", "it", "so", "kinda", "not", "quite", "feeling"
 
 def _new_songs(words: Sequence[str], start: int, end: int) -> bool:
     """Whether words[start:end] is "new" or "fresh" said of the tracks themselves ("new ones", "fresh songs")."""
-    return words[start:end] in (["new"], ["fresh"]) and end < len(words) and words[end] in _SONG_NOUNS
+    if words[start:end] in (["new"], ["fresh"]):
+        return end < len(words) and words[end] in _SONG_NOUNS
+    return words[start:end] in (["nuevas"], ["nuevos"]) and start > 0 and words[start - 1] in _SONG_NOUNS
 
 
 _SONG_NOUNS = frozenset({"ones", "songs", "tracks", "tunes", "picks", "canciones"})
+
+
+_REROLL_ASKS = ("give", "me", "just", "dame", "quiero", "pon", "ponme", "want", "need", "get")
 
 
 def rule_reroll(c: Clause) -> Plan | None:
@@ -3430,7 +3444,7 @@ def rule_reroll(c: Clause) -> Plan | None:
     rel = [m for m in c.matches("relative_years") if not _new_songs(words, m.start, m.end)]
     if not c.has or c.matches(*_CONTENT_KINDS, "feature", "popularity") or rel or _refer(c) is not None:
         return None
-    if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
+    if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
     griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
     if griped and not _content(words, [tuple(_GRIPES), _NOT_QUITE_WORDS]):

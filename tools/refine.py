@@ -202,6 +202,9 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
 _VERSION_TAIL = re.compile(r"\s[-–]\s.*$|[(\[].*$")
 
 
+_A_MIX = re.compile(r"\b(?:mix|remix|edit|version)\b", re.IGNORECASE)
+
+
 def version_kinds(title: str) -> set[str]:
     """The kinds of version a title's tail says ("Song - Live In Paris": live; "Song (X Remix)": remix); a title's own
     words ("Live and Let Die") are no version."""
@@ -211,7 +214,7 @@ def version_kinds(title: str) -> set[str]:
     kinds.discard("interlude")  # "Song (Intro Mix)" is no interlude; a title that names one is (below)
     if _FEATURING.search(title):  # "Dance (with A & B)": a collaboration, as "(feat. A)" is
         kinds.add("feature")
-    if vocab.INTERLUDE_TITLE.search(title):
+    if vocab.INTERLUDE_TITLE.search(title) and not _A_MIX.search(title):  # "Intro", not "Song (Intro Mix)"
         kinds.add("interlude")
     return kinds
 
