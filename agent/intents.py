@@ -3790,7 +3790,7 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "a couple more", "a few more", "some more", "a bunch more", "a handful more"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "i"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
 )
 
 
@@ -3814,14 +3814,16 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
-        # "cut it to 12 n no remixes": "n" typed for "and"; "..., so maybe get rid of that too": "so" before an ask
-        joiner = words[i] in V.CLAUSE_JOINERS or words[i] in ("n", "so")
+        joiner = words[i] in V.CLAUSE_JOINERS or words[i] == "n"  # "cut it to 12 n no remixes": "n" typed for "and"
         if joiner and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
                 j += 1
             # "... and the 4th song is kinda annoying": a track named after "and" opens an ask about it
-            track = words[i] != "so" and _track_at(words, j)
+            track = words[i] in ("and", "y", "plus") and _track_at(words, j)
+            if words[i] == "n" and j < len(words) and (words[j] in _DIRECTION_WORDS or words[j] in ("more", "less")):
+                i += 1  # "less popular n more chill": one move of the sound, read whole as before
+                continue
             if j < len(words) and (_starts(words, j) or track) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
                 cuts.append((i, j))
                 i = j
