@@ -161,3 +161,14 @@ def test_a_question_about_remixes_or_features_is_answered(vocab, playlist):
     q = parse("are there any remixes?", playlist, vocab).question
     assert q and q.endswith("Nothing changed.") and (f"{len(remixes)} of 20" in q if remixes else "None of" in q)
     assert "Nothing changed" in parse("any intros in here?", playlist, vocab).question
+
+
+@pytest.mark.parametrize("text", ["chill lofi kinda moody", "a bit upbeat pop", "slightly darker indie"])
+def test_a_hedged_sound_word_in_a_request_is_a_lean_not_a_bound(tiny_catalog, text):
+    from tools.extract import TagExtractor
+
+    ex = TagExtractor(tiny_catalog)
+    fbs = ex.extract(text).features
+    assert fbs and all(not b.explicit and b.min is None and b.max is None and b.target is not None for b in fbs)
+    said = ex.extract(text.replace("kinda ", "").replace("a bit ", "").replace("slightly ", "")).features
+    assert said and all(b.explicit and (b.min is not None or b.max is not None) for b in said)

@@ -1250,6 +1250,8 @@ class _Draft:
                 self.like_said.add(fb.feature)
             return
         bpm = isinstance(way, tuple)
+        if fb is not None and not bpm and not m.negated and _hedged_before(self.toks, m.start):
+            fb = _softened(fb)  # "kinda moody", "a bit upbeat": a lean toward the sound, never a hard bound
         if fb is not None and fb.feature in self.like_said:
             self.like_said.discard(fb.feature)
             del self.features[fb.feature]
@@ -1707,6 +1709,24 @@ def _an_age(texts: list[str], i: int) -> bool:
 
 
 _A_FEW = (("a", "few"), ("a", "couple"), ("a", "couple", "of"), ("couple", "of"), ("one", "or", "two"))
+
+
+_HEDGES_BEFORE = [tuple(p.split()) for p in ("kinda", "kind of", "sorta", "sort of", "a bit", "a little", "slightly",
+                                              "somewhat", "semi", "lowkey", "a tad", "a touch")]  # fmt: skip
+
+
+def _hedged_before(toks: list[_Tok], start: int) -> bool:
+    """Whether a hedge ("kinda", "a bit", "slightly") says the sound word at ``start``."""
+    texts = [t.text for t in toks]
+    return any(start >= len(p) and tuple(texts[start - len(p) : start]) == p for p in _HEDGES_BEFORE)
+
+
+def _softened(fb: FeatureBound) -> FeatureBound:
+    """A hard bound said with a hedge as a soft target at its edge: retrieval leans there, no track is dropped."""
+    edge = fb.max if fb.max is not None else fb.min
+    if edge is None:
+        return fb
+    return FeatureBound(feature=fb.feature, target=edge, explicit=False, confidence=fb.confidence, source="hedged")
 
 
 def _a_few_before(toks: list[_Tok], start: int) -> bool:
