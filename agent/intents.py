@@ -455,9 +455,11 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
-        if k + 2 < len(words) and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES) and words[
-            k + 2
-        ].lstrip("#").isdigit():
+        if (
+            k + 2 < len(words)
+            and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES)
+            and words[k + 2].lstrip("#").isdigit()
+        ):
             k += 1  # "number 3 and number 12", "la 2 y la 4": the noun or article said again
         hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
         nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
@@ -3430,7 +3432,7 @@ def _new_songs(words: Sequence[str], start: int, end: int) -> bool:
     return words[start:end] in (["nuevas"], ["nuevos"]) and start > 0 and words[start - 1] in _SONG_NOUNS
 
 
-_SONG_NOUNS = frozenset({"ones", "songs", "tracks", "tunes", "picks", "canciones"})
+_SONG_NOUNS = frozenset({"one", "ones", "song", "songs", "tracks", "tunes", "picks", "canciones"})
 
 
 _REROLL_ASKS = ("give", "me", "just", "dame", "quiero", "pon", "ponme", "want", "need", "get")
@@ -3442,7 +3444,12 @@ def rule_reroll(c: Clause) -> Plan | None:
     words = c.words
     # "new ones", "give me new songs": other songs, not newer years (which "newer" and "new music from..." still are)
     rel = [m for m in c.matches("relative_years") if not _new_songs(words, m.start, m.end)]
-    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "popularity") or rel or _refer(c) is not None:
+    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "popularity") or rel:
+        return None
+    if "new" in words and {"one", "song"} & set(words) and not _content(words, [("new", "one", "song", "a", "get")]):
+        # "new one please": the track in focus swapped ("why #3?" - "new one please"), else one more song
+        return Plan([call("replace", positions=[c.focus])]) if c.focus else Plan([call("more", count=1)])
+    if _refer(c) is not None:
         return None
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
@@ -3824,7 +3831,11 @@ def split_clauses(text: str) -> list[str]:
             if words[i] == "n" and j < len(words) and (words[j] in _DIRECTION_WORDS or words[j] in ("more", "less")):
                 i += 1  # "less popular n more chill": one move of the sound, read whole as before
                 continue
-            if j < len(words) and (_starts(words, j) or track) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
+            if (
+                j < len(words)
+                and (_starts(words, j) or track)
+                and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"])
+            ):
                 cuts.append((i, j))
                 i = j
                 continue

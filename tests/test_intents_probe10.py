@@ -72,13 +72,17 @@ def test_a_count_of_these_is_the_length(vocab, playlist):
     assert acts("i need like 30 of these", vocab, playlist) == [("resize", {"length": 30})]
 
 
-@pytest.mark.parametrize("text", ["new ones please", "give me new songs", "i want new ones", "new songs pls, these r boring"])
+@pytest.mark.parametrize(
+    "text", ["new ones please", "give me new songs", "i want new ones", "new songs pls, these r boring"]
+)
 def test_new_songs_are_other_songs_not_newer_years(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("replace", {"positions": list(range(1, 21))})]
 
 
 def test_newer_is_still_newer_years(vocab, playlist):
-    assert acts("newer songs", vocab, playlist) == [("adjust", {"feature": "year", "direction": "up", "amount": "normal"})]
+    assert acts("newer songs", vocab, playlist) == [
+        ("adjust", {"feature": "year", "direction": "up", "amount": "normal"})
+    ]
 
 
 def test_a_question_about_track_length_is_answered_not_applied(vocab, playlist):
@@ -143,7 +147,9 @@ def test_a_leading_no_comma_is_a_correction(vocab, playlist):
 
 
 def test_a_track_named_after_and_then_so_get_rid_of_it(vocab, playlist):
-    text = "honestly this is pretty good but theres too much drake and the 4th song is kinda annoying so get rid of that"
+    text = (
+        "honestly this is pretty good but theres too much drake and the 4th song is kinda annoying so get rid of that"
+    )
     got = acts(text, vocab, playlist)
     assert got[0] == ("lessen", {"artists": ["Drake"]})
     assert got[1][0] in ("remove", "replace") and got[1][1] == {"positions": [4]}
@@ -172,3 +178,8 @@ def test_a_hedged_sound_word_in_a_request_is_a_lean_not_a_bound(tiny_catalog, te
     assert fbs and all(not b.explicit and b.min is None and b.max is None and b.target is not None for b in fbs)
     said = ex.extract(text.replace("kinda ", "").replace("a bit ", "").replace("slightly ", "")).features
     assert said and all(b.explicit and (b.min is not None or b.max is not None) for b in said)
+
+
+def test_a_new_one_swaps_the_track_in_focus_or_adds_one(vocab, playlist):
+    assert acts("new one please", vocab, playlist, focus=3) == [("replace", {"positions": [3]})]
+    assert acts("new one please", vocab, playlist) == [("more", {"count": 1})]

@@ -107,7 +107,12 @@ def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
     while i < len(toks):
         for n in range(min(_SHORTHAND_WIDTH, len(toks) - i), 0, -1):
             said = tuple(t.text for t in toks[i : i + n])
-            if said in SHORTHAND and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1))):
+            lone_w = said == ("w",) and i + 1 < len(toks) and toks[i + 1].text == "/"  # "w / o" spaced: as typed
+            if (
+                said in SHORTHAND
+                and not lone_w
+                and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1)))
+            ):
                 start, end = toks[i].start, toks[i + n - 1].end
                 out.append(Token(SHORTHAND[said], text[start:end], False, start, end))
                 i += n
@@ -1058,10 +1063,11 @@ HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else ca
                 "what are you able to do", "what else", "que puedes hacer", "que mas puedes hacer", "ayuda",
                 "como funciona", "que sabes hacer")  # fmt: skip
 # A message of only these words acknowledges the playlist ("perfect, thanks!", "sounds good"): nothing changes.
-ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "kthx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
+ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
                        "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
-                       "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
+                       "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me",
+                       "kthx"})  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
