@@ -1985,6 +1985,8 @@ def rule_versions(c: Clause) -> Plan | None:
     kinds = []
     for i, w in enumerate(words):
         kind = _VERSION_KEYS.get((w,))
+        if w == "feature" and i and words[i - 1] in ("a", "with"):  # "anything with a feature" (a verb elsewhere)
+            kind = "feature"
         # "no collabs", "no feat. tracks", "no intros or interludes": those words name nothing but a version
         plural = (w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")) or kind in ("feature", "interlude")
         nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -3828,7 +3830,10 @@ def split_clauses(text: str) -> list[str]:
                 j += 1
             # "... and the 4th song is kinda annoying": a track named after "and" opens an ask about it
             track = words[i] in ("and", "y", "plus") and _track_at(words, j)
-            if words[i] == "n" and j < len(words) and (words[j] in _DIRECTION_WORDS or words[j] in ("more", "less")):
+            moves = ("more", "less")
+            ahead = j < len(words) and (words[j] in _DIRECTION_WORDS or words[j] in moves)
+            behind = {*_DIRECTION_WORDS, *moves} & set(words[(cuts[-1][1] if cuts else 0) : i])
+            if words[i] == "n" and ahead and behind:
                 i += 1  # "less popular n more chill": one move of the sound, read whole as before
                 continue
             if (

@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed" and "probe" to "probe9" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe10" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:

@@ -44,6 +44,8 @@ def acts(text, vocab, playlist, **kw):
     [("dont want anything b4 2000, also can u make it like 25",
       [("narrow", {"year_start": 2000, "year_end": None}), ("resize", {"length": 25})]),
      ("cut it to 12 n no remixes", [("resize", {"length": 12}), ("exclude", {"versions": ["remix"]})]),
+     ("pls make it 30 n more chill",
+      [("resize", {"length": 30}), ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]),
      ("make it more upbeat n add 5",
       [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"}),
        ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"}), ("more", {"count": 5})])],
@@ -109,6 +111,7 @@ def test_a_timed_request_for_music_is_still_a_new_playlist(vocab, playlist):
 @pytest.mark.parametrize(
     ("text", "kind"),
     [("no songs with features", "feature"), ("no collabs", "feature"), ("no feat. tracks pls", "feature"),
+     ("drop anything with a feature", "feature"),
      ("no intros or interludes", "interlude"), ("no skits", "interlude")],
 )  # fmt: skip
 def test_features_and_interludes_are_kinds_of_version(vocab, playlist, text, kind):
