@@ -3992,15 +3992,17 @@ _N_AND = re.compile(rf"(?<![\w#])({_PLACE})\s+n\s+(?=(?:track\s+|song\s+|the\s+)
 def _n_and(text: str) -> str:
     """ "n" said as "and" between two tracks' places, and "2" as "too" before a word of excess ("2 many slow
     songs")."""
-    text = _TAKE_OFF.sub(r"\1 off \2\3", text)  # "take a few off": "take off a few"
+    # "take a few off": "take off a few"; "take 3 songs off": a count of three (a digit alone after the verb is a place)
+    text = _TAKE_OFF.sub(lambda m: f"{m[1]} off {_SMALL_WORDS.get(m[2], m[2])}{m[3]}", text)
     return _TWO_TOO.sub("too ", _N_AND.sub(r"\1 and ", text))
 
 
 _TAKE_OFF = re.compile(
-    r"\b(take|knock|chop|shave)\s+((?:a\s+)?(?:few|couple|handful|bunch)|some|one|two|three|four|five|ten)"
-    r"((?:\s+(?:more|songs|tracks|of\s+them))?)\s+off\b(?!\s+(?:of|the)\b)",
+    r"\b(take|knock|chop|shave)\s+((?:a\s+)?(?:few|couple|handful|bunch)|some|one|two|three|four|five|ten"
+    r"|[1-9](?=\s+(?:songs|tracks)))((?:\s+(?:more|songs|tracks|of\s+them))?)\s+off\b(?!\s+(?:of|the)\b)",
     re.IGNORECASE,
 )
+_SMALL_WORDS = dict(zip("123456789", "one two three four five six seven eight nine".split(), strict=True))
 
 
 _TWO_TOO = re.compile(

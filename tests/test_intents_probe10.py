@@ -141,6 +141,7 @@ def test_spanish_places_with_articles(vocab, playlist):
 
 def test_take_a_few_off_is_a_count(vocab, playlist):
     assert acts("take a few off", vocab, playlist) == [("resize", {"length": 17})]
+    assert acts("take 3 songs off", vocab, playlist) == [("resize", {"length": 17})]  # was cut to 3 tracks
 
 
 def test_a_leading_no_comma_is_a_correction(vocab, playlist):
