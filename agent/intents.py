@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 
 from tools import vocab as V
 from tools.catalog import Catalog, fold, song_key
+from tools.refine import version_kinds
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, listening_minutes
 from tools.tags import MOOD_TARGETS
 
@@ -464,8 +465,12 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
-        if k + 2 < len(words) and _is_track_noun(words[k + 1]) and words[k + 2].isdigit():
-            k += 1  # "number 3 and number 12": the noun said again
+        if (
+            k + 2 < len(words)
+            and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES)
+            and words[k + 2].lstrip("#").isdigit()
+        ):
+            k += 1  # "number 3 and number 12", "la 2 y la 4": the noun or article said again
         hashed = words[k + 1] == "#" and k + 2 < len(words)  # "#3 and #7": the tokenizer splits "#" off
         nxt = words[k + 2] if hashed else words[k + 1].lstrip("#")
         if not nxt.isdigit():
@@ -475,6 +480,7 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     return out
 
 
+_LIST_ARTICLES = frozenset({"the", "la", "el", "las", "los"})
 _LIST_JOINERS = frozenset({",", "and", "&", "y", "-", "to", "through", "thru", "hasta"})
 
 
@@ -1478,6 +1484,8 @@ def rule_track_length(c: Clause) -> Plan | None:
     longer, shorter = bool(near & V.TRACK_LONGER_WORDS), bool(near & V.TRACK_SHORTER_WORDS)
     if longer == shorter or not set(words[:k]) & V.TRACK_LENGTH_NOUNS:
         return None
+    if _asking(c) and not find(words, _REMOVE) and not find(words, _ONLY):
+        return _length_answer(c, float(durations[0].value), longer)  # type: ignore[arg-type]
     keep = (find(words, _ONLY) or "keep" in words[:k]) and not find(words, _REMOVE)
     drop_long = longer != bool(keep)  # "remove anything over 5" and "only the ones under 5" both drop the long
     minutes = float(durations[0].value)  # type: ignore[arg-type]
@@ -1491,6 +1499,30 @@ def rule_track_length(c: Clause) -> Plan | None:
     if drop_long and minutes >= 1:  # a bound from now on: the long ones are replaced, and later additions keep it
         return Plan([call("narrow", track_minutes_max=min(minutes, float(V.TRACK_MINUTES_MAX)))])
     return Plan([call("remove", positions=gone)])
+
+
+def _length_answer(c: Clause, minutes: float, longer: bool) -> Plan:
+    """ "is song 3 longer than 4 minutes?", "are any of these over 5 min?": answered from the tracks' lengths; a
+    question never bounds the playlist."""
+    bound = minutes * 60_000
+
+    def over(p: dict[str, Any]) -> bool:
+        return p["duration_ms"] > bound if longer else p["duration_ms"] < bound
+
+    said = f"{'over' if longer else 'under'} {minutes:g} min"
+    pos = _refer(c)
+    if pos and len(pos) == 1 and 1 <= pos[0] <= c.n:
+        p = c.playlist[pos[0] - 1]
+        secs = round(p["duration_ms"] / 1000)
+        return Plan.ask(
+            f'{"Yes" if over(p) else "No"}: #{pos[0]} "{p["title"]}" by {p["artist"]} is {secs // 60}:{secs % 60:02d} '
+            "long. Nothing changed."
+        )
+    hits = [(i, p) for i, p in enumerate(c.playlist, 1) if over(p)]
+    if not hits:
+        return Plan.ask(f"No track here is {said}. Nothing changed.")
+    verb = "is" if len(hits) == 1 else "are"
+    return Plan.ask(f"{len(hits)} of {c.n} tracks {verb} {said}: {_listing(hits)}. Nothing changed.")
 
 
 _SHORTER_SIDE = frozenset({"shorter", "short", "cortas", "cortos", "corta", "corto"})
@@ -1548,12 +1580,28 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
     return None
 
 
+_MUSIC_NOUNS = frozenset({"music", "songs", "tracks", "tunes", "playlist", "mix", "musica", "canciones", "bangers",
+                          "jams", "beats", "stuff", "hits"})  # fmt: skip
+
+
+def _time_budget(c: Clause) -> bool:
+    """ "i have a 20 minute commute", "my drive is like an hour": to a playlist, an activity said with how long it
+    lasts and no music asked for is the time to fill, not a new request."""
+    acts = {(m.start, m.end) for m in c.matches("activity")}  # "party" is an activity and its mood
+    moods = [m for m in c.matches("mood", negated=False) if (m.start, m.end) not in acts]
+    if not c.playlist or moods or c.matches("genre", "artist", "years", "other_genre", "feature", negated=False):
+        return False
+    return not _MUSIC_NOUNS & set(c.words)
+
+
 def _names_music(c: Clause) -> bool:
     """Whether the clause names music (so a number in it is no length), save an activity that says how long the
     playlist should last ("i want it to last my whole commute, like 40 min")."""
     kinds = ["genre", "mood", "artist", "years", "activity", "other_genre"]
     if c.matches("duration") and _THIS_PLAYLIST & set(c.words):
         kinds.remove("activity")
+    elif c.matches("duration") and _time_budget(c):
+        kinds = ["genre", "artist", "years", "other_genre"]  # the activity (and its mood) only says how long
     # "fewer slow songs": fewer of the slow ones (rule_relative), not a shorter playlist
     fewer = any(m.start >= 1 and c.words[m.start - 1] in ("fewer", "less") for m in c.matches("feature"))
     return fewer or bool(c.matches(*kinds, negated=False))
@@ -1718,9 +1766,14 @@ def _said_length(words: list[str]) -> int | None:
             and any(v in words for v in ("cut", "trim", "keep", "down", "only", "just", "shorten"))
             or after[:1] in (("tracks",), ("songs",), ("canciones",))
             or before[-1:] in _LENGTH_LEADS
+            or after[:2] in _OF_THESE
         ):
             return num[0]
     return None
+
+
+# "i need like 30 of these": that many tracks like the ones there are, in all
+_OF_THESE = frozenset(("of", w) for w in ("these", "those", "them", "em", "this", "estas", "estos"))
 
 
 def rule_remove(c: Clause) -> Plan | None:
@@ -1786,7 +1839,7 @@ _OBJECT_FILLER = frozenset({"the", "some", "something", "all", "any", "more", "o
                             "off", "either", "too", "anymore", "though", "tbh", "now", "ok", "so", "much", "many",
                             "really", "ones", "for", "good", "forever", "again", "ever", "me", "lol", "de", "la",
                             "las", "los", "el", "canciones", "a", "bit", "little", "?", "!", ",", ".", "in",
-                            "there", "here"})  # fmt: skip
+                            "there", "here", "thx", "kthx", "thanks", "ty", "tysm", "plz", "thnx"})  # fmt: skip
 
 
 def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
@@ -1969,7 +2022,10 @@ def rule_versions(c: Clause) -> Plan | None:
     kinds = []
     for i, w in enumerate(words):
         kind = _VERSION_KEYS.get((w,))
-        plural = w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")
+        if w == "feature" and i and words[i - 1] in ("a", "with"):  # "anything with a feature" (a verb elsewhere)
+            kind = "feature"
+        # "no collabs", "no feat. tracks", "no intros or interludes": those words name nothing but a version
+        plural = (w.endswith(("es", "ed", "s")) and kind in ("remix", "remaster")) or kind in ("feature", "interlude")
         nxt = words[i + 1] if i + 1 < len(words) else ""
         noun = nxt in V.VERSION_NOUNS or (kind == "live" and nxt in _LIVE_NOUNS)  # "no live songs": recordings
         if kind and (plural or noun) and kind not in kinds:
@@ -2048,7 +2104,7 @@ def rule_relative(c: Clause) -> Plan | None:
     spans = [(m.start, m.end) for m in c.matches("feature")]
     for m in c.reading.matches:
         sign = _relative_sign(m, words, spans)
-        if sign is None:
+        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
             continue
         for feature, way in _directions(m):
             moves.setdefault(feature, sign * (1 if way == "high" else -1))
@@ -2228,7 +2284,7 @@ def rule_exclude(c: Clause) -> Plan | None:
         cue = find(c.words, _NEGATION)
         if cue and any(c.reading.tokens[k].used for k in range(cue[0], cue[0] + cue[1])):
             cue = None  # "no vocals" is a mood, "no more than 2 per artist" a cap
-        if cue and c.words[cue[0] : cue[0] + 2] in (["no", "wait"], ["no", "sorry"], ["no", "actually"]):
+        if cue and c.words[cue[0] : cue[0] + 2] in (["no", "wait"], ["no", "sorry"], ["no", "actually"], ["no", ","]):
             return None  # "no wait i meant r&b": a correction, not an exclusion
         pointed = cue and c.words[cue[0]] != "no" and _filler_before(c.words, cue[0])  # "no 5" may be a number
         pos = _refer(c, cue[0] + cue[1]) if pointed else None
@@ -2844,9 +2900,16 @@ def _track_test(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | Non
             (label, lambda p, lo=lo, hi=hi: p.get("year") is not None and (lo is None or p["year"] >= lo)
              and (hi is None or p["year"] <= hi))
         )  # fmt: skip
+    if not tests:  # "any intros in here?", "how many songs have features?": a kind of version a title says
+        kinds = {_VERSION_KEYS[(w,)] for w in c.words if (w,) in _VERSION_KEYS and _VERSION_KEYS[(w,)] in _ASKED_KINDS}
+        for kind in kinds:
+            tests.append((_ASKED_KINDS[kind], lambda p, kind=kind: kind in version_kinds(p["title"])))
     if len(tests) != 1:
         return None
     return tests[0]
+
+
+_ASKED_KINDS = {"remix": "a remix", "feature": "a song with a feature", "interlude": "an intro, interlude or skit"}
 
 
 def _compare(c: Clause, comp: tuple[int, int]) -> Plan | None:
@@ -3396,7 +3459,8 @@ _REROLL = _keys(("try again", "different songs", "different tracks", "other song
                   "another batch", "a new batch", "fresh batch", "otra vez", "otras canciones", "canciones diferentes",
                   "different ones", "other ones", "new ones", "replace everything", "redo everything", "redo it all",
                   "swap out everything", "swap everything", "replace all of them", "replace them all",
-                  "change all the songs", "cambia todas"))  # fmt: skip
+                  "change all the songs", "cambia todas", "fresh ones", "fresh songs", "fresh tracks",
+                  "canciones nuevas", "nuevas canciones", "otras nuevas"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
 _GRIPE_ANSWER = (
     'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '
@@ -3409,13 +3473,33 @@ _NOT_QUITE_WORDS = ("this", "is", "it", "so", "kinda", "not", "quite", "feeling"
                     "into", "hmm")  # fmt: skip
 
 
+def _new_songs(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether words[start:end] is "new" or "fresh" said of the tracks themselves ("new ones", "fresh songs")."""
+    if words[start:end] in (["new"], ["fresh"]):
+        return end < len(words) and words[end] in _SONG_NOUNS
+    return words[start:end] in (["nuevas"], ["nuevos"]) and start > 0 and words[start - 1] in _SONG_NOUNS
+
+
+_SONG_NOUNS = frozenset({"one", "ones", "song", "songs", "tracks", "tunes", "picks", "canciones"})
+
+
+_REROLL_ASKS = ("give", "me", "just", "dame", "quiero", "pon", "ponme", "want", "need", "get")
+
+
 def rule_reroll(c: Clause) -> Plan | None:
     """ "try again", "give me different songs", "reroll": every track swapped for another that fits the same
     request; a bare gripe ("this sucks", "nah") gets the ways to say what is off."""
-    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "relative_years", "popularity") or _refer(c) is not None:
-        return None
     words = c.words
-    if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [("give", "me", "just")]):
+    # "new ones", "give me new songs": other songs, not newer years (which "newer" and "new music from..." still are)
+    rel = [m for m in c.matches("relative_years") if not _new_songs(words, m.start, m.end)]
+    if not c.has or c.matches(*_CONTENT_KINDS, "feature", "popularity") or rel:
+        return None
+    if "new" in words and {"one", "song"} & set(words) and not _content(words, [("new", "one", "song", "a", "get")]):
+        # "new one please": the track in focus swapped ("why #3?" - "new one please"), else one more song
+        return Plan([call("replace", positions=[c.focus])]) if c.focus else Plan([call("more", count=1)])
+    if _refer(c) is not None:
+        return None
+    if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
     griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
     if griped and not _content(words, [tuple(_GRIPES), _NOT_QUITE_WORDS]):
@@ -3757,10 +3841,11 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "pick up", "speed up", "slow it down", "tone it down", "turn it up", "another",
                      "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
                      "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena", "i want",
-                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme"))  # fmt: skip
+                     "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme",
+                     "a couple more", "a few more", "some more", "a bunch more", "a handful more"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
 )
 
 
@@ -3784,11 +3869,24 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
-        if words[i] in V.CLAUSE_JOINERS and i > 0 and (not cuts or i > cuts[-1][1]):
+        joiner = words[i] in V.CLAUSE_JOINERS or words[i] == "n"  # "cut it to 12 n no remixes": "n" typed for "and"
+        if joiner and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:
                 j += 1
-            if j < len(words) and (_starts(words, j)) and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"]):
+            # "... and the 4th song is kinda annoying": a track named after "and" opens an ask about it
+            track = words[i] in ("and", "y", "plus") and _track_at(words, j)
+            moves = ("more", "less")
+            ahead = j < len(words) and (words[j] in _DIRECTION_WORDS or words[j] in moves)
+            behind = {*_DIRECTION_WORDS, *moves} & set(words[(cuts[-1][1] if cuts else 0) : i])
+            if words[i] == "n" and ahead and behind:
+                i += 1  # "less popular n more chill": one move of the sound, read whole as before
+                continue
+            if (
+                j < len(words)
+                and (_starts(words, j) or track)
+                and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"])
+            ):
                 cuts.append((i, j))
                 i = j
                 continue
@@ -3810,6 +3908,14 @@ def _opposite(first: str, word: str) -> bool:
     """Whether ``word`` turns the other way from the clause's first word ("less rap more r&b", "más pop menos rap")."""
     more, less = _MORE_LESS
     return (first in more and word in less) or (first in less and word in more)
+
+
+def _track_at(words: list[str], j: int) -> bool:
+    """Whether ``words[j:]`` opens with a track of the playlist named by place: "the 4th song", "track 3", "#2"."""
+    w = words[j : j + 3]
+    if len(w) == 3 and w[0] == "the" and _ordinal(w[1]) is not None and _is_track_noun(w[2]):
+        return True
+    return len(w) >= 2 and w[0] in ("track", "song", "#") and w[1].isdigit()
 
 
 def _starts(words: list[str], j: int) -> bool:
@@ -3942,8 +4048,26 @@ _N_AND = re.compile(rf"(?<![\w#])({_PLACE})\s+n\s+(?=(?:track\s+|song\s+|the\s+)
 
 
 def _n_and(text: str) -> str:
-    """ "n" said as "and" between two tracks' places."""
-    return _N_AND.sub(r"\1 and ", text)
+    """ "n" said as "and" between two tracks' places, and "2" as "too" before a word of excess ("2 many slow
+    songs")."""
+    # "take a few off": "take off a few"; "take 3 songs off": a count of three (a digit alone after the verb is a place)
+    text = _TAKE_OFF.sub(lambda m: f"{m[1]} off {_SMALL_WORDS.get(m[2], m[2])}{m[3]}", text)
+    return _TWO_TOO.sub("too ", _N_AND.sub(r"\1 and ", text))
+
+
+_TAKE_OFF = re.compile(
+    r"\b(take|knock|chop|shave)\s+((?:a\s+)?(?:few|couple|handful|bunch)|some|one|two|three|four|five|ten"
+    r"|[1-9](?=\s+(?:songs|tracks)))((?:\s+(?:more|songs|tracks|of\s+them))?)\s+off\b(?!\s+(?:of|the)\b)",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = dict(zip("123456789", "one two three four five six seven eight nine".split(), strict=True))
+
+
+_TWO_TOO = re.compile(
+    r"(?<![\w#])2\s+(?=(?:many|much)\b)|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\br\s)|(?<=\bits\s)|(?<=\bway\s)|(?<=\bbit\s))2\s+"
+    r"(?=(?:slow|fast|loud|quiet|long|short|sad|happy|chill|mellow|hype|old|soft|hard|heavy|depressing)\b)",
+    re.IGNORECASE,
+)
 
 
 _BUT = frozenset({"but", "pero", "though", "tho", "although", "except", "just", "only", ","})

@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed" and "probe" to "probe9" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe10" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
@@ -45,6 +45,7 @@ folder, the product pipeline). Checks read the returned playlist:
     {"no_genre_but": [g, [positions]]}                          the same for a genre (or subgenre)
     {"has_title": text} {"only_title_by": [artist, text]}      a title says it / every track by the artist says it
     {"back": [k, pos]}                                         track pos of the playlist after turn k is there again
+    {"no_title": word} {"new_share": x}                        no title says the word / at least x of the tracks are new
     {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
                                                                share of track k's artist (before the turn) rose (or
                                                                the catalog has no other song of theirs)
@@ -140,7 +141,7 @@ KNOWN_CHECKS = {
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
-    "no_genre_but", "together",
+    "no_genre_but", "together", "no_title", "new_share",
 }  # fmt: skip
 
 
@@ -625,6 +626,20 @@ def _no_genre_but(t: Turn, arg: Any, name: str) -> str | None:
 @_check("has_title")
 def _has_title(t: Turn, arg: Any, name: str) -> str | None:
     return None if any(fold(arg) in fold(p.title) for p in t.after) else f"no title says {arg!r}"
+
+
+@_check("no_title")
+def _no_title(t: Turn, arg: Any, name: str) -> str | None:
+    word = re.compile(rf"\b{re.escape(arg)}\b", re.IGNORECASE)
+    bad = [p.title for p in t.after if word.search(p.title)]
+    return None if t.after and not bad else f"{len(bad)} title(s) say {arg!r}: {bad[:3]}" if bad else "empty playlist"
+
+
+@_check("new_share")
+def _new_share(t: Turn, arg: Any, name: str) -> str | None:
+    old = {p.track_id for p in t.before}
+    share = sum(p.track_id not in old for p in t.after) / len(t.after) if t.after else 0.0
+    return None if share >= arg else f"{share:.0%} of the tracks are new, expected at least {arg:.0%}"
 
 
 @_check("only_title_by")

@@ -218,12 +218,21 @@ def low_quality(track: Track, query: PlaylistQuery) -> bool:
 _VERSION_TAIL = re.compile(r"\s[-–]\s.*$|[(\[].*$")
 
 
+_A_MIX = re.compile(r"\b(?:mix|remix|edit|version)\b", re.IGNORECASE)
+
+
 def version_kinds(title: str) -> set[str]:
     """The kinds of version a title's tail says ("Song - Live In Paris": live; "Song (X Remix)": remix); a title's own
     words ("Live and Let Die") are no version."""
     tail = _VERSION_TAIL.search(title)
     words = re.findall(r"[a-z]+", _fold(tail.group(0))) if tail else []
-    return {vocab.VERSION_WORDS[w] for w in words if w in vocab.VERSION_WORDS}
+    kinds = {vocab.VERSION_WORDS[w] for w in words if w in vocab.VERSION_WORDS}
+    kinds.discard("interlude")  # "Song (Intro Mix)" is no interlude; a title that names one is (below)
+    if _FEATURING.search(title):  # "Dance (with A & B)": a collaboration, as "(feat. A)" is
+        kinds.add("feature")
+    if vocab.INTERLUDE_TITLE.search(title) and not _A_MIX.search(title):  # "Intro", not "Song (Intro Mix)"
+        kinds.add("interlude")
+    return kinds
 
 
 _FEATURING = re.compile(r"[(\[](?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]", re.IGNORECASE)

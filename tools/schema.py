@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tools import vocab
+
 Feature = Literal[
     "energy", "valence", "danceability", "tempo", "acousticness", "instrumentalness", "speechiness", "popularity"
 ]
@@ -147,7 +149,7 @@ class PlaylistQuery(BaseModel):
     exclude_artists: list[Tag] = Field(default_factory=list)
     exclude_moods: list[Tag] = Field(default_factory=list)
     exclude_years: list[YearRange] = Field(default_factory=list, description="Years to leave out ('no 80s').")
-    exclude_versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
+    exclude_versions: list[Literal["remix", "live", "acoustic", "remaster", "feature", "interlude"]] = Field(
         default_factory=list, description="Versions to leave out, as a title's tail says them ('no remixes')."
     )
     keep_artists: list[Tag] = Field(
@@ -227,7 +229,7 @@ class PlaylistQuery(BaseModel):
         excl = [
             t.value for t in self.exclude_genres + self.exclude_subgenres + self.exclude_artists + self.exclude_moods
         ]
-        excl += [y.label() for y in self.exclude_years] + [f"{v} versions" for v in self.exclude_versions]
+        excl += [y.label() for y in self.exclude_years] + [vocab.version_label(v) for v in self.exclude_versions]
         out = ", ".join(parts) or "anything"
         if excl:
             out += "; not " + ", ".join(excl)

@@ -95,7 +95,7 @@ def tokenize(text: str) -> list[Token]:
 # Shorthand of several tokens, read as the word it stands for: "w/o vocals" is "without vocals" (one-word chat
 # spellings are CHAT_SPELLINGS')
 SHORTHAND: dict[tuple[str, ...], str] = {
-    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with",
+    ("w", "/", "o"): "without", ("w", "/", "out"): "without", ("w", "/"): "with", ("w",): "with",
 }  # fmt: skip
 _SHORTHAND_WIDTH = max(len(k) for k in SHORTHAND)
 
@@ -109,7 +109,12 @@ def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
     while i < len(toks):
         for n in range(min(_SHORTHAND_WIDTH, len(toks) - i), 0, -1):
             said = tuple(t.text for t in toks[i : i + n])
-            if said in SHORTHAND and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1))):
+            lone_w = said == ("w",) and i + 1 < len(toks) and toks[i + 1].text == "/"  # "w / o" spaced: as typed
+            if (
+                said in SHORTHAND
+                and not lone_w
+                and (n == 1 or all(toks[k].end == toks[k + 1].start for k in range(i, i + n - 1)))
+            ):
                 start, end = toks[i].start, toks[i + n - 1].end
                 out.append(Token(SHORTHAND[said], text[start:end], False, start, end))
                 i += n
@@ -123,7 +128,9 @@ def _expand_shorthand(text: str, toks: list[Token]) -> list[Token]:
 # chat spellings of words, read as the word ("mor hapy pls", "date nite", "b4 2000")
 CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because", "nite": "night",
                                   "nites": "nights", "tonite": "tonight", "2nite": "tonight", "luv": "love",
-                                  "b4": "before"}  # fmt: skip
+                                  "b4": "before", "u": "you", "somethin": "something", "nothin": "nothing",
+                                  "anythin": "anything", "swp": "swap", "shortr": "shorter", "longr": "longer",
+                                  "cud": "could"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -1075,7 +1082,22 @@ HOLIDAY_TITLE = re.compile(
 
 VERSION_WORDS = {"remix": "remix", "remixes": "remix", "remixed": "remix", "live": "live", "en vivo": "live",
                  "acoustic": "acoustic", "acustico": "acoustic", "remaster": "remaster", "remastered": "remaster",
-                 "remasters": "remaster"}  # fmt: skip
+                 "remasters": "remaster", "feat": "feature", "ft": "feature", "featuring": "feature",
+                 "features": "feature", "collab": "feature", "collabs": "feature", "collaboration": "feature",
+                 "collaborations": "feature", "intro": "interlude", "intros": "interlude", "interlude": "interlude",
+                 "interludes": "interlude", "skit": "interlude", "skits": "interlude", "outro": "interlude",
+                 "outros": "interlude"}  # fmt: skip
+# how a reply names a kind of version left out ("no remixes", "no songs with features")
+VERSION_LABELS = {"remix": "remixes", "feature": "songs with features", "interlude": "intros and interludes"}
+
+
+def version_label(kind: str) -> str:
+    """The words for a kind of version left out: "remixes", "live versions", "songs with features"."""
+    return VERSION_LABELS.get(kind, f"{kind} versions")
+
+
+# a title that is itself a record's filler ("Intro", "Nas Interlude (Skit)"): the "interlude" kind of version
+INTERLUDE_TITLE = re.compile(r"\b(?:intro|interlude|skit|outro)\b", re.IGNORECASE)
 VERSION_NOUNS = frozenset({"version", "versions", "versiones", "version", "recordings", "cuts", "takes", "ones"})
 # Asking what the bot can do ("what else can you do?", "how does this work"): answered with what it can do.
 HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else can u do", "what can u do",
@@ -1088,7 +1110,8 @@ HELP_PHRASES = ("help", "what can you do", "what else can you do", "what else ca
 ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect", "great", "awesome", "amazing",
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
                        "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
-                       "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me"})  # fmt: skip
+                       "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me",
+                       "kthx"})  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
@@ -1343,7 +1366,7 @@ CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
-    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly""".split()
+    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks""".split()
 )  # fmt: skip
 
 

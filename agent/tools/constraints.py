@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.tools.names import catalog_artist, catalog_genres, removed_by
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
+from tools import vocab
 from tools.catalog import Track, fold
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
 
@@ -40,8 +41,10 @@ class Exclude(Names):
         max_length=7,
         description="Ends of audio features to leave out ('get rid of anything slow').",
     )
-    versions: list[Literal["remix", "live", "acoustic", "remaster"]] = Field(
-        default_factory=list, max_length=4, description="Versions to leave out ('no remixes', 'no live versions')."
+    versions: list[Literal["remix", "live", "acoustic", "remaster", "feature", "interlude"]] = Field(
+        default_factory=list,
+        max_length=6,
+        description="Versions to leave out ('no remixes', 'no live versions', 'no features', 'no intros').",
     )
     except_artists: list[str] = Field(
         default_factory=list,
@@ -134,7 +137,7 @@ def exclude(
         + moods
         + [y.label() for y in spans]
         + sides
-        + [f"{v}es" if v == "remix" else f"{v} versions" for v in versions]
+        + [vocab.version_label(v) for v in versions]
     )
     w.rebuild("fits without " + ", ".join(said))
     if not kept:
