@@ -494,6 +494,7 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
     embedding time it would take instead (measured rate), index build, resident memory, HNSW recall
     against exact search, request p50/p95 with and without filters, stage timings (rerank is CF,
     refine), CF fold-in; one row per (size, index config)."""
+    import gc
     import tempfile
     from pathlib import Path
 
@@ -513,8 +514,11 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for size in ctx.catalog_sizes:
         base: dict[str, Any] = {"size": size}
+        catalog = vectors = cf_model = syn = None  # the last size's, freed before this one is made
+        gc.collect()
         _reset_peak()
         before = _memory_mb()["rss"]
+        vector_dir = tempfile.TemporaryDirectory(prefix=f"playgenie-scale-vectors-{size}-")
         if size <= 0 or size == len(real):
             catalog, vectors, cf_model = real, real_vectors, real_cf
             base.update(size=len(real), synthetic=False)
@@ -523,11 +527,15 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
             syn = synth.synth_catalog(real, size, seed=0)
             base["catalog_gen_s"] = round(time.perf_counter() - t0, 1)
             t0 = time.perf_counter()
-            vectors = synth.synth_vectors(real_vectors, syn.template)
+            # mapped from a file: past a few hundred thousand tracks the vectors need not all stay resident
+            vectors = synth.synth_vectors(real_vectors, syn.template, path=Path(vector_dir.name) / "vectors.npy")
             base["vector_gen_s"] = round(time.perf_counter() - t0, 1)
             catalog, cf_model = syn.catalog, synth.synth_cf(real_cf, syn)
             base["synthetic"] = True
-        docs = random.Random(0).sample([t.document() for t in catalog.tracks], min(256, len(catalog)))
+            syn = None
+            gc.collect()
+        picks = random.Random(0).sample(range(len(catalog)), min(256, len(catalog)))
+        docs = [catalog.tracks[i].document() for i in picks]
         t0 = time.perf_counter()
         batch_encoder.encode(docs, batch_size=8)
         base["embed_estimate_s"] = round(len(catalog) * (time.perf_counter() - t0) / len(docs), 0)
@@ -559,6 +567,7 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
                 row["memory_mb"] = _memory_mb()
             rows.append(row)
             log.info("scale row: %s", row)
+        vector_dir.cleanup()
     return {"scale": rows}
 
 
