@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -103,30 +104,42 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
 
     tracks: list[Track] = []
     cols = {f: feats[f].tolist() for f in AUDIO_FEATURES}
+    del feats
+    # Values many tracks share are one object each (a million tracks hold only a few hundred distinct ones):
+    # the genre lists of a template, moods, dates, albums. Tracks never mutate these lists in place.
+    shared: dict[object, object] = {}
+
+    def one(value: object, key: object = None) -> object:
+        return shared.setdefault(value if key is None else key, value)
+
     for i, j in enumerate(template.tolist()):
         src = real.tracks[j]
         f = {name: cols[name][i] for name in AUDIO_FEATURES}
         year = int(years[i]) or None
         a = int(artist_idx[i])
         title = " ".join(title_words[w].title() for w in title_picks[i, : n_title[i]].tolist())
+        sound = sound_fields(f, thresholds)
+        sound["moods"] = one(sound["moods"], ("moods", *sound["moods"]))
         tracks.append(
             Track(
                 track_id=f"syn{i:07d}",
                 title=f"{title} {i}",
                 artist=artist_names[a],
-                album=f"{artist_names[a]} Vol {i % 3 + 1}",
-                album_id=f"synal{a:07d}{i % 3}",
-                release_date=f"{year}-01-01" if year else "",
+                album=one(f"{artist_names[a]} Vol {i % 3 + 1}"),
+                album_id=one(f"synal{a:07d}{i % 3}"),
+                release_date=one(f"{year}-01-01" if year else ""),
                 year=year,
                 decade=year // 10 * 10 if year else None,
                 popularity=int(popularity[i]),
                 duration_ms=int(durations[i]),
-                genres=list(src.genres),
-                subgenres=list(src.subgenres),
+                genres=one(list(src.genres), ("genres", j)),
+                subgenres=one(list(src.subgenres), ("subgenres", j)),
                 genres_inferred=src.genres_inferred,
-                **sound_fields(f, thresholds),
+                **sound,
             )
         )
+    del cols
+    shared.clear()
 
     # Playlists: copy c of real playlist p holds the synthetic tracks whose template p holds and i % copies == c.
     copies = max(1, round(size / max(1, len(real))))
@@ -149,11 +162,20 @@ def synth_catalog(real: Catalog, size: int, seed: int = 0) -> Synthetic:
     return Synthetic(Catalog(tracks, playlists, thresholds), template)
 
 
-def synth_vectors(real_vectors: np.ndarray, template: np.ndarray, seed: int = 0, chunk: int = 100_000) -> np.ndarray:
-    """(len(template), 384) unit vectors: each template's vector plus noise of norm about ``VECTOR_NOISE``."""
+def synth_vectors(
+    real_vectors: np.ndarray, template: np.ndarray, seed: int = 0, chunk: int = 100_000, path: Path | None = None
+) -> np.ndarray:
+    """(len(template), 384) unit vectors: each template's vector plus noise of norm about ``VECTOR_NOISE``.
+
+    With ``path`` they are written to that file and mapped from it (the same values): a million vectors are
+    1.5 GB the OS can page out while a large catalog's index is built."""
     rng = np.random.default_rng(seed + 1)
     dim = real_vectors.shape[1]
-    out = np.empty((len(template), dim), dtype=np.float32)
+    shape = (len(template), dim)
+    if path is None:
+        out = np.empty(shape, dtype=np.float32)
+    else:
+        out = np.lib.format.open_memmap(path, "w+", np.float32, shape)
     for start in range(0, len(template), chunk):
         rows = template[start : start + chunk]
         v = real_vectors[rows] + rng.standard_normal((len(rows), dim), dtype=np.float32) * (VECTOR_NOISE / np.sqrt(dim))

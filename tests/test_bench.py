@@ -97,6 +97,7 @@ def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, t
     for r in rows:
         assert r["index_build_s"] >= 0 and r["memory_mb"]["rss"] > 0 and r["embed_estimate_s"] >= 0
         assert r["request_ms"]["all"]["n"] == 5 and set(r["stages_ms"]) >= {"retrieve", "rerank", "refine"}
+        assert 0 < r["request_cpu_ms"]["p50"] <= r["request_cpu_ms"]["p95"]
         assert 0.0 <= r["recall_at_100"] <= 1.0 and r["fold_in_ms"]["p50"] > 0
     assert rows[0]["recall_at_100"] == 1.0  # exact search finds what a brute-force scan finds
     assert rows[2]["synthetic"] and rows[2]["vector_gen_s"] >= 0

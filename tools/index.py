@@ -794,7 +794,8 @@ def fingerprint(catalog: "Catalog", vectors: np.ndarray) -> str:
     for t in catalog.tracks:
         h.update(json.dumps(payload_of(t), sort_keys=True).encode())
         h.update(t.document().encode())
-    h.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    for start in range(0, len(vectors), 65_536):  # a slice at a time: no second copy of a million vectors
+        h.update(np.ascontiguousarray(vectors[start : start + 65_536], dtype=np.float32).tobytes())
     return h.hexdigest()
 
 
