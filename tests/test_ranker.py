@@ -350,3 +350,24 @@ def test_a_mood_request_naming_no_genre_gets_the_moods_sound_not_the_named_alike
         assert closeness(ranker_module.GENRE_TRUST) > closeness((-2.0, -1.0)) + 0.05  # (-2, -1): full trust
     finally:
         pipe.close()
+
+
+def test_hits_asked_for_pull_the_popular_candidates_up(trained, tmp_path, monkeypatch):
+    # "hits from the 2010s": the ranker alone weighs "hits" lightly; the popularity said pulls the popular up
+    import tools.ranker as ranker_module
+    from tools.pipeline import Pipeline
+
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        query = pipe.extract("party hits")
+        assert query.popularity == "popular"
+
+        def popularity(pull: float) -> float:
+            monkeypatch.setattr(ranker_module, "POPULARITY_PULL", pull)
+            top = pipe.rank(pipe.retrieve_full(query), query)[:8]
+            return float(np.mean([catalog[c.track_id].popularity for c in top]))
+
+        assert popularity(ranker_module.POPULARITY_PULL) > popularity(0.0)
+    finally:
+        pipe.close()
