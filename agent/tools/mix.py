@@ -237,6 +237,7 @@ def lessen(
     look.exclude_moods += [Tag(value=m, source="less") for m in moods]
     look.exclude_years += spans
     w.query = q
+    w.held_back.append(has)
     new = w.fetch(len(out), query=look, keep=keep, avoid=gone, good=lambda tr: not has(tr))
     if not new and len(keep) >= 5:  # "less billie" on a Billie-and-Lana playlist: fewer of them, none in their place
         w.playlist = keep

@@ -61,6 +61,8 @@ class Work:
     pending: dict[str, tuple[int, float]] = field(default_factory=dict)  # relative changes: feature -> (sign, mean)
     notes: list[str] = field(default_factory=list)  # what retrieval relaxed while filling this turn
     removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
+    # what a "less ..." thinned this turn ("too much drake and swap the 4th"): later calls bring in none of it
+    held_back: list[Callable[[Track], bool]] = field(default_factory=list)
     found: Any = None  # what the last lookup found (extract_tags, search): the call's result
     seen: list[str] = field(init=False)  # the track ids positions in this turn's calls refer to
 
@@ -201,7 +203,7 @@ class Work:
                     continue
                 if good is not None and not good(tr):
                     continue
-                if not room(tr):
+                if any(held(tr) for held in self.held_back) or not room(tr):
                     continue
                 out.append(item.model_dump())
                 seen_ids.add(item.track_id)
