@@ -53,7 +53,9 @@ def _plain(text: Any) -> Any:
 def _table(result: Any):
     from rich.table import Table
 
-    table = Table(title=f"{len(result.playlist)} tracks", show_lines=False, header_style="bold")
+    name = (result.query or {}).get("name")  # "call it Neon Nights"
+    title = f"{len(result.playlist)} tracks"
+    table = Table(title=_plain(f"{name} · {title}" if name else title), show_lines=False, header_style="bold")
     for col, kw in (
         ("#", {"justify": "right"}),
         ("Title", {}),

@@ -72,3 +72,12 @@ def test_slash_help_lists_the_commands_and_keeps_the_playlist(tiny_csv, tmp_path
     out = capsys.readouterr().out
     assert out.count("Commands: /export") == 2 and "/foo is not a command here" in out
     assert "not sure what to change" not in out
+
+
+def test_a_named_playlist_shows_its_name_over_the_table(tiny_csv, tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("songs for a party\ncall it Neon Nights\nquit\n"))
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "n", "--user", "ana"]
+    assert main(base) == 0
+    assert "Neon Nights · 20 tracks" in capsys.readouterr().out
