@@ -116,6 +116,24 @@ def tiny_catalog(tiny_csv):
     return Catalog.from_csv(tiny_csv)
 
 
+@pytest.fixture(scope="session")
+def vocab(tiny_catalog):
+    """The conversation's reader over the tiny catalog (agent.intents.Vocabulary), built once."""
+    from agent.intents import Vocabulary
+
+    return Vocabulary(tiny_catalog)
+
+
+@pytest.fixture(scope="session")
+def playlist(tiny_catalog) -> list[dict]:
+    """Twenty catalog tracks as the conversation sees them, with their sound and length."""
+    rows = [t for t in tiny_catalog.tracks if not t.track_id.startswith("v")][::4][:20]
+    keys = ("energy", "valence", "tempo", "danceability", "popularity", "duration_ms", "year")
+    return [
+        {"track_id": t.track_id, "title": t.title, "artist": t.artist, **{k: getattr(t, k) for k in keys}} for t in rows
+    ]
+
+
 @pytest.fixture
 def settings(tiny_csv, tmp_path):
     from tools.settings import Settings

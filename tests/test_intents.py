@@ -31,11 +31,6 @@ PLAYLIST = [
 ]
 
 
-@pytest.fixture(scope="module")
-def vocab(tiny_catalog) -> Vocabulary:
-    return Vocabulary(tiny_catalog)
-
-
 def plan_of(rule, text, vocab, playlist=PLAYLIST, focus=None):
     p = rule(make_clause(text, playlist, vocab, focus))
     return None if p is None else ([(a["name"], a["args"]) for a in p.actions], p.question)

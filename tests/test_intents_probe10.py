@@ -14,23 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.intents import Vocabulary, parse
+from agent.intents import parse
 from tools.refine import version_kinds
-
-
-@pytest.fixture(scope="module")
-def vocab(tiny_catalog) -> Vocabulary:
-    return Vocabulary(tiny_catalog)
-
-
-@pytest.fixture(scope="module")
-def playlist(tiny_catalog) -> list[dict]:
-    """Twenty catalog tracks as the conversation sees them, with their sound and length."""
-    rows = [t for t in tiny_catalog.tracks if not t.track_id.startswith("v")][::4][:20]
-    keys = ("energy", "valence", "tempo", "danceability", "popularity", "duration_ms", "year")
-    return [
-        {"track_id": t.track_id, "title": t.title, "artist": t.artist, **{k: getattr(t, k) for k in keys}} for t in rows
-    ]
 
 
 def acts(text, vocab, playlist, **kw):

@@ -14,14 +14,9 @@ import pytest
 from langgraph.checkpoint.memory import MemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from agent.intents import Vocabulary, parse
+from agent.intents import parse
 from agent.service import ChatService
 from tools.extract import TagExtractor
-
-
-@pytest.fixture(scope="module")
-def vocab(tiny_catalog) -> Vocabulary:
-    return Vocabulary(tiny_catalog)
 
 
 @pytest.fixture(scope="module")

@@ -21,23 +21,8 @@ import pytest
 from langgraph.checkpoint.memory import MemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from agent.intents import Vocabulary, parse
+from agent.intents import parse
 from agent.service import ChatService
-
-
-@pytest.fixture(scope="module")
-def vocab(tiny_catalog) -> Vocabulary:
-    return Vocabulary(tiny_catalog)
-
-
-@pytest.fixture(scope="module")
-def playlist(tiny_catalog) -> list[dict]:
-    """Twenty catalog tracks as the conversation sees them, with their sound (superlatives read it)."""
-    rows = [t for t in tiny_catalog.tracks if not t.track_id.startswith("v")][::4][:20]
-    keys = ("energy", "valence", "tempo", "danceability", "popularity", "duration_ms", "year")
-    return [
-        {"track_id": t.track_id, "title": t.title, "artist": t.artist, **{k: getattr(t, k) for k in keys}} for t in rows
-    ]
 
 
 def acts(text, vocab, playlist, **kw):

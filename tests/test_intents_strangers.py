@@ -20,11 +20,6 @@ STACKED = [{"title": f"Hit {k}", "artist": "Dua Lipa"} for k in range(8)] + PLAY
 
 
 @pytest.fixture(scope="module")
-def vocab(tiny_catalog) -> Vocabulary:
-    return Vocabulary(tiny_catalog)
-
-
-@pytest.fixture(scope="module")
 def ex(tiny_catalog) -> TagExtractor:
     return TagExtractor(tiny_catalog)
 

@@ -98,7 +98,7 @@ def violations(track: Track, query: PlaylistQuery) -> list[str]:
     # A track with no genre label at all is unknown, not wrong: retrieval admits it below the
     # labelled ones (many real tracks are only in playlists the catalog never saw).
     # an artist asked for beside the genre ("classic rock with some Guns N' Roses") joins whatever their label
-    also = bool(want_g) and any(t.scope == "also" and _fold(t.value) == _fold(track.artist) for t in query.artists)
+    also = bool(want_g) and _fold(track.artist) in also_artists(query)
     if want_g and known and not want_g & known and not also:
         out.append("not the genre asked for")
     want_m = {t.value for t in query.moods if t.filters}
