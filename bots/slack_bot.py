@@ -61,6 +61,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = ChatService(settings)
     try:
+        service.warm_up()  # the first message costs what later ones do (Slack redelivers after 3 s)
         app = build_app(settings, service)
         if settings.slack_app_token:
             socket_mode_handler(app, settings.slack_app_token).start()  # blocks; reconnects on its own
