@@ -1335,11 +1335,40 @@ def rule_make_track(c: Clause) -> Plan | None:
     k = next((i for i, w in enumerate(c.words) if i > v + 1 and w in _MAKE_INTO), None)
     pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
     if not pos:
-        return None
+        return _half_toward(c, v, k)
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
     if not any(found.values()):  # "make #6 something happier": that track, swapped in that direction
         return _replace_toward(c, v + 1, k)
     return _positional("replace", pos, c.n, **_nonempty(found))
+
+
+def _half_toward(c: Clause, v: int, k: int | None) -> Plan | None:
+    """ "make the second half more upbeat", "make the first half calmer": that half's tracks give way to tracks of
+    what follows, or past them in that direction."""
+    k = k or next((m.start for m in c.matches("feature", "mood") if m.start > v + 2), None)
+    pos = _half(c.words[v + 1 : k], c.n) if k else None
+    if not pos:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
+    if any(found.values()):
+        return _positional("replace", pos, c.n, **_nonempty(found))
+    plan = read_clause(make_clause(" ".join(t.orig for t in c.reading.tokens[k:]), c.playlist, c.vocab))
+    moves = [a["args"] for a in plan.actions if a["name"] == "adjust" and a["args"]["feature"] in _SWAP_FEATURES]
+    if plan.question or not moves or len(moves) != len(plan.actions):
+        return None
+    return _positional("replace", pos, c.n, feature=moves[0]["feature"], direction=moves[0]["direction"])
+
+
+_HALVES = {"first": 0, "front": 0, "opening": 0, "primera": 0, "second": 1, "last": 1, "back": 1, "final": 1,
+           "latter": 1, "segunda": 1, "ultima": 1}  # fmt: skip
+
+
+def _half(words: Sequence[str], n: int) -> list[int] | None:
+    """The positions of one half said alone ("make the second half more upbeat": tracks 11-20 of 20)."""
+    said = [_HALVES[w] for i, w in enumerate(words[:-1]) if w in _HALVES and words[i + 1] in ("half", "mitad")]
+    if len(said) != 1 or n < 2:
+        return None
+    return list(range(1, n // 2 + 1)) if said[0] == 0 else list(range(n // 2 + 1, n + 1))
 
 
 def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
@@ -1966,6 +1995,9 @@ def rule_grow(c: Clause) -> Plan | None:
         left = [w for k, w in enumerate(words) if k not in inside and w in rest]
         if any(found.values()) and not unknown and not left and not c.matches("years"):
             return Plan([call("widen", **_nonempty(found), count=count)])
+    if not named and rest and c.has and not find(words, _NEGATION) and (count := _added_count(c)):
+        if moods := _situation_moods(c, rest):  # "a few more girl power songs": the mood the words suggest
+            return Plan([call("widen", moods=moods, count=count)])
     if rest or named:
         return None
     count = amount_in(words)
@@ -1974,6 +2006,25 @@ def rule_grow(c: Clause) -> Plan | None:
     if not c.has:
         return _need_playlist()
     return Plan([call("more", count=count if count is not None else MORE_DEFAULT)])
+
+
+def _situation_moods(c: Clause, rest: Sequence[str]) -> list[str]:
+    """The moods the words of a situation suggest ("girl power", "empowering", "rainy day"), when the clause's other
+    words are only music nouns: what "a few more girl power songs" asks more of."""
+    moods: list[str] = []
+    said: set[str] = set()
+    k = 0
+    while hit := find(c.words, _SITUATION_KEYS, k):
+        cue = tuple(c.words[hit[0] : hit[0] + hit[1]])
+        moods += [m for m in V.CONTEXT_CUES[_SITUATIONS[cue]][0] if m not in moods]
+        said |= set(cue)
+        k = hit[0] + hit[1]
+    left = [w for w in rest if w not in said and w not in V.MUSIC_NOUNS and w not in _MOOD_ALONE_FILLER]
+    return [] if [w for w in left if w not in V.COMMON_WORDS] else moods  # ("rainy day": "day" is common)
+
+
+_SITUATIONS = {V.key(k): k for k in V.CONTEXT_CUES}
+_SITUATION_KEYS = sorted(_SITUATIONS, key=len, reverse=True)
 
 
 _VERSION_OF = _keys(("version of this", "version of it", "version of that", "version of the playlist",
@@ -2489,6 +2540,9 @@ def rule_widen(c: Clause) -> Plan | None:
             if exact := c.vocab.artists.get(fold(said)):  # "add 3 drake songs": a name that is also a word
                 count = _added_count(c)
                 return Plan([call("widen", artists=[exact], **({"count": count} if count else {}))])
+            if moods := _situation_moods(c, unknown):  # "add a few rainy day songs": the mood it suggests
+                count = _added_count(c)
+                return Plan([call("widen", moods=moods, **({"count": count} if count else {}))])
             if len(opened := c.vocab.first_names.get(said, [])) > 1:  # "add some stevie" on 90s rock
                 return Plan.ask(f"Which {said.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
             return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
@@ -2579,9 +2633,10 @@ def _more_of(c: Clause) -> bool:
     return not [w for w in rest if w not in _MOOD_ALONE_FILLER and w not in _SUGGEST_FILLER]
 
 
-# "how about more rock", "maybe more drake", "can we get more latin": a suggestion of more, not a new request
+# "how about more rock", "maybe more drake", "can we get more latin", "it needs more beyonce", "the mix could use more
+# drake": a suggestion of more, not a new request
 _SUGGEST_FILLER = frozenset({"how", "about", "what", "maybe", "can", "could", "we", "get", "have", "perhaps", "try",
-                             "lets", "let", "us"})  # fmt: skip
+                             "lets", "let", "us", "needs", "use", "playlist", "mix", "list"})  # fmt: skip
 
 
 def rule_track_reference(c: Clause) -> Plan | None:
@@ -3922,6 +3977,8 @@ def _starts(words: list[str], j: int) -> bool:
     hit = find(words[j : j + 4], _STARTERS)
     if hit and hit[0] == 0:
         return True
+    if words[j + 1 : j + 3] in (["only"], ["only", "please"], ["only", "pls"]) and words[j] not in V.STOPWORDS:
+        return True  # "no rap, rock only": a narrowing said after what it keeps
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
@@ -4079,6 +4136,62 @@ _PRAISE_WORDS = (
 
 
 _I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
+
+
+# Someone else's wish or dislike, passed on: "she said it needs more beyonce" asks "it needs more beyonce"; "my wife
+# hates the killers" and "the kids can't stand anything slow" leave that out of this playlist ("i hate X" blocks X for
+# good: a block is the person's own taste)
+_REPORTED = re.compile(
+    r"^\s*(?:(?:ok|okay|so|and|but|also|oh|hey|btw|fyi)\s*,?\s+)*"
+    r"(?:(?:my|our|the|his|her|their)\s+(?!(?:song|track|playlist|list|mix|one|last|first|second|third)\b)"
+    r"(?:[\w'’-]+\s+){0,2}?[\w'’-]+|she|he|they|everyone|everybody|people|someone|somebody)\s+"
+    r"(?:(?:will|would|might|also|really|totally|probably|definitely|just)\s+)*"
+    r"(?:(?P<say>said|says|thinks|reckons|told\s+me|tells\s+me|asked\s+for|asks\s+for|wants|want|would\s+like)"
+    r"|(?P<hate>hates|hate|can'?t\s+stand|cannot\s+stand|doesn'?t\s+like|don'?t\s+like|dislikes|dislike"
+    r"|(?:is|are)\s+(?:sick|tired)\s+of|(?:isn'?t|aren'?t|is\s+not|are\s+not)\s+into))\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+_ONLY_POINTER = re.compile(r"^\s*(?:it|this|that|this\s+one|that\s+one|them|these|those)\s*[.!?]*\s*$", re.IGNORECASE)
+
+
+def _reported(text: str) -> str:
+    """The ask inside what someone else said ("she said it needs more beyonce" -> "it needs more beyonce"), and what
+    someone else dislikes as an exclusion ("my wife hates the killers" -> "no the killers"); else ``text``."""
+    m = _REPORTED.match(text)
+    rest = text[m.end() :] if m else ""
+    if not m or not rest.strip() or _ONLY_POINTER.match(rest):
+        return text
+    return f"no {rest}" if m["hate"] else rest
+
+
+# "the last 3 are perfect, keep them and redo the rest": "them" are the tracks just praised
+_KEEP_THOSE = re.compile(
+    r"^\s*(?P<ref>(?:the\s+)?(?:first|last|top|bottom|final)\s+(?:\w+\s+)?(?:songs|tracks|ones|\d+|two|three|four"
+    r"|five|six|seven|eight|nine|ten)|(?:tracks?|songs?|#|numbers?)?\s*\d+(?:\s*(?:,|and|&|\+)\s*\d+)*)\s+"
+    r"(?:are|r|were|is|sound|sounds|look|looks)\b[^,.;!]*[,.;!]+\s*(?:so\s+|just\s+|please\s+|pls\s+)?"
+    r"keep\s+(?:them|those|these|em|'em)\b",
+    re.IGNORECASE,
+)
+
+
+def _keep_those(text: str) -> str:
+    m = _KEEP_THOSE.match(text)
+    return f"keep {m['ref']}{text[m.end() :]}" if m else text
+
+
+# "some motown, can you add a few": what to add, then how many
+_WHAT_THEN_COUNT = re.compile(
+    r"^\s*(?:some|a\s+few|a\s+couple(?:\s+of)?)\s+(?P<what>[^,.;!?]+?)\s*[,.;]\s*(?:so\s+|and\s+)?"
+    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+|pls\s+)?(?:add|throw\s+in|put\s+in|include)\s+"
+    r"(?P<n>a\s+few|a\s+couple|some|\d+|two|three|four|five)(?:\s+more)?"
+    r"(?:\s+(?:of\s+(?:them|those)|in|there|please|pls))*\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _what_then_count(text: str) -> str:
+    m = _WHAT_THEN_COUNT.match(text)
+    return f"add {m['n']} {m['what']}" if m else text
 
 
 # "actually no lyrics would be better", "rock would work better tbh": a wish said as a comparison is "make it ..."
@@ -4695,6 +4808,7 @@ def _parse(
         return _renamed(named, playlist, vocab, focus, last, artists)
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
+        raw = _what_then_count(_keep_those(_reported(raw)))
         raw = _past_praise(raw)
         if (wish := _would_be_better(raw)) != raw:
             plan = _parse(wish, playlist, vocab, focus, last, artists)
@@ -4814,7 +4928,7 @@ def _several(
     ok = True
     missed: list[tuple[str, str | None]] = []  # asks not understood: (the words, why)
     for k, part in enumerate(parts):
-        clause = make_clause(part, current, vocab, focus, last)
+        clause = make_clause(_reported(part), current, vocab, focus, last)
         if k + 1 < len(parts) and _ack_only(clause):
             continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
             # a full stop, _past_praise has taken it off already)

@@ -1323,6 +1323,8 @@ class _Draft:
     def take_relative_years(self, m: _Match) -> None:
         if m.negated and m.value not in ("old", "oldies"):
             return
+        if _years_of_age(self.toks, m.start, m.end):  # "my 15 year old daughter": a person's age, no era
+            return
         back = vocab.PHRASE_YEARS_BACK.get(self.said(m)) or vocab.YEARS_BACK.get(str(m.value), 0)
         max_year = self.ex.max_year
         lo, hi = {
@@ -1805,6 +1807,17 @@ def _an_age(texts: list[str], i: int) -> bool:
         return True
     # "late 20s and early 30s crowd": an age joined to an age
     return any(texts[j] in _AGE_DECADES and _an_age(texts, j) for j in range(max(0, start - 3), start))
+
+
+def _years_of_age(toks: list[_Tok], start: int, end: int) -> bool:
+    """Whether "old" at ``start`` ends an age ("my 15 year old daughter", "a five-year-old") rather than saying how old
+    the music is ("30 year old songs")."""
+    if end - start != 1 or toks[start].text != "old" or start < 2 or toks[start - 1].text not in _YEAR_UNITS:
+        return False
+    n = toks[start - 2].text
+    if not (n.isdigit() or _key(n) in _NUMBER_WORDS):
+        return False
+    return end >= len(toks) or toks[end].text not in vocab.MUSIC_NOUNS
 
 
 _A_FEW = (("a", "few"), ("a", "couple"), ("a", "couple", "of"), ("couple", "of"), ("one", "or", "two"))

@@ -910,9 +910,9 @@ LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "
 # Words that open an exclusion, and words that close one.
 NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minus", "anything but", "everything but",
                  "all but", "but no", "but not", "nothing", "avoid", "skip", "none", "never", "sin", "dont", "don't",
-                 "hate", "nor", "other than", "apart from", "instead of", "no more", "less", "arent", "isnt", "wasnt",
-                 "werent", "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of", "excepto",
-                 "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
+                 "hate", "hates", "nor", "other than", "apart from", "instead of", "no more", "less", "arent", "isnt",
+                 "wasnt", "werent", "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of",
+                 "excepto", "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
@@ -935,7 +935,7 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some", "not", "into", "much", "skip", "avoid", "excluding"})  # fmt: skip
+                         "de", "some", "not", "into", "much", "many", "skip", "avoid", "excluding"})  # fmt: skip
 # What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
 # tools.extract._name_parts). Only names the catalog has are used.
 ARTIST_NICKNAMES = {
@@ -1111,7 +1111,7 @@ ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
                        "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
                        "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me",
-                       "kthx"})  # fmt: skip
+                       "kthx", "enough"})  # fmt: skip
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
