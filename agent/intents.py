@@ -383,12 +383,13 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
             "ultimas",
             "ultimos",
             "first",
+            "1st",
             "primera",
             "primero",
             "primeras",
             "primeros",
         ):
-            first = w.startswith(("first", "prim"))
+            first = w.startswith(("first", "prim", "1st"))  # "the 1st 2": the first two
             num = number_at(words, i + 1)
             if num and first and i + 1 + num[1] < len(words) and words[i + 1 + num[1]] in ("more", "mas"):
                 num = None
@@ -4142,13 +4143,16 @@ _I_LIKE = _keys(("i like", "i really like", "we like", "i dig", "i liked"))
 # hates the killers" and "the kids can't stand anything slow" leave that out of this playlist ("i hate X" blocks X for
 # good: a block is the person's own taste)
 _REPORTED = re.compile(
-    r"^\s*(?:(?:ok|okay|so|and|but|also|oh|hey|btw|fyi)\s*,?\s+)*"
-    r"(?:(?:my|our|the|his|her|their)\s+(?!(?:song|track|playlist|list|mix|one|last|first|second|third)\b)"
-    r"(?:[\w'’-]+\s+){0,2}?[\w'’-]+|she|he|they|everyone|everybody|people|someone|somebody)\s+"
-    r"(?:(?:will|would|might|also|really|totally|probably|definitely|just)\s+)*"
-    r"(?:(?P<say>said|says|thinks|reckons|told\s+me|tells\s+me|asked\s+for|asks\s+for|wants|want|would\s+like)"
+    r"^\s*(?:(?:ok|okay|so|and|but|also|oh|hey|btw|fyi|pues|oye|y)\s*,?\s+)*(?:a\s+)?"
+    r"(?:(?:my|our|the|his|her|their|mi|mis|nuestra|nuestro|nuestras|nuestros|su|sus|la|los|las)\s+"
+    r"(?!(?:song|track|playlist|list|mix|one|last|first|second|third|cancion|canción|lista)\b)"
+    r"(?:[\w'’-]+\s+){0,2}?[\w'’-]+|she|he|they|everyone|everybody|people|someone|somebody|ella|él|ellos|ellas)\s+"
+    r"(?:(?:will|would|might|also|really|totally|probably|definitely|just|también|tambien)\s+)*"
+    r"(?:(?P<say>said|says|thinks|reckons|told\s+me|tells\s+me|asked\s+for|asks\s+for|wants|want|would\s+like"
+    r"|dice\s+que|dicen\s+que|dijo\s+que|quiere|quieren|pide|piden)"
     r"|(?P<hate>hates|hate|can'?t\s+stand|cannot\s+stand|doesn'?t\s+like|don'?t\s+like|dislikes|dislike"
-    r"|(?:is|are)\s+(?:sick|tired)\s+of|(?:isn'?t|aren'?t|is\s+not|are\s+not)\s+into))\s+(?:that\s+)?",
+    r"|(?:is|are)\s+(?:sick|tired)\s+of|(?:isn'?t|aren'?t|is\s+not|are\s+not)\s+into"
+    r"|odia|odian|no\s+soporta|no\s+soportan|no\s+(?:le|les)\s+gustan?))\s+(?:that\s+|a\s+)?",
     re.IGNORECASE,
 )
 _ONLY_POINTER = re.compile(r"^\s*(?:it|this|that|this\s+one|that\s+one|them|these|those)\s*[.!?]*\s*$", re.IGNORECASE)
@@ -4158,10 +4162,13 @@ def _reported(text: str) -> str:
     """The ask inside what someone else said ("she said it needs more beyonce" -> "it needs more beyonce"), and what
     someone else dislikes as an exclusion ("my wife hates the killers" -> "no the killers"); else ``text``."""
     m = _REPORTED.match(text)
-    rest = text[m.end() :] if m else ""
+    rest = _STILL_WANTS.sub("", text[m.end() :]) if m else ""  # "mi mamá dice que quiere más pop"
     if not m or not rest.strip() or _ONLY_POINTER.match(rest):
         return text
     return f"no {rest}" if m["hate"] else rest
+
+
+_STILL_WANTS = re.compile(r"^\s*(?:she|he|they|ella|él|ellos)?\s*(?:wants|want|quiere|quieren)\s+", re.IGNORECASE)
 
 
 # "the last 3 are perfect, keep them and redo the rest": "them" are the tracks just praised

@@ -108,3 +108,24 @@ def test_a_genre_then_only_after_a_comma_is_a_second_ask(vocab, playlist):
         ("exclude", {"genres": ["rap"]}),
         ("narrow", {"genres": ["rock"]}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("mi novia odia a bad bunny", [("exclude", {"artists": ["Bad Bunny"]})]),
+     ("a mi novia no le gusta drake", [("exclude", {"artists": ["Drake"]})]),
+     ("mi mamá dice que quiere más pop", [("widen", {"genres": ["pop"]})])],
+)  # fmt: skip
+def test_what_someone_else_dislikes_in_spanish(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
+
+
+def test_the_1st_2_are_the_first_two(vocab, playlist):
+    assert acts("remvoe the 1st 2", vocab, playlist) == [("remove", {"positions": [1, 2]})]
+    assert acts("remove the 1st one", vocab, playlist) == [("remove", {"positions": [1]})]
+
+
+def test_a_letter_typed_twice_in_a_short_genre(ex):
+    q = ex.extract("sumthing chil for studyin, no rapp")
+    assert [t.value for t in q.exclude_genres] == ["rap"]
+    assert [t.value for t in ex.extract("popp hits").genres] == ["pop"]

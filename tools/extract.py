@@ -823,12 +823,15 @@ class TagExtractor:
 
     def _dropped_letter(self, tok: _Tok, i: int, out: list[_Match]) -> None:
         """A four-letter non-word that is a five-letter word of the vocabulary with one letter left out ("hapy",
-        "chil", "funy"): that word. Only a dropped letter, with the first kept: other slips of so short a word
-        are too often another word."""
+        "chil", "funy"), or a three-letter one with a letter typed twice ("rapp"): that word. Only these slips, with
+        the first letter kept: other slips of so short a word are too often another word."""
         w = tok.text
         near = [v for v in self._five_letter_words.get(w[0], ()) if OSA.distance(w, v) == 1]
+        # a letter typed twice: "rapp", "popp" ("no rapp" is no rap)
+        singles = [(w[:k] + w[k + 1 :],) for k in range(1, len(w)) if w[k] == w[k - 1]]
+        near = [self._vocab_words[v] for v in near] or [v for v in singles if v in _PHRASES]
         if len(near) == 1:
-            for kind, value in _PHRASES[self._vocab_words[near[0]]]:
+            for kind, value in _PHRASES[near[0]]:
                 out.append(_Match(kind, value, i, i + 1, confidence=0.8))
             tok.used = True
 
