@@ -1347,7 +1347,7 @@ def _half_toward(c: Clause, v: int, k: int | None) -> Plan | None:
     """ "make the second half more upbeat", "make the first half calmer": that half's tracks give way to tracks of
     what follows, or past them in that direction."""
     k = k or next((m.start for m in c.matches("feature", "mood") if m.start > v + 2), None)
-    pos = _half(c.words[v + 1 : k], c.n) if k else None
+    pos = _half(c.words[v + 1 :], c.n) if k else None  # the whole ask: "... and the second half / the rest hype"
     if not pos:
         return None
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
@@ -1367,7 +1367,7 @@ _HALVES = {"first": 0, "front": 0, "opening": 0, "primera": 0, "second": 1, "las
 def _half(words: Sequence[str], n: int) -> list[int] | None:
     """The positions of one half said alone ("make the second half more upbeat": tracks 11-20 of 20)."""
     said = [_HALVES[w] for i, w in enumerate(words[:-1]) if w in _HALVES and words[i + 1] in ("half", "mitad")]
-    if len(said) != 1 or n < 2:
+    if len(said) != 1 or n < 2 or {"rest", "end", "others", "else"} & set(words):
         return None
     return list(range(1, n // 2 + 1)) if said[0] == 0 else list(range(n // 2 + 1, n + 1))
 
@@ -2017,6 +2017,8 @@ def _situation_moods(c: Clause, rest: Sequence[str]) -> list[str]:
     k = 0
     while hit := find(c.words, _SITUATION_KEYS, k):
         cue = tuple(c.words[hit[0] : hit[0] + hit[1]])
+        if set(cue) & V.HOLIDAY_WORDS:
+            return []  # "christmas songs": the season's own tracks, which a mood would leave out
         moods += [m for m in V.CONTEXT_CUES[_SITUATIONS[cue]][0] if m not in moods]
         said |= set(cue)
         k = hit[0] + hit[1]
@@ -3974,12 +3976,31 @@ def _track_at(words: list[str], j: int) -> bool:
     return len(w) >= 2 and w[0] in ("track", "song", "#") and w[1].isdigit()
 
 
+_ONLY_LISTED = frozenset({"and", "or", "&", "plus", "y", "n", ","})
+
+
+def _kept_only(tail: Sequence[str]) -> bool:
+    """Whether ``tail`` is a short list of words and then "only" ("rock only", "rock and pop only please")."""
+    end = len(tail) - (tail[-1:] in (["please"], ["pls"]))
+    if end < 2 or tail[end - 1] != "only" or end > 6:
+        return False
+    said = tail[: end - 1]
+    return said[0] not in _ONLY_LISTED and all(w in _ONLY_LISTED or w not in V.STOPWORDS for w in said)
+
+
 def _starts(words: list[str], j: int) -> bool:
     hit = find(words[j : j + 4], _STARTERS)
     if hit and hit[0] == 0:
         return True
-    if words[j + 1 : j + 3] in (["only"], ["only", "please"], ["only", "pls"]) and words[j] not in V.STOPWORDS:
-        return True  # "no rap, rock only": a narrowing said after what it keeps
+    if (
+        _kept_only(words[j:])
+        and j > 1
+        and words[j - 1] not in _ONLY_LISTED - {","}
+        and (words[0] in ("less", "fewer") or find(words[:j], _NEGATION))
+    ):
+        return True  # "no rap, rock only", "no rap, rock and pop only": a narrowing said after what it leaves out
+    if _REPORTED.match(" ".join(words[j:])):
+        return True  # "add some queen and my wife hates rap": what someone else said is an ask of its own
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
@@ -4152,7 +4173,8 @@ _REPORTED = re.compile(
     r"|dice\s+que|dicen\s+que|dijo\s+que|quiere|quieren|pide|piden)"
     r"|(?P<hate>hates|hate|can'?t\s+stand|cannot\s+stand|doesn'?t\s+like|don'?t\s+like|dislikes|dislike"
     r"|(?:is|are)\s+(?:sick|tired)\s+of|(?:isn'?t|aren'?t|is\s+not|are\s+not)\s+into"
-    r"|odia|odian|no\s+soporta|no\s+soportan|no\s+(?:le|les)\s+gustan?))\s+(?:that\s+|a\s+)?",
+    r"|odia|odian|no\s+soporta|no\s+soportan|no\s+(?:le|les)\s+gustan?))\s+"
+    r"(?:that\s+(?!(?:one|song|track|tune)\b)|a\s+)?",
     re.IGNORECASE,
 )
 _ONLY_POINTER = re.compile(r"^\s*(?:it|this|that|this\s+one|that\s+one|them|these|those)\s*[.!?]*\s*$", re.IGNORECASE)
@@ -4165,9 +4187,18 @@ def _reported(text: str) -> str:
     rest = _STILL_WANTS.sub("", text[m.end() :]) if m else ""  # "mi mamá dice que quiere más pop"
     if not m or not rest.strip() or _ONLY_POINTER.match(rest):
         return text
+    if m["hate"] and _ONE_TRACK.match(rest):
+        return f"drop {rest}"  # "my wife hates the third song": that track goes
+    if m["say"] and _WISHED.match(m["say"]) and _WISH_SOME.match(rest) and not re.search(r"[,.;]", rest):
+        return f"add {rest}"  # "the kids want some disney": a wish for more, not a new playlist
     return f"no {rest}" if m["hate"] else rest
 
 
+_ONE_TRACK = re.compile(
+    r"^\s*(?:(?:the|that|this)\s+(?:[\w'’-]+\s+)?(?:one|song|track|tune)\b|(?:track|song|#|number)\s*\d+\b)", re.I
+)
+_WISHED = re.compile(r"(?:want|wants|would\s+like|asked\s+for|asks\s+for|quiere|quieren|pide|piden)$", re.I)
+_WISH_SOME = re.compile(r"^\s*(?:some|a\s+few|a\s+couple|a\s+bit\s+of|a\s+little|algo\s+de|unas|unos)\b", re.I)
 _STILL_WANTS = re.compile(r"^\s*(?:she|he|they|ella|él|ellos)?\s*(?:wants|want|quiere|quieren)\s+", re.IGNORECASE)
 
 
@@ -4176,7 +4207,9 @@ _KEEP_THOSE = re.compile(
     r"^\s*(?P<ref>(?:the\s+)?(?:first|last|top|bottom|final)\s+(?:\w+\s+)?(?:songs|tracks|ones|\d+|two|three|four"
     r"|five|six|seven|eight|nine|ten)|(?:tracks?|songs?|#|numbers?)?\s*\d+(?:\s*(?:,|and|&|\+)\s*\d+)*)\s+"
     r"(?:are|r|were|is|sound|sounds|look|looks)\b[^,.;!]*[,.;!]+\s*(?:so\s+|just\s+|please\s+|pls\s+)?"
-    r"keep\s+(?:them|those|these|em|'em)\b",
+    r"keep\s+(?:them|those|these|em|'em)\b(?=\s*(?:,|;|\.|and|then|but|&)*\s*(?:please\s+|pls\s+|just\s+)?"
+    r"(?:redo|replace|swap|change|reroll|refresh|switch|get\s+rid\s+of|drop|remove|ditch|lose)\s+"
+    r"(?:the\s+rest|the\s+others|everything\s+else|all\s+the\s+rest|all\s+the\s+others)\b)",
     re.IGNORECASE,
 )
 
@@ -4188,7 +4221,8 @@ def _keep_those(text: str) -> str:
 
 # "some motown, can you add a few": what to add, then how many
 _WHAT_THEN_COUNT = re.compile(
-    r"^\s*(?:some|a\s+few|a\s+couple(?:\s+of)?)\s+(?P<what>[^,.;!?]+?)\s*[,.;]\s*(?:so\s+|and\s+)?"
+    r"^\s*(?:some|a\s+few|a\s+couple(?:\s+of)?)\s+(?![^,.;!?]*\b(?:are|is|was|were|repeat|repeats|sound|sounds"
+    r"|of\s+(?:these|those|them|it|this))\b)(?P<what>[^,.;!?]+?)\s*[,.;]\s*(?:so\s+|and\s+)?"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+|pls\s+)?(?:add|throw\s+in|put\s+in|include)\s+"
     r"(?P<n>a\s+few|a\s+couple|some|\d+|two|three|four|five)(?:\s+more)?"
     r"(?:\s+(?:of\s+(?:them|those)|in|there|please|pls))*\s*[?.!]*\s*$",
@@ -4626,7 +4660,7 @@ def _excepted(
     if [a["name"] for a in plan.actions] in (["replace"], ["remove"]) and "positions" in plan.actions[0]["args"]:
         # "replace everything except the drake song": every place but that artist's
         left = [k for k in plan.actions[0]["args"]["positions"] if fold(playlist[k - 1]["artist"]) not in folded]
-        return Plan([call(plan.actions[0]["name"], positions=left)]) if left else None
+        return Plan([call(plan.actions[0]["name"], **{**plan.actions[0]["args"], "positions": left})]) if left else None
     if plan.actions and all(a["name"] == "adjust" for a in plan.actions):
         # "make it more chill but keep the rihanna songs": those are kept (a liked track stays through a move)
         pos = [k for k, p in enumerate(playlist, 1) if fold(p["artist"]) in folded]
@@ -4815,7 +4849,9 @@ def _parse(
         return _renamed(named, playlist, vocab, focus, last, artists)
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
-        raw = _what_then_count(_keep_those(_reported(raw)))
+        while (told := _reported(raw)) != raw:  # "she said they want more queen"
+            raw = told
+        raw = _what_then_count(_keep_those(raw))
         raw = _past_praise(raw)
         if (wish := _would_be_better(raw)) != raw:
             plan = _parse(wish, playlist, vocab, focus, last, artists)

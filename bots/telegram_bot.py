@@ -87,7 +87,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         return 2
     service = ChatService(settings)
     try:
-        service.warm_up()  # the first message costs what later ones do (Slack redelivers after 3 s)
+        service.warm_up()  # the first message costs what later ones do
         app = build_application(settings, service)
         if args.webhook_url:
             run_webhook(

@@ -129,3 +129,51 @@ def test_a_letter_typed_twice_in_a_short_genre(ex):
     q = ex.extract("sumthing chil for studyin, no rapp")
     assert [t.value for t in q.exclude_genres] == ["rap"]
     assert [t.value for t in ex.extract("popp hits").genres] == ["pop"]
+
+
+# ----- the review of the above: readings it broke or missed, each a test that failed on its first version ----------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("rock and pop only", [("narrow", {"genres": ["rock", "pop"]})]),
+     ("rock, pop only", [("narrow", {"genres": ["rock", "pop"]})]),
+     ("90s and 2000s only", [("narrow", {"year_start": 1990, "year_end": 2009})]),
+     ("no rap, rock and pop only", [("exclude", {"genres": ["rap"]}), ("narrow", {"genres": ["rock", "pop"]})]),
+     ("less rap, rock only", [("lessen", {"genres": ["rap"]}), ("narrow", {"genres": ["rock"]})])],
+)  # fmt: skip
+def test_a_list_then_only_is_one_narrowing(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
+
+
+def test_keep_them_is_the_praised_tracks_only_when_the_rest_is_redone(vocab, playlist):
+    n = len(playlist)
+    assert acts("the last two are bad, keep them out", vocab, playlist) == [("remove", {"positions": [n - 1, n]})]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("she hates track 3", [("remove", {"positions": [3]})]),
+     ("add some queen and my wife hates rap", [("widen", {"artists": ["Queen"]}), ("exclude", {"genres": ["rap"]})]),
+     ("she said they want more queen", [("widen", {"artists": ["Queen"]})]),
+     ("the kids would like some queen", [("widen", {"artists": ["Queen"]})])],
+)  # fmt: skip
+def test_what_others_said_next_to_other_asks(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
+
+
+def test_a_count_after_a_complaint_is_not_what_to_add(vocab, playlist):
+    names = [a for a, _ in acts("some songs are too long, can you add a few", vocab, playlist)]
+    assert names == ["narrow", "more"]
+
+
+def test_a_holiday_is_no_mood_to_add(vocab, playlist):
+    assert parse("add some christmas songs", playlist, vocab).question
+
+
+def test_a_half_beside_the_rest_is_no_one_half_swap(vocab, playlist):
+    names = [a for a, _ in acts("make the first half of the playlist chill and the rest upbeat", vocab, playlist)]
+    assert "replace" not in names
+
+
+def test_the_music_s_age_in_years_is_still_an_era(ex):
+    assert ex.extract("songs that are 20 years old").years is not None
+    assert ex.extract("i'm 40 years old and like rock").years is None

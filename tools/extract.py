@@ -1820,7 +1820,19 @@ def _years_of_age(toks: list[_Tok], start: int, end: int) -> bool:
     n = toks[start - 2].text
     if not (n.isdigit() or _key(n) in _NUMBER_WORDS):
         return False
-    return end >= len(toks) or toks[end].text not in vocab.MUSIC_NOUNS
+    if toks[start - 1].text == "year":  # "a 15 year old daughter", "30 year old songs": the next word says
+        return end >= len(toks) or toks[end].text not in vocab.MUSIC_NOUNS
+    # "songs that are 20 years old" says how old the music is; "i'm 40 years old", "my dad who is 60 years old" an age
+    before = {t.text for t in toks[max(0, start - 5) : start - 2]}
+    return bool(before & _AGE_SUBJECTS) or not any(
+        t.text in vocab.MUSIC_NOUNS or t.text in _MUSIC_THINGS for t in toks[: start - 2]
+    )
+
+
+_AGE_SUBJECTS = frozenset(
+    {"i", "im", "i'm", "he", "hes", "she", "shes", "who", "turning", "turned", "turns", "was", "am"}
+)
+_MUSIC_THINGS = frozenset({"stuff", "ones", "anything", "something", "nothing", "throwbacks", "oldies"})
 
 
 _A_FEW = (("a", "few"), ("a", "couple"), ("a", "couple", "of"), ("couple", "of"), ("one", "or", "two"))
