@@ -370,6 +370,7 @@ class TagExtractor:
         reading = self.read(text)
         query = reading.query
         cued = _context_tags(query, reading)
+        self._sound_tags(query, reading)
         if self._protos is not None and query.free_text:
             before = (len(query.moods), len(query.activities))
             self._implicit(query, query.text, query_vector, cued)
@@ -380,6 +381,30 @@ class TagExtractor:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
+
+    def _sound_tags(self, query: PlaylistQuery, reading: Reading) -> None:
+        """What a style ("lofi": vocab.STYLE_MOODS) or a state ("angry": vocab.CONTEXT_SOUNDS) says of the sound
+        beyond its mood, as inferred tags: moods the query neither holds, refuses nor opposes, and soft bounds on
+        features it bounds nowhere. A refused word ("but not lofi") adds nothing."""
+        texts = [t.text for t in reading.tokens]
+        refused = {t.value for t in query.exclude_moods}
+        for i in range(len(texts)):
+            moods = next(
+                (vocab.STYLE_MOODS[k] for w in (2, 1) if (k := " ".join(texts[i : i + w])) in vocab.STYLE_MOODS), ()
+            )
+            if not moods or _negated_at(texts, i):
+                continue
+            for mood in moods:
+                if mood not in {t.value for t in query.moods} and mood not in refused and not _opposed(mood, query):
+                    query.moods.append(Tag(value=mood, explicit=False, confidence=CONTEXT_CONFIDENCE, source=texts[i]))
+        for c in reading.contexts:
+            key = " ".join(texts[c.start : c.end])
+            for feat, way in vocab.CONTEXT_SOUNDS.get(key, ()) if not c.negated else ():
+                happy = feat == "valence" and any(t.value == "happy" for t in query.moods)
+                fb = self.feature_bound(Match("feature", (feat, way), c.start, c.end))
+                if fb is not None and query.feature(feat) is None and not happy:
+                    update = {"explicit": False, "confidence": CONTEXT_CONFIDENCE, "source": key}
+                    query.features.append(fb.model_copy(update=update))
 
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
@@ -508,7 +533,10 @@ class TagExtractor:
             return None
         back = int((n or 1) * years)
         start = i - 1 if i and texts[i - 1] in ("the", "los", "las") else i
-        out.append(_Match("years", (self.max_year - back, None), start, k + 1))
+        # "the last couple years", "past few years": a vague count names no year, inferred like "recent"
+        vague = i + 1 < len(texts) and texts[i + 1] in _VAGUE_COUNTS
+        out.append(_Match("years", (self.max_year - back, None), start, k + 1, explicit=not vague,
+                          confidence=0.8 if vague else 1.0))  # fmt: skip
         _mark(toks, start, k + 1)
         return k + 1
 
@@ -1499,6 +1527,7 @@ _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that
 _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas", "music", "hits", "album",
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
+_VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
 _YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
@@ -1911,6 +1940,8 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
         start = i - 1 if prev in ("from", "de", "del") else i
         return ((y, None) if onwards else (None, y)), start, i + 1 + (onwards or until)
     school = next((k for k in (2, 1) if " ".join(texts[max(0, i - k) : i]) in _SCHOOL_YEARS), 0)
+    if school and "year" in texts[max(0, i - school - 3) : i - school]:
+        return (y, y), i - school, end  # "the year i graduated (2016)": that one year
     if school:  # "i graduated in 2008", "class of 2012": the school years before it
         return (y - SCHOOL_YEARS, y), i - school, end
     return (y, y), start, end
@@ -2010,6 +2041,10 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         out.append(_Match("duration", v, i, k + 1))
         _mark(toks, i, k + 1)
         return k + 1
+    if unit == "+" and k + 1 < n and texts[k + 1] == "bpm" and _DIGITS.match(texts[i]):  # "140+ bpm": a floor
+        out.append(_Match("feature", ("tempo", ("min", v)), i, k + 2))
+        _mark(toks, i, k + 2)
+        return k + 2
     if unit == "bpm" and _DIGITS.match(texts[i]):
         # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
         if i > 1 and texts[i - 1] in ("-", "to", "a") and _DIGITS.match(texts[i - 2]) and 40 <= int(texts[i - 2]) < v:
