@@ -1541,6 +1541,8 @@ def test_lofi_is_instrumental_and_calm(ex):
     q = ex.extract("lofi beats to study to")
     inferred = {t.value for t in q.moods if not t.explicit}
     assert {"instrumental", "chill"} <= inferred
+    bound = q.feature("instrumentalness")  # and a soft floor: the order leans to beats without vocals, never filters
+    assert bound is not None and not bound.explicit and bound.min == 0.5
     assert "instrumental" not in values(ex.extract("study music but not lofi").moods)
 
 
@@ -1562,3 +1564,14 @@ def test_a_name_after_loves_is_an_artist(real_ex):
     """ABBA has one track in the catalog, so lowercase "abba" needs a cue: "she loves abba" is one, like "into"."""
     assert "ABBA" in values(real_ex.extract("my moms 50th bday, she loves abba and 80s disco").artists)
     assert "ABBA" in values(real_ex.extract("my dad is into abba").artists)
+
+
+def test_a_loved_artist_listed_after_a_genre_joins_it(ex, tiny_catalog):
+    """ "he loves motown and the beatles": the genre and the name are both his taste, so some of the artist's own songs
+    join the genre (scope "also"), never a filter; a list of names alone stays a taste to search by ("like")."""
+    a, b = list(dict.fromkeys(t.artist for t in tiny_catalog.tracks))[:2]
+    q = ex.read(f"dads 60th birthday, he loves motown and {a}").query
+    assert values(q.genres) == ["r&b"] and [(t.value, t.scope) for t in q.artists] == [(a, "also")]
+    assert not q.artists[0].filters
+    q = ex.read(f"for my grandad, he loved {a} and {b}").query
+    assert [t.scope for t in q.artists] == ["like", "like"]

@@ -389,14 +389,16 @@ class TagExtractor:
         texts = [t.text for t in reading.tokens]
         refused = {t.value for t in query.exclude_moods}
         for i in range(len(texts)):
-            moods = next(
-                (vocab.STYLE_MOODS[k] for w in (2, 1) if (k := " ".join(texts[i : i + w])) in vocab.STYLE_MOODS), ()
-            )
-            if not moods or _negated_at(texts, i):
+            style = next((k for w in (2, 1) if (k := " ".join(texts[i : i + w])) in vocab.STYLE_MOODS), None)
+            if style is None or _negated_at(texts, i):
                 continue
-            for mood in moods:
+            for mood in vocab.STYLE_MOODS[style]:
                 if mood not in {t.value for t in query.moods} and mood not in refused and not _opposed(mood, query):
-                    query.moods.append(Tag(value=mood, explicit=False, confidence=CONTEXT_CONFIDENCE, source=texts[i]))
+                    query.moods.append(Tag(value=mood, explicit=False, confidence=CONTEXT_CONFIDENCE, source=style))
+            for feat, lo, hi in vocab.STYLE_BOUNDS.get(style, ()):
+                if query.feature(feat) is None:
+                    bound = FeatureBound(feature=feat, min=lo, max=hi, explicit=False, confidence=CONTEXT_CONFIDENCE)
+                    query.features.append(bound.model_copy(update={"source": style}))
         for c in reading.contexts:
             key = " ".join(texts[c.start : c.end])
             for feat, way in vocab.CONTEXT_SOUNDS.get(key, ()) if not c.negated else ():
@@ -1169,6 +1171,7 @@ class _Draft:
         self.ex, self.toks, self.unsupported = ex, toks, unsupported
         self.similar_end: int | None = None  # where the last artist asked for by likeness ends
         self.also_end: int | None = None  # where the last artist asked for beside the rest ends
+        self.genre_spans: list[tuple[int, int]] = []  # where each genre said (not refused) stands
         self.q: dict[str, list[Tag]] = {
             k: []
             for k in (
@@ -1233,6 +1236,8 @@ class _Draft:
 
     def take_genre(self, m: _Match) -> None:
         genre, sub = m.value  # type: ignore[misc]
+        if not m.negated:
+            self.genre_spans.append((m.start, m.end))
         said, subgenres, genres = self.said(m), self.ex.subgenres, self.ex.genres
         if not m.negated and self._a_little_beside_mostly(m):
             # "mostly pop, maybe some r&b": the second genre joins by score, never as an equal filter
@@ -1290,7 +1295,9 @@ class _Draft:
         )
         if self.also_end is not None:  # the rest of the list: "with eminem, 50 cent and nas"
             also = also or all(t.text in (",", "and", "&", "y") for t in self.toks[self.also_end : m.start])
-        if not m.negated and cue is None and also:
+        # "he loves motown and the beatles": a taste listing a genre and then the name is both, his songs among it
+        beside_genre = cue is not None and not m.negated and self._listed_after_genre(cue, m.start)
+        if not m.negated and ((cue is None and also) or beside_genre):
             # "90s hip hop with some 2pac", "2000s rap with eminem and 50 cent": some of that artist beside the rest,
             # never a filter; the cap holds
             self.also_end = m.end
@@ -1307,6 +1314,13 @@ class _Draft:
             self.add("artists", str(m.value), m, conf=SIMILAR_CONFIDENCE, scope="like")
             return
         self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
+
+    def _listed_after_genre(self, cue: int, start: int) -> bool:
+        """Whether a genre said after the taste cue at ``cue`` is listed just before the name at ``start``."""
+        return any(
+            cue <= a and all(t.text in (",", "and", "&", "y", "the", "plus") for t in self.toks[b:start])
+            for a, b in self.genre_spans
+        )
 
     def take_feature(self, m: _Match) -> None:
         fb = self.ex.feature_bound(m)

@@ -572,6 +572,11 @@ CONTEXT_SOUNDS: dict[str, tuple[tuple[str, str], ...]] = {
 STYLE_MOODS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), ("instrumental", "chill")),
 }  # fmt: skip
+# ... and a soft bound on the sound (feature, min, max): instrumentalness 0.5 is where tools.tags calls a track
+# instrumental, so the order leans to beats without vocals.
+STYLE_BOUNDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), (("instrumentalness", 0.5, None),)),
+}  # fmt: skip
 # the tokenizer keeps these emoji as tokens of their own (every other symbol is dropped)
 _TOKEN = re.compile(f"{_TOKEN.pattern}|[{''.join(EMOJI_CUES)}]")
 # Moods no playlist is both of: a mood inferred from context never joins one it opposes ("lonely on a friday
