@@ -1575,3 +1575,16 @@ def test_a_loved_artist_listed_after_a_genre_joins_it(ex, tiny_catalog):
     assert not q.artists[0].filters
     q = ex.read(f"for my grandad, he loved {a} and {b}").query
     assert [t.scope for t in q.artists] == ["like", "like"]
+
+
+def test_emo_is_sad_in_words_but_filters_no_sad_sound(ex):
+    """Emo bands are loud (the catalog's pop punk: median energy .90) and the catalog's "sad" needs low energy, so
+    "2000s emo" filtered to slow sad rock: emo's sad is said (explicit) but below the filter's bar, with a soft energy
+    floor; "sad emo rock" keeps sad as a filter and no floor."""
+    q = ex.extract("2000s emo")
+    (sad,) = [t for t in q.moods if t.value == "sad"]
+    assert sad.explicit and not sad.filters
+    energy = q.feature("energy")
+    assert energy is not None and not energy.explicit and energy.min is not None
+    q = ex.extract("sad 2000s emo rock")
+    assert [t.filters for t in q.moods if t.value == "sad"] == [True] and q.feature("energy") is None

@@ -388,15 +388,17 @@ class TagExtractor:
         features it bounds nowhere. A refused word ("but not lofi") adds nothing."""
         texts = [t.text for t in reading.tokens]
         refused = {t.value for t in query.exclude_moods}
+        styles = vocab.STYLE_MOODS.keys() | vocab.STYLE_BOUNDS.keys()
+        said_mood = any(t.filters for t in query.moods)  # "sad emo rock": the mood said rules the sound
         for i in range(len(texts)):
-            style = next((k for w in (2, 1) if (k := " ".join(texts[i : i + w])) in vocab.STYLE_MOODS), None)
+            style = next((k for w in (2, 1) if (k := " ".join(texts[i : i + w])) in styles), None)
             if style is None or _negated_at(texts, i):
                 continue
-            for mood in vocab.STYLE_MOODS[style]:
+            for mood in vocab.STYLE_MOODS.get(style, ()):
                 if mood not in {t.value for t in query.moods} and mood not in refused and not _opposed(mood, query):
                     query.moods.append(Tag(value=mood, explicit=False, confidence=CONTEXT_CONFIDENCE, source=style))
             for feat, lo, hi in vocab.STYLE_BOUNDS.get(style, ()):
-                if query.feature(feat) is None:
+                if query.feature(feat) is None and not said_mood:
                     bound = FeatureBound(feature=feat, min=lo, max=hi, explicit=False, confidence=CONTEXT_CONFIDENCE)
                     query.features.append(bound.model_copy(update={"source": style}))
         for c in reading.contexts:
@@ -1220,7 +1222,8 @@ class _Draft:
     ) -> None:
         held = next((t for t in self.q[field_] if t.value == value), None)
         if held is not None:
-            if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
+            surer = (conf if conf is not None else m.confidence) > held.confidence  # "emo songs, sad ones"
+            if explicit and m.explicit and (not held.explicit or surer):  # said outright later: "dinner ... mellow"
                 self.q[field_].remove(held)
             else:
                 return
@@ -1267,7 +1270,8 @@ class _Draft:
         return any(kind == "genre" for key in spans for kind, _ in _PHRASES.get(key, []))
 
     def take_mood(self, m: _Match) -> None:
-        self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
+        unsure = None if m.negated else vocab.UNSURE_MOODS.get(self.said(m))  # "emo": sad, but not as the catalog is
+        self.add("exclude_moods" if m.negated else "moods", str(m.value), m, conf=unsure)
 
     def take_activity(self, m: _Match) -> None:
         if not m.negated and _done_before(self.toks, m.start):

@@ -572,10 +572,17 @@ CONTEXT_SOUNDS: dict[str, tuple[tuple[str, str], ...]] = {
 STYLE_MOODS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), ("instrumental", "chill")),
 }  # fmt: skip
+# Mood words whose mood the catalog's rule misses for the music they name: emo bands (My Chemical Romance, Jimmy Eat
+# World) are sad in their words but loud (the catalog's pop punk playlist: median energy .90), and "sad" here needs
+# low energy, so "2000s emo" filtered to slow sad rock. Said, the mood is read this surely: below the filter's bar
+# (tools.schema.FILTER_CONFIDENCE), it orders and never filters.
+UNSURE_MOODS: dict[str, float] = {"emo": 0.45, "emo rock": 0.45}
 # ... and a soft bound on the sound (feature, min, max): instrumentalness 0.5 is where tools.tags calls a track
 # instrumental, so the order leans to beats without vocals.
 STYLE_BOUNDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
     **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), (("instrumentalness", 0.5, None),)),
+    # emo bands are loud guitars (pop punk median energy .90), whatever their words say
+    **dict.fromkeys(("emo", "emo rock"), (("energy", 0.7, None),)),
 }  # fmt: skip
 # the tokenizer keeps these emoji as tokens of their own (every other symbol is dropped)
 _TOKEN = re.compile(f"{_TOKEN.pattern}|[{''.join(EMOJI_CUES)}]")
