@@ -560,11 +560,12 @@ EMOJI_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }  # fmt: skip
 CONTEXT_CUES.update(EMOJI_CUES)
 # What some words say of the sound beyond their mood, added as inferred (soft) tags that order and never filter.
-# Anger is high energy with LOW valence ("angry music" is not happy energetic pop): a soft valence ceiling beside
-# the energetic mood its context cue gives (tools.tags' terciles; none when a happy mood or a valence bound is said).
+# Anger is high energy with LOW valence ("angry music" is not happy energetic pop): a soft valence ceiling and energy
+# floor beside the energetic mood its context cue gives (tools.tags' terciles; no valence ceiling beside a happy mood,
+# none on a feature a bound is said for). The floor keeps the ceiling from pulling in calm sad songs.
 CONTEXT_SOUNDS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("angry", "anger", "rage", "furious", "pissed", "pissed off", "frustrated", "enojado", "enojada"),
-                    (("valence", "low"),)),
+                    (("valence", "low"), ("energy", "high"))),
 }  # fmt: skip
 # Styles the catalog files under a wider label whose sound its features tell: lofi sits in rap/hip hop playlists but
 # is instrumental (median instrumentalness .87 vs 0 for the rest of hip hop) and calm (energy .29 vs .65). Said and
