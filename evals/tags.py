@@ -119,7 +119,9 @@ def query_tags(q: PlaylistQuery) -> list[Said]:
         ("activity", q.activities),
         ("artist", q.artists),
     ):
-        out += [Said(fam, t.value, t.explicit) for t in tags]
+        # an artist asked for beside the rest ("he loves motown and the beatles": scope "also") was said; it is marked
+        # inexplicit only so that it never filters
+        out += [Said(fam, t.value, t.explicit or (fam == "artist" and t.scope == "also")) for t in tags]
     for kind, tags in (
         ("genre", q.exclude_genres),
         ("subgenre", q.exclude_subgenres),

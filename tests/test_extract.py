@@ -1502,3 +1502,91 @@ def test_a_negation_word_is_no_artist_alias(real_ex):
 def test_an_emoji_of_praise_adds_no_mood(ex):
     """ "🔥" and "😍" say the listener likes the music ("rap hits 🔥🔥"), not how it sounds."""
     assert not ex.extract("rap hits 🔥🔥 😍").moods
+
+
+# ----- tags7: first requests as people type them (evals/queries/tags.jsonl t1016-t1078) ---------------------------
+def test_a_bpm_floor_written_with_a_plus(ex):
+    """ "140+ bpm" is at least 140 BPM, a hard floor like "over 140 bpm"."""
+    (bound,) = [b for b in ex.extract("workout mix, 140+ bpm").features if b.feature == "tempo"]
+    assert bound.explicit and bound.min == 140 and bound.max is None
+
+
+@pytest.mark.parametrize("text", ["party songs everyone knows", "throwbacks everybody knows the words to"])
+def test_songs_everyone_knows_are_popular(ex, text):
+    assert ex.extract(text).popularity == "popular"
+
+
+@pytest.mark.parametrize("text", ["sleepy time music for the baby", "naptime songs"])
+def test_sleepy_time_is_the_sleep_activity(ex, text):
+    assert values(ex.extract(text).activities) == ["sleep"]
+
+
+def test_the_year_i_graduated_is_that_year(ex):
+    """ "the year i graduated (2016)" is 2016; "i graduated in 2016" still means the school years before it."""
+    assert years(ex.extract("songs from the year i graduated (2016)")) == (2016, 2016)
+    assert years(ex.extract("songs from when i graduated in 2016")) == (2012, 2016)
+
+
+def test_a_vague_count_of_years_back_is_inferred(ex):
+    """ "the last couple years" names no year (inferred, like "recent"); "the last 5 years" counts them."""
+    vague = ex.extract("newish pop, last couple years").years
+    counted = ex.extract("pop from the last 5 years").years
+    assert vague is not None and not vague.explicit and vague.end is None
+    assert counted is not None and counted.explicit
+
+
+def test_lofi_is_instrumental_and_calm(ex):
+    """Lofi is a sound, not rap with vocals: "lofi beats to study to" infers instrumental and chill; refused ("not
+    lofi") it infers nothing."""
+    q = ex.extract("lofi beats to study to")
+    inferred = {t.value for t in q.moods if not t.explicit}
+    assert {"instrumental", "chill"} <= inferred
+    bound = q.feature("instrumentalness")  # and a soft floor: the order leans to beats without vocals, never filters
+    assert bound is not None and not bound.explicit and bound.min == 0.5
+    assert "instrumental" not in values(ex.extract("study music but not lofi").moods)
+
+
+@pytest.mark.parametrize("text", ["angry music", "im so pissed off rn", "breakup playlist but make it angry"])
+def test_anger_is_energetic_and_unhappy(ex, text):
+    """Anger is high energy and LOW valence: an inferred (soft) valence ceiling beside the energetic mood."""
+    q = ex.extract(text)
+    assert "energetic" in values(q.moods) or "breakup" in text  # (a breakup's sadness opposes energetic)
+    (valence,) = [b for b in q.features if b.feature == "valence"]
+    assert not valence.explicit and valence.max is not None and valence.min is None
+    energy = q.feature("energy")  # and a soft floor, so the ceiling never pulls in calm sad songs
+    assert energy is not None and not energy.explicit and energy.min is not None
+
+
+def test_happy_music_is_not_made_unhappy(ex):
+    assert not [b for b in ex.extract("happy music, i was angry earlier").features if b.max is not None]
+
+
+@pytest.mark.slow
+def test_a_name_after_loves_is_an_artist(real_ex):
+    """ABBA has one track in the catalog, so lowercase "abba" needs a cue: "she loves abba" is one, like "into"."""
+    assert "ABBA" in values(real_ex.extract("my moms 50th bday, she loves abba and 80s disco").artists)
+    assert "ABBA" in values(real_ex.extract("my dad is into abba").artists)
+
+
+def test_a_loved_artist_listed_after_a_genre_joins_it(ex, tiny_catalog):
+    """ "he loves motown and the beatles": the genre and the name are both his taste, so some of the artist's own songs
+    join the genre (scope "also"), never a filter; a list of names alone stays a taste to search by ("like")."""
+    a, b = list(dict.fromkeys(t.artist for t in tiny_catalog.tracks))[:2]
+    q = ex.read(f"dads 60th birthday, he loves motown and {a}").query
+    assert values(q.genres) == ["r&b"] and [(t.value, t.scope) for t in q.artists] == [(a, "also")]
+    assert not q.artists[0].filters
+    q = ex.read(f"for my grandad, he loved {a} and {b}").query
+    assert [t.scope for t in q.artists] == ["like", "like"]
+
+
+def test_emo_is_sad_in_words_but_filters_no_sad_sound(ex):
+    """Emo bands are loud (the catalog's pop punk: median energy .90) and the catalog's "sad" needs low energy, so
+    "2000s emo" filtered to slow sad rock: emo's sad is said (explicit) but below the filter's bar, with a soft energy
+    floor; "sad emo rock" keeps sad as a filter and no floor."""
+    q = ex.extract("2000s emo")
+    (sad,) = [t for t in q.moods if t.value == "sad"]
+    assert sad.explicit and not sad.filters
+    energy = q.feature("energy")
+    assert energy is not None and not energy.explicit and energy.min is not None
+    q = ex.extract("sad 2000s emo rock")
+    assert [t.filters for t in q.moods if t.value == "sad"] == [True] and q.feature("energy") is None

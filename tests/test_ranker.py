@@ -371,3 +371,29 @@ def test_hits_asked_for_pull_the_popular_candidates_up(trained, tmp_path, monkey
         assert popularity(ranker_module.POPULARITY_PULL) > popularity(0.0)
     finally:
         pipe.close()
+
+
+def test_a_soft_bound_said_or_inferred_orders_the_ranked_candidates(trained, tmp_path, monkeypatch):
+    # "angry music" infers a soft valence ceiling: the ranker never read soft bounds without a target (feature_close
+    # reads targets), so happy tracks stayed on top; the sound pull orders by it, never filters
+    import tools.ranker as ranker_module
+    from tools.pipeline import Pipeline
+    from tools.schema import FeatureBound
+
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        query = pipe.extract("energetic songs")
+        query = query.model_copy(
+            update={"features": [*query.features, FeatureBound(feature="valence", max=0.45, explicit=False)]}
+        )
+
+        def valence(pull: float) -> tuple[float, int]:
+            monkeypatch.setattr(ranker_module, "SOUND_PULL", pull)
+            ranked = pipe.rank(pipe.retrieve_full(query), query)
+            return float(np.mean([catalog[c.track_id].valence for c in ranked[:8]])), len(ranked)
+
+        (pulled, n_pulled), (alone, n_alone) = valence(ranker_module.SOUND_PULL), valence(0.0)
+        assert pulled < alone and n_pulled == n_alone  # a lower valence on top, and nothing left out
+    finally:
+        pipe.close()

@@ -194,3 +194,44 @@ def test_the_served_names_channel_keeps_its_core_first_and_goes_on_past_it(retri
     assert core and served[: len(core)] == core
     assert len({retriever.artists[row] for _, row in core}) == 1
     assert len({retriever.artists[row] for _, row in served}) > 1
+
+
+@pytest.fixture(scope="module")
+def reissued(tiny_csv, tmp_path_factory):
+    """The tiny catalog plus a Queen song again on a 2010 "Greatest Hits" and a 2010 remix of another of theirs."""
+    import csv
+
+    from tools.catalog import Catalog
+    from tools.embed import EmbeddingCache, get_encoder
+
+    with open(tiny_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    queen = [r for r in rows if r["track_artist"] == "Queen"]
+    again = {**queen[0], "track_id": "reissue0", "track_album_id": "alGH", "track_album_name": "Greatest Hits",
+             "track_album_release_date": "2010-05-01"}  # fmt: skip
+    remix = {**queen[1], "track_id": "remix0", "track_name": queen[1]["track_name"] + " - Club Remix",
+             "track_album_id": "alRX", "track_album_name": "Remixed",
+             "track_album_release_date": "2010-06-01"}  # fmt: skip
+    path = tmp_path_factory.mktemp("reissued") / "songs.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows([*rows, again, remix])
+    catalog = Catalog.from_csv(path)
+    encoder = get_encoder()
+    vectors = EmbeddingCache(tmp_path_factory.mktemp("reissued-emb")).embed(
+        [t.document() for t in catalog.tracks], encoder, progress=False
+    )
+    index = TrackIndex(EdgeBackend(tmp_path_factory.mktemp("reissued-index") / "qdrant"))
+    index.ensure(catalog, vectors, progress=False)
+    yield Retriever(catalog, index, encoder, candidates=300, max_per_artist=6)
+    index.close()
+
+
+def test_a_song_released_again_is_not_of_the_years_it_came_back_in(reissued):
+    """ "throwback hits 2008-2012": a 1977 song on a 2010 "Greatest Hits" is not a 2010 song; a 2010 remix is one."""
+    query = q("queen 2009-2011", artists=[Tag(value="Queen")], years=YearRange(start=2009, end=2011))
+    ids = {c.track_id for c in reissued.run(query, need=1).candidates}
+    assert "reissue0" not in ids and "remix0" in ids
+    wide = {c.track_id for c in reissued.run(q("queen", artists=[Tag(value="Queen")]), need=1).candidates}
+    assert "reissue0" in wide  # asked for without years, it is there

@@ -104,3 +104,13 @@ def test_select_ids_takes_ranges_and_single_ids():
     labels = [{"id": f"t{k:03d}"} for k in range(1, 21)]
     assert [lab["id"] for lab in select_ids(labels, "t003-t005, t019")] == ["t003", "t004", "t005", "t019"]
     assert select_ids(labels, "t030-t040") == []
+
+
+def test_an_artist_asked_beside_the_rest_counts_as_said():
+    """ "he loves motown and the beatles": The Beatles are a share beside r&b (scope "also", inexplicit so that they
+    never filter), but they were said: the eval scores them as an explicit artist."""
+    label = {"explicit": {"artist": ["The Beatles"]}, "implicit": {}}
+    q = PlaylistQuery(artists=[Tag(value="The Beatles", explicit=False, scope="also")])
+    assert counts(label, q) == {("explicit", "artist"): (1, 0, 0)}
+    q = PlaylistQuery(artists=[Tag(value="The Beatles", explicit=False, confidence=0.6)])  # inferred: not said
+    assert counts(label, q) == {("explicit", "artist"): (0, 0, 1), ("implicit", "artist"): (0, 1, 0)}

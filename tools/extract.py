@@ -370,6 +370,7 @@ class TagExtractor:
         reading = self.read(text)
         query = reading.query
         cued = _context_tags(query, reading)
+        self._sound_tags(query, reading)
         if self._protos is not None and query.free_text:
             before = (len(query.moods), len(query.activities))
             self._implicit(query, query.text, query_vector, cued)
@@ -380,6 +381,34 @@ class TagExtractor:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
+
+    def _sound_tags(self, query: PlaylistQuery, reading: Reading) -> None:
+        """What a style ("lofi": vocab.STYLE_MOODS) or a state ("angry": vocab.CONTEXT_SOUNDS) says of the sound
+        beyond its mood, as inferred tags: moods the query neither holds, refuses nor opposes, and soft bounds on
+        features it bounds nowhere. A refused word ("but not lofi") adds nothing."""
+        texts = [t.text for t in reading.tokens]
+        refused = {t.value for t in query.exclude_moods}
+        styles = vocab.STYLE_MOODS.keys() | vocab.STYLE_BOUNDS.keys()
+        said_mood = any(t.filters for t in query.moods)  # "sad emo rock": the mood said rules the sound
+        for i in range(len(texts)):
+            style = next((k for w in (2, 1) if (k := " ".join(texts[i : i + w])) in styles), None)
+            if style is None or _negated_at(texts, i):
+                continue
+            for mood in vocab.STYLE_MOODS.get(style, ()):
+                if mood not in {t.value for t in query.moods} and mood not in refused and not _opposed(mood, query):
+                    query.moods.append(Tag(value=mood, explicit=False, confidence=CONTEXT_CONFIDENCE, source=style))
+            for feat, lo, hi in vocab.STYLE_BOUNDS.get(style, ()):
+                if query.feature(feat) is None and not said_mood:
+                    bound = FeatureBound(feature=feat, min=lo, max=hi, explicit=False, confidence=CONTEXT_CONFIDENCE)
+                    query.features.append(bound.model_copy(update={"source": style}))
+        for c in reading.contexts:
+            key = " ".join(texts[c.start : c.end])
+            for feat, way in vocab.CONTEXT_SOUNDS.get(key, ()) if not c.negated else ():
+                happy = feat == "valence" and any(t.value == "happy" for t in query.moods)
+                fb = self.feature_bound(Match("feature", (feat, way), c.start, c.end))
+                if fb is not None and query.feature(feat) is None and not happy:
+                    update = {"explicit": False, "confidence": CONTEXT_CONFIDENCE, "source": key}
+                    query.features.append(fb.model_copy(update=update))
 
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
@@ -508,7 +537,10 @@ class TagExtractor:
             return None
         back = int((n or 1) * years)
         start = i - 1 if i and texts[i - 1] in ("the", "los", "las") else i
-        out.append(_Match("years", (self.max_year - back, None), start, k + 1))
+        # "the last couple years", "past few years": a vague count names no year, inferred like "recent"
+        vague = i + 1 < len(texts) and texts[i + 1] in _VAGUE_COUNTS
+        out.append(_Match("years", (self.max_year - back, None), start, k + 1, explicit=not vague,
+                          confidence=0.8 if vague else 1.0))  # fmt: skip
         _mark(toks, start, k + 1)
         return k + 1
 
@@ -1144,6 +1176,7 @@ class _Draft:
         self.ex, self.toks, self.unsupported = ex, toks, unsupported
         self.similar_end: int | None = None  # where the last artist asked for by likeness ends
         self.also_end: int | None = None  # where the last artist asked for beside the rest ends
+        self.genre_spans: list[tuple[int, int]] = []  # where each genre said (not refused) stands
         self.q: dict[str, list[Tag]] = {
             k: []
             for k in (
@@ -1192,7 +1225,8 @@ class _Draft:
     ) -> None:
         held = next((t for t in self.q[field_] if t.value == value), None)
         if held is not None:
-            if explicit and m.explicit and not held.explicit:  # said outright later: "dinner ... something mellow"
+            surer = (conf if conf is not None else m.confidence) > held.confidence  # "emo songs, sad ones"
+            if explicit and m.explicit and (not held.explicit or surer):  # said outright later: "dinner ... mellow"
                 self.q[field_].remove(held)
             else:
                 return
@@ -1208,6 +1242,8 @@ class _Draft:
 
     def take_genre(self, m: _Match) -> None:
         genre, sub = m.value  # type: ignore[misc]
+        if not m.negated:
+            self.genre_spans.append((m.start, m.end))
         said, subgenres, genres = self.said(m), self.ex.subgenres, self.ex.genres
         if not m.negated and self._a_little_beside_mostly(m):
             # "mostly pop, maybe some r&b": the second genre joins by score, never as an equal filter
@@ -1237,7 +1273,8 @@ class _Draft:
         return any(kind == "genre" for key in spans for kind, _ in _PHRASES.get(key, []))
 
     def take_mood(self, m: _Match) -> None:
-        self.add("exclude_moods" if m.negated else "moods", str(m.value), m)
+        unsure = None if m.negated else vocab.UNSURE_MOODS.get(self.said(m))  # "emo": sad, but not as the catalog is
+        self.add("exclude_moods" if m.negated else "moods", str(m.value), m, conf=unsure)
 
     def take_activity(self, m: _Match) -> None:
         if not m.negated and _done_before(self.toks, m.start):
@@ -1265,7 +1302,9 @@ class _Draft:
         )
         if self.also_end is not None:  # the rest of the list: "with eminem, 50 cent and nas"
             also = also or all(t.text in (",", "and", "&", "y") for t in self.toks[self.also_end : m.start])
-        if not m.negated and cue is None and also:
+        # "he loves motown and the beatles": a taste listing a genre and then the name is both, his songs among it
+        beside_genre = cue is not None and not m.negated and self._listed_after_genre(cue, m.start)
+        if not m.negated and ((cue is None and also) or beside_genre):
             # "90s hip hop with some 2pac", "2000s rap with eminem and 50 cent": some of that artist beside the rest,
             # never a filter; the cap holds
             self.also_end = m.end
@@ -1282,6 +1321,13 @@ class _Draft:
             self.add("artists", str(m.value), m, conf=SIMILAR_CONFIDENCE, scope="like")
             return
         self.add("exclude_artists" if m.negated else "artists", str(m.value), m)
+
+    def _listed_after_genre(self, cue: int, start: int) -> bool:
+        """Whether a genre said after the taste cue at ``cue`` is listed just before the name at ``start``."""
+        return any(
+            cue <= a and all(t.text in (",", "and", "&", "y", "the", "plus") for t in self.toks[b:start])
+            for a, b in self.genre_spans
+        )
 
     def take_feature(self, m: _Match) -> None:
         fb = self.ex.feature_bound(m)
@@ -1504,6 +1550,7 @@ _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that
 _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas", "music", "hits", "album",
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
+_VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
 _YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
@@ -1939,6 +1986,8 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
         start = i - 1 if prev in ("from", "de", "del") else i
         return ((y, None) if onwards else (None, y)), start, i + 1 + (onwards or until)
     school = next((k for k in (2, 1) if " ".join(texts[max(0, i - k) : i]) in _SCHOOL_YEARS), 0)
+    if school and "year" in texts[max(0, i - school - 3) : i - school]:
+        return (y, y), i - school, end  # "the year i graduated (2016)": that one year
     if school:  # "i graduated in 2008", "class of 2012": the school years before it
         return (y - SCHOOL_YEARS, y), i - school, end
     return (y, y), start, end
@@ -2038,6 +2087,10 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         out.append(_Match("duration", v, i, k + 1))
         _mark(toks, i, k + 1)
         return k + 1
+    if unit == "+" and k + 1 < n and texts[k + 1] == "bpm" and _DIGITS.match(texts[i]):  # "140+ bpm": a floor
+        out.append(_Match("feature", ("tempo", ("min", v)), i, k + 2))
+        _mark(toks, i, k + 2)
+        return k + 2
     if unit == "bpm" and _DIGITS.match(texts[i]):
         # "at least 130 bpm" is a floor, "under 100 bpm" a ceiling, "128 bpm" a target
         if i > 1 and texts[i - 1] in ("-", "to", "a") and _DIGITS.match(texts[i - 2]) and 40 <= int(texts[i - 2]) < v:

@@ -89,6 +89,12 @@ TITLE_TAG_PULL = 6.0
 # (mean popularity 6-20 of 100 over four such requests, where 3 times more gave 0-6).
 POPULARITY_PULL = 6.0
 OBSCURE_SHARE = 1 / 6
+# A pull toward the sound a request hedges or implies ("kinda slow"; "angry music": a soft valence ceiling; "lofi": an
+# instrumentalness floor): this times each soft bound's confidence times how far the track lies outside it (a quarter
+# of the feature's range or more counts 1, as retrieval's own penalty) is taken off the ranker's score. The ranker never
+# saw a soft bound without a target (``feature_close`` reads targets), so "angry music" kept happy rock on top (mean
+# valence .59 of its 20) and "lofi beats to study to" vocal rap (mean instrumentalness .23).
+SOUND_PULL = 4.0
 
 # How much a request says about genre, for requests that name none: the cosine of the nearest catalog playlist name
 # (:class:`tools.retrieve.NameNeighbours` ``best``) mapped linearly from GENRE_TRUST[0] (nothing: "music for a first
@@ -403,6 +409,23 @@ class Featurizer:
                 out[i] = len(words.intersection(w)) / len(said)
         return out
 
+    def outside_soft(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
+        """Per candidate, how far its sound lies outside the request's soft bounds (hedged or inferred, never a
+        filter): per bound its confidence times the distance in quarters of the feature's range, capped at 1."""
+        out = np.zeros(len(candidates), dtype=np.float64)
+        soft = [b for b in asked.features if not b.explicit and (b.min is not None or b.max is not None)]
+        soft = [b for b in soft if b.feature in self.r.features]
+        if not soft or not candidates:
+            return out
+        rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=len(candidates))
+        for b in soft:
+            lo, hi = FEATURE_RANGE[b.feature]
+            v = self.r.features[b.feature][rows].astype(np.float64)
+            gap = np.maximum(0.0, (b.min if b.min is not None else lo) - v)
+            gap += np.maximum(0.0, v - (b.max if b.max is not None else hi))
+            out += b.confidence * np.clip(4.0 * gap / (hi - lo), 0.0, 1.0)
+        return out
+
     def _colisting(self, rows: np.ndarray, named: set[str]) -> np.ndarray:
         """Mean share of the track's artist in the playlists that hold a named artist (0 with none named)."""
         lists = sorted({j for a in named for j in self.artist_playlists.get(a, ())})
@@ -650,6 +673,8 @@ class Ranker:
         if POPULARITY_PULL and asked.popularity:  # "hits from 2008 to 2012", "deep cuts": the popularity said
             way = 1.0 if asked.popularity == "popular" else -OBSCURE_SHARE
             s = s + POPULARITY_PULL * way * x[:, FEATURE_NAMES.index("popularity")]
+        if SOUND_PULL:
+            s = s - SOUND_PULL * featurizer.outside_soft(cands, asked)
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
         with np.errstate(over="ignore"):  # a very negative score squashes to 0, as it should
             final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))

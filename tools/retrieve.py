@@ -69,6 +69,22 @@ W_MOOD_TAG = 0.15  # the track carries the wanted mood tag
 W_FEATURE = 0.5  # closeness to an asked feature target
 W_GENRE = 0.3  # soft genre or subgenre match (inferred, or relaxed)
 W_YEAR = 0.25  # soft year match (inferred, or relaxed), decaying by 10 years
+# A song the catalog also holds in an earlier release ("Africa" on a 2010 compilation, first out in 1982; "Milkshake"
+# dated 2008 and 2003) is a re-release: under years said outright, a row dated in them whose song is older by more
+# than this is left out with the years' filter (relaxed with it). A remix is a new record of its own year, kept.
+RERELEASE_SLACK = 1
+# An album that gathers songs released before: a track on an artist's hits album ("Greatest Hits", "The Essential")
+# that is remastered ("Big Poppa - 2007 Remaster") or whose artist's own albums centre twice COMPILATION_AGE years
+# or more before it (John Lennon's "Power To The People - The Hits", 2010) is dated at the artist's first release
+# or COMPILATION_AGE years before the album, whichever is earlier. A hits album alone says too little: "Dynamite"
+# first came out on "The Rokstarr Hits Collection". A decade's album ("70s 100 Hits", "Disco 90's") dates its songs
+# in that decade.
+_COMPILATION = re.compile(
+    r"\b(greatest hits|the hits|best of|very best|essential|anthology|collection|the singles|number ones|\d+ hits)\b",
+    re.IGNORECASE,
+)
+COMPILATION_AGE = 5
+_ALBUM_DECADE = re.compile(r"(?<![\d])(?:19)?([5-9]0)'?s\b|(?<![\d])(20[01]0)'?s\b", re.IGNORECASE)
 W_ARTIST = 0.6  # a named artist whose filter was relaxed
 # A track with no genre label admitted under a genre filter scores this much less. Chosen on the
 # validation split among penalties >= 0 (a bonus would reward missing labels, which in a split
@@ -538,6 +554,41 @@ class Retriever:
         return {row for row, t in enumerate(self.catalog.tracks) if vocab.HOLIDAY_TITLE.search(t.title)}
 
     @cached_property
+    def first_years(self) -> np.ndarray:
+        """Per row, the earliest year the catalog dates a release of its song (:func:`tools.catalog.song_key`: versions
+        and "feat." variants are one song) in; a remix counts as its own song, a row of no known year as 9999."""
+        tracks = self.catalog.tracks
+        remixes = self.version_rows.get("remix", set())
+        remastered = self.version_rows.get("remaster", set())
+        years = np.where(self.years > 0, self.years, 9999.0).astype(np.float32)
+        artist_first: dict[str, float] = {}
+        for a, y in zip(self.artists, years.tolist()):
+            artist_first[a] = min(y, artist_first.get(a, 9999.0))
+        eras: dict[str, list[float]] = {}  # per artist, the years of their rows on albums of their own (no hits album)
+        for row, t in enumerate(tracks):
+            if years[row] < 9999.0 and not _COMPILATION.search(t.album or ""):
+                eras.setdefault(self.artists[row], []).append(float(years[row]))
+        artist_era = {a: float(np.median(ys)) for a, ys in eras.items()}
+        own = years.copy()  # each row's own earliest: its year, or what its album says it gathers
+        for row, t in enumerate(tracks):
+            if row in remixes or not t.album:
+                continue
+            if _COMPILATION.search(t.album):
+                era = artist_era.get(self.artists[row], 9999.0)
+                if row in remastered or era <= years[row] - 2 * COMPILATION_AGE:  # an old song on a hits album
+                    own[row] = min(own[row], artist_first[self.artists[row]], years[row] - COMPILATION_AGE)
+            for m in _ALBUM_DECADE.finditer(t.album):
+                decade = int(m.group(2)) if m.group(2) else 1900 + int(m.group(1))
+                if decade + 9 < years[row]:
+                    own[row] = min(own[row], float(decade))
+        keys = [None if row in remixes else t.song_key for row, t in enumerate(tracks)]
+        first: dict[str, float] = {}
+        for k, y in zip(keys, own.tolist()):
+            if k is not None and y < first.get(k, 9999.0):
+                first[k] = y
+        return np.array([own[r] if k is None else first[k] for r, k in enumerate(keys)], dtype=np.float32)
+
+    @cached_property
     def version_rows(self) -> dict[str, set[int]]:
         """Kind of version ("remix", "live", ...) -> the catalog rows whose title's tail names it."""
         from tools.refine import version_kinds
@@ -638,6 +689,10 @@ class Retriever:
             c.any_of["artist"] = sorted({fold(t.value) for t in _hard(q.artists)})
         if q.years is not None and q.years.explicit and (q.years.start or q.years.end):
             c.ranges["year"] = (q.years.start, q.years.end)
+            if q.years.start:  # "throwback hits 2008-2012": a song first out before, released again, is not of then
+                older = self.first_years < q.years.start - RERELEASE_SLACK
+                reissued = np.flatnonzero(older & (self.years >= q.years.start)).tolist()
+                c.exclude_rows = sorted(set(c.exclude_rows) | set(reissued))
         for b in q.features:
             if b.explicit and (b.min is not None or b.max is not None) and b.feature not in PAYLOAD_FIELDS:
                 # "songs with vocals": no payload index on instrumentalness, so its rows out of bounds are skipped

@@ -328,7 +328,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "work": "work", "working": "work", "office": "work", "coding": "work", "programming": "work",
     "party": "party", "parties": "party", "partying": "party", "fiesta": "party", "pregame": "party",
     "antro": "party", "antros": "party",
-    "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
+    "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep", "sleepy time": "sleep", "sleepytime": "sleep",
+    "nap time": "sleep", "naptime": "sleep",
     "driving": "driving", "drive": "driving", "road trip": "driving", "roadtrip": "driving", "car": "driving",
     "dinner": "dinner", "dinner party": "dinner", "cooking": "cooking", "cleaning": "cleaning", "chores": "cleaning",
     "gaming": "gaming", "video games": "gaming", "yoga": "meditation", "meditation": "meditation",
@@ -558,6 +559,32 @@ EMOJI_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys("✈", ((), "travel")),
 }  # fmt: skip
 CONTEXT_CUES.update(EMOJI_CUES)
+# What some words say of the sound beyond their mood, added as inferred (soft) tags that order and never filter.
+# Anger is high energy with LOW valence ("angry music" is not happy energetic pop): a soft valence ceiling and energy
+# floor beside the energetic mood its context cue gives (tools.tags' terciles; no valence ceiling beside a happy mood,
+# none on a feature a bound is said for). The floor keeps the ceiling from pulling in calm sad songs.
+CONTEXT_SOUNDS: dict[str, tuple[tuple[str, str], ...]] = {
+    **dict.fromkeys(("angry", "anger", "rage", "furious", "pissed", "pissed off", "frustrated", "enojado", "enojada"),
+                    (("valence", "low"), ("energy", "high"))),
+}  # fmt: skip
+# Styles the catalog files under a wider label whose sound its features tell: lofi sits in rap/hip hop playlists but
+# is instrumental (median instrumentalness .87 vs 0 for the rest of hip hop) and calm (energy .29 vs .65). Said and
+# not refused, the style infers these moods, so "lofi beats to study to" gets beats, not rap with vocals.
+STYLE_MOODS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), ("instrumental", "chill")),
+}  # fmt: skip
+# Mood words whose mood the catalog's rule misses for the music they name: emo bands (My Chemical Romance, Jimmy Eat
+# World) are sad in their words but loud (the catalog's pop punk playlist: median energy .90), and "sad" here needs
+# low energy, so "2000s emo" filtered to slow sad rock. Said, the mood is read this surely: below the filter's bar
+# (tools.schema.FILTER_CONFIDENCE), it orders and never filters.
+UNSURE_MOODS: dict[str, float] = {"emo": 0.45, "emo rock": 0.45}
+# ... and a soft bound on the sound (feature, min, max): instrumentalness 0.5 is where tools.tags calls a track
+# instrumental, so the order leans to beats without vocals.
+STYLE_BOUNDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    **dict.fromkeys(("lofi", "lo fi", "chillhop", "chill hop"), (("instrumentalness", 0.5, None),)),
+    # emo bands are loud guitars (pop punk median energy .90), whatever their words say
+    **dict.fromkeys(("emo", "emo rock"), (("energy", 0.7, None),)),
+}  # fmt: skip
 # the tokenizer keeps these emoji as tokens of their own (every other symbol is dropped)
 _TOKEN = re.compile(f"{_TOKEN.pattern}|[{''.join(EMOJI_CUES)}]")
 # Moods no playlist is both of: a mood inferred from context never joins one it opposes ("lonely on a friday
@@ -597,7 +624,8 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
 POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts", "chart toppers", "mainstream",
                    "top", "biggest", "famous", "viral", "best known", "exitos", "on the radio", "radio hits",
                    "radio songs", "radio friendly", "en la radio", "were big", "was big", "were huge", "was huge",
-                   "big hits", "smash hits")  # fmt: skip
+                   "big hits", "smash hits", "everyone knows", "everybody knows", "everyone will know",
+                   "everybody will know", "crowd pleasers", "crowd pleaser")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
@@ -933,9 +961,11 @@ NEGATION_FILLER = frozenset({"any", "more", "too", "much", "of", "the", "some", 
                              "by", "from", "a", "so", "very", "really", "overly", "that", "this", "those", "these",
                              "all", "kind", "sort", "type", "kinda", "sorta", "feeling", "hearing", "listening",
                              "to", "with", "play", "playing", "put", "hear"})  # fmt: skip
+# (a person's taste before a name counts too: "she loves abba", "he likes queen")
 ARTIST_CUES = frozenset({"by", "like", "from", "feat", "ft", "featuring", "artist", "artists", "without", "no",
                          "except", "than", "similar", "plus", "and", "&", "vs", "of", "minus", "sin",
-                         "de", "some", "not", "into", "much", "many", "skip", "avoid", "excluding"})  # fmt: skip
+                         "de", "some", "not", "into", "much", "many", "skip", "avoid", "excluding",
+                         "loves", "likes", "adores"})  # fmt: skip
 # What fans call artists, where no part of the name says it (parts and initials are derived from the catalog:
 # tools.extract._name_parts). Only names the catalog has are used.
 ARTIST_NICKNAMES = {
