@@ -177,3 +177,9 @@ def test_a_half_beside_the_rest_is_no_one_half_swap(vocab, playlist):
 def test_the_music_s_age_in_years_is_still_an_era(ex):
     assert ex.extract("songs that are 20 years old").years is not None
     assert ex.extract("i'm 40 years old and like rock").years is None
+
+
+def test_a_djs_warm_up_set_is_no_workout(ex):
+    q = ex.extract("I'm a DJ, need a warm-up set, deep house around 120-124 bpm")
+    assert [t.value for t in q.activities] == ["party"]
+    assert [t.value for t in ex.extract("warm up for my run").activities] == ["workout", "running"]

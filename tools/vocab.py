@@ -323,6 +323,9 @@ ACTIVITY_PHRASES: dict[str, str] = {
     "training": "workout", "cardio": "workout", "exercise": "workout", "exercising": "workout",
     "fitness": "workout", "lifting": "workout", "crossfit": "workout", "hiit": "workout", "warmup": "workout",
     "warm up": "workout", "entrenar": "workout",
+    # a DJ's warm-up set opens a night out, it is no exercise
+    "warm up set": "party", "warmup set": "party", "warm up mix": "party", "warmup mix": "party",
+    "opening set": "party",
     "running": "running", "run": "running", "jogging": "running", "jog": "running",
     "study": "study", "studying": "study", "homework": "study", "exam": "study", "exams": "study",
     "work": "work", "working": "work", "office": "work", "coding": "work", "programming": "work",
