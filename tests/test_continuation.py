@@ -10,7 +10,15 @@ from evals.continuation import clicks, engagement_minutes, paired_gap, ratio_int
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
-from tools.continuation.generate import COPY_GAIN, ERA_FLOOR, ERA_WEIGHT, SOUND_WEIGHT, Continuer, bench_generation
+from tools.continuation.generate import (
+    COPY_GAIN,
+    ERA_FLOOR,
+    ERA_WEIGHT,
+    SOUND_WEIGHT,
+    Continuer,
+    bench_generation,
+    release_time,
+)
 from tools.continuation.model import from_inputs
 from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
 from tools.schema import PlaylistQuery, Tag, YearRange
@@ -662,9 +670,9 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
         next(t.track_id for t in tiny_catalog.tracks if t.artist == a) for a in ("Eminem", "Norah Jones", "Nickelback")
     ]
     rows = [continuer.row[t] for t in seed]
-    year = continuer.year
+    year, when = continuer.year, continuer.when
     era = continuer.playlist_terms(rows)[0].numpy()
-    mean, spread = year[rows].mean(), year[rows].var() + ERA_FLOOR**2
+    mean, spread = when[rows].mean(), when[rows].var() + ERA_FLOOR**2
     continuer.sound_weight = 0.0
     try:
         alone = continuer.playlist_terms(rows)[0].numpy()
@@ -673,11 +681,35 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
         assert not continuer.playlist_terms(rows).any()
     finally:
         continuer.sound_weight, continuer.era_weight = SOUND_WEIGHT, ERA_WEIGHT
-    np.testing.assert_allclose(alone, -ERA_WEIGHT * (year - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
-    assert era[year < 1990].max() < era[abs(year - mean) <= 2].min()
+    np.testing.assert_allclose(alone, -ERA_WEIGHT * (when - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
+    assert era[year < 1990].max() < era[abs(when - mean) <= 2].min()
     lean = continuer.ranking(rows, n=10, max_per_artist=2)
     far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
     assert far(lean) < far(plain)
+
+
+def test_release_time_reads_day_month_or_year():
+    assert release_time("2019-06-14", 2019) == pytest.approx(2019 + (31 + 28 + 31 + 30 + 31 + 13.5) / 365)
+    assert release_time("2019-01-01", 2019) < release_time("2019-06", 2019) < release_time("2019-12-31", 2019) < 2020
+    assert release_time("2019", 2019) == release_time("2019-02-30", 2019) == 2019.5  # a year alone: its middle
+    assert release_time("", 1998) == 1998.5 and release_time("nan", None) == 0
+
+
+def test_the_era_tells_a_summer_from_a_winter_of_the_same_year(continuer):
+    # a playlist of one summer's releases: a track out the same month scores above one of the same year's winter
+    def track(date: str) -> int:
+        continuer.when[0] = release_time(date, 2019)
+        return continuer.playlist_terms(rows)[0, 0].item()
+
+    rows = [1, 2, 3]
+    saved = continuer.when.copy()
+    try:
+        continuer.when[rows] = [release_time(d, 2019) for d in ("2019-06-07", "2019-06-21", "2019-07-05")]
+        continuer.sound_weight = 0.0
+        assert track("2019-06-28") > track("2019-01-11") + 1.0
+    finally:
+        continuer.when[:] = saved
+        continuer.sound_weight = SOUND_WEIGHT
 
 
 def test_artist_term_lifts_the_artist_the_model_expects_and_fades_with_length(continuer):
