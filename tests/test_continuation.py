@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from evals.continuation import clicks, engagement_minutes, paired_gap, ratio_interval, top_n
+from evals.continuation import CAPPED_ABLATIONS, clicks, engagement_minutes, paired_gap, ratio_interval, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
 from tools.continuation.generate import (
+    ARTIST_MASS,
     COPY_GAIN,
     ERA_FLOOR,
     ERA_WEIGHT,
@@ -645,7 +646,14 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
 
     settings = Settings(data=tiny_csv, home=tmp_path / "home")
     report, meta = run_eval(
-        settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False, progress=False
+        settings,
+        tiny_csv,
+        ["pl0", "pl5"],
+        epochs=1,
+        ablations=False,
+        baselines=False,
+        progress=False,
+        capped_ablations=True,
     )
     systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
     assert set(systems) == {
@@ -654,7 +662,7 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
         "playgenie_vae_strict_cap",
         "content_knn",
         "content_knn_capped",
-    }
+    } | {f"capped-{name}" for name in CAPPED_ABLATIONS}
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
     ceiling = meta["capped_ceiling_n5"]  # no ranking under the cap scores above the cap's own best
@@ -686,6 +694,23 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
     lean = continuer.ranking(rows, n=10, max_per_artist=2)
     far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
     assert far(lean) < far(plain)
+
+
+def test_the_decoder_ablation_removes_only_the_decoders_own_scores(continuer):
+    # --capped-ablations' no_decoder_scores: the first step's scores lose exactly the decoder state . track vectors
+    rows = [0, 1, 2]
+    continuer.artist_mass = 0.0  # the artist term is a function of the whole distribution: off on both sides
+    try:
+        with torch.inference_mode():
+            full = continuer._first_step(rows, [], None, 4)[0]
+            continuer.decoder_weight = 0.0
+            bare = continuer._first_step(rows, [], None, 4)[0]
+            reps = continuer.model.track_vectors()
+            u, _ = continuer.model.encode(reps, torch.tensor([rows]), None, None, None)
+            out, _ = continuer.model.decode(reps, torch.tensor([rows]), u)
+    finally:
+        continuer.artist_mass, continuer.decoder_weight = ARTIST_MASS, 1.0
+    torch.testing.assert_close(full - bare, out[:, -1] @ reps[:-1].T, rtol=1e-4, atol=1e-3)
 
 
 def test_release_time_reads_day_month_or_year():

@@ -220,6 +220,7 @@ class Continuer:
         self.V = V
         self.content_boost = CONTENT_BOOST
         self.copy_gain = COPY_GAIN
+        self.decoder_weight = 1.0  # the decoder's own track scores (its state . track vectors); 0: an ablation
         self.sound_weight = SOUND_WEIGHT
         self.era_weight = ERA_WEIGHT
         self.artist_mass = ARTIST_MASS
@@ -556,6 +557,8 @@ class Continuer:
             copy = self.copy_gain * model.copy_logits(
                 out, u.expand(B, -1), *counts, None if cols is None else cols[0], colisted=colisted
             )
+        if self.decoder_weight != 1.0:  # the eval's ablation: the decoder state reaches the copy gate only
+            out = out * self.decoder_weight
         if model.cfg.use_content:  # the boost: boost x cosine(playlist's mean content, track's) on every logit
             gain = 1.0 + self.content_boost / float(model.content_scale)
             out = torch.cat([out, content * gain], 1)  # (B, d + C)
