@@ -61,6 +61,16 @@ ABLATIONS: dict[str, dict] = {
     "no_copy": {"use_copy": False},
 }
 METRICS = ("r_precision", "ndcg", "clicks", "recall@50", "engagement_minutes")
+# What each part of "add more" brings: the capped VAE on the same checkpoint with one part off (``--capped-ablations``;
+# no retraining). ``use_latent`` is the model's (u = 0), the rest ``Continuer`` attributes.
+CAPPED_ABLATIONS: dict[str, dict] = {
+    "no_decoder_scores": {"decoder_weight": 0.0},
+    "no_user_u": {"use_latent": False},
+    "no_copy_gain": {"copy_gain": 1.0},
+    "no_sound": {"sound_weight": 0.0},
+    "no_era": {"era_weight": 0.0},
+    "no_artist_mass": {"artist_mass": 0.0},
+}
 
 
 def top_n(scores: np.ndarray, seed: np.ndarray, n: int = TOP) -> np.ndarray:
@@ -186,12 +196,13 @@ def run_eval(
     validation: bool = False,
     max_playlists: int | None = None,
     baselines: bool = True,
+    capped_ablations: bool = False,
 ) -> tuple[dict, dict]:
     """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values).
 
     ``validation``: score a seeded fifth of the training playlists instead (the test playlists stay out of
     everything too); ``max_playlists``: score only the first that many; ``baselines``: False keeps
-    ``content_knn`` only."""
+    ``content_knn`` only; ``capped_ablations``: also the capped VAE with each part of ``CAPPED_ABLATIONS`` off."""
     import torch
 
     from evals import rec_baselines as rb
@@ -251,6 +262,11 @@ def run_eval(
     systems["playgenie_vae_strict_cap"] = lambda pre: ranked(
         pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V
     )
+    for name, off in CAPPED_ABLATIONS.items() if capped_ablations else ():
+        part = Continuer.from_file(out_dir / "playgenie_vae.pt", catalog)
+        for k, v in off.items():
+            setattr(part.model.cfg if k == "use_latent" else part, k, v)
+        systems[f"capped-{name}"] = lambda pre, part=part: ranked(pre, lambda s: part.ranking(s, TOP, cap), V)
 
     # ---- baselines, tuned on validation playlists then refit ---------------------------------
     fit_ids, val_ids = split_train_val(train_ids, 0.1, 0)
@@ -582,6 +598,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-playlists", type=int, default=None, help="Score only the first N playlists (iterating).")
     parser.add_argument("--no-baselines", action="store_true", help="Skip every baseline but content_knn.")
+    parser.add_argument(
+        "--capped-ablations",
+        action="store_true",
+        help="Also score the capped VAE with each of its parts off (same checkpoint: the decoder's own scores, u, "
+        "the copy gain, the sound, era and artist terms).",
+    )
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -606,6 +628,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         validation=args.validation,
         max_playlists=args.max_playlists,
         baselines=not args.no_baselines,
+        capped_ablations=args.capped_ablations,
     )
     out = args.out or settings.home / "evals" / f"continuation{'_validation' if args.validation else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

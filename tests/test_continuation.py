@@ -6,11 +6,20 @@ import numpy as np
 import pytest
 import torch
 
-from evals.continuation import clicks, engagement_minutes, paired_gap, ratio_interval, top_n
+from evals.continuation import CAPPED_ABLATIONS, clicks, engagement_minutes, paired_gap, ratio_interval, top_n
 from evals.rec_baselines import EASE, ItemKNN
 from tools.catalog import Playlist
 from tools.continuation import data as cdata
-from tools.continuation.generate import COPY_GAIN, ERA_FLOOR, ERA_WEIGHT, SOUND_WEIGHT, Continuer, bench_generation
+from tools.continuation.generate import (
+    ARTIST_MASS,
+    COPY_GAIN,
+    ERA_FLOOR,
+    ERA_WEIGHT,
+    SOUND_WEIGHT,
+    Continuer,
+    bench_generation,
+    release_time,
+)
 from tools.continuation.model import from_inputs
 from tools.continuation.train import TrainConfig, make_batch, score_prefixes, train_on_catalog
 from tools.schema import PlaylistQuery, Tag, YearRange
@@ -637,7 +646,14 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
 
     settings = Settings(data=tiny_csv, home=tmp_path / "home")
     report, meta = run_eval(
-        settings, tiny_csv, ["pl0", "pl5"], epochs=1, ablations=False, baselines=False, progress=False
+        settings,
+        tiny_csv,
+        ["pl0", "pl5"],
+        epochs=1,
+        ablations=False,
+        baselines=False,
+        progress=False,
+        capped_ablations=True,
     )
     systems = report["results"]["5"]  # the tiny playlists hold 14 tracks: too short for n = 10
     assert set(systems) == {
@@ -646,7 +662,7 @@ def test_continuation_eval_scores_the_vae_as_add_more_runs_it(tiny_csv, tmp_path
         "playgenie_vae_strict_cap",
         "content_knn",
         "content_knn_capped",
-    }
+    } | {f"capped-{name}" for name in CAPPED_ABLATIONS}
     assert all(0 <= m["r_precision"] <= 1 for m in systems.values())
     assert "playgenie_vae_capped / content_knn_capped" in table(report, meta)
     ceiling = meta["capped_ceiling_n5"]  # no ranking under the cap scores above the cap's own best
@@ -662,9 +678,9 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
         next(t.track_id for t in tiny_catalog.tracks if t.artist == a) for a in ("Eminem", "Norah Jones", "Nickelback")
     ]
     rows = [continuer.row[t] for t in seed]
-    year = continuer.year
+    year, when = continuer.year, continuer.when
     era = continuer.playlist_terms(rows)[0].numpy()
-    mean, spread = year[rows].mean(), year[rows].var() + ERA_FLOOR**2
+    mean, spread = when[rows].mean(), when[rows].var() + ERA_FLOOR**2
     continuer.sound_weight = 0.0
     try:
         alone = continuer.playlist_terms(rows)[0].numpy()
@@ -673,11 +689,52 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
         assert not continuer.playlist_terms(rows).any()
     finally:
         continuer.sound_weight, continuer.era_weight = SOUND_WEIGHT, ERA_WEIGHT
-    np.testing.assert_allclose(alone, -ERA_WEIGHT * (year - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
-    assert era[year < 1990].max() < era[abs(year - mean) <= 2].min()
+    np.testing.assert_allclose(alone, -ERA_WEIGHT * (when - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
+    assert era[year < 1990].max() < era[abs(when - mean) <= 2].min()
     lean = continuer.ranking(rows, n=10, max_per_artist=2)
     far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
     assert far(lean) < far(plain)
+
+
+def test_the_decoder_ablation_removes_only_the_decoders_own_scores(continuer):
+    # --capped-ablations' no_decoder_scores: the first step's scores lose exactly the decoder state . track vectors
+    rows = [0, 1, 2]
+    continuer.artist_mass = 0.0  # the artist term is a function of the whole distribution: off on both sides
+    try:
+        with torch.inference_mode():
+            full = continuer._first_step(rows, [], None, 4)[0]
+            continuer.decoder_weight = 0.0
+            bare = continuer._first_step(rows, [], None, 4)[0]
+            reps = continuer.model.track_vectors()
+            u, _ = continuer.model.encode(reps, torch.tensor([rows]), None, None, None)
+            out, _ = continuer.model.decode(reps, torch.tensor([rows]), u)
+    finally:
+        continuer.artist_mass, continuer.decoder_weight = ARTIST_MASS, 1.0
+    torch.testing.assert_close(full - bare, out[:, -1] @ reps[:-1].T, rtol=1e-4, atol=1e-3)
+
+
+def test_release_time_reads_day_month_or_year():
+    assert release_time("2019-06-14", 2019) == pytest.approx(2019 + (31 + 28 + 31 + 30 + 31 + 13.5) / 365)
+    assert release_time("2019-01-01", 2019) < release_time("2019-06", 2019) < release_time("2019-12-31", 2019) < 2020
+    assert release_time("2019", 2019) == release_time("2019-02-30", 2019) == 2019.5  # a year alone: its middle
+    assert release_time("", 1998) == 1998.5 and release_time("nan", None) == 0
+
+
+def test_the_era_tells_a_summer_from_a_winter_of_the_same_year(continuer):
+    # a playlist of one summer's releases: a track out the same month scores above one of the same year's winter
+    def track(date: str) -> int:
+        continuer.when[0] = release_time(date, 2019)
+        return continuer.playlist_terms(rows)[0, 0].item()
+
+    rows = [1, 2, 3]
+    saved = continuer.when.copy()
+    try:
+        continuer.when[rows] = [release_time(d, 2019) for d in ("2019-06-07", "2019-06-21", "2019-07-05")]
+        continuer.sound_weight = 0.0
+        assert track("2019-06-28") > track("2019-01-11") + 1.0
+    finally:
+        continuer.when[:] = saved
+        continuer.sound_weight = SOUND_WEIGHT
 
 
 def test_artist_term_lifts_the_artist_the_model_expects_and_fades_with_length(continuer):
