@@ -4502,10 +4502,15 @@ def _add_the_missing(text: str, asked: str, playlist: Sequence[dict[str, Any]], 
     missing is the one to add, when the message names no one else."""
     missing = _NONE_BY.match(asked)
     c = make_clause(text, playlist, vocab)
-    counted = any(number_at(c.words, i) for i in range(len(c.words)))  # "add 5 more": a count of any tracks
+    # "add 5 more": a count of any tracks; "add one", "add a couple": that many of theirs
+    counted = "more" in c.words and any(number_at(c.words, i) for i in range(len(c.words)))
     if not missing or c.matches(*_CONTENT_KINDS) or not _ADD_WORDS & set(c.words) or counted:
         return None
-    return Plan([call("widen", artists=[missing["who"]])])
+    count = _added_count(c) or (1 if find(c.words, _ONE_OF_THEM) else None)
+    return Plan([call("widen", artists=[missing["who"]], **({"count": count} if count else {}))])
+
+
+_ONE_OF_THEM = _keys(("add one", "add 1", "put one", "one of hers", "one of his", "one of theirs", "a song"))
 
 
 _THOSE = re.compile(r"\b(?:both\s+of\s+them|all\s+of\s+them|those\s+two|these\s+two|those|them|both|em)\b",

@@ -183,3 +183,33 @@ def test_a_djs_warm_up_set_is_no_workout(ex):
     q = ex.extract("I'm a DJ, need a warm-up set, deep house around 120-124 bpm")
     assert [t.value for t in q.activities] == ["party"]
     assert [t.value for t in ex.extract("warm up for my run").activities] == ["workout", "running"]
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("add one", 1), ("yes add one", 1), ("add a couple", 2), ("ok add 2", 2), ("add some", None)]
+)
+def test_add_one_after_hearing_an_artist_is_missing(vocab, playlist, text, count):
+    asked = "None of the 20 tracks is by Sade. Nothing changed."
+    p = parse(text, playlist, vocab, asked=asked)
+    assert [(a["name"], a["args"]) for a in p.actions] == [
+        ("widen", {"artists": ["Sade"], **({"count": count} if count else {})})
+    ]
+    assert [a["name"] for a in parse("add 5 more", playlist, vocab, asked=asked).actions] == ["more"]
+
+
+def test_the_one_track_just_added_is_that_one(settings, tiny_pipeline):
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    try:
+        svc.turn("t", "u", "rap")
+        added = svc.turn("t", "u", "add one")
+        why = svc.turn("t", "u", "why that one?")
+        assert len(added.playlist) == len(why.playlist) and added.playlist[-1].title in why.reply
+        gone = svc.turn("t", "u", "remove it")
+        assert [p.track_id for p in gone.playlist] == [p.track_id for p in added.playlist[:-1]]
+    finally:
+        svc.close()

@@ -81,14 +81,17 @@ class PlaylistDraft:
 
     def record(self, before: PlaylistDraft, depth: int) -> None:
         """After a turn: keep ``before`` for undo when the turn changed the playlist or query (undo and start over
-        keep their own), at most ``depth`` entries; "this one" no longer points where it did once tracks moved."""
+        keep their own), at most ``depth`` entries; "this one" no longer points where it did once tracks moved, and
+        points at the one track a change brought in."""
         if self.changed_from(before) and not self.rewound and not (before.fresh and not before.items):
             self.history.append(before.snapshot())
         elif self.undone_to is not None and self.snapshot() != self.undone_to:
             self.history.append(self.undone_to)  # "never mind, make it calmer": "undo" then takes back "calmer"
         self.history = self.history[-depth:]
         if self.focus == before.focus and self.ids() != before.ids():
-            self.focus = None
+            # "add one" or "swap track 3", then "why that one?": the one track that came in
+            new = [k for k, t in enumerate(self.ids(), 1) if t not in set(before.ids())]
+            self.focus = new[0] if len(new) == 1 and before.items else None
 
     def state(self) -> dict[str, Any]:
         """What the graph's state keeps of the draft."""
