@@ -62,8 +62,10 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # rerank .097/.093/.089/.083/.062, chosen .097/.093/.098/.123/.115 (with the folded-in vector's cosine it was
 # .097/.093/.092/.097/.066). With the old min-max blend no share ever beat no rerank. Again with the title pull
 # (tools.ranker.TITLE_TAG_PULL) and the taste-mood rule (tools.refine.TASTE_MOOD_CLOSE): 25 tracks 0.75 .1342 against
-# 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on.
-CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 0.75), (25, 0.75))
+# 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on. Again with the history's artists (ARTIST_AFFINITY, the
+# guessed-genre rule): validation (48 playlists) at 0/1/3/10/25 tracks, no rerank .111/.105/.103/.095/.078, the full
+# weight .103/.078/.132/.262/.227, the 0.75 shipped before .111/.105/.120/.211/.188: all of it from 10 tracks on.
+CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 1.0), (25, 1.0))
 # The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
 # relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
 # .4446, 20 .4370, 5 .4423). The min-max blend of scores it replaced flattened the ranker's order against its
