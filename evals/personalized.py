@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from evals.split import add_split_arguments
-from tools.cf import NEIGHBOUR_POOL
+from tools.cf import NEIGHBOUR_POOL, history_kin
 
 if TYPE_CHECKING:
     from evals.split import Split
@@ -210,7 +210,10 @@ def answer(
         ids = stages.cf.track_ids
         return [ids[i] for i in order[: n + len(hist)] if ids[i] not in hist][:n]
     s = {"retrieval+cf": "mf", "retrieval+cf+graph": "graph"}.get(system, space)
-    ranked = stages.cf.rerank(_copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
+    kin = history_kin(stages.catalog, p.case.history)
+    ranked = stages.cf.rerank(
+        _copy(p.candidates), p.users[s], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history, kin=kin
+    )
     if system == "retrieval+cf_allowed":
         from tools.refine import allowed
 
@@ -519,7 +522,8 @@ def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max
 
     cands, caps = _copy(p.candidates), None
     if weight > 0:
-        cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history)
+        kin = history_kin(stages.catalog, p.case.history)
+        cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history, kin=kin)
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if p.case.history else None
     taste = TASTE_MOOD_CLOSE if caps is not None else None  # as Pipeline.run: only where a history counts
     items = refine(

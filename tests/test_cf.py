@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tools.catalog import Catalog, Playlist, Track
-from tools.cf import CF_SHARE_BY_HISTORY, CFModel, ModelMismatch, cf_weight_for
+from tools.cf import ARTIST_AFFINITY, CF_SHARE_BY_HISTORY, CFModel, ModelMismatch, cf_weight_for, history_kin
 from tools.schema import Candidate
 
 CLUSTERS, PER_CLUSTER = 3, 40
@@ -119,6 +119,40 @@ def test_weight_changes_the_order(synth):
     assert all(c.affinity is not None for c in full)
     cold = model.rerank(cands(), model.fold_in([]), weight=0.5)
     assert all(c.affinity is None for c in cold)
+
+
+def test_a_played_artist_without_factors_brings_its_other_tracks(tiny_catalog):
+    """Most tracks here are in no training playlist, and many artists have no factors at all: the history's artists
+    still bring their other tracks into the candidates and up the order (tools.cf.ARTIST_AFFINITY)."""
+    import dataclasses
+
+    base = _synthetic(tiny_catalog)
+    template = base.tracks[0]
+    unplayed = [
+        dataclasses.replace(template, track_id=f"u{k}", title=f"Deep cut {k}", artist="Nobody's Playlist", album_id=a)
+        for k, a in ((0, "x"), (1, "x"), (2, "y"))
+    ]
+    cat = Catalog(base.tracks + unplayed, base.playlists, tiny_catalog.thresholds)
+    model = CFModel.train(cat, seed=0, n_factors=8, n_epochs=100, lr=0.02, graph_layers=0)
+    assert not model.known[cat.index["u1"]]  # no playlist holds the artist: no factors, not even through it
+    history = [f"c1t{k}" for k in range(9)] + ["u0"]
+    user = model.fold_in(history)
+    found = [Candidate(t, cat.index[t], score=1.0 - i / 40) for i, t in enumerate(f"c0t{k}" for k in range(20))]
+
+    def ranked(kin):
+        out = model.rerank([dataclasses.replace(c) for c in found], user, 0.8, pool=10, exclude=history, kin=kin)
+        return [c.track_id for c in out]
+
+    assert not {"u1", "u2"} & set(ranked(None))  # without the artists, the unplayed artist's tracks never come up
+    kin = history_kin(cat, history)
+    assert {cat.tracks[i].track_id for i in kin.album_rows} - {f"c1t{k}" for k in range(PER_CLUSTER)} == {"u0", "u1"}
+    with_kin = ranked(kin)
+    assert with_kin.index("u1") < with_kin.index("u2")  # same album first
+    below = with_kin[with_kin.index("u2") :]
+    assert sum(t.startswith("c0") for t in below) >= 10  # above half of what the words found and the user never liked
+    assert "u0" not in with_kin  # the history itself is never offered
+    aff = kin.raise_affinity(np.array([cat.index["u2"], cat.index["c0t0"]]), np.array([0.0, 0.1]))
+    assert aff[0] >= ARTIST_AFFINITY and aff[1] == pytest.approx(0.1)
 
 
 def test_files_round_trip_and_refuse_tampering(synth, tmp_path):

@@ -458,3 +458,26 @@ def test_a_track_the_history_brought_may_miss_a_moods_label_when_it_sounds_like_
     assert "near" in mine and "far" not in mine and "found" not in mine
     plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
     assert plain == {f"s{i}" for i in range(6)}
+
+
+def test_a_track_the_history_brought_may_miss_a_genre_its_label_only_guessed(tiny_catalog):
+    # "rap" from someone who plays an artist whose unplaylisted track the catalog labelled r&b after the artist's other
+    # tracks (a guess): it plays in their personal playlist. The same artist's track labelled r&b by a playlist does
+    # not, nor does a guessed-r&b track retrieval found, nor the guessed one in a playlist that is not personal.
+    from tools.refine import TASTE, TASTE_MOOD_CLOSE
+
+    rng = random.Random(5)
+    tracks = [_track(f"r{i}", f"Rap Song {i}", f"Rapper {i}", rng, genres=["rap"]) for i in range(6)]
+    tracks.append(_track("guess", "Deep Cut", "Crooner", rng, genres=["r&b"], genres_inferred=True))
+    tracks.append(_track("label", "Radio Single", "Crooner", rng, genres=["r&b"]))
+    tracks.append(_track("found", "Other Cut", "Singer", rng, genres=["r&b"], genres_inferred=True))
+    cat = _catalog(tracks, tiny_catalog)
+    query = PlaylistQuery(text="rap", genres=[Tag(value="rap")])
+    cands = _cands(cat, [t.track_id for t in tracks])
+    for c in cands:
+        if c.track_id in ("guess", "label"):
+            c.matched = [TASTE]
+    mine = {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
+    assert mine == {f"r{i}" for i in range(6)} | {"guess"}
+    plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
+    assert plain == {f"r{i}" for i in range(6)}

@@ -62,8 +62,10 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # rerank .097/.093/.089/.083/.062, chosen .097/.093/.098/.123/.115 (with the folded-in vector's cosine it was
 # .097/.093/.092/.097/.066). With the old min-max blend no share ever beat no rerank. Again with the title pull
 # (tools.ranker.TITLE_TAG_PULL) and the taste-mood rule (tools.refine.TASTE_MOOD_CLOSE): 25 tracks 0.75 .1342 against
-# 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on.
-CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 0.75), (25, 0.75))
+# 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on. Again with the history's artists (ARTIST_AFFINITY, the
+# guessed-genre rule): validation (48 playlists) at 0/1/3/10/25 tracks, no rerank .111/.105/.103/.095/.078, the full
+# weight .103/.078/.132/.262/.227, the 0.75 shipped before .111/.105/.120/.211/.188: all of it from 10 tracks on.
+CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 1.0), (25, 1.0))
 # The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
 # relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
 # .4446, 20 .4370, 5 .4423). The min-max blend of scores it replaced flattened the ranker's order against its
@@ -77,6 +79,19 @@ NEIGHBOUR_POOL = 100  # history-nearest tracks added to retrieval's candidates (
 # the filters (.148-.155), a weight scaled by how many neighbours fit (.117-.157) and a deeper ranked pool of 450-1000
 # candidates (.150-.155): past the first 100, the nearest allowed tracks hold 0.6% of the truth, against 4% for the
 # allowed ones among the first 100 and 3% for retrieval's candidates.
+# The history's artists. A track is usually in one playlist here, so a history of 10 tracks has ~2 with factors of
+# their own and the truth's tracks mostly have none (test split: 13.5% are in a training playlist, 41% have no factors
+# even through their artist); yet 16% of the truth is by an artist of the history and 4% from one of its albums. A
+# track by an artist the person played has at least ARTIST_AFFINITY (a cosine: 1 is the history track itself), one
+# from an album they played ALBUM_AFFINITY more, and up to ARTIST_POOL of the history's artists' tracks that retrieval
+# and the neighbour pool missed join the candidates (most affine first). Chosen on the personalized eval's validation
+# splits of seeds 0 and 1 pooled (104 playlists, full NDCG@20 at mf 0.8): none .1571; the pool alone .1571 (the
+# artists' tracks without a raised affinity sink); ARTIST_AFFINITY 1.0 .2074, with ALBUM_AFFINITY 0.2 .2204-.2222
+# (0.5 the same: the fusion reads ranks), ARTIST_AFFINITY 0.6/0.8/0.9 .2236/.2222/.2222: a plateau; a pool of 1000
+# the same as 100 (the history's artists hold ~64 tracks).
+ARTIST_AFFINITY = 0.6
+ALBUM_AFFINITY = 0.2
+ARTIST_POOL = 100
 # Item-kNN affinity: the mean cosine to this many most similar history tracks. Chosen on the personalized
 # eval's validation split (full NDCG@20, 10-track histories): 1 .1156, 3 .1261, 5 .1159, all 10 .1047;
 # the folded-in user vector's cosine .1057.
@@ -321,6 +336,7 @@ class CFModel:
         *,
         pool: int = 0,
         exclude: Iterable[str] = (),
+        kin: "HistoryKin | None" = None,
     ) -> list[Candidate]:
         """Candidates reordered by ``weight`` of the user's affinity: a weighted reciprocal-rank fusion of the
         incoming order and the affinity order within each relaxation tier (:data:`BLEND_K`); ``affinity`` is
@@ -330,6 +346,10 @@ class CFModel:
         ``pool`` > 0 first adds the user's ``pool`` nearest tracks (not in ``exclude``) that
         retrieval did not find, at the lowest retrieval score: tracks the words missed but the
         history points to. The refiner still checks them against the query's hard constraints.
+
+        ``kin`` (:func:`history_kin`): the history's artists' and albums' tracks; with ``pool``, up to
+        :data:`ARTIST_POOL` of them join the candidates the same way, and their affinity is raised
+        (:data:`ARTIST_AFFINITY`, :data:`ALBUM_AFFINITY`).
         """
         cands = list(candidates)
         every = None  # the whole catalog's affinity, worked out once when the pool needs it
@@ -340,10 +360,17 @@ class CFModel:
             for c in self._nearest(every, user.space, pool, have):
                 c.score = floor
                 cands.append(c)
+            if kin is not None and len(kin.artist_rows):
+                have |= {c.track_id for c in cands}
+                rows = [int(i) for i in kin.artist_rows if self.track_ids[i] not in have]
+                rows.sort(key=lambda i: -every[i])
+                cands += [Candidate(self.track_ids[i], i, floor, ["your taste"]) for i in rows[:ARTIST_POOL]]
         if not cands:
             return cands
         idxs = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
         aff = self.affinity(user, idxs) if every is None else every[idxs]
+        if kin is not None and not user.cold_start:
+            aff = kin.raise_affinity(idxs, aff)
         score = np.fromiter((c.score for c in cands), dtype=np.float64, count=len(cands))
         tiers = np.fromiter((c.tier for c in cands), dtype=np.float64, count=len(cands))
         final = _rank_blend(score, aff, tiers, weight)
@@ -434,6 +461,32 @@ class CFModel:
             if not np.isfinite(getattr(self, name)).all():
                 return f"{name} holds values that are not finite"
         return None
+
+
+@dataclass(frozen=True)
+class HistoryKin:
+    """Catalog rows of the tracks by the history's artists, and of those from its albums (:func:`history_kin`)."""
+
+    artist_rows: np.ndarray
+    album_rows: np.ndarray
+
+    def raise_affinity(self, idxs: np.ndarray, aff: np.ndarray) -> np.ndarray:
+        """``aff`` (one per row of ``idxs``) with the history's artists' tracks at least :data:`ARTIST_AFFINITY`
+        and its albums' tracks :data:`ALBUM_AFFINITY` higher."""
+        out = np.asarray(aff, dtype=np.float64).copy()
+        by_artist = np.isin(idxs, self.artist_rows)
+        out[by_artist] = np.maximum(out[by_artist], ARTIST_AFFINITY)
+        out[np.isin(idxs, self.album_rows)] += ALBUM_AFFINITY
+        return out
+
+
+def history_kin(catalog: Catalog, history: Iterable[str]) -> HistoryKin:
+    """The tracks of ``catalog`` by an artist of ``history`` and those from one of its albums (history tracks too)."""
+    tracks = [catalog.tracks[catalog.index[t]] for t in history if t in catalog.index]
+    albums = {t.album_id for t in tracks}
+    rows = sorted({i for a in dict.fromkeys(fold(t.artist) for t in tracks) for i in catalog.by_artist.get(a, ())})
+    on_album = [i for i in rows if catalog.tracks[i].album_id in albums]
+    return HistoryKin(np.asarray(rows, dtype=np.int64), np.asarray(on_album, dtype=np.int64))
 
 
 def cf_weight_for(n_history: int, cf_weight: float, table: Sequence[tuple[int, float]] = CF_SHARE_BY_HISTORY) -> float:

@@ -453,9 +453,10 @@ class Pipeline:
                 for c in candidates:
                     c.final = c.score
                 return candidates
-            from tools.cf import NEIGHBOUR_POOL
+            from tools.cf import NEIGHBOUR_POOL, history_kin
 
-            return cf.rerank(candidates, user_vector, w, pool=NEIGHBOUR_POOL, exclude=[*history, *exclude_ids])
+            kin = history_kin(self.catalog, history)
+            return cf.rerank(candidates, user_vector, w, pool=NEIGHBOUR_POOL, exclude=[*history, *exclude_ids], kin=kin)
 
     def cf_weight(self, user_vector, asked: bool = False) -> float:
         """The rerank weight for this user: the cold-start policy's (``settings.cf_weight`` times

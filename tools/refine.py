@@ -72,7 +72,7 @@ ALSO_MOOD_CLOSE: dict[str, float] = {
     "chill": 0.39, "happy": 0.61, "sad": 0.33, "energetic": 0.65, "party": 0.58, "focus": 0.28, "romantic": 0.39,
     "workout": 0.71, "sleep": 0.02, "acoustic": 0.09, "instrumental": 0.58, "dance": 0.54,
 }  # fmt: skip
-TASTE = "your taste"  # what the personal rerank's added tracks matched (tools.cf.CFModel._nearest)
+TASTE = "your taste"  # what the personal rerank's added tracks matched (tools.cf.CFModel.rerank: nearest, artists)
 # Folding and song keys are the refiner's hot path (hundreds of candidates per request): cache them.
 _fold = lru_cache(maxsize=1 << 16)(fold)
 _song_key = lru_cache(maxsize=1 << 16)(song_key)
@@ -176,8 +176,15 @@ def mood_closeness(track: Track, mood: str) -> float:
 
 def taste_allowed(track: Track, query: PlaylistQuery, close: float) -> bool:
     """A track the person's history brought: its hard constraints, but an asked mood's label may be missing when the
-    sound is ``close`` to every mood asked (:data:`TASTE_MOOD_CLOSE`)."""
+    sound is ``close`` to every mood asked (:data:`TASTE_MOOD_CLOSE`), and an asked genre may be missing from a label
+    that is only a guess (``genres_inferred``: no playlist of the catalog holds the track, its artist's other tracks
+    lent it theirs). Personalized eval, validation splits of seeds 0 and 1 pooled (104 playlists, full NDCG@20 with
+    the history's artists' tracks as the taste): guessed genres binding .2301, not binding .2652."""
     out = violations(track, query)
+    if track.genres_inferred:
+        out = [v for v in out if v != "not the genre asked for"]
+    if not out:
+        return True
     if out != ["not the mood asked for"]:
         return not out
     return all(mood_closeness(track, t.value) >= close for t in query.moods if t.filters)
