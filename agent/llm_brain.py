@@ -33,7 +33,12 @@ MAX_PLAN_TOKENS = 160  # four calls fit; a model writing prose instead is cut sh
 
 
 class LLMPlanError(RuntimeError):
-    """The model gave no usable plan; the message says why (no endpoint detail)."""
+    """The model gave no usable plan; the message says why (no endpoint detail). ``down``: the endpoint gave no
+    answer at all (refused, timed out, an HTTP error, not an API response), as opposed to an unusable one."""
+
+    def __init__(self, why: str, *, down: bool = False):
+        super().__init__(why)
+        self.down = down
 
 
 def tool_specs() -> list[dict[str, Any]]:
@@ -84,7 +89,7 @@ class LLMBrain:
         """Validated tool calls ``{"name", "args"}`` for the user's message; raises LLMPlanError otherwise."""
         calls = self.client.complete_tools(self.messages(text, state), self.tools, max_tokens=MAX_PLAN_TOKENS)
         if calls is None:
-            self._refuse(f"LLM unavailable: {self.client.last_error}", count=False)
+            self._refuse(f"LLM unavailable: {self.client.last_error}", count=False, down=self.client.last_down)
         if not calls:
             self._refuse("no tool call", count=False)
         if len(calls) > MAX_TOOL_CALLS:
@@ -110,11 +115,11 @@ class LLMBrain:
         log.info("LLM plan refused: %s", why)
         return False
 
-    def _refuse(self, why: str, *, count: bool = True) -> None:
+    def _refuse(self, why: str, *, count: bool = True, down: bool = False) -> None:
         self.outcomes[why.split(":")[0] if why.startswith("invalid call") else why] += 1
         if count:
             self.client.mark_invalid(why.split(" (")[0])
-        raise LLMPlanError(why)
+        raise LLMPlanError(why, down=down)
 
 
 _NUMBER = re.compile(r"\d+")

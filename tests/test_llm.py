@@ -235,12 +235,15 @@ def test_the_request_budget_stops_calls_before_they_go_out(tiny_csv, tmp_path):
     client = LLMClient(Settings(data=tiny_csv, home=tmp_path, llm_base_url=closed_port_url()))
     with request_budget(1):
         assert client.complete_text("sys", "one") is None  # spent on a refused connection
-        assert "Connection" in client.last_error
-        assert client.complete_text("sys", "two") is None
-        assert "budget" in client.last_error
+        assert "Connection" in client.last_error and client.last_down
+        assert client.complete_text("sys", "two") is None  # the endpoint failed this turn: not tried again
+        assert "down" in client.last_error and client.last_down
+    with request_budget(0):
+        assert client.complete_text("sys", "three") is None
+        assert "budget" in client.last_error and not client.last_down
     counts = client.counts()
-    assert counts["calls"] == 1 and counts["failed"] == 2 and counts["parsed"] == 0
-    assert counts["reasons"]["budget spent"] == 1
+    assert counts["calls"] == 1 and counts["failed"] == 3 and counts["parsed"] == 0
+    assert counts["reasons"]["budget spent"] == 1 and counts["reasons"]["endpoint down"] == 1
 
 
 def test_a_silent_endpoint_times_out_at_the_timeout(tiny_csv, tmp_path):
