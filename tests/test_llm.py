@@ -196,7 +196,22 @@ def test_merge_validates_numbers(llm_ex):
 def test_merge_never_adds_the_opposite_mood(llm_ex):
     text = "sad or happy songs"
     q = llm_ex.merge(PlaylistQuery(text=text, moods=[]), LLMQuery(moods=["sad", "happy"]), text)
-    assert values(q.moods) == ["sad"]
+    assert not {"sad", "happy"} <= set(values(q.moods))
+
+
+# The offline reader's words are its own: the model reads only what it left, never the same words another way.
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("songs fit for a queen", {"artists": ["Queen"]}),  # an everyday word without an artist cue
+        ("music for a house party", {"genres": ["house"]}),  # the offline reader declined "house" here
+        ("pop, nothing from the 80s", {"year_start": 1980, "year_end": 1989}),  # the 80s are excluded, not asked
+        ("rap for a party at 9", {"length": 9}),  # a time, no count of songs
+    ],
+)
+def test_merge_never_reads_the_offline_readers_words_another_way(llm_ex, text, answer):
+    # was: each of these answers from a model was merged (Heart as the only artist, the 80s as the years asked for)
+    assert merged(llm_ex, text, **answer) == llm_ex.fallback.extract(text)
 
 
 # ----- prompts: data is delimited, control characters go -------------------------------------------
