@@ -366,6 +366,34 @@ def test_a_plan_must_agree_with_the_offline_reading_and_the_message():
     assert "words" in disagreement(renamed, "name it after my dog", [])  # a model's own name is not the person's
 
 
+def test_a_plan_is_refused_for_any_argument_the_message_does_not_say():
+    # was: only ints at the top level, "text", "title" and "artists" were checked; genres, moods, years inside
+    # spans, floats, and the fixed-word choices ran as the model wrote them
+    from agent.llm_brain import disagreement
+
+    def call(name, **args):
+        from agent.tools import validate
+
+        return [validate({"name": name, "args": args})]
+
+    no_rap = call("exclude", genres=["rap"])
+    assert disagreement(no_rap, "no rap", no_rap) is None
+    assert "words" in disagreement(call("exclude", genres=["rock"]), "no rap", no_rap)
+    no_90s = call("exclude", years=[{"start": 1990, "end": 1999}])
+    assert disagreement(no_90s, "no 90s", no_90s) is None
+    assert "number" in disagreement(call("exclude", years=[{"start": 1980, "end": 1989}]), "no 90s", no_90s)
+    calmer = call("adjust", feature="energy", direction="down")
+    assert disagreement(calmer, "calmer", calmer) is None
+    assert "reading" in disagreement(call("adjust", feature="energy", direction="up"), "calmer", calmer)
+    longer = call("resize", factor=1.5)
+    assert "number" in disagreement(call("resize", factor=4.0), "make it longer", longer)
+    assert "mood" not in str(disagreement(call("narrow", moods=["sad"]), "only sad ones", []))
+    assert "words" in disagreement(call("narrow", moods=["happy"]), "only sad ones", [])
+    # the offline reader read nothing: a call with nothing of the message in it does not run
+    for name, args in (("start_over", {}), ("shuffle", {}), ("undo", {"to_start": True}), ("export", {"fmt": "csv"})):
+        assert "does not ask" in disagreement(call(name, **args), "hmm not sure about this", []), name
+
+
 def test_a_server_that_cannot_answer_is_an_error_not_a_skip(tmp_path):
     """The positive control's failure path, for real: a server whose model cannot load exits before answering."""
     pytest.importorskip("llama_cpp")
