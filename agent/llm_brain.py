@@ -176,16 +176,18 @@ _CHOICES = ("feature", "side", "direction", "amount", "by", "versions", "fmt", "
 
 
 def _contradicts(action: dict[str, Any], offline: list[dict[str, Any]]) -> str | None:
-    """Why ``action`` reads the message otherwise than the offline reader's call of the same tool: a fixed-word or
-    yes/no argument it set differently."""
+    """Why ``action`` reads the message otherwise than the offline reader's call of the same tool: an argument the
+    offline reader set ("the last 3" is positions 18-20, "no i meant the 90s" the corrected request) that the model
+    set differently. The model may add what the offline reader left unset, never change what it read."""
     same = [o for o in offline if o["name"] == action["name"]]
     if not same:
         return None
+    defaults = {k: f.default for k, f in TOOLS[action["name"]][1].model_fields.items()}
     for o in same:
         if all(
             _values(action["args"].get(k)) == _values(v)
             for k, v in o["args"].items()
-            if k in _CHOICES or isinstance(v, bool)
+            if v != defaults.get(k) and v not in (None, [], "", {})
         ):
             return None
     return f"another reading than the offline one ({action['name']})"
@@ -207,7 +209,10 @@ def disagreement(actions: list[dict[str, Any]], text: str, offline: list[dict[st
     for a in actions:
         defaults = {k: f.default for k, f in TOOLS[a["name"]][1].model_fields.items()}
         said = {k: v for k, v in a["args"].items() if v != defaults.get(k) and v not in (None, [], "", {})}
+        read = {k: v for o in offline if o["name"] == a["name"] for k, v in o["args"].items()}
         for key, value in said.items():
+            if key in read and _values(read[key]) == _values(value):
+                continue  # what the offline reader read ("the last 3": positions 18-20)
             if (why := _ungrounded(a["name"], key, value, words, numbers)) is not None:
                 return why
         if (why := _contradicts(a, offline)) is not None:

@@ -196,7 +196,12 @@ def check(
     """None when the check passes, else what went wrong."""
     name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
     fn = CHECKS.get(name)
-    return fn(Turn(after, before, reply, turns, catalog), arg, name) if fn else f"unknown check {name!r}"
+    if fn is None:
+        return f"unknown check {name!r}"
+    try:
+        return fn(Turn(after, before, reply, turns, catalog), arg, name)
+    except (IndexError, KeyError) as exc:  # a playlist far shorter than the check's positions: a failure, not a crash
+        return f"could not check it on this playlist ({type(exc).__name__}: {exc})"
 
 
 @_check("nonempty")

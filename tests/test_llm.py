@@ -385,6 +385,11 @@ def test_a_plan_is_refused_for_any_argument_the_message_does_not_say():
     calmer = call("adjust", feature="energy", direction="down")
     assert disagreement(calmer, "calmer", calmer) is None
     assert "reading" in disagreement(call("adjust", feature="energy", direction="up"), "calmer", calmer)
+    last3 = call("remove", positions=[18, 19, 20])  # "remove the last 3" as the offline reader reads it
+    assert disagreement(last3, "remove the last 3", last3) is None
+    assert "reading" in disagreement(call("remove", positions=[3]), "remove the last 3", last3)  # 3 is written
+    fixed = call("new_playlist", text="rap from the 90s")  # "no i meant the 90s" says the request again
+    assert "reading" in disagreement(call("new_playlist", text="no i meant the 90s"), "no i meant the 90s", fixed)
     longer = call("resize", factor=1.5)
     assert "number" in disagreement(call("resize", factor=4.0), "make it longer", longer)
     assert "mood" not in str(disagreement(call("narrow", moods=["sad"]), "only sad ones", []))

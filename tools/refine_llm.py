@@ -207,14 +207,16 @@ class LLMRefiner:
         self, items: Sequence[PlaylistItem], floor: Sequence[PlaylistItem], query: PlaylistQuery, length: int
     ) -> str | None:
         """What the request's shares owe that the model's playlist gives less of than the deterministic one (up to
-        the share): an artist asked for beside the rest ("with some 2pac", at least ``ALSO_LEAST``), or a genre
-        listed side by side ("rock and latin", an even share each). None when it owes nothing."""
+        the share): an artist the request names (as many), one asked for beside the rest ("with some 2pac", at least
+        ``ALSO_LEAST``), or a genre listed side by side ("rock and latin", an even share each). None when none."""
 
         def count(rows: Sequence[PlaylistItem], pred: Any) -> int:
             return sum(1 for i in rows if (t := self.catalog.get(i.track_id)) is not None and pred(t))
 
-        for a in sorted(also_artists(query)):
-            owed = min(ALSO_LEAST, count(floor, lambda t, a=a: fold(t.artist) == a))
+        also = also_artists(query)
+        for a in sorted(also | named_artists(query)):
+            have = count(floor, lambda t, a=a: fold(t.artist) == a)
+            owed = min(ALSO_LEAST, have) if a in also else have  # an artist the request names: as many as the floor
             if count(items, lambda t, a=a: fold(t.artist) == a) < owed:
                 return f"the artist {a!r}"
         genres = named_genres(query)
