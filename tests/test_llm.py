@@ -207,6 +207,7 @@ def test_merge_never_adds_the_opposite_mood(llm_ex):
         ("music for a house party", {"genres": ["house"]}),  # the offline reader declined "house" here
         ("pop, nothing from the 80s", {"year_start": 1980, "year_end": 1989}),  # the 80s are excluded, not asked
         ("rap for a party at 9", {"length": 9}),  # a time, no count of songs
+        ("calm pop for homework, kids are 8 and 11", {"duration_min": 8}),  # an age, no listening time
     ],
 )
 def test_merge_never_reads_the_offline_readers_words_another_way(llm_ex, text, answer):

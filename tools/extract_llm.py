@@ -366,7 +366,7 @@ class LLMTagExtractor:
             q.length = answer.length
         elif answer.duration_min is not None and 0 < answer.duration_min <= 24 * 60:
             minutes = answer.duration_min
-            if str(minutes) in written or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
+            if _timed(minutes, tokens) or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
                 q.duration_min = float(minutes)
 
     def _span_words(self, name: str, tokens: list[str], *, typo: bool = False) -> int | None:
@@ -454,6 +454,14 @@ def _written_at(words: tuple[str, ...] | list[str], tokens: list[str], typo: boo
         if words and all(_same(w, t) for w, t in zip(words, said)) and not (typo and list(words) == list(said)):
             return i
     return None
+
+
+def _timed(minutes: int, tokens: list[str]) -> bool:
+    """Whether ``minutes`` is written as a time: the number, then "min", "minutes"... ("kids are 8" is no time)."""
+    return any(
+        t == str(minutes) and any(u.startswith(("min", "hour", "hora", "hr")) for u in tokens[i + 1 : i + 3])
+        for i, t in enumerate(tokens)
+    )
 
 
 def _counted(n: int, tokens: list[str]) -> bool:

@@ -214,7 +214,7 @@ class LLMRefiner:
             return sum(1 for i in rows if (t := self.catalog.get(i.track_id)) is not None and pred(t))
 
         also = also_artists(query)
-        for a in sorted(also | named_artists(query)):
+        for a in sorted(also | named_artists(query) | {fold(t.value) for t in query.artists}):
             have = count(floor, lambda t, a=a: fold(t.artist) == a)
             owed = min(ALSO_LEAST, have) if a in also else have  # an artist the request names: as many as the floor
             if count(items, lambda t, a=a: fold(t.artist) == a) < owed:
