@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from agent import intents, prompts
 from agent.context import Context
-from agent.llm_brain import MAX_LLM_REQUESTS
+from agent.llm_brain import MAX_LLM_REQUESTS, LLMPlanError
 from agent.state import InputState, State
 from agent.tools import Call, PlaylistDraft, ToolError, Work, run_calls, validate
 from tools.llm import request_budget
@@ -63,7 +63,10 @@ def _explained(action: Any) -> bool:
     )
 
 
-_FRESH = {"changed": "", "info": [], "export": None}  # per-turn fields the previous turn may have left
+_FRESH = {"changed": "", "info": [], "export": None, "llm_down": False}  # per-turn fields a turn may have left
+# Said when the configured model could not answer at all: the built-in reader did the turn, and the rest of the turn
+# makes no more LLM requests (one timeout per turn, not one per stage).
+LLM_DOWN_NOTE = "The language model isn't answering right now, so I read this one myself; nothing is lost."
 
 
 def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -72,14 +75,24 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = _last_text(state)
     if ctx.use_llm and ctx.deps.llm is not None and text.strip() and len(text) <= intents.MAX_MESSAGE:
         p = _offline(text, state, ctx)
+        down = False
         try:
             actions = [validate(a) for a in ctx.deps.llm.plan(text, state)]
             if actions and ctx.deps.llm.check(actions, text, p.actions):
                 return {**_FRESH, "actions": actions, "question": None, "brain": "llm"}
             log.info("LLM proposed no usable tool call; using the offline brain")
         except Exception as exc:  # any error, timeout or junk: the offline brain answers
+            down = isinstance(exc, LLMPlanError) and exc.down
             log.warning("LLM brain failed (%s); using the offline brain", exc)
-        return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "llm->offline", "info": list(p.notes)}
+        notes = [LLM_DOWN_NOTE] if down else []
+        return {
+            **_FRESH,
+            "actions": p.actions,
+            "question": p.question,
+            "brain": "llm->offline",
+            "info": notes + list(p.notes),
+            "llm_down": down,
+        }
     p = _offline(text, state, ctx)
     return {**_FRESH, "actions": p.actions, "question": p.question, "brain": "offline", "info": list(p.notes)}
 
@@ -132,7 +145,7 @@ def _run_the_rest(
 
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Apply the planned tool calls within the turn's LLM request budget (the plan spent one)."""
-    with request_budget(MAX_LLM_REQUESTS - 1):
+    with request_budget(MAX_LLM_REQUESTS - 1, down=bool(state.get("llm_down"))):
         return _act(state, runtime)
 
 
@@ -165,7 +178,7 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if draft.export:
         info.append(f"Export ready as {draft.export.upper()} ({len(draft.items)} tracks).")
     changed = "; ".join(said)
-    if not said and not info and not draft.changed_from(before):
+    if not said and not [i for i in info if i != LLM_DOWN_NOTE] and not draft.changed_from(before):
         changed = "nothing changed"
     # The transcript records the calls and their results in pairs (by call id), so trimming keeps them whole.
     msgs: list[Any] = [AIMessage(content="", tool_calls=[c.tool_call() for c in calls])]

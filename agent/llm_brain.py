@@ -33,7 +33,12 @@ MAX_PLAN_TOKENS = 160  # four calls fit; a model writing prose instead is cut sh
 
 
 class LLMPlanError(RuntimeError):
-    """The model gave no usable plan; the message says why (no endpoint detail)."""
+    """The model gave no usable plan; the message says why (no endpoint detail). ``down``: the endpoint gave no
+    answer at all (refused, timed out, an HTTP error, not an API response), as opposed to an unusable one."""
+
+    def __init__(self, why: str, *, down: bool = False):
+        super().__init__(why)
+        self.down = down
 
 
 def tool_specs() -> list[dict[str, Any]]:
@@ -84,7 +89,7 @@ class LLMBrain:
         """Validated tool calls ``{"name", "args"}`` for the user's message; raises LLMPlanError otherwise."""
         calls = self.client.complete_tools(self.messages(text, state), self.tools, max_tokens=MAX_PLAN_TOKENS)
         if calls is None:
-            self._refuse(f"LLM unavailable: {self.client.last_error}", count=False)
+            self._refuse(f"LLM unavailable: {self.client.last_error}", count=False, down=self.client.last_down)
         if not calls:
             self._refuse("no tool call", count=False)
         if len(calls) > MAX_TOOL_CALLS:
@@ -110,11 +115,11 @@ class LLMBrain:
         log.info("LLM plan refused: %s", why)
         return False
 
-    def _refuse(self, why: str, *, count: bool = True) -> None:
+    def _refuse(self, why: str, *, count: bool = True, down: bool = False) -> None:
         self.outcomes[why.split(":")[0] if why.startswith("invalid call") else why] += 1
         if count:
             self.client.mark_invalid(why.split(" (")[0])
-        raise LLMPlanError(why)
+        raise LLMPlanError(why, down=down)
 
 
 _NUMBER = re.compile(r"\d+")
@@ -125,17 +130,21 @@ _ORDINALS = {
     )
 }
 _FREE_TEXT = ("text", "title")  # arguments that carry the user's own words (a request, a playlist's name)
-_NAMES = ("artists",)  # arguments that name artists
 
 
-def disagreement(actions: list[dict[str, Any]], text: str, offline: list[dict[str, Any]]) -> str | None:
-    """Why a validated LLM plan must not run against the offline parser's plan ``offline``, or None."""
+def _values(value: Any) -> list[Any]:
+    """The leaves of an argument: a list's items and a dict's values ("years": [{"start": 1990, "end": 1999}])."""
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _values(v)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _values(v)]
+    return [value]
+
+
+def _written_numbers(text: str, words: set[str]) -> set[int]:
+    """The numbers ``text`` writes: digits, number words, ordinals, and the first and last years of a decade."""
     from tools import vocab
-    from tools.catalog import fold
 
-    if offline and sorted(a["name"] for a in actions) != sorted(a["name"] for a in offline):
-        return "other tools than the offline reading"
-    words = set(re.findall(r"[^\W_]+", fold(text)))
     numbers = {int(n) for n in _NUMBER.findall(text)} | {n for w, n in vocab.NUMBER_WORDS.items() if w in words}
     numbers |= {n for w, n in {**_ORDINALS, **getattr(vocab, "ORDINALS", {})}.items() if w in words}
     for n in list(numbers):  # "90s" and "the nineties" write 1990 and 1999
@@ -143,17 +152,71 @@ def disagreement(actions: list[dict[str, Any]], text: str, offline: list[dict[st
             numbers |= {1900 + n, 1909 + n} if n >= 30 else {2000 + n, 2009 + n}
         if 1900 <= n <= 2100 and n % 10 == 0:
             numbers.add(n + 9)
-    numbers |= {d + k for w, d in vocab.DECADE_WORDS.items() if w in words for k in (0, 9)}
+    return numbers | {d + k for w, d in vocab.DECADE_WORDS.items() if w in words for k in (0, 9)}
+
+
+def _ungrounded(name: str, key: str, value: Any, words: set[str], numbers: set[int]) -> str | None:
+    """Why one non-default argument is not the message's: a number it does not write (a float too: "factor" 4), or
+    a name or text in words it does not use (genres and moods as much as artists)."""
+    from tools.catalog import fold
+
+    for v in _values(value):
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)) and not (float(v).is_integer() and int(v) in numbers):
+            return f"a number the message does not say ({name}.{key})"
+        if isinstance(v, str) and key not in _CHOICES and not set(re.findall(r"[^\W_]+", fold(v))) <= words:
+            return f"words the message does not say ({name}.{key})"
+    return None
+
+
+# Arguments whose value is one of a few fixed words ("up", "energy", "year"): the message need not write them, but
+# where the offline reader calls the same tool they must be what it read ("calmer" is energy down, never up).
+_CHOICES = ("feature", "side", "direction", "amount", "by", "versions", "fmt", "picked", "field")
+
+
+def _contradicts(action: dict[str, Any], offline: list[dict[str, Any]]) -> str | None:
+    """Why ``action`` reads the message otherwise than the offline reader's call of the same tool: an argument the
+    offline reader set ("the last 3" is positions 18-20, "no i meant the 90s" the corrected request) that the model
+    set differently. The model may add what the offline reader left unset, never change what it read."""
+    same = [o for o in offline if o["name"] == action["name"]]
+    if not same:
+        return None
+    defaults = {k: f.default for k, f in TOOLS[action["name"]][1].model_fields.items()}
+    for o in same:
+        if all(
+            _values(action["args"].get(k)) == _values(v)
+            for k, v in o["args"].items()
+            if v != defaults.get(k) and v not in (None, [], "", {})
+        ):
+            return None
+    return f"another reading than the offline one ({action['name']})"
+
+
+def disagreement(actions: list[dict[str, Any]], text: str, offline: list[dict[str, Any]]) -> str | None:
+    """Why a validated LLM plan must not run against the offline parser's plan ``offline``, or None.
+
+    Where the offline reader read the message the plan calls the same tools, with the same fixed-word choices;
+    every number, name and text it passes, anywhere in its arguments, is written in the message; and where the
+    offline reader read nothing, a call with nothing of the message in it ("start_over", "shuffle", "block" of
+    nothing said) does not run: the message never asked for it in words the vocabulary knows."""
+    from tools.catalog import fold
+
+    if offline and sorted(a["name"] for a in actions) != sorted(a["name"] for a in offline):
+        return "other tools than the offline reading"
+    words = set(re.findall(r"[^\W_]+", fold(text)))
+    numbers = _written_numbers(text, words)
     for a in actions:
         defaults = {k: f.default for k, f in TOOLS[a["name"]][1].model_fields.items()}
-        for key, value in a["args"].items():
-            if value == defaults.get(key):
-                continue
-            items = value if isinstance(value, list) else [value]
-            if any(isinstance(v, int) and not isinstance(v, bool) and v not in numbers for v in items):
-                return f"a number the message does not say ({a['name']}.{key})"
-            if key in _FREE_TEXT + _NAMES and any(
-                isinstance(v, str) and not set(re.findall(r"[^\W_]+", fold(v))) <= words for v in items
-            ):
-                return f"words the message does not say ({a['name']}.{key})"
+        said = {k: v for k, v in a["args"].items() if v != defaults.get(k) and v not in (None, [], "", {})}
+        read = {k: v for o in offline if o["name"] == a["name"] for k, v in o["args"].items()}
+        for key, value in said.items():
+            if key in read and _values(read[key]) == _values(value):
+                continue  # what the offline reader read ("the last 3": positions 18-20)
+            if (why := _ungrounded(a["name"], key, value, words, numbers)) is not None:
+                return why
+        if (why := _contradicts(a, offline)) is not None:
+            return why
+        if not offline and not any(k not in _CHOICES and not isinstance(v, bool) for k, v in said.items()):
+            return f"a call the message does not ask for in words ({a['name']})"
     return None

@@ -42,6 +42,10 @@ class State(InputState, total=False):
     brain: str
     """Which brain planned this turn ("offline", "llm", "llm->offline"). Reducer: last value wins."""
 
+    llm_down: bool
+    """This turn's LLM endpoint gave no answer (refused, timed out, HTTP error, junk): the turn makes no more LLM
+    requests. Reducer: last value wins."""
+
     changed: str
     """What this turn changed, in words ("removed 2 tracks by Drake; added 2 new ones"). Reducer: last value wins."""
 

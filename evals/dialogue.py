@@ -1,7 +1,7 @@
 """`playgenie eval dialogue`: scripted multi-turn dialogues, with checks computed from every playlist.
 
 Usage:
-    playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME] [--llm [URL|local]]
+    playgenie eval dialogue [--json] [--dir evals/dialogues] [--only NAME[,NAME...]] [--every K] [--llm [URL|local]]
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
@@ -83,7 +83,16 @@ DIALOGUES = Path(__file__).resolve().parent / "dialogues"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     parser.add_argument("--dir", type=Path, default=DIALOGUES, help="Folder of dialogue files.")
-    parser.add_argument("--only", default=None, help="Run only dialogues whose name contains this.")
+    parser.add_argument(
+        "--only", default=None, help="Run only dialogues whose name contains this (several: comma-separated)."
+    )
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        metavar="K",
+        help="Run every K-th dialogue in file order (a sample spread over every set, e.g. for --llm local).",
+    )
     parser.add_argument(
         "--llm",
         nargs="?",
@@ -101,6 +110,13 @@ def load_dialogues(folder: Path = DIALOGUES) -> list[dict[str, Any]]:
         d.setdefault("name", path.stem)
         out.append(d)
     return out
+
+
+def select(dialogues: list[dict[str, Any]], only: str | None = None, every: int = 1) -> list[dict[str, Any]]:
+    """The dialogues whose name contains one of ``only``'s comma-separated parts, then every ``every``-th of them."""
+    parts = [p.strip() for p in (only or "").split(",") if p.strip()]
+    kept = [d for d in dialogues if not parts or any(p in d["name"] for p in parts)]
+    return kept[:: max(1, every)]
 
 
 def _mean(items: list[Any], feature: str, catalog: Any = None) -> float:
@@ -180,7 +196,12 @@ def check(
     """None when the check passes, else what went wrong."""
     name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
     fn = CHECKS.get(name)
-    return fn(Turn(after, before, reply, turns, catalog), arg, name) if fn else f"unknown check {name!r}"
+    if fn is None:
+        return f"unknown check {name!r}"
+    try:
+        return fn(Turn(after, before, reply, turns, catalog), arg, name)
+    except (IndexError, KeyError) as exc:  # a playlist far shorter than the check's positions: a failure, not a crash
+        return f"could not check it on this playlist ({type(exc).__name__}: {exc})"
 
 
 @_check("nonempty")
@@ -761,7 +782,7 @@ def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, An
 def run(args: argparse.Namespace, settings: Any) -> int:
     from tools.pipeline import Pipeline
 
-    dialogues = [d for d in load_dialogues(args.dir) if not args.only or args.only in d["name"]]
+    dialogues = select(load_dialogues(args.dir), args.only, args.every)
     offline = settings.model_copy(update={"llm_base_url": None})  # the offline floor: no LLM anywhere
     pipeline = Pipeline.load(offline)
     report = {"offline": play(offline, pipeline, dialogues)}

@@ -10,6 +10,7 @@ import json
 import socket
 import statistics
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -411,6 +412,85 @@ def test_junk_from_the_model_falls_back_to_the_offline_brain(settings, tiny_pipe
             "many-calls": "too many tool calls (60 > 4)",
         }
         assert svc.deps.llm.outcomes[why[mode]] == 2, svc.deps.llm.outcomes  # both turns refused, and said why
+    finally:
+        server.shutdown()
+
+
+class _Dead(BaseHTTPRequestHandler):
+    """An endpoint that gives no answer a client can use: an HTTP 500, a 200 whose body is no JSON, or one so slow
+    that the client's timeout passes first."""
+
+    mode = "500"
+    requests: list[str]
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.requests.append(self.path)
+        if self.mode == "timeout":
+            time.sleep(3)  # the client gave up after 0.5 s
+        status, body = (500, b'{"error": "boom"}') if self.mode in ("500", "timeout") else (200, b"<html>junk{{")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the client left (timeout)
+
+    def log_message(self, *a):
+        pass
+
+
+DEAD_TALK = ("rap for a party", "drop track 3", "no 2000s please", "make it 6 tracks", "more upbeat")
+
+
+@pytest.mark.parametrize("mode", ["refused", "timeout", "500", "garbage"])
+def test_a_dead_endpoint_loses_nothing_in_a_conversation(settings, tiny_pipeline, mode):
+    """With the model's endpoint dead every turn says nothing is lost, the playlist is the offline one turn for turn,
+    and a turn sends the endpoint one request at most: the extractor and refiner do not wait out another failure.
+    (was: each turn tried the brain, the extractor and the refiner, waiting out up to three timeouts, and the
+    reply said nothing of it)"""
+    from tools.pipeline import Pipeline
+
+    requests: list[str] = []
+    server = None
+    if mode == "refused":
+        url = f"http://127.0.0.1:{_closed_port()}/v1"
+    else:
+        handler = type("H", (_Dead,), {"mode": mode, "requests": requests})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    s = settings.model_copy(update={"llm_base_url": url, "llm_timeout_s": 0.5})
+    p = tiny_pipeline
+    with_llm = Pipeline(s, p.catalog, p.encoder, p.index, home=p.home)  # the extractor and refiner ask the model too
+    dead = ChatService(s, pipeline=with_llm, checkpointer=MemorySaver(), store=InMemoryStore())
+    offline = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    try:
+        for text in DEAD_TALK:
+            before = len(requests)
+            r, want = dead.turn("t", "u", text), offline.turn("t", "u", text)
+            assert ids(r) == ids(want), text
+            assert "nothing is lost" in r.reply and _brain(dead, "t") == "llm->offline", r.reply
+            if server is not None:
+                assert len(requests) - before == 1, text
+        assert dead.deps.llm.client.counts()["replies"] == 0
+    finally:
+        if server is not None:
+            server.shutdown()
+
+
+def test_a_model_that_answers_but_plans_nothing_says_nothing_of_it(settings, tiny_pipeline):
+    """Only an endpoint that gives no answer is reported: a reply the brain could not use falls back silently."""
+    handler = type("H", (_Junk,), {"mode": "bad-args"})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        svc = _llm_chat(settings, tiny_pipeline, f"http://127.0.0.1:{server.server_address[1]}/v1")
+        r = svc.turn("t", "u", "rap")
+        assert r.playlist and "nothing is lost" not in r.reply
     finally:
         server.shutdown()
 

@@ -196,7 +196,23 @@ def test_merge_validates_numbers(llm_ex):
 def test_merge_never_adds_the_opposite_mood(llm_ex):
     text = "sad or happy songs"
     q = llm_ex.merge(PlaylistQuery(text=text, moods=[]), LLMQuery(moods=["sad", "happy"]), text)
-    assert values(q.moods) == ["sad"]
+    assert not {"sad", "happy"} <= set(values(q.moods))
+
+
+# The offline reader's words are its own: the model reads only what it left, never the same words another way.
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("songs fit for a queen", {"artists": ["Queen"]}),  # an everyday word without an artist cue
+        ("music for a house party", {"genres": ["house"]}),  # the offline reader declined "house" here
+        ("pop, nothing from the 80s", {"year_start": 1980, "year_end": 1989}),  # the 80s are excluded, not asked
+        ("rap for a party at 9", {"length": 9}),  # a time, no count of songs
+        ("calm pop for homework, kids are 8 and 11", {"duration_min": 8}),  # an age, no listening time
+    ],
+)
+def test_merge_never_reads_the_offline_readers_words_another_way(llm_ex, text, answer):
+    # was: each of these answers from a model was merged (Heart as the only artist, the 80s as the years asked for)
+    assert merged(llm_ex, text, **answer) == llm_ex.fallback.extract(text)
 
 
 # ----- prompts: data is delimited, control characters go -------------------------------------------
@@ -235,12 +251,15 @@ def test_the_request_budget_stops_calls_before_they_go_out(tiny_csv, tmp_path):
     client = LLMClient(Settings(data=tiny_csv, home=tmp_path, llm_base_url=closed_port_url()))
     with request_budget(1):
         assert client.complete_text("sys", "one") is None  # spent on a refused connection
-        assert "Connection" in client.last_error
-        assert client.complete_text("sys", "two") is None
-        assert "budget" in client.last_error
+        assert "Connection" in client.last_error and client.last_down
+        assert client.complete_text("sys", "two") is None  # the endpoint failed this turn: not tried again
+        assert "down" in client.last_error and client.last_down
+    with request_budget(0):
+        assert client.complete_text("sys", "three") is None
+        assert "budget" in client.last_error and not client.last_down
     counts = client.counts()
-    assert counts["calls"] == 1 and counts["failed"] == 2 and counts["parsed"] == 0
-    assert counts["reasons"]["budget spent"] == 1
+    assert counts["calls"] == 1 and counts["failed"] == 3 and counts["parsed"] == 0
+    assert counts["reasons"]["budget spent"] == 1 and counts["reasons"]["endpoint down"] == 1
 
 
 def test_a_silent_endpoint_times_out_at_the_timeout(tiny_csv, tmp_path):
@@ -346,6 +365,39 @@ def test_a_plan_must_agree_with_the_offline_reading_and_the_message():
     renamed = [{"name": "rename", "args": {"title": "Gym Bangers"}}]
     assert disagreement(renamed, "call it gym bangers", []) is None
     assert "words" in disagreement(renamed, "name it after my dog", [])  # a model's own name is not the person's
+
+
+def test_a_plan_is_refused_for_any_argument_the_message_does_not_say():
+    # was: only ints at the top level, "text", "title" and "artists" were checked; genres, moods, years inside
+    # spans, floats, and the fixed-word choices ran as the model wrote them
+    from agent.llm_brain import disagreement
+
+    def call(name, **args):
+        from agent.tools import validate
+
+        return [validate({"name": name, "args": args})]
+
+    no_rap = call("exclude", genres=["rap"])
+    assert disagreement(no_rap, "no rap", no_rap) is None
+    assert "words" in disagreement(call("exclude", genres=["rock"]), "no rap", no_rap)
+    no_90s = call("exclude", years=[{"start": 1990, "end": 1999}])
+    assert disagreement(no_90s, "no 90s", no_90s) is None
+    assert "number" in disagreement(call("exclude", years=[{"start": 1980, "end": 1989}]), "no 90s", no_90s)
+    calmer = call("adjust", feature="energy", direction="down")
+    assert disagreement(calmer, "calmer", calmer) is None
+    assert "reading" in disagreement(call("adjust", feature="energy", direction="up"), "calmer", calmer)
+    last3 = call("remove", positions=[18, 19, 20])  # "remove the last 3" as the offline reader reads it
+    assert disagreement(last3, "remove the last 3", last3) is None
+    assert "reading" in disagreement(call("remove", positions=[3]), "remove the last 3", last3)  # 3 is written
+    fixed = call("new_playlist", text="rap from the 90s")  # "no i meant the 90s" says the request again
+    assert "reading" in disagreement(call("new_playlist", text="no i meant the 90s"), "no i meant the 90s", fixed)
+    longer = call("resize", factor=1.5)
+    assert "number" in disagreement(call("resize", factor=4.0), "make it longer", longer)
+    assert "mood" not in str(disagreement(call("narrow", moods=["sad"]), "only sad ones", []))
+    assert "words" in disagreement(call("narrow", moods=["happy"]), "only sad ones", [])
+    # the offline reader read nothing: a call with nothing of the message in it does not run
+    for name, args in (("start_over", {}), ("shuffle", {}), ("undo", {"to_start": True}), ("export", {"fmt": "csv"})):
+        assert "does not ask" in disagreement(call(name, **args), "hmm not sure about this", []), name
 
 
 def test_a_server_that_cannot_answer_is_an_error_not_a_skip(tmp_path):

@@ -126,3 +126,115 @@ def test_loose_ids_are_read_and_junk_is_not():
     assert not {"t1", "t0"} & set(picks.track_ids[4:])
     with pytest.raises(ValidationError):
         LLMPicks.model_validate({"track_ids": "t1 t2"})
+
+
+# ----- the playlist's rules bind the model as they bind the deterministic refiner ---------------------
+class _Answers:
+    """A real OpenAI-compatible endpoint on loopback whose model answers every request with ``content``."""
+
+    def __init__(self, content: str):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        body = json.dumps(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "m",
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            }
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def _refs(refiner, cands, query, n, first_artist: str) -> list[str]:
+    """Short ids of the shown candidates: every track of ``first_artist`` first, then the rest in score order."""
+    shown = refiner._shown(cands, query, n)
+    order = sorted(range(len(shown)), key=lambda k: catalog_artist(refiner, shown[k]) != first_artist)
+    return [f"t{k + 1}" for k in order]
+
+
+def catalog_artist(refiner, cand) -> str:
+    return refiner.catalog.tracks[cand.idx].artist
+
+
+def _read(catalog, text: str) -> PlaylistQuery:
+    from tools.extract import TagExtractor
+
+    return TagExtractor(catalog).extract(text)
+
+
+def test_a_named_artists_raised_cap_is_theirs_alone(catalog, tiny_csv, tmp_path):
+    # was: "rock with some drake" raised the cap to 5 for every artist the model picked: 5 AC/DC tracks of 10
+    query = _read(catalog, "rock with some drake")
+    cands = _cands(catalog)
+    refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
+    items = refiner.apply(_refs(refiner, cands, query, 10, "AC/DC"), cands, query, 10)
+    artists = [i.artist for i in items]
+    assert artists.count("AC/DC") == 2 and len(items) == 10
+    assert max(artists.count(a) for a in set(artists) - {"Drake"}) <= 2
+
+
+def test_the_model_cannot_leave_out_the_artist_asked_for_beside_the_rest(catalog, tiny_csv, tmp_path):
+    # "pop with some 2pac": the deterministic refiner gives 2Pac two places at least; a model that gives none
+    # (a full list of others, each valid) is refused and the deterministic playlist is used
+    query = _read(catalog, "pop with some 2pac")
+    cands = sorted(_cands(catalog), key=lambda c: catalog.tracks[c.idx].artist == "2Pac")  # 2Pac scores lowest
+    cands = [dataclasses.replace(c, score=1.0 - i / len(cands)) for i, c in enumerate(cands)]
+    floor = refine(cands, query, catalog, 8)
+    assert sum(i.artist == "2Pac" for i in floor) >= 2
+    probe = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
+    shown = probe._shown(cands, query, 8)
+    others = [f"t{k}" for k, c in enumerate(shown, 1) if catalog_artist(probe, c) != "2Pac"]
+    answer = _Answers('{"track_ids": ' + str(others).replace("'", '"') + "}")
+    try:
+        refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, answer.url)), catalog)
+        items = refiner.refine(cands, query, 8)
+    finally:
+        answer.close()
+    assert refiner.llm.parsed == 1  # the model's answer was read, then refused
+    assert sum(i.artist == "2Pac" for i in items) >= 2, [i.artist for i in items]
+    assert "2pac" in (refiner.last_fallback or "")
+
+
+def test_the_model_cannot_crowd_out_a_genre_listed_side_by_side(catalog, tiny_csv, tmp_path):
+    # "rock and pop": each is owed an even share; a model picking only the better-scored rock is refused
+    query = _read(catalog, "rock and pop")
+    cands = sorted(_cands(catalog), key=lambda c: "pop" in catalog.tracks[c.idx].genres)  # pop scores lowest
+    cands = [dataclasses.replace(c, score=1.0 - i / len(cands)) for i, c in enumerate(cands)]
+    floor = refine(cands, query, catalog, 8)
+    assert sum("pop" in catalog[i.track_id].genres for i in floor) >= 3
+    probe = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
+    shown = probe._shown(cands, query, 8)
+    rock = [f"t{k}" for k, c in enumerate(shown, 1) if "pop" not in catalog.tracks[c.idx].genres]
+    answer = _Answers('{"track_ids": ' + str(rock).replace("'", '"') + "}")
+    try:
+        refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, answer.url)), catalog)
+        items = refiner.refine(cands, query, 8)
+    finally:
+        answer.close()
+    assert refiner.llm.parsed == 1
+    assert [i.track_id for i in items] == [i.track_id for i in floor]
+    assert "'pop'" in (refiner.last_fallback or "")

@@ -8,7 +8,13 @@ catalog (genres, subgenres, moods, activities), then against the request's own w
   or a vocabulary phrase for it, give or take one typo in a word of 5+ letters); such a tag is
   explicit (the user said it; the model read it), source ``"llm"``;
 - an exclusion needs those words after a negation ("no", "without", "sin"...);
-- years, lengths, tempo/energy and popularity need their number or cue word in the request.
+- years, lengths, tempo/energy and popularity need their number or cue word in the request; a length, a number
+  followed by a music noun ("25 songs", not "a party at 9");
+- and all of it only in words the offline reader left unread (:meth:`TagExtractor.read`'s matches and situations):
+  the model never reads "the 80s" of "nothing from the 80s" as the years asked for. A name (genre, mood, activity,
+  artist) only where the request misspells it: the offline reader saw every name written as the vocabulary writes
+  it, and one it left unread it declined on purpose ("rock the party", "a house party", "fit for a queen"); an
+  artist never from everyday words alone ("the weekend").
 
 Inferred moods stay the offline extractor's: SmolLM2-135M names "happy" and "focus" for nearly
 any request, and even gated by the request's embedding (mood among the two closest context
@@ -241,25 +247,50 @@ class LLMTagExtractor:
         return None
 
     # ----- grounding ------------------------------------------------------------------------------
-    def _span(self, family: str, value: str, tokens: list[str]) -> int | None:
-        """Where the request writes ``value`` (its name or a vocabulary phrase for it), else None."""
+    def _span(self, family: str, value: str, tokens: list[str], *, typo: bool = False) -> int | None:
+        """Where the request writes ``value`` (its name or a vocabulary phrase for it), else None. ``typo``: only
+        where it is misspelt; the offline reader saw every phrase written as the vocabulary writes it, and one it
+        left unread it declined ("rock the party", "a house party", "happy hour")."""
         for phrase in self._phrases.get((family, value), ()):
-            for i in range(len(tokens) - len(phrase) + 1):
-                if all(_same(w, t) for w, t in zip(phrase, tokens[i : i + len(phrase)])):
-                    return i
+            if (at := _written_at(phrase, tokens, typo)) is not None:
+                return at
         return None
 
     # ----- merging -------------------------------------------------------------------------------
     def merge(self, offline: PlaylistQuery, answer: LLMQuery, text: str) -> PlaylistQuery:
         """Offline tags stay; model tags the request supports are added where they contradict nothing."""
         q = offline.model_copy(deep=True)
-        tokens = [t.text for t in tokenize(text)]
-        self._merge_names(q, answer, tokens)
-        self._merge_numbers(q, answer, tokens)
+        toks = tokenize(text)
+        tokens = [t.text for t in toks]
+        # The words the offline reader read (a name, a genre, a mood, a number, a situation: "house party", "at 9",
+        # "nothing from the 80s") are its; the model may read only the words it left, so it can never read the same
+        # words another way. Read words are blanked ("" matches no phrase), positions kept for the negation check.
+        read = self._read_spans(text)
+        free = ["" if any(a < t.end and t.start < b for a, b in read) else t.text for t in toks]
+        self._merge_names(q, answer, tokens, free)
+        self._merge_numbers(q, answer, free)
         return PlaylistQuery.model_validate(q.model_dump())
 
-    def _merge_names(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str]) -> None:
-        """Genres, moods, activities and artists the request writes; exclusions the request negates."""
+    def _read_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of ``text`` the offline reader read as something (a match or a situation)."""
+        reading = self.fallback.read(text)
+        toks = reading.tokens
+        spans = []
+        for m in [*reading.matches, *reading.contexts]:
+            if 0 <= m.start < m.end <= len(toks):
+                spans.append((toks[m.start].start, toks[m.end - 1].end))
+        return spans
+
+    def _everyday(self, at: int, name: str, tokens: list[str]) -> bool:
+        """Whether the request writes ``name`` at ``at`` in everyday words only ("heart", "journey", "the weekend"):
+        whether such words name an artist is the offline reader's call (it wants a cue, a capital, a list)."""
+        words = tokens[at : at + len(vocab.key(name))]
+        common = self.fallback._dictionary | vocab.COMMON_WORDS | vocab.STOPWORDS
+        return all(w in common for w in words)
+
+    def _merge_names(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str], free: list[str]) -> None:
+        """Genres, moods, activities and artists the request writes in words the offline reader left (``free``);
+        exclusions the request negates."""
         excluded = {t.value for t in q.exclude_genres + q.exclude_subgenres + q.exclude_artists + q.exclude_moods}
         included = {t.value for t in q.genres + q.subgenres + q.artists + q.moods}
 
@@ -274,7 +305,7 @@ class LLMTagExtractor:
             return at is not None and any(t in _NEGATIONS for t in tokens[max(0, at - 3) : at])
 
         def written(family: str, value: str, *, negative: bool = False) -> bool:
-            at = self._span(family, value, tokens)
+            at = self._span(family, value, free, typo=True)
             return negated(at) if negative else at is not None and not negated(at)
 
         for g, negative in [(g, False) for g in answer.genres] + [(g, True) for g in answer.exclude_genres]:
@@ -294,21 +325,29 @@ class LLMTagExtractor:
             if (v := self._mood(m)) is not None and written("moods", v, negative=True):
                 add(q.exclude_moods, v, exclusion=True)
         for a in answer.activities:
-            if (v := self._activity(a)) is not None and self._span("activities", v, tokens) is not None:
+            if (v := self._activity(a)) is not None and self._span("activities", v, free, typo=True) is not None:
                 add(q.activities, v)
-        self._merge_artists(q, answer, tokens, add, negated)
+        self._merge_artists(q, answer, free, add, negated)
 
-    def _merge_artists(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str], add: Any, negated: Any) -> None:
-        """Artists the request names (no invented names); excluded ones after a negation."""
-        for a in answer.artists:
-            add(q.artists, self._artist(a, tokens))
-        for a in answer.exclude_artists:
-            if (v := self._artist(a, tokens)) is not None and negated(self._span_words(v, tokens)):
-                add(q.exclude_artists, v, exclusion=True)
+    def _merge_artists(self, q: PlaylistQuery, answer: LLMQuery, free: list[str], add: Any, negated: Any) -> None:
+        """Artists the request names in words the offline reader left, not everyday words alone (no invented names,
+        no "heart" for Heart); excluded ones after a negation."""
+        for a, target in [(a, q.artists) for a in answer.artists] + [
+            (a, q.exclude_artists) for a in answer.exclude_artists
+        ]:
+            v = self._artist(a, free)
+            at = None if v is None else self._span_words(v, free, typo=True)
+            if at is None or self._everyday(at, v, free):
+                continue
+            if target is q.artists:
+                add(target, v)
+            elif negated(at):
+                add(target, v, exclusion=True)
 
     def _merge_numbers(self, q: PlaylistQuery, answer: LLMQuery, tokens: list[str]) -> None:
-        """Years, tempo/energy, popularity and length, each only where the request writes it."""
-        written = set(tokens)
+        """Years, tempo/energy, popularity and length, each only where the request writes it in words the offline
+        reader left (``tokens``, read ones blanked); a count only before a music noun ("25 songs", not "party at 9")."""
+        written = set(tokens) - {""}
         if q.years is None:
             q.years = self._years(answer, written)
         have = {f.feature for f in q.features}
@@ -323,20 +362,16 @@ class LLMTagExtractor:
             q.popularity = answer.popularity  # type: ignore[assignment]
         if q.length is not None or q.duration_min is not None or q.track_minutes_max is not None:
             return  # "nothing over 3 min": the minutes the LLM saw are each track's bound, never the listening time
-        if answer.length is not None and 1 <= answer.length <= MAX_LENGTH and str(answer.length) in written:
+        if answer.length is not None and 1 <= answer.length <= MAX_LENGTH and _counted(answer.length, tokens):
             q.length = answer.length
         elif answer.duration_min is not None and 0 < answer.duration_min <= 24 * 60:
             minutes = answer.duration_min
-            if str(minutes) in written or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
+            if _timed(minutes, tokens) or (minutes % 60 == 0 and _said_hours(minutes // 60, tokens)):
                 q.duration_min = float(minutes)
 
-    def _span_words(self, name: str, tokens: list[str]) -> int | None:
-        """Where the request writes the artist ``name`` (give or take a typo)."""
-        words = vocab.key(name)
-        for i in range(len(tokens) - len(words) + 1):
-            if words and all(_same(w, t) for w, t in zip(words, tokens[i : i + len(words)])):
-                return i
-        return None
+    def _span_words(self, name: str, tokens: list[str], *, typo: bool = False) -> int | None:
+        """Where the request writes the artist ``name`` (give or take a typo; ``typo``: only misspelt)."""
+        return _written_at(vocab.key(name), tokens, typo)
 
     def _years(self, answer: LLMQuery, written: set[str]) -> YearRange | None:
         """The model's years when the request writes them ("1995", "95", "90s", "'90s", "los 90")."""
@@ -409,6 +444,29 @@ def _cued(phrases: tuple[str, ...] | frozenset[str], tokens: list[str]) -> bool:
         if k and any(all(_same(w, t) for w, t in zip(k, tokens[i : i + len(k)])) for i in starts):
             return True
     return False
+
+
+def _written_at(words: tuple[str, ...] | list[str], tokens: list[str], typo: bool = False) -> int | None:
+    """Where ``tokens`` write ``words`` (each word equal or one edit apart, 5+ letters); ``typo``: not all equal."""
+    n = len(words)
+    for i in range(len(tokens) - n + 1):
+        said = tokens[i : i + n]
+        if words and all(_same(w, t) for w, t in zip(words, said)) and not (typo and list(words) == list(said)):
+            return i
+    return None
+
+
+def _timed(minutes: int, tokens: list[str]) -> bool:
+    """Whether ``minutes`` is written as a time: the number, then "min", "minutes"... ("kids are 8" is no time)."""
+    return any(
+        t == str(minutes) and any(u.startswith(("min", "hour", "hora", "hr")) for u in tokens[i + 1 : i + 3])
+        for i, t in enumerate(tokens)
+    )
+
+
+def _counted(n: int, tokens: list[str]) -> bool:
+    """Whether ``n`` is written as a count of songs: the number, then a music noun within three words."""
+    return any(t == str(n) and vocab.MUSIC_NOUNS & set(tokens[i + 1 : i + 4]) for i, t in enumerate(tokens))
 
 
 def _year_written(year: int, written: set[str]) -> bool:

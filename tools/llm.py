@@ -70,6 +70,7 @@ def _cleaned(obj: Any) -> Any:
 class _Budget:
     left: int
     size: int
+    down: bool = False  # a call in this block found the endpoint unable to answer: the rest fail at once
 
 
 _TOTALS: Counter[str] = Counter()  # every client in this process: what a test session or an eval really got
@@ -86,9 +87,11 @@ _BUDGET: ContextVar[_Budget | None] = ContextVar("playgenie_llm_budget", default
 
 
 @contextmanager
-def request_budget(n: int) -> Iterator[None]:
-    """At most ``n`` LLM requests inside this block (this thread or task and what it calls); later ones return None."""
-    token = _BUDGET.set(_Budget(left=max(0, n), size=max(0, n)))
+def request_budget(n: int, *, down: bool = False) -> Iterator[None]:
+    """At most ``n`` LLM requests inside this block (this thread or task and what it calls); later ones return None.
+
+    ``down``: the endpoint already failed to answer this turn, so none go out at all."""
+    token = _BUDGET.set(_Budget(left=max(0, n), size=max(0, n), down=down))
     try:
         yield
     finally:
@@ -100,6 +103,8 @@ def _spend() -> str | None:
     budget = _BUDGET.get()
     if budget is None:
         return None
+    if budget.down:
+        return "LLM endpoint down (an earlier call this turn could not reach it)"
     if budget.left <= 0:
         return f"LLM request budget spent ({budget.size} per turn)"
     budget.left -= 1
@@ -138,6 +143,7 @@ class LLMClient:
         # response formats still to try; one the endpoint rejects is dropped for good (shared per endpoint)
         self._formats = _FORMATS_BY_URL.setdefault(settings.llm_base_url or "", list(FORMATS))
         self.last_error: str | None = None  # why the last call returned None, for notes and tests
+        self._local = threading.local()  # per thread: whether its last call found the endpoint down
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._reasons: Counter[str] = Counter()
@@ -151,6 +157,11 @@ class LLMClient:
                 timeout=self.timeout,
                 max_retries=0,
             )
+
+    @property
+    def last_down(self) -> bool:
+        """Whether this thread's last call got no answer from the endpoint (refused, timeout, HTTP error, junk)."""
+        return getattr(self._local, "down", False)
 
     @property
     def enabled(self) -> bool:
@@ -184,6 +195,13 @@ class LLMClient:
             self._reasons[reason or why] += 1
         self._count("failed")
 
+    def _endpoint_failed(self) -> None:
+        """The endpoint gave no answer at all (refused, timed out, an HTTP error, not an API response): the rest of
+        this turn's calls fail at once, so one turn waits out one timeout, not one per stage."""
+        self._local.down = True
+        if (budget := _BUDGET.get()) is not None:
+            budget.down = True
+
     def mark_invalid(self, why: str) -> None:
         """A caller found a parsed reply unusable after all (e.g. a tool call that does not validate)."""
         with self._lock:
@@ -205,11 +223,13 @@ class LLMClient:
         tools: list[dict[str, Any]] | None = None,
     ) -> Any | None:
         """The raw response, or None (logged, counted) on any error or when the turn's budget is spent."""
+        self._local.down = False
         if self._client is None:
             self._failed("no LLM endpoint configured")
             return None
         if (spent := _spend()) is not None:
-            self._failed(spent, "budget spent")
+            self._local.down = "down" in spent
+            self._failed(spent, "endpoint down" if self._local.down else "budget spent")
             log.info("%s; not calling the LLM", spent)
             return None
         messages = [{**m, "content": clean(m["content"])} if isinstance(m.get("content"), str) else m for m in messages]
@@ -246,6 +266,7 @@ class LLMClient:
             # the error's type and status only: a provider's message may echo part of the key
             status = getattr(exc, "status_code", None)
             why = type(exc).__name__ + (f" (HTTP {status})" if status else "")
+            self._endpoint_failed()
             self._failed(why)
             log.warning("LLM call failed after %.2fs: %s", time.perf_counter() - started, why)
             log.debug("LLM error detail: %s", str(exc)[:300])
@@ -253,6 +274,7 @@ class LLMClient:
         try:
             message = resp.choices[0].message
         except (AttributeError, IndexError, TypeError) as exc:
+            self._endpoint_failed()
             self._failed(f"malformed response: {exc}", "malformed response")
             log.warning("LLM returned a malformed response: %s", exc)
             return None

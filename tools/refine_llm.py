@@ -19,10 +19,15 @@ from pydantic import BaseModel, Field, field_validator
 from tools.catalog import Catalog, fold
 from tools.llm import data_block
 from tools.refine import (
+    ALSO_LEAST,
     DEFAULT_LENGTH,
     Pick,
     allowed,
+    also_artists,
     artist_cap,
+    listed_genre,
+    named_artists,
+    named_genres,
     playlist_items,
     refine,
     score_of,
@@ -194,7 +199,33 @@ class LLMRefiner:
         floor = refine(list(candidates), query, self.catalog, length, max_per_artist=max_per_artist)
         if floor and items and _mean_score(items) < _mean_score(floor) - FIT_TOLERANCE:
             return fallback("the model's picks fit the request worse than the deterministic refiner's")
+        if floor and (short := self.short_of(items, floor, query, length)):
+            return fallback(f"the model's picks give {short} less than the rules owe it")
         return items
+
+    def short_of(
+        self, items: Sequence[PlaylistItem], floor: Sequence[PlaylistItem], query: PlaylistQuery, length: int
+    ) -> str | None:
+        """What the request's shares owe that the model's playlist gives less of than the deterministic one (up to
+        the share): an artist the request names (as many), one asked for beside the rest ("with some 2pac", at least
+        ``ALSO_LEAST``), or a genre listed side by side ("rock and latin", an even share each). None when none."""
+
+        def count(rows: Sequence[PlaylistItem], pred: Any) -> int:
+            return sum(1 for i in rows if (t := self.catalog.get(i.track_id)) is not None and pred(t))
+
+        also = also_artists(query)
+        for a in sorted(also | named_artists(query) | {fold(t.value) for t in query.artists}):
+            have = count(floor, lambda t, a=a: fold(t.artist) == a)
+            owed = min(ALSO_LEAST, have) if a in also else have  # an artist the request names: as many as the floor
+            if count(items, lambda t, a=a: fold(t.artist) == a) < owed:
+                return f"the artist {a!r}"
+        genres = named_genres(query)
+        share = -(-length // len(genres)) if genres else 0
+        for g in genres:
+            owed = min(share, count(floor, lambda t, g=g: listed_genre(t, genres) == g))
+            if count(items, lambda t, g=g: listed_genre(t, genres) == g) < owed:
+                return f"the genre {g!r}"
+        return None
 
     def apply(
         self,
@@ -209,7 +240,8 @@ class LLMRefiner:
         """The playlist from a model's answer ``refs`` (short ids of ``shown``), validated and filled."""
         length = n or query.length or DEFAULT_LENGTH
         shown = self._shown(candidates, query, length) if shown is None else shown
-        cap = artist_cap(query, length, max_per_artist)
+        # the deterministic refiner's caps: the raised one only for the artists the request names
+        named, named_cap = named_artists(query), artist_cap(query, length, max_per_artist)
         by_ref = {f"t{k}": c for k, c in enumerate(shown, 1)}
         picks: list[Pick] = []
         songs: set[str] = set()
@@ -222,6 +254,7 @@ class LLMRefiner:
                 continue
             track = self.catalog.tracks[c.idx]
             key, artist = version_key(track, query), fold(track.artist)
+            cap = named_cap if artist in named else max_per_artist
             if not allowed(track, query) or key in songs or per_artist.get(artist, 0) >= cap:
                 dropped += 1
                 continue
