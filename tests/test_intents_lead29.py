@@ -213,3 +213,11 @@ def test_the_one_track_just_added_is_that_one(settings, tiny_pipeline):
         assert [p.track_id for p in gone.playlist] == [p.track_id for p in added.playlist[:-1]]
     finally:
         svc.close()
+
+
+def test_loved_artists_are_a_taste_not_the_only_artists(ex):
+    # before: "... and loved the Queen" made Queen the only artist (3 tracks of theirs from the 60s, nothing else)
+    for text in ("i grew up in the 1970s and loved the Queen and AC/DC", "70s music, i loved queen"):
+        q = ex.extract(text)
+        assert [(a.value, a.scope) for a in q.artists][:1] == [("Queen", "like")]
+    assert [a.scope for a in ex.extract("songs by queen").artists] == ["prefer"]

@@ -1668,8 +1668,9 @@ def _similar_to(toks: list[_Tok], i: int) -> int | None:
         return i - 1
     if before[-1:] in (["think"], ["eg"]) or before[-2:] in (["such", "as"], ["think", "like"]):
         return i - (2 if before[-1:] == ["as"] or before[-2:] == ["think", "like"] else 1)  # "r&b, think marvin gaye"
-    if before[-1:] in (["loved"], ["loves"], ["adored"], ["adores"]) and before[-2:-1] and before[-2] in _LOVERS:
-        return i - 1  # "he loved the beatles": his taste, for a playlist that is not only theirs
+    lead = before[:-1] if before[-1:] == ["the"] else before  # "and loved the Beatles": the name's own "the" left out
+    if lead[-1:] in (["loved"], ["loves"], ["adored"], ["adores"]) and lead[-2:-1] and lead[-2] in _LOVERS:
+        return i - 1 - (lead is not before)  # "he loved the beatles": his taste, for a playlist that is not only theirs
     # "think whitney and marvin gaye": a name the catalog lacks, then this one, after the cue
     back = [t.text for t in toks[max(0, i - 6) : i]]
     cue = _list_cue(back)
@@ -1687,7 +1688,7 @@ def _list_cue(words: list[str]) -> int | None:
 _LIST_CUES = frozenset({"think", "loved", "loves", "adored", "adores"})  # a list of names after them is a taste
 _LOVERS = frozenset({"he", "she", "they", "mom", "mum", "dad", "grandad", "granddad", "grandpa", "grandma", "nan",
                      "wife", "husband", "gf", "bf", "girlfriend", "boyfriend", "sister", "brother",
-                     "friend"})  # fmt: skip
+                     "friend", "i", "we", "and", "always", "really", "also"})  # fmt: skip
 _INTO_LEADS = frozenset({"shes", "hes", "im", "theyre", "were", "is", "am", "are", "was", "really", "totally", "also",
                          "mostly", "big", "been", "all"})  # fmt: skip
 
