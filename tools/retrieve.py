@@ -42,6 +42,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -830,7 +831,8 @@ class Retriever:
         its artist's weight plus its own playlists' weight, the request's cosine breaking ties."""
         if not near.artists:
             return []
-        top = sorted(near.artists.items(), key=lambda kv: -kv[1])[:artists]
+        # by weight, heaviest first, ties in the order met (a stable sort, reversed: as a key of -weight would)
+        top = sorted(near.artists.items(), key=itemgetter(1), reverse=True)[:artists]
         c = flt.copy()
         wanted = [a for a, _ in top]
         if "artist" in c.any_of:  # named artists already filter: keep the ones both allow
@@ -847,7 +849,7 @@ class Retriever:
         own = self.track_name_scores(near)[[row for row, _ in hits]].tolist()
         weight, artists = near.artists.get, self.artists
         scored = [(row, weight(artists[row], 0.0) + o + 0.01 * sim) for (row, sim), o in zip(hits, own)]
-        scored.sort(key=lambda rs: -rs[1])
+        scored.sort(key=itemgetter(1), reverse=True)
         return scored
 
     def _matcher(self, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]):
