@@ -235,3 +235,29 @@ def test_a_song_released_again_is_not_of_the_years_it_came_back_in(reissued):
     assert "reissue0" not in ids and "remix0" in ids
     wide = {c.track_id for c in reissued.run(q("queen", artists=[Tag(value="Queen")]), need=1).candidates}
     assert "reissue0" in wide  # asked for without years, it is there
+
+
+def test_a_request_searched_again_finds_the_same_candidates_from_the_name_cache(retriever):
+    """An edit searches the same words again: the name-alike playlists come from the cache, and the candidates, their
+    channels and scores are those a fresh search finds."""
+    query = q("chill evening acoustic")
+    vector = retriever.encoder.encode_one("chill evening acoustic")
+
+    def found() -> list[tuple]:
+        return [
+            (c.track_id, c.score, sorted(c.channels.items()))
+            for c in retriever.run(query, query_vector=vector).candidates
+        ]
+
+    retriever.clear_cache()
+    fresh = found()
+    assert len(retriever._near_cache) == 1
+    again = found()
+    assert again == fresh and fresh
+    near = retriever.name_neighbours(vector)
+    assert (
+        near.playlists and near.track_scores is None
+    )  # each caller works out its own; the cache keeps no catalog-long array
+    assert np.array_equal(
+        retriever.track_name_scores(near), retriever.track_name_scores(retriever._name_neighbours(vector))
+    )

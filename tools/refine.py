@@ -587,13 +587,14 @@ def _chain(picks: list[Pick], rank_weight: float | None = None) -> list[Pick]:
     top = by_score[:5]
     mid = float(np.sort(energy)[int(0.4 * (len(energy) - 1))])
     start = min(top, key=lambda i: abs(energy[i] - mid))
+    # every pair's distance and same-artist flag at once, each as the step below read it (vec[j] - vec[i], j's row)
+    dists = np.linalg.norm(vec[None, :, :] - vec[:, None, :], axis=2)
+    same_artist = artists[None, :] == artists[:, None]
     order, left = [start], set(range(len(picks))) - {start}
     while left:
         cur = order[-1]
         idx = np.fromiter(left, dtype=np.int64)
-        dist = np.linalg.norm(vec[idx] - vec[cur], axis=1)
-        same = artists[idx] == artists[cur]
-        nxt = int(idx[np.argmin(dist + 10.0 * same + rank_weight * rank[idx])])
+        nxt = int(idx[np.argmin(dists[cur, idx] + 10.0 * same_artist[cur, idx] + rank_weight * rank[idx])])
         order.append(nxt)
         left.remove(nxt)
     return [picks[i] for i in order]

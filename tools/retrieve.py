@@ -36,12 +36,15 @@ and score (``Candidate.channels``: ``tags`` the soft score below, ``dense`` the 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -151,6 +154,7 @@ class NameNeighbours:
     track_scores: np.ndarray | None = field(default=None, repr=False)  # Retriever.track_name_scores, once computed
 
 
+NEAR_CACHE = 128  # name_neighbours kept for this many recent query vectors (~100 kB each: their artists' weights)
 _YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -213,6 +217,8 @@ class Retriever:
         # tools.ranker.collect): the names channel's core alone, without its wide part (WIDE_NAME_ARTISTS)
         self.core_pool = False
         self._local = threading.local()
+        self._near_cache: OrderedDict[bytes, NameNeighbours] = OrderedDict()  # name_neighbours of recent vectors
+        self._near_lock = threading.Lock()
         self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         self.max_per_artist = max_per_artist
         self.index = index
@@ -271,7 +277,31 @@ class Retriever:
         return self._label_vectors
 
     def name_neighbours(self, vector: np.ndarray) -> "NameNeighbours":
-        """The playlists named most like the request and what they hold, by weight."""
+        """The playlists named most like the request and what they hold, by weight.
+
+        Kept for the last :data:`NEAR_CACHE` vectors: a conversation's edits search the same words again ("more
+        upbeat", "drop the 3rd"), as a query's vector comes from the encoder's cache. What is returned is shared and
+        only read; each caller gets its own ``track_scores``."""
+        key = np.asarray(vector, dtype=np.float32).tobytes()
+        with self._near_lock:
+            kept = self._near_cache.get(key)
+            if kept is not None:
+                self._near_cache.move_to_end(key)
+        if kept is not None:
+            return dataclasses.replace(kept)  # its own track_scores: a catalog-long array is not kept
+        near = self._name_neighbours(vector)
+        with self._near_lock:
+            self._near_cache[key] = dataclasses.replace(near)
+            while len(self._near_cache) > NEAR_CACHE:
+                self._near_cache.popitem(last=False)
+        return near
+
+    def clear_cache(self) -> None:
+        """Forget the name neighbours of past vectors (a benchmark that must work every request out)."""
+        with self._near_lock:
+            self._near_cache.clear()
+
+    def _name_neighbours(self, vector: np.ndarray) -> "NameNeighbours":
         nv = self.name_vectors
         if not len(nv):
             return NameNeighbours({}, {}, {}, {}, 0.0)
@@ -885,7 +915,8 @@ class Retriever:
         its artist's weight plus its own playlists' weight, the request's cosine breaking ties."""
         if not near.artists:
             return []
-        top = sorted(near.artists.items(), key=lambda kv: -kv[1])[:artists]
+        # by weight, heaviest first, ties in the order met (a stable sort, reversed: as a key of -weight would)
+        top = sorted(near.artists.items(), key=itemgetter(1), reverse=True)[:artists]
         c = flt.copy()
         wanted = [a for a, _ in top]
         if "artist" in c.any_of:  # named artists already filter: keep the ones both allow
@@ -902,7 +933,7 @@ class Retriever:
         own = self.track_name_scores(near)[[row for row, _ in hits]].tolist()
         weight, artists = near.artists.get, self.artists
         scored = [(row, weight(artists[row], 0.0) + o + 0.01 * sim) for (row, sim), o in zip(hits, own)]
-        scored.sort(key=lambda rs: -rs[1])
+        scored.sort(key=itemgetter(1), reverse=True)
         return scored
 
     def _matcher(self, q: PlaylistQuery, asked: PlaylistQuery, moods: dict[str, float]):
