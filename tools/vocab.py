@@ -42,9 +42,17 @@ class Token:
     end: int = 0
 
 
-@lru_cache(maxsize=16384)  # a pure function of one token; the same few thousand words come back turn after turn
 def norm(token: str) -> str:
     """A token folded: lower case, no accents, no apostrophes or dots ("80's" -> "80s", "R.E.M" -> "rem")."""
+    return _short_norm(token) if len(token) <= 40 else _norm(token)  # a freak long token is never kept
+
+
+@lru_cache(maxsize=16384)  # a pure function of one token; the same few thousand words come back turn after turn
+def _short_norm(token: str) -> str:
+    return _norm(token)
+
+
+def _norm(token: str) -> str:
     t = fold(token).replace("’", "'")
     if re.fullmatch(r"\d+\.\d+", t):
         return t
@@ -135,13 +143,20 @@ CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
-@lru_cache(maxsize=16384)
 def key(text: str) -> tuple[str, ...]:
     """The token key of a phrase, as the vocabulary tables are looked up.
 
-    Cached: every turn keys the playlist's titles and artists again (``agent.intents``). A key depends on
-    :data:`_ING_WORDS` too, so the cache is emptied once that is filled (the keys made while building it are
-    the phrase table's own)."""
+    Cached for short phrases: every turn keys the playlist's titles and artists again (``agent.intents``); a long
+    message is keyed afresh, so no one fills the cache with long texts. A key depends on :data:`_ING_WORDS` too, so
+    the cache is emptied once that is filled (the keys made while building it are the phrase table's own)."""
+    return _short_key(text) if len(text) <= CACHED_KEY_CHARS else tuple(t.text for t in tokenize(text))
+
+
+CACHED_KEY_CHARS = 120  # a title, an artist, a short ask; 16384 of them hold at most a few MB
+
+
+@lru_cache(maxsize=16384)
+def _short_key(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenize(text))
 
 
@@ -1500,4 +1515,4 @@ def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
 
 PHRASES = phrase_table()
 _ING_WORDS = frozenset(w for k in PHRASES for w in k if w.endswith("ing") and len(w) >= 6)
-key.cache_clear()  # keys made before _ING_WORDS was filled may read "runnin" otherwise
+_short_key.cache_clear()  # keys made before _ING_WORDS was filled may read "runnin" otherwise
