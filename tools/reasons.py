@@ -69,7 +69,7 @@ def for_track(
     ranker: tuple[int, int] | None = None,
     role: str = "",
     kept: bool = False,
-    filler: bool = False,
+    filler: str = "",
     seeds: Sequence[dict[str, Any]] = (),
 ) -> str:
     """One track's reason: year; tags it matched; its sound; how it was chosen; its place in the flow."""
@@ -89,8 +89,8 @@ def for_track(
         parts.append(f"close to your taste ({affinity:.2f})")
     if ranker is not None:  # (place, of how many) in the learned ranker's order
         parts.append(f"the ranker's #{ranker[0]} of {ranker[1]}")
-    if filler:
-        parts.append("filler: few better matches")
+    if filler:  # "a deep cut", "a short one": it plays because it fits, not because people know it
+        parts.append(filler)
     if role:
         parts.append(role)
     return "; ".join(parts)

@@ -654,7 +654,8 @@ def _roles(picks: Sequence[Pick], arc: bool) -> list[str]:
 def _reason(p: Pick, role: str, max_affinity: float, query: PlaylistQuery | None = None) -> str:
     """This track's own story (tools.reasons): its year, the tags it matched, its sound, how it was chosen."""
     shown = p.cand.affinity is not None and max_affinity > 0 and p.cand.affinity >= min(AFFINITY_SHOWN, max_affinity)
-    filler = p.track.popularity < MIN_POPULARITY or p.track.duration_ms < MIN_DURATION_MS
+    filler = "a deep cut" if p.track.popularity < MIN_POPULARITY else ""
+    filler = filler or ("a short one" if p.track.duration_ms < MIN_DURATION_MS else "")
     return reasons.for_track(
         p.track,
         query,
