@@ -4224,6 +4224,7 @@ def parse(
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    text = V.from_german(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
     if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
         pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
         if len(pointed) == 1 and focus is None:
