@@ -360,7 +360,7 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
         listed = _number_list(words, j, n)
         if listed:
             return listed
-    from_end = _from_end(words, n)
+    from_end = _from_end(words, n) or _counted_end(words, n)
     if from_end:
         return from_end
     text = " " + " ".join(words) + " "
@@ -437,6 +437,42 @@ def _from_end(words: Sequence[str], n: int) -> list[int] | None:
         rest = [x for x in words[i + 1 : i + 5] if x not in ("the", "one", "song", "track", "from", "to")]
         if rest[:1] and rest[0] in _LAST_WORDS and (i + 1 < len(words) and words[i + 1] in ("to", "from", "last")):
             return [max(1, n - k + 1)]
+    return None
+
+
+# the ends of a playlist: True for its start ("the top 3"), False for its end ("take 2 off the end")
+_EDGES = {"top": True, "start": True, "beginning": True, "front": True, "principio": True, "inicio": True,
+          "end": False, "bottom": False, "final": False}  # fmt: skip
+_EDGE_LEADS = frozenset({"the", "my", "la", "el", "los", "las", "this", "its"})
+_OFF_FROM = frozenset({"off", "from", "de", "del"})
+_COUNTED = frozenset({"songs", "tracks", "ones", "of", "them", "canciones", "more"})
+
+
+def _count_before_edge(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """The count said before an end's word: "take 2 off the end", "cut three songs from the top"."""
+    j = i - 1
+    while j >= 0 and words[j] in _EDGE_LEADS:
+        j -= 1
+    if j < 0 or words[j] not in _OFF_FROM:
+        return None
+    j -= 1
+    while j >= 0 and words[j] in _COUNTED:
+        j -= 1
+    return number_at(words, j) if j >= 0 else None
+
+
+def _counted_end(words: Sequence[str], n: int) -> list[int] | None:
+    """That many tracks from one end: "take 2 off the end", "drop the top 3", "the bottom two", "cut 3 from the
+    start" ("move track 4 to the end" names no count at an end)."""
+    for i, w in enumerate(words):
+        first = _EDGES.get(w)
+        if first is None:
+            continue
+        num = number_at(words, i + 1) if i and words[i - 1] in _EDGE_LEADS else None
+        num = num or _count_before_edge(words, i)
+        if num and num[0] > 0:
+            k = min(num[0], n)
+            return list(range(1, k + 1)) if first else list(range(n - k + 1, n + 1))
     return None
 
 
@@ -1332,6 +1368,8 @@ def rule_make_track(c: Clause) -> Plan | None:
     v = next((i for i, w in enumerate(c.words[:4]) if w not in _ASK_LEADS), 0)  # "can you make ..."
     if not c.has or not c.words or c.words[v] not in _MAKE_VERBS:
         return None
+    if (moved := _made_an_end(c, v)) is not None:
+        return moved
     k = next((i for i, w in enumerate(c.words) if i > v + 1 and w in _MAKE_INTO), None)
     pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
     if not pos:
@@ -1340,6 +1378,21 @@ def rule_make_track(c: Clause) -> Plan | None:
     if not any(found.values()):  # "make #6 something happier": that track, swapped in that direction
         return _replace_toward(c, v + 1, k)
     return _positional("replace", pos, c.n, **_nonempty(found))
+
+
+_END_NOUNS = frozenset({"one", "song", "track", "tune", "cancion"})
+
+
+def _made_an_end(c: Clause, v: int) -> Plan | None:
+    """ "make track 1 the last one", "make the 3rd song the opener": that track moves to that end."""
+    words = [w for w in c.words if w not in _PUNCT]
+    tail = words[-3:] if words[-1:] and words[-1] in _END_NOUNS else words[-2:]
+    if len(tail) < 2 or tail[0] != "the" or tail[1] not in _ENDS or len(words) - len(tail) <= v + 1:
+        return None
+    pos = positions(words[v + 1 : len(words) - len(tail)], [p["title"] for p in c.playlist])
+    if not pos or len(pos) != 1:
+        return None
+    return _positional("move", pos, c.n, to=1 if _ENDS[tail[1]] == "top" else c.n)
 
 
 def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
@@ -1461,6 +1514,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     known = unheard and "already" in said  # "the ones i already know" are the well known
     lead = set(words[max(0, m.start - 2) : m.start])
     before = words[: m.start]
+    if _counted_end(words, c.n):  # "drop the top 3": the first three tracks, not the hits
+        return None
     if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
         return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
@@ -1787,6 +1842,8 @@ def rule_remove(c: Clause) -> Plan | None:
         hit, end = find(c.words, _SWAP_OUT), len(c.words)  # "swap out anything older than 2010": those go
     if not hit and (goes := find(c.words, _GOES)) and not _content(c.words[goes[0] + goes[1] :]):
         hit, end = (0, 0), goes[0]  # "anything older than 2017 has to go": the object comes first
+    if not hit and _gone_tail(c):
+        hit, end = (0, 0), len(c.words) - 1  # "tracks 3-5 out", "the last two gone": no verb, the places go
     if not hit:
         return None
     if not c.has:
@@ -1797,7 +1854,7 @@ def rule_remove(c: Clause) -> Plan | None:
         if end < len(c.words)
         else c
     )
-    pos = _refer(span, start, verb=True)
+    pos = _counted_end(c.words[start:], c.n) or _refer(span, start, verb=True)  # "take 2 off the end"
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
         pos = _picked_many(c, start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
@@ -1829,6 +1886,17 @@ def rule_remove(c: Clause) -> Plan | None:
             [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
         )
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
+
+
+_GONE_TAIL = frozenset({"out", "gone", "away"})
+
+
+def _gone_tail(c: Clause) -> bool:
+    """A message of places ending in "out" or "gone" ("tracks 3-5 out", "2 and 7 gone")."""
+    words = [w for w in c.words if w not in _PUNCT]
+    if len(words) < 2 or words[-1] not in _GONE_TAIL or not c.playlist:
+        return False
+    return positions(words[:-1], [p["title"] for p in c.playlist], verb=True) is not None
 
 
 _SWAP_OUT = _keys(("swap out", "switch out", "trade out", "swap", "replace", "cambia", "reemplaza"))
@@ -3062,11 +3130,11 @@ def rule_question(c: Clause) -> Plan | None:
 
 _REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
 _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
-_DISLIKE = _keys(("dont like", "do not like", "didnt like", "dont really like", "not feeling", "not really feeling",
-                  "not a fan of", "not into", "not loving", "not digging", "dont love", "dont dig", "not liking",
-                  "not vibing with", "no me gusta", "not doing it for me", "isnt doing it for me",
-                  "doesnt do it for me", "dont do it for me", "is not it", "not for me", "isnt for me",
-                  "is not for me", "is not doing it"))  # fmt: skip
+_DISLIKE = _keys(("dont like", "do not like", "not like", "no like", "didnt like", "dont really like",
+                  "not feeling", "not really feeling", "not a fan of", "not into", "not loving", "not digging",
+                  "dont love", "dont dig", "not liking", "not vibing with", "no me gusta",
+                  "not doing it for me", "isnt doing it for me", "doesnt do it for me", "dont do it for me",
+                  "is not it", "not for me", "isnt for me", "is not for me", "is not doing it"))  # fmt: skip
 
 
 def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
@@ -3315,7 +3383,8 @@ def rule_dislike(c: Clause) -> Plan | None:
     hit = find(c.words, _DISLIKE)
     if not hit or not c.has:
         return None
-    pos = _refer(c, hit[0] + hit[1]) or _refer(make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus))
+    before = make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus)
+    pos = _refer(c, hit[0] + hit[1], verb=True) or _refer(before)  # "not feeling 4 and 6": bare places too
     redo = _REDO_VERBS & set(c.words[hit[0] + hit[1] :])  # "the number 3 i dont like, change it": swapped, not cut
     return _positional("replace" if redo else "remove", pos, c.n) if pos else None
 
@@ -4013,13 +4082,17 @@ _IN_ADDS = re.compile(
 
 
 # Spanish verbs with their object joined on ("quitala", "sácalo", "bórralas"): the verb, then the object pronoun
-_CLITIC = re.compile(r"\b(qu[ií]t|s[aá]c|b[oó]rr|elim[ií]n|c[aá]mbi|mu[eé]ve|p[oó]n)[aá]?(l[ao]s?)\b", re.IGNORECASE)
+_CLITIC = re.compile(
+    r"\b(qu[ií]t|s[aá]c|b[oó]rr|elim[ií]n|c[aá]mbi|mu[eé]ve|p[oó]n)[aá]?(l[ao]s?|me|nos)\b", re.IGNORECASE
+)
 _CLITIC_VERB = {"quit": "quita", "sac": "saca", "borr": "borra", "elimin": "elimina", "cambi": "cambia",
                 "mueve": "mueve", "pon": "pon"}  # fmt: skip
 
 
 def _clitic(m: re.Match[str]) -> str:
     verb = _CLITIC_VERB[fold(m.group(1))]
+    if m.group(2).lower() in ("me", "nos"):  # "quítame las dos últimas": "me" is for whom, the object follows
+        return verb
     return f"{verb} {'esas' if m.group(2).lower().endswith('s') else 'esa'}"
 
 
@@ -4039,7 +4112,20 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    return _WORD.sub(fix, text)
+    return _END_TYPO.sub(_end_word, _WORD.sub(fix, text))
+
+
+# "the lsat one", "the frist two": a word of an end typed with one slip, where a place is said ("the ... one")
+_END_TYPO = re.compile(r"\b(the\s+)([A-Za-z]{4,6})(?=\s+(?:one|ones|song|songs|track|tracks|two|three|four|five|\d))",
+                       re.IGNORECASE)  # fmt: skip
+
+
+def _end_word(m: re.Match[str]) -> str:
+    low = m.group(2).lower()
+    if low in V.known_words():
+        return m.group(0)
+    hit = next((w for w in ("last", "first") if OSA.distance(low, w) <= 1), None)
+    return m.group(1) + (hit or m.group(2))
 
 
 # "drop 3 n 5", "swap first n last": "n" typed for "and" between two places in the playlist ("rock n roll" stays)

@@ -43,3 +43,20 @@ def test_german_follow_ups_act(vocab, playlist):
     assert acts("lösche Lied 3", vocab, playlist) == [("remove", {"positions": [3]})]
     assert acts("die letzten zwei weg", vocab, playlist) == [("remove", {"positions": [19, 20]})]
     assert acts("noch 5 mehr", vocab, playlist) == [("more", {"count": 5})]
+
+
+# A count at an end: "take 2 off the end" removed track 2, "drop the top 3" made the mix less popular
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("take 2 off the end", [19, 20]), ("drop the top 3", [1, 2, 3]), ("cut three songs from the start", [1, 2, 3]),
+     ("remove the bottom two", [19, 20]), ("quitame las dos ultimas", [19, 20]), ("tracks 3-5 out", [3, 4, 5]),
+     ("remoev the lsat one", [20]), ("hmm, not feeling 4 and 6", [4, 6]),
+     ("the song number 3 I not like, delete", [3])],
+)  # fmt: skip
+def test_places_said_from_an_end_or_without_a_verb_go(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == [("remove", {"positions": expected})]
+
+
+def test_an_end_is_not_a_count_when_a_track_moves_there(vocab, playlist):
+    assert acts("move track 4 to the end", vocab, playlist) == [("move", {"position": 4, "to": 20})]
+    assert acts("make track 1 the last one", vocab, playlist) == [("move", {"position": 1, "to": 20})]
