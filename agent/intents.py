@@ -2168,14 +2168,7 @@ def rule_relative(c: Clause) -> Plan | None:
     if oldies and len(c.reading.matches) == len(oldies):  # "no oldies": an exclusion of what the word means
         lo, hi = V.OLDIES_YEARS
         return Plan([call("exclude", years=[{"start": lo, "end": hi}])])
-    moves: dict[str, int] = {}
-    spans = [(m.start, m.end) for m in c.matches("feature")]
-    for m in c.reading.matches:
-        sign = _relative_sign(m, words, spans)
-        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
-            continue
-        for feature, way in _directions(m):
-            moves.setdefault(feature, sign * (1 if way == "high" else -1))
+    moves = _relative_moves(c)
     if not moves:
         only = find(words, _ONLY)
         if only and _filler_before(words, only[0]) or "keep only" in " ".join(words):
@@ -2187,6 +2180,33 @@ def rule_relative(c: Clause) -> Plan | None:
     return Plan(
         [call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()]
     )
+
+
+def _relative_moves(c: Clause) -> dict[str, int]:
+    """Each feature's way (+1 up, -1 down) of the relative words said; where two disagree, the one said as a change
+    wins ("these are very loud, find some softer ones": "softer"), else the first said."""
+    words = c.words
+    moves: dict[str, tuple[int, int]] = {}
+    spans = [(m.start, m.end) for m in c.matches("feature")]
+    for m in sorted(c.reading.matches, key=lambda m: m.start):
+        sign = _relative_sign(m, words, spans)
+        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
+            continue
+        change = _said_as_change(words, m.start, m.end)
+        for feature, way in _directions(m):
+            if feature not in moves or change > moves[feature][1]:
+                moves[feature] = (sign * (1 if way == "high" else -1), change)
+    return {f: d for f, (d, _) in moves.items()}
+
+
+_CHANGE_LEADS = frozenset({"more", "less", "fewer", "mas", "menos", "too", "bit", "little", "lil", "way", "tad"})
+
+
+def _said_as_change(words: Sequence[str], start: int, end: int) -> int:
+    """1 when a relative word is said as a change ("softer", "newer", "more chill", "too old"), 0 when it only
+    describes ("these are very loud")."""
+    last = words[end - 1] if end > start else ""
+    return int((len(last) > 4 and last.endswith("er")) or (start > 0 and words[start - 1] in _CHANGE_LEADS))
 
 
 _MOOD_ALONE_FILLER = frozenset(
@@ -2264,8 +2284,10 @@ def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
 
 def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, int]]) -> int | None:
     """+1 to move the way the phrase says, -1 the other way ("less sad", "too many slow ones"), None if not relative."""
-    before = words[max(0, m.start - 3) : m.start]
-    less = bool(find(before, _LESS))
+    lo = max(0, m.start - 3)
+    lo = max([lo] + [k + 1 for k in range(lo, m.start) if words[k] in _PUNCT])  # "too old, newer": a new ask
+    before = words[lo : m.start]
+    less = bool(find(before, _LESS) or find(before, _NOT_SO))  # "less sad", "no tan viejo"
     more = bool(find(before, _MORE))
     # "the slow ones are boring", "sick of sad songs": less of what is complained about
     less = less or bool(find(before, _COMPLAINT) or find(words[m.end : m.end + 4], _COMPLAINT))
@@ -4304,12 +4326,14 @@ def parse(
     request: str = "",
     asked: str | None = None,
     pointed: Sequence[int] = (),
+    previous: dict[str, Any] | None = None,
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
-    one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
+    turn's last action (``previous``), which "a lil less" or "even more" scales."""
     text = V.from_german(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
     if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
         pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
@@ -4342,9 +4366,46 @@ def parse(
     vague = plan.question or [a["name"] for a in plan.actions] == ["more"]  # "add some then": some of whom?
     if vague and playlist and asked and (added := _add_the_missing(text, asked, playlist, vocab)):
         return added
-    if plan.question and playlist and (length := _lone_number(text)) is not None:
-        return Plan([call("resize", length=length)])  # "15", said alone to a playlist: that many tracks
-    return plan
+    return (_bare_follow_up(text, previous) if plan.question and playlist else None) or plan
+
+
+def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
+    """What a message no rule read means to a playlist: "15" alone that many tracks, "a lil less" the last change
+    scaled."""
+    if (length := _lone_number(text)) is not None:
+        return Plan([call("resize", length=length)])
+    return _scaled_again(text, previous)
+
+
+_AGAIN_MORE = frozenset({"more", "mas", "further", "harder"})
+_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back"})  # "too much", "too far", "dial it back"
+_AGAIN_FILLER = V.CHAT_FILLER | V.GRIPE_WORDS | frozenset(
+    {"a", "bit", "lil", "little", "tad", "touch", "even", "way", "no", "not", "that", "so", "its", "it", "s", "is",
+     "was", "lot", "slightly", "somewhat", "go", "went", "dial", "notch", "than", "this", "!", ",", "?", "un", "poco",
+     "algo", "aun", "todavia"}
+)  # fmt: skip
+
+
+def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
+    """A message of only an amount, said after a change ("way more energy" - "a lil less"; "even more"; "ugh no too
+    much"): the same feature again, that way or back a bit. "too much" said of a playlist no change made yet is its
+    intensity: the energy comes down."""
+    words = [t.text for t in V.tokenize(text)]
+    if not words or any(w not in _AGAIN_FILLER | _AGAIN_MORE | _AGAIN_LESS for w in words):
+        return None
+    less = bool(set(words) & _AGAIN_LESS) or "too" in words
+    if not less and not set(words) & _AGAIN_MORE:
+        return None
+    if not previous or previous.get("name") != "adjust":
+        if less and "too" in words and "much" in words:
+            return Plan([call("adjust", feature="energy", direction="down", amount="normal")])
+        return None
+    args = previous.get("args") or {}
+    way = str(args.get("direction", "up"))
+    if less:
+        way = "down" if way == "up" else "up"
+    amount = "bit" if less or set(words) & {"bit", "lil", "little", "tad", "touch", "slightly"} else "normal"
+    return Plan([call("adjust", feature=str(args.get("feature", "energy")), direction=way, amount=amount)])
 
 
 _NAME_IT = re.compile(

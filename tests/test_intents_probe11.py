@@ -60,3 +60,38 @@ def test_places_said_from_an_end_or_without_a_verb_go(vocab, playlist, text, exp
 def test_an_end_is_not_a_count_when_a_track_moves_there(vocab, playlist):
     assert acts("move track 4 to the end", vocab, playlist) == [("move", {"position": 4, "to": 20})]
     assert acts("make track 1 the last one", vocab, playlist) == [("move", {"position": 1, "to": 20})]
+
+
+# Complaints and their asks: "nah too old, newer stuff" and "pero no tan viejo" went older, "these are very loud,
+# could you find some softer ones?" went louder
+@pytest.mark.parametrize(
+    ("text", "feature", "direction"),
+    [("nah too old, newer stuff", "year", "up"), ("pero no tan viejo", "year", "up"),
+     ("These are very loud. Could you find some softer ones?", "energy", "down"), ("no tan triste", "valence", "up")],
+)  # fmt: skip
+def test_a_complaint_and_its_ask_move_the_same_way(vocab, playlist, text, feature, direction):
+    [(name, args)] = acts(text, vocab, playlist)
+    assert (name, args["feature"], args["direction"]) == ("adjust", feature, direction)
+
+
+# An amount alone after a change: "a lil less" after "way more energy" and "ugh no too much" were not read
+def test_an_amount_alone_scales_the_last_change(vocab, playlist):
+    up = {"name": "adjust", "args": {"feature": "energy", "direction": "up", "amount": "lot"}}
+    assert acts("a lil less", vocab, playlist, previous=up) == [
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})
+    ]
+    assert acts("even more", vocab, playlist, previous=up) == [
+        ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})
+    ]
+    slower = {"name": "adjust", "args": {"feature": "tempo", "direction": "down", "amount": "normal"}}
+    assert acts("ugh too far", vocab, playlist, previous=slower) == [
+        ("adjust", {"feature": "tempo", "direction": "up", "amount": "bit"})
+    ]
+
+
+def test_too_much_said_of_a_new_playlist_brings_the_energy_down(vocab, playlist):
+    fresh = {"name": "new_playlist", "args": {"text": "chill rnb"}}
+    assert acts("ugh no too much", vocab, playlist, previous=fresh) == [
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})
+    ]
+    assert parse("a lil less", playlist, vocab, previous=fresh).question  # less of what: still asked
