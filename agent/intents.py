@@ -965,10 +965,9 @@ def rule_like(c: Clause) -> Plan | None:
     if not pos:
         return None
     lead = c.words[: cue[0]]
-    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "remove anything similar to track 6"
-        return Plan.ask(
-            f'I can move the playlist toward a track\'s sound, not away from it: say "drop track {pos[0]}" to take '
-            f'that one out, or "more like track N" for one you like. Nothing changed.'
+    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "less like track 5", "nothing like #2"
+        return Plan([call("more_like", position=k, away=True) for k in pos if 1 <= k <= c.n]) or _positional(
+            "more_like", pos, c.n
         )
     count = amount_in(lead)
     if count is None and (find(lead, _GROW) or len(pos) > 1):

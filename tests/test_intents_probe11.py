@@ -95,3 +95,43 @@ def test_too_much_said_of_a_new_playlist_brings_the_energy_down(vocab, playlist)
         ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})
     ]
     assert parse("a lil less", playlist, vocab, previous=fresh).question  # less of what: still asked
+
+
+# "less like track 5", "nothing like the second one" were refused: the playlist moves away from that track's sound
+@pytest.mark.parametrize(
+    ("text", "k"),
+    [("less like track 5", 5), ("nothing like the second one", 2), ("fewer songs like #3", 3),
+     ("menos como la canción 3", 3)],
+)  # fmt: skip
+def test_less_like_a_track_moves_away_from_it(vocab, playlist, text, k):
+    assert acts(text, vocab, playlist) == [("more_like", {"position": k, "away": True})]
+
+
+def _distance_to(r, k):
+    """Mean distance in sound from the other tracks to track ``k``'s (features on 0-1, tempo / 200)."""
+    anchor = r.playlist[k - 1]
+
+    def vec(p):
+        return [p.energy, p.valence, p.danceability, p.tempo / 200.0]
+
+    a = vec(anchor)
+    ds = [sum((x - y) ** 2 for x, y in zip(vec(p), a)) ** 0.5 for p in r.playlist if p.track_id != anchor.track_id]
+    return sum(ds) / len(ds)
+
+
+def test_less_like_a_track_replaces_the_tracks_nearest_it(settings, tiny_pipeline):
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+
+    chat = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    try:
+        before = chat.turn("t", "u", "songs for a party")
+        after = chat.turn("t", "u", "less like track 2")
+        assert len(after.playlist) == len(before.playlist)
+        assert after.playlist[1].track_id == before.playlist[1].track_id  # the track itself stays
+        assert _distance_to(after, 2) > _distance_to(before, 2)
+        assert "away" in after.reply
+    finally:
+        chat.close()
