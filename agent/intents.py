@@ -1460,15 +1460,31 @@ def _replace_toward(c: Clause, start: int, k: int) -> Plan | None:
     place tracks past them in that direction (the playlist's other tracks stay)."""
     rest = " ".join(t.orig for t in c.reading.tokens[k + 1 :])
     plan = read_clause(make_clause(rest, c.playlist, c.vocab)) if rest else None
-    if plan is None or plan.question or not plan.actions or any(a["name"] != "adjust" for a in plan.actions):
+    if plan is None or plan.question or not plan.actions:
         return None
-    move = plan.actions[0]["args"]
-    if move["feature"] not in _SWAP_FEATURES:
+    args = _swap_args(plan.actions)
+    if args is None:
         return None
     pos = _swapped(c, start, k)
     if isinstance(pos, Plan) or pos is None:
         return pos
-    return _positional("replace", pos, c.n, feature=move["feature"], direction=move["direction"])
+    return _positional("replace", pos, c.n, **args)
+
+
+_SWAP_LIMITS = frozenset({"year_start", "year_end", "bounds"})
+
+
+def _swap_args(actions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What a swapped-in track is to be, read from what follows "for"/"with"/"to": a direction ("something
+    happier": an adjust) or years and bounds ("something from the 90s", "something over 120 bpm": a narrow)."""
+    if all(a["name"] == "adjust" for a in actions):
+        move = actions[0]["args"]
+        return (
+            {"feature": move["feature"], "direction": move["direction"]} if move["feature"] in _SWAP_FEATURES else None
+        )
+    if len(actions) == 1 and actions[0]["name"] == "narrow" and set(actions[0]["args"]) <= _SWAP_LIMITS:
+        return {k: v for k, v in actions[0]["args"].items() if v not in (None, [])} or None
+    return None
 
 
 _INCOMING = frozenset({"with", "for", "in", "into", "by", "con", "por"})

@@ -135,3 +135,33 @@ def test_less_like_a_track_replaces_the_tracks_nearest_it(settings, tiny_pipelin
         assert "away" in after.reply
     finally:
         chat.close()
+
+
+# One track swapped for something of a kind: "replace track 2 with something over 120 bpm" narrowed every track,
+# "change the last one to something from the 90s" replaced all twenty
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("replace track 2 with something over 120 bpm",
+      {"positions": [2], "bounds": [{"feature": "tempo", "min": 120.0}]}),
+     ("change the last one to something from the 90s", {"positions": [20], "year_start": 1990, "year_end": 1999}),
+     ("swap #5 for something from before 2000", {"positions": [5], "year_end": 1999})],
+)  # fmt: skip
+def test_one_track_swapped_for_something_of_a_kind(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == [("replace", expected)]
+
+
+def test_a_swapped_in_track_keeps_the_years_and_bounds_said(settings, tiny_pipeline):
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+
+    chat = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    try:
+        before = chat.turn("t", "u", "songs for a party")
+        after = chat.turn("t", "u", "replace track 2 with something over 120 bpm")
+        kept = [p.track_id for k, p in enumerate(before.playlist) if k != 1]
+        assert [p.track_id for k, p in enumerate(after.playlist) if k != 1] == kept
+        assert after.playlist[1].track_id != before.playlist[1].track_id and after.playlist[1].tempo >= 120
+    finally:
+        chat.close()
