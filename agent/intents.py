@@ -721,6 +721,9 @@ def rule_retract(c: Clause) -> Plan | None:
     return Plan([call("undo")]) if c.has else _need_playlist()
 
 
+_FORMATS = frozenset({"xspf", "jspf", "csv", "json", "m3u", "m3u8"})
+
+
 def rule_export(c: Clause) -> Plan | None:
     """ "export it as csv", "download the playlist", "send it to spotify", "can i get the links" (every format
     carries each track's Spotify link)."""
@@ -730,7 +733,8 @@ def rule_export(c: Clause) -> Plan | None:
         and not c.matches(*_CONTENT_KINDS)
         and not positions(c.words, [p["title"] for p in c.playlist])
     )  # not "track 3's"
-    if not (any(w in V.EXPORT_WORDS for w in c.words) or shared) or find(c.words, _SAVE_LATER):
+    formats = _FORMATS & set(c.words) and not c.matches(*_CONTENT_KINDS)  # "can i get it as a file? m3u is fine"
+    if not (any(w in V.EXPORT_WORDS for w in c.words) or shared or formats) or find(c.words, _SAVE_LATER):
         return None
     if not set(V.EXPORT_WORDS) - {"save"} & set(c.words) and {"last", "end", "first", "top"} & set(c.words):
         return None  # "save the best for last" is a move
@@ -1731,6 +1735,7 @@ def _factor(words: Sequence[str]) -> float | None:
     return next((f for phrases, f in ((_HALF, 0.5), (_DOUBLE, 2.0), (_TRIPLE, 3.0)) if find(words, phrases)), None)
 
 
+_ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "artista", "artistas"})
 _SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
                       "mismo artista"))  # fmt: skip
 
@@ -1941,18 +1946,26 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
     hit = c.vocab.artists.get(fold(name))
     if hit:
         return hit
-    if len(toks) == 1 and not toks[0].orig[:1].isupper() and toks[0].text in V.dictionary_words():
-        return _playlist_artist(c, (toks[0].text,))  # "nothing too heavy" is not The Heavy; "no more drake" is exact
+    if len(toks) == 1 and not toks[0].orig[:1].isupper() and _everyday(toks[0].text):
+        return _playlist_artist(
+            c, (toks[0].text,), anywhere=False
+        )  # "no skips ever" is not Skip Mahoney  # "nothing too heavy" is not The Heavy; "no more drake" is exact
     found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
     if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1:
         return str(found[0].value)
     return _playlist_artist(c, tuple(t.text for t in toks))
 
 
-def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
+def _everyday(word: str) -> bool:
+    """A dictionary word, or its plural ("skips", "queens"): never a name unless the playlist has it exactly."""
+    words = V.dictionary_words()
+    return word in words or (len(word) > 3 and word.endswith("s") and (word[:-1] in words or word[:-2] in words))
+
+
+def _playlist_artist(c: Clause, words: tuple[str, ...], anywhere: bool = True) -> str | None:
     """The one artist of the playlist a first or last name means ("less taylor" with Taylor Swift playing), else
-    the catalog artist a first name means on this playlist ("throw some stevie in there" on old-school r&b:
-    Stevie Wonder, whose tracks share its genres most)."""
+    (``anywhere``) the catalog artist a first name means on this playlist ("throw some stevie in there" on
+    old-school r&b: Stevie Wonder, whose tracks share its genres most)."""
     if sum(map(len, words)) < 4 or any(w in V.COMMON_WORDS or w in V.STOPWORDS or w.isdigit() for w in words):
         return None
     n = len(words)
@@ -1963,7 +1976,7 @@ def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
     }
     if len(names) == 1:
         return names.pop()
-    if names or n != 1 or not c.playlist:
+    if names or n != 1 or not c.playlist or not anywhere:
         return None
     opened = c.vocab.first_names.get(words[0], [])
     held = _genre_counts(c.playlist)
@@ -2203,7 +2216,7 @@ def _relative_moves(c: Clause) -> dict[str, int]:
     words = c.words
     moves: dict[str, tuple[int, int]] = {}
     spans = [(m.start, m.end) for m in c.matches("feature")]
-    for m in sorted(c.reading.matches, key=lambda m: m.start):
+    for m in c.reading.matches:
         sign = _relative_sign(m, words, spans)
         if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
             continue
@@ -2221,7 +2234,8 @@ def _said_as_change(words: Sequence[str], start: int, end: int) -> int:
     """1 when a relative word is said as a change ("softer", "newer", "more chill", "too old"), 0 when it only
     describes ("these are very loud")."""
     last = words[end - 1] if end > start else ""
-    return int((len(last) > 4 and last.endswith("er")) or (start > 0 and words[start - 1] in _CHANGE_LEADS))
+    command = " ".join(words[start:end]) in V.DIRECTION_COMMANDS  # "speed it up", "tone it down"
+    return int(command or (len(last) > 4 and last.endswith("er")) or (start > 0 and words[start - 1] in _CHANGE_LEADS))
 
 
 _MOOD_ALONE_FILLER = frozenset(
@@ -3621,6 +3635,8 @@ def rule_duplicates(c: Clause) -> Plan | None:
     twice = twice and not find(words, _IN_A_ROW) and not c.matches("artist_cap")  # "the same artist twice in a row"
     if not c.has or not (twice or _DUPLICATES & set(words)) or c.matches(*_CONTENT_KINDS) or _refer(c) is not None:
         return None
+    if find(words, _SAME_ARTIST) or _ARTIST_NOUNS & set(words):  # "no repeats of the same artist": one each
+        return Plan([call("cap_artists", per_artist=1)])
     seen: set[str] = set()
     later = []
     for i, p in enumerate(c.playlist, 1):
@@ -4175,7 +4191,11 @@ def _n_and(text: str) -> str:
     songs")."""
     # "take a few off": "take off a few"; "take 3 songs off": a count of three (a digit alone after the verb is a place)
     text = _TAKE_OFF.sub(lambda m: f"{m[1]} off {_SMALL_WORDS.get(m[2], m[2])}{m[3]}", text)
+    text = _LIKE_N.sub(r"\1 ", text)  # "cut it to like 12": a hedge on the number, not a likeness
     return _TWO_TOO.sub("too ", _N_AND.sub(r"\1 and ", text))
+
+
+_LIKE_N = re.compile(r"\b(to|it|be|just|maybe|about|only)\s+like\s+(?=\d+\b(?!\s*(?:st|nd|rd|th)\b))", re.IGNORECASE)
 
 
 _TAKE_OFF = re.compile(
@@ -4425,7 +4445,7 @@ def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
 
 _NAME_IT = re.compile(
     r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
-    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label)"
+    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
     r"\s*(?:\bto\b|\bas\b|:|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,
@@ -4466,9 +4486,25 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     plain = not quoted and not m["es"] and name == name.lower() and (len(words) == 1 or words[0] in ("a", "an"))
     if plain and fold(m["verb"] or "") == "call":
         return None
+    if fold(m["verb"] or "") == "save":  # "save it as Road Trip": named and saved; "save it as csv" is a format
+        if set(words) & {"csv", "json", "m3u", "xspf", "jspf", "file", "playlist", "spotify"} or plain:
+            return None
+        rest = f"export {rest}".strip()
     if len(name) > NAME_MAX:  # cut at a word, never refused
         name = name[:NAME_MAX].rsplit(" ", 1)[0]
     return name, rest.strip()
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _named_later(text: str) -> tuple[str, tuple[str, str]] | None:
+    """(what comes before, the name) where a later sentence names the playlist ("lol this slaps. name it vibes")."""
+    said = _SENTENCE.split(text.strip())
+    for i in range(1, len(said)):
+        if (named := _playlist_name(" ".join(said[i:]))) is not None:
+            return " ".join(said[:i]), named
+    return None
 
 
 def _renamed(
@@ -4856,6 +4892,12 @@ def _parse(
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
+    if playlist and (later := _named_later(raw)) is not None:  # "lol this slaps. name it vibes"
+        first = _parse(later[0], playlist, vocab, focus, last, artists)
+        plan = _renamed(later[1], playlist, vocab, focus, last, artists)
+        if any(a["name"] in _WHOLE_THREAD for a in first.actions):
+            return plan
+        return Plan([*first.actions, *plan.actions], notes=first.notes + plan.notes)
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
         raw = _past_praise(raw)

@@ -165,3 +165,22 @@ def test_a_swapped_in_track_keeps_the_years_and_bounds_said(settings, tiny_pipel
         assert after.playlist[1].track_id != before.playlist[1].track_id and after.playlist[1].tempo >= 120
     finally:
         chat.close()
+
+
+def test_an_everyday_plural_is_no_artist_without_the_playlist_having_it(vocab, playlist):
+    plan = parse("no skips ever", playlist, vocab)  # was: blocked Skip Mahoney for good
+    assert not plan.actions
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("lol this slaps. name it vibes", [("rename", {"title": "vibes"})]),
+     ("drop track 3. call it Night Drive", [("remove", {"positions": [3]}), ("rename", {"title": "Night Drive"})]),
+     ("save it as Road Trip 2024", [("rename", {"title": "Road Trip 2024"}), ("export", {"fmt": "m3u"})]),
+     ("save it as csv", [("export", {"fmt": "csv"})]),
+     ("can i get this as a spotify playlist file? m3u is fine", [("export", {"fmt": "m3u"})]),
+     ("cut it to like 12", [("resize", {"length": 12})]),
+     ("no repeats of the same artist pls", [("cap_artists", {"per_artist": 1})])],
+)  # fmt: skip
+def test_names_exports_hedged_numbers_and_repeated_artists(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
