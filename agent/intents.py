@@ -1497,12 +1497,17 @@ _INCOMING = frozenset({"with", "for", "in", "into", "by", "con", "por"})
 def rule_bound(c: Clause) -> Plan | None:
     """ "take out anything under 120 bpm", "nothing under 120 bpm", "only songs over 120 bpm", "keep it above 0.7
     energy": a numeric bound every track keeps from now on (narrow), on a playlist with nothing else asked."""
-    bounds = [m for m in c.matches("feature") if isinstance(m.value, tuple) and m.value[1][0] in ("min", "max")]
+    bounds = [
+        m for m in c.matches("feature") if isinstance(m.value, tuple) and m.value[1][0] in ("min", "max", "range")
+    ]
     if not c.has or not bounds or c.matches("genre", "mood", "activity", "artist", "years", "other_genre"):
         return None
     out = []
     for m in bounds:
         feature, (side, value) = m.value  # type: ignore[misc]
+        if side == "range":  # "keep the bpm between 125 and 130": both sides at once
+            out.append({"feature": feature, "min": value[0], "max": value[1]})
+            continue
         lo, hi = FEATURE_RANGE[feature]
         if not lo <= value <= hi:
             unit = " BPM" if feature == "tempo" else ""
@@ -1874,7 +1879,7 @@ def rule_remove(c: Clause) -> Plan | None:
         if end < len(c.words)
         else c
     )
-    pos = _counted_end(c.words[start:], c.n) or _refer(span, start, verb=True)  # "take 2 off the end"
+    pos = _removed_places(c, span, start)
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
         pos = _picked_many(c, start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
@@ -1906,6 +1911,16 @@ def rule_remove(c: Clause) -> Plan | None:
             [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
         )
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
+
+
+def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
+    """The places a removal names: "take 2 off the end", "drop track 3"; none where its numbers are years ("quita
+    las de los 90", "drop the 2000s stuff")."""
+    dated = [m for m in span.matches("years") if m.start >= start]
+    digits = [i for i in range(start, len(span.words)) if span.words[i][:1].isdigit()]
+    if dated and digits and all(any(m.start <= i < m.end for m in dated) for i in digits):
+        return None
+    return _counted_end(c.words[start:], c.n) or _refer(span, start, verb=True)
 
 
 _GONE_TAIL = frozenset({"out", "gone", "away"})
@@ -4401,7 +4416,9 @@ def parse(
     vague = plan.question or [a["name"] for a in plan.actions] == ["more"]  # "add some then": some of whom?
     if vague and playlist and asked and (added := _add_the_missing(text, asked, playlist, vocab)):
         return added
-    return (_bare_follow_up(text, previous) if plan.question and playlist else None) or plan
+    if plan.question and playlist and (bare := _bare_follow_up(text, previous)) is not None:
+        return bare
+    return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
 
 
 def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
@@ -4410,6 +4427,26 @@ def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
     if (length := _lone_number(text)) is not None:
         return Plan([call("resize", length=length)])
     return _scaled_again(text, previous)
+
+
+def _by_sentence(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+    artists: Sequence[str],
+) -> Plan | None:
+    """A message of several sentences not read as a whole, read sentence by sentence: the asks of those that ask
+    for a change, chatter around them dropped ("ok better. couple more like these")."""
+    said = [p for p in _SENTENCE.split(text.strip()) if p.strip()]
+    if len(said) < 2:
+        return None
+    plans = [_parse(p, playlist, vocab, focus, last, artists) for p in said]
+    actions = [a for p in plans for a in p.actions]
+    if not actions or any(a["name"] in _WHOLE_THREAD for a in actions):
+        return None
+    return Plan(actions)
 
 
 _AGAIN_MORE = frozenset({"more", "mas", "further", "harder"})

@@ -184,3 +184,21 @@ def test_an_everyday_plural_is_no_artist_without_the_playlist_having_it(vocab, p
 )  # fmt: skip
 def test_names_exports_hedged_numbers_and_repeated_artists(vocab, playlist, text, expected):
     assert acts(text, vocab, playlist) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("who's on track 4?", [("explain", {"position": 4})]),
+     ("quita las de los 90", [("exclude", {"years": [{"start": 1990, "end": 1999}]})]),
+     ("ok better. couple more like these", [("more", {"count": 2})]),
+     ("keep the bpm between 125 and 130", [("narrow", {"bounds": [{"feature": "tempo", "min": 125.0, "max": 130.0}]})]),
+     ("only 125-130 bpm", [("narrow", {"bounds": [{"feature": "tempo", "min": 125.0, "max": 130.0}]})])],
+)  # fmt: skip
+def test_questions_decades_chatter_and_tempo_ranges(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
+
+
+def test_a_tempo_range_said_around_its_unit_is_one_range():
+    assert V.bpm_ranges("keep the bpm between 125 and 130") == "keep the 125-130 bpm"
+    assert V.bpm_ranges("between 120 and 128 bpm house") == "120-128 bpm house"
+    assert V.bpm_ranges("between 2000 and 2010") == "between 2000 and 2010"

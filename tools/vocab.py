@@ -1563,3 +1563,17 @@ def from_german(text: str) -> str:
             i += 1
     said = " ".join(w for w in out if w)
     return re.sub(r"\s+([?!.,])", r"\1", said)
+
+
+# A tempo range said around its unit: "bpm between 125 and 130", "between 125 and 130 bpm", "tempo from 90 to 100"
+# read as the range the tables know ("125-130 bpm")
+_BPM_AROUND = re.compile(
+    r"\b(?:bpm|tempo)\s+(?:(?:of|between|from|at)\s+)?(\d{2,3})\s*(?:and|to|-|–)\s*(\d{2,3})(?!\s*(?:bpm|%))\b"
+    r"|\bbetween\s+(\d{2,3})\s+(?:and|to)\s+(\d{2,3})\s*bpm\b",
+    re.IGNORECASE,
+)
+
+
+def bpm_ranges(text: str) -> str:
+    """``text`` with a tempo range said around its unit written "LO-HI bpm"."""
+    return _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)
