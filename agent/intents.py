@@ -2408,6 +2408,18 @@ _LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so mu
                     "no tanto", "no tanta", "no tantos", "no tantas", "not that much", "not that many"))  # fmt: skip
 
 
+def rule_years_not_years(c: Clause) -> Plan | None:
+    """ "make that 2000s not 2010s": the years said first, not the ones denied after them."""
+    if not c.has:
+        return None
+    said = [m for m in c.matches("years") if not m.negated]
+    denied = [m for m in c.matches("years") if m.negated]
+    if not said or not denied or said[0].start > denied[0].start:
+        return None
+    lo, hi = said[0].value  # type: ignore[misc]
+    return Plan([call("narrow", year_start=lo, year_end=hi)])
+
+
 def rule_exclude(c: Clause) -> Plan | None:
     """ "no Drake", "no rap or edm", "sin reggaeton", "anything but the 70s", "nothing from the nineties",
     "no songs from before 2000" (open years said negatively narrow instead)."""
@@ -3789,12 +3801,32 @@ def _sort_way(words: Sequence[str], f: str) -> int:
     return -1 if f == "year" and not find(words, _REVERSE) else 1
 
 
+_RAMP_ENDS = {"low": False, "lowest": False, "least": False, "high": True, "highest": True, "most": True}
+
+
+def _ramp(words: Sequence[str]) -> tuple[str, bool] | None:
+    """(field, descending) of "low energy to high energy", "from high bpm to low bpm": one field's two ends with
+    the field said between them or after."""
+    for i, w in enumerate(words):
+        if w not in _RAMP_ENDS:
+            continue
+        to = next((j for j in range(i + 1, min(len(words), i + 4)) if words[j] in ("to", "->", "into")), None)
+        if to is None or to + 1 >= len(words) or _RAMP_ENDS.get(words[to + 1], _RAMP_ENDS[w]) == _RAMP_ENDS[w]:
+            continue
+        field = next((V.SORT_FIELDS[x][0] for x in words[i + 1 : to + 4] if x in V.SORT_FIELDS), None)
+        if field:
+            return field, _RAMP_ENDS[w]
+    return None
+
+
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
     words = c.words
     if not c.has or (find(words, _GROW) and not find(words, _PLACE_VERBS)):
         return None  # "add some sad ones at the end": new tracks join (rule_grow/rule_widen), none reordered
+    if (ramp := _ramp(words)) is not None:  # "make it flow, low energy to high energy"
+        return Plan([call("sort", by=ramp[0], descending=ramp[1])])
     if find(words, _FLOW) and not find(words, _SHUFFLE):
         return Plan([call("sort", by="flow")])
     if find(words, _BUILD_UP):
@@ -3947,6 +3979,7 @@ RULES: tuple[Rule, ...] = (
     rule_relative,
     rule_lessen,
     rule_instead_of,
+    rule_years_not_years,
     rule_exclude,
     rule_switch,
     rule_narrow,

@@ -202,3 +202,13 @@ def test_a_tempo_range_said_around_its_unit_is_one_range():
     assert V.bpm_ranges("keep the bpm between 125 and 130") == "keep the 125-130 bpm"
     assert V.bpm_ranges("between 120 and 128 bpm house") == "120-128 bpm house"
     assert V.bpm_ranges("between 2000 and 2010") == "between 2000 and 2010"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("actually make that 2000s not 2010s", [("narrow", {"year_start": 2000, "year_end": 2009})]),
+     ("make it flow, low energy to high energy", [("sort", {"by": "energy", "descending": False})]),
+     ("high bpm to low bpm", [("sort", {"by": "tempo", "descending": True})])],
+)  # fmt: skip
+def test_x_not_y_years_and_a_ramp_between_two_ends(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
