@@ -1260,6 +1260,8 @@ def rule_move(c: Clause) -> Plan | None:
         if pick == to:
             return Plan.ask(f'"{c.playlist[pick - 1]["title"]}" is already at {to}. Nothing changed.')
         pos = [pick]
+    if pos is None and to in (1, c.n) and (song := _song_to_place(c, to == 1)) is not None:
+        return song  # "put Dancing Queen at the top": a catalog song by its title, not yet in the playlist
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
@@ -3521,9 +3523,23 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
         return None
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
+    if not mine and (song := _song_to_place(c, top)) is not None:
+        return song  # "put Blinding Lights at the top": a song of the catalog, by its title, there
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
     return _to_ends(mine, top, c.n)
+
+
+def _song_to_place(c: Clause, top: bool) -> Plan | None:
+    """A catalog song named by its title between the verb and the end it goes to, not in the playlist yet."""
+    words = c.words
+    verb = find(words, _MOVE)
+    if verb is None:
+        return None
+    key = tuple(w for w in words[sum(verb) : _first_end(words)] if w not in ("at", "to", "the", "on"))
+    if len(key) < 2 or not c.vocab.titles.get(key):
+        return None
+    return Plan([call("add_song", title=" ".join(key), first=top)])
 
 
 def _to_ends(mine: list[int], top: bool, n: int) -> Plan:
@@ -4362,6 +4378,17 @@ def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artis
 _SHARE_LEADS = frozenset({"more", "less", "fewer", "else", "like"})
 
 
+# "more of track 2's artist", "drop song 3s singer": that track's artist, by name
+_TRACKS_ARTIST = re.compile(
+    r"\b(?:the\s+)?(?:track|song|number|#)\s*(?P<k>\d{1,3})(?:'s|’s|s)\s+(?:artist|singer|band|rapper|guy|girl)\b",
+    re.IGNORECASE,
+)
+
+
+def _artist_at(playlist: Sequence[dict[str, Any]], k: int) -> str | None:
+    return str(playlist[k - 1].get("artist") or "") or None if 1 <= k <= len(playlist) else None
+
+
 def _name_pronoun(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -4372,6 +4399,7 @@ def _name_pronoun(
     """ "drop him", "less of her", "more of them": the pronoun said as the artist it means: the one artist named
     earlier in the message ("the weeknd is too much, less of him"), else the playlist's (unchanged when no one
     stands out, and "them" after a track is pointed at stays the tracks)."""
+    text = _TRACKS_ARTIST.sub(lambda m: _artist_at(playlist, int(m["k"])) or m[0], text) if playlist else text
     if not playlist or not (hit := _PRONOUN.search(text)):
         return text
     said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []

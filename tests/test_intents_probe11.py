@@ -212,3 +212,12 @@ def test_a_tempo_range_said_around_its_unit_is_one_range():
 )  # fmt: skip
 def test_x_not_y_years_and_a_ramp_between_two_ends(vocab, playlist, text, expected):
     assert acts(text, vocab, playlist) == expected
+
+
+def test_a_tracks_artist_said_by_its_place_and_a_song_put_at_the_top(vocab, playlist, tiny_catalog):
+    who = playlist[1]["artist"]
+    assert acts("more of track 2's artist", vocab, playlist) == [("widen", {"artists": [who]})]
+    held = {p["track_id"] for p in playlist}
+    song = next(t for t in tiny_catalog.tracks if t.track_id not in held and len(t.title.split()) >= 2)
+    [(name, args)] = acts(f"put {song.title} at the top", vocab, playlist)
+    assert name == "add_song" and args["first"] is True and args["title"].lower() == song.title.lower()

@@ -368,11 +368,13 @@ def _spread(w: Work, items: list[dict]) -> str:
 class Song(BaseModel):
     title: str = Field(min_length=1, max_length=200, description="The song's title as in the catalog.")
     artist: str | None = Field(default=None, max_length=200, description="Its artist, when the user named one.")
+    first: bool = Field(default=False, description="Put it first instead of last ('put Blinding Lights at the top').")
 
 
 @tool(Song)
-def add_song(w: Work, title: str, artist: str | None = None) -> str:
-    """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen"."""
+def add_song(w: Work, title: str, artist: str | None = None, first: bool = False) -> str:
+    """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen";
+    ``first`` puts it at the top ("put Blinding Lights at the top")."""
     w.need_playlist()
     key = tuple(t.text for t in tokenize(title))
     rows = w.deps.vocab.titles.get(key, [])
@@ -389,6 +391,6 @@ def add_song(w: Work, title: str, artist: str | None = None) -> str:
     ):  # a song asked for by name may break the sound or the years asked for before, never an exclusion
         raise ToolError(f'{track.artist} or "{track.title}" is excluded or blocked here; lift that first.')
     item = dict(item_from(track, reason="you asked for this song").model_dump(), chosen=True)
-    w.playlist = [*w.playlist, item]
-    w.focus = len(w.playlist)
-    return f"added {titles([item])} at the end"
+    w.playlist = [item, *w.playlist] if first else [*w.playlist, item]
+    w.focus = 1 if first else len(w.playlist)
+    return f"added {titles([item])} {'at the top' if first else 'at the end'}"
