@@ -45,6 +45,7 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         request=str(query.get("text") or ""),
         asked=state.get("question"),
         pointed=[int(a["args"]["position"]) for a in state.get("actions") or [] if _explained(a)],
+        previous=next((a for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None),
     )
     try:
         p.actions = [validate(a) for a in p.actions]

@@ -360,7 +360,7 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
         listed = _number_list(words, j, n)
         if listed:
             return listed
-    from_end = _from_end(words, n)
+    from_end = _from_end(words, n) or _counted_end(words, n)
     if from_end:
         return from_end
     text = " " + " ".join(words) + " "
@@ -438,6 +438,42 @@ def _from_end(words: Sequence[str], n: int) -> list[int] | None:
         rest = [x for x in words[i + 1 : i + 5] if x not in ("the", "one", "song", "track", "from", "to")]
         if rest[:1] and rest[0] in _LAST_WORDS and (i + 1 < len(words) and words[i + 1] in ("to", "from", "last")):
             return [max(1, n - k + 1)]
+    return None
+
+
+# the ends of a playlist: True for its start ("the top 3"), False for its end ("take 2 off the end")
+_EDGES = {"top": True, "start": True, "beginning": True, "front": True, "principio": True, "inicio": True,
+          "end": False, "bottom": False, "final": False}  # fmt: skip
+_EDGE_LEADS = frozenset({"the", "my", "la", "el", "los", "las", "this", "its"})
+_OFF_FROM = frozenset({"off", "from", "de", "del"})
+_COUNTED = frozenset({"songs", "tracks", "ones", "of", "them", "canciones", "more"})
+
+
+def _count_before_edge(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """The count said before an end's word: "take 2 off the end", "cut three songs from the top"."""
+    j = i - 1
+    while j >= 0 and words[j] in _EDGE_LEADS:
+        j -= 1
+    if j < 0 or words[j] not in _OFF_FROM:
+        return None
+    j -= 1
+    while j >= 0 and words[j] in _COUNTED:
+        j -= 1
+    return number_at(words, j) if j >= 0 else None
+
+
+def _counted_end(words: Sequence[str], n: int) -> list[int] | None:
+    """That many tracks from one end: "take 2 off the end", "drop the top 3", "the bottom two", "cut 3 from the
+    start" ("move track 4 to the end" names no count at an end)."""
+    for i, w in enumerate(words):
+        first = _EDGES.get(w)
+        if first is None:
+            continue
+        num = number_at(words, i + 1) if i and words[i - 1] in _EDGE_LEADS else None
+        num = num or _count_before_edge(words, i)
+        if num and num[0] > 0:
+            k = min(num[0], n)
+            return list(range(1, k + 1)) if first else list(range(n - k + 1, n + 1))
     return None
 
 
@@ -686,6 +722,9 @@ def rule_retract(c: Clause) -> Plan | None:
     return Plan([call("undo")]) if c.has else _need_playlist()
 
 
+_FORMATS = frozenset({"xspf", "jspf", "csv", "json", "m3u", "m3u8"})
+
+
 def rule_export(c: Clause) -> Plan | None:
     """ "export it as csv", "download the playlist", "send it to spotify", "can i get the links" (every format
     carries each track's Spotify link)."""
@@ -695,7 +734,8 @@ def rule_export(c: Clause) -> Plan | None:
         and not c.matches(*_CONTENT_KINDS)
         and not positions(c.words, [p["title"] for p in c.playlist])
     )  # not "track 3's"
-    if not (any(w in V.EXPORT_WORDS for w in c.words) or shared) or find(c.words, _SAVE_LATER):
+    formats = _FORMATS & set(c.words) and not c.matches(*_CONTENT_KINDS)  # "can i get it as a file? m3u is fine"
+    if not (any(w in V.EXPORT_WORDS for w in c.words) or shared or formats) or find(c.words, _SAVE_LATER):
         return None
     if not set(V.EXPORT_WORDS) - {"save"} & set(c.words) and {"last", "end", "first", "top"} & set(c.words):
         return None  # "save the best for last" is a move
@@ -930,10 +970,9 @@ def rule_like(c: Clause) -> Plan | None:
     if not pos:
         return None
     lead = c.words[: cue[0]]
-    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "remove anything similar to track 6"
-        return Plan.ask(
-            f'I can move the playlist toward a track\'s sound, not away from it: say "drop track {pos[0]}" to take '
-            f'that one out, or "more like track N" for one you like. Nothing changed.'
+    if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "less like track 5", "nothing like #2"
+        return Plan([call("more_like", position=k, away=True) for k in pos if 1 <= k <= c.n]) or _positional(
+            "more_like", pos, c.n
         )
     count = amount_in(lead)
     if count is None and (find(lead, _GROW) or len(pos) > 1):
@@ -1222,6 +1261,8 @@ def rule_move(c: Clause) -> Plan | None:
         if pick == to:
             return Plan.ask(f'"{c.playlist[pick - 1]["title"]}" is already at {to}. Nothing changed.')
         pos = [pick]
+    if pos is None and to in (1, c.n) and (song := _song_to_place(c, to == 1)) is not None:
+        return song  # "put Dancing Queen at the top": a catalog song by its title, not yet in the playlist
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
@@ -1333,6 +1374,8 @@ def rule_make_track(c: Clause) -> Plan | None:
     v = next((i for i, w in enumerate(c.words[:4]) if w not in _ASK_LEADS), 0)  # "can you make ..."
     if not c.has or not c.words or c.words[v] not in _MAKE_VERBS:
         return None
+    if (moved := _made_an_end(c, v)) is not None:
+        return moved
     k = next((i for i, w in enumerate(c.words) if i > v + 1 and w in _MAKE_INTO), None)
     pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
     if not pos:
@@ -1370,6 +1413,21 @@ def _half(words: Sequence[str], n: int) -> list[int] | None:
     if len(said) != 1 or n < 2 or {"rest", "end", "others", "else"} & set(words):
         return None
     return list(range(1, n // 2 + 1)) if said[0] == 0 else list(range(n // 2 + 1, n + 1))
+
+
+_END_NOUNS = frozenset({"one", "song", "track", "tune", "cancion"})
+
+
+def _made_an_end(c: Clause, v: int) -> Plan | None:
+    """ "make track 1 the last one", "make the 3rd song the opener": that track moves to that end."""
+    words = [w for w in c.words if w not in _PUNCT]
+    tail = words[-3:] if words[-1:] and words[-1] in _END_NOUNS else words[-2:]
+    if len(tail) < 2 or tail[0] != "the" or tail[1] not in _ENDS or len(words) - len(tail) <= v + 1:
+        return None
+    pos = positions(words[v + 1 : len(words) - len(tail)], [p["title"] for p in c.playlist])
+    if not pos or len(pos) != 1:
+        return None
+    return _positional("move", pos, c.n, to=1 if _ENDS[tail[1]] == "top" else c.n)
 
 
 def _with_track(words: Sequence[str], playlist: Sequence[dict[str, Any]]) -> int | None:
@@ -1438,15 +1496,31 @@ def _replace_toward(c: Clause, start: int, k: int) -> Plan | None:
     place tracks past them in that direction (the playlist's other tracks stay)."""
     rest = " ".join(t.orig for t in c.reading.tokens[k + 1 :])
     plan = read_clause(make_clause(rest, c.playlist, c.vocab)) if rest else None
-    if plan is None or plan.question or not plan.actions or any(a["name"] != "adjust" for a in plan.actions):
+    if plan is None or plan.question or not plan.actions:
         return None
-    move = plan.actions[0]["args"]
-    if move["feature"] not in _SWAP_FEATURES:
+    args = _swap_args(plan.actions)
+    if args is None:
         return None
     pos = _swapped(c, start, k)
     if isinstance(pos, Plan) or pos is None:
         return pos
-    return _positional("replace", pos, c.n, feature=move["feature"], direction=move["direction"])
+    return _positional("replace", pos, c.n, **args)
+
+
+_SWAP_LIMITS = frozenset({"year_start", "year_end", "bounds"})
+
+
+def _swap_args(actions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What a swapped-in track is to be, read from what follows "for"/"with"/"to": a direction ("something
+    happier": an adjust) or years and bounds ("something from the 90s", "something over 120 bpm": a narrow)."""
+    if all(a["name"] == "adjust" for a in actions):
+        move = actions[0]["args"]
+        return (
+            {"feature": move["feature"], "direction": move["direction"]} if move["feature"] in _SWAP_FEATURES else None
+        )
+    if len(actions) == 1 and actions[0]["name"] == "narrow" and set(actions[0]["args"]) <= _SWAP_LIMITS:
+        return {k: v for k, v in actions[0]["args"].items() if v not in (None, [])} or None
+    return None
 
 
 _INCOMING = frozenset({"with", "for", "in", "into", "by", "con", "por"})
@@ -1455,12 +1529,17 @@ _INCOMING = frozenset({"with", "for", "in", "into", "by", "con", "por"})
 def rule_bound(c: Clause) -> Plan | None:
     """ "take out anything under 120 bpm", "nothing under 120 bpm", "only songs over 120 bpm", "keep it above 0.7
     energy": a numeric bound every track keeps from now on (narrow), on a playlist with nothing else asked."""
-    bounds = [m for m in c.matches("feature") if isinstance(m.value, tuple) and m.value[1][0] in ("min", "max")]
+    bounds = [
+        m for m in c.matches("feature") if isinstance(m.value, tuple) and m.value[1][0] in ("min", "max", "range")
+    ]
     if not c.has or not bounds or c.matches("genre", "mood", "activity", "artist", "years", "other_genre"):
         return None
     out = []
     for m in bounds:
         feature, (side, value) = m.value  # type: ignore[misc]
+        if side == "range":  # "keep the bpm between 125 and 130": both sides at once
+            out.append({"feature": feature, "min": value[0], "max": value[1]})
+            continue
         lo, hi = FEATURE_RANGE[feature]
         if not lo <= value <= hi:
             unit = " BPM" if feature == "tempo" else ""
@@ -1491,6 +1570,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     known = unheard and "already" in said  # "the ones i already know" are the well known
     lead = set(words[max(0, m.start - 2) : m.start])
     before = words[: m.start]
+    if _counted_end(words, c.n):  # "drop the top 3": the first three tracks, not the hits
+        return None
     if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
         return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
@@ -1691,6 +1772,7 @@ def _factor(words: Sequence[str]) -> float | None:
     return next((f for phrases, f in ((_HALF, 0.5), (_DOUBLE, 2.0), (_TRIPLE, 3.0)) if find(words, phrases)), None)
 
 
+_ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "artista", "artistas"})
 _SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
                       "mismo artista"))  # fmt: skip
 
@@ -1817,6 +1899,8 @@ def rule_remove(c: Clause) -> Plan | None:
         hit, end = find(c.words, _SWAP_OUT), len(c.words)  # "swap out anything older than 2010": those go
     if not hit and (goes := find(c.words, _GOES)) and not _content(c.words[goes[0] + goes[1] :]):
         hit, end = (0, 0), goes[0]  # "anything older than 2017 has to go": the object comes first
+    if not hit and _gone_tail(c):
+        hit, end = (0, 0), len(c.words) - 1  # "tracks 3-5 out", "the last two gone": no verb, the places go
     if not hit:
         return None
     if not c.has:
@@ -1827,7 +1911,7 @@ def rule_remove(c: Clause) -> Plan | None:
         if end < len(c.words)
         else c
     )
-    pos = _refer(span, start, verb=True)
+    pos = _removed_places(c, span, start)
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
         pos = _picked_many(c, start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
@@ -1861,6 +1945,27 @@ def rule_remove(c: Clause) -> Plan | None:
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
+def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
+    """The places a removal names: "take 2 off the end", "drop track 3"; none where its numbers are years ("quita
+    las de los 90", "drop the 2000s stuff")."""
+    dated = [m for m in span.matches("years") if m.start >= start]
+    digits = [i for i in range(start, len(span.words)) if span.words[i][:1].isdigit()]
+    if dated and digits and all(any(m.start <= i < m.end for m in dated) for i in digits):
+        return None
+    return _counted_end(c.words[start:], c.n) or _refer(span, start, verb=True)
+
+
+_GONE_TAIL = frozenset({"out", "gone", "away"})
+
+
+def _gone_tail(c: Clause) -> bool:
+    """A message of places ending in "out" or "gone" ("tracks 3-5 out", "2 and 7 gone")."""
+    words = [w for w in c.words if w not in _PUNCT]
+    if len(words) < 2 or words[-1] not in _GONE_TAIL or not c.playlist:
+        return False
+    return positions(words[:-1], [p["title"] for p in c.playlist], verb=True) is not None
+
+
 _SWAP_OUT = _keys(("swap out", "switch out", "trade out", "swap", "replace", "cambia", "reemplaza"))
 _GOES = _keys(("has to go", "have to go", "has got to go", "have got to go", "gotta go", "can go", "must go",
                "needs to go", "need to go", "should go", "got to go"))  # fmt: skip
@@ -1888,18 +1993,26 @@ def _object_artist(c: Clause, start: int, end: int | None = None) -> str | None:
     hit = c.vocab.artists.get(fold(name))
     if hit:
         return hit
-    if len(toks) == 1 and not toks[0].orig[:1].isupper() and toks[0].text in V.dictionary_words():
-        return _playlist_artist(c, (toks[0].text,))  # "nothing too heavy" is not The Heavy; "no more drake" is exact
+    if len(toks) == 1 and not toks[0].orig[:1].isupper() and _everyday(toks[0].text):
+        return _playlist_artist(
+            c, (toks[0].text,), anywhere=False
+        )  # "no skips ever" is not Skip Mahoney  # "nothing too heavy" is not The Heavy; "no more drake" is exact
     found = [m for m in c.vocab.read(f"by {name}").matches if m.kind == "artist"]
     if len(found) == 1 and found[0].start == 1 and found[0].end == len(toks) + 1:
         return str(found[0].value)
     return _playlist_artist(c, tuple(t.text for t in toks))
 
 
-def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
+def _everyday(word: str) -> bool:
+    """A dictionary word, or its plural ("skips", "queens"): never a name unless the playlist has it exactly."""
+    words = V.dictionary_words()
+    return word in words or (len(word) > 3 and word.endswith("s") and (word[:-1] in words or word[:-2] in words))
+
+
+def _playlist_artist(c: Clause, words: tuple[str, ...], anywhere: bool = True) -> str | None:
     """The one artist of the playlist a first or last name means ("less taylor" with Taylor Swift playing), else
-    the catalog artist a first name means on this playlist ("throw some stevie in there" on old-school r&b:
-    Stevie Wonder, whose tracks share its genres most)."""
+    (``anywhere``) the catalog artist a first name means on this playlist ("throw some stevie in there" on
+    old-school r&b: Stevie Wonder, whose tracks share its genres most)."""
     if sum(map(len, words)) < 4 or any(w in V.COMMON_WORDS or w in V.STOPWORDS or w.isdigit() for w in words):
         return None
     n = len(words)
@@ -1910,7 +2023,7 @@ def _playlist_artist(c: Clause, words: tuple[str, ...]) -> str | None:
     }
     if len(names) == 1:
         return names.pop()
-    if names or n != 1 or not c.playlist:
+    if names or n != 1 or not c.playlist or not anywhere:
         return None
     opened = c.vocab.first_names.get(words[0], [])
     held = _genre_counts(c.playlist)
@@ -2154,14 +2267,7 @@ def rule_relative(c: Clause) -> Plan | None:
     if oldies and len(c.reading.matches) == len(oldies):  # "no oldies": an exclusion of what the word means
         lo, hi = V.OLDIES_YEARS
         return Plan([call("exclude", years=[{"start": lo, "end": hi}])])
-    moves: dict[str, int] = {}
-    spans = [(m.start, m.end) for m in c.matches("feature")]
-    for m in c.reading.matches:
-        sign = _relative_sign(m, words, spans)
-        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
-            continue
-        for feature, way in _directions(m):
-            moves.setdefault(feature, sign * (1 if way == "high" else -1))
+    moves = _relative_moves(c)
     if not moves:
         only = find(words, _ONLY)
         if only and _filler_before(words, only[0]) or "keep only" in " ".join(words):
@@ -2173,6 +2279,34 @@ def rule_relative(c: Clause) -> Plan | None:
     return Plan(
         [call("adjust", feature=f, direction="up" if d > 0 else "down", amount=amount) for f, d in moves.items()]
     )
+
+
+def _relative_moves(c: Clause) -> dict[str, int]:
+    """Each feature's way (+1 up, -1 down) of the relative words said; where two disagree, the one said as a change
+    wins ("these are very loud, find some softer ones": "softer"), else the first said."""
+    words = c.words
+    moves: dict[str, tuple[int, int]] = {}
+    spans = [(m.start, m.end) for m in c.matches("feature")]
+    for m in c.reading.matches:
+        sign = _relative_sign(m, words, spans)
+        if sign is None or (m.kind == "relative_years" and _new_songs(words, m.start, m.end)):
+            continue
+        change = _said_as_change(words, m.start, m.end)
+        for feature, way in _directions(m):
+            if feature not in moves or change > moves[feature][1]:
+                moves[feature] = (sign * (1 if way == "high" else -1), change)
+    return {f: d for f, (d, _) in moves.items()}
+
+
+_CHANGE_LEADS = frozenset({"more", "less", "fewer", "mas", "menos", "too", "bit", "little", "lil", "way", "tad"})
+
+
+def _said_as_change(words: Sequence[str], start: int, end: int) -> int:
+    """1 when a relative word is said as a change ("softer", "newer", "more chill", "too old"), 0 when it only
+    describes ("these are very loud")."""
+    last = words[end - 1] if end > start else ""
+    command = " ".join(words[start:end]) in V.DIRECTION_COMMANDS  # "speed it up", "tone it down"
+    return int(command or (len(last) > 4 and last.endswith("er")) or (start > 0 and words[start - 1] in _CHANGE_LEADS))
 
 
 _MOOD_ALONE_FILLER = frozenset(
@@ -2250,8 +2384,10 @@ def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
 
 def _relative_sign(m: "Match", words: list[str], feature_spans: list[tuple[int, int]]) -> int | None:
     """+1 to move the way the phrase says, -1 the other way ("less sad", "too many slow ones"), None if not relative."""
-    before = words[max(0, m.start - 3) : m.start]
-    less = bool(find(before, _LESS))
+    lo = max(0, m.start - 3)
+    lo = max([lo] + [k + 1 for k in range(lo, m.start) if words[k] in _PUNCT])  # "too old, newer": a new ask
+    before = words[lo : m.start]
+    less = bool(find(before, _LESS) or find(before, _NOT_SO))  # "less sad", "no tan viejo"
     more = bool(find(before, _MORE))
     # "the slow ones are boring", "sick of sad songs": less of what is complained about
     less = less or bool(find(before, _COMPLAINT) or find(words[m.end : m.end + 4], _COMPLAINT))
@@ -2326,6 +2462,18 @@ _LESS_THAN = _keys(("too much", "too many", "fewer", "less", "menos", "not so mu
                     "sick of", "tired of", "enough of", "demasiado", "demasiada",
                     # "pero no tanto daddy yankee", "not that much drake": some stay, fewer of them
                     "no tanto", "no tanta", "no tantos", "no tantas", "not that much", "not that many"))  # fmt: skip
+
+
+def rule_years_not_years(c: Clause) -> Plan | None:
+    """ "make that 2000s not 2010s": the years said first, not the ones denied after them."""
+    if not c.has:
+        return None
+    said = [m for m in c.matches("years") if not m.negated]
+    denied = [m for m in c.matches("years") if m.negated]
+    if not said or not denied or said[0].start > denied[0].start:
+        return None
+    lo, hi = said[0].value  # type: ignore[misc]
+    return Plan([call("narrow", year_start=lo, year_end=hi)])
 
 
 def rule_exclude(c: Clause) -> Plan | None:
@@ -3120,11 +3268,11 @@ def rule_question(c: Clause) -> Plan | None:
 
 _REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
 _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
-_DISLIKE = _keys(("dont like", "do not like", "didnt like", "dont really like", "not feeling", "not really feeling",
-                  "not a fan of", "not into", "not loving", "not digging", "dont love", "dont dig", "not liking",
-                  "not vibing with", "no me gusta", "not doing it for me", "isnt doing it for me",
-                  "doesnt do it for me", "dont do it for me", "is not it", "not for me", "isnt for me",
-                  "is not for me", "is not doing it"))  # fmt: skip
+_DISLIKE = _keys(("dont like", "do not like", "not like", "no like", "didnt like", "dont really like",
+                  "not feeling", "not really feeling", "not a fan of", "not into", "not loving", "not digging",
+                  "dont love", "dont dig", "not liking", "not vibing with", "no me gusta",
+                  "not doing it for me", "isnt doing it for me", "doesnt do it for me", "dont do it for me",
+                  "is not it", "not for me", "isnt for me", "is not for me", "is not doing it"))  # fmt: skip
 
 
 def _part(words: Sequence[str], n: int) -> tuple[str, int] | None:
@@ -3373,7 +3521,8 @@ def rule_dislike(c: Clause) -> Plan | None:
     hit = find(c.words, _DISLIKE)
     if not hit or not c.has:
         return None
-    pos = _refer(c, hit[0] + hit[1]) or _refer(make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus))
+    before = make_clause(" ".join(c.words[: hit[0]]), c.playlist, c.vocab, c.focus)
+    pos = _refer(c, hit[0] + hit[1], verb=True) or _refer(before)  # "not feeling 4 and 6": bare places too
     redo = _REDO_VERBS & set(c.words[hit[0] + hit[1] :])  # "the number 3 i dont like, change it": swapped, not cut
     return _positional("replace" if redo else "remove", pos, c.n) if pos else None
 
@@ -3432,9 +3581,23 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
         return None
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
+    if not mine and (song := _song_to_place(c, top)) is not None:
+        return song  # "put Blinding Lights at the top": a song of the catalog, by its title, there
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
     return _to_ends(mine, top, c.n)
+
+
+def _song_to_place(c: Clause, top: bool) -> Plan | None:
+    """A catalog song named by its title between the verb and the end it goes to, not in the playlist yet."""
+    words = c.words
+    verb = find(words, _MOVE)
+    if verb is None:
+        return None
+    key = tuple(w for w in words[sum(verb) : _first_end(words)] if w not in ("at", "to", "the", "on"))
+    if len(key) < 2 or not c.vocab.titles.get(key):
+        return None
+    return Plan([call("add_song", title=" ".join(key), first=top)])
 
 
 def _to_ends(mine: list[int], top: bool, n: int) -> Plan:
@@ -3573,6 +3736,8 @@ def rule_duplicates(c: Clause) -> Plan | None:
     twice = twice and not find(words, _IN_A_ROW) and not c.matches("artist_cap")  # "the same artist twice in a row"
     if not c.has or not (twice or _DUPLICATES & set(words)) or c.matches(*_CONTENT_KINDS) or _refer(c) is not None:
         return None
+    if find(words, _SAME_ARTIST) or _ARTIST_NOUNS & set(words):  # "no repeats of the same artist": one each
+        return Plan([call("cap_artists", per_artist=1)])
     seen: set[str] = set()
     later = []
     for i, p in enumerate(c.playlist, 1):
@@ -3710,12 +3875,32 @@ def _sort_way(words: Sequence[str], f: str) -> int:
     return -1 if f == "year" and not find(words, _REVERSE) else 1
 
 
+_RAMP_ENDS = {"low": False, "lowest": False, "least": False, "high": True, "highest": True, "most": True}
+
+
+def _ramp(words: Sequence[str]) -> tuple[str, bool] | None:
+    """(field, descending) of "low energy to high energy", "from high bpm to low bpm": one field's two ends with
+    the field said between them or after."""
+    for i, w in enumerate(words):
+        if w not in _RAMP_ENDS:
+            continue
+        to = next((j for j in range(i + 1, min(len(words), i + 4)) if words[j] in ("to", "->", "into")), None)
+        if to is None or to + 1 >= len(words) or _RAMP_ENDS.get(words[to + 1], _RAMP_ENDS[w]) == _RAMP_ENDS[w]:
+            continue
+        field = next((V.SORT_FIELDS[x][0] for x in words[i + 1 : to + 4] if x in V.SORT_FIELDS), None)
+        if field:
+            return field, _RAMP_ENDS[w]
+    return None
+
+
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
     words = c.words
     if not c.has or (find(words, _GROW) and not find(words, _PLACE_VERBS)):
         return None  # "add some sad ones at the end": new tracks join (rule_grow/rule_widen), none reordered
+    if (ramp := _ramp(words)) is not None:  # "make it flow, low energy to high energy"
+        return Plan([call("sort", by=ramp[0], descending=ramp[1])])
     if find(words, _FLOW) and not find(words, _SHUFFLE):
         return Plan([call("sort", by="flow")])
     if find(words, _BUILD_UP):
@@ -3868,6 +4053,7 @@ RULES: tuple[Rule, ...] = (
     rule_relative,
     rule_lessen,
     rule_instead_of,
+    rule_years_not_years,
     rule_exclude,
     rule_switch,
     rule_narrow,
@@ -4092,13 +4278,17 @@ _IN_ADDS = re.compile(
 
 
 # Spanish verbs with their object joined on ("quitala", "sácalo", "bórralas"): the verb, then the object pronoun
-_CLITIC = re.compile(r"\b(qu[ií]t|s[aá]c|b[oó]rr|elim[ií]n|c[aá]mbi|mu[eé]ve|p[oó]n)[aá]?(l[ao]s?)\b", re.IGNORECASE)
+_CLITIC = re.compile(
+    r"\b(qu[ií]t|s[aá]c|b[oó]rr|elim[ií]n|c[aá]mbi|mu[eé]ve|p[oó]n)[aá]?(l[ao]s?|me|nos)\b", re.IGNORECASE
+)
 _CLITIC_VERB = {"quit": "quita", "sac": "saca", "borr": "borra", "elimin": "elimina", "cambi": "cambia",
                 "mueve": "mueve", "pon": "pon"}  # fmt: skip
 
 
 def _clitic(m: re.Match[str]) -> str:
     verb = _CLITIC_VERB[fold(m.group(1))]
+    if m.group(2).lower() in ("me", "nos"):  # "quítame las dos últimas": "me" is for whom, the object follows
+        return verb
     return f"{verb} {'esas' if m.group(2).lower().endswith('s') else 'esa'}"
 
 
@@ -4118,7 +4308,20 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    return _WORD.sub(fix, text)
+    return _END_TYPO.sub(_end_word, _WORD.sub(fix, text))
+
+
+# "the lsat one", "the frist two": a word of an end typed with one slip, where a place is said ("the ... one")
+_END_TYPO = re.compile(r"\b(the\s+)([A-Za-z]{4,6})(?=\s+(?:one|ones|song|songs|track|tracks|two|three|four|five|\d))",
+                       re.IGNORECASE)  # fmt: skip
+
+
+def _end_word(m: re.Match[str]) -> str:
+    low = m.group(2).lower()
+    if low in V.known_words():
+        return m.group(0)
+    hit = next((w for w in ("last", "first") if OSA.distance(low, w) <= 1), None)
+    return m.group(1) + (hit or m.group(2))
 
 
 # "drop 3 n 5", "swap first n last": "n" typed for "and" between two places in the playlist ("rock n roll" stays)
@@ -4131,7 +4334,11 @@ def _n_and(text: str) -> str:
     songs")."""
     # "take a few off": "take off a few"; "take 3 songs off": a count of three (a digit alone after the verb is a place)
     text = _TAKE_OFF.sub(lambda m: f"{m[1]} off {_SMALL_WORDS.get(m[2], m[2])}{m[3]}", text)
+    text = _LIKE_N.sub(r"\1 ", text)  # "cut it to like 12": a hedge on the number, not a likeness
     return _TWO_TOO.sub("too ", _N_AND.sub(r"\1 and ", text))
+
+
+_LIKE_N = re.compile(r"\b(to|it|be|just|maybe|about|only)\s+like\s+(?=\d+\b(?!\s*(?:st|nd|rd|th)\b))", re.IGNORECASE)
 
 
 _TAKE_OFF = re.compile(
@@ -4212,6 +4419,14 @@ _KEEP_THOSE = re.compile(
     r"(?:the\s+rest|the\s+others|everything\s+else|all\s+the\s+rest|all\s+the\s+others)\b)",
     re.IGNORECASE,
 )
+
+
+def _retold(raw: str) -> str:
+    """What others said read as the ask ("she said they want more queen"), praised tracks as those kept, and what
+    to add before how many ("some motown, can you add a few")."""
+    while (told := _reported(raw)) != raw:
+        raw = told
+    return _what_then_count(_keep_those(raw))
 
 
 def _keep_those(text: str) -> str:
@@ -4325,6 +4540,17 @@ def _pronoun_artist(playlist: Sequence[dict[str, Any]], focus: int | None, artis
 _SHARE_LEADS = frozenset({"more", "less", "fewer", "else", "like"})
 
 
+# "more of track 2's artist", "drop song 3s singer": that track's artist, by name
+_TRACKS_ARTIST = re.compile(
+    r"\b(?:the\s+)?(?:track|song|number|#)\s*(?P<k>\d{1,3})(?:'s|’s|s)\s+(?:artist|singer|band|rapper|guy|girl)\b",
+    re.IGNORECASE,
+)
+
+
+def _artist_at(playlist: Sequence[dict[str, Any]], k: int) -> str | None:
+    return str(playlist[k - 1].get("artist") or "") or None if 1 <= k <= len(playlist) else None
+
+
 def _name_pronoun(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -4335,6 +4561,7 @@ def _name_pronoun(
     """ "drop him", "less of her", "more of them": the pronoun said as the artist it means: the one artist named
     earlier in the message ("the weeknd is too much, less of him"), else the playlist's (unchanged when no one
     stands out, and "them" after a track is pointed at stays the tracks)."""
+    text = _TRACKS_ARTIST.sub(lambda m: _artist_at(playlist, int(m["k"])) or m[0], text) if playlist else text
     if not playlist or not (hit := _PRONOUN.search(text)):
         return text
     said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
@@ -4372,12 +4599,15 @@ def parse(
     request: str = "",
     asked: str | None = None,
     pointed: Sequence[int] = (),
+    previous: dict[str, Any] | None = None,
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
-    one" answers, and the tracks the last turn explained (``pointed``), which "them" then means."""
+    one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
+    turn's last action (``previous``), which "a lil less" or "even more" scales."""
+    text = V.from_german(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
     if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
         pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
         if len(pointed) == 1 and focus is None:
@@ -4409,14 +4639,73 @@ def parse(
     vague = plan.question or [a["name"] for a in plan.actions] == ["more"]  # "add some then": some of whom?
     if vague and playlist and asked and (added := _add_the_missing(text, asked, playlist, vocab)):
         return added
-    if plan.question and playlist and (length := _lone_number(text)) is not None:
-        return Plan([call("resize", length=length)])  # "15", said alone to a playlist: that many tracks
-    return plan
+    if plan.question and playlist and (bare := _bare_follow_up(text, previous)) is not None:
+        return bare
+    return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
+
+
+def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
+    """What a message no rule read means to a playlist: "15" alone that many tracks, "a lil less" the last change
+    scaled."""
+    if (length := _lone_number(text)) is not None:
+        return Plan([call("resize", length=length)])
+    return _scaled_again(text, previous)
+
+
+def _by_sentence(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+    artists: Sequence[str],
+) -> Plan | None:
+    """A message of several sentences not read as a whole, read sentence by sentence: the asks of those that ask
+    for a change, chatter around them dropped ("ok better. couple more like these")."""
+    said = [p for p in _SENTENCE.split(text.strip()) if p.strip()]
+    if len(said) < 2:
+        return None
+    plans = [_parse(p, playlist, vocab, focus, last, artists) for p in said]
+    actions = [a for p in plans for a in p.actions]
+    if not actions or any(a["name"] in _WHOLE_THREAD for a in actions):
+        return None
+    return Plan(actions)
+
+
+_AGAIN_MORE = frozenset({"more", "mas", "further", "harder"})
+_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back"})  # "too much", "too far", "dial it back"
+_AGAIN_FILLER = V.CHAT_FILLER | V.GRIPE_WORDS | frozenset(
+    {"a", "bit", "lil", "little", "tad", "touch", "even", "way", "no", "not", "that", "so", "its", "it", "s", "is",
+     "was", "lot", "slightly", "somewhat", "go", "went", "dial", "notch", "than", "this", "!", ",", "?", "un", "poco",
+     "algo", "aun", "todavia"}
+)  # fmt: skip
+
+
+def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
+    """A message of only an amount, said after a change ("way more energy" - "a lil less"; "even more"; "ugh no too
+    much"): the same feature again, that way or back a bit. "too much" said of a playlist no change made yet is its
+    intensity: the energy comes down."""
+    words = [t.text for t in V.tokenize(text)]
+    if not words or any(w not in _AGAIN_FILLER | _AGAIN_MORE | _AGAIN_LESS for w in words):
+        return None
+    less = bool(set(words) & _AGAIN_LESS) or "too" in words
+    if not less and not set(words) & _AGAIN_MORE:
+        return None
+    if not previous or previous.get("name") != "adjust":
+        if less and "too" in words and "much" in words:
+            return Plan([call("adjust", feature="energy", direction="down", amount="normal")])
+        return None
+    args = previous.get("args") or {}
+    way = str(args.get("direction", "up"))
+    if less:
+        way = "down" if way == "up" else "up"
+    amount = "bit" if less or set(words) & {"bit", "lil", "little", "tad", "touch", "slightly"} else "normal"
+    return Plan([call("adjust", feature=str(args.get("feature", "energy")), direction=way, amount=amount)])
 
 
 _NAME_IT = re.compile(
     r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
-    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label)"
+    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
     r"\s*(?:\bto\b|\bas\b|:|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,
@@ -4457,9 +4746,25 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     plain = not quoted and not m["es"] and name == name.lower() and (len(words) == 1 or words[0] in ("a", "an"))
     if plain and fold(m["verb"] or "") == "call":
         return None
+    if fold(m["verb"] or "") == "save":  # "save it as Road Trip": named and saved; "save it as csv" is a format
+        if set(words) & {"csv", "json", "m3u", "xspf", "jspf", "file", "playlist", "spotify"} or plain:
+            return None
+        rest = f"export {rest}".strip()
     if len(name) > NAME_MAX:  # cut at a word, never refused
         name = name[:NAME_MAX].rsplit(" ", 1)[0]
     return name, rest.strip()
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _named_later(text: str) -> tuple[str, tuple[str, str]] | None:
+    """(what comes before, the name) where a later sentence names the playlist ("lol this slaps. name it vibes")."""
+    said = _SENTENCE.split(text.strip())
+    for i in range(1, len(said)):
+        if (named := _playlist_name(" ".join(said[i:]))) is not None:
+            return " ".join(said[:i]), named
+    return None
 
 
 def _renamed(
@@ -4852,11 +5157,15 @@ def _parse(
         return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
+    if playlist and (later := _named_later(raw)) is not None:  # "lol this slaps. name it vibes"
+        first = _parse(later[0], playlist, vocab, focus, last, artists)
+        plan = _renamed(later[1], playlist, vocab, focus, last, artists)
+        if any(a["name"] in _WHOLE_THREAD for a in first.actions):
+            return plan
+        return Plan([*first.actions, *plan.actions], notes=first.notes + plan.notes)
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
-        while (told := _reported(raw)) != raw:  # "she said they want more queen"
-            raw = told
-        raw = _what_then_count(_keep_those(raw))
+        raw = _retold(raw)
         raw = _past_praise(raw)
         if (wish := _would_be_better(raw)) != raw:
             plan = _parse(wish, playlist, vocab, focus, last, artists)

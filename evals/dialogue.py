@@ -5,7 +5,7 @@ Usage:
 
 Each file in ``evals/dialogues/*.json`` is one dialogue: ``{"name", "set"?, "turns": [{"say", "thread"?,
 "checks": [...]}]}``; the report gives each set's share too ("scripted", the default, were written beside
-the parser; "as_typed" and "probe" to "probe10" were written the way people type, before the parser was
+the parser; "as_typed" and "probe" to "probe11" were written the way people type, before the parser was
 changed to read them).
 A turn runs through :class:`agent.service.ChatService` (offline brain, SQLite checkpointer in a scratch
 folder, the product pipeline). Checks read the returned playlist:
@@ -32,6 +32,8 @@ folder, the product pipeline). Checks read the returned playlist:
     {"swapped": [a, b]}                                        tracks a and b traded places, the rest in order
     {"less": {kind: v}} {"more": {kind: v}}                    share of tracks with it (as in share) fell / rose
     {"closer_to": k}                                           the other tracks moved closer in sound to track k
+    {"farther_from": k}                                        the tracks moved away in sound from track k (before)
+    {"track_in": [pos, f, lo, hi]}                             the track now at pos has feature f (or year) in range
     {"kept": [positions]}                                      those tracks of the turn before are still there
     same_tracks | {"sorted": [f, "up"|"down"|"either"]}        only reordered / every neighbour in that order
     {"front": [f, "high"|"low"]} {"last_low": f}              first half's mean above/below the second's; the
@@ -157,7 +159,7 @@ KNOWN_CHECKS = {
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
-    "no_genre_but", "together", "no_title", "new_share",
+    "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in",
 }  # fmt: skip
 
 
@@ -698,6 +700,26 @@ def _more_artist_at(t: Turn, arg: Any, name: str) -> str | None:
     songs = {song_key(tr.title, tr.artist) for tr in t.catalog.tracks if fold(tr.artist) == artist}
     had = {song_key(p.title, p.artist) for p in t.before if fold(p.artist) == artist}
     return None if now > was or songs <= had else f"share of {artist} {was:.0%} -> {now:.0%}"
+
+
+@_check("farther_from")
+def _farther_from(t: Turn, arg: Any, name: str) -> str | None:
+    if not t.before:
+        return "no playlist before"
+    anchor = t.before[_at(arg, len(t.before)) - 1].track_id
+    was, now = _distance_to(anchor, t.before, t.catalog), _distance_to(anchor, t.after, t.catalog)
+    return None if now > was else f"mean distance to track {arg} {was:.3f} -> {now:.3f}"
+
+
+@_check("track_in")
+def _track_in(t: Turn, arg: Any, name: str) -> str | None:
+    pos, f, lo, hi = arg
+    if not t.after:
+        return "empty playlist"
+    p = t.after[_at(pos, len(t.after)) - 1]
+    v = getattr(p, f, None)
+    ok = v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
+    return None if ok else f"track {pos} ({p.title}) has {f} {v}, expected [{lo}, {hi}]"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -268,8 +268,8 @@ def test_one_track_judged_or_one_more_asked(vocab, text, expected):
 
 
 def test_away_from_a_tracks_sound_is_not_toward_it(vocab):
-    plan = parse("remove anything similar to track 6", PLAYLIST, vocab)
-    assert not plan.actions and "Nothing changed" in plan.question  # was: moved toward track 6
+    # was: moved toward track 6; then refused; now it moves away from it (probe11)
+    assert acts("remove anything similar to track 6", vocab) == [("more_like", {"position": 6, "away": True})]
     assert acts("more like the first one", vocab) == [("more_like", {"position": 1, "count": 0})]
 
 
@@ -309,8 +309,11 @@ def test_a_yes_no_question_about_one_track_changes_nothing(vocab):
 
 
 def test_words_about_tracks_that_name_no_music_keep_the_playlist(vocab):
-    plan = parse("more like the 3rd one but less like the 5th", PLAYLIST, vocab)  # was: a new playlist of anything
-    assert not plan.actions and plan.question
+    # was: a new playlist of anything; then a question; now toward one and away from the other (probe11)
+    assert acts("more like the 3rd one but less like the 5th", vocab) == [
+        ("more_like", {"position": 3, "count": 0}),
+        ("more_like", {"position": 5, "away": True}),
+    ]
     assert acts("songs for the last day of summer", vocab)[0][0] == "new_playlist"  # "the last day" is no track
 
 

@@ -413,7 +413,7 @@ class TagExtractor:
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
         nothing inferred. The conversation's intent rules read follow-ups through this too."""
-        text = (text or "")[:2000]
+        text = vocab.bpm_ranges(vocab.from_german((text or "")[:2000]))
         toks = vocab.spoken_years(text, tokenize(text))
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
@@ -624,7 +624,7 @@ class TagExtractor:
         hit = self.artist_keys.get(base)
         if not hit or not any(t.text in _THEIRS for t in toks[j : j + 3]):
             return None
-        if all(w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w in _VOCAB_WORDS for w in base):
+        if all(w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w in _VOCAB_WORDS or w in _ASK_WORDS for w in base):
             return hit if toks[i].orig[:1].isupper() else None  # "the game's best songs" is about a game
         return hit
 
@@ -1547,6 +1547,8 @@ _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
 _LIST_WORDS = frozenset({"or", "nor", "and", "&", ",", "y", "ni"})  # words that list one name after another
 # what a name with "'s" owns that people play: "drake's sad songs", "queen's greatest hits" (not "X's top picks")
+# question words: "who's on track 4" is no one's music (not The Who's)
+_ASK_WORDS = frozenset({"who", "what", "where", "when", "how", "which", "why", "that", "it", "there", "here"})
 _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas", "music", "hits", "album",
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"

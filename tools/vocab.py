@@ -1516,3 +1516,119 @@ def phrase_table() -> dict[tuple[str, ...], list[tuple[str, object]]]:
 PHRASES = phrase_table()
 _ING_WORDS = frozenset(w for k in PHRASES for w in k if w.endswith("ing") and len(w) >= 6)
 _short_key.cache_clear()  # keys made before _ING_WORDS was filled may read "runnin" otherwise
+
+
+# ----- German basics ------------------------------------------------------------------------------
+# A message written in German is read through its English words: the same tables then read it, for a request and
+# a follow-up alike. Only a message with a word no English or Spanish sentence uses ("ohne", "mehr", "lied",
+# "bitte", "90ern") is rewritten, so "die" or "das" in an English title stays as it is.
+GERMAN_MARKERS = frozenset(
+    "ohne mehr bitte lied lieder liedern warum noch etwas ruhig ruhige ruhigen ruhiger musik fur losche loesche "
+    "losch entferne entfernen loschen letzten letzte ersten erste zum zur einschlafen schneller langsamer weniger "
+    "nur und bisschen danke mach mache fuge hinzu nicht keine kein keinen zwei drei vier funf zehn frohlich "
+    "frohliche frohlicher traurig traurige trauriger neuere altere kurzer langer tanzen lernen schlafen davon "
+    "ruckgangig zuruck ersetze tausche verschiebe jahre jahren achtziger neunziger siebziger sechziger "
+    "nachste weg raus".split()
+)
+GERMAN_WORDS: dict[str, str] = {
+    # phrases first (longest wins)
+    "mehr wie das": "more like this", "mehr wie dieses": "more like this", "mehr so": "more like this",
+    "so wie das": "like this", "wie das": "like this", "wie dieses": "like this", "mehr davon": "more like these",
+    "noch mehr": "more", "ein bisschen": "a bit", "ein wenig": "a bit", "zu viel": "too much",
+    "mach das ruckgangig": "undo", "mach es ruckgangig": "undo", "ruckgangig machen": "undo",
+    "von vorne": "start over", "neu anfangen": "start over", "an den anfang": "to the top", "ans ende": "to the end",
+    "zum einschlafen": "for sleep", "zum schlafen": "for sleep", "zum lernen": "for study", "zum tanzen": "for dance",
+    "zum sport": "for workout", "zum laufen": "for running", "zum kochen": "for cooking", "aus den": "from the",
+    "nicht so": "not so", "pro kunstler": "per artist",
+    # words
+    "ohne": "without", "mehr": "more", "weniger": "less", "nur": "only", "noch": "", "bitte": "please",
+    "danke": "thanks", "und": "and", "oder": "or", "mit": "with", "von": "by", "nicht": "not", "kein": "no",
+    "keine": "no", "keinen": "no", "zu": "too", "sehr": "very", "etwas": "a bit", "bisschen": "a bit",
+    "warum": "why", "erklar": "explain", "erklare": "explain", "lied": "song", "lieder": "songs",
+    "liedern": "songs", "titel": "song", "nummer": "number", "musik": "music", "losche": "remove",
+    "loesche": "remove", "losch": "remove", "entferne": "remove", "entfern": "remove", "streiche": "remove",
+    "schmeiss": "remove", "fuge": "add", "hinzu": "", "ersetze": "replace", "tausche": "swap",
+    "verschiebe": "move", "mach": "make", "mache": "make", "es": "it", "sie": "it", "ist": "is", "sind": "are",
+    "fur": "for", "zum": "for", "zur": "for", "nach": "after", "vor": "before", "seit": "since", "aus": "from",
+    "die": "the", "der": "the", "das": "the", "den": "the", "dem": "the", "dieses": "this", "diese": "these",
+    "ein": "a", "eine": "a", "einen": "a", "zwei": "two", "drei": "three", "vier": "four", "funf": "five",
+    "sechs": "six", "zehn": "ten", "letzten": "last", "letzte": "last", "letztes": "last", "ersten": "first",
+    "erste": "first", "erstes": "first", "zweite": "second", "dritte": "third", "ruhig": "calm", "ruhige": "calm",
+    "ruhigen": "calm", "ruhiger": "calmer", "schneller": "faster", "langsamer": "slower", "schnelle": "fast",
+    "langsame": "slow", "frohlich": "happy", "frohliche": "happy", "frohlicher": "happier", "traurig": "sad",
+    "traurige": "sad", "trauriger": "sadder", "neuere": "newer", "neuer": "newer", "altere": "older",
+    "alter": "older", "kurzer": "shorter", "langer": "longer", "tanzen": "dance", "lernen": "study",
+    "schlafen": "sleep", "einschlafen": "sleep", "jahre": "", "jahren": "", "zuruck": "go back", "alle": "all",
+    "achtziger": "80s", "neunziger": "90s", "siebziger": "70s", "sechziger": "60s", "nachste": "next",
+    "tanz": "dance", "party": "party", "hintergrund": "background", "auto": "driving", "sport": "workout",
+}  # fmt: skip
+_GERMAN_WIDTH = max(len(k.split()) for k in GERMAN_WORDS)
+_GERMAN_WORD = re.compile(r"[^\W_]+|[^\w\s]")
+_GERMAN_DECADE = re.compile(r"(\d0|\d{3}0)(?:er|ern|ers)")
+_GERMAN_GONE = frozenset({"weg", "raus", "entfernen", "loschen"})  # "die letzten zwei weg": said last, a removal
+
+
+def _german_key(word: str) -> str:
+    return fold(word.replace("ß", "ss")).replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def _german_word(word: str) -> str:
+    """One German word in English: a decade ("90ern"), a compound of music ("Partymusik"), or the table's."""
+    k = _german_key(word)
+    if m := _GERMAN_DECADE.fullmatch(k):
+        return f"{m.group(1)}s"
+    if k.endswith("musik") and len(k) > 5:
+        head = k[:-5]
+        return f"{GERMAN_WORDS.get(head, head)} music"
+    return GERMAN_WORDS.get(k, word)
+
+
+def is_german(text: str) -> bool:
+    """Whether ``text`` says a word only German uses (one is enough: messages are short)."""
+    return any(
+        (k := _german_key(w)) in GERMAN_MARKERS or _GERMAN_DECADE.fullmatch(k) or (k.endswith("musik") and len(k) > 5)
+        for w in _GERMAN_WORD.findall(text)
+    )
+
+
+def from_german(text: str) -> str:
+    """``text`` in English words when it is German ("ohne Drake" -> "without Drake", "lösche Lied 3" -> "remove
+    song 3", "die letzten zwei weg" -> "remove the last two"); any other text as it is."""
+    if not text or not is_german(text):
+        return text
+    words = _GERMAN_WORD.findall(text)
+    keys = [_german_key(w) for w in words]
+    while keys and keys[-1] in {".", "!", "bitte"}:
+        keys.pop()
+        words.pop()
+    gone = bool(keys) and keys[-1] in _GERMAN_GONE
+    if gone:
+        keys.pop()
+        words.pop()
+    out: list[str] = ["remove"] if gone else []
+    i = 0
+    while i < len(words):
+        for n in range(min(_GERMAN_WIDTH, len(words) - i), 1, -1):
+            if (phrase := " ".join(keys[i : i + n])) in GERMAN_WORDS:
+                out.append(GERMAN_WORDS[phrase])
+                i += n
+                break
+        else:
+            out.append(_german_word(words[i]))
+            i += 1
+    said = " ".join(w for w in out if w)
+    return re.sub(r"\s+([?!.,])", r"\1", said)
+
+
+# A tempo range said around its unit: "bpm between 125 and 130", "between 125 and 130 bpm", "tempo from 90 to 100"
+# read as the range the tables know ("125-130 bpm")
+_BPM_AROUND = re.compile(
+    r"\b(?:bpm|tempo)\s+(?:(?:of|between|from|at)\s+)?(\d{2,3})\s*(?:and|to|-|–)\s*(\d{2,3})(?!\s*(?:bpm|%))\b"
+    r"|\bbetween\s+(\d{2,3})\s+(?:and|to)\s+(\d{2,3})\s*bpm\b",
+    re.IGNORECASE,
+)
+
+
+def bpm_ranges(text: str) -> str:
+    """``text`` with a tempo range said around its unit written "LO-HI bpm"."""
+    return _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)

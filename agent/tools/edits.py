@@ -9,7 +9,7 @@ from typing import Any, Annotated, Callable, Literal, Sequence
 
 from pydantic import BaseModel, Field
 
-from agent.tools.constraints import Names
+from agent.tools.constraints import Bound, Names
 from agent.tools.mix import aimed_at, asked_names
 from agent.tools.names import titles
 from agent.tools.registry import Empty, ToolError, tool
@@ -63,6 +63,57 @@ class Replace(Positions, Names):
 
     feature: SwapFeature | None = Field(default=None, description="Swap in a track higher or lower in this.")
     direction: Literal["up", "down"] | None = Field(default=None, description="Which way the feature goes.")
+    year_start: int | None = Field(default=None, ge=1900, le=2100, description="The new track from this year on.")
+    year_end: int | None = Field(default=None, ge=1900, le=2100, description="The new track up to this year.")
+    bounds: list[Bound] = Field(
+        default_factory=list, max_length=7, description="Audio bounds the new track keeps ('something over 120 bpm')."
+    )
+
+
+def _swap_test(year_start: int | None, year_end: int | None, bounds: Sequence[dict | Bound]) -> Callable | None:
+    """What a track swapped in must be ("for something from the 90s", "with something over 120 bpm"), or None."""
+    said = [b if isinstance(b, Bound) else Bound(**b) for b in bounds]
+    if year_start is None and year_end is None and not said:
+        return None
+
+    def good(tr: Track) -> bool:
+        if (year_start is not None or year_end is not None) and tr.year is None:
+            return False
+        if (year_start is not None and tr.year < year_start) or (year_end is not None and tr.year > year_end):
+            return False
+        values = [(feature_value(tr, b.feature), b) for b in said]
+        return all((b.min is None or v >= b.min) and (b.max is None or v <= b.max) for v, b in values)
+
+    return good
+
+
+def _swap_query(
+    query: PlaylistQuery, year_start: int | None, year_end: int | None, bounds: Sequence[dict | Bound]
+) -> PlaylistQuery:
+    """``query`` aimed at the years and bounds a swap said: retrieval looks there, not only among the request's."""
+    q = query.model_copy(deep=True)
+    if year_start is not None or year_end is not None:
+        q.years = YearRange(start=year_start, end=year_end, explicit=True, source="swap")
+    said = [b if isinstance(b, Bound) else Bound(**b) for b in bounds]
+    q.features = [f for f in q.features if f.feature not in {b.feature for b in said}] + [
+        FeatureBound(feature=b.feature, min=b.min, max=b.max, explicit=True, source="swap") for b in said
+    ]
+    return q
+
+
+def _swap_said(year_start: int | None, year_end: int | None, bounds: Sequence[dict | Bound]) -> list[str]:
+    """The words of a swap's years and bounds, for the reply ("from 1990-1999", "tempo over 120")."""
+    out = (
+        [f"from {year_start or ''}-{year_end or ''}".replace("from -", "up to ").rstrip("-")]
+        if (year_start or year_end)
+        else []
+    )
+    for b in bounds:
+        b = b if isinstance(b, Bound) else Bound(**b)
+        out.append(
+            " and ".join(f"{b.feature} {w} {v:g}" for w, v in (("over", b.min), ("under", b.max)) if v is not None)
+        )
+    return out
 
 
 @tool(Replace)
@@ -75,23 +126,28 @@ def replace(
     moods: Sequence[str] = (),
     feature: str | None = None,
     direction: str | None = None,
+    year_start: int | None = None,
+    year_end: int | None = None,
+    bounds: Sequence[dict | Bound] = (),
 ) -> str:
     """Swap tracks (1-based numbers) for new ones that fit the same request, or for ones by the artists / of the
-    genres or moods named, or higher or lower in a feature than the tracks swapped out (the request itself stays
-    as it is)."""
+    genres or moods named, or higher or lower in a feature than the tracks swapped out, or of the years or within
+    the bounds said (the request itself stays as it is)."""
     w.need_playlist()
     pos = w.positions(positions)
     gone = [w.playlist[p - 1] for p in pos]
     stay = [x for i, x in enumerate(w.playlist, 1) if i not in pos]
     names = asked_names(w, artists, genres, subgenres, moods)
-    asked = [n for group in names for n in group]
-    query = aimed_at(w.query, *names) if asked else None
+    asked = [n for group in names for n in group] + _swap_said(year_start, year_end, bounds)
+    query = aimed_at(w.query, *names) if any(names) else None
     if feature and direction:
         word = _SWAP_WORDS.get((feature, direction)) or f"{'more' if direction == 'up' else 'less'} {feature}"
         asked.append(word)
         pos, gone, new = _swap_past(w, query, pos, gone, stay, feature, 1 if direction == "up" else -1)
     else:
-        new = w.fetch(len(pos), query=query, keep=stay, avoid=gone)
+        good = _swap_test(year_start, year_end, bounds)
+        query = _swap_query(query or w.query, year_start, year_end, bounds) if good else query
+        new = w.fetch(len(pos), query=query, keep=stay, avoid=gone, good=good)
     if not new:
         what = f"{', '.join(asked)} " if asked else "new "
         raise ToolError(f"I found nothing {what}that fits the request to swap in. Nothing changed.")
@@ -312,11 +368,13 @@ def _spread(w: Work, items: list[dict]) -> str:
 class Song(BaseModel):
     title: str = Field(min_length=1, max_length=200, description="The song's title as in the catalog.")
     artist: str | None = Field(default=None, max_length=200, description="Its artist, when the user named one.")
+    first: bool = Field(default=False, description="Put it first instead of last ('put Blinding Lights at the top').")
 
 
 @tool(Song)
-def add_song(w: Work, title: str, artist: str | None = None) -> str:
-    """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen"."""
+def add_song(w: Work, title: str, artist: str | None = None, first: bool = False) -> str:
+    """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen";
+    ``first`` puts it at the top ("put Blinding Lights at the top")."""
     w.need_playlist()
     key = tuple(t.text for t in tokenize(title))
     rows = w.deps.vocab.titles.get(key, [])
@@ -333,6 +391,6 @@ def add_song(w: Work, title: str, artist: str | None = None) -> str:
     ):  # a song asked for by name may break the sound or the years asked for before, never an exclusion
         raise ToolError(f'{track.artist} or "{track.title}" is excluded or blocked here; lift that first.')
     item = dict(item_from(track, reason="you asked for this song").model_dump(), chosen=True)
-    w.playlist = [*w.playlist, item]
-    w.focus = len(w.playlist)
-    return f"added {titles([item])} at the end"
+    w.playlist = [item, *w.playlist] if first else [*w.playlist, item]
+    w.focus = 1 if first else len(w.playlist)
+    return f"added {titles([item])} {'at the top' if first else 'at the end'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -74,12 +75,16 @@ class MoreLike(Position):
     count: int = Field(
         default=0, ge=0, le=MAX_LENGTH, description="Tracks like it to add; 0 moves the playlist toward it."
     )
+    away: bool = Field(
+        default=False, description="Move away from its sound instead ('less like track 5', 'nothing like that one')."
+    )
 
 
 @tool(MoreLike)
-def more_like(w: Work, position: int, count: int = 0) -> str:
+def more_like(w: Work, position: int, count: int = 0, away: bool = False) -> str:
     """Move the playlist toward one track's sound ("more like the first one"): the tracks least like it are
-    replaced by ones closer to it; with a count, that many tracks like it are added instead."""
+    replaced by ones closer to it; with a count, that many tracks like it are added instead. ``away`` moves it
+    away ("less like track 5"): the tracks most like it give way to ones farther from it."""
     w.need_playlist()
     (p,) = w.positions([position])
     anchor = w.track(w.playlist[p - 1])
@@ -87,6 +92,9 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
     def dist(tr: Track) -> float:
         steps = ((feature_value(tr, f) - feature_value(anchor, f)) / (200.0 if f == "tempo" else 1.0) for f in FEATURES)
         return math.sqrt(sum(d**2 for d in steps))
+
+    if away:
+        return _away_from(w, p, anchor, dist)
 
     q = w.query.model_copy(deep=True)
     said = {b.feature for b in q.features if b.explicit}
@@ -125,3 +133,26 @@ def more_like(w: Work, position: int, count: int = 0) -> str:
     w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
     w.focus = p
     return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
+
+
+def _away_from(w: Work, p: int, anchor: Track, dist: Callable[[Track], float]) -> str:
+    """The third of the other tracks nearest ``anchor`` in sound, replaced by tracks farther from it than any of
+    them; the anchor itself stays (the person may like it and not want more of it)."""
+    title = f'"{anchor.title}"'
+    ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: dist(w.track(x)))
+    near = ranked[: max(1, len(ranked) // 3)]
+    if not near:
+        raise ToolError(f"There is nothing else in the playlist to move away from {title}.")
+    ceiling = max(dist(w.track(x)) for x in near)
+    near_ids = {x["track_id"] for x in near}
+    keep = [x for x in w.playlist if x["track_id"] not in near_ids]
+    new = w.fetch(len(near), keep=keep, avoid=near, good=lambda tr: dist(tr) > ceiling)
+    if not new:
+        raise ToolError(f"I found nothing less like {title} that fits the rest of the request.")
+    gone = {x["track_id"] for x in near[: len(new)]}
+    for x in new:
+        x["reason"] = f"unlike {title}; {x.get('reason', '')}".strip("; ")
+    fill = iter(new)
+    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    w.focus = p
+    return f"moved away from the sound of {title}: replaced {len(new)} of the tracks most like it"
