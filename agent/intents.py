@@ -5269,6 +5269,16 @@ def _join(acts: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
             acts.append(a)
 
 
+_CUT_ARTIST = frozenset({"lessen", "exclude", "block"})
+
+
+def _rhetorical(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ "why is there so much drake in here?? less drake": a why said of an artist the same message then cuts is a
+    complaint, not a question to answer."""
+    cut = {fold(a) for x in acts if x["name"] in _CUT_ARTIST for a in x["args"].get("artists", [])}
+    return [x for x in acts if not (x["name"] == "explain_playlist" and fold(x["args"].get("artist") or "") in cut)]
+
+
 def _several(
     raw: str,
     parts: list[str],
@@ -5314,7 +5324,7 @@ def _several(
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         if any(a["name"] == "start_over" for a in plan.actions):
             current = []  # what follows "scrap that" is a new request
-    acts = _uncontradicted(acts, said_only)
+    acts = _rhetorical(_uncontradicted(acts, said_only))
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))

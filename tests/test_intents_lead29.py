@@ -221,3 +221,10 @@ def test_loved_artists_are_a_taste_not_the_only_artists(ex):
         q = ex.extract(text)
         assert [(a.value, a.scope) for a in q.artists][:1] == [("Queen", "like")]
     assert [a.scope for a in ex.extract("songs by queen").artists] == ["prefer"]
+
+
+def test_why_so_much_of_an_artist_then_less_of_them_is_a_complaint(vocab, playlist):
+    assert acts("why is there so much drake in here?? less drake", vocab, playlist) == [
+        ("lessen", {"artists": ["Drake"]})
+    ]
+    assert [a for a, _ in acts("why is there so much drake in here?", vocab, playlist)] == ["explain_playlist"]
