@@ -61,3 +61,13 @@ def test_a_length_said_again_after_a_correction_cue(vocab, playlist):
 def test_a_number_corrected_after_a_removal_is_no_length(vocab, playlist):
     p = parse("no wait, 5", playlist, vocab, previous={"name": "remove", "args": {"positions": [3]}})
     assert not [a for a in p.actions if a["name"] == "resize"]
+
+
+# "tira a 3" ("take out the 3"): Portuguese's article before a number cut the playlist to 17 instead of removing #3
+@pytest.mark.parametrize("text", ["tira a 3", "remova a musica 3", "enlève la 3"])
+def test_a_track_said_by_its_number_in_portuguese_or_french_goes(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("remove", {"positions": [3]})]
+
+
+def test_portuguese_last_ones_go(vocab, playlist):
+    assert acts("tira as duas últimas", vocab, playlist) == [("remove", {"positions": [19, 20]})]

@@ -1629,9 +1629,9 @@ def from_german(text: str) -> str:
 # Spanish needs no rewrite: the tables read it. "mais" is "but" in French and "more" in Portuguese: the language
 # whose markers the message says decides.
 FRENCH_MARKERS = frozenset(
-    "sans pas musique musiques chanson chansons moins encore enleve enlever retire retirer supprime supprimer "
-    "ajoute ajouter calme calmes joyeux joyeuse trop avec danser fete annees lent lente doux douce".split()
-)
+    "sans pas musique musiques chanson chansons moins enleve enlever retirer supprime supprimer ajoute ajouter "
+    "calme calmes joyeux joyeuse trop danser fete annees lente doux douce".split()
+)  # not "encore", "retire", "lent", "avec": English words or a name ("songs by Avec")
 PORTUGUESE_MARKERS = frozenset(
     "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado".split()
 )
@@ -1656,7 +1656,11 @@ PORTUGUESE_WORDS: dict[str, str] = {
     "mais lenta": "slower", "sem": "without", "mais": "more", "musicas": "songs", "cancoes": "songs",
     "cancao": "song", "tira": "remove", "tirar": "remove", "remova": "remove", "adiciona": "add",
     "adicionar": "add", "coloca": "add", "dancar": "dance", "agitada": "upbeat", "agitado": "upbeat",
+    "a": "the", "o": "the", "as": "the", "os": "the", "musica": "song", "duas": "two", "dois": "two",
+    "tres": "three", "ultima": "last", "ultimas": "last", "ultimo": "last", "ultimos": "last", "primeira": "first",
+    "primeiras": "first", "primeiro": "first", "numero": "number", "so": "only", "mais uma": "one more", "e": "and",
 }  # fmt: skip
+_ARTICLES_OF_NUMBERS = frozenset({"a", "o", "la", "le", "as", "os", "les"})
 _ROMANCE_WORD = re.compile(r"[^\W_]+(?:'|’)?|[^\w\s]")
 
 
@@ -1681,6 +1685,10 @@ def from_romance(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(words):
+        if keys[i] in _ARTICLES_OF_NUMBERS and i + 1 < len(words) and words[i + 1].isdigit():
+            out.append("track")  # "tira a 3", "enlève la 3": the track of that number
+            i += 1
+            continue
         for n in range(min(width, len(words) - i), 0, -1):
             if (phrase := " ".join(keys[i : i + n])) in table:
                 out.append(table[phrase])
