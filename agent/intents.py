@@ -4607,7 +4607,7 @@ def parse(
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
     turn's last action (``previous``), which "a lil less" or "even more" scales."""
-    text = V.from_german(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
+    text = V.from_basics(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
     if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
         pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
         if len(pointed) == 1 and focus is None:
@@ -4649,6 +4649,9 @@ def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
     scaled."""
     if (length := _lone_number(text)) is not None:
         return Plan([call("resize", length=length)])
+    pointed = previous is not None and previous.get("name") in _POINTED_ASKS  # "drop 4" - "no wait, 5": track 5
+    if not pointed and (length := _lone_number(_LENGTH_CORRECTION.sub("", text))) is not None:
+        return Plan([call("resize", length=length)])  # "make it 10" - "no wait, 12": the length said again
     return _scaled_again(text, previous)
 
 
@@ -4830,6 +4833,12 @@ def _those_tracks(text: str, pointed: Sequence[int]) -> str:
 
 
 # the words around a lone count that say nothing of their own ("k now 15", "15 nada mas", "15 tops")
+# "no wait, 12", "sorry i meant 12", "nah make that 12": a correction's cue before the number said again
+_LENGTH_CORRECTION = re.compile(
+    r"^\W*(?:(?:no+|nah|nope|wait|actually|sorry|oops|ugh|i\s+mean|i\s+meant|meant|make\s+(?:it|that)|or\s+rather)\W+)+",
+    re.IGNORECASE,
+)
+_POINTED_ASKS = frozenset({"remove", "move", "replace", "explain", "swap", "feedback", "restore", "add_song"})
 _LONE_FILLER = (
     V.CHAT_FILLER | {"?", "!", ".", ",", "porfa", "k", "kk", "nada", "mas", "max", "tops", "total", "que", "sean"}
 ) - {
@@ -5197,6 +5206,14 @@ _CUE_TAIL = _keys(("make that", "make it", "i meant", "i mean", "meant", "no", "
 _CORRECTION_ADDS = frozenset(w for k in _keys(V.CORRECTION_ADDS) for w in k)
 
 
+_NO_BETWEEN = frozenset({"no", "nah", "nope"})
+
+
+def _counted(words: Sequence[str], i: int) -> bool:
+    """Whether the word at ``i`` stands between a number said as digits and another ("12 no 14")."""
+    return words[i - 1].isdigit() and words[i + 1].isdigit()
+
+
 def _self_corrected(
     raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
 ) -> Plan | None:
@@ -5206,6 +5223,8 @@ def _self_corrected(
     toks = V.tokenize(raw)
     words = [t.text for t in toks]
     cues = [(i, h[1]) for i in range(1, len(words)) if (h := find(words[i : i + 3], _SELF_CUES)) and h[0] == 0]
+    if not cues:  # "make it 12 no 14", "remove 4 nah 5": a bare "no" between two numbers takes the first back
+        cues = [(i, 1) for i in range(1, len(words) - 1) if words[i] in _NO_BETWEEN and _counted(words, i)][:1]
     if not cues or all(w in V.CHAT_FILLER or w in _PUNCT for w in words[: cues[0][0]]):
         return None
     i, j = cues[0][0], sum(cues[0])

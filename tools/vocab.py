@@ -298,6 +298,9 @@ MOOD_PHRASES: dict[str, str] = {
     "happy": "happy", "upbeat": "happy", "feel good": "happy", "feelgood": "happy", "cheerful": "happy",
     "joyful": "happy", "positive": "happy", "cheer me up": "happy", "cheer up": "happy", "good vibes": "happy",
     "uplifting": "happy",
+    # "fun" said of the music ("fun songs", "something fun"), never alone: "fun." is a band ("by fun.")
+    **dict.fromkeys(("fun songs", "fun music", "fun stuff", "fun tracks", "fun ones", "fun playlist", "fun mix",
+                     "fun vibes", "something fun", "funny songs"), "happy"),
     "sad": "sad", "melancholic": "sad", "melancholy": "sad", "depressing": "sad", "depressed": "sad",
     "sad songs": "sad", "crying": "sad", "tearjerker": "sad", "gloomy": "sad", "triste": "sad", "tristes": "sad",
     "emo": "sad", "heartbroken": "sad", "moody": "sad", "emo rap": "sad", "emo trap": "sad",
@@ -1618,6 +1621,89 @@ def from_german(text: str) -> str:
             i += 1
     said = " ".join(w for w in out if w)
     return re.sub(r"\s+([?!.,])", r"\1", said)
+
+
+# ----- French and Portuguese basics --------------------------------------------------------------
+# As German: a message with a word only French ("sans", "pas de", "chansons") or only Portuguese ("sem", "músicas",
+# "canções") uses is read through English words, so "pas de rap" and "sem rock" exclude instead of asking for it.
+# Spanish needs no rewrite: the tables read it. "mais" is "but" in French and "more" in Portuguese: the language
+# whose markers the message says decides.
+FRENCH_MARKERS = frozenset(
+    "sans pas musique musiques chanson chansons moins enleve enlever retirer supprime supprimer ajoute ajouter "
+    "calme calmes joyeux joyeuse trop danser fete annees lente doux douce".split()
+)  # not "encore", "retire", "lent", "avec": English words or a name ("songs by Avec")
+PORTUGUESE_MARKERS = frozenset(
+    "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado".split()
+)
+FRENCH_WORDS: dict[str, str] = {
+    "pas de": "no", "pas d": "no", "pas trop": "not too", "plus de chansons": "more songs",
+    "plus de musique": "more songs", "moins de chansons": "fewer songs", "plus de": "more", "moins de": "less",
+    "plus calme": "calmer", "plus rapide": "faster", "plus lent": "slower", "plus joyeux": "happier",
+    "plus joyeuse": "happier", "plus triste": "sadder", "plus court": "shorter", "plus courte": "shorter",
+    "plus long": "longer", "plus longue": "longer", "pour dormir": "for sleep", "pour danser": "for dance",
+    "sans": "without", "pas": "not", "musique": "music", "musiques": "songs", "chanson": "song",
+    "chansons": "songs", "moins": "less", "encore": "more", "enleve": "remove", "enlever": "remove",
+    "retire": "remove", "retirer": "remove", "supprime": "remove", "supprimer": "remove", "ajoute": "add",
+    "ajouter": "add", "calme": "calm", "calmes": "calm", "joyeux": "happy", "joyeuse": "happy", "trop": "too",
+    "avec": "with", "danser": "dance", "fete": "party", "annees": "", "lent": "slow", "lente": "slow",
+    "doux": "calm", "douce": "calm", "pour": "for", "mais": "but", "et": "and", "la": "the", "le": "the",
+    "les": "the", "des": "", "de": "", "du": "", "un": "a", "une": "a", "s'il vous plait": "please",
+}  # fmt: skip
+PORTUGUESE_WORDS: dict[str, str] = {
+    "mais musicas": "more songs", "menos musicas": "fewer songs", "mais cancoes": "more songs",
+    "menos cancoes": "fewer songs", "mais animada": "more upbeat", "mais animado": "more upbeat",
+    "mais calma": "calmer", "mais feliz": "happier", "mais agitada": "more upbeat", "mais rapida": "faster",
+    "mais lenta": "slower", "sem": "without", "mais": "more", "musicas": "songs", "cancoes": "songs",
+    "cancao": "song", "tira": "remove", "tirar": "remove", "remova": "remove", "adiciona": "add",
+    "adicionar": "add", "coloca": "add", "dancar": "dance", "agitada": "upbeat", "agitado": "upbeat",
+    "a": "the", "o": "the", "as": "the", "os": "the", "musica": "song", "duas": "two", "dois": "two",
+    "tres": "three", "ultima": "last", "ultimas": "last", "ultimo": "last", "ultimos": "last", "primeira": "first",
+    "primeiras": "first", "primeiro": "first", "numero": "number", "so": "only", "mais uma": "one more", "e": "and",
+}  # fmt: skip
+_ARTICLES_OF_NUMBERS = frozenset({"a", "o", "la", "le", "as", "os", "les"})
+_ROMANCE_WORD = re.compile(r"[^\W_]+(?:'|’)?|[^\w\s]")
+
+
+def _romance_table(keys: list[str]) -> dict[str, str] | None:
+    """The table of the language a message's words say (French or Portuguese), None for neither."""
+    fr = sum(k in FRENCH_MARKERS for k in keys)
+    pt = sum(k in PORTUGUESE_MARKERS for k in keys)
+    return None if not fr and not pt else FRENCH_WORDS if fr > pt else PORTUGUESE_WORDS
+
+
+def from_romance(text: str) -> str:
+    """``text`` in English words when it is French or Portuguese ("pas de rap" -> "no rap", "sans Drake" ->
+    "without Drake", "sem rock" -> "without rock", "menos músicas" -> "fewer songs"); any other text as it is."""
+    if not text:
+        return text
+    words = [w.rstrip("'’") for w in _ROMANCE_WORD.findall(text)]
+    keys = [fold(w) for w in words]
+    table = _romance_table(keys)
+    if table is None:
+        return text
+    width = max(len(k.split()) for k in table)
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if keys[i] in _ARTICLES_OF_NUMBERS and i + 1 < len(words) and words[i + 1].isdigit():
+            out.append("track")  # "tira a 3", "enlève la 3": the track of that number
+            i += 1
+            continue
+        for n in range(min(width, len(words) - i), 0, -1):
+            if (phrase := " ".join(keys[i : i + n])) in table:
+                out.append(table[phrase])
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    said = " ".join(w for w in out if w)
+    return re.sub(r"\s+([?!.,])", r"\1", said)
+
+
+def from_basics(text: str) -> str:
+    """``text`` in English words when it is German, French or Portuguese; any other text as it is."""
+    return from_romance(from_german(text))
 
 
 # A tempo range said around its unit: "bpm between 125 and 130", "between 125 and 130 bpm", "tempo from 90 to 100"
