@@ -12,12 +12,7 @@ from __future__ import annotations
 import pytest
 
 from agent.intents import parse
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
+from plans import acts
 
 
 @pytest.mark.parametrize("text", ["too many queen songs", "too many queen tracks lol", "so many queen songs"])

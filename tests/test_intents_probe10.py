@@ -16,12 +16,7 @@ import pytest
 
 from agent.intents import parse
 from tools.refine import version_kinds
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
+from plans import acts
 
 
 @pytest.mark.parametrize(

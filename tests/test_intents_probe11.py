@@ -9,12 +9,7 @@ import pytest
 
 from agent.intents import parse
 from tools import vocab as V
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
+from plans import acts
 
 
 # German basics: "ohne Drake" made a playlist of Drake, "lösche Lied 3" and "die letzten zwei weg" were not read

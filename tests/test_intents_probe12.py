@@ -10,12 +10,7 @@ import pytest
 from agent.intents import parse
 from tools import vocab as V
 from tools.extract import TagExtractor
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
+from plans import acts
 
 
 # French and Portuguese basics: "sem rock", "pas de rap", "sans Drake" made a playlist OF rock, rap, Drake

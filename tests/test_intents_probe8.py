@@ -17,6 +17,7 @@ from langgraph.store.memory import InMemoryStore
 from agent.intents import parse
 from agent.service import ChatService
 from tools.extract import TagExtractor
+from plans import acts
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +33,6 @@ def playlist(tiny_catalog) -> list[dict]:
 @pytest.fixture
 def chat(settings, tiny_pipeline):
     return ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
 
 
 @pytest.mark.parametrize(

@@ -23,12 +23,7 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.intents import parse
 from agent.service import ChatService
-
-
-def acts(text, vocab, playlist, **kw):
-    p = parse(text, playlist, vocab, **kw)
-    assert p.question is None, p.question
-    return [(a["name"], a["args"]) for a in p.actions]
+from plans import acts
 
 
 @pytest.mark.parametrize(
