@@ -971,9 +971,9 @@ def rule_like(c: Clause) -> Plan | None:
         return None
     lead = c.words[: cue[0]]
     if find(lead, _REMOVE) or find(lead, _NEGATION) or find(lead, _LESS):  # "less like track 5", "nothing like #2"
-        return Plan([call("more_like", position=k, away=True) for k in pos if 1 <= k <= c.n]) or _positional(
-            "more_like", pos, c.n
-        )
+        if not all(1 <= k <= c.n for k in pos):  # "less like track 30": said, not a silent "Nothing changed."
+            return _positional("more_like", pos, c.n)
+        return Plan([call("more_like", position=k, away=True) for k in pos])
     count = amount_in(lead)
     if count is None and (find(lead, _GROW) or len(pos) > 1):
         count = MORE_DEFAULT  # "more like #2 and #4": some like each are added
@@ -4551,6 +4551,22 @@ def _artist_at(playlist: Sequence[dict[str, Any]], k: int) -> str | None:
     return str(playlist[k - 1].get("artist") or "") or None if 1 <= k <= len(playlist) else None
 
 
+# what may come right before "track 3's artist" for it to be said as the name: an ask about the playlist ("more of",
+# "no more", "not a fan of", "who is"); "tell me about track 3's artist", "name track 3's artist" or the artist said
+# first ("track 3's artist is great") ask about them, and a new playlist of their name would replace the playlist
+_TRACKS_ARTIST_LEADS = frozenset(
+    "more less fewer no not drop remove cut skip ban block exclude without add like love hate fan only some any "
+    "else is has by from".split()
+)
+
+
+def _tracks_artist(playlist: Sequence[dict[str, Any]], text: str, m: re.Match[str]) -> str:
+    before = [w for w in re.findall(r"[\w']+", text[: m.start()].lower()) if w not in ("of", "the", "to", "with")]
+    if not before or before[-1] not in _TRACKS_ARTIST_LEADS:
+        return m[0]
+    return _artist_at(playlist, int(m["k"])) or m[0]
+
+
 def _name_pronoun(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -4561,7 +4577,7 @@ def _name_pronoun(
     """ "drop him", "less of her", "more of them": the pronoun said as the artist it means: the one artist named
     earlier in the message ("the weeknd is too much, less of him"), else the playlist's (unchanged when no one
     stands out, and "them" after a track is pointed at stays the tracks)."""
-    text = _TRACKS_ARTIST.sub(lambda m: _artist_at(playlist, int(m["k"])) or m[0], text) if playlist else text
+    text = _TRACKS_ARTIST.sub(lambda m: _tracks_artist(playlist, text, m), text) if playlist else text
     if not playlist or not (hit := _PRONOUN.search(text)):
         return text
     said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
@@ -4607,7 +4623,9 @@ def parse(
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
     turn's last action (``previous``), which "a lil less" or "even more" scales."""
-    text = V.from_basics(text)  # German basics read as the English the rules know ("ohne Drake", "lösche Lied 3")
+    # German, French and Portuguese basics read as the English the rules know ("ohne Drake", "sem rock"); catalog
+    # names kept as said ("Eli & Fur", "Zum Zum")
+    text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
     if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
         pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
         if len(pointed) == 1 and focus is None:

@@ -124,6 +124,11 @@ class TagExtractor:
         self.thresholds = catalog.thresholds
         self._build_artists()
         self._dictionary = vocab.dictionary_words()
+        # catalog names with a word the German reader would read ("Eli & Fur", "Zum Zum", "Die Atzen"): kept as said
+        names = {*catalog.artists, *(re.split(r" - | \(", t.title)[0] for t in catalog.tracks)}
+        self.german_names = frozenset(
+            tuple(vocab._german_key(w) for w in vocab._GERMAN_WORD.findall(n)) for n in names if vocab.german_named(n)
+        )
         self._known = vocab.known_words() | _CONTEXT_WORDS  # "noche" is night, no typo of "niche"
         self._vocab_words = {k[0]: k for k in _PHRASES if len(k) == 1 and len(k[0]) >= 5 and k[0].isalpha()}
         self._vocab_list = list(self._vocab_words)
@@ -413,7 +418,7 @@ class TagExtractor:
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
         nothing inferred. The conversation's intent rules read follow-ups through this too."""
-        text = vocab.bpm_ranges(vocab.from_basics((text or "")[:2000]))
+        text = vocab.bpm_ranges(vocab.from_basics((text or "")[:2000], self.german_names))
         toks = vocab.spoken_years(text, tokenize(text))
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -1586,18 +1586,38 @@ def _german_word(word: str) -> str:
     return GERMAN_WORDS.get(k, word)
 
 
-def is_german(text: str) -> bool:
-    """Whether ``text`` says a word only German uses (one is enough: messages are short)."""
-    return any(
-        (k := _german_key(w)) in GERMAN_MARKERS or _GERMAN_DECADE.fullmatch(k) or (k.endswith("musik") and len(k) > 5)
-        for w in _GERMAN_WORD.findall(text)
-    )
+def _german_marker(k: str) -> bool:
+    return k in GERMAN_MARKERS or bool(_GERMAN_DECADE.fullmatch(k)) or (k.endswith("musik") and len(k) > 5)
 
 
-def from_german(text: str) -> str:
+def german_named(name: str) -> bool:
+    """Whether a catalog name (artist, title) has a word the German reader would read or rewrite ("Eli & Fur",
+    "Zum Zum", "Alter Bridge", "Die Atzen"): such a name is kept as it is inside a message."""
+    return any(_german_marker(k := _german_key(w)) or k in GERMAN_WORDS for w in _GERMAN_WORD.findall(name))
+
+
+def _kept(keys: Sequence[str], keep: Collection[tuple[str, ...]]) -> list[bool]:
+    """Which of the message's words lie inside a kept name (longest first, up to 6 words)."""
+    out = [False] * len(keys)
+    i = 0
+    while i < len(keys):
+        n = next((n for n in range(min(6, len(keys) - i), 0, -1) if tuple(keys[i : i + n]) in keep), 0)
+        out[i : i + n] = [True] * n
+        i += n or 1
+    return out
+
+
+def is_german(text: str, keep: Collection[tuple[str, ...]] = ()) -> bool:
+    """Whether ``text`` says a word only German uses (one is enough: messages are short) outside a kept name."""
+    keys = [_german_key(w) for w in _GERMAN_WORD.findall(text)]
+    inside = _kept(keys, keep) if keep else [False] * len(keys)
+    return any(_german_marker(k) and not kept for k, kept in zip(keys, inside))
+
+
+def from_german(text: str, keep: Collection[tuple[str, ...]] = ()) -> str:
     """``text`` in English words when it is German ("ohne Drake" -> "without Drake", "lösche Lied 3" -> "remove
     song 3", "die letzten zwei weg" -> "remove the last two"); any other text as it is."""
-    if not text or not is_german(text):
+    if not text or not is_german(text, keep):
         return text
     words = _GERMAN_WORD.findall(text)
     keys = [_german_key(w) for w in words]
@@ -1609,9 +1629,16 @@ def from_german(text: str) -> str:
         keys.pop()
         words.pop()
     out: list[str] = ["remove"] if gone else []
+    inside = _kept(keys, keep) if keep else [False] * len(keys)
     i = 0
     while i < len(words):
+        if i < len(inside) and inside[i]:  # a catalog name said inside the message stays as it is
+            out.append(words[i])
+            i += 1
+            continue
         for n in range(min(_GERMAN_WIDTH, len(words) - i), 1, -1):
+            if any(inside[i : i + n]):
+                continue
             if (phrase := " ".join(keys[i : i + n])) in GERMAN_WORDS:
                 out.append(GERMAN_WORDS[phrase])
                 i += n
@@ -1701,9 +1728,10 @@ def from_romance(text: str) -> str:
     return re.sub(r"\s+([?!.,])", r"\1", said)
 
 
-def from_basics(text: str) -> str:
-    """``text`` in English words when it is German, French or Portuguese; any other text as it is."""
-    return from_romance(from_german(text))
+def from_basics(text: str, keep: Collection[tuple[str, ...]] = ()) -> str:
+    """``text`` in English words when it is German, French or Portuguese; any other text as it is; the catalog's
+    names in ``keep`` (keys) stay as typed."""
+    return from_romance(from_german(text, keep))
 
 
 # A tempo range said around its unit: "bpm between 125 and 130", "between 125 and 130 bpm", "tempo from 90 to 100"
