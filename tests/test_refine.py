@@ -481,3 +481,19 @@ def test_a_track_the_history_brought_may_miss_a_genre_its_label_only_guessed(tin
     assert mine == {f"r{i}" for i in range(6)} | {"guess"}
     plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
     assert plain == {f"r{i}" for i in range(6)}
+
+
+def test_only_a_genre_said_outright_binds_the_tracks_a_history_brought(tiny_catalog):
+    # "only rap": every track is rap, a guessed label included (the taste may bend a genre, not an "only")
+    from tools.refine import TASTE, TASTE_MOOD_CLOSE
+
+    rng = random.Random(5)
+    tracks = [_track(f"r{i}", f"Rap Song {i}", f"Rapper {i}", rng, genres=["rap"]) for i in range(6)]
+    tracks.append(_track("guess", "Deep Cut", "Crooner", rng, genres=["r&b"], genres_inferred=True))
+    cat = _catalog(tracks, tiny_catalog)
+    query = PlaylistQuery(text="only rap", genres=[Tag(value="rap", scope="only")])
+    cands = _cands(cat, [t.track_id for t in tracks])
+    for c in cands:
+        if c.track_id == "guess":
+            c.matched = [TASTE]
+    assert "guess" not in {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
