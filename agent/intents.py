@@ -1952,7 +1952,11 @@ def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
     digits = [i for i in range(start, len(span.words)) if span.words[i][:1].isdigit()]
     if dated and digits and all(any(m.start <= i < m.end for m in dated) for i in digits):
         return None
-    return _counted_end(c.words[start:], c.n) or _refer(span, start, verb=True)
+    said = c.words[start:]
+    numbered = any(_is_track_noun(w) and said[k + 1 : k + 2] and said[k + 1][:1].isdigit() for k, w in enumerate(said))
+    if not numbered:  # "remove 2 at the end": 2 off the end ("track 2 at the end" is #2)
+        said = [("off" if w == "at" else w) for w in said]
+    return _counted_end(said, c.n) or _refer(span, start, verb=True)
 
 
 _GONE_TAIL = frozenset({"out", "gone", "away"})

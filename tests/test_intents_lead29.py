@@ -223,3 +223,10 @@ def test_why_so_much_of_an_artist_then_less_of_them_is_a_complaint(vocab, playli
         ("lessen", {"artists": ["Drake"]})
     ]
     assert [a for a, _ in acts("why is there so much drake in here?", vocab, playlist)] == ["explain_playlist"]
+
+
+def test_a_count_at_an_end_is_that_many_from_it(vocab, playlist):
+    n = len(playlist)
+    assert acts("remove 2 at the end", vocab, playlist) == [("remove", {"positions": [n - 1, n]})]
+    assert acts("remove the 2 songs at the start", vocab, playlist) == [("remove", {"positions": [1, 2]})]
+    assert acts("remove track 2 at the end", vocab, playlist) == [("remove", {"positions": [2]})]
