@@ -2670,6 +2670,8 @@ def rule_widen(c: Clause) -> Plan | None:
     catalog lacks gets a clear answer."""
     if not c.has or not (find(c.words, _ALSO) or _more_of(c) or _some_too(c) or _fine_now(c)):
         return None
+    if V.INSTRUMENT_WORDS & set(c.words) and find(c.words, _MORE) and not c.matches(*_CONTENT_KINDS):
+        return None  # "it needs more bass": an instrument, which rule_instrument answers
     other = c.matches("other_genre", negated=False)
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     if other and not any(found.values()):

@@ -230,3 +230,12 @@ def test_a_count_at_an_end_is_that_many_from_it(vocab, playlist):
     assert acts("remove 2 at the end", vocab, playlist) == [("remove", {"positions": [n - 1, n]})]
     assert acts("remove the 2 songs at the start", vocab, playlist) == [("remove", {"positions": [1, 2]})]
     assert acts("remove track 2 at the end", vocab, playlist) == [("remove", {"positions": [2]})]
+
+
+@pytest.mark.parametrize("text", ["it needs more drake", "the mix could use more drake", "could use some drake"])
+def test_it_could_use_more_of_an_artist(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("widen", {"artists": ["Drake"]})]
+
+
+def test_more_of_an_instrument_is_still_answered_as_one(vocab, playlist):
+    assert "instrument" in parse("it needs more bass", playlist, vocab).question

@@ -1334,7 +1334,8 @@ ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien",
               "bring back", "put back", "let back in", "how about some", "what about some",
               "how bout some", "how about a bit of", "what about a bit of", "how about a little",
               "how about a few", "what about a few", "how about a couple of", "lets hear some",
-              "let me hear some", "lets get some", "lets have some")  # fmt: skip
+              "let me hear some", "lets get some", "lets have some", "needs more", "needs some", "could use more",
+              "could use some", "could do with more", "could do with some")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
