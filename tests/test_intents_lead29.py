@@ -239,3 +239,8 @@ def test_it_could_use_more_of_an_artist(vocab, playlist, text):
 
 def test_more_of_an_instrument_is_still_answered_as_one(vocab, playlist):
     assert "instrument" in parse("it needs more bass", playlist, vocab).question
+
+
+@pytest.mark.parametrize("text", ["tighten the bpm range to 122-124", "set the tempo range to 122-124"])
+def test_a_tempo_range_said_as_the_range_of_the_bpm(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 122.0, "max": 124.0}]})]

@@ -1738,7 +1738,8 @@ def from_basics(text: str, keep: Collection[tuple[str, ...]] = ()) -> str:
 # A tempo range said around its unit: "bpm between 125 and 130", "between 125 and 130 bpm", "tempo from 90 to 100"
 # read as the range the tables know ("125-130 bpm")
 _BPM_AROUND = re.compile(
-    r"\b(?:bpm|tempo)\s+(?:(?:of|between|from|at)\s+)?(\d{2,3})\s*(?:and|to|-|–)\s*(\d{2,3})(?!\s*(?:bpm|%))\b"
+    r"\b(?:bpm|tempo)(?:\s+range)?\s+(?:(?:of|between|from|at|to)\s+)?(\d{2,3})\s*(?:and|to|-|–)\s*(\d{2,3})"
+    r"(?!\s*(?:bpm|%))\b"
     r"|\bbetween\s+(\d{2,3})\s+(?:and|to)\s+(\d{2,3})\s*bpm\b",
     re.IGNORECASE,
 )
