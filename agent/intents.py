@@ -4108,7 +4108,9 @@ def split_clauses(text: str) -> list[str]:
     while i < len(words):
         start = cuts[-1][1] if cuts else 0
         # "less rap more r&b": two asks with no joiner between them
-        if i > start + 1 and _opposite(words[start], words[i]) and _content(words[start + 1 : i]):
+        said = words[start + 1 : i]  # ("more like track 3 less like track 5": a track's number is what is said)
+        numbered = any(w.isdigit() and _is_track_noun(said[k - 1]) for k, w in enumerate(said) if k)
+        if i > start + 1 and _opposite(words[start], words[i]) and (_content(said) or numbered):
             cuts.append((i, i))
             i += 1
             continue

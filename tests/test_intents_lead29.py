@@ -244,3 +244,11 @@ def test_more_of_an_instrument_is_still_answered_as_one(vocab, playlist):
 @pytest.mark.parametrize("text", ["tighten the bpm range to 122-124", "set the tempo range to 122-124"])
 def test_a_tempo_range_said_as_the_range_of_the_bpm(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 122.0, "max": 124.0}]})]
+
+
+def test_more_like_one_track_less_like_another_without_a_comma(vocab, playlist):
+    assert acts("more like track 3 less like track 5", vocab, playlist) == [
+        ("more_like", {"position": 3, "count": 0}),
+        ("more_like", {"position": 5, "away": True}),
+    ]
+    assert not parse("less like 5 more like 2", playlist, vocab).actions  # bare numbers: no guess that cuts to 5
