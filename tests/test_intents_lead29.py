@@ -252,3 +252,8 @@ def test_more_like_one_track_less_like_another_without_a_comma(vocab, playlist):
         ("more_like", {"position": 5, "away": True}),
     ]
     assert not parse("less like 5 more like 2", playlist, vocab).actions  # bare numbers: no guess that cuts to 5
+
+
+@pytest.mark.parametrize("text", ["suggest 3 more like this", "recommend 3 more like this", "find me 3 more like this"])
+def test_suggest_more_like_these_adds_them(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("more", {"count": 3})]

@@ -1261,6 +1261,9 @@ GROW_VERBS = (
     "echale",
     "sumale",
     "keep going",
+    "suggest",
+    "recommend",
+    "find me",
     # "ponle 10 más": the verb with its pronoun
     "ponle",
     "metele",
