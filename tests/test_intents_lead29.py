@@ -257,3 +257,9 @@ def test_more_like_one_track_less_like_another_without_a_comma(vocab, playlist):
 @pytest.mark.parametrize("text", ["suggest 3 more like this", "recommend 3 more like this", "find me 3 more like this"])
 def test_suggest_more_like_these_adds_them(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("more", {"count": 3})]
+
+
+def test_songs_one_knows_are_the_popular_ones(ex):
+    assert ex.extract("a long flight, some songs i know").popularity == "popular"
+    assert ex.extract("something we can sing along to").popularity == "popular"
+    assert ex.extract("songs i dont know").popularity == "obscure"

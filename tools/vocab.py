@@ -652,7 +652,11 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "top", "biggest", "famous", "viral", "best known", "exitos", "on the radio", "radio hits",
                    "radio songs", "radio friendly", "en la radio", "were big", "was big", "were huge", "was huge",
                    "big hits", "smash hits", "everyone knows", "everybody knows", "everyone will know",
-                   "everybody will know", "crowd pleasers", "crowd pleaser")  # fmt: skip
+                   "everybody will know", "crowd pleasers", "crowd pleaser",
+                   # songs the listener knows: "some pop I know", "stuff we can sing along to"
+                   "songs i know", "ones i know", "stuff i know", "tracks i know", "music i know",
+                   "songs we know", "ones we know", "songs id know", "songs i would know", "sing along",
+                   "singalong", "sing alongs", "singalongs", "sing along songs")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
