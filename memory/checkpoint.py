@@ -410,9 +410,10 @@ def open_checkpointer(
     path = Path(home) / "chat.sqlite"
     conn = None
     try:
-        conn = sqlite_connection(path)
-        saver = BoundedSqliteSaver(conn, policy)
-        with build_lock(path.with_name(".chat.lock")):  # two processes starting on one home migrate it once
+        # two processes starting on one home open it (WAL switch) and migrate it one after the other
+        with build_lock(path.with_name(".chat.lock")):
+            conn = sqlite_connection(path)
+            saver = BoundedSqliteSaver(conn, policy)
             saver.setup()
         saver._maybe_expire(time.time())
     except sqlite3.DatabaseError as exc:

@@ -128,9 +128,10 @@ def open_store(home: Path, postgres_url: str | None = None) -> tuple[BaseStore, 
     path = Path(home) / "memory.sqlite"
     conn = None
     try:
-        conn = sqlite_connection(path)
-        store = SqliteStore(conn)
-        with build_lock(path.with_name(".memory.lock")):  # two processes starting on one home migrate it once
+        # two processes starting on one home open it (WAL switch) and migrate it one after the other
+        with build_lock(path.with_name(".memory.lock")):
+            conn = sqlite_connection(path)
+            store = SqliteStore(conn)
             store.setup()
     except sqlite3.DatabaseError as exc:
         if conn is not None:

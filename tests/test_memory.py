@@ -208,3 +208,34 @@ def test_async_keyed_locks_serialize_one_key_and_forget_it():
     assert order.index("a-") < order.index("b+")  # one key: one at a time, in order
     assert order.index("c+") < order.index("a-")  # another key does not wait
     assert len(locks) == 0  # nothing kept once nobody holds or waits
+
+
+@pytest.mark.parametrize(("name", "lock"), [("memory.sqlite", ".memory.lock"), ("chat.sqlite", ".chat.lock")])
+def test_a_process_starting_while_another_sets_the_home_up_waits_for_it(tmp_path, name, lock):
+    # `playgenie serve --processes 2` on a fresh home: while one process creates a database, the other's switch to
+    # WAL failed at once with "database is locked", reported as a damaged database (CI saw it once in two runs)
+    import threading
+    import time
+
+    from memory.checkpoint import open_checkpointer
+    from memory.store import open_store
+    from tools.artifacts import build_lock
+
+    ready = threading.Event()
+
+    def setting_up():
+        with build_lock(tmp_path / lock):
+            conn = sqlite3.connect(tmp_path / name, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE early (a)")
+            ready.set()
+            time.sleep(0.3)
+            conn.execute("COMMIT")
+            conn.close()
+
+    other = threading.Thread(target=setting_up)
+    other.start()
+    ready.wait(10)
+    opened = open_store(tmp_path) if name == "memory.sqlite" else open_checkpointer(tmp_path)
+    opened[1].close()
+    other.join()
