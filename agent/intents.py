@@ -1354,6 +1354,9 @@ def rule_replace(c: Clause) -> Plan | None:
     if trade and not pos and _AROUND & set(rest):  # "can the 4th and 5th swap places": the tracks before the verb
         pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)
     if trade and pos and len(pos) == 1 and (other := _with_track(c.words, c.playlist)):
+        if other == pos[0] and "with" in rest:  # "swap 2 with the last one": a bare number before "with"
+            said = _bare_list(rest[: rest.index("with")], c.n)
+            pos = said if said and len(said) == 1 else pos
         pos = sorted({pos[0], other})  # "swap track 2 with track 9"
     if pos and len(pos) == 2 and trade and paired:
         a, b = sorted(pos)  # "swap 2 and 5": each takes the other's place (positions mean the playlist seen)
@@ -4434,7 +4437,28 @@ def _retold(raw: str) -> str:
     to add before how many ("some motown, can you add a few")."""
     while (told := _reported(raw)) != raw:
         raw = told
-    return _what_then_count(_keep_those(raw))
+    raw = _PUT_NEXT_TO.sub(_next_to, _NEXT_N.sub(r"add \g<n> more", _what_then_count(_keep_those(raw))))
+    return raw
+
+
+# "put track 3 next to track 5": track 3 moves just after track 5 (before it when it came from below)
+_PUT_NEXT_TO = re.compile(
+    r"^\s*(?:put|move|place|stick)\s+(?:track\s+|song\s+|#|number\s+)?(?P<a>\d{1,3})\s+(?:right\s+)?next\s+to\s+"
+    r"(?:track\s+|song\s+|#|number\s+)?(?P<b>\d{1,3})\b",
+    re.IGNORECASE,
+)
+
+
+def _next_to(m: re.Match) -> str:
+    a, b = int(m["a"]), int(m["b"])
+    return f"move track {a} to {b if a < b else b + 1}"
+
+
+# "next 5", "nxt 10 pls": that many more, as a listener scrolling on says it
+_NEXT_N = re.compile(
+    r"^\s*(?:the\s+)?(?:next|nxt)\s+(?P<n>\d{1,3}|few|couple)(?=(?:\s+(?:songs?|tracks?|pls|please))*[\s.!]*$)",
+    re.IGNORECASE,
+)
 
 
 def _keep_those(text: str) -> str:

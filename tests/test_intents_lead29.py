@@ -263,3 +263,22 @@ def test_songs_one_knows_are_the_popular_ones(ex):
     assert ex.extract("a long flight, some songs i know").popularity == "popular"
     assert ex.extract("something we can sing along to").popularity == "popular"
     assert ex.extract("songs i dont know").popularity == "obscure"
+
+
+def test_swap_a_bare_number_with_the_last_one(vocab, playlist):
+    n = len(playlist)
+    assert acts("swap 2 with the last one", vocab, playlist) == [
+        ("move", {"position": 2, "to": n}),
+        ("move", {"position": n, "to": 2}),
+    ]
+
+
+@pytest.mark.parametrize(("text", "count"), [("next 5", 5), ("nxt 5 pls", 5), ("next 10 songs", 10)])
+def test_next_n_is_that_many_more(vocab, playlist, text, count):
+    assert acts(text, vocab, playlist) == [("more", {"count": count})]
+
+
+def test_put_a_track_next_to_another(vocab, playlist):
+    # was: "put track 3 next to track 5" cut the playlist to 3 tracks
+    assert acts("put track 3 next to track 5", vocab, playlist) == [("move", {"position": 3, "to": 5})]
+    assert acts("move 8 next to 2", vocab, playlist) == [("move", {"position": 8, "to": 3})]
