@@ -126,13 +126,18 @@ def more_like(w: Work, position: int, count: int = 0, away: bool = False) -> str
     new = w.fetch(k, keep=keep, avoid=ranked[:k], good=lambda tr: dist(tr) < floor)
     if not new:
         raise ToolError(f"I found nothing closer to {title} that fits the rest of the request.")
-    gone = {x["track_id"] for x in sorted(ranked[:k], key=lambda x: -dist(w.track(x)))[: len(new)]}
-    for x in new:
-        x["reason"] = f"closer to {title}; {x.get('reason', '')}".strip("; ")
-    fill = iter(new)
-    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    _swap_in(w, new, sorted(ranked[:k], key=lambda x: -dist(w.track(x))), f"closer to {title}")
     w.focus = p
     return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
+
+
+def _swap_in(w: Work, new: list[dict], out: list[dict], why: str) -> None:
+    """The first ``len(new)`` of ``out`` give their places to ``new``, each new track's reason opening with ``why``."""
+    gone = {x["track_id"] for x in out[: len(new)]}
+    for x in new:
+        x["reason"] = f"{why}; {x.get('reason', '')}".strip("; ")
+    fill = iter(new)
+    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
 
 
 def _away_from(w: Work, p: int, anchor: Track, dist: Callable[[Track], float]) -> str:
@@ -149,10 +154,6 @@ def _away_from(w: Work, p: int, anchor: Track, dist: Callable[[Track], float]) -
     new = w.fetch(len(near), keep=keep, avoid=near, good=lambda tr: dist(tr) > ceiling)
     if not new:
         raise ToolError(f"I found nothing less like {title} that fits the rest of the request.")
-    gone = {x["track_id"] for x in near[: len(new)]}
-    for x in new:
-        x["reason"] = f"unlike {title}; {x.get('reason', '')}".strip("; ")
-    fill = iter(new)
-    w.playlist = [next(fill) if x["track_id"] in gone else x for x in w.playlist]
+    _swap_in(w, new, near, f"unlike {title}")
     w.focus = p
     return f"moved away from the sound of {title}: replaced {len(new)} of the tracks most like it"
