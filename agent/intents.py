@@ -4278,6 +4278,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 # command verbs, and the words that carry an ask's sense and scope ("ad a few mroe", "nothng to loud")
 _TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4) + ("more", "nothing", "without", "anything")
 _TYPO_VERBS += tuple(k for k in list(V.ORDINALS)[:20] if len(k) >= 5)  # "the secnd one", "thrid" (not "quita")
+_TYPO_VERBS += ("couple",)  # "add a cuple more": an amount, typed as fast as the verb
 
 
 # "toss in a few rock songs", "put in some queen": a verb with "in" right after it adds ("toss" alone removes)

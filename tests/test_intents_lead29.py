@@ -282,3 +282,11 @@ def test_put_a_track_next_to_another(vocab, playlist):
     # was: "put track 3 next to track 5" cut the playlist to 3 tracks
     assert acts("put track 3 next to track 5", vocab, playlist) == [("move", {"position": 3, "to": 5})]
     assert acts("move 8 next to 2", vocab, playlist) == [("move", {"position": 8, "to": 3})]
+
+
+def test_k_then_a_couple_typed_fast(vocab, playlist):
+    # was: "k" read as an artist to add and "cuple" not read; only the sort was done
+    assert acts("k add a cuple more and put the oldest first", vocab, playlist) == [
+        ("more", {"count": 2}),
+        ("sort", {"by": "year", "descending": False}),
+    ]

@@ -1431,7 +1431,7 @@ CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
-    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks""".split()
+    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks k""".split()
 )  # fmt: skip
 
 
