@@ -1406,8 +1406,8 @@ def _half_toward(c: Clause, v: int, k: int | None) -> Plan | None:
     return _positional("replace", pos, c.n, feature=moves[0]["feature"], direction=moves[0]["direction"])
 
 
-_HALVES = {"first": 0, "front": 0, "opening": 0, "primera": 0, "second": 1, "last": 1, "back": 1, "final": 1,
-           "latter": 1, "segunda": 1, "ultima": 1}  # fmt: skip
+_HALVES = {"first": 0, "1st": 0, "front": 0, "opening": 0, "primera": 0, "second": 1, "2nd": 1, "last": 1, "back": 1,
+           "final": 1, "latter": 1, "segunda": 1, "ultima": 1}  # fmt: skip
 
 
 def _half(words: Sequence[str], n: int) -> list[int] | None:
@@ -1916,7 +1916,7 @@ def rule_remove(c: Clause) -> Plan | None:
     )
     pos = _removed_places(c, span, start)
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
-        pos = _picked_many(c, start, end)
+        pos = _picked_many(c, start, end) or _object_first(c, hit[0], start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
         pre = [w for w in c.words[: hit[0]] if w not in V.CHAT_FILLER and w not in ("the",)]
         pre = pre[1:] if pre and _is_track_noun(pre[0]) else pre
@@ -1946,6 +1946,13 @@ def rule_remove(c: Clause) -> Plan | None:
             [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
         )
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
+
+
+def _object_first(c: Clause, verb: int, start: int, end: int) -> list[int] | None:
+    """ "the first one is a bit cringe lol remove": nothing follows the verb, so the track said before it goes."""
+    if _content(c.words[start:end], [("it", "this", "that")]) or not _names_a_track(c.words[:verb]):
+        return None
+    return _refer(make_clause(" ".join(t.orig for t in c.reading.tokens[:verb]), c.playlist, c.vocab, c.focus))
 
 
 def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
@@ -2730,7 +2737,21 @@ def _added_count(c: Clause) -> int | None:
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
 
 
-_ONE_SONG = _keys(("a song", "one song", "a track", "one track", "a tune", "una cancion", "un tema", "a single song"))
+_ONE_SONG = _keys(
+    (
+        "a song",
+        "one song",
+        "a track",
+        "one track",
+        "a tune",
+        "una cancion",
+        "un tema",
+        "a single song",
+        "something by",
+        "something from",
+        "something of",
+    )
+)
 
 
 _PLACE_WORDS = frozenset({"#", "number", "no", "after", "before", "spot", "position", "slot"})
@@ -3426,6 +3447,34 @@ def rule_same_for(c: Clause) -> Plan | None:
     return Plan([call("new_playlist", text=c.raw.strip(), same_music=True)])
 
 
+_SAMEY = frozenset({"samey", "repetitive", "monotonous", "same", "alike", "similar", "varied", "variety", "diverse",
+                    "boring", "repetitivo", "repetitiva", "igual", "iguales"})  # fmt: skip
+_SOUND_KEYS = ("energy", "valence", "danceability", "acousticness")
+
+
+def rule_samey_part(c: Clause) -> Plan | None:
+    """ "the 2nd half is kinda samey", "make the first half more varied": the tracks of that half most like another
+    of it (in artist or sound) give way to others that fit the request."""
+    pos = _half(c.words, c.n) if c.has and _SAMEY & set(c.words) else None
+    if not pos or c.matches(*_CONTENT_KINDS, "feature", negated=False) or len(pos) < 4:
+        return None
+    part = [c.playlist[k - 1] for k in pos]
+
+    def nearest(i: int) -> float:
+        a = part[i]
+        if any(fold(str(b.get("artist", ""))) == fold(str(a.get("artist", ""))) for j, b in enumerate(part) if j != i):
+            return -1.0  # an artist said twice in the half is the samest of all
+        return min(
+            sum((float(a.get(f, 0) or 0) - float(b.get(f, 0) or 0)) ** 2 for f in _SOUND_KEYS)
+            + ((float(a.get("tempo", 0) or 0) - float(b.get("tempo", 0) or 0)) / 100) ** 2
+            for j, b in enumerate(part)
+            if j != i
+        )
+
+    samest = sorted(range(len(part)), key=lambda i: (nearest(i), i))[: len(part) // 2]
+    return _positional("replace", sorted(pos[i] for i in samest), c.n)
+
+
 def rule_keep_part(c: Clause) -> Plan | None:
     """ "keep the first 5 and redo the rest", "keep only the top 10", "i like the first 5, change the rest",
     "replace everything except the first 3", "redo everything after track 5", "change the second half": the kept
@@ -3436,8 +3485,10 @@ def rule_keep_part(c: Clause) -> Plan | None:
     if (spared := _keep_all_but(c)) is not None:
         return spared
     redo = bool(_REDO_VERBS & set(words))
-    if redo and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c)):
-        return Plan([call("replace", positions=[i for i in range(1, c.n + 1) if i not in kept])])
+    cut_at = find(words, _REMOVE) if not redo else None
+    if (redo or cut_at) and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c, cut_at)):
+        # "i like 2 and 7, change the rest" swaps the others; "track 1 is great, drop the rest" leaves it alone
+        return Plan([call("replace" if redo else "remove", positions=[i for i in range(1, c.n + 1) if i not in kept])])
     but = find(words, _EXCEPT)
     if "keep" in words or (redo and but) or (redo and ({"rest", "others"} & set(words))):
         at = words.index("keep") if "keep" in words else but[0] if but else 0
@@ -3512,13 +3563,16 @@ _EXCEPT = _keys(("except", "except for", "but", "other than", "apart from", "bes
 _ALL_OF = frozenset({"everything", "anything", "all", "every", "whatever", "todo", "todas", "todos"})
 
 
-def _kept_named(c: Clause) -> list[int] | None:
-    """The tracks named before "redo the rest" that stay ("the fourth and fifth ones are great, keep those and redo
-    everything else"), when they are not a first/last part ("keep the first 5" is ``_part``'s)."""
-    verb = next(i for i, w in enumerate(c.words) if w in _REDO_VERBS)
+def _kept_named(c: Clause, cut: tuple[int, int] | None = None) -> list[int] | None:
+    """The tracks named before "redo the rest" (or the ``cut`` verb of "drop the rest") that stay ("the fourth and
+    fifth ones are great, keep those and redo everything else"), when they are not a first/last part ("keep the
+    first 5" is ``_part``'s, but for a cut: "the last 3 are perfect, drop the rest")."""
+    verb = cut[0] if cut else next(i for i, w in enumerate(c.words) if w in _REDO_VERBS)
     said = c.words[:verb]
-    if _part(said, c.n) is not None:
-        return None
+    if (part := _part(said, c.n)) is not None:
+        if not cut or not 1 <= part[1] < c.n:
+            return None
+        return list(range(1, part[1] + 1)) if part[0] == "first" else list(range(c.n - part[1] + 1, c.n + 1))
     kept = _picked_many(c, 0, verb) or positions(said, [p["title"] for p in c.playlist])  # "keep the 3 oldest"
     if kept is None and {"keep", "like", "love"} & set(said):  # "i like 2 and 7, change the rest"
         kept = next((_number_list(said, j, c.n) for j, w in enumerate(said) if w.isdigit()), None)
@@ -3810,6 +3864,7 @@ _TOP_WORDS = frozenset({"first", "top", "start", "front", "beginning", "primero"
 _END_WORDS = frozenset({"last", "end", "bottom", "final", "ultimo", "ultimas", "ultimos", "ultima"})
 _TO_WORDS = frozenset({"to", "a", "into", "hasta", "then", "->"})
 _GROUP_NOUNS = frozenset({"ones", "songs", "tracks", "stuff", "tunes", "bangers", "canciones", "temas"})
+_PLACED_ARTICLES = frozenset({"the", "las", "los", "la", "el", "mas", "most", "ones", "al", "at"})
 
 
 def rule_middle(c: Clause) -> Plan | None:
@@ -3902,6 +3957,23 @@ def _ramp(words: Sequence[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _placed_group(words: Sequence[str], polar: Sequence[tuple[int, str, int]]) -> tuple[str, int] | None:
+    """ "newest first", "the upbeat ones at the end", "pon primero las más populares": a quality of many tracks and
+    the end it goes to, as (field, +1 for its high end first / -1 for its low end first)."""
+    for i, f, s in polar if not {"something", "one", "song", "track", "a"} & set(words) else ():
+        after = words[i + 1 : i + 5]  # "slow ones at the end"
+        if after and after[0] in _GROUP_NOUNS:
+            after = after[1:]
+        if after and after[0] in ("at", "on", "to", "al", "a", "the", "la", "el"):
+            after = [w for w in after if w not in ("at", "on", "to", "al", "a", "the", "la", "el")]
+        if after and (after[0] in _TOP_WORDS or after[0] in _END_WORDS):
+            return f, s if after[0] in _TOP_WORDS else -s
+        ahead = [w for w in words[max(0, i - 4) : i] if w not in _PLACED_ARTICLES]
+        if ahead and ahead[-1] in _TOP_WORDS | _END_WORDS and find(words[:i], _PLACE_VERBS):
+            return f, s if ahead[-1] in _TOP_WORDS else -s  # the end said first
+    return None
+
+
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
@@ -3920,16 +3992,7 @@ def rule_sort(c: Clause) -> Plan | None:
     verb = bool(_SORT_VERBS & set(words))
     polar = [(i, f, s) for i, f, s in fields if s]
     # "newest first", "the upbeat ones at the end": a quality of many tracks said before where they go
-    placed = None
-    for i, f, s in polar if not {"something", "one", "song", "track", "a"} & set(words) else ():
-        after = words[i + 1 : i + 5]  # "slow ones at the end"
-        if after and after[0] in _GROUP_NOUNS:
-            after = after[1:]
-        if after and after[0] in ("at", "on", "to", "al", "a", "the", "la", "el"):
-            after = [w for w in after if w not in ("at", "on", "to", "al", "a", "the", "la", "el")]
-        if after and (after[0] in _TOP_WORDS or after[0] in _END_WORDS):
-            placed = (f, s if after[0] in _TOP_WORDS else -s)
-            break
+    placed = _placed_group(words, polar)
     names, _ = names_in(c.reading, c.vocab)
     if placed is None and not verb:
         # "from slowest to fastest", "oldest to newest": two ends of one field
@@ -4019,6 +4082,7 @@ RULES: tuple[Rule, ...] = (
     rule_same_for,
     rule_genre_variety,
     rule_arc,
+    rule_samey_part,
     rule_keep_part,
     rule_duplicates,
     rule_play,
@@ -4669,6 +4733,7 @@ def parse(
         text = _those_tracks(text, pointed)
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
+    text = _era_named(text, request, playlist, focus)
     plan = _parse(text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
@@ -4693,6 +4758,30 @@ def parse(
     if plan.question and playlist and (bare := _bare_follow_up(text, previous)) is not None:
         return bare
     return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
+
+
+_THAT_ERA = re.compile(r"\b(?:that|this|the\s+same|its|the\s+song'?s)\s+(?:era|decade|period)\b", re.IGNORECASE)
+
+
+def _era_named(text: str, request: str, playlist: Sequence[dict[str, Any]], focus: int | None) -> str:
+    """ "more of that era" said as the decade it means: the track in focus's, else that of the song the request
+    named ("songs like mr brightside"), else the playlist's middle year's."""
+    if not playlist or not (m := _THAT_ERA.search(text or "")):
+        return text
+    said = fold(request or "")
+    named = [
+        p for p in playlist if (t := fold(song_key(str(p.get("title", "")), "")).strip()) and len(t) > 3 and t in said
+    ]
+    years = sorted(int(p["year"]) for p in playlist if p.get("year"))
+    if focus is not None and 1 <= focus <= len(playlist) and playlist[focus - 1].get("year"):
+        year = int(playlist[focus - 1]["year"])
+    elif named and named[0].get("year"):
+        year = int(named[0]["year"])
+    elif years:
+        year = years[len(years) // 2]
+    else:
+        return text
+    return f"{text[: m.start()]}the {year // 10 * 10}s{text[m.end() :]}"
 
 
 def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
@@ -4761,7 +4850,7 @@ _NAME_IT = re.compile(
     r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
     r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
-    r"\s*(?:\bto\b|\bas\b|:|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
+    r"\s*(?:\bto\b|\bas\b|(?P<colon>:)|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,
 )
 _QUOTES = "\"'“”‘’«»`"
@@ -4776,6 +4865,12 @@ _AFTER_NAME = re.compile(
     re.IGNORECASE,
 )
 NAME_MAX = 80
+# "give it a name: X", "give the playlist the title X": the same as "name it X"
+_GIVE_NAME = re.compile(
+    r"\bgive\s+(it|this|that|the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix))\s+"
+    r"(?:a|the)\s+(?:name|title)(?:\s+of)?\b",
+    re.IGNORECASE,
+)
 
 
 def _playlist_name(text: str) -> tuple[str, str] | None:
@@ -4783,13 +4878,13 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     "llámala Noche", "call it Chill and add more drake"; None for a verdict or idiom ("call it a day", "call this one
     mid", "call it done"), for "name some songs like this" or "name this song" (a name needs the playlist, or "it",
     as what is named), and for a name said in lowercase that is one word or opens with "a"."""
-    m = _NAME_IT.match(text or "")
+    m = _NAME_IT.match(_GIVE_NAME.sub(r"name \1", text or ""))
     if not m:
         return None
     said, rest = m["name"], ""
     if (after := _AFTER_NAME.search(said)) is not None:
         said, rest = said[: after.start()], said[after.end() :]
-    quoted = said[:1] in _QUOTES
+    quoted = said[:1] in _QUOTES or bool(m["colon"])  # "call it: commute" says a name follows
     name = said.strip(_QUOTES + " ")
     words = fold(name).split()
     if not words or fold(name) in _NOT_NAMES or words[0] in ("something", "whatever", "anything", "for"):
@@ -5340,6 +5435,16 @@ def _join(acts: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
 
 
 _CUT_ARTIST = frozenset({"lessen", "exclude", "block"})
+_ECHO_WORDS = frozenset({"less", "fewer", "of", "it", "them", "those", "that", "this", "these", "em", "a", "bit",
+                         "lot", "lil", "little", "way", "much", "please", "pls", "plz", "thanks", "then",
+                         "so"})  # fmt: skip
+
+
+def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
+    """Whether a clause only says again the cut an earlier clause asked ("too much rock, less of it")."""
+    cut = any(a["name"] in ("lessen", "adjust") for a in acts)
+    said = [w for w in words if any(ch.isalnum() for ch in w)]
+    return cut and bool({"less", "fewer"} & set(said)) and set(said) <= _ECHO_WORDS
 
 
 def _rhetorical(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -5376,6 +5481,8 @@ def _several(
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]
             continue
+        if plan.question and _echoes(acts, clause.words):
+            continue  # "the grunge stuff is too much, less of it": the second clause says the first again
         if k and acts and [a["name"] for a in plan.actions] == ["new_playlist"] and not _names_said(clause):
             missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist
             continue

@@ -433,7 +433,8 @@ class TagExtractor:
         titles = self._song_titles(toks, matches)
         self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
-        self._cued_names(toks, matches, unsupported)
+        self._cued_names(text, toks, matches, unsupported)
+        self._listed_names(text, toks, matches, unsupported)
         contexts = _contexts(toks, matches, titles)
         _corrections(toks, matches)
         self._negate(toks, matches)
@@ -899,23 +900,15 @@ class TagExtractor:
             toks[a].used = toks[a + 1].used = True
         return tries
 
-    def _cued_names(self, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
+    def _cued_names(self, text: str, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
         """Words after "by"/"featuring" that name no artist: a near name ("songs by Drak") or a plain "not in
         the catalog" note, so an unknown artist is never silently read as anything."""
         for i in range(1, len(toks)):
-            if toks[i - 1].text not in _NAME_CUES or toks[i].used or not toks[i].text.isalpha():
+            taste = _taste_cue(toks, i)  # "i like portishead": a name, when nothing else follows it
+            if not (toks[i - 1].text in _NAME_CUES or taste) or toks[i].used or not toks[i].text.isalpha():
                 continue
-            j = i
-            while (
-                j < len(toks)
-                and j - i < 4
-                and not toks[j].used
-                and toks[j].text.isalpha()
-                and toks[j].text not in vocab.STOPWORDS
-                and toks[j].text not in self._known
-            ):
-                j += 1
-            if j == i:
+            j = self._name_end(toks, i)
+            if j == i or taste and not _item_ends(text, toks, j):
                 continue
             hit = self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
             if hit:
@@ -925,6 +918,52 @@ class TagExtractor:
             else:
                 said = " ".join(t.orig for t in toks[i:j])
                 unsupported.append(f'"{said}": no artist of that name in this catalog')
+
+    def _name_end(self, toks: list[_Tok], i: int, listed: bool = False) -> int:
+        """Where the unread words from ``i`` that may be a name end (at most 4: no stopword, no known word unless
+        the name stands in a list of names, "radiohead and massive attack")."""
+        j = i
+        while (
+            j < len(toks)
+            and j - i < 4
+            and not toks[j].used
+            and toks[j].text.isalpha()
+            and toks[j].text not in vocab.STOPWORDS
+            and (listed or toks[j].text not in self._known)
+        ):
+            j += 1
+        return j
+
+    def _listed_names(self, text: str, toks: list[_Tok], out: list[_Match], unsupported: list[str]) -> None:
+        """ "i like radiohead, portishead and massive attack": the names listed after one a cue led, each an
+        artist (a near name) or a plain "not in the catalog" note, never left as words of the request."""
+        named = {m.start: m.end for m in out if m.kind == "artist"}
+        for start, end in sorted(named.items()):
+            if start == 0 or not (toks[start - 1].text in _LIST_LEADS or _taste_cue(toks, start)):
+                continue
+            while end < len(toks) and toks[end].text in (",", "and", "&"):
+                i = end + 1 + (end + 1 < len(toks) and toks[end].text == "," and toks[end + 1].text == "and")
+                if i in named:  # the next name is a known one
+                    end = named[i]
+                    continue
+                j = self._name_end(toks, i, listed=True)
+                if j == i or not _item_ends(text, toks, j):
+                    break
+                exact = self.artist_keys.get(tuple(t.text for t in toks[i:j]))  # "abba": a name in a list of names
+                hit = (
+                    (exact[0], exact[1], 0.9)
+                    if exact
+                    else self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
+                )
+                if hit:
+                    out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
+                else:
+                    unsupported.append(
+                        f'"{" ".join(t.orig for t in toks[i:j])}": no artist of that name in this catalog'
+                    )
+                for t in toks[i:j]:
+                    t.used = True
+                end = j
 
     def _negate(self, toks: list[_Tok], matches: list[_Match]) -> None:
         """Mark the matches a negation governs: the first after the cue, and same-kind ones joined by or/and/"/"."""
@@ -1567,6 +1606,33 @@ _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
 )  # fmt: skip
 _HEAD_BREAKS = frozenset({"but", ",", "-", "without", "except", "minus", "no", "not", "nothing"})
 _NAME_CUES = frozenset({"by", "featuring", "feat", "ft"})  # words a name follows, and nothing else
+# the words before a list of names ("i like radiohead, muse and blur", "songs by x, y and z"), and what ends an item
+_LIST_LEADS = _NAME_CUES | {"like", "likes", "love", "loves", "loved", "adore", "adores", "adored", "think", "into"}
+_LIST_ENDS = frozenset({",", "and", "&", ".", "!", "?", ";", ":"})
+_TASTE_LEADS = frozenset({"i", "we", "really", "also", "both", "totally", "mostly"})
+
+
+def _item_ends(text: str, toks: list["_Tok"], j: int) -> bool:
+    """Whether an item of a list ends before token ``j``: the text ends, a comma or "and" follows, or a sentence
+    mark stands between ("... and massive attack. make me something")."""
+    return (
+        j >= len(toks)
+        or toks[j].text in _LIST_ENDS
+        or bool(_SENTENCE_MARK.search(text[toks[j - 1].end : toks[j].start]))
+    )
+
+
+_SENTENCE_MARK = re.compile(r"[.!?;:]")
+
+
+def _taste_cue(toks: list["_Tok"], i: int) -> bool:
+    """Whether token ``i`` follows "i like" / "we love" / "i'm into": a taste, so a name may stand there."""
+    return (
+        i >= 2
+        and toks[i - 1].text in ("like", "love", "dig", "into", "adore")
+        and toks[i - 2].text in _TASTE_LEADS | {"im", "were"}
+        and not {t.text for t in toks[max(0, i - 4) : i]} & {"dont", "didnt", "not", "never", "would", "wouldnt"}
+    )
 
 
 _CORRECTION_CUES = sorted((_key(c) for c in vocab.CORRECTION_CUES), key=len, reverse=True)
@@ -1671,6 +1737,8 @@ def _similar_to(toks: list[_Tok], i: int) -> int | None:
         return i - 2
     if before[-1:] == ["like"] and not (set(before[:-1]) & {"i", "we", "really", "you", "u", "dont", "would"}):
         return i - 1
+    if _taste_cue(toks, i) and before[-1:] != ["into"]:  # "i like radiohead": a taste, music like theirs
+        return i - 1
     if before[-1:] == ["into"] and before[-2:-1] and before[-2] in _INTO_LEADS:  # "she's into abba and the bee gees"
         return i - 1
     if before[-1:] in (["think"], ["eg"]) or before[-2:] in (["such", "as"], ["think", "like"]):
@@ -1681,7 +1749,8 @@ def _similar_to(toks: list[_Tok], i: int) -> int | None:
     # "think whitney and marvin gaye": a name the catalog lacks, then this one, after the cue
     back = [t.text for t in toks[max(0, i - 6) : i]]
     cue = _list_cue(back)
-    return i - len(back) + cue if cue is not None and back[-1:] in (["and"], [","], ["&"]) and "i" not in back else None
+    listed = cue is not None and back[-1:] in (["and"], [","], ["&"]) and "i" not in back[cue + 1 :]
+    return i - len(back) + cue if listed else None
 
 
 def _list_cue(words: list[str]) -> int | None:
@@ -1692,7 +1761,9 @@ def _list_cue(words: list[str]) -> int | None:
     return None
 
 
-_LIST_CUES = frozenset({"think", "loved", "loves", "adored", "adores"})  # a list of names after them is a taste
+_LIST_CUES = frozenset(
+    {"think", "loved", "loves", "adored", "adores", "like", "love"}
+)  # a list of names after them is a taste
 _LOVERS = frozenset({"he", "she", "they", "mom", "mum", "dad", "grandad", "granddad", "grandpa", "grandma", "nan",
                      "wife", "husband", "gf", "bf", "girlfriend", "boyfriend", "sister", "brother",
                      "friend", "i", "we", "and", "always", "really", "also"})  # fmt: skip

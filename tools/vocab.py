@@ -1402,7 +1402,7 @@ SORT_FIELDS: dict[str, tuple[str, int]] = {
     **dict.fromkeys(("mood", "vibe", "valence"), ("valence", 0)),
     **dict.fromkeys(("danceable", "dancey", "danciest"), ("danceability", 1)),
     **dict.fromkeys(("danceability",), ("danceability", 0)),
-    **dict.fromkeys(("popular", "biggest", "known"), ("popularity", 1)),
+    **dict.fromkeys(("popular", "biggest", "known", "famous", "populares", "conocidas", "famosas"), ("popularity", 1)),
     **dict.fromkeys(("popularity",), ("popularity", 0)),
     **dict.fromkeys(("long", "longer", "longest"), ("duration_ms", 1)),
     **dict.fromkeys(("short", "shorter", "shortest"), ("duration_ms", -1)),
@@ -1431,7 +1431,8 @@ CHAT_FILLER = frozenset(
     """ok okay hmm hm hmmm um uh actually nope yeah yes yep well so please pls plz thanks thank you por favor favor
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
-    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks k""".split()
+    whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks k ahora oye vale
+    bueno pues porfa porfis""".split()
 )  # fmt: skip
 
 

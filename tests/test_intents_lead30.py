@@ -1,0 +1,118 @@
+"""My own chats as a newcomer (evals/dialogues/409-418, set lead30): what the conversation misread, each fix alone.
+
+Each test failed before its fix: "give it a name: commute" started a new playlist, "the first one is a bit cringe
+lol remove" asked which track, "gracias! ahora agrega 5 mas" read "ahora" as a name to add, "pon primero las mas
+populares" replaced tracks, "add something from daft punk" swapped 8 tracks, "too much rock, less of it" said it could
+not read "less of it", "more of that era" was not read, "the 2nd half is kinda samey" found no music, and "i like
+radiohead, portishead and massive attack" gave 13 Radiohead tracks without a word on the other two, and "track 1
+is great, drop the rest" only noted the praise.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.intents import parse
+from plans import acts
+from tools.extract import TagExtractor
+
+
+@pytest.fixture(scope="module")
+def ex(tiny_catalog) -> TagExtractor:
+    return TagExtractor(tiny_catalog)
+
+
+@pytest.mark.parametrize(
+    "text", ["ok now give it a name: commute", "give the playlist a name: commute", "call it: commute"]
+)
+def test_a_name_after_a_colon_renames(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("rename", {"title": "commute"})]
+
+
+def test_call_it_a_verdict_is_still_no_name(vocab, playlist):
+    assert not any(a["name"] == "rename" for a in parse("call it good", playlist, vocab).actions)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("the first one is a bit cringe lol remove", 1), ("the last one is meh, drop", -1),
+     ("the 3rd song is awful. delete", 3)],
+)  # fmt: skip
+def test_a_removal_said_after_the_track_removes_it(vocab, playlist, text, where):
+    assert acts(text, vocab, playlist) == [("remove", {"positions": [where % (len(playlist) + 1)]})]
+
+
+@pytest.mark.parametrize("text", ["gracias! ahora agrega 5 mas", "vale, agrega 5 mas", "oye agrega 5 mas"])
+def test_spanish_chat_words_are_no_names_to_add(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("more", {"count": 5})]
+
+
+@pytest.mark.parametrize(
+    "text", ["pon primero las mas populares", "las mas populares primero", "put first the most popular"]
+)
+def test_the_most_popular_first_is_an_order(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("sort", {"by": "popularity", "descending": True})]
+
+
+@pytest.mark.parametrize("text", ["add something from queen", "add something by queen"])
+def test_something_by_an_artist_is_one_track(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("widen", {"artists": ["Queen"], "count": 1})]
+
+
+def test_less_of_it_after_too_much_says_the_same_ask(vocab, playlist):
+    plan = parse("too much rap, less of it", playlist, vocab)
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("lessen", {"genres": ["rap"]})]
+    assert not plan.notes
+
+
+def test_that_era_is_the_decade_of_the_song_the_request_named(vocab, playlist):
+    named = playlist[4]
+    decade = named["year"] // 10 * 10
+    said = acts("more of that era", vocab, playlist, request=f"songs like {named['title']}")
+    assert said == [("narrow", {"year_start": decade, "year_end": decade + 9})]
+
+
+def test_that_era_after_a_track_in_focus_is_its_decade(vocab, playlist):
+    decade = playlist[2]["year"] // 10 * 10
+    said = acts("more from that decade", vocab, playlist, focus=3)
+    assert said == [("narrow", {"year_start": decade, "year_end": decade + 9})]
+
+
+def test_a_samey_half_swaps_the_samest_half_of_it(vocab, playlist):
+    n = len(playlist)
+    [(name, args)] = acts("hmm the 2nd half is kinda samey", vocab, playlist)
+    assert name == "replace"
+    assert len(args["positions"]) == (n - n // 2) // 2
+    assert all(n // 2 < k <= n for k in args["positions"])
+
+
+def test_i_like_an_artist_is_a_taste_and_unknown_names_are_said(ex):
+    q = ex.extract("i like queen, portishead and massive attack. make me something")
+    assert [(t.value, t.scope) for t in q.artists] == [("Queen", "like")]
+    assert any("portishead" in u for u in q.unsupported)
+    assert any("massive attack" in u for u in q.unsupported)
+
+
+def test_i_like_an_unknown_name_says_it_is_not_in_the_catalog(ex):
+    assert any('"portishead": no artist' in u for u in ex.extract("i like portishead").unsupported)
+
+
+@pytest.mark.parametrize("text", ["i like it loud", "i like slow songs", "songs by drake, nas and some beer"])
+def test_words_that_are_no_names_say_nothing_of_artists(ex, text):
+    assert not [u for u in ex.extract(text).unsupported if "no artist" in u]
+
+
+def test_i_dont_like_is_still_an_exclusion(ex):
+    q = ex.extract("i dont like queen")
+    assert [t.value for t in q.exclude_artists] == ["Queen"] and not q.artists
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [("track 1 is great, drop the rest", [1]), ("the last 3 are perfect, drop the rest", [-3, -2, -1]),
+     ("the last one is great, remove the rest", [-1])],
+)  # fmt: skip
+def test_praised_tracks_stay_when_the_rest_is_dropped(vocab, playlist, text, kept):
+    n = len(playlist)
+    stay = {k % (n + 1) for k in kept}
+    assert acts(text, vocab, playlist) == [("remove", {"positions": [k for k in range(1, n + 1) if k not in stay]})]
