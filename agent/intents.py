@@ -1120,6 +1120,44 @@ def rule_taste(c: Clause) -> Plan | None:
     return Plan([call("widen", artists=[name])]) if name else None
 
 
+_PRAISED_MANY = _keys(("are great", "are fire", "are amazing", "are awesome", "are perfect", "are the best",
+                       "are so good", "are good", "are dope", "are lit", "are sick", "are bangers", "are bops",
+                       "are a vibe", "are solid", "are nice", "go hard", "slap", "slaps", "bang", "bangs", "r great",
+                       "r fire", "is great", "is fire", "is amazing", "is the best", "is so good", "are my favorite",
+                       "son lo mejor", "estan buenisimas", "estan geniales"))  # fmt: skip
+_GROUP_WORDS = frozenset({"the", "ones", "songs", "tracks", "stuff", "tunes", "bits", "las", "los", "canciones",
+                          "de", "all", "those", "these", "really", "so"})  # fmt: skip
+
+
+def rule_praised_music(c: Clause) -> Plan | None:
+    """ "the arctic monkeys ones are great", "the rock stuff slaps": music of the playlist praised by its name leans
+    the playlist to it (some more of it join), never a new playlist."""
+    hit = find(c.words, _PRAISED_MANY) if c.has else None
+    if not hit or c.matches(negated=True) or _refer(c) is not None:
+        return None
+    named = c.matches("artist", "genre", "subgenre", negated=False)
+    if not named and (who := _object_artist(c, 0, hit[0])):  # "the queen songs are great": "the ... songs" cues it
+        return _praised_names(c, hit, {"artists": [who]})
+    if not named or any(m.start >= hit[0] for m in named):
+        return None
+    said = {k for m in named for k in range(m.start, m.end)}
+    rest = [w for k, w in enumerate(c.words[: hit[0]]) if k not in said and any(ch.isalnum() for ch in w)]
+    if not set(rest) <= _GROUP_WORDS | V.ACK_WORDS | _EXCLAMATIONS:
+        return None
+    found, _ = names_in(c.reading, c.vocab, negated=False)
+    return _praised_names(c, hit, _nonempty(found)) if any(found.values()) else None
+
+
+def _praised_names(c: Clause, hit: tuple[int, int], names: dict[str, Any]) -> Plan | None:
+    """More of the music praised, or fewer where the praise ends "but too many of them"; None where the message
+    asks something else after it."""
+    tail = {w for w in c.words[sum(hit) :] if any(ch.isalnum() for ch in w)} - {"but", "tho", "though"}
+    fewer = tail <= _TOO_MANY_OF and "too" in tail and bool({"many", "much"} & tail)
+    if tail - _ECHO_WORDS - {"more"} and not fewer:
+        return None
+    return Plan([call("lessen" if fewer else "widen", **names)])
+
+
 def rule_love(c: Clause) -> Plan | None:
     """ "I love track 2", "love it" (the track in focus), "I love this playlist"."""
     hit = find(c.words, _LOVE)
@@ -1945,6 +1983,13 @@ def rule_remove(c: Clause) -> Plan | None:
         return Plan(
             [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
         )
+    return _which_to_remove(c, start)
+
+
+def _which_to_remove(c: Clause, start: int) -> Plan:
+    """The question a removal that names nothing gets; "remove anything with drums" gets why it can't be done."""
+    if played := [w for w in c.words[start:] if w in V.INSTRUMENT_WORDS]:
+        return _no_instruments(played[0])
     return Plan.ask(f'Which tracks should I remove? Say a number (1-{c.n}), "the last two", a title or an artist.')
 
 
@@ -2513,9 +2558,7 @@ def rule_exclude(c: Clause) -> Plan | None:
         if cue and _filler_before(c.words, cue[0]) and c.words[cue[0]] != "less":
             rest = " ".join(t.orig for t in c.reading.tokens[cue[0] + cue[1] :]).strip()
             if rest and not c.matches("feature", "relative_years"):
-                return Plan.ask(
-                    f'I don\'t know "{rest}" as an artist, genre, mood or years in the catalog; who or what should go?'
-                )
+                return _unknown_gone(c, cue[0], rest)
         return None
     found, _ = names_in(c.reading, c.vocab, negated=True)
     years = [m.value for m in negated if m.kind == "years"]
@@ -2545,6 +2588,13 @@ def rule_exclude(c: Clause) -> Plan | None:
             f'I don\'t know "{what or c.raw}" as an artist, genre, mood or years in the catalog; who or what should go?'
         )
     return Plan(acts)
+
+
+def _unknown_gone(c: Clause, cue: int, rest: str) -> Plan:
+    """The question an exclusion of nothing known gets; "no drums" gets why it can't be done."""
+    if played := [w for w in c.words[cue:] if w in V.INSTRUMENT_WORDS]:
+        return _no_instruments(played[0])
+    return Plan.ask(f'I don\'t know "{rest}" as an artist, genre, mood or years in the catalog; who or what should go?')
 
 
 def _filler_before(words: Sequence[str], k: int) -> bool:
@@ -2803,6 +2853,9 @@ def _more_of(c: Clause) -> bool:
     if not named or c.matches(negated=True) or len(named) != len(c.reading.matches):
         return False
     lead = c.words[max(0, named[0].start - 3) : named[0].start]
+    lead = c.words[max(0, named[0].start - 4) : named[0].start]
+    if lead[-1:] in (["the"], ["those"], ["these"], ["los"], ["las"]):  # "more of the drake ones"
+        lead = lead[:-1]
     if lead[-1:] in (["of"], ["de"], ["like"], ["by"], ["from"]):  # "more of them", "más de Bad Bunny", "more like X"
         lead = lead[:-1]
     if lead[-1:] and lead[-1] in ("songs", "stuff", "tracks", "music", "tunes"):  # "more songs like drake"
@@ -4032,9 +4085,13 @@ def rule_instrument(c: Clause) -> Plan | None:
     said = [w for w in c.words if w in V.INSTRUMENT_WORDS]
     if not c.has or not said or not (find(c.words, _MORE) or find(c.words, _LESS)) or c.matches(*_CONTENT_KINDS):
         return None
+    return _no_instruments(said[0])
+
+
+def _no_instruments(word: str) -> Plan:
     return Plan.ask(
         f"The catalog describes each track's sound by energy, tempo, mood, danceability, acousticness and "
-        f'instrumentalness, not by instrument, so I can\'t pick out {said[0]}. Try "more energy", "more acoustic" '
+        f'instrumentalness, not by instrument, so I can\'t pick out {word}. Try "more energy", "more acoustic" '
         f'or "more instrumental". Nothing changed.'
     )
 
@@ -4105,6 +4162,7 @@ RULES: tuple[Rule, ...] = (
     rule_dislike,
     rule_artist_ends,
     rule_explain,
+    rule_praised_music,
     rule_taste,
     rule_love,
     rule_skip,
@@ -5427,6 +5485,10 @@ def _join(acts: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
             ),
             None,
         )
+        if same is None and a["name"] == "widen" and a["args"].get("count"):
+            names = {k: v for k, v in a["args"].items() if k != "count"}
+            same = next((b for b in acts if b["name"] == "widen" and b["args"] == names), None)
+            # "the queen songs are great, add 3 more of them": the 3 added, not some swapped in besides
         if same is not None:
             acts.remove(same)
             a = a if len(a["args"]) >= len(same["args"]) else same
@@ -5440,11 +5502,19 @@ _ECHO_WORDS = frozenset({"less", "fewer", "of", "it", "them", "those", "that", "
                          "so"})  # fmt: skip
 
 
+_TOO_MANY_OF = frozenset({"too", "many", "much", "of", "them", "it", "those", "em", "a", "bit", "lil", "way", "tho",
+                          "though", "just", "kinda", "now", "there", "are", "is", "theres", "in", "here"})  # fmt: skip
+
+
 def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
-    """Whether a clause only says again the cut an earlier clause asked ("too much rock, less of it")."""
-    cut = any(a["name"] in ("lessen", "adjust") for a in acts)
-    said = [w for w in words if any(ch.isalnum() for ch in w)]
-    return cut and bool({"less", "fewer"} & set(said)) and set(said) <= _ECHO_WORDS
+    """Whether a clause only says again the ask of an earlier clause: the cut in "too much rock, less of it", the
+    more in "the queen songs are great, more of those"."""
+    said = {w for w in words if any(ch.isalnum() for ch in w)}
+    if not said or not said <= _ECHO_WORDS | {"more"}:
+        return False
+    if {"less", "fewer"} & said:
+        return any(a["name"] in ("lessen", "adjust") for a in acts)
+    return "more" in said and any(a["name"] == "widen" for a in acts)
 
 
 def _rhetorical(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -5481,7 +5551,7 @@ def _several(
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]
             continue
-        if plan.question and _echoes(acts, clause.words):
+        if _echoes(acts, clause.words):
             continue  # "the grunge stuff is too much, less of it": the second clause says the first again
         if k and acts and [a["name"] for a in plan.actions] == ["new_playlist"] and not _names_said(clause):
             missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist

@@ -116,3 +116,21 @@ def test_praised_tracks_stay_when_the_rest_is_dropped(vocab, playlist, text, kep
     n = len(playlist)
     stay = {k % (n + 1) for k in kept}
     assert acts(text, vocab, playlist) == [("remove", {"positions": [k for k in range(1, n + 1) if k not in stay]})]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("the queen songs are great, more of those", [("widen", {"artists": ["Queen"]})]),
+     ("the rock stuff slaps", [("widen", {"genres": ["rock"]})]),
+     ("the queen songs are great but too many of them", [("lessen", {"artists": ["Queen"]})]),
+     ("the queen songs are great, add 3 more of them", [("widen", {"artists": ["Queen"], "count": 3})]),
+     ("more of the queen ones", [("widen", {"artists": ["Queen"]})])],
+)  # fmt: skip
+def test_music_praised_by_its_name_leans_the_playlist_to_it(vocab, playlist, text, expected):
+    assert acts(text, vocab, playlist) == expected
+
+
+@pytest.mark.parametrize("text", ["remove anything with drums lol", "no drums", "without guitar pls"])
+def test_an_instrument_to_drop_gets_why_it_cannot_be_done(vocab, playlist, text):
+    plan = parse(text, playlist, vocab)
+    assert not plan.actions and "not by instrument" in plan.question
