@@ -2187,7 +2187,11 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
         return True
     if not i:
         return False
-    return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS
+    # "minus the trap stuff", "the house side of things": a word of kind after it says a style is meant
+    return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS and after not in _STYLE_NOUNS
+
+
+_STYLE_NOUNS = frozenset({"stuff", "side", "sound", "sounds", "style", "kind", "type", "ones", "genre", "scene"})
 
 
 # ----- context: what a request's situation suggests ------------------------------------------------------
