@@ -108,3 +108,32 @@ def test_coding_is_work(ex, text):
     """ "while i code" is coding (work, focus inferred); was: popular pop."""
     q = ex.extract(text)
     assert values(q.activities) == ["work"] and "focus" in inferred(q)
+
+
+@pytest.fixture(scope="module")
+def ex_implicit(tiny_catalog) -> TagExtractor:
+    from tools.embed import get_encoder
+
+    return TagExtractor(tiny_catalog, get_encoder())
+
+
+@pytest.mark.parametrize("text", ["no heartbreak songs", "nothing for a rainy day"])
+def test_a_refused_situation_is_not_guessed_back(ex_implicit, text):
+    """ "no heartbreak songs" read sad from the words' likeness to a breakup (a sad playlist for a refusal)."""
+    q = ex_implicit.extract(text)
+    assert "sad" not in values(q.moods)
+
+
+@pytest.mark.parametrize(
+    "text,span", [("since like 2015ish", (2015, None)), ("after like 2010", (2011, None)),
+                  ("before around 2000", (None, 1999))]
+)  # fmt: skip
+def test_a_hedge_between_cue_and_year_keeps_the_cue(ex, text, span):
+    """ "since like 2015ish" was 2015 alone."""
+    y = ex.extract(text).years
+    assert y is not None and (y.start, y.end) == span
+
+
+@pytest.mark.parametrize("text", ["heart-warming songs", "songs that warm the heart"])
+def test_heartwarming_is_happy(ex, text):
+    assert said(ex.extract(text)) == ["happy"]

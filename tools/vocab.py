@@ -344,6 +344,8 @@ MOOD_PHRASES: dict[str, str] = {
     "soul lifting": "happy", "soul lifting music": "happy", "lullabies": "sleep", "lullabye": "sleep",
     "lullabyes": "sleep", "rock a bye": "sleep", "rock a bye baby": "sleep", "animada": "happy", "animado": "happy",
     "animadas": "happy", "animados": "happy", "perrear": "dance", "perreo": "dance", "perreando": "dance",
+    "heartwarming": "happy", "heart warming": "happy", "warm my heart": "happy", "warm the heart": "happy",
+    "warms the heart": "happy",
     # the listener to be cheered: chasing the blues away is no blues (see INFERRED_PHRASES)
     **dict.fromkeys(("chase the blues away", "chase away the blues", "chase the blues", "beat the blues",
                      "shake off the blues", "shake the blues", "cure the blues", "cure for the blues",
