@@ -137,3 +137,31 @@ def test_a_hedge_between_cue_and_year_keeps_the_cue(ex, text, span):
 @pytest.mark.parametrize("text", ["heart-warming songs", "songs that warm the heart"])
 def test_heartwarming_is_happy(ex, text):
     assert said(ex.extract(text)) == ["happy"]
+
+
+@pytest.mark.parametrize("text,minutes", [("uma hora de rock", 60), ("duas horas de pop", 120),
+                                          ("meia hora de rock", 30)])  # fmt: skip
+def test_portuguese_hours_are_a_length(ex, text, minutes):
+    """ "uma hora de rock" was a 20-track rock playlist, "meia hora" nothing."""
+    assert ex.extract(text).duration_min == minutes
+
+
+def test_portuguese_calm_is_chill_but_con_calma_stays_a_song(ex):
+    assert said(ex.extract("algo calmo")) == ["chill"]
+    assert not ex.extract("songs like con calma").moods
+
+
+@pytest.mark.slow
+def test_a_noun_after_an_article_is_no_artist(real_ex):
+    """ "songs for a queen" was a Queen playlist; "play a queen song" and "queen" alone still are."""
+    assert not real_ex.extract("songs for a queen").artists
+    assert not real_ex.extract("music fit for my prince").artists
+    assert values(real_ex.extract("play a queen song").artists) == ["Queen"]
+    assert values(real_ex.extract("queen").artists) == ["Queen"]
+
+
+@pytest.fixture(scope="module")
+def real_ex(real_data) -> TagExtractor:
+    from tools.catalog import Catalog
+
+    return TagExtractor(Catalog.from_csv(real_data))

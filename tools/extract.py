@@ -334,6 +334,8 @@ class TagExtractor:
 
     def _word_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str) -> float:
         """How sure we are that the uncued, lowercase dictionary word at [i, j) ("drake", "logic") names an artist."""
+        if prev in _NOUN_LEADS and not (j < len(toks) and toks[j].text in vocab.MUSIC_NOUNS | vocab.TRACK_NOUNS):
+            return 0.0  # "songs for a queen", "for my prince": the noun; "a queen song" is still the band's
         listed = prev in _AND_WORDS and self._name_ends(toks, i - 1) or self._listed_before(toks, j)
         if listed and count >= 3:
             return 0.7  # "logic and j cole", "j cole and logic": a name among names
@@ -2057,7 +2059,10 @@ def _short_duration(
         out.append(_Match("duration", minutes, i, i + 1))
         _mark(toks, i, i + 1)
         return i + 1
-    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) == ("media", "hora"):
+    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) in (
+        ("media", "hora"),
+        ("meia", "hora"),
+    ):
         end = i + (3 if texts[i] == "half" else 2)  # "y hazla de media hora"
         out.append(_Match("duration", 30.0, i, end))
         _mark(toks, i, end)
@@ -2202,6 +2207,7 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
     return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS and after not in _STYLE_NOUNS
 
 
+_NOUN_LEADS = frozenset({"a", "an", "my", "your", "our", "his", "her", "their"})
 _STYLE_NOUNS = frozenset({"stuff", "side", "sound", "sounds", "style", "kind", "type", "ones", "genre", "scene"})
 
 

@@ -344,6 +344,10 @@ MOOD_PHRASES: dict[str, str] = {
     "soul lifting": "happy", "soul lifting music": "happy", "lullabies": "sleep", "lullabye": "sleep",
     "lullabyes": "sleep", "rock a bye": "sleep", "rock a bye baby": "sleep", "animada": "happy", "animado": "happy",
     "animadas": "happy", "animados": "happy", "perrear": "dance", "perreo": "dance", "perreando": "dance",
+    # calm in Portuguese/Spanish, said of the music; never "calma", nor a word a letter from it ("calmo"): "songs like
+    # con calma" is Daddy Yankee's song, not a mood and its typo
+    "algo calmo": "chill", "algo mais calmo": "chill",
+    "calminha": "chill", "calminho": "chill", "calmita": "chill", "calmito": "chill",
     "heartwarming": "happy", "heart warming": "happy", "warm my heart": "happy", "warm the heart": "happy",
     "warms the heart": "happy",
     # the listener to be cheered: chasing the blues away is no blues (see INFERRED_PHRASES)
@@ -891,6 +895,8 @@ NUMBER_WORDS: dict[str, int] = {
     "dozen": 12, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "half": 0.5,
     "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
     "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30,
+    # tags8: Portuguese ("uma hora de rock", "duas horas"); "um" is left out, an English filler ("um, something chill")
+    "uma": 1, "duas": 2,
 }  # fmt: skip
 # Vague amounts, for "add a handful more": how many tracks people usually mean.
 AMOUNT_WORDS: dict[str, int] = {
