@@ -334,6 +334,8 @@ class TagExtractor:
 
     def _word_name(self, toks: list[_Tok], i: int, j: int, count: int, prev: str) -> float:
         """How sure we are that the uncued, lowercase dictionary word at [i, j) ("drake", "logic") names an artist."""
+        if prev in _NOUN_LEADS and not (j < len(toks) and toks[j].text in vocab.MUSIC_NOUNS | vocab.TRACK_NOUNS):
+            return 0.0  # "songs for a queen", "for my prince": the noun; "a queen song" is still the band's
         listed = prev in _AND_WORDS and self._name_ends(toks, i - 1) or self._listed_before(toks, j)
         if listed and count >= 3:
             return 0.7  # "logic and j cole", "j cole and logic": a name among names
@@ -376,13 +378,15 @@ class TagExtractor:
         query = reading.query
         cued = _context_tags(query, reading)
         self._sound_tags(query, reading)
+        # "no heartbreak songs": what a refused situation suggests is never guessed back from its words
+        refused = frozenset(m for c in reading.contexts if c.negated for m in c.value[0])  # type: ignore[index]
         if self._protos is not None and query.free_text:
             before = (len(query.moods), len(query.activities))
-            self._implicit(query, query.text, query_vector, cued)
+            self._implicit(query, query.text, query_vector, cued, refused)
             if (len(query.moods), len(query.activities)) == before and query.exclude_moods:
                 # "rainy day vibes, nothing too sad": the excluded mood's words pull the whole text toward it;
                 # the words left over say what is wanted
-                self._implicit(query, query.free_text, None, cued)
+                self._implicit(query, query.free_text, None, cued, refused)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("extracted %r -> %s", query.text[:80], query.describe())
         return query
@@ -1167,9 +1171,11 @@ class TagExtractor:
         text: str,
         query_vector: np.ndarray | Callable[[], np.ndarray] | None,
         cued: tuple[int, int] = (0, 0),
+        refused: frozenset[str] = frozenset(),
     ) -> None:
         """Moods and activities inferred from context, by similarity to the prototype descriptions; ``cued`` is
-        how many moods and activities the request's words of context gave (those kinds are not guessed again)."""
+        how many moods and activities the request's words of context gave (those kinds are not guessed again);
+        ``refused``: moods a negated phrase of context suggests, never guessed."""
         assert self._protos is not None and self.encoder is not None
         residual = query.free_text
         if not any(len(w) >= 3 and w.isalpha() for w in fold(residual).split()):
@@ -1203,6 +1209,8 @@ class TagExtractor:
             kind, value = label.split(":", 1)
             conf = round(min(0.95, float(s)), 3)
             tag = Tag(value=value, explicit=False, confidence=conf, source=residual[:200])
+            if kind == "mood" and value in refused:
+                continue
             if kind == "mood" and value not in have_moods and n_moods < n_moods_max and not _opposed(value, query):
                 query.moods.append(tag)
                 have_moods.add(value)
@@ -2041,9 +2049,13 @@ _DECADE_BEFORE = frozenset({"older than", "earlier than", "mas viejas que", "mas
 
 
 def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int | None], int, int]:
-    """(years, first token, end token) of the year ``y`` at ``i`` with the words around it."""
-    prev = texts[i - 1] if i else ""
-    prev2 = " ".join(texts[max(0, i - 2) : i])
+    """(years, first token, end token) of the year ``y`` at ``i`` with the words around it; a hedge between a cue
+    and the year ("since like 2015", "before around 2000") leaves the cue its meaning."""
+    h = i
+    while h > 0 and texts[h - 1] in _YEAR_HEDGES:
+        h -= 1
+    prev = texts[h - 1] if h else ""
+    prev2 = " ".join(texts[max(0, h - 2) : h])
     start, end = i, i + 1
     onwards = _phrase_after(texts, i + 1, vocab.YEAR_ONWARDS)
     until = _phrase_after(texts, i + 1, vocab.YEAR_UNTIL)
@@ -2054,15 +2066,15 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
         "despues del",
         "despues de",
     ):
-        return (y + 1, None), i - (1 if prev in ("after", "post", "past") else 2), end
+        return (y + 1, None), h - (1 if prev in ("after", "post", "past") else 2), end
     if prev == "since" or prev2 == "desde el" or prev == "desde":
-        return (y, None), i - (2 if prev2 == "desde el" else 1), end
+        return (y, None), h - (2 if prev2 == "desde el" else 1), end
     if prev in ("before", "pre", "antes") or prev2 in ("older than", "earlier than", "antes de", "antes del"):
-        return (None, y - 1), i - (1 if prev in ("before", "pre", "antes") else 2), end
+        return (None, y - 1), h - (1 if prev in ("before", "pre", "antes") else 2), end
     if prev in ("until", "till", "through", "hasta") or prev2 == "up to":
-        return (None, y), i - (2 if prev2 == "up to" else 1), end
+        return (None, y), h - (2 if prev2 == "up to" else 1), end
     if onwards or until:
-        start = i - 1 if prev in ("from", "de", "del") else i
+        start = h - 1 if prev in ("from", "de", "del") else i
         return ((y, None) if onwards else (None, y)), start, i + 1 + (onwards or until)
     school = next((k for k in (2, 1) if " ".join(texts[max(0, i - k) : i]) in _SCHOOL_YEARS), 0)
     if school and "year" in texts[max(0, i - school - 3) : i - school]:
@@ -2072,6 +2084,7 @@ def _year_range(texts: list[str], i: int, y: int) -> tuple[tuple[int | None, int
     return (y, y), start, end
 
 
+_YEAR_HEDGES = frozenset({"like", "about", "around", "roughly", "approximately", "approx", "circa", "maybe"})
 SCHOOL_YEARS = 4  # "class of 2012": the songs of the four years before
 _SCHOOL_YEARS = frozenset({"graduated in", "graduated", "class of", "grad in", "graduating in", "graduation in",
                            "promocion", "me gradue en"})  # fmt: skip
@@ -2117,7 +2130,10 @@ def _short_duration(
         out.append(_Match("duration", minutes, i, i + 1))
         _mark(toks, i, i + 1)
         return i + 1
-    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) == ("media", "hora"):
+    if tuple(texts[i : i + 3]) == ("half", "an", "hour") or tuple(texts[i : i + 2]) in (
+        ("media", "hora"),
+        ("meia", "hora"),
+    ):
         end = i + (3 if texts[i] == "half" else 2)  # "y hazla de media hora"
         out.append(_Match("duration", 30.0, i, end))
         _mark(toks, i, end)
@@ -2258,7 +2274,12 @@ def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
         return True
     if not i:
         return False
-    return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS
+    # "minus the trap stuff", "the house side of things": a word of kind after it says a style is meant
+    return toks[i - 1].text in vocab.DETERMINERS and after not in vocab.MUSIC_NOUNS and after not in _STYLE_NOUNS
+
+
+_NOUN_LEADS = frozenset({"a", "an", "my", "your", "our", "his", "her", "their"})
+_STYLE_NOUNS = frozenset({"stuff", "side", "sound", "sounds", "style", "kind", "type", "ones", "genre", "scene"})
 
 
 # ----- context: what a request's situation suggests ------------------------------------------------------

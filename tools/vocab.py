@@ -339,6 +339,21 @@ MOOD_PHRASES: dict[str, str] = {
     # the listener to be lifted: the mood is what they want to feel (inferred, see INFERRED_PHRASES)
     "hype me up": "energetic", "fire me up": "energetic", "amp me up": "energetic", "psych me up": "energetic",
     "lift me up": "happy", "lift my spirits": "happy", "lift my mood": "happy",
+    # tags8: "soul lifting" is uplifting (not soul for lifting weights); lullabies and "rock-a-bye" are sleep music
+    # (not rock); Portuguese/Spanish "animadas" is "upbeat"; "perrear" is to dance (reggaeton's dance)
+    "soul lifting": "happy", "soul lifting music": "happy", "lullabies": "sleep", "lullabye": "sleep",
+    "lullabyes": "sleep", "rock a bye": "sleep", "rock a bye baby": "sleep", "animada": "happy", "animado": "happy",
+    "animadas": "happy", "animados": "happy", "perrear": "dance", "perreo": "dance", "perreando": "dance",
+    # calm in Portuguese/Spanish, said of the music; never "calma", nor a word a letter from it ("calmo"): "songs like
+    # con calma" is Daddy Yankee's song, not a mood and its typo
+    "algo calmo": "chill", "algo mais calmo": "chill",
+    "calminha": "chill", "calminho": "chill", "calmita": "chill", "calmito": "chill",
+    "heartwarming": "happy", "heart warming": "happy", "warm my heart": "happy", "warm the heart": "happy",
+    "warms the heart": "happy",
+    # the listener to be cheered: chasing the blues away is no blues (see INFERRED_PHRASES)
+    **dict.fromkeys(("chase the blues away", "chase away the blues", "chase the blues", "beat the blues",
+                     "shake off the blues", "shake the blues", "cure the blues", "cure for the blues",
+                     "get rid of the blues", "banish the blues"), "happy"),
 }  # fmt: skip
 
 # Activities are what the listener does; each may imply a mood the catalog tags (ACTIVITY_MOODS).
@@ -402,6 +417,10 @@ ACTIVITY_PHRASES: dict[str, str] = {
     # Portuguese: the catalog's Latin share includes Brazil
     "malhar": "workout", "treino": "workout", "treinar": "workout", "estudar": "study", "festa": "party",
     "dirigir": "driving", "viagem": "travel", "cozinhar": "cooking", "trabalhar": "work",
+    # tags8: Portuguese "academia" is the gym; coding said as a verb ("while i code", "songs to code to")
+    "academia": "workout", "na academia": "workout", "pra academia": "workout",
+    **dict.fromkeys(("while i code", "when i code", "as i code", "while coding", "to code",
+                     "while i program", "while programming"), "work"),
 }  # fmt: skip
 
 ACTIVITY_MOODS: dict[str, str | None] = {
@@ -452,6 +471,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
 # is named. Phrased as people name their situation: weather, seasons, times of day, places, feelings,
 # occasions, who they are with. Several meanings are never guessed from one everyday word ("fall", "date").
 _WEATHER_GREY = ("chill", "sad")
+PLACES_NAMED_NEW = ("new york", "new york city", "new jersey", "new orleans", "new zealand", "new mexico",
+                    "new england", "new hampshire", "new delhi", "new south wales", "nueva york")  # fmt: skip
 _PARTY_NIGHT = (("party", "energetic"), "party")
 CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # weather and seasons
@@ -495,6 +516,11 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "feeling down", "feeling blue", "homesick", "bittersweet", "moving away",
                      "goodbye", "farewell", "saying goodbye", "llorar", "desamor", "despecho", "corazon roto",
                      "extrano", "tusa", "despedida"), (("sad",), None)),
+    # tags8: a heavy heart, and being left ("my gf left me last night", "she left me for my best friend")
+    **dict.fromkeys(("heavy heart", "heavy hearted", "heavyhearted", "she left me", "he left me", "gf left me",
+                     "bf left me", "girlfriend left me", "boyfriend left me", "wife left me", "husband left me",
+                     "partner left me", "ex left me", "left me for", "dumped me", "cheated on me", "me dejo",
+                     "me dejaron", "me termino", "me largou", "me deixou"), (("sad",), None)),
     **dict.fromkeys(("unwind", "unwinding", "decompress", "destress", "de stress", "stressed", "stress",
                      "anxious", "anxiety", "overwhelmed", "calm down", "calming down", "wind down", "winding down",
                      "overthinking", "overthink", "racing thoughts", "nervous", "worried", "panicking", "tense",
@@ -562,6 +588,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("subway", "metro", "the tube", "on the bus", "tram", "way to work", "walk to work",
                      "way to school", "walk to school", "to class"), ((), "commute")),
     **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
+    # tags8: places whose name holds "new" suggest nothing, and no recent year ("road trip to new york")
+    **dict.fromkeys(PLACES_NAMED_NEW, ((), None)),
 }  # fmt: skip
 # Emoji people put in requests ("😴😴", "🌧️ 😢", "🏋️ 💪"): each read as a situation, so what it suggests is
 # inferred (never said), as a word of context is. Base code points only: a variation selector, skin tone or
@@ -645,6 +673,9 @@ INFERRED_PHRASES: dict[str, tuple[str, ...]] = {
     "pregame": ("mood", "activity"), "pre game": ("mood", "activity"), "yoga": ("activity",),
     **dict.fromkeys(("hype me up", "fire me up", "amp me up", "psych me up", "pump me up", "cheer me up",
                      "cheer up", "lift me up", "lift my spirits", "lift my mood"), ("mood",)),
+    **dict.fromkeys(("chase the blues away", "chase away the blues", "chase the blues", "beat the blues",
+                     "shake off the blues", "shake the blues", "cure the blues", "cure for the blues",
+                     "get rid of the blues", "banish the blues"), ("mood",)),
 }  # fmt: skip
 
 # Popularity words.
@@ -849,7 +880,11 @@ def spoken_years(text: str, toks: list[Token]) -> list[Token]:
 
 # A year followed by these is open-ended: "2017 or later", "2010 onwards", "from 2012 on".
 YEAR_ONWARDS = ("onwards", "onward", "on", "and up", "or later", "and later", "or newer", "and newer", "or after",
-                "and after", "plus", "+", "en adelante", "o mas", "y despues", "o despues", "o posterior")  # fmt: skip
+                "and after", "plus", "+", "en adelante", "o mas", "y despues", "o despues", "o posterior",
+                # tags8: up to now, said every way ("de 2010 pra ca", "from 2005 to now", "desde 2012 hasta hoy")
+                "to now", "till now", "until now", "to today", "to the present", "til now", "and beyond",
+                "pra ca", "para ca", "pra frente", "para frente", "em diante", "ate hoje", "ate agora",
+                "para aca", "pa aca", "hasta hoy", "hasta ahora", "a la fecha")  # fmt: skip
 YEAR_UNTIL = ("or earlier", "and earlier", "or older", "and older", "or before", "and before", "o antes", "y antes")
 
 NUMBER_WORDS: dict[str, int] = {
@@ -860,6 +895,8 @@ NUMBER_WORDS: dict[str, int] = {
     "dozen": 12, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "half": 0.5,
     "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
     "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30,
+    # tags8: Portuguese ("uma hora de rock", "duas horas"); "um" is left out, an English filler ("um, something chill")
+    "uma": 1, "duas": 2,
 }  # fmt: skip
 # Vague amounts, for "add a handful more": how many tracks people usually mean.
 AMOUNT_WORDS: dict[str, int] = {
