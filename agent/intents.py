@@ -1086,7 +1086,10 @@ _SO_MANY = _keys(("so many", "so much", "too many", "tantas", "tantos"))
 
 
 _TASTE = _keys(("i love", "i really love", "i adore", "i like", "i really like", "i dig", "i stan", "me encanta",
-                "me encantan", "me gusta", "me gustan", "fan of", "obsessed with", "soy fan de"))  # fmt: skip
+                "me encantan", "me gusta", "me gustan", "fan of", "obsessed with", "soy fan de", "she loves",
+                "he loves", "they love", "she likes", "he likes", "they like", "she really loves", "he really loves",
+                "mom loves", "dad loves", "grandma loves", "grandpa loves", "wife loves", "husband loves",
+                "le encanta", "les encanta", "le gusta", "les gusta"))  # fmt: skip
 _FAVORITE = _keys(("is my", "are my", "s my", "es mi", "son mis", "my favorite is", "my favourite is", "my fav is"))
 _NEGATED_TASTE = frozenset({"not", "no", "dont", "don't", "never", "isnt", "arent", "aint", "hate", "least", "nunca",
                             "ni", "nada"})  # fmt: skip
@@ -1110,7 +1113,13 @@ def rule_taste(c: Clause) -> Plan | None:
         end = len(words)
         while end > hit[0] + hit[1] + 1 and words[end - 1] in _TASTE_TAIL:
             end -= 1  # "im obsessed with dua lipa lately"
+        said = [str(m.value) for m in c.matches("artist", negated=False) if m.start >= hit[0] + hit[1]]
+        if said:  # "she loves the beatles", "i like queen and abba"
+            return Plan([call("widen", artists=list(dict.fromkeys(said)))])
         name = _object_artist(c, hit[0] + hit[1], end)
+        said_name = " ".join(words[hit[0] + hit[1] : end])
+        if name is None and len(opened := c.vocab.first_names.get(said_name, [])) > 1:  # "she loves elvis"
+            return Plan.ask(f"Which {said_name.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
     elif (fav := find(words, _FAVORITE)) and any(w.startswith(("fav", "prefer")) for w in words[fav[0] :]):
         lead = fav[0] + fav[1] if words[fav[0]] == "my" else 0  # "my favorite is X" / "X is my favorite"
         end = None if lead else fav[0]
@@ -5506,6 +5515,21 @@ _TOO_MANY_OF = frozenset({"too", "many", "much", "of", "them", "it", "those", "e
                           "though", "just", "kinda", "now", "there", "are", "is", "theres", "in", "here"})  # fmt: skip
 
 
+_VIBE_NOUNS = frozenset({"vibe", "vibes", "mood", "feel", "feeling", "style", "sound", "flow", "theme", "onda"})
+_VIBE_KEPT = _VIBE_NOUNS | {"keep", "the", "same", "it", "its", "that", "this", "overall", "general", "still", "but",
+                            "please", "pls", "mantén", "manten", "la", "misma", "el", "mismo"}  # fmt: skip
+
+
+def _kept_vibe(words: Sequence[str]) -> bool:
+    """Whether a clause only says to keep the playlist's feel ("keep the vibe", "same mood tho")."""
+    said = {w for w in words if any(ch.isalnum() for ch in w)} - {"tho", "though"}
+    return (
+        bool(said & _VIBE_NOUNS)
+        and bool(said & {"keep", "same", "manten", "mantén", "misma", "mismo"})
+        and said <= _VIBE_KEPT
+    )
+
+
 def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
     """Whether a clause only says again the ask of an earlier clause: the cut in "too much rock, less of it", the
     more in "the queen songs are great, more of those"."""
@@ -5551,6 +5575,8 @@ def _several(
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]
             continue
+        if acts and _kept_vibe(clause.words):
+            continue  # "a bit faster but keep the vibe": what the change keeps anyway (the request stays)
         if _echoes(acts, clause.words):
             continue  # "the grunge stuff is too much, less of it": the second clause says the first again
         if k and acts and [a["name"] for a in plan.actions] == ["new_playlist"] and not _names_said(clause):

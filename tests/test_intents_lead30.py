@@ -134,3 +134,29 @@ def test_music_praised_by_its_name_leans_the_playlist_to_it(vocab, playlist, tex
 def test_an_instrument_to_drop_gets_why_it_cannot_be_done(vocab, playlist, text):
     plan = parse(text, playlist, vocab)
     assert not plan.actions and "not by instrument" in plan.question
+
+
+@pytest.mark.parametrize(
+    ("text", "artists"),
+    [("she loves queen", ["Queen"]), ("my grandma loves queen", ["Queen"]), ("i like queen and drake", ["Queen", "Drake"]),
+     ("he likes ac/dc", ["AC/DC"])],
+)  # fmt: skip
+def test_someones_taste_said_later_leans_the_playlist(vocab, playlist, text, artists):
+    assert acts(text, vocab, playlist) == [("widen", {"artists": artists})]
+
+
+@pytest.mark.parametrize(
+    ("text", "energy", "valence"),
+    [("more angry", "up", "down"), ("angrier", "up", "down"), ("less angry", "down", "up")],
+)
+def test_anger_moves_energy_and_valence_apart(vocab, playlist, text, energy, valence):
+    assert acts(text, vocab, playlist) == [
+        ("adjust", {"feature": "energy", "direction": energy, "amount": "normal"}),
+        ("adjust", {"feature": "valence", "direction": valence, "amount": "normal"}),
+    ]
+
+
+@pytest.mark.parametrize("text", ["a bit faster but keep the vibe", "faster, same mood tho"])
+def test_keeping_the_vibe_is_no_second_ask(vocab, playlist, text):
+    plan = parse(text, playlist, vocab)
+    assert [a["name"] for a in plan.actions] == ["adjust"] and not plan.notes
