@@ -3537,6 +3537,14 @@ def rule_samey_part(c: Clause) -> Plan | None:
     return _positional("replace", sorted(pos[i] for i in samest), c.n)
 
 
+def _cut_of_the_rest(c: Clause, redo: bool) -> tuple[int, int] | None:
+    """Where "drop the rest" cuts in "track 1 is great, drop the rest"; None for "keep the first 3, get rid of the
+    rest" (a part kept, read below) and "more of the acoustic ones, drop the rest" (music named: rule_drop_rest)."""
+    if redo or "keep" in c.words or c.matches(*_CONTENT_KINDS, "feature", negated=False):
+        return None
+    return find(c.words, _REMOVE)
+
+
 def rule_keep_part(c: Clause) -> Plan | None:
     """ "keep the first 5 and redo the rest", "keep only the top 10", "i like the first 5, change the rest",
     "replace everything except the first 3", "redo everything after track 5", "change the second half": the kept
@@ -3547,7 +3555,7 @@ def rule_keep_part(c: Clause) -> Plan | None:
     if (spared := _keep_all_but(c)) is not None:
         return spared
     redo = bool(_REDO_VERBS & set(words))
-    cut_at = find(words, _REMOVE) if not redo else None
+    cut_at = _cut_of_the_rest(c, redo)
     if (redo or cut_at) and {"rest", "others", "else"} & set(words) and (kept := _kept_named(c, cut_at)):
         # "i like 2 and 7, change the rest" swaps the others; "track 1 is great, drop the rest" leaves it alone
         return Plan([call("replace" if redo else "remove", positions=[i for i in range(1, c.n + 1) if i not in kept])])
@@ -4827,7 +4835,9 @@ def parse(
     return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
 
 
-_THAT_ERA = re.compile(r"\b(?:that|this|the\s+same|its|the\s+song'?s)\s+(?:era|decade|period)\b", re.IGNORECASE)
+_THAT_ERA = re.compile(
+    r"\b(?:(?:that|this|its|the\s+song'?s)\s+(?:era|decade|period)|the\s+same\s+(?:era|period))\b", re.IGNORECASE
+)  # not "no more than 2 songs from the same decade", a cap
 
 
 def _era_named(text: str, request: str, playlist: Sequence[dict[str, Any]], focus: int | None) -> str:

@@ -393,7 +393,7 @@ def test_a_book_club_is_reading_and_no_words_is_instrumental(ex):
     "text, expected",
     [
         ("add 3 drake songs", [("widen", {"artists": ["Drake"], "count": 3})]),  # was: "I don't know drake"
-        ("add something by drake after track 5", [("widen", {"artists": ["Drake"]})]),  # was: 5 of them
+        ("add something by drake after track 5", [("widen", {"artists": ["Drake"], "count": 1})]),  # was: 5 of them
         ("can you make it less repetitive", [("cap_artists", {"per_artist": 1})]),  # was: "not sure"
         ("send it to spotify", [("export", {"fmt": "m3u"})]),  # was: "I found no music"
         ("can i get the links", [("export", {"fmt": "m3u"})]),
