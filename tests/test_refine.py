@@ -497,3 +497,24 @@ def test_only_a_genre_said_outright_binds_the_tracks_a_history_brought(tiny_cata
         if c.track_id == "guess":
             c.matched = [TASTE]
     assert "guess" not in {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
+
+
+def test_a_decade_said_is_spread_over_its_years_not_filled_by_its_last(tiny_catalog):
+    # "2010s pop hits": the catalog's popularity leans to its last year, whose tracks rank first
+    rng = random.Random(3)
+    tracks = [
+        _track(f"n{i}", f"New {i}", f"New Artist {i}", rng, year=2019, release_date="2019-05-01") for i in range(30)
+    ]
+    tracks += [
+        _track(f"y{y}{i}", f"Song {y} {i}", f"Artist {y} {i}", rng, year=y, release_date=f"{y}-05-01")
+        for y in range(2010, 2019)
+        for i in range(3)
+    ]
+    cat = _catalog(tracks, tiny_catalog)
+    decade = PlaylistQuery(text="2010s pop hits", years=YearRange(start=2010, end=2019))
+    out = refine(_cands(cat), decade, cat, n=20)
+    assert len(out) == 20 and sum(i.year == 2019 for i in out) == 5
+    # a span said loosely, or a few years only, keeps the best tracks as they come
+    assert sum(i.year == 2019 for i in refine(_cands(cat), PlaylistQuery(text="pop hits"), cat, n=20)) == 20
+    recent = PlaylistQuery(text="pop since 2016", years=YearRange(start=2016, end=2019))
+    assert sum(i.year == 2019 for i in refine(_cands(cat), recent, cat, n=20)) == 20

@@ -309,6 +309,28 @@ class _Shares:
             self.counts[g] = self.counts.get(g, 0) + 1
 
 
+class _YearShares:
+    """Tracks so far per release year where the request names a span of years ("2010s pop hits"): no year takes more
+    than ``YEAR_SHARE`` of the list before the rest of the span has had its turn (the catalog's popularity leans to its
+    last year, which would otherwise fill a decade's hits)."""
+
+    def __init__(self, query: PlaylistQuery, length: int) -> None:
+        y = query.years
+        spread = y is not None and y.explicit and y.start is not None and y.end is not None
+        self.cap = math.ceil(length * YEAR_SHARE) if spread and y.end - y.start >= YEAR_SPAN else 0  # type: ignore
+        self.counts: dict[int | None, int] = {}
+
+    def room(self, track: Track) -> bool:
+        return not self.cap or self.counts.get(track.year, 0) < self.cap
+
+    def add(self, track: Track) -> None:
+        self.counts[track.year] = self.counts.get(track.year, 0) + 1
+
+
+YEAR_SHARE = 0.25  # of the list, per year, in a span of years said
+YEAR_SPAN = 5  # years a span must cover to be spread
+
+
 def named_artists(query: PlaylistQuery) -> set[str]:
     """The folded artists the request names, whether they still filter or retrieval relaxed them.
 
@@ -445,6 +467,7 @@ def select(
     pool = _pool(candidates, catalog, keep)
     floor = _weigh_quality(pool, query, quality_places)
     shares = _Shares(named_genres(query) if target_ms is None else [], length)
+    years = _YearShares(query, length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
     # by side up to its share; pass 1.5: the same without shares (a genre the catalog has few of leaves room);
     # pass 2: the rest.
@@ -454,9 +477,11 @@ def select(
                 break
             if (pass_no == 0) != p.kept or (pass_no in (1, 1.5) and floor and low_quality(p.track, query)):
                 continue
-            if (pass_no != 1 or shares.room(p.track)) and fits(p, chosen):
+            spread = pass_no not in (1, 1.5) or years.room(p.track)
+            if spread and (pass_no != 1 or shares.room(p.track)) and fits(p, chosen):
                 chosen.add(p, version_key(p.track, query, versions))
                 shares.add(p.track)
+                years.add(p.track)
         if pass_no == 0:
             _least_of_also(pool, chosen, query, fits, versions)
     if not chosen.full() and wants_versions(query) and not versions:
