@@ -600,7 +600,9 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
                    # "bring back the one you removed", "put back the song you just took out"
                    "you", "i", "just", "removed", "deleted", "dropped", "took", "out", "cut", "song", "track",
                    "tracks", "songs", "ones",
-                   "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better")  # fmt: skip
+                   "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better",
+                   # "actually use the old one", "give me the one from before again"
+                   "use", "give", "gimme", "want", "again", "instead", "from", "one")  # fmt: skip
 
 
 def rule_undo(c: Clause) -> Plan | None:
@@ -625,13 +627,23 @@ def rule_undo(c: Clause) -> Plan | None:
             at = words.index("with") + 1
             stop = next((i for i in range(at, len(words)) if words[i] in ("in", "on", "?", "please")), len(words))
             artists = [a for a in [_object_artist(c, at, stop)] if a]
-        if len(artists) == 1 and "with" in words and not c.matches("genre", "mood", "years"):
+        took = find(c.words, _TOOK_OUT)
+        if took and not artists and "before" in c.words[: took[0]]:  # "before you took out the drake songs"
+            artists = [a for a in [_object_artist(c, took[0] + took[1])] if a]
+        if len(artists) == 1 and _names_the_version(words) and not c.matches("genre", "mood", "years"):
             return Plan([call("undo", with_artist=artists[0])])
         named = c.matches("genre", "mood", "years", "activity", negated=False)
         nouns = {"one", "playlist", "version", "mix", "list", "lista", "anterior"}
         if named and any(m.end < len(c.words) and c.words[m.end] in nouns for m in named):
             return Plan([call("undo")])  # "go back to the rap one": the playlist before, named by what it was
     return None
+
+
+def _names_the_version(words: Sequence[str]) -> bool:
+    """Whether the words going back name a playlist by an artist in it: "the version with Rihanna", "the one before
+    I removed the drake songs" (the latest playlist that still had them)."""
+    took = find(words, _TOOK_OUT)
+    return "with" in words or (took is not None and "before" in words[: took[0]])
 
 
 _BRING_BACK = _keys(("put back", "bring back", "add back", "put it back", "put them back", "bring it back",

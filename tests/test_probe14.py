@@ -40,3 +40,44 @@ def test_it_still_means_the_track_explained_after_a_change_that_kept_it(chat, ch
     assert len(gone.playlist) == len(moved.playlist) - 1
 
 
+# "start over", a new request, "undo": the playlist came back empty (the blank page between), not the one before
+def test_undo_after_starting_over_and_asking_anew_brings_back_the_playlist_before(chat):
+    first, *_, back = talk(chat, "rap", "start over", "rock", "undo")
+    assert ids(back) == ids(first)
+
+
+# "start over", then "actually use the old one": read as a new request for older songs
+@pytest.mark.parametrize("text", ["actually use the old one", "the playlist from before", "give me the old one again"])
+def test_the_old_one_after_starting_over_takes_the_start_over_back(chat, text):
+    first, _, cleared, back = talk(chat, "rap", "make it 5 songs", "start over", text)
+    assert cleared.playlist == []
+    assert ids(back) == ids(first)[:5] and len(back.playlist) == 5
+
+
+def test_a_new_request_after_starting_over_is_still_a_new_request(chat):
+    *_, fresh = talk(chat, "rap", "start over", "rock music from the 70s")
+    assert fresh.playlist and all(p.year and 1970 <= p.year <= 1979 for p in fresh.playlist)
+
+
+# "the playlist from before" / "the one from before" after a new request: not understood at all
+@pytest.mark.parametrize("text", ["the playlist from before", "the one from before", "use the old one"])
+def test_the_playlist_from_before_is_the_last_change_taken_back(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("undo", {})]
+
+
+def test_older_songs_are_still_older(vocab, playlist):
+    assert acts("older songs", vocab, playlist)[0][0] != "undo"
+    for text in ("nothing from before 2000", "just stuff from before 2000", "only songs from before 1975"):
+        assert acts(text, vocab, playlist)[0][0] != "undo"
+
+
+# "go back to the version before I removed the drake songs": a new playlist "for anything"
+@pytest.mark.parametrize(
+    "text",
+    ["go back to the version before I removed the drake songs", "go back to before you took out drake",
+     "go back to the one before you removed Drake"],
+)  # fmt: skip
+def test_the_version_before_an_artist_was_removed(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("undo", {"with_artist": "Drake"})]
+
+

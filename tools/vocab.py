@@ -1100,7 +1100,11 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "liked the previous one better", "liked it better before", "the old version", "the previous version",
                 "the last version", "the old one was better", "the last one was better", "the one before",
                 "forget the last thing", "ignore the last thing", "never mind that last", "scratch the last thing",
-                "scratch the last change", "scratch that last change")  # fmt: skip
+                "scratch the last change", "scratch that last change",
+                # the playlist of before, named as one ("use the old one", "the playlist from before")
+                "the old one", "the old playlist", "one from before", "playlist from before", "version from before",
+                "list from before", "mix from before", "the earlier one", "the earlier playlist",
+                "the previous playlist")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero", "start fresh",

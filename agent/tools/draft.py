@@ -63,6 +63,8 @@ class PlaylistDraft:
         if not self.history:
             raise ToolError("There is nothing to undo yet.")
         prev = self.history.pop()
+        while not prev["playlist"] and self.items and self.history:
+            prev = self.history.pop()  # "start over", a new request, "undo": the playlist before, not a blank page
         self.items = [
             item_from(catalog[tid], reason=reason, score=score).model_dump()
             for tid, reason, score in prev["playlist"]
