@@ -502,6 +502,7 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
+        k += _oxford(words, k)  # "2, 3, and 4"
         if (
             k + 2 < len(words)
             and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES)
@@ -529,6 +530,7 @@ def _spelled_list(words: Sequence[str], j: int) -> list[str]:
         num = number_at(words, k) if expect and words[k] not in ("a", "an") else None
         if num is None:
             expect = expect and words[k] == "#" or bool(out) and out[-1].isdigit() and words[k] in _LIST_JOINERS
+            expect = expect or len(out) > 1 and out[-2].isdigit() and out[-1] == "," and words[k] in ("and", "y")
             out.append(words[k])
             k += 1
             continue
@@ -538,10 +540,18 @@ def _spelled_list(words: Sequence[str], j: int) -> list[str]:
     return out
 
 
+def _oxford(words: Sequence[str], k: int) -> int:
+    """1 where a list's comma has "and" after it ("2, 3, and 4", "two,five,and nine"), else 0."""
+    return int(words[k] == "," and k + 2 < len(words) and words[k + 1] in ("and", "&", "y"))
+
+
 def _list_width(words: Sequence[str]) -> int:
     k = 1 if words and words[0].isdigit() else 0
-    while k + 1 < len(words) and words[k] in (",", "and", "&", "y", "-", "to", "through") and words[k + 1].isdigit():
-        k += 2
+    while k + 1 < len(words) and words[k] in (",", "and", "&", "y", "-", "to", "through"):
+        j = k + _oxford(words, k)
+        if not words[j + 1].isdigit():
+            break
+        k = j + 2
     return k
 
 

@@ -81,3 +81,17 @@ def test_the_version_before_an_artist_was_removed(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("undo", {"with_artist": "Drake"})]
 
 
+# "remove 2, 3, and 4" (a comma before "and") cut the playlist to 18 tracks
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [("remove 2, 3, and 4", [2, 3, 4]), ("DROP 1,5,AND 7", [1, 5, 7]), ("remove tracks 6, 8, and 10", [6, 8, 10]),
+     ("drop two, five, and nine", [2, 5, 9])],
+)  # fmt: skip
+def test_a_list_with_a_comma_before_and_removes_each(vocab, playlist, text, gone):
+    assert acts(text, vocab, playlist) == [("remove", {"positions": gone})]
+
+
+def test_a_comma_then_and_before_another_ask_still_splits(vocab, playlist):
+    assert [a[0] for a in acts("remove 3, and add 5 more", vocab, playlist)] == ["remove", "more"]
+
+
