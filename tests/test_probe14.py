@@ -95,3 +95,35 @@ def test_a_comma_then_and_before_another_ask_still_splits(vocab, playlist):
     assert [a[0] for a in acts("remove 3, and add 5 more", vocab, playlist)] == ["remove", "more"]
 
 
+# Slack sends what people type with its markup: "chill r&b" arrives as "chill r&amp;b" (the genre was lost: a
+# playlist "for chill"), "add some r&b" as "add some r&amp;b" ("I don't know 'r amp b'")
+@pytest.mark.parametrize(
+    ("raw", "typed"),
+    [("<@U0BOT> chill r&amp;b for studying", "chill r&b for studying"), ("rock &amp; roll", "rock & roll"),
+     ("make it &lt; 15 songs", "make it < 15 songs"), ("more like <https://open.spotify.com/track/x|this song>",
+     "more like this song"), ("no <@U777|ana>'s picks", "no 's picks"), ("post it in <#C1|music>", "post it in #music")],
+)  # fmt: skip
+def test_slack_text_reads_as_typed(raw, typed):
+    from bots.slack_bot import as_typed
+
+    assert as_typed(raw).strip() == typed
+
+
+def test_slack_r_and_b_keeps_its_genre(settings, tiny_pipeline):
+    from bots.slack_bot import Listeners
+
+    service = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    said: list[str] = []
+    try:
+        listeners = Listeners(service, client=None)
+        ev = {"channel": "D1", "channel_type": "im", "type": "message", "user": "U1", "ts": "1.0"}
+        listeners.answer({**ev, "text": "chill r&amp;b please"}, lambda **kw: said.append(kw["text"]))
+        query = service.current("slack:D1:dm").query
+        assert [g["value"] for g in query["genres"]] == ["r&b"] and said[-1].startswith("New playlist for r&b")
+        listeners.answer({**ev, "ts": "2.0", "text": "no Sade &amp; no Beyonc\u00e9"}, lambda **kw: said.append(kw["text"]))
+        left = {p.artist for p in service.current("slack:D1:dm").playlist}
+        assert not left & {"Sade", "Beyonc\u00e9"}
+    finally:
+        service.close()
+
+
