@@ -2935,6 +2935,24 @@ def rule_what_changed(c: Clause) -> Plan | None:
     return Plan([call("last_change")])
 
 
+_ASKED_FIRST = _keys(("what did i ask for", "what did i ask", "what did i request", "what was my request",
+                      "what was my first request", "what was my original request", "what was the original request",
+                      "what did i want", "what did i say at the start", "what i asked for", "what i first asked",
+                      "what did i first ask", "what did i originally ask", "que pedi", "que te pedi"))  # fmt: skip
+
+
+def rule_first_request(c: Clause) -> Plan | None:
+    """ "what did I ask for at the start?", "remind me what I asked for": the playlist's first request and what it
+    is for now; nothing changes."""
+    hit = find(c.words, _ASKED_FIRST)
+    said = set(c.words)
+    asking = bool({"what", "whats", "remind", "recuerdame"} & set(c.words[:3]))
+    first = asking and said & {"request", "ask", "asked", "requested"} and said & _START_WORDS
+    if not c.has or not (hit and hit[0] <= 3 or first) or c.matches(*_CONTENT_KINDS):
+        return None
+    return Plan([call("first_request")])
+
+
 # "whats the tempo range", "how fast is it overall", "what years does it cover": a feature across the playlist
 _SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "tempo"),
                   **dict.fromkeys(("energy", "energetic", "intense"), "energy"),
@@ -4032,6 +4050,7 @@ RULES: tuple[Rule, ...] = (
     rule_greeting,
     rule_status,
     rule_what_changed,
+    rule_first_request,
     rule_track_link,
     rule_vibe,
     rule_voice_gender,

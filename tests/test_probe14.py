@@ -101,7 +101,8 @@ def test_a_comma_then_and_before_another_ask_still_splits(vocab, playlist):
     ("raw", "typed"),
     [("<@U0BOT> chill r&amp;b for studying", "chill r&b for studying"), ("rock &amp; roll", "rock & roll"),
      ("make it &lt; 15 songs", "make it < 15 songs"), ("more like <https://open.spotify.com/track/x|this song>",
-     "more like this song"), ("no <@U777|ana>'s picks", "no 's picks"), ("post it in <#C1|music>", "post it in #music")],
+     "more like this song"), ("no <@U777|ana>'s picks", "no 's picks"),
+     ("post it in <#C1|music>", "post it in #music")],
 )  # fmt: skip
 def test_slack_text_reads_as_typed(raw, typed):
     from bots.slack_bot import as_typed
@@ -120,10 +121,28 @@ def test_slack_r_and_b_keeps_its_genre(settings, tiny_pipeline):
         listeners.answer({**ev, "text": "chill r&amp;b please"}, lambda **kw: said.append(kw["text"]))
         query = service.current("slack:D1:dm").query
         assert [g["value"] for g in query["genres"]] == ["r&b"] and said[-1].startswith("New playlist for r&b")
-        listeners.answer({**ev, "ts": "2.0", "text": "no Sade &amp; no Beyonc\u00e9"}, lambda **kw: said.append(kw["text"]))
+        listeners.answer(
+            {**ev, "ts": "2.0", "text": "no Sade &amp; no Beyonc\u00e9"}, lambda **kw: said.append(kw["text"])
+        )
         left = {p.artist for p in service.current("slack:D1:dm").playlist}
         assert not left & {"Sade", "Beyonc\u00e9"}
     finally:
         service.close()
 
 
+# "what did I ask for at the start?" after several changes: "I found no music in ..."
+@pytest.mark.parametrize(
+    "question",
+    ["what did I ask for at the start?", "remind me what my first request was", "what was my original request"],
+)
+def test_what_was_asked_at_the_start_is_answered_and_changes_nothing(chat, question):
+    *_, before = talk(chat, "rap for the gym", "no Drake", "make it calmer", "add 2 more")
+    answer = chat.turn("t", "u", question)
+    assert ids(answer) == ids(before)
+    assert '"rap for the gym"' in answer.reply and "not Drake" in answer.reply
+
+
+def test_the_first_request_is_the_one_since_starting_over(chat):
+    talk(chat, "rap for the gym", "start over", "rock from the 70s", "more energy")
+    answer = chat.turn("t", "u", "what did i ask for?")
+    assert '"rock from the 70s"' in answer.reply and "rap for the gym" not in answer.reply
