@@ -612,7 +612,8 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
                    "tracks", "songs", "ones",
                    "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better",
                    # "actually use the old one", "give me the one from before again"
-                   "use", "give", "gimme", "want", "again", "instead", "from", "one")  # fmt: skip
+                   "use", "give", "gimme", "want", "again", "instead", "from", "one",
+                   "era", "estaba", "mejor")  # fmt: skip
 
 
 def rule_undo(c: Clause) -> Plan | None:
@@ -4800,7 +4801,8 @@ def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
 
 _NAME_IT = re.compile(
     r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
-    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
+    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+|un\s+|el\s+)?(?:nombre|t[ií]tulo)(?:\s+de)?"
+    r"|c[aá]mbia(?:le)?\s+el\s+nombre(?:\s+a)?)|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
     r"\s*(?:\bto\b|\bas\b|:|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,

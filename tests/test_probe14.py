@@ -146,3 +146,27 @@ def test_the_first_request_is_the_one_since_starting_over(chat):
     talk(chat, "rap for the gym", "start over", "rock from the 70s", "more energy")
     answer = chat.turn("t", "u", "what did i ask for?")
     assert '"rock from the 70s"' in answer.reply and "rap for the gym" not in answer.reply
+
+
+# Spanish and Portuguese in a long session: "ponle un nombre: Fiesta" made a new playlist "for party" (the one built
+# over five turns lost), "lo de antes" / "la playlist de antes" made it older, "desfaz" / "volta" were not read
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("ponle un nombre: Fiesta", "Fiesta"), ("cambia el nombre a Noche Larga", "Noche Larga"),
+     ('cámbiale el nombre a "Verano 2024"', "Verano 2024")],
+)  # fmt: skip
+def test_a_playlist_named_in_spanish(vocab, playlist, text, name):
+    assert acts(text, vocab, playlist) == [("rename", {"title": name})]
+
+
+@pytest.mark.parametrize(
+    "text", ["lo de antes", "la playlist de antes", "vuelve a la anterior", "la anterior era mejor", "desfaz", "volta",
+             "volta pra anterior"],
+)  # fmt: skip
+def test_going_back_in_spanish_and_portuguese(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("undo", {})]
+
+
+def test_older_in_spanish_is_still_older(vocab, playlist):
+    assert acts("canciones de antes de 2000", vocab, playlist) == [("narrow", {"year_start": None, "year_end": 1999})]
+    assert acts("musica de antes", vocab, playlist)[0][0] == "adjust"
