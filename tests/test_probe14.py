@@ -170,3 +170,94 @@ def test_going_back_in_spanish_and_portuguese(vocab, playlist, text):
 def test_older_in_spanish_is_still_older(vocab, playlist):
     assert acts("canciones de antes de 2000", vocab, playlist) == [("narrow", {"year_start": None, "year_end": 1999})]
     assert acts("musica de antes", vocab, playlist)[0][0] == "adjust"
+
+
+# The same long session through the front ends: state kept across turns, odd input answered with nothing lost
+_ODD = ["\u200b\u200b", "?!?!", "\u0645\u0648\u0633\u064a\u0642\u0649 \u0647\u0627\u062f\u0626\u0629", "\u202eno\u202c"]
+
+
+def test_a_long_session_over_telegram_keeps_its_state(settings, tiny_pipeline):
+    from fake_telegram import FakeTelegram, parsed_text
+    from test_telegram import TOKEN, RunningBot, bot_settings, delivered
+
+    from bots.telegram_bot import build_application
+
+    service = ChatService(settings, pipeline=tiny_pipeline)
+    chat, user, thread = 6001, 8001, "tg:6001"
+    try:
+        with FakeTelegram(TOKEN) as fake:
+            app = build_application(bot_settings(settings), service, base_url=fake.base_url, per_chat_per_second=50)
+            with RunningBot(app):
+                fake.wait_count("deleteWebhook", 1)
+
+                def say(text: str) -> str:
+                    before = len(delivered(fake))
+                    fake.send_text(chat, user, text)
+                    fake.wait_for(lambda: len(delivered(fake)) > before)
+                    last = delivered(fake)[-1]
+                    return parsed_text(last.params["text"], last.params.get("parse_mode"))[0]
+
+                def now() -> list[str]:
+                    return [p.track_id for p in service.current(thread).playlist]
+
+                say("rap and rock")
+                say("no Drake")
+                say("make it 8 songs")
+                kept = now()
+                say("why track 4?")
+                say("/more 2")
+                assert now()[:8] == kept and len(now()) == 10
+                say("remove it")  # the track "why track 4?" was about, two turns later
+                assert kept[3] not in now() and len(now()) == 9
+                shaped = now()
+                for odd in _ODD:  # each answered, nothing lost
+                    assert say(odd)
+                    assert now() == shaped
+                say("start over")
+                assert now() == []
+                assert "undid" in say("actually use the old one").lower()
+                assert now() == shaped and "Drake" not in {p.artist for p in service.current(thread).playlist}
+            assert not fake.rejected, fake.rejected
+    finally:
+        service.close()
+
+
+def test_a_long_session_over_http_keeps_its_state(tiny_csv, tiny_pipeline, tmp_path):
+    import httpx
+
+    from bots.asgi import BackgroundServer
+    from bots.http_api import create_app
+    from tools.settings import Settings
+
+    settings = Settings(data=tiny_csv, home=tmp_path / "home")
+    service = ChatService(settings, pipeline=tiny_pipeline)
+    try:
+        with (
+            BackgroundServer(create_app(settings, service)) as server,
+            httpx.Client(base_url=server.url, timeout=60) as c,
+        ):
+
+            def say(text: str) -> dict:
+                r = c.post("/v1/chat", json={"thread_id": "long-1", "user_id": "ana", "text": text})
+                assert r.status_code == 200, r.text
+                return r.json()
+
+            def ids(j: dict) -> list[str]:
+                return [p["track_id"] for p in j["playlist"]]
+
+            first = say("rap and rock")
+            say("no Drake")
+            shaped = say("make it 8 songs")
+            long = say("more rock " * 820)  # 8 KB: refused plainly, the playlist kept
+            assert "characters long" in long["reply"] and ids(long) == ids(shaped)
+            for odd in _ODD:
+                assert ids(say(odd)) == ids(shaped)
+            assert say("what did I ask for at the start?")["reply"].startswith(
+                'At the start you asked for "rap and rock"'
+            )
+            say("start over")
+            say("pop")
+            back = say("undo")
+            assert ids(back) == ids(shaped) and ids(back) != ids(first)
+    finally:
+        service.close()
