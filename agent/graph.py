@@ -19,6 +19,7 @@ from agent.llm_brain import MAX_LLM_REQUESTS, LLMPlanError
 from agent.state import InputState, State
 from agent.tools import Call, PlaylistDraft, ToolError, Work, run_calls, validate
 from tools.llm import request_budget
+from tools.refine import item_from
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
     last = next((a.get("name") for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None)
     query = state.get("query") or {}
     named = [str(t.get("value")) for t in query.get("artists") or [] if isinstance(t, dict)]
-    p = intents.parse(
+    p = _over_blank_page(text, state, ctx) or intents.parse(
         text,
         state.get("playlist") or [],
         ctx.deps.vocab,
@@ -53,6 +54,18 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         log.warning("offline plan failed validation: %s", exc)
         return intents.Plan.ask(f"I couldn't act on that ({str(exc).splitlines()[0][:200]}). Nothing changed.")
     return p
+
+
+def _over_blank_page(text: str, state: State, ctx: Context) -> intents.Plan | None:
+    """After "start over" (no playlist, the one before in the history): "actually use the old one", read as it
+    would be of that playlist, takes the start over back; any other message is read as usual (a new request)."""
+    history = state.get("history") or []
+    if state.get("playlist") or not history or not history[-1].get("playlist"):
+        return None
+    catalog = ctx.deps.catalog
+    items = [item_from(catalog[row[0]]).model_dump() for row in history[-1]["playlist"] if row[0] in catalog.index]
+    p = intents.parse(text, items, ctx.deps.vocab)
+    return p if p.actions and all(a["name"] == "undo" for a in p.actions) else None
 
 
 def _explained(action: Any) -> bool:

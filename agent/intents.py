@@ -502,6 +502,7 @@ def _number_list(words: Sequence[str], j: int, n: int = MAX_LENGTH) -> list[int]
     out = [a]
     k = j + 1
     while k + 1 < len(words) and words[k] in (",", "and", "&", "y"):
+        k += _oxford(words, k)  # "2, 3, and 4"
         if (
             k + 2 < len(words)
             and (_is_track_noun(words[k + 1]) or words[k + 1] in _LIST_ARTICLES)
@@ -529,6 +530,7 @@ def _spelled_list(words: Sequence[str], j: int) -> list[str]:
         num = number_at(words, k) if expect and words[k] not in ("a", "an") else None
         if num is None:
             expect = expect and words[k] == "#" or bool(out) and out[-1].isdigit() and words[k] in _LIST_JOINERS
+            expect = expect or len(out) > 1 and out[-2].isdigit() and out[-1] == "," and words[k] in ("and", "y")
             out.append(words[k])
             k += 1
             continue
@@ -538,10 +540,18 @@ def _spelled_list(words: Sequence[str], j: int) -> list[str]:
     return out
 
 
+def _oxford(words: Sequence[str], k: int) -> int:
+    """1 where a list's comma has "and" after it ("2, 3, and 4", "two,five,and nine"), else 0."""
+    return int(words[k] == "," and k + 2 < len(words) and words[k + 1] in ("and", "&", "y"))
+
+
 def _list_width(words: Sequence[str]) -> int:
     k = 1 if words and words[0].isdigit() else 0
-    while k + 1 < len(words) and words[k] in (",", "and", "&", "y", "-", "to", "through") and words[k + 1].isdigit():
-        k += 2
+    while k + 1 < len(words) and words[k] in (",", "and", "&", "y", "-", "to", "through"):
+        j = k + _oxford(words, k)
+        if not words[j + 1].isdigit():
+            break
+        k = j + 2
     return k
 
 
@@ -600,7 +610,10 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
                    # "bring back the one you removed", "put back the song you just took out"
                    "you", "i", "just", "removed", "deleted", "dropped", "took", "out", "cut", "song", "track",
                    "tracks", "songs", "ones",
-                   "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better")  # fmt: skip
+                   "said", "asked", "can", "see", "show", "me", "get", "actually", "liked", "better",
+                   # "actually use the old one", "give me the one from before again"
+                   "use", "give", "gimme", "want", "again", "instead", "from", "one",
+                   "era", "estaba", "mejor")  # fmt: skip
 
 
 def rule_undo(c: Clause) -> Plan | None:
@@ -625,13 +638,23 @@ def rule_undo(c: Clause) -> Plan | None:
             at = words.index("with") + 1
             stop = next((i for i in range(at, len(words)) if words[i] in ("in", "on", "?", "please")), len(words))
             artists = [a for a in [_object_artist(c, at, stop)] if a]
-        if len(artists) == 1 and "with" in words and not c.matches("genre", "mood", "years"):
+        took = find(c.words, _TOOK_OUT)
+        if took and not artists and "before" in c.words[: took[0]]:  # "before you took out the drake songs"
+            artists = [a for a in [_object_artist(c, took[0] + took[1])] if a]
+        if len(artists) == 1 and _names_the_version(words) and not c.matches("genre", "mood", "years"):
             return Plan([call("undo", with_artist=artists[0])])
         named = c.matches("genre", "mood", "years", "activity", negated=False)
         nouns = {"one", "playlist", "version", "mix", "list", "lista", "anterior"}
         if named and any(m.end < len(c.words) and c.words[m.end] in nouns for m in named):
             return Plan([call("undo")])  # "go back to the rap one": the playlist before, named by what it was
     return None
+
+
+def _names_the_version(words: Sequence[str]) -> bool:
+    """Whether the words going back name a playlist by an artist in it: "the version with Rihanna", "the one before
+    I removed the drake songs" (the latest playlist that still had them)."""
+    took = find(words, _TOOK_OUT)
+    return "with" in words or (took is not None and "before" in words[: took[0]])
 
 
 _BRING_BACK = _keys(("put back", "bring back", "add back", "put it back", "put them back", "bring it back",
@@ -2996,6 +3019,24 @@ def rule_what_changed(c: Clause) -> Plan | None:
     return Plan([call("last_change")])
 
 
+_ASKED_FIRST = _keys(("what did i ask for", "what did i ask", "what did i request", "what was my request",
+                      "what was my first request", "what was my original request", "what was the original request",
+                      "what did i want", "what did i say at the start", "what i asked for", "what i first asked",
+                      "what did i first ask", "what did i originally ask", "que pedi", "que te pedi"))  # fmt: skip
+
+
+def rule_first_request(c: Clause) -> Plan | None:
+    """ "what did I ask for at the start?", "remind me what I asked for": the playlist's first request and what it
+    is for now; nothing changes."""
+    hit = find(c.words, _ASKED_FIRST)
+    said = set(c.words)
+    asking = bool({"what", "whats", "remind", "recuerdame"} & set(c.words[:3]))
+    first = asking and said & {"request", "ask", "asked", "requested"} and said & _START_WORDS
+    if not c.has or not (hit and hit[0] <= 3 or first) or c.matches(*_CONTENT_KINDS):
+        return None
+    return Plan([call("first_request")])
+
+
 # "whats the tempo range", "how fast is it overall", "what years does it cover": a feature across the playlist
 _SPREAD_FIELDS = {**dict.fromkeys(("tempo", "bpm", "bpms", "speed", "fast"), "tempo"),
                   **dict.fromkeys(("energy", "energetic", "intense"), "energy"),
@@ -4147,6 +4188,7 @@ RULES: tuple[Rule, ...] = (
     rule_greeting,
     rule_status,
     rule_what_changed,
+    rule_first_request,
     rule_track_link,
     rule_vibe,
     rule_voice_gender,
@@ -4925,7 +4967,8 @@ def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
 
 _NAME_IT = re.compile(
     r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
-    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+)?(?:nombre|t[ií]tulo))|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
+    r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+|un\s+|el\s+)?(?:nombre|t[ií]tulo)(?:\s+de)?"
+    r"|c[aá]mbia(?:le)?\s+el\s+nombre(?:\s+a)?)|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
     r"\s*(?:\bto\b|\bas\b|(?P<colon>:)|-)?\s*(?P<name>.+?)\s*[.!]*\s*(?:\b(?:pls|please|thanks|thx)\b)?[.!]*\s*$",
     re.IGNORECASE,

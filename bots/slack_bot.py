@@ -39,7 +39,26 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's event and interaction payloads are a few KB
 PRESS_WINDOW_S = 10.0  # the same button on the same message by the same person, again within this: one press
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
+# Slack's markup in a message's text: <@U1|name> mentions, <#C1|general> channels, <!here>, <https://x|label> links;
+# "&", "<" and ">" the person typed arrive as &amp;, &lt; and &gt;
+_ANGLED = re.compile(r"<([^<>]*)>")
+_ESCAPED = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+
+
+def as_typed(text: str) -> str:
+    """The words the person typed in a Slack message ("chill r&amp;b" is "chill r&b"), the bot's mention left out:
+    a link reads as its label (or its address), a channel as #name, another mention or <!here> as nothing."""
+
+    def plain(m: re.Match[str]) -> str:
+        inner, _, label = m.group(1).partition("|")
+        if inner.startswith(("@", "!")):
+            return ""
+        if inner.startswith("#"):
+            return "#" + (label or inner[1:])
+        return label or inner
+
+    text = _ANGLED.sub(plain, text)
+    return re.sub("&(?:lt|gt|amp);", lambda m: _ESCAPED[m.group(0)], text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -136,7 +155,7 @@ class Listeners:
 
         thread_id, reply_ts = thread_of(event)
         user_id = f"slack:{event.get('user', 'unknown')}"
-        text = _MENTION.sub("", event.get("text") or "").strip()
+        text = as_typed(event.get("text") or "").strip()
         if not text:
             say(text="Tell me what you'd like to hear, e.g. “chill 90s r&b for a rainy evening”.", thread_ts=reply_ts)
             return

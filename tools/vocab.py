@@ -1140,7 +1140,12 @@ UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert tha
                 "liked the previous one better", "liked it better before", "the old version", "the previous version",
                 "the last version", "the old one was better", "the last one was better", "the one before",
                 "forget the last thing", "ignore the last thing", "never mind that last", "scratch the last thing",
-                "scratch the last change", "scratch that last change")  # fmt: skip
+                "scratch the last change", "scratch that last change",
+                # the playlist of before, named as one ("use the old one", "the playlist from before")
+                "the old one", "the old playlist", "one from before", "playlist from before", "version from before",
+                "list from before", "mix from before", "the earlier one", "the earlier playlist",
+                "the previous playlist", "lo de antes", "la de antes", "playlist de antes", "lista de antes",
+                "la anterior", "lista anterior", "playlist anterior", "vuelve a la anterior")  # fmt: skip
 START_OVER_PHRASES = ("start over", "start again", "reset", "clear", "clear it", "clear everything", "from scratch",
                       "new playlist", "scrap that", "scrap it", "scrap this", "forget that", "forget it", "forget this",
                       "empezar de nuevo", "empieza de nuevo", "otra vez desde cero", "desde cero", "start fresh",
@@ -1709,7 +1714,8 @@ FRENCH_MARKERS = frozenset(
     "calme calmes joyeux joyeuse trop danser fete annees lente doux douce".split()
 )  # not "encore", "retire", "lent", "avec": English words or a name ("songs by Avec")
 PORTUGUESE_MARKERS = frozenset(
-    "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado".split()
+    "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado "
+    "desfaz desfazer desfaca volta voltar".split()
 )
 FRENCH_WORDS: dict[str, str] = {
     "pas de": "no", "pas d": "no", "pas trop": "not too", "plus de chansons": "more songs",
@@ -1735,6 +1741,8 @@ PORTUGUESE_WORDS: dict[str, str] = {
     "a": "the", "o": "the", "as": "the", "os": "the", "musica": "song", "duas": "two", "dois": "two",
     "tres": "three", "ultima": "last", "ultimas": "last", "ultimo": "last", "ultimos": "last", "primeira": "first",
     "primeiras": "first", "primeiro": "first", "numero": "number", "so": "only", "mais uma": "one more", "e": "and",
+    "desfaz": "undo", "desfazer": "undo", "desfaca": "undo", "volta": "go back", "voltar": "go back", "pra": "for",
+    "anterior": "previous",
 }  # fmt: skip
 _ARTICLES_OF_NUMBERS = frozenset({"a", "o", "la", "le", "as", "os", "les"})
 _ROMANCE_WORD = re.compile(r"[^\W_]+(?:'|’)?|[^\w\s]")

@@ -63,6 +63,8 @@ class PlaylistDraft:
         if not self.history:
             raise ToolError("There is nothing to undo yet.")
         prev = self.history.pop()
+        while not prev["playlist"] and self.items and self.history:
+            prev = self.history.pop()  # "start over", a new request, "undo": the playlist before, not a blank page
         self.items = [
             item_from(catalog[tid], reason=reason, score=score).model_dump()
             for tid, reason, score in prev["playlist"]
@@ -91,7 +93,16 @@ class PlaylistDraft:
         if self.focus == before.focus and self.ids() != before.ids():
             # "add one" or "swap track 3", then "why that one?": the one track that came in
             new = [k for k, t in enumerate(self.ids(), 1) if t not in set(before.ids())]
-            self.focus = new[0] if len(new) == 1 and before.items else None
+            self.focus = new[0] if len(new) == 1 and before.items else self._followed(before)
+
+    def _followed(self, before: PlaylistDraft) -> int | None:
+        """Where the track "it" meant before the turn is now ("why track 4?", "add 5 more", "remove it"), if still
+        there."""
+        was = before.ids()
+        if before.focus is None or not 1 <= before.focus <= len(was):
+            return None
+        now = self.ids()
+        return now.index(was[before.focus - 1]) + 1 if was[before.focus - 1] in now else None
 
     def state(self) -> dict[str, Any]:
         """What the graph's state keeps of the draft."""

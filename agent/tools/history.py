@@ -137,6 +137,24 @@ def last_change(w: Work) -> str:
     return ""
 
 
+@tool(Empty)
+def first_request(w: Work) -> str:
+    """Say what the person asked for at the start of this playlist ("what did I ask for at the start?", "what was my
+    first request?") and what it is for now; nothing changes."""
+    w.need_playlist()
+    history = w.draft.history
+    blank = [i for i, snap in enumerate(history) if not snap["playlist"]]  # where the thread last started over
+    earlier = history[(blank[-1] + 1 if blank else 0) :]
+    first = PlaylistQuery.model_validate(earlier[0]["query"]) if earlier else w.query
+    said = f'"{first.text}" ({first.describe()})' if first.text.strip() else first.describe()
+    now = w.query.describe()
+    w.draft.info.append(
+        f"At the start you asked for {said}"
+        + (f"; now it's for {now}." if now != first.describe() else "; it's still for that.")
+    )
+    return ""
+
+
 def _titles(w: Work, ids: list[str], most: int = 5) -> str:
     """ "A" by X, "B" by Y and 3 more."""
     named = [f'"{w.catalog[t].title}" by {w.catalog[t].artist}' for t in ids[:most]]
