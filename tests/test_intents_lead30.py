@@ -138,8 +138,8 @@ def test_an_instrument_to_drop_gets_why_it_cannot_be_done(vocab, playlist, text)
 
 @pytest.mark.parametrize(
     ("text", "artists"),
-    [("she loves queen", ["Queen"]), ("my grandma loves queen", ["Queen"]), ("i like queen and drake", ["Queen", "Drake"]),
-     ("he likes ac/dc", ["AC/DC"])],
+    [("she loves queen", ["Queen"]), ("my grandma loves queen", ["Queen"]),
+     ("i like queen and drake", ["Queen", "Drake"]), ("he likes ac/dc", ["AC/DC"])],
 )  # fmt: skip
 def test_someones_taste_said_later_leans_the_playlist(vocab, playlist, text, artists):
     assert acts(text, vocab, playlist) == [("widen", {"artists": artists})]

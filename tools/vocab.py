@@ -1742,6 +1742,7 @@ PORTUGUESE_WORDS: dict[str, str] = {
     "tres": "three", "ultima": "last", "ultimas": "last", "ultimo": "last", "ultimos": "last", "primeira": "first",
     "primeiras": "first", "primeiro": "first", "numero": "number", "so": "only", "mais uma": "one more", "e": "and",
     "desfaz": "undo", "desfazer": "undo", "desfaca": "undo", "volta": "go back", "voltar": "go back", "pra": "for",
+    "pra ca": "to now", "pra frente": "onwards",
     "anterior": "previous",
 }  # fmt: skip
 _ARTICLES_OF_NUMBERS = frozenset({"a", "o", "la", "le", "as", "os", "les"})
