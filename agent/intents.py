@@ -2768,9 +2768,11 @@ def rule_widen(c: Clause) -> Plan | None:
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     if other and not any(found.values()):
         said = " ".join(t.orig for t in c.reading.tokens[other[0].start : other[0].end])
+        near = V.NEAREST_GENRE.get(str(other[0].value))
+        near = near if near in c.vocab.genres else sorted(c.vocab.genres)[0]  # "more jazz": r&b is nearest
         return Plan.ask(
             f"This catalog has no {said}: its genres are {', '.join(sorted(c.vocab.genres))}. "
-            f'Try "add some {sorted(c.vocab.genres)[0]}". Nothing changed.'
+            f'Try "add some {near}". Nothing changed.'
         )
     q = c.reading.query
     # "mix in a few older tracks", "add some recent stuff": the years the word reaches, as for a request
@@ -4850,7 +4852,7 @@ def parse(
         text = _those_tracks(text, pointed)
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
-    text = _era_named(text, request, playlist, focus)
+    text = _GENRE_ER.sub(r"more \1", _era_named(text, request, playlist, focus))  # "jazzier": "more jazz"
     plan = _parse(text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
@@ -4877,6 +4879,7 @@ def parse(
     return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
 
 
+_GENRE_ER = re.compile(r"\b(jazz|funk|rock|pop|blues|punk|folk|soul|metal|disco|emo)p?ier\b", re.IGNORECASE)
 _THAT_ERA = re.compile(
     r"\b(?:(?:that|this|its|the\s+song'?s)\s+(?:era|decade|period)|the\s+same\s+(?:era|period))\b", re.IGNORECASE
 )  # not "no more than 2 songs from the same decade", a cap

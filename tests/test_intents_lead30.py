@@ -160,3 +160,17 @@ def test_anger_moves_energy_and_valence_apart(vocab, playlist, text, energy, val
 def test_keeping_the_vibe_is_no_second_ask(vocab, playlist, text):
     plan = parse(text, playlist, vocab)
     assert [a["name"] for a in plan.actions] == ["adjust"] and not plan.notes
+
+
+@pytest.mark.parametrize("text", ["lol too fast, 120-130 is fine", "too slow, 120 to 130 pls"])
+def test_a_bare_range_said_of_the_pace_is_a_tempo(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 120.0, "max": 130.0}]})]
+
+
+def test_a_range_of_songs_is_still_a_length(vocab, playlist):
+    assert acts("make it 25-30 songs", vocab, playlist) == [("resize", {"length": 25})]
+
+
+@pytest.mark.parametrize(("text", "genre"), [("rockier", "rock"), ("a little poppier pls", "pop")])
+def test_a_genre_comparative_adds_that_genre(vocab, playlist, text, genre):
+    assert acts(text, vocab, playlist) == [("widen", {"genres": [genre]})]

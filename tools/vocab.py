@@ -1802,6 +1802,21 @@ _BPM_AROUND = re.compile(
 )
 
 
+# A bare range in a message about pace ("lol too fast, 120-130 is fine"): a tempo, not a length of 130
+_BARE_RANGE = re.compile(
+    r"(?<![\d.])(\d{2,3})\s*(?:-|–|to)\s*(\d{2,3})\b(?!\s*(?:bpm|%|songs|tracks|min|minutes|hours|s\b))"
+)
+_PACE_SAID = re.compile(r"\b(?:fast|faster|fastest|slow|slower|slowest|pace|tempo|speed|bpm)\b", re.IGNORECASE)
+
+
 def bpm_ranges(text: str) -> str:
     """``text`` with a tempo range said around its unit written "LO-HI bpm"."""
-    return _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)
+    text = _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)
+    if "bpm" in text.lower() or not _PACE_SAID.search(text):
+        return text
+
+    def tempo(m: re.Match) -> str:
+        lo, hi = int(m[1]), int(m[2])
+        return f"{lo}-{hi} bpm" if 60 <= lo < hi <= 220 and hi - lo <= 60 else m[0]
+
+    return _BARE_RANGE.sub(tempo, text)
