@@ -97,3 +97,85 @@ def test_installing_twice_patches_once():
     from langgraph.pregel import _executor
 
     assert _executor.get_executor_for_config.__name__ == "executor_for"
+
+
+# --- turns queue apart from everything else -----------------------------------------------------------------------
+class _HeldTurns:
+    """A conversation service whose turns wait until the test lets them go (each counted as it starts)."""
+
+    notices: list[str] = []
+
+    def __init__(self) -> None:
+        self.started = threading.Semaphore(0)
+        self.go = threading.Event()
+        self.entered = 0
+
+    def turn(self, thread_id: str, user_id: str, text: str, **_: object):
+        from agent.service import TurnResult
+
+        self.entered += 1
+        self.started.release()
+        assert self.go.wait(60), "the test never let the turn go"
+        return TurnResult(reply="ok", playlist=[], query={}, changed="", thread_id=thread_id)
+
+    def owner(self, thread_id: str) -> None:
+        return None
+
+    def current(self, thread_id: str) -> None:
+        return None
+
+    def ready_check(self) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_turn_in_progress_never_holds_up_the_routes_that_run_no_turn(settings):
+    """With one turn at a time (`--workers 1`), a turn being computed used to hold the only worker thread every
+    blocking route waited for: /readyz (a load balancer's probe), /metrics, the web page, a thread's playlist."""
+    import httpx
+
+    from bots.asgi import BackgroundServer
+    from bots.http_api import create_app
+
+    service = _HeldTurns()
+    with (
+        BackgroundServer(create_app(settings, service, workers=1)) as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
+        answers: dict[str, int] = {}
+
+        def get(path: str) -> None:
+            answers[path] = client.get(path).status_code
+
+        def post(thread: str) -> None:
+            answers[thread] = client.post(
+                "/v1/chat", json={"thread_id": thread, "user_id": "ana", "text": "x"}
+            ).status_code
+
+        first = threading.Thread(target=post, args=("t1",))
+        first.start()
+        try:
+            assert service.started.acquire(timeout=60), "the first turn never started"
+            second = threading.Thread(target=post, args=("t2",))
+            second.start()
+            paths = ["/readyz", "/metrics", "/v1/models", "/", "/v1/threads/t9"]
+            others = [threading.Thread(target=get, args=(p,)) for p in paths]
+            for t in others:
+                t.start()
+            for t in others:
+                t.join(30)
+            assert {p: answers.get(p) for p in paths} == {
+                "/readyz": 200,
+                "/metrics": 200,
+                "/v1/models": 200,
+                "/": 200,
+                "/v1/threads/t9": 404,
+            }
+            assert service.entered == 1, "the second turn waits for the first (one turn at a time)"
+        finally:
+            service.go.set()
+        first.join(60)
+        second.join(60)
+        assert answers["t1"] == answers["t2"] == 200 and service.entered == 2
