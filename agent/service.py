@@ -22,10 +22,13 @@ Usage:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,57 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
         "playlist": [p.public() for p in result.playlist],
         "query": {k: v for k, v in result.query.items() if v not in (None, [], "", {})},
     }
+
+
+INLINE = "__playgenie_inline__"  # a run config's `configurable` key: LangGraph's background work runs in the caller
+
+
+class InlineExecutor(concurrent.futures.Executor):
+    """An executor that runs each call at once in the calling thread and returns its finished future.
+
+    LangGraph saves a run's checkpoint through a thread pool it creates for every ``invoke``: a new thread per turn,
+    started and joined while the turn waits (three thread hand-offs, each a wait for a core on a busy machine). A
+    turn of this graph has one task per step and nothing to overlap with the save, so the save runs in the turn's
+    own thread instead; a failure (a stale write) is kept in the future and raised at the run's end, as before."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to LangGraph in the future, as a pool thread's failure would be
+            future.set_exception(exc)
+        return future
+
+
+_INLINE_INSTALLED = False
+
+
+def install_inline_executor() -> bool:
+    """Make LangGraph's background executor run inline for runs whose config carries :data:`INLINE` (only
+    ChatService's turns); every other run keeps LangGraph's own pool. False when this LangGraph has no such hook (the
+    turns then keep their pool thread: slower, the same answers)."""
+    global _INLINE_INSTALLED
+    if _INLINE_INSTALLED:
+        return True
+    try:
+        from langgraph.pregel import _executor
+    except ImportError:
+        return False
+    pooled = getattr(_executor, "get_executor_for_config", None)
+    if pooled is None:
+        return False
+
+    @contextmanager
+    def executor_for(config: Any) -> Iterator[concurrent.futures.Executor]:
+        if ((config or {}).get("configurable") or {}).get(INLINE):
+            yield InlineExecutor()
+        else:
+            with pooled(config) as pool:
+                yield pool
+
+    _executor.get_executor_for_config = executor_for
+    _INLINE_INSTALLED = True
+    return True
 
 
 class NotOwner(PermissionError):
@@ -144,11 +198,19 @@ class ChatService:
         self._ready_at = 0.0
         self._ready_lock = threading.Lock()
         self._owners: dict[str, str] = {}
+        self._inline = install_inline_executor()
 
     # --- conversation -------------------------------------------------------------------------
     @staticmethod
     def _config(thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}}
+
+    def _run_config(self, thread_id: str) -> dict[str, Any]:
+        """A turn's config: the thread, and its checkpoint saved in the turn's own thread (:class:`InlineExecutor`)."""
+        config = self._config(thread_id)
+        if self._inline:
+            config["configurable"][INLINE] = True
+        return config
 
     def turn(self, thread_id: str, user_id: str, text: str, *, owner_only: bool = False) -> TurnResult:
         """Run one turn of a conversation and return the reply and the playlist after it.
@@ -174,7 +236,7 @@ class ChatService:
                 try:
                     state = self.graph.invoke(
                         {"messages": [message], "user_id": user_id},
-                        self._config(thread_id),
+                        self._run_config(thread_id),
                         context=self.context,
                         durability="exit",  # one checkpoint write per turn: the turn is the unit of undo and recovery
                     )

@@ -55,9 +55,12 @@ async def refuse(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-async def turn_or_refusal(service: Any, thread_id: str, user_id: str, text: str, *, owner_only: bool) -> Any:
+async def turn_or_refusal(
+    service: Any, thread_id: str, user_id: str, text: str, *, owner_only: bool, limiter: Any = None
+) -> Any:
     """One chat turn on a worker thread (the event loop stays free); another user's thread is a 403, a thread
-    busy with another turn a 409, as every HTTP route that runs a turn answers them."""
+    busy with another turn a 409, as every HTTP route that runs a turn answers them. ``limiter``: the turns computed
+    at once (the app's ``state.turns``, see :func:`turn_limiter`); None takes anyio's default."""
     import functools
 
     import anyio.to_thread
@@ -67,11 +70,16 @@ async def turn_or_refusal(service: Any, thread_id: str, user_id: str, text: str,
 
     turn = functools.partial(service.turn, thread_id, user_id, text, owner_only=owner_only)
     try:
-        return await anyio.to_thread.run_sync(turn)
+        return await anyio.to_thread.run_sync(turn, limiter=limiter)
     except NotOwner as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
     except ThreadBusy as exc:
         raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
+
+
+def turn_limiter(app: Any) -> Any:
+    """The app's limiter of turns computed at once (set at start-up), or None before it is set."""
+    return getattr(app.state, "turns", None)
 
 
 class BackgroundServer:

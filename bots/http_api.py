@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from bots.asgi import KEEP_ALIVE_S, TooLarge, read_body, refuse, replaying, turn_or_refusal
+from bots.asgi import KEEP_ALIVE_S, TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal
 from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
@@ -308,10 +308,12 @@ def create_app(settings: "Settings", service: Any = None, *, workers: int | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        import anyio.to_thread
+        import anyio
 
-        # Turns are CPU-bound (encoder, retrieval): a few at a time beat forty fighting over the cores.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = workers or default_workers(settings)
+        # Turns are CPU-bound (encoder, retrieval): a few at a time beat forty fighting over the cores. They have
+        # their own limiter: the short blocking work of other routes (a thread's playlist, /readyz, the page's files)
+        # keeps anyio's default pool and never waits behind the queue of turns.
+        app.state.turns = anyio.CapacityLimiter(workers or default_workers(settings))
         loader = None
         if gate.service is None:
             loader = threading.Thread(target=gate.load, name="playgenie-load", daemon=True)
@@ -367,7 +369,7 @@ def _ops_routes(app: "FastAPI", gate: Gate) -> None:
 
 
 def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
-    from fastapi import Depends, HTTPException, Path, Query, Response
+    from fastapi import Depends, HTTPException, Path, Query, Request, Response
 
     from agent.service import turn_json
     from bots.auth import Principal
@@ -375,12 +377,14 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
     denied = {401: {}, 403: {}}
 
     @app.post("/v1/chat", response_model=ChatResponse, responses={**denied, 409: {}, 413: {}, 503: {}})
-    async def chat(req: ChatRequest, who: Principal = Depends(authenticate)) -> dict[str, Any]:
+    async def chat(req: ChatRequest, request: Request, who: Principal = Depends(authenticate)) -> dict[str, Any]:
         """One turn of a conversation: the reply, the playlist and the typed query."""
         user = gate.acting_as(who, req.user_id)
         # One hop to a worker thread, for the turn alone: a sync route would take a worker again after the turn
         # to check its answer, queueing a finished reply behind every turn waiting to start.
-        result = await turn_or_refusal(gate.svc(), req.thread_id, user, req.text, owner_only=not who.trusted)
+        result = await turn_or_refusal(
+            gate.svc(), req.thread_id, user, req.text, owner_only=not who.trusted, limiter=turn_limiter(request.app)
+        )
         return turn_json(result)
 
     @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, responses={**denied, 404: {}})

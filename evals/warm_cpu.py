@@ -6,6 +6,7 @@ Usage:
     python -m evals.warm_cpu answers OUT.json               # the track ids every fixed request and dialogue answers
     python -m evals.warm_cpu compare A.json B.json          # exit 1 when two answer files differ
     python -m evals.warm_cpu http [--n 120] [--workers 1,4] [--clients 1,8]  # served turn CPU, thread by thread
+    python -m evals.warm_cpu http-floor [--n 1000] [--clients 1,4] [--burn-ms 0,15]  # the HTTP layer alone
     python -m evals.warm_cpu memory [--size 30000]         # resident MB a synthetic catalog adds, step by step
 
 Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
@@ -297,6 +298,124 @@ def cmd_http(n: int, workers: list[int], clients: list[int], think: float = 0.0)
     return results
 
 
+class _CannedService:
+    """A conversation service whose turn answers a fixed 25-track playlist after holding the GIL ``burn_ms`` of
+    thread CPU (0: at once): what is left of a served turn's cost is the HTTP layer's own."""
+
+    notices: list[str] = []
+
+    def __init__(self, result: Any, burn_ms: float) -> None:
+        self.result, self.burn_s = result, burn_ms / 1000
+
+    def turn(self, thread_id: str, user_id: str, text: str, **_: Any) -> Any:
+        end = time.thread_time() + self.burn_s
+        while time.thread_time() < end:  # pure Python: holds the GIL as a turn's own work does
+            pass
+        return self.result.model_copy(update={"thread_id": thread_id})
+
+    def owner(self, thread_id: str) -> None:
+        return None
+
+    def ready_check(self) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def _serve_canned(port: int, burn_ms: float) -> None:
+    """``create_app`` over :class:`_CannedService`, as `playgenie serve` runs it (uvicorn, one worker thread)."""
+    import uvicorn
+
+    from agent.service import TurnResult
+    from bots.asgi import KEEP_ALIVE_S
+    from bots.http_api import create_app
+    from tools.build import load_catalog
+    from tools.refine import item_from
+    from tools.settings import Settings
+
+    settings = Settings()
+    tracks = list(load_catalog(settings).tracks)[:25]
+    result = TurnResult(
+        reply="Here is a playlist of 25 tracks.\n" + "\n".join(f"{t.title} by {t.artist}" for t in tracks),
+        playlist=[item_from(t, reason="a canned reason of about this length, as turns give") for t in tracks],
+        query={"text": "upbeat 90s rock", "genres": [{"value": "rock", "explicit": True}], "length": 25},
+        changed="made a new playlist",
+        thread_id="",
+    )
+    app = create_app(settings, _CannedService(result, burn_ms), workers=1)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
+
+
+def cmd_http_floor(n: int, clients: list[int], burns: list[float]) -> dict[str, Any]:
+    """Server CPU per ``POST /v1/chat`` whose turn costs nothing (or ``burn_ms`` of pure Python): the HTTP layer's
+    own cost (uvicorn, the ASGI stack, FastAPI, the hop to the worker thread and back, the JSON answer), thread by
+    thread, for each number of clients sending back to back. Best of 3 passes of ``n`` requests."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from evals.bench import _free_port, process_tree_cpu_s
+
+    results: dict[str, Any] = {}
+    for burn in burns:
+        port = _free_port()
+        proc = multiprocessing.get_context("spawn").Process(target=_serve_canned, args=(port, burn), daemon=True)
+        proc.start()
+        url = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=max(clients))) as client:
+                deadline = time.monotonic() + 120
+                while True:
+                    try:
+                        if client.get(url + "/readyz").status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline or not proc.is_alive():
+                        raise RuntimeError("the canned server did not start")
+                    time.sleep(0.1)
+
+                def send(c: int, total: int, tag: str) -> None:
+                    left, lock = [total], threading.Lock()
+
+                    def person(u: int) -> None:
+                        while True:
+                            with lock:
+                                if left[0] <= 0:
+                                    return
+                                left[0] -= 1
+                                k = left[0]
+                            body = {"thread_id": f"{tag}-{u}-{k}", "user_id": f"user-{u % 7}", "text": "more energetic"}
+                            client.post(url + "/v1/chat", json=body).raise_for_status()
+
+                    with ThreadPoolExecutor(c) as pool:
+                        list(pool.map(person, range(c)))
+
+                send(max(clients), 200, "warm")
+                for c in clients:
+                    best: dict[str, float] | None = None
+                    for p in range(3):
+                        before, cpu0 = _threads_cpu(proc.pid), process_tree_cpu_s(proc.pid)
+                        send(c, n, f"c{c}p{p}")
+                        after, cpu = _threads_cpu(proc.pid), process_tree_cpu_s(proc.pid) - cpu0
+                        row = {"server_cpu_ms_per_request": round(cpu * 1000 / n, 3)}
+                        for k in after:
+                            scale = 1.0 if k.startswith("switches") else 1000.0
+                            row[k] = round((after[k] - before.get(k, 0)) * scale / n, 3)
+                        if best is None or row["server_cpu_ms_per_request"] < best["server_cpu_ms_per_request"]:
+                            best = row
+                    key = f"burn_ms={burn:g} clients={c}"
+                    results[key] = best
+                    print(json.dumps({key: best}), flush=True)
+        finally:
+            proc.terminate()
+            proc.join(10)
+    return results
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS"):
@@ -344,7 +463,7 @@ def cmd_memory(size: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http", "memory"])
+    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http", "http-floor", "memory"])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
@@ -352,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
     ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
     ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply")
+    ap.add_argument("--burn-ms", default="0,15", help="http-floor: ms of pure Python each canned turn holds the GIL")
     ap.add_argument("--size", type=int, default=30_000, help="memory: synthetic tracks")
     ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
@@ -362,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "http":
         ints = [int(x) for x in args.workers.split(",")], [int(x) for x in args.clients.split(",")]
         print(json.dumps(cmd_http(args.n, *ints, think=args.think), indent=1))
+    elif args.command == "http-floor":
+        burns = [float(x) for x in args.burn_ms.split(",")]
+        print(json.dumps(cmd_http_floor(args.n, [int(x) for x in args.clients.split(",")], burns), indent=1))
     elif args.command == "memory":
         print(json.dumps(cmd_memory(args.size)))
     elif args.command == "profile":
