@@ -2884,7 +2884,8 @@ def _some_too(c: Clause) -> bool:
 def _more_of(c: Clause) -> bool:
     """ "more pop", "bit more Drake", "más reggaeton": a genre or artist just after "more", nothing else said."""
     named = c.matches("genre", "artist", "other_genre")
-    if not named or c.matches(negated=True) or len(named) != len(c.reading.matches):
+    spans = {(m.start, m.end) for m in named}  # "más perreo": the word's mood comes with its genre
+    if not named or c.matches(negated=True) or any((m.start, m.end) not in spans for m in c.reading.matches):
         return False
     lead = c.words[max(0, named[0].start - 3) : named[0].start]
     lead = c.words[max(0, named[0].start - 4) : named[0].start]
@@ -3389,6 +3390,8 @@ def rule_question(c: Clause) -> Plan | None:
         return Plan.ask(f'#{k} "{p["title"]}" by {p["artist"]} is {"" if ok(p) else "not "}{label}. Nothing changed.')
     if pointed is not None or any(_directions(m) for m in c.matches("feature", "relative_years")):
         return None  # "what year is the first one from" is rule_explain's; "is there anything slower?" a change
+    if (nobody := _unknown_by(c)) is not None:
+        return nobody  # "is there anything by lofi girl": "lofi" is no mood asked about here
     test = _track_test(c) or (_asked_artist(c) if not c.matches() else None)
     if test is None:
         return _breakdown(c)
@@ -3399,6 +3402,17 @@ def rule_question(c: Clause) -> Plan | None:
     return Plan.ask(
         f"{len(hits)} of {c.n} tracks {'are' if len(hits) > 1 else 'is'} {label}: {_listing(hits)}. Nothing changed."
     )
+
+
+def _unknown_by(c: Clause) -> Plan | None:
+    """The answer to "anything by X?" where X is no artist of the catalog."""
+    by = c.words.index("by") if "by" in c.words else None
+    if by is None or any(m.kind == "artist" and m.start > by for m in c.matches()):
+        return None
+    said = " ".join(t.orig for t in c.reading.tokens[by + 1 :] if any(ch.isalnum() for ch in t.text)).strip()
+    if not said or len(said) > 60 or c.vocab.artist(said) is not None:
+        return None
+    return Plan.ask(f'There is no artist called "{said}" in this catalog, so nothing here is by them. Nothing changed.')
 
 
 _REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
@@ -3807,6 +3821,12 @@ def rule_add_song(c: Clause) -> Plan | None:
     words, start = c.words, hit[0] + hit[1]
     if words[start : start + 1] == ["some"]:  # "add some love songs": an amount of music, not one song's title
         return None
+    middle = _middle_said(words)  # "put hotel california somewhere in the middle": added, then moved there
+    if middle is not None:
+        plan = rule_add_song(make_clause(" ".join(t.orig for t in c.reading.tokens[:middle]), c.playlist, c.vocab))
+        if plan is None or [a["name"] for a in plan.actions] != ["add_song"]:
+            return None
+        return Plan([call("add_song", **plan.actions[0]["args"], at=c.n // 2 + 1)])
     for end in range(len(words), start, -1):
         tail = words[end:]
         by = tail.index("by") if "by" in tail else None
@@ -3835,6 +3855,18 @@ def rule_add_song(c: Clause) -> Plan | None:
                 ]
             )
     return None
+
+
+_IN_THE_MIDDLE = _keys(("in the middle", "somewhere in the middle", "in the middle somewhere", "halfway through",
+                        "en medio", "en el medio", "a la mitad"))  # fmt: skip
+
+
+def _middle_said(words: Sequence[str]) -> int | None:
+    """Where "(somewhere) in the middle" starts when it ends the message (chat filler aside), else None."""
+    hit = find(words, _IN_THE_MIDDLE)
+    if hit is None or _content(words[sum(hit) :], [("of", "the", "playlist", "list", "mix")]):
+        return None
+    return hit[0]
 
 
 def rule_content_filter(c: Clause) -> Plan | None:

@@ -174,3 +174,20 @@ def test_a_range_of_songs_is_still_a_length(vocab, playlist):
 @pytest.mark.parametrize(("text", "genre"), [("rockier", "rock"), ("a little poppier pls", "pop")])
 def test_a_genre_comparative_adds_that_genre(vocab, playlist, text, genre):
     assert acts(text, vocab, playlist) == [("widen", {"genres": [genre]})]
+
+
+def test_a_song_put_in_the_middle_is_added_there(vocab, playlist):
+    title = next(t for t in vocab.titles if len(t) >= 2)
+    said = " ".join(title)
+    [(name, args)] = acts(f"can you put {said} somewhere in the middle", vocab, playlist)
+    assert name == "add_song" and args["at"] == len(playlist) // 2 + 1
+
+
+def test_more_of_a_word_that_is_a_genre_and_a_mood_adds_it(vocab, playlist):
+    [(name, args)] = acts("mas perreo", vocab, playlist)
+    assert name == "widen" and "reggaeton" in args.get("subgenres", [])
+
+
+def test_anything_by_an_artist_the_catalog_lacks_says_so(vocab, playlist):
+    plan = parse("is there anything by lofi girl", playlist, vocab)
+    assert not plan.actions and 'no artist called "lofi girl"' in plan.question

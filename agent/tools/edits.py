@@ -369,12 +369,15 @@ class Song(BaseModel):
     title: str = Field(min_length=1, max_length=200, description="The song's title as in the catalog.")
     artist: str | None = Field(default=None, max_length=200, description="Its artist, when the user named one.")
     first: bool = Field(default=False, description="Put it first instead of last ('put Blinding Lights at the top').")
+    at: int | None = Field(
+        default=None, ge=1, le=MAX_LENGTH, description="Put it at this 1-based place ('in the middle': the middle one)."
+    )
 
 
 @tool(Song)
-def add_song(w: Work, title: str, artist: str | None = None, first: bool = False) -> str:
+def add_song(w: Work, title: str, artist: str | None = None, first: bool = False, at: int | None = None) -> str:
     """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen";
-    ``first`` puts it at the top ("put Blinding Lights at the top")."""
+    ``first`` puts it at the top ("put Blinding Lights at the top"), ``at`` at that place ("in the middle")."""
     w.need_playlist()
     key = tuple(t.text for t in tokenize(title))
     rows = w.deps.vocab.titles.get(key, [])
@@ -391,6 +394,8 @@ def add_song(w: Work, title: str, artist: str | None = None, first: bool = False
     ):  # a song asked for by name may break the sound or the years asked for before, never an exclusion
         raise ToolError(f'{track.artist} or "{track.title}" is excluded or blocked here; lift that first.')
     item = dict(item_from(track, reason="you asked for this song").model_dump(), chosen=True)
-    w.playlist = [item, *w.playlist] if first else [*w.playlist, item]
-    w.focus = 1 if first else len(w.playlist)
-    return f"added {titles([item])} {'at the top' if first else 'at the end'}"
+    k = 0 if first else len(w.playlist) if at is None else min(max(at, 1), len(w.playlist) + 1) - 1
+    w.playlist = [*w.playlist[:k], item, *w.playlist[k:]]
+    w.focus = k + 1
+    where = "at the top" if k == 0 else "at the end" if k == len(w.playlist) - 1 else f"at #{k + 1}"
+    return f"added {titles([item])} {where}"
