@@ -301,26 +301,18 @@ def choose_weight(
             cold_p = Prepared(p.case, p.query, p.candidates, {s: stages.cf.cold_start(s) for s in SPACES})
             vals.append(m.ndcg_at_k(answer(stages, cold_p, "full", n, cw, "mf", max_per_artist), p.case.truth, n))
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
-    # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
-    cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
-    alone = [m.ndcg_at_k(answer(stages, p, "retrieval", n, 0.0, space), p.case.truth, n) for p in prepared]
-    cf_allowed = [
-        m.ndcg_at_k(answer(stages, p, "retrieval+cf_allowed", n, float(w), space), p.case.truth, n) for p in prepared
-    ]
-    flows = {}
-    for fw in FLOW_WEIGHTS:
-        vals = [
-            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
-            for p in prepared
-        ]
-        flows[f"{fw:g}"] = round(m.mean(vals), 4)
-    places = {}  # the quality floor's penalty in places, at the shipped flow weight
-    for qp in QUALITY_PLACES:
-        vals = [
-            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, None, qp), p.case.truth, n)
-            for p in prepared
-        ]
-        places[f"{qp:g}"] = round(m.mean(vals), 4)
+
+    # The refiner's flow penalty and quality floor at the chosen weight, beside retrieval+cf's NDCG (the refiner's
+    # cost): every figure on the validation splits pooled, as the weight was chosen; ``per_split`` shows their spread.
+    def pooled(system: str, **kw) -> float:
+        return round(m.mean(v for _, _, v in _per_case(groups, system, n, float(w), space, max_per_artist, **kw)), 4)
+
+    flows = {f"{fw:g}": pooled("full", flow=fw) for fw in FLOW_WEIGHTS}
+    places = {f"{qp:g}": pooled("full", quality_places=qp) for qp in QUALITY_PLACES}  # at the shipped flow weight
+    per_split = {
+        s: [round(m.mean(v), 4) for v in _by_split(groups, s, n, float(w), space, max_per_artist)]
+        for s in ("retrieval", "retrieval+cf", "full")
+    }
     return {
         "grid_ndcg": grid,
         "grid_cases": sum(len(group) for _, group in groups),
@@ -328,12 +320,40 @@ def choose_weight(
         "space": space,
         "ndcg": grid[space][w],
         "cold_start_grid_ndcg": cold,
-        "retrieval_ndcg": round(m.mean(alone), 4),
-        "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
-        "retrieval+cf_allowed_ndcg": round(m.mean(cf_allowed), 4),
+        "retrieval_ndcg": pooled("retrieval"),
+        "retrieval+cf_ndcg": pooled("retrieval+cf"),
+        "retrieval+cf_allowed_ndcg": pooled("retrieval+cf_allowed"),
+        "per_split_ndcg": per_split,
         "flow_rank_weight_ndcg": flows,
         "quality_places_ndcg": places,
     }
+
+
+def _per_case(groups, system: str, n: int, weight: float, space: str, max_per_artist: int, **kw):
+    """(split number, case, NDCG@n) of ``system`` for every case of every (stages, prepared) group."""
+    from evals import metrics as m
+
+    for k, (st, group) in enumerate(groups):
+        for p in group:
+            ids = answer(st, p, system, n, weight, space, max_per_artist, **kw)
+            yield k, p, m.ndcg_at_k(ids, p.case.truth, n)
+
+
+def _by_split(groups, system: str, n: int, weight: float, space: str, max_per_artist: int) -> list[list[float]]:
+    """Per validation split, the NDCG@n of each of its cases."""
+    out: list[list[float]] = [[] for _ in groups]
+    for k, _, v in _per_case(groups, system, n, weight, space, max_per_artist):
+        out[k].append(v)
+    return out
+
+
+def ratio_intervals(rows: dict[str, list[dict[str, float]]], n: int) -> dict:
+    """``full`` against ``retrieval`` and ``retrieval+cf``: the ratio of mean NDCG@n over the same playlists and its
+    95% paired-bootstrap interval (a target missed or met within the noise of a few dozen playlists)."""
+    from evals.continuation import ratio_interval
+
+    key = f"ndcg@{n}"
+    return {f"full/{other}": ratio_interval(rows["full"], rows[other], key) for other in ("retrieval", "retrieval+cf")}
 
 
 @dataclass
@@ -438,6 +458,7 @@ def run_personalized(
         },
         "settings_cf_weight": settings.cf_weight,
         "full_vs_retrieval_ndcg": round(full / base - 1.0, 4) if base else None,
+        "ratios": ratio_intervals(rows, n),
         "systems": systems,
         "seconds": {
             "total": round(time.perf_counter() - t_start, 1),

@@ -356,6 +356,11 @@ def test_eval_personalized_is_its_own_command(capsys, settings, tmp_path):
         assert not {p.playlist_id for p in carved.val_playlists} & {"pl0", "pl5"}
         pooled += len(cases_of(carved.val_playlists, carved.val_catalog))
     assert result["validation"]["grid_cases"] == pooled
+    # the refiner's grids and each split's figures are on the same pooled cases; the ratios carry their intervals
+    assert [len(v) for v in result["validation"]["per_split_ndcg"].values()] == [VALIDATION_SPLITS] * 3
+    for ratio in result["ratios"].values():
+        low, high = ratio["ci95"]
+        assert low <= ratio["ratio"] <= high or ratio["ratio"] != ratio["ratio"]  # nan when the base scores 0
     # the old spelling runs the same evaluation on the same split
     code, out = _cli(
         capsys, settings, "eval", "text2playlist", "--personalized", "--test-playlists", str(ids), "--json"
