@@ -715,7 +715,7 @@ def ladder_table(
                 "none": ask(user, 0.0),
                 "popularity": ask(cold, cf_weight * popularity_share),
                 "cf_fixed": ask(user, cf_weight * (POPULARITY_SHARE if user.cold_start else 1.0)),
-                "shipped": ask(user, cf_weight_for(user.n_history, cf_weight, shipped)),
+                "shipped": ask(user, cf_weight_for(user.n_played, cf_weight, shipped)),  # as Pipeline.cf_weight
             }
             for s, ids in answers.items():
                 scored = _scores(stages.catalog, p.case, ids, n)

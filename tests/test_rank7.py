@@ -54,3 +54,25 @@ def test_ratio_intervals_bracket_the_ratio_of_paired_means():
     low, high = out["full/retrieval+cf"]["ci95"]
     assert low <= out["full/retrieval+cf"]["ratio"] <= high < 1.0  # paired: a loss on every case is no noise
     assert out["full/retrieval"]["ratio"] == pytest.approx(2.0) and out["full/retrieval"]["ci95"][0] > 1.9
+
+
+def test_the_cold_start_policy_reads_the_tracks_played_not_only_those_cf_knows(tiny_pipeline, tiny_catalog):
+    # The ladder chose each share per tracks played; a 10-track history the CF model knows 6 of gets the 10-track
+    # share (it got 3's), and one it knows none of stays unpersonalized.
+    import copy
+
+    import numpy as np
+
+    from tools.cf import UserVector, cf_weight_for
+
+    cf = copy.deepcopy(tiny_pipeline.cf_model())
+    history = [t.track_id for t in tiny_catalog.tracks[:10]]
+    cf.items[[cf._index[t] for t in history[6:]]] = 0.0  # the last 4 have no factors (no playlist holds them)
+    cf._unit.clear()
+    user = cf.fold_in(history, space="mf")
+    assert (user.n_history, user.n_played, user.cold_start) == (6, 10, False)
+    assert cf.fold_in(history[6:], space="mf").n_played == 0  # none known: the cold start, unpersonalized
+    weight = tiny_pipeline.settings.cf_weight
+    assert tiny_pipeline.cf_weight(user) == pytest.approx(cf_weight_for(10, weight)) != cf_weight_for(6, weight)
+    vector = UserVector(np.ones(cf.items.shape[1], dtype=np.float32), n_history=3, n_played=3)
+    assert tiny_pipeline.cf_weight(vector) == pytest.approx(cf_weight_for(3, weight))
