@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="The cold-start ladder (history sizes 0-25) and the policy chosen on validation.",
     )
+    parser.add_argument(
+        "--refiner-steps",
+        action="store_true",
+        help="Where full loses to retrieval+cf: each refiner step's NDCG on validation and test.",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
 
 
@@ -80,6 +85,9 @@ def run_on(args: argparse.Namespace, settings: "Settings", data: Path, test_ids:
         from tools.catalog import read_csv
 
         _, test_ids = split_playlists(read_csv(data), fraction=args.fraction, seed=args.seed)
+    if getattr(args, "refiner_steps", False):  # eval text2playlist --personalized has no such flag
+        print(json.dumps(run_refiner_steps(settings, data, test_ids, n=args.n), indent=None if args.json else 2))
+        return 0
     if args.ladder:
         result = run_ladder(settings, data, test_ids, n=args.n)
         print(json.dumps(result) if args.json else format_ladder(result))
@@ -282,17 +290,7 @@ def choose_weight(
 
     groups = [(stages, prepared)] if isinstance(stages, Stages) else list(stages)
     stages, prepared = groups[0]
-    grid: dict[str, dict[str, float]] = {}
-    for space in SPACES:
-        grid[space] = {}
-        for w in WEIGHTS:
-            vals = [
-                m.ndcg_at_k(answer(st, p, "full", n, w, space, max_per_artist), p.case.truth, n)
-                for st, group in groups
-                for p in group
-            ]
-            grid[space][f"{w:.1f}"] = round(m.mean(vals), 4)
-    space, w = max(((s, w) for s in SPACES for w in grid[s]), key=lambda sw: (grid[sw[0]][sw[1]], -float(sw[1])))
+    grid, space, w = weight_grid(groups, n, max_per_artist)
     # The same requests without any history: does the cold-start prior help or hurt?
     cold: dict[str, float] = {}
     for cw in WEIGHTS:
@@ -301,26 +299,18 @@ def choose_weight(
             cold_p = Prepared(p.case, p.query, p.candidates, {s: stages.cf.cold_start(s) for s in SPACES})
             vals.append(m.ndcg_at_k(answer(stages, cold_p, "full", n, cw, "mf", max_per_artist), p.case.truth, n))
         cold[f"{cw:.1f}"] = round(m.mean(vals), 4)
-    # The refiner's flow penalty at the chosen weight, beside retrieval+cf's NDCG (the refiner's cost).
-    cf_only = [m.ndcg_at_k(answer(stages, p, "retrieval+cf", n, float(w), space), p.case.truth, n) for p in prepared]
-    alone = [m.ndcg_at_k(answer(stages, p, "retrieval", n, 0.0, space), p.case.truth, n) for p in prepared]
-    cf_allowed = [
-        m.ndcg_at_k(answer(stages, p, "retrieval+cf_allowed", n, float(w), space), p.case.truth, n) for p in prepared
-    ]
-    flows = {}
-    for fw in FLOW_WEIGHTS:
-        vals = [
-            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, fw), p.case.truth, n)
-            for p in prepared
-        ]
-        flows[f"{fw:g}"] = round(m.mean(vals), 4)
-    places = {}  # the quality floor's penalty in places, at the shipped flow weight
-    for qp in QUALITY_PLACES:
-        vals = [
-            m.ndcg_at_k(answer(stages, p, "full", n, float(w), space, max_per_artist, None, qp), p.case.truth, n)
-            for p in prepared
-        ]
-        places[f"{qp:g}"] = round(m.mean(vals), 4)
+
+    # The refiner's flow penalty and quality floor at the chosen weight, beside retrieval+cf's NDCG (the refiner's
+    # cost): every figure on the validation splits pooled, as the weight was chosen; ``per_split`` shows their spread.
+    def pooled(system: str, **kw) -> float:
+        return round(m.mean(v for _, _, v in _per_case(groups, system, n, float(w), space, max_per_artist, **kw)), 4)
+
+    flows = {f"{fw:g}": pooled("full", flow=fw) for fw in FLOW_WEIGHTS}
+    places = {f"{qp:g}": pooled("full", quality_places=qp) for qp in QUALITY_PLACES}  # at the shipped flow weight
+    per_split = {
+        s: [round(m.mean(v), 4) for v in _by_split(groups, s, n, float(w), space, max_per_artist)]
+        for s in ("retrieval", "retrieval+cf", "full")
+    }
     return {
         "grid_ndcg": grid,
         "grid_cases": sum(len(group) for _, group in groups),
@@ -328,11 +318,155 @@ def choose_weight(
         "space": space,
         "ndcg": grid[space][w],
         "cold_start_grid_ndcg": cold,
-        "retrieval_ndcg": round(m.mean(alone), 4),
-        "retrieval+cf_ndcg": round(m.mean(cf_only), 4),
-        "retrieval+cf_allowed_ndcg": round(m.mean(cf_allowed), 4),
+        "retrieval_ndcg": pooled("retrieval"),
+        "retrieval+cf_ndcg": pooled("retrieval+cf"),
+        "retrieval+cf_allowed_ndcg": pooled("retrieval+cf_allowed"),
+        "per_split_ndcg": per_split,
         "flow_rank_weight_ndcg": flows,
         "quality_places_ndcg": places,
+    }
+
+
+def weight_grid(groups, n: int, max_per_artist: int) -> tuple[dict[str, dict[str, float]], str, str]:
+    """NDCG@n of ``full`` for every space and weight over the (stages, prepared) ``groups`` pooled, and the best
+    (space, weight) of it; a tie goes to the smaller weight."""
+    from evals import metrics as m
+
+    grid: dict[str, dict[str, float]] = {}
+    for space in SPACES:
+        grid[space] = {}
+        for w in WEIGHTS:
+            vals = [v for _, _, v in _per_case(groups, "full", n, w, space, max_per_artist)]
+            grid[space][f"{w:.1f}"] = round(m.mean(vals), 4)
+    space, w = max(((s, w) for s in SPACES for w in grid[s]), key=lambda sw: (grid[sw[0]][sw[1]], -float(sw[1])))
+    return grid, space, w
+
+
+def _per_case(groups, system: str, n: int, weight: float, space: str, max_per_artist: int, **kw):
+    """(split number, case, NDCG@n) of ``system`` for every case of every (stages, prepared) group."""
+    from evals import metrics as m
+
+    for k, (st, group) in enumerate(groups):
+        for p in group:
+            ids = answer(st, p, system, n, weight, space, max_per_artist, **kw)
+            yield k, p, m.ndcg_at_k(ids, p.case.truth, n)
+
+
+def _by_split(groups, system: str, n: int, weight: float, space: str, max_per_artist: int) -> list[list[float]]:
+    """Per validation split, the NDCG@n of each of its cases."""
+    out: list[list[float]] = [[] for _ in groups]
+    for k, _, v in _per_case(groups, system, n, weight, space, max_per_artist):
+        out[k].append(v)
+    return out
+
+
+def ratio_intervals(rows: dict[str, list[dict[str, float]]], n: int) -> dict:
+    """``full`` against ``retrieval`` and ``retrieval+cf``: the ratio of mean NDCG@n over the same playlists and its
+    95% paired-bootstrap interval (a target missed or met within the noise of a few dozen playlists)."""
+    from evals.continuation import ratio_interval
+
+    key = f"ndcg@{n}"
+    return {f"full/{other}": ratio_interval(rows["full"], rows[other], key) for other in ("retrieval", "retrieval+cf")}
+
+
+# ------------------------------------------------------------------------ where the refiner costs (--refiner-steps)
+REFINER_STEPS = ("retrieval+cf", "hard_constraints", "selected", "selected_uncapped", "selected_no_floor", "full")
+
+
+def refiner_steps(stages: Stages, p: Prepared, n: int, weight: float, space: str, max_per_artist: int = 2) -> dict:
+    """Track ids per step from ``retrieval+cf`` (here in ``space``, as ``full`` reranks) to ``full`` for one case:
+    ``hard_constraints`` drops what the refiner never plays (a track the history brought under the taste rules),
+    ``selected`` is the refiner's choice in score order (one version per song, the artist caps, the quality floor's
+    penalty; ``full`` less the flow's order), ``selected_uncapped`` the same without any artist cap and
+    ``selected_no_floor`` without the floor's penalty."""
+    from tools.refine import TASTE, TASTE_MOOD_CLOSE, allowed, history_caps, score_of, select, taste_allowed
+
+    kin = history_kin(stages.catalog, p.case.history)
+    ranked = stages.cf.rerank(
+        _copy(p.candidates), p.users[space], weight, pool=NEIGHBOUR_POOL, exclude=p.case.history, kin=kin
+    )
+    hist, tracks = set(p.case.history), stages.catalog.tracks
+    taste = TASTE_MOOD_CLOSE if weight else None  # as answer() refines "full"
+    caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
+
+    def plays(c) -> bool:
+        if taste is not None and TASTE in c.matched:
+            return taste_allowed(tracks[c.idx], p.query, taste)
+        return allowed(tracks[c.idx], p.query)
+
+    def chosen(cap: int = max_per_artist, artist_caps=caps, quality_places: float | None = None) -> list[str]:
+        picks = select(
+            _copy(ranked), p.query, stages.catalog, n, max_per_artist=cap, artist_caps=artist_caps,
+            quality_places=quality_places, taste_moods=taste,
+        )  # fmt: skip
+        return [q.track.track_id for q in sorted(picks, key=lambda q: score_of(q.cand), reverse=True)]
+
+    return {
+        "retrieval+cf": [c.track_id for c in ranked if c.track_id not in hist][:n],
+        "hard_constraints": [c.track_id for c in ranked if c.track_id not in hist and plays(c)][:n],
+        "selected": chosen(),
+        "selected_uncapped": chosen(cap=n, artist_caps=None),
+        "selected_no_floor": chosen(quality_places=0.0),
+        "full": answer(stages, p, "full", n, weight, space, max_per_artist),
+    }
+
+
+def _step_table(groups, n: int, weight: float, space: str, max_per_artist: int) -> list[dict[str, list[float]]]:
+    """Per group, each step's NDCG@n of every case."""
+    from evals import metrics as m
+
+    out = []
+    for st, group in groups:
+        rows: dict[str, list[float]] = {s: [] for s in REFINER_STEPS}
+        for p in group:
+            for s, ids in refiner_steps(st, p, n, weight, space, max_per_artist).items():
+                rows[s].append(m.ndcg_at_k(ids, p.case.truth, n))
+        out.append(rows)
+    return out
+
+
+def run_refiner_steps(settings: "Settings", data_path: Path, test_ids: Sequence[str], n: int = 20, *, seed: int = 0):
+    """Where ``full`` loses to ``retrieval+cf``: each refiner step's NDCG@n on the validation splits (pooled and each)
+    and on test, at the CF weight and space chosen on the validation splits pooled (as :func:`run_personalized`),
+    with ``full`` over ``retrieval+cf`` and its 95% paired-bootstrap interval. Returns a JSON-ready dict."""
+    from evals import metrics as m
+    from evals.continuation import ratio_interval
+
+    t_start = time.perf_counter()
+    groups, split = [], None
+    for offset in range(VALIDATION_SPLITS):
+        carved = validation_split(settings, data_path, test_ids, seed + offset)
+        st = build_stages(settings, carved.val_catalog, carved.val_home, seed=seed)
+        groups.append((st, prepare(st, cases_of(carved.val_playlists, carved.val_catalog), n)))
+        st.pipeline.close()
+        split = split or carved.test
+    _, space, w = weight_grid(groups, n, settings.max_per_artist)
+    stages = build_stages(settings, split.catalog, split.home, seed=seed)
+    test = [
+        (stages, prepare(stages, cases_of([split.truth[t] for t in split.test_ids], split.catalog, split.genres), n))
+    ]
+    stages.pipeline.close()
+    val_rows = _step_table(groups, n, float(w), space, settings.max_per_artist)
+    (test_rows,) = _step_table(test, n, float(w), space, settings.max_per_artist)
+
+    def means(rows: dict[str, list[float]]) -> dict[str, float]:
+        return {s: round(m.mean(v), 4) for s, v in rows.items()}
+
+    pooled = {s: [v for rows in val_rows for v in rows[s]] for s in REFINER_STEPS}
+    paired = {s: [{"ndcg": v} for v in test_rows[s]] for s in ("full", "retrieval+cf")}
+    return {
+        "task": "personalized-refiner-steps",
+        "weight": float(w),
+        "space": space,
+        "steps": list(REFINER_STEPS),
+        "validation": {
+            "n_queries": len(pooled["full"]),
+            "pooled": means(pooled),
+            "per_split": list(map(means, val_rows)),
+        },
+        "test": {"n_queries": len(test_rows["full"]), **means(test_rows)},
+        "full/retrieval+cf": ratio_interval(paired["full"], paired["retrieval+cf"], "ndcg"),
+        "seconds": round(time.perf_counter() - t_start, 1),
     }
 
 
@@ -438,6 +572,7 @@ def run_personalized(
         },
         "settings_cf_weight": settings.cf_weight,
         "full_vs_retrieval_ndcg": round(full / base - 1.0, 4) if base else None,
+        "ratios": ratio_intervals(rows, n),
         "systems": systems,
         "seconds": {
             "total": round(time.perf_counter() - t_start, 1),
@@ -580,7 +715,7 @@ def ladder_table(
                 "none": ask(user, 0.0),
                 "popularity": ask(cold, cf_weight * popularity_share),
                 "cf_fixed": ask(user, cf_weight * (POPULARITY_SHARE if user.cold_start else 1.0)),
-                "shipped": ask(user, cf_weight_for(user.n_history, cf_weight, shipped)),
+                "shipped": ask(user, cf_weight_for(user.n_played, cf_weight, shipped)),  # as Pipeline.cf_weight
             }
             for s, ids in answers.items():
                 scored = _scores(stages.catalog, p.case, ids, n)

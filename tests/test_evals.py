@@ -356,11 +356,38 @@ def test_eval_personalized_is_its_own_command(capsys, settings, tmp_path):
         assert not {p.playlist_id for p in carved.val_playlists} & {"pl0", "pl5"}
         pooled += len(cases_of(carved.val_playlists, carved.val_catalog))
     assert result["validation"]["grid_cases"] == pooled
+    # the refiner's grids and each split's figures are on the same pooled cases; the ratios carry their intervals
+    assert [len(v) for v in result["validation"]["per_split_ndcg"].values()] == [VALIDATION_SPLITS] * 3
+    for ratio in result["ratios"].values():
+        low, high = ratio["ci95"]
+        assert low <= ratio["ratio"] <= high or ratio["ratio"] != ratio["ratio"]  # nan when the base scores 0
     # the old spelling runs the same evaluation on the same split
     code, out = _cli(
         capsys, settings, "eval", "text2playlist", "--personalized", "--test-playlists", str(ids), "--json"
     )
     assert code == 0 and json.loads(out)["systems"] == result["systems"]
+
+
+def test_eval_personalized_refiner_steps(capsys, settings, tmp_path):
+    ids = save_test_ids(tmp_path / "ids.txt", ["pl0", "pl5"])
+    code, out = _cli(
+        capsys, settings, "eval", "personalized", "--refiner-steps", "--test-playlists", str(ids), "--json"
+    )
+    assert code == 0
+    result = json.loads(out)
+    from evals.personalized import REFINER_STEPS, VALIDATION_SPLITS
+
+    assert result["task"] == "personalized-refiner-steps" and result["steps"] == list(REFINER_STEPS)
+    assert len(result["validation"]["per_split"]) == VALIDATION_SPLITS and 1 <= result["test"]["n_queries"] <= 2
+    for table in (result["validation"]["pooled"], *result["validation"]["per_split"], result["test"]):
+        assert all(0.0 <= table[s] <= 1.0 for s in REFINER_STEPS)
+    # the last step is the eval's own full, at the weight and space the eval chooses on the same splits
+    code, out = _cli(capsys, settings, "eval", "personalized", "--test-playlists", str(ids), "--json")
+    whole = json.loads(out)
+    assert (result["weight"], result["space"]) == (whole["validation"]["weight"], whole["validation"]["space"])
+    assert result["test"]["full"] == whole["systems"]["full"]["ndcg@20"]
+    if result["space"] == "mf":  # the eval's retrieval+cf is always in the MF space; the steps start in the chosen one
+        assert result["test"]["retrieval+cf"] == whole["systems"]["retrieval+cf"]["ndcg@20"]
 
 
 @pytest.mark.slow

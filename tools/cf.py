@@ -65,6 +65,10 @@ FOLD_IN_REG = 1.0  # ridge per history track: strong, so the user leans to the h
 # 1.0 .1284 (0/1/3/10 unchanged), so 0.75 from 3 tracks on. Again with the history's artists (ARTIST_AFFINITY, the
 # guessed-genre rule): validation (48 playlists) at 0/1/3/10/25 tracks, no rerank .111/.105/.103/.095/.078, the full
 # weight .103/.078/.132/.262/.227, the 0.75 shipped before .111/.105/.120/.211/.188: all of it from 10 tracks on.
+# The ladder's sizes are tracks played, so the policy reads tracks played (``UserVector.n_played``) once any of them has
+# factors. It read the tracks with factors, and a 10-track history has ~6 (1-2 of 3), so it gave 3's share at 10 and
+# none at 3: the ladder's shipped system at 3/10/25 tracks, validation .127/.205/.207 -> .149/.257/.231 (now the
+# policy chosen there), test .207/.283/.288 -> .246/.316/.312.
 CF_SHARE_BY_HISTORY: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.0), (3, 0.75), (10, 1.0), (25, 1.0))
 # The rerank mixes the incoming order with the user's affinity by a weighted reciprocal-rank fusion inside each
 # relaxation tier; its constant was chosen on the ladder's validation split (best sum over history sizes: 60
@@ -115,6 +119,8 @@ class UserVector:
     n_history: int = 0  # history tracks that had factors
     space: str = "mf"  # "mf" or "graph": which item matrix the factors live in
     rows: np.ndarray | None = None  # catalog rows of the history tracks with factors (item-kNN); None: unknown
+    # history tracks in the catalog, with factors or not: the size the cold-start policy reads (0 for a cold start)
+    n_played: int = 0
     unit: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -287,7 +293,8 @@ class CFModel:
         a = x.T @ x + reg * len(rows) * np.eye(x.shape[1])
         sol = np.linalg.solve(a, x.T @ y)
         first = np.asarray(rows[:KNN_HISTORY], dtype=np.int64)
-        return UserVector(sol[:-1].astype(np.float32), float(sol[-1]), False, len(rows), space, first)
+        played = sum(t in index for t in dict.fromkeys(track_ids))
+        return UserVector(sol[:-1].astype(np.float32), float(sol[-1]), False, len(rows), space, first, played)
 
     def cold_start(self, space: str = "mf") -> UserVector:
         """The vector for a user with no history: it ranks by the prior."""

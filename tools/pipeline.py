@@ -468,7 +468,7 @@ class Pipeline:
             return self.settings.cf_weight
         from tools.cf import cf_weight_for
 
-        return cf_weight_for(user_vector.n_history, self.settings.cf_weight)
+        return cf_weight_for(user_vector.n_played, self.settings.cf_weight)  # tracks played, as the ladder chose
 
     def refine(
         self,
