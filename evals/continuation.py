@@ -73,6 +73,28 @@ CAPPED_ABLATIONS: dict[str, dict] = {
 }
 
 
+def checkpoint_name(name: str, overrides: dict | None = None) -> str:
+    """A split's checkpoint file for ``name`` trained with ``VAEConfig`` ``overrides`` ('playgenie_vae-latent=8.pt')."""
+    return name + "".join(f"-{k}={v}" for k, v in sorted((overrides or {}).items())) + ".pt"
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict:
+    """``VAEConfig`` fields from 'key=value' strings, each value cast to the field's type; unknown keys refused."""
+    from dataclasses import fields
+
+    from tools.continuation.model import VAEConfig
+
+    types = {f.name: type(getattr(VAEConfig(), f.name)) for f in fields(VAEConfig)}
+    out: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in types:
+            raise ValueError(f"not a VAEConfig field=value: {pair!r} (fields: {', '.join(sorted(types))})")
+        kind = types[key]
+        out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return out
+
+
 def top_n(scores: np.ndarray, seed: np.ndarray, n: int = TOP) -> np.ndarray:
     """Indices of the ``n`` best-scored tracks, best first, seed tracks excluded."""
     row = scores.astype(np.float64, copy=True)
@@ -197,12 +219,15 @@ def run_eval(
     max_playlists: int | None = None,
     baselines: bool = True,
     capped_ablations: bool = False,
+    model_overrides: dict | None = None,
 ) -> tuple[dict, dict]:
     """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values).
 
     ``validation``: score a seeded fifth of the training playlists instead (the test playlists stay out of
     everything too); ``max_playlists``: score only the first that many; ``baselines``: False keeps
-    ``content_knn`` only; ``capped_ablations``: also the capped VAE with each part of ``CAPPED_ABLATIONS`` off."""
+    ``content_knn`` only; ``capped_ablations``: also the capped VAE with each part of ``CAPPED_ABLATIONS`` off;
+    ``model_overrides``: ``VAEConfig`` fields under study for the VAE (and its ablations), its checkpoint named by
+    them (``checkpoint_name``) so that it never replaces the shipped settings' one."""
     import torch
 
     from evals import rec_baselines as rb
@@ -236,18 +261,24 @@ def run_eval(
 
     # ---- the VAE (its ablations run after the baselines, being the least important) -------------
     systems: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {}
-    variants = {"playgenie_vae": ({"beta": settings.vae_beta}, epochs)}
+    base = {"beta": settings.vae_beta} | (model_overrides or {})
+    meta["model_overrides"] = model_overrides or {}
+    variants = {"playgenie_vae": (base, epochs)}
     if ablations:  # the same budget as the model itself unless asked otherwise
-        variants |= {
-            name: ({"beta": settings.vae_beta} | over, ablation_epochs or epochs) for name, over in ABLATIONS.items()
-        }
+        variants |= {name: (base | over, ablation_epochs or epochs) for name, over in ABLATIONS.items()}
+    vae_file = out_dir / checkpoint_name("playgenie_vae", model_overrides)
 
     def train_variant(name: str) -> None:
         over, ep = variants[name]
         t0 = time.perf_counter()
         say(f"training {name} ({ep} epochs at most) ...")
         res = train_on_catalog(
-            catalog, settings.home, train_ids, TrainConfig(epochs=ep, progress=progress), out_dir / f"{name}.pt", **over
+            catalog,
+            settings.home,
+            train_ids,
+            TrainConfig(epochs=ep, progress=progress),
+            out_dir / checkpoint_name(name, model_overrides),
+            **over,
         )
         meta["seconds"][name] = round(time.perf_counter() - t0, 1)
         meta[f"{name}_best_epoch"] = res.best_epoch
@@ -255,7 +286,7 @@ def run_eval(
 
     train_variant("playgenie_vae")
     # The VAE as "add N more" runs it: the product's continuer, its scores, masks and per-artist cap.
-    product = Continuer.from_file(out_dir / "playgenie_vae.pt", catalog)
+    product = Continuer.from_file(vae_file, catalog)
     assert product.track_ids == [t.track_id for t in catalog.tracks]
     cap = settings.max_per_artist
     systems["playgenie_vae_capped"] = lambda pre: ranked(pre, lambda s: product.ranking(s, TOP, cap), V)
@@ -263,7 +294,7 @@ def run_eval(
         pre, lambda s: product.ranking(s, TOP, cap, strict_cap=True), V
     )
     for name, off in CAPPED_ABLATIONS.items() if capped_ablations else ():
-        part = Continuer.from_file(out_dir / "playgenie_vae.pt", catalog)
+        part = Continuer.from_file(vae_file, catalog)
         for k, v in off.items():
             setattr(part.model.cfg if k == "use_latent" else part, k, v)
         systems[f"capped-{name}"] = lambda pre, part=part: ranked(pre, lambda s: part.ranking(s, TOP, cap), V)
@@ -604,6 +635,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Also score the capped VAE with each of its parts off (same checkpoint: the decoder's own scores, u, "
         "the copy gain, the sound, era and artist terms).",
     )
+    parser.add_argument(
+        "--vae",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="Train the VAE with this VAEConfig field changed (repeatable; e.g. --vae latent=8 --vae beta=0.05): "
+        "settings under study, chosen with --validation; the checkpoint is named by them.",
+    )
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -629,6 +668,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         max_playlists=args.max_playlists,
         baselines=not args.no_baselines,
         capped_ablations=args.capped_ablations,
+        model_overrides=parse_overrides(args.vae),
     )
     out = args.out or settings.home / "evals" / f"continuation{'_validation' if args.validation else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
