@@ -42,10 +42,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -94,6 +96,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N[,N...]",
         help="Run the scale section over catalogs of these sizes ('real' for the real one), "
         "e.g. real,100000,1000000 (synthetic ones follow the real data's distributions).",
+    )
+    parser.add_argument(
+        "--scale-cache",
+        metavar="DIR",
+        default=str(Path.home() / ".cache" / "playgenie" / "scale"),
+        help="Where the scale section keeps each synthetic catalog's vectors and index, built once per size, "
+        "index settings and build code (default %(default)s; 'none': built anew each run).",
     )
     parser.add_argument(
         "--processes",
@@ -179,6 +188,7 @@ class BenchContext:
     index_configs: list[str] = field(default_factory=lambda: ["exact", "hnsw-int8"])
     processes: list[int] = field(default_factory=lambda: [1])  # `serve --processes N` the http section times
     workers: int | None = None  # `serve --workers`: turns one process computes at once (None: serve's default)
+    scale_cache: Any = None  # folder the scale section keeps synthetic vectors and indexes in (None: built each run)
     report: dict[str, Any] = field(default_factory=dict)
     _pipeline: Any = None
     _service: Any = None
@@ -518,7 +528,7 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
         gc.collect()
         _reset_peak()
         before = _memory_mb()["rss"]
-        vector_dir = tempfile.TemporaryDirectory(prefix=f"playgenie-scale-vectors-{size}-")
+        vector_dir = None if ctx.scale_cache else tempfile.TemporaryDirectory(prefix=f"playgenie-scale-vectors-{size}-")
         if size <= 0 or size == len(real):
             catalog, vectors, cf_model = real, real_vectors, real_cf
             base.update(size=len(real), synthetic=False)
@@ -528,7 +538,10 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
             base["catalog_gen_s"] = round(time.perf_counter() - t0, 1)
             t0 = time.perf_counter()
             # mapped from a file: past a few hundred thousand tracks the vectors need not all stay resident
-            vectors = synth.synth_vectors(real_vectors, syn.template, path=Path(vector_dir.name) / "vectors.npy")
+            if vector_dir is None:
+                vectors = scale_vectors(ctx.scale_cache, real_vectors, syn.template)
+            else:
+                vectors = synth.synth_vectors(real_vectors, syn.template, path=Path(vector_dir.name) / "vectors.npy")
             base["vector_gen_s"] = round(time.perf_counter() - t0, 1)
             catalog, cf_model = syn.catalog, synth.synth_cf(real_cf, syn)
             base["synthetic"] = True
@@ -548,16 +561,15 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
                 cf_model.save(home / "cf")
                 _reset_peak()
                 before_index = _memory_mb()["rss"]
-                index = TrackIndex(EdgeBackend(home / "qdrant", config))
-                t0 = time.perf_counter()
-                index.build(catalog, vectors, progress=False)
-                row["index_build_s"] = round(time.perf_counter() - t0, 1)
-                index.close()
-                files = (home / "qdrant").rglob("*")
+                shard = (
+                    home / "qdrant" if not ctx.scale_cache else scale_index_path(ctx.scale_cache, len(catalog), config)
+                )
+                row.update(_build_or_reuse(shard, config, catalog, vectors))
+                files = shard.rglob("*")
                 row["index_disk_mb"] = round(sum(f.stat().st_size for f in files if f.is_file()) / 1e6)
                 _reset_peak()
                 t0 = time.perf_counter()
-                index = TrackIndex(EdgeBackend(home / "qdrant", config), [t.track_id for t in catalog.tracks])
+                index = TrackIndex(EdgeBackend(shard, config), [t.track_id for t in catalog.tracks])
                 row["index_open_s"] = round(time.perf_counter() - t0, 2)
                 row["index_mb"] = round(_memory_mb()["rss"] - before_index, 0)
                 try:
@@ -567,8 +579,97 @@ def bench_scale(ctx: BenchContext) -> dict[str, Any]:
                 row["memory_mb"] = _memory_mb()
             rows.append(row)
             log.info("scale row: %s", row)
-        vector_dir.cleanup()
+        if vector_dir is not None:
+            vector_dir.cleanup()
     return {"scale": rows}
+
+
+# --- the scale section's cache: a synthetic catalog's vectors and index, built once ---------------------------
+
+# Where the index's build code lives: a change to any of these (or to the catalog, the vectors or the index's
+# schema, which tools.index.fingerprint covers) builds the cached index anew; a change to how it is searched does not.
+_BUILD_CODE = ("tools.index:EdgeBackend.create", "tools.index:EdgeBackend._edge_config",
+               "tools.index:EdgeBackend.upsert", "tools.index:EdgeBackend.finish", "tools.index:TrackIndex.build",
+               "tools.index:payload_of", "tools.lexical")  # fmt: skip
+_SEARCH_ONLY = (
+    "hnsw_ef",
+    "acorn",
+    "search_threads",
+    "exact_below_sqrt",
+)  # IndexConfig fields read at search time, not at build
+
+
+def build_code_fingerprint() -> str:
+    """A hash of the source that shapes a built shard (:data:`_BUILD_CODE`) and of the Qdrant engine's version."""
+    import hashlib
+    import importlib
+    import importlib.metadata
+    import inspect
+
+    h = hashlib.blake2b(digest_size=8)
+    for ref in _BUILD_CODE:
+        mod, _, attr = ref.partition(":")
+        obj: Any = importlib.import_module(mod)
+        for part in attr.split(".") if attr else []:
+            obj = getattr(obj, part)
+        h.update(ref.encode() + inspect.getsource(obj).encode())
+    h.update(importlib.metadata.version("qdrant-edge-py").encode())
+    return h.hexdigest()
+
+
+def scale_index_path(cache: Any, size: int, config: Any) -> Any:
+    """The cached shard of a ``size``-track synthetic catalog built with ``config``: one folder per size, build
+    settings (search-time ones left out: a wider beam needs no rebuild) and build code."""
+    import dataclasses
+    import hashlib
+    from pathlib import Path
+
+    build = {k: v for k, v in sorted(dataclasses.asdict(config).items()) if k not in _SEARCH_ONLY}
+    key = hashlib.blake2b(json.dumps(build, sort_keys=True).encode(), digest_size=6).hexdigest()
+    return Path(cache) / str(size) / f"index-{key}-{build_code_fingerprint()}"
+
+
+def scale_vectors(cache: Any, real_vectors: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """The synthetic vectors of ``template``'s tracks, mapped from the cache: generated once per (real vectors,
+    template, generator) and written whole before they are used (a half-written file is never read)."""
+    import hashlib
+    import inspect
+
+    from evals import synth
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(np.ascontiguousarray(real_vectors, dtype=np.float32).tobytes())
+    h.update(np.ascontiguousarray(template, dtype=np.int64).tobytes())
+    h.update(f"{synth.VECTOR_NOISE};{inspect.getsource(synth.synth_vectors)}".encode())
+    path = Path(cache) / str(len(template)) / f"vectors-{h.hexdigest()}.npy"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+        synth.synth_vectors(real_vectors, template, path=tmp).flush()
+        tmp.rename(path)
+    return np.load(path, mmap_mode="r")
+
+
+def _build_or_reuse(shard: Any, config: Any, catalog: "Catalog", vectors: np.ndarray) -> dict[str, Any]:
+    """Open the shard at ``shard`` when it holds this catalog and these vectors, else build it there: the row's
+    ``index_build_s`` is the build's seconds, measured when it was built (``index_cached``: reused, and when)."""
+    from tools.index import EdgeBackend, TrackIndex, fingerprint
+
+    info = shard.with_name(shard.name + ".build.json")
+    fp = fingerprint(catalog, vectors)
+    index = TrackIndex(EdgeBackend(shard, config))
+    try:
+        if index.backend.fingerprint() == fp and info.exists():
+            built = json.loads(info.read_text())
+            return {"index_build_s": built["index_build_s"], "index_cached": built.get("built_at", True)}
+        t0 = time.perf_counter()
+        index.build(catalog, vectors, progress=len(catalog) >= 200_000, fp=fp)  # a long build shows its progress
+        secs = round(time.perf_counter() - t0, 1)
+    finally:
+        index.close()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    info.write_text(json.dumps({"index_build_s": secs, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "load": load}))
+    return {"index_build_s": secs, "index_cached": False}
 
 
 def _filtered_recall(catalog: "Catalog", vectors: np.ndarray, index: Any, queries: list[Any], k: int) -> dict[str, Any]:
@@ -646,7 +747,7 @@ def _scale_requests(
     t0 = time.perf_counter()
     probe = _FilterProbe(index.backend)
     index.backend = probe
-    pipe = Pipeline(ctx.settings, catalog, encoder, index, home=home)
+    pipe = Pipeline(ctx.settings, catalog, encoder, index, home=home, vectors=vectors)  # as served: names from arrays
     out: dict[str, Any] = {"recall_at_100": by_ef[str(config.hnsw_ef if config.hnsw_m else 0)]["recall"]}
     out["filtered_recall"] = filtered
     if config.hnsw_m:
@@ -1280,6 +1381,8 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     except ValueError:
         print(f"playgenie: --processes takes counts of at least 1: {args.processes!r}", file=sys.stderr)
         return 2
+    if args.scale_cache and args.scale_cache.lower() != "none":
+        options["scale_cache"] = Path(args.scale_cache).expanduser()
     report = run_bench(
         settings,
         names,

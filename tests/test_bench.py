@@ -67,7 +67,7 @@ def test_bench_json_on_the_tiny_catalog(capsys, settings, tiny_catalog):
     assert "http.paced.1.p95_ms" in report["targets"]
 
 
-def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, tiny_catalog):
+def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, tiny_catalog, tmp_path):
     from bots.cli import main
 
     capsys.readouterr()
@@ -84,6 +84,8 @@ def test_scale_section_over_the_real_and_a_synthetic_catalog(capsys, settings, t
         "real,300",
         "--index-configs",
         "exact,hnsw-int8",
+        "--scale-cache",
+        str(tmp_path / "scale"),
     ]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
