@@ -418,7 +418,7 @@ class TagExtractor:
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
         nothing inferred. The conversation's intent rules read follow-ups through this too."""
-        text = vocab.bpm_ranges(vocab.from_basics((text or "")[:2000], self.german_names))
+        text = vocab.rephrased(vocab.bpm_ranges(vocab.from_basics((text or "")[:2000], self.german_names)))
         toks = vocab.spoken_years(text, tokenize(text))
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)

@@ -962,6 +962,9 @@ COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore
 # A gripe said alone ("nah", "this sucks"): the one-word complaints and a few more that say only "not this"
 GRIPE_WORDS = frozenset(w for w in COMPLAINT_WORDS if " " not in w) | {"bad", "nah", "nope", "ugh", "bleh",
                                                                        "horrible", "garbage", "mid"}  # fmt: skip
+# An emoji sent alone after a playlist is a verdict on it: praise ("🔥", "👍") or a gripe ("👎", "🥱"), never an edit.
+PRAISE_EMOJI = frozenset("🔥👍👌💯🙌😍🤩😎✨⚡🥰❤💕🤘👏🎉🥳💃🕺🎶🎵😁😊🙂☺")
+GRIPE_EMOJI = frozenset("👎🤮🤢💩😒🙄😑😐🥱😴😬🫤😕🙁☹😖😫")
 BIT_WORDS = ("a bit", "abit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
              "algo", "kinda", "kind of")  # fmt: skip
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
@@ -1755,3 +1758,26 @@ _BPM_AROUND = re.compile(
 def bpm_ranges(text: str) -> str:
     """``text`` with a tempo range said around its unit written "LO-HI bpm"."""
     return _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)
+
+
+# A bound on the tempo said after its unit: "bpm above 120", "a tempo of at least 90", read as the tables know it
+# ("above 120 bpm"); and "no songs with words", "nothing that has lyrics": the words of an instrumental ask
+# ("no words") with the songs between them dropped.
+_BPM_BOUND = re.compile(
+    r"\b(?:a\s+)?(?:bpm|tempo)\s+(?:of\s+|is\s+|that\s+is\s+)?"
+    r"(above|over|under|below|at\s+least|at\s+most|more\s+than|less\s+than|higher\s+than|lower\s+than|"
+    r"faster\s+than|slower\s+than)\s+(\d{2,3})\b(?!\s*(?:bpm|%))",
+    re.IGNORECASE,
+)
+_WITH_WORDS = re.compile(
+    r"\b(no|nothing|without|none|not\s+any)\s+(?:(?:songs?|tracks?|music|tunes|stuff|ones?)\s+)?"
+    r"(?:with|that\s+ha(?:ve|s)|having)\s+(?:any\s+)?(words|lyrics|vocals|singing)\b",
+    re.IGNORECASE,
+)
+
+
+def rephrased(text: str) -> str:
+    """``text`` with a tempo bound said after its unit and an ask for no songs with words said as the tables read them
+    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "nothing with words" -> "no words")."""
+    text = _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text)
+    return _WITH_WORDS.sub(lambda m: f"{'without' if fold(m[1]) == 'without' else 'no'} {m[2]}", text)

@@ -1,0 +1,94 @@
+"""Probe round 13: what strangers typed that the conversation misread (evals/dialogues/ab*.json), each fix alone.
+
+Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.intents import parse
+from plans import acts
+from tools.extract import TagExtractor
+
+
+# "delete the song at the top" lowered the popularity ("top" read as the hits) instead of removing track 1
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("delete the song at the top", 1), ("remove the top song", 1), ("delete the song at the start", 1),
+     ("drop the bottom one", -1), ("delete the track at the end", -1)],
+)  # fmt: skip
+def test_the_song_at_an_end_is_that_one_track(vocab, playlist, text, where):
+    assert acts(text, vocab, playlist) == [("remove", {"positions": [1 if where == 1 else len(playlist)]})]
+
+
+def test_the_top_songs_are_still_the_hits(vocab, playlist):
+    assert [a[0] for a in acts("remove the top songs", vocab, playlist)] == ["adjust"]
+    assert acts("drop the top 3", vocab, playlist) == [("remove", {"positions": [1, 2, 3]})]
+
+
+# "name it after track 3" named the playlist "after track 3"
+@pytest.mark.parametrize("text", ["name it after track 3", "call it after the third song"])
+def test_a_name_after_a_track_is_its_title(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("rename", {"title": playlist[2]["title"]})]
+
+
+def test_a_name_that_starts_with_after_stays(vocab, playlist):
+    assert acts("call it after hours", vocab, playlist) == [("rename", {"title": "after hours"})]
+
+
+# "cool. name 3 songs like this", "3 songs like this" cut the playlist to 3 tracks
+@pytest.mark.parametrize("text", ["cool. name 3 songs like this", "3 songs like this", "5 tracks like these pls"])
+def test_a_count_of_songs_like_these_adds_them(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("more", {"count": 5 if "5" in text else 3})]
+
+
+def test_a_count_of_songs_alone_is_still_the_length(vocab, playlist):
+    assert acts("make it 12 songs", vocab, playlist) == [("resize", {"length": 12})]
+
+
+# an emoji alone ("🔥", "👎") was "I can't read that as a request"
+@pytest.mark.parametrize("text", ["🔥", "🔥🔥🔥", "👍🏽", "❤️"])
+def test_praise_emoji_alone_is_thanked(vocab, playlist, text):
+    p = parse(text, playlist, vocab)
+    assert not p.actions and "glad you like it" in p.question.lower()
+
+
+@pytest.mark.parametrize("text", ["👎", "👎 👎", "🥱"])
+def test_gripe_emoji_alone_asks_what_is_off(vocab, playlist, text):
+    p = parse(text, playlist, vocab)
+    assert not p.actions and "what's off" in p.question.lower()
+
+
+# "les loud" raised the energy: "les" was not read as "less", and "loud" alone asks for more
+def test_less_typed_short_before_a_sound_word(vocab, playlist):
+    assert acts("les loud", vocab, playlist) == [
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})
+    ]
+    assert [a[0] for a in acts("a mis hijos les gusta el reggaeton", vocab, [])] == ["new_playlist"]
+
+
+# "its too long, cut it to like 12" cut by a third, then to 12 ("Cut to 13 tracks; cut to 12 tracks")
+@pytest.mark.parametrize("text", ["its too long, cut it to like 12", "shorter, like 12"])
+def test_a_vague_resize_given_its_length_is_one_resize(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("resize", {"length": 12})]
+
+
+# "no songs with words" asked who or what should go ("songs with words" read as a name)
+@pytest.mark.parametrize("text", ["no songs with words", "no tracks with vocals", "nothing that has lyrics"])
+def test_no_songs_with_words_is_instrumental(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"moods": ["instrumental"]})]
+
+
+def test_a_request_for_no_songs_with_words_is_instrumental(tiny_catalog):
+    assert "instrumental" in [
+        m.value for m in TagExtractor(tiny_catalog).extract("study music, no songs with words").moods
+    ]
+
+
+# "only tracks with bpm above 120" asked "Only what?": a tempo bound said after its unit
+@pytest.mark.parametrize(
+    "text", ["only tracks with bpm above 120", "keep the bpm above 120", "bpm of at least 120 only"]
+)
+def test_a_tempo_bound_said_after_bpm(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 120.0}]})]
