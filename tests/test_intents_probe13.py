@@ -92,3 +92,20 @@ def test_a_request_for_no_songs_with_words_is_instrumental(tiny_catalog):
 )
 def test_a_tempo_bound_said_after_bpm(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 120.0}]})]
+
+
+# "sertanejo" made a reggaeton playlist without a word; "country" alone said "I couldn't find anything to go on"
+@pytest.mark.parametrize(("text", "near"), [("sertanejo", "latin"), ("forró", "latin"), ("country", "rock")])
+def test_a_genre_the_catalog_lacks_is_named_with_the_nearest(tiny_catalog, text, near):
+    from agent.tools.playlist import _nothing_to_go_on
+
+    q = TagExtractor(tiny_catalog).extract(text)
+    said = _nothing_to_go_on(q)
+    assert q.is_empty() and "not a genre of this catalog" in said and f'try "{near}"' in said
+
+
+# "music for my 80 yr old dad" read "old" as the music's age ("leaning older (up to 2010)"): "yr" is a year
+def test_an_age_in_yr_is_a_persons_age(tiny_catalog):
+    x = TagExtractor(tiny_catalog)
+    assert x.extract("music for my 80 yr old dad").years is None
+    assert x.extract("music for my 80 year old dad").years is None

@@ -1558,7 +1558,7 @@ _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
-_YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
+_YEAR_UNITS = frozenset({"year", "years", "yr", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
@@ -1875,7 +1875,7 @@ def _years_of_age(toks: list[_Tok], start: int, end: int) -> bool:
     n = toks[start - 2].text
     if not (n.isdigit() or _key(n) in _NUMBER_WORDS):
         return False
-    if toks[start - 1].text == "year":  # "a 15 year old daughter", "30 year old songs": the next word says
+    if toks[start - 1].text in ("year", "yr"):  # "a 15 year old daughter", "30 yr old songs": the next word says
         return end >= len(toks) or toks[end].text not in vocab.MUSIC_NOUNS
     # "songs that are 20 years old" says how old the music is; "i'm 40 years old", "my dad who is 60 years old" an age
     before = {t.text for t in toks[max(0, start - 5) : start - 2]}

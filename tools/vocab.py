@@ -270,7 +270,8 @@ OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gosp
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska", "polka",
                 "bossa nova", "flamenco", "tango", "mariachi", "ranchera", "rancheras", "celtic", "zydeco", "new age",
                 "ambient", "show tunes", "showtunes", "musicals", "sea shanties", "shanties", "a cappella", "acapella",
-                "doo wop", "swing music", "big band")  # fmt: skip
+                "doo wop", "swing music", "big band", "sertanejo", "samba", "forro", "pagode", "mpb",
+                "funk carioca", "baile funk", "kizomba", "zouk")  # fmt: skip
 # Genre words that are everyday nouns after a determiner ("cleaning the house"), unless a music word follows.
 EVERYDAY_GENRE_NOUNS = frozenset({"house", "garage", "trap", "soul"})
 DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her", "their", "a", "this", "that", "whole", "mi", "la"})
@@ -286,7 +287,9 @@ NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical":
                  "tango": "latin", "mariachi": "latin", "ranchera": "latin", "rancheras": "latin", "celtic": "rock",
                  "zydeco": "rock", "new age": "edm", "ambient": "edm", "show tunes": "pop", "showtunes": "pop",
                  "musicals": "pop", "sea shanties": "pop", "shanties": "pop", "a cappella": "pop", "acapella": "pop",
-                 "doo wop": "r&b", "swing music": "r&b", "big band": "r&b"}  # fmt: skip
+                 "doo wop": "r&b", "swing music": "r&b", "big band": "r&b", "sertanejo": "latin", "samba": "latin",
+                 "forro": "latin", "pagode": "latin", "mpb": "latin", "funk carioca": "latin", "baile funk": "latin",
+                 "kizomba": "latin", "zouk": "latin"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
