@@ -5318,7 +5318,9 @@ def _parse(
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
         return Plan([call("new_playlist", text=raw.strip())])
-    if playlist and (fixed := _self_corrected(raw, playlist, vocab, focus, last)) is not None:
+    if playlist and (
+        fixed := _self_corrected(raw, playlist, vocab, focus, last) or _mind_changed(raw, playlist, vocab)
+    ):
         return fixed
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
@@ -5396,6 +5398,33 @@ def _self_corrected(
         plan = _parse(text, playlist, vocab, focus, last)
         if not plan.question and plan.actions and [a["name"] for a in plan.actions][:1] == kind[:1]:
             return plan
+    return None
+
+
+_CHANGED_MIND = _keys(("actually no", "actually nah", "no wait", "wait no", "no actually", "on second thought",
+                        "scratch that", "never mind", "nevermind", "nvm", "forget that", "hmm no"))  # fmt: skip
+
+
+def _mind_changed(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """ "add some grunge, actually no, make it 2000s instead": an ask taken back mid-message by a cue set off by a
+    comma (or followed by "instead") is dropped, and only what follows is done; None when what follows asks nothing
+    ("more upbeat, actually no rap either" has no comma after the cue: "no rap" is an ask of its own)."""
+    toks = V.tokenize(raw)
+    words = [t.text for t in toks]
+    for i in range(1, len(words)):
+        hit = find(words[i : i + 4], _CHANGED_MIND)
+        if not hit or hit[0] != 0:
+            continue
+        j = i + hit[1]
+        closed = j < len(words) and words[j] in _PUNCT or "instead" in words[j:]
+        if not closed or all(w in V.CHAT_FILLER or w in _PUNCT for w in words[:i]):
+            return None
+        while j < len(words) and words[j] in _PUNCT:
+            j += 1
+        if j >= len(words):
+            return None
+        plan = _parse(raw[toks[j].start :], playlist, vocab)
+        return plan if plan.actions and not plan.question else None
     return None
 
 

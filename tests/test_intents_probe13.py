@@ -109,3 +109,22 @@ def test_an_age_in_yr_is_a_persons_age(tiny_catalog):
     x = TagExtractor(tiny_catalog)
     assert x.extract("music for my 80 yr old dad").years is None
     assert x.extract("music for my 80 year old dad").years is None
+
+
+# "nothing w swears" asked who "w swears" was: "w" is "with", and swears are explicit lyrics (no such flag here)
+@pytest.mark.parametrize("text", ["nothing w swears", "nothing with swears", "no bad words pls"])
+def test_no_swears_is_the_explicit_filter_the_catalog_lacks(vocab, playlist, text):
+    p = parse(text, playlist, vocab)
+    assert not p.actions and "explicit" in p.question
+
+
+# "add some grunge, actually no, make it 2000s instead" did both (and said "Every track already has rock")
+@pytest.mark.parametrize(
+    "text", ["add some rock, actually no, make it 2000s instead", "add 5 more, scratch that, only 2000s"]
+)
+def test_an_ask_taken_back_mid_message_is_dropped(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"year_start": 2000, "year_end": 2009})]
+
+
+def test_a_correction_of_the_same_ask_still_corrects_it(vocab, playlist):
+    assert acts("drop track 2 no wait track 3", vocab, playlist) == [("remove", {"positions": [3]})]

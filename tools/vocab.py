@@ -1038,7 +1038,8 @@ ARTIST_WORKS = frozenset({("discography",), ("discographie",), ("discografia",),
 
 EXPLICIT_CONTENT = ("explicit", "no explicit", "clean", "clean version", "clean versions", "no swearing",
                     "no cursing", "no curse words", "radio edit", "radio edits", "family friendly", "kid friendly",
-                    "kids friendly", "no profanity", "profanity", "censored")  # fmt: skip
+                    "kids friendly", "no profanity", "profanity", "censored", "swears", "swear words", "swearing",
+                    "cursing", "curse words", "cussing", "cuss words", "bad words", "bad language")  # fmt: skip
 
 STOPWORDS = frozenset(
     """a an the and or of for to in on at by with from some any me my i we our us you your it its this that these
@@ -1779,8 +1780,12 @@ _WITH_WORDS = re.compile(
 )
 
 
+_W_WITH = re.compile(r"(?<![\w/])w\s+(?=[a-z])")  # "car ride w kids", "nothing w swears": "w" typed for "with"
+
+
 def rephrased(text: str) -> str:
     """``text`` with a tempo bound said after its unit and an ask for no songs with words said as the tables read them
-    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "nothing with words" -> "no words")."""
-    text = _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text)
+    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "nothing with words" -> "no words"), and
+    "w" typed for "with" ("nothing w swears")."""
+    text = _W_WITH.sub("with ", _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text))
     return _WITH_WORDS.sub(lambda m: f"{'without' if fold(m[1]) == 'without' else 'no'} {m[2]}", text)
