@@ -1580,6 +1580,29 @@ def rule_bound(c: Clause) -> Plan | None:
 
 
 _UNHEARD = frozenset(" ".join(k) for k in _keys(V.UNHEARD_PHRASES))
+# songs a listener knows, said of the playlist there is ("something they can sing along to"): the better known
+_KNOWN_SONGS = frozenset(" ".join(k) for k in _keys(V.POPULAR_PHRASES) if {"sing", "singalong", "singalongs", "know",
+                                                                           "knows"} & set(k))  # fmt: skip
+
+
+_CHEESY = frozenset({"cheesy", "cheezy", "corny", "cringe", "cringey", "cringy", "sappy", "saccharine", "sugary",
+                     "schmaltzy", "tacky", "kitschy", "cheese"})  # fmt: skip
+_CHEESY_AROUND = frozenset({"less", "too", "so", "kinda", "kind", "of", "way", "bit", "a", "little", "it", "its",
+                            "is", "this", "that", "thats", "these", "are", "very", "super", "much", "more", "extra",
+                            "make", "the", "lol", "tbh", "sounds", "feels", "bit", "getting", "all", "how", "abit",
+                            "slightly", "lot", "alot", "and"})  # fmt: skip
+
+
+def rule_cheesy(c: Clause) -> Plan | None:
+    """ "less cheesy", "too cheesy", "kinda corny tbh": the playlist's sugary side toned down (valence lowered, the
+    rest kept); "more cheesy" the other way. A clause that says more than that is left to the other rules."""
+    words = [w for w in c.words if w not in _PUNCT and w not in V.CHAT_FILLER]
+    said = [w for w in words if w in _CHEESY]
+    if not c.has or len(said) != 1 or not set(words) - set(said) <= _CHEESY_AROUND or "not" in words:
+        return None  # "happy but not cheesy": a hedge on the ask before it, not a change of its own
+    at = words.index(said[0])
+    up = bool({"more", "extra"} & set(words[:at])) and not {"less", "too"} & set(words[:at])
+    return Plan([call("adjust", feature="valence", direction="up" if up else "down")])
 
 
 def rule_popularity(c: Clause) -> Plan | None:
@@ -1602,6 +1625,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     if unheard:  # "i already know these songs": the lesser known
         return Plan([call("adjust", feature="popularity", direction="down")])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
+    if said in _KNOWN_SONGS and not less and not m.negated:  # "something they can sing along to": the known ones
+        return Plan([call("adjust", feature="popularity", direction="up")])
     if less == bool(lead & {"more", "mas"}):
         return None
     up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
@@ -4093,6 +4118,7 @@ RULES: tuple[Rule, ...] = (
     rule_make_track,
     rule_track_too,
     rule_bound,
+    rule_cheesy,
     rule_popularity,
     rule_track_length,
     rule_shorter_tracks,

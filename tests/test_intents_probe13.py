@@ -128,3 +128,23 @@ def test_an_ask_taken_back_mid_message_is_dropped(vocab, playlist, text):
 
 def test_a_correction_of_the_same_ask_still_corrects_it(vocab, playlist):
     assert acts("drop track 2 no wait track 3", vocab, playlist) == [("remove", {"positions": [3]})]
+
+
+# "they're bored, something they can sing along to" after a kids' playlist made a new playlist of anything popular
+@pytest.mark.parametrize("text", ["they're bored, something they can sing along to", "songs we know"])
+def test_songs_they_know_said_of_a_playlist_move_it_to_the_known(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": "up"})]
+
+
+def test_songs_they_know_said_first_are_still_a_request(vocab):
+    assert [a[0] for a in acts("something we can sing along to", vocab, [])] == ["new_playlist"]
+
+
+# "less cheesy", "too cheesy" were "I'm not sure what to change"
+@pytest.mark.parametrize("text", ["less cheesy", "too cheesy", "kinda corny tbh", "its a bit cringe"])
+def test_less_cheesy_tones_the_sugar_down(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "valence", "direction": "down"})]
+
+
+def test_not_cheesy_hedges_the_ask_before_it(vocab, playlist):
+    assert [a["args"].get("direction") for a in parse("happy songs but not cheesy", playlist, vocab).actions] == ["up"]
