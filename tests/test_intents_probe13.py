@@ -148,3 +148,10 @@ def test_less_cheesy_tones_the_sugar_down(vocab, playlist, text):
 
 def test_not_cheesy_hedges_the_ask_before_it(vocab, playlist):
     assert [a["args"].get("direction") for a in parse("happy songs but not cheesy", playlist, vocab).actions] == ["up"]
+
+
+# "no bachata, reggaeton instead" left out all of latin (bachata has no label of its own), reggaeton with it
+def test_a_style_refused_beside_a_subgenre_of_its_genre_leaves_nothing_out(tiny_catalog):
+    q = TagExtractor(tiny_catalog).extract("no bachata, reggaeton instead")
+    assert [t.value for t in q.subgenres] == ["reggaeton"] and not q.exclude_genres
+    assert any("bachata" in u for u in q.unsupported)

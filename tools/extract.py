@@ -994,7 +994,9 @@ class TagExtractor:
             if inc == "genres":
                 # "latin but no bachata": a style with no label of its own stands for its genre; refused beside
                 # that genre, it leaves nothing out (the genre stays), and the user is told
-                styles = [t for t in q[exc] if t.value in clash and fold(t.source) in vocab.NARROWER_STYLES]
+                # "no bachata, reggaeton instead": a style of the genre a subgenre asked for belongs to, the same
+                asked = clash | {_SUBGENRE_OF.get(t.value) for t in q["subgenres"] if t.scope != "like"}
+                styles = [t for t in q[exc] if t.value in asked and fold(t.source) in vocab.NARROWER_STYLES]
                 q[exc] = [t for t in q[exc] if t not in styles]
                 clash -= {t.value for t in styles}
                 unsupported += [
@@ -1558,6 +1560,7 @@ _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
+_SUBGENRE_OF = {sub: genre for genre, sub in vocab.GENRE_PHRASES.values() if sub}  # "reggaeton": "latin"
 _YEAR_UNITS = frozenset({"year", "years", "yr", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
