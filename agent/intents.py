@@ -2971,9 +2971,12 @@ _WHAT_CHANGED = _keys(("what did you change", "what did u change", "what changed
                        "what did you swap", "que cambiaste", "que has cambiado", "que cambio"))  # fmt: skip
 
 
+_JUST_WORDS = frozenset({"just", "exactly", "actually", "even", "really", "now"})
+
+
 def rule_what_changed(c: Clause) -> Plan | None:
     """ "what did you change?", "which ones are new": what the last change did; nothing changes."""
-    hit = find(c.words, _WHAT_CHANGED)
+    hit = find([w for w in c.words if w not in _JUST_WORDS], _WHAT_CHANGED)  # "what did you just change"
     if not c.has or not hit or hit[0] > 3 or c.matches(*_CONTENT_KINDS):
         return None
     return Plan([call("last_change")])
@@ -4042,6 +4045,17 @@ def rule_instrument(c: Clause) -> Plan | None:
     )
 
 
+def rule_tempo_target(c: Clause) -> Plan | None:
+    """ "more like 160 bpm", "make it around 160 bpm" said to a playlist: its tempo kept near that (the range the
+    extractor reads), the rest of the request kept; a new playlist needs more words than a tempo."""
+    if not c.has or c.matches(*_CONTENT_KINDS, "length", "duration"):
+        return None
+    tempo = [f for f in c.reading.query.features if f.feature == "tempo" and f.explicit]
+    if len(tempo) != 1 or tempo[0].min is None or tempo[0].max is None or len(c.reading.query.features) != 1:
+        return None
+    return Plan([call("narrow", bounds=[{"feature": "tempo", "min": tempo[0].min, "max": tempo[0].max}])])
+
+
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
@@ -4139,6 +4153,7 @@ RULES: tuple[Rule, ...] = (
     rule_track_reference,
     rule_vocals,
     rule_instrument,
+    rule_tempo_target,
     rule_new_request,
 )
 

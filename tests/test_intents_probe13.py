@@ -155,3 +155,24 @@ def test_a_style_refused_beside_a_subgenre_of_its_genre_leaves_nothing_out(tiny_
     q = TagExtractor(tiny_catalog).extract("no bachata, reggaeton instead")
     assert [t.value for t in q.subgenres] == ["reggaeton"] and not q.exclude_genres
     assert any("bachata" in u for u in q.unsupported)
+
+
+# "what did you just change" was "Only what?"
+def test_what_did_you_just_change_is_the_last_change(vocab, playlist):
+    assert acts("what did you just change", vocab, playlist) == [("last_change", {})]
+
+
+# "no mumble rap" asked who or what should go: it is trap, the catalog's nearest label
+def test_no_mumble_rap_leaves_trap_out(tiny_catalog):
+    said = [(m.kind, m.value, m.negated) for m in TagExtractor(tiny_catalog).read("no mumble rap").matches]
+    assert said == [("genre", ("rap", "trap"), True)]
+
+
+# a runner's "more like 160 bpm" made a new playlist of anything at 160 BPM (the running was lost)
+@pytest.mark.parametrize("text", ["more like 160 bpm", "make it around 160 bpm"])
+def test_a_tempo_said_to_a_playlist_keeps_it_near_that_tempo(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 152.0, "max": 168.0}]})]
+
+
+def test_a_tempo_with_an_activity_is_still_a_new_request(vocab, playlist):
+    assert [a[0] for a in acts("160 bpm running songs", vocab, playlist)] == ["new_playlist"]

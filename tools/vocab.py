@@ -167,7 +167,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "hip & hop": ("rap", None), "rap music": ("rap", None), "rapper": ("rap", None), "rappers": ("rap", None),
     "southern hip hop": ("rap", "southern hip hop"), "dirty south": ("rap", "southern hip hop"),
     "gangster rap": ("rap", "gangster rap"), "gangsta rap": ("rap", "gangster rap"), "gangsta": ("rap", "gangster rap"),
-    "trap": ("rap", "trap"), "trap music": ("rap", "trap"),
+    "trap": ("rap", "trap"), "trap music": ("rap", "trap"), "mumble rap": ("rap", "trap"),
+    "soundcloud rap": ("rap", "trap"),
     # r&b
     "r&b": ("r&b", None), "rnb": ("r&b", None), "r and b": ("r&b", None), "r n b": ("r&b", None),
     "r'n'b": ("r&b", None), "rhythm and blues": ("r&b", None), "soul": ("r&b", None), "randb": ("r&b", None),
@@ -262,7 +263,7 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
                              "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
                              "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
                              "future bass", "boy band", "boy bands", "salsa", "bachata", "cumbia",
-                             "merengue"})  # fmt: skip
+                             "merengue", "mumble rap", "soundcloud rap"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
