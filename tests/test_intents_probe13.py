@@ -176,3 +176,11 @@ def test_a_tempo_said_to_a_playlist_keeps_it_near_that_tempo(vocab, playlist, te
 
 def test_a_tempo_with_an_activity_is_still_a_new_request(vocab, playlist):
     assert [a[0] for a in acts("160 bpm running songs", vocab, playlist)] == ["new_playlist"]
+
+
+# "songs from when i was young, i was born in 1950" asked for music from 1950 (none here): a birth year
+def test_a_birth_year_asks_for_the_music_of_that_persons_youth(tiny_catalog):
+    x = TagExtractor(tiny_catalog)
+    years = x.extract("songs from when i was young, i was born in 1950").years
+    assert (years.start, years.end, years.explicit) == (1963, 1975, False)
+    assert x.extract("songs from 1985").years.start == 1985

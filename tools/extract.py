@@ -1401,6 +1401,9 @@ class _Draft:
             return
         if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
             lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
+        if (youth := _born_in(self.toks, m.start, lo, hi)) is not None:  # "i was born in 1950": a birth year
+            self.add_years(m, *youth, False, CONTEXT_CONFIDENCE)
+            return
         self.add_years(m, lo, hi, m.explicit, m.confidence)
 
     def add_years(self, m: _Match, lo: int | None, hi: int | None, explicit: bool, confidence: float) -> None:
@@ -1560,6 +1563,17 @@ _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
+
+
+def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
+    """The years of a person's youth (13 to 25 years old) where a year is when they were born ("i was born in 1950",
+    "my dad was born in 1962"): the music of then, inferred; None for any other year."""
+    before = [t.text for t in toks[max(0, start - 2) : start]]
+    if lo is None or lo != hi or "born" not in before:
+        return None
+    return lo + 13, lo + 25
+
+
 _SUBGENRE_OF = {sub: genre for genre, sub in vocab.GENRE_PHRASES.values() if sub}  # "reggaeton": "latin"
 _YEAR_UNITS = frozenset({"year", "years", "yr", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
