@@ -1402,7 +1402,7 @@ class _Draft:
         if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
             lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
         if (youth := _born_in(self.toks, m.start, lo, hi)) is not None:  # "i was born in 1950": a birth year
-            self.add_years(m, *youth, False, CONTEXT_CONFIDENCE)
+            self.add_years(m, *youth, True, CONTEXT_CONFIDENCE)  # said outright, the era it pins is a filter
             return
         self.add_years(m, lo, hi, m.explicit, m.confidence)
 
@@ -1567,10 +1567,10 @@ _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "poc
 
 def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
     """The years of a person's youth (13 to 25 years old) where a year is when they were born ("i was born in 1950",
-    "my dad was born in 1962"): the music of then, inferred; None for any other year."""
+    "my dad was born in 1962"): the music of then; None for any other year."""
     before = [t.text for t in toks[max(0, start - 2) : start]]
-    if lo is None or lo != hi or "born" not in before:
-        return None
+    if lo is None or lo != hi or before != ["born", "in"]:
+        return None  # "songs from the year i was born (1994)": that year itself
     return lo + 13, lo + 25
 
 
