@@ -477,6 +477,27 @@ def _counted_end(words: Sequence[str], n: int) -> list[int] | None:
     return None
 
 
+_AT_EDGE = frozenset({"at", "on", "from", "in", "off"})
+
+
+def _one_at_edge(words: Sequence[str], n: int) -> list[int] | None:
+    """The one track at an end, said by where it stands: "the song at the top", "the track on the bottom", "the top
+    song", "the bottom one" (not "the top songs": the hits; not "the top 3": three of them)."""
+    for i, w in enumerate(words):
+        first = _EDGES.get(w)
+        if first is None or not n:
+            continue
+        j = i - 1
+        while j >= 0 and words[j] in _EDGE_LEADS:
+            j -= 1
+        placed = j >= 1 and words[j] in _AT_EDGE and (_is_track_noun(words[j - 1]) or words[j - 1] == "one")
+        after = words[i + 1] if i + 1 < len(words) else ""
+        named = i and words[i - 1] in _EDGE_LEADS and (after in ("song", "track", "one", "tune") or after == "cancion")
+        if placed or named:
+            return [1] if first else [n]
+    return None
+
+
 class Picked(list):
     """Positions, with a note when a range was clipped to the playlist ("tracks 1-99999999")."""
 
@@ -1629,6 +1650,29 @@ def rule_bound(c: Clause) -> Plan | None:
 
 
 _UNHEARD = frozenset(" ".join(k) for k in _keys(V.UNHEARD_PHRASES))
+# songs a listener knows, said of the playlist there is ("something they can sing along to"): the better known
+_KNOWN_SONGS = frozenset(" ".join(k) for k in _keys(V.POPULAR_PHRASES) if {"sing", "singalong", "singalongs", "know",
+                                                                           "knows"} & set(k))  # fmt: skip
+
+
+_CHEESY = frozenset({"cheesy", "cheezy", "corny", "cringe", "cringey", "cringy", "sappy", "saccharine", "sugary",
+                     "schmaltzy", "tacky", "kitschy", "cheese"})  # fmt: skip
+_CHEESY_AROUND = frozenset({"less", "too", "so", "kinda", "kind", "of", "way", "bit", "a", "little", "it", "its",
+                            "is", "this", "that", "thats", "these", "are", "very", "super", "much", "more", "extra",
+                            "make", "the", "lol", "tbh", "sounds", "feels", "bit", "getting", "all", "how", "abit",
+                            "slightly", "lot", "alot", "and"})  # fmt: skip
+
+
+def rule_cheesy(c: Clause) -> Plan | None:
+    """ "less cheesy", "too cheesy", "kinda corny tbh": the playlist's sugary side toned down (valence lowered, the
+    rest kept); "more cheesy" the other way. A clause that says more than that is left to the other rules."""
+    words = [w for w in c.words if w not in _PUNCT and w not in V.CHAT_FILLER]
+    said = [w for w in words if w in _CHEESY]
+    if not c.has or len(said) != 1 or not set(words) - set(said) <= _CHEESY_AROUND or "not" in words:
+        return None  # "happy but not cheesy": a hedge on the ask before it, not a change of its own
+    at = words.index(said[0])
+    up = bool({"more", "extra"} & set(words[:at])) and not {"less", "too"} & set(words[:at])
+    return Plan([call("adjust", feature="valence", direction="up" if up else "down")])
 
 
 def rule_popularity(c: Clause) -> Plan | None:
@@ -1643,7 +1687,7 @@ def rule_popularity(c: Clause) -> Plan | None:
     known = unheard and "already" in said  # "the ones i already know" are the well known
     lead = set(words[max(0, m.start - 2) : m.start])
     before = words[: m.start]
-    if _counted_end(words, c.n):  # "drop the top 3": the first three tracks, not the hits
+    if _counted_end(words, c.n) or _one_at_edge(words, c.n):  # "drop the top 3", "the song at the top": places
         return None
     if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
@@ -1651,6 +1695,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     if unheard:  # "i already know these songs": the lesser known
         return Plan([call("adjust", feature="popularity", direction="down")])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
+    if said in _KNOWN_SONGS and not less and not m.negated:  # "something they can sing along to": the known ones
+        return Plan([call("adjust", feature="popularity", direction="up")])
     if less == bool(lead & {"more", "mas"}):
         return None
     up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
@@ -1789,6 +1835,26 @@ def _names_music(c: Clause) -> bool:
     # "fewer slow songs": fewer of the slow ones (rule_relative), not a shorter playlist
     fewer = any(m.start >= 1 and c.words[m.start - 1] in ("fewer", "less") for m in c.matches("feature"))
     return fewer or bool(c.matches(*kinds, negated=False))
+
+
+_LIKE_THESE_LEAD = frozenset({"name", "list", "show", "me", "give", "gimme", "suggest", "recommend", "find", "get",
+                              "cool", "ok", "okay", "nice", "now", "can", "you", "u", "could", "pls", "please", "maybe",
+                              "just", "another", "other", "more", "similar"})  # fmt: skip
+
+
+def rule_count_like_these(c: Clause) -> Plan | None:
+    """ "3 songs like this", "cool. name 3 songs like this", "list 5 tracks like these": that many more like the
+    playlist, added (never the playlist cut to that many)."""
+    words = [w for w in c.words if w not in _PUNCT]
+    like = find(words, _LIKE_THESE)
+    if not c.has or not like or like[0] < 2:
+        return None
+    if any(w not in _LIKE_THESE_LEAD and w not in V.CHAT_FILLER for w in words[like[0] + like[1] :]):
+        return None  # "3 songs like this but faster": more is asked than a count
+    said = [w for w in words[: like[0]] if w not in _LIKE_THESE_LEAD]
+    if len(said) != 2 or not _is_track_noun(said[1]) or not (num := number_at(said, 0)) or num[1] != 1:
+        return None
+    return Plan([call("more", count=num[0])]) if num[0] > 0 else None
 
 
 def rule_length(c: Clause) -> Plan | None:
@@ -2043,7 +2109,7 @@ def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
     numbered = any(_is_track_noun(w) and said[k + 1 : k + 2] and said[k + 1][:1].isdigit() for k, w in enumerate(said))
     if not numbered:  # "remove 2 at the end": 2 off the end ("track 2 at the end" is #2)
         said = [("off" if w == "at" else w) for w in said]
-    return _counted_end(said, c.n) or _refer(span, start, verb=True)
+    return _counted_end(said, c.n) or _one_at_edge(said, c.n) or _refer(span, start, verb=True)
 
 
 _GONE_TAIL = frozenset({"out", "gone", "away"})
@@ -3014,9 +3080,12 @@ _WHAT_CHANGED = _keys(("what did you change", "what did u change", "what changed
                        "what did you swap", "que cambiaste", "que has cambiado", "que cambio"))  # fmt: skip
 
 
+_JUST_WORDS = frozenset({"just", "exactly", "actually", "even", "really", "now"})
+
+
 def rule_what_changed(c: Clause) -> Plan | None:
     """ "what did you change?", "which ones are new": what the last change did; nothing changes."""
-    hit = find(c.words, _WHAT_CHANGED)
+    hit = find([w for w in c.words if w not in _JUST_WORDS], _WHAT_CHANGED)  # "what did you just change"
     if not c.has or not hit or hit[0] > 3 or c.matches(*_CONTENT_KINDS):
         return None
     return Plan([call("last_change")])
@@ -4188,6 +4257,17 @@ def _no_instruments(word: str) -> Plan:
     )
 
 
+def rule_tempo_target(c: Clause) -> Plan | None:
+    """ "more like 160 bpm", "make it around 160 bpm" said to a playlist: its tempo kept near that (the range the
+    extractor reads), the rest of the request kept; a new playlist needs more words than a tempo."""
+    if not c.has or c.matches(*_CONTENT_KINDS, "length", "duration"):
+        return None
+    tempo = [f for f in c.reading.query.features if f.feature == "tempo" and f.explicit]
+    if len(tempo) != 1 or tempo[0].min is None or tempo[0].max is None or len(c.reading.query.features) != 1:
+        return None
+    return Plan([call("narrow", bounds=[{"feature": "tempo", "min": tempo[0].min, "max": tempo[0].max}])])
+
+
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
@@ -4267,9 +4347,11 @@ RULES: tuple[Rule, ...] = (
     rule_make_track,
     rule_track_too,
     rule_bound,
+    rule_cheesy,
     rule_popularity,
     rule_track_length,
     rule_shorter_tracks,
+    rule_count_like_these,
     rule_length,
     rule_remove,
     rule_grow,
@@ -4286,6 +4368,7 @@ RULES: tuple[Rule, ...] = (
     rule_track_reference,
     rule_vocals,
     rule_instrument,
+    rule_tempo_target,
     rule_new_request,
 )
 
@@ -4535,7 +4618,16 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    return _END_TYPO.sub(_end_word, _WORD.sub(fix, text))
+    return _LES.sub(_less_typo, _END_TYPO.sub(_end_word, _WORD.sub(fix, text)))
+
+
+# "les loud", "lss sad": "less" typed short before a word of the sound or mood ("a mis hijos les gusta" stays)
+_LES = re.compile(r"\b(?:les|lss|lees)\s+(?=([a-z]+))")
+_LES_NEXT = frozenset(k for k in (*V.DIRECTIONS, *V.MOOD_PHRASES) if " " not in k) | {"songs", "tracks", "of"}
+
+
+def _less_typo(m: re.Match[str]) -> str:
+    return "less " if m.group(1) in _LES_NEXT else m.group(0)
 
 
 # "the lsat one", "the frist two": a word of an end typed with one slip, where a place is said ("the ... one")
@@ -5083,10 +5175,29 @@ def _renamed(
     if not playlist:
         return Plan.ask('There is no playlist to name yet: tell me what you\'d like to hear first, then "call it ...".')
     name, rest = named
+    name = _named_after_track(name, playlist) or name
     then = _parse(rest, playlist, vocab, focus, last, artists) if rest else Plan()
     return Plan(
         [call("rename", title=name), *then.actions], notes=then.notes + ([then.question] if then.question else [])
     )
+
+
+_AFTER_TRACK = re.compile(r"^(?:after|for)\s+(?P<which>.+)$", re.IGNORECASE)
+
+
+def _named_after_track(name: str, playlist: Sequence[dict[str, Any]]) -> str | None:
+    """The title of the track a name points at: "name it after track 3", "call it after the first song" (a name that
+    points at no track, "after hours", stays as said)."""
+    m = _AFTER_TRACK.match(name.strip())
+    if m is None:
+        return None
+    words = [t.text for t in V.tokenize(m["which"])]
+    if not words or not (_is_track_noun(words[-1]) or words[-1] == "one" or any(w.isdigit() for w in words)):
+        return None  # a place or a track must be said: "after midnight" is a name
+    pos = positions(words, [str(p["title"]) for p in playlist])
+    if not pos or len(pos) != 1 or not 1 <= pos[0] <= len(playlist):
+        return None
+    return str(playlist[pos[0] - 1]["title"])
 
 
 _SWAP_THOSE = re.compile(
@@ -5413,6 +5524,17 @@ _ASKED_IN = frozenset({"add", "put", "throw", "include", "give", "get", "need", 
                        "agrega", "pon", "ponle", "mete", "please", "pls", "can", "could"})  # fmt: skip
 
 
+def _sized_once(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ "its too long, cut it to like 12": a vague resize ("too long", "shorter") that a later ask of the message
+    gives a length to is that same resize, done once (not cut by a third, then to 12)."""
+    sized = [k for k, a in enumerate(acts) if a["name"] == "resize" and "length" in a["args"]]
+    return [
+        a
+        for k, a in enumerate(acts)
+        if not (a["name"] == "resize" and "factor" in a["args"] and sized and sized[-1] > k)
+    ]
+
+
 def _uncontradicted(acts: list[dict[str, Any]], said_only: Sequence[int]) -> list[dict[str, Any]]:
     """ "wow great, another sad one. make it happier": a mood said with no verb that asks, which a later ask of the
     message turns away from (sad against happier, chill against more energy), was a complaint; the later ask stands."""
@@ -5463,8 +5585,10 @@ def _parse(
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    if not any(ch.isalnum() for ch in raw):
-        return Plan.ask(f"I can't read that as a request. Try words, for example {EXAMPLES}.")
+    if not any(ch.isalnum() for ch in raw):  # "🔥", "👎👎" after a playlist: how it landed
+        return _emoji_verdict(raw, playlist) or Plan.ask(
+            f"I can't read that as a request. Try words, for example {EXAMPLES}."
+        )
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
     if playlist and (later := _named_later(raw)) is not None:  # "lol this slaps. name it vibes"
@@ -5485,7 +5609,9 @@ def _parse(
         return kept
     if playlist and _fresh_request(make_clause(raw, playlist, vocab, focus, last)):
         return Plan([call("new_playlist", text=raw.strip())])
-    if playlist and (fixed := _self_corrected(raw, playlist, vocab, focus, last)) is not None:
+    if playlist and (
+        fixed := _self_corrected(raw, playlist, vocab, focus, last) or _mind_changed(raw, playlist, vocab)
+    ):
         return fixed
     parts = split_clauses(raw) if playlist else [raw]
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
@@ -5493,6 +5619,22 @@ def _parse(
     if len(parts) > 1:
         return _several(raw, parts, playlist, vocab, focus, last)
     return _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+
+
+_EMOJI_MARKS = re.compile("[\\s\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff!.?]")
+
+
+def _emoji_verdict(raw: str, playlist: Sequence[dict[str, Any]]) -> Plan | None:
+    """The reply to emoji alone: praise ("🔥", "👍👍") is thanked, a gripe ("👎", "🥱") asks what is off; the playlist
+    stays as it is. Emoji of both kinds, or of neither, are no verdict."""
+    said = set(_EMOJI_MARKS.sub("", raw))
+    if not said or not playlist:
+        return None
+    if said <= V.PRAISE_EMOJI:
+        return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
+    if said <= V.GRIPE_EMOJI:
+        return Plan.ask(_GRIPE_ANSWER)
+    return None
 
 
 # An ask corrected as it is typed ("remove 4 actually no i meant 5", "add 5 more, wait no make that 3", "drop the
@@ -5547,6 +5689,33 @@ def _self_corrected(
         plan = _parse(text, playlist, vocab, focus, last)
         if not plan.question and plan.actions and [a["name"] for a in plan.actions][:1] == kind[:1]:
             return plan
+    return None
+
+
+_CHANGED_MIND = _keys(("actually no", "actually nah", "no wait", "wait no", "no actually", "on second thought",
+                        "scratch that", "never mind", "nevermind", "nvm", "forget that", "hmm no"))  # fmt: skip
+
+
+def _mind_changed(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """ "add some grunge, actually no, make it 2000s instead": an ask taken back mid-message by a cue set off by a
+    comma (or followed by "instead") is dropped, and only what follows is done; None when what follows asks nothing
+    ("more upbeat, actually no rap either" has no comma after the cue: "no rap" is an ask of its own)."""
+    toks = V.tokenize(raw)
+    words = [t.text for t in toks]
+    for i in range(1, len(words)):
+        hit = find(words[i : i + 4], _CHANGED_MIND)
+        if not hit or hit[0] != 0:
+            continue
+        j = i + hit[1]
+        closed = j < len(words) and words[j] in _PUNCT or "instead" in words[j:]
+        if not closed or all(w in V.CHAT_FILLER or w in _PUNCT for w in words[:i]):
+            return None
+        while j < len(words) and words[j] in _PUNCT:
+            j += 1
+        if j >= len(words):
+            return None
+        plan = _parse(raw[toks[j].start :], playlist, vocab)
+        return plan if plan.actions and not plan.question else None
     return None
 
 
@@ -5685,7 +5854,7 @@ def _several(
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         if any(a["name"] == "start_over" for a in plan.actions):
             current = []  # what follows "scrap that" is a new request
-    acts = _rhetorical(_uncontradicted(acts, said_only))
+    acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))

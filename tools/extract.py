@@ -422,7 +422,7 @@ class TagExtractor:
     def read(self, text: str) -> Reading:
         """The explicit reading of ``text``: tokens, matches (with negation and its cue) and the query,
         nothing inferred. The conversation's intent rules read follow-ups through this too."""
-        text = vocab.bpm_ranges(vocab.from_basics((text or "")[:2000], self.german_names))
+        text = vocab.rephrased(vocab.bpm_ranges(vocab.from_basics((text or "")[:2000], self.german_names)))
         toks = vocab.spoken_years(text, tokenize(text))
         words = [t for t in toks if t.orig[:1].isalpha()]
         titled = len(words) >= 2 and sum(t.orig[:1].isupper() for t in words) >= 0.7 * len(words)
@@ -1037,7 +1037,9 @@ class TagExtractor:
             if inc == "genres":
                 # "latin but no bachata": a style with no label of its own stands for its genre; refused beside
                 # that genre, it leaves nothing out (the genre stays), and the user is told
-                styles = [t for t in q[exc] if t.value in clash and fold(t.source) in vocab.NARROWER_STYLES]
+                # "no bachata, reggaeton instead": a style of the genre a subgenre asked for belongs to, the same
+                asked = clash | {_SUBGENRE_OF.get(t.value) for t in q["subgenres"] if t.scope != "like"}
+                styles = [t for t in q[exc] if t.value in asked and fold(t.source) in vocab.NARROWER_STYLES]
                 q[exc] = [t for t in q[exc] if t not in styles]
                 clash -= {t.value for t in styles}
                 unsupported += [
@@ -1446,6 +1448,9 @@ class _Draft:
             return
         if m.negated:  # "nothing before 2000" is "from 2000"; "nothing newer than 2010" is "up to 2010"
             lo, hi = (hi + 1, None) if lo is None else (None, lo - 1)
+        if (youth := _born_in(self.toks, m.start, lo, hi)) is not None:  # "i was born in 1950": a birth year
+            self.add_years(m, *youth, True, CONTEXT_CONFIDENCE)  # said outright, the era it pins is a filter
+            return
         self.add_years(m, lo, hi, m.explicit, m.confidence)
 
     def add_years(self, m: _Match, lo: int | None, hi: int | None, explicit: bool, confidence: float) -> None:
@@ -1605,7 +1610,19 @@ _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
-_YEAR_UNITS = frozenset({"year", "years", "yrs", "ano", "anos"})
+
+
+def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
+    """The years of a person's youth (13 to 25 years old) where a year is when they were born ("i was born in 1950",
+    "my dad was born in 1962"): the music of then; None for any other year."""
+    before = [t.text for t in toks[max(0, start - 2) : start]]
+    if lo is None or lo != hi or before != ["born", "in"]:
+        return None  # "songs from the year i was born (1994)": that year itself
+    return lo + 13, lo + 25
+
+
+_SUBGENRE_OF = {sub: genre for genre, sub in vocab.GENRE_PHRASES.values() if sub}  # "reggaeton": "latin"
+_YEAR_UNITS = frozenset({"year", "years", "yr", "yrs", "ano", "anos"})
 _AND_WORDS = _LIST_WORDS - {","}  # "no madonna, max 2 per artist": after a comma a word is rather a new ask
 # words around a name said alone ("drake songs", "play some queen", "how about drake")
 _ALONE_WORDS = vocab.STOPWORDS | vocab.CHAT_FILLER | frozenset(
@@ -1954,7 +1971,7 @@ def _years_of_age(toks: list[_Tok], start: int, end: int) -> bool:
     n = toks[start - 2].text
     if not (n.isdigit() or _key(n) in _NUMBER_WORDS):
         return False
-    if toks[start - 1].text == "year":  # "a 15 year old daughter", "30 year old songs": the next word says
+    if toks[start - 1].text in ("year", "yr"):  # "a 15 year old daughter", "30 yr old songs": the next word says
         return end >= len(toks) or toks[end].text not in vocab.MUSIC_NOUNS
     # "songs that are 20 years old" says how old the music is; "i'm 40 years old", "my dad who is 60 years old" an age
     before = {t.text for t in toks[max(0, start - 5) : start - 2]}

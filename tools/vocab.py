@@ -167,7 +167,8 @@ GENRE_PHRASES: dict[str, tuple[str, str | None]] = {
     "hip & hop": ("rap", None), "rap music": ("rap", None), "rapper": ("rap", None), "rappers": ("rap", None),
     "southern hip hop": ("rap", "southern hip hop"), "dirty south": ("rap", "southern hip hop"),
     "gangster rap": ("rap", "gangster rap"), "gangsta rap": ("rap", "gangster rap"), "gangsta": ("rap", "gangster rap"),
-    "trap": ("rap", "trap"), "trap music": ("rap", "trap"),
+    "trap": ("rap", "trap"), "trap music": ("rap", "trap"), "mumble rap": ("rap", "trap"),
+    "soundcloud rap": ("rap", "trap"),
     # r&b
     "r&b": ("r&b", None), "rnb": ("r&b", None), "r and b": ("r&b", None), "r n b": ("r&b", None),
     "r'n'b": ("r&b", None), "rhythm and blues": ("r&b", None), "soul": ("r&b", None), "randb": ("r&b", None),
@@ -262,7 +263,7 @@ NARROWER_STYLES = frozenset({"k pop", "kpop", "j pop", "jpop", "c pop", "deep ho
                              "progressive rock", "soft rock", "yacht rock", "boom bap", "drill", "g funk", "crunk",
                              "hyperpop", "bedroom pop", "disco", "nu disco", "synthwave", "eurodance", "hardstyle",
                              "future bass", "boy band", "boy bands", "salsa", "bachata", "cumbia",
-                             "merengue"})  # fmt: skip
+                             "merengue", "mumble rap", "soundcloud rap"})  # fmt: skip
 
 # Genres people ask for that this catalog does not have: said so, left to similarity search, and the
 # nearest genre it has suggested (by how these genres sound and who listens to both).
@@ -270,7 +271,8 @@ OTHER_GENRES = ("country", "jazz", "blues", "classical", "folk", "reggae", "gosp
                 "christian", "soundtrack", "soundtracks", "afrobeats", "afrobeat", "dancehall", "ska", "polka",
                 "bossa nova", "flamenco", "tango", "mariachi", "ranchera", "rancheras", "celtic", "zydeco", "new age",
                 "ambient", "show tunes", "showtunes", "musicals", "sea shanties", "shanties", "a cappella", "acapella",
-                "doo wop", "swing music", "big band")  # fmt: skip
+                "doo wop", "swing music", "big band", "sertanejo", "samba", "forro", "pagode", "mpb",
+                "funk carioca", "baile funk", "kizomba", "zouk")  # fmt: skip
 # Genre words that are everyday nouns after a determiner ("cleaning the house"), unless a music word follows.
 EVERYDAY_GENRE_NOUNS = frozenset({"house", "garage", "trap", "soul"})
 DETERMINERS = frozenset({"the", "my", "our", "your", "his", "her", "their", "a", "this", "that", "whole", "mi", "la"})
@@ -286,7 +288,9 @@ NEAREST_GENRE = {"country": "rock", "jazz": "r&b", "blues": "rock", "classical":
                  "tango": "latin", "mariachi": "latin", "ranchera": "latin", "rancheras": "latin", "celtic": "rock",
                  "zydeco": "rock", "new age": "edm", "ambient": "edm", "show tunes": "pop", "showtunes": "pop",
                  "musicals": "pop", "sea shanties": "pop", "shanties": "pop", "a cappella": "pop", "acapella": "pop",
-                 "doo wop": "r&b", "swing music": "r&b", "big band": "r&b"}  # fmt: skip
+                 "doo wop": "r&b", "swing music": "r&b", "big band": "r&b", "sertanejo": "latin", "samba": "latin",
+                 "forro": "latin", "pagode": "latin", "mpb": "latin", "funk carioca": "latin", "baile funk": "latin",
+                 "kizomba": "latin", "zouk": "latin"}  # fmt: skip
 
 MOOD_PHRASES: dict[str, str] = {
     "chill": "chill", "chilled": "chill", "chillout": "chill", "chill out": "chill", "chilling": "chill",
@@ -1002,6 +1006,9 @@ COMPLAINT_WORDS = ("boring", "suck", "sucks", "lame", "trash", "annoying", "bore
 # A gripe said alone ("nah", "this sucks"): the one-word complaints and a few more that say only "not this"
 GRIPE_WORDS = frozenset(w for w in COMPLAINT_WORDS if " " not in w) | {"bad", "nah", "nope", "ugh", "bleh",
                                                                        "horrible", "garbage", "mid"}  # fmt: skip
+# An emoji sent alone after a playlist is a verdict on it: praise ("🔥", "👍") or a gripe ("👎", "🥱"), never an edit.
+PRAISE_EMOJI = frozenset("🔥👍👌💯🙌😍🤩😎✨⚡🥰❤💕🤘👏🎉🥳💃🕺🎶🎵😁😊🙂☺")
+GRIPE_EMOJI = frozenset("👎🤮🤢💩😒🙄😑😐🥱😴😬🫤😕🙁☹😖😫")
 BIT_WORDS = ("a bit", "abit", "a little", "slightly", "a touch", "somewhat", "little", "a tad", "tad", "bit", "un poco",
              "algo", "kinda", "kind of")  # fmt: skip
 LOT_WORDS = ("much", "way", "a lot", "lots", "really", "far", "very", "super", "mucho", "muy")
@@ -1072,7 +1079,8 @@ ARTIST_WORKS = frozenset({("discography",), ("discographie",), ("discografia",),
 
 EXPLICIT_CONTENT = ("explicit", "no explicit", "clean", "clean version", "clean versions", "no swearing",
                     "no cursing", "no curse words", "radio edit", "radio edits", "family friendly", "kid friendly",
-                    "kids friendly", "no profanity", "profanity", "censored")  # fmt: skip
+                    "kids friendly", "no profanity", "profanity", "censored", "swears", "swear words", "swearing",
+                    "cursing", "curse words", "cussing", "cuss words", "bad words", "bad language")  # fmt: skip
 
 STOPWORDS = frozenset(
     """a an the and or of for to in on at by with from some any me my i we our us you your it its this that these
@@ -1820,3 +1828,30 @@ def bpm_ranges(text: str) -> str:
         return f"{lo}-{hi} bpm" if 60 <= lo < hi <= 220 and hi - lo <= 60 else m[0]
 
     return _BARE_RANGE.sub(tempo, text)
+
+
+# A bound on the tempo said after its unit: "bpm above 120", "a tempo of at least 90", read as the tables know it
+# ("above 120 bpm"); and "no songs with words", "nothing that has lyrics": the words of an instrumental ask
+# ("no words") with the songs between them dropped.
+_BPM_BOUND = re.compile(
+    r"\b(?:a\s+)?(?:bpm|tempo)\s+(?:of\s+|is\s+|that\s+is\s+)?"
+    r"(above|over|under|below|at\s+least|at\s+most|more\s+than|less\s+than|higher\s+than|lower\s+than|"
+    r"faster\s+than|slower\s+than)\s+(\d{2,3})\b(?!\s*(?:bpm|%))",
+    re.IGNORECASE,
+)
+_WITH_WORDS = re.compile(
+    r"\b(no|nothing|without|none|not\s+any)\s+(?:(?:songs?|tracks?|music|tunes|stuff|ones?)\s+)?"
+    r"(?:with|that\s+ha(?:ve|s)|having)\s+(?:any\s+)?(words|lyrics|vocals|singing)\b",
+    re.IGNORECASE,
+)
+
+
+_W_WITH = re.compile(r"(?<![\w/])w\s+(?=[a-z])")  # "car ride w kids", "nothing w swears": "w" typed for "with"
+
+
+def rephrased(text: str) -> str:
+    """``text`` with a tempo bound said after its unit and an ask for no songs with words said as the tables read them
+    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "nothing with words" -> "no words"), and
+    "w" typed for "with" ("nothing w swears")."""
+    text = _W_WITH.sub("with ", _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text))
+    return _WITH_WORDS.sub(lambda m: f"{'without' if fold(m[1]) == 'without' else 'no'} {m[2]}", text)

@@ -35,7 +35,7 @@ def new_playlist(w: Work, text: str, length: int | None = None, same_music: bool
     if length:
         q.length = length
     if q.is_empty():
-        raise ToolError("I couldn't find anything to go on in that. Name a genre, mood, era, artist or activity.")
+        raise ToolError(_nothing_to_go_on(q))
     unknown = [u for u in q.unsupported if "no artist of that name" in u]
     if unknown and q.model_copy(update={"free_text": ""}).is_empty():  # "songs by Zzyzx Qwerty" and nothing else
         raise ToolError(f"{'; '.join(unknown)}. Name another artist, or a genre, mood, era or activity.")
@@ -59,6 +59,15 @@ def new_playlist(w: Work, text: str, length: int | None = None, same_music: bool
     if said:  # asked-for things the catalog can't honour, or had too few of: say so rather than ignore them
         note += ". Note: " + "; ".join(said)
     return f"new playlist for {q.describe()}{note}"
+
+
+def _nothing_to_go_on(q: PlaylistQuery) -> str:
+    """Why a request gave nothing to search for: the genres it named that this catalog lacks, with the nearest it has
+    ("country": rock), or that nothing was understood."""
+    missing = [u for u in q.unsupported if "not a genre of this catalog" in u]
+    if missing:
+        return "; ".join(missing) + "."
+    return "I couldn't find anything to go on in that. Name a genre, mood, era, artist or activity."
 
 
 _MUSIC_FIELDS = ("genres", "subgenres", "years", "artists", "exclude_genres", "exclude_subgenres", "exclude_artists",
