@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tests.test_refine import _catalog, _cands, _track
+from test_refine import _catalog, _cands, _track
 from tools.refine import QUALITY_PLACES, refine
 from tools.schema import PlaylistQuery
 
