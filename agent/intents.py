@@ -4980,6 +4980,9 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     if (after := _AFTER_NAME.search(said)) is not None:
         said, rest = said[: after.start()], said[after.end() :]
     quoted = said[:1] in _QUOTES or bool(m["colon"])  # "call it: commute" says a name follows
+    if _GIVE_NAME.search(text or "") and re.match(r"(?i)(?:like|such\s+as)\s+\S", said):
+        said = said.split(None, 2 if said[:1].lower() == "s" else 1)[-1]  # "give it a name like 'sunday mood'"
+        quoted = quoted or said[:1] in _QUOTES
     name = said.strip(_QUOTES + " ")
     words = fold(name).split()
     if not words or fold(name) in _NOT_NAMES or words[0] in ("something", "whatever", "anything", "for"):

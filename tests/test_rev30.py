@@ -62,3 +62,14 @@ def test_the_era_of_a_track_said_is_that_tracks(vocab, playlist):
 @pytest.mark.parametrize(("text", "amount"), [("it's too slow, a bit less", "bit"), ("too fast, a lot less", "lot")])
 def test_an_amount_after_a_change_still_scales_it(vocab, playlist, text, amount):
     assert [a["amount"] for _, a in acts(text, vocab, playlist)] == [amount]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("give it a name like sunday mood", "sunday mood"),
+        ("give the playlist a name like 'Sunday Mood'", "Sunday Mood"),
+    ],
+)
+def test_a_name_given_like_an_example_is_the_example(vocab, playlist, text, title):
+    assert acts(text, vocab, playlist) == [("rename", {"title": title})]
