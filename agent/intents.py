@@ -1134,9 +1134,11 @@ _TASTE = _keys(("i love", "i really love", "i adore", "i like", "i really like",
                 "he loves", "they love", "she likes", "he likes", "they like", "she really loves", "he really loves",
                 "mom loves", "dad loves", "grandma loves", "grandpa loves", "wife loves", "husband loves",
                 "le encanta", "les encanta", "le gusta", "les gusta"))  # fmt: skip
+_TASTE_TURNS = frozenset({"but", "than", "tho", "though", "except", "pero"})
 _FAVORITE = _keys(("is my", "are my", "s my", "es mi", "son mis", "my favorite is", "my favourite is", "my fav is"))
 _NEGATED_TASTE = frozenset({"not", "no", "dont", "don't", "never", "isnt", "arent", "aint", "hate", "least", "nunca",
-                            "ni", "nada"})  # fmt: skip
+                            "ni", "nada", "hates", "hated", "dislike", "dislikes", "doesnt", "odia",
+                            "odio"})  # fmt: skip
 _TASTE_TAIL = frozenset({"lately", "recently", "rn", "atm", "now", "right", "these", "days", "tbh", "lol", "honestly",
                          "so", "much", "a", "lot", "ever", "fr", "ngl", "!", ".", "ultimamente", "mucho"})  # fmt: skip
 _TASTE_FILLER = frozenset({"btw", "honestly", "also", "oh", "and", "fyi", "tbh", "ngl", "huge", "big", "massive",
@@ -1157,9 +1159,13 @@ def rule_taste(c: Clause) -> Plan | None:
         end = len(words)
         while end > hit[0] + hit[1] + 1 and words[end - 1] in _TASTE_TAIL:
             end -= 1  # "im obsessed with dua lipa lately"
-        said = [str(m.value) for m in c.matches("artist", negated=False) if m.start >= hit[0] + hit[1]]
+        # the names liked end where "but" or "than" turns ("i like queen more than abba")
+        cut = next((k for k in range(hit[0] + hit[1], len(words)) if words[k] in _TASTE_TURNS), len(words))
+        said = [str(m.value) for m in c.matches("artist", negated=False) if hit[0] + hit[1] <= m.start < cut]
         if said:  # "she loves the beatles", "i like queen and abba"
-            return Plan([call("widen", artists=list(dict.fromkeys(said)))])
+            tail = {w for w in words[cut:] if any(ch.isalnum() for ch in w)}
+            fewer = "too" in tail and bool({"many", "much"} & tail)  # "i love drake but too many of his songs"
+            return Plan([call("lessen" if fewer else "widen", artists=list(dict.fromkeys(said)))])
         name = _object_artist(c, hit[0] + hit[1], end)
         said_name = " ".join(words[hit[0] + hit[1] : end])
         if name is None and len(opened := c.vocab.first_names.get(said_name, [])) > 1:  # "she loves elvis"
@@ -2092,10 +2098,16 @@ def _which_to_remove(c: Clause, start: int) -> Plan:
 
 
 def _object_first(c: Clause, verb: int, start: int, end: int) -> list[int] | None:
-    """ "the first one is a bit cringe lol remove": nothing follows the verb, so the track said before it goes."""
+    """ "the first one is a bit cringe lol remove": nothing follows the verb, so the track said before it goes;
+    never where the verb is negated ("the first one is fine, don't remove", "no need to delete")."""
     if _content(c.words[start:end], [("it", "this", "that")]) or not _names_a_track(c.words[:verb]):
         return None
+    if _NOT_REMOVED & set(c.words[max(0, verb - 3) : verb]):
+        return None
     return _refer(make_clause(" ".join(t.orig for t in c.reading.tokens[:verb]), c.playlist, c.vocab, c.focus))
+
+
+_NOT_REMOVED = frozenset({"dont", "don't", "not", "never", "need", "wouldnt", "shouldnt", "cant", "no"})
 
 
 def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
@@ -2881,8 +2893,8 @@ def _added_count(c: Clause) -> int | None:
     # "after track 5", "at number 3": a place in the playlist, not a count
     named |= {k for k in range(1, len(c.words)) if _is_track_noun(c.words[k - 1]) or c.words[k - 1] in _PLACE_WORDS}
     words = [w for k, w in enumerate(c.words) if k not in named]
-    if find(words, _ONE_SONG):  # "add a song by taylor swift": one
-        return 1
+    if find(words, _ONE_SONG):  # "add a song by taylor swift": one; "something by queen and something by abba": two
+        return max(1, sum(w == "something" for w in words))
     n = amount_in(words)
     return None if n is None or _VAGUE & set(words) and not any(w.isdigit() for w in words) else n
 
@@ -5009,11 +5021,17 @@ _THAT_ERA = re.compile(
 )  # not "no more than 2 songs from the same decade", a cap
 
 
+_ERA_OF = re.compile(r"\s+(?:as|of|like)\s+(?:track|song|number|#)\s*#?(\d+)\b", re.IGNORECASE)
+
+
 def _era_named(text: str, request: str, playlist: Sequence[dict[str, Any]], focus: int | None) -> str:
     """ "more of that era" said as the decade it means: the track in focus's, else that of the song the request
-    named ("songs like mr brightside"), else the playlist's middle year's."""
+    named ("songs like mr brightside"), else the playlist's middle year's; "the same era as track 3" is track 3's."""
     if not playlist or not (m := _THAT_ERA.search(text or "")):
         return text
+    begin, stop = m.start(), m.end()
+    if (of := _ERA_OF.match(text, stop)) and 1 <= int(of[1]) <= len(playlist):
+        focus, stop = int(of[1]), of.end()
     said = fold(request or "")
     named = [
         p for p in playlist if (t := fold(song_key(str(p.get("title", "")), "")).strip()) and len(t) > 3 and t in said
@@ -5027,7 +5045,7 @@ def _era_named(text: str, request: str, playlist: Sequence[dict[str, Any]], focu
         year = years[len(years) // 2]
     else:
         return text
-    return f"{text[: m.start()]}the {year // 10 * 10}s{text[m.end() :]}"
+    return f"{text[:begin]}the {year // 10 * 10}s{text[stop:]}"
 
 
 def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
@@ -5132,6 +5150,9 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     if (after := _AFTER_NAME.search(said)) is not None:
         said, rest = said[: after.start()], said[after.end() :]
     quoted = said[:1] in _QUOTES or bool(m["colon"])  # "call it: commute" says a name follows
+    if _GIVE_NAME.search(text or "") and re.match(r"(?i)(?:like|such\s+as)\s+\S", said):
+        said = said.split(None, 2 if said[:1].lower() == "s" else 1)[-1]  # "give it a name like 'sunday mood'"
+        quoted = quoted or said[:1] in _QUOTES
     name = said.strip(_QUOTES + " ")
     words = fold(name).split()
     if not words or fold(name) in _NOT_NAMES or words[0] in ("something", "whatever", "anything", "for"):
@@ -5787,6 +5808,9 @@ def _kept_vibe(words: Sequence[str]) -> bool:
     )
 
 
+_SCALE_WORDS = frozenset({"bit", "lil", "little", "lot", "way", "much"})
+
+
 def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
     """Whether a clause only says again the ask of an earlier clause: the cut in "too much rock, less of it", the
     more in "the queen songs are great, more of those"."""
@@ -5794,6 +5818,8 @@ def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
     if not said or not said <= _ECHO_WORDS | {"more"}:
         return False
     if {"less", "fewer"} & said:
+        if said & _SCALE_WORDS and any(a["name"] == "adjust" for a in acts):
+            return False  # "it's too slow, a bit less": the amount scales the change (read as before)
         return any(a["name"] in ("lessen", "adjust") for a in acts)
     return "more" in said and any(a["name"] == "widen" for a in acts)
 
