@@ -2033,6 +2033,20 @@ def _said_length(words: list[str]) -> int | None:
 _OF_THESE = frozenset(("of", w) for w in ("these", "those", "them", "em", "this", "estas", "estos"))
 
 
+_KEEP_CUES = _keys(("dont", "do not", "don't", "never", "no need to", "dont need to", "do not need to", "please dont",
+                    "pls dont", "no hace falta", "no"))  # fmt: skip
+
+
+def rule_not_removed(c: Clause) -> Plan | None:
+    """ "don't remove track 3", "never delete the first one": a removal said with a negation right before its verb
+    removes nothing."""
+    hit = find(c.words, _REMOVE) if c.has else None
+    before = c.words[max(0, hit[0] - 4) : hit[0]] if hit else []
+    if not any(tuple(before[k:]) in _KEEP_CUES for k in range(len(before))):
+        return None
+    return Plan([], notes=["OK, nothing removed: the playlist stays as it is."])
+
+
 def rule_remove(c: Clause) -> Plan | None:
     """ "drop track 3", "remove 4 and 7", "kill the last 3", "remove it", "quita la canción 3";
     "drop Martin Garrix", "get rid of everything by Queen" exclude them."""
@@ -4324,6 +4338,7 @@ RULES: tuple[Rule, ...] = (
     rule_same_for,
     rule_genre_variety,
     rule_arc,
+    rule_not_removed,
     rule_samey_part,
     rule_keep_part,
     rule_duplicates,
@@ -5852,8 +5867,11 @@ def _several(
             continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
             # a full stop, _past_praise has taken it off already)
         plan, clause = _read_part(clause)
-        if plan.question == _GRIPE_ANSWER and k + 1 < len(parts):
-            continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe
+        if (plan.question == _GRIPE_ANSWER and k + 1 < len(parts)) or (
+            plan.notes and not plan.actions and plan.question is None
+        ):
+            continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe; "dont remove track 3,
+            # remove track 4 instead": nothing asked of track 3, on purpose
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]

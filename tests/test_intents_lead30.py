@@ -191,3 +191,13 @@ def test_more_of_a_word_that_is_a_genre_and_a_mood_adds_it(vocab, playlist):
 def test_anything_by_an_artist_the_catalog_lacks_says_so(vocab, playlist):
     plan = parse("is there anything by lofi girl", playlist, vocab)
     assert not plan.actions and 'no artist called "lofi girl"' in plan.question
+
+
+@pytest.mark.parametrize("text", ["don't remove track 3", "do not delete the first one", "no need to remove track 3"])
+def test_a_removal_said_with_a_negation_removes_nothing(vocab, playlist, text):
+    plan = parse(text, playlist, vocab)
+    assert not plan.actions and not plan.question and plan.notes
+
+
+def test_a_removal_after_a_negated_one_still_happens(vocab, playlist):
+    assert acts("dont remove track 3, remove track 4 instead", vocab, playlist) == [("remove", {"positions": [4]})]
