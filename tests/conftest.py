@@ -153,6 +153,19 @@ def tiny_pipeline(tiny_csv, tiny_catalog, tmp_path_factory):
     pipeline.close()
 
 
+@pytest.fixture
+def chat(settings, tiny_pipeline):
+    """A chat service over the tiny catalog, its conversations in memory."""
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+
+    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    yield svc
+    svc.close()
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """The real dataset for tests marked slow; CI points PLAYGENIE_DATA at it."""

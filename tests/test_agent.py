@@ -22,13 +22,6 @@ from agent.intents import Vocabulary, parse
 from agent.service import ChatService
 
 
-@pytest.fixture
-def chat(settings, tiny_pipeline):
-    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
-    yield svc
-    svc.close()
-
-
 def ids(r):
     return [p.track_id for p in r.playlist]
 

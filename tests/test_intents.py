@@ -8,12 +8,9 @@ messages through the real graph and check what a user would see.
 from __future__ import annotations
 
 import pytest
-from langgraph.checkpoint.memory import MemorySaver
-from langgraph.store.memory import InMemoryStore
 
 from agent import intents as I
 from agent.intents import Vocabulary, make_clause, parse, split_clauses
-from agent.service import ChatService
 from agent.tools import validate
 from tools.catalog import Catalog, read_csv
 from tools.extract import TagExtractor
@@ -382,13 +379,6 @@ def test_huge_positions_and_counts_are_bounded_with_a_note(vocab):
 
 
 # ----- through the graph -------------------------------------------------------------------------------------
-@pytest.fixture
-def chat(settings, tiny_pipeline):
-    svc = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
-    yield svc
-    svc.close()
-
-
 def test_a_compound_reply_names_every_change(chat):
     r = chat.turn("t", "u", "songs for a party")
     title2 = r.playlist[1].title

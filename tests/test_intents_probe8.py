@@ -11,11 +11,8 @@ were not read, and "him" after a question about an artist was no one.
 from __future__ import annotations
 
 import pytest
-from langgraph.checkpoint.memory import MemorySaver
-from langgraph.store.memory import InMemoryStore
 
 from agent.intents import parse
-from agent.service import ChatService
 from tools.extract import TagExtractor
 from plans import acts
 
@@ -28,11 +25,6 @@ def playlist(tiny_catalog) -> list[dict]:
         {"track_id": t.track_id, "title": t.title, "artist": t.artist, "year": t.year, "duration_ms": t.duration_ms}
         for t in rows
     ]
-
-
-@pytest.fixture
-def chat(settings, tiny_pipeline):
-    return ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,8 @@ every Eminem track.
 from __future__ import annotations
 
 import pytest
-from langgraph.checkpoint.memory import MemorySaver
-from langgraph.store.memory import InMemoryStore
 
 from agent.intents import parse
-from agent.service import ChatService
 from plans import acts
 
 
@@ -149,11 +146,6 @@ def test_a_question_then_if_so_does_the_ask(vocab, playlist):
 )  # fmt: skip
 def test_putting_back_what_was_removed_is_no_undo(vocab, playlist, text, expected):
     assert acts(text, vocab, playlist) == expected
-
-
-@pytest.fixture
-def chat(settings, tiny_pipeline):
-    return ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
 
 
 def test_the_removed_track_comes_back_and_later_changes_stay(chat):
