@@ -148,6 +148,8 @@ def _shape_violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("excluded version")
     if query.track_minutes_max and track.duration_ms > query.track_minutes_max * 60_000:
         out.append("longer than asked")
+    if query.clean == "only" and vocab.explicit_title(track.title, track.artist):
+        out.append("explicit title")
     return out
 
 
@@ -444,6 +446,7 @@ def select(
     chosen = _Chosen(length, target_ms)
     pool = _pool(candidates, catalog, keep)
     floor = _weigh_quality(pool, query, quality_places)
+    _clean_last(pool, query)
     shares = _Shares(named_genres(query) if target_ms is None else [], length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
     # by side up to its share; pass 1.5: the same without shares (a genre the catalog has few of leaves room);
@@ -492,6 +495,13 @@ def _weigh_quality(pool: list[Pick], query: PlaylistQuery, places: float | None)
     order = {id(p): i + (places if not p.kept and low_quality(p.track, query) else 0) for i, p in enumerate(pool)}
     pool.sort(key=lambda p: order[id(p)])
     return False
+
+
+def _clean_last(pool: list[Pick], query: PlaylistQuery) -> None:
+    """Sleep, work, a wedding (``query.clean == "prefer"``): a title that swears goes after every other track of the
+    pool (kept tracks stay), so it is played only when nothing else fits."""
+    if query.clean == "prefer":
+        pool.sort(key=lambda p: not p.kept and vocab.explicit_title(p.track.title, p.track.artist))
 
 
 def _least_of_also(

@@ -1793,3 +1793,41 @@ _BPM_AROUND = re.compile(
 def bpm_ranges(text: str) -> str:
     """``text`` with a tempo range said around its unit written "LO-HI bpm"."""
     return _BPM_AROUND.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]} bpm", text)
+
+
+# Clean titles. The catalog has no explicit flag; a title (or artist name) that swears or says "explicit" is a strong,
+# honest proxy. The words are plain profanity and slurs, nothing tuned to a playlist's name.
+EXPLICIT_TITLE = re.compile(
+    r"\b(?:\w*fuck\w*|f[*#]+k\w*|(?:bull|horse|holy ?)?shit\w*|sh[*#]+t\w*|\w*bitch\w*|b[*#]+ch\w*|nigg[ae]z?s?|"
+    r"n[*#]+gg?as?|motherf\w*|pussy|pussies|cunts?|sluts?|slutty|whores?|hoes|\w*asshole\w*|dickhead|cocksucker\w*|"
+    r"explicit)\b",
+    re.IGNORECASE,
+)
+# Whose presence in a request asks for clean titles: ``only`` leaves the others out (kids, a clean ask said outright),
+# ``prefer`` puts them last (sleep, work, a wedding, family elders).
+CLEAN_ONLY_CUES = frozenset({("kid",), ("kids",), ("kiddo",), ("kiddos",), ("children",), ("child",), ("childrens",),
+                             ("toddler",), ("toddlers",), ("kid", "friendly"), ("kids", "friendly"),
+                             ("family", "friendly"), ("year", "old"), ("years", "old"), ("yr", "old"), ("classroom",),
+                             ("school",), ("ninos",), ("ninas",), ("infantil",), ("infantiles",), ("hijos",),
+                             ("baby", "shower"), ("preschool",), ("daycare",)})  # fmt: skip
+CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby",), ("work",), ("office",),
+                               ("workplace",), ("coworkers",), ("colleagues",), ("wedding",), ("grandma",),
+                               ("grandpa",), ("grandparents",), ("grandmother",), ("grandfather",), ("abuela",),
+                               ("abuelo",), ("church",), ("family",), ("parents",), ("mom",), ("dad",), ("boda",),
+                               ("dormir",), ("oficina",), ("trabajo",)})  # fmt: skip
+
+
+def clean_cue(text: str) -> str | None:
+    """``"only"`` when the request's words are about children ("birthday party for my 7 year old", "kid friendly"),
+    ``"prefer"`` for a setting where swearing jars (sleep, the office, a wedding, grandma), else None."""
+    words = key(text)
+    grams = set(words) | {(a, b) for a, b in zip(words, words[1:])}
+    singles = {(w,) for w in words}
+    if singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
+        return "only"
+    return "prefer" if singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None
+
+
+def explicit_title(title: str, artist: str = "") -> bool:
+    """Whether a track's title or artist name carries an explicit word (:data:`EXPLICIT_TITLE`)."""
+    return bool(EXPLICIT_TITLE.search(title) or (artist and EXPLICIT_TITLE.search(artist)))
