@@ -78,3 +78,27 @@ def test_clean_prefer_puts_explicit_titles_last(tiny_catalog):
 def test_no_explicit_in_conversation_asks_for_clean_titles(vocab):
     assert acts("no explicit stuff please", vocab, PLAYLIST) == [("exclude", {"clean_titles": True})]
     assert acts("clean versions only", vocab, PLAYLIST) == [("exclude", {"clean_titles": True})]
+
+
+# ----- a calm occasion's implicit cue counts: "help me unwind" is chill at a low energy -------------------------------
+def test_unwinding_is_searched_as_chill_at_a_low_energy(ex):
+    from tools.pipeline import calm_target
+
+    q = calm_target(ex.extract("help me unwind"))
+    assert [(t.value, t.filters) for t in q.moods] == [("chill", True)]
+    energy = q.feature("energy")
+    assert energy is not None and not energy.explicit and energy.max is not None and energy.max <= 0.6
+    rock = calm_target(ex.extract("chill rock"))  # said outright, with a genre: left to the mood's label
+    assert rock.feature("energy") is None
+
+
+def test_a_calm_request_plays_tracks_over_its_energy_ceiling_last(tiny_catalog, ex):
+    from tools.pipeline import calm_target
+
+    rng = random.Random(4)
+    loud = [_track(f"l{i}", f"Loud {i}", f"Band {i}", rng, energy=0.85) for i in range(6)]
+    soft = [_track(f"s{i}", f"Soft {i}", f"Singer {i}", rng, energy=0.3) for i in range(10)]
+    cat = _catalog(loud + soft, tiny_catalog)  # the loud ones score highest
+    q = calm_target(ex.extract("songs to fall asleep to")).model_copy(update={"moods": [], "activities": []})
+    out = refine(_cands(cat), q, cat, n=8)
+    assert len(out) == 8 and all(cat[i.track_id].energy < 0.5 for i in out)

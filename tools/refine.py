@@ -447,6 +447,7 @@ def select(
     pool = _pool(candidates, catalog, keep)
     floor = _weigh_quality(pool, query, quality_places)
     _clean_last(pool, query)
+    _calm_last(pool, query)
     shares = _Shares(named_genres(query) if target_ms is None else [], length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
     # by side up to its share; pass 1.5: the same without shares (a genre the catalog has few of leaves room);
@@ -502,6 +503,17 @@ def _clean_last(pool: list[Pick], query: PlaylistQuery) -> None:
     pool (kept tracks stay), so it is played only when nothing else fits."""
     if query.clean == "prefer":
         pool.sort(key=lambda p: not p.kept and vocab.explicit_title(p.track.title, p.track.artist))
+
+
+def _calm_last(pool: list[Pick], query: PlaylistQuery) -> None:
+    """Sleep, meditation, "help me unwind": a track over the calm request's soft energy ceiling (the bound
+    ``tools.pipeline.calm_target`` adds, its source the calm activity or mood) goes after the others of the pool, so
+    fused scores of the other channels do not lead with energy .7 (kept tracks stay)."""
+    calm = {*vocab.CALM_ENERGY, *vocab.CALM_INFERRED_ENERGY}
+    ceilings = [b.max for b in query.features if b.feature == "energy" and not b.explicit and b.source in calm]
+    if ceilings and ceilings[0] is not None:
+        top = ceilings[0]
+        pool.sort(key=lambda p: not p.kept and p.track.energy > top)
 
 
 def _least_of_also(

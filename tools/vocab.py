@@ -431,6 +431,20 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 
 # Occasions that want low energy, and the energy a first request for them aims at (a soft target)
 CALM_ENERGY = {"sleep": 0.25, "meditation": 0.3, "reading": 0.4}
+# The same aim where the request asks to come down ("help me unwind", "para relajarse") and chill is only inferred:
+# said outright ("chill rap"), the mood's own label is the filter and the energy is left to it
+CALM_INFERRED_ENERGY = {"chill": 0.4}
+CALM_DOWN_WORDS = frozenset({("unwind",), ("unwinding",), ("relax",), ("relaxing",), ("relaxed",), ("relajarse",),
+                             ("relajar",), ("relajante",), ("relajantes",), ("relajarme",), ("decompress",),
+                             ("destress",), ("de", "stress"), ("wind", "down"), ("winding", "down"), ("calm", "down"),
+                             ("descansar",), ("desestresarme",)})  # fmt: skip
+
+
+def calm_down(text: str) -> bool:
+    """Whether a request asks to come down: "help me unwind", "winding down after a long shift", "para relajarse"."""
+    words = key(text)
+    return any(w in CALM_DOWN_WORDS for w in [*((x,) for x in words), *zip(words, words[1:])])
+
 
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
 # No filler words ("vibes", "music") in them: a request's filler would pull in their label.
