@@ -37,6 +37,9 @@ def test_the_request_says_how_clean():
     assert words.clean_cue("songs to fall asleep to") == "prefer"
     assert words.clean_cue("background music for the office") == "prefer"
     assert words.clean_cue("hard rock anthems") is None
+    assert words.clean_cue("old school hip hop") is None  # "school" is no child
+    assert words.clean_cue("songs that are 20 years old") is None
+    assert words.clean_cue("party for my 5-year-old") == "only"
 
 
 @pytest.fixture(scope="module")

@@ -1821,8 +1821,8 @@ EXPLICIT_TITLE = re.compile(
 # ``prefer`` puts them last (sleep, work, a wedding, family elders).
 CLEAN_ONLY_CUES = frozenset({("kid",), ("kids",), ("kiddo",), ("kiddos",), ("children",), ("child",), ("childrens",),
                              ("toddler",), ("toddlers",), ("kid", "friendly"), ("kids", "friendly"),
-                             ("family", "friendly"), ("year", "old"), ("years", "old"), ("yr", "old"), ("classroom",),
-                             ("school",), ("ninos",), ("ninas",), ("infantil",), ("infantiles",), ("hijos",),
+                             ("family", "friendly"), ("classroom",), ("ninos",), ("ninas",), ("infantil",),
+                             ("infantiles",), ("hijos",),
                              ("baby", "shower"), ("preschool",), ("daycare",)})  # fmt: skip
 CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby",), ("work",), ("office",),
                                ("workplace",), ("coworkers",), ("colleagues",), ("wedding",), ("grandma",),
@@ -1831,13 +1831,18 @@ CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby"
                                ("dormir",), ("oficina",), ("trabajo",)})  # fmt: skip
 
 
+_AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})
+
+
 def clean_cue(text: str) -> str | None:
     """``"only"`` when the request's words are about children ("birthday party for my 7 year old", "kid friendly"),
     ``"prefer"`` for a setting where swearing jars (sleep, the office, a wedding, grandma), else None."""
     words = key(text)
-    grams = set(words) | {(a, b) for a, b in zip(words, words[1:])}
+    grams = {(a, b) for a, b in zip(words, words[1:])}
     singles = {(w,) for w in words}
-    if singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
+    # "my 7 year old", "a 5-year-old's party": a child's age ("20 years old songs" is no child)
+    aged = any(a.isdigit() and int(a) < 18 and b in _AGE_WORDS for a, b in zip(words, words[1:]))
+    if aged or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
         return "only"
     return "prefer" if singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None
 
