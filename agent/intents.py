@@ -3965,13 +3965,11 @@ def _middle_said(words: Sequence[str]) -> int | None:
 
 
 def rule_content_filter(c: Clause) -> Plan | None:
-    """ "no explicit stuff": the catalog has no explicit flag; said plainly, nothing changes."""
+    """ "no explicit stuff": the catalog has no explicit flag, so tracks whose titles are explicit go (the reply says
+    some explicit songs may remain)."""
     if not c.has or not c.matches("content") or c.matches(*_CONTENT_KINDS, "feature", "length", "duration"):
         return None
-    return Plan.ask(
-        "I can't filter explicit lyrics: this catalog has no explicit flag. The playlist is unchanged; "
-        'you can drop a track by number ("drop track 3") or an artist ("no Eminem").'
-    )
+    return Plan([call("exclude", clean_titles=True)])
 
 
 _DUPLICATES = frozenset({"duplicate", "duplicates", "dupes", "dupe", "duplicated", "repeats", "repeated",

@@ -379,10 +379,10 @@ def test_no_slow_songs_flips_the_direction(ex):
     assert tempo.min is not None and tempo.max is None
 
 
-def test_no_explicit_is_reported_as_unsupported(ex):
+def test_no_explicit_asks_for_clean_titles(ex):
     q = ex.extract("rap, no explicit lyrics")
     assert values(q.genres) == ["rap"]
-    assert any("explicit" in u and "no explicit flag" in u for u in q.unsupported)
+    assert q.clean == "only" and not any("explicit" in u for u in q.unsupported)
 
 
 # ----- artists ----------------------------------------------------------------------------------
@@ -1149,7 +1149,7 @@ def test_an_activity_said_as_its_verb_or_a_long_stretch(ex, text, activity):
     q = ex.extract(text)
     assert values(q.activities) == [activity] and not any("explicit" in u for u in q.unsupported)
     assert values(ex.extract("music for my first marathon").activities) == ["running"]
-    assert ex.extract("clean songs only").unsupported  # clean lyrics: still the content ask
+    assert ex.extract("clean songs only").clean == "only"  # clean lyrics: still the content ask
 
 
 def test_rock_en_espanol_is_the_catalogs_rock(ex):

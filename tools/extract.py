@@ -1085,6 +1085,7 @@ class TagExtractor:
             track_minutes_max=d.track_max,
             free_text=" ".join(free),
             unsupported=list(dict.fromkeys(unsupported)),
+            clean=d.clean or vocab.clean_cue(text),
         )
 
     def feature_bound(self, m: Match) -> FeatureBound | None:
@@ -1257,6 +1258,7 @@ class _Draft:
         self.duration: float | None = None
         self.track_max: float | None = None
         self.cap: int | None = None
+        self.clean: str | None = None  # "only" when a clean playlist was asked for outright
 
     def described(self) -> bool:
         """Whether the music was described (a genre, mood, activity or years) before the current match."""
@@ -1490,10 +1492,14 @@ class _Draft:
         self.cap = min(self.cap or MAX_LENGTH, int(m.value))  # type: ignore[call-overload]
 
     def take_content(self, m: _Match) -> None:
-        self.unsupported.append(f"explicit-content filtering ('{self.src(m)}'): the catalog has no explicit flag")
+        # "no explicit", "clean versions", "kid friendly": titles that swear are left out (the catalog has no lyrics
+        # flag; the reply says so); a bare "explicit" or "profanity" said without a negation asks for nothing
+        if m.negated or str(m.value) not in _BARE_CONTENT:
+            self.clean = "only"
 
 
 _NEG_WORDS = {w for k in _NEGATION for w in k}
+_BARE_CONTENT = frozenset({"explicit", "profanity"})  # content words that ask for a clean list only when negated
 _DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
 _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
                         "la"})  # fmt: skip

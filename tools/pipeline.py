@@ -84,16 +84,42 @@ def settle_heap() -> None:
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
+CALM_HEADROOM = 0.2  # a calm request's soft energy ceiling above its aim (sleep .45, unwind .6)
+
+
 def calm_target(query: PlaylistQuery) -> PlaylistQuery:
     """``query`` with a low energy aimed at when it asks for sleep, meditation or reading and says nothing of the
     energy (a soft target the search and the ranker score, no filter, not a tag of the request): the tags alone let
     "music to fall asleep to" open with "No Sleep" at energy .69."""
     said = [t for t in query.activities + query.moods if t.value in vocab.CALM_ENERGY]
-    if not said or any(b.feature == "energy" for b in query.features):
+    aims = [vocab.CALM_ENERGY[t.value] for t in said]
+    if not said and not query.genres + query.subgenres and vocab.calm_down(query.text):
+        return _come_down(query)
+    if not aims or any(b.feature == "energy" for b in query.features):
         return query
-    target = min(vocab.CALM_ENERGY[t.value] for t in said)
-    bound = FeatureBound(feature="energy", target=target, explicit=False, confidence=0.5, source=said[0].value)
-    return query.model_copy(update={"features": [*query.features, bound]})
+    return query.model_copy(update={"features": [*query.features, _calm_bound(min(aims), said[0].value)]})
+
+
+def _calm_bound(target: float, source: str) -> FeatureBound:
+    """The low energy a calm request aims at: a soft target, and a soft ceiling :data:`CALM_HEADROOM` above it whose
+    overshoot is penalised (still no filter: a track above it can play when nothing else fits)."""
+    return FeatureBound(
+        feature="energy", target=target, max=round(target + CALM_HEADROOM, 3), explicit=False, confidence=0.5,
+        source=source,
+    )  # fmt: skip
+
+
+def _come_down(query: PlaylistQuery) -> PlaylistQuery:
+    """ "help me unwind", "para relajarse": the chill the words imply is searched for as if said ("help me relax"
+    says it), and a low energy aimed at as for sleep; the inferred mood alone only ordered, and trap at .7 led."""
+    calm = [t for t in query.moods if t.value in vocab.CALM_INFERRED_ENERGY and not t.explicit]
+    if not calm:
+        return query
+    moods = [t.model_copy(update={"explicit": True, "confidence": 1.0}) if t in calm else t for t in query.moods]
+    features = list(query.features)
+    if not any(b.feature == "energy" for b in features):
+        features.append(_calm_bound(min(vocab.CALM_INFERRED_ENERGY[t.value] for t in calm), calm[0].value))
+    return query.model_copy(update={"moods": moods, "features": features})
 
 
 class Pipeline:

@@ -154,6 +154,8 @@ def _shape_violations(track: Track, query: PlaylistQuery) -> list[str]:
         out.append("excluded version")
     if query.track_minutes_max and track.duration_ms > query.track_minutes_max * 60_000:
         out.append("longer than asked")
+    if query.clean == "only" and vocab.explicit_title(track.title, track.artist):
+        out.append("explicit title")
     return out
 
 
@@ -472,6 +474,8 @@ def select(
     chosen = _Chosen(length, target_ms)
     pool = _pool(candidates, catalog, keep)
     floor = _weigh_quality(pool, query, quality_places)
+    _clean_last(pool, query)
+    _calm_last(pool, query)
     shares = _Shares(named_genres(query) if target_ms is None else [], length)
     years = _YearShares(query, length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
@@ -523,6 +527,24 @@ def _weigh_quality(pool: list[Pick], query: PlaylistQuery, places: float | None)
     order = {id(p): i + (places if not p.kept and low_quality(p.track, query) else 0) for i, p in enumerate(pool)}
     pool.sort(key=lambda p: order[id(p)])
     return False
+
+
+def _clean_last(pool: list[Pick], query: PlaylistQuery) -> None:
+    """Sleep, work, a wedding (``query.clean == "prefer"``): a title that swears goes after every other track of the
+    pool (kept tracks stay), so it is played only when nothing else fits."""
+    if query.clean == "prefer":
+        pool.sort(key=lambda p: not p.kept and vocab.explicit_title(p.track.title, p.track.artist))
+
+
+def _calm_last(pool: list[Pick], query: PlaylistQuery) -> None:
+    """Sleep, meditation, "help me unwind": a track over the calm request's soft energy ceiling (the bound
+    ``tools.pipeline.calm_target`` adds, its source the calm activity or mood) goes after the others of the pool, so
+    fused scores of the other channels do not lead with energy .7 (kept tracks stay)."""
+    calm = {*vocab.CALM_ENERGY, *vocab.CALM_INFERRED_ENERGY}
+    ceilings = [b.max for b in query.features if b.feature == "energy" and not b.explicit and b.source in calm]
+    if ceilings and ceilings[0] is not None:
+        top = ceilings[0]
+        pool.sort(key=lambda p: not p.kept and p.track.energy > top)
 
 
 def _least_of_also(

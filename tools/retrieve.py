@@ -563,6 +563,8 @@ class Retriever:
             rows |= self.version_rows.get(kind, set())
         if not vocab.HOLIDAY_WORDS & set(vocab.key(f"{query.text} {query.free_text}")):
             rows |= self.holiday_rows  # "Jingle Bells" in a July barbecue playlist: only when the season is asked
+        if query.clean == "only":  # "no explicit", kids: titles or artist names that swear (vocab.EXPLICIT_TITLE)
+            rows |= self.explicit_rows
         if query.track_minutes_max:  # "nothing over 3 min": each track's own length
             rows |= set(np.flatnonzero(self.durations_ms > query.track_minutes_max * 60_000).tolist())
         c.exclude_rows = sorted(rows)
@@ -577,6 +579,11 @@ class Retriever:
     def durations_ms(self) -> np.ndarray:
         """Per catalog row, the track's length in milliseconds."""
         return np.array([t.duration_ms for t in self.catalog.tracks], dtype=np.int64)
+
+    @cached_property
+    def explicit_rows(self) -> set[int]:
+        """The catalog rows whose title or artist name carries an explicit word (``vocab.explicit_title``)."""
+        return {row for row, t in enumerate(self.catalog.tracks) if vocab.explicit_title(t.title, t.artist)}
 
     @cached_property
     def holiday_rows(self) -> set[int]:

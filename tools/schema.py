@@ -174,6 +174,10 @@ class PlaylistQuery(BaseModel):
         default=None, max_length=80, description="The playlist's name, as the person called it ('call it Sunday Jams')."
     )
     unsupported: list[str] = Field(default_factory=list, description="Asked-for things the data cannot honour.")
+    clean: Literal["only", "prefer"] | None = Field(
+        default=None,
+        description="Titles that swear left out ('only': 'no explicit', for kids) or put last ('prefer': sleep, work).",
+    )
 
     @field_validator("text", "free_text")
     @classmethod
@@ -237,6 +241,8 @@ class PlaylistQuery(BaseModel):
             out += "; keeping " + ", ".join(t.value for t in self.keep_artists)
         if self.max_per_artist:
             out += f"; {self.max_per_artist} per artist"
+        if self.clean == "only":
+            out += "; clean titles"
         if self.track_minutes_max:
             out += f"; each track under {self.track_minutes_max:g} min"
         if self.length:

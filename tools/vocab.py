@@ -435,6 +435,20 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 
 # Occasions that want low energy, and the energy a first request for them aims at (a soft target)
 CALM_ENERGY = {"sleep": 0.25, "meditation": 0.3, "reading": 0.4}
+# The same aim where the request asks to come down ("help me unwind", "para relajarse") and chill is only inferred:
+# said outright ("chill rap"), the mood's own label is the filter and the energy is left to it
+CALM_INFERRED_ENERGY = {"chill": 0.4}
+CALM_DOWN_WORDS = frozenset({("unwind",), ("unwinding",), ("relax",), ("relaxing",), ("relaxed",), ("relajarse",),
+                             ("relajar",), ("relajante",), ("relajantes",), ("relajarme",), ("decompress",),
+                             ("destress",), ("de", "stress"), ("wind", "down"), ("winding", "down"), ("calm", "down"),
+                             ("descansar",), ("desestresarme",)})  # fmt: skip
+
+
+def calm_down(text: str) -> bool:
+    """Whether a request asks to come down: "help me unwind", "winding down after a long shift", "para relajarse"."""
+    words = key(text)
+    return any(w in CALM_DOWN_WORDS for w in [*((x,) for x in words), *zip(words, words[1:])])
+
 
 # Context descriptions per label, embedded once: implicit moods and activities come from these.
 # No filler words ("vibes", "music") in them: a request's filler would pull in their label.
@@ -1855,3 +1869,46 @@ def rephrased(text: str) -> str:
     "w" typed for "with" ("nothing w swears")."""
     text = _W_WITH.sub("with ", _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text))
     return _WITH_WORDS.sub(lambda m: f"{'without' if fold(m[1]) == 'without' else 'no'} {m[2]}", text)
+
+
+# Clean titles. The catalog has no explicit flag; a title (or artist name) that swears or says "explicit" is a strong,
+# honest proxy. The words are plain profanity and slurs, nothing tuned to a playlist's name.
+EXPLICIT_TITLE = re.compile(
+    r"\b(?:\w*fuck\w*|f[*#]+k\w*|(?:bull|horse|holy ?)?shit\w*|sh[*#]+t\w*|\w*bitch\w*|b[*#]+ch\w*|nigg[ae]z?s?|"
+    r"n[*#]+gg?as?|motherf\w*|pussy|pussies|cunts?|sluts?|slutty|whores?|hoes|\w*asshole\w*|dickhead|cocksucker\w*|"
+    r"explicit)\b",
+    re.IGNORECASE,
+)
+# Whose presence in a request asks for clean titles: ``only`` leaves the others out (kids, a clean ask said outright),
+# ``prefer`` puts them last (sleep, work, a wedding, family elders).
+CLEAN_ONLY_CUES = frozenset({("kid",), ("kids",), ("kiddo",), ("kiddos",), ("children",), ("child",), ("childrens",),
+                             ("toddler",), ("toddlers",), ("kid", "friendly"), ("kids", "friendly"),
+                             ("family", "friendly"), ("classroom",), ("ninos",), ("ninas",), ("infantil",),
+                             ("infantiles",), ("hijos",),
+                             ("baby", "shower"), ("preschool",), ("daycare",)})  # fmt: skip
+CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby",), ("work",), ("office",),
+                               ("workplace",), ("coworkers",), ("colleagues",), ("wedding",), ("grandma",),
+                               ("grandpa",), ("grandparents",), ("grandmother",), ("grandfather",), ("abuela",),
+                               ("abuelo",), ("church",), ("family",), ("parents",), ("mom",), ("dad",), ("boda",),
+                               ("dormir",), ("oficina",), ("trabajo",)})  # fmt: skip
+
+
+_AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})
+
+
+def clean_cue(text: str) -> str | None:
+    """``"only"`` when the request's words are about children ("birthday party for my 7 year old", "kid friendly"),
+    ``"prefer"`` for a setting where swearing jars (sleep, the office, a wedding, grandma), else None."""
+    words = key(text)
+    grams = {(a, b) for a, b in zip(words, words[1:])}
+    singles = {(w,) for w in words}
+    # "my 7 year old", "a 5-year-old's party": a child's age ("20 years old songs" is no child)
+    aged = any(a.isdigit() and int(a) < 18 and b in _AGE_WORDS for a, b in zip(words, words[1:]))
+    if aged or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
+        return "only"
+    return "prefer" if singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None
+
+
+def explicit_title(title: str, artist: str = "") -> bool:
+    """Whether a track's title or artist name carries an explicit word (:data:`EXPLICIT_TITLE`)."""
+    return bool(EXPLICIT_TITLE.search(title) or (artist and EXPLICIT_TITLE.search(artist)))

@@ -51,6 +51,10 @@ class Exclude(Names):
         max_length=10,
         description="Artists whose tracks stay in spite of the exclusion ('drop the rap ones but keep Eminem').",
     )
+    clean_titles: bool = Field(
+        default=False,
+        description="Leave out tracks whose title or artist name is explicit ('no explicit stuff', 'clean versions').",
+    )
 
 
 @tool(Exclude)
@@ -64,6 +68,7 @@ def exclude(
     features: Sequence[dict[str, str]] = (),
     versions: Sequence[str] = (),
     except_artists: Sequence[str] = (),
+    clean_titles: bool = False,
 ) -> str:
     """Exclude artists, genres, subgenres, moods, release years ("no 80s"), an end of an audio feature ("anything
     slow": tempo low) or versions ("no remixes", "no live versions") from this playlist; offending tracks are
@@ -74,7 +79,7 @@ def exclude(
     kept = [catalog_artist(w, a) for a in except_artists]
     if {fold(a) for a in kept} & {fold(a) for a in artists}:
         raise ToolError("The same artist can't both go and stay. Nothing changed.")
-    if kept and not (genres or subgenres or moods or years or features or versions):
+    if kept and not (genres or subgenres or moods or years or features or versions or clean_titles):
         raise ToolError(f"{', '.join(kept)} can only stay in spite of a genre, mood, years or versions that go.")
     genres, subgenres = catalog_genres(w, genres, subgenres)
     moods = list(moods)
@@ -128,6 +133,8 @@ def exclude(
             "Tell me which years instead."
         )
     q.exclude_versions = list(dict.fromkeys([*q.exclude_versions, *versions]))  # type: ignore[list-item]
+    if clean_titles:
+        q.clean = "only"
     w.query = q
     before = list(w.playlist)
     said = (
@@ -138,10 +145,11 @@ def exclude(
         + [y.label() for y in spans]
         + sides
         + [vocab.version_label(v) for v in versions]
+        + ["explicit titles"] * clean_titles
     )
     w.rebuild("fits without " + ", ".join(said))
     if not kept:
-        return removed_by(before, w.playlist, said)
+        return removed_by(before, w.playlist, said) + (CLEAN_NOTE if clean_titles else "")
     held = {fold(p["artist"]) for p in w.playlist}
     stay = [a for a in kept if fold(a) in held]
     absent = [a for a in kept if fold(a) not in held]
@@ -150,6 +158,13 @@ def exclude(
         who = ", ".join(stay)
         out = f"kept {who}; nothing else was {', '.join(said)}" if out.startswith("nothing") else f"{out}; kept {who}"
     return out + (f"; {', '.join(absent)} wasn't on it" if absent else "")
+
+
+# What a clean list is, said honestly wherever one is made
+CLEAN_NOTE = (
+    "; I leave out tracks whose titles are explicit, but the catalog has no lyrics flag, so some explicit songs may "
+    "remain"
+)
 
 
 def _covers(out: YearRange, years: YearRange) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.tools.constraints import CLEAN_NOTE
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
 from tools import vocab
@@ -56,6 +57,8 @@ def new_playlist(w: Work, text: str, length: int | None = None, same_music: bool
     said = list(q.unsupported) + [
         n.rstrip(".") for n in w.notes if not n.startswith("Can't honour") and "cold start" not in n
     ]
+    if q.clean == "only":  # kids, "no explicit": what the title filter does and cannot do
+        said.append(CLEAN_NOTE.lstrip("; "))
     if said:  # asked-for things the catalog can't honour, or had too few of: say so rather than ignore them
         note += ". Note: " + "; ".join(said)
     return f"new playlist for {q.describe()}{note}"
