@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from tests.test_intents import PLAYLIST, acts
-from tests.test_refine import _catalog, _cands, _track
+from test_intents import PLAYLIST, acts
+from test_refine import _catalog, _cands, _track
 from tools import vocab as words
 from tools.extract import TagExtractor
 from tools.refine import refine, violations
