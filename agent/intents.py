@@ -2037,6 +2037,23 @@ _KEEP_CUES = _keys(("dont", "do not", "don't", "never", "no need to", "dont need
                     "pls dont", "no hace falta", "no"))  # fmt: skip
 
 
+_SHOULD_I = _keys(("should i", "should we", "do you think i should", "do you think we should"))
+
+
+def rule_should_i_remove(c: Clause) -> Plan | None:
+    """ "should i remove the first one?": asked for advice, not told to; the track stays and the reply says how."""
+    hit = find(c.words, _REMOVE) if c.has else None
+    said = find(c.words[: hit[0]], _SHOULD_I) if hit else None
+    if not said or said[0] > 1 or not (pos := _refer(c, hit[0] + hit[1])) or len(pos) != 1 or not 1 <= pos[0] <= c.n:
+        return None
+    p = c.playlist[pos[0] - 1]
+    return Plan.ask(
+        "That's your call: "
+        f'#{pos[0]} is "{p["title"]}" by {p["artist"]}. Say "remove track {pos[0]}" and it goes, '
+        f'or "why track {pos[0]}?" to hear why it is here. Nothing changed.'
+    )
+
+
 def rule_not_removed(c: Clause) -> Plan | None:
     """ "don't remove track 3", "never delete the first one": a removal said with a negation right before its verb
     removes nothing."""
@@ -4336,6 +4353,7 @@ RULES: tuple[Rule, ...] = (
     rule_same_for,
     rule_genre_variety,
     rule_arc,
+    rule_should_i_remove,
     rule_not_removed,
     rule_samey_part,
     rule_keep_part,

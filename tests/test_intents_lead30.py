@@ -201,3 +201,9 @@ def test_a_removal_said_with_a_negation_removes_nothing(vocab, playlist, text):
 
 def test_a_removal_after_a_negated_one_still_happens(vocab, playlist):
     assert acts("dont remove track 3, remove track 4 instead", vocab, playlist) == [("remove", {"positions": [4]})]
+
+
+def test_should_i_remove_is_a_question_not_an_ask(vocab, playlist):
+    plan = parse("should i remove the first one", playlist, vocab)
+    assert not plan.actions and 'say "remove track 1"' in plan.question.lower()
+    assert acts("would you remove track 2", vocab, playlist) == [("remove", {"positions": [2]})]
