@@ -3066,11 +3066,18 @@ def _time_question(c: Clause) -> Plan | None:
     hit = find(c.words, _IS_IT)
     durations = c.matches("duration")
     words = set(c.words)
-    if not hit or hit[0] > 2 or len(durations) != 1 or not _TIME_COMPARE & words:
+    if not hit or hit[0] > 2 or len(durations) != 1:
         return None
     if _TIME_ASKS & words or _names_a_track(c.words) or {"song", "track", "cancion"} & words:
         return None  # "is it ok if you make it an hour?" asks for it; "is this song over 4 minutes" is one track
     said, have = float(durations[0].value), listening_minutes(c.playlist)  # type: ignore[arg-type]
+    if not _TIME_COMPARE & words:  # "is that 2 hours?": about that long, asked, not a length to cut to
+        about = abs(have - said) <= max(5.0, 0.1 * said)
+        offer = "" if about else f'; to fit it, say "yes" or "make it {said:g} minutes"'
+        return Plan.ask(
+            f"{'Yes' if about else 'No'}: it's {len(c.playlist)} tracks, about {round(have)} min "
+            f"(you said {said:g} min). Nothing changed{offer}."
+        )
     if {"under", "less", "shorter", "below", "menos"} & words:
         yes, wants_less = have < said, True
     elif {"over", "more", "longer", "above", "least", "mas"} & words:

@@ -207,3 +207,9 @@ def test_should_i_remove_is_a_question_not_an_ask(vocab, playlist):
     plan = parse("should i remove the first one", playlist, vocab)
     assert not plan.actions and 'say "remove track 1"' in plan.question.lower()
     assert acts("would you remove track 2", vocab, playlist) == [("remove", {"positions": [2]})]
+
+
+@pytest.mark.parametrize("text", ["is that 2 hours?", "is it an hour long?", "es una hora?"])
+def test_is_it_that_long_is_answered_not_done(vocab, playlist, text):
+    plan = parse(text, playlist, vocab)
+    assert not plan.actions and plan.question.startswith(("Yes: it's", "No: it's"))
