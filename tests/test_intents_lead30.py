@@ -213,3 +213,8 @@ def test_should_i_remove_is_a_question_not_an_ask(vocab, playlist):
 def test_is_it_that_long_is_answered_not_done(vocab, playlist, text):
     plan = parse(text, playlist, vocab)
     assert not plan.actions and plan.question.startswith(("Yes: it's", "No: it's"))
+
+
+def test_a_genre_said_with_ish_is_that_genre(ex):
+    q = ex.extract("some folk-ish stuff")
+    assert not q.free_text and any(u.startswith("folk") for u in q.unsupported)

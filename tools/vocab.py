@@ -1104,7 +1104,7 @@ STOPWORDS = frozenset(
     im i'm ill i'll lets let's let do does did have has had really very so too much more most less good great
     best nice cool some sum jams jam set selection hey hi hello yo pls plz thanks thank
     que la el los las de del y con para una un mi mis en por musica canciones cancion quien quienes esta estan
-    este estas estos es son hay pa pal puro pura rola rolas""".split()
+    este estas estos es son hay pa pal puro pura rola rolas ish esque""".split()
 )  # fmt: skip
 
 # Everyday words that must never be read as an artist without a strong cue ("chill vibes on a rainy day").
