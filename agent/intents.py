@@ -637,6 +637,22 @@ _UNDO_LEFTOVERS = ("nope", "no", "that", "it", "to", "how", "was", "way", "befor
                    "era", "estaba", "mejor")  # fmt: skip
 
 
+_EDIT_NOUNS = frozenset({"shuffle", "sort", "order", "reorder", "change", "edit", "removal", "swap", "move", "cut",
+                         "resize", "last", "latest", "that", "this", "the", "my", "your", "previous", "shuffling",
+                         "sorting"})  # fmt: skip
+_EDIT_GERUNDS = frozenset({"removing", "adding", "shuffling", "sorting", "dropping", "excluding", "cutting",
+                           "swapping", "moving", "replacing", "blocking", "deleting"})  # fmt: skip
+
+
+def _undoes_an_edit(words: Sequence[str], hit: tuple[int, int]) -> bool:
+    """Whether "undo" opens the message and names the edit it takes back ("undo the shuffle", "revert the sort",
+    "undo removing drake"), rather than asking for music."""
+    if hit[0] > 1 or words[hit[0]] not in ("undo", "revert", "deshaz", "deshacer"):
+        return False
+    rest = [w for w in words[sum(hit) :] if any(ch.isalnum() for ch in w) and w not in V.CHAT_FILLER]
+    return bool(rest) and (set(rest) <= _EDIT_NOUNS or rest[0] in _EDIT_GERUNDS)
+
+
 def rule_undo(c: Clause) -> Plan | None:
     """ "undo", "nope, undo that", "go back", "go back to the previous playlist", "bring back the old one": the
     previous playlist."""
@@ -647,6 +663,8 @@ def rule_undo(c: Clause) -> Plan | None:
     if hit and not _content(
         words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS)
     ):  # "the old one", not "old songs"
+        return Plan([call("undo")])
+    if hit and c.has and _undoes_an_edit(c.words, hit):  # "undo the shuffle", "undo removing drake"
         return Plan([call("undo")])
     if hit and c.has and (steps := _undo_steps(c.words)):  # "undo the last two changes", "go back 3 steps"
         return Plan([call("undo", steps=steps)])

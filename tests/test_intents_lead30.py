@@ -218,3 +218,8 @@ def test_is_it_that_long_is_answered_not_done(vocab, playlist, text):
 def test_a_genre_said_with_ish_is_that_genre(ex):
     q = ex.extract("some folk-ish stuff")
     assert not q.free_text and any(u.startswith("folk") for u in q.unsupported)
+
+
+@pytest.mark.parametrize("text", ["undo the shuffle", "revert the sort", "undo removing queen", "undo the last change"])
+def test_undo_naming_the_edit_takes_it_back(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("undo", {})]
