@@ -223,3 +223,9 @@ def test_a_genre_said_with_ish_is_that_genre(ex):
 @pytest.mark.parametrize("text", ["undo the shuffle", "revert the sort", "undo removing queen", "undo the last change"])
 def test_undo_naming_the_edit_takes_it_back(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("undo", {})]
+
+
+def test_more_dramatic_raises_the_energy(vocab, playlist):
+    assert acts("more dramatic", vocab, playlist) == [
+        ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})
+    ]

@@ -966,6 +966,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("angrier", "more angry", "madder", "more rage", "edgier", "mas enojada", "mas enojado"),
                     (("energy", "high"), ("valence", "low"))),
     **dict.fromkeys(("less angry", "not as angry", "less edgy"), (("energy", "low"), ("valence", "high"))),
+    **dict.fromkeys(("more dramatic", "more cinematic", "more epic", "mas epica", "mas epico"), (("energy", "high"),)),
     **dict.fromkeys(("danceable", "dancier", "dancey", "more danceable", "bailable", "bailables"),
                     (("danceability", "high"),)),
     **dict.fromkeys(("pick up the pace", "speed it up", "up the tempo", "speed things up"),
