@@ -1181,8 +1181,7 @@ def rule_taste(c: Clause) -> Plan | None:
         cut = next((k for k in range(hit[0] + hit[1], len(words)) if words[k] in _TASTE_TURNS), len(words))
         said = [str(m.value) for m in c.matches("artist", negated=False) if hit[0] + hit[1] <= m.start < cut]
         if said:  # "she loves the beatles", "i like queen and abba"
-            tail = {w for w in words[cut:] if any(ch.isalnum() for ch in w)}
-            fewer = "too" in tail and bool({"many", "much"} & tail)  # "i love drake but too many of his songs"
+            fewer = _too_many({w for w in words[cut:] if any(ch.isalnum() for ch in w)})  # "but too many of his"
             return Plan([call("lessen" if fewer else "widen", artists=list(dict.fromkeys(said)))])
         name = _object_artist(c, hit[0] + hit[1], end)
         said_name = " ".join(words[hit[0] + hit[1] : end])
@@ -1225,11 +1224,20 @@ def rule_praised_music(c: Clause) -> Plan | None:
     return _praised_names(c, hit, _nonempty(found)) if any(found.values()) else None
 
 
+_TOO_MANY_OF = frozenset({"too", "many", "much", "of", "them", "it", "those", "em", "a", "bit", "lil", "way", "tho",
+                          "though", "just", "kinda", "now", "there", "are", "is", "theres", "in", "here"})  # fmt: skip
+
+
+def _too_many(words: set[str]) -> bool:
+    """Whether the words say "too many" / "too much" (of music just praised or liked)."""
+    return "too" in words and bool({"many", "much"} & words)
+
+
 def _praised_names(c: Clause, hit: tuple[int, int], names: dict[str, Any]) -> Plan | None:
     """More of the music praised, or fewer where the praise ends "but too many of them"; None where the message
     asks something else after it."""
     tail = {w for w in c.words[sum(hit) :] if any(ch.isalnum() for ch in w)} - {"but", "tho", "though"}
-    fewer = tail <= _TOO_MANY_OF and "too" in tail and bool({"many", "much"} & tail)
+    fewer = tail <= _TOO_MANY_OF and _too_many(tail)
     if tail - _ECHO_WORDS - {"more"} and not fewer:
         return None
     return Plan([call("lessen" if fewer else "widen", **names)])
@@ -3958,14 +3966,11 @@ def rule_add_song(c: Clause) -> Plan | None:
     words, start = c.words, hit[0] + hit[1]
     if words[start : start + 1] == ["some"]:  # "add some love songs": an amount of music, not one song's title
         return None
-    middle = _middle_said(words)  # "put hotel california somewhere in the middle": added, then moved there
-    if middle is not None:
-        plan = rule_add_song(make_clause(" ".join(t.orig for t in c.reading.tokens[:middle]), c.playlist, c.vocab))
-        if plan is None or [a["name"] for a in plan.actions] != ["add_song"]:
-            return None
-        return Plan([call("add_song", **plan.actions[0]["args"], at=c.n // 2 + 1)])
-    for end in range(len(words), start, -1):
-        tail = words[end:]
+    middle = _middle_said(words)  # "put hotel california somewhere in the middle": the title ends there
+    stop = len(words) if middle is None else middle
+    place = {} if middle is None else {"at": c.n // 2 + 1}
+    for end in range(stop, start, -1):
+        tail = words[end:stop]
         by = tail.index("by") if "by" in tail else None
         rest = [w for w in (tail[:by] if by is not None else tail) if w not in _SONG_TAIL]
         key = tuple(w for w in words[start:end])
@@ -3988,6 +3993,7 @@ def rule_add_song(c: Clause) -> Plan | None:
                         "add_song",
                         title=" ".join(t.orig for t in c.reading.tokens[start:end]),
                         **({"artist": artist} if artist else {}),
+                        **place,
                     )
                 ]
             )
@@ -5088,20 +5094,21 @@ def _era_named(text: str, request: str, playlist: Sequence[dict[str, Any]], focu
     begin, stop = m.start(), m.end()
     if (of := _ERA_OF.match(text, stop)) and 1 <= int(of[1]) <= len(playlist):
         focus, stop = int(of[1]), of.end()
-    said = fold(request or "")
-    named = [
-        p for p in playlist if (t := fold(song_key(str(p.get("title", "")), "")).strip()) and len(t) > 3 and t in said
-    ]
-    years = sorted(int(p["year"]) for p in playlist if p.get("year"))
+    year = _era_year(request, playlist, focus)
+    return text if year is None else f"{text[:begin]}the {year // 10 * 10}s{text[stop:]}"
+
+
+def _era_year(request: str, playlist: Sequence[dict[str, Any]], focus: int | None) -> int | None:
+    """The year "that era" stands for: the track in focus's, else the request's named song's, else the middle one."""
     if focus is not None and 1 <= focus <= len(playlist) and playlist[focus - 1].get("year"):
-        year = int(playlist[focus - 1]["year"])
-    elif named and named[0].get("year"):
-        year = int(named[0]["year"])
-    elif years:
-        year = years[len(years) // 2]
-    else:
-        return text
-    return f"{text[:begin]}the {year // 10 * 10}s{text[stop:]}"
+        return int(playlist[focus - 1]["year"])
+    said = fold(request or "")
+    for p in playlist:
+        title = fold(song_key(str(p.get("title", "")), "")).strip()
+        if len(title) > 3 and title in said and p.get("year"):  # "songs like mr brightside"
+            return int(p["year"])
+    years = sorted(int(p["year"]) for p in playlist if p.get("year"))
+    return years[len(years) // 2] if years else None
 
 
 def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
@@ -5843,10 +5850,6 @@ _CUT_ARTIST = frozenset({"lessen", "exclude", "block"})
 _ECHO_WORDS = frozenset({"less", "fewer", "of", "it", "them", "those", "that", "this", "these", "em", "a", "bit",
                          "lot", "lil", "little", "way", "much", "please", "pls", "plz", "thanks", "then",
                          "so"})  # fmt: skip
-
-
-_TOO_MANY_OF = frozenset({"too", "many", "much", "of", "them", "it", "those", "em", "a", "bit", "lil", "way", "tho",
-                          "though", "just", "kinda", "now", "there", "are", "is", "theres", "in", "here"})  # fmt: skip
 
 
 _VIBE_NOUNS = frozenset({"vibe", "vibes", "mood", "feel", "feeling", "style", "sound", "flow", "theme", "onda"})

@@ -914,14 +914,23 @@ class TagExtractor:
             j = self._name_end(toks, i)
             if j == i or taste and not _item_ends(text, toks, j):
                 continue
-            hit = self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
-            if hit:
-                out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
-                for t in toks[i:j]:
-                    t.used = True
-            else:
-                said = " ".join(t.orig for t in toks[i:j])
-                unsupported.append(f'"{said}": no artist of that name in this catalog')
+            self._name_or_note(toks, i, j, out, unsupported)
+
+    def _name_or_note(
+        self, toks: list[_Tok], i: int, j: int, out: list[_Match], unsupported: list[str], listed: bool = False
+    ) -> None:
+        """Tokens ``i:j`` where a name stands: the artist they name (a near name; in a list of names an exact one
+        first, "abba"), else a plain "not in the catalog" note; a name found, or any name of a list, is read."""
+        words = tuple(t.text for t in toks[i:j])
+        exact = self.artist_keys.get(words) if listed else None
+        hit = (exact[0], exact[1], 0.9) if exact else self.fuzzy_artist(" ".join(words), min_len=4)
+        if hit:
+            out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
+        else:
+            unsupported.append(f'"{" ".join(t.orig for t in toks[i:j])}": no artist of that name in this catalog')
+        if hit or listed:
+            for t in toks[i:j]:
+                t.used = True
 
     def _name_end(self, toks: list[_Tok], i: int, listed: bool = False) -> int:
         """Where the unread words from ``i`` that may be a name end (at most 4: no stopword, no known word unless
@@ -953,20 +962,7 @@ class TagExtractor:
                 j = self._name_end(toks, i, listed=True)
                 if j == i or not _item_ends(text, toks, j):
                     break
-                exact = self.artist_keys.get(tuple(t.text for t in toks[i:j]))  # "abba": a name in a list of names
-                hit = (
-                    (exact[0], exact[1], 0.9)
-                    if exact
-                    else self.fuzzy_artist(" ".join(t.text for t in toks[i:j]), min_len=4)
-                )
-                if hit:
-                    out.append(_Match("artist", hit[0], i, j, confidence=hit[2]))
-                else:
-                    unsupported.append(
-                        f'"{" ".join(t.orig for t in toks[i:j])}": no artist of that name in this catalog'
-                    )
-                for t in toks[i:j]:
-                    t.used = True
+                self._name_or_note(toks, i, j, out, unsupported, listed=True)
                 end = j
 
     def _negate(self, toks: list[_Tok], matches: list[_Match]) -> None:
