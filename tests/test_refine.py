@@ -52,6 +52,17 @@ def _cands(cat: Catalog, ids: list[str] | None = None) -> list[Candidate]:
     return [Candidate(tid, cat.index[tid], score=1.0 - i / n, matched=["pop"]) for i, tid in enumerate(ids)]
 
 
+def _brought_by_taste(cat: Catalog, tracks: list[Track], ids: tuple[str, ...]) -> list[Candidate]:
+    """Candidates of ``tracks`` in order, the ``ids`` among them brought by the person's history."""
+    from tools.refine import TASTE
+
+    cands = _cands(cat, [t.track_id for t in tracks])
+    for c in cands:
+        if c.track_id in ids:
+            c.matched = [TASTE]
+    return cands
+
+
 def _max_run_ok(items) -> bool:
     artists = [fold(i.artist) for i in items]
     return all(a != b for a, b in zip(artists, artists[1:]))
@@ -438,7 +449,7 @@ def test_a_track_the_history_brought_may_miss_a_moods_label_when_it_sounds_like_
     # "sad songs" from someone whose history points to a slow, dark track that the catalog's threshold did not label
     # sad: it plays in their personal playlist. A happy banger their history also points to does not, nor does a
     # track retrieval found without the label, nor the same track in a playlist that is not personal.
-    from tools.refine import TASTE, TASTE_MOOD_CLOSE, mood_closeness
+    from tools.refine import TASTE_MOOD_CLOSE, mood_closeness
 
     assert TASTE_MOOD_CLOSE is not None
     rng = random.Random(3)
@@ -450,10 +461,7 @@ def test_a_track_the_history_brought_may_miss_a_moods_label_when_it_sounds_like_
     cat = _catalog(tracks, tiny_catalog)
     assert mood_closeness(cat["near"], "sad") >= TASTE_MOOD_CLOSE > mood_closeness(cat["far"], "sad")
     query = PlaylistQuery(text="sad songs", moods=[Tag(value="sad")])
-    cands = _cands(cat, [t.track_id for t in tracks])
-    for c in cands:
-        if c.track_id in ("near", "far"):
-            c.matched = [TASTE]
+    cands = _brought_by_taste(cat, tracks, ("near", "far"))
     mine = {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
     assert "near" in mine and "far" not in mine and "found" not in mine
     plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
@@ -464,7 +472,7 @@ def test_a_track_the_history_brought_may_miss_a_genre_its_label_only_guessed(tin
     # "rap" from someone who plays an artist whose unplaylisted track the catalog labelled r&b after the artist's other
     # tracks (a guess): it plays in their personal playlist. The same artist's track labelled r&b by a playlist does
     # not, nor does a guessed-r&b track retrieval found, nor the guessed one in a playlist that is not personal.
-    from tools.refine import TASTE, TASTE_MOOD_CLOSE
+    from tools.refine import TASTE_MOOD_CLOSE
 
     rng = random.Random(5)
     tracks = [_track(f"r{i}", f"Rap Song {i}", f"Rapper {i}", rng, genres=["rap"]) for i in range(6)]
@@ -473,10 +481,7 @@ def test_a_track_the_history_brought_may_miss_a_genre_its_label_only_guessed(tin
     tracks.append(_track("found", "Other Cut", "Singer", rng, genres=["r&b"], genres_inferred=True))
     cat = _catalog(tracks, tiny_catalog)
     query = PlaylistQuery(text="rap", genres=[Tag(value="rap")])
-    cands = _cands(cat, [t.track_id for t in tracks])
-    for c in cands:
-        if c.track_id in ("guess", "label"):
-            c.matched = [TASTE]
+    cands = _brought_by_taste(cat, tracks, ("guess", "label"))
     mine = {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
     assert mine == {f"r{i}" for i in range(6)} | {"guess"}
     plain = {i.track_id for i in refine(_cands(cat, [t.track_id for t in tracks]), query, cat, n=20)}
@@ -485,17 +490,14 @@ def test_a_track_the_history_brought_may_miss_a_genre_its_label_only_guessed(tin
 
 def test_only_a_genre_said_outright_binds_the_tracks_a_history_brought(tiny_catalog):
     # "only rap": every track is rap, a guessed label included (the taste may bend a genre, not an "only")
-    from tools.refine import TASTE, TASTE_MOOD_CLOSE
+    from tools.refine import TASTE_MOOD_CLOSE
 
     rng = random.Random(5)
     tracks = [_track(f"r{i}", f"Rap Song {i}", f"Rapper {i}", rng, genres=["rap"]) for i in range(6)]
     tracks.append(_track("guess", "Deep Cut", "Crooner", rng, genres=["r&b"], genres_inferred=True))
     cat = _catalog(tracks, tiny_catalog)
     query = PlaylistQuery(text="only rap", genres=[Tag(value="rap", scope="only")])
-    cands = _cands(cat, [t.track_id for t in tracks])
-    for c in cands:
-        if c.track_id == "guess":
-            c.matched = [TASTE]
+    cands = _brought_by_taste(cat, tracks, ("guess",))
     assert "guess" not in {i.track_id for i in refine(cands, query, cat, n=20, taste_moods=TASTE_MOOD_CLOSE)}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -180,6 +181,16 @@ def catalog_artist(refiner, cand) -> str:
     return refiner.catalog.tracks[cand.idx].artist
 
 
+def _refined_by_a_model_answering(ids, catalog, tiny_csv, tmp_path, cands, query):
+    """The LLM refiner, and its 8 tracks, against a real loopback endpoint that answers with ``ids``."""
+    answer = _Answers(json.dumps({"track_ids": ids}))
+    try:
+        refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, answer.url)), catalog)
+        return refiner, refiner.refine(cands, query, 8)
+    finally:
+        answer.close()
+
+
 def _read(catalog, text: str) -> PlaylistQuery:
     from tools.extract import TagExtractor
 
@@ -208,12 +219,7 @@ def test_the_model_cannot_leave_out_the_artist_asked_for_beside_the_rest(catalog
     probe = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
     shown = probe._shown(cands, query, 8)
     others = [f"t{k}" for k, c in enumerate(shown, 1) if catalog_artist(probe, c) != "2Pac"]
-    answer = _Answers('{"track_ids": ' + str(others).replace("'", '"') + "}")
-    try:
-        refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, answer.url)), catalog)
-        items = refiner.refine(cands, query, 8)
-    finally:
-        answer.close()
+    refiner, items = _refined_by_a_model_answering(others, catalog, tiny_csv, tmp_path, cands, query)
     assert refiner.llm.parsed == 1  # the model's answer was read, then refused
     assert sum(i.artist == "2Pac" for i in items) >= 2, [i.artist for i in items]
     assert "2pac" in (refiner.last_fallback or "")
@@ -229,12 +235,7 @@ def test_the_model_cannot_crowd_out_a_genre_listed_side_by_side(catalog, tiny_cs
     probe = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, "http://127.0.0.1:9/v1")), catalog)
     shown = probe._shown(cands, query, 8)
     rock = [f"t{k}" for k, c in enumerate(shown, 1) if "pop" not in catalog.tracks[c.idx].genres]
-    answer = _Answers('{"track_ids": ' + str(rock).replace("'", '"') + "}")
-    try:
-        refiner = LLMRefiner(LLMClient(_settings(tiny_csv, tmp_path, answer.url)), catalog)
-        items = refiner.refine(cands, query, 8)
-    finally:
-        answer.close()
+    refiner, items = _refined_by_a_model_answering(rock, catalog, tiny_csv, tmp_path, cands, query)
     assert refiner.llm.parsed == 1
     assert [i.track_id for i in items] == [i.track_id for i in floor]
     assert "'pop'" in (refiner.last_fallback or "")
