@@ -2775,6 +2775,8 @@ def rule_narrow(c: Clause) -> Plan | None:
         return None
     words = c.words
     only = find(words, _ONLY)
+    if only and words[only[0]] == "just" and find(words[sum(only) : sum(only) + 2], _ALSO):
+        only = None  # "just add 2 more from the 2000s": "just" is filler before the verb, no "only"
     years = [m for m in c.matches("years", negated=False)]
     if years and not only and (find(words, _ALSO) or _some_too(c)):  # "add some 80s", "put some 80s in there"
         return None

@@ -229,3 +229,9 @@ def test_more_dramatic_raises_the_energy(vocab, playlist):
     assert acts("more dramatic", vocab, playlist) == [
         ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})
     ]
+
+
+def test_just_before_an_add_is_no_only(vocab, playlist):
+    said = acts("dont delete anything, just add 2 more from the 2000s", vocab, playlist)
+    assert said == [("widen", {"year_start": 2000, "year_end": 2009, "count": 2})]
+    assert acts("just the 2000s", vocab, playlist) == [("narrow", {"year_start": 2000, "year_end": 2009})]
