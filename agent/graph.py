@@ -47,6 +47,7 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         asked=state.get("question"),
         pointed=[int(a["args"]["position"]) for a in state.get("actions") or [] if _explained(a)],
         previous=next((a for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None),
+        changed=_last_change(state, last),
     )
     try:
         p.actions = [validate(a) for a in p.actions]
@@ -54,6 +55,20 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         log.warning("offline plan failed validation: %s", exc)
         return intents.Plan.ask(f"I couldn't act on that ({str(exc).splitlines()[0][:200]}). Nothing changed.")
     return p
+
+
+_ADDS, _TAKES = frozenset({"more", "widen", "add_song"}), frozenset({"remove"})
+
+
+def _last_change(state: State, last: str | None) -> tuple[list[int], int]:
+    """The places of the tracks the last turn's add brought in, and how many its removal took out."""
+    history, playlist = state.get("history") or [], state.get("playlist") or []
+    if last not in _ADDS | _TAKES or not history or not playlist:
+        return [], 0
+    before = {row[0] for row in history[-1].get("playlist") or []}
+    now = [p["track_id"] for p in playlist]
+    added = [k for k, tid in enumerate(now, 1) if tid not in before] if last in _ADDS else []
+    return added, len(before - set(now)) if last in _TAKES else 0
 
 
 def _over_blank_page(text: str, state: State, ctx: Context) -> intents.Plan | None:

@@ -1126,7 +1126,7 @@ def rule_track_link(c: Clause) -> Plan | None:
 def rule_explain(c: Clause) -> Plan | None:
     """ "why track 4?", "explain the first song", "what about the last one, why that?", "tell me about #2"."""
     hit = find(c.words, _EXPLAIN)
-    if not hit:
+    if not hit or {"change", "changes", "edit", "edits"} & set(c.words[sum(hit) :]):  # "what was the last change"
         return None
     strong = c.words[hit[0]] in ("why", "explain", "how", "por", "porque", "explica")
     if not c.has:
@@ -2764,6 +2764,19 @@ def _unknown_gone(c: Clause, cue: int, rest: str) -> Plan:
     return Plan.ask(f'I don\'t know "{rest}" as an artist, genre, mood or years in the catalog; who or what should go?')
 
 
+def _counted_more(words: Sequence[str]) -> int | None:
+    """How many "a few more from the 80s", "a couple more 2000s songs", "3 more from the 90s" add: an amount said
+    right before "more"."""
+    k = next((i for i, w in enumerate(words) if w in ("more", "mas")), None)
+    if k is None or k == 0 or not (words[k - 1] in _AMOUNT_BEFORE_MORE or words[k - 1].isdigit()):
+        return None
+    return amount_in(words[:k]) or (3 if words[k - 1] in ("few", "pocas", "pocos", "unas", "unos") else MORE_DEFAULT)
+
+
+_AMOUNT_BEFORE_MORE = frozenset({"few", "couple", "some", "handful", "several", "two", "three", "four", "five",
+                                 "unos", "unas", "algunas", "algunos", "pocas", "pocos"})  # fmt: skip
+
+
 def _filler_before(words: Sequence[str], k: int) -> bool:
     return all(w in V.CHAT_FILLER or w == "," for w in words[:k])
 
@@ -2780,6 +2793,9 @@ def rule_narrow(c: Clause) -> Plan | None:
     years = [m for m in c.matches("years", negated=False)]
     if years and not only and (find(words, _ALSO) or _some_too(c)):  # "add some 80s", "put some 80s in there"
         return None
+    q = c.reading.query
+    if years and not only and q.years is not None and (more := _counted_more(words)):
+        return Plan([call("widen", year_start=q.years.start, year_end=q.years.end, count=more)])
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]
     if binary and not only and not years:  # "no vocals if possible", "acoustic please"
@@ -2787,7 +2803,6 @@ def rule_narrow(c: Clause) -> Plan | None:
     if not only and (not years or any(found.values()) or c.matches("feature", "activity", "popularity")):
         return None
     acts: list[dict[str, Any]] = []
-    q = c.reading.query
     clash = [u for u in q.unsupported if u.startswith(("conflicting years", "an empty year range"))]
     if clash:
         return Plan.ask(f"Those years contradict each other ({clash[0]}); which do you want? Nothing changed.")
@@ -3155,7 +3170,9 @@ _WHAT_CHANGED = _keys(("what did you change", "what did u change", "what changed
                        "whats different", "what is different", "which ones are new", "which songs are new",
                        "which tracks are new", "what did you add", "what did u add", "what got added",
                        "what did you remove", "what did u remove", "what did you take out", "what got removed",
-                       "what did you swap", "que cambiaste", "que has cambiado", "que cambio"))  # fmt: skip
+                       "what did you swap", "que cambiaste", "que has cambiado", "que cambio",
+                       "what was the last change", "what was your last change", "whats the last change",
+                       "what was the change", "what was that change"))  # fmt: skip
 
 
 _JUST_WORDS = frozenset({"just", "exactly", "actually", "even", "really", "now"})
@@ -3511,6 +3528,9 @@ def _asked_artist(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | N
     here = find(words, _ON_HERE)
     stop = here[0] if here else next((i for i, w in enumerate(words) if w in ("?", "in", "on")), len(words))
     named = _object_artist(c, lead + 1, stop) if lead >= 0 else None
+    said = [t.text for t in c.reading.tokens[lead + 1 : stop] if t.text not in _OBJECT_FILLER]
+    if named is None and lead >= 0 and len(said) == 1:
+        named = c.vocab.artists.get(f"the {said[0]}")  # "any beatles?": The Beatles, said without its "the"
     return (f"by {named}", lambda p: fold(p["artist"]) == fold(named)) if named else None
 
 
@@ -3529,6 +3549,8 @@ def rule_question(c: Clause) -> Plan | None:
     who = lead in ("who", "whos", "quien", "quienes")
     if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):
         return listed  # "quien esta en la playlist": "esta" is no track pointed at here
+    if (on_here := _title_on_here(c)) is not None:
+        return on_here
     # "how much of it is rock": "it" is the playlist, not the track in focus
     pointed = None if _how_much_of([w for w in c.words if w not in _ASK_OPENERS]) else _refer(c)
     if pointed and len(pointed) == 1 and 1 <= pointed[0] <= c.n and (test := _track_test(c)):
@@ -3549,6 +3571,50 @@ def rule_question(c: Clause) -> Plan | None:
     return Plan.ask(
         f"{len(hits)} of {c.n} tracks {'are' if len(hits) > 1 else 'is'} {label}: {_listing(hits)}. Nothing changed."
     )
+
+
+_TITLE_ASKS = frozenset(
+    {
+        "is",
+        "s",
+        "got",
+        "have",
+        "does",
+        "do",
+        "did",
+        "you",
+        "u",
+        "we",
+        "it",
+        "the",
+        "song",
+        "track",
+        "tune",
+        "there",
+        "esta",
+        "tiene",
+        "hay",
+    }
+)
+
+
+def _title_on_here(c: Clause) -> Plan | None:
+    """ "is bohemian rhapsody on here?", "do we have hotel california in it": the song's place, or that it is not
+    there (and how to add it). None unless the words before "on here" are a song title of the catalog."""
+    here = find(c.words, _ON_HERE)
+    words = [w for w in c.words[: here[0] if here else 0] if w not in _ASK_OPENERS]
+    if not words or words[0] not in _ASKS:
+        return None
+    key = tuple(w for w in words[1:] if w not in _TITLE_ASKS)
+    rows = c.vocab.titles.get(key) if len(key) >= 2 else None
+    if not rows:
+        return None
+    ids = {c.vocab.catalog.tracks[r].track_id for r in rows}
+    hits = [(i, p) for i, p in enumerate(c.playlist, 1) if p["track_id"] in ids]
+    if hits:
+        return Plan.ask(f"Yes: {_listing(hits)}. Nothing changed.")
+    song = c.vocab.catalog.tracks[rows[0]]
+    return Plan.ask(f'No, "{song.title}" by {song.artist} is not in the playlist. Say "add {" ".join(key)}" to add it.')
 
 
 def _unknown_by(c: Clause) -> Plan | None:
@@ -3908,6 +3974,9 @@ def rule_artist_ends(c: Clause) -> Plan | None:
         return None
     found, _ = names_in(c.reading, c.vocab)
     kinds = found["genres"] + found["subgenres"] + found["moods"]
+    one = _SOME_OF.intersection(words) - {"song", "track", "tune"} and not c.matches("feature")  # not "calm": by sound
+    if not found["artists"] and len(kinds) == 1 and one:
+        return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"
     if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
         what = kinds[0]  # "put the sad songs at the end", "move the rock tracks to the top"
         mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
@@ -3920,9 +3989,30 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
     if not mine and (song := _song_to_place(c, top)) is not None:
         return song  # "put Blinding Lights at the top": a song of the catalog, by its title, there
+    if not mine and _SOME_OF.intersection(words):  # "put something by rihanna at the start": one of theirs, there
+        added = call("widen", artists=[artists[0]], count=1)
+        return Plan([added, call("move", position=c.n + 1, to=1)] if top else [added])
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
     return _to_ends(mine, top, c.n)
+
+
+def _one_of_kind(c: Clause, what: str, found: dict[str, list[str]], top: bool) -> Plan:
+    """ "put something romantic first", "end with something chill": the playlist's first track of that kind goes
+    there; with none, one comes in there."""
+    mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
+    if mine:
+        k, to = (mine[0], 1) if top else (mine[-1], c.n)
+        if k == to:
+            p = c.playlist[k - 1]
+            return Plan.ask(f'#{k} "{p["title"]}" by {p["artist"]} is {what} already. Nothing changed.')
+        return Plan([call("move", position=k, to=to)])
+    kind = next(k for k in ("genres", "subgenres", "moods") if what in found[k])
+    added = call("widen", **{kind: [what]}, count=1)
+    return Plan([added, call("move", position=c.n + 1, to=1)] if top else [added])
+
+
+_SOME_OF = frozenset({"something", "some", "a", "one", "song", "track", "tune", "algo"})
 
 
 def _song_to_place(c: Clause, top: bool) -> Plan | None:
@@ -3939,6 +4029,11 @@ def _song_to_place(c: Clause, top: bool) -> Plan | None:
 
 def _to_ends(mine: list[int], top: bool, n: int) -> Plan:
     """Moves that bring the tracks at ``mine`` to the top (in order) or to the end."""
+    if mine == (list(range(1, len(mine) + 1)) if top else list(range(n - len(mine) + 1, n + 1))):
+        listed = ", ".join(f"#{k}" for k in mine)
+        return Plan.ask(
+            f"{'Those are' if len(mine) > 1 else 'That is'} {listed}, {'first' if top else 'last'} already."
+        )
     if top:
         return Plan([call("move", position=p, to=k) for k, p in enumerate(mine, 1)])
     return Plan([call("move", position=p, to=n) for p in mine])
@@ -4069,14 +4164,17 @@ def rule_reroll(c: Clause) -> Plan | None:
     if "new" in words and {"one", "song"} & set(words) and not _content(words, [("new", "one", "song", "a", "get")]):
         # "new one please": the track in focus swapped ("why #3?" - "new one please"), else one more song
         return Plan([call("replace", positions=[c.focus])]) if c.focus else Plan([call("more", count=1)])
-    if _refer(c) is not None:
-        return None
+    if (pos := _refer(c)) is not None:  # "something different for the last 5": those swapped
+        return _positional("replace", pos, c.n) if _OTHER_FOR & set(words) and "for" in words else None
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
     griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
     if griped and not _content(words, [tuple(_GRIPES), _NOT_QUITE_WORDS]):
         return Plan.ask(_GRIPE_ANSWER)
     return None
+
+
+_OTHER_FOR = frozenset({"different", "else", "other", "fresh"})
 
 
 def rule_duplicates(c: Clause) -> Plan | None:
@@ -5032,22 +5130,22 @@ def parse(
     asked: str | None = None,
     pointed: Sequence[int] = (),
     previous: dict[str, Any] | None = None,
+    changed: tuple[Sequence[int], int] = ((), 0),
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
-    turn's last action (``previous``), which "a lil less" or "even more" scales."""
+    turn's last action (``previous``), which "a lil less" or "even more" scales, and what the last change did
+    (``changed``: the places of the tracks it brought in, how many it took out), which "remove those" means."""
     # German, French and Portuguese basics read as the English the rules know ("ohne Drake", "sem rock"); catalog
     # names kept as said ("Eli & Fur", "Zum Zum")
     text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
-    if asked and playlist and (named_tracks := _ASKED_TRACKS.match(asked)):  # "6 and 9 are mid" - "swap em"
-        pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
-        if len(pointed) == 1 and focus is None:
-            focus = pointed[0]
-        # "swap em", said of tracks just judged, swaps them for others (as "swap it" does), not with each other
-        text = _SWAP_THOSE.sub("replace", text, count=1)
+    if playlist:
+        text, focus, pointed = _in_context(text, asked, len(playlist), focus, pointed, previous, artists)
+    if not pointed and playlist and (redone := _those_changed(text, playlist, vocab, *changed)) is not None:
+        return redone  # "add 3 more" - "nah remove those"; "remove the first two" - "swap them for something else"
     if len(pointed) > 1 and playlist:
         text = _those_tracks(text, pointed)
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
@@ -5176,7 +5274,8 @@ def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
 
 
 _NAME_IT = re.compile(
-    r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just)\W+)*"
+    r"^\W*(?:(?:ok|okay|now|and|also|so|pls|please|lets|let's|can|could|would|will|you|u|maybe|just|perfect|great"
+    r"|nice|cool|awesome|good|thanks|thx|yes|yeah|yep|alright|sure|love\s+it)\W+)*"
     r"(?:(?P<es>ll[aá]mala|n[oó]mbrala|ponle\s+(?:de\s+|un\s+|el\s+)?(?:nombre|t[ií]tulo)(?:\s+de)?"
     r"|c[aá]mbia(?:le)?\s+el\s+nombre(?:\s+a)?)|(?P<verb>call|name|title|rename|label|save(?=\s+\S+\s+as\s))"
     r"\s+(?P<what>the\s+(?:playlist|mix|list)|this\s+(?:playlist|mix)|my\s+(?:playlist|mix)|la\s+playlist|it|this|that))"
@@ -5229,7 +5328,8 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
     if plain and fold(m["verb"] or "") == "call":
         return None
     if fold(m["verb"] or "") == "save":  # "save it as Road Trip": named and saved; "save it as csv" is a format
-        if set(words) & {"csv", "json", "m3u", "xspf", "jspf", "file", "playlist", "spotify"} or plain:
+        said_as = plain and (words[0] in ("a", "an") or words[0] in ("is", "well", "usual", "before", "such"))
+        if set(words) & {"csv", "json", "m3u", "xspf", "jspf", "file", "playlist", "spotify"} or said_as:
             return None
         rest = f"export {rest}".strip()
     if len(name) > NAME_MAX:  # cut at a word, never refused
@@ -5289,6 +5389,51 @@ def _named_after_track(name: str, playlist: Sequence[dict[str, Any]]) -> str | N
 _SWAP_THOSE = re.compile(
     r"\b(?:swap|switch|change|cambia)(?=\s+(?:em|them|those|both|these|esas|esos)\b)", re.IGNORECASE
 )
+
+
+_THEIR_SONGS = re.compile(r"\b(?:her|his|their)\s+(?P<what>songs?|tracks?|stuff|ones|music|tunes)\b", re.IGNORECASE)
+
+
+def _last_artist(previous: dict[str, Any] | None, artists: Sequence[str]) -> str | None:
+    """The one artist the last action named ("add beyonce"), else the one the request named: whom "her songs" means."""
+    said = [str(a) for a in ((previous or {}).get("args") or {}).get("artists") or []]
+    said = said or list(artists)
+    return said[0] if len(set(said)) == 1 else None
+
+
+def _in_context(
+    text: str,
+    asked: str | None,
+    n: int,
+    focus: int | None,
+    pointed: Sequence[int],
+    previous: dict[str, Any] | None,
+    artists: Sequence[str],
+) -> tuple[str, int | None, Sequence[int]]:
+    """The message, focus and tracks pointed at, read after the bot's last answer and the last action."""
+    if asked:
+        text, focus, pointed = _after_answer(text, asked, n, focus, pointed)
+    if said := _last_artist(previous, artists):
+        text = _THEIR_SONGS.sub(rf"{said} \g<what>", text)  # "add beyonce" - "move her songs to the end"
+    return text, focus, pointed
+
+
+def _after_answer(
+    text: str, asked: str, n: int, focus: int | None, pointed: Sequence[int]
+) -> tuple[str, int | None, Sequence[int]]:
+    """The message, focus and tracks pointed at, read after the bot's last question or answer (``asked``)."""
+    if named_tracks := _ASKED_TRACKS.match(asked):  # "6 and 9 are mid" - "swap em"
+        pointed = [int(k) for k in re.findall(r"\d+", named_tracks["which"])]
+        if len(pointed) == 1 and focus is None:
+            focus = pointed[0]
+        # "swap em", said of tracks just judged, swaps them for others (as "swap it" does), not with each other
+        return _SWAP_THOSE.sub("replace", text, count=1), focus, pointed
+    if len(set(hit := _ONE_TRACK_SAID.findall(asked))) == 1 and int(hit[0]) <= n:
+        focus = int(hit[0])  # "any beatles?" - '1 of 20 is by The Beatles: #19 "Let It Be"' - "put it first"
+    return text, focus, pointed
+
+
+_ONE_TRACK_SAID = re.compile(r'#(\d+) "')  # a track the bot's last answer named by place and title
 _ASKED_TRACKS = re.compile(r"What should I do with tracks? (?P<which>\d+(?:(?:, | and )\d+)*)\?")
 
 
@@ -5328,6 +5473,54 @@ def _those_tracks(text: str, pointed: Sequence[int]) -> str:
     number, not the artist the playlist is about."""
     listed = ", ".join(str(k) for k in pointed[:-1]) + f" and {pointed[-1]}"
     return _THOSE.sub(f"tracks {listed}", text, count=1)
+
+
+_THOSE_ONLY = frozenset(
+    {
+        "those",
+        "them",
+        "these",
+        "em",
+        "all",
+        "of",
+        "both",
+        "ones",
+        "new",
+        "the",
+        "with",
+        "for",
+        "something",
+        "some",
+        "else",
+        "similar",
+        "different",
+        "other",
+        "others",
+        "instead",
+        "no",
+    }
+)
+
+
+def _those_changed(
+    text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, added: Sequence[int], removed: int
+) -> Plan | None:
+    """ "those", "them" said right after a change, of the tracks it touched: the ones it brought in are removed or
+    swapped ("add 3 more" - "nah remove those"), the ones it took out are made up for with as many new ones
+    ("remove the first two" - "swap them for something else"). None when the message names anything else."""
+    c = make_clause(text, playlist, vocab)
+    words = [w for w in c.words if w not in _LONE_FILLER and w not in ("?", "!", ".", ",")]
+    if not {"those", "them", "these", "em"} & set(words) or c.matches() or not 0 < len(added) + removed < len(playlist):
+        return None
+    remove, replace = find(words, _REMOVE), find(words, _REPLACE)
+    verb = remove or replace
+    if verb is None or (set(words[: verb[0]]) | set(words[verb[0] + verb[1] :])) - _THOSE_ONLY - V.REPLACE_WORDS:
+        return None
+    if added and remove and not replace:
+        return Plan([call("remove", positions=list(added))])
+    if added and replace:
+        return Plan([call("replace", positions=list(added))])
+    return Plan([call("more", count=removed)]) if removed and replace and not added else None
 
 
 # the words around a lone count that say nothing of their own ("k now 15", "15 nada mas", "15 tops")

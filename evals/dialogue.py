@@ -48,6 +48,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"has_title": text} {"only_title_by": [artist, text]}      a title says it / every track by the artist says it
     {"back": [k, pos]}                                         track pos of the playlist after turn k is there again
     {"no_title": word} {"new_share": x}                        no title says the word / at least x of the tracks are new
+    {"not_back": [k, pos]}                                     track pos of the playlist after turn k is not there
+    {"first_by": artist} {"first_title": text}                 the first track is by the artist / its title says it
+    {"first_has": [kind, v]}                                   the first track has it (as in share)
     {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
                                                                share of track k's artist (before the turn) rose (or
                                                                the catalog has no other song of theirs)
@@ -159,7 +162,8 @@ KNOWN_CHECKS = {
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
-    "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in",
+    "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "not_back", "first_by",
+    "first_title", "first_has",
 }  # fmt: skip
 
 
@@ -680,6 +684,32 @@ def _back(t: Turn, arg: Any, name: str) -> str | None:
         return f"no track {pos} after turn {k}"
     tid = then[_at(pos, len(then)) - 1].track_id
     return None if tid in t.ids else f"track {pos} of turn {k} is not back"
+
+
+@_check("not_back")
+def _not_back(t: Turn, arg: Any, name: str) -> str | None:
+    k, pos = arg
+    then = t.turns[k] if -len(t.turns) <= k < len(t.turns) else []
+    if not 1 <= _at(pos, len(then)) <= len(then):
+        return f"no track {pos} after turn {k}"
+    p = then[_at(pos, len(then)) - 1]
+    return None if p.track_id not in t.ids else f"track {pos} of turn {k} ({p.title}) is back"
+
+
+@_check("first_by", "first_title")
+def _first_by(t: Turn, arg: Any, name: str) -> str | None:
+    if not t.after:
+        return "empty playlist"
+    p = t.after[0]
+    ok = fold(p.artist) == fold(arg) if name == "first_by" else fold(arg) in fold(p.title)
+    return None if ok else f'the first track is "{p.title}" by {p.artist}'
+
+
+@_check("first_has")
+def _first_has(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    ok = bool(t.after) and _has(t.after[0], kind, value, t.catalog)
+    return None if ok else f"the first track is not {value}"
 
 
 @_check("kept_share")

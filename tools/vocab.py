@@ -961,12 +961,15 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
                      "movidos", "prendida", "prendido", "fiestera", "fiestero"),
                     (("energy", "high"), ("valence", "high"))),
     **dict.fromkeys(("cheerful", "bright", "brighter", "happier"), (("valence", "high"),)),
-    **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier"),
+    **dict.fromkeys(("dark", "darker", "moody", "moodier", "somber", "sombre", "sadder", "gloomier", "hurt more",
+                     "more heartbreaking", "more painful", "more depressing", "more heartbroken", "mas triste"),
                     (("valence", "low"),)),
     **dict.fromkeys(("angrier", "more angry", "madder", "more rage", "edgier", "mas enojada", "mas enojado"),
                     (("energy", "high"), ("valence", "low"))),
     **dict.fromkeys(("less angry", "not as angry", "less edgy"), (("energy", "low"), ("valence", "high"))),
     **dict.fromkeys(("more dramatic", "more cinematic", "more epic", "mas epica", "mas epico"), (("energy", "high"),)),
+    **dict.fromkeys(("less dramatic", "not so dramatic", "not as dramatic", "less epic", "less cinematic",
+                     "menos dramatica", "menos dramatico"), (("energy", "low"),)),
     **dict.fromkeys(("danceable", "dancier", "dancey", "more danceable", "bailable", "bailables"),
                     (("danceability", "high"),)),
     **dict.fromkeys(("pick up the pace", "speed it up", "up the tempo", "speed things up"),
@@ -1251,7 +1254,8 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "who sings", "who sang", "who is", "whos", "who made", "who does", "what album", "which album",
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
                    "what song is", "which song is", "cual es", "how did you choose", "how did you pick",
-                   "why did you pick", "why did you choose", "how did you get", "por que elegiste")  # fmt: skip
+                   "why did you pick", "why did you choose", "how did you get", "por que elegiste", "what was",
+                   "whats was", "which was", "cual era", "cual fue")  # fmt: skip
 # Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
 PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam", "is a mood", "is so good", "is great",
                   "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",
@@ -1359,7 +1363,9 @@ POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble
                    "pretty please", "no worries if not", "would you mind", "do you mind", "would it be possible to",
                    "is it possible to", "i was wondering if maybe you could possibly",
                    "i was wondering if maybe you could", "i was wondering if you could possibly",
-                   "any chance you could", "do you think you could", "is there any way you could")  # fmt: skip
+                   "any chance you could", "do you think you could", "is there any way you could",
+                   "si se puede", "si es posible", "si puedes", "si no es mucha molestia", "si no te importa",
+                   "se puede", "puedes")  # fmt: skip
 HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
                 "half the tracks", "half the size", "cut it in half", "in half")  # fmt: skip
 DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble", "twice as many", "double the songs",
@@ -1895,6 +1901,7 @@ CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby"
 
 
 _AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})
+_SPAN_LEADS = frozenset({"last", "past", "previous", "recent", "next", "first", "ultimos", "pasados", "those", "these"})
 
 
 def clean_cue(text: str) -> str | None:
@@ -1904,7 +1911,10 @@ def clean_cue(text: str) -> str | None:
     grams = {(a, b) for a, b in zip(words, words[1:])}
     singles = {(w,) for w in words}
     # "my 7 year old", "a 5-year-old's party": a child's age ("20 years old songs" is no child)
-    aged = any(a.isdigit() and int(a) < 18 and b in _AGE_WORDS for a, b in zip(words, words[1:]))
+    aged = any(
+        a.isdigit() and int(a) < 18 and b in _AGE_WORDS and before not in _SPAN_LEADS
+        for before, a, b in zip(["", *words], words, words[1:])
+    )  # "the last 10 years" is a span of time, not a child
     if aged or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
         return "only"
     return "prefer" if singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None

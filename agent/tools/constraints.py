@@ -13,6 +13,7 @@ from agent.tools.work import Work
 from tools import vocab
 from tools.catalog import Track, fold
 from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, PlaylistQuery, Tag, YearRange
+from tools.tags import MOOD_TARGETS
 
 
 class Names(BaseModel):
@@ -265,7 +266,13 @@ def narrow(
         q.subgenres = [Tag(value=s, source=f"only {s}", scope="only") for s in subgenres]
         said += genres + subgenres
     if moods:
-        q.moods = [Tag(value=m, source=f"only {m}", scope="only") for m in moods]
+        # "no vocals" on a chill playlist stays chill: the moods before that agree with the new ones are kept
+        kept = [
+            t.model_copy(update={"explicit": False})  # leaning that way, never a filter beside the new one
+            for t in q.moods
+            if t.value not in moods and all(moods_agree(t.value, m) for m in moods)
+        ]
+        q.moods = kept + [Tag(value=m, source=f"only {m}", scope="only") for m in moods]
         said += moods
     if artists:
         names = [catalog_artist(w, a) for a in artists]
@@ -283,6 +290,15 @@ def narrow(
     w.rebuild("fits only " + ", ".join(said))
     kept = len([p for p in before if p["track_id"] in {x["track_id"] for x in w.playlist}])
     return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
+
+
+MOOD_CLASH = 0.4  # two moods whose targets on a shared feature lie further apart than this contradict each other
+
+
+def moods_agree(a: str, b: str) -> bool:
+    """Whether a playlist can be both moods: chill and instrumental can, sad and happy cannot."""
+    ta, tb = MOOD_TARGETS.get(a, {}), MOOD_TARGETS.get(b, {})
+    return all(abs(ta[f] - tb[f]) <= MOOD_CLASH for f in ta.keys() & tb.keys())
 
 
 def _track_bound(q: PlaylistQuery, minutes: float | None) -> list[str]:

@@ -263,7 +263,8 @@ def move(w: Work, position: int, to: int) -> str:
     item = w.playlist.pop(p - 1)
     w.playlist.insert(t - 1, item)
     w.focus = t
-    return f"moved {titles([item])} from {p} to {t}"
+    was = w.seen.index(item["track_id"]) + 1 if item["track_id"] in (w.seen or []) else p  # the place the user saw
+    return f"moved {titles([item])} from {was} to {t}"
 
 
 @tool(Empty)
