@@ -6,8 +6,8 @@ id, the store and the pipeline are injected through ``Work``/``Deps``, never arg
 
 Modules by what a tool changes: ``playlist`` (a new one, its order), ``edits`` (tracks by position), ``length``,
 ``constraints`` (exclude, only, per-artist cap), ``mix`` (also, less), ``sound`` (a feature, toward a track),
-``memory`` (the user's long-term memory), ``history`` (undo, restore, start over, the last change, the first
-request), ``lookups`` (nothing).
+``memory`` (the user's long-term memory: block, unblock, loves), ``history`` (undo, redo, restore, start over, the
+last change, the first request), ``lookups`` (nothing: a track, the playlist, its name).
 """
 
 from __future__ import annotations
