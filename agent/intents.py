@@ -644,6 +644,9 @@ _EDIT_GERUNDS = frozenset({"removing", "adding", "shuffling", "sorting", "droppi
                            "swapping", "moving", "replacing", "blocking", "deleting"})  # fmt: skip
 
 
+_ORDER_EDITS = frozenset({"shuffle", "shuffling", "sort", "sorting", "order", "reorder"})
+
+
 def _undoes_an_edit(words: Sequence[str], hit: tuple[int, int]) -> bool:
     """Whether "undo" opens the message and names the edit it takes back ("undo the shuffle", "revert the sort",
     "undo removing drake"), rather than asking for music."""
@@ -653,18 +656,88 @@ def _undoes_an_edit(words: Sequence[str], hit: tuple[int, int]) -> bool:
     return bool(rest) and (set(rest) <= _EDIT_NOUNS or rest[0] in _EDIT_GERUNDS)
 
 
+_UNDO_UNDO = (["undo", "the", "undo"], ["undo", "that", "undo"], ["undo", "my", "undo"], ["rehacer"], ["rehaz"])
+
+
+def rule_redo(c: Clause) -> Plan | None:
+    """ "redo", "undo the undo", and "redo that" right after an undo: the change the undo took back, made again
+    ("redo the rest" is a replacement, rule_drop_rest)."""
+    rest = [w for w in c.words if any(ch.isalnum() for ch in w) and w not in V.CHAT_FILLER]
+    if rest == ["redo"] or rest in _UNDO_UNDO or (c.last == "undo" and rest in (["redo", "that"], ["redo", "it"])):
+        return Plan([call("redo")])
+    return None
+
+
+_UNBLOCK = _keys(("unblock", "un block", "unban", "un ban", "lift the block on", "stop blocking", "desbloquea",
+                  "desbloquear"))  # fmt: skip
+_FINE_AGAIN = frozenset({"fine", "ok", "okay", "alright", "allowed"})
+_YOU_MAY = _keys(("you can", "you may", "u can", "feel free to", "its ok to", "its fine to", "puedes"))
+
+
+def rule_unblock(c: Clause) -> Plan | None:
+    """ "unblock drake", "actually drake is fine again", "you can play drake again": a block (or this playlist's
+    leaving-out) of that artist or genre lifted; the tracks stay as they are."""
+    words = c.words
+    again = ("again" in words or "otra" in words) and (_FINE_AGAIN & set(words) or find(words, _YOU_MAY))
+    if not (find(words, _UNBLOCK) or again):
+        return None
+    found, _ = names_in(c.reading, c.vocab)
+    names = {"artists": found["artists"], "genres": found["genres"] + found["subgenres"]}
+    if not any(names.values()) and (span := _unblocked_span(words)):  # "unblock drake": no cue, but a name stands
+        term = c.vocab.term(span) or {}
+        who = term.get("genre") or term.get("subgenre")
+        names = {"genres": [who]} if who else {"artists": [a] if (a := c.vocab.artist(span)) else []}
+    return Plan([call("unblock", **_nonempty(names))]) if any(names.values()) else None
+
+
+_UNBLOCK_SKIP = frozenset({"the", "is", "are", "its", "s", "play", "have", "hear", "add", "again", "fine", "ok",
+                           "okay", "alright", "allowed", "now", "actually", "you", "can", "may", "u", "feel", "free",
+                           "to", "please", "pls", "on", "lift", "block", "stop", "blocking"})  # fmt: skip
+
+
+def _unblocked_span(words: Sequence[str]) -> str:
+    """The name an unblocking says, its cue words aside ("you can play drake again": "drake")."""
+    kept = [w for w in words if any(ch.isalnum() for ch in w) and w not in _UNBLOCK_SKIP]
+    kept = [w for w in kept if not find([w], _UNBLOCK)]
+    return " ".join(kept)
+
+
+_NAME_ASKED = _keys(("whats it called", "what is it called", "whats the playlist called", "what is the playlist called",
+                     "whats this playlist called", "what is this playlist called", "whats the name",
+                     "what is the name", "whats its name", "what is its name", "what did you call it",
+                     "what did we call it", "what did i call it", "whats the playlist name",
+                     "what is the playlist name", "whats the mix called", "como se llama"))  # fmt: skip
+_NAME_TAIL = frozenset({"of", "the", "playlist", "this", "mix", "list", "again", "now", "it", "our", "my", "?"})
+_TRACK_NOUNS = frozenset({"song", "songs", "track", "tracks", "tune", "one", "artist", "singer", "band", "album"})
+
+
+def rule_playlist_name(c: Clause) -> Plan | None:
+    """ "what's it called?", "what's the playlist name?": the playlist's name (or that it has none); nothing changes.
+    "what's the name of track 3" is that track (rule_explain)."""
+    hit = find(c.words, _NAME_ASKED)
+    if not c.has or not hit or hit[0] > 2 or _TRACK_NOUNS & set(c.words) or _names_a_track(c.words):
+        return None
+    rest = [w for w in c.words[sum(hit) :] if any(ch.isalnum() for ch in w) and w not in V.CHAT_FILLER]
+    return Plan([call("playlist_name")]) if set(rest) <= _NAME_TAIL else None
+
+
 def rule_undo(c: Clause) -> Plan | None:
     """ "undo", "nope, undo that", "go back", "go back to the previous playlist", "bring back the old one": the
     previous playlist."""
     if find(c.words, _BRING_BACK) and find(c.words, _TOOK_OUT):
         return None  # "put back the one you removed earlier" (rule_restore), not the last change taken back
+    if c.words.count("undo") > 1:
+        return None  # "undo the undo": rule_redo
     hit = find(c.words, _UNDO)
     words = [w for k, w in enumerate(c.words) if not (w == "old" and c.words[k + 1 : k + 2] in (["one"], ["playlist"]))]
+    edit = hit and c.has and _undoes_an_edit(c.words, hit)  # "undo the shuffle", "undo removing drake"
+    if edit and _ORDER_EDITS & set(c.words):  # "undo the shuffle": the order before it, changes made since kept
+        return Plan([call("undo", order=True)])
     if hit and not _content(
         words, (c.words[hit[0] : hit[0] + hit[1]], _UNDO_LEFTOVERS)
     ):  # "the old one", not "old songs"
         return Plan([call("undo")])
-    if hit and c.has and _undoes_an_edit(c.words, hit):  # "undo the shuffle", "undo removing drake"
+    if edit:
         return Plan([call("undo")])
     if hit and c.has and (steps := _undo_steps(c.words)):  # "undo the last two changes", "go back 3 steps"
         return Plan([call("undo", steps=steps)])
@@ -1037,10 +1110,12 @@ def rule_like(c: Clause) -> Plan | None:
             return _positional("more_like", pos, c.n)
         return Plan([call("more_like", position=k, away=True) for k in pos])
     count = amount_in(lead)
-    if count is None and (find(lead, _GROW) or len(pos) > 1):
-        count = MORE_DEFAULT  # "more like #2 and #4": some like each are added
+    if count is None and find(lead, _GROW):
+        count = MORE_DEFAULT  # "add more like #2 and #4": some like each are added
     if not all(1 <= p <= c.n for p in pos):
         return _positional("more_like", pos, c.n)
+    if not count and len(pos) > 1:  # "more like #2 and #5": as "more like #2", toward both, the size kept
+        return Plan([call("more_like", position=pos[0], count=0, also=list(pos[1:]))])
     share = [count // len(pos) + (i < count % len(pos)) for i in range(len(pos))] if count else [0]
     return Plan([call("more_like", position=p, count=k) for p, k in zip(pos, share) if k or not count])
 
@@ -1211,7 +1286,7 @@ def rule_praised_music(c: Clause) -> Plan | None:
     hit = find(c.words, _PRAISED_MANY) if c.has else None
     if not hit or c.matches(negated=True) or _refer(c) is not None:
         return None
-    named = c.matches("artist", "genre", "subgenre", negated=False)
+    named = c.matches("artist", "genre", "subgenre", "years", negated=False)
     if not named and (who := _object_artist(c, 0, hit[0])):  # "the queen songs are great": "the ... songs" cues it
         return _praised_names(c, hit, {"artists": [who]})
     if not named or any(m.start >= hit[0] for m in named):
@@ -1221,7 +1296,11 @@ def rule_praised_music(c: Clause) -> Plan | None:
     if not set(rest) <= _GROUP_WORDS | V.ACK_WORDS | _EXCLAMATIONS:
         return None
     found, _ = names_in(c.reading, c.vocab, negated=False)
-    return _praised_names(c, hit, _nonempty(found)) if any(found.values()) else None
+    names: dict[str, Any] = _nonempty(found)
+    years = c.reading.query.years  # "the 80s songs are great, more of those": some more from the 80s join at the
+    if years is not None and c.matches("years", negated=False):  # end, every track stays (a swap would make room
+        names.update(year_start=years.start, year_end=years.end, count=MORE_DEFAULT // 2)  # by the other decades)
+    return _praised_names(c, hit, names) if names else None
 
 
 _TOO_MANY_OF = frozenset({"too", "many", "much", "of", "them", "it", "those", "em", "a", "bit", "lil", "way", "tho",
@@ -1240,6 +1319,9 @@ def _praised_names(c: Clause, hit: tuple[int, int], names: dict[str, Any]) -> Pl
     fewer = tail <= _TOO_MANY_OF and _too_many(tail)
     if tail - _ECHO_WORDS - {"more"} and not fewer:
         return None
+    if fewer and "year_start" in names:  # "the 80s ones are great but too many": lessen takes spans of years
+        span = {"start": names.pop("year_start"), "end": names.pop("year_end")}
+        names = {**{k: v for k, v in names.items() if k != "count"}, "years": [span]}
     return Plan([call("lessen" if fewer else "widen", **names)])
 
 
@@ -4058,14 +4140,16 @@ _SONG_TAIL = frozenset({"in", "there", "too", "please", "pls", "it", "to", "the"
 def rule_add_song(c: Clause) -> Plan | None:
     """ "can we get Dancing Queen in there", "add Blinding Lights by The Weeknd": that song, by its title."""
     hit = find(c.words, _ADD_SONG)
-    if not hit or not c.has:
+    if not hit:
         return None
     words, start = c.words, hit[0] + hit[1]
     if words[start : start + 1] == ["some"]:  # "add some love songs": an amount of music, not one song's title
         return None
     middle = _middle_said(words)  # "put hotel california somewhere in the middle": the title ends there
+    if not c.has and (middle is None or c.matches(*_CONTENT_KINDS, negated=False)):
+        return None  # before a playlist, only "put <a title> in the middle" is a song to build around
     stop = len(words) if middle is None else middle
-    place = {} if middle is None else {"at": c.n // 2 + 1}
+    place = {} if middle is None else {"at": c.n // 2 + 1} if c.has else {"middle": True}
     for end in range(stop, start, -1):
         tail = words[end:stop]
         by = tail.index("by") if "by" in tail else None
@@ -4084,16 +4168,12 @@ def rule_add_song(c: Clause) -> Plan | None:
             if by is not None and not artist:
                 return None
             start = end - len(key)
-            return Plan(
-                [
-                    call(
-                        "add_song",
-                        title=" ".join(t.orig for t in c.reading.tokens[start:end]),
-                        **({"artist": artist} if artist else {}),
-                        **place,
-                    )
-                ]
-            )
+            title = " ".join(t.orig for t in c.reading.tokens[start:end])
+            song = call("add_song", title=title, **({"artist": artist} if artist else {}), **place)
+            if not c.has:  # "put hotel california in the middle" as a first message: a playlist around that song
+                around = f"songs like {title}" + (f" by {artist}" if artist else "")
+                return Plan([call("new_playlist", text=around), song])
+            return Plan([song])
     return None
 
 
@@ -4467,6 +4547,7 @@ Rule = Callable[[Clause], "Plan | None"]
 # direction, exclusions, narrowing and widening, and a new request last.
 RULES: tuple[Rule, ...] = (
     rule_undo,
+    rule_redo,
     rule_restore,
     rule_start_over,
     rule_retract,
@@ -4475,6 +4556,8 @@ RULES: tuple[Rule, ...] = (
     rule_status,
     rule_what_changed,
     rule_first_request,
+    rule_playlist_name,
+    rule_unblock,
     rule_track_link,
     rule_vibe,
     rule_voice_gender,
@@ -5131,14 +5214,35 @@ def parse(
     pointed: Sequence[int] = (),
     previous: dict[str, Any] | None = None,
     changed: tuple[Sequence[int], int] = ((), 0),
+    said: str = "",
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
     artists the request named (``artists``), whom "him" or "her" may mean, the playlist's request (``request``),
     which "no I meant the 90s" corrects, the question the bot asked last (``asked``), which a bare "the 3rd
     one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
-    turn's last action (``previous``), which "a lil less" or "even more" scales, and what the last change did
-    (``changed``: the places of the tracks it brought in, how many it took out), which "remove those" means."""
+    turn's last action (``previous``), which "a lil less" or "even more" scales, what the last change did
+    (``changed``: the places of the tracks it brought in, how many it took out), which "remove those" means, and
+    what the bot said last (``said``), whose suggestion "ok something similar then" takes."""
+    if (offer := _NEAREST_OFFER.search(said)) and _takes_the_nearest(text):
+        return Plan([call("new_playlist", text=_with_nearest(request, offer["missing"], offer["near"]))])
+    return _read_message(text, playlist, vocab, focus, last, artists, request, asked, pointed, previous, changed)
+
+
+def _read_message(
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+    artists: Sequence[str],
+    request: str,
+    asked: str | None,
+    pointed: Sequence[int],
+    previous: dict[str, Any] | None,
+    changed: tuple[Sequence[int], int],
+) -> Plan:
+    """:func:`parse` once no offer of the bot's is taken."""
     # German, French and Portuguese basics read as the English the rules know ("ohne Drake", "sem rock"); catalog
     # names kept as said ("Eli & Fur", "Zum Zum")
     text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
@@ -5175,6 +5279,40 @@ def parse(
     if plan.question and playlist and (bare := _bare_follow_up(text, previous)) is not None:
         return bare
     return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
+
+
+# the reply's note on a genre the catalog lacks (tools.extract's take_other_genre)
+_NEAREST_OFFER = re.compile(r'(?P<missing>[^:;.]+): not a genre of this catalog \([^)]*\); the nearest it has is '
+                            r'[^;"]*?, so try "(?P<near>[^"]+)"')  # fmt: skip
+_NEAREST_FILLER = frozenset({"ok", "okay", "k", "sure", "fine", "alright", "yes", "yeah", "yep", "then", "so",
+                             "please", "pls", "lets", "let", "us", "go", "with", "try", "do", "use", "instead", "one",
+                             "just", "the", "give", "me", "play", "some", "thats", "that", "it", "is",
+                             "works"})  # fmt: skip
+_NEAREST_WORDS = frozenset({"similar", "close", "closer", "closest", "nearest", "suggestion", "suggested",
+                            "parecido", "mas", "cercano"})  # fmt: skip
+
+
+def _takes_the_nearest(text: str) -> bool:
+    """Whether a message only takes the nearest genre offered ("ok something similar then", "try the nearest one",
+    "do that then")."""
+    words = [fold(w) for w in re.findall(r"[\w']+", text.replace("'", ""))]
+    rest = [w for w in words if w not in _NEAREST_FILLER]
+    if not words:
+        return False
+    if not rest:  # "ok try that", "do that then": only words that take what was offered
+        return bool({"try", "do", "go", "use"} & set(words)) and "that" in words
+    return set(rest) <= _NEAREST_WORDS | {"something", "anything", "stuff", "music", "genre", "like"} and bool(
+        _NEAREST_WORDS & set(rest)
+    )
+
+
+def _with_nearest(request: str, missing: str, near: str) -> str:
+    """The request said again with the nearest genre for the one the catalog lacks ("some jazz for dinner": "some
+    r&b for dinner"); the genre alone when the request is unknown."""
+    said = re.compile(rf"\b{re.escape(missing.strip())}\b", re.IGNORECASE)
+    if request and said.search(request):
+        return said.sub(near, request, count=1)
+    return f"{near} {request}".strip()
 
 
 _GENRE_ER = re.compile(r"\b(jazz|funk|rock|pop|blues|punk|folk|soul|metal|disco|emo)p?ier\b", re.IGNORECASE)

@@ -40,7 +40,7 @@ from agent.context import Context
 from agent.exports import FORMATS
 from agent.graph import builder
 from agent.intents import MAX_MESSAGE
-from agent.tools import Deps
+from agent.tools import Deps, PlaylistDraft
 from memory.checkpoint import StaleThread, ThreadPolicy, ThreadTooLarge
 from memory.locks import KeyedLocks
 from memory.store import UserMemoryStore
@@ -312,15 +312,20 @@ class ChatService:
             return None
 
     def reset(self, thread_id: str, user_id: str) -> None:
-        """Start the thread over: no playlist, no query, no undo history (long-term memory stays)."""
+        """Start the thread over: no playlist, no query (long-term memory stays). As "start over" said in the chat,
+        the playlist before stays in the undo history, so "undo" brings it back."""
         with self._locks.hold(thread_id):
             try:
+                values = self.graph.get_state(self._config(thread_id)).values or {}
+                draft = PlaylistDraft.from_state(values)
+                draft.start_over()
                 self.graph.update_state(
                     self._config(thread_id),
                     {
                         "playlist": [],
                         "query": {},
-                        "history": [],
+                        "history": draft.history[-self.context.undo_depth :],
+                        "redo": [],
                         "focus": None,
                         "user_id": user_id,
                         "changed": "started over",

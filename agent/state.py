@@ -36,6 +36,10 @@ class State(InputState, total=False):
     """Earlier (playlist, query) snapshots of this thread, newest last, for undo (``agent.tools.draft.Snapshot``).
     Reducer: last value wins (bounded)."""
 
+    redo: list[dict[str, Any]]
+    """What undo took back, newest last, for "redo" (snapshots as in ``history``); emptied by a new change.
+    Reducer: last value wins (bounded)."""
+
     actions: list[dict[str, Any]]
     """This turn's planned tool calls ``{"name", "args"}`` from a brain. Reducer: last value wins."""
 

@@ -264,12 +264,15 @@ async def on_help(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> Non
 
 async def on_new(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:
     thread_id, user_id = ids(update)
-    await asyncio.to_thread(context.bot_data["service"].reset, thread_id, user_id)
+    service = context.bot_data["service"]
+    had = await asyncio.to_thread(service.current, thread_id)
+    await asyncio.to_thread(service.reset, thread_id, user_id)
     rest = " ".join(context.args or [])
     if rest:  # "/new chill jazz" starts over with that request
         await turn(update, context, rest)
-    else:
-        await send(update, context, "Fresh start. What would you like to hear?")
+    else:  # as "start over" in the chat, /undo brings the playlist before back
+        back = " (/undo brings the last playlist back.)" if had is not None and had.playlist else ""
+        await send(update, context, "Fresh start. What would you like to hear?" + back)
 
 
 async def on_more(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:

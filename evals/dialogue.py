@@ -18,6 +18,7 @@ folder, the product pipeline). Checks read the returned playlist:
     {"removed": [positions]} {"replaced": [positions]}        exactly those tracks gone / swapped (-1 = last)
     empty | {"minutes": [lo, hi]}                              no playlist / total listening time
     {"moved": [from, to]} {"same_as_turn": k}                 playlist equals the one after turn k
+    {"order_of_turn": k}                                       the tracks it shares with turn k's are in that order
     {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N (-1 = last)
     {"max_per_artist": N} {"some_artist": X}                   no artist more than N times / X is in it
     {"no_years": [lo, hi]}                                     no track released in the range
@@ -162,8 +163,8 @@ KNOWN_CHECKS = {
     "closer_to", "kept", "same_tracks", "sorted", "front", "last_low", "no_version", "distinct_artists", "none_but",
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
-    "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "not_back", "first_by",
-    "first_title", "first_has",
+    "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
+    "first_by", "first_title", "first_has",
 }  # fmt: skip
 
 
@@ -344,6 +345,16 @@ def _same_as_turn(t: Turn, arg: Any, name: str) -> str | None:
     turns, ids = t.turns, t.ids
     want = [p.track_id for p in turns[arg]]
     return None if ids == want else f"playlist differs from the one after turn {arg}"
+
+
+@_check("order_of_turn")
+def _order_of_turn(t: Turn, arg: Any, name: str) -> str | None:
+    then = [p.track_id for p in t.turns[arg]]
+    both = [tid for tid in t.ids if tid in set(then)]
+    want = [tid for tid in then if tid in set(both)]
+    if len(both) < 2:
+        return f"fewer than 2 tracks of turn {arg} left to order"
+    return None if both == want else f"the tracks are not in the order they had after turn {arg}"
 
 
 @_check("reply_has")

@@ -884,8 +884,9 @@ def test_less_of_a_decade_keeps_some_of_it(chat, tiny_catalog):
         ("bring back the drake songs", [("widen", {"artists": ["Drake"]})]),
         ("bring back some rap", [("widen", {"genres": ["rap"]})]),
         ("add like 3 more songs like the 5th", [("more_like", {"position": 5, "count": 3})]),
+        ("more like #2 and #4", [("more_like", {"position": 2, "count": 0, "also": [4]})]),  # as "more like #2"
         (
-            "more like #2 and #4",
+            "add more like #2 and #4",
             [("more_like", {"position": 2, "count": 5}), ("more_like", {"position": 4, "count": 5})],
         ),
     ],

@@ -220,9 +220,13 @@ def test_a_genre_said_with_ish_is_that_genre(ex):
     assert not q.free_text and any(u.startswith("folk") for u in q.unsupported)
 
 
-@pytest.mark.parametrize("text", ["undo the shuffle", "revert the sort", "undo removing queen", "undo the last change"])
-def test_undo_naming_the_edit_takes_it_back(vocab, playlist, text):
-    assert acts(text, vocab, playlist) == [("undo", {})]
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [("undo the shuffle", {"order": True}), ("revert the sort", {"order": True}), ("undo removing queen", {}),
+     ("undo the last change", {})],
+)  # fmt: skip
+def test_undo_naming_the_edit_takes_it_back(vocab, playlist, text, args):
+    assert acts(text, vocab, playlist) == [("undo", args)]  # a reordering: its order back (tests/test_intents_conv2)
 
 
 def test_more_dramatic_raises_the_energy(vocab, playlist):

@@ -406,7 +406,11 @@ def test_names_places_variety_and_sharing(vocab, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("more like 3, 7 and 12", [("more_like", {"position": p, "count": k}) for p, k in ((3, 4), (7, 3), (12, 3))]),
+        ("more like 3, 7 and 12", [("more_like", {"position": 3, "count": 0, "also": [7, 12]})]),  # toward them
+        (
+            "add more like 3, 7 and 12",
+            [("more_like", {"position": p, "count": k}) for p, k in ((3, 4), (7, 3), (12, 3))],
+        ),
         ("more like 5", [("more", {"count": 5})]),  # one bare number stays a count
         ("what genre is track 7", [("explain", {"position": 7})]),  # was: "What should I do with track 7?"
         ("how long is track 4", [("explain", {"position": 4})]),  # was: the playlist's length

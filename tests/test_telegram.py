@@ -156,8 +156,12 @@ def test_scripted_conversation(settings, service, caplog):
             assert "forgotten" in forget
             assert not service.memory.get(f"tg:{USER}").skipped
 
+            before = [p.track_id for p in service.current(f"tg:{CHAT}").playlist]
             new = say("/new")[0]
             assert "Fresh start" in new and not service.current(f"tg:{CHAT}").playlist
+            assert "/undo" in new  # as "start over" in the chat: the playlist before comes back
+            say("/undo")
+            assert [p.track_id for p in service.current(f"tg:{CHAT}").playlist] == before
 
         assert not fake.rejected, fake.rejected  # Telegram would have accepted every call
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text

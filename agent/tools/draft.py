@@ -23,6 +23,7 @@ class PlaylistDraft:
     query: PlaylistQuery = field(default_factory=PlaylistQuery)
     focus: int | None = None  # 1-based position the user last talked about ("why this one?")
     history: list[Snapshot] = field(default_factory=list)  # earlier playlists and queries, newest last, for undo
+    redo: list[Snapshot] = field(default_factory=list)  # what undo took back, newest last, until a new change
     fresh: bool = True  # no turn has acted on this thread yet
     rewound: bool = False  # undo or start over wrote the history this turn
     undone_to: Snapshot | None = None  # where this turn's undo went back to (a later change in the turn is undoable)
@@ -37,6 +38,7 @@ class PlaylistDraft:
             query=PlaylistQuery.model_validate(state.get("query") or {}),
             focus=state.get("focus"),
             history=list(state.get("history") or []),
+            redo=list(state.get("redo") or []),
             fresh=not state.get("query"),
         )
 
@@ -62,17 +64,30 @@ class PlaylistDraft:
         """Go back to the playlist and query before the last change."""
         if not self.history:
             raise ToolError("There is nothing to undo yet.")
+        self.redo.append(self.snapshot())  # "redo" brings back what this undo takes
         prev = self.history.pop()
         while not prev["playlist"] and self.items and self.history:
             prev = self.history.pop()  # "start over", a new request, "undo": the playlist before, not a blank page
-        self.items = [
-            item_from(catalog[tid], reason=reason, score=score).model_dump()
-            for tid, reason, score in prev["playlist"]
-            if tid in catalog.index
-        ]
-        self.query = PlaylistQuery.model_validate(prev["query"])
+        self._load(prev, catalog)
         self.rewound = True
         self.undone_to = self.snapshot()
+
+    def redo_last(self, catalog: Catalog) -> None:
+        """Bring back what the last undo took back (the change undone is made again); undo takes it back again."""
+        if not self.redo:
+            raise ToolError("There is nothing to redo: no undo since the last change.")
+        self.history.append(self.snapshot())
+        self._load(self.redo.pop(), catalog)
+        self.rewound = True
+        self.undone_to = None
+
+    def _load(self, snap: Snapshot, catalog: Catalog) -> None:
+        self.items = [
+            item_from(catalog[tid], reason=reason, score=score).model_dump()
+            for tid, reason, score in snap["playlist"]
+            if tid in catalog.index
+        ]
+        self.query = PlaylistQuery.model_validate(snap["query"])
 
     def start_over(self) -> None:
         """An empty playlist and query; what there was stays in the history, so undo brings it back."""
@@ -80,6 +95,7 @@ class PlaylistDraft:
             self.history.append(self.snapshot())
         self.items, self.query = [], PlaylistQuery()
         self.rewound = True
+        self.redo = []
 
     def record(self, before: PlaylistDraft, depth: int) -> None:
         """After a turn: keep ``before`` for undo when the turn changed the playlist or query (undo and start over
@@ -87,9 +103,12 @@ class PlaylistDraft:
         points at the one track a change brought in."""
         if self.changed_from(before) and not self.rewound and not (before.fresh and not before.items):
             self.history.append(before.snapshot())
+            self.redo = []  # a new change: what undo took back is gone for good
         elif self.undone_to is not None and self.snapshot() != self.undone_to:
             self.history.append(self.undone_to)  # "never mind, make it calmer": "undo" then takes back "calmer"
+            self.redo = []
         self.history = self.history[-depth:]
+        self.redo = self.redo[-depth:]
         if self.focus == before.focus and self.ids() != before.ids():
             # "add one" or "swap track 3", then "why that one?": the one track that came in
             new = [k for k, t in enumerate(self.ids(), 1) if t not in set(before.ids())]
@@ -110,5 +129,6 @@ class PlaylistDraft:
             "playlist": self.items,
             "query": self.query.model_dump(mode="json"),
             "history": self.history,
+            "redo": self.redo,
             "focus": self.focus,
         }

@@ -373,12 +373,18 @@ class Song(BaseModel):
     at: int | None = Field(
         default=None, ge=1, le=MAX_LENGTH, description="Put it at this 1-based place ('in the middle': the middle one)."
     )
+    middle: bool = Field(
+        default=False, description="Put it in the middle of the playlist as it is then (after a new playlist's call)."
+    )
 
 
 @tool(Song)
-def add_song(w: Work, title: str, artist: str | None = None, first: bool = False, at: int | None = None) -> str:
+def add_song(
+    w: Work, title: str, artist: str | None = None, first: bool = False, at: int | None = None, middle: bool = False
+) -> str:
     """Add one song by its title (and artist, when said) at the end of the playlist: "can we get Dancing Queen";
-    ``first`` puts it at the top ("put Blinding Lights at the top"), ``at`` at that place ("in the middle")."""
+    ``first`` puts it at the top ("put Blinding Lights at the top"), ``at`` at that place ("in the middle"),
+    ``middle`` in the middle. A song already there with a place said moves there."""
     w.need_playlist()
     key = tuple(t.text for t in tokenize(title))
     rows = w.deps.vocab.titles.get(key, [])
@@ -387,7 +393,16 @@ def add_song(w: Work, title: str, artist: str | None = None, first: bool = False
     if not rows:
         raise ToolError(f'I can\'t find a song called "{title}"{f" by {artist}" if artist else ""} in the catalog.')
     track = w.catalog.tracks[rows[0]]
-    if any(p["track_id"] == track.track_id for p in w.playlist):
+    if middle:
+        at = len(w.playlist) // 2 + 1
+    there = [i for i, p in enumerate(w.playlist) if p["track_id"] == track.track_id]
+    if there and (first or at):
+        item = w.playlist.pop(there[0])
+        k = 0 if first else min(max(at or 1, 1), len(w.playlist) + 1) - 1
+        w.playlist = [*w.playlist[:k], item, *w.playlist[k:]]
+        w.focus = k + 1
+        return f"moved {titles([item])} to #{k + 1}"
+    if there:
         return f'"{track.title}" by {track.artist} is already in the playlist'
     q = w.effective_query()
     if fold(track.artist) in {fold(t.value) for t in q.exclude_artists} or track.track_id in (

@@ -26,12 +26,27 @@ class Undo(BaseModel):
     with_artist: str | None = Field(
         default=None, description="'go back to the version with Rihanna': the latest earlier playlist with this artist."
     )
+    order: bool = Field(
+        default=False,
+        description="True for 'undo the shuffle' / 'undo the sort': the order before the last reordering comes back; "
+        "the changes made since stay.",
+    )
 
 
 @tool(Undo, waits=True)
-def undo(w: Work, if_any: bool = False, steps: int = 1, to_start: bool = False, with_artist: str | None = None) -> str:
-    """Go back to the playlist and query before the last change (or further: the first one, the one with an artist)."""
+def undo(
+    w: Work,
+    if_any: bool = False,
+    steps: int = 1,
+    to_start: bool = False,
+    with_artist: str | None = None,
+    order: bool = False,
+) -> str:
+    """Go back to the playlist and query before the last change (or further: the first one, the one with an artist;
+    or only the order before the last reordering)."""
     history = w.draft.history
+    if order:
+        return _undo_order(w)
     if if_any and not history:
         return "nothing to take back yet"
     if to_start or with_artist:
@@ -66,6 +81,30 @@ def undo(w: Work, if_any: bool = False, steps: int = 1, to_start: bool = False, 
     return "undid the last change"
 
 
+def _undo_order(w: Work) -> str:
+    """The order before the latest change that only reordered the tracks (a shuffle, a sort): that change undone when
+    it was the last one; else the tracks there now go back to that order, the changes made since (removals,
+    additions) kept. Tracks it did not have keep their places."""
+    w.need_playlist()
+    states = [[row[0] for row in snap["playlist"]] for snap in w.draft.history] + [[p["track_id"] for p in w.playlist]]
+    for k in range(len(states) - 2, -1, -1):
+        was, then = states[k], states[k + 1]
+        if was and set(was) == set(then) and was != then:
+            break
+    else:
+        raise ToolError('No change so far only put the tracks in another order; say "undo" to take back the last one.')
+    if k == len(states) - 2:
+        w.draft.undo(w.catalog)
+        return "put the tracks back in the order they had before"
+    rank = {tid: i for i, tid in enumerate(states[k])}
+    placed = iter(sorted((p for p in w.playlist if p["track_id"] in rank), key=lambda p: rank[p["track_id"]]))
+    before = [p["track_id"] for p in w.playlist]
+    w.playlist = [next(placed) if p["track_id"] in rank else p for p in w.playlist]
+    if [p["track_id"] for p in w.playlist] == before:
+        return "the tracks are already in the order they had before it; nothing changed"
+    return "put the tracks back in the order they had before it was reordered (the changes since stay)"
+
+
 class Restore(BaseModel):
     count: int | None = Field(
         default=None, ge=1, le=MAX_LENGTH, description="How many of them to bring back (unset: all that change took)."
@@ -98,6 +137,13 @@ def restore(w: Work, count: int | None = None) -> str:
         items.insert(min(i, len(items)), item_from(w.catalog[tid], reason=reason, score=score).model_dump())
     w.playlist = items
     return "brought back " + titles([x for x in items if x["track_id"] in {row[0] for _, row in back}])
+
+
+@tool(Empty, waits=True)
+def redo(w: Work) -> str:
+    """Make again the change the last undo took back ("redo"); undo takes it back again."""
+    w.draft.redo_last(w.catalog)
+    return "redid the change the undo took back"
 
 
 @tool(Empty, waits=True)

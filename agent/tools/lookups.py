@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from agent.exports import web_link
 from agent.tools.edits import Position
-from agent.tools.registry import tool
+from agent.tools.registry import Empty, tool
 from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import fold
@@ -148,4 +148,19 @@ def export(w: Work, fmt: str = "m3u") -> str:
     """Export the playlist as M3U, XSPF, JSPF, CSV or JSON (the front end delivers the file)."""
     w.need_playlist()
     w.draft.export = w.draft.export or fmt  # the first asked for in a turn
+    return ""
+
+
+@tool(Empty)
+def playlist_name(w: Work) -> str:
+    """Say the playlist's name ("what's it called?", "what's the playlist name?"); nothing changes."""
+    w.need_playlist()
+    name = w.query.name
+    if name:
+        w.draft.info.append(f"It's called “{name}”.")
+    else:
+        w.draft.info.append(
+            f"It has no name yet; it's the playlist for {w.query.describe()}. "
+            'Say "call it Sunday Slow Jams" to name it.'
+        )
     return ""

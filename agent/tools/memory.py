@@ -11,6 +11,7 @@ from agent.tools.edits import Pos, Positions
 from agent.tools.names import catalog_artist, catalog_genres, removed_by, titles
 from agent.tools.registry import Empty, ToolError, tool
 from agent.tools.work import Work
+from tools.catalog import fold
 from tools.schema import MAX_LENGTH
 
 
@@ -71,3 +72,38 @@ def keep_playlist(w: Work) -> str:
     w.need_playlist()
     w.memory = w.deps.memory.update(w.user_id, kept=[p["track_id"] for p in w.playlist])
     return f"saved these {len(w.playlist)} tracks to your taste"
+
+
+class Unblock(BaseModel):
+    artists: list[str] = Field(default_factory=list, description="Artists blocked before that may play again.")
+    genres: list[str] = Field(
+        default_factory=list, description="Genres or subgenres blocked before that may play again."
+    )
+
+
+@tool(Unblock)
+def unblock(w: Work, artists: Sequence[str] = (), genres: Sequence[str] = ()) -> str:
+    """Lift a block ("unblock Drake", "actually Drake is fine again"): they may play again, in every conversation;
+    a leaving-out of them in this playlist's request goes too. The tracks stay as they are."""
+    names = [catalog_artist(w, a) for a in artists]
+    g, s = catalog_genres(w, genres, [])
+    if not (names or g or s):
+        raise ToolError("Who or what may play again?")
+    said = {fold(x) for x in names + g + s}
+    mem = w.memory
+    blocked = [x for x in mem.blocked_artists + mem.blocked_genres if fold(x) in said]
+    if blocked:
+        w.memory = w.deps.memory.remove(w.user_id, blocked_artists=blocked, blocked_genres=blocked)
+    q = w.query
+    kept = {
+        "exclude_artists": [t for t in q.exclude_artists if fold(t.value) not in said],
+        "exclude_genres": [t for t in q.exclude_genres if fold(t.value) not in said],
+        "exclude_subgenres": [t for t in q.exclude_subgenres if fold(t.value) not in said],
+    }
+    lifted = any(len(v) != len(getattr(q, k)) for k, v in kept.items())
+    if lifted:
+        w.query = q.model_copy(update=kept)
+    who = ", ".join(names + g + s)
+    if not (blocked or lifted):
+        return f"{who} wasn't blocked; nothing changed"
+    return f'{who} may play again (unblocked); say "add some {(names + g + s)[0]}" to bring some in'

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.tools.edits import Position
+from agent.tools.edits import Pos, Position
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work, feature_value
 from tools.catalog import Track
@@ -78,20 +78,34 @@ class MoreLike(Position):
     away: bool = Field(
         default=False, description="Move away from its sound instead ('less like track 5', 'nothing like that one')."
     )
+    also: list[Pos] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Other tracks it moves toward as well ('more like track 2 and 5': position 2, also [5]); the "
+        "tracks least like any of them give way.",
+    )
+
+
+def _distance(a: Track, b: Track) -> float:
+    steps = ((feature_value(a, f) - feature_value(b, f)) / (200.0 if f == "tempo" else 1.0) for f in FEATURES)
+    return math.sqrt(sum(d**2 for d in steps))
 
 
 @tool(MoreLike)
-def more_like(w: Work, position: int, count: int = 0, away: bool = False) -> str:
+def more_like(w: Work, position: int, count: int = 0, away: bool = False, also: list[int] | None = None) -> str:
     """Move the playlist toward one track's sound ("more like the first one"): the tracks least like it are
     replaced by ones closer to it; with a count, that many tracks like it are added instead. ``away`` moves it
-    away ("less like track 5"): the tracks most like it give way to ones farther from it."""
+    away ("less like track 5"): the tracks most like it give way to ones farther from it. ``also``: more tracks it
+    moves toward ("more like 2 and 5"), a track's distance being to the nearest of them."""
     w.need_playlist()
     (p,) = w.positions([position])
     anchor = w.track(w.playlist[p - 1])
+    others = [w.track(w.playlist[k - 1]) for k in w.positions(list(also or [])) if k != p] if not away else []
+    if others:
+        return _toward_several(w, [anchor, *others], count)
 
     def dist(tr: Track) -> float:
-        steps = ((feature_value(tr, f) - feature_value(anchor, f)) / (200.0 if f == "tempo" else 1.0) for f in FEATURES)
-        return math.sqrt(sum(d**2 for d in steps))
+        return _distance(tr, anchor)
 
     if away:
         return _away_from(w, p, anchor, dist)
@@ -129,6 +143,37 @@ def more_like(w: Work, position: int, count: int = 0, away: bool = False) -> str
     _swap_in(w, new, sorted(ranked[:k], key=lambda x: -dist(w.track(x))), f"closer to {title}")
     w.focus = p
     return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
+
+
+def _toward_several(w: Work, anchors: list[Track], count: int) -> str:
+    """ "more like track 2 and 5": as toward one track, a track's distance being to the nearest of them; the request's
+    sound targets stay (no single track's sound is the target)."""
+    ids = {a.track_id for a in anchors}
+    titles = " and ".join(f'"{a.title}"' for a in anchors)
+
+    def dist(tr: Track) -> float:
+        return min(_distance(tr, a) for a in anchors)
+
+    if count:
+        rest = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] not in ids)
+        median = rest[len(rest) // 2] if rest else float("inf")
+        new = w.fetch(count, keep=w.playlist, good=lambda tr: dist(tr) <= median)
+        if not new:
+            raise ToolError(f"I found nothing more like {titles} that fits the rest of the request.")
+        for x in new:
+            x["reason"] = f"sounds like {titles}; {x.get('reason', '')}".strip("; ")
+        w.playlist = w.playlist + new
+        return f"added {len(new)} like {titles}"
+    ranked = sorted((x for x in w.playlist if x["track_id"] not in ids), key=lambda x: -dist(w.track(x)))
+    k = max(1, len(ranked) // 2)
+    floor = min(dist(w.track(x)) for x in ranked[:k]) if ranked else float("inf")
+    out_ids = {x["track_id"] for x in ranked[:k]}
+    keep = [x for x in w.playlist if x["track_id"] not in out_ids]
+    new = w.fetch(k, keep=keep, avoid=ranked[:k], good=lambda tr: dist(tr) < floor)
+    if not new:
+        raise ToolError(f"I found nothing closer to {titles} that fits the rest of the request.")
+    _swap_in(w, new, ranked[:k], f"closer to {titles}")
+    return f"moved toward the sound of {titles}: replaced {len(new)} of the tracks least like them"
 
 
 def _swap_in(w: Work, new: list[dict], out: list[dict], why: str) -> None:
