@@ -102,7 +102,7 @@ HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
 SPACES = ("mf", "graph")
 BASELINES = ("bm25", "dense", "popularity")
-FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_RANK_WEIGHT candidates
+FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_HISTORY_WEIGHT candidates (full's flow weight)
 QUALITY_PLACES = (0.0, 10.0, 20.0, 40.0, 80.0, float("inf"))  # tools.refine.QUALITY_PLACES candidates (inf: a floor)
 # Validation splits (seeds seed, seed + 1, ...) whose cases are pooled to choose the CF weight and space: one split
 # holds ~52 playlists, too few to tell the pairs apart (seed 0 chose mf 0.6 at .158, seed 1 graph 0.8 at .172, where
@@ -231,6 +231,8 @@ def answer(
         from tools import refine as refine_module
 
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
+        if flow is None and weight:  # as Pipeline.run refines where a history counts
+            flow = refine_module.FLOW_HISTORY_WEIGHT
         items = refine(
             ranked,
             p.query,
@@ -675,7 +677,7 @@ def _at_size(p: Prepared, h: int) -> Prepared:
 
 def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
     """What the product answers at one rerank weight: weight 0 is no personal rerank at all."""
-    from tools.refine import TASTE_MOOD_CLOSE, history_caps, refine
+    from tools.refine import FLOW_HISTORY_WEIGHT, TASTE_MOOD_CLOSE, history_caps, refine
 
     cands, caps = _copy(p.candidates), None
     if weight > 0:
@@ -683,9 +685,11 @@ def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max
         cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history, kin=kin)
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if p.case.history else None
     taste = TASTE_MOOD_CLOSE if caps is not None else None  # as Pipeline.run: only where a history counts
+    flow = FLOW_HISTORY_WEIGHT if caps is not None else None
     items = refine(
-        cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps, taste_moods=taste
-    )
+        cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps, taste_moods=taste,
+        flow_rank_weight=flow,
+    )  # fmt: skip
     return [i.track_id for i in items]
 
 
