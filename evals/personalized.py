@@ -2,15 +2,16 @@
 
 For each held-out playlist, its first :data:`HISTORY` tracks are the user's history and the rest
 are the truth; the query is the playlist's name. History tracks never count as answers. Everything
-(catalog genres, index, CF, graph) is built without the test playlists, and the CF blend weight and
-propagation are chosen on *validation* splits carved out of the training playlists (each built without
+(catalog genres, index, CF, graph) is built without the test playlists. The CF systems and ``full`` answer at the
+rerank weight the product gives such a history (:func:`shipped_weight`); the grid of weights and spaces, and the
+refiner's settings, are scored on *validation* splits carved out of the training playlists (each built without
 its validation playlists either; :data:`VALIDATION_SPLITS` of them pooled), never on the test split.
 
 Systems: ``retrieval`` (stage 2 as shipped: tags, hybrid retrieval and the learned ranker),
 ``retrieval+refine``, ``retrieval+cf`` (MF affinity; the history's :data:`tools.cf.NEIGHBOUR_POOL`
 nearest tracks join the candidates), ``retrieval+cf+graph`` (the same with LightGCN-propagated factors),
 ``retrieval+cf_allowed`` (the same, less the tracks that break the request's hard constraints, which the refiner
-never plays: ``full`` against it is the refiner's own cost), ``full`` (the CF space chosen on validation, then the
+never plays: ``full`` against it is the refiner's own cost), ``full`` (the product's CF rerank, then the
 refiner), ``surprise_only`` (the whole catalog
 ranked by CF affinity, no text), and the non-personal baselines of :mod:`evals.systems` (bm25, dense,
 popularity). The pipeline is run offline (no LLM), so runs repeat exactly.
@@ -101,7 +102,7 @@ HISTORY = 10
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 11))
 SPACES = ("mf", "graph")
 BASELINES = ("bm25", "dense", "popularity")
-FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_RANK_WEIGHT candidates
+FLOW_WEIGHTS = (0.5, 2.0, 5.0, 20.0, 100.0)  # tools.refine.FLOW_HISTORY_WEIGHT candidates (full's flow weight)
 QUALITY_PLACES = (0.0, 10.0, 20.0, 40.0, 80.0, float("inf"))  # tools.refine.QUALITY_PLACES candidates (inf: a floor)
 # Validation splits (seeds seed, seed + 1, ...) whose cases are pooled to choose the CF weight and space: one split
 # holds ~52 playlists, too few to tell the pairs apart (seed 0 chose mf 0.6 at .158, seed 1 graph 0.8 at .172, where
@@ -230,6 +231,8 @@ def answer(
         from tools import refine as refine_module
 
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if weight else None
+        if flow is None and weight:  # as Pipeline.run refines where a history counts
+            flow = refine_module.FLOW_HISTORY_WEIGHT
         items = refine(
             ranked,
             p.query,
@@ -277,20 +280,34 @@ def _summarize(rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def shipped_weight(settings: "Settings") -> tuple[float, str]:
+    """The rerank weight and CF space the product gives a :data:`HISTORY`-track history, as ``Pipeline.run`` does:
+    :func:`tools.cf.cf_weight_for` the tracks played at ``settings.cf_weight``, the MF fold-in. ``full`` and the CF
+    systems are scored at it, so the eval measures the product (it scored the grid's best, 1.0, where the product
+    plays 0.8)."""
+    from tools.cf import cf_weight_for
+
+    return cf_weight_for(HISTORY, settings.cf_weight), "mf"
+
+
 def choose_weight(
     stages: Stages | Sequence[tuple[Stages, Sequence[Prepared]]],
     prepared: Sequence[Prepared] = (),
     n: int = 20,
     max_per_artist: int = 2,
+    shipped: tuple[float, str] | None = None,
 ) -> dict:
-    """NDCG@n of ``full`` on the validation cases for every weight and space; the best pair wins. ``stages`` is one
-    validation split's (its cases in ``prepared``) or a list of (stages, prepared) pairs whose cases are pooled
-    (:data:`VALIDATION_SPLITS`): the rest of the figures are on the first pair."""
+    """NDCG@n of ``full`` on the validation cases for every weight and space (``best_*``: the pair the grid alone
+    would pick); ``weight`` and ``space`` are ``shipped`` (the product's, :func:`shipped_weight`) when given, else the
+    grid's best, and the refiner's grids are at them. ``stages`` is one validation split's (its cases in
+    ``prepared``) or a list of (stages, prepared) pairs whose cases are pooled (:data:`VALIDATION_SPLITS`): the rest
+    of the figures are on the first pair."""
     from evals import metrics as m
 
     groups = [(stages, prepared)] if isinstance(stages, Stages) else list(stages)
     stages, prepared = groups[0]
-    grid, space, w = weight_grid(groups, n, max_per_artist)
+    grid, best_space, best_w = weight_grid(groups, n, max_per_artist)
+    space, w = (best_space, best_w) if shipped is None else (shipped[1], f"{shipped[0]:g}")
     # The same requests without any history: does the cold-start prior help or hurt?
     cold: dict[str, float] = {}
     for cw in WEIGHTS:
@@ -314,9 +331,12 @@ def choose_weight(
     return {
         "grid_ndcg": grid,
         "grid_cases": sum(len(group) for _, group in groups),
+        "best_weight": float(best_w),
+        "best_space": best_space,
+        "best_ndcg": grid[best_space][best_w],
         "weight": float(w),
         "space": space,
-        "ndcg": grid[space][w],
+        "ndcg": pooled("full"),
         "cold_start_grid_ndcg": cold,
         "retrieval_ndcg": pooled("retrieval"),
         "retrieval+cf_ndcg": pooled("retrieval+cf"),
@@ -427,7 +447,7 @@ def _step_table(groups, n: int, weight: float, space: str, max_per_artist: int) 
 
 def run_refiner_steps(settings: "Settings", data_path: Path, test_ids: Sequence[str], n: int = 20, *, seed: int = 0):
     """Where ``full`` loses to ``retrieval+cf``: each refiner step's NDCG@n on the validation splits (pooled and each)
-    and on test, at the CF weight and space chosen on the validation splits pooled (as :func:`run_personalized`),
+    and on test, at the product's CF weight and space (:func:`shipped_weight`, as :func:`run_personalized`),
     with ``full`` over ``retrieval+cf`` and its 95% paired-bootstrap interval. Returns a JSON-ready dict."""
     from evals import metrics as m
     from evals.continuation import ratio_interval
@@ -440,7 +460,7 @@ def run_refiner_steps(settings: "Settings", data_path: Path, test_ids: Sequence[
         groups.append((st, prepare(st, cases_of(carved.val_playlists, carved.val_catalog), n)))
         st.pipeline.close()
         split = split or carved.test
-    _, space, w = weight_grid(groups, n, settings.max_per_artist)
+    w, space = shipped_weight(settings)
     stages = build_stages(settings, split.catalog, split.home, seed=seed)
     test = [
         (stages, prepare(stages, cases_of([split.truth[t] for t in split.test_ids], split.catalog, split.genres), n))
@@ -505,11 +525,12 @@ def run_personalized(
     compare_svdpp: bool = False,
     validation_splits: int = VALIDATION_SPLITS,
 ) -> dict:
-    """Build everything without the test playlists, choose the CF weight on validation (``validation_splits``
-    splits pooled), then score every system on the test playlists. Returns a JSON-ready dict."""
+    """Build everything without the test playlists, score the CF weight grid and the refiner's settings on validation
+    (``validation_splits`` splits pooled), then score every system on the test playlists at the product's weight
+    (:func:`shipped_weight`). Returns a JSON-ready dict."""
     t_start = time.perf_counter()
-    # Validation: playlists carved from the training side, with their own leak-free artifacts; the weight and space
-    # are chosen on the cases of every split in VALIDATION_SPLITS pooled, the other figures on the first.
+    # Validation: playlists carved from the training side, with their own leak-free artifacts; the weight grid and the
+    # refiner's grids are on the cases of every split in VALIDATION_SPLITS pooled, the other figures on the first.
     groups = []
     for offset in range(validation_splits):
         splits_k = validation_split(settings, data_path, test_ids, seed + offset)
@@ -520,12 +541,15 @@ def run_personalized(
             splits = splits_k
     split, val_catalog, val_home = splits.test, splits.val_catalog, splits.val_home
     val_stages, val_prepared = groups[0]
-    chosen = choose_weight(groups, n=n, max_per_artist=settings.max_per_artist)
+    chosen = choose_weight(groups, n=n, max_per_artist=settings.max_per_artist, shipped=shipped_weight(settings))
     chosen["n_queries"] = len(val_prepared)
     chosen["algo"] = "svd"
     if compare_svdpp:
         chosen["svdpp"] = _compare_svdpp(settings, val_catalog, val_home, val_prepared, chosen, n, seed)
-    log.info("validation: weight %.1f, space %s, ndcg %.4f", chosen["weight"], chosen["space"], chosen["ndcg"])
+    log.info(
+        "validation: shipped weight %.1f (%s) ndcg %.4f; the grid's best %.1f (%s) %.4f",
+        *(chosen[k] for k in ("weight", "space", "ndcg", "best_weight", "best_space", "best_ndcg")),
+    )
 
     stages = build_stages(settings, split.catalog, split.home, seed=seed)
     cases = cases_of([split.truth[t] for t in split.test_ids], split.catalog, split.genres)
@@ -653,7 +677,7 @@ def _at_size(p: Prepared, h: int) -> Prepared:
 
 def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max_per_artist: int) -> list[str]:
     """What the product answers at one rerank weight: weight 0 is no personal rerank at all."""
-    from tools.refine import TASTE_MOOD_CLOSE, history_caps, refine
+    from tools.refine import FLOW_HISTORY_WEIGHT, TASTE_MOOD_CLOSE, history_caps, refine
 
     cands, caps = _copy(p.candidates), None
     if weight > 0:
@@ -661,9 +685,11 @@ def _ladder_answer(stages: Stages, p: Prepared, user, weight: float, n: int, max
         cands = stages.cf.rerank(cands, user, weight, pool=NEIGHBOUR_POOL, exclude=p.case.history, kin=kin)
         caps = history_caps(stages.catalog, p.case.history, n, max_per_artist) if p.case.history else None
     taste = TASTE_MOOD_CLOSE if caps is not None else None  # as Pipeline.run: only where a history counts
+    flow = FLOW_HISTORY_WEIGHT if caps is not None else None
     items = refine(
-        cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps, taste_moods=taste
-    )
+        cands, p.query, stages.catalog, n, max_per_artist=max_per_artist, artist_caps=caps, taste_moods=taste,
+        flow_rank_weight=flow,
+    )  # fmt: skip
     return [i.track_id for i in items]
 
 

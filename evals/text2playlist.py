@@ -56,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Score the validation playlists carved from the training side (the personalized eval's; the test "
         "playlists stay out of everything too) instead of the test playlists: where settings are chosen.",
     )
+    parser.add_argument(
+        "--validation-split",
+        type=int,
+        default=0,
+        metavar="K",
+        help="With --validation: which of the personalized eval's validation splits (0 or 1, carved with seeds "
+        "seed and seed + 1; each ~52 playlists, too few alone to choose a setting by a few thousandths).",
+    )
     parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
     parser.add_argument(
         "--details",
@@ -144,7 +152,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         print("playgenie: --n must be at least 1", file=sys.stderr)
         return 2
     split = (
-        validation_as_split(settings, data, test_ids, args.fraction, args.seed)
+        validation_as_split(settings, data, test_ids, args.fraction, args.seed, args.validation_split)
         if args.validation
         else prepare_split(settings, data, test_ids, args.fraction, args.seed)
     )
@@ -168,11 +176,12 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
 
 def validation_as_split(
-    settings: "Settings", data: Path, test_ids: list[str] | None, fraction: float, seed: int
+    settings: "Settings", data: Path, test_ids: list[str] | None, fraction: float, seed: int, offset: int = 0
 ) -> Split:
     """The validation playlists of :func:`evals.personalized.validation_split` as a split of their own: the
     catalog, index and ranker built without them and without the test playlists (the same home, so the
-    personalized eval's validation artifacts serve both)."""
+    personalized eval's validation artifacts serve both). ``offset``: the personalized eval's ``offset``-th
+    validation split (carved with ``seed + offset``, :data:`evals.personalized.VALIDATION_SPLITS` of them)."""
     from evals.personalized import validation_split
     from evals.split import split_playlists
     from tools.catalog import read_csv
@@ -180,7 +189,7 @@ def validation_as_split(
     frame = read_csv(data)
     if test_ids is None:
         _, test_ids = split_playlists(frame, fraction=fraction, seed=seed)
-    splits = validation_split(settings, data, test_ids, seed)
+    splits = validation_split(settings, data, test_ids, seed + offset)
     ids = sorted(p.playlist_id for p in splits.val_playlists)
     held = frame[frame["playlist_id"].isin(ids)]
     genres = {str(pid): set(map(str, g)) for pid, g in held.groupby("playlist_id")["playlist_genre"]}

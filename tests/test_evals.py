@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -404,3 +405,19 @@ def test_default_split_of_the_real_data_is_stratified_and_leak_free(real_setting
     assert only_test and all(
         split.catalog[t].genres_inferred or not split.catalog[t].genres for t in only_test if t in split.catalog.index
     )
+
+
+@pytest.mark.parametrize("cf_weight", [0.8, 0.5])
+def test_the_personalized_eval_scores_the_weight_the_product_gives_its_histories(settings, cf_weight):
+    # full and retrieval+cf answer at the weight Pipeline.run gives a HISTORY-track history, not at the best of the
+    # validation grid (it scored 1.0 where the product plays 0.8): the eval measures what a person gets
+    import numpy as np
+
+    from evals.personalized import HISTORY, shipped_weight
+    from tools.cf import UserVector
+    from tools.pipeline import Pipeline
+
+    shipped = settings.model_copy(update={"cf_weight": cf_weight})
+    user = UserVector(np.ones(4, dtype=np.float32), n_history=3, space="mf", n_played=HISTORY)
+    product = Pipeline.cf_weight(SimpleNamespace(settings=shipped), user)
+    assert product > 0 and shipped_weight(shipped) == (product, user.space)

@@ -264,6 +264,31 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
         pipe.close()
 
 
+def test_a_title_naming_the_holiday_asked_for_is_the_holidays_music(trained, tmp_path):
+    # "Christmas Soul": "christmas" is an occasion word, yet a title that names the holiday ("White Christmas",
+    # "Christmas (Baby Please Come Home)") is the very music asked for, not a description matched by a title (the
+    # pull left one of the validation playlist's 20 songs in playgenie's answer, where bm25 found them all); a mood
+    # word beside it is still pulled
+    from types import SimpleNamespace
+
+    from tools.pipeline import Pipeline
+    from tools.ranker import Featurizer, vocabulary_tag_words
+    from tools.schema import Candidate, PlaylistQuery
+
+    assert {"christmas", "summer"} <= vocabulary_tag_words()
+    settings, catalog, ranker = trained
+    pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
+    try:
+        featurize = Featurizer(pipe.retriever)
+        titles = [("white", "christmas"), ("christmas", "in", "summer"), ("fire", "gold")]
+        featurize.title_tokens = SimpleNamespace(many=lambda rows: titles[: len(rows)])
+        cands = [Candidate(catalog.tracks[i].track_id, i, 0.0) for i in range(3)]
+        assert featurize.title_tags(cands, PlaylistQuery(text="christmas soul")).tolist() == [0.0] * 3
+        assert featurize.title_tags(cands, PlaylistQuery(text="christmas summer")).tolist() == [0.0, 0.5, 0.0]
+    finally:
+        pipe.close()
+
+
 def test_a_title_holding_the_requests_mood_or_occasion_word_is_no_title_match(trained, tmp_path, monkeypatch):
     # "summer ghost": "summer" is a season the vocabulary reads as a situation, "ghost" only a word. A track titled
     # "Summer City" matched the request's description by its title ("crying in the shower" is no request for songs

@@ -504,10 +504,12 @@ class Pipeline:
         keep: Sequence[str] = (),
         artist_caps: Mapping[str, int] | None = None,
         taste_moods: float | None = None,
+        flow_rank_weight: float | None = None,
     ) -> list[PlaylistItem]:
         """Stage 4: diversity, one version per song, length, flow, and a reason per track. ``artist_caps``: the
         artists a personal history stacks keep their share (:func:`tools.refine.history_caps`); ``taste_moods``: a
-        track the history brought may miss an asked mood's label when its sound is this close (``tools.refine``)."""
+        track the history brought may miss an asked mood's label when its sound is this close (``tools.refine``);
+        ``flow_rank_weight``: what the flow's order pays for moving a strong match down (``tools.refine``)."""
         from tools.refine import refine
 
         with self._timed("refine"):
@@ -532,6 +534,7 @@ class Pipeline:
                 keep=keep,
                 artist_caps=artist_caps,
                 taste_moods=taste_moods,
+                flow_rank_weight=flow_rank_weight,
             )
 
     # --- one request ---------------------------------------------------------------------------
@@ -584,13 +587,13 @@ class Pipeline:
         )
         # The refiner checks the constraints as retrieval finally applied them (relaxed ones soft); a history that
         # counts in the rerank also keeps its stacked artists.
-        caps, taste = None, None
+        caps, taste, flow = None, None, None
         if weight and history:
-            from tools.refine import TASTE_MOOD_CLOSE, history_caps
+            from tools.refine import FLOW_HISTORY_WEIGHT, TASTE_MOOD_CLOSE, history_caps
 
             caps = history_caps(self.catalog, history, self.length_of(query, n), self.settings.max_per_artist)
-            taste = TASTE_MOOD_CLOSE
-        playlist = self.refine(ranked, found.query, n, artist_caps=caps, taste_moods=taste)
+            taste, flow = TASTE_MOOD_CLOSE, FLOW_HISTORY_WEIGHT
+        playlist = self.refine(ranked, found.query, n, artist_caps=caps, taste_moods=taste, flow_rank_weight=flow)
         notes = list(found.notes)
         notes += [f"Can't honour: {u}" for u in query.unsupported]
         if isinstance(text_or_query, str) and len(text_or_query) > MAX_TEXT:

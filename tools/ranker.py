@@ -141,6 +141,14 @@ def vocabulary_tag_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
+def holiday_words() -> frozenset[str]:
+    """The words that name a holiday (``vocab.HOLIDAY_WORDS``) as the request's tokens read them."""
+    from tools import vocab
+
+    return frozenset(w for word in vocab.HOLIDAY_WORDS for w in tokenize(word) if len(tokenize(word)) == 1)
+
+
 class RankerMismatch(RuntimeError):
     """A ranker file this project did not write, or one built for other features or another catalog."""
 
@@ -401,7 +409,8 @@ class Featurizer:
         if asked.artists or any((f.source or "").startswith("like ") for f in asked.features):
             return out
         said = frozenset(tokenize(asked.text or asked.free_text))
-        words = said & vocabulary_tag_words()
+        # a holiday's name in a title is the holiday's music ("Christmas Soul": "Soul Christmas"), not a description
+        words = (said & vocabulary_tag_words()) - holiday_words()
         if not words:
             return out
         for i, w in enumerate(self.title_tokens.many([c.idx for c in candidates])):

@@ -52,6 +52,12 @@ HISTORY_ARTIST_EXTRA = 2
 # Flow vs rank: each step of the chain pays this times the next track's score rank (0 best, 1 worst),
 # so the strongest matches come early while steps stay smooth. Chosen on the validation split.
 FLOW_RANK_WEIGHT = 2.0
+# The same where a personal history counts (``Pipeline.run``: the CF rerank's order, taste and request together, is
+# the better evidence, so the flow moves it less). Chosen on the personalized eval's validation splits of seeds 0 and 1
+# pooled (104 playlists, full NDCG@20 at the product's mf 0.8): 2 .2622, 10 .2632, 20 .2645, 50 .2635, 100 .2608; 20
+# gains on both splits (.2631 -> .2663, .2613 -> .2628; pooled +.0023, paired-bootstrap 95% [-.0004, +.0054]); at mf
+# 1.0 the grid chose 20 too (.2688 -> .2701). Requests without a history keep FLOW_RANK_WEIGHT.
+FLOW_HISTORY_WEIGHT = 20.0
 # The quality floor as a penalty: a track below it (:func:`low_quality`) is weighed as if it came this many places
 # lower in the score order (math.inf: after every other track, the floor it was). Chosen on the personalized eval's
 # validation splits of seeds 0 and 1 (104 playlists, full NDCG@20 at FLOW_RANK_WEIGHT 2): floor .1584, 0 .1580,
