@@ -2519,9 +2519,18 @@ def rule_english(c: Clause) -> Plan | None:
     if not c.has or not said or c.matches(negated=True) or "latin" not in c.vocab.genres:
         return None
     near = c.words[max(0, said[0] - 3) : said[0] + 2]
+    if set(near) & {"no", "without", "sin", "nothing", "zero"}:  # "no english songs": the Spanish-language ones
+        return Plan([call("narrow", genres=["latin"])], notes=[_NO_LANGUAGE])
+    if set(near) & {"less", "fewer", "menos"}:
+        return Plan([call("widen", genres=["latin"])], notes=[_NO_LANGUAGE])
+    if set(near) & {"more", "mas"}:
+        return Plan([call("lessen", genres=["latin"])], notes=[_NO_LANGUAGE])
     if not (set(near) & {"only", "just", "solo", "solamente", "all"} or find(near, _ONLY)):
         return None
     return Plan([call("exclude", genres=["latin"])])
+
+
+_NO_LANGUAGE = "The catalog doesn't know the language a song is sung in; its latin genre is its Spanish-language music."
 
 
 def rule_version(c: Clause) -> Plan | None:
@@ -2878,6 +2887,8 @@ def rule_narrow(c: Clause) -> Plan | None:
     q = c.reading.query
     if years and not only and q.years is not None and (more := _counted_more(words)):
         return Plan([call("widen", year_start=q.years.start, year_end=q.years.end, count=more)])
+    if years and not only and q.years is not None and {"more", "mas"} & set(words) and "than" not in words:
+        return Plan([call("widen", year_start=q.years.start, year_end=q.years.end)])  # "more 90s": some swapped in
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]
     if binary and not only and not years:  # "no vocals if possible", "acoustic please"

@@ -69,13 +69,13 @@ def test_that_era_is_the_decade_of_the_song_the_request_named(vocab, playlist):
     named = playlist[4]
     decade = named["year"] // 10 * 10
     said = acts("more of that era", vocab, playlist, request=f"songs like {named['title']}")
-    assert said == [("narrow", {"year_start": decade, "year_end": decade + 9})]
+    assert said == [("widen", {"year_start": decade, "year_end": decade + 9})]
 
 
 def test_that_era_after_a_track_in_focus_is_its_decade(vocab, playlist):
     decade = playlist[2]["year"] // 10 * 10
     said = acts("more from that decade", vocab, playlist, focus=3)
-    assert said == [("narrow", {"year_start": decade, "year_end": decade + 9})]
+    assert said == [("widen", {"year_start": decade, "year_end": decade + 9})]
 
 
 def test_a_samey_half_swaps_the_samest_half_of_it(vocab, playlist):

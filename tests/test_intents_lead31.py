@@ -202,3 +202,20 @@ def test_what_was_a_track_explains_it(vocab, playlist, text, where):
 @pytest.mark.parametrize("text", ["what was the last change", "what was your last change"])
 def test_what_was_the_last_change_says_the_change(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("last_change", {})]
+
+
+@pytest.mark.parametrize(
+    ("text", "years"), [("more 90s", (1990, 1999)), ("make it sound more 80s", (1980, 1989))]
+)  # fmt: skip
+def test_more_of_a_decade_swaps_some_in_never_narrows(vocab, playlist, text, years):
+    assert acts(text, vocab, playlist) == [("widen", {"year_start": years[0], "year_end": years[1]})]
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [("no english songs", ("narrow", {"genres": ["latin"]})), ("less english songs", ("widen", {"genres": ["latin"]})),
+     ("more english songs", ("lessen", {"genres": ["latin"]}))],
+)  # fmt: skip
+def test_english_said_of_the_mix_moves_the_latin_share_and_says_why(vocab, playlist, text, action):
+    p = parse(text, playlist, vocab)
+    assert [(a["name"], a["args"]) for a in p.actions] == [action] and "language" in p.notes[0]
