@@ -69,6 +69,7 @@ CAPPED_ABLATIONS: dict[str, dict] = {
     "no_copy_gain": {"copy_gain": 1.0},
     "no_sound": {"sound_weight": 0.0},
     "no_era": {"era_weight": 0.0},
+    "normal_era": {"era_df": math.inf},  # the era's density a normal, as before the Student t
     "no_artist_mass": {"artist_mass": 0.0},
 }
 
