@@ -69,6 +69,7 @@ CAPPED_ABLATIONS: dict[str, dict] = {
     "no_copy_gain": {"copy_gain": 1.0},
     "no_sound": {"sound_weight": 0.0},
     "no_era": {"era_weight": 0.0},
+    "normal_era": {"era_df": math.inf},  # the era's density a normal, as before the Student t
     "no_artist_mass": {"artist_mass": 0.0},
 }
 
@@ -176,6 +177,43 @@ def capped_ceiling(product, seeds: Sequence[np.ndarray], truths: Sequence[np.nda
     return out
 
 
+def stamp_split_checkpoint(path: Path, catalog: "Catalog") -> None:
+    """Write the catalog's fingerprint (its tracks and training playlists) into a split checkpoint."""
+    import torch
+
+    from tools.catalog import catalog_fingerprint
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    ckpt["extra"]["catalog"] = catalog_fingerprint(catalog)
+    torch.save(ckpt, path)
+
+
+def reusable(path: Path, catalog: "Catalog", train_ids: Sequence[str]) -> tuple[Any, int] | None:
+    """(the model, its best epoch) of a split checkpoint trained on ``catalog``, or None. A stamped checkpoint
+    (``stamp_split_checkpoint``) must carry the catalog's fingerprint; an older one (no stamp) must list the
+    catalog's tracks in order and have trained on as many playlists as the catalog's training split gives (the
+    split folder is named by its held-out playlists, so the rest is the same data)."""
+    import torch
+
+    from tools.catalog import catalog_fingerprint
+    from tools.continuation.model import PlayGenieVAE
+    from tools.continuation.train import TrainConfig, split_train_val
+
+    if not path.exists():
+        return None
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    extra = ckpt.get("extra", {})
+    if "catalog" in extra:
+        ok = extra["catalog"] == catalog_fingerprint(catalog)
+    else:
+        fit = split_train_val(list(train_ids), TrainConfig.val_fraction, TrainConfig.seed)[0]
+        ok = ckpt["track_ids"] == [t.track_id for t in catalog.tracks] and extra.get("train_playlists") == len(fit)
+    if not ok:
+        log.warning("%s was trained on another catalog: trained again", path)
+        return None
+    return PlayGenieVAE.from_checkpoint(ckpt).eval(), int(extra.get("best_epoch", 0))
+
+
 def _tune(make: Callable, grid: Sequence, fit_seqs, val_prefix, val_rest, n_items: int) -> tuple:
     """The grid value with the best validation R-precision + NDCG (n = 10)."""
     from tools.continuation.train import rank_metrics
@@ -220,6 +258,7 @@ def run_eval(
     baselines: bool = True,
     capped_ablations: bool = False,
     model_overrides: dict | None = None,
+    reuse: bool = False,
 ) -> tuple[dict, dict]:
     """Train and score every system; returns (the stable JSON, meta: timings, sizes, tuned values).
 
@@ -227,7 +266,8 @@ def run_eval(
     everything too); ``max_playlists``: score only the first that many; ``baselines``: False keeps
     ``content_knn`` only; ``capped_ablations``: also the capped VAE with each part of ``CAPPED_ABLATIONS`` off;
     ``model_overrides``: ``VAEConfig`` fields under study for the VAE (and its ablations), its checkpoint named by
-    them (``checkpoint_name``) so that it never replaces the shipped settings' one."""
+    them (``checkpoint_name``) so that it never replaces the shipped settings' one; ``reuse``: a VAE whose checkpoint
+    this split already holds, trained on this very catalog (``reusable``), is loaded instead of trained again."""
     import torch
 
     from evals import rec_baselines as rb
@@ -271,18 +311,19 @@ def run_eval(
     def train_variant(name: str) -> None:
         over, ep = variants[name]
         t0 = time.perf_counter()
-        say(f"training {name} ({ep} epochs at most) ...")
-        res = train_on_catalog(
-            catalog,
-            settings.home,
-            train_ids,
-            TrainConfig(epochs=ep, progress=progress),
-            out_dir / checkpoint_name(name, model_overrides),
-            **over,
-        )
+        path = out_dir / checkpoint_name(name, model_overrides)
+        if reuse and (saved := reusable(path, catalog, train_ids)) is not None:
+            say(f"{name}: the split's saved checkpoint {path}")
+            model, meta[f"{name}_best_epoch"] = saved
+        else:
+            say(f"training {name} ({ep} epochs at most) ...")
+            res = train_on_catalog(
+                catalog, settings.home, train_ids, TrainConfig(epochs=ep, progress=progress), path, **over
+            )
+            stamp_split_checkpoint(path, catalog)
+            model, meta[f"{name}_best_epoch"] = res.model, res.best_epoch
         meta["seconds"][name] = round(time.perf_counter() - t0, 1)
-        meta[f"{name}_best_epoch"] = res.best_epoch
-        systems[name] = lambda pre, m=res.model: score_prefixes(m, pre)
+        systems[name] = lambda pre, m=model: score_prefixes(m, pre)
 
     train_variant("playgenie_vae")
     # The VAE as "add N more" runs it: the product's continuer, its scores, masks and per-artist cap.
@@ -636,6 +677,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the copy gain, the sound, era and artist terms).",
     )
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Load the split's saved VAE checkpoint when it was trained on this catalog instead of training again "
+        "(add-more's scoring under study on one model).",
+    )
+    parser.add_argument(
         "--vae",
         action="append",
         default=[],
@@ -669,6 +716,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         baselines=not args.no_baselines,
         capped_ablations=args.capped_ablations,
         model_overrides=parse_overrides(args.vae),
+        reuse=args.reuse,
     )
     out = args.out or settings.home / "evals" / f"continuation{'_validation' if args.validation else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,7 @@ from tools.continuation import data as cdata
 from tools.continuation.generate import (
     ARTIST_MASS,
     COPY_GAIN,
+    ERA_DF,
     ERA_FLOOR,
     ERA_WEIGHT,
     SOUND_WEIGHT,
@@ -677,11 +680,35 @@ def test_add_more_leans_to_the_playlists_years(continuer, tiny_catalog):
         assert not continuer.playlist_terms(rows).any()
     finally:
         continuer.sound_weight, continuer.era_weight = SOUND_WEIGHT, ERA_WEIGHT
-    np.testing.assert_allclose(alone, -ERA_WEIGHT * (when - mean) ** 2 / (2 * spread), rtol=1e-4, atol=1e-4)
+    expected = (
+        -ERA_WEIGHT * (ERA_DF + 1) / 2 * np.log1p((when - mean) ** 2 / spread / ERA_DF)
+    )  # a Student t's log-density
+    np.testing.assert_allclose(alone, expected, rtol=1e-4, atol=1e-4)
     assert era[year < 1990].max() < era[abs(when - mean) <= 2].min()
     lean = continuer.ranking(rows, n=10, max_per_artist=2)
     far = lambda order: float(np.abs(year[order] - mean).mean())  # noqa: E731
     assert far(lean) < far(plain)
+
+
+def test_a_track_from_years_away_is_not_buried_by_the_era(continuer):
+    # a playlist of one summer's releases: the era still orders tracks by their distance from it, but a track from
+    # years away (an older classic) loses a log, not a square, of that distance: under the normal (era_df = inf) a
+    # track 8 years away lost 150 times what one 8 months away does, under the Student t 10 times
+    rows = [1, 2, 3]
+    saved = continuer.when.copy()
+    continuer.sound_weight = 0.0
+    try:
+        continuer.when[rows] = [release_time(d, 2019) for d in ("2019-06-07", "2019-06-21", "2019-07-05")]
+        continuer.when[[4, 5, 6]] = [release_time(d, None) for d in ("2019-06-14", "2020-02-14", "2011-06-14")]
+        t = -continuer.playlist_terms(rows)[0, [4, 5, 6]].numpy()
+        continuer.era_df = math.inf
+        normal = -continuer.playlist_terms(rows)[0, [4, 5, 6]].numpy()
+    finally:
+        continuer.when[:] = saved
+        continuer.sound_weight, continuer.era_df = SOUND_WEIGHT, ERA_DF
+    assert t[0] < t[1] < t[2] and normal[0] < normal[1] < normal[2]  # nearer is better, either way
+    assert normal[2] / normal[1] > 100 and t[2] / t[1] < 15
+    assert t[2] < normal[2] / 10
 
 
 def test_the_decoder_ablation_removes_only_the_decoders_own_scores(continuer):
