@@ -1068,6 +1068,11 @@ class TagExtractor:
             and k not in refused  # "chill but not boring": a word refused is never searched for
             and any(c.isalnum() for c in t.text)
         ]
+        duration = d.duration if d.length is None else None
+        if lasting := vocab.occasion_minutes(text):  # "a long drive": its length, and "long" is no title word
+            free = [w for w in free if fold(w) not in lasting[1].split()]
+            if duration is None and d.length is None:
+                duration = lasting[0]
         return PlaylistQuery(
             text=text,
             **q,
@@ -1076,7 +1081,7 @@ class TagExtractor:
             features=list(d.features.values()),
             popularity=d.popularity,  # type: ignore[arg-type]
             length=d.length,
-            duration_min=d.duration if d.length is None else None,
+            duration_min=duration,
             max_per_artist=d.cap,
             track_minutes_max=d.track_max,
             free_text=" ".join(free),

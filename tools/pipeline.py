@@ -95,9 +95,20 @@ def calm_target(query: PlaylistQuery) -> PlaylistQuery:
     aims = [vocab.CALM_ENERGY[t.value] for t in said]
     if not said and not query.genres + query.subgenres and vocab.calm_down(query.text):
         return _come_down(query)
-    if not aims or any(b.feature == "energy" for b in query.features):
+    if not aims:
         return query
-    return query.model_copy(update={"features": [*query.features, _calm_bound(min(aims), said[0].value)]})
+    features = list(query.features)
+    if not any(b.feature == "energy" for b in features):
+        features.append(_calm_bound(min(aims), said[0].value))
+    bounded = {b.feature for b in features}
+    for t in said:  # sleep's quiet, unsung sound: soft bounds on what the request says nothing of
+        for feature, lo, hi in vocab.CALM_SOUNDS.get(t.value, ()):
+            if feature not in bounded:
+                bounded.add(feature)
+                features.append(
+                    FeatureBound(feature=feature, min=lo, max=hi, explicit=False, confidence=0.5, source=t.value)
+                )
+    return query.model_copy(update={"features": features})
 
 
 def _calm_bound(target: float, source: str) -> FeatureBound:

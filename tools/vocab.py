@@ -434,7 +434,14 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 }  # fmt: skip
 
 # Occasions that want low energy, and the energy a first request for them aims at (a soft target)
-CALM_ENERGY = {"sleep": 0.25, "meditation": 0.3, "reading": 0.4}
+CALM_ENERGY = {"sleep": 0.15, "meditation": 0.3, "reading": 0.4}
+# ... and the sound beyond energy such an occasion wants, soft bounds (feature, min, max) that order and never filter:
+# sleep is quiet and unsung, acoustic or ambient in any genre; rap's spoken verses at energy .25 still led "sleep
+# playlist" (mean speechiness .10, 30% rap).
+CALM_SOUNDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    "sleep": (("speechiness", None, 0.06), ("acousticness", 0.6, None)),
+    "meditation": (("speechiness", None, 0.06), ("acousticness", 0.5, None)),
+}  # fmt: skip
 # The same aim where the request asks to come down ("help me unwind", "para relajarse") and chill is only inferred:
 # said outright ("chill rap"), the mood's own label is the filter and the energy is left to it
 CALM_INFERRED_ENERGY = {"chill": 0.4}
@@ -606,6 +613,11 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("subway", "metro", "the tube", "on the bus", "tram", "way to work", "walk to work",
                      "way to school", "walk to school", "to class"), ((), "commute")),
     **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
+    # outdoors on foot: a hike or a walk wants feel-good music ("hiking playlist" was read as a request for anything)
+    **dict.fromkeys(("hiking", "hike", "hikes", "trekking", "camping", "camping trip", "camp out", "senderismo",
+                     "caminata", "acampar", "for a walk", "on a walk", "go for a walk", "going for a walk",
+                     "long walk", "morning walk", "evening walk", "dog walk", "walking the dog", "walk the dog",
+                     "stroll", "pasear", "paseo", "caminar"), (("happy",), None)),
     # tags8: places whose name holds "new" suggest nothing, and no recent year ("road trip to new york")
     **dict.fromkeys(PLACES_NAMED_NEW, ((), None)),
 }  # fmt: skip
@@ -1891,7 +1903,38 @@ CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby"
                                ("workplace",), ("coworkers",), ("colleagues",), ("wedding",), ("grandma",),
                                ("grandpa",), ("grandparents",), ("grandmother",), ("grandfather",), ("abuela",),
                                ("abuelo",), ("church",), ("family",), ("parents",), ("mom",), ("dad",), ("boda",),
-                               ("dormir",), ("oficina",), ("trabajo",)})  # fmt: skip
+                               ("dormir",), ("oficina",), ("trabajo",),
+                               # romance: a love song list with "Slutty Girls" in it jars ("algo romántico")
+                               ("romantic",), ("romance",), ("romantico",), ("romantica",), ("romanticas",),
+                               ("romanticos",), ("love", "songs"), ("anniversary",), ("aniversario",),
+                               ("valentine",), ("valentines",), ("date", "night"), ("candlelit",), ("enamorado",),
+                               ("enamorada",), ("de", "amor")})  # fmt: skip
+
+
+# Occasions that last: a first request naming one and no length gets about this many minutes ("music for a long
+# flight" is no 20 tracks). Said as people say them: "long" before the outing, and a road trip, long by nature.
+OCCASION_MINUTES: dict[tuple[str, ...], float] = {
+    **dict.fromkeys((("long", "flight"), ("long", "flights"), ("long", "haul"), ("transatlantic",), ("red", "eye"),
+                     ("vuelo", "largo"), ("long", "road", "trip"), ("long", "roadtrip"), ("long", "trip"),
+                     ("viaje", "largo")), 180.0),
+    **dict.fromkeys((("long", "drive"), ("long", "drives"), ("long", "car", "ride"), ("long", "ride"),
+                     ("long", "train", "ride"), ("long", "bus", "ride"), ("long", "hike"), ("long", "journey"),
+                     ("road", "trip"), ("roadtrip",), ("road", "trips"), ("long", "study", "session"),
+                     ("all", "day", "hike")), 120.0),
+    **dict.fromkeys((("long", "walk"), ("long", "run"), ("long", "commute")), 60.0),
+}  # fmt: skip
+_OCCASION_SPAN = max(len(k) for k in OCCASION_MINUTES)
+
+
+def occasion_minutes(text: str) -> tuple[float, str] | None:
+    """The listening time an occasion that lasts implies ("a long drive": 120 minutes) and the phrase that says it,
+    or None."""
+    words = key(text)
+    for i in range(len(words)):
+        for n in range(_OCCASION_SPAN, 0, -1):
+            if (minutes := OCCASION_MINUTES.get(tuple(words[i : i + n]))) is not None:
+                return minutes, " ".join(words[i : i + n])
+    return None
 
 
 _AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})
