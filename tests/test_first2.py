@@ -102,3 +102,21 @@ def test_sleep_aims_at_a_quiet_unsung_acoustic_sound():
         )
     )
     assert [b.min for b in said.features if b.feature == "acousticness"] == [0.3]  # a bound said stays as said
+
+
+@pytest.fixture(scope="module")
+def ex_implicit(tiny_catalog):
+    from tools.embed import get_encoder
+    from tools.extract import TagExtractor
+
+    return TagExtractor(tiny_catalog, get_encoder())
+
+
+@pytest.mark.parametrize("text", ["morning playlist", "songs for the morning"])
+def test_a_morning_is_no_run(ex_implicit, text):
+    # the running prototype "morning run" made any morning a run: "morning playlist" got EDM at energy .88
+    assert "running" not in [t.value for t in ex_implicit.extract(text).activities]
+
+
+def test_a_run_is_still_a_run(ex_implicit):
+    assert "running" in [t.value for t in ex_implicit.extract("jogging in the morning").activities]

@@ -477,7 +477,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
     "mood:sleep": ("falling asleep", "bedtime", "insomnia", "trying to sleep", "night time wind down"),
     "mood:dance": ("dance floor", "dancing all night", "moves on the dance floor"),
     "activity:workout": ("gym session", "lifting weights", "cardio", "workout", "training hard"),
-    "activity:running": ("morning run", "jogging in the park", "marathon training"),
+    "activity:running": ("going for a run", "jogging in the park", "marathon training"),
     "activity:study": ("studying", "homework", "exam preparation", "in the library"),
     "activity:work": ("at the office", "working from home", "for work", "productive workday"),
     "activity:driving": ("road trip", "late night drive", "highway driving", "long drive", "in the car"),
