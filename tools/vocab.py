@@ -1912,14 +1912,15 @@ CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby"
 
 
 # Occasions that last: a first request naming one and no length gets about this many minutes ("music for a long
-# flight" is no 20 tracks). Said as people say them: "long" before the outing, and a road trip, long by nature.
+# flight" is no 20 tracks). Said as people say them: "long" before the outing. A road trip alone says no length: a
+# trip to the next town is one too ("80s rock for a road trip" kept its 20 through "90s instead").
 OCCASION_MINUTES: dict[tuple[str, ...], float] = {
     **dict.fromkeys((("long", "flight"), ("long", "flights"), ("long", "haul"), ("transatlantic",), ("red", "eye"),
                      ("vuelo", "largo"), ("long", "road", "trip"), ("long", "roadtrip"), ("long", "trip"),
                      ("viaje", "largo")), 180.0),
     **dict.fromkeys((("long", "drive"), ("long", "drives"), ("long", "car", "ride"), ("long", "ride"),
                      ("long", "train", "ride"), ("long", "bus", "ride"), ("long", "hike"), ("long", "journey"),
-                     ("road", "trip"), ("roadtrip",), ("road", "trips"), ("long", "study", "session"),
+                     ("long", "study", "session"),
                      ("all", "day", "hike")), 120.0),
     **dict.fromkeys((("long", "walk"), ("long", "run"), ("long", "commute")), 60.0),
 }  # fmt: skip
