@@ -95,11 +95,9 @@ def calm_target(query: PlaylistQuery) -> PlaylistQuery:
     aims = [vocab.CALM_ENERGY[t.value] for t in said]
     if not said and not query.genres + query.subgenres and vocab.calm_down(query.text):
         return _come_down(query)
-    if not aims:
+    if not aims or any(b.feature == "energy" for b in query.features):  # the energy said wins, and its sound
         return query
-    features = list(query.features)
-    if not any(b.feature == "energy" for b in features):
-        features.append(_calm_bound(min(aims), said[0].value))
+    features = [*query.features, _calm_bound(min(aims), said[0].value)]
     bounded = {b.feature for b in features}
     for t in said:  # sleep's quiet, unsung sound: soft bounds on what the request says nothing of
         for feature, lo, hi in vocab.CALM_SOUNDS.get(t.value, ()):
