@@ -676,11 +676,13 @@ class Ranker:
             s = s + GENRE_PRIOR * trust * genre_fit(featurizer.r, cands, found.names)
         if MOOD_PULL and trust < 1.0:
             s = s + MOOD_PULL * (1.0 - trust) * x[:, FEATURE_NAMES.index("mood_close")]
+        titled = featurizer.title_tags(cands, asked) if TITLE_TAG_PULL or OCCASION_POPULARITY_PULL else None
         if OCCASION_POPULARITY_PULL and trust < 1.0 and not asked.popularity:
-            known = x[:, FEATURE_NAMES.index("popularity")] * x[:, FEATURE_NAMES.index("mood_tag")]
+            # a title holding the request's occasion word ("Summer ..." for "summer nights") gets no lift for fame
+            known = x[:, FEATURE_NAMES.index("popularity")] * x[:, FEATURE_NAMES.index("mood_tag")] * (1.0 - titled)
             s = s + OCCASION_POPULARITY_PULL * (1.0 - trust) * known
         if TITLE_TAG_PULL:
-            s = s - TITLE_TAG_PULL * featurizer.title_tags(cands, asked)
+            s = s - TITLE_TAG_PULL * titled
         if POPULARITY_PULL and asked.popularity:  # "hits from 2008 to 2012", "deep cuts": the popularity said
             way = 1.0 if asked.popularity == "popular" else -OBSCURE_SHARE
             s = s + POPULARITY_PULL * way * x[:, FEATURE_NAMES.index("popularity")]
