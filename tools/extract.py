@@ -1069,10 +1069,8 @@ class TagExtractor:
             and any(c.isalnum() for c in t.text)
         ]
         duration = d.duration if d.length is None else None
-        if lasting := vocab.occasion_minutes(text):  # "a long drive": its length, and "long" is no title word
+        if lasting := vocab.occasion_minutes(text):  # "a long drive": "long" is no title word (its length: below)
             free = [w for w in free if fold(w) not in lasting[1].split()]
-            if duration is None and d.length is None:
-                duration = lasting[0]
         return PlaylistQuery(
             text=text,
             **q,
@@ -2419,3 +2417,13 @@ def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
             )
             acts += 1
     return moods, acts
+
+
+def occasion_length(query: PlaylistQuery) -> PlaylistQuery:
+    """``query`` with the listening time an occasion that lasts implies ("music for a long flight": 180 minutes,
+    :data:`tools.vocab.OCCASION_MINUTES`) when it says no length: a default of the answer, not a length the words
+    said, so extraction leaves it out and the new playlist's makers (``Pipeline.run``, the agent's new playlist) add
+    it."""
+    if query.length or query.duration_min or not (lasting := vocab.occasion_minutes(query.text or "")):
+        return query
+    return query.model_copy(update={"duration_min": lasting[0]})

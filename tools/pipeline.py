@@ -28,6 +28,7 @@ import numpy as np
 
 from tools import vocab
 from tools.catalog import fold
+from tools.extract import occasion_length
 from tools.schema import Candidate, FeatureBound, PlaylistItem, PlaylistQuery, PlaylistResult
 
 if TYPE_CHECKING:
@@ -577,7 +578,7 @@ class Pipeline:
             # over), or for the search when its words need no other word; otherwise the search's text alone.
             text = text_or_query
             own = cache(lambda: self.embed(text))
-            query = self.extract(text, query_vector=own)
+            query = occasion_length(self.extract(text, query_vector=own))
             searched = search_text(query)
             if searched != (query.text or query.free_text).strip():  # a word read as another: search its word too
                 vector = self.embed(searched)

@@ -616,7 +616,7 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # outdoors on foot: a hike or a walk wants feel-good music ("hiking playlist" was read as a request for anything)
     **dict.fromkeys(("hiking", "hike", "hikes", "trekking", "camping", "camping trip", "camp out", "senderismo",
                      "caminata", "acampar", "for a walk", "on a walk", "go for a walk", "going for a walk",
-                     "long walk", "morning walk", "evening walk", "dog walk", "walking the dog", "walk the dog",
+                     "long walk", "morning walk", "evening walk",
                      "stroll", "pasear", "paseo", "caminar"), (("happy",), None)),
     # tags8: places whose name holds "new" suggest nothing, and no recent year ("road trip to new york")
     **dict.fromkeys(PLACES_NAMED_NEW, ((), None)),
