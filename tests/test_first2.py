@@ -86,11 +86,20 @@ def test_a_road_trip_alone_says_no_length(ex):
     assert occasion_length(ex.extract("80s rock for a road trip")).duration_min is None
 
 
-@pytest.mark.parametrize("text", ["hiking playlist", "songs for a walk", "camping trip", "musica para una caminata"])
-def test_a_hike_or_a_walk_is_understood(ex, text):
-    # "hiking playlist" was read as a request for anything: no mood, no activity
+@pytest.mark.parametrize(
+    "text,mood",
+    [("hiking playlist", "happy"), ("songs for a walk", "happy"), ("musica para una caminata", "happy"),
+     ("camping trip", "chill")],
+)  # fmt: skip
+def test_a_hike_or_a_walk_is_understood(ex, text, mood):
+    # "hiking playlist" was read as a request for anything: no mood, no activity; camping is the campfire's calm
     q = ex.extract(text)
-    assert [t.value for t in q.moods if not t.explicit][:1] == ["happy"]
+    assert [t.value for t in q.moods if not t.explicit][:1] == [mood]
+
+
+def test_a_hike_that_is_over_suggests_no_hike(ex):
+    q = ex.extract("after a long day of hiking, something calm")
+    assert "happy" not in [t.value for t in q.moods]
 
 
 @pytest.mark.parametrize("text", ["algo romántico", "canciones de amor", "love songs", "date night playlist"])

@@ -1501,7 +1501,7 @@ _NEG_WORDS = {w for k in _NEGATION for w in k}
 _BARE_CONTENT = frozenset({"explicit", "profanity"})  # content words that ask for a clean list only when negated
 _DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
 _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
-                        "la"})  # fmt: skip
+                        "la", "of"})  # fmt: skip  # "after a long day of hiking"
 
 
 # what people run that is running: "run a 5k", "running the half marathon", "run my usual loop"
@@ -2408,10 +2408,11 @@ def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
         if suggested and free and pick is None:
             continue  # everything it suggests clashes with what was asked
         tag_source = " ".join(t.orig for t in tokens[c.start : c.end])[:200]
-        if pick is not None and moods < MAX_CONTEXT_MOODS:
+        done = _done_before(tokens, c.start)  # "after a long day of hiking": the hike's mood is over too
+        if pick is not None and moods < MAX_CONTEXT_MOODS and not done:
             query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
             moods += 1
-        if activity and not query.activities and not _done_before(tokens, c.start):  # "finished my shift"
+        if activity and not query.activities and not done:  # "finished my shift"
             query.activities.append(
                 Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
             )

@@ -528,7 +528,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # places and things around
     **dict.fromkeys(("coffee", "coffee shop", "cafe", "cup of tea", "tea", "spa", "spa day", "bath", "bubble bath",
                      "face mask", "self care", "selfcare", "massage", "sauna", "stretching", "cabin", "woods",
-                     "lake", "campfire", "bonfire", "porch", "patio", "balcony", "hangover", "hungover", "tired",
+                     "lake", "campfire", "bonfire", "camping", "camping trip", "camp out", "acampar", "porch",
+                     "patio", "balcony", "hangover", "hungover", "tired",
                      "exhausted", "cansado", "cansada", "crudo", "cruda"), (("chill",), None)),
     **dict.fromkeys(("bar", "pub", "rooftop", "drinks", "drinking", "beers", "happy hour", "cocktails", "chelas",
                      "cheve"), (("party", "happy"), None)),
@@ -613,11 +614,11 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("subway", "metro", "the tube", "on the bus", "tram", "way to work", "walk to work",
                      "way to school", "walk to school", "to class"), ((), "commute")),
     **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
-    # outdoors on foot: a hike or a walk wants feel-good music ("hiking playlist" was read as a request for anything)
-    **dict.fromkeys(("hiking", "hike", "hikes", "trekking", "camping", "camping trip", "camp out", "senderismo",
-                     "caminata", "acampar", "for a walk", "on a walk", "go for a walk", "going for a walk",
-                     "long walk", "morning walk", "evening walk",
-                     "stroll", "pasear", "paseo", "caminar"), (("happy",), None)),
+    # outdoors on foot: a hike or a walk wants feel-good music ("hiking playlist" was read as a request for anything;
+    # camping sits with the campfire, above)
+    **dict.fromkeys(("hiking", "hike", "hikes", "trekking", "senderismo", "caminata", "for a walk", "on a walk",
+                     "go for a walk", "going for a walk", "long walk", "morning walk", "evening walk", "stroll",
+                     "pasear", "paseo", "caminar"), (("happy",), None)),
     # tags8: places whose name holds "new" suggest nothing, and no recent year ("road trip to new york")
     **dict.fromkeys(PLACES_NAMED_NEW, ((), None)),
 }  # fmt: skip
