@@ -1068,6 +1068,9 @@ class TagExtractor:
             and k not in refused  # "chill but not boring": a word refused is never searched for
             and any(c.isalnum() for c in t.text)
         ]
+        duration = d.duration if d.length is None else None
+        if lasting := vocab.occasion_minutes(text):  # "a long drive": "long" is no title word (its length: below)
+            free = [w for w in free if fold(w) not in lasting[1].split()]
         return PlaylistQuery(
             text=text,
             **q,
@@ -1076,7 +1079,7 @@ class TagExtractor:
             features=list(d.features.values()),
             popularity=d.popularity,  # type: ignore[arg-type]
             length=d.length,
-            duration_min=d.duration if d.length is None else None,
+            duration_min=duration,
             max_per_artist=d.cap,
             track_minutes_max=d.track_max,
             free_text=" ".join(free),
@@ -1498,7 +1501,7 @@ _NEG_WORDS = {w for k in _NEGATION for w in k}
 _BARE_CONTENT = frozenset({"explicit", "profanity"})  # content words that ask for a clean list only when negated
 _DONE_CUES = sorted((_key(c) for c in vocab.ACTIVITY_DONE_CUES), key=len, reverse=True)
 _DONE_SKIP = frozenset({"my", "the", "our", "his", "her", "their", "a", "last", "final", "big", "first", "mi", "el",
-                        "la"})  # fmt: skip
+                        "la", "of"})  # fmt: skip  # "after a long day of hiking"
 
 
 # what people run that is running: "run a 5k", "running the half marathon", "run my usual loop"
@@ -2405,12 +2408,23 @@ def _context_tags(query: PlaylistQuery, reading: Reading) -> tuple[int, int]:
         if suggested and free and pick is None:
             continue  # everything it suggests clashes with what was asked
         tag_source = " ".join(t.orig for t in tokens[c.start : c.end])[:200]
-        if pick is not None and moods < MAX_CONTEXT_MOODS:
+        done = _done_before(tokens, c.start)  # "after a long day of hiking": the hike's mood is over too
+        if pick is not None and moods < MAX_CONTEXT_MOODS and not done:
             query.moods.append(Tag(value=pick, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source))
             moods += 1
-        if activity and not query.activities and not _done_before(tokens, c.start):  # "finished my shift"
+        if activity and not query.activities and not done:  # "finished my shift"
             query.activities.append(
                 Tag(value=activity, explicit=False, confidence=CONTEXT_CONFIDENCE, source=tag_source)
             )
             acts += 1
     return moods, acts
+
+
+def occasion_length(query: PlaylistQuery) -> PlaylistQuery:
+    """``query`` with the listening time an occasion that lasts implies ("music for a long flight": 180 minutes,
+    :data:`tools.vocab.OCCASION_MINUTES`) when it says no length: a default of the answer, not a length the words
+    said, so extraction leaves it out and the new playlist's makers (``Pipeline.run``, the agent's new playlist) add
+    it."""
+    if query.length or query.duration_min or not (lasting := vocab.occasion_minutes(query.text or "")):
+        return query
+    return query.model_copy(update={"duration_min": lasting[0]})

@@ -28,6 +28,7 @@ import numpy as np
 
 from tools import vocab
 from tools.catalog import fold
+from tools.extract import occasion_length
 from tools.schema import Candidate, FeatureBound, PlaylistItem, PlaylistQuery, PlaylistResult
 
 if TYPE_CHECKING:
@@ -95,9 +96,18 @@ def calm_target(query: PlaylistQuery) -> PlaylistQuery:
     aims = [vocab.CALM_ENERGY[t.value] for t in said]
     if not said and not query.genres + query.subgenres and vocab.calm_down(query.text):
         return _come_down(query)
-    if not aims or any(b.feature == "energy" for b in query.features):
+    if not aims or any(b.feature == "energy" for b in query.features):  # the energy said wins, and its sound
         return query
-    return query.model_copy(update={"features": [*query.features, _calm_bound(min(aims), said[0].value)]})
+    features = [*query.features, _calm_bound(min(aims), said[0].value)]
+    bounded = {b.feature for b in features}
+    for t in said:  # sleep's quiet, unsung sound: soft bounds on what the request says nothing of
+        for feature, lo, hi in vocab.CALM_SOUNDS.get(t.value, ()):
+            if feature not in bounded:
+                bounded.add(feature)
+                features.append(
+                    FeatureBound(feature=feature, min=lo, max=hi, explicit=False, confidence=0.5, source=t.value)
+                )
+    return query.model_copy(update={"features": features})
 
 
 def _calm_bound(target: float, source: str) -> FeatureBound:
@@ -571,7 +581,7 @@ class Pipeline:
             # over), or for the search when its words need no other word; otherwise the search's text alone.
             text = text_or_query
             own = cache(lambda: self.embed(text))
-            query = self.extract(text, query_vector=own)
+            query = occasion_length(self.extract(text, query_vector=own))
             searched = search_text(query)
             if searched != (query.text or query.free_text).strip():  # a word read as another: search its word too
                 vector = self.embed(searched)

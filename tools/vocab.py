@@ -434,7 +434,14 @@ ACTIVITY_MOODS: dict[str, str | None] = {
 }  # fmt: skip
 
 # Occasions that want low energy, and the energy a first request for them aims at (a soft target)
-CALM_ENERGY = {"sleep": 0.25, "meditation": 0.3, "reading": 0.4}
+CALM_ENERGY = {"sleep": 0.15, "meditation": 0.3, "reading": 0.4}
+# ... and the sound beyond energy such an occasion wants, soft bounds (feature, min, max) that order and never filter:
+# sleep is quiet and unsung, acoustic or ambient in any genre; rap's spoken verses at energy .25 still led "sleep
+# playlist" (mean speechiness .10, 30% rap).
+CALM_SOUNDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    "sleep": (("speechiness", None, 0.06), ("acousticness", 0.6, None)),
+    "meditation": (("speechiness", None, 0.06), ("acousticness", 0.5, None)),
+}  # fmt: skip
 # The same aim where the request asks to come down ("help me unwind", "para relajarse") and chill is only inferred:
 # said outright ("chill rap"), the mood's own label is the filter and the energy is left to it
 CALM_INFERRED_ENERGY = {"chill": 0.4}
@@ -470,7 +477,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
     "mood:sleep": ("falling asleep", "bedtime", "insomnia", "trying to sleep", "night time wind down"),
     "mood:dance": ("dance floor", "dancing all night", "moves on the dance floor"),
     "activity:workout": ("gym session", "lifting weights", "cardio", "workout", "training hard"),
-    "activity:running": ("morning run", "jogging in the park", "marathon training"),
+    "activity:running": ("going for a run", "jogging in the park", "marathon training"),
     "activity:study": ("studying", "homework", "exam preparation", "in the library"),
     "activity:work": ("at the office", "working from home", "for work", "productive workday"),
     "activity:driving": ("road trip", "late night drive", "highway driving", "long drive", "in the car"),
@@ -521,7 +528,8 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     # places and things around
     **dict.fromkeys(("coffee", "coffee shop", "cafe", "cup of tea", "tea", "spa", "spa day", "bath", "bubble bath",
                      "face mask", "self care", "selfcare", "massage", "sauna", "stretching", "cabin", "woods",
-                     "lake", "campfire", "bonfire", "porch", "patio", "balcony", "hangover", "hungover", "tired",
+                     "lake", "campfire", "bonfire", "camping", "camping trip", "camp out", "acampar", "porch",
+                     "patio", "balcony", "hangover", "hungover", "tired",
                      "exhausted", "cansado", "cansada", "crudo", "cruda"), (("chill",), None)),
     **dict.fromkeys(("bar", "pub", "rooftop", "drinks", "drinking", "beers", "happy hour", "cocktails", "chelas",
                      "cheve"), (("party", "happy"), None)),
@@ -606,6 +614,11 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("subway", "metro", "the tube", "on the bus", "tram", "way to work", "walk to work",
                      "way to school", "walk to school", "to class"), ((), "commute")),
     **dict.fromkeys(("vacation", "vacaciones", "backpacking", "abroad"), (("happy",), "travel")),
+    # outdoors on foot: a hike or a walk wants feel-good music ("hiking playlist" was read as a request for anything;
+    # camping sits with the campfire, above)
+    **dict.fromkeys(("hiking", "hike", "hikes", "trekking", "senderismo", "caminata", "for a walk", "on a walk",
+                     "go for a walk", "going for a walk", "long walk", "morning walk", "evening walk", "stroll",
+                     "pasear", "paseo", "caminar"), (("happy",), None)),
     # tags8: places whose name holds "new" suggest nothing, and no recent year ("road trip to new york")
     **dict.fromkeys(PLACES_NAMED_NEW, ((), None)),
 }  # fmt: skip
@@ -1897,7 +1910,39 @@ CLEAN_PREFER_CUES = frozenset({("sleep",), ("asleep",), ("bedtime",), ("lullaby"
                                ("workplace",), ("coworkers",), ("colleagues",), ("wedding",), ("grandma",),
                                ("grandpa",), ("grandparents",), ("grandmother",), ("grandfather",), ("abuela",),
                                ("abuelo",), ("church",), ("family",), ("parents",), ("mom",), ("dad",), ("boda",),
-                               ("dormir",), ("oficina",), ("trabajo",)})  # fmt: skip
+                               ("dormir",), ("oficina",), ("trabajo",),
+                               # romance: a love song list with "Slutty Girls" in it jars ("algo romántico")
+                               ("romantic",), ("romance",), ("romantico",), ("romantica",), ("romanticas",),
+                               ("romanticos",), ("love", "songs"), ("anniversary",), ("aniversario",),
+                               ("valentine",), ("valentines",), ("date", "night"), ("candlelit",), ("enamorado",),
+                               ("enamorada",), ("de", "amor")})  # fmt: skip
+
+
+# Occasions that last: a first request naming one and no length gets about this many minutes ("music for a long
+# flight" is no 20 tracks). Said as people say them: "long" before the outing. A road trip alone says no length: a
+# trip to the next town is one too ("80s rock for a road trip" kept its 20 through "90s instead").
+OCCASION_MINUTES: dict[tuple[str, ...], float] = {
+    **dict.fromkeys((("long", "flight"), ("long", "flights"), ("long", "haul"), ("transatlantic",), ("red", "eye"),
+                     ("vuelo", "largo"), ("long", "road", "trip"), ("long", "roadtrip"), ("long", "trip"),
+                     ("viaje", "largo")), 180.0),
+    **dict.fromkeys((("long", "drive"), ("long", "drives"), ("long", "car", "ride"), ("long", "ride"),
+                     ("long", "train", "ride"), ("long", "bus", "ride"), ("long", "hike"), ("long", "journey"),
+                     ("long", "study", "session"),
+                     ("all", "day", "hike")), 120.0),
+    **dict.fromkeys((("long", "walk"), ("long", "run"), ("long", "commute")), 60.0),
+}  # fmt: skip
+_OCCASION_SPAN = max(len(k) for k in OCCASION_MINUTES)
+
+
+def occasion_minutes(text: str) -> tuple[float, str] | None:
+    """The listening time an occasion that lasts implies ("a long drive": 120 minutes) and the phrase that says it,
+    or None."""
+    words = key(text)
+    for i in range(len(words)):
+        for n in range(_OCCASION_SPAN, 0, -1):
+            if (minutes := OCCASION_MINUTES.get(tuple(words[i : i + n]))) is not None:
+                return minutes, " ".join(words[i : i + n])
+    return None
 
 
 _AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})

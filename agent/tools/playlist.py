@@ -13,6 +13,7 @@ from agent.tools.work import Work
 from tools import vocab
 from tools.catalog import fold
 from tools.clean import clean_text
+from tools.extract import occasion_length
 from tools.schema import MAX_LENGTH, Candidate, PlaylistQuery
 
 
@@ -43,6 +44,8 @@ def new_playlist(w: Work, text: str, length: int | None = None, same_music: bool
     blocked = {fold(t.value) for t in w.effective_query(q).exclude_artists}
     skipped = [t.value for t in q.artists if fold(t.value) in blocked]
     q.artists = [t for t in q.artists if fold(t.value) not in blocked]  # "like Drake" from someone who blocked Drake
+    if not length:
+        q = occasion_length(q)  # "music for a long flight": three hours, not the default 20 tracks
     w.query = q
     w.playlist = []
     words = _words_not_names(w, text, q)  # "my little prince's party": the word, not the artist Prince
