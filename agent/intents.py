@@ -2519,7 +2519,8 @@ def rule_english(c: Clause) -> Plan | None:
     if not c.has or not said or c.matches(negated=True) or "latin" not in c.vocab.genres:
         return None
     near = c.words[max(0, said[0] - 3) : said[0] + 2]
-    if set(near) & {"no", "without", "sin", "nothing", "zero"}:  # "no english songs": the Spanish-language ones
+    gone = set(near) & {"no", "without", "sin", "nothing", "zero"} or find(c.words[: said[0]], _REMOVE)
+    if gone:  # "no english songs", "quita las canciones en ingles": the Spanish-language ones
         return Plan([call("narrow", genres=["latin"])], notes=[_NO_LANGUAGE])
     if set(near) & {"less", "fewer", "menos"}:
         return Plan([call("widen", genres=["latin"])], notes=[_NO_LANGUAGE])

@@ -214,6 +214,7 @@ def test_more_of_a_decade_swaps_some_in_never_narrows(vocab, playlist, text, yea
 @pytest.mark.parametrize(
     ("text", "action"),
     [("no english songs", ("narrow", {"genres": ["latin"]})), ("less english songs", ("widen", {"genres": ["latin"]})),
+     ("quita las canciones en ingles", ("narrow", {"genres": ["latin"]})),
      ("more english songs", ("lessen", {"genres": ["latin"]}))],
 )  # fmt: skip
 def test_english_said_of_the_mix_moves_the_latin_share_and_says_why(vocab, playlist, text, action):
