@@ -761,9 +761,32 @@ _KEEP_AS_IS = _keys(("keep it", "leave it", "its fine", "its good", "its ok", "a
                      "asi esta bien"))  # fmt: skip
 
 
+_KEEP_EVERY = _keys(("keep them all", "keep all of them", "keep em all", "keep them", "keep all", "keep everything",
+                     "keep all the songs", "keep all the tracks", "keep every song", "dejalas todas",
+                     "dejalas"))  # fmt: skip
+_CUT_TOOLS = frozenset({"remove", "resize", "exclude", "narrow", "cap_artists", "lessen", "drop_rest"})
+
+
+def _keeps_all(words: Sequence[str], retracted: tuple[int, int] | None) -> bool:
+    """Whether the words only say to keep every track ("keep them all", "on second thought keep them all",
+    "actually, keep em all")."""
+    keep = find(words, _KEEP_EVERY)
+    if keep is None:
+        return False
+    said = {*range(keep[0], sum(keep)), *(range(retracted[0], sum(retracted)) if retracted else ())}
+    rest = [w for k, w in enumerate(words) if k not in said]
+    return all(w in V.CHAT_FILLER or w in _PUNCT or w in _KEEP_FILLER for w in rest)
+
+
+_KEEP_FILLER = frozenset({"actually", "wait", "no", "nah", "hmm", "please", "pls", "ok", "okay", "then", "just"})
+
+
 def rule_retract(c: Clause) -> Plan | None:
-    """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh."""
+    """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh; "keep
+    them all" (or "on second thought keep them all") just after tracks were cut puts them back."""
     hit = _retraction(c.words)
+    if c.has and c.last in _CUT_TOOLS and _keeps_all(c.words, hit):
+        return Plan([call("undo")])  # "actually keep them all" after "cut it to 12"
     if not hit:
         return None
     rest = c.reading.tokens[hit[0] + hit[1] :]
@@ -1266,16 +1289,16 @@ def rule_love(c: Clause) -> Plan | None:
     return None
 
 
-_SONG_NOUNS = frozenset({"song", "songs", "ballad", "ballads", "track", "tracks"})
+_LOVE_NOUNS = frozenset({"song", "songs", "ballad", "ballads", "track", "tracks"})
 _KIND_LEADS = frozenset({"a", "an", "some", "another", "more", "any", "few", "couple", "of", "the", "cheesy"})
 
 
 def _love_song(words: Sequence[str], hit: tuple[int, int]) -> bool:
     """Whether "love" at ``hit`` names a kind of song ("a love song", "some love songs", "more love ballads"), not a
     liking ("i love song 3")."""
-    after = words[hit[0] + hit[1] : hit[0] + hit[1] + 1]
-    if hit[1] != 1 or not after or after[0] not in _SONG_NOUNS:
-        return False
+    after = words[hit[0] + hit[1] : hit[0] + hit[1] + 2]
+    if hit[1] != 1 or not after or after[0] not in _LOVE_NOUNS or number_at(after, 1) is not None:
+        return False  # "i love tracks 3 and 4": those tracks
     return after[0].endswith("s") or (hit[0] > 0 and words[hit[0] - 1] in _KIND_LEADS)
 
 

@@ -7,7 +7,8 @@ pero que no sean de bad bunny" added five Bad Bunny songs, "solo del 2015 para a
 as the band The Ones and "..., get rid of them" then asked which tracks, "the 80s ones are bad" kept only the 80s and
 "the rap ones are bad" started a new playlist, "can you put a love song first" liked track 1, "from the 90 years" was
 no decade, "who even is #4" asked what to do with track 4, and "ty ur goated" / "gracias!! esta perfecta" / "thank you
-very much, it is perfect now" were not read as thanks (the last one liked the track in focus).
+very much, it is perfect now" were not read as thanks (the last one liked the track in focus), and "on second
+thought keep them all" after a cut started a new playlist.
 """
 
 from __future__ import annotations
@@ -161,3 +162,24 @@ def test_thanks_said_many_ways_changes_nothing(vocab, playlist, text):
 
 def test_its_perfect_after_a_track_still_likes_it(vocab, playlist):
     assert acts("its perfect", vocab, playlist, focus=3) == [("feedback", {"positions": [3], "liked": True})]
+
+
+def test_loving_numbered_tracks_still_likes_them(vocab, playlist):
+    assert acts("i love tracks 3 and 4", vocab, playlist) == [("feedback", {"positions": [3, 4], "liked": True})]
+
+
+# ----- "keep them all" just after a cut -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["on second thought keep them all", "actually keep them all", "keep em all pls"])
+def test_keep_them_all_after_a_cut_undoes_it(vocab, playlist, text):
+    assert acts(text, vocab, playlist, last="resize") == [("undo", {})]
+
+
+def test_keep_the_first_five_is_still_a_cut(vocab, playlist):
+    assert acts("keep the first 5", vocab, playlist, last="resize") == [("resize", {"length": 5})]
+
+
+def test_on_second_thought_then_an_ask_takes_the_last_change_back_first(vocab, playlist):
+    assert acts("on second thought, add some rock", vocab, playlist) == [
+        ("undo", {"if_any": True}),
+        ("widen", {"genres": ["rock"]}),
+    ]

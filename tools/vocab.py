@@ -1182,7 +1182,8 @@ CLEAR_ALL_PHRASES = ("delete everything", "remove everything", "remove all", "de
                      "empty it", "clear the playlist", "wipe it", "borra todo")  # fmt: skip
 # "Take back what I just said": alone, the last change is undone; before a new request, that request starts afresh.
 RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "nevermind", "never mind that", "nvm",
-                   "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
+                   "ignore that", "cancel that", "olvidalo", "olvida eso", "on second thought",
+                   "on second thoughts")  # fmt: skip
 # "how long is it?", "how many songs?": the playlist's size and time, nothing changes
 STATUS_PHRASES = ("how long", "how many", "hw long", "hw many", "how mny", "total time", "runtime", "run time",
                   "total length", "how much time", "length of the playlist", "cuanto dura", "cuantas canciones",
