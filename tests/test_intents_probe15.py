@@ -183,3 +183,19 @@ def test_on_second_thought_then_an_ask_takes_the_last_change_back_first(vocab, p
         ("undo", {"if_any": True}),
         ("widen", {"genres": ["rock"]}),
     ]
+
+
+# ----- "no songs about breakups" --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text", ["wedding reception, nothing explicit, and please no songs about breakups", "nothing about heartbreak"]
+)
+def test_a_situation_refused_with_about_suggests_no_mood(tiny_catalog, text):
+    from tools.extract import TagExtractor
+
+    assert "sad" not in [t.value for t in TagExtractor(tiny_catalog).extract(text).moods]
+
+
+def test_songs_about_a_breakup_still_suggest_sad(tiny_catalog):
+    from tools.extract import TagExtractor
+
+    assert "sad" in [t.value for t in TagExtractor(tiny_catalog).extract("songs about breakups").moods]

@@ -2413,9 +2413,12 @@ def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, in
 def _negated_at(texts: list[str], i: int) -> bool:
     """Whether a negation cue governs the words at ``i`` ("no rainy day songs", "nothing for the summer")."""
     k = i
-    while k > 0 and texts[k - 1] in vocab.NEGATION_FILLER:
+    while k > 0 and (texts[k - 1] in vocab.NEGATION_FILLER or texts[k - 1] in _ABOUT):  # "no songs about breakups"
         k -= 1
     return any(tuple(texts[k - w : k]) in _NEGATION for w in (2, 1) if k - w >= 0)
+
+
+_ABOUT = frozenset({"about", "sobre", "de"})
 
 
 def _inferred(toks: list[_Tok], matches: list[Match]) -> None:
