@@ -3627,7 +3627,10 @@ def _unknown_by(c: Clause) -> Plan | None:
     return Plan.ask(f'There is no artist called "{said}" in this catalog, so nothing here is by them. Nothing changed.')
 
 
-_REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
+_REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix",
+                         # "la 3 no me gusta, cambiala" ("cambia esa" once its object is split off), "reemplazala"
+                         "cambia", "cambiala", "cambialo", "cambiar", "reemplaza", "reemplazala", "reemplazalo",
+                         "reemplazar"})  # fmt: skip
 _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
 _DISLIKE = _keys(("dont like", "do not like", "not like", "no like", "didnt like", "dont really like",
                   "not feeling", "not really feeling", "not a fan of", "not into", "not loving", "not digging",

@@ -199,3 +199,15 @@ def test_songs_about_a_breakup_still_suggest_sad(tiny_catalog):
     from tools.extract import TagExtractor
 
     assert "sad" in [t.value for t in TagExtractor(tiny_catalog).extract("songs about breakups").moods]
+
+
+# ----- "la 3 no me gusta, cambiala" -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "k"), [("la cancion 3 no me gusta, cambiala", 3), ("no me gusta la 5, reemplazala por otra", 5)]
+)
+def test_a_disliked_track_said_to_be_changed_in_spanish_is_replaced(vocab, playlist, text, k):
+    assert acts(text, vocab, playlist) == [("replace", {"positions": [k]})]
+
+
+def test_a_disliked_track_said_to_go_in_spanish_is_removed(vocab, playlist):
+    assert acts("la 3 no me gusta, quitala", vocab, playlist) == [("remove", {"positions": [3]})]
