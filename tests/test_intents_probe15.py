@@ -211,3 +211,14 @@ def test_a_disliked_track_said_to_be_changed_in_spanish_is_replaced(vocab, playl
 
 def test_a_disliked_track_said_to_go_in_spanish_is_removed(vocab, playlist):
     assert acts("la 3 no me gusta, quitala", vocab, playlist) == [("remove", {"positions": [3]})]
+
+
+# ----- texting's asides -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["ok these r kinda mid ngl", "these are kinda mid tbh"])
+def test_a_mild_gripe_with_texting_asides_asks_what_is_off(vocab, playlist, text):
+    plan = parse(text, playlist, vocab)
+    assert plan.actions == [] and plan.question.startswith("Sorry about that")
+
+
+def test_r_and_b_spelled_out_is_still_the_genre(vocab, playlist):
+    assert acts("less r n b", vocab, playlist) == [("lessen", {"genres": ["r&b"]})]

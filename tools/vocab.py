@@ -1512,8 +1512,9 @@ CHAT_FILLER = frozenset(
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
     whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks k ahora oye vale
-    bueno pues porfa porfis""".split()
+    bueno pues porfa porfis ngl tbh imo fr frfr r""".split()
 )  # fmt: skip
+# (probe15: "ok these r kinda mid ngl": texting's asides and "r" for "are" say nothing of the music)
 
 
 def model_vocab_path() -> Path | None:
