@@ -834,9 +834,32 @@ _KEEP_AS_IS = _keys(("keep it", "leave it", "its fine", "its good", "its ok", "a
                      "asi esta bien"))  # fmt: skip
 
 
+_KEEP_EVERY = _keys(("keep them all", "keep all of them", "keep em all", "keep them", "keep all", "keep everything",
+                     "keep all the songs", "keep all the tracks", "keep every song", "dejalas todas",
+                     "dejalas"))  # fmt: skip
+_CUT_TOOLS = frozenset({"remove", "resize", "exclude", "narrow", "cap_artists", "lessen", "drop_rest"})
+
+
+def _keeps_all(words: Sequence[str], retracted: tuple[int, int] | None) -> bool:
+    """Whether the words only say to keep every track ("keep them all", "on second thought keep them all",
+    "actually, keep em all")."""
+    keep = find(words, _KEEP_EVERY)
+    if keep is None:
+        return False
+    said = {*range(keep[0], sum(keep)), *(range(retracted[0], sum(retracted)) if retracted else ())}
+    rest = [w for k, w in enumerate(words) if k not in said]
+    return all(w in V.CHAT_FILLER or w in _PUNCT or w in _KEEP_FILLER for w in rest)
+
+
+_KEEP_FILLER = frozenset({"actually", "wait", "no", "nah", "hmm", "please", "pls", "ok", "okay", "then", "just"})
+
+
 def rule_retract(c: Clause) -> Plan | None:
-    """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh."""
+    """ "scratch that", "never mind": the last change taken back; "scratch that give me soul" starts afresh; "keep
+    them all" (or "on second thought keep them all") just after tracks were cut puts them back."""
     hit = _retraction(c.words)
+    if c.has and c.last in _CUT_TOOLS and _keeps_all(c.words, hit):
+        return Plan([call("undo")])  # "actually keep them all" after "cut it to 12"
     if not hit:
         return None
     rest = c.reading.tokens[hit[0] + hit[1] :]
@@ -885,7 +908,8 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
 def _ack_only(c: Clause) -> bool:
     """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
     words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
-    return bool(c.has and words and set(words) <= V.ACK_WORDS and not c.reading.matches)
+    said = set(words) - (V.THANKED_WORDS if V.THANKS_WORDS & set(words) else set())
+    return bool(c.has and words and said <= V.ACK_WORDS and not c.reading.matches)
 
 
 def rule_greeting(c: Clause) -> Plan | None:
@@ -1332,6 +1356,8 @@ def rule_love(c: Clause) -> Plan | None:
         return _praise(c)
     if not c.has or find(c.words, _MORE_COUNT) or find(c.words, _GROW):
         return None
+    if _love_song(c.words, hit):
+        return None  # "can you put a love song first": a kind of song, not a track liked
     if c.words[hit[0]] == "keep":
         return Plan([call("keep_playlist")])
     pos = positions(c.words[hit[0] + hit[1] :], [p["title"] for p in c.playlist])
@@ -1343,6 +1369,19 @@ def rule_love(c: Clause) -> Plan | None:
     if c.pronoun() or playlist_words:
         return Plan([call("keep_playlist")])
     return None
+
+
+_LOVE_NOUNS = frozenset({"song", "songs", "ballad", "ballads", "track", "tracks"})
+_KIND_LEADS = frozenset({"a", "an", "some", "another", "more", "any", "few", "couple", "of", "the", "cheesy"})
+
+
+def _love_song(words: Sequence[str], hit: tuple[int, int]) -> bool:
+    """Whether "love" at ``hit`` names a kind of song ("a love song", "some love songs", "more love ballads"), not a
+    liking ("i love song 3")."""
+    after = words[hit[0] + hit[1] : hit[0] + hit[1] + 2]
+    if hit[1] != 1 or not after or after[0] not in _LOVE_NOUNS or number_at(after, 1) is not None:
+        return False  # "i love tracks 3 and 4": those tracks
+    return after[0].endswith("s") or (hit[0] > 0 and words[hit[0] - 1] in _KIND_LEADS)
 
 
 def _praise(c: Clause) -> Plan | None:
@@ -1468,6 +1507,10 @@ def rule_move(c: Clause) -> Plan | None:
         pos = [pick]
     if pos is None and to in (1, c.n) and (song := _song_to_place(c, to == 1)) is not None:
         return song  # "put Dancing Queen at the top": a catalog song by its title, not yet in the playlist
+    if pos is None and (kind := _mood_picked(c, hit[0] + hit[1], cut, to)) is not None:
+        if isinstance(kind, Plan):
+            return kind
+        pos = [kind]  # "can you put a love song first": the playlist's first track of that mood
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
@@ -1475,6 +1518,24 @@ def rule_move(c: Clause) -> Plan | None:
     if not 1 <= to <= c.n:
         return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
     return _positional("move", pos, c.n, to=to)
+
+
+def _mood_picked(c: Clause, start: int, cut: int, to: int) -> "int | Plan | None":
+    """ "put a love song first", "end with a chill one": the first track of the playlist (the nearest to ``to``)
+    whose catalog moods hold the one mood said in ``words[start:cut]``; a Plan when the track there has it already
+    or none has it."""
+    moods = [m for m in c.matches("mood", negated=False) if start <= m.start < cut]
+    if len(moods) != 1 or c.matches("genre", "artist", "years", negated=False):
+        return None
+    mood = str(moods[0].value)
+    catalog = c.vocab.catalog
+    order = list(range(1, c.n + 1)) if to == 1 else list(range(c.n, 0, -1))
+    having = [k for k in order if mood in getattr(catalog.get(c.playlist[k - 1]["track_id"]), "moods", ())]
+    if not having:
+        return Plan.ask(f'No track here is {mood}; say "more {mood}" to bring some in. Nothing changed.')
+    if having[0] == to:
+        return Plan.ask(f'"{c.playlist[to - 1]["title"]}" at {to} is {mood} already. Nothing changed.')
+    return having[0]
 
 
 _MOVE_PAIR = re.compile(
@@ -3127,6 +3188,9 @@ def _some_too(c: Clause) -> bool:
     return bool(into and sum(into) == len(words) and _PUT_IN & set(words[: into[0]]))
 
 
+_MORE_OF_NOUNS = frozenset({"songs", "stuff", "tracks", "music", "tunes", "canciones", "temas", "musica", "rolas"})
+
+
 def _more_of(c: Clause) -> bool:
     """ "more pop", "bit more Drake", "más reggaeton": a genre or artist just after "more", nothing else said."""
     named = c.matches("genre", "artist", "other_genre")
@@ -3139,13 +3203,14 @@ def _more_of(c: Clause) -> bool:
         lead = lead[:-1]
     if lead[-1:] in (["of"], ["de"], ["like"], ["by"], ["from"]):  # "more of them", "más de Bad Bunny", "more like X"
         lead = lead[:-1]
-    if lead[-1:] and lead[-1] in ("songs", "stuff", "tracks", "music", "tunes"):  # "more songs like drake"
+    if lead[-1:] and lead[-1] in _MORE_OF_NOUNS:  # "more songs like drake", "más canciones de bad bunny"
         lead = lead[:-1]
     if not lead or lead[-1] not in ("more", "mas"):
         return False
     said = {k for m in named for k in range(m.start, m.end)}
     rest = _content([w for k, w in enumerate(c.words) if k not in said])
-    return not [w for w in rest if w not in _MOOD_ALONE_FILLER and w not in _SUGGEST_FILLER]
+    filler = _MOOD_ALONE_FILLER | _SUGGEST_FILLER | _MORE_OF_NOUNS
+    return not [w for w in rest if w not in filler]
 
 
 # "how about more rock", "maybe more drake", "can we get more latin", "it needs more beyonce", "the mix could use more
@@ -3722,7 +3787,10 @@ def _unknown_by(c: Clause) -> Plan | None:
     return Plan.ask(f'There is no artist called "{said}" in this catalog, so nothing here is by them. Nothing changed.')
 
 
-_REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix"})
+_REDO_VERBS = frozenset({"redo", "replace", "change", "swap", "refresh", "reroll", "switch", "rework", "fix",
+                         # "la 3 no me gusta, cambiala" ("cambia esa" once its object is split off), "reemplazala"
+                         "cambia", "cambiala", "cambialo", "cambiar", "reemplaza", "reemplazala", "reemplazalo",
+                         "reemplazar"})  # fmt: skip
 _REDO = _REDO_VERBS | {"new", "different", "rest", "others", "fresh"}
 _DISLIKE = _keys(("dont like", "do not like", "not like", "no like", "didnt like", "dont really like",
                   "not feeling", "not really feeling", "not a fan of", "not into", "not loving", "not digging",
@@ -4049,12 +4117,40 @@ def rule_judged(c: Clause) -> Plan | None:
     if not after or not (set(after) <= _DAMNING or mild):
         return None
     pos = positions([w for w in words[:k] if w not in V.CHAT_FILLER], [p["title"] for p in c.playlist], verb=True)
+    if not pos and (kind := _judged_kind(c, k, mild)) is not None:
+        return kind  # "the 80s ones are bad", "the rap songs are trash": those tracks go (not: only the 80s)
     if pos and mild and len(pos) > 1 and all(1 <= i <= c.n for i in pos):  # "6 and 9 are mid": asked, not done
         listed = ", ".join(str(i) for i in pos[:-1]) + f" and {pos[-1]}"
         return Plan.ask(
             f'What should I do with tracks {listed}? You can say "drop them", "replace them" or "why track {pos[0]}?".'
         )
     return _positional("replace", pos, c.n) if pos and not mild else None
+
+
+_KIND_NOUNS = frozenset({"the", "ones", "one", "songs", "song", "tracks", "stuff", "music", "tunes", "all",
+                         "those", "these", "las", "los", "canciones", "de", "from", "by", "of", "that", "are",
+                         "is"})  # fmt: skip
+
+
+def _judged_kind(c: Clause, k: int, mild: bool) -> Plan | None:
+    """ "the 80s ones are bad", "the rap stuff sucks", "the 80s songs are boring": a kind of track (a genre, years
+    or an artist) judged with no verb. Damned, those tracks go as "no 80s" would take them; a mild gripe asks."""
+    kinds = [m for m in c.matches("genre", "years", "artist", negated=False) if m.end <= k]
+    if not kinds or c.matches(negated=True) or c.matches("mood", "feature", "length", "activity"):
+        return None
+    inside = {i for m in kinds for i in range(m.start, m.end)}
+    rest = [w for i, w in enumerate(c.words[:k]) if i not in inside]
+    if not set(rest) <= _KIND_NOUNS | V.CHAT_FILLER | _PUNCT:
+        return None
+    spans = [[t.orig for t in c.reading.tokens[m.start : m.end]] for m in kinds]
+    said = " and ".join(" ".join(w[1:] if len(w) > 1 and fold(w[0]) in ("the", "los", "las") else w) for w in spans)
+    if mild:
+        return Plan.ask(
+            f'Should the {said} tracks go? Say "no {said}" to take them out or "less {said}" for fewer. '
+            "Nothing changed."
+        )
+    plan = read_clause(make_clause(f"no {said}", c.playlist, c.vocab, c.focus))
+    return plan if plan.actions else None
 
 
 def rule_artist_ends(c: Clause) -> Plan | None:
@@ -4094,7 +4190,12 @@ def rule_artist_ends(c: Clause) -> Plan | None:
 def _one_of_kind(c: Clause, what: str, found: dict[str, list[str]], top: bool) -> Plan:
     """ "put something romantic first", "end with something chill": the playlist's first track of that kind goes
     there; with none, one comes in there."""
-    mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
+
+    def labels(p: dict[str, Any]) -> list[str]:
+        tr = c.vocab.catalog.get(p["track_id"])
+        return list(tr.genres + tr.subgenres + tr.moods) if tr is not None else []
+
+    mine = [i for i, p in enumerate(c.playlist, 1) if what in labels(p)]
     if mine:
         k, to = (mine[0], 1) if top else (mine[-1], c.n)
         if k == to:
@@ -4662,7 +4763,8 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "export", "shorter songs", "canciones mas cortas", "canciones cortas", "the songs are too long",
                      "songs are too long", "sort", "order", "reorder", "arrange", "shuffle", "ordena", "i want",
                      "i need", "i wanna", "id like", "i would like", "can i get", "can i have", "gimme",
-                     "a couple more", "a few more", "some more", "a bunch more", "a handful more"))  # fmt: skip
+                     "a couple more", "a few more", "some more", "a bunch more", "a handful more",
+                     "que no sean", "que no sea"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
@@ -5176,6 +5278,9 @@ def _tracks_artist(playlist: Sequence[dict[str, Any]], text: str, m: re.Match[st
     return _artist_at(playlist, int(m["k"])) or m[0]
 
 
+_KINDS_OF_TRACKS = frozenset({"years", "genre", "mood", "relative_years", "feature"})
+
+
 def _name_pronoun(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -5189,8 +5294,11 @@ def _name_pronoun(
     text = _TRACKS_ARTIST.sub(lambda m: _tracks_artist(playlist, text, m), text) if playlist else text
     if not playlist or not (hit := _PRONOUN.search(text)):
         return text
-    said = [str(m.value) for m in vocab.read(text[: hit.start()]).matches if m.kind == "artist"] if vocab else []
+    earlier = vocab.read(text[: hit.start()]).matches if vocab else []
+    said = [str(m.value) for m in earlier if m.kind == "artist"]
     tracks = hit["pro"].lower() in ("them", "em") and not _SHARE_LEADS & set(hit["lead"].lower().split())  # "drop them"
+    if tracks and not said and {m.kind for m in earlier} & _KINDS_OF_TRACKS:
+        return text  # "i don't like the ones from the 80s, get rid of them": "them" are the tracks just named
     pointed = positions(V.key(text[: hit.start()]), [p["title"] for p in playlist]) if not (said or tracks) else None
     if pointed and len(pointed) == 1 and 1 <= pointed[0] <= len(playlist):
         focus = pointed[0]  # "who sings track 2? more from them": the artist of the track just named
@@ -6219,6 +6327,8 @@ def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
     """Whether a clause only says again the ask of an earlier clause: the cut in "too much rock, less of it", the
     more in "the queen songs are great, more of those"."""
     said = {w for w in words if any(ch.isalnum() for ch in w)}
+    if _cut_them(words) and any(a["name"] in _CUTS_TRACKS for a in acts):
+        return True  # "i don't like the ones from the 80s, get rid of them": "them" are the tracks just cut
     if not said or not said <= _ECHO_WORDS | {"more"}:
         return False
     if {"less", "fewer"} & said:
@@ -6228,11 +6338,40 @@ def _echoes(acts: Sequence[dict[str, Any]], words: Sequence[str]) -> bool:
     return "more" in said and any(a["name"] == "widen" for a in acts)
 
 
+_CUTS_TRACKS = frozenset({"exclude", "remove", "narrow", "lessen"})
+_CUT_PRONOUNS = frozenset({"them", "those", "it", "em", "these", "all", "of", "please", "pls", "too", "then"})
+
+
+def _cut_them(words: Sequence[str]) -> bool:
+    """Whether a clause only asks to remove "them" or "it", naming nothing else: "get rid of them", "take em out",
+    "drop those", "quitalas"."""
+    said = [w for w in words if any(ch.isalnum() for ch in w)]
+    hit = find(said, _REMOVE)
+    if hit is not None:
+        rest = said[: hit[0]] + said[hit[0] + hit[1] :]
+    elif said and said[0] in V.SPLIT_REMOVE_VERBS and said[-1] in V.SPLIT_REMOVE_PARTICLES:
+        rest = said[1:-1]  # "take them out", "get em out"
+    else:
+        return False
+    return bool(rest) and set(rest) <= _CUT_PRONOUNS and bool(set(rest) & (V.PRONOUNS | {"them", "those", "em"}))
+
+
 def _rhetorical(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "why is there so much drake in here?? less drake": a why said of an artist the same message then cuts is a
     complaint, not a question to answer."""
     cut = {fold(a) for x in acts if x["name"] in _CUT_ARTIST for a in x["args"].get("artists", [])}
     return [x for x in acts if not (x["name"] == "explain_playlist" and fold(x["args"].get("artist") or "") in cut)]
+
+
+def _years_said_later(
+    clause: Clause, later: Sequence[str], playlist: Sequence[dict[str, Any]], vocab: Vocabulary
+) -> bool:
+    """Whether a clause that names its tracks only by a relative age ("the old songs", "las canciones viejas",
+    "the newer stuff") is followed by a clause that says the years ("only 2015 and up"): those years say which."""
+    said = {m.kind for m in clause.matches()}
+    if said != {"relative_years"}:
+        return False
+    return any(make_clause(part, playlist, vocab, None, None).matches("years", negated=False) for part in later)
 
 
 def _several(
@@ -6256,11 +6395,14 @@ def _several(
             continue  # "thats good and take out track 1 and ...": the thanks asks nothing (before "but", a comma or
             # a full stop, _past_praise has taken it off already)
         plan, clause = _read_part(clause)
-        if (plan.question == _GRIPE_ANSWER and k + 1 < len(parts)) or (
-            plan.notes and not plan.actions and plan.question is None
+        if (
+            (plan.question == _GRIPE_ANSWER and k + 1 < len(parts))
+            or (plan.notes and not plan.actions and plan.question is None)
+            or (plan.question and _years_said_later(clause, parts[k + 1 :], current, vocab))
         ):
             continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe; "dont remove track 3,
-            # remove track 4 instead": nothing asked of track 3, on purpose
+            # remove track 4 instead": nothing asked of track 3, on purpose; "remove the old songs, only 2015 and
+            # up": the years that follow say which are old
         named = _refer(clause) if plan.question and k + 1 < len(parts) else None
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]

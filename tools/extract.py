@@ -259,7 +259,13 @@ class TagExtractor:
 
     def _artist_signal(self, toks: list[_Tok], i: int, j: int, key: tuple[str, ...], count: int, titled: bool) -> float:
         """How sure we are that tokens [i, j) name this artist; 0 means not at all."""
-        if all(k in vocab.STOPWORDS for k in key) or len("".join(key)) < 2 or _on_route(toks, i, j):
+        # "i don't like the ones from the 80s": which tracks, not the band The Ones
+        if (
+            all(k in vocab.STOPWORDS for k in key)
+            or len("".join(key)) < 2
+            or _on_route(toks, i, j)
+            or _ones_that(toks, i, j, key)
+        ):
             return 0.0
         # "something like her", "like... idk": a pronoun, shorthand; "H.E.R.", "HIM", "IDK" are names, and shorthand
         # written as a name past the message's first word ("more Yall") is one too
@@ -574,6 +580,12 @@ class TagExtractor:
             return (2000 if t in ("00", "10", "20") else 1900) + int(t), 1
         if after_article and re.fullmatch(r"(19|20)[0-9]0", t):  # "los 2000", "los 1990"
             return int(t), 1
+        # "from the 90 years", "in the years 80": the decade as French, Spanish, Italian or German say it in English
+        nxt = texts[i + 1] if i + 1 < len(texts) else ""
+        if i and texts[i - 1] == "the" and re.fullmatch(r"[5-9]0", t) and nxt == "years":
+            return 1900 + int(t), 2
+        if i and texts[i - 1] == "the" and t == "years" and re.fullmatch(r"[5-9]0", nxt):
+            return 1900 + int(nxt), 2
         nxt = texts[i + 1] if i + 1 < len(texts) else ""
         counted = (
             nxt in vocab.TRACK_LENGTH_NOUNS
@@ -2277,13 +2289,59 @@ def _cap_no_repeats(texts: list[str], i: int) -> tuple[int, int, int] | None:
 
 
 def _cap_same_artist(texts: list[str], i: int) -> tuple[int, int, int] | None:
-    """ "too many songs by the same guy", "stop putting the same artist on"."""
+    """ "too many songs by the same guy", "stop putting the same artist on", "no more than 2 songs by the same
+    artist", "there aren't more than 2 from the same band", "max 3 tracks from the same artist"."""
     if texts[i] != "same" or i + 1 >= len(texts) or texts[i + 1] not in vocab.ARTIST_NOUNS:
         return None
+    if (bound := _most_before(texts, i)) is not None:
+        return bound[0], bound[1], i + 2
     before = " " + " ".join(texts[max(0, i - 10) : i]) + " "
     if any(f" {c} " in before for c in vocab.SAME_ARTIST_COMPLAINTS) or "twice" in texts[i + 2 : i + 4]:
         return 1, i, i + 2
     return None
+
+
+# "no more than", "not more than", "aren't more than", "max", "at most", "up to", "no mas de": a bound on a count
+_MOST_CUES = sorted(
+    (tuple(p.split()) for p in ("max", "maximum", "at most", "up to", "tops", "no mas de", "maximo")), key=len
+)
+_MORE_THAN_NEGATIONS = _CAP_NEGATIONS | {"arent", "isnt", "wont", "shouldnt", "doesnt", "never"}
+
+
+def _most_before(texts: list[str], i: int) -> tuple[int, int] | None:
+    """The count bounded just before ``texts[i]`` ("no more than 2 songs by the same artist": 2) and where its cue
+    starts: a number with an at-most cue, a count noun and "by"/"from" at most between it and ``i``."""
+    for k in range(i - 1, max(-1, i - 6), -1):
+        w = texts[k]
+        if w in _COUNT_NOUNS or w in ("by", "from", "of", "per", "the", "de", "del", "mismo"):
+            continue
+        v = float(w) if w.isdigit() else _NUMBER_WORDS.get((w,))
+        if v is None or v < 1 or v != int(v) or w in ("a", "an"):
+            return None
+        if k >= 2 and texts[k - 2 : k] == ["more", "than"] and k >= 3 and texts[k - 3] in _MORE_THAN_NEGATIONS:
+            return int(v), k - 3
+        for cue in _MOST_CUES:
+            if tuple(texts[max(0, k - len(cue)) : k]) == cue:
+                return int(v), k - len(cue)
+        return None
+    return None
+
+
+_ONES_LEADS = frozenset({"the", "those", "these"})
+_ONES = frozenset({"one", "ones", "other", "others"})
+# what follows "the ones" that says which tracks: "the ones from the 80s", "the ones with sax", "the ones that drag"
+_ONES_THAT = frozenset({"from", "with", "without", "by", "that", "which", "who", "in", "on", "of", "before", "after",
+                        "you", "i", "we", "where", "over", "under", "at", "near", "around", "like"})  # fmt: skip
+
+
+def _ones_that(toks: list[_Tok], i: int, j: int, key: tuple[str, ...]) -> bool:
+    """Whether tokens ``i:j`` are "the ones" (or "those ones", "the other") pointing at tracks by what follows them,
+    written in lower case: "i don't like the ones from the 80s" names no band."""
+    if len(key) != 2 or key[0] not in _ONES_LEADS or key[1] not in _ONES:
+        return False
+    if all(t.orig[:1].isupper() for t in toks[i:j]):
+        return False  # "no The Ones please": a name written as one
+    return j < len(toks) and toks[j].text in _ONES_THAT
 
 
 def _everyday_noun(toks: list[_Tok], i: int, j: int) -> bool:
@@ -2358,9 +2416,12 @@ def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, in
 def _negated_at(texts: list[str], i: int) -> bool:
     """Whether a negation cue governs the words at ``i`` ("no rainy day songs", "nothing for the summer")."""
     k = i
-    while k > 0 and texts[k - 1] in vocab.NEGATION_FILLER:
+    while k > 0 and (texts[k - 1] in vocab.NEGATION_FILLER or texts[k - 1] in _ABOUT):  # "no songs about breakups"
         k -= 1
     return any(tuple(texts[k - w : k]) in _NEGATION for w in (2, 1) if k - w >= 0)
+
+
+_ABOUT = frozenset({"about", "sobre", "de"})
 
 
 def _inferred(toks: list[_Tok], matches: list[Match]) -> None:

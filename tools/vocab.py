@@ -915,7 +915,10 @@ YEAR_ONWARDS = ("onwards", "onward", "on", "and up", "or later", "and later", "o
                 # tags8: up to now, said every way ("de 2010 pra ca", "from 2005 to now", "desde 2012 hasta hoy")
                 "to now", "till now", "until now", "to today", "to the present", "til now", "and beyond",
                 "pra ca", "para ca", "pra frente", "para frente", "em diante", "ate hoje", "ate agora",
-                "para aca", "pa aca", "hasta hoy", "hasta ahora", "a la fecha")  # fmt: skip
+                "para aca", "pa aca", "hasta hoy", "hasta ahora", "a la fecha",
+                # probe15: "solo del 2015 para arriba", "de 2010 pa delante", "2012 and above"
+                "para arriba", "pa arriba", "hacia arriba", "para adelante", "pa delante", "pa adelante",
+                "hacia adelante", "and above", "or above")  # fmt: skip
 YEAR_UNTIL = ("or earlier", "and earlier", "or older", "and older", "or before", "and before", "o antes", "y antes")
 
 NUMBER_WORDS: dict[str, int] = {
@@ -1054,7 +1057,7 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
                  "notin", "wont", "will not", "wouldnt", "would not", "shouldnt", "not in the mood for",
-                 "no estoy de humor para")  # fmt: skip
+                 "no estoy de humor para", "que no sean", "que no sea")  # fmt: skip
 # A request corrected as it is typed ("90s hip hop, wait no, 2000s", "chill pop... actually make it r&b"): what follows
 # the cue replaces what came before it of the same kind (a genre another genre, years other years), nothing else.
 CORRECTION_CUES = ("wait no", "no wait", "wait", "actually", "i mean", "i meant", "or rather", "make that",
@@ -1195,7 +1198,8 @@ CLEAR_ALL_PHRASES = ("delete everything", "remove everything", "remove all", "de
                      "empty it", "clear the playlist", "wipe it", "borra todo")  # fmt: skip
 # "Take back what I just said": alone, the last change is undone; before a new request, that request starts afresh.
 RETRACT_PHRASES = ("scratch that", "scratch it", "scratch this", "never mind", "nevermind", "never mind that", "nvm",
-                   "ignore that", "cancel that", "olvidalo", "olvida eso")  # fmt: skip
+                   "ignore that", "cancel that", "olvidalo", "olvida eso", "on second thought",
+                   "on second thoughts")  # fmt: skip
 # "how long is it?", "how many songs?": the playlist's size and time, nothing changes
 STATUS_PHRASES = ("how long", "how many", "hw long", "hw many", "how mny", "total time", "runtime", "run time",
                   "total length", "how much time", "length of the playlist", "cuanto dura", "cuantas canciones",
@@ -1256,7 +1260,13 @@ ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect
                        "cool", "nice", "lovely", "brilliant", "ok", "okay", "wow", "fantastic", "excellent", "gracias",
                        "perfecto", "genial", "vale", "much", "so", "very", "a", "lot", "dope", "sounds", "looks",
                        "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me",
-                       "kthx", "enough"})  # fmt: skip
+                       "kthx", "enough",
+                       # probe15: "ty ur goated", "gracias!! esta perfecta", "thank you very much, it is perfect now"
+                       "ur", "goated", "esta", "perfecta", "really"})  # fmt: skip
+# Said with thanks, these are about the playlist as a whole ("thank you, it is perfect now"); alone, "its perfect"
+# after "why track 3?" likes that track
+THANKS_WORDS = frozenset({"thanks", "thank", "thx", "ty", "gracias", "cheers", "kthx"})
+THANKED_WORDS = frozenset({"it", "is", "its", "now", "all", "this"})
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
                  "dont ever play", "do not ever play", "dont ever put on", "stop suggesting", "stop recommending",
@@ -1268,7 +1278,9 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
                    "what song is", "which song is", "cual es", "how did you choose", "how did you pick",
                    "why did you pick", "why did you choose", "how did you get", "por que elegiste", "what was",
-                   "whats was", "which was", "cual era", "cual fue")  # fmt: skip
+                   "whats was", "which was", "cual era", "cual fue",
+                   # "who even is #4 lol", "what even is track 2": "even" only stresses the question
+                   "who even is", "whos even", "who even sings", "what even is", "whats even")  # fmt: skip
 # Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
 PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam", "is a mood", "is so good", "is great",
                   "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",
@@ -1519,8 +1531,9 @@ CHAT_FILLER = frozenset(
     gracias can could would you maybe now instead then also just really kinda perhaps oh ah lol again anymore either
     too as in there here at all from now on ever one ones stuff songs song tracks track music tunes some nah oops
     whoops wait sorry hmmm u ur ya thx thnx thanx ty tysm possibly kindly kthx kthxbye kk tyvm thnks k ahora oye vale
-    bueno pues porfa porfis""".split()
+    bueno pues porfa porfis ngl tbh imo fr frfr r""".split()
 )  # fmt: skip
+# (probe15: "ok these r kinda mid ngl": texting's asides and "r" for "are" say nothing of the music)
 
 
 def model_vocab_path() -> Path | None:
