@@ -237,7 +237,7 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
     # prior on the ranker's score (tools.ranker.GENRE_PRIOR) brings more of them to the top 8 than the ranker alone.
     import tools.ranker as ranker_module
     from tools.pipeline import Pipeline
-    from tools.ranker import genre_fit
+    from tools.ranker import Featurizer, genre_fit
 
     settings, catalog, ranker = trained
     pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
@@ -248,6 +248,8 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
         found = pipe.retrieve_full(query)
         assert max(found.names.genres, key=found.names.genres.get) == "rock"
         fit = genre_fit(pipe.retriever, found.candidates, found.names)
+        # what the ranker adds is the same fit, from the label arrays
+        assert np.array_equal(Featurizer(pipe.retriever).genre_fit(found.candidates, found.names), fit)
         rock = np.array(["rock" in catalog.tracks[c.idx].genres for c in found.candidates])
         assert rock.any() and (~rock).any() and fit[rock].min() > fit[~rock].max()
 

@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
@@ -260,10 +260,14 @@ class Featurizer:
         rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=n)
         col: dict[str, np.ndarray] = {}
         m = (MISSING_RANK, 0.0)
-        found = np.array(  # (n, channel, rank and score)
-            [(d.get("tags", m), d.get("dense", m), d.get("bm25", m), d.get("names", m)) for d in _channels(candidates)],
+        found = np.fromiter(  # (n, channel, rank and score)
+            chain.from_iterable(
+                chain(d.get("tags", m), d.get("dense", m), d.get("bm25", m), d.get("names", m))
+                for d in _channels(candidates)
+            ),
             dtype=np.float64,
-        )
+            count=8 * n,
+        ).reshape(n, 4, 2)
         for k, name in enumerate(("tags", "dense", "bm25", "names")):
             col[f"{name}_rank"] = np.log1p(found[:, k, 0].astype(np.float32))
             col[f"{name}_score" if name != "dense" else "dense_sim"] = found[:, k, 1].astype(np.float32)
@@ -322,6 +326,15 @@ class Featurizer:
         col["q_words"] = np.full(n, float(len(words)), dtype=np.float32)
         return np.stack([col[f] for f in FEATURE_NAMES], axis=1)
 
+    def genre_fit(self, cands: Sequence[Candidate], near: "NameNeighbours") -> np.ndarray:
+        """:func:`genre_fit` from the label arrays: the same maximum, without a list per candidate."""
+        total = sum(near.genres.values())
+        if total <= 0:
+            return np.zeros(len(cands))
+        share = self._label_weights({g: w / total for g, w in near.genres.items()})  # the pad weighs 0: max(..., 0)
+        rows = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
+        return share[self.genre_ids[rows]].max(axis=1)
+
     def _asked_labels(self, applied: PlaylistQuery) -> tuple[set[str], set[str]]:
         """The genres (a subgenre's parent too) and subgenres the applied query asks for."""
         genres = {t.value for t in applied.genres} | {self.r.parent.get(t.value, "") for t in applied.subgenres}
@@ -363,11 +376,14 @@ class Featurizer:
         if near is None:
             zero = np.zeros(n, dtype=np.float32)
             return {"names_artist": zero, "names_track": zero.copy(), "names_best": zero.copy()}
-        spare = len(self.artist_id)  # where an artist of no track would land (none in practice)
-        artist_w = np.zeros(spare + 1, dtype=np.float64)
-        ids = np.fromiter(map(self.artist_id.get, near.artists, repeat(spare)), dtype=np.int64, count=len(near.artists))
-        artist_w[ids] = np.fromiter(near.artists.values(), dtype=np.float64, count=len(ids))
-        artist_w[spare] = 0.0
+        artist_w = near.memo.get("artist_weights")
+        if artist_w is None:  # once per neighbours: a conversation's edits search the same words again
+            spare = len(self.artist_id)  # where an artist of no track would land (none in practice)
+            artist_w = np.zeros(spare + 1, dtype=np.float64)
+            ids = np.fromiter(map(self.artist_id.get, near.artists, repeat(spare)), np.int64, count=len(near.artists))
+            artist_w[ids] = np.fromiter(near.artists.values(), dtype=np.float64, count=len(ids))
+            artist_w[spare] = 0.0
+            near.memo["artist_weights"] = artist_w
         return {
             "names_artist": artist_w[self.artist_of[rows]].astype(np.float32),
             "names_track": self.r.track_name_scores(near)[rows].astype(np.float32),
@@ -665,7 +681,7 @@ class Ranker:
         x = untrusted_names(x, trust)
         s = self.predict(x)
         if GENRE_PRIOR and found.names is not None:
-            s = s + GENRE_PRIOR * trust * genre_fit(featurizer.r, cands, found.names)
+            s = s + GENRE_PRIOR * trust * featurizer.genre_fit(cands, found.names)
         if MOOD_PULL and trust < 1.0:
             s = s + MOOD_PULL * (1.0 - trust) * x[:, FEATURE_NAMES.index("mood_close")]
         if TITLE_TAG_PULL:
