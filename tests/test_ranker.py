@@ -399,3 +399,18 @@ def test_a_soft_bound_said_or_inferred_orders_the_ranked_candidates(trained, tmp
         assert pulled < alone and n_pulled == n_alone  # a lower valence on top, and nothing left out
     finally:
         pipe.close()
+
+
+def test_the_words_a_request_shares_with_a_track_are_counted_as_their_intersection():
+    # the overlap features count, per candidate row, the request's words found in its title/artist/album words from a
+    # word -> rows index: the same counts as intersecting each row's words, rows in any order, repeated words once
+    from tools.lexical import tokenize
+    from tools.ranker import _Words
+
+    texts = ["Love Me Do", "All You Need Is Love", "", "Do You Love Me", "love love LOVE", "Tender"]
+    words = _Words(texts, {})
+    asked = frozenset(tokenize("need love, tender tender"))
+    rows = np.array([3, 0, 2, 4, 1, 5, 3])
+    hits, sizes = words.shared(asked, rows)
+    assert hits.tolist() == [len(asked & set(words[r])) for r in rows.tolist()] == [1, 1, 0, 1, 2, 1, 1]
+    assert sizes.tolist() == [len(words[r]) for r in rows.tolist()]

@@ -155,6 +155,7 @@ class _Words:
         self.texts = texts
         self.words = words
         self.by_row: list[tuple[str, ...] | None] = [None] * len(texts)  # the same tuples, by row once read
+        self._postings: tuple[dict[str, np.ndarray], np.ndarray] | None = None  # see postings()
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -179,6 +180,30 @@ class _Words:
         if None in out:
             out = [self[i] for i in rows]
         return out
+
+    def postings(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(word -> the rows holding it, per row its number of words): every row tokenized, built once."""
+        got = self._postings
+        if got is None:
+            rows_of: dict[str, list[int]] = {}
+            counts = np.zeros(len(self.texts), dtype=np.float64)
+            for row, words in enumerate(self.many(range(len(self.texts)))):
+                counts[row] = len(words)
+                for w in words:
+                    rows_of.setdefault(w, []).append(row)
+            got = self._postings = ({w: np.array(r, dtype=np.int32) for w, r in rows_of.items()}, counts)
+        return got
+
+    def shared(self, words: frozenset[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how many of ``words`` each of ``rows`` holds, how many words it has), as float64: a row's words are
+        distinct, so the count is the size of the intersection."""
+        index, counts = self.postings()
+        hits = np.zeros(len(self.texts), dtype=np.float64)
+        for w in words:
+            found = index.get(w)
+            if found is not None:
+                hits[found] += 1.0
+        return hits[rows], counts[rows]
 
 
 class Featurizer:
@@ -215,6 +240,7 @@ class Featurizer:
         track (a quarter of a request's features on a server's first few hundred requests)."""
         for words in (self.title_tokens, self.artist_tokens, self.album_tokens):
             words.warm()
+            words.postings()
 
     def _padded(self, sets: list[frozenset[str]]) -> np.ndarray:
         """(tracks, most labels) label ids of each track's set, in its iteration order, padded with the pad id."""
@@ -397,16 +423,15 @@ class Featurizer:
         if not words:
             zero = np.zeros(n, dtype=np.float32)
             return {"artist_overlap": zero, "title_overlap": zero.copy(), "album_overlap": zero.copy()}
-        nw = max(1, len(words))
-        rl = rows.tolist()
-        meet, apart = words.intersection, words.isdisjoint  # most tracks share no word: no set is built for them
-        artist = [0.0 if apart(w) else len(meet(w)) / max(1, len(w)) for w in self.artist_tokens.many(rl)]
-        title = [0.0 if apart(w) else len(meet(w)) / nw for w in self.title_tokens.many(rl)]
-        album = [0.0 if apart(w) else len(meet(w)) / nw for w in self.album_tokens.many(rl)]
+        nw = float(max(1, len(words)))
+        # from each field's word -> rows index: the same shares as intersecting each row's words (one division each)
+        artist, has = self.artist_tokens.shared(words, rows)
+        title, _ = self.title_tokens.shared(words, rows)
+        album, _ = self.album_tokens.shared(words, rows)
         return {
-            "artist_overlap": np.array(artist, dtype=np.float32),
-            "title_overlap": np.array(title, dtype=np.float32),
-            "album_overlap": np.array(album, dtype=np.float32),
+            "artist_overlap": (artist / np.maximum(has, 1.0)).astype(np.float32),
+            "title_overlap": (title / nw).astype(np.float32),
+            "album_overlap": (album / nw).astype(np.float32),
         }
 
     def title_tags(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
@@ -420,10 +445,9 @@ class Featurizer:
         words = said & vocabulary_tag_words()
         if not words:
             return out
-        for i, w in enumerate(self.title_tokens.many([c.idx for c in candidates])):
-            if not words.isdisjoint(w):
-                out[i] = len(words.intersection(w)) / len(said)
-        return out
+        rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=len(candidates))
+        hits, _ = self.title_tokens.shared(words, rows)  # per candidate, how many of ``words`` its title holds
+        return hits / len(said)
 
     def outside_soft(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
         """Per candidate, how far its sound lies outside the request's soft bounds (hedged or inferred, never a

@@ -817,9 +817,10 @@ class Retriever:
         :data:`NAME_FETCH` times ``limit`` and the wide part's), best fused first."""
         if not pool:
             return []
-        rows = np.fromiter(pool, dtype=np.int64)
-        level = np.array([pool[r][0] for r in rows], dtype=np.float32)
-        sim = np.array([pool[r][1] for r in rows], dtype=np.float32)
+        rows = np.fromiter(pool, dtype=np.int64, count=len(pool))
+        found = list(pool.values())  # in the rows' order
+        level = np.fromiter(map(itemgetter(0), found), dtype=np.float32, count=len(found))
+        sim = np.fromiter(map(itemgetter(1), found), dtype=np.float32, count=len(found))
         score = W_SIM * sim + TIER * (n_levels - 1 - level)
 
         moods = self.wanted_moods(q)
