@@ -184,14 +184,18 @@ class _Words:
     def postings(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """(word -> the rows holding it, per row its number of words): every row tokenized, built once."""
         got = self._postings
-        if got is None:
-            rows_of: dict[str, list[int]] = {}
-            counts = np.zeros(len(self.texts), dtype=np.float64)
-            for row, words in enumerate(self.many(range(len(self.texts)))):
-                counts[row] = len(words)
-                for w in words:
-                    rows_of.setdefault(w, []).append(row)
-            got = self._postings = ({w: np.array(r, dtype=np.int32) for w, r in rows_of.items()}, counts)
+        if got is None:  # in arrays, not a list of rows per word: a million tracks hold about ten million words
+            per_row = self.many(range(len(self.texts)))
+            counts = np.fromiter(map(len, per_row), dtype=np.int64, count=len(per_row))
+            ids: dict[str, int] = {}
+            flat = np.fromiter(
+                (ids.setdefault(w, len(ids)) for words in per_row for w in words), dtype=np.int32, count=counts.sum()
+            )
+            order = np.argsort(flat, kind="stable")  # by word, each word's rows ascending
+            rows = np.repeat(np.arange(len(per_row), dtype=np.int32), counts)[order]
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(flat, minlength=len(ids)))])
+            index = {w: rows[bounds[i] : bounds[i + 1]] for w, i in ids.items()}
+            got = self._postings = (index, counts.astype(np.float64))
         return got
 
     def shared(self, words: frozenset[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
