@@ -237,7 +237,7 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
     # prior on the ranker's score (tools.ranker.GENRE_PRIOR) brings more of them to the top 8 than the ranker alone.
     import tools.ranker as ranker_module
     from tools.pipeline import Pipeline
-    from tools.ranker import genre_fit
+    from tools.ranker import Featurizer, genre_fit
 
     settings, catalog, ranker = trained
     pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
@@ -248,6 +248,8 @@ def test_the_genre_of_playlists_named_like_the_request_pulls_its_tracks_up(train
         found = pipe.retrieve_full(query)
         assert max(found.names.genres, key=found.names.genres.get) == "rock"
         fit = genre_fit(pipe.retriever, found.candidates, found.names)
+        # what the ranker adds is the same fit, from the label arrays
+        assert np.array_equal(Featurizer(pipe.retriever).genre_fit(found.candidates, found.names), fit)
         rock = np.array(["rock" in catalog.tracks[c.idx].genres for c in found.candidates])
         assert rock.any() and (~rock).any() and fit[rock].min() > fit[~rock].max()
 
@@ -422,3 +424,18 @@ def test_a_soft_bound_said_or_inferred_orders_the_ranked_candidates(trained, tmp
         assert pulled < alone and n_pulled == n_alone  # a lower valence on top, and nothing left out
     finally:
         pipe.close()
+
+
+def test_the_words_a_request_shares_with_a_track_are_counted_as_their_intersection():
+    # the overlap features count, per candidate row, the request's words found in its title/artist/album words from a
+    # word -> rows index: the same counts as intersecting each row's words, rows in any order, repeated words once
+    from tools.lexical import tokenize
+    from tools.ranker import _Words
+
+    texts = ["Love Me Do", "All You Need Is Love", "", "Do You Love Me", "love love LOVE", "Tender"]
+    words = _Words(texts, {})
+    asked = frozenset(tokenize("need love, tender tender"))
+    rows = np.array([3, 0, 2, 4, 1, 5, 3])
+    hits, sizes = words.shared(asked, rows)
+    assert hits.tolist() == [len(asked & set(words[r])) for r in rows.tolist()] == [1, 1, 0, 1, 2, 1, 1]
+    assert sizes.tolist() == [len(words[r]) for r in rows.tolist()]

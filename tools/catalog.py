@@ -15,6 +15,7 @@ import unicodedata
 import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -60,6 +61,9 @@ _VERSION = re.compile(
 )
 
 
+@lru_cache(
+    maxsize=1 << 16
+)  # a pure function of two strings: a turn keys the playlist's and the candidates' songs again
 def song_key(title: str, artist: str = "") -> str:
     """A key shared by all versions of one song: remixes, live, remastered and "feat." variants."""
     base = _VERSION.sub("", title)

@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
@@ -171,6 +171,7 @@ class _Words:
         self.texts = texts
         self.words = words
         self.by_row: list[tuple[str, ...] | None] = [None] * len(texts)  # the same tuples, by row once read
+        self._postings: tuple[dict[str, np.ndarray], np.ndarray] | None = None  # see postings()
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -195,6 +196,34 @@ class _Words:
         if None in out:
             out = [self[i] for i in rows]
         return out
+
+    def postings(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(word -> the rows holding it, per row its number of words): every row tokenized, built once."""
+        got = self._postings
+        if got is None:  # in arrays, not a list of rows per word: a million tracks hold about ten million words
+            per_row = self.many(range(len(self.texts)))
+            counts = np.fromiter(map(len, per_row), dtype=np.int64, count=len(per_row))
+            ids: dict[str, int] = {}
+            flat = np.fromiter(
+                (ids.setdefault(w, len(ids)) for words in per_row for w in words), dtype=np.int32, count=counts.sum()
+            )
+            order = np.argsort(flat, kind="stable")  # by word, each word's rows ascending
+            rows = np.repeat(np.arange(len(per_row), dtype=np.int32), counts)[order]
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(flat, minlength=len(ids)))])
+            index = {w: rows[bounds[i] : bounds[i + 1]] for w, i in ids.items()}
+            got = self._postings = (index, counts.astype(np.float64))
+        return got
+
+    def shared(self, words: frozenset[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how many of ``words`` each of ``rows`` holds, how many words it has), as float64: a row's words are
+        distinct, so the count is the size of the intersection."""
+        index, counts = self.postings()
+        hits = np.zeros(len(self.texts), dtype=np.float64)
+        for w in words:
+            found = index.get(w)
+            if found is not None:
+                hits[found] += 1.0
+        return hits[rows], counts[rows]
 
 
 class Featurizer:
@@ -231,6 +260,7 @@ class Featurizer:
         track (a quarter of a request's features on a server's first few hundred requests)."""
         for words in (self.title_tokens, self.artist_tokens, self.album_tokens):
             words.warm()
+            words.postings()
 
     def _padded(self, sets: list[frozenset[str]]) -> np.ndarray:
         """(tracks, most labels) label ids of each track's set, in its iteration order, padded with the pad id."""
@@ -276,10 +306,14 @@ class Featurizer:
         rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=n)
         col: dict[str, np.ndarray] = {}
         m = (MISSING_RANK, 0.0)
-        found = np.array(  # (n, channel, rank and score)
-            [(d.get("tags", m), d.get("dense", m), d.get("bm25", m), d.get("names", m)) for d in _channels(candidates)],
+        found = np.fromiter(  # (n, channel, rank and score)
+            chain.from_iterable(
+                chain(d.get("tags", m), d.get("dense", m), d.get("bm25", m), d.get("names", m))
+                for d in _channels(candidates)
+            ),
             dtype=np.float64,
-        )
+            count=8 * n,
+        ).reshape(n, 4, 2)
         for k, name in enumerate(("tags", "dense", "bm25", "names")):
             col[f"{name}_rank"] = np.log1p(found[:, k, 0].astype(np.float32))
             col[f"{name}_score" if name != "dense" else "dense_sim"] = found[:, k, 1].astype(np.float32)
@@ -338,6 +372,15 @@ class Featurizer:
         col["q_words"] = np.full(n, float(len(words)), dtype=np.float32)
         return np.stack([col[f] for f in FEATURE_NAMES], axis=1)
 
+    def genre_fit(self, cands: Sequence[Candidate], near: "NameNeighbours") -> np.ndarray:
+        """:func:`genre_fit` from the label arrays: the same maximum, without a list per candidate."""
+        total = sum(near.genres.values())
+        if total <= 0:
+            return np.zeros(len(cands))
+        share = self._label_weights({g: w / total for g, w in near.genres.items()})  # the pad weighs 0: max(..., 0)
+        rows = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
+        return share[self.genre_ids[rows]].max(axis=1)
+
     def _asked_labels(self, applied: PlaylistQuery) -> tuple[set[str], set[str]]:
         """The genres (a subgenre's parent too) and subgenres the applied query asks for."""
         genres = {t.value for t in applied.genres} | {self.r.parent.get(t.value, "") for t in applied.subgenres}
@@ -379,11 +422,14 @@ class Featurizer:
         if near is None:
             zero = np.zeros(n, dtype=np.float32)
             return {"names_artist": zero, "names_track": zero.copy(), "names_best": zero.copy()}
-        spare = len(self.artist_id)  # where an artist of no track would land (none in practice)
-        artist_w = np.zeros(spare + 1, dtype=np.float64)
-        ids = np.fromiter(map(self.artist_id.get, near.artists, repeat(spare)), dtype=np.int64, count=len(near.artists))
-        artist_w[ids] = np.fromiter(near.artists.values(), dtype=np.float64, count=len(ids))
-        artist_w[spare] = 0.0
+        artist_w = near.memo.get("artist_weights")
+        if artist_w is None:  # once per neighbours: a conversation's edits search the same words again
+            spare = len(self.artist_id)  # where an artist of no track would land (none in practice)
+            artist_w = np.zeros(spare + 1, dtype=np.float64)
+            ids = np.fromiter(map(self.artist_id.get, near.artists, repeat(spare)), np.int64, count=len(near.artists))
+            artist_w[ids] = np.fromiter(near.artists.values(), dtype=np.float64, count=len(ids))
+            artist_w[spare] = 0.0
+            near.memo["artist_weights"] = artist_w
         return {
             "names_artist": artist_w[self.artist_of[rows]].astype(np.float32),
             "names_track": self.r.track_name_scores(near)[rows].astype(np.float32),
@@ -397,16 +443,15 @@ class Featurizer:
         if not words:
             zero = np.zeros(n, dtype=np.float32)
             return {"artist_overlap": zero, "title_overlap": zero.copy(), "album_overlap": zero.copy()}
-        nw = max(1, len(words))
-        rl = rows.tolist()
-        meet, apart = words.intersection, words.isdisjoint  # most tracks share no word: no set is built for them
-        artist = [0.0 if apart(w) else len(meet(w)) / max(1, len(w)) for w in self.artist_tokens.many(rl)]
-        title = [0.0 if apart(w) else len(meet(w)) / nw for w in self.title_tokens.many(rl)]
-        album = [0.0 if apart(w) else len(meet(w)) / nw for w in self.album_tokens.many(rl)]
+        nw = float(max(1, len(words)))
+        # from each field's word -> rows index: the same shares as intersecting each row's words (one division each)
+        artist, has = self.artist_tokens.shared(words, rows)
+        title, _ = self.title_tokens.shared(words, rows)
+        album, _ = self.album_tokens.shared(words, rows)
         return {
-            "artist_overlap": np.array(artist, dtype=np.float32),
-            "title_overlap": np.array(title, dtype=np.float32),
-            "album_overlap": np.array(album, dtype=np.float32),
+            "artist_overlap": (artist / np.maximum(has, 1.0)).astype(np.float32),
+            "title_overlap": (title / nw).astype(np.float32),
+            "album_overlap": (album / nw).astype(np.float32),
         }
 
     def title_tags(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
@@ -421,10 +466,9 @@ class Featurizer:
         words = (said & vocabulary_tag_words()) - holiday_words()
         if not words:
             return out
-        for i, w in enumerate(self.title_tokens.many([c.idx for c in candidates])):
-            if not words.isdisjoint(w):
-                out[i] = len(words.intersection(w)) / len(said)
-        return out
+        rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=len(candidates))
+        hits, _ = self.title_tokens.shared(words, rows)  # per candidate, how many of ``words`` its title holds
+        return hits / len(said)
 
     def outside_soft(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
         """Per candidate, how far its sound lies outside the request's soft bounds (hedged or inferred, never a
@@ -682,7 +726,7 @@ class Ranker:
         x = untrusted_names(x, trust)
         s = self.predict(x)
         if GENRE_PRIOR and found.names is not None:
-            s = s + GENRE_PRIOR * trust * genre_fit(featurizer.r, cands, found.names)
+            s = s + GENRE_PRIOR * trust * featurizer.genre_fit(cands, found.names)
         if MOOD_PULL and trust < 1.0:
             s = s + MOOD_PULL * (1.0 - trust) * x[:, FEATURE_NAMES.index("mood_close")]
         titled = featurizer.title_tags(cands, asked) if TITLE_TAG_PULL or OCCASION_POPULARITY_PULL else None

@@ -152,6 +152,9 @@ class NameNeighbours:
     genres: dict[str, float]
     best: float  # cosine of the nearest name
     track_scores: np.ndarray | None = field(default=None, repr=False)  # Retriever.track_name_scores, once computed
+    # what readers work out from these weights alone (tools.ranker.Featurizer: the artists' weights by artist id), kept
+    # with the cached neighbours: ``dataclasses.replace`` copies share it
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 NEAR_CACHE = 128  # name_neighbours kept for this many recent query vectors (~100 kB each: their artists' weights)
@@ -189,6 +192,44 @@ def _soften(tags: Sequence[Tag], values: set[str] | None = None) -> list[Tag]:
 
 def _label(tags: Sequence[Tag]) -> str:
     return ", ".join(dict.fromkeys(t.value for t in tags))
+
+
+class LazyTags:
+    """The tags a candidate matched (a list's reading side), worked out on first read: retrieval's pool holds hundreds
+    of candidates and only the few the ranker keeps reach the refiner and a reason. ``matcher(row, similarity)``
+    gives the list; it depends only on the request, so when it runs changes nothing."""
+
+    __slots__ = ("_matcher", "_row", "_sim", "_tags")
+
+    def __init__(self, matcher: Any, row: int, sim: float) -> None:
+        self._matcher, self._row, self._sim, self._tags = matcher, row, sim, None
+
+    def _get(self) -> list[str]:
+        tags = self._tags
+        if tags is None:
+            tags = self._tags = self._matcher(self._row, self._sim)
+            self._matcher = None
+        return tags
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._get()
+
+    def __getitem__(self, i):
+        return self._get()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return self._get() == (other._get() if isinstance(other, LazyTags) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # a list's: unhashable
+
+    def __repr__(self) -> str:
+        return repr(self._get())
 
 
 class Retriever:
@@ -475,10 +516,11 @@ class Retriever:
             "bm25": self.index.search_sparse(sparse_query(search_text(query)), flt, limit),
             "names": self._names_channel(vector, near, flt, NAME_FETCH * limit, NAME_ARTISTS),
         }
+        vectors, q = self.vectors, np.asarray(vector, dtype=np.float32)
         for rows in extra.values():
             for row, _ in rows:
-                if row not in pool:
-                    pool[row] = (level, self._cosine(row, vector))
+                if row not in pool:  # its cosine (0 without vectors), a row at a time: a batch's sums round otherwise
+                    pool[row] = (level, 0.0 if vectors is None else float(vectors[row] @ q))
         if not self.core_pool and WIDE_NAME_FETCH:  # the served channel goes on past the ranker's core pool
             names = extra["names"]
             seen = {row for row, _ in names}
@@ -775,9 +817,10 @@ class Retriever:
         :data:`NAME_FETCH` times ``limit`` and the wide part's), best fused first."""
         if not pool:
             return []
-        rows = np.fromiter(pool, dtype=np.int64)
-        level = np.array([pool[r][0] for r in rows], dtype=np.float32)
-        sim = np.array([pool[r][1] for r in rows], dtype=np.float32)
+        rows = np.fromiter(pool, dtype=np.int64, count=len(pool))
+        found = list(pool.values())  # in the rows' order
+        level = np.fromiter(map(itemgetter(0), found), dtype=np.float32, count=len(found))
+        sim = np.fromiter(map(itemgetter(1), found), dtype=np.float32, count=len(found))
         score = W_SIM * sim + TIER * (n_levels - 1 - level)
 
         moods = self.wanted_moods(q)
@@ -795,15 +838,15 @@ class Retriever:
         rows_, fused_, sim_, soft_ = rows.tolist(), fused.tolist(), sim.tolist(), soft.tolist()
         level_, tag_rank_, dense_rank_ = level.astype(np.int64).tolist(), tag_rank.tolist(), dense_rank.tolist()
         out = []
+        extras = list(ranks.items())
         for i in order.tolist():
             row, s = rows_[i], sim_[i]
-            c = Candidate(ids[row], row, fused_[i], matched(row, s))
-            c.tier = level_[i]
-            c.channels = {"tags": (tag_rank_[i], soft_[i]), "dense": (dense_rank_[i], s)}
-            for name, found in ranks.items():
+            channels = {"tags": (tag_rank_[i], soft_[i]), "dense": (dense_rank_[i], s)}
+            for name, found in extras:
                 if row in found:
-                    c.channels[name] = found[row]
-            out.append(c)
+                    channels[name] = found[row]
+            # positional: track_id, idx, score, matched (worked out when read), affinity, final, channels, tier
+            out.append(Candidate(ids[row], row, fused_[i], LazyTags(matched, row, s), None, 0.0, channels, level_[i]))
         return out
 
     def _add_preferences(
@@ -891,29 +934,24 @@ class Retriever:
             fused = score
         else:
             # Reciprocal rank fusion of the channels, inside each tier (a stricter tier still comes first).
-            at = {int(r): i for i, r in enumerate(rows.tolist())}
+            # each channel's hits as positions in ``rows`` (every hit is in the pool), in the channel's order
+            at = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
+            at[rows] = np.arange(len(rows))
+            hit_at = [at[np.fromiter(map(itemgetter(0), hits), np.int64, len(hits))] for hits in extra.values()]
             rrf = np.zeros(len(rows), dtype=np.float64)
             rrf[by_tags] += 1.0 / (RRF_K + np.arange(len(rows)))
-            for hits in extra.values():
-                for rank, (row, _) in enumerate(hits):
-                    rrf[at[row]] += 1.0 / (RRF_K + rank)
+            for where in hit_at:  # unbuffered and in order: each row's shares are added as a loop over hits added them
+                np.add.at(rrf, where, 1.0 / (RRF_K + np.arange(len(where))))
             fused = TIER * (n_levels - 1 - level) + rrf
             # The pool: the tag channel's best ``limit`` (by its score) and the other channels' hits, in fused order.
             # The learned ranker orders the pool and keeps ``limit``; without one the fused order does.
             keep = np.zeros(len(rows), dtype=bool)
             keep[by_tags[:limit]] = True
-            for hits in extra.values():
-                for row, _ in hits:
-                    keep[at[row]] = True
+            for where in hit_at:
+                keep[where] = True
             order = np.argsort(-fused, kind="stable")
             order = order[keep[order]]
         return by_tags, order, fused
-
-    def _cosine(self, row: int, vector: np.ndarray) -> float:
-        """Cosine of a track's document vector to the request's (0 when vectors were not given)."""
-        if self.vectors is None:
-            return 0.0
-        return float(self.vectors[row] @ np.asarray(vector, dtype=np.float32))
 
     def _names_channel(
         self, vector: np.ndarray, near: NameNeighbours, flt: Constraints, limit: int, artists: int
