@@ -2917,6 +2917,15 @@ def _unknown_gone(c: Clause, cue: int, rest: str) -> Plan:
     return Plan.ask(f'I don\'t know "{rest}" as an artist, genre, mood or years in the catalog; who or what should go?')
 
 
+def _more_of_years(words: Sequence[str], start: int) -> bool:
+    """ "more 90s", "more of the 2000s stuff", "mas de los 2000": "more" right before the years ("prefer more old songs,
+    from the 90s" asks for the 90s, not more of them)."""
+    k = start - 1
+    while k >= 0 and words[k] in ("of", "from", "the", "de", "los", "las", "del"):
+        k -= 1
+    return k >= 0 and words[k] in ("more", "mas") and "than" not in words
+
+
 def _counted_more(words: Sequence[str]) -> int | None:
     """How many "a few more from the 80s", "a couple more 2000s songs", "3 more from the 90s" add: an amount said
     right before "more"."""
@@ -2949,7 +2958,7 @@ def rule_narrow(c: Clause) -> Plan | None:
     q = c.reading.query
     if years and not only and q.years is not None and (more := _counted_more(words)):
         return Plan([call("widen", year_start=q.years.start, year_end=q.years.end, count=more)])
-    if years and not only and q.years is not None and {"more", "mas"} & set(words) and "than" not in words:
+    if years and not only and q.years is not None and _more_of_years(words, years[0].start):
         return Plan([call("widen", year_start=q.years.start, year_end=q.years.end)])  # "more 90s": some swapped in
     found, unknown = names_in(c.reading, c.vocab, negated=False)
     binary = [m for m in _alone_moods(c) if m in V.BINARY_MOODS]

@@ -206,7 +206,8 @@ def test_what_was_the_last_change_says_the_change(vocab, playlist, text):
 
 
 @pytest.mark.parametrize(
-    ("text", "years"), [("more 90s", (1990, 1999)), ("make it sound more 80s", (1980, 1989))]
+    ("text", "years"),
+    [("more 90s", (1990, 1999)), ("make it sound more 80s", (1980, 1989)), ("que sean mas de los 2000", (2000, 2009))],
 )  # fmt: skip
 def test_more_of_a_decade_swaps_some_in_never_narrows(vocab, playlist, text, years):
     assert acts(text, vocab, playlist) == [("widen", {"year_start": years[0], "year_end": years[1]})]
@@ -221,3 +222,8 @@ def test_more_of_a_decade_swaps_some_in_never_narrows(vocab, playlist, text, yea
 def test_english_said_of_the_mix_moves_the_latin_share_and_says_why(vocab, playlist, text, action):
     p = parse(text, playlist, vocab)
     assert [(a["name"], a["args"]) for a in p.actions] == [action] and "language" in p.notes[0]
+
+
+def test_more_said_of_other_words_before_a_decade_still_narrows(vocab, playlist):
+    said = acts("it is good but I am prefer more old songs, from the 90 years", vocab, playlist)
+    assert said == [("narrow", {"year_start": 1990, "year_end": 1999})]

@@ -55,7 +55,7 @@ def test_the_era_of_a_track_said_is_that_tracks(vocab, playlist):
     middle = sorted(int(p["year"]) for p in playlist)[len(playlist) // 2] // 10 * 10
     assert year != middle  # the fixture tells the two apart
     assert acts("more songs from the same era as track 3", vocab, playlist) == [
-        ("widen", {"year_start": year, "year_end": year + 9})
+        ("narrow", {"year_start": year, "year_end": year + 9})
     ]
 
 
