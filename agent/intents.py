@@ -710,7 +710,9 @@ _NAME_ASKED = _keys(("whats it called", "what is it called", "whats the playlist
                      "whats this playlist called", "what is this playlist called", "whats the name",
                      "what is the name", "whats its name", "what is its name", "what did you call it",
                      "what did we call it", "what did i call it", "whats the playlist name",
-                     "what is the playlist name", "whats the mix called", "como se llama"))  # fmt: skip
+                     "what is the playlist name", "whats the mix called", "como se llama", "what was it called",
+                     "what was the playlist called", "what was this playlist called", "what was the name",
+                     "what was the playlist name", "what was its name"))  # fmt: skip
 _NAME_TAIL = frozenset({"of", "the", "playlist", "this", "mix", "list", "again", "now", "it", "our", "my", "?"})
 _TRACK_NOUNS = frozenset({"song", "songs", "track", "tracks", "tune", "one", "artist", "singer", "band", "album"})
 

@@ -90,3 +90,12 @@ def test_an_artist_said_fine_now_or_let_back_in_is_unblocked(vocab, playlist, te
 @pytest.mark.parametrize("text", ["ok now more queen", "ok now add queen"])
 def test_ok_now_before_a_request_is_no_unblocking(vocab, playlist, text):
     assert "unblock" not in [name for name, _ in acts(text, vocab, playlist)]
+
+
+@pytest.mark.parametrize("text", ["what was the name of the playlist", "what was the playlist called?"])
+def test_what_was_the_playlist_called_asks_its_name(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("playlist_name", {})]
+
+
+def test_what_was_the_name_of_a_track_is_still_that_track(vocab, playlist):
+    assert "playlist_name" not in [name for name, _ in parse("what was the name of track 3", playlist, vocab).actions]
