@@ -4068,6 +4068,7 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     found, _ = names_in(c.reading, c.vocab)
     kinds = found["genres"] + found["subgenres"] + found["moods"]
     one = _SOME_OF.intersection(words) - {"song", "track", "tune"} and not c.matches("feature")  # not "calm": by sound
+    one = one and not _MANY_OF.intersection(words)  # "put some rock songs first": all of them, as "the rock songs"
     if not found["artists"] and len(kinds) == 1 and one:
         return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"
     if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
@@ -4106,6 +4107,7 @@ def _one_of_kind(c: Clause, what: str, found: dict[str, list[str]], top: bool) -
 
 
 _SOME_OF = frozenset({"something", "some", "a", "one", "song", "track", "tune", "algo"})
+_MANY_OF = frozenset({"songs", "tracks", "tunes", "ones", "stuff", "few", "couple", "all", "canciones"})
 
 
 def _song_to_place(c: Clause, top: bool) -> Plan | None:

@@ -99,3 +99,16 @@ def test_what_was_the_playlist_called_asks_its_name(vocab, playlist, text):
 
 def test_what_was_the_name_of_a_track_is_still_that_track(vocab, playlist):
     assert "playlist_name" not in [name for name, _ in parse("what was the name of track 3", playlist, vocab).actions]
+
+
+@pytest.mark.parametrize(
+    "text", ["put some rock songs first", "put a few rock songs first", "put all the rock ones first"]
+)
+def test_some_songs_of_a_genre_first_moves_all_of_them(vocab, playlist, text):
+    songs = [dict(p, genres=["rock"] if k in (2, 4) else ["pop"]) for k, p in enumerate(playlist[:8])]
+    assert acts(text, vocab, songs) == [("move", {"position": 3, "to": 1}), ("move", {"position": 5, "to": 2})]
+
+
+def test_something_of_a_genre_first_still_moves_one(vocab, playlist):
+    songs = [dict(p, genres=["rock"] if k in (2, 4) else ["pop"]) for k, p in enumerate(playlist[:8])]
+    assert acts("put something rock first", vocab, songs) == [("move", {"position": 3, "to": 1})]
