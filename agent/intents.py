@@ -679,7 +679,10 @@ def rule_unblock(c: Clause) -> Plan | None:
     leaving-out) of that artist or genre lifted; the tracks stay as they are."""
     words = c.words
     again = ("again" in words or "otra" in words) and (_FINE_AGAIN & set(words) or find(words, _YOU_MAY))
-    if not (find(words, _UNBLOCK) or again):
+    # "actually queen is ok now" (a name said fine, not "ok now more queen"), "let queen back in"
+    now = "now" in words and any(w in _FINE_AGAIN and b in ("is", "are", "s") for b, w in zip(words, words[1:]))
+    back_in = "let" in words and "back" in words[words.index("let") :]
+    if not (find(words, _UNBLOCK) or again or now or back_in):
         return None
     found, _ = names_in(c.reading, c.vocab)
     names = {"artists": found["artists"], "genres": found["genres"] + found["subgenres"]}
@@ -692,7 +695,8 @@ def rule_unblock(c: Clause) -> Plan | None:
 
 _UNBLOCK_SKIP = frozenset({"the", "is", "are", "its", "s", "play", "have", "hear", "add", "again", "fine", "ok",
                            "okay", "alright", "allowed", "now", "actually", "you", "can", "may", "u", "feel", "free",
-                           "to", "please", "pls", "on", "lift", "block", "stop", "blocking"})  # fmt: skip
+                           "to", "please", "pls", "on", "lift", "block", "stop", "blocking", "let", "back",
+                           "in"})  # fmt: skip
 
 
 def _unblocked_span(words: Sequence[str]) -> str:
@@ -706,7 +710,9 @@ _NAME_ASKED = _keys(("whats it called", "what is it called", "whats the playlist
                      "whats this playlist called", "what is this playlist called", "whats the name",
                      "what is the name", "whats its name", "what is its name", "what did you call it",
                      "what did we call it", "what did i call it", "whats the playlist name",
-                     "what is the playlist name", "whats the mix called", "como se llama"))  # fmt: skip
+                     "what is the playlist name", "whats the mix called", "como se llama", "what was it called",
+                     "what was the playlist called", "what was this playlist called", "what was the name",
+                     "what was the playlist name", "what was its name"))  # fmt: skip
 _NAME_TAIL = frozenset({"of", "the", "playlist", "this", "mix", "list", "again", "now", "it", "our", "my", "?"})
 _TRACK_NOUNS = frozenset({"song", "songs", "track", "tracks", "tune", "one", "artist", "singer", "band", "album"})
 
@@ -3438,9 +3444,9 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
                  "mas popular": ("popularity", True)}  # fmt: skip
 _SUPERLATIVE = _keys(tuple(_SUPERLATIVES))
 _QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell", "cual", "cuales"})
-_ON_HERE = _keys(("on here", "in here", "on this", "in this", "in it", "on it", "on the playlist", "in the playlist",
-                  "on the list", "of these", "of them", "en la lista", "en esta lista", "en la playlist",
-                  "aqui"))  # fmt: skip
+_ON_HERE = _keys(("on here", "in here", "in there", "on there", "on this", "in this", "in it", "on it",
+                  "on the playlist", "in the playlist", "on the list", "of these", "of them", "en la lista",
+                  "en esta lista", "en la playlist", "aqui"))  # fmt: skip
 
 
 def rule_superlative(c: Clause) -> Plan | None:
@@ -3706,7 +3712,11 @@ def rule_question(c: Clause) -> Plan | None:
     """A question about the playlist answered from it, nothing changed: "is track 3 newer than track 5?",
     "how many rap songs are there?", "is 50 cent on here?", "which artist shows up the most?",
     "what's the split between pop and latin?"."""
-    if not c.has or not _asking(c):
+    if not c.has:
+        return None
+    if (on_here := _title_on_here(c)) is not None:  # before _asking: "do you have shape of you in there?"
+        return on_here
+    if not _asking(c):
         return None
     comp = find(c.words, _COMPARATIVE)
     if comp:
@@ -3717,8 +3727,6 @@ def rule_question(c: Clause) -> Plan | None:
     who = lead in ("who", "whos", "quien", "quienes")
     if who and positions(c.words, [p["title"] for p in c.playlist]) is None and (listed := _breakdown(c)):
         return listed  # "quien esta en la playlist": "esta" is no track pointed at here
-    if (on_here := _title_on_here(c)) is not None:
-        return on_here
     # "how much of it is rock": "it" is the playlist, not the track in focus
     pointed = None if _how_much_of([w for w in c.words if w not in _ASK_OPENERS]) else _refer(c)
     if pointed and len(pointed) == 1 and 1 <= pointed[0] <= c.n and (test := _track_test(c)):
@@ -3770,11 +3778,14 @@ def _title_on_here(c: Clause) -> Plan | None:
     """ "is bohemian rhapsody on here?", "do we have hotel california in it": the song's place, or that it is not
     there (and how to add it). None unless the words before "on here" are a song title of the catalog."""
     here = find(c.words, _ON_HERE)
-    words = [w for w in c.words[: here[0] if here else 0] if w not in _ASK_OPENERS]
+    words = list(c.words[: here[0] if here else 0])
+    words = words[next((i for i, w in enumerate(words) if w not in _ASK_OPENERS), len(words)) :]
     if not words or words[0] not in _ASKS:
         return None
-    key = tuple(w for w in words[1:] if w not in _TITLE_ASKS)
-    rows = c.vocab.titles.get(key) if len(key) >= 2 else None
+    lead = next((i for i, w in enumerate(words[1:], 1) if w not in _TITLE_ASKS), len(words))
+    # only the asking words before the title go: "shake it off", "under the bridge" keep their own "it", "the"
+    keys = [tuple(words[lead:]), tuple(words[lead - 1 :]), tuple(w for w in words[1:] if w not in _TITLE_ASKS)]
+    key, rows = next(((k, c.vocab.titles[k]) for k in keys if len(k) >= 2 and c.vocab.titles.get(k)), ((), None))
     if not rows:
         return None
     ids = {c.vocab.catalog.tracks[r].track_id for r in rows}
@@ -4174,6 +4185,7 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     found, _ = names_in(c.reading, c.vocab)
     kinds = found["genres"] + found["subgenres"] + found["moods"]
     one = _SOME_OF.intersection(words) - {"song", "track", "tune"} and not c.matches("feature")  # not "calm": by sound
+    one = one and not _MANY_OF.intersection(words)  # "put some rock songs first": all of them, as "the rock songs"
     if not found["artists"] and len(kinds) == 1 and one:
         return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"
     if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
@@ -4217,6 +4229,7 @@ def _one_of_kind(c: Clause, what: str, found: dict[str, list[str]], top: bool) -
 
 
 _SOME_OF = frozenset({"something", "some", "a", "one", "song", "track", "tune", "algo"})
+_MANY_OF = frozenset({"songs", "tracks", "tunes", "ones", "stuff", "few", "couple", "all", "canciones"})
 
 
 def _song_to_place(c: Clause, top: bool) -> Plan | None:
@@ -5376,7 +5389,7 @@ def _read_message(
     # names kept as said ("Eli & Fur", "Zum Zum")
     text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
     if playlist:
-        text, focus, pointed = _in_context(text, asked, len(playlist), focus, pointed, previous, artists)
+        text, focus, pointed = _in_context(text, asked, playlist, focus, pointed, previous, artists)
     if not pointed and playlist and (redone := _those_changed(text, playlist, vocab, *changed)) is not None:
         return redone  # "add 3 more" - "nah remove those"; "remove the first two" - "swap them for something else"
     if len(pointed) > 1 and playlist:
@@ -5596,12 +5609,20 @@ def _playlist_name(text: str) -> tuple[str, str] | None:
         return None
     if fold(m["verb"] or "") == "save":  # "save it as Road Trip": named and saved; "save it as csv" is a format
         said_as = plain and (words[0] in ("a", "an") or words[0] in ("is", "well", "usual", "before", "such"))
-        if set(words) & {"csv", "json", "m3u", "xspf", "jspf", "file", "playlist", "spotify"} or said_as:
+        # "save it as it is", "as we said": a clause; "save it as mp3": a file kind; neither is a name
+        said_as = said_as or (not quoted and words[0] in _AS_CLAUSE)
+        if set(words) & _SAVE_KINDS or said_as:
             return None
         rest = f"export {rest}".strip()
     if len(name) > NAME_MAX:  # cut at a word, never refused
         name = name[:NAME_MAX].rsplit(" ", 1)[0]
     return name, rest.strip()
+
+
+_AS_CLAUSE = frozenset({"it", "they", "we"})
+_SAVE_KINDS = frozenset({"csv", "json", "m3u", "m3u8", "xspf", "jspf", "file", "playlist", "spotify", "mp3",
+                         "pdf", "txt", "text", "excel", "xlsx", "xls", "spreadsheet", "wav", "flac", "doc",
+                         "docx"})  # fmt: skip
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -5661,17 +5682,18 @@ _SWAP_THOSE = re.compile(
 _THEIR_SONGS = re.compile(r"\b(?:her|his|their)\s+(?P<what>songs?|tracks?|stuff|ones|music|tunes)\b", re.IGNORECASE)
 
 
-def _last_artist(previous: dict[str, Any] | None, artists: Sequence[str]) -> str | None:
-    """The one artist the last action named ("add beyonce"), else the one the request named: whom "her songs" means."""
+def _last_artist(previous: dict[str, Any] | None, artists: Sequence[str], focused: str | None = None) -> str | None:
+    """The one artist the last action named ("add beyonce"), else the artist of the track in focus ("who sings
+    track 7?"), else the one the request named: whom "her songs" means."""
     said = [str(a) for a in ((previous or {}).get("args") or {}).get("artists") or []]
-    said = said or list(artists)
+    said = said or ([focused] if focused else list(artists))
     return said[0] if len(set(said)) == 1 else None
 
 
 def _in_context(
     text: str,
     asked: str | None,
-    n: int,
+    playlist: Sequence[dict[str, Any]],
     focus: int | None,
     pointed: Sequence[int],
     previous: dict[str, Any] | None,
@@ -5679,8 +5701,9 @@ def _in_context(
 ) -> tuple[str, int | None, Sequence[int]]:
     """The message, focus and tracks pointed at, read after the bot's last answer and the last action."""
     if asked:
-        text, focus, pointed = _after_answer(text, asked, n, focus, pointed)
-    if said := _last_artist(previous, artists):
+        text, focus, pointed = _after_answer(text, asked, len(playlist), focus, pointed)
+    focused = str(playlist[focus - 1]["artist"]) if focus and 1 <= focus <= len(playlist) else None
+    if said := _last_artist(previous, artists, focused):
         text = _THEIR_SONGS.sub(rf"{said} \g<what>", text)  # "add beyonce" - "move her songs to the end"
     return text, focus, pointed
 

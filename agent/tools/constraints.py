@@ -268,7 +268,9 @@ def narrow(
     if moods:
         # "no vocals" on a chill playlist stays chill: the moods before that agree with the new ones are kept
         kept = [
-            t.model_copy(update={"explicit": False})  # leaning that way, never a filter beside the new one
+            # leaning that way, never a filter beside the new one: "only" moods are any-of, so an old "only
+            # instrumental" left as "only" would let every instrumental track pass "only happy"
+            t.model_copy(update={"explicit": False, "scope": "prefer"})
             for t in q.moods
             if t.value not in moods and all(moods_agree(t.value, m) for m in moods)
         ]
