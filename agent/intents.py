@@ -4212,7 +4212,9 @@ def _one_of_kind(c: Clause, what: str, found: dict[str, list[str]], top: bool) -
     """ "put something romantic first", "end with something chill": the playlist's first track of that kind goes
     there; with none, one comes in there."""
 
-    def labels(p: dict[str, Any]) -> list[str]:
+    def labels(p: dict[str, Any]) -> list[str]:  # the item's own labels, else the catalog's
+        if "genres" in p or "moods" in p:
+            return list(p.get("genres") or []) + list(p.get("moods") or [])
         tr = c.vocab.catalog.get(p["track_id"])
         return list(tr.genres + tr.subgenres + tr.moods) if tr is not None else []
 
