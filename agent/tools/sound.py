@@ -120,40 +120,25 @@ def more_like(w: Work, position: int, count: int = 0, away: bool = False, also: 
         if f not in said and not math.isnan(feature_value(anchor, f))
     ]
     w.query = q
-    title = f'"{anchor.title}"'
-    if count:
-        others = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] != anchor.track_id)
-        median = others[len(others) // 2] if others else float("inf")
-        new = w.fetch(count, keep=w.playlist, good=lambda tr: dist(tr) <= median)
-        if not new:
-            raise ToolError(f"I found nothing more like {title} that fits the rest of the request.")
-        for x in new:
-            x["reason"] = f"sounds like {title}; {x.get('reason', '')}".strip("; ")
-        w.playlist = w.playlist + new
-        w.focus = p  # "why that one?" next means the track the person pointed at
-        return f"added {len(new)} like {title}"
-    ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: -dist(w.track(x)))
-    k = max(1, len(ranked) // 2)
-    out_ids = {x["track_id"] for x in ranked[:k]}
-    floor = min(dist(w.track(x)) for x in ranked[:k]) if ranked else float("inf")
-    keep = [x for x in w.playlist if x["track_id"] not in out_ids]
-    new = w.fetch(k, keep=keep, avoid=ranked[:k], good=lambda tr: dist(tr) < floor)
-    if not new:
-        raise ToolError(f"I found nothing closer to {title} that fits the rest of the request.")
-    _swap_in(w, new, sorted(ranked[:k], key=lambda x: -dist(w.track(x))), f"closer to {title}")
-    w.focus = p
-    return f"moved toward the sound of {title}: replaced {len(new)} of the tracks least like it"
+    said_back = _toward(w, {anchor.track_id}, dist, f'"{anchor.title}"', count, "it")
+    w.focus = p  # "why that one?" next means the track the person pointed at
+    return said_back
 
 
 def _toward_several(w: Work, anchors: list[Track], count: int) -> str:
     """ "more like track 2 and 5": as toward one track, a track's distance being to the nearest of them; the request's
     sound targets stay (no single track's sound is the target)."""
-    ids = {a.track_id for a in anchors}
-    titles = " and ".join(f'"{a.title}"' for a in anchors)
 
     def dist(tr: Track) -> float:
         return min(_distance(tr, a) for a in anchors)
 
+    titles = " and ".join(f'"{a.title}"' for a in anchors)
+    return _toward(w, {a.track_id for a in anchors}, dist, titles, count, "them")
+
+
+def _toward(w: Work, ids: set[str], dist: Callable[[Track], float], titles: str, count: int, them: str) -> str:
+    """With a count, that many tracks at most the median distance from the anchors (``ids``) are added; else the half
+    of the rest least like them give way to tracks closer than any of that half."""
     if count:
         rest = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] not in ids)
         median = rest[len(rest) // 2] if rest else float("inf")
@@ -173,7 +158,7 @@ def _toward_several(w: Work, anchors: list[Track], count: int) -> str:
     if not new:
         raise ToolError(f"I found nothing closer to {titles} that fits the rest of the request.")
     _swap_in(w, new, ranked[:k], f"closer to {titles}")
-    return f"moved toward the sound of {titles}: replaced {len(new)} of the tracks least like them"
+    return f"moved toward the sound of {titles}: replaced {len(new)} of the tracks least like {them}"
 
 
 def _swap_in(w: Work, new: list[dict], out: list[dict], why: str) -> None:
