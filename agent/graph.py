@@ -147,8 +147,22 @@ def _run(state: State, ctx: Context, actions: list[dict[str, Any]]) -> tuple[Wor
         default_length=ctx.default_length,
         max_per_artist=getattr(settings, "max_per_artist", 2),
     )
+    if not {a.get("name") for a in actions} & _BRINGS_BACK:
+        w.removed |= _just_taken_out(state)  # "remove the first two" - "add 2 more": never those two again
     calls, said = run_calls(w, actions)
     return w, calls, said
+
+
+_BRINGS_BACK = frozenset({"undo", "redo", "restore", "add_song", "new_playlist", "start_over", "keep_playlist"})
+
+
+def _just_taken_out(state: State) -> set[str]:
+    """The tracks the last change took out of the playlist (none when it took out the whole playlist)."""
+    history, playlist = state.get("history") or [], state.get("playlist") or []
+    if not history or not playlist:
+        return set()
+    gone = {row[0] for row in history[-1].get("playlist") or []} - {p["track_id"] for p in playlist}
+    return gone if len(gone) < len(playlist) else set()
 
 
 def _run_the_rest(

@@ -227,3 +227,12 @@ def test_english_said_of_the_mix_moves_the_latin_share_and_says_why(vocab, playl
 def test_more_said_of_other_words_before_a_decade_still_narrows(vocab, playlist):
     said = acts("it is good but I am prefer more old songs, from the 90 years", vocab, playlist)
     assert said == [("narrow", {"year_start": 1990, "year_end": 1999})]
+
+
+@pytest.mark.parametrize("then", ["add 2 more", "swap them for something else"])
+def test_tracks_just_removed_never_come_back_in_the_next_turn(chat, then):
+    before = chat.turn(f"rm-{then}", "u", "songs for a party")
+    gone = {p.track_id for p in before.playlist[:2]}
+    chat.turn(f"rm-{then}", "u", "remove the first two")
+    after = chat.turn(f"rm-{then}", "u", then)
+    assert len(after.playlist) == len(before.playlist) and not gone & {p.track_id for p in after.playlist}

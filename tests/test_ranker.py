@@ -271,10 +271,8 @@ def test_a_title_naming_the_holiday_asked_for_is_the_holidays_music(trained, tmp
     # "Christmas (Baby Please Come Home)") is the very music asked for, not a description matched by a title (the
     # pull left one of the validation playlist's 20 songs in playgenie's answer, where bm25 found them all); a mood
     # word beside it is still pulled
-    from types import SimpleNamespace
-
     from tools.pipeline import Pipeline
-    from tools.ranker import Featurizer, vocabulary_tag_words
+    from tools.ranker import Featurizer, _Words, vocabulary_tag_words
     from tools.schema import Candidate, PlaylistQuery
 
     assert {"christmas", "summer"} <= vocabulary_tag_words()
@@ -282,8 +280,7 @@ def test_a_title_naming_the_holiday_asked_for_is_the_holidays_music(trained, tmp
     pipe = Pipeline.from_catalog(settings, catalog, tmp_path / "p", ranker=ranker)
     try:
         featurize = Featurizer(pipe.retriever)
-        titles = [("white", "christmas"), ("christmas", "in", "summer"), ("fire", "gold")]
-        featurize.title_tokens = SimpleNamespace(many=lambda rows: titles[: len(rows)])
+        featurize.title_tokens = _Words(["White Christmas", "Christmas in Summer", "Fire Gold"], {})
         cands = [Candidate(catalog.tracks[i].track_id, i, 0.0) for i in range(3)]
         assert featurize.title_tags(cands, PlaylistQuery(text="christmas soul")).tolist() == [0.0] * 3
         assert featurize.title_tags(cands, PlaylistQuery(text="christmas summer")).tolist() == [0.0, 0.5, 0.0]
