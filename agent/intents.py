@@ -645,6 +645,7 @@ _EDIT_GERUNDS = frozenset({"removing", "adding", "shuffling", "sorting", "droppi
 
 
 _ORDER_EDITS = frozenset({"shuffle", "shuffling", "sort", "sorting", "order", "reorder"})
+_UNSHUFFLE = _keys(("unshuffle", "un-shuffle", "un shuffle", "unshuffled", "deshuffle", "unsort", "un-sort"))
 
 
 def _undoes_an_edit(words: Sequence[str], hit: tuple[int, int]) -> bool:
@@ -734,6 +735,12 @@ def rule_undo(c: Clause) -> Plan | None:
         return None  # "put back the one you removed earlier" (rule_restore), not the last change taken back
     if c.words.count("undo") > 1:
         return None  # "undo the undo": rule_redo
+    if (
+        c.has
+        and (un := find(c.words, _UNSHUFFLE))
+        and not _content(c.words, (c.words[un[0] : sum(un)], _UNDO_LEFTOVERS))
+    ):
+        return Plan([call("undo", order=True)])  # "unshuffle it", "un-shuffle the playlist": as "undo the shuffle"
     hit = find(c.words, _UNDO)
     words = [w for k, w in enumerate(c.words) if not (w == "old" and c.words[k + 1 : k + 2] in (["one"], ["playlist"]))]
     edit = hit and c.has and _undoes_an_edit(c.words, hit)  # "undo the shuffle", "undo removing drake"
@@ -4174,18 +4181,23 @@ def _judged_kind(c: Clause, k: int, mild: bool) -> Plan | None:
 
 
 def rule_artist_ends(c: Clause) -> Plan | None:
-    """ "put the bad bunny songs first", "move all the Drake tracks to the end": that artist's tracks, in order."""
-    if not c.has or not find(c.words, _MOVE):
-        return None
+    """ "put the bad bunny songs first", "move all the Drake tracks to the end": that artist's tracks, in order;
+    "start with something by usher", "end with some queen": the place said before them, as "put ... first"."""
     words = c.words
-    top = any(w in ("first", "top", "start", "front", "beginning") for w in words)
-    end = any(w in ("last", "end", "bottom") for w in words)
+    move, lead_top, lead_end = find(words, _MOVE), find(words, _TO_TOP), find(words, _TO_END)
+    lead = None if move else lead_top or lead_end
+    if not c.has or not (move or lead):
+        return None
+    top = any(w in ("first", "top", "start", "front", "beginning") for w in words) if move else bool(lead_top)
+    end = any(w in ("last", "end", "bottom") for w in words) if move else bool(lead_end)
     if top == end:
         return None
     found, _ = names_in(c.reading, c.vocab)
     kinds = found["genres"] + found["subgenres"] + found["moods"]
     one = _SOME_OF.intersection(words) - {"song", "track", "tune"} and not c.matches("feature")  # not "calm": by sound
     one = one and not _MANY_OF.intersection(words)  # "put some rock songs first": all of them, as "the rock songs"
+    if lead and not found["artists"]:
+        return None  # "end with something chill", "start with the sad songs": rule_move picks by sound or mood
     if not found["artists"] and len(kinds) == 1 and one:
         return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"
     if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
@@ -4194,7 +4206,8 @@ def rule_artist_ends(c: Clause) -> Plan | None:
         if not mine or len(mine) == c.n:
             return Plan.ask(f"{'No' if not mine else 'Every'} track in the playlist is {what}, so nothing moved.")
         return _to_ends(mine, top, c.n)
-    artists = found["artists"] or [a for a in [_object_artist(c, find(words, _MOVE)[1], _first_end(words))] if a]
+    after, stop = (move[0] + move[1], _first_end(words)) if move else (lead[0] + lead[1], len(words))
+    artists = found["artists"] or [a for a in [_object_artist(c, after, stop)] if a]
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
         return None
     mine = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(artists[0])]
@@ -5203,6 +5216,24 @@ def _would_be_better(text: str) -> str:
     return f"{m['lead']}make it {m['what']}".strip() if m else text
 
 
+# "love the 90s ones", "i really like the rock songs, more of those": the praise said before the music it names
+_LOVED_GROUP = re.compile(
+    r"^\W*(?:i\s+|i'?m\s+|im\s+)?(?:really\s+|so\s+|totally\s+)?(?:love|like|dig|adore|loving|digging|liking)\s+"
+    r"(?P<group>the\s+(?:[^,.!?]+?\s+)?(?:ones|songs|tracks|tunes|stuff|bits))\b(?P<tail>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _loved_group(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> str:
+    """ "love the 90s ones", "i love the 2000s songs, more of those": read as "the 90s ones are great" (some more of
+    that decade, genre or artist join, every track kept), where rule_praised_music reads it so; else as said."""
+    m = _LOVED_GROUP.match(text)
+    if not m:
+        return text
+    said = f"{m['group']} are great{m['tail']}"
+    return said if rule_praised_music(make_clause(said, playlist, vocab)) is not None else text
+
+
 def _past_praise(text: str) -> str:
     """ "love it but its way too long", "perfect but too many songs", "perfect, add 5 more", "love it. drop track 2":
     praise before "but" (or a comma, or the end of a sentence) is politeness, the ask is what follows (read whole,
@@ -5802,7 +5833,11 @@ def _those_changed(
     ("remove the first two" - "swap them for something else"). None when the message names anything else."""
     c = make_clause(text, playlist, vocab)
     words = [w for w in c.words if w not in _LONE_FILLER and w not in ("?", "!", ".", ",")]
-    if not {"those", "them", "these", "em"} & set(words) or c.matches() or not 0 < len(added) + removed < len(playlist):
+    if not {"those", "them", "these", "em"} & set(words) or not 0 < len(added) + removed < len(playlist):
+        return None
+    if added and (said := _those_added(words, list(added), len(playlist))) is not None:
+        return said  # "add 3 more" - "move those to the top", "keep those", "those are great, more like them"
+    if c.matches():
         return None
     remove, replace = find(words, _REMOVE), find(words, _REPLACE)
     verb = remove or replace
@@ -5813,6 +5848,45 @@ def _those_changed(
     if added and replace:
         return Plan([call("replace", positions=list(added))])
     return Plan([call("more", count=removed)]) if removed and replace and not added else None
+
+
+def _those_added(words: Sequence[str], added: list[int], n: int) -> Plan | None:
+    """ "those" said of the tracks the last change brought in, by another verb than a removal: "move those to the
+    top" / "put them last" moves them there, in order; "those are great, more like them" leans the playlist toward
+    them as "more like tracks 21, 22 and 23" does; "keep those", "i love them" likes them. None for anything else."""
+    words = [w for w in words if number_at([w], 0) != (len(added), 1)]  # "move those 3 to the top"
+    move = find(words, _MOVE)
+    lead = None if move else find(words, _TO_TOP) or find(words, _TO_END)
+    if move or lead:
+        verb = move or lead
+        rest = set(words[: verb[0]]) | set(words[verb[0] + verb[1] :])
+        top = bool(find(words, _TO_TOP)) if lead else bool(_TOP_WORDS & rest)
+        end = bool(find(words, _TO_END)) if lead else bool(_END_WORDS & rest)
+        if top == end or rest - _THOSE_ADDED_WORDS - _TOP_WORDS - _END_WORDS - _THOSE_PLACES:
+            return None
+        return _to_ends(added, top, n)
+    like = find(words, (("more", "like"),))
+    rest = set(words) - _THOSE_ADDED_WORDS - _THOSE_PRAISE - (set(words[like[0] : sum(like)]) if like else set())
+    if rest:
+        return None
+    if like:
+        return Plan([call("more_like", position=added[0], count=0, also=added[1:])] if len(added) > 1 else [
+            call("more_like", position=added[0], count=0)])  # fmt: skip
+    if _THOSE_LIKED & set(words):
+        return Plan([call("feedback", positions=added, liked=True)])
+    return None
+
+
+_THOSE_ADDED_WORDS = frozenset({"those", "them", "these", "em", "all", "of", "both", "ones", "new", "the", "songs",
+                                "tracks", "tunes", "?", "!", ".", ",", "please", "pls", "and"})  # fmt: skip
+_THOSE_PLACES = frozenset({"to", "at", "up", "very", "place", "places", "spot", "spots", "playlist", "list", "mix"})
+_THOSE_LIKED = frozenset({"keep", "love", "like", "great", "fire", "amazing", "awesome", "perfect", "good", "nice",
+                          "dig", "cool", "lovely", "brilliant", "excellent", "dope", "goated", "banger",
+                          "bangers"})  # fmt: skip
+_THOSE_PRAISE = _THOSE_LIKED | frozenset({"i", "we", "they", "are", "were", "is", "really", "so", "very", "pretty",
+                                          "sound", "sounds", "ok", "okay", "yes", "yeah", "yep", "wow", "oh", "omg",
+                                          "thanks", "thank", "you", "those", "actually", "totally", "super",
+                                          "do"})  # fmt: skip
 
 
 # the words around a lone count that say nothing of their own ("k now 15", "15 nada mas", "15 tops")
@@ -6172,6 +6246,7 @@ def _parse(
     if playlist:
         raw = _retold(raw)
         raw = _past_praise(raw)
+        raw = _loved_group(raw, playlist, vocab)
         if (wish := _would_be_better(raw)) != raw:
             plan = _parse(wish, playlist, vocab, focus, last, artists)
             if plan.actions and all(a["name"] != "new_playlist" for a in plan.actions):
