@@ -78,8 +78,10 @@ def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
         w.query = q
         try:
             note = more(w, count)
-        finally:
-            w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+        except BaseException:
+            w.query = query  # nothing added: the query as it was
+            raise
+        w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
         return f"{note}, none by {', '.join(names)}"
     room_left = MAX_LENGTH - len(w.playlist)
     if room_left <= 0:
