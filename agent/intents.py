@@ -1527,10 +1527,27 @@ def rule_move(c: Clause) -> Plan | None:
     if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
-        return _moves(c, hit[0] + hit[1]) or Plan.ask('Which track should move where? Say "move track 5 to the top".')
+        return _not_one_moved(c, pos, to, hit[0] + hit[1])
     if not 1 <= to <= c.n:
         return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
     return _positional("move", pos, c.n, to=to)
+
+
+def _not_one_moved(c: Clause, pos: Sequence[int] | None, to: int, start: int) -> Plan:
+    """A move that names no single track: several to one end ("move the first two to the end"), or each its own
+    place ("move 3 to 1 and 5 to 2"), or a question."""
+    if pos and to in (1, c.n):
+        return _block_moved(pos, to, c.n)
+    return _moves(c, start) or Plan.ask('Which track should move where? Say "move track 5 to the top".')
+
+
+def _block_moved(pos: Sequence[int], to: int, n: int) -> Plan:
+    """ "move the first two to the end", "put tracks 4 and 5 at the top": each track moves there, the block keeping
+    its order (positions are read as the playlist was at the start of the turn)."""
+    if bad := sorted({p for p in pos if not 1 <= p <= n}):
+        return _positional("move", list(bad), n, to=to)
+    order = sorted(set(pos)) if to == n else sorted(set(pos), reverse=True)
+    return Plan([call("move", position=p, to=to) for p in order])
 
 
 def _mood_picked(c: Clause, start: int, cut: int, to: int) -> "int | Plan | None":
@@ -3973,10 +3990,19 @@ _SAMEY = frozenset({"samey", "repetitive", "monotonous", "same", "alike", "simil
 _SOUND_KEYS = ("energy", "valence", "danceability", "acousticness")
 
 
+_OFF_AFTER = frozenset({"is", "s", "feels", "seems", "sounds", "kinda", "bit", "little", "totally", "way", "sorta",
+                        "so", "just", "kind", "feel", "seem", "sound", "are", "was", "lil"})  # fmt: skip
+
+
+def _feels_off(words: Sequence[str]) -> bool:
+    """ "the vibe is off on the second half", "the 2nd half feels a bit off": a complaint, not "cut off"."""
+    return any(w == "off" and k and words[k - 1] in _OFF_AFTER for k, w in enumerate(words))
+
+
 def rule_samey_part(c: Clause) -> Plan | None:
     """ "the 2nd half is kinda samey", "make the first half more varied": the tracks of that half most like another
     of it (in artist or sound) give way to others that fit the request."""
-    pos = _half(c.words, c.n) if c.has and _SAMEY & set(c.words) else None
+    pos = _half(c.words, c.n) if c.has and (_SAMEY & set(c.words) or _feels_off(c.words)) else None
     if not pos or c.matches(*_CONTENT_KINDS, "feature", negated=False) or len(pos) < 4:
         return None
     part = [c.playlist[k - 1] for k in pos]
@@ -5404,6 +5430,90 @@ def parse(
     return _read_message(text, playlist, vocab, focus, last, artists, request, asked, pointed, previous, changed)
 
 
+# "add 5 more but not by X", "agrega 5 más pero que no sean de X", "add 5 more that aren't X": the new ones only
+_NEW_NOT_BY = re.compile(
+    r"\b(?:add|agrega|añade|anade|agregame|añademe|pon|ponme|mete|throw\s+in|give\s+me|get\s+me|put\s+in)\b"
+    r"(?:\s+(?:like|maybe|another|otras?|otros?))*\s+(?P<n>\d+|[a-z]+)\s+(?:more|m[aá]s)\b"
+    r"(?:\s+(?:songs?|tracks?|canciones|temas))?\s*,?\s*(?:but|pero|that|which|who|y)?\s*(?:que\s+)?"
+    r"(?:not|none|no|aren'?t|are\s+not|isn'?t|sean)\b",
+    re.IGNORECASE,
+)
+
+
+def _new_ones_not_by(plan: Plan, text: str) -> Plan:
+    """ "add 5 more but not by X": five more, none of them X's, and X's tracks already there stay (an exclusion
+    would take them out too); a plan that only excludes ("add 5 more that aren't X") gets its five."""
+    names = [a["name"] for a in plan.actions]
+    if plan.question or names not in (["more", "exclude"], ["exclude"]) or not (m := _NEW_NOT_BY.search(text)):
+        return plan
+    out = plan.actions[-1]["args"]
+    if set(out) != {"artists"} or not out["artists"]:
+        return plan
+    count = plan.actions[0]["args"].get("count") if names[0] == "more" else None
+    word = m["n"].lower()
+    count = count or (int(word) if word.isdigit() else _NUMBERS.get(V.key(word)))
+    if not count:
+        return plan
+    return Plan([call("more", count=int(count), not_artists=list(out["artists"]))])
+
+
+_BESIDE_GONE = re.compile(
+    r"\b(?:the\s+)?(?:one|song|track|tune)\s+(?:right\s+|just\s+)?(?P<way>after|before)\s+(?:it|that|that\s+one)\b",
+    re.IGNORECASE,
+)
+
+
+def _beside_the_removed(text: str, focus: int | None, previous: dict[str, Any] | None, n: int) -> str:
+    """ "remove it" - "and the one after it too": "it" is gone, so the one after it now stands where it stood (the
+    one before it just before); said as that track's number."""
+    if focus is not None or not previous or previous.get("name") != "remove" or not (m := _BESIDE_GONE.search(text)):
+        return text
+    gone = (previous.get("args") or {}).get("positions") or []
+    if len(gone) != 1 or not isinstance(gone[0], int):
+        return text
+    place = gone[0] if m["way"].lower() == "after" else gone[0] - 1
+    if not 1 <= place <= n:
+        return text
+    return text[: m.start()] + f"track {place}" + text[m.end() :]
+
+
+# "lose the old stuff but keep track 3", "drop the slow ones except song 3": that track stays whatever goes
+_KEEP_TRACK_SAID = re.compile(
+    r"\s*[,;]?\s*(?:\bbut\s+|\band\s+|\bjust\s+)?\b(?:keep|except(?:\s+for)?|apart\s+from)\s+"
+    r"(?:the\s+)?(?:track|song|number|no\.?|#)\s*(?P<n>\d+)\b(?:\s+(?:though|tho|please|pls))?\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _kept_track_spared(
+    plan: Plan,
+    text: str,
+    playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+    artists: Sequence[str],
+) -> Plan:
+    """``plan``, unless it would take out the very track the message keeps ("... but keep track 3"): then the
+    message read without that part, the track left out of what goes; a question (saying it stays) when the rest
+    names nothing."""
+    m = _KEEP_TRACK_SAID.search(text)
+    if not m or not playlist or not m.start():
+        return plan
+    kept = int(m["n"])
+    touched = [a for a in plan.actions if a["name"] in ("remove", "replace")]
+    if not touched or not any(kept in (a["args"].get("positions") or []) for a in touched):
+        return plan
+    rest = _parse(text[: m.start()], playlist, vocab, focus, last, artists)
+    for a in rest.actions:
+        if a["name"] in ("remove", "replace") and "positions" in a["args"]:
+            a["args"]["positions"] = [p for p in a["args"]["positions"] if p != kept]
+    if rest.question or not rest.actions or any(a["args"].get("positions") == [] for a in rest.actions):
+        q = rest.question or 'Which tracks should go? Say a number, "the last two", a title or an artist.'
+        return Plan.ask(f"Track {kept} stays. {q}")
+    return rest
+
+
 def _read_message(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -5422,6 +5532,7 @@ def _read_message(
     # names kept as said ("Eli & Fur", "Zum Zum")
     text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
     if playlist:
+        text = _beside_the_removed(text, focus, previous, len(playlist))
         text, focus, pointed = _in_context(text, asked, playlist, focus, pointed, previous, artists)
     if not pointed and playlist and (redone := _those_changed(text, playlist, vocab, *changed)) is not None:
         return redone  # "add 3 more" - "nah remove those"; "remove the first two" - "swap them for something else"
@@ -5430,7 +5541,8 @@ def _read_message(
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
     text = _GENRE_ER.sub(r"more \1", _era_named(text, request, playlist, focus))  # "jazzier": "more jazz"
-    plan = _parse(text, playlist, vocab, focus, last, artists)
+    plan = _new_ones_not_by(_parse(text, playlist, vocab, focus, last, artists), text)
+    plan = _kept_track_spared(plan, text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
     if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):

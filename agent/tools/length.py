@@ -8,12 +8,13 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
+from agent.tools.names import catalog_artist
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import Track, fold, song_key
 from tools.refine import item_from, named_artists
-from tools.schema import MAX_LENGTH, listening_minutes
+from tools.schema import MAX_LENGTH, Tag, listening_minutes
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,32 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
 
 class More(BaseModel):
     count: int = Field(default=10, ge=1, le=MAX_LENGTH, description="How many tracks to add.")
+    not_artists: list[str] = Field(
+        default_factory=list,
+        description="None of the added tracks is by these artists; their tracks already there stay "
+        "('add 5 more but not by Drake').",
+    )
 
 
 @tool(More)
-def more(w: Work, count: int = 10) -> str:
+def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
     """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
-    exclusions, years, bounds, the per-artist cap and no repeated song."""
+    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists``."""
     w.need_playlist()
+    if not_artists:  # only the new tracks leave them out: the query is the same after the turn
+        query = w.query
+        q = query.model_copy(deep=True)
+        have = {fold(t.value) for t in q.exclude_artists}
+        names = [catalog_artist(w, a) for a in not_artists]
+        q.exclude_artists += [Tag(value=a, source=f"no {a}") for a in names if fold(a) not in have]
+        w.query = q
+        try:
+            note = more(w, count)
+        except BaseException:
+            w.query = query  # nothing added: the query as it was
+            raise
+        w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+        return f"{note}, none by {', '.join(names)}"
     room_left = MAX_LENGTH - len(w.playlist)
     if room_left <= 0:
         raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
