@@ -236,3 +236,16 @@ def test_tracks_just_removed_never_come_back_in_the_next_turn(chat, then):
     chat.turn(f"rm-{then}", "u", "remove the first two")
     after = chat.turn(f"rm-{then}", "u", then)
     assert len(after.playlist) == len(before.playlist) and not gone & {p.track_id for p in after.playlist}
+
+
+@pytest.mark.parametrize("text", ["coffee shop background music", "musica de fondo para cenar"])
+def test_background_music_asks_to_come_down(text):
+    assert V.calm_down(text)
+
+
+def test_background_words_leave_a_party_as_it_is():
+    from tools.pipeline import calm_target
+    from tools.schema import PlaylistQuery, Tag
+
+    q = PlaylistQuery(text="background music for a party", moods=[Tag(value="party", explicit=False)])
+    assert calm_target(q) == q

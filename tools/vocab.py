@@ -448,7 +448,8 @@ CALM_INFERRED_ENERGY = {"chill": 0.4}
 CALM_DOWN_WORDS = frozenset({("unwind",), ("unwinding",), ("relax",), ("relaxing",), ("relaxed",), ("relajarse",),
                              ("relajar",), ("relajante",), ("relajantes",), ("relajarme",), ("decompress",),
                              ("destress",), ("de", "stress"), ("wind", "down"), ("winding", "down"), ("calm", "down"),
-                             ("descansar",), ("desestresarme",)})  # fmt: skip
+                             ("descansar",), ("desestresarme",), ("background",), ("coffee", "shop"),
+                             ("cafe",), ("de", "fondo")})  # fmt: skip
 
 
 def calm_down(text: str) -> bool:
