@@ -4433,6 +4433,26 @@ def rule_reroll(c: Clause) -> Plan | None:
 _OTHER_FOR = frozenset({"different", "else", "other", "fresh"})
 
 
+_ALL_BUT = _keys(("all but", "everything but", "all except", "everything except", "all of them except",
+                  "all of them but", "everything other than", "all other than", "everything apart from",
+                  "all apart from", "everything besides", "all the rest but", "todo menos", "todas menos",
+                  "todo excepto", "todas excepto", "todas salvo", "todo salvo"))  # fmt: skip
+
+
+def rule_all_but(c: Clause) -> Plan | None:
+    """ "remove all but track 3", "drop everything except the first 5", "quita todas menos la 2": the rest go, those
+    tracks stay (never a start over, never the named ones removed)."""
+    hit = find(c.words, _ALL_BUT) if c.has else None
+    if not hit or not find(c.words[: hit[0]], _REMOVE):
+        return None
+    pos = positions(c.words[sum(hit) :], [p["title"] for p in c.playlist], verb=True)
+    keep = {k for k in pos or () if 1 <= k <= c.n}
+    if not keep:
+        return None
+    gone = [k for k in range(1, c.n + 1) if k not in keep]
+    return Plan([call("remove", positions=gone)]) if gone else Plan.ask("That is every track. Nothing changed.")
+
+
 def rule_duplicates(c: Clause) -> Plan | None:
     """ "get rid of the duplicates", "any dupes?", "is anything on here twice": the later copies of a song (any
     version of it) go; none there is said."""
@@ -4725,6 +4745,7 @@ RULES: tuple[Rule, ...] = (
     rule_undo,
     rule_redo,
     rule_restore,
+    rule_all_but,
     rule_start_over,
     rule_retract,
     rule_export,

@@ -249,3 +249,18 @@ def test_background_words_leave_a_party_as_it_is():
 
     q = PlaylistQuery(text="background music for a party", moods=[Tag(value="party", explicit=False)])
     assert calm_target(q) == q
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [("remove all but track 3", {3}), ("drop everything but song 3", {3}), ("remove everything except track 3", {3}),
+     ("remove all but the first 5", {1, 2, 3, 4, 5}), ("quita todas menos la 2", {2})],
+)  # fmt: skip
+def test_all_but_some_tracks_removes_the_rest(vocab, playlist, text, kept):
+    assert acts(text, vocab, playlist) == [
+        ("remove", {"positions": [k for k in range(1, len(playlist) + 1) if k not in kept]})
+    ]
+
+
+def test_remove_everything_still_starts_over(vocab, playlist):
+    assert acts("remove everything", vocab, playlist) == [("start_over", {})]
