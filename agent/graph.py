@@ -63,13 +63,19 @@ _ADDS, _TAKES = frozenset({"more", "widen", "add_song"}), frozenset({"remove"})
 
 def _last_change(state: State, last: str | None) -> tuple[list[int], int]:
     """The places of the tracks the last turn's add brought in, and how many its removal took out."""
-    history, playlist = state.get("history") or [], state.get("playlist") or []
-    if last not in _ADDS | _TAKES or not history or not playlist:
+    if last not in _ADDS | _TAKES:
         return [], 0
-    before = {row[0] for row in history[-1].get("playlist") or []}
-    now = [p["track_id"] for p in playlist]
+    before, now = _before_and_now(state)
     added = [k for k, tid in enumerate(now, 1) if tid not in before] if last in _ADDS else []
     return added, len(before - set(now)) if last in _TAKES else 0
+
+
+def _before_and_now(state: State) -> tuple[set[str], list[str]]:
+    """The track ids before the last recorded change, and the playlist's now (both empty without a history)."""
+    history, playlist = state.get("history") or [], state.get("playlist") or []
+    if not history or not playlist:
+        return set(), []
+    return {row[0] for row in history[-1].get("playlist") or []}, [p["track_id"] for p in playlist]
 
 
 def _over_blank_page(text: str, state: State, ctx: Context) -> intents.Plan | None:
@@ -158,11 +164,9 @@ _BRINGS_BACK = frozenset({"undo", "redo", "restore", "add_song", "new_playlist",
 
 def _just_taken_out(state: State) -> set[str]:
     """The tracks the last change took out of the playlist (none when it took out the whole playlist)."""
-    history, playlist = state.get("history") or [], state.get("playlist") or []
-    if not history or not playlist:
-        return set()
-    gone = {row[0] for row in history[-1].get("playlist") or []} - {p["track_id"] for p in playlist}
-    return gone if len(gone) < len(playlist) else set()
+    before, now = _before_and_now(state)
+    gone = before - set(now)
+    return gone if len(gone) < len(now) else set()
 
 
 def _run_the_rest(

@@ -2960,13 +2960,9 @@ def _counted_more(words: Sequence[str]) -> int | None:
     """How many "a few more from the 80s", "a couple more 2000s songs", "3 more from the 90s" add: an amount said
     right before "more"."""
     k = next((i for i, w in enumerate(words) if w in ("more", "mas")), None)
-    if k is None or k == 0 or not (words[k - 1] in _AMOUNT_BEFORE_MORE or words[k - 1].isdigit()):
+    if k is None or k == 0 or not (words[k - 1] in _AMOUNT_WORDS or number_at(words, k - 1)):
         return None
-    return amount_in(words[:k]) or (3 if words[k - 1] in ("few", "pocas", "pocos", "unas", "unos") else MORE_DEFAULT)
-
-
-_AMOUNT_BEFORE_MORE = frozenset({"few", "couple", "some", "handful", "several", "two", "three", "four", "five",
-                                 "unos", "unas", "algunas", "algunos", "pocas", "pocos"})  # fmt: skip
+    return amount_in(words[max(0, k - 3) : k]) or MORE_DEFAULT
 
 
 def _filler_before(words: Sequence[str], k: int) -> bool:

@@ -939,7 +939,8 @@ AMOUNT_WORDS: dict[str, int] = {
     "couple": 2, "a couple of": 2, "several": 5, "a bunch": 8, "bunch": 8, "a bunch of": 8, "loads": 10,
     "lots": 10, "a lot": 10, "plenty": 10, "many": 10, "a ton": 10, "tons": 10, "heaps": 10,
     "unas cuantas": 4, "unos cuantos": 4, "algunas": 5, "algunos": 5, "varias": 5, "varios": 5, "un par": 2,
-    "un par de": 2, "muchas": 10, "muchos": 10, "otro": 1, "otra": 1, "uno mas": 1, "una mas": 1,
+    "un par de": 2, "muchas": 10, "muchos": 10, "otro": 1, "otra": 1, "uno mas": 1, "una mas": 1, "unas pocas": 3,
+    "unos pocos": 3,
 }  # fmt: skip
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
