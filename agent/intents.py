@@ -1494,10 +1494,15 @@ def rule_nudge(c: Clause) -> Plan | None:
     return None
 
 
+_SWAP_FOR_NEW = re.compile(
+    r"\b(?:swap|replace|switch|trade|change)\b.*\b(?:for|with)\s+(?:something|anything|a|an|one)\b"
+)  # "swap the last one for something more upbeat": a new track in its place
+
+
 def rule_move(c: Clause) -> Plan | None:
     """ "move track 5 to the top", "put song 6 first", "bump track 3 to the end", "move it to position 2"."""
-    if not c.has:
-        return None
+    if not c.has or _SWAP_FOR_NEW.search(" ".join(c.words)):
+        return None  # "swap the last one for something more upbeat to end on": a replacement (rule_replace)
     words = c.words
     top, end = find(words, _TO_TOP), find(words, _TO_END)
     hit = find(words, _MOVE)
@@ -2009,9 +2014,27 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
         step = minutes if after == "longer" else -minutes
         return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
     if not grow:
-        return Plan([call("resize", minutes=minutes)])
+        bound = _time_bound(words[: said.start])
+        return Plan([call("resize", minutes=minutes, **({bound: True} if bound else {}))])
     if find(words, _GROW):  # "add 20 minutes": that much longer
         return Plan([call("resize", minutes=round(listening_minutes(c.playlist) + minutes, 1))])
+    return None
+
+
+# "less than 3 hours", "no more than 2 hours", "at least an hour": a bound on the time a playlist within it meets
+_AT_MOST_TIME = ("less than", "under", "no more than", "not more than", "max", "at most", "up to", "below",
+                 "shorter than", "no longer than", "not longer than", "not over", "nothing over", "within",
+                 "tops")  # fmt: skip
+_AT_LEAST_TIME = ("at least", "more than", "over", "no less than", "not less than", "longer than", "minimum", "min")
+
+
+def _time_bound(before: Sequence[str]) -> str | None:
+    """ "at_most" or "at_least" where the words just before a listening time bound it ("keep it under 3 hours")."""
+    said = " " + " ".join(before[-3:])
+    if any(said.endswith(" " + w) for w in _AT_MOST_TIME):
+        return "at_most"
+    if any(said.endswith(" " + w) for w in _AT_LEAST_TIME):
+        return "at_least"
     return None
 
 
@@ -5867,7 +5890,29 @@ def _in_context(
     focused = str(playlist[focus - 1]["artist"]) if focus and 1 <= focus <= len(playlist) else None
     if said := _last_artist(previous, artists, focused):
         text = _THEIR_SONGS.sub(rf"{said} \g<what>", text)  # "add beyonce" - "move her songs to the end"
+        text = _PUT_THEM.sub(rf"\g<verb> {said}", text)  # "add the weeknd" - "put him first"
+    if _bounded(previous, "tempo"):  # "make it 160 bpm or more" - "actually 150 and up is fine"
+        text = _BARE_TEMPO.sub(r"\g<n> bpm \g<way>", text)
     return text, focus, pointed
+
+
+# "put him first", "move her to the end": the artist the last action named, whose tracks are meant
+_PUT_THEM = re.compile(
+    r"\b(?P<verb>put|move|bring|stick|place|shift)\s+(?:him|her)\b"
+    r"(?=\s+(?:first|last|(?:at|to|on)\s+(?:the\s+)?(?:top|start|front|end|bottom|beginning)|up\s+top)\b)",
+    re.IGNORECASE,
+)  # "put him back" is no move
+# a number with a bound and no unit, said right after a tempo change: a tempo
+_BARE_TEMPO = re.compile(
+    r"(?<![\d.:])(?P<n>\d{2,3})\s+(?P<way>(?:or|and)\s+(?:up|more|faster|higher|above|over|slower|less|lower|below|under))\b",
+    re.IGNORECASE,
+)
+
+
+def _bounded(previous: dict[str, Any] | None, feature: str) -> bool:
+    """Whether the last action set a bound on ``feature``."""
+    bounds = ((previous or {}).get("args") or {}).get("bounds") or []
+    return any(isinstance(b, dict) and b.get("feature") == feature for b in bounds)
 
 
 def _after_answer(

@@ -44,6 +44,8 @@ IMPLICIT_MAX_ACTIVITIES = 1
 MAX_NGRAM = 6
 ALONE_MIN_TRACKS = 20  # a one-word name that is also a word ("drake", "queen") is the artist when said alone
 ALIAS_MIN_TRACKS = 3  # an artist called by part of their name is one people know: a few tracks at least
+SEED_GENRE_CONFIDENCE = 0.8  # a seed song's genre label, which most of its artist's tracks share: a filter
+SEED_LABEL_LEAN = 0.4  # one its artist's other tracks do not share: below FILTER_CONFIDENCE, scored, never a filter
 SEED_FEATURES = ("energy", "valence", "danceability", "tempo", "acousticness")  # a seed song's sound, as targets
 SIMILAR_CONFIDENCE = 0.3  # an artist asked for by likeness (scope "like"): below FILTER_CONFIDENCE, never a filter
 MAX_TITLE = 8  # words of a song title read before "by <artist>"
@@ -710,8 +712,16 @@ class TagExtractor:
                         out.append(_Match("feature", (feat, way), s, e, confidence=SIMILAR_CONFIDENCE))
                     if len(tr.genres) == 1:
                         sub = tr.subgenres[0] if len(tr.subgenres) == 1 else None
-                        out.append(_Match("genre", (tr.genres[0], sub), s, e, confidence=0.8))
+                        sure = self._artist_labelled(tr.artist, tr.genres[0])
+                        conf = SEED_GENRE_CONFIDENCE if sure else SEED_LABEL_LEAN
+                        out.append(_Match("genre", (tr.genres[0], sub), s, e, confidence=conf))
                     break
+
+    def _artist_labelled(self, artist: str, genre: str) -> bool:
+        """Whether most of an artist's tracks (two or more) carry ``genre``: a seed song's label is then theirs, not
+        one playlist's (ABBA's one track, Dancing Queen, is labelled latin hip hop by a school-dance playlist)."""
+        rows = self.catalog.by_artist.get(fold(artist), ())
+        return len(rows) >= 2 and sum(genre in self.catalog.tracks[r].genres for r in rows) * 2 >= len(rows)
 
     def _titled(self, toks: list[_Tok], s: int, e: int) -> bool:
         """Whether tokens [s, e) stand as a song's title: capitalised as one, or words that are not all everyday
@@ -998,6 +1008,7 @@ class TagExtractor:
             skip = _FILLER | _EFFECT_WORDS if said in _EFFECT_CUES else _FILLER  # "that won't make me sad"
             while j < n and j not in by_start and toks[j].text in skip:
                 j += 1
+            j = _past_describing(toks, by_start, j)
             if j in by_start:
                 kinds = {m.kind for m in by_start[j]}
                 while True:
@@ -1067,6 +1078,7 @@ class TagExtractor:
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")
 
         year_range = self._years(d.years, unsupported)
+        exclude_years = d.exclude_years + _listed_gaps(d.years, year_range, d.exclude_years)
         # "chill but not boring", "happy, not cheesy": the words a "but not" refuses ("no diggity" is a title)
         cues = [i for i, t in enumerate(toks) if t.text in ("not", "nothing") and (i == 0 or toks[i - 1].text in
                 ("but", ",", "and", "though", "just", "yet"))]  # fmt: skip
@@ -1087,7 +1099,7 @@ class TagExtractor:
             text=text,
             **q,
             years=year_range,
-            exclude_years=d.exclude_years,
+            exclude_years=exclude_years,
             features=list(d.features.values()),
             popularity=d.popularity,  # type: ignore[arg-type]
             length=d.length,
@@ -1141,7 +1153,7 @@ class TagExtractor:
         return FeatureBound(feature=feat, explicit=True, confidence=m.confidence, **bounds)
 
     def _years(
-        self, spans: list[tuple[int | None, int | None, bool, float, str, bool]], unsupported: list[str]
+        self, spans: list[tuple[int | None, int | None, bool, float, str, str]], unsupported: list[str]
     ) -> YearRange | None:
         """One year range: explicit beats inferred; adjacent or joined ranges merge; far-apart ones contradict."""
         explicit = [s for s in spans if s[2]] or spans
@@ -1257,7 +1269,8 @@ class _Draft:
                 "exclude_moods",
             )
         }
-        self.years: list[tuple[int | None, int | None, bool, float, str, bool]] = []
+        # (start, end, explicit, confidence, words, joined to the one before: "span", "list" or "")
+        self.years: list[tuple[int | None, int | None, bool, float, str, str]] = []
         self.exclude_years: list[YearRange] = []
         self.last_years_end = -1
         self.features: dict[str, FeatureBound] = {}
@@ -1470,7 +1483,8 @@ class _Draft:
         """A year span; spans joined by a connector make one range ("early 90s to mid 2000s", "80s/90s", "a mix of
         oldies and current hits")."""
         gap = {t.text for t in self.toks[self.last_years_end : m.start]} if self.last_years_end >= 0 else {"?"}
-        self.years.append((lo, hi, explicit, confidence, self.src(m), gap <= _YEAR_JOINERS))
+        joined = "" if not gap <= _YEAR_JOINERS else "span" if gap & _YEAR_SPAN_WORDS else "list"
+        self.years.append((lo, hi, explicit, confidence, self.src(m), joined))
         self.last_years_end = m.end
 
     def take_length(self, m: _Match) -> None:
@@ -1616,6 +1630,7 @@ _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa
 # words between the two years of a span ("2001 thru 2004", "entre 2000 y 2005", "del 2001 al 2004")
 _SPAN_JOINERS = frozenset({"-", "to", "through", "thru", "till", "til", "until", "and", "y", "al", "a", "hasta"})
 _YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
+_YEAR_SPAN_WORDS = frozenset({"to", "-", "through", "till", "until", "into"})  # "80s to 2010s": every year between
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS
@@ -1627,6 +1642,23 @@ _THEIRS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "
                      "albums", "discography", "stuff", "singles"})  # fmt: skip
 _BACK_WORDS = frozenset({"last", "past", "ultimos", "ultimas", "pasados"})  # "the last 5 years"
 _VAGUE_COUNTS = frozenset({"couple", "few", "several", "coupla", "cuantos", "pocos"})
+
+
+def _listed_gaps(
+    spans: list[tuple[int | None, int | None, bool, float, str, str]], merged: YearRange | None, out: list[YearRange]
+) -> list[YearRange]:
+    """The years between decades listed apart ("80s and 2010s", "the 70s, 90s"): the merged range holds them, the
+    list leaves them out (a span said, "80s to 2010s", keeps them), unless ``out`` already does."""
+    if merged is None or not merged.explicit or len(spans) < 2 or any(s[5] != "list" for s in spans[1:]):
+        return []
+    said = sorted((lo, hi) for lo, hi, exp, *_ in spans if exp and lo is not None and hi is not None)
+    if len(said) != len(spans):
+        return []
+    return [
+        YearRange(start=a_hi + 1, end=b_lo - 1, source="between the years listed")
+        for (_, a_hi), (b_lo, _) in zip(said, said[1:])
+        if b_lo - a_hi > 1 and not any((x.start or 0) <= a_hi + 1 and b_lo - 1 <= (x.end or 9999) for x in out)
+    ]
 
 
 def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
@@ -2411,6 +2443,25 @@ def _contexts(toks: list[_Tok], matches: list[Match], titles: list[tuple[int, in
             if m.length < c.length:
                 matches.remove(m)
     return sorted(found, key=lambda m: m.start)
+
+
+_NOUN_ENDS = frozenset({"songs", "song", "tracks", "tunes", "bangers", "jams", "anthems", "ballads", "music", "hits",
+                        "stuff", "ones", "canciones", "temas"})  # fmt: skip
+
+
+def _past_describing(toks: list[_Tok], by_start: dict[int, list[_Match]], j: int) -> int:
+    """Where the thing a negation refuses starts, past up to two describing words no table knows ("no festival
+    bangers", "no cheesy love songs"): only before a match that ends in a music noun; else ``j``."""
+    for k in (j + 1, j + 2):
+        if k >= len(toks) or j in by_start:
+            return j
+        if not all(t.text.isalpha() and not t.used for t in toks[j:k]):
+            return j
+        if k in by_start and any(toks[m.end - 1].text in _NOUN_ENDS for m in by_start[k]):
+            for t in toks[j:k]:  # refused with it: no word to search by, nor to infer a mood from
+                t.used = True
+            return k
+    return j
 
 
 def _negated_at(texts: list[str], i: int) -> bool:

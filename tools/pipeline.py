@@ -29,7 +29,7 @@ import numpy as np
 from tools import vocab
 from tools.catalog import fold
 from tools.extract import occasion_length
-from tools.schema import Candidate, FeatureBound, PlaylistItem, PlaylistQuery, PlaylistResult
+from tools.schema import Candidate, FeatureBound, PlaylistItem, PlaylistQuery, PlaylistResult, YearRange
 
 if TYPE_CHECKING:
     from tools.catalog import Catalog
@@ -108,6 +108,35 @@ def calm_target(query: PlaylistQuery) -> PlaylistQuery:
                     FeatureBound(feature=feature, min=lo, max=hi, explicit=False, confidence=0.5, source=t.value)
                 )
     return query.model_copy(update={"features": features})
+
+
+LIKE_ERA_SLACK = 6  # years either side of a liked artist's era
+LIKE_ERA_CONFIDENCE = 1.0  # its weight in the search (never a filter: the range is not explicit)
+
+
+def like_era(query: PlaylistQuery, catalog: "Catalog") -> PlaylistQuery:
+    """ "songs like ABBA", "party music like abba and madonna": when the request says no years, the era of the artists
+    it is like is aimed at (soft: a lean the search and the ranker score, never a filter). Co-listing alone read
+    "like ABBA" through the one playlist that holds ABBA, a latin one: 19 of 20 tracks from the 2010s. (Aiming at
+    their sound as well lost the artist's own tracks: "music like drake" had no Drake.)
+
+    An artist's era is the first quarter of their releases in the catalog (remasters, compilations and late
+    remixes come later), give or take :data:`LIKE_ERA_SLACK` years."""
+    liked = [t.value for t in query.artists if t.scope == "like"]
+    if not liked or query.years is not None or query.exclude_years:
+        return query
+    years = [
+        sorted(catalog.tracks[r].year for r in catalog.by_artist.get(fold(a), ()) if catalog.tracks[r].year)
+        for a in liked
+    ]
+    eras = [ys[(len(ys) - 1) // 4] for ys in years if ys]
+    if not eras:
+        return query
+    era = YearRange(
+        start=max(1900, min(eras) - LIKE_ERA_SLACK), end=min(2100, max(eras) + LIKE_ERA_SLACK), explicit=False,
+        confidence=LIKE_ERA_CONFIDENCE, source="like " + ", ".join(liked),
+    )  # fmt: skip
+    return query.model_copy(update={"years": era})
 
 
 def _calm_bound(target: float, source: str) -> FeatureBound:
@@ -292,7 +321,7 @@ class Pipeline:
         limit: int | None = None,
     ) -> "Retrieval":
         """Stage 2 with everything it found out: candidates, notes, and the query as relaxed."""
-        query = calm_target(query)
+        query = like_era(calm_target(query), self.catalog)
         if query_vector is None:
             from tools.retrieve import search_text
 
@@ -338,7 +367,7 @@ class Pipeline:
         """Stage 2b: the best ``limit`` (``settings.candidates``) of retrieval's pool in the learned
         ranker's order (retrieval's fused order without a ranker)."""
         limit = limit or self.settings.candidates
-        asked = calm_target(asked)  # as retrieve_full searched it
+        asked = like_era(calm_target(asked), self.catalog)  # as retrieve_full searched it
         ranker = self.ranker_model()
         with self._timed("rank"):
             ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
@@ -349,29 +378,47 @@ class Pipeline:
         self, out: list[Candidate], ranked: list[Candidate], limit: int, asked: PlaylistQuery
     ) -> list[Candidate]:
         """``out``, and beyond ``limit`` the best ranked tracks of each genre named side by side ("rock and latin
-        pop") that ``out`` holds fewer than twice its share of: the refiner gives each its share
-        (:func:`tools.refine.named_genres`), which it can only do with them among the candidates."""
-        from tools.refine import listed_genre, named_genres
+        pop") and of each decade of a span said ("90s and 2000s") that ``out`` holds fewer than twice its share of:
+        the refiner gives each its share (:func:`tools.refine.named_genres`, :func:`tools.refine.named_decades`),
+        which it can only do with them among the candidates."""
+        from tools.refine import listed_genre, named_decades, named_genres
 
-        genres = named_genres(asked)
-        if not genres or len(ranked) <= limit:
+        if len(ranked) <= limit:
             return out
-        need = 2 * -(-self.length_of(asked) // len(genres))
         tracks, index = self.catalog.tracks, self.catalog.index
+        genres, decades = named_genres(asked), named_decades(asked)
+        if genres:
+            out = self._with_each(
+                out, ranked, limit, asked, genres, lambda c: listed_genre(tracks[index[c.track_id]], genres)
+            )
+        if decades:
+            out = self._with_each(
+                out, ranked, limit, asked, decades, lambda c: (tracks[index[c.track_id]].year or 0) // 10 * 10
+            )
+        return out
 
-        def genre(c: Candidate) -> str | None:
-            return listed_genre(tracks[index[c.track_id]], genres)
-
-        counts: dict[str | None, int] = {}
+    def _with_each(
+        self,
+        out: list[Candidate],
+        ranked: list[Candidate],
+        limit: int,
+        asked: PlaylistQuery,
+        groups: Sequence[object],
+        group: Callable[[Candidate], object],
+    ) -> list[Candidate]:
+        """``out``, and the best ranked tracks past ``limit`` of each of ``groups`` it holds fewer than twice its
+        share of."""
+        need = 2 * -(-self.length_of(asked) // len(groups))
+        counts: dict[object, int] = {}
         for c in out:
-            g = genre(c)
+            g = group(c)
             counts[g] = counts.get(g, 0) + 1
-        if all(counts.get(g, 0) >= need for g in genres):
+        if all(counts.get(g, 0) >= need for g in groups):
             return out
-        out = list(out)
+        out, taken = list(out), {c.track_id for c in out}
         for c in ranked[limit:]:
-            g = genre(c)
-            if g is not None and counts.get(g, 0) < need:
+            g = group(c)
+            if g in groups and counts.get(g, 0) < need and c.track_id not in taken:
                 out.append(c)
                 counts[g] = counts.get(g, 0) + 1
         return out

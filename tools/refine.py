@@ -308,19 +308,48 @@ def listed_genre(track: Track, named: Sequence[str]) -> str | None:
 
 
 class _Shares:
-    """Tracks so far per genre named side by side, each up to an even share of ``length``."""
+    """Tracks so far per group named side by side (genres, decades), each up to an even share of ``length``."""
 
-    def __init__(self, genres: list[str], length: int) -> None:
-        self.genres, self.share = genres, math.ceil(length / len(genres)) if genres else 0
-        self.counts: dict[str | None, int] = {}
+    def __init__(self, groups: Sequence[Hashable], length: int, group: Callable[[Track], Hashable | None]) -> None:
+        self.groups, self.share = list(groups), math.ceil(length / len(groups)) if groups else 0
+        self.group = group
+        self.counts: dict[Hashable | None, int] = {}
 
     def room(self, track: Track) -> bool:
-        return not self.genres or self.counts.get(listed_genre(track, self.genres), 0) < self.share
+        return not self.groups or self.counts.get(self.group(track), 0) < self.share
 
     def add(self, track: Track) -> None:
-        if self.genres:
-            g = listed_genre(track, self.genres)
+        if self.groups:
+            g = self.group(track)
             self.counts[g] = self.counts.get(g, 0) + 1
+
+
+def genre_shares(query: PlaylistQuery, length: int) -> _Shares:
+    """The genres a request lists side by side, each owed an even share of ``length`` tracks."""
+    named = named_genres(query)
+    return _Shares(named, length, lambda t: listed_genre(t, named))
+
+
+def named_decades(query: PlaylistQuery) -> list[int]:
+    """The decades a span of years said covers, when it covers two or more whole ones ("90s and 2000s", "1980-1999"),
+    less those left out ("90s and 2010s, no 2000s"): each owed a fair share of the list. The catalog's popularity
+    leans to the later one: "upbeat, 90s and 2000s" had 1 track of 20 from the 90s."""
+    y = query.years
+    if y is None or not y.explicit or y.start is None or y.end is None:
+        return []
+    if y.start % 10 or y.end % 10 != 9 or y.end - y.start < 19:
+        return []
+    out = [
+        d
+        for d in range(y.start, y.end + 1, 10)
+        if not any((x.start or 0) <= d and d + 9 <= (x.end or 9999) for x in query.exclude_years)
+    ]
+    return out if len(out) >= 2 else []
+
+
+def decade_shares(query: PlaylistQuery, length: int) -> _Shares:
+    """The decades a request's span covers (:func:`named_decades`), each owed an even share of ``length`` tracks."""
+    return _Shares(named_decades(query), length, lambda t: t.year // 10 * 10 if t.year else None)
 
 
 class _YearShares:
@@ -482,21 +511,24 @@ def select(
     floor = _weigh_quality(pool, query, quality_places)
     _clean_last(pool, query)
     _calm_last(pool, query)
-    shares = _Shares(named_genres(query) if target_ms is None else [], length)
+    shares = genre_shares(query, length) if target_ms is None else _Shares([], length, lambda t: None)
+    decades = decade_shares(query, length if target_ms is None else int(target_ms // 200_000) + 1)
     years = _YearShares(query, length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
-    # by side up to its share; pass 1.5: the same without shares (a genre the catalog has few of leaves room);
-    # pass 2: the rest.
-    for pass_no in (0, 1, 1.5, 2) if shares.genres else (0, 1, 2):
+    # by side (and each decade of a span said) up to its share; pass 1.5: the same without shares (a genre the catalog
+    # has few of leaves room); pass 2: the rest.
+    for pass_no in (0, 1, 1.5, 2) if shares.groups or decades.groups else (0, 1, 2):
         for p in pool if pass_no or keep else ():  # without kept tracks pass 0 has nothing to take
             if chosen.full():
                 break
             if (pass_no == 0) != p.kept or (pass_no in (1, 1.5) and floor and low_quality(p.track, query)):
                 continue
             spread = pass_no not in (1, 1.5) or years.room(p.track)
-            if spread and (pass_no != 1 or shares.room(p.track)) and fits(p, chosen):
+            fair = pass_no != 1 or (shares.room(p.track) and decades.room(p.track))
+            if spread and fair and fits(p, chosen):
                 chosen.add(p, version_key(p.track, query, versions))
                 shares.add(p.track)
+                decades.add(p.track)
                 years.add(p.track)
         if pass_no == 0:
             _least_of_also(pool, chosen, query, fits, versions)

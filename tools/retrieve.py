@@ -161,6 +161,9 @@ NEAR_CACHE = 128  # name_neighbours kept for this many recent query vectors (~10
 _YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
 
 
+_LIKE_CUE = re.compile(r"\b(?:sounds?\s+like|similar\s+to|in\s+the\s+style\s+of|like)\b", re.IGNORECASE)
+
+
 def search_text(query: PlaylistQuery) -> str:
     """The request's words for the dense and lexical channels, plus the catalog's own word for every
     explicit tag read from other words (a typo, a synonym, another language): "acustic chill" also
@@ -172,6 +175,8 @@ def search_text(query: PlaylistQuery) -> str:
         # pull toward tracks whose document says that one year
         text = _YEAR_WORD.sub(lambda m: " " if span.start <= int(m.group(0)) <= span.end else m.group(0), text)
     text = vocab.LIFE_STAGE_WORDS.sub(" ", text)  # "music from high school" is no search for "High School Musical"
+    if any(t.scope == "like" for t in query.artists):  # "songs like abba": no search for titles saying "like"
+        text = _LIKE_CUE.sub(" ", text)
     have = set(tokenize(text))
     tags = (*query.genres, *query.subgenres, *query.moods, *query.activities)
     extra = [t.value for t in tags if t.explicit and not set(tokenize(t.value)) <= have]

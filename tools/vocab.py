@@ -1895,13 +1895,30 @@ _WITH_WORDS = re.compile(
 )
 
 
+# A bound said after the tempo: "130 bpm or faster", "160bpm or more", "150 bpm and up", "100 bpm or slower", "90 bpm
+# max", read as the tables know it ("at least 130 bpm"); and digits run into the unit ("160bpm")
+_BPM_GLUED = re.compile(r"\b(\d{2,3})bpm\b", re.IGNORECASE)
+_BPM_THEN = re.compile(
+    r"\b(\d{2,3})\s+bpm\s*(?:(?:or|and|&)\s+(?:(?P<up>faster|more|higher|above|over|up|quicker|plus|beyond)|"
+    r"(?P<down>slower|less|lower|below|under|down|fewer))\b|(?P<min>minimum|min|at\s+least)\b|(?P<max>maximum|max|tops|"
+    r"at\s+most)\b)",
+    re.IGNORECASE,
+)
+
+
+def _bpm_then(m: re.Match) -> str:
+    return f"{'at least' if m['up'] or m['min'] else 'at most'} {m[1]} bpm"
+
+
 _W_WITH = re.compile(r"(?<![\w/])w\s+(?=[a-z])")  # "car ride w kids", "nothing w swears": "w" typed for "with"
 
 
 def rephrased(text: str) -> str:
     """``text`` with a tempo bound said after its unit and an ask for no songs with words said as the tables read them
-    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "nothing with words" -> "no words"), and
+    ("only tracks with bpm above 120" -> "only tracks with above 120 bpm", "130 bpm or faster" -> "at least 130 bpm",
+    "nothing with words" -> "no words"), and
     "w" typed for "with" ("nothing w swears")."""
+    text = _BPM_THEN.sub(_bpm_then, _BPM_GLUED.sub(r"\1 bpm", text))
     text = _W_WITH.sub("with ", _BPM_BOUND.sub(lambda m: f"{m[1]} {m[2]} bpm", text))
     return _WITH_WORDS.sub(lambda m: f"{'without' if fold(m[1]) == 'without' else 'no'} {m[2]}", text)
 
@@ -1975,9 +1992,32 @@ def clean_cue(text: str) -> str | None:
         a.isdigit() and int(a) < 18 and b in _AGE_WORDS and before not in _SPAN_LEADS
         for before, a, b in zip(["", *words], words, words[1:])
     )  # "the last 10 years" is a span of time, not a child
-    if aged or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
+    said = _child_age(words)  # "my daughter's sleepover, shes 12", "my son is 9"
+    if aged or (said is not None and said <= CHILD_AGE) or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
         return "only"
-    return "prefer" if singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None
+    teen = said is not None and said < 18
+    return "prefer" if teen or singles & CLEAN_PREFER_CUES or grams & CLEAN_PREFER_CUES else None
+
+
+CHILD_AGE = 12  # a child this old or younger: clean titles only; a teen: clean titles preferred
+_AGE_OF = frozenset({"shes", "hes", "she", "he", "son", "daughter", "kid", "kids", "child", "niece", "nephew", "theyre",
+                     "they", "grandson", "granddaughter", "hijo", "hija"})  # fmt: skip
+_AGE_VERBS = frozenset({"is", "are", "turning", "turned", "turns", "just", "tiene", "cumple"})
+
+
+def _child_age(words: Sequence[str]) -> int | None:
+    """The age said of a child ("shes 12", "my son is 9", "he's turning 7"), else None."""
+    for i, w in enumerate(words):
+        if w not in _AGE_OF:
+            continue
+        j = i + 1
+        while j < len(words) and j - i <= 3 and words[j] in _AGE_VERBS:
+            j += 1
+        if j < len(words) and words[j].isdigit() and 1 <= int(words[j]) < 18:
+            after = words[j + 1] if j + 1 < len(words) else ""
+            if after not in {"songs", "tracks", "minutes", "min", "mins", "hours", "bpm", "%", "percent", "more"}:
+                return int(words[j])
+    return None
 
 
 def explicit_title(title: str, artist: str = "") -> bool:

@@ -13,7 +13,7 @@ from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import Track, fold, song_key
-from tools.refine import item_from, named_artists
+from tools.refine import decade_shares, genre_shares, item_from, named_artists
 from tools.schema import MAX_LENGTH, Tag, listening_minutes
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,28 @@ class Resize(BaseModel):
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
     minutes: float | None = Field(default=None, gt=0, le=24 * 60, description="Listening time in minutes.")
     factor: float | None = Field(default=None, gt=0, le=4, description="Scale the current length (0.66 = shorter).")
+    at_most: bool = Field(default=False, description="The minutes are a ceiling: a playlist within them stays.")
+    at_least: bool = Field(default=False, description="The minutes are a floor: a playlist that long stays.")
 
 
 @tool(Resize)
-def resize(w: Work, length: int | None = None, minutes: float | None = None, factor: float | None = None) -> str:
-    """Change the playlist's length: a number of tracks, a listening time in minutes, or a factor."""
+def resize(
+    w: Work,
+    length: int | None = None,
+    minutes: float | None = None,
+    factor: float | None = None,
+    at_most: bool = False,
+    at_least: bool = False,
+) -> str:
+    """Change the playlist's length: a number of tracks, a listening time in minutes (or at most, at least that
+    time), or a factor."""
     w.need_playlist()
     n = len(w.playlist)
+    if minutes and (at_most or at_least):  # "keep it under 3 hours" on a 2-hour playlist: nothing to do
+        now = listening_minutes(w.playlist)
+        if (at_most and now <= minutes) or (at_least and now >= minutes):
+            way = "under" if at_most else "over"
+            return f"it is already about {round(now)} min ({n} tracks), {way} {minutes:g} min; nothing changed"
     if minutes:
         per = sum(p["duration_ms"] for p in w.playlist) / n
         total = sum(p["duration_ms"] for p in w.playlist)
@@ -44,8 +59,9 @@ def resize(w: Work, length: int | None = None, minutes: float | None = None, fac
     q = w.query.model_copy(update={"length": length, "duration_min": minutes})
     w.query = q
     if length < n:
-        w.playlist = w.playlist[:length]
-        return f"cut to {length} tracks" + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
+        w.playlist = fair_cut(w, length, minutes)
+        cut = len(w.playlist)
+        return f"cut to {cut} tracks" + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if length > n:
         note = more(w, length - n)
         return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
@@ -176,6 +192,28 @@ def _continuation_room(w: Work) -> Callable[[Track], bool]:
         return True
 
     return room
+
+
+def fair_cut(w: Work, length: int, minutes: float | None = None) -> list[dict[str, Any]]:
+    """The playlist cut to ``length`` tracks (and ``minutes``, when said), in its order: the first tracks, save that
+    each genre listed side by side and each decade of a span said keeps its even share ("rock and rap", "90s and
+    2000s"). The first 13 of "rock and rap from the 2000s" were 10 rap and 3 rock."""
+    items = w.playlist
+    fair = [s for s in (genre_shares(w.query, length), decade_shares(w.query, length)) if s.groups]
+    if not fair:
+        return items[:length]
+    tracks = [w.track(p) for p in items]
+    chosen: list[int] = []
+    for i, tr in enumerate(tracks):
+        if len(chosen) < length and all(s.room(tr) for s in fair):
+            chosen.append(i)
+            for s in fair:
+                s.add(tr)
+    chosen += [i for i in range(len(items)) if i not in chosen][: length - len(chosen)]
+    out = [items[i] for i in sorted(chosen)]
+    while minutes and len(out) > 1 and listening_minutes(out) > minutes:
+        out.pop()
+    return out
 
 
 def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:

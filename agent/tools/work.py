@@ -15,7 +15,16 @@ from agent.tools.registry import ToolError
 from memory.store import UserMemory, UserMemoryStore
 from tools import reasons
 from tools.catalog import Catalog, Track, fold, song_key
-from tools.refine import ALSO_LEAST, also_artists, artist_cap, listed_genre, named_artists, named_genres, violations
+from tools.refine import (
+    ALSO_LEAST,
+    also_artists,
+    artist_cap,
+    listed_genre,
+    named_artists,
+    named_decades,
+    named_genres,
+    violations,
+)
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
 
 if TYPE_CHECKING:
@@ -274,25 +283,48 @@ class Work:
         good: Callable[[Track], bool] | None,
         keep: list[dict[str, Any]],
     ) -> None:
-        """ "hip hop and r&b": the pipeline's longer answer gives each genre named side by side its share, and the
-        first ``len(out)`` of it in flow order may not; a genre short of its share (over the playlist kept and
-        ``out``) takes, from the end, the places of the genre with the most."""
-        genres = named_genres(q)
-        if not genres:
-            return
+        """ "hip hop and r&b", "90s and 2000s": the pipeline's longer answer gives each genre named side by side and
+        each decade of a span said its share, and the first ``len(out)`` of it in flow order may not; a genre (decade)
+        short of its share (over the playlist kept and ``out``) takes, from the end, the places of the one with the
+        most."""
+        genres, decades = named_genres(q), named_decades(q)
 
-        def genre(item: Any) -> str | None:
-            tr = self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
-            return None if tr is None else listed_genre(tr, genres)
+        def track(item: Any) -> Track | None:
+            return self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
 
-        share = (len(out) + len(keep)) // len(genres)
-        counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in genres}
+        if genres:
+            self._balance(out, found, q, seen_ids, seen_songs, ok, good, keep, genres,
+                          lambda item: None if (tr := track(item)) is None else listed_genre(tr, genres))  # fmt: skip
+        if decades:
+            self._balance(out, found, q, seen_ids, seen_songs, ok, good, keep, decades,
+                          lambda item: None if (tr := track(item)) is None else (tr.year or 0) // 10 * 10)  # fmt: skip
+
+    def _balance(
+        self,
+        out: list[dict[str, Any]],
+        found: Sequence[Any],
+        q: PlaylistQuery,
+        seen_ids: set[str],
+        seen_songs: set[str],
+        ok: Callable[[Track], bool],
+        good: Callable[[Track], bool] | None,
+        keep: list[dict[str, Any]],
+        groups: Sequence[Any],
+        genre: Callable[[Any], Any],
+    ) -> None:
+        """:meth:`_balance_genres` for one kind of ``groups``, ``genre`` telling an item's group (None: none)."""
+        share = (len(out) + len(keep)) // len(groups)
+        counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in groups}
         asked = also_artists(q) | named_artists(q)  # "with some eminem": his tracks keep their places
         for item in found:
             g = genre(item)
-            if g is None or counts[g] >= share or not (key := self._may_join(item, seen_ids, seen_songs, ok, good)):
+            if (
+                g not in counts
+                or counts[g] >= share
+                or not (key := self._may_join(item, seen_ids, seen_songs, ok, good))
+            ):
                 continue
-            most = max(genres, key=lambda x: counts[x])
+            most = max(groups, key=lambda x: counts[x])
             free = [i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in asked]
             slot = next((i for i in free if genre(out[i]) == most), None)
             if slot is None or counts[most] <= share:
