@@ -607,7 +607,7 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
     **dict.fromkeys(("karaoke",), (("happy",), "party")),
     # first3: a wedding's party is a dance floor for every age, not a first dance ("wedding" alone is romantic)
     **dict.fromkeys(("wedding reception", "wedding party", "wedding dj", "wedding dance floor", "wedding dancefloor",
-                     "fiesta de boda"), (("happy", "dance"), "party")),
+                     "fiesta de boda"), (("party", "happy"), "party")),
     **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando", "shower", "showering",
                      "in the shower"), (("happy",), None)),
     # what people play and ride
