@@ -424,6 +424,31 @@ def _mean_min_or_mean_max(t: Turn, arg: Any, name: str) -> str | None:
     return None if ok else f"mean {f} {m:.3f}, expected {'>=' if name == 'mean_min' else '<='} {v}"
 
 
+@_check("genre_top_max")
+def _genre_top_max(t: Turn, arg: Any, name: str) -> str | None:
+    """The largest genre's share (a track of several genres counts a part to each) is at most ``arg``."""
+    shares: dict[str, float] = {}
+    for p in t.after:
+        genres = t.catalog[p.track_id].genres
+        for g in genres:
+            shares[g] = shares.get(g, 0.0) + 1.0 / len(genres)
+    if not t.after:
+        return "empty playlist"
+    g, w = max(shares.items(), key=lambda kv: kv[1]) if shares else (None, 0.0)
+    share = w / len(t.after)
+    return None if share <= arg else f"{share:.0%} {g}, expected at most {arg:.0%} of one genre"
+
+
+@_check("title_share_max")
+def _title_share_max(t: Turn, arg: Any, name: str) -> str | None:
+    """At most ``max`` of the titles hold the word ``word`` (a request's word merely repeated by titles)."""
+    word, top = arg
+    pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    bad = [p.title for p in t.after if pattern.search(p.title)]
+    share = len(bad) / len(t.after) if t.after else 0.0
+    return None if t.after and share <= top else f"{share:.0%} of titles say {word!r}: {bad[:3]}"
+
+
 @_check("all_feature")
 def _all_feature(t: Turn, arg: Any, name: str) -> str | None:
     after = t.after

@@ -370,7 +370,12 @@ class Pipeline:
         asked = like_era(calm_target(asked), self.catalog)  # as retrieve_full searched it
         ranker = self.ranker_model()
         with self._timed("rank"):
-            ranked = found.candidates if ranker is None else ranker.rank(self._featurizer, found, asked)
+            if ranker is None:
+                from tools.ranker import order_unranked
+
+                ranked = order_unranked(self.retriever, found, asked)
+            else:
+                ranked = ranker.rank(self._featurizer, found, asked)
             out = self._with_genres(self._with_also(ranked, limit, asked), ranked, limit, found.query)
             return self._with_breadth(out, ranked, limit, found.query)
 

@@ -532,6 +532,92 @@ def genre_trust(found: "Retrieval", asked: PlaylistQuery, moods: bool) -> float:
     return float(np.clip((best - lo) / (hi - lo), 0.0, 1.0)) if hi > lo else float(best >= lo)
 
 
+# Without a learned ranker (a fresh install, CI), retrieval's fused order is the playlist's order, and none of the
+# ranker's pulls above act on it: an occasion that names no genre ("songs for a bbq", "dinner party playlist") kept the
+# genre of the playlists named like it (80% rap: cookout playlists), titles repeating its words ("Party Like Its 1920")
+# and the energy of those titles. :func:`order_unranked` reorders the fused pool by the same rules, in units of one
+# channel's best reciprocal rank (1 / RRF_K), never across tiers: the names channel's share drawn down by the distrust
+# (as :func:`untrusted_names`); the mood's sound, known tracks carrying its tag and the sound the request aims at
+# (a calm occasion's energy, a hedged bound) pulled up by the distrust (as MOOD_PULL, OCCASION_POPULARITY_PULL,
+# SOUND_PULL); a title holding the request's tag words pushed down (as TITLE_TAG_PULL).
+# Chosen on `python -m evals.occasions` (no_ranker) and the first3 dialogues (evals/dialogues_open, an*).
+UNRANKED_MOOD_PULL = 2.0
+UNRANKED_POPULARITY_PULL = 3.0
+UNRANKED_TITLE_PULL = 3.0
+UNRANKED_SOUND_PULL = 2.0
+
+
+def order_unranked(retriever, found: "Retrieval", asked: PlaylistQuery) -> list[Candidate]:
+    """Retrieval's pool in its fused order, corrected where a request names no genre or repeats tag words (see
+    :data:`UNRANKED_MOOD_PULL`); the pool as it is when neither applies."""
+    from tools.index import RRF_K
+
+    cands = list(found.candidates)
+    if not cands:
+        return cands
+    moods = retriever.wanted_moods(found.query)
+    trust = genre_trust(found, asked, bool(moods))
+    # the title pull is for occasions and moods ("party playlist": "Party Like Its 1920"); a request that reads none
+    # ("the best of queen", then Queen left out) is left to its words
+    titled = _title_tag_hits(retriever, cands, asked) if moods else np.zeros(len(cands))
+    if trust >= 1.0 and not titled.any():
+        return cands
+    unit = 1.0 / RRF_K
+    s = np.array([c.score for c in cands], dtype=np.float64)
+    if trust < 1.0:
+        distrust = 1.0 - trust
+        names = np.array([1.0 / (RRF_K + c.channels["names"][0]) if "names" in c.channels else 0.0 for c in cands])
+        rows = np.fromiter((c.idx for c in cands), dtype=np.int64, count=len(cands))
+        close, tagged = retriever.mood_fit(rows, moods)
+        known = retriever.popularity[rows] * tagged
+        sound = _sound_fit(retriever, rows, asked)
+        pulls = UNRANKED_MOOD_PULL * close + UNRANKED_POPULARITY_PULL * known + UNRANKED_SOUND_PULL * sound
+        s += distrust * (unit * pulls - names)
+    s -= unit * UNRANKED_TITLE_PULL * titled
+    for c, score in zip(cands, s.tolist()):  # the refiner orders by the score
+        c.score = score
+    order = np.argsort(-s, kind="stable")
+    return [cands[i] for i in order.tolist()]
+
+
+def _sound_fit(retriever, rows: np.ndarray, asked: PlaylistQuery) -> np.ndarray:
+    """Per row, how near it lies to the sound the request aims at (a calm occasion's energy, a hedged "kinda slow"):
+    per bound its confidence times the distance to its target and outside its soft limits, in the feature's range,
+    taken off; unclipped, so that among tracks far from it the nearer still come first."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    for b in asked.features:
+        if b.feature not in retriever.features:
+            continue
+        lo, hi = FEATURE_RANGE[b.feature]
+        v = retriever.features[b.feature][rows].astype(np.float64)
+        if b.target is not None:
+            out -= b.confidence * np.abs(v - b.target) / (hi - lo)
+        if not b.explicit:
+            below = np.maximum(0.0, (b.min if b.min is not None else lo) - v)
+            out -= b.confidence * (below + np.maximum(0.0, v - (b.max if b.max is not None else hi))) / (hi - lo)
+    return out
+
+
+def _title_tag_hits(retriever, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
+    """Per candidate, how many of the request's vocabulary tag words (holidays aside; with the catalog's word for a tag
+    read from another, "brunch": "dinner", as the lexical channel searched it) its title holds; zeros when
+    the request names an artist or a song to sound like (a title is sought), as :meth:`Featurizer.title_tags`."""
+    out = np.zeros(len(candidates), dtype=np.float64)
+    if asked.artists or any((f.source or "").startswith("like ") for f in asked.features):
+        return out
+    from tools.retrieve import search_text  # its words: the request's and those of the tags read from other words
+
+    words = (frozenset(tokenize(search_text(asked))) & vocabulary_tag_words()) - holiday_words()
+    # a genre's name in a title is often the genre's own hit ("Reggaetón Lento" for "reggaeton hits"): kept
+    words -= {w for t in (*asked.genres, *asked.subgenres) for w in tokenize(f"{t.value} {t.source or ''}")}
+    if not words:
+        return out
+    tracks = retriever.catalog.tracks
+    for i, c in enumerate(candidates):
+        out[i] = len(words.intersection(tokenize(tracks[c.idx].title)))
+    return out
+
+
 def untrusted_names(x: np.ndarray, trust: float) -> np.ndarray:
     """``x`` with each of :data:`NAME_FEATURES` drawn toward its mean over the candidates by ``1 - trust`` (at 0 the
     feature no longer tells one candidate from another)."""

@@ -806,6 +806,25 @@ class Retriever:
                 out[m] = max(out.get(m, 0.0), t.confidence)
         return out
 
+    def mood_fit(self, rows: np.ndarray, moods: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the weighted mean closeness to ``moods``' sound (1 on it, 0 far off) and the weighted share of
+        ``moods``' tags it carries (both 0-1)."""
+        closeness, tagged, total = self._mood_sums(rows, moods)
+        return closeness / total, tagged / total
+
+    def _mood_sums(self, rows: np.ndarray, moods: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
+        """Per row, the closeness to ``moods``' sound and their tags, each summed by the moods' weights; the weights'
+        total."""
+        total = sum(moods.values())
+        closeness = np.zeros(len(rows), dtype=np.float32)
+        tagged = np.zeros(len(rows), dtype=np.float32)
+        for m, w in moods.items():
+            target = MOOD_TARGETS[m]
+            dist = np.mean([np.abs(self.scaled[f][rows] - v) for f, v in target.items()], axis=0)
+            closeness += w * np.clip(1.0 - 2.0 * dist, 0.0, 1.0)
+            tagged += w * self.mood_tagged[m][rows]
+        return closeness, tagged, total
+
     def _score(
         self,
         pool: dict[int, tuple[int, float]],
@@ -865,14 +884,7 @@ class Retriever:
         """Add the soft preferences to ``score`` in place: moods, feature targets and soft bounds, soft genres,
         soft years, soft artists, a penalty for unlabelled rows under a genre filter, popularity."""
         if moods:
-            total = sum(moods.values())
-            closeness = np.zeros(len(rows), dtype=np.float32)
-            tagged = np.zeros(len(rows), dtype=np.float32)
-            for m, w in moods.items():
-                target = MOOD_TARGETS[m]
-                dist = np.mean([np.abs(self.scaled[f][rows] - v) for f, v in target.items()], axis=0)
-                closeness += w * np.clip(1.0 - 2.0 * dist, 0.0, 1.0)
-                tagged += w * self.mood_tagged[m][rows]
+            closeness, tagged, total = self._mood_sums(rows, moods)
             score += (W_MOOD * closeness + W_MOOD_TAG * tagged) / total
 
         for b in q.features:

@@ -605,6 +605,9 @@ CONTEXT_CUES: dict[str, tuple[tuple[str, ...], str | None]] = {
                      "homecoming", "rager", "frat", "sabado en la noche", "peda", "carrete", "parranda", "pachanga"),
                     _PARTY_NIGHT),
     **dict.fromkeys(("karaoke",), (("happy",), "party")),
+    # first3: a wedding's party is a dance floor for every age, not a first dance ("wedding" alone is romantic)
+    **dict.fromkeys(("wedding reception", "wedding party", "wedding dj", "wedding dance floor", "wedding dancefloor",
+                     "fiesta de boda"), (("party", "happy"), "party")),
     **dict.fromkeys(("sing along", "singalong", "sing", "to sing", "cantar", "cantando", "shower", "showering",
                      "in the shower"), (("happy",), None)),
     # what people play and ride
