@@ -87,3 +87,14 @@ def test_a_thread_saved_by_the_three_step_graph_goes_on(settings, tiny_pipeline)
     new.reset("t", "u")  # the reset is recorded as the one step's
     assert new.current("t").playlist == []
     assert [p.track_id for p in new.turn("t", "u", "undo").playlist] == [p.track_id for p in first.playlist]
+
+
+def test_the_queue_model_waits_only_past_a_cores_capacity():
+    from evals.warm_cpu import simulate_queue
+
+    light = simulate_queue([[1.0]], users=10, think_s=1.0, seconds=30)
+    assert light["p95_ms"] < 5 and 9 < light["turns_per_s"] <= 10  # each person's turn runs when it comes
+    heavy = [[30.0], [30.0]]  # 50 people a second want 50 turns, one process computes 33
+    one, two = (simulate_queue(heavy, users=50, think_s=1.0, seconds=30, servers=s) for s in (1, 2))
+    assert one["p95_ms"] > 300 and 32 <= one["turns_per_s"] <= 34
+    assert two["p95_ms"] < 100 and two["turns_per_s"] > 45
