@@ -551,7 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
     ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
-    ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply (queue: default 1)")
+    ap.add_argument(
+        "--think", type=float, default=0.0, help="http: seconds a client waits after each reply (queue: default 1)"
+    )
     ap.add_argument("--burn-ms", default="0,15", help="http-floor: ms of pure Python each canned turn holds the GIL")
     ap.add_argument("--size", type=int, default=30_000, help="memory: synthetic tracks")
     ap.add_argument("--served-ms", type=float, default=1.3, help="queue: the HTTP layer's CPU ms added to each turn")
