@@ -330,7 +330,7 @@ class ChatService:
                         "user_id": user_id,
                         "changed": "started over",
                     },
-                    as_node="respond",
+                    as_node="turn",
                 )
             except Exception:  # a saved state that cannot be read (or merged): the thread is emptied instead
                 log.exception("thread %s could not be reset in place; emptying it", thread_id)

@@ -8,6 +8,7 @@ Usage:
     python -m evals.warm_cpu http [--n 120] [--workers 1,4] [--clients 1,8]  # served turn CPU, thread by thread
     python -m evals.warm_cpu http-floor [--n 1000] [--clients 1,4] [--burn-ms 0,15]  # the HTTP layer alone
     python -m evals.warm_cpu memory [--size 30000]         # resident MB a synthetic catalog adds, step by step
+    python -m evals.warm_cpu queue [--n 100] [--served-ms 1.3] [--processes 1,2]  # the paced bench's p95 from CPU
 
 Wall-clock timings on a shared machine move with the load; CPU time per request barely does, so a speed change is
 judged here by process time, and ``answers``/``compare`` prove it changed nothing a user sees (same tracks, same
@@ -416,6 +417,84 @@ def cmd_http_floor(n: int, clients: list[int], burns: list[float]) -> dict[str, 
     return results
 
 
+def simulate_queue(
+    costs_ms: list[list[float]],
+    users: int = 50,
+    think_s: float = 1.0,
+    seconds: float = 60.0,
+    servers: int = 1,
+    scale: float = 1.0,
+    seed: int = 0,
+) -> dict[str, float]:
+    """The bench's paced phase as a queue: ``users`` people start together, each sends a conversation's turns one
+    after another, ``think_s`` after each reply; ``servers`` turns are computed at once (one per process: a turn holds
+    its process's GIL), first come first served. A turn at position k of its conversation costs a draw from
+    ``costs_ms[k % len(costs_ms)]`` (CPU ms, times ``scale``). What it leaves out (the client's own CPU, other
+    processes on the cores, the event loop's hand-offs) only adds: a quiet machine's p95 is at least this."""
+    import heapq
+    import random
+
+    rng = random.Random(seed)
+    arrivals = [(rng.uniform(0.0, 0.05), u, 0) for u in range(users)]  # together, as the bench's threads start
+    heapq.heapify(arrivals)
+    free = [0.0] * servers  # when each server is next free
+    waits: list[float] = []
+    while arrivals:
+        t, u, k = heapq.heappop(arrivals)
+        cost = rng.choice(costs_ms[k % len(costs_ms)]) * scale / 1000
+        start = max(t, heapq.heappop(free))
+        heapq.heappush(free, start + cost)
+        waits.append(start + cost - t)
+        if start + cost + think_s < seconds:
+            heapq.heappush(arrivals, (start + cost + think_s, u, k + 1))
+    waits.sort()
+    return {
+        "turns_per_s": round(len(waits) / seconds, 1),
+        "p50_ms": round(waits[len(waits) // 2] * 1000, 1),
+        "p95_ms": round(waits[int(len(waits) * 0.95)] * 1000, 1),
+    }
+
+
+def cmd_queue(n: int, served_ms: float, processes: list[int], users: int, think: float) -> dict[str, Any]:
+    """Each turn's CPU (thread time) over ``n`` of the bench's conversations in this process, by position in its
+    conversation, plus ``served_ms`` (the HTTP layer's share of a served turn: ``http``'s main thread), put through
+    :func:`simulate_queue` for each process count: the paced bench's p50/p95 on an otherwise idle machine, from
+    figures that hold on a busy one, and the mean CPU a turn may cost for the paced p95 to stay under 300 ms."""
+    import statistics
+
+    pipe = _load()
+    costs: list[list[float]] = [[], [], [], []]
+    with tempfile.TemporaryDirectory() as tmp:
+        service = _service(pipe, Path(tmp))
+        for i in range(-5, 0):
+            for text in conversation(i, pipe.catalog):
+                service.turn(f"warm{i}", "warm-user", text)
+        for i in range(n):
+            for k, text in enumerate(conversation(5000 + i, pipe.catalog)):
+                t0 = time.thread_time()
+                service.turn(f"q-{i}", f"user-{i % 7}", text)
+                costs[k].append((time.thread_time() - t0) * 1000 + served_ms)
+        service.close()
+    mean = statistics.fmean(c for row in costs for c in row)
+    out: dict[str, Any] = {
+        "turn_cpu_ms": {
+            "mean": round(mean, 2),
+            **{f"turn{k + 1}": round(statistics.fmean(r), 2) for k, r in enumerate(costs)},
+        },
+        "users": users,
+        "think_s": think,
+    }
+    for p in processes:  # the median of 5 runs of 60 s
+        runs = [simulate_queue(costs, users, think, servers=p, seed=s) for s in range(5)]
+        out[f"processes={p}"] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    for target in [m / 2 for m in range(60, 12, -1)]:  # the largest mean whose one-process p95 stays under 300 ms
+        runs = [simulate_queue(costs, users, think, scale=target / mean, seed=s) for s in range(5)]
+        if statistics.median(r["p95_ms"] for r in runs) <= 300:
+            out["one_process_p95_300_at_mean_ms"] = target
+            break
+    return out
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS"):
@@ -463,16 +542,23 @@ def cmd_memory(size: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["cpu", "profile", "answers", "compare", "http", "http-floor", "memory"])
+    ap.add_argument(
+        "command", choices=["cpu", "profile", "answers", "compare", "http", "http-floor", "memory", "queue"]
+    )
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--workers", default="1,4", help="http: --workers values of the server")
     ap.add_argument("--clients", default="1,8", help="http: clients sending turns back to back")
-    ap.add_argument("--think", type=float, default=0.0, help="http: seconds a client waits after each reply")
+    ap.add_argument(
+        "--think", type=float, default=0.0, help="http: seconds a client waits after each reply (queue: default 1)"
+    )
     ap.add_argument("--burn-ms", default="0,15", help="http-floor: ms of pure Python each canned turn holds the GIL")
     ap.add_argument("--size", type=int, default=30_000, help="memory: synthetic tracks")
+    ap.add_argument("--served-ms", type=float, default=1.3, help="queue: the HTTP layer's CPU ms added to each turn")
+    ap.add_argument("--processes", default="1,2", help="queue: process counts (turns computed at once)")
+    ap.add_argument("--users", type=int, default=50, help="queue: people, as the bench's --users")
     ap.add_argument("--no-warm-up", action="store_true", help="Leave Pipeline/ChatService.warm_up's tables to use.")
     args = ap.parse_args(argv)
     global WARM_UP
@@ -485,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "http-floor":
         burns = [float(x) for x in args.burn_ms.split(",")]
         print(json.dumps(cmd_http_floor(args.n, [int(x) for x in args.clients.split(",")], burns), indent=1))
+    elif args.command == "queue":
+        procs = [int(x) for x in args.processes.split(",")]
+        think = args.think or 1.0
+        print(json.dumps(cmd_queue(min(args.n, 400), args.served_ms, procs, args.users, think), indent=1))
     elif args.command == "memory":
         print(json.dumps(cmd_memory(args.size)))
     elif args.command == "profile":
