@@ -6352,8 +6352,9 @@ _ASKED_IN = frozenset({"add", "put", "throw", "include", "give", "get", "need", 
 
 def _sized_once(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "its too long, cut it to like 12": a vague resize ("too long", "shorter") that a later ask of the message
-    gives a length to is that same resize, done once (not cut by a third, then to 12)."""
-    sized = [k for k, a in enumerate(acts) if a["name"] == "resize" and "length" in a["args"]]
+    gives a length to is that same resize, done once (not cut by a third, then to 12); a listening time said ("its
+    too long, we only need about an hour") gives it too."""
+    sized = [k for k, a in enumerate(acts) if a["name"] == "resize" and {"length", "minutes"} & set(a["args"])]
     return [
         a
         for k, a in enumerate(acts)

@@ -136,3 +136,14 @@ def test_what_are_the_bpms_answers_the_tempo_range(vocab, playlist, text):
 
 def test_the_bpm_of_one_track_is_that_track_explained(vocab, playlist):
     assert acts("what's the bpm of track 3", vocab, playlist) == [("explain", {"position": 3})]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("It's too long, we only need about an hour", {"minutes": 60.0}),
+        ("too long, make it 12 songs", {"length": 12}),
+    ],
+)
+def test_too_long_then_a_size_is_one_resize(vocab, playlist, text, args):
+    assert acts(text, vocab, playlist) == [("resize", args)]
