@@ -156,6 +156,7 @@ def _run(state: State, ctx: Context, actions: list[dict[str, Any]]) -> tuple[Wor
     )
     if not {a.get("name") for a in actions} & _BRINGS_BACK:
         w.removed |= _just_taken_out(state)  # "remove the first two" - "add 2 more": never those two again
+        w.removed |= _cut_earlier(state)  # "remove 3, 7 and 12" - ... - "replace the last 3": nor later
     calls, said = run_calls(w, actions)
     return w, calls, said
 
@@ -168,6 +169,30 @@ def _just_taken_out(state: State) -> set[str]:
     before, now = _before_and_now(state)
     gone = before - set(now)
     return gone if len(gone) < len(now) else set()
+
+
+def _cut_earlier(state: State) -> set[str]:
+    """The tracks that earlier changes of this playlist (its request unchanged) only took out ("remove tracks 3, 7
+    and 12", "cut it to 20"), and that are not back: the listener let them go, so no later addition brings them
+    back (undo, restore and a new playlist still may)."""
+    history, playlist = state.get("history") or [], state.get("playlist") or []
+    text = (state.get("query") or {}).get("text")
+    if not history or not playlist or text is None:
+        return set()
+    now = [p["track_id"] for p in playlist]
+    steps = [
+        ([row[0] for row in shot.get("playlist") or []], (shot.get("query") or {}).get("text")) for shot in history
+    ]
+    gone: set[str] = set()
+    after = now
+    for ids, said in reversed(steps):
+        if said != text or not ids:
+            break  # an earlier request's playlist: what was cut from it is no word on this one
+        kept = set(after)
+        if kept < set(ids):  # only taken out, nothing brought in
+            gone |= set(ids) - kept
+        after = ids
+    return gone - set(now)
 
 
 def _run_the_rest(

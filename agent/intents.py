@@ -2518,7 +2518,24 @@ def rule_grow(c: Clause) -> Plan | None:
         words,
         [words[i : i + k] for i, k in drop]
         + [
-            ("keep", "going", "give", "me", "throw", "in", "how", "what", "about", "new", "fresh", "different", "other")
+            (
+                "keep",
+                "going",
+                "give",
+                "me",
+                "throw",
+                "in",
+                "how",
+                "what",
+                "about",
+                "new",
+                "fresh",
+                "different",
+                "other",
+                "exactly",
+                "precisely",
+                "just",
+            )
         ],
     )
     rest = [w for w in rest if w not in _AMOUNT_WORDS]
@@ -3435,7 +3452,10 @@ _WHOLE_PLAYLIST = frozenset({"overall", "playlist", "range", "average", "avg", "
                              "music", "mix", "list"})  # fmt: skip
 _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "spread", "cover", "span", "go from",
                       "is it", "is this", "is the playlist", "are they", "are these", "are the songs",
-                      "of the playlist", "of this playlist"))  # fmt: skip
+                      "of the playlist", "of this playlist",
+                      # "what r the bpms lol", "whats the tempo of these": the playlist's, no track named
+                      "the bpm", "the bpms", "the tempo", "the tempos", "of these", "of them",
+                      "of the songs"))  # fmt: skip
 
 
 def rule_feature_range(c: Clause) -> Plan | None:
@@ -3880,6 +3900,37 @@ _GENDER_WORDS = frozenset({"female", "male", "woman", "women", "womens", "girl",
 _VOICE_WORDS = frozenset({"singer", "singers", "vocals", "vocal", "vocalist", "vocalists", "voice", "voices", "artist",
                           "artists", "rapper", "rappers", "sung", "sings", "singing", "led", "fronted", "cantante",
                           "cantantes", "voz", "voces", "cantando", "artista", "artistas", "leads", "lead"})  # fmt: skip
+
+
+_WHERE_WORDS = frozenset({"where", "wheres", "donde", "onde"})
+# what may follow the name in "where is X at?", "where's X on here", "donde esta X en la lista"
+_WHERE_TAIL = frozenset({"at", "on", "in", "here", "there", "this", "it", "the", "playlist", "list", "mix", "lista",
+                         "en", "la", "?", "!", ".", "tho", "though", "lol", "bro", "fr", "pls", "please"})  # fmt: skip
+
+
+def rule_where_is(c: Clause) -> Plan | None:
+    """ "wheres the bts??", "where's drake?", "donde esta bad bunny": the listener misses an artist. On the
+    playlist, where their tracks are is said; missing, some of theirs are added (the playlist stays)."""
+    if not c.has:
+        return None
+    words = c.words
+    k = next((i for i, w in enumerate(words) if w in _WHERE_WORDS and (i == 0 or words[i - 1] in _PUNCT)), None)
+    if k is None:
+        return None
+    start = k + 1 + (words[k + 1 : k + 2] in (["is"], ["are"], ["s"], ["esta"], ["estan"], ["my"]))
+    end = len(words)
+    while end > start and words[end - 1] in _WHERE_TAIL:
+        end -= 1
+    named = _object_artist(c, start, end)
+    if not named:
+        return None
+    hits = [(i, p) for i, p in enumerate(c.playlist, 1) if fold(str(p.get("artist", ""))) == fold(named)]
+    if hits:
+        return Plan.ask(
+            f"{len(hits)} of {c.n} tracks {'are' if len(hits) > 1 else 'is'} by {named}: {_listing(hits)}. "
+            "Nothing changed."
+        )
+    return Plan([call("widen", artists=[named])])
 
 
 def rule_voice_gender(c: Clause) -> Plan | None:
@@ -4779,6 +4830,7 @@ RULES: tuple[Rule, ...] = (
     rule_voice_gender,
     rule_feature_range,
     rule_superlative,
+    rule_where_is,
     rule_question,
     rule_same_for,
     rule_genre_variety,
@@ -6345,8 +6397,9 @@ _ASKED_IN = frozenset({"add", "put", "throw", "include", "give", "get", "need", 
 
 def _sized_once(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "its too long, cut it to like 12": a vague resize ("too long", "shorter") that a later ask of the message
-    gives a length to is that same resize, done once (not cut by a third, then to 12)."""
-    sized = [k for k, a in enumerate(acts) if a["name"] == "resize" and "length" in a["args"]]
+    gives a length to is that same resize, done once (not cut by a third, then to 12); a listening time said ("its
+    too long, we only need about an hour") gives it too."""
+    sized = [k for k, a in enumerate(acts) if a["name"] == "resize" and {"length", "minutes"} & set(a["args"])]
     return [
         a
         for k, a in enumerate(acts)
@@ -6694,9 +6747,13 @@ def _several(
             continue  # "a bit faster but keep the vibe": what the change keeps anyway (the request stays)
         if _echoes(acts, clause.words):
             continue  # "the grunge stuff is too much, less of it": the second clause says the first again
-        if k and acts and [a["name"] for a in plan.actions] == ["new_playlist"] and not _names_said(clause):
-            missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist
-            continue
+        if (
+            (k and acts or k + 1 < len(parts) and playlist)
+            and [a["name"] for a in plan.actions] == ["new_playlist"]
+            and not _names_said(clause)
+        ):
+            missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist; "these
+            continue  # aren't 170, many are like 120. only 160 to 180 bpm": the gripe before the ask is no request
         if plan.question or not plan.actions:
             ok = False
             if not _unread(plan.question):
@@ -6729,6 +6786,16 @@ def _several(
 # a comma ("..., i keep zoning out")
 _REASON_TAIL = re.compile(r"\s*,?\s*\b(?:since|because|cause|cuz|coz|cos|bc|porque|ya\s+que)\b.*$", re.IGNORECASE)
 _COMMA_TAIL = re.compile(r"\s*,[^,]*$")
+# a verdict said after the ask with no cue word ("delete 2 and 5 theyre so cringe", "get rid of 3 and 7 lol they're
+# mid", "drop the last one its boring"): why, not what
+_VERDICT_TAIL = re.compile(
+    r"\s*[,.!]?\s*(?:\b(?:lol|lmao|ngl|tbh|honestly|omg|ugh)\b\s*)*"
+    r"\b(?:they\s*['’]?\s*re|they\s+are|theyre|they|it\s*['’]?\s*s|its|it\s+is|that\s*['’]?\s*s|thats|those\s+are|"
+    r"these\s+are|both\s+are|both)\b\s+(?:so|too|really|rly|rlly|kinda|lowkey|just|literally|very|mad|hella|"
+    r"such|pure|a\s+bit|way|super|mid|cringe|trash|boring|bad|awful|terrible|annoying|corny|wack|meh|garbage|"
+    r"not|no|kind|sort)\b.*$",
+    re.IGNORECASE,
+)
 
 
 def _read_part(c: Clause) -> tuple[Plan, Clause]:
@@ -6739,7 +6806,8 @@ def _read_part(c: Clause) -> tuple[Plan, Clause]:
     plan = read_clause(c)
     if not c.has or not (plan.question or [a["name"] for a in plan.actions] == ["new_playlist"]):
         return plan, c
-    for tail in (_REASON_TAIL, _COMMA_TAIL):
+    tails = (_REASON_TAIL, _COMMA_TAIL, _VERDICT_TAIL) + ((_PURPOSE_TAIL,) if _MAKE_IT.match(c.raw) else ())
+    for tail in tails:
         head = tail.sub("", c.raw).strip()
         if head and head != c.raw.strip():
             shorter = make_clause(head, c.playlist, c.vocab, c.focus, c.last)
@@ -6749,6 +6817,17 @@ def _read_part(c: Clause) -> tuple[Plan, Clause]:
     return plan, c
 
 
+# "make it hype for my dance practice", "hazla más tranquila para la cena": what the playlist is for, said after a
+# change of this playlist ("make it ..."), is no new request
+_MAKE_IT = re.compile(
+    r"^\s*(?:(?:pls|please|plz|can\s+you|could\s+you|cn\s+u|can\s+u|now|ok|okay|ahora)\s+)*"
+    r"(?:make|get|turn|hazla|hazlo|ponla|ponlo|dejala|dejalo)\s+(?:it|this|this\s+playlist|the\s+playlist|them|em)?\b",
+    re.IGNORECASE,
+)
+_PURPOSE_TAIL = re.compile(
+    r"\s*,?\s*\b(?:for|para)\s+(?:my|our|the|a|an|mi|mis|la|el|una|un|when|while|cuando|tonight|today)\b.*$",
+    re.IGNORECASE,
+)
 _WHOLE_THREAD = frozenset({"undo", "start_over", "new_playlist", "keep_playlist", "feedback"})
 # the openings of a clause's question that say it was not understood (said in a note as "couldn't read it"), and of
 # those that name what the catalog lacks (said in a note as themselves)

@@ -2267,6 +2267,7 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
         return k + 1
     noun = _followed_by_track_noun(texts, k)
     hedged = i and texts[i - 1] in vocab.ABOUT_WORDS and (k == n or texts[k] in (".", "!", ",", "?"))
+    hedged = hedged and not (i > 1 and texts[i - 2] in vocab.DESCRIBING_VERBS)  # "many are like 120": a comparison
     if hedged and 5 <= v <= MAX_LENGTH and v == int(v) and not toks[i].used:  # "fewer songs, like fifteen"
         out.append(_Match("length", int(v), i - 1, k))  # "songs that go with Uptown Funk, about 15"
         _mark(toks, i - 1, k)

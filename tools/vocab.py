@@ -1403,7 +1403,13 @@ DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble",
 TRIPLE_PHRASES = ("triple it", "three times as long", "three times as many", "triple the length", "triple the songs",
                   "triple the size", "el triple")  # fmt: skip
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
-LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas")
+LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like those", "como estas", "como esas",
+                      # "add 3 more with a similar bpm", "4 more, same bpm range": more of what is there, its tempo kept
+                      "with a similar bpm", "with similar bpm", "similar bpm", "same bpm", "same bpm range",
+                      "in the same bpm range", "in that bpm range", "same tempo", "similar tempo", "at the same tempo",
+                      "at that tempo", "at that bpm", "same tempo range", "same speed", "similar speed",
+                      "same vibe", "similar vibe", "same energy", "mismo ritmo", "del mismo ritmo", "mismo bpm",
+                      "mismo tempo")  # fmt: skip
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
 TIME_UNITS = frozenset(
     {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
@@ -1433,6 +1439,10 @@ LIKE_SONG_CUES = ("songs like", "song like", "something like", "stuff like", "mu
 # Before a bare number at the end of a request, words that make it the length: "songs like X, about 15"
 ABOUT_WORDS = frozenset({"about", "around", "roughly", "approx", "approximately", "maybe", "like", "unas", "unos",
                          "como"})  # fmt: skip
+# the verbs that describe what the tracks are ("many are like 120", "these r like 90 bpm"): a number after them and a
+# hedge compares, it asks for no length
+DESCRIBING_VERBS = frozenset({"are", "r", "is", "re", "were", "was", "sound", "sounds", "feel", "feels", "seem",
+                              "seems", "theyre", "its", "son", "estan", "suenan"})  # fmt: skip
 # Before an artist in a request that names more, words that make that artist a share, not the whole playlist:
 # "90s hip hop with some 2pac", "classic rock with a bit of Queen"
 SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",
@@ -1446,7 +1456,11 @@ ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien",
               "how bout some", "how about a bit of", "what about a bit of", "how about a little",
               "how about a few", "what about a few", "how about a couple of", "lets hear some",
               "let me hear some", "lets get some", "lets have some", "needs more", "needs some", "could use more",
-              "could use some", "could do with more", "could do with some")  # fmt: skip
+              "could use some", "could do with more", "could do with some",
+              # "quita la 2 y pon algo de bad bunny": "pon" alone moves a track; with "algo de" it adds
+              "pon algo de", "ponme algo de", "ponle algo de", "pon un poco de", "ponme un poco de", "pon unas de",
+              "pon unos de", "ponme unas de", "ponme unos de", "pon unas canciones de", "pon alguna de",
+              "pon alguna cancion de")  # fmt: skip
 ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "act", "acts", "rapper", "rappers",
                           "group", "groups", "dj", "djs", "musician", "musicians", "guy", "guys", "person", "people",
                           "producer", "producers", "artista", "artistas", "grupo", "grupos", "banda", "bandas",
