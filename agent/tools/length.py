@@ -195,25 +195,28 @@ def _continuation_room(w: Work) -> Callable[[Track], bool]:
 
 
 def fair_cut(w: Work, length: int, minutes: float | None = None) -> list[dict[str, Any]]:
-    """The playlist cut to ``length`` tracks (and ``minutes``, when said), in its order: the first tracks, save that
-    each genre listed side by side and each decade of a span said keeps its even share ("rock and rap", "90s and
+    """The playlist cut to ``length`` tracks (and within ``minutes``, when said), in its order: the first tracks, save
+    that each genre listed side by side and each decade of a span said keeps its even share ("rock and rap", "90s and
     2000s"). The first 13 of "rock and rap from the 2000s" were 10 rap and 3 rock."""
     items = w.playlist
     fair = [s for s in (genre_shares(w.query, length), decade_shares(w.query, length)) if s.groups]
     if not fair:
         return items[:length]
-    tracks = [w.track(p) for p in items]
+    budget = minutes * 60_000 if minutes else math.inf
     chosen: list[int] = []
-    for i, tr in enumerate(tracks):
-        if len(chosen) < length and all(s.room(tr) for s in fair):
+    used = 0.0
+    for shared in (True, False):  # first each group up to its share, then the rest in order
+        for i, p in enumerate(items):
+            if len(chosen) >= length or i in chosen or used + p["duration_ms"] > budget:
+                continue
+            tr = w.track(p)
+            if shared and not all(s.room(tr) for s in fair):
+                continue
             chosen.append(i)
+            used += p["duration_ms"]
             for s in fair:
                 s.add(tr)
-    chosen += [i for i in range(len(items)) if i not in chosen][: length - len(chosen)]
-    out = [items[i] for i in sorted(chosen)]
-    while minutes and len(out) > 1 and listening_minutes(out) > minutes:
-        out.pop()
-    return out
+    return [items[i] for i in sorted(chosen)] or items[:1]
 
 
 def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
