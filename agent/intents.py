@@ -687,6 +687,8 @@ def rule_fine_as_is(c: Clause) -> Plan | None:
     for no change (never a move up); "its fine", "this is ok i guess": the playlist kept, said so; "these are all
     bangers": the whole playlist praised, kept as "love it" is; "the order is weird": which way to change it."""
     words = [w for w in c.words if w not in V.CHAT_FILLER or w in _NOT_FINE | V.FINE_WORDS]
+    if c.has and "but" in c.words and (rest := _fine_but(c)) is not None:
+        return rest  # "energy is good but its too slow": only what follows "but" changes
     if not c.has or _NOT_FINE & set(words) or _refer(c) is not None:
         return None
     k = next((i for i, w in enumerate(words) if w in _COPULAS or w.endswith("s") and w[:-1] in V.ASPECT_WORDS), None)
@@ -709,6 +711,18 @@ def rule_fine_as_is(c: Clause) -> Plan | None:
     if set(said) <= V.FINE_WORDS | _SO_SO:
         return Plan([], notes=["OK: the playlist stays as it is."])  # "its fine", "this is ok i guess"
     return None
+
+
+def _fine_but(c: Clause) -> Plan | None:
+    """ "the energy is good but its too slow": an aspect said fine, then "but" and an ask: the ask, with the note that
+    the aspect stays; None unless the words before "but" say an aspect is fine."""
+    b = c.words.index("but")
+    toks = c.reading.tokens
+    head = rule_fine_as_is(make_clause(" ".join(t.orig for t in toks[:b]), c.playlist, c.vocab, c.focus, c.last))
+    if head is None or head.actions or head.question or b + 1 >= len(toks):
+        return None
+    tail = read_clause(make_clause(" ".join(t.orig for t in toks[b + 1 :]), c.playlist, c.vocab, c.focus, c.last))
+    return tail if tail.question else Plan(tail.actions, notes=head.notes + tail.notes)
 
 
 _SO_SO = frozenset({"i", "guess", "suppose", "enough", "as", "is", "kinda", "kind", "of", "sorta", "mostly", "fine"})
@@ -982,8 +996,13 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
 def _ack_only(c: Clause) -> bool:
     """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
     words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
+    if c.has and tuple(w for w in words if w not in V.ACK_WORDS) in _LITOTES:
+        return True  # "not bad", "ok not bad at all"
     said = set(words) - (V.THANKED_WORDS if V.THANKS_WORDS & set(words) else set())
     return bool(c.has and words and said <= V.ACK_WORDS and not c.reading.matches)
+
+
+_LITOTES = frozenset(V.key(p) for p in V.LITOTES)
 
 
 def rule_greeting(c: Clause) -> Plan | None:
@@ -3425,15 +3444,15 @@ def _time_question(c: Clause) -> Plan | None:
     )
 
 
-_TOO_LONG_ASKED = _keys(("is it too", "is this too", "is the playlist too", "is that too", "isnt it too",
-                         "isnt this too", "is it a bit too", "is this a bit too", "is it way too", "is this way too",
-                         "is it kinda too", "is this kinda too", "es muy", "es demasiado"))  # fmt: skip
-_TOO_LONG_TAIL = frozenset({"long", "short", "much", "little", "larga", "corta", "?", "or", "what", "overall", "now"})
+_TOO_LONG_ASKED = _keys(("is it", "is this", "is the playlist", "is that", "isnt it", "isnt this", "es"))
+_TOO_LONG_TAIL = frozenset({"long", "short", "much", "little", "larga", "corta", "?", "or", "what", "overall", "now",
+                            "too", "a", "bit", "way", "kinda", "enough", "muy", "demasiado", "lo", "suficiente",
+                            "suficientemente"})  # fmt: skip
 
 
 def _too_long_asked(c: Clause) -> Plan | None:
-    """ "is this too long?", "is it too short?": its size and time, and how to change them; nothing changes (a
-    question is never a cut)."""
+    """ "is this too long?", "is it too short?", "is it long enough": its size and time, and how to change them;
+    nothing changes (a question is never a cut)."""
     hit = find(c.words, _TOO_LONG_ASKED)
     if not hit or hit[0] > 1:
         return None
@@ -3864,7 +3883,9 @@ def rule_this_song(c: Clause) -> Plan | None:
     if not c.has or not words or words[0] not in _QUESTION_OPENERS or _names_a_track(words):
         return None
     # "this song", "what song is this", "who's this artist"
-    this = find(words, _THIS_TRACK) or ({"this", "that"} & set(words[-2:]) and _TRACK_NOUNS & set(words))
+    this = find(words, _THIS_TRACK) or (
+        {"this", "that"} & set(words[-2:]) and (_TRACK_NOUNS & set(words) or words[0] in ("who", "whos"))
+    )
     playing = "playing" in words or (words[-2:] == ["on", "now"])  # "what's playing", "what's on now"
     if not (this or playing) or c.matches(*_CONTENT_KINDS) or _content(words, (_THIS_ASK_WORDS,)):
         return None
@@ -4562,7 +4583,8 @@ _REDO_ALL = _keys(("redo the whole thing", "redo the whole playlist", "redo the 
                    "do it over", "do the whole thing again", "do it all again", "do the whole thing over",
                    "hazla de nuevo", "rehazla"))  # fmt: skip
 # "do it again" right after a new playlist (or a fresh batch): the same request, fresh picks
-_AGAIN = _keys(("do it again", "do that again", "again please", "one more time", "otra vez", "de nuevo"))
+_AGAIN = _keys(("do it again", "do that again", "again please", "one more time", "otra vez", "de nuevo",
+                "try that again", "try it again"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
 _GRIPE_ANSWER = (
     'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '

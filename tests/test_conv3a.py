@@ -177,3 +177,39 @@ def test_the_playlist_described_with_a_hedge_is_a_complaint(vocab, playlist, tex
 @pytest.mark.parametrize("text", ["a bit slow", "a bit slow please"])
 def test_a_hedged_ask_is_still_an_ask(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("adjust", {"feature": "tempo", "direction": "down", "amount": "bit"})]
+
+
+def test_an_aspect_said_fine_then_but_only_the_ask_after_it_changes(vocab, playlist):
+    p = parse("energy is good but its too slow", playlist, vocab)
+    assert [(a["name"], a["args"]) for a in p.actions] == [
+        ("adjust", {"feature": "tempo", "direction": "up", "amount": "normal"})
+    ]
+    assert p.notes == ["Good: the energy stays as it is."]
+
+
+@pytest.mark.parametrize("text", ["not bad", "not bad at all", "ok not bad"])
+def test_not_bad_is_praise_not_a_gripe(vocab, playlist, text):
+    p = parse(text, playlist, vocab)
+    assert not p.actions and p.question.startswith("Glad you like it")
+
+
+def test_not_bad_before_an_ask_leaves_the_ask(vocab, playlist):
+    assert acts("not bad, but add some rock", vocab, playlist) == [("widen", {"genres": ["rock"]})]
+
+
+@pytest.mark.parametrize("text", ["is it long enough", "is it a bit too short", "is this long"])
+def test_is_it_long_enough_is_answered(vocab, playlist, text):
+    p = parse(text, playlist, vocab)
+    assert not p.actions and p.question.startswith(f"It's {len(playlist)} tracks, about ")
+
+
+def test_who_is_this_is_the_track_in_focus(vocab, playlist):
+    t = playlist[5]
+    p = parse("who is this", playlist, vocab, focus=6)
+    assert not p.actions and p.question.startswith(f'#6 "{t["title"]}" is by {t["artist"]}')
+    assert "can't see what your player is on" in parse("who is this", playlist, vocab).question
+
+
+def test_try_that_again_after_a_new_playlist_picks_afresh(vocab, playlist):
+    everything = list(range(1, len(playlist) + 1))
+    assert acts("try that again", vocab, playlist, last="new_playlist") == [("replace", {"positions": everything})]

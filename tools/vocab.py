@@ -1181,6 +1181,8 @@ QUESTION_WORDS = ("name", "called", "playlist", "song", "long", "many", "year", 
 # "the energy is ok now", "the vibe is perfect": an aspect of the playlist said to be fine, which asks for no change
 ASPECT_WORDS = frozenset({"energy", "tempo", "pace", "bpm", "speed", "vibe", "vibes", "mood", "feel", "flow", "order",
                           "length", "size", "mix", "balance", "volume", "sound", "energia", "ritmo"})  # fmt: skip
+# Praise said by denying the opposite: an ack, never a gripe ("bad" alone is one)
+LITOTES = ("not bad", "not too bad", "not bad at all", "not half bad", "not so bad", "no esta mal", "nada mal")
 FINE_WORDS = frozenset({"ok", "okay", "fine", "good", "great", "perfect", "right", "alright", "nice", "spot",
                         "better", "bien", "perfecto", "perfecta", "solid", "sweet"})  # fmt: skip
 UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous",
