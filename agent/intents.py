@@ -3880,8 +3880,8 @@ def rule_this_song(c: Clause) -> Plan | None:
     """ "what song is this", "what's the name of this song", "who's this artist", "what's playing": the track in focus
     (the one the last answer was about) named, else that the bot cannot see the player; never a new playlist."""
     words = c.words
-    if not c.has or not words or words[0] not in _QUESTION_OPENERS or _names_a_track(words):
-        return None
+    if not c.has or not words or words[0] not in _QUESTION_OPENERS or _names_a_track(words) or find(words, _ON_HERE):
+        return None  # "whos on this": the playlist's artists (rule_question)
     # "this song", "what song is this", "who's this artist"
     this = find(words, _THIS_TRACK) or (
         {"this", "that"} & set(words[-2:]) and (_TRACK_NOUNS & set(words) or words[0] in ("who", "whos"))
