@@ -669,6 +669,81 @@ def rule_redo(c: Clause) -> Plan | None:
     return None
 
 
+_FINE_SUBJECTS = frozenset({"the", "this", "that", "its", "it", "playlists", "playlist", "overall", "now", "so", "far",
+                            "la", "el"})  # fmt: skip
+_FINE_TAIL = frozenset({"now", "already", "as", "is", "just", "really", "pretty", "actually", "enough", "all", "on",
+                        "so", "far", "thanks", "thx", "tbh", "imo", "honestly", "very", "quite", "ya", "ahora",
+                        "esta", "!", ".", ","})  # fmt: skip
+_NOT_FINE = frozenset({"not", "no", "isnt", "arent", "aint", "never", "too", "but", "more", "less", "still",
+                       "could", "should", "would", "bit", "little", "tad", "?", "nada"})  # fmt: skip
+_WHOLE_PRAISED = frozenset({"these", "they", "theyre", "all", "songs", "tracks", "the", "them", "every", "one",
+                            "single", "of", "its", "it", "this", "playlist"})  # fmt: skip
+_PRAISE_NOUNS = frozenset({"bangers", "bops", "fire", "jams", "hits", "gems", "great", "amazing", "awesome", "perfect",
+                           "good", "dope", "lit", "sick", "solid", "temazos", "buenisimas"})  # fmt: skip
+
+
+def rule_fine_as_is(c: Clause) -> Plan | None:
+    """ "the energy is ok now", "tempo's good", "the vibe is perfect": an aspect of the playlist said to be fine asks
+    for no change (never a move up); "its fine", "this is ok i guess": the playlist kept, said so; "these are all
+    bangers": the whole playlist praised, kept as "love it" is; "the order is weird": which way to change it."""
+    words = [w for w in c.words if w not in V.CHAT_FILLER or w in _NOT_FINE | V.FINE_WORDS]
+    if c.has and "but" in c.words and (rest := _fine_but(c)) is not None:
+        return rest  # "energy is good but its too slow": only what follows "but" changes
+    if not c.has or _NOT_FINE & set(words) or _refer(c) is not None:
+        return None
+    k = next((i for i, w in enumerate(words) if w in _COPULAS or w.endswith("s") and w[:-1] in V.ASPECT_WORDS), None)
+    if k is None:
+        return None
+    glued = words[k] not in _COPULAS  # "energys fine": the aspect and "is" typed as one word
+    subject = [words[k][:-1]] if glued else words[:k]
+    said = [w for w in words[k + 1 :] if w not in _FINE_TAIL]
+    aspects = [w for w in subject if w in V.ASPECT_WORDS]
+    if aspects and set(subject) <= V.ASPECT_WORDS | _FINE_SUBJECTS and said:
+        if set(said) <= V.FINE_WORDS:
+            return Plan([], notes=[f"Good: the {aspects[0]} stays as it is."])
+        return _aspect_off(aspects[0], said)
+    # "its fine": the playlist (with a track in focus, "its perfect" is about that track)
+    whole = set(subject) <= _WHOLE_PRAISED and (subject or (words[k] == "its" and not c.focus))
+    if not whole or not said or c.matches("genre", "artist", "years"):
+        return None
+    if subject and set(said) <= _PRAISE_NOUNS:
+        return Plan([call("keep_playlist")])  # "these are all bangers": the playlist praised, as "love it"
+    if set(said) <= V.FINE_WORDS | _SO_SO:
+        return Plan([], notes=["OK: the playlist stays as it is."])  # "its fine", "this is ok i guess"
+    return None
+
+
+def _fine_but(c: Clause) -> Plan | None:
+    """ "the energy is good but its too slow": an aspect said fine, then "but" and an ask: the ask, with the note that
+    the aspect stays; None unless the words before "but" say an aspect is fine."""
+    b = c.words.index("but")
+    toks = c.reading.tokens
+    head = rule_fine_as_is(make_clause(" ".join(t.orig for t in toks[:b]), c.playlist, c.vocab, c.focus, c.last))
+    if head is None or head.actions or head.question or b + 1 >= len(toks):
+        return None
+    tail = read_clause(make_clause(" ".join(t.orig for t in toks[b + 1 :]), c.playlist, c.vocab, c.focus, c.last))
+    return tail if tail.question else Plan(tail.actions, notes=head.notes + tail.notes)
+
+
+_SO_SO = frozenset({"i", "guess", "suppose", "enough", "as", "is", "kinda", "kind", "of", "sorta", "mostly", "fine"})
+_OFF_WORDS = frozenset({"off", "weird", "wrong", "strange", "odd", "random", "messy", "bad", "all", "over", "the",
+                        "place", "meh", "boring", "mid", "raro", "rara", "mal"})  # fmt: skip
+_ASPECT_HINTS = {"order": '"shuffle", "sort by energy" or "build up the energy"', "flow": '"build up the energy" or '
+                 '"shuffle"', "energy": '"more upbeat" or "calmer"', "tempo": '"faster" or "slower"',
+                 "mood": '"happier", "sadder" or "more chill"', "length": '"shorter" or "add 5 more"'}  # fmt: skip
+_ASPECT_HINTS.update({w: _ASPECT_HINTS["tempo"] for w in ("pace", "bpm", "speed", "ritmo")})
+_ASPECT_HINTS.update({w: _ASPECT_HINTS["mood"] for w in ("vibe", "vibes", "feel", "sound")})
+_ASPECT_HINTS.update({"size": _ASPECT_HINTS["length"], "energia": _ASPECT_HINTS["energy"]})
+
+
+def _aspect_off(aspect: str, said: Sequence[str]) -> Plan | None:
+    """ "the order is weird", "the energy is off": which way to change it, asked (never a guess)."""
+    if not set(said) <= _OFF_WORDS:
+        return None
+    hints = _ASPECT_HINTS.get(aspect, EXAMPLES)
+    return Plan.ask(f"What should change about the {aspect}? Say {hints}. Nothing changed.")
+
+
 _UNBLOCK = _keys(("unblock", "un block", "unban", "un ban", "lift the block on", "stop blocking", "desbloquea",
                   "desbloquear"))  # fmt: skip
 _FINE_AGAIN = frozenset({"fine", "ok", "okay", "alright", "allowed"})
@@ -921,8 +996,13 @@ _SHARE = _keys(("to spotify", "in spotify", "on spotify", "into spotify", "the l
 def _ack_only(c: Clause) -> bool:
     """Whether a clause only thanks or agrees ("perfect, thanks!", "thats good", "ok cool")."""
     words = tuple(w for w in c.words if w not in ("?", "!", ",", "."))
+    if c.has and tuple(w for w in words if w not in V.ACK_WORDS) in _LITOTES:
+        return True  # "not bad", "ok not bad at all"
     said = set(words) - (V.THANKED_WORDS if V.THANKS_WORDS & set(words) else set())
     return bool(c.has and words and said <= V.ACK_WORDS and not c.reading.matches)
+
+
+_LITOTES = frozenset(V.key(p) for p in V.LITOTES)
 
 
 def rule_greeting(c: Clause) -> Plan | None:
@@ -2340,7 +2420,37 @@ def rule_remove(c: Clause) -> Plan | None:
         return Plan(
             [call("narrow", year_start=hi + 1 if lo is None else None, year_end=lo - 1 if hi is None else None)]
         )
-    return _which_to_remove(c, start)
+    return _older_half_out(span, start) or _which_to_remove(c, start)
+
+
+def _older_half_out(c: Clause, start: int) -> Plan | None:
+    """ "lose the old stuff", "get rid of the older songs", "drop the oldies": the playlist's older tracks (those
+    before its middle year) go and newer ones take their places, the size kept; None unless old is all it names."""
+    said = [m for m in c.matches("relative_years", negated=False) if m.start >= start]
+    if not said or str(said[0].value) not in ("old", "oldies") or c.matches("genre", "artist", "mood", "feature"):
+        return None
+    years = sorted(int(p["year"]) for p in c.playlist if p.get("year"))
+    if not years:
+        return None
+    middle = years[(len(years) - 1) // 2]
+    if middle <= years[0]:
+        return Plan.ask(
+            f"Half the tracks are from {years[0]}, the oldest year here, so none is older than the rest. Say "
+            f'"only after {years[0]}" or "only the 2010s" to move it on. Nothing changed.'
+        )
+    return Plan(
+        [call("narrow", year_start=middle, year_end=None)],
+        notes=[f"{_OLDER_HALF} (before {middle}, the playlist's middle year) went; newer ones took their places."],
+    )
+
+
+_OLDER_HALF = "The older ones"
+
+
+def _older_half(plan: Plan) -> bool:
+    """Whether the plan is :func:`_older_half_out`'s ("lose the old stuff, only 2015 and up": the years said later
+    say which are old)."""
+    return bool(plan.notes) and plan.notes[0].startswith(_OLDER_HALF)
 
 
 def _which_to_remove(c: Clause, start: int) -> Plan:
@@ -3374,6 +3484,28 @@ def _time_question(c: Clause) -> Plan | None:
     )
 
 
+_TOO_LONG_ASKED = _keys(("is it", "is this", "is the playlist", "is that", "isnt it", "isnt this", "es"))
+_TOO_LONG_TAIL = frozenset({"long", "short", "much", "little", "larga", "corta", "?", "or", "what", "overall", "now",
+                            "too", "a", "bit", "way", "kinda", "enough", "muy", "demasiado", "lo", "suficiente",
+                            "suficientemente"})  # fmt: skip
+
+
+def _too_long_asked(c: Clause) -> Plan | None:
+    """ "is this too long?", "is it too short?", "is it long enough": its size and time, and how to change them;
+    nothing changes (a question is never a cut)."""
+    hit = find(c.words, _TOO_LONG_ASKED)
+    if not hit or hit[0] > 1:
+        return None
+    rest = [w for w in c.words[sum(hit) :] if w not in V.CHAT_FILLER]
+    if not rest or not set(rest) <= _TOO_LONG_TAIL or not {"long", "short", "larga", "corta"} & set(rest):
+        return None
+    minutes = round(listening_minutes(c.playlist))
+    return Plan.ask(
+        f'It\'s {len(c.playlist)} tracks, about {minutes} min. That\'s your call: say "shorter", "make it 45 '
+        f'minutes" or "add 5 more" to change it. Nothing changed.'
+    )
+
+
 _TIME_ASKS = frozenset({"make", "cut", "trim", "if", "hacer", "hazla", "set", "change", "better", "mejor"})
 
 
@@ -3384,7 +3516,7 @@ _TIME_COMPARE = frozenset({"over", "under", "more", "less", "longer", "shorter",
 def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change.
     "is it over an hour?": yes or no, with its time."""
-    if c.has and (timed := _time_question(c)):
+    if c.has and (timed := _time_question(c) or _too_long_asked(c)):
         return timed
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
         return None  # "how long is track 4": that track (rule_feature_range)
@@ -3458,11 +3590,15 @@ _SPREAD_CUES = _keys(("range", "average", "avg", "overall", "on average", "sprea
                       "of the songs"))  # fmt: skip
 
 
+_BARE_FIELD_ASK = frozenset({"what", "whats", "how", "hows", "hw", "is", "the", "like", "?", "its", "s", "overall",
+                             "so", "and", "ok", "now", "here", "there"})  # fmt: skip
+
+
 def rule_feature_range(c: Clause) -> Plan | None:
     """ "whats the tempo range", "how fast is it overall", "what years does it cover", "average bpm?": the
     feature's range and mean over the playlist; nothing changes (a track named is rule_explain's)."""
     words = c.words
-    if not c.has or not {"what", "whats", "how", "?", "hw"} & set(words):
+    if not c.has or not {"what", "whats", "how", "?", "hw", "hows"} & set(words):
         return None
     fields = [_SPREAD_FIELDS[w] for w in words if w in _SPREAD_FIELDS]
     facts = _TRACK_FACTS & set(words)  # "what genre is track 7": one track's facts, explained
@@ -3473,7 +3609,8 @@ def rule_feature_range(c: Clause) -> Plan | None:
     pos = _refer(c) if _names_a_track(words) or (c.focus and c.pronoun() and not whole) else None
     if pos:  # "how fast is the 3rd one", "how old is it" after "why #3?": that track, explained
         return Plan([call("explain", position=pos[0])]) if len(pos) == 1 else None
-    if not fields or _names_a_track(words) or not find(words, _SPREAD_CUES):
+    bare = set(words) <= _BARE_FIELD_ASK | set(_SPREAD_FIELDS)  # "whats the bpm", "hows the energy"
+    if not fields or _names_a_track(words) or not (find(words, _SPREAD_CUES) or bare):
         return None
     field_name = fields[0]
     values = [float(p[field_name]) for p in c.playlist if p.get(field_name) is not None]
@@ -3769,6 +3906,66 @@ def _asked_artist(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | N
     if named is None and lead >= 0 and len(said) == 1:
         named = c.vocab.artists.get(f"the {said[0]}")  # "any beatles?": The Beatles, said without its "the"
     return (f"by {named}", lambda p: fold(p["artist"]) == fold(named)) if named else None
+
+
+_THIS_TRACK = _keys(("this song", "this track", "this tune", "this one", "this artist", "this singer", "this band",
+                     "that song", "that track", "that one", "that artist", "esta cancion", "este tema"))  # fmt: skip
+_PLAYING = frozenset({"playing", "sonando", "on"})
+_WHO_WORDS = frozenset({"who", "whos", "artist", "singer", "band", "sings", "sang", "quien"})
+_CANT_HEAR = (
+    "I can't see what your player is on, so I can't tell which song you mean. Ask about a track by its place: "
+    '"what\'s track 3?", "who sings track 4?", "what year is the last one from?"; or about the whole playlist: '
+    '"what\'s it called?", "how long is it?". Nothing changed.'
+)
+
+
+def rule_this_song(c: Clause) -> Plan | None:
+    """ "what song is this", "what's the name of this song", "who's this artist", "what's playing": the track in focus
+    (the one the last answer was about) named, else that the bot cannot see the player; never a new playlist."""
+    words = c.words
+    if not c.has or not words or words[0] not in _QUESTION_OPENERS or _names_a_track(words) or find(words, _ON_HERE):
+        return None  # "whos on this": the playlist's artists (rule_question)
+    # "this song", "what song is this", "who's this artist"
+    this = find(words, _THIS_TRACK) or (
+        {"this", "that"} & set(words[-2:]) and (_TRACK_NOUNS & set(words) or words[0] in ("who", "whos"))
+    )
+    playing = "playing" in words or (words[-2:] == ["on", "now"])  # "what's playing", "what's on now"
+    if not (this or playing) or c.matches(*_CONTENT_KINDS) or _content(words, (_THIS_ASK_WORDS,)):
+        return None
+    if this and c.focus and 1 <= c.focus <= c.n:
+        k, p = c.focus, c.playlist[c.focus - 1]
+        year = f" ({p['year']})" if p.get("year") else ""
+        said = (
+            f'#{k} "{p["title"]}" is by {p["artist"]}{year}.'
+            if _WHO_WORDS & set(words)
+            else f'#{k} is "{p["title"]}" by {p["artist"]}{year}.'
+        )
+        return Plan.ask(f'{said} Say "why track {k}?" for more. Nothing changed.')
+    return Plan.ask(_CANT_HEAR)
+
+
+_QUESTION_OPENERS = frozenset({"what", "whats", "who", "whos", "which", "how", "hows", "when", "where", "why",
+                               "que", "cual", "quien", "como"})  # fmt: skip
+_THIS_ASK_WORDS = ("name", "called", "title", "song", "track", "tune", "one", "artist", "singer", "band", "sings",
+                   "sang", "playing", "now", "right", "rn", "currently", "who", "whos", "what", "whats", "which",
+                   "this", "that", "is", "it", "the", "of", "by", "on", "cancion", "tema", "esta", "este", "que",
+                   "quien", "canta", "?")  # fmt: skip
+
+
+def _unread_question(c: Clause) -> Plan | None:
+    """A question about the playlist no rule could answer and that names no music ("whats teh vibe called?"): what
+    the bot can answer and do, the playlist kept; None for anything else."""
+    words = c.words
+    asked = bool(words) and (words[0] in _QUESTION_OPENERS or words[-1] == "?")
+    if not c.has or not asked:
+        return None
+    text = c.raw.strip()
+    return Plan.ask(
+        f'I can\'t answer "{text}" from the playlist, and it names no music, so nothing changed. I can tell you its '
+        'name ("what\'s it called?"), its length ("how long is it?") or about a track ("who sings track 4?", "what '
+        'year is track 3 from?"), and change it ("more upbeat", "no Drake", "add 5 more"). To start a new playlist '
+        f'from those words, say "new playlist: {text}".'
+    )
 
 
 def rule_question(c: Clause) -> Plan | None:
@@ -4454,6 +4651,14 @@ _REROLL = _keys(("try again", "different songs", "different tracks", "other song
                   "swap out everything", "swap everything", "replace all of them", "replace them all",
                   "change all the songs", "cambia todas", "fresh ones", "fresh songs", "fresh tracks",
                   "canciones nuevas", "nuevas canciones", "otras nuevas"))  # fmt: skip
+# "redo the whole thing", "redo it" (not right after an undo: rule_redo): the same request, every track picked afresh
+_REDO_ALL = _keys(("redo the whole thing", "redo the whole playlist", "redo the playlist", "redo the whole list",
+                   "redo the list", "redo the mix", "redo the whole mix", "redo it", "redo this", "redo it all over",
+                   "do it over", "do the whole thing again", "do it all again", "do the whole thing over",
+                   "hazla de nuevo", "rehazla"))  # fmt: skip
+# "do it again" right after a new playlist (or a fresh batch): the same request, fresh picks
+_AGAIN = _keys(("do it again", "do that again", "again please", "one more time", "otra vez", "de nuevo",
+                "try that again", "try it again"))  # fmt: skip
 _GRIPES = V.GRIPE_WORDS
 _GRIPE_ANSWER = (
     'Sorry about that. Say what\'s off, for example "more upbeat", "no rap", "only 2000s", or "try again" for '
@@ -4490,6 +4695,10 @@ def rule_reroll(c: Clause) -> Plan | None:
     if "new" in words and {"one", "song"} & set(words) and not _content(words, [("new", "one", "song", "a", "get")]):
         # "new one please": the track in focus swapped ("why #3?" - "new one please"), else one more song
         return Plan([call("replace", positions=[c.focus])]) if c.focus else Plan([call("more", count=1)])
+    redo = find(words, _REDO_ALL) and not _content(words, _REDO_ALL)  # "redo it" with a track in focus: all of it
+    again = c.last in (None, "new_playlist", "replace") and find(words, _AGAIN) and not _content(words, _AGAIN)
+    if redo or again:
+        return Plan([call("replace", positions=list(range(1, c.n + 1)))])
     if (pos := _refer(c)) is not None:  # "something different for the last 5": those swapped
         return _positional("replace", pos, c.n) if _OTHER_FOR & set(words) and "for" in words else None
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
@@ -4796,6 +5005,8 @@ def rule_new_request(c: Clause) -> Plan | None:
     if q.is_empty() and not c.matches("other_genre") and len(content) < (2 if c.has else 1):
         return None
     understood = named or c.matches("other_genre") or not q.model_copy(update={"free_text": ""}).is_empty()
+    if not understood and (answer := _unread_question(c)) is not None:
+        return answer  # "whats teh name of this playlist": a question that reads no music never replaces the playlist
     few = len(content) < 4 and not V.REQUEST_CUES & set(c.words)
     if c.has and not understood and (few or _names_a_track(c.words)):
         # "how long is it?", "is this any good", "more like the 3rd one but less like the 5th": words that name no
@@ -4824,6 +5035,7 @@ RULES: tuple[Rule, ...] = (
     rule_what_changed,
     rule_first_request,
     rule_playlist_name,
+    rule_fine_as_is,
     rule_unblock,
     rule_track_link,
     rule_vibe,
@@ -4831,6 +5043,7 @@ RULES: tuple[Rule, ...] = (
     rule_feature_range,
     rule_superlative,
     rule_where_is,
+    rule_this_song,
     rule_question,
     rule_same_for,
     rule_genre_variety,
@@ -5103,6 +5316,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 _TYPO_VERBS = tuple(v for v in V.COMMAND_VERBS if len(v) >= 4) + ("more", "nothing", "without", "anything")
 _TYPO_VERBS += tuple(k for k in list(V.ORDINALS)[:20] if len(k) >= 5)  # "the secnd one", "thrid" (not "quita")
 _TYPO_VERBS += ("couple",)  # "add a cuple more": an amount, typed as fast as the verb
+_TYPO_VERBS += tuple(w for w in V.QUESTION_WORDS if len(w) >= 4)  # "whats the nmae of this playlsit"
 
 
 # "toss in a few rock songs", "put in some queen": a verb with "in" right after it adds ("toss" alone removes)
@@ -5350,6 +5564,24 @@ def _loved_group(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabular
         return text
     said = f"{m['group']} are great{m['tail']}"
     return said if rule_praised_music(make_clause(said, playlist, vocab)) is not None else text
+
+
+_SOUND_ADJECTIVES = sorted({k for k in (*V.DIRECTIONS, *V.MOOD_PHRASES) if " " not in k and k.isalpha()}, key=len)
+# "its a bit slow", "this is kinda sad", "the songs are a little loud", "its ok but a bit slow": the playlist described
+# with a mild hedge is a complaint (as "a bit too slow"), not an ask for more of it ("a bit slow please" stays an ask)
+_DESCRIBED = re.compile(
+    r"\b(?P<said>(?:it'?s|it\s+is|this\s+is|that'?s|these\s+are|they'?re|they\s+are|it\s+(?:feels|sounds|seems)"
+    r"|the\s+(?:songs|tracks|playlist|music|mix|list)\s+(?:is|are|feels?|sounds?|seems?)"
+    r"|(?:ok|okay|fine|good|nice|great|decent|alright|cool)\s*,?\s*but)\s+"
+    r"(?:a\s+bit|a\s+little|a\s+tad|kinda|kind\s+of|sorta|sort\s+of|somewhat|little|bit))\s+"
+    rf"(?=(?:{'|'.join(reversed(_SOUND_ADJECTIVES))})\b)",
+    re.IGNORECASE,
+)
+
+
+def _described_as_too(text: str) -> str:
+    """ "its a bit slow" read as "its a bit too slow" (faster, not slower)."""
+    return _DESCRIBED.sub(lambda m: f"{m['said']} too ", text)
 
 
 def _past_praise(text: str) -> str:
@@ -6472,7 +6704,7 @@ def _parse(
     raw = _name_pronoun(_unwrap(_fix_verbs(_n_and(raw), vocab)), playlist, focus, artists, vocab)
     if playlist:
         raw = _retold(raw)
-        raw = _past_praise(raw)
+        raw = _past_praise(_described_as_too(raw))
         raw = _loved_group(raw, playlist, vocab)
         if (wish := _would_be_better(raw)) != raw:
             plan = _parse(wish, playlist, vocab, focus, last, artists)
@@ -6734,7 +6966,7 @@ def _several(
         if (
             (plan.question == _GRIPE_ANSWER and k + 1 < len(parts))
             or (plan.notes and not plan.actions and plan.question is None)
-            or (plan.question and _years_said_later(clause, parts[k + 1 :], current, vocab))
+            or ((plan.question or _older_half(plan)) and _years_said_later(clause, parts[k + 1 :], current, vocab))
         ):
             continue  # "hmm not feeling it, switch to 2000s": what is off follows the gripe; "dont remove track 3,
             # remove track 4 instead": nothing asked of track 3, on purpose; "remove the old songs, only 2015 and

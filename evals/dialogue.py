@@ -52,6 +52,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"not_back": [k, pos]}                                     track pos of the playlist after turn k is not there
     {"first_by": artist} {"first_title": text}                 the first track is by the artist / its title says it
     {"first_has": [kind, v]}                                   the first track has it (as in share)
+    {"reply_artist": N}                                        the reply names track N's artist (-1 = last)
+    {"older_out": true}                                        some tracks went, none left older than the playlist
+                                                               before's (lower) median year, the size kept
     {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
                                                                share of track k's artist (before the turn) rose (or
                                                                the catalog has no other song of theirs)
@@ -164,7 +167,7 @@ KNOWN_CHECKS = {
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
-    "first_by", "first_title", "first_has",
+    "first_by", "first_title", "first_has", "reply_artist", "older_out",
 }  # fmt: skip
 
 
@@ -527,6 +530,25 @@ def _reply_year(t: Turn, arg: Any, name: str) -> str | None:
     before, reply = t.before, t.reply
     year = before[_at(arg, len(before)) - 1].year if before else None
     return None if year and str(year) in reply else f"reply does not give track {arg}'s year ({year})"
+
+
+@_check("reply_artist")
+def _reply_artist(t: Turn, arg: Any, name: str) -> str | None:
+    before, reply = t.before, t.reply
+    artist = before[_at(arg, len(before)) - 1].artist if before else None
+    return None if artist and fold(artist) in fold(reply) else f"reply does not name track {arg}'s artist ({artist})"
+
+
+@_check("older_out")
+def _older_out(t: Turn, arg: Any, name: str) -> str | None:
+    years = sorted(p.year for p in t.before if p.year)
+    if not years:
+        return "no years before the turn"
+    median = years[(len(years) - 1) // 2]
+    older = [p.year for p in t.after if p.year and p.year < median]
+    if len(t.after) != len(t.before) or set(t.ids) == {p.track_id for p in t.before}:
+        return f"{len(t.before)} -> {len(t.after)} tracks, {len(set(t.ids) - {p.track_id for p in t.before})} new"
+    return f"{len(older)} tracks older than {median} left: {sorted(older)}" if older else None
 
 
 @_check("distinct_reasons")

@@ -65,8 +65,11 @@ def test_the_old_songs_then_the_years_keeps_those_years(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("narrow", {"year_start": 2015, "year_end": None})]
 
 
-def test_the_old_songs_alone_still_asks(vocab, playlist):
-    assert "Which tracks" in parse("remove the old songs", playlist, vocab).question
+def test_the_old_songs_alone_are_the_playlists_older_half(vocab, playlist):
+    # conv3a: was a question ("Which tracks?"); the playlist's older tracks (before its middle year) now go
+    years = sorted(p["year"] for p in playlist)
+    middle = years[(len(years) - 1) // 2]
+    assert acts("remove the old songs", vocab, playlist) == [("narrow", {"year_start": middle, "year_end": None})]
 
 
 # ----- "the ones from the 80s", "the 80s ones are bad" ----------------------------------------------------------------

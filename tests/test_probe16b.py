@@ -130,4 +130,8 @@ def test_a_kept_track_is_spared_from_what_goes(vocab, playlist):
 def test_a_kept_track_stays_when_the_rest_names_nothing(vocab, playlist):
     plan = parse("lose the old stuff but keep track 3", playlist, vocab)
     assert not any(3 in (a["args"].get("positions") or []) for a in plan.actions)
-    assert plan.question and "Track 3 stays" in plan.question
+    # conv3a: "the old stuff" is the playlist's older half now (was: a question), track 3 spared
+    years = sorted(p["year"] for p in playlist)
+    middle = years[(len(years) - 1) // 2]
+    older = [k for k, p in enumerate(playlist, 1) if p["year"] < middle and k != 3]
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("remove", {"positions": older})]

@@ -139,7 +139,7 @@ CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because
                                   "nites": "nights", "tonite": "tonight", "2nite": "tonight", "luv": "love",
                                   "b4": "before", "u": "you", "somethin": "something", "nothin": "nothing",
                                   "anythin": "anything", "swp": "swap", "shortr": "shorter", "longr": "longer",
-                                  "cud": "could"}  # fmt: skip
+                                  "cud": "could", "wat": "what", "wats": "whats"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -1177,6 +1177,17 @@ COMMAND_VERBS = ("remove", "delete", "move", "replace", "swap", "shuffle", "undo
                  "add", "sort", "make", "give", "put", "skip", "block", "shorter", "longer", "calmer", "faster",
                  "slower", "happier", "upbeat", "switch", "change")  # fmt: skip
 PRONOUNS = frozenset({"it", "this", "that", "esa", "esta", "ese", "este", "eso", "esto"})
+# Words a question about the playlist turns on, a typo of which still means the word ("whats the nmae of this
+# playlist", "how lnog is the playlsit"): read like COMMAND_VERBS' typos
+QUESTION_WORDS = ("name", "called", "playlist", "song", "long", "many", "year", "playing", "artist", "singer",
+                  "sings")  # fmt: skip
+# "the energy is ok now", "the vibe is perfect": an aspect of the playlist said to be fine, which asks for no change
+ASPECT_WORDS = frozenset({"energy", "tempo", "pace", "bpm", "speed", "vibe", "vibes", "mood", "feel", "flow", "order",
+                          "length", "size", "mix", "balance", "volume", "sound", "energia", "ritmo"})  # fmt: skip
+# Praise said by denying the opposite: an ack, never a gripe ("bad" alone is one)
+LITOTES = ("not bad", "not too bad", "not bad at all", "not half bad", "not so bad", "no esta mal", "nada mal")
+FINE_WORDS = frozenset({"ok", "okay", "fine", "good", "great", "perfect", "right", "alright", "nice", "spot",
+                        "better", "bien", "perfecto", "perfecta", "solid", "sweet"})  # fmt: skip
 UNDO_PHRASES = ("undo", "undo that", "undo it", "go back", "revert", "revert that", "revert it", "previous",
                 "previous one", "put it back", "put them back", "put it back how it was", "put it back the way it was",
                 "how it was", "the way it was", "as it was", "like it was", "like before", "as before",
