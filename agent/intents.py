@@ -1599,6 +1599,22 @@ def _block_placed(block: Sequence[int], at: int, n: int) -> Plan:
     return Plan(moves)
 
 
+def rule_move_picked(c: Clause) -> Plan | None:
+    """ "move the 2 slowest to the end", "put the 3 oldest songs at the top": that many tracks a superlative picks go
+    there, in playlist order, the rest in theirs (before: the whole playlist sorted)."""
+    hit = find(c.words, _MOVE)
+    dest = _destination(c.words, sum(hit), c.n) if c.has and hit else None
+    if dest is None or dest[0] not in (1, c.n):
+        return None
+    said = c.words[sum(hit) : dest[1]]
+    sup = find(said, _SUPERLATIVE)
+    counted = sup and ((number_at(said, sup[0] - 1) if sup[0] else None) or number_at(said, sum(sup)))
+    if not counted or counted[0] < 2:
+        return None
+    picked = _picked_many(c, sum(hit), dest[1])
+    return _block_moved(picked, dest[0], c.n) if picked else None
+
+
 def _not_one_moved(c: Clause, pos: Sequence[int] | None, to: int, start: int) -> Plan:
     """A move that names no single track: several to one end ("move the first two to the end"), or each its own
     place ("move 3 to 1 and 5 to 2"), or a question."""
@@ -4889,6 +4905,7 @@ RULES: tuple[Rule, ...] = (
     rule_judged,
     rule_reroll,
     rule_shuffle,
+    rule_move_picked,
     rule_middle,
     rule_spread_or_reverse,
     rule_sort,
@@ -4966,6 +4983,15 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "a couple more", "a few more", "some more", "a bunch more", "a handful more",
                      "que no sean", "que no sea"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
+
+
+def _ends_on(words: list[str], j: int) -> tuple[int, int] | None:
+    """ "cut it to 12 and end on something happy": "end on" opens an ask of its own, unless what comes before says
+    how the playlist starts ("start slow and end with something hype" is one arc)."""
+    hit = find(words[j : j + 4], _TO_END)
+    return hit if hit and not find(words[:j], _OPENING) else None
+
+
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
 )
@@ -5055,7 +5081,7 @@ def _kept_only(tail: Sequence[str]) -> bool:
 
 
 def _starts(words: list[str], j: int) -> bool:
-    hit = find(words[j : j + 4], _STARTERS)
+    hit = find(words[j : j + 4], _STARTERS) or _ends_on(words, j)
     if hit and hit[0] == 0:
         return True
     if (
@@ -5638,6 +5664,7 @@ def _new_ones_not_by(plan: Plan, text: str) -> Plan:
 # the add, with no verb of its own, is of the new tracks
 _NEW_ONES_LIKE = re.compile(
     r"\bmore(?:\s+(?:songs?|tracks?|ones|tunes))?\s*(?:,\s*|\s+)(?:but\s+|that\s+are\s+|which\s+are\s+)?"
+    r"(?:(?:make|keep)\s+(?:them|those|these|em|the\s+new\s+ones)\s+)?"
     r"(?:(?:not|nothing|none|no)\s+(?:too|that|so|very|overly|super)\s+|that\s+aren'?t\s+(?:too\s+|so\s+)?|"
     r"(?:kinda|a\s+bit|a\s+little|slightly|more|less)\s+)?[a-z]+(?:\s+ones)?(?:\s+(?:please|pls|though|tho))?"
     r"\s*[.!]*\s*$",
@@ -5654,11 +5681,22 @@ def _new_ones_scoped(plan: Plan, text: str) -> Plan:
         return plan
     k = len(names) - 1 - names[::-1].index("more")
     tail = plan.actions[k + 1 :]
-    if not tail or any(a["name"] != "adjust" or a["args"].get("feature") not in _TOWARD_FEATURES for a in tail):
+    if not tail or not all(_of_the_new(a) for a in tail):
         return plan
-    toward = [{"feature": a["args"]["feature"], "direction": a["args"]["direction"]} for a in tail]
-    add = call("more", **{**plan.actions[k]["args"], "toward": toward})
+    toward = [
+        {"feature": a["args"]["feature"], "direction": a["args"]["direction"]} for a in tail if a["name"] == "adjust"
+    ]
+    moods = [m for a in tail if a["name"] == "exclude" for m in a["args"]["moods"]]
+    add = call("more", **plan.actions[k]["args"], **({"toward": toward} if toward else {}),
+               **({"not_moods": moods} if moods else {}))  # fmt: skip
     return Plan(plan.actions[:k] + [add], notes=plan.notes)
+
+
+def _of_the_new(action: dict[str, Any]) -> bool:
+    """Whether an action said after an add can be of the new tracks alone: a change of sound, or moods left out."""
+    if action["name"] == "adjust":
+        return action["args"].get("feature") in _TOWARD_FEATURES
+    return action["name"] == "exclude" and set(action["args"]) == {"moods"} and bool(action["args"]["moods"])
 
 
 _BESIDE_GONE = re.compile(
@@ -6864,8 +6902,7 @@ def _several(
             said_only += [id(a) for a in plan.actions]
         _join(acts, plan.actions)
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
-        if any(a["name"] == "start_over" for a in plan.actions):
-            current = []  # what follows "scrap that" is a new request
+        current = _left_after(current, plan.actions)
     acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
@@ -6877,6 +6914,15 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+def _left_after(current: Sequence[dict[str, Any]], actions: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The tracks the next ask of a message reads: none after "scrap that" (a new request follows); the first N
+    after a cut to N ("cut it to 12 and end on something happy": the happy one is among those 12)."""
+    if any(a["name"] == "start_over" for a in actions):
+        return []
+    sizes = [a["args"]["length"] for a in actions if a["name"] == "resize" and a["args"].get("length")]
+    return current[: sizes[-1]] if sizes and sizes[-1] < len(current) else current
 
 
 # what a clause says after its ask: a reason ("since thats her favorite", "because theyre a bit much") or chat after

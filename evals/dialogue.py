@@ -61,9 +61,11 @@ folder, the product pipeline). Checks read the returned playlist:
                                                                not in turn k's playlist)
     {"run": [f, a, b, "up"|"down"]}                            tracks a..b (-1 = last) in that order by f, first to last
                                                                at least 0.05 apart
-    {"low_at": [f, pos]}                                       track pos's f at or below the playlist's median
+    {"low_at": [f, pos]} {"high_at": [f, pos]}                 track pos's f at or below / above the playlist's median
     {"prefix": N}                                              the first N tracks are the turn before's first N
     {"new_lower": f}                                           new tracks' mean f below the kept ones'
+    {"last_has": [kind, v]} {"new_none": [kind, v]}            the last track has it / no track new this turn has it
+    {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -174,6 +176,7 @@ KNOWN_CHECKS = {
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "block_moved", "added_moved", "run", "low_at", "prefix", "new_lower",
+    "last_has", "new_none", "lowest_last", "high_at",
 }  # fmt: skip
 
 
@@ -817,14 +820,15 @@ def _run(t: Turn, arg: Any, name: str) -> str | None:
     return None if ok else f"{f} of tracks {a}..{b} not going {way}: {[round(v, 2) for v in vals]}"
 
 
-@_check("low_at")
+@_check("low_at", "high_at")
 def _low_at(t: Turn, arg: Any, name: str) -> str | None:
     f, pos = arg
     vals = [_mean([p], f, t.catalog) for p in t.after]
     if not vals:
         return "empty playlist"
     v, med = vals[_at(pos, len(vals)) - 1], statistics.median(vals)
-    return None if v <= med else f"track {pos}'s {f} {v:.2f} above the median {med:.2f}"
+    ok = v <= med if name == "low_at" else v >= med
+    return None if ok else f"track {pos}'s {f} {v:.2f} on the wrong side of the median {med:.2f}"
 
 
 @_check("prefix")
@@ -841,6 +845,32 @@ def _new_lower(t: Turn, arg: Any, name: str) -> str | None:
         return "no new or no kept tracks"
     a, b = _mean(new, arg, t.catalog), _mean(kept, arg, t.catalog)
     return None if a < b else f"new tracks' mean {arg} {a:.2f}, kept {b:.2f}"
+
+
+@_check("last_has")
+def _last_has(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    ok = bool(t.after) and _has(t.after[-1], kind, value, t.catalog)
+    return None if ok else f"the last track is not {value}"
+
+
+@_check("new_none")
+def _new_none(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    old = {p.track_id for p in t.before}
+    bad = [p.title for p in t.after if p.track_id not in old and _has(p, kind, value, t.catalog)]
+    return None if not bad else f"{len(bad)} new track(s) with {kind} {value}: {bad[:3]}"
+
+
+@_check("lowest_last")
+def _lowest_last(t: Turn, arg: Any, name: str) -> str | None:
+    f, k = arg
+    vals = [_mean([p], f, t.catalog) for p in t.after]
+    ok = len(vals) > k and max(vals[-k:]) <= min(vals[:-k])
+    rest = [x for x in (p.track_id for p in t.before) if x in set(t.ids[:-k])]
+    if ok and t.ids[:-k] != rest:
+        return "the other tracks did not keep their order"
+    return None if ok else f"the last {k} are not the lowest {f}: {[round(v, 2) for v in vals[-k:]]}"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

@@ -181,3 +181,50 @@ def test_reverse_the_last_five_turns_only_them_around(vocab, playlist):
     plan = parse("reverse the last 5", playlist, vocab)
     assert plan.question is None, plan.question
     assert _applied(playlist, plan.actions) == ids[:-5] + ids[-5:][::-1]
+
+
+def test_a_cut_then_an_end_reads_both_and_picks_among_the_kept(vocab, playlist):
+    got = acts("cut it to 12 and end on something happy", vocab, playlist)
+    assert got[0] == ("resize", {"length": 12})
+    assert len(got) == 2 and got[1][0] == "move" and got[1][1]["to"] == 12 and got[1][1]["position"] <= 12
+
+
+def test_a_start_and_end_arc_is_still_read_whole(vocab, playlist):
+    assert [n for n, _ in acts("start slow and end with something hype", vocab, playlist)] == ["sort"]
+
+
+def test_make_them_slower_after_an_add_is_of_the_new_ones(vocab, playlist):
+    assert acts("add 2 more but make them slower", vocab, playlist) == [
+        ("more", {"count": 2, "toward": [{"feature": "tempo", "direction": "down"}]})
+    ]
+
+
+def test_nothing_too_sad_after_an_add_is_of_the_new_ones(vocab, playlist):
+    assert acts("add 5 more, nothing too sad", vocab, playlist) == [("more", {"count": 5, "not_moods": ["sad"]})]
+
+
+def test_the_two_slowest_go_to_the_end_the_rest_in_order(vocab, playlist):
+    ids = [p["track_id"] for p in playlist]
+    tempo = {p["track_id"]: p["tempo"] for p in playlist}
+    slow = sorted(ids, key=lambda t: tempo[t])[:2]
+    plan = parse("move the 2 slowest to the end", playlist, vocab)
+    assert plan.question is None, plan.question
+    after = _applied(playlist, plan.actions)
+    assert set(after[-2:]) == set(slow) and after[:-2] == [t for t in ids if t not in slow]
+
+
+def test_the_new_ones_hold_no_sad_track_and_the_old_stay(settings, tiny_pipeline):
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+
+    chat = ChatService(settings, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+    try:
+        before = [p.track_id for p in chat.turn("t", "u", "chill songs, 10 tracks").playlist]
+        after = chat.turn("t", "u", "add 3 more, nothing too sad").playlist
+        assert [p.track_id for p in after[: len(before)]] == before
+        catalog = tiny_pipeline.catalog
+        assert after[len(before) :] and not any("sad" in catalog[p.track_id].moods for p in after[len(before) :])
+    finally:
+        chat.close()

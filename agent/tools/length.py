@@ -73,18 +73,29 @@ class More(BaseModel):
         description="The added tracks only are below (down) or above (up) the playlist's mean in these; the tracks "
         "already there stay ('add 4 more, not too upbeat': energy down).",
     )
+    not_moods: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="None of the added tracks has these moods; the tracks already there stay ('add 5 more, nothing "
+        "too sad': sad).",
+    )
 
 
 @tool(More)
 def more(
-    w: Work, count: int = 10, not_artists: list[str] | None = None, toward: list[dict | Toward] | None = None
+    w: Work,
+    count: int = 10,
+    not_artists: list[str] | None = None,
+    toward: list[dict | Toward] | None = None,
+    not_moods: list[str] | None = None,
 ) -> str:
     """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
-    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists``; the
-    new ones past the playlist's mean in each ``toward`` feature."""
+    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists`` or of
+    ``not_moods``; the new ones past the playlist's mean in each ``toward`` feature."""
     w.need_playlist()
-    if toward:
-        return _more_toward(w, count, not_artists, [t if isinstance(t, Toward) else Toward(**t) for t in toward])
+    if toward or not_moods:
+        said = [t if isinstance(t, Toward) else Toward(**t) for t in toward or []]
+        return _more_toward(w, count, not_artists, said, list(not_moods or []))
     if not_artists:  # only the new tracks leave them out: the query is the same after the turn
         query = w.query
         q = query.model_copy(deep=True)
@@ -120,12 +131,14 @@ def more(
     return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
 
 
-def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: list[Toward]) -> str:
-    """``more`` whose new tracks only are held past the playlist's mean in each feature said (a hard bound for this
-    add alone: the query is the same after the turn)."""
+def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: list[Toward], not_moods: list[str]) -> str:
+    """``more`` whose new tracks only are held past the playlist's mean in each feature said and clear of the moods
+    said (hard for this add alone: the query is the same after the turn)."""
     query = w.query
     q = query.model_copy(deep=True)
-    said = []
+    have = {t.value for t in q.exclude_moods}
+    q.exclude_moods += [Tag(value=m, source=f"no {m}") for m in not_moods if m not in have]
+    said = [f"none {m}" for m in not_moods]
     for t in toward:
         mean = w.mean(t.feature)
         if mean is None:
@@ -135,7 +148,7 @@ def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: lis
         q.features = [b for b in q.features if b.feature != t.feature] + [
             FeatureBound(feature=t.feature, explicit=True, source="the new ones", **side)
         ]
-        said.append(f"{t.feature} {'under' if t.direction == 'down' else 'over'} {edge:.2f}")
+        said.append(f"with {t.feature} {'under' if t.direction == 'down' else 'over'} the playlist's {edge:.2f}")
     w.query = q
     try:
         note = more(w, count, not_artists)
@@ -143,7 +156,7 @@ def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: lis
         w.query = query  # nothing added: the query as it was
         raise
     w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
-    return f"{note}, the new ones with {' and '.join(said)} (the playlist's mean)" if said else note
+    return f"{note}, the new ones {' and '.join(said)}" if said else note
 
 
 def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
