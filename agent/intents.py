@@ -1617,10 +1617,12 @@ def rule_move_picked(c: Clause) -> Plan | None:
 
 def _not_one_moved(c: Clause, pos: Sequence[int] | None, to: int, start: int) -> Plan:
     """A move that names no single track: several to one end ("move the first two to the end"), or each its own
-    place ("move 3 to 1 and 5 to 2"), or a question."""
+    place ("move 3 to 1 and 5 to 2", "move 2 to 5 and 9 to 1": pairs, not the range 2-5), or a question."""
+    if pairs := _moves(c, start):
+        return pairs
     if pos and to in (1, c.n):
         return _block_moved(pos, to, c.n)
-    return _moves(c, start) or Plan.ask('Which track should move where? Say "move track 5 to the top".')
+    return Plan.ask('Which track should move where? Say "move track 5 to the top".')
 
 
 def _block_moved(pos: Sequence[int], to: int, n: int) -> Plan:

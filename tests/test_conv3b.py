@@ -228,3 +228,11 @@ def test_the_new_ones_hold_no_sad_track_and_the_old_stay(settings, tiny_pipeline
         assert after[len(before) :] and not any("sad" in catalog[p.track_id].moods for p in after[len(before) :])
     finally:
         chat.close()
+
+
+def test_two_pairs_of_places_are_two_moves_not_a_range(vocab, playlist):
+    ids = [p["track_id"] for p in playlist]
+    want = list(ids)
+    want.insert(4, want.pop(1))
+    want.insert(0, want.pop(want.index(ids[8])))
+    assert _applied(playlist, parse("move 2 to 5 and 9 to 1", playlist, vocab).actions) == want
