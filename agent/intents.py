@@ -1592,8 +1592,8 @@ def rule_move(c: Clause) -> Plan | None:
         hit, dest = end, (c.n, len(words))
     elif hit:
         dest = _destination(words, hit[0] + hit[1], c.n)
-    if not hit or dest is None:
-        return None
+    if not hit or dest is None:  # "tracks 2-4 to the bottom", "move 3 to the middle"
+        return _to_the_middle(c, sum(hit)) if hit else _verbless_move(c)
     to, cut = dest
     pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist], verb=True)
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
@@ -1609,7 +1609,7 @@ def rule_move(c: Clause) -> Plan | None:
         if isinstance(kind, Plan):
             return kind
         pos = [kind]  # "can you put a love song first": the playlist's first track of that mood
-    if (not pos or len(pos) != 1) and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
+    if not pos and (top or words[hit[0]] in _WEAK_MOVE_VERBS):
         return None  # "play some rock first" names no track: not a move
     if not pos or len(pos) != 1:
         return _not_one_moved(c, pos, to, hit[0] + hit[1])
@@ -1618,12 +1618,96 @@ def rule_move(c: Clause) -> Plan | None:
     return _positional("move", pos, c.n, to=to)
 
 
+_TRACK_LIST_WORDS = frozenset({"track", "tracks", "song", "songs", "number", "numbers", "#", "and", ",", "&", "-",
+                               "to", "through", "thru", "the", "both", "also", "y", "cancion",
+                               "canciones"})  # fmt: skip
+
+
+_BRING = frozenset({"bring", "take", "get", "send", "can", "could", "you", "u", "just", "now"})
+
+
+def _verbless_move(c: Clause) -> Plan | None:
+    """ "tracks 2-4 to the bottom", "track 4 to the top", "4 and 5 to the top", "bring 10 and 12 to the front": a
+    move said without a move verb, when everything before the destination names tracks by number."""
+    words = [w for w in c.words if w not in ("?", "!", ".", "please", "pls")]
+    while words and words[0] in _BRING:
+        words = words[1:]
+    dest = _destination(words, 0, c.n)
+    if dest is None or not dest[1] or words[dest[1]] not in ("to", "at"):
+        return None
+    head = words[: dest[1]]
+    if not any(w.isdigit() for w in head) or any(not w.isdigit() and w not in _TRACK_LIST_WORDS for w in head):
+        return None
+    pos = positions(head, [p["title"] for p in c.playlist], verb=True)
+    if not pos:
+        return None
+    return _block_moved(pos, dest[0], c.n) if len(pos) > 1 else _positional("move", pos, c.n, to=dest[0])
+
+
+_MIDDLE = _keys(("in the middle", "to the middle", "into the middle", "in the center", "to the center",
+                 "in the centre", "to the centre", "en el medio", "al medio", "en medio"))  # fmt: skip
+
+
+def _to_the_middle(c: Clause, start: int) -> Plan | None:
+    """ "move track 3 to the middle", "put 4 and 5 in the middle": those tracks together, in their order, around
+    the playlist's middle, the rest in theirs."""
+    words = c.words
+    mid = find(words, _MIDDLE, start)
+    if mid is None or [w for w in words[sum(mid) :] if w not in ("?", "!", ".", "please", "pls", "of", "it")]:
+        return None
+    pos = positions(words[start : mid[0]], [p["title"] for p in c.playlist], verb=True)
+    if not pos or not all(1 <= k <= c.n for k in pos):
+        return None
+    return _into_middle(sorted(set(pos)), c.n)
+
+
+def _into_middle(block: list[int], n: int) -> Plan:
+    """Moves that set ``block`` (places as seen) together around the middle of ``n`` tracks, in order."""
+    plan = _block_placed(block, max(1, (n - len(block)) // 2), n)
+    return plan if plan.actions else Plan.ask("Those are in the middle already. Nothing changed.")
+
+
+def _block_placed(block: Sequence[int], at: int, n: int) -> Plan:
+    """The moves that set the tracks at ``block`` (places as the user saw them) together, in that order, after
+    ``at`` of the other tracks, the rest keeping theirs: each block track moves in turn to just after the one before
+    it (a move names its track by the place the user saw, and where it goes as the earlier moves left the list)."""
+    rest = [k for k in range(1, n + 1) if k not in set(block)]
+    now, moves = list(range(1, n + 1)), []
+    for j, b in enumerate(block):
+        was = list(now)
+        now.remove(b)
+        prev = block[j - 1] if j else (rest[at - 1] if at > 0 else None)
+        i = now.index(prev) + 1 if prev is not None else 0
+        now.insert(i, b)
+        if now != was:
+            moves.append(call("move", position=b, to=i + 1))
+    return Plan(moves)
+
+
+def rule_move_picked(c: Clause) -> Plan | None:
+    """ "move the 2 slowest to the end", "put the 3 oldest songs at the top": that many tracks a superlative picks go
+    there, in playlist order, the rest in theirs (before: the whole playlist sorted)."""
+    hit = find(c.words, _MOVE)
+    dest = _destination(c.words, sum(hit), c.n) if c.has and hit else None
+    if dest is None or dest[0] not in (1, c.n):
+        return None
+    said = c.words[sum(hit) : dest[1]]
+    sup = find(said, _SUPERLATIVE)
+    counted = sup and ((number_at(said, sup[0] - 1) if sup[0] else None) or number_at(said, sum(sup)))
+    if not counted or counted[0] < 2:
+        return None
+    picked = _picked_many(c, sum(hit), dest[1])
+    return _block_moved(picked, dest[0], c.n) if picked else None
+
+
 def _not_one_moved(c: Clause, pos: Sequence[int] | None, to: int, start: int) -> Plan:
     """A move that names no single track: several to one end ("move the first two to the end"), or each its own
-    place ("move 3 to 1 and 5 to 2"), or a question."""
+    place ("move 3 to 1 and 5 to 2", "move 2 to 5 and 9 to 1": pairs, not the range 2-5), or a question."""
+    if pairs := _moves(c, start):
+        return pairs
     if pos and to in (1, c.n):
         return _block_moved(pos, to, c.n)
-    return _moves(c, start) or Plan.ask('Which track should move where? Say "move track 5 to the top".')
+    return Plan.ask('Which track should move where? Say "move track 5 to the top".')
 
 
 def _block_moved(pos: Sequence[int], to: int, n: int) -> Plan:
@@ -4189,6 +4273,49 @@ def rule_arc(c: Clause) -> Plan | None:
     return Plan([call("sort", by=feature, descending=sides["open"] > 0)])
 
 
+_WARM_UP = _keys(("warm up", "warmup", "warming up", "ease in", "ease into it", "calentamiento", "calentar"))
+_COOL_DOWN = _keys(("cool down", "cooldown", "cooling down", "wind down", "winddown", "come down", "comedown",
+                    "enfriamiento", "bajar"))  # fmt: skip
+_OPENER_WORDS = frozenset({"first", "start", "begin", "beginning", "opening", "open", "opener", "intro", "primeras",
+                           "primeros", "principio", "inicio"})  # fmt: skip
+_CLOSER_WORDS = frozenset({"last", "end", "ending", "finish", "close", "closing", "outro", "ultimas", "ultimos",
+                           "final"})  # fmt: skip
+_RAMP = 4  # tracks a warm-up or a cool-down spans when no number is said
+
+
+def rule_warm_up(c: Clause) -> Plan | None:
+    """ "make the first few a warmup", "end with a cooldown", "start with a warm up, 3 songs": the playlist's own
+    tracks in a ramp at that end (energy rising from low-mid over the first few, or falling to low over the last
+    few), the rest in their order; where the playlist has nothing calm enough, the softest end track is swapped for
+    a calmer one. Not "first half warm up, second half go hard" (rule_arc orders the whole playlist)."""
+    words = c.words
+    warm, cool = find(words, _WARM_UP), find(words, _COOL_DOWN)
+    if not c.has or bool(warm) == bool(cool) or {"half", "mitad"} & set(words):
+        return None
+    cue = warm or cool
+    if any(not cue[0] <= m.start < sum(cue) for m in c.matches(*_CONTENT_KINDS)):  # "warm up with some rock"
+        return None
+    ends = _OPENER_WORDS if warm else _CLOSER_WORDS
+    if not ends & set(words) and not (cool and find(words, _TO_END)) and not (warm and find(words, _TO_TOP)):
+        return None
+    energy = [float(p.get("energy") or 0.0) for p in c.playlist]
+    k = max(2, min(amount_in([w for w in words if w not in ("a", "an")]) or _RAMP, c.n // 2))
+    if c.n < 4 or not any(energy):
+        return None
+    ranked = sorted(range(1, c.n + 1), key=lambda i: (energy[i - 1], i))
+    lo, hi = (0.15, 0.6) if warm else (0.1, 0.6)
+    picks = list(dict.fromkeys(ranked[round((lo + (hi - lo) * j / (k - 1)) * (c.n - 1))] for j in range(k)))
+    block = picks if warm else picks[::-1]
+    plan = _block_placed(block, 0 if warm else c.n - len(block), c.n)
+    calm_end = block[0] if warm else block[-1]
+    if energy[calm_end - 1] > 0.6 and max(energy) - min(energy) < 0.2:  # nothing calm enough here: swap one in
+        plan.actions.append(call("replace", positions=[calm_end], feature="energy", direction="down"))
+    if not plan.actions:
+        return Plan.ask(f"The {'first' if warm else 'last'} {len(block)} tracks already "
+                        f"{'build up' if warm else 'wind down'}. Nothing changed.")  # fmt: skip
+    return plan
+
+
 _GENRE_NOUNS = frozenset({"genre", "genres", "style", "styles", "genero", "generos", "estilos", "estilo"})
 _VARIETY = frozenset({"same", "variety", "varied", "vary", "mix", "diverse", "diversity", "different", "other",
                       "diversify", "otros", "otro", "otra", "otras", "distintos", "variedad", "variado", "mismo",
@@ -4834,7 +4961,17 @@ def rule_spread_or_reverse(c: Clause) -> Plan | None:
         return Plan([call("sort", by="spread")])
     if find(words, _REVERSE) and not [w for w in words if w not in _REVERSE_ONLY]:
         return Plan([call("sort", by="reverse")])
-    return None
+    return _part_reversed(c) if find(words, _REVERSE) else None
+
+
+def _part_reversed(c: Clause) -> Plan | None:
+    """ "reverse the last 5", "flip the order of tracks 3-6": those tracks in the other order, where they stand."""
+    hit = find(c.words, _REVERSE)
+    rest = [w for w in c.words if w not in _REVERSE_ONLY - {"the"} and w not in ("of",)]
+    pos = positions(rest, [p["title"] for p in c.playlist], verb=True) if hit else None
+    if not pos or len(pos) < 2 or pos != list(range(pos[0], pos[0] + len(pos))) or pos[-1] > c.n:
+        return None
+    return _block_placed(pos[::-1], pos[0] - 1, c.n)
 
 
 _TOGETHER = _keys(("together", "next to each other", "back to back", "juntas", "juntos", "seguidas"))
@@ -5047,6 +5184,7 @@ RULES: tuple[Rule, ...] = (
     rule_question,
     rule_same_for,
     rule_genre_variety,
+    rule_warm_up,
     rule_arc,
     rule_should_i_remove,
     rule_not_removed,
@@ -5057,6 +5195,7 @@ RULES: tuple[Rule, ...] = (
     rule_judged,
     rule_reroll,
     rule_shuffle,
+    rule_move_picked,
     rule_middle,
     rule_spread_or_reverse,
     rule_sort,
@@ -5134,6 +5273,15 @@ _STARTERS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + V.GROW_VERBS
                      "a couple more", "a few more", "some more", "a bunch more", "a handful more",
                      "que no sean", "que no sea"))  # fmt: skip
 _DIRECTION_WORDS = frozenset(k for k in V.DIRECTIONS if " " not in k)
+
+
+def _ends_on(words: list[str], j: int) -> tuple[int, int] | None:
+    """ "cut it to 12 and end on something happy": "end on" opens an ask of its own, unless what comes before says
+    how the playlist starts ("start slow and end with something hype" is one arc)."""
+    hit = find(words[j : j + 4], _TO_END)
+    return hit if hit and not find(words[:j], _OPENING) else None
+
+
 _SKIP_AFTER_JOINER = frozenset(
     {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
 )
@@ -5223,7 +5371,7 @@ def _kept_only(tail: Sequence[str]) -> bool:
 
 
 def _starts(words: list[str], j: int) -> bool:
-    hit = find(words[j : j + 4], _STARTERS)
+    hit = find(words[j : j + 4], _STARTERS) or _ends_on(words, j)
     if hit and hit[0] == 0:
         return True
     if (
@@ -5558,10 +5706,14 @@ _LOVED_GROUP = re.compile(
 
 def _loved_group(text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> str:
     """ "love the 90s ones", "i love the 2000s songs, more of those": read as "the 90s ones are great" (some more of
-    that decade, genre or artist join, every track kept), where rule_praised_music reads it so; else as said."""
+    that decade, genre or artist join, every track kept), where rule_praised_music reads it so; else as said. Before
+    another ask ("love the 90s ones, drop track 3") the praise is only a like of those tracks, and the ask is done."""
     m = _LOVED_GROUP.match(text)
     if not m:
         return text
+    if (ask := _PRAISE_THEN_ASK.match(m["tail"])) and _asks_an_edit(ask["ask"], vocab):
+        liked = _group_places(m["group"], playlist, vocab)
+        return f"i love {_said_places(liked)}, {ask['ask']}" if liked else ask["ask"]
     said = f"{m['group']} are great{m['tail']}"
     return said if rule_praised_music(make_clause(said, playlist, vocab)) is not None else text
 
@@ -5582,6 +5734,42 @@ _DESCRIBED = re.compile(
 def _described_as_too(text: str) -> str:
     """ "its a bit slow" read as "its a bit too slow" (faster, not slower)."""
     return _DESCRIBED.sub(lambda m: f"{m['said']} too ", text)
+
+
+_PRAISE_THEN_ASK = re.compile(r"^\s*(?:[,;.!]+\s*|\s+)(?:and\s+|but\s+|so\s+|just\s+)*(?P<ask>\S.*)$", re.DOTALL)
+_EDIT_ASKS = _keys(V.REMOVE_VERBS + V.MOVE_VERBS + V.REPLACE_VERBS + ("skip", "swap"))
+
+
+def _asks_an_edit(ask: str, vocab: Vocabulary) -> bool:
+    """Whether what follows a praise is an edit of its own (a removal, a move, a swap, a track by number), not more
+    of what was praised ("more of those", "add some more")."""
+    words = [t.text for t in V.tokenize(ask)]
+    return bool(find(words, _EDIT_ASKS)) and not {"those", "them", "these", "em"} & set(words)
+
+
+def _group_places(group: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> list[int]:
+    """The places of the playlist's tracks of the genre, years or artist that ``group`` names ("the 90s ones")."""
+    c = make_clause(group, playlist, vocab)
+    kinds = c.matches("genre", "years", "artist", negated=False)
+    if not kinds or c.matches("mood", "feature", "activity", negated=None):
+        return []
+
+    def has(p: dict[str, Any], m: "Match") -> bool:
+        if m.kind == "artist":
+            return fold(str(p.get("artist", ""))) == fold(str(m.value))
+        if m.kind == "genre":
+            return m.value[0] in (p.get("genres") or [])  # type: ignore[index]
+        lo, hi = m.value  # type: ignore[misc]
+        return bool(p.get("year")) and (lo is None or p["year"] >= lo) and (hi is None or p["year"] <= hi)
+
+    return [k for k, p in enumerate(playlist, 1) if all(has(p, m) for m in kinds)]
+
+
+def _said_places(places: Sequence[int]) -> str:
+    """ "track 4", "tracks 2, 5 and 9"."""
+    if len(places) == 1:
+        return f"track {places[0]}"
+    return f"tracks {', '.join(map(str, places[:-1]))} and {places[-1]}"
 
 
 def _past_praise(text: str) -> str:
@@ -5781,6 +5969,45 @@ def _new_ones_not_by(plan: Plan, text: str) -> Plan:
     return Plan([call("more", count=int(count), not_artists=list(out["artists"]))])
 
 
+# "add 4 more, not too upbeat", "5 more but nothing too sad", "a few more that aren't so loud": the mood said after
+# the add, with no verb of its own, is of the new tracks
+_NEW_ONES_LIKE = re.compile(
+    r"\bmore(?:\s+(?:songs?|tracks?|ones|tunes))?\s*(?:,\s*|\s+)(?:but\s+|that\s+are\s+|which\s+are\s+)?"
+    r"(?:(?:make|keep)\s+(?:them|those|these|em|the\s+new\s+ones)\s+)?"
+    r"(?:(?:not|nothing|none|no)\s+(?:too|that|so|very|overly|super)\s+|that\s+aren'?t\s+(?:too\s+|so\s+)?|"
+    r"(?:kinda|a\s+bit|a\s+little|slightly|more|less)\s+)?[a-z]+(?:\s+ones)?(?:\s+(?:please|pls|though|tho))?"
+    r"\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+_TOWARD_FEATURES = frozenset({"energy", "valence", "tempo", "danceability", "acousticness"})
+
+
+def _new_ones_scoped(plan: Plan, text: str) -> Plan:
+    """ "remove all but the first 8 and add 4 more, not too upbeat": the sound said after an add is of the tracks it
+    brings (``more``'s ``toward``), not a change to the whole playlist."""
+    names = [a["name"] for a in plan.actions]
+    if plan.question or "more" not in names or not _NEW_ONES_LIKE.search(text):
+        return plan
+    k = len(names) - 1 - names[::-1].index("more")
+    tail = plan.actions[k + 1 :]
+    if not tail or not all(_of_the_new(a) for a in tail):
+        return plan
+    toward = [
+        {"feature": a["args"]["feature"], "direction": a["args"]["direction"]} for a in tail if a["name"] == "adjust"
+    ]
+    moods = [m for a in tail if a["name"] == "exclude" for m in a["args"]["moods"]]
+    add = call("more", **plan.actions[k]["args"], **({"toward": toward} if toward else {}),
+               **({"not_moods": moods} if moods else {}))  # fmt: skip
+    return Plan(plan.actions[:k] + [add], notes=plan.notes)
+
+
+def _of_the_new(action: dict[str, Any]) -> bool:
+    """Whether an action said after an add can be of the new tracks alone: a change of sound, or moods left out."""
+    if action["name"] == "adjust":
+        return action["args"].get("feature") in _TOWARD_FEATURES
+    return action["name"] == "exclude" and set(action["args"]) == {"moods"} and bool(action["args"]["moods"])
+
+
 _BESIDE_GONE = re.compile(
     r"\b(?:the\s+)?(?:one|song|track|tune)\s+(?:right\s+|just\s+)?(?P<way>after|before)\s+(?:it|that|that\s+one)\b",
     re.IGNORECASE,
@@ -5865,7 +6092,7 @@ def _read_message(
     if asked and playlist and _PRONOUN.search(text) and len(named := _named_in(asked, playlist)) == 1:
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
     text = _GENRE_ER.sub(r"more \1", _era_named(text, request, playlist, focus))  # "jazzier": "more jazz"
-    plan = _new_ones_not_by(_parse(text, playlist, vocab, focus, last, artists), text)
+    plan = _new_ones_scoped(_new_ones_not_by(_parse(text, playlist, vocab, focus, last, artists), text), text)
     plan = _kept_track_spared(plan, text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
@@ -6283,12 +6510,21 @@ _THOSE_ONLY = frozenset(
 )
 
 
+_NEW_ONES = re.compile(
+    r"\b(?:the\s+)?(?:new|added)\s+(?:ones|songs|tracks|tunes|additions)\b|"
+    r"\bthe\s+(?:ones|songs|tracks)\s+(?:you\s+)?(?:just\s+)?added\b",
+    re.IGNORECASE,
+)
+
+
 def _those_changed(
     text: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, added: Sequence[int], removed: int
 ) -> Plan | None:
     """ "those", "them" said right after a change, of the tracks it touched: the ones it brought in are removed or
     swapped ("add 3 more" - "nah remove those"), the ones it took out are made up for with as many new ones
-    ("remove the first two" - "swap them for something else"). None when the message names anything else."""
+    ("remove the first two" - "swap them for something else"). None when the message names anything else. "The new
+    ones" after an add are those too ("put the new ones at the start")."""
+    text = _NEW_ONES.sub("those", text) if added else text
     c = make_clause(text, playlist, vocab)
     words = [w for w in c.words if w not in _LONE_FILLER and w not in ("?", "!", ".", ",")]
     if not {"those", "them", "these", "em"} & set(words) or not 0 < len(added) + removed < len(playlist):
@@ -6318,7 +6554,10 @@ def _those_added(words: Sequence[str], added: list[int], n: int) -> Plan | None:
     if move or lead:
         verb = move or lead
         rest = set(words[: verb[0]]) | set(words[verb[0] + verb[1] :])
-        top = bool(find(words, _TO_TOP)) if lead else bool(_TOP_WORDS & rest)
+        if move and (mid := find(words, _MIDDLE)):  # "put those in the middle"
+            rest -= set(words[mid[0] : sum(mid)])
+            return None if rest - _THOSE_ADDED_WORDS - _THOSE_PLACES else _into_middle(added, n)
+        top = bool(find(words, _TO_TOP)) if lead else bool(_TOP_WORDS & rest) or rest & {"up", "higher"} == {"up"}
         end = bool(find(words, _TO_END)) if lead else bool(_END_WORDS & rest)
         if top == end or rest - _THOSE_ADDED_WORDS - _TOP_WORDS - _END_WORDS - _THOSE_PLACES:
             return None
@@ -6999,8 +7238,7 @@ def _several(
             said_only += [id(a) for a in plan.actions]
         _join(acts, plan.actions)
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
-        if any(a["name"] == "start_over" for a in plan.actions):
-            current = []  # what follows "scrap that" is a new request
+        current = _left_after(current, plan.actions)
     acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
@@ -7012,6 +7250,15 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+def _left_after(current: Sequence[dict[str, Any]], actions: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The tracks the next ask of a message reads: none after "scrap that" (a new request follows); the first N
+    after a cut to N ("cut it to 12 and end on something happy": the happy one is among those 12)."""
+    if any(a["name"] == "start_over" for a in actions):
+        return []
+    sizes = [a["args"]["length"] for a in actions if a["name"] == "resize" and a["args"].get("length")]
+    return current[: sizes[-1]] if sizes and sizes[-1] < len(current) else current
 
 
 # what a clause says after its ask: a reason ("since thats her favorite", "because theyre a bit much") or chat after

@@ -58,6 +58,17 @@ folder, the product pipeline). Checks read the returned playlist:
     {"kept_share": x} {"more_artist_at": k}                    at least x of the tracks before are still there / the
                                                                share of track k's artist (before the turn) rose (or
                                                                the catalog has no other song of theirs)
+    {"block_moved": [[positions], "top"|"end"|"middle"]}       those tracks of the turn before now sit together there,
+                                                               in their order, the rest in theirs
+    {"added_moved": [k, "top"|"end"|"middle"]}                 the same for the tracks the turn before brought in (those
+                                                               not in turn k's playlist)
+    {"run": [f, a, b, "up"|"down"]}                            tracks a..b (-1 = last) in that order by f, first to last
+                                                               at least 0.05 apart
+    {"low_at": [f, pos]} {"high_at": [f, pos]}                 track pos's f at or below / above the playlist's median
+    {"prefix": N}                                              the first N tracks are the turn before's first N
+    {"new_lower": f}                                           new tracks' mean f below the kept ones'
+    {"last_has": [kind, v]} {"new_none": [kind, v]}            the last track has it / no track new this turn has it
+    {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -167,7 +178,8 @@ KNOWN_CHECKS = {
     "no_back_to_back", "reversed",
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
-    "first_by", "first_title", "first_has", "reply_artist", "older_out",
+    "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
+    "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at",
 }  # fmt: skip
 
 
@@ -808,6 +820,104 @@ def _track_in(t: Turn, arg: Any, name: str) -> str | None:
     v = getattr(p, f, None)
     ok = v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
     return None if ok else f"track {pos} ({p.title}) has {f} {v}, expected [{lo}, {hi}]"
+
+
+def _block_at(t: Turn, block: list[str], where: str) -> str | None:
+    """None when ``block`` (track ids of the turn before) now sits together at ``where`` in its order, the other
+    tracks in theirs."""
+    ids, n, k = t.ids, len(t.after), len(block)
+    rest = [p.track_id for p in t.before if p.track_id not in set(block)]
+    if not block or sorted(ids) != sorted(rest + block):
+        return "tracks were added, removed or replaced (or no tracks to move)"
+    start = ids.index(block[0])
+    if ids[start : start + k] != block or [x for x in ids if x not in set(block)] != rest:
+        return "the tracks are not together in their order, or the rest moved"
+    at = {
+        "top": start == 0,
+        "end": start + k == n,
+        "middle": 0 < start and start + k < n and n / 4 <= start + k / 2 <= 3 * n / 4,
+    }
+    return None if at[where] else f"the block starts at {start + 1} of {n}, not at the {where}"
+
+
+@_check("block_moved")
+def _block_moved(t: Turn, arg: Any, name: str) -> str | None:
+    pos, where = arg
+    return _block_at(t, [t.before[_at(k, len(t.before)) - 1].track_id for k in pos], where)
+
+
+@_check("added_moved")
+def _added_moved(t: Turn, arg: Any, name: str) -> str | None:
+    k, where = arg
+    then = {p.track_id for p in t.turns[k]}
+    return _block_at(t, [p.track_id for p in t.before if p.track_id not in then], where)
+
+
+@_check("run")
+def _run(t: Turn, arg: Any, name: str) -> str | None:
+    f, a, b, way = arg
+    n = len(t.after)
+    vals = [float(_mean([p], f, t.catalog)) for p in t.after[_at(a, n) - 1 : _at(b, n)]]
+    sign = 1 if way == "up" else -1
+    ok = (
+        len(vals) > 1
+        and all(sign * (y - x) >= 0 for x, y in zip(vals, vals[1:]))
+        and sign * (vals[-1] - vals[0]) >= 0.05
+    )
+    return None if ok else f"{f} of tracks {a}..{b} not going {way}: {[round(v, 2) for v in vals]}"
+
+
+@_check("low_at", "high_at")
+def _low_at(t: Turn, arg: Any, name: str) -> str | None:
+    f, pos = arg
+    vals = [_mean([p], f, t.catalog) for p in t.after]
+    if not vals:
+        return "empty playlist"
+    v, med = vals[_at(pos, len(vals)) - 1], statistics.median(vals)
+    ok = v <= med if name == "low_at" else v >= med
+    return None if ok else f"track {pos}'s {f} {v:.2f} on the wrong side of the median {med:.2f}"
+
+
+@_check("prefix")
+def _prefix(t: Turn, arg: Any, name: str) -> str | None:
+    want = [p.track_id for p in t.before[:arg]]
+    return None if len(want) == arg and t.ids[:arg] == want else f"the first {arg} tracks are not the same as before"
+
+
+@_check("new_lower")
+def _new_lower(t: Turn, arg: Any, name: str) -> str | None:
+    old = {p.track_id for p in t.before}
+    new, kept = [p for p in t.after if p.track_id not in old], [p for p in t.after if p.track_id in old]
+    if not new or not kept:
+        return "no new or no kept tracks"
+    a, b = _mean(new, arg, t.catalog), _mean(kept, arg, t.catalog)
+    return None if a < b else f"new tracks' mean {arg} {a:.2f}, kept {b:.2f}"
+
+
+@_check("last_has")
+def _last_has(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    ok = bool(t.after) and _has(t.after[-1], kind, value, t.catalog)
+    return None if ok else f"the last track is not {value}"
+
+
+@_check("new_none")
+def _new_none(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    old = {p.track_id for p in t.before}
+    bad = [p.title for p in t.after if p.track_id not in old and _has(p, kind, value, t.catalog)]
+    return None if not bad else f"{len(bad)} new track(s) with {kind} {value}: {bad[:3]}"
+
+
+@_check("lowest_last")
+def _lowest_last(t: Turn, arg: Any, name: str) -> str | None:
+    f, k = arg
+    vals = [_mean([p], f, t.catalog) for p in t.after]
+    ok = len(vals) > k and max(vals[-k:]) <= min(vals[:-k])
+    rest = [x for x in (p.track_id for p in t.before) if x in set(t.ids[:-k])]
+    if ok and t.ids[:-k] != rest:
+        return "the other tracks did not keep their order"
+    return None if ok else f"the last {k} are not the lowest {f}: {[round(v, 2) for v in vals[-k:]]}"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

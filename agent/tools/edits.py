@@ -264,7 +264,7 @@ def move(w: Work, position: int, to: int) -> str:
     w.playlist.insert(t - 1, item)
     w.focus = t
     was = w.seen.index(item["track_id"]) + 1 if item["track_id"] in (w.seen or []) else p  # the place the user saw
-    return f"moved {titles([item])} from {was} to {t}"
+    return f"moved {titles([item])} from {was} to {t}" if was != t else f"put {titles([item])} at {t}"
 
 
 @tool(Empty)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,7 @@ from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import Track, fold, song_key
 from tools.refine import decade_shares, genre_shares, item_from, named_artists
-from tools.schema import MAX_LENGTH, Tag, listening_minutes
+from tools.schema import MAX_LENGTH, FeatureBound, Tag, listening_minutes
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,11 @@ def resize(
     return f"already {length} tracks"
 
 
+class Toward(BaseModel):
+    feature: Literal["energy", "valence", "tempo", "danceability", "acousticness"]
+    direction: Literal["up", "down"]
+
+
 class More(BaseModel):
     count: int = Field(default=10, ge=1, le=MAX_LENGTH, description="How many tracks to add.")
     not_artists: list[str] = Field(
@@ -78,13 +83,35 @@ class More(BaseModel):
         description="None of the added tracks is by these artists; their tracks already there stay "
         "('add 5 more but not by Drake').",
     )
+    toward: list[Toward] = Field(
+        default_factory=list,
+        max_length=5,
+        description="The added tracks only are below (down) or above (up) the playlist's mean in these; the tracks "
+        "already there stay ('add 4 more, not too upbeat': energy down).",
+    )
+    not_moods: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="None of the added tracks has these moods; the tracks already there stay ('add 5 more, nothing "
+        "too sad': sad).",
+    )
 
 
 @tool(More)
-def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
+def more(
+    w: Work,
+    count: int = 10,
+    not_artists: list[str] | None = None,
+    toward: list[dict | Toward] | None = None,
+    not_moods: list[str] | None = None,
+) -> str:
     """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
-    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists``."""
+    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists`` or of
+    ``not_moods``; the new ones past the playlist's mean in each ``toward`` feature."""
     w.need_playlist()
+    if toward or not_moods:
+        said = [t if isinstance(t, Toward) else Toward(**t) for t in toward or []]
+        return _more_toward(w, count, not_artists, said, list(not_moods or []))
     if not_artists:  # only the new tracks leave them out: the query is the same after the turn
         query = w.query
         q = query.model_copy(deep=True)
@@ -118,6 +145,34 @@ def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
     short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
     said = "".join(f"; {n}" for n in dict.fromkeys(w.notes) if n.startswith("no more tracks by"))
     return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
+
+
+def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: list[Toward], not_moods: list[str]) -> str:
+    """``more`` whose new tracks only are held past the playlist's mean in each feature said and clear of the moods
+    said (hard for this add alone: the query is the same after the turn)."""
+    query = w.query
+    q = query.model_copy(deep=True)
+    have = {t.value for t in q.exclude_moods}
+    q.exclude_moods += [Tag(value=m, source=f"no {m}") for m in not_moods if m not in have]
+    said = [f"none {m}" for m in not_moods]
+    for t in toward:
+        mean = w.mean(t.feature)
+        if mean is None:
+            continue
+        edge = round(mean, 3)
+        side = {"max": edge} if t.direction == "down" else {"min": edge}
+        q.features = [b for b in q.features if b.feature != t.feature] + [
+            FeatureBound(feature=t.feature, explicit=True, source="the new ones", **side)
+        ]
+        said.append(f"with {t.feature} {'under' if t.direction == 'down' else 'over'} the playlist's {edge:.2f}")
+    w.query = q
+    try:
+        note = more(w, count, not_artists)
+    except BaseException:
+        w.query = query  # nothing added: the query as it was
+        raise
+    w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    return f"{note}, the new ones {' and '.join(said)}" if said else note
 
 
 def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
