@@ -179,7 +179,8 @@ KNOWN_CHECKS = {
     "max_per_decade", "no_years_but", "has_title", "only_title_by", "back", "kept_share", "more_artist_at",
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
-    "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at",
+    "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
+    "title_share_max",
 }  # fmt: skip
 
 
