@@ -37,3 +37,17 @@ def test_int8_without_a_graph_is_refused_and_with_one_its_copies_are_built(tmp_p
     assert hits[0] == exact[0] == 7
     assert len(set(hits) & set(exact)) >= 9
     backend.close()
+
+
+def test_the_content_probe_scores_a_playlist_found_whole_and_one_not_found():
+    from evals.content_probe import knn_scores
+
+    # rows 0-5 share a direction (one playlist), rows 6-11 another: seeded with 2, the rest of each is found first
+    features = np.zeros((12, 3), np.float32)
+    features[:6, 0], features[6:, 1] = 1.0, 1.0
+    features += np.arange(12)[:, None] * 1e-3 * np.array([0, 0, 1], np.float32)
+    rp, nd, count = knn_scores(features, [list(range(6))], 2)
+    assert (rp, count) == (1.0, 1) and nd == pytest.approx(1.0)
+    # a "playlist" of tracks from both groups, seeded from one: its other-group tracks are not in the top
+    rp, _, _ = knn_scores(features, [[0, 1, 6, 7, 8, 9]], 2)
+    assert rp == 0.0
