@@ -175,6 +175,12 @@ class IndexConfig:
     # the caller's thread). None: Qdrant's default.
     search_threads: int | None = 1
 
+    def __post_init__(self) -> None:
+        if self.quantization and not self.hnsw_m:
+            # Qdrant writes the int8 copies in its indexing optimizer, which the shard without a graph switches off
+            # (indexing_threshold 0): such a shard searched float32 vectors while saying int8 (the old `exact-int8`).
+            raise ValueError("int8 quantization needs a graph (hnsw_m > 0): without one no int8 copy is built")
+
     def describe(self) -> str:
         parts = [
             f"hnsw m={self.hnsw_m} ef_construct={self.hnsw_ef_construct} ef={self.hnsw_ef}" if self.hnsw_m else "exact"
