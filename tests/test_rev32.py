@@ -30,3 +30,18 @@ def span(q) -> tuple[int | None, int | None, list[tuple[int | None, int | None]]
 )
 def test_decades_said_between_and_are_a_span(ex, text, said):
     assert span(ex.extract(text)) == said
+
+
+def test_a_cut_to_a_time_passes_over_a_long_track_that_would_overflow_it():
+    """ "make it 40 min": the 12th track, a long one, would overflow the time; the longest start that fits (34 min,
+    dialogue v25 on the merged lead32) was shorter than asked while later tracks still fit."""
+    from types import SimpleNamespace
+
+    from agent.tools.length import _fit_within, fair_cut
+    from tools.schema import PlaylistQuery
+
+    items = [{"track_id": str(i), "duration_ms": m * 60_000} for i, m in enumerate([4, 4, 4, 9, 4, 4, 4])]
+    w = SimpleNamespace(playlist=items, query=PlaylistQuery(), track=lambda p: None)
+    fit = _fit_within(items, 20)
+    cut = fair_cut(w, len(fit), 20)
+    assert [p["track_id"] for p in cut] == ["0", "1", "2", "4", "5"]
