@@ -5961,10 +5961,18 @@ _BARE_TEMPO = re.compile(
 )
 
 
+_SAID_BPM = re.compile(r"\d\s*bpm\b", re.IGNORECASE)
+
+
 def _bounded(previous: dict[str, Any] | None, feature: str) -> bool:
-    """Whether the last action set a bound on ``feature``."""
-    bounds = ((previous or {}).get("args") or {}).get("bounds") or []
-    return any(isinstance(b, dict) and b.get("feature") == feature for b in bounds)
+    """Whether the last action set a bound on ``feature``, or was a new playlist whose request said a tempo ("study
+    music under 90 bpm" - "actually 100 or less")."""
+    args = (previous or {}).get("args") or {}
+    bounds = args.get("bounds") or []
+    if any(isinstance(b, dict) and b.get("feature") == feature for b in bounds):
+        return True
+    said = str(args.get("text") or "") if (previous or {}).get("name") == "new_playlist" else ""
+    return feature == "tempo" and bool(_SAID_BPM.search(said))
 
 
 def _after_answer(

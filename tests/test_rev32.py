@@ -45,3 +45,20 @@ def test_a_cut_to_a_time_passes_over_a_long_track_that_would_overflow_it():
     fit = _fit_within(items, 20)
     cut = fair_cut(w, len(fit), 20)
     assert [p["track_id"] for p in cut] == ["0", "1", "2", "4", "5"]
+
+
+def test_a_bare_bound_right_after_a_new_playlist_with_a_tempo_is_a_tempo(vocab, playlist):
+    """ "study music under 90 bpm" - "actually 100 or less": lead32 read the bare bound as a tempo only after a
+    tempo change, and this one asked what to change."""
+    from plans import acts
+
+    def tempo_bounds(said: str, before: str) -> list[dict]:
+        try:
+            got = acts(said, vocab, playlist, previous={"name": "new_playlist", "args": {"text": before}})
+        except AssertionError:  # asked what to change
+            return []
+        return [b for name, args in got if name == "narrow" for b in args.get("bounds", []) if b["feature"] == "tempo"]
+
+    assert tempo_bounds("actually 100 or less", "study music under 90 bpm") == [{"feature": "tempo", "max": 100.0}]
+    assert tempo_bounds("150 and up is fine", "running songs 160bpm or more") == [{"feature": "tempo", "min": 150.0}]
+    assert tempo_bounds("actually 100 or less", "chill rock songs") == []  # no tempo said: no tempo guessed
