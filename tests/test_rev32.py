@@ -62,3 +62,23 @@ def test_a_bare_bound_right_after_a_new_playlist_with_a_tempo_is_a_tempo(vocab, 
     assert tempo_bounds("actually 100 or less", "study music under 90 bpm") == [{"feature": "tempo", "max": 100.0}]
     assert tempo_bounds("150 and up is fine", "running songs 160bpm or more") == [{"feature": "tempo", "min": 150.0}]
     assert tempo_bounds("actually 100 or less", "chill rock songs") == []  # no tempo said: no tempo guessed
+
+
+@pytest.mark.parametrize(
+    "text, bound",
+    [
+        ("2 hours max", "at_most"),
+        ("2 hours or less please", "at_most"),
+        ("an hour and a half tops", "at_most"),
+        ("keep it to 2 hours at most", "at_most"),
+        ("an hour minimum", "at_least"),
+        ("an hour and a half at least", "at_least"),
+        ("make it 2 hours", None),
+    ],
+)
+def test_a_bound_said_after_a_listening_time_is_a_ceiling_or_a_floor(vocab, playlist, text, bound):
+    """ "2 hours max" on a 79-minute playlist grew it to 117 minutes: lead32 read a bound only before the time."""
+    from plans import acts
+
+    ((name, args),) = acts(text, vocab, playlist)
+    assert name == "resize" and {k for k in ("at_most", "at_least") if args.get(k)} == ({bound} if bound else set())
