@@ -2178,7 +2178,7 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
         step = minutes if after == "longer" else -minutes
         return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
     if not grow:
-        bound = _time_bound(words[: said.start])
+        bound = _time_bound(words[: said.start], words[said.end :])
         return Plan([call("resize", minutes=minutes, **({bound: True} if bound else {}))])
     if find(words, _GROW):  # "add 20 minutes": that much longer
         return Plan([call("resize", minutes=round(listening_minutes(c.playlist) + minutes, 1))])
@@ -2190,14 +2190,18 @@ _AT_MOST_TIME = ("less than", "under", "no more than", "not more than", "max", "
                  "shorter than", "no longer than", "not longer than", "not over", "nothing over", "within",
                  "tops")  # fmt: skip
 _AT_LEAST_TIME = ("at least", "more than", "over", "no less than", "not less than", "longer than", "minimum", "min")
+# "2 hours max", "90 minutes or more": the same bound said after the time
+_AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "at the most", "or less", "or under", "or shorter", "or below")
+_AT_LEAST_AFTER = ("minimum", "min", "at least", "at the least", "or more", "or longer", "or over", "plus")
 
 
-def _time_bound(before: Sequence[str]) -> str | None:
-    """ "at_most" or "at_least" where the words just before a listening time bound it ("keep it under 3 hours")."""
-    said = " " + " ".join(before[-3:])
-    if any(said.endswith(" " + w) for w in _AT_MOST_TIME):
+def _time_bound(before: Sequence[str], after: Sequence[str] = ()) -> str | None:
+    """ "at_most" or "at_least" where the words just before a listening time bound it ("keep it under 3 hours"), or
+    those just after it ("2 hours max")."""
+    said, then = " " + " ".join(before[-3:]), " ".join(after[:3]) + " "
+    if any(said.endswith(" " + w) for w in _AT_MOST_TIME) or any(then.startswith(w + " ") for w in _AT_MOST_AFTER):
         return "at_most"
-    if any(said.endswith(" " + w) for w in _AT_LEAST_TIME):
+    if any(said.endswith(" " + w) for w in _AT_LEAST_TIME) or any(then.startswith(w + " ") for w in _AT_LEAST_AFTER):
         return "at_least"
     return None
 
@@ -6420,10 +6424,18 @@ _BARE_TEMPO = re.compile(
 )
 
 
+_SAID_BPM = re.compile(r"\d\s*bpm\b", re.IGNORECASE)
+
+
 def _bounded(previous: dict[str, Any] | None, feature: str) -> bool:
-    """Whether the last action set a bound on ``feature``."""
-    bounds = ((previous or {}).get("args") or {}).get("bounds") or []
-    return any(isinstance(b, dict) and b.get("feature") == feature for b in bounds)
+    """Whether the last action set a bound on ``feature``, or was a new playlist whose request said a tempo ("study
+    music under 90 bpm" - "actually 100 or less")."""
+    args = (previous or {}).get("args") or {}
+    bounds = args.get("bounds") or []
+    if any(isinstance(b, dict) and b.get("feature") == feature for b in bounds):
+        return True
+    said = str(args.get("text") or "") if (previous or {}).get("name") == "new_playlist" else ""
+    return feature == "tempo" and bool(_SAID_BPM.search(said))
 
 
 def _after_answer(

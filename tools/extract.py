@@ -1273,6 +1273,7 @@ class _Draft:
         self.years: list[tuple[int | None, int | None, bool, float, str, str]] = []
         self.exclude_years: list[YearRange] = []
         self.last_years_end = -1
+        self.last_years_start = -1
         self.features: dict[str, FeatureBound] = {}
         self.bpm_said: set[str] = set()
         self.like_said: set[str] = set()  # features set by a seed song's sound ("songs like Blinding Lights")
@@ -1483,9 +1484,17 @@ class _Draft:
         """A year span; spans joined by a connector make one range ("early 90s to mid 2000s", "80s/90s", "a mix of
         oldies and current hits")."""
         gap = {t.text for t in self.toks[self.last_years_end : m.start]} if self.last_years_end >= 0 else {"?"}
-        joined = "" if not gap <= _YEAR_JOINERS else "span" if gap & _YEAR_SPAN_WORDS else "list"
+        span = gap & _YEAR_SPAN_WORDS or self._between(self.last_years_start)  # "between the 80s and the 2000s"
+        joined = "" if not gap <= _YEAR_JOINERS else "span" if span else "list"
         self.years.append((lo, hi, explicit, confidence, self.src(m), joined))
-        self.last_years_end = m.end
+        self.last_years_start, self.last_years_end = m.start, m.end
+
+    def _between(self, start: int) -> bool:
+        """Whether the years at ``start`` follow "between" ("between the 80s and ..."): the first end of a span."""
+        k = start - 1
+        while k >= 0 and self.toks[k].text in ("the", "los", "las"):
+            k -= 1
+        return k >= 0 and self.toks[k].text in ("between", "entre")
 
     def take_length(self, m: _Match) -> None:
         v = int(m.value)  # type: ignore[arg-type]

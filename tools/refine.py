@@ -352,6 +352,12 @@ def decade_shares(query: PlaylistQuery, length: int) -> _Shares:
     return _Shares(named_decades(query), length, lambda t: t.year // 10 * 10 if t.year else None)
 
 
+def _tracks_in(target_ms: float, pool: Sequence[Pick]) -> int:
+    """About how many of the pool's tracks ``target_ms`` holds (at their mean length; 3:20 each without a pool)."""
+    mean = sum(p.track.duration_ms for p in pool) / len(pool) if pool else 200_000
+    return max(1, round(target_ms / mean))
+
+
 class _YearShares:
     """Tracks so far per release year where the request names a span of years ("2010s pop hits"): no year takes more
     than ``YEAR_SHARE`` of the list before the rest of the span has had its turn (the catalog's popularity leans to its
@@ -511,8 +517,9 @@ def select(
     floor = _weigh_quality(pool, query, quality_places)
     _clean_last(pool, query)
     _calm_last(pool, query)
-    shares = genre_shares(query, length) if target_ms is None else _Shares([], length, lambda t: None)
-    decades = decade_shares(query, length if target_ms is None else int(target_ms // 200_000) + 1)
+    # with a listening time said, the shares are of the tracks it holds at the pool's mean length
+    about = length if target_ms is None else _tracks_in(target_ms, pool)
+    shares, decades = genre_shares(query, about), decade_shares(query, about)
     years = _YearShares(query, length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
     # by side (and each decade of a span said) up to its share; pass 1.5: the same without shares (a genre the catalog

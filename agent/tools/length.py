@@ -48,7 +48,7 @@ def resize(
     if minutes:
         per = sum(p["duration_ms"] for p in w.playlist) / n
         total = sum(p["duration_ms"] for p in w.playlist)
-        if total > minutes * 60_000:  # "keep it under an hour": the longest start that fits the time
+        if total > minutes * 60_000:  # "keep it under an hour": the tracks that fit the time, in order
             length = max(1, len(_fit_within(w.playlist, minutes)))
         else:
             length = max(1, min(MAX_LENGTH, n + math.floor((minutes * 60_000 - total) / per + 0.5)))
@@ -250,36 +250,38 @@ def _continuation_room(w: Work) -> Callable[[Track], bool]:
 
 
 def fair_cut(w: Work, length: int, minutes: float | None = None) -> list[dict[str, Any]]:
-    """The playlist cut to ``length`` tracks (and within ``minutes``, when said), in its order: the first tracks, save
-    that each genre listed side by side and each decade of a span said keeps its even share ("rock and rap", "90s and
-    2000s"). The first 13 of "rock and rap from the 2000s" were 10 rap and 3 rock."""
+    """The playlist cut to ``length`` tracks (and within ``minutes``, when said), in its order: the first tracks that
+    fit, save that each genre listed side by side and each decade of a span said keeps its even share ("rock and
+    rap", "90s and 2000s"). The first 13 of "rock and rap from the 2000s" were 10 rap and 3 rock."""
     items = w.playlist
     fair = [s for s in (genre_shares(w.query, length), decade_shares(w.query, length)) if s.groups]
-    if not fair:
-        return items[:length]
     budget = minutes * 60_000 if minutes else math.inf
     chosen: list[int] = []
-    used = 0.0
-    for shared in (True, False):  # first each group up to its share, then the rest in order
+    total = 0
+    for shared in (True, False):  # each group up to its share, then the rest in order
         for i, p in enumerate(items):
-            if len(chosen) >= length or i in chosen or used + p["duration_ms"] > budget:
-                continue
-            tr = w.track(p)
-            if shared and not all(s.room(tr) for s in fair):
+            if len(chosen) >= length:
+                break
+            tr = w.track(p) if fair and shared else None
+            if (
+                i in chosen
+                or total + p["duration_ms"] > budget
+                or (tr is not None and not all(s.room(tr) for s in fair))
+            ):
                 continue
             chosen.append(i)
-            used += p["duration_ms"]
-            for s in fair:
+            total += p["duration_ms"]
+            for s in fair if tr is not None else ():
                 s.add(tr)
     return [items[i] for i in sorted(chosen)] or items[:1]
 
 
 def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
-    """The longest start of ``items`` whose listening time is at most ``minutes``."""
+    """``items`` in order, less each that would run the listening time past ``minutes`` (a long track at the cut
+    leaves room for the shorter ones after it)."""
     out, total = [], 0.0
     for p in items:
-        if total + p["duration_ms"] > minutes * 60_000:
-            break
-        out.append(p)
-        total += p["duration_ms"]
+        if total + p["duration_ms"] <= minutes * 60_000:
+            out.append(p)
+            total += p["duration_ms"]
     return out

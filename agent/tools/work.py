@@ -219,7 +219,7 @@ class Work:
                 seen_songs.add(key)
                 if len(out) >= k:
                     self._bring_in_also(out, result.playlist, q, seen_ids, seen_songs, ok, good)
-                    self._balance_genres(out, result.playlist, q, seen_ids, seen_songs, ok, good, keep)
+                    self._balance_shares(out, result.playlist, q, seen_ids, seen_songs, ok, good, keep)
                     break
             exclude = list(seen_ids | set(exclude))
         return out
@@ -272,7 +272,7 @@ class Work:
             return None
         return key if good is None or good(tr) else None
 
-    def _balance_genres(
+    def _balance_shares(
         self,
         out: list[dict[str, Any]],
         found: Sequence[Any],
@@ -292,48 +292,37 @@ class Work:
         def track(item: Any) -> Track | None:
             return self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
 
-        if genres:
-            self._balance(out, found, q, seen_ids, seen_songs, ok, good, keep, genres,
-                          lambda item: None if (tr := track(item)) is None else listed_genre(tr, genres))  # fmt: skip
-        if decades:
-            self._balance(out, found, q, seen_ids, seen_songs, ok, good, keep, decades,
-                          lambda item: None if (tr := track(item)) is None else (tr.year or 0) // 10 * 10)  # fmt: skip
+        def genre_of(item: Any) -> str | None:
+            return None if (tr := track(item)) is None else listed_genre(tr, genres)
 
-    def _balance(
-        self,
-        out: list[dict[str, Any]],
-        found: Sequence[Any],
-        q: PlaylistQuery,
-        seen_ids: set[str],
-        seen_songs: set[str],
-        ok: Callable[[Track], bool],
-        good: Callable[[Track], bool] | None,
-        keep: list[dict[str, Any]],
-        groups: Sequence[Any],
-        genre: Callable[[Any], Any],
-    ) -> None:
-        """:meth:`_balance_genres` for one kind of ``groups``, ``genre`` telling an item's group (None: none)."""
-        share = (len(out) + len(keep)) // len(groups)
-        counts = {g: sum(genre(p) == g for p in [*keep, *out]) for g in groups}
+        def decade_of(item: Any) -> int | None:
+            return None if (tr := track(item)) is None else (tr.year or 0) // 10 * 10
+
         asked = also_artists(q) | named_artists(q)  # "with some eminem": his tracks keep their places
-        for item in found:
-            g = genre(item)
-            if (
-                g not in counts
-                or counts[g] >= share
-                or not (key := self._may_join(item, seen_ids, seen_songs, ok, good))
-            ):
+        kinds: list[tuple[Sequence[Any], Callable[[Any], Any]]] = [(genres, genre_of), (decades, decade_of)]
+        for groups, group_of in kinds:
+            if not groups:
                 continue
-            most = max(groups, key=lambda x: counts[x])
-            free = [i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in asked]
-            slot = next((i for i in free if genre(out[i]) == most), None)
-            if slot is None or counts[most] <= share:
-                return
-            out[slot] = item.model_dump()
-            seen_ids.add(item.track_id)
-            seen_songs.add(key)
-            counts[g] += 1
-            counts[most] -= 1
+            share = (len(out) + len(keep)) // len(groups)
+            counts = {g: sum(group_of(p) == g for p in [*keep, *out]) for g in groups}
+            for item in found:
+                g = group_of(item)
+                if (
+                    g not in counts
+                    or counts[g] >= share
+                    or not (key := self._may_join(item, seen_ids, seen_songs, ok, good))
+                ):
+                    continue
+                most = max(groups, key=lambda x: counts[x])
+                free = [i for i in range(len(out) - 1, -1, -1) if fold(out[i]["artist"]) not in asked]
+                slot = next((i for i in free if group_of(out[i]) == most), None)
+                if slot is None or counts[most] <= share:
+                    break
+                out[slot] = item.model_dump()
+                seen_ids.add(item.track_id)
+                seen_songs.add(key)
+                counts[g] += 1
+                counts[most] -= 1
 
     def playlist_cap(self) -> "ArtistCap":
         """The cap "add more" keeps, over folded artists: the person's own cap binds every artist; without one, an
