@@ -41,6 +41,7 @@ def tempo(q: PlaylistQuery) -> tuple[float | None, float | None]:
         ("chill r&b, 100 bpm or slower", (None, 100)),
         ("90 bpm max", (None, 90)),
         ("120 bpm minimum please", (120, None)),
+        ("running 140bpm+", (140, None)),
     ],
 )
 def test_a_tempo_bound_said_after_the_unit_is_a_floor_or_a_ceiling(ex, text, bound):
@@ -150,6 +151,10 @@ def test_decades_listed_apart_leave_out_the_years_between(ex):
     assert [(y.start, y.end) for y in q.exclude_years] == [(1990, 2009)]
     q = ex.extract("80s to 2010s rock")  # a span keeps every year
     assert (q.years.start, q.years.end) == (1980, 2019) and not q.exclude_years
+    q = ex.extract("rock de los 80s y los 2000s")  # Spanish lists and spans the same way
+    assert [(y.start, y.end) for y in q.exclude_years] == [(1990, 1999)]
+    q = ex.extract("pop de los 80s a los 2000s")
+    assert (q.years.start, q.years.end) == (1980, 2009) and not q.exclude_years
     q = ex.extract("hip hop 90s and 2010s, no 2000s")  # said once, left out once
     assert [(y.start, y.end) for y in q.exclude_years] == [(2000, 2009)]
 

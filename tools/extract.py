@@ -1638,8 +1638,10 @@ _EFFECT_WORDS = frozenset({"make", "makes", "me", "us", "be", "get", "gets", "fe
 _YEAR_CUES = frozenset({"from", "in", "of", "during", "year", "released", "circa", "around", "del", "de"})
 # words between the two years of a span ("2001 thru 2004", "entre 2000 y 2005", "del 2001 al 2004")
 _SPAN_JOINERS = frozenset({"-", "to", "through", "thru", "till", "til", "until", "and", "y", "al", "a", "hasta"})
-_YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into"})
-_YEAR_SPAN_WORDS = frozenset({"to", "-", "through", "till", "until", "into"})  # "80s to 2010s": every year between
+_YEAR_JOINERS = frozenset({"to", "-", "through", "till", "until", "and", "or", "&", "/", ",", "the", "into",
+                           "y", "o", "los", "las", "a", "hasta"})  # fmt: skip
+# "80s to 2010s", "de los 80s a los 2000s": every year between
+_YEAR_SPAN_WORDS = frozenset({"to", "-", "through", "till", "until", "into", "a", "hasta"})
 _VOCAB_WORDS = {w for k in _PHRASES for w in k if w.isalpha()}
 _CONTEXT_KEY_WORDS = {w for p in vocab.CONTEXT_CUES for w in _key(p)}
 _DIMINUTIVE_BASES = _VOCAB_WORDS | vocab.STOPWORDS | vocab.MUSIC_NOUNS | _CONTEXT_KEY_WORDS

@@ -1923,13 +1923,13 @@ _WITH_WORDS = re.compile(
 )
 
 
-# A bound said after the tempo: "130 bpm or faster", "160bpm or more", "150 bpm and up", "100 bpm or slower", "90 bpm
-# max", read as the tables know it ("at least 130 bpm"); and digits run into the unit ("160bpm")
+# A bound said after the tempo: "130 bpm or faster", "160bpm or more", "150 bpm and up", "140bpm+", "100 bpm or slower",
+# "90 bpm max", read as the tables know it ("at least 130 bpm"); and digits run into the unit ("160bpm")
 _BPM_GLUED = re.compile(r"\b(\d{2,3})bpm\b", re.IGNORECASE)
 _BPM_THEN = re.compile(
     r"\b(\d{2,3})\s+bpm\s*(?:(?:or|and|&)\s+(?:(?P<up>faster|more|higher|above|over|up|quicker|plus|beyond)|"
-    r"(?P<down>slower|less|lower|below|under|down|fewer))\b|(?P<min>minimum|min|at\s+least)\b|(?P<max>maximum|max|tops|"
-    r"at\s+most)\b)",
+    r"(?P<down>slower|less|lower|below|under|down|fewer))\b|(?P<min>minimum|min|at\s+least|plus\b|\+)|"
+    r"(?P<max>maximum|max|tops|at\s+most)\b)",
     re.IGNORECASE,
 )
 
