@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bots.asgi import TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal
+from bots.asgi import TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal, with_export_route
 
 MODEL_ID = "playgenie"
 MAX_MESSAGES = 500
@@ -234,6 +234,7 @@ def mount(
         result = await turn_or_refusal(
             service, thread_id, user_id, text, owner_only=not who.trusted, limiter=turn_limiter(request.app)
         )
+        result = with_export_route(result)
         content = answer_text(result.reply, result.playlist)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         headers = {"X-PlayGenie-Thread-Id": thread_id}  # for /v1/threads/{id} and its export

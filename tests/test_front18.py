@@ -111,3 +111,46 @@ def test_telegram_unreachable_says_so(settings, offline_service, fresh_loop, mon
     assert code == 1
     assert "playgenie telegram: could not reach Telegram" in said and "Traceback" not in said
     _no_traceback(caplog)
+
+
+@pytest.fixture
+def api(tiny_csv, tiny_pipeline, tmp_path):
+    """(client, service) for a real server on the tiny catalog."""
+    import httpx
+
+    from agent.service import ChatService
+    from bots.asgi import BackgroundServer
+    from bots.http_api import create_app
+    from tools.settings import Settings
+
+    service = ChatService(Settings(data=tiny_csv, home=tmp_path / "home"), pipeline=tiny_pipeline)
+    with BackgroundServer(create_app(service.settings, service)) as server:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            yield client, service
+    service.close()
+
+
+def test_an_export_asked_in_the_chat_over_http_says_where_to_get_it(api):
+    """ "export it as xspf" over HTTP: the file was written on the server, which the caller cannot reach; the answer
+    names the format and the route that serves it, and that route serves the same playlist."""
+    client, _ = api
+    first = client.post("/v1/chat", json={"thread_id": "ex1", "user_id": "ana", "text": "edm bangers, 6 songs"})
+    assert first.status_code == 200 and first.json()["export"] == ""
+    r = client.post("/v1/chat", json={"thread_id": "ex1", "user_id": "ana", "text": "export it as xspf"})
+    assert r.status_code == 200
+    out = r.json()
+    assert out["export"] == "xspf"
+    assert "/v1/threads/ex1/export?fmt=xspf" in out["reply"]
+    got = client.get("/v1/threads/ex1/export", params={"fmt": "xspf"})
+    assert got.status_code == 200 and got.text.count("<track>") == len(out["playlist"]) == 6
+
+
+def test_an_export_asked_through_the_openai_endpoint_says_where_to_get_it(api):
+    client, _ = api
+    msgs = [{"role": "user", "content": "edm bangers, 6 songs"}]
+    r = client.post("/v1/chat/completions", json={"messages": msgs, "user": "bo"})
+    tid = r.headers["x-playgenie-thread-id"]
+    msgs += [{"role": "assistant", "content": "..."}, {"role": "user", "content": "export it as csv"}]
+    r = client.post("/v1/chat/completions", json={"messages": msgs, "user": "bo"})
+    assert r.headers["x-playgenie-thread-id"] == tid
+    assert f"/v1/threads/{tid}/export?fmt=csv" in r.json()["choices"][0]["message"]["content"]
