@@ -273,6 +273,11 @@ async def turn(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str
     else:
         result = await asyncio.to_thread(service.turn, thread_id, user_id, text)
     await send(update, context, result.reply, result.playlist)
+    if getattr(result, "export", "") and result.playlist:  # "export it as xspf": the file, here in the chat
+        filename, data = await asyncio.to_thread(service.export, thread_id, result.export)
+        await context.bot.send_document(
+            update.effective_chat.id, document=data, filename=filename, caption=f"{result.export.upper()} playlist"
+        )
 
 
 async def on_text(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:

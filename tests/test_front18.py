@@ -154,3 +154,25 @@ def test_an_export_asked_through_the_openai_endpoint_says_where_to_get_it(api):
     r = client.post("/v1/chat/completions", json={"messages": msgs, "user": "bo"})
     assert r.headers["x-playgenie-thread-id"] == tid
     assert f"/v1/threads/{tid}/export?fmt=csv" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_an_export_asked_in_a_telegram_chat_sends_the_file(settings, tiny_pipeline):
+    """ "export it as xspf" in Telegram: the chat gets the file, not the name of one saved on the server."""
+    from test_telegram import CHAT, TOKEN, USER, RunningBot, delivered
+
+    from agent.service import ChatService
+    from bots.telegram_bot import build_application
+
+    service = ChatService(settings.model_copy(update={"telegram_token": TOKEN}), pipeline=tiny_pipeline)
+    with FakeTelegram(TOKEN) as fake:
+        app = build_application(service.settings, service, base_url=fake.base_url, per_chat_per_second=20)
+        with RunningBot(app):
+            fake.wait_count("deleteWebhook", 1)
+            fake.send_text(CHAT, USER, "edm bangers, 6 songs")
+            fake.wait_for(lambda: len(delivered(fake)) >= 1)
+            fake.send_text(CHAT, USER, "export it as xspf")
+            fake.wait_for(lambda: len(delivered(fake, "sendDocument")) >= 1)
+            name, body = delivered(fake, "sendDocument")[0].files["document"]
+    playlist = service.current(f"tg:{CHAT}").playlist
+    service.close()
+    assert name.endswith(".xspf") and body.decode().count("<track>") == len(playlist) == 6
