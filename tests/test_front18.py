@@ -176,3 +176,26 @@ def test_an_export_asked_in_a_telegram_chat_sends_the_file(settings, tiny_pipeli
     playlist = service.current(f"tg:{CHAT}").playlist
     service.close()
     assert name.endswith(".xspf") and body.decode().count("<track>") == len(playlist) == 6
+
+
+def test_the_terminal_chat_exports_every_format_into_the_working_folder(tiny_csv, tmp_path, capsys, monkeypatch):
+    """/export takes the five formats the README lists (xspf was saved as .m3u, unsaid); "export it as csv"
+    said in the chat saves the file where the user is, as /export does, and says where."""
+    import io
+
+    from bots.cli import main
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    said = "songs for a party\n/export xspf\nexport it as csv\n/export pdf\nquit\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(said))
+    base = ["--data", str(tiny_csv), "--home", str(tmp_path / "home"), "chat", "--thread", "x", "--user", "ana"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    xspf, csv = sorted(here.glob("*.xspf")), sorted(here.glob("*.csv"))
+    assert len(xspf) == 1 and xspf[0].read_text().count("<track>") > 0
+    assert len(csv) == 1 and csv[0].read_text().startswith("position,track_id")
+    assert f"Saved {csv[0].name}" in out.replace("\n", "")
+    assert not list(here.glob("*.m3u"))
+    assert "pdf" in out and "m3u, xspf, jspf, csv, json" in out
