@@ -185,6 +185,15 @@ class Listeners:
         result = self.service.turn(thread_id, user_id, text)
         blocks = slack_blocks(result.reply, result.playlist, feedback_value=thread_id)
         say(text=result.reply[:3000], blocks=blocks, thread_ts=reply_ts)  # text: notifications and old clients
+        if getattr(result, "export", "") and result.playlist:  # "export it as csv": the file, in the conversation
+            name, data = self.service.export(thread_id, result.export)
+            self.client.files_upload_v2(
+                channel=event.get("channel"),
+                thread_ts=reply_ts,
+                content=data,
+                filename=name,
+                title=f"{result.export.upper()} playlist",
+            )
 
     def on_mention(self, event: dict[str, Any], say: Any) -> None:
         self.answer(event, say)
