@@ -239,3 +239,20 @@ def test_an_export_asked_in_a_slack_chat_uploads_the_file(settings, tiny_pipelin
     assert body.startswith("position,track_id") and [r.split(",")[1] for r in body.splitlines()[1:]] == [
         t.track_id for t in playlist
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"messages":[{"role":"user","content":"rock \\ud800 roll"}]}',
+        b'{"messages":[{"role":"user","content":"rock \\ud800 roll"}],"stream":true}',
+        b'{"messages":[{"role":"user","content":[{"type":"text","text":"rock \\udfff"}]}]}',
+        b'{"messages":[{"role":"user","content":"rock"}],"user":"ana \\ud800"}',
+    ],
+)
+def test_a_lone_surrogate_through_the_openai_endpoint_is_a_clear_422(api, body):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"); /v1/chat answered 422, the OpenAI route a 500."""
+    client, _ = api
+    r = client.post("/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "unicode" in r.text.lower() or "surrogate" in r.text.lower()
