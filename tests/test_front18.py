@@ -12,6 +12,7 @@ import socket
 import pytest
 from fake_slack import FakeSlack
 from fake_telegram import FakeTelegram
+from test_web import browser, server  # noqa: F401 - fixtures
 
 
 def _closed_port() -> int:
@@ -125,8 +126,8 @@ def api(tiny_csv, tiny_pipeline, tmp_path):
     from tools.settings import Settings
 
     service = ChatService(Settings(data=tiny_csv, home=tmp_path / "home"), pipeline=tiny_pipeline)
-    with BackgroundServer(create_app(service.settings, service)) as server:
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+    with BackgroundServer(create_app(service.settings, service)) as srv:
+        with httpx.Client(base_url=srv.url, timeout=60) as client:
             yield client, service
     service.close()
 
@@ -256,3 +257,21 @@ def test_a_lone_surrogate_through_the_openai_endpoint_is_a_clear_422(api, body):
     r = client.post("/v1/chat/completions", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert "unicode" in r.text.lower() or "surrogate" in r.text.lower()
+
+
+def test_an_export_asked_in_the_web_page_downloads_the_file(browser, server, tmp_path):  # noqa: F811
+    """ "export it as csv" typed in the web page downloads the file, as the page's CSV button does."""
+    from test_web import TIMEOUT_MS, send
+
+    ctx = browser.new_context(accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    send(page, "classic rock road trip")
+    shown = page.evaluate("[...document.querySelectorAll('#tracks li')].map((li) => li.dataset.trackId)")
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        send(page, "export it as csv")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    rows = path.read_text().splitlines()
+    ctx.close()
+    assert path.suffix == ".csv" and [r.split(",")[1] for r in rows[1:]] == shown
