@@ -65,6 +65,7 @@ class TurnResult(BaseModel):
     changed: str
     thread_id: str
     brain: str = ""  # which brain planned the turn: "offline", "llm", "llm->offline" (metrics)
+    export: str = ""  # the format this turn was asked to export the playlist as ("export it as xspf"), else ""
 
 
 def turn_json(result: TurnResult) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
         "reply": result.reply,
         "changed": result.changed,
         "thread_id": result.thread_id,
+        "export": result.export,
         "playlist": [p.public() for p in result.playlist],
         "query": {k: v for k, v in result.query.items() if v not in (None, [], "", {})},
     }
@@ -261,7 +263,7 @@ class ChatService:
                 raise ThreadBusy(f"thread {thread_id!r} kept changing elsewhere; nothing of this turn was saved")
             result = self._result(thread_id, state)
             if state.get("export"):
-                fmt = state["export"]
+                fmt = result.export = state["export"]
                 try:
                     name, data = self.export(thread_id, fmt)
                     path = Path(self.settings.home) / "exports" / name

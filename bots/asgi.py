@@ -77,6 +77,18 @@ async def turn_or_refusal(
         raise HTTPException(status_code=409, detail=f"{exc}; send it again") from None
 
 
+def with_export_route(result: Any) -> Any:
+    """A turn that exported ("export it as xspf") with its reply naming the route that serves the file: the file
+    the service saved lies on the server, out of an HTTP caller's reach."""
+    if not getattr(result, "export", ""):
+        return result
+    from urllib.parse import quote
+
+    route = f"/v1/threads/{quote(result.thread_id, safe=':@')}/export?fmt={result.export}"
+    head, sep, rest = result.reply.partition("\n\n")
+    return result.model_copy(update={"reply": f"{head}\nDownload it: GET {route}{sep}{rest}"})
+
+
 def turn_limiter(app: Any) -> Any:
     """The app's limiter of turns computed at once (set at start-up), or None before it is set."""
     return getattr(app.state, "turns", None)

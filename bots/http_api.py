@@ -33,7 +33,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from bots.asgi import KEEP_ALIVE_S, TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal
+from bots.asgi import (
+    with_export_route,
+    KEEP_ALIVE_S,
+    TooLarge,
+    read_body,
+    refuse,
+    replaying,
+    turn_limiter,
+    turn_or_refusal,
+)
 from tools.schema import PUBLIC_TRACK_FIELDS, PlaylistItem
 
 if TYPE_CHECKING:
@@ -90,6 +99,10 @@ class ChatResponse(ThreadResponse):
     """The turn's answer: same fields as `playgenie chat --json`."""
 
     changed: str = ""
+    export: str = Field(
+        default="",
+        description="The format this turn asked for ('export it as xspf'); the reply names the route serving the file.",
+    )
 
 
 class FeedbackRequest(ThreadUser):
@@ -385,7 +398,7 @@ def _conversation_routes(app: "FastAPI", gate: Gate, authenticate: Any) -> None:
         result = await turn_or_refusal(
             gate.svc(), req.thread_id, user, req.text, owner_only=not who.trusted, limiter=turn_limiter(request.app)
         )
-        return turn_json(result)
+        return turn_json(with_export_route(result))
 
     @app.get("/v1/threads/{thread_id}", response_model=ThreadResponse, responses={**denied, 404: {}})
     def thread(

@@ -33,9 +33,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bots.asgi import TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal
+from bots.asgi import TooLarge, read_body, refuse, replaying, turn_limiter, turn_or_refusal, with_export_route
 
 MODEL_ID = "playgenie"
 MAX_MESSAGES = 500
@@ -59,6 +59,11 @@ class ChatMessage(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
 
+    @field_validator("content")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        return _no_lone_surrogate(value) if isinstance(value, str) else value
+
     def text(self) -> str:
         if isinstance(self.content, str):
             return self.content
@@ -75,6 +80,25 @@ class CompletionRequest(BaseModel):
     user: str | dict[str, Any] | None = Field(
         default=None, description="Who is talking (long-term memory). A UI's user object is read by its 'id'."
     )
+
+    @field_validator("user")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for v in value.values():
+                if isinstance(v, str):
+                    _no_lone_surrogate(v)
+        return _no_lone_surrogate(value) if isinstance(value, str) else value
+
+
+def _no_lone_surrogate(value: str) -> str:
+    """JSON can escape half of a UTF-16 pair ("\\ud800"), which no UTF-8 text holds: refused (422) as /v1/chat
+    refuses it, instead of failing later where the text is hashed or stored."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not valid unicode: a lone surrogate (half of a UTF-16 pair)") from None
+    return value
 
 
 def _esc(cell: Any) -> str:
@@ -234,6 +258,7 @@ def mount(
         result = await turn_or_refusal(
             service, thread_id, user_id, text, owner_only=not who.trusted, limiter=turn_limiter(request.app)
         )
+        result = with_export_route(result)
         content = answer_text(result.reply, result.playlist)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         headers = {"X-PlayGenie-Thread-Id": thread_id}  # for /v1/threads/{id} and its export

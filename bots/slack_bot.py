@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -77,18 +78,40 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             "or PLAYGENIE_SLACK_SIGNING_SECRET (HTTP events)."
         )
         return 2
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = ChatService(settings)
     try:
         service.warm_up()  # the first message costs what later ones do (Slack redelivers after 3 s)
-        app = build_app(settings, service)
-        if settings.slack_app_token:
-            socket_mode_handler(app, settings.slack_app_token).start()  # blocks; reconnects on its own
-        else:
-            uvicorn.run(asgi_app(app), host=args.host, port=args.port, log_level="warning")
+        try:  # the tokens are checked as the app is built (auth.test) and Socket Mode connects
+            app = build_app(settings, service)
+            if settings.slack_app_token:
+                socket_mode_handler(app, settings.slack_app_token).start()  # blocks; reconnects on its own
+            else:
+                uvicorn.run(asgi_app(app), host=args.host, port=args.port, log_level="warning")
+        except (BoltError, SlackApiError) as exc:  # auth.test or apps.connections.open refused a token
+            print(
+                f"playgenie slack: Slack refused the token ({_why(exc)}); check PLAYGENIE_SLACK_BOT_TOKEN and "
+                "PLAYGENIE_SLACK_APP_TOKEN.",
+                file=sys.stderr,
+            )
+            return 1
+        except OSError as exc:  # no network, no DNS, a proxy in the way (urllib's URLError is an OSError)
+            print(f"playgenie slack: could not reach Slack ({_why(exc)}); check the network.", file=sys.stderr)
+            return 1
     finally:
         service.close()
     return 0
+
+
+def _why(exc: BaseException) -> str:
+    """The error's own words, one line: Slack's error code when it answered, else the reason."""
+    response = getattr(exc, "response", None)
+    if response is not None and hasattr(response, "get"):
+        return str(response.get("error") or exc)
+    return str(getattr(exc, "reason", None) or exc).splitlines()[0]
 
 
 def socket_mode_handler(app: "App", app_token: str) -> Any:
@@ -162,6 +185,15 @@ class Listeners:
         result = self.service.turn(thread_id, user_id, text)
         blocks = slack_blocks(result.reply, result.playlist, feedback_value=thread_id)
         say(text=result.reply[:3000], blocks=blocks, thread_ts=reply_ts)  # text: notifications and old clients
+        if getattr(result, "export", "") and result.playlist:  # "export it as csv": the file, in the conversation
+            name, data = self.service.export(thread_id, result.export)
+            self.client.files_upload_v2(
+                channel=event.get("channel"),
+                thread_ts=reply_ts,
+                content=data,
+                filename=name,
+                title=f"{result.export.upper()} playlist",
+            )
 
     def on_mention(self, event: dict[str, Any], say: Any) -> None:
         self.answer(event, say)

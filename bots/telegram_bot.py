@@ -26,6 +26,7 @@ import hmac
 import json
 import logging
 import secrets
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -85,7 +86,11 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if not settings.telegram_token:
         print("playgenie telegram: set PLAYGENIE_TELEGRAM_TOKEN to the bot's token from @BotFather.")
         return 2
+    from telegram.error import InvalidToken, NetworkError
+
     service = ChatService(settings)
+    quiet = _StartupTraceback()
+    logging.getLogger("telegram.ext").addFilter(quiet)
     try:
         service.warm_up()  # the first message costs what later ones do
         app = build_application(settings, service)
@@ -100,9 +105,30 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             )
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:  # before NetworkError: Telegram answered, and refused the token
+        print(
+            "playgenie telegram: Telegram refused the token; check PLAYGENIE_TELEGRAM_TOKEN (from @BotFather).",
+            file=sys.stderr,
+        )
+        return 1
+    except NetworkError as exc:
+        print(f"playgenie telegram: could not reach Telegram ({exc.message}); check the network.", file=sys.stderr)
+        return 1
     finally:
+        logging.getLogger("telegram.ext").removeFilter(quiet)
         service.close()
     return 0
+
+
+class _StartupTraceback(logging.Filter):
+    """The library logs a failed start (no network, a refused token) with its traceback before it raises;
+    ``run`` tells it in one line, so the record keeps its message and loses the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 # ---- keeping the token out of the logs -------------------------------------------------------
@@ -247,6 +273,11 @@ async def turn(update: "Update", context: "ContextTypes.DEFAULT_TYPE", text: str
     else:
         result = await asyncio.to_thread(service.turn, thread_id, user_id, text)
     await send(update, context, result.reply, result.playlist)
+    if getattr(result, "export", "") and result.playlist:  # "export it as xspf": the file, here in the chat
+        filename, data = await asyncio.to_thread(service.export, thread_id, result.export)
+        await context.bot.send_document(
+            update.effective_chat.id, document=data, filename=filename, caption=f"{result.export.upper()} playlist"
+        )
 
 
 async def on_text(update: "Update", context: "ContextTypes.DEFAULT_TYPE") -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 _LEAVE_WORDS = frozenset({"quit", "exit", "bye", "goodbye", "q", "adios", "chao"})
 COMMANDS_HELP = (
-    "Commands: /export [m3u|csv|json] saves the playlist to a file, /new starts over, "
+    "Commands: /export [m3u|xspf|jspf|csv|json] saves the playlist to a file, /new starts over, "
     "/forget erases your blocklist and likes, /help shows this, /quit leaves. "
     'Anything else is a message: "chill 90s r&b", then "more upbeat", "no Drake", "drop track 3", "undo".'
 )
@@ -85,6 +85,7 @@ def _interactive(service: Any, thread: str, user: str) -> int:
     from rich.console import Console
     from rich.text import Text
 
+    from agent.exports import FORMATS
     from tools.clean import clean_text
 
     console = Console()
@@ -116,15 +117,11 @@ def _interactive(service: Any, thread: str, user: str) -> int:
             console.print(Text(COMMANDS_HELP))
             continue
         if cmd and cmd[0] == "/export":
-            fmt = cmd[1] if len(cmd) > 1 and cmd[1] in ("m3u", "csv", "json") else "m3u"
-            try:
-                name, data = service.export(thread, fmt)
-            except LookupError as exc:
-                console.print(Text(str(exc)))
+            fmt = cmd[1].lower().lstrip(".") if len(cmd) > 1 else "m3u"
+            if fmt not in FORMATS:
+                console.print(Text(f"There is no {cmd[1]} export: say /export and one of {', '.join(FORMATS)}."))
                 continue
-            with open(name, "wb") as fh:
-                fh.write(data)
-            console.print(Text(f"Saved {name}"))
+            _save(console, service, thread, fmt)
             continue
         if cmd and cmd[0].startswith("/") and len(cmd[0]) > 1 and cmd[0][1:].isalpha():
             console.print(Text(f"{cmd[0]} is not a command here. {COMMANDS_HELP}"))
@@ -134,6 +131,22 @@ def _interactive(service: Any, thread: str, user: str) -> int:
         console.print(Text("playgenie> ", style="bold magenta") + Text(clean_text(head)), highlight=False)
         if result.playlist:
             console.print(_table(result))
+        if result.export:  # "export it as csv": the file where the user is, as /export saves it
+            _save(console, service, thread, result.export)
+
+
+def _save(console: Any, service: Any, thread: str, fmt: str) -> None:
+    """Write the thread's playlist as ``fmt`` into the working folder and say its name."""
+    from rich.text import Text
+
+    try:
+        name, data = service.export(thread, fmt)
+    except LookupError as exc:
+        console.print(Text(str(exc)))
+        return
+    with open(name, "wb") as fh:
+        fh.write(data)
+    console.print(Text(f"Saved {name}"))
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:

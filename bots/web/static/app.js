@@ -194,6 +194,7 @@ async function send(text) {
     const out = await res.json();
     addToLog("bot", words(out.reply, out.playlist));
     renderPlaylist(out.playlist, describe(out.query));
+    if (out.export) exportAs(out.export);  // "export it as csv": the file, as its button gives it
   } catch (err) {
     if (err instanceof NeedKey) { pendingRetry = text; askForKey(); }
     else addToLog("error", "Sorry: the server could not be reached. Try again in a moment.");
