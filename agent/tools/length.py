@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
@@ -78,13 +78,26 @@ class More(BaseModel):
         description="None of the added tracks is by these artists; their tracks already there stay "
         "('add 5 more but not by Drake').",
     )
+    lean: Literal["popular", "obscure"] | None = Field(
+        default=None,
+        description="The added tracks lean to the better known or the lesser known ('add some popular songs', "
+        "'add a few singalongs'); the tracks there stay.",
+    )
 
 
 @tool(More)
-def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
+def more(
+    w: Work,
+    count: int = 10,
+    not_artists: list[str] | None = None,
+    lean: Literal["popular", "obscure"] | None = None,
+) -> str:
     """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
-    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists``."""
+    exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists``;
+    with a ``lean`` the new ones are searched for the playlist's request leaning to the better or lesser known."""
     w.need_playlist()
+    if lean:
+        return _more_leaning(w, count, lean)
     if not_artists:  # only the new tracks leave them out: the query is the same after the turn
         query = w.query
         q = query.model_copy(deep=True)
@@ -118,6 +131,20 @@ def more(w: Work, count: int = 10, not_artists: list[str] | None = None) -> str:
     short = f" (only {len(new)} more fit every constraint)" if len(new) < count else ""
     said = "".join(f"; {n}" for n in dict.fromkeys(w.notes) if n.startswith("no more tracks by"))
     return f"added {len(new)} more{' by continuation' if how == 'continuation' else ''}{short}{capped}{said}{lifted}"
+
+
+def _more_leaning(w: Work, count: int, lean: Literal["popular", "obscure"]) -> str:
+    """``count`` tracks for the playlist's request leaning to ``lean``, added at the end; the playlist stays."""
+    count = min(count, MAX_LENGTH - len(w.playlist))
+    if count <= 0:
+        raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
+    new = w.fetch(count, query=w.query.model_copy(update={"popularity": lean}))
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    kind = "better-known" if lean == "popular" else "lesser-known"
+    return f"added {len(new)} {kind} tracks"
 
 
 def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
