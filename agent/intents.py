@@ -1885,6 +1885,11 @@ def rule_cheesy(c: Clause) -> Plan | None:
     return Plan([call("adjust", feature="valence", direction="up" if up else "down")])
 
 
+# "this is so basic", "these are kinda mainstream", "its pretty obscure": a verdict on the playlist, as "too" is
+_ABOUT_THESE = frozenset({"this", "these", "its", "it", "they", "theyre", "thats", "that", "those", "all"})
+_SO_WORDS = frozenset({"so", "kinda", "pretty", "really", "very", "super", "way", "soo", "sooo"})
+
+
 def rule_popularity(c: Clause) -> Plan | None:
     """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
     or away from the hits (popularity is a sound-like preference, not a filter)."""
@@ -1899,7 +1904,8 @@ def rule_popularity(c: Clause) -> Plan | None:
     before = words[: m.start]
     if _counted_end(words, c.n) or _one_at_edge(words, c.n):  # "drop the top 3", "the song at the top": places
         return None
-    if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
+    verdict = bool(c.words[:1]) and c.words[0] in _ABOUT_THESE and bool(lead & _SO_WORDS)  # "this is so basic"
+    if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead or verdict:  # "drop the ones i dont know"
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
         return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
     if unheard:  # "i already know these songs": the lesser known

@@ -44,6 +44,14 @@ def test_less_basic_is_less_mainstream(vocab, playlist, text):
     assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": "down"})]
 
 
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [("this is so basic", "down"), ("these are so mainstream lol", "down"), ("these are kinda obscure", "up")],
+)
+def test_a_verdict_on_the_playlist_moves_popularity_away_from_it(vocab, playlist, text, direction):
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": direction})]
+
+
 def test_add_some_popular_songs_grows_the_playlist_and_keeps_it(chat):
     before = chat.turn("t", "u", "happy pop for a party").playlist
     r = chat.turn("t", "u", "add some popular songs")
