@@ -2049,6 +2049,11 @@ def rule_cheesy(c: Clause) -> Plan | None:
     return Plan([call("adjust", feature="valence", direction="up" if up else "down")])
 
 
+# "this is so basic", "these are kinda mainstream", "its pretty obscure": a verdict on the playlist, as "too" is
+_ABOUT_THESE = frozenset({"this", "these", "its", "it", "they", "theyre", "thats", "that", "those", "all"})
+_SO_WORDS = frozenset({"so", "kinda", "pretty", "really", "very", "super", "way", "soo", "sooo"})
+
+
 def rule_popularity(c: Clause) -> Plan | None:
     """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
     or away from the hits (popularity is a sound-like preference, not a filter)."""
@@ -2063,18 +2068,45 @@ def rule_popularity(c: Clause) -> Plan | None:
     before = words[: m.start]
     if _counted_end(words, c.n) or _one_at_edge(words, c.n):  # "drop the top 3", "the song at the top": places
         return None
-    if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead:  # "drop the ones i dont know": they go
+    verdict = bool(c.words[:1]) and c.words[0] in _ABOUT_THESE and bool(lead & _SO_WORDS)  # "this is so basic"
+    if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead or verdict:  # "drop the ones i dont know"
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
         return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
     if unheard:  # "i already know these songs": the lesser known
         return Plan([call("adjust", feature="popularity", direction="down")])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
+    if (grow := _grow_leaning(c, m, less)) is not None:
+        return grow
     if said in _KNOWN_SONGS and not less and not m.negated:  # "something they can sing along to": the known ones
         return Plan([call("adjust", feature="popularity", direction="up")])
     if less == bool(lead & {"more", "mas"}):
         return None
     up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
     return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
+
+
+_LEAN_NOUNS = frozenset({"songs", "song", "tracks", "track", "music", "stuff", "ones", "tunes", "canciones"})
+_KIND_WORDS = frozenset({"ish", "esque", "type", "style", "kind", "of", "a", "few", "couple", "more", "like"})
+
+
+def _grow_leaning(c: Clause, m: Any, less: bool) -> Plan | None:
+    """ "add some popular songs", "can we add a few singalongs": a few tracks leaning that way join the playlist,
+    which stays; a word the catalog cannot read in what is added ("some Disney-ish songs") is said to be missing."""
+    hit = find(c.words[: m.start], _GROW)
+    if not hit or less or m.negated or find(c.words, _REMOVE) or find(c.words, _REPLACE):
+        return None
+    if c.matches("years", "relative_years"):  # "add some older hits": the years lead, as rule_widen reads them
+        return None
+    lean = "popular" if str(m.value) == "popular" else "obscure"
+    plan = Plan([call("more", count=_added_count(c) or 5, lean=lean)])
+    start = hit[0] + hit[1]
+    end = next((k for k in range(start, len(c.words)) if c.words[k] in _LEAN_NOUNS), m.start)
+    _, unknown = names_in(c.reading, c.vocab, negated=False)
+    lacks = [w for w in c.words[start:end] if w in unknown and w not in _KIND_WORDS | _VAGUE]
+    if lacks:
+        kind = "better-known" if lean == "popular" else "lesser-known"
+        plan.notes.append(f'This catalog has nothing labelled "{" ".join(lacks)}", so I added {kind} ones instead.')
+    return plan
 
 
 def rule_track_length(c: Clause) -> Plan | None:
@@ -5919,6 +5951,21 @@ def _both_ways(plan: Plan) -> Plan | None:
     )
 
 
+def _one_year_ask(plan: Plan) -> Plan:
+    """ "newer stuff, only from 2015 on", "mas nuevas, solo del 2015 para adelante": the years said bound the way the
+    vague "newer" (or "older") points, so the bound alone is the change: one action, one reply."""
+    bound = {"up": "year_start", "down": "year_end"}
+    said = [
+        a for a in plan.actions if a["name"] == "narrow" and (a["args"].get("year_start") or a["args"].get("year_end"))
+    ]
+
+    def vague(a: dict[str, Any]) -> bool:
+        way = bound.get(a["args"].get("direction", ""))
+        return (a["name"], a["args"].get("feature")) == ("adjust", "year") and any(n["args"].get(way) for n in said)
+
+    return Plan([a for a in plan.actions if not vague(a)], plan.question, plan.notes) if said else plan
+
+
 def parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -6100,10 +6147,12 @@ def _read_message(
     plan = _kept_track_spared(plan, text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
+    plan = _one_year_ask(plan)
     if not playlist and plan.question == _need_playlist().question and _describes_music(text, vocab):
         return Plan([call("new_playlist", text=text.strip())])  # "warm up set, electro house, no big room trash"
     if not playlist and len(plan.actions) == 1 and plan.actions[0]["name"] == "new_playlist":
-        return _ordered_request(plan.actions[0]["args"]["text"], vocab) or plan
+        said = plan.actions[0]["args"]["text"]
+        return _ordered_request(said, vocab) or _share_beside(said, vocab) or plan
     if playlist and request and (fixed := _corrected(text, request, playlist, vocab)) is not None:
         return Plan([call("new_playlist", text=fixed)])
     if plan.question and asked and playlist and (offer := _OFFER.search(asked)) and _YES.match(text or ""):
@@ -6640,6 +6689,29 @@ def _ordered_request(text: str, vocab: Vocabulary) -> Plan | None:
     if not _describes_music(rest, vocab) and not make_clause(rest, [], vocab).matches():
         return None
     return Plan([call("new_playlist", text=rest), *order.actions])
+
+
+# "some songs I can tolerate too", "plus some", "with some ... as well": a part asking for a share beside the main ask
+_SHARE_PART = re.compile(r"^(?:(?:and|plus|with|but)\s+)?(?:also\s+)?some\b.*\b(?:too|also|as\s+well)\b|^plus\s+some\b")
+_EXAMPLE_PART = re.compile(r"^(?:like|e\.?g\.?|such\s+as|say)\b")
+
+
+def _share_beside(text: str, vocab: Vocabulary) -> Plan | None:
+    """ "road trip with my kids, some songs I can tolerate too, like 80s stuff": a first request whose era is a share
+    beside the main ask, not its filter: the request less that part, then the era mixed in."""
+    parts = [p.strip() for p in text.split(",")]
+    for k, part in enumerate(parts):
+        if not _SHARE_PART.search(part.lower()):
+            continue
+        share = [part] + ([parts[k + 1]] if k + 1 < len(parts) and _EXAMPLE_PART.search(parts[k + 1].lower()) else [])
+        years = make_clause(" ".join(share), [], vocab).reading.query.years
+        rest = ", ".join(p for i, p in enumerate(parts) if p and not k <= i < k + len(share))
+        main = make_clause(rest, [], vocab)
+        if years is None or not rest or main.reading.query.years is not None or main.reading.query.is_empty():
+            return None
+        span = {key: v for key, v in (("year_start", years.start), ("year_end", years.end)) if v}
+        return Plan([call("new_playlist", text=rest), call("widen", **span)])
+    return None
 
 
 def _describes_music(text: str, vocab: Vocabulary) -> bool:

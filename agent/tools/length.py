@@ -95,6 +95,11 @@ class More(BaseModel):
         description="None of the added tracks has these moods; the tracks already there stay ('add 5 more, nothing "
         "too sad': sad).",
     )
+    lean: Literal["popular", "obscure"] | None = Field(
+        default=None,
+        description="The added tracks lean to the better known or the lesser known ('add some popular songs', "
+        "'add a few singalongs'); the tracks there stay.",
+    )
 
 
 @tool(More)
@@ -104,11 +109,15 @@ def more(
     not_artists: list[str] | None = None,
     toward: list[dict | Toward] | None = None,
     not_moods: list[str] | None = None,
+    lean: Literal["popular", "obscure"] | None = None,
 ) -> str:
     """Add tracks like these at the end (VAE continuation when built, else search), keeping every constraint:
     exclusions, years, bounds, the per-artist cap and no repeated song; none of the new ones by ``not_artists`` or of
-    ``not_moods``; the new ones past the playlist's mean in each ``toward`` feature."""
+    ``not_moods``; the new ones past the playlist's mean in each ``toward`` feature; with a ``lean`` the new ones are
+    searched for the playlist's request leaning to the better or lesser known."""
     w.need_playlist()
+    if lean:
+        return _more_leaning(w, count, lean)
     if toward or not_moods:
         said = [t if isinstance(t, Toward) else Toward(**t) for t in toward or []]
         return _more_toward(w, count, not_artists, said, list(not_moods or []))
@@ -173,6 +182,20 @@ def _more_toward(w: Work, count: int, not_artists: list[str] | None, toward: lis
         raise
     w.query = query.model_copy(update={"length": len(w.playlist), "duration_min": None})
     return f"{note}, the new ones {' and '.join(said)}" if said else note
+
+
+def _more_leaning(w: Work, count: int, lean: Literal["popular", "obscure"]) -> str:
+    """``count`` tracks for the playlist's request leaning to ``lean``, added at the end; the playlist stays."""
+    count = min(count, MAX_LENGTH - len(w.playlist))
+    if count <= 0:
+        raise ToolError(f"The playlist is at the longest I make ({MAX_LENGTH} tracks).")
+    new = w.fetch(count, query=w.query.model_copy(update={"popularity": lean}))
+    if not new:
+        raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
+    w.playlist = w.playlist + new
+    w.query = w.query.model_copy(update={"length": len(w.playlist), "duration_min": None})
+    kind = "better-known" if lean == "popular" else "lesser-known"
+    return f"added {len(new)} {kind} tracks"
 
 
 def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
