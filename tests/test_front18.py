@@ -12,6 +12,7 @@ import socket
 import pytest
 from fake_slack import FakeSlack
 from fake_telegram import FakeTelegram
+from test_slack import slack  # noqa: F401 - fixture
 from test_web import browser, server  # noqa: F401 - fixtures
 
 
@@ -203,39 +204,21 @@ def test_the_terminal_chat_exports_every_format_into_the_working_folder(tiny_csv
     assert "pdf" in out and "m3u, xspf, jspf, csv, json" in out
 
 
-def test_an_export_asked_in_a_slack_chat_uploads_the_file(settings, tiny_pipeline):
+def test_an_export_asked_in_a_slack_chat_uploads_the_file(slack):  # noqa: F811
     """ "export it as csv" in Slack: the file is uploaded into the conversation, not saved on the server unsaid."""
-    from test_slack import BOT_TOKEN, SECRET, event, post
+    from test_slack import event, post
 
-    from slack_sdk import WebClient
-
-    from agent.service import ChatService
-    from bots.asgi import BackgroundServer
-    from bots.slack_bot import EVENTS_PATH, asgi_app, build_app
-
-    s = settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SECRET})
-    service = ChatService(s, pipeline=tiny_pipeline)
-    with FakeSlack(BOT_TOKEN) as fake:
-        app = build_app(s, service, client=WebClient(token=BOT_TOKEN, base_url=fake.api_url))
-        with BackgroundServer(asgi_app(app)) as server:
-            url = server.url + EVENTS_PATH
-            post(
-                url,
-                event("Ex1", type="message", channel_type="im", channel="D5", user="U5", text="edm, 6 songs", ts="1.1"),
-            )
-            fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 1)
-            post(
-                url,
-                event(
-                    "Ex2", type="message", channel_type="im", channel="D5", user="U5", text="export it as csv", ts="1.2"
-                ),
-            )
-            fake.wait_for(lambda: len(fake.of("files.completeUploadExternal")) >= 1)
-            done = fake.of("files.completeUploadExternal")[0].params
-            (file_id,) = [f["id"] for f in json.loads(done["files"])]
-            body = fake.uploads[file_id].decode()
+    url, fake, service = slack
+    post(url, event("Ex1", type="message", channel_type="im", channel="D5", user="U5", text="edm, 6 songs", ts="1.1"))
+    fake.wait_for(lambda: len(fake.of("chat.postMessage")) >= 1)
+    post(
+        url, event("Ex2", type="message", channel_type="im", channel="D5", user="U5", text="export it as csv", ts="1.2")
+    )
+    fake.wait_for(lambda: len(fake.of("files.completeUploadExternal")) >= 1)
+    done = fake.of("files.completeUploadExternal")[0].params
+    (file_id,) = [f["id"] for f in json.loads(done["files"])]
+    body = fake.uploads[file_id].decode()
     playlist = service.current("slack:D5:dm").playlist
-    service.close()
     assert done["channel_id"] == "D5"
     assert body.startswith("position,track_id") and [r.split(",")[1] for r in body.splitlines()[1:]] == [
         t.track_id for t in playlist
