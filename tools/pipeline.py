@@ -312,6 +312,11 @@ class Pipeline:
         with self._timed("extract"):
             return self.extractor.extract(text, query_vector=query_vector)
 
+    def aimed(self, query: PlaylistQuery) -> PlaylistQuery:
+        """``query`` with the soft aims searching and ranking add to what was said: a calm request's low energy
+        (:func:`calm_target`), the era of the artists it is like (:func:`like_era`)."""
+        return like_era(calm_target(query), self.catalog)
+
     def retrieve_full(
         self,
         query: PlaylistQuery,
@@ -321,7 +326,7 @@ class Pipeline:
         limit: int | None = None,
     ) -> "Retrieval":
         """Stage 2 with everything it found out: candidates, notes, and the query as relaxed."""
-        query = like_era(calm_target(query), self.catalog)
+        query = self.aimed(query)
         if query_vector is None:
             from tools.retrieve import search_text
 
@@ -367,7 +372,7 @@ class Pipeline:
         """Stage 2b: the best ``limit`` (``settings.candidates``) of retrieval's pool in the learned
         ranker's order (retrieval's fused order without a ranker)."""
         limit = limit or self.settings.candidates
-        asked = like_era(calm_target(asked), self.catalog)  # as retrieve_full searched it
+        asked = self.aimed(asked)  # as retrieve_full searched it
         ranker = self.ranker_model()
         with self._timed("rank"):
             if ranker is None:
@@ -386,20 +391,13 @@ class Pipeline:
         pop") and of each decade of a span said ("90s and 2000s") that ``out`` holds fewer than twice its share of:
         the refiner gives each its share (:func:`tools.refine.named_genres`, :func:`tools.refine.named_decades`),
         which it can only do with them among the candidates."""
-        from tools.refine import listed_genre, named_decades, named_genres
+        from tools.refine import shared_groups
 
         if len(ranked) <= limit:
             return out
         tracks, index = self.catalog.tracks, self.catalog.index
-        genres, decades = named_genres(asked), named_decades(asked)
-        if genres:
-            out = self._with_each(
-                out, ranked, limit, asked, genres, lambda c: listed_genre(tracks[index[c.track_id]], genres)
-            )
-        if decades:
-            out = self._with_each(
-                out, ranked, limit, asked, decades, lambda c: (tracks[index[c.track_id]].year or 0) // 10 * 10
-            )
+        for groups, group in shared_groups(asked):
+            out = self._with_each(out, ranked, limit, asked, groups, lambda c, g=group: g(tracks[index[c.track_id]]))
         return out
 
     def _with_each(

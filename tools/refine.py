@@ -323,11 +323,14 @@ class _Shares:
             g = self.group(track)
             self.counts[g] = self.counts.get(g, 0) + 1
 
+    @staticmethod
+    def room_in(shares: Sequence["_Shares"], track: Track) -> bool:
+        return all(s.room(track) for s in shares)
 
-def genre_shares(query: PlaylistQuery, length: int) -> _Shares:
-    """The genres a request lists side by side, each owed an even share of ``length`` tracks."""
-    named = named_genres(query)
-    return _Shares(named, length, lambda t: listed_genre(t, named))
+    @staticmethod
+    def add_to(counters: Sequence["_Shares | _YearShares"], track: Track) -> None:
+        for s in counters:
+            s.add(track)
 
 
 def named_decades(query: PlaylistQuery) -> list[int]:
@@ -347,9 +350,24 @@ def named_decades(query: PlaylistQuery) -> list[int]:
     return out if len(out) >= 2 else []
 
 
-def decade_shares(query: PlaylistQuery, length: int) -> _Shares:
-    """The decades a request's span covers (:func:`named_decades`), each owed an even share of ``length`` tracks."""
-    return _Shares(named_decades(query), length, lambda t: t.year // 10 * 10 if t.year else None)
+GroupOf = Callable[[Track], Hashable | None]
+
+
+def shared_groups(query: PlaylistQuery) -> list[tuple[list[Hashable], GroupOf]]:
+    """Each kind of group a request owes even shares to, with what tells a track's group: the genres it lists side by
+    side (:func:`named_genres`) and the decades its span covers (:func:`named_decades`); only the kinds it names."""
+    genres, decades = named_genres(query), named_decades(query)
+    kinds: list[tuple[list[Hashable], GroupOf]] = []
+    if genres:
+        kinds.append((list(genres), lambda t: listed_genre(t, genres)))
+    if decades:
+        kinds.append((list(decades), lambda t: t.year // 10 * 10 if t.year else None))
+    return kinds
+
+
+def fair_shares(query: PlaylistQuery, length: int) -> list[_Shares]:
+    """A counter per kind of :func:`shared_groups`, each group owed an even share of ``length`` tracks."""
+    return [_Shares(groups, length, group) for groups, group in shared_groups(query)]
 
 
 def _tracks_in(target_ms: float, pool: Sequence[Pick]) -> int:
@@ -519,24 +537,22 @@ def select(
     _calm_last(pool, query)
     # with a listening time said, the shares are of the tracks it holds at the pool's mean length
     about = length if target_ms is None else _tracks_in(target_ms, pool)
-    shares, decades = genre_shares(query, about), decade_shares(query, about)
+    shares = fair_shares(query, about)
     years = _YearShares(query, length)
     # Pass 0: kept tracks; pass 1: above the quality floor (every track when it is a penalty), each genre named side
     # by side (and each decade of a span said) up to its share; pass 1.5: the same without shares (a genre the catalog
     # has few of leaves room); pass 2: the rest.
-    for pass_no in (0, 1, 1.5, 2) if shares.groups or decades.groups else (0, 1, 2):
+    for pass_no in (0, 1, 1.5, 2) if shares else (0, 1, 2):
         for p in pool if pass_no or keep else ():  # without kept tracks pass 0 has nothing to take
             if chosen.full():
                 break
             if (pass_no == 0) != p.kept or (pass_no in (1, 1.5) and floor and low_quality(p.track, query)):
                 continue
             spread = pass_no not in (1, 1.5) or years.room(p.track)
-            fair = pass_no != 1 or (shares.room(p.track) and decades.room(p.track))
+            fair = pass_no != 1 or _Shares.room_in(shares, p.track)
             if spread and fair and fits(p, chosen):
                 chosen.add(p, version_key(p.track, query, versions))
-                shares.add(p.track)
-                decades.add(p.track)
-                years.add(p.track)
+                _Shares.add_to([*shares, years], p.track)
         if pass_no == 0:
             _least_of_also(pool, chosen, query, fits, versions)
     if not chosen.full() and wants_versions(query) and not versions:

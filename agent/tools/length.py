@@ -13,7 +13,7 @@ from agent.tools.registry import ToolError, tool
 from agent.tools.work import Work
 from tools import reasons
 from tools.catalog import Track, fold, song_key
-from tools.refine import decade_shares, genre_shares, item_from, named_artists
+from tools.refine import fair_shares, item_from, named_artists
 from tools.schema import MAX_LENGTH, FeatureBound, Tag, listening_minutes
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ def fair_cut(w: Work, length: int, minutes: float | None = None) -> list[dict[st
     fit, save that each genre listed side by side and each decade of a span said keeps its even share ("rock and
     rap", "90s and 2000s"). The first 13 of "rock and rap from the 2000s" were 10 rap and 3 rock."""
     items = w.playlist
-    fair = [s for s in (genre_shares(w.query, length), decade_shares(w.query, length)) if s.groups]
+    fair = fair_shares(w.query, length)
     budget = minutes * 60_000 if minutes else math.inf
     chosen: list[int] = []
     total = 0

@@ -19,10 +19,9 @@ from tools.refine import (
     ALSO_LEAST,
     also_artists,
     artist_cap,
-    listed_genre,
+    GroupOf,
     named_artists,
-    named_decades,
-    named_genres,
+    shared_groups,
     violations,
 )
 from tools.schema import MAX_LENGTH, PlaylistQuery, Tag
@@ -287,22 +286,16 @@ class Work:
         each decade of a span said its share, and the first ``len(out)`` of it in flow order may not; a genre (decade)
         short of its share (over the playlist kept and ``out``) takes, from the end, the places of the one with the
         most."""
-        genres, decades = named_genres(q), named_decades(q)
 
         def track(item: Any) -> Track | None:
             return self.catalog.get(item["track_id"] if isinstance(item, dict) else item.track_id)
 
-        def genre_of(item: Any) -> str | None:
-            return None if (tr := track(item)) is None else listed_genre(tr, genres)
-
-        def decade_of(item: Any) -> int | None:
-            return None if (tr := track(item)) is None else (tr.year or 0) // 10 * 10
-
         asked = also_artists(q) | named_artists(q)  # "with some eminem": his tracks keep their places
-        kinds: list[tuple[Sequence[Any], Callable[[Any], Any]]] = [(genres, genre_of), (decades, decade_of)]
-        for groups, group_of in kinds:
-            if not groups:
-                continue
+        for groups, group in shared_groups(q):
+
+            def group_of(item: Any, group: GroupOf = group) -> Any:
+                return None if (tr := track(item)) is None else group(tr)
+
             share = (len(out) + len(keep)) // len(groups)
             counts = {g: sum(group_of(p) == g for p in [*keep, *out]) for g in groups}
             for item in found:
