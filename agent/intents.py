@@ -2210,7 +2210,9 @@ def _timed_length(c: Clause, said: "Match", grow: bool) -> Plan | None:
         step = minutes if after == "longer" else -minutes
         return Plan([call("resize", minutes=max(1.0, round(listening_minutes(c.playlist) + step, 1)))])
     if not grow:
-        bound = _time_bound(words[: said.start], words[said.end :])
+        bound = _time_bound(words[: said.start], words[said.end :]) or _said_way(
+            words, minutes, listening_minutes(c.playlist)
+        )
         return Plan([call("resize", minutes=minutes, **({bound: True} if bound else {}))])
     if find(words, _GROW):  # "add 20 minutes": that much longer
         return Plan([call("resize", minutes=round(listening_minutes(c.playlist) + minutes, 1))])
@@ -2225,6 +2227,16 @@ _AT_LEAST_TIME = ("at least", "more than", "over", "no less than", "not less tha
 # "2 hours max", "90 minutes or more": the same bound said after the time
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "at the most", "or less", "or under", "or shorter", "or below")
 _AT_LEAST_AFTER = ("minimum", "min", "at least", "at the least", "or more", "or longer", "or over", "plus")
+
+
+def _said_way(words: Sequence[str], said: float, now: float) -> str | None:
+    """ "make it longer, like an hour" on a longer playlist: the length said is a floor ("at_least") it meets, so
+    nothing is cut; "shorter, like 2 hours" on a shorter one a ceiling ("at_most")."""
+    if said < now and find(words, _LONGER) and not find(words, _SHORTER):
+        return "at_least"
+    if said > now and find(words, _SHORTER) and not find(words, _LONGER):
+        return "at_most"
+    return None
 
 
 def _time_bound(before: Sequence[str], after: Sequence[str] = ()) -> str | None:
@@ -2303,13 +2315,14 @@ def rule_length(c: Clause) -> Plan | None:
     if durations and (timed := _timed_length(c, durations[0], bool(grow))):
         return timed
     remove = find(words, _REMOVE)
-    if changed := _length_change(c):
+    if changed := _length_change(c) or _complained_length(c):
         return changed
     said = _said_length(words) if not remove or "to" in words else None  # "lose a few tracks" is a removal
     if said is None and not remove and (find(words, _LONGER) or find(words, _SHORTER)):
         said = _length_beside(words)  # "make it longer, like 25"
     if said is not None and not grow:
-        return Plan([call("resize", length=said)])
+        way = _said_way(words, said, c.n)  # "make it longer, like 15" on 20 tracks: nothing to do
+        return Plan([call("resize", length=said, **({way: True} if way else {}))])
     if factor := _factor(words):
         return Plan([call("resize", factor=factor)])
     if find(words, _SHORTER):
@@ -2317,7 +2330,7 @@ def rule_length(c: Clause) -> Plan | None:
     if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
         end = remove[0] + remove[1]
         rest = words[end:]
-        pointed = (
+        pointed = not _count_of_tracks(rest) and (
             positions(rest, [p["title"] for p in c.playlist], verb=True) is not None
             or c.pronoun(end)
             or any(w in rest for w in ("the", "these", "those", "#"))
@@ -2444,11 +2457,32 @@ def _said_length(words: list[str]) -> int | None:
             or before[-2:] in (("the", "best"), ("the", "top"))
             and any(v in words for v in ("cut", "trim", "keep", "down", "only", "just", "shorten"))
             or after[:1] in (("tracks",), ("songs",), ("canciones",))
+            and not _complaint_of_many(words[i + num[1] :])
             or before[-1:] in _LENGTH_LEADS
             or after[:2] in _OF_THESE
         ):
             return num[0]
     return None
+
+
+def _complained_length(c: Clause) -> Plan | None:
+    """ "20 songs is too many, 12": the count said before "too many" is the length now; another count is the one
+    wanted, else a shorter playlist."""
+    words = c.words
+    for i in range(len(words)):
+        num = number_at(words, i)
+        if not num or not _complaint_of_many(words[i + num[1] :]):
+            continue
+        rest = [n[0] for k in range(len(words)) if not i <= k < i + num[1] and (n := number_at(words, k))]
+        if len(rest) == 1 and 1 <= rest[0] <= MAX_LENGTH:
+            return Plan([call("resize", length=rest[0], at_most=True)])
+        return Plan([call("resize", factor=0.66)]) if not rest else None
+    return None
+
+
+def _complaint_of_many(after: Sequence[str]) -> bool:
+    """ "20 songs is too many", "30 tracks are way too long": the length complained about, not the one wanted."""
+    return "too" in after[:5] and bool({"many", "much", "long"} & set(after[:6]))
 
 
 # "i need like 30 of these": that many tracks like the ones there are, in all
@@ -2486,6 +2520,17 @@ def rule_not_removed(c: Clause) -> Plan | None:
     return Plan([], notes=["OK, nothing removed: the playlist stays as it is."])
 
 
+_PLURAL_TRACKS = frozenset({"songs", "tracks", "tunes", "canciones", "temas"})
+
+
+def _count_of_tracks(rest: Sequence[str]) -> bool:
+    """ "3 songs", "two tracks please": a number of tracks, with nothing saying which."""
+    num = number_at(rest, 0)
+    if not num or num[0] < 2 or rest[num[1] : num[1] + 1] not in ([w] for w in _PLURAL_TRACKS):
+        return False
+    return all(w in V.CHAT_FILLER or w in _PUNCT for w in rest[num[1] + 1 :])
+
+
 def rule_remove(c: Clause) -> Plan | None:
     """ "drop track 3", "remove 4 and 7", "kill the last 3", "remove it", "quita la canción 3";
     "drop Martin Garrix", "get rid of everything by Queen" exclude them."""
@@ -2499,8 +2544,8 @@ def rule_remove(c: Clause) -> Plan | None:
         hit, end = (0, 0), goes[0]  # "anything older than 2017 has to go": the object comes first
     if not hit and _gone_tail(c):
         hit, end = (0, 0), len(c.words) - 1  # "tracks 3-5 out", "the last two gone": no verb, the places go
-    if not hit:
-        return None
+    if not hit or _count_of_tracks(c.words[hit[0] + hit[1] : end]):
+        return None  # "remove 3 songs": a count, which rule_length cuts; "remove song 3" is a place
     if not c.has:
         return _need_playlist()
     start = hit[0] + hit[1]
@@ -3486,6 +3531,8 @@ def _some_too(c: Clause) -> bool:
     some = find(words[1:], _SOME)
     if words[:1] and words[0] in _ELLIPSIS_LEADS and some and some[0] == 0 and c.matches("artist", "genre", "years"):
         return True  # "and some phoebe bridgers", "plus some rock": beside what plays
+    if _hedged_some(c, words):
+        return True
     nxt = find(words, _NEXT)
     if nxt and sum(nxt) == len(words) and c.matches("artist", "genre"):  # "put on something by avicii next"
         return True
@@ -3494,6 +3541,23 @@ def _some_too(c: Clause) -> bool:
 
 
 _MORE_OF_NOUNS = frozenset({"songs", "stuff", "tracks", "music", "tunes", "canciones", "temas", "musica", "rolas"})
+_HEDGES = _keys(("maybe", "perhaps", "how about", "what about", "possibly", "quizas", "tal vez"))
+
+
+def _hedged_some(c: Clause, words: Sequence[str]) -> bool:
+    """ "maybe some adele", "what about some 80s stuff", or "some coldplay" alone: a portion of something, offered
+    beside what plays (never the whole playlist replaced)."""
+    hedge = find(words, _HEDGES)
+    start = hedge[1] if hedge and hedge[0] == 0 else 0
+    some = find(words[start:], _SOME)
+    if not some or some[0] != 0:
+        return False
+    said = c.matches("artist", "genre", "years") if hedge else c.matches("artist")
+    if not said or c.matches("mood", "activity", "feature"):
+        return False
+    named = {k for m in said for k in range(m.start, m.end)}
+    rest = [w for k, w in enumerate(words[start + some[1] :], start + some[1]) if k not in named]
+    return all(w in _MORE_OF_NOUNS or w in V.CHAT_FILLER for w in rest)
 
 
 def _more_of(c: Clause) -> bool:
@@ -5181,7 +5245,8 @@ def rule_new_request(c: Clause) -> Plan | None:
     if not understood and (answer := _unread_question(c)) is not None:
         return answer  # "whats teh name of this playlist": a question that reads no music never replaces the playlist
     few = len(content) < 4 and not V.REQUEST_CUES & set(c.words)
-    if c.has and not understood and (few or _names_a_track(c.words)):
+    griped = bool(find(c.words, _COMPLAINT))  # "too boring, something with more melody": of this playlist
+    if c.has and not understood and (few or griped or _names_a_track(c.words)):
         # "how long is it?", "is this any good", "more like the 3rd one but less like the 5th": words that name no
         # music (a few, or tracks of this playlist) do not replace the playlist
         text = c.raw.strip()
@@ -6276,8 +6341,9 @@ _AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back"})  
 _AGAIN_FILLER = V.CHAT_FILLER | V.GRIPE_WORDS | frozenset(
     {"a", "bit", "lil", "little", "tad", "touch", "even", "way", "no", "not", "that", "so", "its", "it", "s", "is",
      "was", "lot", "slightly", "somewhat", "go", "went", "dial", "notch", "than", "this", "!", ",", "?", "un", "poco",
-     "algo", "aun", "todavia"}
+     "algo", "aun", "todavia", "like"}
 )  # fmt: skip
+_AGAIN_LOT = frozenset({"way", "lot", "lots", "much", "mucho", "far"})  # "way more", "a lot more": a bigger step
 
 
 def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
@@ -6299,6 +6365,8 @@ def _scaled_again(text: str, previous: dict[str, Any] | None) -> Plan | None:
     if less:
         way = "down" if way == "up" else "up"
     amount = "bit" if less or set(words) & {"bit", "lil", "little", "tad", "touch", "slightly"} else "normal"
+    if not less and set(words) & _AGAIN_LOT:
+        amount = "lot"
     return Plan([call("adjust", feature=str(args.get("feature", "energy")), direction=way, amount=amount)])
 
 

@@ -1675,10 +1675,15 @@ def _listed_gaps(
 def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
     """The years of a person's youth (13 to 25 years old) where a year is when they were born ("i was born in 1950",
     "my dad was born in 1962"): the music of then; None for any other year."""
-    before = [t.text for t in toks[max(0, start - 2) : start]]
-    if lo is None or lo != hi or before != ["born", "in"]:
+    before = [t.text for t in toks[max(0, start - 5) : start]]
+    said = before[-2:] in (["born", "in"], ["naci", "en"]) or (before[-1:] == ["born"] and "year" not in before)
+    if lo is None or lo != hi or not said:
         return None  # "songs from the year i was born (1994)": that year itself
-    return lo + 13, lo + 25
+    words = [t.text for t in toks]
+    grams = {*words, *(" ".join(p) for p in zip(words, words[1:]))}
+    # "my childhood", "college years": the ages that stage of life spans
+    first, last = next((ages for stage, ages in vocab.LIFE_STAGES.items() if stage in grams), (13, 25))
+    return lo + first, lo + last
 
 
 _SUBGENRE_OF = {sub: genre for genre, sub in vocab.GENRE_PHRASES.values() if sub}  # "reggaeton": "latin"

@@ -2007,6 +2007,17 @@ def occasion_minutes(text: str) -> tuple[float, str] | None:
     return None
 
 
+# The ages a stage of life spans, read beside a birth year ("songs from my childhood, i was born in 1995"); else
+# a person's youth, 13 to 25
+LIFE_STAGES = {
+    **dict.fromkeys(("childhood", "kid", "child", "little", "nino", "nina", "infancia"), (5, 12)),
+    **dict.fromkeys(("middle school",), (11, 14)),
+    **dict.fromkeys(("high school", "highschool", "teen", "teens", "teenage", "teenager", "adolescencia"), (13, 18)),
+    **dict.fromkeys(("college", "uni", "university", "universidad"), (18, 22)),
+    **dict.fromkeys(("growing up",), (8, 18)),
+}
+# "when i was a kid", "as a child": a time of the speaker's life, not children listening
+_PAST_CHILD = frozenset({("was", "a"), ("as", "a"), ("were",), ("was",)})
 _AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})
 _SPAN_LEADS = frozenset({"last", "past", "previous", "recent", "next", "first", "ultimos", "pasados", "those", "these"})
 
@@ -2023,6 +2034,10 @@ def clean_cue(text: str) -> str | None:
         for before, a, b in zip(["", *words], words, words[1:])
     )  # "the last 10 years" is a span of time, not a child
     said = _child_age(words)  # "my daughter's sleepover, shes 12", "my son is 9"
+    past = {
+        (w,) for i, w in enumerate(words) if {tuple(words[max(0, i - 2) : i]), tuple(words[i - 1 : i])} & _PAST_CHILD
+    }
+    singles -= past  # "music from when i was a kid": my childhood's music, not a child's playlist
     if aged or (said is not None and said <= CHILD_AGE) or singles & CLEAN_ONLY_CUES or grams & CLEAN_ONLY_CUES:
         return "only"
     teen = said is not None and said < 18

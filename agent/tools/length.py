@@ -23,8 +23,8 @@ class Resize(BaseModel):
     length: int | None = Field(default=None, ge=1, le=MAX_LENGTH, description="Number of tracks.")
     minutes: float | None = Field(default=None, gt=0, le=24 * 60, description="Listening time in minutes.")
     factor: float | None = Field(default=None, gt=0, le=4, description="Scale the current length (0.66 = shorter).")
-    at_most: bool = Field(default=False, description="The minutes are a ceiling: a playlist within them stays.")
-    at_least: bool = Field(default=False, description="The minutes are a floor: a playlist that long stays.")
+    at_most: bool = Field(default=False, description="The length is a ceiling: a playlist within it stays.")
+    at_least: bool = Field(default=False, description="The length is a floor: a playlist that long stays.")
 
 
 @tool(Resize)
@@ -36,8 +36,8 @@ def resize(
     at_most: bool = False,
     at_least: bool = False,
 ) -> str:
-    """Change the playlist's length: a number of tracks, a listening time in minutes (or at most, at least that
-    time), or a factor."""
+    """Change the playlist's length: a number of tracks or a listening time in minutes (either at most or at least
+    that), or a factor."""
     w.need_playlist()
     n = len(w.playlist)
     if minutes and (at_most or at_least):  # "keep it under 3 hours" on a 2-hour playlist: nothing to do
@@ -45,6 +45,9 @@ def resize(
         if (at_most and now <= minutes) or (at_least and now >= minutes):
             way = "under" if at_most else "over"
             return f"it is already about {round(now)} min ({n} tracks), {way} {minutes:g} min; nothing changed"
+    if length and ((at_most and n <= length) or (at_least and n >= length)):  # "longer, like 15" on 20 tracks
+        side = "no more" if at_most else "no fewer"
+        return f"it already has {n} tracks, {side} than {length}; nothing changed"
     if minutes:
         per = sum(p["duration_ms"] for p in w.playlist) / n
         total = sum(p["duration_ms"] for p in w.playlist)
