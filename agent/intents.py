@@ -2297,6 +2297,27 @@ def rule_count_like_these(c: Clause) -> Plan | None:
     return Plan([call("more", count=num[0])]) if num[0] > 0 else None
 
 
+_TEMPO_WORDS = frozenset(w for w, (field, _) in V.SORT_FIELDS.items() if field == "tempo") | {"pace", "bpms"}
+
+
+def rule_tempo_number(c: Clause) -> Plan | None:
+    """ "too fast, like 160", "bit slower, like 150 bpm", "slower, 140ish": a tempo word and one number a tempo can
+    be: the tempo kept near that number (the window "around 160 bpm" reads), never a length."""
+    words = c.words
+    if not c.has or not _TEMPO_WORDS & set(words) or c.matches(*_CONTENT_KINDS, "duration"):
+        return None
+    nums = [(k, n) for k in range(len(words)) if (n := number_at(words, k)) and (k == 0 or not number_at(words, k - 1))]
+    if len(nums) != 1 or not 40 <= nums[0][1][0] <= 220:
+        return None
+    k, (bpm, size) = nums[0]
+    after = words[k + size : k + size + 1]
+    if (after and (after[0] in V.TIME_UNITS or _is_track_noun(after[0]))) or (k and _is_track_noun(words[k - 1])):
+        return None  # "slower songs, 40 minutes", "track 45 is too slow"
+    return Plan(
+        [call("narrow", bounds=[{"feature": "tempo", "min": float(max(40, bpm - 8)), "max": float(min(220, bpm + 8))}])]
+    )
+
+
 def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
@@ -5330,6 +5351,7 @@ RULES: tuple[Rule, ...] = (
     rule_track_length,
     rule_shorter_tracks,
     rule_count_like_these,
+    rule_tempo_number,
     rule_length,
     rule_remove,
     rule_grow,

@@ -117,3 +117,13 @@ def test_remove_a_number_of_songs_cuts_that_many(vocab, playlist, text, length):
 def test_a_gripe_with_words_that_name_no_music_keeps_the_playlist(vocab, playlist):
     plan = parse("too boring, something with a little more melody", playlist, vocab)
     assert not plan.actions and plan.question
+
+
+@pytest.mark.parametrize(
+    "text, bpm", [("too fast, like 160", 160), ("bit slower, like 150 bpm", 150), ("too slow, like 180", 180)]
+)
+def test_a_tempo_word_and_a_number_is_a_tempo_never_a_length(vocab, playlist, text, bpm):
+    assert acts(text, vocab, playlist) == [
+        ("narrow", {"bounds": [{"feature": "tempo", "min": bpm - 8.0, "max": bpm + 8.0}]})
+    ]
+    assert acts("make it 30 songs", vocab, playlist) == [("resize", {"length": 30})]
