@@ -127,3 +127,13 @@ def test_a_tempo_word_and_a_number_is_a_tempo_never_a_length(vocab, playlist, te
         ("narrow", {"bounds": [{"feature": "tempo", "min": bpm - 8.0, "max": bpm + 8.0}]})
     ]
     assert acts("make it 30 songs", vocab, playlist) == [("resize", {"length": 30})]
+
+
+def test_a_listening_time_grown_to_lands_within_half_a_track_of_it(chat):
+    r = chat.turn("t", "u", "songs for a party")
+    now = sum(p.duration_ms for p in r.playlist) / 60_000
+    for target in (round(now) + 12, round(now) + 25):
+        r2 = chat.turn("t", "u", f"make it {target} minutes")
+        total = sum(p.duration_ms for p in r2.playlist) / 60_000
+        assert abs(total - target) <= total / len(r2.playlist) / 2 + 1e-6, (total, target)
+        assert f"about {round(total)} min" in r2.reply

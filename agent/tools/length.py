@@ -67,6 +67,8 @@ def resize(
         return f"cut to {cut} tracks" + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if length > n:
         note = more(w, length - n)
+        if minutes and (added := len(w.playlist) - n) != len(_settle(w, minutes)) - n:
+            note = note.replace(f"{added} more", f"{len(w.playlist) - n} more", 1)  # the count settled on
         return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if minutes:  # "make it an hour and a half" on a 92-minute playlist: the time is what was asked
         tracks = f"{length} track{'s' if length != 1 else ''}"
@@ -300,6 +302,25 @@ def fair_cut(w: Work, length: int, minutes: float | None = None) -> list[dict[st
             for s in fair if tr is not None else ():
                 s.add(tr)
     return [items[i] for i in sorted(chosen)] or items[:1]
+
+
+def _settle(w: Work, minutes: float) -> list[dict[str, Any]]:
+    """After tracks were added toward a listening time, within half a track of it: the count was estimated from the
+    playlist's mean length, and the added tracks run longer or shorter ("make it 3 hours" came to 193 minutes)."""
+    for _ in range(3):
+        now = listening_minutes(w.playlist)
+        half = now / len(w.playlist) / 2
+        if now > minutes + half:  # the last ones added that run past it go
+            w.playlist = _fit_within(w.playlist, minutes + half)
+        elif now < minutes - half and len(w.playlist) < MAX_LENGTH:
+            try:
+                more(w, min(MAX_LENGTH - len(w.playlist), max(1, round((minutes - now) / (2 * half)))))
+            except ToolError:
+                break  # nothing more to add: as long as it gets
+            continue
+        break
+    w.query = w.query.model_copy(update={"length": len(w.playlist)})
+    return w.playlist
 
 
 def _fit_within(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
