@@ -137,3 +137,14 @@ def test_a_listening_time_grown_to_lands_within_half_a_track_of_it(chat):
         total = sum(p.duration_ms for p in r2.playlist) / 60_000
         assert abs(total - target) <= total / len(r2.playlist) / 2 + 1e-6, (total, target)
         assert f"about {round(total)} min" in r2.reply
+
+
+def test_a_mood_asked_and_refused_by_another_of_its_words_leaves_out_its_far_end(tiny_catalog):
+    from tools.extract import TagExtractor
+
+    ex = TagExtractor(tiny_catalog)
+    q = ex.extract("sad songs for a breakup but not too depressing")
+    assert [m.value for m in q.moods] == ["sad"] and not q.exclude_moods
+    (b,) = q.features
+    assert b.feature == "valence" and b.min == round(tiny_catalog.thresholds("valence", 0.10), 3) and b.max is None
+    assert not ex.extract("sad songs for a breakup").features

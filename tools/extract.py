@@ -1037,6 +1037,17 @@ class TagExtractor:
         return j
 
     # ----- assembling the query ------------------------------------------------------------------
+    def _short_of_extreme(self, d: "_Draft", moods: set[str]) -> None:
+        """ "sad songs but not too depressing": the mood kept, its far end left out (valence above the catalog's
+        lowest tenth)."""
+        for mood in sorted(moods):
+            if (said := vocab.MOOD_DEGREE.get(mood)) is None or said[0] in d.features:
+                continue
+            feature, side, p = said
+            d.features[feature] = FeatureBound(
+                feature=feature, **{side: round(self.thresholds(feature, p), 3)}, source=f"not too {mood}"
+            )
+
     def _assemble(self, text: str, toks: list[_Tok], matches: list[_Match], unsupported: list[str]) -> PlaylistQuery:
         d = _Draft(self, toks, unsupported)
         for m in sorted(matches, key=lambda m: m.start):
@@ -1073,6 +1084,7 @@ class TagExtractor:
                 degree = {t.value for t in q[exc] if t.value in clash and fold(t.source) not in said[t.value]}
                 q[exc] = [t for t in q[exc] if t.value not in degree]
                 clash -= degree
+                self._short_of_extreme(d, degree)
             if clash:
                 q[inc] = [t for t in q[inc] if t.value not in clash]
                 unsupported.append(f"both asked for and excluded: {', '.join(sorted(clash))} (excluded)")

@@ -2007,6 +2007,15 @@ def occasion_minutes(text: str) -> tuple[float, str] | None:
     return None
 
 
+# A mood asked for and refused by another of its words ("sad but not too depressing", "chill but not too sleepy"):
+# the mood kept, its far end left out: (feature, bound, the catalog's quantile the bound sits at)
+MOOD_DEGREE = {
+    "sad": ("valence", "min", 0.10),
+    "chill": ("energy", "min", 0.10),
+    "happy": ("valence", "max", 0.85),
+    "energetic": ("energy", "max", 0.85),
+    "party": ("energy", "max", 0.85),
+}
 # The ages a stage of life spans, read beside a birth year ("songs from my childhood, i was born in 1995"); else
 # a person's youth, 13 to 25
 LIFE_STAGES = {
