@@ -2054,6 +2054,14 @@ _ABOUT_THESE = frozenset({"this", "these", "its", "it", "they", "theyre", "thats
 _SO_WORDS = frozenset({"so", "kinda", "pretty", "really", "very", "super", "way", "soo", "sooo"})
 
 
+def _popularity_move(direction: str, words: Sequence[str]) -> dict:
+    """The popularity move, with its amount when one is said ("a bit less mainstream": a smaller swap)."""
+    amount = _amount_word(words)
+    return call(
+        "adjust", feature="popularity", direction=direction, **({} if amount == "normal" else {"amount": amount})
+    )
+
+
 def rule_popularity(c: Clause) -> Plan | None:
     """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
     or away from the hits (popularity is a sound-like preference, not a filter)."""
@@ -2071,9 +2079,9 @@ def rule_popularity(c: Clause) -> Plan | None:
     verdict = bool(c.words[:1]) and c.words[0] in _ABOUT_THESE and bool(lead & _SO_WORDS)  # "this is so basic"
     if find(before, _REMOVE) or find(before, _REPLACE) or "too" in lead or verdict:  # "drop the ones i dont know"
         up = (unheard and not known) or (not unheard and str(m.value) != "popular")
-        return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
+        return Plan([_popularity_move("up" if up else "down", words)])
     if unheard:  # "i already know these songs": the lesser known
-        return Plan([call("adjust", feature="popularity", direction="down")])
+        return Plan([_popularity_move("down", words)])
     less = bool(lead & {"less", "fewer", "menos"}) or (m.negated and m.cue in ("less", "fewer"))
     if (grow := _grow_leaning(c, m, less)) is not None:
         return grow
@@ -2082,7 +2090,7 @@ def rule_popularity(c: Clause) -> Plan | None:
     if less == bool(lead & {"more", "mas"}):
         return None
     up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
-    return Plan([call("adjust", feature="popularity", direction="up" if up else "down")])
+    return Plan([_popularity_move("up" if up else "down", words)])
 
 
 _LEAN_NOUNS = frozenset({"songs", "song", "tracks", "track", "music", "stuff", "ones", "tunes", "canciones"})

@@ -45,11 +45,12 @@ def test_less_basic_is_less_mainstream(vocab, playlist, text):
 
 
 @pytest.mark.parametrize(
-    ("text", "direction"),
-    [("this is so basic", "down"), ("these are so mainstream lol", "down"), ("these are kinda obscure", "up")],
-)
-def test_a_verdict_on_the_playlist_moves_popularity_away_from_it(vocab, playlist, text, direction):
-    assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": direction})]
+    ("text", "direction", "amount"),
+    [("this is so basic", "down", {}), ("these are so mainstream lol", "down", {}),
+     ("these are kinda obscure", "up", {"amount": "bit"})],  # a hedged verdict: a smaller move (like10)
+)  # fmt: skip
+def test_a_verdict_on_the_playlist_moves_popularity_away_from_it(vocab, playlist, text, direction, amount):
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": direction, **amount})]
 
 
 def test_add_some_popular_songs_grows_the_playlist_and_keeps_it(chat):

@@ -443,6 +443,7 @@ class Retriever:
         if matching < need:
             notes.append(f"Only {matching} track(s) match even after relaxing; the playlist may be shorter.")
         self._also_artists(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
+        self._like_era(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
         t_hybrid = time.perf_counter()
         extra, near = self._hybrid(query, vector, levels[len(tried) - 1][1], limit, len(tried) - 1, pool)
         self._local.hybrid_ms = (time.perf_counter() - t_hybrid) * 1000.0
@@ -501,6 +502,29 @@ class Retriever:
         c.any_of.pop("mood", None)  # the refiner keeps those near the mood (tools.refine.ALSO_MOOD_CLOSE)
         c.any_of["artist"] = also
         for row, sim in self.index.search_rows(vector, c, limit // 4):
+            pool.setdefault(row, (level, sim))
+
+    def _like_era(
+        self,
+        query: PlaylistQuery,
+        vector: np.ndarray,
+        flt: Constraints,
+        limit: int,
+        level: int,
+        pool: dict[int, tuple[int, float]],
+    ) -> None:
+        """ "songs like ABBA" without a ranker (``core_pool``): the request's nearest tracks from the era of the artists
+        it is like (``tools.pipeline.like_era``, soft) join the pool under the final filter, as a wanted mood's do. With
+        a ranker the names channel's wide part brings the artists listed beside them; without one the request's words
+        alone ("songs like abba") found 39 tracks of 300 from before 1990."""
+        y = query.years
+        if not self.core_pool or y is None or y.explicit or not (y.source or "").startswith("like "):
+            return
+        if "year" in flt.ranges or not (y.start or y.end):
+            return
+        c = flt.copy()
+        c.ranges["year"] = (y.start, y.end)
+        for row, sim in self.index.search_rows(vector, c, limit // 2):
             pool.setdefault(row, (level, sim))
 
     def _hybrid(

@@ -723,8 +723,8 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "songs i know", "ones i know", "stuff i know", "tracks i know", "music i know",
                    "songs we know", "ones we know", "songs id know", "songs i would know", "sing along",
                    "singalong", "sing alongs", "singalongs", "sing along songs",
-                   # "less basic pls", "these are too basic": the obvious picks, i.e. the mainstream
-                   "basic")  # fmt: skip
+                   # "less basic pls", "these are too basic", "less obvious picks": the mainstream
+                   "basic", "obvious")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip

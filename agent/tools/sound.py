@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from agent.tools.edits import Pos, Position
 from agent.tools.registry import ToolError, tool
-from agent.tools.work import Work, feature_value
+from agent.tools.work import NUDGE_SWAP_SHARE, Work, feature_value
 from tools.catalog import Track
 from tools.schema import MAX_LENGTH, FeatureBound, YearRange
 
@@ -52,7 +52,7 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
         else:
             q.years = YearRange(end=edge, explicit=False, source="older")
         w.query = q
-        w.pending[feature] = (sign, cur)
+        _pend(w, feature, sign, cur, amount)
         return ""
     lo, hi = {"tempo": (50.0, 210.0), "popularity": (0.0, 100.0)}.get(feature, (0.0, 1.0))
     step = w.step(feature)
@@ -67,8 +67,15 @@ def adjust(w: Work, feature: str, direction: str, amount: str = "normal") -> str
     q = w.query.model_copy(deep=True)
     q.features = [b for b in q.features if b.feature != feature] + [bound]
     w.query = q
-    w.pending[feature] = (sign, cur)
+    _pend(w, feature, sign, cur, amount)
     return ""
+
+
+def _pend(w: Work, feature: str, sign: int, cur: float, amount: str) -> None:
+    """The move left for :meth:`Work.reshape`, which replaces at most the share of tracks the turn's largest amount
+    allows (:data:`agent.tools.work.NUDGE_SWAP_SHARE`)."""
+    w.pending[feature] = (sign, cur)
+    w.nudge = max(w.nudge, amount, key=list(NUDGE_SWAP_SHARE).index)
 
 
 class MoreLike(Position):

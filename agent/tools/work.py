@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POPULARITY_STEP = 15.0  # "more popular" / "more deep cuts" move the mean popularity (0-100) this far
+# A relative change ("less mainstream", "a bit more upbeat") is a nudge: it replaces at most this share of the playlist,
+# by the amount said, and the old tracks that move least the wrong way keep the other places. Aimed at the new target
+# alone, "less basic pls" swapped 16 of 20 where most tracks sat just above the mean popularity (the product ranker's
+# playlist kept 6-8). "a lot" may replace them all. Chosen on the like10 dialogues (ap06-ap09, ao03): see the commit.
+NUDGE_SWAP_SHARE = {"bit": 0.5, "normal": 0.6, "lot": 1.0}
 YEAR_STEP = 20.0  # a relative move in release years counts like one of 1/20 on a 0-1 feature
 
 
@@ -67,6 +72,7 @@ class Work:
     default_length: int = 20
     max_per_artist: int = 2
     pending: dict[str, tuple[int, float]] = field(default_factory=dict)  # relative changes: feature -> (sign, mean)
+    nudge: str = "bit"  # the largest amount the pending changes were asked by (NUDGE_SWAP_SHARE)
     notes: list[str] = field(default_factory=list)  # what retrieval relaxed while filling this turn
     removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
     # what a "less ..." thinned this turn ("too much drake and swap the 4th"): later calls bring in none of it
@@ -366,6 +372,8 @@ class Work:
         moves = self.pending
         self.pending = {}
         n = len(self.playlist)
+        swaps = math.floor(NUDGE_SWAP_SHARE.get(self.nudge, 1.0) * n)
+        self.nudge = "bit"
 
         scale = {"tempo": 200.0, "year": YEAR_STEP}
 
@@ -379,16 +387,18 @@ class Work:
         ok = self.checker()
         # what the person picked stays through a move of the whole playlist (exclusions remove it, moves don't)
         kept = [p for p in self.playlist if p.get("chosen") or (good(self.track(p)) and ok(self.track(p)))]
-        new = self.fetch(n - len(kept), keep=kept, good=good)
+        # a nudge replaces at most ``swaps``: those that move least the wrong way stay (never one that breaks a rule)
+        room = min(n - len(kept), max(swaps, sum(not ok(self.track(p)) for p in self.playlist)))
+        new = self.fetch(room, keep=kept, good=good)
         if not new:  # no track moves every feature: accept ones that move them on balance
-            new = self.fetch(n - len(kept), keep=kept, good=lambda tr: gain(tr) > 0)
+            new = self.fetch(room, keep=kept, good=lambda tr: gain(tr) > 0)
         named = [t for t in self.query.artists if t.explicit]
         relaxed = ""
         if not new and named:  # the artists asked for go no further that way: similar artists may
             loose = self.query.model_copy(
                 update={"artists": [t.model_copy(update={"explicit": False}) for t in self.query.artists]}
             )
-            new = self.fetch(n - len(kept), query=loose, keep=kept, good=good)
+            new = self.fetch(room, query=loose, keep=kept, good=good)
             if new:
                 self.query = loose
                 relaxed = f"; nothing more by {', '.join(t.value for t in named)} goes that way, so similar artists do"
