@@ -2,7 +2,8 @@
 
 Usage:
     playgenie serve --host 127.0.0.1 --port 8080
-    playgenie serve --processes 2        # two processes on one port, sharing the conversations
+    playgenie serve --processes 2        # two processes on one port, sharing the conversations (default auto:
+                                         # one per core, at most 2)
     curl -s localhost:8080/v1/chat -H 'content-type: application/json' \\
         -d '{"thread_id": "t1", "user_id": "u1", "text": "90s hip hop for the gym"}'
 
@@ -129,11 +130,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--processes",
-        type=int,
-        default=1,
-        help="Server processes accepting on the one port (default 1). Each loads its own catalog and "
-        "index; all share the conversations (the home's SQLite files, or Postgres).",
+        type=process_count,
+        default="auto",
+        metavar="N|auto",
+        help=f"Server processes accepting on the one port (default auto: one per core this server may use, at most "
+        f"{MAX_AUTO_PROCESSES}). Each loads its own catalog, index and models (its memory is printed when it is "
+        "ready); all share the conversations (the home's SQLite files, or Postgres).",
     )
+
+
+# `serve --processes auto` (the default): one process per usable core, at most this many. One process's GIL computes
+# one offline turn at a time, so 50 people pausing 1 s between turns (~47 turns/s at ~17 ms of CPU each) keep it ~80%
+# busy and the paced p95 is the queue: 358 ms with one process on an idle 2-core machine against 156 ms with two
+# (`playgenie bench --sections http --users 50 --processes 1,2`). Each further process costs its own memory (README).
+MAX_AUTO_PROCESSES = 2
+
+
+def process_count(text: str) -> "int | str":
+    """``--processes``: a count of at least 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a count of at least 1 or 'auto', not {text!r}")
+    return n
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. a container's cpuset), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_processes(cores: int | None = None) -> int:
+    """How many processes ``--processes auto`` starts: one per usable core, at most :data:`MAX_AUTO_PROCESSES`."""
+    return max(1, min(usable_cores() if cores is None else cores, MAX_AUTO_PROCESSES))
+
+
+def resident_mb() -> "tuple[float, float] | None":
+    """(resident MB, MB of it not shared with another process) of this process, from /proc; None elsewhere."""
+    try:
+        rows = dict(line.split(":", 1) for line in open("/proc/self/smaps_rollup").read().splitlines()[1:])
+        kb = {k: int(v.split()[0]) for k, v in rows.items()}
+        return kb["Rss"] / 1024, (kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def run(args: argparse.Namespace, settings: "Settings") -> int:
@@ -148,9 +194,22 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         )
     if args.workers is None:
         args.workers = default_workers(settings)
-    if args.processes < 1 or args.workers < 1:
-        print("playgenie: --processes and --workers must be at least 1", file=sys.stderr)
+    if args.workers < 1:
+        print("playgenie: --workers must be at least 1", file=sys.stderr)
         return 2
+    how = "--processes"
+    if args.processes == "auto":
+        cores = usable_cores()
+        args.processes = auto_processes(cores)
+        how = f"--processes auto: {cores} core{'s' if cores != 1 else ''}, at most {MAX_AUTO_PROCESSES}"
+    plural = "es" if args.processes != 1 else ""
+    print(
+        f"playgenie serve: http://{args.host}:{args.port} with {args.processes} process{plural} ({how}), "
+        f"{args.workers} turn{'s' if args.workers != 1 else ''} at a time each; each process loads its own catalog, "
+        "index and models and prints its memory when ready",
+        file=sys.stderr,
+        flush=True,
+    )
     level = "info" if args.verbose else "warning"
     options: dict[str, Any] = {
         "host": args.host,
@@ -159,7 +218,7 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         "timeout_keep_alive": KEEP_ALIVE_S,
     }
     if args.processes == 1:
-        uvicorn.run(create_app(settings, workers=args.workers), **options)
+        uvicorn.run(create_app(settings, workers=args.workers, announce=True), **options)
         return 0
     # uvicorn's supervisor binds the port once and starts the processes, each accepting on it (and replaces one
     # that dies). A process builds its app by name from the environment: the settings this command was given.
@@ -193,7 +252,7 @@ def worker_app() -> "FastAPI":
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings(_env_file=".env")
-    return create_app(settings, workers=int(options.get("workers") or default_workers(settings)))
+    return create_app(settings, workers=int(options.get("workers") or default_workers(settings)), announce=True)
 
 
 class BodyLimit:
@@ -229,10 +288,10 @@ class Gate:
     """The service behind the routes (loaded in the background when none is given) and the caller checks
     every route shares: who a request acts for, and whether it may use a thread."""
 
-    def __init__(self, settings: "Settings", service: Any = None) -> None:
+    def __init__(self, settings: "Settings", service: Any = None, announce: bool = False) -> None:
         from bots.metrics import Metrics
 
-        self.settings = settings
+        self.settings, self.announce = settings, announce
         self.service, self.error, self.owned = service, None, service is None
         self.metrics = Metrics()
 
@@ -250,6 +309,8 @@ class Gate:
             service.warm_up()
             self.service = service
             log.info("service ready in %.1fs", time.perf_counter() - started)
+            if self.announce:  # `playgenie serve`: what each process costs, said where its operator reads
+                print(ready_line(time.perf_counter() - started), file=sys.stderr, flush=True)
             for notice in self.service.notices:  # a missing model, said once with the command that fixes it
                 log.warning(notice)
         except Exception as exc:  # reported by /readyz; the process stays up for the operator to see why
@@ -301,6 +362,15 @@ class Gate:
         return service
 
 
+def ready_line(seconds: float) -> str:
+    """What a `serve` process says once it answers turns: its load time and memory."""
+    line = f"playgenie serve: process {os.getpid()} ready in {seconds:.1f}s"
+    mb = resident_mb()
+    if mb is not None:
+        line += f", {mb[0]:.0f} MB resident ({mb[1]:.0f} MB of it not shared with other processes)"
+    return line
+
+
 def default_workers(settings: "Settings") -> int:
     """Turns one process computes at once unless ``--workers`` says: offline, 1. An offline turn is CPU-bound Python
     under one GIL, so turns at once only take turns on it and each costs more (`playgenie bench --sections http --users
@@ -309,15 +379,18 @@ def default_workers(settings: "Settings") -> int:
     return 4 if settings.llm_base_url else 1
 
 
-def create_app(settings: "Settings", service: Any = None, *, workers: int | None = None) -> "FastAPI":
+def create_app(
+    settings: "Settings", service: Any = None, *, workers: int | None = None, announce: bool = False
+) -> "FastAPI":
     """The FastAPI app. Without a ``service`` it builds ``ChatService(settings)`` in the background,
-    so ``/healthz`` answers at once and ``/readyz`` says when a real search works."""
+    so ``/healthz`` answers at once and ``/readyz`` says when a real search works; ``announce`` (`serve`): say on
+    stderr when it is ready and how much memory the process holds."""
     from fastapi import FastAPI
 
     from bots import openai_api, web
     from bots.auth import authenticator
 
-    gate = Gate(settings, service)
+    gate = Gate(settings, service, announce=announce)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

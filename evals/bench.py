@@ -2,7 +2,7 @@
 
 Usage:
     playgenie bench [--json] [--n 200] [--sections request,index_build,...] [--seconds 60] [--from-scratch]
-    playgenie bench --sections http --users 50 --processes 1,2
+    playgenie bench --sections http --users 50 --processes 1,2   # (default: serve's own, --processes auto)
 
 The benchmark is an ordered list of named sections (:data:`SECTIONS`), one function each. A section
 returns the keys it adds to the report, or raises :class:`NotBuilt` when the module or artifact it
@@ -107,8 +107,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--processes",
         metavar="N[,N...]",
-        default="1",
-        help="The http section serves with `playgenie serve --processes N` for each N (default 1).",
+        default="auto",
+        help="The http section serves with `playgenie serve --processes N` for each N; 'auto' is serve's default "
+        "(one per usable core, at most 2; the default here too).",
     )
     parser.add_argument(
         "--workers",
@@ -1375,11 +1376,13 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
             print(f"playgenie: unknown index config(s) {', '.join(bad)}; choose from {known_configs}", file=sys.stderr)
             return 2
     try:
-        options["processes"] = [int(v) for v in args.processes.split(",")]
+        from bots.http_api import auto_processes
+
+        options["processes"] = [auto_processes() if v.strip() == "auto" else int(v) for v in args.processes.split(",")]
         if min(options["processes"]) < 1:
             raise ValueError
     except ValueError:
-        print(f"playgenie: --processes takes counts of at least 1: {args.processes!r}", file=sys.stderr)
+        print(f"playgenie: --processes takes counts of at least 1 or 'auto': {args.processes!r}", file=sys.stderr)
         return 2
     if args.scale_cache and args.scale_cache.lower() != "none":
         options["scale_cache"] = Path(args.scale_cache).expanduser()

@@ -654,6 +654,8 @@ class ServerProcess:
             "serve",
             "--port",
             str(self.port),
+            "--processes",  # one process: its memory is the one sampled, and a kill ends the server that holds the turn
+            "1",
         ]
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=logf, stderr=subprocess.STDOUT)

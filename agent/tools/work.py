@@ -121,8 +121,17 @@ class Work:
         return self.catalog[item["track_id"]]
 
     def effective_query(self, query: PlaylistQuery | None = None) -> PlaylistQuery:
-        """The query plus this user's long-term blocklist, which applies in every thread."""
-        q = (query or self.query).model_copy(deep=True)
+        """The query plus this user's long-term blocklist, which applies in every thread: a copy whose three exclusion
+        lists are its own (the rest is shared with ``query``: no caller changes a query in place; each ``model_copy``s
+        it with an update, so a copy per call of every tag, ~0.5 ms a turn, bought nothing)."""
+        q = query or self.query
+        q = q.model_copy(
+            update={
+                "exclude_artists": list(q.exclude_artists),
+                "exclude_genres": list(q.exclude_genres),
+                "exclude_subgenres": list(q.exclude_subgenres),
+            }
+        )
         have_a = {fold(t.value) for t in q.exclude_artists}
         q.exclude_artists += [
             Tag(value=a, source="blocklist") for a in self.memory.blocked_artists if fold(a) not in have_a
