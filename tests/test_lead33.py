@@ -148,3 +148,10 @@ def test_a_mood_asked_and_refused_by_another_of_its_words_leaves_out_its_far_end
     (b,) = q.features
     assert b.feature == "valence" and b.min == round(tiny_catalog.thresholds("valence", 0.10), 3) and b.max is None
     assert not ex.extract("sad songs for a breakup").features
+
+
+@pytest.mark.parametrize(
+    "text, position", [("que año es la 3", 3), ("y de quien es la 5", 5), ("en que año salio la 2", 2)]
+)
+def test_spanish_questions_about_a_track_explain_it(vocab, playlist, text, position):
+    assert acts(text, vocab, playlist) == [("explain", {"position": position})]

@@ -1296,7 +1296,8 @@ EXPLAIN_PHRASES = ("why", "explain", "how come", "tell me about", "what about", 
                    "more about", "more info", "info on", "details on", "de que ano", "quien canta", "whats", "what is",
                    "what song is", "which song is", "cual es", "how did you choose", "how did you pick",
                    "why did you pick", "why did you choose", "how did you get", "por que elegiste", "what was",
-                   "whats was", "which was", "cual era", "cual fue",
+                   "whats was", "which was", "cual era", "cual fue", "que ano", "en que ano", "de quien es",
+                   "cuando salio",
                    # "who even is #4 lol", "what even is track 2": "even" only stresses the question
                    "who even is", "whos even", "who even sings", "what even is", "whats even")  # fmt: skip
 # Praise said after the track it is about ("the 4th one is fire", "track 2 slaps"): a like of that track.
