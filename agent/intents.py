@@ -2778,6 +2778,8 @@ def rule_grow(c: Clause) -> Plan | None:
         left = [w for k, w in enumerate(words) if k not in inside and w in rest]
         if any(found.values()) and not unknown and not left and not c.matches("years"):
             return Plan([call("widen", **_nonempty(found), count=count)])
+        if grow and (toward := _toward_said(named)) and not any(found.values()):  # "add 3 faster songs" (conv5)
+            return Plan([call("more", count=count, toward=toward)])
     if not named and rest and c.has and not find(words, _NEGATION) and (count := _added_count(c)):
         if moods := _situation_moods(c, rest):  # "a few more girl power songs": the mood the words suggest
             return Plan([call("widen", moods=moods, count=count)])
@@ -3425,6 +3427,15 @@ def _widen_count(c: Clause, artists: bool) -> int | None:
     if not find(c.words, _GROW):
         return None
     return _added_count(c) or (None if artists else _ADD_SOME)
+
+
+def _toward_said(named: Sequence[Any]) -> list[dict[str, str]]:
+    """The sound an add asks of its new tracks ("add 3 faster songs": tempo up), as ``more``'s ``toward``; empty
+    unless every word named is a sound word."""
+    sounds = [m.value for m in named if m.kind == "feature" and isinstance(m.value, tuple) and len(m.value) == 2]
+    if len(sounds) != len(named) or any(f not in _TOWARD_FEATURES or way not in ("high", "low") for f, way in sounds):
+        return []
+    return [{"feature": f, "direction": "up" if way == "high" else "down"} for f, way in sounds]
 
 
 _ADD_VERB_WORDS = frozenset({w for p in _ALSO for w in p} | set(V.GROW_VERBS))  # never what is to be added

@@ -137,15 +137,22 @@ def test_also_some_rock_and_add_some_drake_still_swap_some_in(vocab, playlist):
     ("text", "count", "toward"),
     [
         ("add some upbeat songs", 5, [("energy", "up"), ("valence", "up")]),
-        ("can you add a few chill ones", 3, [("energy", "down")]),
+        ("add 3 faster songs", 3, [("tempo", "up")]),
     ],
 )
 def test_add_some_upbeat_songs_adds_tracks_of_that_sound(vocab, playlist, text, count, toward):
-    got = acts(text, vocab, playlist)
-    if got and got[0][0] == "widen":  # a mood the catalog labels ("chill") is added by its label
-        assert got == [("widen", {"moods": ["chill"], "count": count})]
-        return
-    assert got == [("more", {"count": count, "toward": [{"feature": f, "direction": d} for f, d in toward]})]
+    assert acts(text, vocab, playlist) == [
+        ("more", {"count": count, "toward": [{"feature": f, "direction": d} for f, d in toward]})
+    ]
+
+
+def test_another_slow_one_said_in_sarcasm_adds_nothing(vocab, playlist):
+    got = acts("oh wonderful, another slow one. speed it up", vocab, playlist)
+    assert [n for n, _ in got] == ["adjust", "adjust"] and got[0][1]["direction"] == "up"
+
+
+def test_add_a_few_chill_ones_adds_tracks_of_that_mood(vocab, playlist):
+    assert acts("can you add a few chill ones", vocab, playlist) == [("widen", {"moods": ["chill"], "count": 3})]
 
 
 def test_add_some_energy_still_moves_the_playlist(vocab, playlist):
