@@ -50,6 +50,7 @@ def _offline(text: str, state: State, ctx: Context) -> intents.Plan:
         previous=next((a for a in reversed(state.get("actions") or []) if isinstance(a, dict)), None),
         changed=_last_change(state, last),
         said=" ".join(filter(None, (state.get("question"), state.get("changed")))),
+        again=[a for a in state.get("actions") or [] if isinstance(a, dict)],
     )
     try:
         p.actions = [validate(a) for a in p.actions]

@@ -2852,6 +2852,8 @@ def rule_grow(c: Clause) -> Plan | None:
         left = [w for k, w in enumerate(words) if k not in inside and w in rest]
         if any(found.values()) and not unknown and not left and not c.matches("years"):
             return Plan([call("widen", **_nonempty(found), count=count)])
+        if grow and (toward := _toward_said(named)) and not any(found.values()):  # "add 3 faster songs" (conv5)
+            return Plan([call("more", count=count, toward=toward)])
     if not named and rest and c.has and not find(words, _NEGATION) and (count := _added_count(c)):
         if moods := _situation_moods(c, rest):  # "a few more girl power songs": the mood the words suggest
             return Plan([call("widen", moods=moods, count=count)])
@@ -3485,8 +3487,29 @@ def rule_widen(c: Clause) -> Plan | None:
             return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
         return None
     span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}
-    count = _added_count(c) if find(c.words, _GROW) else None  # "add a couple of frank ocean songs"
+    count = _widen_count(c, bool(found.get("artists")))  # "add a couple of frank ocean songs"
     return Plan([call("widen", **_nonempty(found), **span, **({"count": count} if count else {}))])
+
+
+_ADD_SOME = V.AMOUNT_WORDS["some"]  # "add some 80s", "add some love songs": a handful more (conv5)
+
+
+def _widen_count(c: Clause, artists: bool) -> int | None:
+    """How many tracks an add brings at the end: the count said; "add some 80s" (no count) a handful, since a
+    person who says "add" expects the playlist to grow. An artist without a count ("add some drake") and "also some
+    rock" (no add verb) swap some in instead, the size kept."""
+    if not find(c.words, _GROW):
+        return None
+    return _added_count(c) or (None if artists else _ADD_SOME)
+
+
+def _toward_said(named: Sequence[Any]) -> list[dict[str, str]]:
+    """The sound an add asks of its new tracks ("add 3 faster songs": tempo up), as ``more``'s ``toward``; empty
+    unless every word named is a sound word."""
+    sounds = [m.value for m in named if m.kind == "feature" and isinstance(m.value, tuple) and len(m.value) == 2]
+    if len(sounds) != len(named) or any(f not in _TOWARD_FEATURES or way not in ("high", "low") for f, way in sounds):
+        return []
+    return [{"feature": f, "direction": "up" if way == "high" else "down"} for f, way in sounds]
 
 
 _ADD_VERB_WORDS = frozenset({w for p in _ALSO for w in p} | set(V.GROW_VERBS))  # never what is to be added
@@ -3719,6 +3742,79 @@ def _too_long_asked(c: Clause) -> Plan | None:
     )
 
 
+# "is it too loud?", "isn't it a bit slow?", "are these too sad": asked, so answered with the playlist's own
+# figures and an offer a "yes" takes up; never an edit (conv5). Feature -> (the word for lower, the word for higher).
+_SOUND_ASKED = _keys(
+    (
+        "is it",
+        "is this",
+        "is the playlist",
+        "is that",
+        "isnt it",
+        "isnt this",
+        "are they",
+        "are these",
+        "are the songs",
+        "are the tracks",
+        "arent they",
+        "arent these",
+        "is the music",
+        "is the mix",
+    )
+)
+_SOUND_ASKED_TAIL = frozenset(
+    {
+        "too",
+        "a",
+        "bit",
+        "way",
+        "kinda",
+        "kind",
+        "of",
+        "little",
+        "so",
+        "really",
+        "very",
+        "overall",
+        "now",
+        "?",
+        "maybe",
+        "getting",
+        "gotten",
+        "lil",
+        "tad",
+        "sorta",
+        "sort",
+    }
+)
+_SOUND_FIX = {"energy": ("calmer", "more upbeat"), "tempo": ("slower", "faster"), "valence": ("sadder", "happier"),
+              "danceability": ("less danceable", "more danceable")}  # fmt: skip
+
+
+def _sound_asked(c: Clause) -> Plan | None:
+    """ "is it too loud?", "isn't it a bit slow?": the feature's range and mean over the playlist, and the change a
+    "yes" makes (the other way from the word said); nothing changes (a question is never an edit)."""
+    hit = find(c.words, _SOUND_ASKED)
+    if not hit or hit[0] > 1:
+        return None
+    rest = [w for w in c.words[sum(hit) :] if w not in V.CHAT_FILLER and w not in _SOUND_ASKED_TAIL]
+    field, sign = V.SORT_FIELDS.get(rest[0], ("", 0)) if len(rest) == 1 else ("", 0)
+    if field not in _SOUND_FIX or not sign:
+        return None
+    values = [float(p[field]) for p in c.playlist if p.get(field) is not None]
+    if not values:
+        return None
+    lo, hi, mean = min(values), max(values), sum(values) / len(values)
+    if field == "tempo":
+        said = f"Tempo runs from {lo:.0f} to {hi:.0f} BPM, {mean:.0f} on average"
+        level = "fast" if mean >= 125 else "slow" if mean < 100 else "middling"
+    else:
+        said = f"{field.title()} runs from {lo:.2f} to {hi:.2f} (0 to 1), {mean:.2f} on average"
+        level = "high" if mean >= 0.66 else "low" if mean <= 0.33 else "middling"
+    fix = _SOUND_FIX[field][0 if sign > 0 else 1]
+    return Plan.ask(f'{said}: {level}. Nothing changed; to make it {fix.removeprefix("more ")}, say "yes" or "{fix}".')
+
+
 _TIME_ASKS = frozenset({"make", "cut", "trim", "if", "hacer", "hazla", "set", "change", "better", "mejor"})
 
 
@@ -3729,7 +3825,7 @@ _TIME_COMPARE = frozenset({"over", "under", "more", "less", "longer", "shorter",
 def rule_status(c: Clause) -> Plan | None:
     """ "how long is it?", "how many songs are in there": the playlist's size, time, years and genres; no change.
     "is it over an hour?": yes or no, with its time."""
-    if c.has and (timed := _time_question(c) or _too_long_asked(c)):
+    if c.has and (timed := _time_question(c) or _too_long_asked(c) or _sound_asked(c)):
         return timed
     if not c.has or not find(c.words, _STATUS) or c.matches(*_CONTENT_KINDS, "feature") or _names_a_track(c.words):
         return None  # "how long is track 4": that track (rule_feature_range)
@@ -3854,7 +3950,18 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
                  **dict.fromkeys(("mas rapida", "mas rapido"), ("tempo", True)),
                  **dict.fromkeys(("mas lenta", "mas lento"), ("tempo", False)),
                  **dict.fromkeys(("mas feliz", "mas alegre"), ("valence", True)), "mas triste": ("valence", False),
-                 "mas popular": ("popularity", True)}  # fmt: skip
+                 "mas popular": ("popularity", True),
+                 # "put the two most chill songs last" (conv5): the words of a mood said as a superlative
+                 **dict.fromkeys(("most chill", "chillest", "most mellow", "mellowest", "most relaxed",
+                                  "most relaxing", "most laid back", "most laidback", "quietest", "softest",
+                                  "least energetic", "least intense", "most low key", "most lowkey"),
+                                 ("energy", False)),
+                 **dict.fromkeys(("most upbeat", "loudest", "most intense", "most hype", "most hyped",
+                                  "least chill"), ("energy", True)),
+                 **dict.fromkeys(("most sad", "most depressing", "most melancholic", "least happy"),
+                                 ("valence", False)),
+                 **dict.fromkeys(("most happy", "most cheerful", "most uplifting", "least sad"),
+                                 ("valence", True))}  # fmt: skip
 _SUPERLATIVE = _keys(tuple(_SUPERLATIVES))
 _QUESTION_CUES = frozenset({"whats", "what", "which", "whos", "who", "?", "show", "tell", "cual", "cuales"})
 _ON_HERE = _keys(("on here", "in here", "in there", "on there", "on this", "in this", "in it", "on it",
@@ -6074,6 +6181,7 @@ def parse(
     previous: dict[str, Any] | None = None,
     changed: tuple[Sequence[int], int] = ((), 0),
     said: str = "",
+    again: Sequence[dict[str, Any]] = (),
 ) -> Plan:
     """The plan for one message given the current playlist (empty before the first request), the tool the
     previous turn ran last (``last``), which a message that only adds to it ("and the 70s") repeats, the
@@ -6082,10 +6190,33 @@ def parse(
     one" answers, the tracks the last turn explained (``pointed``), which "them" then means, and the last
     turn's last action (``previous``), which "a lil less" or "even more" scales, what the last change did
     (``changed``: the places of the tracks it brought in, how many it took out), which "remove those" means, and
-    what the bot said last (``said``), whose suggestion "ok something similar then" takes."""
+    what the bot said last (``said``), whose suggestion "ok something similar then" takes, and the last turn's
+    actions (``again``), which "do it again" after an edit repeats."""
     if (offer := _NEAREST_OFFER.search(said)) and _takes_the_nearest(text):
         return Plan([call("new_playlist", text=_with_nearest(request, offer["missing"], offer["near"]))])
+    if playlist and (repeated := _done_again(text, again, last)) is not None:
+        return repeated
     return _read_message(text, playlist, vocab, focus, last, artists, request, asked, pointed, previous, changed)
+
+
+# "more upbeat" - "do it again": the last turn's edit made once more (conv5); after a new playlist or a fresh batch
+# "do it again" is another fresh batch (rule_reroll)
+_AGAIN_EDIT = _keys(("again", "do it again", "do that again", "again please", "one more time", "once more",
+                     "same again", "repeat that", "repeat it", "try that again", "otra vez", "de nuevo",
+                     "hazlo de nuevo", "hazlo otra vez"))  # fmt: skip
+_DONE_AGAIN = frozenset({"adjust", "more", "more_like", "widen", "shuffle", "replace"})
+
+
+def _done_again(text: str, again: Sequence[dict[str, Any]], last: str | None) -> Plan | None:
+    """ "do it again" / "again" right after an edit: that turn's actions once more (each is relative to the playlist
+    now: energy up again, 5 more again); None for anything else, or after an edit that repeats to nothing new."""
+    words = list(V.key(text))
+    if last in (None, "new_playlist", "replace") or not find(words, _AGAIN_EDIT) or _content(words, _AGAIN_EDIT):
+        return None
+    acts = [a for a in again if isinstance(a, dict) and isinstance(a.get("args"), dict)]
+    if not acts or any(a.get("name") not in _DONE_AGAIN for a in acts):
+        return None
+    return Plan([call(str(a["name"]), **a["args"]) for a in acts])
 
 
 # "add 5 more but not by X", "agrega 5 más pero que no sean de X", "add 5 more that aren't X": the new ones only
@@ -6126,6 +6257,22 @@ _NEW_ONES_LIKE = re.compile(
     re.IGNORECASE,
 )
 _TOWARD_FEATURES = frozenset({"energy", "valence", "tempo", "danceability", "acousticness"})
+_ADDED_NOUNS = frozenset({"songs", "song", "tracks", "ones", "tunes", "bangers", "jams", "canciones", "temas"})
+
+
+def _added_sound(plan: Plan, text: str) -> Plan:
+    """ "add some upbeat songs", "add a few chill ones": tracks of that sound join the playlist (the new ones past
+    its mean that way, ``more``'s ``toward``), which stays; read alone the words moved the whole playlist's sound
+    and swapped most of it (conv5)."""
+    words = list(V.key(text))
+    hit = find(words, _GROW)
+    adjusts = [a for a in plan.actions if a["name"] == "adjust" and a["args"].get("feature") in _TOWARD_FEATURES]
+    if plan.question or not adjusts or len(adjusts) != len(plan.actions) or not hit or hit[0] > 3:
+        return plan
+    if not _ADDED_NOUNS & set(words[sum(hit) :]) or find(words, _LESS):
+        return plan  # "add more energy", "add some energy": the sound of the playlist, moved
+    toward = [{"feature": a["args"]["feature"], "direction": a["args"]["direction"]} for a in adjusts]
+    return Plan([call("more", count=amount_in(words[sum(hit) :]) or _ADD_SOME, toward=toward)], notes=plan.notes)
 
 
 def _new_ones_scoped(plan: Plan, text: str) -> Plan:
@@ -6239,6 +6386,7 @@ def _read_message(
         text = _name_pronoun(text, playlist, None, named, vocab)  # "is there any j balvin?" - "ok take him out"
     text = _GENRE_ER.sub(r"more \1", _era_named(text, request, playlist, focus))  # "jazzier": "more jazz"
     plan = _new_ones_scoped(_new_ones_not_by(_parse(text, playlist, vocab, focus, last, artists), text), text)
+    plan = _added_sound(plan, text)
     plan = _kept_track_spared(plan, text, playlist, vocab, focus, last, artists)
     if (both := _both_ways(plan)) is not None:
         return both
@@ -6974,6 +7122,8 @@ def _spared(
     gone = [i for i, p in enumerate(playlist, 1) if i not in kept and held(p)]
     if not gone:
         return Plan.ask("Apart from the tracks you keep, nothing here is left out by that; nothing changed.")
+    if _older_half(plan):  # "lose the old stuff but keep track 3": newer ones take the places, the size kept
+        return Plan([call("replace", positions=gone, year_start=args["year_start"])], notes=plan.notes)
     return Plan([call("remove", positions=gone)])
 
 
@@ -7407,6 +7557,8 @@ def _several(
         ):
             missed.append((part, None))  # "remove 2 and 5 and make it smell like coffee": no new playlist; "these
             continue  # aren't 170, many are like 120. only 160 to 180 bpm": the gripe before the ask is no request
+        if plan.question and _moved_before_cut(acts, part, playlist, current, vocab, focus, last):
+            continue  # "cut it to 12 and move track 15 to the top": the move first, so the track is among the 12
         if plan.question or not plan.actions:
             ok = False
             if not _unread(plan.question):
@@ -7432,6 +7584,30 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+def _moved_before_cut(
+    acts: list[dict[str, Any]],
+    part: str,
+    playlist: Sequence[dict[str, Any]],
+    current: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
+    focus: int | None,
+    last: str | None,
+) -> bool:
+    """ "cut it to 12 and move track 15 to the top": a move of a track the cut before it leaves out, into the places
+    the cut keeps, is done first (positions mean the playlist the user saw), so the cut keeps it; True when it is put
+    there (the actions changed)."""
+    cuts = [k for k, a in enumerate(acts) if a["name"] == "resize" and a["args"].get("length")]
+    if not cuts or len(current) >= len(playlist):
+        return False
+    plan, _ = _read_part(make_clause(_reported(part), playlist, vocab, focus, last))
+    length = acts[cuts[-1]]["args"]["length"]
+    moves = plan.actions if not plan.question and plan.actions else []
+    if not moves or any(a["name"] != "move" or not a["args"]["to"] <= length for a in moves):
+        return False
+    acts[cuts[-1] : cuts[-1]] = moves
+    return True
 
 
 def _left_after(current: Sequence[dict[str, Any]], actions: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:

@@ -180,7 +180,7 @@ KNOWN_CHECKS = {
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
-    "title_share_max",
+    "title_share_max", "first_was", "new_higher",
 }  # fmt: skip
 
 
@@ -885,14 +885,25 @@ def _prefix(t: Turn, arg: Any, name: str) -> str | None:
     return None if len(want) == arg and t.ids[:arg] == want else f"the first {arg} tracks are not the same as before"
 
 
-@_check("new_lower")
+@_check("new_lower", "new_higher")
 def _new_lower(t: Turn, arg: Any, name: str) -> str | None:
     old = {p.track_id for p in t.before}
     new, kept = [p for p in t.after if p.track_id not in old], [p for p in t.after if p.track_id in old]
     if not new or not kept:
         return "no new or no kept tracks"
     a, b = _mean(new, arg, t.catalog), _mean(kept, arg, t.catalog)
-    return None if a < b else f"new tracks' mean {arg} {a:.2f}, kept {b:.2f}"
+    return None if (a < b if name == "new_lower" else a > b) else f"new tracks' mean {arg} {a:.2f}, kept {b:.2f}"
+
+
+@_check("first_was")
+def _first_was(t: Turn, arg: Any, name: str) -> str | None:
+    """The first track now is track ``arg`` of the playlist before the turn."""
+    n = len(t.before)
+    if not 1 <= _at(arg, n) <= n:
+        return f"no track {arg} in the {n} tracks before"
+    p = t.before[_at(arg, n) - 1]
+    first = t.after[0].title if t.after else "nothing"
+    return None if t.ids[:1] == [p.track_id] else f'the first track is "{first}", not track {arg} "{p.title}"'
 
 
 @_check("last_has")

@@ -139,7 +139,7 @@ def test_the_playlist_said_fine_is_kept_and_said_so(vocab, playlist, text):
 
 
 def test_its_fine_before_an_ask_leaves_the_ask(vocab, playlist):
-    assert acts("its fine but add some rock", vocab, playlist) == [("widen", {"genres": ["rock"]})]
+    assert acts("its fine but add some rock", vocab, playlist) == [("widen", {"genres": ["rock"], "count": 5})]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_not_bad_is_praise_not_a_gripe(vocab, playlist, text):
 
 
 def test_not_bad_before_an_ask_leaves_the_ask(vocab, playlist):
-    assert acts("not bad, but add some rock", vocab, playlist) == [("widen", {"genres": ["rock"]})]
+    assert acts("not bad, but add some rock", vocab, playlist) == [("widen", {"genres": ["rock"], "count": 5})]
 
 
 @pytest.mark.parametrize("text", ["is it long enough", "is it a bit too short", "is this long"])

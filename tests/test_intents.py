@@ -172,7 +172,7 @@ def test_rules_are_one_ordered_table():
         ("no drake, and add 5 more", [("exclude", {"artists": ["Drake"]}), ("more", {"count": 5})]),
         ("drop the first two and add three more", [("remove", {"positions": [1, 2]}), ("more", {"count": 3})]),
         ("put track 5 first and remove track 2", [("move", {"position": 5, "to": 1}), ("remove", {"positions": [2]})]),
-        ("no rap but add some rock", [("exclude", {"genres": ["rap"]}), ("widen", {"genres": ["rock"]})]),
+        ("no rap but add some rock", [("exclude", {"genres": ["rap"]}), ("widen", {"genres": ["rock"], "count": 5})]),
         (
             "remove 3 and 5, then make it faster",
             [
@@ -672,7 +672,9 @@ def test_popularity_comparatives_move_the_mix(vocab, text, direction):
 
 
 def test_years_after_an_add_word_widen_instead_of_narrowing(vocab):
-    assert acts("add some classics from the 80s", vocab) == [("widen", {"year_start": 1980, "year_end": 1989})]
+    assert acts("add some classics from the 80s", vocab) == [
+        ("widen", {"year_start": 1980, "year_end": 1989, "count": 5})  # an add grows by a handful (conv5)
+    ]
     assert acts("throw in 3 90s tracks", vocab) == [("widen", {"year_start": 1990, "year_end": 1999, "count": 3})]
     assert acts("only 80s", vocab) == [("narrow", {"year_start": 1980, "year_end": 1989})]
 

@@ -186,7 +186,7 @@ def test_keep_the_first_five_is_still_a_cut(vocab, playlist):
 def test_on_second_thought_then_an_ask_takes_the_last_change_back_first(vocab, playlist):
     assert acts("on second thought, add some rock", vocab, playlist) == [
         ("undo", {"if_any": True}),
-        ("widen", {"genres": ["rock"]}),
+        ("widen", {"genres": ["rock"], "count": 5}),
     ]
 
 

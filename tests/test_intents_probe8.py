@@ -103,7 +103,8 @@ def test_praise_before_but_leaves_the_ask(vocab, playlist, text):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("love it. drop track 2 then add some rock", [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"]})]),
+    [("love it. drop track 2 then add some rock",
+      [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"], "count": 5})]),
      ("perfect thanks. add 5 more and no rap", [("more", {"count": 5}), ("exclude", {"genres": ["rap"]})])],
 )  # fmt: skip
 def test_praise_said_as_its_own_sentence_leaves_the_asks(vocab, playlist, text, expected):

@@ -78,7 +78,7 @@ def test_an_ask_corrected_as_it_is_typed(vocab, playlist, text, expected):
 def test_sorry_that_corrects_nothing_leaves_every_ask(vocab, playlist):
     assert acts("remove track 2, sorry to bother, and add some rock", vocab, playlist) == [
         ("remove", {"positions": [2]}),
-        ("widen", {"genres": ["rock"]}),
+        ("widen", {"genres": ["rock"], "count": 5}),
     ]
 
 
@@ -190,7 +190,7 @@ def test_a_mood_complained_of_is_not_added_when_the_ask_turns_from_it(vocab, pla
         ("adjust", {"feature": "valence", "direction": "up", "amount": "normal"})
     ]
     asked = acts("add some sad songs and make it more upbeat", vocab, playlist)
-    assert asked[0] == ("widen", {"moods": ["sad"]})
+    assert asked[0] == ("widen", {"moods": ["sad"], "count": 5})  # an add grows by a handful (conv5)
 
 
 def test_putting_back_right_after_a_swap_takes_the_swap_back(chat):

@@ -764,7 +764,7 @@ def test_scratch_the_last_two_songs_removes_them_and_scratch_the_last_change_und
 @pytest.mark.parametrize("text", ["drop track 2. thanks! add some rock", "drop track 2! add some rock"])
 def test_an_ask_after_an_exclamation_is_an_ask_of_its_own(vocab, text):
     # was: only track 2 dropped ("!" is a token of its own, so no sentence end was seen before "add")
-    assert acts(text, vocab) == [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"]})]
+    assert acts(text, vocab) == [("remove", {"positions": [2]}), ("widen", {"genres": ["rock"], "count": 5})]
 
 
 def test_not_feeling_it_with_no_track_in_focus_is_a_gripe_and_the_ask_after_it_runs(vocab):

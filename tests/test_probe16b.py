@@ -134,4 +134,5 @@ def test_a_kept_track_stays_when_the_rest_names_nothing(vocab, playlist):
     years = sorted(p["year"] for p in playlist)
     middle = years[(len(years) - 1) // 2]
     older = [k for k, p in enumerate(playlist, 1) if p["year"] < middle and k != 3]
-    assert [(a["name"], a["args"]) for a in plan.actions] == [("remove", {"positions": older})]
+    # conv5: and newer ones take their places, as "lose the old stuff" alone refills (was: removed, the list short)
+    assert [(a["name"], a["args"]) for a in plan.actions] == [("replace", {"positions": older, "year_start": middle})]

@@ -169,6 +169,12 @@ class PlaylistQuery(BaseModel):
         le=MAX_LENGTH,
         description="Tracks per artist at most, when the user said so ('one per artist').",
     )
+    max_per_decade: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_LENGTH,
+        description="Tracks per decade of release at most, when the user said so ('max 2 from each decade').",
+    )
     free_text: str = Field(default="", description="Words no tag took; used for similarity search.")
     name: str | None = Field(
         default=None, max_length=80, description="The playlist's name, as the person called it ('call it Sunday Jams')."
@@ -239,8 +245,8 @@ class PlaylistQuery(BaseModel):
             out += "; not " + ", ".join(excl)
         if self.keep_artists:
             out += "; keeping " + ", ".join(t.value for t in self.keep_artists)
-        if self.max_per_artist:
-            out += f"; {self.max_per_artist} per artist"
+        caps = [(self.max_per_artist, "artist"), (self.max_per_decade, "decade")]
+        out += "".join(f"; {n} per {what}" for n, what in caps if n)
         if self.clean == "only":
             out += "; clean titles"
         if self.track_minutes_max:

@@ -339,6 +339,7 @@ def cap_decades(w: Work, per_decade: int) -> str:
     """At most ``per_decade`` tracks released in any one decade ("no more than 3 songs per decade"): the extra ones
     (latest in the playlist first) are replaced by tracks of decades under the cap, or dropped when none fits."""
     w.need_playlist()
+    w.query = w.query.model_copy(update={"max_per_decade": per_decade})  # later additions keep it ("add 2 more")
     counts: dict[int, int] = {}
     kept: list[dict[str, Any]] = []
     for p in w.playlist:

@@ -152,6 +152,11 @@ def more(
         new, how = _more_tracks(w, count)
         w.max_per_artist = cap
         lifted = f"; only artists already in it have more that fit, so they pass {cap} tracks each" if new else ""
+    if not new and (per := w.query.max_per_decade):
+        raise ToolError(
+            f"Nothing more fits your cap of {per} per decade: every decade with tracks that fit the request is full. "
+            f'Say "max {per + 1} from each decade" or widen the years.'
+        )
     if not new:
         raise ToolError("I found nothing more that fits every constraint. Try widening the request.")
     w.playlist = w.playlist + new
@@ -215,10 +220,14 @@ def _more_tracks(w: Work, count: int) -> tuple[list[dict[str, Any]], str]:
             ok = w.checker()
             room = _continuation_room(w)
             q = w.effective_query()
+            decades = w.decade_counts(w.playlist)
             for tid, score in zip(res.track_ids, res.scores):
                 tr = w.catalog.get(tid)
-                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr) or not room(tr):
+                if tr is None or tid in seen_ids or tr.song_key in seen_songs or not ok(tr):
                     continue
+                if w.decade_full(tr, decades) or not room(tr):  # the person's decade cap, then the artist cap
+                    continue
+                w.decade_full(tr, decades, take=True)
                 reason = reasons.for_track(tr, q, channel="continuation", seeds=w.playlist)
                 new.append(item_from(tr, reason=reason, score=score).model_dump())
                 seen_ids.add(tid)

@@ -65,7 +65,9 @@ def widen(
             added = w.fetch(count, query=part, keep=w.playlist)
             eased = " (nearest to the sound asked for; none of theirs fits it exactly)" if added else ""
         if not added:
-            raise ToolError(f"I found nothing more with {', '.join(names)} that fits the rest of the request.")
+            per = w.query.max_per_decade
+            capped = f" (and your cap of {per} per decade)" if per else ""  # "max 2 from each decade" holds
+            raise ToolError(f"I found nothing more with {', '.join(names)} that fits the rest of the request{capped}.")
         for p in added:
             p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
         w.playlist = w.playlist + added

@@ -206,6 +206,7 @@ class Work:
         ok = self.checker(query)
         keep = self.playlist if keep is None else keep
         room = self.artist_room(keep, q, len(keep) + k)
+        decades = self.decade_counts(keep)
         seen_ids = {p["track_id"] for p in [*keep, *avoid]} | self.removed
         seen_songs = {song_key(p["title"], p["artist"]) for p in [*keep, *avoid]}
         exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
@@ -226,9 +227,10 @@ class Work:
                     continue
                 if good is not None and not good(tr):
                     continue
-                if any(held(tr) for held in self.held_back) or not room(tr):
+                if any(held(tr) for held in self.held_back) or self.decade_full(tr, decades) or not room(tr):
                     continue
                 out.append(item.model_dump())
+                self.decade_full(tr, decades, take=True)
                 seen_ids.add(item.track_id)
                 seen_songs.add(key)
                 if len(out) >= k:
@@ -331,6 +333,25 @@ class Work:
                 seen_songs.add(key)
                 counts[g] += 1
                 counts[most] -= 1
+
+    def decade_counts(self, items: list[dict[str, Any]]) -> dict[int, int]:
+        """Tracks per decade of release among ``items`` (what a decade cap counts)."""
+        counts: dict[int, int] = {}
+        for p in items:
+            if p.get("year"):
+                counts[int(p["year"]) // 10 * 10] = counts.get(int(p["year"]) // 10 * 10, 0) + 1
+        return counts
+
+    def decade_full(self, track: Track, counts: dict[int, int], take: bool = False) -> bool:
+        """Whether the person's decade cap ("max 2 from each decade") leaves no room for ``track`` among ``counts``;
+        with ``take``, the track is counted in (it joined)."""
+        decade = track.year // 10 * 10 if track.year else None
+        if decade is None:
+            return False
+        if take:
+            counts[decade] = counts.get(decade, 0) + 1
+            return False
+        return bool(self.query.max_per_decade) and counts.get(decade, 0) >= (self.query.max_per_decade or 0)
 
     def playlist_cap(self) -> "ArtistCap":
         """The cap "add more" keeps, over folded artists: the person's own cap binds every artist; without one, an
