@@ -68,6 +68,11 @@ class Vocabulary:
         self._artist_keys = list(self.artists)
 
     @cached_property
+    def foreign_names(self) -> frozenset[str]:
+        """The catalog's artists and titles written in a script the vocabulary does not read ("竹内アンナ")."""
+        return V.foreign_names({*self.catalog.artists, *(t.title for t in self.catalog.tracks)})
+
+    @cached_property
     def artist_words(self) -> frozenset[str]:
         """Every word of every artist's name, folded: such a word is never corrected as a typo."""
         return frozenset(w for a in self.artists for w in re.findall(r"[a-z]+", a))
@@ -5171,6 +5176,8 @@ def rule_tempo_target(c: Clause) -> Plan | None:
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
+    if not c.has and any(ch in V.EMOJI_CUES for ch in c.raw):  # "😴" alone: a sleep playlist, as `playlist` reads it
+        return Plan([call("new_playlist", text=c.raw.strip())])
     named = c.matches(*_CONTENT_KINDS, "feature", "length", "duration")
     content = _content(c.words)
     if not (named or len(content) >= 2 or (not c.has and content)):
@@ -7012,7 +7019,10 @@ def _parse(
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    if not any(ch.isalnum() for ch in raw):  # "🔥", "👎👎" after a playlist: how it landed
+    unread = V.unreadable(raw, vocab.foreign_names)
+    if unread == "language":  # "我想听一些安静的音乐": no word of it is read; never "anything"
+        return Plan.ask(V.UNREAD_LANGUAGE)
+    if not any(ch.isalnum() for ch in raw) and (playlist or unread):  # "🔥", "👎👎" after a playlist: how it landed
         return _emoji_verdict(raw, playlist) or Plan.ask(
             f"I can't read that as a request. Try words, for example {EXAMPLES}."
         )
