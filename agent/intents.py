@@ -7003,6 +7003,19 @@ def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any
     return [a for a in acts if not outside(a)]
 
 
+def _unread(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """The answer to a message the vocabulary cannot read (tools.vocab.unreadable), or to an emoji alone after a
+    playlist ("🔥", "👎👎": how it landed); None when it is read (an emoji it reads alone starts a playlist)."""
+    unread = V.unreadable(raw, vocab.foreign_names)
+    if unread == "language":  # "我想听一些安静的音乐": no word of it is read; never "anything"
+        return Plan.ask(V.UNREAD_LANGUAGE)
+    if not any(ch.isalnum() for ch in raw) and (playlist or unread):
+        return _emoji_verdict(raw, playlist) or Plan.ask(
+            f"I can't read that as a request. Try words, for example {EXAMPLES}."
+        )
+    return None
+
+
 def _parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -7019,13 +7032,8 @@ def _parse(
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    unread = V.unreadable(raw, vocab.foreign_names)
-    if unread == "language":  # "我想听一些安静的音乐": no word of it is read; never "anything"
-        return Plan.ask(V.UNREAD_LANGUAGE)
-    if not any(ch.isalnum() for ch in raw) and (playlist or unread):  # "🔥", "👎👎" after a playlist: how it landed
-        return _emoji_verdict(raw, playlist) or Plan.ask(
-            f"I can't read that as a request. Try words, for example {EXAMPLES}."
-        )
+    if (unread := _unread(raw, playlist, vocab)) is not None:
+        return unread
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
     if playlist and (later := _named_later(raw)) is not None:  # "lol this slaps. name it vibes"
