@@ -405,11 +405,20 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
                 found |= set(range(1, k + 1)) if first else set(range(max(1, n - k + 1), n + 1))
             else:
                 found.add(1 if first else n)
+    found |= {1 if w == "opener" else n for i, w in enumerate(words) if _end_track(words, i)}
     found |= {_ORDINALS[w] for i, w in enumerate(words) if w in _ORDINALS and w not in _FIRST_WORDS and i not in halves}
     found |= {v for i, v in enumerate(map(_ordinal_digits, words)) if v and i not in halves}
     if found:
         return sorted(found)
     return _bare_list(words, n) if verb else None
+
+
+def _end_track(words: Sequence[str], i: int) -> bool:
+    """Whether ``words[i]`` is "the opener" or "the closer" as a track ("swap the opener"), not "closer to" or "make
+    the 3rd song the opener" (a move, which names its track)."""
+    if words[i] not in ("opener", "closer") or not i or words[i - 1] not in ("the", "your", "my", "this", "that"):
+        return False
+    return words[i + 1 : i + 2] != ["to"] and not any(w in _ORDINALS or w.isdigit() for w in words[:i])
 
 
 def _bare_list(words: Sequence[str], n: int) -> list[int] | None:
@@ -7003,7 +7012,7 @@ def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any
     return [a for a in acts if not outside(a)]
 
 
-def _unread(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+def _unreadable_plan(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
     """The answer to a message the vocabulary cannot read (tools.vocab.unreadable), or to an emoji alone after a
     playlist ("🔥", "👎👎": how it landed); None when it is read (an emoji it reads alone starts a playlist)."""
     unread = V.unreadable(raw, vocab.foreign_names)
@@ -7032,7 +7041,7 @@ def _parse(
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    if (unread := _unread(raw, playlist, vocab)) is not None:
+    if (unread := _unreadable_plan(raw, playlist, vocab)) is not None:
         return unread
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
