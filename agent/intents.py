@@ -2939,10 +2939,15 @@ def rule_track_too(c: Clause) -> Plan | None:
     cop = next((i for i, w in enumerate(c.words) if w in _COPULAS), None)
     if cop is None or cop + 1 >= len(c.words):
         return None
-    pos = positions(c.words[:cop], [p["title"] for p in c.playlist])
+    said = c.words[:cop]
+    pos = positions(said, [p["title"] for p in c.playlist], verb=len(said) == 1 and said[0].isdigit())  # "3 is too"
     if not pos or len(pos) > 3 or "too" not in c.words[cop:]:
         return None
-    return _positional("replace", pos, c.n)
+    # "track 3 is too slow": its replacement is faster, as "too slow" alone moves the playlist
+    tail = read_clause(make_clause(" ".join(t.orig for t in c.reading.tokens[cop + 1 :]), c.playlist, c.vocab))
+    moves = [a["args"] for a in tail.actions if a["name"] == "adjust" and a["args"]["feature"] in _SWAP_FEATURES]
+    steer = {"feature": moves[0]["feature"], "direction": moves[0]["direction"]} if moves else {}
+    return _positional("replace", pos, c.n, **steer)
 
 
 def rule_relative(c: Clause) -> Plan | None:
@@ -5085,6 +5090,15 @@ def _ramp(words: Sequence[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _sort_field(words: Sequence[str], i: int) -> tuple[str, int]:
+    """The field ``words[i]`` names and its end: "upbeat" is energy's high end; "energy" alone has none, "highest
+    energy" and "lowest bpm" the end said before it."""
+    field, end = V.SORT_FIELDS[words[i]]
+    if not end and i and words[i - 1] in _RAMP_ENDS:
+        end = 1 if _RAMP_ENDS[words[i - 1]] else -1
+    return field, end
+
+
 def _placed_group(words: Sequence[str], polar: Sequence[tuple[int, str, int]]) -> tuple[str, int] | None:
     """ "newest first", "the upbeat ones at the end", "pon primero las más populares": a quality of many tracks and
     the end it goes to, as (field, +1 for its high end first / -1 for its low end first)."""
@@ -5116,7 +5130,7 @@ def rule_sort(c: Clause) -> Plan | None:
         return Plan([call("sort", by="energy", descending=False)])
     if find(words, _WIND_DOWN):
         return Plan([call("sort", by="energy", descending=True)])
-    fields = [(i, *V.SORT_FIELDS[w]) for i, w in enumerate(words) if w in V.SORT_FIELDS]
+    fields = [(i, *_sort_field(words, i)) for i, w in enumerate(words) if w in V.SORT_FIELDS]
     verb = bool(_SORT_VERBS & set(words))
     polar = [(i, f, s) for i, f, s in fields if s]
     # "newest first", "the upbeat ones at the end": a quality of many tracks said before where they go

@@ -101,7 +101,7 @@ def test_the_highest_at_the_end_reorders(vocab, playlist, text):
     [
         ("track 3 is too slow, replace it", "tempo", "up"),
         ("number 3 is way too mellow, swap it", "energy", "up"),
-        ("3 is too fast, change it", "tempo", "down"),
+        ("3 is too fast, swap it out", "tempo", "down"),
     ],
 )
 def test_a_complaint_about_a_track_steers_its_replacement(vocab, playlist, text, feature, direction):
