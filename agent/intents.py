@@ -5316,12 +5316,24 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_LABEL_STANDS_IN = re.compile(r"this catalog has no .+ label, so .+ instead$")
+
+
+def _with_stand_ins(plan: Plan, c: Clause) -> Plan:
+    """``plan`` saying which label stood in for a style the catalog lacks ("tech house only": edm, and the reply says
+    so, as a new request's does); a new request's own notes say it already."""
+    said = [u for u in c.reading.query.unsupported if _LABEL_STANDS_IN.search(u) and u not in plan.notes]
+    if not said or not plan.actions or any(a["name"] == "new_playlist" for a in plan.actions):
+        return plan
+    return Plan(plan.actions, question=plan.question, notes=[*plan.notes, *said])
+
+
 def read_clause(c: Clause) -> Plan:
     """The first rule's answer for one clause, or a question."""
     for rule in RULES:
         plan = rule(c)
         if plan is not None:
-            return plan
+            return _with_stand_ins(plan, c)
     if c.has:
         return Plan.ask(f"I'm not sure what to change. You can say things like {EXAMPLES}.")
     return Plan.ask(f"Tell me a bit more about what you'd like to hear, for example {EXAMPLES}.")
