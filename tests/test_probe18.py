@@ -126,3 +126,11 @@ def test_a_style_the_catalog_lacks_says_which_label_stood_in(vocab, playlist, te
     p = parse(text, playlist, vocab)
     assert [a["name"] for a in p.actions] == [tool]
     assert any(f"no {said} label, so edm instead" in n for n in p.notes), p.notes
+
+
+def test_a_refusal_says_nothing_changed_once():
+    from agent.graph import _refused
+    from agent.tools import ToolError
+
+    assert _refused(ToolError("I found nothing calmer that fits. Nothing changed.")).count("Nothing changed.") == 1
+    assert _refused(ToolError("No track 40.")) == "No track 40. Nothing changed."

@@ -54,7 +54,10 @@ SwapFeature = Literal["energy", "valence", "tempo", "danceability", "acousticnes
 # Words for a swap's direction: "swap #2 for something happier" -> "happier"
 _SWAP_WORDS = {("valence", "up"): "happier", ("valence", "down"): "sadder", ("tempo", "up"): "faster",
                ("tempo", "down"): "slower", ("year", "up"): "newer", ("year", "down"): "older",
-               ("popularity", "up"): "more popular", ("popularity", "down"): "less known"}  # fmt: skip
+               ("popularity", "up"): "more popular", ("popularity", "down"): "less known",
+               ("energy", "up"): "more energetic", ("energy", "down"): "calmer",
+               ("danceability", "up"): "more danceable", ("danceability", "down"): "less danceable",
+               ("acousticness", "up"): "more acoustic", ("acousticness", "down"): "less acoustic"}  # fmt: skip
 
 
 class Replace(Positions, Names):
