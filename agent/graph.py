@@ -224,6 +224,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return _act(state, runtime)
 
 
+def _refused(exc: ToolError) -> str:
+    """A tool's refusal as the reply says it, "Nothing changed." once (some refusals say it already)."""
+    said = str(exc).rstrip()
+    return said if said.endswith("Nothing changed.") else f"{said} Nothing changed."
+
+
 def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Run the calls, compare before and after, record. A refused call leaves the playlist exactly as it was."""
     ctx = runtime.context
@@ -236,7 +242,7 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         if brain != "llm":
             done = _run_the_rest(state, ctx, actions) if len(actions) > 1 else None
             if done is None:
-                return {"question": f"{exc} Nothing changed.", "changed": ""}
+                return {"question": _refused(exc), "changed": ""}
             (w, calls, said), actions, skipped = done  # "drop 2, move the last first, add some beyonce": two of three
         else:
             p = _offline(_last_text(state), state, ctx)  # the model's call did not fit this playlist: the offline brain
@@ -246,7 +252,7 @@ def _act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 w, calls, said = _run(state, ctx, p.actions)
                 actions, brain = p.actions, "llm->offline"
             except ToolError as exc2:
-                return {"question": f"{exc2} Nothing changed.", "brain": "llm->offline", "changed": ""}
+                return {"question": _refused(exc2), "brain": "llm->offline", "changed": ""}
     draft, before = w.draft, PlaylistDraft.from_state(state)
     draft.record(before, ctx.undo_depth)
     info = list(state.get("info") or []) + skipped + list(draft.info)  # the plan's notes: asks not acted on

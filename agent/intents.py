@@ -68,6 +68,11 @@ class Vocabulary:
         self._artist_keys = list(self.artists)
 
     @cached_property
+    def foreign_names(self) -> frozenset[str]:
+        """The catalog's artists and titles written in a script the vocabulary does not read ("竹内アンナ")."""
+        return V.foreign_names({*self.catalog.artists, *(t.title for t in self.catalog.tracks)})
+
+    @cached_property
     def artist_words(self) -> frozenset[str]:
         """Every word of every artist's name, folded: such a word is never corrected as a typo."""
         return frozenset(w for a in self.artists for w in re.findall(r"[a-z]+", a))
@@ -400,11 +405,20 @@ def positions(words: Sequence[str], titles: Sequence[str], verb: bool = False) -
                 found |= set(range(1, k + 1)) if first else set(range(max(1, n - k + 1), n + 1))
             else:
                 found.add(1 if first else n)
+    found |= {1 if w == "opener" else n for i, w in enumerate(words) if _end_track(words, i)}
     found |= {_ORDINALS[w] for i, w in enumerate(words) if w in _ORDINALS and w not in _FIRST_WORDS and i not in halves}
     found |= {v for i, v in enumerate(map(_ordinal_digits, words)) if v and i not in halves}
     if found:
         return sorted(found)
     return _bare_list(words, n) if verb else None
+
+
+def _end_track(words: Sequence[str], i: int) -> bool:
+    """Whether ``words[i]`` is "the opener" or "the closer" as a track ("swap the opener"), not "closer to" or "make
+    the 3rd song the opener" (a move, which names its track)."""
+    if words[i] not in ("opener", "closer") or not i or words[i - 1] not in ("the", "your", "my", "this", "that"):
+        return False
+    return words[i + 1 : i + 2] != ["to"] and not any(w in _ORDINALS or w.isdigit() for w in words[:i])
 
 
 def _bare_list(words: Sequence[str], n: int) -> list[int] | None:
@@ -3001,10 +3015,15 @@ def rule_track_too(c: Clause) -> Plan | None:
     cop = next((i for i, w in enumerate(c.words) if w in _COPULAS), None)
     if cop is None or cop + 1 >= len(c.words):
         return None
-    pos = positions(c.words[:cop], [p["title"] for p in c.playlist])
+    said = c.words[:cop]
+    pos = positions(said, [p["title"] for p in c.playlist], verb=len(said) == 1 and said[0].isdigit())  # "3 is too"
     if not pos or len(pos) > 3 or "too" not in c.words[cop:]:
         return None
-    return _positional("replace", pos, c.n)
+    # "track 3 is too slow": its replacement is faster, as "too slow" alone moves the playlist
+    tail = read_clause(make_clause(" ".join(t.orig for t in c.reading.tokens[cop + 1 :]), c.playlist, c.vocab))
+    moves = [a["args"] for a in tail.actions if a["name"] == "adjust" and a["args"]["feature"] in _SWAP_FEATURES]
+    steer = {"feature": moves[0]["feature"], "direction": moves[0]["direction"]} if moves else {}
+    return _positional("replace", pos, c.n, **steer)
 
 
 def rule_relative(c: Clause) -> Plan | None:
@@ -5271,6 +5290,15 @@ def _ramp(words: Sequence[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _sort_field(words: Sequence[str], i: int) -> tuple[str, int]:
+    """The field ``words[i]`` names and its end: "upbeat" is energy's high end; "energy" alone has none, "highest
+    energy" and "lowest bpm" the end said before it."""
+    field, end = V.SORT_FIELDS[words[i]]
+    if not end and i and words[i - 1] in _RAMP_ENDS:
+        end = 1 if _RAMP_ENDS[words[i - 1]] else -1
+    return field, end
+
+
 def _placed_group(words: Sequence[str], polar: Sequence[tuple[int, str, int]]) -> tuple[str, int] | None:
     """ "newest first", "the upbeat ones at the end", "pon primero las más populares": a quality of many tracks and
     the end it goes to, as (field, +1 for its high end first / -1 for its low end first)."""
@@ -5302,7 +5330,7 @@ def rule_sort(c: Clause) -> Plan | None:
         return Plan([call("sort", by="energy", descending=False)])
     if find(words, _WIND_DOWN):
         return Plan([call("sort", by="energy", descending=True)])
-    fields = [(i, *V.SORT_FIELDS[w]) for i, w in enumerate(words) if w in V.SORT_FIELDS]
+    fields = [(i, *_sort_field(words, i)) for i, w in enumerate(words) if w in V.SORT_FIELDS]
     verb = bool(_SORT_VERBS & set(words))
     polar = [(i, f, s) for i, f, s in fields if s]
     # "newest first", "the upbeat ones at the end": a quality of many tracks said before where they go
@@ -5371,6 +5399,8 @@ def rule_tempo_target(c: Clause) -> Plan | None:
 def rule_new_request(c: Clause) -> Plan | None:
     """Anything that names music (a genre, mood, era, artist, activity, or a few words to search by)."""
     q = c.reading.query
+    if not c.has and any(ch in V.EMOJI_CUES for ch in c.raw):  # "😴" alone: a sleep playlist, as `playlist` reads it
+        return Plan([call("new_playlist", text=c.raw.strip())])
     named = c.matches(*_CONTENT_KINDS, "feature", "length", "duration")
     content = _content(c.words)
     if not (named or len(content) >= 2 or (not c.has and content)):
@@ -5488,12 +5518,24 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_LABEL_STANDS_IN = re.compile(r"this catalog has no .+ label, so .+ instead$")
+
+
+def _with_stand_ins(plan: Plan, c: Clause) -> Plan:
+    """``plan`` saying which label stood in for a style the catalog lacks ("tech house only": edm, and the reply says
+    so, as a new request's does); a new request's own notes say it already."""
+    said = [u for u in c.reading.query.unsupported if _LABEL_STANDS_IN.search(u) and u not in plan.notes]
+    if not said or not plan.actions or any(a["name"] == "new_playlist" for a in plan.actions):
+        return plan
+    return Plan(plan.actions, question=plan.question, notes=[*plan.notes, *said])
+
+
 def read_clause(c: Clause) -> Plan:
     """The first rule's answer for one clause, or a question."""
     for rule in RULES:
         plan = rule(c)
         if plan is not None:
-            return plan
+            return _with_stand_ins(plan, c)
     if c.has:
         return Plan.ask(f"I'm not sure what to change. You can say things like {EXAMPLES}.")
     return Plan.ask(f"Tell me a bit more about what you'd like to hear, for example {EXAMPLES}.")
@@ -7244,6 +7286,19 @@ def _replaced_years(acts: list[dict[str, Any]], playlist: Sequence[dict[str, Any
     return [a for a in acts if not outside(a)]
 
 
+def _unreadable_plan(raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> Plan | None:
+    """The answer to a message the vocabulary cannot read (tools.vocab.unreadable), or to an emoji alone after a
+    playlist ("🔥", "👎👎": how it landed); None when it is read (an emoji it reads alone starts a playlist)."""
+    unread = V.unreadable(raw, vocab.foreign_names)
+    if unread == "language":  # "我想听一些安静的音乐": no word of it is read; never "anything"
+        return Plan.ask(V.UNREAD_LANGUAGE)
+    if not any(ch.isalnum() for ch in raw) and (playlist or unread):
+        return _emoji_verdict(raw, playlist) or Plan.ask(
+            f"I can't read that as a request. Try words, for example {EXAMPLES}."
+        )
+    return None
+
+
 def _parse(
     text: str,
     playlist: Sequence[dict[str, Any]],
@@ -7260,10 +7315,8 @@ def _parse(
         )
     if not raw.strip():
         return Plan.ask(f"I didn't get a message. Tell me what you'd like to hear, for example {EXAMPLES}.")
-    if not any(ch.isalnum() for ch in raw):  # "🔥", "👎👎" after a playlist: how it landed
-        return _emoji_verdict(raw, playlist) or Plan.ask(
-            f"I can't read that as a request. Try words, for example {EXAMPLES}."
-        )
+    if (unread := _unreadable_plan(raw, playlist, vocab)) is not None:
+        return unread
     if (named := _playlist_name(raw)) is not None:  # "call it Sunday Slow Jams": a name, never a request
         return _renamed(named, playlist, vocab, focus, last, artists)
     if playlist and (later := _named_later(raw)) is not None:  # "lol this slaps. name it vibes"

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tools.catalog import Catalog
     from tools.schema import PlaylistResult
     from tools.settings import Settings
 
@@ -78,6 +79,16 @@ def failed_result(text: str, note: str) -> "PlaylistResult":
     return PlaylistResult(query=PlaylistQuery(text=text), playlist=[], notes=[note])
 
 
+def unread_note(text: str, catalog: "Catalog") -> str | None:
+    """What chat says of a request the vocabulary cannot read (tools.vocab.unreadable), else None."""
+    from tools import vocab
+
+    kind = vocab.unreadable(text)
+    if kind == "language":  # unless it names a catalog artist or title written in that script
+        kind = vocab.unreadable(text, vocab.foreign_names({*catalog.artists, *(t.title for t in catalog.tracks)}))
+    return {"language": vocab.UNREAD_LANGUAGE, "symbols": vocab.UNREAD_SYMBOLS}.get(kind or "")
+
+
 def print_table(result: "PlaylistResult", out=None) -> None:
     """A readable table: title, artist, year, and why each track is there; then the notes."""
     from rich.console import Console
@@ -124,6 +135,12 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         if args.text:
             lines.insert(0, args.text)
 
+    from tools import vocab
+
+    if args.batch is None and vocab.unreadable(args.text) == "symbols":  # "🎸": refused as chat refuses it
+        print(f"playgenie: {vocab.UNREAD_SYMBOLS}", file=sys.stderr)
+        return 2
+
     from tools.pipeline import Pipeline
 
     pipe = Pipeline.load(settings, progress=not args.json)
@@ -132,6 +149,11 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
         text = line.strip()
         if not text:
             result = failed_result("", EMPTY)
+        elif (unread := unread_note(text, pipe.catalog)) is not None:
+            if args.batch is None:
+                print(f"playgenie: {unread}", file=sys.stderr)
+                return 2
+            result = failed_result(text, unread)
         else:
             try:
                 result = pipe.run(text, n=args.length)

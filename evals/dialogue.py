@@ -68,6 +68,8 @@ folder, the product pipeline). Checks read the returned playlist:
     {"prefix": N}                                              the first N tracks are the turn before's first N
     {"new_lower": f}                                           new tracks' mean f below the kept ones'
     {"last_has": [kind, v]} {"new_none": [kind, v]}            the last track has it / no track new this turn has it
+    {"raised_at": [pos, f]} {"lowered_at": [pos, f]}           the track now at pos has more / less f than the one
+                                                               there before the turn
     {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
@@ -180,7 +182,7 @@ KNOWN_CHECKS = {
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
-    "title_share_max", "first_was", "new_higher",
+    "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at",
 }  # fmt: skip
 
 
@@ -821,6 +823,17 @@ def _track_in(t: Turn, arg: Any, name: str) -> str | None:
     v = getattr(p, f, None)
     ok = v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
     return None if ok else f"track {pos} ({p.title}) has {f} {v}, expected [{lo}, {hi}]"
+
+
+@_check("raised_at", "lowered_at")
+def _changed_at(t: Turn, arg: Any, name: str) -> str | None:
+    pos, f = arg
+    if not t.after or not t.before:
+        return "empty playlist"
+    old, new = (p[_at(pos, len(p)) - 1] for p in (t.before, t.after))
+    a, b = (float(getattr(catalog_row, f)) for catalog_row in (t.catalog[old.track_id], t.catalog[new.track_id]))
+    ok = b > a if name == "raised_at" else b < a
+    return None if ok else f"track {pos} went from {old.title} ({f} {a:.2f}) to {new.title} ({f} {b:.2f})"
 
 
 def _block_at(t: Turn, block: list[str], where: str) -> str | None:

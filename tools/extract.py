@@ -440,6 +440,7 @@ class TagExtractor:
         _diminutives(toks)
         self._artist_cap(toks, matches)
         self._numbers(toks, matches, unsupported)
+        _aside_counts(text, toks, matches)
         self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
         titles = self._song_titles(toks, matches)
@@ -2092,6 +2093,20 @@ _BPM_BOUNDS = (
 _COUNT_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas"})
 _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
                           "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip
+
+
+def _aside_counts(text: str, toks: list[_Tok], matches: list[Match]) -> None:
+    """A count said inside brackets that close before its noun is an aside, not the playlist's length: "two kids (6
+    and 9) - need fun singalong songs" names the kids' ages; "(about 20 songs)" and "20 songs (no rap)" stay."""
+    if ")" not in text:
+        return
+    texts = [t.text for t in toks]
+    for m in [m for m in matches if m.kind == "length"]:
+        noun = _followed_by_track_noun(texts, m.end)
+        if noun is not None and ")" in text[toks[m.end - 1].end : toks[noun].start]:
+            matches.remove(m)
+            for t in toks[m.start : m.end]:
+                t.used = False
 
 
 def _followed_by_track_noun(texts: list[str], i: int) -> int | None:

@@ -139,7 +139,8 @@ CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because
                                   "nites": "nights", "tonite": "tonight", "2nite": "tonight", "luv": "love",
                                   "b4": "before", "u": "you", "somethin": "something", "nothin": "nothing",
                                   "anythin": "anything", "swp": "swap", "shortr": "shorter", "longr": "longer",
-                                  "cud": "could", "wat": "what", "wats": "whats"}  # fmt: skip
+                                  "cud": "could", "wat": "what", "wats": "whats", "rmv": "remove", "rm": "remove",
+                                  "dlt": "delete"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -2078,3 +2079,44 @@ def _child_age(words: Sequence[str]) -> int | None:
 def explicit_title(title: str, artist: str = "") -> bool:
     """Whether a track's title or artist name carries an explicit word (:data:`EXPLICIT_TITLE`)."""
     return bool(EXPLICIT_TITLE.search(title) or (artist and EXPLICIT_TITLE.search(artist)))
+
+
+# --- input the vocabulary cannot read -------------------------------------------------------------------------------
+# Every word the vocabulary knows is in the Latin script (English and Spanish); a message whose letters are all in
+# another script (Arabic, Chinese, Cyrillic...) would otherwise read as no request at all ("anything": popular
+# tracks). The chat and the `playlist` command refuse it with the same words, unless it names a catalog artist or
+# title written in that script.
+UNREAD_LANGUAGE = (
+    "I can't read that language yet. Please ask in English or Spanish, for example "
+    '"calm music for sleeping" or "música tranquila para dormir".'
+)
+UNREAD_SYMBOLS = 'I can\'t read that as a request. Try words, for example "chill 90s r&b for a rainy evening".'
+
+
+def _latin(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN")
+
+
+def unreadable(text: str, names: Collection[str] = ()) -> str | None:
+    """Why the vocabulary cannot read ``text``: "language" when it has letters, none of them Latin, and names none
+    of ``names`` (folded catalog names in other scripts); "symbols" when it has no letter or digit and no emoji
+    `EMOJI_CUES` reads; None when it can be read."""
+    if any(ch in EMOJI_CUES for ch in text):
+        return None
+    if not any(ch.isalnum() for ch in text):
+        return "symbols"
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters or any(_latin(ch) for ch in letters):
+        return None
+    folded = fold(text)
+    return None if any(n and n in folded for n in names) else "language"
+
+
+def foreign_names(names: Collection[str]) -> frozenset[str]:
+    """The folded names (artists, titles) with a letter and no Latin one: what `unreadable` still reads."""
+    out = set()
+    for n in names:
+        letters = [ch for ch in n if ch.isalpha()]
+        if letters and not any(_latin(ch) for ch in letters) and len(f := fold(n)) >= 2:
+            out.add(f)
+    return frozenset(out)

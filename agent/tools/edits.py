@@ -17,7 +17,7 @@ from agent.tools.work import Work, feature_value
 from tools.catalog import Track, fold
 from tools.tags import MOOD_TARGETS
 from tools.refine import item_from
-from tools.schema import MAX_LENGTH, FeatureBound, PlaylistQuery, YearRange
+from tools.schema import FEATURE_RANGE, MAX_LENGTH, FeatureBound, PlaylistQuery, YearRange
 from tools.vocab import tokenize
 
 
@@ -54,7 +54,10 @@ SwapFeature = Literal["energy", "valence", "tempo", "danceability", "acousticnes
 # Words for a swap's direction: "swap #2 for something happier" -> "happier"
 _SWAP_WORDS = {("valence", "up"): "happier", ("valence", "down"): "sadder", ("tempo", "up"): "faster",
                ("tempo", "down"): "slower", ("year", "up"): "newer", ("year", "down"): "older",
-               ("popularity", "up"): "more popular", ("popularity", "down"): "less known"}  # fmt: skip
+               ("popularity", "up"): "more popular", ("popularity", "down"): "less known",
+               ("energy", "up"): "more energetic", ("energy", "down"): "calmer",
+               ("danceability", "up"): "more danceable", ("danceability", "down"): "less danceable",
+               ("acousticness", "up"): "more acoustic", ("acousticness", "down"): "less acoustic"}  # fmt: skip
 
 
 class Replace(Positions, Names):
@@ -221,7 +224,8 @@ def _aimed_past(w: Work, query: PlaylistQuery | None, feature: str, sign: int, e
     if feature == "year":
         q.years = YearRange(start=int(edge) + 1, explicit=False) if sign > 0 else YearRange(end=int(edge) - 1)
     else:
-        target = edge + sign * w.step(feature)
+        lo, hi = FEATURE_RANGE.get(feature, (float("-inf"), float("inf")))
+        target = min(hi, max(lo, edge + sign * w.step(feature)))  # energy .93 "too mellow": aimed at 1.0, not 1.05
         side = {"min": round(edge, 3)} if sign > 0 else {"max": round(edge, 3)}
         bound = FeatureBound(feature=feature, target=round(target, 3), explicit=False, source="swap", **side)
         q.features = [b for b in q.features if b.feature != feature] + [bound]
