@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mentions", default=str(int(refine.GENRE_MENTION_SHARES)), help="Comma-separated GENRE_MENTION_SHARES (0/1)."
     )
+    parser.add_argument("--mood-places", default="", help="Comma-separated COHERE_MOOD_PLACES (default: = places).")
     parser.add_argument("--share", default=str(refine.COHERE_SHARE), help="Comma-separated COHERE_SHARE values.")
     parser.add_argument("--misses", action="store_true", help="Print each playlist whose genre agreement is below 0.8.")
     parser.add_argument("--details", type=Path, help="Write one JSON line per playlist and setting.")
@@ -105,22 +106,38 @@ def main(argv: list[str] | None = None) -> int:
         [bool(int(x)) for x in args.moods.split(",")],
         [bool(int(x)) for x in args.mentions.split(",")],
         [float(x) for x in args.share.split(",")],
+        [float(x) for x in args.mood_places.split(",")] if args.mood_places else [None],
     )
     out = open(args.details, "w", encoding="utf-8") if args.details else None
     print(f"{args.split}: {len(split.test_ids)} playlists")
-    print(f"{'places':>7} {'top':>4} {'moods':>5} {'ment':>4} {'share':>5} {'ndcg@20':>8} {'genre':>6} {'recall':>6}")
-    for places, top, moods, mentions, share in grid:
+    print(
+        f"{'places':>7} {'top':>4} {'moods':>5} {'ment':>4} {'share':>5} {'moodpl':>6} {'ndcg@20':>8} {'genre':>6} "
+        f"{'recall':>6}"
+    )
+    for places, top, moods, mentions, share, mood_places in grid:
+        refine.COHERE_MOOD_PLACES = places if mood_places is None else mood_places
         refine.COHERE_PLACES, refine.COHERE_TOP, refine.COHERE_MOODS = places, top, moods
         refine.GENRE_MENTION_SHARES, refine.COHERE_SHARE = mentions, share
         rows = score(split, pipe)
         print(
-            f"{places:>7g} {top:>4} {int(moods):>5} {int(mentions):>4} {share:>5g} {mean(rows, 'ndcg'):>8.4f} "
+            f"{places:>7g} {top:>4} {int(moods):>5} {int(mentions):>4} {share:>5g} {refine.COHERE_MOOD_PLACES:>6g} "
+            f"{mean(rows, 'ndcg'):>8.4f} "
             f"{mean(rows, 'genre'):>6.3f} {mean(rows, 'recall'):>6.3f}",
             flush=True,
         )
         if out:
             out.writelines(
-                json.dumps({"places": places, "top": top, "moods": moods, "mentions": mentions, "share": share, **r})
+                json.dumps(
+                    {
+                        "places": places,
+                        "top": top,
+                        "moods": moods,
+                        "mentions": mentions,
+                        "share": share,
+                        "mood_places": refine.COHERE_MOOD_PLACES,
+                        **r,
+                    }
+                )
                 + "\n"
                 for r in rows
             )

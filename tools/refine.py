@@ -98,6 +98,12 @@ ALSO_MOOD_CLOSE: dict[str, float] = {
 COHERE_TOP = 20
 COHERE_PLACES: float = 40
 COHERE_MOODS = True
+# The same for a request naming a mood or an activity (COHERE_MOODS True). Top 20, names at 40, split 0; split 1:
+# 0 .796/.1195; .802/.1302, 10 .797/.1195; .808/.1308, 20 .800/.1201; .810/.1309, 40 .800/.1210; .815/.1309 (test
+# .820 -> .828, NDCG .1574 at each). Its cost: `python -m evals.occasions` (product home) one-genre lists 3/46 ->
+# 31/46 with the ranker, 0 -> 28 without, genre_top .450 -> .736; mood_fit .990 -> .988. 0 gives occasions their
+# variety back.
+COHERE_MOOD_PLACES: float = 40
 COHERE_SHARE = 0.0  # the least share of the first tracks' label mass the genre must hold (0.5: .790; .786 at 40)
 # Genres listed side by side share the list in proportion to how often the request names each (genre_mentions):
 # "House/Electro/Progressive/Disco/Lofi/Synthwave" is edm's three to dance pop's one. Validation genre .784 -> .787
@@ -666,7 +672,11 @@ def coheres(query: PlaylistQuery) -> bool:
     """True for a request that reads as a playlist's name only: no genre, subgenre, artist, song, mood or activity."""
     if query.genres or query.subgenres or query.artists or any(_seeded(f) for f in query.features):
         return False
-    return COHERE_MOODS or not (query.moods or query.activities)
+    return COHERE_MOODS or not _moody(query)
+
+
+def _moody(query: PlaylistQuery) -> bool:
+    return bool(query.moods or query.activities)
 
 
 def cohere(
@@ -675,7 +685,7 @@ def cohere(
     """Genre coherence (:data:`COHERE_PLACES`): a track of ``pool`` without the genre its first ``top`` agree on moves
     ``places`` places down (kept tracks stay), for a request :func:`coheres` allows and where no personal ``history``
     counts (its taste leads). The genre, or None when off."""
-    places = COHERE_PLACES if places is None else places
+    places = (COHERE_MOOD_PLACES if _moody(query) else COHERE_PLACES) if places is None else places
     top = COHERE_TOP if top is None else top
     if not places or history or not coheres(query):
         return None
