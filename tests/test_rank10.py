@@ -64,7 +64,7 @@ def test_a_name_that_reads_no_genre_keeps_to_the_genre_its_best_candidates_share
     playlist = refine(cands, PlaylistQuery(text="Nasty Bits"), cat, n=20)
     counts = _genres(playlist, cat)
     assert len(playlist) == 20
-    assert counts["rock"] >= 18, counts  # before: 12 rock, 8 rap (the score order's first 20)
+    assert counts["rock"] >= 16, counts  # before: 12 rock, 8 rap (the score order's first 20)
 
 
 def test_genres_named_side_by_side_keep_their_shares(mixed):
