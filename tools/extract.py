@@ -444,6 +444,7 @@ class TagExtractor:
         self._seed_songs(toks, matches)
         self._phrases_and_artists(toks, matches, titled)
         titles = self._song_titles(toks, matches)
+        self._names_running_on(toks, matches)
         self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
         self._cued_names(text, toks, matches, unsupported)
@@ -717,6 +718,23 @@ class TagExtractor:
                         conf = SEED_GENRE_CONFIDENCE if sure else SEED_LABEL_LEAN
                         out.append(_Match("genre", (tr.genres[0], sub), s, e, confidence=conf))
                     break
+
+    def _names_running_on(self, toks: list[_Tok], out: list[_Match]) -> None:
+        """ "Trance Party by FUTURE TRANCE": an artist after "by" whose name runs on into a genre word that none of
+        their tracks carries names someone the catalog lacks (a label, a series), not the artist: the rapper Future
+        has no trance. "rap by Future" and "drake rap" keep their artist."""
+        for a in [m for m in out if m.kind == "artist" and m.start >= 1 and toks[m.start - 1].text == "by"]:
+            rows = self.catalog.by_artist.get(fold(str(a.value)), ())
+            after = [m for m in out if m.kind == "genre" and m.start == a.end]
+            if (
+                rows
+                and after
+                and all(
+                    not any(m.value[0] in self.catalog.tracks[r].genres for r in rows)  # type: ignore[index]
+                    for m in after
+                )
+            ):
+                out.remove(a)
 
     def _artist_labelled(self, artist: str, genre: str) -> bool:
         """Whether most of an artist's tracks (two or more) carry ``genre``: a seed song's label is then theirs, not
