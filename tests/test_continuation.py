@@ -621,62 +621,6 @@ def test_artist_cap_reads_the_playlists_own_stacking():
     assert strict.limit("a", 20) == 2 and strict.limit("b", 20) == float("inf")
 
 
-def test_an_artist_with_a_fifth_of_a_short_playlist_keeps_that_share_as_add_more_grows_it():
-    # One track of five: the playlist's own pattern. The artist keeps a fifth as the playlist grows (2 up to 10
-    # tracks, 3 at 11-15, ...), while artists it does not hold stay at the cap of 2.
-    from tools.continuation.generate import artist_cap, capped_order
-
-    rule = artist_cap(list("abcde"), 2)
-    assert [rule.limit("a", n) for n in (6, 10, 11, 15, 16, 25)] == [2, 2, 3, 3, 4, 5]
-    assert rule.limit("z", 25) == 2
-    artist = np.array([0, 1, 2, 3, 4] + [0] * 6 + list(range(5, 25)))  # rows 5-10: six more by seed artist 0
-    scores = np.where(artist == 0, 10.0, 0.0) - np.arange(len(artist)) * 1e-3  # the model wants artist 0 first
-    rule = artist_cap(artist[:5].tolist(), 2)  # the same playlist, over artist codes
-    order = capped_order(scores, [0, 1, 2, 3, 4], artist, np.arange(len(artist)), rule, n=20).tolist()
-    grown = artist[[0, 1, 2, 3, 4] + order].tolist()
-    assert [grown[:n].count(0) for n in (10, 11, 15, 16, 25)] == [2, 3, 3, 4, 5]  # exactly its share, no more
-    assert all(grown.count(a) <= 2 for a in set(grown) - {0})
-
-
-def test_the_persons_own_cap_binds_a_short_playlists_artists_too(trained, tiny_catalog):
-    # "max 2 per artist" said by the person (strict_cap): a seed artist's share of a 5-track playlist gives it
-    # nothing more, in the catalog's ranking and in the beam's continuation alike.
-    from tools.continuation.generate import artist_cap
-
-    assert artist_cap(list("abcde"), 2, strict=True).limit("a", 25) == 2
-    continuer = Continuer.from_file(trained, tiny_catalog)
-    seed = [[t.track_id for t in tiny_catalog.tracks if t.artist == a][0] for a in ("Queen", "Nas", "Drake", "Sade")]
-    seed += [[t.track_id for t in tiny_catalog.tracks if t.artist == "Eminem"][0]]
-    queen = np.array([getattr(tiny_catalog.get(i), "artist", "") == "Queen" for i in continuer.track_ids], dtype=float)
-    rows = [continuer.row[t] for t in seed]
-    shared = continuer.ranking(rows, n=20, max_per_artist=2, scores=queen)  # the scores want every Queen track
-    strict = continuer.ranking(rows, n=20, max_per_artist=2, strict_cap=True, scores=queen)
-    assert queen[shared[:10]].sum() == 2 and queen[strict[:10]].sum() == 1  # Queen: 3 of 15 / 2 of 15
-    res = continuer.continue_playlist(seed, k=10, max_per_artist=2, strict_cap=True)
-    artists = [tiny_catalog[t].artist for t in seed + res.track_ids]
-    assert len(res.track_ids) == 10 and all(artists.count(a) <= 2 for a in artists)
-
-
-def test_a_playlist_playgenie_made_under_its_cap_continues_as_before():
-    # Issue 11's "add 5 more gave five songs by one artist": a playlist made under the cap of 2 (every artist at
-    # most twice) keeps every artist at 2 as it grows, whatever its length from 6 tracks on, exactly as the rule
-    # before cont10 (which let an artist keep a share only from its second track); a 5-track one for its first
-    # "add 5 more".
-    from tools.continuation.generate import ArtistCap, artist_cap
-    from tools.refine import stacked_shares
-
-    for length in range(6, 51):
-        for doubles in range(0, length // 2 + 1):
-            seed = [f"d{i}" for i in range(doubles) for _ in range(2)] + [f"s{i}" for i in range(length - 2 * doubles)]
-            new, old = artist_cap(seed, 2), ArtistCap(2, stacked_shares(seed, 2, least=2))
-            assert all(new.limit(a, n) == old.limit(a, n) for a in set(seed) for n in range(length, 101))
-            if length >= 10:
-                assert all(new.limit(a, length + 5) == 2 for a in set(seed) if seed.count(a) * 5 < length)
-    twenty = [f"d{i}" for i in range(10) for _ in range(2)]  # the complaint's 20-track playlist, 2 per artist
-    assert all(artist_cap(twenty, 2).limit(a, 25) == 2 for a in twenty)
-    assert all(artist_cap(list("abcde"), 2).limit(a, 10) == 2 for a in "abcde")
-
-
 def test_capped_order_brings_a_stacked_artists_tracks_back_as_the_playlist_grows():
     from tools.continuation.generate import artist_cap, capped_order
 

@@ -497,14 +497,12 @@ ALSO_SHARE = 0.5
 ALSO_LEAST = 2
 
 
-def stacked_shares(
-    artists: Sequence[Hashable], cap: int, share: float = STACK_SHARE, least: int = 2
-) -> dict[Hashable, float]:
+def stacked_shares(artists: Sequence[Hashable], cap: int, share: float = STACK_SHARE) -> dict[Hashable, float]:
     """Artist -> share of ``artists`` (one per track played) for the artists the person stacked: more than ``cap``
-    tracks, or ``least`` or more and at least ``share`` of them. PlayGenie never stacks an artist unasked, so the
-    person did, and the artist keeps that share as a playlist grows (add-more's cap, the personal rerank's refiner)."""
+    tracks, or 2+ and at least ``share`` of them. PlayGenie never stacks an artist unasked, so the person did, and
+    the artist keeps that share as a playlist grows (add-more's cap, the personal rerank's refiner)."""
     counts, n = Counter(artists), len(artists)
-    return {a: c / n for a, c in counts.items() if c > cap or (c >= least and c / n >= share)}
+    return {a: c / n for a, c in counts.items() if c > cap or (c >= 2 and c / n >= share)}
 
 
 def share_limit(share: float, cap: int, length: int) -> int:

@@ -268,7 +268,7 @@ def _continue(w: Work, k: int) -> Any:
 
 def _continuation_room(w: Work) -> Callable[[Track], bool]:
     """The continuation's per-artist test, counting the playlist and every track it accepts: the person's cap binds
-    every artist; without one, an artist holding a fifth of the playlist keeps its share (``generate.artist_cap``)."""
+    every artist; without one, an artist the playlist itself stacks keeps its share (``generate.artist_cap``)."""
     artists = [fold(p["artist"]) for p in w.playlist]
     rule = w.playlist_cap()
     counts: dict[str, int] = {}

@@ -355,7 +355,7 @@ class Work:
 
     def playlist_cap(self) -> "ArtistCap":
         """The cap "add more" keeps, over folded artists: the person's own cap binds every artist; without one, an
-        artist holding a fifth of the playlist keeps its share (``tools.continuation.generate.artist_cap``)."""
+        artist the playlist itself stacks keeps its share (``tools.continuation.generate.artist_cap``)."""
         from tools.continuation.generate import artist_cap as cap_of
 
         artists = [fold(p["artist"]) for p in self.playlist]

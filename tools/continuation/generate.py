@@ -8,9 +8,9 @@ playlist; artists the request names are ``uncapped``). All of these are masks on
 beam whose picks fill an artist's cap masks that artist's other tracks for its next steps.
 
 The cap is the playlist's own rule (``artist_cap``): the person's cap, when they set one
-(``strict_cap``), binds every artist; otherwise an artist holding more tracks than the cap, or at
-least ``STACK_SHARE`` of the playlist (one track of five is enough), keeps its share as the playlist
-grows, and every other artist stays under the cap. The same
+(``strict_cap``), binds every artist; otherwise an artist the playlist itself stacks (more tracks
+than the cap, or at least ``STACK_SHARE`` of it) keeps its share as the playlist grows, since only
+the person puts an artist there that often, and every other artist stays under the cap. The same
 rule and the same scores order the catalog in ``Continuer.ranking``, which the continuation eval
 scores as ``playgenie_vae_capped``. Every step's scores also lean toward the playlist's sound and years
 (``Continuer.playlist_terms``).
@@ -150,13 +150,9 @@ def artist_cap(
 ) -> ArtistCap:
     """The cap a playlist (its tracks' artists, in order) keeps as it grows. ``strict``: the person set ``cap``, so
     it binds every artist but the ``uncapped`` (named) ones; otherwise artists the playlist holds more than ``cap``
-    of, or at least ``stack_share`` of (one track is enough), keep that share (:func:`tools.refine.stacked_shares`,
-    :data:`tools.refine.STACK_SHARE`): the playlist's own pattern. A playlist PlayGenie made under its cap of 2
-    continues as before: at 10 tracks or more none of its artists holds more than a fifth unless it already kept
-    its share, and a playlist of 5 tracks or fewer only lets an artist pass 2 once it has grown past 10 (1 of 5 is
-    3 of 11-15). Chosen on the continuation eval's validation playlists (capped VAE / content_knn NDCG at n = 5
-    1.173x -> 1.292x; n = 10, 25 unchanged); ``python -m evals.cap_probe validation least:2:0.2 least:1:0.2``."""
-    shares = {} if strict else stacked_shares(seed_artists, cap, stack_share, least=1)
+    of, or at least ``stack_share`` of with two tracks or more, keep that share (PlayGenie never stacks an artist
+    unasked, so the person did: :func:`tools.refine.stacked_shares`, :data:`tools.refine.STACK_SHARE`)."""
+    shares = {} if strict else stacked_shares(seed_artists, cap, stack_share)
     return ArtistCap(cap, shares, frozenset(uncapped))
 
 
