@@ -2319,15 +2319,19 @@ def rule_count_like_these(c: Clause) -> Plan | None:
     return Plan([call("more", count=num[0])]) if num[0] > 0 else None
 
 
-_TEMPO_WORDS = frozenset(w for w, (field, _) in V.SORT_FIELDS.items() if field == "tempo") | {"pace", "bpms"}
+_BOUND_WORDS = frozenset({"than", "under", "over", "above", "below", "least", "most", "max", "min", "minimum",
+                          "maximum", "or", "up", "plus", "+"})  # fmt: skip
+_TEMPO_SAID = frozenset(w for w, (field, _) in V.SORT_FIELDS.items() if field == "tempo") | {"pace", "bpms"}
 
 
 def rule_tempo_number(c: Clause) -> Plan | None:
     """ "too fast, like 160", "bit slower, like 150 bpm", "slower, 140ish": a tempo word and one number a tempo can
     be: the tempo kept near that number (the window "around 160 bpm" reads), never a length."""
     words = c.words
-    if not c.has or not _TEMPO_WORDS & set(words) or c.matches(*_CONTENT_KINDS, "duration"):
+    if not c.has or not _TEMPO_SAID & set(words) or c.matches(*_CONTENT_KINDS, "duration"):
         return None
+    if _BOUND_WORDS & set(words) or find(words, _REMOVE):
+        return None  # "take out anything slower than 90 bpm", "nothing under 120": a bound, read elsewhere
     nums = [(k, n) for k in range(len(words)) if (n := number_at(words, k)) and (k == 0 or not number_at(words, k - 1))]
     if len(nums) != 1 or not 40 <= nums[0][1][0] <= 220:
         return None

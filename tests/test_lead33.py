@@ -127,6 +127,7 @@ def test_a_tempo_word_and_a_number_is_a_tempo_never_a_length(vocab, playlist, te
         ("narrow", {"bounds": [{"feature": "tempo", "min": bpm - 8.0, "max": bpm + 8.0}]})
     ]
     assert acts("make it 30 songs", vocab, playlist) == [("resize", {"length": 30})]
+    assert acts("take out anything slower than like 90 bpm", vocab, playlist)[0][0] != "narrow"  # a bound
 
 
 def test_a_listening_time_grown_to_lands_within_half_a_track_of_it(chat):
