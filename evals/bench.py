@@ -597,6 +597,9 @@ _SEARCH_ONLY = (
     "acorn",
     "search_threads",
     "exact_below_sqrt",
+    "scan_below",
+    "ids_below",
+    "oversampling",
 )  # IndexConfig fields read at search time, not at build
 
 

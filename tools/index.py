@@ -31,7 +31,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -174,6 +174,18 @@ class IndexConfig:
     # sched_yield at every search: 4.5-4.7 ms of CPU per request on them, none with 1 (the search then runs on
     # the caller's thread). None: Qdrant's default.
     search_threads: int | None = 1
+    # With a graph: a filtered dense search that fewer than ``scan_below`` tracks pass is an exact scan of their
+    # vectors in this process (TrackIndex.arrays: the filter worked out from arrays), not a walk of the graph, which
+    # under a filter few tracks pass visits about ``hnsw_ef`` / (their share) points and misses some (README, "Large
+    # catalogs"; at 1M a scan of under 10k rows 2-3 ms against the graph's 10-13, while 10k-30k rows read scattered
+    # from the mapped vectors cost 7 / 56 ms at p50 / p95 against 6 / 8). 0: every search goes to Qdrant. Search-time,
+    # like the two below: no rebuild.
+    scan_below: int = 10_000
+    # With a graph: a filtered BM25 search that fewer than ``ids_below`` tracks pass gives Qdrant those tracks' ids
+    # as its filter instead of the payload conditions, whose evaluation grows with the catalog (1M: under 2k passing
+    # 3.7 against 21 ms, 2k-10k 6.9 against 12; past 10k ids cost more, 28 against 9). 0: never.
+    ids_below: int = 5_000
+    oversampling: float = 2.0  # int8: the graph's top ``limit`` x this rescored with the original vectors
 
     def __post_init__(self) -> None:
         if self.quantization and not self.hnsw_m:
@@ -188,6 +200,8 @@ class IndexConfig:
         parts += [f"{self.quantization} quantized"] if self.quantization else []
         parts += ["vectors on disk"] if self.on_disk else []
         parts += [f"payload_m={self.payload_m}"] if self.payload_m is not None and self.hnsw_m else []
+        parts += [f"scanned under {self.scan_below} passing"] if self.scan_below and self.hnsw_m else []
+        parts += [f"BM25 by ids under {self.ids_below} passing"] if self.ids_below and self.hnsw_m else []
         return ", ".join(parts)
 
 
@@ -337,6 +351,15 @@ class EdgeBackend:
     def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
         return _hits(self._shard.query(self._request(self._sparse(sparse), flt, limit))) if sparse else []
 
+    def search_sparse_rows(self, sparse: Sparse, rows: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """BM25 among the given rows only (their ids as the filter): a narrow filter worked out beforehand."""
+        q = self.q
+        flt = q.Filter(must=[q.HasIdCondition(point_ids=set(rows.tolist()))])
+        req = q.QueryRequest(
+            limit=limit, query=self._sparse(sparse), filter=flt, with_payload=False, params=self._search_params()
+        )
+        return _hits(self._shard.query(req))
+
     def channels(
         self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None, limit: int
     ) -> dict[str, list[tuple[int, float]]]:
@@ -362,7 +385,7 @@ class EdgeBackend:
 
     def _search_params(self):
         q, c = self.q, self.config
-        quant = q.QuantizationSearchParams(rescore=True, oversampling=2.0) if c.quantization else None
+        quant = q.QuantizationSearchParams(rescore=True, oversampling=c.oversampling) if c.quantization else None
         if not c.hnsw_m:
             return q.SearchParams(exact=True, quantization=quant)
         acorn = q.AcornSearchParams(enable=True) if c.acorn else None
@@ -697,6 +720,7 @@ class ArtistSearch:
         """One pass over the tracks' payloads, none kept (at a million tracks a list of them would be a GB)."""
         self.vectors = vectors
         n = len(catalog.tracks)
+        self._passing: dict[tuple, np.ndarray] = {}  # the last few filters' rows (see passing)
         self.artist_id: dict[str, int] = {}
         self.artist_of = np.zeros(n, dtype=np.int64)
         self.keywords: dict[str, dict[str, np.ndarray]] = {}  # the other keyword fields: value -> rows holding it
@@ -721,22 +745,22 @@ class ArtistSearch:
                     column[row] = float(p[name])
         self.artist_rows = {a: np.array(rows_of[i], dtype=np.int64) for a, i in self.artist_id.items()}
 
-    def _matches(self, name: str, values: Sequence[str | int], rows: np.ndarray) -> np.ndarray:
+    def _matches(self, name: str, values: Sequence[str | int], rows: np.ndarray | None) -> np.ndarray:
         if name == "artist":
             ids = [self.artist_id[v] for v in values if v in self.artist_id]
-            return np.isin(self.artist_of[rows], ids)
+            return np.isin(_at(self.artist_of, rows), ids)
         if name in self.keywords:
-            out = np.zeros(len(rows), dtype=bool)
+            out = np.zeros(len(self.artist_of) if rows is None else len(rows), dtype=bool)
             for v in values:
                 hit = self.keywords[name].get(v)
                 if hit is not None:
-                    out |= hit[rows]
+                    out |= _at(hit, rows)
             return out
-        return np.isin(self.numbers[name][rows], [float(v) for v in values])
+        return np.isin(_at(self.numbers[name], rows), [float(v) for v in values])
 
-    def _mask(self, flt: Constraints, rows: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` pass ``flt`` (as :meth:`MemoryBackend._mask`, over these rows only)."""
-        mask = np.ones(len(rows), dtype=bool)
+    def _mask(self, flt: Constraints, rows: np.ndarray | None) -> np.ndarray:
+        """Which of ``rows`` (None: every track) pass ``flt`` (as :meth:`MemoryBackend._mask`, over these rows only)."""
+        mask = np.ones(len(self.artist_of) if rows is None else len(rows), dtype=bool)
         for name, values in flt.any_of.items():
             mask &= self._matches(name, values, rows)
         for name, values in flt.none_of.items():
@@ -744,13 +768,45 @@ class ArtistSearch:
                 mask &= ~self._matches(name, values, rows)
         with np.errstate(invalid="ignore"):  # a missing value (nan) fails every range, as in Qdrant
             for name, (lo, hi) in flt.ranges.items():
-                v = self.numbers[name][rows]
+                v = _at(self.numbers[name], rows)
                 mask &= ~np.isnan(v) & (v >= (-np.inf if lo is None else lo)) & (v <= (np.inf if hi is None else hi))
         if flt.exclude_rows:
             out = np.zeros(len(self.artist_of), dtype=bool)
             out[flt.exclude_rows] = True
-            mask &= ~out[rows]
+            mask &= ~_at(out, rows)
         return mask
+
+    def passing(self, flt: Constraints) -> np.ndarray:
+        """The rows of every track that passes ``flt``, in order: what a filtered search scores when few pass
+        (:attr:`IndexConfig.scan_below`). A request asks for the same filter more than once (its dense and BM25
+        searches), so the last few answers are kept."""
+        key = _filter_key(flt)
+        rows = self._passing.get(key)
+        if rows is None:
+            if "artist" in flt.any_of:  # an artist's rows are few: read them, not the catalog
+                found = [self.artist_rows[a] for a in dict.fromkeys(flt.any_of["artist"]) if a in self.artist_rows]
+                rows = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+                rows = rows[self._mask(flt, rows)]
+            else:
+                rows = np.flatnonzero(self._mask(flt, None))
+            if len(self._passing) >= PASSING_KEPT:
+                self._passing.pop(next(iter(self._passing), None), None)
+            self._passing[key] = rows
+        return rows
+
+    def scan(self, vector: np.ndarray, rows: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """(catalog row, cosine) of the best ``limit`` of ``rows``, exactly: best first, equal similarities in row
+        order (as Qdrant's exact search and :class:`MemoryBackend` answer)."""
+        if not len(rows) or limit <= 0:
+            return []
+        sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+        if len(rows) > limit:
+            keep = np.argpartition(-sims, limit - 1)[:limit]
+            floor = sims[keep].min()  # ties at the cut: every row scoring the limit-th similarity, then cut by row
+            keep = np.flatnonzero(sims >= floor)
+            rows, sims = rows[keep], sims[keep]
+        order = np.lexsort((rows, -sims))[:limit]
+        return list(zip(rows[order].tolist(), sims[order].astype(np.float64).tolist()))
 
     def search(self, vector: np.ndarray, artists: Sequence[str], flt: Constraints | None, limit: int):
         """(catalog row, cosine) of the best ``limit`` tracks of ``artists`` (folded names) that pass ``flt`` (whose own
@@ -771,6 +827,22 @@ class ArtistSearch:
         sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
         order = np.lexsort((rows, -sims))[:limit]
         return list(zip(rows[order].tolist(), sims[order].astype(np.float64).tolist()))
+
+
+PASSING_KEPT = 8  # ArtistSearch.passing: the last filters' rows kept (a request asks for the same one more than once)
+
+
+def _at(column: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return column if rows is None else column[rows]
+
+
+def _filter_key(flt: Constraints) -> tuple:
+    return (
+        tuple((k, tuple(v)) for k, v in sorted(flt.any_of.items())),
+        tuple((k, tuple(v)) for k, v in sorted(flt.none_of.items())),
+        tuple(sorted(flt.ranges.items())),
+        tuple(flt.exclude_rows),
+    )
 
 
 def _hits(points) -> list[tuple[int, float]]:
@@ -815,6 +887,22 @@ class TrackIndex:
         self.backend = backend
         self.track_ids = list(track_ids)
         self.build_s: float | None = None  # seconds the last build took, None when reopened
+        # The catalog's filter arrays and vectors (ArtistSearch), for IndexConfig.scan_below / ids_below: a callable
+        # giving them (the retriever's, built on first use), or None
+        self.arrays: Callable[[], ArtistSearch | None] | None = None
+
+    def _passing(self, flt: Constraints | None, setting: str) -> np.ndarray | None:
+        """The rows passing ``flt`` when the index's ``setting`` (IndexConfig.scan_below / ids_below) says a search
+        under it reads them itself: fewer pass than the setting, and the index walks a graph. Else None."""
+        config = getattr(self.backend, "config", None)
+        below = getattr(config, setting, 0) if config is not None and config.hnsw_m else 0
+        if not below or self.arrays is None or flt is None or flt.is_empty():
+            return None
+        arrays = self.arrays()
+        if arrays is None:
+            return None
+        rows = arrays.passing(flt)
+        return rows if len(rows) < below else None
 
     @classmethod
     def for_settings(cls, settings: "Settings", home: Path | None = None) -> "TrackIndex":
@@ -889,6 +977,9 @@ class TrackIndex:
             _check_fields(flt)
         if limit <= 0:
             return []
+        rows = self._passing(flt, "scan_below")
+        if rows is not None:
+            return self.arrays().scan(vector, rows, limit)
         return self.backend.search(vector, flt, limit)
 
     def search(self, vector: np.ndarray, flt: Constraints | None = None, limit: int = 100) -> list[tuple[str, float]]:
@@ -901,7 +992,14 @@ class TrackIndex:
         """(catalog row, BM25 score) pairs, best first; none when the request kept no word."""
         if flt is not None:
             _check_fields(flt)
-        return _stable(self.backend.search_sparse(sparse, flt, 2 * limit), limit) if limit > 0 else []
+        if limit <= 0:
+            return []
+        rows = self._passing(flt, "ids_below") if sparse else None
+        if rows is not None:
+            if not len(rows):
+                return []
+            return _stable(self.backend.search_sparse_rows(sparse, rows, 2 * limit), limit)
+        return _stable(self.backend.search_sparse(sparse, flt, 2 * limit), limit)
 
     def channels(
         self, vector: np.ndarray, sparse: Sparse, flt: Constraints | None = None, limit: int = 100

@@ -268,6 +268,9 @@ class Retriever:
         self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         self.max_per_artist = max_per_artist
         self.index = index
+        if self.vectors is not None and getattr(index, "arrays", None) is None:
+            # a large catalog's narrow filtered searches read these arrays (tools.index.IndexConfig.scan_below)
+            index.arrays = lambda: self.artist_search
         self.encoder = encoder
         self.default_limit = candidates
         tracks = catalog.tracks
