@@ -85,10 +85,12 @@ def _pct(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(ms, 50)), 2), "p95": round(float(np.percentile(ms, 95)), 2)}
 
 
-def _load(size: int, config_name: str, cache: Path):
+def load_shard(size: int, config_name: str, cache: Path, build_missing: bool = True):
+    """The scale bench's catalog, vectors, CF model and shard of ``size`` tracks; the shard is built when missing,
+    unless ``build_missing`` is False (then a missing or stale shard is refused)."""
     from evals import bench, synth
     from tools import build, cf
-    from tools.index import EdgeBackend, IndexConfig, TrackIndex
+    from tools.index import EdgeBackend, IndexConfig, TrackIndex, fingerprint
     from tools.settings import Settings
 
     settings = Settings()
@@ -100,8 +102,14 @@ def _load(size: int, config_name: str, cache: Path):
     catalog = syn.catalog
     config = IndexConfig(**bench.INDEX_CONFIGS[config_name])
     shard = bench.scale_index_path(cache, len(catalog), config)
-    built = bench._build_or_reuse(shard, config, catalog, vectors)
-    index = TrackIndex(EdgeBackend(shard, config), [t.track_id for t in catalog.tracks])
+    if build_missing:
+        built = bench._build_or_reuse(shard, config, catalog, vectors)
+        backend = EdgeBackend(shard, config)
+    else:
+        built, backend = None, EdgeBackend(shard, config)
+        if backend.fingerprint() is None or backend.fingerprint() != fingerprint(catalog, vectors):
+            raise SystemExit(f"no cached shard of this catalog at {shard}: build it with the scale bench first")
+    index = TrackIndex(backend, [t.track_id for t in catalog.tracks])
     return settings, catalog, vectors, cf_model, index, built
 
 
@@ -112,7 +120,7 @@ def probe(size: int, n: int, config_name: str, cache: Path, replay: bool = True)
     from tools.embed import get_encoder
     from tools.pipeline import Pipeline
 
-    settings, catalog, vectors, cf_model, index, built = _load(size, config_name, cache)
+    settings, catalog, vectors, cf_model, index, built = load_shard(size, config_name, cache)
     rec = Recorder(index.backend)
     index.backend = rec
     out: dict[str, Any] = {"size": len(catalog), "config": config_name, "index": built}

@@ -22,29 +22,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from evals.scale_probe import load_shard
+
 BUCKETS = (0, 2_000, 10_000, 30_000, 100_000, 300_000, 10**9)
-
-
-def _load_cached(size: int, config_name: str, cache: Path):
-    """The scale bench's catalog, vectors, CF model and cached shard of ``size`` tracks; refuses to build one."""
-    from evals import bench, synth
-    from tools import build, cf
-    from tools.index import EdgeBackend, IndexConfig, TrackIndex, fingerprint
-    from tools.settings import Settings
-
-    settings = Settings()
-    real = build.load_catalog(settings)
-    real_vectors = build.document_vectors(settings, real, progress=False)
-    syn = synth.synth_catalog(real, size, seed=0)
-    vectors = bench.scale_vectors(cache, real_vectors, syn.template)
-    cf_model = synth.synth_cf(cf.ensure_cf(real, cf.cf_home(settings)), syn)
-    config = IndexConfig(**bench.INDEX_CONFIGS[config_name])
-    shard = bench.scale_index_path(cache, len(syn.catalog), config)
-    backend = EdgeBackend(shard, config)
-    if backend.fingerprint() is None or backend.fingerprint() != fingerprint(syn.catalog, vectors):
-        raise SystemExit(f"no cached shard of this catalog at {shard}: build it with the scale bench first")
-    index = TrackIndex(backend, [t.track_id for t in syn.catalog.tracks])
-    return settings, syn.catalog, vectors, cf_model, index
 
 
 def _pct(values: list[float], scale: float = 1000.0) -> dict[str, float]:
@@ -218,7 +198,7 @@ def probe(size: int, n: int, config_name: str, cache: Path, variants: list[str],
     from tools.embed import get_encoder
     from tools.pipeline import Pipeline
 
-    settings, catalog, vectors, cf_model, index = _load_cached(size, config_name, cache)
+    settings, catalog, vectors, cf_model, index, _ = load_shard(size, config_name, cache, build_missing=False)
     base = index.backend.config
     configs = {"as-built": base} | dict(_parse_variant(v, base) for v in variants)
     rec = Recorder(index.backend)
