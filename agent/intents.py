@@ -1370,6 +1370,22 @@ _TASTE_FILLER = frozenset({"btw", "honestly", "also", "oh", "and", "fyi", "tbh",
                            "rapper", "group", "of", "all", "time"})  # fmt: skip
 
 
+def _unknown_taste(c: Clause, start: int, end: int) -> Plan | None:
+    """ "she likes frank sinatra" where the catalog has no Frank Sinatra: said so, the playlist kept (it was replaced
+    by a playlist of anything)."""
+    _, unknown = names_in(c.reading, c.vocab, negated=False)
+    toks = c.reading.tokens
+    said = [toks[k].orig for k in range(start, end) if toks[k].text in unknown]
+    if not said:
+        return None
+    name = " ".join(said)
+    name = name.title() if name == name.lower() else name
+    return Plan.ask(
+        f'I don\'t have "{name}" in this catalog, so nothing changed. Tell me a genre, a mood or another artist they '
+        "like, and I'll lean the playlist to it."
+    )
+
+
 def rule_taste(c: Clause) -> Plan | None:
     """ "i love rihanna", "im a huge fan of the weeknd", "queen is my favorite band": a taste for an artist said to a
     playlist leans it to them (some of theirs join the rest), never a new playlist."""
@@ -1393,6 +1409,8 @@ def rule_taste(c: Clause) -> Plan | None:
         said_name = " ".join(words[hit[0] + hit[1] : end])
         if name is None and len(opened := c.vocab.first_names.get(said_name, [])) > 1:  # "she loves elvis"
             return Plan.ask(f"Which {said_name.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
+        if name is None:
+            return _unknown_taste(c, hit[0] + hit[1], end)
     elif (fav := find(words, _FAVORITE)) and any(w.startswith(("fav", "prefer")) for w in words[fav[0] :]):
         lead = fav[0] + fav[1] if words[fav[0]] == "my" else 0  # "my favorite is X" / "X is my favorite"
         end = None if lead else fav[0]
@@ -4885,6 +4903,8 @@ def rule_artist_ends(c: Clause) -> Plan | None:
         if not mine or len(mine) == c.n:
             return Plan.ask(f"{'No' if not mine else 'Every'} track in the playlist is {what}, so nothing moved.")
         return _to_ends(mine, top, c.n)
+    if not found["artists"] and not kinds and (era := _era_to_ends(c, top)):
+        return era  # "put the 80s ones at the end"
     after, stop = (move[0] + move[1], _first_end(words)) if move else (lead[0] + lead[1], len(words))
     artists = found["artists"] or [a for a in [_object_artist(c, after, stop)] if a]
     if len(artists) != 1 or found["genres"] or found["subgenres"]:
@@ -4897,6 +4917,25 @@ def rule_artist_ends(c: Clause) -> Plan | None:
         return Plan([added, call("move", position=c.n + 1, to=1)] if top else [added])
     if not mine:
         return Plan.ask(f"There is no {artists[0]} in the playlist to move. Nothing changed.")
+    return _to_ends(mine, top, c.n)
+
+
+def _era_to_ends(c: Clause, top: bool) -> Plan | None:
+    """ "put the 80s ones at the end", "move the songs from before 2000 to the top": the playlist's tracks of those
+    years go there, in order (it kept only the 80s)."""
+    years = c.reading.query.years
+    if (
+        years is None
+        or not c.matches("years", negated=False)
+        or not {"songs", "tracks", "ones", "stuff"} & set(c.words)
+    ):
+        return None
+    lo, hi = years.start or 0, years.end or 9999
+    mine = [i for i, p in enumerate(c.playlist, 1) if p.get("year") is not None and lo <= int(p["year"]) <= hi]
+    if not mine or len(mine) == c.n:
+        return Plan.ask(
+            f"{'No' if not mine else 'Every'} track in the playlist is from {years.source or 'then'}, so nothing moved."
+        )
     return _to_ends(mine, top, c.n)
 
 

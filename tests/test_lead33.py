@@ -156,3 +156,17 @@ def test_a_mood_asked_and_refused_by_another_of_its_words_leaves_out_its_far_end
 )
 def test_spanish_questions_about_a_track_explain_it(vocab, playlist, text, position):
     assert acts(text, vocab, playlist) == [("explain", {"position": position})]
+
+
+def test_a_taste_for_an_artist_the_catalog_lacks_keeps_the_playlist_and_says_so(vocab, playlist):
+    plan = parse("she likes frank sinatra", playlist, vocab)
+    assert not plan.actions and "Frank Sinatra" in plan.question
+    assert acts("she likes queen", vocab, playlist) == [("widen", {"artists": ["Queen"]})]
+
+
+def test_put_the_tracks_of_a_decade_at_an_end_moves_them(vocab, playlist):
+    eighties = [i for i, p in enumerate(playlist, 1) if 1980 <= p["year"] <= 1989]
+    assert eighties and len(eighties) < len(playlist)
+    moves = acts("put the 80s ones at the end", vocab, playlist)
+    assert {name for name, _ in moves} == {"move"} and len(moves) == len(eighties)
+    assert acts("only 80s", vocab, playlist) == [("narrow", {"year_start": 1980, "year_end": 1989})]
