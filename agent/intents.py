@@ -6568,11 +6568,23 @@ def _era_year(request: str, playlist: Sequence[dict[str, Any]], focus: int | Non
     return years[len(years) // 2] if years else None
 
 
+_LONE_FACTORS = {"half": 0.5, "double": 2.0, "twice": 2.0, "triple": 3.0, "doble": 2.0, "mitad": 0.5}
+
+
+def _lone_factor(text: str) -> float | None:
+    """ "now half", "double pls": a factor said alone, after a playlist, scales its length."""
+    words = [t.text for t in V.tokenize(text) if t.text not in V.CHAT_FILLER and t.text not in _PUNCT]
+    words = [w for w in words if w not in ("la", "el", "it")]
+    return _LONE_FACTORS.get(words[0]) if len(words) == 1 else None
+
+
 def _bare_follow_up(text: str, previous: dict[str, Any] | None) -> Plan | None:
     """What a message no rule read means to a playlist: "15" alone that many tracks, "a lil less" the last change
     scaled."""
     if (length := _lone_number(text)) is not None:
         return Plan([call("resize", length=length)])
+    if (factor := _lone_factor(text)) is not None:  # "now half", "double pls"
+        return Plan([call("resize", factor=factor)])
     pointed = previous is not None and previous.get("name") in _POINTED_ASKS  # "drop 4" - "no wait, 5": track 5
     if not pointed and (length := _lone_number(_LENGTH_CORRECTION.sub("", text))) is not None:
         return Plan([call("resize", length=length)])  # "make it 10" - "no wait, 12": the length said again

@@ -170,3 +170,11 @@ def test_put_the_tracks_of_a_decade_at_an_end_moves_them(vocab, playlist):
     moves = acts("put the 80s ones at the end", vocab, playlist)
     assert {name for name, _ in moves} == {"move"} and len(moves) == len(eighties)
     assert acts("only 80s", vocab, playlist) == [("narrow", {"year_start": 1980, "year_end": 1989})]
+
+
+@pytest.mark.parametrize(
+    "text, factor", [("now half", 0.5), ("halve it", 0.5), ("make it half", 0.5), ("double pls", 2.0)]
+)
+def test_a_factor_said_alone_scales_the_length(vocab, playlist, text, factor):
+    assert acts(text, vocab, playlist) == [("resize", {"factor": factor})]
+    assert acts("half rock half rap", vocab, playlist)[0][0] == "new_playlist"

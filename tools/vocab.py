@@ -1412,9 +1412,11 @@ POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble
                    "si se puede", "si es posible", "si puedes", "si no es mucha molestia", "si no te importa",
                    "se puede", "puedes")  # fmt: skip
 HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
-                "half the tracks", "half the size", "cut it in half", "in half")  # fmt: skip
+                "half the tracks", "half the size", "cut it in half", "in half", "halve it", "halve",
+                "make it half")  # fmt: skip
 DOUBLE_PHRASES = ("twice as long", "double it", "double the length", "el doble", "twice as many", "double the songs",
-                  "double the tracks", "double the size", "twice the size", "twice the length")  # fmt: skip
+                  "double the tracks", "double the size", "twice the size", "twice the length",
+                  "make it double")  # fmt: skip
 TRIPLE_PHRASES = ("triple it", "three times as long", "three times as many", "triple the length", "triple the songs",
                   "triple the size", "el triple")  # fmt: skip
 GOING_PHRASES = ("keep going", "keep it going", "more of the same", "sigue")
