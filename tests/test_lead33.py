@@ -178,3 +178,12 @@ def test_put_the_tracks_of_a_decade_at_an_end_moves_them(vocab, playlist):
 def test_a_factor_said_alone_scales_the_length(vocab, playlist, text, factor):
     assert acts(text, vocab, playlist) == [("resize", {"factor": factor})]
     assert acts("half rock half rap", vocab, playlist)[0][0] == "new_playlist"
+
+
+def test_a_time_past_the_longest_playlist_says_where_it_stops(chat, monkeypatch):
+    import agent.tools.length as length
+
+    monkeypatch.setattr(length, "MAX_LENGTH", 24)
+    chat.turn("t", "u", "songs for a party")
+    r = chat.turn("t", "u", "can you make it last 8 hours")
+    assert len(r.playlist) == 24 and "24 tracks is the longest I make" in r.reply

@@ -69,6 +69,8 @@ def resize(
         note = more(w, length - n)
         if minutes and (added := len(w.playlist) - n) != len(_settle(w, minutes)) - n:
             note = note.replace(f"{added} more", f"{len(w.playlist) - n} more", 1)  # the count settled on
+        if minutes and len(w.playlist) >= MAX_LENGTH and listening_minutes(w.playlist) < minutes - 5:
+            note += f"; {MAX_LENGTH} tracks is the longest I make, so it stops short of {minutes:g} min"
         return note + (f" (about {round(listening_minutes(w.playlist))} min)" if minutes else "")
     if minutes:  # "make it an hour and a half" on a 92-minute playlist: the time is what was asked
         tracks = f"{length} track{'s' if length != 1 else ''}"
