@@ -5466,6 +5466,27 @@ def rule_new_request(c: Clause) -> Plan | None:
     return Plan([call("new_playlist", text=c.raw.strip())])
 
 
+_THAN_NAMES = ("genre", "subgenre", "years", "artist")
+
+
+def rule_more_than(c: Clause) -> Plan | None:
+    """ "more 70s than 80s", "more rock than pop": more of the first, in place of tracks without it (it kept both as
+    they were, or made a new playlist of both)."""
+    words = c.words
+    if not c.has or "than" not in words or not words.count("more") == 1:
+        return None
+    i, j = words.index("more"), words.index("than")
+    first = [m for m in c.matches(*_THAN_NAMES, negated=False) if i < m.start and m.end <= j]
+    second = [m for m in c.matches(*_THAN_NAMES, negated=False) if m.start > j]
+    if j <= i + 1 or not first or not second:
+        return None
+    toks = c.reading.tokens
+    said = lambda ms: " ".join(t.orig for m in ms for t in toks[m.start : m.end])  # noqa: E731
+    # the first swapped in for tracks without it, which the second's are where both were asked
+    more = read_clause(make_clause(f"more {said(first)}", c.playlist, c.vocab, c.focus))
+    return more if more.actions and len(more.actions) == 1 and more.actions[0]["name"] == "widen" else None
+
+
 Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
@@ -5545,6 +5566,7 @@ RULES: tuple[Rule, ...] = (
     rule_grow,
     rule_version,
     rule_relative,
+    rule_more_than,
     rule_lessen,
     rule_instead_of,
     rule_years_not_years,

@@ -187,3 +187,15 @@ def test_a_time_past_the_longest_playlist_says_where_it_stops(chat, monkeypatch)
     chat.turn("t", "u", "songs for a party")
     r = chat.turn("t", "u", "can you make it last 8 hours")
     assert len(r.playlist) == 24 and "24 tracks is the longest I make" in r.reply
+
+
+@pytest.mark.parametrize(
+    "text, args",
+    [
+        ("more 70s than 80s", {"year_start": 1970, "year_end": 1979}),
+        ("more rock than pop", {"genres": ["rock"]}),
+        ("more Drake than Eminem please", {"artists": ["Drake"]}),
+    ],
+)
+def test_more_of_one_than_another_brings_in_more_of_the_first(vocab, playlist, text, args):
+    assert acts(text, vocab, playlist) == [("widen", args)]
