@@ -3486,6 +3486,33 @@ def rule_more_named(c: Clause) -> Plan | None:
     return Plan([call("widen", artists=[name])]) if name else None
 
 
+_MORE_UNKNOWN_LEADS = _MORE_LEADS | frozenset({"i", "id", "would", "should", "like", "love", "to", "hear", "want",
+                                                "wanna", "get", "have", "very", "much", "rather", "could", "we",
+                                                "please", "can", "you", "play", "give", "me", "us", "quiero",
+                                                "queremos"})  # fmt: skip
+
+
+def rule_more_unknown(c: Clause) -> Plan | None:
+    """ "I should very much like to hear rather more of Elvis Presley", "more of frank sinatra": a name after "more"
+    that nothing in the catalog matches is said to be unknown, the playlist unchanged (conv6: it made a new playlist
+    of those words, or moved toward the track last talked about)."""
+    if not c.has or c.matches():
+        return None
+    words = [w for w in c.words if w not in (",", ".", "!", "?")]
+    k = next((i for i, w in enumerate(words) if w in ("more", "mas")), None)
+    if k is None or not all(w in _MORE_UNKNOWN_LEADS for w in words[:k]):
+        return None
+    rest = words[k + 1 :]
+    rest = rest[1:] if rest[:1] in (["of"], ["from"], ["by"], ["de"]) else rest
+    if not 1 <= len(rest) <= 4 or any(not w.isalpha() or w in V.STOPWORDS or w in V.COMMON_WORDS for w in rest):
+        return None
+    name = " ".join(rest).title()
+    return Plan.ask(
+        f"I don't know {name} as an artist, genre or mood in this catalog, so I can't add more of it. "
+        "Your playlist is unchanged."
+    )
+
+
 def rule_widen(c: Clause) -> Plan | None:
     """ "also some rock", "add some Drake", "throw in some latin", "more pop", "a bit more Drake"; a genre the
     catalog lacks gets a clear answer."""
@@ -3516,32 +3543,38 @@ def rule_widen(c: Clause) -> Plan | None:
     unknown = [u for u in unknown if u not in _ADD_VERB_WORDS]
     if not any(found.values()) and not years:
         if unknown:
-            said = " ".join(w for w in unknown if w not in _PUT_IN)  # "throw some stevie in there": not "throw"
+            # "throw some stevie in there": not "throw"; "that is lovely. might you also add ...": not "lovely"
+            said = " ".join(w for w in unknown if w not in _PUT_IN and w not in V.ACK_WORDS)
             if exact := c.vocab.artists.get(fold(said)):  # "add 3 drake songs": a name that is also a word
-                count = _added_count(c)
+                count = _widen_count(c)
                 return Plan([call("widen", artists=[exact], **({"count": count} if count else {}))])
             if moods := _situation_moods(c, unknown):  # "add a few rainy day songs": the mood it suggests
-                count = _added_count(c)
+                count = _widen_count(c)
                 return Plan([call("widen", moods=moods, **({"count": count} if count else {}))])
             if len(opened := c.vocab.first_names.get(said, [])) > 1:  # "add some stevie" on 90s rock
                 return Plan.ask(f"Which {said.title()}: {', '.join(sorted(opened)[:6])}? Say the whole name.")
             return Plan.ask(f'Add what? I don\'t know "{said}" as an artist, genre or mood in the catalog.')
         return None
     span = {k: v for k, v in (("year_start", years.start), ("year_end", years.end)) if v} if years else {}
-    count = _widen_count(c, bool(found.get("artists")))  # "add a couple of frank ocean songs"
+    count = _widen_count(c)  # "add a couple of frank ocean songs", "add some drake"
     return Plan([call("widen", **_nonempty(found), **span, **({"count": count} if count else {}))])
 
 
 _ADD_SOME = V.AMOUNT_WORDS["some"]  # "add some 80s", "add some love songs": a handful more (conv5)
 
 
-def _widen_count(c: Clause, artists: bool) -> int | None:
-    """How many tracks an add brings at the end: the count said; "add some 80s" (no count) a handful, since a
-    person who says "add" expects the playlist to grow. An artist without a count ("add some drake") and "also some
-    rock" (no add verb) swap some in instead, the size kept."""
-    if not find(c.words, _GROW):
+_ADD_SAID = _keys(V.ADD_VERBS)  # "add", "añade", "agrega": the playlist grows (conv6)
+
+
+def _widen_count(c: Clause) -> int | None:
+    """How many tracks an add brings at the end: the count said ("add 2 adele songs", "throw in 3 latin songs");
+    with the verb "add" / "añade" / "agrega" and no count ("add some drake", "add some rock songs", "add some 80s") a
+    handful, since a person who says "add" expects the playlist to grow. Without it ("also some rock", "throw in some
+    latin", "maybe some adele") some tracks are swapped in instead, the size kept."""
+    added = find(c.words, _ADD_SAID)
+    if not (added or find(c.words, _GROW)):
         return None
-    return _added_count(c) or (None if artists else _ADD_SOME)
+    return _added_count(c) or (_ADD_SOME if added else None)
 
 
 def _toward_said(named: Sequence[Any]) -> list[dict[str, str]]:
@@ -5574,6 +5607,7 @@ RULES: tuple[Rule, ...] = (
     rule_switch,
     rule_narrow,
     rule_more_named,
+    rule_more_unknown,
     rule_widen,
     rule_track_reference,
     rule_vocals,
@@ -5835,11 +5869,31 @@ def _clitic(m: re.Match[str]) -> str:
     return f"{verb} {'esas' if m.group(2).lower().endswith('s') else 'esa'}"
 
 
+def _english_genre(text: str, vocab: Vocabulary) -> str:
+    """ "please not put more of english rap", "no english pop": the genre is what is meant ("english" says which, and
+    the catalog knows no language), so the word goes; "no english songs" still means the Spanish-language ones."""
+    if not V.ENGLISH_WORDS & set(V.key(text)):
+        return text
+    names = "|".join(re.escape(g) for g in sorted(vocab.genres | vocab.subgenres, key=len, reverse=True))
+    langs = "|".join(re.escape(w) for w in sorted(V.ENGLISH_WORDS, key=len, reverse=True))
+    return re.sub(rf"\b(?:{langs})\s+(?=(?:{names})\b)", "", text, flags=re.IGNORECASE)
+
+
+_VAGUE_NEXT = re.compile(r"\s+(?:some|a\s+bit|a\s+little|a\s+lil)\b", re.IGNORECASE)
+
+
+def _in_adds(m: re.Match[str]) -> str:
+    """ "throw in 3 latin songs" adds; "throw in some latin" mixes some in, the size kept (only "add" grows by a
+    handful: conv6)."""
+    return "mix in" if _VAGUE_NEXT.match(m.string, m.end()) else "add"
+
+
 def _fix_verbs(text: str, vocab: Vocabulary) -> str:
     """A command verb typed with one slip ("remoev", "mvoe", "delte", "ad 3 more") said right, "toss in" as
     "add", and a Spanish verb with its object joined on ("quitala") as the verb and the object ("quita esa"); a
     word that is a real word or part of an artist's name is left as it is."""
-    text = _CLITIC.sub(_clitic, _IN_ADDS.sub("add", text))
+    text = _CLITIC.sub(_clitic, _IN_ADDS.sub(_in_adds, text))
+    text = _english_genre(text, vocab)
 
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)
@@ -5949,7 +6003,7 @@ def _reported(text: str) -> str:
     if m["hate"] and _ONE_TRACK.match(rest):
         return f"drop {rest}"  # "my wife hates the third song": that track goes
     if m["say"] and _WISHED.match(m["say"]) and _WISH_SOME.match(rest) and not re.search(r"[,.;]", rest):
-        return f"add {rest}"  # "the kids want some disney": a wish for more, not a new playlist
+        return f"also {rest}"  # "the kids want some disney": a wish for some beside, not a new playlist (nor "add")
     return f"no {rest}" if m["hate"] else rest
 
 
@@ -6146,11 +6200,27 @@ def _past_praise(text: str) -> str:
 _SENTENCE_END = re.compile(r"\s*[.!]+\s+")
 
 
+def _hedges(words: Sequence[str]) -> str:
+    return "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(words, key=len, reverse=True))
+
+
+# "lowkey want some drake too fr" -> "want some drake too": a hedge said for tone before a want, or at the end
+_SLANG_LEAD = re.compile(
+    rf"^\s*(?:(?:{_hedges(V.SLANG_HEDGES)})\b[\s,]*)+(?=(?:i\s+|we\s+|i['’]?d\s+)?"
+    r"(?:want|wanna|need|needs|would|could|gotta|prefer|feel|feeling)\b)",
+    re.IGNORECASE,
+)
+_SLANG_TAIL = re.compile(
+    rf"(?:[\s,]+(?:{_hedges([h for h in V.SLANG_HEDGES if 'key' not in h])}))+\s*[.!?]*\s*$", re.IGNORECASE
+)
+
+
 def _unwrap(text: str) -> str:
     """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
     the tools say when there is none); unchanged when nothing else would be left."""
     out = _POLITE.sub(" ", text).strip()
+    out = _SLANG_TAIL.sub("", _SLANG_LEAD.sub("", out)).strip()
     cond = _IF_ANY.match(out) or _ASK_IF_SO.match(out)
     if cond:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)

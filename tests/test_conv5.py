@@ -128,9 +128,9 @@ def test_add_some_of_a_kind_grows_the_playlist_by_a_handful(vocab, playlist, tex
     assert acts(text, vocab, playlist) == [("widen", args)]
 
 
-def test_also_some_rock_and_add_some_drake_still_swap_some_in(vocab, playlist):
+def test_also_some_rock_still_swaps_some_in(vocab, playlist):
+    # "add some drake" grows the playlist since conv6 (tests/test_conv6.py)
     assert acts("also some rock", vocab, playlist) == [("widen", {"genres": ["rock"]})]
-    assert acts("add some drake", vocab, playlist) == [("widen", {"artists": ["Drake"]})]
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_the_tracks_just_praised_are_the_ones_kept(vocab, playlist):
     ("text", "expected"),
     [("can we get a few more girl power songs", [("widen", {"moods": ["energetic"], "count": 3})]),
      ("a few more songs for the beach", [("widen", {"moods": ["happy"], "count": 3})]),
-     ("add some sunday morning songs", [("widen", {"moods": ["chill"]})])],
+     ("add some sunday morning songs", [("widen", {"moods": ["chill"], "count": 5})])],  # conv6: "add" grows
 )  # fmt: skip
 def test_more_songs_for_a_situation_adds_its_mood(vocab, playlist, text, expected):
     assert acts(text, vocab, playlist) == expected
@@ -147,7 +147,8 @@ def test_keep_them_is_the_praised_tracks_only_when_the_rest_is_redone(vocab, pla
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("she hates track 3", [("remove", {"positions": [3]})]),
-     ("add some queen and my wife hates rap", [("widen", {"artists": ["Queen"]}), ("exclude", {"genres": ["rap"]})]),
+     ("add some queen and my wife hates rap",  # conv6: "add" grows by a handful
+      [("widen", {"artists": ["Queen"], "count": 5}), ("exclude", {"genres": ["rap"]})]),
      ("she said they want more queen", [("widen", {"artists": ["Queen"]})]),
      ("the kids would like some queen", [("widen", {"artists": ["Queen"]})])],
 )  # fmt: skip

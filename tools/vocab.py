@@ -962,7 +962,7 @@ DIRECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("fast", "faster", "fast paced", "uptempo", "up tempo", "high tempo", "quick", "quicker",
                      "high bpm", "speedy", "speedier", "rapido", "rapida", "rapidas", "rapidos"),
                     (("tempo", "high"),)),
-    **dict.fromkeys(("slow", "slower", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
+    **dict.fromkeys(("slow", "slower", "slowly", "slow tempo", "downtempo", "down tempo", "low tempo", "lento", "lenta",
                      "low bpm", "lentas", "lentos", "slow songs", "slow jams", "slow dance", "slow dances",
                      "slow dancing", "slowed", "slowed down"),
                     (("tempo", "low"),)),
@@ -1281,7 +1281,10 @@ ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect
                        "good", "fine", "muchas", "bien", "muy", "that", "thats", "works", "for", "me",
                        "kthx", "enough",
                        # probe15: "ty ur goated", "gracias!! esta perfecta", "thank you very much, it is perfect now"
-                       "ur", "goated", "esta", "perfecta", "really"})  # fmt: skip
+                       "ur", "goated", "esta", "perfecta", "really",
+                       # conv6: "bet thx", "thank you very much indeed. that will be all for today", "cheers mate"
+                       "bet", "indeed", "will", "be", "today", "bye", "goodbye", "mate", "appreciated",
+                       "appreciate", "kindly", "tysm", "tyvm"})  # fmt: skip
 # Said with thanks, these are about the playlist as a whole ("thank you, it is perfect now"); alone, "its perfect"
 # after "why track 3?" likes that track
 THANKS_WORDS = frozenset({"thanks", "thank", "thx", "ty", "gracias", "cheers", "kthx"})
@@ -1393,6 +1396,9 @@ GROW_VERBS = (
     "sumale",
     "echale",
 )
+# The verbs that say "grow it": "add some drake" / "añade algo de bad bunny" / "agrega unas de rock" bring that many
+# more (a handful without a number) at the end; "throw in some latin", "maybe some adele", "also some rock" swap some in
+ADD_VERBS = ("add", "adding", "agrega", "agregar", "agregale", "anade", "anadir", "anadele")
 MORE_WORDS_COUNT = ("more", "mas", "extra", "additional", "another", "others", "otras", "otros", "otro", "otra")
 SHORTER_PHRASES = ("shorter", "too long", "trim", "trim it", "cut it down", "cut down", "fewer", "fewer songs",
                    "fewer tracks", "less songs", "less tracks", "mas corta", "menos canciones",
@@ -1410,7 +1416,19 @@ POLITE_WRAPPERS = ("if it's not too much trouble", "if it isn't too much trouble
                    "i was wondering if maybe you could", "i was wondering if you could possibly",
                    "any chance you could", "do you think you could", "is there any way you could",
                    "si se puede", "si es posible", "si puedes", "si no es mucha molestia", "si no te importa",
-                   "se puede", "puedes")  # fmt: skip
+                   "se puede", "puedes",
+                   # conv6, a formal writer: "might you also add ...", "... if that is at all possible"
+                   "if that is at all possible", "if that's at all possible", "if at all possible",
+                   "if that is possible", "if it is possible", "if it is not too much trouble",
+                   "would you be so good as to", "would you kindly", "could you kindly", "might you",
+                   "might i ask you to",
+                   "i would be most grateful if you could", "i would be grateful if you could",
+                   "i would be very grateful if you could", "i would be much obliged if you could",
+                   "i should be grateful if you could")  # fmt: skip
+# Slang hedges around an ask ("lowkey want some drake too fr", "ngl i need more hype no cap"): said for tone, they
+# leave the ask alone. "lowkey" is also a mood ("something lowkey"), so a leading hedge goes only before a want.
+SLANG_HEDGES = ("lowkey", "low key", "highkey", "high key", "ngl", "tbh", "deadass", "no cap", "fr fr", "fr", "istg",
+                "on god", "frfr", "icl", "tbf")  # fmt: skip
 HALF_PHRASES = ("half as long", "half the length", "half of it", "la mitad", "half as many", "half the songs",
                 "half the tracks", "half the size", "cut it in half", "in half", "halve it", "halve",
                 "make it half")  # fmt: skip
@@ -1468,7 +1486,8 @@ SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bi
 # after the music is described, an artist "with" it joins the rest ("2000s rap with eminem", "rock including queen")
 WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also", "some", "maybe some",
                     "and some", "a few", "algo de", "un poco de")  # fmt: skip
-ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "mete", "with some",
+ALSO_WORDS = ("also", "add", "throw in", "mix in", "include", "plus", "tambien", "agrega", "agregale", "agregar",
+              "anade", "anadele", "anadir", "mete", "with some",
               "bring back", "put back", "let back in", "how about some", "what about some",
               "how bout some", "how about a bit of", "what about a bit of", "how about a little",
               "how about a few", "what about a few", "how about a couple of", "lets hear some",
