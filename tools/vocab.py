@@ -2019,8 +2019,8 @@ MOOD_DEGREE = {
     "party": ("energy", "max", 0.85),
 }
 # The ages a stage of life spans, read beside a birth year ("songs from my childhood, i was born in 1995"); else
-# a person's youth, 13 to 25
-LIFE_STAGES = {
+# a person's youth, 13 to 25. (LIFE_STAGES, above, is the phrases; a second LIFE_STAGES here had replaced it.)
+LIFE_STAGE_AGES = {
     **dict.fromkeys(("childhood", "kid", "child", "little", "nino", "nina", "infancia"), (5, 12)),
     **dict.fromkeys(("middle school",), (11, 14)),
     **dict.fromkeys(("high school", "highschool", "teen", "teens", "teenage", "teenager", "adolescencia"), (13, 18)),

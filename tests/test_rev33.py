@@ -1,0 +1,85 @@
+"""rev33: review of the merges since 4244e42.
+
+A module-level name defined twice in one module silently replaces the first definition for every reader after it
+(lead33 met it in agent/intents.py: ``_TEMPO_WORDS``). The scan below finds every such
+pair in the project's packages; a redefinition that reads the name itself (``X = X | more``) or fills an empty
+placeholder (``X = frozenset()`` ... ``X = frozenset(...)``) is an extension, not a clash.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("agent", "tools", "bots", "evals", "memory")
+
+
+def _bound(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets = node.targets if isinstance(node, ast.Assign) else []
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    names = []
+    for t in targets:
+        elts = t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]
+        names += [e.id for e in elts if isinstance(e, ast.Name)]
+    return names
+
+
+def _placeholder(node: ast.stmt) -> bool:
+    """``X: frozenset[str] = frozenset()``, ``X = None``, ``X = {}``: a name declared to be filled later."""
+    value = getattr(node, "value", None)
+    if isinstance(value, ast.Constant) and value.value is None:
+        return True
+    if isinstance(value, ast.Call) and not value.args and not value.keywords:
+        return True
+    return isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) and not any(
+        getattr(value, f, None) for f in ("keys", "elts")
+    )
+
+
+def _reads(node: ast.stmt, name: str) -> bool:
+    value = getattr(node, "value", None)
+    return value is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value))
+
+
+def duplicate_names(source: str) -> list[tuple[str, int, int]]:
+    """(name, first line, later line) for each top-level name a later statement of the module replaces."""
+    first: dict[str, ast.stmt] = {}
+    found = []
+    for node in ast.parse(source).body:
+        for name in _bound(node):
+            earlier = first.get(name)
+            if earlier is None:
+                first[name] = node
+            elif not (_reads(node, name) or _placeholder(earlier)) or isinstance(node, ast.FunctionDef):
+                found.append((name, earlier.lineno, node.lineno))
+    return found
+
+
+def test_the_scan_finds_a_replaced_table_and_allows_extensions():
+    source = (
+        "_WORDS = frozenset({'fast', 'slow'})\n"
+        "COMMON = frozenset({'a'})\n"
+        "COMMON = COMMON | {'b'}\n"
+        "_LATER: frozenset[str] = frozenset()\n"
+        "def f():\n    return _WORDS\n"
+        "_WORDS = frozenset({'bpm'})\n"
+        "_LATER = frozenset({'x'})\n"
+        "def f():\n    return 1\n"
+    )
+    assert duplicate_names(source) == [("_WORDS", 1, 7), ("f", 5, 9)]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_module_level_name_is_defined_twice(package):
+    clashes = [
+        f"{path.relative_to(ROOT)}: {name} (lines {a} and {b})"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name, a, b in duplicate_names(path.read_text(encoding="utf-8"))
+    ]
+    assert clashes == []
