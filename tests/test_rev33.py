@@ -83,3 +83,27 @@ def test_no_module_level_name_is_defined_twice(package):
         for name, a, b in duplicate_names(path.read_text(encoding="utf-8"))
     ]
     assert clashes == []
+
+
+# http10's `serve --processes auto` counted the cores by CPU affinity only. `docker run --cpus 1` (and compose's
+# `cpus:`, a Kubernetes CPU limit) leaves the affinity at every host core and sets a CPU quota instead, so the
+# Dockerfile's `playgenie serve` started two processes, each loading the catalog and models, in a one-CPU container.
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"cpu.max": "100000 100000\n"}, 1),  # cgroup v2, --cpus 1
+        ({"cpu.max": "50000 100000\n"}, 1),  # --cpus 0.5: still one process
+        ({"cpu.max": "max 100000\n"}, 2),  # no quota: the affinity's cores
+        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),  # cgroup v1
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2),  # v1, no quota
+        ({}, 2),  # no cgroup files (not Linux, or not mounted)
+    ],
+)
+def test_serve_auto_counts_a_containers_cpu_quota(tmp_path, monkeypatch, files, expected):
+    from bots import http_api
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(http_api.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert http_api.auto_processes(http_api.usable_cores(tmp_path)) == expected
