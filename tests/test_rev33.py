@@ -9,6 +9,9 @@ placeholder (``X = frozenset()`` ... ``X = frozenset(...)``) is an extension, no
 from __future__ import annotations
 
 import ast
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -107,3 +110,56 @@ def test_serve_auto_counts_a_containers_cpu_quota(tmp_path, monkeypatch, files, 
         (tmp_path / name).write_text(text)
     monkeypatch.setattr(http_api.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     assert http_api.auto_processes(http_api.usable_cores(tmp_path)) == expected
+
+
+# probe18 refuses a message in a script the vocabulary cannot read ("can't read that language yet") rather than
+# answer "anything"; with a model configured the plan came from the model first, and a model that passes the message
+# on as a request (every word of it "said", so the grounding check lets it through) made a playlist of the catalog's
+# popular tracks: the pipeline's readers, the LLM extractor's included (its tags must be written in the request),
+# read nothing of it either.
+CHINESE = "我想听一些安静的音乐"
+
+
+class _PassesItOn(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint whose model hands the user's message to ``new_playlist`` unchanged."""
+
+    asked = 0
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).asked += 1
+        call = {"id": "c0", "type": "function",
+                "function": {"name": "new_playlist", "arguments": json.dumps({"text": CHINESE})}}  # fmt: skip
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        choice = {"index": 0, "finish_reason": "tool_calls", "message": message}
+        body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice]})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *a):
+        pass
+
+
+def test_an_unreadable_language_is_refused_with_a_model_configured_too(settings, tiny_pipeline):
+    from langgraph.checkpoint.memory import MemorySaver
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.service import ChatService
+    from tools import vocab
+
+    handler = type("H", (_PassesItOn,), {"asked": 0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        s = settings.model_copy(update={"llm_base_url": url, "llm_timeout_s": 5.0})
+        svc = ChatService(s, pipeline=tiny_pipeline, checkpointer=MemorySaver(), store=InMemoryStore())
+        r = svc.turn("t", "u", CHINESE)
+        assert not r.playlist and vocab.UNREAD_LANGUAGE in r.reply
+        first = svc.turn("t2", "u", "rock")  # a message it reads still goes to the model
+        assert handler.asked >= 1 and first.playlist
+    finally:
+        server.shutdown()
