@@ -163,3 +163,18 @@ def test_an_unreadable_language_is_refused_with_a_model_configured_too(settings,
         assert handler.asked >= 1 and first.playlist
     finally:
         server.shutdown()
+
+
+# conv5 keeps a decade cap ("max 3 from each decade") through what later turns add; like10's nudge ("a bit more
+# upbeat": at most half the playlist replaced) fetched its new tracks counting only the tracks it kept, then put old
+# ones back into the rest of the places: 4 tracks of the 2010s after "max 3 from each decade" (dialogue at01).
+@pytest.mark.parametrize("nudge", ["a bit more upbeat", "a little calmer", "slightly faster"])
+def test_a_nudge_keeps_the_decade_cap(chat, nudge):
+    from collections import Counter
+
+    chat.turn("d", "u", "rock")
+    capped = chat.turn("d", "u", "max 2 from each decade")
+    r = chat.turn("d", "u", nudge)
+    decades = Counter(p.year // 10 for p in r.playlist if p.year)
+    assert r.playlist and max(decades.values()) <= 2, (capped.reply, r.reply, decades)
+    assert len(r.playlist) == len(capped.playlist)
