@@ -178,3 +178,26 @@ def test_a_nudge_keeps_the_decade_cap(chat, nudge):
     decades = Counter(p.year // 10 for p in r.playlist if p.year)
     assert r.playlist and max(decades.values()) <= 2, (capped.reply, r.reply, decades)
     assert len(r.playlist) == len(capped.playlist)
+
+
+# lead33's Spanish questions about a track, varied: "quien canta" was an explain phrase all along, but the typo pass
+# read "canta" as "cantar" (a sing-along's word) first, so "quien canta la 5" asked what to do with track 5.
+@pytest.mark.parametrize(
+    "text, position",
+    [("quien canta la 5", 5), ("y quién canta la tercera?", 3), ("quien canta la cancion 2", 2)],
+)
+def test_who_sings_it_in_spanish_explains_the_track(vocab, playlist, text, position):
+    from plans import acts
+
+    assert acts(text, vocab, playlist) == [("explain", {"position": position})]
+
+
+# like10's popularity nudges, in Spanish: "un poco menos comercial" found no music; "menos famosas" asked who to drop.
+@pytest.mark.parametrize(
+    "text, amount",
+    [("un poco menos comercial", {"amount": "bit"}), ("menos famosas", {}), ("menos conocidas porfa", {})],
+)
+def test_less_commercial_in_spanish_is_a_popularity_nudge(vocab, playlist, text, amount):
+    from plans import acts
+
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": "down", **amount})]

@@ -725,7 +725,10 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "songs we know", "ones we know", "songs id know", "songs i would know", "sing along",
                    "singalong", "sing alongs", "singalongs", "sing along songs",
                    # "less basic pls", "these are too basic", "less obvious picks": the mainstream
-                   "basic", "obvious")  # fmt: skip
+                   "basic", "obvious",
+                   # "un poco menos comercial", "menos famosas", "mas conocidas"
+                   "comercial", "comerciales", "famosa", "famosas", "famoso", "famosos", "conocida", "conocidas",
+                   "conocido", "conocidos")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
@@ -1611,7 +1614,9 @@ def known_words() -> frozenset[str]:
     verbs = {p for p in (*MOVE_VERBS, *REPLACE_VERBS, *REMOVE_VERBS, *GROW_VERBS) if " " not in p}
     spanish = {"cambiala", "cambialo", "cambiar", "quita", "quitala", "quitalo", "agrega", "agregale", "hazla",
                "hazlo", "ponle", "ponla", "ponme", "dame", "sube", "baja", "borra", "saca"}  # fmt: skip
-    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS | verbs | spanish
+    # the words of a question about a track: "quien canta la 5" is no typo of "cantar" (a sing-along's word)
+    asked = {w for p in EXPLAIN_PHRASES for w in p.split()}
+    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS | verbs | spanish | asked
 
 
 # ----- the phrase table ----------------------------------------------------------------------------
