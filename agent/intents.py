@@ -5655,6 +5655,8 @@ def _kept_only(tail: Sequence[str]) -> bool:
 
 
 def _starts(words: list[str], j: int) -> bool:
+    if words[j : j + 2] == ["more", "like"] and number_at(words, j + 2) and not _track_at(words, j + 2):
+        return False  # "way too fast, more like 150": the number said before, corrected; never "add 150 more"
     hit = find(words[j : j + 4], _STARTERS) or _ends_on(words, j)
     if hit and hit[0] == 0:
         return True

@@ -201,3 +201,20 @@ def test_less_commercial_in_spanish_is_a_popularity_nudge(vocab, playlist, text,
     from plans import acts
 
     assert acts(text, vocab, playlist) == [("adjust", {"feature": "popularity", "direction": "down", **amount})]
+
+
+# lead33's "too fast, like 160" varied: "more like 150" after a comma opened an ask of its own ("more" starts one), so
+# "way too fast, more like 150" lowered the tempo and then added 150 tracks (170 in all; dialogue at05).
+@pytest.mark.parametrize(
+    "text", ["way too fast, more like 150", "too fast, more like 150 bpm", "slower, more like 150"]
+)
+def test_more_like_a_number_after_a_tempo_word_is_that_tempo(vocab, playlist, text):
+    from plans import acts
+
+    assert acts(text, vocab, playlist) == [("narrow", {"bounds": [{"feature": "tempo", "min": 142.0, "max": 158.0}]})]
+
+
+def test_more_like_a_track_after_a_comma_is_still_an_ask_of_its_own(vocab, playlist):
+    from plans import acts
+
+    assert [a for a, _ in acts("drop track 2, more like track 3", vocab, playlist)] == ["remove", "more_like"]
