@@ -218,3 +218,15 @@ def test_more_like_a_track_after_a_comma_is_still_an_ask_of_its_own(vocab, playl
     from plans import acts
 
     assert [a for a, _ in acts("drop track 2, more like track 3", vocab, playlist)] == ["remove", "more_like"]
+
+
+# probe18's "the opener" / "the closer" varied: "the first song is boring" asks what to do with track 1, but "the
+# opener is boring" found no music (the gripe rule did not count the opener as a track named by its place).
+@pytest.mark.parametrize(
+    "text, position", [("the opener is boring", 1), ("the closer is kinda mid", 10), ("the opener is lame", 1)]
+)
+def test_a_mild_gripe_about_the_opener_or_closer_asks_about_that_track(vocab, playlist, text, position):
+    from agent.intents import parse
+
+    p = parse(text, playlist[:10], vocab)
+    assert not p.actions and p.question.startswith(f"What should I do with track {position}?")
