@@ -21,6 +21,7 @@ from agent.state import InputState, State
 from agent.tools import Call, PlaylistDraft, ToolError, Work, run_calls, validate
 from tools.llm import request_budget
 from tools.refine import item_from
+from tools.vocab import UNREAD_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = _last_text(state)
     if ctx.use_llm and ctx.deps.llm is not None and text.strip() and len(text) <= intents.MAX_MESSAGE:
         p = _offline(text, state, ctx)
+        if p.question == UNREAD_LANGUAGE and not p.actions:
+            # a script no reader here reads (tools.vocab.unreadable): a model's plan could only pass the words on
+            # to a pipeline that reads none of them (the LLM extractor keeps only tags the request writes)
+            return {**_FRESH, "actions": [], "question": p.question, "brain": "offline", "info": list(p.notes)}
         down = False
         try:
             actions = [validate(a) for a in ctx.deps.llm.plan(text, state)]

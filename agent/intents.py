@@ -3735,10 +3735,12 @@ _AFTER_ORDINAL = frozenset({"one", "ones", "is", "s", "are", "was", ",", "?", "!
 
 def _names_a_track(words: Sequence[str]) -> bool:
     """Whether the words name a track of the playlist by its place: "track 5", "the third song", "the last one",
-    "the 5th is mid" (not "the last day of summer")."""
+    "the 5th is mid", "the opener is boring" (not "the last day of summer")."""
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if _numbered_at(words, i) and nxt[:1].isdigit():
+            return True
+        if _end_track(words, i) and (not nxt or nxt in _AFTER_ORDINAL):  # not "the closer the better"
             return True
         if (w in _ORDINALS or w in _LAST_WORDS or _ordinal_digits(w)) and (
             not nxt or nxt in _AFTER_ORDINAL or _is_track_noun(nxt)
@@ -5750,6 +5752,8 @@ def _kept_only(tail: Sequence[str]) -> bool:
 
 
 def _starts(words: list[str], j: int) -> bool:
+    if words[j : j + 2] == ["more", "like"] and number_at(words, j + 2) and not _track_at(words, j + 2):
+        return False  # "way too fast, more like 150": the number said before, corrected; never "add 150 more"
     hit = find(words[j : j + 4], _STARTERS) or _ends_on(words, j)
     if hit and hit[0] == 0:
         return True

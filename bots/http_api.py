@@ -25,11 +25,13 @@ another module gets the caller with ``Depends(app.state.authenticate)``.
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import threading
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -159,12 +161,35 @@ def process_count(text: str) -> "int | str":
     return n
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, e.g. a container's cpuset), else the machine's."""
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cpu_quota_cores(root: Path = CGROUP_ROOT) -> int | None:
+    """The cores a CPU quota allows, rounded up (``docker run --cpus 1``, compose's ``cpus:``, Kubernetes' CPU limit:
+    cgroup v2's ``cpu.max``, v1's ``cpu.cfs_quota_us``); None without a quota. A quota leaves the affinity at every
+    core of the host, so the affinity alone would start a process per host core in a one-CPU container."""
     try:
-        return len(os.sched_getaffinity(0))
+        if (root / "cpu.max").exists():
+            quota, period = (root / "cpu.max").read_text().split()[:2]
+        else:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota == "max" or int(quota) <= 0:
+            return None
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cores(cgroup_root: Path = CGROUP_ROOT) -> int:
+    """The cores this process may run on: its CPU affinity (e.g. a container's cpuset), else the machine's, and no
+    more than its CPU quota allows (:func:`cpu_quota_cores`)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = cpu_quota_cores(cgroup_root)
+    return min(cores, quota) if quota else cores
 
 
 def auto_processes(cores: int | None = None) -> int:

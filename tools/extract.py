@@ -1713,7 +1713,7 @@ def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tu
     words = [t.text for t in toks]
     grams = {*words, *(" ".join(p) for p in zip(words, words[1:]))}
     # "my childhood", "college years": the ages that stage of life spans
-    first, last = next((ages for stage, ages in vocab.LIFE_STAGES.items() if stage in grams), (13, 25))
+    first, last = next((ages for stage, ages in vocab.LIFE_STAGE_AGES.items() if stage in grams), (13, 25))
     return lo + first, lo + last
 
 

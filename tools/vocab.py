@@ -725,7 +725,10 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "songs we know", "ones we know", "songs id know", "songs i would know", "sing along",
                    "singalong", "sing alongs", "singalongs", "sing along songs",
                    # "less basic pls", "these are too basic", "less obvious picks": the mainstream
-                   "basic", "obvious")  # fmt: skip
+                   "basic", "obvious",
+                   # "un poco menos comercial", "menos famosas", "mas conocidas"
+                   "comercial", "comerciales", "famosa", "famosas", "famoso", "famosos", "conocida", "conocidas",
+                   "conocido", "conocidos")  # fmt: skip
 OBSCURE_PHRASES = ("underground", "deep cuts", "obscure", "lesser known", "less known", "hidden gems", "unknown",
                    "rare", "b sides", "unpopular", "niche", "not popular", "undiscovered", "nobody knows",
                    "no one knows", "nobody has heard", "no one has heard", "nobodys heard")  # fmt: skip
@@ -1632,7 +1635,9 @@ def known_words() -> frozenset[str]:
     verbs = {p for p in (*MOVE_VERBS, *REPLACE_VERBS, *REMOVE_VERBS, *GROW_VERBS) if " " not in p}
     spanish = {"cambiala", "cambialo", "cambiar", "quita", "quitala", "quitalo", "agrega", "agregale", "hazla",
                "hazlo", "ponle", "ponla", "ponme", "dame", "sube", "baja", "borra", "saca"}  # fmt: skip
-    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS | verbs | spanish
+    # the words of a question about a track: "quien canta la 5" is no typo of "cantar" (a sing-along's word)
+    asked = {w for p in EXPLAIN_PHRASES for w in p.split()}
+    return frozenset(_ranked_words()) | COMMON_WORDS | STOPWORDS | verbs | spanish | asked
 
 
 # ----- the phrase table ----------------------------------------------------------------------------
@@ -2040,8 +2045,8 @@ MOOD_DEGREE = {
     "party": ("energy", "max", 0.85),
 }
 # The ages a stage of life spans, read beside a birth year ("songs from my childhood, i was born in 1995"); else
-# a person's youth, 13 to 25
-LIFE_STAGES = {
+# a person's youth, 13 to 25. (LIFE_STAGES, above, is the phrases; a second LIFE_STAGES here had replaced it.)
+LIFE_STAGE_AGES = {
     **dict.fromkeys(("childhood", "kid", "child", "little", "nino", "nina", "infancia"), (5, 12)),
     **dict.fromkeys(("middle school",), (11, 14)),
     **dict.fromkeys(("high school", "highschool", "teen", "teens", "teenage", "teenager", "adolescencia"), (13, 18)),

@@ -445,7 +445,7 @@ class Work:
             key=lambda p: -gain(self.track(p)),
         )
         # New tracks first, then the old ones that move least the wrong way, into the freed places.
-        fill = iter(new + rest[: max(0, n - len(kept) - len(new))])
+        fill = iter(new + self._decade_room(kept + new, rest, n - len(kept) - len(new)))
         before = self.playlist
         out = [p if p["track_id"] in kept_ids else next(fill, None) for p in self.playlist]
         self.playlist = [p for p in out if p is not None] + list(fill)
@@ -455,6 +455,22 @@ class Work:
             fmt = "{:.0f}" if f in ("tempo", "year") else "{:.2f}"
             parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
         return f"{', '.join(parts)} (kept {stay}, replaced {n - stay}){relaxed}"
+
+    def _decade_room(self, held: list[dict[str, Any]], rest: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+        """Up to ``k`` of ``rest`` (old tracks, best first) beside ``held`` under the person's decade cap ("max 3 from
+        each decade"), topped up with new tracks under it where the cap leaves old ones out: a nudge's fetch counted
+        only the tracks it kept, so the old ones it put back could pass the cap (rev33, dialogue at01)."""
+        if k <= 0:
+            return []
+        if not self.query.max_per_decade:
+            return rest[:k]
+        counts = self.decade_counts(held)
+        back = []
+        for p in rest:
+            if len(back) < k and not self.decade_full(self.track(p), counts):
+                self.decade_full(self.track(p), counts, take=True)
+                back.append(p)
+        return back + self.fetch(k - len(back), keep=held + back, avoid=rest) if len(back) < k else back
 
     def positions(self, positions: list[int]) -> list[int]:
         """The 1-based ``positions``, sorted and once each; a ToolError names any the playlist lacks."""
