@@ -5751,6 +5751,24 @@ def _kept_only(tail: Sequence[str]) -> bool:
     return said[0] not in _ONLY_LISTED and all(w in _ONLY_LISTED or w not in V.STOPWORDS for w in said)
 
 
+def _about_length(said: Sequence[str]) -> bool:
+    """ "make it longer, like 30 songs", "i want it to last my commute, like 40 min": the length after the comma says
+    how much of what came before."""
+    return bool(find(said, _LONGER) or find(said, _SHORTER) or {"last", "long", "length", "lasts"} & set(said))
+
+
+def _length_alone(rest: Sequence[str]) -> bool:
+    """ "40 minutes", "30 songs", "like 25 tracks total": nothing but a length."""
+    k = 1 if rest[:1] and rest[0] in V.ABOUT_WORDS else 0
+    num = number_at(rest, k)
+    if not num or not 1 <= num[0] <= MAX_LENGTH * 10:
+        return False
+    unit = rest[k + num[1] : k + num[1] + 1]
+    if not unit or not (unit[0] in V.TIME_UNITS or unit[0] in _PLURAL_TRACKS):
+        return False
+    return all(w in V.CHAT_FILLER or w in _PUNCT or w in ("total", "long", "max") for w in rest[k + num[1] + 1 :])
+
+
 def _starts(words: list[str], j: int) -> bool:
     if words[j : j + 2] == ["more", "like"] and number_at(words, j + 2) and not _track_at(words, j + 2):
         return False  # "way too fast, more like 150": the number said before, corrected; never "add 150 more"
@@ -5766,6 +5784,8 @@ def _starts(words: list[str], j: int) -> bool:
         return True  # "no rap, rock only", "no rap, rock and pop only": a narrowing said after what it leaves out
     if _REPORTED.match(" ".join(words[j:])):
         return True  # "add some queen and my wife hates rap": what someone else said is an ask of its own
+    if _length_alone(words[j:]) and not _about_length(words[:j]):
+        return True  # "slower songs, 40 minutes", "more upbeat, 30 songs": the length is an ask of its own
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 

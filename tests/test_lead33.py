@@ -199,3 +199,15 @@ def test_a_time_past_the_longest_playlist_says_where_it_stops(chat, monkeypatch)
 )
 def test_more_of_one_than_another_brings_in_more_of_the_first(vocab, playlist, text, args):
     assert acts(text, vocab, playlist) == [("widen", args)]
+
+
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("slower songs, 40 minutes", ("adjust", {"feature": "tempo", "direction": "down", "amount": "normal"})),
+        ("no rap, 20 songs please", ("exclude", {"genres": ["rap"]})),
+    ],
+)
+def test_a_length_after_a_comma_is_an_ask_of_its_own(vocab, playlist, text, first):
+    plan = acts(text, vocab, playlist)
+    assert plan[0] == first and plan[-1][0] == "resize" and len(plan) == 2
