@@ -2337,9 +2337,16 @@ def rule_count_like_these(c: Clause) -> Plan | None:
     return Plan([call("more", count=num[0])]) if num[0] > 0 else None
 
 
-_BOUND_WORDS = frozenset({"than", "under", "over", "above", "below", "least", "most", "max", "min", "minimum",
-                          "maximum", "or", "up", "plus", "+"})  # fmt: skip
 _TEMPO_SAID = frozenset(w for w, (field, _) in V.SORT_FIELDS.items() if field == "tempo") | {"pace", "bpms"}
+
+
+def _bounds_tempo(words: Sequence[str], k: int, size: int) -> bool:
+    """Whether the words around the number at ``k`` bound a tempo ("slower than like 90", "under 120", "150 or
+    less", "120 max"): the extractor's cues before it (hedges passed over), the listening time's after it."""
+    said = " " + " ".join(w for w in words[max(0, k - 5) : k] if w not in V.ABOUT_WORDS)
+    if any(said.endswith(" " + cue) for cues, _ in V.BPM_BOUND_CUES for cue in cues):
+        return True
+    return _time_bound((), words[k + size :]) is not None
 
 
 def rule_tempo_number(c: Clause) -> Plan | None:
@@ -2348,12 +2355,12 @@ def rule_tempo_number(c: Clause) -> Plan | None:
     words = c.words
     if not c.has or not _TEMPO_SAID & set(words) or c.matches(*_CONTENT_KINDS, "duration"):
         return None
-    if _BOUND_WORDS & set(words) or find(words, _REMOVE):
-        return None  # "take out anything slower than 90 bpm", "nothing under 120": a bound, read elsewhere
     nums = [(k, n) for k in range(len(words)) if (n := number_at(words, k)) and (k == 0 or not number_at(words, k - 1))]
-    if len(nums) != 1 or not 40 <= nums[0][1][0] <= 220:
+    if len(nums) != 1 or not 40 <= nums[0][1][0] <= 220 or find(words, _REMOVE):
         return None
     k, (bpm, size) = nums[0]
+    if _bounds_tempo(words, k, size):
+        return None  # "nothing slower than like 90", "150 or less": a bound, read elsewhere
     after = words[k + size : k + size + 1]
     if (after and (after[0] in V.TIME_UNITS or _is_track_noun(after[0]))) or (k and _is_track_noun(words[k - 1])):
         return None  # "slower songs, 40 minutes", "track 45 is too slow"

@@ -124,25 +124,20 @@ def _replay_dense(backend: Any, arrays: Any, per_request: list[list[dict[str, An
     }
     by_bucket: dict[str, dict[str, Any]] = {}
     graph_recall: list[tuple[int, float]] = []  # (passing, recall) per call
-    for calls in per_request:
-        for c in calls:
-            if c["method"] != "search":
+    for (vector, flt, limit), card in _recorded(per_request, "search", arrays):
+        b = by_bucket.setdefault(_bucket(card), {"calls": 0, "cpu": defaultdict(list), "recall": defaultdict(list)})
+        b["calls"] += 1
+        hits = {}
+        for name, fn in kinds.items():
+            if name == "scan" and card > 100_000:  # a scan of more reads 150 MB of vectors
                 continue
-            vector, flt, limit = c["args"]
-            card = len(arrays.passing(flt)) if flt is not None and not flt.is_empty() else len(arrays.artist_of)
-            b = by_bucket.setdefault(_bucket(card), {"calls": 0, "cpu": defaultdict(list), "recall": defaultdict(list)})
-            b["calls"] += 1
-            hits = {}
-            for name, fn in kinds.items():
-                if name == "scan" and card > 100_000:  # a scan of more reads 150 MB of vectors
-                    continue
-                b["cpu"][name].append(_time(fn, vector, flt, limit)[0])
-                hits[name] = {r for r, _ in fn(vector, flt, limit)}
-            truth = hits.get("scan")
-            if truth is not None:
-                for name in kinds:
-                    b["recall"][name].append(len(hits[name] & truth) / len(truth) if truth else 1.0)
-                graph_recall.append((card, b["recall"]["graph"][-1]))
+            b["cpu"][name].append(_time(fn, vector, flt, limit)[0])
+            hits[name] = {r for r, _ in fn(vector, flt, limit)}
+        truth = hits.get("scan")
+        if truth is not None:
+            for name in kinds:
+                b["recall"][name].append(len(hits[name] & truth) / len(truth) if truth else 1.0)
+            graph_recall.append((card, b["recall"]["graph"][-1]))
     buckets = {
         k: {"calls": v["calls"], **{n: {"cpu": _pct(v["cpu"][n]),
                                         "recall": round(float(np.mean(v["recall"][n])), 3) if v["recall"][n] else None}
@@ -155,6 +150,18 @@ def _replay_dense(backend: Any, arrays: Any, per_request: list[list[dict[str, An
     return buckets, recall
 
 
+def _recorded(per_request: list[list[dict[str, Any]]], method: str, arrays: Any) -> Any:
+    """The recorded calls of ``method``: (their arguments, how many tracks pass their filter)."""
+    for calls in per_request:
+        for c in calls:
+            if c["method"] == method:
+                flt = c["args"][1]
+                yield (
+                    c["args"],
+                    len(arrays.passing(flt)) if flt is not None and not flt.is_empty() else len(arrays.artist_of),
+                )
+
+
 def _hits(points: Any) -> list[tuple[int, float]]:
     return [(int(p.id), float(p.score)) for p in points]
 
@@ -163,26 +170,21 @@ def _replay_sparse(backend: Any, arrays: Any, per_request: list[list[dict[str, A
     """The first config's BM25 calls again by how many tracks pass their filter: as made, and with the passing
     rows' ids as the filter (their working out from arrays included), and how many of the hits agree."""
     by_bucket: dict[str, dict[str, list[float]]] = {}
-    for calls in per_request:
-        for c in calls:
-            if c["method"] != "search_sparse":
-                continue
-            sparse, flt, limit = c["args"]
-            card = len(arrays.passing(flt)) if flt is not None and not flt.is_empty() else len(arrays.artist_of)
-            b = by_bucket.setdefault(_bucket(card), defaultdict(list))
-            cpu, made = _time(backend.search_sparse, sparse, flt, limit)
-            b["as-made"].append(cpu)
-            if card <= 30_000:
+    for (sparse, flt, limit), card in _recorded(per_request, "search_sparse", arrays):
+        b = by_bucket.setdefault(_bucket(card), defaultdict(list))
+        cpu, made = _time(backend.search_sparse, sparse, flt, limit)
+        b["as-made"].append(cpu)
+        if card <= 30_000:
 
-                def by_ids(s=sparse, f=flt, lim=limit):
-                    arrays._passing.clear()
-                    return backend.search_sparse_rows(s, arrays.passing(f), lim)
+            def by_ids(s=sparse, f=flt, lim=limit):
+                arrays._passing.clear()
+                return backend.search_sparse_rows(s, arrays.passing(f), lim)
 
-                cpu, got = _time(by_ids)
-                b["ids"].append(cpu)
-                m = {(r, round(x, 4)) for r, x in made}
-                b["same"].append(len(m & {(r, round(x, 4)) for r, x in got}) / max(1, len(m)))
-            b["no-filter"].append(_time(backend.search_sparse, sparse, None, limit)[0])
+            cpu, got = _time(by_ids)
+            b["ids"].append(cpu)
+            m = {(r, round(x, 4)) for r, x in made}
+            b["same"].append(len(m & {(r, round(x, 4)) for r, x in got}) / max(1, len(m)))
+        b["no-filter"].append(_time(backend.search_sparse, sparse, None, limit)[0])
     return {
         k: {"calls": len(v["as-made"]), **{n: _pct(v[n]) for n in ("as-made", "ids", "no-filter") if v[n]},
             "ids_same_hits": round(float(np.mean(v["same"])), 3) if v["same"] else None}

@@ -2104,10 +2104,6 @@ def _phrase_after(texts: list[str], i: int, phrases: tuple[str, ...]) -> int:
     return 0
 
 
-_BPM_BOUNDS = (
-    (("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),
-    (("at most", "under", "below", "less than", "max", "maximum", "slower than", "up to"), "max"),
-)
 _COUNT_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "canciones", "temas"})
 _TRACK_NOUNS = frozenset({"songs", "song", "tracks", "track", "tunes", "jams", "bangers", "hits", "records",
                           "canciones", "temas", "cuts", "anthems", "classics", "joints"})  # fmt: skip
@@ -2321,7 +2317,7 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
             _mark(toks, i - 2, k + 1)
             return k + 1
         before = " ".join(texts[max(0, i - 2) : i])
-        cue = next(((c, w) for cues, w in _BPM_BOUNDS for c in cues if (" " + before).endswith(" " + c)), None)
+        cue = next(((c, w) for cues, w in vocab.BPM_BOUND_CUES for c in cues if (" " + before).endswith(" " + c)), None)
         start = i - len(cue[0].split()) if cue else i
         out.append(_Match("feature", ("tempo", (cue[1] if cue else "target", v)), start, k + 1))
         _mark(toks, start, k + 1)

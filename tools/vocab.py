@@ -1956,6 +1956,11 @@ _WITH_WORDS = re.compile(
 # A bound said after the tempo: "130 bpm or faster", "160bpm or more", "150 bpm and up", "140bpm+", "100 bpm or slower",
 # "90 bpm max", read as the tables know it ("at least 130 bpm"); and digits run into the unit ("160bpm")
 _BPM_GLUED = re.compile(r"\b(\d{2,3})bpm\b", re.IGNORECASE)
+# The words before a tempo that bound it: "at least 130 bpm" a floor, "slower than 90" a ceiling
+BPM_BOUND_CUES = (
+    (("at least", "over", "above", "more than", "min", "minimum", "faster than"), "min"),
+    (("at most", "under", "below", "less than", "max", "maximum", "slower than", "up to"), "max"),
+)
 _BPM_THEN = re.compile(
     r"\b(\d{2,3})\s+bpm\s*(?:(?:or|and|&)\s+(?:(?P<up>faster|more|higher|above|over|up|quicker|plus|beyond)|"
     r"(?P<down>slower|less|lower|below|under|down|fewer))\b|(?P<min>minimum|min|at\s+least|plus\b|\+)|"
