@@ -5697,7 +5697,8 @@ def split_clauses(text: str) -> list[str]:
             cuts.append((i, i))
             i += 1
             continue
-        joiner = words[i] in V.CLAUSE_JOINERS or words[i] == "n"  # "cut it to 12 n no remixes": "n" typed for "and"
+        # "cut it to 12 n no remixes", "2000s is fine & no usher": "n" and "&" typed for "and"
+        joiner = words[i] in V.CLAUSE_JOINERS or words[i] in ("n", "&")
         if joiner and i > 0 and (not cuts or i > cuts[-1][1]):
             j = i + 1
             while j < len(words) and words[j] in _SKIP_AFTER_JOINER and j - i < 4:

@@ -211,3 +211,10 @@ def test_more_of_one_than_another_brings_in_more_of_the_first(vocab, playlist, t
 def test_a_length_after_a_comma_is_an_ask_of_its_own(vocab, playlist, text, first):
     plan = acts(text, vocab, playlist)
     assert plan[0] == first and plan[-1][0] == "resize" and len(plan) == 2
+
+
+def test_an_ampersand_between_two_asks_joins_them(vocab, playlist):
+    assert acts("nah not that old & no queen", vocab, playlist) == [
+        ("adjust", {"feature": "year", "direction": "up", "amount": "normal"}),
+        ("exclude", {"artists": ["Queen"]}),
+    ]
