@@ -182,7 +182,7 @@ KNOWN_CHECKS = {
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
-    "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at",
+    "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "extreme_at", "farther_from_artist",
 }  # fmt: skip
 
 
@@ -958,6 +958,38 @@ def _distance_to(anchor: str, items: list[Any], catalog: Any) -> float:
     a = vec(anchor)
     ds = [sum((x - y) ** 2 for x, y in zip(vec(p.track_id), a)) ** 0.5 for p in items if p.track_id != anchor]
     return statistics.fmean(ds) if ds else float("inf")
+
+
+@_check("extreme_at")
+def _extreme_at(t: Turn, arg: Any, name: str) -> str | None:
+    """[feature, position, "max" or "min"]: the track there has the playlist's highest (lowest) value of it."""
+    f, pos, way = arg
+    vals = [_mean([p], f, t.catalog) for p in t.after]
+    if not vals:
+        return "empty playlist"
+    v, best = vals[_at(pos, len(vals)) - 1], (max if way == "max" else min)(vals)
+    return None if v == best else f"track {pos}'s {f} {v:.2f}, the playlist's {way} is {best:.2f}"
+
+
+@_check("farther_from_artist")
+def _farther_from_artist(t: Turn, arg: Any, name: str) -> str | None:
+    """The playlist moved away from the sound of an artist (the mean of their catalog tracks)."""
+    theirs = [tr for tr in t.catalog.tracks if fold(tr.artist) == fold(arg)]
+    if not theirs or not t.before or not t.after:
+        return f"no tracks by {arg} in the catalog" if not theirs else "no playlist"
+
+    def vec(tr: Any) -> list[float]:
+        return [float(getattr(tr, f)) / (200.0 if f == "tempo" else 1.0) for f in _SOUND]
+
+    center = [statistics.fmean(col) for col in zip(*map(vec, theirs))]
+
+    def spread(items: list[Any]) -> float:
+        return statistics.fmean(
+            sum((x - y) ** 2 for x, y in zip(vec(t.catalog[p.track_id]), center)) ** 0.5 for p in items
+        )
+
+    was, now = spread(t.before), spread(t.after)
+    return None if now > was else f"mean distance to {arg}'s sound {was:.3f} -> {now:.3f}"
 
 
 def run_dialogues(service: Any, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
