@@ -1845,6 +1845,8 @@ def rule_replace(c: Clause) -> Plan | None:
     if not hit or not c.has or named or c.matches("feature"):
         return None
     pos = _refer(c, hit[0] + hit[1], verb=True)
+    if pos is None and not c.pronoun(sum(hit)) and (who := _object_artist(c, sum(hit))):
+        return Plan([call("exclude", artists=[who])])  # "swap the drake song": the verb says a name is meant
     rest = c.words[hit[0] + hit[1] :]
     trade = c.words[hit[0]] in V.SWAP_PLACES_VERBS and hit[1] == 1 and not V.REPLACE_WORDS & set(rest)
     paired = any(w in ("and", "with", "&", "y", "con") for w in rest) or _AROUND & set(rest)  # "swap 1 and 2 around"
@@ -1957,6 +1959,10 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
     k = next((i for i in range(start, len(c.words)) if c.words[i] in ("for", "with", "w", "w/", "por", "con")), None)
     if k is None or _numbered_at(c.words, k + 1):
         return None  # "swap track 2 with track 9" trades places
+    if find(c.words[k + 1 :], _SOMEONE_ELSE) and not _content(c.words[k + 1 :], _SOMEONE_ELSE):
+        # "swap the kanye for someone else": nothing asked in their place, so a plain swap of what comes before
+        head = make_clause(" ".join(t.orig for t in c.reading.tokens[:k]), c.playlist, c.vocab)
+        return rule_replace(head) if head.words[sum(find(head.words, _REPLACE)) :] else None
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k + 1)
     lacked = [m for m in c.matches("other_genre", negated=False) if m.start > k]
     if lacked and not any(found.values()):  # "swap the rap for something jazzy": a genre the catalog lacks
@@ -1976,6 +1982,12 @@ def _replace_with(c: Clause, start: int) -> Plan | None:
         return Plan([call("exclude", **_nonempty(out)), call("widen", **_nonempty(found))])
     pos = _swapped(c, start, k)
     return pos if isinstance(pos, Plan) or pos is None else _positional("replace", pos, c.n, **_nonempty(found))
+
+
+_SOMEONE_ELSE = _keys(("someone else", "somebody else", "something else", "anything else", "anyone else",
+                       "another artist", "a different artist", "different artists", "other artists", "another one",
+                       "a different one", "something different", "other stuff", "otra cosa", "otro artista",
+                       "alguien mas", "algo mas", "algo diferente"))  # fmt: skip
 
 
 def _swapped(c: Clause, start: int, k: int) -> "list[int] | Plan | None":
@@ -2895,7 +2907,9 @@ def rule_grow(c: Clause) -> Plan | None:
         left = [w for k, w in enumerate(words) if k not in inside and w in rest]
         if any(found.values()) and not unknown and not left and not c.matches("years"):
             return Plan([call("widen", **_nonempty(found), count=count)])
-        if grow and (toward := _toward_said(named)) and not any(found.values()):  # "add 3 faster songs" (conv5)
+        counted = more and "another" not in words[more[0] : sum(more)]  # "another slow one" is a gripe (x58)
+        if (grow or counted) and (toward := _toward_said(named)) and not any(found.values()):
+            # "add 3 faster songs" (conv5), "a few more slow ones": that many more of that sound
             return Plan([call("more", count=count, toward=toward)])
     if not named and rest and c.has and not find(words, _NEGATION) and (count := _added_count(c)):
         if moods := _situation_moods(c, rest):  # "a few more girl power songs": the mood the words suggest
@@ -3077,6 +3091,8 @@ def rule_relative(c: Clause) -> Plan | None:
             return None  # "only the happy ones", "keep only the chill ones": rule_narrow keeps just those
         moves = _mood_alone(c)
     if not moves:
+        moves = _situation_moves(c)
+    if not moves:
         return None
     amount = _amount_word(words)
     return Plan(
@@ -3172,6 +3188,41 @@ def _mood_alone(c: Clause) -> dict[str, int]:
     return moves
 
 
+def _situation_moves(c: Clause) -> dict[str, int]:
+    """ "more like background music", "less party vibes": more (less) of the moods a situation's words suggest, said
+    of a playlist, move its sound that way rather than start another one."""
+    more, less = find(c.words, _MORE), find(c.words, _LESS)
+    lead = more or less
+    if c.has and not c.reading.matches and (state := _sound_state(c.words)):
+        sign = -1 if less and not more else 1  # "angry songs", "less angry": the sound the state has
+        return {feature: sign * (1 if way == "high" else -1) for feature, way in state}
+    if not c.has or not lead or c.reading.matches:
+        return {}
+    rest = [w for w in c.words if w not in _MORE_LESS[0] | _MORE_LESS[1] and w not in ("like", "hmm", "ok", "please")]
+    sign = -1 if less and not more else 1
+    moves: dict[str, int] = {}
+    for mood in _situation_moods(c, rest):
+        for feature, way in V.MOOD_DIRECTIONS.get(mood, ()):
+            moves.setdefault(feature, sign * (1 if way == "high" else -1))
+    return moves
+
+
+_STATE_FILLER = frozenset({"like", "hmm", "ok", "okay", "please", "pls", "ones", "stuff", "now", "instead", "some"})
+
+
+def _sound_state(words: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The sound of a state said alone ("angry songs", "more rage"): vocab.CONTEXT_SOUNDS' directions, else ()."""
+    rest = [
+        w
+        for w in words
+        if w not in _MORE_LESS[0] | _MORE_LESS[1]
+        and w not in _MOOD_ALONE_FILLER
+        and w not in V.MUSIC_NOUNS
+        and w not in _STATE_FILLER
+    ]
+    return V.CONTEXT_SOUNDS.get(" ".join(rest), ())
+
+
 def _directions(m: "Match") -> tuple[tuple[str, str], ...]:
     if m.kind == "feature" and isinstance(m.value[1], str):  # type: ignore[index]
         feat, way = m.value  # type: ignore[misc]
@@ -3228,6 +3279,7 @@ def rule_lessen(c: Clause) -> Plan | None:
         for m in c.matches("genre", "artist", "years")
         if (m.negated and m.cue in ("less", "menos", "fewer"))
         or find(c.words[max(0, m.start - 4) : m.start], _LESS_THAN)
+        or _less_sounding(c.words, m.start)
         or _too_much(c.words[m.end : m.end + 5])  # "the weeknd is too much"
     ]
     if not names or len(names) != len(c.matches("genre", "artist", "years", "mood", "activity")):
@@ -3247,7 +3299,43 @@ def rule_lessen(c: Clause) -> Plan | None:
                 found["subgenres"].append(sub)
             elif g in c.vocab.genres:
                 found["genres"].append(g)
+    if found["artists"] and set(c.words) & _SOUND_WORDS:  # "too much usher vibes": their sound too
+        return Plan([call("lessen", **_nonempty(found), sound=True)])
     return Plan([call("lessen", **_nonempty(found))]) if any(found.values()) else None
+
+
+_SOUND_WORDS = frozenset({"vibes", "vibe", "sound", "sounds", "sounding", "similar", "type", "kinda", "style"})
+_SOUNDING_LIKE = frozenset(
+    {
+        "songs",
+        "song",
+        "tracks",
+        "stuff",
+        "ones",
+        "music",
+        "that",
+        "which",
+        "sound",
+        "sounds",
+        "like",
+        "of",
+        "the",
+        "similar",
+        "to",
+        "kinda",
+        "kind",
+        "type",
+        "vibes",
+        "sounding",
+    }
+)
+
+
+def _less_sounding(words: Sequence[str], start: int) -> bool:
+    """ "fewer songs that sound like drake", "less stuff similar to usher": "less" said of the name, past the words
+    of what sounds like it."""
+    k = next((i for i in range(start - 1, -1, -1) if words[i] not in _SOUNDING_LIKE), None)
+    return k is not None and k < start - 1 and words[k] in ("less", "fewer", "menos")
 
 
 _TOO_MUCH = _keys(("is too much", "is a bit much", "is way too much", "is a lot", "is overkill", "are too much",
@@ -4040,7 +4128,11 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
                                   "least energetic", "least intense", "most low key", "most lowkey"),
                                  ("energy", False)),
                  **dict.fromkeys(("most upbeat", "loudest", "most intense", "most hype", "most hyped",
-                                  "least chill"), ("energy", True)),
+                                  "least chill", "highest energy", "most energy", "biggest energy"), ("energy", True)),
+                 **dict.fromkeys(("lowest energy", "least energy"), ("energy", False)),
+                 **dict.fromkeys(("highest bpm", "highest tempo", "most bpm"), ("tempo", True)),
+                 **dict.fromkeys(("lowest bpm", "lowest tempo"), ("tempo", False)),
+                 **dict.fromkeys(("most dancey", "danciest"), ("danceability", True)),
                  **dict.fromkeys(("most sad", "most depressing", "most melancholic", "least happy"),
                                  ("valence", False)),
                  **dict.fromkeys(("most happy", "most cheerful", "most uplifting", "least sad"),
@@ -5146,6 +5238,10 @@ def _new_songs(words: Sequence[str], start: int, end: int) -> bool:
 
 
 _SONG_NOUNS = frozenset({"one", "ones", "song", "songs", "tracks", "tunes", "picks", "canciones"})
+_SHAKE_UP = _keys(("switch it up", "change it up", "shake it up", "switch things up", "change things up",
+                   "shake things up", "switch this up", "change this up", "shake this up", "freshen it up",
+                   "freshen this up", "freshen things up"))  # fmt: skip
+_SHAKE_HEDGES = frozenset({"bit", "little", "lil", "slightly", "tad", "some", "somewhat", "poco", "a"})
 
 
 _REROLL_ASKS = ("give", "me", "just", "dame", "quiero", "pon", "ponme", "want", "need", "get")
@@ -5170,6 +5266,10 @@ def rule_reroll(c: Clause) -> Plan | None:
         return _positional("replace", pos, c.n) if _OTHER_FOR & set(words) and "for" in words else None
     if find(words, _REROLL) and amount_in(words) is None and not _content(words, _REROLL + [_REROLL_ASKS]):
         return Plan([call("replace", positions=list(range(1, c.n + 1)))])
+    if (shake := find(words, _SHAKE_UP)) and not _content(words, [*_SHAKE_UP, _REROLL_ASKS, _SHAKE_HEDGES]):
+        # "switch it up", "change things up a bit": fresh picks for the same request; hedged, a third of them
+        step = 3 if set(words[sum(shake) :]) & _SHAKE_HEDGES else 1
+        return Plan([call("replace", positions=list(range(2 if step > 1 else 1, c.n + 1, step)))])
     griped = set(words) & _GRIPES or find(words, _NOT_QUITE)  # "hmm not quite", "not feeling it"
     if griped and not _content(words, [tuple(_GRIPES), _NOT_QUITE_WORDS]):
         return Plan.ask(_GRIPE_ANSWER)
@@ -5529,6 +5629,67 @@ def rule_more_than(c: Clause) -> Plan | None:
     return more if more.actions and len(more.actions) == 1 and more.actions[0]["name"] == "widen" else None
 
 
+_KEEP_ONE_TAIL = frozenset({"one", "ones", "song", "track", "tho", "though", "please", "pls", "at", "least", "in",
+                             "there", "it", "for", "sure", "?", "!", "."})  # fmt: skip
+_BACK_VERBS = _keys(("keep", "bring back", "put back", "i want back"))
+
+
+def rule_keep_one(c: Clause) -> Plan | None:
+    """ "keep the adele one tho", "bring back the adele song", "put the adele one back": that artist's track stays
+    through later changes (liked) or, gone since, comes back from the earlier version (before: a new playlist of
+    that artist)."""
+    words = [w for w in c.words if w not in _KEEP_LEADS and w not in V.CHAT_FILLER and w not in _ASK_LEADS]
+    hit = find(words, _BACK_VERBS)
+    back = hit is None and words[-1:] == ["back"] and find(words, _keys(("put", "bring")))
+    if not c.has or not (hit and hit[0] == 0 or back) or {"songs", "ones", "tracks"} & set(c.words):
+        return None  # "bring back the drake songs": more of them (rule_widen)
+    start = sum(hit) if hit else 1
+    rest = [w for w in words[start:] if w not in ("back",)]
+    while rest and rest[-1] in _KEEP_ONE_TAIL:
+        rest = rest[:-1]
+    if not rest or rest[0] != "the" or len(rest) < 2:
+        return None  # "keep it", "keep going", "keep the first 5": other rules
+    name = " ".join(rest[1:])
+    who = c.vocab.artists.get(fold(name)) or _object_artist(make_clause(f"by {name}", c.playlist, c.vocab), 1)
+    if not who:
+        return None
+    there = [i for i, p in enumerate(c.playlist, 1) if fold(p["artist"]) == fold(who)]
+    if there:
+        return Plan([call("feedback", positions=there[:1], liked=True)])
+    return Plan([call("restore", artists=[who])])
+
+
+_SHOULD_BE = _keys(("should be", "should go", "should come", "should play", "has to be", "needs to be", "must be",
+                     "could be", "can be", "would be better", "deberia ir", "deberia ser", "tiene que ir"))  # fmt: skip
+_GONE_WORDS = frozenset({"removed", "gone", "deleted", "cut", "dropped", "out", "taken", "eliminada", "quitada"})
+_PLACE_FILLER = frozenset({"the", "at", "very", "on", "in", "to", "song", "track", "one", "please", "pls", "al", "de",
+                           "la", "el", "final", "?", "!", ".", "instead", "imo", "tbh"})  # fmt: skip
+
+
+def rule_should_be(c: Clause) -> Plan | None:
+    """ "the saddest one should be last", "track 4 should go first", "track 2 should be removed": a track named by
+    position or by a superlative, moved to that end or removed (before: a question about the track)."""
+    hit = find(c.words, _SHOULD_BE)
+    if not c.has or not hit or not hit[0]:
+        return None
+    tail = [w for w in c.words[sum(hit) :] if w not in _PLACE_FILLER]
+    if len(tail) != 1 or (tail[0] not in _ENDS and tail[0] not in _GONE_WORDS):
+        return None
+    to = 1 if _ENDS.get(tail[0]) == "top" else c.n
+    pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)
+    if pos is None and c.focus and any(w in V.PRONOUNS for w in c.words[: hit[0]]):
+        pos = [c.focus]  # "why #3?" - "it should go last"
+    if pos is None and (pick := _picked(c, 0, hit[0], _SUPERLATIVES)):
+        pos = [pick]
+    if tail[0] in _GONE_WORDS and pos and all(1 <= k <= c.n for k in pos):
+        return _positional("remove", pos, c.n)  # "track 2 should be removed", "the slowest one should go"
+    if not pos or len(pos) != 1 or not 1 <= pos[0] <= c.n:
+        return None
+    if pos[0] == to:
+        return Plan.ask(f'"{c.playlist[to - 1]["title"]}" is already {tail[0]}. Nothing changed.')
+    return Plan([call("move", position=pos[0], to=to)])
+
+
 Rule = Callable[[Clause], "Plan | None"]
 # The order matters: whole-thread commands first, then edits that name tracks, then sizes, changes of
 # direction, exclusions, narrowing and widening, and a new request last.
@@ -5551,6 +5712,8 @@ RULES: tuple[Rule, ...] = (
     rule_vibe,
     rule_voice_gender,
     rule_feature_range,
+    rule_should_be,
+    rule_keep_one,
     rule_superlative,
     rule_where_is,
     rule_this_song,
@@ -5671,7 +5834,7 @@ def _ends_on(words: list[str], j: int) -> tuple[int, int] | None:
 
 
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "now"}
 )
 
 
@@ -5711,9 +5874,10 @@ def split_clauses(text: str) -> list[str]:
             if words[i] == "n" and ahead and behind:
                 i += 1  # "less popular n more chill": one move of the sound, read whole as before
                 continue
+            fresh = "now" in words[i + 1 : j] and words[i] in (",", "and", "then")  # "enough crying, now angry songs"
             if (
                 j < len(words)
-                and (_starts(words, j) or track)
+                and (_starts(words, j) or track or fresh)
                 and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"])
             ):
                 cuts.append((i, j))

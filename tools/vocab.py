@@ -1065,7 +1065,8 @@ NEGATION_CUES = ("no", "not", "without", "except", "excluding", "exclude", "minu
                  "wasnt", "werent", "not into", "cant stand", "doesnt", "dont want", "no need for", "not a fan of",
                  "excepto", "menos", "nada de", "no quiero", "todo menos", "sin nada de", "ni", "leave out", "hold the",
                  "not feeling", "not really feeling", "not loving", "not digging", "not vibing with", "not liking",
-                 "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with",
+                 "sick of", "tired of", "bored of", "done with", "fed up with", "enough of", "enough with", "enough",
+                 "done", "so over", "im over", "im so over",
                  "tampoco", "nada", "ningun", "ninguna", "nunca", "nothin", "nuthin", "nothng", "nothign",
                  "notin", "wont", "will not", "wouldnt", "would not", "shouldnt", "not in the mood for",
                  "no estoy de humor para", "que no sean", "que no sea")  # fmt: skip

@@ -109,14 +109,23 @@ class Restore(BaseModel):
     count: int | None = Field(
         default=None, ge=1, le=MAX_LENGTH, description="How many of them to bring back (unset: all that change took)."
     )
+    artists: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Bring back the latest track of these artists an earlier version of the playlist had ('keep the "
+        "adele one' after a change took it out).",
+    )
 
 
 @tool(Restore)
-def restore(w: Work, count: int | None = None) -> str:
+def restore(w: Work, count: int | None = None, artists: list[str] | None = None) -> str:
     """Bring back the tracks the latest change that took some out removed ("put back the one you removed earlier"),
     each at its old place; the changes made since stay (unlike undo). A change that replaced most of the playlist
-    is a new playlist, not a removal, and is passed over."""
+    is a new playlist, not a removal, and is passed over. With ``artists``, the latest track of theirs that an
+    earlier version had, whatever change took it out."""
     w.need_playlist()
+    if artists:
+        return _back_by(w, artists)
     now = {p["track_id"] for p in w.playlist}
     states = [snap["playlist"] for snap in w.draft.history] + [[[p["track_id"]] for p in w.playlist]]
     for k in range(len(states) - 2, -1, -1):
@@ -137,6 +146,20 @@ def restore(w: Work, count: int | None = None) -> str:
         items.insert(min(i, len(items)), item_from(w.catalog[tid], reason=reason, score=score).model_dump())
     w.playlist = items
     return "brought back " + titles([x for x in items if x["track_id"] in {row[0] for _, row in back}])
+
+
+def _back_by(w: Work, artists: list[str]) -> str:
+    """The latest track of ``artists`` an earlier version of the playlist had, back at its old place."""
+    names = {fold(a) for a in artists}
+    now = {p["track_id"] for p in w.playlist}
+    for snap in reversed(w.draft.history):
+        for i, (tid, reason, score) in enumerate(snap["playlist"]):
+            if tid in w.catalog.index and tid not in now and fold(w.catalog[tid].artist) in names:
+                item = item_from(w.catalog[tid], reason=reason, score=score).model_dump()
+                item["chosen"] = True  # asked for by name: later changes keep it
+                w.playlist = [*w.playlist[:i], item, *w.playlist[i:]]
+                return "brought back " + titles([item])
+    raise ToolError(f"No track by {' or '.join(artists)} was in this playlist before. Nothing changed.")
 
 
 @tool(Empty, waits=True)

@@ -190,6 +190,11 @@ class Lessen(Names):
     keep: int | None = Field(
         default=None, ge=0, le=MAX_LENGTH, description="Tracks of them to keep at most ('max 2 bad bunny songs')."
     )
+    sound: bool = Field(
+        default=False,
+        description="Said of the artists' sound ('too much usher vibes', 'fewer songs that sound like drake'): the "
+        "tracks nearest it give way too.",
+    )
 
 
 @tool(Lessen)
@@ -201,6 +206,7 @@ def lessen(
     moods: Sequence[str] = (),
     years: Sequence[dict[str, int]] = (),
     keep: int | None = None,
+    sound: bool = False,
 ) -> str:
     """Fewer tracks of some artists, genres, moods or release years ("less rap", "too much Drake", "less 2010s
     stuff"): about half of them, the later ones, give way to tracks without them that fit the request; the rest
@@ -221,6 +227,9 @@ def lessen(
 
     said = [*(catalog_artist(w, a) for a in artists), *genres, *subgenres, *moods, *(y.label() for y in spans)]
     hits = [i for i, p in enumerate(w.playlist) if has(w.track(p))]
+    if not hits and artists and not (genres or subgenres or moods or spans):
+        # "too much usher vibes" with no Usher here: what sounds like them gives way
+        return f"nothing in the playlist was {', '.join(said)}; " + _away_from_artists(w, said)
     if not hits:
         return f"nothing in the playlist was {', '.join(said)}"
     if keep is not None and len(hits) <= keep:
@@ -250,4 +259,13 @@ def lessen(
         p["reason"] = f"in place of some {', '.join(said)}; {p.get('reason', '')}".strip("; ")
     slots = dict(zip(out[len(out) - len(new) :], new))
     w.playlist = [slots.get(i, p) for i, p in enumerate(w.playlist)]
-    return f"less {', '.join(said)}: replaced {len(new)} of {len(hits)}"
+    done = f"less {', '.join(said)}: replaced {len(new)} of {len(hits)}"
+    if sound and artists:  # "too much usher vibes": what sounds like them goes too
+        return f"{done}; {_away_from_artists(w, [catalog_artist(w, a) for a in artists])}"
+    return done
+
+
+def _away_from_artists(w: Work, artists: list[str]) -> str:
+    from agent.tools.sound import away_from_artists  # sound -> edits -> this module
+
+    return away_from_artists(w, artists)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from agent.tools.edits import Pos, Position
 from agent.tools.registry import ToolError, tool
 from agent.tools.work import NUDGE_SWAP_SHARE, Work, feature_value
-from tools.catalog import Track
+from tools.catalog import Track, fold
 from tools.schema import MAX_LENGTH, FeatureBound, YearRange
 
 FEATURES = ("energy", "valence", "tempo", "danceability", "acousticness")  # what "sounds like" compares
@@ -181,16 +181,47 @@ def _away_from(w: Work, p: int, anchor: Track, dist: Callable[[Track], float]) -
     """The third of the other tracks nearest ``anchor`` in sound, replaced by tracks farther from it than any of
     them; the anchor itself stays (the person may like it and not want more of it)."""
     title = f'"{anchor.title}"'
-    ranked = sorted((x for x in w.playlist if x["track_id"] != anchor.track_id), key=lambda x: dist(w.track(x)))
+    n = _replace_nearest(w, dist, title, skip={anchor.track_id})
+    w.focus = p
+    return f"moved away from the sound of {title}: replaced {n} of the tracks most like it"
+
+
+def away_from_artists(w: Work, artists: list[str]) -> str:
+    """ "too much usher vibes" with no Usher in the playlist: the third of the tracks nearest those artists' sound (the
+    mean of their catalog tracks) give way to tracks farther from it."""
+    names = {fold(a) for a in artists}
+    theirs = [tr for tr in w.catalog.tracks if fold(tr.artist) in names]
+    if not theirs:
+        raise ToolError(f"I don't know the sound of {', '.join(artists)}.")
+    center = [math.fsum(feature_value(tr, f) for tr in theirs) / len(theirs) for f in FEATURES]
+
+    def dist(tr: Track) -> float:
+        steps = ((feature_value(tr, f) - c) / (200.0 if f == "tempo" else 1.0) for f, c in zip(FEATURES, center))
+        return math.sqrt(sum(d**2 for d in steps))
+
+    label = " and ".join(artists)
+    n = _replace_nearest(w, dist, label, avoid=lambda tr: fold(tr.artist) in names)
+    return f"moved away from the sound of {label}: replaced {n} of the tracks most like it"
+
+
+def _replace_nearest(
+    w: Work,
+    dist: Callable[[Track], float],
+    title: str,
+    skip: frozenset[str] | set[str] = frozenset(),
+    avoid: Callable[[Track], bool] = lambda tr: False,
+) -> int:
+    """The third of the tracks (but ``skip``) nearest in sound replaced by tracks farther away than any of them (and
+    not ``avoid``)."""
+    ranked = sorted((x for x in w.playlist if x["track_id"] not in skip), key=lambda x: dist(w.track(x)))
     near = ranked[: max(1, len(ranked) // 3)]
     if not near:
         raise ToolError(f"There is nothing else in the playlist to move away from {title}.")
     ceiling = max(dist(w.track(x)) for x in near)
     near_ids = {x["track_id"] for x in near}
     keep = [x for x in w.playlist if x["track_id"] not in near_ids]
-    new = w.fetch(len(near), keep=keep, avoid=near, good=lambda tr: dist(tr) > ceiling)
+    new = w.fetch(len(near), keep=keep, avoid=near, good=lambda tr: dist(tr) > ceiling and not avoid(tr))
     if not new:
         raise ToolError(f"I found nothing less like {title} that fits the rest of the request.")
     _swap_in(w, new, near, f"unlike {title}")
-    w.focus = p
-    return f"moved away from the sound of {title}: replaced {len(new)} of the tracks most like it"
+    return len(new)
