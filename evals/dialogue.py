@@ -72,7 +72,8 @@ folder, the product pipeline). Checks read the returned playlist:
                                                                there before the turn
     {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
     {"reply_one_with": {kind: v}}                              the reply (before its playlist) names one track of the
-                                                               playlist, which has it (as in share), and counts none
+                                                               playlist, which has it (as in share) if any track does,
+                                                               and counts none
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -957,6 +958,8 @@ def _reply_one_with(t: Turn, arg: Any, name: str) -> str | None:
         return f"the reply counts tracks: {said[:80]!r}"
     if len(named) != 1:
         return f"the reply names {len(named)} of the playlist's tracks, expected one"
+    if not any(_has(p, kind, arg[kind], t.catalog) for p in t.after):
+        return None  # no track has it: the one nearest it will do
     return None if _has(named[0], kind, arg[kind], t.catalog) else f'"{named[0].title}" is not {kind} {arg[kind]}'
 
 
