@@ -6018,7 +6018,12 @@ _PLACE_FIRST = re.compile(
 )
 
 
+_FOUR_FOR_PLACE = re.compile(r"\d|\b(?:it|that|this|last|first|opener|closer|one|ultima|primera|esa|esta)\b", re.I)
+
+
 def _four_for(m: re.Match[str]) -> str:
+    if not _FOUR_FOR_PLACE.search(m["mid"]):
+        return m[0]  # "change track 4 something slower": the 4 is the track, no "for" was typed
     spanish = m["verb"].lower().startswith(("cambi", "reempl", "sustit"))
     return f"{m['verb']}{m['mid']} {'por' if spanish else 'for'} "
 

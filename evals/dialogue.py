@@ -954,7 +954,7 @@ def _reply_one_with(t: Turn, arg: Any, name: str) -> str | None:
     kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
     said = fold(t.reply).split("your playlist")[0]
     named = [p for p in t.after if re.search(rf"(?<!\w){re.escape(fold(p.title))}(?!\w)", said)]
-    if re.search(r"\b\d+ of \d+\b", said):
+    if re.search(r"\b\d+ of \d+ tracks?\b", said):  # "20 of 20 tracks are romantic" (not "popularity 71 of 100")
         return f"the reply counts tracks: {said[:80]!r}"
     if len(named) != 1:
         return f"the reply names {len(named)} of the playlist's tracks, expected one"

@@ -35,6 +35,9 @@ def test_a_swap_with_4_for_for_replaces_that_one_track(vocab, playlist, text, po
 
 def test_swapping_tracks_2_and_4_is_still_a_trade(vocab, playlist):
     assert [a for a, _ in acts("swap 2 and 4", vocab, playlist)] == ["move", "move"]
+    # the 4 of "track 4" is the track, not "for"
+    got = acts("change track 4 something slower", vocab, playlist)
+    assert got == [("replace", {"positions": [4], "feature": "tempo", "direction": "down"})]
 
 
 @pytest.mark.parametrize("text", ["swap #4 4 somethin slower", "replace track 3"])
