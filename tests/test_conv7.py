@@ -167,6 +167,7 @@ def test_a_mild_gripe_with_an_apostrophe_asks_about_that_track(vocab, playlist, 
 
 def test_a_damning_or_praising_verdict_with_an_apostrophe_acts(vocab, playlist):
     assert acts("the closer's trash", vocab, playlist[:10]) == [("replace", {"positions": [10]})]
+    assert acts("song 3's kinda trash", vocab, playlist[:10]) == [("replace", {"positions": [3]})]
     assert acts("the closer's fire", vocab, playlist[:10]) == [("feedback", {"positions": [10], "liked": True})]
 
 
