@@ -6718,7 +6718,8 @@ _VERDICTS = {*V.GRIPE_WORDS, *_DAMNING, *(x[3:] for x in V.PRAISE_PHRASES if x.s
 _GRIPE_AFTER = "|".join(re.escape(w) for w in sorted(_VERDICTS - {"nah", "nope", "ugh", "bleh"}, key=len, reverse=True))
 _JUDGED_POSSESSIVE = re.compile(
     r"\b(?P<track>(?:the|this|that|your|my|last|first|\w+(?:st|nd|rd|th))\s+(?:opener|closer|song|track|tune|one)|"
-    r"(?:the\s+)?(?:opener|closer)|(?:song|track|number|#)\s*\d+)['’]?s\s+(?=(?:(?:kinda|kind of|so|pretty|lowkey|really|a bit|lil|a lil|honestly|"
+    r"(?:the\s+)?(?:opener|closer)|(?:song|track|number|#)\s*\d+)['’]?s\s+"
+    r"(?=(?:(?:kinda|kind of|so|pretty|lowkey|really|a bit|lil|a lil|honestly|"
     rf"straight|totally|tbh|ngl|lowkey)\s+)*(?:{_GRIPE_AFTER})\b)",
     re.IGNORECASE,
 )
