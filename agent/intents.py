@@ -1833,6 +1833,8 @@ _AROUND = frozenset({"around", "round", "places", "positions", "spots", "order"}
 def rule_replace(c: Clause) -> Plan | None:
     """ "replace track 1", "swap #2", "swap it out", "replace that", "swap it for something by Sade"."""
     hit = find(c.words, _REPLACE)
+    if hit and not c.has and _names_a_track(c.words[sum(hit) :]):
+        return _need_playlist()  # "swap #4 for something slower" before any playlist: no track 4 yet
     if hit and c.has and (swapped := _replace_with(c, hit[0] + hit[1])):
         return swapped
     named = c.matches("genre", "mood", "artist", "years", "relative_years")
@@ -4155,6 +4157,42 @@ def rule_superlative(c: Clause) -> Plan | None:
     return Plan([call("explain", position=best, picked=said, field=field_name)]) if best else None
 
 
+_MOST = frozenset({"most", "mas"})
+_MOOD_KEYS = {V.key(k): v for k, v in V.MOOD_PHRASES.items()}
+
+
+def rule_most_mood(c: Clause) -> Plan | None:
+    """ "which is the most romantic", "cual es la mas romantica": the one track of that mood nearest its sound
+    (:data:`tools.tags.MOOD_TARGETS`), explained; a mood has no single feature to rank by, and a count of the
+    tracks with it answers another question. Superlatives of one feature ("most chill": the calmest) stay
+    rule_superlative's."""
+    words = c.words
+    at = next((i for i, w in enumerate(words) if w in _MOST), None)
+    if not c.has or at is None or find(words, _SUPERLATIVE):
+        return None
+    if not (_QUESTION_CUES & set(words) or find(words, _ON_HERE)) or number_at(words, at - 1 if at else 0):
+        return None
+    width = next((n for n in (3, 2, 1) if tuple(words[at + 1 : at + 1 + n]) in _MOOD_KEYS), 0)
+    mood = _MOOD_KEYS.get(tuple(words[at + 1 : at + 1 + width])) if width else None
+    if mood not in MOOD_TARGETS:
+        return None
+    best = _nearest_mood(c, mood)
+    return Plan([call("explain", position=best, picked=mood, field="mood")]) if best else None
+
+
+def _nearest_mood(c: Clause, mood: str) -> int | None:
+    """The playlist's track of ``mood`` nearest the mood's sound (any track when none has the mood), 1-based."""
+    target = MOOD_TARGETS[mood]
+    tracks = [(i, c.vocab.catalog.get(p["track_id"])) for i, p in enumerate(c.playlist, 1)]
+    tracks = [(i, t) for i, t in tracks if t is not None]
+    tagged = [(i, t) for i, t in tracks if mood in t.moods] or tracks
+
+    def gap(t: Any) -> float:
+        return sum((float(getattr(t, f)) / (200.0 if f == "tempo" else 1.0) - v) ** 2 for f, v in target.items())
+
+    return min(tagged, key=lambda it: (gap(it[1]), it[0]))[0] if tagged else None
+
+
 # "save the best for last", "end with something chill": a word that picks one track by a field (largest first?)
 _PICKS = {**_SUPERLATIVES, "best": ("popularity", True), "biggest": ("popularity", True), "chill": ("energy", False),
           "chillest": ("energy", False), "calm": ("energy", False), "mellow": ("energy", False),
@@ -4964,8 +5002,6 @@ _DAMNING = frozenset({"trash", "garbage", "sucks", "suck", "terrible", "awful", 
 def rule_judged(c: Clause) -> Plan | None:
     """ "4 and 9 are trash", "7 is garbage", "the 2nd one sucks": tracks damned with no verb are swapped for others
     that fit the same request (the length stays), not met with a question."""
-    if not c.has:
-        return None
     words = c.words
     k = next((i for i, w in enumerate(words) if w in _COPULAS or w in _DAMNING), None)
     if not k:
@@ -4974,6 +5010,8 @@ def rule_judged(c: Clause) -> Plan | None:
     mild = bool(after) and set(after) <= V.GRIPE_WORDS and not set(after) & _DAMNING
     if not after or not (set(after) <= _DAMNING or mild):
         return None
+    if not c.has:  # "the closer's mid" before any playlist: a track judged, not music to play
+        return _need_playlist() if _names_a_track(words[:k] + words[k : k + 1]) else None
     pos = positions([w for w in words[:k] if w not in V.CHAT_FILLER], [p["title"] for p in c.playlist], verb=True)
     if not pos and (kind := _judged_kind(c, k, mild)) is not None:
         return kind  # "the 80s ones are bad", "the rap songs are trash": those tracks go (not: only the 80s)
@@ -5714,6 +5752,7 @@ RULES: tuple[Rule, ...] = (
     rule_feature_range,
     rule_should_be,
     rule_keep_one,
+    rule_most_mood,
     rule_superlative,
     rule_where_is,
     rule_this_song,
@@ -5929,9 +5968,19 @@ def _about_length(said: Sequence[str]) -> bool:
     return bool(find(said, _LONGER) or find(said, _SHORTER) or {"last", "long", "length", "lasts"} & set(said))
 
 
+# an hour said with no digit: "an hour", "half an hour", "an hour and a half", "a couple hours", "una hora y media"
+_SPELLED_HOURS = re.compile(
+    r"(?:(?:an?|one|una|1)\s+(?:hour|hr|hora)(?:\s+(?:and|y|n|&)\s+(?:a\s+)?(?:half|media))?"
+    r"|(?:half\s+an?|media)\s+(?:hour|hr|hora)|(?:a\s+)?couple(?:\s+of)?\s+(?:hours|hrs)|(?:an?\s+)?hour\s+and\s+a\s+half)"
+    r"(?:\s+(?:long|total|max|or\s+so|ish))?"
+)
+
+
 def _length_alone(rest: Sequence[str]) -> bool:
     """ "40 minutes", "30 songs", "like 25 tracks total": nothing but a length."""
     k = 1 if rest[:1] and rest[0] in V.ABOUT_WORDS else 0
+    if _SPELLED_HOURS.fullmatch(" ".join(w for w in rest[k:] if w not in V.CHAT_FILLER and w not in _PUNCT)):
+        return True  # "chill stuff, about an hour", "mas tranqui, como una hora": an hour with no digit
     num = number_at(rest, k)
     if not num or not 1 <= num[0] <= MAX_LENGTH * 10:
         return False
@@ -5939,6 +5988,14 @@ def _length_alone(rest: Sequence[str]) -> bool:
     if not unit or not (unit[0] in V.TIME_UNITS or unit[0] in _PLURAL_TRACKS):
         return False
     return all(w in V.CHAT_FILLER or w in _PUNCT or w in ("total", "long", "max") for w in rest[k + num[1] + 1 :])
+
+
+# "2000s is fine", "the 90s r ok", "los 2000s estan bien", "2010s works": a decade said to be what will do
+_YEARS_FINE = re.compile(
+    r"(?:(?:the|los|las|lo|de)\s+)?(?:(?:early|late|mid)\s+)?(?:\d{2}s|\d{4}s?)(?:\s+(?:music|stuff|songs|ones|tracks))?"
+    r"\s+(?:is|s|are|r|would\s+be|works|work|esta|estan|es|son|seria|serian)\s+(?:(?:totally|just|also|perfectly|"
+    r"more\s+than|muy|mas\s+que)\s+)?(?:fine|ok|okay|good|great|cool|better|perfect|enough|bien|mejor|perfecto)\b"
+)
 
 
 def _starts(words: list[str], j: int) -> bool:
@@ -5958,6 +6015,8 @@ def _starts(words: list[str], j: int) -> bool:
         return True  # "add some queen and my wife hates rap": what someone else said is an ask of its own
     if _length_alone(words[j:]) and not _about_length(words[:j]):
         return True  # "slower songs, 40 minutes", "more upbeat, 30 songs": the length is an ask of its own
+    if _YEARS_FINE.match(" ".join(words[j:])):
+        return True  # "nah not that old, 2000s is fine": the decade said is an ask of its own, not more of "old"
     return words[j] in _DIRECTION_WORDS and (j + 1 == len(words) or words[j + 1] in V.CLAUSE_JOINERS | V.CHAT_FILLER)
 
 
@@ -6101,7 +6160,36 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    return _LES.sub(_less_typo, _END_TYPO.sub(_end_word, _WORD.sub(fix, text)))
+    text = _PLACE_FIRST.sub(r"\g<verb> \g<place>\g<rest>", text)
+    return _FOUR_FOR.sub(_four_for, _LES.sub(_less_typo, _END_TYPO.sub(_end_word, _WORD.sub(fix, text))))
+
+
+# "swap #4 4 somethin slower", "cambia la 4 x algo mas lento": "4" typed for "for" (and "x" for "por") between a swap
+# verb and the new track it asks for ("swap 4 for something slower" then swaps track 4, not the playlist's tempo)
+_FOUR_FOR = re.compile(
+    r"\b(?P<verb>swap|swp|replace|switch|trade|change|sub|exchange|cambia|cambiame|cambiar|reemplaza|sustituye)\b"
+    r"(?P<mid>[^,;.!?]*?)\s(?P<four>4|x)\s+(?=(?:something|somethin|sumthin|sumthing|smth|sth|smthn|sumn|anything|"
+    r"anythin|one|a|an|some|sum|algo|otra|otro|una|uno|alguna|alguna)\b)",
+    re.IGNORECASE,
+)
+
+
+# "#4 swap 4 something slower", "track 2, replace with something chill": the track said before the swap verb
+_PLACE_FIRST = re.compile(
+    r"^\s*(?P<place>(?:#\s*|track\s+|song\s+|number\s+|no\.?\s*)\d+)\s*[,:-]?\s+"
+    r"(?P<verb>swap|swp|replace|switch|change|sub|cambia)\b(?:\s+(?:it|that|this|la|lo))?(?P<rest>\s+(?:for|with|4|x|por)\s)",
+    re.IGNORECASE,
+)
+
+
+_FOUR_FOR_PLACE = re.compile(r"\d|\b(?:it|that|this|last|first|opener|closer|one|ultima|primera|esa|esta)\b", re.I)
+
+
+def _four_for(m: re.Match[str]) -> str:
+    if not _FOUR_FOR_PLACE.search(m["mid"]):
+        return m[0]  # "change track 4 something slower": the 4 is the track, no "for" was typed
+    spanish = m["verb"].lower().startswith(("cambi", "reempl", "sustit"))
+    return f"{m['verb']}{m['mid']} {'por' if spanish else 'for'} "
 
 
 # "les loud", "lss sad": "less" typed short before a word of the sound or mood ("a mis hijos les gusta" stays)
@@ -6747,7 +6835,7 @@ def _read_message(
     """:func:`parse` once no offer of the bot's is taken."""
     # German, French and Portuguese basics read as the English the rules know ("ohne Drake", "sem rock"); catalog
     # names kept as said ("Eli & Fur", "Zum Zum")
-    text = V.from_basics(text, getattr(vocab.reader, "german_names", ()))
+    text = _judged_possessive(V.from_basics(text, getattr(vocab.reader, "german_names", ())))
     if playlist:
         text = _beside_the_removed(text, focus, previous, len(playlist))
         text, focus, pointed = _in_context(text, asked, playlist, focus, pointed, previous, artists)
@@ -6786,6 +6874,23 @@ def _read_message(
     if plan.question and playlist and (bare := _bare_follow_up(text, previous)) is not None:
         return bare
     return (_by_sentence(text, playlist, vocab, focus, last, artists) if plan.question and playlist else None) or plan
+
+
+# "the closer's mid", "last song's kinda trash", "the closers mid fr": a track named by its place, then "'s" (or an
+# "s" typed without the apostrophe) for "is" before a verdict on it, read as "the closer is mid"
+_VERDICTS = {*V.GRIPE_WORDS, *_DAMNING, *(x[3:] for x in V.PRAISE_PHRASES if x.startswith("is "))}
+_GRIPE_AFTER = "|".join(re.escape(w) for w in sorted(_VERDICTS - {"nah", "nope", "ugh", "bleh"}, key=len, reverse=True))
+_JUDGED_POSSESSIVE = re.compile(
+    r"\b(?P<track>(?:the|this|that|your|my|last|first|\w+(?:st|nd|rd|th))\s+(?:opener|closer|song|track|tune|one)|"
+    r"(?:the\s+)?(?:opener|closer)|(?:song|track|number|#)\s*\d+)['’]?s\s+"
+    r"(?=(?:(?:kinda|kind of|so|pretty|lowkey|really|a bit|lil|a lil|honestly|"
+    rf"straight|totally|tbh|ngl|lowkey)\s+)*(?:{_GRIPE_AFTER})\b)",
+    re.IGNORECASE,
+)
+
+
+def _judged_possessive(text: str) -> str:
+    return _JUDGED_POSSESSIVE.sub(lambda m: f"{m['track']} is ", text)
 
 
 # the reply's note on a genre the catalog lacks (tools.extract's take_other_genre)
@@ -7729,6 +7834,34 @@ def _counted(words: Sequence[str], i: int) -> bool:
     return words[i - 1].isdigit() and words[i + 1].isdigit()
 
 
+# "add 3 songs, more like 5", "añade 3, mejor 5", "add 3 more... no make it 5": words that take a number back when
+# only another number (and a track noun) follows them, after a pause or a "no"
+_RETOLD_CUES = frozenset({"more", "like", "actually", "make", "it", "that", "no", "nah", "nope", "or", "maybe",
+                          "well", "mejor", "o", "bueno", "i", "mean", "meant", "rather", "prob", "probably",
+                          "hmm", "sorry", "lets", "say", "mas", "bien", "digamos", "wait"})  # fmt: skip
+_RETOLD_PAUSES = frozenset({",", ".", ";", "-", "–", "!", "no", "nah", "nope"})
+
+
+def _number_retold(words: Sequence[str]) -> list[tuple[int, int]]:
+    """ "add 3 songs, more like 5": the cue after a number's ask that only says another number, as ``(start, length)``
+    (the cue's words up to the number), or nothing. The message ends on the number (a track noun may follow) and a
+    pause or a "no" opens the cue, so "add 3 more like track 5", "remove track 3, 5" and "3 more like the first one"
+    stay asks."""
+    said = [k for k in range(len(words)) if number_at(words, k) and not (k and number_at(words, k - 1))]
+    if len(said) < 2:
+        return []
+    k = said[-1]
+    rest = words[k + number_at(words, k)[1] :]  # type: ignore[index]
+    if not all(_is_track_noun(w) or w in V.CHAT_FILLER or w in _PUNCT for w in rest):
+        return []
+    pauses = [i for i in range(said[-2] + 1, k) if words[i] in _RETOLD_PAUSES]
+    if not pauses:
+        return []
+    i = pauses[-1] + (words[pauses[-1]] in _PUNCT)
+    cue = words[i:k]
+    return [(i, k - i)] if cue and all(w in _RETOLD_CUES for w in cue) else []
+
+
 def _self_corrected(
     raw: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary, focus: int | None, last: str | None
 ) -> Plan | None:
@@ -7740,6 +7873,7 @@ def _self_corrected(
     cues = [(i, h[1]) for i in range(1, len(words)) if (h := find(words[i : i + 3], _SELF_CUES)) and h[0] == 0]
     if not cues:  # "make it 12 no 14", "remove 4 nah 5": a bare "no" between two numbers takes the first back
         cues = [(i, 1) for i in range(1, len(words) - 1) if words[i] in _NO_BETWEEN and _counted(words, i)][:1]
+    cues = cues or _number_retold(words)
     if not cues or all(w in V.CHAT_FILLER or w in _PUNCT for w in words[: cues[0][0]]):
         return None
     i, j = cues[0][0], sum(cues[0])

@@ -71,6 +71,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"raised_at": [pos, f]} {"lowered_at": [pos, f]}           the track now at pos has more / less f than the one
                                                                there before the turn
     {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
+    {"reply_one_with": {kind: v}}                              the reply (before its playlist) names one track of the
+                                                               playlist, which has it (as in share) if any track does,
+                                                               and counts none
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -183,6 +186,7 @@ KNOWN_CHECKS = {
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
     "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "extreme_at", "farther_from_artist",
+    "reply_one_with",
 }  # fmt: skip
 
 
@@ -943,6 +947,21 @@ def _lowest_last(t: Turn, arg: Any, name: str) -> str | None:
     if ok and t.ids[:-k] != rest:
         return "the other tracks did not keep their order"
     return None if ok else f"the last {k} are not the lowest {f}: {[round(v, 2) for v in vals[-k:]]}"
+
+
+@_check("reply_one_with")
+def _reply_one_with(t: Turn, arg: Any, name: str) -> str | None:
+    """ "which is the most romantic": the answer names one track of the playlist, one with the mood, not a count."""
+    kind = next(k for k in ("genre", "mood", "artist", "years") if k in arg)
+    said = fold(t.reply).split("your playlist")[0]
+    named = [p for p in t.after if re.search(rf"(?<!\w){re.escape(fold(p.title))}(?!\w)", said)]
+    if re.search(r"\b\d+ of \d+ tracks?\b", said):  # "20 of 20 tracks are romantic" (not "popularity 71 of 100")
+        return f"the reply counts tracks: {said[:80]!r}"
+    if len(named) != 1:
+        return f"the reply names {len(named)} of the playlist's tracks, expected one"
+    if not any(_has(p, kind, arg[kind], t.catalog) for p in t.after):
+        return None  # no track has it: the one nearest it will do
+    return None if _has(named[0], kind, arg[kind], t.catalog) else f'"{named[0].title}" is not {kind} {arg[kind]}'
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

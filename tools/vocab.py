@@ -140,7 +140,9 @@ CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because
                                   "b4": "before", "u": "you", "somethin": "something", "nothin": "nothing",
                                   "anythin": "anything", "swp": "swap", "shortr": "shorter", "longr": "longer",
                                   "cud": "could", "wat": "what", "wats": "whats", "rmv": "remove", "rm": "remove",
-                                  "dlt": "delete"}  # fmt: skip
+                                  "dlt": "delete", "sumthin": "something", "sumthing": "something",
+                                  "smth": "something", "smthn": "something", "smthng": "something",
+                                  "sth": "something"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -1136,7 +1138,8 @@ STOPWORDS = frozenset(
     im i'm ill i'll lets let's let do does did have has had really very so too much more most less good great
     best nice cool some sum jams jam set selection hey hi hello yo pls plz thanks thank
     que la el los las de del y con para una un mi mis en por musica canciones cancion quien quienes esta estan
-    este estas estos es son hay pa pal puro pura rola rolas ish esque""".split()
+    este estas estos es son hay pa pal puro pura rola rolas ish esque ultima ultimas ultimos primera primeras
+    primeros convence convencen""".split()
 )  # fmt: skip
 
 # Everyday words that must never be read as an artist without a strong cue ("chill vibes on a rainy day").

@@ -68,7 +68,10 @@ def explain(w: Work, position: int, picked: str = "", field: str = "", link: boo
         bits.append("/".join(tr.genres))
     if tr.moods:
         bits.append(", ".join(tr.moods[:3]))
-    if picked and field in _FIELD_WORDS:  # its value once: in the lead when the rest doesn't say it
+    if picked and field == "mood":  # "which is the most romantic": the track of the mood nearest its sound
+        lead = f"the most {picked} here" if picked in tr.moods else f"none is tagged {picked}; the nearest in sound"
+        bits.insert(0, lead)
+    elif picked and field in _FIELD_WORDS:  # its value once: in the lead when the rest doesn't say it
         value = _FIELD_WORDS[field](tr)
         bits.insert(0, f"the {picked} here" + ("" if any(value in b for b in bits) else f" ({value})"))
     if link:  # "the spotify link for track 3": the link first, then why it is there

@@ -38,7 +38,7 @@ def widen(
     year_end: int | None = None,
 ) -> str:
     """Also include some artists, genres, moods or years ("also some rock", "add some 80s"); about a third of the
-    playlist makes room."""
+    playlist makes room (for artists alone, ``ARTIST_WIDEN_SHARE`` each: "maybe some adele" swaps 3 of 20)."""
     w.need_playlist()
     artists, genres, subgenres, moods = asked_names(w, artists, genres, subgenres, moods)
     q = w.query.model_copy(deep=True)
@@ -73,12 +73,10 @@ def widen(
         w.playlist = w.playlist + added
         short = f" (only {len(added)} fit)" if len(added) < count else ""
         return f"added {len(added)} {'/'.join(names)} track{'s' * (len(added) != 1)} at the end{short}{eased}"
+
     # Room is made by the tracks without any of it, from the end: "more pop" never swaps pop for pop, and what
     # earlier "also" asks brought in keeps its place ("add some drake", then "some sza too" keeps the Drake).
-    artists_in = {fold(a) for a in artists} | earlier
-    labels_in = set(genres) | set(subgenres) | earlier_g
-
-    def stays(p: dict[str, Any]) -> bool:
+    def stays(p: dict[str, Any], artists_in: set[str], labels_in: set[str]) -> bool:
         t = w.track(p)
         return bool(
             fold(t.artist) in artists_in
@@ -87,8 +85,12 @@ def widen(
             or (years is not None and years.contains(t.year))
         )
 
-    k = max(1, round(len(w.playlist) / 3))
-    out = [i for i in reversed(range(len(w.playlist))) if not stays(w.playlist[i])][:k]
+    asked_in, asked_labels = {fold(a) for a in artists}, set(genres) | set(subgenres)
+    k = _widen_room(len(w.playlist), artists, names)
+    order = list(reversed(range(len(w.playlist))))
+    out = [i for i in order if not stays(w.playlist[i], asked_in | earlier, asked_labels | earlier_g)][:k]
+    if not out:  # earlier asks' labels cover every track ("also some rock" after latin, adele, coldplay): those
+        out = [i for i in order if not stays(w.playlist[i], asked_in, asked_labels)][:k]  # make room, from the end
     if not out:
         return f"every track already has {'/'.join(names)}; nothing to swap"
     keep = [p for i, p in enumerate(w.playlist) if i not in out]
@@ -103,6 +105,19 @@ def widen(
     playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
     w.playlist = playlist + new
     return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
+
+
+# "maybe some adele": an artist asked for beside the rest takes about this share of the playlist per artist (3 of 20),
+# not the third a genre, mood or years take ("also some rock"): a third by one artist stacks them
+ARTIST_WIDEN_SHARE = 0.15
+
+
+def _widen_room(n: int, artists: Sequence[str], names: Sequence[str]) -> int:
+    """How many tracks make room for a swap-in: a third of the playlist, or for artists alone their share each."""
+    third = max(1, round(n / 3))
+    if artists and len(names) == len(artists):
+        return max(1, min(third, round(n * ARTIST_WIDEN_SHARE * len(artists))))
+    return third
 
 
 def _all_in(w: Work, artists: Sequence[str]) -> bool:

@@ -396,6 +396,31 @@ class Work:
         out = [p if p is not None else next(fill, None) for p in slots]
         self.playlist = [p for p in out if p is not None] + list(fill)
 
+    def keep_minutes(self) -> str:
+        """A listening time asked for ("a 2 hour house set") holds through a nudge's swaps, which keep the count:
+        tracks that run it past the time by more than half a track go from the end, and a playlist short of it by more
+        than half a track is topped up. Says how, or nothing when the time held."""
+        minutes, n = self.query.duration_min, len(self.playlist)
+        if not minutes or not n:
+            return ""
+        total = sum(p["duration_ms"] for p in self.playlist) / 60_000
+        half = total / n / 2
+        if total > minutes + half:
+            out, run = [], 0.0
+            for p in self.playlist:
+                if run + p["duration_ms"] / 60_000 <= minutes + half:
+                    out.append(p)
+                    run += p["duration_ms"] / 60_000
+            self.playlist = out or self.playlist[:1]
+        elif total < minutes - half and n < MAX_LENGTH:
+            k = min(MAX_LENGTH - n, max(1, round((minutes - total) / (2 * half))))
+            self.playlist = self.playlist + self.fetch(k, keep=self.playlist)
+        if len(self.playlist) == n:
+            return ""
+        self.query = self.query.model_copy(update={"length": len(self.playlist)})
+        now = sum(p["duration_ms"] for p in self.playlist) / 60_000
+        return f"{len(self.playlist)} tracks to keep your {minutes:g} min (about {round(now)} min)"
+
     def reshape(self) -> str:
         """Apply this turn's relative changes at once: keep tracks already past the old mean in the asked
         direction, add new ones past it, and top up with the best of the old ones so the length holds."""
@@ -450,11 +475,12 @@ class Work:
         out = [p if p["track_id"] in kept_ids else next(fill, None) for p in self.playlist]
         self.playlist = [p for p in out if p is not None] + list(fill)
         stay = len({p["track_id"] for p in before} & {p["track_id"] for p in self.playlist})
+        held = self.keep_minutes()  # "more instrumental" on "a 2 hour house set": still about 2 hours
         parts = []
         for f, (sign, cur) in moves.items():
             fmt = "{:.0f}" if f in ("tempo", "year") else "{:.2f}"
             parts.append(f"{f} {fmt.format(cur)} → {fmt.format(self.mean(f))}")
-        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay}){relaxed}"
+        return f"{', '.join(parts)} (kept {stay}, replaced {n - stay}){relaxed}" + (f"; {held}" if held else "")
 
     def _decade_room(self, held: list[dict[str, Any]], rest: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
         """Up to ``k`` of ``rest`` (old tracks, best first) beside ``held`` under the person's decade cap ("max 3 from
