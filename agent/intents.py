@@ -4134,7 +4134,11 @@ _SUPERLATIVES = {"oldest": ("year", False), "earliest": ("year", False), "newest
                  **dict.fromkeys(("lowest energy", "least energy"), ("energy", False)),
                  **dict.fromkeys(("highest bpm", "highest tempo", "most bpm"), ("tempo", True)),
                  **dict.fromkeys(("lowest bpm", "lowest tempo"), ("tempo", False)),
-                 **dict.fromkeys(("most dancey", "danciest"), ("danceability", True)),
+                 **dict.fromkeys(("most dancey", "danciest", "mas bailable", "mas bailables"), ("danceability", True)),
+                 **dict.fromkeys(("mas energica", "mas energico", "mas movida", "mas movido", "mas fuerte"),
+                                 ("energy", True)),
+                 **dict.fromkeys(("mas tranquila", "mas tranquilo", "mas suave", "mas calmada", "mas relajada"),
+                                 ("energy", False)),
                  **dict.fromkeys(("most sad", "most depressing", "most melancholic", "least happy"),
                                  ("valence", False)),
                  **dict.fromkeys(("most happy", "most cheerful", "most uplifting", "least sad"),
@@ -5539,6 +5543,9 @@ def _placed_group(words: Sequence[str], polar: Sequence[tuple[int, str, int]]) -
     return None
 
 
+_ONE_NOUNS = frozenset({"one", "song", "track", "tune", "la", "el", "cancion", "tema"})
+
+
 def rule_sort(c: Clause) -> Plan | None:
     """ "sort by energy", "chronological order pls", "slowest to fastest", "newest first", "put the upbeat ones
     first", "start slow and build up", "make it flow better": the same tracks in another order, none replaced."""
@@ -5547,6 +5554,8 @@ def rule_sort(c: Clause) -> Plan | None:
         return None  # "add some sad ones at the end": new tracks join (rule_grow/rule_widen), none reordered
     if (ramp := _ramp(words)) is not None:  # "make it flow, low energy to high energy"
         return Plan([call("sort", by=ramp[0], descending=ramp[1])])
+    if find(words, _SUPERLATIVE) and _ONE_NOUNS & set(words) and find(words, _PLACE_VERBS):
+        return None  # "pon la mas tranquila al final": one track moved (rule_move), not the playlist sorted
     if find(words, _FLOW) and not find(words, _SHUFFLE):
         return Plan([call("sort", by="flow")])
     if find(words, _BUILD_UP):

@@ -117,3 +117,12 @@ def test_a_few_more_of_a_sound_adds_that_many(vocab, playlist):
     assert acts("a few more slow ones", vocab, playlist) == [
         ("more", {"count": 3, "toward": [{"feature": "tempo", "direction": "down"}]})
     ]
+
+
+def test_a_spanish_superlative_moves_one_track(vocab, playlist):
+    n = len(playlist)
+    top = max(range(n), key=lambda i: playlist[i]["danceability"]) + 1
+    low = min(range(n), key=lambda i: (playlist[i]["energy"], -i)) + 1
+    assert acts("pon la mas bailable primero", vocab, playlist) == [("move", {"position": top, "to": 1})]
+    assert acts("pon la mas tranquila al final", vocab, playlist) == [("move", {"position": low, "to": n})]
+    assert acts("pon las mas tranquilas al final", vocab, playlist) == [("sort", {"by": "energy", "descending": True})]
