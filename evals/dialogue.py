@@ -71,6 +71,9 @@ folder, the product pipeline). Checks read the returned playlist:
     {"raised_at": [pos, f]} {"lowered_at": [pos, f]}           the track now at pos has more / less f than the one
                                                                there before the turn
     {"lowest_last": [f, k]}                                    the last k are the k lowest in f, the rest in order
+    {"gone_has": [kind, v]}                                    some tracks went, each with it (as in share)
+    {"gone_extreme": [f, "high"|"low"]}                        exactly one track went: the one with the highest /
+                                                               lowest f before the turn
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -182,7 +185,7 @@ KNOWN_CHECKS = {
     "no_genre_but", "together", "no_title", "new_share", "farther_from", "track_in", "order_of_turn", "not_back",
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
-    "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at",
+    "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "gone_has", "gone_extreme",
 }  # fmt: skip
 
 
@@ -943,6 +946,26 @@ def _lowest_last(t: Turn, arg: Any, name: str) -> str | None:
     if ok and t.ids[:-k] != rest:
         return "the other tracks did not keep their order"
     return None if ok else f"the last {k} are not the lowest {f}: {[round(v, 2) for v in vals[-k:]]}"
+
+
+@_check("gone_has")
+def _gone_has(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    now = set(t.ids)
+    gone = [p for p in t.before if p.track_id not in now]
+    bad = [p.title for p in gone if not _has(p, kind, value, t.catalog)]
+    return None if gone and not bad else f"no track gone, or gone without {kind} {value}: {bad[:3]}"
+
+
+@_check("gone_extreme")
+def _gone_extreme(t: Turn, arg: Any, name: str) -> str | None:
+    f, side = arg
+    now = set(t.ids)
+    vals = {p.track_id: _mean([p], f, t.catalog) for p in t.before}
+    if not vals or len(now) != len(vals) - 1:
+        return f"expected one track gone, {len(vals) - len(now & set(vals))} went"
+    pick = (max if side == "high" else min)(vals, key=vals.__getitem__)
+    return None if pick not in now else f"the track with the {side}est {f} ({vals[pick]:.2f}) is still there"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")
