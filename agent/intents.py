@@ -1064,7 +1064,9 @@ def rule_cap(c: Clause) -> Plan | None:
     caps = c.matches("artist_cap")
     if not caps or not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
         return None  # a new request that says it carries the cap in its query
-    if _names_a_track(c.words) or {"both", "two", "pair"} & set(c.words):
+    said = {k for m in caps for k in range(m.start, m.end)}  # "no more than two songs by the same group": the cap's
+    rest = {w for k, w in enumerate(c.words) if k not in said}
+    if _names_a_track(c.words) or {"both", "two", "pair"} & rest:
         return None  # "track 3 and 4 sound the same": those two, not every artist
     return Plan([call("cap_artists", per_artist=min(int(m.value) for m in caps))])  # type: ignore[call-overload]
 
@@ -2373,6 +2375,8 @@ def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
     words = c.words
+    if fit := _only_have_time(c):
+        return fit
     if not c.has or _names_music(c) or find(words, _SAME_ARTIST):
         return None  # "less songs by the same artist": variety (rule_cap), not a length
     sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
@@ -2398,7 +2402,7 @@ def rule_length(c: Clause) -> Plan | None:
     if factor := _factor(words):
         return Plan([call("resize", factor=factor)])
     if find(words, _SHORTER):
-        return Plan([call("resize", factor=0.8 if find(words, _BIT) else 0.66)])
+        return Plan([call("resize", factor=_VAGUE_SHRINK[1] if find(words, _BIT) else _VAGUE_SHRINK[0])])
     if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
         end = remove[0] + remove[1]
         rest = words[end:]
@@ -2425,8 +2429,8 @@ def _factor(words: Sequence[str]) -> float | None:
 
 
 _ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "artista", "artistas"})
-_SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
-                      "mismo artista"))  # fmt: skip
+_SAME_ARTIST = _keys((*(f"same {n}" for n in sorted(V.ARTIST_NOUNS)), "mismo artista", "mismo grupo", "misma banda",
+                      "mesmo artista", "mesma banda"))  # fmt: skip
 
 
 def _new_count(words: Sequence[str]) -> int | None:
@@ -2626,7 +2630,8 @@ def rule_remove(c: Clause) -> Plan | None:
         if end < len(c.words)
         else c
     )
-    pos = _removed_places(c, span, start)
+    # "the longest song, remove it", "lose the sad one in the middle": one track described
+    pos = _described_one(c, hit[0], start, end) or _removed_places(c, span, start)
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
         pos = _picked_many(c, start, end) or _object_first(c, hit[0], start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
@@ -2708,6 +2713,37 @@ def _object_first(c: Clause, verb: int, start: int, end: int) -> list[int] | Non
 
 
 _NOT_REMOVED = frozenset({"dont", "don't", "not", "never", "need", "wouldnt", "shouldnt", "cant", "no"})
+
+
+def _described_one(c: Clause, verb: int, start: int, end: int) -> list[int] | None:
+    """The one track a removal describes by a pick word and a track noun in the singular, before the verb with only
+    "it" after it ("the longest song, remove it", "the sad one in the middle, lose it") or after the verb ("lose the
+    sad one"): the track furthest that way, among the middle third's when "in the middle" is said."""
+    words = c.words
+    rest = [w for w in words[start:end] if w not in V.PRONOUNS and w not in _IT_TAIL]
+    said = (0, verb) if not rest and verb else (start, end)
+    if _NOT_REMOVED & set(words[max(0, verb - 3) : verb]):
+        return None
+    part = words[said[0] : said[1]]
+    hit = find(part, _PICK)
+    if not hit or hit[0] == 0 or part[hit[0] - 1] not in ("the", "that", "this"):
+        return None
+    after = part[hit[0] + hit[1] : hit[0] + hit[1] + 1]
+    if not after or after[0] not in _ONE_NOUN:
+        return None
+    field_name, largest = _PICKS[" ".join(part[hit[0] : hit[0] + hit[1]])]
+    places = range(1, c.n + 1)
+    if find(part, _MIDDLE):
+        third = c.n // 3
+        places = range(third + 1, c.n - third + 1)
+    values = [(c.playlist[k - 1].get(field_name), k) for k in places]
+    values = [(v, k) for v, k in values if v is not None]
+    if not values:
+        return None
+    return [(max(values) if largest else min(values, key=lambda v: (v[0], -v[1])))[1]]
+
+
+_ONE_NOUN = frozenset({"one", "song", "track", "tune", "cancion", "tema"})
 
 
 def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
@@ -3363,6 +3399,24 @@ def _filler_before(words: Sequence[str], k: int) -> bool:
     return all(w in V.CHAT_FILLER or w == "," for w in words[:k])
 
 
+_SUBJECTS = frozenset({"i", "we", "you", "he", "she", "they", "ive", "weve", "theyve", "im", "were", "shes", "hes"})
+_ONLY_HAVE = frozenset({"have", "got", "get", "need", "tenemos", "temos", "hay", "tengo", "tenho"})
+
+
+def _only_have_time(c: Clause) -> Plan | None:
+    """ "so we only have about two hours of music", "we just have room for 20 songs": the length to fit, said in
+    a story whose other words (the dinner, the venue) are no ask; None unless a time or count follows the cue."""
+    words = c.words
+    cue = next(
+        (k for k, w in enumerate(words) if k and w in _ONLY_HAVE and words[k - 1] in ("only", "just", "solo")), None
+    )
+    said = [m for m in c.matches("duration", "length") if cue is not None and m.start > cue]
+    if not c.has or not said:
+        return None
+    m = said[0]
+    return Plan([call("resize", **({"minutes": float(m.value)} if m.kind == "duration" else {"length": int(m.value)}))])
+
+
 def rule_narrow(c: Clause) -> Plan | None:
     """ "only 90s", "only rock", "just stuff from before 2000", "from 2012 on", "hmm actually the 2000s",
     "solo de los 2000": keep only these; years alone narrow too."""
@@ -3372,6 +3426,10 @@ def rule_narrow(c: Clause) -> Plan | None:
     only = find(words, _ONLY)
     if only and words[only[0]] == "just" and find(words[sum(only) : sum(only) + 2], _ALSO):
         only = None  # "just add 2 more from the 2000s": "just" is filler before the verb, no "only"
+    if only and words[only[0]] == "just" and only[0] and words[only[0] - 1] in _SUBJECTS:
+        only = None  # "we just found out the venue ...": "just" says when, after its subject
+    if only and _only_have_time(c):
+        return None  # "so we only have about two hours of music": a listening time (rule_length), not "only X"
     years = [m for m in c.matches("years", negated=False)]
     if years and not only and (find(words, _ALSO) or _some_too(c)):  # "add some 80s", "put some 80s in there"
         return None
@@ -5263,7 +5321,8 @@ _SORT_VERBS = frozenset(V.SORT_VERBS)
 _BUILD_UP, _WIND_DOWN, _FLOW = _keys(V.BUILD_UP_PHRASES), _keys(V.WIND_DOWN_PHRASES), _keys(V.FLOW_PHRASES)
 _REVERSE = _keys(V.REVERSE_PHRASES)
 _REVERSE_ONLY = frozenset({w for p in V.REVERSE_PHRASES for w in p.split()} | {"it", "the", "order", "playlist",
-                           "list", "can", "you", "u", "please", "pls", "just", "play", "?", "!", "."})  # fmt: skip
+                           "list", "can", "you", "u", "please", "pls", "just", "play", "?", "!", "."}
+                          | V.WHOLE_PLAYLIST_WORDS)  # fmt: skip
 _IN_A_ROW = _keys(("back to back", "back-to-back", "in a row", "next to each other", "one after another",
                    "one after the other", "space out the artists", "spread out the artists", "spread the artists",
                    "space the artists", "seguidas", "seguidos"))  # fmt: skip
@@ -5671,7 +5730,7 @@ def _ends_on(words: list[str], j: int) -> tuple[int, int] | None:
 
 
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "so"}
 )
 
 
@@ -5715,6 +5774,7 @@ def split_clauses(text: str) -> list[str]:
                 j < len(words)
                 and (_starts(words, j) or track)
                 and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"])
+                and not (words[i] == "," and words[start : start + 1] == ["the"] and _acts_on_it(words[j:]))
             ):
                 cuts.append((i, j))
                 i = j
@@ -5730,6 +5790,17 @@ def split_clauses(text: str) -> list[str]:
     return [c for c in out if c.strip()]
 
 
+def _acts_on_it(words: Sequence[str]) -> bool:
+    """Whether ``words`` are only an edit of "it" ("lose it", "get rid of it", "swap that one out"): after "the
+    longest song, remove it" the track described before the comma is the one meant, one ask."""
+    hit = find(words, _EDIT_ASKS)
+    if not hit or hit[0] != 0 or len(words) <= hit[1] or words[hit[1]] not in V.PRONOUNS:
+        return False
+    return all(w in _IT_TAIL for w in words[hit[1] + 1 :])
+
+
+_IT_TAIL = frozenset({"one", "song", "track", "out", "off", "please", "pls", "plz", "now", "for", "me", "too", "!", "?",
+                      ".", "por", "favor"})  # fmt: skip
 _MORE_LESS = (frozenset({"more", "mas"}), frozenset({"less", "fewer", "menos"}))
 
 
@@ -6247,12 +6318,21 @@ _SLANG_TAIL = re.compile(
 )
 
 
+# "could the first few songs be more energetic?", "can the last ones be a bit calmer": the ask "make them so"
+_COULD_BE = re.compile(
+    r"\b(?:could|can|would|should|cud|cn)\s+(?P<what>(?:the|those|these)\s+(?:[\w#']+\s+){1,4}?)be\s+"
+    r"(?P<how>(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+)?(?:more|less)\s+\w+|(?:a\s+(?:bit|little)\s+)?\w+er)\b",
+    re.IGNORECASE,
+)
+
+
 def _unwrap(text: str) -> str:
     """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
     the tools say when there is none); unchanged when nothing else would be left."""
     out = _POLITE.sub(" ", text).strip()
     out = _SLANG_TAIL.sub("", _SLANG_LEAD.sub("", out)).strip()
+    out = _COULD_BE.sub(lambda m: f"make {m['what'].strip()} {m['how']}", out)
     cond = _IF_ANY.match(out) or _ASK_IF_SO.match(out)
     if cond:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
@@ -7427,8 +7507,16 @@ def _sized_once(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         a
         for k, a in enumerate(acts)
-        if not (a["name"] == "resize" and "factor" in a["args"] and sized and sized[-1] > k)
+        if not (
+            a["name"] == "resize"
+            and "factor" in a["args"]
+            and sized
+            and (sized[-1] > k or a["args"]["factor"] in _VAGUE_SHRINK)  # "we only have two hours, trim it"
+        )
     ]
+
+
+_VAGUE_SHRINK = (0.66, 0.8)  # the factors of "shorter" and "a bit shorter" (rule_length), no amount said
 
 
 def _uncontradicted(acts: list[dict[str, Any]], said_only: Sequence[int]) -> list[dict[str, Any]]:
@@ -7525,10 +7613,21 @@ def _parse(
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted
     if len(parts) > 1:
-        return _several(raw, parts, playlist, vocab, focus, last)
-    return _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+        return _thanked(text, _several(raw, parts, playlist, vocab, focus, last))
+    plan = _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+    return _thanked(text, plan) if playlist else plan
 
 
+def _thanked(text: str, plan: Plan) -> Plan:
+    """ "Thank you so much, you have literally saved my life": a message that opens with thanks and whose other
+    words ask nothing that can be read is thanks, not a request the bot failed to read."""
+    if plan.actions or not plan.question or not plan.question.startswith(_NOT_UNDERSTOOD):
+        return plan
+    opening = [t.text for t in V.tokenize(text)][:3]
+    return Plan.ask(_GLAD) if V.THANKS_WORDS & set(opening) else plan
+
+
+_GLAD = "Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ..."
 _EMOJI_MARKS = re.compile("[\\s\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff!.?]")
 
 
@@ -7539,7 +7638,7 @@ def _emoji_verdict(raw: str, playlist: Sequence[dict[str, Any]]) -> Plan | None:
     if not said or not playlist:
         return None
     if said <= V.PRAISE_EMOJI:
-        return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
+        return Plan.ask(_GLAD)
     if said <= V.GRIPE_EMOJI:
         return Plan.ask(_GRIPE_ANSWER)
     return None
@@ -7806,6 +7905,7 @@ def _several(
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         current = _left_after(current, plan.actions)
     acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
+    acts = _placed_wins(acts, said_only, missed)
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))
@@ -7816,6 +7916,32 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+def _placed_wins(
+    acts: list[dict[str, Any]], said_only: Sequence[int], missed: list[tuple[str, str | None]]
+) -> list[dict[str, Any]]:
+    """A story with an ask of some tracks by place in it ("she said it feels sleepy at the start, she wants people
+    dancing right away, so make the first few songs more energetic"): the places name this playlist, so what the
+    story says around them is no new playlist (noted as not done) and a gripe said without asking (an adjust) is
+    what the placed ask already does."""
+    placed = [
+        k for k, a in enumerate(acts) if a["name"] in _PLACED_TOOLS and {"positions", "position"} & set(a["args"])
+    ]
+    if not placed:
+        return acts
+    missed += [(a["args"]["text"], None) for a in acts if a["name"] == "new_playlist"]
+    return [
+        a
+        for k, a in enumerate(acts)
+        if a["name"] != "new_playlist"
+        and not (
+            a["name"] == "adjust" and id(a) in said_only and k < placed[-1] and acts[placed[-1]]["name"] == "replace"
+        )
+    ]
+
+
+_PLACED_TOOLS = frozenset({"replace", "remove", "move", "swap"})
 
 
 def _moved_before_cut(
@@ -7911,8 +8037,12 @@ def _unread(question: str | None) -> bool:
 
 
 def _names_said(c: Clause) -> bool:
-    """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue."""
-    return any(getattr(m, "explicit", True) for m in c.matches(*_CONTENT_KINDS, negated=False))
+    """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue; a
+    situation told without a want ("the dinner starts at ten") names none."""
+    said = [m for m in c.matches(*_CONTENT_KINDS, negated=False) if getattr(m, "explicit", True)]
+    if said and all(m.kind == "activity" for m in said) and not find(c.words, _WANT):
+        return False
+    return bool(said)
 
 
 def _not_done(part: str, why: str | None) -> str:
