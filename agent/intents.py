@@ -5118,6 +5118,8 @@ def rule_add_song(c: Clause) -> Plan | None:
         return None  # before a playlist, only "put <a title> in the middle" is a song to build around
     stop = len(words) if middle is None else middle
     place = {} if middle is None else {"at": c.n // 2 + 1} if c.has else {"middle": True}
+    if middle is None and (edge := _edge_said(words)) is not None:  # "add uptown funk at the very end"
+        stop, place = edge[0], ({"first": True} if edge[1] else {})
     for end in range(stop, start, -1):
         tail = words[end:stop]
         by = tail.index("by") if "by" in tail else None
@@ -5147,6 +5149,24 @@ def rule_add_song(c: Clause) -> Plan | None:
 
 _IN_THE_MIDDLE = _keys(("in the middle", "somewhere in the middle", "in the middle somewhere", "halfway through",
                         "en medio", "en el medio", "a la mitad"))  # fmt: skip
+
+
+_SONG_EDGES = _keys(("at the end", "at the very end", "to the end", "at the bottom", "as the last one", "last",
+                     "at the start", "at the very start", "at the beginning", "at the very beginning", "at the top",
+                     "to the top", "first", "al final", "al principio"))  # fmt: skip
+_FIRST_EDGE = frozenset({"start", "beginning", "top", "first", "principio"})
+
+
+def _edge_said(words: Sequence[str]) -> tuple[int, bool] | None:
+    """Where "at the (very) end" / "at the top" starts when it ends the message (chat filler aside), and whether it
+    is the first place: a song's title ends there ("add uptown funk at the very end")."""
+    k = 1
+    while k < len(words) and (hit := find(words[k:], _SONG_EDGES)) is not None:
+        at = k + hit[0]
+        if not _content(words[at + hit[1] :], [("of", "the", "playlist", "list", "mix", "night")]):
+            return at, bool(_FIRST_EDGE & set(words[at : at + hit[1]]))
+        k = at + 1
+    return None
 
 
 def _middle_said(words: Sequence[str]) -> int | None:
@@ -5692,8 +5712,8 @@ def _with_stand_ins(plan: Plan, c: Clause) -> Plan:
     """``plan`` saying which label stood in for a style the catalog lacks ("tech house only": edm, and the reply says
     so, as a new request's does); a new request's own notes say it already."""
     said = [u for u in c.reading.query.unsupported if _LABEL_STANDS_IN.search(u) and u not in plan.notes]
-    if not said or not plan.actions or any(a["name"] == "new_playlist" for a in plan.actions):
-        return plan
+    if not said or not plan.actions or any(a["name"] in ("new_playlist", "add_song") for a in plan.actions):
+        return plan  # "add uptown funk": the words were a song's title, no style
     return Plan(plan.actions, question=plan.question, notes=[*plan.notes, *said])
 
 
@@ -7905,7 +7925,7 @@ def _several(
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         current = _left_after(current, plan.actions)
     acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
-    acts = _placed_wins(acts, said_only, missed)
+    acts = _placed_wins(acts, said_only, missed, vocab)
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))
@@ -7919,28 +7939,36 @@ def _several(
 
 
 def _placed_wins(
-    acts: list[dict[str, Any]], said_only: Sequence[int], missed: list[tuple[str, str | None]]
+    acts: list[dict[str, Any]], said_only: Sequence[int], missed: list[tuple[str, str | None]], vocab: Vocabulary
 ) -> list[dict[str, Any]]:
     """A story with an ask of some tracks by place in it ("she said it feels sleepy at the start, she wants people
-    dancing right away, so make the first few songs more energetic"): the places name this playlist, so what the
-    story says around them is no new playlist (noted as not done) and a gripe said without asking (an adjust) is
-    what the placed ask already does."""
+    dancing right away, so make the first few songs more energetic"): the places name this playlist, so a vibe the
+    story tells around them (no genre, artist or years: "people dancing right away") is no new playlist (noted as
+    not done; "rock songs and drop track 2" still is), and a gripe said without asking (an adjust) before a placed
+    replace is what that replace already does."""
     placed = [
         k for k, a in enumerate(acts) if a["name"] in _PLACED_TOOLS and {"positions", "position"} & set(a["args"])
     ]
     if not placed:
         return acts
-    missed += [(a["args"]["text"], None) for a in acts if a["name"] == "new_playlist"]
+    told = [
+        a
+        for a in acts
+        if a["name"] == "new_playlist"
+        and not any(m.kind in _MUSIC_NAMED and not m.negated for m in vocab.read(a["args"]["text"]).matches)
+    ]
+    missed += [(a["args"]["text"], None) for a in told]
     return [
         a
         for k, a in enumerate(acts)
-        if a["name"] != "new_playlist"
+        if not any(a is t for t in told)
         and not (
             a["name"] == "adjust" and id(a) in said_only and k < placed[-1] and acts[placed[-1]]["name"] == "replace"
         )
     ]
 
 
+_MUSIC_NAMED = frozenset({"genre", "artist", "years", "other_genre"})
 _PLACED_TOOLS = frozenset({"replace", "remove", "move", "swap"})
 
 
@@ -8040,8 +8068,9 @@ def _names_said(c: Clause) -> bool:
     """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue; a
     situation told without a want ("the dinner starts at ten") names none."""
     said = [m for m in c.matches(*_CONTENT_KINDS, negated=False) if getattr(m, "explicit", True)]
-    if said and all(m.kind == "activity" for m in said) and not find(c.words, _WANT):
-        return False
+    told = [m for m in said if m.kind == "activity" or (m.kind == "mood" and m.value in V.OCCASION_MOODS)]
+    if said and len(told) == len(said) and not find(c.words, _WANT):
+        return False  # "the party starts at ten": when, not what to play
     return bool(said)
 
 

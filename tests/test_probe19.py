@@ -126,3 +126,18 @@ def test_a_cap_said_after_an_artist_request_binds_that_artist(chat):
     assert sum(p.artist == "Queen" for p in r2.playlist) <= 2
     assert len(r2.playlist) == len(r.playlist)  # a cap per artist, not a cut to 2 tracks
     assert "nothing in the playlist was over" not in r2.reply
+
+
+def test_the_party_starting_at_ten_is_when_not_what_to_play(vocab, playlist):
+    text = (
+        "We just found out the venue kicks us out at midnight and the party starts at ten, so we only have about two "
+        "hours of music, can you trim it to fit that?"
+    )
+    assert acts(text, vocab, playlist) == [("resize", {"minutes": 120.0})]
+
+
+def test_a_named_song_goes_at_the_end_or_the_top_said(vocab, playlist, tiny_catalog):
+    here = {p["track_id"] for p in playlist}
+    title = next(t.title for t in tiny_catalog.tracks if t.track_id not in here and not t.track_id.startswith("v"))
+    assert acts(f"add {title} at the very end", vocab, playlist) == [("add_song", {"title": title})]
+    assert acts(f"can we get {title} at the top", vocab, playlist) == [("add_song", {"title": title, "first": True})]

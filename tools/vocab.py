@@ -2069,6 +2069,8 @@ LIFE_STAGE_AGES = {
     **dict.fromkeys(("college", "uni", "university", "universidad"), (18, 22)),
     **dict.fromkeys(("growing up",), (8, 18)),
 }
+# Moods that are also occasions: "the party starts at ten" tells a situation, as "the dinner starts at ten" does
+OCCASION_MOODS = frozenset({"party"})
 # "i'm 68", "i am 70", "she's 45", "tengo 50": the number after these is a person's age, never a count of tracks
 AGE_LEADS = frozenset({"im", "am", "hes", "shes", "turning", "turned", "aged", "tengo", "tiene", "tenho", "tem"})
 # "in my twenties", "in his 30s": a decade of a person's life, not of the calendar, after these
