@@ -1064,7 +1064,9 @@ def rule_cap(c: Clause) -> Plan | None:
     caps = c.matches("artist_cap")
     if not caps or not c.has or c.matches("genre", "mood", "artist", "years", "activity", "other_genre", negated=False):
         return None  # a new request that says it carries the cap in its query
-    if _names_a_track(c.words) or {"both", "two", "pair"} & set(c.words):
+    said = {k for m in caps for k in range(m.start, m.end)}  # "no more than two songs by the same group": the cap's
+    rest = {w for k, w in enumerate(c.words) if k not in said}
+    if _names_a_track(c.words) or {"both", "two", "pair"} & rest:
         return None  # "track 3 and 4 sound the same": those two, not every artist
     return Plan([call("cap_artists", per_artist=min(int(m.value) for m in caps))])  # type: ignore[call-overload]
 
@@ -2387,6 +2389,8 @@ def rule_length(c: Clause) -> Plan | None:
     """ "make it 30 tracks", "cut it to 12", "10 is enough", "make it an hour", "shorter", "half as long",
     "lose a few tracks", "longer", "make it longer, like 30 songs"."""
     words = c.words
+    if fit := _only_have_time(c):
+        return fit
     if not c.has or _names_music(c) or find(words, _SAME_ARTIST):
         return None  # "less songs by the same artist": variety (rule_cap), not a length
     sized = [find(words, _LONGER), find(words, _SHORTER)]  # "más larga": "más" says longer, not "add more"
@@ -2412,7 +2416,7 @@ def rule_length(c: Clause) -> Plan | None:
     if factor := _factor(words):
         return Plan([call("resize", factor=factor)])
     if find(words, _SHORTER):
-        return Plan([call("resize", factor=0.8 if find(words, _BIT) else 0.66)])
+        return Plan([call("resize", factor=_VAGUE_SHRINK[1] if find(words, _BIT) else _VAGUE_SHRINK[0])])
     if remove:  # "lose a few tracks", "cut a couple": a count of tracks, not which ones
         end = remove[0] + remove[1]
         rest = words[end:]
@@ -2439,8 +2443,8 @@ def _factor(words: Sequence[str]) -> float | None:
 
 
 _ARTIST_NOUNS = frozenset({"artist", "artists", "band", "bands", "singer", "singers", "artista", "artistas"})
-_SAME_ARTIST = _keys(("same artist", "same artists", "same band", "same singer", "same guy", "same person",
-                      "mismo artista"))  # fmt: skip
+_SAME_ARTIST = _keys((*(f"same {n}" for n in sorted(V.ARTIST_NOUNS)), "mismo artista", "mismo grupo", "misma banda",
+                      "mesmo artista", "mesma banda"))  # fmt: skip
 
 
 def _new_count(words: Sequence[str]) -> int | None:
@@ -2640,7 +2644,8 @@ def rule_remove(c: Clause) -> Plan | None:
         if end < len(c.words)
         else c
     )
-    pos = _removed_places(c, span, start)
+    # "the longest song, remove it", "lose the sad one in the middle": one track described
+    pos = _described_one(c, hit[0], start, end) or _removed_places(c, span, start)
     if pos is None:  # "drop the slowest one", "get rid of the 3 oldest songs"
         pos = _picked_many(c, start, end) or _object_first(c, hit[0], start, end)
     if pos is None and any(w in ("them", "those", "these", "both", "em") for w in c.words[start:end]):
@@ -2722,6 +2727,37 @@ def _object_first(c: Clause, verb: int, start: int, end: int) -> list[int] | Non
 
 
 _NOT_REMOVED = frozenset({"dont", "don't", "not", "never", "need", "wouldnt", "shouldnt", "cant", "no"})
+
+
+def _described_one(c: Clause, verb: int, start: int, end: int) -> list[int] | None:
+    """The one track a removal describes by a pick word and a track noun in the singular, before the verb with only
+    "it" after it ("the longest song, remove it", "the sad one in the middle, lose it") or after the verb ("lose the
+    sad one"): the track furthest that way, among the middle third's when "in the middle" is said."""
+    words = c.words
+    rest = [w for w in words[start:end] if w not in V.PRONOUNS and w not in _IT_TAIL]
+    said = (0, verb) if not rest and verb else (start, end)
+    if _NOT_REMOVED & set(words[max(0, verb - 3) : verb]):
+        return None
+    part = words[said[0] : said[1]]
+    hit = find(part, _PICK)
+    if not hit or hit[0] == 0 or part[hit[0] - 1] not in ("the", "that", "this"):
+        return None
+    after = part[hit[0] + hit[1] : hit[0] + hit[1] + 1]
+    if not after or after[0] not in _ONE_NOUN:
+        return None
+    field_name, largest = _PICKS[" ".join(part[hit[0] : hit[0] + hit[1]])]
+    places = range(1, c.n + 1)
+    if find(part, _MIDDLE):
+        third = c.n // 3
+        places = range(third + 1, c.n - third + 1)
+    values = [(c.playlist[k - 1].get(field_name), k) for k in places]
+    values = [(v, k) for v, k in values if v is not None]
+    if not values:
+        return None
+    return [(max(values) if largest else min(values, key=lambda v: (v[0], -v[1])))[1]]
+
+
+_ONE_NOUN = frozenset({"one", "song", "track", "tune", "cancion", "tema"})
 
 
 def _removed_places(c: Clause, span: Clause, start: int) -> list[int] | None:
@@ -3453,6 +3489,24 @@ def _filler_before(words: Sequence[str], k: int) -> bool:
     return all(w in V.CHAT_FILLER or w == "," for w in words[:k])
 
 
+_SUBJECTS = frozenset({"i", "we", "you", "he", "she", "they", "ive", "weve", "theyve", "im", "were", "shes", "hes"})
+_ONLY_HAVE = frozenset({"have", "got", "get", "need", "tenemos", "temos", "hay", "tengo", "tenho"})
+
+
+def _only_have_time(c: Clause) -> Plan | None:
+    """ "so we only have about two hours of music", "we just have room for 20 songs": the length to fit, said in
+    a story whose other words (the dinner, the venue) are no ask; None unless a time or count follows the cue."""
+    words = c.words
+    cue = next(
+        (k for k, w in enumerate(words) if k and w in _ONLY_HAVE and words[k - 1] in ("only", "just", "solo")), None
+    )
+    said = [m for m in c.matches("duration", "length") if cue is not None and m.start > cue]
+    if not c.has or not said:
+        return None
+    m = said[0]
+    return Plan([call("resize", **({"minutes": float(m.value)} if m.kind == "duration" else {"length": int(m.value)}))])
+
+
 def rule_narrow(c: Clause) -> Plan | None:
     """ "only 90s", "only rock", "just stuff from before 2000", "from 2012 on", "hmm actually the 2000s",
     "solo de los 2000": keep only these; years alone narrow too."""
@@ -3462,6 +3516,10 @@ def rule_narrow(c: Clause) -> Plan | None:
     only = find(words, _ONLY)
     if only and words[only[0]] == "just" and find(words[sum(only) : sum(only) + 2], _ALSO):
         only = None  # "just add 2 more from the 2000s": "just" is filler before the verb, no "only"
+    if only and words[only[0]] == "just" and only[0] and words[only[0] - 1] in _SUBJECTS:
+        only = None  # "we just found out the venue ...": "just" says when, after its subject
+    if only and _only_have_time(c):
+        return None  # "so we only have about two hours of music": a listening time (rule_length), not "only X"
     years = [m for m in c.matches("years", negated=False)]
     if years and not only and (find(words, _ALSO) or _some_too(c)):  # "add some 80s", "put some 80s in there"
         return None
@@ -5194,6 +5252,8 @@ def rule_add_song(c: Clause) -> Plan | None:
         return None  # before a playlist, only "put <a title> in the middle" is a song to build around
     stop = len(words) if middle is None else middle
     place = {} if middle is None else {"at": c.n // 2 + 1} if c.has else {"middle": True}
+    if middle is None and (edge := _edge_said(words)) is not None:  # "add uptown funk at the very end"
+        stop, place = edge[0], ({"first": True} if edge[1] else {})
     for end in range(stop, start, -1):
         tail = words[end:stop]
         by = tail.index("by") if "by" in tail else None
@@ -5223,6 +5283,24 @@ def rule_add_song(c: Clause) -> Plan | None:
 
 _IN_THE_MIDDLE = _keys(("in the middle", "somewhere in the middle", "in the middle somewhere", "halfway through",
                         "en medio", "en el medio", "a la mitad"))  # fmt: skip
+
+
+_SONG_EDGES = _keys(("at the end", "at the very end", "to the end", "at the bottom", "as the last one", "last",
+                     "at the start", "at the very start", "at the beginning", "at the very beginning", "at the top",
+                     "to the top", "first", "al final", "al principio"))  # fmt: skip
+_FIRST_EDGE = frozenset({"start", "beginning", "top", "first", "principio"})
+
+
+def _edge_said(words: Sequence[str]) -> tuple[int, bool] | None:
+    """Where "at the (very) end" / "at the top" starts when it ends the message (chat filler aside), and whether it
+    is the first place: a song's title ends there ("add uptown funk at the very end")."""
+    k = 1
+    while k < len(words) and (hit := find(words[k:], _SONG_EDGES)) is not None:
+        at = k + hit[0]
+        if not _content(words[at + hit[1] :], [("of", "the", "playlist", "list", "mix", "night")]):
+            return at, bool(_FIRST_EDGE & set(words[at : at + hit[1]]))
+        k = at + 1
+    return None
 
 
 def _middle_said(words: Sequence[str]) -> int | None:
@@ -5405,7 +5483,8 @@ _SORT_VERBS = frozenset(V.SORT_VERBS)
 _BUILD_UP, _WIND_DOWN, _FLOW = _keys(V.BUILD_UP_PHRASES), _keys(V.WIND_DOWN_PHRASES), _keys(V.FLOW_PHRASES)
 _REVERSE = _keys(V.REVERSE_PHRASES)
 _REVERSE_ONLY = frozenset({w for p in V.REVERSE_PHRASES for w in p.split()} | {"it", "the", "order", "playlist",
-                           "list", "can", "you", "u", "please", "pls", "just", "play", "?", "!", "."})  # fmt: skip
+                           "list", "can", "you", "u", "please", "pls", "just", "play", "?", "!", "."}
+                          | V.WHOLE_PLAYLIST_WORDS)  # fmt: skip
 _IN_A_ROW = _keys(("back to back", "back-to-back", "in a row", "next to each other", "one after another",
                    "one after the other", "space out the artists", "spread out the artists", "spread the artists",
                    "space the artists", "seguidas", "seguidos"))  # fmt: skip
@@ -5844,8 +5923,8 @@ def _with_stand_ins(plan: Plan, c: Clause) -> Plan:
     """``plan`` saying which label stood in for a style the catalog lacks ("tech house only": edm, and the reply says
     so, as a new request's does); a new request's own notes say it already."""
     said = [u for u in c.reading.query.unsupported if _LABEL_STANDS_IN.search(u) and u not in plan.notes]
-    if not said or not plan.actions or any(a["name"] == "new_playlist" for a in plan.actions):
-        return plan
+    if not said or not plan.actions or any(a["name"] in ("new_playlist", "add_song") for a in plan.actions):
+        return plan  # "add uptown funk": the words were a song's title, no style
     return Plan(plan.actions, question=plan.question, notes=[*plan.notes, *said])
 
 
@@ -5882,7 +5961,7 @@ def _ends_on(words: list[str], j: int) -> tuple[int, int] | None:
 
 
 _SKIP_AFTER_JOINER = frozenset(
-    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "now"}
+    {"then", "also", "and", ",", "please", "pls", "can", "you", "could", "maybe", "y", "luego", "we", "now", "so"}
 )
 
 
@@ -5927,6 +6006,7 @@ def split_clauses(text: str) -> list[str]:
                 j < len(words)
                 and (_starts(words, j) or track or fresh)
                 and _content(words[(cuts[-1][1] if cuts else 0) : i] + ["x"])
+                and not (words[i] == "," and words[start : start + 1] == ["the"] and _acts_on_it(words[j:]))
             ):
                 cuts.append((i, j))
                 i = j
@@ -5942,6 +6022,17 @@ def split_clauses(text: str) -> list[str]:
     return [c for c in out if c.strip()]
 
 
+def _acts_on_it(words: Sequence[str]) -> bool:
+    """Whether ``words`` are only an edit of "it" ("lose it", "get rid of it", "swap that one out"): after "the
+    longest song, remove it" the track described before the comma is the one meant, one ask."""
+    hit = find(words, _EDIT_ASKS)
+    if not hit or hit[0] != 0 or len(words) <= hit[1] or words[hit[1]] not in V.PRONOUNS:
+        return False
+    return all(w in _IT_TAIL for w in words[hit[1] + 1 :])
+
+
+_IT_TAIL = frozenset({"one", "song", "track", "out", "off", "please", "pls", "plz", "now", "for", "me", "too", "!", "?",
+                      ".", "por", "favor"})  # fmt: skip
 _MORE_LESS = (frozenset({"more", "mas"}), frozenset({"less", "fewer", "menos"}))
 
 
@@ -6508,12 +6599,21 @@ _SLANG_TAIL = re.compile(
 )
 
 
+# "could the first few songs be more energetic?", "can the last ones be a bit calmer": the ask "make them so"
+_COULD_BE = re.compile(
+    r"\b(?:could|can|would|should|cud|cn)\s+(?P<what>(?:the|those|these)\s+(?:[\w#']+\s+){1,4}?)be\s+"
+    r"(?P<how>(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+)?(?:more|less)\s+\w+|(?:a\s+(?:bit|little)\s+)?\w+er)\b",
+    re.IGNORECASE,
+)
+
+
 def _unwrap(text: str) -> str:
     """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
     the tools say when there is none); unchanged when nothing else would be left."""
     out = _POLITE.sub(" ", text).strip()
     out = _SLANG_TAIL.sub("", _SLANG_LEAD.sub("", out)).strip()
+    out = _COULD_BE.sub(lambda m: f"make {m['what'].strip()} {m['how']}", out)
     cond = _IF_ANY.match(out) or _ASK_IF_SO.match(out)
     if cond:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
@@ -7705,8 +7805,16 @@ def _sized_once(acts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         a
         for k, a in enumerate(acts)
-        if not (a["name"] == "resize" and "factor" in a["args"] and sized and sized[-1] > k)
+        if not (
+            a["name"] == "resize"
+            and "factor" in a["args"]
+            and sized
+            and (sized[-1] > k or a["args"]["factor"] in _VAGUE_SHRINK)  # "we only have two hours, trim it"
+        )
     ]
+
+
+_VAGUE_SHRINK = (0.66, 0.8)  # the factors of "shorter" and "a bit shorter" (rule_length), no amount said
 
 
 def _uncontradicted(acts: list[dict[str, Any]], said_only: Sequence[int]) -> list[dict[str, Any]]:
@@ -7803,10 +7911,21 @@ def _parse(
     if len(parts) > 1 and (retracted := _after_retraction(raw, parts, playlist, vocab, focus, last)):
         return retracted
     if len(parts) > 1:
-        return _several(raw, parts, playlist, vocab, focus, last)
-    return _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+        return _thanked(text, _several(raw, parts, playlist, vocab, focus, last))
+    plan = _read_part(make_clause(raw, playlist, vocab, focus, last))[0]
+    return _thanked(text, plan) if playlist else plan
 
 
+def _thanked(text: str, plan: Plan) -> Plan:
+    """ "Thank you so much, you have literally saved my life": a message that opens with thanks and whose other
+    words ask nothing that can be read is thanks, not a request the bot failed to read."""
+    if plan.actions or not plan.question or not plan.question.startswith(_NOT_UNDERSTOOD):
+        return plan
+    opening = [t.text for t in V.tokenize(text)][:3]
+    return Plan.ask(_GLAD) if V.THANKS_WORDS & set(opening) else plan
+
+
+_GLAD = "Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ..."
 _EMOJI_MARKS = re.compile("[\\s\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff!.?]")
 
 
@@ -7817,7 +7936,7 @@ def _emoji_verdict(raw: str, playlist: Sequence[dict[str, Any]]) -> Plan | None:
     if not said or not playlist:
         return None
     if said <= V.PRAISE_EMOJI:
-        return Plan.ask("Glad you like it! Say what to change whenever you want: more upbeat, no rap, add 5 more, ...")
+        return Plan.ask(_GLAD)
     if said <= V.GRIPE_EMOJI:
         return Plan.ask(_GRIPE_ANSWER)
     return None
@@ -8113,6 +8232,7 @@ def _several(
         focus = _pointed(plan.actions) or focus  # "the 4th one is fire, more like that": "that" is track 4
         current = _left_after(current, plan.actions)
     acts = _sized_once(_rhetorical(_uncontradicted(acts, said_only)))
+    acts = _placed_wins(acts, said_only, missed, vocab)
     if ok and not missed:
         return Plan(_replaced_years(acts, playlist))
     whole = read_clause(make_clause(raw, playlist, vocab, focus, last))
@@ -8123,6 +8243,40 @@ def _several(
         # one ask not understood no longer drops the others: they are done, and the reply says what was not
         return Plan(_replaced_years(acts, playlist), notes=[_not_done(part, why) for part, why in missed])
     return whole
+
+
+def _placed_wins(
+    acts: list[dict[str, Any]], said_only: Sequence[int], missed: list[tuple[str, str | None]], vocab: Vocabulary
+) -> list[dict[str, Any]]:
+    """A story with an ask of some tracks by place in it ("she said it feels sleepy at the start, she wants people
+    dancing right away, so make the first few songs more energetic"): the places name this playlist, so a vibe the
+    story tells around them (no genre, artist or years: "people dancing right away") is no new playlist (noted as
+    not done; "rock songs and drop track 2" still is), and a gripe said without asking (an adjust) before a placed
+    replace is what that replace already does."""
+    placed = [
+        k for k, a in enumerate(acts) if a["name"] in _PLACED_TOOLS and {"positions", "position"} & set(a["args"])
+    ]
+    if not placed:
+        return acts
+    told = [
+        a
+        for a in acts
+        if a["name"] == "new_playlist"
+        and not any(m.kind in _MUSIC_NAMED and not m.negated for m in vocab.read(a["args"]["text"]).matches)
+    ]
+    missed += [(a["args"]["text"], None) for a in told]
+    return [
+        a
+        for k, a in enumerate(acts)
+        if not any(a is t for t in told)
+        and not (
+            a["name"] == "adjust" and id(a) in said_only and k < placed[-1] and acts[placed[-1]]["name"] == "replace"
+        )
+    ]
+
+
+_MUSIC_NAMED = frozenset({"genre", "artist", "years", "other_genre"})
+_PLACED_TOOLS = frozenset({"replace", "remove", "move", "swap"})
 
 
 def _moved_before_cut(
@@ -8218,8 +8372,13 @@ def _unread(question: str | None) -> bool:
 
 
 def _names_said(c: Clause) -> bool:
-    """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue."""
-    return any(getattr(m, "explicit", True) for m in c.matches(*_CONTENT_KINDS, negated=False))
+    """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue; a
+    situation told without a want ("the dinner starts at ten") names none."""
+    said = [m for m in c.matches(*_CONTENT_KINDS, negated=False) if getattr(m, "explicit", True)]
+    told = [m for m in said if m.kind == "activity" or (m.kind == "mood" and m.value in V.OCCASION_MOODS)]
+    if said and len(told) == len(said) and not find(c.words, _WANT):
+        return False  # "the party starts at ten": when, not what to play
+    return bool(said)
 
 
 def _not_done(part: str, why: str | None) -> str:

@@ -74,6 +74,11 @@ folder, the product pipeline). Checks read the returned playlist:
     {"reply_one_with": {kind: v}}                              the reply (before its playlist) names one track of the
                                                                playlist, which has it (as in share) if any track does,
                                                                and counts none
+    {"gone_has": [kind, v]}                                    some tracks went, each with it (as in share)
+    {"gone_extreme": [f, "high"|"low"]}                        exactly one track went: the one with the highest /
+                                                               lowest f before the turn
+    {"extreme_at": [f, pos, "max"|"min"]}                      the track at pos has the playlist's highest / lowest f
+    {"farther_from_artist": artist}                            the playlist moved away from the artist's mean sound
 
 A turn's text may say ``{title:N}`` (the title of track N before the turn) and carry ``"repeat": k``.
 A ``"thread"`` key on a turn switches to another thread of the same user (blocklists carry over).
@@ -186,7 +191,7 @@ KNOWN_CHECKS = {
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
     "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "extreme_at", "farther_from_artist",
-    "reply_one_with",
+    "reply_one_with", "gone_has", "gone_extreme",
 }  # fmt: skip
 
 
@@ -962,6 +967,26 @@ def _reply_one_with(t: Turn, arg: Any, name: str) -> str | None:
     if not any(_has(p, kind, arg[kind], t.catalog) for p in t.after):
         return None  # no track has it: the one nearest it will do
     return None if _has(named[0], kind, arg[kind], t.catalog) else f'"{named[0].title}" is not {kind} {arg[kind]}'
+
+
+@_check("gone_has")
+def _gone_has(t: Turn, arg: Any, name: str) -> str | None:
+    kind, value = arg
+    now = set(t.ids)
+    gone = [p for p in t.before if p.track_id not in now]
+    bad = [p.title for p in gone if not _has(p, kind, value, t.catalog)]
+    return None if gone and not bad else f"no track gone, or gone without {kind} {value}: {bad[:3]}"
+
+
+@_check("gone_extreme")
+def _gone_extreme(t: Turn, arg: Any, name: str) -> str | None:
+    f, side = arg
+    now = set(t.ids)
+    vals = {p.track_id: _mean([p], f, t.catalog) for p in t.before}
+    if not vals or len(now) != len(vals) - 1:
+        return f"expected one track gone, {len(vals) - len(now & set(vals))} went"
+    pick = (max if side == "high" else min)(vals, key=vals.__getitem__)
+    return None if pick not in now else f"the track with the {side}est {f} ({vals[pick]:.2f}) is still there"
 
 
 _SOUND = ("energy", "valence", "danceability", "acousticness", "speechiness", "tempo")

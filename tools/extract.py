@@ -1509,6 +1509,12 @@ class _Draft:
         if (youth := _born_in(self.toks, m.start, lo, hi)) is not None:  # "i was born in 1950": a birth year
             self.add_years(m, *youth, True, CONTEXT_CONFIDENCE)  # said outright, the era it pins is a filter
             return
+        if m.start and self.toks[m.start - 1].text in vocab.AGE_OWNERS and lo is not None and hi is not None:
+            # "i'm 68 and i'd like what i danced to in my twenties": the years of those ages; with no age said,
+            # no years at all (never the 2020s)
+            if (lived := _years_at_ages(self.toks, lo % 100, hi % 100)) is not None:
+                self.add_years(m, *lived, True, CONTEXT_CONFIDENCE)
+            return
         self.add_years(m, lo, hi, m.explicit, m.confidence)
 
     def add_years(self, m: _Match, lo: int | None, hi: int | None, explicit: bool, confidence: float) -> None:
@@ -1701,6 +1707,24 @@ def _listed_gaps(
         for (_, a_hi), (b_lo, _) in zip(said, said[1:])
         if b_lo - a_hi > 1 and not any((x.start or 0) <= a_hi + 1 and b_lo - 1 <= (x.end or 9999) for x in out)
     ]
+
+
+def _years_at_ages(toks: list[_Tok], first: int, last: int) -> tuple[int, int] | None:
+    """The calendar years a person said to be of some age ("i'm 68", "i am 70") lived at ages ``first``-``last``;
+    None when no age is said."""
+    words = [t.text for t in toks]
+    age = next(
+        (
+            int(w)
+            for k, w in enumerate(words)
+            if k and w.isdigit() and words[k - 1] in vocab.AGE_LEADS and 5 <= int(w) <= 110
+        ),
+        None,
+    )
+    if age is None or not 0 <= first <= last < age:
+        return None
+    born = vocab.this_year() - age
+    return born + first, born + last
 
 
 def _born_in(toks: list[_Tok], start: int, lo: int | None, hi: int | None) -> tuple[int, int] | None:
@@ -2293,6 +2317,9 @@ def _counted(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsu
     if k < n and texts[k] == "of":  # "a couple of hours"
         k += 1
     unit = texts[k] if k < n else ""
+    if i and texts[i - 1] in vocab.AGE_LEADS and 5 <= v <= 110 and _followed_by_track_noun(texts, k) != k:
+        _mark(toks, i, k)  # "i'm 68 and i'd like the songs ...": an age, not 68 tracks
+        return k
     if unit in vocab.TIME_UNITS and (_said_when(texts, i) or _said_done(texts, i)):
         _mark(toks, i, k + 1)  # "heading to the gym in 20 min", "just finished a 10 hour shift": not how long
         return k + 1

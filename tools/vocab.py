@@ -1575,15 +1575,20 @@ BUILD_UP_PHRASES = ("build up", "builds up", "build it up", "ramp up", "ramp it 
                     "start off slow", "start off chill", "de menos a mas", "energy builds", "energy build",
                     "builds up", "building up", "keeps building", "ramps up", "crescendo", "gets harder",
                     "get harder", "gets faster", "get faster", "warm up to", "energy to build", "energy to rise",
-                    "let it build", "build gradually", "gradually build", "slowly build")  # fmt: skip
+                    "let it build", "build gradually", "gradually build", "slowly build",
+                    "de menor a mayor")  # fmt: skip
 WIND_DOWN_PHRASES = ("wind down", "winds down", "wind it down", "cool down at the end", "start hype", "start strong",
-                     "start with a bang", "come down", "calm down at the end", "de mas a menos")  # fmt: skip
+                     "start with a bang", "come down", "calm down at the end", "de mas a menos",
+                     "de mayor a menor")  # fmt: skip
 # "make it flow better": each track next to the one closest in sound
 FLOW_PHRASES = ("flow better", "flow nicer", "flow nicely", "flow well", "flow more", "flows better", "better flow",
                 "smoother", "smooth it out", "smooth transitions", "better transitions", "transitions",
                 "make it flow", "flow smoothly", "que fluya")  # fmt: skip
 REVERSE_PHRASES = ("reverse", "reversed", "flip", "flip it", "backwards", "the other way", "invert", "invierte",
                    "al reves")  # fmt: skip
+# Words that point at the whole playlist, not a part of it ("reverse the whole thing", "flip the entire list").
+WHOLE_PLAYLIST_WORDS = frozenset({"whole", "entire", "thing", "everything", "lot", "all", "toda", "todo", "lista",
+                                  "inteira", "tudo"})  # fmt: skip
 
 # Words that may join two asks in one message ("drop track 2 and make it calmer").
 CLAUSE_JOINERS = frozenset({"and", "but", "then", "also", "plus", "y", "pero", "luego", "despues", ",", ";"})
@@ -1834,7 +1839,7 @@ FRENCH_MARKERS = frozenset(
 )  # not "encore", "retire", "lent", "avec": English words or a name ("songs by Avec")
 PORTUGUESE_MARKERS = frozenset(
     "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado "
-    "desfaz desfazer desfaca volta voltar".split()
+    "desfaz desfazer desfaca volta voltar obrigado obrigada valeu perfeito perfeita ordena".split()
 )
 FRENCH_WORDS: dict[str, str] = {
     "pas de": "no", "pas d": "no", "pas trop": "not too", "plus de chansons": "more songs",
@@ -1863,6 +1868,12 @@ PORTUGUESE_WORDS: dict[str, str] = {
     "desfaz": "undo", "desfazer": "undo", "desfaca": "undo", "volta": "go back", "voltar": "go back", "pra": "for",
     "pra ca": "to now", "pra frente": "onwards",
     "anterior": "previous",
+    # probe19: "mais músicas da Shakira", "ordena de menos para mais energia", "perfeito, obrigado!"
+    "da": "de", "do": "de", "das": "de", "dos": "de", "ordena": "sort", "ordene": "sort",
+    "de menos para mais": "de menos a mas", "de menos pra mais": "de menos a mas",
+    "de mais para menos": "de mas a menos", "de mais pra menos": "de mas a menos",
+    "obrigado": "thanks", "obrigada": "thanks", "valeu": "thanks", "muito": "very", "perfeito": "perfect",
+    "perfeita": "perfect", "otimo": "great", "otima": "great", "ficou": "it is",
 }  # fmt: skip
 _ARTICLES_OF_NUMBERS = frozenset({"a", "o", "la", "le", "as", "os", "les"})
 _ROMANCE_WORD = re.compile(r"[^\W_]+(?:'|’)?|[^\w\s]")
@@ -2062,6 +2073,21 @@ LIFE_STAGE_AGES = {
     **dict.fromkeys(("college", "uni", "university", "universidad"), (18, 22)),
     **dict.fromkeys(("growing up",), (8, 18)),
 }
+# Moods that are also occasions: "the party starts at ten" tells a situation, as "the dinner starts at ten" does
+OCCASION_MOODS = frozenset({"party"})
+# "i'm 68", "i am 70", "she's 45", "tengo 50": the number after these is a person's age, never a count of tracks
+AGE_LEADS = frozenset({"im", "am", "hes", "shes", "turning", "turned", "aged", "tengo", "tiene", "tenho", "tem"})
+# "in my twenties", "in his 30s": a decade of a person's life, not of the calendar, after these
+AGE_OWNERS = frozenset({"my", "his", "her", "our", "their", "mis", "sus", "meus"})
+
+
+def this_year() -> int:
+    """The calendar year now: what a person's age said ("i'm 68") is counted back from."""
+    import datetime
+
+    return datetime.date.today().year
+
+
 # "when i was a kid", "as a child": a time of the speaker's life, not children listening
 _PAST_CHILD = frozenset({("was", "a"), ("as", "a"), ("were",), ("was",)})
 _AGE_WORDS = frozenset({"year", "years", "yr", "yo", "anos"})

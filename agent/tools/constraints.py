@@ -323,10 +323,20 @@ def cap_artists(w: Work, per_artist: int) -> str:
     # artists asked for beside the rest ("add 3 drake songs", "with some Queen") are bound too: "less repetitive"
     # after them must not leave (or bring) more of theirs; artists the playlist is about stay as asked
     main = [t for t in w.query.artists if t.scope != "also"]
+    held = {fold(str(p["artist"])) for p in w.playlist}
+    held = {a for a in held if sum(fold(str(p["artist"])) == a for p in w.playlist) > per_artist}
+    over = [t for t in main if fold(t.value) in held]
+    rest = w.query.model_copy(update={"artists": [t for t in main if t not in over]})
+    if over and not rest.is_empty():
+        main = [t for t in main if t not in over]  # "70s queen" then "no more than two by the same group": the cap,
+        # said after the request, binds the artist too; the rest of the request (the 70s) fills the places
     w.query = w.query.model_copy(update={"max_per_artist": per_artist, "artists": main})
     before = list(w.playlist)
     w.rebuild(f"{per_artist} per artist")
     out = removed_by(before, w.playlist, [f"over {per_artist} per artist"])
+    still = [t.value for t in main if t in over or fold(t.value) in held]
+    if still and before == w.playlist:  # the playlist is about that artist alone: never claim nothing was over
+        out = f"{', '.join(still)} is what this playlist is about, so their tracks stay"
     return f"at most {per_artist} track{'s' * (per_artist != 1)} per artist: " + out
 
 
