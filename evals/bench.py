@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import random
+import resource
 import sys
 import time
 from dataclasses import dataclass, field
@@ -461,6 +462,17 @@ INDEX_CONFIGS = {  # --index-configs names -> tools.index.IndexConfig arguments
     # an exact one's); filtered searches walk the one graph, or scan the payload index's matches when few match
     "hnsw-int8-p0": {**_GRAPH, "quantization": "int8", "payload_m": 0},
     "hnsw-int8-p0-disk": {**_GRAPH, "hnsw_ef": 512, "quantization": "int8", "payload_m": 0, "on_disk": True},
+    # the same shard with what its searches read held in RAM from the open (locked), the int8 hits rescored from the
+    # process's document vectors (held too) instead of the shard's float32 copies: no search waits on the disk
+    "hnsw-int8-p0-held": {
+        **_GRAPH,
+        "hnsw_ef": 512,
+        "quantization": "int8",
+        "payload_m": 0,
+        "on_disk": True,
+        "resident": ("links", "payload_index", "bm25", "ids", "vectors"),
+        "rescore": "vectors",
+    },
 }
 
 
@@ -600,6 +612,9 @@ _SEARCH_ONLY = (
     "scan_below",
     "ids_below",
     "oversampling",
+    "rescore",
+    "resident",
+    "lock",
 )  # IndexConfig fields read at search time, not at build
 
 
@@ -763,12 +778,14 @@ def _scale_requests(
     whole: dict[str, list[float]] = {"all": [], "filtered": [], "unfiltered": []}
     stages: dict[str, list[float]] = {}
     cpu: list[float] = []  # this process's CPU seconds per request (its search threads too): on a busy machine
+    faults: list[int] = []  # major page faults per request: reads from the disk a search waited on
     for t in texts[10:]:  # wall time waits for a core, CPU time does not
         probe.filtered = None
-        c0, t0 = time.process_time(), time.perf_counter()
+        f0, c0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_majflt, time.process_time(), time.perf_counter()
         pipe.run(t)
         dt = time.perf_counter() - t0
         cpu.append(time.process_time() - c0)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_majflt - f0)
         whole["all"].append(dt)
         whole["filtered" if probe.filtered else "unfiltered"].append(dt)
         for stage, ms in pipe.last_timings.items():
@@ -776,6 +793,11 @@ def _scale_requests(
                 stages.setdefault(stage, []).append(ms / 1000.0)
     out["request_ms"] = {k: dict(percentiles(v), n=len(v)) for k, v in whole.items() if v}
     out["request_cpu_ms"] = percentiles(cpu)
+    out["request_major_faults"] = {"mean": round(float(np.mean(faults)), 2), "p95": float(np.percentile(faults, 95)),
+                                   "total": int(sum(faults))}  # fmt: skip
+    held = getattr(probe.backend, "held", None)
+    if held is not None:
+        out["held"] = held.report()
     out["stages_ms"] = {k: percentiles(v) for k, v in stages.items()}
     cf = pipe.cf_model()
     if cf is not None:
@@ -796,7 +818,7 @@ def format_scale(rows: list[dict[str, Any]]) -> list[str]:
     head = (
         f"{'tracks':>9} {'index':<15} {'gen s':>6} {'embed s':>8} {'build s':>8} {'RSS MB':>7} {'recall':>6} "
         f"{'f-rec':>6} {'p50 ms':>7} {'p95 ms':>7} {'cpu p95':>7} "
-        f"{'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10}"
+        f"{'filt p95':>8} {'unfilt p95':>10} {'rerank p50':>10} {'refine p50':>10} {'majflt/req':>10}"
     )
     lines = [head]
     for r in rows:
@@ -811,7 +833,8 @@ def format_scale(rows: list[dict[str, Any]]) -> list[str]:
             f"{req.get('all', {}).get('p50', 0):>7.1f} {req.get('all', {}).get('p95', 0):>7.1f} "
             f"{r.get('request_cpu_ms', {}).get('p95', 0):>7.1f} "
             f"{req.get('filtered', {}).get('p95', 0):>8.1f} {req.get('unfiltered', {}).get('p95', 0):>10.1f} "
-            f"{st.get('rerank', {}).get('p50', 0):>10.2f} {st.get('refine', {}).get('p50', 0):>10.2f}"
+            f"{st.get('rerank', {}).get('p50', 0):>10.2f} {st.get('refine', {}).get('p50', 0):>10.2f} "
+            f"{r.get('request_major_faults', {}).get('mean', 0):>10.2f}"
         )
     return lines
 

@@ -150,6 +150,29 @@ def _check_fields(flt: Constraints) -> None:
             raise ValueError(f"no payload index on {name!r}; declared: {', '.join(PAYLOAD_FIELDS)}")
 
 
+# The shard's files by what a search reads in them (IndexConfig.resident), as globs under each segment's folder.
+SHARD_PARTS = {
+    "quantized": ("vector_storage-dense/quantized.*",),  # the int8 copies (Qdrant reads them in at load: always_ram)
+    "originals": ("vector_storage-dense/matrix.dat",),  # float32 vectors: rescoring, exact scans
+    "links": ("vector_index-dense/*",),  # the HNSW graph
+    "payload_index": ("payload_index/**/*",),  # the filters' indexes
+    "bm25": ("vector_index-bm25/**/*",),  # BM25's inverted index (postings)
+    "bm25_storage": ("vector_storage-bm25/**/*",),  # the sparse vectors themselves
+    "payload": ("payload_storage/**/*",),
+    "ids": ("id_tracker.*",),
+}
+
+
+def shard_part_files(shard: Path, parts: Sequence[str]) -> list[Path]:
+    """The files of ``parts`` (SHARD_PARTS' names) in a shard folder, each once."""
+    found: dict[Path, None] = {}
+    for segment in sorted((Path(shard) / "segments").glob("*")):
+        for part in parts:
+            for pattern in SHARD_PARTS.get(part, ()):
+                found |= {f: None for f in sorted(segment.glob(pattern)) if f.is_file()}
+    return list(found)
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """How the embedded shard stores and searches vectors. The default, exact scans of plain segments,
@@ -186,12 +209,25 @@ class IndexConfig:
     # 3.7 against 21 ms, 2k-10k 6.9 against 12; past 10k ids cost more, 28 against 9). 0: never.
     ids_below: int = 5_000
     oversampling: float = 2.0  # int8: the graph's top ``limit`` x this rescored with the original vectors
+    # int8: how the graph's top ``limit`` x ``oversampling`` are rescored: "originals" (Qdrant reads the shard's
+    # float32 copies from disk), "vectors" (this process's document vectors, held: one float32 copy in RAM, never
+    # the shard's; without them, as "originals"), "none" (the int8 scores order the hits).
+    rescore: str = "originals"
+    # Parts kept in RAM from the shard's open (SHARD_PARTS' names, and "vectors": the arrays the scan reads, held
+    # by the Pipeline): read whole at open (MAP_POPULATE) and, with ``lock``, locked there (mlock) so a search never
+    # waits on the disk (a major page fault: at 1M the wall tail). Search-time: no rebuild.
+    resident: tuple[str, ...] = ()
+    lock: bool = True
 
     def __post_init__(self) -> None:
         if self.quantization and not self.hnsw_m:
             # Qdrant writes the int8 copies in its indexing optimizer, which the shard without a graph switches off
             # (indexing_threshold 0): such a shard searched float32 vectors while saying int8 (the old `exact-int8`).
             raise ValueError("int8 quantization needs a graph (hnsw_m > 0): without one no int8 copy is built")
+        if self.rescore not in ("originals", "vectors", "none"):
+            raise ValueError(f"rescore {self.rescore!r}: one of originals, vectors, none")
+        if unknown := set(self.resident) - set(SHARD_PARTS) - {"vectors"}:
+            raise ValueError(f"unknown resident parts {sorted(unknown)}; known: {', '.join([*SHARD_PARTS, 'vectors'])}")
 
     def describe(self) -> str:
         parts = [
@@ -202,6 +238,9 @@ class IndexConfig:
         parts += [f"payload_m={self.payload_m}"] if self.payload_m is not None and self.hnsw_m else []
         parts += [f"scanned under {self.scan_below} passing"] if self.scan_below and self.hnsw_m else []
         parts += [f"BM25 by ids under {self.ids_below} passing"] if self.ids_below and self.hnsw_m else []
+        parts += [f"int8 rescored from {self.rescore}"] if self.quantization and self.rescore != "originals" else []
+        held = "locked" if self.lock else "read"
+        parts += [f"{held} in RAM at open: {'+'.join(self.resident)}"] if self.resident else []
         return ", ".join(parts)
 
 
@@ -223,7 +262,33 @@ class EdgeBackend:
         self._building: Path | None = None
         self._fingerprint: str | None = None
         self._lock = threading.Lock()
+        self.held = None  # tools.resident.Held: the parts of IndexConfig.resident kept in RAM
+        self._vectors: np.ndarray | None = None  # the document vectors held (IndexConfig.rescore "vectors")
         self._open_existing()
+
+    def _hold_parts(self) -> None:
+        """Read the shard's files of ``config.resident`` into RAM (and lock them there with ``config.lock``)."""
+        parts = [p for p in self.config.resident if p in SHARD_PARTS]
+        if not parts:
+            return
+        from tools.resident import Held
+
+        self.held = self.held or Held(self.config.lock)
+        for f in shard_part_files(self.path / "shard", parts):
+            self.held.file(f)
+        log.info("shard parts in RAM at open (%s): %s", "+".join(parts), self.held.report())
+
+    def hold_vectors(self, vectors: np.ndarray) -> None:
+        """Keep the arrays the exact scan reads (IndexConfig.scan_below) in RAM, when ``config.resident`` says so;
+        they rescore the int8 hits when ``config.rescore`` is "vectors"."""
+        if "vectors" not in self.config.resident or not self.config.hnsw_m:
+            return
+        from tools.resident import Held
+
+        self._vectors = vectors
+
+        self.held = self.held or Held(self.config.lock)
+        self.held.array(np.asarray(vectors) if not isinstance(vectors, np.memmap) else vectors, "document vectors")
 
     def _open_existing(self) -> None:
         side = self.path / SIDECAR
@@ -238,6 +303,7 @@ class EdgeBackend:
                 raise ValueError(f"the shard is not as built: {problem}")
             self._shard = self.q.EdgeShard.load(str(self.path / "shard"))
             self._fingerprint = meta.get("fingerprint")
+            self._hold_parts()
         except Exception as exc:  # a damaged shard is rebuilt, not fatal
             log.warning("could not open the Qdrant shard at %s (%s); it will be rebuilt", self.path, exc)
             self._shard, self._fingerprint = None, None
@@ -346,6 +412,20 @@ class EdgeBackend:
         )
 
     def search(self, vector: np.ndarray, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
+        c = self.config
+        if c.quantization and c.rescore == "vectors" and self._vectors is not None and limit > 0:
+            # the int8 top limit x oversampling, rescored here from the held vectors: what Qdrant's rescoring does,
+            # without reading the shard's float32 copies (never resident, then)
+            wide = int(np.ceil(limit * c.oversampling))
+            rows = np.array([r for r, _ in _hits(self._shard.query(self._request(self._dense(vector), flt, wide)))])
+            if not len(rows):
+                return []
+            rows = np.sort(rows)
+            v = np.asarray(vector, dtype=np.float32)
+            v = v / (np.linalg.norm(v) or 1.0)  # cosine, as Qdrant normalises the query
+            sims = np.asarray(self._vectors[rows] @ v, dtype=np.float64)
+            order = np.lexsort((rows, -sims))[:limit]
+            return list(zip(rows[order].tolist(), sims[order].tolist()))
         return _hits(self._shard.query(self._request(self._dense(vector), flt, limit)))
 
     def search_sparse(self, sparse: Sparse, flt: Constraints | None, limit: int) -> list[tuple[int, float]]:
@@ -385,7 +465,8 @@ class EdgeBackend:
 
     def _search_params(self):
         q, c = self.q, self.config
-        quant = q.QuantizationSearchParams(rescore=True, oversampling=c.oversampling) if c.quantization else None
+        rescore = c.rescore == "originals" or (c.rescore == "vectors" and self._vectors is None)
+        quant = q.QuantizationSearchParams(rescore=rescore, oversampling=c.oversampling) if c.quantization else None
         if not c.hnsw_m:
             return q.SearchParams(exact=True, quantization=quant)
         acorn = q.AcornSearchParams(enable=True) if c.acorn else None
@@ -398,6 +479,10 @@ class EdgeBackend:
         if self._shard is not None:
             self._shard.close()
             self._shard = None
+        if self.held is not None:
+            self.held.release()
+            self.held = None
+        self._vectors = None
 
 
 LAYOUT_DEFAULT = {"shard_number": 1, "replication_factor": 1}  # a collection built before the layout was recorded

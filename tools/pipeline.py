@@ -495,6 +495,9 @@ class Pipeline:
             self.cf_model()
             r = self.retriever
             _ = r.version_rows, r.artist_search
+            # the playlist names' and labels' vectors, when not given (a catalog opened without them: at 1M its 16k
+            # names took 22 s of CPU in the first request that searched by names)
+            _ = r.name_vectors, r.label_vectors
             # the filters' tables a request reads on first use (first_years: 0.2-0.4 s, on the first "after 2010")
             _ = r.first_years, r.holiday_rows, r.explicit_rows, r.durations_ms
             # the song titles a request naming a song reads (1-3 s to build): on the first such request otherwise

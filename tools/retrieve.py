@@ -271,6 +271,9 @@ class Retriever:
         if self.vectors is not None and getattr(index, "arrays", None) is None:
             # a large catalog's narrow filtered searches read these arrays (tools.index.IndexConfig.scan_below)
             index.arrays = lambda: self.artist_search
+            hold = getattr(getattr(index, "backend", None), "hold_vectors", None)
+            if hold is not None:  # kept in RAM when the index's config says so (IndexConfig.resident "vectors")
+                hold(self.vectors)
         self.encoder = encoder
         self.default_limit = candidates
         tracks = catalog.tracks
