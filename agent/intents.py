@@ -1884,6 +1884,8 @@ def rule_make_track(c: Clause) -> Plan | None:
         return moved
     k = next((i for i, w in enumerate(c.words) if i > v + 1 and w in _MAKE_INTO), None)
     pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
+    if not pos and k is None and (said := _said_after_tracks(c, v)):  # "make the last 2 chill for cooldown"
+        return _replaced_as_said(c, said[1], said[0])
     if not pos:
         return _half_toward(c, v, k)
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
@@ -1892,13 +1894,25 @@ def rule_make_track(c: Clause) -> Plan | None:
     return _positional("replace", pos, c.n, **_nonempty(found))
 
 
+def _said_after_tracks(c: Clause, v: int) -> tuple[int, list[int]] | None:
+    """ "make the last 2 chill", "make track 5 chill": a mood, genre or sound said right after tracks named by place
+    (where it starts, the places)."""
+    k = next((m.start for m in c.matches("mood", "genre", "feature", negated=False) if m.start > v + 1), None)
+    pos = positions(c.words[v + 1 : k], [p["title"] for p in c.playlist]) if k else None
+    return (k, pos) if k and pos else None
+
+
 def _half_toward(c: Clause, v: int, k: int | None) -> Plan | None:
     """ "make the second half more upbeat", "make the first half calmer": that half's tracks give way to tracks of
     what follows, or past them in that direction."""
     k = k or next((m.start for m in c.matches("feature", "mood") if m.start > v + 2), None)
     pos = _half(c.words[v + 1 :], c.n) if k else None  # the whole ask: "... and the second half / the rest hype"
-    if not pos:
-        return None
+    return _replaced_as_said(c, pos, k) if pos and k else None
+
+
+def _replaced_as_said(c: Clause, pos: list[int], k: int) -> Plan | None:
+    """Those tracks give way to tracks of what is said from ``k`` on (a mood, a genre), or past them in the
+    direction it says ("faster")."""
     found, _ = names_in(c.reading, c.vocab, negated=False, start=k)
     if any(found.values()):
         return _positional("replace", pos, c.n, **_nonempty(found))
@@ -3168,6 +3182,9 @@ def _said_as_change(words: Sequence[str], start: int, end: int) -> int:
 
 _MOOD_ALONE_FILLER = frozenset(
     {
+        "whole",
+        "thing",
+        "entire",
         "if",
         "possible",
         "make",

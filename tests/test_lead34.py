@@ -126,3 +126,15 @@ def test_a_spanish_superlative_moves_one_track(vocab, playlist):
     assert acts("pon la mas bailable primero", vocab, playlist) == [("move", {"position": top, "to": 1})]
     assert acts("pon la mas tranquila al final", vocab, playlist) == [("move", {"position": low, "to": n})]
     assert acts("pon las mas tranquilas al final", vocab, playlist) == [("sort", {"by": "energy", "descending": True})]
+
+
+def test_make_tracks_a_mood_or_sound_replaces_those_tracks(vocab, playlist):
+    n = len(playlist)
+    assert acts("make the last 2 chill for cooldown", vocab, playlist) == [
+        ("replace", {"positions": [n - 1, n], "moods": ["chill"]})
+    ]
+    assert acts("make track 3 faster", vocab, playlist) == [
+        ("replace", {"positions": [3], "feature": "tempo", "direction": "up"})
+    ]
+    down = [("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]
+    assert acts("make the whole thing chill", vocab, playlist) == down
