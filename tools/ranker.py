@@ -735,7 +735,19 @@ class TorchRanker:
     def fit(
         self, x: np.ndarray, y: np.ndarray, groups: list[np.ndarray], epochs: int = 25, lr: float = 3e-3
     ) -> "TorchRanker":
-        """Listwise softmax cross-entropy per request (ListNet with top-one probabilities)."""
+        """Listwise softmax cross-entropy per request (ListNet with top-one probabilities), on one torch thread:
+        a request's few hundred rows are too few to share, and a second thread only waits (the same weights;
+        at load 18, 16x the CPU)."""
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._fit(x, y, groups, epochs, lr)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, groups: list[np.ndarray], epochs: int, lr: float) -> "TorchRanker":
         import torch
 
         self.mean = x.mean(axis=0).astype(np.float32)

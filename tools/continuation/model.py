@@ -164,14 +164,12 @@ class PlayGenieVAE(nn.Module):
         return super().train(mode)
 
     def unit_content(self) -> torch.Tensor:
-        """(V + 1, C) content rows scaled to unit length, padding row zero."""
-        if not self.training and self._unit is not None:
-            return self._unit
-        c = F.normalize(self.content, dim=1)
-        c = torch.cat([c, c.new_zeros(1, c.shape[1])])
-        if not self.training:
-            self._unit = c.detach()
-        return c
+        """(V + 1, C) content rows scaled to unit length, padding row zero. ``content`` is a buffer, not learned: the
+        rows are computed once per mode switch (``train``/``eval`` clear them), not at every call of a training step."""
+        if self._unit is None:
+            c = F.normalize(self.content, dim=1)
+            self._unit = torch.cat([c, c.new_zeros(1, c.shape[1])]).detach()
+        return self._unit
 
     def running_content(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C) the mean unit content of x[:, :t+1] at each position t (causal)."""
@@ -263,7 +261,8 @@ class PlayGenieVAE(nn.Module):
         (N, M) for the tracks ``cols`` (M,) only. ``leave_out``, ``colisted``: see ``artist_neighbours``."""
         w = F.softplus(self.copy_gate(torch.cat([out, u], 1)))  # (N, 3)
         art, alb = (self.artist_of, self.album_of) if cols is None else (self.artist_of[cols], self.album_of[cols])
-        logits = w[:, :1] * torch.log1p(artists[:, art]) + w[:, 1:2] * torch.log1p(albums[:, alb])
+        # log1p per artist and album, then per track: the same values as per track (N, V), fewer of them to compute
+        logits = w[:, :1] * torch.log1p(artists)[:, art] + w[:, 1:2] * torch.log1p(albums)[:, alb]
         if self.cfg.use_graph and self.artist_playlists.numel():
             if cols is None:
                 logits = logits + w[:, 2:] * self.artist_neighbours(artists, leave_out, colisted)[:, art]

@@ -64,8 +64,11 @@ class TrainConfig:
     progress: bool = True
     # Torch's intra-op threads while training: pinned, so that float sums run in one order whatever the machine's
     # load or core count, and two runs with one seed give the same weights (no wall-clock budget either: the
-    # number of epochs is ``epochs`` and early stopping on the validation playlists, nothing timed).
-    threads: int = 2
+    # number of epochs is ``epochs`` and early stopping on the validation playlists, nothing timed). One: a step
+    # is hundreds of small ops (the GRU's backward runs per position), each of which a second thread only waits
+    # for; two threads gave the same weights at 2.5x the CPU (4 steps 11.8 -> 4.6 s CPU at load 15-17), and one
+    # leaves the other core to the build's other steps (``tools.build``).
+    threads: int = 1
     history_p: float = 0.5  # share of training sequences given a synthetic listener's history D (the rest none)
 
 
