@@ -1485,7 +1485,7 @@ def rule_love(c: Clause) -> Plan | None:
         return None
     if _love_song(c.words, hit):
         return None  # "can you put a love song first": a kind of song, not a track liked
-    if c.words[hit[0]] == "keep":
+    if c.words[hit[0]] in ("keep", "lock"):  # "keep these", "lock it in"
         return Plan([call("keep_playlist")])
     pos = positions(c.words[hit[0] + hit[1] :], [p["title"] for p in c.playlist])
     if pos:
@@ -5802,6 +5802,21 @@ def rule_keep_one(c: Clause) -> Plan | None:
     return Plan([call("restore", artists=[who])])
 
 
+_SLEEPY = _keys(V.SLEEPY_GRIPES)
+
+
+def rule_sleepy(c: Clause) -> Plan | None:
+    """ "its putting me to sleep lol", "this is making me sleepy": said of a playlist, too calm: more energy (before:
+    a new playlist of sleep music). A request ("songs for falling asleep") has no playlist or names music."""
+    hit = find(c.words, _SLEEPY) if c.has else None
+    if not hit:
+        return None
+    said = c.matches(*_CONTENT_KINDS, "feature", negated=False)
+    if any(m.end <= hit[0] or m.start >= sum(hit) for m in said):
+        return None  # music named beside it: a request or an edit of its own
+    return Plan([call("adjust", feature="energy", direction="up", amount="normal")])
+
+
 _SHOULD_BE = _keys(("should be", "should go", "should come", "should play", "has to be", "needs to be", "must be",
                      "could be", "can be", "would be better", "deberia ir", "deberia ser", "tiene que ir"))  # fmt: skip
 _GONE_WORDS = frozenset({"removed", "gone", "deleted", "cut", "dropped", "out", "taken", "eliminada", "quitada"})
@@ -5857,6 +5872,7 @@ RULES: tuple[Rule, ...] = (
     rule_feature_range,
     rule_should_be,
     rule_keep_one,
+    rule_sleepy,
     rule_most_mood,
     rule_superlative,
     rule_where_is,

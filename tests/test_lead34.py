@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from plans import acts
 
 
@@ -138,3 +140,16 @@ def test_make_tracks_a_mood_or_sound_replaces_those_tracks(vocab, playlist):
     ]
     down = [("adjust", {"feature": "energy", "direction": "down", "amount": "normal"})]
     assert acts("make the whole thing chill", vocab, playlist) == down
+
+
+@pytest.mark.parametrize("text", ["its putting me to sleep lol", "this is making me sleepy tbh", "me estoy durmiendo"])
+def test_a_playlist_that_makes_one_sleepy_gets_more_energy(vocab, playlist, text):
+    assert acts(text, vocab, playlist) == [("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})]
+
+
+def test_falling_asleep_as_a_request_is_still_sleep_music(vocab, playlist):
+    assert acts("songs for falling asleep", vocab, playlist)[0][0] == "new_playlist"
+
+
+def test_lock_it_in_keeps_the_playlist(vocab, playlist):
+    assert acts("good, lock it in", vocab, playlist) == [("keep_playlist", {})]

@@ -1316,10 +1316,16 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
                   "is amazing", "is awesome", "is perfect", "is the best", "is my favorite", "is my favourite",
                   "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
                   "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
+# A playlist said to make the listener sleepy: too calm, not a wish for sleep music ("songs for falling asleep" is)
+SLEEPY_GRIPES = ("putting me to sleep", "put me to sleep", "puts me to sleep", "making me sleepy", "makes me sleepy",
+                 "making me fall asleep", "makes me fall asleep", "im falling asleep", "i am falling asleep",
+                 "falling asleep here", "snoozefest", "snooze fest", "such a snooze", "me estoy durmiendo",
+                 "me da sueno", "me duermo", "me esta durmiendo")  # fmt: skip
 LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i dig", "i adore", "great pick",
                 "i liked", "i really liked", "i loved", "i really loved", "liked", "loved", "really liked",
                 "really loved", "me gusto", "me encanto",
-                "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these")  # fmt: skip
+                "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these", "lock it in",
+                "lock this in", "lock that in")  # fmt: skip
 SKIP_WORDS = ("skip",)
 MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save", "moving")
 # "start with track 3": a move to the top said by where the playlist begins
