@@ -7147,11 +7147,12 @@ def _by_sentence(
 
 
 _AGAIN_MORE = frozenset({"more", "mas", "further", "harder"})
-_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back"})  # "too much", "too far", "dial it back"
+# "too much", "too far", "dial it back", "somewhere in between", "halfway"
+_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back", "between", "halfway"})
 _AGAIN_FILLER = V.CHAT_FILLER | V.GRIPE_WORDS | frozenset(
     {"a", "bit", "lil", "little", "tad", "touch", "even", "way", "no", "not", "that", "so", "its", "it", "s", "is",
      "was", "lot", "slightly", "somewhat", "go", "went", "dial", "notch", "than", "this", "!", ",", "?", "un", "poco",
-     "algo", "aun", "todavia", "like"}
+     "algo", "aun", "todavia", "like", "somewhere", "in", "thats", "now"}
 )  # fmt: skip
 _AGAIN_LOT = frozenset({"way", "lot", "lots", "much", "mucho", "far"})  # "way more", "a lot more": a bigger step
 

@@ -153,3 +153,10 @@ def test_falling_asleep_as_a_request_is_still_sleep_music(vocab, playlist):
 
 def test_lock_it_in_keeps_the_playlist(vocab, playlist):
     assert acts("good, lock it in", vocab, playlist) == [("keep_playlist", {})]
+
+
+def test_somewhere_in_between_after_a_change_steps_back_a_bit(vocab, playlist):
+    up = {"name": "adjust", "args": {"feature": "energy", "direction": "up", "amount": "normal"}}
+    assert acts("ok that's too much now, somewhere in between", vocab, playlist, previous=up) == [
+        ("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})
+    ]
