@@ -5825,12 +5825,16 @@ _PLACE_FILLER = frozenset({"the", "at", "very", "on", "in", "to", "song", "track
 
 
 def rule_should_be(c: Clause) -> Plan | None:
-    """ "the saddest one should be last", "track 4 should go first", "track 2 should be removed": a track named by
-    position or by a superlative, moved to that end or removed (before: a question about the track)."""
+    """ "the saddest one should be last", "track 4 should go first", "track 2 should be removed", "the first one should
+    be chill": a track named by position or by a superlative, moved to that end, removed or swapped for one of what
+    is said (before: a question about the track, or a new playlist)."""
     hit = find(c.words, _SHOULD_BE)
     if not c.has or not hit or not hit[0]:
         return None
     tail = [w for w in c.words[sum(hit) :] if w not in _PLACE_FILLER]
+    said = [m.start for m in c.matches("mood", "genre", "feature", negated=False) if m.start >= sum(hit)]
+    if said and (pos := positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)):
+        return _replaced_as_said(c, pos, said[0])  # "the first one should be chill": that track swapped for one
     if len(tail) != 1 or (tail[0] not in _ENDS and tail[0] not in _GONE_WORDS):
         return None
     to = 1 if _ENDS.get(tail[0]) == "top" else c.n

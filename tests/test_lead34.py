@@ -160,3 +160,9 @@ def test_somewhere_in_between_after_a_change_steps_back_a_bit(vocab, playlist):
     assert acts("ok that's too much now, somewhere in between", vocab, playlist, previous=up) == [
         ("adjust", {"feature": "energy", "direction": "down", "amount": "bit"})
     ]
+
+
+def test_a_track_that_should_be_a_mood_is_swapped_for_one(vocab, playlist):
+    assert acts("the first one should be chill", vocab, playlist) == [
+        ("replace", {"positions": [1], "moods": ["chill"]})
+    ]
