@@ -5639,7 +5639,7 @@ def _placed_group(words: Sequence[str], polar: Sequence[tuple[int, str, int]]) -
     return None
 
 
-_ONE_NOUNS = frozenset({"one", "song", "track", "tune", "la", "el", "cancion", "tema"})
+_ONE_NOUNS = _END_NOUNS | {"la", "el", "tema"}  # "put the slowest one last", "pon la mas tranquila al final"
 
 
 def rule_sort(c: Clause) -> Plan | None:
@@ -5833,12 +5833,12 @@ def rule_should_be(c: Clause) -> Plan | None:
         return None
     tail = [w for w in c.words[sum(hit) :] if w not in _PLACE_FILLER]
     said = [m.start for m in c.matches("mood", "genre", "feature", negated=False) if m.start >= sum(hit)]
-    if said and (pos := positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)):
+    pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)
+    if said and pos:
         return _replaced_as_said(c, pos, said[0])  # "the first one should be chill": that track swapped for one
     if len(tail) != 1 or (tail[0] not in _ENDS and tail[0] not in _GONE_WORDS):
         return None
     to = 1 if _ENDS.get(tail[0]) == "top" else c.n
-    pos = positions(c.words[: hit[0]], [p["title"] for p in c.playlist], verb=True)
     if pos is None and c.focus and any(w in V.PRONOUNS for w in c.words[: hit[0]]):
         pos = [c.focus]  # "why #3?" - "it should go last"
     if pos is None and (pick := _picked(c, 0, hit[0], _SUPERLATIVES)):

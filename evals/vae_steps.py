@@ -15,7 +15,7 @@ from tools.build import load_catalog
 from tools.continuation import data
 from tools.continuation.data import LISTENER_RULES, playlist_messages
 from tools.continuation.model import from_inputs
-from tools.continuation.train import TrainConfig, split_train_val, make_batch
+from tools.continuation.train import TrainConfig, split_train_val, make_batch, train_step
 
 home = Path(sys.argv[1])
 steps = int(sys.argv[2])
@@ -65,21 +65,7 @@ model.train()
 
 
 def step(batch):
-    _, loss = model(
-        batch["x"],
-        batch["targets"],
-        seen=batch["seen"],
-        tags=batch["tags"],
-        history=batch["history"],
-        weights=batch["weights"],
-        leave_out=batch["leave_out"],
-        leave_out_artists=batch["leave_out_artists"],
-    )
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-    return loss.item()
+    return train_step(model, opt, batch).item()
 
 
 step(batches[0])

@@ -309,20 +309,7 @@ def _train(
                 histories=hists,
             )
             model.kl_weight = cfg.beta * min(1.0, step / anneal)
-            _, loss = model(
-                batch["x"],
-                batch["targets"],
-                seen=batch["seen"],
-                tags=batch["tags"],
-                history=batch["history"],
-                weights=batch["weights"],
-                leave_out=batch["leave_out"],
-                leave_out_artists=batch["leave_out_artists"],
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            loss = train_step(model, opt, batch)
             step += 1
             terms["loss"] += loss.item() / steps_per_epoch
             for k in ("recon", "kl", "ce"):
@@ -354,6 +341,27 @@ def _train(
     if curve is not None:
         save_curve(history, curve)
     return TrainResult(model, history, best_epoch, seconds, peak_mb)
+
+
+def train_step(model: "PlayGenieVAE", opt: Any, batch: dict[str, Any]) -> Any:
+    """One optimiser step on a batch of :func:`make_batch` (gradients clipped at 1.0); the loss tensor."""
+    import torch
+
+    _, loss = model(
+        batch["x"],
+        batch["targets"],
+        seen=batch["seen"],
+        tags=batch["tags"],
+        history=batch["history"],
+        weights=batch["weights"],
+        leave_out=batch["leave_out"],
+        leave_out_artists=batch["leave_out_artists"],
+    )
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss
 
 
 def _validate(
