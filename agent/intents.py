@@ -5817,8 +5817,9 @@ def rule_sleepy(c: Clause) -> Plan | None:
     return Plan([call("adjust", feature="energy", direction="up", amount="normal")])
 
 
-_SHOULD_BE = _keys(("should be", "should go", "should come", "should play", "has to be", "needs to be", "must be",
-                     "could be", "can be", "would be better", "deberia ir", "deberia ser", "tiene que ir"))  # fmt: skip
+_SHOULD_BE = _keys(("should be", "shoud be", "shuld be", "shld be", "should go", "should come", "should play",
+                     "has to be", "needs to be", "must be", "could be", "can be", "would be better", "deberia ir",
+                     "deberia ser", "tiene que ir"))  # fmt: skip
 _GONE_WORDS = frozenset({"removed", "gone", "deleted", "cut", "dropped", "out", "taken", "eliminada", "quitada"})
 _PLACE_FILLER = frozenset({"the", "at", "very", "on", "in", "to", "song", "track", "one", "please", "pls", "al", "de",
                            "la", "el", "final", "?", "!", ".", "instead", "imo", "tbh"})  # fmt: skip

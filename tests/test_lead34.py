@@ -166,3 +166,10 @@ def test_a_track_that_should_be_a_mood_is_swapped_for_one(vocab, playlist):
     assert acts("the first one should be chill", vocab, playlist) == [
         ("replace", {"positions": [1], "moods": ["chill"]})
     ]
+
+
+def test_typos_in_a_sleepy_gripe_and_in_should_be(vocab, playlist):
+    assert acts("its puttin me to sleep", vocab, playlist) == [
+        ("adjust", {"feature": "energy", "direction": "up", "amount": "normal"})
+    ]
+    assert acts("track 3 shoud be chill", vocab, playlist) == [("replace", {"positions": [3], "moods": ["chill"]})]

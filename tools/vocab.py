@@ -1317,7 +1317,8 @@ PRAISE_PHRASES = ("is fire", "is a banger", "is a bop", "is a vibe", "is a jam",
                   "is my fave", "is dope", "is lit", "is sick", "goes hard", "slaps", "bangs", "bops",
                   "rocks", "hits different", "es un temazo", "esta buenisima", "esta buenisimo")  # fmt: skip
 # A playlist said to make the listener sleepy: too calm, not a wish for sleep music ("songs for falling asleep" is)
-SLEEPY_GRIPES = ("putting me to sleep", "put me to sleep", "puts me to sleep", "making me sleepy", "makes me sleepy",
+SLEEPY_GRIPES = ("putting me to sleep", "puttin me to sleep", "put me to sleep", "puts me to sleep", "making me sleepy",
+                 "makin me sleepy", "makes me sleepy",
                  "making me fall asleep", "makes me fall asleep", "im falling asleep", "i am falling asleep",
                  "falling asleep here", "snoozefest", "snooze fest", "such a snooze", "me estoy durmiendo",
                  "me da sueno", "me duermo", "me esta durmiendo")  # fmt: skip

@@ -159,7 +159,7 @@ def _back_by(w: Work, artists: list[str]) -> str:
                 item["chosen"] = True  # asked for by name: later changes keep it
                 w.playlist = [*w.playlist[:i], item, *w.playlist[i:]]
                 return "brought back " + titles([item])
-    raise ToolError(f"No track by {' or '.join(artists)} was in this playlist before. Nothing changed.")
+    raise ToolError(f"No track by {' or '.join(artists)} was in this playlist before, so none came back.")
 
 
 @tool(Empty, waits=True)
