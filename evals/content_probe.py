@@ -1,7 +1,7 @@
 """Probe: which texts should the continuation VAE's content features embed? No training, leak-free.
 
 Usage:
-    python -m evals.content_probe [--validation] [--weights 1,2]
+    python -m evals.content_probe [--validation] [--weights 1,2] [--variants onnx-int8-all]
 
 On the continuation eval's held-out split (test, or with ``--validation`` a fifth of the others) the catalog is built
 without the held-out playlists, so no track's genre labels come from them. Each held-out playlist is seeded with its
@@ -10,7 +10,9 @@ first n tracks (n = 5, 10) and every other track ranked by cosine to the seed's 
 Text sources compared: ``document`` (``Track.document()``, what the VAE embeds), ``dense_text`` (the index's vectors,
 no genre labels: reusing them would save the build a second embedding pass), and ``dense+Wlabels`` (the index's
 vector plus W times the mean vector of the track's genre and subgenre names, renormalised: the labels put back
-without embedding a document per track). Texts missing from the home's embedding cache are embedded (and cached).
+without embedding a document per track), and ``document@V``: the documents embedded by encoder variant V
+(``tools.embed.VARIANTS``; the build embeds the VAE's with ``tools.continuation.data.CONTENT_VARIANT``). Texts
+missing from the home's embedding cache are embedded (and cached).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--validation", action="store_true", help="Score a fifth of the training playlists instead.")
     parser.add_argument("--weights", default="1,2", help="Label weights W of the dense+Wlabels variants.")
+    parser.add_argument("--variants", default="", help="Encoder variants whose document vectors are compared too.")
     args = parser.parse_args(argv)
 
     from evals.continuation import held_out_playlists
@@ -79,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         "document": lambda: cache.embed([t.document() for t in cat.tracks], progress=False),
         "dense_text": lambda: dense,
     }
+    for v in (x for x in args.variants.split(",") if x):
+        other = EmbeddingCache(embeddings_folder(settings), v)
+        variants[f"document@{v}"] = lambda other=other: other.embed([t.document() for t in cat.tracks], progress=False)
     for w in (float(x) for x in args.weights.split(",") if x):
         variants[f"dense+{w:g}labels"] = lambda w=w: cdata.unit_rows(dense + w * label_mean)
     split = "validation" if args.validation else "test"

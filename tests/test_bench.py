@@ -117,8 +117,9 @@ def test_encoders_section_reports_rates_and_agreement(capsys, settings, tiny_cat
     argv = ["--data", str(settings.data), "--home", str(settings.home), "bench", "--sections", "encoders", "--json"]
     assert main(argv) == 0
     variants = json.loads(capsys.readouterr().out)["encoders"]["variants"]
-    assert set(variants) == {"torch", "onnx", "onnx-int8"}
+    assert set(variants) == {"torch", "onnx", "onnx-int8", "onnx-int8-all"}
     for name, row in variants.items():
         assert set(row["docs_per_s"]) == {"1", "8", "32", "128"} and row["query_ms"]["p50"] > 0
-        if name != "torch":
-            assert row["agreement"]["docs"] == len(tiny_catalog) and row["agreement"]["min"] >= 0.99
+        if name != "torch":  # every MatMul in int8 (the VAE's content features only) strays further
+            floor = 0.97 if name == "onnx-int8-all" else 0.99
+            assert row["agreement"]["docs"] == len(tiny_catalog) and row["agreement"]["min"] >= floor

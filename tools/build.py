@@ -347,12 +347,15 @@ def step_catalog(ctx: BuildContext) -> str:
 
 
 def step_encoder(ctx: BuildContext) -> str:
-    """The serving encoder's ONNX graph, exported once from the packaged weights (torch, seconds)."""
+    """The ONNX graphs of the serving encoder and of the VAE's content features, exported once from the packaged
+    weights (torch, seconds)."""
+    from tools.continuation.data import CONTENT_VARIANT
     from tools.embed import DEFAULT_VARIANT
     from tools.onnx_encoder import ensure_model
 
     path = ensure_model(DEFAULT_VARIANT)
-    return f"encoder: {DEFAULT_VARIANT} at {path} ({path.stat().st_size / 1e6:.0f} MB)"
+    ensure_model(CONTENT_VARIANT)
+    return f"encoder: {DEFAULT_VARIANT} at {path} ({path.stat().st_size / 1e6:.0f} MB), {CONTENT_VARIANT} beside it"
 
 
 def step_embeddings(ctx: BuildContext) -> str:
@@ -388,8 +391,9 @@ STEPS: list[tuple[str, Step]] = [
 
 # Steps that run in a process of their own, started once the step named here has run, beside the steps after it;
 # the build waits for them at the end. The VAE needs only the catalog and the encoder (it embeds the documents it
-# reads itself) and trains on one torch thread, so the other core embeds the index's texts, builds the index, CF and
-# the ranker meanwhile (their sum is less than the VAE's alone).
+# reads itself) and trains on one torch thread. An apart step embeds on one thread too (``embed.BATCH_THREADS``),
+# so the build's own process, whose chain (the index's texts, the index, CF, the ranker) is the longer, embeds on
+# the rest and has the second core to itself once the VAE's documents are embedded.
 APART: dict[str, str] = {"vae": "encoder"}
 
 
@@ -464,8 +468,11 @@ def _run_apart(name: str, settings: "Settings", force: bool, conn) -> None:
     """The body of an :class:`Apart` process: the catalog (from its binary cache), then the step."""
     import traceback
 
+    from tools import embed
+
     try:
         t0, c0 = time.perf_counter(), time.process_time()
+        embed.BATCH_THREADS = 1
         ctx = BuildContext(settings=settings, progress=False, force=force)
         ctx.catalog = load_catalog(settings)
         summary = dict(STEPS)[name](ctx) or name

