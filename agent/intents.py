@@ -1082,6 +1082,8 @@ def rule_artist_max(c: Clause) -> Plan | None:
     the later ones giving way to others that fit (a cap on every artist is rule_cap's)."""
     if not c.has or c.matches("artist_cap") or _EVERY & set(c.words):
         return None
+    if kept := _keep_n_of(c):
+        return kept
     words = c.words
     cue = find(words, _AT_MOST)
     said = number_at(words, cue[0] + cue[1]) if cue else None
@@ -1095,6 +1097,49 @@ def rule_artist_max(c: Clause) -> Plan | None:
     if not names and find(words, _OF_PRONOUN):
         names = {who} if (who := _pronoun_artist(c.playlist, c.focus, ())) else set()
     return Plan([call("lessen", artists=sorted(names), keep=said[0])]) if len(names) == 1 else None
+
+
+_KEEP_VERBS = frozenset({"keep", "leave", "deja", "dejame", "dejar", "manten", "mantener", "mantenga"})
+_OF_WORDS = frozenset({"of", "de"})
+_KEEP_N_LEADS = frozenset({"ok", "okay", "so", "now", "then", "and", "but", "i", "want", "to", "lets", "let", "us"})
+_THEIRS = _keys(("theirs", "his", "hers", "them", "de el", "de ella", "de ellos", "de ellas"))
+
+
+def _keep_n_of(c: Clause) -> Plan | None:
+    """ "just keep two of the def leppard songs", "keep only one of the nirvana ones", "too many now, just keep two of
+    theirs", "deja solo dos de nirvana": the artist's tracks kept to that many, the others giving way to tracks that
+    fit (before: a playlist of that artist alone, a new playlist, or not understood). "of them" is the artist only
+    when "them" can only be one ("keep 2 of them" with no artist in focus is the playlist's length)."""
+    words = c.words
+    if c.matches("genre", "mood", "years", "activity", negated=False):
+        return None
+    start = next((i for i, w in enumerate(words) if w in _KEEP_VERBS | _JUST), None)
+    if start is None or not set(words[:start]) <= _ASK_LEADS | _KEEP_N_LEADS:
+        return None  # "add just one of the nirvana songs" adds
+    i = start
+    while i < len(words) and words[i] in _KEEP_VERBS | _JUST:  # "keep only", "deja solo", "just keep"
+        i += 1
+    said = number_at(words, i)
+    if said is None or i + said[1] >= len(words) or words[i + said[1]] not in _OF_WORDS:
+        return None
+    at = i + said[1]  # the "of" / "de"
+    pronoun = find(words, _THEIRS, at)
+    after = set(words[pronoun[0] + pronoun[1] :]) if pronoun is not None else set()
+    if pronoun is not None and pronoun[0] in (at, at + 1) and after <= _ASK_LEADS | _KEEP_N_LEADS | {"tho", "thanks"}:
+        if words[pronoun[0]] == "them" and not c.focus:
+            return None  # "keep 2 of them": the tracks, unless a track's artist is what was just talked about
+        name = _pronoun_artist(c.playlist, c.focus, ())
+    else:
+        found = _named_here(c)
+        name = found[0] if found is not None and found[1] > at else None
+    if not name:
+        return None
+    have = sum(fold(p.get("artist", "")) == fold(name) for p in c.playlist)
+    if not have:
+        return None
+    if have <= said[0]:
+        return Plan.ask(f"{have} of the {c.n} tracks {'is' if have == 1 else 'are'} by {name}. Nothing changed.")
+    return Plan([call("lessen", artists=[name], keep=said[0])])
 
 
 _ENOUGH_OF = _keys(("is enough", "are enough", "is plenty", "are plenty", "is fine", "are fine", "tops", "max",

@@ -21,6 +21,7 @@ folder, the product pipeline). Checks read the returned playlist:
     {"order_of_turn": k}                                       the tracks it shares with turn k's are in that order
     {"reply_has": "text"} {"reply_title": N}                  the reply says it / names track N (-1 = last)
     {"max_per_artist": N} {"some_artist": X}                   no artist more than N times / X is in it
+    {"artist_count": [X, N]}                                   exactly N tracks by X
     {"no_years": [lo, hi]}                                     no track released in the range
     {"none_but": [kind, v, artist]}                            no track with it (as in share) but the artist's
     {"share": {"genre"|"mood"|"artist"|"years": v, "min"|"max": x}}   share of tracks with it
@@ -191,7 +192,7 @@ KNOWN_CHECKS = {
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
     "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "extreme_at", "farther_from_artist",
-    "reply_one_with", "gone_has", "gone_extreme",
+    "reply_one_with", "gone_has", "gone_extreme", "artist_count",
 }  # fmt: skip
 
 
@@ -411,6 +412,13 @@ def _max_per_artist(t: Turn, arg: Any, name: str) -> str | None:
 def _some_artist(t: Turn, arg: Any, name: str) -> str | None:
     after = t.after
     return None if any(fold(p.artist) == fold(arg) for p in after) else f"no track by {arg}"
+
+
+@_check("artist_count")
+def _artist_count(t: Turn, arg: Any, name: str) -> str | None:
+    artist, want = arg
+    have = sum(fold(p.artist) == fold(artist) for p in t.after)
+    return None if have == want else f"{have} tracks by {artist}, expected {want}"
 
 
 @_check("none_but")

@@ -1,0 +1,59 @@
+"""My own chats as a newcomer on a fresh build (evals/dialogues/534-536, set lead35).
+
+"just keep two of the def leppard songs" made a playlist of Def Leppard alone; "too many now, just keep two of
+theirs" was not understood; "keep 2 of the nirvana songs" made a new playlist; "deja solo dos de nirvana" kept only
+Nirvana. Each now keeps that artist to that many tracks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from plans import acts, parse
+
+
+def _stacked(playlist: list[dict], k: int = 4) -> tuple[list[dict], str]:
+    """The playlist with its first artist's track copied into k places (an artist the person just asked more of)."""
+    artist = playlist[0]["artist"]
+    out = [dict(p) for p in playlist]
+    for i in range(1, k):
+        out[i * 3] = {**playlist[0], "track_id": f"{playlist[0]['track_id']}-{i}"}
+    assert Counter(p["artist"] for p in out)[artist] >= k
+    return out, artist
+
+
+def test_keep_n_of_an_artists_songs_keeps_that_artist_to_n(vocab, playlist):
+    stacked, artist = _stacked(playlist)
+    name = artist.lower()
+    want = [("lessen", {"artists": [artist], "keep": 2})]
+    assert acts(f"just keep two of the {name} songs", vocab, stacked) == want
+    assert acts(f"keep 2 of the {name} songs", vocab, stacked) == want
+    assert acts(f"deja solo dos de {name}", vocab, stacked) == want
+    assert acts(f"ok keep only one of the {name} ones", vocab, stacked) == [
+        ("lessen", {"artists": [artist], "keep": 1})
+    ]
+
+
+def test_keep_n_of_theirs_means_the_artist_in_focus(vocab, playlist):
+    stacked, artist = _stacked(playlist)
+    assert acts("too many now, just keep two of theirs", vocab, stacked, focus=1) == [
+        ("lessen", {"artists": [artist], "keep": 2})
+    ]
+    assert acts("keep 2 of them", vocab, stacked, focus=1) == [("lessen", {"artists": [artist], "keep": 2})]
+
+
+def test_keep_n_of_them_without_an_artist_in_focus_is_the_length(vocab, playlist):
+    assert acts("keep 2 of them", vocab, playlist) == [("resize", {"length": 2})]
+
+
+def test_adding_just_one_of_an_artists_songs_still_adds(vocab, playlist):
+    stacked, artist = _stacked(playlist)
+    ((name, args),) = acts(f"add just one of the {artist.lower()} songs", vocab, stacked)
+    assert name == "widen" and args["artists"] == [artist]
+
+
+def test_keeping_more_than_there_are_says_so(vocab, playlist):
+    stacked, artist = _stacked(playlist, k=2)
+    have = Counter(p["artist"] for p in stacked)[artist]
+    p = parse(f"just keep {have + 1} of the {artist.lower()} songs", stacked, vocab)
+    assert p.question and f"{have} of the {len(stacked)} tracks" in p.question and not p.actions
