@@ -1671,8 +1671,8 @@ def rule_move(c: Clause) -> Plan | None:
         hit, dest = end, (c.n, len(words))
     elif hit:
         dest = _destination(words, hit[0] + hit[1], c.n)
-    if not hit or dest is None:  # "tracks 2-4 to the bottom", "move 3 to the middle"
-        return _to_the_middle(c, sum(hit)) if hit else _verbless_move(c)
+    if not hit or dest is None:  # "tracks 2-4 to the bottom", "move 3 to the middle", "the slowest one first"
+        return _to_the_middle(c, sum(hit)) if hit else (_verbless_pick(c) or _verbless_move(c))
     to, cut = dest
     pos = positions(words[hit[0] + hit[1] : cut], [p["title"] for p in c.playlist], verb=True)
     if pos is None and c.focus and any(w in V.PRONOUNS for w in words[hit[0] : cut]):
@@ -1695,6 +1695,27 @@ def rule_move(c: Clause) -> Plan | None:
     if not 1 <= to <= c.n:
         return Plan.ask(f"The playlist has {c.n} tracks, so there is no position {to}.")
     return _positional("move", pos, c.n, to=to)
+
+
+def _verbless_pick(c: Clause) -> Plan | None:
+    """ "and the slowest one first", "the most energetic song last so we end on a high": the one track a superlative
+    picks, moved to that end without a move verb (before: a question about track 1, or a new playlist)."""
+    words = c.words
+    lead = 0
+    while lead < len(words) and words[lead] in _BRING | _KEEP_N_LEADS:
+        lead += 1
+    dest = _destination(words, lead, c.n)
+    if dest is None or dest[0] not in (1, c.n) or words[lead : lead + 1] != ["the"]:
+        return None
+    head = words[lead : dest[1]]
+    if not (find(head, _SUPERLATIVE) or _MOST & set(head)) or {"songs", "tracks", "ones"} & set(head):
+        return None
+    pick = _picked(c, lead, dest[1], _PICKS)
+    if pick is None:
+        return None
+    if pick == dest[0]:
+        return Plan.ask(f'"{c.playlist[pick - 1]["title"]}" is already at {pick}. Nothing changed.')
+    return _positional("move", [pick], c.n, to=dest[0])
 
 
 _TRACK_LIST_WORDS = frozenset({"track", "tracks", "song", "songs", "number", "numbers", "#", "and", ",", "&", "-",
@@ -1833,9 +1854,24 @@ def _moves(c: Clause, start: int) -> Plan | None:
     return Plan([call("move", position=seen, to=to) for seen, to in pairs])
 
 
+_REASON_MARKS = frozenset({"for", "so", "because", "cause", "since", "para", "porque"})
+
+
 def _destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
     """(position, index where the destination phrase begins) of "to the top", "first", "to 3", "to the end",
-    "to the third place"; the destination is the end of the clause."""
+    "to the third place"; the destination ends the clause, or comes before a reason ("at the end for the last set",
+    "first so we start slow")."""
+    found = _tail_destination(words, start, n)
+    for k in range(len(words) - 1, start, -1):
+        if found is not None:
+            break
+        if words[k] in _REASON_MARKS:
+            found = _tail_destination(words[:k], start, n)
+    return found
+
+
+def _tail_destination(words: list[str], start: int, n: int) -> tuple[int, int] | None:
+    """:func:`_destination` when it ends the clause."""
     end = len(words)
     while end > start and words[end - 1] in ("?", "!", ",", "please", "pls", "place", "spot", "position", "one"):
         end -= 1
@@ -4868,6 +4904,9 @@ def rule_warm_up(c: Clause) -> Plan | None:
     cue = warm or cool
     if any(not cue[0] <= m.start < sum(cue) for m in c.matches(*_CONTENT_KINDS)):  # "warm up with some rock"
         return None
+    reason = next((i for i in range(cue[0] - 1, 0, -1) if words[i] in _REASON_MARKS), None)
+    if reason is not None and (find(words[:reason], _SUPERLATIVE) or _MOST & set(words[:reason])):
+        return None  # "the slowest one first so we warm up": that track moves (rule_move), the warm-up its reason
     ends = _OPENER_WORDS if warm else _CLOSER_WORDS
     if not ends & set(words) and not (cool and find(words, _TO_END)) and not (warm and find(words, _TO_TOP)):
         return None
@@ -5191,8 +5230,8 @@ def rule_artist_ends(c: Clause) -> Plan | None:
     one = one and not _MANY_OF.intersection(words)  # "put some rock songs first": all of them, as "the rock songs"
     if lead and not found["artists"]:
         return None  # "end with something chill", "start with the sad songs": rule_move picks by sound or mood
-    if not found["artists"] and len(kinds) == 1 and one:
-        return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"
+    if not found["artists"] and len(kinds) == 1 and one and not (_MOST & set(words) or find(words, _SUPERLATIVE)):
+        return _one_of_kind(c, kinds[0], found, top)  # "put something romantic first"; "the most ...": rule_move
     if not found["artists"] and len(kinds) == 1 and {"songs", "tracks", "ones", "stuff"} & set(words):
         what = kinds[0]  # "put the sad songs at the end", "move the rock tracks to the top"
         mine = [i for i, p in enumerate(c.playlist, 1) if what in (p.get("genres") or []) + (p.get("moods") or [])]
@@ -7030,7 +7069,7 @@ def _read_message(
     text = _judged_possessive(V.from_basics(text, getattr(vocab.reader, "german_names", ())))
     if playlist:
         text = _beside_the_removed(text, focus, previous, len(playlist))
-        text, focus, pointed = _in_context(text, asked, playlist, focus, pointed, previous, artists)
+        text, focus, pointed = _in_context(text, asked, playlist, vocab, focus, pointed, previous, artists)
     if not pointed and playlist and (redone := _those_changed(text, playlist, vocab, *changed)) is not None:
         return redone  # "add 3 more" - "nah remove those"; "remove the first two" - "swap them for something else"
     if len(pointed) > 1 and playlist:
@@ -7372,6 +7411,7 @@ def _in_context(
     text: str,
     asked: str | None,
     playlist: Sequence[dict[str, Any]],
+    vocab: Vocabulary,
     focus: int | None,
     pointed: Sequence[int],
     previous: dict[str, Any] | None,
@@ -7380,6 +7420,8 @@ def _in_context(
     """The message, focus and tracks pointed at, read after the bot's last answer and the last action."""
     if asked:
         text, focus, pointed = _after_answer(text, asked, len(playlist), focus, pointed)
+        # "is there anything from before 1995?" - "5 of 20 tracks are ..." - "get rid of those"
+        pointed = pointed or _listed_in(asked, playlist, vocab)
     focused = str(playlist[focus - 1]["artist"]) if focus and 1 <= focus <= len(playlist) else None
     if said := _last_artist(previous, artists, focused):
         text = _THEIR_SONGS.sub(rf"{said} \g<what>", text)  # "add beyonce" - "move her songs to the end"
@@ -7432,6 +7474,25 @@ def _after_answer(
 
 
 _ONE_TRACK_SAID = re.compile(r'#(\d+) "')  # a track the bot's last answer named by place and title
+# a count the bot's last answer gave: "5 of 20 tracks are from before 1995: #5 "Thunderstruck" by AC/DC, ..."
+_COUNT_ANSWER = re.compile(r"^(?P<k>\d+) of (?P<n>\d+) tracks (?:is|are) (?P<label>[^:]+): #\d+ \"")
+
+
+def _listed_in(asked: str, playlist: Sequence[dict[str, Any]], vocab: Vocabulary) -> list[int]:
+    """The places of every track the bot's last answer counted (two or more), whom "those" or "them" next means: the
+    ones it listed, or, when it listed five and "N more", the ones its question picks when asked again."""
+    m = _COUNT_ANSWER.match(asked)
+    if m is None or int(m["n"]) != len(playlist) or int(m["k"]) < 2 or m["label"].startswith("by "):
+        return []  # "2 of 20 tracks are by Eminem" - "more of them": the artist (_named_in), as "drop them" is
+    listed = [int(k) for k in _ONE_TRACK_SAID.findall(asked)]
+    if len(listed) == int(m["k"]):
+        return listed if all(1 <= k <= len(playlist) for k in listed) else []
+    c = make_clause(f"how many tracks are {m['label']}?", playlist, vocab)
+    found = _track_test(c) or _asked_artist(c)
+    hits = [i for i, p in enumerate(playlist, 1) if found[1](p)] if found else []
+    return hits if len(hits) == int(m["k"]) and hits[: len(listed)] == listed else []
+
+
 _ASKED_TRACKS = re.compile(r"What should I do with tracks? (?P<which>\d+(?:(?:, | and )\d+)*)\?")
 
 

@@ -57,3 +57,38 @@ def test_keeping_more_than_there_are_says_so(vocab, playlist):
     have = Counter(p["artist"] for p in stacked)[artist]
     p = parse(f"just keep {have + 1} of the {artist.lower()} songs", stacked, vocab)
     assert p.question and f"{have} of the {len(stacked)} tracks" in p.question and not p.actions
+
+
+def test_a_superlative_move_with_a_reason_after_it_moves_the_track(vocab, playlist):
+    n = len(playlist)
+    top = max(range(n), key=lambda i: (playlist[i]["energy"], -i)) + 1
+    slow = min(range(n), key=lambda i: (playlist[i]["tempo"], i)) + 1
+    assert acts("put the most energetic one at the end for the last set", vocab, playlist) == [
+        ("move", {"position": top, "to": n})
+    ]
+    assert acts("and the slowest one first so we warm up", vocab, playlist) == [("move", {"position": slow, "to": 1})]
+    assert acts("move track 3 to the end because it's too loud", vocab, playlist) == [
+        ("move", {"position": 3, "to": n})
+    ]
+
+
+def test_those_after_a_count_answer_are_the_tracks_it_counted(vocab, playlist):
+    old = sorted(range(1, len(playlist) + 1), key=lambda i: (playlist[i - 1]["year"], i))[:7]
+    cut = max(playlist[i - 1]["year"] for i in old) + 1
+    hits = [i for i, p in enumerate(playlist, 1) if p["year"] < cut]
+    listing = ", ".join(f'#{i} "{playlist[i - 1]["title"]}" by {playlist[i - 1]["artist"]}' for i in hits[:5])
+    more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
+    answer = f"{len(hits)} of {len(playlist)} tracks are from before {cut}: {listing}{more}. Nothing changed."
+    assert acts("get rid of those", vocab, playlist, asked=answer) == [("remove", {"positions": hits})]
+    assert parse("get rid of those", playlist, vocab).question  # nothing counted before: which ones?
+
+
+def test_a_count_of_an_artists_songs_beside_the_rest_is_no_length(tiny_catalog):
+    from tools.extract import TagExtractor
+
+    ex = TagExtractor(tiny_catalog)
+    artist = tiny_catalog.tracks[0].artist
+    for said in (f"90s rock with a couple of {artist.lower()} songs", f"rap with 3 {artist.lower()} songs"):
+        q = ex.extract(said)
+        assert q.length is None and [(t.value, t.scope) for t in q.artists] == [(artist, "also")], said
+    assert ex.extract(f"a few {artist.lower()} songs").length == 3  # the whole request: that many of theirs

@@ -445,6 +445,7 @@ class TagExtractor:
         self._phrases_and_artists(toks, matches, titled)
         titles = self._song_titles(toks, matches)
         self._names_running_on(toks, matches)
+        _artist_counts(toks, matches)
         self._context_typos(toks)
         self._fuzzy_pass(toks, matches)
         self._cued_names(text, toks, matches, unsupported)
@@ -1410,7 +1411,7 @@ class _Draft:
                 t.used = True
             cue = m.start
         also = _cue_before(self.toks, m.start, _SOME_OF) or (
-            self.described() and _cue_before(self.toks, m.start, _WITH_ARTIST)
+            self.described() and (_cue_before(self.toks, m.start, _WITH_ARTIST) or _counted_beside(self.toks, m.start))
         )
         if self.also_end is not None:  # the rest of the list: "with eminem, 50 cent and nas"
             also = also or all(t.text in (",", "and", "&", "y") for t in self.toks[self.also_end : m.start])
@@ -2145,6 +2146,31 @@ def _aside_counts(text: str, toks: list[_Tok], matches: list[Match]) -> None:
             matches.remove(m)
             for t in toks[m.start : m.end]:
                 t.used = False
+
+
+_ALSO_LEADS = frozenset({"with", "and", "plus", "including", "incl", "con", "y"})
+
+
+def _artist_counts(toks: list[_Tok], matches: list[Match]) -> None:
+    """ "90s rock with a few nirvana songs", "2000s rap with a couple of eminem songs": a count after "with" (and,
+    plus, including) and right before an artist's name and a track noun counts that artist's tracks beside the rest,
+    not the playlist's length (it made a 2-track playlist)."""
+    texts = [t.text for t in toks]
+    starts = {m.start: m for m in matches if m.kind == "artist" and not m.negated}
+    for m in [m for m in matches if m.kind == "length"]:
+        name = starts.get(m.end) or (starts.get(m.end + 1) if texts[m.end : m.end + 1] == ["of"] else None)
+        lead = m.start - 1 - (m.start > 1 and texts[m.start - 1] in ("a", "an"))  # "with a couple of"
+        if name is None or lead < 0 or texts[lead] not in _ALSO_LEADS:
+            continue
+        if name.end < len(texts) and texts[name.end] in _TRACK_NOUNS:
+            matches.remove(m)
+
+
+def _counted_beside(toks: list[_Tok], start: int) -> bool:
+    """Whether a count after "with" (and, plus, including) comes right before the name at ``start``: "90s rock with 3
+    nirvana songs" asks for three of theirs beside the rest."""
+    texts = [t.text for t in toks[max(0, start - 3) : start]]
+    return len(texts) >= 2 and texts[-1].isdigit() and texts[-2] in _ALSO_LEADS
 
 
 def _followed_by_track_noun(texts: list[str], i: int) -> int | None:

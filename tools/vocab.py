@@ -1496,7 +1496,8 @@ DESCRIBING_VERBS = frozenset({"are", "r", "is", "re", "were", "was", "sound", "s
 # "90s hip hop with some 2pac", "classic rock with a bit of Queen"
 SOME_OF_CUES = ("with some", "with a bit of", "with a little", "with a little bit of", "with a few", "with a touch of",
                 "plus some", "and a bit of", "and a little", "and a few", "sprinkle of", "sprinkled with",
-                "with the odd", "con algo de", "con un poco de")  # fmt: skip
+                "with the odd", "con algo de", "con un poco de", "with a couple of", "with a couple", "and a couple of",
+                "plus a couple of", "with one or two", "and one or two")  # fmt: skip
 # after the music is described, an artist "with" it joins the rest ("2000s rap with eminem", "rock including queen")
 WITH_ARTIST_CUES = ("with", "including", "incl", "featuring", "plus", "con", "and also", "some", "maybe some",
                     "and some", "a few", "algo de", "un poco de")  # fmt: skip
