@@ -6513,6 +6513,24 @@ def _reported(text: str) -> str:
     return f"no {rest}" if m["hate"] else rest
 
 
+# "no le gusta", "no me gusta nada", "lo odia": a dislike said in Spanish without its subject
+_DISLIKED_ES = re.compile(
+    r"^\s*(?:(?:y|pues|porque|ya\s+que)\s+)?(?:(?:a\s+)?(?:ella|él|el|ellos|ellas|mi\s+[\w'’-]+)\s+)?"
+    r"(?:no\s+(?:le|les|me|nos)\s+gustan?(?:\s+nada)?|(?:la|lo|las|los)\s+(?:odia|odian|odio)"
+    r"|no\s+(?:la|lo|las|los)\s+(?:soporta|soportan|soporto|aguanta|aguantan|aguanto))\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _dislike_of_it(part: str) -> bool:
+    """Whether a clause only says someone dislikes "it" ("she hates it", "my bf cant stand it", "no le gusta"):
+    beside an edit, the reason for it."""
+    if _DISLIKED_ES.match(part):
+        return True
+    m = _REPORTED.match(part)
+    return bool(m and m["hate"] and _ONLY_POINTER.match(part[m.end() :]))
+
+
 _ONE_TRACK = re.compile(
     r"^\s*(?:(?:the|that|this)\s+(?:[\w'’-]+\s+)?(?:one|song|track|tune)\b|(?:track|song|#|number)\s*\d+\b)", re.I
 )
@@ -6888,7 +6906,27 @@ def parse(
         return Plan([call("new_playlist", text=_with_nearest(request, offer["missing"], offer["near"]))])
     if playlist and (repeated := _done_again(text, again, last)) is not None:
         return repeated
-    return _read_message(text, playlist, vocab, focus, last, artists, request, asked, pointed, previous, changed)
+    plan = _read_message(text, playlist, vocab, focus, last, artists, request, asked, pointed, previous, changed)
+    return (_scaled_together(text, plan, previous, again) if playlist else None) or plan
+
+
+def _scaled_together(
+    text: str, plan: Plan, previous: dict[str, Any] | None, again: Sequence[dict[str, Any]]
+) -> Plan | None:
+    """ "more upbeat" (energy and valence up) - "halfway back pls": an amount alone scales every feature the last
+    turn moved, not only its last action's."""
+    moved = [a for a in again if a.get("name") == "adjust"]
+    if len(moved) < 2 or previous is None or previous.get("name") != "adjust":
+        return None
+    alone = _scaled_again(text, previous)
+    if alone is None or alone.actions != plan.actions:
+        return None  # the message is no bare amount ("more energy" after "more upbeat" says its own feature)
+    steps: list[dict[str, Any]] = []
+    for a in moved:
+        step = _scaled_again(text, a)
+        if step is not None and all(s["args"]["feature"] != step.actions[0]["args"]["feature"] for s in steps):
+            steps += step.actions
+    return Plan(steps, notes=plan.notes)
 
 
 # "more upbeat" - "do it again": the last turn's edit made once more (conv5); after a new playlist or a fresh batch
@@ -7237,7 +7275,7 @@ def _by_sentence(
 
 _AGAIN_MORE = frozenset({"more", "mas", "further", "harder"})
 # "too much", "too far", "dial it back", "somewhere in between", "halfway"
-_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back", "between", "halfway"})
+_AGAIN_LESS = frozenset({"less", "menos", "much", "far", "overboard", "back", "between", "halfway", "half"})
 _AGAIN_FILLER = V.CHAT_FILLER | V.GRIPE_WORDS | frozenset(
     {"a", "bit", "lil", "little", "tad", "touch", "even", "way", "no", "not", "that", "so", "its", "it", "s", "is",
      "was", "lot", "slightly", "somewhat", "go", "went", "dial", "notch", "than", "this", "!", ",", "?", "un", "poco",
@@ -8349,10 +8387,10 @@ def _several(
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]
             continue
-        if acts and _kept_vibe(clause.words):
-            continue  # "a bit faster but keep the vibe": what the change keeps anyway (the request stays)
-        if _echoes(acts, clause.words):
-            continue  # "the grunge stuff is too much, less of it": the second clause says the first again
+        if (acts and _kept_vibe(clause.words)) or _echoes(acts, clause.words) or _dislike_of_it(part):
+            continue  # "a bit faster but keep the vibe": what the change keeps anyway (the request stays); "the
+            # grunge stuff is too much, less of it": the second clause says the first again; "can u swap the first
+            # song, she hates it": why the edit beside it, not an ask of its own
         if (
             (k and acts or k + 1 < len(parts) and playlist)
             and [a["name"] for a in plan.actions] == ["new_playlist"]
@@ -8519,11 +8557,27 @@ def _unread(question: str | None) -> bool:
 def _names_said(c: Clause) -> bool:
     """Whether a clause names music outright (a genre, artist, years, mood said), not only a situation's cue; a
     situation told without a want ("the dinner starts at ten") names none."""
+    if _situation_music(c.words):
+        return True  # "now angry breakup songs": music asked for by the situation it is for
     said = [m for m in c.matches(*_CONTENT_KINDS, negated=False) if getattr(m, "explicit", True)]
     told = [m for m in said if m.kind == "activity" or (m.kind == "mood" and m.value in V.OCCASION_MOODS)]
     if said and len(told) == len(said) and not find(c.words, _WANT):
         return False  # "the party starts at ten": when, not what to play
     return bool(said)
+
+
+def _situation_music(words: Sequence[str]) -> bool:
+    """Whether a situation's words stand right before a music noun ("angry breakup songs", "rainy day music"):
+    music named by what it is for, not a situation told ("the party starts at ten")."""
+    k = 0
+    while hit := find(words, _SITUATION_KEYS, k):
+        end = hit[0] + hit[1]
+        while (more := find(words, _SITUATION_KEYS, end)) and more[0] == end:
+            end += more[1]
+        if end < len(words) and words[end] in V.MUSIC_NOUNS:
+            return True
+        k = end
+    return False
 
 
 def _not_done(part: str, why: str | None) -> str:

@@ -78,6 +78,8 @@ folder, the product pipeline). Checks read the returned playlist:
     {"gone_has": [kind, v]}                                    some tracks went, each with it (as in share)
     {"gone_extreme": [f, "high"|"low"]}                        exactly one track went: the one with the highest /
                                                                lowest f before the turn
+    new_apart                                                  a track new this turn (some are) sits next to no track by
+                                                               its own artist
     {"extreme_at": [f, pos, "max"|"min"]}                      the track at pos has the playlist's highest / lowest f
     {"farther_from_artist": artist}                            the playlist moved away from the artist's mean sound
 
@@ -192,7 +194,7 @@ KNOWN_CHECKS = {
     "first_by", "first_title", "first_has", "reply_artist", "older_out", "block_moved", "added_moved", "run",
     "low_at", "prefix", "new_lower", "last_has", "new_none", "lowest_last", "high_at", "genre_top_max",
     "title_share_max", "first_was", "new_higher", "raised_at", "lowered_at", "extreme_at", "farther_from_artist",
-    "reply_one_with", "gone_has", "gone_extreme", "artist_count",
+    "reply_one_with", "gone_has", "gone_extreme", "artist_count", "new_apart",
 }  # fmt: skip
 
 
@@ -949,6 +951,27 @@ def _new_none(t: Turn, arg: Any, name: str) -> str | None:
     old = {p.track_id for p in t.before}
     bad = [p.title for p in t.after if p.track_id not in old and _has(p, kind, value, t.catalog)]
     return None if not bad else f"{len(bad)} new track(s) with {kind} {value}: {bad[:3]}"
+
+
+@_check("new_apart")
+def _new_apart(t: Turn, arg: Any, name: str) -> str | None:
+    old = {p.track_id for p in t.before}
+    new = [k for k, p in enumerate(t.after) if p.track_id not in old]
+    if not new:
+        return "no track is new"
+    pairs = sorted(
+        {
+            (k, j)
+            for k in new
+            for j in (k - 1, k + 1)
+            if 0 <= j < len(t.after) and fold(t.after[j].artist) == fold(t.after[k].artist)
+        }
+    )
+    return (
+        None
+        if not pairs
+        else f"a new track beside one by the same artist at positions {[(a + 1, b + 1) for a, b in pairs]}"
+    )
 
 
 @_check("lowest_last")

@@ -464,7 +464,7 @@ class TagExtractor:
         readers = (self._year_span, self._decade, self._single_year, self._years_back, _short_duration, _counted)
         i = 0
         while i < len(toks):
-            if toks[i].used:
+            if toks[i].used or self._ends_a_name(texts, i):
                 i += 1
                 continue
             for reader in readers:
@@ -474,6 +474,19 @@ class TagExtractor:
                     break
             else:
                 i += 1
+
+    def _ends_a_name(self, texts: list[str], i: int) -> bool:
+        """Whether the number at ``i`` ends an artist's name whose other words are no everyday words ("maroon 5
+        songs", "eiffel 65 songs"): the name's, not a count ("take 6 songs out", "the last 60" stay counts)."""
+        if not texts[i].isdigit():
+            return False
+        for s in range(max(0, i - MAX_NGRAM + 1), i):
+            words = texts[s:i]
+            if tuple(texts[s : i + 1]) in self.artist_keys and not any(
+                w in self._dictionary or w in vocab.COMMON_WORDS or w in vocab.STOPWORDS or w.isdigit() for w in words
+            ):
+                return True
+        return False
 
     @staticmethod
     def _year_span(toks: list[_Tok], texts: list[str], i: int, out: list[_Match], unsupported: list[str]) -> int | None:

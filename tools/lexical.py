@@ -85,6 +85,17 @@ def query_vector(text: str) -> Sparse:
     return _sparse({token_id(t): 1.0 for t in dict.fromkeys(tokenize(text)) if t not in mine})
 
 
+def request_vector(text: str) -> Sparse:
+    """:func:`query_vector` of a playlist request, without its bare numbers of up to three digits: there a count, a
+    volume or a sequel ("r&b vibes vol 5", "Chixtape 5"), which alone would find "Maroon 5" and "5 Seconds of Summer"
+    (a name with one, "maroon 5", is read as that artist before the search; years have four digits and stay)."""
+    vec = query_vector(text)
+    bare = {token_id(t) for t in tokenize(text) if t.isdigit() and len(t) <= 3}
+    if not bare & set(vec.indices):
+        return vec
+    return _sparse({k: v for k, v in zip(vec.indices, vec.values) if k not in bare})
+
+
 def mean_length(docs: Iterable[str]) -> float:
     """The mean number of tokens of ``docs`` (1.0 for none): BM25's length norm, counted without keeping the tokens."""
     total = n = 0

@@ -52,7 +52,7 @@ import numpy as np
 from tools import vocab
 from tools.catalog import fold
 from tools.index import PAYLOAD_FIELDS, RRF_K, ArtistSearch, Constraints, TrackIndex
-from tools.lexical import query_vector as sparse_query
+from tools.lexical import request_vector as sparse_query
 from tools.lexical import tokenize
 from tools.schema import FEATURE_RANGE, Candidate, PlaylistQuery, Tag, YearRange
 from tools.tags import MOOD_TARGETS

@@ -103,8 +103,28 @@ def widen(
         p["reason"] = f"you asked for {', '.join(names)} too; {p.get('reason', '')}".strip("; ")
     dropped = sorted(out[: len(new)])
     playlist = [p for i, p in enumerate(w.playlist) if i not in dropped]
-    w.playlist = playlist + new
+    w.playlist = spread_in(w, playlist, new)
     return f"added {len(new)} {'/'.join(names)} track{'s' * (len(new) != 1)} in place of {len(dropped)} without it"
+
+
+def spread_in(w: Work, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tracks an ask brings in, after the kept ones: at the end when none of them sits there beside a track by
+    its own artist, else each at the place nearest its even share of the playlist where none does ("he also likes the
+    eagles" beside 2 Eagles tracks: no 5 in a row)."""
+    artist = {id(p): fold(w.track(p).artist) for p in kept + new}
+
+    def apart(seq: list[dict[str, Any]], i: int, p: dict[str, Any]) -> bool:  # p put at i, between seq[i-1] and seq[i]
+        return all(artist[id(seq[j])] != artist[id(p)] for j in (i - 1, i) if 0 <= j < len(seq))
+
+    tail = kept + new
+    if all(apart(tail[:k] + tail[k + 1 :], k, tail[k]) for k in range(len(kept), len(tail))):
+        return tail
+    out, size = list(kept), len(kept) + len(new)
+    for j, p in enumerate(new):
+        aim = min(len(out), max(0, round((j + 1) * size / len(new)) - 1))
+        near = sorted(range(len(out) + 1), key=lambda i: (abs(i - aim), -i))
+        out.insert(next((i for i in near if apart(out, i, p)), aim), p)
+    return out
 
 
 # "maybe some adele": an artist asked for beside the rest takes about this share of the playlist per artist (3 of 20),
