@@ -822,6 +822,9 @@ def rule_undo(c: Clause) -> Plan | None:
     previous playlist."""
     if find(c.words, _BRING_BACK) and find(c.words, _TOOK_OUT):
         return None  # "put back the one you removed earlier" (rule_restore), not the last change taken back
+    said = [w for w in c.words if w not in _PUNCT]
+    if c.has and len(said) > 1 and set(said) == {"undo"}:  # "undo undo", "undo, undo": that many steps back (probe20)
+        return Plan([call("undo", steps=len(said))])
     if c.words.count("undo") > 1:
         return None  # "undo the undo": rule_redo
     if (
@@ -6345,8 +6348,16 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    text = _PLACE_FIRST.sub(r"\g<verb> \g<place>\g<rest>", text)
+    text = _PLACE_FIRST.sub(r"\g<verb> \g<place>\g<rest>", _TWO_TO.sub(r"\g<verb> to ", text))
     return _FOUR_FOR.sub(_four_for, _LES.sub(_less_typo, _END_TYPO.sub(_end_word, _WORD.sub(fix, text))))
+
+
+# "cut it 2 30 min", "trim it 2 10 songs": "2" typed for "to" between a resize and the size said (probe20)
+_TWO_TO = re.compile(
+    r"\b(?P<verb>(?:cut|trim|shorten|chop|bring|get|make|take)\s+(?:it|this|that|them|the\s+playlist)(?:\s+down)?)"
+    r"\s+2\s+(?=\d+\s*(?:min|mins|minutes|m|hr|hrs|hour|hours|h|songs|tracks|tunes)\b)",
+    re.IGNORECASE,
+)
 
 
 # "swap #4 4 somethin slower", "cambia la 4 x algo mas lento": "4" typed for "for" (and "x" for "por") between a swap

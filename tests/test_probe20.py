@@ -104,3 +104,23 @@ def test_the_end_made_calmer_is_its_last_few_tracks(vocab, playlist):
 def test_songs_in_another_language_are_answered_honestly(vocab, playlist):
     p = parse("is possible to have more of french songs?", playlist, vocab)
     assert not p.actions and "doesn't know the language" in p.question
+
+
+def test_two_typed_for_to_in_a_resize(vocab, playlist):
+    assert acts("cut it 2 30 min", vocab, playlist) == acts("cut it to 30 min", vocab, playlist)
+    assert acts("cut it 2 30 min", vocab, playlist) == [("resize", {"minutes": 30.0})]
+
+
+def test_undo_said_twice_goes_back_two_steps(vocab, playlist):
+    assert acts("undo undo", vocab, playlist) == [("undo", {"steps": 2})]
+    assert acts("undo the undo", vocab, playlist) == [("redo", {})]
+
+
+def test_german_minutes_are_a_listening_time(vocab, playlist):
+    assert acts("kannst du es kürzer machen, 30 minuten", vocab, playlist) == [("resize", {"minutes": 30.0})]
+
+
+def test_a_tracks_explanation_says_its_key(chat):
+    r = chat.turn("t20", "u", "rap songs")
+    r = chat.turn("t20", "u", "what key is track 1 in?")
+    assert " major" in r.reply or " minor" in r.reply

@@ -1741,7 +1741,7 @@ GERMAN_MARKERS = frozenset(
     "nur und bisschen danke mach mache fuge hinzu nicht keine kein keinen zwei drei vier funf zehn frohlich "
     "frohliche frohlicher traurig traurige trauriger neuere altere kurzer langer tanzen lernen schlafen davon "
     "ruckgangig zuruck ersetze tausche verschiebe jahre jahren achtziger neunziger siebziger sechziger "
-    "nachste weg raus dank vielen perfekt toll".split()
+    "nachste weg raus dank vielen perfekt toll minuten stunde stunden machen kannst".split()
 )
 GERMAN_WORDS: dict[str, str] = {
     # phrases first (longest wins)
@@ -1755,7 +1755,9 @@ GERMAN_WORDS: dict[str, str] = {
     "nicht so": "not so", "pro kunstler": "per artist",
     # probe20: "vielen dank, das ist super", "danke schön, perfekt": thanks, nothing to change
     "vielen dank": "thanks a lot", "danke schon": "thanks", "das ist": "it is", "dank": "thanks",
-    "perfekt": "perfect", "toll": "great",
+    "perfekt": "perfect", "toll": "great", "minuten": "minutes", "minute": "minutes", "stunde": "hour",
+    "stunden": "hours", "kannst du": "can you", "machen": "make", "kurzer machen": "shorter",
+    "langer machen": "longer",
     # words
     "ohne": "without", "mehr": "more", "weniger": "less", "nur": "only", "noch": "", "bitte": "please",
     "danke": "thanks", "und": "and", "oder": "or", "mit": "with", "von": "by", "nicht": "not", "kein": "no",
