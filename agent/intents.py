@@ -822,6 +822,9 @@ def rule_undo(c: Clause) -> Plan | None:
     previous playlist."""
     if find(c.words, _BRING_BACK) and find(c.words, _TOOK_OUT):
         return None  # "put back the one you removed earlier" (rule_restore), not the last change taken back
+    said = [w for w in c.words if w not in _PUNCT]
+    if c.has and len(said) > 1 and set(said) == {"undo"}:  # "undo undo", "undo, undo": that many steps back (probe20)
+        return Plan([call("undo", steps=len(said))])
     if c.words.count("undo") > 1:
         return None  # "undo the undo": rule_redo
     if (
@@ -2145,6 +2148,8 @@ def rule_bound(c: Clause) -> Plan | None:
     ]
     if not c.has or not bounds or c.matches("genre", "mood", "activity", "artist", "years", "other_genre"):
         return None
+    if _asking(c):  # "how many tracks over 125 bpm?": a count asked (rule_question), not a bound set
+        return None
     out = []
     for m in bounds:
         feature, (side, value) = m.value  # type: ignore[misc]
@@ -2208,8 +2213,8 @@ def _popularity_move(direction: str, words: Sequence[str]) -> dict:
 def rule_popularity(c: Clause) -> Plan | None:
     """ "more popular stuff", "more hits", "less mainstream", "more deep cuts", "fewer hits": the mix moves toward
     or away from the hits (popularity is a sound-like preference, not a filter)."""
-    said = c.matches("popularity")
-    if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != 1:
+    said = _one_popularity(c)
+    if not c.has or len(said) != 1 or len(c.matches(*_CONTENT_KINDS)) != len(c.matches("popularity")):
         return None
     m, words = said[0], c.words
     said = " ".join(words[m.start : m.end])
@@ -2234,6 +2239,16 @@ def rule_popularity(c: Clause) -> Plan | None:
         return None
     up = (str(m.value) == "popular") != less  # "less mainstream" and "more deep cuts" both go down
     return Plan([_popularity_move("up" if up else "down", words)])
+
+
+def _one_popularity(c: Clause) -> list[Any]:
+    """The popularity words said, one where several say the same ("songs the kids know, popular ones"): the known
+    songs' words first, as they say the most."""
+    said = c.matches("popularity")
+    if len(said) < 2 or len({str(m.value) for m in said}) != 1 or any(m.negated for m in said):
+        return said
+    known = [m for m in said if " ".join(c.words[m.start : m.end]) in _KNOWN_SONGS]
+    return known[:1] or said[:1]
 
 
 _LEAN_NOUNS = frozenset({"songs", "song", "tracks", "track", "music", "stuff", "ones", "tunes", "canciones"})
@@ -3159,6 +3174,18 @@ def rule_english(c: Clause) -> Plan | None:
 
 
 _NO_LANGUAGE = "The catalog doesn't know the language a song is sung in; its latin genre is its Spanish-language music."
+
+
+def rule_other_language(c: Clause) -> Plan | None:
+    """ "is possible to have more of french songs?", "no german songs": the catalog knows no language, so it says
+    so rather than failing to read the ask or making a playlist of the word (probe20)."""
+    said = [V.OTHER_LANGUAGES[w] for w in c.words if w in V.OTHER_LANGUAGES]
+    if not c.has or not said or c.matches(*_CONTENT_KINDS, "other_genre"):
+        return None  # "french montana", "german techno": a name or a genre said with it
+    return Plan.ask(
+        f"The catalog doesn't know the language a song is sung in, so I can't pick {said[0]} songs; its latin genre "
+        "is its Spanish-language music. Nothing changed."
+    )
 
 
 def rule_version(c: Clause) -> Plan | None:
@@ -4358,7 +4385,10 @@ _PICKS = {**_SUPERLATIVES, "best": ("popularity", True), "biggest": ("popularity
           "chillest": ("energy", False), "calm": ("energy", False), "mellow": ("energy", False),
           "soft": ("energy", False), "slow": ("tempo", False), "quiet": ("energy", False), "upbeat": ("energy", True),
           "energetic": ("energy", True), "hype": ("energy", True), "loud": ("energy", True), "fast": ("tempo", True),
-          "happy": ("valence", True), "sad": ("valence", False), "danceable": ("danceability", True)}  # fmt: skip
+          "happy": ("valence", True), "sad": ("valence", False), "danceable": ("danceability", True),
+          # probe20: a DJ's "end on a peak", "open on a high", "end with a bang"
+          "peak": ("energy", True), "high": ("energy", True), "high note": ("energy", True),
+          "banger": ("energy", True), "bang": ("energy", True)}  # fmt: skip
 _PICK = _keys(tuple(_PICKS))
 _TO_END = _keys(("end with", "end on", "finish with", "finish on", "close with", "close on", "close out with",
                  "finish it off with", "finish off with", "round it off with", "round off with", "end it off with",
@@ -4473,6 +4503,7 @@ def _track_test(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | Non
             (label, lambda p, lo=lo, hi=hi: p.get("year") is not None and (lo is None or p["year"] >= lo)
              and (hi is None or p["year"] <= hi))
         )  # fmt: skip
+    tests += [_bound_test(m) for m in c.matches("feature", negated=False) if _is_bound(m)]
     if not tests:  # "any intros in here?", "how many songs have features?": a kind of version a title says
         kinds = {_VERSION_KEYS[(w,)] for w in c.words if (w,) in _VERSION_KEYS and _VERSION_KEYS[(w,)] in _ASKED_KINDS}
         for kind in kinds:
@@ -4480,6 +4511,24 @@ def _track_test(c: Clause) -> tuple[str, Callable[[dict[str, Any]], bool]] | Non
     if len(tests) != 1:
         return None
     return tests[0]
+
+
+def _is_bound(m: Any) -> bool:
+    return isinstance(m.value, tuple) and isinstance(m.value[1], tuple) and m.value[1][0] in ("min", "max", "range")
+
+
+def _bound_test(m: Any) -> tuple[str, Callable[[dict[str, Any]], bool]]:
+    """ "over 125 bpm", "under 0.5 energy", "between 120 and 126 bpm" asked about (probe20's DJ): a label and a test."""
+    feature, (side, value) = m.value
+    lo, hi = value if side == "range" else (value, None) if side == "min" else (None, value)
+    unit = " BPM" if feature == "tempo" else f" {feature}"
+    label = f"{lo:g}-{hi:g}{unit}" if side == "range" else f"{'over' if side == 'min' else 'under'} {value:g}{unit}"
+
+    def ok(p: dict[str, Any]) -> bool:
+        v = p.get(feature)
+        return v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
+
+    return ("at " + label if side == "range" else label), ok
 
 
 _ASKED_KINDS = {"remix": "a remix", "feature": "a song with a feature", "interlude": "an intro, interlude or skit"}
@@ -5593,7 +5642,7 @@ _PLACE_VERBS = _keys(("put", "place", "move", "stick", "pon", "mueve"))
 _TOP_WORDS = frozenset({"first", "top", "start", "front", "beginning", "primero", "primeras", "primeros", "primera"})
 _END_WORDS = frozenset({"last", "end", "bottom", "final", "ultimo", "ultimas", "ultimos", "ultima"})
 _TO_WORDS = frozenset({"to", "a", "into", "hasta", "then", "->"})
-_GROUP_NOUNS = frozenset({"ones", "songs", "tracks", "stuff", "tunes", "bangers", "canciones", "temas"})
+_GROUP_NOUNS = frozenset({"ones", "songs", "tracks", "stuff", "tunes", "bangers", "canciones", "temas", "music"})
 _PLACED_ARTICLES = frozenset({"the", "las", "los", "la", "el", "mas", "most", "ones", "al", "at"})
 
 
@@ -5988,6 +6037,7 @@ RULES: tuple[Rule, ...] = (
     rule_drop_rest,
     rule_versions,
     rule_english,
+    rule_other_language,
     rule_ellipsis,
     rule_decade_cap,
     rule_cap,
@@ -6356,7 +6406,7 @@ def _english_genre(text: str, vocab: Vocabulary) -> str:
     return re.sub(rf"\b(?:{langs})\s+(?=(?:{names})\b)", "", text, flags=re.IGNORECASE)
 
 
-_VAGUE_NEXT = re.compile(r"\s+(?:some|a\s+bit|a\s+little|a\s+lil)\b", re.IGNORECASE)
+_VAGUE_NEXT = re.compile(r"\s+(?:some|sum|a\s+bit|a\s+little|a\s+lil)\b", re.IGNORECASE)  # "sum": as typed
 
 
 def _in_adds(m: re.Match[str]) -> str:
@@ -6382,8 +6432,16 @@ def _fix_verbs(text: str, vocab: Vocabulary) -> str:
         hit = next((v for v in _TYPO_VERBS if OSA.distance(low, v) <= 1), None)
         return hit or w
 
-    text = _PLACE_FIRST.sub(r"\g<verb> \g<place>\g<rest>", text)
+    text = _PLACE_FIRST.sub(r"\g<verb> \g<place>\g<rest>", _TWO_TO.sub(r"\g<verb> to ", text))
     return _FOUR_FOR.sub(_four_for, _LES.sub(_less_typo, _END_TYPO.sub(_end_word, _WORD.sub(fix, text))))
+
+
+# "cut it 2 30 min", "trim it 2 10 songs": "2" typed for "to" between a resize and the size said (probe20)
+_TWO_TO = re.compile(
+    r"\b(?P<verb>(?:cut|trim|shorten|chop|bring|get|make|take)\s+(?:it|this|that|them|the\s+playlist)(?:\s+down)?)"
+    r"\s+2\s+(?=\d+\s*(?:min|mins|minutes|m|hr|hrs|hour|hours|h|songs|tracks|tunes)\b)",
+    re.IGNORECASE,
+)
 
 
 # "swap #4 4 somethin slower", "cambia la 4 x algo mas lento": "4" typed for "for" (and "x" for "por") between a swap
@@ -6731,7 +6789,9 @@ def _hedges(words: Sequence[str]) -> str:
 # "lowkey want some drake too fr" -> "want some drake too": a hedge said for tone before a want, or at the end
 _SLANG_LEAD = re.compile(
     rf"^\s*(?:(?:{_hedges(V.SLANG_HEDGES)})\b[\s,]*)+(?=(?:i\s+|we\s+|i['’]?d\s+)?"
-    r"(?:want|wanna|need|needs|would|could|gotta|prefer|feel|feeling)\b)",
+    r"(?:want|wanna|need|needs|would|could|gotta|prefer|feel|feeling|"
+    # probe20: "lowkey add sum drake": a hedge before an edit's verb as well
+    r"add|throw|toss|mix|bring|include|put|make|give|gimme|swap|drop|remove|play|get|take)\b)",
     re.IGNORECASE,
 )
 _SLANG_TAIL = re.compile(
@@ -6747,6 +6807,14 @@ _COULD_BE = re.compile(
 )
 
 
+# "make the end calmer", "the ending should be more chill": the end of the playlist as its last few tracks (probe20)
+_THE_END_AS_TRACKS = re.compile(
+    r"\bthe\s+(?:end|ending|last\s+part|end\s+part)\b(?=\s+(?:(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+)?"
+    r"(?:more|less)\s+\w+|(?:a\s+(?:bit|little|lot)\s+)?\w+er\b|should\s+be\b|needs\s+to\s+be\b))",
+    re.IGNORECASE,
+)
+
+
 def _unwrap(text: str) -> str:
     """``text`` without polite wrappers ("if you don't mind, drop track 2" -> "drop track 2") and with a condition
     on what the playlist holds said as the plain ask ("if there's any Eminem, take it out" -> "take out Eminem",
@@ -6754,6 +6822,7 @@ def _unwrap(text: str) -> str:
     out = _POLITE.sub(" ", text).strip()
     out = _SLANG_TAIL.sub("", _SLANG_LEAD.sub("", out)).strip()
     out = _COULD_BE.sub(lambda m: f"make {m['what'].strip()} {m['how']}", out)
+    out = _THE_END_AS_TRACKS.sub("the last few", out)
     cond = _IF_ANY.match(out) or _ASK_IF_SO.match(out)
     if cond:
         what = re.sub(r"^(?:any|some)\s+", "", cond["what"], flags=re.IGNORECASE)
@@ -7925,12 +7994,19 @@ _WANT = _keys(("i want", "i need", "i wanna", "i would like", "id like", "lookin
 _THIS_PLAYLIST = frozenset({"it", "this", "these", "them", "those", "esta", "estas"})
 
 
+# probe20: where in the playlist there is ("at the end", "at the start"): an edit of it, never a request afresh
+_AT_AN_END = _keys(("at the end", "at the very end", "at the start", "at the beginning", "at the top",
+                    "at the bottom", "towards the end", "toward the end", "near the end"))  # fmt: skip
+
+
 def _fresh_request(c: Clause) -> bool:
     """A long message that asks for music afresh ("ugh just got dumped. i want sad songs but not depressing, mostly
     pop, 15 songs"): a want, two or more things it names, a length or many words, and nothing that points at the
     playlist there is; read whole as a new request, never as edits clause by clause."""
     words = c.words
     if len(words) < 12 or not find(words, _WANT) or _THIS_PLAYLIST & set(words) or _refer(c) is not None:
+        return False
+    if find(words, _AT_AN_END):  # "i want calmer songs at the end, for the end of the party": a place in this one
         return False
     named = {m.kind for m in c.matches("genre", "mood", "activity", "years", "artist", "length", "duration")}
     edits = any(find(words, v) for v in (_REMOVE, _REPLACE)) or {"add", "agrega", "undo", "move", "mueve"} & set(words)
@@ -8133,7 +8209,9 @@ _SELF_CUES = sorted(
     key=len,
     reverse=True,
 )
-_CUE_TAIL = _keys(("make that", "make it", "i meant", "i mean", "meant", "no", "nah", "wait", "sorry", "oops", ","))
+_CUE_TAIL = _keys(("make that", "make it", "i meant", "i mean", "meant", "no", "nah", "wait", "sorry", "oops", ",",
+                   # probe20: "remove track 2. no wait, keep it, remove track 3 instead": the first ask taken back
+                   "keep it", "keep that", "keep that one", "keep them", "keep those"))  # fmt: skip
 _CORRECTION_ADDS = frozenset(w for k in _keys(V.CORRECTION_ADDS) for w in k)
 
 
@@ -8190,11 +8268,13 @@ def _self_corrected(
     i, j = cues[0][0], sum(cues[0])
     while (
         j < len(words)
-        and (tail := find(words[j : j + 2], _CUE_TAIL))
+        and (tail := find(words[j : j + 3], _CUE_TAIL))
         and tail[0] == 0
         and (words[j : j + 2] != ["make", "it"] or number_at(words, j + 2))
     ):
         j += tail[1]
+    if j >= len(words) and "keep" in words[cues[0][0] :]:  # "remove track 2, no wait, keep it": all taken back
+        return Plan.ask("Okay, I'll leave it as it is. Nothing changed.")
     if j >= len(words) or _CORRECTION_ADDS & set(words[j:]):
         return None  # "drop 2, sorry": nothing said in its place; "actually add rock too": an addition
     before, after = raw[: toks[i].start].rstrip(" ,.;:!-"), raw[toks[j].start :].strip()

@@ -142,7 +142,9 @@ CHAT_SPELLINGS: dict[str, str] = {"mor": "more", "moar": "more", "cuz": "because
                                   "cud": "could", "wat": "what", "wats": "whats", "rmv": "remove", "rm": "remove",
                                   "dlt": "delete", "sumthin": "something", "sumthing": "something",
                                   "smth": "something", "smthn": "something", "smthng": "something",
-                                  "sth": "something"}  # fmt: skip
+                                  "sth": "something",
+                                  # probe20: "lowkey add sum drake", "throw in sum eminem": "some" as typed
+                                  "sum": "some", "dat": "that"}  # fmt: skip
 _ING_WORDS: frozenset[str] = frozenset()  # the vocabulary's -ing words, filled once the phrase table is built
 
 
@@ -726,6 +728,8 @@ POPULAR_PHRASES = ("popular", "hits", "hit songs", "top hits", "chart", "charts"
                    "songs i know", "ones i know", "stuff i know", "tracks i know", "music i know",
                    "songs we know", "ones we know", "songs id know", "songs i would know", "sing along",
                    "singalong", "sing alongs", "singalongs", "sing along songs",
+                   # probe20: a parent's "make them songs the kids know"
+                   "kids know", "kids will know", "kids would know", "songs they know", "ones they know",
                    # "less basic pls", "these are too basic", "less obvious picks": the mainstream
                    "basic", "obvious",
                    # "un poco menos comercial", "menos famosas", "mas conocidas"
@@ -1242,6 +1246,14 @@ GREETINGS = ("hi", "hello", "hey", "yo", "hiya", "help", "what can you do", "tha
 # The catalog has no language field; its Latin genre is the Spanish-language music: "only english songs" leaves it
 # out (and the reply says how it was read)
 ENGLISH_WORDS = frozenset({"english", "ingles", "englisch", "anglais"})
+# Other languages a person may ask songs in ("more french songs", probe20): the catalog cannot tell, and says so
+OTHER_LANGUAGES = {"french": "French", "francais": "French", "francaise": "French", "franzosisch": "French",
+                   "frances": "French", "german": "German", "deutsch": "German", "deutsche": "German",
+                   "deutschen": "German", "allemand": "German", "aleman": "German", "italian": "Italian",
+                   "italiano": "Italian", "italien": "Italian", "portuguese": "Portuguese", "portugues": "Portuguese",
+                   "korean": "Korean", "japanese": "Japanese", "chinese": "Chinese", "russian": "Russian",
+                   "arabic": "Arabic", "hindi": "Hindi", "dutch": "Dutch", "swedish": "Swedish",
+                   "turkish": "Turkish", "polish": "Polish", "greek": "Greek"}  # fmt: skip
 # A version a title's tail names ("Song - Live in Paris", "Song (Tim Remix)") -> the kind people leave out: "no remixes"
 # Holiday songs ("Jingle Bells", "Santa Claus Is Coming to Town") play only when the request names the season
 HOLIDAY_WORDS = frozenset({"christmas", "xmas", "x-mas", "navidad", "navidena", "navidenas", "navideno", "navidenos",
@@ -1291,10 +1303,12 @@ ACK_WORDS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "perfect
                        "ur", "goated", "esta", "perfecta", "really",
                        # conv6: "bet thx", "thank you very much indeed. that will be all for today", "cheers mate"
                        "bet", "indeed", "will", "be", "today", "bye", "goodbye", "mate", "appreciated",
-                       "appreciate", "kindly", "tysm", "tyvm"})  # fmt: skip
+                       "appreciate", "kindly", "tysm", "tyvm",
+                       # probe20: "merci beaucoup, c'est parfait", "vielen dank, das ist super" (read in English)
+                       "super"})  # fmt: skip
 # Said with thanks, these are about the playlist as a whole ("thank you, it is perfect now"); alone, "its perfect"
 # after "why track 3?" likes that track
-THANKS_WORDS = frozenset({"thanks", "thank", "thx", "ty", "gracias", "cheers", "kthx"})
+THANKS_WORDS = frozenset({"thanks", "thank", "thx", "ty", "gracias", "cheers", "kthx", "merci", "danke"})
 THANKED_WORDS = frozenset({"it", "is", "its", "now", "all", "this"})
 BLOCK_PHRASES = ("never play", "never ever play", "never again", "never want", "block", "ban", "blocklist", "i hate",
                  "cant stand", "i cant stand", "despise", "never put on", "nunca pongas", "no soporto", "odio",
@@ -1326,12 +1340,18 @@ LOVE_PHRASES = ("i love", "i really love", "love", "i like", "i really like", "i
                 "i liked", "i really liked", "i loved", "i really loved", "liked", "loved", "really liked",
                 "really loved", "me gusto", "me encanto",
                 "me encanta", "me gusta", "keep this playlist", "keep the playlist", "keep these", "lock it in",
-                "lock this in", "lock that in")  # fmt: skip
+                "lock this in", "lock that in",
+                # probe20: "ok keep it like this" after an undo: the playlist kept as it is
+                "keep it like this", "keep it like that", "keep it this way", "keep it that way", "keep it as is",
+                "keep it as it is", "leave it like this", "leave it like that", "leave it this way",
+                "leave it as is")  # fmt: skip
 SKIP_WORDS = ("skip",)
 MOVE_VERBS = ("move", "put", "bump", "place", "shift", "mueve", "pon", "play", "stick", "slide", "save", "moving")
 # "start with track 3": a move to the top said by where the playlist begins
 MOVE_TO_TOP = ("start with", "open with", "lead with", "begin with", "kick off with", "kick it off with",
-               "start it with", "open it with", "start off with", "empieza con", "abre con")  # fmt: skip
+               "start it with", "open it with", "start off with", "empieza con", "abre con",
+               # probe20: a DJ's "open on a high"
+               "open on", "start on", "begin on", "kick off on")  # fmt: skip
 MOVE_TOP = ("top", "start", "beginning", "front", "first", "principio", "inicio", "primero", "primera")
 MOVE_END = ("end", "bottom", "last", "final")
 REPLACE_VERBS = (
@@ -1458,7 +1478,9 @@ LIKE_THESE_PHRASES = ("like these", "like this", "like that", "like them", "like
                       "in the same bpm range", "in that bpm range", "same tempo", "similar tempo", "at the same tempo",
                       "at that tempo", "at that bpm", "same tempo range", "same speed", "similar speed",
                       "same vibe", "similar vibe", "same energy", "mismo ritmo", "del mismo ritmo", "mismo bpm",
-                      "mismo tempo")  # fmt: skip
+                      "mismo tempo",
+                      # probe20: "add 5 more in the same range" (a DJ's tempo range): more of what is there
+                      "in the same range", "same range", "in that range", "in this range", "similar range")  # fmt: skip
 SAVE_LATER_PHRASES = ("save for later", "save it for later")
 TIME_UNITS = frozenset(
     {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "horas", "hora", "minutos"}
@@ -1584,6 +1606,9 @@ BUILD_UP_PHRASES = ("build up", "builds up", "build it up", "ramp up", "ramp it 
                     "builds up", "building up", "keeps building", "ramps up", "crescendo", "gets harder",
                     "get harder", "gets faster", "get faster", "warm up to", "energy to build", "energy to rise",
                     "let it build", "build gradually", "gradually build", "slowly build",
+                    # probe20: a DJ's "keep the energy building to the end", "build to a peak"
+                    "energy building", "keep building", "building to the end", "build to the end",
+                    "build to a peak", "builds to a peak", "building to a peak",
                     "de menor a mayor")  # fmt: skip
 WIND_DOWN_PHRASES = ("wind down", "winds down", "wind it down", "cool down at the end", "start hype", "start strong",
                      "start with a bang", "come down", "calm down at the end", "de mas a menos",
@@ -1717,7 +1742,7 @@ GERMAN_MARKERS = frozenset(
     "nur und bisschen danke mach mache fuge hinzu nicht keine kein keinen zwei drei vier funf zehn frohlich "
     "frohliche frohlicher traurig traurige trauriger neuere altere kurzer langer tanzen lernen schlafen davon "
     "ruckgangig zuruck ersetze tausche verschiebe jahre jahren achtziger neunziger siebziger sechziger "
-    "nachste weg raus".split()
+    "nachste weg raus dank vielen perfekt toll minuten stunde stunden machen kannst".split()
 )
 GERMAN_WORDS: dict[str, str] = {
     # phrases first (longest wins)
@@ -1729,6 +1754,11 @@ GERMAN_WORDS: dict[str, str] = {
     "zum einschlafen": "for sleep", "zum schlafen": "for sleep", "zum lernen": "for study", "zum tanzen": "for dance",
     "zum sport": "for workout", "zum laufen": "for running", "zum kochen": "for cooking", "aus den": "from the",
     "nicht so": "not so", "pro kunstler": "per artist",
+    # probe20: "vielen dank, das ist super", "danke schön, perfekt": thanks, nothing to change
+    "vielen dank": "thanks a lot", "danke schon": "thanks", "das ist": "it is", "dank": "thanks",
+    "perfekt": "perfect", "toll": "great", "minuten": "minutes", "minute": "minutes", "stunde": "hour",
+    "stunden": "hours", "kannst du": "can you", "machen": "make", "kurzer machen": "shorter",
+    "langer machen": "longer",
     # words
     "ohne": "without", "mehr": "more", "weniger": "less", "nur": "only", "noch": "", "bitte": "please",
     "danke": "thanks", "und": "and", "oder": "or", "mit": "with", "von": "by", "nicht": "not", "kein": "no",
@@ -1843,7 +1873,8 @@ def from_german(text: str, keep: Collection[tuple[str, ...]] = ()) -> str:
 # whose markers the message says decides.
 FRENCH_MARKERS = frozenset(
     "sans pas musique musiques chanson chansons moins enleve enlever retirer supprime supprimer ajoute ajouter "
-    "calme calmes joyeux joyeuse trop danser fete annees lente doux douce".split()
+    "calme calmes joyeux joyeuse trop danser fete annees lente doux douce merci beaucoup parfait parfaite "
+    "soiree".split()
 )  # not "encore", "retire", "lent", "avec": English words or a name ("songs by Avec")
 PORTUGUESE_MARKERS = frozenset(
     "sem mais cancoes cancao musicas tira tirar remova adiciona adicionar coloca dancar agitada agitado "
@@ -1862,6 +1893,10 @@ FRENCH_WORDS: dict[str, str] = {
     "avec": "with", "danser": "dance", "fete": "party", "annees": "", "lent": "slow", "lente": "slow",
     "doux": "calm", "douce": "calm", "pour": "for", "mais": "but", "et": "and", "la": "the", "le": "the",
     "les": "the", "des": "", "de": "", "du": "", "un": "a", "une": "a", "s'il vous plait": "please",
+    # probe20: "merci beaucoup, c'est parfait", "for the fin de la soirée"
+    "merci beaucoup": "thanks a lot", "merci": "thanks", "beaucoup": "a lot", "c est": "it is", "c": "it",
+    "est": "is", "parfait": "perfect", "parfaite": "perfect", "tres": "very", "soiree": "party",
+    "la fin de la": "the end of the", "la fin": "the end", "fin": "end",
 }  # fmt: skip
 PORTUGUESE_WORDS: dict[str, str] = {
     "mais musicas": "more songs", "menos musicas": "fewer songs", "mais cancoes": "more songs",

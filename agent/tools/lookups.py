@@ -64,6 +64,8 @@ def explain(w: Work, position: int, picked: str = "", field: str = "", link: boo
             bits.append(f"{v:.0f} BPM" if f == "tempo" else f"{f} {v:.2f}")
     if tr.duration_ms:
         bits.append(f"{tr.duration_ms // 60000}:{tr.duration_ms // 1000 % 60:02d} long")
+    if 0 <= tr.key < len(_KEY_NAMES):  # "what key is track 1 in?" (probe20's DJ): the catalog's key and mode
+        bits.append(f"in {_KEY_NAMES[tr.key]} {'major' if tr.mode else 'minor'}")
     if tr.genres:
         bits.append("/".join(tr.genres))
     if tr.moods:
@@ -130,6 +132,8 @@ def explain_playlist(w: Work, artist: str = "") -> str:
     w.draft.info.append(" ".join(parts))
     return ""
 
+
+_KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # the catalog's pitch classes, 0-11
 
 _FIELD_WORDS = {  # a track's value of what a superlative compares, as the answer says it
     "popularity": lambda tr: f"popularity {tr.popularity} of 100",
