@@ -101,6 +101,18 @@ OBSCURE_SHARE = 1 / 6
 # saw a soft bound without a target (``feature_close`` reads targets), so "angry music" kept happy rock on top (mean
 # valence .59 of its 20) and "lofi beats to study to" vocal rap (mean instrumentalness .23).
 SOUND_PULL = 4.0
+# A pull toward the sound a request aims at (a seed song's or a playlist track's sound, "more like #5"; a calm
+# occasion's energy): this times the mean, over the request's targets weighed by their confidence, of each track's
+# distance to the target in the feature's range, taken off the ranker's score. The ranker reads targets only through
+# ``feature_close``, and what it learned of it depends on its training run: the ranker a fresh build trained
+# (2026-11-29) gave +0.5 of it -0.5 to +0.2 (the stale one +1.6 to +3.9), so "add 3 more like #5" found none of its
+# candidates nearer #5 than the playlist's median and said it found nothing, and "songs like blinding lights" had a
+# mean energy .57. Read from the request, not the model, this holds for any trained ranker.
+TARGET_PULL = 8.0
+# A pull toward the artists the request names ("2000s hip hop like kanye and jay z"): this times ``named_artist`` is
+# added to the ranker's score. The fresh build's ranker gave a named artist's track +2.4 (the stale one +5.7): Kanye
+# West's best came 93rd of 300 and none reached the playlist. The per-artist cap still bounds how many of theirs stay.
+NAMED_PULL = 3.0
 
 # How much a request says about genre, for requests that name none: the cosine of the nearest catalog playlist name
 # (:class:`tools.retrieve.NameNeighbours` ``best``) mapped linearly from GENRE_TRUST[0] (nothing: "music for a first
@@ -492,6 +504,25 @@ class Featurizer:
             gap += np.maximum(0.0, v - (b.max if b.max is not None else hi))
             out += b.confidence * np.clip(4.0 * gap / (hi - lo), 0.0, 1.0)
         return out
+
+    def off_target(self, candidates: Sequence[Candidate], asked: PlaylistQuery) -> np.ndarray:
+        """Per candidate, its mean distance to the request's sound targets (each weighed by its confidence), in each
+        feature's range; zeros when the request aims at none (:data:`TARGET_PULL`)."""
+        out = np.zeros(len(candidates), dtype=np.float64)
+        # the sound's targets; a popularity aimed at ("too obvious") has its own pull (POPULARITY_PULL's feature)
+        aims = [
+            b
+            for b in asked.features
+            if b.target is not None and b.feature in self.r.features and b.feature != "popularity"
+        ]
+        weight = sum(b.confidence for b in aims)
+        if not aims or not candidates or weight <= 0:
+            return out
+        rows = np.fromiter((c.idx for c in candidates), dtype=np.int64, count=len(candidates))
+        for b in aims:
+            lo, hi = FEATURE_RANGE[b.feature]
+            out += b.confidence * np.abs(self.r.features[b.feature][rows].astype(np.float64) - b.target) / (hi - lo)
+        return out / weight
 
     def _colisting(self, rows: np.ndarray, named: set[str]) -> np.ndarray:
         """Mean share of the track's artist in the playlists that hold a named artist (0 with none named)."""
@@ -908,6 +939,10 @@ class Ranker:
             s = s + POPULARITY_PULL * way * x[:, FEATURE_NAMES.index("popularity")]
         if SOUND_PULL:
             s = s - SOUND_PULL * featurizer.outside_soft(cands, asked)
+        if TARGET_PULL:
+            s = s - TARGET_PULL * featurizer.off_target(cands, asked)
+        if NAMED_PULL:
+            s = s + NAMED_PULL * x[:, FEATURE_NAMES.index("named_artist")]
         tiers = np.array([c.tier for c in cands], dtype=np.float64)
         with np.errstate(over="ignore"):  # a very negative score squashes to 0, as it should
             final = 10.0 * (tiers.max() - tiers) + 1.0 / (1.0 + np.exp(-s))

@@ -291,7 +291,9 @@ def narrow(
     before = list(w.playlist)
     w.rebuild("fits only " + ", ".join(said))
     kept = len([p for p in before if p["track_id"] in {x["track_id"] for x in w.playlist}])
-    return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}"
+    # "only 120-128 bpm" on "a 2 hour house set": the tracks that fit may run shorter, and the time asked for holds
+    held = w.keep_minutes()
+    return f"only {', '.join(said)}: kept {kept}, replaced {len(before) - kept}" + (f"; {held}" if held else "")
 
 
 MOOD_CLASH = 0.4  # two moods whose targets on a shared feature lie further apart than this contradict each other

@@ -92,13 +92,17 @@ def _same_music(old: PlaylistQuery, new: PlaylistQuery) -> PlaylistQuery:
 
 
 def _fit_minutes(items: list[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
-    """The shortest start of ``items`` that lasts at least ``minutes`` (all of them when they last less)."""
-    out, total = [], 0.0
+    """The shortest start of ``items`` that lasts at least ``minutes`` (all of them when they last less), less its last
+    track when that ends nearer the time (as the refiner's ``end_near_the_time``: a long last track ran "45 min" to 53).
+    """
+    out, total, want = [], 0.0, minutes * 60_000
     for p in items:
-        if total >= minutes * 60_000:
+        if total >= want:
             break
         out.append(p)
         total += p["duration_ms"]
+    if len(out) > 1 and total >= want and abs(total - out[-1]["duration_ms"] - want) < abs(total - want):
+        out.pop()
     return out
 
 

@@ -146,6 +146,7 @@ def _toward_several(w: Work, anchors: list[Track], count: int) -> str:
 def _toward(w: Work, ids: set[str], dist: Callable[[Track], float], titles: str, count: int, them: str) -> str:
     """With a count, that many tracks at most the median distance from the anchors (``ids``) are added; else the half
     of the rest least like them give way to tracks closer than any of that half."""
+    w.anchored |= ids
     if count:
         rest = sorted(dist(w.track(x)) for x in w.playlist if x["track_id"] not in ids)
         median = rest[len(rest) // 2] if rest else float("inf")
@@ -156,7 +157,7 @@ def _toward(w: Work, ids: set[str], dist: Callable[[Track], float], titles: str,
             x["reason"] = f"sounds like {titles}; {x.get('reason', '')}".strip("; ")
         w.playlist = w.playlist + new
         return f"added {len(new)} like {titles}"
-    ranked = sorted((x for x in w.playlist if x["track_id"] not in ids), key=lambda x: -dist(w.track(x)))
+    ranked = sorted((x for x in w.playlist if x["track_id"] not in w.anchored), key=lambda x: -dist(w.track(x)))
     k = max(1, len(ranked) // 2)
     floor = min(dist(w.track(x)) for x in ranked[:k]) if ranked else float("inf")
     out_ids = {x["track_id"] for x in ranked[:k]}
@@ -181,7 +182,8 @@ def _away_from(w: Work, p: int, anchor: Track, dist: Callable[[Track], float]) -
     """The third of the other tracks nearest ``anchor`` in sound, replaced by tracks farther from it than any of
     them; the anchor itself stays (the person may like it and not want more of it)."""
     title = f'"{anchor.title}"'
-    n = _replace_nearest(w, dist, title, skip={anchor.track_id})
+    w.anchored.add(anchor.track_id)
+    n = _replace_nearest(w, dist, title, skip=set(w.anchored))
     w.focus = p
     return f"moved away from the sound of {title}: replaced {n} of the tracks most like it"
 

@@ -77,6 +77,9 @@ class Work:
     removed: set[str] = field(default_factory=set)  # track ids taken out this turn: later calls never bring them back
     # what a "less ..." thinned this turn ("too much drake and swap the 4th"): later calls bring in none of it
     held_back: list[Callable[[Track], bool]] = field(default_factory=list)
+    # tracks this turn's calls pointed at as a sound to move toward or away from ("more like the 3rd but less like
+    # the 5th"): a later call of the turn replaces neither
+    anchored: set[str] = field(default_factory=set)
     found: Any = None  # what the last lookup found (extract_tags, search): the call's result
     seen: list[str] = field(init=False)  # the track ids positions in this turn's calls refer to
 
@@ -211,13 +214,15 @@ class Work:
         seen_songs = {song_key(p["title"], p["artist"]) for p in [*keep, *avoid]}
         exclude = list(seen_ids | set(self.memory.blocked_tracks) | set(self.memory.skipped))
         out: list[dict[str, Any]] = []
-        for attempt in range(2):
+        # with ``good`` ("more like #5": nearer it than the playlist's median) a third look takes the longest answer:
+        # the pipeline's first tracks are its best for the request, which need not be the nearest to one track
+        for attempt in range(3 if good else 2):
             want = k - len(out)
             if want <= 0:
                 break
             over = (3 if good else 2) + attempt * 3
             # a few more than asked, even for one: the per-artist cap and the checks turn some away
-            n = min(MAX_LENGTH, max(want * over, 10 + 20 * attempt))
+            n = MAX_LENGTH if attempt == 2 else min(MAX_LENGTH, max(want * over, 10 + 20 * attempt))
             result = self.deps.pipeline.run(q, n=n, history=self.memory.history(), exclude_ids=exclude)
             self.notes += [n for n in result.notes if n not in self.notes and not n.startswith("Only ")]
             for item in result.playlist:
