@@ -13,9 +13,9 @@ import numpy as np, torch
 from tools.settings import Settings
 from tools.build import load_catalog
 from tools.continuation import data
-from tools.continuation.data import LISTENER_RULES, playlist_messages
+from tools.continuation.data import playlist_messages
 from tools.continuation.model import from_inputs
-from tools.continuation.train import TrainConfig, split_train_val, make_batch, train_step
+from tools.continuation.train import TrainConfig, split_train_val, listener_batch, train_step
 
 home = Path(sys.argv[1])
 steps = int(sys.argv[2])
@@ -40,27 +40,12 @@ usable = [(train_seqs[i], train_tags[i]) for i in keep]
 messages = playlist_messages(inputs.content, [s for s, _ in usable])
 artists = [np.unique(inputs.artist_of[s]) for s, _ in usable]
 members = [pool.members[i] for i in keep]
-empty = np.zeros(0, dtype=np.int64)
 order = rng.permutation(len(usable))
-batches = []
-for b in range(steps):
-    idx = order[b * 32 : (b + 1) * 32]
-    hists = [
-        pool.history(members[i], LISTENER_RULES[int(rng.integers(3))], rng) if rng.random() < 0.5 else empty
-        for i in idx
-    ]
-    batches.append(
-        make_batch(
-            [usable[i][0] for i in idx],
-            [usable[i][1] for i in idx],
-            cfg,
-            tcfg,
-            rng,
-            messages=messages[idx],
-            artists=[artists[i] for i in idx],
-            histories=hists,
-        )
-    )
+batches = [
+    listener_batch(order[b * tcfg.batch_size : (b + 1) * tcfg.batch_size], usable, messages, artists, cfg, tcfg, rng,
+                   pool, members)
+    for b in range(steps)
+]  # fmt: skip
 model.train()
 
 

@@ -275,7 +275,6 @@ def _train(
     if pool is not None and listeners[1]:
         hist_rng = np.random.default_rng(tcfg.seed + 1)
         val_hist = [pool.history(listeners[1][i], "mixed", hist_rng) for i in val_keep]
-    empty = np.zeros(0, dtype=np.int64)
     steps_per_epoch = max(1, math.ceil(len(usable) * tcfg.passes / tcfg.batch_size))
     anneal = max(1, tcfg.anneal_epochs * steps_per_epoch)
     history: list[dict] = []
@@ -290,24 +289,7 @@ def _train(
             idx = order[b * tcfg.batch_size : (b + 1) * tcfg.batch_size]
             if len(idx) == 0:
                 continue
-            hists = None
-            if pool is not None and tcfg.history_p > 0:
-                hists = [
-                    pool.history(members[i], LISTENER_RULES[int(rng.integers(len(LISTENER_RULES)))], rng)
-                    if rng.random() < tcfg.history_p
-                    else empty
-                    for i in idx
-                ]
-            batch = make_batch(
-                [usable[i][0] for i in idx],
-                [usable[i][1] for i in idx],
-                cfg,
-                tcfg,
-                rng,
-                messages=messages[idx],
-                artists=[artists[i] for i in idx],
-                histories=hists,
-            )
+            batch = listener_batch(idx, usable, messages, artists, cfg, tcfg, rng, pool, members if pool else None)
             model.kl_weight = cfg.beta * min(1.0, step / anneal)
             loss = train_step(model, opt, batch)
             step += 1
@@ -341,6 +323,40 @@ def _train(
     if curve is not None:
         save_curve(history, curve)
     return TrainResult(model, history, best_epoch, seconds, peak_mb)
+
+
+def listener_batch(
+    idx: np.ndarray,
+    usable: Sequence[tuple[np.ndarray, Any]],
+    messages: np.ndarray,
+    artists: Sequence[np.ndarray],
+    cfg: Any,
+    tcfg: TrainConfig,
+    rng: np.random.Generator,
+    pool: Any = None,
+    members: Sequence[Any] | None = None,
+) -> dict[str, Any]:
+    """The :func:`make_batch` of the usable playlists at ``idx``, each given a synthetic listener's history D from
+    ``pool`` (one of :data:`LISTENER_RULES`, at random) with chance ``tcfg.history_p``; none without a pool."""
+    hists = None
+    if pool is not None and tcfg.history_p > 0:
+        empty = np.zeros(0, dtype=np.int64)
+        hists = [
+            pool.history(members[i], LISTENER_RULES[int(rng.integers(len(LISTENER_RULES)))], rng)
+            if rng.random() < tcfg.history_p
+            else empty
+            for i in idx
+        ]
+    return make_batch(
+        [usable[i][0] for i in idx],
+        [usable[i][1] for i in idx],
+        cfg,
+        tcfg,
+        rng,
+        messages=messages[idx],
+        artists=[artists[i] for i in idx],
+        histories=hists,
+    )
 
 
 def train_step(model: "PlayGenieVAE", opt: Any, batch: dict[str, Any]) -> Any:
