@@ -8014,6 +8014,22 @@ def _fresh_request(c: Clause) -> bool:
 
 
 _NOT_SO = _keys(V.NOT_SO)
+_NOT_TOO_MUCH = _keys(("not too much", "not too far", "not by much", "not too crazy", "dont overdo it",
+                       "don't overdo it", "without overdoing it", "not overboard", "no demasiado", "sin pasarse",
+                       "sin pasarte"))  # fmt: skip
+_BOUND_LEADS = frozenset({"but", "just", "and", "ok", "though", "tho", "pero", "y", "please", "pls", "!", ".", ","})
+
+
+def _only_a_bit(acts: list[dict[str, Any]], words: Sequence[str]) -> bool:
+    """ "a bit more lively but not too much", "faster, don't overdo it": a clause that only bounds the change before
+    it makes that change a small step (True), instead of an exclusion of "too much" nobody can act on."""
+    hit = find(words, _NOT_TOO_MUCH)
+    adjusts = [a for a in acts if a["name"] == "adjust"]
+    if hit is None or not adjusts or set(words[: hit[0]]) | set(words[sum(hit) :]) - _BOUND_LEADS:
+        return False
+    for a in adjusts:
+        a["args"]["amount"] = "bit"
+    return True
 
 
 def _hedged(acts: list[dict[str, Any]], new: list[dict[str, Any]], part: str) -> bool:
@@ -8467,6 +8483,8 @@ def _several(
         if named and len(named) == 1:  # "the third song is mid, swap it": the track the next ask calls "it"
             focus = named[0]
             continue
+        if acts and _only_a_bit(acts, clause.words):
+            continue  # "a bit more lively but not too much": the change before it, a small step
         if (acts and _kept_vibe(clause.words)) or _echoes(acts, clause.words) or _dislike_of_it(part):
             continue  # "a bit faster but keep the vibe": what the change keeps anyway (the request stays); "the
             # grunge stuff is too much, less of it": the second clause says the first again; "can u swap the first

@@ -92,3 +92,9 @@ def test_a_count_of_an_artists_songs_beside_the_rest_is_no_length(tiny_catalog):
         q = ex.extract(said)
         assert q.length is None and [(t.value, t.scope) for t in q.artists] == [(artist, "also")], said
     assert ex.extract(f"a few {artist.lower()} songs").length == 3  # the whole request: that many of theirs
+
+
+def test_not_too_much_after_a_change_makes_it_a_small_step(vocab, playlist):
+    assert acts("a bit more upbeat but not too much", vocab, playlist) == acts("a bit more upbeat", vocab, playlist)
+    ((name, args),) = acts("more energy, but not too much", vocab, playlist)
+    assert (name, args["feature"], args["direction"], args["amount"]) == ("adjust", "energy", "up", "bit")
